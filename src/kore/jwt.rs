@@ -1,0 +1,156 @@
+//! HS256 tokens with the `appId` claim, and the `Secret` type that keeps the
+//! client secret out of every print.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A secret string. `Debug` and `Display` print `<redacted>`; the value is only
+/// reachable through [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The claims this client signs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claims {
+    pub app_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+/// A signed token. Its `Debug` shows only a fingerprint.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A short, non-reversible tag for logs: the first 8 hex digits of SHA-256.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.0)
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Token(sha256:{})", self.fingerprint())
+    }
+}
+
+/// The first 8 hex digits of the SHA-256 of `s`.
+pub fn fingerprint(s: &str) -> String {
+    let digest = Sha256::digest(s.as_bytes());
+    hex::encode(&digest[..4])
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    #[error("the client secret is empty")]
+    EmptySecret,
+    #[error("the client id is empty")]
+    EmptyClientId,
+    #[error("could not sign the token: {0}")]
+    Sign(String),
+}
+
+/// Signs tokens for one client app.
+#[derive(Clone)]
+pub struct Signer {
+    client_id: String,
+    key: EncodingKey,
+    ttl_secs: Option<u64>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("client_id", &self.client_id)
+            .field("key", &"<redacted>")
+            .field("ttl_secs", &self.ttl_secs)
+            .finish()
+    }
+}
+
+impl Signer {
+    pub fn new(client_id: &str, secret: &Secret, ttl_secs: Option<u64>) -> Result<Self, JwtError> {
+        if client_id.trim().is_empty() {
+            return Err(JwtError::EmptyClientId);
+        }
+        if secret.is_empty() {
+            return Err(JwtError::EmptySecret);
+        }
+        Ok(Signer {
+            client_id: client_id.to_string(),
+            key: EncodingKey::from_secret(secret.expose().as_bytes()),
+            ttl_secs: ttl_secs.filter(|t| *t > 0),
+        })
+    }
+
+    /// The claims of the next token: `appId`, and `iat`/`exp`/`jti` when a TTL is set.
+    pub fn claims(&self) -> Claims {
+        let mut claims = Claims {
+            app_id: self.client_id.clone(),
+            iat: None,
+            exp: None,
+            jti: None,
+        };
+        if let Some(ttl) = self.ttl_secs {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            claims.iat = Some(now);
+            claims.exp = Some(now + ttl);
+            claims.jti = Some(random_id());
+        }
+        claims
+    }
+
+    pub fn sign(&self) -> Result<Token, JwtError> {
+        let claims = self.claims();
+        encode(&Header::new(Algorithm::HS256), &claims, &self.key)
+            .map(Token)
+            .map_err(|e| JwtError::Sign(e.to_string()))
+    }
+}
+
+/// 128 random bits as hex, for `jti` and for unguessable paths.
+pub fn random_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}

@@ -1,0 +1,1160 @@
+//! Serde types for every Kore payload this project sends or receives.
+//!
+//! Shared by the client and the simulator; no logic lives here beyond parsing.
+//! Parsing is lenient wherever Kore's documentation disagrees with itself
+//! (`COLD`/`cold`, `isExtAD` as a bool or a string, unquoted sample keys, unknown
+//! fields). Writing is exact: one canonical form per field.
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------
+// Hooks API: POST /agentassist/api/v1/hooks/{botId}
+// ---------------------------------------------------------------------------
+
+/// The body of a hooks request.
+///
+/// The samples on the webhook page omit `conversationId` and `botId`, so both
+/// default to empty when parsing; the client always writes them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HooksBody {
+    #[serde(default)]
+    pub conversation_id: String,
+    #[serde(default)]
+    pub bot_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<HookEvent>,
+    // Fields of user/agent message events. Not sent by the console, but accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experience: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Author>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub send_user_message: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub send_agent_message: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Author {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// One entry of `events[]`, told apart by its `name`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HookEvent {
+    InternalTransfer(TransferEvent),
+    TriggerSummary(SummaryEvent),
+    EndOfConversation(EndEvent),
+    /// An event name this project does not know. Kept so that nothing is lost.
+    Other(Value),
+}
+
+pub const INTERNAL_TRANSFER_EVENT: &str = "INTERNAL_TRANSFER_EVENT";
+pub const TRIGGER_SUMMARY_EVENT: &str = "TRIGGER_SUMMARY_EVENT";
+pub const END_OF_CONVERSATION: &str = "END_OF_CONVERSATION";
+
+impl HookEvent {
+    pub fn name(&self) -> &str {
+        match self {
+            HookEvent::InternalTransfer(_) => INTERNAL_TRANSFER_EVENT,
+            HookEvent::TriggerSummary(_) => TRIGGER_SUMMARY_EVENT,
+            HookEvent::EndOfConversation(_) => END_OF_CONVERSATION,
+            HookEvent::Other(v) => v.get("name").and_then(Value::as_str).unwrap_or("?"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Named<'a, T> {
+    name: &'a str,
+    #[serde(flatten)]
+    inner: &'a T,
+}
+
+impl Serialize for HookEvent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            HookEvent::InternalTransfer(e) => Named {
+                name: INTERNAL_TRANSFER_EVENT,
+                inner: e,
+            }
+            .serialize(s),
+            HookEvent::TriggerSummary(e) => Named {
+                name: TRIGGER_SUMMARY_EVENT,
+                inner: e,
+            }
+            .serialize(s),
+            HookEvent::EndOfConversation(e) => Named {
+                name: END_OF_CONVERSATION,
+                inner: e,
+            }
+            .serialize(s),
+            HookEvent::Other(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HookEvent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let name = v
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| de::Error::missing_field("name"))?;
+        // Event names are compared without regard to case, like the transfer types.
+        let upper = name.to_ascii_uppercase();
+        let parsed = match upper.as_str() {
+            INTERNAL_TRANSFER_EVENT => HookEvent::InternalTransfer(
+                serde_json::from_value(v).map_err(de::Error::custom)?,
+            ),
+            TRIGGER_SUMMARY_EVENT => {
+                HookEvent::TriggerSummary(serde_json::from_value(v).map_err(de::Error::custom)?)
+            }
+            END_OF_CONVERSATION => {
+                HookEvent::EndOfConversation(serde_json::from_value(v).map_err(de::Error::custom)?)
+            }
+            _ => HookEvent::Other(v),
+        };
+        Ok(parsed)
+    }
+}
+
+/// `INTERNAL_TRANSFER_EVENT`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransferEvent {
+    pub transfertype: TransferType,
+    pub transition: Transition,
+    /// Documented as required, but missing from the redial payload sample.
+    #[serde(
+        rename = "isExtAD",
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_ext_ad: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experience: Option<String>,
+    /// Only the redial payload sample carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub participant: Participant,
+}
+
+/// `NA`, `COLD`, `WARM` or `redial`. Parsed without regard to case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransferType {
+    Na,
+    Cold,
+    Warm,
+    Redial,
+}
+
+impl TransferType {
+    /// The form written on the wire: upper case as in the Event Structure, and
+    /// `redial` in lower case as in its only samples.
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            TransferType::Na => "NA",
+            TransferType::Cold => "COLD",
+            TransferType::Warm => "WARM",
+            TransferType::Redial => "redial",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "NA" => Some(TransferType::Na),
+            "COLD" => Some(TransferType::Cold),
+            "WARM" => Some(TransferType::Warm),
+            "REDIAL" => Some(TransferType::Redial),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TransferType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransferType::Redial => "REDIAL",
+            other => other.as_wire(),
+        })
+    }
+}
+
+impl Serialize for TransferType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_wire())
+    }
+}
+
+impl<'de> Deserialize<'de> for TransferType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        TransferType::parse(&s).ok_or_else(|| {
+            de::Error::invalid_value(de::Unexpected::Str(&s), &"NA, COLD, WARM or redial")
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transition {
+    Entry,
+    Exit,
+}
+
+impl Transition {
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            Transition::Entry => "entry",
+            Transition::Exit => "exit",
+        }
+    }
+}
+
+impl std::fmt::Display for Transition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_wire())
+    }
+}
+
+impl Serialize for Transition {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_wire())
+    }
+}
+
+impl<'de> Deserialize<'de> for Transition {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.trim().to_ascii_lowercase().as_str() {
+            "entry" => Ok(Transition::Entry),
+            "exit" => Ok(Transition::Exit),
+            _ => Err(de::Error::invalid_value(
+                de::Unexpected::Str(&s),
+                &"entry or exit",
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    pub identity: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(rename = "type", default = "agent_type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_fields: Option<CustomFields>,
+}
+
+fn agent_type() -> String {
+    "agent".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_name: Option<String>,
+}
+
+impl CustomFields {
+    pub fn is_empty(&self) -> bool {
+        self.agent_email.is_none() && self.queue_id.is_none() && self.queue_name.is_none()
+    }
+}
+
+/// `TRIGGER_SUMMARY_EVENT`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryEvent {
+    pub data: SummaryData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryData {
+    /// A language name such as `English` (the docs use a name here, a code elsewhere).
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub locale: String,
+    #[serde(rename = "type", default = "post")]
+    pub kind: String,
+}
+
+fn post() -> String {
+    "post".to_string()
+}
+
+/// `END_OF_CONVERSATION`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experience: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant: Option<Participant>,
+}
+
+/// A hooks success body: `{"STATUS": "OK"}` (or no body at all).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusOk {
+    #[serde(rename = "STATUS")]
+    pub status: String,
+}
+
+/// The error body Kore documents: `{"code": 400, "message": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default, deserialize_with = "opt_loose_i64")]
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The documented botId error message (the two pages differ in wording).
+pub const BOT_NOT_FOUND_MESSAGE: &str = "Linked bot details couldn't be found. Please verify that the botId provided in the request body is correct.";
+
+/// The documented rate-limit message.
+pub const RATE_LIMIT_MESSAGE: &str =
+    "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.";
+
+// ---------------------------------------------------------------------------
+// assign-conversation: POST /agentassist/api/v1/public/{streamId}/assign-conversation
+// ---------------------------------------------------------------------------
+
+/// The body of assign-conversation. The docs list these as query parameters,
+/// but every sample sends them as JSON, and so does this client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignRequest {
+    #[serde(default)]
+    pub callback_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    #[serde(rename = "aId", default, skip_serializing_if = "Option::is_none")]
+    pub a_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    #[serde(default)]
+    pub bot_session_id: String,
+}
+
+/// What an assign request targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignTarget {
+    Agent(String),
+    Queue(String),
+}
+
+impl AssignRequest {
+    pub fn new(
+        callback_url: impl Into<String>,
+        org_id: impl Into<String>,
+        bot_session_id: impl Into<String>,
+        target: &AssignTarget,
+    ) -> Self {
+        let (a_id, transferred_type, queue_id) = match target {
+            AssignTarget::Agent(a) => (Some(a.clone()), None, None),
+            AssignTarget::Queue(q) => (None, Some("QUEUE".to_string()), Some(q.clone())),
+        };
+        AssignRequest {
+            callback_url: callback_url.into(),
+            org_id: Some(org_id.into()),
+            a_id,
+            transferred_type,
+            queue_id,
+            bot_session_id: bot_session_id.into(),
+        }
+    }
+
+    /// The target, when the body names exactly one.
+    pub fn target(&self) -> Option<AssignTarget> {
+        let is_queue = self
+            .transferred_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("QUEUE"));
+        match (&self.a_id, &self.queue_id) {
+            (Some(a), None) if !a.is_empty() && !is_queue => Some(AssignTarget::Agent(a.clone())),
+            (None, Some(q)) if !q.is_empty() => Some(AssignTarget::Queue(q.clone())),
+            (Some(_), Some(q)) if is_queue && !q.is_empty() => {
+                Some(AssignTarget::Queue(q.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The immediate answer to assign-conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignResponse {
+    #[serde(default)]
+    pub session_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_completed_at: Option<i64>,
+}
+
+/// The message Kore posts to `callbackUrl` once a transfer succeeds or fails.
+///
+/// Its shape is not documented. This type reads the fields the console can use
+/// from whatever object arrives and keeps the rest in `extra`. The simulator
+/// writes it with the same field names as the assign response plus `reason`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignCallback {
+    #[serde(default, alias = "botSessionId", skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(
+        default,
+        alias = "aId",
+        alias = "userId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub agent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(
+        default,
+        alias = "message",
+        alias = "error",
+        deserialize_with = "opt_loose_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reason: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_completed_at: Option<i64>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl AssignCallback {
+    /// Whether the callback reports success. Kore's samples use `transferred`;
+    /// anything that says failed, error, rejected or similar counts as failure.
+    pub fn succeeded(&self) -> bool {
+        match self.status.as_deref().map(str::to_ascii_lowercase) {
+            Some(s) => matches!(
+                s.as_str(),
+                "transferred" | "success" | "succeeded" | "assigned" | "ok"
+            ),
+            None => false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// List and get conversations
+// ---------------------------------------------------------------------------
+
+/// The paging envelope shared by the list endpoints (`skip` or `page`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    #[serde(default = "Vec::new")]
+    pub results: Vec<T>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub skip: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub page: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub limit: Option<i64>,
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub has_more: bool,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_pages: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_results: Option<i64>,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page {
+            results: Vec::new(),
+            skip: None,
+            page: None,
+            limit: None,
+            has_more: false,
+            total_pages: None,
+            total_results: None,
+        }
+    }
+}
+
+/// One conversation of list-conversations or get-conversation. Only the fields
+/// the console uses are typed; the rest of the record is ignored.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationRecord {
+    /// `c-...`. Documented as integer `id`; the samples send string `_id`.
+    #[serde(
+        rename = "_id",
+        alias = "id",
+        default,
+        deserialize_with = "opt_loose_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participants: Vec<ConversationParticipant>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<ConversationQueue>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub wait_time: Option<i64>,
+    /// Typed string in the table, a number or null in the samples.
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub priority: Option<String>,
+    /// Typed boolean in the table, `"YES"`/`"NO"` in the samples.
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub survey_required: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_session_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_intent_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+impl ConversationRecord {
+    /// The id to use in hooks calls: `conversationId` when present, else `_id`.
+    pub fn hooks_id(&self) -> Option<&str> {
+        self.conversation_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .or(self.id.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationParticipant {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time_stamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time_stamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_transferred: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationQueue {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+}
+
+/// Query parameters of list-conversations. All optional.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ConversationQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// List all agents
+// ---------------------------------------------------------------------------
+
+/// One agent of list-agents. The response table and the sample disagree on
+/// names (`name`/`email`/`isActive` vs `firstName`.../`emailId`/`status`):
+/// both sets are read.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRecord {
+    #[serde(default, alias = "_id")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+    /// Account status (`ACTIVE`), not presence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_status: Option<String>,
+    /// Presence: `AVAILABLE`, `BUSY`, `AWAY`, `OFFLINE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_status_type: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub can_support_chat: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_chat_support: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub can_support_voice: Option<bool>,
+    /// Typed object in the table, an array in the sample.
+    #[serde(
+        default,
+        deserialize_with = "vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub queues: Vec<AgentQueue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+impl AgentRecord {
+    /// A display name from whichever name fields are present.
+    pub fn display_name(&self) -> String {
+        if let Some(n) = self.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            return n.trim().to_string();
+        }
+        let full = format!(
+            "{} {}",
+            self.first_name.as_deref().unwrap_or(""),
+            self.last_name.as_deref().unwrap_or("")
+        );
+        let full = full.trim();
+        if !full.is_empty() {
+            return full.to_string();
+        }
+        self.nick_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| self.id.clone())
+    }
+
+    pub fn email_address(&self) -> Option<&str> {
+        self.email_id
+            .as_deref()
+            .or(self.email.as_deref())
+            .filter(|e| !e.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentQueue {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Agent availability: POST /agentassist/api/v1/public/{botId}/agents/availability
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvailabilityRequest {
+    #[serde(
+        default,
+        deserialize_with = "vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub skill_ids: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub queue_ids: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "vec_or_one",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub agent_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AvailabilityResponse {
+    #[serde(rename = "AVAILABLE", default)]
+    pub available: Vec<AvailabilityAgent>,
+    #[serde(rename = "BUSY", default)]
+    pub busy: Vec<AvailabilityAgent>,
+    #[serde(rename = "OFFLINE", default)]
+    pub offline: Vec<AvailabilityAgent>,
+    #[serde(rename = "AWAY", default)]
+    pub away: Vec<AvailabilityAgent>,
+}
+
+impl AvailabilityResponse {
+    /// Every agent with the status group it was listed under.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &AvailabilityAgent)> {
+        self.available
+            .iter()
+            .map(|a| ("AVAILABLE", a))
+            .chain(self.busy.iter().map(|a| ("BUSY", a)))
+            .chain(self.away.iter().map(|a| ("AWAY", a)))
+            .chain(self.offline.iter().map(|a| ("OFFLINE", a)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvailabilityAgent {
+    #[serde(rename = "_id", alias = "id", default)]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_digital_enabled: Option<bool>,
+    #[serde(default)]
+    pub channel_capacity: ChannelCapacity,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelCapacity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_chat: Option<Capacity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messaging: Option<Capacity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Capacity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<Capacity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_mail: Option<Capacity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capacity {
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub is_enabled: bool,
+    #[serde(default, deserialize_with = "loose_u32")]
+    pub total_capacity: u32,
+    #[serde(default, deserialize_with = "loose_u32")]
+    pub used_capacity: u32,
+    #[serde(default, deserialize_with = "loose_u32")]
+    pub available_capacity: u32,
+}
+
+// ---------------------------------------------------------------------------
+// List queues
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRecord {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_default: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<QueueAgent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueAgent {
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_preferred_agent: Option<bool>,
+}
+
+// ---------------------------------------------------------------------------
+// Lenient helpers
+// ---------------------------------------------------------------------------
+
+fn value_to_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Some(true),
+            "false" | "no" | "n" | "0" | "" => Some(false),
+            _ => None,
+        },
+        Value::Number(n) => n.as_i64().map(|i| i != 0),
+        _ => None,
+    }
+}
+
+/// A bool written as `true`, `"true"`, `"YES"`, `1`; `null` reads as absent.
+pub fn opt_loose_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => value_to_bool(&v)
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(format!("expected a boolean, got {v}"))),
+    }
+}
+
+fn loose_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(opt_loose_bool(d)?.unwrap_or(false))
+}
+
+/// An integer written as a number or a numeric string; `null` reads as absent.
+pub fn opt_loose_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| de::Error::custom("number out of range")),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("expected an integer, got {s:?}"))),
+        Some(other) => Err(de::Error::custom(format!(
+            "expected an integer, got {other}"
+        ))),
+    }
+}
+
+fn loose_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = opt_loose_i64(d)?.unwrap_or(0);
+    Ok(v.clamp(0, u32::MAX as i64) as u32)
+}
+
+/// A string written as a string, number or bool; `null` reads as absent.
+pub fn opt_loose_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    Ok(match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+/// An array, a single element, or null.
+fn vec_or_one<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let v = Option::<Value>::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|i| serde_json::from_value(i).map_err(de::Error::custom))
+            .collect(),
+        Some(one) => Ok(vec![serde_json::from_value(one).map_err(de::Error::custom)?]),
+    }
+}
+
+/// Turns the loose JS-object notation of Kore's sample responses (unquoted keys,
+/// curly quotes, `//` comment lines) into JSON. Valid JSON passes through unchanged.
+pub fn loosen_json(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{201c}' | '\u{201d}' => '"',
+            other => other,
+        })
+        .collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut in_string = false;
+    // What was last seen outside strings and white space: a bare key may follow `{` or `,`.
+    let mut last_sig = '\0';
+    while i < chars.len() {
+        let c = chars[i];
+        if in_string {
+            out.push(c);
+            if c == '\\' && i + 1 < chars.len() {
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
+            if c == '"' {
+                in_string = false;
+                last_sig = '"';
+            }
+            i += 1;
+            continue;
+        }
+        if c == '/' && chars.get(i + 1) == Some(&'/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if (c.is_ascii_alphabetic() || c == '_' || c == '$') && (last_sig == '{' || last_sig == ',')
+        {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_$".contains(chars[i]))
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let mut j = i;
+            while j < chars.len() && chars[j].is_whitespace() {
+                j += 1;
+            }
+            if chars.get(j) == Some(&':') {
+                out.push('"');
+                out.push_str(&word);
+                out.push('"');
+            } else {
+                out.push_str(&word);
+            }
+            last_sig = 'w';
+            continue;
+        }
+        if !c.is_whitespace() {
+            last_sig = c;
+        }
+        out.push(c);
+        i += 1;
+    }
+    // A trailing comma before `}` or `]` is dropped.
+    let mut cleaned = String::with_capacity(out.len());
+    let oc: Vec<char> = out.chars().collect();
+    let mut in_str = false;
+    let mut k = 0;
+    while k < oc.len() {
+        let c = oc[k];
+        if in_str {
+            cleaned.push(c);
+            if c == '\\' && k + 1 < oc.len() {
+                cleaned.push(oc[k + 1]);
+                k += 2;
+                continue;
+            }
+            if c == '"' {
+                in_str = false;
+            }
+            k += 1;
+            continue;
+        }
+        if c == '"' {
+            in_str = true;
+        }
+        if c == ',' {
+            let mut j = k + 1;
+            while j < oc.len() && oc[j].is_whitespace() {
+                j += 1;
+            }
+            if j < oc.len() && (oc[j] == '}' || oc[j] == ']') {
+                k += 1;
+                continue;
+            }
+        }
+        cleaned.push(c);
+        k += 1;
+    }
+    cleaned
+}
+
+/// Parses a response body strictly first, then through [`loosen_json`].
+pub fn parse_loose<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    match serde_json::from_str(text) {
+        Ok(v) => Ok(v),
+        Err(first) => serde_json::from_str(&loosen_json(text)).map_err(|_| first),
+    }
+}
