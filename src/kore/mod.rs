@@ -1,5 +1,7 @@
 //! Everything that speaks Kore: wire types, JWT signing, the HTTP client and
 //! the rate limiter.
 
+pub mod client;
 pub mod jwt;
+pub mod ratelimit;
 pub mod wire;

@@ -124,9 +124,9 @@ impl<'de> Deserialize<'de> for HookEvent {
         // Event names are compared without regard to case, like the transfer types.
         let upper = name.to_ascii_uppercase();
         let parsed = match upper.as_str() {
-            INTERNAL_TRANSFER_EVENT => HookEvent::InternalTransfer(
-                serde_json::from_value(v).map_err(de::Error::custom)?,
-            ),
+            INTERNAL_TRANSFER_EVENT => {
+                HookEvent::InternalTransfer(serde_json::from_value(v).map_err(de::Error::custom)?)
+            }
             TRIGGER_SUMMARY_EVENT => {
                 HookEvent::TriggerSummary(serde_json::from_value(v).map_err(de::Error::custom)?)
             }
@@ -409,9 +409,7 @@ impl AssignRequest {
         match (&self.a_id, &self.queue_id) {
             (Some(a), None) if !a.is_empty() && !is_queue => Some(AssignTarget::Agent(a.clone())),
             (None, Some(q)) if !q.is_empty() => Some(AssignTarget::Queue(q.clone())),
-            (Some(_), Some(q)) if is_queue && !q.is_empty() => {
-                Some(AssignTarget::Queue(q.clone()))
-            }
+            (Some(_), Some(q)) if is_queue && !q.is_empty() => Some(AssignTarget::Queue(q.clone())),
             _ => None,
         }
     }
@@ -445,7 +443,11 @@ pub struct AssignResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignCallback {
-    #[serde(default, alias = "botSessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "botSessionId",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub session_id: Option<String>,
     #[serde(
         default,
@@ -1036,7 +1038,9 @@ where
             .into_iter()
             .map(|i| serde_json::from_value(i).map_err(de::Error::custom))
             .collect(),
-        Some(one) => Ok(vec![serde_json::from_value(one).map_err(de::Error::custom)?]),
+        Some(one) => Ok(vec![
+            serde_json::from_value(one).map_err(de::Error::custom)?,
+        ]),
     }
 }
 
@@ -1087,8 +1091,7 @@ pub fn loosen_json(text: &str) -> String {
         if (c.is_ascii_alphabetic() || c == '_' || c == '$') && (last_sig == '{' || last_sig == ',')
         {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_$".contains(chars[i]))
-            {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_$".contains(chars[i])) {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();

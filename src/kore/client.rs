@@ -1,0 +1,902 @@
+//! The HTTP client for Kore's endpoints: one shared `reqwest::Client`, a fresh
+//! token per request, the account's rate limiter, and errors sorted into what
+//! may be retried and what may not.
+//!
+//! Every call returns a [`Call`]: what was asked (method, path, a summary that
+//! never holds a secret) and what came back (status, latency, body summary and
+//! the parsed body), or a [`CallError`].
+
+use super::jwt::{Secret, Signer};
+use super::ratelimit::{Priority, RateLimiter};
+use super::wire::{self, AssignRequest, AssignResponse, HookEvent, HooksBody};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the client needs to know about the account. Built from the config.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub host: String,
+    pub bot_id: String,
+    pub org_id: String,
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub hooks_auth_header: String,
+    pub jwt_ttl_secs: Option<u64>,
+    pub rate_limit_per_minute: u32,
+    pub request_timeout: Duration,
+    /// Allow `http://` to a host that is not loopback.
+    pub allow_insecure_http: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("host {0:?} is not a valid URL: {1}")]
+    BadHost(String, String),
+    #[error(
+        "host {0} uses plain http to a host that is not loopback; use https, or pass --allow-insecure-http if you really mean it"
+    )]
+    InsecureHttp(String),
+    #[error("header name {0:?} is not a valid HTTP header name")]
+    BadHeader(String),
+    #[error("{0}")]
+    Jwt(#[from] super::jwt::JwtError),
+    #[error("could not build the HTTP client: {0}")]
+    Http(String),
+}
+
+/// What was sent, for the log. Never holds a token or a secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestInfo {
+    pub method: &'static str,
+    pub path: String,
+    pub summary: String,
+    /// A short fingerprint of the token used, so two log lines can be told apart.
+    pub token_fp: Option<String>,
+}
+
+/// A successful answer (2xx).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply<T> {
+    pub status: u16,
+    pub latency_ms: u64,
+    pub body_summary: String,
+    pub body: T,
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CallError {
+    /// 4xx other than 429: final, not retried. Carries the server's message.
+    #[error("{status} {message}")]
+    Api {
+        status: u16,
+        message: String,
+        latency_ms: u64,
+    },
+    /// 429: retried after the wait the server asked for.
+    #[error("429 rate limited: {message}")]
+    RateLimited {
+        message: String,
+        retry_after_ms: Option<u64>,
+        latency_ms: u64,
+    },
+    /// 5xx: retried.
+    #[error("{status} {message}")]
+    Server {
+        status: u16,
+        message: String,
+        latency_ms: u64,
+    },
+    #[error("timed out after {0} ms")]
+    Timeout(u64),
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// The connection broke mid-request (a reset, a closed socket).
+    #[error("transport error: {0}")]
+    Transport(String),
+    /// 2xx, but the body was not what the docs describe.
+    #[error("{status} with an unreadable body: {message}")]
+    Decode {
+        status: u16,
+        message: String,
+        latency_ms: u64,
+    },
+    /// A token could not be signed (a local problem, not retried).
+    #[error("{0}")]
+    Local(String),
+}
+
+impl CallError {
+    /// 429, 5xx, timeouts, refused and broken connections may be retried.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            CallError::RateLimited { .. }
+                | CallError::Server { .. }
+                | CallError::Timeout(_)
+                | CallError::Connect(_)
+                | CallError::Transport(_)
+        )
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CallError::Api { status, .. }
+            | CallError::Server { status, .. }
+            | CallError::Decode { status, .. } => Some(*status),
+            CallError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    pub fn latency_ms(&self) -> Option<u64> {
+        match self {
+            CallError::Api { latency_ms, .. }
+            | CallError::Server { latency_ms, .. }
+            | CallError::Decode { latency_ms, .. }
+            | CallError::RateLimited { latency_ms, .. } => Some(*latency_ms),
+            CallError::Timeout(ms) => Some(*ms),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            CallError::RateLimited { retry_after_ms, .. } => {
+                retry_after_ms.map(Duration::from_millis)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One request and its outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Call<T> {
+    pub request: RequestInfo,
+    pub outcome: Result<Reply<T>, CallError>,
+}
+
+impl<T> Call<T> {
+    pub fn is_ok(&self) -> bool {
+        self.outcome.is_ok()
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Call<U> {
+        Call {
+            request: self.request,
+            outcome: self.outcome.map(|r| Reply {
+                status: r.status,
+                latency_ms: r.latency_ms,
+                body_summary: r.body_summary,
+                body: f(r.body),
+            }),
+        }
+    }
+}
+
+/// The client. Cheap to clone; clones share the connection pool and the limiter.
+#[derive(Debug, Clone)]
+pub struct KoreClient {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    bot_id: String,
+    org_id: String,
+    account_id: String,
+    signer: Signer,
+    hooks_header: HeaderName,
+    limiter: Arc<RateLimiter>,
+    timeout: Duration,
+}
+
+const API_PREFIX: [&str; 3] = ["agentassist", "api", "v1"];
+
+impl KoreClient {
+    pub fn new(settings: &ClientSettings) -> Result<Self, SetupError> {
+        crate::install_crypto();
+        let base = reqwest::Url::parse(settings.host.trim())
+            .map_err(|e| SetupError::BadHost(settings.host.clone(), e.to_string()))?;
+        match base.scheme() {
+            "https" => {}
+            "http" => {
+                if !is_loopback(&base) && !settings.allow_insecure_http {
+                    return Err(SetupError::InsecureHttp(settings.host.clone()));
+                }
+            }
+            other => {
+                return Err(SetupError::BadHost(
+                    settings.host.clone(),
+                    format!("scheme {other:?} is not http or https"),
+                ));
+            }
+        }
+        let hooks_header = HeaderName::from_bytes(settings.hooks_auth_header.trim().as_bytes())
+            .map_err(|_| SetupError::BadHeader(settings.hooks_auth_header.clone()))?;
+        let signer = Signer::new(
+            &settings.client_id,
+            &settings.client_secret,
+            settings.jwt_ttl_secs,
+        )?;
+        let http = reqwest::Client::builder()
+            .timeout(settings.request_timeout)
+            .connect_timeout(settings.request_timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| SetupError::Http(e.to_string()))?;
+        Ok(KoreClient {
+            http,
+            base,
+            bot_id: settings.bot_id.clone(),
+            org_id: settings.org_id.clone(),
+            account_id: settings.account_id.clone(),
+            signer,
+            hooks_header,
+            limiter: Arc::new(RateLimiter::per_minute(settings.rate_limit_per_minute)),
+            timeout: settings.request_timeout,
+        })
+    }
+
+    pub fn limiter(&self) -> &Arc<RateLimiter> {
+        &self.limiter
+    }
+
+    pub fn bot_id(&self) -> &str {
+        &self.bot_id
+    }
+
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    pub fn host(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn url(&self, segments: &[&str]) -> reqwest::Url {
+        let mut url = self.base.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .expect("http(s) URLs always have a path");
+            path.pop_if_empty();
+            path.extend(API_PREFIX.iter());
+            path.extend(segments.iter());
+        }
+        url
+    }
+
+    /// The path shown in logs: everything after `/agentassist/api/v1/`, with the
+    /// bot id shortened.
+    fn log_path(&self, segments: &[&str]) -> String {
+        segments
+            .iter()
+            .map(|s| {
+                if *s == self.bot_id {
+                    short_id(s)
+                } else {
+                    (*s).to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Sends hooks events for one conversation (`POST hooks/{botId}`).
+    pub async fn send_hooks(
+        &self,
+        conversation_id: &str,
+        events: Vec<HookEvent>,
+        summary: impl Into<String>,
+        priority: Priority,
+    ) -> Call<Option<wire::StatusOk>> {
+        let body = HooksBody {
+            conversation_id: conversation_id.to_string(),
+            bot_id: self.bot_id.clone(),
+            events,
+            ..HooksBody::default()
+        };
+        let segments = ["hooks", self.bot_id.as_str()];
+        let url = self.url(&segments);
+        let header = self.hooks_header.clone();
+        self.execute(
+            "POST",
+            self.log_path(&segments),
+            summary.into(),
+            priority,
+            move |http, token| http.post(url).header(header, token).json(&body),
+            |text| {
+                if text.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    wire::parse_loose::<wire::StatusOk>(text)
+                        .map(Some)
+                        .or(Ok(None))
+                }
+            },
+        )
+        .await
+    }
+
+    /// `POST public/{botId}/assign-conversation`.
+    pub async fn assign(
+        &self,
+        request: &AssignRequest,
+        summary: impl Into<String>,
+        priority: Priority,
+    ) -> Call<AssignResponse> {
+        let segments = ["public", self.bot_id.as_str(), "assign-conversation"];
+        let url = self.url(&segments);
+        let body = request.clone();
+        let account = self.account_id.clone();
+        self.execute(
+            "POST",
+            self.log_path(&segments),
+            summary.into(),
+            priority,
+            move |http, token| {
+                http.post(url)
+                    .header("auth", token)
+                    .header("accountid", account)
+                    .json(&body)
+            },
+            |text| wire::parse_loose::<AssignResponse>(text).map_err(|e| e.to_string()),
+        )
+        .await
+    }
+
+    /// `GET public/{streamId}/conversations`.
+    pub async fn list_conversations(
+        &self,
+        query: &wire::ConversationQuery,
+        priority: Priority,
+    ) -> Call<wire::Page<wire::ConversationRecord>> {
+        let segments = ["public", self.bot_id.as_str(), "conversations"];
+        let url = self.url(&segments);
+        let query = query.clone();
+        let account = self.account_id.clone();
+        self.execute(
+            "GET",
+            self.log_path(&segments),
+            "list conversations".to_string(),
+            priority,
+            move |http, token| {
+                http.get(url)
+                    .query(&query)
+                    .header("auth", token)
+                    .header("accountid", account)
+            },
+            |text| wire::parse_loose(text).map_err(|e| e.to_string()),
+        )
+        .await
+    }
+
+    /// `GET public/{streamId}/conversations/{conversationId}`.
+    pub async fn get_conversation(
+        &self,
+        conversation_id: &str,
+        priority: Priority,
+    ) -> Call<wire::ConversationRecord> {
+        let segments = [
+            "public",
+            self.bot_id.as_str(),
+            "conversations",
+            conversation_id,
+        ];
+        let url = self.url(&segments);
+        let account = self.account_id.clone();
+        self.execute(
+            "GET",
+            self.log_path(&segments),
+            format!("get conversation {conversation_id}"),
+            priority,
+            move |http, token| {
+                http.get(url)
+                    .header("auth", token)
+                    .header("accountid", account)
+            },
+            |text| wire::parse_loose(text).map_err(|e| e.to_string()),
+        )
+        .await
+    }
+
+    /// `GET public/{streamId}/organizations/{orgId}/agents?page=N&includeQueues=true`.
+    pub async fn list_agents(
+        &self,
+        page: u32,
+        priority: Priority,
+    ) -> Call<wire::Page<wire::AgentRecord>> {
+        let segments = [
+            "public",
+            self.bot_id.as_str(),
+            "organizations",
+            self.org_id.as_str(),
+            "agents",
+        ];
+        let url = self.url(&segments);
+        let account = self.account_id.clone();
+        self.execute(
+            "GET",
+            self.log_path(&segments),
+            format!("list agents page {page}"),
+            priority,
+            move |http, token| {
+                http.get(url)
+                    .query(&[("page", page.to_string()), ("includeQueues", "true".into())])
+                    .header("auth", token)
+                    .header("accountid", account)
+            },
+            |text| wire::parse_loose(text).map_err(|e| e.to_string()),
+        )
+        .await
+    }
+
+    /// `POST public/{botId}/agents/availability`.
+    pub async fn availability(
+        &self,
+        request: &wire::AvailabilityRequest,
+        priority: Priority,
+    ) -> Call<wire::AvailabilityResponse> {
+        let segments = ["public", self.bot_id.as_str(), "agents", "availability"];
+        let url = self.url(&segments);
+        let body = request.clone();
+        let account = self.account_id.clone();
+        self.execute(
+            "POST",
+            self.log_path(&segments),
+            "agent availability".to_string(),
+            priority,
+            move |http, token| {
+                http.post(url)
+                    .header("auth", token)
+                    .header("accountid", account)
+                    .json(&body)
+            },
+            |text| wire::parse_loose(text).map_err(|e| e.to_string()),
+        )
+        .await
+    }
+
+    /// `GET public/{streamId}/queues`.
+    pub async fn list_queues(&self, priority: Priority) -> Call<wire::Page<wire::QueueRecord>> {
+        let segments = ["public", self.bot_id.as_str(), "queues"];
+        let url = self.url(&segments);
+        let account = self.account_id.clone();
+        self.execute(
+            "GET",
+            self.log_path(&segments),
+            "list queues".to_string(),
+            priority,
+            move |http, token| {
+                http.get(url)
+                    .header("auth", token)
+                    .header("accountid", account)
+            },
+            |text| wire::parse_loose(text).map_err(|e| e.to_string()),
+        )
+        .await
+    }
+
+    async fn execute<T>(
+        &self,
+        method: &'static str,
+        path: String,
+        summary: String,
+        priority: Priority,
+        build: impl FnOnce(&reqwest::Client, HeaderValue) -> reqwest::RequestBuilder,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Call<T> {
+        let mut request = RequestInfo {
+            method,
+            path,
+            summary,
+            token_fp: None,
+        };
+        let token = match self.signer.sign() {
+            Ok(t) => t,
+            Err(e) => {
+                return Call {
+                    request,
+                    outcome: Err(CallError::Local(e.to_string())),
+                };
+            }
+        };
+        request.token_fp = Some(token.fingerprint());
+        let mut value = match HeaderValue::from_str(token.expose()) {
+            Ok(v) => v,
+            Err(e) => {
+                return Call {
+                    request,
+                    outcome: Err(CallError::Local(format!(
+                        "token is not a header value: {e}"
+                    ))),
+                };
+            }
+        };
+        value.set_sensitive(true);
+
+        self.limiter.acquire(priority).await;
+        let started = Instant::now();
+        let sent = build(&self.http, value).send().await;
+        let outcome = match sent {
+            Err(e) => Err(self.classify_transport(&e, started)),
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                let text = resp.text().await;
+                let latency_ms = started.elapsed().as_millis() as u64;
+                match text {
+                    Err(e) => Err(self.classify_transport(&e, started)),
+                    Ok(text) => self.classify(status, &headers, &text, latency_ms, parse),
+                }
+            }
+        };
+        if let Err(CallError::RateLimited { retry_after_ms, .. }) = &outcome {
+            let wait = retry_after_ms
+                .map(Duration::from_millis)
+                .unwrap_or(DEFAULT_429_WAIT);
+            self.limiter.penalize(wait);
+        }
+        Call { request, outcome }
+    }
+
+    fn classify_transport(&self, e: &reqwest::Error, started: Instant) -> CallError {
+        if e.is_timeout() {
+            CallError::Timeout(
+                (started.elapsed().as_millis() as u64).max(self.timeout.as_millis() as u64),
+            )
+        } else if e.is_connect() {
+            CallError::Connect(error_chain(e))
+        } else {
+            CallError::Transport(error_chain(e))
+        }
+    }
+
+    fn classify<T>(
+        &self,
+        status: u16,
+        headers: &HeaderMap,
+        text: &str,
+        latency_ms: u64,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Reply<T>, CallError> {
+        let body_summary = summarize_body(text);
+        if (200..300).contains(&status) {
+            return match parse(text) {
+                Ok(body) => Ok(Reply {
+                    status,
+                    latency_ms,
+                    body_summary,
+                    body,
+                }),
+                Err(message) => Err(CallError::Decode {
+                    status,
+                    message,
+                    latency_ms,
+                }),
+            };
+        }
+        let message = error_message(text);
+        if status == 429 {
+            return Err(CallError::RateLimited {
+                message,
+                retry_after_ms: retry_after(headers).map(|d| d.as_millis() as u64),
+                latency_ms,
+            });
+        }
+        if status >= 500 {
+            return Err(CallError::Server {
+                status,
+                message,
+                latency_ms,
+            });
+        }
+        Err(CallError::Api {
+            status,
+            message,
+            latency_ms,
+        })
+    }
+}
+
+/// How long to hold everything after a 429 that names no `Retry-After`.
+pub const DEFAULT_429_WAIT: Duration = Duration::from_secs(5);
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_secs_f64(secs.min(3600.0)));
+        }
+        return None;
+    }
+    let when =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let delta = when - time::OffsetDateTime::now_utc();
+    Some(Duration::from_secs(
+        delta.whole_seconds().clamp(0, 3600) as u64
+    ))
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    redact_tokens(&parts.join(": "))
+}
+
+/// The server's message from an error body (`{"code","message"}` and the like),
+/// or the start of the body text.
+pub fn error_message(text: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        for key in ["message", "msg", "error", "errors", "reason"] {
+            match v.get(key) {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => {
+                    return clip(&redact_tokens(s), 300);
+                }
+                Some(serde_json::Value::Array(items)) if !items.is_empty() => {
+                    let first = &items[0];
+                    let msg = first
+                        .get("msg")
+                        .or_else(|| first.get("message"))
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| first.to_string());
+                    return clip(&redact_tokens(&msg), 300);
+                }
+                _ => {}
+            }
+        }
+    }
+    let t = text.trim();
+    if t.is_empty() {
+        "(no body)".to_string()
+    } else {
+        clip(&redact_tokens(t), 300)
+    }
+}
+
+/// A one-line summary of a body for the log: compact, clipped, tokens removed.
+pub fn summarize_body(text: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() {
+        return "(no body)".to_string();
+    }
+    let compact = match serde_json::from_str::<serde_json::Value>(t) {
+        Ok(v) => v.to_string(),
+        Err(_) => t.split_whitespace().collect::<Vec<_>>().join(" "),
+    };
+    clip(&redact_tokens(&compact), 160)
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with `…`.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Replaces anything that looks like a JWT (`eyJ…`) with a fingerprint.
+pub fn redact_tokens(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find("eyJ") {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+            .unwrap_or(tail.len());
+        let candidate = &tail[..end];
+        if candidate.len() >= 16 {
+            out.push_str("<jwt sha256:");
+            out.push_str(&super::jwt::fingerprint(candidate));
+            out.push('>');
+        } else {
+            out.push_str(candidate);
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `st-…a1f3`: the prefix and the last four characters of an id.
+pub fn short_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 10 {
+        return id.to_string();
+    }
+    let prefix: String = match id.find('-') {
+        Some(p) if p <= 4 => id[..=p].to_string(),
+        _ => String::new(),
+    };
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{prefix}…{tail}")
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Backoff with full jitter: a random wait between half and all of
+/// `base * 2^attempt`, capped at `max`.
+pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.min(16));
+    let capped = exp.min(max);
+    let half = capped / 2;
+    let jitter = rand::random::<f64>() * half.as_secs_f64();
+    half + Duration::from_secs_f64(jitter)
+}
+
+/// Retries a call while its error is retryable, up to `attempts` tries in all.
+/// 429 waits at least as long as the server asked.
+pub async fn with_retry<T, F, Fut>(attempts: u32, mut f: F) -> (Call<T>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Call<T>>,
+{
+    let attempts = attempts.max(1);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let call = f().await;
+        let retry = match &call.outcome {
+            Err(e) if e.retryable() && tries < attempts => Some(e.clone()),
+            _ => None,
+        };
+        match retry {
+            None => return (call, tries),
+            Some(e) => {
+                let wait = backoff(
+                    tries - 1,
+                    Duration::from_millis(250),
+                    Duration::from_secs(15),
+                );
+                let wait = e.retry_after().map_or(wait, |ra| ra.max(wait));
+                tracing::info!(attempt = tries, ?wait, error = %e, "retrying");
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_redacted() {
+        let s = "auth: eyJhbGciOiJIUzI1NiJ9.eyJhcHBJZCI6ImNzIn0.abcDEF_-123 rest";
+        let r = redact_tokens(s);
+        assert!(!r.contains("eyJ"), "{r}");
+        assert!(r.starts_with("auth: <jwt sha256:"));
+        assert!(r.ends_with("> rest"));
+        assert_eq!(redact_tokens("eyJ short"), "eyJ short");
+    }
+
+    #[test]
+    fn short_ids() {
+        assert_eq!(
+            short_id("st-4beef2ed-bf1d-59e3-bd7f-5467f84da1f3"),
+            "st-…a1f3"
+        );
+        assert_eq!(short_id("c-1042"), "c-1042");
+        assert_eq!(short_id("abcdefghijklmnop"), "…mnop");
+    }
+
+    #[test]
+    fn error_messages_come_from_the_body() {
+        let body = r#"{"code":400,"message":"Linked bot details couldn't be found."}"#;
+        assert_eq!(error_message(body), "Linked bot details couldn't be found.");
+        assert_eq!(
+            error_message(r#"{"errors":[{"msg":"bad token","code":41}]}"#),
+            "bad token"
+        );
+        assert_eq!(error_message(""), "(no body)");
+        assert_eq!(error_message("Bad Gateway"), "Bad Gateway");
+    }
+
+    #[test]
+    fn retryable_classes() {
+        let api = CallError::Api {
+            status: 400,
+            message: "x".into(),
+            latency_ms: 1,
+        };
+        assert!(!api.retryable());
+        assert!(
+            CallError::Server {
+                status: 503,
+                message: "x".into(),
+                latency_ms: 1
+            }
+            .retryable()
+        );
+        assert!(CallError::Timeout(10).retryable());
+        assert!(CallError::Connect("refused".into()).retryable());
+        assert!(
+            CallError::RateLimited {
+                message: "x".into(),
+                retry_after_ms: Some(1000),
+                latency_ms: 1
+            }
+            .retryable()
+        );
+        assert!(!CallError::Local("x".into()).retryable());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(2);
+        for attempt in 0..10 {
+            let d = backoff(attempt, base, max);
+            let full = base.saturating_mul(1 << attempt).min(max);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
+    }
+
+    fn settings(host: &str) -> ClientSettings {
+        ClientSettings {
+            host: host.into(),
+            bot_id: "st-1".into(),
+            org_id: "o-1".into(),
+            account_id: "acc".into(),
+            client_id: "cs-1".into(),
+            client_secret: Secret::new("s"),
+            hooks_auth_header: "token".into(),
+            jwt_ttl_secs: None,
+            rate_limit_per_minute: 60,
+            request_timeout: Duration::from_secs(5),
+            allow_insecure_http: false,
+        }
+    }
+
+    #[test]
+    fn plain_http_needs_loopback_or_a_flag() {
+        assert!(KoreClient::new(&settings("http://127.0.0.1:9")).is_ok());
+        assert!(KoreClient::new(&settings("http://localhost:9")).is_ok());
+        assert!(KoreClient::new(&settings("https://platform.kore.ai")).is_ok());
+        let err = KoreClient::new(&settings("http://platform.kore.ai")).unwrap_err();
+        assert!(matches!(err, SetupError::InsecureHttp(_)), "{err}");
+        let mut s = settings("http://platform.kore.ai");
+        s.allow_insecure_http = true;
+        assert!(KoreClient::new(&s).is_ok());
+        assert!(matches!(
+            KoreClient::new(&settings("ftp://x")).unwrap_err(),
+            SetupError::BadHost(..)
+        ));
+    }
+
+    #[test]
+    fn urls_keep_a_host_path_prefix() {
+        let c = KoreClient::new(&settings("https://example.test/prefix/")).unwrap();
+        assert_eq!(
+            c.url(&["hooks", "st-1"]).as_str(),
+            "https://example.test/prefix/agentassist/api/v1/hooks/st-1"
+        );
+        let c = KoreClient::new(&settings("https://example.test")).unwrap();
+        assert_eq!(
+            c.url(&["public", "st-1", "conversations", "a/b"]).as_str(),
+            "https://example.test/agentassist/api/v1/public/st-1/conversations/a%2Fb"
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! A rolling one-minute rate limiter shared by every request to one account.
+//!
+//! Kore counts requests per account over a sixty-second window. The limiter
+//! keeps the send times of the last minute and lets a request through only when
+//! the window has room. The supervisor's actions go first: a poll waits while
+//! any action is waiting, and polls never use the last `reserve` slots of the
+//! window, so an action finds room even when polling is busy. A 429 from the
+//! server blocks everything until its `Retry-After` (or a default) has passed.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// An action the supervisor took.
+    User,
+    /// Background polling of live data.
+    Poll,
+}
+
+#[derive(Debug)]
+struct Inner {
+    sent: VecDeque<Instant>,
+    blocked_until: Option<Instant>,
+    users_waiting: usize,
+}
+
+/// How much of the limit is in use right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub used: u32,
+    pub limit: u32,
+    pub blocked_for: Option<Duration>,
+}
+
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_window: u32,
+    window: Duration,
+    reserve: u32,
+    inner: Mutex<Inner>,
+    notify: Notify,
+}
+
+impl RateLimiter {
+    /// `per_minute` requests per rolling minute. A limit of 0 turns limiting off.
+    pub fn per_minute(per_minute: u32) -> Self {
+        Self::new(per_minute, Duration::from_secs(60))
+    }
+
+    pub fn new(per_window: u32, window: Duration) -> Self {
+        // Keep about a sixth of the window for the supervisor, at least one slot
+        // (none when the limit is so small that polls would never run).
+        let reserve = if per_window >= 3 {
+            (per_window / 6).max(1)
+        } else {
+            0
+        };
+        RateLimiter {
+            per_window,
+            window,
+            reserve,
+            inner: Mutex::new(Inner {
+                sent: VecDeque::new(),
+                blocked_until: None,
+                users_waiting: 0,
+            }),
+            notify: Notify::new(),
+        }
+    }
+
+    pub fn limit(&self) -> u32 {
+        self.per_window
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn prune(&self, inner: &mut Inner, now: Instant) {
+        while let Some(front) = inner.sent.front() {
+            if now.duration_since(*front) >= self.window {
+                inner.sent.pop_front();
+            } else {
+                break;
+            }
+        }
+        if inner.blocked_until.is_some_and(|b| b <= now) {
+            inner.blocked_until = None;
+        }
+    }
+
+    /// Takes a slot without waiting, or says how long to wait before asking again.
+    fn try_take(&self, priority: Priority, now: Instant) -> Result<(), Duration> {
+        let mut inner = self.lock();
+        self.prune(&mut inner, now);
+        if let Some(until) = inner.blocked_until {
+            return Err(until - now);
+        }
+        if self.per_window == 0 {
+            inner.sent.push_back(now);
+            if inner.sent.len() > 1024 {
+                inner.sent.pop_front();
+            }
+            return Ok(());
+        }
+        let cap = match priority {
+            Priority::User => self.per_window,
+            Priority::Poll => {
+                if inner.users_waiting > 0 {
+                    // Let the waiting action go first; look again shortly.
+                    return Err(Duration::from_millis(50));
+                }
+                self.per_window - self.reserve
+            }
+        };
+        if (inner.sent.len() as u32) < cap {
+            inner.sent.push_back(now);
+            return Ok(());
+        }
+        // The slot that frees first is the oldest one that keeps us at the cap.
+        let over = inner.sent.len() + 1 - cap as usize;
+        let oldest = inner.sent[over - 1];
+        Err(self.window.saturating_sub(now.duration_since(oldest)))
+    }
+
+    /// Waits until a request may be sent, then counts it.
+    pub async fn acquire(&self, priority: Priority) {
+        if priority == Priority::User {
+            self.lock().users_waiting += 1;
+        }
+        loop {
+            let now = Instant::now();
+            match self.try_take(priority, now) {
+                Ok(()) => break,
+                Err(wait) => {
+                    let wait = wait.max(Duration::from_millis(1));
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = self.notify.notified() => {}
+                    }
+                }
+            }
+        }
+        if priority == Priority::User {
+            let mut inner = self.lock();
+            inner.users_waiting = inner.users_waiting.saturating_sub(1);
+        }
+        self.notify.notify_waiters();
+    }
+
+    /// The server said 429: send nothing for `wait`.
+    pub fn penalize(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut inner = self.lock();
+        if inner.blocked_until.is_none_or(|b| b < until) {
+            inner.blocked_until = Some(until);
+        }
+    }
+
+    pub fn usage(&self) -> Usage {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        self.prune(&mut inner, now);
+        Usage {
+            used: inner.sent.len() as u32,
+            limit: self.per_window,
+            blocked_for: inner.blocked_until.map(|b| b - now),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn never_more_than_the_limit_in_any_window() {
+        let rl = std::sync::Arc::new(RateLimiter::new(5, Duration::from_secs(60)));
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..12 {
+            rl.acquire(Priority::User).await;
+            times.push(start.elapsed());
+        }
+        // 5 at once, 5 more after a minute, 2 after two minutes.
+        assert!(times[..5].iter().all(|t| *t < Duration::from_secs(1)));
+        assert!(times[5..10].iter().all(|t| *t >= Duration::from_secs(60)));
+        assert!(times[10] >= Duration::from_secs(120));
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times
+                .iter()
+                .skip(i)
+                .take_while(|u| **u < *t + Duration::from_secs(60))
+                .count();
+            assert!(
+                in_window <= 5,
+                "window starting at request {i} holds {in_window}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_leave_a_reserve_for_the_supervisor() {
+        let rl = RateLimiter::new(12, Duration::from_secs(60));
+        // reserve = 2: polls stop after 10.
+        for _ in 0..10 {
+            rl.acquire(Priority::Poll).await;
+        }
+        let poll = tokio::time::timeout(Duration::from_secs(1), rl.acquire(Priority::Poll)).await;
+        assert!(poll.is_err(), "an 11th poll must wait");
+        let user = tokio::time::timeout(Duration::from_secs(1), rl.acquire(Priority::User)).await;
+        assert!(user.is_ok(), "a user action uses the reserve at once");
+        assert_eq!(rl.usage().used, 11);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_user_action_goes_before_polls() {
+        let rl = std::sync::Arc::new(RateLimiter::new(6, Duration::from_secs(60)));
+        for _ in 0..6 {
+            rl.acquire(Priority::User).await;
+        }
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (who, p) in [("poll", Priority::Poll), ("user", Priority::User)] {
+            let rl = rl.clone();
+            let order = order.clone();
+            tasks.push(tokio::spawn(async move {
+                rl.acquire(p).await;
+                order.lock().unwrap().push(who);
+            }));
+            tokio::task::yield_now().await;
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(order.lock().unwrap().as_slice(), ["user", "poll"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn penalty_blocks_until_it_passes() {
+        let rl = RateLimiter::new(60, Duration::from_secs(60));
+        rl.penalize(Duration::from_secs(7));
+        let start = Instant::now();
+        rl.acquire(Priority::User).await;
+        assert!(start.elapsed() >= Duration::from_secs(7));
+        assert!(rl.usage().blocked_for.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn zero_means_unlimited() {
+        let rl = RateLimiter::per_minute(0);
+        let start = Instant::now();
+        for _ in 0..500 {
+            rl.acquire(Priority::Poll).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(10));
+    }
+}
