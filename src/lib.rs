@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md for the map of modules.
 
 pub mod kore;
+pub mod runtime;
 
 /// Installs the process-wide rustls crypto provider (ring). reqwest is built
 /// without a provider of its own, so this must run before the first Client is

@@ -1,0 +1,4 @@
+//! I/O that the pure parts of the app ask for: the callback listener (and,
+//! as they arrive, the effect runner and the journal).
+
+pub mod callback;
