@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for the map of modules.
 
+pub mod domain;
 pub mod kore;
 pub mod runtime;
 
