@@ -2,6 +2,7 @@
 //! the rate limiter.
 
 pub mod client;
+pub mod hooks;
 pub mod jwt;
 pub mod ratelimit;
 pub mod wire;

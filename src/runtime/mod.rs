@@ -2,3 +2,4 @@
 //! as they arrive, the effect runner and the journal).
 
 pub mod callback;
+pub mod journal;

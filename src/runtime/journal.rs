@@ -1,0 +1,355 @@
+//! The journal: an append-only JSON-lines file that holds every request the
+//! console plans, each outcome, and each callback, so state survives a
+//! restart.
+//!
+//! A record is written and fsync'd before its request goes out. Reading is
+//! forgiving: a torn last line (a crash mid-write) is dropped with a warning
+//! and cut off the file, so the next append starts on a clean line.
+
+use crate::domain::{Event, Roster};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// A hooks event about to be sent (one request per event).
+    Request {
+        id: String,
+        at_ms: i64,
+        conversation: String,
+        event: Event,
+        experience: String,
+        language: String,
+        /// What the supervisor asked for, e.g. "cold transfer to Raj Patel".
+        action: String,
+    },
+    /// The final outcome of a request (after any retries).
+    Outcome {
+        id: String,
+        at_ms: i64,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        message: String,
+        #[serde(default)]
+        attempts: u32,
+    },
+    /// An assign-conversation request about to be sent.
+    Assign {
+        id: String,
+        at_ms: i64,
+        session: String,
+        /// `agent:a-…` or `queue:qu-…`.
+        target: String,
+    },
+    /// A callback received for an assign request.
+    Callback {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        at_ms: i64,
+        ok: bool,
+        summary: String,
+    },
+}
+
+impl Record {
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Record::Request { id, .. } | Record::Outcome { id, .. } | Record::Assign { id, .. } => {
+                Some(id)
+            }
+            Record::Callback { id, .. } => id.as_deref(),
+        }
+    }
+}
+
+/// What reading a journal found.
+#[derive(Debug, Default)]
+pub struct Replay {
+    pub records: Vec<Record>,
+    pub warnings: Vec<String>,
+}
+
+/// An open journal, positioned for appending.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+impl Journal {
+    /// Opens (or creates, mode 0600) the journal at `path` and reads it back.
+    pub fn open(path: &Path) -> io::Result<(Journal, Replay)> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(path)?;
+        let (replay, good_len) = read(&file, path)?;
+        let total = file.metadata()?.len();
+        if good_len < total {
+            // Cut the torn tail so the next record starts on its own line.
+            file.set_len(good_len)?;
+            file.sync_all()?;
+        }
+        Ok((
+            Journal {
+                path: path.to_path_buf(),
+                file,
+            },
+            replay,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one record and waits until it is on disk.
+    pub fn append(&mut self, record: &Record) -> io::Result<()> {
+        let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.sync_data()
+    }
+}
+
+/// Reads every record; returns them and the length of the good prefix.
+fn read(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
+    let mut replay = Replay::default();
+    let mut reader = BufReader::new(file.try_clone()?);
+    reader.seek(SeekFrom::Start(0))?;
+    let mut offset: u64 = 0;
+    let mut good_len: u64 = 0;
+    let mut line_no = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        offset += n as u64;
+        let complete = buf.last() == Some(&b'\n');
+        let text = String::from_utf8_lossy(&buf);
+        let text = text.trim();
+        if text.is_empty() {
+            if complete {
+                good_len = offset;
+            }
+            continue;
+        }
+        match serde_json::from_str::<Record>(text) {
+            Ok(record) if complete => {
+                replay.records.push(record);
+                good_len = offset;
+            }
+            Ok(_) | Err(_) if !complete => {
+                replay.warnings.push(format!(
+                    "{}: line {line_no} was cut off mid-write (a crash?); it was dropped",
+                    path.display()
+                ));
+            }
+            Ok(_) => unreachable!("complete lines are handled above"),
+            Err(e) => {
+                // A damaged line in the middle: skip it, keep the rest.
+                replay.warnings.push(format!(
+                    "{}: line {line_no} is unreadable ({e}); it was skipped",
+                    path.display()
+                ));
+                good_len = offset;
+            }
+        }
+    }
+    Ok((replay, good_len))
+}
+
+/// The state of one conversation rebuilt from the journal.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationState {
+    pub roster: Roster,
+    /// Requests written but with no outcome: their fate is unknown.
+    pub unknown: Vec<String>,
+    pub experience: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Rebuilds every conversation's roster from the events that were delivered.
+pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
+    let mut requests: BTreeMap<&str, (&str, &Event, i64)> = BTreeMap::new();
+    let mut out: BTreeMap<String, ConversationState> = BTreeMap::new();
+    for r in records {
+        match r {
+            Record::Request {
+                id,
+                conversation,
+                event,
+                at_ms,
+                experience,
+                language,
+                ..
+            } => {
+                requests.insert(id, (conversation, event, *at_ms));
+                let st = out.entry(conversation.clone()).or_default();
+                st.unknown.push(id.clone());
+                st.experience = Some(experience.clone());
+                st.language = Some(language.clone());
+            }
+            Record::Outcome { id, ok, at_ms, .. } => {
+                if let Some((conv, event, _)) = requests.get(id.as_str()) {
+                    let st = out.entry((*conv).to_string()).or_default();
+                    st.unknown.retain(|u| u != id);
+                    if *ok && let Err(e) = st.roster.apply(event, *at_ms) {
+                        tracing::warn!(conversation = %conv, error = %e, "journal event does not apply");
+                    }
+                }
+            }
+            Record::Assign { .. } | Record::Callback { .. } => {}
+        }
+    }
+    out
+}
+
+/// A file-name-safe form of a bot id, for `journal-{bot}.jsonl`.
+pub fn file_name_for(bot_id: &str) -> String {
+    let safe: String = bot_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    format!("journal-{safe}.jsonl")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AgentRef;
+
+    fn request(id: &str, conv: &str, event: Event) -> Record {
+        Record::Request {
+            id: id.into(),
+            at_ms: 1,
+            conversation: conv.into(),
+            event,
+            experience: "chat".into(),
+            language: "en".into(),
+            action: "test".into(),
+        }
+    }
+
+    fn outcome(id: &str, ok: bool) -> Record {
+        Record::Outcome {
+            id: id.into(),
+            at_ms: 2,
+            ok,
+            status: Some(if ok { 200 } else { 400 }),
+            message: String::new(),
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn appends_survive_reopen_and_rebuild_rosters() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mia = AgentRef::new("a-1", "Mia");
+        let raj = AgentRef::new("a-2", "Raj");
+        {
+            let (mut j, replay) = Journal::open(&path).unwrap();
+            assert!(replay.records.is_empty());
+            j.append(&request("r1", "c-1", Event::na_entry(mia.clone())))
+                .unwrap();
+            j.append(&outcome("r1", true)).unwrap();
+            j.append(&request("r2", "c-1", Event::warm_entry(raj.clone())))
+                .unwrap();
+            j.append(&outcome("r2", false)).unwrap();
+            j.append(&request("r3", "c-1", Event::warm_entry(raj.clone())))
+                .unwrap();
+        }
+        let (_j, replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.records.len(), 5);
+        assert!(replay.warnings.is_empty());
+        let state = rebuild(&replay.records);
+        let c = &state["c-1"];
+        assert!(c.roster.contains("a-1"));
+        assert!(
+            !c.roster.contains("a-2"),
+            "a failed request changes nothing"
+        );
+        assert_eq!(c.unknown, vec!["r3".to_string()]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_and_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        {
+            let (mut j, _) = Journal::open(&path).unwrap();
+            j.append(&request(
+                "r1",
+                "c-1",
+                Event::na_entry(AgentRef::new("a", "A")),
+            ))
+            .unwrap();
+            j.append(&outcome("r1", true)).unwrap();
+        }
+        let good = std::fs::read(&path).unwrap();
+        let mut torn = good.clone();
+        torn.extend_from_slice(br#"{"kind":"outcome","id":"r2","at_"#);
+        std::fs::write(&path, &torn).unwrap();
+        let (mut j, replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.records.len(), 2);
+        assert_eq!(replay.warnings.len(), 1);
+        assert!(
+            replay.warnings[0].contains("line 3"),
+            "{:?}",
+            replay.warnings
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), good, "the torn tail is cut");
+        j.append(&outcome("r9", true)).unwrap();
+        drop(j);
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.records.len(), 3);
+        assert!(replay.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_middle_line_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let a = serde_json::to_string(&outcome("r1", true)).unwrap();
+        std::fs::write(&path, format!("{a}\nnot json at all\n{a}\n")).unwrap();
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.records.len(), 2);
+        assert!(replay.warnings[0].contains("line 2"));
+    }
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(file_name_for("st-1/../x"), "journal-st-1____x.jsonl");
+    }
+}
