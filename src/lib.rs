@@ -2,9 +2,13 @@
 //!
 //! See ARCHITECTURE.md for the map of modules.
 
+pub mod cli;
+pub mod config;
 pub mod domain;
 pub mod kore;
+pub mod logging;
 pub mod runtime;
+pub mod sim;
 
 /// Installs the process-wide rustls crypto provider (ring). reqwest is built
 /// without a provider of its own, so this must run before the first Client is

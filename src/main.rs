@@ -1,1 +1,312 @@
-fn main() {}
+//! The `switchboard` binary: argument parsing and the hand-off to each command.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use switchboard::cli::{self, EXIT_USAGE, Fail, SendKind};
+use switchboard::kore::jwt::Secret;
+use switchboard::kore::wire::AssignTarget;
+use switchboard::sim::{self, SimConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A terminal supervisor console for Kore.ai Agent AI contact centres",
+    long_about = "A terminal supervisor console for Kore.ai Agent AI contact centres.\n\n\
+        Without a command it opens the console with the resolved config. Try \
+        `switchboard demo` first: it needs no Kore account."
+)]
+struct Cli {
+    /// Config file (else $SWITCHBOARD_CONFIG, else the platform config dir).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Allow plain http:// to a host that is not loopback.
+    #[arg(long, global = true)]
+    allow_insecure_http: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run against the embedded simulator: no Kore account needed.
+    Demo(DemoArgs),
+    /// Run only the simulator: Kore's documented endpoints on loopback.
+    Simulator(SimulatorArgs),
+    /// Send hooks transfer events for one conversation.
+    Send(SendArgs),
+    /// Assign a bot session to an agent or a queue and wait for the callback.
+    Assign(AssignArgs),
+    /// Validate the config, sign a token and reach the host.
+    Check,
+    /// Write a starter config (mode 0600) to the config path.
+    Init,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Seed for the traffic generator (the same seed gives the same traffic).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Speed factor of the traffic generator.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Probability (0 to 1) that a request meets an injected fault.
+    #[arg(long, default_value_t = 0.0)]
+    faults: f64,
+    /// A scripted walkthrough from assets/.
+    #[arg(long, value_name = "FILE")]
+    script: Option<PathBuf>,
+    /// Address for the simulator (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+}
+
+#[derive(Args, Debug)]
+struct SimulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[arg(long, default_value = sim::DEMO_BOT_ID)]
+    bot_id: String,
+    #[arg(long, default_value = sim::DEMO_ORG_ID)]
+    org_id: String,
+    #[arg(long, default_value = sim::DEMO_ACCOUNT_ID)]
+    account_id: String,
+    #[arg(long, default_value = sim::DEMO_CLIENT_ID)]
+    client_id: String,
+    /// The client secret tokens must be signed with (default: the demo secret).
+    #[arg(long, env = "SWITCHBOARD_SIM_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Probability (0 to 1) that a request meets an injected fault.
+    #[arg(long, default_value_t = 0.0)]
+    faults: f64,
+    /// Requests per minute per account; 0 turns the limit off.
+    #[arg(long, default_value_t = 60)]
+    rate_limit: u32,
+    /// Speed factor of the traffic generator.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Turn the traffic generator off.
+    #[arg(long)]
+    no_traffic: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum SendWhat {
+    /// First agent enters: NA entry.
+    Enter,
+    /// Cold transfer: the current agent leaves (COLD exit), --agent joins (COLD entry).
+    Cold,
+    /// Warm: --agent joins as a consultant (WARM entry).
+    Warm,
+    /// Remove --agent: WARM exit, or NA exit for the last agent.
+    Remove,
+    /// End: consultants leave, the last agent leaves, then the closing events.
+    End,
+    /// Redial: --agent re-enters (redial entry).
+    Redial,
+}
+
+#[derive(Args, Debug)]
+struct SendArgs {
+    #[arg(value_enum)]
+    what: SendWhat,
+    /// The conversation id used in hooks calls.
+    #[arg(long)]
+    conversation: String,
+    /// The agent (Kore aId) who enters, joins or leaves.
+    #[arg(long)]
+    agent: Option<String>,
+    /// For cold: the agent who leaves (default: the primary).
+    #[arg(long)]
+    from: Option<String>,
+    /// chat or voice (default: what the conversation used, else [events].experience).
+    #[arg(long)]
+    experience: Option<String>,
+    /// Language code (default: what the conversation used, else [events].language).
+    #[arg(long)]
+    language: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["agent", "queue"]))]
+struct AssignArgs {
+    /// The bot session id of the waiting conversation.
+    #[arg(long)]
+    session: String,
+    /// Assign to this agent (aId).
+    #[arg(long)]
+    agent: Option<String>,
+    /// Assign to this queue.
+    #[arg(long)]
+    queue: Option<String>,
+    /// Seconds to wait for the callback (default: [callback].callback_timeout_secs).
+    #[arg(long)]
+    timeout: Option<u64>,
+}
+
+fn main() -> ExitCode {
+    switchboard::install_crypto();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    let code = match result {
+        Ok(code) => code,
+        Err(fail) => {
+            eprintln!("error: {}", fail.message);
+            fail.code
+        }
+    };
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+fn check_fraction(name: &str, v: f64) -> Result<(), Fail> {
+    if !(0.0..=1.0).contains(&v) {
+        return Err(Fail::usage(format!(
+            "--{name} must be between 0 and 1, not {v}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_speed(v: f64) -> Result<(), Fail> {
+    if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+        return Err(Fail::usage(format!(
+            "--speed must be above 0 and at most 100, not {v}"
+        )));
+    }
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<i32, Fail> {
+    let config = cli.config.as_deref();
+    let insecure = cli.allow_insecure_http;
+    match cli.command {
+        None => console(config),
+        Some(Command::Init) => {
+            switchboard::logging::init_file("cli");
+            cli::init(config)
+        }
+        Some(Command::Check) => {
+            switchboard::logging::init_file("cli");
+            cli::check(config, insecure).await
+        }
+        Some(Command::Send(a)) => {
+            switchboard::logging::init_file("cli");
+            let kind = match a.what {
+                SendWhat::Enter => SendKind::Enter,
+                SendWhat::Cold => SendKind::Cold,
+                SendWhat::Warm => SendKind::Warm,
+                SendWhat::Remove => SendKind::Remove,
+                SendWhat::End => SendKind::End,
+                SendWhat::Redial => SendKind::Redial,
+            };
+            cli::send(
+                config,
+                insecure,
+                cli::SendArgs {
+                    kind,
+                    conversation: a.conversation,
+                    agent: a.agent,
+                    from: a.from,
+                    experience: a.experience,
+                    language: a.language,
+                },
+            )
+            .await
+        }
+        Some(Command::Assign(a)) => {
+            switchboard::logging::init_file("cli");
+            let target = match (a.agent, a.queue) {
+                (Some(agent), None) => AssignTarget::Agent(agent),
+                (None, Some(queue)) => AssignTarget::Queue(queue),
+                _ => return Err(Fail::usage("give exactly one of --agent and --queue")),
+            };
+            cli::assign(
+                config,
+                insecure,
+                cli::AssignArgs {
+                    session: a.session,
+                    target,
+                    timeout_secs: a.timeout,
+                },
+            )
+            .await
+        }
+        Some(Command::Simulator(a)) => {
+            switchboard::logging::init_stderr();
+            check_fraction("faults", a.faults)?;
+            check_speed(a.speed)?;
+            let mut cfg = SimConfig::demo();
+            cfg.bot_id = a.bot_id;
+            cfg.org_id = a.org_id;
+            cfg.account_id = a.account_id;
+            cfg.client_id = a.client_id;
+            if let Some(s) = a.client_secret {
+                if s.is_empty() {
+                    return Err(Fail::usage("--client-secret must not be empty"));
+                }
+                cfg.client_secret = Secret::new(s);
+            }
+            cfg.seed = a.seed;
+            cfg.faults = a.faults;
+            cfg.rate_limit = a.rate_limit;
+            cfg.speed = a.speed;
+            cfg.traffic = !a.no_traffic;
+            sim::run_cli(cfg, a.listen)
+                .await
+                .map(|_| 0)
+                .map_err(|e| Fail::failed(format!("simulator: {e:#}")))
+        }
+        Some(Command::Demo(a)) => {
+            switchboard::logging::init_stderr();
+            check_fraction("faults", a.faults)?;
+            check_speed(a.speed)?;
+            if let Some(script) = &a.script {
+                return Err(Fail::usage(format!(
+                    "--script {}: scripted walkthroughs come with the console; this build runs the simulator only",
+                    script.display()
+                )));
+            }
+            let mut cfg = SimConfig::demo();
+            cfg.seed = a.seed;
+            cfg.faults = a.faults;
+            cfg.speed = a.speed;
+            eprintln!(
+                "switchboard demo: the console is not built yet, so this runs the embedded simulator \
+                 with its traffic generator. Point `switchboard send`/`assign` at it with a config \
+                 whose [kore] uses the demo credentials printed below."
+            );
+            sim::run_cli(cfg, a.listen)
+                .await
+                .map(|_| 0)
+                .map_err(|e| Fail::failed(format!("simulator: {e:#}")))
+        }
+    }
+}
+
+fn console(config: Option<&std::path::Path>) -> Result<i32, Fail> {
+    let loaded = cli::load_config(config)?;
+    eprintln!(
+        "config {} is valid, but the interactive console is not in this build yet.\n  \
+         Use `switchboard send`, `switchboard assign` and `switchboard check` with it, \
+         or `switchboard demo` to run the simulator.",
+        loaded.path.display()
+    );
+    Ok(EXIT_USAGE)
+}

@@ -1,0 +1,580 @@
+//! The scripting commands: `send`, `assign`, `check` and `init`.
+//!
+//! They make the same calls as the console, without a terminal UI. Each
+//! request prints one JSON object on stdout; messages for people go to
+//! stderr. Exit codes: 0 success, 1 an API error or a refused order, 2 bad
+//! usage or config.
+
+use crate::config::{self, Config, ConfigError, Loaded};
+use crate::domain::{self, Action, AgentRef, Closing, ColdOrder, PlanSettings};
+use crate::kore::client::{self, Call, CallError, ClientSettings, KoreClient};
+use crate::kore::hooks::{self, EventContext};
+use crate::kore::jwt::Secret;
+use crate::kore::ratelimit::Priority;
+use crate::kore::wire::{AssignRequest, AssignTarget};
+use crate::runtime::callback::CallbackListener;
+use crate::runtime::journal::{self, Journal, Record};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// How many times a retryable failure is tried in all by the scripting commands.
+pub const CLI_ATTEMPTS: u32 = 5;
+
+/// A failure before any request: it carries its exit code and the message.
+#[derive(Debug)]
+pub struct Fail {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Fail {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Fail {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        Fail {
+            code: EXIT_FAILED,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ConfigError> for Fail {
+    fn from(e: ConfigError) -> Self {
+        Fail::usage(e.to_string())
+    }
+}
+
+/// Loads the config the way every command does, printing its warnings.
+pub fn load_config(cli_path: Option<&Path>) -> Result<Loaded, Fail> {
+    let path = config::resolve_path(cli_path).ok_or_else(|| {
+        Fail::usage(
+            "no config path: this platform has no config directory; pass --config PATH or set SWITCHBOARD_CONFIG",
+        )
+    })?;
+    let loaded = config::load(&path)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(loaded)
+}
+
+pub fn client_settings(
+    config: &Config,
+    secret: Secret,
+    allow_insecure_http: bool,
+) -> ClientSettings {
+    ClientSettings {
+        host: config.kore.host.clone(),
+        bot_id: config.kore.bot_id.clone(),
+        org_id: config.kore.org_id.clone(),
+        account_id: config.kore.account_id.clone(),
+        client_id: config.kore.client_id.clone(),
+        client_secret: secret,
+        hooks_auth_header: config.kore.hooks_auth_header.clone(),
+        jwt_ttl_secs: config.kore.jwt_ttl_secs,
+        rate_limit_per_minute: config.kore.rate_limit_per_minute,
+        request_timeout: config.kore.request_timeout(),
+        allow_insecure_http,
+    }
+}
+
+pub fn plan_settings(config: &Config) -> PlanSettings {
+    PlanSettings {
+        cold_order: match config.events.cold_order {
+            config::ColdOrderCfg::ExitFirst => ColdOrder::ExitFirst,
+            config::ColdOrderCfg::EntryFirst => ColdOrder::EntryFirst,
+        },
+        on_end: config
+            .events
+            .on_end
+            .iter()
+            .map(|c| match c {
+                config::ClosingCfg::TriggerSummary => Closing::TriggerSummary,
+                config::ClosingCfg::EndOfConversation => Closing::EndOfConversation,
+            })
+            .collect(),
+    }
+}
+
+/// The agent named by `id`, with the details of the `[[agents]]` directory
+/// when it lists them.
+pub fn directory_agent(config: &Config, id: &str) -> AgentRef {
+    match config.agents.iter().find(|a| a.id == id) {
+        Some(entry) => {
+            let mut agent =
+                AgentRef::new(&entry.id, entry.display_name()).with_identity(entry.identity());
+            agent.email = entry.email.clone();
+            agent.queue_id = entry.queue_id.clone();
+            agent.queue_name = entry.queue_name.clone();
+            agent
+        }
+        None => AgentRef::new(id, id),
+    }
+}
+
+fn build_client(loaded: &Loaded, allow_insecure_http: bool) -> Result<KoreClient, Fail> {
+    let secret = loaded.config.resolve_secret()?;
+    KoreClient::new(&client_settings(
+        &loaded.config,
+        secret,
+        allow_insecure_http,
+    ))
+    .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))
+}
+
+pub fn journal_path(config: &Config) -> PathBuf {
+    config::data_dir().join(journal::file_name_for(&config.kore.bot_id))
+}
+
+fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
+    let path = journal_path(config);
+    let (j, replay) = Journal::open(&path).map_err(|e| {
+        Fail::failed(format!(
+            "cannot open the journal {}: {e}\n  hint: set SWITCHBOARD_DATA_DIR to a writable directory",
+            path.display()
+        ))
+    })?;
+    for w in &replay.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok((j, replay))
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn new_request_id() -> String {
+    format!("r-{}", &crate::kore::jwt::random_id()[..16])
+}
+
+/// Prints one JSON object on its own line.
+pub fn emit(value: &Value) {
+    println!("{value}");
+}
+
+/// The JSON line for one call.
+pub fn call_json<T: Serialize>(call: &Call<T>, attempts: u32, extra: Value) -> Value {
+    let mut out = json!({
+        "request": {
+            "method": call.request.method,
+            "path": call.request.path,
+            "summary": call.request.summary,
+        },
+        "attempts": attempts,
+    });
+    match &call.outcome {
+        Ok(reply) => {
+            out["ok"] = json!(true);
+            out["status"] = json!(reply.status);
+            out["latency_ms"] = json!(reply.latency_ms);
+            out["response"] = serde_json::to_value(&reply.body).unwrap_or(Value::Null);
+            out["body"] = json!(reply.body_summary);
+        }
+        Err(e) => {
+            out["ok"] = json!(false);
+            out["status"] = json!(e.status());
+            out["latency_ms"] = json!(e.latency_ms());
+            out["error"] = serde_json::to_value(e).unwrap_or(Value::Null);
+            out["message"] = json!(e.to_string());
+            out["retryable"] = json!(e.retryable());
+        }
+    }
+    if let (Value::Object(o), Value::Object(extra)) = (&mut out, extra) {
+        o.extend(extra);
+    }
+    out
+}
+
+/// What `switchboard send` should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendKind {
+    Enter,
+    Cold,
+    Warm,
+    Remove,
+    End,
+    Redial,
+}
+
+#[derive(Debug, Clone)]
+pub struct SendArgs {
+    pub kind: SendKind,
+    pub conversation: String,
+    pub agent: Option<String>,
+    pub from: Option<String>,
+    pub experience: Option<String>,
+    pub language: Option<String>,
+}
+
+/// `switchboard send …`: plans the action against the conversation's roster
+/// (rebuilt from the journal), then sends each event in order, stopping at the
+/// first failure.
+pub async fn send(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    args: SendArgs,
+) -> Result<i32, Fail> {
+    let conversation = args.conversation.trim().to_string();
+    if conversation.is_empty() {
+        return Err(Fail::usage("--conversation must not be empty"));
+    }
+    if let Some(e) = &args.experience
+        && !matches!(e.as_str(), "chat" | "voice")
+    {
+        return Err(Fail::usage(format!(
+            "--experience must be chat or voice, not {e:?}"
+        )));
+    }
+    let loaded = load_config(cli_config)?;
+    let config = &loaded.config;
+    let agent = args.agent.as_deref().map(|a| directory_agent(config, a));
+    let need_agent = |what: &str| {
+        agent
+            .clone()
+            .ok_or_else(|| Fail::usage(format!("`send {what}` needs --agent ID (the Kore aId)")))
+    };
+    let action = match args.kind {
+        SendKind::Enter => Action::Enter(need_agent("enter")?),
+        SendKind::Cold => Action::Cold {
+            to: need_agent("cold")?,
+            from: args.from.clone(),
+        },
+        SendKind::Warm => Action::Warm(need_agent("warm")?),
+        SendKind::Remove => Action::Remove(need_agent("remove")?.id),
+        SendKind::End => Action::End,
+        SendKind::Redial => Action::Redial(need_agent("redial")?),
+    };
+    if args.from.is_some() && args.kind != SendKind::Cold {
+        return Err(Fail::usage("--from only goes with `send cold`"));
+    }
+    let client = build_client(&loaded, allow_insecure_http)?;
+    let (mut journal, replay) = open_journal(config)?;
+    let states = journal::rebuild(&replay.records);
+    let state = states.get(&conversation).cloned().unwrap_or_default();
+    if !state.unknown.is_empty() {
+        eprintln!(
+            "warning: {} earlier request(s) for {conversation} have no recorded outcome (the process was stopped mid-send); their fate is unknown",
+            state.unknown.len()
+        );
+    }
+    let settings = plan_settings(config);
+    let events = match domain::plan(&state.roster, &action, &settings) {
+        Ok(events) => events,
+        Err(refusal) => {
+            emit(&json!({
+                "conversation": conversation,
+                "action": action.describe_in(&state.roster),
+                "refused": true,
+                "code": refusal.code.as_str(),
+                "reason": refusal.message,
+            }));
+            eprintln!("refused: {refusal}");
+            return Ok(EXIT_FAILED);
+        }
+    };
+    let ctx = EventContext {
+        experience: args
+            .experience
+            .clone()
+            .or(state.experience.clone())
+            .unwrap_or_else(|| config.events.experience.as_str().to_string()),
+        language: args
+            .language
+            .clone()
+            .or(state.language.clone())
+            .unwrap_or_else(|| config.events.language.clone()),
+        is_ext_ad: config.events.is_ext_ad,
+        end_reason: "agent_initiated".into(),
+    };
+    let action_text = action.describe_in(&state.roster);
+    let total = events.len();
+    for (i, event) in events.iter().enumerate() {
+        let id = new_request_id();
+        journal
+            .append(&Record::Request {
+                id: id.clone(),
+                at_ms: now_ms(),
+                conversation: conversation.clone(),
+                event: event.clone(),
+                experience: ctx.experience.clone(),
+                language: ctx.language.clone(),
+                action: action_text.clone(),
+            })
+            .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
+        let wire = hooks::to_wire(event, &ctx);
+        let summary = format!("{} ({conversation})", event.describe());
+        let (call, attempts) = client::with_retry(CLI_ATTEMPTS, || {
+            client.send_hooks(
+                &conversation,
+                vec![wire.clone()],
+                summary.clone(),
+                Priority::User,
+            )
+        })
+        .await;
+        let (ok, status, message) = match &call.outcome {
+            Ok(r) => (true, Some(r.status), r.body_summary.clone()),
+            Err(e) => (false, e.status(), e.to_string()),
+        };
+        journal
+            .append(&Record::Outcome {
+                id: id.clone(),
+                at_ms: now_ms(),
+                ok,
+                status,
+                message,
+                attempts,
+            })
+            .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
+        emit(&call_json(
+            &call,
+            attempts,
+            json!({
+                "id": id,
+                "conversation": conversation,
+                "event": event.describe(),
+                "step": i + 1,
+                "of": total,
+            }),
+        ));
+        if let Err(e) = &call.outcome {
+            let held = total - i - 1;
+            if held > 0 {
+                eprintln!(
+                    "error: {} failed: {e}; {held} later event(s) of this action were not sent",
+                    event.describe()
+                );
+            } else {
+                eprintln!("error: {} failed: {e}", event.describe());
+            }
+            return Ok(EXIT_FAILED);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Debug, Clone)]
+pub struct AssignArgs {
+    pub session: String,
+    pub target: AssignTarget,
+    /// Overrides `[callback].callback_timeout_secs`.
+    pub timeout_secs: Option<u64>,
+}
+
+/// `switchboard assign …`: sends assign-conversation with a callback URL on
+/// the console's own listener, prints the response, then waits for the
+/// callback and prints it.
+pub async fn assign(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    args: AssignArgs,
+) -> Result<i32, Fail> {
+    if args.session.trim().is_empty() {
+        return Err(Fail::usage("--session must not be empty"));
+    }
+    let loaded = load_config(cli_config)?;
+    let config = &loaded.config;
+    let client = build_client(&loaded, allow_insecure_http)?;
+    let (listener, mut callbacks) = CallbackListener::start(
+        &config.callback.listen.to_string(),
+        config.callback.public_base(),
+    )
+    .await
+    .map_err(|e| {
+        Fail::failed(format!(
+            "{e}\n  hint: another console may be running; change [callback].listen"
+        ))
+    })?;
+    let (mut journal, _) = open_journal(config)?;
+    let id = new_request_id();
+    let request = AssignRequest::new(
+        listener.url_for(&id),
+        &config.kore.org_id,
+        args.session.trim(),
+        &args.target,
+    );
+    let (target_text, target_record) = match &args.target {
+        AssignTarget::Agent(a) => (
+            directory_agent(config, a).label().to_string(),
+            format!("agent:{a}"),
+        ),
+        AssignTarget::Queue(q) => (format!("queue {q}"), format!("queue:{q}")),
+    };
+    journal
+        .append(&Record::Assign {
+            id: id.clone(),
+            at_ms: now_ms(),
+            session: args.session.clone(),
+            target: target_record,
+        })
+        .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
+    let summary = format!("assign session {} to {target_text}", args.session.trim());
+    let (call, attempts) = client::with_retry(CLI_ATTEMPTS, || {
+        client.assign(&request, summary.clone(), Priority::User)
+    })
+    .await;
+    emit(&call_json(
+        &call,
+        attempts,
+        json!({"id": id, "callback_url": listener.redact(&request.callback_url)}),
+    ));
+    if let Err(e) = &call.outcome {
+        let _ = journal.append(&Record::Outcome {
+            id: id.clone(),
+            at_ms: now_ms(),
+            ok: false,
+            status: e.status(),
+            message: e.to_string(),
+            attempts,
+        });
+        eprintln!("error: assign failed: {e}");
+        return Ok(EXIT_FAILED);
+    }
+    let timeout = Duration::from_secs(
+        args.timeout_secs
+            .unwrap_or(config.callback.callback_timeout_secs),
+    );
+    eprintln!(
+        "waiting up to {}s for the callback on {} …",
+        timeout.as_secs(),
+        listener.display_address()
+    );
+    let deadline = tokio::time::Instant::now() + timeout;
+    let code = loop {
+        let got = tokio::time::timeout_at(deadline, callbacks.recv()).await;
+        match got {
+            Ok(Some(cb)) if cb.request_id.as_deref() == Some(id.as_str()) => {
+                let ok = cb.body.succeeded();
+                let _ = journal.append(&Record::Callback {
+                    id: Some(id.clone()),
+                    at_ms: now_ms(),
+                    ok,
+                    summary: cb.summary.clone(),
+                });
+                emit(&json!({
+                    "id": id,
+                    "callback": cb.body,
+                    "ok": ok,
+                }));
+                if !ok {
+                    eprintln!(
+                        "the transfer failed: {}",
+                        cb.body.reason.as_deref().unwrap_or("no reason given")
+                    );
+                }
+                break if ok { EXIT_OK } else { EXIT_FAILED };
+            }
+            Ok(Some(other)) => {
+                tracing::info!(request = ?other.request_id, "callback for another request ignored");
+            }
+            Ok(None) => break EXIT_FAILED,
+            Err(_) => {
+                emit(&json!({
+                    "id": id,
+                    "ok": false,
+                    "timed_out": true,
+                    "message": format!("no callback within {}s", timeout.as_secs()),
+                }));
+                eprintln!("error: no callback within {}s", timeout.as_secs());
+                break EXIT_FAILED;
+            }
+        }
+    };
+    listener.shutdown().await;
+    Ok(code)
+}
+
+/// `switchboard check`: the config loads, the secret resolves, a token signs,
+/// and the host answers an authenticated request.
+pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Result<i32, Fail> {
+    let loaded = load_config(cli_config)?;
+    let config = &loaded.config;
+    emit(&json!({
+        "check": "config",
+        "ok": true,
+        "path": loaded.path.display().to_string(),
+        "bot_id": config.kore.bot_id,
+        "host": config.kore.host,
+        "warnings": loaded.warnings,
+    }));
+    let secret = match loaded.config.resolve_secret() {
+        Ok(s) => s,
+        Err(e) => {
+            emit(
+                &json!({"check": "secret", "ok": false, "message": e.to_string(),
+                "source": config.kore.client_secret.describe()}),
+            );
+            return Ok(EXIT_USAGE);
+        }
+    };
+    emit(&json!({"check": "secret", "ok": true, "source": config.kore.client_secret.describe()}));
+    let signer = match crate::kore::jwt::Signer::new(
+        &config.kore.client_id,
+        &secret,
+        config.kore.jwt_ttl_secs,
+    )
+    .and_then(|s| s.sign())
+    {
+        Ok(token) => token,
+        Err(e) => {
+            emit(&json!({"check": "token", "ok": false, "message": e.to_string()}));
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let claims: &[&str] = if config.kore.jwt_ttl_secs.is_some() {
+        &["appId", "iat", "exp", "jti"]
+    } else {
+        &["appId"]
+    };
+    emit(&json!({"check": "token", "ok": true, "alg": "HS256",
+        "fingerprint": signer.fingerprint(), "claims": claims}));
+    let client = match KoreClient::new(&client_settings(config, secret, allow_insecure_http)) {
+        Ok(c) => c,
+        Err(e) => {
+            emit(&json!({"check": "reach", "ok": false, "message": e.to_string()}));
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let query = crate::kore::wire::ConversationQuery {
+        limit: Some(1),
+        ..Default::default()
+    };
+    let call = client.list_conversations(&query, Priority::User).await;
+    let ok = call.is_ok();
+    emit(&call_json(&call, 1, json!({"check": "reach"})));
+    if let Err(e) = &call.outcome {
+        eprintln!(
+            "error: {} did not answer as expected: {e}",
+            config.kore.host
+        );
+        if matches!(e, CallError::Api { status: 401, .. }) {
+            eprintln!("  hint: check client_id and the client secret");
+        }
+    }
+    Ok(if ok { EXIT_OK } else { EXIT_FAILED })
+}
+
+/// `switchboard init`: writes a starter config (mode 0600).
+pub fn init(cli_config: Option<&Path>) -> Result<i32, Fail> {
+    let path = config::resolve_path(cli_config)
+        .ok_or_else(|| Fail::usage("no config directory on this platform; pass --config PATH"))?;
+    config::write_starter(&path)?;
+    emit(&json!({"init": "ok", "path": path.display().to_string()}));
+    eprintln!(
+        "wrote a starter config to {}\n  next: fill in [kore], export KORE_CLIENT_SECRET, then run `switchboard check`",
+        path.display()
+    );
+    Ok(EXIT_OK)
+}

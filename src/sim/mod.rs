@@ -1,0 +1,413 @@
+//! An embedded simulator of the Kore.ai endpoints Switchboard talks to.
+//!
+//! It is a real HTTP server (axum on tokio) on a listener the caller binds. It
+//! checks JWTs and the `accountid` header, keeps per-conversation rosters and
+//! refuses hooks events that break the documented order, answers
+//! assign-conversation and later posts the outcome to the callback URL, serves
+//! the list endpoints, enforces the per-account rate limit, and can inject
+//! faults. A seeded traffic generator makes customers arrive, agents change
+//! status and conversations end.
+//!
+//! The simulator shares only the wire types with the client
+//! ([`crate::kore::wire`]); its rules are its own (see [`roster`]), so that it
+//! can catch the client's mistakes.
+//!
+//! Besides the Kore paths it serves read-only introspection for end-to-end
+//! tests, unauthenticated and to loopback peers only:
+//! `GET /__sim/received`, `GET /__sim/rosters/{conversationId}` and
+//! `GET /__sim/callbacks`.
+
+pub mod roster;
+mod server;
+pub mod world;
+
+pub use roster::SimRoster;
+pub use world::{Traffic, World, WorldIds, step};
+
+use crate::kore::jwt::Secret;
+use crate::kore::wire::{AssignCallback, HookEvent};
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The demo bot (stream) id.
+pub const DEMO_BOT_ID: &str = "st-5a1e0000-demo-4b1d-9c0f-00000000a1f3";
+/// The demo organisation id.
+pub const DEMO_ORG_ID: &str = "o-5a1e0000-demo-4c2e-8d10-00000000b2e4";
+/// The demo account id (the `accountid` header).
+pub const DEMO_ACCOUNT_ID: &str = "5a1e0000000000000000d3e0";
+/// The demo JWT app's client id (the `appId` claim).
+pub const DEMO_CLIENT_ID: &str = "cs-5a1e0000-demo-4e3f-a021-00000000c3d5";
+/// The demo JWT app's client secret. It protects nothing: it is public.
+pub const DEMO_CLIENT_SECRET: &str = "demo-secret-for-the-simulator-only";
+
+/// How the simulator behaves.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub bot_id: String,
+    pub org_id: String,
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Seeds the traffic generator, fault injection and callback jitter.
+    pub seed: u64,
+    /// Probability (0.0..=1.0) that a Kore request meets a fault, and that a
+    /// callback is dropped.
+    pub faults: f64,
+    /// Requests per rolling 60 s per account; 0 turns the limit off.
+    pub rate_limit: u32,
+    /// Traffic generator speed factor; 1.0 is normal, 2.0 twice as busy.
+    pub speed: f64,
+    /// Run the traffic generator.
+    pub traffic: bool,
+    /// Base delay before an assign callback is posted (jitter of up to half of
+    /// it is added).
+    pub callback_delay_ms: u64,
+}
+
+impl SimConfig {
+    /// The demo credentials, seed 1, no faults, 60 requests a minute, normal speed, traffic on.
+    pub fn demo() -> Self {
+        SimConfig {
+            bot_id: DEMO_BOT_ID.to_string(),
+            org_id: DEMO_ORG_ID.to_string(),
+            account_id: DEMO_ACCOUNT_ID.to_string(),
+            client_id: DEMO_CLIENT_ID.to_string(),
+            client_secret: Secret::new(DEMO_CLIENT_SECRET),
+            seed: 1,
+            faults: 0.0,
+            rate_limit: 60,
+            speed: 1.0,
+            traffic: true,
+            callback_delay_ms: 400,
+        }
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        for (name, v) in [
+            ("bot id", &self.bot_id),
+            ("org id", &self.org_id),
+            ("account id", &self.account_id),
+            ("client id", &self.client_id),
+        ] {
+            if v.trim().is_empty() {
+                anyhow::bail!("the simulator's {name} is empty");
+            }
+        }
+        if self.client_secret.is_empty() {
+            anyhow::bail!("the simulator's client secret is empty");
+        }
+        if !(0.0..=1.0).contains(&self.faults) {
+            anyhow::bail!(
+                "the fault rate must be between 0.0 and 1.0, not {}",
+                self.faults
+            );
+        }
+        if self.traffic && !(self.speed.is_finite() && self.speed > 0.0) {
+            anyhow::bail!("the traffic speed must be above 0, not {}", self.speed);
+        }
+        Ok(())
+    }
+}
+
+/// One hooks request as the simulator saw it, accepted or not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceivedHook {
+    /// From the body; empty when the body could not be read.
+    pub conversation_id: String,
+    /// The parsed events; empty when the body could not be parsed.
+    pub events: Vec<HookEvent>,
+    /// The HTTP status answered; 0 when the connection was dropped on purpose.
+    pub status: u16,
+    /// The JWT passed the signature, `appId` and `exp` checks.
+    pub token_valid: bool,
+    /// Which header carried the JWT: `token`, `auth`, or empty when neither.
+    pub auth_header: String,
+    /// Unix time in milliseconds when the request arrived.
+    pub at_ms: i64,
+    /// `OK`, or the reason given with the error.
+    pub message: String,
+}
+
+/// One assign callback: posted, failed to post, or dropped by fault injection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentCallback {
+    pub url: String,
+    pub body: AssignCallback,
+    /// The status the receiver answered, when it answered.
+    pub status: Option<u16>,
+    /// Why the post failed, when it failed.
+    pub error: Option<String>,
+    /// Fault injection dropped it; nothing was sent.
+    pub dropped: bool,
+    /// Unix time in milliseconds of the attempt.
+    pub at_ms: i64,
+}
+
+/// A running simulator. Dropping it stops the server too; [`SimHandle::shutdown`]
+/// also waits for it to finish.
+pub struct SimHandle {
+    pub addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    traffic: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT` (a wildcard bind address is shown as loopback).
+    pub fn base_url(&self) -> String {
+        base_url(self.addr)
+    }
+
+    /// Every hooks request, accepted or rejected, in order of arrival (the
+    /// most recent 10,000).
+    pub fn received(&self) -> Vec<ReceivedHook> {
+        self.shared.lock().received.iter().cloned().collect()
+    }
+
+    /// The simulator's roster of a conversation, if hooks ever touched it.
+    pub fn roster(&self, conversation_id: &str) -> Option<SimRoster> {
+        self.shared.lock().rosters.get(conversation_id).cloned()
+    }
+
+    /// Every assign callback so far, in order of attempt (the most recent 10,000).
+    pub fn callbacks_sent(&self) -> Vec<SentCallback> {
+        self.shared.lock().callbacks.iter().cloned().collect()
+    }
+
+    /// A copy of the simulated world (agents, queues, conversations).
+    pub fn world(&self) -> World {
+        self.shared.lock().world.clone()
+    }
+
+    /// Stops the traffic generator and pending callbacks, lets open requests
+    /// finish (for up to 5 s), and waits for the server to stop.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = &self.traffic {
+            t.abort();
+        }
+        let mut server = self.server;
+        if tokio::time::timeout(Duration::from_secs(5), &mut server)
+            .await
+            .is_err()
+        {
+            server.abort();
+        }
+    }
+}
+
+fn base_url(addr: SocketAddr) -> String {
+    let shown = match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => {
+            SocketAddr::from(([127, 0, 0, 1], a.port()))
+        }
+        SocketAddr::V6(a) if a.ip().is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port()))
+        }
+        other => other,
+    };
+    format!("http://{shown}")
+}
+
+/// Starts the simulator on `listener`: the server, and the traffic generator
+/// when `cfg.traffic` is set. Installs the rustls provider the callback client
+/// needs.
+pub async fn start(cfg: SimConfig, listener: TcpListener) -> anyhow::Result<SimHandle> {
+    crate::install_crypto();
+    cfg.validate()?;
+    let addr = listener
+        .local_addr()
+        .context("reading the simulator's listen address")?;
+    let (stop, stopped) = watch::channel(false);
+    let shared = Arc::new(server::Shared::new(cfg, stopped.clone())?);
+    let app = server::router(shared.clone());
+    let mut server_stop = stopped.clone();
+    let server = tokio::spawn(async move {
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = server_stop.changed().await;
+        })
+        .await;
+        if let Err(e) = served {
+            tracing::error!("simulator server stopped: {e}");
+        }
+    });
+    let traffic = shared
+        .cfg
+        .traffic
+        .then(|| tokio::spawn(server::run_traffic(shared.clone(), stopped)));
+    tracing::info!(%addr, "simulator listening");
+    Ok(SimHandle {
+        addr,
+        shared,
+        stop,
+        server,
+        traffic,
+    })
+}
+
+/// `switchboard simulator`: binds `listen`, prints the demo values and the base
+/// URL to stdout, and serves until Ctrl-C (or SIGTERM).
+pub async fn run_cli(cfg: SimConfig, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding the simulator to {listen}"))?;
+    let handle = start(cfg.clone(), listener).await?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        out.write_all(banner(&cfg, &handle.base_url()).as_bytes())?;
+        out.flush()?;
+    }
+    wait_for_stop_signal().await;
+    tracing::info!("simulator stopping");
+    handle.shutdown().await;
+    Ok(())
+}
+
+/// What `switchboard simulator` prints: the values a client needs to talk to
+/// it. The client secret is shown only when it is the public demo secret.
+fn banner(cfg: &SimConfig, base_url: &str) -> String {
+    let secret = if cfg.client_secret.expose() == DEMO_CLIENT_SECRET {
+        DEMO_CLIENT_SECRET
+    } else {
+        "<from --client-secret/SWITCHBOARD_SIM_SECRET>"
+    };
+    let traffic = if cfg.traffic {
+        format!("on (speed {})", cfg.speed)
+    } else {
+        "off".to_string()
+    };
+    let limit = if cfg.rate_limit == 0 {
+        "off".to_string()
+    } else {
+        format!("{}/min", cfg.rate_limit)
+    };
+    format!(
+        "Switchboard simulator\n\
+         \x20 bot id:        {}\n\
+         \x20 org id:        {}\n\
+         \x20 account id:    {}\n\
+         \x20 client id:     {}\n\
+         \x20 client secret: {secret}\n\
+         \x20 base URL:      {base_url}\n\
+         \x20 settings:      seed {} · faults {} · rate limit {limit} · traffic {traffic}\n\
+         Press Ctrl-C to stop.\n",
+        cfg.bot_id, cfg.org_id, cfg.account_id, cfg.client_id, cfg.seed, cfg.faults
+    )
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_config_is_valid_and_redacts_the_secret() {
+        let cfg = SimConfig::demo();
+        cfg.validate().unwrap();
+        assert_eq!(cfg.rate_limit, 60);
+        assert_eq!(cfg.seed, 1);
+        assert!(cfg.traffic);
+        let dbg = format!("{cfg:?}");
+        assert!(!dbg.contains(DEMO_CLIENT_SECRET), "{dbg}");
+    }
+
+    #[test]
+    fn bad_configs_are_refused() {
+        let mut cfg = SimConfig::demo();
+        cfg.faults = 1.5;
+        assert!(cfg.validate().is_err());
+        let mut cfg = SimConfig::demo();
+        cfg.faults = f64::NAN;
+        assert!(cfg.validate().is_err());
+        let mut cfg = SimConfig::demo();
+        cfg.speed = 0.0;
+        assert!(cfg.validate().is_err());
+        cfg.traffic = false;
+        assert!(cfg.validate().is_ok());
+        let mut cfg = SimConfig::demo();
+        cfg.client_secret = Secret::new("");
+        assert!(cfg.validate().is_err());
+    }
+
+    #[test]
+    fn the_banner_shows_only_the_demo_secret() {
+        let cfg = SimConfig::demo();
+        let text = banner(&cfg, "http://127.0.0.1:9");
+        for needle in [
+            DEMO_BOT_ID,
+            DEMO_ORG_ID,
+            DEMO_ACCOUNT_ID,
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET,
+            "http://127.0.0.1:9",
+            "rate limit 60/min",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+        assert!(
+            text.contains(&format!("\n  bot id:        {DEMO_BOT_ID}\n")),
+            "{text}"
+        );
+        let mut own = SimConfig::demo();
+        own.client_secret = Secret::new("a-private-secret-1234");
+        let text = banner(&own, "http://127.0.0.1:9");
+        assert!(!text.contains("a-private-secret-1234"));
+        assert!(text.contains("<from --client-secret/SWITCHBOARD_SIM_SECRET>"));
+    }
+
+    #[test]
+    fn base_url_shows_loopback_for_wildcards() {
+        assert_eq!(
+            base_url("0.0.0.0:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            base_url("127.0.0.1:9".parse().unwrap()),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(base_url("[::]:7".parse().unwrap()), "http://[::1]:7");
+    }
+}

@@ -1,0 +1,996 @@
+//! The simulator's HTTP side: routes, JWT and header checks, the rate limit,
+//! fault injection, assign callbacks and the traffic generator's task.
+//!
+//! Checks return `Result<_, Response>`: a refusal is the response to send.
+#![allow(
+    clippy::result_large_err,
+    reason = "a refusal is an axum Response, moved once per request"
+)]
+
+use super::roster::SimRoster;
+use super::world::{self, ConvStatus, World, WorldIds};
+use super::{ReceivedHook, SentCallback, SimConfig};
+use crate::kore::wire::{
+    AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
+    AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ErrorBody, HookEvent, HooksBody, Page,
+    RATE_LIMIT_MESSAGE, StatusOk, Transition,
+};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::StreamExt;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+/// Bodies above this size are refused with 413.
+pub(crate) const BODY_LIMIT: usize = 1 << 20;
+/// After refusing a body, up to this much more is read and thrown away so that
+/// the client gets to read the 413 instead of a reset connection.
+const DRAIN_LIMIT: usize = 16 << 20;
+/// How many received hooks and sent callbacks are kept for introspection.
+const KEEP_RECORDS: usize = 10_000;
+/// The rate-limit window.
+const WINDOW: Duration = Duration::from_secs(60);
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Everything the handlers share.
+pub(crate) struct Shared {
+    pub(crate) cfg: SimConfig,
+    key: DecodingKey,
+    validation: Validation,
+    http: reqwest::Client,
+    state: Mutex<SimState>,
+    stopped: watch::Receiver<bool>,
+}
+
+/// The mutable part, behind one lock that is never held across an await.
+pub(crate) struct SimState {
+    pub(crate) world: World,
+    traffic_rng: StdRng,
+    fault_rng: StdRng,
+    jitter_rng: StdRng,
+    pub(crate) rosters: HashMap<String, SimRoster>,
+    pub(crate) received: VecDeque<ReceivedHook>,
+    pub(crate) callbacks: VecDeque<SentCallback>,
+    windows: HashMap<String, VecDeque<Instant>>,
+}
+
+impl SimState {
+    fn push_received(&mut self, rec: ReceivedHook) {
+        if self.received.len() >= KEEP_RECORDS {
+            self.received.pop_front();
+        }
+        self.received.push_back(rec);
+    }
+
+    fn push_callback(&mut self, cb: SentCallback) {
+        if self.callbacks.len() >= KEEP_RECORDS {
+            self.callbacks.pop_front();
+        }
+        self.callbacks.push_back(cb);
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(cfg: SimConfig, stopped: watch::Receiver<bool>) -> anyhow::Result<Shared> {
+        let key = DecodingKey::from_secret(cfg.client_secret.expose().as_bytes());
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Kore documents no claim but appId; exp is checked only when present.
+        validation.required_spec_claims = HashSet::new();
+        validation.validate_exp = true;
+        validation.validate_aud = false;
+        validation.leeway = 0;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()?;
+        // The traffic generator's random numbers come from the seed exactly as
+        // in `Traffic::new`, so a live simulator and a test world agree.
+        let mut traffic_rng = StdRng::seed_from_u64(cfg.seed);
+        let world = World::demo(
+            WorldIds {
+                bot_id: cfg.bot_id.clone(),
+                org_id: cfg.org_id.clone(),
+                account_id: cfg.account_id.clone(),
+            },
+            &mut traffic_rng,
+            now_ms(),
+        );
+        let state = SimState {
+            world,
+            traffic_rng,
+            fault_rng: StdRng::seed_from_u64(cfg.seed ^ 0xfa17_fa17_fa17_fa17),
+            jitter_rng: StdRng::seed_from_u64(cfg.seed ^ 0x0c0b_ac00_0c0b_ac00),
+            rosters: HashMap::new(),
+            received: VecDeque::new(),
+            callbacks: VecDeque::new(),
+            windows: HashMap::new(),
+        };
+        Ok(Shared {
+            cfg,
+            key,
+            validation,
+            http,
+            state: Mutex::new(state),
+            stopped,
+        })
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn verify_token(&self, token: &str) -> Result<(), String> {
+        let data = jsonwebtoken::decode::<serde_json::Value>(token, &self.key, &self.validation)
+            .map_err(|e| {
+                let why = match e.kind() {
+                    ErrorKind::InvalidSignature => "its signature does not match the client secret",
+                    ErrorKind::ExpiredSignature => "it has expired (exp is in the past)",
+                    ErrorKind::InvalidAlgorithm => "it is not signed with HS256",
+                    ErrorKind::ImmatureSignature => "it is not valid yet (nbf)",
+                    _ => "it is not a well-formed HS256 JWT",
+                };
+                format!("the JWT was refused: {why}")
+            })?;
+        match data.claims.get("appId").and_then(|v| v.as_str()) {
+            Some(id) if id == self.cfg.client_id => Ok(()),
+            Some(_) => {
+                Err("the JWT was refused: its appId claim is not this app's client id".into())
+            }
+            None => Err("the JWT was refused: it has no appId claim".into()),
+        }
+    }
+
+    /// Counts one request against `account`'s rolling 60-second window.
+    fn check_rate(&self, account: &str) -> Result<(), Response> {
+        let limit = self.cfg.rate_limit as usize;
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut st = self.lock();
+        let q = st.windows.entry(account.to_string()).or_default();
+        while q.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+            q.pop_front();
+        }
+        if q.len() >= limit {
+            let oldest = q.front().copied().unwrap_or(now);
+            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
+            let secs = (wait.as_secs_f64().ceil() as u64).max(1);
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, RATE_LIMIT_MESSAGE);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return Err(r);
+        }
+        q.push_back(now);
+        Ok(())
+    }
+
+    /// With probability `faults`: a 503, extra latency (then a normal answer),
+    /// or a dropped connection.
+    async fn inject_fault(&self) -> Result<(), Response> {
+        if self.cfg.faults <= 0.0 {
+            return Ok(());
+        }
+        let pick = {
+            let mut st = self.lock();
+            if st.fault_rng.random_bool(self.cfg.faults) {
+                let kind = st.fault_rng.random_range(0..3u8);
+                let ms = st.fault_rng.random_range(300..=1500u64);
+                Some((kind, ms))
+            } else {
+                None
+            }
+        };
+        match pick {
+            None => Ok(()),
+            Some((0, _)) => Err(error(StatusCode::SERVICE_UNAVAILABLE, "simulated fault")),
+            Some((1, ms)) => {
+                tracing::debug!(ms, "simulated latency");
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(())
+            }
+            Some(_) => Err(dropped_connection()),
+        }
+    }
+
+    /// The checks every public (non-hooks) endpoint makes, in order: JWT,
+    /// `accountid`, rate limit, fault injection, and the stream id in the path.
+    async fn gate(&self, headers: &HeaderMap, stream_id: &str) -> Result<(), Response> {
+        let (_, token) = pick_token(headers, &["auth", "token"]);
+        let token = token.ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "no JWT: send it in the auth header",
+            )
+        })?;
+        self.verify_token(&token)
+            .map_err(|why| error(StatusCode::UNAUTHORIZED, why))?;
+        let account = headers
+            .get("accountid")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| error(StatusCode::BAD_REQUEST, "the accountid header is missing"))?;
+        if account != self.cfg.account_id {
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "the accountid header does not match the account of this app",
+            ));
+        }
+        self.check_rate(account)?;
+        self.inject_fault().await?;
+        if stream_id != self.cfg.bot_id {
+            return Err(bot_not_found());
+        }
+        Ok(())
+    }
+}
+
+/// The message an error response carried, for the received-hooks record.
+#[derive(Clone)]
+struct Note(String);
+
+/// Marks the response that drops the connection on purpose.
+#[derive(Clone)]
+struct Dropped;
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let message = message.into();
+    let body = ErrorBody {
+        code: Some(status.as_u16() as i64),
+        message: message.clone(),
+    };
+    let mut r = (status, Json(body)).into_response();
+    r.extensions_mut().insert(Note(message));
+    r
+}
+
+fn bot_not_found() -> Response {
+    error(StatusCode::BAD_REQUEST, BOT_NOT_FOUND_MESSAGE)
+}
+
+fn json<T: Serialize>(value: &T) -> Response {
+    (StatusCode::OK, Json(value)).into_response()
+}
+
+/// A response whose body fails before its first byte. hyper then closes the
+/// connection without writing anything, so the client sees the connection
+/// dropped with no response, as after a reset or a crashed upstream. (The 502
+/// status and `Connection: close` are never sent; they only say what the
+/// response stands for.)
+fn dropped_connection() -> Response {
+    let failing = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated dropped connection",
+        ))
+    });
+    let mut r = Response::new(Body::from_stream(failing));
+    *r.status_mut() = StatusCode::BAD_GATEWAY;
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r.extensions_mut().insert(Dropped);
+    r.extensions_mut()
+        .insert(Note("connection dropped (simulated fault)".into()));
+    r
+}
+
+/// The first of `names` that is present, with its value (empty when the value
+/// is not text). The name is `""` when none is present.
+fn pick_token(headers: &HeaderMap, names: &[&'static str]) -> (&'static str, Option<String>) {
+    for name in names {
+        if let Some(v) = headers.get(*name) {
+            let text = v.to_str().unwrap_or("").trim().to_string();
+            return (name, Some(text));
+        }
+    }
+    ("", None)
+}
+
+/// Reads a body of at most [`BODY_LIMIT`] bytes; more gets 413.
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    let too_large = || {
+        let mut r = error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {BODY_LIMIT} bytes"),
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r
+    };
+    let mut stream = body.into_data_stream();
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            error(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the body: {e}"),
+            )
+        })?;
+        if buf.len() + chunk.len() > BODY_LIMIT {
+            let mut total = buf.len() + chunk.len();
+            drop(buf);
+            let drain = async {
+                while let Some(Ok(c)) = stream.next().await {
+                    total += c.len();
+                    if total > DRAIN_LIMIT {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(buf))
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err("the body is empty; a JSON object is expected".into());
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| format!("the body is not valid JSON for this endpoint: {e}"))
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    const PUBLIC: &str = "/agentassist/api/v1/public/{stream_id}";
+    Router::new()
+        .route("/agentassist/api/v1/hooks/{bot_id}", post(hooks))
+        .route(&format!("{PUBLIC}/assign-conversation"), post(assign))
+        .route(&format!("{PUBLIC}/conversations"), get(list_conversations))
+        .route(
+            &format!("{PUBLIC}/conversations/{{conversation_id}}"),
+            get(get_conversation),
+        )
+        .route(
+            &format!("{PUBLIC}/organizations/{{org_id}}/agents"),
+            get(list_agents),
+        )
+        .route(&format!("{PUBLIC}/agents/availability"), post(availability))
+        .route(&format!("{PUBLIC}/queues"), get(list_queues))
+        .route("/__sim/received", get(sim_received))
+        .route("/__sim/rosters/{conversation_id}", get(sim_roster))
+        .route("/__sim/callbacks", get(sim_callbacks))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint in the simulator") })
+        .with_state(shared)
+}
+
+// ---------------------------------------------------------------------------
+// Hooks
+// ---------------------------------------------------------------------------
+
+async fn hooks(
+    State(sh): State<Arc<Shared>>,
+    Path(bot_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let mut rec = ReceivedHook {
+        conversation_id: String::new(),
+        events: Vec::new(),
+        status: 0,
+        token_valid: false,
+        auth_header: String::new(),
+        at_ms: now_ms(),
+        message: String::new(),
+    };
+    match hooks_inner(&sh, &bot_id, &headers, body, &mut rec).await {
+        // Accepted requests were recorded together with their roster change.
+        Ok(resp) => resp,
+        Err(resp) => {
+            rec.status = if resp.extensions().get::<Dropped>().is_some() {
+                0
+            } else {
+                resp.status().as_u16()
+            };
+            rec.message = resp
+                .extensions()
+                .get::<Note>()
+                .map(|n| n.0.clone())
+                .unwrap_or_default();
+            tracing::info!(
+                conversation = %rec.conversation_id,
+                status = rec.status,
+                reason = %rec.message,
+                "hooks request refused"
+            );
+            sh.lock().push_received(rec);
+            resp
+        }
+    }
+}
+
+async fn hooks_inner(
+    sh: &Shared,
+    bot_id: &str,
+    headers: &HeaderMap,
+    body: Body,
+    rec: &mut ReceivedHook,
+) -> Result<Response, Response> {
+    let bytes = read_body(body).await?;
+    // Parsed before the checks so that a refused request is still recorded
+    // with what it carried.
+    let parsed: Result<HooksBody, String> = parse_json(&bytes);
+    if let Ok(b) = &parsed {
+        rec.conversation_id = b.conversation_id.clone();
+        rec.events = b.events.clone();
+    }
+
+    // The docs' endpoint tables say `auth`, their samples say `token`: both work.
+    let (name, token) = pick_token(headers, &["token", "auth"]);
+    rec.auth_header = name.to_string();
+    let token = token.ok_or_else(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "no JWT: send it in the token header (or auth)",
+        )
+    })?;
+    sh.verify_token(&token)
+        .map_err(|why| error(StatusCode::UNAUTHORIZED, why))?;
+    rec.token_valid = true;
+
+    // Hooks requests carry no accountid header, so they are counted against
+    // the configured account: one budget for everything the console sends.
+    sh.check_rate(&sh.cfg.account_id)?;
+    sh.inject_fault().await?;
+
+    if bot_id != sh.cfg.bot_id {
+        return Err(bot_not_found());
+    }
+    let body = parsed.map_err(|why| error(StatusCode::BAD_REQUEST, why))?;
+    if body.bot_id.trim().is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "botId is missing from the request body",
+        ));
+    }
+    if body.bot_id != sh.cfg.bot_id {
+        return Err(bot_not_found());
+    }
+    let cid = body.conversation_id.trim();
+    if cid.is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "conversationId is missing from the request body",
+        ));
+    }
+    if body.events.is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "events is missing or empty; send at least one event",
+        ));
+    }
+
+    let now = now_ms();
+    let mut st = sh.lock();
+    let current = st.rosters.get(cid).cloned().unwrap_or_default();
+    let next = current
+        .check_all(&body.events)
+        .map_err(|why| error(StatusCode::BAD_REQUEST, why))?;
+    let entered = body
+        .events
+        .iter()
+        .any(|e| matches!(e, HookEvent::InternalTransfer(t) if t.transition == Transition::Entry));
+    let ended = next.ended && !current.ended;
+    st.world.on_hooks(cid, entered, ended, now);
+    tracing::info!(
+        conversation = %cid,
+        events = body.events.len(),
+        present = ?next.present,
+        "hooks request accepted"
+    );
+    st.rosters.insert(cid.to_string(), next);
+    rec.status = 200;
+    rec.message = "OK".into();
+    st.push_received(rec.clone());
+    Ok(json(&StatusOk {
+        status: "OK".into(),
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// assign-conversation and its callback
+// ---------------------------------------------------------------------------
+
+async fn assign(
+    State(sh): State<Arc<Shared>>,
+    Path(stream_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match assign_inner(sh, &stream_id, &headers, body).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn assign_inner(
+    sh: Arc<Shared>,
+    stream_id: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, Response> {
+    let bytes = read_body(body).await?;
+    sh.gate(headers, stream_id).await?;
+    let req: AssignRequest =
+        parse_json(&bytes).map_err(|why| error(StatusCode::BAD_REQUEST, why))?;
+    let bad = |why: String| error(StatusCode::BAD_REQUEST, why);
+    let url = req.callback_url.trim();
+    if url.is_empty() {
+        return Err(bad("callbackUrl is required".into()));
+    }
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => {
+            return Err(bad(format!(
+                "callbackUrl {url:?} is not an http or https URL"
+            )));
+        }
+    }
+    let session = req.bot_session_id.trim().to_string();
+    if session.is_empty() {
+        return Err(bad("botSessionId is required".into()));
+    }
+    let org = req.org_id.as_deref().map(str::trim).unwrap_or("");
+    if !org.is_empty() && org != sh.cfg.org_id {
+        return Err(bad(format!(
+            "orgId {org} is not this account's organization"
+        )));
+    }
+    let target = req.target().ok_or_else(|| {
+        bad("name one target: aId for an agent, or transferredType \"QUEUE\" with queueId".into())
+    })?;
+    let (agent_id, queue_id) = match &target {
+        AssignTarget::Agent(a) => (Some(a.clone()), None),
+        AssignTarget::Queue(q) => (None, Some(q.clone())),
+    };
+    tracing::info!(session = %session, target = ?target, "assign-conversation accepted");
+    tokio::spawn(deliver_callback(
+        sh.clone(),
+        url.to_string(),
+        session.clone(),
+        target,
+    ));
+    Ok(json(&AssignResponse {
+        session_id: session,
+        agent_id,
+        queue_id,
+        status: "transferred".into(),
+        request_completed_at: Some(now_ms()),
+    }))
+}
+
+/// Waits the callback delay, carries out the transfer in the world, and posts
+/// the outcome to the callback URL (unless fault injection drops it).
+async fn deliver_callback(sh: Arc<Shared>, url: String, session: String, target: AssignTarget) {
+    let mut stopped = sh.stopped.clone();
+    let base = sh.cfg.callback_delay_ms;
+    let jitter = {
+        let mut st = sh.lock();
+        st.jitter_rng.random_range(0..=base / 2)
+    };
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_millis(base + jitter)) => {}
+        _ = stopped.changed() => return,
+    }
+    let now = now_ms();
+    let (body, dropped) = {
+        let mut st = sh.lock();
+        let outcome = match &target {
+            AssignTarget::Agent(a) => st.world.assign_to_agent(&session, a, now),
+            AssignTarget::Queue(q) => st.world.assign_to_queue(&session, q, now),
+        };
+        let (agent_id, queue_id) = match &target {
+            AssignTarget::Agent(a) => (Some(a.clone()), None),
+            AssignTarget::Queue(q) => (None, Some(q.clone())),
+        };
+        let body = AssignCallback {
+            session_id: Some(session.clone()),
+            agent_id,
+            queue_id,
+            status: Some(
+                if outcome.is_ok() {
+                    "transferred"
+                } else {
+                    "failed"
+                }
+                .into(),
+            ),
+            reason: outcome.err(),
+            request_completed_at: Some(now),
+            extra: Default::default(),
+        };
+        let dropped = sh.cfg.faults > 0.0 && st.fault_rng.random_bool(sh.cfg.faults);
+        (body, dropped)
+    };
+    let mut record = SentCallback {
+        url: url.clone(),
+        body: body.clone(),
+        status: None,
+        error: None,
+        dropped,
+        at_ms: now,
+    };
+    if dropped {
+        tracing::info!(session = %session, "assign callback dropped (simulated fault)");
+        sh.lock().push_callback(record);
+        return;
+    }
+    let sent = tokio::select! {
+        r = sh.http.post(&url).json(&body).send() => r,
+        _ = stopped.changed() => return,
+    };
+    match sent {
+        Ok(resp) => record.status = Some(resp.status().as_u16()),
+        Err(e) => {
+            let mut text = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                src = s.source();
+            }
+            record.error = Some(text);
+        }
+    }
+    tracing::info!(
+        session = %session,
+        status = ?record.status,
+        error = ?record.error,
+        outcome = ?body.status,
+        "assign callback posted"
+    );
+    sh.lock().push_callback(record);
+}
+
+// ---------------------------------------------------------------------------
+// Lists
+// ---------------------------------------------------------------------------
+
+fn parse_count(name: &str, value: &str) -> Result<Option<usize>, Response> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse::<usize>().map(Some).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("{name} must be a non-negative integer, not {v:?}"),
+        )
+    })
+}
+
+fn paged<T>(all: Vec<T>, skip: usize, limit: usize) -> Page<T> {
+    let total = all.len();
+    let results: Vec<T> = all.into_iter().skip(skip).take(limit).collect();
+    Page {
+        has_more: skip + results.len() < total,
+        results,
+        skip: None,
+        page: None,
+        limit: Some(limit as i64),
+        total_pages: Some(total.div_ceil(limit) as i64),
+        total_results: Some(total as i64),
+    }
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "y"
+    )
+}
+
+/// `page` (from 1) and `limit` (1..=100, default 10).
+fn page_params(q: &[(String, String)]) -> Result<(usize, usize), Response> {
+    let mut page = 1;
+    let mut limit = 10;
+    for (k, v) in q {
+        match k.as_str() {
+            "page" => page = parse_count("page", v)?.unwrap_or(1).max(1),
+            "limit" => limit = parse_count("limit", v)?.unwrap_or(10).clamp(1, 100),
+            _ => {}
+        }
+    }
+    Ok((page, limit))
+}
+
+async fn list_conversations(
+    State(sh): State<Arc<Shared>>,
+    Path(stream_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        sh.gate(&headers, &stream_id).await?;
+        let mut skip = 0;
+        let mut limit = 10;
+        let mut statuses: Vec<ConvStatus> = Vec::new();
+        let mut source: Option<String> = None;
+        let mut language: Option<String> = None;
+        for (k, v) in &q {
+            match k.as_str() {
+                "skip" => skip = parse_count("skip", v)?.unwrap_or(0),
+                "limit" => limit = parse_count("limit", v)?.unwrap_or(10).clamp(1, 100),
+                // Several statuses may come comma-separated or as repeated parameters.
+                "status" | "status[]" => {
+                    // A JSON-style list (`["OPEN","ACTIVE"]`) is read too.
+                    let parts = v.split(',').map(|p| {
+                        p.trim_matches(|c: char| c.is_whitespace() || "[]\"'".contains(c))
+                    });
+                    for part in parts.filter(|p| !p.is_empty()) {
+                        let s = ConvStatus::parse(part).ok_or_else(|| {
+                            error(
+                                StatusCode::BAD_REQUEST,
+                                format!(
+                                    "unknown status {part:?}; use ACTIVE, CLOSED, IDLE, OPEN, OVERDUE or TERMINATED"
+                                ),
+                            )
+                        })?;
+                        statuses.push(s);
+                    }
+                }
+                "source" if !v.trim().is_empty() => source = Some(v.trim().to_string()),
+                "language" if !v.trim().is_empty() => language = Some(v.trim().to_string()),
+                _ => {}
+            }
+        }
+        let now = now_ms();
+        let st = sh.lock();
+        let all: Vec<_> = st
+            .world
+            .conversations
+            .iter()
+            .rev()
+            .filter(|c| statuses.is_empty() || statuses.contains(&c.status))
+            .filter(|c| {
+                source
+                    .as_deref()
+                    .is_none_or(|s| c.channel.source().eq_ignore_ascii_case(s))
+            })
+            .filter(|c| {
+                language
+                    .as_deref()
+                    .is_none_or(|l| c.language.eq_ignore_ascii_case(l))
+            })
+            .map(|c| st.world.conversation_record(c, now))
+            .collect();
+        let mut page = paged(all, skip, limit);
+        page.skip = Some(skip as i64);
+        Ok::<Response, Response>(json(&page))
+    };
+    match run.await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn get_conversation(
+    State(sh): State<Arc<Shared>>,
+    Path((stream_id, conversation_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = sh.gate(&headers, &stream_id).await {
+        return r;
+    }
+    let st = sh.lock();
+    match st.world.conversation(&conversation_id) {
+        Some(c) => json(&st.world.conversation_record(c, now_ms())),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("conversation {conversation_id} was not found"),
+        ),
+    }
+}
+
+async fn list_agents(
+    State(sh): State<Arc<Shared>>,
+    Path((stream_id, org_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        sh.gate(&headers, &stream_id).await?;
+        if org_id != sh.cfg.org_id {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                format!("organization {org_id} is not this account's organization"),
+            ));
+        }
+        let (page, limit) = page_params(&q)?;
+        let include_queues = q
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("includeQueues") && truthy(v));
+        let st = sh.lock();
+        let all: Vec<_> = st
+            .world
+            .agents
+            .iter()
+            .map(|a| st.world.agent_record(a, include_queues))
+            .collect();
+        let skip = (page - 1) * limit;
+        // The request pages by `page` while the documented response reports
+        // `skip`; both are given.
+        let mut out = paged(all, skip, limit);
+        out.skip = Some(skip as i64);
+        out.page = Some(page as i64);
+        Ok(json(&out))
+    };
+    match run.await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn availability(
+    State(sh): State<Arc<Shared>>,
+    Path(stream_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let run = async {
+        let bytes = read_body(body).await?;
+        sh.gate(&headers, &stream_id).await?;
+        // An empty body asks about every agent.
+        let req: AvailabilityRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
+            AvailabilityRequest::default()
+        } else {
+            parse_json(&bytes).map_err(|why| error(StatusCode::BAD_REQUEST, why))?
+        };
+        let st = sh.lock();
+        let mut out = AvailabilityResponse::default();
+        // Each filter that is given narrows the set; an agent matches a filter
+        // when it matches any of its ids.
+        for a in &st.world.agents {
+            if !req.agent_ids.is_empty()
+                && !req
+                    .agent_ids
+                    .iter()
+                    .any(|id| *id == a.id || *id == a.user_id)
+            {
+                continue;
+            }
+            if !req.queue_ids.is_empty() && !req.queue_ids.iter().any(|q| a.queue_ids.contains(q)) {
+                continue;
+            }
+            if !req.skill_ids.is_empty() && !req.skill_ids.iter().any(|s| a.skill_ids.contains(s)) {
+                continue;
+            }
+            let entry = st.world.availability_agent(a);
+            match a.effective_presence() {
+                world::Presence::Available => out.available.push(entry),
+                world::Presence::Busy => out.busy.push(entry),
+                world::Presence::Away => out.away.push(entry),
+                world::Presence::Offline => out.offline.push(entry),
+            }
+        }
+        Ok::<Response, Response>(json(&out))
+    };
+    match run.await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn list_queues(
+    State(sh): State<Arc<Shared>>,
+    Path(stream_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        sh.gate(&headers, &stream_id).await?;
+        let (page, limit) = page_params(&q)?;
+        let st = sh.lock();
+        let all: Vec<_> = st
+            .world
+            .queues
+            .iter()
+            .map(|q| st.world.queue_record(q))
+            .collect();
+        let mut out = paged(all, (page - 1) * limit, limit);
+        out.page = Some(page as i64);
+        Ok::<Response, Response>(json(&out))
+    };
+    match run.await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Introspection (loopback peers only, no auth, no rate limit)
+// ---------------------------------------------------------------------------
+
+fn loopback_only(peer: SocketAddr) -> Result<(), Response> {
+    if peer.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::FORBIDDEN,
+            "introspection is only served to loopback clients",
+        ))
+    }
+}
+
+async fn sim_received(
+    State(sh): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if let Err(r) = loopback_only(peer) {
+        return r;
+    }
+    let list: Vec<ReceivedHook> = sh.lock().received.iter().cloned().collect();
+    json(&list)
+}
+
+async fn sim_roster(
+    State(sh): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(conversation_id): Path<String>,
+) -> Response {
+    if let Err(r) = loopback_only(peer) {
+        return r;
+    }
+    match sh.lock().rosters.get(&conversation_id) {
+        Some(r) => json(r),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("no roster for conversation {conversation_id}"),
+        ),
+    }
+}
+
+async fn sim_callbacks(
+    State(sh): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if let Err(r) = loopback_only(peer) {
+        return r;
+    }
+    let list: Vec<SentCallback> = sh.lock().callbacks.iter().cloned().collect();
+    json(&list)
+}
+
+// ---------------------------------------------------------------------------
+// Traffic generator task
+// ---------------------------------------------------------------------------
+
+pub(crate) async fn run_traffic(sh: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
+    let speed = sh.cfg.speed;
+    let mut next_ms: u64 = 2_000;
+    loop {
+        let secs = (next_ms as f64 / 1000.0 / speed).min(3600.0);
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs_f64(secs)) => {}
+            _ = stopped.changed() => return,
+        }
+        let step = {
+            let mut guard = sh.lock();
+            let st = &mut *guard;
+            world::step(&mut st.world, &mut st.traffic_rng, now_ms())
+        };
+        for line in &step.changes {
+            tracing::debug!(target: "switchboard::sim::traffic", "{line}");
+        }
+        next_ms = step.next_in_ms;
+    }
+}
