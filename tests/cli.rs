@@ -1,0 +1,467 @@
+//! Two real processes over loopback: `switchboard simulator` and the
+//! scripting commands (`send`, `assign`, `check`, `init`), as a newcomer would
+//! run them.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use switchboard::sim;
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+const SECRET_VAR: &str = "SWITCHBOARD_TEST_CLI_SECRET";
+
+/// The simulator as a child process; killed when dropped.
+struct SimProcess {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_simulator(extra: &[&str]) -> SimProcess {
+    let mut child = Command::new(BIN)
+        .args(["simulator", "--listen", "127.0.0.1:0", "--no-traffic"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the simulator");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut base_url = None;
+    let mut banner = String::new();
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(url) = line.trim().strip_prefix("base URL:") {
+            base_url = Some(url.trim().to_string());
+            break;
+        }
+    }
+    let base_url = base_url.unwrap_or_else(|| panic!("no base URL in the banner:\n{banner}"));
+    assert!(banner.contains(sim::DEMO_BOT_ID), "{banner}");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    SimProcess { child, base_url }
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn write_config(dir: &Path, host: &str, callback_port: u16) -> PathBuf {
+    let path = dir.join("config.toml");
+    let text = format!(
+        r#"[kore]
+host = "{host}"
+bot_id = "{bot}"
+org_id = "{org}"
+account_id = "{account}"
+client_id = "{client}"
+client_secret = {{ env = "{SECRET_VAR}" }}
+jwt_ttl_secs = 120
+
+[callback]
+listen = "127.0.0.1:{callback_port}"
+public_url = "http://127.0.0.1:{callback_port}"
+callback_timeout_secs = 10
+"#,
+        bot = sim::DEMO_BOT_ID,
+        org = sim::DEMO_ORG_ID,
+        account = sim::DEMO_ACCOUNT_ID,
+        client = sim::DEMO_CLIENT_ID,
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn env_for(sim: &SimProcess) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.base_url, free_port());
+    Env { dir, config }
+}
+
+fn run(env: &Env, secret: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--config")
+        .arg(&env.config)
+        .args(args)
+        .env(SECRET_VAR, secret)
+        .env("SWITCHBOARD_DATA_DIR", env.dir.path().join("data"))
+        .env("SWITCHBOARD_STATE_DIR", env.dir.path().join("state"))
+        .env_remove("SWITCHBOARD_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run switchboard")
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// The simulator's record of hooks events for one conversation, as
+/// "TYPE transition identity" strings.
+fn received(sim: &SimProcess, conversation: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("{}/__sim/received", sim.base_url);
+    let list: Vec<Value> = rt.block_on(async {
+        switchboard::install_crypto();
+        reqwest::get(url).await.unwrap().json().await.unwrap()
+    });
+    let mut out = Vec::new();
+    for hook in list {
+        if hook["conversationId"] != conversation {
+            continue;
+        }
+        assert_eq!(hook["tokenValid"], true, "{hook}");
+        if hook["status"] != 200 {
+            continue;
+        }
+        for ev in hook["events"].as_array().unwrap() {
+            let name = ev["name"].as_str().unwrap();
+            if name == "INTERNAL_TRANSFER_EVENT" {
+                out.push(format!(
+                    "{} {} {}",
+                    ev["transfertype"].as_str().unwrap(),
+                    ev["transition"].as_str().unwrap(),
+                    ev["participant"]["identity"].as_str().unwrap()
+                ));
+            } else {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn agent_id(n: usize) -> String {
+    // The simulator's built-in directory, in its order: Mia Chen, Raj Patel,
+    // Sofia García, … (index 6 is offline).
+    DEMO_AGENTS.with(|a| a[n].clone())
+}
+
+thread_local! {
+    static DEMO_AGENTS: Vec<String> = {
+        let mut cfg = sim::SimConfig::demo();
+        cfg.traffic = false;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let handle = sim::start(cfg, listener).await.unwrap();
+            let world = handle.world();
+            let ids: Vec<String> = world.agents.iter().map(|a| a.id.clone()).collect();
+            handle.shutdown().await;
+            ids
+        })
+    };
+}
+
+#[test]
+fn the_documented_flows_are_accepted_and_bad_orders_refused() {
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let s = sim::DEMO_CLIENT_SECRET;
+    let (mia, raj, sofia) = (agent_id(0), agent_id(1), agent_id(2));
+    let conv = "c-cli-1";
+
+    let out = run(
+        &env,
+        s,
+        &["send", "enter", "--conversation", conv, "--agent", &mia],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[0]["status"], 200);
+    assert_eq!(lines[0]["request"]["method"], "POST");
+    assert!(lines[0]["latency_ms"].is_u64());
+
+    let out = run(
+        &env,
+        s,
+        &["send", "warm", "--conversation", conv, "--agent", &raj],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // A cold transfer while a consultant is present is refused, nothing sent.
+    let before = received(&sim, conv).len();
+    let out = run(
+        &env,
+        s,
+        &["send", "cold", "--conversation", conv, "--agent", &sofia],
+    );
+    assert_eq!(code(&out), 1);
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["refused"], true, "{}", lines[0]);
+    assert_eq!(lines[0]["code"], "cold_with_consultants");
+    assert!(stderr(&out).contains("refused"));
+    assert_eq!(
+        received(&sim, conv).len(),
+        before,
+        "a refusal sends nothing"
+    );
+
+    let out = run(
+        &env,
+        s,
+        &["send", "remove", "--conversation", conv, "--agent", &raj],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(
+        &env,
+        s,
+        &["send", "cold", "--conversation", conv, "--agent", &sofia],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 2, "COLD exit then COLD entry");
+    let out = run(&env, s, &["send", "end", "--conversation", conv]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 3, "NA exit, summary, end");
+
+    // Anything after END_OF_CONVERSATION is refused.
+    let out = run(
+        &env,
+        s,
+        &["send", "warm", "--conversation", conv, "--agent", &raj],
+    );
+    assert_eq!(code(&out), 1);
+    assert_eq!(json_lines(&out)[0]["code"], "conversation_ended");
+
+    assert_eq!(
+        received(&sim, conv),
+        [
+            format!("NA entry {mia}"),
+            format!("WARM entry {raj}"),
+            format!("WARM exit {raj}"),
+            format!("COLD exit {mia}"),
+            format!("COLD entry {sofia}"),
+            format!("NA exit {sofia}"),
+            "TRIGGER_SUMMARY_EVENT".to_string(),
+            "END_OF_CONVERSATION".to_string(),
+        ]
+    );
+
+    // A second NA entry for a fresh conversation that the server already
+    // knows (the journal is elsewhere) is refused by the simulator: exit 1
+    // with its reason.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Env {
+        config: write_config(other_dir.path(), &sim.base_url, free_port()),
+        dir: other_dir,
+    };
+    let out = run(
+        &other,
+        s,
+        &["send", "enter", "--conversation", conv, "--agent", &mia],
+    );
+    assert_eq!(code(&out), 1);
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["ok"], false);
+    assert_eq!(lines[0]["status"], 400);
+    assert!(!lines[0]["message"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn assign_waits_for_and_prints_its_callback() {
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}/agentassist/api/v1/public/{}/conversations?status=OPEN",
+        sim.base_url,
+        sim::DEMO_BOT_ID
+    );
+    let token = {
+        let signer = switchboard::kore::jwt::Signer::new(
+            sim::DEMO_CLIENT_ID,
+            &switchboard::kore::jwt::Secret::new(sim::DEMO_CLIENT_SECRET),
+            None,
+        )
+        .unwrap();
+        signer.sign().unwrap().expose().to_string()
+    };
+    let page: Value = rt.block_on(async {
+        switchboard::install_crypto();
+        reqwest::Client::new()
+            .get(url)
+            .header("auth", token)
+            .header("accountid", sim::DEMO_ACCOUNT_ID)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let session = page["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["conversationType"] == "messaging")
+        .and_then(|c| c["botSessionId"].as_str())
+        .expect("a waiting chat conversation")
+        .to_string();
+
+    let mia = agent_id(0);
+    let out = run(
+        &env,
+        sim::DEMO_CLIENT_SECRET,
+        &["assign", "--session", &session, "--agent", &mia],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["status"], 200);
+    assert_eq!(lines[0]["response"]["status"], "transferred");
+    let shown_url = lines[0]["callback_url"].as_str().unwrap();
+    assert!(
+        shown_url.contains("/cb/…/"),
+        "the per-run secret is hidden: {shown_url}"
+    );
+    assert_eq!(lines[1]["ok"], true);
+    assert_eq!(lines[1]["callback"]["status"], "transferred");
+    assert_eq!(
+        lines[1]["id"], lines[0]["id"],
+        "the callback is matched to its request"
+    );
+
+    // An offline agent: the request is accepted, the callback reports failure.
+    let offline = agent_id(6);
+    let out = run(
+        &env,
+        sim::DEMO_CLIENT_SECRET,
+        &["assign", "--session", &session, "--agent", &offline],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines[1]["ok"], false);
+    assert!(stderr(&out).contains("the transfer failed"));
+}
+
+#[test]
+fn wrong_secret_bad_config_and_no_config() {
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let wrong = "definitely-not-the-secret";
+    let out = run(
+        &env,
+        wrong,
+        &["send", "enter", "--conversation", "c-x", "--agent", "a-1"],
+    );
+    assert_eq!(code(&out), 1);
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["status"], 401);
+    assert_eq!(lines[0]["attempts"], 1, "a 401 is not retried");
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains(wrong), "the secret leaked: {all}");
+    assert!(!all.contains("eyJ"), "a token leaked: {all}");
+
+    // check: config, secret, token, reach.
+    let out = run(&env, sim::DEMO_CLIENT_SECRET, &["check"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let checks: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|l| l["check"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(checks, ["config", "secret", "token", "reach"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(sim::DEMO_CLIENT_SECRET));
+
+    // A bad config: exit 2, file, line and key named.
+    std::fs::write(
+        &env.config,
+        "[kore]\nhost = \"http://127.0.0.1:1\"\nbot_id = \"st-1\"\norg_id = \"o\"\naccount_id = \"a\"\nclient_id = \"c\"\nclient_secret = \"x\"\nrate_limit_per_minute = \"sixty\"\n",
+    )
+    .unwrap();
+    let out = run(&env, "x", &["check"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("config.toml:8"), "{err}");
+    assert!(err.contains("rate_limit_per_minute"), "{err}");
+
+    // No config at all: exit 2, pointing at demo and init.
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(env.dir.path().join("missing.toml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("switchboard demo") && err.contains("switchboard init"),
+        "{err}"
+    );
+
+    // Bad usage: exit 2.
+    let out = run(&env, "x", &["send", "teleport", "--conversation", "c"]);
+    assert_eq!(code(&out), 2);
+    let out = run(&env, "x", &["assign", "--session", "s"]);
+    assert_eq!(code(&out), 2, "assign needs --agent or --queue");
+}
+
+#[test]
+fn init_writes_a_private_starter_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("config.toml");
+    let init = || {
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&path)
+            .arg("init")
+            .env("SWITCHBOARD_STATE_DIR", dir.path().join("state"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = init();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(switchboard::config::load(&path).is_ok());
+    let out = init();
+    assert_eq!(code(&out), 2, "never overwrites");
+    assert!(stderr(&out).contains("already exists"));
+}

@@ -1,0 +1,437 @@
+//! The real client against the real simulator over loopback: flows planned by
+//! the domain, sent by `KoreClient`, checked by the simulator's own rules.
+
+use std::time::Duration;
+use switchboard::domain::{self, Action, AgentRef, PlanSettings, Roster};
+use switchboard::kore::client::{CallError, ClientSettings, KoreClient};
+use switchboard::kore::hooks::{self, EventContext};
+use switchboard::kore::jwt::Secret;
+use switchboard::kore::ratelimit::Priority;
+use switchboard::kore::wire::{
+    AssignRequest, AssignTarget, AvailabilityRequest, BOT_NOT_FOUND_MESSAGE, ConversationQuery,
+};
+use switchboard::runtime::callback::CallbackListener;
+use switchboard::sim::{self, SimConfig, SimHandle};
+use tokio::net::TcpListener;
+
+async fn simulator(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
+    switchboard::install_crypto();
+    let mut cfg = SimConfig::demo();
+    cfg.traffic = false;
+    cfg.rate_limit = 0;
+    cfg.callback_delay_ms = 30;
+    tweak(&mut cfg);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    sim::start(cfg, listener).await.unwrap()
+}
+
+fn settings(sim: &SimHandle) -> ClientSettings {
+    ClientSettings {
+        host: sim.base_url(),
+        bot_id: sim::DEMO_BOT_ID.into(),
+        org_id: sim::DEMO_ORG_ID.into(),
+        account_id: sim::DEMO_ACCOUNT_ID.into(),
+        client_id: sim::DEMO_CLIENT_ID.into(),
+        client_secret: Secret::new(sim::DEMO_CLIENT_SECRET),
+        hooks_auth_header: "token".into(),
+        jwt_ttl_secs: Some(60),
+        rate_limit_per_minute: 0,
+        request_timeout: Duration::from_secs(5),
+        allow_insecure_http: false,
+    }
+}
+
+fn agent(id: &str) -> AgentRef {
+    AgentRef::new(id, format!("Agent {id}"))
+}
+
+/// Plans `action`, sends each event, applies what the server accepted.
+async fn act(client: &KoreClient, conv: &str, roster: &mut Roster, action: Action) {
+    let events = domain::plan(roster, &action, &PlanSettings::default())
+        .unwrap_or_else(|r| panic!("{action:?} refused: {r}"));
+    for ev in events {
+        let call = client
+            .send_hooks(
+                conv,
+                vec![hooks::to_wire(&ev, &EventContext::default())],
+                ev.describe(),
+                Priority::User,
+            )
+            .await;
+        let reply = call
+            .outcome
+            .unwrap_or_else(|e| panic!("{} rejected: {e}", ev.describe()));
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body.map(|b| b.status), Some("OK".to_string()));
+        roster.apply(&ev, 0).unwrap();
+    }
+}
+
+fn assert_same_roster(sim: &SimHandle, conv: &str, roster: &Roster) {
+    let theirs = sim
+        .roster(conv)
+        .expect("the simulator knows the conversation");
+    let ours: Vec<String> = roster
+        .members()
+        .iter()
+        .map(|m| m.agent.identity.clone())
+        .collect();
+    let mut a = theirs.present.clone();
+    let mut b = ours.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "present agents differ for {conv}");
+    assert_eq!(
+        theirs.primary,
+        roster.primary().map(|m| m.agent.identity.clone()),
+        "primary differs for {conv}"
+    );
+    assert_eq!(
+        theirs.ended,
+        roster.phase() == domain::Phase::Ended,
+        "ended differs for {conv}"
+    );
+}
+
+#[tokio::test]
+async fn cold_warm_and_closing_flows_agree_on_both_sides() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+
+    // The documented cold flow: A1 → A2 → A3, then the end.
+    let mut cold = Roster::new();
+    act(&client, "c-cold", &mut cold, Action::Enter(agent("a1"))).await;
+    assert_same_roster(&sim, "c-cold", &cold);
+    for to in ["a2", "a3"] {
+        act(
+            &client,
+            "c-cold",
+            &mut cold,
+            Action::Cold {
+                to: agent(to),
+                from: None,
+            },
+        )
+        .await;
+        assert_same_roster(&sim, "c-cold", &cold);
+    }
+    act(&client, "c-cold", &mut cold, Action::End).await;
+    assert_same_roster(&sim, "c-cold", &cold);
+
+    // The documented warm flow, then the end.
+    let mut warm = Roster::new();
+    act(&client, "c-warm", &mut warm, Action::Enter(agent("a1"))).await;
+    act(&client, "c-warm", &mut warm, Action::Warm(agent("a2"))).await;
+    act(&client, "c-warm", &mut warm, Action::Warm(agent("a3"))).await;
+    assert_same_roster(&sim, "c-warm", &warm);
+    act(&client, "c-warm", &mut warm, Action::Remove("a2".into())).await;
+    assert_same_roster(&sim, "c-warm", &warm);
+    // End with a consultant still present: WARM exit, NA exit, summary, end.
+    act(&client, "c-warm", &mut warm, Action::End).await;
+    assert_same_roster(&sim, "c-warm", &warm);
+
+    // What the simulator received, in order, for the cold conversation.
+    let seen: Vec<String> = sim
+        .received()
+        .iter()
+        .filter(|h| h.conversation_id == "c-cold")
+        .inspect(|h| assert!(h.token_valid && h.status == 200))
+        .flat_map(|h| h.events.iter().map(describe).collect::<Vec<_>>())
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "NA entry a1",
+            "COLD exit a1",
+            "COLD entry a2",
+            "COLD exit a2",
+            "COLD entry a3",
+            "NA exit a3",
+            "TRIGGER_SUMMARY_EVENT",
+            "END_OF_CONVERSATION",
+        ]
+    );
+}
+
+fn describe(ev: &switchboard::kore::wire::HookEvent) -> String {
+    use switchboard::kore::wire::HookEvent;
+    match ev {
+        HookEvent::InternalTransfer(t) => {
+            format!(
+                "{} {} {}",
+                t.transfertype, t.transition, t.participant.identity
+            )
+        }
+        other => other.name().to_string(),
+    }
+}
+
+#[tokio::test]
+async fn the_auth_header_name_follows_the_config() {
+    let sim = simulator(|_| {}).await;
+    let mut s = settings(&sim);
+    s.hooks_auth_header = "auth".into();
+    let client = KoreClient::new(&s).unwrap();
+    let mut r = Roster::new();
+    act(&client, "c-auth", &mut r, Action::Enter(agent("a1"))).await;
+    assert_eq!(sim.received()[0].auth_header, "auth");
+}
+
+/// A waiting chat conversation's bot session id, and an agent in `status`
+/// (with chat room left when AVAILABLE).
+async fn waiting_session_and_agent(client: &KoreClient, status: &str) -> (String, String) {
+    let page = client
+        .list_conversations(
+            &ConversationQuery {
+                status: Some("OPEN".into()),
+                ..Default::default()
+            },
+            Priority::Poll,
+        )
+        .await
+        .outcome
+        .expect("list conversations")
+        .body;
+    let session = page
+        .results
+        .iter()
+        .find(|c| c.conversation_type.as_deref() == Some("messaging"))
+        .and_then(|c| c.bot_session_id.clone())
+        .expect("the demo world starts with a waiting chat conversation");
+    let av = client
+        .availability(&AvailabilityRequest::default(), Priority::Poll)
+        .await
+        .outcome
+        .expect("availability")
+        .body;
+    let agent = av
+        .iter()
+        .find(|(s, a)| {
+            *s == status
+                && (status != "AVAILABLE"
+                    || a.channel_capacity
+                        .live_chat
+                        .is_some_and(|c| c.available_capacity > 0))
+        })
+        .map(|(_, a)| a.id.clone())
+        .unwrap_or_else(|| panic!("the demo world has an agent that is {status}"));
+    (session, agent)
+}
+
+#[tokio::test]
+async fn assign_to_an_agent_gets_its_callback_matched() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let (session, agent_id) = waiting_session_and_agent(&client, "AVAILABLE").await;
+    let req = AssignRequest::new(
+        listener.url_for("req-1"),
+        sim::DEMO_ORG_ID,
+        &session,
+        &AssignTarget::Agent(agent_id.clone()),
+    );
+    let reply = client
+        .assign(&req, "assign", Priority::User)
+        .await
+        .outcome
+        .expect("assign accepted");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body.session_id, session);
+    assert_eq!(reply.body.agent_id.as_deref(), Some(agent_id.as_str()));
+    assert_eq!(reply.body.status, "transferred");
+
+    let cb = tokio::time::timeout(Duration::from_secs(5), callbacks.recv())
+        .await
+        .expect("a callback within 5 s")
+        .unwrap();
+    assert_eq!(
+        cb.request_id.as_deref(),
+        Some("req-1"),
+        "matched by its path"
+    );
+    assert!(cb.body.succeeded(), "{:?}", cb.body);
+    assert_eq!(cb.body.session_id.as_deref(), Some(session.as_str()));
+
+    // The conversation is now ACTIVE with that agent.
+    let page = client
+        .list_conversations(&ConversationQuery::default(), Priority::Poll)
+        .await
+        .outcome
+        .unwrap()
+        .body;
+    let conv = page
+        .results
+        .iter()
+        .find(|c| c.bot_session_id.as_deref() == Some(session.as_str()))
+        .unwrap();
+    assert_eq!(conv.status.as_deref(), Some("ACTIVE"));
+    assert!(
+        conv.participants
+            .iter()
+            .any(|p| p.agent_id.as_deref() == Some(agent_id.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn assign_to_an_offline_agent_gets_a_failure_callback() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let (session, offline) = waiting_session_and_agent(&client, "OFFLINE").await;
+    for (id, target) in [
+        ("req-off", AssignTarget::Agent(offline)),
+        ("req-unknown", AssignTarget::Agent("a-nobody".into())),
+    ] {
+        let req = AssignRequest::new(listener.url_for(id), sim::DEMO_ORG_ID, &session, &target);
+        let call = client.assign(&req, "assign", Priority::User).await;
+        assert!(call.is_ok(), "the request itself is accepted: {call:?}");
+        let cb = tokio::time::timeout(Duration::from_secs(5), callbacks.recv())
+            .await
+            .expect("a callback within 5 s")
+            .unwrap();
+        assert_eq!(cb.request_id.as_deref(), Some(id));
+        assert!(!cb.body.succeeded(), "{id}: {:?}", cb.body);
+        assert!(
+            cb.body.reason.as_deref().is_some_and(|r| !r.is_empty()),
+            "{id}: a failure says why"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_bot_id_gets_the_documented_400() {
+    let sim = simulator(|_| {}).await;
+    let mut s = settings(&sim);
+    s.bot_id = "st-not-this-bot".into();
+    let client = KoreClient::new(&s).unwrap();
+    let ev = hooks::to_wire(
+        &domain::Event::na_entry(agent("a1")),
+        &EventContext::default(),
+    );
+    let call = client
+        .send_hooks("c-1", vec![ev], "NA entry", Priority::User)
+        .await;
+    match call.outcome {
+        Err(CallError::Api {
+            status: 400,
+            ref message,
+            ..
+        }) => assert_eq!(message, BOT_NOT_FOUND_MESSAGE),
+        other => panic!("expected the documented 400, got {other:?}"),
+    }
+    assert!(!call.outcome.unwrap_err().retryable());
+}
+
+#[tokio::test]
+async fn a_wrong_secret_gets_401_and_is_not_retried() {
+    let sim = simulator(|_| {}).await;
+    let mut s = settings(&sim);
+    s.client_secret = Secret::new("not-the-secret");
+    let client = KoreClient::new(&s).unwrap();
+    let ev = hooks::to_wire(
+        &domain::Event::na_entry(agent("a1")),
+        &EventContext::default(),
+    );
+    let (call, attempts) = switchboard::kore::client::with_retry(5, || {
+        client.send_hooks("c-1", vec![ev.clone()], "NA entry", Priority::User)
+    })
+    .await;
+    assert_eq!(attempts, 1, "a 4xx is final");
+    let err = call.outcome.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert!(!format!("{err} {:?}", call.request).contains("not-the-secret"));
+    assert!(!sim.received()[0].token_valid);
+}
+
+#[tokio::test]
+async fn the_rate_limit_gives_429_and_the_client_honours_it() {
+    // The server allows 5 a minute; this client believes in 60.
+    let sim = simulator(|c| c.rate_limit = 5).await;
+    let mut s = settings(&sim);
+    s.rate_limit_per_minute = 60;
+    let client = KoreClient::new(&s).unwrap();
+    let q = ConversationQuery::default();
+    for i in 0..5 {
+        let call = client.list_conversations(&q, Priority::User).await;
+        assert!(call.is_ok(), "request {i}: {:?}", call.outcome);
+    }
+    let call = client.list_conversations(&q, Priority::User).await;
+    let err = call.outcome.unwrap_err();
+    assert!(matches!(err, CallError::RateLimited { .. }), "{err:?}");
+    assert!(err.retryable());
+    let wait = err.retry_after().expect("the simulator sends Retry-After");
+    assert!(wait > Duration::from_secs(1) && wait <= Duration::from_secs(60));
+    // The client now holds every request for that long: nothing more is sent.
+    let blocked = client.limiter().usage().blocked_for.expect("penalty set");
+    assert!(blocked > Duration::from_secs(1));
+    let held = tokio::time::timeout(
+        Duration::from_millis(800),
+        client.list_conversations(&q, Priority::User),
+    )
+    .await;
+    assert!(held.is_err(), "a request during the penalty must wait");
+}
+
+#[tokio::test]
+async fn the_clients_own_limit_keeps_it_under_the_servers() {
+    let sim = simulator(|c| c.rate_limit = 5).await;
+    let mut s = settings(&sim);
+    s.rate_limit_per_minute = 5;
+    let client = KoreClient::new(&s).unwrap();
+    let q = ConversationQuery::default();
+    for _ in 0..5 {
+        assert!(client.list_conversations(&q, Priority::User).await.is_ok());
+    }
+    let sixth = tokio::time::timeout(
+        Duration::from_millis(800),
+        client.list_conversations(&q, Priority::User),
+    )
+    .await;
+    assert!(sixth.is_err(), "the sixth request waits for the window");
+    assert_eq!(client.limiter().usage().used, 5);
+    assert!(
+        client.limiter().usage().blocked_for.is_none(),
+        "no 429 was met"
+    );
+}
+
+#[tokio::test]
+async fn the_list_endpoints_parse() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let agents = client
+        .list_agents(1, Priority::Poll)
+        .await
+        .outcome
+        .unwrap()
+        .body;
+    assert!(!agents.results.is_empty());
+    assert!(
+        agents
+            .results
+            .iter()
+            .all(|a| a.online_status_type.is_some())
+    );
+    let queues = client
+        .list_queues(Priority::Poll)
+        .await
+        .outcome
+        .unwrap()
+        .body;
+    assert!(!queues.results.is_empty());
+    let convs = client
+        .list_conversations(&ConversationQuery::default(), Priority::Poll)
+        .await
+        .outcome
+        .unwrap()
+        .body;
+    let first = convs.results[0].hooks_id().unwrap().to_string();
+    let one = client.get_conversation(&first, Priority::Poll).await;
+    assert_eq!(one.outcome.unwrap().body.hooks_id(), Some(first.as_str()));
+    let missing = client.get_conversation("c-none", Priority::Poll).await;
+    assert_eq!(missing.outcome.unwrap_err().status(), Some(404));
+}
