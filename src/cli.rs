@@ -123,6 +123,43 @@ pub fn directory_agent(config: &Config, id: &str) -> AgentRef {
     }
 }
 
+/// The agent named by `id`: from `[[agents]]` when listed there, else from
+/// the list-agents API (name, email, first queue), else just the id.
+async fn lookup_agent(config: &Config, client: &KoreClient, id: &str) -> AgentRef {
+    if config.agents.iter().any(|a| a.id == id) {
+        return directory_agent(config, id);
+    }
+    for page in 1..=MAX_AGENT_PAGES {
+        let call = client.list_agents(page, Priority::User).await;
+        let body = match call.outcome {
+            Ok(reply) => reply.body,
+            Err(e) => {
+                eprintln!(
+                    "warning: could not look up agent {id} ({e}); sending the id as the name"
+                );
+                break;
+            }
+        };
+        if let Some(rec) = body.results.iter().find(|a| a.id == id) {
+            let mut agent = AgentRef::new(id, rec.display_name());
+            agent.email = rec.email_address().map(str::to_string);
+            if let Some(q) = rec.queues.first() {
+                agent.queue_id = Some(q.id.clone());
+                agent.queue_name = q.name.clone();
+            }
+            return agent;
+        }
+        if !body.has_more || body.results.is_empty() {
+            eprintln!("warning: agent {id} is not in the agents list; sending the id as the name");
+            break;
+        }
+    }
+    AgentRef::new(id, id)
+}
+
+/// How many pages of list-agents a lookup reads at most.
+const MAX_AGENT_PAGES: u32 = 5;
+
 fn build_client(loaded: &Loaded, allow_insecure_http: bool) -> Result<KoreClient, Fail> {
     let secret = loaded.config.resolve_secret()?;
     KoreClient::new(&client_settings(
@@ -239,27 +276,44 @@ pub async fn send(
     }
     let loaded = load_config(cli_config)?;
     let config = &loaded.config;
-    let agent = args.agent.as_deref().map(|a| directory_agent(config, a));
-    let need_agent = |what: &str| {
-        agent
-            .clone()
-            .ok_or_else(|| Fail::usage(format!("`send {what}` needs --agent ID (the Kore aId)")))
-    };
-    let action = match args.kind {
-        SendKind::Enter => Action::Enter(need_agent("enter")?),
-        SendKind::Cold => Action::Cold {
-            to: need_agent("cold")?,
-            from: args.from.clone(),
-        },
-        SendKind::Warm => Action::Warm(need_agent("warm")?),
-        SendKind::Remove => Action::Remove(need_agent("remove")?.id),
-        SendKind::End => Action::End,
-        SendKind::Redial => Action::Redial(need_agent("redial")?),
-    };
     if args.from.is_some() && args.kind != SendKind::Cold {
         return Err(Fail::usage("--from only goes with `send cold`"));
     }
+    let needs_agent = !matches!(args.kind, SendKind::End);
+    let agent_id = match args.agent.as_deref().map(str::trim) {
+        Some(a) if !a.is_empty() => Some(a.to_string()),
+        _ if needs_agent => {
+            return Err(Fail::usage(
+                "this `send` needs --agent ID (the Kore aId of the agent)",
+            ));
+        }
+        _ => None,
+    };
     let client = build_client(&loaded, allow_insecure_http)?;
+    let agent = match (&agent_id, args.kind) {
+        // Remove only needs the id: the roster knows the rest.
+        (Some(id), SendKind::Remove) => Some(AgentRef::new(id, id)),
+        // End takes everyone out; the roster says who.
+        (Some(_), SendKind::End) => None,
+        (Some(id), _) => Some(lookup_agent(config, &client, id).await),
+        (None, _) => None,
+    };
+    let agent_or_usage = || {
+        agent
+            .clone()
+            .ok_or_else(|| Fail::usage("--agent is required"))
+    };
+    let action = match args.kind {
+        SendKind::Enter => Action::Enter(agent_or_usage()?),
+        SendKind::Cold => Action::Cold {
+            to: agent_or_usage()?,
+            from: args.from.clone(),
+        },
+        SendKind::Warm => Action::Warm(agent_or_usage()?),
+        SendKind::Remove => Action::Remove(agent_or_usage()?.id),
+        SendKind::End => Action::End,
+        SendKind::Redial => Action::Redial(agent_or_usage()?),
+    };
     let (mut journal, replay) = open_journal(config)?;
     let states = journal::rebuild(&replay.records);
     let state = states.get(&conversation).cloned().unwrap_or_default();
@@ -280,7 +334,7 @@ pub async fn send(
                 "code": refusal.code.as_str(),
                 "reason": refusal.message,
             }));
-            eprintln!("refused: {refusal}");
+            eprintln!("{refusal}");
             return Ok(EXIT_FAILED);
         }
     };
@@ -553,7 +607,12 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
     };
     let call = client.list_conversations(&query, Priority::User).await;
     let ok = call.is_ok();
-    emit(&call_json(&call, 1, json!({"check": "reach"})));
+    let mut line = call_json(&call, 1, json!({"check": "reach"}));
+    if let Value::Object(o) = &mut line {
+        // The body summary is enough here; the full record is noise.
+        o.remove("response");
+    }
+    emit(&line);
     if let Err(e) = &call.outcome {
         eprintln!(
             "error: {} did not answer as expected: {e}",

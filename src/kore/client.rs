@@ -541,6 +541,16 @@ impl KoreClient {
                 .unwrap_or(DEFAULT_429_WAIT);
             self.limiter.penalize(wait);
         }
+        match &outcome {
+            Ok(r) => tracing::info!(
+                method, path = %request.path, summary = %request.summary,
+                status = r.status, latency_ms = r.latency_ms, "request ok"
+            ),
+            Err(e) => tracing::warn!(
+                method, path = %request.path, summary = %request.summary,
+                error = %e, "request failed"
+            ),
+        }
         Call { request, outcome }
     }
 

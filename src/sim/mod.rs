@@ -277,6 +277,8 @@ pub async fn run_cli(cfg: SimConfig, listen: SocketAddr) -> anyhow::Result<()> {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         out.write_all(banner(&cfg, &handle.base_url()).as_bytes())?;
+        out.write_all(directory_listing(&handle.world()).as_bytes())?;
+        out.write_all(b"Press Ctrl-C to stop.\n")?;
         out.flush()?;
     }
     wait_for_stop_signal().await;
@@ -311,10 +313,41 @@ fn banner(cfg: &SimConfig, base_url: &str) -> String {
          \x20 client id:     {}\n\
          \x20 client secret: {secret}\n\
          \x20 base URL:      {base_url}\n\
-         \x20 settings:      seed {} · faults {} · rate limit {limit} · traffic {traffic}\n\
-         Press Ctrl-C to stop.\n",
+         \x20 settings:      seed {} · faults {} · rate limit {limit} · traffic {traffic}\n",
         cfg.bot_id, cfg.org_id, cfg.account_id, cfg.client_id, cfg.seed, cfg.faults
     )
+}
+
+/// The agents and the waiting conversations at start, so that a newcomer has
+/// ids to pass to `switchboard send` and `switchboard assign`.
+fn directory_listing(world: &World) -> String {
+    let mut out = String::from("Agents (aId, name, status):\n");
+    for a in &world.agents {
+        out.push_str(&format!(
+            "  {}  {:<16} {}\n",
+            a.id,
+            a.name(),
+            a.presence.as_str()
+        ));
+    }
+    let waiting: Vec<_> = world
+        .conversations
+        .iter()
+        .filter(|c| c.status.is_waiting())
+        .collect();
+    if !waiting.is_empty() {
+        out.push_str("Waiting conversations at start (id, channel, language, botSessionId):\n");
+        for c in waiting {
+            out.push_str(&format!(
+                "  {:<8} {:<5} {}  {}\n",
+                c.id,
+                c.channel.as_str(),
+                c.language,
+                c.bot_session_id
+            ));
+        }
+    }
+    out
 }
 
 async fn wait_for_stop_signal() {
