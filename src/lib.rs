@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for the map of modules.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -9,6 +10,7 @@ pub mod kore;
 pub mod logging;
 pub mod runtime;
 pub mod sim;
+pub mod ui;
 
 /// Installs the process-wide rustls crypto provider (ring). reqwest is built
 /// without a provider of its own, so this must run before the first Client is

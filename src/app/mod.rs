@@ -1,0 +1,130 @@
+//! The console's core: `State`, the `Action`s that change it, the `Effect`s
+//! that `update` asks for. Pure: no I/O, no clock reads, no terminal.
+
+pub mod state;
+pub mod update;
+
+use crate::domain::Event;
+use crate::kore::client::CallError;
+use crate::kore::hooks::EventContext;
+use crate::kore::wire::{AgentRecord, AvailabilityResponse, ConversationRecord};
+use crate::runtime::callback::ReceivedCallback;
+use ratatui::crossterm::event::KeyEvent;
+
+pub use state::State;
+pub use update::update;
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A key press (release and repeat events are dropped before this).
+    Key(KeyEvent),
+    /// Pasted text: goes into whatever input is open.
+    Paste(String),
+    /// The terminal changed size.
+    Resize(u16, u16),
+    /// The clock moved (about once a second while something shows time).
+    Tick(i64),
+    /// A poll of list-conversations came back.
+    ConversationsListed {
+        result: Result<Vec<ConversationRecord>, String>,
+    },
+    /// A poll of list-agents (and availability) came back.
+    AgentsListed {
+        agents: Result<Vec<AgentRecord>, String>,
+        availability: Option<AvailabilityResponse>,
+    },
+    /// A request went out (for the log).
+    RequestSent {
+        req_id: String,
+        conversation: String,
+        line: String,
+    },
+    /// A hooks request was tried and will be tried again.
+    HookRetrying {
+        req_id: String,
+        conversation: String,
+        attempt: u32,
+        error: String,
+    },
+    /// A hooks request is done: delivered or finally failed.
+    HookDone {
+        req_id: String,
+        conversation: String,
+        outcome: Result<ReplyInfo, CallError>,
+        attempts: u32,
+    },
+    /// Requests not sent because an earlier one of the conversation failed.
+    HookHeld {
+        conversation: String,
+        req_ids: Vec<String>,
+    },
+    /// The assign-conversation request itself came back.
+    AssignDone {
+        req_id: String,
+        conversation: String,
+        outcome: Result<ReplyInfo, CallError>,
+    },
+    /// Kore posted to the callback listener.
+    Callback(ReceivedCallback),
+    /// An assign request's callback did not come in time.
+    CallbackTimedOut { req_id: String },
+    /// The rate limiter's use, for the status bar.
+    RateUsage { used: u32, limit: u32 },
+    /// Something worth a log line from the runtime (e.g. an export result).
+    Note { error: bool, text: String },
+    /// SIGTERM or SIGHUP: quit without asking.
+    Terminate,
+}
+
+/// The parts of a successful reply the state keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyInfo {
+    pub status: u16,
+    pub latency_ms: u64,
+    pub body: String,
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send one hooks event, after every earlier request of the same
+    /// conversation (the runner keeps one ordered queue per conversation).
+    SendEvent {
+        req_id: String,
+        conversation: String,
+        event: Event,
+        ctx: EventContext,
+        action: String,
+    },
+    /// Resend the failed request of a conversation, then release its held ones.
+    Resend {
+        conversation: String,
+    },
+    /// Drop the failed request of a conversation, then release its held ones.
+    DropFailed {
+        conversation: String,
+    },
+    /// assign-conversation with a callback on the console's listener.
+    Assign {
+        req_id: String,
+        conversation: String,
+        session: String,
+        agent_id: String,
+        summary: String,
+    },
+    /// Report `CallbackTimedOut` after `after_ms` unless the callback came.
+    ArmCallbackTimeout {
+        req_id: String,
+        after_ms: i64,
+    },
+    /// Poll now (outside the regular schedule).
+    PollConversations,
+    PollAgents,
+    /// Write these lines (JSON) to a file.
+    Export {
+        path: String,
+        lines: Vec<String>,
+    },
+    Quit,
+}

@@ -1,0 +1,650 @@
+//! The console's state: plain data, changed only by `update`, read by `view`.
+
+use crate::domain::{Phase, Roster};
+use crate::kore::hooks::EventContext;
+use crate::ui::keymap::Keymap;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Conversations,
+    Roster,
+    Agents,
+    Log,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Conversations, Pane::Roster, Pane::Agents, Pane::Log];
+
+    pub fn next(self) -> Pane {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Self::ORDER[(i + 1) % Self::ORDER.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Self::ORDER[(i + Self::ORDER.len() - 1) % Self::ORDER.len()]
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Conversations => "Conversations",
+            Pane::Roster => "Roster",
+            Pane::Agents => "Agents",
+            Pane::Log => "Log",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Channel {
+    Chat,
+    Voice,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Chat => "chat",
+            Channel::Voice => "voice",
+        }
+    }
+
+    /// From list-conversations: `conversationType` ("voice"/"messaging") or
+    /// the `source` (voice gateways such as audiocodes).
+    pub fn guess(conversation_type: Option<&str>, source: Option<&str>) -> Option<Channel> {
+        let t = conversation_type.map(str::to_ascii_lowercase);
+        match t.as_deref() {
+            Some("voice" | "call" | "audio") => return Some(Channel::Voice),
+            Some("messaging" | "chat" | "digital" | "email") => return Some(Channel::Chat),
+            _ => {}
+        }
+        let s = source.map(str::to_ascii_lowercase)?;
+        if ["audiocodes", "voice", "twilio", "sip", "genesys_voice"]
+            .iter()
+            .any(|v| s.contains(v))
+        {
+            Some(Channel::Voice)
+        } else {
+            Some(Channel::Chat)
+        }
+    }
+}
+
+/// What the conversations list shows in its state column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConvState {
+    Waiting,
+    Active,
+    Ending,
+    Ended,
+    /// A status from the API that none of the above covers (IDLE, OVERDUE…).
+    Api(String),
+}
+
+impl ConvState {
+    pub fn label(&self) -> &str {
+        match self {
+            ConvState::Waiting => "WAITING",
+            ConvState::Active => "ACTIVE",
+            ConvState::Ending => "ENDING",
+            ConvState::Ended => "ENDED",
+            ConvState::Api(s) => s,
+        }
+    }
+}
+
+/// Where one request of the timeline stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Planned, waiting its turn behind earlier requests of the conversation.
+    Queued,
+    /// On the wire.
+    Sending,
+    /// Failed with a retryable error; will be tried again.
+    Retrying { attempt: u32, error: String },
+    /// Accepted by the server.
+    Delivered { status: u16, latency_ms: u64 },
+    /// Refused (4xx) or out of retries; later requests of the conversation wait.
+    Failed {
+        status: Option<u16>,
+        message: String,
+    },
+    /// Not sent because an earlier request of the conversation failed.
+    Held,
+    /// Dropped by the supervisor.
+    Dropped,
+    /// Sent before a crash, no answer recorded: resend or drop by hand.
+    Unknown,
+}
+
+impl Delivery {
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self,
+            Delivery::Queued | Delivery::Sending | Delivery::Retrying { .. } | Delivery::Held
+        )
+    }
+}
+
+/// What became of an assign request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignState {
+    Sending,
+    /// The API answered; the callback has not come yet.
+    AwaitingCallback {
+        status: u16,
+        latency_ms: u64,
+    },
+    /// The API refused the request itself.
+    Rejected {
+        message: String,
+    },
+    Transferred,
+    CallbackFailed {
+        reason: String,
+    },
+    TimedOut,
+}
+
+/// One line of a conversation's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimelineItem {
+    Event {
+        req_id: String,
+        at_ms: i64,
+        /// "WARM entry Raj Patel"
+        text: String,
+        event: crate::domain::Event,
+        delivery: Delivery,
+    },
+    Assign {
+        req_id: String,
+        at_ms: i64,
+        /// "assign → Raj Patel"
+        text: String,
+        state: AssignState,
+    },
+    Note {
+        at_ms: i64,
+        text: String,
+    },
+}
+
+impl TimelineItem {
+    pub fn req_id(&self) -> Option<&str> {
+        match self {
+            TimelineItem::Event { req_id, .. } | TimelineItem::Assign { req_id, .. } => {
+                Some(req_id)
+            }
+            TimelineItem::Note { .. } => None,
+        }
+    }
+}
+
+/// One conversation as the console knows it: what the API lists plus what
+/// the console itself sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    /// The id used in hooks calls.
+    pub id: String,
+    pub bot_session_id: Option<String>,
+    pub channel: Channel,
+    pub language: String,
+    /// The API's status (OPEN, ACTIVE, CLOSED, …), when listed.
+    pub api_status: Option<String>,
+    /// Names of the agents the API lists as participants.
+    pub api_agents: Vec<String>,
+    /// When the conversation started (unix ms), for its age.
+    pub started_ms: Option<i64>,
+    /// The roster built from delivered events.
+    pub roster: Roster,
+    pub timeline: Vec<TimelineItem>,
+    /// Opened by hand with `n`: kept even when the API does not list it.
+    pub manual: bool,
+    /// Listed by the most recent poll.
+    pub listed: bool,
+    /// The agent a successful assign callback named (offered first for `e`).
+    pub assigned_agent: Option<String>,
+}
+
+impl Conversation {
+    pub fn new(id: impl Into<String>, channel: Channel, language: impl Into<String>) -> Self {
+        Conversation {
+            id: id.into(),
+            bot_session_id: None,
+            channel,
+            language: language.into(),
+            api_status: None,
+            api_agents: Vec::new(),
+            started_ms: None,
+            roster: Roster::new(),
+            timeline: Vec::new(),
+            manual: false,
+            listed: false,
+            assigned_agent: None,
+        }
+    }
+
+    /// The roster as it will be once every open request is delivered: what
+    /// new actions are planned against.
+    pub fn projected(&self) -> Roster {
+        let mut r = self.roster.clone();
+        for t in &self.timeline {
+            if let TimelineItem::Event {
+                event, delivery, ..
+            } = t
+                && delivery.is_open()
+            {
+                let _ = r.apply(event, 0);
+            }
+        }
+        r
+    }
+
+    /// The events planned but not yet delivered, in order.
+    pub fn open_events(&self) -> impl Iterator<Item = (&str, &Delivery)> {
+        self.timeline.iter().filter_map(|t| match t {
+            TimelineItem::Event {
+                req_id, delivery, ..
+            } if delivery.is_open() => Some((req_id.as_str(), delivery)),
+            _ => None,
+        })
+    }
+
+    pub fn failed(&self) -> Option<(&str, &Delivery)> {
+        self.timeline.iter().find_map(|t| match t {
+            TimelineItem::Event {
+                req_id, delivery, ..
+            } if matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown) => {
+                Some((req_id.as_str(), delivery))
+            }
+            _ => None,
+        })
+    }
+
+    pub fn state(&self) -> ConvState {
+        if self.roster.phase() == Phase::Ended {
+            return ConvState::Ended;
+        }
+        if matches!(self.roster.phase(), Phase::Vacated | Phase::Summarized)
+            || self.timeline.iter().any(|t| {
+                matches!(t, TimelineItem::Event { event, delivery, .. }
+                    if delivery.is_open() && matches!(event, crate::domain::Event::EndOfConversation { .. }))
+            })
+        {
+            return ConvState::Ending;
+        }
+        if !self.roster.members().is_empty() {
+            return ConvState::Active;
+        }
+        match self.api_status.as_deref().map(str::to_ascii_uppercase) {
+            None => ConvState::Waiting,
+            Some(s) => match s.as_str() {
+                "OPEN" | "WAITING" | "QUEUED" => ConvState::Waiting,
+                "ACTIVE" => ConvState::Active,
+                "CLOSED" | "TERMINATED" | "ENDED" => ConvState::Ended,
+                _ => ConvState::Api(s),
+            },
+        }
+    }
+
+    /// The agent shown in the list: the roster's primary, else the API's first.
+    pub fn primary_name(&self) -> Option<&str> {
+        self.roster
+            .primary()
+            .map(|m| m.agent.label())
+            .or(self.api_agents.first().map(String::as_str))
+    }
+
+    /// How many agents are in the conversation.
+    pub fn agent_count(&self) -> usize {
+        if self.roster.members().is_empty() {
+            self.api_agents.len()
+        } else {
+            self.roster.members().len()
+        }
+    }
+
+    pub fn context(&self, defaults: &EventContext) -> EventContext {
+        EventContext {
+            experience: self.channel.as_str().to_string(),
+            language: self.language.clone(),
+            ..defaults.clone()
+        }
+    }
+}
+
+/// Load on one channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Load {
+    pub used: u32,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Presence {
+    Available,
+    Busy,
+    Away,
+    Offline,
+    Unknown,
+}
+
+impl Presence {
+    pub fn parse(s: &str) -> Presence {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "AVAILABLE" | "ONLINE" => Presence::Available,
+            "BUSY" => Presence::Busy,
+            "AWAY" => Presence::Away,
+            "OFFLINE" => Presence::Offline,
+            _ => Presence::Unknown,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Presence::Available => "AVAILABLE",
+            Presence::Busy => "BUSY",
+            Presence::Away => "AWAY",
+            Presence::Offline => "OFFLINE",
+            Presence::Unknown => "?",
+        }
+    }
+}
+
+/// One agent of the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub id: String,
+    pub identity: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub queue_id: Option<String>,
+    pub queue_name: Option<String>,
+    pub presence: Presence,
+    pub chat: Option<Load>,
+    pub voice: Option<Load>,
+}
+
+impl Agent {
+    pub fn to_ref(&self) -> crate::domain::AgentRef {
+        let mut r =
+            crate::domain::AgentRef::new(&self.id, &self.name).with_identity(&self.identity);
+        r.email = self.email.clone();
+        r.queue_id = self.queue_id.clone();
+        r.queue_name = self.queue_name.clone();
+        r
+    }
+
+    /// Room left on a channel (unknown capacity counts as room).
+    pub fn has_room(&self, channel: Channel) -> bool {
+        let load = match channel {
+            Channel::Chat => self.chat,
+            Channel::Voice => self.voice,
+        };
+        load.is_none_or(|l| l.used < l.total)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    /// An outgoing request.
+    Out,
+    /// A response.
+    In,
+    /// A callback received.
+    Callback,
+    Error,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub at_ms: i64,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+/// The log pane's lines and view settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Log {
+    pub lines: VecDeque<LogLine>,
+    /// Follow new lines (stay at the bottom).
+    pub follow: bool,
+    /// Index of the selected line in the filtered list when not following.
+    pub cursor: usize,
+    pub filter: String,
+}
+
+/// How many log lines are kept in memory.
+pub const LOG_CAPACITY: usize = 5000;
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            lines: VecDeque::new(),
+            follow: true,
+            cursor: 0,
+            filter: String::new(),
+        }
+    }
+}
+
+impl Log {
+    pub fn push(&mut self, at_ms: i64, kind: LogKind, text: impl Into<String>) {
+        if self.lines.len() >= LOG_CAPACITY {
+            self.lines.pop_front();
+            self.cursor = self.cursor.saturating_sub(1);
+        }
+        self.lines.push_back(LogLine {
+            at_ms,
+            kind,
+            text: text.into(),
+        });
+    }
+
+    pub fn visible(&self) -> Vec<&LogLine> {
+        let f = self.filter.to_lowercase();
+        self.lines
+            .iter()
+            .filter(|l| f.is_empty() || l.text.to_lowercase().contains(&f))
+            .collect()
+    }
+}
+
+/// The column the conversations list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// Waiting first, then active, then the rest; oldest first within each.
+    #[default]
+    State,
+    Age,
+    Id,
+    Channel,
+}
+
+impl SortBy {
+    pub fn next(self) -> SortBy {
+        match self {
+            SortBy::State => SortBy::Age,
+            SortBy::Age => SortBy::Id,
+            SortBy::Id => SortBy::Channel,
+            SortBy::Channel => SortBy::State,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortBy::State => "state",
+            SortBy::Age => "age",
+            SortBy::Id => "id",
+            SortBy::Channel => "channel",
+        }
+    }
+}
+
+/// What the agent picker was opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickFor {
+    Assign,
+    Enter,
+    Cold,
+    Warm,
+}
+
+impl PickFor {
+    pub fn title(self) -> &'static str {
+        match self {
+            PickFor::Assign => "Assign to",
+            PickFor::Enter => "First agent",
+            PickFor::Cold => "Cold transfer to",
+            PickFor::Warm => "Warm: add consultant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub purpose: PickFor,
+    pub conversation: String,
+    pub query: String,
+    /// Index into `State::picker_choices()`.
+    pub selected: usize,
+}
+
+/// Something that will be sent once the supervisor confirms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    /// Hooks events for one conversation, already planned and checked.
+    Events {
+        conversation: String,
+        action: String,
+        events: Vec<crate::domain::Event>,
+    },
+    Assign {
+        conversation: String,
+        session: String,
+        agent_id: String,
+        agent_name: String,
+    },
+    /// Resend the failed (or unknown) request of a conversation.
+    Retry {
+        conversation: String,
+    },
+    /// Drop the failed (or unknown) request and release what it held.
+    Drop {
+        conversation: String,
+    },
+    Quit,
+}
+
+/// The fields of the "open a conversation" form (`n`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewConversationForm {
+    /// conversation id, bot session id, channel, language
+    pub fields: [String; 4],
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl NewConversationForm {
+    pub const LABELS: [&'static str; 4] = [
+        "conversation id",
+        "bot session id",
+        "channel (chat/voice)",
+        "language",
+    ];
+}
+
+/// The input mode: which keys mean what right now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter for a pane.
+    Filter {
+        pane: Pane,
+        input: String,
+    },
+    Picker(Picker),
+    /// "Cold transfer c-1042: Mia Chen → Raj Patel? y/N"
+    Confirm {
+        prompt: String,
+        pending: Pending,
+    },
+    /// The `:` command line.
+    Command {
+        input: String,
+    },
+    Help,
+    NewConversation(NewConversationForm),
+}
+
+/// Connection health, from the most recent requests.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Health {
+    #[default]
+    Connecting,
+    Online,
+    /// The most recent request failed to reach the server.
+    Degraded(String),
+}
+
+/// The status bar's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Status {
+    pub health: Health,
+    pub rate_used: u32,
+    pub rate_limit: u32,
+    /// Where callbacks come back (`http://127.0.0.1:8009`), secret path hidden.
+    pub callback_address: String,
+}
+
+/// Fixed facts of this run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub bot_id: String,
+    /// DEMO, or the host's name.
+    pub environment: String,
+    pub confirm: bool,
+    pub read_only: bool,
+    pub defaults: EventContext,
+    pub plan: crate::domain::PlanSettings,
+    pub callback_timeout_ms: i64,
+}
+
+/// The whole state of the console.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub settings: Settings,
+    pub keymap: Keymap,
+    pub conversations: BTreeMap<String, Conversation>,
+    pub agents: Vec<Agent>,
+    pub log: Log,
+    pub focus: Pane,
+    pub mode: Mode,
+    /// The selected conversation's id (kept by id, so polls do not move it).
+    pub selected: Option<String>,
+    /// Selected row of the roster pane.
+    pub roster_cursor: usize,
+    /// Selected row of the agents pane.
+    pub agent_cursor: usize,
+    pub conv_filter: String,
+    pub agent_filter: String,
+    pub sort: SortBy,
+    /// The detail pane shows the timeline (after Enter) or just the roster.
+    pub detail_open: bool,
+    pub status: Status,
+    /// A one-line message for the supervisor (refusals, results).
+    pub flash: Option<(String, bool)>,
+    /// Wall clock of the latest tick or action (unix ms). Set by the runtime.
+    pub now_ms: i64,
+    pub quit: bool,
+    /// Assign requests waiting for a callback: request id → conversation id.
+    pub awaiting_callback: BTreeMap<String, String>,
+    /// Counter for request ids.
+    pub next_req: u64,
+    /// A prefix unique to this run for request ids.
+    pub run_tag: String,
+}

@@ -1,0 +1,1731 @@
+//! `update(&mut State, Action) -> Vec<Effect>`: every rule of the console.
+//!
+//! Pure: it reads the clock only through `state.now_ms` (set by the runtime
+//! before each call) and does no I/O. Refusals, confirmations, the picker,
+//! the command line and the merging of polled data all live here, so they
+//! are tested without a terminal or a network.
+
+use super::state::*;
+use super::{Action, Effect, ReplyInfo};
+use crate::domain::{self, Action as Op, AgentRef, Event};
+use crate::kore::wire::{AgentRecord, AvailabilityResponse, ConversationRecord};
+use crate::ui::keymap::Command;
+use crate::ui::text::clean;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Longest remote string kept for display.
+const MAX_FIELD: usize = 120;
+
+impl State {
+    pub fn new(settings: Settings, keymap: crate::ui::keymap::Keymap, run_tag: String) -> Self {
+        State {
+            settings,
+            keymap,
+            conversations: Default::default(),
+            agents: Vec::new(),
+            log: Log::default(),
+            focus: Pane::Conversations,
+            mode: Mode::Normal,
+            selected: None,
+            roster_cursor: 0,
+            agent_cursor: 0,
+            conv_filter: String::new(),
+            agent_filter: String::new(),
+            sort: SortBy::default(),
+            detail_open: false,
+            status: Status::default(),
+            flash: None,
+            now_ms: 0,
+            quit: false,
+            awaiting_callback: Default::default(),
+            next_req: 1,
+            run_tag,
+        }
+    }
+
+    /// The conversations the list shows, filtered and sorted.
+    pub fn visible_conversations(&self) -> Vec<&Conversation> {
+        let mut v: Vec<&Conversation> = self
+            .conversations
+            .values()
+            .filter(|c| conv_matches(c, &self.conv_filter, &self.agents))
+            .collect();
+        match self.sort {
+            SortBy::State => v.sort_by(|a, b| {
+                state_rank(&a.state())
+                    .cmp(&state_rank(&b.state()))
+                    .then(a.started_ms.cmp(&b.started_ms))
+                    .then(a.id.cmp(&b.id))
+            }),
+            SortBy::Age => v.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id))),
+            SortBy::Id => v.sort_by(|a, b| natural_key(&a.id).cmp(&natural_key(&b.id))),
+            SortBy::Channel => v.sort_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id))),
+        }
+        v
+    }
+
+    pub fn selected_conversation(&self) -> Option<&Conversation> {
+        self.selected
+            .as_ref()
+            .and_then(|id| self.conversations.get(id))
+    }
+
+    /// The agents pane: filtered, available first, then by name.
+    pub fn visible_agents(&self) -> Vec<&Agent> {
+        let f = self.agent_filter.to_lowercase();
+        let mut v: Vec<&Agent> = self
+            .agents
+            .iter()
+            .filter(|a| {
+                f.is_empty()
+                    || a.name.to_lowercase().contains(&f)
+                    || a.id.to_lowercase().contains(&f)
+                    || a.presence.label().to_lowercase().contains(&f)
+                    || a.queue_name
+                        .as_deref()
+                        .is_some_and(|q| q.to_lowercase().contains(&f))
+            })
+            .collect();
+        v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
+        v
+    }
+
+    /// The picker's choices: matching agents, available ones with room first.
+    pub fn picker_choices(&self) -> Vec<&Agent> {
+        let Mode::Picker(p) = &self.mode else {
+            return Vec::new();
+        };
+        let conv = self.conversations.get(&p.conversation);
+        let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
+        let present = conv.map(|c| c.projected()).unwrap_or_default();
+        let q = p.query.to_lowercase();
+        let mut v: Vec<&Agent> = self
+            .agents
+            .iter()
+            .filter(|a| {
+                q.is_empty()
+                    || a.name.to_lowercase().contains(&q)
+                    || a.id.to_lowercase().contains(&q)
+            })
+            .filter(|a| {
+                !matches!(p.purpose, PickFor::Cold | PickFor::Warm) || !present.contains(&a.id)
+            })
+            .collect();
+        let assigned = conv.and_then(|c| c.assigned_agent.clone());
+        v.sort_by_key(|a| {
+            let rank = match a.presence {
+                Presence::Available if a.has_room(channel) => 0,
+                Presence::Available => 1,
+                Presence::Busy => 2,
+                Presence::Unknown => 3,
+                Presence::Away => 4,
+                Presence::Offline => 5,
+            };
+            let first = assigned.as_deref() == Some(a.id.as_str()) && p.purpose == PickFor::Enter;
+            (!first, rank, a.name.clone())
+        });
+        v
+    }
+
+    /// Requests still queued, in flight, retrying or held: what `q` warns about.
+    pub fn open_requests(&self) -> usize {
+        self.conversations
+            .values()
+            .map(|c| c.open_events().count())
+            .sum::<usize>()
+            + self.awaiting_callback.len()
+    }
+
+    /// Conversations whose queue is stopped by a failed or unknown request.
+    pub fn failed_count(&self) -> usize {
+        self.conversations
+            .values()
+            .filter(|c| c.failed().is_some())
+            .count()
+    }
+
+    fn next_req_id(&mut self) -> String {
+        let id = format!("{}-{}", self.run_tag, self.next_req);
+        self.next_req += 1;
+        id
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.flash = Some((text.into(), false));
+    }
+
+    fn refuse(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        let now = self.now_ms;
+        self.log
+            .push(now, LogKind::Error, format!("refused: {text}"));
+        self.flash = Some((text, true));
+    }
+
+    fn agent_name(&self, id: &str) -> String {
+        self.agents
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+}
+
+fn state_rank(s: &ConvState) -> u8 {
+    match s {
+        ConvState::Waiting => 0,
+        ConvState::Active => 1,
+        ConvState::Ending => 2,
+        ConvState::Api(_) => 3,
+        ConvState::Ended => 4,
+    }
+}
+
+/// Sorts `c-99` before `c-100`.
+fn natural_key(id: &str) -> (String, u64, String) {
+    let digits: String = id
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let n: u64 = digits
+        .chars()
+        .rev()
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0);
+    (id[..id.len() - digits.len()].to_string(), n, id.to_string())
+}
+
+/// A filter is words; `key=value` words match a field (`lang`, `channel`,
+/// `state`, `agent`), other words match the id, session or agent names.
+pub fn conv_matches(c: &Conversation, filter: &str, _agents: &[Agent]) -> bool {
+    filter.split_whitespace().all(|word| {
+        let w = word.to_lowercase();
+        if let Some((k, v)) = w.split_once('=') {
+            return match k {
+                "lang" | "language" => c.language.to_lowercase().starts_with(v),
+                "channel" | "ch" => c.channel.as_str() == v,
+                "state" | "status" => {
+                    c.state().label().to_lowercase() == v
+                        || c.api_status
+                            .as_deref()
+                            .is_some_and(|s| s.to_lowercase() == v)
+                }
+                "agent" => {
+                    c.roster
+                        .members()
+                        .iter()
+                        .any(|m| m.agent.name.to_lowercase().contains(v))
+                        || c.api_agents.iter().any(|a| a.to_lowercase().contains(v))
+                }
+                _ => false,
+            };
+        }
+        c.id.to_lowercase().contains(&w)
+            || c.channel.as_str() == w
+            || c.language.to_lowercase() == w
+            || c.state().label().to_lowercase() == w
+            || c.bot_session_id
+                .as_deref()
+                .is_some_and(|s| s.to_lowercase().contains(&w))
+            || c.primary_name()
+                .is_some_and(|n| n.to_lowercase().contains(&w))
+    })
+}
+
+/// The console's one update function.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => {
+            if key.kind != KeyEventKind::Press {
+                return Vec::new();
+            }
+            on_key(state, key)
+        }
+        Action::Paste(text) => {
+            let text = clean(&text, 200);
+            match &mut state.mode {
+                Mode::Filter { input, .. } | Mode::Command { input } => input.push_str(&text),
+                Mode::Picker(p) => {
+                    p.query.push_str(&text);
+                    p.selected = 0;
+                }
+                Mode::NewConversation(f) => f.fields[f.focus].push_str(&text),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Action::Resize(..) => Vec::new(),
+        Action::Tick(now) => {
+            state.now_ms = now;
+            Vec::new()
+        }
+        Action::ConversationsListed { result } => {
+            merge_conversations(state, result);
+            Vec::new()
+        }
+        Action::AgentsListed {
+            agents,
+            availability,
+        } => {
+            merge_agents(state, agents, availability);
+            Vec::new()
+        }
+        Action::RequestSent {
+            req_id,
+            conversation,
+            line,
+        } => {
+            set_delivery(state, &conversation, &req_id, Delivery::Sending);
+            let now = state.now_ms;
+            state.log.push(now, LogKind::Out, line);
+            Vec::new()
+        }
+        Action::HookRetrying {
+            req_id,
+            conversation,
+            attempt,
+            error,
+        } => {
+            set_delivery(
+                state,
+                &conversation,
+                &req_id,
+                Delivery::Retrying {
+                    attempt,
+                    error: error.clone(),
+                },
+            );
+            let now = state.now_ms;
+            state.log.push(
+                now,
+                LogKind::Error,
+                format!("← {error}; retrying ({attempt}) {conversation}"),
+            );
+            state.status.health = Health::Degraded(error);
+            Vec::new()
+        }
+        Action::HookDone {
+            req_id,
+            conversation,
+            outcome,
+            attempts,
+        } => {
+            hook_done(state, &req_id, &conversation, outcome, attempts);
+            Vec::new()
+        }
+        Action::HookHeld {
+            conversation,
+            req_ids,
+        } => {
+            for id in &req_ids {
+                set_delivery(state, &conversation, id, Delivery::Held);
+            }
+            Vec::new()
+        }
+        Action::AssignDone {
+            req_id,
+            conversation,
+            outcome,
+        } => {
+            assign_done(state, &req_id, &conversation, outcome);
+            Vec::new()
+        }
+        Action::Callback(cb) => {
+            on_callback(state, cb);
+            Vec::new()
+        }
+        Action::CallbackTimedOut { req_id } => {
+            if let Some(conv) = state.awaiting_callback.remove(&req_id) {
+                set_assign(state, &conv, &req_id, AssignState::TimedOut);
+                let now = state.now_ms;
+                state.log.push(
+                    now,
+                    LogKind::Error,
+                    format!("⇠ no callback for assign {conv} ({req_id}): timed out"),
+                );
+            }
+            Vec::new()
+        }
+        Action::RateUsage { used, limit } => {
+            state.status.rate_used = used;
+            state.status.rate_limit = limit;
+            Vec::new()
+        }
+        Action::Note { error, text } => {
+            let now = state.now_ms;
+            state.log.push(
+                now,
+                if error { LogKind::Error } else { LogKind::Info },
+                text.clone(),
+            );
+            state.flash = Some((text, error));
+            Vec::new()
+        }
+        Action::Terminate => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match state.mode.clone() {
+        Mode::Normal => on_normal_key(state, key),
+        Mode::Help => {
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        Mode::Confirm { pending, .. } => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                state.mode = Mode::Normal;
+                execute(state, pending)
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                state.mode = Mode::Normal;
+                state.say("cancelled: nothing was sent");
+                Vec::new()
+            }
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                state.mode = Mode::Normal;
+                state.say("cancelled: nothing was sent");
+                Vec::new()
+            }
+            _ => Vec::new(),
+        },
+        Mode::Filter { pane, mut input } => {
+            match key.code {
+                KeyCode::Esc => {
+                    set_filter(state, pane, String::new());
+                    state.mode = Mode::Normal;
+                }
+                KeyCode::Enter => state.mode = Mode::Normal,
+                KeyCode::Backspace => {
+                    input.pop();
+                    set_filter(state, pane, input.clone());
+                    state.mode = Mode::Filter { pane, input };
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    input.push(c);
+                    set_filter(state, pane, input.clone());
+                    state.mode = Mode::Filter { pane, input };
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Mode::Picker(mut p) => {
+            match key.code {
+                KeyCode::Esc => {
+                    state.mode = Mode::Normal;
+                    state.say("cancelled: nothing was sent");
+                }
+                KeyCode::Up => {
+                    p.selected = p.selected.saturating_sub(1);
+                    state.mode = Mode::Picker(p);
+                }
+                KeyCode::Down | KeyCode::Tab => {
+                    p.selected += 1;
+                    state.mode = Mode::Picker(p);
+                    clamp_picker(state);
+                }
+                KeyCode::Char('n') | KeyCode::Char('j')
+                    if key.modifiers.contains(KeyModifiers::CONTROL) =>
+                {
+                    p.selected += 1;
+                    state.mode = Mode::Picker(p);
+                    clamp_picker(state);
+                }
+                KeyCode::Char('p') | KeyCode::Char('k')
+                    if key.modifiers.contains(KeyModifiers::CONTROL) =>
+                {
+                    p.selected = p.selected.saturating_sub(1);
+                    state.mode = Mode::Picker(p);
+                }
+                KeyCode::Backspace => {
+                    p.query.pop();
+                    p.selected = 0;
+                    state.mode = Mode::Picker(p);
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    p.query.push(c);
+                    p.selected = 0;
+                    state.mode = Mode::Picker(p);
+                }
+                KeyCode::Enter => {
+                    let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
+                    state.mode = Mode::Normal;
+                    return match choice {
+                        Some(agent) => picked(state, p.purpose, &p.conversation, agent),
+                        None => {
+                            state.refuse("no agent matches; nothing was sent");
+                            Vec::new()
+                        }
+                    };
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Mode::Command { mut input } => {
+            match key.code {
+                KeyCode::Esc => state.mode = Mode::Normal,
+                KeyCode::Backspace => {
+                    if input.pop().is_none() {
+                        state.mode = Mode::Normal;
+                    } else {
+                        state.mode = Mode::Command { input };
+                    }
+                }
+                KeyCode::Enter => {
+                    state.mode = Mode::Normal;
+                    return run_command(state, &input);
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    input.push(c);
+                    state.mode = Mode::Command { input };
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Mode::NewConversation(mut form) => {
+            match key.code {
+                KeyCode::Esc => state.mode = Mode::Normal,
+                KeyCode::Tab | KeyCode::Down => {
+                    form.focus = (form.focus + 1) % form.fields.len();
+                    state.mode = Mode::NewConversation(form);
+                }
+                KeyCode::BackTab | KeyCode::Up => {
+                    form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
+                    state.mode = Mode::NewConversation(form);
+                }
+                KeyCode::Backspace => {
+                    form.fields[form.focus].pop();
+                    state.mode = Mode::NewConversation(form);
+                }
+                KeyCode::Enter => submit_new_conversation(state, form),
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    if form.fields[form.focus].chars().count() < 128 {
+                        form.fields[form.focus].push(c);
+                    }
+                    state.mode = Mode::NewConversation(form);
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn set_filter(state: &mut State, pane: Pane, text: String) {
+    match pane {
+        Pane::Agents => {
+            state.agent_filter = text;
+            state.agent_cursor = 0;
+        }
+        Pane::Log => {
+            state.log.filter = text;
+            state.log.cursor = 0;
+        }
+        Pane::Conversations | Pane::Roster => {
+            state.conv_filter = text;
+            keep_selection_visible(state);
+        }
+    }
+}
+
+fn clamp_picker(state: &mut State) {
+    let n = state.picker_choices().len();
+    if let Mode::Picker(p) = &mut state.mode {
+        p.selected = p.selected.min(n.saturating_sub(1));
+    }
+}
+
+fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.code == KeyCode::Esc {
+        if state.flash.take().is_none() {
+            state.detail_open = false;
+        }
+        return Vec::new();
+    }
+    let Some(cmd) = state.keymap.lookup(&key) else {
+        return Vec::new();
+    };
+    state.flash = None;
+    match cmd {
+        Command::MoveDown => move_cursor(state, 1),
+        Command::MoveUp => move_cursor(state, -1),
+        Command::PageDown => move_cursor(state, 10),
+        Command::PageUp => move_cursor(state, -10),
+        Command::Top => move_cursor(state, i64::MIN / 2),
+        Command::Bottom => move_cursor(state, i64::MAX / 2),
+        Command::FocusNext => state.focus = state.focus.next(),
+        Command::FocusPrev => state.focus = state.focus.prev(),
+        Command::Open => {
+            if state.selected.is_some() {
+                state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
+                state.focus = Pane::Roster;
+                state.roster_cursor = 0;
+            }
+        }
+        Command::Filter => {
+            let pane = match state.focus {
+                Pane::Roster => Pane::Conversations,
+                p => p,
+            };
+            let input = match pane {
+                Pane::Agents => state.agent_filter.clone(),
+                Pane::Log => state.log.filter.clone(),
+                _ => state.conv_filter.clone(),
+            };
+            state.mode = Mode::Filter { pane, input };
+        }
+        Command::Assign => return start_pick(state, PickFor::Assign),
+        Command::Enter => return start_pick(state, PickFor::Enter),
+        Command::ColdTransfer => return start_pick(state, PickFor::Cold),
+        Command::WarmTransfer => return start_pick(state, PickFor::Warm),
+        Command::Remove => return start_remove(state, None),
+        Command::End => return plan_and_confirm(state, Op::End),
+        Command::Retry => return start_retry(state, false),
+        Command::NewConversation => {
+            state.mode = Mode::NewConversation(NewConversationForm {
+                fields: [
+                    String::new(),
+                    String::new(),
+                    state.settings.defaults.experience.clone(),
+                    state.settings.defaults.language.clone(),
+                ],
+                ..Default::default()
+            })
+        }
+        Command::CommandLine => {
+            state.mode = Mode::Command {
+                input: String::new(),
+            }
+        }
+        Command::Help => state.mode = Mode::Help,
+        Command::Quit => return ask_quit(state),
+        Command::ToggleFollow => {
+            state.log.follow = !state.log.follow;
+            if !state.log.follow {
+                state.log.cursor = state.log.visible().len().saturating_sub(1);
+            }
+            state.say(if state.log.follow {
+                "log: following new lines"
+            } else {
+                "log: not following"
+            });
+        }
+        Command::Sort => {
+            state.sort = state.sort.next();
+            state.say(format!("conversations sorted by {}", state.sort.label()));
+        }
+    }
+    Vec::new()
+}
+
+fn move_cursor(state: &mut State, delta: i64) {
+    let step = |cur: usize, len: usize| -> usize {
+        if len == 0 {
+            return 0;
+        }
+        (cur as i64 + delta).clamp(0, len as i64 - 1) as usize
+    };
+    match state.focus {
+        Pane::Conversations => {
+            let ids: Vec<String> = state
+                .visible_conversations()
+                .iter()
+                .map(|c| c.id.clone())
+                .collect();
+            let cur = state
+                .selected
+                .as_ref()
+                .and_then(|s| ids.iter().position(|i| i == s))
+                .unwrap_or(0);
+            let next = if state.selected.is_none() {
+                0
+            } else {
+                step(cur, ids.len())
+            };
+            if let Some(id) = ids.get(next) {
+                if state.selected.as_ref() != Some(id) {
+                    state.roster_cursor = 0;
+                }
+                state.selected = Some(id.clone());
+            }
+        }
+        Pane::Roster => {
+            let n = state
+                .selected_conversation()
+                .map(|c| c.roster.members().len())
+                .unwrap_or(0);
+            state.roster_cursor = step(state.roster_cursor, n);
+        }
+        Pane::Agents => {
+            let n = state.visible_agents().len();
+            state.agent_cursor = step(state.agent_cursor, n);
+        }
+        Pane::Log => {
+            let n = state.log.visible().len();
+            if state.log.follow {
+                state.log.cursor = n.saturating_sub(1);
+            }
+            state.log.cursor = step(state.log.cursor, n);
+            // Moving to the last line follows again; moving up stops following.
+            state.log.follow = state.log.cursor + 1 >= n;
+        }
+    }
+}
+
+/// Keeps a valid selection after the list changed.
+fn keep_selection_visible(state: &mut State) {
+    let ids: Vec<String> = state
+        .visible_conversations()
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let keep = state.selected.as_ref().is_some_and(|s| ids.contains(s));
+    if !keep {
+        state.selected = ids.first().cloned();
+        state.roster_cursor = 0;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Actions that send
+// ---------------------------------------------------------------------------
+
+fn selected_or_refuse(state: &mut State) -> Option<Conversation> {
+    match state.selected_conversation() {
+        Some(c) => Some(c.clone()),
+        None => {
+            state.refuse("no conversation selected");
+            None
+        }
+    }
+}
+
+fn read_only_refusal(state: &mut State) -> bool {
+    if state.settings.read_only {
+        state.refuse("read-only mode: nothing is sent");
+        true
+    } else {
+        false
+    }
+}
+
+/// An agent that is in no roster, to ask the rules whether an action could
+/// go ahead for anyone before the picker opens.
+fn probe_agent() -> AgentRef {
+    AgentRef::new("\u{1}probe", "the picked agent")
+}
+
+fn start_pick(state: &mut State, purpose: PickFor) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    match purpose {
+        PickFor::Assign => {
+            if conv.bot_session_id.is_none() {
+                state.refuse(format!(
+                    "{} has no bot session id, so it cannot be assigned (open it with `n` and give one)",
+                    conv.id
+                ));
+                return Vec::new();
+            }
+            if matches!(conv.state(), ConvState::Ended) {
+                state.refuse(format!("{} has ended; there is nothing to assign", conv.id));
+                return Vec::new();
+            }
+        }
+        _ => {
+            let op = match purpose {
+                PickFor::Enter => Op::Enter(probe_agent()),
+                PickFor::Cold => Op::Cold {
+                    to: probe_agent(),
+                    from: None,
+                },
+                _ => Op::Warm(probe_agent()),
+            };
+            if let Err(r) = domain::plan(&conv.projected(), &op, &state.settings.plan) {
+                state.refuse(format!("{}: {}", conv.id, r.message));
+                return Vec::new();
+            }
+        }
+    }
+    if state.agents.is_empty() {
+        state.refuse(
+            "the agent directory is empty (no agents listed yet); try again after the next poll",
+        );
+        return Vec::new();
+    }
+    state.mode = Mode::Picker(Picker {
+        purpose,
+        conversation: conv.id.clone(),
+        query: String::new(),
+        selected: 0,
+    });
+    Vec::new()
+}
+
+fn picked(state: &mut State, purpose: PickFor, conv_id: &str, agent: Agent) -> Vec<Effect> {
+    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+        state.refuse(format!("{conv_id} is no longer listed"));
+        return Vec::new();
+    };
+    match purpose {
+        PickFor::Assign => {
+            let Some(session) = conv.bot_session_id.clone() else {
+                state.refuse(format!("{conv_id} has no bot session id"));
+                return Vec::new();
+            };
+            let prompt = format!(
+                "Assign {conv_id} (session {}) to {}? y/N",
+                short(&session),
+                agent.name
+            );
+            confirm_or_run(
+                state,
+                prompt,
+                Pending::Assign {
+                    conversation: conv_id.to_string(),
+                    session,
+                    agent_id: agent.id.clone(),
+                    agent_name: agent.name.clone(),
+                },
+            )
+        }
+        PickFor::Enter => plan_for(state, &conv, Op::Enter(agent.to_ref())),
+        PickFor::Cold => plan_for(
+            state,
+            &conv,
+            Op::Cold {
+                to: agent.to_ref(),
+                from: None,
+            },
+        ),
+        PickFor::Warm => plan_for(state, &conv, Op::Warm(agent.to_ref())),
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() > 12 {
+        format!(
+            "…{}",
+            s.chars()
+                .rev()
+                .take(6)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+        )
+    } else {
+        s.to_string()
+    }
+}
+
+fn plan_and_confirm(state: &mut State, op: Op) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    plan_for(state, &conv, op)
+}
+
+fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    let projected = conv.projected();
+    let agent_id = match agent {
+        Some(a) => a,
+        None => match projected.members().get(state.roster_cursor) {
+            Some(m) => m.agent.id.clone(),
+            None => {
+                state.refuse(format!(
+                    "{}: nobody is in the conversation to remove",
+                    conv.id
+                ));
+                return Vec::new();
+            }
+        },
+    };
+    plan_for(state, &conv, Op::Remove(agent_id))
+}
+
+/// Plans `op` on the conversation's projected roster; a refusal is shown and
+/// nothing is sent.
+fn plan_for(state: &mut State, conv: &Conversation, op: Op) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let projected = conv.projected();
+    match domain::plan(&projected, &op, &state.settings.plan) {
+        Err(r) => {
+            state.refuse(format!("{}: {}", conv.id, r.message));
+            Vec::new()
+        }
+        Ok(events) => {
+            let prompt = confirm_prompt(&conv.id, &op, &projected, &events);
+            confirm_or_run(
+                state,
+                prompt,
+                Pending::Events {
+                    conversation: conv.id.clone(),
+                    action: op.describe_in(&projected),
+                    events,
+                },
+            )
+        }
+    }
+}
+
+/// The confirmation line: exactly what will be sent.
+fn confirm_prompt(conv: &str, op: &Op, roster: &domain::Roster, events: &[Event]) -> String {
+    let list = events
+        .iter()
+        .map(|e| e.describe())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let name = |id: &str| {
+        roster
+            .member(id)
+            .map(|m| m.agent.label().to_string())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let head = match op {
+        Op::Enter(a) => format!("Enter {conv}: {} joins", a.label()),
+        Op::Cold { to, from } => {
+            let from = from
+                .clone()
+                .or_else(|| roster.primary().map(|m| m.agent.id.clone()))
+                .map(|f| name(&f))
+                .unwrap_or_default();
+            format!("Cold transfer {conv}: {from} → {}", to.label())
+        }
+        Op::Warm(a) => format!("Warm transfer {conv}: add {}", a.label()),
+        Op::Remove(id) => format!("Remove {} from {conv}", name(id)),
+        Op::End => format!("End {conv}"),
+        Op::Redial(a) => format!("Redial {conv}: {} re-enters", a.label()),
+    };
+    format!("{head} [{list}]? y/N")
+}
+
+fn confirm_or_run(state: &mut State, prompt: String, pending: Pending) -> Vec<Effect> {
+    if state.settings.confirm {
+        state.mode = Mode::Confirm { prompt, pending };
+        Vec::new()
+    } else {
+        execute(state, pending)
+    }
+}
+
+fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
+    let now = state.now_ms;
+    match pending {
+        Pending::Events {
+            conversation,
+            action,
+            events,
+        } => {
+            let Some(conv) = state.conversations.get(&conversation).cloned() else {
+                state.refuse(format!("{conversation} is no longer listed"));
+                return Vec::new();
+            };
+            // Plan again: something may have changed while the prompt was up.
+            let mut projected = conv.projected();
+            if let Err((_, r)) = projected.apply_all(&events, now) {
+                state.refuse(format!("{conversation}: {}", r.message));
+                return Vec::new();
+            }
+            let ctx = conv.context(&state.settings.defaults);
+            let mut effects = Vec::new();
+            let mut items = Vec::new();
+            for event in events {
+                let req_id = state.next_req_id();
+                items.push(TimelineItem::Event {
+                    req_id: req_id.clone(),
+                    at_ms: now,
+                    text: event.describe(),
+                    event: event.clone(),
+                    delivery: Delivery::Queued,
+                });
+                effects.push(Effect::SendEvent {
+                    req_id,
+                    conversation: conversation.clone(),
+                    event,
+                    ctx: ctx.clone(),
+                    action: action.clone(),
+                });
+            }
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                c.timeline.extend(items);
+            }
+            state.say(format!("{action}: {} event(s) queued", effects.len()));
+            effects
+        }
+        Pending::Assign {
+            conversation,
+            session,
+            agent_id,
+            agent_name,
+        } => {
+            let req_id = state.next_req_id();
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                c.timeline.push(TimelineItem::Assign {
+                    req_id: req_id.clone(),
+                    at_ms: now,
+                    text: format!("assign → {agent_name}"),
+                    state: AssignState::Sending,
+                });
+            }
+            state
+                .awaiting_callback
+                .insert(req_id.clone(), conversation.clone());
+            state.say(format!("assign {conversation} → {agent_name}: sent"));
+            vec![
+                Effect::Assign {
+                    req_id: req_id.clone(),
+                    conversation: conversation.clone(),
+                    session,
+                    agent_id,
+                    summary: format!("assign {conversation} → {agent_name}"),
+                },
+                Effect::ArmCallbackTimeout {
+                    req_id,
+                    after_ms: state.settings.callback_timeout_ms,
+                },
+            ]
+        }
+        Pending::Retry { conversation } => {
+            let mut found = false;
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                for t in c.timeline.iter_mut() {
+                    if let TimelineItem::Event { delivery, .. } = t
+                        && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
+                    {
+                        *delivery = Delivery::Queued;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if found {
+                state.say(format!("{conversation}: resending"));
+                vec![Effect::Resend { conversation }]
+            } else {
+                state.refuse(format!("{conversation} has no failed request"));
+                Vec::new()
+            }
+        }
+        Pending::Drop { conversation } => {
+            let mut found = false;
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                for t in c.timeline.iter_mut() {
+                    if let TimelineItem::Event { delivery, .. } = t
+                        && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
+                    {
+                        *delivery = Delivery::Dropped;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if found {
+                state.say(format!("{conversation}: failed request dropped"));
+                vec![Effect::DropFailed { conversation }]
+            } else {
+                state.refuse(format!("{conversation} has no failed request"));
+                Vec::new()
+            }
+        }
+        Pending::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn start_retry(state: &mut State, drop: bool) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    let Some((_, delivery)) = conv.failed() else {
+        state.refuse(format!("{} has no failed request to retry", conv.id));
+        return Vec::new();
+    };
+    let what = conv
+        .timeline
+        .iter()
+        .find_map(|t| match t {
+            TimelineItem::Event {
+                text, delivery: d, ..
+            } if d == delivery => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let (prompt, pending) = if drop {
+        (
+            format!("Drop {what} for {} (it is not sent)? y/N", conv.id),
+            Pending::Drop {
+                conversation: conv.id.clone(),
+            },
+        )
+    } else {
+        (
+            format!("Resend {what} for {}? y/N", conv.id),
+            Pending::Retry {
+                conversation: conv.id.clone(),
+            },
+        )
+    };
+    // A resend is always confirmed: its first attempt may have arrived.
+    state.mode = Mode::Confirm { prompt, pending };
+    Vec::new()
+}
+
+fn ask_quit(state: &mut State) -> Vec<Effect> {
+    let open = state.open_requests();
+    if open == 0 {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    state.mode = Mode::Confirm {
+        prompt: format!(
+            "{open} request(s) still queued or awaiting a callback. Quit? Queued ones stay in the journal. y/N"
+        ),
+        pending: Pending::Quit,
+    };
+    Vec::new()
+}
+
+// ---------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------
+
+fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return Err("name an agent (id or part of the name)".into());
+    }
+    if let Some(a) = state.agents.iter().find(|a| a.id.to_lowercase() == q) {
+        return Ok(a.clone());
+    }
+    let matches: Vec<&Agent> = state
+        .agents
+        .iter()
+        .filter(|a| a.name.to_lowercase().contains(&q) || a.id.to_lowercase().starts_with(&q))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!("no agent matches {query:?}")),
+        many => Err(format!(
+            "{query:?} matches {} agents ({}…); be more precise",
+            many.len(),
+            many.iter()
+                .take(3)
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
+    let line = line.trim();
+    let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    let agent_cmd = |state: &mut State, purpose: PickFor| -> Vec<Effect> {
+        if read_only_refusal(state) {
+            return Vec::new();
+        }
+        let Some(conv) = selected_or_refuse(state) else {
+            return Vec::new();
+        };
+        match find_agent(state, rest) {
+            Ok(agent) => {
+                if purpose == PickFor::Assign && conv.bot_session_id.is_none() {
+                    state.refuse(format!("{} has no bot session id", conv.id));
+                    return Vec::new();
+                }
+                picked(state, purpose, &conv.id, agent)
+            }
+            Err(e) => {
+                state.refuse(e);
+                Vec::new()
+            }
+        }
+    };
+    match cmd {
+        "" => Vec::new(),
+        "assign" | "a" => agent_cmd(state, PickFor::Assign),
+        "enter" | "e" => agent_cmd(state, PickFor::Enter),
+        "cold" | "t" => agent_cmd(state, PickFor::Cold),
+        "warm" | "w" => agent_cmd(state, PickFor::Warm),
+        "remove" | "x" => match find_agent(state, rest) {
+            Ok(a) => start_remove(state, Some(a.id)),
+            Err(_) if !rest.is_empty() => start_remove(state, Some(rest.to_string())),
+            Err(e) => {
+                state.refuse(e);
+                Vec::new()
+            }
+        },
+        "redial" => {
+            if read_only_refusal(state) {
+                return Vec::new();
+            }
+            match find_agent(state, rest) {
+                Ok(a) => plan_and_confirm(state, Op::Redial(a.to_ref())),
+                Err(e) => {
+                    state.refuse(e);
+                    Vec::new()
+                }
+            }
+        }
+        "end" => plan_and_confirm(state, Op::End),
+        "retry" => start_retry(state, false),
+        "drop" => start_retry(state, true),
+        "filter" | "f" => {
+            state.conv_filter = rest.to_string();
+            keep_selection_visible(state);
+            Vec::new()
+        }
+        "export" => {
+            if rest.is_empty() {
+                state.refuse("usage: :export FILE");
+                return Vec::new();
+            }
+            let lines = state
+                .log
+                .visible()
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "at_ms": l.at_ms,
+                        "kind": format!("{:?}", l.kind).to_lowercase(),
+                        "text": l.text,
+                    })
+                    .to_string()
+                })
+                .collect();
+            vec![Effect::Export {
+                path: rest.to_string(),
+                lines,
+            }]
+        }
+        "follow" => {
+            state.log.follow = !matches!(rest, "off" | "no" | "false");
+            Vec::new()
+        }
+        "sort" => {
+            state.sort = match rest {
+                "state" => SortBy::State,
+                "age" => SortBy::Age,
+                "id" => SortBy::Id,
+                "channel" => SortBy::Channel,
+                _ => {
+                    state.refuse("usage: :sort state|age|id|channel");
+                    return Vec::new();
+                }
+            };
+            Vec::new()
+        }
+        "refresh" => vec![Effect::PollConversations, Effect::PollAgents],
+        "help" => {
+            state.mode = Mode::Help;
+            Vec::new()
+        }
+        "q" | "quit" => ask_quit(state),
+        other => {
+            state.refuse(format!(
+                "unknown command :{other} (try :assign, :enter, :cold, :warm, :remove, :end, :redial, :retry, :drop, :filter, :export, :sort, :follow, :refresh, :quit)"
+            ));
+            Vec::new()
+        }
+    }
+}
+
+fn submit_new_conversation(state: &mut State, mut form: NewConversationForm) {
+    let id = form.fields[0].trim().to_string();
+    let session = form.fields[1].trim().to_string();
+    let channel = form.fields[2].trim().to_lowercase();
+    let language = form.fields[3].trim().to_string();
+    let error = if id.is_empty() {
+        Some("the conversation id is required".to_string())
+    } else if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        Some("the conversation id may not hold spaces or control characters".to_string())
+    } else if state.conversations.contains_key(&id) {
+        Some(format!("{id} is already listed"))
+    } else if !matches!(channel.as_str(), "chat" | "voice" | "") {
+        Some("channel must be chat or voice".to_string())
+    } else if session.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        Some("the bot session id may not hold spaces or control characters".to_string())
+    } else {
+        None
+    };
+    if let Some(e) = error {
+        form.error = Some(e);
+        state.mode = Mode::NewConversation(form);
+        return;
+    }
+    let channel = if channel == "voice" {
+        Channel::Voice
+    } else if channel == "chat" {
+        Channel::Chat
+    } else if state.settings.defaults.experience == "voice" {
+        Channel::Voice
+    } else {
+        Channel::Chat
+    };
+    let language = if language.is_empty() {
+        state.settings.defaults.language.clone()
+    } else {
+        language
+    };
+    let mut conv = Conversation::new(&id, channel, language);
+    conv.manual = true;
+    conv.started_ms = Some(state.now_ms);
+    conv.bot_session_id = (!session.is_empty()).then_some(session);
+    state.conversations.insert(id.clone(), conv);
+    state.selected = Some(id.clone());
+    state.focus = Pane::Conversations;
+    state.roster_cursor = 0;
+    state.mode = Mode::Normal;
+    state.say(format!("{id} opened by hand"));
+}
+
+// ---------------------------------------------------------------------------
+// Results from the runtime
+// ---------------------------------------------------------------------------
+
+fn timeline_event_mut<'a>(
+    state: &'a mut State,
+    conv: &str,
+    req_id: &str,
+) -> Option<&'a mut TimelineItem> {
+    state
+        .conversations
+        .get_mut(conv)?
+        .timeline
+        .iter_mut()
+        .find(|t| t.req_id() == Some(req_id))
+}
+
+fn set_delivery(state: &mut State, conv: &str, req_id: &str, d: Delivery) {
+    if let Some(TimelineItem::Event { delivery, .. }) = timeline_event_mut(state, conv, req_id) {
+        *delivery = d;
+    }
+}
+
+fn set_assign(state: &mut State, conv: &str, req_id: &str, s: AssignState) {
+    if let Some(TimelineItem::Assign { state: st, .. }) = timeline_event_mut(state, conv, req_id) {
+        *st = s;
+    }
+}
+
+fn hook_done(
+    state: &mut State,
+    req_id: &str,
+    conv_id: &str,
+    outcome: Result<ReplyInfo, crate::kore::client::CallError>,
+    attempts: u32,
+) {
+    let now = state.now_ms;
+    match outcome {
+        Ok(reply) => {
+            state.status.health = Health::Online;
+            let mut applied = None;
+            if let Some(TimelineItem::Event {
+                delivery, event, ..
+            }) = timeline_event_mut(state, conv_id, req_id)
+            {
+                *delivery = Delivery::Delivered {
+                    status: reply.status,
+                    latency_ms: reply.latency_ms,
+                };
+                applied = Some(event.clone());
+            }
+            if let (Some(event), Some(c)) = (applied, state.conversations.get_mut(conv_id))
+                && let Err(e) = c.roster.apply(&event, now)
+            {
+                state.log.push(
+                    now,
+                    LogKind::Error,
+                    format!("{conv_id}: roster out of step: {e}"),
+                );
+            }
+            let tries = if attempts > 1 {
+                format!(" after {attempts} tries")
+            } else {
+                String::new()
+            };
+            state.log.push(
+                now,
+                LogKind::In,
+                format!(
+                    "← {} {} ms{tries}  {}",
+                    status_text(reply.status),
+                    reply.latency_ms,
+                    reply.body
+                ),
+            );
+        }
+        Err(e) => {
+            set_delivery(
+                state,
+                conv_id,
+                req_id,
+                Delivery::Failed {
+                    status: e.status(),
+                    message: e.to_string(),
+                },
+            );
+            if e.status().is_none() {
+                state.status.health = Health::Degraded(e.to_string());
+            } else {
+                state.status.health = Health::Online;
+            }
+            let text = format!("← {e}  ({conv_id}; later events of it are held; r resends)");
+            state.log.push(now, LogKind::Error, text);
+            state.flash = Some((format!("{conv_id}: {e}"), true));
+        }
+    }
+}
+
+fn status_text(status: u16) -> String {
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        _ => "",
+    };
+    format!("{status} {reason}").trim().to_string()
+}
+
+fn assign_done(
+    state: &mut State,
+    req_id: &str,
+    conv_id: &str,
+    outcome: Result<ReplyInfo, crate::kore::client::CallError>,
+) {
+    let now = state.now_ms;
+    match outcome {
+        Ok(reply) => {
+            state.status.health = Health::Online;
+            // The callback may already have come (it can beat the reply).
+            let pending = matches!(
+                timeline_event_mut(state, conv_id, req_id),
+                Some(TimelineItem::Assign {
+                    state: AssignState::Sending,
+                    ..
+                })
+            );
+            if pending {
+                set_assign(
+                    state,
+                    conv_id,
+                    req_id,
+                    AssignState::AwaitingCallback {
+                        status: reply.status,
+                        latency_ms: reply.latency_ms,
+                    },
+                );
+            }
+            state.log.push(
+                now,
+                LogKind::In,
+                format!(
+                    "← {} {} ms  {}",
+                    status_text(reply.status),
+                    reply.latency_ms,
+                    reply.body
+                ),
+            );
+        }
+        Err(e) => {
+            state.awaiting_callback.remove(req_id);
+            set_assign(
+                state,
+                conv_id,
+                req_id,
+                AssignState::Rejected {
+                    message: e.to_string(),
+                },
+            );
+            state
+                .log
+                .push(now, LogKind::Error, format!("← {e}  (assign {conv_id})"));
+            state.flash = Some((format!("assign {conv_id}: {e}"), true));
+        }
+    }
+}
+
+fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback) {
+    let now = state.now_ms;
+    // Matched by the request id in its path; else by the bot session id.
+    let req_id = cb
+        .request_id
+        .clone()
+        .filter(|id| state.awaiting_callback.contains_key(id))
+        .or_else(|| {
+            let session = cb.body.session_id.as_deref()?;
+            state.awaiting_callback.iter().find_map(|(id, conv)| {
+                (state.conversations.get(conv)?.bot_session_id.as_deref() == Some(session))
+                    .then(|| id.clone())
+            })
+        });
+    let ok = cb.body.succeeded();
+    let agent = cb
+        .body
+        .agent_id
+        .as_deref()
+        .map(|a| state.agent_name(a))
+        .unwrap_or_else(|| "?".into());
+    let outcome = if ok {
+        cb.body.status.clone().unwrap_or_else(|| "ok".into())
+    } else {
+        format!(
+            "{}: {}",
+            cb.body.status.as_deref().unwrap_or("failed"),
+            clean(
+                cb.body.reason.as_deref().unwrap_or("no reason given"),
+                MAX_FIELD
+            )
+        )
+    };
+    let Some(req_id) = req_id else {
+        state.log.push(
+            now,
+            LogKind::Callback,
+            format!(
+                "⇠ callback for no pending request ({}): {}",
+                clean(&cb.summary, MAX_FIELD),
+                outcome
+            ),
+        );
+        return;
+    };
+    let conv = state.awaiting_callback.remove(&req_id).unwrap_or_default();
+    set_assign(
+        state,
+        &conv,
+        &req_id,
+        if ok {
+            AssignState::Transferred
+        } else {
+            AssignState::CallbackFailed {
+                reason: outcome.clone(),
+            }
+        },
+    );
+    if ok && let Some(c) = state.conversations.get_mut(&conv) {
+        c.assigned_agent = cb.body.agent_id.clone();
+    }
+    state.log.push(
+        now,
+        if ok {
+            LogKind::Callback
+        } else {
+            LogKind::Error
+        },
+        format!("⇠ callback assign {conv} → {agent}: {outcome}"),
+    );
+    state.flash = Some((format!("assign {conv} → {agent}: {outcome}"), !ok));
+}
+
+/// Parses an ISO 8601 time into unix ms.
+fn parse_ms(s: Option<&str>) -> Option<i64> {
+    let t = time::OffsetDateTime::parse(s?, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+fn merge_conversations(state: &mut State, result: Result<Vec<ConversationRecord>, String>) {
+    let now = state.now_ms;
+    let records = match result {
+        Ok(r) => r,
+        Err(e) => {
+            state.status.health = Health::Degraded(e.clone());
+            state
+                .log
+                .push(now, LogKind::Error, format!("poll conversations: {e}"));
+            return;
+        }
+    };
+    state.status.health = Health::Online;
+    let default_channel = if state.settings.defaults.experience == "voice" {
+        Channel::Voice
+    } else {
+        Channel::Chat
+    };
+    for c in state.conversations.values_mut() {
+        c.listed = false;
+    }
+    for rec in records {
+        let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
+            continue;
+        };
+        if id.is_empty() {
+            continue;
+        }
+        let channel = Channel::guess(rec.conversation_type.as_deref(), rec.source.as_deref())
+            .unwrap_or(default_channel);
+        let language = rec
+            .language
+            .as_deref()
+            .map(|l| clean(l, 16))
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| state.settings.defaults.language.clone());
+        let entry = state
+            .conversations
+            .entry(id.clone())
+            .or_insert_with(|| Conversation::new(&id, channel, &language));
+        entry.listed = true;
+        entry.channel = channel;
+        entry.language = language;
+        entry.api_status = rec.status.as_deref().map(|s| clean(s, 24));
+        if let Some(s) = rec.bot_session_id.as_deref() {
+            entry.bot_session_id = Some(clean(s, MAX_FIELD));
+        }
+        entry.api_agents = rec
+            .participants
+            .iter()
+            .filter(|p| {
+                p.status
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"))
+            })
+            .filter_map(|p| p.name.as_deref().or(p.agent_id.as_deref()))
+            .map(|n| clean(n, 40))
+            .collect();
+        entry.started_ms = parse_ms(rec.start_time.as_deref())
+            .or(parse_ms(rec.start_session_time.as_deref()))
+            .or(parse_ms(rec.created_at.as_deref()))
+            .or(entry.started_ms);
+    }
+    // Forget what the API no longer lists, unless the console has a stake in it.
+    let selected = state.selected.clone();
+    state.conversations.retain(|id, c| {
+        c.listed || c.manual || !c.timeline.is_empty() || selected.as_deref() == Some(id)
+    });
+    if state.selected.is_none()
+        || !state
+            .conversations
+            .contains_key(state.selected.as_ref().unwrap())
+    {
+        state.selected = None;
+        keep_selection_visible(state);
+    }
+}
+
+fn merge_agents(
+    state: &mut State,
+    agents: Result<Vec<AgentRecord>, String>,
+    availability: Option<AvailabilityResponse>,
+) {
+    let now = state.now_ms;
+    let records = match agents {
+        Ok(r) => r,
+        Err(e) => {
+            state
+                .log
+                .push(now, LogKind::Error, format!("poll agents: {e}"));
+            return;
+        }
+    };
+    for rec in records {
+        if rec.id.is_empty() {
+            continue;
+        }
+        let id = clean(&rec.id, MAX_FIELD);
+        let presence = rec
+            .online_status_type
+            .as_deref()
+            .map(Presence::parse)
+            .unwrap_or(Presence::Unknown);
+        let name = clean(&rec.display_name(), 40);
+        let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
+        let queue = rec.queues.first();
+        match state.agents.iter_mut().find(|a| a.id == id) {
+            Some(a) => {
+                a.presence = presence;
+                // A name from the config directory wins over the API's.
+                if a.name == a.id {
+                    a.name = name;
+                }
+                if a.email.is_none() {
+                    a.email = email;
+                }
+                if a.queue_id.is_none() {
+                    a.queue_id = queue.map(|q| clean(&q.id, MAX_FIELD));
+                    a.queue_name = queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40));
+                }
+            }
+            None => state.agents.push(Agent {
+                identity: id.clone(),
+                id,
+                name,
+                email,
+                queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
+                queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
+                presence,
+                chat: rec.max_chat_support.map(|m| Load {
+                    used: 0,
+                    total: m.clamp(0, 999) as u32,
+                }),
+                voice: None,
+            }),
+        }
+    }
+    if let Some(av) = availability {
+        for (status, rec) in av.iter() {
+            let Some(a) = state.agents.iter_mut().find(|a| a.id == rec.id) else {
+                continue;
+            };
+            a.presence = Presence::parse(status);
+            let cap = &rec.channel_capacity;
+            if let Some(c) = cap.live_chat.or(cap.messaging) {
+                a.chat = Some(Load {
+                    used: c.used_capacity,
+                    total: c.total_capacity,
+                });
+            }
+            if let Some(v) = cap.voice {
+                a.voice = Some(Load {
+                    used: v.used_capacity,
+                    total: v.total_capacity,
+                });
+            }
+        }
+    }
+    let n = state.visible_agents().len();
+    state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
+}
+
+/// The reply summary the state keeps from a successful call.
+pub fn reply_info<T>(reply: &crate::kore::client::Reply<T>) -> ReplyInfo {
+    ReplyInfo {
+        status: reply.status,
+        latency_ms: reply.latency_ms,
+        body: reply.body_summary.clone(),
+    }
+}
