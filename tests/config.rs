@@ -62,6 +62,19 @@ fn every_valid_fixture_loads() {
 /// (fixture name, line or None when the problem has no line, key as shown,
 /// further text the message must contain)
 const INVALID: &[(&str, Option<usize>, &str, &[&str])] = &[
+    // [keys] overrides go through the keymap's own checks.
+    (
+        "keys_unknown_action",
+        Some(10),
+        "[keys].cold_tranfser",
+        &["did you mean cold_transfer"],
+    ),
+    (
+        "keys_collision",
+        Some(10),
+        "[keys].assign",
+        &["cold_transfer"],
+    ),
     // TOML syntax
     (
         "syntax_unclosed_string",

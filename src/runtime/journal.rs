@@ -28,6 +28,13 @@ pub enum Record {
         /// What the supervisor asked for, e.g. "cold transfer to Raj Patel".
         action: String,
     },
+    /// A request is about to go on the wire (written before every attempt).
+    /// A request with `Sent` but no `Outcome` has an unknown fate.
+    Sent {
+        id: String,
+        at_ms: i64,
+        attempt: u32,
+    },
     /// The final outcome of a request (after any retries).
     Outcome {
         id: String,
@@ -60,9 +67,10 @@ pub enum Record {
 impl Record {
     pub fn id(&self) -> Option<&str> {
         match self {
-            Record::Request { id, .. } | Record::Outcome { id, .. } | Record::Assign { id, .. } => {
-                Some(id)
-            }
+            Record::Request { id, .. }
+            | Record::Sent { id, .. }
+            | Record::Outcome { id, .. }
+            | Record::Assign { id, .. } => Some(id),
             Record::Callback { id, .. } => id.as_deref(),
         }
     }
@@ -176,19 +184,50 @@ fn read(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
     Ok((replay, good_len))
 }
 
+/// Where a journaled request stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestFate {
+    /// Planned, never sent: safe to send.
+    Queued,
+    /// Sent, with no recorded outcome (a crash or kill mid-flight): unknown.
+    Unknown,
+    Delivered {
+        status: Option<u16>,
+    },
+    Failed {
+        status: Option<u16>,
+        message: String,
+    },
+}
+
+/// One journaled hooks request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournaledRequest {
+    pub id: String,
+    pub at_ms: i64,
+    pub event: Event,
+    pub action: String,
+    pub fate: RequestFate,
+}
+
 /// The state of one conversation rebuilt from the journal.
 #[derive(Debug, Clone, Default)]
 pub struct ConversationState {
+    /// The roster after every delivered event.
     pub roster: Roster,
-    /// Requests written but with no outcome: their fate is unknown.
+    /// Every request, in the order planned.
+    pub requests: Vec<JournaledRequest>,
+    /// Requests sent with no recorded outcome: their fate is unknown.
     pub unknown: Vec<String>,
     pub experience: Option<String>,
     pub language: Option<String>,
 }
 
-/// Rebuilds every conversation's roster from the events that were delivered.
+/// Rebuilds every conversation from the journal: rosters from the delivered
+/// events, and each request's fate.
 pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
-    let mut requests: BTreeMap<&str, (&str, &Event, i64)> = BTreeMap::new();
+    // request id -> (conversation, index in its requests)
+    let mut index: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut out: BTreeMap<String, ConversationState> = BTreeMap::new();
     for r in records {
         match r {
@@ -199,25 +238,68 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 at_ms,
                 experience,
                 language,
-                ..
+                action,
             } => {
-                requests.insert(id, (conversation, event, *at_ms));
                 let st = out.entry(conversation.clone()).or_default();
-                st.unknown.push(id.clone());
                 st.experience = Some(experience.clone());
                 st.language = Some(language.clone());
+                index.insert(id.clone(), (conversation.clone(), st.requests.len()));
+                st.requests.push(JournaledRequest {
+                    id: id.clone(),
+                    at_ms: *at_ms,
+                    event: event.clone(),
+                    action: action.clone(),
+                    fate: RequestFate::Queued,
+                });
             }
-            Record::Outcome { id, ok, at_ms, .. } => {
-                if let Some((conv, event, _)) = requests.get(id.as_str()) {
-                    let st = out.entry((*conv).to_string()).or_default();
-                    st.unknown.retain(|u| u != id);
-                    if *ok && let Err(e) = st.roster.apply(event, *at_ms) {
+            Record::Sent { id, .. } => {
+                if let Some((conv, i)) = index.get(id)
+                    && let Some(req) = out.get_mut(conv).and_then(|s| s.requests.get_mut(*i))
+                    && req.fate == RequestFate::Queued
+                {
+                    req.fate = RequestFate::Unknown;
+                }
+            }
+            Record::Outcome {
+                id,
+                ok,
+                status,
+                message,
+                at_ms,
+                ..
+            } => {
+                let Some((conv, i)) = index.get(id) else {
+                    continue;
+                };
+                let Some(st) = out.get_mut(conv) else {
+                    continue;
+                };
+                let Some(req) = st.requests.get_mut(*i) else {
+                    continue;
+                };
+                if *ok {
+                    req.fate = RequestFate::Delivered { status: *status };
+                    let event = req.event.clone();
+                    if let Err(e) = st.roster.apply(&event, *at_ms) {
                         tracing::warn!(conversation = %conv, error = %e, "journal event does not apply");
                     }
+                } else {
+                    req.fate = RequestFate::Failed {
+                        status: *status,
+                        message: message.clone(),
+                    };
                 }
             }
             Record::Assign { .. } | Record::Callback { .. } => {}
         }
+    }
+    for st in out.values_mut() {
+        st.unknown = st
+            .requests
+            .iter()
+            .filter(|r| matches!(r.fate, RequestFate::Unknown | RequestFate::Queued))
+            .map(|r| r.id.clone())
+            .collect();
     }
     out
 }

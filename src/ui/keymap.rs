@@ -559,8 +559,9 @@ impl Keymap {
                 })
                 .collect();
             if sharing.len() > 1 {
+                let both = if sharing.len() == 2 { "both " } else { "" };
                 errors.push(format!(
-                    "[keys] key \"{}\" is bound to both {}; give one of them another key",
+                    "[keys] key \"{}\" is bound to {both}{}; give all but one of them another key",
                     key.display(),
                     join_names(&sharing)
                 ));
