@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use switchboard::cli::{self, EXIT_USAGE, Fail, SendKind};
+use switchboard::cli::{self, Fail, SendKind};
 use switchboard::kore::jwt::Secret;
 use switchboard::kore::wire::AssignTarget;
 use switchboard::sim::{self, SimConfig};
@@ -25,6 +25,12 @@ struct Cli {
     /// Allow plain http:// to a host that is not loopback.
     #[arg(long, global = true)]
     allow_insecure_http: bool,
+    /// Show everything, send nothing (console and demo).
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// ASCII borders and symbols (console and demo).
+    #[arg(long, global = true)]
+    ascii: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -197,7 +203,17 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
     let config = cli.config.as_deref();
     let insecure = cli.allow_insecure_http;
     match cli.command {
-        None => console(config),
+        None => {
+            console(
+                config,
+                insecure,
+                UiFlags {
+                    read_only: cli.read_only,
+                    ascii: cli.ascii,
+                },
+            )
+            .await
+        }
         Some(Command::Init) => {
             switchboard::logging::init_file("cli");
             cli::init(config)
@@ -274,39 +290,57 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                 .map_err(|e| Fail::failed(format!("simulator: {e:#}")))
         }
         Some(Command::Demo(a)) => {
-            switchboard::logging::init_stderr();
             check_fraction("faults", a.faults)?;
             check_speed(a.speed)?;
             if let Some(script) = &a.script {
                 return Err(Fail::usage(format!(
-                    "--script {}: scripted walkthroughs come with the console; this build runs the simulator only",
+                    "--script {}: scripted walkthroughs are not available yet",
                     script.display()
                 )));
             }
-            let mut cfg = SimConfig::demo();
-            cfg.seed = a.seed;
-            cfg.faults = a.faults;
-            cfg.speed = a.speed;
-            eprintln!(
-                "switchboard demo: the console is not built yet, so this runs the embedded simulator \
-                 with its traffic generator. Point `switchboard send`/`assign` at it with a config \
-                 whose [kore] uses the demo credentials printed below."
-            );
-            sim::run_cli(cfg, a.listen)
-                .await
-                .map(|_| 0)
-                .map_err(|e| Fail::failed(format!("simulator: {e:#}")))
+            switchboard::logging::init_file("demo");
+            let ui = UiFlags {
+                read_only: cli.read_only,
+                ascii: cli.ascii,
+            };
+            switchboard::demo::run(
+                switchboard::demo::DemoOptions {
+                    seed: a.seed,
+                    speed: a.speed,
+                    faults: a.faults,
+                    listen: a.listen,
+                },
+                ui.read_only,
+                ui.ascii,
+            )
+            .await
+            .map_err(|e| Fail::failed(format!("{e:#}")))
         }
     }
 }
 
-fn console(config: Option<&std::path::Path>) -> Result<i32, Fail> {
+struct UiFlags {
+    read_only: bool,
+    ascii: bool,
+}
+
+async fn console(
+    config: Option<&std::path::Path>,
+    insecure: bool,
+    ui: UiFlags,
+) -> Result<i32, Fail> {
     let loaded = cli::load_config(config)?;
-    eprintln!(
-        "config {} is valid, but the interactive console is not in this build yet.\n  \
-         Use `switchboard send`, `switchboard assign` and `switchboard check` with it, \
-         or `switchboard demo` to run the simulator.",
-        loaded.path.display()
-    );
-    Ok(EXIT_USAGE)
+    let secret = loaded.config.resolve_secret()?;
+    switchboard::logging::init_file("console");
+    let opts = switchboard::demo::options_from_config(
+        &loaded.config,
+        secret,
+        insecure,
+        ui.read_only,
+        ui.ascii,
+    )
+    .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
+    switchboard::runtime::console::run(opts)
+        .await
+        .map_err(|e| Fail::failed(format!("{e:#}")))
 }

@@ -71,6 +71,8 @@ pub enum Action {
     CallbackTimedOut { req_id: String },
     /// The rate limiter's use, for the status bar.
     RateUsage { used: u32, limit: u32 },
+    /// A log line only (polls: one line per request and its answer).
+    Log { kind: state::LogKind, text: String },
     /// Something worth a log line from the runtime (e.g. an export result).
     Note { error: bool, text: String },
     /// SIGTERM or SIGHUP: quit without asking.

@@ -292,18 +292,24 @@ impl Conversation {
 
     /// The agent shown in the list: the roster's primary, else the API's first.
     pub fn primary_name(&self) -> Option<&str> {
-        self.roster
-            .primary()
-            .map(|m| m.agent.label())
-            .or(self.api_agents.first().map(String::as_str))
+        if self.driven() {
+            return self.roster.primary().map(|m| m.agent.label());
+        }
+        self.api_agents.first().map(String::as_str)
+    }
+
+    /// Whether the console has sent events for it: then its own roster is
+    /// the truth, not the API's participant list.
+    pub fn driven(&self) -> bool {
+        self.roster.phase() != crate::domain::Phase::Waiting
     }
 
     /// How many agents are in the conversation.
     pub fn agent_count(&self) -> usize {
-        if self.roster.members().is_empty() {
-            self.api_agents.len()
-        } else {
+        if self.driven() {
             self.roster.members().len()
+        } else {
+            self.api_agents.len()
         }
     }
 

@@ -58,7 +58,7 @@ impl State {
                     .then(a.id.cmp(&b.id))
             }),
             SortBy::Age => v.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id))),
-            SortBy::Id => v.sort_by(|a, b| natural_key(&a.id).cmp(&natural_key(&b.id))),
+            SortBy::Id => v.sort_by_key(|a| natural_key(&a.id)),
             SortBy::Channel => v.sort_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id))),
         }
         v
@@ -301,7 +301,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.log.push(
                 now,
                 LogKind::Error,
-                format!("← {error}; retrying ({attempt}) {conversation}"),
+                format!("{error}; retrying ({attempt}) {conversation}"),
             );
             state.status.health = Health::Degraded(error);
             Vec::new()
@@ -343,7 +343,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 state.log.push(
                     now,
                     LogKind::Error,
-                    format!("⇠ no callback for assign {conv} ({req_id}): timed out"),
+                    format!("no callback for assign {conv} ({req_id}): timed out"),
                 );
             }
             Vec::new()
@@ -351,6 +351,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::RateUsage { used, limit } => {
             state.status.rate_used = used;
             state.status.rate_limit = limit;
+            Vec::new()
+        }
+        Action::Log { kind, text } => {
+            let now = state.now_ms;
+            state.log.push(now, kind, text);
             Vec::new()
         }
         Action::Note { error, text } => {
@@ -852,10 +857,10 @@ fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effect> {
     let Some(conv) = selected_or_refuse(state) else {
         return Vec::new();
     };
-    let projected = conv.projected();
     let agent_id = match agent {
         Some(a) => a,
-        None => match projected.members().get(state.roster_cursor) {
+        // The row the roster pane highlights: the delivered roster.
+        None => match conv.roster.members().get(state.roster_cursor) {
             Some(m) => m.agent.id.clone(),
             None => {
                 state.refuse(format!(
@@ -1382,7 +1387,7 @@ fn hook_done(
                 now,
                 LogKind::In,
                 format!(
-                    "← {} {} ms{tries}  {}",
+                    "{} {} ms{tries}  {}",
                     status_text(reply.status),
                     reply.latency_ms,
                     reply.body
@@ -1404,7 +1409,7 @@ fn hook_done(
             } else {
                 state.status.health = Health::Online;
             }
-            let text = format!("← {e}  ({conv_id}; later events of it are held; r resends)");
+            let text = format!("{e}  ({conv_id}; later events of it are held; r resends)");
             state.log.push(now, LogKind::Error, text);
             state.flash = Some((format!("{conv_id}: {e}"), true));
         }
@@ -1455,7 +1460,7 @@ fn assign_done(
                 now,
                 LogKind::In,
                 format!(
-                    "← {} {} ms  {}",
+                    "{} {} ms  {}",
                     status_text(reply.status),
                     reply.latency_ms,
                     reply.body
@@ -1474,7 +1479,7 @@ fn assign_done(
             );
             state
                 .log
-                .push(now, LogKind::Error, format!("← {e}  (assign {conv_id})"));
+                .push(now, LogKind::Error, format!("{e}  (assign {conv_id})"));
             state.flash = Some((format!("assign {conv_id}: {e}"), true));
         }
     }
@@ -1501,16 +1506,16 @@ fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback
         .as_deref()
         .map(|a| state.agent_name(a))
         .unwrap_or_else(|| "?".into());
+    let reason = clean(
+        cb.body.reason.as_deref().unwrap_or("no reason given"),
+        MAX_FIELD,
+    );
     let outcome = if ok {
         cb.body.status.clone().unwrap_or_else(|| "ok".into())
     } else {
         format!(
-            "{}: {}",
-            cb.body.status.as_deref().unwrap_or("failed"),
-            clean(
-                cb.body.reason.as_deref().unwrap_or("no reason given"),
-                MAX_FIELD
-            )
+            "{}: {reason}",
+            cb.body.status.as_deref().unwrap_or("failed")
         )
     };
     let Some(req_id) = req_id else {
@@ -1518,7 +1523,7 @@ fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback
             now,
             LogKind::Callback,
             format!(
-                "⇠ callback for no pending request ({}): {}",
+                "callback for no pending request ({}): {}",
                 clean(&cb.summary, MAX_FIELD),
                 outcome
             ),
@@ -1534,7 +1539,7 @@ fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback
             AssignState::Transferred
         } else {
             AssignState::CallbackFailed {
-                reason: outcome.clone(),
+                reason: reason.clone(),
             }
         },
     );
@@ -1548,7 +1553,7 @@ fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback
         } else {
             LogKind::Error
         },
-        format!("⇠ callback assign {conv} → {agent}: {outcome}"),
+        format!("callback assign {conv} → {agent}: {outcome}"),
     );
     state.flash = Some((format!("assign {conv} → {agent}: {outcome}"), !ok));
 }

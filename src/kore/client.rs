@@ -276,7 +276,7 @@ impl KoreClient {
         segments
             .iter()
             .map(|s| {
-                if *s == self.bot_id {
+                if *s == self.bot_id || *s == self.org_id {
                     short_id(s)
                 } else {
                     (*s).to_string()

@@ -2,4 +2,6 @@
 //! as they arrive, the effect runner and the journal).
 
 pub mod callback;
+pub mod console;
 pub mod journal;
+pub mod runner;

@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 /// At most this many conversations that have not ended; no customer arrives above it.
 pub const MAX_LIVE: usize = 40;
+/// How long a customer waits before the generator routes them by itself.
+pub const ROUTE_AFTER_MS: i64 = 60_000;
 /// Ended conversations kept for the list endpoints; older ones are pruned.
 pub const KEEP_ENDED: usize = 20;
 /// An OPEN conversation waiting longer than this becomes OVERDUE.
@@ -719,7 +721,11 @@ impl World {
         let conv_idx = self
             .conversations
             .iter()
-            .position(|c| c.status.is_waiting() && !c.driven)?;
+            // Customers wait a while before the routing picks them up, so a
+            // supervisor watching the console has time to assign them first.
+            .position(|c| {
+                c.status.is_waiting() && !c.driven && now_ms - c.created_ms >= ROUTE_AFTER_MS
+            })?;
         let conv = &self.conversations[conv_idx];
         let fits = |a: &SimAgent| {
             a.presence == Presence::Available && Self::refuse_agent(a, conv.channel).is_none()
@@ -978,10 +984,10 @@ pub fn step(world: &mut World, rng: &mut StdRng, now_ms: i64) -> Step {
         }
     }
 
-    if rng.random_bool(0.25) {
-        if let Some(line) = world.route_one(rng, now_ms) {
-            changes.push(line);
-        }
+    if rng.random_bool(0.25)
+        && let Some(line) = world.route_one(rng, now_ms)
+    {
+        changes.push(line);
     }
 
     let waiting: Vec<usize> = (0..world.conversations.len())
@@ -990,11 +996,11 @@ pub fn step(world: &mut World, rng: &mut StdRng, now_ms: i64) -> Step {
             c.status.is_waiting() && !c.driven && now_ms - c.created_ms > 30_000
         })
         .collect();
-    if rng.random_bool((waiting.len() as f64 * 0.02).min(0.5)) {
-        if let Some(&i) = waiting.choose(rng) {
-            world.finish(i, ConvStatus::Terminated, now_ms);
-            changes.push(format!("{} gave up waiting", world.conversations[i].id));
-        }
+    if rng.random_bool((waiting.len() as f64 * 0.02).min(0.5))
+        && let Some(&i) = waiting.choose(rng)
+    {
+        world.finish(i, ConvStatus::Terminated, now_ms);
+        changes.push(format!("{} gave up waiting", world.conversations[i].id));
     }
 
     let active: Vec<usize> = (0..world.conversations.len())
@@ -1003,11 +1009,11 @@ pub fn step(world: &mut World, rng: &mut StdRng, now_ms: i64) -> Step {
             c.status == ConvStatus::Active && !c.driven
         })
         .collect();
-    if rng.random_bool((active.len() as f64 * 0.025).min(0.8)) {
-        if let Some(&i) = active.choose(rng) {
-            world.finish(i, ConvStatus::Closed, now_ms);
-            changes.push(format!("{} closed", world.conversations[i].id));
-        }
+    if rng.random_bool((active.len() as f64 * 0.025).min(0.8))
+        && let Some(&i) = active.choose(rng)
+    {
+        world.finish(i, ConvStatus::Closed, now_ms);
+        changes.push(format!("{} closed", world.conversations[i].id));
     }
 
     let ended = world

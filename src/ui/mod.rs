@@ -1,4 +1,21 @@
 //! Drawing: one file per pane, plus the theme, the keymap and text helpers.
+//!
+//! - `view`: the layout of the whole screen and the "too small" fallback
+//! - `status`: the status line on top and the hint/prompt bar at the bottom
+//! - `conversations`, `agents`, `detail` (roster and timeline), `log`: panes
+//! - `overlay`: help, agent picker, new-conversation form
+//! - `theme`: styles, borders and glyphs (dark, light, mono; ASCII)
 
+pub mod agents;
+pub mod conversations;
+pub mod detail;
 pub mod keymap;
+pub mod log;
+pub mod overlay;
+pub mod status;
 pub mod text;
+pub mod theme;
+pub mod view;
+
+pub use theme::{Theme, ThemeKind};
+pub use view::view;

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Prints figures for the console's timing goals; it asserts nothing.
+
+- time to first frame: from spawning `switchboard demo` in a pseudo-terminal
+  until the first full frame (the status bar and the hint bar) has arrived;
+- idle CPU: CPU time the process uses over a quiet stretch, with the
+  simulator's traffic slowed right down, and the bytes it writes meanwhile;
+- bytes per change: terminal output for one key press (moving the selection).
+
+Usage: scripts/measure-console.py [path/to/switchboard] [--runs N] [--idle SECS]
+Build first: cargo build --release
+"""
+
+import argparse
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import fcntl
+import termios
+import time
+
+
+def spawn(binary, args, cols=120, rows=40):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["NO_COLOR"] = "1"
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(binary, [binary] + args)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    return pid, fd
+
+
+def read_until(fd, needles, timeout):
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            buf += chunk
+            if all(n in buf for n in needles):
+                return buf, True
+    return buf, False
+
+
+def drain(fd, secs):
+    total = 0
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                total += len(os.read(fd, 65536))
+            except OSError:
+                break
+    return total
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def stop(pid, fd):
+    try:
+        os.write(fd, b"q")
+        time.sleep(0.3)
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    os.close(fd)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary", nargs="?", default="target/release/switchboard")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--idle", type=float, default=10.0)
+    a = ap.parse_args()
+
+    firsts = []
+    for _ in range(a.runs):
+        start = time.monotonic()
+        pid, fd = spawn(a.binary, ["demo", "--speed", "0.01"])
+        _, ok = read_until(fd, [b"Conversations", b"q quit"], 10)
+        if ok:
+            firsts.append((time.monotonic() - start) * 1000)
+        stop(pid, fd)
+    if firsts:
+        print(f"time to first frame: median {statistics.median(firsts):.1f} ms, "
+              f"min {min(firsts):.1f} ms, max {max(firsts):.1f} ms over {len(firsts)} runs")
+    else:
+        print("time to first frame: no frame seen")
+
+    pid, fd = spawn(a.binary, ["demo", "--speed", "0.01"])
+    read_until(fd, [b"Conversations", b"q quit"], 10)
+    drain(fd, 3.0)  # let the first polls settle
+    cpu0 = cpu_seconds(pid)
+    written = drain(fd, a.idle)
+    cpu1 = cpu_seconds(pid)
+    print(f"idle for {a.idle:.0f} s: CPU {cpu1 - cpu0:.2f} s "
+          f"({100 * (cpu1 - cpu0) / a.idle:.2f}% of one core), "
+          f"{written} bytes written ({written / a.idle:.0f} B/s: clock, polls)")
+    sizes = []
+    for key in [b"j", b"k"] * 5:
+        os.write(fd, key)
+        sizes.append(drain(fd, 0.3))
+    print(f"bytes per key press (move selection): median {statistics.median(sizes):.0f}, max {max(sizes)}")
+    stop(pid, fd)
+
+
+if __name__ == "__main__":
+    main()

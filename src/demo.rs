@@ -1,0 +1,117 @@
+//! Wiring the console: from a config file, or (`switchboard demo`) against
+//! the embedded simulator started in-process on loopback.
+
+use crate::cli::{client_settings, plan_settings};
+use crate::config::Config;
+use crate::kore::client::ClientSettings;
+use crate::kore::hooks::EventContext;
+use crate::kore::jwt::Secret;
+use crate::runtime::console::{self, ConsoleOptions};
+use crate::sim::{self, SimConfig};
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::Theme;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// `switchboard demo` options.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub seed: u64,
+    pub speed: f64,
+    pub faults: f64,
+    pub listen: SocketAddr,
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// The console options for a config file.
+pub fn options_from_config(
+    config: &Config,
+    secret: Secret,
+    allow_insecure_http: bool,
+    read_only: bool,
+    ascii: bool,
+) -> Result<ConsoleOptions, String> {
+    let keymap = Keymap::with_overrides(&config.keys).map_err(|e| e.join("; "))?;
+    let host = url::Url::parse(&config.kore.host)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| config.kore.host.clone());
+    Ok(ConsoleOptions {
+        client: client_settings(config, secret, allow_insecure_http),
+        environment: host,
+        listen: config.callback.listen.to_string(),
+        public_url: config.callback.public_base().to_string(),
+        callback_timeout: config.callback.callback_timeout(),
+        poll_conversations: config.poll.conversations_interval(),
+        poll_agents: config.poll.agents_interval(),
+        defaults: EventContext {
+            experience: config.events.experience.as_str().to_string(),
+            language: config.events.language.clone(),
+            is_ext_ad: config.events.is_ext_ad,
+            end_reason: "agent_initiated".into(),
+        },
+        plan: plan_settings(config),
+        confirm: config.ui.confirm,
+        read_only,
+        keymap,
+        theme: Theme::from_config(config.ui.theme, no_color(), ascii),
+        directory: console::directory_agents(config),
+        journal: Some(crate::cli::journal_path(config)),
+        mouse: config.ui.mouse,
+    })
+}
+
+/// Starts the simulator on loopback and opens the console against it.
+pub async fn run(opts: DemoOptions, read_only: bool, ascii: bool) -> anyhow::Result<i32> {
+    crate::install_crypto();
+    let mut cfg = SimConfig::demo();
+    cfg.seed = opts.seed;
+    cfg.speed = opts.speed;
+    cfg.faults = opts.faults;
+    let listener = tokio::net::TcpListener::bind(opts.listen).await?;
+    let handle = sim::start(cfg.clone(), listener).await?;
+    // A journal of its own for each demo run, removed afterwards: the
+    // simulator's world is new every time.
+    let journal = std::env::temp_dir().join(format!(
+        "switchboard-demo-{}-{}.jsonl",
+        std::process::id(),
+        &crate::kore::jwt::random_id()[..8]
+    ));
+    let console_opts = ConsoleOptions {
+        client: ClientSettings {
+            host: handle.base_url(),
+            bot_id: cfg.bot_id.clone(),
+            org_id: cfg.org_id.clone(),
+            account_id: cfg.account_id.clone(),
+            client_id: cfg.client_id.clone(),
+            client_secret: cfg.client_secret.clone(),
+            hooks_auth_header: "token".into(),
+            jwt_ttl_secs: Some(300),
+            rate_limit_per_minute: cfg.rate_limit,
+            request_timeout: Duration::from_secs(10),
+            allow_insecure_http: false,
+        },
+        environment: "DEMO".into(),
+        listen: "127.0.0.1:0".into(),
+        public_url: "http://127.0.0.1:0".into(),
+        callback_timeout: Duration::from_secs(30),
+        poll_conversations: Some(Duration::from_secs(5)),
+        poll_agents: Some(Duration::from_secs(15)),
+        defaults: EventContext::default(),
+        plan: Default::default(),
+        confirm: true,
+        read_only,
+        keymap: Keymap::default(),
+        theme: Theme::from_config(crate::config::Theme::Auto, no_color(), ascii),
+        directory: Vec::new(),
+        journal: Some(journal.clone()),
+        mouse: false,
+    };
+    let result = console::run(console_opts).await;
+    let _ = std::fs::remove_file(&journal);
+    handle.shutdown().await;
+    result
+}

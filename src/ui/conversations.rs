@@ -1,0 +1,308 @@
+//! The conversations list: one row per conversation, filtered and sorted as
+//! `State::visible_conversations` says.
+//!
+//! `▶!c-1042 voice en  ACTIVE   2  04:12  Mia Chen`: selection marker,
+//! flag (`!` a request failed, `…` requests open), id, channel, language,
+//! state, agents, age and the primary agent. On narrow screens the agent
+//! count, then the language, then the channel give way to the name.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::{clean, duration, width};
+use super::theme::{Glyph, Theme};
+use super::view::scroll_offset;
+use crate::app::State;
+use crate::app::state::{Conversation, SortBy};
+
+/// Longest id, language and state shown before they are cut.
+const MAX_ID: usize = 12;
+const MAX_LANG: usize = 5;
+const MAX_STATE: usize = 10;
+/// The name column gets at least this much before other columns give way.
+const MIN_NAME: usize = 8;
+
+/// Which columns are shown and how wide they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub gap: usize,
+    pub id: usize,
+    pub channel: bool,
+    pub lang: usize,
+    /// Show only the primary language subtag (`pt` for `pt-BR`).
+    pub lang_short: bool,
+    pub state: usize,
+    pub count: usize,
+    pub age: usize,
+    pub name: usize,
+}
+
+impl Columns {
+    /// Columns for `rows` in `cells` cells (the pane's inner width).
+    pub fn fit(rows: &[&Conversation], cells: usize) -> Columns {
+        let max = |f: &dyn Fn(&Conversation) -> usize, lo: usize, hi: usize| {
+            rows.iter().map(|c| f(c)).max().unwrap_or(0).clamp(lo, hi)
+        };
+        let wide = cells >= 56;
+        let mut c = Columns {
+            gap: if wide { 2 } else { 1 },
+            id: max(&|c| width(&clean(&c.id, 40)), 4, MAX_ID),
+            channel: true,
+            lang: max(&|c| width(&language(c, !wide)), 2, MAX_LANG),
+            lang_short: !wide,
+            state: max(&|c| width(c.state().label()), 6, MAX_STATE),
+            count: max(&|c| c.agent_count().to_string().len(), 1, 3),
+            age: 5,
+            name: 0,
+        };
+        // Drop columns, least useful first, until the name has room.
+        for step in 0..4 {
+            let used = c.used();
+            if used + MIN_NAME <= cells {
+                break;
+            }
+            match step {
+                0 => c.count = 0,
+                1 => c.lang = 0,
+                2 => c.channel = false,
+                _ => c.gap = 1,
+            }
+        }
+        c.name = cells.saturating_sub(c.used());
+        c
+    }
+
+    /// Cells taken by everything but the name (marker, flag, columns, gaps).
+    fn used(&self) -> usize {
+        let mut used = 2 + self.id + self.gap + self.state + self.gap + self.age + self.gap;
+        if self.channel {
+            used += 5 + self.gap;
+        }
+        if self.lang > 0 {
+            used += self.lang + self.gap;
+        }
+        if self.count > 0 {
+            used += self.count + self.gap;
+        }
+        used
+    }
+}
+
+/// The language column's text: the whole tag, or only its primary subtag.
+pub fn language(c: &Conversation, short: bool) -> String {
+    let tag = clean(&c.language, 40);
+    if short {
+        tag.split(['-', '_']).next().unwrap_or_default().to_string()
+    } else {
+        tag
+    }
+}
+
+/// The pane's title: count, filter and sort when they are not the default,
+/// in a shorter form when the long one does not fit in `cells`.
+fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'static> {
+    let total = state.conversations.len();
+    let rule = theme.glyph(Glyph::Rule);
+    let filter = theme.fit(&clean(&state.conv_filter, 200), 20);
+    let filtered = !state.conv_filter.trim().is_empty();
+    let sorted = state.sort != SortBy::default();
+    let build = |short: bool| {
+        let mut t = if filtered {
+            format!(" Conversations {shown}/{total}")
+        } else {
+            format!(" Conversations {shown}")
+        };
+        match (filtered, short) {
+            (true, false) => t.push_str(&format!(" {rule} filter: {filter}")),
+            (true, true) => t.push_str(&format!(" {rule} /{filter}")),
+            _ => {}
+        }
+        match (sorted, short) {
+            (true, false) => t.push_str(&format!(" {rule} sort: {}", state.sort.label())),
+            (true, true) => t.push_str(&format!(" {rule} by {}", state.sort.label())),
+            _ => {}
+        }
+        t.push(' ');
+        t
+    };
+    let long = build(false);
+    if width(&long) + 2 <= cells {
+        Line::from(long)
+    } else {
+        Line::from(theme.fit(&build(true), cells.saturating_sub(2)))
+    }
+}
+
+/// The age column: time since the conversation started, or `—`.
+pub fn age(c: &Conversation, now_ms: i64, theme: &Theme) -> String {
+    match c.started_ms {
+        Some(start) if start > 0 => duration(now_ms - start),
+        _ => theme.glyph(Glyph::Nothing).to_string(),
+    }
+}
+
+/// One row as styled spans.
+fn row(
+    c: &Conversation,
+    cols: &Columns,
+    selected: bool,
+    state: &State,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let gap = " ".repeat(cols.gap);
+    let marker = if selected {
+        theme.glyph(Glyph::Selected)
+    } else {
+        " "
+    };
+    let (flag, flag_style) = if c.failed().is_some() {
+        (theme.glyph(Glyph::FailedFlag), theme.bad)
+    } else if c.open_events().next().is_some()
+        || state.awaiting_callback.values().any(|id| *id == c.id)
+    {
+        (theme.glyph(Glyph::OpenFlag), theme.warn)
+    } else {
+        (" ", theme.text)
+    };
+    let conv_state = c.state();
+    let mut spans = vec![
+        Span::styled(theme.pad(marker, 1), theme.text),
+        Span::styled(theme.pad(flag, 1), flag_style),
+        Span::styled(theme.pad(&clean(&c.id, 200), cols.id), theme.text),
+        Span::raw(gap.clone()),
+    ];
+    if cols.channel {
+        spans.push(Span::styled(theme.pad(c.channel.as_str(), 5), theme.text));
+        spans.push(Span::raw(gap.clone()));
+    }
+    if cols.lang > 0 {
+        spans.push(Span::styled(
+            theme.pad(&language(c, cols.lang_short), cols.lang),
+            theme.dim,
+        ));
+        spans.push(Span::raw(gap.clone()));
+    }
+    spans.push(Span::styled(
+        theme.pad(&clean(conv_state.label(), 40), cols.state),
+        theme.conv_state(&conv_state),
+    ));
+    spans.push(Span::raw(gap.clone()));
+    if cols.count > 0 {
+        let n = c.agent_count().to_string();
+        spans.push(Span::styled(format!("{n:>w$}", w = cols.count), theme.text));
+        spans.push(Span::raw(gap.clone()));
+    }
+    let age = age(c, state.now_ms, theme);
+    spans.push(Span::styled(format!("{age:>5}"), theme.dim));
+    spans.push(Span::raw(gap));
+    let name = c
+        .primary_name()
+        .map(|n| clean(n, 200))
+        .unwrap_or_else(|| theme.glyph(Glyph::Nothing).to_string());
+    spans.push(Span::styled(theme.pad(&name, cols.name), theme.text));
+    spans
+}
+
+/// A row drawn in one style from edge to edge (the selection bar).
+pub fn uniform(spans: Vec<Span<'static>>, style: Style, cells: usize) -> Line<'static> {
+    let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+    let w = width(&text);
+    let mut text = text;
+    text.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
+    Line::from(Span::styled(text, style))
+}
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {
+    let rows = state.visible_conversations();
+    let block = theme.block(
+        title(state, rows.len(), usize::from(area.width), theme),
+        None,
+        focused,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    // One cell stays free at the right edge; the selection bar still spans
+    // the full width.
+    let full = usize::from(inner.width);
+    let cells = full.saturating_sub(1);
+    let height = usize::from(inner.height);
+
+    if rows.is_empty() {
+        let msg = if state.conversations.is_empty() {
+            theme.own_text("no conversations yet (polling…)")
+        } else {
+            format!(
+                "no match for filter \"{}\"",
+                theme.fit(&clean(&state.conv_filter, 200), 20)
+            )
+        };
+        let line = Line::from(Span::styled(
+            format!(" {}", theme.fit(&msg, cells)),
+            theme.dim,
+        ));
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    }
+
+    let cols = Columns::fit(&rows, cells);
+    let selected = state
+        .selected
+        .as_ref()
+        .and_then(|id| rows.iter().position(|c| &c.id == id));
+    let offset = scroll_offset(selected, rows.len(), height);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, c)| {
+            let is_sel = Some(i) == selected;
+            let spans = row(c, &cols, is_sel, state, theme);
+            if is_sel {
+                let style = if focused {
+                    theme.selected
+                } else {
+                    theme.selected_unfocused
+                };
+                uniform(spans, style, full)
+            } else {
+                Line::from(spans)
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::Channel;
+
+    #[test]
+    fn columns_give_way_to_the_name_on_narrow_panes() {
+        let c = Conversation::new("c-1042", Channel::Voice, "en");
+        let rows = vec![&c];
+        let wide = Columns::fit(&rows, 60);
+        assert!(wide.channel && wide.lang > 0 && wide.count > 0 && wide.gap == 2);
+        assert!(wide.name >= MIN_NAME);
+        let mid = Columns::fit(&rows, 44);
+        assert!(mid.channel && mid.count > 0);
+        assert_eq!(mid.used() + mid.name, 44);
+        // The narrowest pane (60 columns) leaves 31 cells for a row.
+        let narrow = Columns::fit(&rows, 31);
+        assert_eq!(narrow.count, 0);
+        assert!(narrow.name >= MIN_NAME, "{narrow:?}");
+        for cells in 0..80 {
+            let cols = Columns::fit(&rows, cells);
+            if cells >= cols.used() {
+                assert_eq!(cols.used() + cols.name, cells);
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The log pane: every request, response, callback and error, newest at the
+//! bottom. Following, it shows the latest lines; paused, it keeps the
+//! cursor line in view and highlights it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::conversations::uniform;
+use super::text::{clean, clock, width};
+use super::theme::{Glyph, Theme};
+use super::view::scroll_offset;
+use crate::app::State;
+use crate::app::state::LogKind;
+
+fn titles(state: &State, shown: usize, theme: &Theme) -> (Line<'static>, Line<'static>) {
+    let log = &state.log;
+    let rule = theme.glyph(Glyph::Rule);
+    let left = if log.filter.trim().is_empty() {
+        " Log ".to_string()
+    } else {
+        format!(
+            " Log {rule} filter: {} ({shown}/{}) ",
+            theme.fit(&clean(&log.filter, 200), 20),
+            log.lines.len()
+        )
+    };
+    let right = if log.follow {
+        " following ".to_string()
+    } else {
+        format!(" paused {}/{shown} ", (log.cursor + 1).min(shown))
+    };
+    let right = if log.follow {
+        Line::from(Span::styled(right, theme.good))
+    } else {
+        Line::from(Span::styled(right, theme.warn))
+    };
+    (Line::from(left), right)
+}
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {
+    let lines = state.log.visible();
+    let (left, right) = titles(state, lines.len(), theme);
+    let block = theme.block(left, Some(right), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let cells = usize::from(inner.width);
+    let height = usize::from(inner.height);
+
+    if lines.is_empty() {
+        let msg = if state.log.lines.is_empty() {
+            "nothing logged yet".to_string()
+        } else {
+            format!(
+                "no line matches \"{}\"",
+                theme.fit(&clean(&state.log.filter, 200), 20)
+            )
+        };
+        let line = Line::from(Span::styled(
+            format!(" {}", theme.fit(&msg, cells - 1)),
+            theme.dim,
+        ));
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    }
+
+    let cursor = (!state.log.follow).then(|| state.log.cursor.min(lines.len() - 1));
+    let offset = match cursor {
+        None => lines.len().saturating_sub(height),
+        Some(c) => scroll_offset(Some(c), lines.len(), height),
+    };
+    // Every kind's glyph gets the same width so the text lines up.
+    let glyph_w = [
+        LogKind::Out,
+        LogKind::In,
+        LogKind::Callback,
+        LogKind::Error,
+        LogKind::Info,
+    ]
+    .iter()
+    .map(|k| width(theme.glyph(theme.log_kind(*k).0)))
+    .max()
+    .unwrap_or(1);
+    let text_w = cells.saturating_sub(8 + 1 + glyph_w + 1);
+    let rendered: Vec<Line> = lines
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, l)| {
+            let (glyph, style) = theme.log_kind(l.kind);
+            let text_style = if l.kind == LogKind::Error {
+                theme.log_error
+            } else {
+                theme.text
+            };
+            let spans = vec![
+                Span::styled(clock(l.at_ms), theme.dim),
+                Span::raw(" "),
+                Span::styled(theme.pad(theme.glyph(glyph), glyph_w), style),
+                Span::raw(" "),
+                Span::styled(
+                    theme.fit(&theme.own_text(&clean(&l.text, 2000)), text_w),
+                    text_style,
+                ),
+            ];
+            if Some(i) == cursor {
+                let sel = if focused {
+                    theme.selected
+                } else {
+                    theme.selected_unfocused
+                };
+                uniform(spans, sel, cells)
+            } else {
+                Line::from(spans)
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rendered), inner);
+}

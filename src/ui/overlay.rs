@@ -1,0 +1,466 @@
+//! Boxes drawn over the panes: the help (`?`), the agent picker and the
+//! "open a conversation" form (`n`). Each clears what is under it.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::agents::{load_text, loads};
+use super::conversations::uniform;
+use super::status::tail;
+use super::text::{clean, width, wrap};
+use super::theme::{Glyph, Theme};
+use super::view::{centered, scroll_offset};
+use crate::app::State;
+use crate::app::state::{Mode, NewConversationForm, Picker};
+use crate::ui::keymap::HelpRow;
+
+/// The `:` commands, for the help.
+pub const COMMANDS: &str = ":assign NAME  :enter  :cold  :warm  :remove  :end  :redial  \
+     :retry  :drop  :filter lang=de  :export FILE  :sort age  :follow off  :quit";
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
+    match &state.mode {
+        Mode::Help => help(state, frame, area, theme),
+        Mode::Picker(p) => picker(state, p, frame, area, theme),
+        Mode::NewConversation(form) => new_conversation(form, frame, area, theme),
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Help
+// ---------------------------------------------------------------------------
+
+/// One group of the help: its heading and its (keys, description) rows.
+struct Group {
+    name: &'static str,
+    rows: Vec<(String, &'static str)>,
+}
+
+fn groups(rows: &[HelpRow], theme: &Theme) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for r in rows {
+        let keys = theme.own_text(&r.keys);
+        match out.last_mut() {
+            Some(g) if g.name == r.group => g.rows.push((keys, r.description)),
+            _ => out.push(Group {
+                name: r.group,
+                rows: vec![(keys, r.description)],
+            }),
+        }
+    }
+    out
+}
+
+/// One help column laid out `cells` wide in at most `budget` lines:
+/// descriptions that do not fit wrap while the budget allows (those that
+/// need the fewest extra lines first) and are cut after that. Returns the
+/// lines and how many descriptions were cut.
+fn help_column(
+    groups: &[&Group],
+    cells: usize,
+    budget: usize,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, usize) {
+    let kw = groups
+        .iter()
+        .flat_map(|g| g.rows.iter().map(|(k, _)| width(k)))
+        .max()
+        .unwrap_or(1);
+    let dw = cells.saturating_sub(kw + 2).max(1);
+    let entries: Vec<(&str, &str)> = groups
+        .iter()
+        .flat_map(|g| g.rows.iter().map(|(k, d)| (k.as_str(), *d)))
+        .collect();
+    let wrapped: Vec<Vec<String>> = entries.iter().map(|(_, d)| wrap(d, dw)).collect();
+    let base = (entries.len() + 2 * groups.len()).saturating_sub(1);
+    let mut spare = budget.saturating_sub(base);
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| wrapped[i].len());
+    let mut unfold = vec![false; entries.len()];
+    let mut cuts = 0;
+    for i in order {
+        let extra = wrapped[i].len() - 1;
+        if extra == 0 {
+            continue;
+        }
+        if extra <= spare {
+            spare -= extra;
+            unfold[i] = true;
+        } else {
+            cuts += 1;
+        }
+    }
+    let mut lines = Vec::new();
+    let mut i = 0;
+    for (n, g) in groups.iter().enumerate() {
+        if n > 0 {
+            lines.push(Line::default());
+        }
+        lines.push(Line::from(Span::styled(g.name, theme.heading)));
+        for _ in &g.rows {
+            let (keys, desc) = entries[i];
+            let parts = if unfold[i] {
+                wrapped[i].clone()
+            } else {
+                vec![theme.fit(desc, dw)]
+            };
+            for (j, part) in parts.into_iter().enumerate() {
+                let key = if j == 0 { keys } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(theme.pad(key, kw), theme.key),
+                    Span::raw("  "),
+                    Span::styled(part, theme.text),
+                ]));
+            }
+            i += 1;
+        }
+    }
+    (lines, cuts)
+}
+
+/// Breaks a list of items separated by two spaces into lines of at most
+/// `cells` cells, never inside an item (unless an item alone is too long).
+fn wrap_items(s: &str, cells: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in s.split("  ").map(str::trim).filter(|i| !i.is_empty()) {
+        if !line.is_empty() && width(&line) + 2 + width(item) <= cells {
+            line.push_str("  ");
+            line.push_str(item);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if width(item) <= cells {
+            line = item.to_string();
+        } else {
+            lines.extend(wrap(item, cells));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Two help columns side by side, `gap` cells apart.
+fn side_by_side(
+    left: Vec<Line<'static>>,
+    right: Vec<Line<'static>>,
+    left_w: usize,
+    gap: usize,
+) -> Vec<Line<'static>> {
+    let n = left.len().max(right.len());
+    let mut out = Vec::with_capacity(n);
+    let mut left = left.into_iter();
+    let mut right = right.into_iter();
+    for _ in 0..n {
+        let l = left.next().unwrap_or_default();
+        let lw: usize = l.spans.iter().map(|s| width(&s.content)).sum();
+        let mut spans = l.spans;
+        spans.push(Span::raw(" ".repeat(left_w.saturating_sub(lw) + gap)));
+        if let Some(r) = right.next() {
+            spans.extend(r.spans);
+        }
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
+    const GAP: usize = 3;
+    let rows = state.keymap.help_rows();
+    let groups = groups(&rows, theme);
+    let all: Vec<&Group> = groups.iter().collect();
+    let natural = |gs: &[&Group]| {
+        let kw = gs
+            .iter()
+            .flat_map(|g| g.rows.iter().map(|(k, _)| width(k)))
+            .max()
+            .unwrap_or(1);
+        let dw = gs
+            .iter()
+            .flat_map(|g| g.rows.iter().map(|(_, d)| width(d)))
+            .max()
+            .unwrap_or(1);
+        kw + 2 + dw
+    };
+    let height = |gs: &[&Group]| {
+        (gs.iter().map(|g| 1 + g.rows.len()).sum::<usize>() + gs.len()).saturating_sub(1)
+    };
+    let commands = theme.own_text(COMMANDS);
+    // Inside the border: one cell of padding left and right.
+    let max_inner_w = usize::from(area.width).saturating_sub(4).max(1);
+    let max_inner_h = usize::from(area.height).saturating_sub(2);
+    let footer = |w: usize| 2 + wrap_items(&commands, w.max(1)).len();
+
+    let single_w = natural(&all).min(max_inner_w);
+    let (inner_w, body) = if height(&all) + footer(single_w) <= max_inner_h || all.len() < 2 {
+        let budget = max_inner_h.saturating_sub(footer(single_w));
+        (single_w, help_column(&all, single_w, budget, theme).0)
+    } else {
+        // Two columns: try every way of sharing the groups between them
+        // (keeping their order) and every width split; keep the one that
+        // fits the height, then cuts the fewest descriptions, then is the
+        // shortest.
+        let inner_w = max_inner_w.min(natural(&all) * 2 + GAP);
+        let budget = max_inner_h.saturating_sub(footer(inner_w));
+        let cols = inner_w.saturating_sub(GAP);
+        let mut best: Option<((usize, usize, usize), Vec<Line<'static>>)> = None;
+        // The first group always goes left: the mirror images are the same.
+        for mask in (1..(1u32 << all.len()) - 1).filter(|m| m & 1 == 1) {
+            let (l, r): (Vec<&Group>, Vec<&Group>) = {
+                let mut l = Vec::new();
+                let mut r = Vec::new();
+                for (i, g) in all.iter().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        l.push(*g);
+                    } else {
+                        r.push(*g);
+                    }
+                }
+                (l, r)
+            };
+            for left_w in (cols * 3 / 10)..=(cols * 7 / 10) {
+                let (ll, lc) = help_column(&l, left_w, budget, theme);
+                let (rl, rc) = help_column(&r, cols - left_w, budget, theme);
+                let tallest = ll.len().max(rl.len());
+                let score = (tallest.saturating_sub(budget), lc + rc, tallest);
+                if best.as_ref().is_none_or(|(b, _)| score < *b) {
+                    best = Some((score, side_by_side(ll, rl, left_w, GAP)));
+                }
+            }
+        }
+        (inner_w, best.map(|(_, lines)| lines).unwrap_or_default())
+    };
+
+    let mut lines = body;
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Commands", theme.heading)));
+    for l in wrap_items(&commands, inner_w) {
+        lines.push(Line::from(Span::styled(l, theme.text)));
+    }
+    let h = (lines.len() + 2).min(usize::from(area.height)) as u16;
+    let w = (inner_w + 4) as u16;
+    let rect = centered(area, w, h);
+    frame.render_widget(Clear, rect);
+    let block = theme
+        .overlay_block(Line::from(" Help "))
+        .title_bottom(Line::from(Span::styled(" any key closes ", theme.dim)).right_aligned())
+        .padding(ratatui::widgets::Padding::horizontal(1));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+// ---------------------------------------------------------------------------
+// Agent picker
+// ---------------------------------------------------------------------------
+
+/// The most choices shown at once.
+const PICKER_ROWS: usize = 10;
+/// Agent names are cut here.
+const MAX_NAME: usize = 24;
+
+fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let choices = state.picker_choices();
+    let (chat_w, voice_w) = loads(&choices, false);
+    let name_max = choices
+        .iter()
+        .map(|a| width(&clean(&a.name, 200)))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_NAME);
+    // Border, marker, name, presence, loads and a margin.
+    let want = 2 + 3 + name_max + 2 + 9 + 2 + chat_w + 1 + voice_w + 1;
+    let w = (want.max(44) as u16).min(area.width.saturating_sub(4));
+    let rows = choices.len().clamp(1, PICKER_ROWS);
+    let h = (rows + 4) as u16;
+    let rect = centered(area, w, h.min(area.height));
+    frame.render_widget(Clear, rect);
+    let title = format!(
+        " {} {} {} ",
+        p.purpose.title(),
+        theme.glyph(Glyph::Dot),
+        theme.fit(&clean(&p.conversation, 200), 24)
+    );
+    let count = format!(" {} of {} ", choices.len(), state.agents.len());
+    let block = theme
+        .overlay_block(Line::from(title))
+        .title_bottom(Line::from(Span::styled(count, theme.dim)).right_aligned());
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.width < 4 || inner.height == 0 {
+        return;
+    }
+    let cells = usize::from(inner.width);
+
+    let query = clean(&p.query, 200);
+    let shown = tail(&query, cells.saturating_sub(4));
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(" > ", theme.key),
+            Span::styled(shown.clone(), theme.input),
+            Span::styled(" ", theme.cursor),
+        ]),
+        Line::from(Span::styled(
+            format!(
+                " {}",
+                theme.glyph(Glyph::Rule).repeat(cells.saturating_sub(2))
+            ),
+            theme.dim,
+        )),
+    ];
+    let cursor_x = inner.x + 3 + width(&shown) as u16;
+    if cursor_x < inner.x + inner.width {
+        frame.set_cursor_position(Position::new(cursor_x, inner.y));
+    }
+
+    let room = usize::from(inner.height).saturating_sub(2);
+    if choices.is_empty() {
+        lines.push(Line::from(Span::styled(" no agent matches", theme.dim)));
+    } else {
+        let name_w = cells
+            .saturating_sub(3 + 2 + 9 + 2 + chat_w + 1 + voice_w + 1)
+            .min(MAX_NAME);
+        let selected = p.selected.min(choices.len() - 1);
+        let offset = scroll_offset(Some(selected), choices.len(), room);
+        for (i, a) in choices.iter().enumerate().skip(offset).take(room) {
+            let is_sel = i == selected;
+            let marker = if is_sel {
+                theme.glyph(Glyph::Selected)
+            } else {
+                " "
+            };
+            let spans = vec![
+                Span::raw(" "),
+                Span::styled(theme.pad(marker, 1), theme.text),
+                Span::raw(" "),
+                Span::styled(theme.pad(&clean(&a.name, 200), name_w), theme.text),
+                Span::raw("  "),
+                Span::styled(theme.pad(a.presence.label(), 9), theme.presence(a.presence)),
+                Span::raw("  "),
+                Span::styled(
+                    theme.pad(&load_text("chat", a.chat, false), chat_w),
+                    theme.dim,
+                ),
+                Span::raw(" "),
+                Span::styled(
+                    theme.pad(&load_text("voice", a.voice, false), voice_w),
+                    theme.dim,
+                ),
+            ];
+            if is_sel {
+                lines.push(uniform(spans, theme.selected, cells));
+            } else {
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+// ---------------------------------------------------------------------------
+// New conversation form
+// ---------------------------------------------------------------------------
+
+fn new_conversation(form: &NewConversationForm, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(66);
+    let inner_w = usize::from(w.saturating_sub(2));
+    let error = form
+        .error
+        .as_deref()
+        .map(|e| {
+            wrap(
+                &theme.own_text(&clean(e, 500)),
+                inner_w.saturating_sub(2).max(1),
+            )
+        })
+        .unwrap_or_default();
+    let error_rows = error.len().min(3);
+    let h = (2 + 1 + NewConversationForm::LABELS.len() + 1 + error_rows) as u16;
+    let rect = centered(area, w, h.min(area.height));
+    frame.render_widget(Clear, rect);
+    let block = theme.overlay_block(Line::from(" Open a conversation "));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.width < 4 || inner.height == 0 {
+        return;
+    }
+    let cells = usize::from(inner.width);
+    let label_w = NewConversationForm::LABELS
+        .iter()
+        .map(|l| width(l))
+        .max()
+        .unwrap_or(0);
+    let field_w = cells.saturating_sub(3 + label_w + 2 + 1);
+
+    let mut lines = vec![Line::default()];
+    for (i, label) in NewConversationForm::LABELS.iter().enumerate() {
+        let focused = i == form.focus;
+        let value = clean(form.fields.get(i).map_or("", String::as_str), 200);
+        let marker = if focused {
+            theme.glyph(Glyph::Selected)
+        } else {
+            " "
+        };
+        let label_style = if focused { theme.key } else { theme.text };
+        let mut spans = vec![
+            Span::styled(format!(" {} ", theme.pad(marker, 1)), theme.key),
+            Span::styled(theme.pad(label, label_w), label_style),
+            Span::raw("  "),
+        ];
+        if focused {
+            let shown = tail(&value, field_w.saturating_sub(1));
+            let x = inner.x + (3 + label_w + 2 + width(&shown)) as u16;
+            let y = inner.y + lines.len() as u16;
+            if x < inner.x + inner.width && y < inner.y + inner.height {
+                frame.set_cursor_position(Position::new(x, y));
+            }
+            spans.push(Span::styled(shown, theme.input));
+            spans.push(Span::styled(" ", theme.cursor));
+        } else {
+            spans.push(Span::styled(theme.fit(&value, field_w), theme.text));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !error.is_empty() {
+        lines.push(Line::default());
+        for (i, e) in error.iter().take(3).enumerate() {
+            let prefix = if i == 0 {
+                theme.glyph(Glyph::Fail)
+            } else {
+                " "
+            };
+            lines.push(Line::from(Span::styled(
+                format!(
+                    " {} {e}",
+                    theme.pad(prefix, width(theme.glyph(Glyph::Fail)))
+                ),
+                theme.bad,
+            )));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_items_are_never_split() {
+        let lines = wrap_items(COMMANDS, 30);
+        assert!(lines.iter().all(|l| width(l) <= 30), "{lines:?}");
+        assert!(
+            lines.iter().any(|l| l.contains(":filter lang=de")),
+            "{lines:?}"
+        );
+        assert_eq!(wrap_items("a  b  c", 4), vec!["a  b", "c"]);
+        assert_eq!(wrap_items("abcdef", 3), vec!["abc", "def"]);
+    }
+}

@@ -1,0 +1,532 @@
+//! The two bars: the status line at the top and, at the bottom, whichever of
+//! these applies: the confirmation prompt, the text being typed (`/` filter
+//! or `:` command), the latest flash message, or the key hints.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::keymap::Command;
+use super::text::{clean, width, wrap};
+use super::theme::{Glyph, Theme};
+use crate::app::State;
+use crate::app::state::{Health, Mode, Pane};
+
+/// The most rows the bottom bar takes for a long message.
+const MAX_BOTTOM_ROWS: usize = 3;
+
+// ---------------------------------------------------------------------------
+// Top: the status line
+// ---------------------------------------------------------------------------
+
+/// One piece of the status line, with an optional shorter form and a rank:
+/// when the line is too long, shorter forms are used first, then pieces
+/// with the highest rank go, rightmost first.
+struct Piece {
+    long: Vec<Span<'static>>,
+    short: Option<Vec<Span<'static>>>,
+    rank: u8,
+    use_short: bool,
+}
+
+impl Piece {
+    fn new(long: Vec<Span<'static>>, rank: u8) -> Piece {
+        Piece {
+            long,
+            short: None,
+            rank,
+            use_short: false,
+        }
+    }
+
+    fn with_short(mut self, short: Vec<Span<'static>>) -> Piece {
+        self.short = Some(short);
+        self
+    }
+
+    fn spans(&self) -> &[Span<'static>] {
+        match (&self.short, self.use_short) {
+            (Some(s), true) => s,
+            _ => &self.long,
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.spans().iter().map(|s| width(&s.content)).sum()
+    }
+}
+
+fn span(text: impl Into<String>, style: Style) -> Span<'static> {
+    Span::styled(text.into(), style)
+}
+
+/// `:8009` for a loopback listener, `host:port` otherwise.
+pub fn callback_label(address: &str) -> Option<String> {
+    let address = address.trim();
+    if address.is_empty() {
+        return None;
+    }
+    let Ok(url) = url::Url::parse(address) else {
+        return Some(clean(address, 40));
+    };
+    let port = url.port_or_known_default();
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    let host = url.host_str().unwrap_or_default();
+    Some(match (loopback, port) {
+        (true, Some(p)) => format!(":{p}"),
+        (_, Some(p)) => format!("{}:{p}", clean(host, 40)),
+        (_, None) => clean(host, 40),
+    })
+}
+
+fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    pieces.push(Piece::new(vec![span("Switchboard", theme.brand)], 6));
+    if !state.settings.bot_id.is_empty() {
+        let bot = theme.own_text(&crate::kore::client::short_id(&clean(
+            &state.settings.bot_id,
+            80,
+        )));
+        pieces.push(
+            Piece::new(vec![span(format!("bot {bot}"), theme.text)], 5)
+                .with_short(vec![span(bot, theme.text)]),
+        );
+    }
+    if !state.settings.environment.is_empty() {
+        let env = theme.fit(&clean(&state.settings.environment, 80), 20);
+        pieces.push(Piece::new(vec![span(env, theme.heading)], 3));
+    }
+    if state.settings.read_only {
+        pieces.push(Piece::new(vec![span(" READ-ONLY ", theme.read_only)], 0));
+    }
+    let health = match &state.status.health {
+        Health::Online => Piece::new(
+            vec![
+                span(theme.glyph(Glyph::Online), theme.good),
+                span(" online", theme.good),
+            ],
+            0,
+        ),
+        Health::Connecting => Piece::new(
+            vec![
+                span(theme.glyph(Glyph::Connecting), theme.warn),
+                span(" connecting", theme.warn),
+            ],
+            0,
+        ),
+        Health::Degraded(why) => {
+            let why = theme.fit(&clean(why, 200), 28);
+            Piece::new(
+                vec![
+                    span(theme.glyph(Glyph::Degraded), theme.bad),
+                    span(format!(" degraded: {why}"), theme.bad),
+                ],
+                0,
+            )
+            .with_short(vec![
+                span(theme.glyph(Glyph::Degraded), theme.bad),
+                span(" degraded", theme.bad),
+            ])
+        }
+    };
+    pieces.push(health);
+    let (used, limit) = (state.status.rate_used, state.status.rate_limit);
+    if limit > 0 {
+        let style = if used >= limit {
+            theme.bad
+        } else if u64::from(used) * 5 >= u64::from(limit) * 4 {
+            theme.warn
+        } else {
+            theme.text
+        };
+        pieces.push(
+            Piece::new(vec![span(format!("api {used}/{limit} per min"), style)], 4)
+                .with_short(vec![span(format!("api {used}/{limit}"), style)]),
+        );
+    }
+    if let Some(cb) = callback_label(&state.status.callback_address) {
+        pieces.push(
+            Piece::new(vec![span(format!("callbacks {cb}"), theme.text)], 5)
+                .with_short(vec![span(format!("cb {cb}"), theme.text)]),
+        );
+    }
+    let queued = state.open_requests();
+    let queued_style = if queued > 0 { theme.warn } else { theme.dim };
+    pieces.push(Piece::new(
+        vec![span(format!("{queued} queued"), queued_style)],
+        1,
+    ));
+    let failed = state.failed_count();
+    if failed > 0 {
+        pieces.push(Piece::new(
+            vec![span(format!("{failed} failed"), theme.bad)],
+            0,
+        ));
+    }
+    pieces
+}
+
+/// The status line, cut to `cells`: pieces joined with ` · `, the clock
+/// at the right edge.
+pub fn status_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
+    let mut pieces = status_pieces(state, theme);
+    let dot = format!(" {} ", theme.glyph(Glyph::Dot));
+    let mut clock = Some(super::text::clock(state.now_ms));
+    let total = |pieces: &[Piece], clock: &Option<String>| -> usize {
+        let body: usize = pieces.iter().map(Piece::width).sum::<usize>()
+            + width(&dot) * pieces.len().saturating_sub(1)
+            + 1;
+        body + clock.as_ref().map_or(0, |c| width(c) + 2)
+    };
+    while total(&pieces, &clock) > cells {
+        // Shorter forms first, highest rank first.
+        if let Some(p) = pieces
+            .iter_mut()
+            .filter(|p| p.short.is_some() && !p.use_short)
+            .max_by_key(|p| p.rank)
+        {
+            p.use_short = true;
+            continue;
+        }
+        let droppable = pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.rank > 0)
+            .max_by_key(|(i, p)| (p.rank, *i))
+            .map(|(i, _)| i);
+        match droppable {
+            // The clock goes after everything but the rank-0 pieces.
+            Some(i) if pieces[i].rank > 2 || clock.is_none() => {
+                pieces.remove(i);
+            }
+            _ if clock.is_some() => clock = None,
+            Some(i) => {
+                pieces.remove(i);
+            }
+            None => break,
+        }
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (i, p) in pieces.iter().enumerate() {
+        if i > 0 {
+            spans.push(span(dot.clone(), theme.dim));
+        }
+        spans.extend(p.spans().iter().cloned());
+    }
+    if let Some(c) = clock {
+        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+        let gap = cells.saturating_sub(used + width(&c) + 1).max(1);
+        spans.push(Span::raw(" ".repeat(gap)));
+        spans.push(span(c, theme.text));
+    }
+    Line::from(spans)
+}
+
+pub fn draw_top(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let line = status_line(state, theme, usize::from(area.width));
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+// ---------------------------------------------------------------------------
+// Bottom: prompt, input, flash or hints
+// ---------------------------------------------------------------------------
+
+/// What the bottom bar shows: its lines, the style of the whole bar, and
+/// where the terminal cursor goes (column, row) while typing.
+pub struct Bottom {
+    pub lines: Vec<Line<'static>>,
+    pub style: Style,
+    pub cursor: Option<(u16, u16)>,
+}
+
+impl Bottom {
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// The bottom bar for `state` at `cells` wide.
+pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
+    let cells = usize::from(cells);
+    let plain = |lines| Bottom {
+        lines,
+        style: Style::new(),
+        cursor: None,
+    };
+    match &state.mode {
+        Mode::Confirm { prompt, .. } => Bottom {
+            lines: message_lines(&theme.own_text(prompt), cells, theme.confirm, theme),
+            style: theme.confirm,
+            cursor: None,
+        },
+        Mode::Command { input } => input_line(":", input, "Enter run  Esc cancel", cells, theme),
+        Mode::Filter { pane, input } => {
+            let what = match pane {
+                Pane::Agents => "agents",
+                Pane::Log => "log",
+                Pane::Conversations | Pane::Roster => "conversations",
+            };
+            let hint = format!("filter {what}: Enter keep  Esc clear");
+            input_line("/", input, &hint, cells, theme)
+        }
+        Mode::Help => plain(vec![fixed_hints(&[("any key", "closes the help")], theme)]),
+        Mode::Picker(_) => plain(vec![fixed_hints(
+            &[
+                ("type", "to filter"),
+                (&theme.own_text("↑/↓"), "choose"),
+                ("Enter", "pick"),
+                ("Esc", "cancel"),
+            ],
+            theme,
+        )]),
+        Mode::NewConversation(_) => plain(vec![fixed_hints(
+            &[
+                ("Tab", "next field"),
+                ("Shift-Tab", "previous"),
+                ("Enter", "open"),
+                ("Esc", "cancel"),
+            ],
+            theme,
+        )]),
+        Mode::Normal => match &state.flash {
+            Some((text, error)) => {
+                let style = if *error {
+                    theme.flash_error
+                } else {
+                    theme.flash_info
+                };
+                let text = clean(&theme.own_text(text), 1000);
+                plain(message_lines(&text, cells, style, theme))
+            }
+            None => plain(vec![hint_line(state, theme, cells)]),
+        },
+    }
+}
+
+/// A message wrapped to at most [`MAX_BOTTOM_ROWS`] rows, each with a
+/// leading space. When cut, the last row keeps a trailing `y/N` so a
+/// prompt always shows its answer.
+fn message_lines(text: &str, cells: usize, style: Style, theme: &Theme) -> Vec<Line<'static>> {
+    let room = cells.saturating_sub(2).max(1);
+    let mut rows = wrap(text, room);
+    if rows.len() > MAX_BOTTOM_ROWS {
+        let suffix = if text.trim_end().ends_with("y/N") {
+            " y/N"
+        } else {
+            ""
+        };
+        rows.truncate(MAX_BOTTOM_ROWS);
+        let last = rows.pop().unwrap_or_default();
+        let cut = theme.fit(
+            &format!("{last}{}", theme.glyph(Glyph::Ellipsis)),
+            room.saturating_sub(width(suffix)),
+        );
+        rows.push(format!("{cut}{suffix}"));
+    }
+    rows.into_iter()
+        .map(|r| Line::from(span(format!(" {r}"), style)))
+        .collect()
+}
+
+/// `prefix` + what is being typed + a cursor cell, and a hint on the right
+/// when there is room. Long input shows its end.
+fn input_line(prefix: &str, input: &str, hint: &str, cells: usize, theme: &Theme) -> Bottom {
+    let input = clean(input, 500);
+    let room = cells.saturating_sub(width(prefix) + 3);
+    let shown = tail(&input, room);
+    let used = 1 + width(prefix) + width(&shown);
+    let mut spans = vec![
+        Span::raw(" "),
+        span(prefix, theme.key),
+        span(shown, theme.input),
+        span(" ", theme.cursor),
+    ];
+    let hint_w = width(hint);
+    if used + 1 + 3 + hint_w < cells {
+        spans.push(Span::raw(" ".repeat(cells - used - 1 - hint_w - 1)));
+        spans.push(span(hint, theme.dim));
+    }
+    Bottom {
+        lines: vec![Line::from(spans)],
+        style: Style::new(),
+        cursor: Some((used as u16, 0)),
+    }
+}
+
+/// The end of `s` that fits in `cells`.
+pub fn tail(s: &str, cells: usize) -> String {
+    if width(s) <= cells {
+        return s.to_string();
+    }
+    let mut out: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > cells {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.into_iter().rev().collect()
+}
+
+fn fixed_hints(items: &[(&str, &str)], theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (key, label) in items {
+        spans.push(Span::raw(" "));
+        spans.push(span(key.to_string(), theme.key));
+        spans.push(span(format!(" {label} "), theme.text));
+    }
+    Line::from(spans)
+}
+
+/// The commands the hint bar offers for the focused pane, most useful
+/// first; help and quit always end the list.
+fn hint_commands(state: &State) -> Vec<Command> {
+    let failed = state
+        .selected_conversation()
+        .is_some_and(|c| c.failed().is_some());
+    let mut v = match state.focus {
+        Pane::Conversations | Pane::Roster if state.settings.read_only => {
+            vec![
+                Command::Open,
+                Command::Filter,
+                Command::Sort,
+                Command::CommandLine,
+            ]
+        }
+        Pane::Conversations | Pane::Roster => {
+            let mut v = vec![
+                Command::Assign,
+                Command::Enter,
+                Command::ColdTransfer,
+                Command::WarmTransfer,
+                Command::Remove,
+                Command::End,
+            ];
+            if failed {
+                v.insert(0, Command::Retry);
+            }
+            v.push(Command::Filter);
+            v
+        }
+        Pane::Agents => vec![
+            Command::Filter,
+            Command::Assign,
+            Command::FocusNext,
+            Command::NewConversation,
+            Command::CommandLine,
+        ],
+        Pane::Log => vec![
+            Command::ToggleFollow,
+            Command::Filter,
+            Command::Bottom,
+            Command::CommandLine,
+        ],
+    };
+    v.extend([Command::Help, Command::Quit]);
+    v
+}
+
+/// The key hints, built from the live keymap. Items that do not fit are
+/// left out from the right, except help and quit.
+pub fn hint_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
+    let commands = hint_commands(state);
+    let items: Vec<(String, String)> = commands
+        .iter()
+        .map(|c| {
+            let text = theme.own_text(&state.keymap.hint_bar(&[*c]));
+            let text = text.trim_start();
+            let (key, label) = text.split_once(' ').unwrap_or((text, ""));
+            (key.to_string(), label.to_string())
+        })
+        .collect();
+    let item_w = |(k, l): &(String, String)| 1 + width(k) + 1 + width(l) + 1;
+    let mut keep: Vec<bool> = vec![true; items.len()];
+    let fixed = items.len().saturating_sub(2);
+    let mut i = fixed;
+    while items
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(it, _)| item_w(it))
+        .sum::<usize>()
+        > cells
+    {
+        if i == 0 {
+            // Not even help and quit fit: keep what fits from the left.
+            break;
+        }
+        i -= 1;
+        keep[i] = false;
+    }
+    let mut spans = Vec::new();
+    for ((key, label), k) in items.into_iter().zip(keep) {
+        if k {
+            spans.push(Span::raw(" "));
+            spans.push(span(key, theme.key));
+            spans.push(span(format!(" {label} "), theme.text));
+        }
+    }
+    Line::from(spans)
+}
+
+pub fn draw_bottom(frame: &mut Frame, area: Rect, bottom: Bottom) {
+    if area.height == 0 {
+        return;
+    }
+    let cursor = bottom.cursor;
+    frame.render_widget(Paragraph::new(bottom.lines).style(bottom.style), area);
+    if let Some((x, y)) = cursor
+        && x < area.width
+        && y < area.height
+    {
+        frame.set_cursor_position(Position::new(area.x + x, area.y + y));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_addresses() {
+        assert_eq!(
+            callback_label("http://127.0.0.1:8009").as_deref(),
+            Some(":8009")
+        );
+        assert_eq!(
+            callback_label("http://localhost:9000/").as_deref(),
+            Some(":9000")
+        );
+        assert_eq!(
+            callback_label("http://[::1]:8009").as_deref(),
+            Some(":8009")
+        );
+        assert_eq!(
+            callback_label("https://cb.example.com").as_deref(),
+            Some("cb.example.com:443")
+        );
+        assert_eq!(callback_label("").as_deref(), None);
+        assert_eq!(callback_label("not a url").as_deref(), Some("not a url"));
+    }
+
+    #[test]
+    fn tails_fit_by_cells() {
+        assert_eq!(tail("abcdef", 3), "def");
+        assert_eq!(tail("日本語", 5), "本語");
+        assert_eq!(tail("ab", 5), "ab");
+    }
+}

@@ -1,0 +1,791 @@
+//! `update()` driven by Actions, with no terminal and no network: every key
+//! action, the refusals, the confirmation, the picker, the command line, and
+//! callbacks matched to their requests.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use switchboard::app::state::*;
+use switchboard::app::{Action, Effect, ReplyInfo, State, update};
+use switchboard::domain::{Event, PlanSettings};
+use switchboard::kore::client::CallError;
+use switchboard::kore::hooks::EventContext;
+use switchboard::kore::wire::{AssignCallback, ConversationRecord};
+use switchboard::runtime::callback::ReceivedCallback;
+use switchboard::ui::keymap::Keymap;
+
+fn settings(confirm: bool) -> Settings {
+    Settings {
+        bot_id: "st-test".into(),
+        environment: "TEST".into(),
+        confirm,
+        read_only: false,
+        defaults: EventContext::default(),
+        plan: PlanSettings::default(),
+        callback_timeout_ms: 30_000,
+    }
+}
+
+fn agent(id: &str, name: &str, presence: Presence) -> Agent {
+    Agent {
+        id: id.into(),
+        identity: id.into(),
+        name: name.into(),
+        email: None,
+        queue_id: None,
+        queue_name: None,
+        presence,
+        chat: Some(Load { used: 0, total: 5 }),
+        voice: Some(Load { used: 0, total: 1 }),
+    }
+}
+
+/// A console with three agents and one waiting chat conversation, selected.
+fn console(confirm: bool) -> State {
+    let mut s = State::new(settings(confirm), Keymap::default(), "t".into());
+    s.now_ms = 1_000_000;
+    s.agents = vec![
+        agent("a-mia", "Mia Chen", Presence::Available),
+        agent("a-raj", "Raj Patel", Presence::Available),
+        agent("a-sofia", "Sofia Garcia", Presence::Offline),
+    ];
+    let mut c = Conversation::new("c-1", Channel::Chat, "en");
+    c.bot_session_id = Some("sess-1".into());
+    c.api_status = Some("OPEN".into());
+    s.conversations.insert("c-1".into(), c);
+    s.selected = Some("c-1".into());
+    s
+}
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(k: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(k, KeyModifiers::NONE))
+}
+
+fn typed(s: &mut State, text: &str) -> Vec<Effect> {
+    let mut all = Vec::new();
+    for c in text.chars() {
+        all.extend(update(s, key(c)));
+    }
+    all
+}
+
+/// Marks every open request of `conv` delivered, as the runner would report.
+fn deliver_all(s: &mut State, effects: &[Effect]) {
+    for e in effects {
+        if let Effect::SendEvent {
+            req_id,
+            conversation,
+            ..
+        } = e
+        {
+            update(
+                s,
+                Action::HookDone {
+                    req_id: req_id.clone(),
+                    conversation: conversation.clone(),
+                    outcome: Ok(ReplyInfo {
+                        status: 200,
+                        latency_ms: 12,
+                        body: "{\"STATUS\":\"OK\"}".into(),
+                    }),
+                    attempts: 1,
+                },
+            );
+        }
+    }
+}
+
+fn sent_events(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendEvent { event, .. } => Some(event.describe()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn flash(s: &State) -> String {
+    s.flash.as_ref().map(|f| f.0.clone()).unwrap_or_default()
+}
+
+/// `e`, pick by typing, confirm with `y`.
+fn enter_agent(s: &mut State, query: &str) -> Vec<Effect> {
+    assert!(update(s, key('e')).is_empty());
+    assert!(matches!(s.mode, Mode::Picker(_)), "{:?}", s.mode);
+    typed(s, query);
+    assert!(update(s, code(KeyCode::Enter)).is_empty());
+    assert!(matches!(s.mode, Mode::Confirm { .. }), "{:?}", s.mode);
+    update(s, key('y'))
+}
+
+#[test]
+fn enter_opens_the_picker_confirms_and_sends_na_entry() {
+    let mut s = console(true);
+    let fx = enter_agent(&mut s, "mia");
+    assert_eq!(sent_events(&fx), ["NA entry Mia Chen"]);
+    assert_eq!(s.mode, Mode::Normal);
+    // Shown at once as queued, and in the projected roster.
+    let c = &s.conversations["c-1"];
+    assert!(c.roster.members().is_empty(), "not delivered yet");
+    assert!(c.projected().contains("a-mia"));
+    assert_eq!(c.open_events().count(), 1);
+    deliver_all(&mut s, &fx);
+    let c = &s.conversations["c-1"];
+    assert!(c.roster.contains("a-mia"));
+    assert_eq!(c.state(), ConvState::Active);
+    assert_eq!(c.open_events().count(), 0);
+    assert!(s.log.lines.iter().any(|l| l.text.contains("200 OK 12 ms")));
+}
+
+#[test]
+fn the_confirmation_line_says_exactly_what_will_be_sent_and_n_cancels() {
+    let mut s = console(true);
+    let fx = enter_agent(&mut s, "mia");
+    deliver_all(&mut s, &fx);
+    update(&mut s, key('t'));
+    typed(&mut s, "raj");
+    update(&mut s, code(KeyCode::Enter));
+    match &s.mode {
+        Mode::Confirm { prompt, .. } => {
+            assert_eq!(
+                prompt,
+                "Cold transfer c-1: Mia Chen → Raj Patel [COLD exit Mia Chen, COLD entry Raj Patel]? y/N"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = update(&mut s, key('n'));
+    assert!(fx.is_empty(), "n sends nothing");
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(flash(&s).contains("cancelled"));
+    assert_eq!(s.conversations["c-1"].open_events().count(), 0);
+    // Esc cancels too; Enter confirms.
+    update(&mut s, key('t'));
+    typed(&mut s, "raj");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
+    update(&mut s, key('t'));
+    typed(&mut s, "raj");
+    update(&mut s, code(KeyCode::Enter));
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        sent_events(&fx),
+        ["COLD exit Mia Chen", "COLD entry Raj Patel"]
+    );
+}
+
+#[test]
+fn confirm_false_sends_at_once() {
+    let mut s = console(false);
+    update(&mut s, key('e'));
+    typed(&mut s, "raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(sent_events(&fx), ["NA entry Raj Patel"]);
+}
+
+#[test]
+fn warm_remove_and_end_follow_the_documented_order() {
+    let mut s = console(false);
+    let fx = {
+        update(&mut s, key('e'));
+        typed(&mut s, "mia");
+        update(&mut s, code(KeyCode::Enter))
+    };
+    deliver_all(&mut s, &fx);
+    update(&mut s, key('w'));
+    typed(&mut s, "raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(sent_events(&fx), ["WARM entry Raj Patel"]);
+    deliver_all(&mut s, &fx);
+    // x removes the roster's selected agent: move to Raj (second row).
+    s.focus = Pane::Roster;
+    update(&mut s, key('j'));
+    let fx = update(&mut s, key('x'));
+    assert_eq!(sent_events(&fx), ["WARM exit Raj Patel"]);
+    deliver_all(&mut s, &fx);
+    // Warm again, then end: consultant leaves, last agent leaves, closing events.
+    update(&mut s, key('w'));
+    typed(&mut s, "raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    deliver_all(&mut s, &fx);
+    let fx = update(&mut s, key('E'));
+    assert_eq!(
+        sent_events(&fx),
+        [
+            "WARM exit Raj Patel",
+            "NA exit Mia Chen",
+            "TRIGGER_SUMMARY_EVENT",
+            "END_OF_CONVERSATION"
+        ]
+    );
+    assert_eq!(s.conversations["c-1"].state(), ConvState::Ending);
+    deliver_all(&mut s, &fx);
+    assert_eq!(s.conversations["c-1"].state(), ConvState::Ended);
+}
+
+#[test]
+fn forbidden_orders_are_refused_with_a_reason_and_nothing_sent() {
+    let mut s = console(false);
+    // Warm before any agent: refused before the picker opens.
+    let fx = update(&mut s, key('w'));
+    assert!(fx.is_empty());
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(flash(&s).contains("c-1"), "{}", flash(&s));
+    assert!(s.flash.as_ref().unwrap().1, "shown as an error");
+    // Remove with nobody there.
+    assert!(update(&mut s, key('x')).is_empty());
+    assert!(flash(&s).contains("nobody"), "{}", flash(&s));
+    // End before anyone entered.
+    assert!(update(&mut s, key('E')).is_empty());
+    // A second NA entry, even while the first is still queued.
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    assert_eq!(sent_events(&update(&mut s, code(KeyCode::Enter))).len(), 1);
+    assert!(update(&mut s, key('e')).is_empty());
+    assert_eq!(s.mode, Mode::Normal, "refused before the picker");
+    // A cold transfer to an agent already present is impossible: the picker
+    // does not offer her, and the command line refuses.
+    update(&mut s, key(':'));
+    typed(&mut s, "cold mia");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(flash(&s).to_lowercase().contains("mia"), "{}", flash(&s));
+    assert_eq!(s.conversations["c-1"].open_events().count(), 1);
+    // Every refusal is in the log too.
+    assert!(
+        s.log
+            .lines
+            .iter()
+            .filter(|l| l.text.starts_with("refused"))
+            .count()
+            >= 4
+    );
+}
+
+#[test]
+fn nothing_after_end_of_conversation() {
+    let mut s = console(false);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    deliver_all(&mut s, &fx);
+    let fx = update(&mut s, key('E'));
+    deliver_all(&mut s, &fx);
+    for k in ['e', 'w', 't', 'x', 'E'] {
+        assert!(update(&mut s, key(k)).is_empty(), "{k} after the end");
+        assert_eq!(s.mode, Mode::Normal);
+    }
+    assert!(
+        flash(&s).contains("ended") || flash(&s).contains("nobody"),
+        "{}",
+        flash(&s)
+    );
+}
+
+#[test]
+fn the_picker_filters_as_you_type_and_lists_available_first() {
+    let mut s = console(true);
+    update(&mut s, key('a'));
+    let names: Vec<String> = s.picker_choices().iter().map(|a| a.name.clone()).collect();
+    assert_eq!(names, ["Mia Chen", "Raj Patel", "Sofia Garcia"]);
+    typed(&mut s, "so");
+    let names: Vec<String> = s.picker_choices().iter().map(|a| a.name.clone()).collect();
+    assert_eq!(names, ["Sofia Garcia"]);
+    update(&mut s, code(KeyCode::Backspace));
+    update(&mut s, code(KeyCode::Backspace));
+    // A full agent sorts after those with room.
+    s.agents[0].chat = Some(Load { used: 5, total: 5 });
+    let names: Vec<String> = s.picker_choices().iter().map(|a| a.name.clone()).collect();
+    assert_eq!(names[0], "Raj Patel");
+    typed(&mut s, "zzz");
+    assert!(s.picker_choices().is_empty());
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(flash(&s).contains("no agent matches"));
+}
+
+#[test]
+fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
+    let mut s = console(true);
+    update(&mut s, key('a'));
+    typed(&mut s, "raj");
+    update(&mut s, code(KeyCode::Enter));
+    match &s.mode {
+        Mode::Confirm { prompt, .. } => {
+            assert_eq!(prompt, "Assign c-1 (session sess-1) to Raj Patel? y/N")
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = update(&mut s, key('y'));
+    let req_id = match &fx[..] {
+        [
+            Effect::Assign {
+                req_id,
+                session,
+                agent_id,
+                ..
+            },
+            Effect::ArmCallbackTimeout {
+                req_id: timer,
+                after_ms,
+            },
+        ] => {
+            assert_eq!(session, "sess-1");
+            assert_eq!(agent_id, "a-raj");
+            assert_eq!(timer, req_id);
+            assert_eq!(*after_ms, 30_000);
+            req_id.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut s,
+        Action::AssignDone {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            outcome: Ok(ReplyInfo {
+                status: 200,
+                latency_ms: 5,
+                body: "{}".into(),
+            }),
+        },
+    );
+    assert!(matches!(
+        s.conversations["c-1"].timeline[0],
+        TimelineItem::Assign {
+            state: AssignState::AwaitingCallback { .. },
+            ..
+        }
+    ));
+    // A callback for another request id changes nothing of this one.
+    let cb = |id: &str, status: &str| {
+        Action::Callback(ReceivedCallback {
+            request_id: Some(id.into()),
+            body: serde_json::from_value::<AssignCallback>(serde_json::json!({
+                "sessionId": "other-session", "agentId": "a-raj", "status": status
+            }))
+            .unwrap(),
+            summary: "{}".into(),
+        })
+    };
+    update(&mut s, cb("t-999", "transferred"));
+    assert_eq!(s.awaiting_callback.len(), 1);
+    update(&mut s, cb(&req_id, "transferred"));
+    assert!(s.awaiting_callback.is_empty());
+    assert!(matches!(
+        s.conversations["c-1"].timeline[0],
+        TimelineItem::Assign {
+            state: AssignState::Transferred,
+            ..
+        }
+    ));
+    assert_eq!(
+        s.conversations["c-1"].assigned_agent.as_deref(),
+        Some("a-raj")
+    );
+    let line = s
+        .log
+        .lines
+        .iter()
+        .rev()
+        .find(|l| l.kind == LogKind::Callback)
+        .unwrap();
+    assert!(
+        line.text
+            .contains("callback assign c-1 → Raj Patel: transferred"),
+        "{}",
+        line.text
+    );
+    // A late timeout for a matched request does nothing.
+    update(&mut s, Action::CallbackTimedOut { req_id });
+    assert!(matches!(
+        s.conversations["c-1"].timeline[0],
+        TimelineItem::Assign {
+            state: AssignState::Transferred,
+            ..
+        }
+    ));
+    // The assigned agent is offered first for `e`.
+    update(&mut s, key('e'));
+    assert_eq!(s.picker_choices()[0].id, "a-raj");
+}
+
+#[test]
+fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
+    let mut s = console(false);
+    update(&mut s, key('a'));
+    typed(&mut s, "sofia");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(fx[0], Effect::Assign { .. }));
+    update(
+        &mut s,
+        Action::Callback(ReceivedCallback {
+            request_id: None,
+            body: serde_json::from_value(serde_json::json!({
+                "sessionId": "sess-1", "status": "failed", "reason": "agent is OFFLINE"
+            }))
+            .unwrap(),
+            summary: "{}".into(),
+        }),
+    );
+    match &s.conversations["c-1"].timeline[0] {
+        TimelineItem::Assign {
+            state: AssignState::CallbackFailed { reason },
+            ..
+        } => assert!(reason.contains("agent is OFFLINE")),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.flash.as_ref().unwrap().1);
+}
+
+#[test]
+fn an_assign_whose_callback_never_comes_times_out() {
+    let mut s = console(false);
+    update(&mut s, key('a'));
+    typed(&mut s, "raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    let Effect::Assign { req_id, .. } = &fx[0] else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Action::CallbackTimedOut {
+            req_id: req_id.clone(),
+        },
+    );
+    assert!(matches!(
+        s.conversations["c-1"].timeline[0],
+        TimelineItem::Assign {
+            state: AssignState::TimedOut,
+            ..
+        }
+    ));
+    assert_eq!(s.open_requests(), 0);
+}
+
+#[test]
+fn assign_is_refused_without_a_session_and_in_read_only_mode() {
+    let mut s = console(false);
+    s.conversations.get_mut("c-1").unwrap().bot_session_id = None;
+    assert!(update(&mut s, key('a')).is_empty());
+    assert!(flash(&s).contains("bot session id"));
+    let mut s = console(false);
+    s.settings.read_only = true;
+    for k in ['a', 'e', 'w', 't', 'x', 'E', 'r'] {
+        assert!(update(&mut s, key(k)).is_empty());
+        assert!(flash(&s).contains("read-only"), "{k}: {}", flash(&s));
+        assert_eq!(s.mode, Mode::Normal);
+    }
+}
+
+#[test]
+fn a_failed_request_is_shown_and_r_resends_it_after_confirmation() {
+    let mut s = console(false);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    let Effect::SendEvent { req_id, .. } = &fx[0] else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Action::HookDone {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            outcome: Err(CallError::Api {
+                status: 400,
+                message: "bad order".into(),
+                latency_ms: 3,
+            }),
+            attempts: 1,
+        },
+    );
+    assert_eq!(s.failed_count(), 1);
+    assert!(flash(&s).contains("400 bad order"), "{}", flash(&s));
+    // r always asks, even with confirm = false.
+    assert!(update(&mut s, key('r')).is_empty());
+    assert!(matches!(s.mode, Mode::Confirm { .. }));
+    let fx = update(&mut s, key('y'));
+    assert_eq!(
+        fx,
+        [Effect::Resend {
+            conversation: "c-1".into()
+        }]
+    );
+    assert_eq!(s.failed_count(), 0);
+    // Nothing failed: r is refused.
+    assert!(update(&mut s, key('r')).is_empty());
+}
+
+#[test]
+fn retrying_and_held_states_are_tracked() {
+    let mut s = console(false);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    let Effect::SendEvent { req_id, .. } = &fx[0] else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Action::HookRetrying {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            attempt: 2,
+            error: "503 simulated fault".into(),
+        },
+    );
+    let d = match &s.conversations["c-1"].timeline[0] {
+        TimelineItem::Event { delivery, .. } => delivery.clone(),
+        _ => panic!(),
+    };
+    assert!(matches!(d, Delivery::Retrying { attempt: 2, .. }));
+    assert!(matches!(s.status.health, Health::Degraded(_)));
+    update(
+        &mut s,
+        Action::HookHeld {
+            conversation: "c-1".into(),
+            req_ids: vec![req_id.clone()],
+        },
+    );
+    assert_eq!(s.open_requests(), 1, "held requests are still open");
+}
+
+#[test]
+fn q_asks_when_requests_are_open_and_quits_at_once_otherwise() {
+    let mut s = console(false);
+    assert_eq!(update(&mut s, key('q')), [Effect::Quit]);
+    let mut s = console(false);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(update(&mut s, key('q')).is_empty());
+    match &s.mode {
+        Mode::Confirm { prompt, .. } => assert!(prompt.contains("1 request(s)"), "{prompt}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(update(&mut s, key('y')), [Effect::Quit]);
+    assert!(s.quit);
+    // SIGTERM/SIGHUP: no question.
+    let mut s = console(false);
+    assert_eq!(update(&mut s, Action::Terminate), [Effect::Quit]);
+}
+
+#[test]
+fn only_key_presses_count() {
+    let mut s = console(false);
+    let release = KeyEvent {
+        code: KeyCode::Char('?'),
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Release,
+        state: KeyEventState::NONE,
+    };
+    update(&mut s, Action::Key(release));
+    assert_eq!(s.mode, Mode::Normal);
+    update(&mut s, key('?'));
+    assert_eq!(s.mode, Mode::Help);
+    update(&mut s, key('x'));
+    assert_eq!(s.mode, Mode::Normal, "any key closes help");
+}
+
+#[test]
+fn movement_focus_filter_and_sort() {
+    let mut s = console(false);
+    for (id, lang, ch, status) in [
+        ("c-2", "de", Channel::Voice, "ACTIVE"),
+        ("c-10", "de", Channel::Chat, "OPEN"),
+    ] {
+        let mut c = Conversation::new(id, ch, lang);
+        c.api_status = Some(status.into());
+        s.conversations.insert(id.into(), c);
+    }
+    update(&mut s, key('G'));
+    let last = s.visible_conversations().last().unwrap().id.clone();
+    assert_eq!(s.selected.as_deref(), Some(last.as_str()));
+    update(&mut s, key('g'));
+    let first = s.visible_conversations()[0].id.clone();
+    assert_eq!(s.selected.as_deref(), Some(first.as_str()));
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(s.focus, Pane::Roster);
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+    assert_eq!(s.focus, Pane::Conversations);
+    // / filters the focused list; Esc clears.
+    update(&mut s, key('/'));
+    typed(&mut s, "lang=de");
+    let ids: Vec<&str> = s
+        .visible_conversations()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.iter().all(|i| *i != "c-1"));
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.conv_filter, "lang=de");
+    update(&mut s, key('/'));
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.conv_filter, "");
+    // :filter channel=voice
+    update(&mut s, key(':'));
+    typed(&mut s, "filter channel=voice");
+    update(&mut s, code(KeyCode::Enter));
+    let ids: Vec<&str> = s
+        .visible_conversations()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ids, ["c-2"]);
+    assert_eq!(
+        s.selected.as_deref(),
+        Some("c-2"),
+        "the selection follows the filter"
+    );
+    // s cycles the sort; :sort id sorts c-2 before c-10.
+    s.conv_filter.clear();
+    update(&mut s, key(':'));
+    typed(&mut s, "sort id");
+    update(&mut s, code(KeyCode::Enter));
+    let ids: Vec<&str> = s
+        .visible_conversations()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ids, ["c-1", "c-2", "c-10"]);
+    update(&mut s, key('s'));
+    assert_eq!(s.sort, SortBy::Channel);
+}
+
+#[test]
+fn the_log_follows_until_you_scroll_and_exports() {
+    let mut s = console(false);
+    for i in 0..30 {
+        s.log.push(i, LogKind::Info, format!("line {i}"));
+    }
+    s.focus = Pane::Log;
+    assert!(s.log.follow);
+    update(&mut s, key('k'));
+    assert!(!s.log.follow, "scrolling up stops following");
+    update(&mut s, key('G'));
+    assert!(s.log.follow, "back at the bottom it follows again");
+    update(&mut s, key('f'));
+    assert!(!s.log.follow);
+    update(&mut s, key(':'));
+    typed(&mut s, "export /tmp/x.jsonl");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    match &fx[..] {
+        [Effect::Export { path, lines }] => {
+            assert_eq!(path, "/tmp/x.jsonl");
+            assert_eq!(lines.len(), 30);
+            let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+            assert_eq!(first["text"], "line 0");
+        }
+        other => panic!("{other:?}"),
+    }
+    update(&mut s, key(':'));
+    typed(&mut s, "bogus");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(flash(&s).contains("unknown command"));
+}
+
+#[test]
+fn n_opens_a_conversation_by_hand_with_validation() {
+    let mut s = console(false);
+    update(&mut s, key('n'));
+    assert!(matches!(s.mode, Mode::NewConversation(_)));
+    update(&mut s, code(KeyCode::Enter));
+    match &s.mode {
+        Mode::NewConversation(f) => assert!(f.error.as_deref().unwrap().contains("required")),
+        other => panic!("{other:?}"),
+    }
+    typed(&mut s, "c-77");
+    update(&mut s, code(KeyCode::Tab));
+    typed(&mut s, "sess-77");
+    update(&mut s, code(KeyCode::Tab));
+    for _ in 0..4 {
+        update(&mut s, code(KeyCode::Backspace));
+    }
+    typed(&mut s, "voice");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.mode, Mode::Normal);
+    let c = &s.conversations["c-77"];
+    assert!(c.manual);
+    assert_eq!(c.channel, Channel::Voice);
+    assert_eq!(c.bot_session_id.as_deref(), Some("sess-77"));
+    assert_eq!(s.selected.as_deref(), Some("c-77"));
+    // It stays although the API does not list it.
+    update(&mut s, Action::ConversationsListed { result: Ok(vec![]) });
+    assert!(s.conversations.contains_key("c-77"));
+    // A duplicate id is refused.
+    update(&mut s, key('n'));
+    typed(&mut s, "c-77");
+    update(&mut s, code(KeyCode::Enter));
+    match &s.mode {
+        Mode::NewConversation(f) => assert!(f.error.as_deref().unwrap().contains("already")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn polls_merge_and_remote_strings_are_cleaned() {
+    let mut s = console(false);
+    let rec: ConversationRecord = serde_json::from_value(serde_json::json!({
+        "_id": "c-5", "conversationId": "c-5", "botSessionId": "s5",
+        "status": "ACTIVE", "language": "de", "conversationType": "voice",
+        "participants": [{"agentId": "a-x", "name": "Evil\u{1b}[2JName", "status": "ACTIVE"}],
+        "startTime": "1970-01-01T00:10:00.000Z"
+    }))
+    .unwrap();
+    update(
+        &mut s,
+        Action::ConversationsListed {
+            result: Ok(vec![rec]),
+        },
+    );
+    let c = &s.conversations["c-5"];
+    assert_eq!(c.channel, Channel::Voice);
+    assert_eq!(c.language, "de");
+    assert_eq!(
+        c.api_agents,
+        ["Evil[2JName"],
+        "the escape character is gone"
+    );
+    assert_eq!(c.started_ms, Some(600_000));
+    assert_eq!(c.state(), ConvState::Active);
+    // c-1 was not listed and has no history: it goes, unless selected.
+    assert!(s.conversations.contains_key("c-1"), "still selected");
+    s.selected = Some("c-5".into());
+    update(&mut s, Action::ConversationsListed { result: Ok(vec![]) });
+    assert!(!s.conversations.contains_key("c-1"));
+    assert_eq!(s.status.health, Health::Online);
+    update(
+        &mut s,
+        Action::ConversationsListed {
+            result: Err("connection refused".into()),
+        },
+    );
+    assert!(matches!(s.status.health, Health::Degraded(_)));
+}
+
+#[test]
+fn events_carry_the_conversations_channel_and_language() {
+    let mut s = console(false);
+    {
+        let c = s.conversations.get_mut("c-1").unwrap();
+        c.channel = Channel::Voice;
+        c.language = "fr".into();
+    }
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    match &fx[0] {
+        Effect::SendEvent { ctx, event, .. } => {
+            assert_eq!(ctx.experience, "voice");
+            assert_eq!(ctx.language, "fr");
+            assert!(matches!(event, Event::Transfer { .. }));
+        }
+        other => panic!("{other:?}"),
+    }
+}

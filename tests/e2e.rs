@@ -1,0 +1,383 @@
+//! End to end: the real binary in a pseudo-terminal against the real
+//! simulator on loopback, driven by keystrokes, read back through a terminal
+//! emulator (vt100). Asserts on what the simulator received and on what the
+//! screen shows.
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+const SECRET_VAR: &str = "SWITCHBOARD_E2E_SECRET";
+
+struct Simulator {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn simulator() -> Simulator {
+    let mut child = Command::new(BIN)
+        .args([
+            "simulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-traffic",
+            "--rate-limit",
+            "0",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base_url = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix("base URL:") {
+            base_url = Some(url.trim().to_string());
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Simulator {
+        child,
+        base_url: base_url.expect("the simulator prints its base URL"),
+    }
+}
+
+fn write_config(dir: &Path, sim: &Simulator) -> std::path::PathBuf {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"[kore]
+host = "{host}"
+bot_id = "{bot}"
+org_id = "{org}"
+account_id = "{acc}"
+client_id = "{client}"
+client_secret = {{ env = "{SECRET_VAR}" }}
+jwt_ttl_secs = 120
+
+[callback]
+listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
+callback_timeout_secs = 20
+
+[poll]
+conversations_secs = 1
+agents_secs = 2
+"#,
+            host = sim.base_url,
+            bot = switchboard::sim::DEMO_BOT_ID,
+            org = switchboard::sim::DEMO_ORG_ID,
+            acc = switchboard::sim::DEMO_ACCOUNT_ID,
+            client = switchboard::sim::DEMO_CLIENT_ID,
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The console in a pty, with its screen.
+struct Console {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Console {
+    fn start(config: &Path, data: &Path, cols: u16, rows: u16) -> Console {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.arg("--config");
+        cmd.arg(config);
+        cmd.env(SECRET_VAR, switchboard::sim::DEMO_CLIENT_SECRET);
+        cmd.env("NO_COLOR", "1");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("SWITCHBOARD_DATA_DIR", data.join("data"));
+        cmd.env("SWITCHBOARD_STATE_DIR", data.join("state"));
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        {
+            let screen = screen.clone();
+            let raw = raw.clone();
+            std::thread::spawn(move || {
+                let _master = pty.master;
+                let mut buf = [0u8; 8192];
+                loop {
+                    match reader.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            screen.lock().unwrap().process(&buf[..n]);
+                            raw.lock().unwrap().extend_from_slice(&buf[..n]);
+                        }
+                    }
+                }
+            });
+        }
+        Console {
+            child,
+            writer,
+            screen,
+            raw,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.text();
+            if t.contains(needle) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                panic!("{needle:?} did not appear within {secs}s; the screen:\n{t}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // The console drains input in batches; a short pause keeps typed
+        // text and the screen it answers in step, as for a person.
+        std::thread::sleep(Duration::from_millis(120));
+    }
+
+    fn wait_exit(&mut self, secs: u64) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the console did not exit; the screen:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn received(sim: &Simulator, conversation: &str) -> Vec<(String, bool, u16)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let list: Vec<Value> = rt.block_on(async {
+        switchboard::install_crypto();
+        reqwest::get(format!("{}/__sim/received", sim.base_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let mut out = Vec::new();
+    for hook in list {
+        if hook["conversationId"] != conversation {
+            continue;
+        }
+        let valid = hook["tokenValid"].as_bool().unwrap();
+        let status = hook["status"].as_u64().unwrap() as u16;
+        for ev in hook["events"].as_array().unwrap() {
+            let text = if ev["name"] == "INTERNAL_TRANSFER_EVENT" {
+                format!(
+                    "{} {} {}",
+                    ev["transfertype"].as_str().unwrap(),
+                    ev["transition"].as_str().unwrap(),
+                    ev["participant"]["name"].as_str().unwrap()
+                )
+            } else {
+                ev["name"].as_str().unwrap().to_string()
+            };
+            out.push((text, valid, status));
+        }
+    }
+    out
+}
+
+fn wait_received(sim: &Simulator, conv: &str, n: usize) -> Vec<(String, bool, u16)> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = received(sim, conv);
+        if r.len() >= n || Instant::now() > deadline {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Picks an agent in the open picker by typing and confirms.
+fn pick_and_confirm(c: &mut Console, query: &str, prompt: &str) {
+    c.keys(query);
+    c.keys("\r");
+    c.wait_for(prompt, 10);
+    c.keys("y");
+}
+
+#[test]
+fn a_conversation_from_entry_to_end_on_keystrokes() {
+    let sim = simulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    c.wait_for("Conversations", 20);
+    c.wait_for("Mia Chen", 20);
+
+    // Open a conversation by hand: n, its id, Enter.
+    c.keys("n");
+    c.wait_for("conversation id", 10);
+    c.keys("c-e2e-1");
+    c.keys("\r");
+    c.wait_for("c-e2e-1", 10);
+    let conv = "c-e2e-1";
+
+    c.keys("e");
+    c.wait_for("First agent", 10);
+    pick_and_confirm(&mut c, "mia", "Enter c-e2e-1: Mia Chen joins");
+    c.wait_for("NA entry Mia Chen", 10);
+    assert_eq!(wait_received(&sim, conv, 1).len(), 1);
+
+    c.keys("w");
+    c.wait_for("Warm", 10);
+    pick_and_confirm(&mut c, "raj", "add Raj Patel");
+    assert_eq!(wait_received(&sim, conv, 2).len(), 2);
+
+    // Forbidden: a cold transfer while a consultant is present.
+    c.keys("t");
+    let screen = c.wait_for("Remove the consultants first", 10);
+    assert!(!screen.contains("Cold transfer to"), "no picker opened");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(received(&sim, conv).len(), 2, "a refusal sends nothing");
+
+    // Remove Raj: focus the roster, second row, x.
+    c.keys("\t");
+    c.keys("j");
+    c.keys("x");
+    c.wait_for("Remove Raj Patel from c-e2e-1", 10);
+    c.keys("y");
+    assert_eq!(wait_received(&sim, conv, 3).len(), 3);
+    c.keys("\x1b[Z"); // Shift-Tab back to the list
+
+    c.keys("t");
+    c.wait_for("Cold transfer to", 10);
+    pick_and_confirm(&mut c, "sofia", "Mia Chen → Sofia");
+    assert_eq!(wait_received(&sim, conv, 5).len(), 5);
+
+    c.keys("E");
+    c.wait_for("End c-e2e-1", 10);
+    c.keys("y");
+    let got = wait_received(&sim, conv, 8);
+    let names: Vec<&str> = got.iter().map(|(t, _, _)| t.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "NA entry Mia Chen",
+            "WARM entry Raj Patel",
+            "WARM exit Raj Patel",
+            "COLD exit Mia Chen",
+            "COLD entry Sofia García",
+            "NA exit Sofia García",
+            "TRIGGER_SUMMARY_EVENT",
+            "END_OF_CONVERSATION",
+        ]
+    );
+    assert!(
+        got.iter()
+            .all(|(_, valid, status)| *valid && *status == 200)
+    );
+    c.wait_for("ENDED", 10);
+
+    // Quit: exit 0 and the alternate screen is left.
+    c.keys("q");
+    let status = c.wait_exit(10);
+    assert!(status.success(), "exit status {status:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    let raw = c.raw.lock().unwrap().clone();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        raw.contains("\x1b[?1049h"),
+        "the alternate screen was entered"
+    );
+    let left = raw
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    assert!(left > raw.rfind("\x1b[?1049h").unwrap());
+    assert!(!c.screen.lock().unwrap().screen().alternate_screen());
+}
+
+#[test]
+fn assigning_a_waiting_conversation_shows_its_callback() {
+    let sim = simulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    c.wait_for("Mia Chen", 20);
+    // c-1044 waits at start (seed 1); filter the list down to it.
+    c.wait_for("c-1044", 20);
+    c.keys("/");
+    c.keys("c-1044");
+    c.keys("\r");
+    c.keys("a");
+    c.wait_for("Assign to", 10);
+    pick_and_confirm(&mut c, "mia", "Assign c-1044");
+    c.wait_for("c-1044 → Mia Chen: transferred", 20);
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+}
+
+#[test]
+fn no_config_says_what_to_do_instead_of_crashing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.path().join("none.toml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("switchboard demo") && err.contains("switchboard init"));
+}

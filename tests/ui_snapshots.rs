@@ -1,0 +1,993 @@
+//! Snapshots of the whole console drawn into a `TestBackend`, at 80x24 and
+//! 120x40, in the dark and mono themes, with every overlay and bottom-bar
+//! mode, plus style checks and a no-panic sweep over small sizes.
+//!
+//! The clock is fixed (`NOW`), so the snapshots are stable; clock times and
+//! ports are still filtered (with same-width stand-ins, so columns stay
+//! aligned) in case a fixture changes.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use switchboard::app::State;
+use switchboard::app::state::*;
+use switchboard::domain::{AgentRef, Event, PlanSettings};
+use switchboard::kore::hooks::EventContext;
+use switchboard::ui::keymap::Keymap;
+use switchboard::ui::{Theme, ThemeKind, view};
+
+/// 2024-01-01 14:03:22 UTC.
+const NOW: i64 = 1_704_117_802_000;
+const SEC: i64 = 1000;
+
+fn settings() -> Settings {
+    Settings {
+        bot_id: "st-5c1e9a2b-77d0-4c3e-9f12-3b8e0c2da1f3".into(),
+        environment: "DEMO".into(),
+        confirm: true,
+        read_only: false,
+        defaults: EventContext::default(),
+        plan: PlanSettings::default(),
+        callback_timeout_ms: 120_000,
+    }
+}
+
+fn agent_ref(id: &str, name: &str) -> AgentRef {
+    AgentRef::new(id, name)
+}
+
+fn agent(id: &str, name: &str, presence: Presence, chat: (u32, u32), voice: (u32, u32)) -> Agent {
+    Agent {
+        id: id.into(),
+        identity: id.into(),
+        name: name.into(),
+        email: None,
+        queue_id: None,
+        queue_name: None,
+        presence,
+        chat: Some(Load {
+            used: chat.0,
+            total: chat.1,
+        }),
+        voice: Some(Load {
+            used: voice.0,
+            total: voice.1,
+        }),
+    }
+}
+
+/// An event that was delivered: applied to the roster and on the timeline.
+fn delivered(c: &mut Conversation, n: u32, at_ms: i64, ev: Event, latency_ms: u64) {
+    c.roster.apply(&ev, at_ms).expect("a valid order");
+    c.timeline.push(TimelineItem::Event {
+        req_id: format!("t-{n}"),
+        at_ms,
+        text: ev.describe(),
+        event: ev,
+        delivery: Delivery::Delivered {
+            status: 200,
+            latency_ms,
+        },
+    });
+}
+
+/// An event on the timeline that has not changed the roster (yet).
+fn pending(c: &mut Conversation, n: u32, at_ms: i64, ev: Event, delivery: Delivery) {
+    c.timeline.push(TimelineItem::Event {
+        req_id: format!("t-{n}"),
+        at_ms,
+        text: ev.describe(),
+        event: ev,
+        delivery,
+    });
+}
+
+fn assign(c: &mut Conversation, n: u32, at_ms: i64, to: &str, state: AssignState) {
+    c.timeline.push(TimelineItem::Assign {
+        req_id: format!("t-{n}"),
+        at_ms,
+        text: format!("assign → {to}"),
+        state,
+    });
+}
+
+fn conv(id: &str, channel: Channel, lang: &str, age_s: i64) -> Conversation {
+    let mut c = Conversation::new(id, channel, lang);
+    c.started_ms = Some(NOW - age_s * SEC);
+    c.listed = true;
+    c
+}
+
+/// A busy contact centre: every conversation state, failed and open
+/// requests, a full agent directory and a log with every kind of line.
+fn demo() -> State {
+    let mut s = State::new(settings(), Keymap::default(), "t".into());
+    s.now_ms = NOW;
+    s.status = Status {
+        health: Health::Online,
+        rate_used: 12,
+        rate_limit: 60,
+        callback_address: "http://127.0.0.1:8009".into(),
+    };
+    let mia = agent_ref("a-1", "Mia Chen");
+    let raj = agent_ref("a-2", "Raj Patel");
+    let ana = agent_ref("a-3", "Ana Souza");
+    let tom = agent_ref("a-4", "Tom Berg");
+
+    let mut c = conv("c-1042", Channel::Voice, "en", 252);
+    c.bot_session_id = Some("7f3a9c0e51d24b6a8e2c".into());
+    delivered(&mut c, 1, NOW - 192 * SEC, Event::na_entry(mia.clone()), 41);
+    delivered(&mut c, 2, NOW - 2 * SEC, Event::warm_entry(raj.clone()), 38);
+    s.conversations.insert(c.id.clone(), c);
+
+    let mut c = conv("c-1043", Channel::Chat, "de", 45);
+    c.bot_session_id = Some("b-99".into());
+    assign(
+        &mut c,
+        3,
+        NOW - 10 * SEC,
+        "Raj Patel",
+        AssignState::AwaitingCallback {
+            status: 200,
+            latency_ms: 52,
+        },
+    );
+    s.awaiting_callback.insert("t-3".into(), c.id.clone());
+    s.conversations.insert(c.id.clone(), c);
+
+    let mut c = conv("c-1044", Channel::Voice, "en", 1_320);
+    delivered(
+        &mut c,
+        4,
+        NOW - 1_300 * SEC,
+        Event::na_entry(ana.clone()),
+        40,
+    );
+    pending(
+        &mut c,
+        5,
+        NOW - 60 * SEC,
+        Event::cold_exit(ana.clone()),
+        Delivery::Failed {
+            status: Some(400),
+            message: "Agent a-3 is not part of conversation c-1044".into(),
+        },
+    );
+    pending(
+        &mut c,
+        6,
+        NOW - 60 * SEC,
+        Event::cold_entry(tom.clone()),
+        Delivery::Held,
+    );
+    s.conversations.insert(c.id.clone(), c);
+
+    let mut c = conv("c-1045", Channel::Chat, "fr", 610);
+    delivered(&mut c, 7, NOW - 600 * SEC, Event::na_entry(tom.clone()), 35);
+    pending(
+        &mut c,
+        8,
+        NOW - 3 * SEC,
+        Event::warm_entry(mia.clone()),
+        Delivery::Retrying {
+            attempt: 2,
+            error: "503 Service Unavailable".into(),
+        },
+    );
+    pending(
+        &mut c,
+        9,
+        NOW - 3 * SEC,
+        Event::warm_exit(mia.clone()),
+        Delivery::Queued,
+    );
+    s.conversations.insert(c.id.clone(), c);
+
+    let mut c = conv("c-1046", Channel::Chat, "en", 5_400);
+    c.api_status = Some("ACTIVE".into());
+    c.api_agents = vec!["Lena Novak".into()];
+    s.conversations.insert(c.id.clone(), c);
+
+    let mut c = conv("c-1047", Channel::Voice, "es", 900);
+    delivered(
+        &mut c,
+        10,
+        NOW - 880 * SEC,
+        Event::na_entry(raj.clone()),
+        44,
+    );
+    delivered(&mut c, 11, NOW - 100 * SEC, Event::na_exit(raj.clone()), 39);
+    delivered(&mut c, 12, NOW - 99 * SEC, Event::TriggerSummary, 61);
+    delivered(
+        &mut c,
+        13,
+        NOW - 98 * SEC,
+        Event::EndOfConversation {
+            agent: Some(raj.clone()),
+        },
+        47,
+    );
+    s.conversations.insert(c.id.clone(), c);
+
+    let mut c = conv("c-1048", Channel::Chat, "en", 20);
+    c.api_status = Some("OVERDUE".into());
+    s.conversations.insert(c.id.clone(), c);
+
+    let mut c = Conversation::new("c-1049", Channel::Chat, "pt-BR");
+    c.manual = true;
+    s.conversations.insert(c.id.clone(), c);
+
+    for (i, age) in [(1050, 30), (1051, 75)] {
+        let c = conv(&format!("c-{i}"), Channel::Voice, "en", age);
+        s.conversations.insert(c.id.clone(), c);
+    }
+
+    s.agents = vec![
+        agent("a-1", "Mia Chen", Presence::Available, (2, 5), (1, 1)),
+        agent("a-2", "Raj Patel", Presence::Busy, (5, 5), (0, 1)),
+        agent("a-3", "Ana Souza", Presence::Away, (0, 5), (0, 1)),
+        agent("a-4", "Tom Berg", Presence::Available, (1, 5), (0, 1)),
+        agent("a-5", "Lena Novak", Presence::Offline, (0, 5), (0, 1)),
+        agent("a-6", "Kwame Mensah", Presence::Available, (0, 3), (0, 1)),
+    ];
+
+    let log = [
+        (-4, LogKind::Info, "polled 10 conversations, 6 agents"),
+        (
+            -3,
+            LogKind::Out,
+            "POST hooks/st-…a1f3  WARM entry Raj Patel (c-1042)",
+        ),
+        (-2, LogKind::In, "200 OK 38 ms"),
+        (
+            -2,
+            LogKind::Out,
+            "POST public/st-…a1f3/assign-conversation  c-1043 → Raj Patel",
+        ),
+        (-2, LogKind::In, "200 OK 52 ms"),
+        (
+            -1,
+            LogKind::Error,
+            "400 Bad Request 31 ms: Agent a-3 is not part of conversation c-1044",
+        ),
+        (
+            0,
+            LogKind::Callback,
+            "callback assign c-1041 → Mia Chen: transferred",
+        ),
+    ];
+    for (d, kind, text) in log {
+        s.log.push(NOW + d * SEC, kind, text);
+    }
+    s.selected = Some("c-1042".into());
+    s
+}
+
+fn dark() -> Theme {
+    Theme::new(ThemeKind::Dark, false)
+}
+
+fn mono() -> Theme {
+    Theme::new(ThemeKind::Mono, false)
+}
+
+fn draw(state: &State, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+    t.draw(|f| view(state, f, theme)).expect("drawing");
+    t
+}
+
+/// The screen as text, one line per row, trailing spaces trimmed. Cells
+/// covered by a wide character are skipped, as a terminal shows them.
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0usize;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if skip == 0 {
+                line.push_str(cell.symbol());
+            }
+            let w = unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1);
+            skip = skip.max(w).saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(state: &State, theme: &Theme, w: u16, h: u16) -> String {
+    text(draw(state, theme, w, h).backend().buffer())
+}
+
+/// Snapshot with clock times and ports replaced by same-width stand-ins.
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({
+            filters => vec![
+                (r"\b\d{2}:\d{2}:\d{2}\b", "HH:MM:SS"),
+                (r":\d{4,5}\b", ":PORT"),
+            ],
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+// ---------------------------------------------------------------------------
+// Whole screens
+// ---------------------------------------------------------------------------
+
+#[test]
+fn dark_80x24() {
+    let s = demo();
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.lines().next().unwrap().ends_with("14:03:22"), "{out}");
+    snap!("dark_80x24", out);
+}
+
+#[test]
+fn dark_120x40() {
+    let s = demo();
+    snap!("dark_120x40", screen(&s, &dark(), 120, 40));
+}
+
+#[test]
+fn mono_80x24() {
+    let s = demo();
+    snap!("mono_80x24", screen(&s, &mono(), 80, 24));
+}
+
+#[test]
+fn mono_120x40_with_the_roster_focused() {
+    let mut s = demo();
+    s.focus = Pane::Roster;
+    s.roster_cursor = 1;
+    s.detail_open = true;
+    snap!("mono_120x40", screen(&s, &mono(), 120, 40));
+}
+
+#[test]
+fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
+    let mut s = demo();
+    s.selected = Some("c-1046".into());
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(
+        out.contains("Lena Novak") && out.contains("listed by the API"),
+        "{out}"
+    );
+    assert!(out.contains("nothing sent yet"), "{out}");
+    s.selected = Some("c-1047".into());
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("the conversation has ended"), "{out}");
+}
+
+#[test]
+fn ascii_80x24() {
+    let mut s = demo();
+    s.focus = Pane::Log;
+    s.log.follow = false;
+    s.log.cursor = 3;
+    let out = screen(&s, &Theme::new(ThemeKind::Dark, true), 80, 24);
+    for line in out.lines() {
+        assert!(line.is_ascii(), "not ASCII: {line}");
+    }
+    snap!("ascii_80x24", out);
+}
+
+#[test]
+fn detail_with_every_kind_of_result_120x40() {
+    let mut s = demo();
+    let mia = agent_ref("a-1", "Mia Chen");
+    let raj = agent_ref("a-2", "Raj Patel");
+    let mut c = conv("c-2001", Channel::Chat, "en", 3_000);
+    c.bot_session_id = Some("sess-0f9e8d7c6b5a4932".into());
+    c.api_status = Some("ACTIVE".into());
+    c.assigned_agent = Some("a-1".into());
+    delivered(
+        &mut c,
+        21,
+        NOW - 2_980 * SEC,
+        Event::na_entry(mia.clone()),
+        41,
+    );
+    delivered(
+        &mut c,
+        22,
+        NOW - 600 * SEC,
+        Event::warm_entry(raj.clone()),
+        38,
+    );
+    let agent = |id: &str, name: &str| Event::warm_entry(agent_ref(id, name));
+    for (n, d) in [
+        (23, Delivery::Queued),
+        (24, Delivery::Sending),
+        (
+            25,
+            Delivery::Retrying {
+                attempt: 2,
+                error: "503 Service Unavailable".into(),
+            },
+        ),
+        (
+            26,
+            Delivery::Failed {
+                status: Some(400),
+                message: "Agent a-7 is already part of the conversation".into(),
+            },
+        ),
+        (
+            27,
+            Delivery::Failed {
+                status: None,
+                message: "connection refused after 5 attempts".into(),
+            },
+        ),
+        (28, Delivery::Held),
+        (29, Delivery::Dropped),
+        (30, Delivery::Unknown),
+    ] {
+        pending(
+            &mut c,
+            n,
+            NOW - (40 - i64::from(n)) * SEC,
+            agent("a-7", "Kenji Sato"),
+            d,
+        );
+    }
+    assign(
+        &mut c,
+        31,
+        NOW - 9 * SEC,
+        "Kenji Sato",
+        AssignState::Sending,
+    );
+    assign(
+        &mut c,
+        32,
+        NOW - 8 * SEC,
+        "Kenji Sato",
+        AssignState::AwaitingCallback {
+            status: 200,
+            latency_ms: 40,
+        },
+    );
+    assign(
+        &mut c,
+        33,
+        NOW - 7 * SEC,
+        "Kenji Sato",
+        AssignState::Rejected {
+            message: "invalid botSessionId".into(),
+        },
+    );
+    assign(
+        &mut c,
+        34,
+        NOW - 6 * SEC,
+        "Kenji Sato",
+        AssignState::CallbackFailed {
+            reason: "agent is at capacity".into(),
+        },
+    );
+    assign(
+        &mut c,
+        35,
+        NOW - 5 * SEC,
+        "Kenji Sato",
+        AssignState::TimedOut,
+    );
+    assign(
+        &mut c,
+        36,
+        NOW - 5 * SEC,
+        "Kenji Sato",
+        AssignState::Transferred,
+    );
+    c.timeline.push(TimelineItem::Note {
+        at_ms: NOW - 4 * SEC,
+        text: "resent by the supervisor".into(),
+    });
+    s.conversations.insert(c.id.clone(), c);
+    s.selected = Some("c-2001".into());
+    s.detail_open = true;
+    s.focus = Pane::Roster;
+    s.roster_cursor = 1;
+    let out = screen(&s, &dark(), 120, 40);
+    for want in [
+        "✓ 200 38 ms",
+        "… queued",
+        "→ sending",
+        "↻ retrying (2)",
+        "✗ 400",
+        "⏸ held",
+        "⊘ dropped",
+        "? unknown",
+        "✓ transferred",
+        "… awaiting callback",
+        "✗ failed:",
+        "agent is at capacity",
+        "✗ timed out",
+        "since",
+    ] {
+        assert!(out.contains(want), "missing {want:?}:\n{out}");
+    }
+    snap!("detail_every_result_120x40", out);
+    // The same conversation in the narrow pane of 80x24 keeps the latest lines.
+    let narrow = screen(&s, &dark(), 80, 24);
+    assert!(narrow.contains("timed out"), "{narrow}");
+    snap!("detail_every_result_80x24", narrow);
+}
+
+#[test]
+fn empty_console_and_no_selection() {
+    let mut s = State::new(settings(), Keymap::default(), "t".into());
+    s.now_ms = NOW;
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("no conversations yet (polling…)"), "{out}");
+    assert!(out.contains("select a conversation with j/k"), "{out}");
+    snap!("empty_80x24", out);
+}
+
+#[test]
+fn status_bar_read_only_degraded_and_failing() {
+    let mut s = demo();
+    s.settings.read_only = true;
+    s.status.health = Health::Degraded("connection refused (platform.kore.ai:443)".into());
+    s.status.callback_address = "https://cb.example.com:8443".into();
+    s.status.rate_used = 55;
+    let wide = screen(&s, &dark(), 120, 40);
+    let top = wide.lines().next().unwrap().to_string();
+    for want in [
+        "READ-ONLY",
+        "▲ degraded",
+        "1 failed",
+        "4 queued",
+        "cb.example.com:8443",
+    ] {
+        assert!(top.contains(want), "missing {want:?} in {top:?}");
+    }
+    let narrow = screen(&s, &dark(), 80, 24);
+    let top80 = narrow.lines().next().unwrap().to_string();
+    for want in ["READ-ONLY", "degraded", "1 failed", "4 queued", "14:03:22"] {
+        assert!(top80.contains(want), "missing {want:?} in {top80:?}");
+    }
+    snap!("status_read_only_80", top80);
+    snap!("status_read_only_120", top);
+    // At the minimum width the failures and the health still show.
+    let min = screen(&s, &dark(), 60, 16);
+    let top60 = min.lines().next().unwrap();
+    assert!(
+        top60.contains("1 failed") && top60.contains("READ-ONLY"),
+        "{top60}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bottom bar modes
+// ---------------------------------------------------------------------------
+
+#[test]
+fn confirm_line_wraps_and_keeps_its_answer() {
+    let mut s = demo();
+    s.mode = Mode::Confirm {
+        prompt: "Cold transfer c-1042: Mia Chen → Tom Berg [COLD exit Mia Chen, COLD entry Tom Berg]? y/N"
+            .into(),
+        pending: Pending::Quit,
+    };
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("y/N"), "{out}");
+    snap!("confirm_80x24", out);
+}
+
+#[test]
+fn flash_error_and_filter_and_command_lines() {
+    let mut s = demo();
+    s.flash = Some((
+        "Cannot send WARM entry Raj Patel: Raj Patel is already in the conversation.".into(),
+        true,
+    ));
+    let out = screen(&s, &dark(), 80, 24);
+    let last = out.lines().last().unwrap();
+    assert!(last.contains("already in the"), "{out}");
+    s.flash = Some((
+        "Cannot send WARM entry Raj Patel: the first agent (Mia Chen) has already entered, and \
+         NA entry is sent only once. Add Raj Patel with a warm transfer, or hand over with a \
+         cold transfer. Nothing was sent, and the queue of c-1042 is unchanged."
+            .into(),
+        true,
+    ));
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.lines().last().unwrap().ends_with('…'), "{out}");
+    snap!("flash_error_80x24", out);
+
+    s.flash = None;
+    s.conv_filter = "voice".into();
+    s.mode = Mode::Filter {
+        pane: Pane::Conversations,
+        input: "voice".into(),
+    };
+    let t = draw(&s, &dark(), 80, 24);
+    let out = text(t.backend().buffer());
+    assert!(out.contains("Conversations 5/10 ─ filter: voice"), "{out}");
+    assert!(out.lines().last().unwrap().starts_with(" /voice"), "{out}");
+    snap!("filter_80x24", out);
+
+    s.mode = Mode::Command {
+        input: "export log.jsonl".into(),
+    };
+    s.sort = SortBy::Age;
+    let mut t = draw(&s, &dark(), 80, 24);
+    let out = text(t.backend().buffer());
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with(" :export log.jsonl"),
+        "{out}"
+    );
+    // The long title does not fit at 80 columns: the short form shows.
+    assert!(
+        out.contains("Conversations 5/10 ─ /voice ─ by age"),
+        "{out}"
+    );
+    let pos = t.get_cursor_position().unwrap();
+    assert_eq!((pos.x, pos.y), (1 + 1 + 16, 23));
+}
+
+// ---------------------------------------------------------------------------
+// Overlays
+// ---------------------------------------------------------------------------
+
+#[test]
+fn help_overlay() {
+    let mut s = demo();
+    s.mode = Mode::Help;
+    let small = screen(&s, &dark(), 80, 24);
+    assert!(small.contains("any key closes"), "{small}");
+    assert!(small.contains(":filter lang=de"), "{small}");
+    snap!("help_80x24", small);
+    let big = screen(&s, &dark(), 120, 40);
+    for row in Keymap::default().help_rows() {
+        assert!(big.contains(row.description), "{}:\n{big}", row.description);
+    }
+    snap!("help_120x40", big);
+}
+
+#[test]
+fn help_follows_the_live_keymap() {
+    let mut s = demo();
+    let overrides = [("cold_transfer".to_string(), "T".to_string())]
+        .into_iter()
+        .collect();
+    s.keymap = Keymap::with_overrides(&overrides).unwrap();
+    s.mode = Mode::Help;
+    let out = screen(&s, &dark(), 120, 40);
+    let line = out
+        .lines()
+        .find(|l| l.contains("cold transfer to a picked agent"))
+        .unwrap();
+    let before = &line[..line.find("cold transfer").unwrap()];
+    assert!(before.trim_end().ends_with(" T"), "{line}");
+    s.mode = Mode::Normal;
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.lines().last().unwrap().contains("T cold"), "{out}");
+}
+
+#[test]
+fn picker_overlay() {
+    let mut s = demo();
+    s.mode = Mode::Picker(Picker {
+        purpose: PickFor::Cold,
+        conversation: "c-1042".into(),
+        query: "a".into(),
+        selected: 1,
+    });
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("Cold transfer to · c-1042"), "{out}");
+    assert!(out.contains("> a"), "{out}");
+    assert!(out.contains("AVAILABLE"), "{out}");
+    snap!("picker_80x24", out);
+
+    s.mode = Mode::Picker(Picker {
+        purpose: PickFor::Warm,
+        conversation: "c-1042".into(),
+        query: "zzz".into(),
+        selected: 0,
+    });
+    let out = screen(&s, &mono(), 80, 24);
+    assert!(out.contains("no agent matches"), "{out}");
+    snap!("picker_empty_mono_80x24", out);
+}
+
+#[test]
+fn new_conversation_form() {
+    let mut s = demo();
+    s.mode = Mode::NewConversation(NewConversationForm {
+        fields: ["c-3001".into(), String::new(), "voice".into(), "en".into()],
+        focus: 1,
+        error: Some("a bot session id is needed to assign the conversation".into()),
+    });
+    let mut t = draw(&s, &dark(), 80, 24);
+    let out = text(t.backend().buffer());
+    assert!(out.contains("▶ bot session id"), "{out}");
+    assert!(out.contains("a bot session id is needed"), "{out}");
+    let pos = t.get_cursor_position().unwrap();
+    let row = out.lines().nth(usize::from(pos.y)).unwrap();
+    assert!(row.contains("bot session id"), "cursor on {row:?}");
+    snap!("new_conversation_80x24", out);
+}
+
+// ---------------------------------------------------------------------------
+// Sizes
+// ---------------------------------------------------------------------------
+
+#[test]
+fn too_small_shows_only_a_message() {
+    let s = demo();
+    let out = screen(&s, &dark(), 40, 10);
+    assert!(out.contains("Terminal too small: 40x10"), "{out}");
+    assert!(!out.contains("Conversations"), "{out}");
+    snap!("too_small_40x10", out);
+    let out = screen(&s, &dark(), 59, 24);
+    assert!(out.contains("need at least 60x16"), "{out}");
+    let out = screen(&s, &dark(), 80, 15);
+    assert!(out.contains("Terminal too small: 80x15"), "{out}");
+}
+
+#[test]
+fn no_size_panics_in_any_mode() {
+    let mut states = vec![demo()];
+    let mut s = demo();
+    s.mode = Mode::Help;
+    states.push(s);
+    let mut s = demo();
+    s.mode = Mode::Picker(Picker {
+        purpose: PickFor::Assign,
+        conversation: "c-1043".into(),
+        query: "日本".into(),
+        selected: 9,
+    });
+    states.push(s);
+    let mut s = demo();
+    s.mode = Mode::NewConversation(NewConversationForm {
+        error: Some("x".repeat(300)),
+        ..Default::default()
+    });
+    states.push(s);
+    let mut s = demo();
+    s.mode = Mode::Confirm {
+        prompt: "y ".repeat(200),
+        pending: Pending::Quit,
+    };
+    states.push(s);
+    let mut s = demo();
+    s.flash = Some(("日本語".repeat(100), true));
+    s.focus = Pane::Roster;
+    s.roster_cursor = 7;
+    s.log.follow = false;
+    s.log.cursor = 999;
+    s.agent_cursor = 999;
+    states.push(s);
+    states.push(State::new(settings(), Keymap::default(), "t".into()));
+    for theme in [dark(), Theme::new(ThemeKind::Mono, true)] {
+        for s in &states {
+            for w in (1..=82).step_by(3) {
+                for h in (0..=25).step_by(2) {
+                    let t = draw(s, &theme, w, h);
+                    assert_eq!(t.backend().buffer().area.width, w);
+                }
+            }
+            for (w, h) in [(1, 1), (60, 16), (300, 100), (1, 100), (300, 1)] {
+                draw(s, &theme, w, h);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Remote text
+// ---------------------------------------------------------------------------
+
+#[test]
+fn wide_and_control_characters_are_cut_by_width_and_escapes_removed() {
+    let mut s = demo();
+    let evil = "山田太郎\u{1b}[31m 長い名前のエージェント\u{7}\u{202e}Evil";
+    let mut c = conv("c-日本-9", Channel::Chat, "ja", 61);
+    delivered(
+        &mut c,
+        40,
+        NOW - 60 * SEC,
+        Event::na_entry(agent_ref("a-9", evil)),
+        33,
+    );
+    s.conversations.insert(c.id.clone(), c);
+    s.agents
+        .push(agent("a-9", evil, Presence::Available, (1, 2), (0, 1)));
+    s.log.push(
+        NOW,
+        LogKind::Info,
+        format!("entered: {evil}\r\nsecond line"),
+    );
+    s.selected = Some("c-日本-9".into());
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = draw(&s, &dark(), w, h);
+        let buf = t.backend().buffer();
+        for cell in buf.content() {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(|c| c.is_control() || c == '\u{202e}'),
+                "control character drawn: {:?}",
+                cell.symbol()
+            );
+        }
+        let out = text(buf);
+        // Every row is exactly as wide as the screen: nothing spilled over.
+        for (y, line) in out.lines().enumerate() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= usize::from(w),
+                "row {y} too wide: {line}"
+            );
+        }
+        // The pane borders stay where they belong on every row of the panes.
+        let rows: Vec<&str> = out.lines().collect();
+        for row in &rows[1..rows.len() - 2] {
+            let first = row.chars().next().unwrap();
+            assert!(matches!(first, '│' | '┌' | '└' | '┃' | '┏' | '┗'), "{row}");
+        }
+        assert!(out.contains("山田太郎"), "{out}");
+        assert!(!out.contains('\u{1b}'), "{out}");
+        if w == 80 {
+            snap!("wide_chars_80x24", out);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Styles
+// ---------------------------------------------------------------------------
+
+fn assert_colourless(buf: &Buffer, what: &str) {
+    for (i, cell) in buf.content().iter().enumerate() {
+        assert_eq!(
+            cell.fg,
+            Color::Reset,
+            "{what}: fg of cell {i} ({:?})",
+            cell.symbol()
+        );
+        assert_eq!(
+            cell.bg,
+            Color::Reset,
+            "{what}: bg of cell {i} ({:?})",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn mono_draws_no_colour_anywhere() {
+    let mut s = demo();
+    s.flash = Some(("refused: no conversation selected".into(), true));
+    s.settings.read_only = true;
+    let theme = mono();
+    assert_colourless(draw(&s, &theme, 80, 24).backend().buffer(), "normal");
+    assert_colourless(draw(&s, &theme, 120, 40).backend().buffer(), "normal 120");
+    let modes = [
+        Mode::Help,
+        Mode::Picker(Picker {
+            purpose: PickFor::Warm,
+            conversation: "c-1042".into(),
+            query: String::new(),
+            selected: 0,
+        }),
+        Mode::Confirm {
+            prompt: "End c-1042? y/N".into(),
+            pending: Pending::Quit,
+        },
+        Mode::NewConversation(NewConversationForm::default()),
+        Mode::Command { input: "q".into() },
+    ];
+    for m in modes {
+        s.mode = m.clone();
+        assert_colourless(
+            draw(&s, &theme, 80, 24).backend().buffer(),
+            &format!("{m:?}"),
+        );
+    }
+    assert_colourless(draw(&s, &theme, 40, 10).backend().buffer(), "too small");
+}
+
+#[test]
+fn the_focused_border_stands_out() {
+    let mut s = demo();
+    for theme in [dark(), Theme::new(ThemeKind::Light, false), mono()] {
+        s.focus = Pane::Conversations;
+        let t = draw(&s, &theme, 80, 24);
+        let buf = t.backend().buffer();
+        // Conversations start on row 1, agents on row 11 (see the layout).
+        let conv = buf[(0, 1)].clone();
+        let agents = buf[(0, 11)].clone();
+        assert_eq!(agents.symbol(), "┌", "{:?}", theme.kind);
+        assert!(
+            conv.style() != agents.style() || conv.symbol() != agents.symbol(),
+            "{:?}: focused {conv:?} unfocused {agents:?}",
+            theme.kind
+        );
+        if theme.kind == ThemeKind::Dark {
+            assert_ne!(conv.fg, agents.fg);
+        }
+        if theme.kind == ThemeKind::Mono {
+            assert_ne!(conv.symbol(), agents.symbol(), "mono changes the line");
+        }
+    }
+}
+
+#[test]
+fn the_selected_row_is_highlighted_and_follows_focus() {
+    let mut s = demo();
+    let theme = dark();
+    let row_of = |out: &str, id: &str| out.lines().position(|l| l.contains(id)).unwrap() as u16;
+    let t = draw(&s, &theme, 80, 24);
+    let out = text(t.backend().buffer());
+    let y = row_of(&out, "▶ c-1042");
+    let focused = t.backend().buffer()[(5, y)].style();
+    s.focus = Pane::Log;
+    let t = draw(&s, &theme, 80, 24);
+    let unfocused = t.backend().buffer()[(5, y)].style();
+    assert_ne!(focused, unfocused);
+    assert_eq!(focused.bg, Some(theme.selected.bg.unwrap()));
+}
+
+#[test]
+fn a_long_list_scrolls_to_keep_the_selection_visible() {
+    let mut s = demo();
+    for i in 0..40 {
+        let c = conv(&format!("c-{}", 3000 + i), Channel::Chat, "en", 5_000 + i);
+        s.conversations.insert(c.id.clone(), c);
+    }
+    let last = s.visible_conversations().last().unwrap().id.clone();
+    s.selected = Some(last.clone());
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains(&format!("▶ {last}")), "{out}");
+    let mid = s.visible_conversations()[25].id.clone();
+    s.selected = Some(mid.clone());
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains(&format!("▶ {mid}")), "{out}");
+}
+
+#[test]
+fn the_log_follows_or_keeps_its_cursor() {
+    let mut s = demo();
+    for i in 0..50 {
+        s.log.push(NOW, LogKind::Info, format!("line {i}"));
+    }
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(
+        out.contains("line 49") && out.contains("following"),
+        "{out}"
+    );
+    s.log.follow = false;
+    s.log.cursor = 10;
+    s.focus = Pane::Log;
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("line 3") && !out.contains("line 49"), "{out}");
+    assert!(out.contains("paused 11/57"), "{out}");
+}
+
+#[test]
+fn the_minimum_size_is_still_a_console() {
+    let s = demo();
+    let out = screen(&s, &dark(), 60, 16);
+    assert!(out.contains("Conversations") && out.contains("Agents") && out.contains("Log"));
+    snap!("minimum_60x16", out);
+    let mut s = demo();
+    s.mode = Mode::Help;
+    snap!("help_60x16", screen(&s, &dark(), 60, 16));
+}
