@@ -94,7 +94,7 @@ def main():
     for _ in range(a.runs):
         start = time.monotonic()
         pid, fd = spawn(a.binary, ["demo", "--speed", "0.01"])
-        _, ok = read_until(fd, [b"Conversations", b"q quit"], 10)
+        _, ok = read_until(fd, [b"Conversations", b"following"], 10)
         if ok:
             firsts.append((time.monotonic() - start) * 1000)
         stop(pid, fd)
@@ -105,7 +105,7 @@ def main():
         print("time to first frame: no frame seen")
 
     pid, fd = spawn(a.binary, ["demo", "--speed", "0.01"])
-    read_until(fd, [b"Conversations", b"q quit"], 10)
+    read_until(fd, [b"Conversations", b"following"], 10)
     drain(fd, 3.0)  # let the first polls settle
     cpu0 = cpu_seconds(pid)
     written = drain(fd, a.idle)
