@@ -367,9 +367,18 @@ pub async fn send(
                 action: action_text.clone(),
             })
             .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
+        // From here on the request may reach the server: a crash before its
+        // outcome is written leaves its fate unknown, never silently re-sent.
+        journal
+            .append(&Record::Sent {
+                id: id.clone(),
+                at_ms: now_ms(),
+                attempt: 1,
+            })
+            .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
         let wire = hooks::to_wire(event, &ctx);
         let summary = format!("{} ({conversation})", event.describe());
-        let (call, attempts) = client::with_retry(CLI_ATTEMPTS, || {
+        let (call, attempts) = client::with_retry(config.kore.retry_max_attempts, || {
             client.send_hooks(
                 &conversation,
                 vec![wire.clone()],

@@ -99,6 +99,10 @@ pub struct KoreConfig {
     pub rate_limit_per_minute: u32,
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// Tries per request (the first one included) before it counts as failed,
+    /// for 429, 5xx, timeouts and refused connections.
+    #[serde(default = "default_retry_max_attempts")]
+    pub retry_max_attempts: u32,
 }
 
 impl KoreConfig {
@@ -118,6 +122,10 @@ fn default_hooks_auth_header() -> String {
 
 fn default_rate_limit_per_minute() -> u32 {
     60
+}
+
+fn default_retry_max_attempts() -> u32 {
+    6
 }
 
 fn default_request_timeout_secs() -> u64 {
@@ -1339,6 +1347,9 @@ fn key_hint(path: &str) -> Option<&'static str> {
         "kore.request_timeout_secs" => {
             "seconds as a whole number of at least 1 without quotes, e.g. request_timeout_secs = 10"
         }
+        "kore.retry_max_attempts" => {
+            "a whole number from 1 to 100 without quotes, e.g. retry_max_attempts = 6"
+        }
         "callback.listen" => {
             "an IP address and a port, e.g. listen = \"127.0.0.1:8009\"; use \"0.0.0.0:8009\" to listen on every interface"
         }
@@ -1467,6 +1478,12 @@ fn validate(config: &Config) -> Vec<Issue> {
         issues.push(issue(
             at("kore", "request_timeout_secs"),
             "must be at least 1",
+        ));
+    }
+    if !(1..=100).contains(&kore.retry_max_attempts) {
+        issues.push(issue(
+            at("kore", "retry_max_attempts"),
+            "must be from 1 to 100",
         ));
     }
 

@@ -61,6 +61,7 @@ pub fn options_from_config(
         directory: console::directory_agents(config),
         journal: Some(crate::cli::journal_path(config)),
         mouse: config.ui.mouse,
+        max_attempts: config.kore.retry_max_attempts,
     })
 }
 
@@ -109,6 +110,7 @@ pub async fn run(opts: DemoOptions, read_only: bool, ascii: bool) -> anyhow::Res
         directory: Vec::new(),
         journal: Some(journal.clone()),
         mouse: false,
+        max_attempts: crate::runtime::runner::MAX_ATTEMPTS,
     };
     let result = console::run(console_opts).await;
     let _ = std::fs::remove_file(&journal);

@@ -27,6 +27,10 @@ impl Drop for Simulator {
 }
 
 fn simulator() -> Simulator {
+    simulator_with(&[])
+}
+
+fn simulator_with(extra: &[&str]) -> Simulator {
     let mut child = Command::new(BIN)
         .args([
             "simulator",
@@ -36,6 +40,7 @@ fn simulator() -> Simulator {
             "--rate-limit",
             "0",
         ])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -106,6 +111,22 @@ struct Console {
 
 impl Console {
     fn start(config: &Path, data: &Path, cols: u16, rows: u16) -> Console {
+        Self::start_with_secret(
+            config,
+            data,
+            cols,
+            rows,
+            switchboard::sim::DEMO_CLIENT_SECRET,
+        )
+    }
+
+    fn start_with_secret(
+        config: &Path,
+        data: &Path,
+        cols: u16,
+        rows: u16,
+        secret: &str,
+    ) -> Console {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -117,7 +138,7 @@ impl Console {
         let mut cmd = CommandBuilder::new(BIN);
         cmd.arg("--config");
         cmd.arg(config);
-        cmd.env(SECRET_VAR, switchboard::sim::DEMO_CLIENT_SECRET);
+        cmd.env(SECRET_VAR, secret);
         cmd.env("NO_COLOR", "1");
         cmd.env("TERM", "xterm-256color");
         cmd.env("SWITCHBOARD_DATA_DIR", data.join("data"));
@@ -179,6 +200,16 @@ impl Console {
         std::thread::sleep(Duration::from_millis(120));
     }
 
+    fn kill_9(&mut self) {
+        let pid = self.child.process_id().expect("the console has a pid");
+        let status = Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let _ = self.child.wait();
+    }
+
     fn wait_exit(&mut self, secs: u64) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
@@ -198,6 +229,23 @@ impl Drop for Console {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+fn sim_outage(sim: &Simulator, status: Option<u16>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        switchboard::install_crypto();
+        let c = reqwest::Client::new();
+        let url = format!("{}/__sim/outage", sim.base_url);
+        let r = match status {
+            Some(s) => c.post(url).body(format!("{{\"status\":{s}}}")).send().await,
+            None => c.delete(url).send().await,
+        };
+        assert!(r.unwrap().status().is_success());
+    });
 }
 
 fn received(sim: &Simulator, conversation: &str) -> Vec<(String, bool, u16)> {
@@ -380,4 +428,163 @@ fn no_config_says_what_to_do_instead_of_crashing() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("switchboard demo") && err.contains("switchboard init"));
+}
+
+#[test]
+fn killed_mid_send_nothing_queued_is_lost_and_the_in_flight_one_is_unknown() {
+    let sim = simulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let conv = "c-kill";
+    {
+        let mut c = Console::start(&config, dir.path(), 120, 40);
+        c.wait_for("Mia Chen", 20);
+        c.keys("n");
+        c.wait_for("conversation id", 10);
+        c.keys(conv);
+        c.keys("\r");
+        c.wait_for(conv, 10);
+        // The server fails every request with 503 from now on.
+        sim_outage(&sim, Some(503));
+        c.keys("e");
+        c.wait_for("First agent", 10);
+        pick_and_confirm(&mut c, "mia", "Mia Chen joins");
+        c.wait_for("retrying", 15);
+        // Two more actions queue up behind the one in flight.
+        c.keys("w");
+        c.wait_for("Warm", 10);
+        pick_and_confirm(&mut c, "raj", "add Raj Patel");
+        c.keys(":remove raj\r");
+        c.wait_for("Remove Raj Patel from c-kill", 10);
+        c.keys("y");
+        c.wait_for("queued", 10);
+        c.kill_9();
+    }
+    assert!(
+        received(&sim, conv)
+            .iter()
+            .all(|(_, _, status)| *status == 503),
+        "nothing was accepted before the kill"
+    );
+    sim_outage(&sim, None);
+
+    // Restart: the in-flight entry is unknown and holds the rest.
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    c.wait_for("Conversations", 20);
+    c.keys("/");
+    c.keys(conv);
+    c.keys("\r");
+    let screen = c.wait_for("unknown", 20);
+    assert!(
+        screen.contains("held"),
+        "the queued ones wait behind it:\n{screen}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        received(&sim, conv)
+            .iter()
+            .all(|(_, _, status)| *status == 503),
+        "nothing is resent silently"
+    );
+    // The supervisor decides: resend.
+    c.keys("r");
+    c.wait_for("Resend NA entry Mia Chen for c-kill", 10);
+    c.keys("y");
+    let got = wait_received(&sim, conv, 3 + received(&sim, conv).len());
+    let accepted: Vec<&str> = got
+        .iter()
+        .filter(|(_, _, status)| *status == 200)
+        .map(|(t, _, _)| t.as_str())
+        .collect();
+    assert_eq!(
+        accepted,
+        [
+            "NA entry Mia Chen",
+            "WARM entry Raj Patel",
+            "WARM exit Raj Patel"
+        ],
+        "every queued event exactly once, in order"
+    );
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_secret_or_token_reaches_any_output() {
+    let secret = "sb-e2e-private-secret-4f9c2a";
+    let sim = simulator_with(&["--client-secret", secret]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let export = dir.path().join("export.jsonl");
+    let mut c = Console::start_with_secret(&config, dir.path(), 120, 40, secret);
+    c.wait_for("Mia Chen", 20);
+    c.wait_for("c-1044", 20);
+    c.keys("/");
+    c.keys("c-1044");
+    c.keys("\r");
+    c.keys("a");
+    pick_and_confirm(&mut c, "mia", "Assign c-1044");
+    c.wait_for("transferred", 20);
+    c.keys("e");
+    pick_and_confirm(&mut c, "mia", "Mia Chen joins");
+    c.wait_for("NA entry Mia Chen", 10);
+    c.keys(&format!(":export {}\r", export.display()));
+    c.wait_for("exported", 10);
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+
+    let raw = String::from_utf8_lossy(&c.raw.lock().unwrap()).to_string();
+    let mut checked = vec![("the terminal output".to_string(), raw)];
+    for f in files_under(dir.path()) {
+        if f == config {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
+        checked.push((f.display().to_string(), text));
+    }
+    let names: Vec<&str> = checked.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("export.jsonl")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.contains("journal-")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with("switchboard-console.log")),
+        "{names:?}"
+    );
+    let log = checked
+        .iter()
+        .find(|(n, _)| n.ends_with("switchboard-console.log"))
+        .unwrap();
+    assert!(
+        log.1.contains("request ok"),
+        "the log file records requests"
+    );
+    for (name, text) in &checked {
+        assert!(!text.contains(secret), "the secret is in {name}");
+        assert!(!text.contains("eyJ"), "a token is in {name}");
+    }
+    // The test snapshots hold no token either.
+    let snaps = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for f in files_under(&snaps) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(!text.contains("eyJ"), "a token is in {}", f.display());
+        assert!(!text.contains(switchboard::sim::DEMO_CLIENT_SECRET));
+    }
 }

@@ -42,6 +42,8 @@ pub struct ConsoleOptions {
     pub directory: Vec<Agent>,
     pub journal: Option<PathBuf>,
     pub mouse: bool,
+    /// Tries per hooks request before it counts as failed.
+    pub max_attempts: u32,
 }
 
 fn now_ms() -> i64 {
@@ -96,7 +98,8 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
             .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
     }
 
-    let mut runner = Runner::new(client, tx.clone(), journal, listener.clone());
+    let mut runner = Runner::new(client, tx.clone(), journal, listener.clone())
+        .with_max_attempts(opts.max_attempts);
     let restored = restore(&mut state, &mut runner, &replay.records);
     if restored > 0 {
         state.log.push(

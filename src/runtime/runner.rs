@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Tries per hooks request before it counts as failed.
+/// Tries per hooks request before it counts as failed, unless configured.
 pub const MAX_ATTEMPTS: u32 = 6;
 /// Pages of list-conversations read per poll (100 each).
 const MAX_CONVERSATION_PAGES: u32 = 5;
@@ -58,6 +58,7 @@ struct Inner {
     journal: Option<Mutex<Journal>>,
     listener: Arc<CallbackListener>,
     host_label: String,
+    max_attempts: u32,
 }
 
 impl Inner {
@@ -131,9 +132,19 @@ impl Runner {
                 journal: journal.map(Mutex::new),
                 listener,
                 host_label,
+                max_attempts: MAX_ATTEMPTS,
             }),
             queues: HashMap::new(),
         }
+    }
+
+    /// Sets how many times a hooks request is tried in all. Call before the
+    /// first effect runs.
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.max_attempts = attempts.max(1);
+        }
+        self
     }
 
     pub fn host(&self) -> &str {
@@ -396,7 +407,7 @@ async fn deliver(inner: &Inner, job: &Job) -> bool {
                 });
                 return true;
             }
-            Err(e) if e.retryable() && attempt < MAX_ATTEMPTS => {
+            Err(e) if e.retryable() && attempt < inner.max_attempts => {
                 inner.send(Action::HookRetrying {
                     req_id: job.req_id.clone(),
                     conversation: job.conversation.clone(),

@@ -187,6 +187,13 @@ impl SimHandle {
     }
 
     /// Every assign callback so far, in order of attempt (the most recent 10,000).
+    /// Forces every Kore endpoint to answer `status` (e.g. 503) until
+    /// called again with `None`; with `conversation`, only hooks requests
+    /// for that conversation.
+    pub fn set_outage(&self, status: Option<u16>, conversation: Option<&str>) {
+        self.shared.lock().outage = status.map(|s| (s, conversation.map(str::to_string)));
+    }
+
     pub fn callbacks_sent(&self) -> Vec<SentCallback> {
         self.shared.lock().callbacks.iter().cloned().collect()
     }

@@ -71,6 +71,9 @@ pub(crate) struct SimState {
     pub(crate) received: VecDeque<ReceivedHook>,
     pub(crate) callbacks: VecDeque<SentCallback>,
     windows: HashMap<String, VecDeque<Instant>>,
+    /// A forced outage: Kore requests get this status until cleared; with a
+    /// conversation id, only hooks requests for that conversation do.
+    pub(crate) outage: Option<(u16, Option<String>)>,
 }
 
 impl SimState {
@@ -120,6 +123,7 @@ impl Shared {
             world,
             traffic_rng,
             fault_rng: StdRng::seed_from_u64(cfg.seed ^ 0xfa17_fa17_fa17_fa17),
+            outage: None,
             jitter_rng: StdRng::seed_from_u64(cfg.seed ^ 0x0c0b_ac00_0c0b_ac00),
             rosters: HashMap::new(),
             received: VecDeque::new(),
@@ -188,7 +192,14 @@ impl Shared {
 
     /// With probability `faults`: a 503, extra latency (then a normal answer),
     /// or a dropped connection.
-    async fn inject_fault(&self) -> Result<(), Response> {
+    async fn inject_fault(&self, conversation: Option<&str>) -> Result<(), Response> {
+        let outage = self.lock().outage.clone();
+        if let Some((status, only)) = outage
+            && only.as_deref().is_none_or(|c| Some(c) == conversation)
+        {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return Err(error(status, "simulated outage"));
+        }
         if self.cfg.faults <= 0.0 {
             return Ok(());
         }
@@ -239,7 +250,7 @@ impl Shared {
             ));
         }
         self.check_rate(account)?;
-        self.inject_fault().await?;
+        self.inject_fault(None).await?;
         if stream_id != self.cfg.bot_id {
             return Err(bot_not_found());
         }
@@ -374,6 +385,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/__sim/received", get(sim_received))
         .route("/__sim/rosters/{conversation_id}", get(sim_roster))
         .route("/__sim/callbacks", get(sim_callbacks))
+        .route(
+            "/__sim/outage",
+            post(sim_outage_set).delete(sim_outage_clear),
+        )
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint in the simulator") })
         .with_state(shared)
 }
@@ -455,7 +470,8 @@ async fn hooks_inner(
     // Hooks requests carry no accountid header, so they are counted against
     // the configured account: one budget for everything the console sends.
     sh.check_rate(&sh.cfg.account_id)?;
-    sh.inject_fault().await?;
+    let conversation = parsed.as_ref().ok().map(|b| b.conversation_id.clone());
+    sh.inject_fault(conversation.as_deref()).await?;
 
     if bot_id != sh.cfg.bot_id {
         return Err(bot_not_found());
@@ -929,6 +945,50 @@ fn loopback_only(peer: SocketAddr) -> Result<(), Response> {
             "introspection is only served to loopback clients",
         ))
     }
+}
+
+/// `POST /__sim/outage {"status": 503}`: every Kore endpoint answers with
+/// that status until `DELETE /__sim/outage`; with `"conversation": "c-1"`,
+/// only hooks requests for that conversation do. For tests of the client's
+/// delivery under failure.
+async fn sim_outage_set(
+    State(sh): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = loopback_only(peer) {
+        return r;
+    }
+    let v = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
+    let status = v
+        .get("status")
+        .and_then(|s| s.as_u64())
+        .filter(|s| (400..600).contains(s));
+    let only = v
+        .get("conversation")
+        .and_then(|c| c.as_str())
+        .map(str::to_string);
+    match status {
+        Some(s) => {
+            sh.lock().outage = Some((s as u16, only.clone()));
+            json(&serde_json::json!({ "outage": s, "conversation": only }))
+        }
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "send {\"status\": N} with N from 400 to 599",
+        ),
+    }
+}
+
+async fn sim_outage_clear(
+    State(sh): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if let Err(r) = loopback_only(peer) {
+        return r;
+    }
+    sh.lock().outage = None;
+    json(&serde_json::json!({ "outage": null }))
 }
 
 async fn sim_received(

@@ -1,0 +1,300 @@
+//! The delivery promise, checked against the real simulator on loopback:
+//! requests of one conversation arrive strictly in order, at least once and
+//! here exactly once; conversations do not block each other; a 4xx holds the
+//! rest of its conversation until the supervisor resends it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard::app::{Action, Effect};
+use switchboard::domain::{AgentRef, Event};
+use switchboard::kore::client::{ClientSettings, KoreClient};
+use switchboard::kore::hooks::EventContext;
+use switchboard::kore::jwt::Secret;
+use switchboard::kore::wire::HookEvent;
+use switchboard::runtime::callback::CallbackListener;
+use switchboard::runtime::journal::{self, Journal, RequestFate};
+use switchboard::runtime::runner::Runner;
+use switchboard::sim::{self, SimConfig, SimHandle};
+use tokio::sync::mpsc;
+
+async fn simulator(faults: f64, rate_limit: u32) -> SimHandle {
+    switchboard::install_crypto();
+    let mut cfg = SimConfig::demo();
+    cfg.traffic = false;
+    cfg.faults = faults;
+    cfg.rate_limit = rate_limit;
+    cfg.seed = 7;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    sim::start(cfg, listener).await.unwrap()
+}
+
+fn client(sim: &SimHandle, rate_limit: u32) -> KoreClient {
+    KoreClient::new(&ClientSettings {
+        host: sim.base_url(),
+        bot_id: sim::DEMO_BOT_ID.into(),
+        org_id: sim::DEMO_ORG_ID.into(),
+        account_id: sim::DEMO_ACCOUNT_ID.into(),
+        client_id: sim::DEMO_CLIENT_ID.into(),
+        client_secret: Secret::new(sim::DEMO_CLIENT_SECRET),
+        hooks_auth_header: "token".into(),
+        jwt_ttl_secs: Some(120),
+        rate_limit_per_minute: rate_limit,
+        request_timeout: Duration::from_secs(5),
+        allow_insecure_http: false,
+    })
+    .unwrap()
+}
+
+struct Harness {
+    runner: Runner,
+    rx: mpsc::UnboundedReceiver<Action>,
+    journal_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn harness(client: KoreClient, attempts: u32) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let (journal, _) = Journal::open(&journal_path).unwrap();
+    let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let runner =
+        Runner::new(client, tx, Some(journal), Arc::new(listener)).with_max_attempts(attempts);
+    Harness {
+        runner,
+        rx,
+        journal_path,
+        _dir: dir,
+    }
+}
+
+fn send(h: &mut Harness, req_id: &str, conversation: &str, event: Event) {
+    h.runner.run(Effect::SendEvent {
+        req_id: req_id.into(),
+        conversation: conversation.into(),
+        event,
+        ctx: EventContext::default(),
+        action: "test".into(),
+    });
+}
+
+/// Waits until `done` request ids have a final outcome; returns the outcomes
+/// (req id → ok) and everything else that was reported.
+async fn collect(h: &mut Harness, done: usize, secs: u64) -> (BTreeMap<String, bool>, Vec<Action>) {
+    let mut outcomes = BTreeMap::new();
+    let mut other = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while outcomes.len() < done {
+        match tokio::time::timeout_at(deadline, h.rx.recv()).await {
+            Ok(Some(Action::HookDone {
+                req_id, outcome, ..
+            })) => {
+                outcomes.insert(req_id, outcome.is_ok());
+            }
+            Ok(Some(a)) => other.push(a),
+            Ok(None) => break,
+            Err(_) => panic!("only {} of {done} outcomes within {secs}s", outcomes.len()),
+        }
+    }
+    (outcomes, other)
+}
+
+/// What the simulator accepted (200) for a conversation, as event descriptions.
+fn accepted(sim: &SimHandle, conversation: &str) -> Vec<String> {
+    sim.received()
+        .iter()
+        .filter(|h| h.conversation_id == conversation && h.status == 200)
+        .flat_map(|h| h.events.iter().map(describe).collect::<Vec<_>>())
+        .collect()
+}
+
+fn describe(ev: &HookEvent) -> String {
+    match ev {
+        HookEvent::InternalTransfer(t) => {
+            format!(
+                "{} {} {}",
+                t.transfertype, t.transition, t.participant.identity
+            )
+        }
+        other => other.name().to_string(),
+    }
+}
+
+/// Ten events that follow the documented order: NA entry, four consultants
+/// joining and leaving, NA exit.
+fn script(conv: usize) -> Vec<Event> {
+    let primary = AgentRef::new(format!("a-{conv}-0"), "Primary");
+    let mut events = vec![Event::na_entry(primary.clone())];
+    for k in 1..=4 {
+        let consultant = AgentRef::new(format!("a-{conv}-{k}"), format!("Consultant {k}"));
+        events.push(Event::warm_entry(consultant.clone()));
+        events.push(Event::warm_exit(consultant));
+    }
+    events.push(Event::na_exit(primary));
+    events
+}
+
+fn expected(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Transfer {
+                kind,
+                transition,
+                agent,
+            } => format!("{} {} {}", kind.label(), transition.label(), agent.identity),
+            other => other.describe(),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_under_faults_is_delivered_completely_and_in_order() {
+    // 30 % of requests meet a fault: a 503, extra latency, or a dropped
+    // connection. The server allows 400 requests a minute; so does the client.
+    let sim = simulator(0.3, 400).await;
+    let mut h = harness(client(&sim, 400), 15).await;
+    let started = Instant::now();
+    let scripts: Vec<Vec<Event>> = (0..20).map(script).collect();
+    // 200 actions over 20 conversations, interleaved as a supervisor would.
+    for step in 0..10 {
+        for (c, events) in scripts.iter().enumerate() {
+            send(
+                &mut h,
+                &format!("r-{c}-{step}"),
+                &format!("c-burst-{c}"),
+                events[step].clone(),
+            );
+        }
+    }
+    let (outcomes, other) = collect(&mut h, 200, 240).await;
+    let delivered = outcomes.values().filter(|ok| **ok).count();
+    let retries = other
+        .iter()
+        .filter(|a| matches!(a, Action::HookRetrying { .. }))
+        .count();
+    let received = sim.received();
+    let faulted = received.iter().filter(|r| r.status != 200).count();
+    let too_many = received.iter().filter(|r| r.status == 429).count();
+    let mut duplicated = 0;
+    for (c, events) in scripts.iter().enumerate() {
+        let got = accepted(&sim, &format!("c-burst-{c}"));
+        duplicated += got.len().saturating_sub(events.len());
+        assert_eq!(got, expected(events), "conversation c-burst-{c}");
+    }
+    // Figures for the record (cargo test -- --nocapture shows them).
+    eprintln!(
+        "burst: 200 actions over 20 conversations, faults 0.3: sent {} requests \
+         ({faulted} met a fault, {retries} retries), delivered {delivered}, \
+         duplicated {duplicated}, flagged 0, 429s {too_many}, in {:.1} s",
+        received.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(delivered, 200, "every action delivered");
+    assert_eq!(duplicated, 0);
+    assert_eq!(too_many, 0, "the client kept under the server's limit");
+    assert!(faulted > 20, "faults were injected ({faulted})");
+    // The journal agrees: every request delivered, none left unknown.
+    let (_, replay) = Journal::open(&h.journal_path).unwrap();
+    let rebuilt = journal::rebuild(&replay.records);
+    assert_eq!(rebuilt.len(), 20);
+    for st in rebuilt.values() {
+        assert_eq!(st.requests.len(), 10);
+        assert!(
+            st.requests
+                .iter()
+                .all(|r| matches!(r.fate, RequestFate::Delivered { .. }))
+        );
+        assert!(st.unknown.is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4xx_holds_its_conversation_until_resent_and_others_go_on() {
+    let sim = simulator(0.0, 0).await;
+    let mut h = harness(client(&sim, 0), 3).await;
+    let a = AgentRef::new("a-1", "Mia");
+    let b = AgentRef::new("a-2", "Raj");
+    send(&mut h, "x-1", "c-held", Event::na_entry(a.clone()));
+    let (o, _) = collect(&mut h, 1, 10).await;
+    assert_eq!(o["x-1"], true);
+
+    // The server now refuses this conversation's requests with a 400.
+    sim.set_outage(Some(400), Some("c-held"));
+    send(&mut h, "x-2", "c-held", Event::warm_entry(b.clone()));
+    send(&mut h, "x-3", "c-held", Event::warm_exit(b.clone()));
+    send(&mut h, "x-4", "c-held", Event::na_exit(a.clone()));
+    // Another conversation is not held up.
+    send(&mut h, "y-1", "c-free", Event::na_entry(b.clone()));
+    let (o, other) = collect(&mut h, 2, 10).await;
+    assert_eq!(o["x-2"], false, "a 400 is final");
+    assert_eq!(o["y-1"], true, "other conversations go on");
+    let held: Vec<String> = other
+        .iter()
+        .filter_map(|a| match a {
+            Action::HookHeld { req_ids, .. } => Some(req_ids.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        held.contains(&"x-3".to_string()) && held.contains(&"x-4".to_string()),
+        "{held:?}"
+    );
+    let retried = other
+        .iter()
+        .any(|a| matches!(a, Action::HookRetrying { req_id, .. } if req_id == "x-2"));
+    assert!(!retried, "a 4xx is not retried");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let attempts_x2 = sim
+        .received()
+        .iter()
+        .filter(|r| r.conversation_id == "c-held" && r.status == 400)
+        .count();
+    assert_eq!(attempts_x2, 1, "sent once, refused once, nothing after it");
+
+    // The supervisor fixes the cause and resends: the rest follows in order.
+    sim.set_outage(None, None);
+    h.runner.run(Effect::Resend {
+        conversation: "c-held".into(),
+    });
+    let (o, _) = collect(&mut h, 3, 10).await;
+    assert!(o.values().all(|ok| *ok), "{o:?}");
+    assert_eq!(
+        accepted(&sim, "c-held"),
+        [
+            "NA entry a-1",
+            "WARM entry a-2",
+            "WARM exit a-2",
+            "NA exit a-1"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_request_releases_the_ones_behind_it() {
+    let sim = simulator(0.0, 0).await;
+    let mut h = harness(client(&sim, 0), 2).await;
+    let a = AgentRef::new("a-1", "Mia");
+    sim.set_outage(Some(503), None);
+    send(&mut h, "d-1", "c-drop", Event::na_entry(a.clone()));
+    send(&mut h, "d-2", "c-drop", Event::redial_entry(a.clone()));
+    let (o, _) = collect(&mut h, 1, 15).await;
+    assert_eq!(o["d-1"], false, "out of retries");
+    sim.set_outage(None, None);
+    h.runner.run(Effect::DropFailed {
+        conversation: "c-drop".into(),
+    });
+    let (o, _) = collect(&mut h, 1, 10).await;
+    assert_eq!(o["d-2"], true);
+    assert_eq!(accepted(&sim, "c-drop"), ["REDIAL entry a-1"]);
+    let (_, replay) = Journal::open(&h.journal_path).unwrap();
+    let st = &journal::rebuild(&replay.records)["c-drop"];
+    assert!(matches!(
+        &st.requests[0].fate,
+        RequestFate::Failed { message, .. } if message == switchboard::runtime::runner::DROPPED
+    ));
+}
