@@ -220,7 +220,7 @@ async fn a_4xx_holds_its_conversation_until_resent_and_others_go_on() {
     let b = AgentRef::new("a-2", "Raj");
     send(&mut h, "x-1", "c-held", Event::na_entry(a.clone()));
     let (o, _) = collect(&mut h, 1, 10).await;
-    assert_eq!(o["x-1"], true);
+    assert!(o["x-1"]);
 
     // The server now refuses this conversation's requests with a 400.
     sim.set_outage(Some(400), Some("c-held"));
@@ -230,8 +230,8 @@ async fn a_4xx_holds_its_conversation_until_resent_and_others_go_on() {
     // Another conversation is not held up.
     send(&mut h, "y-1", "c-free", Event::na_entry(b.clone()));
     let (o, other) = collect(&mut h, 2, 10).await;
-    assert_eq!(o["x-2"], false, "a 400 is final");
-    assert_eq!(o["y-1"], true, "other conversations go on");
+    assert!(!o["x-2"], "a 400 is final");
+    assert!(o["y-1"], "other conversations go on");
     let held: Vec<String> = other
         .iter()
         .filter_map(|a| match a {
@@ -283,13 +283,13 @@ async fn a_dropped_request_releases_the_ones_behind_it() {
     send(&mut h, "d-1", "c-drop", Event::na_entry(a.clone()));
     send(&mut h, "d-2", "c-drop", Event::redial_entry(a.clone()));
     let (o, _) = collect(&mut h, 1, 15).await;
-    assert_eq!(o["d-1"], false, "out of retries");
+    assert!(!o["d-1"], "out of retries");
     sim.set_outage(None, None);
     h.runner.run(Effect::DropFailed {
         conversation: "c-drop".into(),
     });
     let (o, _) = collect(&mut h, 1, 10).await;
-    assert_eq!(o["d-2"], true);
+    assert!(o["d-2"]);
     assert_eq!(accepted(&sim, "c-drop"), ["REDIAL entry a-1"]);
     let (_, replay) = Journal::open(&h.journal_path).unwrap();
     let st = &journal::rebuild(&replay.records)["c-drop"];
