@@ -481,6 +481,8 @@ pub async fn assign(
             at_ms: now_ms(),
             session: args.session.clone(),
             target: target_record,
+            conversation: None,
+            text: Some(format!("assign → {target_text}")),
         })
         .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
     let summary = format!("assign session {} to {target_text}", args.session.trim());

@@ -70,6 +70,8 @@ pub struct Config {
     pub agents: Vec<AgentEntry>,
     #[serde(default)]
     pub ui: UiConfig,
+    #[serde(default)]
+    pub journal: JournalConfig,
     /// Key binding overrides: action name to key.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
@@ -259,6 +261,29 @@ impl AgentEntry {
     /// The name to show, or the id when there is none.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// `[journal]`: how long ended conversations stay in the journal in full.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalConfig {
+    /// Ended conversations whose latest record is older than this are folded
+    /// into one summary line at start-up.
+    pub keep_ended_hours: u64,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        JournalConfig {
+            keep_ended_hours: 24,
+        }
+    }
+}
+
+impl JournalConfig {
+    pub fn keep_ended(&self) -> Duration {
+        Duration::from_secs(self.keep_ended_hours.saturating_mul(3600))
     }
 }
 
@@ -1478,6 +1503,12 @@ fn validate(config: &Config) -> Vec<Issue> {
         issues.push(issue(
             at("kore", "request_timeout_secs"),
             "must be at least 1",
+        ));
+    }
+    if config.journal.keep_ended_hours > 24 * 365 {
+        issues.push(issue(
+            at("journal", "keep_ended_hours"),
+            "must be at most 8760 (a year)",
         ));
     }
     if !(1..=100).contains(&kore.retry_max_attempts) {

@@ -62,6 +62,7 @@ pub fn options_from_config(
         journal: Some(crate::cli::journal_path(config)),
         mouse: config.ui.mouse,
         max_attempts: config.kore.retry_max_attempts,
+        keep_ended: config.journal.keep_ended(),
     })
 }
 
@@ -111,6 +112,7 @@ pub async fn run(opts: DemoOptions, read_only: bool, ascii: bool) -> anyhow::Res
         journal: Some(journal.clone()),
         mouse: false,
         max_attempts: crate::runtime::runner::MAX_ATTEMPTS,
+        keep_ended: Duration::from_secs(24 * 3600),
     };
     let result = console::run(console_opts).await;
     let _ = std::fs::remove_file(&journal);

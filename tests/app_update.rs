@@ -371,7 +371,11 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
     };
     update(&mut s, cb("t-999", "transferred"));
     assert_eq!(s.awaiting_callback.len(), 1);
-    update(&mut s, cb(&req_id, "transferred"));
+    let fx = update(&mut s, cb(&req_id, "transferred"));
+    assert!(
+        matches!(&fx[..], [Effect::RecordCallback { ok: true, req_id: r, .. }] if *r == req_id),
+        "the callback is journaled: {fx:?}"
+    );
     assert!(s.awaiting_callback.is_empty());
     assert!(matches!(
         s.conversations["c-1"].timeline[0],

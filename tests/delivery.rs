@@ -298,3 +298,127 @@ async fn a_dropped_request_releases_the_ones_behind_it() {
         RequestFate::Failed { message, .. } if message == switchboard::runtime::runner::DROPPED
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
+    use switchboard::app::state::{AssignState, Delivery, Settings, TimelineItem};
+    use switchboard::runtime::journal::Record;
+    let sim = simulator(0.0, 0).await;
+    let mut h = harness(client(&sim, 0), 3).await;
+    let a = AgentRef::new("a-1", "Mia");
+    let b = AgentRef::new("a-2", "Raj");
+    let req = |id: &str, at_ms: i64, event: Event| Record::Request {
+        id: id.into(),
+        at_ms,
+        conversation: "c-r".into(),
+        event,
+        experience: "chat".into(),
+        language: "en".into(),
+        action: "test".into(),
+    };
+    {
+        let (mut j, _) = Journal::open(&h.journal_path).unwrap();
+        j.append(&req("q-1", 1, Event::na_entry(a.clone())))
+            .unwrap();
+        j.append(&Record::Sent {
+            id: "q-1".into(),
+            at_ms: 2,
+            attempt: 1,
+        })
+        .unwrap();
+        j.append(&Record::Outcome {
+            id: "q-1".into(),
+            at_ms: 3,
+            ok: true,
+            status: Some(200),
+            message: String::new(),
+            attempts: 1,
+        })
+        .unwrap();
+        j.append(&Record::Assign {
+            id: "q-a".into(),
+            at_ms: 4,
+            session: "s".into(),
+            target: "agent:a-2".into(),
+            conversation: Some("c-r".into()),
+            text: Some("assign → Raj".into()),
+        })
+        .unwrap();
+        j.append(&Record::Callback {
+            id: Some("q-a".into()),
+            at_ms: 5,
+            ok: true,
+            summary: "transferred".into(),
+        })
+        .unwrap();
+        // Sent, no answer: the process died here.
+        j.append(&req("q-2", 6, Event::warm_entry(b.clone())))
+            .unwrap();
+        j.append(&Record::Sent {
+            id: "q-2".into(),
+            at_ms: 6,
+            attempt: 1,
+        })
+        .unwrap();
+        j.append(&req("q-3", 7, Event::warm_exit(b.clone())))
+            .unwrap();
+    }
+    // A torn last line, as a crash mid-write leaves it.
+    let mut bytes = std::fs::read(&h.journal_path).unwrap();
+    bytes.extend_from_slice(br#"{"kind":"request","id":"q-4","at_ms":7,"conv"#);
+    std::fs::write(&h.journal_path, bytes).unwrap();
+
+    let (_, replay) = Journal::open(&h.journal_path).unwrap();
+    assert_eq!(replay.warnings.len(), 1, "{:?}", replay.warnings);
+    let settings = Settings {
+        bot_id: "st".into(),
+        environment: "T".into(),
+        confirm: true,
+        read_only: false,
+        defaults: EventContext::default(),
+        plan: Default::default(),
+        callback_timeout_ms: 1000,
+    };
+    let mut state = switchboard::app::State::new(
+        settings,
+        switchboard::ui::keymap::Keymap::default(),
+        "t".into(),
+    );
+    let n = switchboard::runtime::console::restore(&mut state, &mut h.runner, &replay.records);
+    assert_eq!(n, 1);
+    let c = &state.conversations["c-r"];
+    assert!(
+        c.roster.contains("a-1"),
+        "delivered events rebuild the roster"
+    );
+    let deliveries: Vec<String> = c
+        .timeline
+        .iter()
+        .map(|t| match t {
+            TimelineItem::Event {
+                req_id, delivery, ..
+            } => format!("{req_id} {delivery:?}"),
+            TimelineItem::Assign { req_id, state, .. } => format!("{req_id} {state:?}"),
+            TimelineItem::Note { text, .. } => text.clone(),
+        })
+        .collect();
+    assert!(deliveries[0].starts_with("q-1 Delivered"), "{deliveries:?}");
+    assert_eq!(deliveries[1], format!("q-a {:?}", AssignState::Transferred));
+    assert_eq!(deliveries[2], format!("q-2 {:?}", Delivery::Unknown));
+    assert_eq!(deliveries[3], format!("q-3 {:?}", Delivery::Held));
+    assert_eq!(deliveries.len(), 4, "the torn request is gone");
+    // Nothing goes out until the supervisor decides about q-2.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        accepted(&sim, "c-r").is_empty(),
+        "nothing is resent silently"
+    );
+    h.runner.run(Effect::Resend {
+        conversation: "c-r".into(),
+    });
+    // The journal already holds the roster with a-1; the simulator does not,
+    // so the resent WARM entry meets a 400 there. What matters here is the
+    // order: q-2 is tried first, and q-3 waits behind it.
+    let (o, _) = collect(&mut h, 1, 10).await;
+    assert!(o.contains_key("q-2"), "{o:?}");
+}

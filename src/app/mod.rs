@@ -113,6 +113,13 @@ pub enum Effect {
         conversation: String,
         session: String,
         agent_id: String,
+        agent_name: String,
+        summary: String,
+    },
+    /// Journal a callback's outcome (so a restart shows it).
+    RecordCallback {
+        req_id: String,
+        ok: bool,
         summary: String,
     },
     /// Report `CallbackTimedOut` after `after_ms` unless the callback came.

@@ -136,6 +136,18 @@ impl State {
             + self.awaiting_callback.len()
     }
 
+    /// The attempt numbers of the requests being retried right now.
+    pub fn retrying(&self) -> Vec<u32> {
+        self.conversations
+            .values()
+            .flat_map(|c| c.open_events())
+            .filter_map(|(_, d)| match d {
+                Delivery::Retrying { attempt, .. } => Some(*attempt),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Conversations whose queue is stopped by a failed or unknown request.
     pub fn failed_count(&self) -> usize {
         self.conversations
@@ -332,12 +344,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             assign_done(state, &req_id, &conversation, outcome);
             Vec::new()
         }
-        Action::Callback(cb) => {
-            on_callback(state, cb);
-            Vec::new()
-        }
+        Action::Callback(cb) => on_callback(state, cb),
         Action::CallbackTimedOut { req_id } => {
             if let Some(conv) = state.awaiting_callback.remove(&req_id) {
+                let effect = Effect::RecordCallback {
+                    req_id: req_id.clone(),
+                    ok: false,
+                    summary: format!(
+                        "no callback within {} s",
+                        state.settings.callback_timeout_ms / 1000
+                    ),
+                };
                 set_assign(state, &conv, &req_id, AssignState::TimedOut);
                 let now = state.now_ms;
                 state.log.push(
@@ -345,6 +362,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     LogKind::Error,
                     format!("no callback for assign {conv} ({req_id}): timed out"),
                 );
+                return vec![effect];
             }
             Vec::new()
         }
@@ -1010,6 +1028,7 @@ fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
                     conversation: conversation.clone(),
                     session,
                     agent_id,
+                    agent_name: agent_name.clone(),
                     summary: format!("assign {conversation} → {agent_name}"),
                 },
                 Effect::ArmCallbackTimeout {
@@ -1485,7 +1504,7 @@ fn assign_done(
     }
 }
 
-fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback) {
+fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback) -> Vec<Effect> {
     let now = state.now_ms;
     // Matched by the request id in its path; else by the bot session id.
     let req_id = cb
@@ -1528,7 +1547,7 @@ fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback
                 outcome
             ),
         );
-        return;
+        return Vec::new();
     };
     let conv = state.awaiting_callback.remove(&req_id).unwrap_or_default();
     set_assign(
@@ -1556,6 +1575,11 @@ fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback
         format!("callback assign {conv} → {agent}: {outcome}"),
     );
     state.flash = Some((format!("assign {conv} → {agent}: {outcome}"), !ok));
+    vec![Effect::RecordCallback {
+        req_id,
+        ok,
+        summary: if ok { outcome } else { reason },
+    }]
 }
 
 /// Parses an ISO 8601 time into unix ms.

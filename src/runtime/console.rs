@@ -2,13 +2,15 @@
 //! (keys, runner reports, callbacks, signals, the clock) folded into one
 //! channel of `Action`s, and drawing only after something changed.
 
-use crate::app::state::{Agent, Channel, Conversation, Delivery, Presence, Settings, TimelineItem};
+use crate::app::state::{
+    Agent, AssignState, Channel, Conversation, Delivery, Presence, Settings, TimelineItem,
+};
 use crate::app::{Action, Effect, State, update};
 use crate::domain::PlanSettings;
 use crate::kore::client::{ClientSettings, KoreClient};
 use crate::kore::hooks::EventContext;
 use crate::runtime::callback::CallbackListener;
-use crate::runtime::journal::{self, Journal, RequestFate};
+use crate::runtime::journal::{self, AssignFate, Journal, RequestFate};
 use crate::runtime::runner::{DROPPED, Job, Runner};
 use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
@@ -44,6 +46,8 @@ pub struct ConsoleOptions {
     pub mouse: bool,
     /// Tries per hooks request before it counts as failed.
     pub max_attempts: u32,
+    /// Ended conversations older than this are folded at start-up.
+    pub keep_ended: Duration,
 }
 
 fn now_ms() -> i64 {
@@ -65,6 +69,13 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
 
     let (journal, replay) = match &opts.journal {
         Some(path) => {
+            match journal::compact(path, opts.keep_ended.as_millis() as i64, now_ms()) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(folded = n, "journal compacted"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
+                }
+            }
             let (j, replay) = Journal::open(path).map_err(|e| {
                 anyhow::anyhow!(
                     "cannot open the journal {}: {e}\n  hint: set SWITCHBOARD_DATA_DIR to a writable directory",
@@ -356,6 +367,29 @@ pub fn restore(state: &mut State, runner: &mut Runner, records: &[journal::Recor
                 delivery,
             });
         }
+        for a in &st.assigns {
+            conv.timeline.push(TimelineItem::Assign {
+                req_id: a.id.clone(),
+                at_ms: a.at_ms,
+                text: a.text.clone(),
+                state: match &a.fate {
+                    AssignFate::Transferred => AssignState::Transferred,
+                    AssignFate::Failed(reason) => AssignState::CallbackFailed {
+                        reason: reason.clone(),
+                    },
+                    AssignFate::Rejected(message) => AssignState::Rejected {
+                        message: message.clone(),
+                    },
+                    // Its callback URL belonged to the previous run.
+                    AssignFate::Pending => AssignState::TimedOut,
+                },
+            });
+        }
+        conv.timeline.sort_by_key(|t| match t {
+            TimelineItem::Event { at_ms, .. }
+            | TimelineItem::Assign { at_ms, .. }
+            | TimelineItem::Note { at_ms, .. } => *at_ms,
+        });
         state.conversations.insert(id, conv);
         count += 1;
     }

@@ -53,6 +53,19 @@ pub enum Record {
         session: String,
         /// `agent:a-…` or `queue:qu-…`.
         target: String,
+        /// The console's conversation id, when the console sent it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation: Option<String>,
+        /// What the timeline shows, e.g. "assign → Raj Patel".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// What compaction left of an ended conversation.
+    Summary {
+        conversation: String,
+        at_ms: i64,
+        /// How many requests were folded into this line.
+        requests: usize,
     },
     /// A callback received for an assign request.
     Callback {
@@ -72,6 +85,7 @@ impl Record {
             | Record::Outcome { id, .. }
             | Record::Assign { id, .. } => Some(id),
             Record::Callback { id, .. } => id.as_deref(),
+            Record::Summary { .. } => None,
         }
     }
 }
@@ -200,6 +214,26 @@ pub enum RequestFate {
     },
 }
 
+/// What became of a journaled assign request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignFate {
+    /// Sent; no callback recorded.
+    Pending,
+    /// The request itself was refused.
+    Rejected(String),
+    Transferred,
+    Failed(String),
+}
+
+/// One journaled assign request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournaledAssign {
+    pub id: String,
+    pub at_ms: i64,
+    pub text: String,
+    pub fate: AssignFate,
+}
+
 /// One journaled hooks request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournaledRequest {
@@ -217,6 +251,10 @@ pub struct ConversationState {
     pub roster: Roster,
     /// Every request, in the order planned.
     pub requests: Vec<JournaledRequest>,
+    /// Assign requests the console sent for it.
+    pub assigns: Vec<JournaledAssign>,
+    /// The time of its latest record.
+    pub last_ms: i64,
     /// Requests sent with no recorded outcome: their fate is unknown.
     pub unknown: Vec<String>,
     pub experience: Option<String>,
@@ -228,6 +266,8 @@ pub struct ConversationState {
 pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
     // request id -> (conversation, index in its requests)
     let mut index: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    // assign id -> (conversation, index in its assigns)
+    let mut assigns: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut out: BTreeMap<String, ConversationState> = BTreeMap::new();
     for r in records {
         match r {
@@ -241,6 +281,7 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 action,
             } => {
                 let st = out.entry(conversation.clone()).or_default();
+                st.last_ms = st.last_ms.max(*at_ms);
                 st.experience = Some(experience.clone());
                 st.language = Some(language.clone());
                 index.insert(id.clone(), (conversation.clone(), st.requests.len()));
@@ -268,12 +309,21 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 at_ms,
                 ..
             } => {
+                if let Some((conv, i)) = assigns.get(id) {
+                    if let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
+                        && !*ok
+                    {
+                        a.fate = AssignFate::Rejected(message.clone());
+                    }
+                    continue;
+                }
                 let Some((conv, i)) = index.get(id) else {
                     continue;
                 };
                 let Some(st) = out.get_mut(conv) else {
                     continue;
                 };
+                st.last_ms = st.last_ms.max(*at_ms);
                 let Some(req) = st.requests.get_mut(*i) else {
                     continue;
                 };
@@ -290,7 +340,41 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                     };
                 }
             }
-            Record::Assign { .. } | Record::Callback { .. } => {}
+            Record::Assign {
+                id,
+                at_ms,
+                conversation: Some(conversation),
+                text,
+                target,
+                ..
+            } => {
+                let st = out.entry(conversation.clone()).or_default();
+                st.last_ms = st.last_ms.max(*at_ms);
+                assigns.insert(id.clone(), (conversation.clone(), st.assigns.len()));
+                st.assigns.push(JournaledAssign {
+                    id: id.clone(),
+                    at_ms: *at_ms,
+                    text: text.clone().unwrap_or_else(|| format!("assign → {target}")),
+                    fate: AssignFate::Pending,
+                });
+            }
+            Record::Callback {
+                id: Some(id),
+                ok,
+                summary,
+                ..
+            } => {
+                if let Some((conv, i)) = assigns.get(id)
+                    && let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
+                {
+                    a.fate = if *ok {
+                        AssignFate::Transferred
+                    } else {
+                        AssignFate::Failed(summary.clone())
+                    };
+                }
+            }
+            Record::Assign { .. } | Record::Callback { .. } | Record::Summary { .. } => {}
         }
     }
     for st in out.values_mut() {
@@ -302,6 +386,97 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
             .collect();
     }
     out
+}
+
+/// Folds ended conversations whose latest record is older than `keep_ms`
+/// into one `Summary` line each, so the journal stays bounded. The new file
+/// is written beside the old one, synced, and renamed over it, so a crash
+/// leaves either the old journal or the new one, never a mix. Returns how
+/// many conversations were folded.
+pub fn compact(path: &Path, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
+    if !path.exists() {
+        return Ok(0);
+    }
+    let (journal, replay) = Journal::open(path)?;
+    drop(journal);
+    let rebuilt = rebuild(&replay.records);
+    let fold: BTreeMap<&str, usize> = rebuilt
+        .iter()
+        .filter(|(_, st)| {
+            st.roster.phase() == crate::domain::Phase::Ended
+                && st.requests.iter().all(|r| {
+                    matches!(
+                        r.fate,
+                        RequestFate::Delivered { .. } | RequestFate::Failed { .. }
+                    )
+                })
+                && now_ms - st.last_ms > keep_ms
+        })
+        .map(|(id, st)| (id.as_str(), st.requests.len()))
+        .collect();
+    if fold.is_empty() {
+        return Ok(0);
+    }
+    // Which record ids belong to folded conversations.
+    let mut folded_ids: std::collections::BTreeSet<String> = Default::default();
+    for r in &replay.records {
+        match r {
+            Record::Request {
+                id, conversation, ..
+            } if fold.contains_key(conversation.as_str()) => {
+                folded_ids.insert(id.clone());
+            }
+            Record::Assign {
+                id,
+                conversation: Some(conversation),
+                ..
+            } if fold.contains_key(conversation.as_str()) => {
+                folded_ids.insert(id.clone());
+            }
+            _ => {}
+        }
+    }
+    let tmp = path.with_extension("jsonl.compacting");
+    {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
+        for (conversation, requests) in &fold {
+            let line = serde_json::to_vec(&Record::Summary {
+                conversation: (*conversation).to_string(),
+                at_ms: now_ms,
+                requests: *requests,
+            })
+            .map_err(io::Error::other)?;
+            f.write_all(&line)?;
+            f.write_all(b"\n")?;
+        }
+        for r in &replay.records {
+            let folded = match r {
+                Record::Summary { conversation, .. } => fold.contains_key(conversation.as_str()),
+                other => other.id().is_some_and(|id| folded_ids.contains(id)),
+            };
+            if folded {
+                continue;
+            }
+            let line = serde_json::to_vec(r).map_err(io::Error::other)?;
+            f.write_all(&line)?;
+            f.write_all(b"\n")?;
+        }
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok(fold.len())
 }
 
 /// A file-name-safe form of a bot id, for `journal-{bot}.jsonl`.
@@ -428,6 +603,60 @@ mod tests {
         let (_, replay) = Journal::open(&path).unwrap();
         assert_eq!(replay.records.len(), 2);
         assert!(replay.warnings[0].contains("line 2"));
+    }
+
+    #[test]
+    fn compaction_folds_old_ended_conversations_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let a = AgentRef::new("a", "A");
+        {
+            let (mut j, _) = Journal::open(&path).unwrap();
+            // c-old: entered, left, ended long ago.
+            for (i, ev) in [
+                Event::na_entry(a.clone()),
+                Event::na_exit(a.clone()),
+                Event::EndOfConversation { agent: None },
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let id = format!("o{i}");
+                j.append(&request(&id, "c-old", ev)).unwrap();
+                j.append(&outcome(&id, true)).unwrap();
+            }
+            // c-live: still active.
+            j.append(&request("l0", "c-live", Event::na_entry(a.clone())))
+                .unwrap();
+            j.append(&outcome("l0", true)).unwrap();
+        }
+        // Too recent: nothing folds.
+        assert_eq!(compact(&path, 1_000_000, 10).unwrap(), 0);
+        assert_eq!(compact(&path, 10, 1_000_000).unwrap(), 1);
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert!(replay.warnings.is_empty());
+        assert!(
+            matches!(&replay.records[0], Record::Summary { conversation, requests: 3, .. } if conversation == "c-old")
+        );
+        let st = rebuild(&replay.records);
+        assert!(
+            !st.contains_key("c-old"),
+            "folded conversations do not come back"
+        );
+        assert!(st["c-live"].roster.contains("a"));
+        assert_eq!(
+            replay.records.len(),
+            3,
+            "summary + the live conversation's two lines"
+        );
+        // Again: nothing more to fold, nothing lost.
+        assert_eq!(compact(&path, 10, 2_000_000).unwrap(), 0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]

@@ -217,11 +217,32 @@ impl Runner {
                 conversation,
                 session,
                 agent_id,
+                agent_name,
                 summary,
             } => {
+                self.inner.journal(Record::Assign {
+                    id: req_id.clone(),
+                    at_ms: now_ms(),
+                    session: session.clone(),
+                    target: format!("agent:{agent_id}"),
+                    conversation: Some(conversation.clone()),
+                    text: Some(format!("assign → {agent_name}")),
+                });
                 let inner = self.inner.clone();
                 tokio::spawn(async move {
                     assign(inner, req_id, conversation, session, agent_id, summary).await
+                });
+            }
+            Effect::RecordCallback {
+                req_id,
+                ok,
+                summary,
+            } => {
+                self.inner.journal(Record::Callback {
+                    id: Some(req_id),
+                    at_ms: now_ms(),
+                    ok,
+                    summary,
                 });
             }
             Effect::ArmCallbackTimeout { req_id, after_ms } => {
@@ -462,12 +483,6 @@ async fn assign(
         &session,
         &AssignTarget::Agent(agent_id.clone()),
     );
-    inner.journal(Record::Assign {
-        id: req_id.clone(),
-        at_ms: now_ms(),
-        session: session.clone(),
-        target: format!("agent:{agent_id}"),
-    });
     inner.send(Action::RequestSent {
         req_id: req_id.clone(),
         conversation: conversation.clone(),

@@ -163,6 +163,15 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
         vec![span(format!("{queued} queued"), queued_style)],
         1,
     ));
+    let retrying = state.retrying();
+    if let Some(attempt) = retrying.iter().max() {
+        let text = if retrying.len() == 1 {
+            format!("retrying ({attempt})")
+        } else {
+            format!("{} retrying (up to {attempt})", retrying.len())
+        };
+        pieces.push(Piece::new(vec![span(text, theme.warn)], 0));
+    }
     let failed = state.failed_count();
     if failed > 0 {
         pieces.push(Piece::new(
