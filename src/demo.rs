@@ -20,6 +20,80 @@ pub struct DemoOptions {
     pub speed: f64,
     pub faults: f64,
     pub listen: SocketAddr,
+    /// A walkthrough to play into the console.
+    pub script: Option<Vec<ScriptStep>>,
+}
+
+/// The walkthrough that ships with the binary (`--script walkthrough`).
+pub const BUILTIN_WALKTHROUGH: &str = include_str!("../assets/walkthrough.script");
+
+/// One step of a scripted walkthrough.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptStep {
+    Wait(Duration),
+    Keys(Vec<ratatui::crossterm::event::KeyEvent>),
+    Say(String),
+}
+
+/// Reads a walkthrough script: one step a line (`wait SECS`, `keys TEXT`,
+/// `key NAME`, `say TEXT`), `#` starts a comment line. Errors name the line.
+pub fn parse_script(text: &str) -> Result<Vec<ScriptStep>, String> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut steps = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let n = i + 1;
+        let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let rest = rest.trim();
+        let step = match word {
+            "wait" => {
+                let secs: f64 = rest
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && (0.0..=600.0).contains(s))
+                    .ok_or_else(|| {
+                        format!("line {n}: `wait` takes seconds from 0 to 600, not {rest:?}")
+                    })?;
+                ScriptStep::Wait(Duration::from_secs_f64(secs))
+            }
+            "keys" | "type" => {
+                if rest.is_empty() {
+                    return Err(format!("line {n}: `{word}` needs the text to type"));
+                }
+                ScriptStep::Keys(
+                    rest.chars()
+                        .map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+                        .collect(),
+                )
+            }
+            "key" => {
+                let spec = crate::ui::keymap::KeySpec::parse(rest)
+                    .map_err(|e| format!("line {n}: {e}"))?;
+                ScriptStep::Keys(vec![KeyEvent::new(spec.code, spec.modifiers)])
+            }
+            "say" => ScriptStep::Say(rest.to_string()),
+            other => {
+                return Err(format!(
+                    "line {n}: unknown step {other:?} (use wait, keys, key or say)"
+                ));
+            }
+        };
+        steps.push(step);
+    }
+    Ok(steps)
+}
+
+/// Loads `--script NAME|FILE`: `walkthrough` is the built-in one.
+pub fn load_script(arg: &std::path::Path) -> Result<Vec<ScriptStep>, String> {
+    let text = if arg == std::path::Path::new("walkthrough") && !arg.exists() {
+        BUILTIN_WALKTHROUGH.to_string()
+    } else {
+        std::fs::read_to_string(arg).map_err(|e| format!("{}: {e}", arg.display()))?
+    };
+    parse_script(&text).map_err(|e| format!("{}: {e}", arg.display()))
 }
 
 fn no_color() -> bool {
@@ -63,6 +137,7 @@ pub fn options_from_config(
         mouse: config.ui.mouse,
         max_attempts: config.kore.retry_max_attempts,
         keep_ended: config.journal.keep_ended(),
+        script: None,
     })
 }
 
@@ -113,9 +188,46 @@ pub async fn run(opts: DemoOptions, read_only: bool, ascii: bool) -> anyhow::Res
         mouse: false,
         max_attempts: crate::runtime::runner::MAX_ATTEMPTS,
         keep_ended: Duration::from_secs(24 * 3600),
+        script: opts.script.clone(),
     };
     let result = console::run(console_opts).await;
     let _ = std::fs::remove_file(&journal);
     handle.shutdown().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyCode;
+
+    #[test]
+    fn the_builtin_walkthrough_parses() {
+        let steps = parse_script(BUILTIN_WALKTHROUGH).unwrap();
+        assert!(steps.len() > 20);
+        assert!(steps.iter().any(|s| matches!(s, ScriptStep::Say(_))));
+    }
+
+    #[test]
+    fn steps_and_errors() {
+        let steps = parse_script("# c\nwait 1.5\nkeys ab\nkey Shift-Tab\nsay hi there\n").unwrap();
+        assert_eq!(steps[0], ScriptStep::Wait(Duration::from_millis(1500)));
+        match &steps[1] {
+            ScriptStep::Keys(k) => assert_eq!(k.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        match &steps[2] {
+            ScriptStep::Keys(k) => assert_eq!(k[0].code, KeyCode::BackTab),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(steps[3], ScriptStep::Say("hi there".into()));
+        assert!(parse_script("wait forever").unwrap_err().contains("line 1"));
+        assert!(parse_script("\n\njump 3").unwrap_err().contains("line 3"));
+        assert!(
+            parse_script("key Hyperspace")
+                .unwrap_err()
+                .contains("line 1")
+        );
+        assert!(parse_script("keys").is_err());
+    }
 }

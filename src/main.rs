@@ -62,7 +62,8 @@ struct DemoArgs {
     /// Probability (0 to 1) that a request meets an injected fault.
     #[arg(long, default_value_t = 0.0)]
     faults: f64,
-    /// A scripted walkthrough from assets/.
+    /// Play a scripted walkthrough: `walkthrough` (built in, from
+    /// assets/walkthrough.script) or a script file.
     #[arg(long, value_name = "FILE")]
     script: Option<PathBuf>,
     /// Address for the simulator (port 0 picks a free one).
@@ -292,12 +293,10 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
         Some(Command::Demo(a)) => {
             check_fraction("faults", a.faults)?;
             check_speed(a.speed)?;
-            if let Some(script) = &a.script {
-                return Err(Fail::usage(format!(
-                    "--script {}: scripted walkthroughs are not available yet",
-                    script.display()
-                )));
-            }
+            let script = match &a.script {
+                Some(path) => Some(switchboard::demo::load_script(path).map_err(Fail::usage)?),
+                None => None,
+            };
             switchboard::logging::init_file("demo");
             let ui = UiFlags {
                 read_only: cli.read_only,
@@ -309,6 +308,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                     speed: a.speed,
                     faults: a.faults,
                     listen: a.listen,
+                    script,
                 },
                 ui.read_only,
                 ui.ascii,

@@ -676,6 +676,18 @@ fn the_log_follows_until_you_scroll_and_exports() {
     assert!(s.log.follow, "back at the bottom it follows again");
     update(&mut s, key('f'));
     assert!(!s.log.follow);
+    // The log filter: words must match, `!word` must not.
+    s.log
+        .push(31, LogKind::Info, "GET conversations  poll: 200");
+    s.log.filter = "line 2 !poll".into();
+    let shown: Vec<&str> = s.log.visible().iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(shown.len(), 12, "line 2, 12, 20…29: {shown:?}");
+    s.log.filter = "200".into();
+    assert_eq!(s.log.visible().len(), 1, "the poll line");
+    s.log.filter = "!poll".into();
+    assert_eq!(s.log.visible().len(), 30);
+    s.log.filter.clear();
+    s.log.lines.pop_back();
     update(&mut s, key(':'));
     typed(&mut s, "export /tmp/x.jsonl");
     let fx = update(&mut s, code(KeyCode::Enter));

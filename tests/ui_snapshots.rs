@@ -548,10 +548,14 @@ fn status_bar_read_only_degraded_and_failing() {
         "▲ degraded",
         "1 failed",
         "4 queued",
-        "cb.example.com:8443",
+        "retrying (2)",
     ] {
         assert!(top.contains(want), "missing {want:?} in {top:?}");
     }
+    // With more room the callback address shows too.
+    let wider = screen(&s, &dark(), 150, 40);
+    let top150 = wider.lines().next().unwrap().to_string();
+    assert!(top150.contains("cb.example.com:8443"), "{top150:?}");
     let narrow = screen(&s, &dark(), 80, 24);
     let top80 = narrow.lines().next().unwrap().to_string();
     for want in ["READ-ONLY", "degraded", "1 failed", "4 queued", "14:03:22"] {

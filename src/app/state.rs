@@ -451,11 +451,20 @@ impl Log {
         });
     }
 
+    /// The lines the filter lets through: every word must match, and a word
+    /// starting with `!` must not (`!poll` hides the polls).
     pub fn visible(&self) -> Vec<&LogLine> {
         let f = self.filter.to_lowercase();
+        let words: Vec<&str> = f.split_whitespace().collect();
         self.lines
             .iter()
-            .filter(|l| f.is_empty() || l.text.to_lowercase().contains(&f))
+            .filter(|l| {
+                let text = l.text.to_lowercase();
+                words.iter().all(|w| match w.strip_prefix('!') {
+                    Some(not) => not.is_empty() || !text.contains(not),
+                    None => text.contains(w),
+                })
+            })
             .collect()
     }
 }

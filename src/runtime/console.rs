@@ -48,6 +48,8 @@ pub struct ConsoleOptions {
     pub max_attempts: u32,
     /// Ended conversations older than this are folded at start-up.
     pub keep_ended: Duration,
+    /// A walkthrough to play into the console (demo `--script`).
+    pub script: Option<Vec<crate::demo::ScriptStep>>,
 }
 
 fn now_ms() -> i64 {
@@ -169,6 +171,10 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         });
     }
 
+    if let Some(steps) = opts.script.clone() {
+        tokio::spawn(play_script(steps, tx.clone()));
+    }
+
     let result = event_loop(&mut terminal, &mut state, &mut runner, &mut rx, &opts.theme).await;
     leave_terminal(&mut terminal, opts.mouse);
     let open = state.open_requests();
@@ -182,6 +188,29 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         l.shutdown().await;
     }
     result.map(|_| 0)
+}
+
+/// Plays a walkthrough into the loop as if a supervisor typed it.
+async fn play_script(steps: Vec<crate::demo::ScriptStep>, tx: mpsc::UnboundedSender<Action>) {
+    use crate::demo::ScriptStep;
+    for step in steps {
+        match step {
+            ScriptStep::Wait(d) => tokio::time::sleep(d).await,
+            ScriptStep::Keys(keys) => {
+                for k in keys {
+                    if tx.send(Action::Key(k)).is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(120)).await;
+                }
+            }
+            ScriptStep::Say(text) => {
+                if tx.send(Action::Note { error: false, text }).is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout>>;

@@ -170,7 +170,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
         } else {
             format!("{} retrying (up to {attempt})", retrying.len())
         };
-        pieces.push(Piece::new(vec![span(text, theme.warn)], 0));
+        pieces.push(Piece::new(vec![span(text, theme.warn)], 2));
     }
     let failed = state.failed_count();
     if failed > 0 {
