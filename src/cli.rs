@@ -23,9 +23,6 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
-/// How many times a retryable failure is tried in all by the scripting commands.
-pub const CLI_ATTEMPTS: u32 = 5;
-
 /// A failure before any request: it carries its exit code and the message.
 #[derive(Debug)]
 pub struct Fail {
@@ -486,7 +483,7 @@ pub async fn assign(
         })
         .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
     let summary = format!("assign session {} to {target_text}", args.session.trim());
-    let (call, attempts) = client::with_retry(CLI_ATTEMPTS, || {
+    let (call, attempts) = client::with_retry(config.kore.retry_max_attempts, || {
         client.assign(&request, summary.clone(), Priority::User)
     })
     .await;
@@ -585,26 +582,23 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         }
     };
     emit(&json!({"check": "secret", "ok": true, "source": config.kore.client_secret.describe()}));
-    let signer = match crate::kore::jwt::Signer::new(
-        &config.kore.client_id,
-        &secret,
-        config.kore.jwt_ttl_secs,
-    )
-    .and_then(|s| s.sign())
-    {
-        Ok(token) => token,
+    let signed =
+        crate::kore::jwt::Signer::new(&config.kore.client_id, &secret, config.kore.jwt_ttl_secs)
+            .and_then(|s| s.sign().map(|t| (s, t)));
+    let (signer, token) = match signed {
+        Ok(pair) => pair,
         Err(e) => {
             emit(&json!({"check": "token", "ok": false, "message": e.to_string()}));
             return Ok(EXIT_USAGE);
         }
     };
-    let claims: &[&str] = if config.kore.jwt_ttl_secs.is_some() {
-        &["appId", "iat", "exp", "jti"]
-    } else {
-        &["appId"]
+    // The claim names of what was actually signed, not of what was configured.
+    let claims: Vec<String> = match serde_json::to_value(signer.claims()) {
+        Ok(Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
     };
     emit(&json!({"check": "token", "ok": true, "alg": "HS256",
-        "fingerprint": signer.fingerprint(), "claims": claims}));
+        "fingerprint": token.fingerprint(), "claims": claims}));
     let client = match KoreClient::new(&client_settings(config, secret, allow_insecure_http)) {
         Ok(c) => c,
         Err(e) => {

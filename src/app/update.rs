@@ -48,7 +48,7 @@ impl State {
         let mut v: Vec<&Conversation> = self
             .conversations
             .values()
-            .filter(|c| conv_matches(c, &self.conv_filter, &self.agents))
+            .filter(|c| conv_matches(c, &self.conv_filter))
             .collect();
         match self.sort {
             SortBy::State => v.sort_by(|a, b| {
@@ -211,7 +211,7 @@ fn natural_key(id: &str) -> (String, u64, String) {
 
 /// A filter is words; `key=value` words match a field (`lang`, `channel`,
 /// `state`, `agent`), other words match the id, session or agent names.
-pub fn conv_matches(c: &Conversation, filter: &str, _agents: &[Agent]) -> bool {
+pub fn conv_matches(c: &Conversation, filter: &str) -> bool {
     filter.split_whitespace().all(|word| {
         let w = word.to_lowercase();
         if let Some((k, v)) = w.split_once('=') {

@@ -492,7 +492,7 @@ async fn assign(
             inner.listener.display_address()
         ),
     });
-    let (call, _attempts) = client::with_retry(3, || {
+    let (call, _attempts) = client::with_retry(inner.max_attempts, || {
         inner
             .client
             .assign(&request, summary.clone(), Priority::User)
