@@ -496,6 +496,9 @@ impl KoreClient {
             summary,
             token_fp: None,
         };
+        // Wait for a slot first: a short-lived token signed before a long
+        // wait (after a 429, say) could expire before it is sent.
+        self.limiter.acquire(priority).await;
         let token = match self.signer.sign() {
             Ok(t) => t,
             Err(e) => {
@@ -519,7 +522,6 @@ impl KoreClient {
         };
         value.set_sensitive(true);
 
-        self.limiter.acquire(priority).await;
         let started = Instant::now();
         let sent = build(&self.http, value).send().await;
         let outcome = match sent {

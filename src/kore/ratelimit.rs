@@ -128,11 +128,10 @@ impl RateLimiter {
         Err(self.window.saturating_sub(now.duration_since(oldest)))
     }
 
-    /// Waits until a request may be sent, then counts it.
+    /// Waits until a request may be sent, then counts it. Cancel-safe: a
+    /// supervisor's action that stops waiting no longer holds polls back.
     pub async fn acquire(&self, priority: Priority) {
-        if priority == Priority::User {
-            self.lock().users_waiting += 1;
-        }
+        let _waiting = (priority == Priority::User).then(|| UserWaiting::new(self));
         loop {
             let now = Instant::now();
             match self.try_take(priority, now) {
@@ -146,11 +145,6 @@ impl RateLimiter {
                 }
             }
         }
-        if priority == Priority::User {
-            let mut inner = self.lock();
-            inner.users_waiting = inner.users_waiting.saturating_sub(1);
-        }
-        self.notify.notify_waiters();
     }
 
     /// The server said 429: send nothing for `wait`.
@@ -171,6 +165,26 @@ impl RateLimiter {
             limit: self.per_window,
             blocked_for: inner.blocked_until.map(|b| b - now),
         }
+    }
+}
+
+/// Counts a supervisor's action as waiting for as long as it lives, so polls
+/// step aside; dropping it (done or cancelled) wakes the other waiters.
+struct UserWaiting<'a>(&'a RateLimiter);
+
+impl<'a> UserWaiting<'a> {
+    fn new(limiter: &'a RateLimiter) -> Self {
+        limiter.lock().users_waiting += 1;
+        UserWaiting(limiter)
+    }
+}
+
+impl Drop for UserWaiting<'_> {
+    fn drop(&mut self) {
+        let mut inner = self.0.lock();
+        inner.users_waiting = inner.users_waiting.saturating_sub(1);
+        drop(inner);
+        self.0.notify.notify_waiters();
     }
 }
 
@@ -239,6 +253,21 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(order.lock().unwrap().as_slice(), ["user", "poll"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_user_wait_does_not_hold_polls_back() {
+        let rl = RateLimiter::new(6, Duration::from_secs(60));
+        for _ in 0..6 {
+            rl.acquire(Priority::User).await;
+        }
+        // A supervisor's action gives up waiting for a full window.
+        let user = tokio::time::timeout(Duration::from_secs(1), rl.acquire(Priority::User)).await;
+        assert!(user.is_err());
+        // Once the window frees, a poll gets through instead of waiting for
+        // an action that is no longer there.
+        let poll = tokio::time::timeout(Duration::from_secs(120), rl.acquire(Priority::Poll)).await;
+        assert!(poll.is_ok(), "the poll is stuck behind a cancelled action");
     }
 
     #[tokio::test(start_paused = true)]
