@@ -1499,6 +1499,14 @@ fn validate(config: &Config) -> Vec<Issue> {
             "must be at least 1",
         ));
     }
+    if let Some(ttl) = kore.jwt_ttl_secs
+        && !(1..=86_400).contains(&ttl)
+    {
+        issues.push(issue(
+            at("kore", "jwt_ttl_secs"),
+            "must be from 1 to 86400 (a day); remove the line to sign tokens without iat/exp/jti",
+        ));
+    }
     if kore.request_timeout_secs < 1 {
         issues.push(issue(
             at("kore", "request_timeout_secs"),

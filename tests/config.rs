@@ -235,6 +235,12 @@ const INVALID: &[(&str, Option<usize>, &str, &[&str])] = &[
         &["header name"],
     ),
     (
+        "jwt_ttl_zero",
+        Some(8),
+        "[kore].jwt_ttl_secs",
+        &["from 1 to 86400", "remove the line"],
+    ),
+    (
         "rate_limit_zero",
         Some(8),
         "[kore].rate_limit_per_minute",

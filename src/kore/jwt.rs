@@ -154,3 +154,92 @@ pub fn random_id() -> String {
     let bytes: [u8; 16] = rand::random();
     hex::encode(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
+
+    const SECRET: &str = "unit-test-secret-not-a-real-one";
+
+    fn read(token: &Token, secret: &str) -> jsonwebtoken::errors::Result<serde_json::Value> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.required_spec_claims.clear();
+        v.validate_exp = false;
+        decode::<serde_json::Value>(
+            token.expose(),
+            &DecodingKey::from_secret(secret.as_bytes()),
+            &v,
+        )
+        .map(|d| d.claims)
+    }
+
+    #[test]
+    fn without_a_ttl_the_token_holds_only_app_id() {
+        let signer = Signer::new("cs-app", &Secret::new(SECRET), None).unwrap();
+        let token = signer.sign().unwrap();
+        assert_eq!(decode_header(token.expose()).unwrap().alg, Algorithm::HS256);
+        let claims = read(&token, SECRET).unwrap();
+        assert_eq!(claims, serde_json::json!({"appId": "cs-app"}));
+        assert!(
+            read(&token, "another-secret").is_err(),
+            "signed with the secret"
+        );
+    }
+
+    #[test]
+    fn a_ttl_adds_iat_exp_and_a_fresh_jti() {
+        let signer = Signer::new("cs-app", &Secret::new(SECRET), Some(300)).unwrap();
+        let a = read(&signer.sign().unwrap(), SECRET).unwrap();
+        let b = read(&signer.sign().unwrap(), SECRET).unwrap();
+        assert_eq!(a["appId"], "cs-app");
+        let iat = a["iat"].as_u64().unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(iat.abs_diff(now) < 60, "iat {iat} is now ({now})");
+        assert_eq!(a["exp"].as_u64().unwrap(), iat + 300);
+        let jti = a["jti"].as_str().unwrap();
+        assert_eq!(jti.len(), 32);
+        assert_ne!(
+            jti,
+            b["jti"].as_str().unwrap(),
+            "every token has its own jti"
+        );
+    }
+
+    #[test]
+    fn empty_inputs_are_refused() {
+        assert!(matches!(
+            Signer::new("cs", &Secret::new(""), None),
+            Err(JwtError::EmptySecret)
+        ));
+        assert!(matches!(
+            Signer::new("  ", &Secret::new(SECRET), None),
+            Err(JwtError::EmptyClientId)
+        ));
+    }
+
+    #[test]
+    fn debug_prints_never_show_the_secret_or_the_token() {
+        let secret = Secret::new(SECRET);
+        let signer = Signer::new("cs-app", &secret, Some(60)).unwrap();
+        let token = signer.sign().unwrap();
+        for printed in [
+            format!("{secret:?}"),
+            format!("{secret}"),
+            format!("{signer:?}"),
+            format!("{token:?}"),
+        ] {
+            assert!(!printed.contains(SECRET), "{printed}");
+            assert!(!printed.contains(token.expose()), "{printed}");
+            assert!(!printed.contains("eyJ"), "{printed}");
+        }
+        assert_eq!(
+            format!("{token:?}"),
+            format!("Token(sha256:{})", token.fingerprint())
+        );
+        assert_eq!(token.fingerprint().len(), 8);
+    }
+}
