@@ -15,9 +15,12 @@
 //! - `WARM` entry: someone is present and the agent is not.
 //! - `WARM` exit: the agent is present and at least one other agent stays.
 //! - `redial` entry: nobody is present (after an `NA` exit, or a callback with no
-//!   earlier conversation), or the sole agent present reconnects.
+//!   earlier conversation, but not after the summary), or the sole agent
+//!   present reconnects.
 //! - `TRIGGER_SUMMARY_EVENT`: once, after the last agent left with `NA` exit.
-//! - `END_OF_CONVERSATION`: once, when no agent is present; nothing may follow it.
+//! - `END_OF_CONVERSATION`: once, after the last agent left with `NA` exit (a
+//!   conversation begins with `NA` entry and ends with `NA` exit at minimum);
+//!   nothing may follow it.
 
 use crate::kore::wire::{HookEvent, TransferEvent, TransferType, Transition};
 use serde::{Deserialize, Serialize};
@@ -103,6 +106,18 @@ impl SimRoster {
                         "agents are still present ({}); the last agent must leave with NA exit first",
                         self.present.join(", ")
                     ));
+                }
+                if self.cold_gap {
+                    return Err(
+                        "a COLD exit is waiting for its COLD entry; the last agent must leave with NA exit first"
+                            .into(),
+                    );
+                }
+                if !self.left_by_na {
+                    return Err(
+                        "no agent has left with NA exit; every conversation ends with the last agent's NA exit, then END_OF_CONVERSATION"
+                            .into(),
+                    );
                 }
                 self.ended = true;
                 self.history.push(ev.name().to_string());
@@ -256,6 +271,12 @@ impl SimRoster {
             }
             (TransferType::Redial, Transition::Entry) => {
                 if n == 0 {
+                    if self.summary_triggered {
+                        return Err(
+                            "the summary was already triggered; only END_OF_CONVERSATION may follow it"
+                                .into(),
+                        );
+                    }
                     if self.cold_gap {
                         return Err(
                             "a COLD exit is waiting for its COLD entry; redial is for a dropped conversation"
@@ -412,9 +433,8 @@ mod tests {
             (&["NA+ a1", "REDIAL+ a1", "NA- a1"], &[], None),
             // A callback with no prior conversation.
             (&["REDIAL+ a9"], &["a9"], Some("a9")),
-            // The summary is optional; a conversation nobody joined may end.
+            // The summary is optional.
             (&["NA+ a1", "NA- a1", "END"], &[], None),
-            (&["END"], &[], None),
             // A cold transfer back to an agent who left earlier.
             (&["NA+ a1", "COLD- a1", "COLD+ a1"], &["a1"], Some("a1")),
         ];
@@ -465,7 +485,14 @@ mod tests {
             ),
             (&["NA+ a1", "NA- a1", "SUM", "SUM"], "already triggered"),
             (&["NA+ a1", "END"], "still present"),
-            (&["END", "END"], "already ended"),
+            // Steps 1 and 3 are the documented minimum before the closure.
+            (&["END"], "no agent has left with NA exit"),
+            (&["NA+ a1", "COLD- a1", "END"], "COLD exit is waiting"),
+            (
+                &["NA+ a1", "NA- a1", "SUM", "REDIAL+ a1"],
+                "summary was already triggered",
+            ),
+            (&["NA+ a1", "NA- a1", "END", "END"], "already ended"),
             (&["NA+ a1", "NA- a1", "END", "REDIAL+ a1"], "already ended"),
             (&["NA+ a1", "NA- a1", "END", "SUM"], "already ended"),
         ];
