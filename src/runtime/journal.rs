@@ -95,6 +95,18 @@ impl Record {
 pub struct Replay {
     pub records: Vec<Record>,
     pub warnings: Vec<String>,
+    /// Complete lines that could not be read, kept byte for byte so that
+    /// compaction never throws them away.
+    pub damaged: Vec<DamagedLine>,
+}
+
+/// A complete but unreadable line in the middle of a journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DamagedLine {
+    /// How many good records came before it.
+    pub after_records: usize,
+    /// The line as it is on disk, without its newline.
+    pub bytes: Vec<u8>,
 }
 
 /// An open journal, positioned for appending.
@@ -105,10 +117,23 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (or creates, mode 0600) the journal at `path` and reads it back.
+    /// Opens (or creates, mode 0600, in a directory made 0700) the journal at
+    /// `path`, takes an exclusive lock on it and reads it back. A second
+    /// switchboard on the same journal gets an error of kind `WouldBlock`:
+    /// two processes resending the same queue would send it twice.
     pub fn open(path: &Path) -> io::Result<(Journal, Replay)> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+            && !dir.exists()
+        {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder.create(dir)?;
         }
         let mut options = OpenOptions::new();
         options.read(true).append(true).create(true);
@@ -118,7 +143,23 @@ impl Journal {
             options.mode(0o600);
         }
         let file = options.open(path)?;
-        let (replay, good_len) = read(&file, path)?;
+        lock(&file, path)?;
+        let mut warnings = Vec::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = file.metadata()?.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+                warnings.push(format!(
+                    "{}: other users could read the journal (mode {mode:o}); it is now 0600",
+                    path.display()
+                ));
+            }
+        }
+        let (mut replay, good_len) = read_file(&file, path)?;
+        warnings.append(&mut replay.warnings);
+        replay.warnings = warnings;
         let total = file.metadata()?.len();
         if good_len < total {
             // Cut the torn tail so the next record starts on its own line.
@@ -147,8 +188,30 @@ impl Journal {
     }
 }
 
+/// Reads a journal without locking or changing it, e.g. while a console
+/// holds it open. A torn last line is reported, not cut.
+pub fn read(path: &Path) -> io::Result<Replay> {
+    let file = File::open(path)?;
+    read_file(&file, path).map(|(replay, _)| replay)
+}
+
+fn lock(file: &File, path: &Path) -> io::Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!(
+                "{} is in use by another switchboard (a console or a command); \
+                 only one may use a journal at a time",
+                path.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 /// Reads every record; returns them and the length of the good prefix.
-fn read(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
+fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
     let mut replay = Replay::default();
     let mut reader = BufReader::new(file.try_clone()?);
     reader.seek(SeekFrom::Start(0))?;
@@ -186,11 +249,20 @@ fn read(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
             }
             Ok(_) => unreachable!("complete lines are handled above"),
             Err(e) => {
-                // A damaged line in the middle: skip it, keep the rest.
+                // A damaged line in the middle: skip it, keep the rest, and
+                // keep the line itself for compaction to carry over.
                 replay.warnings.push(format!(
-                    "{}: line {line_no} is unreadable ({e}); it was skipped",
+                    "{}: line {line_no} is unreadable ({e}); it was skipped and left in the file",
                     path.display()
                 ));
+                let mut bytes = buf.clone();
+                while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    bytes.pop();
+                }
+                replay.damaged.push(DamagedLine {
+                    after_records: replay.records.len(),
+                    bytes,
+                });
                 good_len = offset;
             }
         }
@@ -217,8 +289,12 @@ pub enum RequestFate {
 /// What became of a journaled assign request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssignFate {
-    /// Sent; no callback recorded.
-    Pending,
+    /// Planned, never sent: safe to send.
+    Queued,
+    /// Sent, with no recorded answer: it may or may not have reached Kore.
+    Unknown,
+    /// Kore took the request; no callback recorded.
+    Accepted,
     /// The request itself was refused.
     Rejected(String),
     Transferred,
@@ -231,6 +307,9 @@ pub struct JournaledAssign {
     pub id: String,
     pub at_ms: i64,
     pub text: String,
+    pub session: String,
+    /// `agent:a-…` or `queue:qu-…`.
+    pub target: String,
     pub fate: AssignFate,
 }
 
@@ -257,6 +336,8 @@ pub struct ConversationState {
     pub last_ms: i64,
     /// Requests sent with no recorded outcome: their fate is unknown.
     pub unknown: Vec<String>,
+    /// Requests planned and never sent (a console quit with them queued).
+    pub queued: Vec<String>,
     pub experience: Option<String>,
     pub language: Option<String>,
 }
@@ -294,11 +375,18 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 });
             }
             Record::Sent { id, .. } => {
+                // On the wire from here on. A failed request that is sent
+                // again becomes unknown too until its new outcome is written.
                 if let Some((conv, i)) = index.get(id)
                     && let Some(req) = out.get_mut(conv).and_then(|s| s.requests.get_mut(*i))
-                    && req.fate == RequestFate::Queued
+                    && matches!(req.fate, RequestFate::Queued | RequestFate::Failed { .. })
                 {
                     req.fate = RequestFate::Unknown;
+                } else if let Some((conv, i)) = assigns.get(id)
+                    && let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
+                    && a.fate == AssignFate::Queued
+                {
+                    a.fate = AssignFate::Unknown;
                 }
             }
             Record::Outcome {
@@ -311,9 +399,13 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
             } => {
                 if let Some((conv, i)) = assigns.get(id) {
                     if let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
-                        && !*ok
+                        && matches!(a.fate, AssignFate::Queued | AssignFate::Unknown)
                     {
-                        a.fate = AssignFate::Rejected(message.clone());
+                        a.fate = if *ok {
+                            AssignFate::Accepted
+                        } else {
+                            AssignFate::Rejected(message.clone())
+                        };
                     }
                     continue;
                 }
@@ -346,7 +438,7 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 conversation: Some(conversation),
                 text,
                 target,
-                ..
+                session,
             } => {
                 let st = out.entry(conversation.clone()).or_default();
                 st.last_ms = st.last_ms.max(*at_ms);
@@ -355,7 +447,9 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                     id: id.clone(),
                     at_ms: *at_ms,
                     text: text.clone().unwrap_or_else(|| format!("assign → {target}")),
-                    fate: AssignFate::Pending,
+                    session: session.clone(),
+                    target: target.clone(),
+                    fate: AssignFate::Queued,
                 });
             }
             Record::Callback {
@@ -378,85 +472,90 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
         }
     }
     for st in out.values_mut() {
-        st.unknown = st
-            .requests
-            .iter()
-            .filter(|r| matches!(r.fate, RequestFate::Unknown | RequestFate::Queued))
-            .map(|r| r.id.clone())
-            .collect();
+        let ids = |fate: RequestFate| -> Vec<String> {
+            st.requests
+                .iter()
+                .filter(|r| r.fate == fate)
+                .map(|r| r.id.clone())
+                .collect()
+        };
+        st.unknown = ids(RequestFate::Unknown);
+        st.queued = ids(RequestFate::Queued);
     }
     out
 }
 
-/// Folds ended conversations whose latest record is older than `keep_ms`
-/// into one `Summary` line each, so the journal stays bounded. The new file
-/// is written beside the old one, synced, and renamed over it, so a crash
-/// leaves either the old journal or the new one, never a mix. Returns how
-/// many conversations were folded.
-pub fn compact(path: &Path, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
-    if !path.exists() {
-        return Ok(0);
-    }
-    let (journal, replay) = Journal::open(path)?;
-    drop(journal);
-    let rebuilt = rebuild(&replay.records);
-    let fold: BTreeMap<&str, usize> = rebuilt
-        .iter()
-        .filter(|(_, st)| {
-            st.roster.phase() == crate::domain::Phase::Ended
-                && st.requests.iter().all(|r| {
-                    matches!(
-                        r.fate,
-                        RequestFate::Delivered { .. } | RequestFate::Failed { .. }
-                    )
-                })
-                && now_ms - st.last_ms > keep_ms
-        })
-        .map(|(id, st)| (id.as_str(), st.requests.len()))
-        .collect();
-    if fold.is_empty() {
-        return Ok(0);
-    }
-    // Which record ids belong to folded conversations.
-    let mut folded_ids: std::collections::BTreeSet<String> = Default::default();
-    for r in &replay.records {
-        match r {
-            Record::Request {
-                id, conversation, ..
-            } if fold.contains_key(conversation.as_str()) => {
-                folded_ids.insert(id.clone());
-            }
-            Record::Assign {
-                id,
-                conversation: Some(conversation),
-                ..
-            } if fold.contains_key(conversation.as_str()) => {
-                folded_ids.insert(id.clone());
-            }
-            _ => {}
+impl Journal {
+    /// Folds ended conversations whose latest record is older than `keep_ms`
+    /// into one `Summary` line each, so the journal stays bounded. `replay` is
+    /// what [`Journal::open`] returned; it is updated to what the journal now
+    /// holds. Unreadable lines are carried over as they are. The new file is
+    /// written and locked beside the old one, synced, and renamed over it, so
+    /// a crash leaves either the old journal or the new one, never a mix.
+    /// Returns how many conversations were folded.
+    pub fn compact(&mut self, replay: &mut Replay, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
+        let rebuilt = rebuild(&replay.records);
+        let fold: BTreeMap<&str, usize> = rebuilt
+            .iter()
+            .filter(|(_, st)| {
+                st.roster.phase() == crate::domain::Phase::Ended
+                    && st.requests.iter().all(|r| {
+                        matches!(
+                            r.fate,
+                            RequestFate::Delivered { .. } | RequestFate::Failed { .. }
+                        )
+                    })
+                    && now_ms - st.last_ms > keep_ms
+            })
+            .map(|(id, st)| (id.as_str(), st.requests.len()))
+            .collect();
+        if fold.is_empty() {
+            return Ok(0);
         }
-    }
-    let tmp = path.with_extension("jsonl.compacting");
-    {
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+        // Which record ids belong to folded conversations.
+        let mut folded_ids: std::collections::BTreeSet<&str> = Default::default();
+        for r in &replay.records {
+            match r {
+                Record::Request {
+                    id, conversation, ..
+                } if fold.contains_key(conversation.as_str()) => {
+                    folded_ids.insert(id);
+                }
+                Record::Assign {
+                    id,
+                    conversation: Some(conversation),
+                    ..
+                } if fold.contains_key(conversation.as_str()) => {
+                    folded_ids.insert(id);
+                }
+                _ => {}
+            }
         }
-        let mut f = options.open(&tmp)?;
-        for (conversation, requests) in &fold {
-            let line = serde_json::to_vec(&Record::Summary {
+        let mut kept: Vec<Record> = fold
+            .iter()
+            .map(|(conversation, requests)| Record::Summary {
                 conversation: (*conversation).to_string(),
                 at_ms: now_ms,
                 requests: *requests,
             })
-            .map_err(io::Error::other)?;
-            f.write_all(&line)?;
-            f.write_all(b"\n")?;
+            .collect();
+        let summaries = kept.len();
+        let mut damaged: Vec<DamagedLine> = Vec::new();
+        let mut pending_damaged = replay.damaged.iter().peekable();
+        let mut out: Vec<u8> = Vec::new();
+        for line in &kept {
+            out.extend(serde_json::to_vec(line).map_err(io::Error::other)?);
+            out.push(b'\n');
         }
-        for r in &replay.records {
+        for (i, r) in replay.records.iter().enumerate() {
+            while let Some(d) = pending_damaged.next_if(|d| d.after_records <= i) {
+                damaged.push(DamagedLine {
+                    after_records: kept.len(),
+                    bytes: d.bytes.clone(),
+                });
+                out.extend_from_slice(&d.bytes);
+                out.push(b'\n');
+            }
             let folded = match r {
                 Record::Summary { conversation, .. } => fold.contains_key(conversation.as_str()),
                 other => other.id().is_some_and(|id| folded_ids.contains(id)),
@@ -464,19 +563,63 @@ pub fn compact(path: &Path, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
             if folded {
                 continue;
             }
-            let line = serde_json::to_vec(r).map_err(io::Error::other)?;
-            f.write_all(&line)?;
-            f.write_all(b"\n")?;
+            out.extend(serde_json::to_vec(r).map_err(io::Error::other)?);
+            out.push(b'\n');
+            kept.push(r.clone());
         }
-        f.sync_all()?;
+        for d in pending_damaged {
+            damaged.push(DamagedLine {
+                after_records: kept.len(),
+                bytes: d.bytes.clone(),
+            });
+            out.extend_from_slice(&d.bytes);
+            out.push(b'\n');
+        }
+        debug_assert!(summaries <= kept.len());
+
+        let tmp = self.path.with_extension("jsonl.compacting");
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        lock(&file, &tmp)?;
+        file.write_all(&out)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &self.path)?;
+        if let Some(dir) = self.path.parent()
+            && let Ok(d) = File::open(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            })
+        {
+            let _ = d.sync_all();
+        }
+        // The new file is positioned at its end and already locked; the old
+        // one (and its lock) goes with the old handle.
+        self.file = file;
+        replay.records = kept;
+        replay.damaged = damaged;
+        Ok(fold.len())
     }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent()
-        && let Ok(d) = File::open(dir)
-    {
-        let _ = d.sync_all();
+}
+
+#[cfg(test)]
+impl Journal {
+    /// Swaps the handle for a read-only one, so appends fail as they do on
+    /// a full or failing disk.
+    pub(crate) fn break_writes(&mut self) {
+        self.file = File::open(&self.path).unwrap();
     }
-    Ok(fold.len())
+
+    /// Undoes [`Journal::break_writes`].
+    pub(crate) fn mend_writes(&mut self) {
+        self.file = OpenOptions::new().append(true).open(&self.path).unwrap();
+    }
 }
 
 /// A file-name-safe form of a bot id, for `journal-{bot}.jsonl`.
@@ -509,6 +652,16 @@ mod tests {
             experience: "chat".into(),
             language: "en".into(),
             action: "test".into(),
+        }
+    }
+
+    /// Writes a journal file as the journal itself would create it (0600).
+    fn write_private(path: &Path, text: &str) {
+        std::fs::write(path, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
     }
 
@@ -551,7 +704,8 @@ mod tests {
             !c.roster.contains("a-2"),
             "a failed request changes nothing"
         );
-        assert_eq!(c.unknown, vec!["r3".to_string()]);
+        assert_eq!(c.queued, vec!["r3".to_string()]);
+        assert!(c.unknown.is_empty());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -599,7 +753,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let a = serde_json::to_string(&outcome("r1", true)).unwrap();
-        std::fs::write(&path, format!("{a}\nnot json at all\n{a}\n")).unwrap();
+        write_private(&path, &format!("{a}\nnot json at all\n{a}\n"));
         let (_, replay) = Journal::open(&path).unwrap();
         assert_eq!(replay.records.len(), 2);
         assert!(replay.warnings[0].contains("line 2"));
@@ -631,8 +785,21 @@ mod tests {
             j.append(&outcome("l0", true)).unwrap();
         }
         // Too recent: nothing folds.
-        assert_eq!(compact(&path, 1_000_000, 10).unwrap(), 0);
-        assert_eq!(compact(&path, 10, 1_000_000).unwrap(), 1);
+        let compact = |keep_ms: i64, now_ms: i64| {
+            let (mut j, mut replay) = Journal::open(&path).unwrap();
+            let before = replay.records.len();
+            let n = j.compact(&mut replay, keep_ms, now_ms).unwrap();
+            if n == 0 {
+                assert_eq!(replay.records.len(), before);
+            }
+            // What the caller goes on with is what the file now holds.
+            drop(j);
+            let (_, again) = Journal::open(&path).unwrap();
+            assert_eq!(again.records, replay.records);
+            n
+        };
+        assert_eq!(compact(1_000_000, 10), 0);
+        assert_eq!(compact(10, 1_000_000), 1);
         let (_, replay) = Journal::open(&path).unwrap();
         assert!(replay.warnings.is_empty());
         assert!(
@@ -650,13 +817,193 @@ mod tests {
             "summary + the live conversation's two lines"
         );
         // Again: nothing more to fold, nothing lost.
-        assert_eq!(compact(&path, 10, 2_000_000).unwrap(), 0);
+        assert_eq!(compact(10, 2_000_000), 0);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn compaction_keeps_damaged_lines_and_appends_go_on_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let a = AgentRef::new("a", "A");
+        let mut text = String::new();
+        for (i, ev) in [
+            Event::na_entry(a.clone()),
+            Event::na_exit(a.clone()),
+            Event::EndOfConversation { agent: None },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = format!("o{i}");
+            text += &serde_json::to_string(&request(&id, "c-old", ev)).unwrap();
+            text += "\n";
+            text += &serde_json::to_string(&outcome(&id, true)).unwrap();
+            text += "\n";
+        }
+        text += "{this line was damaged on disk}\n";
+        text +=
+            &serde_json::to_string(&request("l0", "c-live", Event::na_entry(a.clone()))).unwrap();
+        text += "\n";
+        write_private(&path, &text);
+
+        let (mut j, mut replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.warnings.len(), 1, "{:?}", replay.warnings);
+        assert!(
+            replay.warnings[0].contains("line 7"),
+            "{:?}",
+            replay.warnings
+        );
+        assert_eq!(j.compact(&mut replay, 10, 1_000_000).unwrap(), 1);
+        j.append(&outcome("l0", true)).unwrap();
+        drop(j);
+
+        let on_disk = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            on_disk.contains("{this line was damaged on disk}\n"),
+            "compaction never throws a line away unread:\n{on_disk}"
+        );
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert_eq!(
+            replay.warnings.len(),
+            1,
+            "the damaged line is still reported"
+        );
+        assert_eq!(replay.damaged.len(), 1);
+        assert_eq!(replay.damaged[0].after_records, 1, "after the summary");
+        let st = rebuild(&replay.records);
+        assert!(!st.contains_key("c-old"));
+        assert!(matches!(
+            st["c-live"].requests[0].fate,
+            RequestFate::Delivered { .. }
+        ));
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_but_may_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        j.append(&outcome("r1", true)).unwrap();
+        let err = Journal::open(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(
+            err.to_string().contains("in use by another switchboard"),
+            "{err}"
+        );
+        let replay = read(&path).unwrap();
+        assert_eq!(replay.records.len(), 1, "reading needs no lock");
+        // Compaction moves the lock to the new file with it.
+        let mut replay = read(&path).unwrap();
+        j.compact(&mut replay, 0, 0).unwrap();
+        assert!(Journal::open(&path).is_err());
+        drop(j);
+        assert!(
+            Journal::open(&path).is_ok(),
+            "the lock goes with the journal"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_journal_others_can_read_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("private").join("j.jsonl");
+        {
+            Journal::open(&path).unwrap();
+        }
+        let dir_mode = std::fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(dir_mode & 0o777, 0o700, "the data directory is private");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert!(
+            replay.warnings[0].contains("mode 644"),
+            "{:?}",
+            replay.warnings
+        );
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_resend_with_no_answer_is_unknown_again() {
+        let a = AgentRef::new("a", "A");
+        let sent = |id: &str| Record::Sent {
+            id: id.into(),
+            at_ms: 3,
+            attempt: 1,
+        };
+        let records = vec![
+            request("r1", "c", Event::na_entry(a.clone())),
+            sent("r1"),
+            outcome("r1", false),
+            // `r` resends it; the process dies before the answer.
+            sent("r1"),
+        ];
+        let st = rebuild(&records);
+        assert_eq!(st["c"].requests[0].fate, RequestFate::Unknown);
+        assert_eq!(st["c"].unknown, vec!["r1".to_string()]);
+    }
+
+    #[test]
+    fn assign_fates_follow_their_records() {
+        let assign = |id: &str| Record::Assign {
+            id: id.into(),
+            at_ms: 1,
+            session: "s".into(),
+            target: "agent:a-1".into(),
+            conversation: Some("c".into()),
+            text: None,
+        };
+        let sent = |id: &str| Record::Sent {
+            id: id.into(),
+            at_ms: 2,
+            attempt: 1,
+        };
+        let records = vec![
+            assign("q"),
+            assign("u"),
+            sent("u"),
+            assign("ok"),
+            sent("ok"),
+            outcome("ok", true),
+            assign("no"),
+            sent("no"),
+            outcome("no", false),
+            assign("t"),
+            sent("t"),
+            outcome("t", true),
+            Record::Callback {
+                id: Some("t".into()),
+                at_ms: 4,
+                ok: true,
+                summary: "transferred".into(),
+            },
+        ];
+        let fates: Vec<AssignFate> = rebuild(&records)["c"]
+            .assigns
+            .iter()
+            .map(|a| a.fate.clone())
+            .collect();
+        assert_eq!(
+            fates,
+            vec![
+                AssignFate::Queued,
+                AssignFate::Unknown,
+                AssignFate::Accepted,
+                AssignFate::Rejected(String::new()),
+                AssignFate::Transferred
+            ]
+        );
     }
 
     #[test]
