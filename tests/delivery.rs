@@ -198,7 +198,8 @@ async fn a_burst_under_faults_is_delivered_completely_and_in_order() {
     assert_eq!(too_many, 0, "the client kept under the server's limit");
     assert!(faulted > 20, "faults were injected ({faulted})");
     // The journal agrees: every request delivered, none left unknown.
-    let (_, replay) = Journal::open(&h.journal_path).unwrap();
+    // The runner still holds the journal; reading needs no lock.
+    let replay = journal::read(&h.journal_path).unwrap();
     let rebuilt = journal::rebuild(&replay.records);
     assert_eq!(rebuilt.len(), 20);
     for st in rebuilt.values() {
@@ -291,7 +292,7 @@ async fn a_dropped_request_releases_the_ones_behind_it() {
     let (o, _) = collect(&mut h, 1, 10).await;
     assert!(o["d-2"]);
     assert_eq!(accepted(&sim, "c-drop"), ["REDIAL entry a-1"]);
-    let (_, replay) = Journal::open(&h.journal_path).unwrap();
+    let replay = journal::read(&h.journal_path).unwrap();
     let st = &journal::rebuild(&replay.records)["c-drop"];
     assert!(matches!(
         &st.requests[0].fate,
@@ -316,59 +317,61 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
         language: "en".into(),
         action: "test".into(),
     };
-    {
-        let (mut j, _) = Journal::open(&h.journal_path).unwrap();
-        j.append(&req("q-1", 1, Event::na_entry(a.clone())))
-            .unwrap();
-        j.append(&Record::Sent {
+    // What an earlier run left (the harness holds this run's journal, so
+    // the lines are written as that run's journal wrote them).
+    let earlier = [
+        req("q-1", 1, Event::na_entry(a.clone())),
+        Record::Sent {
             id: "q-1".into(),
             at_ms: 2,
             attempt: 1,
-        })
-        .unwrap();
-        j.append(&Record::Outcome {
+        },
+        Record::Outcome {
             id: "q-1".into(),
             at_ms: 3,
             ok: true,
             status: Some(200),
             message: String::new(),
             attempts: 1,
-        })
-        .unwrap();
-        j.append(&Record::Assign {
+        },
+        Record::Assign {
             id: "q-a".into(),
             at_ms: 4,
             session: "s".into(),
             target: "agent:a-2".into(),
             conversation: Some("c-r".into()),
             text: Some("assign → Raj".into()),
-        })
-        .unwrap();
-        j.append(&Record::Callback {
+        },
+        Record::Sent {
+            id: "q-a".into(),
+            at_ms: 4,
+            attempt: 1,
+        },
+        Record::Callback {
             id: Some("q-a".into()),
             at_ms: 5,
             ok: true,
             summary: "transferred".into(),
-        })
-        .unwrap();
+        },
         // Sent, no answer: the process died here.
-        j.append(&req("q-2", 6, Event::warm_entry(b.clone())))
-            .unwrap();
-        j.append(&Record::Sent {
+        req("q-2", 6, Event::warm_entry(b.clone())),
+        Record::Sent {
             id: "q-2".into(),
             at_ms: 6,
             attempt: 1,
-        })
-        .unwrap();
-        j.append(&req("q-3", 7, Event::warm_exit(b.clone())))
-            .unwrap();
+        },
+        req("q-3", 7, Event::warm_exit(b.clone())),
+    ];
+    let mut bytes = Vec::new();
+    for r in &earlier {
+        bytes.extend(serde_json::to_vec(r).unwrap());
+        bytes.push(b'\n');
     }
     // A torn last line, as a crash mid-write leaves it.
-    let mut bytes = std::fs::read(&h.journal_path).unwrap();
     bytes.extend_from_slice(br#"{"kind":"request","id":"q-4","at_ms":7,"conv"#);
     std::fs::write(&h.journal_path, bytes).unwrap();
 
-    let (_, replay) = Journal::open(&h.journal_path).unwrap();
+    let replay = journal::read(&h.journal_path).unwrap();
     assert_eq!(replay.warnings.len(), 1, "{:?}", replay.warnings);
     let settings = Settings {
         bot_id: "st".into(),
@@ -384,7 +387,8 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
         switchboard::ui::keymap::Keymap::default(),
         "t".into(),
     );
-    let n = switchboard::runtime::console::restore(&mut state, &mut h.runner, &replay.records);
+    let n =
+        switchboard::runtime::console::restore(&mut state, &mut h.runner, &replay.records, true);
     assert_eq!(n, 1);
     let c = &state.conversations["c-r"];
     assert!(

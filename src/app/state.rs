@@ -117,6 +117,13 @@ pub enum Delivery {
     Dropped,
     /// Sent before a crash, no answer recorded: resend or drop by hand.
     Unknown,
+    /// Failed, and later requests of the conversation went out since (say,
+    /// from `switchboard send`): resending it would break the order, so it
+    /// stays failed and holds nothing.
+    Superseded {
+        status: Option<u16>,
+        message: String,
+    },
 }
 
 impl Delivery {
@@ -131,6 +138,8 @@ impl Delivery {
 /// What became of an assign request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssignState {
+    /// Waiting its turn behind earlier requests of the conversation.
+    Queued,
     Sending,
     /// The API answered; the callback has not come yet.
     AwaitingCallback {
@@ -146,6 +155,12 @@ pub enum AssignState {
         reason: String,
     },
     TimedOut,
+    /// Sent before a crash with no answer recorded: it may or may not have
+    /// reached Kore. Assign again if it did not.
+    Unknown,
+    /// Kore took it, but the console restarted before the callback came; the
+    /// callback path of that run no longer exists.
+    CallbackLost,
 }
 
 /// One line of a conversation's timeline.
@@ -662,4 +677,6 @@ pub struct State {
     pub next_req: u64,
     /// A prefix unique to this run for request ids.
     pub run_tag: String,
+    /// The terminal's size (columns, rows), from the latest resize.
+    pub screen: (u16, u16),
 }

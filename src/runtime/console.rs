@@ -11,7 +11,7 @@ use crate::kore::client::{ClientSettings, KoreClient};
 use crate::kore::hooks::EventContext;
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{self, AssignFate, Journal, RequestFate};
-use crate::runtime::runner::{DROPPED, Job, Runner};
+use crate::runtime::runner::{DROPPED, Job, Runner, Work};
 use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
 use futures::StreamExt;
@@ -60,7 +60,46 @@ fn now_ms() -> i64 {
 pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     crate::install_crypto();
     let client = KoreClient::new(&opts.client)?;
-    let (listener, mut callbacks) = CallbackListener::start(&opts.listen, &opts.public_url)
+    let (journal, replay) = match &opts.journal {
+        // Read-only writes nothing and takes no lock, so it can watch beside
+        // a console that sends.
+        Some(path) if opts.read_only => match journal::read(path) {
+            Ok(replay) => (None, replay),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, Default::default()),
+            Err(e) => anyhow::bail!("cannot read the journal {}: {e}", path.display()),
+        },
+        Some(path) => {
+            let (mut j, mut replay) = Journal::open(path).map_err(|e| {
+                let hint = if e.kind() == std::io::ErrorKind::WouldBlock {
+                    "quit the other one first, or watch with --read-only"
+                } else {
+                    "set SWITCHBOARD_DATA_DIR to a writable directory"
+                };
+                anyhow::anyhow!(
+                    "cannot open the journal {}: {e}\n  hint: {hint}",
+                    path.display()
+                )
+            })?;
+            match j.compact(&mut replay, opts.keep_ended.as_millis() as i64, now_ms()) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(folded = n, "journal compacted"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
+                }
+            }
+            (Some(j), replay)
+        }
+        None => (None, Default::default()),
+    };
+
+    // Read-only sends nothing, so no callback can come: its listener takes
+    // a spare loopback port and does not compete with the sending console.
+    let listen = if opts.read_only {
+        "127.0.0.1:0"
+    } else {
+        opts.listen.as_str()
+    };
+    let (listener, mut callbacks) = CallbackListener::start(listen, &opts.public_url)
         .await
         .map_err(|e| {
             anyhow::anyhow!(
@@ -68,26 +107,6 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
             )
         })?;
     let listener = Arc::new(listener);
-
-    let (journal, replay) = match &opts.journal {
-        Some(path) => {
-            match journal::compact(path, opts.keep_ended.as_millis() as i64, now_ms()) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(folded = n, "journal compacted"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
-                }
-            }
-            let (j, replay) = Journal::open(path).map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot open the journal {}: {e}\n  hint: set SWITCHBOARD_DATA_DIR to a writable directory",
-                    path.display()
-                )
-            })?;
-            (Some(j), replay)
-        }
-        None => (None, Default::default()),
-    };
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let settings = Settings {
@@ -103,7 +122,9 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let mut state = State::new(settings, opts.keymap.clone(), run_tag);
     state.now_ms = now_ms();
     state.agents = opts.directory.clone();
-    state.status.callback_address = listener.display_address();
+    if !opts.read_only {
+        state.status.callback_address = listener.display_address();
+    }
     state.status.rate_limit = opts.client.rate_limit_per_minute;
     for w in &replay.warnings {
         state
@@ -113,7 +134,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
 
     let mut runner = Runner::new(client, tx.clone(), journal, listener.clone())
         .with_max_attempts(opts.max_attempts);
-    let restored = restore(&mut state, &mut runner, &replay.records);
+    let restored = restore(&mut state, &mut runner, &replay.records, !opts.read_only);
     if restored > 0 {
         state.log.push(
             state.now_ms,
@@ -147,6 +168,16 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     spawn_signal_forwarder(tx.clone());
 
     let mut terminal = enter_terminal(opts.mouse)?;
+    if let Ok(size) = terminal.size() {
+        state.screen = (size.width, size.height);
+    }
+    if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
+        // For the end-to-end test of terminal restore after a panic.
+        tokio::spawn(async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            panic!("SWITCHBOARD_TEST_PANIC asked for a panic");
+        });
+    }
     // Keys from the terminal. A stream error ends the console cleanly.
     {
         let tx = tx.clone();
@@ -178,7 +209,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let result = event_loop(&mut terminal, &mut state, &mut runner, &mut rx, &opts.theme).await;
     leave_terminal(&mut terminal, opts.mouse);
     let open = state.open_requests();
-    if open > 0 && opts.journal.is_some() {
+    if open > 0 && opts.journal.is_some() && !opts.read_only {
         eprintln!(
             "switchboard: {open} request(s) were still queued or unanswered; they are kept in the journal for the next start"
         );
@@ -217,6 +248,7 @@ type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout
 
 fn enter_terminal(mouse: bool) -> anyhow::Result<Term> {
     let mut terminal = ratatui::try_init()?;
+    install_panic_hook(mouse);
     execute!(
         terminal.backend_mut(),
         ratatui::crossterm::event::EnableBracketedPaste
@@ -231,6 +263,31 @@ fn enter_terminal(mouse: bool) -> anyhow::Result<Term> {
     // which a bare pty never answers. The alternate screen starts blank and
     // the first draw is a full one.
     Ok(terminal)
+}
+
+/// On top of ratatui's hook (raw mode off, main screen back): paste and
+/// mouse modes off too, and the whole process ends. A panic in any task,
+/// say one conversation's queue, would otherwise leave a console that looks
+/// alive but no longer sends; the journal keeps the queue for the next start.
+fn install_panic_hook(mouse: bool) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let mut out = std::io::stdout();
+        let _ = execute!(
+            out,
+            ratatui::crossterm::event::DisableBracketedPaste,
+            ratatui::crossterm::cursor::Show
+        );
+        if mouse {
+            let _ = execute!(out, ratatui::crossterm::event::DisableMouseCapture);
+        }
+        previous(info);
+        tracing::error!(panic = %info, "the console panicked");
+        eprintln!(
+            "switchboard: stopped after an internal error; queued requests are kept in the journal for the next start"
+        );
+        std::process::exit(101);
+    }));
 }
 
 fn leave_terminal(terminal: &mut Term, mouse: bool) {
@@ -327,7 +384,10 @@ async fn event_loop(
                 if now / 1000 != last_second {
                     last_second = now / 1000;
                     dispatch(state, runner, Action::Tick(now));
-                    dirty = true;
+                    // The clock and the ages change; the "too small"
+                    // message shows neither.
+                    let (w, h) = state.screen;
+                    dirty = w >= crate::ui::view::MIN_WIDTH && h >= crate::ui::view::MIN_HEIGHT;
                 }
             }
         }
@@ -338,9 +398,15 @@ async fn event_loop(
     Ok(())
 }
 
-/// Rebuilds conversations from the journal and puts unfinished requests back
-/// in their queues. Returns how many conversations were restored.
-pub fn restore(state: &mut State, runner: &mut Runner, records: &[journal::Record]) -> usize {
+/// Rebuilds conversations from the journal and, when `send` is true, puts
+/// unfinished requests back in their queues (read-only shows them held).
+/// Returns how many conversations were restored.
+pub fn restore(
+    state: &mut State,
+    runner: &mut Runner,
+    records: &[journal::Record],
+    send: bool,
+) -> usize {
     let rebuilt = journal::rebuild(records);
     let mut count = 0;
     for (id, st) in rebuilt {
@@ -354,18 +420,46 @@ pub fn restore(state: &mut State, runner: &mut Runner, records: &[journal::Recor
             .unwrap_or_else(|| state.settings.defaults.language.clone());
         let mut conv = Conversation::new(&id, channel, &language);
         conv.roster = st.roster.clone();
-        conv.started_ms = st.requests.first().map(|r| r.at_ms);
+        conv.started_ms = st
+            .requests
+            .first()
+            .map(|r| r.at_ms)
+            .into_iter()
+            .chain(st.assigns.first().map(|a| a.at_ms))
+            .min();
+        if let Some(a) = st.assigns.first() {
+            conv.bot_session_id = Some(a.session.clone());
+        }
         let ctx = conv.context(&state.settings.defaults);
+        // A failed request still holds its conversation unless something
+        // later of it went out since (say, `switchboard send` after a 4xx):
+        // resending it now would break the order.
+        let last_sent = st
+            .requests
+            .iter()
+            .rposition(|r| matches!(r.fate, RequestFate::Delivered { .. } | RequestFate::Unknown));
         // The first failed or unknown request blocks everything after it.
         let mut blocked = false;
-        for req in &st.requests {
+        for (i, req) in st.requests.iter().enumerate() {
+            let superseded = last_sent.is_some_and(|l| l > i);
             let delivery = match &req.fate {
                 RequestFate::Delivered { status } => Delivery::Delivered {
                     status: status.unwrap_or(200),
                     latency_ms: 0,
                 },
                 RequestFate::Failed { message, .. } if message == DROPPED => Delivery::Dropped,
-                RequestFate::Failed { status, message } if !blocked => {
+                RequestFate::Failed { status, message } if superseded => Delivery::Superseded {
+                    status: *status,
+                    message: message.clone(),
+                },
+                RequestFate::Failed { status, message } if blocked || !send => {
+                    blocked = true;
+                    Delivery::Failed {
+                        status: *status,
+                        message: message.clone(),
+                    }
+                }
+                RequestFate::Failed { status, message } => {
                     blocked = true;
                     runner.restore_blocked(job(&id, req, &ctx));
                     Delivery::Failed {
@@ -375,16 +469,21 @@ pub fn restore(state: &mut State, runner: &mut Runner, records: &[journal::Recor
                 }
                 RequestFate::Unknown if !blocked => {
                     blocked = true;
-                    runner.restore_blocked(job(&id, req, &ctx));
+                    if send {
+                        runner.restore_blocked(job(&id, req, &ctx));
+                    }
                     Delivery::Unknown
                 }
-                RequestFate::Queued if !blocked => {
+                RequestFate::Queued if !blocked && send => {
                     runner.requeue(job(&id, req, &ctx));
                     Delivery::Queued
                 }
-                // Behind a blocked request: held until it is resent or dropped.
-                RequestFate::Failed { .. } | RequestFate::Unknown | RequestFate::Queued => {
-                    runner.requeue(job(&id, req, &ctx));
+                // Behind a blocked request, or read-only: held until it is
+                // resent or dropped.
+                RequestFate::Unknown | RequestFate::Queued => {
+                    if send {
+                        runner.requeue(job(&id, req, &ctx));
+                    }
                     Delivery::Held
                 }
             };
@@ -397,21 +496,49 @@ pub fn restore(state: &mut State, runner: &mut Runner, records: &[journal::Recor
             });
         }
         for a in &st.assigns {
+            let shown = match &a.fate {
+                AssignFate::Transferred => AssignState::Transferred,
+                AssignFate::Failed(reason) => AssignState::CallbackFailed {
+                    reason: reason.clone(),
+                },
+                AssignFate::Rejected(message) => AssignState::Rejected {
+                    message: message.clone(),
+                },
+                // Its callback URL held the previous run's secret path.
+                AssignFate::Accepted => AssignState::CallbackLost,
+                AssignFate::Unknown => AssignState::Unknown,
+                AssignFate::Queued if send => {
+                    let target = a.target.strip_prefix("agent:").unwrap_or(&a.target);
+                    let name = a
+                        .text
+                        .strip_prefix("assign → ")
+                        .unwrap_or(target)
+                        .to_string();
+                    runner.requeue(Job {
+                        req_id: a.id.clone(),
+                        conversation: id.clone(),
+                        work: Work::Assign {
+                            session: a.session.clone(),
+                            agent_id: target.to_string(),
+                            summary: format!("assign {id} → {name}"),
+                            agent_name: name,
+                        },
+                        journaled: true,
+                    });
+                    state.awaiting_callback.insert(a.id.clone(), id.clone());
+                    runner.run(Effect::ArmCallbackTimeout {
+                        req_id: a.id.clone(),
+                        after_ms: state.settings.callback_timeout_ms,
+                    });
+                    AssignState::Queued
+                }
+                AssignFate::Queued => AssignState::Queued,
+            };
             conv.timeline.push(TimelineItem::Assign {
                 req_id: a.id.clone(),
                 at_ms: a.at_ms,
                 text: a.text.clone(),
-                state: match &a.fate {
-                    AssignFate::Transferred => AssignState::Transferred,
-                    AssignFate::Failed(reason) => AssignState::CallbackFailed {
-                        reason: reason.clone(),
-                    },
-                    AssignFate::Rejected(message) => AssignState::Rejected {
-                        message: message.clone(),
-                    },
-                    // Its callback URL belonged to the previous run.
-                    AssignFate::Pending => AssignState::TimedOut,
-                },
+                state: shown,
             });
         }
         conv.timeline.sort_by_key(|t| match t {
@@ -432,8 +559,12 @@ fn job(conversation: &str, req: &journal::JournaledRequest, ctx: &EventContext) 
     Job {
         req_id: req.id.clone(),
         conversation: conversation.to_string(),
-        event: req.event.clone(),
-        ctx: ctx.clone(),
+        work: Work::Hook {
+            event: req.event.clone(),
+            ctx: ctx.clone(),
+            action: req.action.clone(),
+        },
+        journaled: true,
     }
 }
 

@@ -30,13 +30,65 @@ const MAX_CONVERSATION_PAGES: u32 = 5;
 /// Pages of list-agents read per poll.
 const MAX_AGENT_PAGES: u32 = 10;
 
-/// One hooks request waiting in a conversation's queue.
+/// One request waiting in a conversation's queue.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub req_id: String,
     pub conversation: String,
-    pub event: Event,
-    pub ctx: EventContext,
+    pub work: Work,
+    /// Its planning record (`Request` or `Assign`) is in the journal. When
+    /// the journal could not be written, the worker tries again before
+    /// sending, and does not send until it succeeds.
+    pub journaled: bool,
+}
+
+/// What a queued request does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// One hooks event.
+    Hook {
+        event: Event,
+        ctx: EventContext,
+        /// What the supervisor asked for, for the journal.
+        action: String,
+    },
+    /// assign-conversation with a callback on the console's listener.
+    Assign {
+        session: String,
+        agent_id: String,
+        agent_name: String,
+        summary: String,
+    },
+}
+
+impl Job {
+    /// The journal line that plans this request.
+    fn record(&self) -> Record {
+        match &self.work {
+            Work::Hook { event, ctx, action } => Record::Request {
+                id: self.req_id.clone(),
+                at_ms: now_ms(),
+                conversation: self.conversation.clone(),
+                event: event.clone(),
+                experience: ctx.experience.clone(),
+                language: ctx.language.clone(),
+                action: action.clone(),
+            },
+            Work::Assign {
+                session,
+                agent_id,
+                agent_name,
+                ..
+            } => Record::Assign {
+                id: self.req_id.clone(),
+                at_ms: now_ms(),
+                session: session.clone(),
+                target: format!("agent:{agent_id}"),
+                conversation: Some(self.conversation.clone()),
+                text: Some(format!("assign → {agent_name}")),
+            },
+        }
+    }
 }
 
 enum Msg {
@@ -67,16 +119,29 @@ impl Inner {
         let _ = self.tx.send(action);
     }
 
-    fn journal(&self, record: Record) {
-        let Some(j) = &self.journal else { return };
+    /// Appends and syncs one record. A failure is logged and shown; callers
+    /// that are about to send something do not send when it fails.
+    fn journal(&self, record: Record) -> std::io::Result<()> {
+        let Some(j) = &self.journal else {
+            return Ok(());
+        };
         let mut j = j.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = j.append(&record) {
+        j.append(&record).inspect_err(|e| {
             tracing::error!(error = %e, "journal write failed");
             let _ = self.tx.send(Action::Note {
                 error: true,
                 text: format!("journal write failed: {e}"),
             });
+        })
+    }
+
+    /// Writes a job's planning record if an earlier try failed.
+    fn ensure_journaled(&self, job: &mut Job) -> Result<(), CallError> {
+        if !job.journaled {
+            self.journal(job.record()).map_err(not_journaled)?;
+            job.journaled = true;
         }
+        Ok(())
     }
 
     /// One log line for a poll request and its answer.
@@ -109,6 +174,13 @@ impl Inner {
 
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Nothing is sent that the journal does not hold first.
+fn not_journaled(e: std::io::Error) -> CallError {
+    CallError::Local(format!(
+        "not sent: the journal could not be written ({e}); free the disk, then r resends"
+    ))
 }
 
 /// Runs effects. Lives as long as the console.
@@ -151,6 +223,14 @@ impl Runner {
         &self.inner.host_label
     }
 
+    /// Journals a new request, then queues it behind its conversation's
+    /// earlier ones. It is queued even when the journal write fails: the
+    /// worker then tries the write again and does not send without it.
+    fn enqueue(&mut self, mut job: Job) {
+        job.journaled = self.inner.journal(job.record()).is_ok();
+        self.queue_for(&job.conversation).send(Msg::Job(job)).ok();
+    }
+
     /// Queues a request that the journal already holds (after a restart):
     /// it is sent in order without being journaled again.
     pub fn requeue(&mut self, job: Job) {
@@ -188,23 +268,13 @@ impl Runner {
                 ctx,
                 action,
             } => {
-                // Journaled before it is queued: nothing planned is lost.
-                self.inner.journal(Record::Request {
-                    id: req_id.clone(),
-                    at_ms: now_ms(),
-                    conversation: conversation.clone(),
-                    event: event.clone(),
-                    experience: ctx.experience.clone(),
-                    language: ctx.language.clone(),
-                    action,
-                });
                 let job = Job {
                     req_id,
-                    conversation: conversation.clone(),
-                    event,
-                    ctx,
+                    conversation,
+                    work: Work::Hook { event, ctx, action },
+                    journaled: false,
                 };
-                self.queue_for(&conversation).send(Msg::Job(job)).ok();
+                self.enqueue(job);
             }
             Effect::Resend { conversation } => {
                 self.queue_for(&conversation).send(Msg::Resend).ok();
@@ -220,25 +290,26 @@ impl Runner {
                 agent_name,
                 summary,
             } => {
-                self.inner.journal(Record::Assign {
-                    id: req_id.clone(),
-                    at_ms: now_ms(),
-                    session: session.clone(),
-                    target: format!("agent:{agent_id}"),
-                    conversation: Some(conversation.clone()),
-                    text: Some(format!("assign → {agent_name}")),
-                });
-                let inner = self.inner.clone();
-                tokio::spawn(async move {
-                    assign(inner, req_id, conversation, session, agent_id, summary).await
-                });
+                let job = Job {
+                    req_id,
+                    conversation,
+                    work: Work::Assign {
+                        session,
+                        agent_id,
+                        agent_name,
+                        summary,
+                    },
+                    journaled: false,
+                };
+                self.enqueue(job);
             }
             Effect::RecordCallback {
                 req_id,
                 ok,
                 summary,
             } => {
-                self.inner.journal(Record::Callback {
+                // Shown already; a failed write is reported by `journal`.
+                let _ = self.inner.journal(Record::Callback {
                     id: Some(req_id),
                     at_ms: now_ms(),
                     ok,
@@ -321,7 +392,10 @@ fn write_export(path: &str, lines: &[String]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// One conversation's ordered queue.
+/// One conversation's ordered queue. A hooks request that finally fails
+/// holds the rest until the supervisor resends or drops it; an assign that
+/// fails does not (its outcome comes with its own callback), but it still
+/// waits its turn.
 async fn conversation_worker(
     inner: Arc<Inner>,
     conversation: String,
@@ -331,9 +405,16 @@ async fn conversation_worker(
     let mut failed: Option<Job> = None;
     loop {
         if failed.is_none()
-            && let Some(job) = queue.pop_front()
+            && let Some(mut job) = queue.pop_front()
         {
-            if !deliver(&inner, &job).await {
+            let delivered = match &job.work {
+                Work::Hook { .. } => deliver(&inner, &mut job).await,
+                Work::Assign { .. } => {
+                    assign(&inner, &mut job).await;
+                    true
+                }
+            };
+            if !delivered {
                 failed = Some(job);
                 if !queue.is_empty() {
                     inner.send(Action::HookHeld {
@@ -369,7 +450,9 @@ async fn conversation_worker(
             }
             Some(Msg::Drop) => {
                 if let Some(job) = failed.take() {
-                    inner.journal(Record::Outcome {
+                    // The supervisor saw it dropped; a failed write only means
+                    // a restart shows it as failed again, to be dropped again.
+                    let _ = inner.journal(Record::Outcome {
                         id: job.req_id.clone(),
                         at_ms: now_ms(),
                         ok: false,
@@ -384,17 +467,35 @@ async fn conversation_worker(
 }
 
 /// Sends one hooks request with retries. True when delivered.
-async fn deliver(inner: &Inner, job: &Job) -> bool {
-    let wire = hooks::to_wire(&job.event, &job.ctx);
-    let summary = format!("{} ({})", job.event.describe(), job.conversation);
+async fn deliver(inner: &Inner, job: &mut Job) -> bool {
+    let Work::Hook { event, ctx, .. } = &job.work else {
+        return false;
+    };
+    let wire = hooks::to_wire(event, ctx);
+    let summary = format!("{} ({})", event.describe(), job.conversation);
     let mut attempt = 0;
     loop {
         attempt += 1;
-        inner.journal(Record::Sent {
-            id: job.req_id.clone(),
-            at_ms: now_ms(),
-            attempt,
+        // Journaled before each attempt: from here on the request may reach
+        // the server, and a crash leaves its fate unknown, never resent.
+        let journaled = inner.ensure_journaled(job).and_then(|()| {
+            inner
+                .journal(Record::Sent {
+                    id: job.req_id.clone(),
+                    at_ms: now_ms(),
+                    attempt,
+                })
+                .map_err(not_journaled)
         });
+        if let Err(e) = journaled {
+            inner.send(Action::HookDone {
+                req_id: job.req_id.clone(),
+                conversation: job.conversation.clone(),
+                outcome: Err(e),
+                attempts: attempt - 1,
+            });
+            return false;
+        }
         let call_fut = inner.client.send_hooks(
             &job.conversation,
             vec![wire.clone()],
@@ -412,7 +513,7 @@ async fn deliver(inner: &Inner, job: &Job) -> bool {
         inner.usage();
         match &call.outcome {
             Ok(reply) => {
-                inner.journal(Record::Outcome {
+                let _ = inner.journal(Record::Outcome {
                     id: job.req_id.clone(),
                     at_ms: now_ms(),
                     ok: true,
@@ -444,7 +545,7 @@ async fn deliver(inner: &Inner, job: &Job) -> bool {
                 tokio::time::sleep(wait).await;
             }
             Err(e) => {
-                inner.journal(Record::Outcome {
+                let _ = inner.journal(Record::Outcome {
                     id: job.req_id.clone(),
                     at_ms: now_ms(),
                     ok: false,
@@ -468,20 +569,42 @@ fn hooks_path(inner: &Inner) -> String {
     format!("hooks/{}", client::short_id(inner.client.bot_id()))
 }
 
-async fn assign(
-    inner: Arc<Inner>,
-    req_id: String,
-    conversation: String,
-    session: String,
-    agent_id: String,
-    summary: String,
-) {
+/// Sends one assign-conversation request. Its callback comes to the
+/// listener later, matched by the request id in the callback URL.
+async fn assign(inner: &Inner, job: &mut Job) {
+    let Work::Assign {
+        session,
+        agent_id,
+        summary,
+        ..
+    } = job.work.clone()
+    else {
+        return;
+    };
+    let (req_id, conversation) = (job.req_id.clone(), job.conversation.clone());
+    let journaled = inner.ensure_journaled(job).and_then(|()| {
+        inner
+            .journal(Record::Sent {
+                id: req_id.clone(),
+                at_ms: now_ms(),
+                attempt: 1,
+            })
+            .map_err(not_journaled)
+    });
+    if let Err(e) = journaled {
+        inner.send(Action::AssignDone {
+            req_id,
+            conversation,
+            outcome: Err(e),
+        });
+        return;
+    }
     let url = inner.listener.url_for(&req_id);
     let request = AssignRequest::new(
         url,
         inner.client.org_id(),
         &session,
-        &AssignTarget::Agent(agent_id.clone()),
+        &AssignTarget::Agent(agent_id),
     );
     inner.send(Action::RequestSent {
         req_id: req_id.clone(),
@@ -492,7 +615,7 @@ async fn assign(
             inner.listener.display_address()
         ),
     });
-    let (call, _attempts) = client::with_retry(inner.max_attempts, || {
+    let (call, attempts) = client::with_retry(inner.max_attempts, || {
         inner
             .client
             .assign(&request, summary.clone(), Priority::User)
@@ -500,16 +623,20 @@ async fn assign(
     .await;
     inner.usage();
     let outcome: Result<_, CallError> = call.outcome.as_ref().map(reply_info).map_err(Clone::clone);
-    if let Err(e) = &outcome {
-        inner.journal(Record::Outcome {
-            id: req_id.clone(),
-            at_ms: now_ms(),
-            ok: false,
-            status: e.status(),
-            message: e.to_string(),
-            attempts: 1,
-        });
-    }
+    let _ = inner.journal(Record::Outcome {
+        id: req_id.clone(),
+        at_ms: now_ms(),
+        ok: outcome.is_ok(),
+        status: match &outcome {
+            Ok(r) => Some(r.status),
+            Err(e) => e.status(),
+        },
+        message: match &outcome {
+            Ok(r) => r.body.clone(),
+            Err(e) => e.to_string(),
+        },
+        attempts,
+    });
     inner.send(Action::AssignDone {
         req_id,
         conversation,
@@ -610,4 +737,113 @@ async fn poll_agents(inner: &Inner) {
         agents: Ok(all),
         availability,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AgentRef;
+    use crate::kore::client::ClientSettings;
+    use crate::kore::jwt::Secret;
+    use crate::runtime::journal::{self, RequestFate};
+    use crate::sim::{self, SimConfig};
+
+    async fn next_done(rx: &mut mpsc::UnboundedReceiver<Action>) -> (String, Result<(), String>) {
+        loop {
+            let got = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("an outcome within 10 s")
+                .expect("the runner is alive");
+            if let Action::HookDone {
+                req_id, outcome, ..
+            } = got
+            {
+                return (req_id, outcome.map(|_| ()).map_err(|e| e.to_string()));
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nothing_is_sent_that_the_journal_could_not_record() {
+        let mut cfg = SimConfig::demo();
+        cfg.traffic = false;
+        let sim = sim::start(
+            cfg,
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        )
+        .await
+        .unwrap();
+        let client = KoreClient::new(&ClientSettings {
+            host: sim.base_url(),
+            bot_id: sim::DEMO_BOT_ID.into(),
+            org_id: sim::DEMO_ORG_ID.into(),
+            account_id: sim::DEMO_ACCOUNT_ID.into(),
+            client_id: sim::DEMO_CLIENT_ID.into(),
+            client_secret: Secret::new(sim::DEMO_CLIENT_SECRET),
+            hooks_auth_header: "token".into(),
+            jwt_ttl_secs: None,
+            rate_limit_per_minute: 0,
+            request_timeout: Duration::from_secs(5),
+            allow_insecure_http: false,
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut journal, _) = Journal::open(&path).unwrap();
+        journal.break_writes();
+        let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+            .await
+            .unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
+        let mia = AgentRef::new("a-1", "Mia");
+        let send = |runner: &mut Runner, id: &str, event: Event| {
+            runner.run(Effect::SendEvent {
+                req_id: id.into(),
+                conversation: "c-j".into(),
+                event,
+                ctx: EventContext::default(),
+                action: "test".into(),
+            })
+        };
+        send(&mut runner, "j-1", Event::na_entry(mia.clone()));
+        send(&mut runner, "j-2", Event::na_exit(mia.clone()));
+        let (id, outcome) = next_done(&mut rx).await;
+        assert_eq!(id, "j-1");
+        let why = outcome.unwrap_err();
+        assert!(why.contains("journal could not be written"), "{why}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(sim.received().is_empty(), "nothing left unjournaled");
+
+        // The disk is fixed; the supervisor resends: both go, in order, and
+        // the journal now holds them.
+        runner
+            .inner
+            .journal
+            .as_ref()
+            .unwrap()
+            .lock()
+            .unwrap()
+            .mend_writes();
+        runner.run(Effect::Resend {
+            conversation: "c-j".into(),
+        });
+        assert_eq!(next_done(&mut rx).await, ("j-1".to_string(), Ok(())));
+        assert_eq!(next_done(&mut rx).await, ("j-2".to_string(), Ok(())));
+        let replay = journal::read(&path).unwrap();
+        let st = &journal::rebuild(&replay.records)["c-j"];
+        let fates: Vec<(&str, &RequestFate)> = st
+            .requests
+            .iter()
+            .map(|r| (r.id.as_str(), &r.fate))
+            .collect();
+        assert_eq!(
+            fates,
+            [
+                ("j-1", &RequestFate::Delivered { status: Some(200) }),
+                ("j-2", &RequestFate::Delivered { status: Some(200) })
+            ]
+        );
+        assert_eq!(sim.received().len(), 2);
+    }
 }

@@ -109,12 +109,21 @@ pub fn delivery_outcome(d: &Delivery, theme: &Theme) -> Outcome {
         Delivery::Held => outcome(Glyph::Held, "held", theme.warn),
         Delivery::Dropped => outcome(Glyph::Dropped, "dropped", theme.dim),
         Delivery::Unknown => outcome(Glyph::Unknown, "unknown", theme.bad),
+        Delivery::Superseded { status, message: m } => Outcome {
+            detail: message(m),
+            ..outcome(
+                Glyph::Fail,
+                status.map_or("failed".to_string(), |s| format!("{s}, passed")),
+                theme.bad,
+            )
+        },
     }
 }
 
 /// The outcome of an assign request.
 pub fn assign_outcome(a: &AssignState, theme: &Theme) -> Outcome {
     match a {
+        AssignState::Queued => outcome(Glyph::Queued, "queued", theme.dim),
         AssignState::Sending => outcome(Glyph::Sending, "sending", theme.busy),
         AssignState::AwaitingCallback { .. } => {
             outcome(Glyph::Awaiting, "awaiting callback", theme.warn)
@@ -129,6 +138,8 @@ pub fn assign_outcome(a: &AssignState, theme: &Theme) -> Outcome {
             ..outcome(Glyph::Fail, "failed:", theme.bad)
         },
         AssignState::TimedOut => outcome(Glyph::Fail, "timed out", theme.bad),
+        AssignState::Unknown => outcome(Glyph::Unknown, "unknown", theme.bad),
+        AssignState::CallbackLost => outcome(Glyph::Fail, "no callback (restarted)", theme.bad),
     }
 }
 

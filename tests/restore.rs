@@ -1,0 +1,289 @@
+//! Starting from a journal an earlier run left: what is shown, what goes out
+//! again and what waits for the supervisor. The real runner against the real
+//! simulator on loopback.
+
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard::app::state::{AssignState, Delivery, Settings, TimelineItem};
+use switchboard::app::{Action, State};
+use switchboard::domain::{AgentRef, Event};
+use switchboard::kore::client::{ClientSettings, KoreClient};
+use switchboard::kore::hooks::EventContext;
+use switchboard::kore::jwt::Secret;
+use switchboard::runtime::callback::{CallbackListener, ReceivedCallback};
+use switchboard::runtime::console::restore;
+use switchboard::runtime::journal::{self, Journal, Record};
+use switchboard::runtime::runner::Runner;
+use switchboard::sim::{self, SimConfig, SimHandle};
+use switchboard::ui::keymap::Keymap;
+use tokio::sync::mpsc;
+
+async fn simulator() -> SimHandle {
+    switchboard::install_crypto();
+    let mut cfg = SimConfig::demo();
+    cfg.traffic = false;
+    cfg.rate_limit = 0;
+    cfg.callback_delay_ms = 50;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    sim::start(cfg, listener).await.unwrap()
+}
+
+fn client(sim: &SimHandle) -> KoreClient {
+    KoreClient::new(&ClientSettings {
+        host: sim.base_url(),
+        bot_id: sim::DEMO_BOT_ID.into(),
+        org_id: sim::DEMO_ORG_ID.into(),
+        account_id: sim::DEMO_ACCOUNT_ID.into(),
+        client_id: sim::DEMO_CLIENT_ID.into(),
+        client_secret: Secret::new(sim::DEMO_CLIENT_SECRET),
+        hooks_auth_header: "token".into(),
+        jwt_ttl_secs: Some(120),
+        rate_limit_per_minute: 0,
+        request_timeout: Duration::from_secs(5),
+        allow_insecure_http: false,
+    })
+    .unwrap()
+}
+
+fn state(read_only: bool) -> State {
+    let settings = Settings {
+        bot_id: sim::DEMO_BOT_ID.into(),
+        environment: "T".into(),
+        confirm: true,
+        read_only,
+        defaults: EventContext::default(),
+        plan: Default::default(),
+        callback_timeout_ms: 10_000,
+    };
+    State::new(settings, Keymap::default(), "t".into())
+}
+
+fn request(id: &str, conv: &str, at_ms: i64, event: Event) -> Record {
+    Record::Request {
+        id: id.into(),
+        at_ms,
+        conversation: conv.into(),
+        event,
+        experience: "chat".into(),
+        language: "en".into(),
+        action: "test".into(),
+    }
+}
+
+fn sent(id: &str) -> Record {
+    Record::Sent {
+        id: id.into(),
+        at_ms: 0,
+        attempt: 1,
+    }
+}
+
+fn outcome(id: &str, ok: bool) -> Record {
+    Record::Outcome {
+        id: id.into(),
+        at_ms: 0,
+        ok,
+        status: Some(if ok { 200 } else { 400 }),
+        message: if ok { "OK".into() } else { "bad order".into() },
+        attempts: 1,
+    }
+}
+
+/// Writes what an earlier run left, then opens it as this run's journal.
+fn journal_with(dir: &std::path::Path, records: &[Record]) -> (Journal, Vec<Record>) {
+    let path = dir.join("journal.jsonl");
+    {
+        let (mut j, _) = Journal::open(&path).unwrap();
+        for r in records {
+            j.append(r).unwrap();
+        }
+    }
+    let (j, replay) = Journal::open(&path).unwrap();
+    assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+    (j, replay.records)
+}
+
+struct Run {
+    runner: Runner,
+    rx: mpsc::UnboundedReceiver<Action>,
+    callbacks: mpsc::UnboundedReceiver<ReceivedCallback>,
+}
+
+async fn runner(sim: &SimHandle, journal: Option<Journal>) -> Run {
+    let (listener, callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let runner = Runner::new(client(sim), tx, journal, Arc::new(listener)).with_max_attempts(2);
+    Run {
+        runner,
+        rx,
+        callbacks,
+    }
+}
+
+fn deliveries(s: &State, conv: &str) -> Vec<String> {
+    s.conversations[conv]
+        .timeline
+        .iter()
+        .map(|t| match t {
+            TimelineItem::Event {
+                req_id, delivery, ..
+            } => format!("{req_id} {delivery:?}"),
+            TimelineItem::Assign { req_id, state, .. } => format!("{req_id} {state:?}"),
+            TimelineItem::Note { text, .. } => text.clone(),
+        })
+        .collect()
+}
+
+fn accepted(sim: &SimHandle, conv: &str) -> usize {
+    sim.received()
+        .iter()
+        .filter(|h| h.conversation_id == conv)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_shows_the_queue_held_and_sends_none_of_it() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mia = AgentRef::new("a-1", "Mia");
+    let raj = AgentRef::new("a-2", "Raj");
+    let (j, records) = journal_with(
+        dir.path(),
+        &[
+            // Never sent: another console would send it.
+            request("q-1", "c-ro", 1, Event::na_entry(mia.clone())),
+            request("q-2", "c-ro", 2, Event::warm_entry(raj.clone())),
+            // In flight when that console died.
+            request("u-1", "c-un", 3, Event::na_entry(raj)),
+            sent("u-1"),
+        ],
+    );
+    drop(j);
+    let mut run = runner(&sim, None).await;
+    let mut s = state(true);
+    assert_eq!(restore(&mut s, &mut run.runner, &records, false), 2);
+    assert_eq!(
+        deliveries(&s, "c-ro"),
+        [
+            format!("q-1 {:?}", Delivery::Held),
+            format!("q-2 {:?}", Delivery::Held)
+        ]
+    );
+    assert_eq!(
+        deliveries(&s, "c-un"),
+        [format!("u-1 {:?}", Delivery::Unknown)]
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(accepted(&sim, "c-ro") + accepted(&sim, "c-un"), 0);
+    assert!(
+        run.rx.try_recv().is_err(),
+        "nothing was reported: nothing ran"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_passed_by_a_later_send_holds_nothing_and_is_not_resent() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mia = AgentRef::new("a-1", "Mia");
+    let raj = AgentRef::new("a-2", "Raj");
+    let (j, records) = journal_with(
+        dir.path(),
+        &[
+            request("f-1", "c-p", 1, Event::warm_entry(raj)),
+            sent("f-1"),
+            outcome("f-1", false),
+            // `switchboard send` went on after the 400.
+            request("f-2", "c-p", 2, Event::na_entry(mia)),
+            sent("f-2"),
+            outcome("f-2", true),
+        ],
+    );
+    let mut run = runner(&sim, Some(j)).await;
+    let mut s = state(false);
+    restore(&mut s, &mut run.runner, &records, true);
+    let d = deliveries(&s, "c-p");
+    assert!(d[0].starts_with("f-1 Superseded"), "{d:?}");
+    assert!(d[1].starts_with("f-2 Delivered"), "{d:?}");
+    assert_eq!(s.failed_count(), 0, "nothing holds the conversation");
+    assert_eq!(s.open_requests(), 0);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(accepted(&sim, "c-p"), 0, "the failed one is not resent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
+    let sim = simulator().await;
+    let world = sim.world();
+    let waiting = world
+        .conversations
+        .iter()
+        .find(|c| c.status.is_waiting())
+        .expect("the demo world has a waiting conversation");
+    let agent = world
+        .agents
+        .iter()
+        .find(|a| a.capacity_left(waiting.channel) > 0 && a.name() == "Mia Chen")
+        .expect("Mia has room");
+    let dir = tempfile::tempdir().unwrap();
+    let assign = |id: &str| Record::Assign {
+        id: id.into(),
+        at_ms: 1,
+        session: waiting.bot_session_id.clone(),
+        target: format!("agent:{}", agent.id),
+        conversation: Some(waiting.id.clone()),
+        text: Some("assign → Mia Chen".into()),
+    };
+    let (j, records) = journal_with(
+        dir.path(),
+        &[
+            // Sent before a crash: unknown, left to the supervisor.
+            assign("a-old"),
+            sent("a-old"),
+            // Journaled, never sent: it goes out now.
+            assign("a-new"),
+        ],
+    );
+    let mut run = runner(&sim, Some(j)).await;
+    let mut s = state(false);
+    restore(&mut s, &mut run.runner, &records, true);
+    assert_eq!(
+        s.conversations[&waiting.id].bot_session_id.as_deref(),
+        Some(waiting.bot_session_id.as_str()),
+        "the session comes back with it"
+    );
+    let d = deliveries(&s, &waiting.id);
+    assert_eq!(
+        d,
+        [
+            format!("a-old {:?}", AssignState::Unknown),
+            format!("a-new {:?}", AssignState::Queued)
+        ]
+    );
+    assert!(s.awaiting_callback.contains_key("a-new"));
+    // The request goes out once, and its callback comes to this run's listener.
+    let cb = tokio::time::timeout(Duration::from_secs(10), run.callbacks.recv())
+        .await
+        .expect("a callback within 10 s")
+        .unwrap();
+    assert_eq!(cb.request_id.as_deref(), Some("a-new"));
+    assert!(cb.body.succeeded(), "{:?}", cb.body);
+    // The simulator notes a callback once its POST is answered.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while sim.callbacks_sent().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sim.callbacks_sent().len(), 1, "a-old was not resent");
+    // The journal records it as sent and answered.
+    let replay = journal::read(&dir.path().join("journal.jsonl")).unwrap();
+    let st = &journal::rebuild(&replay.records)[&waiting.id];
+    assert_eq!(
+        st.assigns[1].fate,
+        journal::AssignFate::Accepted,
+        "{:?}",
+        st.assigns
+    );
+}
