@@ -174,8 +174,13 @@ pub fn journal_path(config: &Config) -> PathBuf {
 fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     let path = journal_path(config);
     let (j, replay) = Journal::open(&path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::WouldBlock {
+            "a console is open on this bot: send from the console, or quit it first"
+        } else {
+            "set SWITCHBOARD_DATA_DIR to a writable directory"
+        };
         Fail::failed(format!(
-            "cannot open the journal {}: {e}\n  hint: set SWITCHBOARD_DATA_DIR to a writable directory",
+            "cannot open the journal {}: {e}\n  hint: {hint}",
             path.display()
         ))
     })?;
@@ -314,11 +319,27 @@ pub async fn send(
     let (mut journal, replay) = open_journal(config)?;
     let states = journal::rebuild(&replay.records);
     let state = states.get(&conversation).cloned().unwrap_or_default();
-    if !state.unknown.is_empty() {
-        eprintln!(
-            "warning: {} earlier request(s) for {conversation} have no recorded outcome (the process was stopped mid-send); their fate is unknown",
-            state.unknown.len()
+    // Sending past requests of this conversation that are still open would
+    // break its order: queued ones go out first when the console starts, and
+    // unknown ones are the supervisor's call.
+    if !state.unknown.is_empty() || !state.queued.is_empty() {
+        let reason = format!(
+            "{conversation} has {} request(s) of unknown fate (sent, no answer recorded) and {} queued but never sent; \
+             nothing was sent. Open the console to resend or drop them (r, :drop), or use another conversation id",
+            state.unknown.len(),
+            state.queued.len()
         );
+        emit(&json!({
+            "conversation": conversation,
+            "action": action.describe_in(&state.roster),
+            "refused": true,
+            "code": "open_requests",
+            "reason": reason,
+            "unknown": state.unknown,
+            "queued": state.queued,
+        }));
+        eprintln!("refused: {reason}");
+        return Ok(EXIT_FAILED);
     }
     let settings = plan_settings(config);
     let events = match domain::plan(&state.roster, &action, &settings) {
@@ -447,13 +468,15 @@ pub async fn assign(
     let loaded = load_config(cli_config)?;
     let config = &loaded.config;
     let client = build_client(&loaded, allow_insecure_http)?;
+    client::check_callback_url(config.callback.public_base(), allow_insecure_http)
+        .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
     let (listener, mut callbacks) = CallbackListener::start(
         &config.callback.listen.to_string(),
         config.callback.public_base(),
     )
     .await
     .map_err(|e| {
-        Fail::failed(format!(
+        Fail::usage(format!(
             "{e}\n  hint: another console may be running; change [callback].listen"
         ))
     })?;
@@ -482,6 +505,13 @@ pub async fn assign(
             text: Some(format!("assign → {target_text}")),
         })
         .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
+    journal
+        .append(&Record::Sent {
+            id: id.clone(),
+            at_ms: now_ms(),
+            attempt: 1,
+        })
+        .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
     let summary = format!("assign session {} to {target_text}", args.session.trim());
     let (call, attempts) = client::with_retry(config.kore.retry_max_attempts, || {
         client.assign(&request, summary.clone(), Priority::User)
@@ -492,15 +522,21 @@ pub async fn assign(
         attempts,
         json!({"id": id, "callback_url": listener.redact(&request.callback_url)}),
     ));
+    let _ = journal.append(&Record::Outcome {
+        id: id.clone(),
+        at_ms: now_ms(),
+        ok: call.outcome.is_ok(),
+        status: match &call.outcome {
+            Ok(r) => Some(r.status),
+            Err(e) => e.status(),
+        },
+        message: match &call.outcome {
+            Ok(r) => r.body_summary.clone(),
+            Err(e) => e.to_string(),
+        },
+        attempts,
+    });
     if let Err(e) = &call.outcome {
-        let _ = journal.append(&Record::Outcome {
-            id: id.clone(),
-            at_ms: now_ms(),
-            ok: false,
-            status: e.status(),
-            message: e.to_string(),
-            attempts,
-        });
         eprintln!("error: assign failed: {e}");
         return Ok(EXIT_FAILED);
     }
@@ -541,7 +577,15 @@ pub async fn assign(
             Ok(Some(other)) => {
                 tracing::info!(request = ?other.request_id, "callback for another request ignored");
             }
-            Ok(None) => break EXIT_FAILED,
+            Ok(None) => {
+                emit(&json!({
+                    "id": id,
+                    "ok": false,
+                    "message": "the callback listener stopped before a callback came",
+                }));
+                eprintln!("error: the callback listener stopped before a callback came");
+                break EXIT_FAILED;
+            }
             Err(_) => {
                 emit(&json!({
                     "id": id,

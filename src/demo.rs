@@ -100,6 +100,16 @@ fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
+/// What events carry when a conversation does not say, from `[events]`.
+fn event_defaults(config: &Config) -> EventContext {
+    EventContext {
+        experience: config.events.experience.as_str().to_string(),
+        language: config.events.language.clone(),
+        is_ext_ad: config.events.is_ext_ad,
+        end_reason: "agent_initiated".into(),
+    }
+}
+
 /// The console options for a config file.
 pub fn options_from_config(
     config: &Config,
@@ -109,6 +119,7 @@ pub fn options_from_config(
     ascii: bool,
 ) -> Result<ConsoleOptions, String> {
     let keymap = Keymap::with_overrides(&config.keys).map_err(|e| e.join("; "))?;
+    crate::kore::client::check_callback_url(config.callback.public_base(), allow_insecure_http)?;
     let host = url::Url::parse(&config.kore.host)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -121,12 +132,7 @@ pub fn options_from_config(
         callback_timeout: config.callback.callback_timeout(),
         poll_conversations: config.poll.conversations_interval(),
         poll_agents: config.poll.agents_interval(),
-        defaults: EventContext {
-            experience: config.events.experience.as_str().to_string(),
-            language: config.events.language.clone(),
-            is_ext_ad: config.events.is_ext_ad,
-            end_reason: "agent_initiated".into(),
-        },
+        defaults: event_defaults(config),
         plan: plan_settings(config),
         confirm: config.ui.confirm,
         read_only,
@@ -141,8 +147,15 @@ pub fn options_from_config(
     })
 }
 
-/// Starts the simulator on loopback and opens the console against it.
-pub async fn run(opts: DemoOptions, read_only: bool, ascii: bool) -> anyhow::Result<i32> {
+/// Starts the simulator on loopback and opens the console against it. With
+/// a config, its `[ui]`, `[keys]` and `[events]` apply (its `[kore]`,
+/// `[callback]` and `[[agents]]` do not: the demo has its own).
+pub async fn run(
+    opts: DemoOptions,
+    prefs: Option<&Config>,
+    read_only: bool,
+    ascii: bool,
+) -> anyhow::Result<i32> {
     crate::install_crypto();
     let mut cfg = SimConfig::demo();
     cfg.seed = opts.seed;
@@ -177,15 +190,24 @@ pub async fn run(opts: DemoOptions, read_only: bool, ascii: bool) -> anyhow::Res
         callback_timeout: Duration::from_secs(30),
         poll_conversations: Some(Duration::from_secs(5)),
         poll_agents: Some(Duration::from_secs(15)),
-        defaults: EventContext::default(),
-        plan: Default::default(),
-        confirm: true,
+        defaults: prefs.map(event_defaults).unwrap_or_default(),
+        plan: prefs.map(plan_settings).unwrap_or_default(),
+        confirm: prefs.is_none_or(|c| c.ui.confirm),
         read_only,
-        keymap: Keymap::default(),
-        theme: Theme::from_config(crate::config::Theme::Auto, no_color(), ascii),
+        keymap: match prefs {
+            Some(c) => {
+                Keymap::with_overrides(&c.keys).map_err(|e| anyhow::anyhow!(e.join("; ")))?
+            }
+            None => Keymap::default(),
+        },
+        theme: Theme::from_config(
+            prefs.map_or(crate::config::Theme::Auto, |c| c.ui.theme),
+            no_color(),
+            ascii,
+        ),
         directory: Vec::new(),
         journal: Some(journal.clone()),
-        mouse: false,
+        mouse: prefs.is_some_and(|c| c.ui.mouse),
         max_attempts: crate::runtime::runner::MAX_ATTEMPTS,
         keep_ended: Duration::from_secs(24 * 3600),
         script: opts.script.clone(),

@@ -465,3 +465,91 @@ fn init_writes_a_private_starter_once() {
     assert_eq!(code(&out), 2, "never overwrites");
     assert!(stderr(&out).contains("already exists"));
 }
+
+/// The journal `send` and `assign` use for the demo bot under `env`.
+fn journal_of(env: &Env) -> PathBuf {
+    env.dir
+        .path()
+        .join("data")
+        .join(switchboard::runtime::journal::file_name_for(
+            sim::DEMO_BOT_ID,
+        ))
+}
+
+#[test]
+fn send_refuses_to_pass_requests_still_open_in_the_journal() {
+    use switchboard::domain::{AgentRef, Event};
+    use switchboard::runtime::journal::{Journal, Record};
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let s = sim::DEMO_CLIENT_SECRET;
+    let mia = agent_id(0);
+    // A console quit with one request queued and one of unknown fate.
+    {
+        let (mut j, _) = Journal::open(&journal_of(&env)).unwrap();
+        let request = |id: &str, event: Event| Record::Request {
+            id: id.into(),
+            at_ms: 1,
+            conversation: "c-open".into(),
+            event,
+            experience: "chat".into(),
+            language: "en".into(),
+            action: "test".into(),
+        };
+        let who = AgentRef::new(&mia, "Mia Chen");
+        j.append(&request("o-1", Event::na_entry(who.clone())))
+            .unwrap();
+        j.append(&Record::Sent {
+            id: "o-1".into(),
+            at_ms: 2,
+            attempt: 1,
+        })
+        .unwrap();
+        j.append(&request("o-2", Event::na_exit(who))).unwrap();
+    }
+    let out = run(&env, s, &["send", "end", "--conversation", "c-open"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["refused"], true);
+    assert_eq!(lines[0]["code"], "open_requests");
+    assert_eq!(lines[0]["unknown"], serde_json::json!(["o-1"]));
+    assert_eq!(lines[0]["queued"], serde_json::json!(["o-2"]));
+    assert!(
+        stderr(&out).contains("Open the console"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(received(&sim, "c-open").is_empty(), "nothing was sent");
+    // Another conversation is not held up by it.
+    let out = run(
+        &env,
+        s,
+        &["send", "enter", "--conversation", "c-free", "--agent", &mia],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn send_says_so_when_a_console_holds_the_journal() {
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let (_held, _) = switchboard::runtime::journal::Journal::open(&journal_of(&env)).unwrap();
+    let out = run(
+        &env,
+        sim::DEMO_CLIENT_SECRET,
+        &[
+            "send",
+            "enter",
+            "--conversation",
+            "c-1",
+            "--agent",
+            &agent_id(0),
+        ],
+    );
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("in use by another switchboard"), "{err}");
+    assert!(err.contains("hint: a console is open on this bot"), "{err}");
+    assert!(received(&sim, "c-1").is_empty());
+}

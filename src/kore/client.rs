@@ -739,6 +739,23 @@ pub fn short_id(id: &str) -> String {
     format!("{prefix}…{tail}")
 }
 
+/// Refuses a callback base URL that is plain `http://` to a host that is not
+/// loopback, unless allowed: Kore would post callbacks, and the per-run
+/// secret in their path, in the clear.
+pub fn check_callback_url(public_url: &str, allow_insecure_http: bool) -> Result<(), String> {
+    let Ok(url) = reqwest::Url::parse(public_url.trim()) else {
+        return Err(format!("[callback].public_url {public_url:?} is not a URL"));
+    };
+    if url.scheme() == "http" && !is_loopback(&url) && !allow_insecure_http {
+        return Err(format!(
+            "[callback].public_url {public_url} is plain http to a host that is not loopback, \
+             so callbacks and their secret path would cross the network in the clear; use https, \
+             or pass --allow-insecure-http if you really mean it"
+        ));
+    }
+    Ok(())
+}
+
 fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -793,6 +810,16 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_callbacks_need_loopback_or_the_flag() {
+        assert!(check_callback_url("http://127.0.0.1:8009", false).is_ok());
+        assert!(check_callback_url("http://localhost:8009/", false).is_ok());
+        assert!(check_callback_url("https://cb.example.com", false).is_ok());
+        let err = check_callback_url("http://cb.example.com:8009", false).unwrap_err();
+        assert!(err.contains("--allow-insecure-http"), "{err}");
+        assert!(check_callback_url("http://cb.example.com:8009", true).is_ok());
+    }
 
     #[test]
     fn tokens_are_redacted() {
