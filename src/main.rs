@@ -159,6 +159,9 @@ struct AssignArgs {
 
 fn main() -> ExitCode {
     switchboard::install_crypto();
+    // While the process has one thread: the only time the local offset can
+    // be read soundly. Clocks on screen are then local; else they stay UTC.
+    switchboard::ui::text::set_local_offset();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -297,6 +300,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                 Some(path) => Some(switchboard::demo::load_script(path).map_err(Fail::usage)?),
                 None => None,
             };
+            let prefs = demo_prefs(config)?;
             switchboard::logging::init_file("demo");
             let ui = UiFlags {
                 read_only: cli.read_only,
@@ -310,11 +314,39 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                     listen: a.listen,
                     script,
                 },
+                prefs.as_ref(),
                 ui.read_only,
                 ui.ascii,
             )
             .await
             .map_err(|e| Fail::failed(format!("{e:#}")))
+        }
+    }
+}
+
+/// The config whose `[ui]`, `[keys]` and `[events]` the demo uses: one
+/// named with `--config` must load; one found on its own ($SWITCHBOARD_CONFIG
+/// or the config dir) is skipped with a warning when it does not.
+fn demo_prefs(
+    cli_config: Option<&std::path::Path>,
+) -> Result<Option<switchboard::config::Config>, Fail> {
+    if cli_config.is_some() {
+        return cli::load_config(cli_config).map(|l| Some(l.config));
+    }
+    let Some(path) = switchboard::config::resolve_path(None) else {
+        return Ok(None);
+    };
+    if !path.exists() {
+        return Ok(None);
+    }
+    match cli::load_config(Some(&path)) {
+        Ok(loaded) => Ok(Some(loaded.config)),
+        Err(fail) => {
+            eprintln!(
+                "warning: the demo goes on without your config's [ui], [keys] and [events]: {}",
+                fail.message
+            );
+            Ok(None)
         }
     }
 }

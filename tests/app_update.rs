@@ -805,3 +805,208 @@ fn events_carry_the_conversations_channel_and_language() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Adds `n` waiting chat conversations `c-100`… to the console.
+fn many(s: &mut State, n: usize) {
+    for i in 0..n {
+        let id = format!("c-{}", 100 + i);
+        let mut c = Conversation::new(&id, Channel::Chat, "en");
+        c.started_ms = Some(i as i64);
+        s.conversations.insert(id, c);
+    }
+}
+
+#[test]
+fn pages_move_by_the_height_of_the_focused_pane() {
+    let mut s = console(false);
+    many(&mut s, 60);
+    let position = |s: &State| {
+        s.visible_conversations()
+            .iter()
+            .position(|c| Some(&c.id) == s.selected.as_ref())
+            .unwrap()
+    };
+    update(&mut s, key('g'));
+    // 80x24: the list shows 8 rows; a page keeps one of them in view.
+    update(&mut s, Action::Resize(80, 24));
+    update(&mut s, code(KeyCode::PageDown));
+    let small = position(&s);
+    assert_eq!(small, 7);
+    update(&mut s, code(KeyCode::PageUp));
+    assert_eq!(position(&s), 0);
+    // A taller terminal pages further.
+    update(&mut s, Action::Resize(120, 60));
+    update(&mut s, code(KeyCode::PageDown));
+    assert!(position(&s) > small * 2, "{}", position(&s));
+    // The log pages too.
+    for i in 0..100 {
+        s.log.push(i, LogKind::Info, format!("line {i}"));
+    }
+    s.focus = Pane::Log;
+    update(&mut s, code(KeyCode::PageUp));
+    assert!(!s.log.follow);
+    assert!(s.log.cursor < 99 - small, "{}", s.log.cursor);
+}
+
+#[test]
+fn enter_opens_the_detail_and_esc_closes_it() {
+    let mut s = console(false);
+    assert!(!s.detail_open);
+    update(&mut s, code(KeyCode::Enter));
+    assert!(s.detail_open);
+    assert_eq!(s.focus, Pane::Roster, "the roster takes the focus");
+    update(&mut s, code(KeyCode::Esc));
+    assert!(!s.detail_open);
+    // Nothing selected: Enter does nothing.
+    s.selected = None;
+    update(&mut s, code(KeyCode::Enter));
+    assert!(!s.detail_open);
+}
+
+#[test]
+fn slash_filters_the_focused_pane_and_esc_clears_a_kept_filter() {
+    let mut s = console(false);
+    // The agents pane.
+    s.focus = Pane::Agents;
+    update(&mut s, key('/'));
+    typed(&mut s, "raj");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.agent_filter, "raj");
+    let names: Vec<&str> = s.visible_agents().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Raj Patel"]);
+    assert!(
+        s.conv_filter.is_empty(),
+        "only the focused list is filtered"
+    );
+    // Esc in the normal mode clears the kept filter of the focused pane.
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.agent_filter.is_empty());
+    assert_eq!(s.visible_agents().len(), 3);
+    // The log pane.
+    s.log.push(1, LogKind::Info, "POST hooks c-1");
+    s.log.push(2, LogKind::Info, "GET agents  poll: 200");
+    s.focus = Pane::Log;
+    update(&mut s, key('/'));
+    typed(&mut s, "!poll");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.log.filter, "!poll");
+    assert!(s.log.visible().iter().all(|l| !l.text.contains("poll")));
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.log.filter.is_empty());
+    assert_eq!(flash(&s), "filter cleared");
+    // A message on show goes first: this Esc only dismisses it.
+    s.conv_filter = "lang=de".into();
+    s.focus = Pane::Conversations;
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.conv_filter, "lang=de");
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.conv_filter.is_empty());
+}
+
+#[test]
+fn ctrl_c_cancels_a_confirmation_and_sends_nothing() {
+    let mut s = console(true);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(s.mode, Mode::Confirm { .. }));
+    let fx = update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(fx.is_empty());
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(flash(&s).contains("nothing was sent"));
+    assert!(s.conversations["c-1"].timeline.is_empty());
+}
+
+#[test]
+fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
+    let mut s = console(false);
+    update(&mut s, key(':'));
+    typed(&mut s, "assign raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    match &fx[..] {
+        [
+            Effect::Assign {
+                agent_id, session, ..
+            },
+            Effect::ArmCallbackTimeout { .. },
+        ] => {
+            assert_eq!(agent_id, "a-raj");
+            assert_eq!(session, "sess-1");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The assign waits its turn, then shows as sending.
+    let TimelineItem::Assign { req_id, state, .. } = &s.conversations["c-1"].timeline[0] else {
+        panic!()
+    };
+    assert_eq!(*state, AssignState::Queued);
+    let req_id = req_id.clone();
+    update(
+        &mut s,
+        Action::RequestSent {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            line: "POST assign".into(),
+        },
+    );
+    assert!(matches!(
+        &s.conversations["c-1"].timeline[0],
+        TimelineItem::Assign {
+            state: AssignState::Sending,
+            ..
+        }
+    ));
+    // Its answer names the conversation in the log.
+    update(
+        &mut s,
+        Action::AssignDone {
+            req_id,
+            conversation: "c-1".into(),
+            outcome: Ok(ReplyInfo {
+                status: 200,
+                latency_ms: 9,
+                body: "{}".into(),
+            }),
+        },
+    );
+    assert!(
+        s.log.lines.back().unwrap().text.contains("assign c-1"),
+        "{:?}",
+        s.log.lines.back()
+    );
+    // An ended conversation cannot be assigned from the command line either.
+    let mut s = console(true);
+    let fx = enter_agent(&mut s, "mia");
+    deliver_all(&mut s, &fx);
+    update(&mut s, key('E'));
+    let fx = update(&mut s, key('y'));
+    deliver_all(&mut s, &fx);
+    assert_eq!(s.conversations["c-1"].state(), ConvState::Ended);
+    update(&mut s, key(':'));
+    typed(&mut s, "assign raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(flash(&s).contains("has ended"), "{}", flash(&s));
+}
+
+#[test]
+fn a_delivered_event_logs_which_conversation_and_event_it_was() {
+    let mut s = console(true);
+    let fx = enter_agent(&mut s, "mia");
+    deliver_all(&mut s, &fx);
+    let last = &s.log.lines.back().unwrap().text;
+    assert!(last.starts_with("200 OK 12 ms"), "{last}");
+    assert!(last.contains("c-1 NA entry Mia Chen"), "{last}");
+}
+
+#[test]
+fn read_only_quits_without_asking() {
+    let mut s = console(true);
+    let fx = enter_agent(&mut s, "mia");
+    assert_eq!(s.open_requests(), fx.len());
+    s.settings.read_only = true;
+    assert_eq!(update(&mut s, key('q')), [Effect::Quit]);
+}

@@ -127,6 +127,18 @@ impl Console {
         rows: u16,
         secret: &str,
     ) -> Console {
+        Self::spawn(
+            &["--config", &config.display().to_string()],
+            &[(SECRET_VAR, secret)],
+            data,
+            cols,
+            rows,
+        )
+    }
+
+    /// The binary with `args` and `env` (on top of NO_COLOR, TERM and the
+    /// data and state dirs under `data`) in a pty of `cols` x `rows`.
+    fn spawn(args: &[&str], env: &[(&str, &str)], data: &Path, cols: u16, rows: u16) -> Console {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -136,9 +148,10 @@ impl Console {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(BIN);
-        cmd.arg("--config");
-        cmd.arg(config);
-        cmd.env(SECRET_VAR, secret);
+        cmd.args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.env("NO_COLOR", "1");
         cmd.env("TERM", "xterm-256color");
         cmd.env("SWITCHBOARD_DATA_DIR", data.join("data"));
@@ -201,13 +214,44 @@ impl Console {
     }
 
     fn kill_9(&mut self) {
-        let pid = self.child.process_id().expect("the console has a pid");
-        let status = Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        self.signal(libc::SIGKILL);
         let _ = self.child.wait();
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        let pid = self.child.process_id().expect("the console has a pid");
+        // SAFETY: kill(2) with a pid this test started and still waits for.
+        let rc = unsafe { libc::kill(pid as libc::pid_t, signal) };
+        assert_eq!(rc, 0, "kill({pid}, {signal})");
+    }
+
+    /// Everything the process wrote to the terminal, as text.
+    fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).to_string()
+    }
+
+    /// The terminal modes the console turned on are all off again at the end.
+    fn assert_terminal_restored(&self) {
+        // The reader thread may still be taking in the last bytes.
+        std::thread::sleep(Duration::from_millis(300));
+        let raw = self.raw_text();
+        for (on, off, what) in [
+            ("\x1b[?1049h", "\x1b[?1049l", "the alternate screen"),
+            ("\x1b[?2004h", "\x1b[?2004l", "bracketed paste"),
+        ] {
+            let entered = raw
+                .rfind(on)
+                .unwrap_or_else(|| panic!("{what} was never on"));
+            let left = raw
+                .rfind(off)
+                .unwrap_or_else(|| panic!("{what} was not turned off"));
+            assert!(left > entered, "{what} is still on at the end");
+        }
+        assert!(
+            raw.rfind("\x1b[?25h") > raw.rfind("\x1b[?25l"),
+            "the cursor is shown again"
+        );
+        assert!(!self.screen.lock().unwrap().screen().alternate_screen());
     }
 
     fn wait_exit(&mut self, secs: u64) -> portable_pty::ExitStatus {
@@ -587,4 +631,207 @@ fn no_secret_or_token_reaches_any_output() {
         assert!(!text.contains("eyJ"), "a token is in {}", f.display());
         assert!(!text.contains(switchboard::sim::DEMO_CLIENT_SECRET));
     }
+}
+
+/// Opens `conv` by hand, makes the simulator fail everything with 503, and
+/// queues an entry (in flight, retrying) and a warm add (behind it).
+fn queue_behind_an_outage(c: &mut Console, sim: &Simulator, conv: &str) {
+    c.wait_for("Mia Chen", 20);
+    c.keys("n");
+    c.wait_for("conversation id", 10);
+    c.keys(conv);
+    c.keys("\r");
+    c.wait_for(conv, 10);
+    sim_outage(sim, Some(503));
+    c.keys("e");
+    c.wait_for("First agent", 10);
+    pick_and_confirm(c, "mia", "Mia Chen joins");
+    c.wait_for("retrying", 15);
+    c.keys("w");
+    c.wait_for("Warm", 10);
+    pick_and_confirm(c, "raj", "add Raj Patel");
+    c.wait_for("2 queued", 10);
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_keep_the_queue() {
+    let sim = simulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let conv = "c-signal";
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    queue_behind_an_outage(&mut c, &sim, conv);
+    // SIGTERM quits without asking, as `q` + yes would.
+    c.signal(libc::SIGTERM);
+    let status = c.wait_exit(10);
+    assert!(status.success(), "exit status {status:?}");
+    c.assert_terminal_restored();
+    assert!(
+        c.raw_text().contains("kept in the journal"),
+        "it says where the queue went"
+    );
+    drop(c);
+    sim_outage(&sim, None);
+
+    // The queue is still there: the entry that was in flight is unknown,
+    // the warm add waits behind it.
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    c.wait_for("Conversations", 20);
+    c.keys("/");
+    c.keys(conv);
+    c.keys("\r");
+    let screen = c.wait_for("unknown", 20);
+    assert!(screen.contains("held"), "{screen}");
+    c.signal(libc::SIGHUP);
+    let status = c.wait_exit(10);
+    assert!(status.success(), "exit status {status:?}");
+    c.assert_terminal_restored();
+    assert!(
+        received(&sim, conv).iter().all(|(_, _, s)| *s == 503),
+        "nothing was resent on its own"
+    );
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_ends_the_process() {
+    let sim = simulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let config = config.display().to_string();
+    let mut c = Console::spawn(
+        &["--config", &config],
+        &[
+            (SECRET_VAR, switchboard::sim::DEMO_CLIENT_SECRET),
+            // A task of the console panics shortly after start.
+            ("SWITCHBOARD_TEST_PANIC", "1"),
+        ],
+        dir.path(),
+        100,
+        30,
+    );
+    let status = c.wait_exit(20);
+    assert_eq!(status.exit_code(), 101, "a panic ends the whole process");
+    c.assert_terminal_restored();
+    let raw = c.raw_text();
+    assert!(
+        raw.contains("SWITCHBOARD_TEST_PANIC asked for a panic"),
+        "{raw}"
+    );
+    assert!(raw.contains("kept in the journal for the next start"));
+}
+
+#[test]
+fn the_demo_runs_against_the_embedded_simulator_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["demo", "--seed", "1"], &[], dir.path(), 80, 24);
+    let screen = c.wait_for("WAITING", 20);
+    assert!(screen.contains("DEMO"), "{screen}");
+    c.wait_for("Mia Chen", 20);
+    // The first waiting conversation is selected: assign it to Mia.
+    c.keys("a");
+    c.wait_for("Assign to", 10);
+    pick_and_confirm(&mut c, "mia", "to Mia Chen? y/N");
+    c.wait_for("→ Mia Chen: transferred", 20);
+    c.keys("q");
+    let status = c.wait_exit(10);
+    assert!(status.success(), "exit status {status:?}");
+    c.assert_terminal_restored();
+}
+
+#[test]
+fn the_demo_takes_keys_and_ui_from_a_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prefs.toml");
+    // Its [kore] is never used by the demo, nor is its secret read.
+    std::fs::write(
+        &config,
+        r#"[kore]
+host = "https://platform.kore.ai"
+bot_id = "st-mine"
+org_id = "o-mine"
+account_id = "acc-mine"
+client_id = "cs-mine"
+client_secret = { env = "SWITCHBOARD_E2E_UNSET_SECRET" }
+
+[ui]
+confirm = false
+
+[keys]
+assign = "A"
+"#,
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let mut c = Console::spawn(
+        &["--config", &config, "demo", "--seed", "1"],
+        &[],
+        dir.path(),
+        100,
+        30,
+    );
+    c.wait_for("WAITING", 20);
+    c.wait_for("Mia Chen", 20);
+    c.keys("a");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!c.text().contains("Assign to"), "a is no longer assign");
+    c.keys("A");
+    c.wait_for("Assign to", 10);
+    c.keys("mia");
+    c.keys("\r");
+    // confirm = false: it goes out without asking.
+    c.wait_for("→ Mia Chen: transferred", 20);
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+}
+
+#[test]
+fn read_only_watches_beside_a_console_and_sends_nothing() {
+    let sim = simulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let conv = "c-watch";
+    let mut sender = Console::start(&config, dir.path(), 120, 40);
+    queue_behind_an_outage(&mut sender, &sim, conv);
+
+    // A second console on the same journal is refused: it would send the
+    // same queue again.
+    let config_arg = config.display().to_string();
+    let env = [(SECRET_VAR, switchboard::sim::DEMO_CLIENT_SECRET)];
+    let mut second = Console::spawn(&["--config", &config_arg], &env, dir.path(), 120, 40);
+    let status = second.wait_exit(20);
+    assert_eq!(status.exit_code(), 1);
+    let said = second.raw_text();
+    assert!(said.contains("in use by another switchboard"), "{said}");
+    assert!(said.contains("--read-only"), "it says what to do: {said}");
+
+    // A read-only one may watch: it shows the queue, takes no lock and
+    // sends nothing.
+    let mut watcher = Console::spawn(
+        &["--config", &config_arg, "--read-only"],
+        &env,
+        dir.path(),
+        120,
+        40,
+    );
+    watcher.wait_for("READ-ONLY", 20);
+    watcher.keys("/");
+    watcher.keys(conv);
+    watcher.keys("\r");
+    watcher.wait_for("held", 20);
+    watcher.keys("E");
+    watcher.wait_for("read-only mode: nothing is sent", 10);
+    watcher.keys("q");
+    assert!(watcher.wait_exit(10).success());
+
+    // The sender goes on once the server is back: each event exactly once.
+    sim_outage(&sim, None);
+    let got = wait_received(&sim, conv, 2 + received(&sim, conv).len());
+    let accepted: Vec<&str> = got
+        .iter()
+        .filter(|(_, _, s)| *s == 200)
+        .map(|(t, _, _)| t.as_str())
+        .collect();
+    assert_eq!(accepted, ["NA entry Mia Chen", "WARM entry Raj Patel"]);
+    sender.keys("q");
+    assert!(sender.wait_exit(10).success());
 }

@@ -535,6 +535,44 @@ fn empty_console_and_no_selection() {
 }
 
 #[test]
+fn at_80_columns_a_calm_status_bar_shows_everything_but_the_name() {
+    let mut s = State::new(settings(), Keymap::default(), "t".into());
+    s.now_ms = NOW;
+    s.status = Status {
+        health: Health::Online,
+        rate_used: 12,
+        rate_limit: 60,
+        callback_address: "http://127.0.0.1:8009".into(),
+    };
+    let out = screen(&s, &dark(), 80, 24);
+    let top = out.lines().next().unwrap();
+    for want in [
+        "…a1f3",
+        "DEMO",
+        "● online",
+        "api 12/60",
+        "cb :8009",
+        "0 queued",
+        "14:03:22",
+    ] {
+        assert!(top.contains(want), "missing {want:?} in {top:?}");
+    }
+    // Under pressure (failures, retries) the static parts give way first.
+    let busy = screen(&demo(), &dark(), 80, 24);
+    let top = busy.lines().next().unwrap();
+    for want in [
+        "DEMO",
+        "online",
+        "api 12/60",
+        "4 queued",
+        "retrying (2)",
+        "1 failed",
+    ] {
+        assert!(top.contains(want), "missing {want:?} in {top:?}");
+    }
+}
+
+#[test]
 fn status_bar_read_only_degraded_and_failing() {
     let mut s = demo();
     s.settings.read_only = true;

@@ -40,6 +40,7 @@ impl State {
             awaiting_callback: Default::default(),
             next_req: 1,
             run_tag,
+            screen: (80, 24),
         }
     }
 
@@ -268,7 +269,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::Resize(..) => Vec::new(),
+        Action::Resize(w, h) => {
+            state.screen = (w, h);
+            Vec::new()
+        }
         Action::Tick(now) => {
             state.now_ms = now;
             Vec::new()
@@ -290,6 +294,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             line,
         } => {
             set_delivery(state, &conversation, &req_id, Delivery::Sending);
+            if let Some(TimelineItem::Assign { state: st, .. }) =
+                timeline_event_mut(state, &conversation, &req_id)
+                && *st == AssignState::Queued
+            {
+                *st = AssignState::Sending;
+            }
             let now = state.now_ms;
             state.log.push(now, LogKind::Out, line);
             Vec::new()
@@ -572,7 +582,24 @@ fn clamp_picker(state: &mut State) {
 
 fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::Esc {
-        if state.flash.take().is_none() {
+        // One thing at a time: the message line, the focused list's filter,
+        // then the detail.
+        if state.flash.take().is_some() {
+            return Vec::new();
+        }
+        let pane = match state.focus {
+            Pane::Roster => Pane::Conversations,
+            p => p,
+        };
+        let filtered = match pane {
+            Pane::Agents => !state.agent_filter.is_empty(),
+            Pane::Log => !state.log.filter.is_empty(),
+            _ => !state.conv_filter.is_empty(),
+        };
+        if filtered {
+            set_filter(state, pane, String::new());
+            state.say("filter cleared");
+        } else {
             state.detail_open = false;
         }
         return Vec::new();
@@ -584,8 +611,8 @@ fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match cmd {
         Command::MoveDown => move_cursor(state, 1),
         Command::MoveUp => move_cursor(state, -1),
-        Command::PageDown => move_cursor(state, 10),
-        Command::PageUp => move_cursor(state, -10),
+        Command::PageDown => move_cursor(state, page_rows(state)),
+        Command::PageUp => move_cursor(state, -page_rows(state)),
         Command::Top => move_cursor(state, i64::MIN / 2),
         Command::Bottom => move_cursor(state, i64::MAX / 2),
         Command::FocusNext => state.focus = state.focus.next(),
@@ -651,6 +678,23 @@ fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// How far PgUp/PgDn move: the rows the focused pane shows, less one so
+/// that a line stays in view.
+fn page_rows(state: &State) -> i64 {
+    let (w, h) = state.screen;
+    let w = w.max(crate::ui::view::MIN_WIDTH);
+    let h = h.max(crate::ui::view::MIN_HEIGHT);
+    let areas = crate::ui::view::layout(ratatui::layout::Rect::new(0, 0, w, h), 1);
+    let pane = match state.focus {
+        Pane::Conversations => areas.conversations,
+        Pane::Roster => areas.detail,
+        Pane::Agents => areas.agents,
+        Pane::Log => areas.log,
+    };
+    // The two borders, and one row that stays in view.
+    i64::from(pane.height.saturating_sub(3)).max(1)
 }
 
 fn move_cursor(state: &mut State, delta: i64) {
@@ -759,15 +803,7 @@ fn start_pick(state: &mut State, purpose: PickFor) -> Vec<Effect> {
     };
     match purpose {
         PickFor::Assign => {
-            if conv.bot_session_id.is_none() {
-                state.refuse(format!(
-                    "{} has no bot session id, so it cannot be assigned (open it with `n` and give one)",
-                    conv.id
-                ));
-                return Vec::new();
-            }
-            if matches!(conv.state(), ConvState::Ended) {
-                state.refuse(format!("{} has ended; there is nothing to assign", conv.id));
+            if !can_assign(state, &conv) {
                 return Vec::new();
             }
         }
@@ -799,6 +835,22 @@ fn start_pick(state: &mut State, purpose: PickFor) -> Vec<Effect> {
         selected: 0,
     });
     Vec::new()
+}
+
+/// Whether `conv` can be assigned at all; refuses with the reason if not.
+fn can_assign(state: &mut State, conv: &Conversation) -> bool {
+    if conv.bot_session_id.is_none() {
+        state.refuse(format!(
+            "{} has no bot session id, so it cannot be assigned (open it with `n` and give one)",
+            conv.id
+        ));
+        return false;
+    }
+    if matches!(conv.state(), ConvState::Ended) {
+        state.refuse(format!("{} has ended; there is nothing to assign", conv.id));
+        return false;
+    }
+    true
 }
 
 fn picked(state: &mut State, purpose: PickFor, conv_id: &str, agent: Agent) -> Vec<Effect> {
@@ -1015,7 +1067,7 @@ fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
                     req_id: req_id.clone(),
                     at_ms: now,
                     text: format!("assign → {agent_name}"),
-                    state: AssignState::Sending,
+                    state: AssignState::Queued,
                 });
             }
             state
@@ -1129,7 +1181,8 @@ fn start_retry(state: &mut State, drop: bool) -> Vec<Effect> {
 
 fn ask_quit(state: &mut State) -> Vec<Effect> {
     let open = state.open_requests();
-    if open == 0 {
+    // Read-only queued nothing: what it shows belongs to another console.
+    if open == 0 || state.settings.read_only {
         state.quit = true;
         return vec![Effect::Quit];
     }
@@ -1187,8 +1240,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         };
         match find_agent(state, rest) {
             Ok(agent) => {
-                if purpose == PickFor::Assign && conv.bot_session_id.is_none() {
-                    state.refuse(format!("{} has no bot session id", conv.id));
+                if purpose == PickFor::Assign && !can_assign(state, &conv) {
                     return Vec::new();
                 }
                 picked(state, purpose, &conv.id, agent)
@@ -1378,8 +1430,12 @@ fn hook_done(
         Ok(reply) => {
             state.status.health = Health::Online;
             let mut applied = None;
+            let mut what = String::new();
             if let Some(TimelineItem::Event {
-                delivery, event, ..
+                delivery,
+                event,
+                text,
+                ..
             }) = timeline_event_mut(state, conv_id, req_id)
             {
                 *delivery = Delivery::Delivered {
@@ -1387,6 +1443,7 @@ fn hook_done(
                     latency_ms: reply.latency_ms,
                 };
                 applied = Some(event.clone());
+                what = format!(" {text}");
             }
             if let (Some(event), Some(c)) = (applied, state.conversations.get_mut(conv_id))
                 && let Err(e) = c.roster.apply(&event, now)
@@ -1406,7 +1463,7 @@ fn hook_done(
                 now,
                 LogKind::In,
                 format!(
-                    "{} {} ms{tries}  {}",
+                    "{} {} ms{tries}  {conv_id}{what}  {}",
                     status_text(reply.status),
                     reply.latency_ms,
                     reply.body
@@ -1460,7 +1517,7 @@ fn assign_done(
             let pending = matches!(
                 timeline_event_mut(state, conv_id, req_id),
                 Some(TimelineItem::Assign {
-                    state: AssignState::Sending,
+                    state: AssignState::Queued | AssignState::Sending,
                     ..
                 })
             );
@@ -1479,7 +1536,7 @@ fn assign_done(
                 now,
                 LogKind::In,
                 format!(
-                    "{} {} ms  {}",
+                    "{} {} ms  assign {conv_id}  {}",
                     status_text(reply.status),
                     reply.latency_ms,
                     reply.body

@@ -122,9 +122,25 @@ pub fn wrap(s: &str, cells: usize) -> Vec<String> {
     lines
 }
 
-/// The wall-clock time of `ms` (unix milliseconds) as `HH:MM:SS`, in UTC.
+/// The offset clocks are shown in: UTC unless [`set_local_offset`] ran.
+static OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
+
+/// Shows clocks in the machine's local time. Call it once at start, before
+/// any thread is spawned: the `time` crate only reads the local offset while
+/// the process is single-threaded, as that is the only sound moment. Returns
+/// false (clocks stay in UTC) when the offset cannot be read.
+pub fn set_local_offset() -> bool {
+    match time::UtcOffset::current_local_offset() {
+        Ok(offset) => OFFSET.set(offset).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The wall-clock time of `ms` (unix milliseconds) as `HH:MM:SS`, in local
+/// time when [`set_local_offset`] succeeded, else in UTC.
 pub fn clock(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000);
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(|t| t.to_offset(OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC)));
     match at {
         Ok(t) => format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()),
         Err(_) => "--:--:--".to_string(),
