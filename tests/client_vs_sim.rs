@@ -435,3 +435,33 @@ async fn the_list_endpoints_parse() {
     let missing = client.get_conversation("c-none", Priority::Poll).await;
     assert_eq!(missing.outcome.unwrap_err().status(), Some(404));
 }
+
+#[tokio::test]
+async fn the_clients_limit_can_count_over_a_shorter_window() {
+    let sim = simulator(|c| {
+        c.rate_limit = 3;
+        c.rate_window = Duration::from_millis(1000);
+    })
+    .await;
+    let mut s = settings(&sim);
+    s.rate_limit_per_minute = 3;
+    // A little longer than the server's window: the server counts arrivals,
+    // and the first request (a new connection) may take longer to arrive
+    // than the fourth, sent exactly one client window later.
+    let client = KoreClient::new(&s)
+        .unwrap()
+        .with_rate_window(Duration::from_millis(1100));
+    assert_eq!(client.limiter().limit(), 3);
+    let q = ConversationQuery::default();
+    // Six requests need a second window: the client waits for it (a minute
+    // would not fit the timeout) and the server never says 429.
+    let all = tokio::time::timeout(Duration::from_secs(10), async {
+        for i in 0..6 {
+            let call = client.list_conversations(&q, Priority::User).await;
+            assert!(call.is_ok(), "request {i}: {:?}", call.outcome);
+        }
+    })
+    .await;
+    assert!(all.is_ok(), "the client waited for a whole minute");
+    assert!(client.limiter().usage().blocked_for.is_none(), "no 429");
+}

@@ -1153,6 +1153,30 @@ async fn the_sixth_request_in_a_minute_gets_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn the_rate_window_is_configurable() {
+    let sim = start_with(|c| {
+        c.rate_limit = 3;
+        c.rate_window = Duration::from_millis(1500);
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(get_public(&sim, "queues").await.status(), 200);
+    }
+    let resp = get_public(&sim, "queues").await;
+    assert_eq!(resp.status(), 429);
+    assert_eq!(
+        resp.headers()["retry-after"],
+        "2",
+        "1.5 s at most, rounded up"
+    );
+    // Once the short window has passed there is room again; with the
+    // default minute there would not be.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(get_public(&sim, "queues").await.status(), 200);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn full_faults_make_every_request_fail_or_slow() {
     let sim = start_with(|c| {
         c.faults = 1.0;

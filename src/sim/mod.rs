@@ -59,8 +59,11 @@ pub struct SimConfig {
     /// Probability (0.0..=1.0) that a Kore request meets a fault, and that a
     /// callback is dropped.
     pub faults: f64,
-    /// Requests per rolling 60 s per account; 0 turns the limit off.
+    /// Requests per rolling [`SimConfig::rate_window`] per account; 0 turns
+    /// the limit off.
     pub rate_limit: u32,
+    /// The rate limit's rolling window; Kore's is a minute.
+    pub rate_window: Duration,
     /// Traffic generator speed factor; 1.0 is normal, 2.0 twice as busy.
     pub speed: f64,
     /// Run the traffic generator.
@@ -82,6 +85,7 @@ impl SimConfig {
             seed: 1,
             faults: 0.0,
             rate_limit: 60,
+            rate_window: Duration::from_secs(60),
             speed: 1.0,
             traffic: true,
             callback_delay_ms: 400,
@@ -107,6 +111,9 @@ impl SimConfig {
                 "the fault rate must be between 0.0 and 1.0, not {}",
                 self.faults
             );
+        }
+        if self.rate_limit > 0 && self.rate_window.is_zero() {
+            anyhow::bail!("the rate-limit window must be longer than zero");
         }
         if self.traffic && !(self.speed.is_finite() && self.speed > 0.0) {
             anyhow::bail!("the traffic speed must be above 0, not {}", self.speed);
@@ -186,7 +193,6 @@ impl SimHandle {
         self.shared.lock().rosters.get(conversation_id).cloned()
     }
 
-    /// Every assign callback so far, in order of attempt (the most recent 10,000).
     /// Forces every Kore endpoint to answer `status` (e.g. 503) until
     /// called again with `None`; with `conversation`, only hooks requests
     /// for that conversation.
@@ -194,6 +200,7 @@ impl SimHandle {
         self.shared.lock().outage = status.map(|s| (s, conversation.map(str::to_string)));
     }
 
+    /// Every assign callback so far, in order of attempt (the most recent 10,000).
     pub fn callbacks_sent(&self) -> Vec<SentCallback> {
         self.shared.lock().callbacks.iter().cloned().collect()
     }
@@ -309,8 +316,10 @@ fn banner(cfg: &SimConfig, base_url: &str) -> String {
     };
     let limit = if cfg.rate_limit == 0 {
         "off".to_string()
-    } else {
+    } else if cfg.rate_window == Duration::from_secs(60) {
         format!("{}/min", cfg.rate_limit)
+    } else {
+        format!("{} per {:?}", cfg.rate_limit, cfg.rate_window)
     };
     format!(
         "Switchboard simulator\n\
@@ -410,6 +419,22 @@ mod tests {
         let mut cfg = SimConfig::demo();
         cfg.client_secret = Secret::new("");
         assert!(cfg.validate().is_err());
+        let mut cfg = SimConfig::demo();
+        cfg.rate_window = Duration::ZERO;
+        assert!(cfg.validate().is_err(), "a zero window with a limit");
+        cfg.rate_limit = 0;
+        assert!(cfg.validate().is_ok(), "no limit, no window needed");
+    }
+
+    #[test]
+    fn the_banner_shows_a_short_rate_window() {
+        let mut cfg = SimConfig::demo();
+        cfg.rate_limit = 20;
+        cfg.rate_window = Duration::from_secs(2);
+        let text = banner(&cfg, "http://127.0.0.1:9");
+        assert!(text.contains("rate limit 20 per 2s"), "{text}");
+        cfg.rate_limit = 0;
+        assert!(banner(&cfg, "http://127.0.0.1:9").contains("rate limit off"));
     }
 
     #[test]

@@ -41,8 +41,6 @@ pub(crate) const BODY_LIMIT: usize = 1 << 20;
 const DRAIN_LIMIT: usize = 16 << 20;
 /// How many received hooks and sent callbacks are kept for introspection.
 const KEEP_RECORDS: usize = 10_000;
-/// The rate-limit window.
-const WINDOW: Duration = Duration::from_secs(60);
 
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -165,21 +163,22 @@ impl Shared {
         }
     }
 
-    /// Counts one request against `account`'s rolling 60-second window.
+    /// Counts one request against `account`'s rolling window.
     fn check_rate(&self, account: &str) -> Result<(), Response> {
         let limit = self.cfg.rate_limit as usize;
         if limit == 0 {
             return Ok(());
         }
+        let window = self.cfg.rate_window;
         let now = Instant::now();
         let mut st = self.lock();
         let q = st.windows.entry(account.to_string()).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
             q.pop_front();
         }
         if q.len() >= limit {
             let oldest = q.front().copied().unwrap_or(now);
-            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
+            let wait = window.saturating_sub(now.duration_since(oldest));
             let secs = (wait.as_secs_f64().ceil() as u64).max(1);
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, RATE_LIMIT_MESSAGE);
             r.headers_mut()
