@@ -46,7 +46,13 @@ fn agent(id: &str) -> AgentRef {
 }
 
 /// Plans `action`, sends each event, applies what the server accepted.
-async fn act(client: &KoreClient, conv: &str, roster: &mut Roster, action: Action) {
+async fn act(
+    sim: &SimHandle,
+    client: &KoreClient,
+    conv: &str,
+    roster: &mut Roster,
+    action: Action,
+) {
     let events = domain::plan(roster, &action, &PlanSettings::default())
         .unwrap_or_else(|r| panic!("{action:?} refused: {r}"));
     for ev in events {
@@ -62,7 +68,16 @@ async fn act(client: &KoreClient, conv: &str, roster: &mut Roster, action: Actio
             .outcome
             .unwrap_or_else(|e| panic!("{} rejected: {e}", ev.describe()));
         assert_eq!(reply.status, 200);
-        assert_eq!(reply.body.map(|b| b.status), Some("OK".to_string()));
+        // Either documented success form; the body tells which was served.
+        let served = sim
+            .received()
+            .into_iter()
+            .rfind(|r| r.conversation_id == conv)
+            .expect("the simulator recorded the request");
+        match reply.body {
+            Some(b) => assert!(!served.bare && b.status == "OK", "{b:?}"),
+            None => assert!(served.bare, "a JSON success was read as bare"),
+        }
         roster.apply(&ev, 0).unwrap();
     }
 }
@@ -100,10 +115,18 @@ async fn cold_warm_and_closing_flows_agree_on_both_sides() {
 
     // The documented cold flow: A1 → A2 → A3, then the end.
     let mut cold = Roster::new();
-    act(&client, "c-cold", &mut cold, Action::Enter(agent("a1"))).await;
+    act(
+        &sim,
+        &client,
+        "c-cold",
+        &mut cold,
+        Action::Enter(agent("a1")),
+    )
+    .await;
     assert_same_roster(&sim, "c-cold", &cold);
     for to in ["a2", "a3"] {
         act(
+            &sim,
             &client,
             "c-cold",
             &mut cold,
@@ -115,19 +138,47 @@ async fn cold_warm_and_closing_flows_agree_on_both_sides() {
         .await;
         assert_same_roster(&sim, "c-cold", &cold);
     }
-    act(&client, "c-cold", &mut cold, Action::End).await;
+    act(&sim, &client, "c-cold", &mut cold, Action::End).await;
     assert_same_roster(&sim, "c-cold", &cold);
 
     // The documented warm flow, then the end.
     let mut warm = Roster::new();
-    act(&client, "c-warm", &mut warm, Action::Enter(agent("a1"))).await;
-    act(&client, "c-warm", &mut warm, Action::Warm(agent("a2"))).await;
-    act(&client, "c-warm", &mut warm, Action::Warm(agent("a3"))).await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Enter(agent("a1")),
+    )
+    .await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Warm(agent("a2")),
+    )
+    .await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Warm(agent("a3")),
+    )
+    .await;
     assert_same_roster(&sim, "c-warm", &warm);
-    act(&client, "c-warm", &mut warm, Action::Remove("a2".into())).await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Remove("a2".into()),
+    )
+    .await;
     assert_same_roster(&sim, "c-warm", &warm);
     // End with a consultant still present: WARM exit, NA exit, summary, end.
-    act(&client, "c-warm", &mut warm, Action::End).await;
+    act(&sim, &client, "c-warm", &mut warm, Action::End).await;
     assert_same_roster(&sim, "c-warm", &warm);
 
     // What the simulator received, in order, for the cold conversation.
@@ -173,7 +224,7 @@ async fn the_auth_header_name_follows_the_config() {
     s.hooks_auth_header = "auth".into();
     let client = KoreClient::new(&s).unwrap();
     let mut r = Roster::new();
-    act(&client, "c-auth", &mut r, Action::Enter(agent("a1"))).await;
+    act(&sim, &client, "c-auth", &mut r, Action::Enter(agent("a1"))).await;
     assert_eq!(sim.received()[0].auth_header, "auth");
 }
 
@@ -434,6 +485,42 @@ async fn the_list_endpoints_parse() {
     assert_eq!(one.outcome.unwrap().body.hooks_id(), Some(first.as_str()));
     let missing = client.get_conversation("c-none", Priority::Poll).await;
     assert_eq!(missing.outcome.unwrap_err().status(), Some(404));
+}
+
+#[tokio::test]
+async fn both_documented_success_forms_count_as_success() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let ev = hooks::to_wire(
+        &domain::Event::na_entry(agent("a1")),
+        &EventContext::default(),
+    );
+    let mut forms = (0, 0);
+    for i in 0..40 {
+        let conv = format!("c-form{i}");
+        let call = client
+            .send_hooks(&conv, vec![ev.clone()], "NA entry", Priority::User)
+            .await;
+        let reply = call
+            .outcome
+            .unwrap_or_else(|e| panic!("{conv}: a success was not taken as one: {e}"));
+        assert_eq!(reply.status, 200);
+        let rec = sim.received().pop().unwrap();
+        assert_eq!(rec.conversation_id, conv);
+        if rec.bare {
+            forms.0 += 1;
+            assert_eq!(reply.body, None, "{conv}: a bare 200 has no body");
+            assert_eq!(reply.body_summary, "(no body)");
+        } else {
+            forms.1 += 1;
+            assert_eq!(
+                reply.body.map(|b| b.status).as_deref(),
+                Some("OK"),
+                "{conv}"
+            );
+        }
+    }
+    assert!(forms.0 > 0 && forms.1 > 0, "both forms served: {forms:?}");
 }
 
 #[tokio::test]

@@ -130,6 +130,16 @@ async fn hooks(sim: &SimHandle, conversation: &str, events: Vec<Value>) -> (u16,
     .await
 }
 
+/// What a hooks success carries, as `post_hooks_raw` reads it: nothing for
+/// the bare `200 OK`, else `{"STATUS": "OK"}`.
+fn success_body(bare: bool) -> Value {
+    if bare {
+        Value::String(String::new())
+    } else {
+        json!({ "STATUS": "OK" })
+    }
+}
+
 fn public_url(sim: &SimHandle, rest: &str) -> String {
     format!(
         "{}/agentassist/api/v1/public/{DEMO_BOT_ID}/{rest}",
@@ -238,7 +248,8 @@ async fn na_entry_is_accepted_with_the_token_or_the_auth_header() {
         let body = hooks_body(conv, vec![transfer("NA", "entry", "agent-1")]);
         let (status, reply) = post_hooks_raw(&sim, DEMO_BOT_ID, header, &good_token(), &body).await;
         assert_eq!(status, 200, "{header}: {reply}");
-        assert_eq!(reply, json!({ "STATUS": "OK" }));
+        let bare = sim.received().last().unwrap().bare;
+        assert_eq!(reply, success_body(bare), "bare: {bare}");
         let roster = sim.roster(conv).unwrap();
         assert_eq!(roster.present, vec!["agent-1".to_string()]);
         assert_eq!(roster.primary.as_deref(), Some("agent-1"));
@@ -524,6 +535,35 @@ async fn out_of_order_events_are_refused_and_change_nothing() {
     refused(&sim, "c-o3", vec![end()], "already ended").await;
     assert!(sim.roster("c-o3").unwrap().ended);
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn successes_come_in_both_documented_forms_chosen_by_the_seed() {
+    // The docs show a hooks success as a bare 200 OK and as {"STATUS": "OK"}.
+    async fn forms(seed: u64) -> Vec<bool> {
+        let sim = start_with(|c| c.seed = seed).await;
+        for i in 0..24 {
+            let conv = format!("c-form{i}");
+            let (status, reply) = hooks(&sim, &conv, vec![transfer("NA", "entry", "a1")]).await;
+            assert_eq!(status, 200, "{reply}");
+            let rec = sim.received().pop().unwrap();
+            assert_eq!(
+                (rec.conversation_id.as_str(), rec.status),
+                (conv.as_str(), 200)
+            );
+            assert_eq!(reply, success_body(rec.bare), "bare: {}", rec.bare);
+        }
+        let bare: Vec<bool> = sim.received().iter().map(|r| r.bare).collect();
+        sim.shutdown().await;
+        bare
+    }
+    let a = forms(5).await;
+    assert!(
+        a.contains(&true) && a.contains(&false),
+        "one form only: {a:?}"
+    );
+    assert_eq!(forms(5).await, a, "the same seed gives the same forms");
+    assert_ne!(forms(6).await, a, "another seed gives other forms");
 }
 
 #[tokio::test]

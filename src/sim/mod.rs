@@ -140,6 +140,10 @@ pub struct ReceivedHook {
     pub at_ms: i64,
     /// `OK`, or the reason given with the error.
     pub message: String,
+    /// A success answered as a bare `200 OK` with no body rather than
+    /// `{"STATUS": "OK"}` (the docs show both).
+    #[serde(default)]
+    pub bare: bool,
 }
 
 /// One assign callback: posted, failed to post, or dropped by fault injection.

@@ -65,6 +65,8 @@ pub(crate) struct SimState {
     traffic_rng: StdRng,
     fault_rng: StdRng,
     jitter_rng: StdRng,
+    /// Picks the form of each hooks success answer.
+    reply_rng: StdRng,
     pub(crate) rosters: HashMap<String, SimRoster>,
     pub(crate) received: VecDeque<ReceivedHook>,
     pub(crate) callbacks: VecDeque<SentCallback>,
@@ -123,6 +125,7 @@ impl Shared {
             fault_rng: StdRng::seed_from_u64(cfg.seed ^ 0xfa17_fa17_fa17_fa17),
             outage: None,
             jitter_rng: StdRng::seed_from_u64(cfg.seed ^ 0x0c0b_ac00_0c0b_ac00),
+            reply_rng: StdRng::seed_from_u64(cfg.seed ^ 0x200c_200c_200c_200c),
             rosters: HashMap::new(),
             received: VecDeque::new(),
             callbacks: VecDeque::new(),
@@ -410,6 +413,7 @@ async fn hooks(
         auth_header: String::new(),
         at_ms: now_ms(),
         message: String::new(),
+        bare: false,
     };
     match hooks_inner(&sh, &bot_id, &headers, body, &mut rec).await {
         // Accepted requests were recorded together with their roster change.
@@ -434,6 +438,17 @@ async fn hooks(
             sh.lock().push_received(rec);
             resp
         }
+    }
+}
+
+/// A hooks success in one of its two documented forms.
+fn hooks_ok(bare: bool) -> Response {
+    if bare {
+        StatusCode::OK.into_response()
+    } else {
+        json(&StatusOk {
+            status: "OK".into(),
+        })
     }
 }
 
@@ -519,11 +534,10 @@ async fn hooks_inner(
     );
     st.rosters.insert(cid.to_string(), next);
     rec.status = 200;
+    rec.bare = st.reply_rng.random_bool(0.5);
     rec.message = "OK".into();
     st.push_received(rec.clone());
-    Ok(json(&StatusOk {
-        status: "OK".into(),
-    }))
+    Ok(hooks_ok(rec.bare))
 }
 
 // ---------------------------------------------------------------------------
