@@ -11,7 +11,7 @@ use switchboard::kore::wire::{
     AssignRequest, AssignTarget, AvailabilityRequest, BOT_NOT_FOUND_MESSAGE, ConversationQuery,
 };
 use switchboard::runtime::callback::CallbackListener;
-use switchboard::sim::{self, SimConfig, SimHandle};
+use switchboard::sim::{self, Fault, SimConfig, SimHandle};
 use tokio::net::TcpListener;
 
 async fn simulator(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
@@ -521,6 +521,51 @@ async fn both_documented_success_forms_count_as_success() {
         }
     }
     assert!(forms.0 > 0 && forms.1 > 0, "both forms served: {forms:?}");
+}
+
+#[tokio::test]
+async fn a_lost_reply_is_retried_and_counted_once() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let ev = hooks::to_wire(
+        &domain::Event::na_entry(agent("a1")),
+        &EventContext::default(),
+    );
+    sim.lose_next_reply("c-lost");
+    let (call, tries) = switchboard::kore::client::with_retry(3, || {
+        client.send_hooks("c-lost", vec![ev.clone()], "NA entry", Priority::User)
+    })
+    .await;
+    assert!(call.is_ok(), "{:?}", call.outcome);
+    assert_eq!(tries, 2, "the lost reply was retried once");
+    let got = sim.received();
+    assert_eq!(got.len(), 2);
+    assert!(got[0].reply_lost() && got[0].status == 200 && !got[0].duplicate);
+    assert!(got[1].duplicate && got[1].status == 200 && got[1].fault.is_none());
+    let applied = got
+        .iter()
+        .filter(|r| r.status == 200 && !r.duplicate)
+        .count();
+    assert_eq!(applied, 1, "applied once");
+    let roster = sim.roster("c-lost").unwrap();
+    assert_eq!(roster.present, ["a1"]);
+    assert_eq!(roster.history.len(), 1, "{:?}", roster.history);
+
+    // The same request sent again on purpose, with no lost reply before it,
+    // is a mistake the simulator still catches.
+    let again = client
+        .send_hooks("c-lost", vec![ev.clone()], "NA entry", Priority::User)
+        .await;
+    match again.outcome {
+        Err(CallError::Api {
+            status: 400,
+            ref message,
+            ..
+        }) => assert!(message.contains("already present"), "{message}"),
+        other => panic!("expected a 400, got {other:?}"),
+    }
+    assert!(!sim.received()[2].duplicate);
+    assert_eq!(sim.received()[2].fault, None::<Fault>);
 }
 
 #[tokio::test]

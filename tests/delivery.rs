@@ -102,11 +102,12 @@ async fn collect(h: &mut Harness, done: usize, secs: u64) -> (BTreeMap<String, b
     (outcomes, other)
 }
 
-/// What the simulator accepted (200) for a conversation, as event descriptions.
+/// What the simulator accepted and applied (200, not a replay) for a
+/// conversation, as event descriptions.
 fn accepted(sim: &SimHandle, conversation: &str) -> Vec<String> {
     sim.received()
         .iter()
-        .filter(|h| h.conversation_id == conversation && h.status == 200)
+        .filter(|h| h.conversation_id == conversation && h.status == 200 && !h.duplicate)
         .flat_map(|h| h.events.iter().map(describe).collect::<Vec<_>>())
         .collect()
 }

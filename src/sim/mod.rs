@@ -56,8 +56,8 @@ pub struct SimConfig {
     pub client_secret: Secret,
     /// Seeds the traffic generator, fault injection and callback jitter.
     pub seed: u64,
-    /// Probability (0.0..=1.0) that a Kore request meets a fault, and that a
-    /// callback is dropped.
+    /// Probability (0.0..=1.0) that a Kore request meets a fault (see
+    /// [`Fault`]), and that a callback is dropped.
     pub faults: f64,
     /// Requests per rolling [`SimConfig::rate_window`] per account; 0 turns
     /// the limit off.
@@ -122,6 +122,22 @@ impl SimConfig {
     }
 }
 
+/// A fault the simulator injected into one request (see [`SimConfig::faults`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Fault {
+    /// Answered 503 before anything was processed.
+    Error,
+    /// Held back for 300 to 1500 ms, then processed and answered normally.
+    Latency,
+    /// The connection was dropped before anything was processed.
+    Reset,
+    /// Hooks only: the events were processed (and applied when accepted),
+    /// then the connection was dropped instead of answering, so the client
+    /// cannot know that they arrived.
+    LostReply,
+}
+
 /// One hooks request as the simulator saw it, accepted or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -130,7 +146,8 @@ pub struct ReceivedHook {
     pub conversation_id: String,
     /// The parsed events; empty when the body could not be parsed.
     pub events: Vec<HookEvent>,
-    /// The HTTP status answered; 0 when the connection was dropped on purpose.
+    /// The HTTP status answered; 0 when the connection was dropped before
+    /// processing. A lost reply keeps the status it would have had (200).
     pub status: u16,
     /// The JWT passed the signature, `appId` and `exp` checks.
     pub token_valid: bool,
@@ -140,10 +157,24 @@ pub struct ReceivedHook {
     pub at_ms: i64,
     /// `OK`, or the reason given with the error.
     pub message: String,
+    /// The injected fault the request met, if any.
+    #[serde(default)]
+    pub fault: Option<Fault>,
     /// A success answered as a bare `200 OK` with no body rather than
     /// `{"STATUS": "OK"}` (the docs show both).
     #[serde(default)]
     pub bare: bool,
+    /// A replay of the conversation's last accepted request, whose reply was
+    /// lost: answered 200 without applying the events again.
+    #[serde(default)]
+    pub duplicate: bool,
+}
+
+impl ReceivedHook {
+    /// The request was processed but the client got no answer.
+    pub fn reply_lost(&self) -> bool {
+        self.fault == Some(Fault::LostReply)
+    }
 }
 
 /// One assign callback: posted, failed to post, or dropped by fault injection.
@@ -202,6 +233,16 @@ impl SimHandle {
     /// for that conversation.
     pub fn set_outage(&self, status: Option<u16>, conversation: Option<&str>) {
         self.shared.lock().outage = status.map(|s| (s, conversation.map(str::to_string)));
+    }
+
+    /// Makes the next hooks request for `conversation` meet a
+    /// [`Fault::LostReply`] instead of a random fault (a forced outage still
+    /// comes first).
+    pub fn lose_next_reply(&self, conversation: &str) {
+        self.shared
+            .lock()
+            .lose_next_reply
+            .insert(conversation.to_string());
     }
 
     /// Every assign callback so far, in order of attempt (the most recent 10,000).
@@ -439,6 +480,23 @@ mod tests {
         assert!(text.contains("rate limit 20 per 2s"), "{text}");
         cfg.rate_limit = 0;
         assert!(banner(&cfg, "http://127.0.0.1:9").contains("rate limit off"));
+    }
+
+    #[test]
+    fn received_hooks_from_before_the_new_fields_still_parse() {
+        let old = r#"{"conversationId":"c-1","events":[],"status":200,"tokenValid":true,
+            "authHeader":"token","atMs":1,"message":"OK"}"#;
+        let rec: ReceivedHook = serde_json::from_str(old).unwrap();
+        assert_eq!(rec.fault, None);
+        assert!(!rec.bare && !rec.duplicate && !rec.reply_lost());
+        let lost = ReceivedHook {
+            fault: Some(Fault::LostReply),
+            ..rec
+        };
+        let text = serde_json::to_string(&lost).unwrap();
+        assert!(text.contains(r#""fault":"lostReply""#), "{text}");
+        assert_eq!(serde_json::from_str::<ReceivedHook>(&text).unwrap(), lost);
+        assert!(lost.reply_lost());
     }
 
     #[test]
