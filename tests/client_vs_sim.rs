@@ -11,7 +11,8 @@ use switchboard::kore::wire::{
     AssignRequest, AssignTarget, AvailabilityRequest, BOT_NOT_FOUND_MESSAGE, ConversationQuery,
 };
 use switchboard::runtime::callback::CallbackListener;
-use switchboard::sim::{self, Fault, SimConfig, SimHandle};
+use switchboard::sim::world::{Channel, Presence};
+use switchboard::sim::{self, Fault, SimConfig, SimHandle, Traffic, WorldIds};
 use tokio::net::TcpListener;
 
 async fn simulator(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
@@ -566,6 +567,105 @@ async fn a_lost_reply_is_retried_and_counted_once() {
     }
     assert!(!sim.received()[2].duplicate);
     assert_eq!(sim.received()[2].fault, None::<Fault>);
+}
+
+/// The first seed whose demo world has two live voice conversations and an
+/// AVAILABLE agent with one free voice slot, with those ids.
+fn seed_with_two_calls_and_a_free_line() -> (u64, Vec<String>, String) {
+    let ids = WorldIds {
+        bot_id: sim::DEMO_BOT_ID.into(),
+        org_id: sim::DEMO_ORG_ID.into(),
+        account_id: sim::DEMO_ACCOUNT_ID.into(),
+    };
+    for seed in 1..200 {
+        let world = Traffic::new(ids.clone(), seed, 0).world;
+        let calls: Vec<String> = world
+            .conversations
+            .iter()
+            .filter(|c| c.channel == Channel::Voice && !c.status.is_ended())
+            .map(|c| c.bot_session_id.clone())
+            .collect();
+        let agent = world
+            .agents
+            .iter()
+            .find(|a| a.presence == Presence::Available && a.voice_max == 1 && a.voice_used == 0);
+        if let (true, Some(a)) = (calls.len() >= 2, agent) {
+            return (seed, calls, a.id.clone());
+        }
+    }
+    panic!("no seed below 200 gives two calls and a free voice agent");
+}
+
+#[tokio::test]
+async fn assign_to_an_agent_at_capacity_gets_a_failure_callback() {
+    let (seed, calls, agent_id) = seed_with_two_calls_and_a_free_line();
+    let sim = simulator(|c| c.seed = seed).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let voice_of = |av: &switchboard::kore::wire::AvailabilityResponse| {
+        av.iter()
+            .find(|(_, a)| a.id == agent_id)
+            .and_then(|(status, a)| a.channel_capacity.voice.map(|c| (status.to_string(), c)))
+            .expect("the agent and its voice capacity are listed")
+    };
+    let request = AvailabilityRequest {
+        agent_ids: vec![agent_id.clone()],
+        ..Default::default()
+    };
+    let before = client.availability(&request, Priority::User).await;
+    let (status, voice) = voice_of(&before.outcome.unwrap().body);
+    assert_eq!(status, "AVAILABLE");
+    assert_eq!((voice.total_capacity, voice.available_capacity), (1, 1));
+
+    // The first call takes the agent's only voice slot.
+    let mut outcomes = Vec::new();
+    for (i, session) in calls.iter().take(2).enumerate() {
+        let id = format!("req-full-{i}");
+        let req = AssignRequest::new(
+            listener.url_for(&id),
+            sim::DEMO_ORG_ID,
+            session,
+            &AssignTarget::Agent(agent_id.clone()),
+        );
+        let call = client.assign(&req, "assign", Priority::User).await;
+        assert!(call.is_ok(), "the request itself is accepted: {call:?}");
+        let cb = tokio::time::timeout(Duration::from_secs(5), callbacks.recv())
+            .await
+            .expect("a callback within 5 s")
+            .unwrap();
+        assert_eq!(cb.request_id.as_deref(), Some(id.as_str()));
+        outcomes.push(cb.body);
+    }
+    assert!(outcomes[0].succeeded(), "{:?}", outcomes[0]);
+    let after = client.availability(&request, Priority::User).await;
+    let (_, voice) = voice_of(&after.outcome.unwrap().body);
+    assert_eq!((voice.used_capacity, voice.available_capacity), (1, 0));
+
+    // The second finds the agent full.
+    let full = &outcomes[1];
+    assert!(!full.succeeded(), "{full:?}");
+    assert_eq!(full.status.as_deref(), Some("failed"));
+    assert_eq!(full.agent_id.as_deref(), Some(agent_id.as_str()));
+    let reason = full.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("at capacity for voice (1/1)"),
+        "the reason says the agent is full: {reason:?}"
+    );
+    // The second call did not get the agent.
+    let world = sim.world();
+    let second = world
+        .conversations
+        .iter()
+        .find(|c| c.bot_session_id == calls[1])
+        .unwrap();
+    assert!(
+        second
+            .participants
+            .iter()
+            .all(|p| !(p.active && p.agent_id == agent_id))
+    );
 }
 
 #[tokio::test]
