@@ -308,17 +308,32 @@ async fn a_4xx_holds_its_conversation_until_resent_and_others_go_on() {
     send(&mut h, "x-4", "c-held", Event::na_exit(a.clone()));
     // Another conversation is not held up.
     send(&mut h, "y-1", "c-free", Event::na_entry(b.clone()));
-    let (o, other) = collect(&mut h, 2, 10).await;
+    let (o, mut other) = collect(&mut h, 2, 10).await;
     assert!(!o["x-2"], "a 400 is final");
     assert!(o["y-1"], "other conversations go on");
-    let held: Vec<String> = other
+    let held_ids = |actions: &[Action]| -> Vec<String> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::HookHeld { req_ids, .. } => Some(req_ids.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    // The worker reports the held requests after x-2's outcome, and another
+    // conversation's outcome may come in between: wait for them a moment.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !["x-3", "x-4"]
         .iter()
-        .filter_map(|a| match a {
-            Action::HookHeld { req_ids, .. } => Some(req_ids.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+        .all(|id| held_ids(&other).iter().any(|h| h == id))
+    {
+        match tokio::time::timeout_at(deadline, h.rx.recv()).await {
+            Ok(Some(a)) => other.push(a),
+            _ => break,
+        }
+    }
+    let held = held_ids(&other);
     assert!(
         held.contains(&"x-3".to_string()) && held.contains(&"x-4".to_string()),
         "{held:?}"
