@@ -85,11 +85,19 @@ struct SimulatorArgs {
     #[arg(long, default_value = sim::DEMO_CLIENT_ID)]
     client_id: String,
     /// The client secret tokens must be signed with (default: the demo secret).
-    #[arg(long, env = "SWITCHBOARD_SIM_SECRET", hide_env_values = true)]
-    client_secret: Option<String>,
+    #[arg(
+        long,
+        env = "SWITCHBOARD_SIM_SECRET",
+        hide_env_values = true,
+        value_parser = parse_secret
+    )]
+    client_secret: Option<Secret>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Probability (0 to 1) that a request meets an injected fault.
+    /// Probability (0 to 1) that a request meets an injected fault: a 503
+    /// error, extra latency, a reset connection, or (hooks only) a lost reply,
+    /// where the events are applied but the connection drops before the
+    /// answer. Assign callbacks are dropped at the same rate.
     #[arg(long, default_value_t = 0.0)]
     faults: f64,
     /// Requests per minute per account; 0 turns the limit off.
@@ -185,6 +193,15 @@ fn main() -> ExitCode {
     ExitCode::from(code.clamp(0, 255) as u8)
 }
 
+/// Reads `--client-secret` straight into a [`Secret`], so that the parsed
+/// arguments never print it.
+fn parse_secret(s: &str) -> Result<Secret, String> {
+    if s.is_empty() {
+        return Err("the client secret must not be empty".into());
+    }
+    Ok(Secret::new(s))
+}
+
 fn check_fraction(name: &str, v: f64) -> Result<(), Fail> {
     if !(0.0..=1.0).contains(&v) {
         return Err(Fail::usage(format!(
@@ -278,10 +295,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             cfg.account_id = a.account_id;
             cfg.client_id = a.client_id;
             if let Some(s) = a.client_secret {
-                if s.is_empty() {
-                    return Err(Fail::usage("--client-secret must not be empty"));
-                }
-                cfg.client_secret = Secret::new(s);
+                cfg.client_secret = s;
             }
             cfg.seed = a.seed;
             cfg.faults = a.faults;
@@ -375,4 +389,44 @@ async fn console(
     switchboard::runtime::console::run(opts)
         .await
         .map_err(|e| Fail::failed(format!("{e:#}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simulator_args(cli: &Cli) -> &SimulatorArgs {
+        match &cli.command {
+            Some(Command::Simulator(a)) => a,
+            other => panic!("not the simulator command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_simulator_secret_never_shows_in_debug() {
+        let cli = Cli::try_parse_from([
+            "switchboard",
+            "simulator",
+            "--client-secret",
+            "a-private-secret-5678",
+        ])
+        .unwrap();
+        let a = simulator_args(&cli);
+        assert_eq!(
+            a.client_secret.as_ref().map(Secret::expose),
+            Some("a-private-secret-5678")
+        );
+        let shown = format!("{cli:?} {cli:#?}");
+        assert!(!shown.contains("a-private-secret-5678"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
+    fn an_empty_simulator_secret_is_refused() {
+        let err =
+            Cli::try_parse_from(["switchboard", "simulator", "--client-secret", ""]).unwrap_err();
+        assert!(err.to_string().contains("must not be empty"), "{err}");
+        let cli = Cli::try_parse_from(["switchboard", "simulator"]).unwrap();
+        assert!(simulator_args(&cli).client_secret.is_none());
+    }
 }

@@ -11,7 +11,8 @@ use switchboard::kore::wire::{
     AssignRequest, AssignTarget, AvailabilityRequest, BOT_NOT_FOUND_MESSAGE, ConversationQuery,
 };
 use switchboard::runtime::callback::CallbackListener;
-use switchboard::sim::{self, SimConfig, SimHandle};
+use switchboard::sim::world::{Channel, Presence};
+use switchboard::sim::{self, Fault, SimConfig, SimHandle, Traffic, WorldIds};
 use tokio::net::TcpListener;
 
 async fn simulator(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
@@ -46,7 +47,13 @@ fn agent(id: &str) -> AgentRef {
 }
 
 /// Plans `action`, sends each event, applies what the server accepted.
-async fn act(client: &KoreClient, conv: &str, roster: &mut Roster, action: Action) {
+async fn act(
+    sim: &SimHandle,
+    client: &KoreClient,
+    conv: &str,
+    roster: &mut Roster,
+    action: Action,
+) {
     let events = domain::plan(roster, &action, &PlanSettings::default())
         .unwrap_or_else(|r| panic!("{action:?} refused: {r}"));
     for ev in events {
@@ -62,7 +69,16 @@ async fn act(client: &KoreClient, conv: &str, roster: &mut Roster, action: Actio
             .outcome
             .unwrap_or_else(|e| panic!("{} rejected: {e}", ev.describe()));
         assert_eq!(reply.status, 200);
-        assert_eq!(reply.body.map(|b| b.status), Some("OK".to_string()));
+        // Either documented success form; the body tells which was served.
+        let served = sim
+            .received()
+            .into_iter()
+            .rfind(|r| r.conversation_id == conv)
+            .expect("the simulator recorded the request");
+        match reply.body {
+            Some(b) => assert!(!served.bare && b.status == "OK", "{b:?}"),
+            None => assert!(served.bare, "a JSON success was read as bare"),
+        }
         roster.apply(&ev, 0).unwrap();
     }
 }
@@ -100,10 +116,18 @@ async fn cold_warm_and_closing_flows_agree_on_both_sides() {
 
     // The documented cold flow: A1 → A2 → A3, then the end.
     let mut cold = Roster::new();
-    act(&client, "c-cold", &mut cold, Action::Enter(agent("a1"))).await;
+    act(
+        &sim,
+        &client,
+        "c-cold",
+        &mut cold,
+        Action::Enter(agent("a1")),
+    )
+    .await;
     assert_same_roster(&sim, "c-cold", &cold);
     for to in ["a2", "a3"] {
         act(
+            &sim,
             &client,
             "c-cold",
             &mut cold,
@@ -115,19 +139,47 @@ async fn cold_warm_and_closing_flows_agree_on_both_sides() {
         .await;
         assert_same_roster(&sim, "c-cold", &cold);
     }
-    act(&client, "c-cold", &mut cold, Action::End).await;
+    act(&sim, &client, "c-cold", &mut cold, Action::End).await;
     assert_same_roster(&sim, "c-cold", &cold);
 
     // The documented warm flow, then the end.
     let mut warm = Roster::new();
-    act(&client, "c-warm", &mut warm, Action::Enter(agent("a1"))).await;
-    act(&client, "c-warm", &mut warm, Action::Warm(agent("a2"))).await;
-    act(&client, "c-warm", &mut warm, Action::Warm(agent("a3"))).await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Enter(agent("a1")),
+    )
+    .await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Warm(agent("a2")),
+    )
+    .await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Warm(agent("a3")),
+    )
+    .await;
     assert_same_roster(&sim, "c-warm", &warm);
-    act(&client, "c-warm", &mut warm, Action::Remove("a2".into())).await;
+    act(
+        &sim,
+        &client,
+        "c-warm",
+        &mut warm,
+        Action::Remove("a2".into()),
+    )
+    .await;
     assert_same_roster(&sim, "c-warm", &warm);
     // End with a consultant still present: WARM exit, NA exit, summary, end.
-    act(&client, "c-warm", &mut warm, Action::End).await;
+    act(&sim, &client, "c-warm", &mut warm, Action::End).await;
     assert_same_roster(&sim, "c-warm", &warm);
 
     // What the simulator received, in order, for the cold conversation.
@@ -173,7 +225,7 @@ async fn the_auth_header_name_follows_the_config() {
     s.hooks_auth_header = "auth".into();
     let client = KoreClient::new(&s).unwrap();
     let mut r = Roster::new();
-    act(&client, "c-auth", &mut r, Action::Enter(agent("a1"))).await;
+    act(&sim, &client, "c-auth", &mut r, Action::Enter(agent("a1"))).await;
     assert_eq!(sim.received()[0].auth_header, "auth");
 }
 
@@ -434,4 +486,214 @@ async fn the_list_endpoints_parse() {
     assert_eq!(one.outcome.unwrap().body.hooks_id(), Some(first.as_str()));
     let missing = client.get_conversation("c-none", Priority::Poll).await;
     assert_eq!(missing.outcome.unwrap_err().status(), Some(404));
+}
+
+#[tokio::test]
+async fn both_documented_success_forms_count_as_success() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let ev = hooks::to_wire(
+        &domain::Event::na_entry(agent("a1")),
+        &EventContext::default(),
+    );
+    let mut forms = (0, 0);
+    for i in 0..40 {
+        let conv = format!("c-form{i}");
+        let call = client
+            .send_hooks(&conv, vec![ev.clone()], "NA entry", Priority::User)
+            .await;
+        let reply = call
+            .outcome
+            .unwrap_or_else(|e| panic!("{conv}: a success was not taken as one: {e}"));
+        assert_eq!(reply.status, 200);
+        let rec = sim.received().pop().unwrap();
+        assert_eq!(rec.conversation_id, conv);
+        if rec.bare {
+            forms.0 += 1;
+            assert_eq!(reply.body, None, "{conv}: a bare 200 has no body");
+            assert_eq!(reply.body_summary, "(no body)");
+        } else {
+            forms.1 += 1;
+            assert_eq!(
+                reply.body.map(|b| b.status).as_deref(),
+                Some("OK"),
+                "{conv}"
+            );
+        }
+    }
+    assert!(forms.0 > 0 && forms.1 > 0, "both forms served: {forms:?}");
+}
+
+#[tokio::test]
+async fn a_lost_reply_is_retried_and_counted_once() {
+    let sim = simulator(|_| {}).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let ev = hooks::to_wire(
+        &domain::Event::na_entry(agent("a1")),
+        &EventContext::default(),
+    );
+    sim.lose_next_reply("c-lost");
+    let (call, tries) = switchboard::kore::client::with_retry(3, || {
+        client.send_hooks("c-lost", vec![ev.clone()], "NA entry", Priority::User)
+    })
+    .await;
+    assert!(call.is_ok(), "{:?}", call.outcome);
+    assert_eq!(tries, 2, "the lost reply was retried once");
+    let got = sim.received();
+    assert_eq!(got.len(), 2);
+    assert!(got[0].reply_lost() && got[0].status == 200 && !got[0].duplicate);
+    assert!(got[1].duplicate && got[1].status == 200 && got[1].fault.is_none());
+    let applied = got
+        .iter()
+        .filter(|r| r.status == 200 && !r.duplicate)
+        .count();
+    assert_eq!(applied, 1, "applied once");
+    let roster = sim.roster("c-lost").unwrap();
+    assert_eq!(roster.present, ["a1"]);
+    assert_eq!(roster.history.len(), 1, "{:?}", roster.history);
+
+    // The same request sent again on purpose, with no lost reply before it,
+    // is a mistake the simulator still catches.
+    let again = client
+        .send_hooks("c-lost", vec![ev.clone()], "NA entry", Priority::User)
+        .await;
+    match again.outcome {
+        Err(CallError::Api {
+            status: 400,
+            ref message,
+            ..
+        }) => assert!(message.contains("already present"), "{message}"),
+        other => panic!("expected a 400, got {other:?}"),
+    }
+    assert!(!sim.received()[2].duplicate);
+    assert_eq!(sim.received()[2].fault, None::<Fault>);
+}
+
+/// The first seed whose demo world has two live voice conversations and an
+/// AVAILABLE agent with one free voice slot, with those ids.
+fn seed_with_two_calls_and_a_free_line() -> (u64, Vec<String>, String) {
+    let ids = WorldIds {
+        bot_id: sim::DEMO_BOT_ID.into(),
+        org_id: sim::DEMO_ORG_ID.into(),
+        account_id: sim::DEMO_ACCOUNT_ID.into(),
+    };
+    for seed in 1..200 {
+        let world = Traffic::new(ids.clone(), seed, 0).world;
+        let calls: Vec<String> = world
+            .conversations
+            .iter()
+            .filter(|c| c.channel == Channel::Voice && !c.status.is_ended())
+            .map(|c| c.bot_session_id.clone())
+            .collect();
+        let agent = world
+            .agents
+            .iter()
+            .find(|a| a.presence == Presence::Available && a.voice_max == 1 && a.voice_used == 0);
+        if let (true, Some(a)) = (calls.len() >= 2, agent) {
+            return (seed, calls, a.id.clone());
+        }
+    }
+    panic!("no seed below 200 gives two calls and a free voice agent");
+}
+
+#[tokio::test]
+async fn assign_to_an_agent_at_capacity_gets_a_failure_callback() {
+    let (seed, calls, agent_id) = seed_with_two_calls_and_a_free_line();
+    let sim = simulator(|c| c.seed = seed).await;
+    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let voice_of = |av: &switchboard::kore::wire::AvailabilityResponse| {
+        av.iter()
+            .find(|(_, a)| a.id == agent_id)
+            .and_then(|(status, a)| a.channel_capacity.voice.map(|c| (status.to_string(), c)))
+            .expect("the agent and its voice capacity are listed")
+    };
+    let request = AvailabilityRequest {
+        agent_ids: vec![agent_id.clone()],
+        ..Default::default()
+    };
+    let before = client.availability(&request, Priority::User).await;
+    let (status, voice) = voice_of(&before.outcome.unwrap().body);
+    assert_eq!(status, "AVAILABLE");
+    assert_eq!((voice.total_capacity, voice.available_capacity), (1, 1));
+
+    // The first call takes the agent's only voice slot.
+    let mut outcomes = Vec::new();
+    for (i, session) in calls.iter().take(2).enumerate() {
+        let id = format!("req-full-{i}");
+        let req = AssignRequest::new(
+            listener.url_for(&id),
+            sim::DEMO_ORG_ID,
+            session,
+            &AssignTarget::Agent(agent_id.clone()),
+        );
+        let call = client.assign(&req, "assign", Priority::User).await;
+        assert!(call.is_ok(), "the request itself is accepted: {call:?}");
+        let cb = tokio::time::timeout(Duration::from_secs(5), callbacks.recv())
+            .await
+            .expect("a callback within 5 s")
+            .unwrap();
+        assert_eq!(cb.request_id.as_deref(), Some(id.as_str()));
+        outcomes.push(cb.body);
+    }
+    assert!(outcomes[0].succeeded(), "{:?}", outcomes[0]);
+    let after = client.availability(&request, Priority::User).await;
+    let (_, voice) = voice_of(&after.outcome.unwrap().body);
+    assert_eq!((voice.used_capacity, voice.available_capacity), (1, 0));
+
+    // The second finds the agent full.
+    let full = &outcomes[1];
+    assert!(!full.succeeded(), "{full:?}");
+    assert_eq!(full.status.as_deref(), Some("failed"));
+    assert_eq!(full.agent_id.as_deref(), Some(agent_id.as_str()));
+    let reason = full.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("at capacity for voice (1/1)"),
+        "the reason says the agent is full: {reason:?}"
+    );
+    // The second call did not get the agent.
+    let world = sim.world();
+    let second = world
+        .conversations
+        .iter()
+        .find(|c| c.bot_session_id == calls[1])
+        .unwrap();
+    assert!(
+        second
+            .participants
+            .iter()
+            .all(|p| !(p.active && p.agent_id == agent_id))
+    );
+}
+
+#[tokio::test]
+async fn the_clients_limit_can_count_over_a_shorter_window() {
+    let sim = simulator(|c| {
+        c.rate_limit = 3;
+        c.rate_window = Duration::from_millis(1000);
+    })
+    .await;
+    let mut s = settings(&sim);
+    s.rate_limit_per_minute = 3;
+    // A little longer than the server's window: the server counts arrivals,
+    // and the first request (a new connection) may take longer to arrive
+    // than the fourth, sent exactly one client window later.
+    let client = KoreClient::new(&s)
+        .unwrap()
+        .with_rate_window(Duration::from_millis(1100));
+    assert_eq!(client.limiter().limit(), 3);
+    let q = ConversationQuery::default();
+    // Six requests need a second window: the client waits for it (a minute
+    // would not fit the timeout) and the server never says 429.
+    let all = tokio::time::timeout(Duration::from_secs(10), async {
+        for i in 0..6 {
+            let call = client.list_conversations(&q, Priority::User).await;
+            assert!(call.is_ok(), "request {i}: {:?}", call.outcome);
+        }
+    })
+    .await;
+    assert!(all.is_ok(), "the client waited for a whole minute");
+    assert!(client.limiter().usage().blocked_for.is_none(), "no 429");
 }

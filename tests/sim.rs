@@ -9,7 +9,7 @@ use switchboard::kore::wire::{
     Page, QueueRecord, RATE_LIMIT_MESSAGE,
 };
 use switchboard::sim::{
-    self, DEMO_ACCOUNT_ID, DEMO_BOT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID,
+    self, DEMO_ACCOUNT_ID, DEMO_BOT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, Fault,
     ReceivedHook, SentCallback, SimConfig, SimHandle, SimRoster, Traffic, WorldIds,
 };
 use tokio::net::TcpListener;
@@ -130,6 +130,40 @@ async fn hooks(sim: &SimHandle, conversation: &str, events: Vec<Value>) -> (u16,
     .await
 }
 
+/// What a hooks success carries, as `post_hooks_raw` reads it: nothing for
+/// the bare `200 OK`, else `{"STATUS": "OK"}`.
+fn success_body(bare: bool) -> Value {
+    if bare {
+        Value::String(String::new())
+    } else {
+        json!({ "STATUS": "OK" })
+    }
+}
+
+/// Posts a hooks body with plain reqwest; `None` when the connection was
+/// dropped with no answer.
+async fn try_hooks(sim: &SimHandle, conversation: &str, events: Vec<Value>) -> Option<u16> {
+    match http()
+        .post(format!(
+            "{}/agentassist/api/v1/hooks/{DEMO_BOT_ID}",
+            sim.base_url()
+        ))
+        .header("token", good_token())
+        .json(&hooks_body(conversation, events))
+        .send()
+        .await
+    {
+        Ok(r) => Some(r.status().as_u16()),
+        Err(e) => {
+            assert!(
+                !e.is_timeout(),
+                "a dropped connection is not a timeout: {e}"
+            );
+            None
+        }
+    }
+}
+
 fn public_url(sim: &SimHandle, rest: &str) -> String {
     format!(
         "{}/agentassist/api/v1/public/{DEMO_BOT_ID}/{rest}",
@@ -238,7 +272,8 @@ async fn na_entry_is_accepted_with_the_token_or_the_auth_header() {
         let body = hooks_body(conv, vec![transfer("NA", "entry", "agent-1")]);
         let (status, reply) = post_hooks_raw(&sim, DEMO_BOT_ID, header, &good_token(), &body).await;
         assert_eq!(status, 200, "{header}: {reply}");
-        assert_eq!(reply, json!({ "STATUS": "OK" }));
+        let bare = sim.received().last().unwrap().bare;
+        assert_eq!(reply, success_body(bare), "bare: {bare}");
         let roster = sim.roster(conv).unwrap();
         assert_eq!(roster.present, vec!["agent-1".to_string()]);
         assert_eq!(roster.primary.as_deref(), Some("agent-1"));
@@ -523,6 +558,164 @@ async fn out_of_order_events_are_refused_and_change_nothing() {
     .await;
     refused(&sim, "c-o3", vec![end()], "already ended").await;
     assert!(sim.roster("c-o3").unwrap().ended);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn successes_come_in_both_documented_forms_chosen_by_the_seed() {
+    // The docs show a hooks success as a bare 200 OK and as {"STATUS": "OK"}.
+    async fn forms(seed: u64) -> Vec<bool> {
+        let sim = start_with(|c| c.seed = seed).await;
+        for i in 0..24 {
+            let conv = format!("c-form{i}");
+            let (status, reply) = hooks(&sim, &conv, vec![transfer("NA", "entry", "a1")]).await;
+            assert_eq!(status, 200, "{reply}");
+            let rec = sim.received().pop().unwrap();
+            assert_eq!(
+                (rec.conversation_id.as_str(), rec.status),
+                (conv.as_str(), 200)
+            );
+            assert_eq!(reply, success_body(rec.bare), "bare: {}", rec.bare);
+        }
+        let bare: Vec<bool> = sim.received().iter().map(|r| r.bare).collect();
+        sim.shutdown().await;
+        bare
+    }
+    let a = forms(5).await;
+    assert!(
+        a.contains(&true) && a.contains(&false),
+        "one form only: {a:?}"
+    );
+    assert_eq!(forms(5).await, a, "the same seed gives the same forms");
+    assert_ne!(forms(6).await, a, "another seed gives other forms");
+}
+
+#[tokio::test]
+async fn a_replay_after_a_lost_reply_is_answered_but_not_applied_again() {
+    let sim = start().await;
+    let na_entry = || vec![transfer("NA", "entry", "a1")];
+    sim.lose_next_reply("c-lost");
+    assert_eq!(
+        try_hooks(&sim, "c-lost", na_entry()).await,
+        None,
+        "no answer"
+    );
+    // The events were applied even though the client heard nothing.
+    let roster = sim.roster("c-lost").unwrap();
+    assert_eq!(roster.present, ["a1"]);
+    // The client's retry of the same request: 200, nothing applied again.
+    assert_eq!(try_hooks(&sim, "c-lost", na_entry()).await, Some(200));
+    assert_eq!(sim.roster("c-lost"), Some(roster.clone()));
+    // Only the request right after the lost reply is its replay: a third
+    // copy is a new NA entry, and out of order.
+    refused(&sim, "c-lost", na_entry(), "already present").await;
+    let got = sim.received();
+    let seen: Vec<_> = got
+        .iter()
+        .map(|r| (r.status, r.fault, r.duplicate))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (200, Some(Fault::LostReply), false),
+            (200, None, true),
+            (400, None, false),
+        ]
+    );
+    assert!(got[0].reply_lost() && !got[1].reply_lost());
+    assert_eq!(got[0].events, got[1].events);
+    assert_eq!(roster.history.len(), 1, "{:?}", roster.history);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_identical_request_is_refused_unless_it_replays_a_lost_reply() {
+    let sim = start().await;
+    // No lost reply: a second identical request is a client mistake.
+    assert_eq!(
+        hooks(&sim, "c-same", vec![transfer("NA", "entry", "a1")])
+            .await
+            .0,
+        200
+    );
+    refused(
+        &sim,
+        "c-same",
+        vec![transfer("NA", "entry", "a1")],
+        "already present",
+    )
+    .await;
+    assert!(sim.received().iter().all(|r| !r.duplicate));
+
+    // A lost reply, then something else, then the old request: not a replay.
+    sim.lose_next_reply("c-late");
+    assert_eq!(
+        try_hooks(&sim, "c-late", vec![transfer("NA", "entry", "a1")]).await,
+        None
+    );
+    assert_eq!(
+        hooks(&sim, "c-late", vec![transfer("WARM", "entry", "a2")])
+            .await
+            .0,
+        200
+    );
+    refused(
+        &sim,
+        "c-late",
+        vec![transfer("NA", "entry", "a1")],
+        "already present",
+    )
+    .await;
+
+    // A retry that first meets an outage, and a replay whose reply is lost
+    // too: both are still the same request.
+    sim.lose_next_reply("c-retry");
+    let ev = || vec![transfer("NA", "entry", "a1")];
+    assert_eq!(try_hooks(&sim, "c-retry", ev()).await, None);
+    sim.set_outage(Some(503), Some("c-retry"));
+    assert_eq!(try_hooks(&sim, "c-retry", ev()).await, Some(503));
+    sim.set_outage(None, None);
+    sim.lose_next_reply("c-retry");
+    assert_eq!(try_hooks(&sim, "c-retry", ev()).await, None);
+    assert_eq!(try_hooks(&sim, "c-retry", ev()).await, Some(200));
+    let retry: Vec<_> = sim
+        .received()
+        .into_iter()
+        .filter(|r| r.conversation_id == "c-retry")
+        .map(|r| (r.status, r.fault, r.duplicate))
+        .collect();
+    assert_eq!(
+        retry,
+        [
+            (200, Some(Fault::LostReply), false),
+            (503, None, false),
+            (200, Some(Fault::LostReply), true),
+            (200, None, true),
+        ]
+    );
+    assert_eq!(sim.roster("c-retry").unwrap().history.len(), 1);
+
+    // A refused request can lose its reply too; its retry is refused again.
+    sim.lose_next_reply("c-bad");
+    assert_eq!(
+        try_hooks(&sim, "c-bad", vec![transfer("WARM", "exit", "a9")]).await,
+        None
+    );
+    assert_eq!(
+        try_hooks(&sim, "c-bad", vec![transfer("WARM", "exit", "a9")]).await,
+        Some(400)
+    );
+    let bad: Vec<_> = sim
+        .received()
+        .into_iter()
+        .filter(|r| r.conversation_id == "c-bad")
+        .map(|r| (r.status, r.fault, r.duplicate))
+        .collect();
+    assert_eq!(
+        bad,
+        [(400, Some(Fault::LostReply), false), (400, None, false)]
+    );
+    assert!(sim.roster("c-bad").is_none());
     sim.shutdown().await;
 }
 
@@ -1153,6 +1346,30 @@ async fn the_sixth_request_in_a_minute_gets_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn the_rate_window_is_configurable() {
+    let sim = start_with(|c| {
+        c.rate_limit = 3;
+        c.rate_window = Duration::from_millis(1500);
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(get_public(&sim, "queues").await.status(), 200);
+    }
+    let resp = get_public(&sim, "queues").await;
+    assert_eq!(resp.status(), 429);
+    assert_eq!(
+        resp.headers()["retry-after"],
+        "2",
+        "1.5 s at most, rounded up"
+    );
+    // Once the short window has passed there is room again; with the
+    // default minute there would not be.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(get_public(&sim, "queues").await.status(), 200);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn full_faults_make_every_request_fail_or_slow() {
     let sim = start_with(|c| {
         c.faults = 1.0;
@@ -1192,25 +1409,26 @@ async fn full_faults_make_every_request_fail_or_slow() {
     }
     assert!(kinds.len() >= 2, "only {kinds:?}");
 
-    // Hooks meet the same faults; a dropped one is recorded with status 0.
-    for i in 0..8 {
-        let _ = http()
-            .post(format!(
-                "{}/agentassist/api/v1/hooks/{DEMO_BOT_ID}",
-                sim.base_url()
-            ))
-            .header("token", good_token())
-            .json(&hooks_body(
-                &format!("c-f{i}"),
-                vec![transfer("NA", "entry", "a1")],
-            ))
-            .send()
-            .await;
+    // Hooks meet the same faults and one more, the lost reply. Each is
+    // recorded with its kind.
+    let mut hook_kinds = std::collections::HashSet::new();
+    for i in 0..16 {
+        let conv = format!("c-f{i}");
+        let answered = try_hooks(&sim, &conv, vec![transfer("NA", "entry", "a1")]).await;
+        let rec = sim.received().pop().unwrap();
+        assert_eq!(rec.conversation_id, conv);
+        let applied = sim.roster(&conv).is_some();
+        let fault = rec.fault.expect("every request meets a fault");
+        match fault {
+            Fault::Error => assert_eq!((answered, rec.status, applied), (Some(503), 503, false)),
+            Fault::Reset => assert_eq!((answered, rec.status, applied), (None, 0, false)),
+            Fault::Latency => assert_eq!((answered, rec.status, applied), (Some(200), 200, true)),
+            Fault::LostReply => assert_eq!((answered, rec.status, applied), (None, 200, true)),
+        }
+        hook_kinds.insert(fault);
     }
-    let got = sim.received();
-    assert_eq!(got.len(), 8);
-    assert!(got.iter().all(|r| matches!(r.status, 0 | 200 | 503)));
-    assert!(got.iter().any(|r| r.status != 200));
+    assert_eq!(hook_kinds.len(), 4, "only {hook_kinds:?}");
+    assert_eq!(sim.received().len(), 16);
 
     // Callbacks are dropped too: keep assigning until one request gets through.
     let (cb_url, mut rx) = receiver().await;

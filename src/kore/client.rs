@@ -241,6 +241,15 @@ impl KoreClient {
         })
     }
 
+    /// This client with its limit (`rate_limit_per_minute` requests) counted
+    /// over `window` instead of a minute, for servers with another window
+    /// (the simulator in tests). Call it before cloning: clones made earlier
+    /// keep the old limiter.
+    pub fn with_rate_window(mut self, window: Duration) -> Self {
+        self.limiter = Arc::new(RateLimiter::new(self.limiter.limit(), window));
+        self
+    }
+
     pub fn limiter(&self) -> &Arc<RateLimiter> {
         &self.limiter
     }

@@ -56,11 +56,14 @@ pub struct SimConfig {
     pub client_secret: Secret,
     /// Seeds the traffic generator, fault injection and callback jitter.
     pub seed: u64,
-    /// Probability (0.0..=1.0) that a Kore request meets a fault, and that a
-    /// callback is dropped.
+    /// Probability (0.0..=1.0) that a Kore request meets a fault (see
+    /// [`Fault`]), and that a callback is dropped.
     pub faults: f64,
-    /// Requests per rolling 60 s per account; 0 turns the limit off.
+    /// Requests per rolling [`SimConfig::rate_window`] per account; 0 turns
+    /// the limit off.
     pub rate_limit: u32,
+    /// The rate limit's rolling window; Kore's is a minute.
+    pub rate_window: Duration,
     /// Traffic generator speed factor; 1.0 is normal, 2.0 twice as busy.
     pub speed: f64,
     /// Run the traffic generator.
@@ -82,6 +85,7 @@ impl SimConfig {
             seed: 1,
             faults: 0.0,
             rate_limit: 60,
+            rate_window: Duration::from_secs(60),
             speed: 1.0,
             traffic: true,
             callback_delay_ms: 400,
@@ -108,11 +112,30 @@ impl SimConfig {
                 self.faults
             );
         }
+        if self.rate_limit > 0 && self.rate_window.is_zero() {
+            anyhow::bail!("the rate-limit window must be longer than zero");
+        }
         if self.traffic && !(self.speed.is_finite() && self.speed > 0.0) {
             anyhow::bail!("the traffic speed must be above 0, not {}", self.speed);
         }
         Ok(())
     }
+}
+
+/// A fault the simulator injected into one request (see [`SimConfig::faults`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Fault {
+    /// Answered 503 before anything was processed.
+    Error,
+    /// Held back for 300 to 1500 ms, then processed and answered normally.
+    Latency,
+    /// The connection was dropped before anything was processed.
+    Reset,
+    /// Hooks only: the events were processed (and applied when accepted),
+    /// then the connection was dropped instead of answering, so the client
+    /// cannot know that they arrived.
+    LostReply,
 }
 
 /// One hooks request as the simulator saw it, accepted or not.
@@ -123,7 +146,8 @@ pub struct ReceivedHook {
     pub conversation_id: String,
     /// The parsed events; empty when the body could not be parsed.
     pub events: Vec<HookEvent>,
-    /// The HTTP status answered; 0 when the connection was dropped on purpose.
+    /// The HTTP status answered; 0 when the connection was dropped before
+    /// processing. A lost reply keeps the status it would have had (200).
     pub status: u16,
     /// The JWT passed the signature, `appId` and `exp` checks.
     pub token_valid: bool,
@@ -133,6 +157,24 @@ pub struct ReceivedHook {
     pub at_ms: i64,
     /// `OK`, or the reason given with the error.
     pub message: String,
+    /// The injected fault the request met, if any.
+    #[serde(default)]
+    pub fault: Option<Fault>,
+    /// A success answered as a bare `200 OK` with no body rather than
+    /// `{"STATUS": "OK"}` (the docs show both).
+    #[serde(default)]
+    pub bare: bool,
+    /// A replay of the conversation's last accepted request, whose reply was
+    /// lost: answered 200 without applying the events again.
+    #[serde(default)]
+    pub duplicate: bool,
+}
+
+impl ReceivedHook {
+    /// The request was processed but the client got no answer.
+    pub fn reply_lost(&self) -> bool {
+        self.fault == Some(Fault::LostReply)
+    }
 }
 
 /// One assign callback: posted, failed to post, or dropped by fault injection.
@@ -186,7 +228,6 @@ impl SimHandle {
         self.shared.lock().rosters.get(conversation_id).cloned()
     }
 
-    /// Every assign callback so far, in order of attempt (the most recent 10,000).
     /// Forces every Kore endpoint to answer `status` (e.g. 503) until
     /// called again with `None`; with `conversation`, only hooks requests
     /// for that conversation.
@@ -194,6 +235,17 @@ impl SimHandle {
         self.shared.lock().outage = status.map(|s| (s, conversation.map(str::to_string)));
     }
 
+    /// Makes the next hooks request for `conversation` meet a
+    /// [`Fault::LostReply`] instead of a random fault (a forced outage still
+    /// comes first).
+    pub fn lose_next_reply(&self, conversation: &str) {
+        self.shared
+            .lock()
+            .lose_next_reply
+            .insert(conversation.to_string());
+    }
+
+    /// Every assign callback so far, in order of attempt (the most recent 10,000).
     pub fn callbacks_sent(&self) -> Vec<SentCallback> {
         self.shared.lock().callbacks.iter().cloned().collect()
     }
@@ -309,8 +361,10 @@ fn banner(cfg: &SimConfig, base_url: &str) -> String {
     };
     let limit = if cfg.rate_limit == 0 {
         "off".to_string()
-    } else {
+    } else if cfg.rate_window == Duration::from_secs(60) {
         format!("{}/min", cfg.rate_limit)
+    } else {
+        format!("{} per {:?}", cfg.rate_limit, cfg.rate_window)
     };
     format!(
         "Switchboard simulator\n\
@@ -410,6 +464,39 @@ mod tests {
         let mut cfg = SimConfig::demo();
         cfg.client_secret = Secret::new("");
         assert!(cfg.validate().is_err());
+        let mut cfg = SimConfig::demo();
+        cfg.rate_window = Duration::ZERO;
+        assert!(cfg.validate().is_err(), "a zero window with a limit");
+        cfg.rate_limit = 0;
+        assert!(cfg.validate().is_ok(), "no limit, no window needed");
+    }
+
+    #[test]
+    fn the_banner_shows_a_short_rate_window() {
+        let mut cfg = SimConfig::demo();
+        cfg.rate_limit = 20;
+        cfg.rate_window = Duration::from_secs(2);
+        let text = banner(&cfg, "http://127.0.0.1:9");
+        assert!(text.contains("rate limit 20 per 2s"), "{text}");
+        cfg.rate_limit = 0;
+        assert!(banner(&cfg, "http://127.0.0.1:9").contains("rate limit off"));
+    }
+
+    #[test]
+    fn received_hooks_from_before_the_new_fields_still_parse() {
+        let old = r#"{"conversationId":"c-1","events":[],"status":200,"tokenValid":true,
+            "authHeader":"token","atMs":1,"message":"OK"}"#;
+        let rec: ReceivedHook = serde_json::from_str(old).unwrap();
+        assert_eq!(rec.fault, None);
+        assert!(!rec.bare && !rec.duplicate && !rec.reply_lost());
+        let lost = ReceivedHook {
+            fault: Some(Fault::LostReply),
+            ..rec
+        };
+        let text = serde_json::to_string(&lost).unwrap();
+        assert!(text.contains(r#""fault":"lostReply""#), "{text}");
+        assert_eq!(serde_json::from_str::<ReceivedHook>(&text).unwrap(), lost);
+        assert!(lost.reply_lost());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use super::roster::SimRoster;
 use super::world::{self, ConvStatus, World, WorldIds};
-use super::{ReceivedHook, SentCallback, SimConfig};
+use super::{Fault, ReceivedHook, SentCallback, SimConfig};
 use crate::kore::wire::{
     AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
     AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ErrorBody, HookEvent, HooksBody, Page,
@@ -41,8 +41,6 @@ pub(crate) const BODY_LIMIT: usize = 1 << 20;
 const DRAIN_LIMIT: usize = 16 << 20;
 /// How many received hooks and sent callbacks are kept for introspection.
 const KEEP_RECORDS: usize = 10_000;
-/// The rate-limit window.
-const WINDOW: Duration = Duration::from_secs(60);
 
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -67,6 +65,8 @@ pub(crate) struct SimState {
     traffic_rng: StdRng,
     fault_rng: StdRng,
     jitter_rng: StdRng,
+    /// Picks the form of each hooks success answer.
+    reply_rng: StdRng,
     pub(crate) rosters: HashMap<String, SimRoster>,
     pub(crate) received: VecDeque<ReceivedHook>,
     pub(crate) callbacks: VecDeque<SentCallback>,
@@ -74,6 +74,12 @@ pub(crate) struct SimState {
     /// A forced outage: Kore requests get this status until cleared; with a
     /// conversation id, only hooks requests for that conversation do.
     pub(crate) outage: Option<(u16, Option<String>)>,
+    /// Conversations whose next hooks request loses its reply.
+    pub(crate) lose_next_reply: HashSet<String>,
+    /// Per conversation, the events of its last accepted hooks request while
+    /// that request's reply is lost and nothing else has come since: an
+    /// identical request is then the client's replay, not a new one.
+    replayable: HashMap<String, Vec<HookEvent>>,
 }
 
 impl SimState {
@@ -125,6 +131,9 @@ impl Shared {
             fault_rng: StdRng::seed_from_u64(cfg.seed ^ 0xfa17_fa17_fa17_fa17),
             outage: None,
             jitter_rng: StdRng::seed_from_u64(cfg.seed ^ 0x0c0b_ac00_0c0b_ac00),
+            reply_rng: StdRng::seed_from_u64(cfg.seed ^ 0x200c_200c_200c_200c),
+            lose_next_reply: HashSet::new(),
+            replayable: HashMap::new(),
             rosters: HashMap::new(),
             received: VecDeque::new(),
             callbacks: VecDeque::new(),
@@ -165,21 +174,22 @@ impl Shared {
         }
     }
 
-    /// Counts one request against `account`'s rolling 60-second window.
+    /// Counts one request against `account`'s rolling window.
     fn check_rate(&self, account: &str) -> Result<(), Response> {
         let limit = self.cfg.rate_limit as usize;
         if limit == 0 {
             return Ok(());
         }
+        let window = self.cfg.rate_window;
         let now = Instant::now();
         let mut st = self.lock();
         let q = st.windows.entry(account.to_string()).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
             q.pop_front();
         }
         if q.len() >= limit {
             let oldest = q.front().copied().unwrap_or(now);
-            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
+            let wait = window.saturating_sub(now.duration_since(oldest));
             let secs = (wait.as_secs_f64().ceil() as u64).max(1);
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, RATE_LIMIT_MESSAGE);
             r.headers_mut()
@@ -191,37 +201,63 @@ impl Shared {
     }
 
     /// With probability `faults`: a 503, extra latency (then a normal answer),
-    /// or a dropped connection.
-    async fn inject_fault(&self, conversation: Option<&str>) -> Result<(), Response> {
-        let outage = self.lock().outage.clone();
+    /// a dropped connection, or, for hooks requests (`conversation` given), a
+    /// lost reply. A 503 or a dropped connection refuses the request with the
+    /// response to send, which carries its [`Fault`]. Otherwise the request
+    /// goes on, told which fault it met, if any; a lost reply is the caller's
+    /// to carry out once the request is processed.
+    async fn inject_fault(&self, conversation: Option<&str>) -> Result<Option<Fault>, Response> {
+        let (outage, forced_loss) = {
+            let st = self.lock();
+            let forced = conversation.is_some_and(|c| st.lose_next_reply.contains(c));
+            (st.outage.clone(), forced)
+        };
         if let Some((status, only)) = outage
             && only.as_deref().is_none_or(|c| Some(c) == conversation)
         {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return Err(error(status, "simulated outage"));
         }
-        if self.cfg.faults <= 0.0 {
-            return Ok(());
+        if forced_loss && let Some(c) = conversation {
+            self.lock().lose_next_reply.remove(c);
+            return Ok(Some(Fault::LostReply));
         }
+        if self.cfg.faults <= 0.0 {
+            return Ok(None);
+        }
+        let kinds = if conversation.is_some() { 4 } else { 3 };
         let pick = {
             let mut st = self.lock();
             if st.fault_rng.random_bool(self.cfg.faults) {
-                let kind = st.fault_rng.random_range(0..3u8);
+                let kind = match st.fault_rng.random_range(0..kinds) {
+                    0 => Fault::Error,
+                    1 => Fault::Latency,
+                    2 => Fault::Reset,
+                    _ => Fault::LostReply,
+                };
                 let ms = st.fault_rng.random_range(300..=1500u64);
                 Some((kind, ms))
             } else {
                 None
             }
         };
+        let fault = |mut r: Response, kind: Fault| {
+            r.extensions_mut().insert(kind);
+            r
+        };
         match pick {
-            None => Ok(()),
-            Some((0, _)) => Err(error(StatusCode::SERVICE_UNAVAILABLE, "simulated fault")),
-            Some((1, ms)) => {
+            None => Ok(None),
+            Some((Fault::Error, _)) => Err(fault(
+                error(StatusCode::SERVICE_UNAVAILABLE, "simulated fault"),
+                Fault::Error,
+            )),
+            Some((Fault::Latency, ms)) => {
                 tracing::debug!(ms, "simulated latency");
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                Ok(())
+                Ok(Some(Fault::Latency))
             }
-            Some(_) => Err(dropped_connection()),
+            Some((Fault::Reset, _)) => Err(fault(dropped_connection(), Fault::Reset)),
+            Some((Fault::LostReply, _)) => Ok(Some(Fault::LostReply)),
         }
     }
 
@@ -411,6 +447,9 @@ async fn hooks(
         auth_header: String::new(),
         at_ms: now_ms(),
         message: String::new(),
+        fault: None,
+        bare: false,
+        duplicate: false,
     };
     match hooks_inner(&sh, &bot_id, &headers, body, &mut rec).await {
         // Accepted requests were recorded together with their roster change.
@@ -426,6 +465,13 @@ async fn hooks(
                 .get::<Note>()
                 .map(|n| n.0.clone())
                 .unwrap_or_default();
+            if let Some(f) = resp.extensions().get::<Fault>() {
+                rec.fault = Some(*f);
+            }
+            let lost = rec.reply_lost();
+            if lost {
+                rec.message.push_str(LOST_NOTE);
+            }
             tracing::info!(
                 conversation = %rec.conversation_id,
                 status = rec.status,
@@ -433,8 +479,22 @@ async fn hooks(
                 "hooks request refused"
             );
             sh.lock().push_received(rec);
-            resp
+            if lost { dropped_connection() } else { resp }
         }
+    }
+}
+
+/// Added to the recorded message of a request whose reply was lost.
+const LOST_NOTE: &str = " (reply lost: connection dropped, simulated fault)";
+
+/// A hooks success in one of its two documented forms.
+fn hooks_ok(bare: bool) -> Response {
+    if bare {
+        StatusCode::OK.into_response()
+    } else {
+        json(&StatusOk {
+            status: "OK".into(),
+        })
     }
 }
 
@@ -470,8 +530,15 @@ async fn hooks_inner(
     // Hooks requests carry no accountid header, so they are counted against
     // the configured account: one budget for everything the console sends.
     sh.check_rate(&sh.cfg.account_id)?;
-    let conversation = parsed.as_ref().ok().map(|b| b.conversation_id.clone());
-    sh.inject_fault(conversation.as_deref()).await?;
+    let conversation = parsed
+        .as_ref()
+        .ok()
+        .map(|b| b.conversation_id.trim().to_string());
+    // Hooks requests always name a conversation for the fault injection, so
+    // that they can meet a lost reply; an unreadable body names "".
+    rec.fault = sh
+        .inject_fault(Some(conversation.as_deref().unwrap_or("")))
+        .await?;
 
     if bot_id != sh.cfg.bot_id {
         return Err(bot_not_found());
@@ -501,7 +568,26 @@ async fn hooks_inner(
     }
 
     let now = now_ms();
+    let lose_reply = rec.reply_lost();
     let mut st = sh.lock();
+    // Only the request right after a lost reply can be its replay: whatever
+    // comes now, the chance is used up (unless this reply is lost again).
+    let replay_of = st.replayable.remove(cid);
+    if replay_of.as_deref() == Some(body.events.as_slice()) {
+        rec.status = 200;
+        rec.duplicate = true;
+        tracing::info!(conversation = %cid, "hooks request is a replay of a lost reply");
+        if lose_reply {
+            st.replayable.insert(cid.to_string(), body.events.clone());
+            rec.message = format!("OK, a replay, not applied again{LOST_NOTE}");
+            st.push_received(rec.clone());
+            return Ok(dropped_connection());
+        }
+        rec.bare = st.reply_rng.random_bool(0.5);
+        rec.message = "OK, a replay of a request whose reply was lost, not applied again".into();
+        st.push_received(rec.clone());
+        return Ok(hooks_ok(rec.bare));
+    }
     let current = st.rosters.get(cid).cloned().unwrap_or_default();
     let next = current
         .check_all(&body.events)
@@ -520,11 +606,16 @@ async fn hooks_inner(
     );
     st.rosters.insert(cid.to_string(), next);
     rec.status = 200;
+    if lose_reply {
+        st.replayable.insert(cid.to_string(), body.events.clone());
+        rec.message = format!("OK, applied{LOST_NOTE}");
+        st.push_received(rec.clone());
+        return Ok(dropped_connection());
+    }
+    rec.bare = st.reply_rng.random_bool(0.5);
     rec.message = "OK".into();
     st.push_received(rec.clone());
-    Ok(json(&StatusOk {
-        status: "OK".into(),
-    }))
+    Ok(hooks_ok(rec.bare))
 }
 
 // ---------------------------------------------------------------------------
