@@ -59,7 +59,9 @@ struct DemoArgs {
     /// Speed factor of the traffic generator.
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
-    /// Probability (0 to 1) that a request meets an injected fault.
+    /// Probability (0 to 1) that a request to the simulator meets an
+    /// injected fault (a 503, extra latency, a reset connection, or a lost
+    /// reply to a hooks request), and that an assign callback is dropped.
     #[arg(long, default_value_t = 0.0)]
     faults: f64,
     /// Play a scripted walkthrough: `walkthrough` (built in, from
