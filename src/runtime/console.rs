@@ -52,6 +52,9 @@ pub struct ConsoleOptions {
     pub script: Option<Vec<crate::demo::ScriptStep>>,
 }
 
+/// How often a running console compacts its journal.
+const COMPACT_EVERY: Duration = Duration::from_secs(3600);
+
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -153,6 +156,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         ),
     );
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
+    runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
 
     // Callbacks into the loop.
     {

@@ -351,6 +351,43 @@ impl Runner {
         }
     }
 
+    /// Compacts the journal every `every` while the console runs, folding
+    /// ended conversations older than `keep` (start-up compacts too). The
+    /// journal's lock is held from reading it to renaming the new file, so
+    /// no record written meanwhile can be missed.
+    pub fn start_compaction(&self, every: Duration, keep: Duration) {
+        if self.inner.journal.is_none() {
+            return;
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if inner.tx.is_closed() {
+                    break;
+                }
+                let inner = inner.clone();
+                let folded = tokio::task::spawn_blocking(move || {
+                    let Some(j) = &inner.journal else {
+                        return Ok(0);
+                    };
+                    let mut j = j.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut replay = crate::runtime::journal::read(j.path())?;
+                    j.compact(&mut replay, keep.as_millis() as i64, now_ms())
+                })
+                .await;
+                match folded {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => tracing::info!(folded = n, "journal compacted"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "journal compaction failed"),
+                    Err(e) => tracing::warn!(error = %e, "journal compaction stopped"),
+                }
+            }
+        });
+    }
+
     /// Starts the polling loops (an interval of `None` turns one off).
     pub fn start_polling(&self, conversations: Option<Duration>, agents: Option<Duration>) {
         for (every, which) in [(conversations, 0u8), (agents, 1u8)] {
@@ -763,16 +800,11 @@ mod tests {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn nothing_is_sent_that_the_journal_could_not_record() {
+    async fn simulator_and_client() -> (sim::SimHandle, KoreClient) {
         let mut cfg = SimConfig::demo();
         cfg.traffic = false;
-        let sim = sim::start(
-            cfg,
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        )
-        .await
-        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sim = sim::start(cfg, listener).await.unwrap();
         let client = KoreClient::new(&ClientSettings {
             host: sim.base_url(),
             bot_id: sim::DEMO_BOT_ID.into(),
@@ -787,6 +819,79 @@ mod tests {
             allow_insecure_http: false,
         })
         .unwrap();
+        (sim, client)
+    }
+
+    fn send(runner: &mut Runner, conversation: &str, id: &str, event: Event) {
+        runner.run(Effect::SendEvent {
+            req_id: id.into(),
+            conversation: conversation.into(),
+            event,
+            ctx: EventContext::default(),
+            action: "test".into(),
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_running_console_compacts_its_journal() {
+        let (_sim, client) = simulator_and_client().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (journal, _) = Journal::open(&path).unwrap();
+        let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+            .await
+            .unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
+        let mia = AgentRef::new("a-1", "Mia");
+        send(&mut runner, "c-done", "d-1", Event::na_entry(mia.clone()));
+        send(&mut runner, "c-done", "d-2", Event::na_exit(mia.clone()));
+        send(
+            &mut runner,
+            "c-done",
+            "d-3",
+            Event::EndOfConversation { agent: None },
+        );
+        send(&mut runner, "c-live", "l-1", Event::na_entry(mia.clone()));
+        for _ in 0..4 {
+            assert!(next_done(&mut rx).await.1.is_ok());
+        }
+        runner.start_compaction(Duration::from_millis(200), Duration::ZERO);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let folded = loop {
+            let replay = journal::read(&path).unwrap();
+            let summary = replay.records.iter().any(
+                |r| matches!(r, Record::Summary { conversation, .. } if conversation == "c-done"),
+            );
+            if summary {
+                break replay;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no compaction within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let st = journal::rebuild(&folded.records);
+        assert!(
+            !st.contains_key("c-done"),
+            "the ended conversation is folded"
+        );
+        assert!(st["c-live"].roster.contains("a-1"), "the live one stays");
+        // The runner goes on writing to the compacted journal, still locked.
+        send(&mut runner, "c-live", "l-2", Event::na_exit(mia));
+        assert!(next_done(&mut rx).await.1.is_ok());
+        let st = journal::rebuild(&journal::read(&path).unwrap().records);
+        assert_eq!(st["c-live"].requests.len(), 2);
+        assert!(
+            Journal::open(&path).is_err(),
+            "the lock moved with the file"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nothing_is_sent_that_the_journal_could_not_record() {
+        let (sim, client) = simulator_and_client().await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let (mut journal, _) = Journal::open(&path).unwrap();
@@ -797,17 +902,8 @@ mod tests {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
         let mia = AgentRef::new("a-1", "Mia");
-        let send = |runner: &mut Runner, id: &str, event: Event| {
-            runner.run(Effect::SendEvent {
-                req_id: id.into(),
-                conversation: "c-j".into(),
-                event,
-                ctx: EventContext::default(),
-                action: "test".into(),
-            })
-        };
-        send(&mut runner, "j-1", Event::na_entry(mia.clone()));
-        send(&mut runner, "j-2", Event::na_exit(mia.clone()));
+        send(&mut runner, "c-j", "j-1", Event::na_entry(mia.clone()));
+        send(&mut runner, "c-j", "j-2", Event::na_exit(mia.clone()));
         let (id, outcome) = next_done(&mut rx).await;
         assert_eq!(id, "j-1");
         let why = outcome.unwrap_err();
