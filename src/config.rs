@@ -1043,7 +1043,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
+    let mut column = before[line_start..].chars().count() + 1;
+    // At the end of a CRLF line, the `\r` is part of the line ending: point
+    // just past the last visible character, as an editor shows it.
+    if text[offset..].starts_with('\n') && before.ends_with('\r') {
+        column -= 1;
+    }
     (line, column)
 }
 
@@ -1612,6 +1617,17 @@ mod tests {
         // "bé = " is 6 bytes but 5 characters.
         assert_eq!(line_col(text, text.find('"').unwrap()), (2, 6));
         assert_eq!(line_col(text, 1000), (3, 1));
+    }
+
+    #[test]
+    fn line_col_does_not_count_the_cr_of_a_crlf_ending() {
+        let text = "a = 1\r\nb\r\n";
+        // The `\n` of each line is right after its last visible character.
+        assert_eq!(line_col(text, 9), (2, 2));
+        assert_eq!(line_col(text, 6), (1, 6));
+        // The `\r` itself, pointed at directly, is still where it is.
+        assert_eq!(line_col(text, 5), (1, 6));
+        assert_eq!(line_col("x\ry", 2), (1, 3), "a lone CR is a character");
     }
 
     #[test]
