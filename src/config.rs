@@ -1040,10 +1040,21 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
+    // The end of a text that ends with a new line is not a line of its own
+    // (no editor shows one): an error found there, like an unclosed string,
+    // points at the end of the last line instead.
+    if offset == text.len() && text.ends_with('\n') {
+        offset -= 1;
+    }
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
+    let mut column = before[line_start..].chars().count() + 1;
+    // At the end of a CRLF line, the `\r` is part of the line ending: point
+    // just past the last visible character, as an editor shows it.
+    if text[offset..].starts_with('\n') && before.ends_with('\r') {
+        column -= 1;
+    }
     (line, column)
 }
 
@@ -1619,7 +1630,24 @@ mod tests {
         assert_eq!(line_col(text, 6), (2, 1));
         // "bé = " is 6 bytes but 5 characters.
         assert_eq!(line_col(text, text.find('"').unwrap()), (2, 6));
-        assert_eq!(line_col(text, 1000), (3, 1));
+        // Past the end: the end of the last line, not a line after it.
+        assert_eq!(line_col(text, 1000), (2, 9));
+        assert_eq!(line_col(text, text.len()), (2, 9));
+        assert_eq!(line_col("a", 1), (1, 2));
+        assert_eq!(line_col("", 0), (1, 1));
+        assert_eq!(line_col("\n", 1), (1, 1));
+        assert_eq!(line_col("a\r\n", 3), (1, 2), "CRLF at the end");
+    }
+
+    #[test]
+    fn line_col_does_not_count_the_cr_of_a_crlf_ending() {
+        let text = "a = 1\r\nb\r\n";
+        // The `\n` of each line is right after its last visible character.
+        assert_eq!(line_col(text, 9), (2, 2));
+        assert_eq!(line_col(text, 6), (1, 6));
+        // The `\r` itself, pointed at directly, is still where it is.
+        assert_eq!(line_col(text, 5), (1, 6));
+        assert_eq!(line_col("x\ry", 2), (1, 3), "a lone CR is a character");
     }
 
     #[test]

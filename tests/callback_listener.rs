@@ -116,6 +116,27 @@ async fn a_flood_is_throttled() {
 }
 
 #[tokio::test]
+async fn guessing_the_secret_is_throttled_too() {
+    switchboard::install_crypto();
+    let (listener, _rx) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let port = listener.local_addr().port();
+    let wrong = format!("http://127.0.0.1:{port}/cb/guess/r");
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..80 {
+        statuses.push(post(&client, &wrong, r#"{"status":"transferred"}"#).await.0);
+    }
+    assert!(
+        statuses.contains(&429),
+        "a flood of guesses must meet the per-second cap: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| *s == 404 || *s == 429));
+    listener.shutdown().await;
+}
+
+#[tokio::test]
 async fn bad_public_url_and_busy_port_are_clear_errors() {
     let err = CallbackListener::start("127.0.0.1:0", "ftp://x")
         .await

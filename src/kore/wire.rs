@@ -1045,33 +1045,43 @@ where
 }
 
 /// Turns the loose JS-object notation of Kore's sample responses (unquoted keys,
-/// curly quotes, `//` comment lines) into JSON. Valid JSON passes through unchanged.
+/// curly quotes, `//` comment lines, trailing commas) into JSON. Valid JSON
+/// passes through unchanged.
+///
+/// Curly quotes count as string delimiters only outside strings: a `“…”`
+/// string becomes `"…"` (with any `"` inside it escaped), while curly quotes
+/// inside a `"…"` string are text and are kept.
 pub fn loosen_json(text: &str) -> String {
-    let text: String = text
-        .chars()
-        .map(|c| match c {
-            '\u{201c}' | '\u{201d}' => '"',
-            other => other,
-        })
-        .collect();
+    let is_curly = |c: char| c == '\u{201c}' || c == '\u{201d}';
     let mut out = String::with_capacity(text.len() + 16);
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
-    let mut in_string = false;
+    // The quote that closes the string being copied, if inside one.
+    let mut in_string: Option<Quote> = None;
     // What was last seen outside strings and white space: a bare key may follow `{` or `,`.
     let mut last_sig = '\0';
     while i < chars.len() {
         let c = chars[i];
-        if in_string {
-            out.push(c);
+        if let Some(quote) = in_string {
             if c == '\\' && i + 1 < chars.len() {
+                out.push(c);
                 out.push(chars[i + 1]);
                 i += 2;
                 continue;
             }
-            if c == '"' {
-                in_string = false;
+            let closes = match quote {
+                Quote::Straight => c == '"',
+                Quote::Curly => is_curly(c),
+            };
+            if closes {
+                out.push('"');
+                in_string = None;
                 last_sig = '"';
+            } else if c == '"' {
+                // A straight quote inside a curly-quoted string is text.
+                out.push_str("\\\"");
+            } else {
+                out.push(c);
             }
             i += 1;
             continue;
@@ -1082,9 +1092,13 @@ pub fn loosen_json(text: &str) -> String {
             }
             continue;
         }
-        if c == '"' {
-            in_string = true;
-            out.push(c);
+        if c == '"' || is_curly(c) {
+            in_string = Some(if c == '"' {
+                Quote::Straight
+            } else {
+                Quote::Curly
+            });
+            out.push('"');
             i += 1;
             continue;
         }
@@ -1154,10 +1168,38 @@ pub fn loosen_json(text: &str) -> String {
     cleaned
 }
 
+#[derive(Clone, Copy)]
+enum Quote {
+    Straight,
+    Curly,
+}
+
 /// Parses a response body strictly first, then through [`loosen_json`].
 pub fn parse_loose<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
     match serde_json::from_str(text) {
         Ok(v) => Ok(v),
         Err(first) => serde_json::from_str(&loosen_json(text)).map_err(|_| first),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curly_quotes_delimit_strings_only_outside_strings() {
+        // Inside a straight-quoted string they are text: valid JSON is untouched.
+        let strict = "{\"reason\":\"agent said \u{201c}no\u{201d}\"}";
+        assert_eq!(loosen_json(strict), strict);
+        // Outside, they open and close a string.
+        assert_eq!(
+            loosen_json("{status: \u{201c}transferred\u{201d}}"),
+            r#"{"status": "transferred"}"#
+        );
+        // A straight quote inside a curly-quoted string is escaped.
+        assert_eq!(
+            loosen_json("{a: \u{201c}say \"hi\"\u{201d}}"),
+            r#"{"a": "say \"hi\""}"#
+        );
     }
 }

@@ -186,46 +186,47 @@ async fn with_id(
     accept(&shared, &secret, Some(request_id), &body)
 }
 
-fn accept(shared: &Shared, secret: &str, request_id: Option<String>, body: &[u8]) -> Response {
-    if !constant_time_eq(secret.as_bytes(), shared.secret.as_bytes()) {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+/// Reads a callback body. The error is the reason given with the 400: the
+/// body is not UTF-8, not JSON, not a JSON object, or an object whose known
+/// fields have the wrong types.
+pub fn parse_callback(body: &[u8]) -> Result<AssignCallback, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "body is not UTF-8".to_string())?;
+    let value = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| format!("body is not JSON: {e}"))?;
+    if !value.is_object() {
+        return Err("body is not a JSON object".to_string());
     }
+    serde_json::from_value(value).map_err(|e| format!("unreadable callback: {e}"))
+}
+
+fn accept(shared: &Shared, secret: &str, request_id: Option<String>, body: &[u8]) -> Response {
+    // The throttle comes first, so a flood is slowed down whatever path it
+    // guesses, and guessing secrets costs as much as posting callbacks.
     {
         let mut w = shared.window.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if now.duration_since(w.0) >= Duration::from_secs(1) {
             *w = (now, 0);
         }
-        w.1 += 1;
+        w.1 = w.1.saturating_add(1);
         if w.1 > MAX_PER_SECOND {
             return (StatusCode::TOO_MANY_REQUESTS, "too many callbacks").into_response();
         }
+    }
+    if !constant_time_eq(secret.as_bytes(), shared.secret.as_bytes()) {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
     }
     if let Some(id) = &request_id
         && (id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
-    let text = match std::str::from_utf8(body) {
-        Ok(t) => t,
-        Err(_) => return (StatusCode::BAD_REQUEST, "body is not UTF-8").into_response(),
+    let parsed = match parse_callback(body) {
+        Ok(cb) => cb,
+        Err(reason) => return (StatusCode::BAD_REQUEST, reason).into_response(),
     };
-    let parsed: AssignCallback = match serde_json::from_str::<serde_json::Value>(text) {
-        Err(e) => {
-            return (StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")).into_response();
-        }
-        Ok(v) if !v.is_object() => {
-            return (StatusCode::BAD_REQUEST, "body is not a JSON object").into_response();
-        }
-        Ok(v) => match serde_json::from_value(v) {
-            Ok(cb) => cb,
-            Err(e) => {
-                return (StatusCode::BAD_REQUEST, format!("unreadable callback: {e}"))
-                    .into_response();
-            }
-        },
-    };
-    let summary = crate::kore::client::summarize_body(text);
+    // parse_callback has checked that the body is UTF-8.
+    let summary = crate::kore::client::summarize_body(&String::from_utf8_lossy(body));
     if shared
         .tx
         .send(ReceivedCallback {
