@@ -875,10 +875,21 @@ fn torn(warning: &str) -> bool {
     warning.contains("cut off mid-write")
 }
 
+/// Writes a journal file private to its user, as the journal makes them (a
+/// file others can read is made private with a warning of its own).
+fn write_journal(path: &std::path::Path, data: &[u8]) {
+    std::fs::write(path, data).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
 fn check_journal_bytes(data: &[u8]) -> Result<(), TestCaseError> {
     let dir = scratch();
     let path = dir.path().join("journal.jsonl");
-    std::fs::write(&path, data).unwrap();
+    write_journal(&path, data);
     let (journal, first) = Journal::open(&path)
         .map_err(|e| TestCaseError::fail(format!("content made open fail: {e}")))?;
     drop(journal);
@@ -945,7 +956,7 @@ proptest! {
         let cut = cut.index(full.len() + 1);
         let dir = scratch();
         let path = dir.path().join("journal.jsonl");
-        std::fs::write(&path, &full[..cut]).unwrap();
+        write_journal(&path, &full[..cut]);
         let (_journal, replay) = Journal::open(&path).unwrap();
         // The records whose whole line, new line included, is before the cut.
         let mut end = 0;

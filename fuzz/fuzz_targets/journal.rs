@@ -34,6 +34,13 @@ fn torn(warning: &String) -> bool {
 fuzz_target!(|data: &[u8]| {
     let path = journal_path();
     std::fs::write(path, data).expect("scratch file");
+    // As the journal makes its files: one others can read would be made
+    // private with a warning of its own on the first open only.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .expect("scratch file mode");
+    }
     let (journal, first) = Journal::open(path).expect("content alone never fails open");
     drop(journal);
     let kept = std::fs::read(path).expect("journal readable");
