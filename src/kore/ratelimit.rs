@@ -13,6 +13,11 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+/// The least margin kept over the server's window (a twentieth of the
+/// window when that is more): the time between taking a slot here and the
+/// server counting the request varies with load on both sides.
+const MIN_MARGIN: Duration = Duration::from_millis(500);
+
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Priority {
@@ -40,10 +45,10 @@ pub struct Usage {
 #[derive(Debug)]
 pub struct RateLimiter {
     per_window: u32,
-    /// The server's window plus a margin: the server counts a request when
-    /// it arrives, this limiter when it leaves, and a request that is slower
-    /// on the wire than the one sent a window later would otherwise be the
-    /// server's limit + 1 in its window.
+    /// The server's window plus a margin ([`MIN_MARGIN`] or a twentieth):
+    /// the server counts a request when it arrives, this limiter when it
+    /// leaves, and a request that is slower on the wire than the one sent a
+    /// window later would otherwise be the server's limit + 1 in its window.
     window: Duration,
     reserve: u32,
     inner: Mutex<Inner>,
@@ -66,7 +71,7 @@ impl RateLimiter {
         };
         RateLimiter {
             per_window,
-            window: window + window / 20,
+            window: window + (window / 20).max(MIN_MARGIN),
             reserve,
             inner: Mutex::new(Inner {
                 sent: VecDeque::new(),
