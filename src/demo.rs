@@ -3,7 +3,6 @@
 
 use crate::cli::{client_settings, plan_settings};
 use crate::config::Config;
-use crate::kore::client::ClientSettings;
 use crate::kore::hooks::EventContext;
 use crate::kore::jwt::Secret;
 use crate::runtime::console::{self, ConsoleOptions};
@@ -171,19 +170,7 @@ pub async fn run(
         &crate::kore::jwt::random_id()[..8]
     ));
     let console_opts = ConsoleOptions {
-        client: ClientSettings {
-            host: handle.base_url(),
-            bot_id: cfg.bot_id.clone(),
-            org_id: cfg.org_id.clone(),
-            account_id: cfg.account_id.clone(),
-            client_id: cfg.client_id.clone(),
-            client_secret: cfg.client_secret.clone(),
-            hooks_auth_header: "token".into(),
-            jwt_ttl_secs: Some(300),
-            rate_limit_per_minute: cfg.rate_limit,
-            request_timeout: Duration::from_secs(10),
-            allow_insecure_http: false,
-        },
+        client: handle.client_settings(),
         environment: "DEMO".into(),
         listen: "127.0.0.1:0".into(),
         public_url: "http://127.0.0.1:0".into(),

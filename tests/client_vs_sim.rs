@@ -28,17 +28,10 @@ async fn simulator(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
 
 fn settings(sim: &SimHandle) -> ClientSettings {
     ClientSettings {
-        host: sim.base_url(),
-        bot_id: sim::DEMO_BOT_ID.into(),
-        org_id: sim::DEMO_ORG_ID.into(),
-        account_id: sim::DEMO_ACCOUNT_ID.into(),
-        client_id: sim::DEMO_CLIENT_ID.into(),
-        client_secret: Secret::new(sim::DEMO_CLIENT_SECRET),
-        hooks_auth_header: "token".into(),
         jwt_ttl_secs: Some(60),
         rate_limit_per_minute: 0,
         request_timeout: Duration::from_secs(5),
-        allow_insecure_http: false,
+        ..sim.client_settings()
     }
 }
 

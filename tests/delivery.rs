@@ -10,7 +10,6 @@ use switchboard::app::{Action, Effect};
 use switchboard::domain::{AgentRef, Event};
 use switchboard::kore::client::{ClientSettings, KoreClient};
 use switchboard::kore::hooks::EventContext;
-use switchboard::kore::jwt::Secret;
 use switchboard::kore::wire::HookEvent;
 use switchboard::runtime::callback::CallbackListener;
 use switchboard::runtime::journal::{self, Journal, RequestFate};
@@ -36,17 +35,10 @@ async fn simulator_with_window(faults: f64, rate_limit: u32, window: Duration) -
 
 fn client(sim: &SimHandle, rate_limit: u32) -> KoreClient {
     KoreClient::new(&ClientSettings {
-        host: sim.base_url(),
-        bot_id: sim::DEMO_BOT_ID.into(),
-        org_id: sim::DEMO_ORG_ID.into(),
-        account_id: sim::DEMO_ACCOUNT_ID.into(),
-        client_id: sim::DEMO_CLIENT_ID.into(),
-        client_secret: Secret::new(sim::DEMO_CLIENT_SECRET),
-        hooks_auth_header: "token".into(),
         jwt_ttl_secs: Some(120),
         rate_limit_per_minute: rate_limit,
         request_timeout: Duration::from_secs(5),
-        allow_insecure_http: false,
+        ..sim.client_settings()
     })
     .unwrap()
 }

@@ -781,7 +781,6 @@ mod tests {
     use super::*;
     use crate::domain::AgentRef;
     use crate::kore::client::ClientSettings;
-    use crate::kore::jwt::Secret;
     use crate::runtime::journal::{self, RequestFate};
     use crate::sim::{self, SimConfig};
 
@@ -806,17 +805,10 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sim = sim::start(cfg, listener).await.unwrap();
         let client = KoreClient::new(&ClientSettings {
-            host: sim.base_url(),
-            bot_id: sim::DEMO_BOT_ID.into(),
-            org_id: sim::DEMO_ORG_ID.into(),
-            account_id: sim::DEMO_ACCOUNT_ID.into(),
-            client_id: sim::DEMO_CLIENT_ID.into(),
-            client_secret: Secret::new(sim::DEMO_CLIENT_SECRET),
-            hooks_auth_header: "token".into(),
             jwt_ttl_secs: None,
             rate_limit_per_minute: 0,
             request_timeout: Duration::from_secs(5),
-            allow_insecure_http: false,
+            ..sim.client_settings()
         })
         .unwrap();
         (sim, client)

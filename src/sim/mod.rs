@@ -212,6 +212,26 @@ impl std::fmt::Debug for SimHandle {
 }
 
 impl SimHandle {
+    /// Client settings that this simulator accepts: its credentials, its
+    /// rate limit, tokens with `iat`/`exp`/`jti`. Callers change what they
+    /// test (`ClientSettings { rate_limit_per_minute: 0, ..sim.client_settings() }`).
+    pub fn client_settings(&self) -> crate::kore::client::ClientSettings {
+        let cfg = &self.shared.cfg;
+        crate::kore::client::ClientSettings {
+            host: self.base_url(),
+            bot_id: cfg.bot_id.clone(),
+            org_id: cfg.org_id.clone(),
+            account_id: cfg.account_id.clone(),
+            client_id: cfg.client_id.clone(),
+            client_secret: cfg.client_secret.clone(),
+            hooks_auth_header: "token".into(),
+            jwt_ttl_secs: Some(300),
+            rate_limit_per_minute: cfg.rate_limit,
+            request_timeout: Duration::from_secs(10),
+            allow_insecure_http: false,
+        }
+    }
+
     /// `http://127.0.0.1:PORT` (a wildcard bind address is shown as loopback).
     pub fn base_url(&self) -> String {
         base_url(self.addr)
