@@ -236,6 +236,13 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
             sent("a-old"),
             // Journaled, never sent: it goes out now.
             assign("a-new"),
+            // Planned after it: it waits for the assign.
+            request(
+                "h-after",
+                &waiting.id,
+                2,
+                Event::na_entry(AgentRef::new(agent.id.clone(), "Mia Chen")),
+            ),
         ],
     );
     let mut run = runner(&sim, Some(j)).await;
@@ -251,10 +258,21 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
         d,
         [
             format!("a-old {:?}", AssignState::Unknown),
-            format!("a-new {:?}", AssignState::Queued)
+            format!("a-new {:?}", AssignState::Queued),
+            format!("h-after {:?}", Delivery::Queued)
         ]
     );
     assert!(s.awaiting_callback.contains_key("a-new"));
+    // The queue sends in the order the requests were planned.
+    let mut sent = Vec::new();
+    while sent.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(10), run.rx.recv()).await {
+            Ok(Some(Action::RequestSent { req_id, .. })) => sent.push(req_id),
+            Ok(Some(_)) => {}
+            other => panic!("the runner stopped reporting: {other:?}"),
+        }
+    }
+    assert_eq!(sent, ["a-new", "h-after"]);
     // The request goes out once, and its callback comes to this run's listener.
     let cb = tokio::time::timeout(Duration::from_secs(10), run.callbacks.recv())
         .await

@@ -442,6 +442,10 @@ pub fn restore(
             .requests
             .iter()
             .rposition(|r| matches!(r.fate, RequestFate::Delivered { .. } | RequestFate::Unknown));
+        // What goes back into the conversation's queue: hooks events and
+        // assigns, each in journal order, merged by the time they were planned.
+        let mut puts: Vec<(i64, Put)> = Vec::new();
+        let mut assign_puts: Vec<(i64, Put)> = Vec::new();
         // The first failed or unknown request blocks everything after it.
         let mut blocked = false;
         for (i, req) in st.requests.iter().enumerate() {
@@ -465,7 +469,7 @@ pub fn restore(
                 }
                 RequestFate::Failed { status, message } => {
                     blocked = true;
-                    runner.restore_blocked(job(&id, req, &ctx));
+                    puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
                     Delivery::Failed {
                         status: *status,
                         message: message.clone(),
@@ -474,19 +478,19 @@ pub fn restore(
                 RequestFate::Unknown if !blocked => {
                     blocked = true;
                     if send {
-                        runner.restore_blocked(job(&id, req, &ctx));
+                        puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
                     }
                     Delivery::Unknown
                 }
                 RequestFate::Queued if !blocked && send => {
-                    runner.requeue(job(&id, req, &ctx));
+                    puts.push((req.at_ms, Put::Queued(job(&id, req, &ctx))));
                     Delivery::Queued
                 }
                 // Behind a blocked request, or read-only: held until it is
                 // resent or dropped.
                 RequestFate::Unknown | RequestFate::Queued => {
                     if send {
-                        runner.requeue(job(&id, req, &ctx));
+                        puts.push((req.at_ms, Put::Queued(job(&id, req, &ctx))));
                     }
                     Delivery::Held
                 }
@@ -518,7 +522,7 @@ pub fn restore(
                         .strip_prefix("assign → ")
                         .unwrap_or(target)
                         .to_string();
-                    runner.requeue(Job {
+                    let job = Job {
                         req_id: a.id.clone(),
                         conversation: id.clone(),
                         work: Work::Assign {
@@ -528,7 +532,8 @@ pub fn restore(
                             agent_name: name,
                         },
                         journaled: true,
-                    });
+                    };
+                    assign_puts.push((a.at_ms, Put::Queued(job)));
                     state.awaiting_callback.insert(a.id.clone(), id.clone());
                     runner.run(Effect::ArmCallbackTimeout {
                         req_id: a.id.clone(),
@@ -545,6 +550,12 @@ pub fn restore(
                 state: shown,
             });
         }
+        for put in merge_in_order(puts, assign_puts) {
+            match put {
+                Put::Queued(job) => runner.requeue(job),
+                Put::Blocked(job) => runner.restore_blocked(job),
+            }
+        }
         conv.timeline.sort_by_key(|t| match t {
             TimelineItem::Event { at_ms, .. }
             | TimelineItem::Assign { at_ms, .. }
@@ -557,6 +568,31 @@ pub fn restore(
         state.selected = state.visible_conversations().first().map(|c| c.id.clone());
     }
     count
+}
+
+/// Merges two lists that are each in journal order by their times, without
+/// reordering either (a clock that stepped back cannot swap two events).
+fn merge_in_order<T>(a: Vec<(i64, T)>, b: Vec<(i64, T)>) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some((ta, _)), Some((tb, _))) => ta <= tb,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        out.extend(next.map(|(_, x)| x));
+    }
+}
+
+/// How a restored request goes back into its conversation's queue.
+enum Put {
+    /// Sent in its turn.
+    Queued(Job),
+    /// Failed or unknown: holds the queue until resent or dropped.
+    Blocked(Job),
 }
 
 fn job(conversation: &str, req: &journal::JournaledRequest, ctx: &EventContext) -> Job {
@@ -589,4 +625,20 @@ pub fn directory_agents(config: &crate::config::Config) -> Vec<Agent> {
             voice: None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_in_order;
+
+    #[test]
+    fn merging_keeps_each_list_in_its_own_order() {
+        let hooks = vec![(10, "h1"), (30, "h2"), (20, "h3")];
+        let assigns = vec![(15, "a1"), (40, "a2")];
+        assert_eq!(
+            merge_in_order(hooks, assigns),
+            ["h1", "a1", "h2", "h3", "a2"],
+            "h3 stays after h2 though its clock says earlier"
+        );
+    }
 }
