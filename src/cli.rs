@@ -5,13 +5,14 @@
 //! stderr. Exit codes: 0 success, 1 an API error or a refused order, 2 bad
 //! usage or config.
 
+use crate::app::update::NOT_UNDERSTOOD;
 use crate::config::{self, Config, ConfigError, Loaded};
 use crate::domain::{self, Action, AgentRef, Closing, ColdOrder, PlanSettings};
 use crate::kore::client::{self, Call, CallError, ClientSettings, KoreClient};
 use crate::kore::hooks::{self, EventContext};
 use crate::kore::jwt::Secret;
 use crate::kore::ratelimit::Priority;
-use crate::kore::wire::{AssignRequest, AssignTarget};
+use crate::kore::wire::{AssignRequest, AssignTarget, Verdict};
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{self, Journal, Record};
 use serde::Serialize;
@@ -83,6 +84,8 @@ pub fn client_settings(
         rate_limit_per_minute: config.kore.rate_limit_per_minute,
         request_timeout: config.kore.request_timeout(),
         allow_insecure_http,
+        max_response_bytes: config.kore.max_response_bytes as usize,
+        max_retry_after: Duration::from_secs(config.kore.max_retry_after_secs),
     }
 }
 
@@ -385,40 +388,74 @@ pub async fn send(
                 action: action_text.clone(),
             })
             .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
-        // From here on the request may reach the server: a crash before its
-        // outcome is written leaves its fate unknown, never silently re-sent.
-        journal
-            .append(&Record::Sent {
-                id: id.clone(),
-                at_ms: now_ms(),
-                attempt: 1,
-            })
-            .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
         let wire = hooks::to_wire(event, &ctx);
         let summary = format!("{} ({conversation})", event.describe());
-        let (call, attempts) = client::with_retry(config.kore.retry_max_attempts, || {
-            client.send_hooks(
-                &conversation,
-                vec![wire.clone()],
-                summary.clone(),
-                Priority::User,
-            )
-        })
+        let retry_uncertain = config.kore.retry_uncertain_hooks;
+        // `sent` is journaled by the client's gate, right before the bytes
+        // go out (after any wait for the rate limit): from there on the
+        // request may reach the server, and a crash leaves its fate unknown.
+        let cell = std::cell::RefCell::new((&mut journal, 0u32, Vec::<u32>::new()));
+        let (call, attempts) = client::with_retry_if(
+            config.kore.retry_max_attempts,
+            |e| {
+                let mut c = cell.borrow_mut();
+                if e.uncertain() {
+                    let tries = c.1;
+                    c.2.push(tries);
+                }
+                retry_uncertain || !e.uncertain()
+            },
+            || {
+                client.send_hooks_gated(
+                    &conversation,
+                    vec![wire.clone()],
+                    summary.clone(),
+                    Priority::User,
+                    || {
+                        let mut c = cell.borrow_mut();
+                        c.1 += 1;
+                        let attempt = c.1;
+                        c.0.append(&Record::Sent {
+                            id: id.clone(),
+                            at_ms: now_ms(),
+                            attempt,
+                        })
+                        .map_err(|e| {
+                            CallError::Local(format!("not sent: cannot write the journal: {e}"))
+                        })
+                    },
+                )
+            },
+        )
         .await;
+        let (_, sent_tries, mut maybe_arrived) = cell.into_inner();
+        if let Err(e) = &call.outcome
+            && e.uncertain()
+            && maybe_arrived.last() != Some(&sent_tries)
+        {
+            maybe_arrived.push(sent_tries);
+        }
         let (ok, status, message) = match &call.outcome {
             Ok(r) => (true, Some(r.status), r.body_summary.clone()),
             Err(e) => (false, e.status(), e.to_string()),
         };
-        journal
-            .append(&Record::Outcome {
-                id: id.clone(),
-                at_ms: now_ms(),
-                ok,
-                status,
-                message,
-                attempts,
-            })
-            .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
+        // Failed after a try that may have arrived: no outcome, so the
+        // journal (and a console) shows it unknown, never resent by itself.
+        if sent_tries > 0 && (ok || maybe_arrived.is_empty()) {
+            journal
+                .append(&Record::Outcome {
+                    id: id.clone(),
+                    at_ms: now_ms(),
+                    ok,
+                    status,
+                    message,
+                    attempts,
+                })
+                .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
+        }
+        if let Some(also) = crate::app::update::may_also_have_arrived(&maybe_arrived) {
+            eprintln!("note: {} {also}", event.describe());
+        }
         emit(&call_json(
             &call,
             attempts,
@@ -505,23 +542,53 @@ pub async fn assign(
             text: Some(format!("assign → {target_text}")),
         })
         .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
-    journal
-        .append(&Record::Sent {
-            id: id.clone(),
-            at_ms: now_ms(),
-            attempt: 1,
-        })
-        .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
     let summary = format!("assign session {} to {target_text}", args.session.trim());
-    let (call, attempts) = client::with_retry(config.kore.retry_max_attempts, || {
-        client.assign(&request, summary.clone(), Priority::User)
-    })
+    // Never retried after a timeout or a broken connection: Kore may have
+    // taken it, and a second assign could go to two agents.
+    let cell = std::cell::RefCell::new((&mut journal, 0u32));
+    let (call, attempts) = client::with_retry_if(
+        config.kore.retry_max_attempts,
+        |e| !e.uncertain(),
+        || {
+            client.assign_gated(&request, summary.clone(), Priority::User, || {
+                let mut c = cell.borrow_mut();
+                c.1 += 1;
+                let attempt = c.1;
+                c.0.append(&Record::Sent {
+                    id: id.clone(),
+                    at_ms: now_ms(),
+                    attempt,
+                })
+                .map_err(|e| CallError::Local(format!("not sent: cannot write the journal: {e}")))
+            })
+        },
+    )
     .await;
+    let (_, sent_tries) = cell.into_inner();
     emit(&call_json(
         &call,
         attempts,
         json!({"id": id, "callback_url": listener.redact(&request.callback_url)}),
     ));
+    if let Err(e) = &call.outcome
+        && e.uncertain()
+    {
+        eprintln!(
+            "error: assign {e}: it may have reached Kore, so it was not sent again; \
+             its fate is unknown (check the conversation before assigning again)"
+        );
+        return Ok(EXIT_FAILED);
+    }
+    if sent_tries == 0 {
+        let e = call
+            .outcome
+            .as_ref()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        eprintln!("error: assign not sent: {e}");
+        return Ok(EXIT_FAILED);
+    }
     let _ = journal.append(&Record::Outcome {
         id: id.clone(),
         at_ms: now_ms(),
@@ -554,27 +621,43 @@ pub async fn assign(
         let got = tokio::time::timeout_at(deadline, callbacks.recv()).await;
         match got {
             Ok(Some(cb)) if cb.request_id.as_deref() == Some(id.as_str()) => {
-                let ok = cb.body.succeeded();
+                let verdict = match &cb.problem {
+                    Some(p) => Verdict::Unclear(p.clone()),
+                    None => cb.body.verdict(),
+                };
+                let ok = verdict == Verdict::Success;
+                let summary = match &verdict {
+                    Verdict::Unclear(why) => format!("{NOT_UNDERSTOOD}: {why}"),
+                    _ => cb.summary.clone(),
+                };
                 let _ = journal.append(&Record::Callback {
                     id: Some(id.clone()),
                     at_ms: now_ms(),
                     ok,
-                    summary: cb.summary.clone(),
+                    summary: summary.clone(),
                 });
                 emit(&json!({
                     "id": id,
                     "callback": cb.body,
+                    "body": cb.summary,
                     "ok": ok,
+                    "understood": !matches!(verdict, Verdict::Unclear(_)),
                 }));
-                if !ok {
-                    eprintln!(
+                match &verdict {
+                    Verdict::Success => {}
+                    Verdict::Failure => eprintln!(
                         "the transfer failed: {}",
                         cb.body.reason.as_deref().unwrap_or("no reason given")
-                    );
+                    ),
+                    Verdict::Unclear(_) => eprintln!("{summary}; check the transfer in Kore"),
                 }
                 break if ok { EXIT_OK } else { EXIT_FAILED };
             }
             Ok(Some(other)) => {
+                eprintln!(
+                    "a callback for another request came and was not used: {}",
+                    other.summary
+                );
                 tracing::info!(request = ?other.request_id, "callback for another request ignored");
             }
             Ok(None) => {

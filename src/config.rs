@@ -105,6 +105,18 @@ pub struct KoreConfig {
     /// for 429, 5xx, timeouts and refused connections.
     #[serde(default = "default_retry_max_attempts")]
     pub retry_max_attempts: u32,
+    /// Whether a hooks request that timed out or lost its connection after
+    /// it was written (so Kore may have applied it) is tried again. When
+    /// false it is marked unknown at once for the supervisor. Assigns are
+    /// never retried in that case.
+    #[serde(default = "default_true")]
+    pub retry_uncertain_hooks: bool,
+    /// The most of one answer that is read (bytes); a longer one is an error.
+    #[serde(default = "default_max_response_bytes")]
+    pub max_response_bytes: u64,
+    /// The longest `Retry-After` honoured after a 429 (seconds).
+    #[serde(default = "default_max_retry_after_secs")]
+    pub max_retry_after_secs: u64,
 }
 
 impl KoreConfig {
@@ -124,6 +136,18 @@ fn default_hooks_auth_header() -> String {
 
 fn default_rate_limit_per_minute() -> u32 {
     60
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_max_response_bytes() -> u64 {
+    crate::kore::client::DEFAULT_MAX_RESPONSE_BYTES as u64
+}
+
+fn default_max_retry_after_secs() -> u64 {
+    crate::kore::client::DEFAULT_MAX_RETRY_AFTER.as_secs()
 }
 
 fn default_retry_max_attempts() -> u32 {
@@ -1383,6 +1407,13 @@ fn key_hint(path: &str) -> Option<&'static str> {
         "kore.request_timeout_secs" => {
             "seconds as a whole number of at least 1 without quotes, e.g. request_timeout_secs = 10"
         }
+        "kore.retry_uncertain_hooks" => "true or false without quotes",
+        "kore.max_response_bytes" => {
+            "a number of bytes from 65536 to 268435456 without quotes, e.g. max_response_bytes = 4194304"
+        }
+        "kore.max_retry_after_secs" => {
+            "seconds from 1 to 3600 without quotes, e.g. max_retry_after_secs = 120"
+        }
         "kore.retry_max_attempts" => {
             "a whole number from 1 to 100 without quotes, e.g. retry_max_attempts = 6"
         }
@@ -1528,6 +1559,18 @@ fn validate(config: &Config) -> Vec<Issue> {
         issues.push(issue(
             at("journal", "keep_ended_hours"),
             "must be at most 8760 (a year)",
+        ));
+    }
+    if !(65_536..=268_435_456).contains(&kore.max_response_bytes) {
+        issues.push(issue(
+            at("kore", "max_response_bytes"),
+            "must be from 65536 (64 KiB) to 268435456 (256 MiB)",
+        ));
+    }
+    if !(1..=3600).contains(&kore.max_retry_after_secs) {
+        issues.push(issue(
+            at("kore", "max_retry_after_secs"),
+            "must be from 1 to 3600",
         ));
     }
     if !(1..=100).contains(&kore.retry_max_attempts) {

@@ -141,6 +141,7 @@ pub fn options_from_config(
         journal: Some(crate::cli::journal_path(config)),
         mouse: config.ui.mouse,
         max_attempts: config.kore.retry_max_attempts,
+        retry_uncertain_hooks: config.kore.retry_uncertain_hooks,
         keep_ended: config.journal.keep_ended(),
         script: None,
     })
@@ -196,6 +197,7 @@ pub async fn run(
         journal: Some(journal.clone()),
         mouse: prefs.is_some_and(|c| c.ui.mouse),
         max_attempts: crate::runtime::runner::MAX_ATTEMPTS,
+        retry_uncertain_hooks: true,
         keep_ended: Duration::from_secs(24 * 3600),
         script: opts.script.clone(),
     };

@@ -172,6 +172,9 @@ fn main() -> ExitCode {
     // While the process has one thread: the only time the local offset can
     // be read soundly. Clocks on screen are then local; else they stay UTC.
     switchboard::ui::text::set_local_offset();
+    // Before any listener or file is opened: keep files in reserve for the
+    // journal and exports even while many connections are open.
+    switchboard::runtime::limits::raise_open_files();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

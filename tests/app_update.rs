@@ -91,6 +91,7 @@ fn deliver_all(s: &mut State, effects: &[Effect]) {
                         body: "{\"STATUS\":\"OK\"}".into(),
                     }),
                     attempts: 1,
+                    maybe_arrived: Vec::new(),
                 },
             );
         }
@@ -152,7 +153,7 @@ fn the_confirmation_line_says_exactly_what_will_be_sent_and_n_cancels() {
         Mode::Confirm { prompt, .. } => {
             assert_eq!(
                 prompt,
-                "Cold transfer c-1: Mia Chen → Raj Patel [COLD exit Mia Chen, COLD entry Raj Patel]? y/N"
+                "Cold transfer c-1: Mia Chen → Raj Patel [COLD exit Mia Chen, COLD entry Raj Patel]? Y/n"
             );
         }
         other => panic!("{other:?}"),
@@ -313,12 +314,13 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
     update(&mut s, code(KeyCode::Enter));
     match &s.mode {
         Mode::Confirm { prompt, .. } => {
-            assert_eq!(prompt, "Assign c-1 (session sess-1) to Raj Patel? y/N")
+            assert_eq!(prompt, "Assign c-1 (session sess-1) to Raj Patel? Y/n")
         }
         other => panic!("{other:?}"),
     }
     let fx = update(&mut s, key('y'));
     let req_id = match &fx[..] {
+        // No timer yet: it starts when the request goes out.
         [
             Effect::Assign {
                 req_id,
@@ -326,19 +328,29 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
                 agent_id,
                 ..
             },
-            Effect::ArmCallbackTimeout {
-                req_id: timer,
-                after_ms,
-            },
         ] => {
             assert_eq!(session, "sess-1");
             assert_eq!(agent_id, "a-raj");
-            assert_eq!(timer, req_id);
-            assert_eq!(*after_ms, 30_000);
             req_id.clone()
         }
         other => panic!("{other:?}"),
     };
+    // It goes out: now its callback timer starts.
+    let fx = update(
+        &mut s,
+        Action::RequestSent {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            line: "POST assign".into(),
+        },
+    );
+    assert_eq!(
+        fx,
+        [Effect::ArmCallbackTimeout {
+            req_id: req_id.clone(),
+            after_ms: 30_000
+        }]
+    );
     update(
         &mut s,
         Action::AssignDone {
@@ -349,6 +361,7 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
                 latency_ms: 5,
                 body: "{}".into(),
             }),
+            uncertain: false,
         },
     );
     assert!(matches!(
@@ -366,6 +379,7 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
                 "sessionId": "other-session", "agentId": "a-raj", "status": status
             }))
             .unwrap(),
+            problem: None,
             summary: "{}".into(),
         })
     };
@@ -430,6 +444,7 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
                 "sessionId": "sess-1", "status": "failed", "reason": "agent is OFFLINE"
             }))
             .unwrap(),
+            problem: None,
             summary: "{}".into(),
         }),
     );
@@ -503,6 +518,7 @@ fn a_failed_request_is_shown_and_r_resends_it_after_confirmation() {
                 latency_ms: 3,
             }),
             attempts: 1,
+            maybe_arrived: Vec::new(),
         },
     );
     assert_eq!(s.failed_count(), 1);
@@ -732,7 +748,13 @@ fn n_opens_a_conversation_by_hand_with_validation() {
     assert_eq!(c.bot_session_id.as_deref(), Some("sess-77"));
     assert_eq!(s.selected.as_deref(), Some("c-77"));
     // It stays although the API does not list it.
-    update(&mut s, Action::ConversationsListed { result: Ok(vec![]) });
+    update(
+        &mut s,
+        Action::ConversationsListed {
+            result: Ok(vec![]),
+            partial: None,
+        },
+    );
     assert!(s.conversations.contains_key("c-77"));
     // A duplicate id is refused.
     update(&mut s, key('n'));
@@ -758,6 +780,7 @@ fn polls_merge_and_remote_strings_are_cleaned() {
         &mut s,
         Action::ConversationsListed {
             result: Ok(vec![rec]),
+            partial: None,
         },
     );
     let c = &s.conversations["c-5"];
@@ -773,13 +796,20 @@ fn polls_merge_and_remote_strings_are_cleaned() {
     // c-1 was not listed and has no history: it goes, unless selected.
     assert!(s.conversations.contains_key("c-1"), "still selected");
     s.selected = Some("c-5".into());
-    update(&mut s, Action::ConversationsListed { result: Ok(vec![]) });
+    update(
+        &mut s,
+        Action::ConversationsListed {
+            result: Ok(vec![]),
+            partial: None,
+        },
+    );
     assert!(!s.conversations.contains_key("c-1"));
     assert_eq!(s.status.health, Health::Online);
     update(
         &mut s,
         Action::ConversationsListed {
             result: Err("connection refused".into()),
+            partial: None,
         },
     );
     assert!(matches!(s.status.health, Health::Degraded(_)));
@@ -931,7 +961,6 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
             Effect::Assign {
                 agent_id, session, ..
             },
-            Effect::ArmCallbackTimeout { .. },
         ] => {
             assert_eq!(agent_id, "a-raj");
             assert_eq!(session, "sess-1");
@@ -970,6 +999,7 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
                 latency_ms: 9,
                 body: "{}".into(),
             }),
+            uncertain: false,
         },
     );
     assert!(

@@ -639,7 +639,7 @@ async fn assign_to_an_agent_at_capacity_gets_a_failure_callback() {
     // The second finds the agent full.
     let full = &outcomes[1];
     assert!(!full.succeeded(), "{full:?}");
-    assert_eq!(full.status.as_deref(), Some("failed"));
+    assert_eq!(full.status_text().as_deref(), Some("failed"));
     assert_eq!(full.agent_id.as_deref(), Some(agent_id.as_str()));
     let reason = full.reason.as_deref().unwrap_or_default();
     assert!(

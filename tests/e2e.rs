@@ -730,7 +730,7 @@ fn the_demo_runs_against_the_embedded_simulator_at_80x24() {
     // The first waiting conversation is selected: assign it to Mia.
     c.keys("a");
     c.wait_for("Assign to", 10);
-    pick_and_confirm(&mut c, "mia", "to Mia Chen? y/N");
+    pick_and_confirm(&mut c, "mia", "to Mia Chen? Y/n");
     c.wait_for("→ Mia Chen: transferred", 20);
     c.keys("q");
     let status = c.wait_exit(10);

@@ -69,6 +69,8 @@ fn delivered(c: &mut Conversation, n: u32, at_ms: i64, ev: Event, latency_ms: u6
         delivery: Delivery::Delivered {
             status: 200,
             latency_ms,
+            attempt: 1,
+            maybe_arrived: Vec::new(),
         },
     });
 }
@@ -110,6 +112,7 @@ fn demo() -> State {
         rate_used: 12,
         rate_limit: 60,
         callback_address: "http://127.0.0.1:8009".into(),
+        ..Status::default()
     };
     let mia = agent_ref("a-1", "Mia Chen");
     let raj = agent_ref("a-2", "Raj Patel");
@@ -543,6 +546,7 @@ fn at_80_columns_a_calm_status_bar_shows_everything_but_the_name() {
         rate_used: 12,
         rate_limit: 60,
         callback_address: "http://127.0.0.1:8009".into(),
+        ..Status::default()
     };
     let out = screen(&s, &dark(), 80, 24);
     let top = out.lines().next().unwrap();
@@ -618,12 +622,16 @@ fn status_bar_read_only_degraded_and_failing() {
 fn confirm_line_wraps_and_keeps_its_answer() {
     let mut s = demo();
     s.mode = Mode::Confirm {
-        prompt: "Cold transfer c-1042: Mia Chen → Tom Berg [COLD exit Mia Chen, COLD entry Tom Berg]? y/N"
+        prompt: "Cold transfer c-1042: Mia Chen → Tom Berg [COLD exit Mia Chen, COLD entry Tom Berg]? Y/n"
             .into(),
-        pending: Pending::Quit,
+        pending: Pending::Events {
+            conversation: "c-1042".into(),
+            action: "Cold transfer".into(),
+            events: Vec::new(),
+        },
     };
     let out = screen(&s, &dark(), 80, 24);
-    assert!(out.contains("y/N"), "{out}");
+    assert!(out.contains("Y/n"), "{out}");
     snap!("confirm_80x24", out);
 }
 

@@ -28,6 +28,9 @@ pub enum Action {
     /// A poll of list-conversations came back.
     ConversationsListed {
         result: Result<Vec<ConversationRecord>, String>,
+        /// The list was cut short (pages run out while Kore said there is
+        /// more): how many were read, and how many Kore said there are.
+        partial: Option<(usize, Option<u64>)>,
     },
     /// A poll of list-agents (and availability) came back.
     AgentsListed {
@@ -53,6 +56,9 @@ pub enum Action {
         conversation: String,
         outcome: Result<ReplyInfo, CallError>,
         attempts: u32,
+        /// Earlier tries that timed out or broke after they were written:
+        /// Kore may have applied them too.
+        maybe_arrived: Vec<u32>,
     },
     /// Requests not sent because an earlier one of the conversation failed.
     HookHeld {
@@ -64,13 +70,24 @@ pub enum Action {
         req_id: String,
         conversation: String,
         outcome: Result<ReplyInfo, CallError>,
+        /// It failed in a way that Kore may have taken it anyway (a timeout,
+        /// a broken connection): its fate is unknown, not failed.
+        uncertain: bool,
     },
     /// Kore posted to the callback listener.
     Callback(ReceivedCallback),
     /// An assign request's callback did not come in time.
     CallbackTimedOut { req_id: String },
     /// The rate limiter's use, for the status bar.
-    RateUsage { used: u32, limit: u32 },
+    RateUsage {
+        used: u32,
+        limit: u32,
+        /// Kore asked to wait (a 429): nothing is sent for this long.
+        blocked_ms: Option<u64>,
+    },
+    /// What the callback listener refused (429s, connections over its cap):
+    /// the total since start and when the latest was (unix ms).
+    ListenerRefused { total: u64, last_ms: i64 },
     /// A log line only (polls: one line per request and its answer).
     Log { kind: state::LogKind, text: String },
     /// Something worth a log line from the runtime (e.g. an export result).

@@ -104,8 +104,15 @@ pub enum Delivery {
     Sending,
     /// Failed with a retryable error; will be tried again.
     Retrying { attempt: u32, error: String },
-    /// Accepted by the server.
-    Delivered { status: u16, latency_ms: u64 },
+    /// Accepted by the server, on try `attempt`. `maybe_arrived` lists the
+    /// earlier tries that timed out or broke after they were written: Kore
+    /// may have applied those as well.
+    Delivered {
+        status: u16,
+        latency_ms: u64,
+        attempt: u32,
+        maybe_arrived: Vec<u32>,
+    },
     /// Refused (4xx) or out of retries; later requests of the conversation wait.
     Failed {
         status: Option<u16>,
@@ -152,6 +159,11 @@ pub enum AssignState {
     },
     Transferred,
     CallbackFailed {
+        reason: String,
+    },
+    /// A callback came that said neither success nor failure (or could
+    /// not be read); the supervisor decides.
+    Unclear {
         reason: String,
     },
     TimedOut,
@@ -570,6 +582,14 @@ pub enum Pending {
     Quit,
 }
 
+impl Pending {
+    /// Whether Enter answers yes. Sends ask `Y/n` (Enter sends); dropping,
+    /// resending and quitting ask `y/N` (only `y` goes ahead).
+    pub fn enter_confirms(&self) -> bool {
+        matches!(self, Pending::Events { .. } | Pending::Assign { .. })
+    }
+}
+
 /// The fields of the "open a conversation" form (`n`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewConversationForm {
@@ -598,7 +618,7 @@ pub enum Mode {
         input: String,
     },
     Picker(Picker),
-    /// "Cold transfer c-1042: Mia Chen → Raj Patel? y/N"
+    /// "Cold transfer c-1042: Mia Chen → Raj Patel? Y/n"
     Confirm {
         prompt: String,
         pending: Pending,
@@ -627,6 +647,15 @@ pub struct Status {
     pub health: Health,
     pub rate_used: u32,
     pub rate_limit: u32,
+    /// Kore asked to wait (a 429 with Retry-After): nothing goes out before
+    /// this time (unix ms).
+    pub kore_wait_until_ms: Option<i64>,
+    /// Requests the callback listener refused since start, and when the
+    /// latest was refused (unix ms).
+    pub listener_refused: (u64, i64),
+    /// The conversation list of the last poll was cut short: how many were
+    /// read, and how many Kore said there are (when it said).
+    pub conversations_partial: Option<(usize, Option<u64>)>,
     /// Where callbacks come back (`http://127.0.0.1:8009`), secret path hidden.
     pub callback_address: String,
 }
@@ -673,6 +702,9 @@ pub struct State {
     pub quit: bool,
     /// Assign requests waiting for a callback: request id → conversation id.
     pub awaiting_callback: BTreeMap<String, String>,
+    /// When each sent assign's callback is due (unix ms). Its timer is armed
+    /// when the request goes out, not when it is queued.
+    pub callback_deadlines: BTreeMap<String, i64>,
     /// Counter for request ids.
     pub next_req: u64,
     /// A prefix unique to this run for request ids.

@@ -38,6 +38,7 @@ impl State {
             now_ms: 0,
             quit: false,
             awaiting_callback: Default::default(),
+            callback_deadlines: Default::default(),
             next_req: 1,
             run_tag,
             screen: (80, 24),
@@ -129,6 +130,20 @@ impl State {
     }
 
     /// Requests still queued, in flight, retrying or held: what `q` warns about.
+    /// Whole seconds until Kore's requested wait (after a 429) is over, while
+    /// it lasts.
+    pub fn kore_wait_secs(&self) -> Option<i64> {
+        let until = self.status.kore_wait_until_ms?;
+        let left = until - self.now_ms;
+        (left > 0).then(|| (left + 999) / 1000)
+    }
+
+    /// The listener refused something in the last ten seconds.
+    pub fn listener_refusing(&self) -> bool {
+        let (total, last) = self.status.listener_refused;
+        total > 0 && self.now_ms - last < 10_000
+    }
+
     pub fn open_requests(&self) -> usize {
         self.conversations
             .values()
@@ -277,7 +292,22 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.now_ms = now;
             Vec::new()
         }
-        Action::ConversationsListed { result } => {
+        Action::ConversationsListed { result, partial } => {
+            if result.is_ok() {
+                if partial.is_some() && state.status.conversations_partial.is_none() {
+                    let now = state.now_ms;
+                    let (read, total) = partial.unwrap_or_default();
+                    state.log.push(
+                        now,
+                        LogKind::Error,
+                        match total {
+                            Some(t) => format!("conversation list partial: {read} of {t} read (the rest are not shown)"),
+                            None => format!("conversation list partial: the first {read} read; Kore says there are more"),
+                        },
+                    );
+                }
+                state.status.conversations_partial = partial;
+            }
             merge_conversations(state, result);
             Vec::new()
         }
@@ -302,6 +332,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             let now = state.now_ms;
             state.log.push(now, LogKind::Out, line);
+            // An assign's callback is due from when it goes out: one held
+            // behind a failed request does not time out unsent.
+            if state.awaiting_callback.contains_key(&req_id) {
+                let after_ms = state.settings.callback_timeout_ms;
+                state
+                    .callback_deadlines
+                    .insert(req_id.clone(), now.saturating_add(after_ms));
+                return vec![Effect::ArmCallbackTimeout { req_id, after_ms }];
+            }
             Vec::new()
         }
         Action::HookRetrying {
@@ -333,8 +372,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             conversation,
             outcome,
             attempts,
+            maybe_arrived,
         } => {
-            hook_done(state, &req_id, &conversation, outcome, attempts);
+            hook_done(
+                state,
+                &req_id,
+                &conversation,
+                outcome,
+                attempts,
+                maybe_arrived,
+            );
             Vec::new()
         }
         Action::HookHeld {
@@ -350,12 +397,22 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             req_id,
             conversation,
             outcome,
+            uncertain,
         } => {
-            assign_done(state, &req_id, &conversation, outcome);
+            assign_done(state, &req_id, &conversation, outcome, uncertain);
             Vec::new()
         }
         Action::Callback(cb) => on_callback(state, cb),
         Action::CallbackTimedOut { req_id } => {
+            // A timer from an earlier send of a request that was sent again.
+            if state
+                .callback_deadlines
+                .get(&req_id)
+                .is_some_and(|due| state.now_ms.saturating_add(500) < *due)
+            {
+                return Vec::new();
+            }
+            state.callback_deadlines.remove(&req_id);
             if let Some(conv) = state.awaiting_callback.remove(&req_id) {
                 let effect = Effect::RecordCallback {
                     req_id: req_id.clone(),
@@ -376,9 +433,28 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::RateUsage { used, limit } => {
+        Action::RateUsage {
+            used,
+            limit,
+            blocked_ms,
+        } => {
             state.status.rate_used = used;
             state.status.rate_limit = limit;
+            state.status.kore_wait_until_ms =
+                blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
+            Vec::new()
+        }
+        Action::ListenerRefused { total, last_ms } => {
+            let before = state.status.listener_refused.0;
+            state.status.listener_refused = (total, last_ms);
+            if before == 0 && total > 0 {
+                let now = state.now_ms;
+                state.log.push(
+                    now,
+                    LogKind::Error,
+                    "the callback listener is refusing requests (a flood of requests, or too many connections)".to_string(),
+                );
+            }
             Vec::new()
         }
         Action::Log { kind, text } => {
@@ -414,12 +490,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.mode = Mode::Normal;
             Vec::new()
         }
+        // Enter does what the capital letter of the prompt says: yes for a
+        // send (`Y/n`), no for dropping, resending or quitting (`y/N`).
         Mode::Confirm { pending, .. } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
                 state.mode = Mode::Normal;
                 execute(state, pending)
             }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            KeyCode::Enter if pending.enter_confirms() => {
+                state.mode = Mode::Normal;
+                execute(state, pending)
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
                 state.mode = Mode::Normal;
                 state.say("cancelled: nothing was sent");
                 Vec::new()
@@ -865,7 +947,7 @@ fn picked(state: &mut State, purpose: PickFor, conv_id: &str, agent: Agent) -> V
                 return Vec::new();
             };
             let prompt = format!(
-                "Assign {conv_id} (session {}) to {}? y/N",
+                "Assign {conv_id} (session {}) to {}? Y/n",
                 short(&session),
                 agent.name
             );
@@ -999,7 +1081,7 @@ fn confirm_prompt(conv: &str, op: &Op, roster: &domain::Roster, events: &[Event]
         Op::End => format!("End {conv}"),
         Op::Redial(a) => format!("Redial {conv}: {} re-enters", a.label()),
     };
-    format!("{head} [{list}]? y/N")
+    format!("{head} [{list}]? Y/n")
 }
 
 fn confirm_or_run(state: &mut State, prompt: String, pending: Pending) -> Vec<Effect> {
@@ -1074,20 +1156,14 @@ fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
                 .awaiting_callback
                 .insert(req_id.clone(), conversation.clone());
             state.say(format!("assign {conversation} → {agent_name}: sent"));
-            vec![
-                Effect::Assign {
-                    req_id: req_id.clone(),
-                    conversation: conversation.clone(),
-                    session,
-                    agent_id,
-                    agent_name: agent_name.clone(),
-                    summary: format!("assign {conversation} → {agent_name}"),
-                },
-                Effect::ArmCallbackTimeout {
-                    req_id,
-                    after_ms: state.settings.callback_timeout_ms,
-                },
-            ]
+            vec![Effect::Assign {
+                req_id: req_id.clone(),
+                conversation: conversation.clone(),
+                session,
+                agent_id,
+                agent_name: agent_name.clone(),
+                summary: format!("assign {conversation} → {agent_name}"),
+            }]
         }
         Pending::Retry { conversation } => {
             let mut found = false;
@@ -1325,7 +1401,15 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             };
             Vec::new()
         }
-        "refresh" => vec![Effect::PollConversations, Effect::PollAgents],
+        "refresh" => {
+            match state.kore_wait_secs() {
+                Some(secs) => state.say(format!(
+                    "refresh: Kore asked to wait; the polls go out in {secs} s, after your queued actions"
+                )),
+                None => state.say("refresh: polling conversations and agents now"),
+            }
+            vec![Effect::PollConversations, Effect::PollAgents]
+        }
         "help" => {
             state.mode = Mode::Help;
             Vec::new()
@@ -1424,8 +1508,10 @@ fn hook_done(
     conv_id: &str,
     outcome: Result<ReplyInfo, crate::kore::client::CallError>,
     attempts: u32,
+    maybe_arrived: Vec<u32>,
 ) {
     let now = state.now_ms;
+    let also = may_also_have_arrived(&maybe_arrived);
     match outcome {
         Ok(reply) => {
             state.status.health = Health::Online;
@@ -1441,6 +1527,8 @@ fn hook_done(
                 *delivery = Delivery::Delivered {
                     status: reply.status,
                     latency_ms: reply.latency_ms,
+                    attempt: attempts,
+                    maybe_arrived: maybe_arrived.clone(),
                 };
                 applied = Some(event.clone());
                 what = format!(" {text}");
@@ -1454,10 +1542,10 @@ fn hook_done(
                     format!("{conv_id}: roster out of step: {e}"),
                 );
             }
-            let tries = if attempts > 1 {
-                format!(" after {attempts} tries")
-            } else {
-                String::new()
+            let tries = match &also {
+                Some(also) => format!(" on try {attempts}; {also}"),
+                None if attempts > 1 => format!(" after {attempts} tries"),
+                None => String::new(),
             };
             state.log.push(
                 now,
@@ -1469,6 +1557,20 @@ fn hook_done(
                     reply.body
                 ),
             );
+        }
+        Err(e) if !maybe_arrived.is_empty() => {
+            // Some try may have been applied: neither delivered nor failed.
+            set_delivery(state, conv_id, req_id, Delivery::Unknown);
+            state.status.health = Health::Degraded(e.to_string());
+            let tries = also.unwrap_or_default();
+            let text = format!(
+                "{e}  ({conv_id}; unknown: {tries}; later events of it are held; r resends, :drop drops)"
+            );
+            state.log.push(now, LogKind::Error, text);
+            state.flash = Some((
+                format!("{conv_id}: {e}; it may have arrived (unknown)"),
+                true,
+            ));
         }
         Err(e) => {
             set_delivery(
@@ -1492,6 +1594,23 @@ fn hook_done(
     }
 }
 
+/// "tries 1–3 may also have arrived", or None when no try was uncertain.
+pub fn may_also_have_arrived(tries: &[u32]) -> Option<String> {
+    let list = match tries {
+        [] => return None,
+        [one] => return Some(format!("try {one} may also have arrived")),
+        [first, .., last] if tries.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("{first}–{last}")
+        }
+        many => many
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    Some(format!("tries {list} may also have arrived"))
+}
+
 fn status_text(status: u16) -> String {
     let reason = match status {
         200 => "OK",
@@ -1508,9 +1627,29 @@ fn assign_done(
     req_id: &str,
     conv_id: &str,
     outcome: Result<ReplyInfo, crate::kore::client::CallError>,
+    uncertain: bool,
 ) {
     let now = state.now_ms;
     match outcome {
+        Err(e) if uncertain => {
+            // Kore may have taken it: not retried (it could assign twice).
+            // A callback that still comes is matched by its path.
+            state.awaiting_callback.remove(req_id);
+            state.callback_deadlines.remove(req_id);
+            set_assign(state, conv_id, req_id, AssignState::Unknown);
+            state.log.push(
+                now,
+                LogKind::Error,
+                format!(
+                    "{e}  (assign {conv_id}: it may have reached Kore, so it is not sent again; \
+                     unknown until its callback comes; check the conversation, then assign again if need be)"
+                ),
+            );
+            state.flash = Some((
+                format!("assign {conv_id}: {e}; it may have reached Kore (unknown)"),
+                true,
+            ));
+        }
         Ok(reply) => {
             state.status.health = Health::Online;
             // The callback may already have come (it can beat the reply).
@@ -1561,82 +1700,146 @@ fn assign_done(
     }
 }
 
+/// The conversation of an assign request, from its timeline.
+fn assign_conversation(state: &State, req_id: &str) -> Option<String> {
+    state.conversations.values().find_map(|c| {
+        c.timeline
+            .iter()
+            .any(|t| matches!(t, TimelineItem::Assign { req_id: r, .. } if r == req_id))
+            .then(|| c.id.clone())
+    })
+}
+
+/// A callback is matched by the request id in its path. Only a callback
+/// whose path carries no request id is matched by its bot session id. A
+/// callback for a request that is no longer awaited (it timed out, or
+/// another callback came first) updates that request alone, as a late one.
+/// Whatever it says, understood or not, it makes a line in the log.
 fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback) -> Vec<Effect> {
+    use crate::kore::wire::Verdict;
     let now = state.now_ms;
-    // Matched by the request id in its path; else by the bot session id.
-    let req_id = cb
-        .request_id
-        .clone()
-        .filter(|id| state.awaiting_callback.contains_key(id))
-        .or_else(|| {
-            let session = cb.body.session_id.as_deref()?;
+    let verdict = match &cb.problem {
+        Some(problem) => Verdict::Unclear(problem.clone()),
+        None => cb.body.verdict(),
+    };
+    let summary = clean(&cb.summary, MAX_FIELD);
+    let matched: Option<(String, String, bool)> = match cb.request_id.as_deref() {
+        Some(id) => match state.awaiting_callback.get(id) {
+            Some(conv) => Some((id.to_string(), conv.clone(), false)),
+            None => assign_conversation(state, id).map(|conv| (id.to_string(), conv, true)),
+        },
+        None => cb.body.session_id.as_deref().and_then(|session| {
             state.awaiting_callback.iter().find_map(|(id, conv)| {
                 (state.conversations.get(conv)?.bot_session_id.as_deref() == Some(session))
-                    .then(|| id.clone())
+                    .then(|| (id.clone(), conv.clone(), false))
             })
-        });
-    let ok = cb.body.succeeded();
-    let agent = cb
-        .body
-        .agent_id
-        .as_deref()
-        .map(|a| state.agent_name(a))
-        .unwrap_or_else(|| "?".into());
+        }),
+    };
+    let agent = match (&cb.body.agent_id, &cb.body.queue_id) {
+        (Some(a), _) => state.agent_name(a),
+        (None, Some(q)) => format!("queue {}", clean(q, MAX_FIELD)),
+        (None, None) => "?".into(),
+    };
     let reason = clean(
         cb.body.reason.as_deref().unwrap_or("no reason given"),
         MAX_FIELD,
     );
-    let outcome = if ok {
-        cb.body.status.clone().unwrap_or_else(|| "ok".into())
-    } else {
-        format!(
-            "{}: {reason}",
-            cb.body.status.as_deref().unwrap_or("failed")
-        )
+    let status = cb.body.status_text().map(|s| clean(&s, MAX_FIELD));
+    let (ok, outcome, shown) = match &verdict {
+        Verdict::Success => {
+            let outcome = status.unwrap_or_else(|| "ok".into());
+            (true, outcome, AssignState::Transferred)
+        }
+        Verdict::Failure => (
+            false,
+            format!("{}: {reason}", status.as_deref().unwrap_or("failed")),
+            AssignState::CallbackFailed {
+                reason: reason.clone(),
+            },
+        ),
+        Verdict::Unclear(why) => {
+            let why = clean(why, MAX_FIELD);
+            (
+                false,
+                format!("{NOT_UNDERSTOOD}: {why}"),
+                AssignState::Unclear { reason: why },
+            )
+        }
     };
-    let Some(req_id) = req_id else {
+    let Some((req_id, conv, late)) = matched else {
+        let which = match cb.request_id.as_deref() {
+            Some(id) => format!("unknown request {}", clean(id, MAX_FIELD)),
+            None => "no pending request".to_string(),
+        };
         state.log.push(
             now,
             LogKind::Callback,
-            format!(
-                "callback for no pending request ({}): {}",
-                clean(&cb.summary, MAX_FIELD),
-                outcome
-            ),
+            format!("callback for {which} ({summary}): {outcome}"),
         );
         return Vec::new();
     };
-    let conv = state.awaiting_callback.remove(&req_id).unwrap_or_default();
-    set_assign(
-        state,
-        &conv,
-        &req_id,
-        if ok {
-            AssignState::Transferred
-        } else {
-            AssignState::CallbackFailed {
-                reason: reason.clone(),
-            }
-        },
-    );
+    state.awaiting_callback.remove(&req_id);
+    state.callback_deadlines.remove(&req_id);
+    let was = match timeline_event_mut(state, &conv, &req_id) {
+        Some(TimelineItem::Assign { state: st, .. }) => Some(st.clone()),
+        _ => None,
+    };
+    set_assign(state, &conv, &req_id, shown.clone());
     if ok && let Some(c) = state.conversations.get_mut(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
     }
+    let late_note = match (&was, late) {
+        (Some(AssignState::TimedOut), true) => " (late: it had timed out)".to_string(),
+        (Some(before), true) => format!(" (late: it was {})", assign_state_word(before)),
+        _ => String::new(),
+    };
+    let bad = !ok;
+    let unclear = matches!(shown, AssignState::Unclear { .. });
     state.log.push(
         now,
-        if ok {
-            LogKind::Callback
-        } else {
+        if bad {
             LogKind::Error
+        } else {
+            LogKind::Callback
         },
-        format!("callback assign {conv} → {agent}: {outcome}"),
+        if unclear {
+            format!("callback assign {conv} ({req_id}){late_note}: {outcome}  body: {summary}")
+        } else {
+            format!("callback assign {conv} → {agent}{late_note}: {outcome}")
+        },
     );
-    state.flash = Some((format!("assign {conv} → {agent}: {outcome}"), !ok));
+    state.flash = Some((
+        format!("assign {conv} → {agent}{late_note}: {outcome}"),
+        bad,
+    ));
     vec![Effect::RecordCallback {
         req_id,
         ok,
-        summary: if ok { outcome } else { reason },
+        summary: match verdict {
+            Verdict::Success => outcome,
+            Verdict::Failure => reason,
+            Verdict::Unclear(_) => outcome,
+        },
     }]
+}
+
+/// What the journal and the screen call a callback that was neither a
+/// success nor a failure.
+pub const NOT_UNDERSTOOD: &str = "callback not understood";
+
+fn assign_state_word(s: &AssignState) -> &'static str {
+    match s {
+        AssignState::Queued => "queued",
+        AssignState::Sending => "sending",
+        AssignState::AwaitingCallback { .. } => "awaiting its callback",
+        AssignState::Rejected { .. } => "rejected",
+        AssignState::Transferred => "transferred",
+        AssignState::CallbackFailed { .. } => "failed",
+        AssignState::Unclear { .. } => "not understood",
+        AssignState::TimedOut => "timed out",
+        AssignState::Unknown => "unknown",
+        AssignState::CallbackLost => "without a callback",
+    }
 }
 
 /// Parses an ISO 8601 time into unix ms.

@@ -29,7 +29,17 @@ pub struct ClientSettings {
     pub request_timeout: Duration,
     /// Allow `http://` to a host that is not loopback.
     pub allow_insecure_http: bool,
+    /// The most of an answer's body that is read; a longer one is cut there
+    /// and counts as an error.
+    pub max_response_bytes: usize,
+    /// The longest `Retry-After` honoured; a longer one is cut to this.
+    pub max_retry_after: Duration,
 }
+
+/// Answers larger than this are not read whole, unless configured.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 << 20;
+/// The longest wait after a 429 that is honoured, unless configured.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -98,6 +108,21 @@ pub enum CallError {
     /// The connection broke mid-request (a reset, a closed socket).
     #[error("transport error: {0}")]
     Transport(String),
+    /// 3xx: never followed (the token, the account id and the callback
+    /// secret would go with it). Final: the request was not carried out.
+    #[error("{status} redirect to {location} not followed; check [kore].host")]
+    Redirect {
+        status: u16,
+        location: String,
+        latency_ms: u64,
+    },
+    /// The answer was longer than `max_response_bytes`; reading stopped there.
+    #[error("{status} with an answer over {limit} bytes; stopped reading it")]
+    TooLarge {
+        status: u16,
+        limit: usize,
+        latency_ms: u64,
+    },
     /// 2xx, but the body was not what the docs describe.
     #[error("{status} with an unreadable body: {message}")]
     Decode {
@@ -123,10 +148,19 @@ impl CallError {
         )
     }
 
+    /// A timeout or a broken connection after the request may have been
+    /// written: the server may have carried it out although no answer came.
+    /// (A refused connection never reached it; a 5xx or 429 is an answer.)
+    pub fn uncertain(&self) -> bool {
+        matches!(self, CallError::Timeout(_) | CallError::Transport(_))
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             CallError::Api { status, .. }
             | CallError::Server { status, .. }
+            | CallError::Redirect { status, .. }
+            | CallError::TooLarge { status, .. }
             | CallError::Decode { status, .. } => Some(*status),
             CallError::RateLimited { .. } => Some(429),
             _ => None,
@@ -138,6 +172,8 @@ impl CallError {
             CallError::Api { latency_ms, .. }
             | CallError::Server { latency_ms, .. }
             | CallError::Decode { latency_ms, .. }
+            | CallError::Redirect { latency_ms, .. }
+            | CallError::TooLarge { latency_ms, .. }
             | CallError::RateLimited { latency_ms, .. } => Some(*latency_ms),
             CallError::Timeout(ms) => Some(*ms),
             _ => None,
@@ -191,6 +227,8 @@ pub struct KoreClient {
     hooks_header: HeaderName,
     limiter: Arc<RateLimiter>,
     timeout: Duration,
+    max_body: usize,
+    max_retry_after: Duration,
 }
 
 const API_PREFIX: [&str; 3] = ["agentassist", "api", "v1"];
@@ -226,6 +264,10 @@ impl KoreClient {
             .connect_timeout(settings.request_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(60))
+            // A 3xx is an answer, never followed: a redirect would carry the
+            // token and the account id (and an assign's callback secret) to
+            // another origin, and turn a POST into a GET without its body.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SetupError::Http(e.to_string()))?;
         Ok(KoreClient {
@@ -238,6 +280,8 @@ impl KoreClient {
             hooks_header,
             limiter: Arc::new(RateLimiter::per_minute(settings.rate_limit_per_minute)),
             timeout: settings.request_timeout,
+            max_body: settings.max_response_bytes.max(1024),
+            max_retry_after: settings.max_retry_after,
         })
     }
 
@@ -303,6 +347,23 @@ impl KoreClient {
         summary: impl Into<String>,
         priority: Priority,
     ) -> Call<Option<wire::StatusOk>> {
+        self.send_hooks_gated(conversation_id, events, summary, priority, || Ok(()))
+            .await
+    }
+
+    /// [`KoreClient::send_hooks`], calling `before_send` once the rate
+    /// limiter has given a slot, right before the bytes go out: an error
+    /// from it is the call's outcome and nothing is sent. (The journal's
+    /// `sent` record is written there, so a request that never left is never
+    /// taken for one that may have arrived.)
+    pub async fn send_hooks_gated(
+        &self,
+        conversation_id: &str,
+        events: Vec<HookEvent>,
+        summary: impl Into<String>,
+        priority: Priority,
+        before_send: impl FnOnce() -> Result<(), CallError>,
+    ) -> Call<Option<wire::StatusOk>> {
         let body = HooksBody {
             conversation_id: conversation_id.to_string(),
             bot_id: self.bot_id.clone(),
@@ -312,23 +373,42 @@ impl KoreClient {
         let segments = ["hooks", self.bot_id.as_str()];
         let url = self.url(&segments);
         let header = self.hooks_header.clone();
-        self.execute(
-            "POST",
-            self.log_path(&segments),
-            summary.into(),
-            priority,
-            move |http, token| http.post(url).header(header, token).json(&body),
-            |text| {
-                if text.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    wire::parse_loose::<wire::StatusOk>(text)
-                        .map(Some)
-                        .or(Ok(None))
-                }
-            },
-        )
-        .await
+        let mut call = self
+            .execute(
+                "POST",
+                self.log_path(&segments),
+                summary.into(),
+                priority,
+                before_send,
+                move |http, token| http.post(url).header(header, token).json(&body),
+                |text| {
+                    if text.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        wire::parse_loose::<wire::StatusOk>(text)
+                            .map(Some)
+                            .or(Ok(None))
+                    }
+                },
+            )
+            .await;
+        // A 2xx is what says the events were taken; a body too long to read
+        // does not change that.
+        if let Err(CallError::TooLarge {
+            status,
+            limit,
+            latency_ms,
+        }) = &call.outcome
+            && (200..300).contains(status)
+        {
+            call.outcome = Ok(Reply {
+                status: *status,
+                latency_ms: *latency_ms,
+                body_summary: format!("(an answer over {limit} bytes, not read)"),
+                body: None,
+            });
+        }
+        call
     }
 
     /// `POST public/{botId}/assign-conversation`.
@@ -337,6 +417,19 @@ impl KoreClient {
         request: &AssignRequest,
         summary: impl Into<String>,
         priority: Priority,
+    ) -> Call<AssignResponse> {
+        self.assign_gated(request, summary, priority, || Ok(()))
+            .await
+    }
+
+    /// [`KoreClient::assign`] with a `before_send` step (see
+    /// [`KoreClient::send_hooks_gated`]).
+    pub async fn assign_gated(
+        &self,
+        request: &AssignRequest,
+        summary: impl Into<String>,
+        priority: Priority,
+        before_send: impl FnOnce() -> Result<(), CallError>,
     ) -> Call<AssignResponse> {
         let segments = ["public", self.bot_id.as_str(), "assign-conversation"];
         let url = self.url(&segments);
@@ -347,6 +440,7 @@ impl KoreClient {
             self.log_path(&segments),
             summary.into(),
             priority,
+            before_send,
             move |http, token| {
                 http.post(url)
                     .header("auth", token)
@@ -373,9 +467,16 @@ impl KoreClient {
             self.log_path(&segments),
             "list conversations".to_string(),
             priority,
+            || Ok(()),
             move |http, token| {
+                let statuses: Vec<(&str, &str)> = query
+                    .statuses
+                    .iter()
+                    .map(|s| ("status", s.as_str()))
+                    .collect();
                 http.get(url)
                     .query(&query)
+                    .query(&statuses)
                     .header("auth", token)
                     .header("accountid", account)
             },
@@ -403,6 +504,7 @@ impl KoreClient {
             self.log_path(&segments),
             format!("get conversation {conversation_id}"),
             priority,
+            || Ok(()),
             move |http, token| {
                 http.get(url)
                     .header("auth", token)
@@ -433,6 +535,7 @@ impl KoreClient {
             self.log_path(&segments),
             format!("list agents page {page}"),
             priority,
+            || Ok(()),
             move |http, token| {
                 http.get(url)
                     .query(&[("page", page.to_string()), ("includeQueues", "true".into())])
@@ -459,6 +562,7 @@ impl KoreClient {
             self.log_path(&segments),
             "agent availability".to_string(),
             priority,
+            || Ok(()),
             move |http, token| {
                 http.post(url)
                     .header("auth", token)
@@ -480,6 +584,7 @@ impl KoreClient {
             self.log_path(&segments),
             "list queues".to_string(),
             priority,
+            || Ok(()),
             move |http, token| {
                 http.get(url)
                     .header("auth", token)
@@ -490,12 +595,17 @@ impl KoreClient {
         .await
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one private entry for every endpoint; the steps are its parameters"
+    )]
     async fn execute<T>(
         &self,
         method: &'static str,
         path: String,
         summary: String,
         priority: Priority,
+        before_send: impl FnOnce() -> Result<(), CallError>,
         build: impl FnOnce(&reqwest::Client, HeaderValue) -> reqwest::RequestBuilder,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Call<T> {
@@ -530,6 +640,12 @@ impl KoreClient {
             }
         };
         value.set_sensitive(true);
+        if let Err(e) = before_send() {
+            return Call {
+                request,
+                outcome: Err(e),
+            };
+        }
 
         let started = Instant::now();
         let sent = build(&self.http, value).send().await;
@@ -538,11 +654,13 @@ impl KoreClient {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                let text = resp.text().await;
+                let body = read_capped(resp, self.max_body).await;
                 let latency_ms = started.elapsed().as_millis() as u64;
-                match text {
+                match body {
                     Err(e) => Err(self.classify_transport(&e, started)),
-                    Ok(text) => self.classify(status, &headers, &text, latency_ms, parse),
+                    Ok((text, cut)) => {
+                        self.classify(status, &headers, &text, cut, latency_ms, parse)
+                    }
                 }
             }
         };
@@ -566,12 +684,13 @@ impl KoreClient {
     }
 
     fn classify_transport(&self, e: &reqwest::Error, started: Instant) -> CallError {
-        if e.is_timeout() {
+        // A connect error (a connect timeout too) means nothing was sent.
+        if e.is_connect() {
+            CallError::Connect(error_chain(e))
+        } else if e.is_timeout() {
             CallError::Timeout(
                 (started.elapsed().as_millis() as u64).max(self.timeout.as_millis() as u64),
             )
-        } else if e.is_connect() {
-            CallError::Connect(error_chain(e))
         } else {
             CallError::Transport(error_chain(e))
         }
@@ -582,9 +701,32 @@ impl KoreClient {
         status: u16,
         headers: &HeaderMap,
         text: &str,
+        cut: bool,
         latency_ms: u64,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Reply<T>, CallError> {
+        if (300..400).contains(&status) {
+            let location = headers
+                .get(reqwest::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .map(|l| {
+                    let l: String = l.chars().filter(|c| !c.is_control()).collect();
+                    clip(&redact_tokens(&l), 200)
+                })
+                .unwrap_or_else(|| "(no Location)".to_string());
+            return Err(CallError::Redirect {
+                status,
+                location,
+                latency_ms,
+            });
+        }
+        if cut && (200..300).contains(&status) {
+            return Err(CallError::TooLarge {
+                status,
+                limit: self.max_body,
+                latency_ms,
+            });
+        }
         let body_summary = summarize_body(text);
         if (200..300).contains(&status) {
             return match parse(text) {
@@ -605,7 +747,8 @@ impl KoreClient {
         if status == 429 {
             return Err(CallError::RateLimited {
                 message,
-                retry_after_ms: retry_after(headers).map(|d| d.as_millis() as u64),
+                retry_after_ms: retry_after(headers)
+                    .map(|d| d.min(self.max_retry_after).as_millis() as u64),
                 latency_ms,
             });
         }
@@ -627,11 +770,35 @@ impl KoreClient {
 /// How long to hold everything after a 429 that names no `Retry-After`.
 pub const DEFAULT_429_WAIT: Duration = Duration::from_secs(5);
 
+/// Reads a body up to `max` bytes. A longer one (by its Content-Length, or
+/// as it streams) is cut there: the text read so far and `true`. A body
+/// that never ends costs `max` bytes of memory, not more.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> Result<(String, bool), reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Ok((String::new(), true));
+    }
+    let mut buf: Vec<u8> = Vec::new();
+    let mut cut = false;
+    while let Some(chunk) = resp.chunk().await? {
+        let room = max - buf.len();
+        if chunk.len() > room {
+            buf.extend_from_slice(&chunk[..room]);
+            cut = true;
+            break;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((String::from_utf8_lossy(&buf).into_owned(), cut))
+}
+
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs.min(3600.0)));
+            return Some(Duration::from_secs_f64(secs.min(86_400.0)));
         }
         return None;
     }
@@ -639,7 +806,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
     let delta = when - time::OffsetDateTime::now_utc();
     Some(Duration::from_secs(
-        delta.whole_seconds().clamp(0, 3600) as u64
+        delta.whole_seconds().clamp(0, 86_400) as u64
     ))
 }
 
@@ -786,7 +953,22 @@ pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
 
 /// Retries a call while its error is retryable, up to `attempts` tries in all.
 /// 429 waits at least as long as the server asked.
-pub async fn with_retry<T, F, Fut>(attempts: u32, mut f: F) -> (Call<T>, u32)
+pub async fn with_retry<T, F, Fut>(attempts: u32, f: F) -> (Call<T>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Call<T>>,
+{
+    with_retry_if(attempts, CallError::retryable, f).await
+}
+
+/// [`with_retry`], retrying only the errors `retry` accepts (among the
+/// retryable ones): e.g. not a timeout after which the server may have
+/// carried the request out.
+pub async fn with_retry_if<T, F, Fut>(
+    attempts: u32,
+    retry: impl Fn(&CallError) -> bool,
+    mut f: F,
+) -> (Call<T>, u32)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Call<T>>,
@@ -797,7 +979,7 @@ where
         tries += 1;
         let call = f().await;
         let retry = match &call.outcome {
-            Err(e) if e.retryable() && tries < attempts => Some(e.clone()),
+            Err(e) if e.retryable() && retry(e) && tries < attempts => Some(e.clone()),
             _ => None,
         };
         match retry {
@@ -915,6 +1097,8 @@ mod tests {
             rate_limit_per_minute: 60,
             request_timeout: Duration::from_secs(5),
             allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
         }
     }
 

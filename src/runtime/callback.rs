@@ -3,12 +3,16 @@
 //! Kore posts the outcome of a transfer to the `callbackUrl` of the request.
 //! Each run makes an unguessable secret; callback URLs are
 //! `{public_url}/cb/{secret}/{request_id}`, so a callback is matched to its
-//! request by its path, and anything posted elsewhere gets 404. Bodies are
-//! capped, bad JSON gets 400 with the reason, and a flood gets 429. Nothing a
-//! caller sends can crash the listener.
+//! request by its path. Anything that reaches the secret path is handed to the
+//! console, understood or not, so no callback is dropped without a line on
+//! screen. Requests that do not carry the secret are throttled on their own
+//! budget, so a flood of made-up paths never costs a genuine callback its
+//! turn. Connections are capped in number and time (headers, idle and whole
+//! life), so slow or idle sockets cannot use up the process's files.
 
 use crate::kore::wire::AssignCallback;
 use axum::Router;
+use axum::body::Body;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
@@ -16,14 +20,54 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Serialize;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Largest callback body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Callbacks accepted per second before the listener answers 429.
+/// Requests to paths without this run's secret answered per second before
+/// the listener answers 429 to them.
 pub const MAX_PER_SECOND: u32 = 50;
+/// Callbacks on the secret path accepted per second. Its own budget: a flood
+/// of wrong paths never uses it up.
+pub const MAX_GENUINE_PER_SECOND: u32 = 500;
+
+/// How the listener guards its sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenerLimits {
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A connection must send a whole request head within this, also while
+    /// idle between requests (keep-alive).
+    pub header_timeout: Duration,
+    /// The longest any one connection is kept, whatever it does.
+    pub max_connection_life: Duration,
+}
+
+impl Default for ListenerLimits {
+    fn default() -> Self {
+        ListenerLimits {
+            max_connections: 256,
+            header_timeout: Duration::from_secs(5),
+            max_connection_life: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ListenerLimits {
+    /// The defaults, with the connection cap fitted under an open-file limit
+    /// so that half of the files stay for the console's own use (the
+    /// journal, exports, Kore connections).
+    pub fn for_open_files(limit: u64) -> Self {
+        let fit = (limit / 2).saturating_sub(32).max(8);
+        ListenerLimits {
+            max_connections: (fit.min(256)) as usize,
+            ..ListenerLimits::default()
+        }
+    }
+}
 
 /// One callback as received.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,14 +75,69 @@ pub struct ReceivedCallback {
     /// The request id from the path, when the callback came to a per-request URL.
     pub request_id: Option<String>,
     pub body: AssignCallback,
+    /// Why the body could not be read (not UTF-8, not JSON, not an object);
+    /// `body` is then empty.
+    pub problem: Option<String>,
     /// A short summary of the raw body for the log.
     pub summary: String,
+}
+
+/// What the listener refused, for the status bar.
+#[derive(Debug, Default)]
+pub struct ListenerStats {
+    refused: AtomicU64,
+    last_refused_ms: AtomicU64,
+}
+
+impl ListenerStats {
+    fn refuse(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        self.last_refused_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// Requests refused (429, or a connection over the cap) since start.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    /// When the last one was refused (unix ms), 0 if never.
+    pub fn last_refused_ms(&self) -> i64 {
+        self.last_refused_ms.load(Ordering::Relaxed) as i64
+    }
+}
+
+/// A fixed one-second window counter.
+struct Window(Mutex<(Instant, u32)>);
+
+impl Window {
+    fn new() -> Self {
+        Window(Mutex::new((Instant::now(), 0)))
+    }
+
+    /// Counts one request; false when it is over `limit` in this second.
+    fn admit(&self, limit: u32) -> bool {
+        let mut w = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if now.duration_since(w.0) >= Duration::from_secs(1) {
+            *w = (now, 0);
+        }
+        w.1 = w.1.saturating_add(1);
+        w.1 <= limit
+    }
 }
 
 struct Shared {
     secret: String,
     tx: mpsc::UnboundedSender<ReceivedCallback>,
-    window: Mutex<(Instant, u32)>,
+    /// Requests without the secret.
+    strangers: Window,
+    /// Requests with the secret.
+    genuine: Window,
+    stats: Arc<ListenerStats>,
 }
 
 /// A running listener.
@@ -46,6 +145,7 @@ pub struct CallbackListener {
     addr: SocketAddr,
     base_url: String,
     secret: String,
+    stats: Arc<ListenerStats>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -72,13 +172,23 @@ pub enum ListenError {
 }
 
 impl CallbackListener {
-    /// Binds `listen` and serves until dropped or shut down. `public_url` is the
-    /// base that Kore can reach (it may differ from `listen` behind a proxy); a
-    /// port of 0 in `listen` is resolved, and when `public_url` names the same
-    /// loopback host with port 0, the bound port is used there too.
+    /// Binds `listen` and serves until dropped or shut down, with the default
+    /// [`ListenerLimits`]. `public_url` is the base that Kore can reach (it
+    /// may differ from `listen` behind a proxy); a port of 0 in `listen` is
+    /// resolved, and when `public_url` names the same loopback host with port
+    /// 0, the bound port is used there too.
     pub async fn start(
         listen: &str,
         public_url: &str,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<ReceivedCallback>), ListenError> {
+        Self::start_with(listen, public_url, ListenerLimits::default()).await
+    }
+
+    /// [`CallbackListener::start`] with the given limits.
+    pub async fn start_with(
+        listen: &str,
+        public_url: &str,
+        limits: ListenerLimits,
     ) -> Result<(Self, mpsc::UnboundedReceiver<ReceivedCallback>), ListenError> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -101,31 +211,28 @@ impl CallbackListener {
         let base_url = url.as_str().trim_end_matches('/').to_string();
         let secret = crate::kore::jwt::random_id();
         let (tx, rx) = mpsc::unbounded_channel();
+        let stats = Arc::new(ListenerStats::default());
         let shared = Arc::new(Shared {
             secret: secret.clone(),
             tx,
-            window: Mutex::new((Instant::now(), 0)),
+            strangers: Window::new(),
+            genuine: Window::new(),
+            stats: stats.clone(),
         });
         let app = Router::new()
             .route("/cb/{secret}", post(without_id))
             .route("/cb/{secret}/{request_id}", post(with_id))
-            .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+            .fallback(stranger)
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(shared);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stop_rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "callback listener stopped");
-            }
-        });
+        let task = tokio::spawn(serve(listener, app, limits, stop_rx));
         Ok((
             CallbackListener {
                 addr,
                 base_url,
                 secret,
+                stats,
                 shutdown: Some(stop_tx),
                 task: Some(task),
             },
@@ -135,6 +242,11 @@ impl CallbackListener {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What the listener refused so far.
+    pub fn stats(&self) -> Arc<ListenerStats> {
+        self.stats.clone()
     }
 
     /// The callback URL for one request.
@@ -170,75 +282,159 @@ impl Drop for CallbackListener {
     }
 }
 
+/// The accept loop: a connection is accepted only when a slot is free, and
+/// each is served over HTTP/1 with a header timeout (which also closes idle
+/// keep-alive connections) inside a limit on its whole life.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ListenerLimits,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut stop => break,
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = &mut stop => break,
+            a = listener.accept() => a,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of files, most likely: wait instead of spinning.
+                tracing::warn!(error = %e, "callback listener could not accept");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = service.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .keep_alive(true);
+            let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(limits.max_connection_life, conn).await;
+            drop(permit);
+        });
+    }
+}
+
 async fn without_id(
     State(shared): State<Arc<Shared>>,
     Path(secret): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    accept(&shared, &secret, None, &body)
+    accept(&shared, &secret, None, body).await
 }
 
 async fn with_id(
     State(shared): State<Arc<Shared>>,
     Path((secret, request_id)): Path<(String, String)>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    accept(&shared, &secret, Some(request_id), &body)
+    accept(&shared, &secret, Some(request_id), body).await
 }
 
-/// Reads a callback body. The error is the reason given with the 400: the
-/// body is not UTF-8, not JSON, not a JSON object, or an object whose known
-/// fields have the wrong types.
+/// Anything outside the secret paths: throttled with the other strangers.
+async fn stranger(State(shared): State<Arc<Shared>>) -> Response {
+    refuse_stranger(&shared)
+}
+
+fn refuse_stranger(shared: &Shared) -> Response {
+    if !shared.strangers.admit(MAX_PER_SECOND) {
+        shared.stats.refuse();
+        return (StatusCode::TOO_MANY_REQUESTS, "too many requests").into_response();
+    }
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+/// Reads a callback body. Any JSON object is a callback (see
+/// [`AssignCallback`]); the error is the reason a body is not one: it is not
+/// UTF-8, not JSON, or not a JSON object.
 pub fn parse_callback(body: &[u8]) -> Result<AssignCallback, String> {
     let text = std::str::from_utf8(body).map_err(|_| "body is not UTF-8".to_string())?;
-    let value = serde_json::from_str::<serde_json::Value>(text)
-        .map_err(|e| format!("body is not JSON: {e}"))?;
-    if !value.is_object() {
-        return Err("body is not a JSON object".to_string());
+    match serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| format!("body is not JSON: {e}"))?
+    {
+        serde_json::Value::Object(map) => Ok(AssignCallback::from_object(map)),
+        _ => Err("body is not a JSON object".to_string()),
     }
-    serde_json::from_value(value).map_err(|e| format!("unreadable callback: {e}"))
 }
 
-fn accept(shared: &Shared, secret: &str, request_id: Option<String>, body: &[u8]) -> Response {
-    // The throttle comes first, so a flood is slowed down whatever path it
-    // guesses, and guessing secrets costs as much as posting callbacks.
-    {
-        let mut w = shared.window.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if now.duration_since(w.0) >= Duration::from_secs(1) {
-            *w = (now, 0);
-        }
-        w.1 = w.1.saturating_add(1);
-        if w.1 > MAX_PER_SECOND {
-            return (StatusCode::TOO_MANY_REQUESTS, "too many callbacks").into_response();
-        }
-    }
+async fn accept(shared: &Shared, secret: &str, request_id: Option<String>, body: Body) -> Response {
     if !constant_time_eq(secret.as_bytes(), shared.secret.as_bytes()) {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+        return refuse_stranger(shared);
     }
-    if let Some(id) = &request_id
-        && (id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-    {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+    // The secret is right: this is Kore (or whoever Kore's callbacks reach).
+    // Its budget is its own, so strangers cannot spend it.
+    if !shared.genuine.admit(MAX_GENUINE_PER_SECOND) {
+        shared.stats.refuse();
+        return (StatusCode::TOO_MANY_REQUESTS, "too many callbacks").into_response();
     }
-    let parsed = match parse_callback(body) {
-        Ok(cb) => cb,
-        Err(reason) => return (StatusCode::BAD_REQUEST, reason).into_response(),
+    // Read here, not by an extractor, so that even a body over the cap makes
+    // a line on screen.
+    let (body, mut status, mut problem) = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => (b, StatusCode::OK, None),
+        Err(_) => (
+            Bytes::new(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some(format!(
+                "body over {} KiB (or broken off); not read",
+                MAX_BODY_BYTES / 1024
+            )),
+        ),
     };
-    // parse_callback has checked that the body is UTF-8.
-    let summary = crate::kore::client::summarize_body(&String::from_utf8_lossy(body));
+    let summary = crate::kore::client::summarize_body(&String::from_utf8_lossy(&body));
+    // Understood or not, it goes to the console: it shows every callback.
+    let parsed = if problem.is_some() {
+        AssignCallback::default()
+    } else {
+        match parse_callback(&body) {
+            Ok(cb) => cb,
+            Err(reason) => {
+                status = StatusCode::BAD_REQUEST;
+                problem = Some(reason);
+                AssignCallback::default()
+            }
+        }
+    };
+    let request_id = match request_id {
+        Some(id) if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            problem.get_or_insert_with(|| {
+                "its path names a request id Switchboard never makes".to_string()
+            });
+            None
+        }
+        other => other,
+    };
+    let answer = match (&problem, status) {
+        (None, _) | (Some(_), StatusCode::OK) => {
+            (StatusCode::OK, axum::Json(serde_json::json!({"ok": true}))).into_response()
+        }
+        (Some(reason), status) => (status, reason.clone()).into_response(),
+    };
     if shared
         .tx
         .send(ReceivedCallback {
             request_id,
             body: parsed,
+            problem,
             summary,
         })
         .is_err()
     {
         return (StatusCode::SERVICE_UNAVAILABLE, "console is shutting down").into_response();
     }
-    (StatusCode::OK, axum::Json(serde_json::json!({"ok": true}))).into_response()
+    answer
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -5,11 +5,12 @@
 use crate::app::state::{
     Agent, AssignState, Channel, Conversation, Delivery, Presence, Settings, TimelineItem,
 };
+use crate::app::update::NOT_UNDERSTOOD;
 use crate::app::{Action, Effect, State, update};
 use crate::domain::PlanSettings;
 use crate::kore::client::{ClientSettings, KoreClient};
 use crate::kore::hooks::EventContext;
-use crate::runtime::callback::CallbackListener;
+use crate::runtime::callback::{CallbackListener, ListenerLimits};
 use crate::runtime::journal::{self, AssignFate, Journal, RequestFate};
 use crate::runtime::runner::{DROPPED, Job, Runner, Work};
 use crate::ui::keymap::Keymap;
@@ -46,6 +47,8 @@ pub struct ConsoleOptions {
     pub mouse: bool,
     /// Tries per hooks request before it counts as failed.
     pub max_attempts: u32,
+    /// Retry hooks requests whose earlier try may have arrived.
+    pub retry_uncertain_hooks: bool,
     /// Ended conversations older than this are folded at start-up.
     pub keep_ended: Duration,
     /// A walkthrough to play into the console (demo `--script`).
@@ -102,7 +105,8 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     } else {
         opts.listen.as_str()
     };
-    let (listener, mut callbacks) = CallbackListener::start(listen, &opts.public_url)
+    let limits = ListenerLimits::for_open_files(crate::runtime::limits::open_files());
+    let (listener, mut callbacks) = CallbackListener::start_with(listen, &opts.public_url, limits)
         .await
         .map_err(|e| {
             anyhow::anyhow!(
@@ -136,7 +140,8 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     }
 
     let mut runner = Runner::new(client, tx.clone(), journal, listener.clone())
-        .with_max_attempts(opts.max_attempts);
+        .with_max_attempts(opts.max_attempts)
+        .with_retry_uncertain(opts.retry_uncertain_hooks);
     let restored = restore(&mut state, &mut runner, &replay.records, !opts.read_only);
     if restored > 0 {
         state.log.push(
@@ -157,6 +162,30 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     );
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
+
+    // What the listener refused, into the loop once a second when it changed.
+    {
+        let tx = tx.clone();
+        let stats = listener.stats();
+        tokio::spawn(async move {
+            let mut seen = 0;
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let total = stats.refused();
+                if total != seen {
+                    seen = total;
+                    let last_ms = stats.last_refused_ms();
+                    if tx.send(Action::ListenerRefused { total, last_ms }).is_err() {
+                        break;
+                    }
+                }
+                if tx.is_closed() {
+                    break;
+                }
+            }
+        });
+    }
 
     // Callbacks into the loop.
     {
@@ -454,6 +483,8 @@ pub fn restore(
                 RequestFate::Delivered { status } => Delivery::Delivered {
                     status: status.unwrap_or(200),
                     latency_ms: 0,
+                    attempt: 1,
+                    maybe_arrived: Vec::new(),
                 },
                 RequestFate::Failed { message, .. } if message == DROPPED => Delivery::Dropped,
                 RequestFate::Failed { status, message } if superseded => Delivery::Superseded {
@@ -506,8 +537,13 @@ pub fn restore(
         for a in &st.assigns {
             let shown = match &a.fate {
                 AssignFate::Transferred => AssignState::Transferred,
-                AssignFate::Failed(reason) => AssignState::CallbackFailed {
-                    reason: reason.clone(),
+                AssignFate::Failed(reason) => match reason.strip_prefix(NOT_UNDERSTOOD) {
+                    Some(why) => AssignState::Unclear {
+                        reason: why.trim_start_matches(':').trim().to_string(),
+                    },
+                    None => AssignState::CallbackFailed {
+                        reason: reason.clone(),
+                    },
                 },
                 AssignFate::Rejected(message) => AssignState::Rejected {
                     message: message.clone(),
@@ -534,11 +570,8 @@ pub fn restore(
                         journaled: true,
                     };
                     assign_puts.push((a.at_ms, Put::Queued(job)));
+                    // Its callback timer starts when it is sent.
                     state.awaiting_callback.insert(a.id.clone(), id.clone());
-                    runner.run(Effect::ArmCallbackTimeout {
-                        req_id: a.id.clone(),
-                        after_ms: state.settings.callback_timeout_ms,
-                    });
                     AssignState::Queued
                 }
                 AssignFate::Queued => AssignState::Queued,

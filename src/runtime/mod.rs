@@ -4,4 +4,5 @@
 pub mod callback;
 pub mod console;
 pub mod journal;
+pub mod limits;
 pub mod runner;

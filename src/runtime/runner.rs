@@ -15,7 +15,10 @@ use crate::domain::Event;
 use crate::kore::client::{self, CallError, KoreClient};
 use crate::kore::hooks::{self, EventContext};
 use crate::kore::ratelimit::Priority;
-use crate::kore::wire::{AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery};
+use crate::kore::wire::{
+    AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery, LIVE_STATUSES,
+    is_finished_status,
+};
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{Journal, Record};
 use std::collections::{HashMap, VecDeque};
@@ -25,8 +28,10 @@ use tokio::sync::mpsc;
 
 /// Tries per hooks request before it counts as failed, unless configured.
 pub const MAX_ATTEMPTS: u32 = 6;
-/// Pages of list-conversations read per poll (100 each).
+/// Pages of list-conversations read per poll.
 const MAX_CONVERSATION_PAGES: u32 = 5;
+/// Conversations asked for per page (the most the API gives).
+const PAGE_SIZE: u32 = 100;
 /// Pages of list-agents read per poll.
 const MAX_AGENT_PAGES: u32 = 10;
 
@@ -111,6 +116,8 @@ struct Inner {
     listener: Arc<CallbackListener>,
     host_label: String,
     max_attempts: u32,
+    /// Retry hooks requests whose earlier try may have arrived.
+    retry_uncertain: bool,
 }
 
 impl Inner {
@@ -168,6 +175,7 @@ impl Inner {
         self.send(Action::RateUsage {
             used: u.used,
             limit: u.limit,
+            blocked_ms: u.blocked_for.map(|d| d.as_millis() as u64),
         });
     }
 }
@@ -205,6 +213,7 @@ impl Runner {
                 listener,
                 host_label,
                 max_attempts: MAX_ATTEMPTS,
+                retry_uncertain: true,
             }),
             queues: HashMap::new(),
         }
@@ -215,6 +224,15 @@ impl Runner {
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.max_attempts = attempts.max(1);
+        }
+        self
+    }
+
+    /// Sets whether hooks requests whose earlier try may have arrived are
+    /// tried again. Call before the first effect runs.
+    pub fn with_retry_uncertain(mut self, retry: bool) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.retry_uncertain = retry;
         }
         self
     }
@@ -503,50 +521,77 @@ async fn conversation_worker(
     }
 }
 
+/// Journals `Sent` for a request and, on its first try, reports it as
+/// going out: called by the client once the rate limiter has given a slot,
+/// right before the bytes leave. A request that waits for a slot and dies
+/// there was never sent, and the journal says so.
+fn gate(inner: &Inner, job: &mut Job, attempt: u32, line: &str) -> Result<(), CallError> {
+    inner.ensure_journaled(job)?;
+    inner
+        .journal(Record::Sent {
+            id: job.req_id.clone(),
+            at_ms: now_ms(),
+            attempt,
+        })
+        .map_err(not_journaled)?;
+    if attempt == 1 {
+        inner.send(Action::RequestSent {
+            req_id: job.req_id.clone(),
+            conversation: job.conversation.clone(),
+            line: line.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Sends one hooks request with retries. True when delivered.
+///
+/// A try that timed out or broke after it was written may have been applied
+/// by Kore: it is remembered, and a later success says which tries may also
+/// have arrived. Such a try is retried only when `retry_uncertain` allows;
+/// a request that ends without an answer after one is unknown (no outcome is
+/// journaled, as after a crash), not failed.
 async fn deliver(inner: &Inner, job: &mut Job) -> bool {
     let Work::Hook { event, ctx, .. } = &job.work else {
         return false;
     };
     let wire = hooks::to_wire(event, ctx);
     let summary = format!("{} ({})", event.describe(), job.conversation);
+    let line = format!("POST {}  {summary}", hooks_path(inner));
+    let mut maybe_arrived: Vec<u32> = Vec::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        // Journaled before each attempt: from here on the request may reach
-        // the server, and a crash leaves its fate unknown, never resent.
-        let journaled = inner.ensure_journaled(job).and_then(|()| {
+        let mut gate_error = None;
+        let call = {
+            let job_ref = &mut *job;
+            let gate_error = &mut gate_error;
             inner
-                .journal(Record::Sent {
-                    id: job.req_id.clone(),
-                    at_ms: now_ms(),
-                    attempt,
-                })
-                .map_err(not_journaled)
-        });
-        if let Err(e) = journaled {
+                .client
+                .send_hooks_gated(
+                    &job_ref.conversation.clone(),
+                    vec![wire.clone()],
+                    summary.clone(),
+                    Priority::User,
+                    || {
+                        gate(inner, job_ref, attempt, &line).inspect_err(|e| {
+                            *gate_error = Some(e.clone());
+                        })
+                    },
+                )
+                .await
+        };
+        if let Some(e) = gate_error {
+            // Not sent: the journal could not record it.
             inner.send(Action::HookDone {
                 req_id: job.req_id.clone(),
                 conversation: job.conversation.clone(),
                 outcome: Err(e),
                 attempts: attempt - 1,
+                maybe_arrived,
             });
             return false;
         }
-        let call_fut = inner.client.send_hooks(
-            &job.conversation,
-            vec![wire.clone()],
-            summary.clone(),
-            Priority::User,
-        );
-        if attempt == 1 {
-            inner.send(Action::RequestSent {
-                req_id: job.req_id.clone(),
-                conversation: job.conversation.clone(),
-                line: format!("POST {}  {summary}", hooks_path(inner)),
-            });
-        }
-        let call = call_fut.await;
         inner.usage();
         match &call.outcome {
             Ok(reply) => {
@@ -563,15 +608,27 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
                     conversation: job.conversation.clone(),
                     outcome: Ok(reply_info(reply)),
                     attempts: attempt,
+                    maybe_arrived,
                 });
                 return true;
             }
-            Err(e) if e.retryable() && attempt < inner.max_attempts => {
+            Err(e)
+                if e.retryable()
+                    && attempt < inner.max_attempts
+                    && (inner.retry_uncertain || !e.uncertain()) =>
+            {
+                if e.uncertain() {
+                    maybe_arrived.push(attempt);
+                }
                 inner.send(Action::HookRetrying {
                     req_id: job.req_id.clone(),
                     conversation: job.conversation.clone(),
                     attempt,
-                    error: e.to_string(),
+                    error: if e.uncertain() {
+                        format!("{e} (try {attempt} may have arrived)")
+                    } else {
+                        e.to_string()
+                    },
                 });
                 let wait = client::backoff(
                     attempt - 1,
@@ -582,19 +639,27 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
                 tokio::time::sleep(wait).await;
             }
             Err(e) => {
-                let _ = inner.journal(Record::Outcome {
-                    id: job.req_id.clone(),
-                    at_ms: now_ms(),
-                    ok: false,
-                    status: e.status(),
-                    message: e.to_string(),
-                    attempts: attempt,
-                });
+                if e.uncertain() {
+                    maybe_arrived.push(attempt);
+                }
+                // With a try that may have arrived, the fate is unknown: the
+                // journal keeps no outcome, so a restart says unknown too.
+                if maybe_arrived.is_empty() {
+                    let _ = inner.journal(Record::Outcome {
+                        id: job.req_id.clone(),
+                        at_ms: now_ms(),
+                        ok: false,
+                        status: e.status(),
+                        message: e.to_string(),
+                        attempts: attempt,
+                    });
+                }
                 inner.send(Action::HookDone {
                     req_id: job.req_id.clone(),
                     conversation: job.conversation.clone(),
                     outcome: Err(e.clone()),
                     attempts: attempt,
+                    maybe_arrived,
                 });
                 return false;
             }
@@ -608,6 +673,11 @@ fn hooks_path(inner: &Inner) -> String {
 
 /// Sends one assign-conversation request. Its callback comes to the
 /// listener later, matched by the request id in the callback URL.
+///
+/// Only failures that say the request was not carried out (a refused
+/// connection, a 429, a 5xx) are retried. After a timeout or a broken
+/// connection Kore may have taken it, and a second assign could give the
+/// conversation to two agents: it is marked unknown for the supervisor.
 async fn assign(inner: &Inner, job: &mut Job) {
     let Work::Assign {
         session,
@@ -619,23 +689,6 @@ async fn assign(inner: &Inner, job: &mut Job) {
         return;
     };
     let (req_id, conversation) = (job.req_id.clone(), job.conversation.clone());
-    let journaled = inner.ensure_journaled(job).and_then(|()| {
-        inner
-            .journal(Record::Sent {
-                id: req_id.clone(),
-                at_ms: now_ms(),
-                attempt: 1,
-            })
-            .map_err(not_journaled)
-    });
-    if let Err(e) = journaled {
-        inner.send(Action::AssignDone {
-            req_id,
-            conversation,
-            outcome: Err(e),
-        });
-        return;
-    }
     let url = inner.listener.url_for(&req_id);
     let request = AssignRequest::new(
         url,
@@ -643,51 +696,90 @@ async fn assign(inner: &Inner, job: &mut Job) {
         &session,
         &AssignTarget::Agent(agent_id),
     );
-    inner.send(Action::RequestSent {
-        req_id: req_id.clone(),
-        conversation: conversation.clone(),
-        line: format!(
-            "POST public/{}/assign-conversation  {summary} (callback {})",
-            client::short_id(inner.client.bot_id()),
-            inner.listener.display_address()
-        ),
-    });
-    let (call, attempts) = client::with_retry(inner.max_attempts, || {
-        inner
-            .client
-            .assign(&request, summary.clone(), Priority::User)
-    })
-    .await;
-    inner.usage();
+    let line = format!(
+        "POST public/{}/assign-conversation  {summary} (callback {})",
+        client::short_id(inner.client.bot_id()),
+        inner.listener.display_address()
+    );
+    let mut attempt = 0;
+    let (call, gate_error) = loop {
+        attempt += 1;
+        let mut gate_error = None;
+        let call = {
+            let job_ref = &mut *job;
+            let gate_error = &mut gate_error;
+            inner
+                .client
+                .assign_gated(&request, summary.clone(), Priority::User, || {
+                    gate(inner, job_ref, attempt, &line).inspect_err(|e| {
+                        *gate_error = Some(e.clone());
+                    })
+                })
+                .await
+        };
+        inner.usage();
+        match &call.outcome {
+            Err(e)
+                if gate_error.is_none()
+                    && e.retryable()
+                    && !e.uncertain()
+                    && attempt < inner.max_attempts =>
+            {
+                let wait = client::backoff(
+                    attempt - 1,
+                    Duration::from_millis(250),
+                    Duration::from_secs(15),
+                );
+                let wait = e.retry_after().map_or(wait, |ra| ra.max(wait));
+                tracing::info!(attempt, ?wait, error = %e, "retrying assign");
+                tokio::time::sleep(wait).await;
+            }
+            _ => break (call, gate_error),
+        }
+    };
     let outcome: Result<_, CallError> = call.outcome.as_ref().map(reply_info).map_err(Clone::clone);
-    let _ = inner.journal(Record::Outcome {
-        id: req_id.clone(),
-        at_ms: now_ms(),
-        ok: outcome.is_ok(),
-        status: match &outcome {
-            Ok(r) => Some(r.status),
-            Err(e) => e.status(),
-        },
-        message: match &outcome {
-            Ok(r) => r.body.clone(),
-            Err(e) => e.to_string(),
-        },
-        attempts,
-    });
+    let uncertain = matches!(&outcome, Err(e) if e.uncertain());
+    // Not journaled when it never left (the gate failed), nor when it may
+    // have arrived (no outcome: a restart shows it unknown as well).
+    if gate_error.is_none() && !uncertain {
+        let _ = inner.journal(Record::Outcome {
+            id: req_id.clone(),
+            at_ms: now_ms(),
+            ok: outcome.is_ok(),
+            status: match &outcome {
+                Ok(r) => Some(r.status),
+                Err(e) => e.status(),
+            },
+            message: match &outcome {
+                Ok(r) => r.body.clone(),
+                Err(e) => e.to_string(),
+            },
+            attempts: attempt,
+        });
+    }
     inner.send(Action::AssignDone {
         req_id,
         conversation,
         outcome,
+        uncertain,
     });
 }
 
+/// Reads the live conversations (OPEN, ACTIVE, IDLE, OVERDUE; never the
+/// closed history), a page of [`PAGE_SIZE`] at a time, up to
+/// [`MAX_CONVERSATION_PAGES`]. A page longer than asked for is cut to the
+/// page size, and closed conversations that come anyway are left out; both
+/// are said in the poll's line. When the pages run out while Kore says there
+/// is more, the list is reported partial.
 async fn poll_conversations(inner: &Inner) {
     let mut all = Vec::new();
     let mut skip = 0u32;
-    for _ in 0..MAX_CONVERSATION_PAGES {
+    let mut partial = None;
+    for page in 0..MAX_CONVERSATION_PAGES {
         let query = ConversationQuery {
             skip: Some(skip),
-            limit: Some(100),
+            limit: Some(PAGE_SIZE),
+            statuses: LIVE_STATUSES.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
         let call = inner
@@ -695,30 +787,64 @@ async fn poll_conversations(inner: &Inner) {
             .list_conversations(&query, Priority::Poll)
             .await;
         inner.usage();
+        let mut notes = Vec::new();
+        let call = call.map(|mut body| {
+            let got = body.results.len();
+            if got > PAGE_SIZE as usize {
+                body.results.truncate(PAGE_SIZE as usize);
+                notes.push(format!(
+                    "{got} returned for limit={PAGE_SIZE}, {PAGE_SIZE} kept"
+                ));
+            }
+            let before = body.results.len();
+            body.results
+                .retain(|r| !r.status.as_deref().is_some_and(is_finished_status));
+            let closed = before - body.results.len();
+            if closed > 0 {
+                notes.push(format!("{closed} closed left out"));
+            }
+            (body, got)
+        });
         let n = call
             .outcome
             .as_ref()
-            .map(|r| r.body.results.len())
+            .map(|r| r.body.0.results.len())
             .unwrap_or(0);
-        inner.poll_line(&call, format!("{n} conversation(s)"));
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
+        };
+        inner.poll_line(&call, format!("{n} conversation(s){notes}"));
         match call.outcome {
             Ok(reply) => {
-                let n = reply.body.results.len() as u32;
-                all.extend(reply.body.results);
-                if !reply.body.has_more || n == 0 {
+                let (body, got) = reply.body;
+                let got = (got as u32).min(PAGE_SIZE);
+                all.extend(body.results);
+                if !body.has_more || got == 0 {
                     break;
                 }
-                skip += n;
+                skip += got;
+                if page + 1 == MAX_CONVERSATION_PAGES {
+                    partial = Some((
+                        all.len(),
+                        body.total_results.and_then(|t| u64::try_from(t).ok()),
+                    ));
+                }
             }
             Err(e) => {
                 inner.send(Action::ConversationsListed {
                     result: Err(e.to_string()),
+                    partial: None,
                 });
                 return;
             }
         }
     }
-    inner.send(Action::ConversationsListed { result: Ok(all) });
+    inner.send(Action::ConversationsListed {
+        result: Ok(all),
+        partial,
+    });
 }
 
 async fn poll_agents(inner: &Inner) {

@@ -138,6 +138,34 @@ pub enum Fault {
     LostReply,
 }
 
+/// Misbehaviour on demand, for testing a client against what a real server,
+/// a proxy in front of it, or an attacker might send. Set with
+/// [`SimHandle::set_chaos`]; the default is none of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Chaos {
+    /// Every Kore endpoint answers this redirect: status and `Location`.
+    pub redirect: Option<(u16, String)>,
+    /// Every Kore endpoint answers 429 with this `Retry-After` value.
+    pub retry_after: Option<String>,
+    /// list-conversations answers are padded with this many bytes.
+    pub pad_bytes: Option<usize>,
+    /// list-conversations answers never end: the body streams on until the
+    /// client stops reading (at most 4 GiB).
+    pub endless: bool,
+    /// list-conversations ignores `limit` and answers every conversation.
+    pub ignore_limit: bool,
+    /// list-conversations ignores the `status` filter.
+    pub ignore_status: bool,
+    /// Hooks and assign requests are carried out, then answered only after
+    /// this long (a retried hooks request is then recognised as a replay).
+    pub slow_ms: Option<u64>,
+    /// Set in every assign callback body, over what it would say (e.g. both
+    /// `sessionId` and `botSessionId`, or a numeric `status`).
+    pub callback_extra: serde_json::Map<String, serde_json::Value>,
+    /// Replaces the configured delay before a callback is posted.
+    pub callback_delay_ms: Option<u64>,
+}
+
 /// One hooks request as the simulator saw it, accepted or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -229,6 +257,8 @@ impl SimHandle {
             rate_limit_per_minute: cfg.rate_limit,
             request_timeout: Duration::from_secs(10),
             allow_insecure_http: false,
+            max_response_bytes: crate::kore::client::DEFAULT_MAX_RESPONSE_BYTES,
+            max_retry_after: crate::kore::client::DEFAULT_MAX_RETRY_AFTER,
         }
     }
 
@@ -263,6 +293,29 @@ impl SimHandle {
             .lock()
             .lose_next_reply
             .insert(conversation.to_string());
+    }
+
+    /// Sets (or, with `Chaos::default()`, clears) the misbehaviour of the
+    /// simulator.
+    pub fn set_chaos(&self, chaos: Chaos) {
+        self.shared.lock().chaos = chaos;
+    }
+
+    /// How many assign-conversation requests were carried out.
+    pub fn assigns_accepted(&self) -> usize {
+        self.shared.lock().assigns_accepted
+    }
+
+    /// Posts `body` to `url` as Kore would post a callback (for tests of a
+    /// late or odd callback). Returns the status the receiver answered.
+    pub async fn post_callback(&self, url: &str, body: &serde_json::Value) -> Option<u16> {
+        let http = self.shared.http.clone();
+        http.post(url)
+            .json(body)
+            .send()
+            .await
+            .ok()
+            .map(|r| r.status().as_u16())
     }
 
     /// Every assign callback so far, in order of attempt (the most recent 10,000).

@@ -9,7 +9,7 @@
 
 use super::roster::SimRoster;
 use super::world::{self, ConvStatus, World, WorldIds};
-use super::{Fault, ReceivedHook, SentCallback, SimConfig};
+use super::{Chaos, Fault, ReceivedHook, SentCallback, SimConfig};
 use crate::kore::wire::{
     AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
     AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ErrorBody, HookEvent, HooksBody, Page,
@@ -54,7 +54,7 @@ pub(crate) struct Shared {
     pub(crate) cfg: SimConfig,
     key: DecodingKey,
     validation: Validation,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     state: Mutex<SimState>,
     stopped: watch::Receiver<bool>,
 }
@@ -80,6 +80,10 @@ pub(crate) struct SimState {
     /// that request's reply is lost and nothing else has come since: an
     /// identical request is then the client's replay, not a new one.
     replayable: HashMap<String, Vec<HookEvent>>,
+    /// Misbehaviour on demand (tests).
+    pub(crate) chaos: Chaos,
+    /// assign-conversation requests carried out.
+    pub(crate) assigns_accepted: usize,
 }
 
 impl SimState {
@@ -134,6 +138,8 @@ impl Shared {
             reply_rng: StdRng::seed_from_u64(cfg.seed ^ 0x200c_200c_200c_200c),
             lose_next_reply: HashSet::new(),
             replayable: HashMap::new(),
+            chaos: Chaos::default(),
+            assigns_accepted: 0,
             rosters: HashMap::new(),
             received: VecDeque::new(),
             callbacks: VecDeque::new(),
@@ -263,7 +269,29 @@ impl Shared {
 
     /// The checks every public (non-hooks) endpoint makes, in order: JWT,
     /// `accountid`, rate limit, fault injection, and the stream id in the path.
+    /// A redirect or a forced 429 from [`Chaos`], before anything else.
+    fn chaos_gate(&self) -> Result<(), Response> {
+        let chaos = self.lock().chaos.clone();
+        if let Some((status, location)) = chaos.redirect {
+            let mut r = Response::new(Body::from("moved"));
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return Err(r);
+        }
+        if let Some(wait) = chaos.retry_after {
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, RATE_LIMIT_MESSAGE);
+            if let Ok(v) = HeaderValue::from_str(&wait) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Err(r);
+        }
+        Ok(())
+    }
+
     async fn gate(&self, headers: &HeaderMap, stream_id: &str) -> Result<(), Response> {
+        self.chaos_gate()?;
         let (_, token) = pick_token(headers, &["auth", "token"]);
         let token = token.ok_or_else(|| {
             error(
@@ -297,6 +325,10 @@ impl Shared {
 /// The message an error response carried, for the received-hooks record.
 #[derive(Clone)]
 struct Note(String);
+
+/// Marks a response to be held back this many ms (chaos: slow answers).
+#[derive(Clone)]
+struct Slow(u64);
 
 /// Marks the response that drops the connection on purpose.
 #[derive(Clone)]
@@ -453,7 +485,12 @@ async fn hooks(
     };
     match hooks_inner(&sh, &bot_id, &headers, body, &mut rec).await {
         // Accepted requests were recorded together with their roster change.
-        Ok(resp) => resp,
+        Ok(resp) => {
+            if let Some(Slow(ms)) = resp.extensions().get::<Slow>().cloned() {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            resp
+        }
         Err(resp) => {
             rec.status = if resp.extensions().get::<Dropped>().is_some() {
                 0
@@ -506,6 +543,7 @@ async fn hooks_inner(
     rec: &mut ReceivedHook,
 ) -> Result<Response, Response> {
     let bytes = read_body(body).await?;
+    sh.chaos_gate()?;
     // Parsed before the checks so that a refused request is still recorded
     // with what it carried.
     let parsed: Result<HooksBody, String> = parse_json(&bytes);
@@ -606,6 +644,17 @@ async fn hooks_inner(
     );
     st.rosters.insert(cid.to_string(), next);
     rec.status = 200;
+    if let Some(ms) = st.chaos.slow_ms {
+        // Applied now, answered late: a client that gives up and tries
+        // again sends a replay, recognised like one after a lost reply.
+        st.replayable.insert(cid.to_string(), body.events.clone());
+        rec.bare = st.reply_rng.random_bool(0.5);
+        rec.message = format!("OK, applied, answered after {ms} ms (slow, simulated)");
+        st.push_received(rec.clone());
+        let mut r = hooks_ok(rec.bare);
+        r.extensions_mut().insert(Slow(ms));
+        return Ok(r);
+    }
     if lose_reply {
         st.replayable.insert(cid.to_string(), body.events.clone());
         rec.message = format!("OK, applied{LOST_NOTE}");
@@ -674,12 +723,20 @@ async fn assign_inner(
         AssignTarget::Queue(q) => (None, Some(q.clone())),
     };
     tracing::info!(session = %session, target = ?target, "assign-conversation accepted");
+    let slow = {
+        let mut st = sh.lock();
+        st.assigns_accepted += 1;
+        st.chaos.slow_ms
+    };
     tokio::spawn(deliver_callback(
         sh.clone(),
         url.to_string(),
         session.clone(),
         target,
     ));
+    if let Some(ms) = slow {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
     Ok(json(&AssignResponse {
         session_id: session,
         agent_id,
@@ -693,10 +750,13 @@ async fn assign_inner(
 /// the outcome to the callback URL (unless fault injection drops it).
 async fn deliver_callback(sh: Arc<Shared>, url: String, session: String, target: AssignTarget) {
     let mut stopped = sh.stopped.clone();
-    let base = sh.cfg.callback_delay_ms;
-    let jitter = {
+    let (base, jitter) = {
         let mut st = sh.lock();
-        st.jitter_rng.random_range(0..=base / 2)
+        let base = st
+            .chaos
+            .callback_delay_ms
+            .unwrap_or(sh.cfg.callback_delay_ms);
+        (base, st.jitter_rng.random_range(0..=base / 2))
     };
     tokio::select! {
         _ = tokio::time::sleep(Duration::from_millis(base + jitter)) => {}
@@ -730,7 +790,20 @@ async fn deliver_callback(sh: Arc<Shared>, url: String, session: String, target:
             extra: Default::default(),
         };
         let dropped = sh.cfg.faults > 0.0 && st.fault_rng.random_bool(sh.cfg.faults);
-        (body, dropped)
+        // Chaos: other names and shapes over what it would say.
+        let mut wire = match serde_json::to_value(&body) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        for (k, v) in &st.chaos.callback_extra {
+            wire.insert(k.clone(), v.clone());
+        }
+        (wire, dropped)
+    };
+    let wire = serde_json::Value::Object(body);
+    let body = match &wire {
+        serde_json::Value::Object(m) => AssignCallback::from_object(m.clone()),
+        _ => AssignCallback::default(),
     };
     let mut record = SentCallback {
         url: url.clone(),
@@ -746,7 +819,7 @@ async fn deliver_callback(sh: Arc<Shared>, url: String, session: String, target:
         return;
     }
     let sent = tokio::select! {
-        r = sh.http.post(&url).json(&body).send() => r,
+        r = sh.http.post(&url).json(&wire).send() => r,
         _ = stopped.changed() => return,
     };
     match sent {
@@ -866,6 +939,27 @@ async fn list_conversations(
         }
         let now = now_ms();
         let st = sh.lock();
+        let chaos = st.chaos.clone();
+        if chaos.endless {
+            // A body that starts like a page and never ends.
+            let head = futures::stream::once(async {
+                Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"results\":["))
+            });
+            let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+            let tail = futures::stream::iter(
+                std::iter::repeat_n(chunk, 1 << 16).map(Ok::<Bytes, std::io::Error>),
+            );
+            return Ok(Response::builder()
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from_stream(head.chain(tail)))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()));
+        }
+        if chaos.ignore_status {
+            statuses.clear();
+        }
+        if chaos.ignore_limit {
+            limit = usize::MAX;
+        }
         let all: Vec<_> = st
             .world
             .conversations
@@ -886,6 +980,13 @@ async fn list_conversations(
             .collect();
         let mut page = paged(all, skip, limit);
         page.skip = Some(skip as i64);
+        if let Some(n) = chaos.pad_bytes {
+            let mut v = serde_json::to_value(&page).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("padding".into(), serde_json::Value::String(" ".repeat(n)));
+            }
+            return Ok(json(&v));
+        }
         Ok::<Response, Response>(json(&page))
     };
     match run.await {

@@ -95,9 +95,28 @@ pub fn delivery_outcome(d: &Delivery, theme: &Theme) -> Outcome {
             detail: message(error),
             ..outcome(Glyph::Retrying, format!("retrying ({attempt})"), theme.warn)
         },
-        Delivery::Delivered { status, latency_ms } => {
-            outcome(Glyph::Ok, format!("{status} {latency_ms} ms"), theme.good)
-        }
+        Delivery::Delivered {
+            status,
+            latency_ms,
+            attempt,
+            maybe_arrived,
+        } => match crate::app::update::may_also_have_arrived(maybe_arrived) {
+            // Delivered, but an earlier try may have been applied too.
+            Some(also) => Outcome {
+                detail: Some(also),
+                ..outcome(
+                    Glyph::Ok,
+                    format!("{status} {latency_ms} ms, delivered on try {attempt};"),
+                    theme.warn,
+                )
+            },
+            None if *attempt > 1 => outcome(
+                Glyph::Ok,
+                format!("{status} {latency_ms} ms (try {attempt})"),
+                theme.good,
+            ),
+            None => outcome(Glyph::Ok, format!("{status} {latency_ms} ms"), theme.good),
+        },
         Delivery::Failed { status, message: m } => Outcome {
             detail: message(m),
             ..outcome(
@@ -136,6 +155,10 @@ pub fn assign_outcome(a: &AssignState, theme: &Theme) -> Outcome {
         AssignState::CallbackFailed { reason } => Outcome {
             detail: message(reason),
             ..outcome(Glyph::Fail, "failed:", theme.bad)
+        },
+        AssignState::Unclear { reason } => Outcome {
+            detail: message(reason),
+            ..outcome(Glyph::Unknown, "callback not understood:", theme.bad)
         },
         AssignState::TimedOut => outcome(Glyph::Fail, "timed out", theme.bad),
         AssignState::Unknown => outcome(Glyph::Unknown, "unknown", theme.bad),

@@ -137,6 +137,41 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
         }
     };
     pieces.push(health);
+    if let Some(secs) = state.kore_wait_secs() {
+        pieces.push(
+            Piece::new(
+                vec![span(
+                    format!("Kore asked to wait: next try in {secs} s"),
+                    theme.warn,
+                )],
+                0,
+            )
+            .with_short(vec![span(format!("wait {secs} s"), theme.warn)]),
+        );
+    }
+    if state.listener_refusing() {
+        let n = state.status.listener_refused.0;
+        pieces.push(
+            Piece::new(
+                vec![
+                    span(theme.glyph(Glyph::Degraded), theme.bad),
+                    span(format!(" listener refusing ({n})"), theme.bad),
+                ],
+                0,
+            )
+            .with_short(vec![span(format!("refusing {n}"), theme.bad)]),
+        );
+    }
+    if let Some((read, total)) = state.status.conversations_partial {
+        let text = match total {
+            Some(t) => format!("list partial: {read} of {t}"),
+            None => format!("list partial: first {read}"),
+        };
+        pieces.push(
+            Piece::new(vec![span(text, theme.warn)], 1)
+                .with_short(vec![span(format!("partial {read}"), theme.warn)]),
+        );
+    }
     let (used, limit) = (state.status.rate_used, state.status.rate_limit);
     if limit > 0 {
         let style = if used >= limit {
@@ -324,17 +359,17 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
 }
 
 /// A message wrapped to at most [`MAX_BOTTOM_ROWS`] rows, each with a
-/// leading space. When cut, the last row keeps a trailing `y/N` so a
+/// leading space. When cut, the last row keeps a trailing `y/N` (or `Y/n`) so a
 /// prompt always shows its answer.
 fn message_lines(text: &str, cells: usize, style: Style, theme: &Theme) -> Vec<Line<'static>> {
     let room = cells.saturating_sub(2).max(1);
     let mut rows = wrap(text, room);
     if rows.len() > MAX_BOTTOM_ROWS {
-        let suffix = if text.trim_end().ends_with("y/N") {
-            " y/N"
-        } else {
-            ""
-        };
+        let suffix = ["y/N", "Y/n"]
+            .into_iter()
+            .find(|s| text.trim_end().ends_with(s))
+            .map_or(String::new(), |s| format!(" {s}"));
+        let suffix = suffix.as_str();
         rows.truncate(MAX_BOTTOM_ROWS);
         let last = rows.pop().unwrap_or_default();
         let cut = theme.fit(
