@@ -1040,3 +1040,387 @@ fn read_only_quits_without_asking() {
     s.settings.read_only = true;
     assert_eq!(update(&mut s, key('q')), [Effect::Quit]);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 8: the network edge, as update() sees it
+// ---------------------------------------------------------------------------
+
+fn callback(id: Option<&str>, body: serde_json::Value) -> Action {
+    Action::Callback(ReceivedCallback {
+        request_id: id.map(str::to_string),
+        body: serde_json::from_value::<AssignCallback>(body.clone()).unwrap(),
+        problem: None,
+        summary: body.to_string(),
+    })
+}
+
+fn assign_state(s: &State, req: &str) -> AssignState {
+    s.conversations["c-1"]
+        .timeline
+        .iter()
+        .find_map(|t| match t {
+            TimelineItem::Assign { req_id, state, .. } if req_id == req => Some(state.clone()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn assign_raj(s: &mut State) -> String {
+    update(s, key('a'));
+    typed(s, "raj");
+    let fx = update(s, code(KeyCode::Enter));
+    let Effect::Assign { req_id, .. } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    req_id.clone()
+}
+
+/// 8.8: a callback for an assign that already timed out was matched by
+/// bot session to the next assign of the same conversation.
+#[test]
+fn a_late_callback_updates_its_own_request_only() {
+    let mut s = console(false);
+    let first = assign_raj(&mut s);
+    update(
+        &mut s,
+        Action::CallbackTimedOut {
+            req_id: first.clone(),
+        },
+    );
+    assert_eq!(assign_state(&s, &first), AssignState::TimedOut);
+    let second = assign_raj(&mut s);
+    assert_ne!(first, second);
+    // The first one's callback comes late, with the same bot session.
+    let fx = update(
+        &mut s,
+        callback(
+            Some(&first),
+            serde_json::json!({"botSessionId": "sess-1", "aId": "a-raj", "status": "transferred"}),
+        ),
+    );
+    assert_eq!(assign_state(&s, &first), AssignState::Transferred);
+    assert_eq!(
+        assign_state(&s, &second),
+        AssignState::Queued,
+        "the second assign is untouched"
+    );
+    assert!(s.awaiting_callback.contains_key(&second));
+    assert!(
+        matches!(&fx[..], [Effect::RecordCallback { req_id, ok: true, .. }] if *req_id == first),
+        "{fx:?}"
+    );
+    let line = &s.log.lines.back().unwrap().text;
+    assert!(line.contains("late: it had timed out"), "{line}");
+    // A callback naming a request this console never made touches nothing.
+    update(
+        &mut s,
+        callback(
+            Some("t-unknown"),
+            serde_json::json!({"botSessionId": "sess-1", "status": "failed"}),
+        ),
+    );
+    assert_eq!(assign_state(&s, &second), AssignState::Queued);
+    assert!(
+        s.log
+            .lines
+            .back()
+            .unwrap()
+            .text
+            .contains("callback for unknown request t-unknown")
+    );
+}
+
+/// 8.1: a callback that says neither success nor failure is shown, on the
+/// conversation and in the log, with the reason and the body.
+#[test]
+fn a_callback_that_is_not_understood_says_so_on_screen() {
+    let mut s = console(false);
+    let req = assign_raj(&mut s);
+    let fx = update(
+        &mut s,
+        callback(
+            Some(&req),
+            serde_json::json!({"status": {"code": "X-17"}, "botSessionId": "sess-1"}),
+        ),
+    );
+    match assign_state(&s, &req) {
+        AssignState::Unclear { reason } => assert!(reason.contains("object"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let line = &s.log.lines.back().unwrap().text;
+    assert!(line.contains("callback not understood"), "{line}");
+    assert!(line.contains("X-17"), "the body is shown: {line}");
+    assert!(
+        matches!(&fx[..], [Effect::RecordCallback { ok: false, summary, .. }] if summary.starts_with("callback not understood"))
+    );
+    // Unreadable bodies too.
+    let req2 = assign_raj(&mut s);
+    update(
+        &mut s,
+        Action::Callback(ReceivedCallback {
+            request_id: Some(req2.clone()),
+            body: AssignCallback::default(),
+            problem: Some("body is not JSON: expected value".into()),
+            summary: "<html>".into(),
+        }),
+    );
+    assert!(matches!(
+        assign_state(&s, &req2),
+        AssignState::Unclear { .. }
+    ));
+}
+
+/// 8.10: the callback timer of an assign starts when it is sent; an older
+/// timer of a request sent again is ignored.
+#[test]
+fn an_assign_times_out_only_counting_from_when_it_was_sent() {
+    let mut s = console(false);
+    let req = assign_raj(&mut s);
+    s.now_ms = 2_000_000;
+    let fx = update(
+        &mut s,
+        Action::RequestSent {
+            req_id: req.clone(),
+            conversation: "c-1".into(),
+            line: "POST".into(),
+        },
+    );
+    assert_eq!(
+        fx,
+        [Effect::ArmCallbackTimeout {
+            req_id: req.clone(),
+            after_ms: 30_000
+        }]
+    );
+    // An early timer (say, from an earlier send) fires: ignored.
+    s.now_ms = 2_010_000;
+    update(
+        &mut s,
+        Action::CallbackTimedOut {
+            req_id: req.clone(),
+        },
+    );
+    assert_eq!(assign_state(&s, &req), AssignState::Sending);
+    s.now_ms = 2_030_000;
+    update(
+        &mut s,
+        Action::CallbackTimedOut {
+            req_id: req.clone(),
+        },
+    );
+    assert_eq!(assign_state(&s, &req), AssignState::TimedOut);
+}
+
+/// 8.7: an assign that may have reached Kore is unknown, not failed; a
+/// delivery after uncertain tries says so.
+#[test]
+fn uncertain_outcomes_are_shown_as_such() {
+    let mut s = console(false);
+    let req = assign_raj(&mut s);
+    update(
+        &mut s,
+        Action::AssignDone {
+            req_id: req.clone(),
+            conversation: "c-1".into(),
+            outcome: Err(CallError::Timeout(10_000)),
+            uncertain: true,
+        },
+    );
+    assert_eq!(assign_state(&s, &req), AssignState::Unknown);
+    assert!(flash(&s).contains("may have reached Kore"), "{}", flash(&s));
+
+    s.settings.confirm = true;
+    let fx = enter_agent(&mut s, "mia");
+    let Effect::SendEvent { req_id, .. } = &fx[0] else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Action::HookDone {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            outcome: Ok(ReplyInfo {
+                status: 200,
+                latency_ms: 4,
+                body: String::new(),
+            }),
+            attempts: 4,
+            maybe_arrived: vec![1, 2, 3],
+        },
+    );
+    let d = s.conversations["c-1"]
+        .timeline
+        .iter()
+        .find_map(|t| match t {
+            TimelineItem::Event { delivery, .. } => Some(delivery.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        d,
+        Delivery::Delivered {
+            status: 200,
+            latency_ms: 4,
+            attempt: 4,
+            maybe_arrived: vec![1, 2, 3]
+        }
+    );
+    assert!(
+        s.log
+            .lines
+            .back()
+            .unwrap()
+            .text
+            .contains("on try 4; tries 1–3 may also have arrived")
+    );
+    // Failing after an uncertain try: unknown, not failed.
+    let fx = update(&mut s, key('w'));
+    assert!(fx.is_empty());
+    typed(&mut s, "raj");
+    update(&mut s, code(KeyCode::Enter));
+    let fx = update(&mut s, key('y'));
+    let Effect::SendEvent { req_id, .. } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::HookDone {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            outcome: Err(CallError::Api {
+                status: 400,
+                message: "already in the conversation".into(),
+                latency_ms: 3,
+            }),
+            attempts: 2,
+            maybe_arrived: vec![1],
+        },
+    );
+    let last = s.conversations["c-1"]
+        .timeline
+        .iter()
+        .rev()
+        .find_map(|t| match t {
+            TimelineItem::Event { delivery, .. } => Some(delivery.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(last, Delivery::Unknown);
+}
+
+/// 8.12: Enter did yes on `y/N` prompts.
+#[test]
+fn enter_does_what_the_capital_letter_says() {
+    // Quit with requests queued: y/N, Enter stays.
+    let mut s = console(true);
+    enter_agent(&mut s, "mia");
+    update(&mut s, key('q'));
+    let Mode::Confirm { prompt, .. } = &s.mode else {
+        panic!()
+    };
+    assert!(prompt.ends_with("y/N"), "{prompt}");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(!s.quit);
+    assert_eq!(s.mode, Mode::Normal);
+    // :drop of a failed request: y/N, Enter keeps it.
+    let mut s = console(true);
+    let fx = enter_agent(&mut s, "mia");
+    let Effect::SendEvent { req_id, .. } = &fx[0] else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Action::HookDone {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            outcome: Err(CallError::Timeout(1)),
+            attempts: 1,
+            maybe_arrived: vec![1],
+        },
+    );
+    update(&mut s, key(':'));
+    typed(&mut s, "drop");
+    update(&mut s, code(KeyCode::Enter));
+    let Mode::Confirm { prompt, .. } = &s.mode else {
+        panic!("{:?}", s.mode)
+    };
+    assert!(prompt.ends_with("y/N"), "{prompt}");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert_eq!(s.failed_count(), 1, "still there");
+    // r (resend): y/N as well.
+    update(&mut s, key('r'));
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    // A send: Y/n, Enter sends.
+    let mut s = console(true);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    update(&mut s, code(KeyCode::Enter));
+    let Mode::Confirm { prompt, .. } = &s.mode else {
+        panic!()
+    };
+    assert!(prompt.ends_with("Y/n"), "{prompt}");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(fx[..], [Effect::SendEvent { .. }]), "{fx:?}");
+}
+
+/// 8.6 and 8.3: what Kore asked to wait and what the listener refuses
+/// show in the status bar; `:refresh` says what it will do.
+#[test]
+fn waits_and_refusals_show_in_the_status_bar() {
+    use switchboard::ui::status::status_line;
+    use switchboard::ui::theme::Theme;
+    let theme = Theme::from_config(switchboard::config::Theme::Dark, true, false);
+    let text = |s: &State| {
+        status_line(s, &theme, 160)
+            .spans
+            .iter()
+            .map(|sp| sp.content.to_string())
+            .collect::<String>()
+    };
+    let mut s = console(false);
+    update(
+        &mut s,
+        Action::RateUsage {
+            used: 3,
+            limit: 60,
+            blocked_ms: Some(95_000),
+        },
+    );
+    assert!(
+        text(&s).contains("Kore asked to wait: next try in 95 s"),
+        "{}",
+        text(&s)
+    );
+    update(&mut s, key(':'));
+    typed(&mut s, "refresh");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(fx, [Effect::PollConversations, Effect::PollAgents]);
+    assert!(flash(&s).contains("go out in 95 s"), "{}", flash(&s));
+    s.now_ms += 95_000;
+    assert!(!text(&s).contains("asked to wait"));
+
+    let now = s.now_ms;
+    update(
+        &mut s,
+        Action::ListenerRefused {
+            total: 12,
+            last_ms: now,
+        },
+    );
+    assert!(text(&s).contains("listener refusing (12)"), "{}", text(&s));
+    s.now_ms += 11_000;
+    assert!(!text(&s).contains("refusing"), "only while it goes on");
+
+    update(
+        &mut s,
+        Action::ConversationsListed {
+            result: Ok(vec![]),
+            partial: Some((500, Some(1234))),
+        },
+    );
+    assert!(
+        text(&s).contains("list partial: 500 of 1234"),
+        "{}",
+        text(&s)
+    );
+}

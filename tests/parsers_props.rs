@@ -451,6 +451,17 @@ fn callback_parser_gives_each_reason() {
         parse_callback(b"[1,2]").unwrap_err(),
         "body is not a JSON object"
     );
+    // Nulls under a field's names, and a time that is not one, are not
+    // written back twice (a written callback reads back the same).
+    for body in [
+        r#"{"reason":null,"message":"m","error":null}"#,
+        r#"{"requestCompletedAt":"soon","completedAt":5}"#,
+        r#"{"sessionId":"a","bot_session_id":"b"}"#,
+    ] {
+        let cb = parse_callback(body.as_bytes()).unwrap();
+        let again = parse_callback(&serde_json::to_vec(&cb).unwrap()).unwrap();
+        assert_eq!(cb, again, "{body}");
+    }
     // A field of another type than expected is read as text, not refused.
     let odd = parse_callback(br#"{"sessionId": 5, "status": 200}"#).unwrap();
     assert_eq!(odd.session_id.as_deref(), Some("5"));

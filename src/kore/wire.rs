@@ -525,13 +525,23 @@ impl AssignCallback {
     /// Reads a callback from any JSON object. Never fails: what cannot be
     /// read into a field stays in `extra`.
     pub fn from_object(mut map: serde_json::Map<String, Value>) -> AssignCallback {
-        /// The first present, non-null value under `names`; the others stay
-        /// in `map` (and so in `extra`).
-        fn take(map: &mut serde_json::Map<String, Value>, names: &[&str]) -> Option<Value> {
-            names.iter().find_map(|n| match map.get(*n) {
-                Some(Value::Null) | None => None,
-                Some(_) => map.remove(*n),
-            })
+        /// The first present, non-null value under `names`, and its name;
+        /// the others stay in `map` (and so in `extra`). Nulls under these
+        /// names say nothing and are dropped, so a written callback never
+        /// names a field twice.
+        fn take_named(
+            map: &mut serde_json::Map<String, Value>,
+            names: &[&'static str],
+        ) -> Option<(&'static str, Value)> {
+            for n in names {
+                if map.get(*n).is_some_and(Value::is_null) {
+                    map.remove(*n);
+                }
+            }
+            names.iter().find_map(|n| map.remove(*n).map(|v| (*n, v)))
+        }
+        fn take(map: &mut serde_json::Map<String, Value>, names: &[&'static str]) -> Option<Value> {
+            take_named(map, names).map(|(_, v)| v)
         }
         fn text(v: Value) -> String {
             match v {
@@ -549,15 +559,15 @@ impl AssignCallback {
         let queue_id = take(&mut map, &CALLBACK_QUEUE).map(text);
         let status = take(&mut map, &["status"]);
         let reason = take(&mut map, &CALLBACK_REASON).map(text);
-        let request_completed_at = CALLBACK_COMPLETED.iter().find_map(|n| {
-            let v = map.get(*n)?;
-            let parsed = match v {
+        let request_completed_at = take_named(&mut map, &CALLBACK_COMPLETED).and_then(|(n, v)| {
+            let parsed = match &v {
                 Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
                 Value::String(s) => s.trim().parse::<i64>().ok(),
                 _ => None,
             };
-            if parsed.is_some() {
-                map.remove(*n);
+            if parsed.is_none() {
+                // Not a time: kept as it came.
+                map.insert(n.to_string(), v);
             }
             parsed
         });

@@ -237,6 +237,11 @@ impl Runner {
         self
     }
 
+    /// The account's rate limiter, shared with the client.
+    pub fn limiter(&self) -> &Arc<crate::kore::ratelimit::RateLimiter> {
+        self.inner.client.limiter()
+    }
+
     pub fn host(&self) -> &str {
         &self.inner.host_label
     }

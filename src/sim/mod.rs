@@ -301,6 +301,14 @@ impl SimHandle {
         self.shared.lock().chaos = chaos;
     }
 
+    /// Adds `live` waiting and `closed` ended conversations to the world.
+    pub fn add_conversations(&self, live: usize, closed: usize) {
+        let mut st = self.shared.lock();
+        let st = &mut *st;
+        st.world
+            .add_conversations(&mut st.traffic_rng, live, closed, server::now_ms());
+    }
+
     /// How many assign-conversation requests were carried out.
     pub fn assigns_accepted(&self) -> usize {
         self.shared.lock().assigns_accepted

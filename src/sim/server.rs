@@ -62,7 +62,7 @@ pub(crate) struct Shared {
 /// The mutable part, behind one lock that is never held across an await.
 pub(crate) struct SimState {
     pub(crate) world: World,
-    traffic_rng: StdRng,
+    pub(crate) traffic_rng: StdRng,
     fault_rng: StdRng,
     jitter_rng: StdRng,
     /// Picks the form of each hooks success answer.

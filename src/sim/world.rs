@@ -446,6 +446,19 @@ impl World {
         world
     }
 
+    /// Adds `live` waiting conversations and `closed` ended ones (for tests
+    /// of paging and of the status filter).
+    pub fn add_conversations(&mut self, rng: &mut StdRng, live: usize, closed: usize, now_ms: i64) {
+        for _ in 0..live {
+            self.arrive(rng, now_ms);
+        }
+        for _ in 0..closed {
+            self.arrive(rng, now_ms);
+            let idx = self.conversations.len() - 1;
+            self.finish(idx, ConvStatus::Closed, now_ms);
+        }
+    }
+
     pub fn agent(&self, id: &str) -> Option<&SimAgent> {
         self.agents.iter().find(|a| a.id == id || a.user_id == id)
     }

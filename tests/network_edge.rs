@@ -1,0 +1,532 @@
+//! The network edge (issue 8): what a real Kore, a proxy in front of it or a
+//! hostile server may send, played by the simulator's `Chaos`, against the
+//! real client, runner and listener over loopback.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use switchboard::app::{Action, Effect};
+use switchboard::domain::{AgentRef, Event};
+use switchboard::kore::client::{CallError, ClientSettings, KoreClient};
+use switchboard::kore::hooks::{self, EventContext};
+use switchboard::kore::ratelimit::Priority;
+use switchboard::kore::wire::{ConversationQuery, Verdict};
+use switchboard::runtime::callback::CallbackListener;
+use switchboard::runtime::journal::{self, Journal, Record};
+use switchboard::runtime::runner::Runner;
+use switchboard::sim::{self, Chaos, SimConfig, SimHandle};
+use tokio::sync::mpsc;
+
+async fn simulator() -> SimHandle {
+    switchboard::install_crypto();
+    let mut cfg = SimConfig::demo();
+    cfg.traffic = false;
+    cfg.rate_limit = 0;
+    cfg.callback_delay_ms = 50;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    sim::start(cfg, listener).await.unwrap()
+}
+
+fn client(sim: &SimHandle, tweak: impl FnOnce(&mut ClientSettings)) -> KoreClient {
+    let mut s = ClientSettings {
+        rate_limit_per_minute: 0,
+        request_timeout: Duration::from_secs(5),
+        ..sim.client_settings()
+    };
+    tweak(&mut s);
+    KoreClient::new(&s).unwrap()
+}
+
+/// A loopback server that counts the connections made to it: the place a
+/// redirect points to.
+async fn elsewhere() -> (String, Arc<AtomicUsize>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            h.fetch_add(1, Ordering::SeqCst);
+            drop(s);
+        }
+    });
+    (format!("http://{addr}/steal"), hits)
+}
+
+fn na_entry() -> Vec<switchboard::kore::wire::HookEvent> {
+    let ev = Event::na_entry(AgentRef::new("a-1", "Mia"));
+    vec![hooks::to_wire(&ev, &EventContext::default())]
+}
+
+/// Issue 8.2: a 3xx was followed, carrying the token and the account id to
+/// another origin; a 301 turned a hooks POST into a GET marked delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_never_followed_and_never_delivered() {
+    let sim = simulator().await;
+    let (target, hits) = elsewhere().await;
+    let c = client(&sim, |_| {});
+    for status in [301u16, 302, 307, 308] {
+        sim.set_chaos(Chaos {
+            redirect: Some((status, target.clone())),
+            ..Chaos::default()
+        });
+        let call = c
+            .send_hooks("c-1", na_entry(), "NA entry", Priority::User)
+            .await;
+        match &call.outcome {
+            Err(e @ CallError::Redirect { location, .. }) => {
+                assert_eq!(location, &target);
+                assert!(!e.retryable(), "a redirect is final");
+                assert!(e.to_string().contains("not followed"), "{e}");
+            }
+            other => panic!("{status}: {other:?}"),
+        }
+        let call = c
+            .list_conversations(&ConversationQuery::default(), Priority::Poll)
+            .await;
+        assert!(matches!(call.outcome, Err(CallError::Redirect { .. })));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "nothing went to the Location"
+    );
+    assert!(
+        sim.received()
+            .iter()
+            .all(|r| (300..400).contains(&r.status)),
+        "no hooks event was applied: {:?}",
+        sim.received()
+    );
+}
+
+/// Issue 8.5: an answer of any size was read whole, on every poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_read_up_to_the_cap_and_no_further() {
+    let sim = simulator().await;
+    let c = client(&sim, |s| s.max_response_bytes = 256 * 1024);
+    sim.set_chaos(Chaos {
+        pad_bytes: Some(10 << 20),
+        ..Chaos::default()
+    });
+    let call = c
+        .list_conversations(&ConversationQuery::default(), Priority::Poll)
+        .await;
+    match &call.outcome {
+        Err(e @ CallError::TooLarge { limit, .. }) => {
+            assert_eq!(*limit, 256 * 1024);
+            assert!(e.to_string().contains("stopped reading"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // An answer that never ends is cut at the cap too, well before the
+    // request timeout.
+    sim.set_chaos(Chaos {
+        endless: true,
+        ..Chaos::default()
+    });
+    let started = std::time::Instant::now();
+    let call = c
+        .list_conversations(&ConversationQuery::default(), Priority::Poll)
+        .await;
+    assert!(
+        matches!(call.outcome, Err(CallError::TooLarge { .. })),
+        "{:?}",
+        call.outcome
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    // Within the cap, all is as before.
+    sim.set_chaos(Chaos::default());
+    let call = c
+        .list_conversations(&ConversationQuery::default(), Priority::Poll)
+        .await;
+    assert!(call.is_ok(), "{:?}", call.outcome);
+}
+
+async fn runner_for(
+    sim: &SimHandle,
+    tweak: impl FnOnce(&mut ClientSettings),
+    journal: Option<Journal>,
+) -> (Runner, mpsc::UnboundedReceiver<Action>) {
+    let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(cb) = callbacks.recv().await {
+                let _ = tx.send(Action::Callback(cb));
+            }
+        });
+    }
+    let runner = Runner::new(client(sim, tweak), tx, journal, Arc::new(listener));
+    (runner, rx)
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<Action>, want: impl Fn(&Action) -> bool) -> Action {
+    loop {
+        let a = tokio::time::timeout(Duration::from_secs(15), rx.recv())
+            .await
+            .expect("an action within 15 s")
+            .expect("the runner is alive");
+        if want(&a) {
+            return a;
+        }
+    }
+}
+
+/// Issue 8.5 and 8.11: the poll asked for history too, took pages longer
+/// than asked for whole, and stopped after five pages without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poll_asks_for_live_conversations_only_and_says_when_it_is_partial() {
+    let sim = simulator().await;
+    sim.add_conversations(0, 40);
+    let (mut runner, mut rx) = runner_for(&sim, |_| {}, None).await;
+    runner.run(Effect::PollConversations);
+    let Action::ConversationsListed { result, partial } =
+        next(&mut rx, |a| matches!(a, Action::ConversationsListed { .. })).await
+    else {
+        unreachable!()
+    };
+    let listed = result.unwrap();
+    assert!(!listed.is_empty());
+    assert!(
+        listed
+            .iter()
+            .all(|r| !matches!(r.status.as_deref(), Some("CLOSED" | "TERMINATED"))),
+        "the live statuses only are asked for"
+    );
+    assert_eq!(partial, None);
+
+    // A server that ignores the filter and the page size: closed ones are
+    // left out and the page is cut, each with a word in the poll's line.
+    sim.add_conversations(650, 0);
+    // The newest come first in the list: closed ones on the first page.
+    sim.add_conversations(0, 20);
+    sim.set_chaos(Chaos {
+        ignore_status: true,
+        ignore_limit: true,
+        ..Chaos::default()
+    });
+    runner.run(Effect::PollConversations);
+    let mut lines = Vec::new();
+    let (result, partial) = loop {
+        match next(&mut rx, |a| {
+            matches!(a, Action::ConversationsListed { .. } | Action::Log { .. })
+        })
+        .await
+        {
+            Action::Log { text, .. } => lines.push(text),
+            Action::ConversationsListed { result, partial } => break (result, partial),
+            _ => unreachable!(),
+        }
+    };
+    let listed = result.unwrap();
+    assert!(
+        listed.len() <= 500,
+        "five pages of 100 at most: {}",
+        listed.len()
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("returned for limit=100, 100 kept")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("closed left out")),
+        "{lines:?}"
+    );
+    // With the filter honoured, 650 live ones need seven pages: partial.
+    sim.set_chaos(Chaos::default());
+    runner.run(Effect::PollConversations);
+    let Action::ConversationsListed {
+        result,
+        partial: p2,
+    } = next(&mut rx, |a| matches!(a, Action::ConversationsListed { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(result.unwrap().len(), 500);
+    let (read, total) = p2.expect("the list is said to be partial");
+    assert_eq!(read, 500);
+    assert!(total.unwrap() > 500);
+    let _ = partial;
+}
+
+/// Issue 8.6: `Retry-After: 999999` (or a date far ahead) stopped every
+/// request for an hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_retry_after_is_cut_to_the_configured_cap() {
+    let sim = simulator().await;
+    let c = client(&sim, |s| s.max_retry_after = Duration::from_secs(2));
+    for value in ["999999", "Fri, 31 Dec 2100 23:59:59 GMT"] {
+        sim.set_chaos(Chaos {
+            retry_after: Some(value.into()),
+            ..Chaos::default()
+        });
+        let call = c
+            .list_conversations(&ConversationQuery::default(), Priority::Poll)
+            .await;
+        match call.outcome {
+            Err(CallError::RateLimited { retry_after_ms, .. }) => {
+                assert_eq!(retry_after_ms, Some(2000), "{value}")
+            }
+            other => panic!("{value}: {other:?}"),
+        }
+        let blocked = c.limiter().usage().blocked_for.expect("blocked");
+        assert!(blocked <= Duration::from_secs(2), "{value}: {blocked:?}");
+    }
+}
+
+/// Issue 8.7: a hooks request slower than the timeout was retried and shown
+/// as a clean "✓ 200" although Kore had applied it on every try.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_delivered_with_the_tries_that_may_also_have_arrived() {
+    let sim = simulator().await;
+    sim.set_chaos(Chaos {
+        slow_ms: Some(1_500),
+        ..Chaos::default()
+    });
+    let (mut runner, mut rx) =
+        runner_for(&sim, |s| s.request_timeout = Duration::from_secs(1), None).await;
+    runner.run(Effect::SendEvent {
+        req_id: "s-1".into(),
+        conversation: "c-slow".into(),
+        event: Event::na_entry(AgentRef::new("a-1", "Mia")),
+        ctx: EventContext::default(),
+        action: "enter".into(),
+    });
+    let Action::HookDone {
+        outcome,
+        attempts,
+        maybe_arrived,
+        ..
+    } = next(&mut rx, |a| matches!(a, Action::HookDone { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert!(attempts >= 2);
+    assert_eq!(maybe_arrived, (1..attempts).collect::<Vec<_>>());
+    assert_eq!(
+        switchboard::app::update::may_also_have_arrived(&maybe_arrived).unwrap(),
+        if attempts == 2 {
+            "try 1 may also have arrived".to_string()
+        } else {
+            format!("tries 1–{} may also have arrived", attempts - 1)
+        }
+    );
+    let applied = sim
+        .received()
+        .iter()
+        .filter(|r| r.status == 200 && !r.duplicate)
+        .count();
+    assert_eq!(applied, 1, "applied once, the rest were replays");
+}
+
+/// Issue 8.7: with `retry_uncertain_hooks = false`, the first uncertain
+/// try makes the request unknown, with no outcome journaled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uncertain_hooks_tries_can_be_left_to_the_supervisor() {
+    let sim = simulator().await;
+    sim.set_chaos(Chaos {
+        slow_ms: Some(1_500),
+        ..Chaos::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    let (journal, _) = Journal::open(&path).unwrap();
+    let (runner, mut rx) = runner_for(
+        &sim,
+        |s| s.request_timeout = Duration::from_secs(1),
+        Some(journal),
+    )
+    .await;
+    let mut runner = runner.with_retry_uncertain(false);
+    runner.run(Effect::SendEvent {
+        req_id: "u-1".into(),
+        conversation: "c-u".into(),
+        event: Event::na_entry(AgentRef::new("a-1", "Mia")),
+        ctx: EventContext::default(),
+        action: "enter".into(),
+    });
+    let Action::HookDone {
+        outcome,
+        maybe_arrived,
+        ..
+    } = next(&mut rx, |a| matches!(a, Action::HookDone { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+    assert_eq!(maybe_arrived, [1]);
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(sim.received().len(), 1, "not sent again");
+    let st = journal::rebuild(&journal::read(&path).unwrap().records);
+    assert_eq!(
+        st["c-u"].requests[0].fate,
+        journal::RequestFate::Unknown,
+        "a restart shows it unknown too"
+    );
+}
+
+/// Issue 8.7: an assign that timed out was retried, and a real Kore could
+/// assign the conversation twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assign_that_may_have_arrived_is_not_retried_but_unknown() {
+    let sim = simulator().await;
+    let waiting = sim
+        .world()
+        .conversations
+        .iter()
+        .find(|c| c.status.is_waiting())
+        .map(|c| (c.id.clone(), c.bot_session_id.clone()))
+        .unwrap();
+    sim.set_chaos(Chaos {
+        slow_ms: Some(1_500),
+        ..Chaos::default()
+    });
+    let (mut runner, mut rx) =
+        runner_for(&sim, |s| s.request_timeout = Duration::from_secs(1), None).await;
+    let agent = sim.world().agents[0].id.clone();
+    runner.run(Effect::Assign {
+        req_id: "as-1".into(),
+        conversation: waiting.0.clone(),
+        session: waiting.1.clone(),
+        agent_id: agent,
+        agent_name: "Agent".into(),
+        summary: "assign".into(),
+    });
+    let Action::AssignDone {
+        outcome, uncertain, ..
+    } = next(&mut rx, |a| matches!(a, Action::AssignDone { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+    assert!(uncertain);
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    assert_eq!(sim.assigns_accepted(), 1, "sent once, never retried");
+}
+
+/// Issue 8.9: `sent` was journaled before the wait for the rate limiter,
+/// so a request killed while waiting came back "unknown".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sent_is_journaled_only_when_the_request_leaves() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    let (journal, _) = Journal::open(&path).unwrap();
+    let (mut runner, mut rx) = runner_for(&sim, |_| {}, Some(journal)).await;
+    // Kore asked to wait (a 429): the request waits for the limiter.
+    runner.limiter().penalize(Duration::from_millis(1_500));
+    runner.run(Effect::SendEvent {
+        req_id: "w-1".into(),
+        conversation: "c-w".into(),
+        event: Event::na_entry(AgentRef::new("a-1", "Mia")),
+        ctx: EventContext::default(),
+        action: "enter".into(),
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let records = journal::read(&path).unwrap().records;
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(r, Record::Request { id, .. } if id == "w-1"))
+    );
+    assert!(
+        !records
+            .iter()
+            .any(|r| matches!(r, Record::Sent { id, .. } if id == "w-1")),
+        "not sent while it waits: {records:?}"
+    );
+    let st = journal::rebuild(&records);
+    assert_eq!(st["c-w"].requests[0].fate, journal::RequestFate::Queued);
+    // Once the wait is over it leaves, and only then is it `sent`.
+    next(&mut rx, |a| matches!(a, Action::HookDone { .. })).await;
+    let records = journal::read(&path).unwrap().records;
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(r, Record::Sent { id, .. } if id == "w-1"))
+    );
+}
+
+/// Issue 8.1: the simulator sends realistic callbacks with both names of a
+/// field and a numeric status; the listener and the verdict take them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callbacks_with_both_names_of_a_field_end_in_transferred() {
+    let sim = simulator().await;
+    let mut extra = serde_json::Map::new();
+    extra.insert("sessionId".into(), serde_json::json!("the-parent-session"));
+    extra.insert("agentId".into(), serde_json::json!("a-someone"));
+    extra.insert("userId".into(), serde_json::json!("u-1"));
+    extra.insert("message".into(), serde_json::json!("done"));
+    extra.insert("error".into(), serde_json::Value::Null);
+    sim.set_chaos(Chaos {
+        callback_extra: extra,
+        ..Chaos::default()
+    });
+    let waiting = sim
+        .world()
+        .conversations
+        .iter()
+        .find(|c| c.status.is_waiting())
+        .map(|c| (c.id.clone(), c.bot_session_id.clone()))
+        .unwrap();
+    let agent = sim
+        .world()
+        .agents
+        .iter()
+        .find(|a| a.capacity_left(sim.world().conversation(&waiting.0).unwrap().channel) > 0)
+        .unwrap()
+        .id
+        .clone();
+    let (mut runner, mut rx) = runner_for(&sim, |_| {}, None).await;
+    runner.run(Effect::Assign {
+        req_id: "cb-1".into(),
+        conversation: waiting.0.clone(),
+        session: waiting.1.clone(),
+        agent_id: agent.clone(),
+        agent_name: "Agent".into(),
+        summary: "assign".into(),
+    });
+    let Action::Callback(cb) = next(&mut rx, |a| matches!(a, Action::Callback(_))).await else {
+        unreachable!()
+    };
+    assert_eq!(cb.request_id.as_deref(), Some("cb-1"));
+    assert_eq!(cb.problem, None);
+    assert_eq!(cb.body.verdict(), Verdict::Success);
+    assert_eq!(cb.body.session_id.as_deref(), Some(waiting.1.as_str()));
+    assert_eq!(cb.body.agent_id.as_deref(), Some(agent.as_str()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while sim.callbacks_sent().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        sim.callbacks_sent()[0].status,
+        Some(200),
+        "the listener took it"
+    );
+}
+
+#[test]
+fn the_timeline_words_for_uncertain_tries() {
+    use switchboard::app::update::may_also_have_arrived;
+    assert_eq!(may_also_have_arrived(&[]), None);
+    assert_eq!(
+        may_also_have_arrived(&[2]).unwrap(),
+        "try 2 may also have arrived"
+    );
+    assert_eq!(
+        may_also_have_arrived(&[1, 2, 3]).unwrap(),
+        "tries 1–3 may also have arrived"
+    );
+    assert_eq!(
+        may_also_have_arrived(&[1, 3]).unwrap(),
+        "tries 1, 3 may also have arrived"
+    );
+}
