@@ -203,7 +203,26 @@ fn new_request_id() -> String {
 
 /// Prints one JSON object on its own line.
 pub fn emit(value: &Value) {
-    println!("{value}");
+    use std::io::Write;
+    if STDOUT_BROKEN.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{value}").and_then(|()| out.flush()).is_err() {
+        // A closed pipe (`| head`) must not stop a planned sequence half-way:
+        // the rest is still sent and journaled, and the exit code says so.
+        STDOUT_BROKEN.store(true, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("warning: standard output is closed; results go on in the journal only");
+    }
+}
+
+/// Set when a write to standard output failed (a closed pipe).
+static STDOUT_BROKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a result could not be printed. A command that otherwise
+/// succeeded then exits 1.
+pub fn stdout_broken() -> bool {
+    STDOUT_BROKEN.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The JSON line for one call.

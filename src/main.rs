@@ -25,11 +25,12 @@ struct Cli {
     /// Allow plain http:// to a host that is not loopback.
     #[arg(long, global = true)]
     allow_insecure_http: bool,
-    /// Show everything, send nothing (console and demo).
-    #[arg(long, global = true)]
+    /// Show everything, send nothing (the console; `demo --read-only` for
+    /// the demo). Not for `send` or `assign`, which always send.
+    #[arg(long)]
     read_only: bool,
-    /// ASCII borders and symbols (console and demo).
-    #[arg(long, global = true)]
+    /// ASCII borders and symbols (the console; `demo --ascii` for the demo).
+    #[arg(long)]
     ascii: bool,
     #[command(subcommand)]
     command: Option<Command>,
@@ -71,6 +72,12 @@ struct DemoArgs {
     /// Address for the simulator (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
+    /// Show everything, send nothing.
+    #[arg(long)]
+    read_only: bool,
+    /// ASCII borders and symbols.
+    #[arg(long)]
+    ascii: bool,
 }
 
 #[derive(Args, Debug)]
@@ -189,6 +196,8 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(run(cli));
     let code = match result {
+        // Everything was sent, but a result could not be printed.
+        Ok(0) if cli::stdout_broken() => 1,
         Ok(code) => code,
         Err(fail) => {
             eprintln!("error: {}", fail.message);
@@ -228,6 +237,34 @@ fn check_speed(v: f64) -> Result<(), Fail> {
 async fn run(cli: Cli) -> Result<i32, Fail> {
     let config = cli.config.as_deref();
     let insecure = cli.allow_insecure_http;
+    // The console's own flags, given before a command that has no screen:
+    // refused, never silently ignored (`send --read-only` would send).
+    if let Some(cmd) = &cli.command
+        && !matches!(cmd, Command::Demo(_))
+        && (cli.read_only || cli.ascii)
+    {
+        let flag = if cli.read_only {
+            "--read-only"
+        } else {
+            "--ascii"
+        };
+        let name = match cmd {
+            Command::Send(_) => "send",
+            Command::Assign(_) => "assign",
+            Command::Check => "check",
+            Command::Init => "init",
+            Command::Simulator(_) => "simulator",
+            Command::Demo(_) => "demo",
+        };
+        return Err(Fail::usage(format!(
+            "{flag} is for the console and the demo; `{name}` has no screen{}",
+            if matches!(cmd, Command::Send(_) | Command::Assign(_)) {
+                " and always sends: leave the flag out, or do not run it"
+            } else {
+                ""
+            }
+        )));
+    }
     match cli.command {
         None => {
             console(
@@ -322,8 +359,8 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             let prefs = demo_prefs(config)?;
             switchboard::logging::init_file("demo");
             let ui = UiFlags {
-                read_only: cli.read_only,
-                ascii: cli.ascii,
+                read_only: cli.read_only || a.read_only,
+                ascii: cli.ascii || a.ascii,
             };
             switchboard::demo::run(
                 switchboard::demo::DemoOptions {

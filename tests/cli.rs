@@ -553,3 +553,114 @@ fn send_says_so_when_a_console_holds_the_journal() {
     assert!(err.contains("hint: a console is open on this bot"), "{err}");
     assert!(received(&sim, "c-1").is_empty());
 }
+
+/// Issue 9.4: `--read-only` was shown on `send` and `assign`, and they sent
+/// anyway with exit 0.
+#[test]
+fn console_flags_are_refused_on_the_scripting_commands() {
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let s = sim::DEMO_CLIENT_SECRET;
+    let mia = agent_id(0);
+    let conv = "c-cli-ro";
+    for args in [
+        vec![
+            "send",
+            "--read-only",
+            "enter",
+            "--conversation",
+            conv,
+            "--agent",
+            &mia,
+        ],
+        vec![
+            "--read-only",
+            "send",
+            "enter",
+            "--conversation",
+            conv,
+            "--agent",
+            &mia,
+        ],
+        vec![
+            "--ascii",
+            "send",
+            "enter",
+            "--conversation",
+            conv,
+            "--agent",
+            &mia,
+        ],
+        vec!["--read-only", "assign", "--session", "s-1", "--agent", &mia],
+        vec!["assign", "--read-only", "--session", "s-1", "--agent", &mia],
+    ] {
+        let out = run(&env, s, &args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--read-only") || stderr(&out).contains("--ascii"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(received(&sim, conv).is_empty(), "nothing was sent");
+}
+
+/// Issue 9.5: a closed stdout panicked half-way through `send end` (exit
+/// 101): the first event went out, the others were neither journaled nor
+/// sent.
+#[test]
+fn a_closed_stdout_does_not_stop_a_planned_sequence() {
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let s = sim::DEMO_CLIENT_SECRET;
+    let (mia, raj) = (agent_id(0), agent_id(1));
+    let conv = "c-cli-pipe";
+    for args in [
+        ["send", "enter", "--conversation", conv, "--agent", &mia],
+        ["send", "warm", "--conversation", conv, "--agent", &raj],
+    ] {
+        let out = run(&env, s, &args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(&env.config)
+        .args(["send", "end", "--conversation", conv])
+        .env(SECRET_VAR, s)
+        .env("SWITCHBOARD_DATA_DIR", env.dir.path().join("data"))
+        .env("SWITCHBOARD_STATE_DIR", env.dir.path().join("state"))
+        .env_remove("SWITCHBOARD_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is printed (`| head -c0`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "non-zero, and no panic (101): {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("standard output is closed"), "{err}");
+    assert_eq!(
+        received(&sim, conv),
+        [
+            format!("NA entry {mia}"),
+            format!("WARM entry {raj}"),
+            format!("WARM exit {raj}"),
+            format!("NA exit {mia}"),
+            "TRIGGER_SUMMARY_EVENT".to_string(),
+            "END_OF_CONVERSATION".to_string(),
+        ],
+        "the whole plan went out"
+    );
+    // And the journal holds every one of them as delivered.
+    let journal = journal_of(&env);
+    let replay = switchboard::runtime::journal::read(&journal).unwrap();
+    let st = &switchboard::runtime::journal::rebuild(&replay.records)[conv];
+    assert_eq!(st.requests.len(), 6);
+    assert!(st.requests.iter().all(|r| matches!(
+        r.fate,
+        switchboard::runtime::journal::RequestFate::Delivered { .. }
+    )));
+}

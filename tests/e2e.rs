@@ -835,3 +835,74 @@ fn read_only_watches_beside_a_console_and_sends_nothing() {
     sender.keys("q");
     assert!(sender.wait_exit(10).success());
 }
+
+/// The process state letter from /proc (`T` when stopped).
+fn proc_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) S ...": the state follows the last ')'.
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+/// Issue 9.3: SIGINT and SIGQUIT ended the console with 130/131 and the
+/// terminal broken (alternate screen on, cursor hidden, tty raw).
+#[test]
+fn sigint_and_sigquit_restore_the_terminal_like_sigterm() {
+    for signal in [libc::SIGINT, libc::SIGQUIT] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Console::spawn(&["demo"], &[], dir.path(), 100, 30);
+        c.wait_for("Conversations", 20);
+        c.signal(signal);
+        let status = c.wait_exit(10);
+        assert!(status.success(), "signal {signal}: exit status {status:?}");
+        c.assert_terminal_restored();
+    }
+}
+
+/// Issue 9.3: Ctrl-Z was swallowed, and after an outside SIGTSTP and `fg`
+/// the terminal stayed in line mode. Now both give the terminal back, stop,
+/// and on SIGCONT set it up again and redraw.
+#[test]
+fn ctrl_z_and_sigtstp_suspend_and_fg_redraws() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["demo"], &[], dir.path(), 100, 30);
+    c.wait_for("Conversations", 20);
+    let pid = c.child.process_id().unwrap();
+    for how in ["ctrl-z", "sigtstp"] {
+        let before = c.raw_text().len();
+        match how {
+            "ctrl-z" => c.keys("\x1a"),
+            _ => c.signal(libc::SIGTSTP),
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while proc_state(pid) != Some('T') {
+            assert!(Instant::now() < deadline, "{how}: the process did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let raw = c.raw_text();
+        let since = &raw[before..];
+        assert!(
+            since.contains("\x1b[?1049l"),
+            "{how}: the alternate screen is left before stopping"
+        );
+        assert!(!c.screen.lock().unwrap().screen().alternate_screen());
+        c.signal(libc::SIGCONT);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !c.screen.lock().unwrap().screen().alternate_screen() {
+            assert!(
+                Instant::now() < deadline,
+                "{how}: not set up again on SIGCONT"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        c.wait_for("Conversations", 10);
+    }
+    // Keys work again (raw mode): `?` opens the help.
+    c.keys("?");
+    c.wait_for("any key closes", 10);
+    c.keys("q");
+    c.keys("q");
+    let status = c.wait_exit(10);
+    assert!(status.success(), "exit status {status:?}");
+    c.assert_terminal_restored();
+}

@@ -92,8 +92,10 @@ pub enum Action {
     Log { kind: state::LogKind, text: String },
     /// Something worth a log line from the runtime (e.g. an export result).
     Note { error: bool, text: String },
-    /// SIGTERM or SIGHUP: quit without asking.
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT: quit without asking.
     Terminate,
+    /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.
+    Suspend,
 }
 
 /// The parts of a successful reply the state keeps.
@@ -152,5 +154,8 @@ pub enum Effect {
         path: String,
         lines: Vec<String>,
     },
+    /// Give the terminal back and stop the process (Ctrl-Z); on `fg` the
+    /// console sets the terminal up again and redraws.
+    Suspend,
     Quit,
 }

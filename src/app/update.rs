@@ -472,6 +472,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.flash = Some((text, error));
             Vec::new()
         }
+        Action::Suspend => vec![Effect::Suspend],
         Action::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
@@ -484,6 +485,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 // ---------------------------------------------------------------------------
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    // Ctrl-Z suspends in every mode, as in a shell; what was open stays open.
+    if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return vec![Effect::Suspend];
+    }
     match state.mode.clone() {
         Mode::Normal => on_normal_key(state, key),
         Mode::Help => {

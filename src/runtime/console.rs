@@ -239,7 +239,15 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         tokio::spawn(play_script(steps, tx.clone()));
     }
 
-    let result = event_loop(&mut terminal, &mut state, &mut runner, &mut rx, &opts.theme).await;
+    let result = event_loop(
+        &mut terminal,
+        &mut state,
+        &mut runner,
+        &mut rx,
+        &opts.theme,
+        opts.mouse,
+    )
+    .await;
     leave_terminal(&mut terminal, opts.mouse);
     let open = state.open_requests();
     if open > 0 && opts.journal.is_some() && !opts.read_only {
@@ -338,21 +346,34 @@ fn leave_terminal(terminal: &mut Term, mouse: bool) {
     ratatui::restore();
 }
 
+/// SIGTERM, SIGHUP, SIGINT and SIGQUIT quit as `q` + yes would (the queue
+/// stays in the journal, the terminal is restored); SIGTSTP suspends.
 fn spawn_signal_forwarder(tx: mpsc::UnboundedSender<Action>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
+        let (Ok(mut term), Ok(mut hup), Ok(mut int), Ok(mut quit), Ok(mut tstp)) = (
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::quit()),
+            signal(SignalKind::from_raw(libc::SIGTSTP)),
         ) else {
             return;
         };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
+        loop {
+            let action = tokio::select! {
+                _ = term.recv() => Action::Terminate,
+                _ = hup.recv() => Action::Terminate,
+                _ = int.recv() => Action::Terminate,
+                _ = quit.recv() => Action::Terminate,
+                _ = tstp.recv() => Action::Suspend,
+            };
+            let last = matches!(action, Action::Terminate);
+            if tx.send(action).is_err() || last {
+                break;
+            }
         }
-        let _ = tx.send(Action::Terminate);
     });
     #[cfg(not(unix))]
     let _ = tx;
@@ -373,15 +394,50 @@ fn draw(terminal: &mut Term, state: &State, theme: &Theme) -> std::io::Result<()
     terminal.backend_mut().flush()
 }
 
-/// Applies one action and runs its effects.
-fn dispatch(state: &mut State, runner: &mut Runner, action: Action) {
+/// Applies one action and runs its effects. True when the console is to
+/// suspend (Ctrl-Z, SIGTSTP).
+fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> bool {
     state.now_ms = now_ms();
+    let mut suspend = false;
     for effect in update(state, action) {
-        if effect == Effect::Quit {
-            state.quit = true;
+        match effect {
+            Effect::Quit => state.quit = true,
+            Effect::Suspend => suspend = true,
+            _ => {}
         }
         runner.run(effect);
     }
+    suspend
+}
+
+/// Gives the terminal back, stops the process until `fg` (SIGCONT), then
+/// sets the terminal up again. The next draw is a full one.
+fn suspend(terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
+    leave_terminal(terminal, mouse);
+    #[cfg(unix)]
+    // SAFETY: raise(3) with a signal that stops the calling process.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+    // Continued.
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        terminal.backend_mut(),
+        ratatui::crossterm::terminal::EnterAlternateScreen,
+        ratatui::crossterm::event::EnableBracketedPaste,
+        ratatui::crossterm::cursor::Hide
+    )?;
+    if mouse {
+        execute!(
+            terminal.backend_mut(),
+            ratatui::crossterm::event::EnableMouseCapture
+        )?;
+    }
+    // `Terminal::clear` would ask for the cursor position, which a bare pty
+    // never answers; a resize clears the screen and resets the buffers, so
+    // the next draw is a full one.
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 async fn event_loop(
@@ -390,6 +446,7 @@ async fn event_loop(
     runner: &mut Runner,
     rx: &mut mpsc::UnboundedReceiver<Action>,
     theme: &Theme,
+    mouse: bool,
 ) -> anyhow::Result<()> {
     // The clock in the status bar changes once a second; nothing else is
     // drawn on a timer.
@@ -405,10 +462,17 @@ async fn event_loop(
         tokio::select! {
             got = rx.recv() => {
                 let Some(action) = got else { break };
-                dispatch(state, runner, action);
+                let mut stop = dispatch(state, runner, action);
                 // Drain everything queued before drawing once.
                 while let Ok(more) = rx.try_recv() {
-                    dispatch(state, runner, more);
+                    stop |= dispatch(state, runner, more);
+                }
+                if stop && !state.quit {
+                    suspend(terminal, mouse)?;
+                    // The window may have changed while the console was stopped.
+                    if let Ok(size) = terminal.size() {
+                        dispatch(state, runner, Action::Resize(size.width, size.height));
+                    }
                 }
                 dirty = true;
             }

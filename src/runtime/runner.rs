@@ -370,7 +370,7 @@ impl Runner {
                     });
                 });
             }
-            Effect::Quit => {}
+            Effect::Quit | Effect::Suspend => {}
         }
     }
 
