@@ -117,6 +117,9 @@ pub struct KoreConfig {
     /// The longest `Retry-After` honoured after a 429 (seconds).
     #[serde(default = "default_max_retry_after_secs")]
     pub max_retry_after_secs: u64,
+    /// How long `client_secret = { command = [...] }` may take (seconds).
+    #[serde(default = "default_secret_command_timeout_secs")]
+    pub secret_command_timeout_secs: u64,
 }
 
 impl KoreConfig {
@@ -144,6 +147,10 @@ fn default_true() -> bool {
 
 fn default_max_response_bytes() -> u64 {
     crate::kore::client::DEFAULT_MAX_RESPONSE_BYTES as u64
+}
+
+fn default_secret_command_timeout_secs() -> u64 {
+    DEFAULT_SECRET_COMMAND_TIMEOUT_SECS
 }
 
 fn default_max_retry_after_secs() -> u64 {
@@ -456,8 +463,14 @@ impl SecretSource {
         }
     }
 
-    /// Fetches the secret: reads the variable or runs the command.
+    /// Fetches the secret: reads the variable or runs the command (given
+    /// [`DEFAULT_SECRET_COMMAND_TIMEOUT_SECS`]).
     pub fn resolve(&self) -> Result<Secret, ConfigError> {
+        self.resolve_within(Duration::from_secs(DEFAULT_SECRET_COMMAND_TIMEOUT_SECS))
+    }
+
+    /// [`SecretSource::resolve`], with a command given at most `timeout`.
+    pub fn resolve_within(&self, timeout: Duration) -> Result<Secret, ConfigError> {
         match self {
             SecretSource::Literal(secret) if secret.is_empty() => Err(ConfigError::SecretEmpty),
             SecretSource::Literal(secret) => Ok(secret.clone()),
@@ -473,15 +486,22 @@ impl SecretSource {
                     problem: problem.to_string(),
                 })
             }
-            SecretSource::Command(argv) => run_secret_command(argv),
+            SecretSource::Command(argv) => run_secret_command(argv, timeout),
         }
     }
 }
 
+/// How long a secret command may take, unless configured.
+pub const DEFAULT_SECRET_COMMAND_TIMEOUT_SECS: u64 = 10;
+/// The most a secret command may print.
+pub const MAX_SECRET_OUTPUT: usize = 64 * 1024;
+/// The largest config file read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// Runs the secret command without a shell and returns its trimmed stdout.
 /// Neither stdout nor stderr ever ends up in an error message: either may
 /// hold the secret.
-fn run_secret_command(argv: &[String]) -> Result<Secret, ConfigError> {
+fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, ConfigError> {
     let Some((program, args)) = argv.split_first() else {
         return Err(ConfigError::SecretCommand {
             program: String::new(),
@@ -492,12 +512,14 @@ fn run_secret_command(argv: &[String]) -> Result<Secret, ConfigError> {
         program: program.clone(),
         problem,
     };
-    let output = Command::new(program)
+    let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
+        // Its messages may hold the secret, and a full stderr pipe could
+        // block it: they go nowhere.
+        .stderr(Stdio::null())
+        .spawn()
         .map_err(|e| {
             fail(if e.kind() == io::ErrorKind::NotFound {
                 "could not be started: it was not found (is it installed and on PATH?)".to_string()
@@ -505,14 +527,81 @@ fn run_secret_command(argv: &[String]) -> Result<Secret, ConfigError> {
                 format!("could not be started: {e}")
             })
         })?;
-    if !output.status.success() {
-        let how = match output.status.code() {
+    // Read on a thread, at most one byte over the cap, so that neither an
+    // endless printer (`yes`) nor one that never ends can hold us.
+    let stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut out = Vec::new();
+        if let Some(s) = stdout {
+            let _ = s.take(MAX_SECRET_OUTPUT as u64 + 1).read_to_end(&mut out);
+        }
+        out
+    });
+    let mut reader = Some(reader);
+    let mut printed: Option<Vec<u8>> = None;
+    let started = std::time::Instant::now();
+    let over_cap = |out: &Vec<u8>| out.len() > MAX_SECRET_OUTPUT;
+    let stop = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    let status = loop {
+        if printed.is_none() && reader.as_ref().is_some_and(|r| r.is_finished()) {
+            let out = reader.take().map(|r| r.join().unwrap_or_default());
+            printed = out;
+        }
+        if printed.as_ref().is_some_and(over_cap) {
+            stop(&mut child);
+            return Err(fail(format!(
+                "printed more than {} KiB; a secret is one short line",
+                MAX_SECRET_OUTPUT / 1024
+            )));
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                stop(&mut child);
+                return Err(fail(format!(
+                    "did not finish within {} s (set [kore].secret_command_timeout_secs if it needs longer)",
+                    timeout.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(fail(format!("could not be waited for: {e}"))),
+        }
+    };
+    // It exited; a process it left behind could still hold its output open.
+    while reader.as_ref().is_some_and(|r| !r.is_finished()) {
+        if started.elapsed() >= timeout {
+            return Err(fail(format!(
+                "exited, but its output stayed open for {} s (a process it started?)",
+                timeout.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let stdout = match printed {
+        Some(out) => out,
+        None => reader
+            .take()
+            .map(|r| r.join().unwrap_or_default())
+            .unwrap_or_default(),
+    };
+    if over_cap(&stdout) {
+        return Err(fail(format!(
+            "printed more than {} KiB; a secret is one short line",
+            MAX_SECRET_OUTPUT / 1024
+        )));
+    }
+    if !status.success() {
+        let how = match status.code() {
             Some(code) => format!("failed with exit code {code}"),
             None => "was killed by a signal".to_string(),
         };
         return Err(fail(how));
     }
-    let text = String::from_utf8(output.stdout)
+    let text = String::from_utf8(stdout)
         .map_err(|_| fail("printed something that is not UTF-8 text".to_string()))?;
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -605,6 +694,19 @@ pub enum ConfigError {
         path: PathBuf,
         problems: Vec<Problem>,
     },
+
+    #[error(
+        "{} is not a regular file\n  hint: --config and $SWITCHBOARD_CONFIG name a TOML file (not a directory, a device or a pipe)",
+        path.display()
+    )]
+    NotAFile { path: PathBuf },
+
+    #[error(
+        "{} is {size} bytes; a config is at most {} KiB\n  hint: check that --config names the right file",
+        path.display(),
+        MAX_CONFIG_BYTES / 1024
+    )]
+    TooLarge { path: PathBuf, size: u64 },
 
     #[error(
         "{} already exists, and `switchboard init` never overwrites a config\n  hint: edit that file, move it aside first, or pass --config with another path",
@@ -747,14 +849,44 @@ pub struct Loaded {
 impl Config {
     /// Fetches the client secret from wherever `[kore].client_secret` says.
     pub fn resolve_secret(&self) -> Result<Secret, ConfigError> {
-        self.kore.client_secret.resolve()
+        self.kore
+            .client_secret
+            .resolve_within(Duration::from_secs(self.kore.secret_command_timeout_secs))
     }
 }
 
 /// Reads, parses and checks the config file at `path`. Warns when the file
 /// holds the secret itself and other users may read it.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let text = match fs::read_to_string(path) {
+    // Looked at before it is opened: opening a FIFO would wait for a
+    // writer, and a device (`/dev/zero`) never ends.
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(ConfigError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(meta) if meta.len() > MAX_CONFIG_BYTES => {
+            return Err(ConfigError::TooLarge {
+                path: path.to_path_buf(),
+                size: meta.len(),
+            });
+        }
+        _ => {}
+    }
+    let read = fs::File::open(path).and_then(|f| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(io::Error::other(format!(
+                "it is larger than {} KiB",
+                MAX_CONFIG_BYTES / 1024
+            )));
+        }
+        String::from_utf8(bytes).map_err(|_| io::Error::other("it is not UTF-8 text"))
+    });
+    let text = match read {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(ConfigError::NotFound {
@@ -1411,6 +1543,9 @@ fn key_hint(path: &str) -> Option<&'static str> {
         "kore.max_response_bytes" => {
             "a number of bytes from 65536 to 268435456 without quotes, e.g. max_response_bytes = 4194304"
         }
+        "kore.secret_command_timeout_secs" => {
+            "seconds from 1 to 600 without quotes, e.g. secret_command_timeout_secs = 10"
+        }
         "kore.max_retry_after_secs" => {
             "seconds from 1 to 3600 without quotes, e.g. max_retry_after_secs = 120"
         }
@@ -1565,6 +1700,12 @@ fn validate(config: &Config) -> Vec<Issue> {
         issues.push(issue(
             at("kore", "max_response_bytes"),
             "must be from 65536 (64 KiB) to 268435456 (256 MiB)",
+        ));
+    }
+    if !(1..=600).contains(&kore.secret_command_timeout_secs) {
+        issues.push(issue(
+            at("kore", "secret_command_timeout_secs"),
+            "must be from 1 to 600",
         ));
     }
     if !(1..=3600).contains(&kore.max_retry_after_secs) {

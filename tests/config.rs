@@ -933,3 +933,61 @@ fn data_and_state_dirs_follow_their_overrides() {
     assert_ne!(config::state_dir(), state.path());
     assert!(!config::data_dir().as_os_str().is_empty());
 }
+
+/// Issue 9.6: `--config /dev/zero` grew to gigabytes and a FIFO hung with a
+/// blank screen.
+#[cfg(unix)]
+#[test]
+fn only_a_regular_file_of_sane_size_is_read_as_a_config() {
+    let err = config::load(Path::new("/dev/zero")).unwrap_err();
+    assert!(matches!(err, ConfigError::NotAFile { .. }), "{err:?}");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let err = config::load(dir.path()).unwrap_err();
+    assert!(matches!(err, ConfigError::NotAFile { .. }), "{err:?}");
+    let fifo = dir.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let started = std::time::Instant::now();
+    let err = config::load(&fifo).unwrap_err();
+    assert!(matches!(err, ConfigError::NotAFile { .. }), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    let big = dir.path().join("big.toml");
+    let mut text = config_with_secret("\"s\"");
+    text.push_str(&format!("\n# {}\n", "x".repeat(2 << 20)));
+    fs::write(&big, text).unwrap();
+    let err = config::load(&big).unwrap_err();
+    assert!(matches!(err, ConfigError::TooLarge { .. }), "{err:?}");
+    assert!(err.to_string().contains("KiB"), "{err}");
+}
+
+/// Issue 9.6: `command = ["yes"]` read 13 GB, and a command that never
+/// returns hung the start.
+#[cfg(unix)]
+#[test]
+fn a_secret_command_is_bounded_in_output_and_time() {
+    let c = load_text(&config_with_secret(
+        r#"{ command = ["yes", "cmd-s3cret"] }"#,
+    ))
+    .unwrap()
+    .config;
+    let started = std::time::Instant::now();
+    let err = c.resolve_secret().unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("printed more than"), "{msg}");
+    assert!(!msg.contains("cmd-s3cret"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    let mut text = config_with_secret(r#"{ command = ["sleep", "30"] }"#);
+    text = text.replace("[kore]\n", "[kore]\nsecret_command_timeout_secs = 1\n");
+    let c = load_text(&text).unwrap().config;
+    assert_eq!(c.kore.secret_command_timeout_secs, 1);
+    let started = std::time::Instant::now();
+    let err = c.resolve_secret().unwrap_err();
+    assert!(
+        err.to_string().contains("did not finish within 1 s"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
