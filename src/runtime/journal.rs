@@ -114,6 +114,13 @@ pub struct DamagedLine {
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// The length of the file up to its last whole record: a failed append
+    /// is cut back to it, so the file never keeps half a record.
+    len: u64,
+    /// Tests: the next append writes this many bytes, then fails as a full
+    /// disk would.
+    #[cfg(test)]
+    short_write: Option<usize>,
 }
 
 impl Journal {
@@ -170,6 +177,9 @@ impl Journal {
             Journal {
                 path: path.to_path_buf(),
                 file,
+                len: good_len,
+                #[cfg(test)]
+                short_write: None,
             },
             replay,
         ))
@@ -179,12 +189,39 @@ impl Journal {
         &self.path
     }
 
-    /// Writes one record and waits until it is on disk.
+    /// Writes one record and waits until it is on disk. When that fails
+    /// (a full disk, say), the file is cut back to where it was: a record is
+    /// on disk whole or not at all, and the next append starts on a clean
+    /// line.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
         let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
         line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.sync_data()
+        match self.write_line(&line).and_then(|()| self.file.sync_data()) {
+            Ok(()) => {
+                self.len += line.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                if let Err(cut) = self.file.set_len(self.len) {
+                    tracing::error!(error = %cut, "could not cut a failed journal write back");
+                } else {
+                    let _ = self.file.sync_data();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        #[cfg(test)]
+        if let Some(n) = self.short_write.take() {
+            self.file.write_all(&line[..n.min(line.len())])?;
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "No space left on device (simulated)",
+            ));
+        }
+        self.file.write_all(line)
     }
 }
 
@@ -602,6 +639,7 @@ impl Journal {
         // The new file is positioned at its end and already locked; the old
         // one (and its lock) goes with the old handle.
         self.file = file;
+        self.len = out.len() as u64;
         replay.records = kept;
         replay.damaged = damaged;
         Ok(fold.len())
@@ -614,6 +652,11 @@ impl Journal {
     /// a full or failing disk.
     pub(crate) fn break_writes(&mut self) {
         self.file = File::open(&self.path).unwrap();
+    }
+
+    /// Makes the next append write `bytes` of its line, then fail.
+    pub(crate) fn fail_next_write_after(&mut self, bytes: usize) {
+        self.short_write = Some(bytes);
     }
 
     /// Undoes [`Journal::break_writes`].
@@ -674,6 +717,44 @@ mod tests {
             message: String::new(),
             attempts: 1,
         }
+    }
+
+    /// Issue 9.1: a write cut short by a full disk left half a record at
+    /// the end; the resend after space was freed was appended onto it, and
+    /// the next start lost that line (and the delivered entry it held).
+    #[test]
+    fn a_failed_append_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mia = AgentRef::new("a-1", "Mia");
+        let raj = AgentRef::new("a-2", "Raj");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        j.append(&request("r1", "c-1", Event::na_entry(mia.clone())))
+            .unwrap();
+        j.append(&outcome("r1", true)).unwrap();
+        j.append(&request("r2", "c-1", Event::warm_entry(raj.clone())))
+            .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        j.fail_next_write_after(17);
+        let err = j.append(&outcome("r2", true)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            before,
+            "no half record is left behind"
+        );
+        // Space is back: the same record goes in whole, on its own line.
+        j.append(&outcome("r2", true)).unwrap();
+        drop(j);
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+        assert!(replay.damaged.is_empty());
+        let st = &rebuild(&replay.records)["c-1"];
+        assert!(st.roster.contains("a-2"), "the WARM entry survives");
+        assert_eq!(
+            st.requests[1].fate,
+            RequestFate::Delivered { status: Some(200) }
+        );
     }
 
     #[test]
