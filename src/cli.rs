@@ -188,6 +188,7 @@ fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
         ))
     })?;
     for w in &replay.warnings {
+        tracing::warn!(warning = %w, "journal");
         eprintln!("warning: {w}");
     }
     Ok((j, replay))
@@ -359,6 +360,22 @@ pub async fn send(
             "reason": reason,
             "unknown": state.unknown,
             "queued": state.queued,
+        }));
+        eprintln!("refused: {reason}");
+        return Ok(EXIT_FAILED);
+    }
+    // A history the journal cannot prove: its roster may be wrong, and
+    // nothing is planned on it from a script.
+    if let Some(why) = replay.holds.get(&conversation) {
+        let reason = format!(
+            "{conversation} is held: {why}; nothing was sent. Open the console to see it and resend or drop (r, :drop)"
+        );
+        emit(&json!({
+            "conversation": conversation,
+            "action": action.describe_in(&state.roster),
+            "refused": true,
+            "code": "journal_hold",
+            "reason": reason,
         }));
         eprintln!("refused: {reason}");
         return Ok(EXIT_FAILED);

@@ -469,8 +469,7 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
         switchboard::ui::keymap::Keymap::default(),
         "t".into(),
     );
-    let n =
-        switchboard::runtime::console::restore(&mut state, &mut h.runner, &replay.records, true);
+    let n = switchboard::runtime::console::restore(&mut state, &mut h.runner, &replay, true);
     assert_eq!(n, 1);
     let c = &state.conversations["c-r"];
     assert!(

@@ -11,7 +11,7 @@ use switchboard::kore::client::{ClientSettings, KoreClient};
 use switchboard::kore::hooks::EventContext;
 use switchboard::runtime::callback::{CallbackListener, ReceivedCallback};
 use switchboard::runtime::console::restore;
-use switchboard::runtime::journal::{self, Journal, Record};
+use switchboard::runtime::journal::{self, Journal, Record, Replay};
 use switchboard::runtime::runner::Runner;
 use switchboard::sim::{self, SimConfig, SimHandle};
 use switchboard::ui::keymap::Keymap;
@@ -82,7 +82,7 @@ fn outcome(id: &str, ok: bool) -> Record {
 }
 
 /// Writes what an earlier run left, then opens it as this run's journal.
-fn journal_with(dir: &std::path::Path, records: &[Record]) -> (Journal, Vec<Record>) {
+fn journal_with(dir: &std::path::Path, records: &[Record]) -> (Journal, Replay) {
     let path = dir.join("journal.jsonl");
     {
         let (mut j, _) = Journal::open(&path).unwrap();
@@ -92,7 +92,7 @@ fn journal_with(dir: &std::path::Path, records: &[Record]) -> (Journal, Vec<Reco
     }
     let (j, replay) = Journal::open(&path).unwrap();
     assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
-    (j, replay.records)
+    (j, replay)
 }
 
 struct Run {
@@ -295,5 +295,209 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
         journal::AssignFate::Accepted,
         "{:?}",
         st.assigns
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Issue 9.2: replaying a journal whose lines were duplicated, reordered or
+// damaged never sends anything twice, out of order, or without asking.
+// ---------------------------------------------------------------------------
+
+fn assign(id: &str, conv: &str, at_ms: i64) -> Record {
+    Record::Assign {
+        id: id.into(),
+        at_ms,
+        session: "sess-1".into(),
+        target: "agent:a-2".into(),
+        conversation: Some(conv.into()),
+        text: Some("assign → Raj".into()),
+    }
+}
+
+/// c-1's history: an assign and an NA entry delivered, a WARM entry in
+/// flight at the crash (unknown), then a WARM exit, an NA exit and the end
+/// planned and never sent.
+fn history() -> Vec<Record> {
+    let mia = AgentRef::new("a-1", "Mia");
+    let raj = AgentRef::new("a-2", "Raj");
+    vec![
+        assign("a1", "c-1", 1),
+        sent("a1"),
+        outcome("a1", true),
+        request("r1", "c-1", 2, Event::na_entry(mia.clone())),
+        sent("r1"),
+        outcome("r1", true),
+        request("r2", "c-1", 3, Event::warm_entry(raj.clone())),
+        sent("r2"),
+        request("r3", "c-1", 4, Event::warm_exit(raj)),
+        request("r4", "c-1", 5, Event::na_exit(mia)),
+        request("r5", "c-1", 6, Event::EndOfConversation { agent: None }),
+    ]
+}
+
+/// The journal's own lines for `history()`.
+fn written_lines(dir: &std::path::Path) -> (std::path::PathBuf, Vec<String>) {
+    let path = dir.join("journal.jsonl");
+    {
+        let (mut j, _) = Journal::open(&path).unwrap();
+        for r in history() {
+            j.append(&r).unwrap();
+        }
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    (path, text.lines().map(str::to_string).collect())
+}
+
+fn rewrite(path: &std::path::Path, lines: &[String]) {
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+fn fates(replay: &Replay) -> Vec<String> {
+    let st = &journal::rebuild(&replay.records)["c-1"];
+    st.requests
+        .iter()
+        .map(|r| format!("{} {:?}", r.id, r.fate))
+        .chain(st.assigns.iter().map(|a| format!("{} {:?}", a.id, a.fate)))
+        .collect()
+}
+
+#[test]
+fn duplicated_and_reordered_lines_replay_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, lines) = written_lines(dir.path());
+    let (_, clean) = Journal::open(&path).unwrap();
+    let want = fates(&clean);
+    assert!(clean.holds.is_empty() && clean.hold_all.is_none());
+
+    let mut doubled = Vec::new();
+    for l in &lines {
+        doubled.push(l.clone());
+        doubled.push(l.clone());
+    }
+    let mut reversed = lines.clone();
+    reversed.reverse();
+    // A fixed shuffle: the END first, the NA exit before the WARM exit.
+    let mut shuffled = lines.clone();
+    shuffled.swap(0, 10);
+    shuffled.swap(8, 9);
+    shuffled.swap(2, 6);
+    for (what, variant, warning) in [
+        ("every line twice", doubled, "duplicated"),
+        ("reversed", reversed, "out of order"),
+        ("shuffled", shuffled, "out of order"),
+    ] {
+        rewrite(&path, &variant);
+        let (j, replay) = Journal::open(&path).unwrap();
+        drop(j);
+        assert_eq!(replay.records, clean.records, "{what}: read as written");
+        assert_eq!(fates(&replay), want, "{what}");
+        assert!(replay.holds.is_empty(), "{what}: {:?}", replay.holds);
+        assert!(
+            replay.warnings.iter().any(|w| w.contains(warning)),
+            "{what}: {:?}",
+            replay.warnings
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_sent_line_holds_its_conversation_and_sends_nothing() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut lines) = written_lines(dir.path());
+    // r2's `sent` line (the 8th) is damaged on disk: without it, r2 would
+    // look never sent and go out again without asking.
+    lines[7] = lines[7].replace("\"kind\":\"sent\"", "\"kind\":\"se\u{0}nt\"");
+    rewrite(&path, &lines);
+    let (j, replay) = Journal::open(&path).unwrap();
+    let why = replay.holds.get("c-1").expect("c-1 is held");
+    assert!(why.contains("line 8"), "{why}");
+    assert!(
+        replay.warnings.iter().any(|w| w.contains("c-1 is held")),
+        "{:?}",
+        replay.warnings
+    );
+    let mut run = runner(&sim, Some(j)).await;
+    let mut s = state(false);
+    restore(&mut s, &mut run.runner, &replay, true);
+    let c = &s.conversations["c-1"];
+    assert!(c.journal_hold.as_deref().unwrap().contains("line 8"));
+    let d = deliveries(&s, "c-1");
+    assert!(
+        d.iter()
+            .any(|l| l == &format!("r2 {:?}", Delivery::Unknown)),
+        "{d:?}"
+    );
+    assert!(
+        d.iter().any(|l| l == &format!("r3 {:?}", Delivery::Held)),
+        "{d:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        accepted(&sim, "c-1"),
+        0,
+        "nothing of it went out on its own"
+    );
+}
+
+#[test]
+fn a_damaged_or_altered_entry_line_holds_the_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut lines) = written_lines(dir.path());
+    // r1's request (NA entry Mia, the 4th line) is cut in the middle.
+    let original = lines[3].clone();
+    lines[3] = original[..original.len() / 2].to_string();
+    rewrite(&path, &lines);
+    let (j, replay) = Journal::open(&path).unwrap();
+    drop(j);
+    assert!(replay.holds.contains_key("c-1"), "{:?}", replay.warnings);
+    // Altered but still JSON: the agent's name changed. The checksum
+    // catches it.
+    lines[3] = original.replace("\"Mia\"", "\"Eve\"");
+    assert_ne!(lines[3], original);
+    rewrite(&path, &lines);
+    let (j, replay) = Journal::open(&path).unwrap();
+    drop(j);
+    assert!(
+        replay.warnings.iter().any(|w| w.contains("checksum")),
+        "{:?}",
+        replay.warnings
+    );
+    assert!(replay.holds.contains_key("c-1"));
+    // A line taken out of the middle: a gap in c-1's count.
+    lines[3] = original;
+    lines.remove(5);
+    rewrite(&path, &lines);
+    let (j, replay) = Journal::open(&path).unwrap();
+    drop(j);
+    let why = replay.holds.get("c-1").expect("a gap holds c-1");
+    assert!(why.contains("missing or damaged"), "{why}");
+}
+
+/// Journals of the previous version have no line numbers: a duplicated
+/// line must still not make a delivered request look unsent.
+#[test]
+fn old_journals_with_duplicated_lines_do_not_resend() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    let mut text = String::new();
+    for r in history() {
+        let line = serde_json::to_string(&r).unwrap();
+        text += &format!("{line}\n{line}\n");
+    }
+    std::fs::write(&path, text).unwrap();
+    let (j, replay) = Journal::open(&path).unwrap();
+    drop(j);
+    let f = fates(&replay);
+    assert_eq!(
+        f,
+        [
+            "r1 Delivered { status: Some(200) }",
+            "r2 Unknown",
+            "r3 Queued",
+            "r4 Queued",
+            "r5 Queued",
+            "a1 Accepted"
+        ]
     );
 }

@@ -1041,3 +1041,21 @@ fn the_minimum_size_is_still_a_console() {
     s.mode = Mode::Help;
     snap!("help_60x16", screen(&s, &dark(), 60, 16));
 }
+
+/// Issue 9.2/9.7: a journal warning was cut at the pane's width with no way
+/// to read its end. The selected log line is shown whole.
+#[test]
+fn the_selected_log_line_is_shown_whole() {
+    let mut s = demo();
+    let warning = "/home/sup/.local/share/switchboard/journal-st-1.jsonl: c-1042 is held: \
+                   journal line 8 of its history is damaged; nothing of it is sent until you \
+                   resend (r) or drop (:drop) it END-OF-WARNING";
+    s.log.push(NOW, LogKind::Error, warning);
+    s.log.push(NOW, LogKind::Info, "a later line");
+    s.log.follow = false;
+    s.log.cursor = s.log.visible().len() - 2;
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("END-OF-WARNING"), "{out}");
+    let flat: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("resend (r) or drop (:drop) it"), "{out}");
+}

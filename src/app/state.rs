@@ -234,6 +234,9 @@ pub struct Conversation {
     pub listed: bool,
     /// The agent a successful assign callback named (offered first for `e`).
     pub assigned_agent: Option<String>,
+    /// The journal could not prove this conversation's history (a gap, a
+    /// disorder, a damaged line): why. Its unsent requests are held.
+    pub journal_hold: Option<String>,
 }
 
 impl Conversation {
@@ -251,6 +254,7 @@ impl Conversation {
             manual: false,
             listed: false,
             assigned_agent: None,
+            journal_hold: None,
         }
     }
 

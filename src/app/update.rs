@@ -1184,6 +1184,10 @@ fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
                 }
             }
             if found {
+                // The supervisor has decided about what the journal held.
+                if let Some(c) = state.conversations.get_mut(&conversation) {
+                    c.journal_hold = None;
+                }
                 state.say(format!("{conversation}: resending"));
                 vec![Effect::Resend { conversation }]
             } else {
@@ -1205,6 +1209,9 @@ fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
                 }
             }
             if found {
+                if let Some(c) = state.conversations.get_mut(&conversation) {
+                    c.journal_hold = None;
+                }
                 state.say(format!("{conversation}: failed request dropped"));
                 vec![Effect::DropFailed { conversation }]
             } else {

@@ -134,6 +134,8 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     }
     state.status.rate_limit = opts.client.rate_limit_per_minute;
     for w in &replay.warnings {
+        // In the log file too: the pane keeps only so many lines.
+        tracing::warn!(warning = %w, "journal");
         state
             .log
             .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
@@ -142,7 +144,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let mut runner = Runner::new(client, tx.clone(), journal, listener.clone())
         .with_max_attempts(opts.max_attempts)
         .with_retry_uncertain(opts.retry_uncertain_hooks);
-    let restored = restore(&mut state, &mut runner, &replay.records, !opts.read_only);
+    let restored = restore(&mut state, &mut runner, &replay, !opts.read_only);
     if restored > 0 {
         state.log.push(
             state.now_ms,
@@ -501,10 +503,10 @@ async fn event_loop(
 pub fn restore(
     state: &mut State,
     runner: &mut Runner,
-    records: &[journal::Record],
+    replay: &journal::Replay,
     send: bool,
 ) -> usize {
-    let rebuilt = journal::rebuild(records);
+    let rebuilt = journal::rebuild(&replay.records);
     let mut count = 0;
     for (id, st) in rebuilt {
         let channel = match st.experience.as_deref() {
@@ -539,6 +541,30 @@ pub fn restore(
         // assigns, each in journal order, merged by the time they were planned.
         let mut puts: Vec<(i64, Put)> = Vec::new();
         let mut assign_puts: Vec<(i64, Put)> = Vec::new();
+        // A history the journal cannot prove holds the conversation: its
+        // first unsent request waits for `r` or `:drop`, the rest behind it.
+        let hold = replay.hold_reason(&id).map(str::to_string);
+        let has_open = st.requests.iter().any(|r| {
+            matches!(
+                r.fate,
+                RequestFate::Queued | RequestFate::Unknown | RequestFate::Failed { .. }
+            )
+        }) || st
+            .assigns
+            .iter()
+            .any(|a| matches!(a.fate, AssignFate::Queued));
+        if replay.holds.contains_key(&id) || (hold.is_some() && has_open) {
+            conv.journal_hold = hold.clone();
+            state.log.push(
+                state.now_ms,
+                crate::app::state::LogKind::Error,
+                format!(
+                    "{id} is held: {}; nothing of it is sent until you resend (r) or drop (:drop)",
+                    hold.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        let held = conv.journal_hold.is_some();
         // The first failed or unknown request blocks everything after it.
         let mut blocked = false;
         for (i, req) in st.requests.iter().enumerate() {
@@ -571,6 +597,14 @@ pub fn restore(
                     }
                 }
                 RequestFate::Unknown if !blocked => {
+                    blocked = true;
+                    if send {
+                        puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
+                    }
+                    Delivery::Unknown
+                }
+                // Its history cannot be proved, so neither can its fate.
+                RequestFate::Queued if !blocked && held => {
                     blocked = true;
                     if send {
                         puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
@@ -633,7 +667,16 @@ pub fn restore(
                         },
                         journaled: true,
                     };
-                    assign_puts.push((a.at_ms, Put::Queued(job)));
+                    // A held conversation's assign waits for the supervisor
+                    // with the rest of it.
+                    assign_puts.push((
+                        a.at_ms,
+                        if held {
+                            Put::Blocked(job)
+                        } else {
+                            Put::Queued(job)
+                        },
+                    ));
                     // Its callback timer starts when it is sent.
                     state.awaiting_callback.insert(a.id.clone(), id.clone());
                     AssignState::Queued

@@ -5,6 +5,16 @@
 //! A record is written and fsync'd before its request goes out. Reading is
 //! forgiving: a torn last line (a crash mid-write) is dropped with a warning
 //! and cut off the file, so the next append starts on a clean line.
+//!
+//! Each line carries what makes replaying it safe: `seq`, a number that
+//! grows by one per line of this journal (it fixes the order, and makes a
+//! duplicated line harmless); `c` and `cseq`, the conversation and the
+//! line's number within that conversation's history (a gap shows a lost
+//! line); and `sum`, a checksum of the rest of the line. What the journal
+//! cannot prove (a gap, a disorder, a damaged line) holds the conversation
+//! it touches: [`Replay::holds`] names it with the reason, and nothing of it
+//! is sent on its own. Lines written before these fields existed are read
+//! in file order, as before.
 
 use crate::domain::{Event, Roster};
 use serde::{Deserialize, Serialize};
@@ -93,11 +103,105 @@ impl Record {
 /// What reading a journal found.
 #[derive(Debug, Default)]
 pub struct Replay {
+    /// In the order they were written (by `seq`), duplicates left out.
     pub records: Vec<Record>,
+    /// The line facts of each record, parallel to `records`.
+    pub meta: Vec<LineMeta>,
     pub warnings: Vec<String>,
     /// Complete lines that could not be read, kept byte for byte so that
     /// compaction never throws them away.
     pub damaged: Vec<DamagedLine>,
+    /// Conversations whose history the journal cannot prove, with why:
+    /// nothing of them is sent until the supervisor decides.
+    pub holds: BTreeMap<String, String>,
+    /// A damaged line whose conversation cannot be told: every
+    /// conversation with requests still to send is held, for this reason.
+    pub hold_all: Option<String>,
+}
+
+impl Replay {
+    /// Why `conversation` is held, if it is.
+    pub fn hold_reason(&self, conversation: &str) -> Option<&str> {
+        self.holds
+            .get(conversation)
+            .or(self.hold_all.as_ref())
+            .map(String::as_str)
+    }
+}
+
+/// What a line says about itself besides its record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineMeta {
+    /// Its number in the journal, from 1; absent on lines of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// Its conversation, when it has one.
+    #[serde(default, rename = "c", skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
+    /// Its number within its conversation's history, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cseq: Option<u64>,
+}
+
+/// A line of the journal: the record's fields, the line facts, then a
+/// checksum of everything before it: `{…,"sum":"1a2b3c4d"}`.
+fn encode(record: &Record, meta: &LineMeta) -> io::Result<Vec<u8>> {
+    let mut value = serde_json::to_value(record).map_err(io::Error::other)?;
+    let (Some(obj), serde_json::Value::Object(m)) = (
+        value.as_object_mut(),
+        serde_json::to_value(meta).map_err(io::Error::other)?,
+    ) else {
+        return Err(io::Error::other("a record is not a JSON object"));
+    };
+    for (k, v) in m {
+        obj.insert(k, v);
+    }
+    let mut raw = serde_json::to_vec(&value).map_err(io::Error::other)?;
+    let sum = checksum(&raw);
+    raw.pop(); // the closing brace
+    raw.extend_from_slice(format!(",\"sum\":\"{sum}\"}}\n").as_bytes());
+    Ok(raw)
+}
+
+fn checksum(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(bytes)[..4])
+}
+
+/// The suffix `,"sum":"xxxxxxxx"}` of a line, checked: `Ok(true)` when it
+/// matches the rest, `Ok(false)` when there is none (an older line).
+fn verify_sum(line: &str) -> Result<bool, String> {
+    const TAIL: usize = r#","sum":"12345678"}"#.len();
+    let Some(head) = line.len().checked_sub(TAIL) else {
+        return Ok(false);
+    };
+    let Some(tail) = line.get(head..) else {
+        return Ok(false);
+    };
+    if !(tail.starts_with(r#","sum":""#) && tail.ends_with(r#""}"#)) {
+        return Ok(false);
+    }
+    let sum = &tail[8..16];
+    let mut raw = line.as_bytes()[..head].to_vec();
+    raw.push(b'}');
+    if checksum(&raw) == sum {
+        Ok(true)
+    } else {
+        Err("its checksum does not match (the line was changed)".to_string())
+    }
+}
+
+/// The conversation a damaged line names, if any can be read from it.
+fn salvage_conversation(bytes: &[u8], conv_of: &BTreeMap<String, String>) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let field = |name: &str| -> Option<String> {
+        let at = text.find(&format!("\"{name}\":\""))? + name.len() + 4;
+        let end = text[at..].find('"')?;
+        Some(text[at..at + end].to_string()).filter(|v| !v.is_empty())
+    };
+    field("c")
+        .or_else(|| field("conversation"))
+        .or_else(|| field("id").and_then(|id| conv_of.get(&id).cloned()))
 }
 
 /// A complete but unreadable line in the middle of a journal.
@@ -107,6 +211,8 @@ pub struct DamagedLine {
     pub after_records: usize,
     /// The line as it is on disk, without its newline.
     pub bytes: Vec<u8>,
+    /// Its line number in the file.
+    pub line: usize,
 }
 
 /// An open journal, positioned for appending.
@@ -114,6 +220,12 @@ pub struct DamagedLine {
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// The `seq` of the next line.
+    next_seq: u64,
+    /// The last `cseq` written per conversation.
+    cseq: std::collections::HashMap<String, u64>,
+    /// The conversation of each request and assign id.
+    conv_of: std::collections::HashMap<String, String>,
     /// The length of the file up to its last whole record: a failed append
     /// is cut back to it, so the file never keeps half a record.
     len: u64,
@@ -173,10 +285,14 @@ impl Journal {
             file.set_len(good_len)?;
             file.sync_all()?;
         }
+        let (next_seq, cseq, conv_of) = numbering(&replay);
         Ok((
             Journal {
                 path: path.to_path_buf(),
                 file,
+                next_seq,
+                cseq,
+                conv_of,
                 len: good_len,
                 #[cfg(test)]
                 short_write: None,
@@ -194,11 +310,30 @@ impl Journal {
     /// on disk whole or not at all, and the next append starts on a clean
     /// line.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
-        let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
-        line.push(b'\n');
+        let conversation = conversation_of(record)
+            .map(str::to_string)
+            .or_else(|| record.id().and_then(|id| self.conv_of.get(id).cloned()));
+        let cseq = conversation
+            .as_ref()
+            .map(|c| self.cseq.get(c).copied().unwrap_or(0) + 1);
+        let meta = LineMeta {
+            seq: Some(self.next_seq),
+            conversation: conversation.clone(),
+            cseq,
+        };
+        let line = encode(record, &meta)?;
         match self.write_line(&line).and_then(|()| self.file.sync_data()) {
             Ok(()) => {
                 self.len += line.len() as u64;
+                self.next_seq += 1;
+                if let (Some(c), Some(n)) = (conversation, cseq) {
+                    if let Some(id) = record.id()
+                        && matches!(record, Record::Request { .. } | Record::Assign { .. })
+                    {
+                        self.conv_of.insert(id.to_string(), c.clone());
+                    }
+                    self.cseq.insert(c, n);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -223,6 +358,44 @@ impl Journal {
         }
         self.file.write_all(line)
     }
+}
+
+/// The conversation a record names itself.
+fn conversation_of(record: &Record) -> Option<&str> {
+    match record {
+        Record::Request { conversation, .. } | Record::Summary { conversation, .. } => {
+            Some(conversation)
+        }
+        Record::Assign { conversation, .. } => conversation.as_deref(),
+        _ => None,
+    }
+}
+
+type Numbering = (
+    u64,
+    std::collections::HashMap<String, u64>,
+    std::collections::HashMap<String, String>,
+);
+
+/// Where numbering goes on after what was read: the next `seq`, the last
+/// `cseq` per conversation, and the conversation of each request id.
+fn numbering(replay: &Replay) -> Numbering {
+    let mut next = 1;
+    let mut cseq = std::collections::HashMap::new();
+    let mut conv_of = std::collections::HashMap::new();
+    for (r, m) in replay.records.iter().zip(&replay.meta) {
+        if let Some(s) = m.seq {
+            next = next.max(s + 1);
+        }
+        if let (Some(c), Some(n)) = (&m.conversation, m.cseq) {
+            let last = cseq.entry(c.clone()).or_insert(0);
+            *last = (*last).max(n);
+        }
+        if let (Some(id), Some(c)) = (r.id(), conversation_of(r)) {
+            conv_of.insert(id.to_string(), c.to_string());
+        }
+    }
+    (next, cseq, conv_of)
 }
 
 /// Reads a journal without locking or changing it, e.g. while a console
@@ -256,6 +429,8 @@ fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
     let mut good_len: u64 = 0;
     let mut line_no = 0usize;
     let mut buf = Vec::new();
+    // The file line of each record read.
+    let mut lines: Vec<usize> = Vec::new();
     loop {
         buf.clear();
         let n = reader.read_until(b'\n', &mut buf)?;
@@ -273,9 +448,16 @@ fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
             }
             continue;
         }
-        match serde_json::from_str::<Record>(text) {
-            Ok(record) if complete => {
+        let parsed = verify_sum(text).and_then(|_| {
+            let record = serde_json::from_str::<Record>(text).map_err(|e| e.to_string())?;
+            let meta = serde_json::from_str::<LineMeta>(text).map_err(|e| e.to_string())?;
+            Ok((record, meta))
+        });
+        match parsed {
+            Ok((record, meta)) if complete => {
                 replay.records.push(record);
+                replay.meta.push(meta);
+                lines.push(line_no);
                 good_len = offset;
             }
             Ok(_) | Err(_) if !complete => {
@@ -299,12 +481,143 @@ fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
                 replay.damaged.push(DamagedLine {
                     after_records: replay.records.len(),
                     bytes,
+                    line: line_no,
                 });
                 good_len = offset;
             }
         }
     }
+    check_history(&mut replay, &lines, path);
     Ok((replay, good_len))
+}
+
+/// Puts the records in the order they were written, drops duplicated
+/// lines, and holds every conversation whose history shows a gap, a
+/// disorder or a damaged line.
+fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
+    let shown = path.display();
+    let mut holds: BTreeMap<String, String> = BTreeMap::new();
+    let mut hold = |conv: &str, why: String| {
+        holds.entry(conv.to_string()).or_insert(why);
+    };
+    // Order by seq (older lines, without one, keep their place first).
+    let mut order: Vec<usize> = (0..replay.records.len()).collect();
+    order.sort_by_key(|&i| replay.meta[i].seq.unwrap_or(0));
+    if order.windows(2).any(|w| w[0] > w[1]) {
+        replay.warnings.push(format!(
+            "{shown}: lines were out of order; they are read in the order they were written"
+        ));
+    }
+    // Duplicates: the same seq twice. The same line again is harmless;
+    // two different lines with one number cannot both be right.
+    let mut kept: Vec<usize> = Vec::with_capacity(order.len());
+    let mut duplicates = 0usize;
+    for i in order {
+        if let Some(&last) = kept.last()
+            && replay.meta[i].seq.is_some()
+            && replay.meta[i].seq == replay.meta[last].seq
+        {
+            if replay.records[i] == replay.records[last] && replay.meta[i] == replay.meta[last] {
+                duplicates += 1;
+            } else {
+                for j in [i, last] {
+                    if let Some(c) = &replay.meta[j].conversation {
+                        hold(
+                            c,
+                            format!(
+                                "journal lines {} and {} both claim to be record {}",
+                                lines[last],
+                                lines[i],
+                                replay.meta[i].seq.unwrap_or(0)
+                            ),
+                        );
+                    }
+                }
+            }
+            continue;
+        }
+        kept.push(i);
+    }
+    if duplicates > 0 {
+        replay.warnings.push(format!(
+            "{shown}: {duplicates} duplicated line(s) were read once"
+        ));
+    }
+    // Each conversation's lines must count 1, 2, 3… in the order written.
+    let mut counts: BTreeMap<&str, (u64, usize)> = BTreeMap::new();
+    // Said after the damaged lines, which name the cause more directly.
+    let mut gaps: BTreeMap<String, String> = BTreeMap::new();
+    for &i in &kept {
+        let m = &replay.meta[i];
+        let (Some(c), Some(n)) = (m.conversation.as_deref(), m.cseq) else {
+            continue;
+        };
+        let (last, _) = counts.entry(c).or_insert((0, lines[i]));
+        if n != *last + 1 {
+            let why = if n <= *last {
+                format!("journal line {} is out of step with its history", lines[i])
+            } else {
+                format!(
+                    "{} line(s) of its history before journal line {} are missing or damaged",
+                    n - *last - 1,
+                    lines[i]
+                )
+            };
+            gaps.entry(c.to_string()).or_insert(why);
+        }
+        *last = (*last).max(n);
+    }
+    // Damaged lines: held where their conversation can be told.
+    let conv_of: BTreeMap<String, String> = replay
+        .records
+        .iter()
+        .filter_map(|r| Some((r.id()?.to_string(), conversation_of(r)?.to_string())))
+        .collect();
+    for d in &replay.damaged {
+        match salvage_conversation(&d.bytes, &conv_of) {
+            Some(c) => {
+                holds.entry(c).or_insert_with(|| {
+                    format!("journal line {} of its history is damaged", d.line)
+                });
+            }
+            None => {
+                replay.hold_all.get_or_insert_with(|| {
+                    format!(
+                        "journal line {} is damaged and names no conversation",
+                        d.line
+                    )
+                });
+            }
+        }
+    }
+    for (c, why) in gaps {
+        holds.entry(c).or_insert(why);
+    }
+    for (c, why) in &holds {
+        replay.warnings.push(format!(
+            "{shown}: {c} is held: {why}; nothing of it is sent until you resend (r) or drop (:drop) it"
+        ));
+    }
+    if let Some(why) = &replay.hold_all {
+        replay.warnings.push(format!(
+            "{shown}: {why}; every conversation with requests still to send is held until you resend (r) or drop (:drop) them"
+        ));
+    }
+    replay.holds = holds;
+    let mut records = std::mem::take(&mut replay.records);
+    let mut meta = std::mem::take(&mut replay.meta);
+    if kept.len() != records.len() || kept.windows(2).any(|w| w[0] > w[1]) {
+        let mut slots: Vec<Option<(Record, LineMeta)>> =
+            records.drain(..).zip(meta.drain(..)).map(Some).collect();
+        for i in kept {
+            if let Some((r, m)) = slots[i].take() {
+                records.push(r);
+                meta.push(m);
+            }
+        }
+    }
+    replay.records = records;
+    replay.meta = meta;
 }
 
 /// Where a journaled request stands.
@@ -389,6 +702,10 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
     let mut out: BTreeMap<String, ConversationState> = BTreeMap::new();
     for r in records {
         match r {
+            // A request planned twice is the same request (a duplicated
+            // line): the first plan stands.
+            Record::Request { id, .. } if index.contains_key(id) => {}
+            Record::Assign { id, .. } if assigns.contains_key(id) => {}
             Record::Request {
                 id,
                 conversation,
@@ -457,6 +774,10 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                     continue;
                 };
                 if *ok {
+                    if matches!(req.fate, RequestFate::Delivered { .. }) {
+                        // Told twice: applied once.
+                        continue;
+                    }
                     req.fate = RequestFate::Delivered { status: *status };
                     let event = req.event.clone();
                     if let Err(e) = st.roster.apply(&event, *at_ms) {
@@ -577,18 +898,28 @@ impl Journal {
             })
             .collect();
         let summaries = kept.len();
+        // Summaries name their conversation but take no place in any
+        // history: the conversation is over.
+        let mut kept_meta: Vec<LineMeta> = kept
+            .iter()
+            .map(|r| LineMeta {
+                seq: None,
+                conversation: conversation_of(r).map(str::to_string),
+                cseq: None,
+            })
+            .collect();
         let mut damaged: Vec<DamagedLine> = Vec::new();
         let mut pending_damaged = replay.damaged.iter().peekable();
         let mut out: Vec<u8> = Vec::new();
-        for line in &kept {
-            out.extend(serde_json::to_vec(line).map_err(io::Error::other)?);
-            out.push(b'\n');
+        for (line, meta) in kept.iter().zip(&kept_meta) {
+            out.extend(encode(line, meta)?);
         }
         for (i, r) in replay.records.iter().enumerate() {
             while let Some(d) = pending_damaged.next_if(|d| d.after_records <= i) {
                 damaged.push(DamagedLine {
                     after_records: kept.len(),
                     bytes: d.bytes.clone(),
+                    line: d.line,
                 });
                 out.extend_from_slice(&d.bytes);
                 out.push(b'\n');
@@ -600,14 +931,17 @@ impl Journal {
             if folded {
                 continue;
             }
-            out.extend(serde_json::to_vec(r).map_err(io::Error::other)?);
-            out.push(b'\n');
+            // Kept with its own numbers, so the histories stay provable.
+            let meta = replay.meta.get(i).cloned().unwrap_or_default();
+            out.extend(encode(r, &meta)?);
             kept.push(r.clone());
+            kept_meta.push(meta);
         }
         for d in pending_damaged {
             damaged.push(DamagedLine {
                 after_records: kept.len(),
                 bytes: d.bytes.clone(),
+                line: d.line,
             });
             out.extend_from_slice(&d.bytes);
             out.push(b'\n');
@@ -641,6 +975,7 @@ impl Journal {
         self.file = file;
         self.len = out.len() as u64;
         replay.records = kept;
+        replay.meta = kept_meta;
         replay.damaged = damaged;
         Ok(fold.len())
     }
@@ -934,12 +1269,14 @@ mod tests {
         write_private(&path, &text);
 
         let (mut j, mut replay) = Journal::open(&path).unwrap();
-        assert_eq!(replay.warnings.len(), 1, "{:?}", replay.warnings);
+        // The damage, and the hold it puts on what is still to send.
+        assert_eq!(replay.warnings.len(), 2, "{:?}", replay.warnings);
         assert!(
             replay.warnings[0].contains("line 7"),
             "{:?}",
             replay.warnings
         );
+        assert!(replay.hold_all.is_some());
         assert_eq!(j.compact(&mut replay, 10, 1_000_000).unwrap(), 1);
         j.append(&outcome("l0", true)).unwrap();
         drop(j);
@@ -952,8 +1289,9 @@ mod tests {
         let (_, replay) = Journal::open(&path).unwrap();
         assert_eq!(
             replay.warnings.len(),
-            1,
-            "the damaged line is still reported"
+            2,
+            "the damaged line is still reported: {:?}",
+            replay.warnings
         );
         assert_eq!(replay.damaged.len(), 1);
         assert_eq!(replay.damaged[0].after_records, 1, "after the summary");

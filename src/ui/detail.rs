@@ -353,6 +353,17 @@ fn head_lines(
         )));
     }
 
+    if let Some(why) = &c.journal_hold {
+        let msg = format!(
+            "{} held by the journal: {}",
+            theme.glyph(Glyph::Unknown),
+            clean(why, 300)
+        );
+        for row in crate::ui::text::wrap(&msg, cells.saturating_sub(1).max(1)) {
+            lines.push(Line::from(Span::styled(format!(" {row}"), theme.bad)));
+        }
+    }
+
     if members.is_empty() && c.roster.handover().is_none() {
         if !c.api_agents.is_empty() && !c.driven() {
             let note = "listed by the API";

@@ -86,39 +86,72 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     .max()
     .unwrap_or(1);
     let text_w = cells.saturating_sub(8 + 1 + glyph_w + 1);
-    let rendered: Vec<Line> = lines
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, l)| {
-            let (glyph, style) = theme.log_kind(l.kind);
-            let text_style = if l.kind == LogKind::Error {
-                theme.log_error
+    // The selected line is shown whole, wrapped under its own text, so a
+    // long warning or error can always be read to its end.
+    let selected_rows: Vec<String> = cursor
+        .map(|c| {
+            let text = theme.own_text(&clean(&lines[c].text, 2000));
+            if width(&text) <= text_w {
+                vec![text]
             } else {
-                theme.text
-            };
-            let spans = vec![
-                Span::styled(clock(l.at_ms), theme.dim),
-                Span::raw(" "),
-                Span::styled(theme.pad(theme.glyph(glyph), glyph_w), style),
-                Span::raw(" "),
-                Span::styled(
-                    theme.fit(&theme.own_text(&clean(&l.text, 2000)), text_w),
-                    text_style,
-                ),
-            ];
-            if Some(i) == cursor {
-                let sel = if focused {
-                    theme.selected
-                } else {
-                    theme.selected_unfocused
-                };
-                uniform(spans, sel, cells)
-            } else {
-                Line::from(spans)
+                crate::ui::text::wrap(&text, text_w.max(1))
             }
         })
-        .collect();
+        .unwrap_or_default();
+    let extra = selected_rows.len().saturating_sub(1);
+    // Room for the wrapped rows below the cursor.
+    let offset = match cursor {
+        Some(c) if c + 1 + extra > offset + height => (c + 1 + extra).saturating_sub(height),
+        _ => offset,
+    }
+    .min(cursor.unwrap_or(usize::MAX));
+    let indent = " ".repeat(8 + 1 + glyph_w + 1);
+    let mut rendered: Vec<Line> = Vec::with_capacity(height);
+    for (i, l) in lines.iter().enumerate().skip(offset) {
+        if rendered.len() >= height {
+            break;
+        }
+        let (glyph, style) = theme.log_kind(l.kind);
+        let text_style = if l.kind == LogKind::Error {
+            theme.log_error
+        } else {
+            theme.text
+        };
+        let first_text = if Some(i) == cursor {
+            selected_rows.first().cloned().unwrap_or_default()
+        } else {
+            theme.fit(&theme.own_text(&clean(&l.text, 2000)), text_w)
+        };
+        let spans = vec![
+            Span::styled(clock(l.at_ms), theme.dim),
+            Span::raw(" "),
+            Span::styled(theme.pad(theme.glyph(glyph), glyph_w), style),
+            Span::raw(" "),
+            Span::styled(first_text, text_style),
+        ];
+        if Some(i) == cursor {
+            let sel = if focused {
+                theme.selected
+            } else {
+                theme.selected_unfocused
+            };
+            rendered.push(uniform(spans, sel, cells));
+            for more in selected_rows.iter().skip(1) {
+                if rendered.len() >= height {
+                    break;
+                }
+                rendered.push(uniform(
+                    vec![
+                        Span::raw(indent.clone()),
+                        Span::styled(more.clone(), text_style),
+                    ],
+                    sel,
+                    cells,
+                ));
+            }
+        } else {
+            rendered.push(Line::from(spans));
+        }
+    }
     frame.render_widget(Paragraph::new(rendered), inner);
 }
