@@ -147,6 +147,30 @@ pub fn options_from_config(
     })
 }
 
+/// Removes demo journals that no running demo holds (each demo locks its
+/// own while it runs).
+fn remove_stale_demo_journals(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_journal = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("journal-") && n.ends_with(".jsonl"));
+        if !is_journal {
+            continue;
+        }
+        let Ok(file) = std::fs::OpenOptions::new().read(true).open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 /// Starts the simulator on loopback and opens the console against it. With
 /// a config, its `[ui]`, `[keys]` and `[events]` apply (its `[kore]`,
 /// `[callback]` and `[[agents]]` do not: the demo has its own).
@@ -163,10 +187,14 @@ pub async fn run(
     cfg.faults = opts.faults;
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let handle = sim::start(cfg.clone(), listener).await?;
-    // A journal of its own for each demo run, removed afterwards: the
-    // simulator's world is new every time.
-    let journal = std::env::temp_dir().join(format!(
-        "switchboard-demo-{}-{}.jsonl",
+    // A journal of its own for each demo run (the simulator's world is new
+    // every time), in the state dir rather than /tmp. It is removed when the
+    // demo ends; one left by a demo that was killed, or whose terminal
+    // closed, is removed by the next demo (it is no longer locked).
+    let demo_dir = crate::config::state_dir().join("demo");
+    remove_stale_demo_journals(&demo_dir);
+    let journal = demo_dir.join(format!(
+        "journal-{}-{}.jsonl",
         std::process::id(),
         &crate::kore::jwt::random_id()[..8]
     ));

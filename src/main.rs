@@ -357,6 +357,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                 None => None,
             };
             let prefs = demo_prefs(config)?;
+            require_terminal()?;
             switchboard::logging::init_file("demo");
             let ui = UiFlags {
                 read_only: cli.read_only || a.read_only,
@@ -407,6 +408,28 @@ fn demo_prefs(
     }
 }
 
+/// The console draws on a terminal and reads keys from one: without one it
+/// says so (a redirected stdout would get the drawing, a missing tty an
+/// obscure OS error).
+fn require_terminal() -> Result<(), Fail> {
+    use std::io::IsTerminal;
+    let missing = match (
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    ) {
+        (true, true) => return Ok(()),
+        (false, true) => "standard input is not a terminal",
+        (true, false) => {
+            "standard output is not a terminal (is it redirected to a file or a pipe?)"
+        }
+        (false, false) => "neither standard input nor standard output is a terminal",
+    };
+    Err(Fail::usage(format!(
+        "the console needs a terminal: {missing}\n  hint: run it in a terminal (or `ssh -t`); \
+         from scripts, use `switchboard send` and `switchboard assign`, which print JSON"
+    )))
+}
+
 struct UiFlags {
     read_only: bool,
     ascii: bool,
@@ -419,6 +442,7 @@ async fn console(
 ) -> Result<i32, Fail> {
     let loaded = cli::load_config(config)?;
     let secret = loaded.config.resolve_secret()?;
+    require_terminal()?;
     switchboard::logging::init_file("console");
     let opts = switchboard::demo::options_from_config(
         &loaded.config,

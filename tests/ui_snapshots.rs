@@ -1059,3 +1059,18 @@ fn the_selected_log_line_is_shown_whole() {
     let flat: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("resend (r) or drop (:drop) it"), "{out}");
 }
+
+/// Issue 9.7: the help at 60x16 lost its last rows with no way to see them.
+#[test]
+fn the_help_scrolls_to_its_last_rows_on_a_small_screen() {
+    let mut s = demo();
+    s.mode = Mode::Help;
+    let top = screen(&s, &dark(), 60, 16);
+    assert!(!top.contains("Commands"), "{top}");
+    assert!(top.contains("j/k scroll"), "{top}");
+    s.help_scroll = 99;
+    let bottom = screen(&s, &dark(), 60, 16);
+    assert!(bottom.contains("Commands"), "{bottom}");
+    assert!(bottom.contains(":quit"), "{bottom}");
+    assert!(bottom.contains("of 20"), "{bottom}");
+}

@@ -709,6 +709,9 @@ pub struct State {
     /// When each sent assign's callback is due (unix ms). Its timer is armed
     /// when the request goes out, not when it is queued.
     pub callback_deadlines: BTreeMap<String, i64>,
+    /// How far the help overlay is scrolled (rows), when it is taller than
+    /// the screen.
+    pub help_scroll: u16,
     /// Counter for request ids.
     pub next_req: u64,
     /// A prefix unique to this run for request ids.

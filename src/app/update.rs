@@ -39,6 +39,7 @@ impl State {
             quit: false,
             awaiting_callback: Default::default(),
             callback_deadlines: Default::default(),
+            help_scroll: 0,
             next_req: 1,
             run_tag,
             screen: (80, 24),
@@ -491,8 +492,25 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match state.mode.clone() {
         Mode::Normal => on_normal_key(state, key),
+        // The help scrolls when it is taller than the screen; any other
+        // key closes it.
         Mode::Help => {
-            state.mode = Mode::Normal;
+            let page = state.screen.1.saturating_sub(4).max(1);
+            let most = (state.keymap.help_rows().len() + 24) as u16;
+            let scroll = &mut state.help_scroll;
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(page),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
+                KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+                _ => {
+                    state.help_scroll = 0;
+                    state.mode = Mode::Normal;
+                    return Vec::new();
+                }
+            }
+            state.help_scroll = state.help_scroll.min(most);
             Vec::new()
         }
         // Enter does what the capital letter of the prompt says: yes for a

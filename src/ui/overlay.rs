@@ -248,12 +248,27 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let w = (inner_w + 4) as u16;
     let rect = centered(area, w, h);
     frame.render_widget(Clear, rect);
+    // Taller than the screen: it scrolls (j/k, PgUp/PgDn), and says where.
+    let visible = usize::from(h.saturating_sub(2));
+    let overflow = lines.len().saturating_sub(visible);
+    let scroll = usize::from(state.help_scroll).min(overflow);
+    let footer = if overflow > 0 {
+        format!(
+            " {}-{} of {} · j/k scroll · other keys close ",
+            scroll + 1,
+            scroll + visible,
+            lines.len()
+        )
+    } else {
+        " any key closes ".to_string()
+    };
     let block = theme
         .overlay_block(Line::from(" Help "))
-        .title_bottom(Line::from(Span::styled(" any key closes ", theme.dim)).right_aligned())
+        .title_bottom(Line::from(Span::styled(footer, theme.dim)).right_aligned())
         .padding(ratatui::widgets::Padding::horizontal(1));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
+    let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
