@@ -1424,3 +1424,48 @@ fn waits_and_refusals_show_in_the_status_bar() {
         text(&s)
     );
 }
+
+/// Issue 9.7: text typed or pasted past 500 characters was cut before its
+/// tail was shown, and a 100 KB conversation id was accepted and sent.
+#[test]
+fn inputs_are_capped_with_a_message_and_show_their_end() {
+    let theme =
+        switchboard::ui::theme::Theme::from_config(switchboard::config::Theme::Dark, true, false);
+    let bottom_line_text = |s: &State, w: u16| {
+        switchboard::ui::status::bottom_lines(s, &theme, w)
+            .lines
+            .iter()
+            .flat_map(|l| l.spans.iter().map(|sp| sp.content.to_string()))
+            .collect::<String>()
+    };
+    let mut s = console(false);
+    s.screen = (80, 24);
+    update(&mut s, key(':'));
+    update(&mut s, Action::Paste("a".repeat(600)));
+    typed(&mut s, "ZEND");
+    let Mode::Command { input } = &s.mode else {
+        panic!()
+    };
+    assert_eq!(input.chars().count(), 604);
+    let bottom = bottom_line_text(&s, 80);
+    assert!(
+        bottom.contains("ZEND"),
+        "the end of what is typed shows: {bottom}"
+    );
+    update(&mut s, Action::Paste("b".repeat(2000)));
+    let Mode::Command { input } = &s.mode else {
+        panic!()
+    };
+    assert_eq!(input.chars().count(), 1000);
+    assert!(flash(&s).contains("at most 1000"), "{}", flash(&s));
+    update(&mut s, code(KeyCode::Esc));
+
+    // A 100 KB conversation id: kept to 128 characters, with a message.
+    update(&mut s, key('n'));
+    update(&mut s, Action::Paste("c".repeat(100_000)));
+    let Mode::NewConversation(form) = &s.mode else {
+        panic!("{:?}", s.mode)
+    };
+    assert_eq!(form.fields[0].chars().count(), 128);
+    assert!(flash(&s).contains("at most 128"), "{}", flash(&s));
+}

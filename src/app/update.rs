@@ -273,15 +273,25 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_key(state, key)
         }
         Action::Paste(text) => {
-            let text = clean(&text, 200);
-            match &mut state.mode {
-                Mode::Filter { input, .. } | Mode::Command { input } => input.push_str(&text),
-                Mode::Picker(p) => {
-                    p.query.push_str(&text);
-                    p.selected = 0;
+            let text = clean(&text, MAX_INPUT);
+            let fits = match &mut state.mode {
+                Mode::Filter { input, .. } | Mode::Command { input } => {
+                    push_capped(input, &text, MAX_INPUT)
                 }
-                Mode::NewConversation(f) => f.fields[f.focus].push_str(&text),
-                _ => {}
+                Mode::Picker(p) => {
+                    p.selected = 0;
+                    push_capped(&mut p.query, &text, MAX_INPUT)
+                }
+                Mode::NewConversation(f) => {
+                    push_capped(&mut f.fields[f.focus], &text, MAX_FORM_FIELD)
+                }
+                _ => true,
+            };
+            if !fits {
+                state.refuse(format!(
+                    "the paste was cut: an input holds at most {} characters",
+                    input_cap(&state.mode)
+                ));
             }
             Vec::new()
         }
@@ -549,7 +559,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     state.mode = Mode::Filter { pane, input };
                 }
                 KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    input.push(c);
+                    if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
+                        state.refuse(format!("a filter holds at most {MAX_INPUT} characters"));
+                    }
                     set_filter(state, pane, input.clone());
                     state.mode = Mode::Filter { pane, input };
                 }
@@ -591,7 +603,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     state.mode = Mode::Picker(p);
                 }
                 KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    p.query.push(c);
+                    push_capped(&mut p.query, c.encode_utf8(&mut [0; 4]), MAX_INPUT);
                     p.selected = 0;
                     state.mode = Mode::Picker(p);
                 }
@@ -625,7 +637,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     return run_command(state, &input);
                 }
                 KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    input.push(c);
+                    if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
+                        state.refuse(format!("a command holds at most {MAX_INPUT} characters"));
+                    }
                     state.mode = Mode::Command { input };
                 }
                 _ => {}
@@ -649,8 +663,15 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 }
                 KeyCode::Enter => submit_new_conversation(state, form),
                 KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    if form.fields[form.focus].chars().count() < 128 {
-                        form.fields[form.focus].push(c);
+                    if !push_capped(
+                        &mut form.fields[form.focus],
+                        c.encode_utf8(&mut [0; 4]),
+                        MAX_FORM_FIELD,
+                    ) {
+                        form.error = Some(format!(
+                            "{} holds at most {MAX_FORM_FIELD} characters",
+                            NewConversationForm::LABELS[form.focus]
+                        ));
                     }
                     state.mode = Mode::NewConversation(form);
                 }
@@ -1452,6 +1473,27 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The most characters a filter, a command line or a picker query holds.
+pub const MAX_INPUT: usize = 1000;
+/// The most characters a field of the `n` form (an id, a language) holds.
+pub const MAX_FORM_FIELD: usize = 128;
+
+fn input_cap(mode: &Mode) -> usize {
+    match mode {
+        Mode::NewConversation(_) => MAX_FORM_FIELD,
+        _ => MAX_INPUT,
+    }
+}
+
+/// Appends as much of `text` as fits under `cap` characters; false when
+/// some of it did not.
+fn push_capped(buf: &mut String, text: &str, cap: usize) -> bool {
+    let room = cap.saturating_sub(buf.chars().count());
+    let n = text.chars().count();
+    buf.extend(text.chars().take(room));
+    n <= room
 }
 
 fn submit_new_conversation(state: &mut State, mut form: NewConversationForm) {

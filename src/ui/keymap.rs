@@ -251,6 +251,17 @@ const CTRL_C: KeySpec = KeySpec {
     modifiers: KeyModifiers::CONTROL,
 };
 
+/// What the console does with a key before the keymap sees it, if anything.
+fn reserved(spec: &KeySpec) -> Option<&'static str> {
+    match (spec.code, spec.modifiers) {
+        (KeyCode::Esc, _) => Some("Esc clears the message, the filter or the detail"),
+        (KeyCode::Char('z'), m) if m.contains(KeyModifiers::CONTROL) => {
+            Some("Ctrl-z suspends the console")
+        }
+        _ => None,
+    }
+}
+
 /// Key names accepted in the config (compared lowercased), and the key.
 const NAMED_KEYS: &[(&str, KeyCode)] = &[
     ("enter", KeyCode::Enter),
@@ -531,6 +542,14 @@ impl Keymap {
             if spec == CTRL_C && command != Command::Quit {
                 errors.push(format!(
                     "[keys] {name} = {value:?}: Ctrl-c always quits and cannot be bound to {name}"
+                ));
+                continue;
+            }
+            // Keys the console takes before it looks at the keymap: a
+            // binding to them would show in the help and never fire.
+            if let Some(taken) = reserved(&spec) {
+                errors.push(format!(
+                    "[keys] {name} = {value:?}: {taken}, before any binding; choose another key"
                 ));
                 continue;
             }
@@ -1001,6 +1020,16 @@ mod tests {
             "{}",
             errs[0]
         );
+    }
+
+    /// Issue 9.7: `end = "Esc"` was accepted and shown in the help, but Esc
+    /// is handled before the keymap, so it never fired.
+    #[test]
+    fn keys_taken_before_the_keymap_cannot_be_bound() {
+        let errs = errors(&[("end", "Esc")]);
+        assert!(errs[0].contains("Esc clears"), "{}", errs[0]);
+        let errs = errors(&[("help", "Ctrl-z")]);
+        assert!(errs[0].contains("suspends"), "{}", errs[0]);
     }
 
     #[test]

@@ -386,7 +386,12 @@ fn message_lines(text: &str, cells: usize, style: Style, theme: &Theme) -> Vec<L
 /// `prefix` + what is being typed + a cursor cell, and a hint on the right
 /// when there is room. Long input shows its end.
 fn input_line(prefix: &str, input: &str, hint: &str, cells: usize, theme: &Theme) -> Bottom {
-    let input = clean(input, 500);
+    // The end is what is being typed: cleaned from the end, so a long input
+    // still shows its last characters.
+    let keep = cells.saturating_mul(2) + 16;
+    let count = input.chars().count();
+    let recent: String = input.chars().skip(count.saturating_sub(keep)).collect();
+    let input = clean(&recent, keep);
     let room = cells.saturating_sub(width(prefix) + 3);
     let shown = tail(&input, room);
     let used = 1 + width(prefix) + width(&shown);
