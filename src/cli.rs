@@ -177,11 +177,11 @@ pub fn journal_path(config: &Config) -> PathBuf {
 fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     let path = journal_path(config);
     let (j, replay) = Journal::open(&path).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::WouldBlock {
-            "a console is open on this bot: send from the console, or quit it first"
-        } else {
-            "set SWITCHBOARD_DATA_DIR to a writable directory"
-        };
+        let hint = journal::open_hint(
+            &path,
+            &e,
+            "a console is open on this bot: send from the console, or quit it first",
+        );
         Fail::failed(format!(
             "cannot open the journal {}: {e}\n  hint: {hint}",
             path.display()
@@ -726,13 +726,30 @@ pub async fn assign(
 pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Result<i32, Fail> {
     let loaded = load_config(cli_config)?;
     let config = &loaded.config;
+    let mut warnings = loaded.warnings.clone();
+    // `init` writes placeholders; a config that still has them cannot work.
+    for (name, value) in [
+        ("bot_id", &config.kore.bot_id),
+        ("org_id", &config.kore.org_id),
+        ("account_id", &config.kore.account_id),
+        ("client_id", &config.kore.client_id),
+    ] {
+        if value.contains("replace-with-your") {
+            let w = format!(
+                "{}: [kore].{name} still holds the placeholder that `switchboard init` wrote; put your own id there",
+                loaded.path.display()
+            );
+            eprintln!("warning: {w}");
+            warnings.push(w);
+        }
+    }
     emit(&json!({
         "check": "config",
         "ok": true,
         "path": loaded.path.display().to_string(),
         "bot_id": config.kore.bot_id,
-        "host": config.kore.host,
-        "warnings": loaded.warnings,
+        "host": client::without_credentials(&config.kore.host),
+        "warnings": warnings,
     }));
     let secret = match loaded.config.resolve_secret() {
         Ok(s) => s,
@@ -766,6 +783,7 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         Ok(c) => c,
         Err(e) => {
             emit(&json!({"check": "reach", "ok": false, "message": e.to_string()}));
+            eprintln!("error: {}: [kore] {e}", loaded.path.display());
             return Ok(EXIT_USAGE);
         }
     };
@@ -784,13 +802,78 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
     if let Err(e) = &call.outcome {
         eprintln!(
             "error: {} did not answer as expected: {e}",
-            config.kore.host
+            client::without_credentials(&config.kore.host)
         );
         if matches!(e, CallError::Api { status: 401, .. }) {
             eprintln!("  hint: check client_id and the client secret");
         }
     }
-    Ok(if ok { EXIT_OK } else { EXIT_FAILED })
+    let listening = check_callback(config).await;
+    Ok(if ok && listening {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// Binds the callback listener as the console would, and posts to its
+/// `public_url` from here: a line that says whether it listens, and whether
+/// the public URL reaches it from this machine (Kore may reach it another
+/// way, through a tunnel, so that alone is not a failure). False when it
+/// cannot listen.
+async fn check_callback(config: &Config) -> bool {
+    let listen = config.callback.listen.to_string();
+    let public = config.callback.public_base().to_string();
+    let (listener, mut received) = match CallbackListener::start(&listen, &public).await {
+        Ok(pair) => pair,
+        Err(e) => {
+            emit(&json!({"check": "callback", "ok": false, "listen": listen,
+                "message": e.to_string(), "hint": e.hint()}));
+            eprintln!("error: {e}\n  hint: {}", e.hint());
+            return false;
+        }
+    };
+    let probe = listener.url_for("check");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let sent = match http {
+        Ok(h) => h
+            .post(&probe)
+            .json(&json!({"status": "check"}))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let arrived = tokio::time::timeout(Duration::from_secs(1), received.recv())
+        .await
+        .ok()
+        .flatten()
+        .is_some();
+    let note = if arrived {
+        "public_url reaches the listener from here".to_string()
+    } else {
+        let why = match &sent {
+            Ok(status) => format!("it answered {status}, but not from this listener"),
+            Err(e) => client::redact_userinfo(e),
+        };
+        format!(
+            "public_url does not reach the listener from here ({why}); Kore needs to reach it, e.g. through a tunnel"
+        )
+    };
+    if !arrived {
+        eprintln!("warning: {note}");
+    }
+    emit(
+        &json!({"check": "callback", "ok": true, "listen": listener.local_addr().to_string(),
+        "public_url": client::without_credentials(&public), "reachable_from_here": arrived,
+        "message": note}),
+    );
+    listener.shutdown().await;
+    true
 }
 
 /// `switchboard init`: writes a starter config (mode 0600).

@@ -1622,6 +1622,44 @@ fn url_problem(text: &str) -> Option<&'static str> {
     None
 }
 
+/// What is wrong with a language code, if anything (`en`, `de-CH`, `English`).
+pub fn language_problem(value: &str) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if v.chars().count() > 35
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Some("must be a language code of letters, digits and - (e.g. en, de-CH)".into());
+    }
+    None
+}
+
+/// The longest id accepted in `[kore]` (Kore's are about 40 characters).
+pub const MAX_ID_CHARS: usize = 200;
+
+/// What is wrong with an id from the config or the command line, if
+/// anything: empty, too long, or holding spaces or control characters.
+pub fn id_problem(value: &str) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Some("must not be empty".into());
+    }
+    let n = v.chars().count();
+    if n > MAX_ID_CHARS {
+        return Some(format!(
+            "is {n} characters long; an id is at most {MAX_ID_CHARS}"
+        ));
+    }
+    if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some("must not hold spaces or control characters".into());
+    }
+    None
+}
+
 /// True for a valid HTTP header name (RFC 9110 token characters).
 fn is_header_name(name: &str) -> bool {
     !name.is_empty()
@@ -1644,8 +1682,8 @@ fn validate(config: &Config) -> Vec<Issue> {
         ("account_id", &kore.account_id),
         ("client_id", &kore.client_id),
     ] {
-        if value.trim().is_empty() {
-            issues.push(issue(at("kore", name), "must not be empty"));
+        if let Some(problem) = id_problem(value) {
+            issues.push(issue(at("kore", name), problem));
         }
     }
     match &kore.client_secret {
@@ -1727,6 +1765,14 @@ fn validate(config: &Config) -> Vec<Issue> {
             at("callback", "public_url"),
             format!("the public URL {problem}"),
         ));
+    } else if let Ok(url) = url::Url::parse(callback.public_url.trim())
+        && (url.query().is_some() || url.fragment().is_some())
+    {
+        issues.push(issue(
+            at("callback", "public_url"),
+            "must not have a ?query or #fragment: callbacks go to {public_url}/cb/…, \
+             which would put the path inside the query and never reach the listener",
+        ));
     }
     if callback.callback_timeout_secs < 1 {
         issues.push(issue(
@@ -1736,8 +1782,8 @@ fn validate(config: &Config) -> Vec<Issue> {
     }
 
     let events = &config.events;
-    if events.language.trim().is_empty() {
-        issues.push(issue(at("events", "language"), "must not be empty"));
+    if let Some(problem) = language_problem(&events.language) {
+        issues.push(issue(at("events", "language"), problem));
     }
     for (i, closing) in events.on_end.iter().enumerate() {
         let mut path = at("events", "on_end");

@@ -141,19 +141,19 @@ struct SendArgs {
     #[arg(value_enum)]
     what: SendWhat,
     /// The conversation id used in hooks calls.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_id)]
     conversation: String,
     /// The agent (Kore aId) who enters, joins or leaves.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_id)]
     agent: Option<String>,
     /// For cold: the agent who leaves (default: the primary).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_id)]
     from: Option<String>,
     /// chat or voice (default: what the conversation used, else [events].experience).
     #[arg(long)]
     experience: Option<String>,
     /// Language code (default: what the conversation used, else [events].language).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_language)]
     language: Option<String>,
 }
 
@@ -161,13 +161,13 @@ struct SendArgs {
 #[command(group = clap::ArgGroup::new("target").required(true).args(["agent", "queue"]))]
 struct AssignArgs {
     /// The bot session id of the waiting conversation.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_id)]
     session: String,
     /// Assign to this agent (aId).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_id)]
     agent: Option<String>,
     /// Assign to this queue.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_id)]
     queue: Option<String>,
     /// Seconds to wait for the callback (default: [callback].callback_timeout_secs).
     #[arg(long)]
@@ -205,6 +205,22 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// An id given on the command line: not empty, not absurdly long, no
+/// spaces or control characters.
+fn parse_id(s: &str) -> Result<String, String> {
+    match switchboard::config::id_problem(s) {
+        Some(problem) => Err(format!("the id {problem}")),
+        None => Ok(s.trim().to_string()),
+    }
+}
+
+fn parse_language(s: &str) -> Result<String, String> {
+    match switchboard::config::language_problem(s) {
+        Some(problem) => Err(format!("the language {problem}")),
+        None => Ok(s.trim().to_string()),
+    }
 }
 
 /// Reads `--client-secret` straight into a [`Secret`], so that the parsed
@@ -442,7 +458,6 @@ async fn console(
 ) -> Result<i32, Fail> {
     let loaded = cli::load_config(config)?;
     let secret = loaded.config.resolve_secret()?;
-    require_terminal()?;
     switchboard::logging::init_file("console");
     let opts = switchboard::demo::options_from_config(
         &loaded.config,
@@ -452,6 +467,15 @@ async fn console(
         ui.ascii,
     )
     .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
+    // A host the client refuses (plain http, a bad header name) is a config
+    // error like any other: exit 2, with the file and the key, as `check`.
+    if let Err(e) = switchboard::kore::client::KoreClient::new(&opts.client) {
+        return Err(Fail::usage(format!(
+            "{}: [kore] {e}",
+            loaded.path.display()
+        )));
+    }
+    require_terminal()?;
     switchboard::runtime::console::run(opts)
         .await
         .map_err(|e| Fail::failed(format!("{e:#}")))

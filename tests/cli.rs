@@ -402,7 +402,13 @@ fn wrong_secret_bad_config_and_no_config() {
         .iter()
         .map(|l| l["check"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(checks, ["config", "secret", "token", "reach"]);
+    assert_eq!(checks, ["config", "secret", "token", "reach", "callback"]);
+    let callback = &json_lines(&out)[4];
+    assert_eq!(callback["ok"], true, "{callback}");
+    assert_eq!(
+        callback["reachable_from_here"], true,
+        "public_url is loopback here: {callback}"
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(sim::DEMO_CLIENT_SECRET));
 
     // A bad config: exit 2, file, line and key named.
@@ -663,4 +669,129 @@ fn a_closed_stdout_does_not_stop_a_planned_sequence() {
         r.fate,
         switchboard::runtime::journal::RequestFate::Delivered { .. }
     )));
+}
+
+/// Issue 9.7: error hints that misled, exit codes that differed, ids
+/// without bounds, credentials printed from a URL, placeholders unnoticed.
+#[test]
+fn bad_input_gets_a_clear_error_and_never_shows_credentials() {
+    let sim = start_simulator(&[]);
+    let env = env_for(&sim);
+    let s = sim::DEMO_CLIENT_SECRET;
+    let text = std::fs::read_to_string(&env.config).unwrap();
+
+    // check: credentials in the host are never printed; placeholders warned.
+    let with_user = sim.base_url.replacen("http://", "http://alice:hunter2@", 1);
+    let t = text
+        .replace(
+            &format!("host = \"{}\"", sim.base_url),
+            &format!("host = \"{with_user}\""),
+        )
+        .replace(sim::DEMO_ORG_ID, "o-replace-with-your-org-id");
+    assert_ne!(t, text);
+    std::fs::write(&env.config, &t).unwrap();
+    let out = run(&env, s, &["check"]);
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains("hunter2"), "{all}");
+    assert!(all.contains("placeholder"), "{all}");
+
+    // A public_url with a ?query is refused, with the key and the reason.
+    let t = text.replace(
+        "public_url = \"http://127.0.0.1:",
+        "public_url = \"http://127.0.0.1:1/?x=1#",
+    );
+    std::fs::write(&env.config, &t).unwrap();
+    let out = run(&env, s, &["check"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("public_url"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("?query"), "{}", stderr(&out));
+
+    // An id of 50 KB: refused with the key.
+    let t = text.replace(sim::DEMO_BOT_ID, &"s".repeat(50_000));
+    std::fs::write(&env.config, &t).unwrap();
+    let out = run(&env, s, &["check"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("bot_id"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at most 200"), "{}", stderr(&out));
+
+    // An address that is not this machine's: the hint says so (bind only,
+    // nothing is sent there).
+    let t = text.replace("listen = \"127.0.0.1:", "listen = \"192.0.2.1:");
+    std::fs::write(&env.config, &t).unwrap();
+    let out = run(&env, s, &["check"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("not an address of this machine"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The console and check agree: plain http to another host is a config
+    // error, exit 2, naming the file and [kore].
+    let t = text.replace(&sim.base_url, "http://kore.example.com");
+    std::fs::write(&env.config, &t).unwrap();
+    for args in [&[][..], &["check"][..]] {
+        let out = run(&env, s, args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("config.toml"), "{}", stderr(&out));
+    }
+
+    // Without a terminal, the console says it needs one.
+    std::fs::write(&env.config, &text).unwrap();
+    let out = run(&env, s, &[]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("needs a terminal"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("switchboard send"),
+        "{}",
+        stderr(&out)
+    );
+
+    // --language '' and an id with spaces: refused before anything runs.
+    let out = run(
+        &env,
+        s,
+        &[
+            "send",
+            "enter",
+            "--conversation",
+            "c-1",
+            "--agent",
+            "a",
+            "--language",
+            "",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    let out = run(
+        &env,
+        s,
+        &["send", "enter", "--conversation", "c 1", "--agent", "a"],
+    );
+    assert_eq!(code(&out), 2);
+
+    // A data dir that is a file: the hint names that, not something else.
+    let file = env.dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&env.config)
+        .args(["send", "enter", "--conversation", "c-1", "--agent", "a-1"])
+        .env(SECRET_VAR, s)
+        .env("SWITCHBOARD_DATA_DIR", file.join("data"))
+        .env("SWITCHBOARD_STATE_DIR", env.dir.path().join("state"))
+        .env_remove("SWITCHBOARD_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("is a file, not a directory"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -306,8 +306,9 @@ impl KoreClient {
         &self.org_id
     }
 
-    pub fn host(&self) -> &str {
-        self.base.as_str()
+    /// The host for display: a `user:password@` in it is never shown.
+    pub fn host(&self) -> String {
+        without_credentials(self.base.as_str())
     }
 
     fn url(&self, segments: &[&str]) -> reqwest::Url {
@@ -820,7 +821,31 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         source = s.source();
     }
-    redact_tokens(&parts.join(": "))
+    redact_userinfo(&redact_tokens(&parts.join(": ")))
+}
+
+/// Replaces the `user:password@` of every URL in `s` with `…@`.
+pub fn redact_userinfo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find("://") {
+        let (head, tail) = rest.split_at(pos + 3);
+        out.push_str(head);
+        let end = tail
+            .find(['/', ' ', ')', '"'])
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push('…');
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The server's message from an error body (`{"code","message"}` and the like),
@@ -899,6 +924,27 @@ pub fn redact_tokens(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A URL for display: any `user:password@` becomes `…@`. Text that is not a
+/// URL is shown up to an `@`, never past it.
+pub fn without_credentials(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            let shown = u.to_string();
+            match shown.split_once("://") {
+                Some((scheme, rest)) => format!("{scheme}://…@{rest}"),
+                None => shown,
+            }
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => match url.rsplit_once('@') {
+            Some((_, host)) => format!("…@{host}"),
+            None => url.to_string(),
+        },
+    }
 }
 
 /// `st-…a1f3`: the prefix and the last four characters of an id.
@@ -1020,6 +1066,25 @@ mod tests {
         assert!(r.starts_with("auth: <jwt sha256:"));
         assert!(r.ends_with("> rest"));
         assert_eq!(redact_tokens("eyJ short"), "eyJ short");
+    }
+
+    /// Issue 9.7: `check` printed a host's `user:password@` in full.
+    #[test]
+    fn credentials_in_urls_are_never_shown() {
+        assert_eq!(
+            without_credentials("https://alice:hunter2@kore.example.com/x"),
+            "https://…@kore.example.com/x"
+        );
+        assert_eq!(
+            without_credentials("https://kore.example.com"),
+            "https://kore.example.com/"
+        );
+        assert_eq!(
+            redact_userinfo("error sending request for url (https://alice:hunter2@h.example/a): x"),
+            "error sending request for url (https://…@h.example/a): x"
+        );
+        let c = KoreClient::new(&settings("https://alice:hunter2@kore.example.com")).unwrap();
+        assert!(!c.host().contains("hunter2"), "{}", c.host());
     }
 
     #[test]

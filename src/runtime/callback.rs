@@ -171,6 +171,29 @@ pub enum ListenError {
     BadPublicUrl(String),
 }
 
+impl ListenError {
+    /// What to do about it, by its cause.
+    pub fn hint(&self) -> String {
+        match self {
+            ListenError::Bind { addr, source } => match source.kind() {
+                std::io::ErrorKind::AddrInUse => format!(
+                    "another program (another console?) listens on {addr}; quit it, or change [callback].listen"
+                ),
+                std::io::ErrorKind::AddrNotAvailable => format!(
+                    "{addr} is not an address of this machine; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface) in [callback].listen"
+                ),
+                std::io::ErrorKind::PermissionDenied => {
+                    "ports below 1024 need privileges; use a higher port in [callback].listen".into()
+                }
+                _ => "change [callback].listen".into(),
+            },
+            ListenError::BadPublicUrl(_) => {
+                "[callback].public_url must be an http(s) URL such as https://switchboard.example.com".into()
+            }
+        }
+    }
+}
+
 impl CallbackListener {
     /// Binds `listen` and serves until dropped or shut down, with the default
     /// [`ListenerLimits`]. `public_url` is the base that Kore can reach (it

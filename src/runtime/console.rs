@@ -76,11 +76,11 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         },
         Some(path) => {
             let (mut j, mut replay) = Journal::open(path).map_err(|e| {
-                let hint = if e.kind() == std::io::ErrorKind::WouldBlock {
-                    "quit the other one first, or watch with --read-only"
-                } else {
-                    "set SWITCHBOARD_DATA_DIR to a writable directory"
-                };
+                let hint = journal::open_hint(
+                    path,
+                    &e,
+                    "quit the other one first, or watch with --read-only",
+                );
                 anyhow::anyhow!(
                     "cannot open the journal {}: {e}\n  hint: {hint}",
                     path.display()
@@ -108,11 +108,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let limits = ListenerLimits::for_open_files(crate::runtime::limits::open_files());
     let (listener, mut callbacks) = CallbackListener::start_with(listen, &opts.public_url, limits)
         .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{e}\n  hint: another console may be using it; change [callback].listen"
-            )
-        })?;
+        .map_err(|e| anyhow::anyhow!("{e}\n  hint: {}", e.hint()))?;
     let listener = Arc::new(listener);
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();

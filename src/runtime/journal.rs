@@ -1000,6 +1000,40 @@ impl Journal {
     }
 }
 
+/// What to tell the user when the journal at `path` cannot be opened with
+/// `error`: the cause named, not guessed. `in_use` is the hint for a lock
+/// held by another process.
+pub fn open_hint(path: &Path, error: &io::Error, in_use: &str) -> String {
+    if error.kind() == io::ErrorKind::WouldBlock {
+        return in_use.to_string();
+    }
+    if path.is_dir() {
+        return format!(
+            "{} is a directory; the journal is a file in the data directory: set SWITCHBOARD_DATA_DIR to a directory of its own",
+            path.display()
+        );
+    }
+    // A part of the way that is a file, not a directory.
+    let mut up = path.parent();
+    while let Some(dir) = up {
+        if dir.is_file() {
+            return format!(
+                "{} is a file, not a directory; set SWITCHBOARD_DATA_DIR to a directory",
+                dir.display()
+            );
+        }
+        up = dir.parent();
+    }
+    match error.kind() {
+        io::ErrorKind::PermissionDenied => format!(
+            "you may not write to {}; set SWITCHBOARD_DATA_DIR to a directory you own",
+            path.parent().unwrap_or(path).display()
+        ),
+        io::ErrorKind::StorageFull => "the disk is full; free some space and start again".into(),
+        _ => "set SWITCHBOARD_DATA_DIR to a writable directory".into(),
+    }
+}
+
 /// A file-name-safe form of a bot id, for `journal-{bot}.jsonl`.
 pub fn file_name_for(bot_id: &str) -> String {
     let safe: String = bot_id
