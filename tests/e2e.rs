@@ -906,3 +906,26 @@ fn ctrl_z_and_sigtstp_suspend_and_fg_redraws() {
     assert!(status.success(), "exit status {status:?}");
     c.assert_terminal_restored();
 }
+
+/// Issue 9.7: a demo closed with its pane left /tmp/switchboard-demo-*.jsonl
+/// behind. Demo journals live in the state dir; the next demo removes any
+/// that no running demo holds, and a demo removes its own when it ends.
+#[test]
+fn demo_journals_stay_in_the_state_dir_and_do_not_pile_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_dir = dir.path().join("state").join("demo");
+    std::fs::create_dir_all(&demo_dir).unwrap();
+    let stale = demo_dir.join("journal-999999-deadbeef.jsonl");
+    std::fs::write(&stale, "").unwrap();
+    let mut c = Console::spawn(&["demo"], &[], dir.path(), 100, 30);
+    c.wait_for("Conversations", 20);
+    assert!(!stale.exists(), "a journal no demo holds is removed");
+    let own: Vec<_> = std::fs::read_dir(&demo_dir).unwrap().flatten().collect();
+    assert_eq!(own.len(), 1, "this demo's journal is there: {own:?}");
+    // Its terminal goes away (SIGHUP): the journal goes with it.
+    c.signal(libc::SIGHUP);
+    let status = c.wait_exit(10);
+    assert!(status.success(), "{status:?}");
+    let left: Vec<_> = std::fs::read_dir(&demo_dir).unwrap().flatten().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
