@@ -1469,3 +1469,51 @@ fn inputs_are_capped_with_a_message_and_show_their_end() {
     assert_eq!(form.fields[0].chars().count(), 128);
     assert!(flash(&s).contains("at most 128"), "{}", flash(&s));
 }
+
+// ---------------------------------------------------------------------------
+// Issue 10: bugs the spread caused
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_pasted_filter_applies_at_once() {
+    let mut s = console(false);
+    let mut c = Conversation::new("c-2", Channel::Voice, "de");
+    c.api_status = Some("OPEN".into());
+    s.conversations.insert("c-2".into(), c);
+    update(&mut s, key('/'));
+    update(&mut s, Action::Paste("lang=de".into()));
+    assert_eq!(s.conv_filter, "lang=de", "applied, not only shown");
+    let ids: Vec<String> = s
+        .visible_conversations()
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(ids, ["c-2"]);
+}
+
+#[test]
+fn remove_by_a_name_that_matches_several_says_so() {
+    let mut s = console(false);
+    s.agents
+        .push(agent("a-raj2", "Raj Kumar", Presence::Available));
+    update(&mut s, key(':'));
+    typed(&mut s, "remove raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert!(flash(&s).contains("be more precise"), "{}", flash(&s));
+    assert!(matches!(s.mode, Mode::Normal));
+}
+
+#[test]
+fn a_failed_agents_poll_marks_the_connection_degraded() {
+    let mut s = console(false);
+    s.status.health = Health::Online;
+    update(
+        &mut s,
+        Action::AgentsListed {
+            agents: Err("connection refused".into()),
+            availability: None,
+        },
+    );
+    assert!(matches!(s.status.health, Health::Degraded(_)));
+}

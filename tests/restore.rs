@@ -501,3 +501,112 @@ fn old_journals_with_duplicated_lines_do_not_resend() {
         ]
     );
 }
+
+/// Issue 10: a second failed (or unknown) request of a conversation was,
+/// after a restart, either never resent (`r` marked it queued but no worker
+/// held it) or sent on its own once the first was resent. Each now waits
+/// for its own `r`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_failed_or_unknown_request_waits_for_its_own_resend() {
+    use switchboard::app::{Effect, update};
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mia = AgentRef::new("a-1", "Mia");
+    let raj = AgentRef::new("a-2", "Raj");
+    let (j, replay) = journal_with(
+        dir.path(),
+        &[
+            // Failed in the console...
+            request("r1", "c-2f", 1, Event::na_entry(mia.clone())),
+            sent("r1"),
+            outcome("r1", false),
+            // ...then `switchboard send` went past it and failed too.
+            request("r2", "c-2f", 2, Event::warm_entry(raj.clone())),
+            sent("r2"),
+            outcome("r2", false),
+            // Two in flight at a crash.
+            request("u1", "c-2u", 3, Event::na_entry(mia.clone())),
+            sent("u1"),
+            request("u2", "c-2u", 4, Event::warm_entry(raj)),
+            sent("u2"),
+        ],
+    );
+    let mut run = runner(&sim, Some(j)).await;
+    let mut s = state(false);
+    restore(&mut s, &mut run.runner, &replay, true);
+    for conv in ["c-2f", "c-2u"] {
+        s.selected = Some(conv.to_string());
+        // First `r`: the first request goes, the second stays.
+        update(&mut s, switchboard::app::Action::Key(key('r')));
+        let fx = update(&mut s, switchboard::app::Action::Key(key('y')));
+        assert_eq!(
+            fx,
+            [Effect::Resend {
+                conversation: conv.into()
+            }]
+        );
+        for e in fx {
+            run.runner.run(e);
+        }
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(accepted(&sim, conv), 1, "{conv}: only the first went");
+        // Second `r`: the second goes.
+        update(&mut s, switchboard::app::Action::Key(key('r')));
+        let fx = update(&mut s, switchboard::app::Action::Key(key('y')));
+        assert_eq!(
+            fx,
+            [Effect::Resend {
+                conversation: conv.into()
+            }]
+        );
+        for e in fx {
+            run.runner.run(e);
+        }
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(
+            accepted(&sim, conv),
+            2,
+            "{conv}: the second went on its own r"
+        );
+    }
+    let _ = run.rx.try_recv();
+}
+
+fn key(c: char) -> ratatui::crossterm::event::KeyEvent {
+    ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::Char(c),
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    )
+}
+
+/// Issue 10: `with_max_attempts` silently did nothing once the runner had
+/// started a task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_attempts_can_be_set_after_the_runner_started() {
+    use switchboard::app::Effect;
+    let sim = simulator().await;
+    let run = runner(&sim, None).await;
+    let Run { runner, mut rx, .. } = run;
+    let mut runner = runner.with_max_attempts(6);
+    // A task holds the runner's shared part now.
+    runner.run(Effect::PollAgents);
+    let mut runner = runner.with_max_attempts(1);
+    sim.set_outage(Some(503), None);
+    runner.run(Effect::SendEvent {
+        req_id: "m-1".into(),
+        conversation: "c-max".into(),
+        event: Event::na_entry(AgentRef::new("a-1", "Mia")),
+        ctx: EventContext::default(),
+        action: "test".into(),
+    });
+    let attempts = loop {
+        let a = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Action::HookDone { attempts, .. } = a {
+            break attempts;
+        }
+    };
+    assert_eq!(attempts, 1);
+}

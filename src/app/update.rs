@@ -274,10 +274,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Paste(text) => {
             let text = clean(&text, MAX_INPUT);
+            let mut refilter = None;
             let fits = match &mut state.mode {
-                Mode::Filter { input, .. } | Mode::Command { input } => {
-                    push_capped(input, &text, MAX_INPUT)
+                // A pasted filter applies at once, as typed letters do.
+                Mode::Filter { input, pane } => {
+                    let fits = push_capped(input, &text, MAX_INPUT);
+                    refilter = Some((*pane, input.clone()));
+                    fits
                 }
+                Mode::Command { input } => push_capped(input, &text, MAX_INPUT),
                 Mode::Picker(p) => {
                     p.selected = 0;
                     push_capped(&mut p.query, &text, MAX_INPUT)
@@ -287,6 +292,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 _ => true,
             };
+            if let Some((pane, input)) = refilter {
+                set_filter(state, pane, input);
+            }
             if !fits {
                 state.refuse(format!(
                     "the paste was cut: an input holds at most {} characters",
@@ -1326,6 +1334,16 @@ fn ask_quit(state: &mut State) -> Vec<Effect> {
 // The command line
 // ---------------------------------------------------------------------------
 
+/// How many agents of the directory `query` could mean.
+fn matching_agents(state: &State, query: &str) -> usize {
+    let q = query.trim().to_lowercase();
+    state
+        .agents
+        .iter()
+        .filter(|a| a.name.to_lowercase().contains(&q) || a.id.to_lowercase().starts_with(&q))
+        .count()
+}
+
 fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
     let q = query.trim().to_lowercase();
     if q.is_empty() {
@@ -1386,7 +1404,12 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         "warm" | "w" => agent_cmd(state, PickFor::Warm),
         "remove" | "x" => match find_agent(state, rest) {
             Ok(a) => start_remove(state, Some(a.id)),
-            Err(_) if !rest.is_empty() => start_remove(state, Some(rest.to_string())),
+            // No agent of the directory matches: it may be an id of someone
+            // in the roster who is not listed. Several matches are the
+            // supervisor's to narrow down, never a raw id.
+            Err(_) if !rest.is_empty() && matching_agents(state, rest) == 0 => {
+                start_remove(state, Some(rest.to_string()))
+            }
             Err(e) => {
                 state.refuse(e);
                 Vec::new()
@@ -2007,6 +2030,8 @@ fn merge_agents(
     let records = match agents {
         Ok(r) => r,
         Err(e) => {
+            // As for a failed conversations poll: the picture is not fresh.
+            state.status.health = Health::Degraded(e.clone());
             state
                 .log
                 .push(now, LogKind::Error, format!("poll agents: {e}"));

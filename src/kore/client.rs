@@ -831,9 +831,7 @@ pub fn redact_userinfo(s: &str) -> String {
     while let Some(pos) = rest.find("://") {
         let (head, tail) = rest.split_at(pos + 3);
         out.push_str(head);
-        let end = tail
-            .find(['/', ' ', ')', '"'])
-            .unwrap_or(tail.len());
+        let end = tail.find(['/', ' ', ')', '"']).unwrap_or(tail.len());
         let authority = &tail[..end];
         match authority.rfind('@') {
             Some(at) => {

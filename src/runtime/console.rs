@@ -577,7 +577,7 @@ pub fn restore(
                     status: *status,
                     message: message.clone(),
                 },
-                RequestFate::Failed { status, message } if blocked || !send => {
+                RequestFate::Failed { status, message } if !send => {
                     blocked = true;
                     Delivery::Failed {
                         status: *status,
@@ -592,7 +592,9 @@ pub fn restore(
                         message: message.clone(),
                     }
                 }
-                RequestFate::Unknown if !blocked => {
+                // Unknown, first or behind another: it waits for the
+                // supervisor's `r` of its own, never sent on its own.
+                RequestFate::Unknown => {
                     blocked = true;
                     if send {
                         puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
@@ -613,7 +615,7 @@ pub fn restore(
                 }
                 // Behind a blocked request, or read-only: held until it is
                 // resent or dropped.
-                RequestFate::Unknown | RequestFate::Queued => {
+                RequestFate::Queued => {
                     if send {
                         puts.push((req.at_ms, Put::Queued(job(&id, req, &ctx))));
                     }

@@ -115,9 +115,21 @@ struct Inner {
     journal: Option<Mutex<Journal>>,
     listener: Arc<CallbackListener>,
     host_label: String,
-    max_attempts: u32,
+    /// Settable at any time (tasks read it per request).
+    max_attempts: std::sync::atomic::AtomicU32,
     /// Retry hooks requests whose earlier try may have arrived.
-    retry_uncertain: bool,
+    retry_uncertain: std::sync::atomic::AtomicBool,
+}
+
+impl Inner {
+    fn max_attempts(&self) -> u32 {
+        self.max_attempts.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn retry_uncertain(&self) -> bool {
+        self.retry_uncertain
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Inner {
@@ -212,28 +224,28 @@ impl Runner {
                 journal: journal.map(Mutex::new),
                 listener,
                 host_label,
-                max_attempts: MAX_ATTEMPTS,
-                retry_uncertain: true,
+                max_attempts: std::sync::atomic::AtomicU32::new(MAX_ATTEMPTS),
+                retry_uncertain: std::sync::atomic::AtomicBool::new(true),
             }),
             queues: HashMap::new(),
         }
     }
 
-    /// Sets how many times a hooks request is tried in all. Call before the
-    /// first effect runs.
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.max_attempts = attempts.max(1);
-        }
+    /// Sets how many times a request is tried in all; it holds for every
+    /// request that starts after it, also once the runner runs.
+    pub fn with_max_attempts(self, attempts: u32) -> Self {
+        self.inner
+            .max_attempts
+            .store(attempts.max(1), std::sync::atomic::Ordering::Relaxed);
         self
     }
 
     /// Sets whether hooks requests whose earlier try may have arrived are
-    /// tried again. Call before the first effect runs.
-    pub fn with_retry_uncertain(mut self, retry: bool) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.retry_uncertain = retry;
-        }
+    /// tried again (from the next request on).
+    pub fn with_retry_uncertain(self, retry: bool) -> Self {
+        self.inner
+            .retry_uncertain
+            .store(retry, std::sync::atomic::Ordering::Relaxed);
         self
     }
 
@@ -461,12 +473,18 @@ async fn conversation_worker(
     conversation: String,
     mut rx: mpsc::UnboundedReceiver<Msg>,
 ) {
-    let mut queue: VecDeque<Job> = VecDeque::new();
+    // Each entry says whether it is blocked: a request restored failed or
+    // unknown waits for its own `r`, also when it is not the first.
+    let mut queue: VecDeque<(Job, bool)> = VecDeque::new();
     let mut failed: Option<Job> = None;
     loop {
         if failed.is_none()
-            && let Some(mut job) = queue.pop_front()
+            && let Some((mut job, blocked)) = queue.pop_front()
         {
+            if blocked {
+                failed = Some(job);
+                continue;
+            }
             let delivered = match &job.work {
                 Work::Hook { .. } => deliver(&inner, &mut job).await,
                 Work::Assign { .. } => {
@@ -476,10 +494,15 @@ async fn conversation_worker(
             };
             if !delivered {
                 failed = Some(job);
-                if !queue.is_empty() {
+                let held: Vec<String> = queue
+                    .iter()
+                    .filter(|(_, blocked)| !blocked)
+                    .map(|(j, _)| j.req_id.clone())
+                    .collect();
+                if !held.is_empty() {
                     inner.send(Action::HookHeld {
                         conversation: conversation.clone(),
-                        req_ids: queue.iter().map(|j| j.req_id.clone()).collect(),
+                        req_ids: held,
                     });
                 }
             }
@@ -494,18 +517,12 @@ async fn conversation_worker(
                         req_ids: vec![job.req_id.clone()],
                     });
                 }
-                queue.push_back(job);
+                queue.push_back((job, false));
             }
-            Some(Msg::Blocked(job)) => {
-                if failed.is_none() {
-                    failed = Some(job);
-                } else {
-                    queue.push_back(job);
-                }
-            }
+            Some(Msg::Blocked(job)) => queue.push_back((job, true)),
             Some(Msg::Resend) => {
                 if let Some(job) = failed.take() {
-                    queue.push_front(job);
+                    queue.push_front((job, false));
                 }
             }
             Some(Msg::Drop) => {
@@ -619,8 +636,8 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
             }
             Err(e)
                 if e.retryable()
-                    && attempt < inner.max_attempts
-                    && (inner.retry_uncertain || !e.uncertain()) =>
+                    && attempt < inner.max_attempts()
+                    && (inner.retry_uncertain() || !e.uncertain()) =>
             {
                 if e.uncertain() {
                     maybe_arrived.push(attempt);
@@ -728,7 +745,7 @@ async fn assign(inner: &Inner, job: &mut Job) {
                 if gate_error.is_none()
                     && e.retryable()
                     && !e.uncertain()
-                    && attempt < inner.max_attempts =>
+                    && attempt < inner.max_attempts() =>
             {
                 let wait = client::backoff(
                     attempt - 1,
