@@ -859,6 +859,10 @@ fn pages_move_by_the_height_of_the_focused_pane() {
     update(&mut s, key('g'));
     // 80x24: the list shows 8 rows; a page keeps one of them in view.
     update(&mut s, Action::Resize(80, 24));
+    update(
+        &mut s,
+        Action::Layout(switchboard::ui::view::pane_rows((80, 24))),
+    );
     update(&mut s, code(KeyCode::PageDown));
     let small = position(&s);
     assert_eq!(small, 7);
@@ -866,6 +870,10 @@ fn pages_move_by_the_height_of_the_focused_pane() {
     assert_eq!(position(&s), 0);
     // A taller terminal pages further.
     update(&mut s, Action::Resize(120, 60));
+    update(
+        &mut s,
+        Action::Layout(switchboard::ui::view::pane_rows((120, 60))),
+    );
     update(&mut s, code(KeyCode::PageDown));
     assert!(position(&s) > small * 2, "{}", position(&s));
     // The log pages too.

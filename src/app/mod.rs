@@ -1,14 +1,16 @@
 //! The console's core: `State`, the `Action`s that change it, the `Effect`s
 //! that `update` asks for. Pure: no I/O, no clock reads, no terminal.
 
+pub mod keymap;
 pub mod state;
+pub mod text;
 pub mod update;
 
 use crate::domain::Event;
-use crate::kore::client::CallError;
-use crate::kore::hooks::EventContext;
-use crate::kore::wire::{AgentRecord, AvailabilityResponse, ConversationRecord};
-use crate::runtime::callback::ReceivedCallback;
+use crate::kore::wire::{
+    AgentRecord, AvailabilityResponse, CallError, ConversationRecord, EventContext,
+    ReceivedCallback,
+};
 use ratatui::crossterm::event::KeyEvent;
 
 pub use state::State;
@@ -23,6 +25,8 @@ pub enum Action {
     Paste(String),
     /// The terminal changed size.
     Resize(u16, u16),
+    /// The view laid the panes out anew (after a resize): their rows.
+    Layout(state::PaneRows),
     /// The clock moved (about once a second while something shows time).
     Tick(i64),
     /// A poll of list-conversations came back.

@@ -1,8 +1,8 @@
 //! The console's state: plain data, changed only by `update`, read by `view`.
 
+use crate::app::keymap::Keymap;
 use crate::domain::{Phase, Roster};
-use crate::kore::hooks::EventContext;
-use crate::ui::keymap::Keymap;
+use crate::kore::wire::EventContext;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Which pane has the keyboard.
@@ -594,6 +594,27 @@ impl Pending {
     }
 }
 
+/// The rows inside each pane's border.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaneRows {
+    pub conversations: u16,
+    pub roster: u16,
+    pub agents: u16,
+    pub log: u16,
+}
+
+impl Default for PaneRows {
+    /// About an 80x24 screen's, until the first layout comes.
+    fn default() -> Self {
+        PaneRows {
+            conversations: 8,
+            roster: 13,
+            agents: 3,
+            log: 4,
+        }
+    }
+}
+
 /// The fields of the "open a conversation" form (`n`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewConversationForm {
@@ -718,4 +739,7 @@ pub struct State {
     pub run_tag: String,
     /// The terminal's size (columns, rows), from the latest resize.
     pub screen: (u16, u16),
+    /// The rows each pane shows, as the view laid them out (fed back by the
+    /// runtime with `Action::Layout`): how far PgUp/PgDn move.
+    pub pane_rows: PaneRows,
 }

@@ -7,17 +7,17 @@
 
 use super::state::*;
 use super::{Action, Effect, ReplyInfo};
+use crate::app::keymap::Command;
+use crate::app::text::clean;
 use crate::domain::{self, Action as Op, AgentRef, Event};
 use crate::kore::wire::{AgentRecord, AvailabilityResponse, ConversationRecord};
-use crate::ui::keymap::Command;
-use crate::ui::text::clean;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Longest remote string kept for display.
 const MAX_FIELD: usize = 120;
 
 impl State {
-    pub fn new(settings: Settings, keymap: crate::ui::keymap::Keymap, run_tag: String) -> Self {
+    pub fn new(settings: Settings, keymap: crate::app::keymap::Keymap, run_tag: String) -> Self {
         State {
             settings,
             keymap,
@@ -40,6 +40,7 @@ impl State {
             awaiting_callback: Default::default(),
             callback_deadlines: Default::default(),
             help_scroll: 0,
+            pane_rows: Default::default(),
             next_req: 1,
             run_tag,
             screen: (80, 24),
@@ -305,6 +306,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Resize(w, h) => {
             state.screen = (w, h);
+            Vec::new()
+        }
+        Action::Layout(rows) => {
+            state.pane_rows = rows;
             Vec::new()
         }
         Action::Tick(now) => {
@@ -817,18 +822,15 @@ fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 /// How far PgUp/PgDn move: the rows the focused pane shows, less one so
 /// that a line stays in view.
 fn page_rows(state: &State) -> i64 {
-    let (w, h) = state.screen;
-    let w = w.max(crate::ui::view::MIN_WIDTH);
-    let h = h.max(crate::ui::view::MIN_HEIGHT);
-    let areas = crate::ui::view::layout(ratatui::layout::Rect::new(0, 0, w, h), 1);
-    let pane = match state.focus {
-        Pane::Conversations => areas.conversations,
-        Pane::Roster => areas.detail,
-        Pane::Agents => areas.agents,
-        Pane::Log => areas.log,
+    let rows = state.pane_rows;
+    let shown = match state.focus {
+        Pane::Conversations => rows.conversations,
+        Pane::Roster => rows.roster,
+        Pane::Agents => rows.agents,
+        Pane::Log => rows.log,
     };
-    // The two borders, and one row that stays in view.
-    i64::from(pane.height.saturating_sub(3)).max(1)
+    // One row stays in view.
+    i64::from(shown.saturating_sub(1)).max(1)
 }
 
 fn move_cursor(state: &mut State, delta: i64) {
@@ -1601,7 +1603,7 @@ fn hook_done(
     state: &mut State,
     req_id: &str,
     conv_id: &str,
-    outcome: Result<ReplyInfo, crate::kore::client::CallError>,
+    outcome: Result<ReplyInfo, crate::kore::wire::CallError>,
     attempts: u32,
     maybe_arrived: Vec<u32>,
 ) {
@@ -1721,7 +1723,7 @@ fn assign_done(
     state: &mut State,
     req_id: &str,
     conv_id: &str,
-    outcome: Result<ReplyInfo, crate::kore::client::CallError>,
+    outcome: Result<ReplyInfo, crate::kore::wire::CallError>,
     uncertain: bool,
 ) {
     let now = state.now_ms;
@@ -1810,7 +1812,7 @@ fn assign_conversation(state: &State, req_id: &str) -> Option<String> {
 /// callback for a request that is no longer awaited (it timed out, or
 /// another callback came first) updates that request alone, as a late one.
 /// Whatever it says, understood or not, it makes a line in the log.
-fn on_callback(state: &mut State, cb: crate::runtime::callback::ReceivedCallback) -> Vec<Effect> {
+fn on_callback(state: &mut State, cb: crate::kore::wire::ReceivedCallback) -> Vec<Effect> {
     use crate::kore::wire::Verdict;
     let now = state.now_ms;
     let verdict = match &cb.problem {
@@ -2105,13 +2107,4 @@ fn merge_agents(
     }
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
-}
-
-/// The reply summary the state keeps from a successful call.
-pub fn reply_info<T>(reply: &crate::kore::client::Reply<T>) -> ReplyInfo {
-    ReplyInfo {
-        status: reply.status,
-        latency_ms: reply.latency_ms,
-        body: reply.body_summary.clone(),
-    }
 }

@@ -10,28 +10,7 @@ use super::wire::{
 };
 use crate::domain::{AgentRef, Event, TransferKind, Transition};
 
-/// What a hooks event needs beyond the domain event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventContext {
-    /// `chat` or `voice`.
-    pub experience: String,
-    /// A language code such as `en`.
-    pub language: String,
-    pub is_ext_ad: bool,
-    /// `reason` of END_OF_CONVERSATION.
-    pub end_reason: String,
-}
-
-impl Default for EventContext {
-    fn default() -> Self {
-        EventContext {
-            experience: "chat".into(),
-            language: "en".into(),
-            is_ext_ad: true,
-            end_reason: "agent_initiated".into(),
-        }
-    }
-}
+pub use super::wire::EventContext;
 
 pub fn participant(agent: &AgentRef) -> Participant {
     let custom = CustomFields {

@@ -8,6 +8,7 @@
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------
 // Hooks API: POST /agentassist/api/v1/hooks/{botId}
@@ -1382,4 +1383,160 @@ mod tests {
             r#"{"a": "say \"hi\""}"#
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// The console's side of the wire: what a hooks event needs beyond the domain
+// event, why a call failed, and a callback as the listener received it.
+// Data only, so the console's pure core can hold them.
+// ---------------------------------------------------------------------------
+
+/// What a hooks event needs beyond the domain event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventContext {
+    /// `chat` or `voice`.
+    pub experience: String,
+    /// A language code such as `en`.
+    pub language: String,
+    pub is_ext_ad: bool,
+    /// `reason` of END_OF_CONVERSATION.
+    pub end_reason: String,
+}
+
+impl Default for EventContext {
+    fn default() -> Self {
+        EventContext {
+            experience: "chat".into(),
+            language: "en".into(),
+            is_ext_ad: true,
+            end_reason: "agent_initiated".into(),
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CallError {
+    /// 4xx other than 429: final, not retried. Carries the server's message.
+    #[error("{status} {message}")]
+    Api {
+        status: u16,
+        message: String,
+        latency_ms: u64,
+    },
+    /// 429: retried after the wait the server asked for.
+    #[error("429 rate limited: {message}")]
+    RateLimited {
+        message: String,
+        retry_after_ms: Option<u64>,
+        latency_ms: u64,
+    },
+    /// 5xx: retried.
+    #[error("{status} {message}")]
+    Server {
+        status: u16,
+        message: String,
+        latency_ms: u64,
+    },
+    #[error("timed out after {0} ms")]
+    Timeout(u64),
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// The connection broke mid-request (a reset, a closed socket).
+    #[error("transport error: {0}")]
+    Transport(String),
+    /// 3xx: never followed (the token, the account id and the callback
+    /// secret would go with it). Final: the request was not carried out.
+    #[error("{status} redirect to {location} not followed; check [kore].host")]
+    Redirect {
+        status: u16,
+        location: String,
+        latency_ms: u64,
+    },
+    /// The answer was longer than `max_response_bytes`; reading stopped there.
+    #[error("{status} with an answer over {limit} bytes; stopped reading it")]
+    TooLarge {
+        status: u16,
+        limit: usize,
+        latency_ms: u64,
+    },
+    /// 2xx, but the body was not what the docs describe.
+    #[error("{status} with an unreadable body: {message}")]
+    Decode {
+        status: u16,
+        message: String,
+        latency_ms: u64,
+    },
+    /// A token could not be signed (a local problem, not retried).
+    #[error("{0}")]
+    Local(String),
+}
+
+impl CallError {
+    /// 429, 5xx, timeouts, refused and broken connections may be retried.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            CallError::RateLimited { .. }
+                | CallError::Server { .. }
+                | CallError::Timeout(_)
+                | CallError::Connect(_)
+                | CallError::Transport(_)
+        )
+    }
+
+    /// A timeout or a broken connection after the request may have been
+    /// written: the server may have carried it out although no answer came.
+    /// (A refused connection never reached it; a 5xx or 429 is an answer.)
+    pub fn uncertain(&self) -> bool {
+        matches!(self, CallError::Timeout(_) | CallError::Transport(_))
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CallError::Api { status, .. }
+            | CallError::Server { status, .. }
+            | CallError::Redirect { status, .. }
+            | CallError::TooLarge { status, .. }
+            | CallError::Decode { status, .. } => Some(*status),
+            CallError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    pub fn latency_ms(&self) -> Option<u64> {
+        match self {
+            CallError::Api { latency_ms, .. }
+            | CallError::Server { latency_ms, .. }
+            | CallError::Decode { latency_ms, .. }
+            | CallError::Redirect { latency_ms, .. }
+            | CallError::TooLarge { latency_ms, .. }
+            | CallError::RateLimited { latency_ms, .. } => Some(*latency_ms),
+            CallError::Timeout(ms) => Some(*ms),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            CallError::RateLimited { retry_after_ms, .. } => {
+                retry_after_ms.map(Duration::from_millis)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One callback as received.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReceivedCallback {
+    /// The request id from the path, when the callback came to a per-request URL.
+    pub request_id: Option<String>,
+    pub body: AssignCallback,
+    /// Why the body could not be read (not UTF-8, not JSON, not an object);
+    /// `body` is then empty.
+    pub problem: Option<String>,
+    /// A short summary of the raw body for the log.
+    pub summary: String,
 }

@@ -18,7 +18,6 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -69,18 +68,7 @@ impl ListenerLimits {
     }
 }
 
-/// One callback as received.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReceivedCallback {
-    /// The request id from the path, when the callback came to a per-request URL.
-    pub request_id: Option<String>,
-    pub body: AssignCallback,
-    /// Why the body could not be read (not UTF-8, not JSON, not an object);
-    /// `body` is then empty.
-    pub problem: Option<String>,
-    /// A short summary of the raw body for the log.
-    pub summary: String,
-}
+pub use crate::kore::wire::ReceivedCallback;
 
 /// What the listener refused, for the status bar.
 #[derive(Debug, Default)]

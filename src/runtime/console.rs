@@ -52,7 +52,7 @@ pub struct ConsoleOptions {
     /// Ended conversations older than this are folded at start-up.
     pub keep_ended: Duration,
     /// A walkthrough to play into the console (demo `--script`).
-    pub script: Option<Vec<crate::demo::ScriptStep>>,
+    pub script: Option<Vec<crate::runtime::script::ScriptStep>>,
 }
 
 /// How often a running console compacts its journal.
@@ -201,6 +201,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let mut terminal = enter_terminal(opts.mouse)?;
     if let Ok(size) = terminal.size() {
         state.screen = (size.width, size.height);
+        state.pane_rows = crate::ui::view::pane_rows(state.screen);
     }
     if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
         // For the end-to-end test of terminal restore after a panic.
@@ -261,8 +262,11 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
 }
 
 /// Plays a walkthrough into the loop as if a supervisor typed it.
-async fn play_script(steps: Vec<crate::demo::ScriptStep>, tx: mpsc::UnboundedSender<Action>) {
-    use crate::demo::ScriptStep;
+async fn play_script(
+    steps: Vec<crate::runtime::script::ScriptStep>,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    use crate::runtime::script::ScriptStep;
     for step in steps {
         match step {
             ScriptStep::Wait(d) => tokio::time::sleep(d).await,
@@ -397,7 +401,16 @@ fn draw(terminal: &mut Term, state: &State, theme: &Theme) -> std::io::Result<()
 fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> bool {
     state.now_ms = now_ms();
     let mut suspend = false;
-    for effect in update(state, action) {
+    // A new size lays the panes out anew: the view's rows go back in.
+    let relayout = match action {
+        Action::Resize(w, h) => Some(crate::ui::view::pane_rows((w, h))),
+        _ => None,
+    };
+    let mut effects = update(state, action);
+    if let Some(rows) = relayout {
+        effects.extend(update(state, Action::Layout(rows)));
+    }
+    for effect in effects {
         match effect {
             Effect::Quit => state.quit = true,
             Effect::Suspend => suspend = true,

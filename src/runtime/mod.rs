@@ -6,3 +6,4 @@ pub mod console;
 pub mod journal;
 pub mod limits;
 pub mod runner;
+pub mod script;

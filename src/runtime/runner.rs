@@ -9,8 +9,7 @@
 //! outcome, so a restart knows what was never sent, what was delivered, and
 //! what went out with no answer (fate unknown).
 
-use crate::app::update::reply_info;
-use crate::app::{Action, Effect};
+use crate::app::{Action, Effect, ReplyInfo};
 use crate::domain::Event;
 use crate::kore::client::{self, CallError, KoreClient};
 use crate::kore::hooks::{self, EventContext};
@@ -189,6 +188,15 @@ impl Inner {
             limit: u.limit,
             blocked_ms: u.blocked_for.map(|d| d.as_millis() as u64),
         });
+    }
+}
+
+/// The reply summary the state keeps from a successful call.
+pub fn reply_info<T>(reply: &client::Reply<T>) -> ReplyInfo {
+    ReplyInfo {
+        status: reply.status,
+        latency_ms: reply.latency_ms,
+        body: reply.body_summary.clone(),
     }
 }
 

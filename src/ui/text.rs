@@ -3,29 +3,7 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Strips control characters (escape sequences included: the ESC goes and
-/// the rest is plain text), folds line breaks and tabs into spaces, and keeps
-/// at most `max_chars` characters.
-pub fn clean(s: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max_chars * 4));
-    let mut count = 0;
-    for c in s.chars() {
-        if count >= max_chars {
-            out.push('…');
-            break;
-        }
-        let c = match c {
-            '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() => continue,
-            // Bidirectional overrides and zero-width joiners can reorder or hide text.
-            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => continue,
-            c => c,
-        };
-        out.push(c);
-        count += 1;
-    }
-    out
-}
+pub use crate::app::text::clean;
 
 /// Display width in terminal cells.
 pub fn width(s: &str) -> usize {

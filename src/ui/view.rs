@@ -87,6 +87,22 @@ pub fn layout(area: Rect, bottom_rows: u16) -> Areas {
     }
 }
 
+/// The rows inside each pane's border on a `screen` of (columns, rows), as
+/// [`view`] lays them out (with a one-row bottom bar): fed back into the
+/// State after a resize, for PgUp/PgDn.
+pub fn pane_rows(screen: (u16, u16)) -> crate::app::state::PaneRows {
+    let w = screen.0.max(MIN_WIDTH);
+    let h = screen.1.max(MIN_HEIGHT);
+    let a = layout(Rect::new(0, 0, w, h), 1);
+    let inner = |r: Rect| r.height.saturating_sub(2);
+    crate::app::state::PaneRows {
+        conversations: inner(a.conversations),
+        roster: inner(a.detail),
+        agents: inner(a.agents),
+        log: inner(a.log),
+    }
+}
+
 /// Draws the whole console for `state`.
 pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
     let area = frame.area();

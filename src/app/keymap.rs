@@ -1,0 +1,1329 @@
+//! The Normal-mode keymap: which key runs which [`Command`].
+//!
+//! Every command has a stable snake_case name (the name used in the config's
+//! `[keys]` table), a short description for the help overlay, a short label for
+//! the hint bar and one or two default keys. The help overlay and the hint bar
+//! are both built from a live [`Keymap`], so they always show the keys the user
+//! actually configured.
+//!
+//! Only Normal mode is rebindable. The other modes (typing a filter, the agent
+//! picker, the confirmation line, the command line) read text and use fixed
+//! keys such as `Esc` and `Enter`; they are handled where those modes live.
+//!
+//! Key strings in the config are either one character (`"t"`, `"E"`, `"/"`)
+//! or a key name (`Enter`, `Tab`, `Shift-Tab`, `PgDn`, `F5`, ...), optionally
+//! behind `Ctrl-` / `Alt-` prefixes. See [`KeySpec::parse`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// What a key does in Normal mode.
+///
+/// Variants are declared in help order: the three help groups (see
+/// [`Command::group`]) each form one contiguous run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    MoveDown,
+    MoveUp,
+    Top,
+    Bottom,
+    PageDown,
+    PageUp,
+    FocusNext,
+    FocusPrev,
+    Filter,
+    Sort,
+    ToggleFollow,
+    Open,
+    Assign,
+    Enter,
+    ColdTransfer,
+    WarmTransfer,
+    Remove,
+    End,
+    Retry,
+    NewConversation,
+    CommandLine,
+    Help,
+    Quit,
+}
+
+/// Every command, in help order.
+const ALL: &[Command] = &[
+    Command::MoveDown,
+    Command::MoveUp,
+    Command::Top,
+    Command::Bottom,
+    Command::PageDown,
+    Command::PageUp,
+    Command::FocusNext,
+    Command::FocusPrev,
+    Command::Filter,
+    Command::Sort,
+    Command::ToggleFollow,
+    Command::Open,
+    Command::Assign,
+    Command::Enter,
+    Command::ColdTransfer,
+    Command::WarmTransfer,
+    Command::Remove,
+    Command::End,
+    Command::Retry,
+    Command::NewConversation,
+    Command::CommandLine,
+    Command::Help,
+    Command::Quit,
+];
+
+impl Command {
+    /// Every command, in the order the help overlay lists them.
+    pub fn all() -> &'static [Command] {
+        ALL
+    }
+
+    /// The config name, as written on the left of `[keys]` lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::MoveDown => "move_down",
+            Command::MoveUp => "move_up",
+            Command::Top => "top",
+            Command::Bottom => "bottom",
+            Command::PageDown => "page_down",
+            Command::PageUp => "page_up",
+            Command::FocusNext => "focus_next",
+            Command::FocusPrev => "focus_prev",
+            Command::Filter => "filter",
+            Command::Sort => "sort",
+            Command::ToggleFollow => "toggle_follow",
+            Command::Open => "open",
+            Command::Assign => "assign",
+            Command::Enter => "enter",
+            Command::ColdTransfer => "cold_transfer",
+            Command::WarmTransfer => "warm_transfer",
+            Command::Remove => "remove",
+            Command::End => "end",
+            Command::Retry => "retry",
+            Command::NewConversation => "new_conversation",
+            Command::CommandLine => "command_line",
+            Command::Help => "help",
+            Command::Quit => "quit",
+        }
+    }
+
+    /// The command with this exact config name.
+    pub fn from_name(name: &str) -> Option<Command> {
+        ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    /// One line for the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Command::MoveDown => "move down",
+            Command::MoveUp => "move up",
+            Command::Top => "jump to the top",
+            Command::Bottom => "jump to the bottom",
+            Command::PageDown => "page down",
+            Command::PageUp => "page up",
+            Command::FocusNext => "focus the next pane",
+            Command::FocusPrev => "focus the previous pane",
+            Command::Filter => "filter the focused list (Esc clears)",
+            Command::Sort => "cycle the conversations sort column",
+            Command::ToggleFollow => "log: follow new lines on/off",
+            Command::Open => "open the selected conversation's detail and timeline",
+            Command::Assign => "assign the conversation to a picked agent",
+            Command::Enter => "first agent enters the conversation",
+            Command::ColdTransfer => "cold transfer to a picked agent",
+            Command::WarmTransfer => "warm: a picked agent joins as a consultant",
+            Command::Remove => "remove the roster's selected agent",
+            Command::End => "end the conversation and send the closing events",
+            Command::Retry => "retry the selected conversation's failed request",
+            Command::NewConversation => "open a conversation by hand",
+            Command::CommandLine => "command line (:assign, :filter, :export)",
+            Command::Help => "show this help",
+            Command::Quit => "quit (asks first while requests are queued)",
+        }
+    }
+
+    /// A word or two for the bottom hint bar.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Command::MoveDown => "down",
+            Command::MoveUp => "up",
+            Command::Top => "top",
+            Command::Bottom => "bottom",
+            Command::PageDown => "page down",
+            Command::PageUp => "page up",
+            Command::FocusNext => "next pane",
+            Command::FocusPrev => "prev pane",
+            Command::Filter => "filter",
+            Command::Sort => "sort",
+            Command::ToggleFollow => "follow",
+            Command::Open => "open",
+            Command::Assign => "assign",
+            Command::Enter => "enter",
+            Command::ColdTransfer => "cold",
+            Command::WarmTransfer => "warm",
+            Command::Remove => "remove",
+            Command::End => "end",
+            Command::Retry => "retry",
+            Command::NewConversation => "new",
+            Command::CommandLine => "command",
+            Command::Help => "help",
+            Command::Quit => "quit",
+        }
+    }
+
+    /// The heading this command is listed under in the help overlay.
+    pub fn group(self) -> &'static str {
+        match self {
+            Command::MoveDown
+            | Command::MoveUp
+            | Command::Top
+            | Command::Bottom
+            | Command::PageDown
+            | Command::PageUp
+            | Command::FocusNext
+            | Command::FocusPrev
+            | Command::Filter
+            | Command::Sort
+            | Command::ToggleFollow => "Move",
+            Command::Open
+            | Command::Assign
+            | Command::Enter
+            | Command::ColdTransfer
+            | Command::WarmTransfer
+            | Command::Remove
+            | Command::End
+            | Command::Retry
+            | Command::NewConversation => "Conversation",
+            Command::CommandLine | Command::Help | Command::Quit => "Console",
+        }
+    }
+
+    /// The built-in keys: the primary one (which a `[keys]` line replaces)
+    /// and, for some commands, a secondary one that stays unless taken.
+    fn default_keys(self) -> (KeySpec, Option<KeySpec>) {
+        let ch = KeySpec::char;
+        let key = |code| KeySpec::new(code, KeyModifiers::NONE);
+        match self {
+            Command::MoveDown => (ch('j'), Some(key(KeyCode::Down))),
+            Command::MoveUp => (ch('k'), Some(key(KeyCode::Up))),
+            Command::Top => (ch('g'), Some(key(KeyCode::Home))),
+            Command::Bottom => (ch('G'), Some(key(KeyCode::End))),
+            Command::PageDown => (key(KeyCode::PageDown), None),
+            Command::PageUp => (key(KeyCode::PageUp), None),
+            Command::FocusNext => (key(KeyCode::Tab), None),
+            Command::FocusPrev => (key(KeyCode::BackTab), None),
+            Command::Filter => (ch('/'), None),
+            Command::Sort => (ch('s'), None),
+            Command::ToggleFollow => (ch('f'), None),
+            Command::Open => (key(KeyCode::Enter), None),
+            Command::Assign => (ch('a'), None),
+            Command::Enter => (ch('e'), None),
+            Command::ColdTransfer => (ch('t'), None),
+            Command::WarmTransfer => (ch('w'), None),
+            Command::Remove => (ch('x'), None),
+            Command::End => (ch('E'), None),
+            Command::Retry => (ch('r'), None),
+            Command::NewConversation => (ch('n'), None),
+            Command::CommandLine => (ch(':'), None),
+            Command::Help => (ch('?'), None),
+            Command::Quit => (ch('q'), None),
+        }
+    }
+}
+
+/// One key, possibly with Ctrl or Alt held.
+///
+/// Specs made with [`KeySpec::new`] or [`KeySpec::parse`] are normalized the
+/// same way key events are (see [`KeySpec::matches`]), so two specs for the
+/// same physical key compare equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+/// The one binding nobody can take away: Ctrl-c always quits.
+const CTRL_C: KeySpec = KeySpec {
+    code: KeyCode::Char('c'),
+    modifiers: KeyModifiers::CONTROL,
+};
+
+/// What the console does with a key before the keymap sees it, if anything.
+fn reserved(spec: &KeySpec) -> Option<&'static str> {
+    match (spec.code, spec.modifiers) {
+        (KeyCode::Esc, _) => Some("Esc clears the message, the filter or the detail"),
+        (KeyCode::Char('z'), m) if m.contains(KeyModifiers::CONTROL) => {
+            Some("Ctrl-z suspends the console")
+        }
+        _ => None,
+    }
+}
+
+/// Key names accepted in the config (compared lowercased), and the key.
+const NAMED_KEYS: &[(&str, KeyCode)] = &[
+    ("enter", KeyCode::Enter),
+    ("return", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("escape", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pgup", KeyCode::PageUp),
+    ("pageup", KeyCode::PageUp),
+    ("pgdn", KeyCode::PageDown),
+    ("pgdown", KeyCode::PageDown),
+    ("pagedown", KeyCode::PageDown),
+    ("space", KeyCode::Char(' ')),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("del", KeyCode::Delete),
+    ("insert", KeyCode::Insert),
+    ("ins", KeyCode::Insert),
+];
+
+const KEY_NAMES_HELP: &str = "a single character such as \"t\" or \"?\", or one of Enter, Esc, \
+     Tab, Shift-Tab, Up, Down, Left, Right, Home, End, PgUp, PgDn, Space, F1..F12, \
+     optionally after Ctrl- or Alt-";
+
+impl KeySpec {
+    /// A spec for `code` with `modifiers`, normalized like a key event.
+    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> KeySpec {
+        normalize(code, modifiers)
+    }
+
+    /// A spec for one plain character (`'E'` means Shift+e).
+    pub fn char(c: char) -> KeySpec {
+        KeySpec::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    /// Reads a key as written in the config.
+    ///
+    /// A string of exactly one character is that character (so `"E"` is the
+    /// letter and `"End"` the key). Longer strings are key names, compared
+    /// without regard to case, optionally after modifier prefixes joined with
+    /// `-` or `+`: `Ctrl-x`, `C-x`, `ctrl+x`, `Alt-x`, `M-x`, `Shift-Tab`.
+    pub fn parse(s: &str) -> Result<KeySpec, String> {
+        if s.chars().count() == 1 {
+            return single_char(s.chars().next().unwrap_or(' '), s);
+        }
+        let text = s.trim();
+        if text.is_empty() {
+            return Err(format!("empty key; write {KEY_NAMES_HELP}"));
+        }
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text;
+        while let Some((head, tail)) = split_modifier(rest) {
+            modifiers |= head;
+            rest = tail;
+        }
+        let base = if rest.chars().count() == 1 {
+            single_char(rest.chars().next().unwrap_or(' '), s)?
+        } else {
+            let lower = rest.to_ascii_lowercase();
+            let code = NAMED_KEYS
+                .iter()
+                .find(|(name, _)| *name == lower)
+                .map(|(_, code)| *code)
+                .or_else(|| function_key(&lower))
+                .ok_or_else(|| format!("unknown key \"{s}\"; write {KEY_NAMES_HELP}"))?;
+            KeySpec {
+                code,
+                modifiers: KeyModifiers::NONE,
+            }
+        };
+        if modifiers.contains(KeyModifiers::SHIFT)
+            && let KeyCode::Char(c) = base.code
+            && !c.is_alphabetic()
+        {
+            return Err(format!(
+                "\"{s}\": Shift only combines with letters and named keys; \
+                 write the shifted character itself (e.g. \"?\" rather than \"Shift-/\")"
+            ));
+        }
+        Ok(KeySpec::new(base.code, base.modifiers | modifiers))
+    }
+
+    /// Whether a key press is this key.
+    ///
+    /// Only presses count: repeats and releases never match. Shift with a
+    /// character is read from the character's case, because terminals differ
+    /// in whether they also set the SHIFT flag: `E`, `E`+SHIFT and `e`+SHIFT
+    /// are all the spec `"E"`. Shift+Tab matches whether it arrives as
+    /// BackTab (with or without SHIFT) or as Tab+SHIFT.
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        ev.kind == KeyEventKind::Press
+            && normalize(ev.code, ev.modifiers) == normalize(self.code, self.modifiers)
+    }
+
+    /// How the key is shown in the help and the hint bar, e.g. `t`, `E`,
+    /// `Tab`, `Shift-Tab`, `PgDn`, `Ctrl-c`, `↓`.
+    pub fn display(&self) -> String {
+        let spec = normalize(self.code, self.modifiers);
+        let mut out = String::new();
+        if spec.modifiers.contains(KeyModifiers::CONTROL) {
+            out.push_str("Ctrl-");
+        }
+        if spec.modifiers.contains(KeyModifiers::ALT) {
+            out.push_str("Alt-");
+        }
+        if spec.modifiers.contains(KeyModifiers::SHIFT) {
+            out.push_str("Shift-");
+        }
+        match spec.code {
+            KeyCode::Char(' ') => out.push_str("Space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::Enter => out.push_str("Enter"),
+            KeyCode::Esc => out.push_str("Esc"),
+            KeyCode::Tab => out.push_str("Tab"),
+            KeyCode::BackTab => out.push_str("Shift-Tab"),
+            KeyCode::Up => out.push('↑'),
+            KeyCode::Down => out.push('↓'),
+            KeyCode::Left => out.push('←'),
+            KeyCode::Right => out.push('→'),
+            KeyCode::Home => out.push_str("Home"),
+            KeyCode::End => out.push_str("End"),
+            KeyCode::PageUp => out.push_str("PgUp"),
+            KeyCode::PageDown => out.push_str("PgDn"),
+            KeyCode::Backspace => out.push_str("Backspace"),
+            KeyCode::Delete => out.push_str("Del"),
+            KeyCode::Insert => out.push_str("Ins"),
+            KeyCode::F(n) => out.push_str(&format!("F{n}")),
+            other => out.push_str(&format!("{other:?}")),
+        }
+        out
+    }
+}
+
+/// Brings a key (from a spec or an event) to one canonical form.
+fn normalize(code: KeyCode, mut modifiers: KeyModifiers) -> KeySpec {
+    let code = match code {
+        // Shift+Tab arrives as BackTab, BackTab+SHIFT or Tab+SHIFT.
+        KeyCode::BackTab => {
+            modifiers.remove(KeyModifiers::SHIFT);
+            KeyCode::BackTab
+        }
+        KeyCode::Tab if modifiers.contains(KeyModifiers::SHIFT) => {
+            modifiers.remove(KeyModifiers::SHIFT);
+            KeyCode::BackTab
+        }
+        KeyCode::Char(c) => {
+            // The character already says whether Shift was held; a lowercase
+            // letter with SHIFT (kitty protocol without alternate keys) is the
+            // uppercase letter.
+            let shifted = modifiers.contains(KeyModifiers::SHIFT);
+            modifiers.remove(KeyModifiers::SHIFT);
+            let mut c = if shifted { to_upper(c) } else { c };
+            // Terminals send the same byte for Ctrl-c and Ctrl-C.
+            if modifiers.contains(KeyModifiers::CONTROL) {
+                c = c.to_ascii_lowercase();
+            }
+            KeyCode::Char(c)
+        }
+        other => other,
+    };
+    KeySpec { code, modifiers }
+}
+
+fn to_upper(c: char) -> char {
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// One typed character as a key; arrow glyphs (as the help shows them) are
+/// the arrow keys.
+fn single_char(c: char, original: &str) -> Result<KeySpec, String> {
+    let code = match c {
+        '↑' => KeyCode::Up,
+        '↓' => KeyCode::Down,
+        '←' => KeyCode::Left,
+        '→' => KeyCode::Right,
+        c if c.is_control() => {
+            return Err(format!(
+                "{original:?} is a control character; write the key by name, e.g. \"Tab\" or \"Enter\""
+            ));
+        }
+        c => KeyCode::Char(c),
+    };
+    Ok(KeySpec {
+        code,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+/// Splits a leading `Ctrl-` / `Alt-` / `Shift-` style prefix off `s`, when
+/// something is left after it.
+fn split_modifier(s: &str) -> Option<(KeyModifiers, &str)> {
+    let sep = s
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| *c == '-' || *c == '+')
+        .map(|(i, _)| i)?;
+    let tail = &s[sep + 1..];
+    if tail.is_empty() {
+        return None;
+    }
+    let modifier = match s[..sep].to_ascii_lowercase().as_str() {
+        "ctrl" | "control" | "c" => KeyModifiers::CONTROL,
+        "alt" | "meta" | "m" | "a" => KeyModifiers::ALT,
+        "shift" | "s" => KeyModifiers::SHIFT,
+        _ => return None,
+    };
+    Some((modifier, tail))
+}
+
+/// `f1` .. `f12`.
+fn function_key(lower: &str) -> Option<KeyCode> {
+    let n: u8 = lower.strip_prefix('f')?.parse().ok()?;
+    (1..=12).contains(&n).then_some(KeyCode::F(n))
+}
+
+/// One line of the help overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpRow {
+    pub group: &'static str,
+    /// Every key of the command, primary first, e.g. `j / ↓`.
+    pub keys: String,
+    pub description: &'static str,
+}
+
+/// The Normal-mode bindings, after the config's `[keys]` overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    /// Keys per command, indexed like [`Command::all`]; primary first.
+    keys: Vec<Vec<KeySpec>>,
+    by_key: HashMap<KeySpec, Command>,
+}
+
+impl Default for Keymap {
+    /// The keys from the product spec, with nothing overridden.
+    fn default() -> Self {
+        Keymap::with_overrides(&BTreeMap::new())
+            .expect("the built-in keymap has no unknown names and no shared keys")
+    }
+}
+
+impl Keymap {
+    /// The default keymap with the config's `[keys]` lines applied.
+    ///
+    /// A line replaces the command's primary key. A secondary default (the
+    /// arrow keys, Home, End) stays unless another command now uses it, in
+    /// which case it is quietly dropped. Every problem is reported, not just
+    /// the first: unknown action names (with the nearest real name), keys
+    /// that do not parse, Ctrl-c given to anything but quit, and two commands
+    /// whose primary keys end up the same.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut primary: Vec<KeySpec> = ALL.iter().map(|c| c.default_keys().0).collect();
+        let mut overridden = vec![false; ALL.len()];
+
+        for (name, value) in overrides {
+            let Some(command) = Command::from_name(name) else {
+                errors.push(unknown_action(name));
+                continue;
+            };
+            let spec = match KeySpec::parse(value) {
+                Ok(spec) => spec,
+                Err(why) => {
+                    errors.push(format!("[keys] {name} = {value:?}: {why}"));
+                    continue;
+                }
+            };
+            if spec == CTRL_C && command != Command::Quit {
+                errors.push(format!(
+                    "[keys] {name} = {value:?}: Ctrl-c always quits and cannot be bound to {name}"
+                ));
+                continue;
+            }
+            // Keys the console takes before it looks at the keymap: a
+            // binding to them would show in the help and never fire.
+            if let Some(taken) = reserved(&spec) {
+                errors.push(format!(
+                    "[keys] {name} = {value:?}: {taken}, before any binding; choose another key"
+                ));
+                continue;
+            }
+            let i = index(command);
+            primary[i] = spec;
+            overridden[i] = true;
+        }
+
+        // Primary keys must be unique; name every command sharing one.
+        let mut seen: Vec<KeySpec> = Vec::new();
+        for key in &primary {
+            if seen.contains(key) {
+                continue;
+            }
+            seen.push(*key);
+            let sharing: Vec<String> = ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| primary[*i] == *key)
+                .map(|(i, c)| {
+                    if overridden[i] {
+                        c.name().to_string()
+                    } else {
+                        format!("{} (its default key)", c.name())
+                    }
+                })
+                .collect();
+            if sharing.len() > 1 {
+                let both = if sharing.len() == 2 { "both " } else { "" };
+                errors.push(format!(
+                    "[keys] key \"{}\" is bound to {both}{}; give all but one of them another key",
+                    key.display(),
+                    join_names(&sharing)
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let mut by_key: HashMap<KeySpec, Command> =
+            ALL.iter().zip(&primary).map(|(c, k)| (*k, *c)).collect();
+        let mut keys: Vec<Vec<KeySpec>> = primary.iter().map(|k| vec![*k]).collect();
+        for (i, command) in ALL.iter().enumerate() {
+            if let (_, Some(secondary)) = command.default_keys()
+                && !by_key.contains_key(&secondary)
+            {
+                by_key.insert(secondary, *command);
+                keys[i].push(secondary);
+            }
+        }
+        let quit = &mut keys[index(Command::Quit)];
+        if !quit.contains(&CTRL_C) {
+            quit.push(CTRL_C);
+        }
+        by_key.insert(CTRL_C, Command::Quit);
+        Ok(Keymap { keys, by_key })
+    }
+
+    /// The command a key press runs, if any. Releases and repeats give
+    /// `None`; Ctrl-c is always [`Command::Quit`].
+    pub fn lookup(&self, ev: &KeyEvent) -> Option<Command> {
+        if ev.kind != KeyEventKind::Press {
+            return None;
+        }
+        let key = normalize(ev.code, ev.modifiers);
+        if key == CTRL_C {
+            return Some(Command::Quit);
+        }
+        self.by_key.get(&key).copied()
+    }
+
+    /// The keys bound to `c`, primary first (Quit also lists Ctrl-c).
+    pub fn keys_for(&self, c: Command) -> Vec<KeySpec> {
+        self.keys[index(c)].clone()
+    }
+
+    /// The help overlay's rows: one per command, in [`Command::all`] order,
+    /// with the keys as currently bound.
+    pub fn help_rows(&self) -> Vec<HelpRow> {
+        ALL.iter()
+            .map(|&c| HelpRow {
+                group: c.group(),
+                keys: self
+                    .keys_for(c)
+                    .iter()
+                    .map(KeySpec::display)
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                description: c.description(),
+            })
+            .collect()
+    }
+
+    /// The bottom hint line for `commands`: each command's primary key and
+    /// short label, e.g. ` a assign  t cold  ? help  q quit`.
+    pub fn hint_bar(&self, commands: &[Command]) -> String {
+        commands
+            .iter()
+            .map(|&c| {
+                let key = self.keys[index(c)][0].display();
+                format!(" {key} {}", c.short_label())
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Checks the config's `[keys]` table; the messages are those of
+/// [`Keymap::with_overrides`].
+pub fn validate_key_overrides(keys: &BTreeMap<String, String>) -> Result<(), Vec<String>> {
+    Keymap::with_overrides(keys).map(|_| ())
+}
+
+fn index(c: Command) -> usize {
+    ALL.iter()
+        .position(|&x| x == c)
+        .expect("every command is listed in ALL")
+}
+
+fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn unknown_action(name: &str) -> String {
+    let wanted = name.to_ascii_lowercase().replace('-', "_");
+    let nearest = ALL
+        .iter()
+        .map(|c| (edit_distance(&wanted, c.name()), c.name()))
+        .filter(|(d, n)| *d <= (n.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d);
+    match nearest {
+        Some((_, n)) => format!("[keys] unknown action \"{name}\": did you mean {n}?"),
+        None => {
+            let names: Vec<&str> = ALL.iter().map(|c| c.name()).collect();
+            format!(
+                "[keys] unknown action \"{name}\"; the actions are {}",
+                names.join(", ")
+            )
+        }
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEventState;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new_with_kind(code, modifiers, KeyEventKind::Press)
+    }
+
+    fn ch(c: char) -> KeyEvent {
+        press(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn overrides(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn keymap(pairs: &[(&str, &str)]) -> Keymap {
+        Keymap::with_overrides(&overrides(pairs)).expect("valid overrides")
+    }
+
+    fn errors(pairs: &[(&str, &str)]) -> Vec<String> {
+        Keymap::with_overrides(&overrides(pairs)).expect_err("overrides should be rejected")
+    }
+
+    /// PRODUCT.md §2, plus follow and sort; each row is (name, events that
+    /// must run the command, keys as the help shows them).
+    fn spec_table() -> Vec<(Command, &'static str, Vec<KeyEvent>, &'static str)> {
+        let none = KeyModifiers::NONE;
+        vec![
+            (
+                Command::MoveDown,
+                "move_down",
+                vec![ch('j'), press(KeyCode::Down, none)],
+                "j / ↓",
+            ),
+            (
+                Command::MoveUp,
+                "move_up",
+                vec![ch('k'), press(KeyCode::Up, none)],
+                "k / ↑",
+            ),
+            (
+                Command::Top,
+                "top",
+                vec![ch('g'), press(KeyCode::Home, none)],
+                "g / Home",
+            ),
+            (
+                Command::Bottom,
+                "bottom",
+                vec![ch('G'), press(KeyCode::End, none)],
+                "G / End",
+            ),
+            (
+                Command::PageDown,
+                "page_down",
+                vec![press(KeyCode::PageDown, none)],
+                "PgDn",
+            ),
+            (
+                Command::PageUp,
+                "page_up",
+                vec![press(KeyCode::PageUp, none)],
+                "PgUp",
+            ),
+            (
+                Command::FocusNext,
+                "focus_next",
+                vec![press(KeyCode::Tab, none)],
+                "Tab",
+            ),
+            (
+                Command::FocusPrev,
+                "focus_prev",
+                vec![press(KeyCode::BackTab, KeyModifiers::SHIFT)],
+                "Shift-Tab",
+            ),
+            (Command::Filter, "filter", vec![ch('/')], "/"),
+            (Command::Sort, "sort", vec![ch('s')], "s"),
+            (Command::ToggleFollow, "toggle_follow", vec![ch('f')], "f"),
+            (
+                Command::Open,
+                "open",
+                vec![press(KeyCode::Enter, none)],
+                "Enter",
+            ),
+            (Command::Assign, "assign", vec![ch('a')], "a"),
+            (Command::Enter, "enter", vec![ch('e')], "e"),
+            (Command::ColdTransfer, "cold_transfer", vec![ch('t')], "t"),
+            (Command::WarmTransfer, "warm_transfer", vec![ch('w')], "w"),
+            (Command::Remove, "remove", vec![ch('x')], "x"),
+            (Command::End, "end", vec![ch('E')], "E"),
+            (Command::Retry, "retry", vec![ch('r')], "r"),
+            (
+                Command::NewConversation,
+                "new_conversation",
+                vec![ch('n')],
+                "n",
+            ),
+            (Command::CommandLine, "command_line", vec![ch(':')], ":"),
+            (Command::Help, "help", vec![ch('?')], "?"),
+            (
+                Command::Quit,
+                "quit",
+                vec![ch('q'), press(KeyCode::Char('c'), KeyModifiers::CONTROL)],
+                "q / Ctrl-c",
+            ),
+        ]
+    }
+
+    #[test]
+    fn defaults_match_the_product_key_table() {
+        let map = Keymap::default();
+        let table = spec_table();
+        assert_eq!(
+            table.len(),
+            Command::all().len(),
+            "every command is in the table"
+        );
+        for (command, name, events, shown) in table {
+            assert_eq!(command.name(), name);
+            assert_eq!(Command::from_name(name), Some(command));
+            for ev in &events {
+                assert_eq!(map.lookup(ev), Some(command), "{ev:?} should run {name}");
+            }
+            let keys: Vec<String> = map.keys_for(command).iter().map(KeySpec::display).collect();
+            assert_eq!(keys.join(" / "), shown, "keys of {name}");
+        }
+    }
+
+    #[test]
+    fn unbound_keys_do_nothing() {
+        let map = Keymap::default();
+        for c in ['b', 'c', 'z', 'J', '1', ' '] {
+            assert_eq!(map.lookup(&ch(c)), None, "{c:?}");
+        }
+        assert_eq!(map.lookup(&press(KeyCode::Esc, KeyModifiers::NONE)), None);
+        assert_eq!(map.lookup(&press(KeyCode::Down, KeyModifiers::SHIFT)), None);
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('j'), KeyModifiers::CONTROL)),
+            None
+        );
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('q'), KeyModifiers::SUPER)),
+            None
+        );
+    }
+
+    #[test]
+    fn names_are_unique_snake_case_and_round_trip() {
+        let mut names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
+        for &c in Command::all() {
+            let name = c.name();
+            assert!(
+                name.chars().all(|x| x.is_ascii_lowercase() || x == '_'),
+                "{name} is not snake_case"
+            );
+            assert_eq!(Command::from_name(name), Some(c));
+            assert!(!c.description().is_empty() && !c.short_label().is_empty());
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Command::all().len());
+        assert_eq!(Command::from_name("Cold_Transfer"), None);
+        assert_eq!(Command::from_name(""), None);
+    }
+
+    #[test]
+    fn groups_are_contiguous_in_help_order() {
+        let groups: Vec<&str> = Command::all().iter().map(|c| c.group()).collect();
+        let mut runs = groups.clone();
+        runs.dedup();
+        assert_eq!(runs, vec!["Move", "Conversation", "Console"]);
+        assert_eq!(Command::ColdTransfer.group(), "Conversation");
+        assert_eq!(Command::Quit.group(), "Console");
+        assert_eq!(Command::MoveDown.group(), "Move");
+    }
+
+    #[test]
+    fn override_replaces_the_primary_key() {
+        let map = keymap(&[("cold_transfer", "T"), ("quit", "Q")]);
+        assert_eq!(map.lookup(&ch('T')), Some(Command::ColdTransfer));
+        assert_eq!(map.lookup(&ch('t')), None, "the old key is free");
+        assert_eq!(map.lookup(&ch('Q')), Some(Command::Quit));
+        assert_eq!(map.lookup(&ch('q')), None);
+        assert_eq!(
+            map.keys_for(Command::ColdTransfer),
+            vec![KeySpec::char('T')]
+        );
+        // Untouched commands keep their defaults.
+        assert_eq!(map.lookup(&ch('w')), Some(Command::WarmTransfer));
+    }
+
+    #[test]
+    fn override_keeps_the_secondary_default() {
+        let map = keymap(&[("move_down", "J")]);
+        assert_eq!(map.lookup(&ch('J')), Some(Command::MoveDown));
+        assert_eq!(
+            map.lookup(&press(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Command::MoveDown)
+        );
+        assert_eq!(map.lookup(&ch('j')), None);
+        let shown: Vec<String> = map
+            .keys_for(Command::MoveDown)
+            .iter()
+            .map(KeySpec::display)
+            .collect();
+        assert_eq!(shown, vec!["J", "↓"]);
+    }
+
+    #[test]
+    fn a_secondary_taken_by_an_override_is_dropped() {
+        let map = keymap(&[("bottom", "Down")]);
+        assert_eq!(
+            map.lookup(&press(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Command::Bottom)
+        );
+        assert_eq!(map.keys_for(Command::MoveDown), vec![KeySpec::char('j')]);
+        // bottom's own secondary (End) is still there.
+        assert_eq!(
+            map.lookup(&press(KeyCode::End, KeyModifiers::NONE)),
+            Some(Command::Bottom)
+        );
+        // Rebinding a command to its own secondary does not list it twice.
+        let map = keymap(&[("move_up", "Up")]);
+        assert_eq!(
+            map.keys_for(Command::MoveUp),
+            vec![KeySpec::new(KeyCode::Up, KeyModifiers::NONE)]
+        );
+    }
+
+    #[test]
+    fn swapping_two_keys_works_when_both_are_given() {
+        let map = keymap(&[("assign", "t"), ("cold_transfer", "a")]);
+        assert_eq!(map.lookup(&ch('t')), Some(Command::Assign));
+        assert_eq!(map.lookup(&ch('a')), Some(Command::ColdTransfer));
+    }
+
+    #[test]
+    fn unknown_action_suggests_the_nearest_name() {
+        let errs = errors(&[("cold_tranfser", "t")]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("\"cold_tranfser\""), "{}", errs[0]);
+        assert!(
+            errs[0].contains("did you mean cold_transfer"),
+            "{}",
+            errs[0]
+        );
+
+        let errs = errors(&[("toggle-follow", "F")]);
+        assert!(
+            errs[0].contains("did you mean toggle_follow"),
+            "{}",
+            errs[0]
+        );
+
+        // Nothing close: list the real names instead of guessing.
+        let errs = errors(&[("launch_rockets", "L")]);
+        assert!(!errs[0].contains("did you mean"), "{}", errs[0]);
+        assert!(errs[0].contains("cold_transfer") && errs[0].contains("quit"));
+    }
+
+    #[test]
+    fn bad_keys_are_reported_with_the_action() {
+        let errs = errors(&[("assign", "Foo"), ("retry", ""), ("help", "F13")]);
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        let joined = errs.join("\n");
+        assert!(joined.contains("assign = \"Foo\""), "{joined}");
+        assert!(joined.contains("unknown key \"Foo\""), "{joined}");
+        assert!(joined.contains("retry = \"\""), "{joined}");
+        assert!(joined.contains("empty key"), "{joined}");
+        assert!(joined.contains("help = \"F13\""), "{joined}");
+    }
+
+    #[test]
+    fn all_problems_are_reported_together() {
+        let errs = errors(&[("asign", "z"), ("enter", "Nope"), ("remove", "a")]);
+        assert_eq!(errs.len(), 3, "{errs:?}");
+    }
+
+    #[test]
+    fn collisions_name_both_commands() {
+        let errs = errors(&[("cold_transfer", "a")]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("\"a\""), "{}", errs[0]);
+        assert!(errs[0].contains("assign (its default key)"), "{}", errs[0]);
+        assert!(errs[0].contains("cold_transfer"), "{}", errs[0]);
+
+        let errs = errors(&[("help", "h"), ("retry", "h")]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("retry and help") || errs[0].contains("help and retry"));
+
+        // A case difference is a different key: "A" next to "a" is fine.
+        keymap(&[("cold_transfer", "A")]);
+        // Two spellings of one key still collide.
+        let errs = errors(&[("open", "PageDown")]);
+        assert!(
+            errs[0].contains("page_down") && errs[0].contains("open"),
+            "{}",
+            errs[0]
+        );
+    }
+
+    /// Issue 9.7: `end = "Esc"` was accepted and shown in the help, but Esc
+    /// is handled before the keymap, so it never fired.
+    #[test]
+    fn keys_taken_before_the_keymap_cannot_be_bound() {
+        let errs = errors(&[("end", "Esc")]);
+        assert!(errs[0].contains("Esc clears"), "{}", errs[0]);
+        let errs = errors(&[("help", "Ctrl-z")]);
+        assert!(errs[0].contains("suspends"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn ctrl_c_cannot_be_given_away() {
+        let errs = errors(&[("help", "Ctrl-C")]);
+        assert!(errs[0].contains("Ctrl-c always quits"), "{}", errs[0]);
+        // Binding it to quit itself is harmless.
+        let map = keymap(&[("quit", "ctrl+c")]);
+        assert_eq!(map.keys_for(Command::Quit), vec![CTRL_C]);
+        assert_eq!(map.lookup(&ch('q')), None);
+    }
+
+    #[test]
+    fn only_presses_run_commands() {
+        let map = Keymap::default();
+        for kind in [KeyEventKind::Release, KeyEventKind::Repeat] {
+            let ev = KeyEvent::new_with_kind(KeyCode::Char('j'), KeyModifiers::NONE, kind);
+            assert_eq!(map.lookup(&ev), None, "{kind:?}");
+            assert!(!KeySpec::char('j').matches(&ev));
+            let ev = KeyEvent::new_with_kind(KeyCode::Char('c'), KeyModifiers::CONTROL, kind);
+            assert_eq!(map.lookup(&ev), None, "Ctrl-c {kind:?}");
+        }
+        assert_eq!(map.lookup(&ch('j')), Some(Command::MoveDown));
+        // Key state flags (caps lock and the like) do not matter.
+        let ev = KeyEvent::new_with_kind_and_state(
+            KeyCode::Char('j'),
+            KeyModifiers::NONE,
+            KeyEventKind::Press,
+            KeyEventState::CAPS_LOCK,
+        );
+        assert_eq!(map.lookup(&ev), Some(Command::MoveDown));
+    }
+
+    #[test]
+    fn shifted_letters_match_however_the_terminal_reports_them() {
+        let map = Keymap::default();
+        let shift = KeyModifiers::SHIFT;
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('E'), shift)),
+            Some(Command::End)
+        );
+        assert_eq!(map.lookup(&ch('E')), Some(Command::End));
+        // Kitty protocol without alternate keys: base letter plus SHIFT.
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('e'), shift)),
+            Some(Command::End)
+        );
+        assert_eq!(map.lookup(&ch('e')), Some(Command::Enter));
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('G'), shift)),
+            Some(Command::Bottom)
+        );
+        // Shifted punctuation often carries SHIFT too.
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('?'), shift)),
+            Some(Command::Help)
+        );
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char(':'), shift)),
+            Some(Command::CommandLine)
+        );
+
+        let spec = KeySpec::parse("E").unwrap();
+        assert!(spec.matches(&press(KeyCode::Char('E'), shift)));
+        assert!(spec.matches(&ch('E')));
+        assert!(!spec.matches(&ch('e')));
+    }
+
+    #[test]
+    fn shift_tab_arrives_in_several_forms() {
+        let map = Keymap::default();
+        for ev in [
+            press(KeyCode::BackTab, KeyModifiers::SHIFT),
+            press(KeyCode::BackTab, KeyModifiers::NONE),
+            press(KeyCode::Tab, KeyModifiers::SHIFT),
+        ] {
+            assert_eq!(map.lookup(&ev), Some(Command::FocusPrev), "{ev:?}");
+        }
+        assert_eq!(
+            map.lookup(&press(KeyCode::Tab, KeyModifiers::NONE)),
+            Some(Command::FocusNext)
+        );
+    }
+
+    #[test]
+    fn ctrl_c_always_quits() {
+        let map = keymap(&[("quit", "Q"), ("cold_transfer", "c")]);
+        let ctrl = KeyModifiers::CONTROL;
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('c'), ctrl)),
+            Some(Command::Quit)
+        );
+        assert_eq!(
+            map.lookup(&press(KeyCode::Char('C'), ctrl | KeyModifiers::SHIFT)),
+            Some(Command::Quit)
+        );
+        assert_eq!(map.lookup(&ch('c')), Some(Command::ColdTransfer));
+        assert_eq!(
+            map.keys_for(Command::Quit),
+            vec![KeySpec::char('Q'), CTRL_C]
+        );
+    }
+
+    #[test]
+    fn parse_single_characters() {
+        for (text, code) in [
+            ("t", KeyCode::Char('t')),
+            ("E", KeyCode::Char('E')),
+            ("/", KeyCode::Char('/')),
+            ("?", KeyCode::Char('?')),
+            (":", KeyCode::Char(':')),
+            ("-", KeyCode::Char('-')),
+            ("+", KeyCode::Char('+')),
+            (" ", KeyCode::Char(' ')),
+            ("ü", KeyCode::Char('ü')),
+            ("↓", KeyCode::Down),
+        ] {
+            let spec = KeySpec::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(spec, KeySpec::new(code, KeyModifiers::NONE), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn parse_names_case_insensitively() {
+        let none = KeyModifiers::NONE;
+        for (text, code) in [
+            ("Enter", KeyCode::Enter),
+            ("ENTER", KeyCode::Enter),
+            ("esc", KeyCode::Esc),
+            ("Tab", KeyCode::Tab),
+            ("BackTab", KeyCode::BackTab),
+            ("Shift-Tab", KeyCode::BackTab),
+            ("shift+tab", KeyCode::BackTab),
+            ("Up", KeyCode::Up),
+            ("down", KeyCode::Down),
+            ("Left", KeyCode::Left),
+            ("RIGHT", KeyCode::Right),
+            ("Home", KeyCode::Home),
+            ("End", KeyCode::End),
+            ("end", KeyCode::End),
+            ("PgUp", KeyCode::PageUp),
+            ("PageUp", KeyCode::PageUp),
+            ("PgDn", KeyCode::PageDown),
+            ("pagedown", KeyCode::PageDown),
+            ("Space", KeyCode::Char(' ')),
+            ("F1", KeyCode::F(1)),
+            ("f12", KeyCode::F(12)),
+            ("  Enter  ", KeyCode::Enter),
+        ] {
+            let spec = KeySpec::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(spec, KeySpec::new(code, none), "{text:?}");
+        }
+        // The letter and the key are different things.
+        assert_ne!(KeySpec::parse("E").unwrap(), KeySpec::parse("End").unwrap());
+        assert_ne!(KeySpec::parse("e").unwrap(), KeySpec::parse("E").unwrap());
+    }
+
+    #[test]
+    fn parse_modifiers() {
+        let ctrl_x = KeySpec::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        for text in ["Ctrl-x", "ctrl-x", "C-x", "ctrl+x", "Control-x", "Ctrl-X"] {
+            assert_eq!(KeySpec::parse(text), Ok(ctrl_x), "{text}");
+        }
+        let alt_x = KeySpec::new(KeyCode::Char('x'), KeyModifiers::ALT);
+        for text in ["Alt-x", "alt+x", "M-x", "Meta-x"] {
+            assert_eq!(KeySpec::parse(text), Ok(alt_x), "{text}");
+        }
+        assert_eq!(
+            KeySpec::parse("Ctrl-Alt-Enter"),
+            Ok(KeySpec::new(
+                KeyCode::Enter,
+                KeyModifiers::CONTROL | KeyModifiers::ALT
+            ))
+        );
+        assert_eq!(
+            KeySpec::parse("Ctrl--"),
+            Ok(KeySpec::new(KeyCode::Char('-'), KeyModifiers::CONTROL))
+        );
+        assert_eq!(KeySpec::parse("Shift-e"), Ok(KeySpec::char('E')));
+        assert_eq!(
+            KeySpec::parse("Shift-Up"),
+            Ok(KeySpec::new(KeyCode::Up, KeyModifiers::SHIFT))
+        );
+        assert!(
+            KeySpec::parse("Alt-x")
+                .unwrap()
+                .matches(&press(KeyCode::Char('x'), KeyModifiers::ALT))
+        );
+        assert!(!KeySpec::parse("Alt-x").unwrap().matches(&ch('x')));
+    }
+
+    #[test]
+    fn parse_rejects_nonsense_with_a_reason() {
+        for text in [
+            "", "   ", "Foo", "tt", "Hyper-x", "Ctrl-", "F0", "F13", "Shift-/", "\t",
+        ] {
+            let err = KeySpec::parse(text).expect_err(text);
+            assert!(!err.is_empty(), "{text:?}");
+        }
+        assert!(KeySpec::parse("").unwrap_err().contains("empty key"));
+        let err = KeySpec::parse("Foo").unwrap_err();
+        assert!(
+            err.contains("unknown key \"Foo\"") && err.contains("PgDn"),
+            "{err}"
+        );
+        assert!(KeySpec::parse("\t").unwrap_err().contains("Tab"));
+    }
+
+    #[test]
+    fn display_forms_parse_back() {
+        let shown = |s: &str| KeySpec::parse(s).unwrap().display();
+        assert_eq!(shown("t"), "t");
+        assert_eq!(shown("E"), "E");
+        assert_eq!(shown("tab"), "Tab");
+        assert_eq!(shown("BackTab"), "Shift-Tab");
+        assert_eq!(shown("pagedown"), "PgDn");
+        assert_eq!(shown("C-C"), "Ctrl-c");
+        assert_eq!(shown("down"), "↓");
+        assert_eq!(shown("space"), "Space");
+        assert_eq!(shown("alt+f5"), "Alt-F5");
+        let map = Keymap::default();
+        for &c in Command::all() {
+            for key in map.keys_for(c) {
+                assert_eq!(KeySpec::parse(&key.display()), Ok(key), "{}", key.display());
+            }
+        }
+    }
+
+    #[test]
+    fn help_rows_come_from_the_live_keymap() {
+        let rows = Keymap::default().help_rows();
+        assert_eq!(rows.len(), Command::all().len());
+        for (row, &c) in rows.iter().zip(Command::all()) {
+            assert_eq!(row.description, c.description());
+            assert_eq!(row.group, c.group());
+        }
+        let mut descriptions: Vec<&str> = rows.iter().map(|r| r.description).collect();
+        descriptions.sort_unstable();
+        descriptions.dedup();
+        assert_eq!(
+            descriptions.len(),
+            Command::all().len(),
+            "each command once"
+        );
+        let cold = Command::ColdTransfer.description();
+        let row = |rows: &[HelpRow], d: &str| {
+            rows.iter()
+                .find(|r| r.description == d)
+                .unwrap()
+                .keys
+                .clone()
+        };
+        assert_eq!(row(&rows, cold), "t");
+        assert_eq!(row(&rows, Command::MoveDown.description()), "j / ↓");
+
+        let rows = keymap(&[("cold_transfer", "C"), ("move_down", "J")]).help_rows();
+        assert_eq!(row(&rows, cold), "C");
+        assert_eq!(row(&rows, Command::MoveDown.description()), "J / ↓");
+        assert_eq!(rows.len(), Command::all().len());
+    }
+
+    #[test]
+    fn hint_bar_shows_primary_keys_and_follows_overrides() {
+        let cmds = [
+            Command::Assign,
+            Command::Enter,
+            Command::ColdTransfer,
+            Command::WarmTransfer,
+            Command::Remove,
+            Command::End,
+            Command::Filter,
+            Command::Help,
+            Command::Quit,
+        ];
+        assert_eq!(
+            Keymap::default().hint_bar(&cmds),
+            " a assign  e enter  t cold  w warm  x remove  E end  / filter  ? help  q quit"
+        );
+        let map = keymap(&[("cold_transfer", "T"), ("quit", "F10")]);
+        assert_eq!(
+            map.hint_bar(&[Command::ColdTransfer, Command::MoveDown, Command::Quit]),
+            " T cold  j down  F10 quit"
+        );
+        assert_eq!(map.hint_bar(&[]), "");
+    }
+
+    #[test]
+    fn validate_hook_matches_with_overrides() {
+        assert_eq!(validate_key_overrides(&BTreeMap::new()), Ok(()));
+        assert_eq!(validate_key_overrides(&overrides(&[("sort", "S")])), Ok(()));
+        let bad = overrides(&[("sort", "a")]);
+        assert_eq!(
+            validate_key_overrides(&bad),
+            Err(Keymap::with_overrides(&bad).unwrap_err())
+        );
+    }
+}
