@@ -1490,22 +1490,7 @@ fn closest<'a>(word: &str, allowed: &'a [String]) -> Option<&'a str> {
         .map(|(_, a)| a.as_str())
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
+use crate::app::text::edit_distance;
 
 /// What a key is for and how to write it, by key path without positions.
 fn key_hint(path: &str) -> Option<&'static str> {

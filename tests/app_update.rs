@@ -1525,3 +1525,36 @@ fn a_failed_agents_poll_marks_the_connection_degraded() {
     );
     assert!(matches!(s.status.health, Health::Degraded(_)));
 }
+
+/// Issue 10: the `:` commands were listed in four places that disagreed
+/// (`:refresh` and `:help` missing from some). One list feeds them all.
+#[test]
+fn every_listed_colon_command_is_known_and_typos_get_a_suggestion() {
+    use switchboard::app::keymap::{COLON_COMMANDS, colon_commands_line};
+    for (verb, aliases, _) in COLON_COMMANDS {
+        for word in std::iter::once(verb).chain(aliases.iter()) {
+            let mut s = console(false);
+            update(&mut s, key(':'));
+            typed(&mut s, word);
+            update(&mut s, code(KeyCode::Enter));
+            assert!(
+                !flash(&s).contains("unknown command"),
+                ":{word}: {}",
+                flash(&s)
+            );
+        }
+    }
+    let line = colon_commands_line();
+    for verb in [":refresh", ":help", ":quit", ":assign NAME"] {
+        assert!(line.contains(verb), "{line}");
+    }
+    let mut s = console(false);
+    update(&mut s, key(':'));
+    typed(&mut s, "refres");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(
+        flash(&s).contains("did you mean :refresh?"),
+        "{}",
+        flash(&s)
+    );
+}

@@ -697,22 +697,66 @@ fn unknown_action(name: &str) -> String {
     }
 }
 
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
+use crate::app::text::edit_distance;
+
+/// Every `:` command: its verb, its short aliases, and how it is written
+/// with its argument. The help, the "unknown command" message and the
+/// command line read this one list.
+pub const COLON_COMMANDS: &[(&str, &[&str], &str)] = &[
+    ("assign", &["a"], ":assign NAME"),
+    ("enter", &["e"], ":enter"),
+    ("cold", &["t"], ":cold"),
+    ("warm", &["w"], ":warm"),
+    ("remove", &["x"], ":remove"),
+    ("end", &[], ":end"),
+    ("redial", &[], ":redial NAME"),
+    ("retry", &[], ":retry"),
+    ("drop", &[], ":drop"),
+    ("filter", &["f"], ":filter lang=de"),
+    ("export", &[], ":export FILE"),
+    ("sort", &[], ":sort age"),
+    ("follow", &[], ":follow off"),
+    ("refresh", &[], ":refresh"),
+    ("help", &[], ":help"),
+    ("quit", &["q"], ":quit"),
+];
+
+/// The verb a `:` word names (a verb or one of its aliases).
+pub fn colon_verb(word: &str) -> Option<&'static str> {
+    COLON_COMMANDS
+        .iter()
+        .find(|(verb, aliases, _)| *verb == word || aliases.contains(&word))
+        .map(|(verb, _, _)| *verb)
+}
+
+/// What to say about a `:` word that names no command: the nearest verb
+/// when one is close, and the list.
+pub fn unknown_colon_command(word: &str) -> String {
+    let near = COLON_COMMANDS
+        .iter()
+        .map(|(verb, _, _)| (edit_distance(word, verb), *verb))
+        .filter(|(d, verb)| *d <= (verb.len() / 3).max(1))
+        .min();
+    let list = COLON_COMMANDS
+        .iter()
+        .map(|(verb, _, _)| format!(":{verb}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match near {
+        Some((_, verb)) => {
+            format!("unknown command :{word}; did you mean :{verb}? (commands: {list})")
         }
+        None => format!("unknown command :{word} (try {list})"),
     }
-    row[b.len()]
+}
+
+/// The `:` commands as the help lists them.
+pub fn colon_commands_line() -> String {
+    COLON_COMMANDS
+        .iter()
+        .map(|(_, _, shown)| *shown)
+        .collect::<Vec<_>>()
+        .join("  ")
 }
 
 #[cfg(test)]

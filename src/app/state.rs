@@ -37,20 +37,9 @@ impl Pane {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Channel {
-    Chat,
-    Voice,
-}
+pub use crate::domain::Channel;
 
 impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Chat => "chat",
-            Channel::Voice => "voice",
-        }
-    }
-
     /// From list-conversations: `conversationType` ("voice"/"messaging") or
     /// the `source` (voice gateways such as audiocodes).
     pub fn guess(conversation_type: Option<&str>, source: Option<&str>) -> Option<Channel> {

@@ -1376,8 +1376,17 @@ fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
 
 fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
     let line = line.trim();
-    let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim();
+    // Aliases become their verb here, from the one list of `:` commands.
+    let cmd = match crate::app::keymap::colon_verb(word) {
+        Some(verb) => verb,
+        None if word.is_empty() => "",
+        None => {
+            state.refuse(crate::app::keymap::unknown_colon_command(word));
+            return Vec::new();
+        }
+    };
     let agent_cmd = |state: &mut State, purpose: PickFor| -> Vec<Effect> {
         if read_only_refusal(state) {
             return Vec::new();
@@ -1492,9 +1501,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         }
         "q" | "quit" => ask_quit(state),
         other => {
-            state.refuse(format!(
-                "unknown command :{other} (try :assign, :enter, :cold, :warm, :remove, :end, :redial, :retry, :drop, :filter, :export, :sort, :follow, :refresh, :quit)"
-            ));
+            state.refuse(crate::app::keymap::unknown_colon_command(other));
             Vec::new()
         }
     }
@@ -1544,11 +1551,11 @@ fn submit_new_conversation(state: &mut State, mut form: NewConversationForm) {
         state.mode = Mode::NewConversation(form);
         return;
     }
-    let channel = if channel == "voice" {
+    let channel = if Channel::parse(&channel) == Some(Channel::Voice) {
         Channel::Voice
     } else if channel == "chat" {
         Channel::Chat
-    } else if state.settings.defaults.experience == "voice" {
+    } else if Channel::parse(&state.settings.defaults.experience) == Some(Channel::Voice) {
         Channel::Voice
     } else {
         Channel::Chat
@@ -1958,11 +1965,12 @@ fn merge_conversations(state: &mut State, result: Result<Vec<ConversationRecord>
         }
     };
     state.status.health = Health::Online;
-    let default_channel = if state.settings.defaults.experience == "voice" {
-        Channel::Voice
-    } else {
-        Channel::Chat
-    };
+    let default_channel =
+        if Channel::parse(&state.settings.defaults.experience) == Some(Channel::Voice) {
+            Channel::Voice
+        } else {
+            Channel::Chat
+        };
     for c in state.conversations.values_mut() {
         c.listed = false;
     }

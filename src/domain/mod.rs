@@ -12,12 +12,14 @@
 //! other (the two redial sequences), both readings are accepted.
 
 mod agent;
+mod channel;
 mod event;
 mod plan;
 mod refusal;
 mod roster;
 
 pub use agent::{AgentRef, Member, Role};
+pub use channel::Channel;
 pub use event::{Event, TransferKind, Transition};
 pub use plan::{Action, Closing, ColdOrder, PlanSettings, plan};
 pub use refusal::{Refusal, RefusalCode};

@@ -518,10 +518,11 @@ pub fn restore(
     let rebuilt = journal::rebuild(&replay.records);
     let mut count = 0;
     for (id, st) in rebuilt {
-        let channel = match st.experience.as_deref() {
-            Some("voice") => Channel::Voice,
-            _ => Channel::Chat,
-        };
+        let channel = st
+            .experience
+            .as_deref()
+            .and_then(Channel::parse)
+            .unwrap_or(Channel::Chat);
         let language = st
             .language
             .clone()

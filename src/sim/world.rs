@@ -54,21 +54,11 @@ impl Presence {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Chat,
-    Voice,
-}
+pub use crate::domain::Channel;
 
+/// What the simulator reports for a channel (the console reads these its own
+/// way, in `app::state`).
 impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Chat => "chat",
-            Channel::Voice => "voice",
-        }
-    }
-
     /// The `source` a conversation of this channel reports.
     pub fn source(self) -> &'static str {
         match self {

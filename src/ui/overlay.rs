@@ -16,10 +16,6 @@ use crate::app::State;
 use crate::app::state::{Mode, NewConversationForm, Picker};
 use crate::ui::keymap::HelpRow;
 
-/// The `:` commands, for the help.
-pub const COMMANDS: &str = ":assign NAME  :enter  :cold  :warm  :remove  :end  :redial  \
-     :retry  :drop  :filter lang=de  :export FILE  :sort age  :follow off  :quit";
-
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     match &state.mode {
         Mode::Help => help(state, frame, area, theme),
@@ -192,7 +188,7 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let height = |gs: &[&Group]| {
         (gs.iter().map(|g| 1 + g.rows.len()).sum::<usize>() + gs.len()).saturating_sub(1)
     };
-    let commands = theme.own_text(COMMANDS);
+    let commands = theme.own_text(&crate::app::keymap::colon_commands_line());
     // Inside the border: one cell of padding left and right.
     let max_inner_w = usize::from(area.width).saturating_sub(4).max(1);
     let max_inner_h = usize::from(area.height).saturating_sub(2);
@@ -469,7 +465,7 @@ mod tests {
 
     #[test]
     fn command_items_are_never_split() {
-        let lines = wrap_items(COMMANDS, 30);
+        let lines = wrap_items(&crate::app::keymap::colon_commands_line(), 30);
         assert!(lines.iter().all(|l| width(l) <= 30), "{lines:?}");
         assert!(
             lines.iter().any(|l| l.contains(":filter lang=de")),
