@@ -1170,3 +1170,105 @@ fn an_error_at_the_end_of_the_text_points_at_its_last_line() {
         assert!(err.contains(want), "{text:?}: {err}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// The journal's own lines (issue 9.2): whatever happens to one line of a
+// journal the console wrote, reading it never shows a different history
+// without holding the conversation it touches.
+// ---------------------------------------------------------------------------
+
+/// A journal as the console writes it: requests and their outcomes for a
+/// few conversations.
+fn written_journal() -> impl Strategy<Value = Vec<Record>> {
+    proptest::collection::vec((0..3usize, domain_event(), any::<bool>()), 1..8).prop_map(|items| {
+        let mut out = Vec::new();
+        for (i, (conv, event, ok)) in items.into_iter().enumerate() {
+            let id = format!("r{i}");
+            out.push(Record::Request {
+                id: id.clone(),
+                at_ms: i as i64,
+                conversation: format!("c-{conv}"),
+                event,
+                experience: "chat".into(),
+                language: "en".into(),
+                action: "test".into(),
+            });
+            out.push(Record::Sent {
+                id: id.clone(),
+                at_ms: i as i64,
+                attempt: 1,
+            });
+            if ok {
+                out.push(Record::Outcome {
+                    id,
+                    at_ms: i as i64,
+                    ok: true,
+                    status: Some(200),
+                    message: "OK".into(),
+                    attempts: 1,
+                });
+            }
+        }
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn a_changed_line_never_passes_unnoticed(
+        records in written_journal(),
+        which in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let dir = scratch();
+        let path = dir.path().join("journal.jsonl");
+        {
+            let (mut j, _) = Journal::open(&path).unwrap();
+            for r in &records {
+                j.append(r).unwrap();
+            }
+        }
+        let (j, clean) = Journal::open(&path).unwrap();
+        drop(j);
+        prop_assert!(clean.holds.is_empty() && clean.hold_all.is_none());
+        let text = std::fs::read(&path).unwrap();
+        let mut lines: Vec<Vec<u8>> = text
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        let n = which.index(lines.len());
+        let i = at.index(lines[n].len());
+        prop_assume!(byte != b'\n' && lines[n][i] != byte);
+        lines[n][i] = byte;
+        let mut damaged = lines.join(&b'\n');
+        damaged.push(b'\n');
+        write_journal(&path, &damaged);
+        let (j, replay) = Journal::open(&path)
+            .map_err(|e| TestCaseError::fail(format!("open failed: {e}")))?;
+        drop(j);
+        let before = switchboard::runtime::journal::rebuild(&clean.records);
+        let after = switchboard::runtime::journal::rebuild(&replay.records);
+        for (conv, st) in &after {
+            let same = before.get(conv).is_some_and(|b| {
+                format!("{:?}", b.requests) == format!("{:?}", st.requests)
+            });
+            prop_assert!(
+                same || replay.hold_reason(conv).is_some(),
+                "{conv} reads differently and is not held: {:?}",
+                replay.warnings
+            );
+        }
+        for conv in before.keys() {
+            prop_assert!(
+                after.contains_key(conv) || replay.hold_reason(conv).is_some()
+                    || replay.hold_all.is_some(),
+                "{conv} vanished without a hold: {:?}",
+                replay.warnings
+            );
+        }
+    }
+}

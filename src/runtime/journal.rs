@@ -191,17 +191,27 @@ fn verify_sum(line: &str) -> Result<bool, String> {
     }
 }
 
-/// The conversation a damaged line names, if any can be read from it.
-fn salvage_conversation(bytes: &[u8], conv_of: &BTreeMap<String, String>) -> Option<String> {
+/// The conversations a damaged line may belong to: what its `c` and
+/// `conversation` fields say, and the conversation of its `id`. A damaged
+/// line may lie about any one of them, so all are taken.
+fn salvage_conversations(bytes: &[u8], conv_of: &BTreeMap<String, String>) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
     let field = |name: &str| -> Option<String> {
         let at = text.find(&format!("\"{name}\":\""))? + name.len() + 4;
         let end = text[at..].find('"')?;
         Some(text[at..at + end].to_string()).filter(|v| !v.is_empty())
     };
-    field("c")
-        .or_else(|| field("conversation"))
-        .or_else(|| field("id").and_then(|id| conv_of.get(&id).cloned()))
+    let mut out: Vec<String> = [
+        field("c"),
+        field("conversation"),
+        field("id").and_then(|id| conv_of.get(&id).cloned()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A complete but unreadable line in the middle of a journal.
@@ -573,21 +583,29 @@ fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
         .iter()
         .filter_map(|r| Some((r.id()?.to_string(), conversation_of(r)?.to_string())))
         .collect();
+    // The conversations the intact lines know.
+    let known: std::collections::BTreeSet<&str> = replay
+        .records
+        .iter()
+        .filter_map(conversation_of)
+        .chain(replay.meta.iter().filter_map(|m| m.conversation.as_deref()))
+        .collect();
     for d in &replay.damaged {
-        match salvage_conversation(&d.bytes, &conv_of) {
-            Some(c) => {
-                holds.entry(c).or_insert_with(|| {
-                    format!("journal line {} of its history is damaged", d.line)
-                });
-            }
-            None => {
-                replay.hold_all.get_or_insert_with(|| {
-                    format!(
-                        "journal line {} is damaged and names no conversation",
-                        d.line
-                    )
-                });
-            }
+        let candidates = salvage_conversations(&d.bytes, &conv_of);
+        // A name no intact line knows may itself be the damage: then the
+        // line's conversation cannot be told.
+        if !candidates.iter().any(|c| known.contains(c.as_str())) {
+            replay.hold_all.get_or_insert_with(|| {
+                format!(
+                    "journal line {} is damaged and names no conversation it can be told by",
+                    d.line
+                )
+            });
+        }
+        for c in candidates {
+            holds
+                .entry(c)
+                .or_insert_with(|| format!("journal line {} of its history is damaged", d.line));
         }
     }
     for (c, why) in gaps {
