@@ -447,7 +447,7 @@ pub async fn send(
                     vec![wire.clone()],
                     summary.clone(),
                     Priority::User,
-                    || {
+                    async || {
                         let mut c = cell.borrow_mut();
                         c.1 += 1;
                         let attempt = c.1;
@@ -586,7 +586,7 @@ pub async fn assign(
         config.kore.retry_max_attempts,
         |e| !e.uncertain(),
         || {
-            client.assign_gated(&request, summary.clone(), Priority::User, || {
+            client.assign_gated(&request, summary.clone(), Priority::User, async || {
                 let mut c = cell.borrow_mut();
                 c.1 += 1;
                 let attempt = c.1;

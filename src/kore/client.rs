@@ -236,7 +236,7 @@ impl KoreClient {
         summary: impl Into<String>,
         priority: Priority,
     ) -> Call<Option<wire::StatusOk>> {
-        self.send_hooks_gated(conversation_id, events, summary, priority, || Ok(()))
+        self.send_hooks_gated(conversation_id, events, summary, priority, async || Ok(()))
             .await
     }
 
@@ -251,7 +251,7 @@ impl KoreClient {
         events: Vec<HookEvent>,
         summary: impl Into<String>,
         priority: Priority,
-        before_send: impl FnOnce() -> Result<(), CallError>,
+        before_send: impl AsyncFnOnce() -> Result<(), CallError>,
     ) -> Call<Option<wire::StatusOk>> {
         let body = HooksBody {
             conversation_id: conversation_id.to_string(),
@@ -307,7 +307,7 @@ impl KoreClient {
         summary: impl Into<String>,
         priority: Priority,
     ) -> Call<AssignResponse> {
-        self.assign_gated(request, summary, priority, || Ok(()))
+        self.assign_gated(request, summary, priority, async || Ok(()))
             .await
     }
 
@@ -318,7 +318,7 @@ impl KoreClient {
         request: &AssignRequest,
         summary: impl Into<String>,
         priority: Priority,
-        before_send: impl FnOnce() -> Result<(), CallError>,
+        before_send: impl AsyncFnOnce() -> Result<(), CallError>,
     ) -> Call<AssignResponse> {
         let segments = ["public", self.bot_id.as_str(), "assign-conversation"];
         let url = self.url(&segments);
@@ -356,7 +356,7 @@ impl KoreClient {
             self.log_path(&segments),
             "list conversations".to_string(),
             priority,
-            || Ok(()),
+            async || Ok(()),
             move |http, token| {
                 let statuses: Vec<(&str, &str)> = query
                     .statuses
@@ -393,7 +393,7 @@ impl KoreClient {
             self.log_path(&segments),
             format!("get conversation {conversation_id}"),
             priority,
-            || Ok(()),
+            async || Ok(()),
             move |http, token| {
                 http.get(url)
                     .header("auth", token)
@@ -424,7 +424,7 @@ impl KoreClient {
             self.log_path(&segments),
             format!("list agents page {page}"),
             priority,
-            || Ok(()),
+            async || Ok(()),
             move |http, token| {
                 http.get(url)
                     .query(&[("page", page.to_string()), ("includeQueues", "true".into())])
@@ -451,7 +451,7 @@ impl KoreClient {
             self.log_path(&segments),
             "agent availability".to_string(),
             priority,
-            || Ok(()),
+            async || Ok(()),
             move |http, token| {
                 http.post(url)
                     .header("auth", token)
@@ -473,7 +473,7 @@ impl KoreClient {
             self.log_path(&segments),
             "list queues".to_string(),
             priority,
-            || Ok(()),
+            async || Ok(()),
             move |http, token| {
                 http.get(url)
                     .header("auth", token)
@@ -494,7 +494,7 @@ impl KoreClient {
         path: String,
         summary: String,
         priority: Priority,
-        before_send: impl FnOnce() -> Result<(), CallError>,
+        before_send: impl AsyncFnOnce() -> Result<(), CallError>,
         build: impl FnOnce(&reqwest::Client, HeaderValue) -> reqwest::RequestBuilder,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Call<T> {
@@ -529,7 +529,7 @@ impl KoreClient {
             }
         };
         value.set_sensitive(true);
-        if let Err(e) = before_send() {
+        if let Err(e) = before_send().await {
             return Call {
                 request,
                 outcome: Err(e),

@@ -254,6 +254,9 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
             "switchboard: {open} request(s) were still queued or unanswered; they are kept in the journal for the next start"
         );
     }
+    // Whatever the loop handed to the journal writer is on disk before the
+    // process ends.
+    runner.flush_journal().await;
     drop(runner);
     if let Ok(l) = Arc::try_unwrap(listener) {
         l.shutdown().await;

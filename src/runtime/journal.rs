@@ -239,6 +239,8 @@ pub struct Journal {
     /// The length of the file up to its last whole record: a failed append
     /// is cut back to it, so the file never keeps half a record.
     len: u64,
+    /// Added to every fsync (a slow disk, for tests).
+    sync_delay: std::time::Duration,
     /// Tests: the next append writes this many bytes, then fails as a full
     /// disk would.
     #[cfg(test)]
@@ -304,6 +306,7 @@ impl Journal {
                 cseq,
                 conv_of,
                 len: good_len,
+                sync_delay: std::time::Duration::ZERO,
                 #[cfg(test)]
                 short_write: None,
             },
@@ -315,11 +318,62 @@ impl Journal {
         &self.path
     }
 
+    /// Writes records that arrived together with one fsync for all of them
+    /// (the journal writer's batches). All or none: a failure cuts the file
+    /// back to where it was and every record of the batch gets the error.
+    pub fn append_batch(&mut self, records: &[Record]) -> io::Result<()> {
+        let start = (
+            self.len,
+            self.next_seq,
+            self.cseq.clone(),
+            self.conv_of.clone(),
+        );
+        let mut written = 0usize;
+        let result = (|| {
+            for r in records {
+                self.append_unsynced(r)?;
+                written += 1;
+            }
+            self.sync()
+        })();
+        if let Err(e) = result {
+            (self.len, self.next_seq, self.cseq, self.conv_of) = start;
+            if let Err(cut) = self.file.set_len(self.len) {
+                tracing::error!(error = %cut, "could not cut a failed journal write back");
+            } else {
+                let _ = self.file.sync_data();
+            }
+            tracing::error!(records = written, error = %e, "journal batch failed");
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        if !self.sync_delay.is_zero() {
+            std::thread::sleep(self.sync_delay);
+        }
+        self.file.sync_data()
+    }
+
+    /// Makes every fsync take at least `delay` more: a slow disk, for tests
+    /// and measurements of what the console does meanwhile.
+    #[doc(hidden)]
+    pub fn set_sync_delay(&mut self, delay: std::time::Duration) {
+        self.sync_delay = delay;
+    }
+
     /// Writes one record and waits until it is on disk. When that fails
     /// (a full disk, say), the file is cut back to where it was: a record is
     /// on disk whole or not at all, and the next append starts on a clean
     /// line.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
+        self.append_batch(std::slice::from_ref(record))
+    }
+
+    /// Writes one record without syncing; the numbering moves on only when
+    /// the write went through.
+    fn append_unsynced(&mut self, record: &Record) -> io::Result<()> {
         let conversation = conversation_of(record)
             .map(str::to_string)
             .or_else(|| record.id().and_then(|id| self.conv_of.get(id).cloned()));
@@ -332,7 +386,7 @@ impl Journal {
             cseq,
         };
         let line = encode(record, &meta)?;
-        match self.write_line(&line).and_then(|()| self.file.sync_data()) {
+        match self.write_line(&line) {
             Ok(()) => {
                 self.len += line.len() as u64;
                 self.next_seq += 1;
@@ -346,14 +400,7 @@ impl Journal {
                 }
                 Ok(())
             }
-            Err(e) => {
-                if let Err(cut) = self.file.set_len(self.len) {
-                    tracing::error!(error = %cut, "could not cut a failed journal write back");
-                } else {
-                    let _ = self.file.sync_data();
-                }
-                Err(e)
-            }
+            Err(e) => Err(e),
         }
     }
 

@@ -20,8 +20,9 @@ use crate::kore::wire::{
 };
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{Journal, Record};
+use crate::runtime::journal_writer::JournalWriter;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -95,8 +96,12 @@ impl Job {
     }
 }
 
+/// A planning record handed to the journal writer: the worker waits for
+/// it before it sends.
+type Planned = Option<tokio::sync::oneshot::Receiver<std::io::Result<()>>>;
+
 enum Msg {
-    Job(Job),
+    Job(Job, Planned),
     /// A request restored from the journal with a failed or unknown fate: it
     /// blocks the queue until the supervisor resends or drops it.
     Blocked(Job),
@@ -111,7 +116,7 @@ pub const DROPPED: &str = "dropped by the supervisor";
 struct Inner {
     client: KoreClient,
     tx: mpsc::UnboundedSender<Action>,
-    journal: Option<Mutex<Journal>>,
+    journal: Option<JournalWriter>,
     listener: Arc<CallbackListener>,
     host_label: String,
     /// Settable at any time (tasks read it per request).
@@ -137,14 +142,20 @@ impl Inner {
         let _ = self.tx.send(action);
     }
 
-    /// Appends and syncs one record. A failure is logged and shown; callers
-    /// that are about to send something do not send when it fails.
-    fn journal(&self, record: Record) -> std::io::Result<()> {
+    /// Has the writer put one record on disk and waits for it. A failure
+    /// is logged and shown; callers that are about to send something do not
+    /// send when it fails.
+    async fn journal(&self, record: Record) -> std::io::Result<()> {
         let Some(j) = &self.journal else {
             return Ok(());
         };
-        let mut j = j.lock().unwrap_or_else(|p| p.into_inner());
-        j.append(&record).inspect_err(|e| {
+        let result = j.append(record).await;
+        self.report(result)
+    }
+
+    /// Shows a failed journal write.
+    fn report(&self, result: std::io::Result<()>) -> std::io::Result<()> {
+        result.inspect_err(|e| {
             tracing::error!(error = %e, "journal write failed");
             let _ = self.tx.send(Action::Note {
                 error: true,
@@ -153,10 +164,27 @@ impl Inner {
         })
     }
 
-    /// Writes a job's planning record if an earlier try failed.
-    fn ensure_journaled(&self, job: &mut Job) -> Result<(), CallError> {
+    /// Hands a record to the writer without waiting (the loop's side); a
+    /// failure is still shown.
+    fn journal_later(self: &Arc<Self>, record: Record) {
+        let Some(j) = &self.journal else {
+            return;
+        };
+        let done = j.submit(record);
+        let inner = self.clone();
+        tokio::spawn(async move {
+            let result = done
+                .await
+                .unwrap_or_else(|_| Err(std::io::Error::other("the journal writer has stopped")));
+            let _ = inner.report(result);
+        });
+    }
+
+    /// Waits for a job's planning record, or writes it again if that
+    /// failed. Nothing is sent before it is on disk.
+    async fn ensure_journaled(&self, job: &mut Job) -> Result<(), CallError> {
         if !job.journaled {
-            self.journal(job.record()).map_err(not_journaled)?;
+            self.journal(job.record()).await.map_err(not_journaled)?;
             job.journaled = true;
         }
         Ok(())
@@ -229,7 +257,7 @@ impl Runner {
             inner: Arc::new(Inner {
                 client,
                 tx,
-                journal: journal.map(Mutex::new),
+                journal: journal.map(JournalWriter::spawn),
                 listener,
                 host_label,
                 max_attempts: std::sync::atomic::AtomicU32::new(MAX_ATTEMPTS),
@@ -266,18 +294,34 @@ impl Runner {
         &self.inner.host_label
     }
 
-    /// Journals a new request, then queues it behind its conversation's
-    /// earlier ones. It is queued even when the journal write fails: the
-    /// worker then tries the write again and does not send without it.
+    /// Hands a new request's planning record to the journal writer (the
+    /// loop does not wait for the disk) and queues the request behind its
+    /// conversation's earlier ones. The worker waits for the record to be on
+    /// disk before it sends, and writes it again if that failed.
     fn enqueue(&mut self, mut job: Job) {
-        job.journaled = self.inner.journal(job.record()).is_ok();
-        self.queue_for(&job.conversation).send(Msg::Job(job)).ok();
+        let planned = self.inner.journal.as_ref().map(|j| j.submit(job.record()));
+        job.journaled = planned.is_none();
+        self.queue_for(&job.conversation)
+            .send(Msg::Job(job, planned))
+            .ok();
     }
 
     /// Queues a request that the journal already holds (after a restart):
     /// it is sent in order without being journaled again.
     pub fn requeue(&mut self, job: Job) {
-        self.queue_for(&job.conversation).send(Msg::Job(job)).ok();
+        self.queue_for(&job.conversation)
+            .send(Msg::Job(job, None))
+            .ok();
+    }
+
+    /// Waits until every record handed to the journal so far is on disk
+    /// (at quit).
+    pub async fn flush_journal(&self) {
+        if let Some(j) = &self.inner.journal
+            && let Err(e) = j.flush().await
+        {
+            tracing::error!(error = %e, "journal flush failed");
+        }
     }
 
     /// Restores a request whose fate is failed or unknown: it holds its
@@ -351,8 +395,8 @@ impl Runner {
                 ok,
                 summary,
             } => {
-                // Shown already; a failed write is reported by `journal`.
-                let _ = self.inner.journal(Record::Callback {
+                // Shown already; a failed write is reported when it fails.
+                self.inner.journal_later(Record::Callback {
                     id: Some(req_id),
                     at_ms: now_ms(),
                     ok,
@@ -411,21 +455,13 @@ impl Runner {
                 if inner.tx.is_closed() {
                     break;
                 }
-                let inner = inner.clone();
-                let folded = tokio::task::spawn_blocking(move || {
-                    let Some(j) = &inner.journal else {
-                        return Ok(0);
-                    };
-                    let mut j = j.lock().unwrap_or_else(|p| p.into_inner());
-                    let mut replay = crate::runtime::journal::read(j.path())?;
-                    j.compact(&mut replay, keep.as_millis() as i64, now_ms())
-                })
-                .await;
-                match folded {
-                    Ok(Ok(0)) => {}
-                    Ok(Ok(n)) => tracing::info!(folded = n, "journal compacted"),
-                    Ok(Err(e)) => tracing::warn!(error = %e, "journal compaction failed"),
-                    Err(e) => tracing::warn!(error = %e, "journal compaction stopped"),
+                let Some(j) = &inner.journal else { break };
+                // One more message to the writer: records that come meanwhile
+                // wait for it, none is missed.
+                match j.compact(keep.as_millis() as i64, now_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(folded = n, "journal compacted"),
+                    Err(e) => tracing::warn!(error = %e, "journal compaction failed"),
                 }
             }
         });
@@ -483,15 +519,24 @@ async fn conversation_worker(
 ) {
     // Each entry says whether it is blocked: a request restored failed or
     // unknown waits for its own `r`, also when it is not the first.
-    let mut queue: VecDeque<(Job, bool)> = VecDeque::new();
+    let mut queue: VecDeque<(Job, bool, Planned)> = VecDeque::new();
     let mut failed: Option<Job> = None;
     loop {
         if failed.is_none()
-            && let Some((mut job, blocked)) = queue.pop_front()
+            && let Some((mut job, blocked, planned)) = queue.pop_front()
         {
             if blocked {
                 failed = Some(job);
                 continue;
+            }
+            // Its planning record must be on disk before it goes; when that
+            // write failed, the gate writes it again (and does not send
+            // without it).
+            if let Some(done) = planned {
+                let written = done.await.unwrap_or_else(|_| {
+                    Err(std::io::Error::other("the journal writer has stopped"))
+                });
+                job.journaled = inner.report(written).is_ok();
             }
             let delivered = match &job.work {
                 Work::Hook { .. } => deliver(&inner, &mut job).await,
@@ -504,8 +549,8 @@ async fn conversation_worker(
                 failed = Some(job);
                 let held: Vec<String> = queue
                     .iter()
-                    .filter(|(_, blocked)| !blocked)
-                    .map(|(j, _)| j.req_id.clone())
+                    .filter(|(_, blocked, _)| !blocked)
+                    .map(|(j, _, _)| j.req_id.clone())
                     .collect();
                 if !held.is_empty() {
                     inner.send(Action::HookHeld {
@@ -518,33 +563,35 @@ async fn conversation_worker(
         }
         match rx.recv().await {
             None => break,
-            Some(Msg::Job(job)) => {
+            Some(Msg::Job(job, planned)) => {
                 if failed.is_some() {
                     inner.send(Action::HookHeld {
                         conversation: conversation.clone(),
                         req_ids: vec![job.req_id.clone()],
                     });
                 }
-                queue.push_back((job, false));
+                queue.push_back((job, false, planned));
             }
-            Some(Msg::Blocked(job)) => queue.push_back((job, true)),
+            Some(Msg::Blocked(job)) => queue.push_back((job, true, None)),
             Some(Msg::Resend) => {
                 if let Some(job) = failed.take() {
-                    queue.push_front((job, false));
+                    queue.push_front((job, false, None));
                 }
             }
             Some(Msg::Drop) => {
                 if let Some(job) = failed.take() {
                     // The supervisor saw it dropped; a failed write only means
                     // a restart shows it as failed again, to be dropped again.
-                    let _ = inner.journal(Record::Outcome {
-                        id: job.req_id.clone(),
-                        at_ms: now_ms(),
-                        ok: false,
-                        status: None,
-                        message: DROPPED.into(),
-                        attempts: 0,
-                    });
+                    let _ = inner
+                        .journal(Record::Outcome {
+                            id: job.req_id.clone(),
+                            at_ms: now_ms(),
+                            ok: false,
+                            status: None,
+                            message: DROPPED.into(),
+                            attempts: 0,
+                        })
+                        .await;
                 }
             }
         }
@@ -555,14 +602,15 @@ async fn conversation_worker(
 /// going out: called by the client once the rate limiter has given a slot,
 /// right before the bytes leave. A request that waits for a slot and dies
 /// there was never sent, and the journal says so.
-fn gate(inner: &Inner, job: &mut Job, attempt: u32, line: &str) -> Result<(), CallError> {
-    inner.ensure_journaled(job)?;
+async fn gate(inner: &Inner, job: &mut Job, attempt: u32, line: &str) -> Result<(), CallError> {
+    inner.ensure_journaled(job).await?;
     inner
         .journal(Record::Sent {
             id: job.req_id.clone(),
             at_ms: now_ms(),
             attempt,
         })
+        .await
         .map_err(not_journaled)?;
     if attempt == 1 {
         inner.send(Action::RequestSent {
@@ -603,8 +651,8 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
                     vec![wire.clone()],
                     summary.clone(),
                     Priority::User,
-                    || {
-                        gate(inner, job_ref, attempt, &line).inspect_err(|e| {
+                    async || {
+                        gate(inner, job_ref, attempt, &line).await.inspect_err(|e| {
                             *gate_error = Some(e.clone());
                         })
                     },
@@ -625,14 +673,16 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
         inner.usage();
         match &call.outcome {
             Ok(reply) => {
-                let _ = inner.journal(Record::Outcome {
-                    id: job.req_id.clone(),
-                    at_ms: now_ms(),
-                    ok: true,
-                    status: Some(reply.status),
-                    message: reply.body_summary.clone(),
-                    attempts: attempt,
-                });
+                let _ = inner
+                    .journal(Record::Outcome {
+                        id: job.req_id.clone(),
+                        at_ms: now_ms(),
+                        ok: true,
+                        status: Some(reply.status),
+                        message: reply.body_summary.clone(),
+                        attempts: attempt,
+                    })
+                    .await;
                 inner.send(Action::HookDone {
                     req_id: job.req_id.clone(),
                     conversation: job.conversation.clone(),
@@ -675,14 +725,16 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
                 // With a try that may have arrived, the fate is unknown: the
                 // journal keeps no outcome, so a restart says unknown too.
                 if maybe_arrived.is_empty() {
-                    let _ = inner.journal(Record::Outcome {
-                        id: job.req_id.clone(),
-                        at_ms: now_ms(),
-                        ok: false,
-                        status: e.status(),
-                        message: e.to_string(),
-                        attempts: attempt,
-                    });
+                    let _ = inner
+                        .journal(Record::Outcome {
+                            id: job.req_id.clone(),
+                            at_ms: now_ms(),
+                            ok: false,
+                            status: e.status(),
+                            message: e.to_string(),
+                            attempts: attempt,
+                        })
+                        .await;
                 }
                 inner.send(Action::HookDone {
                     req_id: job.req_id.clone(),
@@ -740,8 +792,8 @@ async fn assign(inner: &Inner, job: &mut Job) {
             let gate_error = &mut gate_error;
             inner
                 .client
-                .assign_gated(&request, summary.clone(), Priority::User, || {
-                    gate(inner, job_ref, attempt, &line).inspect_err(|e| {
+                .assign_gated(&request, summary.clone(), Priority::User, async || {
+                    gate(inner, job_ref, attempt, &line).await.inspect_err(|e| {
                         *gate_error = Some(e.clone());
                     })
                 })
@@ -772,20 +824,22 @@ async fn assign(inner: &Inner, job: &mut Job) {
     // Not journaled when it never left (the gate failed), nor when it may
     // have arrived (no outcome: a restart shows it unknown as well).
     if gate_error.is_none() && !uncertain {
-        let _ = inner.journal(Record::Outcome {
-            id: req_id.clone(),
-            at_ms: now_ms(),
-            ok: outcome.is_ok(),
-            status: match &outcome {
-                Ok(r) => Some(r.status),
-                Err(e) => e.status(),
-            },
-            message: match &outcome {
-                Ok(r) => r.body.clone(),
-                Err(e) => e.to_string(),
-            },
-            attempts: attempt,
-        });
+        let _ = inner
+            .journal(Record::Outcome {
+                id: req_id.clone(),
+                at_ms: now_ms(),
+                ok: outcome.is_ok(),
+                status: match &outcome {
+                    Ok(r) => Some(r.status),
+                    Err(e) => e.status(),
+                },
+                message: match &outcome {
+                    Ok(r) => r.body.clone(),
+                    Err(e) => e.to_string(),
+                },
+                attempts: attempt,
+            })
+            .await;
     }
     inner.send(Action::AssignDone {
         req_id,
@@ -1037,6 +1091,52 @@ mod tests {
         );
     }
 
+    /// Issue 10.3: the loop wrote and fsynced each planning record itself,
+    /// so a slow disk made keys slow. Now it hands records to the writer and
+    /// goes on; each request still leaves only once its records are on disk.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_journal_does_not_hold_the_loop_and_nothing_leaves_unwritten() {
+        let (sim, client) = simulator_and_client().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut journal, _) = Journal::open(&path).unwrap();
+        journal.set_sync_delay(Duration::from_millis(300));
+        let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+            .await
+            .unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
+        let mia = AgentRef::new("a-1", "Mia");
+        let raj = AgentRef::new("a-2", "Raj");
+        // The loop's side: three requests planned, none waits for the disk.
+        send(&mut runner, "c-slow", "s-1", Event::na_entry(mia.clone()));
+        send(&mut runner, "c-slow", "s-2", Event::warm_entry(raj.clone()));
+        send(&mut runner, "c-slow", "s-3", Event::warm_exit(raj));
+        let on_disk = journal::read(&path).unwrap().records.len();
+        assert!(
+            on_disk < 3,
+            "run() returned before the writer had written them all ({on_disk} on disk)"
+        );
+        assert!(sim.received().is_empty(), "nothing left before its record");
+        // Each goes out after its records, in order.
+        for want in ["s-1", "s-2", "s-3"] {
+            let (id, outcome) = next_done(&mut rx).await;
+            assert_eq!((id.as_str(), outcome), (want, Ok(())));
+            let records = journal::read(&path).unwrap().records;
+            let has = |kind: &str| {
+                records.iter().any(|r| {
+                    r.id() == Some(want)
+                        && matches!(
+                            (kind, r),
+                            ("request", Record::Request { .. }) | ("sent", Record::Sent { .. })
+                        )
+                })
+            };
+            assert!(has("request") && has("sent"), "{want} was on disk first");
+        }
+        assert_eq!(sim.received().len(), 3);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn nothing_is_sent_that_the_journal_could_not_record() {
         let (sim, client) = simulator_and_client().await;
@@ -1066,9 +1166,8 @@ mod tests {
             .journal
             .as_ref()
             .unwrap()
-            .lock()
-            .unwrap()
-            .mend_writes();
+            .with_journal(|j| j.mend_writes())
+            .await;
         runner.run(Effect::Resend {
             conversation: "c-j".into(),
         });
