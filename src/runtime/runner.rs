@@ -1094,13 +1094,15 @@ mod tests {
     /// Issue 10.3: the loop wrote and fsynced each planning record itself,
     /// so a slow disk made keys slow. Now it hands records to the writer and
     /// goes on; each request still leaves only once its records are on disk.
+    /// (The disk is made a second slower per fsync: the margin is a whole
+    /// fsync, not a performance goal.)
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_slow_journal_does_not_hold_the_loop_and_nothing_leaves_unwritten() {
         let (sim, client) = simulator_and_client().await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let (mut journal, _) = Journal::open(&path).unwrap();
-        journal.set_sync_delay(Duration::from_millis(300));
+        journal.set_sync_delay(Duration::from_millis(1000));
         let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
             .await
             .unwrap();
@@ -1108,14 +1110,16 @@ mod tests {
         let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
         let mia = AgentRef::new("a-1", "Mia");
         let raj = AgentRef::new("a-2", "Raj");
-        // The loop's side: three requests planned, none waits for the disk.
+        // The loop's side: three requests planned. Had it waited for the
+        // disk, this would take three fsyncs of a second each.
+        let started = std::time::Instant::now();
         send(&mut runner, "c-slow", "s-1", Event::na_entry(mia.clone()));
         send(&mut runner, "c-slow", "s-2", Event::warm_entry(raj.clone()));
         send(&mut runner, "c-slow", "s-3", Event::warm_exit(raj));
-        let on_disk = journal::read(&path).unwrap().records.len();
+        let took = started.elapsed();
         assert!(
-            on_disk < 3,
-            "run() returned before the writer had written them all ({on_disk} on disk)"
+            took < Duration::from_millis(1000),
+            "the loop waited on the disk ({took:?})"
         );
         assert!(sim.received().is_empty(), "nothing left before its record");
         // Each goes out after its records, in order.
