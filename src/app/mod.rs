@@ -2,6 +2,7 @@
 //! that `update` asks for. Pure: no I/O, no clock reads, no terminal.
 
 pub mod keymap;
+pub mod queries;
 pub mod state;
 pub mod text;
 pub mod update;

@@ -1,0 +1,252 @@
+//! What the view and the rules ask of the State: the visible, sorted and
+//! filtered lists, the picker's choices, counts for the status bar.
+
+use super::state::*;
+
+impl State {
+    pub fn new(settings: Settings, keymap: crate::app::keymap::Keymap, run_tag: String) -> Self {
+        State {
+            settings,
+            keymap,
+            conversations: Default::default(),
+            agents: Vec::new(),
+            log: Log::default(),
+            focus: Pane::Conversations,
+            mode: Mode::Normal,
+            selected: None,
+            roster_cursor: 0,
+            agent_cursor: 0,
+            conv_filter: String::new(),
+            agent_filter: String::new(),
+            sort: SortBy::default(),
+            detail_open: false,
+            status: Status::default(),
+            flash: None,
+            now_ms: 0,
+            quit: false,
+            awaiting_callback: Default::default(),
+            callback_deadlines: Default::default(),
+            help_scroll: 0,
+            pane_rows: Default::default(),
+            next_req: 1,
+            run_tag,
+            screen: (80, 24),
+        }
+    }
+
+    /// The conversations the list shows, filtered and sorted.
+    pub fn visible_conversations(&self) -> Vec<&Conversation> {
+        let mut v: Vec<&Conversation> = self
+            .conversations
+            .values()
+            .filter(|c| conv_matches(c, &self.conv_filter))
+            .collect();
+        match self.sort {
+            SortBy::State => v.sort_by(|a, b| {
+                state_rank(&a.state())
+                    .cmp(&state_rank(&b.state()))
+                    .then(a.started_ms.cmp(&b.started_ms))
+                    .then(a.id.cmp(&b.id))
+            }),
+            SortBy::Age => v.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id))),
+            SortBy::Id => v.sort_by_key(|a| natural_key(&a.id)),
+            SortBy::Channel => v.sort_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id))),
+        }
+        v
+    }
+
+    pub fn selected_conversation(&self) -> Option<&Conversation> {
+        self.selected
+            .as_ref()
+            .and_then(|id| self.conversations.get(id))
+    }
+
+    /// The agents pane: filtered, available first, then by name.
+    pub fn visible_agents(&self) -> Vec<&Agent> {
+        let f = self.agent_filter.to_lowercase();
+        let mut v: Vec<&Agent> = self
+            .agents
+            .iter()
+            .filter(|a| {
+                f.is_empty()
+                    || a.name.to_lowercase().contains(&f)
+                    || a.id.to_lowercase().contains(&f)
+                    || a.presence.label().to_lowercase().contains(&f)
+                    || a.queue_name
+                        .as_deref()
+                        .is_some_and(|q| q.to_lowercase().contains(&f))
+            })
+            .collect();
+        v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
+        v
+    }
+
+    /// The picker's choices: matching agents, available ones with room first.
+    pub fn picker_choices(&self) -> Vec<&Agent> {
+        let Mode::Picker(p) = &self.mode else {
+            return Vec::new();
+        };
+        let conv = self.conversations.get(&p.conversation);
+        let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
+        let present = conv.map(|c| c.projected()).unwrap_or_default();
+        let q = p.query.to_lowercase();
+        let mut v: Vec<&Agent> = self
+            .agents
+            .iter()
+            .filter(|a| {
+                q.is_empty()
+                    || a.name.to_lowercase().contains(&q)
+                    || a.id.to_lowercase().contains(&q)
+            })
+            .filter(|a| {
+                !matches!(p.purpose, PickFor::Cold | PickFor::Warm) || !present.contains(&a.id)
+            })
+            .collect();
+        let assigned = conv.and_then(|c| c.assigned_agent.clone());
+        v.sort_by_key(|a| {
+            let rank = match a.presence {
+                Presence::Available if a.has_room(channel) => 0,
+                Presence::Available => 1,
+                Presence::Busy => 2,
+                Presence::Unknown => 3,
+                Presence::Away => 4,
+                Presence::Offline => 5,
+            };
+            let first = assigned.as_deref() == Some(a.id.as_str()) && p.purpose == PickFor::Enter;
+            (!first, rank, a.name.clone())
+        });
+        v
+    }
+
+    /// Requests still queued, in flight, retrying or held: what `q` warns about.
+    /// Whole seconds until Kore's requested wait (after a 429) is over, while
+    /// it lasts.
+    pub fn kore_wait_secs(&self) -> Option<i64> {
+        let until = self.status.kore_wait_until_ms?;
+        let left = until - self.now_ms;
+        (left > 0).then(|| (left + 999) / 1000)
+    }
+
+    /// The listener refused something in the last ten seconds.
+    pub fn listener_refusing(&self) -> bool {
+        let (total, last) = self.status.listener_refused;
+        total > 0 && self.now_ms - last < 10_000
+    }
+
+    pub fn open_requests(&self) -> usize {
+        self.conversations
+            .values()
+            .map(|c| c.open_events().count())
+            .sum::<usize>()
+            + self.awaiting_callback.len()
+    }
+
+    /// The attempt numbers of the requests being retried right now.
+    pub fn retrying(&self) -> Vec<u32> {
+        self.conversations
+            .values()
+            .flat_map(|c| c.open_events())
+            .filter_map(|(_, d)| match d {
+                Delivery::Retrying { attempt, .. } => Some(*attempt),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Conversations whose queue is stopped by a failed or unknown request.
+    pub fn failed_count(&self) -> usize {
+        self.conversations
+            .values()
+            .filter(|c| c.failed().is_some())
+            .count()
+    }
+
+    pub(crate) fn next_req_id(&mut self) -> String {
+        let id = format!("{}-{}", self.run_tag, self.next_req);
+        self.next_req += 1;
+        id
+    }
+
+    pub(crate) fn say(&mut self, text: impl Into<String>) {
+        self.flash = Some((text.into(), false));
+    }
+
+    pub(crate) fn refuse(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        let now = self.now_ms;
+        self.log
+            .push(now, LogKind::Error, format!("refused: {text}"));
+        self.flash = Some((text, true));
+    }
+
+    pub(crate) fn agent_name(&self, id: &str) -> String {
+        self.agents
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+}
+
+pub(super) fn state_rank(s: &ConvState) -> u8 {
+    match s {
+        ConvState::Waiting => 0,
+        ConvState::Active => 1,
+        ConvState::Ending => 2,
+        ConvState::Api(_) => 3,
+        ConvState::Ended => 4,
+    }
+}
+
+/// Sorts `c-99` before `c-100`.
+pub(super) fn natural_key(id: &str) -> (String, u64, String) {
+    let digits: String = id
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let n: u64 = digits
+        .chars()
+        .rev()
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0);
+    (id[..id.len() - digits.len()].to_string(), n, id.to_string())
+}
+
+/// A filter is words; `key=value` words match a field (`lang`, `channel`,
+/// `state`, `agent`), other words match the id, session or agent names.
+pub fn conv_matches(c: &Conversation, filter: &str) -> bool {
+    filter.split_whitespace().all(|word| {
+        let w = word.to_lowercase();
+        if let Some((k, v)) = w.split_once('=') {
+            return match k {
+                "lang" | "language" => c.language.to_lowercase().starts_with(v),
+                "channel" | "ch" => c.channel.as_str() == v,
+                "state" | "status" => {
+                    c.state().label().to_lowercase() == v
+                        || c.api_status
+                            .as_deref()
+                            .is_some_and(|s| s.to_lowercase() == v)
+                }
+                "agent" => {
+                    c.roster
+                        .members()
+                        .iter()
+                        .any(|m| m.agent.name.to_lowercase().contains(v))
+                        || c.api_agents.iter().any(|a| a.to_lowercase().contains(v))
+                }
+                _ => false,
+            };
+        }
+        c.id.to_lowercase().contains(&w)
+            || c.channel.as_str() == w
+            || c.language.to_lowercase() == w
+            || c.state().label().to_lowercase() == w
+            || c.bot_session_id
+                .as_deref()
+                .is_some_and(|s| s.to_lowercase().contains(&w))
+            || c.primary_name()
+                .is_some_and(|n| n.to_lowercase().contains(&w))
+    })
+}

@@ -1,0 +1,550 @@
+//! Results from the runtime: hooks outcomes, assign answers and callbacks,
+//! and the merging of polled conversations and agents.
+
+use super::*;
+
+// ---------------------------------------------------------------------------
+// Results from the runtime
+// ---------------------------------------------------------------------------
+
+pub(super) fn timeline_event_mut<'a>(
+    state: &'a mut State,
+    conv: &str,
+    req_id: &str,
+) -> Option<&'a mut TimelineItem> {
+    state
+        .conversations
+        .get_mut(conv)?
+        .timeline
+        .iter_mut()
+        .find(|t| t.req_id() == Some(req_id))
+}
+
+pub(super) fn set_delivery(state: &mut State, conv: &str, req_id: &str, d: Delivery) {
+    if let Some(TimelineItem::Event { delivery, .. }) = timeline_event_mut(state, conv, req_id) {
+        *delivery = d;
+    }
+}
+
+pub(super) fn set_assign(state: &mut State, conv: &str, req_id: &str, s: AssignState) {
+    if let Some(TimelineItem::Assign { state: st, .. }) = timeline_event_mut(state, conv, req_id) {
+        *st = s;
+    }
+}
+
+pub(super) fn hook_done(
+    state: &mut State,
+    req_id: &str,
+    conv_id: &str,
+    outcome: Result<ReplyInfo, crate::kore::wire::CallError>,
+    attempts: u32,
+    maybe_arrived: Vec<u32>,
+) {
+    let now = state.now_ms;
+    let also = may_also_have_arrived(&maybe_arrived);
+    match outcome {
+        Ok(reply) => {
+            state.status.health = Health::Online;
+            let mut applied = None;
+            let mut what = String::new();
+            if let Some(TimelineItem::Event {
+                delivery,
+                event,
+                text,
+                ..
+            }) = timeline_event_mut(state, conv_id, req_id)
+            {
+                *delivery = Delivery::Delivered {
+                    status: reply.status,
+                    latency_ms: reply.latency_ms,
+                    attempt: attempts,
+                    maybe_arrived: maybe_arrived.clone(),
+                };
+                applied = Some(event.clone());
+                what = format!(" {text}");
+            }
+            if let (Some(event), Some(c)) = (applied, state.conversations.get_mut(conv_id))
+                && let Err(e) = c.roster.apply(&event, now)
+            {
+                state.log.push(
+                    now,
+                    LogKind::Error,
+                    format!("{conv_id}: roster out of step: {e}"),
+                );
+            }
+            let tries = match &also {
+                Some(also) => format!(" on try {attempts}; {also}"),
+                None if attempts > 1 => format!(" after {attempts} tries"),
+                None => String::new(),
+            };
+            state.log.push(
+                now,
+                LogKind::In,
+                format!(
+                    "{} {} ms{tries}  {conv_id}{what}  {}",
+                    status_text(reply.status),
+                    reply.latency_ms,
+                    reply.body
+                ),
+            );
+        }
+        Err(e) if !maybe_arrived.is_empty() => {
+            // Some try may have been applied: neither delivered nor failed.
+            set_delivery(state, conv_id, req_id, Delivery::Unknown);
+            state.status.health = Health::Degraded(e.to_string());
+            let tries = also.unwrap_or_default();
+            let text = format!(
+                "{e}  ({conv_id}; unknown: {tries}; later events of it are held; r resends, :drop drops)"
+            );
+            state.log.push(now, LogKind::Error, text);
+            state.flash = Some((
+                format!("{conv_id}: {e}; it may have arrived (unknown)"),
+                true,
+            ));
+        }
+        Err(e) => {
+            set_delivery(
+                state,
+                conv_id,
+                req_id,
+                Delivery::Failed {
+                    status: e.status(),
+                    message: e.to_string(),
+                },
+            );
+            if e.status().is_none() {
+                state.status.health = Health::Degraded(e.to_string());
+            } else {
+                state.status.health = Health::Online;
+            }
+            let text = format!("{e}  ({conv_id}; later events of it are held; r resends)");
+            state.log.push(now, LogKind::Error, text);
+            state.flash = Some((format!("{conv_id}: {e}"), true));
+        }
+    }
+}
+
+/// "tries 1–3 may also have arrived", or None when no try was uncertain.
+pub fn may_also_have_arrived(tries: &[u32]) -> Option<String> {
+    let list = match tries {
+        [] => return None,
+        [one] => return Some(format!("try {one} may also have arrived")),
+        [first, .., last] if tries.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("{first}–{last}")
+        }
+        many => many
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    Some(format!("tries {list} may also have arrived"))
+}
+
+pub(super) fn status_text(status: u16) -> String {
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        _ => "",
+    };
+    format!("{status} {reason}").trim().to_string()
+}
+
+pub(super) fn assign_done(
+    state: &mut State,
+    req_id: &str,
+    conv_id: &str,
+    outcome: Result<ReplyInfo, crate::kore::wire::CallError>,
+    uncertain: bool,
+) {
+    let now = state.now_ms;
+    match outcome {
+        Err(e) if uncertain => {
+            // Kore may have taken it: not retried (it could assign twice).
+            // A callback that still comes is matched by its path.
+            state.awaiting_callback.remove(req_id);
+            state.callback_deadlines.remove(req_id);
+            set_assign(state, conv_id, req_id, AssignState::Unknown);
+            state.log.push(
+                now,
+                LogKind::Error,
+                format!(
+                    "{e}  (assign {conv_id}: it may have reached Kore, so it is not sent again; \
+                     unknown until its callback comes; check the conversation, then assign again if need be)"
+                ),
+            );
+            state.flash = Some((
+                format!("assign {conv_id}: {e}; it may have reached Kore (unknown)"),
+                true,
+            ));
+        }
+        Ok(reply) => {
+            state.status.health = Health::Online;
+            // The callback may already have come (it can beat the reply).
+            let pending = matches!(
+                timeline_event_mut(state, conv_id, req_id),
+                Some(TimelineItem::Assign {
+                    state: AssignState::Queued | AssignState::Sending,
+                    ..
+                })
+            );
+            if pending {
+                set_assign(
+                    state,
+                    conv_id,
+                    req_id,
+                    AssignState::AwaitingCallback {
+                        status: reply.status,
+                        latency_ms: reply.latency_ms,
+                    },
+                );
+            }
+            state.log.push(
+                now,
+                LogKind::In,
+                format!(
+                    "{} {} ms  assign {conv_id}  {}",
+                    status_text(reply.status),
+                    reply.latency_ms,
+                    reply.body
+                ),
+            );
+        }
+        Err(e) => {
+            state.awaiting_callback.remove(req_id);
+            set_assign(
+                state,
+                conv_id,
+                req_id,
+                AssignState::Rejected {
+                    message: e.to_string(),
+                },
+            );
+            state
+                .log
+                .push(now, LogKind::Error, format!("{e}  (assign {conv_id})"));
+            state.flash = Some((format!("assign {conv_id}: {e}"), true));
+        }
+    }
+}
+
+/// The conversation of an assign request, from its timeline.
+pub(super) fn assign_conversation(state: &State, req_id: &str) -> Option<String> {
+    state.conversations.values().find_map(|c| {
+        c.timeline
+            .iter()
+            .any(|t| matches!(t, TimelineItem::Assign { req_id: r, .. } if r == req_id))
+            .then(|| c.id.clone())
+    })
+}
+
+/// A callback is matched by the request id in its path. Only a callback
+/// whose path carries no request id is matched by its bot session id. A
+/// callback for a request that is no longer awaited (it timed out, or
+/// another callback came first) updates that request alone, as a late one.
+/// Whatever it says, understood or not, it makes a line in the log.
+pub(super) fn on_callback(
+    state: &mut State,
+    cb: crate::kore::wire::ReceivedCallback,
+) -> Vec<Effect> {
+    use crate::kore::wire::Verdict;
+    let now = state.now_ms;
+    let verdict = match &cb.problem {
+        Some(problem) => Verdict::Unclear(problem.clone()),
+        None => cb.body.verdict(),
+    };
+    let summary = clean(&cb.summary, MAX_FIELD);
+    let matched: Option<(String, String, bool)> = match cb.request_id.as_deref() {
+        Some(id) => match state.awaiting_callback.get(id) {
+            Some(conv) => Some((id.to_string(), conv.clone(), false)),
+            None => assign_conversation(state, id).map(|conv| (id.to_string(), conv, true)),
+        },
+        None => cb.body.session_id.as_deref().and_then(|session| {
+            state.awaiting_callback.iter().find_map(|(id, conv)| {
+                (state.conversations.get(conv)?.bot_session_id.as_deref() == Some(session))
+                    .then(|| (id.clone(), conv.clone(), false))
+            })
+        }),
+    };
+    let agent = match (&cb.body.agent_id, &cb.body.queue_id) {
+        (Some(a), _) => state.agent_name(a),
+        (None, Some(q)) => format!("queue {}", clean(q, MAX_FIELD)),
+        (None, None) => "?".into(),
+    };
+    let reason = clean(
+        cb.body.reason.as_deref().unwrap_or("no reason given"),
+        MAX_FIELD,
+    );
+    let status = cb.body.status_text().map(|s| clean(&s, MAX_FIELD));
+    let (ok, outcome, shown) = match &verdict {
+        Verdict::Success => {
+            let outcome = status.unwrap_or_else(|| "ok".into());
+            (true, outcome, AssignState::Transferred)
+        }
+        Verdict::Failure => (
+            false,
+            format!("{}: {reason}", status.as_deref().unwrap_or("failed")),
+            AssignState::CallbackFailed {
+                reason: reason.clone(),
+            },
+        ),
+        Verdict::Unclear(why) => {
+            let why = clean(why, MAX_FIELD);
+            (
+                false,
+                format!("{NOT_UNDERSTOOD}: {why}"),
+                AssignState::Unclear { reason: why },
+            )
+        }
+    };
+    let Some((req_id, conv, late)) = matched else {
+        let which = match cb.request_id.as_deref() {
+            Some(id) => format!("unknown request {}", clean(id, MAX_FIELD)),
+            None => "no pending request".to_string(),
+        };
+        state.log.push(
+            now,
+            LogKind::Callback,
+            format!("callback for {which} ({summary}): {outcome}"),
+        );
+        return Vec::new();
+    };
+    state.awaiting_callback.remove(&req_id);
+    state.callback_deadlines.remove(&req_id);
+    let was = match timeline_event_mut(state, &conv, &req_id) {
+        Some(TimelineItem::Assign { state: st, .. }) => Some(st.clone()),
+        _ => None,
+    };
+    set_assign(state, &conv, &req_id, shown.clone());
+    if ok && let Some(c) = state.conversations.get_mut(&conv) {
+        c.assigned_agent = cb.body.agent_id.clone();
+    }
+    let late_note = match (&was, late) {
+        (Some(AssignState::TimedOut), true) => " (late: it had timed out)".to_string(),
+        (Some(before), true) => format!(" (late: it was {})", assign_state_word(before)),
+        _ => String::new(),
+    };
+    let bad = !ok;
+    let unclear = matches!(shown, AssignState::Unclear { .. });
+    state.log.push(
+        now,
+        if bad {
+            LogKind::Error
+        } else {
+            LogKind::Callback
+        },
+        if unclear {
+            format!("callback assign {conv} ({req_id}){late_note}: {outcome}  body: {summary}")
+        } else {
+            format!("callback assign {conv} → {agent}{late_note}: {outcome}")
+        },
+    );
+    state.flash = Some((
+        format!("assign {conv} → {agent}{late_note}: {outcome}"),
+        bad,
+    ));
+    vec![Effect::RecordCallback {
+        req_id,
+        ok,
+        summary: match verdict {
+            Verdict::Success => outcome,
+            Verdict::Failure => reason,
+            Verdict::Unclear(_) => outcome,
+        },
+    }]
+}
+
+/// What the journal and the screen call a callback that was neither a
+/// success nor a failure.
+pub const NOT_UNDERSTOOD: &str = "callback not understood";
+
+pub(super) fn assign_state_word(s: &AssignState) -> &'static str {
+    match s {
+        AssignState::Queued => "queued",
+        AssignState::Sending => "sending",
+        AssignState::AwaitingCallback { .. } => "awaiting its callback",
+        AssignState::Rejected { .. } => "rejected",
+        AssignState::Transferred => "transferred",
+        AssignState::CallbackFailed { .. } => "failed",
+        AssignState::Unclear { .. } => "not understood",
+        AssignState::TimedOut => "timed out",
+        AssignState::Unknown => "unknown",
+        AssignState::CallbackLost => "without a callback",
+    }
+}
+
+/// Parses an ISO 8601 time into unix ms.
+pub(super) fn parse_ms(s: Option<&str>) -> Option<i64> {
+    let t = time::OffsetDateTime::parse(s?, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+pub(super) fn merge_conversations(
+    state: &mut State,
+    result: Result<Vec<ConversationRecord>, String>,
+) {
+    let now = state.now_ms;
+    let records = match result {
+        Ok(r) => r,
+        Err(e) => {
+            state.status.health = Health::Degraded(e.clone());
+            state
+                .log
+                .push(now, LogKind::Error, format!("poll conversations: {e}"));
+            return;
+        }
+    };
+    state.status.health = Health::Online;
+    let default_channel =
+        if Channel::parse(&state.settings.defaults.experience) == Some(Channel::Voice) {
+            Channel::Voice
+        } else {
+            Channel::Chat
+        };
+    for c in state.conversations.values_mut() {
+        c.listed = false;
+    }
+    for rec in records {
+        let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
+            continue;
+        };
+        if id.is_empty() {
+            continue;
+        }
+        let channel = Channel::guess(rec.conversation_type.as_deref(), rec.source.as_deref())
+            .unwrap_or(default_channel);
+        let language = rec
+            .language
+            .as_deref()
+            .map(|l| clean(l, 16))
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| state.settings.defaults.language.clone());
+        let entry = state
+            .conversations
+            .entry(id.clone())
+            .or_insert_with(|| Conversation::new(&id, channel, &language));
+        entry.listed = true;
+        entry.channel = channel;
+        entry.language = language;
+        entry.api_status = rec.status.as_deref().map(|s| clean(s, 24));
+        if let Some(s) = rec.bot_session_id.as_deref() {
+            entry.bot_session_id = Some(clean(s, MAX_FIELD));
+        }
+        entry.api_agents = rec
+            .participants
+            .iter()
+            .filter(|p| {
+                p.status
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"))
+            })
+            .filter_map(|p| p.name.as_deref().or(p.agent_id.as_deref()))
+            .map(|n| clean(n, 40))
+            .collect();
+        entry.started_ms = parse_ms(rec.start_time.as_deref())
+            .or(parse_ms(rec.start_session_time.as_deref()))
+            .or(parse_ms(rec.created_at.as_deref()))
+            .or(entry.started_ms);
+    }
+    // Forget what the API no longer lists, unless the console has a stake in it.
+    let selected = state.selected.clone();
+    state.conversations.retain(|id, c| {
+        c.listed || c.manual || !c.timeline.is_empty() || selected.as_deref() == Some(id)
+    });
+    if state.selected.is_none()
+        || !state
+            .conversations
+            .contains_key(state.selected.as_ref().unwrap())
+    {
+        state.selected = None;
+        keep_selection_visible(state);
+    }
+}
+
+pub(super) fn merge_agents(
+    state: &mut State,
+    agents: Result<Vec<AgentRecord>, String>,
+    availability: Option<AvailabilityResponse>,
+) {
+    let now = state.now_ms;
+    let records = match agents {
+        Ok(r) => r,
+        Err(e) => {
+            // As for a failed conversations poll: the picture is not fresh.
+            state.status.health = Health::Degraded(e.clone());
+            state
+                .log
+                .push(now, LogKind::Error, format!("poll agents: {e}"));
+            return;
+        }
+    };
+    for rec in records {
+        if rec.id.is_empty() {
+            continue;
+        }
+        let id = clean(&rec.id, MAX_FIELD);
+        let presence = rec
+            .online_status_type
+            .as_deref()
+            .map(Presence::parse)
+            .unwrap_or(Presence::Unknown);
+        let name = clean(&rec.display_name(), 40);
+        let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
+        let queue = rec.queues.first();
+        match state.agents.iter_mut().find(|a| a.id == id) {
+            Some(a) => {
+                a.presence = presence;
+                // A name from the config directory wins over the API's.
+                if a.name == a.id {
+                    a.name = name;
+                }
+                if a.email.is_none() {
+                    a.email = email;
+                }
+                if a.queue_id.is_none() {
+                    a.queue_id = queue.map(|q| clean(&q.id, MAX_FIELD));
+                    a.queue_name = queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40));
+                }
+            }
+            None => state.agents.push(Agent {
+                identity: id.clone(),
+                id,
+                name,
+                email,
+                queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
+                queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
+                presence,
+                chat: rec.max_chat_support.map(|m| Load {
+                    used: 0,
+                    total: m.clamp(0, 999) as u32,
+                }),
+                voice: None,
+            }),
+        }
+    }
+    if let Some(av) = availability {
+        for (status, rec) in av.iter() {
+            let Some(a) = state.agents.iter_mut().find(|a| a.id == rec.id) else {
+                continue;
+            };
+            a.presence = Presence::parse(status);
+            let cap = &rec.channel_capacity;
+            if let Some(c) = cap.live_chat.or(cap.messaging) {
+                a.chat = Some(Load {
+                    used: c.used_capacity,
+                    total: c.total_capacity,
+                });
+            }
+            if let Some(v) = cap.voice {
+                a.voice = Some(Load {
+                    used: v.used_capacity,
+                    total: v.total_capacity,
+                });
+            }
+        }
+    }
+    let n = state.visible_agents().len();
+    state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
+}

@@ -1,0 +1,445 @@
+//! Actions that send: picking an agent, planning on the projected roster,
+//! the confirmation, and turning what was confirmed into effects.
+
+use super::*;
+
+// ---------------------------------------------------------------------------
+// Actions that send
+// ---------------------------------------------------------------------------
+
+pub(super) fn selected_or_refuse(state: &mut State) -> Option<Conversation> {
+    match state.selected_conversation() {
+        Some(c) => Some(c.clone()),
+        None => {
+            state.refuse("no conversation selected");
+            None
+        }
+    }
+}
+
+pub(super) fn read_only_refusal(state: &mut State) -> bool {
+    if state.settings.read_only {
+        state.refuse("read-only mode: nothing is sent");
+        true
+    } else {
+        false
+    }
+}
+
+/// An agent that is in no roster, to ask the rules whether an action could
+/// go ahead for anyone before the picker opens.
+pub(super) fn probe_agent() -> AgentRef {
+    AgentRef::new("\u{1}probe", "the picked agent")
+}
+
+pub(super) fn start_pick(state: &mut State, purpose: PickFor) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    match purpose {
+        PickFor::Assign => {
+            if !can_assign(state, &conv) {
+                return Vec::new();
+            }
+        }
+        _ => {
+            let op = match purpose {
+                PickFor::Enter => Op::Enter(probe_agent()),
+                PickFor::Cold => Op::Cold {
+                    to: probe_agent(),
+                    from: None,
+                },
+                _ => Op::Warm(probe_agent()),
+            };
+            if let Err(r) = domain::plan(&conv.projected(), &op, &state.settings.plan) {
+                state.refuse(format!("{}: {}", conv.id, r.message));
+                return Vec::new();
+            }
+        }
+    }
+    if state.agents.is_empty() {
+        state.refuse(
+            "the agent directory is empty (no agents listed yet); try again after the next poll",
+        );
+        return Vec::new();
+    }
+    state.mode = Mode::Picker(Picker {
+        purpose,
+        conversation: conv.id.clone(),
+        query: String::new(),
+        selected: 0,
+    });
+    Vec::new()
+}
+
+/// Whether `conv` can be assigned at all; refuses with the reason if not.
+pub(super) fn can_assign(state: &mut State, conv: &Conversation) -> bool {
+    if conv.bot_session_id.is_none() {
+        state.refuse(format!(
+            "{} has no bot session id, so it cannot be assigned (open it with `n` and give one)",
+            conv.id
+        ));
+        return false;
+    }
+    if matches!(conv.state(), ConvState::Ended) {
+        state.refuse(format!("{} has ended; there is nothing to assign", conv.id));
+        return false;
+    }
+    true
+}
+
+pub(super) fn picked(
+    state: &mut State,
+    purpose: PickFor,
+    conv_id: &str,
+    agent: Agent,
+) -> Vec<Effect> {
+    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+        state.refuse(format!("{conv_id} is no longer listed"));
+        return Vec::new();
+    };
+    match purpose {
+        PickFor::Assign => {
+            let Some(session) = conv.bot_session_id.clone() else {
+                state.refuse(format!("{conv_id} has no bot session id"));
+                return Vec::new();
+            };
+            let prompt = format!(
+                "Assign {conv_id} (session {}) to {}? Y/n",
+                short(&session),
+                agent.name
+            );
+            confirm_or_run(
+                state,
+                prompt,
+                Pending::Assign {
+                    conversation: conv_id.to_string(),
+                    session,
+                    agent_id: agent.id.clone(),
+                    agent_name: agent.name.clone(),
+                },
+            )
+        }
+        PickFor::Enter => plan_for(state, &conv, Op::Enter(agent.to_ref())),
+        PickFor::Cold => plan_for(
+            state,
+            &conv,
+            Op::Cold {
+                to: agent.to_ref(),
+                from: None,
+            },
+        ),
+        PickFor::Warm => plan_for(state, &conv, Op::Warm(agent.to_ref())),
+    }
+}
+
+pub(super) fn short(s: &str) -> String {
+    if s.chars().count() > 12 {
+        format!(
+            "…{}",
+            s.chars()
+                .rev()
+                .take(6)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+        )
+    } else {
+        s.to_string()
+    }
+}
+
+pub(super) fn plan_and_confirm(state: &mut State, op: Op) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    plan_for(state, &conv, op)
+}
+
+pub(super) fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    let agent_id = match agent {
+        Some(a) => a,
+        // The row the roster pane highlights: the delivered roster.
+        None => match conv.roster.members().get(state.roster_cursor) {
+            Some(m) => m.agent.id.clone(),
+            None => {
+                state.refuse(format!(
+                    "{}: nobody is in the conversation to remove",
+                    conv.id
+                ));
+                return Vec::new();
+            }
+        },
+    };
+    plan_for(state, &conv, Op::Remove(agent_id))
+}
+
+/// Plans `op` on the conversation's projected roster; a refusal is shown and
+/// nothing is sent.
+pub(super) fn plan_for(state: &mut State, conv: &Conversation, op: Op) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let projected = conv.projected();
+    match domain::plan(&projected, &op, &state.settings.plan) {
+        Err(r) => {
+            state.refuse(format!("{}: {}", conv.id, r.message));
+            Vec::new()
+        }
+        Ok(events) => {
+            let prompt = confirm_prompt(&conv.id, &op, &projected, &events);
+            confirm_or_run(
+                state,
+                prompt,
+                Pending::Events {
+                    conversation: conv.id.clone(),
+                    action: op.describe_in(&projected),
+                    events,
+                },
+            )
+        }
+    }
+}
+
+/// The confirmation line: exactly what will be sent.
+pub(super) fn confirm_prompt(
+    conv: &str,
+    op: &Op,
+    roster: &domain::Roster,
+    events: &[Event],
+) -> String {
+    let list = events
+        .iter()
+        .map(|e| e.describe())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let name = |id: &str| {
+        roster
+            .member(id)
+            .map(|m| m.agent.label().to_string())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let head = match op {
+        Op::Enter(a) => format!("Enter {conv}: {} joins", a.label()),
+        Op::Cold { to, from } => {
+            let from = from
+                .clone()
+                .or_else(|| roster.primary().map(|m| m.agent.id.clone()))
+                .map(|f| name(&f))
+                .unwrap_or_default();
+            format!("Cold transfer {conv}: {from} → {}", to.label())
+        }
+        Op::Warm(a) => format!("Warm transfer {conv}: add {}", a.label()),
+        Op::Remove(id) => format!("Remove {} from {conv}", name(id)),
+        Op::End => format!("End {conv}"),
+        Op::Redial(a) => format!("Redial {conv}: {} re-enters", a.label()),
+    };
+    format!("{head} [{list}]? Y/n")
+}
+
+pub(super) fn confirm_or_run(state: &mut State, prompt: String, pending: Pending) -> Vec<Effect> {
+    if state.settings.confirm {
+        state.mode = Mode::Confirm { prompt, pending };
+        Vec::new()
+    } else {
+        execute(state, pending)
+    }
+}
+
+pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
+    let now = state.now_ms;
+    match pending {
+        Pending::Events {
+            conversation,
+            action,
+            events,
+        } => {
+            let Some(conv) = state.conversations.get(&conversation).cloned() else {
+                state.refuse(format!("{conversation} is no longer listed"));
+                return Vec::new();
+            };
+            // Plan again: something may have changed while the prompt was up.
+            let mut projected = conv.projected();
+            if let Err((_, r)) = projected.apply_all(&events, now) {
+                state.refuse(format!("{conversation}: {}", r.message));
+                return Vec::new();
+            }
+            let ctx = conv.context(&state.settings.defaults);
+            let mut effects = Vec::new();
+            let mut items = Vec::new();
+            for event in events {
+                let req_id = state.next_req_id();
+                items.push(TimelineItem::Event {
+                    req_id: req_id.clone(),
+                    at_ms: now,
+                    text: event.describe(),
+                    event: event.clone(),
+                    delivery: Delivery::Queued,
+                });
+                effects.push(Effect::SendEvent {
+                    req_id,
+                    conversation: conversation.clone(),
+                    event,
+                    ctx: ctx.clone(),
+                    action: action.clone(),
+                });
+            }
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                c.timeline.extend(items);
+            }
+            state.say(format!("{action}: {} event(s) queued", effects.len()));
+            effects
+        }
+        Pending::Assign {
+            conversation,
+            session,
+            agent_id,
+            agent_name,
+        } => {
+            let req_id = state.next_req_id();
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                c.timeline.push(TimelineItem::Assign {
+                    req_id: req_id.clone(),
+                    at_ms: now,
+                    text: format!("assign → {agent_name}"),
+                    state: AssignState::Queued,
+                });
+            }
+            state
+                .awaiting_callback
+                .insert(req_id.clone(), conversation.clone());
+            state.say(format!("assign {conversation} → {agent_name}: sent"));
+            vec![Effect::Assign {
+                req_id: req_id.clone(),
+                conversation: conversation.clone(),
+                session,
+                agent_id,
+                agent_name: agent_name.clone(),
+                summary: format!("assign {conversation} → {agent_name}"),
+            }]
+        }
+        Pending::Retry { conversation } => {
+            let mut found = false;
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                for t in c.timeline.iter_mut() {
+                    if let TimelineItem::Event { delivery, .. } = t
+                        && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
+                    {
+                        *delivery = Delivery::Queued;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if found {
+                // The supervisor has decided about what the journal held.
+                if let Some(c) = state.conversations.get_mut(&conversation) {
+                    c.journal_hold = None;
+                }
+                state.say(format!("{conversation}: resending"));
+                vec![Effect::Resend { conversation }]
+            } else {
+                state.refuse(format!("{conversation} has no failed request"));
+                Vec::new()
+            }
+        }
+        Pending::Drop { conversation } => {
+            let mut found = false;
+            if let Some(c) = state.conversations.get_mut(&conversation) {
+                for t in c.timeline.iter_mut() {
+                    if let TimelineItem::Event { delivery, .. } = t
+                        && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
+                    {
+                        *delivery = Delivery::Dropped;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if found {
+                if let Some(c) = state.conversations.get_mut(&conversation) {
+                    c.journal_hold = None;
+                }
+                state.say(format!("{conversation}: failed request dropped"));
+                vec![Effect::DropFailed { conversation }]
+            } else {
+                state.refuse(format!("{conversation} has no failed request"));
+                Vec::new()
+            }
+        }
+        Pending::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+pub(super) fn start_retry(state: &mut State, drop: bool) -> Vec<Effect> {
+    if read_only_refusal(state) {
+        return Vec::new();
+    }
+    let Some(conv) = selected_or_refuse(state) else {
+        return Vec::new();
+    };
+    let Some((_, delivery)) = conv.failed() else {
+        state.refuse(format!("{} has no failed request to retry", conv.id));
+        return Vec::new();
+    };
+    let what = conv
+        .timeline
+        .iter()
+        .find_map(|t| match t {
+            TimelineItem::Event {
+                text, delivery: d, ..
+            } if d == delivery => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let (prompt, pending) = if drop {
+        (
+            format!("Drop {what} for {} (it is not sent)? y/N", conv.id),
+            Pending::Drop {
+                conversation: conv.id.clone(),
+            },
+        )
+    } else {
+        (
+            format!("Resend {what} for {}? y/N", conv.id),
+            Pending::Retry {
+                conversation: conv.id.clone(),
+            },
+        )
+    };
+    // A resend is always confirmed: its first attempt may have arrived.
+    state.mode = Mode::Confirm { prompt, pending };
+    Vec::new()
+}
+
+pub(super) fn ask_quit(state: &mut State) -> Vec<Effect> {
+    let open = state.open_requests();
+    // Read-only queued nothing: what it shows belongs to another console.
+    if open == 0 || state.settings.read_only {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    state.mode = Mode::Confirm {
+        prompt: format!(
+            "{open} request(s) still queued or awaiting a callback. Quit? Queued ones stay in the journal. y/N"
+        ),
+        pending: Pending::Quit,
+    };
+    Vec::new()
+}
