@@ -14,184 +14,202 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match state.mode.clone() {
         Mode::Normal => on_normal_key(state, key),
-        // The help scrolls when it is taller than the screen; any other
-        // key closes it.
-        Mode::Help => {
-            let page = state.screen.1.saturating_sub(4).max(1);
-            let most = (state.keymap.help_rows().len() + 24) as u16;
-            let scroll = &mut state.help_scroll;
-            match key.code {
-                KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
-                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-                KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(page),
-                KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
-                KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
-                _ => {
-                    state.help_scroll = 0;
-                    state.mode = Mode::Normal;
-                    return Vec::new();
-                }
-            }
-            state.help_scroll = state.help_scroll.min(most);
-            Vec::new()
-        }
-        // Enter does what the capital letter of the prompt says: yes for a
-        // send (`Y/n`), no for dropping, resending or quitting (`y/N`).
-        Mode::Confirm { pending, .. } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
-                state.mode = Mode::Normal;
-                execute(state, pending)
-            }
-            KeyCode::Enter if pending.enter_confirms() => {
-                state.mode = Mode::Normal;
-                execute(state, pending)
-            }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
-                state.mode = Mode::Normal;
-                state.say("cancelled: nothing was sent");
-                Vec::new()
-            }
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                state.mode = Mode::Normal;
-                state.say("cancelled: nothing was sent");
-                Vec::new()
-            }
-            _ => Vec::new(),
-        },
-        Mode::Filter { pane, mut input } => {
-            match key.code {
-                KeyCode::Esc => {
-                    set_filter(state, pane, String::new());
-                    state.mode = Mode::Normal;
-                }
-                KeyCode::Enter => state.mode = Mode::Normal,
-                KeyCode::Backspace => {
-                    input.pop();
-                    set_filter(state, pane, input.clone());
-                    state.mode = Mode::Filter { pane, input };
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
-                        state.refuse(format!("a filter holds at most {MAX_INPUT} characters"));
-                    }
-                    set_filter(state, pane, input.clone());
-                    state.mode = Mode::Filter { pane, input };
-                }
-                _ => {}
-            }
-            Vec::new()
-        }
-        Mode::Picker(mut p) => {
-            match key.code {
-                KeyCode::Esc => {
-                    state.mode = Mode::Normal;
-                    state.say("cancelled: nothing was sent");
-                }
-                KeyCode::Up => {
-                    p.selected = p.selected.saturating_sub(1);
-                    state.mode = Mode::Picker(p);
-                }
-                KeyCode::Down | KeyCode::Tab => {
-                    p.selected += 1;
-                    state.mode = Mode::Picker(p);
-                    clamp_picker(state);
-                }
-                KeyCode::Char('n') | KeyCode::Char('j')
-                    if key.modifiers.contains(KeyModifiers::CONTROL) =>
-                {
-                    p.selected += 1;
-                    state.mode = Mode::Picker(p);
-                    clamp_picker(state);
-                }
-                KeyCode::Char('p') | KeyCode::Char('k')
-                    if key.modifiers.contains(KeyModifiers::CONTROL) =>
-                {
-                    p.selected = p.selected.saturating_sub(1);
-                    state.mode = Mode::Picker(p);
-                }
-                KeyCode::Backspace => {
-                    p.query.pop();
-                    p.selected = 0;
-                    state.mode = Mode::Picker(p);
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    push_capped(&mut p.query, c.encode_utf8(&mut [0; 4]), MAX_INPUT);
-                    p.selected = 0;
-                    state.mode = Mode::Picker(p);
-                }
-                KeyCode::Enter => {
-                    let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
-                    state.mode = Mode::Normal;
-                    return match choice {
-                        Some(agent) => picked(state, p.purpose, &p.conversation, agent),
-                        None => {
-                            state.refuse("no agent matches; nothing was sent");
-                            Vec::new()
-                        }
-                    };
-                }
-                _ => {}
-            }
-            Vec::new()
-        }
-        Mode::Command { mut input } => {
-            match key.code {
-                KeyCode::Esc => state.mode = Mode::Normal,
-                KeyCode::Backspace => {
-                    if input.pop().is_none() {
-                        state.mode = Mode::Normal;
-                    } else {
-                        state.mode = Mode::Command { input };
-                    }
-                }
-                KeyCode::Enter => {
-                    state.mode = Mode::Normal;
-                    return run_command(state, &input);
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
-                        state.refuse(format!("a command holds at most {MAX_INPUT} characters"));
-                    }
-                    state.mode = Mode::Command { input };
-                }
-                _ => {}
-            }
-            Vec::new()
-        }
-        Mode::NewConversation(mut form) => {
-            match key.code {
-                KeyCode::Esc => state.mode = Mode::Normal,
-                KeyCode::Tab | KeyCode::Down => {
-                    form.focus = (form.focus + 1) % form.fields.len();
-                    state.mode = Mode::NewConversation(form);
-                }
-                KeyCode::BackTab | KeyCode::Up => {
-                    form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
-                    state.mode = Mode::NewConversation(form);
-                }
-                KeyCode::Backspace => {
-                    form.fields[form.focus].pop();
-                    state.mode = Mode::NewConversation(form);
-                }
-                KeyCode::Enter => submit_new_conversation(state, form),
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    if !push_capped(
-                        &mut form.fields[form.focus],
-                        c.encode_utf8(&mut [0; 4]),
-                        MAX_FORM_FIELD,
-                    ) {
-                        form.error = Some(format!(
-                            "{} holds at most {MAX_FORM_FIELD} characters",
-                            NewConversationForm::LABELS[form.focus]
-                        ));
-                    }
-                    state.mode = Mode::NewConversation(form);
-                }
-                _ => {}
-            }
-            Vec::new()
+        Mode::Help => help_key(state, key),
+        Mode::Confirm { pending, .. } => confirm_key(state, key, pending),
+        Mode::Filter { pane, input } => filter_key(state, key, pane, input),
+        Mode::Picker(p) => picker_key(state, key, p),
+        Mode::Command { input } => command_key(state, key, input),
+        Mode::NewConversation(form) => form_key(state, key, form),
+    }
+}
+
+/// The help scrolls when it is taller than the screen; any other key
+/// closes it.
+fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let page = state.screen.1.saturating_sub(4).max(1);
+    let most = (state.keymap.help_rows().len() + 24) as u16;
+    let scroll = &mut state.help_scroll;
+    match key.code {
+        KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
+        KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(page),
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
+        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+        _ => {
+            state.help_scroll = 0;
+            state.mode = Mode::Normal;
+            return Vec::new();
         }
     }
+    state.help_scroll = state.help_scroll.min(most);
+    Vec::new()
+}
+
+/// Enter does what the capital letter of the prompt says: yes for a send
+/// (`Y/n`), no for dropping, resending or quitting (`y/N`).
+fn confirm_key(state: &mut State, key: KeyEvent, pending: Pending) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            state.mode = Mode::Normal;
+            execute(state, pending)
+        }
+        KeyCode::Enter if pending.enter_confirms() => {
+            state.mode = Mode::Normal;
+            execute(state, pending)
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
+            state.mode = Mode::Normal;
+            state.say("cancelled: nothing was sent");
+            Vec::new()
+        }
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            state.mode = Mode::Normal;
+            state.say("cancelled: nothing was sent");
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The `/` filter applies as it is typed.
+fn filter_key(state: &mut State, key: KeyEvent, pane: Pane, mut input: String) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            set_filter(state, pane, String::new());
+            state.mode = Mode::Normal;
+        }
+        KeyCode::Enter => state.mode = Mode::Normal,
+        KeyCode::Backspace => {
+            input.pop();
+            set_filter(state, pane, input.clone());
+            state.mode = Mode::Filter { pane, input };
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
+                state.refuse(format!("a filter holds at most {MAX_INPUT} characters"));
+            }
+            set_filter(state, pane, input.clone());
+            state.mode = Mode::Filter { pane, input };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The agent picker: typing narrows, arrows move, Enter picks.
+fn picker_key(state: &mut State, key: KeyEvent, mut p: Picker) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            state.mode = Mode::Normal;
+            state.say("cancelled: nothing was sent");
+        }
+        KeyCode::Up => {
+            p.selected = p.selected.saturating_sub(1);
+            state.mode = Mode::Picker(p);
+        }
+        KeyCode::Down | KeyCode::Tab => {
+            p.selected += 1;
+            state.mode = Mode::Picker(p);
+            clamp_picker(state);
+        }
+        KeyCode::Char('n') | KeyCode::Char('j')
+            if key.modifiers.contains(KeyModifiers::CONTROL) =>
+        {
+            p.selected += 1;
+            state.mode = Mode::Picker(p);
+            clamp_picker(state);
+        }
+        KeyCode::Char('p') | KeyCode::Char('k')
+            if key.modifiers.contains(KeyModifiers::CONTROL) =>
+        {
+            p.selected = p.selected.saturating_sub(1);
+            state.mode = Mode::Picker(p);
+        }
+        KeyCode::Backspace => {
+            p.query.pop();
+            p.selected = 0;
+            state.mode = Mode::Picker(p);
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            push_capped(&mut p.query, c.encode_utf8(&mut [0; 4]), MAX_INPUT);
+            p.selected = 0;
+            state.mode = Mode::Picker(p);
+        }
+        KeyCode::Enter => {
+            let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
+            state.mode = Mode::Normal;
+            return match choice {
+                Some(agent) => picked(state, p.purpose, &p.conversation, agent),
+                None => {
+                    state.refuse("no agent matches; nothing was sent");
+                    Vec::new()
+                }
+            };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The `:` line: Enter runs it.
+fn command_key(state: &mut State, key: KeyEvent, mut input: String) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Backspace => {
+            if input.pop().is_none() {
+                state.mode = Mode::Normal;
+            } else {
+                state.mode = Mode::Command { input };
+            }
+        }
+        KeyCode::Enter => {
+            state.mode = Mode::Normal;
+            return run_command(state, &input);
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
+                state.refuse(format!("a command holds at most {MAX_INPUT} characters"));
+            }
+            state.mode = Mode::Command { input };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The `n` form: Tab moves between fields, Enter opens the conversation.
+fn form_key(state: &mut State, key: KeyEvent, mut form: NewConversationForm) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Tab | KeyCode::Down => {
+            form.focus = (form.focus + 1) % form.fields.len();
+            state.mode = Mode::NewConversation(form);
+        }
+        KeyCode::BackTab | KeyCode::Up => {
+            form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
+            state.mode = Mode::NewConversation(form);
+        }
+        KeyCode::Backspace => {
+            form.fields[form.focus].pop();
+            state.mode = Mode::NewConversation(form);
+        }
+        KeyCode::Enter => submit_new_conversation(state, form),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if !push_capped(
+                &mut form.fields[form.focus],
+                c.encode_utf8(&mut [0; 4]),
+                MAX_FORM_FIELD,
+            ) {
+                form.error = Some(format!(
+                    "{} holds at most {MAX_FORM_FIELD} characters",
+                    NewConversationForm::LABELS[form.focus]
+                ));
+            }
+            state.mode = Mode::NewConversation(form);
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
