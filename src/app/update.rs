@@ -39,37 +39,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             on_key(state, key)
         }
-        Action::Paste(text) => {
-            let text = clean(&text, MAX_INPUT);
-            let mut refilter = None;
-            let fits = match &mut state.mode {
-                // A pasted filter applies at once, as typed letters do.
-                Mode::Filter { input, pane } => {
-                    let fits = push_capped(input, &text, MAX_INPUT);
-                    refilter = Some((*pane, input.clone()));
-                    fits
-                }
-                Mode::Command { input } => push_capped(input, &text, MAX_INPUT),
-                Mode::Picker(p) => {
-                    p.selected = 0;
-                    push_capped(&mut p.query, &text, MAX_INPUT)
-                }
-                Mode::NewConversation(f) => {
-                    push_capped(&mut f.fields[f.focus], &text, MAX_FORM_FIELD)
-                }
-                _ => true,
-            };
-            if let Some((pane, input)) = refilter {
-                set_filter(state, pane, input);
-            }
-            if !fits {
-                state.refuse(format!(
-                    "the paste was cut: an input holds at most {} characters",
-                    input_cap(&state.mode)
-                ));
-            }
-            Vec::new()
-        }
+        Action::Paste(text) => on_paste(state, text),
         Action::Resize(w, h) => {
             state.screen = (w, h);
             Vec::new()
@@ -83,23 +53,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::ConversationsListed { result, partial } => {
-            if result.is_ok() {
-                if partial.is_some() && state.status.conversations_partial.is_none() {
-                    let now = state.now_ms;
-                    let (read, total) = partial.unwrap_or_default();
-                    state.log.push(
-                        now,
-                        LogKind::Error,
-                        match total {
-                            Some(t) => format!("conversation list partial: {read} of {t} read (the rest are not shown)"),
-                            None => format!("conversation list partial: the first {read} read; Kore says there are more"),
-                        },
-                    );
-                }
-                state.status.conversations_partial = partial;
-            }
-            merge_conversations(state, result);
-            Vec::new()
+            conversations_listed(state, result, partial)
         }
         Action::AgentsListed {
             agents,
@@ -112,27 +66,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             req_id,
             conversation,
             line,
-        } => {
-            set_delivery(state, &conversation, &req_id, Delivery::Sending);
-            if let Some(TimelineItem::Assign { state: st, .. }) =
-                timeline_event_mut(state, &conversation, &req_id)
-                && *st == AssignState::Queued
-            {
-                *st = AssignState::Sending;
-            }
-            let now = state.now_ms;
-            state.log.push(now, LogKind::Out, line);
-            // An assign's callback is due from when it goes out: one held
-            // behind a failed request does not time out unsent.
-            if state.awaiting_callback.contains_key(&req_id) {
-                let after_ms = state.settings.callback_timeout_ms;
-                state
-                    .callback_deadlines
-                    .insert(req_id.clone(), now.saturating_add(after_ms));
-                return vec![Effect::ArmCallbackTimeout { req_id, after_ms }];
-            }
-            Vec::new()
-        }
+        } => request_sent(state, req_id, conversation, line),
         Action::HookRetrying {
             req_id,
             conversation,
@@ -193,36 +127,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Callback(cb) => on_callback(state, cb),
-        Action::CallbackTimedOut { req_id } => {
-            // A timer from an earlier send of a request that was sent again.
-            if state
-                .callback_deadlines
-                .get(&req_id)
-                .is_some_and(|due| state.now_ms.saturating_add(500) < *due)
-            {
-                return Vec::new();
-            }
-            state.callback_deadlines.remove(&req_id);
-            if let Some(conv) = state.awaiting_callback.remove(&req_id) {
-                let effect = Effect::RecordCallback {
-                    req_id: req_id.clone(),
-                    ok: false,
-                    summary: format!(
-                        "no callback within {} s",
-                        state.settings.callback_timeout_ms / 1000
-                    ),
-                };
-                set_assign(state, &conv, &req_id, AssignState::TimedOut);
-                let now = state.now_ms;
-                state.log.push(
-                    now,
-                    LogKind::Error,
-                    format!("no callback for assign {conv} ({req_id}): timed out"),
-                );
-                return vec![effect];
-            }
-            Vec::new()
-        }
+        Action::CallbackTimedOut { req_id } => callback_timed_out(state, req_id),
         Action::RateUsage {
             used,
             limit,
@@ -234,19 +139,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
             Vec::new()
         }
-        Action::ListenerRefused { total, last_ms } => {
-            let before = state.status.listener_refused.0;
-            state.status.listener_refused = (total, last_ms);
-            if before == 0 && total > 0 {
-                let now = state.now_ms;
-                state.log.push(
-                    now,
-                    LogKind::Error,
-                    "the callback listener is refusing requests (a flood of requests, or too many connections)".to_string(),
-                );
-            }
-            Vec::new()
-        }
+        Action::ListenerRefused { total, last_ms } => listener_refused(state, total, last_ms),
         Action::Log { kind, text } => {
             let now = state.now_ms;
             state.log.push(now, kind, text);

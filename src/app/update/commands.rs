@@ -246,3 +246,34 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
     state.mode = Mode::Normal;
     state.say(format!("{id} opened by hand"));
 }
+
+/// Pasted text goes into whatever input is open, as typed text would.
+pub(super) fn on_paste(state: &mut State, text: String) -> Vec<Effect> {
+    let text = clean(&text, MAX_INPUT);
+    let mut refilter = None;
+    let fits = match &mut state.mode {
+        // A pasted filter applies at once, as typed letters do.
+        Mode::Filter { input, pane } => {
+            let fits = push_capped(input, &text, MAX_INPUT);
+            refilter = Some((*pane, input.clone()));
+            fits
+        }
+        Mode::Command { input } => push_capped(input, &text, MAX_INPUT),
+        Mode::Picker(p) => {
+            p.selected = 0;
+            push_capped(&mut p.query, &text, MAX_INPUT)
+        }
+        Mode::NewConversation(f) => push_capped(&mut f.fields[f.focus], &text, MAX_FORM_FIELD),
+        _ => true,
+    };
+    if let Some((pane, input)) = refilter {
+        set_filter(state, pane, input);
+    }
+    if !fits {
+        state.refuse(format!(
+            "the paste was cut: an input holds at most {} characters",
+            input_cap(&state.mode)
+        ));
+    }
+    Vec::new()
+}

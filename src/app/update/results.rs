@@ -548,3 +548,108 @@ pub(super) fn merge_agents(
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
 }
+
+/// A conversations poll came back, maybe cut short.
+pub(super) fn conversations_listed(
+    state: &mut State,
+    result: Result<Vec<ConversationRecord>, String>,
+    partial: Option<(usize, Option<u64>)>,
+) -> Vec<Effect> {
+    if result.is_ok() {
+        if partial.is_some() && state.status.conversations_partial.is_none() {
+            let now = state.now_ms;
+            let (read, total) = partial.unwrap_or_default();
+            state.log.push(
+                now,
+                LogKind::Error,
+                match total {
+                    Some(t) => format!(
+                        "conversation list partial: {read} of {t} read (the rest are not shown)"
+                    ),
+                    None => format!(
+                        "conversation list partial: the first {read} read; Kore says there are more"
+                    ),
+                },
+            );
+        }
+        state.status.conversations_partial = partial;
+    }
+    merge_conversations(state, result);
+    Vec::new()
+}
+
+/// A request went out: sending on its timeline, its line in the log, and
+/// an assign's callback timer armed from now.
+pub(super) fn request_sent(
+    state: &mut State,
+    req_id: String,
+    conversation: String,
+    line: String,
+) -> Vec<Effect> {
+    set_delivery(state, &conversation, &req_id, Delivery::Sending);
+    if let Some(TimelineItem::Assign { state: st, .. }) =
+        timeline_event_mut(state, &conversation, &req_id)
+        && *st == AssignState::Queued
+    {
+        *st = AssignState::Sending;
+    }
+    let now = state.now_ms;
+    state.log.push(now, LogKind::Out, line);
+    // An assign's callback is due from when it goes out: one held
+    // behind a failed request does not time out unsent.
+    if state.awaiting_callback.contains_key(&req_id) {
+        let after_ms = state.settings.callback_timeout_ms;
+        state
+            .callback_deadlines
+            .insert(req_id.clone(), now.saturating_add(after_ms));
+        return vec![Effect::ArmCallbackTimeout { req_id, after_ms }];
+    }
+    Vec::new()
+}
+
+/// An assign's callback timer went off.
+pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effect> {
+    // A timer from an earlier send of a request that was sent again.
+    if state
+        .callback_deadlines
+        .get(&req_id)
+        .is_some_and(|due| state.now_ms.saturating_add(500) < *due)
+    {
+        return Vec::new();
+    }
+    state.callback_deadlines.remove(&req_id);
+    if let Some(conv) = state.awaiting_callback.remove(&req_id) {
+        let effect = Effect::RecordCallback {
+            req_id: req_id.clone(),
+            ok: false,
+            summary: format!(
+                "no callback within {} s",
+                state.settings.callback_timeout_ms / 1000
+            ),
+        };
+        set_assign(state, &conv, &req_id, AssignState::TimedOut);
+        let now = state.now_ms;
+        state.log.push(
+            now,
+            LogKind::Error,
+            format!("no callback for assign {conv} ({req_id}): timed out"),
+        );
+        return vec![effect];
+    }
+    Vec::new()
+}
+
+/// What the callback listener refused so far.
+pub(super) fn listener_refused(state: &mut State, total: u64, last_ms: i64) -> Vec<Effect> {
+    let before = state.status.listener_refused.0;
+    state.status.listener_refused = (total, last_ms);
+    if before == 0 && total > 0 {
+        let now = state.now_ms;
+        state.log.push(
+            now,
+            LogKind::Error,
+            "the callback listener is refusing requests (a flood of requests, or too many connections)".to_string(),
+        );
+    }
+    Vec::new()
+}
