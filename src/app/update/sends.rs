@@ -260,130 +260,138 @@ pub(super) fn confirm_or_run(state: &mut State, prompt: String, pending: Pending
 }
 
 pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
-    let now = state.now_ms;
     match pending {
         Pending::Events {
             conversation,
             action,
             events,
-        } => {
-            let Some(conv) = state.conversations.get(&conversation).cloned() else {
-                state.refuse(format!("{conversation} is no longer listed"));
-                return Vec::new();
-            };
-            // Plan again: something may have changed while the prompt was up.
-            let mut projected = conv.projected();
-            if let Err((_, r)) = projected.apply_all(&events, now) {
-                state.refuse(format!("{conversation}: {}", r.message));
-                return Vec::new();
-            }
-            let ctx = conv.context(&state.settings.defaults);
-            let mut effects = Vec::new();
-            let mut items = Vec::new();
-            for event in events {
-                let req_id = state.next_req_id();
-                items.push(TimelineItem::Event {
-                    req_id: req_id.clone(),
-                    at_ms: now,
-                    text: event.describe(),
-                    event: event.clone(),
-                    delivery: Delivery::Queued,
-                });
-                effects.push(Effect::SendEvent {
-                    req_id,
-                    conversation: conversation.clone(),
-                    event,
-                    ctx: ctx.clone(),
-                    action: action.clone(),
-                });
-            }
-            if let Some(c) = state.conversations.get_mut(&conversation) {
-                c.timeline.extend(items);
-            }
-            state.say(format!("{action}: {} event(s) queued", effects.len()));
-            effects
-        }
+        } => send_events(state, conversation, action, events),
         Pending::Assign {
             conversation,
             session,
             agent_id,
             agent_name,
-        } => {
-            let req_id = state.next_req_id();
-            if let Some(c) = state.conversations.get_mut(&conversation) {
-                c.timeline.push(TimelineItem::Assign {
-                    req_id: req_id.clone(),
-                    at_ms: now,
-                    text: format!("assign → {agent_name}"),
-                    state: AssignState::Queued,
-                });
-            }
-            state
-                .awaiting_callback
-                .insert(req_id.clone(), conversation.clone());
-            state.say(format!("assign {conversation} → {agent_name}: sent"));
-            vec![Effect::Assign {
-                req_id: req_id.clone(),
-                conversation: conversation.clone(),
-                session,
-                agent_id,
-                agent_name: agent_name.clone(),
-                summary: format!("assign {conversation} → {agent_name}"),
-            }]
-        }
-        Pending::Retry { conversation } => {
-            let mut found = false;
-            if let Some(c) = state.conversations.get_mut(&conversation) {
-                for t in c.timeline.iter_mut() {
-                    if let TimelineItem::Event { delivery, .. } = t
-                        && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
-                    {
-                        *delivery = Delivery::Queued;
-                        found = true;
-                        break;
-                    }
-                }
-            }
-            if found {
-                // The supervisor has decided about what the journal held.
-                if let Some(c) = state.conversations.get_mut(&conversation) {
-                    c.journal_hold = None;
-                }
-                state.say(format!("{conversation}: resending"));
-                vec![Effect::Resend { conversation }]
-            } else {
-                state.refuse(format!("{conversation} has no failed request"));
-                Vec::new()
-            }
-        }
-        Pending::Drop { conversation } => {
-            let mut found = false;
-            if let Some(c) = state.conversations.get_mut(&conversation) {
-                for t in c.timeline.iter_mut() {
-                    if let TimelineItem::Event { delivery, .. } = t
-                        && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
-                    {
-                        *delivery = Delivery::Dropped;
-                        found = true;
-                        break;
-                    }
-                }
-            }
-            if found {
-                if let Some(c) = state.conversations.get_mut(&conversation) {
-                    c.journal_hold = None;
-                }
-                state.say(format!("{conversation}: failed request dropped"));
-                vec![Effect::DropFailed { conversation }]
-            } else {
-                state.refuse(format!("{conversation} has no failed request"));
-                Vec::new()
-            }
-        }
+        } => send_assign(state, conversation, session, agent_id, agent_name),
+        Pending::Retry { conversation } => settle_failed(state, conversation, false),
+        Pending::Drop { conversation } => settle_failed(state, conversation, true),
         Pending::Quit => {
             state.quit = true;
             vec![Effect::Quit]
         }
+    }
+}
+
+/// Confirmed hooks events: planned again on the projected roster (something
+/// may have changed while the prompt was up), queued on the timeline, one
+/// `SendEvent` each.
+fn send_events(
+    state: &mut State,
+    conversation: String,
+    action: String,
+    events: Vec<Event>,
+) -> Vec<Effect> {
+    let now = state.now_ms;
+    let Some(conv) = state.conversations.get(&conversation).cloned() else {
+        state.refuse(format!("{conversation} is no longer listed"));
+        return Vec::new();
+    };
+    let mut projected = conv.projected();
+    if let Err((_, r)) = projected.apply_all(&events, now) {
+        state.refuse(format!("{conversation}: {}", r.message));
+        return Vec::new();
+    }
+    let ctx = conv.context(&state.settings.defaults);
+    let mut effects = Vec::new();
+    let mut items = Vec::new();
+    for event in events {
+        let req_id = state.next_req_id();
+        items.push(TimelineItem::Event {
+            req_id: req_id.clone(),
+            at_ms: now,
+            text: event.describe(),
+            event: event.clone(),
+            delivery: Delivery::Queued,
+        });
+        effects.push(Effect::SendEvent {
+            req_id,
+            conversation: conversation.clone(),
+            event,
+            ctx: ctx.clone(),
+            action: action.clone(),
+        });
+    }
+    if let Some(c) = state.conversations.get_mut(&conversation) {
+        c.timeline.extend(items);
+    }
+    state.say(format!("{action}: {} event(s) queued", effects.len()));
+    effects
+}
+
+/// A confirmed assign: queued on the timeline and awaited by its callback
+/// (its timer starts when it is sent).
+fn send_assign(
+    state: &mut State,
+    conversation: String,
+    session: String,
+    agent_id: String,
+    agent_name: String,
+) -> Vec<Effect> {
+    let req_id = state.next_req_id();
+    let now = state.now_ms;
+    if let Some(c) = state.conversations.get_mut(&conversation) {
+        c.timeline.push(TimelineItem::Assign {
+            req_id: req_id.clone(),
+            at_ms: now,
+            text: format!("assign → {agent_name}"),
+            state: AssignState::Queued,
+        });
+    }
+    state
+        .awaiting_callback
+        .insert(req_id.clone(), conversation.clone());
+    state.say(format!("assign {conversation} → {agent_name}: sent"));
+    vec![Effect::Assign {
+        req_id,
+        conversation: conversation.clone(),
+        session,
+        agent_id,
+        agent_name: agent_name.clone(),
+        summary: format!("assign {conversation} → {agent_name}"),
+    }]
+}
+
+/// `r` (resend) or `:drop` on a conversation's first failed or unknown
+/// request; either settles what the journal held, too.
+fn settle_failed(state: &mut State, conversation: String, drop: bool) -> Vec<Effect> {
+    let mut found = false;
+    if let Some(c) = state.conversations.get_mut(&conversation) {
+        for t in c.timeline.iter_mut() {
+            if let TimelineItem::Event { delivery, .. } = t
+                && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
+            {
+                *delivery = if drop {
+                    Delivery::Dropped
+                } else {
+                    Delivery::Queued
+                };
+                found = true;
+                break;
+            }
+        }
+        if found {
+            c.journal_hold = None;
+        }
+    }
+    if !found {
+        state.refuse(format!("{conversation} has no failed request"));
+        return Vec::new();
+    }
+    if drop {
+        state.say(format!("{conversation}: failed request dropped"));
+        vec![Effect::DropFailed { conversation }]
+    } else {
+        state.say(format!("{conversation}: resending"));
+        vec![Effect::Resend { conversation }]
     }
 }
 
