@@ -14,18 +14,11 @@ use switchboard::kore::wire::{ConversationQuery, Verdict};
 use switchboard::runtime::callback::CallbackListener;
 use switchboard::runtime::journal::{self, Journal, Record};
 use switchboard::runtime::runner::Runner;
-use switchboard::sim::{self, Chaos, SimConfig, SimHandle};
+use switchboard::sim::{Chaos, SimHandle};
 use tokio::sync::mpsc;
 
-async fn simulator() -> SimHandle {
-    switchboard::install_crypto();
-    let mut cfg = SimConfig::demo();
-    cfg.traffic = false;
-    cfg.rate_limit = 0;
-    cfg.callback_delay_ms = 50;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    sim::start(cfg, listener).await.unwrap()
-}
+mod common;
+use common::{na_entry_effect, simulator};
 
 fn client(sim: &SimHandle, tweak: impl FnOnce(&mut ClientSettings)) -> KoreClient {
     let mut s = ClientSettings {
@@ -292,13 +285,7 @@ async fn a_slow_answer_is_delivered_with_the_tries_that_may_also_have_arrived() 
     });
     let (mut runner, mut rx) =
         runner_for(&sim, |s| s.request_timeout = Duration::from_secs(1), None).await;
-    runner.run(Effect::SendEvent {
-        req_id: "s-1".into(),
-        conversation: "c-slow".into(),
-        event: Event::na_entry(AgentRef::new("a-1", "Mia")),
-        ctx: EventContext::default(),
-        action: "enter".into(),
-    });
+    runner.run(na_entry_effect("s-1", "c-slow"));
     let Action::HookDone {
         outcome,
         attempts,
@@ -346,13 +333,7 @@ async fn uncertain_hooks_tries_can_be_left_to_the_supervisor() {
     )
     .await;
     let mut runner = runner.with_retry_uncertain(false);
-    runner.run(Effect::SendEvent {
-        req_id: "u-1".into(),
-        conversation: "c-u".into(),
-        event: Event::na_entry(AgentRef::new("a-1", "Mia")),
-        ctx: EventContext::default(),
-        action: "enter".into(),
-    });
+    runner.run(na_entry_effect("u-1", "c-u"));
     let Action::HookDone {
         outcome,
         maybe_arrived,
@@ -423,13 +404,7 @@ async fn sent_is_journaled_only_when_the_request_leaves() {
     let (mut runner, mut rx) = runner_for(&sim, |_| {}, Some(journal)).await;
     // Kore asked to wait (a 429): the request waits for the limiter.
     runner.limiter().penalize(Duration::from_millis(1_500));
-    runner.run(Effect::SendEvent {
-        req_id: "w-1".into(),
-        conversation: "c-w".into(),
-        event: Event::na_entry(AgentRef::new("a-1", "Mia")),
-        ctx: EventContext::default(),
-        action: "enter".into(),
-    });
+    runner.run(na_entry_effect("w-1", "c-w"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let records = journal::read(&path).unwrap().records;
     assert!(

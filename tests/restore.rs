@@ -13,19 +13,12 @@ use switchboard::runtime::callback::{CallbackListener, ReceivedCallback};
 use switchboard::runtime::console::restore;
 use switchboard::runtime::journal::{self, Journal, Record, Replay};
 use switchboard::runtime::runner::Runner;
-use switchboard::sim::{self, SimConfig, SimHandle};
+use switchboard::sim::{self, SimHandle};
 use switchboard::ui::keymap::Keymap;
 use tokio::sync::mpsc;
 
-async fn simulator() -> SimHandle {
-    switchboard::install_crypto();
-    let mut cfg = SimConfig::demo();
-    cfg.traffic = false;
-    cfg.rate_limit = 0;
-    cfg.callback_delay_ms = 50;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    sim::start(cfg, listener).await.unwrap()
-}
+mod common;
+use common::simulator;
 
 fn client(sim: &SimHandle) -> KoreClient {
     KoreClient::new(&ClientSettings {
