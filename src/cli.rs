@@ -194,6 +194,18 @@ fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     Ok((j, replay))
 }
 
+/// The client's gate for a scripting command: `Sent` goes into the journal
+/// right before the bytes leave; when it cannot, nothing leaves.
+fn journal_sent(journal: &mut Journal, id: &str, attempt: u32) -> Result<(), CallError> {
+    journal
+        .append(&Record::Sent {
+            id: id.to_string(),
+            at_ms: now_ms(),
+            attempt,
+        })
+        .map_err(|e| CallError::Local(format!("not sent: cannot write the journal: {e}")))
+}
+
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -451,14 +463,7 @@ pub async fn send(
                         let mut c = cell.borrow_mut();
                         c.1 += 1;
                         let attempt = c.1;
-                        c.0.append(&Record::Sent {
-                            id: id.clone(),
-                            at_ms: now_ms(),
-                            attempt,
-                        })
-                        .map_err(|e| {
-                            CallError::Local(format!("not sent: cannot write the journal: {e}"))
-                        })
+                        journal_sent(c.0, &id, attempt)
                     },
                 )
             },
@@ -590,12 +595,7 @@ pub async fn assign(
                 let mut c = cell.borrow_mut();
                 c.1 += 1;
                 let attempt = c.1;
-                c.0.append(&Record::Sent {
-                    id: id.clone(),
-                    at_ms: now_ms(),
-                    attempt,
-                })
-                .map_err(|e| CallError::Local(format!("not sent: cannot write the journal: {e}")))
+                journal_sent(c.0, &id, attempt)
             })
         },
     )
