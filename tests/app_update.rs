@@ -1454,7 +1454,7 @@ fn inputs_are_capped_with_a_message_and_show_their_end() {
     let Mode::Command { input } = &s.mode else {
         panic!()
     };
-    assert_eq!(input.chars().count(), 604);
+    assert_eq!(input.as_str().chars().count(), 604);
     let bottom = bottom_line_text(&s, 80);
     assert!(
         bottom.contains("ZEND"),
@@ -1464,7 +1464,7 @@ fn inputs_are_capped_with_a_message_and_show_their_end() {
     let Mode::Command { input } = &s.mode else {
         panic!()
     };
-    assert_eq!(input.chars().count(), 1000);
+    assert_eq!(input.as_str().chars().count(), 1000);
     assert!(flash(&s).contains("at most 1000"), "{}", flash(&s));
     update(&mut s, code(KeyCode::Esc));
 
@@ -1474,7 +1474,7 @@ fn inputs_are_capped_with_a_message_and_show_their_end() {
     let Mode::NewConversation(form) = &s.mode else {
         panic!("{:?}", s.mode)
     };
-    assert_eq!(form.fields[0].chars().count(), 128);
+    assert_eq!(form.fields[0].as_str().chars().count(), 128);
     assert!(flash(&s).contains("at most 128"), "{}", flash(&s));
 }
 
@@ -1530,9 +1530,9 @@ fn a_failed_agents_poll_marks_the_connection_degraded() {
 /// (`:refresh` and `:help` missing from some). One list feeds them all.
 #[test]
 fn every_listed_colon_command_is_known_and_typos_get_a_suggestion() {
-    use switchboard::app::keymap::{COLON_COMMANDS, colon_commands_line};
-    for (verb, aliases, _) in COLON_COMMANDS {
-        for word in std::iter::once(verb).chain(aliases.iter()) {
+    use switchboard::app::command::{REGISTRY, colon_commands_line};
+    for c in REGISTRY.iter().filter_map(|e| e.colon) {
+        for word in std::iter::once(&c.verb).chain(c.aliases.iter()) {
             let mut s = console(false);
             update(&mut s, key(':'));
             typed(&mut s, word);
@@ -1557,4 +1557,215 @@ fn every_listed_colon_command_is_known_and_typos_get_a_suggestion() {
         "{}",
         flash(&s)
     );
+}
+
+// ---------------------------------------------------------------------------
+// Issue 10: one command registry
+// ---------------------------------------------------------------------------
+
+fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn line(s: &State) -> String {
+    match &s.mode {
+        Mode::Command { input } => input.as_str().to_string(),
+        other => panic!("not on the : line: {other:?}"),
+    }
+}
+
+fn with_keys(pairs: &[(&str, &str)]) -> State {
+    let mut s = console(true);
+    let overrides = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    s.keymap = Keymap::with_overrides(&overrides).unwrap();
+    s
+}
+
+#[test]
+fn tab_completes_the_verb_and_its_argument() {
+    let mut s = console(true);
+    update(&mut s, key(':'));
+    typed(&mut s, "ref");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "refresh", "a verb with no argument gets no space");
+
+    update(&mut s, code(KeyCode::Esc));
+    update(&mut s, key(':'));
+    typed(&mut s, "as");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "assign ");
+    typed(&mut s, "MI");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "assign Mia Chen", "agent names, case ignored");
+
+    // Several fit: what they share, and the candidates on the message line.
+    update(&mut s, code(KeyCode::Esc));
+    update(&mut s, key(':'));
+    typed(&mut s, "r");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "re");
+    for verb in ["redial", "refresh", "remove", "retry"] {
+        assert!(flash(&s).contains(verb), "{}", flash(&s));
+    }
+    update(&mut s, code(KeyCode::Esc));
+    update(&mut s, key(':'));
+    typed(&mut s, "sort a");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "sort age");
+    // Enter runs what was completed.
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.sort, SortBy::Age);
+    // Nothing fits: the line stays as it was.
+    update(&mut s, key(':'));
+    typed(&mut s, "zz");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "zz");
+}
+
+#[test]
+fn every_mode_can_be_rebound() {
+    // Confirm: `o` for yes; the secondary `Y` stays, `y` is gone.
+    let mut s = with_keys(&[("confirm_yes", "o"), ("picker_down", "Ctrl-t")]);
+    update(&mut s, key('e'));
+    typed(&mut s, "a");
+    let first = s.picker_choices()[0].id.clone();
+    let second = s.picker_choices()[1].id.clone();
+    update(&mut s, ctrl('t'));
+    let Mode::Picker(p) = &s.mode else { panic!() };
+    assert_eq!(p.selected, 1, "Ctrl-t moves down in the picker");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(s.mode, Mode::Confirm { .. }));
+    assert!(update(&mut s, key('y')).is_empty(), "y is no longer yes");
+    assert!(matches!(s.mode, Mode::Confirm { .. }), "and does not cancel");
+    let fx = update(&mut s, key('o'));
+    assert_eq!(fx.len(), 1, "o sends");
+    assert!(s.conversations["c-1"].projected().contains(&second));
+    assert!(!s.conversations["c-1"].projected().contains(&first));
+}
+
+#[test]
+fn rebinding_mistakes_in_modes_are_reported_with_their_reason() {
+    let errors = |pairs: &[(&str, &str)]| {
+        let overrides = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Keymap::with_overrides(&overrides).unwrap_err()
+    };
+    // A plain letter in the picker would never be typed.
+    let e = errors(&[("picker_pick", "p")]);
+    assert!(e[0].contains("plain characters are typed text"), "{e:?}");
+    // The picker also takes the editing keys: Backspace deletes there.
+    let e = errors(&[("picker_down", "Backspace")]);
+    assert!(
+        e[0].contains("picker_down") && e[0].contains("text_backspace"),
+        "{e:?}"
+    );
+    // A second default key another command takes is quietly given up.
+    let s = with_keys(&[("picker_down", "Ctrl-d")]);
+    let ctrl_d = switchboard::app::keymap::KeySpec::parse("Ctrl-d").unwrap();
+    assert!(
+        !s.keymap
+            .keys_for(switchboard::app::command::Command::TextDelete)
+            .contains(&ctrl_d)
+    );
+    // Keys of modes that are never open together may be the same.
+    with_keys(&[("help_close", "x"), ("confirm_no", "x")]);
+    // A typo gets the nearest name of any mode.
+    let e = errors(&[("picker_dwn", "Ctrl-t")]);
+    assert!(e[0].contains("did you mean picker_down?"), "{e:?}");
+    // Esc stays everybody's way back.
+    let e = errors(&[("picker_cancel", "Esc")]);
+    assert!(e[0].contains("before any binding"), "{e:?}");
+}
+
+#[test]
+fn commands_without_a_key_can_be_given_one() {
+    let mut s = with_keys(&[("refresh", "R"), ("export", "X")]);
+    let fx = update(&mut s, key('R'));
+    assert_eq!(fx, vec![Effect::PollConversations, Effect::PollAgents]);
+    // One that needs a word opens the : line with its verb.
+    update(&mut s, key('X'));
+    assert_eq!(line(&s), "export ");
+    typed(&mut s, "out.jsonl");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Export { path, .. }] if path == "out.jsonl"));
+}
+
+#[test]
+fn a_command_that_cannot_run_is_dimmed_and_its_key_says_why() {
+    let theme =
+        switchboard::ui::theme::Theme::from_config(switchboard::config::Theme::Dark, false, false);
+    let mut s = console(true);
+    s.conversations.get_mut("c-1").unwrap().bot_session_id = None;
+    s.focus = Pane::Conversations;
+    let hints = switchboard::ui::status::hint_line(&s, &theme, 200);
+    let style_of = |label: &str| {
+        hints
+            .spans
+            .iter()
+            .find(|sp| sp.content.trim() == label)
+            .unwrap_or_else(|| panic!("{label} not in {hints:?}"))
+            .style
+    };
+    assert_eq!(style_of("assign"), theme.dim, "no bot session: dimmed");
+    assert_ne!(style_of("cold"), theme.dim);
+    let fx = update(&mut s, key('a'));
+    assert!(fx.is_empty());
+    assert!(flash(&s).contains("no bot session id"), "{}", flash(&s));
+    assert_eq!(s.mode, Mode::Normal);
+    // The same rule answers the : line.
+    update(&mut s, key(':'));
+    typed(&mut s, "assign mia");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(flash(&s).contains("no bot session id"), "{}", flash(&s));
+}
+
+#[test]
+fn text_inputs_edit_at_the_cursor_and_paste_lands_there() {
+    let mut s = console(true);
+    update(&mut s, key('/'));
+    typed(&mut s, "lang=");
+    update(&mut s, code(KeyCode::Home));
+    typed(&mut s, "x");
+    assert_eq!(s.conv_filter, "xlang=", "typed at the cursor, applied at once");
+    update(&mut s, code(KeyCode::Delete));
+    assert_eq!(s.conv_filter, "xang=");
+    update(&mut s, code(KeyCode::End));
+    update(&mut s, Action::Paste("de".into()));
+    assert_eq!(s.conv_filter, "xang=de");
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.conv_filter, "");
+    update(&mut s, code(KeyCode::Esc));
+
+    // The form's fields are inputs too: the cap holds for typing and paste.
+    update(&mut s, key('n'));
+    for _ in 0..3 {
+        update(&mut s, Action::Paste("c".repeat(60)));
+    }
+    let Mode::NewConversation(form) = &s.mode else {
+        panic!()
+    };
+    assert_eq!(form.fields[0].as_str().len(), 128);
+    typed(&mut s, "d");
+    let Mode::NewConversation(form) = &s.mode else {
+        panic!()
+    };
+    assert_eq!(form.fields[0].as_str().len(), 128, "typing is capped too");
+    assert!(flash(&s).contains("at most 128"), "{}", flash(&s));
+}
+
+#[test]
+fn ctrl_z_suspends_from_every_mode_and_leaves_it_open() {
+    let mut s = console(true);
+    for open in [':', '/', 'e', '?', 'n'] {
+        update(&mut s, key(open));
+        let before = s.mode.clone();
+        assert_eq!(update(&mut s, ctrl('z')), vec![Effect::Suspend], "{open}");
+        assert_eq!(s.mode, before);
+        s.mode = Mode::Normal;
+    }
 }

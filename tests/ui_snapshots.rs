@@ -12,10 +12,11 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use switchboard::app::State;
+use switchboard::app::input::TextInput;
 use switchboard::app::state::*;
 use switchboard::domain::{AgentRef, Event, PlanSettings};
 use switchboard::kore::hooks::EventContext;
-use switchboard::ui::keymap::Keymap;
+use switchboard::ui::keymap::{KeyMode, Keymap};
 use switchboard::ui::{Theme, ThemeKind, view};
 
 /// 2024-01-01 14:03:22 UTC.
@@ -699,12 +700,27 @@ fn help_overlay() {
     let mut s = demo();
     s.mode = Mode::Help;
     let small = screen(&s, &dark(), 80, 24);
-    assert!(small.contains("any key closes"), "{small}");
-    assert!(small.contains(":filter lang=de"), "{small}");
+    assert!(small.contains("other keys close"), "{small}");
+    assert!(small.contains("j/k scroll"), "{small}");
     snap!("help_80x24", small);
     let big = screen(&s, &dark(), 120, 40);
+    assert!(big.contains(":filter lang=de"), "{big}");
+    // Every key of every mode: the lists' commands with their descriptions,
+    // the other modes' keys with their labels (on a screen wide enough that
+    // nothing wraps).
+    let wide = screen(&s, &dark(), 200, 50);
     for row in Keymap::default().help_rows() {
-        assert!(big.contains(row.description), "{}:\n{big}", row.description);
+        let lists = matches!(row.command.mode(), KeyMode::Normal | KeyMode::Any);
+        let shown = if lists {
+            row.description.to_string()
+        } else {
+            format!(
+                "{} {}",
+                row.keys.replace(" / ", "/"),
+                row.command.short_label()
+            )
+        };
+        assert!(wide.contains(&shown), "{shown}:\n{wide}");
     }
     snap!("help_120x40", big);
 }
@@ -759,7 +775,16 @@ fn picker_overlay() {
 fn new_conversation_form() {
     let mut s = demo();
     s.mode = Mode::NewConversation(NewConversationForm {
-        fields: ["c-3001".into(), String::new(), "voice".into(), "en".into()],
+        fields: NewConversationForm {
+            fields: [
+                TextInput::with_text("c-3001", MAX_FORM_FIELD),
+                TextInput::new(MAX_FORM_FIELD),
+                TextInput::with_text("voice", MAX_FORM_FIELD),
+                TextInput::with_text("en", MAX_FORM_FIELD),
+            ],
+            ..Default::default()
+        }
+        .fields,
         focus: 1,
         error: Some("a bot session id is needed to assign the conversation".into()),
     });
@@ -934,7 +959,7 @@ fn mono_draws_no_colour_anywhere() {
         Mode::Picker(Picker {
             purpose: PickFor::Warm,
             conversation: "c-1042".into(),
-            query: String::new(),
+            query: TextInput::new(1000),
             selected: 0,
         }),
         Mode::Confirm {

@@ -1,14 +1,6 @@
-//! The Normal-mode keymap: which key runs which [`Command`].
-//!
-//! Every command has a stable snake_case name (the name used in the config's
-//! `[keys]` table), a short description for the help overlay, a short label for
-//! the hint bar and one or two default keys. The help overlay and the hint bar
-//! are both built from a live [`Keymap`], so they always show the keys the user
-//! actually configured.
-//!
-//! Only Normal mode is rebindable. The other modes (typing a filter, the agent
-//! picker, the confirmation line, the command line) read text and use fixed
-//! keys such as `Esc` and `Enter`; they are handled where those modes live.
+//! Keys: parsing and showing them ([`KeySpec`]), and the live bindings of
+//! every mode ([`Keymap`]) built from the command registry
+//! ([`crate::app::command`]) and the config's `[keys]` overrides.
 //!
 //! Key strings in the config are either one character (`"t"`, `"E"`, `"/"`)
 //! or a key name (`Enter`, `Tab`, `Shift-Tab`, `PgDn`, `F5`, ...), optionally
@@ -18,221 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-/// What a key does in Normal mode.
-///
-/// Variants are declared in help order: the three help groups (see
-/// [`Command::group`]) each form one contiguous run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Command {
-    MoveDown,
-    MoveUp,
-    Top,
-    Bottom,
-    PageDown,
-    PageUp,
-    FocusNext,
-    FocusPrev,
-    Filter,
-    Sort,
-    ToggleFollow,
-    Open,
-    Assign,
-    Enter,
-    ColdTransfer,
-    WarmTransfer,
-    Remove,
-    End,
-    Retry,
-    NewConversation,
-    CommandLine,
-    Help,
-    Quit,
-}
-
-/// Every command, in help order.
-const ALL: &[Command] = &[
-    Command::MoveDown,
-    Command::MoveUp,
-    Command::Top,
-    Command::Bottom,
-    Command::PageDown,
-    Command::PageUp,
-    Command::FocusNext,
-    Command::FocusPrev,
-    Command::Filter,
-    Command::Sort,
-    Command::ToggleFollow,
-    Command::Open,
-    Command::Assign,
-    Command::Enter,
-    Command::ColdTransfer,
-    Command::WarmTransfer,
-    Command::Remove,
-    Command::End,
-    Command::Retry,
-    Command::NewConversation,
-    Command::CommandLine,
-    Command::Help,
-    Command::Quit,
-];
-
-impl Command {
-    /// Every command, in the order the help overlay lists them.
-    pub fn all() -> &'static [Command] {
-        ALL
-    }
-
-    /// The config name, as written on the left of `[keys]` lines.
-    pub fn name(self) -> &'static str {
-        match self {
-            Command::MoveDown => "move_down",
-            Command::MoveUp => "move_up",
-            Command::Top => "top",
-            Command::Bottom => "bottom",
-            Command::PageDown => "page_down",
-            Command::PageUp => "page_up",
-            Command::FocusNext => "focus_next",
-            Command::FocusPrev => "focus_prev",
-            Command::Filter => "filter",
-            Command::Sort => "sort",
-            Command::ToggleFollow => "toggle_follow",
-            Command::Open => "open",
-            Command::Assign => "assign",
-            Command::Enter => "enter",
-            Command::ColdTransfer => "cold_transfer",
-            Command::WarmTransfer => "warm_transfer",
-            Command::Remove => "remove",
-            Command::End => "end",
-            Command::Retry => "retry",
-            Command::NewConversation => "new_conversation",
-            Command::CommandLine => "command_line",
-            Command::Help => "help",
-            Command::Quit => "quit",
-        }
-    }
-
-    /// The command with this exact config name.
-    pub fn from_name(name: &str) -> Option<Command> {
-        ALL.iter().copied().find(|c| c.name() == name)
-    }
-
-    /// One line for the help overlay.
-    pub fn description(self) -> &'static str {
-        match self {
-            Command::MoveDown => "move down",
-            Command::MoveUp => "move up",
-            Command::Top => "jump to the top",
-            Command::Bottom => "jump to the bottom",
-            Command::PageDown => "page down",
-            Command::PageUp => "page up",
-            Command::FocusNext => "focus the next pane",
-            Command::FocusPrev => "focus the previous pane",
-            Command::Filter => "filter the focused list (Esc clears)",
-            Command::Sort => "cycle the conversations sort column",
-            Command::ToggleFollow => "log: follow new lines on/off",
-            Command::Open => "open the selected conversation's detail and timeline",
-            Command::Assign => "assign the conversation to a picked agent",
-            Command::Enter => "first agent enters the conversation",
-            Command::ColdTransfer => "cold transfer to a picked agent",
-            Command::WarmTransfer => "warm: a picked agent joins as a consultant",
-            Command::Remove => "remove the roster's selected agent",
-            Command::End => "end the conversation and send the closing events",
-            Command::Retry => "retry the selected conversation's failed request",
-            Command::NewConversation => "open a conversation by hand",
-            Command::CommandLine => "command line (:assign, :filter, :export)",
-            Command::Help => "show this help",
-            Command::Quit => "quit (asks first while requests are queued)",
-        }
-    }
-
-    /// A word or two for the bottom hint bar.
-    pub fn short_label(self) -> &'static str {
-        match self {
-            Command::MoveDown => "down",
-            Command::MoveUp => "up",
-            Command::Top => "top",
-            Command::Bottom => "bottom",
-            Command::PageDown => "page down",
-            Command::PageUp => "page up",
-            Command::FocusNext => "next pane",
-            Command::FocusPrev => "prev pane",
-            Command::Filter => "filter",
-            Command::Sort => "sort",
-            Command::ToggleFollow => "follow",
-            Command::Open => "open",
-            Command::Assign => "assign",
-            Command::Enter => "enter",
-            Command::ColdTransfer => "cold",
-            Command::WarmTransfer => "warm",
-            Command::Remove => "remove",
-            Command::End => "end",
-            Command::Retry => "retry",
-            Command::NewConversation => "new",
-            Command::CommandLine => "command",
-            Command::Help => "help",
-            Command::Quit => "quit",
-        }
-    }
-
-    /// The heading this command is listed under in the help overlay.
-    pub fn group(self) -> &'static str {
-        match self {
-            Command::MoveDown
-            | Command::MoveUp
-            | Command::Top
-            | Command::Bottom
-            | Command::PageDown
-            | Command::PageUp
-            | Command::FocusNext
-            | Command::FocusPrev
-            | Command::Filter
-            | Command::Sort
-            | Command::ToggleFollow => "Move",
-            Command::Open
-            | Command::Assign
-            | Command::Enter
-            | Command::ColdTransfer
-            | Command::WarmTransfer
-            | Command::Remove
-            | Command::End
-            | Command::Retry
-            | Command::NewConversation => "Conversation",
-            Command::CommandLine | Command::Help | Command::Quit => "Console",
-        }
-    }
-
-    /// The built-in keys: the primary one (which a `[keys]` line replaces)
-    /// and, for some commands, a secondary one that stays unless taken.
-    fn default_keys(self) -> (KeySpec, Option<KeySpec>) {
-        let ch = KeySpec::char;
-        let key = |code| KeySpec::new(code, KeyModifiers::NONE);
-        match self {
-            Command::MoveDown => (ch('j'), Some(key(KeyCode::Down))),
-            Command::MoveUp => (ch('k'), Some(key(KeyCode::Up))),
-            Command::Top => (ch('g'), Some(key(KeyCode::Home))),
-            Command::Bottom => (ch('G'), Some(key(KeyCode::End))),
-            Command::PageDown => (key(KeyCode::PageDown), None),
-            Command::PageUp => (key(KeyCode::PageUp), None),
-            Command::FocusNext => (key(KeyCode::Tab), None),
-            Command::FocusPrev => (key(KeyCode::BackTab), None),
-            Command::Filter => (ch('/'), None),
-            Command::Sort => (ch('s'), None),
-            Command::ToggleFollow => (ch('f'), None),
-            Command::Open => (key(KeyCode::Enter), None),
-            Command::Assign => (ch('a'), None),
-            Command::Enter => (ch('e'), None),
-            Command::ColdTransfer => (ch('t'), None),
-            Command::WarmTransfer => (ch('w'), None),
-            Command::Remove => (ch('x'), None),
-            Command::End => (ch('E'), None),
-            Command::Retry => (ch('r'), None),
-            Command::NewConversation => (ch('n'), None),
-            Command::CommandLine => (ch(':'), None),
-            Command::Help => (ch('?'), None),
-            Command::Quit => (ch('q'), None),
-        }
-    }
-}
+pub use crate::app::command::{Command, KeyMode, REGISTRY};
+use crate::app::text::edit_distance;
 
 /// One key, possibly with Ctrl or Alt held.
 ///
@@ -254,7 +33,9 @@ const CTRL_C: KeySpec = KeySpec {
 /// What the console does with a key before the keymap sees it, if anything.
 fn reserved(spec: &KeySpec) -> Option<&'static str> {
     match (spec.code, spec.modifiers) {
-        (KeyCode::Esc, _) => Some("Esc clears the message, the filter or the detail"),
+        (KeyCode::Esc, _) => {
+            Some("Esc clears the message, the filter or the detail, and cancels any prompt")
+        }
         (KeyCode::Char('z'), m) if m.contains(KeyModifiers::CONTROL) => {
             Some("Ctrl-z suspends the console")
         }
@@ -492,17 +273,19 @@ fn function_key(lower: &str) -> Option<KeyCode> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpRow {
     pub group: &'static str,
-    /// Every key of the command, primary first, e.g. `j / ↓`.
+    pub command: Command,
+    /// Every key of the command, primary first, e.g. `j / ↓`; a command
+    /// with no key shows its `:` form.
     pub keys: String,
     pub description: &'static str,
 }
 
-/// The Normal-mode bindings, after the config's `[keys]` overrides.
+/// The bindings of every mode, after the config's `[keys]` overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    /// Keys per command, indexed like [`Command::all`]; primary first.
+    /// Keys per command, indexed like [`REGISTRY`]; primary first.
     keys: Vec<Vec<KeySpec>>,
-    by_key: HashMap<KeySpec, Command>,
+    by_key: HashMap<(KeyMode, KeySpec), Command>,
 }
 
 impl Default for Keymap {
@@ -513,133 +296,149 @@ impl Default for Keymap {
     }
 }
 
+/// A key that stays on its command whatever `[keys]` says: nobody else can
+/// take it, and its command keeps it when its primary is replaced.
+fn fixed(spec: &KeySpec) -> bool {
+    *spec == CTRL_C || reserved(spec).is_some()
+}
+
 impl Keymap {
     /// The default keymap with the config's `[keys]` lines applied.
     ///
-    /// A line replaces the command's primary key. A secondary default (the
-    /// arrow keys, Home, End) stays unless another command now uses it, in
-    /// which case it is quietly dropped. Every problem is reported, not just
-    /// the first: unknown action names (with the nearest real name), keys
-    /// that do not parse, Ctrl-c given to anything but quit, and two commands
-    /// whose primary keys end up the same.
+    /// A line replaces the command's primary key. Its other default keys stay
+    /// unless a command of an overlapping mode now uses them, in which case
+    /// they are quietly dropped. Every problem is reported, not just the
+    /// first: unknown action names (with the nearest real name), keys that
+    /// do not parse, Ctrl-c given to anything but quit, reserved keys, plain
+    /// characters where they are typed text, and two commands whose primary
+    /// keys end up the same in one mode.
     pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, Vec<String>> {
         let mut errors = Vec::new();
-        let mut primary: Vec<KeySpec> = ALL.iter().map(|c| c.default_keys().0).collect();
-        let mut overridden = vec![false; ALL.len()];
+        let mut primary: Vec<Option<KeySpec>> =
+            REGISTRY.iter().map(|e| e.keys.first().copied()).collect();
+        let mut overridden = vec![false; REGISTRY.len()];
 
         for (name, value) in overrides {
             let Some(command) = Command::from_name(name) else {
                 errors.push(unknown_action(name));
                 continue;
             };
-            let spec = match KeySpec::parse(value) {
-                Ok(spec) => spec,
-                Err(why) => {
-                    errors.push(format!("[keys] {name} = {value:?}: {why}"));
-                    continue;
+            match check_override(command, name, value) {
+                Ok(spec) => {
+                    primary[command.index()] = Some(spec);
+                    overridden[command.index()] = true;
                 }
-            };
-            if spec == CTRL_C && command != Command::Quit {
-                errors.push(format!(
-                    "[keys] {name} = {value:?}: Ctrl-c always quits and cannot be bound to {name}"
-                ));
-                continue;
-            }
-            // Keys the console takes before it looks at the keymap: a
-            // binding to them would show in the help and never fire.
-            if let Some(taken) = reserved(&spec) {
-                errors.push(format!(
-                    "[keys] {name} = {value:?}: {taken}, before any binding; choose another key"
-                ));
-                continue;
-            }
-            let i = index(command);
-            primary[i] = spec;
-            overridden[i] = true;
-        }
-
-        // Primary keys must be unique; name every command sharing one.
-        let mut seen: Vec<KeySpec> = Vec::new();
-        for key in &primary {
-            if seen.contains(key) {
-                continue;
-            }
-            seen.push(*key);
-            let sharing: Vec<String> = ALL
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| primary[*i] == *key)
-                .map(|(i, c)| {
-                    if overridden[i] {
-                        c.name().to_string()
-                    } else {
-                        format!("{} (its default key)", c.name())
-                    }
-                })
-                .collect();
-            if sharing.len() > 1 {
-                let both = if sharing.len() == 2 { "both " } else { "" };
-                errors.push(format!(
-                    "[keys] key \"{}\" is bound to {both}{}; give all but one of them another key",
-                    key.display(),
-                    join_names(&sharing)
-                ));
+                Err(e) => errors.push(e),
             }
         }
+        errors.extend(collisions(&primary, &overridden));
         if !errors.is_empty() {
             return Err(errors);
         }
 
-        let mut by_key: HashMap<KeySpec, Command> =
-            ALL.iter().zip(&primary).map(|(c, k)| (*k, *c)).collect();
-        let mut keys: Vec<Vec<KeySpec>> = primary.iter().map(|k| vec![*k]).collect();
-        for (i, command) in ALL.iter().enumerate() {
-            if let (_, Some(secondary)) = command.default_keys()
-                && !by_key.contains_key(&secondary)
-            {
-                by_key.insert(secondary, *command);
-                keys[i].push(secondary);
+        let mut map = Keymap {
+            keys: vec![Vec::new(); REGISTRY.len()],
+            by_key: HashMap::new(),
+        };
+        for (entry, key) in REGISTRY.iter().zip(&primary) {
+            if let Some(key) = key {
+                map.bind(entry.command, *key);
             }
         }
-        let quit = &mut keys[index(Command::Quit)];
-        if !quit.contains(&CTRL_C) {
-            quit.push(CTRL_C);
+        // Then the other defaults, unless something live in the same mode
+        // took them; fixed keys always.
+        for entry in REGISTRY {
+            let i = entry.command.index();
+            for (n, key) in entry.keys.iter().enumerate() {
+                // The primary is bound already, unless a line replaced it;
+                // a replaced primary goes, unless it is fixed.
+                let replaced_primary = n == 0 && overridden[i];
+                if (n == 0 && !replaced_primary) || map.keys[i].contains(key) {
+                    continue;
+                }
+                if fixed(key) || (!replaced_primary && !map.taken_in(entry.mode, key)) {
+                    map.bind(entry.command, *key);
+                }
+            }
         }
-        by_key.insert(CTRL_C, Command::Quit);
-        Ok(Keymap { keys, by_key })
+        Ok(map)
     }
 
-    /// The command a key press runs, if any. Releases and repeats give
-    /// `None`; Ctrl-c is always [`Command::Quit`].
+    fn bind(&mut self, command: Command, key: KeySpec) {
+        self.by_key.insert((command.mode(), key), command);
+        self.keys[command.index()].push(key);
+    }
+
+    /// Whether `key` already runs something live at the same time as
+    /// commands of `mode`.
+    fn taken_in(&self, mode: KeyMode, key: &KeySpec) -> bool {
+        KeyMode::ALL
+            .iter()
+            .any(|m| m.overlaps(mode) && self.by_key.contains_key(&(*m, *key)))
+    }
+
+    /// The Normal-mode command a key press runs, if any.
     pub fn lookup(&self, ev: &KeyEvent) -> Option<Command> {
+        self.lookup_in(KeyMode::Normal, ev)
+    }
+
+    /// The command a key press runs in `mode`: keys that work anywhere
+    /// first, then the mode's own, then (where text is typed) the editing
+    /// keys. Releases and repeats give `None`.
+    pub fn lookup_in(&self, mode: KeyMode, ev: &KeyEvent) -> Option<Command> {
         if ev.kind != KeyEventKind::Press {
             return None;
         }
         let key = normalize(ev.code, ev.modifiers);
-        if key == CTRL_C {
-            return Some(Command::Quit);
-        }
-        self.by_key.get(&key).copied()
+        let text = mode.reads_text().then_some(KeyMode::Text);
+        [Some(KeyMode::Any), Some(mode), text]
+            .into_iter()
+            .flatten()
+            .find_map(|m| self.by_key.get(&(m, key)).copied())
     }
 
-    /// The keys bound to `c`, primary first (Quit also lists Ctrl-c).
+    /// The keys bound to `c`, primary first.
     pub fn keys_for(&self, c: Command) -> Vec<KeySpec> {
-        self.keys[index(c)].clone()
+        self.keys[c.index()].clone()
     }
 
-    /// The help overlay's rows: one per command, in [`Command::all`] order,
-    /// with the keys as currently bound.
+    /// The primary key of `c` as shown, or its `:` form when it has no key.
+    pub fn key_label(&self, c: Command) -> String {
+        match self.keys[c.index()].first() {
+            Some(k) => k.display(),
+            None => c
+                .colon()
+                .map(|c| format!(":{}", c.verb))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The help overlay's rows: every command of every mode, the lists'
+    /// commands first (under Move, Conversation, Console), then each mode
+    /// under its own heading, with the keys as currently bound.
     pub fn help_rows(&self) -> Vec<HelpRow> {
-        ALL.iter()
-            .map(|&c| HelpRow {
-                group: c.group(),
-                keys: self
-                    .keys_for(c)
-                    .iter()
-                    .map(KeySpec::display)
-                    .collect::<Vec<_>>()
-                    .join(" / "),
-                description: c.description(),
+        let mut order: Vec<&crate::app::command::Entry> = REGISTRY.iter().collect();
+        order.sort_by_key(|e| KeyMode::ALL.iter().position(|m| *m == e.mode));
+        order
+            .into_iter()
+            .map(|e| {
+                let keys = self.keys_for(e.command);
+                HelpRow {
+                    group: match e.mode {
+                        KeyMode::Normal | KeyMode::Any => e.group,
+                        m => m.title(),
+                    },
+                    command: e.command,
+                    keys: if keys.is_empty() {
+                        e.colon.map(|c| format!(":{}", c.verb)).unwrap_or_default()
+                    } else {
+                        keys.iter()
+                            .map(KeySpec::display)
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    },
+                    description: e.description,
+                }
             })
             .collect()
     }
@@ -649,25 +448,89 @@ impl Keymap {
     pub fn hint_bar(&self, commands: &[Command]) -> String {
         commands
             .iter()
-            .map(|&c| {
-                let key = self.keys[index(c)][0].display();
-                format!(" {key} {}", c.short_label())
-            })
+            .map(|&c| format!(" {} {}", self.key_label(c), c.short_label()))
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+/// One `[keys]` line checked on its own: the key it gives, or why not.
+fn check_override(command: Command, name: &str, value: &str) -> Result<KeySpec, String> {
+    let spec = KeySpec::parse(value).map_err(|why| format!("[keys] {name} = {value:?}: {why}"))?;
+    if spec == CTRL_C && command != Command::Quit {
+        return Err(format!(
+            "[keys] {name} = {value:?}: Ctrl-c always quits and cannot be bound to {name}"
+        ));
+    }
+    // Keys the console keeps for itself: a binding to them would show in
+    // the help and never fire.
+    if let Some(taken) = reserved(&spec) {
+        return Err(format!(
+            "[keys] {name} = {value:?}: {taken}, before any binding; choose another key"
+        ));
+    }
+    if command.mode().reads_text()
+        && spec.modifiers.is_empty()
+        && matches!(spec.code, KeyCode::Char(_))
+    {
+        return Err(format!(
+            "[keys] {name} = {value:?}: in {} plain characters are typed text; \
+             use a named key or Ctrl-/Alt-",
+            command.mode().title().to_lowercase()
+        ));
+    }
+    Ok(spec)
+}
+
+/// Primary keys that two commands live at the same time share: one message
+/// per key, naming every command that shares it.
+fn collisions(primary: &[Option<KeySpec>], overridden: &[bool]) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut seen: Vec<KeySpec> = Vec::new();
+    for key in primary.iter().flatten() {
+        if seen.contains(key) {
+            continue;
+        }
+        seen.push(*key);
+        let holders: Vec<usize> = (0..REGISTRY.len())
+            .filter(|i| primary[*i] == Some(*key))
+            .collect();
+        let clashing: Vec<usize> = holders
+            .iter()
+            .copied()
+            .filter(|i| {
+                holders
+                    .iter()
+                    .any(|j| j != i && REGISTRY[*i].mode.overlaps(REGISTRY[*j].mode))
+            })
+            .collect();
+        if clashing.len() < 2 {
+            continue;
+        }
+        let names: Vec<String> = clashing
+            .iter()
+            .map(|i| {
+                if overridden[*i] {
+                    REGISTRY[*i].name.to_string()
+                } else {
+                    format!("{} (its default key)", REGISTRY[*i].name)
+                }
+            })
+            .collect();
+        let both = if names.len() == 2 { "both " } else { "" };
+        errors.push(format!(
+            "[keys] key \"{}\" is bound to {both}{}; give all but one of them another key",
+            key.display(),
+            join_names(&names)
+        ));
+    }
+    errors
 }
 
 /// Checks the config's `[keys]` table; the messages are those of
 /// [`Keymap::with_overrides`].
 pub fn validate_key_overrides(keys: &BTreeMap<String, String>) -> Result<(), Vec<String>> {
     Keymap::with_overrides(keys).map(|_| ())
-}
-
-fn index(c: Command) -> usize {
-    ALL.iter()
-        .position(|&x| x == c)
-        .expect("every command is listed in ALL")
 }
 
 fn join_names(names: &[String]) -> String {
@@ -680,83 +543,21 @@ fn join_names(names: &[String]) -> String {
 
 fn unknown_action(name: &str) -> String {
     let wanted = name.to_ascii_lowercase().replace('-', "_");
-    let nearest = ALL
+    let nearest = REGISTRY
         .iter()
-        .map(|c| (edit_distance(&wanted, c.name()), c.name()))
+        .map(|e| (edit_distance(&wanted, e.name), e.name))
         .filter(|(d, n)| *d <= (n.len() / 3).max(2))
         .min_by_key(|(d, _)| *d);
     match nearest {
         Some((_, n)) => format!("[keys] unknown action \"{name}\": did you mean {n}?"),
         None => {
-            let names: Vec<&str> = ALL.iter().map(|c| c.name()).collect();
+            let names: Vec<&str> = REGISTRY.iter().map(|e| e.name).collect();
             format!(
                 "[keys] unknown action \"{name}\"; the actions are {}",
                 names.join(", ")
             )
         }
     }
-}
-
-use crate::app::text::edit_distance;
-
-/// Every `:` command: its verb, its short aliases, and how it is written
-/// with its argument. The help, the "unknown command" message and the
-/// command line read this one list.
-pub const COLON_COMMANDS: &[(&str, &[&str], &str)] = &[
-    ("assign", &["a"], ":assign NAME"),
-    ("enter", &["e"], ":enter"),
-    ("cold", &["t"], ":cold"),
-    ("warm", &["w"], ":warm"),
-    ("remove", &["x"], ":remove"),
-    ("end", &[], ":end"),
-    ("redial", &[], ":redial NAME"),
-    ("retry", &[], ":retry"),
-    ("drop", &[], ":drop"),
-    ("filter", &["f"], ":filter lang=de"),
-    ("export", &[], ":export FILE"),
-    ("sort", &[], ":sort age"),
-    ("follow", &[], ":follow off"),
-    ("refresh", &[], ":refresh"),
-    ("help", &[], ":help"),
-    ("quit", &["q"], ":quit"),
-];
-
-/// The verb a `:` word names (a verb or one of its aliases).
-pub fn colon_verb(word: &str) -> Option<&'static str> {
-    COLON_COMMANDS
-        .iter()
-        .find(|(verb, aliases, _)| *verb == word || aliases.contains(&word))
-        .map(|(verb, _, _)| *verb)
-}
-
-/// What to say about a `:` word that names no command: the nearest verb
-/// when one is close, and the list.
-pub fn unknown_colon_command(word: &str) -> String {
-    let near = COLON_COMMANDS
-        .iter()
-        .map(|(verb, _, _)| (edit_distance(word, verb), *verb))
-        .filter(|(d, verb)| *d <= (verb.len() / 3).max(1))
-        .min();
-    let list = COLON_COMMANDS
-        .iter()
-        .map(|(verb, _, _)| format!(":{verb}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match near {
-        Some((_, verb)) => {
-            format!("unknown command :{word}; did you mean :{verb}? (commands: {list})")
-        }
-        None => format!("unknown command :{word} (try {list})"),
-    }
-}
-
-/// The `:` commands as the help lists them.
-pub fn colon_commands_line() -> String {
-    COLON_COMMANDS
-        .iter()
-        .map(|(_, _, shown)| *shown)
-        .collect::<Vec<_>>()
-        .join("  ")
 }
 
 #[cfg(test)]
@@ -844,6 +645,12 @@ mod tests {
             (Command::Sort, "sort", vec![ch('s')], "s"),
             (Command::ToggleFollow, "toggle_follow", vec![ch('f')], "f"),
             (
+                Command::Back,
+                "back",
+                vec![press(KeyCode::Esc, KeyModifiers::NONE)],
+                "Esc",
+            ),
+            (
                 Command::Open,
                 "open",
                 vec![press(KeyCode::Enter, none)],
@@ -877,11 +684,10 @@ mod tests {
     fn defaults_match_the_product_key_table() {
         let map = Keymap::default();
         let table = spec_table();
-        assert_eq!(
-            table.len(),
-            Command::all().len(),
-            "every command is in the table"
-        );
+        let keyed = Command::all()
+            .filter(|c| c.mode() == KeyMode::Normal && !c.entry().keys.is_empty())
+            .count();
+        assert_eq!(table.len(), keyed, "every keyed command is in the table");
         for (command, name, events, shown) in table {
             assert_eq!(command.name(), name);
             assert_eq!(Command::from_name(name), Some(command));
@@ -899,7 +705,10 @@ mod tests {
         for c in ['b', 'c', 'z', 'J', '1', ' '] {
             assert_eq!(map.lookup(&ch(c)), None, "{c:?}");
         }
-        assert_eq!(map.lookup(&press(KeyCode::Esc, KeyModifiers::NONE)), None);
+        assert_eq!(
+            map.lookup(&press(KeyCode::Esc, KeyModifiers::NONE)),
+            Some(Command::Back)
+        );
         assert_eq!(map.lookup(&press(KeyCode::Down, KeyModifiers::SHIFT)), None);
         assert_eq!(
             map.lookup(&press(KeyCode::Char('j'), KeyModifiers::CONTROL)),
@@ -913,8 +722,8 @@ mod tests {
 
     #[test]
     fn names_are_unique_snake_case_and_round_trip() {
-        let mut names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
-        for &c in Command::all() {
+        let mut names: Vec<&str> = Command::all().map(|c| c.name()).collect();
+        for c in Command::all() {
             let name = c.name();
             assert!(
                 name.chars().all(|x| x.is_ascii_lowercase() || x == '_'),
@@ -925,14 +734,17 @@ mod tests {
         }
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), Command::all().len());
+        assert_eq!(names.len(), Command::all().count());
         assert_eq!(Command::from_name("Cold_Transfer"), None);
         assert_eq!(Command::from_name(""), None);
     }
 
     #[test]
     fn groups_are_contiguous_in_help_order() {
-        let groups: Vec<&str> = Command::all().iter().map(|c| c.group()).collect();
+        let groups: Vec<&str> = Command::all()
+            .filter(|c| c.mode() == KeyMode::Normal)
+            .map(|c| c.group())
+            .collect();
         let mut runs = groups.clone();
         runs.dedup();
         assert_eq!(runs, vec!["Move", "Conversation", "Console"]);
@@ -1295,7 +1107,7 @@ mod tests {
         assert_eq!(shown("space"), "Space");
         assert_eq!(shown("alt+f5"), "Alt-F5");
         let map = Keymap::default();
-        for &c in Command::all() {
+        for c in Command::all() {
             for key in map.keys_for(c) {
                 assert_eq!(KeySpec::parse(&key.display()), Ok(key), "{}", key.display());
             }
@@ -1305,17 +1117,22 @@ mod tests {
     #[test]
     fn help_rows_come_from_the_live_keymap() {
         let rows = Keymap::default().help_rows();
-        assert_eq!(rows.len(), Command::all().len());
-        for (row, &c) in rows.iter().zip(Command::all()) {
+        assert_eq!(rows.len(), Command::all().count());
+        for row in &rows {
+            let c = row.command;
             assert_eq!(row.description, c.description());
-            assert_eq!(row.group, c.group());
+            if c.mode() == KeyMode::Normal {
+                assert_eq!(row.group, c.group());
+            } else if c.mode() != KeyMode::Any {
+                assert_eq!(row.group, c.mode().title());
+            }
         }
         let mut descriptions: Vec<&str> = rows.iter().map(|r| r.description).collect();
         descriptions.sort_unstable();
         descriptions.dedup();
         assert_eq!(
             descriptions.len(),
-            Command::all().len(),
+            Command::all().count(),
             "each command once"
         );
         let cold = Command::ColdTransfer.description();
@@ -1332,7 +1149,7 @@ mod tests {
         let rows = keymap(&[("cold_transfer", "C"), ("move_down", "J")]).help_rows();
         assert_eq!(row(&rows, cold), "C");
         assert_eq!(row(&rows, Command::MoveDown.description()), "J / ↓");
-        assert_eq!(rows.len(), Command::all().len());
+        assert_eq!(rows.len(), Command::all().count());
     }
 
     #[test]

@@ -89,7 +89,7 @@ impl State {
         let conv = self.conversations.get(&p.conversation);
         let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
         let present = conv.map(|c| c.projected()).unwrap_or_default();
-        let q = p.query.to_lowercase();
+        let q = p.query.as_str().to_lowercase();
         let mut v: Vec<&Agent> = self
             .agents
             .iter()

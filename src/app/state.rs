@@ -1,5 +1,6 @@
 //! The console's state: plain data, changed only by `update`, read by `view`.
 
+use crate::app::input::TextInput;
 use crate::app::keymap::Keymap;
 use crate::domain::{Phase, Roster};
 use crate::kore::wire::EventContext;
@@ -544,7 +545,7 @@ impl PickFor {
 pub struct Picker {
     pub purpose: PickFor,
     pub conversation: String,
-    pub query: String,
+    pub query: TextInput,
     /// Index into `State::picker_choices()`.
     pub selected: usize,
 }
@@ -605,10 +606,10 @@ impl Default for PaneRows {
 }
 
 /// The fields of the "open a conversation" form (`n`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewConversationForm {
     /// conversation id, bot session id, channel, language
-    pub fields: [String; 4],
+    pub fields: [TextInput; 4],
     pub focus: usize,
     pub error: Option<String>,
 }
@@ -620,7 +621,29 @@ impl NewConversationForm {
         "channel (chat/voice)",
         "language",
     ];
+
+    /// A form with the channel and language given (the defaults, when the
+    /// console opens it).
+    pub fn new(channel: &str, language: &str) -> NewConversationForm {
+        let field = |text: &str| TextInput::with_text(text, MAX_FORM_FIELD);
+        NewConversationForm {
+            fields: [field(""), field(""), field(channel), field(language)],
+            focus: 0,
+            error: None,
+        }
+    }
 }
+
+impl Default for NewConversationForm {
+    fn default() -> Self {
+        NewConversationForm::new("", "")
+    }
+}
+
+/// The most characters a filter, a command line or a picker query holds.
+pub const MAX_INPUT: usize = 1000;
+/// The most characters a field of the `n` form (an id, a language) holds.
+pub const MAX_FORM_FIELD: usize = 128;
 
 /// The input mode: which keys mean what right now.
 #[derive(Debug, Clone, PartialEq)]
@@ -629,7 +652,7 @@ pub enum Mode {
     /// Typing a filter for a pane.
     Filter {
         pane: Pane,
-        input: String,
+        input: TextInput,
     },
     Picker(Picker),
     /// "Cold transfer c-1042: Mia Chen → Raj Patel? Y/n"
@@ -639,7 +662,7 @@ pub enum Mode {
     },
     /// The `:` command line.
     Command {
-        input: String,
+        input: TextInput,
     },
     Help,
     NewConversation(NewConversationForm),

@@ -7,7 +7,7 @@
 
 use super::state::*;
 use super::{Action, Effect, ReplyInfo};
-use crate::app::keymap::Command;
+use crate::app::command::Command;
 use crate::app::text::clean;
 use crate::domain::{self, Action as Op, AgentRef, Event};
 use crate::kore::wire::{AgentRecord, AvailabilityResponse, ConversationRecord};
@@ -27,7 +27,7 @@ use results::*;
 use sends::*;
 
 pub use super::queries::conv_matches;
-pub use commands::{MAX_FORM_FIELD, MAX_INPUT};
+pub use super::state::{MAX_FORM_FIELD, MAX_INPUT};
 pub use results::{NOT_UNDERSTOOD, may_also_have_arrived};
 
 /// The console's one update function.

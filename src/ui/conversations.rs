@@ -8,13 +8,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::text::{clean, duration, width};
 use super::theme::{Glyph, Theme};
-use super::view::scroll_offset;
+use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::{Conversation, SortBy};
 
@@ -204,15 +203,6 @@ fn row(
         .unwrap_or_else(|| theme.glyph(Glyph::Nothing).to_string());
     spans.push(Span::styled(theme.pad(&name, cols.name), theme.text));
     spans
-}
-
-/// A row drawn in one style from edge to edge (the selection bar).
-pub fn uniform(spans: Vec<Span<'static>>, style: Style, cells: usize) -> Line<'static> {
-    let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-    let w = width(&text);
-    let mut text = text;
-    text.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
-    Line::from(Span::styled(text, style))
 }
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {

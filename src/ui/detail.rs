@@ -21,11 +21,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::conversations::{age, uniform};
+use super::conversations::age;
 use super::keymap::Command;
 use super::text::{clean, clock, duration, width};
 use super::theme::{Glyph, Theme};
-use super::view::scroll_offset;
+use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::{AssignState, Conversation, Delivery, TimelineItem};
 use crate::domain::{Handover, Phase, Role};

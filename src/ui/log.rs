@@ -7,10 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::conversations::uniform;
 use super::text::{clean, clock, width};
 use super::theme::{Glyph, Theme};
-use super::view::scroll_offset;
+use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::LogKind;
 

@@ -16,6 +16,7 @@ pub mod status;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 pub use theme::{Theme, ThemeKind};
 pub use view::view;

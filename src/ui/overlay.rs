@@ -7,12 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::agents::{load_text, loads};
-use super::conversations::uniform;
-use super::status::tail;
 use super::text::{clean, width, wrap};
 use super::theme::{Glyph, Theme};
-use super::view::{centered, scroll_offset};
+use super::widgets::{centered, input_spans, scroll_offset, uniform};
 use crate::app::State;
+use crate::app::command::KeyMode;
 use crate::app::state::{Mode, NewConversationForm, Picker};
 use crate::ui::keymap::HelpRow;
 
@@ -48,6 +47,29 @@ fn groups(rows: &[HelpRow], theme: &Theme) -> Vec<Group> {
         }
     }
     out
+}
+
+/// How a two-column help layout ranks: lines over the budget, cut
+/// descriptions, the taller column, all lines; lower is better.
+type Score = (usize, usize, usize, usize);
+
+/// Each mode's keys as one line of items: `Agent picker:  ↓/Tab down  …`.
+fn mode_lines(rows: &[HelpRow], theme: &Theme) -> Vec<String> {
+    let mut out: Vec<(&str, Vec<String>)> = Vec::new();
+    for r in rows {
+        let item = format!(
+            "{} {}",
+            theme.own_text(&r.keys.replace(" / ", "/")),
+            r.command.short_label()
+        );
+        match out.last_mut() {
+            Some((g, items)) if *g == r.group => items.push(item),
+            _ => out.push((r.group, vec![item])),
+        }
+    }
+    out.into_iter()
+        .map(|(g, items)| format!("{g}:  {}", items.join("  ")))
+        .collect()
 }
 
 /// One help column laid out `cells` wide in at most `budget` lines:
@@ -170,7 +192,13 @@ fn side_by_side(
 fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     const GAP: usize = 3;
     let rows = state.keymap.help_rows();
-    let groups = groups(&rows, theme);
+    // The lists' commands in columns; every other mode's keys as one
+    // wrapped line each below them.
+    let (list_rows, mode_rows): (Vec<HelpRow>, Vec<HelpRow>) = rows
+        .into_iter()
+        .partition(|r| matches!(r.command.mode(), KeyMode::Normal | KeyMode::Any));
+    let modes = mode_lines(&mode_rows, theme);
+    let groups = groups(&list_rows, theme);
     let all: Vec<&Group> = groups.iter().collect();
     let natural = |gs: &[&Group]| {
         let kw = gs
@@ -188,53 +216,68 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let height = |gs: &[&Group]| {
         (gs.iter().map(|g| 1 + g.rows.len()).sum::<usize>() + gs.len()).saturating_sub(1)
     };
-    let commands = theme.own_text(&crate::app::keymap::colon_commands_line());
+    let commands = theme.own_text(&crate::app::command::colon_commands_line());
     // Inside the border: one cell of padding left and right.
     let max_inner_w = usize::from(area.width).saturating_sub(4).max(1);
     let max_inner_h = usize::from(area.height).saturating_sub(2);
-    let footer = |w: usize| 2 + wrap_items(&commands, w.max(1)).len();
+    let footer = |w: usize| {
+        let w = w.max(1);
+        let modes: usize = modes.iter().map(|m| wrap_items(m, w).len()).sum();
+        3 + wrap_items(&commands, w).len() + modes
+    };
 
     let single_w = natural(&all).min(max_inner_w);
     let (inner_w, body) = if height(&all) + footer(single_w) <= max_inner_h || all.len() < 2 {
         let budget = max_inner_h.saturating_sub(footer(single_w));
         (single_w, help_column(&all, single_w, budget, theme).0)
     } else {
-        // Two columns: try every way of sharing the groups between them
-        // (keeping their order) and every width split; keep the one that
-        // fits the height, then cuts the fewest descriptions, then is the
-        // shortest.
+        // Two columns: the groups in order, the first k on the left, for
+        // every k and every width split; keep the one that fits the height,
+        // then cuts the fewest descriptions, then is the shortest, then
+        // wraps the least. When none fits, the help scrolls anyway: then
+        // nothing is cut, and the shortest wins. (Any subset per side would
+        // be 2^groups tries: too many per frame.)
         let inner_w = max_inner_w.min(natural(&all) * 2 + GAP);
-        let budget = max_inner_h.saturating_sub(footer(inner_w));
         let cols = inner_w.saturating_sub(GAP);
-        let mut best: Option<((usize, usize, usize), Vec<Line<'static>>)> = None;
-        // The first group always goes left: the mirror images are the same.
-        for mask in (1..(1u32 << all.len()) - 1).filter(|m| m & 1 == 1) {
-            let (l, r): (Vec<&Group>, Vec<&Group>) = {
-                let mut l = Vec::new();
-                let mut r = Vec::new();
-                for (i, g) in all.iter().enumerate() {
-                    if mask & (1 << i) != 0 {
-                        l.push(*g);
-                    } else {
-                        r.push(*g);
+        let search = |budget: usize| {
+            let mut best: Option<(Score, Vec<Line<'static>>)> = None;
+            for k in 1..all.len() {
+                let (l, r) = all.split_at(k);
+                for left_w in (cols * 3 / 10)..=(cols * 7 / 10) {
+                    let (ll, lc) = help_column(l, left_w, budget, theme);
+                    let (rl, rc) = help_column(r, cols - left_w, budget, theme);
+                    let tallest = ll.len().max(rl.len());
+                    let over = tallest.saturating_sub(budget);
+                    let score = (over, lc + rc, tallest, ll.len() + rl.len());
+                    if best.as_ref().is_none_or(|(b, _)| score < *b) {
+                        best = Some((score, side_by_side(ll, rl, left_w, GAP)));
                     }
                 }
-                (l, r)
-            };
-            for left_w in (cols * 3 / 10)..=(cols * 7 / 10) {
-                let (ll, lc) = help_column(&l, left_w, budget, theme);
-                let (rl, rc) = help_column(&r, cols - left_w, budget, theme);
-                let tallest = ll.len().max(rl.len());
-                let score = (tallest.saturating_sub(budget), lc + rc, tallest);
-                if best.as_ref().is_none_or(|(b, _)| score < *b) {
-                    best = Some((score, side_by_side(ll, rl, left_w, GAP)));
-                }
             }
-        }
-        (inner_w, best.map(|(_, lines)| lines).unwrap_or_default())
+            best
+        };
+        let budget = max_inner_h.saturating_sub(footer(inner_w));
+        let best = match search(budget) {
+            Some(((0, ..), lines)) => Some(lines),
+            _ => search(usize::MAX / 4).map(|(_, lines)| lines),
+        };
+        (inner_w, best.unwrap_or_default())
     };
 
     let mut lines = body;
+    lines.push(Line::default());
+    for m in &modes {
+        for (i, l) in wrap_items(m, inner_w).into_iter().enumerate() {
+            // The mode's name leads its first line.
+            match l.split_once("  ").filter(|_| i == 0) {
+                Some((title, rest)) => lines.push(Line::from(vec![
+                    Span::styled(title.to_string(), theme.heading),
+                    Span::styled(format!("  {rest}"), theme.text),
+                ])),
+                None => lines.push(Line::from(Span::styled(l, theme.text))),
+            }
+        }
+    }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("Commands", theme.heading)));
     for l in wrap_items(&commands, inner_w) {
@@ -310,14 +353,11 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
     }
     let cells = usize::from(inner.width);
 
-    let query = clean(&p.query, 200);
-    let shown = tail(&query, cells.saturating_sub(4));
+    let (query, cursor_col) = input_spans(&p.query, cells.saturating_sub(4), theme);
+    let mut first = vec![Span::styled(" > ", theme.key)];
+    first.extend(query);
     let mut lines = vec![
-        Line::from(vec![
-            Span::styled(" > ", theme.key),
-            Span::styled(shown.clone(), theme.input),
-            Span::styled(" ", theme.cursor),
-        ]),
+        Line::from(first),
         Line::from(Span::styled(
             format!(
                 " {}",
@@ -326,7 +366,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
             theme.dim,
         )),
     ];
-    let cursor_x = inner.x + 3 + width(&shown) as u16;
+    let cursor_x = inner.x + 3 + cursor_col as u16;
     if cursor_x < inner.x + inner.width {
         frame.set_cursor_position(Position::new(cursor_x, inner.y));
     }
@@ -413,7 +453,7 @@ fn new_conversation(form: &NewConversationForm, frame: &mut Frame, area: Rect, t
     let mut lines = vec![Line::default()];
     for (i, label) in NewConversationForm::LABELS.iter().enumerate() {
         let focused = i == form.focus;
-        let value = clean(form.fields.get(i).map_or("", String::as_str), 200);
+        let field = &form.fields[i];
         let marker = if focused {
             theme.glyph(Glyph::Selected)
         } else {
@@ -426,15 +466,15 @@ fn new_conversation(form: &NewConversationForm, frame: &mut Frame, area: Rect, t
             Span::raw("  "),
         ];
         if focused {
-            let shown = tail(&value, field_w.saturating_sub(1));
-            let x = inner.x + (3 + label_w + 2 + width(&shown)) as u16;
+            let (shown, cursor_col) = input_spans(field, field_w, theme);
+            let x = inner.x + (3 + label_w + 2 + cursor_col) as u16;
             let y = inner.y + lines.len() as u16;
             if x < inner.x + inner.width && y < inner.y + inner.height {
                 frame.set_cursor_position(Position::new(x, y));
             }
-            spans.push(Span::styled(shown, theme.input));
-            spans.push(Span::styled(" ", theme.cursor));
+            spans.extend(shown);
         } else {
+            let value = clean(field.as_str(), 200);
             spans.push(Span::styled(theme.fit(&value, field_w), theme.text));
         }
         lines.push(Line::from(spans));
@@ -465,7 +505,7 @@ mod tests {
 
     #[test]
     fn command_items_are_never_split() {
-        let lines = wrap_items(&crate::app::keymap::colon_commands_line(), 30);
+        let lines = wrap_items(&crate::app::command::colon_commands_line(), 30);
         assert!(lines.iter().all(|l| width(l) <= 30), "{lines:?}");
         assert!(
             lines.iter().any(|l| l.contains(":filter lang=de")),

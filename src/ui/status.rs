@@ -8,10 +8,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::keymap::Command;
 use super::text::{clean, width, wrap};
 use super::theme::{Glyph, Theme};
+use super::widgets::input_spans;
 use crate::app::State;
+use crate::app::command::{Command, KeyMode, REGISTRY};
+use crate::app::input::TextInput;
 use crate::app::state::{Health, Mode, Pane};
 
 /// The most rows the bottom bar takes for a long message.
@@ -314,35 +316,32 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
             style: theme.confirm,
             cursor: None,
         },
-        Mode::Command { input } => input_line(":", input, "Enter run  Esc cancel", cells, theme),
+        Mode::Command { input } => {
+            let hint = registry_hints(state, KeyMode::CommandLine);
+            input_line(":", input, &hint, cells, theme)
+        }
         Mode::Filter { pane, input } => {
             let what = match pane {
                 Pane::Agents => "agents",
                 Pane::Log => "log",
                 Pane::Conversations | Pane::Roster => "conversations",
             };
-            let hint = format!("filter {what}: Enter keep  Esc clear");
+            let hint = format!("filter {what}: {}", registry_hints(state, KeyMode::Filter));
             input_line("/", input, &hint, cells, theme)
         }
-        Mode::Help => plain(vec![fixed_hints(&[("any key", "closes the help")], theme)]),
-        Mode::Picker(_) => plain(vec![fixed_hints(
-            &[
-                ("type", "to filter"),
-                (&theme.own_text("↑/↓"), "choose"),
-                ("Enter", "pick"),
-                ("Esc", "cancel"),
-            ],
+        Mode::Help => plain(vec![mode_hints(
+            state,
+            KeyMode::Help,
+            Some(("any other key", "closes")),
             theme,
         )]),
-        Mode::NewConversation(_) => plain(vec![fixed_hints(
-            &[
-                ("Tab", "next field"),
-                ("Shift-Tab", "previous"),
-                ("Enter", "open"),
-                ("Esc", "cancel"),
-            ],
+        Mode::Picker(_) => plain(vec![mode_hints(
+            state,
+            KeyMode::Picker,
+            Some(("type", "to filter")),
             theme,
         )]),
+        Mode::NewConversation(_) => plain(vec![mode_hints(state, KeyMode::Form, None, theme)]),
         Mode::Normal => match &state.flash {
             Some((text, error)) => {
                 let style = if *error {
@@ -383,59 +382,60 @@ fn message_lines(text: &str, cells: usize, style: Style, theme: &Theme) -> Vec<L
         .collect()
 }
 
-/// `prefix` + what is being typed + a cursor cell, and a hint on the right
-/// when there is room. Long input shows its end.
-fn input_line(prefix: &str, input: &str, hint: &str, cells: usize, theme: &Theme) -> Bottom {
-    // The end is what is being typed: cleaned from the end, so a long input
-    // still shows its last characters.
-    let keep = cells.saturating_mul(2) + 16;
-    let count = input.chars().count();
-    let recent: String = input.chars().skip(count.saturating_sub(keep)).collect();
-    let input = clean(&recent, keep);
-    let room = cells.saturating_sub(width(prefix) + 3);
-    let shown = tail(&input, room);
-    let used = 1 + width(prefix) + width(&shown);
-    let mut spans = vec![
-        Span::raw(" "),
-        span(prefix, theme.key),
-        span(shown, theme.input),
-        span(" ", theme.cursor),
-    ];
+/// `prefix` + what is being typed with its cursor, and a hint on the
+/// right when there is room.
+fn input_line(prefix: &str, input: &TextInput, hint: &str, cells: usize, theme: &Theme) -> Bottom {
+    let room = cells.saturating_sub(width(prefix) + 2);
+    let (input_spans, cursor_col) = input_spans(input, room, theme);
+    let used = 1 + width(prefix) + input_spans.iter().map(|s| width(&s.content)).sum::<usize>();
+    let mut spans = vec![Span::raw(" "), span(prefix, theme.key)];
+    spans.extend(input_spans);
     let hint_w = width(hint);
     if used + 1 + 3 + hint_w < cells {
-        spans.push(Span::raw(" ".repeat(cells - used - 1 - hint_w - 1)));
+        spans.push(Span::raw(" ".repeat(cells - used - hint_w - 1)));
         spans.push(span(hint, theme.dim));
     }
     Bottom {
         lines: vec![Line::from(spans)],
         style: Style::new(),
-        cursor: Some((used as u16, 0)),
+        cursor: Some(((1 + width(prefix) + cursor_col) as u16, 0)),
     }
 }
 
-/// The end of `s` that fits in `cells`.
-pub fn tail(s: &str, cells: usize) -> String {
-    if width(s) <= cells {
-        return s.to_string();
-    }
-    let mut out: Vec<char> = Vec::new();
-    let mut used = 0;
-    for c in s.chars().rev() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > cells {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.into_iter().rev().collect()
+/// A mode's keys from the registry, as `key label` pairs.
+fn mode_keys(state: &State, mode: KeyMode) -> Vec<(String, &'static str)> {
+    REGISTRY
+        .iter()
+        .filter(|e| e.mode == mode)
+        .map(|e| (state.keymap.key_label(e.command), e.label))
+        .filter(|(key, _)| !key.is_empty())
+        .collect()
 }
 
-fn fixed_hints(items: &[(&str, &str)], theme: &Theme) -> Line<'static> {
+/// A mode's keys as plain text (for the right side of an input line).
+fn registry_hints(state: &State, mode: KeyMode) -> String {
+    mode_keys(state, mode)
+        .iter()
+        .map(|(k, l)| format!("{k} {l}"))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// A mode's keys as the hint bar, after an optional fixed first item.
+fn mode_hints(
+    state: &State,
+    mode: KeyMode,
+    first: Option<(&str, &str)>,
+    theme: &Theme,
+) -> Line<'static> {
     let mut spans = Vec::new();
+    let items = first
+        .map(|(k, l)| (k.to_string(), l))
+        .into_iter()
+        .chain(mode_keys(state, mode));
     for (key, label) in items {
         spans.push(Span::raw(" "));
-        spans.push(span(key.to_string(), theme.key));
+        spans.push(span(theme.own_text(&key), theme.key));
         spans.push(span(format!(" {label} "), theme.text));
     }
     Line::from(spans)
@@ -493,16 +493,15 @@ fn hint_commands(state: &State) -> Vec<Command> {
 /// left out from the right, except help and quit.
 pub fn hint_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
     let commands = hint_commands(state);
-    let items: Vec<(String, String)> = commands
+    // (key, label, can it run now): what cannot is dimmed; its key says why.
+    let items: Vec<(String, &str, bool)> = commands
         .iter()
         .map(|c| {
-            let text = theme.own_text(&state.keymap.hint_bar(&[*c]));
-            let text = text.trim_start();
-            let (key, label) = text.split_once(' ').unwrap_or((text, ""));
-            (key.to_string(), label.to_string())
+            let key = theme.own_text(&state.keymap.key_label(*c));
+            (key, c.short_label(), c.enabled(state).is_ok())
         })
         .collect();
-    let item_w = |(k, l): &(String, String)| 1 + width(k) + 1 + width(l) + 1;
+    let item_w = |(k, l, _): &(String, &str, bool)| 1 + width(k) + 1 + width(l) + 1;
     let mut keep: Vec<bool> = vec![true; items.len()];
     let fixed = items.len().saturating_sub(2);
     let mut i = fixed;
@@ -522,11 +521,16 @@ pub fn hint_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
         keep[i] = false;
     }
     let mut spans = Vec::new();
-    for ((key, label), k) in items.into_iter().zip(keep) {
+    for ((key, label, enabled), k) in items.into_iter().zip(keep) {
         if k {
+            let (key_style, text_style) = if enabled {
+                (theme.key, theme.text)
+            } else {
+                (theme.dim, theme.dim)
+            };
             spans.push(Span::raw(" "));
-            spans.push(span(key, theme.key));
-            spans.push(span(format!(" {label} "), theme.text));
+            spans.push(span(key, key_style));
+            spans.push(span(format!(" {label} "), text_style));
         }
     }
     Line::from(spans)
@@ -570,12 +574,5 @@ mod tests {
         );
         assert_eq!(callback_label("").as_deref(), None);
         assert_eq!(callback_label("not a url").as_deref(), Some("not a url"));
-    }
-
-    #[test]
-    fn tails_fit_by_cells() {
-        assert_eq!(tail("abcdef", 3), "def");
-        assert_eq!(tail("日本語", 5), "本語");
-        assert_eq!(tail("ab", 5), "ab");
     }
 }

@@ -164,36 +164,10 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-/// The first row to show so that row `selected` of `len` rows is visible in
-/// `height` rows: the selection is kept near the middle once the list
-/// scrolls, and the list never scrolls past its end.
-pub fn scroll_offset(selected: Option<usize>, len: usize, height: usize) -> usize {
-    if height == 0 || len <= height {
-        return 0;
-    }
-    let Some(sel) = selected else {
-        return 0;
-    };
-    sel.min(len - 1)
-        .saturating_sub(height / 2)
-        .min(len - height)
-}
-
-/// A rectangle of at most `w` x `h` in the middle of `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::widgets::scroll_offset;
 
     #[test]
     fn the_layout_fills_the_screen_without_overlap() {

@@ -1,45 +1,87 @@
-//! Keys, mode by mode: what each key does in the normal view, the help,
-//! a confirmation, a filter, the picker, the command line and the form.
+//! Keys, mode by mode. A key press becomes a registry [`Command`] (or typed
+//! text) through the keymap of the open mode; each mode's commands then run
+//! here: the lists, the help, a confirmation, a filter, the picker, the
+//! command line and the form. Typed text and paste take one path into the
+//! open [`TextInput`].
 
 use super::*;
+use crate::app::command::{self, KeyMode};
+use crate::app::input::{Edit, TextInput};
 
-// ---------------------------------------------------------------------------
-// Keys
-// ---------------------------------------------------------------------------
+/// What a key press is, once the keymap of the open mode has read it.
+enum Input {
+    Command(Command),
+    Text(char),
+    Unbound,
+}
 
-pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    // Ctrl-Z suspends in every mode, as in a shell; what was open stays open.
-    if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
-        return vec![Effect::Suspend];
+fn resolve(state: &State, key: &KeyEvent) -> Input {
+    let mode = KeyMode::of(&state.mode);
+    if let Some(c) = state.keymap.lookup_in(mode, key) {
+        return Input::Command(c);
     }
-    match state.mode.clone() {
-        Mode::Normal => on_normal_key(state, key),
-        Mode::Help => help_key(state, key),
-        Mode::Confirm { pending, .. } => confirm_key(state, key, pending),
-        Mode::Filter { pane, input } => filter_key(state, key, pane, input),
-        Mode::Picker(p) => picker_key(state, key, p),
-        Mode::Command { input } => command_key(state, key, input),
-        Mode::NewConversation(form) => form_key(state, key, form),
+    match key.code {
+        KeyCode::Char(c)
+            if mode.reads_text()
+                && !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Input::Text(c)
+        }
+        _ => Input::Unbound,
     }
 }
 
-/// The help scrolls when it is taller than the screen; any other key
-/// closes it.
-fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match resolve(state, &key) {
+        Input::Command(c) => run(state, c),
+        Input::Text(c) => type_text(state, c.encode_utf8(&mut [0; 4])),
+        // Any key the help does not list closes it.
+        Input::Unbound if state.mode == Mode::Help => close_help(state),
+        Input::Unbound => Vec::new(),
+    }
+}
+
+/// Runs one command of the registry in the mode it belongs to.
+pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
+    if cmd == Command::Suspend {
+        // As in a shell: what was open stays open.
+        return vec![Effect::Suspend];
+    }
+    if let Some(edit) = cmd.edit() {
+        return edit_input(state, edit);
+    }
+    match (state.mode.clone(), cmd.mode()) {
+        (Mode::Normal, KeyMode::Normal) => normal_command(state, cmd),
+        (Mode::Help, KeyMode::Help) => help_command(state, cmd),
+        (Mode::Confirm { pending, .. }, KeyMode::Confirm) => confirm_command(state, cmd, pending),
+        (Mode::Filter { pane, .. }, KeyMode::Filter) => filter_command(state, cmd, pane),
+        (Mode::Picker(p), KeyMode::Picker) => picker_command(state, cmd, p),
+        (Mode::Command { input }, KeyMode::CommandLine) => line_command(state, cmd, input),
+        (Mode::NewConversation(form), KeyMode::Form) => form_command(state, cmd, form),
+        _ => Vec::new(),
+    }
+}
+
+fn close_help(state: &mut State) -> Vec<Effect> {
+    state.help_scroll = 0;
+    state.mode = Mode::Normal;
+    Vec::new()
+}
+
+/// The help scrolls when it is taller than the screen.
+fn help_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let page = state.screen.1.saturating_sub(4).max(1);
     let most = (state.keymap.help_rows().len() + 24) as u16;
     let scroll = &mut state.help_scroll;
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
-        KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(page),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
-        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
-        _ => {
-            state.help_scroll = 0;
-            state.mode = Mode::Normal;
-            return Vec::new();
-        }
+    match cmd {
+        Command::HelpDown => *scroll = scroll.saturating_add(1),
+        Command::HelpUp => *scroll = scroll.saturating_sub(1),
+        Command::HelpPageDown => *scroll = scroll.saturating_add(page),
+        Command::HelpPageUp => *scroll = scroll.saturating_sub(page),
+        Command::HelpTop => *scroll = 0,
+        _ => return close_help(state),
     }
     state.help_scroll = state.help_scroll.min(most);
     Vec::new()
@@ -47,95 +89,47 @@ fn help_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 /// Enter does what the capital letter of the prompt says: yes for a send
 /// (`Y/n`), no for dropping, resending or quitting (`y/N`).
-fn confirm_key(state: &mut State, key: KeyEvent, pending: Pending) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => {
-            state.mode = Mode::Normal;
-            execute(state, pending)
-        }
-        KeyCode::Enter if pending.enter_confirms() => {
-            state.mode = Mode::Normal;
-            execute(state, pending)
-        }
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
-            state.mode = Mode::Normal;
-            state.say("cancelled: nothing was sent");
-            Vec::new()
-        }
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            state.mode = Mode::Normal;
-            state.say("cancelled: nothing was sent");
-            Vec::new()
-        }
-        _ => Vec::new(),
+fn confirm_command(state: &mut State, cmd: Command, pending: Pending) -> Vec<Effect> {
+    let yes = match cmd {
+        Command::ConfirmYes => true,
+        Command::ConfirmDefault => pending.enter_confirms(),
+        _ => false,
+    };
+    state.mode = Mode::Normal;
+    if yes {
+        execute(state, pending)
+    } else {
+        state.say("cancelled: nothing was sent");
+        Vec::new()
     }
 }
 
-/// The `/` filter applies as it is typed.
-fn filter_key(state: &mut State, key: KeyEvent, pane: Pane, mut input: String) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => {
-            set_filter(state, pane, String::new());
-            state.mode = Mode::Normal;
-        }
-        KeyCode::Enter => state.mode = Mode::Normal,
-        KeyCode::Backspace => {
-            input.pop();
-            set_filter(state, pane, input.clone());
-            state.mode = Mode::Filter { pane, input };
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
-                state.refuse(format!("a filter holds at most {MAX_INPUT} characters"));
-            }
-            set_filter(state, pane, input.clone());
-            state.mode = Mode::Filter { pane, input };
-        }
-        _ => {}
+/// The `/` filter applies as it is typed; Enter keeps it, Esc clears it.
+fn filter_command(state: &mut State, cmd: Command, pane: Pane) -> Vec<Effect> {
+    if cmd == Command::FilterClear {
+        set_filter(state, pane, String::new());
     }
+    state.mode = Mode::Normal;
     Vec::new()
 }
 
 /// The agent picker: typing narrows, arrows move, Enter picks.
-fn picker_key(state: &mut State, key: KeyEvent, mut p: Picker) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => {
+fn picker_command(state: &mut State, cmd: Command, mut p: Picker) -> Vec<Effect> {
+    match cmd {
+        Command::PickerCancel => {
             state.mode = Mode::Normal;
             state.say("cancelled: nothing was sent");
         }
-        KeyCode::Up => {
+        Command::PickerUp => {
             p.selected = p.selected.saturating_sub(1);
             state.mode = Mode::Picker(p);
         }
-        KeyCode::Down | KeyCode::Tab => {
+        Command::PickerDown => {
             p.selected += 1;
             state.mode = Mode::Picker(p);
             clamp_picker(state);
         }
-        KeyCode::Char('n') | KeyCode::Char('j')
-            if key.modifiers.contains(KeyModifiers::CONTROL) =>
-        {
-            p.selected += 1;
-            state.mode = Mode::Picker(p);
-            clamp_picker(state);
-        }
-        KeyCode::Char('p') | KeyCode::Char('k')
-            if key.modifiers.contains(KeyModifiers::CONTROL) =>
-        {
-            p.selected = p.selected.saturating_sub(1);
-            state.mode = Mode::Picker(p);
-        }
-        KeyCode::Backspace => {
-            p.query.pop();
-            p.selected = 0;
-            state.mode = Mode::Picker(p);
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            push_capped(&mut p.query, c.encode_utf8(&mut [0; 4]), MAX_INPUT);
-            p.selected = 0;
-            state.mode = Mode::Picker(p);
-        }
-        KeyCode::Enter => {
+        Command::PickerPick => {
             let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
             state.mode = Mode::Normal;
             return match choice {
@@ -151,26 +145,28 @@ fn picker_key(state: &mut State, key: KeyEvent, mut p: Picker) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The `:` line: Enter runs it.
-fn command_key(state: &mut State, key: KeyEvent, mut input: String) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Backspace => {
-            if input.pop().is_none() {
-                state.mode = Mode::Normal;
-            } else {
-                state.mode = Mode::Command { input };
-            }
-        }
-        KeyCode::Enter => {
+/// The `:` line: Enter runs it, Tab completes it.
+fn line_command(state: &mut State, cmd: Command, mut input: TextInput) -> Vec<Effect> {
+    match cmd {
+        Command::LineCancel => state.mode = Mode::Normal,
+        Command::LineRun => {
             state.mode = Mode::Normal;
-            return run_command(state, &input);
+            return run_command(state, input.as_str());
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            if !push_capped(&mut input, c.encode_utf8(&mut [0; 4]), MAX_INPUT) {
-                state.refuse(format!("a command holds at most {MAX_INPUT} characters"));
-            }
+        Command::LineComplete => {
+            let done = command::complete(input.as_str(), state);
+            input.set(&done.text);
             state.mode = Mode::Command { input };
+            if !done.candidates.is_empty() {
+                let shown: Vec<&str> = done.candidates.iter().take(8).map(String::as_str).collect();
+                let more = done.candidates.len().saturating_sub(shown.len());
+                let more = if more > 0 {
+                    format!(" (+{more})")
+                } else {
+                    String::new()
+                };
+                state.say(format!("{}{more}", shown.join("  ")));
+            }
         }
         _ => {}
     }
@@ -178,38 +174,91 @@ fn command_key(state: &mut State, key: KeyEvent, mut input: String) -> Vec<Effec
 }
 
 /// The `n` form: Tab moves between fields, Enter opens the conversation.
-fn form_key(state: &mut State, key: KeyEvent, mut form: NewConversationForm) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Tab | KeyCode::Down => {
-            form.focus = (form.focus + 1) % form.fields.len();
+fn form_command(state: &mut State, cmd: Command, mut form: NewConversationForm) -> Vec<Effect> {
+    let n = form.fields.len();
+    match cmd {
+        Command::FormCancel => state.mode = Mode::Normal,
+        Command::FormNext => {
+            form.focus = (form.focus + 1) % n;
             state.mode = Mode::NewConversation(form);
         }
-        KeyCode::BackTab | KeyCode::Up => {
-            form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
+        Command::FormPrev => {
+            form.focus = (form.focus + n - 1) % n;
             state.mode = Mode::NewConversation(form);
         }
-        KeyCode::Backspace => {
-            form.fields[form.focus].pop();
-            state.mode = Mode::NewConversation(form);
-        }
-        KeyCode::Enter => submit_new_conversation(state, form),
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            if !push_capped(
-                &mut form.fields[form.focus],
-                c.encode_utf8(&mut [0; 4]),
-                MAX_FORM_FIELD,
-            ) {
-                form.error = Some(format!(
-                    "{} holds at most {MAX_FORM_FIELD} characters",
-                    NewConversationForm::LABELS[form.focus]
-                ));
-            }
-            state.mode = Mode::NewConversation(form);
-        }
+        Command::FormSubmit => submit_new_conversation(state, form),
         _ => {}
     }
     Vec::new()
+}
+
+/// The open text input, if any.
+fn open_input(mode: &mut Mode) -> Option<&mut TextInput> {
+    match mode {
+        Mode::Filter { input, .. } | Mode::Command { input } => Some(input),
+        Mode::Picker(p) => Some(&mut p.query),
+        Mode::NewConversation(f) => Some(&mut f.fields[f.focus]),
+        _ => None,
+    }
+}
+
+/// An editing key on the open input. Backspace on an empty `:` line
+/// closes it.
+fn edit_input(state: &mut State, edit: Edit) -> Vec<Effect> {
+    if edit == Edit::Backspace
+        && let Mode::Command { input } = &state.mode
+        && input.is_empty()
+    {
+        state.mode = Mode::Normal;
+        return Vec::new();
+    }
+    let changed = open_input(&mut state.mode).is_some_and(|input| input.edit(edit));
+    if changed {
+        after_typing(state);
+    }
+    Vec::new()
+}
+
+/// Typed or pasted text into the open input: one path, one cap.
+pub(super) fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
+    let Some(input) = open_input(&mut state.mode) else {
+        return Vec::new();
+    };
+    let cap = input.cap();
+    let fits = input.insert(text);
+    after_typing(state);
+    if !fits {
+        let what = match &mut state.mode {
+            Mode::Filter { .. } => "a filter".to_string(),
+            Mode::Command { .. } => "a command".to_string(),
+            Mode::Picker(_) => "the picker's search".to_string(),
+            Mode::NewConversation(f) => {
+                let label = NewConversationForm::LABELS[f.focus];
+                f.error = Some(format!(
+                    "{label} holds at most {cap} characters; the rest was cut"
+                ));
+                label.to_string()
+            }
+            _ => "an input".to_string(),
+        };
+        state.refuse(format!(
+            "{what} holds at most {cap} characters; the rest was cut"
+        ));
+    }
+    Vec::new()
+}
+
+/// What follows a change of the open input: the filter applies at once, the
+/// picker starts from its first choice again.
+fn after_typing(state: &mut State) {
+    match &mut state.mode {
+        Mode::Filter { pane, input } => {
+            let (pane, text) = (*pane, input.as_str().to_string());
+            set_filter(state, pane, text);
+        }
+        Mode::Picker(p) => p.selected = 0,
+        _ => {}
+    }
 }
 
 pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
@@ -236,33 +285,16 @@ pub(super) fn clamp_picker(state: &mut State) {
     }
 }
 
-pub(super) fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    if key.code == KeyCode::Esc {
-        // One thing at a time: the message line, the focused list's filter,
-        // then the detail.
-        if state.flash.take().is_some() {
-            return Vec::new();
-        }
-        let pane = match state.focus {
-            Pane::Roster => Pane::Conversations,
-            p => p,
-        };
-        let filtered = match pane {
-            Pane::Agents => !state.agent_filter.is_empty(),
-            Pane::Log => !state.log.filter.is_empty(),
-            _ => !state.conv_filter.is_empty(),
-        };
-        if filtered {
-            set_filter(state, pane, String::new());
-            state.say("filter cleared");
-        } else {
-            state.detail_open = false;
-        }
+/// A command of the lists. One the registry says cannot run now shows why
+/// and does nothing.
+fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    if cmd == Command::Back {
+        return back(state);
+    }
+    if let Err(why) = cmd.enabled(state) {
+        state.refuse(why);
         return Vec::new();
     }
-    let Some(cmd) = state.keymap.lookup(&key) else {
-        return Vec::new();
-    };
     state.flash = None;
     match cmd {
         Command::MoveDown => move_cursor(state, 1),
@@ -273,23 +305,23 @@ pub(super) fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::Bottom => move_cursor(state, i64::MAX / 2),
         Command::FocusNext => state.focus = state.focus.next(),
         Command::FocusPrev => state.focus = state.focus.prev(),
+        // enabled() has checked that a conversation is selected.
         Command::Open => {
-            if state.selected.is_some() {
-                state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
-                state.focus = Pane::Roster;
-                state.roster_cursor = 0;
-            }
+            state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
+            state.focus = Pane::Roster;
+            state.roster_cursor = 0;
         }
         Command::Filter => {
             let pane = match state.focus {
                 Pane::Roster => Pane::Conversations,
                 p => p,
             };
-            let input = match pane {
-                Pane::Agents => state.agent_filter.clone(),
-                Pane::Log => state.log.filter.clone(),
-                _ => state.conv_filter.clone(),
+            let text = match pane {
+                Pane::Agents => &state.agent_filter,
+                Pane::Log => &state.log.filter,
+                _ => &state.conv_filter,
             };
+            let input = TextInput::with_text(text, MAX_INPUT);
             state.mode = Mode::Filter { pane, input };
         }
         Command::Assign => return start_pick(state, PickFor::Assign),
@@ -299,20 +331,24 @@ pub(super) fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::Remove => return start_remove(state, None),
         Command::End => return plan_and_confirm(state, Op::End),
         Command::Retry => return start_retry(state, false),
+        Command::Drop => return start_retry(state, true),
+        Command::Refresh => return refresh(state),
+        // Bound to a key, a command that needs a word opens the `:` line
+        // with its verb written.
+        Command::Redial | Command::Export => {
+            let verb = cmd.colon().map(|c| c.verb).unwrap_or_default();
+            state.mode = Mode::Command {
+                input: TextInput::with_text(&format!("{verb} "), MAX_INPUT),
+            }
+        }
         Command::NewConversation => {
-            state.mode = Mode::NewConversation(NewConversationForm {
-                fields: [
-                    String::new(),
-                    String::new(),
-                    state.settings.defaults.experience.clone(),
-                    state.settings.defaults.language.clone(),
-                ],
-                ..Default::default()
-            })
+            let defaults = &state.settings.defaults;
+            let form = NewConversationForm::new(&defaults.experience, &defaults.language);
+            state.mode = Mode::NewConversation(form);
         }
         Command::CommandLine => {
             state.mode = Mode::Command {
-                input: String::new(),
+                input: TextInput::new(MAX_INPUT),
             }
         }
         Command::Help => state.mode = Mode::Help,
@@ -332,8 +368,45 @@ pub(super) fn on_normal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.sort = state.sort.next();
             state.say(format!("conversations sorted by {}", state.sort.label()));
         }
+        // Not commands of the lists (their modes run them).
+        _ => {}
     }
     Vec::new()
+}
+
+/// Esc in the lists: one thing at a time: the message line, the focused
+/// list's filter, then the detail.
+fn back(state: &mut State) -> Vec<Effect> {
+    if state.flash.take().is_some() {
+        return Vec::new();
+    }
+    let pane = match state.focus {
+        Pane::Roster => Pane::Conversations,
+        p => p,
+    };
+    let filtered = match pane {
+        Pane::Agents => !state.agent_filter.is_empty(),
+        Pane::Log => !state.log.filter.is_empty(),
+        _ => !state.conv_filter.is_empty(),
+    };
+    if filtered {
+        set_filter(state, pane, String::new());
+        state.say("filter cleared");
+    } else {
+        state.detail_open = false;
+    }
+    Vec::new()
+}
+
+/// `:refresh`: poll now, or say when the polls can go.
+pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
+    match state.kore_wait_secs() {
+        Some(secs) => state.say(format!(
+            "refresh: Kore asked to wait; the polls go out in {secs} s, after your queued actions"
+        )),
+        None => state.say("refresh: polling conversations and agents now"),
+    }
+    vec![Effect::PollConversations, Effect::PollAgents]
 }
 
 /// How far PgUp/PgDn move: the rows the focused pane shows, less one so

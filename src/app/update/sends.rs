@@ -69,7 +69,7 @@ pub(super) fn start_pick(state: &mut State, purpose: PickFor) -> Vec<Effect> {
     state.mode = Mode::Picker(Picker {
         purpose,
         conversation: conv.id.clone(),
-        query: String::new(),
+        query: crate::app::input::TextInput::new(MAX_INPUT),
         selected: 0,
     });
     Vec::new()

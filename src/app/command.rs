@@ -1,0 +1,1213 @@
+//! The command registry: every command of the console in one table.
+//!
+//! One [`Entry`] per command: its config name, the mode its keys work in,
+//! its default keys, its `:` verb with aliases and argument syntax, the help
+//! text, the hint label, the help group and whether it sends anything to
+//! Kore. The keymap (and its `[keys]` overrides), the help overlay, the hint
+//! bar, the `:` parser with its Tab completion and "unknown command" text,
+//! and read-only gating all read this table; [`Command::enabled`] says
+//! whether a command can run now and, if not, why.
+
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+use crate::app::input::Edit;
+use crate::app::keymap::KeySpec;
+use crate::app::state::{ConvState, Mode, State};
+use crate::app::text::edit_distance;
+
+/// Which keys are live: each mode has its own bindings. `Any` keys work in
+/// every mode; `Text` keys work in every mode that reads typed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyMode {
+    Any,
+    Normal,
+    Help,
+    Confirm,
+    Filter,
+    Picker,
+    CommandLine,
+    Form,
+    Text,
+}
+
+impl KeyMode {
+    /// Every mode, in the order the help lists them.
+    pub const ALL: [KeyMode; 9] = [
+        KeyMode::Normal,
+        KeyMode::Any,
+        KeyMode::Picker,
+        KeyMode::Confirm,
+        KeyMode::Filter,
+        KeyMode::CommandLine,
+        KeyMode::Form,
+        KeyMode::Text,
+        KeyMode::Help,
+    ];
+
+    /// The key mode of what is open now.
+    pub fn of(mode: &Mode) -> KeyMode {
+        match mode {
+            Mode::Normal => KeyMode::Normal,
+            Mode::Help => KeyMode::Help,
+            Mode::Confirm { .. } => KeyMode::Confirm,
+            Mode::Filter { .. } => KeyMode::Filter,
+            Mode::Picker(_) => KeyMode::Picker,
+            Mode::Command { .. } => KeyMode::CommandLine,
+            Mode::NewConversation(_) => KeyMode::Form,
+        }
+    }
+
+    /// Modes where plain characters are typed text, not commands.
+    pub fn reads_text(self) -> bool {
+        matches!(
+            self,
+            KeyMode::Filter
+                | KeyMode::Picker
+                | KeyMode::CommandLine
+                | KeyMode::Form
+                | KeyMode::Text
+        )
+    }
+
+    /// Whether a key of `self` and a key of `other` can both be live at
+    /// once (so they must differ).
+    pub fn overlaps(self, other: KeyMode) -> bool {
+        self == other
+            || self == KeyMode::Any
+            || other == KeyMode::Any
+            || (self == KeyMode::Text && other.reads_text())
+            || (other == KeyMode::Text && self.reads_text())
+    }
+
+    /// The heading of this mode's keys in the help.
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyMode::Any => "Anywhere",
+            KeyMode::Normal => "Lists",
+            KeyMode::Help => "This help",
+            KeyMode::Confirm => "Confirming (y/N or Y/n)",
+            KeyMode::Filter => "Typing a / filter",
+            KeyMode::Picker => "Agent picker",
+            KeyMode::CommandLine => "The : command line",
+            KeyMode::Form => "New conversation form (n)",
+            KeyMode::Text => "Editing any text input",
+        }
+    }
+}
+
+/// A `:` command: its verb, its short aliases, and how it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Colon {
+    pub verb: &'static str,
+    pub aliases: &'static [&'static str],
+    pub syntax: &'static str,
+    /// What its argument names, for Tab completion.
+    pub arg: Arg,
+}
+
+/// What a `:` command's argument is, for Tab completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    Agent,
+    RosterMember,
+    Words(&'static [&'static str]),
+    Free,
+}
+
+/// One command of the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub command: Command,
+    /// The name on the left of a `[keys]` line.
+    pub name: &'static str,
+    pub mode: KeyMode,
+    /// Default keys, primary first. A `[keys]` line replaces the primary;
+    /// the others stay unless another command of an overlapping mode takes
+    /// them. Reserved keys (Esc, Ctrl-z, Ctrl-c on quit) always stay.
+    pub keys: &'static [KeySpec],
+    pub colon: Option<Colon>,
+    pub description: &'static str,
+    pub label: &'static str,
+    pub group: &'static str,
+    /// It sends something to Kore: refused in read-only mode.
+    pub sends: bool,
+}
+
+/// Every command of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    // Anywhere
+    Suspend,
+    // Lists: moving
+    MoveDown,
+    MoveUp,
+    Top,
+    Bottom,
+    PageDown,
+    PageUp,
+    FocusNext,
+    FocusPrev,
+    Filter,
+    Sort,
+    ToggleFollow,
+    Back,
+    // Lists: the conversation
+    Open,
+    Assign,
+    Enter,
+    ColdTransfer,
+    WarmTransfer,
+    Remove,
+    End,
+    Redial,
+    Retry,
+    Drop,
+    NewConversation,
+    // Lists: the console
+    CommandLine,
+    Export,
+    Refresh,
+    Help,
+    Quit,
+    // Modes
+    HelpDown,
+    HelpUp,
+    HelpPageDown,
+    HelpPageUp,
+    HelpTop,
+    HelpClose,
+    ConfirmYes,
+    ConfirmNo,
+    ConfirmDefault,
+    FilterDone,
+    FilterClear,
+    PickerDown,
+    PickerUp,
+    PickerPick,
+    PickerCancel,
+    LineRun,
+    LineComplete,
+    LineCancel,
+    FormNext,
+    FormPrev,
+    FormSubmit,
+    FormCancel,
+    TextLeft,
+    TextRight,
+    TextHome,
+    TextEnd,
+    TextBackspace,
+    TextDelete,
+    TextClear,
+    TextDeleteWord,
+}
+
+const fn ch(c: char) -> KeySpec {
+    KeySpec {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::NONE,
+    }
+}
+const fn key(code: KeyCode) -> KeySpec {
+    KeySpec {
+        code,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+const fn ctrl(c: char) -> KeySpec {
+    KeySpec {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::CONTROL,
+    }
+}
+const ESC: KeySpec = key(KeyCode::Esc);
+const ENTER: KeySpec = key(KeyCode::Enter);
+const TAB: KeySpec = key(KeyCode::Tab);
+const BACKTAB: KeySpec = key(KeyCode::BackTab);
+const UP: KeySpec = key(KeyCode::Up);
+const DOWN: KeySpec = key(KeyCode::Down);
+
+const fn colon(
+    verb: &'static str,
+    aliases: &'static [&'static str],
+    syntax: &'static str,
+    arg: Arg,
+) -> Option<Colon> {
+    Some(Colon {
+        verb,
+        aliases,
+        syntax,
+        arg,
+    })
+}
+
+macro_rules! entry {
+    ($cmd:ident, $name:literal, $mode:ident, [$($k:expr),*], $colon:expr, $desc:literal, $label:literal, $group:literal, $sends:literal) => {
+        Entry {
+            command: Command::$cmd,
+            name: $name,
+            mode: KeyMode::$mode,
+            keys: &[$($k),*],
+            colon: $colon,
+            description: $desc,
+            label: $label,
+            group: $group,
+            sends: $sends,
+        }
+    };
+}
+
+const SORTS: &[&str] = &["state", "age", "id", "channel"];
+const ON_OFF: &[&str] = &["on", "off"];
+
+/// The registry, in help order. Each command appears once, in the position
+/// of its `Command` variant.
+pub const REGISTRY: &[Entry] = &[
+    entry!(
+        Suspend,
+        "suspend",
+        Any,
+        [ctrl('z')],
+        None,
+        "suspend: give the terminal back (fg returns)",
+        "suspend",
+        "Console",
+        false
+    ),
+    entry!(
+        MoveDown,
+        "move_down",
+        Normal,
+        [ch('j'), DOWN],
+        None,
+        "move down",
+        "down",
+        "Move",
+        false
+    ),
+    entry!(
+        MoveUp,
+        "move_up",
+        Normal,
+        [ch('k'), UP],
+        None,
+        "move up",
+        "up",
+        "Move",
+        false
+    ),
+    entry!(
+        Top,
+        "top",
+        Normal,
+        [ch('g'), key(KeyCode::Home)],
+        None,
+        "jump to the top",
+        "top",
+        "Move",
+        false
+    ),
+    entry!(
+        Bottom,
+        "bottom",
+        Normal,
+        [ch('G'), key(KeyCode::End)],
+        None,
+        "jump to the bottom",
+        "bottom",
+        "Move",
+        false
+    ),
+    entry!(
+        PageDown,
+        "page_down",
+        Normal,
+        [key(KeyCode::PageDown)],
+        None,
+        "page down",
+        "page down",
+        "Move",
+        false
+    ),
+    entry!(
+        PageUp,
+        "page_up",
+        Normal,
+        [key(KeyCode::PageUp)],
+        None,
+        "page up",
+        "page up",
+        "Move",
+        false
+    ),
+    entry!(
+        FocusNext,
+        "focus_next",
+        Normal,
+        [TAB],
+        None,
+        "focus the next pane",
+        "next pane",
+        "Move",
+        false
+    ),
+    entry!(
+        FocusPrev,
+        "focus_prev",
+        Normal,
+        [BACKTAB],
+        None,
+        "focus the previous pane",
+        "prev pane",
+        "Move",
+        false
+    ),
+    entry!(
+        Filter,
+        "filter",
+        Normal,
+        [ch('/')],
+        colon("filter", &["f"], ":filter lang=de", Arg::Free),
+        "filter the focused list (Esc clears)",
+        "filter",
+        "Move",
+        false
+    ),
+    entry!(
+        Sort,
+        "sort",
+        Normal,
+        [ch('s')],
+        colon("sort", &[], ":sort state|age|id|channel", Arg::Words(SORTS)),
+        "cycle the conversations sort column",
+        "sort",
+        "Move",
+        false
+    ),
+    entry!(
+        ToggleFollow,
+        "toggle_follow",
+        Normal,
+        [ch('f')],
+        colon("follow", &[], ":follow on|off", Arg::Words(ON_OFF)),
+        "log: follow new lines on/off",
+        "follow",
+        "Move",
+        false
+    ),
+    entry!(
+        Back,
+        "back",
+        Normal,
+        [ESC],
+        None,
+        "clear the message, then the filter, then close the detail",
+        "back",
+        "Move",
+        false
+    ),
+    entry!(
+        Open,
+        "open",
+        Normal,
+        [ENTER],
+        None,
+        "open the selected conversation's detail and timeline",
+        "open",
+        "Conversation",
+        false
+    ),
+    entry!(
+        Assign,
+        "assign",
+        Normal,
+        [ch('a')],
+        colon("assign", &["a"], ":assign NAME", Arg::Agent),
+        "assign the conversation to a picked agent",
+        "assign",
+        "Conversation",
+        true
+    ),
+    entry!(
+        Enter,
+        "enter",
+        Normal,
+        [ch('e')],
+        colon("enter", &["e"], ":enter NAME", Arg::Agent),
+        "first agent enters the conversation",
+        "enter",
+        "Conversation",
+        true
+    ),
+    entry!(
+        ColdTransfer,
+        "cold_transfer",
+        Normal,
+        [ch('t')],
+        colon("cold", &["t"], ":cold NAME", Arg::Agent),
+        "cold transfer to a picked agent",
+        "cold",
+        "Conversation",
+        true
+    ),
+    entry!(
+        WarmTransfer,
+        "warm_transfer",
+        Normal,
+        [ch('w')],
+        colon("warm", &["w"], ":warm NAME", Arg::Agent),
+        "warm: a picked agent joins as a consultant",
+        "warm",
+        "Conversation",
+        true
+    ),
+    entry!(
+        Remove,
+        "remove",
+        Normal,
+        [ch('x')],
+        colon("remove", &["x"], ":remove NAME", Arg::RosterMember),
+        "remove the roster's selected agent",
+        "remove",
+        "Conversation",
+        true
+    ),
+    entry!(
+        End,
+        "end",
+        Normal,
+        [ch('E')],
+        colon("end", &[], ":end", Arg::None),
+        "end the conversation and send the closing events",
+        "end",
+        "Conversation",
+        true
+    ),
+    entry!(
+        Redial,
+        "redial",
+        Normal,
+        [],
+        colon("redial", &[], ":redial NAME", Arg::Agent),
+        "redial: the dropped agent calls back",
+        "redial",
+        "Conversation",
+        true
+    ),
+    entry!(
+        Retry,
+        "retry",
+        Normal,
+        [ch('r')],
+        colon("retry", &[], ":retry", Arg::None),
+        "resend the selected conversation's failed request",
+        "retry",
+        "Conversation",
+        true
+    ),
+    entry!(
+        Drop,
+        "drop",
+        Normal,
+        [],
+        colon("drop", &[], ":drop", Arg::None),
+        "drop the failed request (not sent) and release the ones behind it",
+        "drop",
+        "Conversation",
+        true
+    ),
+    entry!(
+        NewConversation,
+        "new_conversation",
+        Normal,
+        [ch('n')],
+        None,
+        "open a conversation by hand",
+        "new",
+        "Conversation",
+        false
+    ),
+    entry!(
+        CommandLine,
+        "command_line",
+        Normal,
+        [ch(':')],
+        None,
+        "command line (Tab completes)",
+        "command",
+        "Console",
+        false
+    ),
+    entry!(
+        Export,
+        "export",
+        Normal,
+        [],
+        colon("export", &[], ":export FILE", Arg::Free),
+        "write the log's shown lines to a file (JSON lines)",
+        "export",
+        "Console",
+        false
+    ),
+    entry!(
+        Refresh,
+        "refresh",
+        Normal,
+        [],
+        colon("refresh", &[], ":refresh", Arg::None),
+        "poll conversations and agents now",
+        "refresh",
+        "Console",
+        false
+    ),
+    entry!(
+        Help,
+        "help",
+        Normal,
+        [ch('?')],
+        colon("help", &[], ":help", Arg::None),
+        "show this help",
+        "help",
+        "Console",
+        false
+    ),
+    entry!(
+        Quit,
+        "quit",
+        Normal,
+        [ch('q'), ctrl('c')],
+        colon("quit", &["q"], ":quit", Arg::None),
+        "quit (asks first while requests are queued)",
+        "quit",
+        "Console",
+        false
+    ),
+    entry!(
+        HelpDown,
+        "help_down",
+        Help,
+        [ch('j'), DOWN],
+        None,
+        "scroll down",
+        "down",
+        "Help",
+        false
+    ),
+    entry!(
+        HelpUp,
+        "help_up",
+        Help,
+        [ch('k'), UP],
+        None,
+        "scroll up",
+        "up",
+        "Help",
+        false
+    ),
+    entry!(
+        HelpPageDown,
+        "help_page_down",
+        Help,
+        [key(KeyCode::PageDown), ch(' ')],
+        None,
+        "scroll a page down",
+        "page down",
+        "Help",
+        false
+    ),
+    entry!(
+        HelpPageUp,
+        "help_page_up",
+        Help,
+        [key(KeyCode::PageUp)],
+        None,
+        "scroll a page up",
+        "page up",
+        "Help",
+        false
+    ),
+    entry!(
+        HelpTop,
+        "help_top",
+        Help,
+        [ch('g'), key(KeyCode::Home)],
+        None,
+        "back to the top",
+        "top",
+        "Help",
+        false
+    ),
+    entry!(
+        HelpClose,
+        "help_close",
+        Help,
+        [ch('q'), ESC],
+        None,
+        "close the help (so does any key not listed here)",
+        "close",
+        "Help",
+        false
+    ),
+    entry!(
+        ConfirmYes,
+        "confirm_yes",
+        Confirm,
+        [ch('y'), ch('Y')],
+        None,
+        "yes: go ahead",
+        "yes",
+        "Confirm",
+        false
+    ),
+    entry!(
+        ConfirmNo,
+        "confirm_no",
+        Confirm,
+        [ch('n'), ch('N'), ESC, ctrl('c')],
+        None,
+        "no: cancel, nothing is sent",
+        "no",
+        "Confirm",
+        false
+    ),
+    entry!(
+        ConfirmDefault,
+        "confirm_default",
+        Confirm,
+        [ENTER],
+        None,
+        "the answer in capitals: Y/n sends, y/N cancels",
+        "capital",
+        "Confirm",
+        false
+    ),
+    entry!(
+        FilterDone,
+        "filter_done",
+        Filter,
+        [ENTER],
+        None,
+        "keep the filter and go back to the list",
+        "keep",
+        "Filter",
+        false
+    ),
+    entry!(
+        FilterClear,
+        "filter_clear",
+        Filter,
+        [ESC],
+        None,
+        "clear the filter and go back to the list",
+        "clear",
+        "Filter",
+        false
+    ),
+    entry!(
+        PickerDown,
+        "picker_down",
+        Picker,
+        [DOWN, TAB, ctrl('n'), ctrl('j')],
+        None,
+        "next agent",
+        "down",
+        "Picker",
+        false
+    ),
+    entry!(
+        PickerUp,
+        "picker_up",
+        Picker,
+        [UP, BACKTAB, ctrl('p'), ctrl('k')],
+        None,
+        "previous agent",
+        "up",
+        "Picker",
+        false
+    ),
+    entry!(
+        PickerPick,
+        "picker_pick",
+        Picker,
+        [ENTER],
+        None,
+        "pick the highlighted agent (then confirm)",
+        "pick",
+        "Picker",
+        false
+    ),
+    entry!(
+        PickerCancel,
+        "picker_cancel",
+        Picker,
+        [ESC],
+        None,
+        "cancel, nothing is sent",
+        "cancel",
+        "Picker",
+        false
+    ),
+    entry!(
+        LineRun,
+        "line_run",
+        CommandLine,
+        [ENTER],
+        None,
+        "run the command",
+        "run",
+        "Command line",
+        false
+    ),
+    entry!(
+        LineComplete,
+        "line_complete",
+        CommandLine,
+        [TAB],
+        None,
+        "complete the verb or its argument",
+        "complete",
+        "Command line",
+        false
+    ),
+    entry!(
+        LineCancel,
+        "line_cancel",
+        CommandLine,
+        [ESC],
+        None,
+        "close the command line",
+        "cancel",
+        "Command line",
+        false
+    ),
+    entry!(
+        FormNext,
+        "form_next",
+        Form,
+        [TAB, DOWN],
+        None,
+        "next field",
+        "next",
+        "Form",
+        false
+    ),
+    entry!(
+        FormPrev,
+        "form_prev",
+        Form,
+        [BACKTAB, UP],
+        None,
+        "previous field",
+        "prev",
+        "Form",
+        false
+    ),
+    entry!(
+        FormSubmit,
+        "form_submit",
+        Form,
+        [ENTER],
+        None,
+        "open the conversation",
+        "open",
+        "Form",
+        false
+    ),
+    entry!(
+        FormCancel,
+        "form_cancel",
+        Form,
+        [ESC],
+        None,
+        "cancel",
+        "cancel",
+        "Form",
+        false
+    ),
+    entry!(
+        TextLeft,
+        "text_left",
+        Text,
+        [key(KeyCode::Left), ctrl('b')],
+        None,
+        "cursor left",
+        "left",
+        "Text",
+        false
+    ),
+    entry!(
+        TextRight,
+        "text_right",
+        Text,
+        [key(KeyCode::Right), ctrl('f')],
+        None,
+        "cursor right",
+        "right",
+        "Text",
+        false
+    ),
+    entry!(
+        TextHome,
+        "text_home",
+        Text,
+        [key(KeyCode::Home), ctrl('a')],
+        None,
+        "cursor to the start",
+        "start",
+        "Text",
+        false
+    ),
+    entry!(
+        TextEnd,
+        "text_end",
+        Text,
+        [key(KeyCode::End), ctrl('e')],
+        None,
+        "cursor to the end",
+        "end",
+        "Text",
+        false
+    ),
+    entry!(
+        TextBackspace,
+        "text_backspace",
+        Text,
+        [key(KeyCode::Backspace)],
+        None,
+        "delete before the cursor (on an empty : line, close it)",
+        "delete",
+        "Text",
+        false
+    ),
+    entry!(
+        TextDelete,
+        "text_delete",
+        Text,
+        [key(KeyCode::Delete), ctrl('d')],
+        None,
+        "delete at the cursor",
+        "delete",
+        "Text",
+        false
+    ),
+    entry!(
+        TextClear,
+        "text_clear",
+        Text,
+        [ctrl('u')],
+        None,
+        "clear the input",
+        "clear",
+        "Text",
+        false
+    ),
+    entry!(
+        TextDeleteWord,
+        "text_delete_word",
+        Text,
+        [ctrl('w')],
+        None,
+        "delete the word before the cursor",
+        "delete word",
+        "Text",
+        false
+    ),
+];
+
+impl Command {
+    /// Every command, in registry (help) order.
+    pub fn all() -> impl Iterator<Item = Command> {
+        REGISTRY.iter().map(|e| e.command)
+    }
+
+    /// This command's registry entry.
+    pub fn entry(self) -> &'static Entry {
+        &REGISTRY[self.index()]
+    }
+
+    /// Position in [`REGISTRY`] (which lists commands in variant order).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        self.entry().name
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        REGISTRY.iter().find(|e| e.name == name).map(|e| e.command)
+    }
+
+    pub fn mode(self) -> KeyMode {
+        self.entry().mode
+    }
+
+    pub fn description(self) -> &'static str {
+        self.entry().description
+    }
+
+    pub fn short_label(self) -> &'static str {
+        self.entry().label
+    }
+
+    pub fn group(self) -> &'static str {
+        self.entry().group
+    }
+
+    pub fn sends(self) -> bool {
+        self.entry().sends
+    }
+
+    pub fn colon(self) -> Option<Colon> {
+        self.entry().colon
+    }
+
+    /// The edit a text command asks for.
+    pub fn edit(self) -> Option<Edit> {
+        Some(match self {
+            Command::TextLeft => Edit::Left,
+            Command::TextRight => Edit::Right,
+            Command::TextHome => Edit::Home,
+            Command::TextEnd => Edit::End,
+            Command::TextBackspace => Edit::Backspace,
+            Command::TextDelete => Edit::Delete,
+            Command::TextClear => Edit::Clear,
+            Command::TextDeleteWord => Edit::DeleteWord,
+            _ => return None,
+        })
+    }
+
+    /// Whether the command can run now, and if not, why. Cheap and free of
+    /// side effects: the hint bar dims what this refuses, and a key of a
+    /// refused command shows the reason instead of running it. (The rules
+    /// that need a plan, such as who may be removed, are checked when the
+    /// command runs.)
+    pub fn enabled(self, state: &State) -> Result<(), String> {
+        if self.sends() && state.settings.read_only {
+            return Err("read-only mode: nothing is sent".into());
+        }
+        let needs_conversation = matches!(
+            self,
+            Command::Open
+                | Command::Assign
+                | Command::Enter
+                | Command::ColdTransfer
+                | Command::WarmTransfer
+                | Command::Remove
+                | Command::End
+                | Command::Redial
+                | Command::Retry
+                | Command::Drop
+        );
+        if !needs_conversation {
+            return match self {
+                Command::PickerPick if state.picker_choices().is_empty() => {
+                    Err("no agent matches; nothing was sent".into())
+                }
+                _ => Ok(()),
+            };
+        }
+        let Some(conv) = state.selected_conversation() else {
+            return Err("no conversation selected".into());
+        };
+        match self {
+            Command::Retry | Command::Drop if conv.failed().is_none() => {
+                Err(format!("{} has no failed request to retry", conv.id))
+            }
+            Command::Assign if conv.bot_session_id.is_none() => Err(format!(
+                "{} has no bot session id, so it cannot be assigned (open it with `n` and give one)",
+                conv.id
+            )),
+            Command::Assign if matches!(conv.state(), ConvState::Ended) => {
+                Err(format!("{} has ended; there is nothing to assign", conv.id))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The command a `:` word names (its verb or one of its aliases).
+pub fn colon_command(word: &str) -> Option<Command> {
+    REGISTRY
+        .iter()
+        .find(|e| {
+            e.colon
+                .is_some_and(|c| c.verb == word || c.aliases.contains(&word))
+        })
+        .map(|e| e.command)
+}
+
+fn colon_entries() -> impl Iterator<Item = Colon> {
+    REGISTRY.iter().filter_map(|e| e.colon)
+}
+
+/// What to say about a `:` word that names no command: the nearest verb
+/// when one is close, and the list.
+pub fn unknown_colon_command(word: &str) -> String {
+    let near = colon_entries()
+        .map(|c| (edit_distance(word, c.verb), c.verb))
+        .filter(|(d, verb)| *d <= (verb.len() / 3).max(1))
+        .min();
+    let list = colon_entries()
+        .map(|c| format!(":{}", c.verb))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match near {
+        Some((_, verb)) => {
+            format!("unknown command :{word}; did you mean :{verb}? (commands: {list})")
+        }
+        None => format!("unknown command :{word} (try {list})"),
+    }
+}
+
+/// The `:` commands as the help lists them.
+pub fn colon_commands_line() -> String {
+    colon_entries()
+        .map(|c| c.syntax)
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// What Tab does to a `:` line: the new text, and the candidates when more
+/// than one fits (for the message line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub text: String,
+    pub candidates: Vec<String>,
+}
+
+/// Completes the verb, or the argument of a verb that names an agent, a
+/// roster member or one of a few words. Matching ignores case; several
+/// matches complete to what they share.
+pub fn complete(line: &str, state: &State) -> Completion {
+    let Some((word, rest)) = line.split_once(' ') else {
+        let verbs: Vec<String> = colon_entries()
+            .map(|c| c.verb.to_string())
+            .filter(|v| v.starts_with(line))
+            .collect();
+        return finish("", line, verbs, |one| {
+            let takes_arg = colon_command(one)
+                .and_then(Command::colon)
+                .is_some_and(|c| c.arg != Arg::None);
+            if takes_arg {
+                format!("{one} ")
+            } else {
+                one.to_string()
+            }
+        });
+    };
+    let Some(spec) = colon_command(word).and_then(Command::colon) else {
+        return Completion {
+            text: line.to_string(),
+            candidates: Vec::new(),
+        };
+    };
+    let words: Vec<String> = match spec.arg {
+        Arg::Agent => state.agents.iter().map(|a| a.name.clone()).collect(),
+        Arg::RosterMember => state
+            .selected_conversation()
+            .map(|c| {
+                c.roster
+                    .members()
+                    .iter()
+                    .map(|m| m.agent.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Arg::Words(w) => w.iter().map(|s| s.to_string()).collect(),
+        Arg::None | Arg::Free => Vec::new(),
+    };
+    let typed = rest.trim_start();
+    let lower = typed.to_lowercase();
+    let mut fits: Vec<String> = words
+        .into_iter()
+        .filter(|w| w.to_lowercase().starts_with(&lower))
+        .collect();
+    fits.sort();
+    fits.dedup();
+    finish(&format!("{word} "), typed, fits, |one| one.to_string())
+}
+
+fn finish(head: &str, typed: &str, fits: Vec<String>, one: impl Fn(&str) -> String) -> Completion {
+    match fits.as_slice() {
+        [] => Completion {
+            text: format!("{head}{typed}"),
+            candidates: Vec::new(),
+        },
+        [only] => Completion {
+            text: format!("{head}{}", one(only)),
+            candidates: Vec::new(),
+        },
+        many => {
+            let shared = common_prefix(many);
+            // Keep what was typed when the shared part is no longer (case).
+            let text = if shared.chars().count() > typed.chars().count() {
+                shared
+            } else {
+                typed.to_string()
+            };
+            Completion {
+                text: format!("{head}{text}"),
+                candidates: many.to_vec(),
+            }
+        }
+    }
+}
+
+/// The longest start all of `words` share, compared without case; taken
+/// from the first word.
+fn common_prefix(words: &[String]) -> String {
+    let first: Vec<char> = words[0].chars().collect();
+    let mut n = first.len();
+    for w in &words[1..] {
+        n = n.min(
+            first
+                .iter()
+                .zip(w.chars())
+                .take_while(|(a, b)| a.to_lowercase().eq(b.to_lowercase()))
+                .count(),
+        );
+    }
+    first[..n].iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_lists_each_command_once_in_variant_order() {
+        for (i, e) in REGISTRY.iter().enumerate() {
+            assert_eq!(e.command.index(), i, "{} is out of place", e.name);
+        }
+        let mut names: Vec<&str> = REGISTRY.iter().map(|e| e.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), REGISTRY.len(), "config names are unique");
+    }
+
+    #[test]
+    fn every_colon_verb_and_alias_names_one_command() {
+        let mut words: Vec<&str> = Vec::new();
+        for c in colon_entries() {
+            words.push(c.verb);
+            words.extend(c.aliases);
+        }
+        let n = words.len();
+        words.sort();
+        words.dedup();
+        assert_eq!(words.len(), n, "a : word names two commands");
+        assert_eq!(colon_command("t"), Some(Command::ColdTransfer));
+        assert_eq!(colon_command("refresh"), Some(Command::Refresh));
+        assert_eq!(colon_command("nope"), None);
+    }
+
+    #[test]
+    fn the_shared_start_of_words_ignores_case() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(common_prefix(&w(&["Mia Chen", "mia Brown"])), "Mia ");
+        assert_eq!(common_prefix(&w(&["re", "refresh"])), "re");
+        assert_eq!(common_prefix(&w(&["a", "b"])), "");
+    }
+}
