@@ -1639,7 +1639,10 @@ fn every_mode_can_be_rebound() {
     update(&mut s, code(KeyCode::Enter));
     assert!(matches!(s.mode, Mode::Confirm { .. }));
     assert!(update(&mut s, key('y')).is_empty(), "y is no longer yes");
-    assert!(matches!(s.mode, Mode::Confirm { .. }), "and does not cancel");
+    assert!(
+        matches!(s.mode, Mode::Confirm { .. }),
+        "and does not cancel"
+    );
     let fx = update(&mut s, key('o'));
     assert_eq!(fx.len(), 1, "o sends");
     assert!(s.conversations["c-1"].projected().contains(&second));
@@ -1731,7 +1734,10 @@ fn text_inputs_edit_at_the_cursor_and_paste_lands_there() {
     typed(&mut s, "lang=");
     update(&mut s, code(KeyCode::Home));
     typed(&mut s, "x");
-    assert_eq!(s.conv_filter, "xlang=", "typed at the cursor, applied at once");
+    assert_eq!(
+        s.conv_filter, "xlang=",
+        "typed at the cursor, applied at once"
+    );
     update(&mut s, code(KeyCode::Delete));
     assert_eq!(s.conv_filter, "xang=");
     update(&mut s, code(KeyCode::End));

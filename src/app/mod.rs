@@ -5,6 +5,7 @@ pub mod command;
 pub mod input;
 pub mod keymap;
 pub mod queries;
+pub mod restore;
 pub mod state;
 pub mod text;
 pub mod update;
@@ -124,6 +125,13 @@ pub enum Effect {
         event: Event,
         ctx: EventContext,
         action: String,
+    },
+    /// A request restored from the journal (a `SendEvent` or an `Assign`,
+    /// already journaled): back into its conversation's queue, or, when
+    /// `blocked`, holding the queue until `r` or `:drop`.
+    Requeue {
+        send: Box<Effect>,
+        blocked: bool,
     },
     /// Resend the failed request of a conversation, then release its held ones.
     Resend {

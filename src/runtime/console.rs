@@ -2,17 +2,15 @@
 //! (keys, runner reports, callbacks, signals, the clock) folded into one
 //! channel of `Action`s, and drawing only after something changed.
 
-use crate::app::state::{
-    Agent, AssignState, Channel, Conversation, Delivery, Presence, Settings, TimelineItem,
-};
-use crate::app::update::NOT_UNDERSTOOD;
+use crate::app::restore::Holds;
+use crate::app::state::{Agent, Presence, Settings};
 use crate::app::{Action, Effect, State, update};
 use crate::domain::PlanSettings;
 use crate::kore::client::{ClientSettings, KoreClient};
 use crate::kore::hooks::EventContext;
 use crate::runtime::callback::{CallbackListener, ListenerLimits};
-use crate::runtime::journal::{self, AssignFate, Journal, RequestFate};
-use crate::runtime::runner::{DROPPED, Job, Runner, Work};
+use crate::runtime::journal::{self, Journal};
+use crate::runtime::runner::Runner;
 use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
 use futures::StreamExt;
@@ -509,9 +507,9 @@ async fn event_loop(
     Ok(())
 }
 
-/// Rebuilds conversations from the journal and, when `send` is true, puts
-/// unfinished requests back in their queues (read-only shows them held).
-/// Returns how many conversations were restored.
+/// Rebuilds the conversations the journal holds into `state` and hands
+/// what is still to send (or held) to the runner; returns how many
+/// conversations came back. The rules are `app::restore`'s.
 pub fn restore(
     state: &mut State,
     runner: &mut Runner,
@@ -519,248 +517,15 @@ pub fn restore(
     send: bool,
 ) -> usize {
     let rebuilt = journal::rebuild(&replay.records);
-    let mut count = 0;
-    for (id, st) in rebuilt {
-        let channel = st
-            .experience
-            .as_deref()
-            .and_then(Channel::parse)
-            .unwrap_or(Channel::Chat);
-        let language = st
-            .language
-            .clone()
-            .unwrap_or_else(|| state.settings.defaults.language.clone());
-        let mut conv = Conversation::new(&id, channel, &language);
-        conv.roster = st.roster.clone();
-        conv.started_ms = st
-            .requests
-            .first()
-            .map(|r| r.at_ms)
-            .into_iter()
-            .chain(st.assigns.first().map(|a| a.at_ms))
-            .min();
-        if let Some(a) = st.assigns.first() {
-            conv.bot_session_id = Some(a.session.clone());
-        }
-        let ctx = conv.context(&state.settings.defaults);
-        // A failed request still holds its conversation unless something
-        // later of it went out since (say, `switchboard send` after a 4xx):
-        // resending it now would break the order.
-        let last_sent = st
-            .requests
-            .iter()
-            .rposition(|r| matches!(r.fate, RequestFate::Delivered { .. } | RequestFate::Unknown));
-        // What goes back into the conversation's queue: hooks events and
-        // assigns, each in journal order, merged by the time they were planned.
-        let mut puts: Vec<(i64, Put)> = Vec::new();
-        let mut assign_puts: Vec<(i64, Put)> = Vec::new();
-        // A history the journal cannot prove holds the conversation: its
-        // first unsent request waits for `r` or `:drop`, the rest behind it.
-        let hold = replay.hold_reason(&id).map(str::to_string);
-        let has_open = st.requests.iter().any(|r| {
-            matches!(
-                r.fate,
-                RequestFate::Queued | RequestFate::Unknown | RequestFate::Failed { .. }
-            )
-        }) || st
-            .assigns
-            .iter()
-            .any(|a| matches!(a.fate, AssignFate::Queued));
-        if replay.holds.contains_key(&id) || (hold.is_some() && has_open) {
-            conv.journal_hold = hold.clone();
-            state.log.push(
-                state.now_ms,
-                crate::app::state::LogKind::Error,
-                format!(
-                    "{id} is held: {}; nothing of it is sent until you resend (r) or drop (:drop)",
-                    hold.as_deref().unwrap_or_default()
-                ),
-            );
-        }
-        let held = conv.journal_hold.is_some();
-        // The first failed or unknown request blocks everything after it.
-        let mut blocked = false;
-        for (i, req) in st.requests.iter().enumerate() {
-            let superseded = last_sent.is_some_and(|l| l > i);
-            let delivery = match &req.fate {
-                RequestFate::Delivered { status } => Delivery::Delivered {
-                    status: status.unwrap_or(200),
-                    latency_ms: 0,
-                    attempt: 1,
-                    maybe_arrived: Vec::new(),
-                },
-                RequestFate::Failed { message, .. } if message == DROPPED => Delivery::Dropped,
-                RequestFate::Failed { status, message } if superseded => Delivery::Superseded {
-                    status: *status,
-                    message: message.clone(),
-                },
-                RequestFate::Failed { status, message } if !send => {
-                    blocked = true;
-                    Delivery::Failed {
-                        status: *status,
-                        message: message.clone(),
-                    }
-                }
-                RequestFate::Failed { status, message } => {
-                    blocked = true;
-                    puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
-                    Delivery::Failed {
-                        status: *status,
-                        message: message.clone(),
-                    }
-                }
-                // Unknown, first or behind another: it waits for the
-                // supervisor's `r` of its own, never sent on its own.
-                RequestFate::Unknown => {
-                    blocked = true;
-                    if send {
-                        puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
-                    }
-                    Delivery::Unknown
-                }
-                // Its history cannot be proved, so neither can its fate.
-                RequestFate::Queued if !blocked && held => {
-                    blocked = true;
-                    if send {
-                        puts.push((req.at_ms, Put::Blocked(job(&id, req, &ctx))));
-                    }
-                    Delivery::Unknown
-                }
-                RequestFate::Queued if !blocked && send => {
-                    puts.push((req.at_ms, Put::Queued(job(&id, req, &ctx))));
-                    Delivery::Queued
-                }
-                // Behind a blocked request, or read-only: held until it is
-                // resent or dropped.
-                RequestFate::Queued => {
-                    if send {
-                        puts.push((req.at_ms, Put::Queued(job(&id, req, &ctx))));
-                    }
-                    Delivery::Held
-                }
-            };
-            conv.timeline.push(TimelineItem::Event {
-                req_id: req.id.clone(),
-                at_ms: req.at_ms,
-                text: req.event.describe(),
-                event: req.event.clone(),
-                delivery,
-            });
-        }
-        for a in &st.assigns {
-            let shown = match &a.fate {
-                AssignFate::Transferred => AssignState::Transferred,
-                AssignFate::Failed(reason) => match reason.strip_prefix(NOT_UNDERSTOOD) {
-                    Some(why) => AssignState::Unclear {
-                        reason: why.trim_start_matches(':').trim().to_string(),
-                    },
-                    None => AssignState::CallbackFailed {
-                        reason: reason.clone(),
-                    },
-                },
-                AssignFate::Rejected(message) => AssignState::Rejected {
-                    message: message.clone(),
-                },
-                // Its callback URL held the previous run's secret path.
-                AssignFate::Accepted => AssignState::CallbackLost,
-                AssignFate::Unknown => AssignState::Unknown,
-                AssignFate::Queued if send => {
-                    let target = a.target.strip_prefix("agent:").unwrap_or(&a.target);
-                    let name = a
-                        .text
-                        .strip_prefix("assign → ")
-                        .unwrap_or(target)
-                        .to_string();
-                    let job = Job {
-                        req_id: a.id.clone(),
-                        conversation: id.clone(),
-                        work: Work::Assign {
-                            session: a.session.clone(),
-                            agent_id: target.to_string(),
-                            summary: format!("assign {id} → {name}"),
-                            agent_name: name,
-                        },
-                        journaled: true,
-                    };
-                    // A held conversation's assign waits for the supervisor
-                    // with the rest of it.
-                    assign_puts.push((
-                        a.at_ms,
-                        if held {
-                            Put::Blocked(job)
-                        } else {
-                            Put::Queued(job)
-                        },
-                    ));
-                    // Its callback timer starts when it is sent.
-                    state.awaiting_callback.insert(a.id.clone(), id.clone());
-                    AssignState::Queued
-                }
-                AssignFate::Queued => AssignState::Queued,
-            };
-            conv.timeline.push(TimelineItem::Assign {
-                req_id: a.id.clone(),
-                at_ms: a.at_ms,
-                text: a.text.clone(),
-                state: shown,
-            });
-        }
-        for put in merge_in_order(puts, assign_puts) {
-            match put {
-                Put::Queued(job) => runner.requeue(job),
-                Put::Blocked(job) => runner.restore_blocked(job),
-            }
-        }
-        conv.timeline.sort_by_key(|t| match t {
-            TimelineItem::Event { at_ms, .. }
-            | TimelineItem::Assign { at_ms, .. }
-            | TimelineItem::Note { at_ms, .. } => *at_ms,
-        });
-        state.conversations.insert(id, conv);
-        count += 1;
-    }
-    if state.selected.is_none() {
-        state.selected = state.visible_conversations().first().map(|c| c.id.clone());
+    let holds = Holds {
+        each: &replay.holds,
+        all: replay.hold_all.as_deref(),
+    };
+    let (count, effects) = crate::app::restore::restore(state, rebuilt, &holds, send);
+    for effect in effects {
+        runner.run(effect);
     }
     count
-}
-
-/// Merges two lists that are each in journal order by their times, without
-/// reordering either (a clock that stepped back cannot swap two events).
-fn merge_in_order<T>(a: Vec<(i64, T)>, b: Vec<(i64, T)>) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    loop {
-        let take_a = match (a.peek(), b.peek()) {
-            (Some((ta, _)), Some((tb, _))) => ta <= tb,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return out,
-        };
-        let next = if take_a { a.next() } else { b.next() };
-        out.extend(next.map(|(_, x)| x));
-    }
-}
-
-/// How a restored request goes back into its conversation's queue.
-enum Put {
-    /// Sent in its turn.
-    Queued(Job),
-    /// Failed or unknown: holds the queue until resent or dropped.
-    Blocked(Job),
-}
-
-fn job(conversation: &str, req: &journal::JournaledRequest, ctx: &EventContext) -> Job {
-    Job {
-        req_id: req.id.clone(),
-        conversation: conversation.to_string(),
-        work: Work::Hook {
-            event: req.event.clone(),
-            ctx: ctx.clone(),
-            action: req.action.clone(),
-        },
-        journaled: true,
-    }
 }
 
 /// The `[[agents]]` directory as console agents.
@@ -780,20 +545,4 @@ pub fn directory_agents(config: &crate::config::Config) -> Vec<Agent> {
             voice: None,
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::merge_in_order;
-
-    #[test]
-    fn merging_keeps_each_list_in_its_own_order() {
-        let hooks = vec![(10, "h1"), (30, "h2"), (20, "h3")];
-        let assigns = vec![(15, "a1"), (40, "a2")];
-        assert_eq!(
-            merge_in_order(hooks, assigns),
-            ["h1", "a1", "h2", "h3", "a2"],
-            "h3 stays after h2 though its clock says earlier"
-        );
-    }
 }

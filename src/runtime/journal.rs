@@ -16,7 +16,10 @@
 //! is sent on its own. Lines written before these fields existed are read
 //! in file order, as before.
 
-use crate::domain::{Event, Roster};
+pub use crate::app::restore::{
+    AssignFate, ConversationState, JournaledAssign, JournaledRequest, RequestFate,
+};
+use crate::domain::Event;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -683,78 +686,6 @@ fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
     }
     replay.records = records;
     replay.meta = meta;
-}
-
-/// Where a journaled request stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequestFate {
-    /// Planned, never sent: safe to send.
-    Queued,
-    /// Sent, with no recorded outcome (a crash or kill mid-flight): unknown.
-    Unknown,
-    Delivered {
-        status: Option<u16>,
-    },
-    Failed {
-        status: Option<u16>,
-        message: String,
-    },
-}
-
-/// What became of a journaled assign request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssignFate {
-    /// Planned, never sent: safe to send.
-    Queued,
-    /// Sent, with no recorded answer: it may or may not have reached Kore.
-    Unknown,
-    /// Kore took the request; no callback recorded.
-    Accepted,
-    /// The request itself was refused.
-    Rejected(String),
-    Transferred,
-    Failed(String),
-}
-
-/// One journaled assign request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournaledAssign {
-    pub id: String,
-    pub at_ms: i64,
-    pub text: String,
-    pub session: String,
-    /// `agent:a-…` or `queue:qu-…`.
-    pub target: String,
-    pub fate: AssignFate,
-}
-
-/// One journaled hooks request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JournaledRequest {
-    pub id: String,
-    pub at_ms: i64,
-    pub event: Event,
-    pub action: String,
-    pub fate: RequestFate,
-}
-
-/// The state of one conversation rebuilt from the journal.
-#[derive(Debug, Clone, Default)]
-pub struct ConversationState {
-    /// The roster after every delivered event.
-    pub roster: Roster,
-    /// Every request, in the order planned.
-    pub requests: Vec<JournaledRequest>,
-    /// Assign requests the console sent for it.
-    pub assigns: Vec<JournaledAssign>,
-    /// The time of its latest record.
-    pub last_ms: i64,
-    /// Requests sent with no recorded outcome: their fate is unknown.
-    pub unknown: Vec<String>,
-    /// Requests planned and never sent (a console quit with them queued).
-    pub queued: Vec<String>,
-    pub experience: Option<String>,
-    pub language: Option<String>,
 }
 
 /// Rebuilds every conversation from the journal: rosters from the delivered

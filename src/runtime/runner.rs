@@ -109,8 +109,44 @@ enum Msg {
     Drop,
 }
 
-/// The outcome message the journal keeps for a request the supervisor dropped.
-pub const DROPPED: &str = "dropped by the supervisor";
+pub use crate::app::restore::DROPPED;
+
+/// The job a sending effect asks for (not yet journaled).
+fn job_of(effect: Effect) -> Option<Job> {
+    let (req_id, conversation, work) = match effect {
+        Effect::SendEvent {
+            req_id,
+            conversation,
+            event,
+            ctx,
+            action,
+        } => (req_id, conversation, Work::Hook { event, ctx, action }),
+        Effect::Assign {
+            req_id,
+            conversation,
+            session,
+            agent_id,
+            agent_name,
+            summary,
+        } => (
+            req_id,
+            conversation,
+            Work::Assign {
+                session,
+                agent_id,
+                agent_name,
+                summary,
+            },
+        ),
+        _ => return None,
+    };
+    Some(Job {
+        req_id,
+        conversation,
+        work,
+        journaled: false,
+    })
+}
 
 /// Shared by the runner and its tasks.
 struct Inner {
@@ -348,47 +384,27 @@ impl Runner {
 
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::SendEvent {
-                req_id,
-                conversation,
-                event,
-                ctx,
-                action,
-            } => {
-                let job = Job {
-                    req_id,
-                    conversation,
-                    work: Work::Hook { event, ctx, action },
-                    journaled: false,
+            Effect::Requeue { send, blocked } => {
+                let Some(mut job) = job_of(*send) else {
+                    return;
                 };
-                self.enqueue(job);
+                job.journaled = true;
+                if blocked {
+                    self.restore_blocked(job);
+                } else {
+                    self.requeue(job);
+                }
+            }
+            send @ (Effect::SendEvent { .. } | Effect::Assign { .. }) => {
+                if let Some(job) = job_of(send) {
+                    self.enqueue(job);
+                }
             }
             Effect::Resend { conversation } => {
                 self.queue_for(&conversation).send(Msg::Resend).ok();
             }
             Effect::DropFailed { conversation } => {
                 self.queue_for(&conversation).send(Msg::Drop).ok();
-            }
-            Effect::Assign {
-                req_id,
-                conversation,
-                session,
-                agent_id,
-                agent_name,
-                summary,
-            } => {
-                let job = Job {
-                    req_id,
-                    conversation,
-                    work: Work::Assign {
-                        session,
-                        agent_id,
-                        agent_name,
-                        summary,
-                    },
-                    journaled: false,
-                };
-                self.enqueue(job);
             }
             Effect::RecordCallback {
                 req_id,
