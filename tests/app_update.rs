@@ -5,47 +5,27 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 use switchboard::app::state::*;
 use switchboard::app::{Action, Effect, ReplyInfo, State, update};
-use switchboard::domain::{Event, PlanSettings};
+use switchboard::domain::Event;
 use switchboard::kore::client::CallError;
-use switchboard::kore::hooks::EventContext;
 use switchboard::kore::wire::{AssignCallback, ConversationRecord};
 use switchboard::runtime::callback::ReceivedCallback;
 use switchboard::ui::keymap::Keymap;
 
-fn settings(confirm: bool) -> Settings {
-    Settings {
-        bot_id: "st-test".into(),
-        environment: "TEST".into(),
-        confirm,
-        read_only: false,
-        defaults: EventContext::default(),
-        plan: PlanSettings::default(),
-        callback_timeout_ms: 30_000,
-    }
-}
-
-fn agent(id: &str, name: &str, presence: Presence) -> Agent {
-    Agent {
-        id: id.into(),
-        identity: id.into(),
-        name: name.into(),
-        email: None,
-        queue_id: None,
-        queue_name: None,
-        presence,
-        chat: Some(Load { used: 0, total: 5 }),
-        voice: Some(Load { used: 0, total: 1 }),
-    }
-}
+mod common;
+use common::state::{agent, key, settings};
 
 /// A console with three agents and one waiting chat conversation, selected.
 fn console(confirm: bool) -> State {
-    let mut s = State::new(settings(confirm), Keymap::default(), "t".into());
+    let settings = Settings {
+        confirm,
+        ..settings("st-test", "TEST", 30_000)
+    };
+    let mut s = State::new(settings, Keymap::default(), "t".into());
     s.now_ms = 1_000_000;
     s.agents = vec![
-        agent("a-mia", "Mia Chen", Presence::Available),
-        agent("a-raj", "Raj Patel", Presence::Available),
-        agent("a-sofia", "Sofia Garcia", Presence::Offline),
+        agent("a-mia", "Mia Chen", Presence::Available, (0, 5), (0, 1)),
+        agent("a-raj", "Raj Patel", Presence::Available, (0, 5), (0, 1)),
+        agent("a-sofia", "Sofia Garcia", Presence::Offline, (0, 5), (0, 1)),
     ];
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
@@ -53,10 +33,6 @@ fn console(confirm: bool) -> State {
     s.conversations.insert("c-1".into(), c);
     s.selected = Some("c-1".into());
     s
-}
-
-fn key(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
 fn code(k: KeyCode) -> Action {
@@ -1502,8 +1478,13 @@ fn a_pasted_filter_applies_at_once() {
 #[test]
 fn remove_by_a_name_that_matches_several_says_so() {
     let mut s = console(false);
-    s.agents
-        .push(agent("a-raj2", "Raj Kumar", Presence::Available));
+    s.agents.push(agent(
+        "a-raj2",
+        "Raj Kumar",
+        Presence::Available,
+        (0, 5),
+        (0, 1),
+    ));
     update(&mut s, key(':'));
     typed(&mut s, "remove raj");
     let fx = update(&mut s, code(KeyCode::Enter));

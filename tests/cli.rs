@@ -3,100 +3,23 @@
 //! run them.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 use switchboard::sim;
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
-const SECRET_VAR: &str = "SWITCHBOARD_TEST_CLI_SECRET";
-
-/// The simulator as a child process; killed when dropped.
-struct SimProcess {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_simulator(extra: &[&str]) -> SimProcess {
-    let mut child = Command::new(BIN)
-        .args(["simulator", "--listen", "127.0.0.1:0", "--no-traffic"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the simulator");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut base_url = None;
-    let mut banner = String::new();
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        banner.push_str(&line);
-        banner.push('\n');
-        if let Some(url) = line.trim().strip_prefix("base URL:") {
-            base_url = Some(url.trim().to_string());
-            break;
-        }
-    }
-    let base_url = base_url.unwrap_or_else(|| panic!("no base URL in the banner:\n{banner}"));
-    assert!(banner.contains(sim::DEMO_BOT_ID), "{banner}");
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    SimProcess { child, base_url }
-}
+mod common;
+use common::journal::{request, sent};
+use common::process::{BIN, SECRET_VAR, SimProcess, block_on, event_text, write_config};
+use common::sim::simulator;
 
 struct Env {
     dir: tempfile::TempDir,
     config: PathBuf,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn write_config(dir: &Path, host: &str, callback_port: u16) -> PathBuf {
-    let path = dir.join("config.toml");
-    let text = format!(
-        r#"[kore]
-host = "{host}"
-bot_id = "{bot}"
-org_id = "{org}"
-account_id = "{account}"
-client_id = "{client}"
-client_secret = {{ env = "{SECRET_VAR}" }}
-jwt_ttl_secs = 120
-
-[callback]
-listen = "127.0.0.1:{callback_port}"
-public_url = "http://127.0.0.1:{callback_port}"
-callback_timeout_secs = 10
-"#,
-        bot = sim::DEMO_BOT_ID,
-        org = sim::DEMO_ORG_ID,
-        account = sim::DEMO_ACCOUNT_ID,
-        client = sim::DEMO_CLIENT_ID,
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn env_for(sim: &SimProcess) -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim.base_url, free_port());
+    let config = write_config(dir.path(), &sim.base_url, 10, "");
     Env { dir, config }
 }
 
@@ -134,36 +57,14 @@ fn stderr(out: &Output) -> String {
 /// The simulator's record of hooks events for one conversation, as
 /// "TYPE transition identity" strings.
 fn received(sim: &SimProcess, conversation: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let url = format!("{}/__sim/received", sim.base_url);
-    let list: Vec<Value> = rt.block_on(async {
-        switchboard::install_crypto();
-        reqwest::get(url).await.unwrap().json().await.unwrap()
-    });
     let mut out = Vec::new();
-    for hook in list {
-        if hook["conversationId"] != conversation {
-            continue;
-        }
+    for hook in sim.received_hooks(conversation) {
         assert_eq!(hook["tokenValid"], true, "{hook}");
         if hook["status"] != 200 {
             continue;
         }
         for ev in hook["events"].as_array().unwrap() {
-            let name = ev["name"].as_str().unwrap();
-            if name == "INTERNAL_TRANSFER_EVENT" {
-                out.push(format!(
-                    "{} {} {}",
-                    ev["transfertype"].as_str().unwrap(),
-                    ev["transition"].as_str().unwrap(),
-                    ev["participant"]["identity"].as_str().unwrap()
-                ));
-            } else {
-                out.push(name.to_string());
-            }
+            out.push(event_text(ev, "identity"));
         }
     }
     out
@@ -176,24 +77,17 @@ fn agent_id(n: usize) -> String {
 }
 
 thread_local! {
-    static DEMO_AGENTS: Vec<String> = {
-        let mut cfg = sim::SimConfig::demo();
-        cfg.traffic = false;
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let handle = sim::start(cfg, listener).await.unwrap();
-            let world = handle.world();
-            let ids: Vec<String> = world.agents.iter().map(|a| a.id.clone()).collect();
-            handle.shutdown().await;
-            ids
-        })
-    };
+    static DEMO_AGENTS: Vec<String> = block_on(async {
+        let handle = simulator().await;
+        let ids: Vec<String> = handle.world().agents.iter().map(|a| a.id.clone()).collect();
+        handle.shutdown().await;
+        ids
+    });
 }
 
 #[test]
 fn the_documented_flows_are_accepted_and_bad_orders_refused() {
-    let sim = start_simulator(&[]);
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
     let s = sim::DEMO_CLIENT_SECRET;
     let (mia, raj, sofia) = (agent_id(0), agent_id(1), agent_id(2));
@@ -282,7 +176,7 @@ fn the_documented_flows_are_accepted_and_bad_orders_refused() {
     // with its reason.
     let other_dir = tempfile::tempdir().unwrap();
     let other = Env {
-        config: write_config(other_dir.path(), &sim.base_url, free_port()),
+        config: write_config(other_dir.path(), &sim.base_url, 10, ""),
         dir: other_dir,
     };
     let out = run(
@@ -299,12 +193,8 @@ fn the_documented_flows_are_accepted_and_bad_orders_refused() {
 
 #[test]
 fn assign_waits_for_and_prints_its_callback() {
-    let sim = start_simulator(&[]);
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let url = format!(
         "{}/agentassist/api/v1/public/{}/conversations?status=OPEN",
         sim.base_url,
@@ -319,8 +209,7 @@ fn assign_waits_for_and_prints_its_callback() {
         .unwrap();
         signer.sign().unwrap().expose().to_string()
     };
-    let page: Value = rt.block_on(async {
-        switchboard::install_crypto();
+    let page: Value = block_on(async {
         reqwest::Client::new()
             .get(url)
             .header("auth", token)
@@ -379,7 +268,7 @@ fn assign_waits_for_and_prints_its_callback() {
 
 #[test]
 fn wrong_secret_bad_config_and_no_config() {
-    let sim = start_simulator(&[]);
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
     let wrong = "definitely-not-the-secret";
     let out = run(
@@ -485,33 +374,20 @@ fn journal_of(env: &Env) -> PathBuf {
 #[test]
 fn send_refuses_to_pass_requests_still_open_in_the_journal() {
     use switchboard::domain::{AgentRef, Event};
-    use switchboard::runtime::journal::{Journal, Record};
-    let sim = start_simulator(&[]);
+    use switchboard::runtime::journal::Journal;
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
     let s = sim::DEMO_CLIENT_SECRET;
     let mia = agent_id(0);
     // A console quit with one request queued and one of unknown fate.
     {
         let (mut j, _) = Journal::open(&journal_of(&env)).unwrap();
-        let request = |id: &str, event: Event| Record::Request {
-            id: id.into(),
-            at_ms: 1,
-            conversation: "c-open".into(),
-            event,
-            experience: "chat".into(),
-            language: "en".into(),
-            action: "test".into(),
-        };
         let who = AgentRef::new(&mia, "Mia Chen");
-        j.append(&request("o-1", Event::na_entry(who.clone())))
+        j.append(&request("o-1", "c-open", 1, Event::na_entry(who.clone())))
             .unwrap();
-        j.append(&Record::Sent {
-            id: "o-1".into(),
-            at_ms: 2,
-            attempt: 1,
-        })
-        .unwrap();
-        j.append(&request("o-2", Event::na_exit(who))).unwrap();
+        j.append(&sent("o-1", 2)).unwrap();
+        j.append(&request("o-2", "c-open", 1, Event::na_exit(who)))
+            .unwrap();
     }
     let out = run(&env, s, &["send", "end", "--conversation", "c-open"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -538,7 +414,7 @@ fn send_refuses_to_pass_requests_still_open_in_the_journal() {
 
 #[test]
 fn send_says_so_when_a_console_holds_the_journal() {
-    let sim = start_simulator(&[]);
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
     let (_held, _) = switchboard::runtime::journal::Journal::open(&journal_of(&env)).unwrap();
     let out = run(
@@ -564,7 +440,7 @@ fn send_says_so_when_a_console_holds_the_journal() {
 /// anyway with exit 0.
 #[test]
 fn console_flags_are_refused_on_the_scripting_commands() {
-    let sim = start_simulator(&[]);
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
     let s = sim::DEMO_CLIENT_SECRET;
     let mia = agent_id(0);
@@ -616,7 +492,7 @@ fn console_flags_are_refused_on_the_scripting_commands() {
 /// sent.
 #[test]
 fn a_closed_stdout_does_not_stop_a_planned_sequence() {
-    let sim = start_simulator(&[]);
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
     let s = sim::DEMO_CLIENT_SECRET;
     let (mia, raj) = (agent_id(0), agent_id(1));
@@ -675,7 +551,7 @@ fn a_closed_stdout_does_not_stop_a_planned_sequence() {
 /// without bounds, credentials printed from a URL, placeholders unnoticed.
 #[test]
 fn bad_input_gets_a_clear_error_and_never_shows_credentials() {
-    let sim = start_simulator(&[]);
+    let sim = SimProcess::start(&[]);
     let env = env_for(&sim);
     let s = sim::DEMO_CLIENT_SECRET;
     let text = std::fs::read_to_string(&env.config).unwrap();

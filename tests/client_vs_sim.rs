@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 use switchboard::domain::{self, Action, AgentRef, PlanSettings, Roster};
-use switchboard::kore::client::{CallError, ClientSettings, KoreClient};
+use switchboard::kore::client::{CallError, KoreClient};
 use switchboard::kore::hooks::{self, EventContext};
 use switchboard::kore::jwt::Secret;
 use switchboard::kore::ratelimit::Priority;
@@ -12,28 +12,10 @@ use switchboard::kore::wire::{
 };
 use switchboard::runtime::callback::CallbackListener;
 use switchboard::sim::world::{Channel, Presence};
-use switchboard::sim::{self, Fault, SimConfig, SimHandle, Traffic, WorldIds};
-use tokio::net::TcpListener;
+use switchboard::sim::{self, Fault, SimHandle, Traffic, WorldIds};
 
-async fn simulator(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    switchboard::install_crypto();
-    let mut cfg = SimConfig::demo();
-    cfg.traffic = false;
-    cfg.rate_limit = 0;
-    cfg.callback_delay_ms = 30;
-    tweak(&mut cfg);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    sim::start(cfg, listener).await.unwrap()
-}
-
-fn settings(sim: &SimHandle) -> ClientSettings {
-    ClientSettings {
-        jwt_ttl_secs: Some(60),
-        rate_limit_per_minute: 0,
-        request_timeout: Duration::from_secs(5),
-        ..sim.client_settings()
-    }
-}
+mod common;
+use common::sim::{client, describe, simulator, simulator_with};
 
 fn agent(id: &str) -> AgentRef {
     AgentRef::new(id, format!("Agent {id}"))
@@ -104,8 +86,8 @@ fn assert_same_roster(sim: &SimHandle, conv: &str, roster: &Roster) {
 
 #[tokio::test]
 async fn cold_warm_and_closing_flows_agree_on_both_sides() {
-    let sim = simulator(|_| {}).await;
-    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |_| {});
 
     // The documented cold flow: A1 → A2 → A3, then the end.
     let mut cold = Roster::new();
@@ -198,25 +180,10 @@ async fn cold_warm_and_closing_flows_agree_on_both_sides() {
     );
 }
 
-fn describe(ev: &switchboard::kore::wire::HookEvent) -> String {
-    use switchboard::kore::wire::HookEvent;
-    match ev {
-        HookEvent::InternalTransfer(t) => {
-            format!(
-                "{} {} {}",
-                t.transfertype, t.transition, t.participant.identity
-            )
-        }
-        other => other.name().to_string(),
-    }
-}
-
 #[tokio::test]
 async fn the_auth_header_name_follows_the_config() {
-    let sim = simulator(|_| {}).await;
-    let mut s = settings(&sim);
-    s.hooks_auth_header = "auth".into();
-    let client = KoreClient::new(&s).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |s| s.hooks_auth_header = "auth".into());
     let mut r = Roster::new();
     act(&sim, &client, "c-auth", &mut r, Action::Enter(agent("a1"))).await;
     assert_eq!(sim.received()[0].auth_header, "auth");
@@ -265,8 +232,8 @@ async fn waiting_session_and_agent(client: &KoreClient, status: &str) -> (String
 
 #[tokio::test]
 async fn assign_to_an_agent_gets_its_callback_matched() {
-    let sim = simulator(|_| {}).await;
-    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |_| {});
     let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
         .await
         .unwrap();
@@ -321,8 +288,8 @@ async fn assign_to_an_agent_gets_its_callback_matched() {
 
 #[tokio::test]
 async fn assign_to_an_offline_agent_gets_a_failure_callback() {
-    let sim = simulator(|_| {}).await;
-    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |_| {});
     let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
         .await
         .unwrap();
@@ -349,10 +316,8 @@ async fn assign_to_an_offline_agent_gets_a_failure_callback() {
 
 #[tokio::test]
 async fn a_wrong_bot_id_gets_the_documented_400() {
-    let sim = simulator(|_| {}).await;
-    let mut s = settings(&sim);
-    s.bot_id = "st-not-this-bot".into();
-    let client = KoreClient::new(&s).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |s| s.bot_id = "st-not-this-bot".into());
     let ev = hooks::to_wire(
         &domain::Event::na_entry(agent("a1")),
         &EventContext::default(),
@@ -373,10 +338,8 @@ async fn a_wrong_bot_id_gets_the_documented_400() {
 
 #[tokio::test]
 async fn a_wrong_secret_gets_401_and_is_not_retried() {
-    let sim = simulator(|_| {}).await;
-    let mut s = settings(&sim);
-    s.client_secret = Secret::new("not-the-secret");
-    let client = KoreClient::new(&s).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |s| s.client_secret = Secret::new("not-the-secret"));
     let ev = hooks::to_wire(
         &domain::Event::na_entry(agent("a1")),
         &EventContext::default(),
@@ -395,10 +358,8 @@ async fn a_wrong_secret_gets_401_and_is_not_retried() {
 #[tokio::test]
 async fn the_rate_limit_gives_429_and_the_client_honours_it() {
     // The server allows 5 a minute; this client believes in 60.
-    let sim = simulator(|c| c.rate_limit = 5).await;
-    let mut s = settings(&sim);
-    s.rate_limit_per_minute = 60;
-    let client = KoreClient::new(&s).unwrap();
+    let sim = simulator_with(|c| c.rate_limit = 5).await;
+    let client = client(&sim, |s| s.rate_limit_per_minute = 60);
     let q = ConversationQuery::default();
     for i in 0..5 {
         let call = client.list_conversations(&q, Priority::User).await;
@@ -423,10 +384,8 @@ async fn the_rate_limit_gives_429_and_the_client_honours_it() {
 
 #[tokio::test]
 async fn the_clients_own_limit_keeps_it_under_the_servers() {
-    let sim = simulator(|c| c.rate_limit = 5).await;
-    let mut s = settings(&sim);
-    s.rate_limit_per_minute = 5;
-    let client = KoreClient::new(&s).unwrap();
+    let sim = simulator_with(|c| c.rate_limit = 5).await;
+    let client = client(&sim, |s| s.rate_limit_per_minute = 5);
     let q = ConversationQuery::default();
     for _ in 0..5 {
         assert!(client.list_conversations(&q, Priority::User).await.is_ok());
@@ -446,8 +405,8 @@ async fn the_clients_own_limit_keeps_it_under_the_servers() {
 
 #[tokio::test]
 async fn the_list_endpoints_parse() {
-    let sim = simulator(|_| {}).await;
-    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |_| {});
     let agents = client
         .list_agents(1, Priority::Poll)
         .await
@@ -483,8 +442,8 @@ async fn the_list_endpoints_parse() {
 
 #[tokio::test]
 async fn both_documented_success_forms_count_as_success() {
-    let sim = simulator(|_| {}).await;
-    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |_| {});
     let ev = hooks::to_wire(
         &domain::Event::na_entry(agent("a1")),
         &EventContext::default(),
@@ -519,8 +478,8 @@ async fn both_documented_success_forms_count_as_success() {
 
 #[tokio::test]
 async fn a_lost_reply_is_retried_and_counted_once() {
-    let sim = simulator(|_| {}).await;
-    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let sim = simulator().await;
+    let client = client(&sim, |_| {});
     let ev = hooks::to_wire(
         &domain::Event::na_entry(agent("a1")),
         &EventContext::default(),
@@ -592,8 +551,8 @@ fn seed_with_two_calls_and_a_free_line() -> (u64, Vec<String>, String) {
 #[tokio::test]
 async fn assign_to_an_agent_at_capacity_gets_a_failure_callback() {
     let (seed, calls, agent_id) = seed_with_two_calls_and_a_free_line();
-    let sim = simulator(|c| c.seed = seed).await;
-    let client = KoreClient::new(&settings(&sim)).unwrap();
+    let sim = simulator_with(|c| c.seed = seed).await;
+    let client = client(&sim, |_| {});
     let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
         .await
         .unwrap();
@@ -663,19 +622,16 @@ async fn assign_to_an_agent_at_capacity_gets_a_failure_callback() {
 
 #[tokio::test]
 async fn the_clients_limit_can_count_over_a_shorter_window() {
-    let sim = simulator(|c| {
+    let sim = simulator_with(|c| {
         c.rate_limit = 3;
         c.rate_window = Duration::from_millis(1000);
     })
     .await;
-    let mut s = settings(&sim);
-    s.rate_limit_per_minute = 3;
     // A little longer than the server's window: the server counts arrivals,
     // and the first request (a new connection) may take longer to arrive
     // than the fourth, sent exactly one client window later.
-    let client = KoreClient::new(&s)
-        .unwrap()
-        .with_rate_window(Duration::from_millis(1100));
+    let client =
+        client(&sim, |s| s.rate_limit_per_minute = 3).with_rate_window(Duration::from_millis(1100));
     assert_eq!(client.limiter().limit(), 3);
     let q = ConversationQuery::default();
     // Six requests need a second window: the client waits for it (a minute

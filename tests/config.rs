@@ -12,21 +12,8 @@ use switchboard::config::{
     self, ClosingCfg, ColdOrderCfg, ConfigError, Experience, SecretSource, Theme,
 };
 
-fn fixtures(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/config")
-        .join(kind)
-}
-
-fn toml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension() == Some(OsStr::new("toml")))
-        .collect();
-    files.sort();
-    files
-}
+mod common;
+use common::files::{files_in, fixture_dir};
 
 fn example_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml")
@@ -50,7 +37,7 @@ fn load_text(text: &str) -> Result<config::Loaded, ConfigError> {
 
 #[test]
 fn every_valid_fixture_loads() {
-    let files = toml_files(&fixtures("valid"));
+    let files = files_in(&fixture_dir("config/valid"), &["toml"]);
     assert!(files.len() >= 5, "valid fixtures went missing: {files:?}");
     for path in files {
         if let Err(e) = config::load(&path) {
@@ -290,8 +277,8 @@ const INVALID: &[(&str, Option<usize>, &str, &[&str])] = &[
 
 #[test]
 fn every_invalid_fixture_fails_with_file_line_and_key() {
-    let dir = fixtures("invalid");
-    let on_disk: BTreeSet<String> = toml_files(&dir)
+    let dir = fixture_dir("config/invalid");
+    let on_disk: BTreeSet<String> = files_in(&dir, &["toml"])
         .iter()
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
@@ -336,7 +323,8 @@ fn every_invalid_fixture_fails_with_file_line_and_key() {
 
 #[test]
 fn an_invalid_fixture_reports_a_single_located_problem() {
-    let err = config::load(&fixtures("invalid").join("rate_limit_string.toml")).unwrap_err();
+    let err =
+        config::load(&fixture_dir("config/invalid").join("rate_limit_string.toml")).unwrap_err();
     let ConfigError::Invalid { path, problems } = err else {
         panic!("wrong variant");
     };
@@ -409,7 +397,7 @@ fn tables_written_in_the_wrong_shape_are_explained() {
 
 #[test]
 fn a_minimal_config_gets_the_documented_defaults() {
-    let loaded = config::load(&fixtures("valid").join("minimal.toml")).unwrap();
+    let loaded = config::load(&fixture_dir("config/valid").join("minimal.toml")).unwrap();
     let c = &loaded.config;
     assert_eq!(c.kore.host, "https://platform.kore.ai");
     assert_eq!(c.kore.bot_id, "st-1a2b3c");
@@ -445,7 +433,7 @@ fn a_minimal_config_gets_the_documented_defaults() {
 
 #[test]
 fn every_key_is_read_from_the_full_fixture() {
-    let c = config::load(&fixtures("valid").join("full.toml"))
+    let c = config::load(&fixture_dir("config/valid").join("full.toml"))
         .unwrap()
         .config;
     assert_eq!(c.kore.base_url(), "https://de-platform.kore.ai");
@@ -497,7 +485,7 @@ fn every_key_is_read_from_the_full_fixture() {
 
 #[test]
 fn inline_tables_and_dotted_keys_mean_the_same() {
-    let c = config::load(&fixtures("valid").join("inline_and_dotted.toml"))
+    let c = config::load(&fixture_dir("config/valid").join("inline_and_dotted.toml"))
         .unwrap()
         .config;
     assert_eq!(c.kore.bot_id, "st-x");
@@ -527,7 +515,7 @@ fn enums_print_their_config_spelling() {
 
 #[test]
 fn a_literal_secret_resolves_and_never_shows_in_debug() {
-    let loaded = config::load(&fixtures("valid").join("literal_secret.toml")).unwrap();
+    let loaded = config::load(&fixture_dir("config/valid").join("literal_secret.toml")).unwrap();
     let secret = loaded.config.resolve_secret().unwrap();
     assert_eq!(secret.expose(), "literal-fixture-secret");
     assert!(loaded.config.kore.client_secret.is_literal());

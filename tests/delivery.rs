@@ -4,44 +4,20 @@
 //! rest of its conversation until the supervisor resends it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard::app::{Action, Effect};
 use switchboard::domain::{AgentRef, Event};
-use switchboard::kore::client::{ClientSettings, KoreClient};
+use switchboard::kore::client::KoreClient;
 use switchboard::kore::hooks::EventContext;
-use switchboard::kore::wire::HookEvent;
-use switchboard::runtime::callback::CallbackListener;
 use switchboard::runtime::journal::{self, Journal, RequestFate};
 use switchboard::runtime::runner::Runner;
-use switchboard::sim::{self, Fault, ReceivedHook, SimConfig, SimHandle};
+use switchboard::sim::{Fault, ReceivedHook, SimHandle};
 use tokio::sync::mpsc;
 
-async fn simulator(faults: f64, rate_limit: u32) -> SimHandle {
-    simulator_with_window(faults, rate_limit, Duration::from_secs(60)).await
-}
-
-async fn simulator_with_window(faults: f64, rate_limit: u32, window: Duration) -> SimHandle {
-    switchboard::install_crypto();
-    let mut cfg = SimConfig::demo();
-    cfg.traffic = false;
-    cfg.faults = faults;
-    cfg.rate_limit = rate_limit;
-    cfg.rate_window = window;
-    cfg.seed = 7;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    sim::start(cfg, listener).await.unwrap()
-}
-
-fn client(sim: &SimHandle, rate_limit: u32) -> KoreClient {
-    KoreClient::new(&ClientSettings {
-        jwt_ttl_secs: Some(120),
-        rate_limit_per_minute: rate_limit,
-        request_timeout: Duration::from_secs(5),
-        ..sim.client_settings()
-    })
-    .unwrap()
-}
+mod common;
+use common::journal::{outcome, request, sent};
+use common::sim::{Run, client, describe, runner, simulator_with};
+use common::state::{deliveries, settings};
 
 struct Harness {
     runner: Runner,
@@ -54,12 +30,7 @@ async fn harness(client: KoreClient, attempts: u32) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let journal_path = dir.path().join("journal.jsonl");
     let (journal, _) = Journal::open(&journal_path).unwrap();
-    let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
-        .await
-        .unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let runner =
-        Runner::new(client, tx, Some(journal), Arc::new(listener)).with_max_attempts(attempts);
+    let Run { runner, rx, .. } = runner(client, Some(journal), attempts).await;
     Harness {
         runner,
         rx,
@@ -125,18 +96,6 @@ fn max_in_window(received: &[ReceivedHook], window: Duration) -> usize {
     best
 }
 
-fn describe(ev: &HookEvent) -> String {
-    match ev {
-        HookEvent::InternalTransfer(t) => {
-            format!(
-                "{} {} {}",
-                t.transfertype, t.transition, t.participant.identity
-            )
-        }
-        other => other.name().to_string(),
-    }
-}
-
 /// Ten events that follow the documented order: NA entry, four consultants
 /// joining and leaving, NA exit.
 fn script(conv: usize) -> Vec<Event> {
@@ -173,8 +132,15 @@ async fn a_burst_under_faults_is_delivered_completely_and_in_order() {
     // need a dozen windows. The client is told the same limit and window.
     const LIMIT: u32 = 20;
     const WINDOW: Duration = Duration::from_secs(2);
-    let sim = simulator_with_window(0.3, LIMIT, WINDOW).await;
-    let mut h = harness(client(&sim, LIMIT).with_rate_window(WINDOW), 15).await;
+    let sim = simulator_with(|c| {
+        c.faults = 0.3;
+        c.rate_limit = LIMIT;
+        c.rate_window = WINDOW;
+        c.seed = 7;
+    })
+    .await;
+    let client = client(&sim, |s| s.rate_limit_per_minute = LIMIT);
+    let mut h = harness(client.with_rate_window(WINDOW), 15).await;
     let started = Instant::now();
     let scripts: Vec<Vec<Event>> = (0..20).map(script).collect();
     // 200 actions over 20 conversations, interleaved as a supervisor would.
@@ -282,8 +248,8 @@ async fn a_burst_under_faults_is_delivered_completely_and_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_4xx_holds_its_conversation_until_resent_and_others_go_on() {
-    let sim = simulator(0.0, 0).await;
-    let mut h = harness(client(&sim, 0), 3).await;
+    let sim = simulator_with(|c| c.seed = 7).await;
+    let mut h = harness(client(&sim, |_| {}), 3).await;
     let a = AgentRef::new("a-1", "Mia");
     let b = AgentRef::new("a-2", "Raj");
     send(&mut h, "x-1", "c-held", Event::na_entry(a.clone()));
@@ -359,8 +325,8 @@ async fn a_4xx_holds_its_conversation_until_resent_and_others_go_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_request_releases_the_ones_behind_it() {
-    let sim = simulator(0.0, 0).await;
-    let mut h = harness(client(&sim, 0), 2).await;
+    let sim = simulator_with(|c| c.seed = 7).await;
+    let mut h = harness(client(&sim, |_| {}), 2).await;
     let a = AgentRef::new("a-1", "Mia");
     sim.set_outage(Some(503), None);
     send(&mut h, "d-1", "c-drop", Event::na_entry(a.clone()));
@@ -384,38 +350,18 @@ async fn a_dropped_request_releases_the_ones_behind_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
-    use switchboard::app::state::{AssignState, Delivery, Settings, TimelineItem};
+    use switchboard::app::state::{AssignState, Delivery};
     use switchboard::runtime::journal::Record;
-    let sim = simulator(0.0, 0).await;
-    let mut h = harness(client(&sim, 0), 3).await;
+    let sim = simulator_with(|c| c.seed = 7).await;
+    let mut h = harness(client(&sim, |_| {}), 3).await;
     let a = AgentRef::new("a-1", "Mia");
     let b = AgentRef::new("a-2", "Raj");
-    let req = |id: &str, at_ms: i64, event: Event| Record::Request {
-        id: id.into(),
-        at_ms,
-        conversation: "c-r".into(),
-        event,
-        experience: "chat".into(),
-        language: "en".into(),
-        action: "test".into(),
-    };
     // What an earlier run left (the harness holds this run's journal, so
     // the lines are written as that run's journal wrote them).
     let earlier = [
-        req("q-1", 1, Event::na_entry(a.clone())),
-        Record::Sent {
-            id: "q-1".into(),
-            at_ms: 2,
-            attempt: 1,
-        },
-        Record::Outcome {
-            id: "q-1".into(),
-            at_ms: 3,
-            ok: true,
-            status: Some(200),
-            message: String::new(),
-            attempts: 1,
-        },
+        request("q-1", "c-r", 1, Event::na_entry(a.clone())),
+        sent("q-1", 2),
+        outcome("q-1", 3, true, ""),
         Record::Assign {
             id: "q-a".into(),
             at_ms: 4,
@@ -424,11 +370,7 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
             conversation: Some("c-r".into()),
             text: Some("assign → Raj".into()),
         },
-        Record::Sent {
-            id: "q-a".into(),
-            at_ms: 4,
-            attempt: 1,
-        },
+        sent("q-a", 4),
         Record::Callback {
             id: Some("q-a".into()),
             at_ms: 5,
@@ -436,13 +378,9 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
             summary: "transferred".into(),
         },
         // Sent, no answer: the process died here.
-        req("q-2", 6, Event::warm_entry(b.clone())),
-        Record::Sent {
-            id: "q-2".into(),
-            at_ms: 6,
-            attempt: 1,
-        },
-        req("q-3", 7, Event::warm_exit(b.clone())),
+        request("q-2", "c-r", 6, Event::warm_entry(b.clone())),
+        sent("q-2", 6),
+        request("q-3", "c-r", 7, Event::warm_exit(b.clone())),
     ];
     let mut bytes = Vec::new();
     for r in &earlier {
@@ -455,17 +393,8 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
 
     let replay = journal::read(&h.journal_path).unwrap();
     assert_eq!(replay.warnings.len(), 1, "{:?}", replay.warnings);
-    let settings = Settings {
-        bot_id: "st".into(),
-        environment: "T".into(),
-        confirm: true,
-        read_only: false,
-        defaults: EventContext::default(),
-        plan: Default::default(),
-        callback_timeout_ms: 1000,
-    };
     let mut state = switchboard::app::State::new(
-        settings,
+        settings("st", "T", 1000),
         switchboard::ui::keymap::Keymap::default(),
         "t".into(),
     );
@@ -476,17 +405,7 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
         c.roster.contains("a-1"),
         "delivered events rebuild the roster"
     );
-    let deliveries: Vec<String> = c
-        .timeline
-        .iter()
-        .map(|t| match t {
-            TimelineItem::Event {
-                req_id, delivery, ..
-            } => format!("{req_id} {delivery:?}"),
-            TimelineItem::Assign { req_id, state, .. } => format!("{req_id} {state:?}"),
-            TimelineItem::Note { text, .. } => text.clone(),
-        })
-        .collect();
+    let deliveries = deliveries(&state, "c-r");
     assert!(deliveries[0].starts_with("q-1 Delivered"), "{deliveries:?}");
     assert_eq!(deliveries[1], format!("q-a {:?}", AssignState::Transferred));
     assert_eq!(deliveries[2], format!("q-2 {:?}", Delivery::Unknown));

@@ -8,11 +8,10 @@ use switchboard::domain::{
     Transition, plan,
 };
 
-const POOL: u8 = 4;
+mod common;
+use common::domain::agent;
 
-fn agent(n: u8) -> AgentRef {
-    AgentRef::new(format!("a-{n}"), format!("Agent {n}"))
-}
+const POOL: u8 = 4;
 
 fn any_agent() -> impl Strategy<Value = AgentRef> {
     (1..=POOL).prop_map(agent)

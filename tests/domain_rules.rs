@@ -3,18 +3,16 @@
 //! through `apply` (raw events), and must agree on events and rosters.
 
 use switchboard::domain::{
-    Action, AgentRef, Closing, ColdOrder, Event, Handover, Phase, PlanSettings, RefusalCode, Role,
-    Roster, plan,
+    Action, Closing, ColdOrder, Event, Handover, Phase, PlanSettings, RefusalCode, Role, Roster,
+    plan,
 };
+
+mod common;
+use common::domain::agent;
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-fn agent(n: u8) -> AgentRef {
-    let names = ["", "Mia Chen", "Raj Patel", "Ana Silva", "Tom Berg"];
-    AgentRef::new(format!("a-{n}"), names[n as usize])
-}
 
 fn id(n: u8) -> String {
     format!("a-{n}")

@@ -4,102 +4,21 @@
 //! screen shows.
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
-const SECRET_VAR: &str = "SWITCHBOARD_E2E_SECRET";
+mod common;
+use common::process::{BIN, SECRET_VAR, SimProcess, block_on, event_text, write_config};
 
-struct Simulator {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn simulator() -> Simulator {
-    simulator_with(&[])
-}
-
-fn simulator_with(extra: &[&str]) -> Simulator {
-    let mut child = Command::new(BIN)
-        .args([
-            "simulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-traffic",
-            "--rate-limit",
-            "0",
-        ])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut base_url = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(url) = line.trim().strip_prefix("base URL:") {
-            base_url = Some(url.trim().to_string());
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Simulator {
-        child,
-        base_url: base_url.expect("the simulator prints its base URL"),
-    }
-}
-
-fn write_config(dir: &Path, sim: &Simulator) -> std::path::PathBuf {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"[kore]
-host = "{host}"
-bot_id = "{bot}"
-org_id = "{org}"
-account_id = "{acc}"
-client_id = "{client}"
-client_secret = {{ env = "{SECRET_VAR}" }}
-jwt_ttl_secs = 120
-
-[callback]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-callback_timeout_secs = 20
-
+/// The `[poll]` table of the console's config: both polls often.
+const POLL_OFTEN: &str = "
 [poll]
 conversations_secs = 1
 agents_secs = 2
-"#,
-            host = sim.base_url,
-            bot = switchboard::sim::DEMO_BOT_ID,
-            org = switchboard::sim::DEMO_ORG_ID,
-            acc = switchboard::sim::DEMO_ACCOUNT_ID,
-            client = switchboard::sim::DEMO_CLIENT_ID,
-        ),
-    )
-    .unwrap();
-    path
-}
+";
 
 /// The console in a pty, with its screen.
 struct Console {
@@ -275,13 +194,8 @@ impl Drop for Console {
     }
 }
 
-fn sim_outage(sim: &Simulator, status: Option<u16>) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        switchboard::install_crypto();
+fn sim_outage(sim: &SimProcess, status: Option<u16>) {
+    block_on(async {
         let c = reqwest::Client::new();
         let url = format!("{}/__sim/outage", sim.base_url);
         let r = match status {
@@ -292,45 +206,19 @@ fn sim_outage(sim: &Simulator, status: Option<u16>) {
     });
 }
 
-fn received(sim: &Simulator, conversation: &str) -> Vec<(String, bool, u16)> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let list: Vec<Value> = rt.block_on(async {
-        switchboard::install_crypto();
-        reqwest::get(format!("{}/__sim/received", sim.base_url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+fn received(sim: &SimProcess, conversation: &str) -> Vec<(String, bool, u16)> {
     let mut out = Vec::new();
-    for hook in list {
-        if hook["conversationId"] != conversation {
-            continue;
-        }
+    for hook in sim.received_hooks(conversation) {
         let valid = hook["tokenValid"].as_bool().unwrap();
         let status = hook["status"].as_u64().unwrap() as u16;
         for ev in hook["events"].as_array().unwrap() {
-            let text = if ev["name"] == "INTERNAL_TRANSFER_EVENT" {
-                format!(
-                    "{} {} {}",
-                    ev["transfertype"].as_str().unwrap(),
-                    ev["transition"].as_str().unwrap(),
-                    ev["participant"]["name"].as_str().unwrap()
-                )
-            } else {
-                ev["name"].as_str().unwrap().to_string()
-            };
-            out.push((text, valid, status));
+            out.push((event_text(ev, "name"), valid, status));
         }
     }
     out
 }
 
-fn wait_received(sim: &Simulator, conv: &str, n: usize) -> Vec<(String, bool, u16)> {
+fn wait_received(sim: &SimProcess, conv: &str, n: usize) -> Vec<(String, bool, u16)> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let r = received(sim, conv);
@@ -351,9 +239,9 @@ fn pick_and_confirm(c: &mut Console, query: &str, prompt: &str) {
 
 #[test]
 fn a_conversation_from_entry_to_end_on_keystrokes() {
-    let sim = simulator();
+    let sim = SimProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let mut c = Console::start(&config, dir.path(), 120, 40);
     c.wait_for("Conversations", 20);
     c.wait_for("Mia Chen", 20);
@@ -442,9 +330,9 @@ fn a_conversation_from_entry_to_end_on_keystrokes() {
 
 #[test]
 fn assigning_a_waiting_conversation_shows_its_callback() {
-    let sim = simulator();
+    let sim = SimProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let mut c = Console::start(&config, dir.path(), 120, 40);
     c.wait_for("Mia Chen", 20);
     // c-1044 waits at start (seed 1); filter the list down to it.
@@ -476,9 +364,9 @@ fn no_config_says_what_to_do_instead_of_crashing() {
 
 #[test]
 fn killed_mid_send_nothing_queued_is_lost_and_the_in_flight_one_is_unknown() {
-    let sim = simulator();
+    let sim = SimProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let conv = "c-kill";
     {
         let mut c = Console::start(&config, dir.path(), 120, 40);
@@ -572,9 +460,9 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn no_secret_or_token_reaches_any_output() {
     let secret = "sb-e2e-private-secret-4f9c2a";
-    let sim = simulator_with(&["--client-secret", secret]);
+    let sim = SimProcess::start(&["--client-secret", secret]);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let export = dir.path().join("export.jsonl");
     let mut c = Console::start_with_secret(&config, dir.path(), 120, 40, secret);
     c.wait_for("Mia Chen", 20);
@@ -635,7 +523,7 @@ fn no_secret_or_token_reaches_any_output() {
 
 /// Opens `conv` by hand, makes the simulator fail everything with 503, and
 /// queues an entry (in flight, retrying) and a warm add (behind it).
-fn queue_behind_an_outage(c: &mut Console, sim: &Simulator, conv: &str) {
+fn queue_behind_an_outage(c: &mut Console, sim: &SimProcess, conv: &str) {
     c.wait_for("Mia Chen", 20);
     c.keys("n");
     c.wait_for("conversation id", 10);
@@ -655,9 +543,9 @@ fn queue_behind_an_outage(c: &mut Console, sim: &Simulator, conv: &str) {
 
 #[test]
 fn sigterm_and_sighup_restore_the_terminal_and_keep_the_queue() {
-    let sim = simulator();
+    let sim = SimProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let conv = "c-signal";
     let mut c = Console::start(&config, dir.path(), 120, 40);
     queue_behind_an_outage(&mut c, &sim, conv);
@@ -694,9 +582,9 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_the_queue() {
 
 #[test]
 fn a_panic_restores_the_terminal_and_ends_the_process() {
-    let sim = simulator();
+    let sim = SimProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let config = config.display().to_string();
     let mut c = Console::spawn(
         &["--config", &config],
@@ -786,9 +674,9 @@ assign = "A"
 
 #[test]
 fn read_only_watches_beside_a_console_and_sends_nothing() {
-    let sim = simulator();
+    let sim = SimProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let conv = "c-watch";
     let mut sender = Console::start(&config, dir.path(), 120, 40);
     queue_behind_an_outage(&mut sender, &sim, conv);

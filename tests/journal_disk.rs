@@ -6,7 +6,10 @@
 use std::path::Path;
 use std::process::Command;
 use switchboard::domain::{AgentRef, Event};
-use switchboard::runtime::journal::{self, Journal, Record, RequestFate};
+use switchboard::runtime::journal::{self, Journal, RequestFate};
+
+mod common;
+use common::journal::{outcome, request};
 
 struct Mount(std::path::PathBuf);
 
@@ -35,28 +38,8 @@ fn mount_tmpfs(dir: &Path, size: &str) -> Result<Mount, String> {
     }
 }
 
-fn request(id: &str, event: Event) -> Record {
-    Record::Request {
-        id: id.into(),
-        at_ms: 1,
-        conversation: "c-full".into(),
-        event,
-        experience: "chat".into(),
-        language: "en".into(),
-        action: "test".into(),
-    }
-}
-
-fn outcome(id: &str) -> Record {
-    Record::Outcome {
-        id: id.into(),
-        at_ms: 2,
-        ok: true,
-        status: Some(200),
-        message: "a reasonably long body summary so that records take room".into(),
-        attempts: 1,
-    }
-}
+/// An answer long enough that records take room.
+const LONG_ANSWER: &str = "a reasonably long body summary so that records take room";
 
 #[test]
 fn a_full_disk_loses_no_delivered_event() {
@@ -73,10 +56,12 @@ fn a_full_disk_loses_no_delivered_event() {
     let (mut j, _) = Journal::open(&path).unwrap();
     let mia = AgentRef::new("a-1", "Mia");
     let raj = AgentRef::new("a-2", "Raj");
-    j.append(&request("r1", Event::na_entry(mia))).unwrap();
-    j.append(&outcome("r1")).unwrap();
-    j.append(&request("r2", Event::warm_entry(raj))).unwrap();
-    j.append(&outcome("r2")).unwrap();
+    j.append(&request("r1", "c-full", 1, Event::na_entry(mia)))
+        .unwrap();
+    j.append(&outcome("r1", 2, true, LONG_ANSWER)).unwrap();
+    j.append(&request("r2", "c-full", 1, Event::warm_entry(raj)))
+        .unwrap();
+    j.append(&outcome("r2", 2, true, LONG_ANSWER)).unwrap();
     // Fill the disk all but a few bytes, then append until it fails.
     let free = {
         let mut chunk = vec![b'x'; 4096];
@@ -93,7 +78,7 @@ fn a_full_disk_loses_no_delivered_event() {
     let mut failed = false;
     for i in 0..50 {
         let id = format!("x{i}");
-        if j.append(&outcome(&id)).is_err() {
+        if j.append(&outcome(&id, 2, true, LONG_ANSWER)).is_err() {
             failed = true;
             break;
         }
@@ -107,8 +92,13 @@ fn a_full_disk_loses_no_delivered_event() {
     );
     // Space is freed; the supervisor resends: the record goes in whole.
     std::fs::remove_file(&filler).unwrap();
-    j.append(&request("r3", Event::na_exit(AgentRef::new("a-2", "Raj"))))
-        .unwrap();
+    j.append(&request(
+        "r3",
+        "c-full",
+        1,
+        Event::na_exit(AgentRef::new("a-2", "Raj")),
+    ))
+    .unwrap();
     drop(j);
     let (_, replay) = Journal::open(&path).unwrap();
     assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);

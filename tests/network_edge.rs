@@ -7,28 +7,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use switchboard::app::{Action, Effect};
 use switchboard::domain::{AgentRef, Event};
-use switchboard::kore::client::{CallError, ClientSettings, KoreClient};
+use switchboard::kore::client::{CallError, ClientSettings};
 use switchboard::kore::hooks::{self, EventContext};
 use switchboard::kore::ratelimit::Priority;
 use switchboard::kore::wire::{ConversationQuery, Verdict};
-use switchboard::runtime::callback::CallbackListener;
 use switchboard::runtime::journal::{self, Journal, Record};
-use switchboard::runtime::runner::Runner;
+use switchboard::runtime::runner::MAX_ATTEMPTS;
 use switchboard::sim::{Chaos, SimHandle};
 use tokio::sync::mpsc;
 
 mod common;
-use common::{na_entry_effect, simulator};
-
-fn client(sim: &SimHandle, tweak: impl FnOnce(&mut ClientSettings)) -> KoreClient {
-    let mut s = ClientSettings {
-        rate_limit_per_minute: 0,
-        request_timeout: Duration::from_secs(5),
-        ..sim.client_settings()
-    };
-    tweak(&mut s);
-    KoreClient::new(&s).unwrap()
-}
+use common::sim::{Run, client, na_entry_effect, runner, simulator};
 
 /// A loopback server that counts the connections made to it: the place a
 /// redirect points to.
@@ -137,25 +126,14 @@ async fn answers_are_read_up_to_the_cap_and_no_further() {
     assert!(call.is_ok(), "{:?}", call.outcome);
 }
 
+/// A runner for a client with `tweak` applied, trying each request as often
+/// as the console does.
 async fn runner_for(
     sim: &SimHandle,
     tweak: impl FnOnce(&mut ClientSettings),
     journal: Option<Journal>,
-) -> (Runner, mpsc::UnboundedReceiver<Action>) {
-    let (listener, mut callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
-        .await
-        .unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(cb) = callbacks.recv().await {
-                let _ = tx.send(Action::Callback(cb));
-            }
-        });
-    }
-    let runner = Runner::new(client(sim, tweak), tx, journal, Arc::new(listener));
-    (runner, rx)
+) -> Run {
+    runner(client(sim, tweak), journal, MAX_ATTEMPTS).await
 }
 
 async fn next(rx: &mut mpsc::UnboundedReceiver<Action>, want: impl Fn(&Action) -> bool) -> Action {
@@ -176,7 +154,9 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Action>, want: impl Fn(&Action) -
 async fn the_poll_asks_for_live_conversations_only_and_says_when_it_is_partial() {
     let sim = simulator().await;
     sim.add_conversations(0, 40);
-    let (mut runner, mut rx) = runner_for(&sim, |_| {}, None).await;
+    let Run {
+        mut runner, mut rx, ..
+    } = runner_for(&sim, |_| {}, None).await;
     runner.run(Effect::PollConversations);
     let Action::ConversationsListed { result, partial } =
         next(&mut rx, |a| matches!(a, Action::ConversationsListed { .. })).await
@@ -283,8 +263,9 @@ async fn a_slow_answer_is_delivered_with_the_tries_that_may_also_have_arrived() 
         slow_ms: Some(1_500),
         ..Chaos::default()
     });
-    let (mut runner, mut rx) =
-        runner_for(&sim, |s| s.request_timeout = Duration::from_secs(1), None).await;
+    let Run {
+        mut runner, mut rx, ..
+    } = runner_for(&sim, |s| s.request_timeout = Duration::from_secs(1), None).await;
     runner.run(na_entry_effect("s-1", "c-slow"));
     let Action::HookDone {
         outcome,
@@ -326,7 +307,7 @@ async fn uncertain_hooks_tries_can_be_left_to_the_supervisor() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
     let (journal, _) = Journal::open(&path).unwrap();
-    let (runner, mut rx) = runner_for(
+    let Run { runner, mut rx, .. } = runner_for(
         &sim,
         |s| s.request_timeout = Duration::from_secs(1),
         Some(journal),
@@ -370,8 +351,9 @@ async fn an_assign_that_may_have_arrived_is_not_retried_but_unknown() {
         slow_ms: Some(1_500),
         ..Chaos::default()
     });
-    let (mut runner, mut rx) =
-        runner_for(&sim, |s| s.request_timeout = Duration::from_secs(1), None).await;
+    let Run {
+        mut runner, mut rx, ..
+    } = runner_for(&sim, |s| s.request_timeout = Duration::from_secs(1), None).await;
     let agent = sim.world().agents[0].id.clone();
     runner.run(Effect::Assign {
         req_id: "as-1".into(),
@@ -401,7 +383,9 @@ async fn sent_is_journaled_only_when_the_request_leaves() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
     let (journal, _) = Journal::open(&path).unwrap();
-    let (mut runner, mut rx) = runner_for(&sim, |_| {}, Some(journal)).await;
+    let Run {
+        mut runner, mut rx, ..
+    } = runner_for(&sim, |_| {}, Some(journal)).await;
     // Kore asked to wait (a 429): the request waits for the limiter.
     runner.limiter().penalize(Duration::from_millis(1_500));
     runner.run(na_entry_effect("w-1", "c-w"));
@@ -460,7 +444,11 @@ async fn callbacks_with_both_names_of_a_field_end_in_transferred() {
         .unwrap()
         .id
         .clone();
-    let (mut runner, mut rx) = runner_for(&sim, |_| {}, None).await;
+    let Run {
+        mut runner,
+        rx: _rx,
+        mut callbacks,
+    } = runner_for(&sim, |_| {}, None).await;
     runner.run(Effect::Assign {
         req_id: "cb-1".into(),
         conversation: waiting.0.clone(),
@@ -469,9 +457,10 @@ async fn callbacks_with_both_names_of_a_field_end_in_transferred() {
         agent_name: "Agent".into(),
         summary: "assign".into(),
     });
-    let Action::Callback(cb) = next(&mut rx, |a| matches!(a, Action::Callback(_))).await else {
-        unreachable!()
-    };
+    let cb = tokio::time::timeout(Duration::from_secs(15), callbacks.recv())
+        .await
+        .expect("a callback within 15 s")
+        .expect("the listener is alive");
     assert_eq!(cb.request_id.as_deref(), Some("cb-1"));
     assert_eq!(cb.problem, None);
     assert_eq!(cb.body.verdict(), Verdict::Success);

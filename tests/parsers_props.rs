@@ -19,6 +19,10 @@ use switchboard::kore::wire::*;
 use switchboard::runtime::callback::parse_callback;
 use switchboard::runtime::journal::{Journal, Record};
 
+mod common;
+use common::files::{files_in, fixture_dir};
+use common::journal::{outcome, request, sent};
+
 /// The default config reads `PROPTEST_CASES` (256 when unset); only the
 /// failure file is turned off, since what fails is kept as a plain test here.
 fn config() -> ProptestConfig {
@@ -273,28 +277,16 @@ fn mutate(text: &str, edits: &[Edit]) -> String {
     chars.into_iter().collect()
 }
 
-fn files_in(dir: &Path, exts: &[&str]) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|x| x.to_str())
-                .is_some_and(|x| exts.contains(&x))
-        })
+/// The name and text of each sample in `tests/fixtures/<rel>` with one of
+/// the extensions `exts`.
+fn texts_in(rel: &str, exts: &[&str]) -> Vec<(String, String)> {
+    files_in(&fixture_dir(rel), exts)
+        .into_iter()
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read_to_string(&p).unwrap())
         })
-        .collect();
-    files.sort();
-    files
-}
-
-fn fixture_dir(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -632,7 +624,7 @@ fn docs_variant(v: &mut Value, choices: &mut Choices) {
 }
 
 fn sample_texts() -> Vec<(String, String)> {
-    files_in(&fixture_dir("kore"), &["json", "jsonish"])
+    texts_in("kore", &["json", "jsonish"])
 }
 
 proptest! {
@@ -1093,7 +1085,7 @@ fn check_config_text(text: &str) -> Result<(), TestCaseError> {
 }
 
 fn valid_configs() -> Vec<(String, String)> {
-    files_in(&fixture_dir("config/valid"), &["toml"])
+    texts_in("config/valid", &["toml"])
 }
 
 proptest! {
@@ -1184,29 +1176,10 @@ fn written_journal() -> impl Strategy<Value = Vec<Record>> {
         let mut out = Vec::new();
         for (i, (conv, event, ok)) in items.into_iter().enumerate() {
             let id = format!("r{i}");
-            out.push(Record::Request {
-                id: id.clone(),
-                at_ms: i as i64,
-                conversation: format!("c-{conv}"),
-                event,
-                experience: "chat".into(),
-                language: "en".into(),
-                action: "test".into(),
-            });
-            out.push(Record::Sent {
-                id: id.clone(),
-                at_ms: i as i64,
-                attempt: 1,
-            });
+            out.push(request(&id, &format!("c-{conv}"), i as i64, event));
+            out.push(sent(&id, i as i64));
             if ok {
-                out.push(Record::Outcome {
-                    id,
-                    at_ms: i as i64,
-                    ok: true,
-                    status: Some(200),
-                    message: "OK".into(),
-                    attempts: 1,
-                });
+                out.push(outcome(&id, i as i64, true, "OK"));
             }
         }
         out

@@ -2,76 +2,27 @@
 //! again and what waits for the supervisor. The real runner against the real
 //! simulator on loopback.
 
-use std::sync::Arc;
 use std::time::Duration;
-use switchboard::app::state::{AssignState, Delivery, Settings, TimelineItem};
+use switchboard::app::state::{AssignState, Delivery, Settings};
 use switchboard::app::{Action, State};
 use switchboard::domain::{AgentRef, Event};
-use switchboard::kore::client::{ClientSettings, KoreClient};
 use switchboard::kore::hooks::EventContext;
-use switchboard::runtime::callback::{CallbackListener, ReceivedCallback};
 use switchboard::runtime::console::restore;
 use switchboard::runtime::journal::{self, Journal, Record, Replay};
-use switchboard::runtime::runner::Runner;
 use switchboard::sim::{self, SimHandle};
 use switchboard::ui::keymap::Keymap;
-use tokio::sync::mpsc;
 
 mod common;
-use common::simulator;
-
-fn client(sim: &SimHandle) -> KoreClient {
-    KoreClient::new(&ClientSettings {
-        jwt_ttl_secs: Some(120),
-        rate_limit_per_minute: 0,
-        request_timeout: Duration::from_secs(5),
-        ..sim.client_settings()
-    })
-    .unwrap()
-}
+use common::journal::{outcome, request, sent};
+use common::sim::{Run, client, runner, simulator};
+use common::state::{deliveries, key, settings};
 
 fn state(read_only: bool) -> State {
     let settings = Settings {
-        bot_id: sim::DEMO_BOT_ID.into(),
-        environment: "T".into(),
-        confirm: true,
         read_only,
-        defaults: EventContext::default(),
-        plan: Default::default(),
-        callback_timeout_ms: 10_000,
+        ..settings(sim::DEMO_BOT_ID, "T", 10_000)
     };
     State::new(settings, Keymap::default(), "t".into())
-}
-
-fn request(id: &str, conv: &str, at_ms: i64, event: Event) -> Record {
-    Record::Request {
-        id: id.into(),
-        at_ms,
-        conversation: conv.into(),
-        event,
-        experience: "chat".into(),
-        language: "en".into(),
-        action: "test".into(),
-    }
-}
-
-fn sent(id: &str) -> Record {
-    Record::Sent {
-        id: id.into(),
-        at_ms: 0,
-        attempt: 1,
-    }
-}
-
-fn outcome(id: &str, ok: bool) -> Record {
-    Record::Outcome {
-        id: id.into(),
-        at_ms: 0,
-        ok,
-        status: Some(if ok { 200 } else { 400 }),
-        message: if ok { "OK".into() } else { "bad order".into() },
-        attempts: 1,
-    }
 }
 
 /// Writes what an earlier run left, then opens it as this run's journal.
@@ -86,39 +37,6 @@ fn journal_with(dir: &std::path::Path, records: &[Record]) -> (Journal, Replay) 
     let (j, replay) = Journal::open(&path).unwrap();
     assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
     (j, replay)
-}
-
-struct Run {
-    runner: Runner,
-    rx: mpsc::UnboundedReceiver<Action>,
-    callbacks: mpsc::UnboundedReceiver<ReceivedCallback>,
-}
-
-async fn runner(sim: &SimHandle, journal: Option<Journal>) -> Run {
-    let (listener, callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
-        .await
-        .unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let runner = Runner::new(client(sim), tx, journal, Arc::new(listener)).with_max_attempts(2);
-    Run {
-        runner,
-        rx,
-        callbacks,
-    }
-}
-
-fn deliveries(s: &State, conv: &str) -> Vec<String> {
-    s.conversations[conv]
-        .timeline
-        .iter()
-        .map(|t| match t {
-            TimelineItem::Event {
-                req_id, delivery, ..
-            } => format!("{req_id} {delivery:?}"),
-            TimelineItem::Assign { req_id, state, .. } => format!("{req_id} {state:?}"),
-            TimelineItem::Note { text, .. } => text.clone(),
-        })
-        .collect()
 }
 
 fn accepted(sim: &SimHandle, conv: &str) -> usize {
@@ -142,11 +60,11 @@ async fn read_only_shows_the_queue_held_and_sends_none_of_it() {
             request("q-2", "c-ro", 2, Event::warm_entry(raj.clone())),
             // In flight when that console died.
             request("u-1", "c-un", 3, Event::na_entry(raj)),
-            sent("u-1"),
+            sent("u-1", 0),
         ],
     );
     drop(j);
-    let mut run = runner(&sim, None).await;
+    let mut run = runner(client(&sim, |_| {}), None, 2).await;
     let mut s = state(true);
     assert_eq!(restore(&mut s, &mut run.runner, &records, false), 2);
     assert_eq!(
@@ -178,15 +96,15 @@ async fn a_failure_passed_by_a_later_send_holds_nothing_and_is_not_resent() {
         dir.path(),
         &[
             request("f-1", "c-p", 1, Event::warm_entry(raj)),
-            sent("f-1"),
-            outcome("f-1", false),
+            sent("f-1", 0),
+            outcome("f-1", 0, false, "bad order"),
             // `switchboard send` went on after the 400.
             request("f-2", "c-p", 2, Event::na_entry(mia)),
-            sent("f-2"),
-            outcome("f-2", true),
+            sent("f-2", 0),
+            outcome("f-2", 0, true, "OK"),
         ],
     );
-    let mut run = runner(&sim, Some(j)).await;
+    let mut run = runner(client(&sim, |_| {}), Some(j), 2).await;
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &records, true);
     let d = deliveries(&s, "c-p");
@@ -226,7 +144,7 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
         &[
             // Sent before a crash: unknown, left to the supervisor.
             assign("a-old"),
-            sent("a-old"),
+            sent("a-old", 0),
             // Journaled, never sent: it goes out now.
             assign("a-new"),
             // Planned after it: it waits for the assign.
@@ -238,7 +156,7 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
             ),
         ],
     );
-    let mut run = runner(&sim, Some(j)).await;
+    let mut run = runner(client(&sim, |_| {}), Some(j), 2).await;
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &records, true);
     assert_eq!(
@@ -315,13 +233,13 @@ fn history() -> Vec<Record> {
     let raj = AgentRef::new("a-2", "Raj");
     vec![
         assign("a1", "c-1", 1),
-        sent("a1"),
-        outcome("a1", true),
+        sent("a1", 0),
+        outcome("a1", 0, true, "OK"),
         request("r1", "c-1", 2, Event::na_entry(mia.clone())),
-        sent("r1"),
-        outcome("r1", true),
+        sent("r1", 0),
+        outcome("r1", 0, true, "OK"),
         request("r2", "c-1", 3, Event::warm_entry(raj.clone())),
-        sent("r2"),
+        sent("r2", 0),
         request("r3", "c-1", 4, Event::warm_exit(raj)),
         request("r4", "c-1", 5, Event::na_exit(mia)),
         request("r5", "c-1", 6, Event::EndOfConversation { agent: None }),
@@ -410,7 +328,7 @@ async fn a_damaged_sent_line_holds_its_conversation_and_sends_nothing() {
         "{:?}",
         replay.warnings
     );
-    let mut run = runner(&sim, Some(j)).await;
+    let mut run = runner(client(&sim, |_| {}), Some(j), 2).await;
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &replay, true);
     let c = &s.conversations["c-1"];
@@ -511,27 +429,27 @@ async fn each_failed_or_unknown_request_waits_for_its_own_resend() {
         &[
             // Failed in the console...
             request("r1", "c-2f", 1, Event::na_entry(mia.clone())),
-            sent("r1"),
-            outcome("r1", false),
+            sent("r1", 0),
+            outcome("r1", 0, false, "bad order"),
             // ...then `switchboard send` went past it and failed too.
             request("r2", "c-2f", 2, Event::warm_entry(raj.clone())),
-            sent("r2"),
-            outcome("r2", false),
+            sent("r2", 0),
+            outcome("r2", 0, false, "bad order"),
             // Two in flight at a crash.
             request("u1", "c-2u", 3, Event::na_entry(mia.clone())),
-            sent("u1"),
+            sent("u1", 0),
             request("u2", "c-2u", 4, Event::warm_entry(raj)),
-            sent("u2"),
+            sent("u2", 0),
         ],
     );
-    let mut run = runner(&sim, Some(j)).await;
+    let mut run = runner(client(&sim, |_| {}), Some(j), 2).await;
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &replay, true);
     for conv in ["c-2f", "c-2u"] {
         s.selected = Some(conv.to_string());
         // First `r`: the first request goes, the second stays.
-        update(&mut s, switchboard::app::Action::Key(key('r')));
-        let fx = update(&mut s, switchboard::app::Action::Key(key('y')));
+        update(&mut s, key('r'));
+        let fx = update(&mut s, key('y'));
         assert_eq!(
             fx,
             [Effect::Resend {
@@ -544,8 +462,8 @@ async fn each_failed_or_unknown_request_waits_for_its_own_resend() {
         tokio::time::sleep(Duration::from_millis(700)).await;
         assert_eq!(accepted(&sim, conv), 1, "{conv}: only the first went");
         // Second `r`: the second goes.
-        update(&mut s, switchboard::app::Action::Key(key('r')));
-        let fx = update(&mut s, switchboard::app::Action::Key(key('y')));
+        update(&mut s, key('r'));
+        let fx = update(&mut s, key('y'));
         assert_eq!(
             fx,
             [Effect::Resend {
@@ -565,20 +483,13 @@ async fn each_failed_or_unknown_request_waits_for_its_own_resend() {
     let _ = run.rx.try_recv();
 }
 
-fn key(c: char) -> ratatui::crossterm::event::KeyEvent {
-    ratatui::crossterm::event::KeyEvent::new(
-        ratatui::crossterm::event::KeyCode::Char(c),
-        ratatui::crossterm::event::KeyModifiers::NONE,
-    )
-}
-
 /// Issue 10: `with_max_attempts` silently did nothing once the runner had
 /// started a task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_attempts_can_be_set_after_the_runner_started() {
     use switchboard::app::Effect;
     let sim = simulator().await;
-    let run = runner(&sim, None).await;
+    let run = runner(client(&sim, |_| {}), None, 2).await;
     let Run { runner, mut rx, .. } = run;
     let mut runner = runner.with_max_attempts(6);
     // A task holds the runner's shared part now.

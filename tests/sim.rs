@@ -9,29 +9,18 @@ use switchboard::kore::wire::{
     Page, QueueRecord, RATE_LIMIT_MESSAGE,
 };
 use switchboard::sim::{
-    self, DEMO_ACCOUNT_ID, DEMO_BOT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, Fault,
-    ReceivedHook, SentCallback, SimConfig, SimHandle, SimRoster, Traffic, WorldIds,
+    DEMO_ACCOUNT_ID, DEMO_BOT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, Fault,
+    ReceivedHook, SentCallback, SimHandle, SimRoster, Traffic, WorldIds,
 };
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+mod common;
+use common::sim::{simulator, simulator_with};
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-async fn start_with(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    let mut cfg = SimConfig::demo();
-    cfg.traffic = false;
-    cfg.rate_limit = 0;
-    cfg.callback_delay_ms = 40;
-    tweak(&mut cfg);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    sim::start(cfg, listener).await.unwrap()
-}
-
-async fn start() -> SimHandle {
-    start_with(|_| {}).await
-}
 
 fn http() -> reqwest::Client {
     switchboard::install_crypto();
@@ -267,7 +256,7 @@ fn channel_of(c: &ConversationRecord) -> &'static str {
 
 #[tokio::test]
 async fn na_entry_is_accepted_with_the_token_or_the_auth_header() {
-    let sim = start().await;
+    let sim = simulator().await;
     for (conv, header) in [("c-t1", "token"), ("c-t2", "auth")] {
         let body = hooks_body(conv, vec![transfer("NA", "entry", "agent-1")]);
         let (status, reply) = post_hooks_raw(&sim, DEMO_BOT_ID, header, &good_token(), &body).await;
@@ -290,7 +279,7 @@ async fn na_entry_is_accepted_with_the_token_or_the_auth_header() {
 
 #[tokio::test]
 async fn transfer_type_case_and_string_is_ext_ad_are_accepted() {
-    let sim = start().await;
+    let sim = simulator().await;
     let mut cold_exit = transfer("cold", "exit", "a1");
     cold_exit["isExtAD"] = json!(true);
     let mut cold_entry = transfer("COLD", "ENTRY", "a2");
@@ -314,7 +303,7 @@ async fn transfer_type_case_and_string_is_ext_ad_are_accepted() {
 
 #[tokio::test]
 async fn bad_tokens_get_401_and_change_nothing() {
-    let sim = start().await;
+    let sim = simulator().await;
     let body = hooks_body("c-jwt", vec![transfer("NA", "entry", "a1")]);
     let cases = [
         (
@@ -378,7 +367,7 @@ async fn bad_tokens_get_401_and_change_nothing() {
 
 #[tokio::test]
 async fn a_wrong_bot_id_gets_the_documented_400_body() {
-    let sim = start().await;
+    let sim = simulator().await;
     let documented = json!({ "code": 400, "message": BOT_NOT_FOUND_MESSAGE });
     // Wrong id in the path.
     let body = hooks_body("c-bot", vec![transfer("NA", "entry", "a1")]);
@@ -415,7 +404,7 @@ async fn a_wrong_bot_id_gets_the_documented_400_body() {
 
 #[tokio::test]
 async fn malformed_hooks_bodies_get_400_with_a_reason() {
-    let sim = start().await;
+    let sim = simulator().await;
     let url = format!("{}/agentassist/api/v1/hooks/{DEMO_BOT_ID}", sim.base_url());
     let cases: Vec<(&str, String, &str)> = vec![
         ("not json", "{not json".into(), "not valid JSON"),
@@ -490,7 +479,7 @@ async fn refused(sim: &SimHandle, conv: &str, events: Vec<Value>, needle: &str) 
 
 #[tokio::test]
 async fn out_of_order_events_are_refused_and_change_nothing() {
-    let sim = start().await;
+    let sim = simulator().await;
     assert_eq!(
         hooks(&sim, "c-o1", vec![transfer("NA", "entry", "a1")])
             .await
@@ -565,7 +554,7 @@ async fn out_of_order_events_are_refused_and_change_nothing() {
 async fn successes_come_in_both_documented_forms_chosen_by_the_seed() {
     // The docs show a hooks success as a bare 200 OK and as {"STATUS": "OK"}.
     async fn forms(seed: u64) -> Vec<bool> {
-        let sim = start_with(|c| c.seed = seed).await;
+        let sim = simulator_with(|c| c.seed = seed).await;
         for i in 0..24 {
             let conv = format!("c-form{i}");
             let (status, reply) = hooks(&sim, &conv, vec![transfer("NA", "entry", "a1")]).await;
@@ -592,7 +581,7 @@ async fn successes_come_in_both_documented_forms_chosen_by_the_seed() {
 
 #[tokio::test]
 async fn a_replay_after_a_lost_reply_is_answered_but_not_applied_again() {
-    let sim = start().await;
+    let sim = simulator().await;
     let na_entry = || vec![transfer("NA", "entry", "a1")];
     sim.lose_next_reply("c-lost");
     assert_eq!(
@@ -630,7 +619,7 @@ async fn a_replay_after_a_lost_reply_is_answered_but_not_applied_again() {
 
 #[tokio::test]
 async fn an_identical_request_is_refused_unless_it_replays_a_lost_reply() {
-    let sim = start().await;
+    let sim = simulator().await;
     // No lost reply: a second identical request is a client mistake.
     assert_eq!(
         hooks(&sim, "c-same", vec![transfer("NA", "entry", "a1")])
@@ -721,7 +710,7 @@ async fn an_identical_request_is_refused_unless_it_replays_a_lost_reply() {
 
 #[tokio::test]
 async fn the_documented_cold_and_warm_flows_are_accepted() {
-    let sim = start().await;
+    let sim = simulator().await;
     // Cold, one event per request, as a console would send them.
     let cold = [
         transfer("NA", "entry", "agent1"),
@@ -797,7 +786,7 @@ async fn the_documented_cold_and_warm_flows_are_accepted() {
 
 #[tokio::test]
 async fn hooks_on_a_known_conversation_update_its_status() {
-    let sim = start().await;
+    let sim = simulator().await;
     let open = open_conversations(&sim).await;
     let id = open[0].id.clone().unwrap();
     let (status, _) = hooks(&sim, &id, vec![transfer("NA", "entry", "a-x")]).await;
@@ -818,7 +807,7 @@ async fn hooks_on_a_known_conversation_update_its_status() {
 
 #[tokio::test]
 async fn assign_to_an_available_agent_answers_then_calls_back() {
-    let sim = start().await;
+    let sim = simulator().await;
     let (cb_url, mut rx) = receiver().await;
     let conv = open_conversations(&sim).await.remove(0);
     let channel = channel_of(&conv);
@@ -891,7 +880,7 @@ async fn assign_to_an_available_agent_answers_then_calls_back() {
 
 #[tokio::test]
 async fn assign_to_a_queue_answers_with_the_queue_id() {
-    let sim = start().await;
+    let sim = simulator().await;
     let (cb_url, mut rx) = receiver().await;
     let session = open_conversations(&sim).await[0]
         .bot_session_id
@@ -929,7 +918,7 @@ async fn assign_to_a_queue_answers_with_the_queue_id() {
 
 #[tokio::test]
 async fn assign_failures_are_reported_in_the_callback() {
-    let sim = start().await;
+    let sim = simulator().await;
     let (cb_url, mut rx) = receiver().await;
     let session = open_conversations(&sim).await[0]
         .bot_session_id
@@ -984,7 +973,7 @@ async fn assign_failures_are_reported_in_the_callback() {
 
 #[tokio::test]
 async fn assign_needs_the_accountid_header_and_a_valid_body() {
-    let sim = start().await;
+    let sim = simulator().await;
     let (cb_url, mut rx) = receiver().await;
     let session = open_conversations(&sim).await[0]
         .bot_session_id
@@ -1048,7 +1037,7 @@ async fn assign_needs_the_accountid_header_and_a_valid_body() {
 
 #[tokio::test]
 async fn list_conversations_pages_and_filters() {
-    let sim = start().await;
+    let sim = simulator().await;
     let raw = get_json(&sim, "conversations?skip=0&limit=4").await;
     for key in [
         "results",
@@ -1132,7 +1121,7 @@ async fn list_conversations_pages_and_filters() {
 
 #[tokio::test]
 async fn list_agents_availability_and_queues_have_the_documented_shapes() {
-    let sim = start().await;
+    let sim = simulator().await;
     let agents_path = format!("organizations/{DEMO_ORG_ID}/agents?page=1&includeQueues=True");
     let raw = get_json(&sim, &agents_path).await;
     for key in [
@@ -1263,7 +1252,7 @@ async fn list_agents_availability_and_queues_have_the_documented_shapes() {
 
 #[tokio::test]
 async fn public_endpoints_check_the_jwt_and_the_account() {
-    let sim = start().await;
+    let sim = simulator().await;
     let url = public_url(&sim, "queues");
     let no_auth = http()
         .get(&url)
@@ -1305,7 +1294,7 @@ async fn public_endpoints_check_the_jwt_and_the_account() {
 
 #[tokio::test]
 async fn the_sixth_request_in_a_minute_gets_429_with_retry_after() {
-    let sim = start_with(|c| c.rate_limit = 5).await;
+    let sim = simulator_with(|c| c.rate_limit = 5).await;
     // Hooks requests count against the same account as the public APIs.
     for i in 0..2 {
         let (status, _) = hooks(
@@ -1347,7 +1336,7 @@ async fn the_sixth_request_in_a_minute_gets_429_with_retry_after() {
 
 #[tokio::test]
 async fn the_rate_window_is_configurable() {
-    let sim = start_with(|c| {
+    let sim = simulator_with(|c| {
         c.rate_limit = 3;
         c.rate_window = Duration::from_millis(1500);
     })
@@ -1371,7 +1360,7 @@ async fn the_rate_window_is_configurable() {
 
 #[tokio::test]
 async fn full_faults_make_every_request_fail_or_slow() {
-    let sim = start_with(|c| {
+    let sim = simulator_with(|c| {
         c.faults = 1.0;
         c.seed = 11;
     })
@@ -1469,7 +1458,7 @@ async fn full_faults_make_every_request_fail_or_slow() {
 
 #[tokio::test]
 async fn an_oversized_body_gets_413() {
-    let sim = start().await;
+    let sim = simulator().await;
     let mut body = hooks_body("c-big", vec![transfer("NA", "entry", "a1")]);
     body["padding"] = json!("x".repeat(1_200_000));
     let (status, reply) = post_hooks_raw(&sim, DEMO_BOT_ID, "token", &good_token(), &body).await;
@@ -1490,7 +1479,7 @@ async fn an_oversized_body_gets_413() {
 
 #[tokio::test]
 async fn introspection_endpoints_serve_what_the_handle_sees() {
-    let sim = start().await;
+    let sim = simulator().await;
     let (cb_url, mut rx) = receiver().await;
     hooks(&sim, "c-i", vec![transfer("NA", "entry", "a1")]).await;
     hooks(&sim, "c-i", vec![transfer("NA", "entry", "a2")]).await;
@@ -1583,7 +1572,7 @@ fn the_generator_is_deterministic_for_a_seed() {
 
 #[tokio::test]
 async fn the_live_generator_moves_traffic_along() {
-    let sim = start_with(|c| {
+    let sim = simulator_with(|c| {
         c.traffic = true;
         c.speed = 40.0;
     })
@@ -1603,7 +1592,7 @@ async fn the_live_generator_moves_traffic_along() {
 
 #[tokio::test]
 async fn shutdown_closes_the_listener() {
-    let sim = start().await;
+    let sim = simulator().await;
     let base = sim.base_url();
     assert_eq!(get_public(&sim, "queues").await.status(), 200);
     sim.shutdown().await;

@@ -14,49 +14,25 @@ use ratatui::style::Color;
 use switchboard::app::State;
 use switchboard::app::input::TextInput;
 use switchboard::app::state::*;
-use switchboard::domain::{AgentRef, Event, PlanSettings};
-use switchboard::kore::hooks::EventContext;
+use switchboard::domain::{AgentRef, Event};
 use switchboard::ui::keymap::{KeyMode, Keymap};
 use switchboard::ui::{Theme, ThemeKind, view};
+
+mod common;
+use common::state::{agent, settings};
 
 /// 2024-01-01 14:03:22 UTC.
 const NOW: i64 = 1_704_117_802_000;
 const SEC: i64 = 1000;
 
-fn settings() -> Settings {
-    Settings {
-        bot_id: "st-5c1e9a2b-77d0-4c3e-9f12-3b8e0c2da1f3".into(),
-        environment: "DEMO".into(),
-        confirm: true,
-        read_only: false,
-        defaults: EventContext::default(),
-        plan: PlanSettings::default(),
-        callback_timeout_ms: 120_000,
-    }
+/// The console before anything is known: a demo bot that confirms sends.
+fn blank() -> State {
+    let settings = settings("st-5c1e9a2b-77d0-4c3e-9f12-3b8e0c2da1f3", "DEMO", 120_000);
+    State::new(settings, Keymap::default(), "t".into())
 }
 
 fn agent_ref(id: &str, name: &str) -> AgentRef {
     AgentRef::new(id, name)
-}
-
-fn agent(id: &str, name: &str, presence: Presence, chat: (u32, u32), voice: (u32, u32)) -> Agent {
-    Agent {
-        id: id.into(),
-        identity: id.into(),
-        name: name.into(),
-        email: None,
-        queue_id: None,
-        queue_name: None,
-        presence,
-        chat: Some(Load {
-            used: chat.0,
-            total: chat.1,
-        }),
-        voice: Some(Load {
-            used: voice.0,
-            total: voice.1,
-        }),
-    }
 }
 
 /// An event that was delivered: applied to the roster and on the timeline.
@@ -106,7 +82,7 @@ fn conv(id: &str, channel: Channel, lang: &str, age_s: i64) -> Conversation {
 /// A busy contact centre: every conversation state, failed and open
 /// requests, a full agent directory and a log with every kind of line.
 fn demo() -> State {
-    let mut s = State::new(settings(), Keymap::default(), "t".into());
+    let mut s = blank();
     s.now_ms = NOW;
     s.status = Status {
         health: Health::Online,
@@ -530,7 +506,7 @@ fn detail_with_every_kind_of_result_120x40() {
 
 #[test]
 fn empty_console_and_no_selection() {
-    let mut s = State::new(settings(), Keymap::default(), "t".into());
+    let mut s = blank();
     s.now_ms = NOW;
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("no conversations yet (polling…)"), "{out}");
@@ -540,7 +516,7 @@ fn empty_console_and_no_selection() {
 
 #[test]
 fn at_80_columns_a_calm_status_bar_shows_everything_but_the_name() {
-    let mut s = State::new(settings(), Keymap::default(), "t".into());
+    let mut s = blank();
     s.now_ms = NOW;
     s.status = Status {
         health: Health::Online,
@@ -849,7 +825,7 @@ fn no_size_panics_in_any_mode() {
     s.log.cursor = 999;
     s.agent_cursor = 999;
     states.push(s);
-    states.push(State::new(settings(), Keymap::default(), "t".into()));
+    states.push(blank());
     for theme in [dark(), Theme::new(ThemeKind::Mono, true)] {
         for s in &states {
             for w in (1..=82).step_by(3) {

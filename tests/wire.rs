@@ -7,9 +7,12 @@ use serde_json::{Value, json};
 use std::fmt::Debug;
 use switchboard::kore::wire::*;
 
+mod common;
+use common::files::fixture_dir;
+
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/kore/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let path = fixture_dir("kore").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Parses a sample, writes it back, parses that again: the typed values agree,

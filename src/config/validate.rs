@@ -1,0 +1,284 @@
+//! Checks that run after parsing: values that parse but make no sense (a host
+//! that is not a URL, a zero rate limit, duplicate agent ids, bad key
+//! overrides), each tied to its key path.
+
+use super::hints::key_hint;
+use super::locate::{Seg, key, plain_key};
+use super::{ClosingCfg, Config, SecretSource};
+use std::collections::{BTreeMap, HashMap};
+
+pub(super) struct Issue {
+    pub(super) at: Vec<Seg>,
+    pub(super) message: String,
+    pub(super) hint: String,
+}
+
+fn issue(at: Vec<Seg>, message: impl Into<String>) -> Issue {
+    let hint = key_hint(&plain_key(&at)).unwrap_or("").to_string();
+    Issue {
+        at,
+        message: message.into(),
+        hint,
+    }
+}
+
+/// Why `text` is not a usable http(s) base URL, if it is not. The value is
+/// not repeated, since a URL may carry credentials.
+fn url_problem(text: &str) -> Option<&'static str> {
+    let Ok(url) = url::Url::parse(text.trim()) else {
+        return Some("is not a URL");
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Some("must start with https:// or http://");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Some("has no host name");
+    }
+    None
+}
+
+/// What is wrong with a language code, if anything (`en`, `de-CH`, `English`).
+pub fn language_problem(value: &str) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if v.chars().count() > 35
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Some("must be a language code of letters, digits and - (e.g. en, de-CH)".into());
+    }
+    None
+}
+
+/// The longest id accepted in `[kore]` (Kore's are about 40 characters).
+pub const MAX_ID_CHARS: usize = 200;
+
+/// What is wrong with an id from the config or the command line, if
+/// anything: empty, too long, or holding spaces or control characters.
+pub fn id_problem(value: &str) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Some("must not be empty".into());
+    }
+    let n = v.chars().count();
+    if n > MAX_ID_CHARS {
+        return Some(format!(
+            "is {n} characters long; an id is at most {MAX_ID_CHARS}"
+        ));
+    }
+    if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some("must not hold spaces or control characters".into());
+    }
+    None
+}
+
+/// True for a valid HTTP header name (RFC 9110 token characters).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+pub(super) fn validate(config: &Config) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let at = |table: &str, name: &str| vec![key(table), key(name)];
+
+    let kore = &config.kore;
+    if let Some(problem) = url_problem(&kore.host) {
+        issues.push(issue(at("kore", "host"), format!("the host {problem}")));
+    }
+    for (name, value) in [
+        ("bot_id", &kore.bot_id),
+        ("org_id", &kore.org_id),
+        ("account_id", &kore.account_id),
+        ("client_id", &kore.client_id),
+    ] {
+        if let Some(problem) = id_problem(value) {
+            issues.push(issue(at("kore", name), problem));
+        }
+    }
+    match &kore.client_secret {
+        SecretSource::Literal(secret) if secret.is_empty() => {
+            issues.push(issue(at("kore", "client_secret"), "the secret is empty"));
+        }
+        SecretSource::Env(var) if var.is_empty() || var.contains(['=', '\0']) => {
+            let mut path = at("kore", "client_secret");
+            path.push(key("env"));
+            issues.push(issue(path, "is not a usable environment variable name"));
+        }
+        SecretSource::Command(argv) if argv.first().is_none_or(|p| p.trim().is_empty()) => {
+            let mut path = at("kore", "client_secret");
+            path.push(key("command"));
+            issues.push(issue(path, "must start with the program to run"));
+        }
+        _ => {}
+    }
+    if !is_header_name(&kore.hooks_auth_header) {
+        issues.push(issue(
+            at("kore", "hooks_auth_header"),
+            "is not a valid HTTP header name",
+        ));
+    }
+    if kore.rate_limit_per_minute < 1 {
+        issues.push(issue(
+            at("kore", "rate_limit_per_minute"),
+            "must be at least 1",
+        ));
+    }
+    if let Some(ttl) = kore.jwt_ttl_secs
+        && !(1..=86_400).contains(&ttl)
+    {
+        issues.push(issue(
+            at("kore", "jwt_ttl_secs"),
+            "must be from 1 to 86400 (a day); remove the line to sign tokens without iat/exp/jti",
+        ));
+    }
+    if kore.request_timeout_secs < 1 {
+        issues.push(issue(
+            at("kore", "request_timeout_secs"),
+            "must be at least 1",
+        ));
+    }
+    if config.journal.keep_ended_hours > 24 * 365 {
+        issues.push(issue(
+            at("journal", "keep_ended_hours"),
+            "must be at most 8760 (a year)",
+        ));
+    }
+    if !(65_536..=268_435_456).contains(&kore.max_response_bytes) {
+        issues.push(issue(
+            at("kore", "max_response_bytes"),
+            "must be from 65536 (64 KiB) to 268435456 (256 MiB)",
+        ));
+    }
+    if !(1..=600).contains(&kore.secret_command_timeout_secs) {
+        issues.push(issue(
+            at("kore", "secret_command_timeout_secs"),
+            "must be from 1 to 600",
+        ));
+    }
+    if !(1..=3600).contains(&kore.max_retry_after_secs) {
+        issues.push(issue(
+            at("kore", "max_retry_after_secs"),
+            "must be from 1 to 3600",
+        ));
+    }
+    if !(1..=100).contains(&kore.retry_max_attempts) {
+        issues.push(issue(
+            at("kore", "retry_max_attempts"),
+            "must be from 1 to 100",
+        ));
+    }
+
+    let callback = &config.callback;
+    if let Some(problem) = url_problem(&callback.public_url) {
+        issues.push(issue(
+            at("callback", "public_url"),
+            format!("the public URL {problem}"),
+        ));
+    } else if let Ok(url) = url::Url::parse(callback.public_url.trim())
+        && (url.query().is_some() || url.fragment().is_some())
+    {
+        issues.push(issue(
+            at("callback", "public_url"),
+            "must not have a ?query or #fragment: callbacks go to {public_url}/cb/…, \
+             which would put the path inside the query and never reach the listener",
+        ));
+    }
+    if callback.callback_timeout_secs < 1 {
+        issues.push(issue(
+            at("callback", "callback_timeout_secs"),
+            "must be at least 1",
+        ));
+    }
+
+    let events = &config.events;
+    if let Some(problem) = language_problem(&events.language) {
+        issues.push(issue(at("events", "language"), problem));
+    }
+    for (i, closing) in events.on_end.iter().enumerate() {
+        let mut path = at("events", "on_end");
+        path.push(Seg::Index(i));
+        if events.on_end[..i].contains(closing) {
+            issues.push(issue(path, format!("lists {closing} twice")));
+        } else if *closing == ClosingCfg::EndOfConversation && i + 1 < events.on_end.len() {
+            issues.push(issue(
+                path,
+                "END_OF_CONVERSATION must come last: nothing can be sent after it",
+            ));
+        }
+    }
+
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, agent) in config.agents.iter().enumerate() {
+        let path = |name: &str| vec![key("agents"), Seg::Index(i), key(name)];
+        let id = agent.id.trim();
+        if id.is_empty() {
+            issues.push(issue(path("id"), "must not be empty"));
+        } else if let Some(first) = seen.get(id) {
+            issues.push(issue(
+                path("id"),
+                format!(
+                    "the id \"{id}\" is already used by [[agents]] #{}",
+                    first + 1
+                ),
+            ));
+        } else {
+            seen.insert(id, i);
+        }
+        if agent
+            .identity
+            .as_deref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            issues.push(issue(
+                path("identity"),
+                "must not be empty; leave it out to use the id",
+            ));
+        }
+    }
+    // [keys]: each override on its own line first, then how they combine.
+    let mut key_issue = false;
+    for (name, value) in &config.keys {
+        let one = BTreeMap::from([(name.clone(), value.clone())]);
+        if let Err(errors) = crate::ui::keymap::validate_key_overrides(&one) {
+            key_issue = true;
+            for e in errors {
+                issues.push(issue(at("keys", name), e));
+            }
+        }
+    }
+    if !key_issue && let Err(errors) = crate::ui::keymap::validate_key_overrides(&config.keys) {
+        for e in errors {
+            issues.push(issue(vec![key("keys")], e));
+        }
+    }
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names() {
+        assert!(is_header_name("token"));
+        assert!(is_header_name("X-Auth-Token"));
+        assert!(!is_header_name(""));
+        assert!(!is_header_name("to ken"));
+        assert!(!is_header_name("auth:"));
+    }
+
+    #[test]
+    fn url_checks() {
+        assert_eq!(url_problem("https://platform.kore.ai"), None);
+        assert_eq!(url_problem("http://localhost:8009/"), None);
+        assert!(url_problem("platform.kore.ai").is_some());
+        assert!(url_problem("ftp://platform.kore.ai").is_some());
+        assert!(url_problem("localhost:8009").is_some());
+    }
+}
