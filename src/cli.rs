@@ -7,7 +7,7 @@
 
 use crate::app::update::NOT_UNDERSTOOD;
 use crate::config::{self, Config, ConfigError, Loaded};
-use crate::domain::{self, Action, AgentRef, Closing, ColdOrder, PlanSettings};
+use crate::domain::{self, Action, AgentRef, Closing, ColdOrder, PlanSettings, Verb};
 use crate::kore::client::{self, Call, CallError, ClientSettings, KoreClient};
 use crate::kore::hooks::{self, EventContext};
 use crate::kore::jwt::Secret;
@@ -271,20 +271,10 @@ pub fn call_json<T: Serialize>(call: &Call<T>, attempts: u32, extra: Value) -> V
     out
 }
 
-/// What `switchboard send` should do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendKind {
-    Enter,
-    Cold,
-    Warm,
-    Remove,
-    End,
-    Redial,
-}
-
 #[derive(Debug, Clone)]
 pub struct SendArgs {
-    pub kind: SendKind,
+    /// One of [`Verb::HOOKS`].
+    pub kind: Verb,
     pub conversation: String,
     pub agent: Option<String>,
     pub from: Option<String>,
@@ -313,10 +303,10 @@ pub async fn send(
     }
     let loaded = load_config(cli_config)?;
     let config = &loaded.config;
-    if args.from.is_some() && args.kind != SendKind::Cold {
+    if args.from.is_some() && args.kind != Verb::Cold {
         return Err(Fail::usage("--from only goes with `send cold`"));
     }
-    let needs_agent = !matches!(args.kind, SendKind::End);
+    let needs_agent = !matches!(args.kind, Verb::End);
     let agent_id = match args.agent.as_deref().map(str::trim) {
         Some(a) if !a.is_empty() => Some(a.to_string()),
         _ if needs_agent => {
@@ -329,9 +319,9 @@ pub async fn send(
     let client = build_client(&loaded, allow_insecure_http)?;
     let agent = match (&agent_id, args.kind) {
         // Remove only needs the id: the roster knows the rest.
-        (Some(id), SendKind::Remove) => Some(AgentRef::new(id, id)),
+        (Some(id), Verb::Remove) => Some(AgentRef::new(id, id)),
         // End takes everyone out; the roster says who.
-        (Some(_), SendKind::End) => None,
+        (Some(_), Verb::End) => None,
         (Some(id), _) => Some(lookup_agent(config, &client, id).await),
         (None, _) => None,
     };
@@ -341,15 +331,16 @@ pub async fn send(
             .ok_or_else(|| Fail::usage("--agent is required"))
     };
     let action = match args.kind {
-        SendKind::Enter => Action::Enter(agent_or_usage()?),
-        SendKind::Cold => Action::Cold {
+        Verb::Enter => Action::Enter(agent_or_usage()?),
+        Verb::Cold => Action::Cold {
             to: agent_or_usage()?,
             from: args.from.clone(),
         },
-        SendKind::Warm => Action::Warm(agent_or_usage()?),
-        SendKind::Remove => Action::Remove(agent_or_usage()?.id),
-        SendKind::End => Action::End,
-        SendKind::Redial => Action::Redial(agent_or_usage()?),
+        Verb::Warm => Action::Warm(agent_or_usage()?),
+        Verb::Remove => Action::Remove(agent_or_usage()?.id),
+        Verb::End => Action::End,
+        Verb::Redial => Action::Redial(agent_or_usage()?),
+        Verb::Assign => return Err(Fail::usage("assign is its own command: switchboard assign")),
     };
     let (mut journal, replay) = open_journal(config)?;
     let states = journal::rebuild(&replay.records);

@@ -1,10 +1,12 @@
 //! The `switchboard` binary: argument parsing and the hand-off to each command.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use switchboard::cli::{self, Fail, SendKind};
+use switchboard::cli::{self, Fail};
+use switchboard::domain::Verb;
 use switchboard::kore::jwt::Secret;
 use switchboard::kore::wire::AssignTarget;
 use switchboard::sim::{self, SimConfig};
@@ -120,26 +122,17 @@ struct SimulatorArgs {
     no_traffic: bool,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum SendWhat {
-    /// First agent enters: NA entry.
-    Enter,
-    /// Cold transfer: the current agent leaves (COLD exit), --agent joins (COLD entry).
-    Cold,
-    /// Warm: --agent joins as a consultant (WARM entry).
-    Warm,
-    /// Remove --agent: WARM exit, or NA exit for the last agent.
-    Remove,
-    /// End: consultants leave, the last agent leaves, then the closing events.
-    End,
-    /// Redial: --agent re-enters (redial entry).
-    Redial,
+/// The verbs `send` takes, from the one list of verbs (`domain::Verb`).
+fn hooks_verb() -> impl clap::builder::TypedValueParser<Value = Verb> {
+    let values = Verb::HOOKS.map(|v| PossibleValue::new(v.name()).help(v.help()));
+    PossibleValuesParser::new(values)
+        .map(|name| Verb::from_name(&name).expect("the possible values are verb names"))
 }
 
 #[derive(Args, Debug)]
 struct SendArgs {
-    #[arg(value_enum)]
-    what: SendWhat,
+    #[arg(value_parser = hooks_verb())]
+    what: Verb,
     /// The conversation id used in hooks calls.
     #[arg(long, value_parser = parse_id)]
     conversation: String,
@@ -303,14 +296,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
         }
         Some(Command::Send(a)) => {
             switchboard::logging::init_file("cli");
-            let kind = match a.what {
-                SendWhat::Enter => SendKind::Enter,
-                SendWhat::Cold => SendKind::Cold,
-                SendWhat::Warm => SendKind::Warm,
-                SendWhat::Remove => SendKind::Remove,
-                SendWhat::End => SendKind::End,
-                SendWhat::Redial => SendKind::Redial,
-            };
+            let kind = a.what;
             cli::send(
                 config,
                 insecure,

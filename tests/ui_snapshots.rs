@@ -725,7 +725,7 @@ fn help_follows_the_live_keymap() {
 fn picker_overlay() {
     let mut s = demo();
     s.mode = Mode::Picker(Picker {
-        purpose: PickFor::Cold,
+        purpose: Verb::Cold,
         conversation: "c-1042".into(),
         query: "a".into(),
         selected: 1,
@@ -737,7 +737,7 @@ fn picker_overlay() {
     snap!("picker_80x24", out);
 
     s.mode = Mode::Picker(Picker {
-        purpose: PickFor::Warm,
+        purpose: Verb::Warm,
         conversation: "c-1042".into(),
         query: "zzz".into(),
         selected: 0,
@@ -799,7 +799,7 @@ fn no_size_panics_in_any_mode() {
     states.push(s);
     let mut s = demo();
     s.mode = Mode::Picker(Picker {
-        purpose: PickFor::Assign,
+        purpose: Verb::Assign,
         conversation: "c-1043".into(),
         query: "日本".into(),
         selected: 9,
@@ -933,7 +933,7 @@ fn mono_draws_no_colour_anywhere() {
     let modes = [
         Mode::Help,
         Mode::Picker(Picker {
-            purpose: PickFor::Warm,
+            purpose: Verb::Warm,
             conversation: "c-1042".into(),
             query: TextInput::new(1000),
             selected: 0,

@@ -14,6 +14,7 @@ use crate::app::input::Edit;
 use crate::app::keymap::KeySpec;
 use crate::app::state::{ConvState, Mode, State};
 use crate::app::text::edit_distance;
+use crate::domain::Verb;
 
 /// Which keys are live: each mode has its own bindings. `Any` keys work in
 /// every mode; `Text` keys work in every mode that reads typed text.
@@ -963,6 +964,20 @@ impl Command {
         self.entry().colon
     }
 
+    /// The supervisor's verb this command carries out, if it is one.
+    pub fn verb(self) -> Option<Verb> {
+        Some(match self {
+            Command::Assign => Verb::Assign,
+            Command::Enter => Verb::Enter,
+            Command::ColdTransfer => Verb::Cold,
+            Command::WarmTransfer => Verb::Warm,
+            Command::Remove => Verb::Remove,
+            Command::End => Verb::End,
+            Command::Redial => Verb::Redial,
+            _ => return None,
+        })
+    }
+
     /// The edit a text command asks for.
     pub fn edit(self) -> Option<Edit> {
         Some(match self {
@@ -1201,6 +1216,15 @@ mod tests {
         assert_eq!(colon_command("t"), Some(Command::ColdTransfer));
         assert_eq!(colon_command("refresh"), Some(Command::Refresh));
         assert_eq!(colon_command("nope"), None);
+    }
+
+    #[test]
+    fn a_verb_command_is_written_with_its_verb() {
+        for v in Verb::ALL {
+            let c = Command::all().find(|c| c.verb() == Some(v)).unwrap();
+            assert_eq!(c.colon().map(|c| c.verb), Some(v.name()), "{v:?}");
+            assert!(c.sends());
+        }
     }
 
     #[test]

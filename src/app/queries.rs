@@ -98,9 +98,7 @@ impl State {
                     || a.name.to_lowercase().contains(&q)
                     || a.id.to_lowercase().contains(&q)
             })
-            .filter(|a| {
-                !matches!(p.purpose, PickFor::Cold | PickFor::Warm) || !present.contains(&a.id)
-            })
+            .filter(|a| !matches!(p.purpose, Verb::Cold | Verb::Warm) || !present.contains(&a.id))
             .collect();
         let assigned = conv.and_then(|c| c.assigned_agent.clone());
         v.sort_by_key(|a| {
@@ -112,7 +110,7 @@ impl State {
                 Presence::Away => 4,
                 Presence::Offline => 5,
             };
-            let first = assigned.as_deref() == Some(a.id.as_str()) && p.purpose == PickFor::Enter;
+            let first = assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
             (!first, rank, a.name.clone())
         });
         v

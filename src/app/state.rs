@@ -38,7 +38,7 @@ impl Pane {
     }
 }
 
-pub use crate::domain::Channel;
+pub use crate::domain::{Channel, Verb};
 
 impl Channel {
     /// From list-conversations: `conversationType` ("voice"/"messaging") or
@@ -521,29 +521,10 @@ impl SortBy {
     }
 }
 
-/// What the agent picker was opened for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickFor {
-    Assign,
-    Enter,
-    Cold,
-    Warm,
-}
-
-impl PickFor {
-    pub fn title(self) -> &'static str {
-        match self {
-            PickFor::Assign => "Assign to",
-            PickFor::Enter => "First agent",
-            PickFor::Cold => "Cold transfer to",
-            PickFor::Warm => "Warm: add consultant",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Picker {
-    pub purpose: PickFor,
+    /// What the agent is picked for.
+    pub purpose: Verb,
     pub conversation: String,
     pub query: TextInput,
     /// Index into `State::picker_choices()`.

@@ -245,14 +245,14 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
     let mut key_issue = false;
     for (name, value) in &config.keys {
         let one = BTreeMap::from([(name.clone(), value.clone())]);
-        if let Err(errors) = crate::ui::keymap::validate_key_overrides(&one) {
+        if let Err(errors) = crate::app::keymap::validate_key_overrides(&one) {
             key_issue = true;
             for e in errors {
                 issues.push(issue(at("keys", name), e));
             }
         }
     }
-    if !key_issue && let Err(errors) = crate::ui::keymap::validate_key_overrides(&config.keys) {
+    if !key_issue && let Err(errors) = crate::app::keymap::validate_key_overrides(&config.keys) {
         for e in errors {
             issues.push(issue(vec![key("keys")], e));
         }

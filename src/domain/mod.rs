@@ -17,6 +17,7 @@ mod event;
 mod plan;
 mod refusal;
 mod roster;
+mod verb;
 
 pub use agent::{AgentRef, Member, Role};
 pub use channel::Channel;
@@ -24,3 +25,4 @@ pub use event::{Event, TransferKind, Transition};
 pub use plan::{Action, Closing, ColdOrder, PlanSettings, plan};
 pub use refusal::{Refusal, RefusalCode};
 pub use roster::{Handover, Phase, Roster};
+pub use verb::Verb;

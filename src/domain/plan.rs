@@ -33,6 +33,19 @@ pub enum Action {
 }
 
 impl Action {
+    /// The verb this action carries out.
+    pub fn verb(&self) -> super::Verb {
+        use super::Verb;
+        match self {
+            Action::Enter(_) => Verb::Enter,
+            Action::Cold { .. } => Verb::Cold,
+            Action::Warm(_) => Verb::Warm,
+            Action::Remove(_) => Verb::Remove,
+            Action::End => Verb::End,
+            Action::Redial(_) => Verb::Redial,
+        }
+    }
+
     /// Short text for confirmations and logs, e.g. `cold transfer to Raj Patel`.
     pub fn describe(&self) -> String {
         match self {

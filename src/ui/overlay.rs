@@ -338,7 +338,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
     frame.render_widget(Clear, rect);
     let title = format!(
         " {} {} {} ",
-        p.purpose.title(),
+        p.purpose.pick_title(),
         theme.glyph(Glyph::Dot),
         theme.fit(&clean(&p.conversation, 200), 24)
     );

@@ -63,10 +63,10 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         return Vec::new();
     }
     match cmd {
-        Command::Assign => agent_command(state, PickFor::Assign, rest),
-        Command::Enter => agent_command(state, PickFor::Enter, rest),
-        Command::ColdTransfer => agent_command(state, PickFor::Cold, rest),
-        Command::WarmTransfer => agent_command(state, PickFor::Warm, rest),
+        Command::Assign | Command::Enter | Command::ColdTransfer | Command::WarmTransfer => {
+            let verb = cmd.verb().expect("these commands are verbs");
+            agent_command(state, verb, rest)
+        }
         Command::Remove => remove_named(state, rest),
         Command::Redial => match find_agent(state, rest) {
             Ok(a) => plan_and_confirm(state, Op::Redial(a.to_ref())),
@@ -103,13 +103,13 @@ fn refused(state: &mut State, why: String) -> Vec<Effect> {
 }
 
 /// `:assign NAME`, `:enter NAME`, `:cold NAME`, `:warm NAME`.
-fn agent_command(state: &mut State, purpose: PickFor, name: &str) -> Vec<Effect> {
+fn agent_command(state: &mut State, purpose: Verb, name: &str) -> Vec<Effect> {
     let Some(conv) = selected_or_refuse(state) else {
         return Vec::new();
     };
     match find_agent(state, name) {
         Ok(agent) => {
-            if purpose == PickFor::Assign && !can_assign(state, &conv) {
+            if purpose == Verb::Assign && !can_assign(state, &conv) {
                 return Vec::new();
             }
             picked(state, purpose, &conv.id, agent)

@@ -324,10 +324,10 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             let input = TextInput::with_text(text, MAX_INPUT);
             state.mode = Mode::Filter { pane, input };
         }
-        Command::Assign => return start_pick(state, PickFor::Assign),
-        Command::Enter => return start_pick(state, PickFor::Enter),
-        Command::ColdTransfer => return start_pick(state, PickFor::Cold),
-        Command::WarmTransfer => return start_pick(state, PickFor::Warm),
+        Command::Assign | Command::Enter | Command::ColdTransfer | Command::WarmTransfer => {
+            let verb = cmd.verb().expect("these commands are verbs");
+            return start_pick(state, verb);
+        }
         Command::Remove => return start_remove(state, None),
         Command::End => return plan_and_confirm(state, Op::End),
         Command::Retry => return start_retry(state, false),

@@ -32,7 +32,7 @@ pub(super) fn probe_agent() -> AgentRef {
     AgentRef::new("\u{1}probe", "the picked agent")
 }
 
-pub(super) fn start_pick(state: &mut State, purpose: PickFor) -> Vec<Effect> {
+pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
     if read_only_refusal(state) {
         return Vec::new();
     }
@@ -40,15 +40,15 @@ pub(super) fn start_pick(state: &mut State, purpose: PickFor) -> Vec<Effect> {
         return Vec::new();
     };
     match purpose {
-        PickFor::Assign => {
+        Verb::Assign => {
             if !can_assign(state, &conv) {
                 return Vec::new();
             }
         }
         _ => {
             let op = match purpose {
-                PickFor::Enter => Op::Enter(probe_agent()),
-                PickFor::Cold => Op::Cold {
+                Verb::Enter => Op::Enter(probe_agent()),
+                Verb::Cold => Op::Cold {
                     to: probe_agent(),
                     from: None,
                 },
@@ -91,18 +91,13 @@ pub(super) fn can_assign(state: &mut State, conv: &Conversation) -> bool {
     true
 }
 
-pub(super) fn picked(
-    state: &mut State,
-    purpose: PickFor,
-    conv_id: &str,
-    agent: Agent,
-) -> Vec<Effect> {
+pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Agent) -> Vec<Effect> {
     let Some(conv) = state.conversations.get(conv_id).cloned() else {
         state.refuse(format!("{conv_id} is no longer listed"));
         return Vec::new();
     };
     match purpose {
-        PickFor::Assign => {
+        Verb::Assign => {
             let Some(session) = conv.bot_session_id.clone() else {
                 state.refuse(format!("{conv_id} has no bot session id"));
                 return Vec::new();
@@ -123,8 +118,8 @@ pub(super) fn picked(
                 },
             )
         }
-        PickFor::Enter => plan_for(state, &conv, Op::Enter(agent.to_ref())),
-        PickFor::Cold => plan_for(
+        Verb::Enter => plan_for(state, &conv, Op::Enter(agent.to_ref())),
+        Verb::Cold => plan_for(
             state,
             &conv,
             Op::Cold {
@@ -132,7 +127,10 @@ pub(super) fn picked(
                 from: None,
             },
         ),
-        PickFor::Warm => plan_for(state, &conv, Op::Warm(agent.to_ref())),
+        Verb::Warm => plan_for(state, &conv, Op::Warm(agent.to_ref())),
+        Verb::Remove => plan_for(state, &conv, Op::Remove(agent.id)),
+        Verb::Redial => plan_for(state, &conv, Op::Redial(agent.to_ref())),
+        Verb::End => plan_for(state, &conv, Op::End),
     }
 }
 
