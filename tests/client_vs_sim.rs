@@ -9,6 +9,7 @@ use switchboard::kore::jwt::Secret;
 use switchboard::kore::ratelimit::Priority;
 use switchboard::kore::wire::{
     AssignRequest, AssignTarget, AvailabilityRequest, BOT_NOT_FOUND_MESSAGE, ConversationQuery,
+    QueueSizeRequest,
 };
 use switchboard::runtime::callback::CallbackListener;
 use switchboard::sim::world::{Channel, Presence};
@@ -421,7 +422,7 @@ async fn the_list_endpoints_parse() {
             .all(|a| a.online_status_type.is_some())
     );
     let queues = client
-        .list_queues(Priority::Poll)
+        .list_queues(1, Priority::Poll)
         .await
         .outcome
         .unwrap()
@@ -645,4 +646,120 @@ async fn the_clients_limit_can_count_over_a_shorter_window() {
     .await;
     assert!(all.is_ok(), "the client waited for a whole minute");
     assert!(client.limiter().usage().blocked_for.is_none(), "no 429");
+}
+
+#[tokio::test]
+async fn every_queue_is_listed_and_its_size_matches_the_simulator() {
+    let sim = simulator().await;
+    let client = client(&sim, |_| {});
+    let listing = client.list_all_queues(Priority::Poll).await;
+    assert!(listing.error().is_none(), "{:?}", listing.calls);
+    assert!(!listing.truncated);
+    assert_eq!(listing.calls.len(), 1, "one page holds the three queues");
+    assert_eq!(
+        listing.calls[0].request.path.rsplit('/').next(),
+        Some("queues")
+    );
+    let world = sim.world();
+    let ids: Vec<_> = listing.items.iter().map(|q| q.id.clone()).collect();
+    let expected: Vec<_> = world.queues.iter().map(|q| q.id.clone()).collect();
+    assert_eq!(ids, expected);
+
+    // Each queue's figures, read by the client whichever form the simulator
+    // chose (strict, or the sample's `//` comment); the seed serves both.
+    for q in &listing.items {
+        for _ in 0..3 {
+            let call = client
+                .queue_size(&q.id, &QueueSizeRequest::default(), Priority::Poll)
+                .await;
+            assert_eq!(call.request.method, "POST");
+            assert!(
+                call.request
+                    .path
+                    .ends_with(&format!("monitor/queueStatsById/{}", q.id)),
+                "{}",
+                call.request.path
+            );
+            let reply = call.outcome.unwrap_or_else(|e| panic!("{}: {e}", q.name));
+            let size = reply.body.for_queue(&q.id).expect("the queue asked for");
+            let waiting = world
+                .conversations
+                .iter()
+                .filter(|c| c.queue_id.as_deref() == Some(q.id.as_str()) && c.status.is_waiting())
+                .count() as u32;
+            let members = world
+                .agents
+                .iter()
+                .filter(|a| a.queue_ids.contains(&q.id))
+                .count() as u32;
+            assert_eq!(size.waiting, Some(waiting), "{}", q.name);
+            assert_eq!(size.no_of_agents, Some(members), "{}", q.name);
+            let oldest = world
+                .conversations
+                .iter()
+                .filter(|c| c.queue_id.as_deref() == Some(q.id.as_str()) && c.status.is_waiting())
+                .map(|c| c.queued_ms)
+                .min();
+            // Milliseconds: the longest wait is the oldest customer's age.
+            let max = size.queue_summary.unwrap().max_wait().unwrap();
+            match oldest {
+                Some(t) => {
+                    let age = Duration::from_millis((sim_now() - t) as u64);
+                    assert!(
+                        max <= age && age - max < Duration::from_secs(5),
+                        "{max:?} vs {age:?}"
+                    );
+                }
+                None => assert_eq!(max, Duration::ZERO),
+            }
+        }
+    }
+
+    let (commented, strict) = sim.queue_size_forms();
+    assert_eq!(commented + strict, 9);
+    assert!(
+        commented > 0 && strict > 0,
+        "{commented} commented, {strict} strict"
+    );
+
+    // Filters reach the simulator: only German customers are counted.
+    let billing = &listing.items[0];
+    let de = client
+        .queue_size(
+            &billing.id,
+            &QueueSizeRequest {
+                languages: vec!["de".into()],
+                channels: Vec::new(),
+            },
+            Priority::Poll,
+        )
+        .await;
+    assert!(
+        de.request.summary.contains("(de)"),
+        "{}",
+        de.request.summary
+    );
+    let de_waiting = world
+        .conversations
+        .iter()
+        .filter(|c| {
+            c.queue_id.as_deref() == Some(billing.id.as_str())
+                && c.status.is_waiting()
+                && c.language == "de"
+        })
+        .count() as u32;
+    assert_eq!(de.outcome.unwrap().body.queues[0].waiting, Some(de_waiting));
+
+    // An unknown queue is the server's 404, not a parse failure.
+    let missing = client
+        .queue_size("qu-none", &QueueSizeRequest::default(), Priority::Poll)
+        .await;
+    assert_eq!(missing.outcome.unwrap_err().status(), Some(404));
+}
+
+fn sim_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }

@@ -200,6 +200,8 @@ fn parse_every_wire_type(text: &str) -> Result<(), TestCaseError> {
     parses_and_round_trips::<Page<QueueRecord>>(text)?;
     parses_and_round_trips::<AvailabilityRequest>(text)?;
     parses_and_round_trips::<AvailabilityResponse>(text)?;
+    parses_and_round_trips::<QueueSizeRequest>(text)?;
+    parses_and_round_trips::<QueueSizeResponse>(text)?;
     Ok(())
 }
 

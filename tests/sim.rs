@@ -1051,8 +1051,9 @@ async fn list_conversations_pages_and_filters() {
     }
     let page: Page<ConversationRecord> = serde_json::from_value(raw).unwrap();
     assert_eq!(page.results.len(), 4);
-    assert_eq!(page.total_results, Some(6));
-    assert_eq!(page.total_pages, Some(2));
+    // Six conversations, and the backlog of the queue in trouble (OVERDUE).
+    assert_eq!(page.total_results, Some(11));
+    assert_eq!(page.total_pages, Some(3));
     assert!(page.has_more);
     let first = &page.results[0];
     assert_eq!(first.id, first.conversation_id);
@@ -1068,9 +1069,12 @@ async fn list_conversations_pages_and_filters() {
     ));
 
     let rest: Page<ConversationRecord> =
-        serde_json::from_value(get_json(&sim, "conversations?skip=4&limit=4").await).unwrap();
-    assert_eq!(rest.results.len(), 2);
+        serde_json::from_value(get_json(&sim, "conversations?skip=8&limit=4").await).unwrap();
+    assert_eq!(rest.results.len(), 3);
     assert!(!rest.has_more);
+    let overdue: Page<ConversationRecord> =
+        serde_json::from_value(get_json(&sim, "conversations?status=OVERDUE").await).unwrap();
+    assert_eq!(overdue.total_results, Some(5));
 
     let open: Page<ConversationRecord> =
         serde_json::from_value(get_json(&sim, "conversations?status=OPEN").await).unwrap();
@@ -1097,7 +1101,7 @@ async fn list_conversations_pages_and_filters() {
     let voice: Page<ConversationRecord> =
         serde_json::from_value(get_json(&sim, "conversations?source=audiocodes&limit=50").await)
             .unwrap();
-    assert_eq!(chat.results.len() + voice.results.len(), 6);
+    assert_eq!(chat.results.len() + voice.results.len(), 11);
     assert!(
         chat.results
             .iter()
@@ -1598,4 +1602,544 @@ async fn shutdown_closes_the_listener() {
     sim.shutdown().await;
     let after = http().get(format!("{base}/__sim/received")).send().await;
     assert!(after.is_err(), "still serving after shutdown");
+}
+
+// ---------------------------------------------------------------------------
+// Queues: arrivals, answers, drop-offs, queue-size, moves
+// ---------------------------------------------------------------------------
+
+fn demo_ids() -> WorldIds {
+    WorldIds {
+        bot_id: DEMO_BOT_ID.into(),
+        org_id: DEMO_ORG_ID.into(),
+        account_id: DEMO_ACCOUNT_ID.into(),
+    }
+}
+
+const T0: i64 = 1_700_000_000_000;
+
+/// The id a generator line starts with (`c-1047 arrived (chat en)`).
+fn line_id(line: &str) -> &str {
+    line.split_whitespace().next().unwrap()
+}
+
+#[test]
+fn customers_arrive_into_a_queue_and_list_conversations_shows_it() {
+    let mut t = Traffic::new(demo_ids(), 5, T0);
+    let mut now = T0;
+    let (id, arrived_at) = loop {
+        now += 2_000;
+        let step = t.step(now);
+        if let Some(line) = step.changes.iter().find(|l| l.contains(" arrived ")) {
+            break (line_id(line).to_string(), now);
+        }
+        assert!(now < T0 + 600_000, "nobody arrived in ten minutes");
+    };
+    let world = &t.world;
+    let c = world.conversation(&id).unwrap().clone();
+    let queue = world
+        .queue(c.queue_id.as_deref().expect("every arrival has a queue"))
+        .expect("a queue of the directory")
+        .clone();
+    assert_eq!(c.queued_ms, arrived_at);
+    assert!(c.status.is_waiting());
+
+    // list-conversations' record: the queue and a wait that grows.
+    let later = arrived_at + 7_500;
+    let rec = world.conversation_record(&c, later);
+    assert_eq!(rec.queues.len(), 1);
+    let q = &rec.queues[0];
+    assert_eq!(q.id.as_deref(), Some(queue.id.as_str()));
+    assert_eq!(q.name.as_deref(), Some(queue.name.as_str()));
+    assert_eq!(q.status.as_deref(), Some("ACTIVE"));
+    assert_eq!(q.start_time, Some(switchboard::sim::world::iso(arrived_at)));
+    assert_eq!(rec.wait_time, Some(7_500));
+
+    // queue-size counts it among the waiting, its wait among the waits.
+    let figures = world
+        .queue_size(&queue.id, &Default::default(), later)
+        .unwrap();
+    let waiting_here = world
+        .conversations
+        .iter()
+        .filter(|w| w.status.is_waiting() && w.queue_id == c.queue_id)
+        .count();
+    assert_eq!(figures.waiting, Some(waiting_here as u32));
+    assert!(figures.queue_summary.unwrap().max_wait.unwrap() >= 7_500.0);
+}
+
+/// Over a long run, every agent the generator gave a conversation belongs
+/// to the queue the conversation waited in, and each queue's answers and
+/// drop-offs add up to what the run reported.
+#[test]
+fn queues_are_answered_only_by_their_own_agents() {
+    let mut t = Traffic::new(demo_ids(), 11, T0);
+    let mut now = T0;
+    let mut accepted = 0;
+    let mut gave_up = 0;
+    for _ in 0..1500 {
+        now += 3_000;
+        for line in t.step(now).changes {
+            accepted += usize::from(line.contains(" accepted by "));
+            gave_up += usize::from(line.contains(" gave up waiting in "));
+        }
+        for c in &t.world.conversations {
+            for p in &c.participants {
+                let agent = t.world.agent(&p.agent_id).unwrap();
+                let queue = p.queue_id.as_ref().expect("taken from a queue");
+                assert!(
+                    agent.queue_ids.contains(queue),
+                    "{} answered {} of {queue}, not one of its queues",
+                    agent.name(),
+                    c.id
+                );
+            }
+        }
+    }
+    assert!(accepted > 100, "only {accepted} answers");
+    assert!(gave_up > 0, "nobody gave up in 75 minutes");
+    let answered: u32 = t
+        .world
+        .queues
+        .iter()
+        .flat_map(|q| &q.tallies)
+        .map(|t| t.answered)
+        .sum();
+    let dropped: u32 = t
+        .world
+        .queues
+        .iter()
+        .map(|q| {
+            t.world
+                .queue_size(&q.id, &Default::default(), now)
+                .unwrap()
+                .drop_off
+                .unwrap()
+        })
+        .sum();
+    // The three the demo started with were answered before the run.
+    assert_eq!(answered as usize, accepted + 3);
+    assert_eq!(dropped as usize, gave_up);
+}
+
+#[test]
+fn a_customer_gives_up_after_their_patience_and_counts_as_a_drop_off() {
+    let mut t = Traffic::new(demo_ids(), 1, T0);
+    // Nobody belongs to a queue any more, so nobody is answered.
+    for a in &mut t.world.agents {
+        a.queue_ids.clear();
+    }
+    let c = t
+        .world
+        .conversations
+        .iter()
+        .find(|c| c.status.is_waiting())
+        .unwrap()
+        .clone();
+    let qid = c.queue_id.clone().unwrap();
+    let queue = t.world.queue(&qid).unwrap().clone();
+    let patience = c.patience_ms(&queue);
+    assert!(patience >= queue.patience_ms);
+    let gives_up_at = c.queued_ms + patience;
+    let only_its_kind = switchboard::kore::wire::QueueSizeRequest {
+        languages: vec![c.language.clone()],
+        channels: vec![c.channel.source().to_string()],
+    };
+    let drops = |t: &Traffic, now: i64| {
+        t.world
+            .queue_size(&qid, &only_its_kind, now)
+            .unwrap()
+            .drop_off
+            .unwrap()
+    };
+    assert_eq!(drops(&t, T0), 0);
+    // Steps the world, counting the customers of its kind who gave up.
+    let mut gave_up = 0;
+    let mut step_to = |t: &mut Traffic, now: i64| {
+        let step = t.step(now);
+        for line in &step.changes {
+            if line.contains(&format!(" gave up waiting in {} ", queue.name)) {
+                let o = t.world.conversation(line_id(line)).unwrap();
+                gave_up += u32::from(o.language == c.language && o.channel == c.channel);
+            }
+        }
+        step.changes
+    };
+
+    // Still waiting at the last moment of its patience...
+    let mut now = T0;
+    while now + 2_000 <= gives_up_at {
+        now += 2_000;
+        step_to(&mut t, now);
+    }
+    step_to(&mut t, gives_up_at);
+    let still = t.world.conversation(&c.id).unwrap();
+    assert!(
+        still.status.is_waiting(),
+        "{:?} at its patience",
+        still.status
+    );
+    // ...and gone the moment after.
+    let changes = step_to(&mut t, gives_up_at + 1);
+    let expected = format!(
+        "{} gave up waiting in {} after {} s",
+        c.id,
+        queue.name,
+        patience / 1000
+    );
+    assert!(changes.contains(&expected), "{changes:?}");
+    let gone = t.world.conversation(&c.id).unwrap();
+    assert_eq!(gone.status, switchboard::sim::world::ConvStatus::Terminated);
+    assert_eq!(gone.ended_ms, Some(gives_up_at + 1));
+    // Its wait ended there too.
+    assert_eq!(
+        t.world
+            .conversation_record(gone, gives_up_at + 60_000)
+            .wait_time,
+        Some(gives_up_at + 1 - c.created_ms)
+    );
+    assert!(gave_up >= 1);
+    assert_eq!(drops(&t, gives_up_at + 1), gave_up);
+}
+
+/// POSTs queue-size with plain reqwest; the answer's text.
+async fn queue_size_text(sim: &SimHandle, queue: &str, body: Option<Value>) -> (u16, String) {
+    let mut req = http()
+        .post(public_url(sim, &format!("monitor/queueStatsById/{queue}")))
+        .header("auth", good_token())
+        .header("accountId", DEMO_ACCOUNT_ID);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn queue_size(
+    sim: &SimHandle,
+    queue: &str,
+    body: Option<Value>,
+) -> switchboard::kore::wire::QueueSize {
+    let (status, text) = queue_size_text(sim, queue, body).await;
+    assert_eq!(status, 200, "{text}");
+    let parsed: switchboard::kore::wire::QueueSizeResponse =
+        switchboard::kore::wire::parse_loose(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(parsed.queues.len(), 1, "{text}");
+    parsed.queues[0].clone()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn queue_size_answers_the_worlds_figures_in_the_documented_shape() {
+    let sim = simulator().await;
+    let world = sim.world();
+    let mut forms = (0, 0);
+    for q in &world.queues {
+        let t_before = now_ms();
+        let (status, text) = queue_size_text(&sim, &q.id, None).await;
+        let t_after = now_ms();
+        assert_eq!(status, 200, "{text}");
+        if text.contains("//") {
+            forms.0 += 1;
+            assert!(serde_json::from_str::<Value>(&text).is_err());
+        } else {
+            forms.1 += 1;
+        }
+        let raw: Value =
+            serde_json::from_str(&switchboard::kore::wire::loosen_json(&text)).unwrap();
+        let entry = &raw[0];
+        for key in [
+            "queueId",
+            "queueName",
+            "skills",
+            "waiting",
+            "engaged",
+            "dropOff",
+            "agentStatus",
+            "noOfAgents",
+            "queueSummary",
+        ] {
+            assert!(entry.get(key).is_some(), "missing {key}: {text}");
+        }
+        for key in ["available", "offline", "busy", "away"] {
+            assert!(
+                entry["agentStatus"][key].is_u64(),
+                "agentStatus.{key}: {text}"
+            );
+        }
+        for key in ["avgWait", "maxWait", "ASA"] {
+            assert!(
+                entry["queueSummary"][key].is_u64(),
+                "queueSummary.{key}: {text}"
+            );
+        }
+
+        let got = queue_size(&sim, &q.id, Some(json!({}))).await;
+        assert_eq!(got.queue_id, q.id);
+        assert_eq!(got.queue_name, q.name);
+        let mine: Vec<_> = world
+            .conversations
+            .iter()
+            .filter(|c| c.queue_id.as_deref() == Some(q.id.as_str()) && !c.status.is_ended())
+            .collect();
+        let waiting: Vec<_> = mine.iter().filter(|c| c.status.is_waiting()).collect();
+        assert_eq!(got.waiting, Some(waiting.len() as u32), "{}", q.name);
+        assert_eq!(got.engaged, Some((mine.len() - waiting.len()) as u32));
+        assert_eq!(got.drop_off, Some(0), "nobody gave up yet");
+        let members: Vec<_> = world
+            .agents
+            .iter()
+            .filter(|a| a.queue_ids.contains(&q.id))
+            .collect();
+        assert_eq!(got.no_of_agents, Some(members.len() as u32));
+        let by = |p: switchboard::sim::world::Presence| {
+            Some(
+                members
+                    .iter()
+                    .filter(|a| a.effective_presence() == p)
+                    .count() as u32,
+            )
+        };
+        let st = got.agent_status.unwrap();
+        assert_eq!(
+            st.available,
+            by(switchboard::sim::world::Presence::Available)
+        );
+        assert_eq!(st.busy, by(switchboard::sim::world::Presence::Busy));
+        assert_eq!(st.away, by(switchboard::sim::world::Presence::Away));
+        assert_eq!(st.offline, by(switchboard::sim::world::Presence::Offline));
+
+        // Waits in milliseconds, measured between the two requests' times.
+        let s = got.queue_summary.unwrap();
+        let oldest = waiting.iter().map(|c| c.queued_ms).min();
+        match oldest {
+            Some(o) => {
+                let max = s.max_wait.unwrap() as i64;
+                assert!(max >= t_before - o && max <= now_ms() - o, "{max}");
+                let total: i64 = waiting.iter().map(|c| t_after - c.queued_ms).sum();
+                let avg = s.avg_wait.unwrap() as i64;
+                let expected = total / waiting.len() as i64;
+                assert!((avg - expected).abs() <= 5_000, "{avg} vs {expected}");
+            }
+            None => assert_eq!((s.max_wait, s.avg_wait), (Some(0.0), Some(0.0))),
+        }
+        // ASA: the conversations answered from the queue, from the world's
+        // own times.
+        let answered: Vec<i64> = world
+            .conversations
+            .iter()
+            .filter(|c| c.queue_id.as_deref() == Some(q.id.as_str()))
+            .filter_map(|c| c.accepted_ms.map(|a| a - c.queued_ms))
+            .collect();
+        let asa = if answered.is_empty() {
+            0
+        } else {
+            answered.iter().sum::<i64>() / answered.len() as i64
+        };
+        assert_eq!(s.asa, Some(asa as f64), "{}", q.name);
+    }
+    // Both documented forms are served, the seed choosing.
+    for _ in 0..10 {
+        let (_, text) = queue_size_text(&sim, &world.queues[0].id, None).await;
+        if text.contains("//") {
+            forms.0 += 1;
+        } else {
+            forms.1 += 1;
+        }
+    }
+    assert!(forms.0 > 0 && forms.1 > 0, "{forms:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_demo_starts_with_a_queue_in_trouble() {
+    let sim = simulator().await;
+    let world = sim.world();
+    let figures: Vec<_> = all_queue_sizes(&sim, &world).await;
+    let (trouble, others): (Vec<_>, Vec<_>) =
+        figures.into_iter().partition(|f| f.queue_name == "Billing");
+    let t = &trouble[0];
+    let s = t.queue_summary.unwrap();
+    assert!(t.waiting.unwrap() >= 5, "{t:?}");
+    assert!(s.max_wait.unwrap() >= 240_000.0, "{t:?}");
+    assert!(t.agent_status.unwrap().available.unwrap() <= 1, "{t:?}");
+    for o in others {
+        assert!(o.waiting < t.waiting, "{o:?}");
+        assert!(o.queue_summary.unwrap().max_wait < s.max_wait, "{o:?}");
+        assert!(o.agent_status.unwrap().available.unwrap() >= 2, "{o:?}");
+    }
+    sim.shutdown().await;
+}
+
+async fn all_queue_sizes(
+    sim: &SimHandle,
+    world: &switchboard::sim::World,
+) -> Vec<switchboard::kore::wire::QueueSize> {
+    let mut out = Vec::new();
+    for q in &world.queues {
+        out.push(queue_size(sim, &q.id, None).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn queue_size_filters_by_language_and_channel_in_either_spelling() {
+    let sim = simulator_with(|c| c.seed = 3).await;
+    sim.add_conversations(30, 0);
+    let world = sim.world();
+    let q = &world.queues[1];
+    let count = |f: &dyn Fn(&switchboard::sim::world::SimConversation) -> bool| {
+        world
+            .conversations
+            .iter()
+            .filter(|c| c.queue_id.as_deref() == Some(q.id.as_str()) && c.status.is_waiting())
+            .filter(|c| f(c))
+            .count() as u32
+    };
+    let all = queue_size(&sim, &q.id, None).await;
+    assert_eq!(all.waiting, Some(count(&|_| true)));
+    for body in [json!({"languages": ["en"]}), json!({"Languages": ["EN"]})] {
+        let en = queue_size(&sim, &q.id, Some(body.clone())).await;
+        assert_eq!(en.waiting, Some(count(&|c| c.language == "en")), "{body}");
+    }
+    let en_or_de_calls = queue_size(
+        &sim,
+        &q.id,
+        Some(json!({"Languages": ["en", "de"], "channels": ["audiocodes"]})),
+    )
+    .await;
+    assert_eq!(
+        en_or_de_calls.waiting,
+        Some(count(&|c| {
+            (c.language == "en" || c.language == "de") && c.channel.source() == "audiocodes"
+        }))
+    );
+    let none = queue_size(&sim, &q.id, Some(json!({"channels": ["whatsapp"]}))).await;
+    assert_eq!(none.waiting, Some(0));
+    assert!(all.waiting.unwrap() > en_or_de_calls.waiting.unwrap());
+    // Agents are counted whatever the filter.
+    assert_eq!(none.no_of_agents, all.no_of_agents);
+
+    // The sample URL's trailing slash, an unknown queue, a bad body.
+    let slash = http()
+        .post(public_url(
+            &sim,
+            &format!("monitor/queueStatsById/{}/", q.id),
+        ))
+        .header("auth", good_token())
+        .header("accountid", DEMO_ACCOUNT_ID)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slash.status(), 200);
+    let (status, text) = queue_size_text(&sim, "qu-nope", None).await;
+    assert_eq!(status, 404);
+    assert!(text.contains("qu-nope"), "{text}");
+    let (status, text) = queue_size_text(&sim, &q.id, Some(json!({"languages": [7]}))).await;
+    assert_eq!(status, 400, "{text}");
+    // The same checks as every public endpoint.
+    let no_account = http()
+        .post(public_url(
+            &sim,
+            &format!("monitor/queueStatsById/{}", q.id),
+        ))
+        .header("auth", good_token())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_account.status(), 400);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn assign_to_a_queue_moves_the_conversation_there() {
+    let sim = simulator().await;
+    let (cb_url, mut rx) = receiver().await;
+    let world = sim.world();
+    let active = world
+        .conversations
+        .iter()
+        .find(|c| c.status == switchboard::sim::world::ConvStatus::Active)
+        .unwrap()
+        .clone();
+    let from = active.queue_id.clone().unwrap();
+    let to = world
+        .queues
+        .iter()
+        .find(|q| q.id != from)
+        .unwrap()
+        .id
+        .clone();
+    let agent = active
+        .participants
+        .iter()
+        .find(|p| p.active)
+        .unwrap()
+        .agent_id
+        .clone();
+    let before_to = queue_size(&sim, &to, None).await;
+    let before_from = queue_size(&sim, &from, None).await;
+    let moved_at = now_ms();
+    let resp = assign(
+        &sim,
+        json!({ "callbackUrl": cb_url, "orgId": DEMO_ORG_ID, "transferredType": "QUEUE",
+                "queueId": to, "botSessionId": active.bot_session_id }),
+        Some(DEMO_ACCOUNT_ID),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let cb: AssignCallback = serde_json::from_value(next_callback(&mut rx).await).unwrap();
+    assert!(cb.succeeded(), "{cb:?}");
+
+    // It waits in the new queue, with no agent, and the old one is listed
+    // before it as left.
+    let rec = record(get_json(&sim, &format!("conversations/{}", active.id)).await);
+    assert_eq!(rec.status.as_deref(), Some("OPEN"));
+    assert!(
+        rec.participants
+            .iter()
+            .all(|p| p.status.as_deref() != Some("ACTIVE"))
+    );
+    let queues: Vec<_> = rec
+        .queues
+        .iter()
+        .map(|q| (q.id.clone().unwrap(), q.status.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        queues,
+        [
+            (from.clone(), "INACTIVE".into()),
+            (to.clone(), "ACTIVE".into())
+        ]
+    );
+    let moved = sim.world().conversation(&active.id).unwrap().clone();
+    assert!(moved.queued_ms >= moved_at);
+    assert!(!moved.driven, "the queue's life takes it from here");
+    // Its earlier wait is kept, and a new one has begun.
+    let waited_before = active.accepted_ms.unwrap() - active.created_ms;
+    assert!(rec.wait_time.unwrap() >= waited_before);
+
+    let after_to = queue_size(&sim, &to, None).await;
+    let after_from = queue_size(&sim, &from, None).await;
+    assert_eq!(after_to.waiting.unwrap(), before_to.waiting.unwrap() + 1);
+    assert_eq!(
+        after_from.engaged.unwrap(),
+        before_from.engaged.unwrap() - 1
+    );
+    // The agent it left has the room back.
+    let freed = sim.world().agent(&agent).unwrap().clone();
+    let held = world.agent(&agent).unwrap();
+    assert_eq!(
+        freed.chat_used + freed.voice_used + 1,
+        held.chat_used + held.voice_used
+    );
+    sim.shutdown().await;
 }

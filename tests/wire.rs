@@ -450,3 +450,143 @@ fn floats_in_kept_json_survive_a_round_trip_exactly() {
     let parsed: HookEvent = serde_json::from_str(event).unwrap();
     assert_eq!(serde_json::to_string(&parsed).unwrap(), event);
 }
+
+#[test]
+fn queue_size_request_sample_and_the_tables_spelling() {
+    let req: QueueSizeRequest = round_trip("queue-size-curl-1.json");
+    assert_eq!(req.languages, ["en", "es"]);
+    assert_eq!(req.channels, ["rtm", "msteams"]);
+    // Written as the sample spells it.
+    assert_eq!(
+        serde_json::to_value(&req).unwrap(),
+        json!({"languages": ["en", "es"], "channels": ["rtm", "msteams"]})
+    );
+    // No filter: an empty object.
+    assert_eq!(
+        serde_json::to_value(QueueSizeRequest::default()).unwrap(),
+        json!({})
+    );
+    // The parameter table's `Languages`/`Channels`, a single string for a
+    // list, and null for none.
+    let table: QueueSizeRequest =
+        serde_json::from_value(json!({"Languages": ["de"], "Channels": "ivr"})).unwrap();
+    assert_eq!(table.languages, ["de"]);
+    assert_eq!(table.channels, ["ivr"]);
+    let none: QueueSizeRequest =
+        serde_json::from_value(json!({"languages": null, "other": 1})).unwrap();
+    assert_eq!(none, QueueSizeRequest::default());
+    // Both spellings in one body are merged.
+    let both: QueueSizeRequest =
+        serde_json::from_value(json!({"languages": ["en"], "Languages": ["fr"]})).unwrap();
+    let mut langs = both.languages.clone();
+    langs.sort();
+    assert_eq!(langs, ["en", "fr"]);
+    assert!(serde_json::from_value::<QueueSizeRequest>(json!({"languages": [1]})).is_err());
+}
+
+#[test]
+fn queue_size_sample_with_its_comment() {
+    let text = fixture("queue-size-response.jsonish");
+    assert!(
+        serde_json::from_str::<QueueSizeResponse>(&text).is_err(),
+        "the sample's `//` comment makes it loose JSON; only the lenient parser reads it"
+    );
+    let resp: QueueSizeResponse = round_trip("queue-size-response.jsonish");
+    assert_eq!(resp.queues.len(), 1);
+    let q = resp
+        .for_queue("qu-aa16c29-08b2-4948-aa00-a6a3547exxxx")
+        .expect("the queue asked for");
+    assert_eq!(q.queue_name, "Default Queue");
+    assert!(q.skills.is_empty());
+    assert_eq!(
+        (q.waiting, q.engaged, q.drop_off),
+        (Some(0), Some(0), Some(44))
+    );
+    assert_eq!(
+        q.agent_status,
+        Some(AgentStatusCounts {
+            available: Some(1),
+            busy: Some(0),
+            away: Some(0),
+            offline: Some(0),
+        })
+    );
+    assert_eq!(q.no_of_agents, Some(1));
+    let s = q.queue_summary.expect("queueSummary");
+    assert_eq!(
+        (s.avg_wait, s.max_wait, s.asa),
+        (Some(0.0), Some(0.0), Some(0.0))
+    );
+    assert!(resp.for_queue("qu-other").is_none());
+}
+
+#[test]
+fn queue_size_is_read_leniently() {
+    // One object instead of an array; numbers as strings; fractions; an
+    // upper-case status key; `asa` in lower case; fields from the future.
+    let one: QueueSizeResponse = parse_loose(
+        r#"{"queueId": "qu-1", "queueName": "Billing", "waiting": "7", "engaged": 2.0,
+            "dropOff": "", "agentStatus": {"AVAILABLE": "1", "busy": 3},
+            "queueSummary": {"avgWait": "1500.5", "maxWait": 90000, "asa": null},
+            "slaPercent": 80, "nested": {"x": [1]}}"#,
+    )
+    .unwrap();
+    assert_eq!(one.queues.len(), 1);
+    let q = &one.queues[0];
+    assert_eq!(q.waiting, Some(7));
+    assert_eq!(q.engaged, Some(2));
+    assert_eq!(q.drop_off, None, "an empty string says nothing");
+    let st = q.agent_status.unwrap();
+    assert_eq!(
+        (st.available, st.busy, st.away, st.offline),
+        (Some(1), Some(3), None, None)
+    );
+    assert_eq!(q.no_of_agents, None, "missing, not zero");
+    let s = q.queue_summary.unwrap();
+    assert_eq!(s.avg_wait, Some(1500.5));
+    assert_eq!(s.asa, None);
+    // The assumed unit is milliseconds.
+    assert_eq!(
+        s.avg_wait(),
+        Some(std::time::Duration::from_micros(1_500_500))
+    );
+    assert_eq!(s.max_wait(), Some(std::time::Duration::from_secs(90)));
+    assert_eq!(s.asa(), None);
+    // Written back strictly, as an array, without the unknown fields.
+    let written = serde_json::to_value(&one).unwrap();
+    assert!(written.is_array(), "{written}");
+    assert!(written[0].get("slaPercent").is_none());
+    assert_eq!(
+        serde_json::from_value::<QueueSizeResponse>(written).unwrap(),
+        one
+    );
+    // With one entry naming no queue, it is taken for the queue asked for.
+    let anonymous: QueueSizeResponse = serde_json::from_value(json!([{"waiting": 1}])).unwrap();
+    assert_eq!(anonymous.for_queue("qu-9").and_then(|q| q.waiting), Some(1));
+
+    // An empty object, an empty array and null are answers with no figures.
+    let empty: QueueSizeResponse = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(empty.queues, [QueueSize::default()]);
+    let none: QueueSizeResponse = serde_json::from_value(json!([])).unwrap();
+    assert!(none.queues.is_empty());
+    let null: QueueSizeResponse = serde_json::from_value(json!(null)).unwrap();
+    assert!(null.queues.is_empty());
+
+    // Negative and absurd times give no duration, but the raw number stays.
+    let odd: QueueSummary =
+        serde_json::from_value(json!({"avgWait": -5, "maxWait": 1e300, "ASA": "12"})).unwrap();
+    assert_eq!(odd.avg_wait, Some(-5.0));
+    assert_eq!(odd.avg_wait(), None);
+    assert_eq!(odd.max_wait(), None);
+    assert_eq!(odd.asa(), Some(std::time::Duration::from_millis(12)));
+    // Text that is not a number is refused rather than taken for zero.
+    for bad in [
+        json!({"waiting": "many"}),
+        json!({"queueSummary": {"ASA": "NaN"}}),
+    ] {
+        assert!(
+            serde_json::from_value::<QueueSizeResponse>(bad.clone()).is_err(),
+            "{bad}"
+        );
+    }
+}

@@ -46,6 +46,8 @@ fuzz_target!(|data: &[u8]| {
     check::<Page<QueueRecord>>(text);
     check::<AvailabilityRequest>(text);
     check::<AvailabilityResponse>(text);
+    check::<QueueSizeRequest>(text);
+    check::<QueueSizeResponse>(text);
     if let Ok(request) = parse_loose::<AssignRequest>(text) {
         let _ = request.target();
     }

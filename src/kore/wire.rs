@@ -1136,6 +1136,235 @@ pub struct QueueAgent {
 }
 
 // ---------------------------------------------------------------------------
+// Queue size: POST /agentassist/api/v1/public/{streamId}/monitor/queueStatsById/{queueId}
+// ---------------------------------------------------------------------------
+
+/// The body of queue-size: optional filters on the bot language and the
+/// channel. Empty lists mean no filter.
+///
+/// The parameter table names the keys `Languages` and `Channels`, the sample
+/// sends `languages` and `channels`. Written in lower case (as the sample);
+/// read under either spelling, in any case, and both are merged when a body
+/// carries both. A single string is read as a list of one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct QueueSizeRequest {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for QueueSizeRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        fields_in_any_case(d, |out: &mut Self, key, value| {
+            let list = match key {
+                "languages" => &mut out.languages,
+                "channels" => &mut out.channels,
+                _ => return Ok(()),
+            };
+            let items = match value {
+                Value::Null => Vec::new(),
+                Value::Array(items) => items,
+                one => vec![one],
+            };
+            for item in items {
+                match item {
+                    Value::String(s) => list.push(s),
+                    other => return Err(format!("{key} holds {other}, not a string")),
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The answer to queue-size: one [`QueueSize`] per queue.
+///
+/// The docs show an array even though one `queueId` is asked for; a single
+/// object is read as an array of one. Written as an array.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(transparent)]
+pub struct QueueSizeResponse {
+    pub queues: Vec<QueueSize>,
+}
+
+impl<'de> Deserialize<'de> for QueueSizeResponse {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(QueueSizeResponse {
+            queues: vec_or_one(d)?,
+        })
+    }
+}
+
+impl QueueSizeResponse {
+    /// The figures of `queue_id`: the entry with that id, else the only
+    /// entry when there is exactly one and it names no id.
+    pub fn for_queue(&self, queue_id: &str) -> Option<&QueueSize> {
+        self.queues
+            .iter()
+            .find(|q| q.queue_id == queue_id)
+            .or(match self.queues.as_slice() {
+                [only] if only.queue_id.is_empty() => Some(only),
+                _ => None,
+            })
+    }
+}
+
+/// One queue's live figures from queue-size.
+///
+/// Every figure is optional: `None` means the answer did not carry it (which
+/// is not the same as 0). Counts may come as numbers or numeric strings;
+/// unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueSize {
+    #[serde(default, alias = "id", deserialize_with = "loose_string")]
+    pub queue_id: String,
+    #[serde(default, alias = "name", deserialize_with = "loose_string")]
+    pub queue_name: String,
+    /// Empty in the only sample, so kept as it came (and always written,
+    /// as the sample has it).
+    #[serde(default, deserialize_with = "vec_or_one")]
+    pub skills: Vec<Value>,
+    /// Conversations waiting in the queue now.
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub waiting: Option<u32>,
+    /// Conversations of the queue with an agent now.
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub engaged: Option<u32>,
+    /// Conversations that left the queue before an agent took them. The docs
+    /// do not say over which period they are counted.
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub drop_off: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_status: Option<AgentStatusCounts>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub no_of_agents: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_summary: Option<QueueSummary>,
+}
+
+/// The queue's agents by status (`agentStatus`). Keys are read in any case:
+/// lower case in the sample, upper case as the availability API spells the
+/// statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct AgentStatusCounts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busy: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub away: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offline: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for AgentStatusCounts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        fields_in_any_case(d, |out: &mut Self, key, value| {
+            let slot = match key {
+                "available" => &mut out.available,
+                "busy" => &mut out.busy,
+                "away" => &mut out.away,
+                "offline" => &mut out.offline,
+                _ => return Ok(()),
+            };
+            *slot = opt_loose_u32(value).map_err(|e| format!("{key}: {e}"))?;
+            Ok(())
+        })
+    }
+}
+
+/// The queue's wait figures (`queueSummary`): `avgWait`, `maxWait` and `ASA`
+/// (average speed to answer).
+///
+/// **Units.** The docs do not state them and the sample has only zeros. The
+/// raw numbers are kept as sent (fractions too). Switchboard assumes
+/// **milliseconds**, the unit Kore documents for a conversation's `waitTime`
+/// and uses for every time it sends as a number (`requestCompletedAt`,
+/// `timestampValue`); the simulator answers in milliseconds. The
+/// [`Duration`] accessors apply that assumption, and nothing else does.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueSummary {
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_f64",
+        serialize_with = "opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub avg_wait: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_f64",
+        serialize_with = "opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_wait: Option<f64>,
+    #[serde(
+        rename = "ASA",
+        alias = "asa",
+        default,
+        deserialize_with = "opt_loose_f64",
+        serialize_with = "opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub asa: Option<f64>,
+}
+
+impl QueueSummary {
+    /// `avgWait` read as milliseconds (see the type's note on units).
+    pub fn avg_wait(&self) -> Option<Duration> {
+        self.avg_wait.and_then(millis)
+    }
+
+    /// `maxWait` read as milliseconds.
+    pub fn max_wait(&self) -> Option<Duration> {
+        self.max_wait.and_then(millis)
+    }
+
+    /// `ASA` read as milliseconds.
+    pub fn asa(&self) -> Option<Duration> {
+        self.asa.and_then(millis)
+    }
+}
+
+/// Writes a whole number without a fraction (`0`, as Kore's sample has it,
+/// not `0.0`); anything else as it is.
+fn opt_number<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => s.serialize_i64(*f as i64),
+        Some(f) => s.serialize_f64(*f),
+        None => s.serialize_none(),
+    }
+}
+
+/// A number of milliseconds as a duration; nothing for a negative one.
+fn millis(ms: f64) -> Option<Duration> {
+    if ms >= 0.0 {
+        Duration::try_from_secs_f64(ms / 1000.0).ok()
+    } else {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Lenient helpers
 // ---------------------------------------------------------------------------
 
@@ -1192,6 +1421,55 @@ pub fn opt_loose_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::
 fn loose_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let v = opt_loose_i64(d)?.unwrap_or(0);
     Ok(v.clamp(0, u32::MAX as i64) as u32)
+}
+
+/// Reads an object field by field into `T::default()`: `fill` gets each key
+/// in lower case (so any spelling's case is accepted) with its value, and
+/// ignores the keys it does not know.
+fn fields_in_any_case<'de, D, T>(
+    d: D,
+    mut fill: impl FnMut(&mut T, &str, Value) -> Result<(), String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default,
+{
+    let map = serde_json::Map::<String, Value>::deserialize(d)?;
+    let mut out = T::default();
+    for (key, value) in map {
+        fill(&mut out, &key.to_ascii_lowercase(), value).map_err(de::Error::custom)?;
+    }
+    Ok(out)
+}
+
+/// A count written as a number or a numeric string; `null` reads as absent
+/// and a negative count as 0.
+fn opt_loose_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(opt_loose_i64(d)?.map(|v| v.clamp(0, u32::MAX as i64) as u32))
+}
+
+/// A number (fractions kept) written as a number or a numeric string;
+/// `null` and an empty string read as absent.
+fn opt_loose_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    let parsed = match &v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        // Only finite numbers: `NaN` or `inf` in a string is not a figure.
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        Some(_) => None,
+    };
+    match (parsed, v) {
+        (Some(f), _) => Ok(Some(f)),
+        (None, Some(other)) => Err(de::Error::custom(format!("expected a number, got {other}"))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A string written as a string, number or bool; `null` reads as empty.
+fn loose_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_loose_string(d)?.unwrap_or_default())
 }
 
 /// A string written as a string, number or bool; `null` reads as absent.
@@ -1382,6 +1660,42 @@ mod tests {
             loosen_json("{a: \u{201c}say \"hi\"\u{201d}}"),
             r#"{"a": "say \"hi\""}"#
         );
+    }
+
+    /// The queue-size sample ends a line with a `// …` comment: comments are
+    /// cut outside strings only, up to the end of their line.
+    #[test]
+    fn line_comments_are_cut_outside_strings_only() {
+        let v = |text: &str| -> Value {
+            serde_json::from_str(&loosen_json(text)).unwrap_or_else(|e| panic!("{e}: {text}"))
+        };
+        assert_eq!(
+            v("{\"a\": 0  // a note, with \"quotes\" and {braces}\n}"),
+            serde_json::json!({"a": 0})
+        );
+        // `//` inside a string is text, in straight and curly quotes alike.
+        assert_eq!(
+            v("{\"url\": \"https://x.test/a//b\"}"),
+            serde_json::json!({"url": "https://x.test/a//b"})
+        );
+        assert_eq!(
+            v("{url: \u{201c}http://x.test\u{201d} // where\n}"),
+            serde_json::json!({"url": "http://x.test"})
+        );
+        // A comment on the last line, with no line break after it.
+        assert_eq!(v("[1, 2] // the end"), serde_json::json!([1, 2]));
+        // A comment line of its own between elements, with CRLF endings.
+        assert_eq!(
+            v("[1,\r\n// two is left out\r\n3]"),
+            serde_json::json!([1, 3])
+        );
+        // An escaped quote does not end the string early.
+        assert_eq!(
+            v("{\"a\": \"say \\\" // not a comment\"}"),
+            serde_json::json!({"a": "say \" // not a comment"})
+        );
+        // A single slash is not a comment.
+        assert!(serde_json::from_str::<Value>(&loosen_json("{\"a\": 1 / 2}")).is_err());
     }
 }
 

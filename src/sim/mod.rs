@@ -4,9 +4,10 @@
 //! checks JWTs and the `accountid` header, keeps per-conversation rosters and
 //! refuses hooks events that break the documented order, answers
 //! assign-conversation and later posts the outcome to the callback URL, serves
-//! the list endpoints, enforces the per-account rate limit, and can inject
-//! faults. A seeded traffic generator makes customers arrive, agents change
-//! status and conversations end.
+//! the list endpoints and queue-size, enforces the per-account rate limit, and
+//! can inject faults. A seeded traffic generator makes customers arrive into
+//! queues and wait there, agents of each queue answer them, customers give up
+//! after their patience, agents change status and conversations end.
 //!
 //! The simulator shares only the wire types with the client
 //! ([`crate::kore::wire`]); its rules are its own (see [`roster`]), so that it
@@ -309,6 +310,12 @@ impl SimHandle {
             .add_conversations(&mut st.traffic_rng, live, closed, server::now_ms());
     }
 
+    /// How many queue-size answers carried a `//` comment as the docs'
+    /// sample does, and how many were strict JSON.
+    pub fn queue_size_forms(&self) -> (usize, usize) {
+        self.shared.lock().queue_size_forms
+    }
+
     /// How many assign-conversation requests were carried out.
     pub fn assigns_accepted(&self) -> usize {
         self.shared.lock().assigns_accepted
@@ -463,7 +470,16 @@ fn banner(cfg: &SimConfig, base_url: &str) -> String {
 /// The agents and the waiting conversations at start, so that a newcomer has
 /// ids to pass to `switchboard send` and `switchboard assign`.
 fn directory_listing(world: &World) -> String {
-    let mut out = String::from("Agents (aId, name, status):\n");
+    let now = server::now_ms();
+    let mut out = String::from("Queues (queueId, name, waiting now):\n");
+    for q in &world.queues {
+        let waiting = world
+            .queue_size(&q.id, &Default::default(), now)
+            .and_then(|s| s.waiting)
+            .unwrap_or(0);
+        out.push_str(&format!("  {}  {:<10} {waiting}\n", q.id, q.name));
+    }
+    out.push_str("Agents (aId, name, status):\n");
     for a in &world.agents {
         out.push_str(&format!(
             "  {}  {:<16} {}\n",

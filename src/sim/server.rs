@@ -13,7 +13,7 @@ use super::{Chaos, Fault, ReceivedHook, SentCallback, SimConfig};
 use crate::kore::wire::{
     AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
     AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ErrorBody, HookEvent, HooksBody, Page,
-    RATE_LIMIT_MESSAGE, StatusOk, Transition,
+    QueueSizeRequest, QueueSizeResponse, RATE_LIMIT_MESSAGE, StatusOk, Transition,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -67,6 +67,11 @@ pub(crate) struct SimState {
     jitter_rng: StdRng,
     /// Picks the form of each hooks success answer.
     reply_rng: StdRng,
+    /// Picks the form of each queue-size answer (strict, or commented as
+    /// in the docs' sample).
+    queue_size_rng: StdRng,
+    /// queue-size answers served with the sample's comment, and strict ones.
+    pub(crate) queue_size_forms: (usize, usize),
     pub(crate) rosters: HashMap<String, SimRoster>,
     pub(crate) received: VecDeque<ReceivedHook>,
     pub(crate) callbacks: VecDeque<SentCallback>,
@@ -136,6 +141,8 @@ impl Shared {
             outage: None,
             jitter_rng: StdRng::seed_from_u64(cfg.seed ^ 0x0c0b_ac00_0c0b_ac00),
             reply_rng: StdRng::seed_from_u64(cfg.seed ^ 0x200c_200c_200c_200c),
+            queue_size_rng: StdRng::seed_from_u64(cfg.seed ^ 0x0a5a_0a5a_0a5a_0a5a),
+            queue_size_forms: (0, 0),
             lose_next_reply: HashSet::new(),
             replayable: HashMap::new(),
             chaos: Chaos::default(),
@@ -288,6 +295,23 @@ impl Shared {
             return Err(r);
         }
         Ok(())
+    }
+
+    /// The body of a request for filtered figures, read and then gated (see
+    /// [`Shared::gate`]): an empty body means no filter (the default); one
+    /// that cannot be read gets 400.
+    async fn filters<T: DeserializeOwned + Default>(
+        &self,
+        headers: &HeaderMap,
+        stream_id: &str,
+        body: Body,
+    ) -> Result<T, Response> {
+        let bytes = read_body(body).await?;
+        self.gate(headers, stream_id).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(T::default());
+        }
+        parse_json(&bytes).map_err(|why| error(StatusCode::BAD_REQUEST, why))
     }
 
     async fn gate(&self, headers: &HeaderMap, stream_id: &str) -> Result<(), Response> {
@@ -450,6 +474,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(&format!("{PUBLIC}/agents/availability"), post(availability))
         .route(&format!("{PUBLIC}/queues"), get(list_queues))
+        // The sample URL ends with a `/` that the endpoint row lacks: both work.
+        .route(
+            &format!("{PUBLIC}/monitor/queueStatsById/{{queue_id}}"),
+            post(queue_size),
+        )
+        .route(
+            &format!("{PUBLIC}/monitor/queueStatsById/{{queue_id}}/"),
+            post(queue_size),
+        )
         .route("/__sim/received", get(sim_received))
         .route("/__sim/rosters/{conversation_id}", get(sim_roster))
         .route("/__sim/callbacks", get(sim_callbacks))
@@ -1057,14 +1090,8 @@ async fn availability(
     body: Body,
 ) -> Response {
     let run = async {
-        let bytes = read_body(body).await?;
-        sh.gate(&headers, &stream_id).await?;
         // An empty body asks about every agent.
-        let req: AvailabilityRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
-            AvailabilityRequest::default()
-        } else {
-            parse_json(&bytes).map_err(|why| error(StatusCode::BAD_REQUEST, why))?
-        };
+        let req: AvailabilityRequest = sh.filters(&headers, &stream_id, body).await?;
         let st = sh.lock();
         let mut out = AvailabilityResponse::default();
         // Each filter that is given narrows the set; an agent matches a filter
@@ -1122,6 +1149,70 @@ async fn list_queues(
     match run.await {
         Ok(r) | Err(r) => r,
     }
+}
+
+/// queue-size: the queue's live figures from the world, as an array of one.
+/// The body's filters are read under either documented spelling; an empty
+/// body asks for no filter. Half the answers (chosen by the seed) carry a
+/// `//` comment after `ASA`, as the docs' sample does.
+async fn queue_size(
+    State(sh): State<Arc<Shared>>,
+    Path((stream_id, queue_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let run = async {
+        let filter: QueueSizeRequest = sh.filters(&headers, &stream_id, body).await?;
+        let mut st = sh.lock();
+        let figures = st
+            .world
+            .queue_size(&queue_id, &filter, now_ms())
+            .ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    format!("queue {queue_id} was not found"),
+                )
+            })?;
+        let commented = st.queue_size_rng.random_bool(0.5);
+        if commented {
+            st.queue_size_forms.0 += 1;
+        } else {
+            st.queue_size_forms.1 += 1;
+        }
+        Ok::<Response, Response>(queue_size_answer(
+            &QueueSizeResponse {
+                queues: vec![figures],
+            },
+            commented,
+        ))
+    };
+    match run.await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// The answer's text: pretty JSON, with a `//` note after the `ASA` line
+/// when `commented` (which makes it the docs' loose JSON, not JSON).
+fn queue_size_answer(figures: &QueueSizeResponse, commented: bool) -> Response {
+    let text = serde_json::to_string_pretty(figures).unwrap_or_else(|_| "[]".into());
+    let text = if commented {
+        text.lines()
+            .map(|line| {
+                if line.trim_start().starts_with("\"ASA\"") {
+                    format!("{line}  // average speed to answer")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        text
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(text))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 // ---------------------------------------------------------------------------

@@ -4,10 +4,19 @@
 //! Everything here is plain data. [`step`] is the generator: a function of the
 //! world, a seeded random number generator and the current time, so a seed
 //! gives the same history every time and tests need no timers.
+//!
+//! Queues have a life of their own: a customer arrives into a queue and
+//! waits there; after [`ROUTE_AFTER_MS`] an available member of that queue
+//! with room may answer (never an agent of another queue); a customer whose
+//! wait in the queue passes its patience leaves, and the queue counts a
+//! drop-off. Assigning a conversation to a queue moves it there and starts
+//! its wait in that queue again. queue-size is answered from these figures
+//! ([`World::queue_size`]), in milliseconds.
 
 use crate::kore::wire::{
-    AgentQueue, AgentRecord, AvailabilityAgent, Capacity, ChannelCapacity, ConversationParticipant,
-    ConversationQueue, ConversationRecord, QueueAgent, QueueRecord,
+    AgentQueue, AgentRecord, AgentStatusCounts, AvailabilityAgent, Capacity, ChannelCapacity,
+    ConversationParticipant, ConversationQueue, ConversationRecord, QueueAgent, QueueRecord,
+    QueueSize, QueueSizeRequest, QueueSummary,
 };
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -16,8 +25,15 @@ use serde::{Deserialize, Serialize};
 
 /// At most this many conversations that have not ended; no customer arrives above it.
 pub const MAX_LIVE: usize = 40;
-/// How long a customer waits before the generator routes them by itself.
+/// How long a customer waits in a queue before the generator routes them by
+/// itself, so that a supervisor has time to act first.
 pub const ROUTE_AFTER_MS: i64 = 60_000;
+/// Each customer's patience is their queue's plus up to this much more,
+/// taken from their session id (so that no random number is drawn for it).
+pub const PATIENCE_SPREAD_MS: i64 = 120_000;
+/// The chance, per step and per queue, that the queue answers its longest
+/// waiting customer (when a member is free).
+const ANSWER_CHANCE: f64 = 0.3;
 /// Ended conversations kept for the list endpoints; older ones are pruned.
 pub const KEEP_ENDED: usize = 20;
 /// An OPEN conversation waiting longer than this becomes OVERDUE.
@@ -127,6 +143,58 @@ pub struct SimQueue {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// How long its customers wait, at the least, before they give up (see
+    /// [`SimConversation::patience_ms`]).
+    pub patience_ms: i64,
+    /// What became of the customers who left the queue, by language and
+    /// channel (so queue-size's filters apply to them too).
+    pub tallies: Vec<QueueTally>,
+}
+
+/// Customers of one language and source who left a queue since the start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueTally {
+    pub language: String,
+    /// The conversation's `source` (`rtm`, `audiocodes`).
+    pub source: String,
+    /// Answered by an agent while waiting in the queue.
+    pub answered: u32,
+    /// Their waits in the queue until answered, added up.
+    pub answer_wait_ms: i64,
+    /// Gave up waiting in the queue.
+    pub dropped: u32,
+}
+
+impl SimQueue {
+    fn tally(&mut self, c: &SimConversation) -> &mut QueueTally {
+        let source = c.channel.source();
+        let at = match self
+            .tallies
+            .iter()
+            .position(|t| t.language == c.language && t.source == source)
+        {
+            Some(i) => i,
+            None => {
+                self.tallies.push(QueueTally {
+                    language: c.language.clone(),
+                    source: source.to_string(),
+                    answered: 0,
+                    answer_wait_ms: 0,
+                    dropped: 0,
+                });
+                self.tallies.len() - 1
+            }
+        };
+        &mut self.tallies[at]
+    }
+}
+
+/// A queue a conversation was in before it was moved to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueStay {
+    pub queue_id: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +223,28 @@ pub struct SimAgent {
     pub voice_max: u32,
     pub chat_used: u32,
     pub voice_used: u32,
+}
+
+impl SimConversation {
+    /// How long this customer waits in a queue before giving up: the queue's
+    /// patience plus a spread from the session id.
+    pub fn patience_ms(&self, queue: &SimQueue) -> i64 {
+        let digits = self.bot_session_id.get(..6).unwrap_or("0");
+        let n = i64::from_str_radix(digits, 16).unwrap_or(0);
+        queue.patience_ms + (n % (PATIENCE_SPREAD_MS / 1000 + 1)) * 1000
+    }
+
+    /// Its wait for an agent so far, in all queues (`waitTime`).
+    pub fn wait_ms(&self, now_ms: i64) -> i64 {
+        self.waited_ms + self.wait_started_ms.map_or(0, |s| (now_ms - s).max(0))
+    }
+
+    /// Ends the current wait, if any.
+    fn stop_waiting(&mut self, now_ms: i64) {
+        if let Some(start) = self.wait_started_ms.take() {
+            self.waited_ms += (now_ms - start).max(0);
+        }
+    }
 }
 
 impl SimAgent {
@@ -218,7 +308,16 @@ pub struct SimConversation {
     pub channel: Channel,
     pub language: String,
     pub status: ConvStatus,
+    /// The queue it is in (or was last in).
     pub queue_id: Option<String>,
+    /// When it entered that queue.
+    pub queued_ms: i64,
+    /// The queues it was moved out of, oldest first.
+    pub earlier_queues: Vec<QueueStay>,
+    /// When its current wait for an agent began, while it waits.
+    pub wait_started_ms: Option<i64>,
+    /// Its earlier waits for an agent, added up (`waitTime` adds the current one).
+    pub waited_ms: i64,
     pub participants: Vec<SimParticipant>,
     pub key_intent: String,
     pub phone: Option<String>,
@@ -251,23 +350,36 @@ pub struct World {
     pub next_number: u64,
 }
 
-const QUEUES: [(&str, &str, &str); 3] = [
+/// (id, name, description, patience in ms)
+const QUEUES: [(&str, &str, &str, i64); 3] = [
     (
         "qu-5b11a01-5a1e-4c0d-8e21-0000000b1111",
         "Billing",
         "Invoices, refunds and payment plans",
+        420_000,
     ),
     (
         "qu-5b22a02-5a1e-4c0d-8e21-0000000b2222",
         "Support",
         "Technical problems and account access",
+        180_000,
     ),
     (
         "qu-5b33a03-5a1e-4c0d-8e21-0000000b3333",
         "Sales",
         "New plans, upgrades and quotes",
+        180_000,
     ),
 ];
+
+/// The demo's queue in trouble (Billing): it starts with a backlog of long
+/// waits, and of its agents only one is free.
+pub const TROUBLE_QUEUE: usize = 0;
+/// How many customers wait in the queue in trouble at start, besides any of
+/// the six first conversations that land there.
+const BACKLOG: i64 = 5;
+/// How long ago the first of them arrived (the others came every 30 s or so).
+const BACKLOG_OLDEST_MS: i64 = 270_000;
 
 const SKILLS: [(&str, &str); 4] = [
     ("5a1e5c1110000000000000e1", "English"),
@@ -276,50 +388,56 @@ const SKILLS: [(&str, &str); 4] = [
     ("5a1e5c1110000000000000f4", "French"),
 ];
 
-/// (first, last, queues by index, languages, voice capacity, presence)
+/// (first, last, queues by index, languages, chat capacity, voice capacity,
+/// presence)
 type AgentRow = (
     &'static str,
     &'static str,
     &'static [usize],
     &'static [&'static str],
     u32,
+    u32,
     Presence,
 );
 
 const AGENTS: [AgentRow; 12] = [
-    ("Mia", "Chen", &[0, 1], &["en"], 1, Presence::Available),
-    ("Raj", "Patel", &[1], &["en"], 1, Presence::Available),
+    ("Mia", "Chen", &[1], &["en"], 5, 1, Presence::Available),
+    ("Raj", "Patel", &[1], &["en"], 5, 1, Presence::Available),
     (
         "Sofia",
         "García",
         &[2],
         &["en", "es"],
+        5,
         1,
         Presence::Available,
     ),
-    ("Jonas", "Becker", &[1], &["de", "en"], 1, Presence::Busy),
+    ("Jonas", "Becker", &[1], &["de", "en"], 5, 1, Presence::Busy),
+    // Billing's only free agent at start, with room for two chats.
     (
         "Amara",
         "Okafor",
         &[0],
         &["en", "fr"],
-        0,
+        2,
+        1,
         Presence::Available,
     ),
-    ("Yuki", "Tanaka", &[2], &["en"], 1, Presence::Away),
-    ("Liam", "O'Brien", &[0], &["en"], 1, Presence::Offline),
+    ("Yuki", "Tanaka", &[2], &["en"], 5, 1, Presence::Away),
+    ("Liam", "O'Brien", &[0], &["en"], 5, 1, Presence::Offline),
     (
         "Fatima",
         "Haddad",
         &[1],
         &["fr", "en"],
+        5,
         1,
         Presence::Available,
     ),
-    ("Lucas", "Moreau", &[2], &["fr"], 1, Presence::Offline),
-    ("Priya", "Nair", &[0, 2], &["en"], 0, Presence::Available),
-    ("Elena", "Rossi", &[1], &["es", "en"], 1, Presence::Away),
-    ("Tomás", "Novák", &[2], &["de"], 1, Presence::Available),
+    ("Lucas", "Moreau", &[2], &["fr"], 5, 1, Presence::Offline),
+    ("Priya", "Nair", &[0, 2], &["en"], 5, 0, Presence::Away),
+    ("Elena", "Rossi", &[1], &["es", "en"], 5, 1, Presence::Away),
+    ("Tomás", "Novák", &[2], &["de"], 5, 1, Presence::Available),
 ];
 
 const LANGUAGES: [&str; 4] = ["en", "de", "es", "fr"];
@@ -356,10 +474,12 @@ fn hex(rng: &mut StdRng, digits: usize) -> String {
 fn directory() -> (Vec<SimAgent>, Vec<SimQueue>, Vec<SimSkill>) {
     let queues = QUEUES
         .iter()
-        .map(|(id, name, desc)| SimQueue {
+        .map(|(id, name, desc, patience)| SimQueue {
             id: id.to_string(),
             name: name.to_string(),
             description: desc.to_string(),
+            patience_ms: *patience,
+            tallies: Vec::new(),
         })
         .collect::<Vec<_>>();
     let skills = SKILLS
@@ -372,7 +492,7 @@ fn directory() -> (Vec<SimAgent>, Vec<SimQueue>, Vec<SimSkill>) {
     let agents = AGENTS
         .iter()
         .enumerate()
-        .map(|(i, (first, last, qs, langs, voice, presence))| {
+        .map(|(i, (first, last, qs, langs, chat, voice, presence))| {
             let n = i as u32 + 1;
             let ascii_last: String = last
                 .chars()
@@ -402,7 +522,7 @@ fn directory() -> (Vec<SimAgent>, Vec<SimQueue>, Vec<SimSkill>) {
                 queue_ids: qs.iter().map(|q| queues[*q].id.clone()).collect(),
                 skill_ids: langs.iter().map(|l| skill_for(l).to_string()).collect(),
                 languages: langs.iter().map(|l| l.to_string()).collect(),
-                chat_max: 5,
+                chat_max: *chat,
                 voice_max: *voice,
                 chat_used: 0,
                 voice_used: 0,
@@ -413,8 +533,9 @@ fn directory() -> (Vec<SimAgent>, Vec<SimQueue>, Vec<SimSkill>) {
 }
 
 impl World {
-    /// The demo contact centre: the built-in directory and about six
-    /// conversations, some waiting and some with an agent.
+    /// The demo contact centre: the built-in directory, six conversations
+    /// (some waiting, some with an agent), and a backlog of long waits in the
+    /// queue in trouble ([`TROUBLE_QUEUE`]) that arrived before them.
     pub fn demo(ids: WorldIds, rng: &mut StdRng, now_ms: i64) -> World {
         let (agents, queues, skills) = directory();
         let mut world = World {
@@ -433,7 +554,37 @@ impl World {
         for _ in 0..3 {
             world.route_one(rng, now_ms);
         }
+        // The backlog is drawn after the six, so that a seed gives the same
+        // six as before there was one; it is numbered and placed before them,
+        // since its customers came first.
+        let six = std::mem::take(&mut world.conversations);
+        let next = world.next_number;
+        world.next_number -= BACKLOG as u64 + 6;
+        let trouble = world.queues[TROUBLE_QUEUE].id.clone();
+        for i in 0..BACKLOG {
+            let arrived = now_ms - BACKLOG_OLDEST_MS + i * 30_000 - rng.random_range(0..10_000);
+            world.arrive(rng, arrived);
+            let c = world.conversations.last_mut().expect("just arrived");
+            c.queue_id = Some(trouble.clone());
+        }
+        world.next_number = next;
+        world.conversations.extend(six);
+        world.mark_overdue(now_ms);
         world
+    }
+
+    /// Marks OPEN conversations waiting longer than [`OVERDUE_AFTER_MS`] as
+    /// OVERDUE, with one line per change.
+    fn mark_overdue(&mut self, now_ms: i64) -> Vec<String> {
+        let mut changes = Vec::new();
+        for c in self.conversations.iter_mut() {
+            if c.status == ConvStatus::Open && now_ms - c.created_ms > OVERDUE_AFTER_MS {
+                c.status = ConvStatus::Overdue;
+                c.updated_ms = now_ms;
+                changes.push(format!("{} is overdue", c.id));
+            }
+        }
+        changes
     }
 
     /// Adds `live` waiting conversations and `closed` ended ones (for tests
@@ -498,6 +649,10 @@ impl World {
             language,
             status: ConvStatus::Open,
             queue_id: queue,
+            queued_ms: now_ms,
+            earlier_queues: Vec::new(),
+            wait_started_ms: Some(now_ms),
+            waited_ms: 0,
             participants: Vec::new(),
             key_intent: intent.to_string(),
             phone,
@@ -528,6 +683,7 @@ impl World {
         let agent = &mut self.agents[agent_idx];
         agent.take(channel);
         let (agent_id, name) = (agent.id.clone(), agent.name());
+        self.answered(conv_idx, now_ms);
         let conv = &mut self.conversations[conv_idx];
         for p in conv.participants.iter_mut().filter(|p| p.active) {
             p.active = false;
@@ -544,6 +700,28 @@ impl World {
         conv.status = ConvStatus::Active;
         conv.accepted_ms.get_or_insert(now_ms);
         conv.updated_ms = now_ms;
+    }
+
+    /// When the conversation at `idx` waits, an agent has now taken it: its
+    /// queue counts the answer and how long it waited there.
+    fn answered(&mut self, idx: usize, now_ms: i64) {
+        let conv = &mut self.conversations[idx];
+        if !conv.status.is_waiting() {
+            return;
+        }
+        conv.stop_waiting(now_ms);
+        let conv = &self.conversations[idx];
+        let wait = (now_ms - conv.queued_ms).max(0);
+        if let Some(q) = self.queue_index(conv) {
+            let tally = self.queues[q].tally(conv);
+            tally.answered += 1;
+            tally.answer_wait_ms += wait;
+        }
+    }
+
+    fn queue_index(&self, conv: &SimConversation) -> Option<usize> {
+        let id = conv.queue_id.as_deref()?;
+        self.queues.iter().position(|q| q.id == id)
     }
 
     /// Ends the conversation at `idx` with `status`, freeing its agents' capacity.
@@ -565,6 +743,7 @@ impl World {
             p.active = false;
             p.end_ms = Some(now_ms);
         }
+        conv.stop_waiting(now_ms);
         conv.status = status;
         conv.ended_ms = Some(now_ms);
         conv.updated_ms = now_ms;
@@ -657,7 +836,10 @@ impl World {
         Ok(conv.id.clone())
     }
 
-    /// Carries out assign-conversation to a queue: the customer waits there.
+    /// Carries out assign-conversation to a queue: the conversation leaves
+    /// its agents and its queue and waits in this one, from now. The queue's
+    /// life takes it from there (its members answer it, or its customer
+    /// gives up), so the generator owns it again.
     pub fn assign_to_queue(
         &mut self,
         bot_session_id: &str,
@@ -685,11 +867,23 @@ impl World {
             p.active = false;
             p.end_ms = Some(now_ms);
         }
+        if let Some(left) = conv.queue_id.take() {
+            conv.earlier_queues.push(QueueStay {
+                queue_id: left,
+                start_ms: conv.queued_ms,
+                end_ms: now_ms,
+            });
+        }
         conv.queue_id = Some(queue_id.to_string());
-        conv.status = ConvStatus::Open;
-        conv.created_ms = conv.created_ms.min(now_ms);
+        conv.queued_ms = now_ms;
+        // A customer who was with an agent starts waiting again; one who
+        // was waiting goes on waiting.
+        conv.wait_started_ms.get_or_insert(now_ms);
+        if !conv.status.is_waiting() {
+            conv.status = ConvStatus::Open;
+        }
         conv.updated_ms = now_ms;
-        conv.driven = true;
+        conv.driven = false;
         Ok(conv.id.clone())
     }
 
@@ -711,6 +905,7 @@ impl World {
         if ended {
             self.finish(idx, ConvStatus::Closed, now_ms);
         } else if entered {
+            self.answered(idx, now_ms);
             let conv = &mut self.conversations[idx];
             conv.status = ConvStatus::Active;
             conv.accepted_ms.get_or_insert(now_ms);
@@ -718,38 +913,42 @@ impl World {
         }
     }
 
-    /// An available agent with room picks up the longest-waiting conversation
-    /// the generator owns, preferring members of its queue.
+    /// The longest-waiting conversation the generator owns that a free
+    /// member of its queue can take is answered by one of them, chosen at
+    /// random. Agents of other queues never answer it.
     fn route_one(&mut self, rng: &mut StdRng, now_ms: i64) -> Option<String> {
-        let conv_idx = self
-            .conversations
-            .iter()
-            // Customers wait a while before the routing picks them up, so a
-            // supervisor watching the console has time to assign them first.
-            .position(|c| {
-                c.status.is_waiting() && !c.driven && now_ms - c.created_ms >= ROUTE_AFTER_MS
-            })?;
-        let conv = &self.conversations[conv_idx];
-        let fits = |a: &SimAgent| {
-            a.presence == Presence::Available && Self::refuse_agent(a, conv.channel).is_none()
-        };
-        let in_queue: Vec<usize> = (0..self.agents.len())
+        self.route(rng, now_ms, None)
+    }
+
+    /// [`World::route_one`] within one queue.
+    fn route(&mut self, rng: &mut StdRng, now_ms: i64, queue: Option<&str>) -> Option<String> {
+        let mut waiting: Vec<usize> = (0..self.conversations.len())
             .filter(|&i| {
-                let a = &self.agents[i];
-                fits(a)
-                    && conv
-                        .queue_id
-                        .as_ref()
-                        .is_some_and(|q| a.queue_ids.contains(q))
+                let c = &self.conversations[i];
+                // Customers wait a while before the routing picks them up, so a
+                // supervisor watching the console has time to assign them first.
+                c.status.is_waiting()
+                    && !c.driven
+                    && now_ms - c.queued_ms >= ROUTE_AFTER_MS
+                    && queue.is_none_or(|q| c.queue_id.as_deref() == Some(q))
             })
             .collect();
-        let candidates = if in_queue.is_empty() {
-            (0..self.agents.len())
-                .filter(|&i| fits(&self.agents[i]))
-                .collect()
-        } else {
-            in_queue
-        };
+        waiting.sort_by_key(|&i| self.conversations[i].queued_ms);
+        let (conv_idx, candidates) = waiting.into_iter().find_map(|i| {
+            let conv = &self.conversations[i];
+            let members: Vec<usize> = (0..self.agents.len())
+                .filter(|&a| {
+                    let a = &self.agents[a];
+                    a.presence == Presence::Available
+                        && Self::refuse_agent(a, conv.channel).is_none()
+                        && conv
+                            .queue_id
+                            .as_ref()
+                            .is_some_and(|q| a.queue_ids.contains(q))
+                })
+                .collect();
+            (!members.is_empty()).then_some((i, members))
+        })?;
         let agent_idx = *candidates.choose(rng)?;
         self.give(conv_idx, agent_idx, now_ms);
         Some(format!(
@@ -759,11 +958,142 @@ impl World {
         ))
     }
 
+    /// Customers the generator owns whose wait in their queue has passed
+    /// their patience leave it: TERMINATED, and a drop-off for the queue.
+    fn drop_off(&mut self, now_ms: i64) -> Vec<String> {
+        let mut changes = Vec::new();
+        for i in 0..self.conversations.len() {
+            let c = &self.conversations[i];
+            if !c.status.is_waiting() || c.driven {
+                continue;
+            }
+            let Some(q) = self.queue_index(c) else {
+                continue;
+            };
+            let waited = now_ms - c.queued_ms;
+            if waited <= c.patience_ms(&self.queues[q]) {
+                continue;
+            }
+            self.queues[q].tally(c).dropped += 1;
+            self.finish(i, ConvStatus::Terminated, now_ms);
+            changes.push(format!(
+                "{} gave up waiting in {} after {} s",
+                self.conversations[i].id,
+                self.queues[q].name,
+                waited / 1000
+            ));
+        }
+        changes
+    }
+
+    /// The figures queue-size reports for `queue_id` now, counting only the
+    /// conversations that match `filter`'s languages and channels (the
+    /// `source`: `rtm`, `audiocodes`). Agents are counted whatever the filter.
+    /// Waits are in milliseconds: `avgWait` and `maxWait` over the customers
+    /// waiting in the queue now (0 when none), `ASA` over those it answered
+    /// since the start (0 when none). `dropOff` counts since the start.
+    pub fn queue_size(
+        &self,
+        queue_id: &str,
+        filter: &QueueSizeRequest,
+        now_ms: i64,
+    ) -> Option<QueueSize> {
+        let queue = self.queue(queue_id)?;
+        let wanted = |language: &str, source: &str| {
+            (filter.languages.is_empty()
+                || filter
+                    .languages
+                    .iter()
+                    .any(|l| l.eq_ignore_ascii_case(language)))
+                && (filter.channels.is_empty()
+                    || filter
+                        .channels
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(source)))
+        };
+        let mine: Vec<&SimConversation> = self
+            .conversations
+            .iter()
+            .filter(|c| c.queue_id.as_deref() == Some(queue_id) && !c.status.is_ended())
+            .filter(|c| wanted(&c.language, c.channel.source()))
+            .collect();
+        let waits: Vec<i64> = mine
+            .iter()
+            .filter(|c| c.status.is_waiting())
+            .map(|c| (now_ms - c.queued_ms).max(0))
+            .collect();
+        let engaged = mine.len() - waits.len();
+        let tallies: Vec<&QueueTally> = queue
+            .tallies
+            .iter()
+            .filter(|t| wanted(&t.language, &t.source))
+            .collect();
+        let answered: i64 = tallies.iter().map(|t| i64::from(t.answered)).sum();
+        let answer_wait: i64 = tallies.iter().map(|t| t.answer_wait_ms).sum();
+        let members: Vec<&SimAgent> = self
+            .agents
+            .iter()
+            .filter(|a| a.queue_ids.iter().any(|q| q == queue_id))
+            .collect();
+        let count = |p: Presence| {
+            Some(
+                members
+                    .iter()
+                    .filter(|a| a.effective_presence() == p)
+                    .count() as u32,
+            )
+        };
+        let average = |total: i64, n: i64| if n == 0 { 0 } else { total / n };
+        Some(QueueSize {
+            queue_id: queue.id.clone(),
+            queue_name: queue.name.clone(),
+            skills: Vec::new(),
+            waiting: Some(waits.len() as u32),
+            engaged: Some(engaged as u32),
+            drop_off: Some(tallies.iter().map(|t| t.dropped).sum()),
+            agent_status: Some(AgentStatusCounts {
+                available: count(Presence::Available),
+                busy: count(Presence::Busy),
+                away: count(Presence::Away),
+                offline: count(Presence::Offline),
+            }),
+            no_of_agents: Some(members.len() as u32),
+            queue_summary: Some(QueueSummary {
+                avg_wait: Some(average(waits.iter().sum(), waits.len() as i64) as f64),
+                max_wait: Some(waits.iter().copied().max().unwrap_or(0) as f64),
+                asa: Some(average(answer_wait, answered) as f64),
+            }),
+        })
+    }
+
     // ---- records in the wire shapes -------------------------------------
 
     pub fn conversation_record(&self, c: &SimConversation, now_ms: i64) -> ConversationRecord {
-        let queue = c.queue_id.as_deref().and_then(|q| self.queue(q));
-        let wait_end = c.accepted_ms.or(c.ended_ms).unwrap_or(now_ms);
+        let stay = |id: &str, status: &str, start_ms: i64| {
+            let queue = self.queue(id);
+            ConversationQueue {
+                id: Some(id.to_string()),
+                name: queue.map(|q| q.name.clone()),
+                kind: Some("ASSIGNED".to_string()),
+                status: Some(status.to_string()),
+                start_time: Some(iso(start_ms)),
+            }
+        };
+        // The queues it was moved out of, then the one it is in (ACTIVE until
+        // the conversation ends).
+        let queues = c
+            .earlier_queues
+            .iter()
+            .map(|s| stay(&s.queue_id, "INACTIVE", s.start_ms))
+            .chain(c.queue_id.as_deref().map(|q| {
+                let status = if c.status.is_ended() {
+                    "INACTIVE"
+                } else {
+                    "ACTIVE"
+                };
+                stay(q, status, c.queued_ms)
+            }))
+            .collect();
         ConversationRecord {
             id: Some(c.id.clone()),
             conversation_id: Some(c.id.clone()),
@@ -795,24 +1125,8 @@ impl World {
                     is_transferred: Some(false),
                 })
                 .collect(),
-            queues: queue
-                .map(|q| ConversationQueue {
-                    id: Some(q.id.clone()),
-                    name: Some(q.name.clone()),
-                    kind: Some("ASSIGNED".to_string()),
-                    status: Some(
-                        if c.status.is_ended() {
-                            "INACTIVE"
-                        } else {
-                            "ACTIVE"
-                        }
-                        .to_string(),
-                    ),
-                    start_time: Some(iso(c.created_ms)),
-                })
-                .into_iter()
-                .collect(),
-            wait_time: Some((wait_end - c.created_ms).max(0)),
+            queues,
+            wait_time: Some(c.wait_ms(now_ms)),
             priority: Some(
                 if c.channel == Channel::Voice {
                     "10"
@@ -941,19 +1255,12 @@ pub struct Step {
     pub next_in_ms: u64,
 }
 
-/// One step of the traffic generator: customers arrive, agents change status,
-/// waiting customers are picked up or give up, and conversations end.
-/// Conversations a supervisor has acted on are left alone.
+/// One step of the traffic generator: customers arrive into queues, agents
+/// change status, each queue may answer its longest wait, customers past
+/// their patience give up, and conversations end. Conversations a supervisor
+/// has acted on are left alone.
 pub fn step(world: &mut World, rng: &mut StdRng, now_ms: i64) -> Step {
-    let mut changes = Vec::new();
-
-    for c in world.conversations.iter_mut() {
-        if c.status == ConvStatus::Open && now_ms - c.created_ms > OVERDUE_AFTER_MS {
-            c.status = ConvStatus::Overdue;
-            c.updated_ms = now_ms;
-            changes.push(format!("{} is overdue", c.id));
-        }
-    }
+    let mut changes = world.mark_overdue(now_ms);
 
     // Arrivals slow down as the centre fills, and endings speed up with the
     // number of conversations, so the load settles at about 20.
@@ -987,24 +1294,16 @@ pub fn step(world: &mut World, rng: &mut StdRng, now_ms: i64) -> Step {
         }
     }
 
-    if rng.random_bool(0.25)
-        && let Some(line) = world.route_one(rng, now_ms)
-    {
-        changes.push(line);
+    let queue_ids: Vec<String> = world.queues.iter().map(|q| q.id.clone()).collect();
+    for q in &queue_ids {
+        if rng.random_bool(ANSWER_CHANCE)
+            && let Some(line) = world.route(rng, now_ms, Some(q))
+        {
+            changes.push(line);
+        }
     }
 
-    let waiting: Vec<usize> = (0..world.conversations.len())
-        .filter(|&i| {
-            let c = &world.conversations[i];
-            c.status.is_waiting() && !c.driven && now_ms - c.created_ms > 30_000
-        })
-        .collect();
-    if rng.random_bool((waiting.len() as f64 * 0.02).min(0.5))
-        && let Some(&i) = waiting.choose(rng)
-    {
-        world.finish(i, ConvStatus::Terminated, now_ms);
-        changes.push(format!("{} gave up waiting", world.conversations[i].id));
-    }
+    changes.extend(world.drop_off(now_ms));
 
     let active: Vec<usize> = (0..world.conversations.len())
         .filter(|&i| {
@@ -1082,13 +1381,31 @@ mod tests {
         let w = &t.world;
         assert_eq!(w.agents.len(), 12);
         assert_eq!(w.queues.len(), 3);
-        assert_eq!(w.conversations.len(), 6);
+        // Six conversations, and before them the backlog of the queue in
+        // trouble.
+        assert_eq!(w.conversations.len(), 6 + BACKLOG as usize);
         let active = w
             .conversations
             .iter()
             .filter(|c| c.status == ConvStatus::Active)
             .count();
         assert_eq!(active, 3);
+        let (backlog, six) = w.conversations.split_at(BACKLOG as usize);
+        let trouble = &w.queues[TROUBLE_QUEUE].id;
+        for c in backlog {
+            assert_eq!(c.queue_id.as_ref(), Some(trouble));
+            assert_eq!(c.status, ConvStatus::Overdue, "{} waits long", c.id);
+        }
+        assert!(six.iter().all(|c| c.status != ConvStatus::Overdue));
+        // Numbered and listed in the order they arrived.
+        let numbers: Vec<u64> = w
+            .conversations
+            .iter()
+            .map(|c| c.id[2..].parse().unwrap())
+            .collect();
+        assert_eq!(numbers, (1036..1047).collect::<Vec<_>>());
+        assert!(w.conversations.is_sorted_by_key(|c| c.created_ms));
+        assert_eq!(w.next_number, 1047);
         for c in &w.conversations {
             assert_eq!(c.bot_session_id.len(), 24);
             assert!(c.bot_session_id.chars().all(|ch| ch.is_ascii_hexdigit()));
