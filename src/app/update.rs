@@ -52,113 +52,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.now_ms = now;
             Vec::new()
         }
-        Action::ConversationsListed { result, partial } => {
-            conversations_listed(state, result, partial)
-        }
-        Action::AgentsListed {
-            agents,
-            availability,
-        } => {
-            merge_agents(state, agents, availability);
-            Vec::new()
-        }
-        Action::RequestSent {
-            req_id,
-            conversation,
-            line,
-        } => request_sent(state, req_id, conversation, line),
-        Action::HookRetrying {
-            req_id,
-            conversation,
-            attempt,
-            error,
-        } => {
-            set_delivery(
-                state,
-                &conversation,
-                &req_id,
-                Delivery::Retrying {
-                    attempt,
-                    error: error.clone(),
-                },
-            );
-            let now = state.now_ms;
-            state.log.push(
-                now,
-                LogKind::Error,
-                format!("{error}; retrying ({attempt}) {conversation}"),
-            );
-            state.status.health = Health::Degraded(error);
-            Vec::new()
-        }
-        Action::HookDone {
-            req_id,
-            conversation,
-            outcome,
-            attempts,
-            maybe_arrived,
-        } => {
-            hook_done(
-                state,
-                &req_id,
-                &conversation,
-                outcome,
-                attempts,
-                maybe_arrived,
-            );
-            Vec::new()
-        }
-        Action::HookHeld {
-            conversation,
-            req_ids,
-        } => {
-            for id in &req_ids {
-                set_delivery(state, &conversation, id, Delivery::Held);
-            }
-            Vec::new()
-        }
-        Action::AssignDone {
-            req_id,
-            conversation,
-            outcome,
-            uncertain,
-        } => {
-            assign_done(state, &req_id, &conversation, outcome, uncertain);
-            Vec::new()
-        }
-        Action::Callback(cb) => on_callback(state, cb),
-        Action::CallbackTimedOut { req_id } => callback_timed_out(state, req_id),
-        Action::RateUsage {
-            used,
-            limit,
-            blocked_ms,
-        } => {
-            state.status.rate_used = used;
-            state.status.rate_limit = limit;
-            state.status.kore_wait_until_ms =
-                blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
-            Vec::new()
-        }
-        Action::ListenerRefused { total, last_ms } => listener_refused(state, total, last_ms),
-        Action::Log { kind, text } => {
-            let now = state.now_ms;
-            state.log.push(now, kind, text);
-            Vec::new()
-        }
-        Action::Note { error, text } => {
-            let now = state.now_ms;
-            state.log.push(
-                now,
-                if error { LogKind::Error } else { LogKind::Info },
-                text.clone(),
-            );
-            state.flash = Some((text, error));
-            Vec::new()
-        }
         Action::Suspend => vec![Effect::Suspend],
         Action::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
         }
+        // What the runner, the polls and the listener report.
+        report => on_report(state, report),
     }
 }

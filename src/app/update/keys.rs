@@ -311,19 +311,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.focus = Pane::Roster;
             state.roster_cursor = 0;
         }
-        Command::Filter => {
-            let pane = match state.focus {
-                Pane::Roster => Pane::Conversations,
-                p => p,
-            };
-            let text = match pane {
-                Pane::Agents => &state.agent_filter,
-                Pane::Log => &state.log.filter,
-                _ => &state.conv_filter,
-            };
-            let input = TextInput::with_text(text, MAX_INPUT);
-            state.mode = Mode::Filter { pane, input };
-        }
+        Command::Filter => open_filter(state),
         Command::Assign | Command::Enter | Command::ColdTransfer | Command::WarmTransfer => {
             let verb = cmd.verb().expect("these commands are verbs");
             return start_pick(state, verb);
@@ -353,17 +341,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::Help => state.mode = Mode::Help,
         Command::Quit => return ask_quit(state),
-        Command::ToggleFollow => {
-            state.log.follow = !state.log.follow;
-            if !state.log.follow {
-                state.log.cursor = state.log.visible().len().saturating_sub(1);
-            }
-            state.say(if state.log.follow {
-                "log: following new lines"
-            } else {
-                "log: not following"
-            });
-        }
+        Command::ToggleFollow => toggle_follow(state),
         Command::Sort => {
             state.sort = state.sort.next();
             state.say(format!("conversations sorted by {}", state.sort.label()));
@@ -372,6 +350,34 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `/`: the filter of the focused list opens with what it holds.
+fn open_filter(state: &mut State) {
+    let pane = match state.focus {
+        Pane::Roster => Pane::Conversations,
+        p => p,
+    };
+    let text = match pane {
+        Pane::Agents => &state.agent_filter,
+        Pane::Log => &state.log.filter,
+        _ => &state.conv_filter,
+    };
+    let input = TextInput::with_text(text, MAX_INPUT);
+    state.mode = Mode::Filter { pane, input };
+}
+
+/// `f`: the log follows new lines, or keeps its place.
+fn toggle_follow(state: &mut State) {
+    state.log.follow = !state.log.follow;
+    if !state.log.follow {
+        state.log.cursor = state.log.visible().len().saturating_sub(1);
+    }
+    state.say(if state.log.follow {
+        "log: following new lines"
+    } else {
+        "log: not following"
+    });
 }
 
 /// Esc in the lists: one thing at a time: the message line, the focused

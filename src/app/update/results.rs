@@ -3,6 +3,105 @@
 
 use super::*;
 
+/// A report from the runtime: a poll's answer, a request's progress or
+/// outcome, a callback, the limiter's and the listener's figures, a line.
+pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
+    match report {
+        Action::ConversationsListed { result, partial } => {
+            return conversations_listed(state, result, partial);
+        }
+        Action::AgentsListed {
+            agents,
+            availability,
+        } => merge_agents(state, agents, availability),
+        Action::RequestSent {
+            req_id,
+            conversation,
+            line,
+        } => return request_sent(state, req_id, conversation, line),
+        Action::HookRetrying {
+            req_id,
+            conversation,
+            attempt,
+            error,
+        } => hook_retrying(state, &req_id, &conversation, attempt, error),
+        Action::HookDone {
+            req_id,
+            conversation,
+            outcome,
+            attempts,
+            maybe_arrived,
+        } => hook_done(
+            state,
+            &req_id,
+            &conversation,
+            outcome,
+            attempts,
+            maybe_arrived,
+        ),
+        Action::HookHeld {
+            conversation,
+            req_ids,
+        } => {
+            for id in &req_ids {
+                set_delivery(state, &conversation, id, Delivery::Held);
+            }
+        }
+        Action::AssignDone {
+            req_id,
+            conversation,
+            outcome,
+            uncertain,
+        } => assign_done(state, &req_id, &conversation, outcome, uncertain),
+        Action::Callback(cb) => return on_callback(state, cb),
+        Action::CallbackTimedOut { req_id } => return callback_timed_out(state, req_id),
+        Action::RateUsage {
+            used,
+            limit,
+            blocked_ms,
+        } => {
+            state.status.rate_used = used;
+            state.status.rate_limit = limit;
+            state.status.kore_wait_until_ms =
+                blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
+        }
+        Action::ListenerRefused { total, last_ms } => {
+            return listener_refused(state, total, last_ms);
+        }
+        Action::Log { kind, text } => state.log.push(state.now_ms, kind, text),
+        Action::Note { error, text } => {
+            let kind = if error { LogKind::Error } else { LogKind::Info };
+            state.log.push(state.now_ms, kind, text.clone());
+            state.flash = Some((text, error));
+        }
+        // Input: handled by `update` itself.
+        Action::Key(_)
+        | Action::Paste(_)
+        | Action::Resize(..)
+        | Action::Layout(_)
+        | Action::Tick(_)
+        | Action::Suspend
+        | Action::Terminate => {}
+    }
+    Vec::new()
+}
+
+/// A hooks try failed and will be tried again.
+fn hook_retrying(state: &mut State, req_id: &str, conversation: &str, attempt: u32, error: String) {
+    let retrying = Delivery::Retrying {
+        attempt,
+        error: error.clone(),
+    };
+    set_delivery(state, conversation, req_id, retrying);
+    let now = state.now_ms;
+    state.log.push(
+        now,
+        LogKind::Error,
+        format!("{error}; retrying ({attempt}) {conversation}"),
+    );
+    state.status.health = Health::Degraded(error);
+}
+
 // ---------------------------------------------------------------------------
 // Results from the runtime
 // ---------------------------------------------------------------------------
@@ -41,58 +140,13 @@ pub(super) fn hook_done(
     maybe_arrived: Vec<u32>,
 ) {
     let now = state.now_ms;
-    let also = may_also_have_arrived(&maybe_arrived);
     match outcome {
-        Ok(reply) => {
-            state.status.health = Health::Online;
-            let mut applied = None;
-            let mut what = String::new();
-            if let Some(TimelineItem::Event {
-                delivery,
-                event,
-                text,
-                ..
-            }) = timeline_event_mut(state, conv_id, req_id)
-            {
-                *delivery = Delivery::Delivered {
-                    status: reply.status,
-                    latency_ms: reply.latency_ms,
-                    attempt: attempts,
-                    maybe_arrived: maybe_arrived.clone(),
-                };
-                applied = Some(event.clone());
-                what = format!(" {text}");
-            }
-            if let (Some(event), Some(c)) = (applied, state.conversations.get_mut(conv_id))
-                && let Err(e) = c.roster.apply(&event, now)
-            {
-                state.log.push(
-                    now,
-                    LogKind::Error,
-                    format!("{conv_id}: roster out of step: {e}"),
-                );
-            }
-            let tries = match &also {
-                Some(also) => format!(" on try {attempts}; {also}"),
-                None if attempts > 1 => format!(" after {attempts} tries"),
-                None => String::new(),
-            };
-            state.log.push(
-                now,
-                LogKind::In,
-                format!(
-                    "{} {} ms{tries}  {conv_id}{what}  {}",
-                    status_text(reply.status),
-                    reply.latency_ms,
-                    reply.body
-                ),
-            );
-        }
+        Ok(reply) => hook_delivered(state, req_id, conv_id, reply, attempts, maybe_arrived),
         Err(e) if !maybe_arrived.is_empty() => {
             // Some try may have been applied: neither delivered nor failed.
             set_delivery(state, conv_id, req_id, Delivery::Unknown);
             state.status.health = Health::Degraded(e.to_string());
-            let tries = also.unwrap_or_default();
+            let tries = may_also_have_arrived(&maybe_arrived).unwrap_or_default();
             let text = format!(
                 "{e}  ({conv_id}; unknown: {tries}; later events of it are held; r resends, :drop drops)"
             );
@@ -103,25 +157,76 @@ pub(super) fn hook_done(
             ));
         }
         Err(e) => {
-            set_delivery(
-                state,
-                conv_id,
-                req_id,
-                Delivery::Failed {
-                    status: e.status(),
-                    message: e.to_string(),
-                },
-            );
-            if e.status().is_none() {
-                state.status.health = Health::Degraded(e.to_string());
-            } else {
-                state.status.health = Health::Online;
-            }
+            let failed = Delivery::Failed {
+                status: e.status(),
+                message: e.to_string(),
+            };
+            set_delivery(state, conv_id, req_id, failed);
+            state.status.health = match e.status() {
+                None => Health::Degraded(e.to_string()),
+                Some(_) => Health::Online,
+            };
             let text = format!("{e}  ({conv_id}; later events of it are held; r resends)");
             state.log.push(now, LogKind::Error, text);
             state.flash = Some((format!("{conv_id}: {e}"), true));
         }
     }
+}
+
+/// A hooks request delivered: its timeline entry, the roster, the log.
+fn hook_delivered(
+    state: &mut State,
+    req_id: &str,
+    conv_id: &str,
+    reply: ReplyInfo,
+    attempts: u32,
+    maybe_arrived: Vec<u32>,
+) {
+    let now = state.now_ms;
+    let also = may_also_have_arrived(&maybe_arrived);
+    state.status.health = Health::Online;
+    let mut applied = None;
+    let mut what = String::new();
+    if let Some(TimelineItem::Event {
+        delivery,
+        event,
+        text,
+        ..
+    }) = timeline_event_mut(state, conv_id, req_id)
+    {
+        *delivery = Delivery::Delivered {
+            status: reply.status,
+            latency_ms: reply.latency_ms,
+            attempt: attempts,
+            maybe_arrived,
+        };
+        applied = Some(event.clone());
+        what = format!(" {text}");
+    }
+    if let (Some(event), Some(c)) = (applied, state.conversations.get_mut(conv_id))
+        && let Err(e) = c.roster.apply(&event, now)
+    {
+        state.log.push(
+            now,
+            LogKind::Error,
+            format!("{conv_id}: roster out of step: {e}"),
+        );
+    }
+    let tries = match &also {
+        Some(also) => format!(" on try {attempts}; {also}"),
+        None if attempts > 1 => format!(" after {attempts} tries"),
+        None => String::new(),
+    };
+    state.log.push(
+        now,
+        LogKind::In,
+        format!(
+            "{} {} ms{tries}  {conv_id}{what}  {}",
+            status_text(reply.status),
+            reply.latency_ms,
+            reply.body
+        ),
+    );
 }
 
 /// "tries 1–3 may also have arrived", or None when no try was uncertain.
@@ -256,18 +361,7 @@ pub(super) fn on_callback(
         None => cb.body.verdict(),
     };
     let summary = clean(&cb.summary, MAX_FIELD);
-    let matched: Option<(String, String, bool)> = match cb.request_id.as_deref() {
-        Some(id) => match state.awaiting_callback.get(id) {
-            Some(conv) => Some((id.to_string(), conv.clone(), false)),
-            None => assign_conversation(state, id).map(|conv| (id.to_string(), conv, true)),
-        },
-        None => cb.body.session_id.as_deref().and_then(|session| {
-            state.awaiting_callback.iter().find_map(|(id, conv)| {
-                (state.conversations.get(conv)?.bot_session_id.as_deref() == Some(session))
-                    .then(|| (id.clone(), conv.clone(), false))
-            })
-        }),
-    };
+    let matched = match_callback(state, &cb);
     let agent = match (&cb.body.agent_id, &cb.body.queue_id) {
         (Some(a), _) => state.agent_name(a),
         (None, Some(q)) => format!("queue {}", clean(q, MAX_FIELD)),
@@ -278,27 +372,7 @@ pub(super) fn on_callback(
         MAX_FIELD,
     );
     let status = cb.body.status_text().map(|s| clean(&s, MAX_FIELD));
-    let (ok, outcome, shown) = match &verdict {
-        Verdict::Success => {
-            let outcome = status.unwrap_or_else(|| "ok".into());
-            (true, outcome, AssignState::Transferred)
-        }
-        Verdict::Failure => (
-            false,
-            format!("{}: {reason}", status.as_deref().unwrap_or("failed")),
-            AssignState::CallbackFailed {
-                reason: reason.clone(),
-            },
-        ),
-        Verdict::Unclear(why) => {
-            let why = clean(why, MAX_FIELD);
-            (
-                false,
-                format!("{NOT_UNDERSTOOD}: {why}"),
-                AssignState::Unclear { reason: why },
-            )
-        }
-    };
+    let (ok, outcome, shown) = judge(&verdict, status, &reason);
     let Some((req_id, conv, late)) = matched else {
         let which = match cb.request_id.as_deref() {
             Some(id) => format!("unknown request {}", clean(id, MAX_FIELD)),
@@ -356,6 +430,58 @@ pub(super) fn on_callback(
     }]
 }
 
+/// The assign request a callback answers: by the request id in its path
+/// (`late` when it no longer waits), else, without one, by its session.
+/// Returns (request id, conversation, late).
+fn match_callback(
+    state: &State,
+    cb: &crate::kore::wire::ReceivedCallback,
+) -> Option<(String, String, bool)> {
+    match cb.request_id.as_deref() {
+        Some(id) => match state.awaiting_callback.get(id) {
+            Some(conv) => Some((id.to_string(), conv.clone(), false)),
+            None => assign_conversation(state, id).map(|conv| (id.to_string(), conv, true)),
+        },
+        None => cb.body.session_id.as_deref().and_then(|session| {
+            state.awaiting_callback.iter().find_map(|(id, conv)| {
+                (state.conversations.get(conv)?.bot_session_id.as_deref() == Some(session))
+                    .then(|| (id.clone(), conv.clone(), false))
+            })
+        }),
+    }
+}
+
+/// A callback's verdict as (succeeded, the outcome's words, the assign's
+/// new state).
+fn judge(
+    verdict: &crate::kore::wire::Verdict,
+    status: Option<String>,
+    reason: &str,
+) -> (bool, String, AssignState) {
+    use crate::kore::wire::Verdict;
+    match verdict {
+        Verdict::Success => {
+            let outcome = status.unwrap_or_else(|| "ok".into());
+            (true, outcome, AssignState::Transferred)
+        }
+        Verdict::Failure => (
+            false,
+            format!("{}: {reason}", status.as_deref().unwrap_or("failed")),
+            AssignState::CallbackFailed {
+                reason: reason.to_string(),
+            },
+        ),
+        Verdict::Unclear(why) => {
+            let why = clean(why, MAX_FIELD);
+            (
+                false,
+                format!("{NOT_UNDERSTOOD}: {why}"),
+                AssignState::Unclear { reason: why },
+            )
+        }
+    }
+}
+
 /// What the journal and the screen call a callback that was neither a
 /// success nor a failure.
 pub const NOT_UNDERSTOOD: &str = "callback not understood";
@@ -407,46 +533,7 @@ pub(super) fn merge_conversations(
         c.listed = false;
     }
     for rec in records {
-        let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
-            continue;
-        };
-        if id.is_empty() {
-            continue;
-        }
-        let channel = Channel::guess(rec.conversation_type.as_deref(), rec.source.as_deref())
-            .unwrap_or(default_channel);
-        let language = rec
-            .language
-            .as_deref()
-            .map(|l| clean(l, 16))
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| state.settings.defaults.language.clone());
-        let entry = state
-            .conversations
-            .entry(id.clone())
-            .or_insert_with(|| Conversation::new(&id, channel, &language));
-        entry.listed = true;
-        entry.channel = channel;
-        entry.language = language;
-        entry.api_status = rec.status.as_deref().map(|s| clean(s, 24));
-        if let Some(s) = rec.bot_session_id.as_deref() {
-            entry.bot_session_id = Some(clean(s, MAX_FIELD));
-        }
-        entry.api_agents = rec
-            .participants
-            .iter()
-            .filter(|p| {
-                p.status
-                    .as_deref()
-                    .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"))
-            })
-            .filter_map(|p| p.name.as_deref().or(p.agent_id.as_deref()))
-            .map(|n| clean(n, 40))
-            .collect();
-        entry.started_ms = parse_ms(rec.start_time.as_deref())
-            .or(parse_ms(rec.start_session_time.as_deref()))
-            .or(parse_ms(rec.created_at.as_deref()))
-            .or(entry.started_ms);
+        merge_conversation_record(state, rec, default_channel);
     }
     // Forget what the API no longer lists, unless the console has a stake in it.
     let selected = state.selected.clone();
@@ -461,6 +548,51 @@ pub(super) fn merge_conversations(
         state.selected = None;
         keep_selection_visible(state);
     }
+}
+
+/// One listed conversation into State (added, or its listed facts
+/// refreshed).
+fn merge_conversation_record(state: &mut State, rec: ConversationRecord, default_channel: Channel) {
+    let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
+        return;
+    };
+    if id.is_empty() {
+        return;
+    }
+    let channel = Channel::guess(rec.conversation_type.as_deref(), rec.source.as_deref())
+        .unwrap_or(default_channel);
+    let language = rec
+        .language
+        .as_deref()
+        .map(|l| clean(l, 16))
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| state.settings.defaults.language.clone());
+    let entry = state
+        .conversations
+        .entry(id.clone())
+        .or_insert_with(|| Conversation::new(&id, channel, &language));
+    entry.listed = true;
+    entry.channel = channel;
+    entry.language = language;
+    entry.api_status = rec.status.as_deref().map(|s| clean(s, 24));
+    if let Some(s) = rec.bot_session_id.as_deref() {
+        entry.bot_session_id = Some(clean(s, MAX_FIELD));
+    }
+    entry.api_agents = rec
+        .participants
+        .iter()
+        .filter(|p| {
+            p.status
+                .as_deref()
+                .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"))
+        })
+        .filter_map(|p| p.name.as_deref().or(p.agent_id.as_deref()))
+        .map(|n| clean(n, 40))
+        .collect();
+    entry.started_ms = parse_ms(rec.start_time.as_deref())
+        .or(parse_ms(rec.start_session_time.as_deref()))
+        .or(parse_ms(rec.created_at.as_deref()))
+        .or(entry.started_ms);
 }
 
 pub(super) fn merge_agents(
@@ -481,72 +613,83 @@ pub(super) fn merge_agents(
         }
     };
     for rec in records {
-        if rec.id.is_empty() {
-            continue;
-        }
-        let id = clean(&rec.id, MAX_FIELD);
-        let presence = rec
-            .online_status_type
-            .as_deref()
-            .map(Presence::parse)
-            .unwrap_or(Presence::Unknown);
-        let name = clean(&rec.display_name(), 40);
-        let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
-        let queue = rec.queues.first();
-        match state.agents.iter_mut().find(|a| a.id == id) {
-            Some(a) => {
-                a.presence = presence;
-                // A name from the config directory wins over the API's.
-                if a.name == a.id {
-                    a.name = name;
-                }
-                if a.email.is_none() {
-                    a.email = email;
-                }
-                if a.queue_id.is_none() {
-                    a.queue_id = queue.map(|q| clean(&q.id, MAX_FIELD));
-                    a.queue_name = queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40));
-                }
-            }
-            None => state.agents.push(Agent {
-                identity: id.clone(),
-                id,
-                name,
-                email,
-                queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
-                queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
-                presence,
-                chat: rec.max_chat_support.map(|m| Load {
-                    used: 0,
-                    total: m.clamp(0, 999) as u32,
-                }),
-                voice: None,
-            }),
-        }
+        merge_agent_record(state, rec);
     }
     if let Some(av) = availability {
-        for (status, rec) in av.iter() {
-            let Some(a) = state.agents.iter_mut().find(|a| a.id == rec.id) else {
-                continue;
-            };
-            a.presence = Presence::parse(status);
-            let cap = &rec.channel_capacity;
-            if let Some(c) = cap.live_chat.or(cap.messaging) {
-                a.chat = Some(Load {
-                    used: c.used_capacity,
-                    total: c.total_capacity,
-                });
-            }
-            if let Some(v) = cap.voice {
-                a.voice = Some(Load {
-                    used: v.used_capacity,
-                    total: v.total_capacity,
-                });
-            }
-        }
+        apply_availability(state, av);
     }
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
+}
+
+/// One listed agent into the directory (added, or its presence and the
+/// facts the config did not give refreshed).
+fn merge_agent_record(state: &mut State, rec: AgentRecord) {
+    if rec.id.is_empty() {
+        return;
+    }
+    let id = clean(&rec.id, MAX_FIELD);
+    let presence = rec
+        .online_status_type
+        .as_deref()
+        .map(Presence::parse)
+        .unwrap_or(Presence::Unknown);
+    let name = clean(&rec.display_name(), 40);
+    let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
+    let queue = rec.queues.first();
+    match state.agents.iter_mut().find(|a| a.id == id) {
+        Some(a) => {
+            a.presence = presence;
+            // A name from the config directory wins over the API's.
+            if a.name == a.id {
+                a.name = name;
+            }
+            if a.email.is_none() {
+                a.email = email;
+            }
+            if a.queue_id.is_none() {
+                a.queue_id = queue.map(|q| clean(&q.id, MAX_FIELD));
+                a.queue_name = queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40));
+            }
+        }
+        None => state.agents.push(Agent {
+            identity: id.clone(),
+            id,
+            name,
+            email,
+            queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
+            queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
+            presence,
+            chat: rec.max_chat_support.map(|m| Load {
+                used: 0,
+                total: m.clamp(0, 999) as u32,
+            }),
+            voice: None,
+        }),
+    }
+}
+
+/// Presence and load per channel from agent-availability.
+fn apply_availability(state: &mut State, av: AvailabilityResponse) {
+    for (status, rec) in av.iter() {
+        let Some(a) = state.agents.iter_mut().find(|a| a.id == rec.id) else {
+            continue;
+        };
+        a.presence = Presence::parse(status);
+        let cap = &rec.channel_capacity;
+        if let Some(c) = cap.live_chat.or(cap.messaging) {
+            a.chat = Some(Load {
+                used: c.used_capacity,
+                total: c.total_capacity,
+            });
+        }
+        if let Some(v) = cap.voice {
+            a.voice = Some(Load {
+                used: v.used_capacity,
+                total: v.total_capacity,
+            });
+        }
+    }
 }
 
 /// A conversations poll came back, maybe cut short.
