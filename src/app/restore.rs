@@ -226,48 +226,7 @@ fn restore_requests(
             action: req.action.clone(),
         };
         let superseded = last_sent.is_some_and(|l| l > i);
-        let (delivery, requeue) = match &req.fate {
-            RequestFate::Delivered { status } => (
-                Delivery::Delivered {
-                    status: status.unwrap_or(200),
-                    latency_ms: 0,
-                    attempt: 1,
-                    maybe_arrived: Vec::new(),
-                },
-                None,
-            ),
-            RequestFate::Failed { message, .. } if message == DROPPED => (Delivery::Dropped, None),
-            RequestFate::Failed { status, message } if superseded => (
-                Delivery::Superseded {
-                    status: *status,
-                    message: message.clone(),
-                },
-                None,
-            ),
-            RequestFate::Failed { status, message } => {
-                blocked = true;
-                let failed = Delivery::Failed {
-                    status: *status,
-                    message: message.clone(),
-                };
-                (failed, Some(true))
-            }
-            // Unknown, first or behind another: it waits for the
-            // supervisor's `r` of its own, never sent on its own.
-            RequestFate::Unknown => {
-                blocked = true;
-                (Delivery::Unknown, Some(true))
-            }
-            // Its history cannot be proved, so neither can its fate.
-            RequestFate::Queued if !blocked && held => {
-                blocked = true;
-                (Delivery::Unknown, Some(true))
-            }
-            RequestFate::Queued if !blocked && send => (Delivery::Queued, Some(false)),
-            // Behind a blocked request, or read-only: held until it is
-            // resent or dropped.
-            RequestFate::Queued => (Delivery::Held, Some(false)),
-        };
+        let (delivery, requeue) = shown_fate(&req.fate, superseded, &mut blocked, held, send);
         if send && let Some(blocked) = requeue {
             puts.push((req.at_ms, put(job(), blocked)));
         }
@@ -280,6 +239,60 @@ fn restore_requests(
         });
     }
     puts
+}
+
+/// How a restored request shows, and whether it goes back into the queue
+/// (`Some(true)`: holding it). `blocked` says a failed or unknown request
+/// came before it; this one may set it.
+fn shown_fate(
+    fate: &RequestFate,
+    superseded: bool,
+    blocked: &mut bool,
+    held: bool,
+    send: bool,
+) -> (Delivery, Option<bool>) {
+    match fate {
+        RequestFate::Delivered { status } => (
+            Delivery::Delivered {
+                status: status.unwrap_or(200),
+                latency_ms: 0,
+                attempt: 1,
+                maybe_arrived: Vec::new(),
+            },
+            None,
+        ),
+        RequestFate::Failed { message, .. } if message == DROPPED => (Delivery::Dropped, None),
+        RequestFate::Failed { status, message } if superseded => (
+            Delivery::Superseded {
+                status: *status,
+                message: message.clone(),
+            },
+            None,
+        ),
+        RequestFate::Failed { status, message } => {
+            *blocked = true;
+            let failed = Delivery::Failed {
+                status: *status,
+                message: message.clone(),
+            };
+            (failed, Some(true))
+        }
+        // Unknown, first or behind another: it waits for the
+        // supervisor's `r` of its own, never sent on its own.
+        RequestFate::Unknown => {
+            *blocked = true;
+            (Delivery::Unknown, Some(true))
+        }
+        // Its history cannot be proved, so neither can its fate.
+        RequestFate::Queued if !*blocked && held => {
+            *blocked = true;
+            (Delivery::Unknown, Some(true))
+        }
+        RequestFate::Queued if !*blocked && send => (Delivery::Queued, Some(false)),
+        // Behind a blocked request, or read-only: held until it is
+        // resent or dropped.
+        RequestFate::Queued => (Delivery::Held, Some(false)),
+    }
 }
 
 /// The assign requests: each one's timeline entry, and the ones never sent
