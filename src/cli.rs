@@ -273,7 +273,7 @@ pub fn call_json<T: Serialize>(call: &Call<T>, attempts: u32, extra: Value) -> V
 
 #[derive(Debug, Clone)]
 pub struct SendArgs {
-    /// One of [`Verb::HOOKS`].
+    /// One of [`Verb::hooks`].
     pub kind: Verb,
     pub conversation: String,
     pub agent: Option<String>,

@@ -124,7 +124,7 @@ struct SimulatorArgs {
 
 /// The verbs `send` takes, from the one list of verbs (`domain::Verb`).
 fn hooks_verb() -> impl clap::builder::TypedValueParser<Value = Verb> {
-    let values = Verb::HOOKS.map(|v| PossibleValue::new(v.name()).help(v.help()));
+    let values = Verb::hooks().map(|v| PossibleValue::new(v.name()).help(v.help()));
     PossibleValuesParser::new(values)
         .map(|name| Verb::from_name(&name).expect("the possible values are verb names"))
 }

@@ -34,15 +34,11 @@ impl Verb {
         Verb::Redial,
     ];
 
-    /// The verbs carried out with hooks events (what `switchboard send` takes).
-    pub const HOOKS: [Verb; 6] = [
-        Verb::Enter,
-        Verb::Cold,
-        Verb::Warm,
-        Verb::Remove,
-        Verb::End,
-        Verb::Redial,
-    ];
+    /// The verbs carried out with hooks events (what `switchboard send`
+    /// takes): all but assign.
+    pub fn hooks() -> impl Iterator<Item = Verb> {
+        Verb::ALL.into_iter().filter(|v| *v != Verb::Assign)
+    }
 
     /// The word on the command line and in `:` commands.
     pub fn name(self) -> &'static str {
@@ -99,7 +95,8 @@ mod tests {
         for v in Verb::ALL {
             assert_eq!(Verb::from_name(v.name()), Some(v));
         }
-        assert!(!Verb::HOOKS.contains(&Verb::Assign));
+        assert!(!Verb::hooks().any(|v| v == Verb::Assign));
+        assert_eq!(Verb::hooks().count(), 6);
         assert_eq!(Verb::from_name("nope"), None);
     }
 }
