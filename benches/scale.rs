@@ -1,0 +1,465 @@
+//! The console at contact-centre scale (issue 11, item 6): one frame, a key
+//! `j`, a filter keystroke and a poll merge, at 1,000, 10,000 and 50,000
+//! conversations, with 200 agents and the log full to `LOG_CAPACITY`, drawn
+//! into a 120x40 `TestBackend` in the dark theme.
+//!
+//! Run with `cargo bench --bench scale` (or `scripts/bench-scale.sh`). Every
+//! State is generated from a fixed seed, so runs compare like with like.
+//! Building the State, cloning it and making the poll's records happen
+//! outside the timed part.
+
+use divan::Bencher;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use switchboard::app::input::TextInput;
+use switchboard::app::state::*;
+use switchboard::app::{Action, State, update};
+use switchboard::domain::{Event, PlanSettings};
+use switchboard::kore::hooks::EventContext;
+use switchboard::kore::wire::{ConversationParticipant, ConversationRecord};
+use switchboard::ui::keymap::Keymap;
+use switchboard::ui::{Theme, ThemeKind, view};
+
+/// Conversations in each case.
+const SIZES: [usize; 3] = [1_000, 10_000, 50_000];
+const AGENTS: usize = 200;
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+/// 2024-01-01 14:03:22 UTC.
+const NOW: i64 = 1_704_117_802_000;
+const SEC: i64 = 1000;
+
+// Each benchmark stops sampling after `MAX_TIME` seconds (input generation
+// included), so the 50,000 cases take a few dozen samples and the whole run
+// stays under two minutes.
+const SAMPLES: u32 = 100;
+const MAX_TIME: u64 = 6;
+
+fn main() {
+    println!(
+        "scale: {AGENTS} agents, log full at {LOG_CAPACITY} lines (LOG_CAPACITY), \
+         TestBackend {WIDTH}x{HEIGHT}, dark theme"
+    );
+    divan::main();
+}
+
+/// One frame of the whole view, nothing changed since the last one.
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn frame(bencher: Bencher, n: usize) {
+    let state = console(n);
+    let theme = dark();
+    let mut term = terminal();
+    bencher.bench_local(|| {
+        term.draw(|f| view(&state, f, &theme)).expect("drawing");
+    });
+}
+
+/// `j` in the conversations list, then the frame it causes. The selection
+/// walks down the list and wraps to the top at the end (one id compare).
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn key_j(bencher: Bencher, n: usize) {
+    let mut state = console(n);
+    let theme = dark();
+    let mut term = terminal();
+    let order: Vec<String> = ids_in_order(&state);
+    let (first, last) = (order[0].clone(), order[order.len() - 1].clone());
+    bencher.bench_local(|| {
+        if state.selected.as_deref() == Some(last.as_str()) {
+            state.selected = Some(first.clone());
+        }
+        update(&mut state, key('j'));
+        term.draw(|f| view(&state, f, &theme)).expect("drawing");
+    });
+}
+
+/// In the `/` filter of the conversations list with `c-1` typed, one more
+/// character (`2`): the list narrows to about a tenth. Update and frame.
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn filter_key_narrow(bencher: Bencher, n: usize) {
+    filter_keystroke(bencher, n, "c-1", '2');
+}
+
+/// The same with `e` typed, then `n`: most rows match `e` (session ids,
+/// names), about half still match `en` (the language).
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn filter_key_broad(bencher: Bencher, n: usize) {
+    filter_keystroke(bencher, n, "e", 'n');
+}
+
+fn filter_keystroke(bencher: Bencher, n: usize, typed: &str, next: char) {
+    let mut state = console(n);
+    state.conv_filter = typed.to_string();
+    state.mode = Mode::Filter {
+        pane: Pane::Conversations,
+        input: TextInput::with_text(typed, MAX_INPUT),
+    };
+    let theme = dark();
+    let mut term = terminal();
+    term.draw(|f| view(&state, f, &theme)).expect("drawing");
+    bencher
+        .with_inputs(|| state.clone())
+        .bench_local_values(|mut s: State| {
+            update(&mut s, key(next));
+            term.draw(|f| view(&s, f, &theme)).expect("drawing");
+            // Dropped outside the timed part.
+            s
+        });
+}
+
+/// A poll of list-conversations merged into the State (no frame): the same
+/// N conversations, 4% of them changed (status, participants), 1% gone and
+/// 1% new.
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn poll_merge(bencher: Bencher, n: usize) {
+    let state = console(n);
+    let records = poll(&state);
+    bencher
+        .with_inputs(|| (state.clone(), records.clone()))
+        .bench_local_values(|(mut s, records): (State, Vec<ConversationRecord>)| {
+            update(
+                &mut s,
+                Action::ConversationsListed {
+                    result: Ok(records),
+                    partial: None,
+                },
+            );
+            s
+        });
+}
+
+// ---------------------------------------------------------------------------
+// The generated contact centre.
+
+/// splitmix64: small, fast and the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// True `percent` times in a hundred.
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const FIRST: [&str; 20] = [
+    "Mia", "Raj", "Ana", "Tom", "Lena", "Kwame", "Sofia", "Yuki", "Omar", "Ines", "Lars", "Priya",
+    "Chen", "Amara", "Diego", "Hana", "Ivan", "Zoe", "Malik", "Noor",
+];
+const LAST: [&str; 10] = [
+    "Chen", "Patel", "Souza", "Berg", "Novak", "Mensah", "Garcia", "Tanaka", "Haddad", "Jensen",
+];
+const QUEUES: [&str; 5] = ["Billing", "Support", "Sales", "Claims", "Retention"];
+const LANGUAGES: [&str; 10] = [
+    "en", "en", "en", "en", "es", "de", "fr", "pt-BR", "ja", "hi",
+];
+/// OPEN and ACTIVE most often, as in a busy afternoon.
+const STATUSES: [&str; 8] = [
+    "OPEN", "OPEN", "OPEN", "ACTIVE", "ACTIVE", "ACTIVE", "IDLE", "OVERDUE",
+];
+
+fn settings() -> Settings {
+    Settings {
+        bot_id: "st-5c1e9a2b-77d0-4c3e-9f12-3b8e0c2da1f3".into(),
+        environment: "DEMO".into(),
+        confirm: true,
+        read_only: false,
+        defaults: EventContext::default(),
+        plan: PlanSettings::default(),
+        callback_timeout_ms: 120_000,
+    }
+}
+
+fn agents(rng: &mut Rng) -> Vec<Agent> {
+    (0..AGENTS)
+        .map(|i| {
+            let name = format!("{} {}", FIRST[i % FIRST.len()], LAST[i / FIRST.len()]);
+            let presence = *rng.pick(&[
+                Presence::Available,
+                Presence::Available,
+                Presence::Busy,
+                Presence::Busy,
+                Presence::Away,
+                Presence::Offline,
+            ]);
+            let queue = QUEUES[i % QUEUES.len()];
+            let chat = rng.below(6) as u32;
+            Agent {
+                id: format!("a-{}", i + 1),
+                identity: format!("a-{}", i + 1),
+                name,
+                email: Some(format!("agent{}@example.com", i + 1)),
+                queue_id: Some(format!("q-{}", i % QUEUES.len())),
+                queue_name: Some(queue.into()),
+                presence,
+                chat: Some(Load {
+                    used: chat,
+                    total: 5,
+                }),
+                voice: Some(Load {
+                    used: rng.below(2) as u32,
+                    total: 1,
+                }),
+            }
+        })
+        .collect()
+}
+
+/// An event delivered by the console: on the roster and on the timeline.
+fn delivered(c: &mut Conversation, req: &mut u64, at_ms: i64, ev: Event) {
+    c.roster.apply(&ev, at_ms).expect("a valid order");
+    c.timeline.push(TimelineItem::Event {
+        req_id: format!("b-{req}"),
+        at_ms,
+        text: ev.describe(),
+        event: ev,
+        delivery: Delivery::Delivered {
+            status: 200,
+            latency_ms: 40,
+            attempt: 1,
+            maybe_arrived: Vec::new(),
+        },
+    });
+    *req += 1;
+}
+
+/// An event on the timeline that has not reached the roster.
+fn open(c: &mut Conversation, req: &mut u64, at_ms: i64, ev: Event, delivery: Delivery) {
+    c.timeline.push(TimelineItem::Event {
+        req_id: format!("b-{req}"),
+        at_ms,
+        text: ev.describe(),
+        event: ev,
+        delivery,
+    });
+    *req += 1;
+}
+
+fn conversation(i: usize, rng: &mut Rng, agents: &[Agent], req: &mut u64) -> Conversation {
+    let channel = if rng.chance(30) {
+        Channel::Voice
+    } else {
+        Channel::Chat
+    };
+    let mut c = Conversation::new(format!("c-{}", 1000 + i), channel, *rng.pick(&LANGUAGES));
+    c.listed = true;
+    c.bot_session_id = rng
+        .chance(90)
+        .then(|| format!("{:016x}{:04x}", rng.next(), rng.below(0x10000)));
+    // From a few seconds to three hours old.
+    let age_s = 5 + rng.below(3 * 3600) as i64;
+    let started = NOW - age_s * SEC;
+    c.started_ms = Some(started);
+    let status = *rng.pick(&STATUSES);
+    c.api_status = Some(status.into());
+    if status == "ACTIVE" || status == "IDLE" {
+        c.api_agents.push(rng.pick(agents).name.clone());
+        if rng.chance(10) {
+            c.api_agents.push(rng.pick(agents).name.clone());
+        }
+    }
+    // Some the console itself works on: a roster, sometimes a consultant,
+    // an ended one, open and failed requests.
+    let r = rng.below(100);
+    if r < 12 {
+        let a = rng.pick(agents).to_ref();
+        let b = rng.pick(agents).to_ref();
+        let at = started + age_s * SEC / 3;
+        delivered(&mut c, req, at, Event::na_entry(a.clone()));
+        match r {
+            0..=2 if a.id != b.id => delivered(&mut c, req, at + 30 * SEC, Event::warm_entry(b)),
+            3 => {
+                delivered(&mut c, req, at + 60 * SEC, Event::na_exit(a.clone()));
+                delivered(&mut c, req, at + 61 * SEC, Event::TriggerSummary);
+                let end = Event::EndOfConversation { agent: Some(a) };
+                delivered(&mut c, req, at + 62 * SEC, end);
+            }
+            4 if a.id != b.id => {
+                open(
+                    &mut c,
+                    req,
+                    NOW - 2 * SEC,
+                    Event::warm_entry(b),
+                    Delivery::Queued,
+                );
+            }
+            5 if a.id != b.id => {
+                let failed = Delivery::Failed {
+                    status: Some(400),
+                    message: format!("Agent {} is not part of conversation {}", a.id, c.id),
+                };
+                open(&mut c, req, NOW - 60 * SEC, Event::cold_exit(a), failed);
+                open(
+                    &mut c,
+                    req,
+                    NOW - 60 * SEC,
+                    Event::cold_entry(b),
+                    Delivery::Held,
+                );
+            }
+            _ => {}
+        }
+    }
+    c
+}
+
+/// Log lines as a busy console writes them: polls, requests, answers,
+/// callbacks and errors.
+fn fill_log(state: &mut State, rng: &mut Rng) {
+    let n = state.conversations.len();
+    let names: Vec<String> = state.agents.iter().map(|a| a.name.clone()).collect();
+    for i in 0..LOG_CAPACITY {
+        let at = NOW - (LOG_CAPACITY - i) as i64 * 500;
+        let conv = format!("c-{}", 1000 + rng.below(n as u64));
+        let name = rng.pick(&names);
+        let (kind, text) = match rng.below(10) {
+            0..=3 => (
+                LogKind::Info,
+                format!("polled {n} conversations, {AGENTS} agents"),
+            ),
+            4 => (
+                LogKind::Out,
+                format!("POST hooks/st-…a1f3  WARM entry {name} ({conv})"),
+            ),
+            5 => (LogKind::In, format!("200 OK {} ms", 20 + rng.below(80))),
+            6 => (
+                LogKind::Out,
+                format!("POST public/st-…a1f3/assign-conversation  {conv} → {name}"),
+            ),
+            7 => (
+                LogKind::Callback,
+                format!("callback assign {conv} → {name}: transferred"),
+            ),
+            8 => (
+                LogKind::Error,
+                format!("400 Bad Request 31 ms: Agent a-3 is not part of conversation {conv}"),
+            ),
+            _ => (LogKind::In, "429 Too Many Requests: retry after 2 s".into()),
+        };
+        state.log.push(at, kind, text);
+    }
+}
+
+/// The console with `n` conversations, 200 agents and a full log, the list
+/// focused and its fifth row selected, laid out for 120x40.
+fn console(n: usize) -> State {
+    let mut rng = Rng(0x5eed_0000 + n as u64);
+    let mut s = State::new(settings(), Keymap::default(), "b".into());
+    s.now_ms = NOW;
+    s.screen = (WIDTH, HEIGHT);
+    s.pane_rows = switchboard::ui::view::pane_rows(s.screen);
+    s.status = Status {
+        health: Health::Online,
+        rate_used: 12,
+        rate_limit: 60,
+        callback_address: "http://127.0.0.1:8009".into(),
+        ..Status::default()
+    };
+    s.agents = agents(&mut rng);
+    let mut req = 1;
+    for i in 0..n {
+        let c = conversation(i, &mut rng, &s.agents, &mut req);
+        s.conversations.insert(c.id.clone(), c);
+    }
+    fill_log(&mut s, &mut rng);
+    assert_eq!(s.log.lines.len(), LOG_CAPACITY);
+    s.selected = ids_in_order(&s).get(4).cloned();
+    s
+}
+
+fn ids_in_order(s: &State) -> Vec<String> {
+    s.visible_conversations()
+        .iter()
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .expect("a valid time")
+        .format(&Rfc3339)
+        .expect("formatting")
+}
+
+/// What list-conversations would answer for `state` a poll later: most
+/// records as they were, 4% changed, 1% gone, 1% new.
+fn poll(state: &State) -> Vec<ConversationRecord> {
+    let mut rng = Rng(0x9011);
+    let participant = |name: &str| ConversationParticipant {
+        name: Some(name.to_string()),
+        status: Some("ACTIVE".into()),
+        ..Default::default()
+    };
+    let mut out = Vec::with_capacity(state.conversations.len() + state.conversations.len() / 100);
+    let mut fresh = 0;
+    for c in state.conversations.values() {
+        let r = rng.below(100);
+        if r == 0 {
+            // Gone, and a new one came in.
+            fresh += 1;
+            out.push(ConversationRecord {
+                id: Some(format!("c-{}", 900_000 + fresh)),
+                conversation_type: Some("messaging".into()),
+                status: Some("OPEN".into()),
+                language: Some("en".into()),
+                start_time: Some(rfc3339(NOW - 3 * SEC)),
+                ..Default::default()
+            });
+            continue;
+        }
+        let mut status = c.api_status.clone();
+        let mut agents = c.api_agents.clone();
+        if r <= 4 {
+            status = Some("ACTIVE".into());
+            agents.push(rng.pick(&state.agents).name.clone());
+        }
+        out.push(ConversationRecord {
+            id: Some(c.id.clone()),
+            bot_session_id: c.bot_session_id.clone(),
+            conversation_type: Some(
+                match c.channel {
+                    Channel::Voice => "voice",
+                    Channel::Chat => "messaging",
+                }
+                .into(),
+            ),
+            source: Some("web".into()),
+            status,
+            language: Some(c.language.clone()),
+            participants: agents.iter().map(|a| participant(a)).collect(),
+            start_time: c.started_ms.map(rfc3339),
+            ..Default::default()
+        });
+    }
+    out
+}
+
+fn dark() -> Theme {
+    Theme::new(ThemeKind::Dark, false)
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal")
+}
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
