@@ -41,15 +41,14 @@ impl State {
             .values()
             .filter(|c| conv_matches(c, &self.conv_filter))
             .collect();
+        // Keys that cost something (a row's state, a natural id) are made
+        // once per row, not twice per comparison.
         match self.sort {
-            SortBy::State => v.sort_by(|a, b| {
-                state_rank(&a.state())
-                    .cmp(&state_rank(&b.state()))
-                    .then(a.started_ms.cmp(&b.started_ms))
-                    .then(a.id.cmp(&b.id))
-            }),
+            SortBy::State => {
+                v.sort_by_cached_key(|c| (state_rank(&c.state()), c.started_ms, c.id.clone()))
+            }
             SortBy::Age => v.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id))),
-            SortBy::Id => v.sort_by_key(|a| natural_key(&a.id)),
+            SortBy::Id => v.sort_by_cached_key(|a| natural_key(&a.id)),
             SortBy::Channel => v.sort_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id))),
         }
         v

@@ -300,14 +300,19 @@ impl Conversation {
         if !self.roster.members().is_empty() {
             return ConvState::Active;
         }
-        match self.api_status.as_deref().map(str::to_ascii_uppercase) {
-            None => ConvState::Waiting,
-            Some(s) => match s.as_str() {
-                "OPEN" | "WAITING" | "QUEUED" => ConvState::Waiting,
-                "ACTIVE" => ConvState::Active,
-                "CLOSED" | "TERMINATED" | "ENDED" => ConvState::Ended,
-                _ => ConvState::Api(s),
-            },
+        // Compared without a copy: this runs for every row of every sort.
+        let Some(s) = self.api_status.as_deref() else {
+            return ConvState::Waiting;
+        };
+        let is = |words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+        if is(&["OPEN", "WAITING", "QUEUED"]) {
+            ConvState::Waiting
+        } else if is(&["ACTIVE"]) {
+            ConvState::Active
+        } else if is(&["CLOSED", "TERMINATED", "ENDED"]) {
+            ConvState::Ended
+        } else {
+            ConvState::Api(s.to_ascii_uppercase())
         }
     }
 
