@@ -679,7 +679,7 @@ pub const REGISTRY: &[Entry] = &[
         [ENTER],
         None,
         "the answer in capitals: Y/n sends, y/N cancels",
-        "capital",
+        "default",
         "Confirm",
         false
     ),
