@@ -11,8 +11,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 use crate::app::input::Edit;
-use crate::app::keymap::KeySpec;
-use crate::app::state::{ConvState, Mode, State};
+use crate::app::key::KeySpec;
 use crate::app::text::edit_distance;
 use crate::domain::Verb;
 
@@ -44,19 +43,6 @@ impl KeyMode {
         KeyMode::Text,
         KeyMode::Help,
     ];
-
-    /// The key mode of what is open now.
-    pub fn of(mode: &Mode) -> KeyMode {
-        match mode {
-            Mode::Normal => KeyMode::Normal,
-            Mode::Help => KeyMode::Help,
-            Mode::Confirm { .. } => KeyMode::Confirm,
-            Mode::Filter { .. } => KeyMode::Filter,
-            Mode::Picker(_) => KeyMode::Picker,
-            Mode::Command { .. } => KeyMode::CommandLine,
-            Mode::NewConversation(_) => KeyMode::Form,
-        }
-    }
 
     /// Modes where plain characters are typed text, not commands.
     pub fn reads_text(self) -> bool {
@@ -992,54 +978,6 @@ impl Command {
             _ => return None,
         })
     }
-
-    /// Whether the command can run now, and if not, why. Cheap and free of
-    /// side effects: the hint bar dims what this refuses, and a key of a
-    /// refused command shows the reason instead of running it. (The rules
-    /// that need a plan, such as who may be removed, are checked when the
-    /// command runs.)
-    pub fn enabled(self, state: &State) -> Result<(), String> {
-        if self.sends() && state.settings.read_only {
-            return Err("read-only mode: nothing is sent".into());
-        }
-        let needs_conversation = matches!(
-            self,
-            Command::Open
-                | Command::Assign
-                | Command::Enter
-                | Command::ColdTransfer
-                | Command::WarmTransfer
-                | Command::Remove
-                | Command::End
-                | Command::Redial
-                | Command::Retry
-                | Command::Drop
-        );
-        if !needs_conversation {
-            return match self {
-                Command::PickerPick if state.picker_choices().is_empty() => {
-                    Err("no agent matches; nothing was sent".into())
-                }
-                _ => Ok(()),
-            };
-        }
-        let Some(conv) = state.selected_conversation() else {
-            return Err("no conversation selected".into());
-        };
-        match self {
-            Command::Retry | Command::Drop if conv.failed().is_none() => {
-                Err(format!("{} has no failed request to retry", conv.id))
-            }
-            Command::Assign if conv.bot_session_id.is_none() => Err(format!(
-                "{} has no bot session id, so it cannot be assigned (open it with `n` and give one)",
-                conv.id
-            )),
-            Command::Assign if matches!(conv.state(), ConvState::Ended) => {
-                Err(format!("{} has ended; there is nothing to assign", conv.id))
-            }
-            _ => Ok(()),
-        }
-    }
 }
 
 /// The command a `:` word names (its verb or one of its aliases).
@@ -1053,7 +991,7 @@ pub fn colon_command(word: &str) -> Option<Command> {
         .map(|e| e.command)
 }
 
-fn colon_entries() -> impl Iterator<Item = Colon> {
+pub(crate) fn colon_entries() -> impl Iterator<Item = Colon> {
     REGISTRY.iter().filter_map(|e| e.colon)
 }
 
@@ -1082,109 +1020,6 @@ pub fn colon_commands_line() -> String {
         .map(|c| c.syntax)
         .collect::<Vec<_>>()
         .join("  ")
-}
-
-/// What Tab does to a `:` line: the new text, and the candidates when more
-/// than one fits (for the message line).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completion {
-    pub text: String,
-    pub candidates: Vec<String>,
-}
-
-/// Completes the verb, or the argument of a verb that names an agent, a
-/// roster member or one of a few words. Matching ignores case; several
-/// matches complete to what they share.
-pub fn complete(line: &str, state: &State) -> Completion {
-    let Some((word, rest)) = line.split_once(' ') else {
-        let verbs: Vec<String> = colon_entries()
-            .map(|c| c.verb.to_string())
-            .filter(|v| v.starts_with(line))
-            .collect();
-        return finish("", line, verbs, |one| {
-            let takes_arg = colon_command(one)
-                .and_then(Command::colon)
-                .is_some_and(|c| c.arg != Arg::None);
-            if takes_arg {
-                format!("{one} ")
-            } else {
-                one.to_string()
-            }
-        });
-    };
-    let Some(spec) = colon_command(word).and_then(Command::colon) else {
-        return Completion {
-            text: line.to_string(),
-            candidates: Vec::new(),
-        };
-    };
-    let words: Vec<String> = match spec.arg {
-        Arg::Agent => state.agents.iter().map(|a| a.name.clone()).collect(),
-        Arg::RosterMember => state
-            .selected_conversation()
-            .map(|c| {
-                c.roster
-                    .members()
-                    .iter()
-                    .map(|m| m.agent.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Arg::Words(w) => w.iter().map(|s| s.to_string()).collect(),
-        Arg::None | Arg::Free => Vec::new(),
-    };
-    let typed = rest.trim_start();
-    let lower = typed.to_lowercase();
-    let mut fits: Vec<String> = words
-        .into_iter()
-        .filter(|w| w.to_lowercase().starts_with(&lower))
-        .collect();
-    fits.sort();
-    fits.dedup();
-    finish(&format!("{word} "), typed, fits, |one| one.to_string())
-}
-
-fn finish(head: &str, typed: &str, fits: Vec<String>, one: impl Fn(&str) -> String) -> Completion {
-    match fits.as_slice() {
-        [] => Completion {
-            text: format!("{head}{typed}"),
-            candidates: Vec::new(),
-        },
-        [only] => Completion {
-            text: format!("{head}{}", one(only)),
-            candidates: Vec::new(),
-        },
-        many => {
-            let shared = common_prefix(many);
-            // Keep what was typed when the shared part is no longer (case).
-            let text = if shared.chars().count() > typed.chars().count() {
-                shared
-            } else {
-                typed.to_string()
-            };
-            Completion {
-                text: format!("{head}{text}"),
-                candidates: many.to_vec(),
-            }
-        }
-    }
-}
-
-/// The longest start all of `words` share, compared without case; taken
-/// from the first word.
-fn common_prefix(words: &[String]) -> String {
-    let first: Vec<char> = words[0].chars().collect();
-    let mut n = first.len();
-    for w in &words[1..] {
-        n = n.min(
-            first
-                .iter()
-                .zip(w.chars())
-                .take_while(|(a, b)| a.to_lowercase().eq(b.to_lowercase()))
-                .count(),
-        );
-    }
-    first[..n].iter().collect()
 }
 
 #[cfg(test)]
@@ -1225,13 +1060,5 @@ mod tests {
             assert_eq!(c.colon().map(|c| c.verb), Some(v.name()), "{v:?}");
             assert!(c.sends());
         }
-    }
-
-    #[test]
-    fn the_shared_start_of_words_ignores_case() {
-        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(common_prefix(&w(&["Mia Chen", "mia Brown"])), "Mia ");
-        assert_eq!(common_prefix(&w(&["re", "refresh"])), "re");
-        assert_eq!(common_prefix(&w(&["a", "b"])), "");
     }
 }

@@ -6,6 +6,11 @@
 //! in. The editing keys (see the registry's text commands) move the cursor
 //! and delete around it.
 
+/// The most characters a filter, a command line or a picker query holds.
+pub const MAX_INPUT: usize = 1000;
+/// The most characters a field of the `n` form (an id, a language) holds.
+pub const MAX_FORM_FIELD: usize = 128;
+
 /// Text being typed, with a cursor and a length cap (in characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextInput {
@@ -161,10 +166,10 @@ impl TextInput {
     }
 }
 
-/// Text in an input of the usual cap ([`crate::app::state::MAX_INPUT`]).
+/// Text in an input of the usual cap ([`MAX_INPUT`]).
 impl From<&str> for TextInput {
     fn from(text: &str) -> TextInput {
-        TextInput::with_text(text, crate::app::state::MAX_INPUT)
+        TextInput::with_text(text, MAX_INPUT)
     }
 }
 

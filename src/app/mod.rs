@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod input;
+pub mod key;
 pub mod keymap;
 pub mod queries;
 pub mod restore;

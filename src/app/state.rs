@@ -1,5 +1,6 @@
 //! The console's state: plain data, changed only by `update`, read by `view`.
 
+use crate::app::command::KeyMode;
 use crate::app::input::TextInput;
 use crate::app::keymap::Keymap;
 use crate::domain::{Phase, Roster};
@@ -626,10 +627,7 @@ impl Default for NewConversationForm {
     }
 }
 
-/// The most characters a filter, a command line or a picker query holds.
-pub const MAX_INPUT: usize = 1000;
-/// The most characters a field of the `n` form (an id, a language) holds.
-pub const MAX_FORM_FIELD: usize = 128;
+pub use crate::app::input::{MAX_FORM_FIELD, MAX_INPUT};
 
 /// The input mode: which keys mean what right now.
 #[derive(Debug, Clone, PartialEq)]
@@ -652,6 +650,21 @@ pub enum Mode {
     },
     Help,
     NewConversation(NewConversationForm),
+}
+
+impl Mode {
+    /// The key mode of what is open now.
+    pub fn key_mode(&self) -> KeyMode {
+        match self {
+            Mode::Normal => KeyMode::Normal,
+            Mode::Help => KeyMode::Help,
+            Mode::Confirm { .. } => KeyMode::Confirm,
+            Mode::Filter { .. } => KeyMode::Filter,
+            Mode::Picker(_) => KeyMode::Picker,
+            Mode::Command { .. } => KeyMode::CommandLine,
+            Mode::NewConversation(_) => KeyMode::Form,
+        }
+    }
 }
 
 /// Connection health, from the most recent requests.

@@ -909,15 +909,7 @@ pub fn summarize_body(text: &str) -> String {
     clip(&redact_tokens(&compact), 160)
 }
 
-/// Cuts `s` to at most `max` characters, marking the cut with `…`.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use super::wire::clip;
 
 /// Replaces anything that looks like a JWT (`eyJ…`) with a fingerprint.
 pub fn redact_tokens(s: &str) -> String {

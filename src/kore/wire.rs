@@ -616,7 +616,7 @@ impl AssignCallback {
                 } else {
                     Verdict::Unclear(format!(
                         "status {:?} is not one Switchboard knows",
-                        crate::kore::client::clip(s, 40)
+                        clip(s, 40)
                     ))
                 }
             }
@@ -1639,6 +1639,16 @@ pub fn parse_loose<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serd
         Ok(v) => Ok(v),
         Err(first) => serde_json::from_str(&loosen_json(text)).map_err(|_| first),
     }
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with `…`.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 #[cfg(test)]

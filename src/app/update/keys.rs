@@ -5,7 +5,7 @@
 //! open [`TextInput`].
 
 use super::*;
-use crate::app::command::{self, KeyMode};
+use crate::app::command::KeyMode;
 use crate::app::input::{Edit, TextInput};
 
 /// What a key press is, once the keymap of the open mode has read it.
@@ -16,7 +16,7 @@ enum Input {
 }
 
 fn resolve(state: &State, key: &KeyEvent) -> Input {
-    let mode = KeyMode::of(&state.mode);
+    let mode = state.mode.key_mode();
     if let Some(c) = state.keymap.lookup_in(mode, key) {
         return Input::Command(c);
     }
@@ -154,7 +154,7 @@ fn line_command(state: &mut State, cmd: Command, mut input: TextInput) -> Vec<Ef
             return run_command(state, input.as_str());
         }
         Command::LineComplete => {
-            let done = command::complete(input.as_str(), state);
+            let done = crate::app::queries::complete(input.as_str(), state);
             input.set(&done.text);
             state.mode = Mode::Command { input };
             if !done.candidates.is_empty() {
