@@ -671,14 +671,14 @@ fn the_log_follows_until_you_scroll_and_exports() {
     // The log filter: words must match, `!word` must not.
     s.log
         .push(31, LogKind::Info, "GET conversations  poll: 200");
-    s.log.filter = "line 2 !poll".into();
+    s.log.set_filter("line 2 !poll");
     let shown: Vec<&str> = s.log.visible().iter().map(|l| l.text.as_str()).collect();
     assert_eq!(shown.len(), 12, "line 2, 12, 20…29: {shown:?}");
-    s.log.filter = "200".into();
+    s.log.set_filter("200");
     assert_eq!(s.log.visible().len(), 1, "the poll line");
-    s.log.filter = "!poll".into();
+    s.log.set_filter("!poll");
     assert_eq!(s.log.visible().len(), 30);
-    s.log.filter.clear();
+    s.log.set_filter("");
     s.log.lines.pop_back();
     update(&mut s, key(':'));
     typed(&mut s, "export /tmp/x.jsonl");
@@ -903,10 +903,10 @@ fn slash_filters_the_focused_pane_and_esc_clears_a_kept_filter() {
     update(&mut s, key('/'));
     typed(&mut s, "!poll");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.log.filter, "!poll");
+    assert_eq!(s.log.filter(), "!poll");
     assert!(s.log.visible().iter().all(|l| !l.text.contains("poll")));
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.log.filter.is_empty());
+    assert!(s.log.filter().is_empty());
     assert_eq!(flash(&s), "filter cleared");
     // A message on show goes first: this Esc only dismisses it.
     s.conv_filter = "lang=de".into();
@@ -1755,4 +1755,71 @@ fn ctrl_z_suspends_from_every_mode_and_leaves_it_open() {
         assert_eq!(s.mode, before);
         s.mode = Mode::Normal;
     }
+}
+
+// ---------------------------------------------------------------------------
+// Issue 11.2: the log at scale
+// ---------------------------------------------------------------------------
+
+#[test]
+fn find_in_the_log_and_step_with_n_in_the_log_pane_only() {
+    let mut s = console(true);
+    for i in 0..20 {
+        let text = if i % 5 == 0 {
+            format!("line {i} timeout")
+        } else {
+            format!("line {i}")
+        };
+        s.log.push(i, LogKind::Info, text);
+    }
+    update(&mut s, key(':'));
+    typed(&mut s, "find TIMEOUT");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.focus, Pane::Log);
+    assert!(!s.log.follow);
+    let at = |s: &State| s.log.visible_line(s.log.cursor).unwrap().text.clone();
+    assert_eq!(at(&s), "line 15 timeout", "the newest match first");
+    update(&mut s, key('N'));
+    assert_eq!(at(&s), "line 10 timeout");
+    update(&mut s, key('n'));
+    assert_eq!(at(&s), "line 15 timeout");
+    update(&mut s, key('n'));
+    assert_eq!(at(&s), "line 0 timeout", "n wraps to the top");
+    // Elsewhere, n is still the new-conversation form.
+    s.focus = Pane::Conversations;
+    update(&mut s, key('n'));
+    assert!(matches!(s.mode, Mode::NewConversation(_)));
+}
+
+#[test]
+fn polls_that_change_nothing_do_not_fill_the_log() {
+    let mut s = console(true);
+    let before = s.log.lines.len();
+    for _ in 0..50 {
+        update(
+            &mut s,
+            Action::Log {
+                kind: LogKind::In,
+                text: "← GET conversations  poll: 200 1 ms, 1 conversation(s)".into(),
+            },
+        );
+    }
+    assert_eq!(s.log.lines.len(), before + 1);
+    assert_eq!(s.log.lines.back().unwrap().repeat, 50);
+    // What the frame shows of it: one line with its count.
+    let theme =
+        switchboard::ui::theme::Theme::from_config(switchboard::config::Theme::Dark, true, false);
+    let backend = ratatui::backend::TestBackend::new(120, 40);
+    let mut term = ratatui::Terminal::new(backend).unwrap();
+    term.draw(|f| switchboard::ui::view::view(&s, f, &theme))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert_eq!(screen.matches("poll: 200").count(), 1);
+    assert!(screen.contains("×50"), "the count shows");
 }

@@ -28,13 +28,17 @@ pub enum KeyMode {
     CommandLine,
     Form,
     Text,
+    /// The lists with the log pane focused: these keys come before the
+    /// lists' own.
+    LogPane,
 }
 
 impl KeyMode {
     /// Every mode, in the order the help lists them.
-    pub const ALL: [KeyMode; 9] = [
+    pub const ALL: [KeyMode; 10] = [
         KeyMode::Normal,
         KeyMode::Any,
+        KeyMode::LogPane,
         KeyMode::Picker,
         KeyMode::Confirm,
         KeyMode::Filter,
@@ -78,6 +82,7 @@ impl KeyMode {
             KeyMode::CommandLine => "The : command line",
             KeyMode::Form => "New conversation form (n)",
             KeyMode::Text => "Editing any text input",
+            KeyMode::LogPane => "The log pane (focused)",
         }
     }
 }
@@ -157,6 +162,9 @@ pub enum Command {
     Refresh,
     Help,
     Quit,
+    Find,
+    LogNext,
+    LogPrev,
     // Modes
     HelpDown,
     HelpUp,
@@ -568,6 +576,39 @@ pub const REGISTRY: &[Entry] = &[
         "quit (asks first while requests are queued)",
         "quit",
         "Console",
+        false
+    ),
+    entry!(
+        Find,
+        "find",
+        Normal,
+        [],
+        colon("find", &[], ":find TEXT", Arg::Free),
+        "find TEXT in the log (n / N step through)",
+        "find",
+        "Console",
+        false
+    ),
+    entry!(
+        LogNext,
+        "log_next_match",
+        LogPane,
+        [ch('n')],
+        None,
+        "next log line holding the :find text",
+        "next match",
+        "Log",
+        false
+    ),
+    entry!(
+        LogPrev,
+        "log_prev_match",
+        LogPane,
+        [ch('N')],
+        None,
+        "previous log line holding the :find text",
+        "prev match",
+        "Log",
         false
     ),
     entry!(

@@ -5,6 +5,7 @@ pub mod command;
 pub mod input;
 pub mod key;
 pub mod keymap;
+pub mod log;
 pub mod queries;
 pub mod restore;
 pub mod state;
@@ -97,7 +98,8 @@ pub enum Action {
     /// What the callback listener refused (429s, connections over its cap):
     /// the total since start and when the latest was (unix ms).
     ListenerRefused { total: u64, last_ms: i64 },
-    /// A log line only (polls: one line per request and its answer).
+    /// A poll's log line (one per request and its answer); a poll that
+    /// changed nothing updates its earlier line in place.
     Log { kind: state::LogKind, text: String },
     /// Something worth a log line from the runtime (e.g. an export result).
     Note { error: bool, text: String },

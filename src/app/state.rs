@@ -5,7 +5,7 @@ use crate::app::input::TextInput;
 use crate::app::keymap::Keymap;
 use crate::domain::{Phase, Roster};
 use crate::kore::wire::EventContext;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,80 +421,7 @@ impl Agent {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogKind {
-    /// An outgoing request.
-    Out,
-    /// A response.
-    In,
-    /// A callback received.
-    Callback,
-    Error,
-    Info,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    pub at_ms: i64,
-    pub kind: LogKind,
-    pub text: String,
-}
-
-/// The log pane's lines and view settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Log {
-    pub lines: VecDeque<LogLine>,
-    /// Follow new lines (stay at the bottom).
-    pub follow: bool,
-    /// Index of the selected line in the filtered list when not following.
-    pub cursor: usize,
-    pub filter: String,
-}
-
-/// How many log lines are kept in memory.
-pub const LOG_CAPACITY: usize = 5000;
-
-impl Default for Log {
-    fn default() -> Self {
-        Log {
-            lines: VecDeque::new(),
-            follow: true,
-            cursor: 0,
-            filter: String::new(),
-        }
-    }
-}
-
-impl Log {
-    pub fn push(&mut self, at_ms: i64, kind: LogKind, text: impl Into<String>) {
-        if self.lines.len() >= LOG_CAPACITY {
-            self.lines.pop_front();
-            self.cursor = self.cursor.saturating_sub(1);
-        }
-        self.lines.push_back(LogLine {
-            at_ms,
-            kind,
-            text: text.into(),
-        });
-    }
-
-    /// The lines the filter lets through: every word must match, and a word
-    /// starting with `!` must not (`!poll` hides the polls).
-    pub fn visible(&self) -> Vec<&LogLine> {
-        let f = self.filter.to_lowercase();
-        let words: Vec<&str> = f.split_whitespace().collect();
-        self.lines
-            .iter()
-            .filter(|l| {
-                let text = l.text.to_lowercase();
-                words.iter().all(|w| match w.strip_prefix('!') {
-                    Some(not) => not.is_empty() || !text.contains(not),
-                    None => text.contains(w),
-                })
-            })
-            .collect()
-    }
-}
+pub use crate::app::log::{LOG_CAPACITY, Log, LogKind, LogLine};
 
 /// The column the conversations list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

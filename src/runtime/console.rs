@@ -407,9 +407,14 @@ fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> bool {
         Action::Resize(w, h) => Some(crate::ui::view::pane_rows((w, h))),
         _ => None,
     };
+    let written = state.log.pushed();
     let mut effects = update(state, action);
     if let Some(rows) = relayout {
         effects.extend(update(state, Action::Layout(rows)));
+    }
+    // The pane keeps the newest lines; the log file keeps them all.
+    for line in state.log.since(written) {
+        tracing::info!(target: "log_pane", kind = ?line.kind, "{}", line.text);
     }
     for effect in effects {
         match effect {

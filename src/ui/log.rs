@@ -13,18 +13,31 @@ use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::LogKind;
 
+/// A line's text, with how often it came in a row when more than once.
+fn shown_text(l: &crate::app::state::LogLine) -> String {
+    if l.repeat > 1 {
+        format!("×{} {}", l.repeat, l.text)
+    } else {
+        l.text.clone()
+    }
+}
+
 fn titles(state: &State, shown: usize, theme: &Theme) -> (Line<'static>, Line<'static>) {
     let log = &state.log;
     let rule = theme.glyph(Glyph::Rule);
-    let left = if log.filter.trim().is_empty() {
+    let mut left = if log.filter().trim().is_empty() {
         " Log ".to_string()
     } else {
         format!(
             " Log {rule} filter: {} ({shown}/{}) ",
-            theme.fit(&clean(&log.filter, 200), 20),
+            theme.fit(&clean(log.filter(), 200), 20),
             log.lines.len()
         )
     };
+    if !log.search.is_empty() {
+        let find = theme.fit(&clean(&log.search, 200), 16);
+        left.push_str(&format!("{rule} find: {find} (n/N) "));
+    }
     let right = if log.follow {
         " following ".to_string()
     } else {
@@ -39,8 +52,9 @@ fn titles(state: &State, shown: usize, theme: &Theme) -> (Line<'static>, Line<'s
 }
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {
-    let lines = state.log.visible();
-    let (left, right) = titles(state, lines.len(), theme);
+    let log = &state.log;
+    let total = log.visible_len();
+    let (left, right) = titles(state, total, theme);
     let block = theme.block(left, Some(right), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -50,13 +64,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let cells = usize::from(inner.width);
     let height = usize::from(inner.height);
 
-    if lines.is_empty() {
-        let msg = if state.log.lines.is_empty() {
+    if total == 0 {
+        let msg = if log.lines.is_empty() {
             "nothing logged yet".to_string()
         } else {
             format!(
                 "no line matches \"{}\"",
-                theme.fit(&clean(&state.log.filter, 200), 20)
+                theme.fit(&clean(log.filter(), 200), 20)
             )
         };
         let line = Line::from(Span::styled(
@@ -67,10 +81,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let cursor = (!state.log.follow).then(|| state.log.cursor.min(lines.len() - 1));
+    let cursor = (!log.follow).then(|| log.cursor.min(total - 1));
     let offset = match cursor {
-        None => lines.len().saturating_sub(height),
-        Some(c) => scroll_offset(Some(c), lines.len(), height),
+        None => total.saturating_sub(height),
+        Some(c) => scroll_offset(Some(c), total, height),
     };
     // Every kind's glyph gets the same width so the text lines up.
     let glyph_w = [
@@ -89,7 +103,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     // long warning or error can always be read to its end.
     let selected_rows: Vec<String> = cursor
         .map(|c| {
-            let text = theme.own_text(&clean(&lines[c].text, 2000));
+            let line = log
+                .visible_line(c)
+                .expect("the cursor is within the shown lines");
+            let text = theme.own_text(&clean(&shown_text(line), 2000));
             if width(&text) <= text_w {
                 vec![text]
             } else {
@@ -106,10 +123,14 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     .min(cursor.unwrap_or(usize::MAX));
     let indent = " ".repeat(8 + 1 + glyph_w + 1);
     let mut rendered: Vec<Line> = Vec::with_capacity(height);
-    for (i, l) in lines.iter().enumerate().skip(offset) {
+    // Only the rows on screen are looked at.
+    for i in offset..total.min(offset + height) {
         if rendered.len() >= height {
             break;
         }
+        let Some(l) = log.visible_line(i) else {
+            break;
+        };
         let (glyph, style) = theme.log_kind(l.kind);
         let text_style = if l.kind == LogKind::Error {
             theme.log_error
@@ -119,7 +140,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         let first_text = if Some(i) == cursor {
             selected_rows.first().cloned().unwrap_or_default()
         } else {
-            theme.fit(&theme.own_text(&clean(&l.text, 2000)), text_w)
+            theme.fit(&theme.own_text(&clean(&shown_text(l), 2000)), text_w)
         };
         let spans = vec![
             Span::styled(clock(l.at_ms), theme.dim),

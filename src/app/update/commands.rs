@@ -78,6 +78,14 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         Command::Export => export(state, rest),
+        Command::Find => {
+            if rest.is_empty() {
+                return refused(state, "usage: :find TEXT".into());
+            }
+            // The newest line holding it, above where the log is.
+            state.log.search = rest.to_string();
+            find_in_log(state, true)
+        }
         Command::ToggleFollow => {
             state.log.follow = !matches!(rest, "off" | "no" | "false");
             Vec::new()

@@ -17,6 +17,13 @@ enum Input {
 
 fn resolve(state: &State, key: &KeyEvent) -> Input {
     let mode = state.mode.key_mode();
+    // The log pane's keys come first while it has the focus.
+    if mode == KeyMode::Normal
+        && state.focus == Pane::Log
+        && let Some(c) = state.keymap.lookup_in(KeyMode::LogPane, key)
+    {
+        return Input::Command(c);
+    }
     if let Some(c) = state.keymap.lookup_in(mode, key) {
         return Input::Command(c);
     }
@@ -54,6 +61,7 @@ pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
     }
     match (state.mode.clone(), cmd.mode()) {
         (Mode::Normal, KeyMode::Normal) => normal_command(state, cmd),
+        (Mode::Normal, KeyMode::LogPane) => find_in_log(state, cmd == Command::LogPrev),
         (Mode::Help, KeyMode::Help) => help_command(state, cmd),
         (Mode::Confirm { pending, .. }, KeyMode::Confirm) => confirm_command(state, cmd, pending),
         (Mode::Filter { pane, .. }, KeyMode::Filter) => filter_command(state, cmd, pane),
@@ -268,8 +276,7 @@ pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
             state.agent_cursor = 0;
         }
         Pane::Log => {
-            state.log.filter = text;
-            state.log.cursor = 0;
+            state.log.set_filter(&text);
         }
         Pane::Conversations | Pane::Roster => {
             state.conv_filter = text;
@@ -323,7 +330,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Refresh => return refresh(state),
         // Bound to a key, a command that needs a word opens the `:` line
         // with its verb written.
-        Command::Redial | Command::Export => {
+        Command::Redial | Command::Export | Command::Find => {
             let verb = cmd.colon().map(|c| c.verb).unwrap_or_default();
             state.mode = Mode::Command {
                 input: TextInput::with_text(&format!("{verb} "), MAX_INPUT),
@@ -352,6 +359,29 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     Vec::new()
 }
 
+/// `n` / `N` in the log: the next or previous line holding the `:find`
+/// text; the log stops following to show it.
+pub(super) fn find_in_log(state: &mut State, back: bool) -> Vec<Effect> {
+    if state.log.search.is_empty() {
+        state.refuse("nothing to find yet: :find TEXT");
+        return Vec::new();
+    }
+    let from = if state.log.follow {
+        state.log.visible_len().saturating_sub(1)
+    } else {
+        state.log.cursor
+    };
+    match state.log.find(from, back) {
+        Some(i) => {
+            state.log.follow = false;
+            state.log.cursor = i;
+            state.focus = Pane::Log;
+        }
+        None => state.refuse(format!("no log line holds {:?}", state.log.search)),
+    }
+    Vec::new()
+}
+
 /// `/`: the filter of the focused list opens with what it holds.
 fn open_filter(state: &mut State) {
     let pane = match state.focus {
@@ -360,7 +390,7 @@ fn open_filter(state: &mut State) {
     };
     let text = match pane {
         Pane::Agents => &state.agent_filter,
-        Pane::Log => &state.log.filter,
+        Pane::Log => state.log.filter(),
         _ => &state.conv_filter,
     };
     let input = TextInput::with_text(text, MAX_INPUT);
@@ -371,7 +401,7 @@ fn open_filter(state: &mut State) {
 fn toggle_follow(state: &mut State) {
     state.log.follow = !state.log.follow;
     if !state.log.follow {
-        state.log.cursor = state.log.visible().len().saturating_sub(1);
+        state.log.cursor = state.log.visible_len().saturating_sub(1);
     }
     state.say(if state.log.follow {
         "log: following new lines"
@@ -392,7 +422,7 @@ fn back(state: &mut State) -> Vec<Effect> {
     };
     let filtered = match pane {
         Pane::Agents => !state.agent_filter.is_empty(),
-        Pane::Log => !state.log.filter.is_empty(),
+        Pane::Log => !state.log.filter().is_empty(),
         _ => !state.conv_filter.is_empty(),
     };
     if filtered {
@@ -472,7 +502,7 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
             state.agent_cursor = step(state.agent_cursor, n);
         }
         Pane::Log => {
-            let n = state.log.visible().len();
+            let n = state.log.visible_len();
             if state.log.follow {
                 state.log.cursor = n.saturating_sub(1);
             }

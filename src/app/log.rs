@@ -1,0 +1,333 @@
+//! The log pane's lines: a ring of [`LOG_CAPACITY`] lines (older ones stay
+//! in the log file), the filter's matches kept as an index that is updated
+//! as lines come and go (not rebuilt per frame), repeated lines folded into
+//! one with a count, and a search that `n`/`N` step through.
+
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    /// An outgoing request.
+    Out,
+    /// A response.
+    In,
+    /// A callback received.
+    Callback,
+    Error,
+    Info,
+}
+
+/// How many log lines are kept in memory.
+pub const LOG_CAPACITY: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub at_ms: i64,
+    pub kind: LogKind,
+    pub text: String,
+    /// How many times this line came in a row (1: once). A poll that
+    /// changed nothing adds to the count instead of a line.
+    pub repeat: u32,
+}
+
+/// The log pane's lines and view settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Log {
+    pub lines: VecDeque<LogLine>,
+    /// The sequence number of `lines[0]` (one per line ever pushed).
+    first_seq: u64,
+    /// The sequence numbers of the lines the filter lets through, in order.
+    shown: VecDeque<u64>,
+    /// Follow new lines (stay at the bottom).
+    pub follow: bool,
+    /// Index of the selected line in the filtered list when not following.
+    pub cursor: usize,
+    filter: String,
+    /// What `n` / `N` look for (`:find TEXT`).
+    pub search: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            lines: VecDeque::new(),
+            first_seq: 0,
+            shown: VecDeque::new(),
+            follow: true,
+            cursor: 0,
+            filter: String::new(),
+            search: String::new(),
+        }
+    }
+}
+
+/// The filter's words: each must match, and a word starting with `!` must
+/// not (`!poll` hides the polls). Lower-cased once per filter, not per line.
+struct Words(Vec<String>);
+
+impl Words {
+    fn of(filter: &str) -> Words {
+        Words(filter.split_whitespace().map(str::to_lowercase).collect())
+    }
+
+    fn pass(&self, text: &str) -> bool {
+        if self.0.is_empty() {
+            return true;
+        }
+        let text = text.to_lowercase();
+        self.0.iter().all(|w| match w.strip_prefix('!') {
+            Some(not) => not.is_empty() || !text.contains(not),
+            None => text.contains(w.as_str()),
+        })
+    }
+}
+
+/// A line's text with its timings (`12 ms`) left out: two lines that differ
+/// only there say the same thing.
+fn without_timings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" ms") {
+        let head = &rest[..at];
+        let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        out.push_str(&head[..head.len() - digits]);
+        out.push('#');
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How far back a poll's line is looked for, to be updated in place: the
+/// polls of one round (conversations, agents by page, availability) fit.
+const POLL_WINDOW: usize = 8;
+
+impl Log {
+    /// A line. The same line again right after itself (the same error on
+    /// every try) adds to its count instead.
+    pub fn push(&mut self, at_ms: i64, kind: LogKind, text: impl Into<String>) {
+        self.push_folding(at_ms, kind, text.into(), 1);
+    }
+
+    /// A poll's line: when one of the last few lines says the same (the poll
+    /// changed nothing), that line is updated in place, with its count, the
+    /// latest time and timing, instead of a new line.
+    pub fn push_poll(&mut self, at_ms: i64, kind: LogKind, text: impl Into<String>) {
+        self.push_folding(at_ms, kind, text.into(), POLL_WINDOW);
+    }
+
+    fn push_folding(&mut self, at_ms: i64, kind: LogKind, text: String, window: usize) {
+        let key = without_timings(&text);
+        if let Some(same) = self
+            .lines
+            .iter_mut()
+            .rev()
+            .take(window)
+            .find(|l| l.kind == kind && without_timings(&l.text) == key)
+        {
+            same.repeat = same.repeat.saturating_add(1);
+            same.at_ms = at_ms;
+            same.text = text;
+            return;
+        }
+        if self.lines.len() >= LOG_CAPACITY {
+            self.lines.pop_front();
+            if self.shown.front() == Some(&self.first_seq) {
+                self.shown.pop_front();
+                self.cursor = self.cursor.saturating_sub(1);
+            }
+            self.first_seq += 1;
+        }
+        let seq = self.first_seq + self.lines.len() as u64;
+        if Words::of(&self.filter).pass(&text) {
+            self.shown.push_back(seq);
+        }
+        self.lines.push_back(LogLine {
+            at_ms,
+            kind,
+            text,
+            repeat: 1,
+        });
+    }
+
+    /// How many lines were ever added (folded repeats not counted).
+    pub fn pushed(&self) -> u64 {
+        self.first_seq + self.lines.len() as u64
+    }
+
+    /// The lines added since `pushed()` said `mark`, of those still kept.
+    pub fn since(&self, mark: u64) -> impl Iterator<Item = &LogLine> {
+        let skip = mark.saturating_sub(self.first_seq) as usize;
+        self.lines.iter().skip(skip)
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// A new filter. One that only adds to the old one (more typed at the
+    /// end) narrows the current matches; any other is matched anew.
+    pub fn set_filter(&mut self, filter: &str) {
+        let narrows = filter.starts_with(self.filter.as_str())
+            && !self.filter.split_whitespace().any(|w| w.starts_with('!'))
+            && !filter.contains('!');
+        let words = Words::of(filter);
+        if narrows {
+            let lines = &self.lines;
+            let first = self.first_seq;
+            self.shown
+                .retain(|seq| words.pass(&lines[(seq - first) as usize].text));
+        } else {
+            self.shown = self
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| words.pass(&l.text))
+                .map(|(i, _)| self.first_seq + i as u64)
+                .collect();
+        }
+        self.filter = filter.to_string();
+        self.cursor = 0;
+    }
+
+    /// How many lines the filter lets through.
+    pub fn visible_len(&self) -> usize {
+        self.shown.len()
+    }
+
+    /// The `i`th line the filter lets through.
+    pub fn visible_line(&self, i: usize) -> Option<&LogLine> {
+        let seq = *self.shown.get(i)?;
+        self.lines.get((seq - self.first_seq) as usize)
+    }
+
+    /// The lines the filter lets through.
+    pub fn visible(&self) -> Vec<&LogLine> {
+        (0..self.shown.len())
+            .filter_map(|i| self.visible_line(i))
+            .collect()
+    }
+
+    /// The next (or, `back`, the previous) shown line after `from` that
+    /// holds the search, wrapping around; None when none does.
+    pub fn find(&self, from: usize, back: bool) -> Option<usize> {
+        let needle = self.search.to_lowercase();
+        let n = self.shown.len();
+        if needle.is_empty() || n == 0 {
+            return None;
+        }
+        (1..=n)
+            .map(|k| {
+                if back {
+                    (from + n * 2 - k) % n
+                } else {
+                    (from + k) % n
+                }
+            })
+            .find(|i| {
+                self.visible_line(*i)
+                    .is_some_and(|l| l.text.to_lowercase().contains(&needle))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(log: &Log) -> Vec<String> {
+        log.visible().iter().map(|l| l.text.clone()).collect()
+    }
+
+    #[test]
+    fn a_repeated_line_is_one_line_with_a_count() {
+        let mut log = Log::default();
+        log.push(1, LogKind::In, "poll: 200 1 ms, 11 conversation(s)");
+        log.push(2, LogKind::In, "poll: 200 3 ms, 11 conversation(s)");
+        log.push(3, LogKind::In, "poll: 200 0 ms, 11 conversation(s)");
+        assert_eq!(log.lines.len(), 1);
+        assert_eq!(log.lines[0].repeat, 3);
+        assert_eq!(log.lines[0].at_ms, 3);
+        assert_eq!(log.lines[0].text, "poll: 200 0 ms, 11 conversation(s)");
+        // Something changed: a line of its own.
+        log.push(4, LogKind::In, "poll: 200 0 ms, 12 conversation(s)");
+        assert_eq!(log.lines.len(), 2);
+        // Same words, another kind: not folded.
+        log.push(5, LogKind::Error, "poll: 200 0 ms, 12 conversation(s)");
+        assert_eq!(log.lines.len(), 3);
+    }
+
+    #[test]
+    fn a_poll_line_is_updated_in_place_among_the_rounds_other_polls() {
+        let mut log = Log::default();
+        for round in 0..10 {
+            log.push_poll(round, LogKind::In, "GET conversations  poll: 200 1 ms, 5");
+            log.push_poll(round, LogKind::In, "GET agents  poll: 200 2 ms, 3 agent(s)");
+        }
+        assert_eq!(log.lines.len(), 2);
+        assert_eq!(log.lines[0].repeat, 10);
+        assert_eq!(log.lines[1].at_ms, 9);
+        // A plain line is only folded into the one right before it.
+        log.push(20, LogKind::Out, "POST hooks c-1");
+        log.push(21, LogKind::In, "200 OK 3 ms c-1");
+        log.push(22, LogKind::Out, "POST hooks c-1");
+        assert_eq!(log.lines.len(), 5);
+    }
+
+    #[test]
+    fn the_ring_keeps_its_capacity_and_the_filter_follows_it() {
+        let mut log = Log::default();
+        log.set_filter("even");
+        for i in 0..LOG_CAPACITY + 10 {
+            let word = if i % 2 == 0 { "even" } else { "odd" };
+            log.push(i as i64, LogKind::Info, format!("line {i} {word}"));
+        }
+        assert_eq!(log.lines.len(), LOG_CAPACITY);
+        let mark = log.pushed();
+        log.push(0, LogKind::Info, "one more even");
+        let new: Vec<&str> = log.since(mark).map(|l| l.text.as_str()).collect();
+        assert_eq!(new, ["one more even"]);
+        assert_eq!(log.visible_len(), LOG_CAPACITY / 2);
+        assert_eq!(log.visible_line(0).unwrap().text, "line 12 even");
+        let last = log.visible_line(log.visible_len() - 1).unwrap();
+        assert_eq!(last.text, "one more even");
+    }
+
+    #[test]
+    fn narrowing_and_widening_give_what_a_fresh_match_gives() {
+        let mut log = Log::default();
+        for t in [
+            "GET conversations",
+            "POST hooks c-1",
+            "GET agents",
+            "POST hooks c-2",
+        ] {
+            log.push(0, LogKind::Out, t);
+        }
+        log.set_filter("p");
+        log.set_filter("po");
+        log.set_filter("post c-2");
+        assert_eq!(texts(&log), ["POST hooks c-2"]);
+        log.set_filter("post");
+        assert_eq!(texts(&log), ["POST hooks c-1", "POST hooks c-2"]);
+        log.set_filter("!post");
+        assert_eq!(texts(&log), ["GET conversations", "GET agents"]);
+        log.set_filter("");
+        assert_eq!(log.visible_len(), 4);
+    }
+
+    #[test]
+    fn find_steps_through_matches_both_ways_and_wraps() {
+        let mut log = Log::default();
+        for t in ["a error", "b", "c error", "d"] {
+            log.push(0, LogKind::Info, t);
+        }
+        log.search = "ERROR".into();
+        assert_eq!(log.find(0, false), Some(2));
+        assert_eq!(log.find(2, false), Some(0));
+        assert_eq!(log.find(0, true), Some(2));
+        assert_eq!(log.find(3, true), Some(2));
+        log.search = "nothing".into();
+        assert_eq!(log.find(0, false), None);
+    }
+}
