@@ -1823,3 +1823,69 @@ fn polls_that_change_nothing_do_not_fill_the_log() {
     assert_eq!(screen.matches("poll: 200").count(), 1);
     assert!(screen.contains("×50"), "the count shows");
 }
+
+// ---------------------------------------------------------------------------
+// Issue 11.1: the conversation list is kept, and made again only on change
+// ---------------------------------------------------------------------------
+
+/// The list from scratch, as the console would show it with no cache.
+fn fresh_ids(s: &State) -> Vec<String> {
+    let mut t = s.clone(); // a clone starts with an empty cache
+    t.conv_filter = s.conv_filter.clone();
+    t.visible_ids().as_ref().clone()
+}
+
+#[test]
+fn the_kept_list_always_equals_one_made_from_scratch() {
+    let mut s = console(true);
+    let langs = ["en", "de", "es", "fr"];
+    for i in 0..300 {
+        let ch = if i % 3 == 0 {
+            Channel::Voice
+        } else {
+            Channel::Chat
+        };
+        let mut c = Conversation::new(&format!("c-{i}"), ch, langs[i % 4]);
+        c.api_status = Some(["OPEN", "ACTIVE", "IDLE", "OVERDUE"][i % 4].into());
+        c.started_ms = Some((i as i64 * 7919) % 1000);
+        s.conversations.insert(c.id.clone(), c);
+    }
+    // Typing narrows the kept list; every step must equal a fresh one.
+    update(&mut s, key('/'));
+    for ch in "c-1".chars() {
+        update(&mut s, key(ch));
+        assert_eq!(
+            s.visible_ids().as_ref(),
+            &fresh_ids(&s),
+            "{}",
+            s.conv_filter
+        );
+    }
+    typed(&mut s, "0 e");
+    assert_eq!(
+        s.visible_ids().as_ref(),
+        &fresh_ids(&s),
+        "{}",
+        s.conv_filter
+    );
+    // A word that becomes a field test is made again, not narrowed.
+    update(&mut s, code(KeyCode::Esc));
+    update(&mut s, key('/'));
+    typed(&mut s, "lang");
+    let before = s.visible_ids().len();
+    typed(&mut s, "=de");
+    assert_eq!(s.visible_ids().as_ref(), &fresh_ids(&s));
+    assert!(
+        s.visible_ids().len() > before,
+        "lang=de is not a narrowing of lang"
+    );
+    update(&mut s, code(KeyCode::Enter));
+    // A change to a conversation shows at once.
+    let first = s.visible_ids()[0].clone();
+    s.conversations.get_mut(&first).unwrap().language = "it".into();
+    assert!(!s.visible_ids().contains(&first));
+    assert_eq!(s.visible_ids().as_ref(), &fresh_ids(&s));
+    // As does the sort.
+    update(&mut s, key('s'));
+    assert_eq!(s.visible_ids().as_ref(), &fresh_ids(&s));
+}

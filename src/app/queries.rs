@@ -11,6 +11,7 @@ impl State {
             settings,
             keymap,
             conversations: Default::default(),
+            list_cache: Default::default(),
             agents: Vec::new(),
             log: Log::default(),
             focus: Pane::Conversations,
@@ -37,7 +38,56 @@ impl State {
     }
 
     /// The conversations the list shows, filtered and sorted.
+    /// The conversations list as shown: filtered, sorted.
     pub fn visible_conversations(&self) -> Vec<&Conversation> {
+        self.visible_ids()
+            .iter()
+            .filter_map(|id| self.conversations.get(id))
+            .collect()
+    }
+
+    /// The ids of the conversations list as shown, filtered and sorted. It is
+    /// kept, and made again only when the conversations, the filter or the
+    /// sort changed; a filter that only grew (more typed at its end) narrows
+    /// the kept list, already sorted, instead of starting over.
+    pub fn visible_ids(&self) -> std::sync::Arc<Vec<String>> {
+        let key = ListKey {
+            generation: self.conversations.generation(),
+            filter: self.conv_filter.clone(),
+            sort: self.sort,
+        };
+        let mut cache = self
+            .list_cache
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ids = match cache.as_ref() {
+            Some((old, ids)) if *old == key => return ids.clone(),
+            Some((old, ids))
+                if old.generation == key.generation
+                    && old.sort == key.sort
+                    && key.filter.starts_with(old.filter.as_str())
+                    // A new `k=` turns a plain word into a field test.
+                    && key.filter.matches('=').count() == old.filter.matches('=').count() =>
+            {
+                ids.iter()
+                    .filter(|id| {
+                        self.conversations
+                            .get(*id)
+                            .is_some_and(|c| conv_matches(c, &key.filter))
+                    })
+                    .cloned()
+                    .collect()
+            }
+            _ => self.sorted_ids(),
+        };
+        let ids = std::sync::Arc::new(ids);
+        *cache = Some((key, ids.clone()));
+        ids
+    }
+
+    /// The list made from scratch.
+    fn sorted_ids(&self) -> Vec<String> {
         let mut v: Vec<&Conversation> = self
             .conversations
             .values()
@@ -53,7 +103,7 @@ impl State {
             SortBy::Id => v.sort_by_cached_key(|a| natural_key(&a.id)),
             SortBy::Channel => v.sort_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id))),
         }
-        v
+        v.into_iter().map(|c| c.id.clone()).collect()
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
@@ -215,18 +265,23 @@ pub(super) fn natural_key(id: &str) -> (String, u64, String) {
 
 /// A filter is words; `key=value` words match a field (`lang`, `channel`,
 /// `state`, `agent`), other words match the id, session or agent names.
+/// Whether a conversation passes the `/` filter: every word must match. A
+/// word matches by prefix or by substring, never by equality, so typing more
+/// at the end of a word only ever narrows (the kept list is narrowed rather
+/// than made again).
 pub fn conv_matches(c: &Conversation, filter: &str) -> bool {
     filter.split_whitespace().all(|word| {
         let w = word.to_lowercase();
+        let state = || c.state().label().to_lowercase();
         if let Some((k, v)) = w.split_once('=') {
             return match k {
                 "lang" | "language" => c.language.to_lowercase().starts_with(v),
-                "channel" | "ch" => c.channel.as_str() == v,
+                "channel" | "ch" => c.channel.as_str().starts_with(v),
                 "state" | "status" => {
-                    c.state().label().to_lowercase() == v
+                    state().starts_with(v)
                         || c.api_status
                             .as_deref()
-                            .is_some_and(|s| s.to_lowercase() == v)
+                            .is_some_and(|s| s.to_lowercase().starts_with(v))
                 }
                 "agent" => {
                     c.roster
@@ -239,9 +294,9 @@ pub fn conv_matches(c: &Conversation, filter: &str) -> bool {
             };
         }
         c.id.to_lowercase().contains(&w)
-            || c.channel.as_str() == w
-            || c.language.to_lowercase() == w
-            || c.state().label().to_lowercase() == w
+            || c.channel.as_str().starts_with(&w)
+            || c.language.to_lowercase().starts_with(&w)
+            || state().starts_with(&w)
             || c.bot_session_id
                 .as_deref()
                 .is_some_and(|s| s.to_lowercase().contains(&w))

@@ -594,6 +594,64 @@ impl Mode {
     }
 }
 
+/// The conversations by id. Every mutable use counts as a change (its
+/// generation goes up), so what is derived from them (the filtered, sorted
+/// list) is made again only after one.
+#[derive(Debug, Clone, Default)]
+pub struct Conversations {
+    map: BTreeMap<String, Conversation>,
+    generation: u64,
+}
+
+impl Conversations {
+    /// Goes up with every mutable use.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl std::ops::Deref for Conversations {
+    type Target = BTreeMap<String, Conversation>;
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+impl std::ops::DerefMut for Conversations {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.generation = self.generation.wrapping_add(1);
+        &mut self.map
+    }
+}
+
+impl<'a> IntoIterator for &'a Conversations {
+    type Item = (&'a String, &'a Conversation);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, Conversation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.iter()
+    }
+}
+
+/// What made the cached list: the conversations' generation, the filter
+/// and the sort.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListKey {
+    pub generation: u64,
+    pub filter: String,
+    pub sort: SortBy,
+}
+
+/// The last filtered, sorted list of conversation ids and what made it.
+/// Cloning a State starts it empty.
+#[derive(Debug, Default)]
+pub struct ListCache(pub std::sync::Mutex<Option<(ListKey, std::sync::Arc<Vec<String>>)>>);
+
+impl Clone for ListCache {
+    fn clone(&self) -> Self {
+        ListCache::default()
+    }
+}
+
 /// Connection health, from the most recent requests.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Health {
@@ -641,7 +699,10 @@ pub struct Settings {
 pub struct State {
     pub settings: Settings,
     pub keymap: Keymap,
-    pub conversations: BTreeMap<String, Conversation>,
+    pub conversations: Conversations,
+    /// The filtered, sorted conversation list, made again only when its
+    /// inputs change (see `State::visible_ids`).
+    pub list_cache: ListCache,
     pub agents: Vec<Agent>,
     pub log: Log,
     pub focus: Pane,

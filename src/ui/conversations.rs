@@ -206,9 +206,9 @@ fn row(
 }
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {
-    let rows = state.visible_conversations();
+    let ids = state.visible_ids();
     let block = theme.block(
-        title(state, rows.len(), usize::from(area.width), theme),
+        title(state, ids.len(), usize::from(area.width), theme),
         None,
         focused,
     );
@@ -223,7 +223,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let cells = full.saturating_sub(1);
     let height = usize::from(inner.height);
 
-    if rows.is_empty() {
+    if ids.is_empty() {
         let msg = if state.conversations.is_empty() {
             theme.own_text("no conversations yet (polling…)")
         } else {
@@ -240,17 +240,23 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let cols = Columns::fit(&rows, cells);
     let selected = state
         .selected
         .as_ref()
-        .and_then(|id| rows.iter().position(|c| &c.id == id));
-    let offset = scroll_offset(selected, rows.len(), height);
+        .and_then(|id| ids.iter().position(|i| i == id));
+    let offset = scroll_offset(selected, ids.len(), height);
+    // Only the rows on screen are looked up, measured and drawn.
+    let rows: Vec<&Conversation> = ids
+        .iter()
+        .skip(offset)
+        .take(height)
+        .filter_map(|id| state.conversations.get(id))
+        .collect();
+    let cols = Columns::fit(&rows, cells);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()
-        .skip(offset)
-        .take(height)
+        .map(|(i, c)| (i + offset, c))
         .map(|(i, c)| {
             let is_sel = Some(i) == selected;
             let spans = row(c, &cols, is_sel, state, theme);

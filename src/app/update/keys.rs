@@ -468,11 +468,7 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
     };
     match state.focus {
         Pane::Conversations => {
-            let ids: Vec<String> = state
-                .visible_conversations()
-                .iter()
-                .map(|c| c.id.clone())
-                .collect();
+            let ids = state.visible_ids();
             let cur = state
                 .selected
                 .as_ref()
@@ -515,11 +511,7 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
 
 /// Keeps a valid selection after the list changed.
 pub(super) fn keep_selection_visible(state: &mut State) {
-    let ids: Vec<String> = state
-        .visible_conversations()
-        .iter()
-        .map(|c| c.id.clone())
-        .collect();
+    let ids = state.visible_ids();
     let keep = state.selected.as_ref().is_some_and(|s| ids.contains(s));
     if !keep {
         state.selected = ids.first().cloned();
