@@ -326,8 +326,12 @@ fn conversation(i: usize, rng: &mut Rng, agents: &[Agent], req: &mut u64) -> Con
 fn fill_log(state: &mut State, rng: &mut Rng) {
     let n = state.conversations.len();
     let names: Vec<String> = state.agents.iter().map(|a| a.name.clone()).collect();
-    for i in 0..LOG_CAPACITY {
-        let at = NOW - (LOG_CAPACITY - i) as i64 * 500;
+    // Lines that say the same in a row fold into one (with a count), so the
+    // log is filled until it holds its capacity.
+    let mut i = 0usize;
+    while state.log.lines.len() < LOG_CAPACITY {
+        i += 1;
+        let at = NOW - (LOG_CAPACITY * 2).saturating_sub(i) as i64 * 500;
         let conv = format!("c-{}", 1000 + rng.below(n as u64));
         let name = rng.pick(&names);
         let (kind, text) = match rng.below(10) {

@@ -1845,7 +1845,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
         } else {
             Channel::Chat
         };
-        let mut c = Conversation::new(&format!("c-{i}"), ch, langs[i % 4]);
+        let mut c = Conversation::new(format!("c-{i}"), ch, langs[i % 4]);
         c.api_status = Some(["OPEN", "ACTIVE", "IDLE", "OVERDUE"][i % 4].into());
         c.started_ms = Some((i as i64 * 7919) % 1000);
         s.conversations.insert(c.id.clone(), c);
