@@ -1830,8 +1830,8 @@ fn polls_that_change_nothing_do_not_fill_the_log() {
 
 /// The list from scratch, as the console would show it with no cache.
 fn fresh_ids(s: &State) -> Vec<String> {
-    let mut t = s.clone(); // a clone starts with an empty cache
-    t.conv_filter = s.conv_filter.clone();
+    let t = s.clone();
+    *t.list_cache.0.lock().unwrap() = None;
     t.visible_ids().as_ref().clone()
 }
 

@@ -70,11 +70,12 @@ impl State {
                     // A new `k=` turns a plain word into a field test.
                     && key.filter.matches('=').count() == old.filter.matches('=').count() =>
             {
+                let words = filter_words(&key.filter);
                 ids.iter()
                     .filter(|id| {
                         self.conversations
                             .get(*id)
-                            .is_some_and(|c| conv_matches(c, &key.filter))
+                            .is_some_and(|c| words_match(c, &words))
                     })
                     .cloned()
                     .collect()
@@ -88,10 +89,11 @@ impl State {
 
     /// The list made from scratch.
     fn sorted_ids(&self) -> Vec<String> {
+        let words = filter_words(&self.conv_filter);
         let mut v: Vec<&Conversation> = self
             .conversations
             .values()
-            .filter(|c| conv_matches(c, &self.conv_filter))
+            .filter(|c| words_match(c, &words))
             .collect();
         // Keys that cost something (a row's state, a natural id) are made
         // once per row, not twice per comparison.
@@ -270,39 +272,68 @@ pub(super) fn natural_key(id: &str) -> (String, u64, String) {
 /// at the end of a word only ever narrows (the kept list is narrowed rather
 /// than made again).
 pub fn conv_matches(c: &Conversation, filter: &str) -> bool {
-    filter.split_whitespace().all(|word| {
-        let w = word.to_lowercase();
-        let state = || c.state().label().to_lowercase();
+    let words = filter_words(filter);
+    words_match(c, &words)
+}
+
+/// The filter's words, lower-cased once (not per row).
+pub fn filter_words(filter: &str) -> Vec<String> {
+    filter.split_whitespace().map(str::to_lowercase).collect()
+}
+
+/// Whether a conversation passes every word of a filter.
+pub fn words_match(c: &Conversation, words: &[String]) -> bool {
+    words.iter().all(|w| {
+        let w = w.as_str();
+        let state = || c.state();
         if let Some((k, v)) = w.split_once('=') {
             return match k {
-                "lang" | "language" => c.language.to_lowercase().starts_with(v),
+                "lang" | "language" => starts_ci(&c.language, v),
                 "channel" | "ch" => c.channel.as_str().starts_with(v),
                 "state" | "status" => {
-                    state().starts_with(v)
-                        || c.api_status
-                            .as_deref()
-                            .is_some_and(|s| s.to_lowercase().starts_with(v))
+                    starts_ci(state().label(), v)
+                        || c.api_status.as_deref().is_some_and(|s| starts_ci(s, v))
                 }
                 "agent" => {
                     c.roster
                         .members()
                         .iter()
-                        .any(|m| m.agent.name.to_lowercase().contains(v))
-                        || c.api_agents.iter().any(|a| a.to_lowercase().contains(v))
+                        .any(|m| contains_ci(&m.agent.name, v))
+                        || c.api_agents.iter().any(|a| contains_ci(a, v))
                 }
                 _ => false,
             };
         }
-        c.id.to_lowercase().contains(&w)
-            || c.channel.as_str().starts_with(&w)
-            || c.language.to_lowercase().starts_with(&w)
-            || state().starts_with(&w)
+        contains_ci(&c.id, w)
+            || c.channel.as_str().starts_with(w)
+            || starts_ci(&c.language, w)
+            || starts_ci(state().label(), w)
             || c.bot_session_id
                 .as_deref()
-                .is_some_and(|s| s.to_lowercase().contains(&w))
-            || c.primary_name()
-                .is_some_and(|n| n.to_lowercase().contains(&w))
+                .is_some_and(|s| contains_ci(s, w))
+            || c.primary_name().is_some_and(|n| contains_ci(n, w))
     })
+}
+
+/// Whether `hay` holds `needle` (given in lower case), case ignored;
+/// without a copy when both are ASCII (this runs per row per keystroke).
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        return n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle)
+}
+
+/// Whether `hay` starts with `needle` (given in lower case), case ignored.
+fn starts_ci(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        return hay
+            .as_bytes()
+            .get(..needle.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(needle.as_bytes()));
+    }
+    hay.to_lowercase().starts_with(needle)
 }
 
 // ---------------------------------------------------------------------------

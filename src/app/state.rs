@@ -642,13 +642,19 @@ pub struct ListKey {
 }
 
 /// The last filtered, sorted list of conversation ids and what made it.
-/// Cloning a State starts it empty.
+/// A clone shares the list (it holds the same conversations, with the same
+/// generation, until one of them changes).
 #[derive(Debug, Default)]
 pub struct ListCache(pub std::sync::Mutex<Option<(ListKey, std::sync::Arc<Vec<String>>)>>);
 
 impl Clone for ListCache {
     fn clone(&self) -> Self {
-        ListCache::default()
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        ListCache(std::sync::Mutex::new(kept))
     }
 }
 
