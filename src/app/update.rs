@@ -122,6 +122,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             conversation,
             outcome,
             uncertain,
+            ..
         } => {
             assign_done(state, &req_id, &conversation, outcome, uncertain);
             Vec::new()
