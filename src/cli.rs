@@ -6,19 +6,23 @@
 //! usage or config.
 
 use crate::app::update::NOT_UNDERSTOOD;
+use crate::app::{self, Effect, ReplyInfo};
 use crate::config::{self, Config, ConfigError, Loaded};
-use crate::domain::{self, Action, AgentRef, Closing, ColdOrder, PlanSettings, Verb};
+use crate::domain::{self, Action, AgentRef, Closing, ColdOrder, Event, PlanSettings, Verb};
 use crate::kore::client::{self, Call, CallError, ClientSettings, KoreClient};
-use crate::kore::hooks::{self, EventContext};
+use crate::kore::hooks::EventContext;
 use crate::kore::jwt::Secret;
 use crate::kore::ratelimit::Priority;
-use crate::kore::wire::{AssignRequest, AssignTarget, Verdict};
+use crate::kore::wire::{AssignTarget, ReceivedCallback, Verdict};
 use crate::runtime::callback::CallbackListener;
-use crate::runtime::journal::{self, Journal, Record};
+use crate::runtime::journal::{self, ConversationState, Journal};
+use crate::runtime::runner::{Job, Runner, Work, hooks_summary, reply_info};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
@@ -194,22 +198,6 @@ fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     Ok((j, replay))
 }
 
-/// The client's gate for a scripting command: `Sent` goes into the journal
-/// right before the bytes leave; when it cannot, nothing leaves.
-fn journal_sent(journal: &mut Journal, id: &str, attempt: u32) -> Result<(), CallError> {
-    journal
-        .append(&Record::Sent {
-            id: id.to_string(),
-            at_ms: now_ms(),
-            attempt,
-        })
-        .map_err(|e| CallError::Local(format!("not sent: cannot write the journal: {e}")))
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 fn new_request_id() -> String {
     format!("r-{}", &crate::kore::jwt::random_id()[..16])
 }
@@ -240,21 +228,35 @@ pub fn stdout_broken() -> bool {
 
 /// The JSON line for one call.
 pub fn call_json<T: Serialize>(call: &Call<T>, attempts: u32, extra: Value) -> Value {
-    let mut out = json!({
-        "request": {
-            "method": call.request.method,
-            "path": call.request.path,
-            "summary": call.request.summary,
-        },
-        "attempts": attempts,
+    let request = json!({
+        "method": call.request.method,
+        "path": call.request.path,
+        "summary": call.request.summary,
     });
-    match &call.outcome {
+    let outcome = call.outcome.as_ref().map(reply_info).map_err(Clone::clone);
+    result_json(request, &outcome, attempts, extra)
+}
+
+/// What a request printed as JSON says of itself (`POST`, as logs show it).
+fn request_json(path: String, summary: String) -> Value {
+    json!({"method": "POST", "path": path, "summary": summary})
+}
+
+/// The JSON line for one request: what was sent, its outcome, and `extra`.
+fn result_json(
+    request: Value,
+    outcome: &Result<ReplyInfo, CallError>,
+    attempts: u32,
+    extra: Value,
+) -> Value {
+    let mut out = json!({"request": request, "attempts": attempts});
+    match outcome {
         Ok(reply) => {
             out["ok"] = json!(true);
             out["status"] = json!(reply.status);
             out["latency_ms"] = json!(reply.latency_ms);
-            out["response"] = serde_json::to_value(&reply.body).unwrap_or(Value::Null);
-            out["body"] = json!(reply.body_summary);
+            out["response"] = reply.response.clone();
+            out["body"] = json!(reply.body);
         }
         Err(e) => {
             out["ok"] = json!(false);
@@ -283,13 +285,45 @@ pub struct SendArgs {
 }
 
 /// `switchboard send …`: plans the action against the conversation's roster
-/// (rebuilt from the journal), then sends each event in order, stopping at the
-/// first failure.
+/// (rebuilt from the journal), then hands each event to the console's runner
+/// in order, stopping at the first failure.
 pub async fn send(
     cli_config: Option<&Path>,
     allow_insecure_http: bool,
     args: SendArgs,
 ) -> Result<i32, Fail> {
+    let conversation = checked_conversation(&args)?;
+    let loaded = load_config(cli_config)?;
+    let config = &loaded.config;
+    let agent_id = checked_agent(&args)?;
+    let client = build_client(&loaded, allow_insecure_http)?;
+    let action = send_action(config, &client, &args, agent_id).await?;
+    let (journal, replay) = open_journal(config)?;
+    let state = journal::rebuild(&replay.records)
+        .remove(&conversation)
+        .unwrap_or_default();
+    let events = match plan_send(&conversation, &action, &state, &replay, config) {
+        Ok(events) => events,
+        Err(refused) => {
+            emit(&refused.line);
+            eprintln!("{}", refused.message);
+            return Ok(EXIT_FAILED);
+        }
+    };
+    let planned = Planned {
+        conversation,
+        action: action.describe_in(&state.roster),
+        ctx: event_context(&args, &state, config),
+        events,
+    };
+    let (mut runner, mut reports) = runner_for(config, client, journal, None);
+    let code = send_events(&mut runner, &mut reports, planned).await;
+    runner.flush_journal().await;
+    Ok(code)
+}
+
+/// The conversation id, checked with `--experience`.
+fn checked_conversation(args: &SendArgs) -> Result<String, Fail> {
     let conversation = args.conversation.trim().to_string();
     if conversation.is_empty() {
         return Err(Fail::usage("--conversation must not be empty"));
@@ -301,53 +335,82 @@ pub async fn send(
             "--experience must be chat or voice, not {e:?}"
         )));
     }
-    let loaded = load_config(cli_config)?;
-    let config = &loaded.config;
+    Ok(conversation)
+}
+
+/// The `--agent` id, when the verb needs one (checked with `--from`).
+fn checked_agent(args: &SendArgs) -> Result<Option<String>, Fail> {
     if args.from.is_some() && args.kind != Verb::Cold {
         return Err(Fail::usage("--from only goes with `send cold`"));
     }
-    let needs_agent = !matches!(args.kind, Verb::End);
-    let agent_id = match args.agent.as_deref().map(str::trim) {
-        Some(a) if !a.is_empty() => Some(a.to_string()),
-        _ if needs_agent => {
-            return Err(Fail::usage(
-                "this `send` needs --agent ID (the Kore aId of the agent)",
-            ));
-        }
-        _ => None,
-    };
-    let client = build_client(&loaded, allow_insecure_http)?;
-    let agent = match (&agent_id, args.kind) {
-        // Remove only needs the id: the roster knows the rest.
-        (Some(id), Verb::Remove) => Some(AgentRef::new(id, id)),
+    match args.agent.as_deref().map(str::trim) {
+        Some(a) if !a.is_empty() => Ok(Some(a.to_string())),
+        _ if args.kind != Verb::End => Err(Fail::usage(
+            "this `send` needs --agent ID (the Kore aId of the agent)",
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The action `send` asks for, its agent looked up when the event carries
+/// its details.
+async fn send_action(
+    config: &Config,
+    client: &KoreClient,
+    args: &SendArgs,
+    agent_id: Option<String>,
+) -> Result<Action, Fail> {
+    let id = match (args.kind, agent_id) {
         // End takes everyone out; the roster says who.
-        (Some(_), Verb::End) => None,
-        (Some(id), _) => Some(lookup_agent(config, &client, id).await),
-        (None, _) => None,
+        (Verb::End, _) => return Ok(Action::End),
+        (Verb::Assign, _) => {
+            return Err(Fail::usage("assign is its own command: switchboard assign"));
+        }
+        // Remove only needs the id: the roster knows the rest.
+        (Verb::Remove, Some(id)) => return Ok(Action::Remove(id)),
+        (_, Some(id)) => id,
+        (_, None) => return Err(Fail::usage("--agent is required")),
     };
-    let agent_or_usage = || {
-        agent
-            .clone()
-            .ok_or_else(|| Fail::usage("--agent is required"))
-    };
-    let action = match args.kind {
-        Verb::Enter => Action::Enter(agent_or_usage()?),
+    let agent = lookup_agent(config, client, &id).await;
+    Ok(match args.kind {
+        Verb::Enter => Action::Enter(agent),
         Verb::Cold => Action::Cold {
-            to: agent_or_usage()?,
+            to: agent,
             from: args.from.clone(),
         },
-        Verb::Warm => Action::Warm(agent_or_usage()?),
-        Verb::Remove => Action::Remove(agent_or_usage()?.id),
-        Verb::End => Action::End,
-        Verb::Redial => Action::Redial(agent_or_usage()?),
-        Verb::Assign => return Err(Fail::usage("assign is its own command: switchboard assign")),
+        Verb::Warm => Action::Warm(agent),
+        Verb::Redial => Action::Redial(agent),
+        Verb::End | Verb::Assign | Verb::Remove => unreachable!("answered above"),
+    })
+}
+
+/// Why `send` sends nothing: its JSON line, and the line for people.
+struct Refused {
+    line: Value,
+    message: String,
+}
+
+/// The events of `action` on the conversation's roster, or why none may go:
+/// requests still open (sending past them would break the order: queued ones
+/// go out first when the console starts, unknown ones are the supervisor's
+/// call), a history the journal cannot prove, or the transfer rules.
+fn plan_send(
+    conversation: &str,
+    action: &Action,
+    state: &ConversationState,
+    replay: &journal::Replay,
+    config: &Config,
+) -> Result<Vec<Event>, Refused> {
+    let refused = |code: &str, reason: &str, message: String| Refused {
+        line: json!({
+            "conversation": conversation,
+            "action": action.describe_in(&state.roster),
+            "refused": true,
+            "code": code,
+            "reason": reason,
+        }),
+        message,
     };
-    let (mut journal, replay) = open_journal(config)?;
-    let states = journal::rebuild(&replay.records);
-    let state = states.get(&conversation).cloned().unwrap_or_default();
-    // Sending past requests of this conversation that are still open would
-    // break its order: queued ones go out first when the console starts, and
-    // unknown ones are the supervisor's call.
     if !state.unknown.is_empty() || !state.queued.is_empty() {
         let reason = format!(
             "{conversation} has {} request(s) of unknown fate (sent, no answer recorded) and {} queued but never sent; \
@@ -355,50 +418,29 @@ pub async fn send(
             state.unknown.len(),
             state.queued.len()
         );
-        emit(&json!({
-            "conversation": conversation,
-            "action": action.describe_in(&state.roster),
-            "refused": true,
-            "code": "open_requests",
-            "reason": reason,
-            "unknown": state.unknown,
-            "queued": state.queued,
-        }));
-        eprintln!("refused: {reason}");
-        return Ok(EXIT_FAILED);
+        let mut r = refused("open_requests", &reason, format!("refused: {reason}"));
+        r.line["unknown"] = json!(state.unknown);
+        r.line["queued"] = json!(state.queued);
+        return Err(r);
     }
-    // A history the journal cannot prove: its roster may be wrong, and
-    // nothing is planned on it from a script.
-    if let Some(why) = replay.holds.get(&conversation) {
+    if let Some(why) = replay.holds.get(conversation) {
         let reason = format!(
             "{conversation} is held: {why}; nothing was sent. Open the console to see it and resend or drop (r, :drop)"
         );
-        emit(&json!({
-            "conversation": conversation,
-            "action": action.describe_in(&state.roster),
-            "refused": true,
-            "code": "journal_hold",
-            "reason": reason,
-        }));
-        eprintln!("refused: {reason}");
-        return Ok(EXIT_FAILED);
+        return Err(refused(
+            "journal_hold",
+            &reason,
+            format!("refused: {reason}"),
+        ));
     }
-    let settings = plan_settings(config);
-    let events = match domain::plan(&state.roster, &action, &settings) {
-        Ok(events) => events,
-        Err(refusal) => {
-            emit(&json!({
-                "conversation": conversation,
-                "action": action.describe_in(&state.roster),
-                "refused": true,
-                "code": refusal.code.as_str(),
-                "reason": refusal.message,
-            }));
-            eprintln!("{refusal}");
-            return Ok(EXIT_FAILED);
-        }
-    };
-    let ctx = EventContext {
+    domain::plan(&state.roster, action, &plan_settings(config))
+        .map_err(|r| refused(r.code.as_str(), &r.message, r.to_string()))
+}
+
+/// Channel and language: as asked, else as the conversation used, else the
+/// `[events]` defaults.
+fn event_context(args: &SendArgs, state: &ConversationState, config: &Config) -> EventContext {
+    EventContext {
         experience: args
             .experience
             .clone()
@@ -411,108 +453,108 @@ pub async fn send(
             .unwrap_or_else(|| config.events.language.clone()),
         is_ext_ad: config.events.is_ext_ad,
         end_reason: "agent_initiated".into(),
+    }
+}
+
+/// The console's runner for one command: the journal handed to its writer,
+/// the `[kore]` retry settings, and the channel it reports on.
+fn runner_for(
+    config: &Config,
+    client: KoreClient,
+    journal: Journal,
+    listener: Option<Arc<CallbackListener>>,
+) -> (Runner, mpsc::UnboundedReceiver<app::Action>) {
+    let (tx, reports) = mpsc::unbounded_channel();
+    let runner = match listener {
+        Some(listener) => Runner::new(client, tx, Some(journal), listener),
+        None => Runner::without_listener(client, tx, Some(journal)),
     };
-    let action_text = action.describe_in(&state.roster);
+    let runner = runner
+        .with_max_attempts(config.kore.retry_max_attempts)
+        .with_retry_uncertain(config.kore.retry_uncertain_hooks);
+    (runner, reports)
+}
+
+/// What `send` planned for one conversation.
+struct Planned {
+    conversation: String,
+    action: String,
+    ctx: EventContext,
+    events: Vec<Event>,
+}
+
+/// Hands the events to the runner one at a time, each once the one before
+/// was delivered, and prints one JSON line each. A script stops at the first
+/// failure: the events after it are neither journaled nor sent.
+async fn send_events(
+    runner: &mut Runner,
+    reports: &mut mpsc::UnboundedReceiver<app::Action>,
+    planned: Planned,
+) -> i32 {
+    let Planned {
+        conversation,
+        action,
+        ctx,
+        events,
+    } = planned;
     let total = events.len();
-    for (i, event) in events.iter().enumerate() {
+    for (i, event) in events.into_iter().enumerate() {
         let id = new_request_id();
-        journal
-            .append(&Record::Request {
-                id: id.clone(),
-                at_ms: now_ms(),
-                conversation: conversation.clone(),
-                event: event.clone(),
-                experience: ctx.experience.clone(),
-                language: ctx.language.clone(),
-                action: action_text.clone(),
-            })
-            .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
-        let wire = hooks::to_wire(event, &ctx);
-        let summary = format!("{} ({conversation})", event.describe());
-        let retry_uncertain = config.kore.retry_uncertain_hooks;
-        // `sent` is journaled by the client's gate, right before the bytes
-        // go out (after any wait for the rate limit): from there on the
-        // request may reach the server, and a crash leaves its fate unknown.
-        let cell = std::cell::RefCell::new((&mut journal, 0u32, Vec::<u32>::new()));
-        let (call, attempts) = client::with_retry_if(
-            config.kore.retry_max_attempts,
-            |e| {
-                let mut c = cell.borrow_mut();
-                if e.uncertain() {
-                    let tries = c.1;
-                    c.2.push(tries);
-                }
-                retry_uncertain || !e.uncertain()
-            },
-            || {
-                client.send_hooks_gated(
-                    &conversation,
-                    vec![wire.clone()],
-                    summary.clone(),
-                    Priority::User,
-                    async || {
-                        let mut c = cell.borrow_mut();
-                        c.1 += 1;
-                        let attempt = c.1;
-                        journal_sent(c.0, &id, attempt)
-                    },
-                )
-            },
-        )
-        .await;
-        let (_, sent_tries, mut maybe_arrived) = cell.into_inner();
-        if let Err(e) = &call.outcome
-            && e.uncertain()
-            && maybe_arrived.last() != Some(&sent_tries)
-        {
-            maybe_arrived.push(sent_tries);
-        }
-        let (ok, status, message) = match &call.outcome {
-            Ok(r) => (true, Some(r.status), r.body_summary.clone()),
-            Err(e) => (false, e.status(), e.to_string()),
-        };
-        // Failed after a try that may have arrived: no outcome, so the
-        // journal (and a console) shows it unknown, never resent by itself.
-        if sent_tries > 0 && (ok || maybe_arrived.is_empty()) {
-            journal
-                .append(&Record::Outcome {
-                    id: id.clone(),
-                    at_ms: now_ms(),
-                    ok,
-                    status,
-                    message,
-                    attempts,
-                })
-                .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
-        }
+        let text = event.describe();
+        let request = request_json(
+            runner.client().hooks_path(),
+            hooks_summary(&event, &conversation),
+        );
+        runner.run(Effect::SendEvent {
+            req_id: id.clone(),
+            conversation: conversation.clone(),
+            event,
+            ctx: ctx.clone(),
+            action: action.clone(),
+        });
+        let (outcome, attempts, maybe_arrived) = hook_done(reports, &id).await;
         if let Some(also) = crate::app::update::may_also_have_arrived(&maybe_arrived) {
-            eprintln!("note: {} {also}", event.describe());
+            eprintln!("note: {text} {also}");
         }
-        emit(&call_json(
-            &call,
-            attempts,
-            json!({
-                "id": id,
-                "conversation": conversation,
-                "event": event.describe(),
-                "step": i + 1,
-                "of": total,
-            }),
-        ));
-        if let Err(e) = &call.outcome {
-            let held = total - i - 1;
-            if held > 0 {
-                eprintln!(
-                    "error: {} failed: {e}; {held} later event(s) of this action were not sent",
-                    event.describe()
-                );
-            } else {
-                eprintln!("error: {} failed: {e}", event.describe());
+        let step = json!({"id": id, "conversation": conversation, "event": text, "step": i + 1, "of": total});
+        emit(&result_json(request, &outcome, attempts, step));
+        if let Err(e) = &outcome {
+            match total - i - 1 {
+                0 => eprintln!("error: {text} failed: {e}"),
+                held => eprintln!(
+                    "error: {text} failed: {e}; {held} later event(s) of this action were not sent"
+                ),
             }
-            return Ok(EXIT_FAILED);
+            return EXIT_FAILED;
         }
     }
-    Ok(EXIT_OK)
+    EXIT_OK
+}
+
+/// The runner's report that hooks request `id` is done: its outcome, its
+/// tries, and the tries that may have arrived.
+async fn hook_done(
+    reports: &mut mpsc::UnboundedReceiver<app::Action>,
+    id: &str,
+) -> (Result<ReplyInfo, CallError>, u32, Vec<u32>) {
+    while let Some(report) = reports.recv().await {
+        if let app::Action::HookDone {
+            req_id,
+            outcome,
+            attempts,
+            maybe_arrived,
+            ..
+        } = report
+            && req_id == id
+        {
+            return (outcome, attempts, maybe_arrived);
+        }
+    }
+    (Err(runner_stopped()), 0, Vec::new())
+}
+
+fn runner_stopped() -> CallError {
+    CallError::Local("the runner stopped before it answered".into())
 }
 
 #[derive(Debug, Clone)]
@@ -523,9 +565,9 @@ pub struct AssignArgs {
     pub timeout_secs: Option<u64>,
 }
 
-/// `switchboard assign …`: sends assign-conversation with a callback URL on
-/// the console's own listener, prints the response, then waits for the
-/// callback and prints it.
+/// `switchboard assign …`: hands assign-conversation to the console's runner
+/// with a callback URL on its own listener, prints the response, then waits
+/// for the callback and prints it.
 pub async fn assign(
     cli_config: Option<&Path>,
     allow_insecure_http: bool,
@@ -549,167 +591,183 @@ pub async fn assign(
             "{e}\n  hint: another console may be running; change [callback].listen"
         ))
     })?;
-    let (mut journal, _) = open_journal(config)?;
-    let id = new_request_id();
-    let request = AssignRequest::new(
-        listener.url_for(&id),
-        &config.kore.org_id,
-        args.session.trim(),
-        &args.target,
-    );
-    let (target_text, target_record) = match &args.target {
-        AssignTarget::Agent(a) => (
-            directory_agent(config, a).label().to_string(),
-            format!("agent:{a}"),
-        ),
-        AssignTarget::Queue(q) => (format!("queue {q}"), format!("queue:{q}")),
+    let (journal, _) = open_journal(config)?;
+    let listener = Arc::new(listener);
+    let (mut runner, mut reports) = runner_for(config, client, journal, Some(listener.clone()));
+    let job = assign_job(config, &args);
+    let id = job.req_id.clone();
+    let Work::Assign { summary, .. } = &job.work else {
+        unreachable!("an assign job")
     };
-    journal
-        .append(&Record::Assign {
-            id: id.clone(),
-            at_ms: now_ms(),
-            session: args.session.clone(),
-            target: target_record,
-            conversation: None,
-            text: Some(format!("assign → {target_text}")),
-        })
-        .map_err(|e| Fail::failed(format!("cannot write the journal: {e}")))?;
-    let summary = format!("assign session {} to {target_text}", args.session.trim());
-    // Never retried after a timeout or a broken connection: Kore may have
-    // taken it, and a second assign could go to two agents.
-    let cell = std::cell::RefCell::new((&mut journal, 0u32));
-    let (call, attempts) = client::with_retry_if(
-        config.kore.retry_max_attempts,
-        |e| !e.uncertain(),
-        || {
-            client.assign_gated(&request, summary.clone(), Priority::User, async || {
-                let mut c = cell.borrow_mut();
-                c.1 += 1;
-                let attempt = c.1;
-                journal_sent(c.0, &id, attempt)
-            })
-        },
-    )
-    .await;
-    let (_, sent_tries) = cell.into_inner();
-    emit(&call_json(
-        &call,
-        attempts,
-        json!({"id": id, "callback_url": listener.redact(&request.callback_url)}),
-    ));
-    if let Err(e) = &call.outcome
-        && e.uncertain()
-    {
+    let request = request_json(runner.client().assign_path(), summary.clone());
+    runner.submit(job);
+    let mut code = assign_answered(&mut reports, &listener, &id, request).await;
+    if code == EXIT_OK {
+        let timeout = args
+            .timeout_secs
+            .unwrap_or(config.callback.callback_timeout_secs);
         eprintln!(
-            "error: assign {e}: it may have reached Kore, so it was not sent again; \
-             its fate is unknown (check the conversation before assigning again)"
+            "waiting up to {timeout}s for the callback on {} …",
+            listener.display_address()
         );
-        return Ok(EXIT_FAILED);
+        runner.run(Effect::ArmCallbackTimeout {
+            req_id: id.clone(),
+            after_ms: (timeout * 1000) as i64,
+        });
+        let waited = Waited { id, timeout };
+        code = await_callback(&mut runner, &mut reports, &mut callbacks, waited).await;
     }
-    if sent_tries == 0 {
-        let e = call
-            .outcome
-            .as_ref()
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        eprintln!("error: assign not sent: {e}");
-        return Ok(EXIT_FAILED);
-    }
-    let _ = journal.append(&Record::Outcome {
-        id: id.clone(),
-        at_ms: now_ms(),
-        ok: call.outcome.is_ok(),
-        status: match &call.outcome {
-            Ok(r) => Some(r.status),
-            Err(e) => e.status(),
+    runner.flush_journal().await;
+    Ok(code)
+}
+
+/// The queued assign of a bot session: to an agent (named as the
+/// `[[agents]]` directory names it) or to a queue.
+fn assign_job(config: &Config, args: &AssignArgs) -> Job {
+    let session = args.session.trim().to_string();
+    let target_name = match &args.target {
+        AssignTarget::Agent(a) => directory_agent(config, a).label().to_string(),
+        AssignTarget::Queue(q) => format!("queue {q}"),
+    };
+    Job {
+        req_id: new_request_id(),
+        conversation: session.clone(),
+        work: Work::Assign {
+            summary: format!("assign session {session} to {target_name}"),
+            session,
+            target: args.target.clone(),
+            target_name,
+            by_session: true,
         },
-        message: match &call.outcome {
-            Ok(r) => r.body_summary.clone(),
-            Err(e) => e.to_string(),
-        },
-        attempts,
-    });
-    if let Err(e) = &call.outcome {
-        eprintln!("error: assign failed: {e}");
-        return Ok(EXIT_FAILED);
+        journaled: false,
     }
-    let timeout = Duration::from_secs(
-        args.timeout_secs
-            .unwrap_or(config.callback.callback_timeout_secs),
-    );
-    eprintln!(
-        "waiting up to {}s for the callback on {} …",
-        timeout.as_secs(),
-        listener.display_address()
-    );
-    let deadline = tokio::time::Instant::now() + timeout;
-    let code = loop {
-        let got = tokio::time::timeout_at(deadline, callbacks.recv()).await;
-        match got {
-            Ok(Some(cb)) if cb.request_id.as_deref() == Some(id.as_str()) => {
-                let verdict = match &cb.problem {
-                    Some(p) => Verdict::Unclear(p.clone()),
-                    None => cb.body.verdict(),
-                };
-                let ok = verdict == Verdict::Success;
-                let summary = match &verdict {
-                    Verdict::Unclear(why) => format!("{NOT_UNDERSTOOD}: {why}"),
-                    _ => cb.summary.clone(),
-                };
-                let _ = journal.append(&Record::Callback {
-                    id: Some(id.clone()),
-                    at_ms: now_ms(),
-                    ok,
-                    summary: summary.clone(),
-                });
-                emit(&json!({
-                    "id": id,
-                    "callback": cb.body,
-                    "body": cb.summary,
-                    "ok": ok,
-                    "understood": !matches!(verdict, Verdict::Unclear(_)),
-                }));
-                match &verdict {
-                    Verdict::Success => {}
-                    Verdict::Failure => eprintln!(
-                        "the transfer failed: {}",
-                        cb.body.reason.as_deref().unwrap_or("no reason given")
-                    ),
-                    Verdict::Unclear(_) => eprintln!("{summary}; check the transfer in Kore"),
-                }
-                break if ok { EXIT_OK } else { EXIT_FAILED };
-            }
-            Ok(Some(other)) => {
-                eprintln!(
-                    "a callback for another request came and was not used: {}",
-                    other.summary
-                );
-                tracing::info!(request = ?other.request_id, "callback for another request ignored");
-            }
-            Ok(None) => {
-                emit(&json!({
-                    "id": id,
-                    "ok": false,
-                    "message": "the callback listener stopped before a callback came",
-                }));
-                eprintln!("error: the callback listener stopped before a callback came");
-                break EXIT_FAILED;
-            }
-            Err(_) => {
-                emit(&json!({
-                    "id": id,
-                    "ok": false,
-                    "timed_out": true,
-                    "message": format!("no callback within {}s", timeout.as_secs()),
-                }));
-                eprintln!("error: no callback within {}s", timeout.as_secs());
-                break EXIT_FAILED;
-            }
+}
+
+/// Prints the runner's answer to assign `id`: exit 0 when Kore took it (its
+/// callback is still to come), else 1 and why.
+async fn assign_answered(
+    reports: &mut mpsc::UnboundedReceiver<app::Action>,
+    listener: &CallbackListener,
+    id: &str,
+    request: Value,
+) -> i32 {
+    let mut sent = false;
+    let (outcome, attempts) = loop {
+        match reports.recv().await {
+            Some(app::Action::RequestSent { req_id, .. }) if req_id == id => sent = true,
+            Some(app::Action::AssignDone {
+                req_id,
+                outcome,
+                attempts,
+                ..
+            }) if req_id == id => break (outcome, attempts),
+            Some(_) => {}
+            None => break (Err(runner_stopped()), 0),
         }
     };
-    listener.shutdown().await;
-    Ok(code)
+    let url = listener.redact(&listener.url_for(id));
+    emit(&result_json(
+        request,
+        &outcome,
+        attempts,
+        json!({"id": id, "callback_url": url}),
+    ));
+    match &outcome {
+        Ok(_) => return EXIT_OK,
+        // Never retried: Kore may have taken it, and a second assign could go
+        // to two agents.
+        Err(e) if e.uncertain() => eprintln!(
+            "error: assign {e}: it may have reached Kore, so it was not sent again; \
+             its fate is unknown (check the conversation before assigning again)"
+        ),
+        Err(e) if !sent => eprintln!("error: assign not sent: {e}"),
+        Err(e) => eprintln!("error: assign failed: {e}"),
+    }
+    EXIT_FAILED
+}
+
+/// The callback an assign waits for, and for how long (seconds).
+struct Waited {
+    id: String,
+    timeout: u64,
+}
+
+/// Waits for the callback of the assign, matched by its path, until the
+/// runner says its time is up; prints it (or the time-out) and journals it.
+async fn await_callback(
+    runner: &mut Runner,
+    reports: &mut mpsc::UnboundedReceiver<app::Action>,
+    callbacks: &mut mpsc::UnboundedReceiver<ReceivedCallback>,
+    waited: Waited,
+) -> i32 {
+    let Waited { id, timeout } = waited;
+    loop {
+        tokio::select! {
+            cb = callbacks.recv() => match cb {
+                Some(cb) if cb.request_id.as_deref() == Some(id.as_str()) => {
+                    return callback_came(runner, &id, cb);
+                }
+                Some(other) => {
+                    eprintln!(
+                        "a callback for another request came and was not used: {}",
+                        other.summary
+                    );
+                    tracing::info!(request = ?other.request_id, "callback for another request ignored");
+                }
+                None => {
+                    let message = "the callback listener stopped before a callback came";
+                    emit(&json!({"id": id, "ok": false, "message": message}));
+                    eprintln!("error: {message}");
+                    return EXIT_FAILED;
+                }
+            },
+            report = reports.recv() => match report {
+                Some(app::Action::CallbackTimedOut { req_id }) if req_id == id => {
+                    let message = format!("no callback within {timeout}s");
+                    emit(&json!({"id": id, "ok": false, "timed_out": true, "message": message}));
+                    eprintln!("error: {message}");
+                    return EXIT_FAILED;
+                }
+                Some(_) => {}
+                None => return EXIT_FAILED,
+            },
+        }
+    }
+}
+
+/// Prints the callback of assign `id`, has the runner journal it, and says
+/// whether the transfer went through (exit 0) or not (1).
+fn callback_came(runner: &mut Runner, id: &str, cb: ReceivedCallback) -> i32 {
+    let verdict = match &cb.problem {
+        Some(p) => Verdict::Unclear(p.clone()),
+        None => cb.body.verdict(),
+    };
+    let ok = verdict == Verdict::Success;
+    let summary = match &verdict {
+        Verdict::Unclear(why) => format!("{NOT_UNDERSTOOD}: {why}"),
+        _ => cb.summary.clone(),
+    };
+    runner.run(Effect::RecordCallback {
+        req_id: id.to_string(),
+        ok,
+        summary: summary.clone(),
+    });
+    emit(&json!({
+        "id": id,
+        "callback": cb.body,
+        "body": cb.summary,
+        "ok": ok,
+        "understood": !matches!(verdict, Verdict::Unclear(_)),
+    }));
+    match &verdict {
+        Verdict::Success => return EXIT_OK,
+        Verdict::Failure => eprintln!(
+            "the transfer failed: {}",
+            cb.body.reason.as_deref().unwrap_or("no reason given")
+        ),
+        Verdict::Unclear(_) => eprintln!("{summary}; check the transfer in Kore"),
+    }
+    EXIT_FAILED
 }
 
 /// `switchboard check`: the config loads, the secret resolves, a token signs,

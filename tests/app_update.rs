@@ -65,6 +65,7 @@ fn deliver_all(s: &mut State, effects: &[Effect]) {
                         status: 200,
                         latency_ms: 12,
                         body: "{\"STATUS\":\"OK\"}".into(),
+                        response: serde_json::Value::Null,
                     }),
                     attempts: 1,
                     maybe_arrived: Vec::new(),
@@ -336,8 +337,10 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
                 status: 200,
                 latency_ms: 5,
                 body: "{}".into(),
+                response: serde_json::Value::Null,
             }),
             uncertain: false,
+            attempts: 1,
         },
     );
     assert!(matches!(
@@ -982,8 +985,10 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
                 status: 200,
                 latency_ms: 9,
                 body: "{}".into(),
+                response: serde_json::Value::Null,
             }),
             uncertain: false,
+            attempts: 1,
         },
     );
     assert!(
@@ -1208,6 +1213,7 @@ fn uncertain_outcomes_are_shown_as_such() {
             conversation: "c-1".into(),
             outcome: Err(CallError::Timeout(10_000)),
             uncertain: true,
+            attempts: 1,
         },
     );
     assert_eq!(assign_state(&s, &req), AssignState::Unknown);
@@ -1227,6 +1233,7 @@ fn uncertain_outcomes_are_shown_as_such() {
                 status: 200,
                 latency_ms: 4,
                 body: String::new(),
+                response: serde_json::Value::Null,
             }),
             attempts: 4,
             maybe_arrived: vec![1, 2, 3],

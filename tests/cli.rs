@@ -487,6 +487,15 @@ fn console_flags_are_refused_on_the_scripting_commands() {
     assert!(received(&sim, conv).is_empty(), "nothing was sent");
 }
 
+/// `send VERB --agent AGENT` for each pair, in order, to `conv`: each exits 0.
+fn send_each(env: &Env, sends: &[(&str, &str)], conv: &str) {
+    for (verb, agent) in sends {
+        let args = ["send", verb, "--conversation", conv, "--agent", agent];
+        let out = run(env, sim::DEMO_CLIENT_SECRET, &args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+    }
+}
+
 /// Issue 9.5: a closed stdout panicked half-way through `send end` (exit
 /// 101): the first event went out, the others were neither journaled nor
 /// sent.
@@ -497,13 +506,7 @@ fn a_closed_stdout_does_not_stop_a_planned_sequence() {
     let s = sim::DEMO_CLIENT_SECRET;
     let (mia, raj) = (agent_id(0), agent_id(1));
     let conv = "c-cli-pipe";
-    for args in [
-        ["send", "enter", "--conversation", conv, "--agent", &mia],
-        ["send", "warm", "--conversation", conv, "--agent", &raj],
-    ] {
-        let out = run(&env, s, &args);
-        assert_eq!(code(&out), 0, "{}", stderr(&out));
-    }
+    send_each(&env, &[("enter", &mia), ("warm", &raj)], conv);
     let mut child = Command::new(BIN)
         .arg("--config")
         .arg(&env.config)
@@ -670,4 +673,193 @@ fn bad_input_gets_a_clear_error_and_never_shows_credentials() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Each request's records, in the order the requests were planned, without
+/// ids and times: what it planned, each try that left, its outcome.
+fn records_by_request(
+    records: &[switchboard::runtime::journal::Record],
+) -> Vec<(String, Vec<String>)> {
+    use switchboard::runtime::journal::Record;
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for record in records {
+        let Some(id) = record.id() else { continue };
+        let text = match record {
+            Record::Request {
+                conversation,
+                event,
+                experience,
+                language,
+                action,
+                ..
+            } => format!("request {conversation} {event:?} {experience} {language} {action}"),
+            Record::Sent { attempt, .. } => format!("sent {attempt}"),
+            Record::Outcome {
+                ok,
+                status,
+                attempts,
+                ..
+            } => format!("outcome {ok} {status:?} {attempts}"),
+            other => format!("{other:?}"),
+        };
+        match out.iter_mut().find(|(known, _)| known == id) {
+            Some((_, texts)) => texts.push(text),
+            None => out.push((id.to_string(), vec![text])),
+        }
+    }
+    out
+}
+
+/// The console entering `enter` into `conversation`, then cold transferring
+/// it to `cold` (by `:` commands, as a supervisor types them), its effects
+/// run by the runner against the in-process simulator: the journal's
+/// records, per request.
+async fn console_cold(conversation: &str, enter: &str, cold: &str) -> Vec<Vec<String>> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use switchboard::app::state::{Channel, Conversation, Settings};
+    use switchboard::app::{Action, Effect, State, update};
+    use switchboard::runtime::journal::{self, Journal};
+    let sim = common::sim::simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    let (j, _) = Journal::open(&path).unwrap();
+    let client = common::sim::client(&sim, |_| {});
+    let common::sim::Run {
+        mut runner, mut rx, ..
+    } = common::sim::runner(client, Some(j), 6).await;
+    let settings = Settings {
+        confirm: false,
+        ..common::state::settings(sim::DEMO_BOT_ID, "TEST", 30_000)
+    };
+    let mut s = State::new(settings, Default::default(), "t".into());
+    runner.run(Effect::PollAgents);
+    loop {
+        let report = rx.recv().await.unwrap();
+        let listed = matches!(report, Action::AgentsListed { .. });
+        update(&mut s, report);
+        if listed {
+            break;
+        }
+    }
+    s.conversations.insert(
+        conversation.into(),
+        Conversation::new(conversation, Channel::Chat, "en"),
+    );
+    s.selected = Some(conversation.into());
+    for line in [format!("enter {enter}"), format!("cold {cold}")] {
+        update(&mut s, common::state::key(':'));
+        for c in line.chars() {
+            update(&mut s, common::state::key(c));
+        }
+        let effects = update(
+            &mut s,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        let mut open = effects
+            .iter()
+            .filter(|e| matches!(e, Effect::SendEvent { .. }))
+            .count();
+        assert!(open > 0, "{line}: {effects:?}");
+        for e in effects {
+            runner.run(e);
+        }
+        while open > 0 {
+            let report = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+                .await
+                .expect("a report within 10 s")
+                .unwrap();
+            if let Action::HookDone { outcome, .. } = &report {
+                assert!(outcome.is_ok(), "{outcome:?}");
+                open -= 1;
+            }
+            update(&mut s, report);
+        }
+    }
+    runner.flush_journal().await;
+    let records = journal::read(&path).unwrap().records;
+    records_by_request(&records)
+        .into_iter()
+        .map(|(_, texts)| texts)
+        .collect()
+}
+
+/// Issue 10.3: `send` goes through the console's runner, so a scripted cold
+/// transfer leaves the records the console's leaves: per request, its
+/// planning record (same event, action, channel and language), `Sent` right
+/// before it left, then its outcome. (A script plans each event once the one
+/// before was delivered, so events after a failure are never journaled; the
+/// console plans an action's events together.)
+#[test]
+fn send_and_the_console_journal_a_cold_transfer_alike() {
+    let sim = SimProcess::start(&[]);
+    let env = env_for(&sim);
+    let (mia, sofia) = (agent_id(0), agent_id(2));
+    let conv = "c-alike";
+    send_each(&env, &[("enter", &mia), ("cold", &sofia)], conv);
+    let replay = switchboard::runtime::journal::read(&journal_of(&env)).unwrap();
+    let cli: Vec<Vec<String>> = records_by_request(&replay.records)
+        .into_iter()
+        .map(|(_, texts)| texts)
+        .collect();
+    let console = block_on(console_cold(conv, "mia", "sofia"));
+    assert_eq!(cli.len(), 3, "NA entry, COLD exit, COLD entry: {cli:#?}");
+    assert_eq!(cli, console);
+}
+
+/// Issue 10.3: `send` retries by the runner's rules and `[kore]`'s settings:
+/// a try that timed out after it was written (the simulator applied it and
+/// answered late) is tried again only when `retry_uncertain_hooks` allows.
+/// Without it the request ends unknown, with no outcome journaled; with it
+/// the replay is answered and the note says try 1 may have arrived too.
+#[test]
+fn send_honours_retry_uncertain_hooks() {
+    use switchboard::runtime::journal::{self, RequestFate};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let handle = rt.block_on(simulator());
+    handle.set_chaos(switchboard::sim::Chaos {
+        slow_ms: Some(1_500),
+        ..Default::default()
+    });
+    let mia = agent_id(0);
+    for (retry, tries, exit) in [(false, 1, 1), (true, 2, 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &handle.base_url(), 10, "");
+        let text = std::fs::read_to_string(&config).unwrap().replace(
+            "jwt_ttl_secs = 120",
+            &format!(
+                "jwt_ttl_secs = 120\nrequest_timeout_secs = 1\nretry_max_attempts = 2\nretry_uncertain_hooks = {retry}"
+            ),
+        );
+        std::fs::write(&config, text).unwrap();
+        let env = Env { dir, config };
+        let conv = format!("c-uncertain-{retry}");
+        let out = run(
+            &env,
+            sim::DEMO_CLIENT_SECRET,
+            &["send", "enter", "--conversation", &conv, "--agent", &mia],
+        );
+        assert_eq!(code(&out), exit, "{}", stderr(&out));
+        let lines = json_lines(&out);
+        assert_eq!(lines[0]["attempts"], tries, "{}", lines[0]);
+        assert_eq!(lines[0]["ok"], retry, "{}", lines[0]);
+        let sent = handle
+            .received()
+            .iter()
+            .filter(|h| h.conversation_id == conv)
+            .count();
+        assert_eq!(sent, tries, "retry_uncertain_hooks = {retry}");
+        assert!(
+            stderr(&out).contains("try 1 may also have arrived"),
+            "{}",
+            stderr(&out)
+        );
+        let replay = journal::read(&journal_of(&env)).unwrap();
+        let st = &journal::rebuild(&replay.records)[&conv];
+        let delivered = matches!(st.requests[0].fate, RequestFate::Delivered { .. });
+        assert_eq!(delivered, retry, "{:?}", st.requests[0].fate);
+        if !retry {
+            assert_eq!(st.requests[0].fate, RequestFate::Unknown);
+        }
+    }
+    rt.block_on(handle.shutdown());
 }

@@ -83,6 +83,8 @@ pub enum Action {
         /// It failed in a way that Kore may have taken it anyway (a timeout,
         /// a broken connection): its fate is unknown, not failed.
         uncertain: bool,
+        /// Tries that left (a try the journal could not record never did).
+        attempts: u32,
     },
     /// Kore posted to the callback listener.
     Callback(ReceivedCallback),
@@ -115,6 +117,8 @@ pub struct ReplyInfo {
     pub status: u16,
     pub latency_ms: u64,
     pub body: String,
+    /// The answer as read (`null` when there was none), for scripts.
+    pub response: serde_json::Value,
 }
 
 /// What `update` asks the runtime to do.

@@ -228,6 +228,16 @@ impl KoreClient {
             .join("/")
     }
 
+    /// The path of hooks requests as logs show it.
+    pub fn hooks_path(&self) -> String {
+        self.log_path(&["hooks", self.bot_id.as_str()])
+    }
+
+    /// The path of assign-conversation requests as logs show it.
+    pub fn assign_path(&self) -> String {
+        self.log_path(&["public", self.bot_id.as_str(), "assign-conversation"])
+    }
+
     /// Sends hooks events for one conversation (`POST hooks/{botId}`).
     pub async fn send_hooks(
         &self,

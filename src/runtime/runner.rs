@@ -57,12 +57,16 @@ pub enum Work {
         /// What the supervisor asked for, for the journal.
         action: String,
     },
-    /// assign-conversation with a callback on the console's listener.
+    /// assign-conversation with a callback on the runner's listener.
     Assign {
         session: String,
-        agent_id: String,
-        agent_name: String,
+        target: AssignTarget,
+        /// The agent's name, or "queue Q", for the journal.
+        target_name: String,
         summary: String,
+        /// A scripted assign names only a bot session: its queue is keyed by
+        /// the session, and the journal ties it to no conversation.
+        by_session: bool,
     },
 }
 
@@ -81,16 +85,20 @@ impl Job {
             },
             Work::Assign {
                 session,
-                agent_id,
-                agent_name,
+                target,
+                target_name,
+                by_session,
                 ..
             } => Record::Assign {
                 id: self.req_id.clone(),
                 at_ms: now_ms(),
                 session: session.clone(),
-                target: format!("agent:{agent_id}"),
-                conversation: Some(self.conversation.clone()),
-                text: Some(format!("assign → {agent_name}")),
+                target: match target {
+                    AssignTarget::Agent(a) => format!("agent:{a}"),
+                    AssignTarget::Queue(q) => format!("queue:{q}"),
+                },
+                conversation: (!by_session).then(|| self.conversation.clone()),
+                text: Some(format!("assign → {target_name}")),
             },
         }
     }
@@ -133,9 +141,10 @@ fn job_of(effect: Effect) -> Option<Job> {
             conversation,
             Work::Assign {
                 session,
-                agent_id,
-                agent_name,
+                target: AssignTarget::Agent(agent_id),
+                target_name: agent_name,
                 summary,
+                by_session: false,
             },
         ),
         _ => return None,
@@ -153,7 +162,9 @@ struct Inner {
     client: KoreClient,
     tx: mpsc::UnboundedSender<Action>,
     journal: Option<JournalWriter>,
-    listener: Arc<CallbackListener>,
+    /// Where assign callbacks come; none for a runner that only sends
+    /// hooks events (`switchboard send`).
+    listener: Option<Arc<CallbackListener>>,
     host_label: String,
     /// Settable at any time (tasks read it per request).
     max_attempts: std::sync::atomic::AtomicU32,
@@ -256,12 +267,18 @@ impl Inner {
 }
 
 /// The reply summary the state keeps from a successful call.
-pub fn reply_info<T>(reply: &client::Reply<T>) -> ReplyInfo {
+pub fn reply_info<T: serde::Serialize>(reply: &client::Reply<T>) -> ReplyInfo {
     ReplyInfo {
         status: reply.status,
         latency_ms: reply.latency_ms,
         body: reply.body_summary.clone(),
+        response: serde_json::to_value(&reply.body).unwrap_or_default(),
     }
+}
+
+/// The summary of a hooks request, as the log and `switchboard send` show it.
+pub fn hooks_summary(event: &Event, conversation: &str) -> String {
+    format!("{} ({conversation})", event.describe())
 }
 
 fn now_ms() -> i64 {
@@ -287,6 +304,25 @@ impl Runner {
         tx: mpsc::UnboundedSender<Action>,
         journal: Option<Journal>,
         listener: Arc<CallbackListener>,
+    ) -> Self {
+        Self::build(client, tx, journal, Some(listener))
+    }
+
+    /// A runner with no callback listener, for hooks events only: an assign
+    /// handed to it fails without being sent.
+    pub fn without_listener(
+        client: KoreClient,
+        tx: mpsc::UnboundedSender<Action>,
+        journal: Option<Journal>,
+    ) -> Self {
+        Self::build(client, tx, journal, None)
+    }
+
+    fn build(
+        client: KoreClient,
+        tx: mpsc::UnboundedSender<Action>,
+        journal: Option<Journal>,
+        listener: Option<Arc<CallbackListener>>,
     ) -> Self {
         let host_label = client.host().trim_end_matches('/').to_string();
         Runner {
@@ -328,6 +364,19 @@ impl Runner {
 
     pub fn host(&self) -> &str {
         &self.inner.host_label
+    }
+
+    /// The client every request goes through.
+    pub fn client(&self) -> &KoreClient {
+        &self.inner.client
+    }
+
+    /// Queues a request as [`Runner::run`] does for a sending effect: its
+    /// planning record to the writer, the request behind its queue's earlier
+    /// ones. For requests no `Effect` describes (a scripted assign by
+    /// session, to a queue).
+    pub fn submit(&mut self, job: Job) {
+        self.enqueue(job);
     }
 
     /// Hands a new request's planning record to the journal writer (the
@@ -650,8 +699,8 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
         return false;
     };
     let wire = hooks::to_wire(event, ctx);
-    let summary = format!("{} ({})", event.describe(), job.conversation);
-    let line = format!("POST {}  {summary}", hooks_path(inner));
+    let summary = hooks_summary(event, &job.conversation);
+    let line = format!("POST {}  {summary}", inner.client.hooks_path());
     let mut maybe_arrived: Vec<u32> = Vec::new();
     let mut attempt = 0;
     loop {
@@ -765,10 +814,6 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
     }
 }
 
-fn hooks_path(inner: &Inner) -> String {
-    format!("hooks/{}", client::short_id(inner.client.bot_id()))
-}
-
 /// Sends one assign-conversation request. Its callback comes to the
 /// listener later, matched by the request id in the callback URL.
 ///
@@ -779,7 +824,7 @@ fn hooks_path(inner: &Inner) -> String {
 async fn assign(inner: &Inner, job: &mut Job) {
     let Work::Assign {
         session,
-        agent_id,
+        target,
         summary,
         ..
     } = job.work.clone()
@@ -787,17 +832,28 @@ async fn assign(inner: &Inner, job: &mut Job) {
         return;
     };
     let (req_id, conversation) = (job.req_id.clone(), job.conversation.clone());
-    let url = inner.listener.url_for(&req_id);
+    let Some(listener) = &inner.listener else {
+        inner.send(Action::AssignDone {
+            req_id,
+            conversation,
+            outcome: Err(CallError::Local(
+                "not sent: no callback listener to hear its answer".into(),
+            )),
+            uncertain: false,
+            attempts: 0,
+        });
+        return;
+    };
     let request = AssignRequest::new(
-        url,
+        listener.url_for(&req_id),
         inner.client.org_id(),
         &session,
-        &AssignTarget::Agent(agent_id),
+        &target,
     );
     let line = format!(
-        "POST public/{}/assign-conversation  {summary} (callback {})",
-        client::short_id(inner.client.bot_id()),
-        inner.listener.display_address()
+        "POST {}  {summary} (callback {})",
+        inner.client.assign_path(),
+        listener.display_address()
     );
     let mut attempt = 0;
     let (call, gate_error) = loop {
@@ -862,6 +918,11 @@ async fn assign(inner: &Inner, job: &mut Job) {
         conversation,
         outcome,
         uncertain,
+        attempts: if gate_error.is_some() {
+            attempt - 1
+        } else {
+            attempt
+        },
     });
 }
 
@@ -1040,6 +1101,21 @@ mod tests {
         (sim, client)
     }
 
+    /// A runner writing to `journal`, with a callback listener on loopback.
+    async fn journaled_runner(
+        client: KoreClient,
+        journal: Journal,
+    ) -> (Runner, mpsc::UnboundedReceiver<Action>) {
+        let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+            .await
+            .unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Runner::new(client, tx, Some(journal), Arc::new(listener)),
+            rx,
+        )
+    }
+
     fn send(runner: &mut Runner, conversation: &str, id: &str, event: Event) {
         runner.run(Effect::SendEvent {
             req_id: id.into(),
@@ -1056,11 +1132,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let (journal, _) = Journal::open(&path).unwrap();
-        let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
-            .await
-            .unwrap();
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
+        let (mut runner, mut rx) = journaled_runner(client, journal).await;
         let mia = AgentRef::new("a-1", "Mia");
         send(&mut runner, "c-done", "d-1", Event::na_entry(mia.clone()));
         send(&mut runner, "c-done", "d-2", Event::na_exit(mia.clone()));
@@ -1119,11 +1191,7 @@ mod tests {
         let path = dir.path().join("j.jsonl");
         let (mut journal, _) = Journal::open(&path).unwrap();
         journal.set_sync_delay(Duration::from_millis(1000));
-        let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
-            .await
-            .unwrap();
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
+        let (mut runner, mut rx) = journaled_runner(client, journal).await;
         let mia = AgentRef::new("a-1", "Mia");
         let raj = AgentRef::new("a-2", "Raj");
         // The loop's side: three requests planned. Had it waited for the
@@ -1164,11 +1232,7 @@ mod tests {
         let path = dir.path().join("j.jsonl");
         let (mut journal, _) = Journal::open(&path).unwrap();
         journal.break_writes();
-        let (listener, _callbacks) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
-            .await
-            .unwrap();
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut runner = Runner::new(client, tx, Some(journal), Arc::new(listener));
+        let (mut runner, mut rx) = journaled_runner(client, journal).await;
         let mia = AgentRef::new("a-1", "Mia");
         send(&mut runner, "c-j", "j-1", Event::na_entry(mia.clone()));
         send(&mut runner, "c-j", "j-2", Event::na_exit(mia.clone()));
@@ -1208,5 +1272,76 @@ mod tests {
             ]
         );
         assert_eq!(sim.received().len(), 2);
+    }
+
+    /// `switchboard assign` names a bot session, and maybe a queue: it goes
+    /// through a queue of its own (keyed by the session), its planning record
+    /// names the queue and no conversation, and its report carries the tries
+    /// and the answer as read. A runner without a listener sends no assign.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scripted_assign_by_session_goes_through_the_queue() {
+        let (sim, client) = simulator_and_client().await;
+        let session = sim
+            .world()
+            .conversations
+            .iter()
+            .find(|c| c.status.is_waiting())
+            .map(|c| c.bot_session_id.clone())
+            .unwrap();
+        let queue = sim.world().queues[0].id.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (journal, _) = Journal::open(&path).unwrap();
+        let (mut runner, mut rx) = journaled_runner(client.clone(), journal).await;
+        let job = |id: &str| Job {
+            req_id: id.into(),
+            conversation: session.clone(),
+            work: Work::Assign {
+                session: session.clone(),
+                target: AssignTarget::Queue(queue.clone()),
+                target_name: "queue Billing".into(),
+                summary: "assign".into(),
+                by_session: true,
+            },
+            journaled: false,
+        };
+        runner.submit(job("q-1"));
+        let done = loop {
+            match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+                Ok(Some(Action::AssignDone {
+                    outcome, attempts, ..
+                })) => break (outcome, attempts),
+                Ok(Some(_)) => {}
+                other => panic!("no AssignDone: {other:?}"),
+            }
+        };
+        let (Ok(reply), 1) = done else {
+            panic!("{done:?}")
+        };
+        assert_eq!(reply.response["queueId"], queue.as_str(), "{reply:?}");
+        runner.flush_journal().await;
+        let records = journal::read(&path).unwrap().records;
+        assert!(
+            records.iter().any(|r| matches!(r,
+                Record::Assign { id, conversation: None, target, text, .. }
+                    if id == "q-1" && *target == format!("queue:{queue}")
+                        && text.as_deref() == Some("assign → queue Billing"))),
+            "{records:?}"
+        );
+        assert!(journal::rebuild(&records).is_empty(), "no conversation");
+
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut bare = Runner::without_listener(client, tx, None);
+        bare.submit(job("q-2"));
+        let Some(Action::AssignDone {
+            outcome: Err(e),
+            attempts: 0,
+            ..
+        }) = rx.recv().await
+        else {
+            panic!("refused before sending")
+        };
+        assert!(e.to_string().contains("no callback listener"), "{e}");
+        assert_eq!(sim.assigns_accepted(), 1, "only the first was sent");
     }
 }

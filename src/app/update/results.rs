@@ -52,6 +52,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             conversation,
             outcome,
             uncertain,
+            ..
         } => assign_done(state, &req_id, &conversation, outcome, uncertain),
         Action::Callback(cb) => return on_callback(state, cb),
         Action::CallbackTimedOut { req_id } => return callback_timed_out(state, req_id),
