@@ -151,6 +151,7 @@ pub enum Command {
     FocusPrev,
     Filter,
     Sort,
+    ToggleQueues,
     ToggleFollow,
     Back,
     // Lists: the conversation
@@ -259,7 +260,10 @@ macro_rules! entry {
     };
 }
 
-const SORTS: &[&str] = &["state", "age", "id", "channel"];
+const SORTS: &[&str] = &[
+    "state", "age", "id", "channel", "name", "waiting", "engaged", "longest", "average", "asa",
+    "drops", "free", "service",
+];
 const ON_OFF: &[&str] = &["on", "off"];
 
 /// The registry, in help order. Each command appears once, in the position
@@ -380,9 +384,25 @@ pub const REGISTRY: &[Entry] = &[
         "sort",
         Normal,
         [ch('s')],
-        colon("sort", &[], ":sort state|age|id|channel", Arg::Words(SORTS)),
-        "cycle the conversations sort column",
+        colon(
+            "sort",
+            &[],
+            ":sort state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service)",
+            Arg::Words(SORTS)
+        ),
+        "cycle the sort column of the focused list (conversations or queues)",
         "sort",
+        "Move",
+        false
+    ),
+    entry!(
+        ToggleQueues,
+        "toggle_queues",
+        Normal,
+        [ch('u')],
+        colon("queues", &[], ":queues", Arg::None),
+        "show the queues in the agents' place, or the agents again",
+        "queues",
         "Move",
         false
     ),
@@ -403,7 +423,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ESC],
         None,
-        "clear the message, then the filter, then close the detail",
+        "clear the message, then the filter, then the queue narrowing, then close the detail",
         "back",
         "Move",
         false
@@ -414,7 +434,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ENTER],
         None,
-        "open the selected conversation's detail and timeline",
+        "open the selected conversation's detail; on a queue, show only its conversations",
         "open",
         "Conversation",
         false
@@ -424,8 +444,13 @@ pub const REGISTRY: &[Entry] = &[
         "assign",
         Normal,
         [ch('a')],
-        colon("assign", &["a"], ":assign NAME", Arg::Agent),
-        "assign the conversation to a picked agent",
+        colon(
+            "assign",
+            &["a"],
+            ":assign NAME | :assign queue NAME",
+            Arg::Agent
+        ),
+        "assign the conversation to a picked agent (or queue: type q: in the picker)",
         "assign",
         "Conversation",
         true
@@ -733,7 +758,7 @@ pub const REGISTRY: &[Entry] = &[
         Picker,
         [ENTER],
         None,
-        "pick the highlighted agent (then confirm)",
+        "pick the highlighted agent or queue (then confirm)",
         "pick",
         "Picker",
         false
@@ -1015,9 +1040,23 @@ impl Command {
                 | Command::Retry
                 | Command::Drop
         );
+        if self == Command::Open && state.focus == crate::app::state::Pane::Queues {
+            return if state.queues.is_empty() {
+                Err("no queue listed yet".into())
+            } else {
+                Ok(())
+            };
+        }
         if !needs_conversation {
             return match self {
-                Command::PickerPick if state.picker_choices().is_empty() => {
+                Command::PickerPick
+                    if state.picker_queue_choices().is_empty() && picking_queue(state) =>
+                {
+                    Err("no queue matches; nothing was sent".into())
+                }
+                Command::PickerPick
+                    if !picking_queue(state) && state.picker_choices().is_empty() =>
+                {
                     Err("no agent matches; nothing was sent".into())
                 }
                 _ => Ok(()),
@@ -1040,6 +1079,11 @@ impl Command {
             _ => Ok(()),
         }
     }
+}
+
+/// The picker offers queues (its query starts with `q:`).
+fn picking_queue(state: &State) -> bool {
+    matches!(&state.mode, Mode::Picker(p) if crate::app::queries::picker_queue_query(p).is_some())
 }
 
 /// The command a `:` word names (its verb or one of its aliases).

@@ -10,7 +10,9 @@ use super::{Action, Effect, ReplyInfo};
 use crate::app::command::Command;
 use crate::app::text::clean;
 use crate::domain::{self, Action as Op, AgentRef, Event};
-use crate::kore::wire::{AgentRecord, AvailabilityResponse, ConversationRecord};
+use crate::kore::wire::{
+    AgentRecord, AssignTarget, AvailabilityResponse, ConversationRecord, QueueRecord, QueueSize,
+};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Longest remote string kept for display.
@@ -60,6 +62,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             availability,
         } => {
             merge_agents(state, agents, availability);
+            Vec::new()
+        }
+        Action::QueuesListed { result } => {
+            merge_queues(state, result);
+            Vec::new()
+        }
+        Action::QueueSized { queue_id, result } => {
+            merge_queue_size(state, &queue_id, result);
             Vec::new()
         }
         Action::RequestSent {

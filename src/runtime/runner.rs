@@ -16,7 +16,7 @@ use crate::kore::hooks::{self, EventContext};
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{
     AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery, LIVE_STATUSES,
-    is_finished_status,
+    QueueSizeRequest, is_finished_status,
 };
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{Journal, Record};
@@ -34,6 +34,35 @@ const MAX_CONVERSATION_PAGES: u32 = 5;
 const PAGE_SIZE: u32 = 100;
 /// Pages of list-agents read per poll.
 const MAX_AGENT_PAGES: u32 = 10;
+/// queue-size requests per round of the queue poll at most: with more
+/// queues than this, each round takes the next ones in turn.
+pub const QUEUE_SIZES_PER_ROUND: usize = 6;
+
+/// Where the queue poll stands: the queues to size and whose turn is next.
+#[derive(Debug, Default)]
+struct QueueRound {
+    ids: Vec<String>,
+    next: usize,
+    /// When list-queues last answered.
+    listed_at: Option<std::time::Instant>,
+}
+
+impl QueueRound {
+    /// The next queues to size, up to [`QUEUE_SIZES_PER_ROUND`], in turn.
+    fn take(&mut self) -> Vec<String> {
+        let n = self.ids.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let take = n.min(QUEUE_SIZES_PER_ROUND);
+        let start = self.next % n;
+        let out = (0..take)
+            .map(|i| self.ids[(start + i) % n].clone())
+            .collect();
+        self.next = (start + take) % n;
+        out
+    }
+}
 
 /// One request waiting in a conversation's queue.
 #[derive(Debug, Clone)]
@@ -60,8 +89,10 @@ pub enum Work {
     /// assign-conversation with a callback on the console's listener.
     Assign {
         session: String,
-        agent_id: String,
-        agent_name: String,
+        /// An agent or a queue.
+        target: AssignTarget,
+        /// The agent's or the queue's name.
+        target_name: String,
         summary: String,
     },
 }
@@ -81,16 +112,19 @@ impl Job {
             },
             Work::Assign {
                 session,
-                agent_id,
-                agent_name,
+                target,
+                target_name,
                 ..
             } => Record::Assign {
                 id: self.req_id.clone(),
                 at_ms: now_ms(),
                 session: session.clone(),
-                target: format!("agent:{agent_id}"),
+                target: match target {
+                    AssignTarget::Agent(id) => format!("agent:{id}"),
+                    AssignTarget::Queue(id) => format!("queue:{id}"),
+                },
                 conversation: Some(self.conversation.clone()),
-                text: Some(format!("assign → {agent_name}")),
+                text: Some(format!("assign → {target_name}")),
             },
         }
     }
@@ -125,16 +159,16 @@ fn job_of(effect: Effect) -> Option<Job> {
             req_id,
             conversation,
             session,
-            agent_id,
-            agent_name,
+            target,
+            target_name,
             summary,
         } => (
             req_id,
             conversation,
             Work::Assign {
                 session,
-                agent_id,
-                agent_name,
+                target,
+                target_name,
                 summary,
             },
         ),
@@ -159,6 +193,8 @@ struct Inner {
     max_attempts: std::sync::atomic::AtomicU32,
     /// Retry hooks requests whose earlier try may have arrived.
     retry_uncertain: std::sync::atomic::AtomicBool,
+    /// The queue poll's rotation.
+    queue_round: std::sync::Mutex<QueueRound>,
 }
 
 impl Inner {
@@ -298,6 +334,7 @@ impl Runner {
                 host_label,
                 max_attempts: std::sync::atomic::AtomicU32::new(MAX_ATTEMPTS),
                 retry_uncertain: std::sync::atomic::AtomicBool::new(true),
+                queue_round: Default::default(),
             }),
             queues: HashMap::new(),
         }
@@ -434,6 +471,10 @@ impl Runner {
                 let inner = self.inner.clone();
                 tokio::spawn(async move { poll_agents(&inner).await });
             }
+            Effect::PollQueues => {
+                let inner = self.inner.clone();
+                tokio::spawn(async move { poll_queues(&inner, Some(Duration::ZERO)).await });
+            }
             Effect::Export { path, lines } => {
                 let inner = self.inner.clone();
                 tokio::task::spawn_blocking(move || {
@@ -483,8 +524,26 @@ impl Runner {
         });
     }
 
-    /// Starts the polling loops (an interval of `None` turns one off).
+    /// Starts the polling loops (an interval of `None` turns one off). The
+    /// queues are polled beside the conversations: each round sizes the next
+    /// [`QUEUE_SIZES_PER_ROUND`] queues, and list-queues is read again as
+    /// often as the agents are.
     pub fn start_polling(&self, conversations: Option<Duration>, agents: Option<Duration>) {
+        if let Some(every) = conversations {
+            let inner = self.inner.clone();
+            let relist = agents.unwrap_or(every).max(every);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    if inner.tx.is_closed() {
+                        break;
+                    }
+                    poll_queues(&inner, Some(relist)).await;
+                }
+            });
+        }
         for (every, which) in [(conversations, 0u8), (agents, 1u8)] {
             let Some(every) = every else { continue };
             let inner = self.inner.clone();
@@ -779,7 +838,7 @@ fn hooks_path(inner: &Inner) -> String {
 async fn assign(inner: &Inner, job: &mut Job) {
     let Work::Assign {
         session,
-        agent_id,
+        target,
         summary,
         ..
     } = job.work.clone()
@@ -788,12 +847,7 @@ async fn assign(inner: &Inner, job: &mut Job) {
     };
     let (req_id, conversation) = (job.req_id.clone(), job.conversation.clone());
     let url = inner.listener.url_for(&req_id);
-    let request = AssignRequest::new(
-        url,
-        inner.client.org_id(),
-        &session,
-        &AssignTarget::Agent(agent_id),
-    );
+    let request = AssignRequest::new(url, inner.client.org_id(), &session, &target);
     let line = format!(
         "POST public/{}/assign-conversation  {summary} (callback {})",
         client::short_id(inner.client.bot_id()),
@@ -945,6 +999,104 @@ async fn poll_conversations(inner: &Inner) {
         result: Ok(all),
         partial,
     });
+}
+
+/// One round of the queue poll: list-queues when the list is older than
+/// `relist` (or never read), then queue-size for the next queues in turn.
+/// Everything at poll priority: the supervisor's actions go first and keep
+/// their share of the limit.
+async fn poll_queues(inner: &Inner, relist: Option<Duration>) {
+    let stale = {
+        let round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
+        round.ids.is_empty()
+            || round
+                .listed_at
+                .zip(relist)
+                .is_none_or(|(at, every)| at.elapsed() >= every)
+    };
+    if stale {
+        // Page by page as `KoreClient::list_all_queues` reads them (its
+        // async closure cannot move to a spawned task).
+        let mut items = Vec::new();
+        let mut truncated = true;
+        for page in 1..=client::MAX_QUEUE_PAGES {
+            let call = inner.client.list_queues(page, Priority::Poll).await;
+            inner.usage();
+            let n = call
+                .outcome
+                .as_ref()
+                .map(|r| r.body.results.len())
+                .unwrap_or(0);
+            inner.poll_line(&call, format!("{n} queue(s)"));
+            match call.outcome {
+                Ok(reply) => {
+                    let more = client::more_pages(&reply.body, page);
+                    items.extend(reply.body.results);
+                    if !more {
+                        truncated = false;
+                        break;
+                    }
+                }
+                Err(e) => {
+                    inner.send(Action::QueuesListed {
+                        result: Err(e.to_string()),
+                    });
+                    return;
+                }
+            }
+        }
+        if truncated {
+            inner.send(Action::Note {
+                error: true,
+                text: format!(
+                    "queue list partial: the first {} read; Kore says there are more",
+                    items.len()
+                ),
+            });
+        }
+        {
+            let mut round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
+            round.ids = items
+                .iter()
+                .filter(|q| !q.id.is_empty() && q.is_active != Some(false))
+                .map(|q| q.id.clone())
+                .collect();
+            round.listed_at = Some(std::time::Instant::now());
+        }
+        inner.send(Action::QueuesListed { result: Ok(items) });
+    }
+    let turn = inner
+        .queue_round
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let filters = QueueSizeRequest::default();
+    for queue_id in turn {
+        let call = inner
+            .client
+            .queue_size(&queue_id, &filters, Priority::Poll)
+            .await;
+        inner.usage();
+        let figures = call
+            .outcome
+            .as_ref()
+            .ok()
+            .and_then(|r| r.body.for_queue(&queue_id))
+            .map(|q| {
+                format!(
+                    "{} waiting, {} engaged",
+                    q.waiting.map_or("?".into(), |n| n.to_string()),
+                    q.engaged.map_or("?".into(), |n| n.to_string())
+                )
+            })
+            .unwrap_or_else(|| "no figures".into());
+        inner.poll_line(&call, format!("queue size: {figures}"));
+        let result = match call.outcome {
+            Ok(reply) => Ok(reply.body.for_queue(&queue_id).cloned()),
+            Err(e) => Err(e.to_string()),
+        };
+        inner.send(Action::QueueSized { queue_id, result });
+    }
 }
 
 async fn poll_agents(inner: &Inner) {
