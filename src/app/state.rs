@@ -365,9 +365,17 @@ impl Conversation {
         }
     }
 
-    /// Whether it waits for an agent: listed as waiting and nobody in it.
+    /// Whether it waits for an agent: nobody in it, and listed as waiting
+    /// (OPEN) or as waiting too long (OVERDUE).
     pub fn is_waiting(&self) -> bool {
-        self.state() == ConvState::Waiting && self.agent_count() == 0
+        if self.agent_count() > 0 {
+            return false;
+        }
+        match self.state() {
+            ConvState::Waiting => true,
+            ConvState::Api(s) => s == "OVERDUE",
+            _ => false,
+        }
     }
 
     /// Its wait so far at `now_ms`: the listed `waitTime` plus the time since

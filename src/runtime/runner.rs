@@ -1162,6 +1162,53 @@ mod tests {
     use crate::runtime::journal::{self, RequestFate};
     use crate::sim::{self, SimConfig};
 
+    #[test]
+    fn an_assigns_journal_record_names_its_target_kind() {
+        for (target, want) in [
+            (AssignTarget::Agent("a-1".into()), "agent:a-1"),
+            (AssignTarget::Queue("qu-1".into()), "queue:qu-1"),
+        ] {
+            let job = job_of(Effect::Assign {
+                req_id: "r-1".into(),
+                conversation: "c-1".into(),
+                session: "s-1".into(),
+                target,
+                target_name: "Billing".into(),
+                summary: "assign".into(),
+            })
+            .unwrap();
+            let Record::Assign { target, text, .. } = job.record() else {
+                panic!("not an assign record")
+            };
+            assert_eq!(target, want);
+            assert_eq!(text.as_deref(), Some("assign → Billing"));
+        }
+    }
+
+    #[test]
+    fn the_queue_round_takes_each_queue_in_turn() {
+        let mut round = QueueRound {
+            ids: (0..QUEUE_SIZES_PER_ROUND + 2)
+                .map(|i| format!("q{i}"))
+                .collect(),
+            ..QueueRound::default()
+        };
+        let first = round.take();
+        let second = round.take();
+        assert_eq!(first.len(), QUEUE_SIZES_PER_ROUND);
+        assert_eq!(first[0], "q0");
+        assert_eq!(second[0], format!("q{QUEUE_SIZES_PER_ROUND}"));
+        let mut seen: Vec<String> = first.into_iter().chain(second).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(
+            seen.len(),
+            QUEUE_SIZES_PER_ROUND + 2,
+            "every queue within two rounds"
+        );
+        assert!(QueueRound::default().take().is_empty());
+    }
+
     async fn next_done(rx: &mut mpsc::UnboundedReceiver<Action>) -> (String, Result<(), String>) {
         loop {
             let got = tokio::time::timeout(Duration::from_secs(10), rx.recv())
