@@ -508,3 +508,45 @@ fn colon_assign_queue_names_a_queue() {
         Mode::Confirm { pending: Pending::Assign { target: AssignTarget::Agent(a), .. }, .. } if a == "a-raj"
     ));
 }
+
+/// An assign to a queue journaled but never sent goes out again, to the
+/// queue, after a restart.
+#[test]
+fn an_unsent_assign_to_a_queue_is_restored_to_the_queue() {
+    use switchboard::app::restore::{Holds, restore};
+    use switchboard::runtime::journal::{Record, rebuild};
+    let records = vec![Record::Assign {
+        id: "r-1".into(),
+        at_ms: 1,
+        session: "sess-c-1".into(),
+        target: format!("queue:{SALES}"),
+        conversation: Some("c-1".into()),
+        text: Some("assign → queue Sales".into()),
+    }];
+    let mut s = console();
+    let none = Default::default();
+    let holds = Holds {
+        each: &none,
+        all: None,
+    };
+    let (_, fx) = restore(&mut s, rebuild(&records), &holds, true);
+    match &fx[..] {
+        [
+            Effect::Requeue {
+                send,
+                blocked: false,
+            },
+        ] => match send.as_ref() {
+            Effect::Assign {
+                target,
+                target_name,
+                ..
+            } => {
+                assert_eq!(target, &AssignTarget::Queue(SALES.into()));
+                assert_eq!(target_name, "queue Sales");
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}

@@ -1378,7 +1378,14 @@ fn waits_and_refusals_show_in_the_status_bar() {
     update(&mut s, key(':'));
     typed(&mut s, "refresh");
     let fx = update(&mut s, code(KeyCode::Enter));
-    assert_eq!(fx, [Effect::PollConversations, Effect::PollAgents]);
+    assert_eq!(
+        fx,
+        [
+            Effect::PollConversations,
+            Effect::PollAgents,
+            Effect::PollQueues
+        ]
+    );
     assert!(flash(&s).contains("go out in 95 s"), "{}", flash(&s));
     s.now_ms += 95_000;
     assert!(!text(&s).contains("asked to wait"));
@@ -1671,7 +1678,14 @@ fn rebinding_mistakes_in_modes_are_reported_with_their_reason() {
 fn commands_without_a_key_can_be_given_one() {
     let mut s = with_keys(&[("refresh", "R"), ("export", "X")]);
     let fx = update(&mut s, key('R'));
-    assert_eq!(fx, vec![Effect::PollConversations, Effect::PollAgents]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::PollConversations,
+            Effect::PollAgents,
+            Effect::PollQueues
+        ]
+    );
     // One that needs a word opens the : line with its verb.
     update(&mut s, key('X'));
     assert_eq!(line(&s), "export ");

@@ -582,7 +582,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [],
         colon("refresh", &[], ":refresh", Arg::None),
-        "poll conversations and agents now",
+        "poll conversations, agents and queues now",
         "refresh",
         "Console",
         false

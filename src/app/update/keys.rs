@@ -467,9 +467,13 @@ pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
         Some(secs) => state.say(format!(
             "refresh: Kore asked to wait; the polls go out in {secs} s, after your queued actions"
         )),
-        None => state.say("refresh: polling conversations and agents now"),
+        None => state.say("refresh: polling conversations, agents and queues now"),
     }
-    vec![Effect::PollConversations, Effect::PollAgents]
+    vec![
+        Effect::PollConversations,
+        Effect::PollAgents,
+        Effect::PollQueues,
+    ]
 }
 
 /// How far PgUp/PgDn move: the rows the focused pane shows, less one so
