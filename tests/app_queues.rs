@@ -550,3 +550,28 @@ fn an_unsent_assign_to_a_queue_is_restored_to_the_queue() {
         other => panic!("{other:?}"),
     }
 }
+
+/// With no agent listed yet, `a` still works: the picker offers the queues.
+#[test]
+fn with_no_agent_listed_the_picker_offers_the_queues() {
+    let mut s = console();
+    s.agents.clear();
+    s.selected = Some("c-1".into());
+    update(&mut s, key('a'));
+    let Mode::Picker(p) = &s.mode else {
+        panic!("{:?}", s.mode)
+    };
+    assert_eq!(p.query.as_str(), "q:");
+    assert_eq!(s.picker_queue_choices().len(), 2);
+    // Without queues either, it says why and opens nothing.
+    let mut s = console();
+    s.agents.clear();
+    s.queues.clear();
+    update(&mut s, key('a'));
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(
+        flash(&s).contains("agent directory is empty"),
+        "{}",
+        flash(&s)
+    );
+}

@@ -33,11 +33,6 @@ pub(super) fn probe_agent() -> AgentRef {
 }
 
 pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
-    start_pick_with(state, purpose, "")
-}
-
-/// Opens the picker with `query` typed (`q:` offers queues to an assign).
-pub(super) fn start_pick_with(state: &mut State, purpose: Verb, query: &str) -> Vec<Effect> {
     if read_only_refusal(state) {
         return Vec::new();
     }
@@ -72,11 +67,11 @@ pub(super) fn start_pick_with(state: &mut State, purpose: Verb, query: &str) -> 
         );
         return Vec::new();
     }
-    // With no agent listed, an assign offers the queues.
-    let query = if state.agents.is_empty() && query.is_empty() {
+    // With no agent listed, an assign offers the queues (`q:` typed).
+    let query = if state.agents.is_empty() {
         crate::app::queries::QUEUE_PREFIX
     } else {
-        query
+        ""
     };
     state.mode = Mode::Picker(Picker {
         purpose,
