@@ -1212,3 +1212,17 @@ fn queue_pane_ascii_and_the_queue_picker() {
     });
     snap!("queue_picker_80x24", screen(&s, &dark(), 80, 24));
 }
+
+#[test]
+fn the_queue_pane_draws_at_every_size_without_a_panic() {
+    let mut s = with_queues();
+    s.queues[0].name = "Billing and payments for the whole of Europe".into();
+    for ascii in [false, true] {
+        let theme = Theme::new(ThemeKind::Dark, ascii);
+        for w in (1..=140).step_by(7) {
+            for h in (1..=44).step_by(5) {
+                draw(&s, &theme, w, h);
+            }
+        }
+    }
+}

@@ -88,7 +88,7 @@ impl KeyMode {
             KeyMode::Help => "This help",
             KeyMode::Confirm => "Confirming (y/N or Y/n)",
             KeyMode::Filter => "Typing a / filter",
-            KeyMode::Picker => "Agent picker",
+            KeyMode::Picker => "Agent picker (q: queues)",
             KeyMode::CommandLine => "The : command line",
             KeyMode::Form => "New conversation form (n)",
             KeyMode::Text => "Editing any text input",
