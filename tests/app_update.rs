@@ -7,7 +7,7 @@ use switchboard::app::state::*;
 use switchboard::app::{Action, Effect, ReplyInfo, State, update};
 use switchboard::domain::Event;
 use switchboard::kore::client::CallError;
-use switchboard::kore::wire::{AssignCallback, ConversationRecord};
+use switchboard::kore::wire::{AssignCallback, AssignTarget, ConversationRecord};
 use switchboard::runtime::callback::ReceivedCallback;
 use switchboard::ui::keymap::Keymap;
 
@@ -302,12 +302,12 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
             Effect::Assign {
                 req_id,
                 session,
-                agent_id,
+                target,
                 ..
             },
         ] => {
             assert_eq!(session, "sess-1");
-            assert_eq!(agent_id, "a-raj");
+            assert_eq!(target, &AssignTarget::Agent("a-raj".into()));
             req_id.clone()
         }
         other => panic!("{other:?}"),
@@ -946,10 +946,10 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
     match &fx[..] {
         [
             Effect::Assign {
-                agent_id, session, ..
+                target, session, ..
             },
         ] => {
-            assert_eq!(agent_id, "a-raj");
+            assert_eq!(target, &AssignTarget::Agent("a-raj".into()));
             assert_eq!(session, "sess-1");
         }
         other => panic!("{other:?}"),
@@ -1385,7 +1385,14 @@ fn waits_and_refusals_show_in_the_status_bar() {
     update(&mut s, key(':'));
     typed(&mut s, "refresh");
     let fx = update(&mut s, code(KeyCode::Enter));
-    assert_eq!(fx, [Effect::PollConversations, Effect::PollAgents]);
+    assert_eq!(
+        fx,
+        [
+            Effect::PollConversations,
+            Effect::PollAgents,
+            Effect::PollQueues
+        ]
+    );
     assert!(flash(&s).contains("go out in 95 s"), "{}", flash(&s));
     s.now_ms += 95_000;
     assert!(!text(&s).contains("asked to wait"));
@@ -1600,7 +1607,8 @@ fn tab_completes_the_verb_and_its_argument() {
     }
     update(&mut s, code(KeyCode::Esc));
     update(&mut s, key(':'));
-    typed(&mut s, "sort a");
+    // (`a` alone fits the queues' `asa` and `average` too.)
+    typed(&mut s, "sort ag");
     update(&mut s, code(KeyCode::Tab));
     assert_eq!(line(&s), "sort age");
     // Enter runs what was completed.
@@ -1677,7 +1685,14 @@ fn rebinding_mistakes_in_modes_are_reported_with_their_reason() {
 fn commands_without_a_key_can_be_given_one() {
     let mut s = with_keys(&[("refresh", "R"), ("export", "X")]);
     let fx = update(&mut s, key('R'));
-    assert_eq!(fx, vec![Effect::PollConversations, Effect::PollAgents]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::PollConversations,
+            Effect::PollAgents,
+            Effect::PollQueues
+        ]
+    );
     // One that needs a word opens the : line with its verb.
     update(&mut s, key('X'));
     assert_eq!(line(&s), "export ");

@@ -817,3 +817,40 @@ fn demo_journals_stay_in_the_state_dir_and_do_not_pile_up() {
     let left: Vec<_> = std::fs::read_dir(&demo_dir).unwrap().flatten().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn the_demo_shows_its_queues_narrows_to_one_and_assigns_to_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["demo", "--seed", "1"], &[], dir.path(), 120, 40);
+    c.wait_for("WAITING", 20);
+    c.keys("u");
+    // Billing starts in trouble: sorted by the longest wait, it comes first.
+    let screen = c.wait_for("Billing", 20);
+    assert!(screen.contains("Queues 3"), "{screen}");
+    assert!(screen.contains("SL≤20s"), "{screen}");
+    c.keys("\t\t");
+    c.keys("\r");
+    let screen = c.wait_for("queue: Billing", 10);
+    assert!(screen.contains("WAITING"), "{screen}");
+    // The selected (first waiting) conversation of Billing goes to Support.
+    c.keys("a");
+    c.wait_for("Assign to", 10);
+    c.keys("q:sup");
+    c.wait_for("Assign to a queue", 10);
+    c.keys("\r");
+    c.wait_for("to queue Support? Y/n", 10);
+    c.keys("y");
+    // The callback, matched to the request and shown as for an agent.
+    c.wait_for("callback assign c-", 20);
+    c.wait_for("→ queue Support: transferred", 20);
+    // Esc clears the message, then the narrowing.
+    c.keys("\x1b");
+    c.keys("\x1b");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.text().contains("queue: Billing") {
+        assert!(Instant::now() < deadline, "still narrowed:\n{}", c.text());
+        c.keys("\x1b");
+    }
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+}

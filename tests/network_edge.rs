@@ -10,7 +10,7 @@ use switchboard::domain::{AgentRef, Event};
 use switchboard::kore::client::{CallError, ClientSettings};
 use switchboard::kore::hooks::{self, EventContext};
 use switchboard::kore::ratelimit::Priority;
-use switchboard::kore::wire::{ConversationQuery, Verdict};
+use switchboard::kore::wire::{AssignTarget, ConversationQuery, Verdict};
 use switchboard::runtime::journal::{self, Journal, Record};
 use switchboard::runtime::runner::MAX_ATTEMPTS;
 use switchboard::sim::{Chaos, SimHandle};
@@ -359,8 +359,8 @@ async fn an_assign_that_may_have_arrived_is_not_retried_but_unknown() {
         req_id: "as-1".into(),
         conversation: waiting.0.clone(),
         session: waiting.1.clone(),
-        agent_id: agent,
-        agent_name: "Agent".into(),
+        target: AssignTarget::Agent(agent),
+        target_name: "Agent".into(),
         summary: "assign".into(),
     });
     let Action::AssignDone {
@@ -453,8 +453,8 @@ async fn callbacks_with_both_names_of_a_field_end_in_transferred() {
         req_id: "cb-1".into(),
         conversation: waiting.0.clone(),
         session: waiting.1.clone(),
-        agent_id: agent.clone(),
-        agent_name: "Agent".into(),
+        target: AssignTarget::Agent(agent.clone()),
+        target_name: "Agent".into(),
         summary: "assign".into(),
     });
     let cb = tokio::time::timeout(Duration::from_secs(15), callbacks.recv())

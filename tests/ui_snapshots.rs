@@ -15,6 +15,7 @@ use switchboard::app::State;
 use switchboard::app::input::TextInput;
 use switchboard::app::state::*;
 use switchboard::domain::{AgentRef, Event};
+use switchboard::kore::wire::{AgentStatusCounts, QueueSize, QueueSummary};
 use switchboard::ui::keymap::{KeyMode, Keymap};
 use switchboard::ui::{Theme, ThemeKind, view};
 
@@ -1074,4 +1075,154 @@ fn the_help_scrolls_to_its_last_rows_on_a_small_screen() {
     assert!(bottom.contains("Commands"), "{bottom}");
     assert!(bottom.contains(":quit"), "{bottom}");
     assert!(bottom.contains(" of "), "{bottom}");
+}
+
+// ---------------------------------------------------------------------------
+// The queue pane
+// ---------------------------------------------------------------------------
+
+fn queue(id: &str, name: &str) -> Queue {
+    Queue {
+        id: id.into(),
+        name: name.into(),
+        members: Vec::new(),
+        size: None,
+        size_at_ms: None,
+        size_error: None,
+    }
+}
+
+fn size(waiting: u32, engaged: u32, drops: u32, agents: [u32; 4], waits_s: [f64; 3]) -> QueueSize {
+    QueueSize {
+        waiting: Some(waiting),
+        engaged: Some(engaged),
+        drop_off: Some(drops),
+        agent_status: Some(AgentStatusCounts {
+            available: Some(agents[0]),
+            busy: Some(agents[1]),
+            away: Some(agents[2]),
+            offline: Some(agents[3]),
+        }),
+        queue_summary: Some(QueueSummary {
+            avg_wait: Some(waits_s[0] * 1000.0),
+            max_wait: Some(waits_s[1] * 1000.0),
+            asa: Some(waits_s[2] * 1000.0),
+        }),
+        ..QueueSize::default()
+    }
+}
+
+/// The demo with the queue pane shown and focused: Billing in trouble
+/// (Kore counts three waiting, the list shows one), Support calm, Sales
+/// not sized yet (the list's figures), and a service level for each.
+fn with_queues() -> State {
+    let mut s = demo();
+    s.queues_shown = true;
+    s.focus = Pane::Queues;
+    let mut billing = queue("qu-billing", "Billing");
+    billing.size = Some(size(3, 1, 4, [1, 2, 0, 1], [312.0, 460.0, 65.0]));
+    let mut support = queue("qu-support", "Support");
+    support.size = Some(size(0, 0, 0, [2, 1, 1, 0], [0.0, 0.0, 14.0]));
+    s.queues = vec![billing, queue("qu-sales", "Sales"), support];
+    let place = |s: &mut State, id: &str, q: &str, name: &str, wait_s: i64| {
+        let c = s.conversations.get_mut(id).unwrap();
+        c.queue = Some((q.into(), name.into()));
+        c.wait_ms = Some(wait_s * SEC);
+        c.listed_at_ms = NOW;
+    };
+    place(&mut s, "c-1043", "qu-billing", "Billing", 45);
+    place(&mut s, "c-1042", "qu-billing", "Billing", 12);
+    place(&mut s, "c-1044", "qu-sales", "Sales", 8);
+    for (id, q, within) in [
+        ("c-1", "qu-billing", true),
+        ("c-2", "qu-billing", false),
+        ("c-3", "qu-billing", false),
+        ("c-4", "qu-support", true),
+        ("c-5", "qu-sales", true),
+    ] {
+        s.sla_seen.insert(
+            id.into(),
+            SlaMark {
+                queue_id: q.into(),
+                within,
+            },
+        );
+    }
+    s
+}
+
+#[test]
+fn queue_pane_dark_80x24() {
+    let s = with_queues();
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("Billing"), "{out}");
+    snap!("queues_dark_80x24", out);
+}
+
+#[test]
+fn queue_pane_dark_120x40() {
+    let s = with_queues();
+    let out = screen(&s, &dark(), 120, 40);
+    // Wide enough for every column, and the disagreement shows both counts.
+    for head in [
+        "wait", "long", "avg", "ASA", "eng", "drop", "agents", "SL≤20s",
+    ] {
+        assert!(out.contains(head), "{head}: {out}");
+    }
+    assert!(out.contains("3≠1"), "{out}");
+    snap!("queues_dark_120x40", out);
+}
+
+#[test]
+fn queue_pane_mono_80x24() {
+    let s = with_queues();
+    let t = draw(&s, &mono(), 80, 24);
+    assert_colourless(t.backend().buffer(), "queue pane");
+    snap!("queues_mono_80x24", text(t.backend().buffer()));
+}
+
+#[test]
+fn queue_pane_mono_120x40_narrowed_to_a_queue() {
+    let mut s = with_queues();
+    s.queue_narrow = Some("qu-billing".into());
+    s.queue_sort = QueueSort::Name;
+    let out = screen(&s, &mono(), 120, 40);
+    assert!(out.contains("Conversations 2/10 ─ queue: Billing"), "{out}");
+    let listed: Vec<&str> = out.lines().skip(2).take(2).collect();
+    assert!(
+        listed[0].contains("c-1043") && listed[1].contains("c-1042"),
+        "{out}"
+    );
+    snap!("queues_mono_120x40", out);
+}
+
+#[test]
+fn queue_pane_ascii_and_the_queue_picker() {
+    let s = with_queues();
+    let out = screen(&s, &Theme::new(ThemeKind::Mono, true), 80, 24);
+    assert!(out.contains("SL<=20s"), "{out}");
+    assert!(out.contains("3<>1"), "{out}");
+    let mut s = with_queues();
+    s.selected = Some("c-1043".into());
+    s.mode = Mode::Picker(Picker {
+        purpose: Verb::Assign,
+        conversation: "c-1043".into(),
+        query: TextInput::with_text("q:", MAX_INPUT),
+        selected: 0,
+    });
+    snap!("queue_picker_80x24", screen(&s, &dark(), 80, 24));
+}
+
+#[test]
+fn the_queue_pane_draws_at_every_size_without_a_panic() {
+    let mut s = with_queues();
+    s.queues[0].name = "Billing and payments for the whole of Europe".into();
+    for ascii in [false, true] {
+        let theme = Theme::new(ThemeKind::Dark, ascii);
+        for w in (1..=140).step_by(7) {
+            for h in (1..=44).step_by(5) {
+                draw(&s, &theme, w, h);
+            }
+        }
+    }
 }

@@ -78,7 +78,7 @@ impl KeyMode {
             KeyMode::Help => "This help",
             KeyMode::Confirm => "Confirming (y/N or Y/n)",
             KeyMode::Filter => "Typing a / filter",
-            KeyMode::Picker => "Agent picker",
+            KeyMode::Picker => "Agent picker (q: queues)",
             KeyMode::CommandLine => "The : command line",
             KeyMode::Form => "New conversation form (n)",
             KeyMode::Text => "Editing any text input",
@@ -142,6 +142,7 @@ pub enum Command {
     FocusPrev,
     Filter,
     Sort,
+    ToggleQueues,
     ToggleFollow,
     Back,
     // Lists: the conversation
@@ -253,7 +254,10 @@ macro_rules! entry {
     };
 }
 
-const SORTS: &[&str] = &["state", "age", "id", "channel"];
+const SORTS: &[&str] = &[
+    "state", "age", "id", "channel", "name", "waiting", "engaged", "longest", "average", "asa",
+    "drops", "free", "service",
+];
 const ON_OFF: &[&str] = &["on", "off"];
 
 /// The registry, in help order. Each command appears once, in the position
@@ -374,9 +378,25 @@ pub const REGISTRY: &[Entry] = &[
         "sort",
         Normal,
         [ch('s')],
-        colon("sort", &[], ":sort state|age|id|channel", Arg::Words(SORTS)),
-        "cycle the conversations sort column",
+        colon(
+            "sort",
+            &[],
+            ":sort state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service)",
+            Arg::Words(SORTS)
+        ),
+        "cycle the sort column of the focused list (conversations or queues)",
         "sort",
+        "Move",
+        false
+    ),
+    entry!(
+        ToggleQueues,
+        "toggle_queues",
+        Normal,
+        [ch('u')],
+        colon("queues", &[], ":queues", Arg::None),
+        "show the queues in the agents' place, or the agents again",
+        "queues",
         "Move",
         false
     ),
@@ -397,7 +417,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ESC],
         None,
-        "clear the message, then the filter, then close the detail",
+        "clear the message, then the filter, then the queue narrowing, then close the detail",
         "back",
         "Move",
         false
@@ -408,7 +428,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ENTER],
         None,
-        "open the selected conversation's detail and timeline",
+        "open the selected conversation's detail; on a queue, show only its conversations",
         "open",
         "Conversation",
         false
@@ -418,8 +438,13 @@ pub const REGISTRY: &[Entry] = &[
         "assign",
         Normal,
         [ch('a')],
-        colon("assign", &["a"], ":assign NAME", Arg::Agent),
-        "assign the conversation to a picked agent",
+        colon(
+            "assign",
+            &["a"],
+            ":assign NAME | :assign queue NAME",
+            Arg::Agent
+        ),
+        "assign the conversation to a picked agent (or queue: type q: in the picker)",
         "assign",
         "Conversation",
         true
@@ -551,7 +576,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [],
         colon("refresh", &[], ":refresh", Arg::None),
-        "poll conversations and agents now",
+        "poll conversations, agents and queues now",
         "refresh",
         "Console",
         false
@@ -760,7 +785,7 @@ pub const REGISTRY: &[Entry] = &[
         Picker,
         [ENTER],
         None,
-        "pick the highlighted agent (then confirm)",
+        "pick the highlighted agent or queue (then confirm)",
         "pick",
         "Picker",
         false

@@ -14,8 +14,8 @@ pub mod update;
 
 use crate::domain::Event;
 use crate::kore::wire::{
-    AgentRecord, AvailabilityResponse, CallError, ConversationRecord, EventContext,
-    ReceivedCallback,
+    AgentRecord, AssignTarget, AvailabilityResponse, CallError, ConversationRecord, EventContext,
+    QueueRecord, QueueSize, ReceivedCallback,
 };
 use ratatui::crossterm::event::KeyEvent;
 
@@ -46,6 +46,16 @@ pub enum Action {
     AgentsListed {
         agents: Result<Vec<AgentRecord>, String>,
         availability: Option<AvailabilityResponse>,
+    },
+    /// A poll of list-queues came back.
+    QueuesListed {
+        result: Result<Vec<QueueRecord>, String>,
+    },
+    /// A queue-size request for one queue came back (`None`: the answer
+    /// held no figures for it).
+    QueueSized {
+        queue_id: String,
+        result: Result<Option<QueueSize>, String>,
     },
     /// A request went out (for the log).
     RequestSent {
@@ -148,13 +158,15 @@ pub enum Effect {
     DropFailed {
         conversation: String,
     },
-    /// assign-conversation with a callback on the console's listener.
+    /// assign-conversation with a callback on the console's listener, to an
+    /// agent or a queue.
     Assign {
         req_id: String,
         conversation: String,
         session: String,
-        agent_id: String,
-        agent_name: String,
+        target: AssignTarget,
+        /// The agent's or the queue's name.
+        target_name: String,
         summary: String,
     },
     /// Journal a callback's outcome (so a restart shows it).
@@ -171,6 +183,7 @@ pub enum Effect {
     /// Poll now (outside the regular schedule).
     PollConversations,
     PollAgents,
+    PollQueues,
     /// Write these lines (JSON) to a file.
     Export {
         path: String,

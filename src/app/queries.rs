@@ -22,6 +22,13 @@ impl State {
             conv_filter: String::new(),
             agent_filter: String::new(),
             sort: SortBy::default(),
+            queues: Vec::new(),
+            queues_shown: false,
+            queue_cursor: 0,
+            queue_sort: QueueSort::default(),
+            queue_narrow: None,
+            queue_members: Default::default(),
+            sla_seen: Default::default(),
             detail_open: false,
             status: Status::default(),
             flash: None,
@@ -55,6 +62,7 @@ impl State {
             generation: self.conversations.generation(),
             filter: self.conv_filter.clone(),
             sort: self.sort,
+            queue: self.queue_narrow.clone(),
         };
         let mut cache = self
             .list_cache
@@ -66,6 +74,7 @@ impl State {
             Some((old, ids))
                 if old.generation == key.generation
                     && old.sort == key.sort
+                    && old.queue == key.queue
                     && key.filter.starts_with(old.filter.as_str())
                     // A new `k=` turns a plain word into a field test.
                     && key.filter.matches('=').count() == old.filter.matches('=').count() =>
@@ -93,6 +102,11 @@ impl State {
         let mut v: Vec<&Conversation> = self
             .conversations
             .values()
+            .filter(|c| {
+                self.queue_narrow
+                    .as_deref()
+                    .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
+            })
             .filter(|c| words_match(c, &words))
             .collect();
         // Keys that cost something (a row's state, a natural id) are made
@@ -139,6 +153,9 @@ impl State {
         let Mode::Picker(p) = &self.mode else {
             return Vec::new();
         };
+        if picker_queue_query(p).is_some() {
+            return Vec::new();
+        }
         let conv = self.conversations.get(&p.conversation);
         let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
         let present = conv.map(|c| c.projected()).unwrap_or_default();
@@ -363,9 +380,21 @@ impl Command {
                 | Command::Retry
                 | Command::Drop
         );
+        if self == Command::Open && state.focus == Pane::Queues {
+            return if state.queues.is_empty() {
+                Err("no queue listed yet".into())
+            } else {
+                Ok(())
+            };
+        }
         if !needs_conversation {
+            let picking_queue =
+                matches!(&state.mode, Mode::Picker(p) if picker_queue_query(p).is_some());
             return match self {
-                Command::PickerPick if state.picker_choices().is_empty() => {
+                Command::PickerPick if picking_queue && state.picker_queue_choices().is_empty() => {
+                    Err("no queue matches; nothing was sent".into())
+                }
+                Command::PickerPick if !picking_queue && state.picker_choices().is_empty() => {
                     Err("no agent matches; nothing was sent".into())
                 }
                 _ => Ok(()),
@@ -491,6 +520,250 @@ fn common_prefix(words: &[String]) -> String {
         );
     }
     first[..n].iter().collect()
+}
+
+/// A figure of the queue pane, and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Figure {
+    /// What is shown: Kore's figure when queue-size gave one, else the
+    /// conversation list's.
+    pub value: Option<i64>,
+    /// queue-size gave it.
+    pub from_kore: bool,
+    /// The conversation list's own figure, when it differs from Kore's.
+    pub list_differs: Option<i64>,
+}
+
+impl Figure {
+    fn of(kore: Option<i64>, list: Option<i64>, compare: bool) -> Figure {
+        match kore {
+            Some(k) => Figure {
+                value: Some(k),
+                from_kore: true,
+                list_differs: list.filter(|l| compare && *l != k),
+            },
+            None => Figure {
+                value: list,
+                from_kore: false,
+                list_differs: None,
+            },
+        }
+    }
+}
+
+/// One row of the queue pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    pub id: String,
+    pub name: String,
+    pub waiting: Figure,
+    pub engaged: Figure,
+    /// The longest wait now, in ms.
+    pub longest_ms: Figure,
+    /// The average wait of those waiting, in ms.
+    pub average_ms: Figure,
+    /// The average speed to answer, in ms.
+    pub asa_ms: Figure,
+    /// Conversations that left the queue unanswered (Kore's count only).
+    pub drops: Figure,
+    /// The queue's agents: available, busy, away, offline.
+    pub agents: [Figure; 4],
+    /// Of the conversations this console saw in the queue: how many were
+    /// answered within `sla_secs`, and how many are decided.
+    pub service: (u32, u32),
+}
+
+impl QueueRow {
+    /// The conversation list and queue-size disagree on a count.
+    pub fn disagrees(&self) -> bool {
+        self.waiting.list_differs.is_some() || self.engaged.list_differs.is_some()
+    }
+
+    /// The service level in whole percent, when anything is decided.
+    pub fn service_pct(&self) -> Option<u32> {
+        let (within, total) = self.service;
+        (total > 0).then(|| (within * 100 + total / 2) / total)
+    }
+}
+
+/// What the conversation list says of one queue.
+#[derive(Default)]
+struct ListFigures {
+    waiting: i64,
+    engaged: i64,
+    longest: Option<i64>,
+    wait_sum: i64,
+    answered: i64,
+    answer_sum: i64,
+}
+
+impl State {
+    /// The queue pane's rows, sorted by `queue_sort`.
+    pub fn queue_rows(&self) -> Vec<QueueRow> {
+        use std::collections::HashMap;
+        let now = self.now_ms;
+        let mut list: HashMap<&str, ListFigures> = HashMap::new();
+        for c in self.conversations.values() {
+            let Some((q, _)) = &c.queue else { continue };
+            if !c.listed || matches!(c.state(), ConvState::Ended) {
+                continue;
+            }
+            let f = list.entry(q.as_str()).or_default();
+            if c.is_waiting() {
+                f.waiting += 1;
+                if let Some(w) = c.wait_now_ms(now) {
+                    f.longest = Some(f.longest.map_or(w, |l| l.max(w)));
+                    f.wait_sum += w;
+                }
+            } else {
+                f.engaged += 1;
+                if let Some(w) = c.wait_ms {
+                    f.answered += 1;
+                    f.answer_sum += w;
+                }
+            }
+        }
+        let mut service: HashMap<&str, (u32, u32)> = HashMap::new();
+        for mark in self.sla_seen.values() {
+            let s = service.entry(mark.queue_id.as_str()).or_default();
+            s.1 += 1;
+            if mark.within {
+                s.0 += 1;
+            }
+        }
+        let mut rows: Vec<QueueRow> = self
+            .queues
+            .iter()
+            .map(|q| {
+                let none = ListFigures::default();
+                let l = list.get(q.id.as_str()).unwrap_or(&none);
+                let size = q.size.as_ref();
+                let count = |v: Option<u32>| v.map(i64::from);
+                let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as i64);
+                let summary = size.and_then(|s| s.queue_summary);
+                let status = size.and_then(|s| s.agent_status).unwrap_or_default();
+                let members = self.queue_agents(q);
+                let by = |p: Presence| {
+                    (!members.is_empty())
+                        .then(|| members.iter().filter(|a| a.presence == p).count() as i64)
+                };
+                let average = (l.waiting > 0).then(|| l.wait_sum / l.waiting);
+                QueueRow {
+                    id: q.id.clone(),
+                    name: q.name.clone(),
+                    waiting: Figure::of(size.and_then(|s| count(s.waiting)), Some(l.waiting), true),
+                    engaged: Figure::of(size.and_then(|s| count(s.engaged)), Some(l.engaged), true),
+                    longest_ms: Figure::of(
+                        ms(summary.and_then(|s| s.max_wait())),
+                        l.longest.or(Some(0)),
+                        false,
+                    ),
+                    average_ms: Figure::of(
+                        ms(summary.and_then(|s| s.avg_wait())),
+                        average.or(Some(0)),
+                        false,
+                    ),
+                    asa_ms: Figure::of(
+                        ms(summary.and_then(|s| s.asa())),
+                        (l.answered > 0).then(|| l.answer_sum / l.answered),
+                        false,
+                    ),
+                    drops: Figure::of(size.and_then(|s| count(s.drop_off)), None, false),
+                    agents: [
+                        Figure::of(count(status.available), by(Presence::Available), false),
+                        Figure::of(count(status.busy), by(Presence::Busy), false),
+                        Figure::of(count(status.away), by(Presence::Away), false),
+                        Figure::of(count(status.offline), by(Presence::Offline), false),
+                    ],
+                    service: service.get(q.id.as_str()).copied().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let key = |r: &QueueRow| -> i64 {
+            let v = |f: Figure| f.value.unwrap_or(-1);
+            match self.queue_sort {
+                QueueSort::Name => 0,
+                QueueSort::Waiting => v(r.waiting),
+                QueueSort::Engaged => v(r.engaged),
+                QueueSort::Longest => v(r.longest_ms),
+                QueueSort::Average => v(r.average_ms),
+                QueueSort::Asa => v(r.asa_ms),
+                QueueSort::Drops => v(r.drops),
+                QueueSort::Free => v(r.agents[0]),
+                // Lowest first: negated.
+                QueueSort::Service => -i64::from(r.service_pct().unwrap_or(101)),
+            }
+        };
+        rows.sort_by(|a, b| {
+            key(b)
+                .cmp(&key(a))
+                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        rows
+    }
+
+    /// The agents of the directory that belong to `queue`: as list-agents
+    /// says, as the `[[agents]]` directory says, or named by list-queues.
+    pub fn queue_agents(&self, queue: &Queue) -> Vec<&Agent> {
+        let ids = self.queue_members.get(&queue.id);
+        self.agents
+            .iter()
+            .filter(|a| {
+                ids.is_some_and(|ids| ids.contains(&a.id))
+                    || a.queue_id.as_deref() == Some(queue.id.as_str())
+                    || queue.members.contains(&a.name)
+            })
+            .collect()
+    }
+
+    /// The queue the queue pane's cursor is on.
+    pub fn selected_queue(&self) -> Option<QueueRow> {
+        self.queue_rows().into_iter().nth(self.queue_cursor)
+    }
+
+    /// The name of a queue by its id (the id itself when it is not listed).
+    pub fn queue_name(&self, id: &str) -> String {
+        self.queues
+            .iter()
+            .find(|q| q.id == id)
+            .map(|q| q.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// The picker's queue choices (its query starts with `q:`): matching
+    /// queues, the fewest waiting first.
+    pub fn picker_queue_choices(&self) -> Vec<QueueRow> {
+        let Mode::Picker(p) = &self.mode else {
+            return Vec::new();
+        };
+        let Some(q) = picker_queue_query(p) else {
+            return Vec::new();
+        };
+        let q = q.trim().to_lowercase();
+        let mut rows: Vec<QueueRow> = self
+            .queue_rows()
+            .into_iter()
+            .filter(|r| q.is_empty() || r.name.to_lowercase().contains(&q) || r.id.contains(&q))
+            .collect();
+        rows.sort_by_key(|r| (r.waiting.value.unwrap_or(0), r.name.to_lowercase()));
+        rows
+    }
+}
+
+/// The prefix of a picker query that offers queues instead of agents.
+pub const QUEUE_PREFIX: &str = "q:";
+
+/// The queue part of a picker's query, when it asks for queues (an assign
+/// whose query starts with `q:`).
+pub fn picker_queue_query(p: &Picker) -> Option<&str> {
+    if p.purpose != Verb::Assign {
+        return None;
+    }
+    let text = p.query.as_str();
+    let head = text.get(..QUEUE_PREFIX.len())?;
+    head.eq_ignore_ascii_case(QUEUE_PREFIX)
+        .then(|| &text[QUEUE_PREFIX.len()..])
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::app::state::{
 };
 use crate::app::update::NOT_UNDERSTOOD;
 use crate::domain::{Event, Roster};
-use crate::kore::wire::EventContext;
+use crate::kore::wire::{AssignTarget, EventContext};
 
 /// The outcome message the journal keeps for a request the supervisor dropped.
 pub const DROPPED: &str = "dropped by the supervisor";
@@ -324,19 +324,23 @@ fn restore_assigns(
             AssignFate::Accepted => AssignState::CallbackLost,
             AssignFate::Unknown => AssignState::Unknown,
             AssignFate::Queued if send => {
-                let target = a.target.strip_prefix("agent:").unwrap_or(&a.target);
-                let name = a
-                    .text
-                    .strip_prefix("assign → ")
-                    .unwrap_or(target)
-                    .to_string();
+                // `queue:…` names a queue; `agent:…` (or a bare id, as older
+                // journals wrote it) an agent.
+                let (target, bare) = match a.target.strip_prefix("queue:") {
+                    Some(q) => (AssignTarget::Queue(q.to_string()), q),
+                    None => {
+                        let agent = a.target.strip_prefix("agent:").unwrap_or(&a.target);
+                        (AssignTarget::Agent(agent.to_string()), agent)
+                    }
+                };
+                let name = a.text.strip_prefix("assign → ").unwrap_or(bare).to_string();
                 let assign = Effect::Assign {
                     req_id: a.id.clone(),
                     conversation: id.clone(),
                     session: a.session.clone(),
-                    agent_id: target.to_string(),
+                    target,
                     summary: format!("assign {id} → {name}"),
-                    agent_name: name,
+                    target_name: name,
                 };
                 // A held conversation's assign waits for the supervisor with
                 // the rest of it.

@@ -13,20 +13,41 @@ pub enum Pane {
     Conversations,
     Roster,
     Agents,
+    /// Shares the agents' place on screen: one of the two shows at a time.
+    Queues,
     Log,
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 4] = [Pane::Conversations, Pane::Roster, Pane::Agents, Pane::Log];
+    pub const ORDER: [Pane; 5] = [
+        Pane::Conversations,
+        Pane::Roster,
+        Pane::Agents,
+        Pane::Queues,
+        Pane::Log,
+    ];
 
-    pub fn next(self) -> Pane {
-        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
-        Self::ORDER[(i + 1) % Self::ORDER.len()]
+    /// The panes Tab cycles through: the agents or the queues, whichever
+    /// shows.
+    fn cycle(queues_shown: bool) -> [Pane; 4] {
+        let middle = if queues_shown {
+            Pane::Queues
+        } else {
+            Pane::Agents
+        };
+        [Pane::Conversations, Pane::Roster, middle, Pane::Log]
     }
 
-    pub fn prev(self) -> Pane {
-        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
-        Self::ORDER[(i + Self::ORDER.len() - 1) % Self::ORDER.len()]
+    pub fn next(self, queues_shown: bool) -> Pane {
+        let order = Self::cycle(queues_shown);
+        let i = order.iter().position(|p| *p == self).unwrap_or(2);
+        order[(i + 1) % order.len()]
+    }
+
+    pub fn prev(self, queues_shown: bool) -> Pane {
+        let order = Self::cycle(queues_shown);
+        let i = order.iter().position(|p| *p == self).unwrap_or(2);
+        order[(i + order.len() - 1) % order.len()]
     }
 
     pub fn title(self) -> &'static str {
@@ -34,6 +55,7 @@ impl Pane {
             Pane::Conversations => "Conversations",
             Pane::Roster => "Roster",
             Pane::Agents => "Agents",
+            Pane::Queues => "Queues",
             Pane::Log => "Log",
         }
     }
@@ -228,6 +250,12 @@ pub struct Conversation {
     /// The journal could not prove this conversation's history (a gap, a
     /// disorder, a damaged line): why. Its unsent requests are held.
     pub journal_hold: Option<String>,
+    /// The queue it is in now (the last of the API's `queues[]`), id and name.
+    pub queue: Option<(String, String)>,
+    /// Its wait for an agent (`waitTime`, ms) as of `listed_at_ms`.
+    pub wait_ms: Option<i64>,
+    /// When the poll that listed it last came back (unix ms).
+    pub listed_at_ms: i64,
 }
 
 impl Conversation {
@@ -246,6 +274,9 @@ impl Conversation {
             listed: false,
             assigned_agent: None,
             journal_hold: None,
+            queue: None,
+            wait_ms: None,
+            listed_at_ms: 0,
         }
     }
 
@@ -340,6 +371,30 @@ impl Conversation {
         }
     }
 
+    /// Whether it waits for an agent: nobody in it, and listed as waiting
+    /// (OPEN) or as waiting too long (OVERDUE).
+    pub fn is_waiting(&self) -> bool {
+        if self.agent_count() > 0 {
+            return false;
+        }
+        match self.state() {
+            ConvState::Waiting => true,
+            ConvState::Api(s) => s == "OVERDUE",
+            _ => false,
+        }
+    }
+
+    /// Its wait so far at `now_ms`: the listed `waitTime` plus the time since
+    /// the poll, while it still waits.
+    pub fn wait_now_ms(&self, now_ms: i64) -> Option<i64> {
+        let wait = self.wait_ms?;
+        if self.is_waiting() {
+            Some(wait + (now_ms - self.listed_at_ms).max(0))
+        } else {
+            Some(wait)
+        }
+    }
+
     pub fn context(&self, defaults: &EventContext) -> EventContext {
         EventContext {
             experience: self.channel.as_str().to_string(),
@@ -421,6 +476,87 @@ impl Agent {
     }
 }
 
+/// One queue: what list-queues says of it and queue-size's latest figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
+    pub id: String,
+    pub name: String,
+    /// Its members' names, as list-queues gives them.
+    pub members: Vec<String>,
+    /// queue-size's latest answer for it.
+    pub size: Option<crate::kore::wire::QueueSize>,
+    /// When that answer came (unix ms).
+    pub size_at_ms: Option<i64>,
+    /// The latest queue-size request for it failed: why.
+    pub size_error: Option<String>,
+}
+
+/// Whether a conversation this console saw in a queue was answered within
+/// `sla_secs`: decided once, when it was answered or when it waited longer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaMark {
+    pub queue_id: String,
+    pub within: bool,
+}
+
+/// The most conversations remembered for the service level.
+pub const SLA_MEMORY: usize = 10_000;
+
+/// The column the queue pane is sorted by. Figures sort the largest first
+/// (the queue in most trouble on top); the name and the service level sort
+/// from the lowest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueSort {
+    Name,
+    Waiting,
+    Engaged,
+    #[default]
+    Longest,
+    Average,
+    Asa,
+    Drops,
+    Free,
+    Service,
+}
+
+impl QueueSort {
+    pub const ALL: [QueueSort; 9] = [
+        QueueSort::Name,
+        QueueSort::Waiting,
+        QueueSort::Engaged,
+        QueueSort::Longest,
+        QueueSort::Average,
+        QueueSort::Asa,
+        QueueSort::Drops,
+        QueueSort::Free,
+        QueueSort::Service,
+    ];
+
+    pub fn next(self) -> QueueSort {
+        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// Its word for `:sort`.
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueSort::Name => "name",
+            QueueSort::Waiting => "waiting",
+            QueueSort::Engaged => "engaged",
+            QueueSort::Longest => "longest",
+            QueueSort::Average => "average",
+            QueueSort::Asa => "asa",
+            QueueSort::Drops => "drops",
+            QueueSort::Free => "free",
+            QueueSort::Service => "service",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<QueueSort> {
+        Self::ALL.into_iter().find(|s| s.label() == word)
+    }
+}
+
 pub use crate::app::log::{LOG_CAPACITY, Log, LogKind, LogLine};
 
 /// The column the conversations list is sorted by.
@@ -476,8 +612,10 @@ pub enum Pending {
     Assign {
         conversation: String,
         session: String,
-        agent_id: String,
-        agent_name: String,
+        /// An agent or a queue.
+        target: crate::kore::wire::AssignTarget,
+        /// The agent's or the queue's name.
+        target_name: String,
     },
     /// Resend the failed (or unknown) request of a conversation.
     Retry {
@@ -639,6 +777,8 @@ pub struct ListKey {
     pub generation: u64,
     pub filter: String,
     pub sort: SortBy,
+    /// The queue the list is narrowed to.
+    pub queue: Option<String>,
 }
 
 /// The last filtered, sorted list of conversation ids and what made it.
@@ -698,7 +838,12 @@ pub struct Settings {
     pub defaults: EventContext,
     pub plan: crate::domain::PlanSettings,
     pub callback_timeout_ms: i64,
+    /// A conversation answered within this counts for the service level.
+    pub sla_secs: u32,
 }
+
+/// The service level's threshold until the config sets one.
+pub const DEFAULT_SLA_SECS: u32 = 20;
 
 /// The whole state of the console.
 #[derive(Debug, Clone)]
@@ -722,6 +867,20 @@ pub struct State {
     pub conv_filter: String,
     pub agent_filter: String,
     pub sort: SortBy,
+    /// The queues of list-queues, with their figures.
+    pub queues: Vec<Queue>,
+    /// The queue pane shows in the agents' place.
+    pub queues_shown: bool,
+    /// Selected row of the queue pane.
+    pub queue_cursor: usize,
+    pub queue_sort: QueueSort,
+    /// The conversation list shows only this queue's (its id).
+    pub queue_narrow: Option<String>,
+    /// Queue id → the ids of the agents list-agents says are its members.
+    pub queue_members: BTreeMap<String, Vec<String>>,
+    /// Conversation id → whether it was answered within `sla_secs`, for
+    /// every conversation this console saw in a queue (up to [`SLA_MEMORY`]).
+    pub sla_seen: BTreeMap<String, SlaMark>,
     /// The detail pane shows the timeline (after Enter) or just the roster.
     pub detail_open: bool,
     pub status: Status,

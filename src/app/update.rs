@@ -10,7 +10,9 @@ use super::{Action, Effect, ReplyInfo};
 use crate::app::command::Command;
 use crate::app::text::clean;
 use crate::domain::{self, Action as Op, AgentRef, Event};
-use crate::kore::wire::{AgentRecord, AvailabilityResponse, ConversationRecord};
+use crate::kore::wire::{
+    AgentRecord, AssignTarget, AvailabilityResponse, ConversationRecord, QueueRecord, QueueSize,
+};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Longest remote string kept for display.

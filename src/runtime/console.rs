@@ -118,6 +118,8 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         defaults: opts.defaults.clone(),
         plan: opts.plan.clone(),
         callback_timeout_ms: opts.callback_timeout.as_millis() as i64,
+        // Until the config has an [alerts] table.
+        sla_secs: crate::app::state::DEFAULT_SLA_SECS,
     };
     let run_tag = crate::kore::jwt::random_id()[..6].to_string();
     let mut state = State::new(settings, opts.keymap.clone(), run_tag);

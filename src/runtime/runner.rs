@@ -16,7 +16,7 @@ use crate::kore::hooks::{self, EventContext};
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{
     AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery, LIVE_STATUSES,
-    is_finished_status,
+    QueueSizeRequest, is_finished_status,
 };
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{Journal, Record};
@@ -34,6 +34,35 @@ const MAX_CONVERSATION_PAGES: u32 = 5;
 const PAGE_SIZE: u32 = 100;
 /// Pages of list-agents read per poll.
 const MAX_AGENT_PAGES: u32 = 10;
+/// queue-size requests per round of the queue poll at most: with more
+/// queues than this, each round takes the next ones in turn.
+pub const QUEUE_SIZES_PER_ROUND: usize = 6;
+
+/// Where the queue poll stands: the queues to size and whose turn is next.
+#[derive(Debug, Default)]
+struct QueueRound {
+    ids: Vec<String>,
+    next: usize,
+    /// When list-queues last answered.
+    listed_at: Option<std::time::Instant>,
+}
+
+impl QueueRound {
+    /// The next queues to size, up to [`QUEUE_SIZES_PER_ROUND`], in turn.
+    fn take(&mut self) -> Vec<String> {
+        let n = self.ids.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let take = n.min(QUEUE_SIZES_PER_ROUND);
+        let start = self.next % n;
+        let out = (0..take)
+            .map(|i| self.ids[(start + i) % n].clone())
+            .collect();
+        self.next = (start + take) % n;
+        out
+    }
+}
 
 /// One request waiting in a conversation's queue.
 #[derive(Debug, Clone)]
@@ -133,16 +162,16 @@ fn job_of(effect: Effect) -> Option<Job> {
             req_id,
             conversation,
             session,
-            agent_id,
-            agent_name,
+            target,
+            target_name,
             summary,
         } => (
             req_id,
             conversation,
             Work::Assign {
                 session,
-                target: AssignTarget::Agent(agent_id),
-                target_name: agent_name,
+                target,
+                target_name,
                 summary,
                 by_session: false,
             },
@@ -170,6 +199,8 @@ struct Inner {
     max_attempts: std::sync::atomic::AtomicU32,
     /// Retry hooks requests whose earlier try may have arrived.
     retry_uncertain: std::sync::atomic::AtomicBool,
+    /// The queue poll's rotation.
+    queue_round: std::sync::Mutex<QueueRound>,
 }
 
 impl Inner {
@@ -334,6 +365,7 @@ impl Runner {
                 host_label,
                 max_attempts: std::sync::atomic::AtomicU32::new(MAX_ATTEMPTS),
                 retry_uncertain: std::sync::atomic::AtomicBool::new(true),
+                queue_round: Default::default(),
             }),
             queues: HashMap::new(),
         }
@@ -483,6 +515,10 @@ impl Runner {
                 let inner = self.inner.clone();
                 tokio::spawn(async move { poll_agents(&inner).await });
             }
+            Effect::PollQueues => {
+                let inner = self.inner.clone();
+                tokio::spawn(async move { poll_queues(&inner, Some(Duration::ZERO)).await });
+            }
             Effect::Export { path, lines } => {
                 let inner = self.inner.clone();
                 tokio::task::spawn_blocking(move || {
@@ -532,8 +568,26 @@ impl Runner {
         });
     }
 
-    /// Starts the polling loops (an interval of `None` turns one off).
+    /// Starts the polling loops (an interval of `None` turns one off). The
+    /// queues are polled beside the conversations: each round sizes the next
+    /// [`QUEUE_SIZES_PER_ROUND`] queues, and list-queues is read again as
+    /// often as the agents are.
     pub fn start_polling(&self, conversations: Option<Duration>, agents: Option<Duration>) {
+        if let Some(every) = conversations {
+            let inner = self.inner.clone();
+            let relist = agents.unwrap_or(every).max(every);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    if inner.tx.is_closed() {
+                        break;
+                    }
+                    poll_queues(&inner, Some(relist)).await;
+                }
+            });
+        }
         for (every, which) in [(conversations, 0u8), (agents, 1u8)] {
             let Some(every) = every else { continue };
             let inner = self.inner.clone();
@@ -1008,6 +1062,104 @@ async fn poll_conversations(inner: &Inner) {
     });
 }
 
+/// One round of the queue poll: list-queues when the list is older than
+/// `relist` (or never read), then queue-size for the next queues in turn.
+/// Everything at poll priority: the supervisor's actions go first and keep
+/// their share of the limit.
+async fn poll_queues(inner: &Inner, relist: Option<Duration>) {
+    let stale = {
+        let round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
+        round.ids.is_empty()
+            || round
+                .listed_at
+                .zip(relist)
+                .is_none_or(|(at, every)| at.elapsed() >= every)
+    };
+    if stale {
+        // Page by page as `KoreClient::list_all_queues` reads them (its
+        // async closure cannot move to a spawned task).
+        let mut items = Vec::new();
+        let mut truncated = true;
+        for page in 1..=client::MAX_QUEUE_PAGES {
+            let call = inner.client.list_queues(page, Priority::Poll).await;
+            inner.usage();
+            let n = call
+                .outcome
+                .as_ref()
+                .map(|r| r.body.results.len())
+                .unwrap_or(0);
+            inner.poll_line(&call, format!("{n} queue(s)"));
+            match call.outcome {
+                Ok(reply) => {
+                    let more = client::more_pages(&reply.body, page);
+                    items.extend(reply.body.results);
+                    if !more {
+                        truncated = false;
+                        break;
+                    }
+                }
+                Err(e) => {
+                    inner.send(Action::QueuesListed {
+                        result: Err(e.to_string()),
+                    });
+                    return;
+                }
+            }
+        }
+        if truncated {
+            inner.send(Action::Note {
+                error: true,
+                text: format!(
+                    "queue list partial: the first {} read; Kore says there are more",
+                    items.len()
+                ),
+            });
+        }
+        {
+            let mut round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
+            round.ids = items
+                .iter()
+                .filter(|q| !q.id.is_empty() && q.is_active != Some(false))
+                .map(|q| q.id.clone())
+                .collect();
+            round.listed_at = Some(std::time::Instant::now());
+        }
+        inner.send(Action::QueuesListed { result: Ok(items) });
+    }
+    let turn = inner
+        .queue_round
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let filters = QueueSizeRequest::default();
+    for queue_id in turn {
+        let call = inner
+            .client
+            .queue_size(&queue_id, &filters, Priority::Poll)
+            .await;
+        inner.usage();
+        let figures = call
+            .outcome
+            .as_ref()
+            .ok()
+            .and_then(|r| r.body.for_queue(&queue_id))
+            .map(|q| {
+                format!(
+                    "{} waiting, {} engaged",
+                    q.waiting.map_or("?".into(), |n| n.to_string()),
+                    q.engaged.map_or("?".into(), |n| n.to_string())
+                )
+            })
+            .unwrap_or_else(|| "no figures".into());
+        inner.poll_line(&call, format!("queue size: {figures}"));
+        let result = match call.outcome {
+            Ok(reply) => Ok(reply.body.for_queue(&queue_id).cloned()),
+            Err(e) => Err(e.to_string()),
+        };
+        inner.send(Action::QueueSized { queue_id, result });
+    }
+}
+
 async fn poll_agents(inner: &Inner) {
     let mut all = Vec::new();
     for page in 1..=MAX_AGENT_PAGES {
@@ -1070,6 +1222,53 @@ mod tests {
     use crate::kore::client::ClientSettings;
     use crate::runtime::journal::{self, RequestFate};
     use crate::sim::{self, SimConfig};
+
+    #[test]
+    fn an_assigns_journal_record_names_its_target_kind() {
+        for (target, want) in [
+            (AssignTarget::Agent("a-1".into()), "agent:a-1"),
+            (AssignTarget::Queue("qu-1".into()), "queue:qu-1"),
+        ] {
+            let job = job_of(Effect::Assign {
+                req_id: "r-1".into(),
+                conversation: "c-1".into(),
+                session: "s-1".into(),
+                target,
+                target_name: "Billing".into(),
+                summary: "assign".into(),
+            })
+            .unwrap();
+            let Record::Assign { target, text, .. } = job.record() else {
+                panic!("not an assign record")
+            };
+            assert_eq!(target, want);
+            assert_eq!(text.as_deref(), Some("assign → Billing"));
+        }
+    }
+
+    #[test]
+    fn the_queue_round_takes_each_queue_in_turn() {
+        let mut round = QueueRound {
+            ids: (0..QUEUE_SIZES_PER_ROUND + 2)
+                .map(|i| format!("q{i}"))
+                .collect(),
+            ..QueueRound::default()
+        };
+        let first = round.take();
+        let second = round.take();
+        assert_eq!(first.len(), QUEUE_SIZES_PER_ROUND);
+        assert_eq!(first[0], "q0");
+        assert_eq!(second[0], format!("q{QUEUE_SIZES_PER_ROUND}"));
+        let mut seen: Vec<String> = first.into_iter().chain(second).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(
+            seen.len(),
+            QUEUE_SIZES_PER_ROUND + 2,
+            "every queue within two rounds"
+        );
+        assert!(QueueRound::default().take().is_empty());
+    }
 
     async fn next_done(rx: &mut mpsc::UnboundedReceiver<Action>) -> (String, Result<(), String>) {
         loop {

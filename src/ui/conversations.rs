@@ -108,12 +108,21 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
     let filter = theme.fit(&clean(&state.conv_filter, 200), 20);
     let filtered = !state.conv_filter.trim().is_empty();
     let sorted = state.sort != SortBy::default();
+    let queue = state
+        .queue_narrow
+        .as_deref()
+        .map(|q| theme.fit(&clean(&state.queue_name(q), 200), 16));
     let build = |short: bool| {
-        let mut t = if filtered {
+        let mut t = if filtered || queue.is_some() {
             format!(" Conversations {shown}/{total}")
         } else {
             format!(" Conversations {shown}")
         };
+        match (&queue, short) {
+            (Some(q), false) => t.push_str(&format!(" {rule} queue: {q}")),
+            (Some(q), true) => t.push_str(&format!(" {rule} q:{q}")),
+            _ => {}
+        }
         match (filtered, short) {
             (true, false) => t.push_str(&format!(" {rule} filter: {filter}")),
             (true, true) => t.push_str(&format!(" {rule} /{filter}")),

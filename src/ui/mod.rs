@@ -2,7 +2,7 @@
 //!
 //! - `view`: the layout of the whole screen and the "too small" fallback
 //! - `status`: the status line on top and the hint/prompt bar at the bottom
-//! - `conversations`, `agents`, `detail` (roster and timeline), `log`: panes
+//! - `conversations`, `agents`, `queues`, `detail` (roster and timeline), `log`: panes
 //! - `overlay`: help, agent picker, new-conversation form
 //! - `theme`: styles, borders and glyphs (dark, light, mono; ASCII)
 
@@ -12,6 +12,7 @@ pub mod detail;
 pub mod keymap;
 pub mod log;
 pub mod overlay;
+pub mod queues;
 pub mod status;
 pub mod text;
 pub mod theme;

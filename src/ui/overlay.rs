@@ -321,6 +321,9 @@ const PICKER_ROWS: usize = 10;
 const MAX_NAME: usize = 24;
 
 fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
+    if crate::app::queries::picker_queue_query(p).is_some() {
+        return queue_picker(state, p, frame, area, theme);
+    }
     let choices = state.picker_choices();
     let (chat_w, voice_w) = loads(&choices, false);
     let name_max = choices
@@ -342,7 +345,16 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         theme.glyph(Glyph::Dot),
         theme.fit(&clean(&p.conversation, 200), 24)
     );
-    let count = format!(" {} of {} ", choices.len(), state.agents.len());
+    let count = if p.purpose == crate::domain::Verb::Assign && !state.queues.is_empty() {
+        format!(
+            " {} of {} {} q: for queues ",
+            choices.len(),
+            state.agents.len(),
+            theme.glyph(Glyph::Dot)
+        )
+    } else {
+        format!(" {} of {} ", choices.len(), state.agents.len())
+    };
     let block = theme
         .overlay_block(Line::from(title))
         .title_bottom(Line::from(Span::styled(count, theme.dim)).right_aligned());
@@ -404,6 +416,112 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
                     theme.pad(&load_text("voice", a.voice, false), voice_w),
                     theme.dim,
                 ),
+            ];
+            if is_sel {
+                lines.push(uniform(spans, theme.selected, cells));
+            } else {
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The picker with `q:` typed: the queues, fewest waiting first, with
+/// their waiting count, longest wait and free agents.
+fn queue_picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let choices = state.picker_queue_choices();
+    let name_max = choices
+        .iter()
+        .map(|q| width(&clean(&q.name, 200)))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_NAME);
+    let figures = |q: &crate::app::queries::QueueRow| {
+        let nothing = theme.glyph(Glyph::Nothing).to_string();
+        format!(
+            "{} waiting  longest {}  {} free",
+            q.waiting.value.map_or(nothing.clone(), |v| v.to_string()),
+            q.longest_ms
+                .value
+                .map_or(nothing.clone(), super::text::duration),
+            q.agents[0].value.map_or(nothing, |v| v.to_string()),
+        )
+    };
+    let fig_w = choices
+        .iter()
+        .map(|q| width(&figures(q)))
+        .max()
+        .unwrap_or(0);
+    let want = 2 + 3 + name_max + 2 + fig_w + 1;
+    let w = (want.max(44) as u16).min(area.width.saturating_sub(4));
+    let rows = choices.len().clamp(1, PICKER_ROWS);
+    let h = (rows + 4) as u16;
+    let rect = centered(area, w, h.min(area.height));
+    frame.render_widget(Clear, rect);
+    let title = format!(
+        " Assign to a queue {} {} ",
+        theme.glyph(Glyph::Dot),
+        theme.fit(&clean(&p.conversation, 200), 24)
+    );
+    let count = format!(
+        " {} of {} {} erase q: for agents ",
+        choices.len(),
+        state.queues.len(),
+        theme.glyph(Glyph::Dot)
+    );
+    let block = theme
+        .overlay_block(Line::from(title))
+        .title_bottom(Line::from(Span::styled(count, theme.dim)).right_aligned());
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.width < 4 || inner.height == 0 {
+        return;
+    }
+    let cells = usize::from(inner.width);
+    let (query, cursor_col) = input_spans(&p.query, cells.saturating_sub(4), theme);
+    let mut first = vec![Span::styled(" > ", theme.key)];
+    first.extend(query);
+    let mut lines = vec![
+        Line::from(first),
+        Line::from(Span::styled(
+            format!(
+                " {}",
+                theme.glyph(Glyph::Rule).repeat(cells.saturating_sub(2))
+            ),
+            theme.dim,
+        )),
+    ];
+    let cursor_x = inner.x + 3 + cursor_col as u16;
+    if cursor_x < inner.x + inner.width {
+        frame.set_cursor_position(Position::new(cursor_x, inner.y));
+    }
+    let room = usize::from(inner.height).saturating_sub(2);
+    if choices.is_empty() {
+        let msg = if state.queues.is_empty() {
+            "no queue listed yet"
+        } else {
+            "no queue matches"
+        };
+        lines.push(Line::from(Span::styled(format!(" {msg}"), theme.dim)));
+    } else {
+        let name_w = cells.saturating_sub(3 + 2 + fig_w + 1).min(MAX_NAME);
+        let selected = p.selected.min(choices.len() - 1);
+        let offset = scroll_offset(Some(selected), choices.len(), room);
+        for (i, q) in choices.iter().enumerate().skip(offset).take(room) {
+            let is_sel = i == selected;
+            let marker = if is_sel {
+                theme.glyph(Glyph::Selected)
+            } else {
+                " "
+            };
+            let spans = vec![
+                Span::raw(" "),
+                Span::styled(theme.pad(marker, 1), theme.text),
+                Span::raw(" "),
+                Span::styled(theme.pad(&clean(&q.name, 200), name_w), theme.text),
+                Span::raw("  "),
+                Span::styled(theme.own_text(&figures(q)), theme.dim),
             ];
             if is_sel {
                 lines.push(uniform(spans, theme.selected, cells));

@@ -324,7 +324,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
             let what = match pane {
                 Pane::Agents => "agents",
                 Pane::Log => "log",
-                Pane::Conversations | Pane::Roster => "conversations",
+                Pane::Conversations | Pane::Roster | Pane::Queues => "conversations",
             };
             let hint = format!("filter {what}: {}", registry_hints(state, KeyMode::Filter));
             input_line("/", input, &hint, cells, theme)
@@ -474,9 +474,17 @@ fn hint_commands(state: &State) -> Vec<Command> {
         Pane::Agents => vec![
             Command::Filter,
             Command::Assign,
+            Command::ToggleQueues,
             Command::FocusNext,
             Command::NewConversation,
             Command::CommandLine,
+        ],
+        Pane::Queues => vec![
+            Command::Open,
+            Command::Sort,
+            Command::Assign,
+            Command::ToggleQueues,
+            Command::FocusNext,
         ],
         Pane::Log => vec![
             Command::ToggleFollow,

@@ -66,6 +66,8 @@ pub enum Glyph {
     Unknown,
     /// Waiting for an assign callback.
     Awaiting,
+    /// A queue's figure from Kore differs from the conversation list's.
+    Differs,
     /// Health: online.
     Online,
     /// Health: connecting.
@@ -347,6 +349,7 @@ impl Theme {
                 Glyph::Dropped => "/",
                 Glyph::Unknown => "?",
                 Glyph::Awaiting => "...",
+                Glyph::Differs => "<>",
                 Glyph::Online => "*",
                 Glyph::Connecting => "o",
                 Glyph::Degraded => "^",
@@ -378,6 +381,7 @@ impl Theme {
             Glyph::Dropped => "⊘",
             Glyph::Unknown => "?",
             Glyph::Awaiting => "…",
+            Glyph::Differs => "≠",
             Glyph::Online => "●",
             Glyph::Connecting => "◌",
             Glyph::Degraded => "▲",
@@ -411,6 +415,8 @@ impl Theme {
                 '—' | '─' => out.push('-'),
                 '✓' => out.push_str("ok"),
                 '✗' => out.push('x'),
+                '≤' => out.push_str("<="),
+                '≠' => out.push_str("<>"),
                 c => out.push(c),
             }
         }
@@ -668,6 +674,7 @@ mod tests {
             Glyph::Dropped,
             Glyph::Unknown,
             Glyph::Awaiting,
+            Glyph::Differs,
             Glyph::Online,
             Glyph::Connecting,
             Glyph::Degraded,

@@ -7,7 +7,7 @@
 //! ┌ Conversations ─────┐┌ detail: roster + timeline ┐
 //! │                    ││                           │
 //! └────────────────────┘│                           │
-//! ┌ Agents ────────────┐│                           │
+//! ┌ Agents (or Queues) ┐│                           │
 //! └────────────────────┘└───────────────────────────┘
 //! ┌ Log (full width) ─────────────────────────────────┐
 //! └───────────────────────────────────────────────────┘
@@ -26,7 +26,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
-use super::{agents, conversations, detail, log, overlay, status};
+use super::{agents, conversations, detail, log, overlay, queues, status};
 use crate::app::State;
 use crate::app::state::Pane;
 
@@ -124,13 +124,23 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
         theme,
         state.focus == Pane::Conversations,
     );
-    agents::draw(
-        state,
-        frame,
-        areas.agents,
-        theme,
-        state.focus == Pane::Agents,
-    );
+    if state.queues_shown {
+        queues::draw(
+            state,
+            frame,
+            areas.agents,
+            theme,
+            state.focus == Pane::Queues,
+        );
+    } else {
+        agents::draw(
+            state,
+            frame,
+            areas.agents,
+            theme,
+            state.focus == Pane::Agents,
+        );
+    }
     detail::draw(
         state,
         frame,

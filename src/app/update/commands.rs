@@ -91,12 +91,24 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         Command::Sort => {
+            if let Some(by) = QueueSort::parse(rest) {
+                state.queue_sort = by;
+                state.say(format!("queues sorted by {}", by.label()));
+                return Vec::new();
+            }
             state.sort = match rest {
                 "state" => SortBy::State,
                 "age" => SortBy::Age,
                 "id" => SortBy::Id,
                 "channel" => SortBy::Channel,
-                _ => return refused(state, "usage: :sort state|age|id|channel".into()),
+                _ => {
+                    return refused(
+                        state,
+                        "usage: :sort state|age|id|channel, or for the queues \
+                         :sort name|waiting|engaged|longest|average|asa|drops|free|service"
+                            .into(),
+                    );
+                }
             };
             Vec::new()
         }
@@ -110,11 +122,55 @@ fn refused(state: &mut State, why: String) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `:assign NAME`, `:enter NAME`, `:cold NAME`, `:warm NAME`.
+/// The queue `query` names: its id, or the one queue whose name holds it.
+pub(super) fn find_queue(state: &State, query: &str) -> Result<(String, String), String> {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return Err("name a queue (id or part of the name)".into());
+    }
+    if let Some(x) = state.queues.iter().find(|x| x.id.to_lowercase() == q) {
+        return Ok((x.id.clone(), x.name.clone()));
+    }
+    if let Some(x) = state.queues.iter().find(|x| x.name.to_lowercase() == q) {
+        return Ok((x.id.clone(), x.name.clone()));
+    }
+    let matches: Vec<&Queue> = state
+        .queues
+        .iter()
+        .filter(|x| x.name.to_lowercase().contains(&q))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((one.id.clone(), one.name.clone())),
+        [] if state.queues.is_empty() => {
+            Err("no queue is listed yet; try again after the next poll".into())
+        }
+        [] => Err(format!("no queue matches {query:?}")),
+        many => Err(format!(
+            "{query:?} matches {} queues ({}); be more precise",
+            many.len(),
+            many.iter()
+                .map(|x| x.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// `:assign NAME`, `:assign queue NAME`, `:enter NAME`, `:cold NAME`,
+/// `:warm NAME`.
 fn agent_command(state: &mut State, purpose: Verb, name: &str) -> Vec<Effect> {
     let Some(conv) = selected_or_refuse(state) else {
         return Vec::new();
     };
+    if purpose == Verb::Assign
+        && let Some((word, queue)) = name.split_once(char::is_whitespace)
+        && word.eq_ignore_ascii_case("queue")
+    {
+        return match find_queue(state, queue) {
+            Ok((id, queue_name)) => picked_queue(state, &conv.id, &id, &queue_name),
+            Err(e) => refused(state, e),
+        };
+    }
     match find_agent(state, name) {
         Ok(agent) => {
             if purpose == Verb::Assign && !can_assign(state, &conv) {

@@ -137,6 +137,17 @@ fn picker_command(state: &mut State, cmd: Command, mut p: Picker) -> Vec<Effect>
             state.mode = Mode::Picker(p);
             clamp_picker(state);
         }
+        Command::PickerPick if crate::app::queries::picker_queue_query(&p).is_some() => {
+            let choice = state.picker_queue_choices().into_iter().nth(p.selected);
+            state.mode = Mode::Normal;
+            return match choice {
+                Some(q) => picked_queue(state, &p.conversation, &q.id, &q.name),
+                None => {
+                    state.refuse("no queue matches; nothing was sent");
+                    Vec::new()
+                }
+            };
+        }
         Command::PickerPick => {
             let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
             state.mode = Mode::Normal;
@@ -278,7 +289,7 @@ pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
         Pane::Log => {
             state.log.set_filter(&text);
         }
-        Pane::Conversations | Pane::Roster => {
+        Pane::Conversations | Pane::Roster | Pane::Queues => {
             state.conv_filter = text;
             keep_selection_visible(state);
         }
@@ -286,7 +297,10 @@ pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
 }
 
 pub(super) fn clamp_picker(state: &mut State) {
-    let n = state.picker_choices().len();
+    let n = state
+        .picker_choices()
+        .len()
+        .max(state.picker_queue_choices().len());
     if let Mode::Picker(p) = &mut state.mode {
         p.selected = p.selected.min(n.saturating_sub(1));
     }
@@ -310,8 +324,10 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::PageUp => move_cursor(state, -page_rows(state)),
         Command::Top => move_cursor(state, i64::MIN / 2),
         Command::Bottom => move_cursor(state, i64::MAX / 2),
-        Command::FocusNext => state.focus = state.focus.next(),
-        Command::FocusPrev => state.focus = state.focus.prev(),
+        Command::FocusNext => state.focus = state.focus.next(state.queues_shown),
+        Command::FocusPrev => state.focus = state.focus.prev(state.queues_shown),
+        // enabled() has checked that a queue row is there.
+        Command::Open if state.focus == Pane::Queues => narrow_to_queue(state),
         // enabled() has checked that a conversation is selected.
         Command::Open => {
             state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
@@ -349,10 +365,15 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Help => state.mode = Mode::Help,
         Command::Quit => return ask_quit(state),
         Command::ToggleFollow => toggle_follow(state),
+        Command::Sort if state.focus == Pane::Queues => {
+            state.queue_sort = state.queue_sort.next();
+            state.say(format!("queues sorted by {}", state.queue_sort.label()));
+        }
         Command::Sort => {
             state.sort = state.sort.next();
             state.say(format!("conversations sorted by {}", state.sort.label()));
         }
+        Command::ToggleQueues => toggle_queues(state),
         // Not commands of the lists (their modes run them).
         _ => {}
     }
@@ -385,7 +406,7 @@ pub(super) fn find_in_log(state: &mut State, back: bool) -> Vec<Effect> {
 /// `/`: the filter of the focused list opens with what it holds.
 fn open_filter(state: &mut State) {
     let pane = match state.focus {
-        Pane::Roster => Pane::Conversations,
+        Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
     };
     let text = match pane {
@@ -417,7 +438,7 @@ fn back(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let pane = match state.focus {
-        Pane::Roster => Pane::Conversations,
+        Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
     };
     let filtered = match pane {
@@ -428,10 +449,52 @@ fn back(state: &mut State) -> Vec<Effect> {
     if filtered {
         set_filter(state, pane, String::new());
         state.say("filter cleared");
+    } else if let Some(q) = state.queue_narrow.take() {
+        keep_selection_visible(state);
+        state.say(format!(
+            "every queue's conversations shown again (was {})",
+            state.queue_name(&q)
+        ));
     } else {
         state.detail_open = false;
     }
     Vec::new()
+}
+
+/// `u`: the queue pane in the agents' place, or the agents again. The focus
+/// follows when it was on the pane that goes.
+pub(super) fn toggle_queues(state: &mut State) {
+    state.queues_shown = !state.queues_shown;
+    match (state.queues_shown, state.focus) {
+        (true, Pane::Agents) => state.focus = Pane::Queues,
+        (false, Pane::Queues) => state.focus = Pane::Agents,
+        _ => {}
+    }
+    if state.queues_shown {
+        let n = state.queues.len();
+        state.say(if n == 0 {
+            "queues: none listed yet (polling…)".to_string()
+        } else {
+            format!("queues: {n} shown; Enter narrows the conversations to one, Esc widens")
+        });
+    } else {
+        state.say("agents shown again");
+    }
+}
+
+/// Enter on the queue pane: the conversation list shows only that queue's.
+fn narrow_to_queue(state: &mut State) {
+    let Some(row) = state.selected_queue() else {
+        return;
+    };
+    state.queue_narrow = Some(row.id.clone());
+    state.selected = None;
+    keep_selection_visible(state);
+    let n = state.visible_conversations().len();
+    state.say(format!(
+        "conversations of {}: {n} listed (Esc shows every queue's)",
+        row.name
+    ));
 }
 
 /// `:refresh`: poll now, or say when the polls can go.
@@ -440,9 +503,13 @@ pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
         Some(secs) => state.say(format!(
             "refresh: Kore asked to wait; the polls go out in {secs} s, after your queued actions"
         )),
-        None => state.say("refresh: polling conversations and agents now"),
+        None => state.say("refresh: polling conversations, agents and queues now"),
     }
-    vec![Effect::PollConversations, Effect::PollAgents]
+    vec![
+        Effect::PollConversations,
+        Effect::PollAgents,
+        Effect::PollQueues,
+    ]
 }
 
 /// How far PgUp/PgDn move: the rows the focused pane shows, less one so
@@ -452,7 +519,7 @@ pub(super) fn page_rows(state: &State) -> i64 {
     let shown = match state.focus {
         Pane::Conversations => rows.conversations,
         Pane::Roster => rows.roster,
-        Pane::Agents => rows.agents,
+        Pane::Agents | Pane::Queues => rows.agents,
         Pane::Log => rows.log,
     };
     // One row stays in view.
@@ -496,6 +563,10 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
         Pane::Agents => {
             let n = state.visible_agents().len();
             state.agent_cursor = step(state.agent_cursor, n);
+        }
+        Pane::Queues => {
+            let n = state.queues.len();
+            state.queue_cursor = step(state.queue_cursor, n);
         }
         Pane::Log => {
             let n = state.log.visible_len();

@@ -14,6 +14,8 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             agents,
             availability,
         } => merge_agents(state, agents, availability),
+        Action::QueuesListed { result } => merge_queues(state, result),
+        Action::QueueSized { queue_id, result } => merge_queue_size(state, &queue_id, result),
         Action::RequestSent {
             req_id,
             conversation,
@@ -365,7 +367,7 @@ pub(super) fn on_callback(
     let matched = match_callback(state, &cb);
     let agent = match (&cb.body.agent_id, &cb.body.queue_id) {
         (Some(a), _) => state.agent_name(a),
-        (None, Some(q)) => format!("queue {}", clean(q, MAX_FIELD)),
+        (None, Some(q)) => format!("queue {}", clean(&state.queue_name(q), MAX_FIELD)),
         (None, None) => "?".into(),
     };
     let reason = clean(
@@ -536,6 +538,7 @@ pub(super) fn merge_conversations(
     for rec in records {
         merge_conversation_record(state, rec, default_channel);
     }
+    mark_service_level(state);
     // Forget what the API no longer lists, unless the console has a stake in it.
     let selected = state.selected.clone();
     state.conversations.retain(|id, c| {
@@ -554,6 +557,7 @@ pub(super) fn merge_conversations(
 /// One listed conversation into State (added, or its listed facts
 /// refreshed).
 fn merge_conversation_record(state: &mut State, rec: ConversationRecord, default_channel: Channel) {
+    let now = state.now_ms;
     let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
         return;
     };
@@ -594,6 +598,144 @@ fn merge_conversation_record(state: &mut State, rec: ConversationRecord, default
         .or(parse_ms(rec.start_session_time.as_deref()))
         .or(parse_ms(rec.created_at.as_deref()))
         .or(entry.started_ms);
+    // The queue it is in: the last of `queues[]` (they come in time
+    // order, the current one ACTIVE).
+    entry.queue = rec
+        .queues
+        .iter()
+        .rev()
+        .find(|q| q.id.as_deref().is_some_and(|id| !id.is_empty()))
+        .map(|q| {
+            let id = clean(q.id.as_deref().unwrap_or_default(), MAX_FIELD);
+            let name = q.name.as_deref().map(|n| clean(n, 40));
+            (id.clone(), name.unwrap_or(id))
+        });
+    entry.wait_ms = rec.wait_time.filter(|w| *w >= 0);
+    entry.listed_at_ms = now;
+}
+
+/// Decides, for each conversation seen in a queue and not yet decided,
+/// whether it was answered within `sla_secs`: once it is answered (by its
+/// wait then), or once it has waited longer (not within).
+fn mark_service_level(state: &mut State) {
+    let limit = i64::from(state.settings.sla_secs) * 1000;
+    let now = state.now_ms;
+    let mut new = Vec::new();
+    for c in state.conversations.values() {
+        let (Some((queue, _)), Some(_)) = (&c.queue, c.wait_ms) else {
+            continue;
+        };
+        if !c.listed || state.sla_seen.contains_key(&c.id) {
+            continue;
+        }
+        let wait = c.wait_now_ms(now).unwrap_or(0);
+        let within = if c.is_waiting() {
+            if wait <= limit {
+                continue;
+            }
+            false
+        } else if matches!(c.state(), ConvState::Ended) {
+            continue;
+        } else {
+            wait <= limit
+        };
+        new.push((
+            c.id.clone(),
+            SlaMark {
+                queue_id: queue.clone(),
+                within,
+            },
+        ));
+    }
+    for (id, mark) in new {
+        if state.sla_seen.len() >= SLA_MEMORY {
+            // Forget one to make room; the level stays over the most recent
+            // ten thousand or so.
+            state.sla_seen.pop_first();
+        }
+        state.sla_seen.insert(id, mark);
+    }
+}
+
+/// A poll of list-queues: the queues as Kore lists them, keeping the
+/// figures of those still listed.
+pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, String>) {
+    let now = state.now_ms;
+    let records = match result {
+        Ok(r) => r,
+        Err(e) => {
+            state.status.health = Health::Degraded(e.clone());
+            state
+                .log
+                .push(now, LogKind::Error, format!("poll queues: {e}"));
+            return;
+        }
+    };
+    let mut queues = Vec::new();
+    for rec in records {
+        let id = clean(&rec.id, MAX_FIELD);
+        if id.is_empty()
+            || rec.is_active == Some(false)
+            || queues.iter().any(|q: &Queue| q.id == id)
+        {
+            continue;
+        }
+        let name = clean(&rec.name, 40);
+        let earlier = state.queues.iter().find(|q| q.id == id);
+        queues.push(Queue {
+            name: if name.is_empty() { id.clone() } else { name },
+            members: rec
+                .agents
+                .iter()
+                .filter_map(|a| a.name.as_deref())
+                .map(|n| clean(n, 40))
+                .collect(),
+            size: earlier.and_then(|q| q.size.clone()),
+            size_at_ms: earlier.and_then(|q| q.size_at_ms),
+            size_error: earlier.and_then(|q| q.size_error.clone()),
+            id,
+        });
+    }
+    state.queues = queues;
+    if let Some(q) = &state.queue_narrow
+        && !state.queues.iter().any(|x| &x.id == q)
+        && !state
+            .conversations
+            .values()
+            .any(|c| c.queue.as_ref().is_some_and(|(id, _)| id == q))
+    {
+        // The queue is gone and nothing is left in it.
+        state.queue_narrow = None;
+        keep_selection_visible(state);
+    }
+    let n = state.queues.len();
+    state.queue_cursor = state.queue_cursor.min(n.saturating_sub(1));
+}
+
+/// A queue-size answer for one queue.
+pub(super) fn merge_queue_size(
+    state: &mut State,
+    queue_id: &str,
+    result: Result<Option<QueueSize>, String>,
+) {
+    let now = state.now_ms;
+    let Some(q) = state.queues.iter_mut().find(|q| q.id == queue_id) else {
+        return;
+    };
+    match result {
+        Ok(size) => {
+            q.size = size;
+            q.size_at_ms = Some(now);
+            q.size_error = None;
+        }
+        Err(e) => {
+            let name = q.name.clone();
+            q.size_error = Some(clean(&e, MAX_FIELD));
+            state
+                .log
+                .push(now, LogKind::Error, format!("poll queue size {name}: {e}"));
+        }
+    }
 }
 
 pub(super) fn merge_agents(
@@ -613,9 +755,12 @@ pub(super) fn merge_agents(
             return;
         }
     };
+    // Queue memberships as this listing has them (it is the whole list).
+    let mut members: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for rec in records {
-        merge_agent_record(state, rec);
+        merge_agent_record(state, rec, &mut members);
     }
+    state.queue_members = members;
     if let Some(av) = availability {
         apply_availability(state, av);
     }
@@ -625,11 +770,21 @@ pub(super) fn merge_agents(
 
 /// One listed agent into the directory (added, or its presence and the
 /// facts the config did not give refreshed).
-fn merge_agent_record(state: &mut State, rec: AgentRecord) {
+fn merge_agent_record(
+    state: &mut State,
+    rec: AgentRecord,
+    members: &mut std::collections::BTreeMap<String, Vec<String>>,
+) {
     if rec.id.is_empty() {
         return;
     }
     let id = clean(&rec.id, MAX_FIELD);
+    for q in &rec.queues {
+        let ids = members.entry(clean(&q.id, MAX_FIELD)).or_default();
+        if !ids.contains(&id) {
+            ids.push(id.clone());
+        }
+    }
     let presence = rec
         .online_status_type
         .as_deref()

@@ -60,16 +60,23 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
             }
         }
     }
-    if state.agents.is_empty() {
+    // An assign may go to a queue when no agent is listed.
+    if state.agents.is_empty() && (purpose != Verb::Assign || state.queues.is_empty()) {
         state.refuse(
             "the agent directory is empty (no agents listed yet); try again after the next poll",
         );
         return Vec::new();
     }
+    // With no agent listed, an assign offers the queues (`q:` typed).
+    let query = if state.agents.is_empty() {
+        crate::app::queries::QUEUE_PREFIX
+    } else {
+        ""
+    };
     state.mode = Mode::Picker(Picker {
         purpose,
         conversation: conv.id.clone(),
-        query: crate::app::input::TextInput::new(MAX_INPUT),
+        query: crate::app::input::TextInput::with_text(query, MAX_INPUT),
         selected: 0,
     });
     Vec::new()
@@ -113,8 +120,8 @@ pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Age
                 Pending::Assign {
                     conversation: conv_id.to_string(),
                     session,
-                    agent_id: agent.id.clone(),
-                    agent_name: agent.name.clone(),
+                    target: AssignTarget::Agent(agent.id.clone()),
+                    target_name: agent.name.clone(),
                 },
             )
         }
@@ -132,6 +139,44 @@ pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Age
         Verb::Redial => plan_for(state, &conv, Op::Redial(agent.to_ref())),
         Verb::End => plan_for(state, &conv, Op::End),
     }
+}
+
+/// A queue picked for an assign (in the picker with `q:`, or `:assign
+/// queue NAME`): `transferredType: "QUEUE"` with its `queueId`.
+pub(super) fn picked_queue(
+    state: &mut State,
+    conv_id: &str,
+    queue_id: &str,
+    queue_name: &str,
+) -> Vec<Effect> {
+    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+        state.refuse(format!("{conv_id} is no longer listed"));
+        return Vec::new();
+    };
+    if !can_assign(state, &conv) {
+        return Vec::new();
+    }
+    let Some(session) = conv.bot_session_id.clone() else {
+        return Vec::new();
+    };
+    if conv.queue.as_ref().is_some_and(|(q, _)| q == queue_id) && conv.is_waiting() {
+        state.refuse(format!("{conv_id} is waiting in {queue_name} already"));
+        return Vec::new();
+    }
+    let prompt = format!(
+        "Assign {conv_id} (session {}) to queue {queue_name}? Y/n",
+        short(&session),
+    );
+    confirm_or_run(
+        state,
+        prompt,
+        Pending::Assign {
+            conversation: conv_id.to_string(),
+            session,
+            target: AssignTarget::Queue(queue_id.to_string()),
+            target_name: format!("queue {queue_name}"),
+        },
+    )
 }
 
 pub(super) fn short(s: &str) -> String {
@@ -267,9 +312,9 @@ pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
         Pending::Assign {
             conversation,
             session,
-            agent_id,
-            agent_name,
-        } => send_assign(state, conversation, session, agent_id, agent_name),
+            target,
+            target_name,
+        } => send_assign(state, conversation, session, target, target_name),
         Pending::Retry { conversation } => settle_failed(state, conversation, false),
         Pending::Drop { conversation } => settle_failed(state, conversation, true),
         Pending::Quit => {
@@ -331,8 +376,8 @@ fn send_assign(
     state: &mut State,
     conversation: String,
     session: String,
-    agent_id: String,
-    agent_name: String,
+    target: AssignTarget,
+    target_name: String,
 ) -> Vec<Effect> {
     let req_id = state.next_req_id();
     let now = state.now_ms;
@@ -340,21 +385,21 @@ fn send_assign(
         c.timeline.push(TimelineItem::Assign {
             req_id: req_id.clone(),
             at_ms: now,
-            text: format!("assign → {agent_name}"),
+            text: format!("assign → {target_name}"),
             state: AssignState::Queued,
         });
     }
     state
         .awaiting_callback
         .insert(req_id.clone(), conversation.clone());
-    state.say(format!("assign {conversation} → {agent_name}: sent"));
+    state.say(format!("assign {conversation} → {target_name}: sent"));
     vec![Effect::Assign {
         req_id,
         conversation: conversation.clone(),
         session,
-        agent_id,
-        agent_name: agent_name.clone(),
-        summary: format!("assign {conversation} → {agent_name}"),
+        target,
+        target_name: target_name.clone(),
+        summary: format!("assign {conversation} → {target_name}"),
     }]
 }
 

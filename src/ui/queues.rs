@@ -1,0 +1,299 @@
+//! The queue pane, in the agents' place (`u`, `:queues`): one row per queue with its
+//! figures, under a header.
+//!
+//! ```text
+//!   queue      wait  long   avg   ASA  eng drop  agents  SL≤20s
+//! ≠ Billing    9≠8  07:40 03:12 01:05   2    4  1/2/0/1     35%
+//! ```
+//!
+//! Waiting, engaged, the waits, drop-offs and the agents come from
+//! queue-size when Kore gives them, else from the conversation list and the
+//! agent directory (drawn dim). When Kore's count of waiting or engaged
+//! differs from the list's, the cell shows both (`Kore≠list`) and the row is
+//! marked. The service level is the console's own: the share of the
+//! conversations it saw in the queue that were answered within `sla_secs`.
+//! On narrow panes the average wait, ASA, drop-offs and engaged give way
+//! first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::{clean, duration, width};
+use super::theme::{Glyph, Theme};
+use super::widgets::{scroll_offset, uniform};
+use crate::app::State;
+use crate::app::queries::{Figure, QueueRow};
+use crate::app::state::QueueSort;
+
+const MIN_NAME: usize = 8;
+const MAX_NAME: usize = 20;
+
+/// The figure columns, in the order they are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Waiting,
+    Longest,
+    Average,
+    Asa,
+    Engaged,
+    Drops,
+    Agents,
+    Service,
+}
+
+impl Col {
+    const DRAWN: [Col; 8] = [
+        Col::Waiting,
+        Col::Longest,
+        Col::Average,
+        Col::Asa,
+        Col::Engaged,
+        Col::Drops,
+        Col::Agents,
+        Col::Service,
+    ];
+    /// The order in which columns give way on a narrow pane.
+    const DROPPED: [Col; 5] = [
+        Col::Average,
+        Col::Asa,
+        Col::Drops,
+        Col::Engaged,
+        Col::Agents,
+    ];
+
+    fn header(self, state: &State) -> String {
+        match self {
+            Col::Waiting => "wait".into(),
+            Col::Longest => "long".into(),
+            Col::Average => "avg".into(),
+            Col::Asa => "ASA".into(),
+            Col::Engaged => "eng".into(),
+            Col::Drops => "drop".into(),
+            Col::Agents => "agents".into(),
+            Col::Service => format!("SL≤{}s", state.settings.sla_secs),
+        }
+    }
+
+    fn sort(self) -> QueueSort {
+        match self {
+            Col::Waiting => QueueSort::Waiting,
+            Col::Longest => QueueSort::Longest,
+            Col::Average => QueueSort::Average,
+            Col::Asa => QueueSort::Asa,
+            Col::Engaged => QueueSort::Engaged,
+            Col::Drops => QueueSort::Drops,
+            Col::Agents => QueueSort::Free,
+            Col::Service => QueueSort::Service,
+        }
+    }
+}
+
+/// A count, or both counts when Kore's and the list's differ.
+fn count_text(f: Figure, theme: &Theme) -> String {
+    match (f.value, f.list_differs) {
+        (Some(v), Some(list)) => format!("{v}{}{list}", theme.glyph(Glyph::Differs)),
+        (Some(v), None) => v.to_string(),
+        (None, _) => theme.glyph(Glyph::Nothing).to_string(),
+    }
+}
+
+fn wait_text(f: Figure, theme: &Theme) -> String {
+    match f.value {
+        Some(ms) => duration(ms),
+        None => theme.glyph(Glyph::Nothing).to_string(),
+    }
+}
+
+/// `available/busy/away/offline`.
+fn agents_text(r: &QueueRow, theme: &Theme) -> String {
+    if r.agents.iter().all(|f| f.value.is_none()) {
+        return theme.glyph(Glyph::Nothing).to_string();
+    }
+    r.agents
+        .iter()
+        .map(|f| f.value.map_or("?".to_string(), |v| v.to_string()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn service_text(r: &QueueRow, theme: &Theme) -> String {
+    match r.service_pct() {
+        Some(p) => format!("{p}%"),
+        None => theme.glyph(Glyph::Nothing).to_string(),
+    }
+}
+
+/// A cell's text and whether it came from Kore (else from the list).
+fn cell(col: Col, r: &QueueRow, theme: &Theme) -> (String, bool) {
+    match col {
+        Col::Waiting => (count_text(r.waiting, theme), r.waiting.from_kore),
+        Col::Engaged => (count_text(r.engaged, theme), r.engaged.from_kore),
+        Col::Longest => (wait_text(r.longest_ms, theme), r.longest_ms.from_kore),
+        Col::Average => (wait_text(r.average_ms, theme), r.average_ms.from_kore),
+        Col::Asa => (wait_text(r.asa_ms, theme), r.asa_ms.from_kore),
+        Col::Drops => (count_text(r.drops, theme), r.drops.from_kore),
+        Col::Agents => (agents_text(r, theme), r.agents[0].from_kore),
+        // The console's own figure: never Kore's, never dim.
+        Col::Service => (service_text(r, theme), true),
+    }
+}
+
+fn title(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
+    let rule = theme.glyph(Glyph::Rule);
+    let mut t = format!(" Queues {}", state.queues.len());
+    if state.queue_sort != QueueSort::default() {
+        t.push_str(&format!(" {rule} sort: {}", state.queue_sort.label()));
+    }
+    t.push(' ');
+    Line::from(theme.fit(&t, cells.saturating_sub(2)))
+}
+
+/// What the right of the border says: what SL counts, and the mark.
+fn legend(state: &State, rows: &[QueueRow], theme: &Theme) -> Line<'static> {
+    let mut t = format!(" SL: seen here, ≤{}s ", state.settings.sla_secs);
+    if rows.iter().any(QueueRow::disagrees) {
+        t = format!(
+            " {} Kore{}list {} SL: seen here ",
+            theme.glyph(Glyph::Differs),
+            theme.glyph(Glyph::Differs),
+            theme.glyph(Glyph::Dot)
+        );
+    }
+    Line::from(Span::styled(theme.own_text(&t), theme.dim)).right_aligned()
+}
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {
+    let rows = state.queue_rows();
+    let full_cells = usize::from(area.width);
+    let title_line = title(state, theme, full_cells);
+    let right =
+        (width(&title_line.to_string()) + 24 <= full_cells).then(|| legend(state, &rows, theme));
+    let block = theme.block(title_line, right, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let full = usize::from(inner.width);
+    let cells = full.saturating_sub(1);
+    let height = usize::from(inner.height);
+
+    if rows.is_empty() {
+        let line = Line::from(Span::styled(
+            format!(
+                " {}",
+                theme.fit(&theme.own_text("no queues listed yet (polling…)"), cells)
+            ),
+            theme.dim,
+        ));
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    }
+
+    // Each column as wide as its widest cell or header.
+    let texts: Vec<Vec<(String, bool)>> = rows
+        .iter()
+        .map(|r| Col::DRAWN.iter().map(|c| cell(*c, r, theme)).collect())
+        .collect();
+    let widths: Vec<usize> = Col::DRAWN
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            texts
+                .iter()
+                .map(|t| width(&t[i].0))
+                .chain([width(&theme.own_text(&c.header(state)))])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut shown = [true; 8];
+    let used = |shown: &[bool; 8]| -> usize {
+        // The mark, a space, then each shown column with a gap before it.
+        2 + widths
+            .iter()
+            .zip(shown)
+            .filter(|(_, s)| **s)
+            .map(|(w, _)| w + 1)
+            .sum::<usize>()
+    };
+    for col in Col::DROPPED {
+        if used(&shown) + MIN_NAME <= cells {
+            break;
+        }
+        if let Some(i) = Col::DRAWN.iter().position(|c| *c == col) {
+            shown[i] = false;
+        }
+    }
+    let name_w = cells.saturating_sub(used(&shown)).min(MAX_NAME);
+
+    let mut lines = Vec::with_capacity(height);
+    // The header: the sort column stands out.
+    let mut head = vec![
+        Span::raw("  "),
+        Span::styled(theme.pad("queue", name_w), theme.dim),
+    ];
+    for (i, c) in Col::DRAWN.iter().enumerate() {
+        if !shown[i] {
+            continue;
+        }
+        let style = if c.sort() == state.queue_sort {
+            theme.heading
+        } else {
+            theme.dim
+        };
+        head.push(Span::raw(" "));
+        head.push(Span::styled(
+            right_pad(&theme.own_text(&c.header(state)), widths[i]),
+            style,
+        ));
+    }
+    lines.push(Line::from(head));
+
+    let room = height.saturating_sub(1);
+    let selected = focused.then_some(state.queue_cursor.min(rows.len() - 1));
+    let offset = scroll_offset(selected, rows.len(), room);
+    for (n, r) in rows.iter().enumerate().skip(offset).take(room) {
+        let mark = if r.disagrees() {
+            theme.glyph(Glyph::Differs)
+        } else {
+            " "
+        };
+        let narrowed = state.queue_narrow.as_deref() == Some(r.id.as_str());
+        let name_style = if narrowed { theme.heading } else { theme.text };
+        let mut spans = vec![
+            Span::styled(theme.pad(mark, 1), theme.warn),
+            Span::raw(" "),
+            Span::styled(theme.pad(&clean(&r.name, 200), name_w), name_style),
+        ];
+        for (i, c) in Col::DRAWN.iter().enumerate() {
+            if !shown[i] {
+                continue;
+            }
+            let (text, from_kore) = &texts[n][i];
+            let style: Style = match c {
+                _ if text.contains(theme.glyph(Glyph::Differs)) => theme.warn,
+                Col::Waiting if r.waiting.value.unwrap_or(0) > 0 => theme.state_waiting,
+                _ if !from_kore => theme.dim,
+                _ => theme.text,
+            };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(right_pad(text, widths[i]), style));
+        }
+        if Some(n) == selected {
+            lines.push(uniform(spans, theme.selected, full));
+        } else {
+            lines.push(Line::from(spans));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `s` right-aligned in `cells`.
+fn right_pad(s: &str, cells: usize) -> String {
+    let w = width(s);
+    format!("{}{s}", " ".repeat(cells.saturating_sub(w)))
+}

@@ -1,0 +1,185 @@
+//! The queue poll against the in-process simulator: list-queues and
+//! queue-size go out as the runner plans them, and once merged by
+//! `update` the queue pane's figures are the ones the simulator holds; the
+//! conversation list agrees with them. An assign to a queue reaches the
+//! simulator with the documented body and moves the conversation there.
+
+use std::time::Duration;
+use switchboard::app::queries::QueueRow;
+use switchboard::app::{Action, Effect, State, update};
+use switchboard::kore::wire::{AssignTarget, QueueSizeRequest};
+use switchboard::ui::keymap::Keymap;
+use tokio::sync::mpsc;
+
+mod common;
+use common::sim::{Run, client, runner, simulator};
+use common::state::settings;
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Feeds what the runner reports into `s` until `done` says so.
+async fn feed(
+    s: &mut State,
+    rx: &mut mpsc::UnboundedReceiver<Action>,
+    mut done: impl FnMut(&Action) -> bool,
+) {
+    loop {
+        let a = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an action within 10 s")
+            .expect("the runner is alive");
+        s.now_ms = now_ms();
+        let stop = done(&a);
+        update(s, a);
+        if stop {
+            return;
+        }
+    }
+}
+
+fn row<'a>(rows: &'a [QueueRow], id: &str) -> &'a QueueRow {
+    rows.iter().find(|r| r.id == id).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_polled_queue_figures_are_the_simulators() {
+    let sim = simulator().await;
+    let Run {
+        mut runner, mut rx, ..
+    } = runner(client(&sim, |_| {}), None, 1).await;
+    let mut s = State::new(
+        settings("st-test", "TEST", 30_000),
+        Keymap::default(),
+        "t".into(),
+    );
+    let world = sim.world();
+    assert!(world.queues.len() <= switchboard::runtime::runner::QUEUE_SIZES_PER_ROUND);
+
+    // One round: the list, then one queue-size per queue.
+    runner.run(Effect::PollQueues);
+    let mut sized = 0;
+    let n = world.queues.len();
+    feed(&mut s, &mut rx, |a| {
+        if matches!(a, Action::QueueSized { .. }) {
+            sized += 1;
+        }
+        sized == n
+    })
+    .await;
+    let names: Vec<&str> = s.queues.iter().map(|q| q.name.as_str()).collect();
+    let want: Vec<&str> = world.queues.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, want);
+
+    // The conversations and the agents too, as the console polls them.
+    runner.run(Effect::PollConversations);
+    feed(&mut s, &mut rx, |a| {
+        matches!(a, Action::ConversationsListed { .. })
+    })
+    .await;
+    runner.run(Effect::PollAgents);
+    feed(&mut s, &mut rx, |a| {
+        matches!(a, Action::AgentsListed { .. })
+    })
+    .await;
+
+    let world = sim.world();
+    let now = now_ms();
+    let rows = s.queue_rows();
+    let mut waiting_somewhere = 0;
+    for q in &world.queues {
+        let held = world
+            .queue_size(&q.id, &QueueSizeRequest::default(), now)
+            .unwrap();
+        let r = row(&rows, &q.id);
+        let count = |v: Option<u32>| v.map(i64::from);
+        assert_eq!(r.waiting.value, count(held.waiting), "{}", q.name);
+        assert_eq!(r.engaged.value, count(held.engaged), "{}", q.name);
+        assert_eq!(r.drops.value, count(held.drop_off), "{}", q.name);
+        let st = held.agent_status.unwrap();
+        assert_eq!(
+            r.agents.map(|f| f.value),
+            [st.available, st.busy, st.away, st.offline].map(count),
+            "{}",
+            q.name
+        );
+        assert!(r.waiting.from_kore && r.agents[0].from_kore);
+        // Waits grow while the test runs: the same within a few seconds.
+        let summary = held.queue_summary.unwrap();
+        let near = |got: Option<i64>, want: Option<Duration>| {
+            let want = want.unwrap().as_millis() as i64;
+            let got = got.unwrap();
+            assert!((got - want).abs() <= 5_000, "{}: {got} vs {want}", q.name);
+        };
+        near(r.longest_ms.value, summary.max_wait());
+        near(r.average_ms.value, summary.avg_wait());
+        near(r.asa_ms.value, summary.asa());
+        // The conversation list says the same of the queue.
+        assert!(!r.disagrees(), "{}: {r:?}", q.name);
+        waiting_somewhere += r.waiting.value.unwrap_or(0);
+    }
+    assert!(
+        waiting_somewhere > 0,
+        "the demo starts with customers waiting"
+    );
+    let billing = world.queues.iter().find(|q| q.name == "Billing").unwrap();
+    assert!(
+        row(&rows, &billing.id).longest_ms.value.unwrap() > 60_000,
+        "Billing starts in trouble"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assign_to_a_queue_moves_the_conversation_there() {
+    let sim = simulator().await;
+    let Run {
+        mut runner,
+        mut rx,
+        mut callbacks,
+    } = runner(client(&sim, |_| {}), None, 1).await;
+    let world = sim.world();
+    let waiting = world
+        .conversations
+        .iter()
+        .find(|c| c.status.is_waiting())
+        .expect("a waiting conversation")
+        .clone();
+    let to = world
+        .queues
+        .iter()
+        .find(|q| Some(&q.id) != waiting.queue_id.as_ref())
+        .unwrap()
+        .clone();
+    runner.run(Effect::Assign {
+        req_id: "aq-1".into(),
+        conversation: waiting.id.clone(),
+        session: waiting.bot_session_id.clone(),
+        target: AssignTarget::Queue(to.id.clone()),
+        target_name: format!("queue {}", to.name),
+        summary: "assign to a queue".into(),
+    });
+    loop {
+        let a = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Action::AssignDone { outcome, .. } = a {
+            assert!(outcome.is_ok(), "{outcome:?}");
+            break;
+        }
+    }
+    let cb = tokio::time::timeout(Duration::from_secs(15), callbacks.recv())
+        .await
+        .expect("a callback within 15 s")
+        .unwrap();
+    assert_eq!(cb.request_id.as_deref(), Some("aq-1"));
+    assert_eq!(cb.body.queue_id.as_deref(), Some(to.id.as_str()));
+    let moved = sim
+        .world()
+        .conversations
+        .into_iter()
+        .find(|c| c.id == waiting.id)
+        .unwrap();
+    assert_eq!(moved.queue_id.as_ref(), Some(&to.id));
+}
