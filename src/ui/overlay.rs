@@ -355,33 +355,9 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
     } else {
         format!(" {} of {} ", choices.len(), state.agents.len())
     };
-    let block = theme
-        .overlay_block(Line::from(title))
-        .title_bottom(Line::from(Span::styled(count, theme.dim)).right_aligned());
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    if inner.width < 4 || inner.height == 0 {
+    let Some((inner, cells, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
         return;
-    }
-    let cells = usize::from(inner.width);
-
-    let (query, cursor_col) = input_spans(&p.query, cells.saturating_sub(4), theme);
-    let mut first = vec![Span::styled(" > ", theme.key)];
-    first.extend(query);
-    let mut lines = vec![
-        Line::from(first),
-        Line::from(Span::styled(
-            format!(
-                " {}",
-                theme.glyph(Glyph::Rule).repeat(cells.saturating_sub(2))
-            ),
-            theme.dim,
-        )),
-    ];
-    let cursor_x = inner.x + 3 + cursor_col as u16;
-    if cursor_x < inner.x + inner.width {
-        frame.set_cursor_position(Position::new(cursor_x, inner.y));
-    }
+    };
 
     let room = usize::from(inner.height).saturating_sub(2);
     if choices.is_empty() {
@@ -470,32 +446,9 @@ fn queue_picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme:
         state.queues.len(),
         theme.glyph(Glyph::Dot)
     );
-    let block = theme
-        .overlay_block(Line::from(title))
-        .title_bottom(Line::from(Span::styled(count, theme.dim)).right_aligned());
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    if inner.width < 4 || inner.height == 0 {
+    let Some((inner, cells, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
         return;
-    }
-    let cells = usize::from(inner.width);
-    let (query, cursor_col) = input_spans(&p.query, cells.saturating_sub(4), theme);
-    let mut first = vec![Span::styled(" > ", theme.key)];
-    first.extend(query);
-    let mut lines = vec![
-        Line::from(first),
-        Line::from(Span::styled(
-            format!(
-                " {}",
-                theme.glyph(Glyph::Rule).repeat(cells.saturating_sub(2))
-            ),
-            theme.dim,
-        )),
-    ];
-    let cursor_x = inner.x + 3 + cursor_col as u16;
-    if cursor_x < inner.x + inner.width {
-        frame.set_cursor_position(Position::new(cursor_x, inner.y));
-    }
+    };
     let room = usize::from(inner.height).saturating_sub(2);
     if choices.is_empty() {
         let msg = if state.queues.is_empty() {
@@ -615,6 +568,45 @@ fn new_conversation(form: &NewConversationForm, frame: &mut Frame, area: Rect, t
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A picker's box: its border with the title and the count, the query
+/// line with the cursor, and a rule under it. None when too small to use.
+fn picker_box(
+    frame: &mut Frame,
+    rect: Rect,
+    title: String,
+    count: String,
+    p: &Picker,
+    theme: &Theme,
+) -> Option<(Rect, usize, Vec<Line<'static>>)> {
+    let block = theme
+        .overlay_block(Line::from(title))
+        .title_bottom(Line::from(Span::styled(count, theme.dim)).right_aligned());
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.width < 4 || inner.height == 0 {
+        return None;
+    }
+    let cells = usize::from(inner.width);
+    let (query, cursor_col) = input_spans(&p.query, cells.saturating_sub(4), theme);
+    let mut first = vec![Span::styled(" > ", theme.key)];
+    first.extend(query);
+    let lines = vec![
+        Line::from(first),
+        Line::from(Span::styled(
+            format!(
+                " {}",
+                theme.glyph(Glyph::Rule).repeat(cells.saturating_sub(2))
+            ),
+            theme.dim,
+        )),
+    ];
+    let cursor_x = inner.x + 3 + cursor_col as u16;
+    if cursor_x < inner.x + inner.width {
+        frame.set_cursor_position(Position::new(cursor_x, inner.y));
+    }
+    Some((inner, cells, lines))
 }
 
 #[cfg(test)]

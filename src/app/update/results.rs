@@ -510,20 +510,28 @@ pub(super) fn parse_ms(s: Option<&str>) -> Option<i64> {
     Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
+/// A poll's answer, or None when it failed: then the connection is
+/// degraded (the picture is not fresh) and the log says why.
+fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option<T> {
+    match result {
+        Ok(r) => Some(r),
+        Err(e) => {
+            state.status.health = Health::Degraded(e.clone());
+            let now = state.now_ms;
+            state
+                .log
+                .push(now, LogKind::Error, format!("poll {what}: {e}"));
+            None
+        }
+    }
+}
+
 pub(super) fn merge_conversations(
     state: &mut State,
     result: Result<Vec<ConversationRecord>, String>,
 ) {
-    let now = state.now_ms;
-    let records = match result {
-        Ok(r) => r,
-        Err(e) => {
-            state.status.health = Health::Degraded(e.clone());
-            state
-                .log
-                .push(now, LogKind::Error, format!("poll conversations: {e}"));
-            return;
-        }
+    let Some(records) = polled(state, "conversations", result) else {
+        return;
     };
     state.status.health = Health::Online;
     let default_channel =
@@ -660,16 +668,8 @@ fn mark_service_level(state: &mut State) {
 /// A poll of list-queues: the queues as Kore lists them, keeping the
 /// figures of those still listed.
 pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, String>) {
-    let now = state.now_ms;
-    let records = match result {
-        Ok(r) => r,
-        Err(e) => {
-            state.status.health = Health::Degraded(e.clone());
-            state
-                .log
-                .push(now, LogKind::Error, format!("poll queues: {e}"));
-            return;
-        }
+    let Some(records) = polled(state, "queues", result) else {
+        return;
     };
     let mut queues = Vec::new();
     for rec in records {
@@ -743,17 +743,8 @@ pub(super) fn merge_agents(
     agents: Result<Vec<AgentRecord>, String>,
     availability: Option<AvailabilityResponse>,
 ) {
-    let now = state.now_ms;
-    let records = match agents {
-        Ok(r) => r,
-        Err(e) => {
-            // As for a failed conversations poll: the picture is not fresh.
-            state.status.health = Health::Degraded(e.clone());
-            state
-                .log
-                .push(now, LogKind::Error, format!("poll agents: {e}"));
-            return;
-        }
+    let Some(records) = polled(state, "agents", agents) else {
+        return;
     };
     // Queue memberships as this listing has them (it is the whole list).
     let mut members: std::collections::BTreeMap<String, Vec<String>> = Default::default();
