@@ -100,7 +100,7 @@ fn without_timings(text: &str) -> String {
 
 /// How far back a poll's line is looked for, to be updated in place: the
 /// polls of one round (conversations, agents by page, availability) fit.
-const POLL_WINDOW: usize = 8;
+const POLL_WINDOW: usize = 16;
 
 impl Log {
     /// A line. The same line again right after itself (the same error on
