@@ -600,37 +600,8 @@ struct ListFigures {
 impl State {
     /// The queue pane's rows, sorted by `queue_sort`.
     pub fn queue_rows(&self) -> Vec<QueueRow> {
-        use std::collections::HashMap;
-        let now = self.now_ms;
-        let mut list: HashMap<&str, ListFigures> = HashMap::new();
-        for c in self.conversations.values() {
-            let Some((q, _)) = &c.queue else { continue };
-            if !c.listed || matches!(c.state(), ConvState::Ended) {
-                continue;
-            }
-            let f = list.entry(q.as_str()).or_default();
-            if c.is_waiting() {
-                f.waiting += 1;
-                if let Some(w) = c.wait_now_ms(now) {
-                    f.longest = Some(f.longest.map_or(w, |l| l.max(w)));
-                    f.wait_sum += w;
-                }
-            } else {
-                f.engaged += 1;
-                if let Some(w) = c.wait_ms {
-                    f.answered += 1;
-                    f.answer_sum += w;
-                }
-            }
-        }
-        let mut service: HashMap<&str, (u32, u32)> = HashMap::new();
-        for mark in self.sla_seen.values() {
-            let s = service.entry(mark.queue_id.as_str()).or_default();
-            s.1 += 1;
-            if mark.within {
-                s.0 += 1;
-            }
-        }
+        let list = self.list_figures();
+        let service = self.service_counts();
         let mut rows: Vec<QueueRow> = self
             .queues
             .iter()
@@ -701,6 +672,47 @@ impl State {
                 .then_with(|| a.id.cmp(&b.id))
         });
         rows
+    }
+
+    /// Each queue's figures as the conversation list has them.
+    fn list_figures(&self) -> std::collections::HashMap<&str, ListFigures> {
+        let now = self.now_ms;
+        let mut list: std::collections::HashMap<&str, ListFigures> = Default::default();
+        for c in self.conversations.values() {
+            let Some((q, _)) = &c.queue else { continue };
+            if !c.listed || matches!(c.state(), ConvState::Ended) {
+                continue;
+            }
+            let f = list.entry(q.as_str()).or_default();
+            if c.is_waiting() {
+                f.waiting += 1;
+                if let Some(w) = c.wait_now_ms(now) {
+                    f.longest = Some(f.longest.map_or(w, |l| l.max(w)));
+                    f.wait_sum += w;
+                }
+            } else {
+                f.engaged += 1;
+                if let Some(w) = c.wait_ms {
+                    f.answered += 1;
+                    f.answer_sum += w;
+                }
+            }
+        }
+        list
+    }
+
+    /// Per queue: (answered within `sla_secs`, decided) of the
+    /// conversations this console has seen.
+    fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
+        let mut service: std::collections::HashMap<&str, (u32, u32)> = Default::default();
+        for mark in self.sla_seen.values() {
+            let s = service.entry(mark.queue_id.as_str()).or_default();
+            s.1 += 1;
+            if mark.within {
+                s.0 += 1;
+            }
+        }
+        service
     }
 
     /// The agents of the directory that belong to `queue`: as list-agents

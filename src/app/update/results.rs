@@ -62,21 +62,12 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             used,
             limit,
             blocked_ms,
-        } => {
-            state.status.rate_used = used;
-            state.status.rate_limit = limit;
-            state.status.kore_wait_until_ms =
-                blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
-        }
+        } => rate_usage(state, used, limit, blocked_ms),
         Action::ListenerRefused { total, last_ms } => {
             return listener_refused(state, total, last_ms);
         }
         Action::Log { kind, text } => state.log.push_poll(state.now_ms, kind, text),
-        Action::Note { error, text } => {
-            let kind = if error { LogKind::Error } else { LogKind::Info };
-            state.log.push(state.now_ms, kind, text.clone());
-            state.flash = Some((text, error));
-        }
+        Action::Note { error, text } => note(state, error, text),
         // Input: handled by `update` itself.
         Action::Key(_)
         | Action::Paste(_)
@@ -87,6 +78,20 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         | Action::Terminate => {}
     }
     Vec::new()
+}
+
+/// The rate limiter's use, and how long Kore asked to wait.
+fn rate_usage(state: &mut State, used: u32, limit: u32, blocked_ms: Option<u64>) {
+    state.status.rate_used = used;
+    state.status.rate_limit = limit;
+    state.status.kore_wait_until_ms = blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
+}
+
+/// A line from the runtime that also shows on the message line.
+fn note(state: &mut State, error: bool, text: String) {
+    let kind = if error { LogKind::Error } else { LogKind::Info };
+    state.log.push(state.now_ms, kind, text.clone());
+    state.flash = Some((text, error));
 }
 
 /// A hooks try failed and will be tried again.
