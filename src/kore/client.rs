@@ -453,13 +453,29 @@ impl KoreClient {
         priority: Priority,
     ) -> Call<wire::AvailabilityResponse> {
         let segments = ["public", self.bot_id.as_str(), "agents", "availability"];
-        let url = self.url(&segments);
-        let body = request.clone();
+        let summary = "agent availability".to_string();
+        self.post_public(&segments, summary, priority, request.clone())
+            .await
+    }
+
+    /// A POST of a JSON body to a public API, read leniently.
+    async fn post_public<B, T>(
+        &self,
+        segments: &[&str],
+        summary: String,
+        priority: Priority,
+        body: B,
+    ) -> Call<T>
+    where
+        B: Serialize,
+        T: serde::de::DeserializeOwned,
+    {
+        let url = self.url(segments);
         let account = self.account_id.clone();
         self.execute(
             "POST",
-            self.log_path(&segments),
-            "agent availability".to_string(),
+            self.log_path(segments),
+            summary,
             priority,
             async || Ok(()),
             move |http, token| {
@@ -523,9 +539,6 @@ impl KoreClient {
             "queueStatsById",
             queue_id,
         ];
-        let url = self.url(&segments);
-        let body = filters.clone();
-        let account = self.account_id.clone();
         let narrowed: Vec<&str> = filters
             .languages
             .iter()
@@ -540,21 +553,8 @@ impl KoreClient {
                 120,
             )
         };
-        self.execute(
-            "POST",
-            self.log_path(&segments),
-            summary,
-            priority,
-            async || Ok(()),
-            move |http, token| {
-                http.post(url)
-                    .header("auth", token)
-                    .header("accountid", account)
-                    .json(&body)
-            },
-            |text| wire::parse_loose(text).map_err(|e| e.to_string()),
-        )
-        .await
+        self.post_public(&segments, summary, priority, filters.clone())
+            .await
     }
 
     #[allow(
