@@ -763,3 +763,46 @@ fn sim_now() -> i64 {
         .unwrap()
         .as_millis() as i64
 }
+
+/// Issue 11.4: no rate-limit page lists the hooks API, so a tenant can give
+/// it its own budget (0: none) and transfers are not slowed by the public
+/// APIs' 60 a minute. Left out, hooks share that budget.
+#[tokio::test]
+async fn hooks_can_have_a_budget_of_their_own() {
+    let sim = simulator().await;
+    let twice = |client: KoreClient| async move {
+        for i in 0..2 {
+            // Whatever the simulator answers: only when it goes matters.
+            client
+                .send_hooks(
+                    &format!("c-budget-{i}"),
+                    Vec::new(),
+                    "budget",
+                    Priority::User,
+                )
+                .await;
+        }
+    };
+    // A public budget of one a minute, shared: the second hooks call waits.
+    let shared = client(&sim, |s| {
+        s.rate_limit_per_minute = 1;
+        s.hooks_rate_limit_per_minute = None;
+    });
+    let waited = tokio::time::timeout(Duration::from_secs(3), twice(shared)).await;
+    assert!(waited.is_err(), "sharing one a minute, the second waits");
+    // The same public budget, hooks unlimited: both go at once.
+    let own = client(&sim, |s| {
+        s.rate_limit_per_minute = 1;
+        s.hooks_rate_limit_per_minute = Some(0);
+    });
+    let went = tokio::time::timeout(Duration::from_secs(3), twice(own.clone())).await;
+    assert!(
+        went.is_ok(),
+        "hooks with no limit are not held by the public budget"
+    );
+    // And the public budget is still there for the public APIs.
+    let _ = own.list_agents(1, Priority::User).await;
+    let held =
+        tokio::time::timeout(Duration::from_secs(2), own.list_agents(1, Priority::User)).await;
+    assert!(held.is_err(), "the public APIs keep their one a minute");
+}

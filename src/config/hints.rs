@@ -30,6 +30,9 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         "kore.rate_limit_per_minute" => {
             "the requests per minute your account allows, a whole number of at least 1 without quotes, e.g. rate_limit_per_minute = 60"
         }
+        "kore.hooks_rate_limit_per_minute" => {
+            "the hooks API's own requests per minute, a whole number without quotes (0: no limit), e.g. hooks_rate_limit_per_minute = 0; leave it out to share rate_limit_per_minute"
+        }
         "kore.request_timeout_secs" => {
             "seconds as a whole number of at least 1 without quotes, e.g. request_timeout_secs = 10"
         }

@@ -26,6 +26,10 @@ pub struct KoreConfig {
     pub jwt_ttl_secs: Option<u64>,
     #[serde(default = "default_rate_limit_per_minute")]
     pub rate_limit_per_minute: u32,
+    /// The hooks API's own requests a minute (0: no limit). Absent, hooks
+    /// calls share `rate_limit_per_minute` with the public APIs.
+    #[serde(default)]
+    pub hooks_rate_limit_per_minute: Option<u32>,
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
     /// Tries per request (the first one included) before it counts as failed,

@@ -26,6 +26,10 @@ pub struct ClientSettings {
     pub hooks_auth_header: String,
     pub jwt_ttl_secs: Option<u64>,
     pub rate_limit_per_minute: u32,
+    /// The hooks API's own budget: `None` shares the public APIs' limiter,
+    /// `Some(0)` means no limit, `Some(n)` its own n a minute. (No
+    /// rate-limit page lists the hooks API.)
+    pub hooks_rate_limit_per_minute: Option<u32>,
     pub request_timeout: Duration,
     /// Allow `http://` to a host that is not loopback.
     pub allow_insecure_http: bool,
@@ -114,6 +118,10 @@ pub struct KoreClient {
     signer: Signer,
     hooks_header: HeaderName,
     limiter: Arc<RateLimiter>,
+    /// The hooks API's limiter: None for no limit.
+    hooks_limiter: Option<Arc<RateLimiter>>,
+    /// The hooks API shares `limiter`.
+    hooks_shared: bool,
     timeout: Duration,
     max_body: usize,
     max_retry_after: Duration,
@@ -158,6 +166,12 @@ impl KoreClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SetupError::Http(e.to_string()))?;
+        let limiter = Arc::new(RateLimiter::per_minute(settings.rate_limit_per_minute));
+        let (hooks_limiter, hooks_shared) = match settings.hooks_rate_limit_per_minute {
+            None => (Some(limiter.clone()), true),
+            Some(0) => (None, false),
+            Some(n) => (Some(Arc::new(RateLimiter::per_minute(n))), false),
+        };
         Ok(KoreClient {
             http,
             base,
@@ -166,7 +180,9 @@ impl KoreClient {
             account_id: settings.account_id.clone(),
             signer,
             hooks_header,
-            limiter: Arc::new(RateLimiter::per_minute(settings.rate_limit_per_minute)),
+            limiter,
+            hooks_limiter,
+            hooks_shared,
             timeout: settings.request_timeout,
             max_body: settings.max_response_bytes.max(1024),
             max_retry_after: settings.max_retry_after,
@@ -179,6 +195,9 @@ impl KoreClient {
     /// keep the old limiter.
     pub fn with_rate_window(mut self, window: Duration) -> Self {
         self.limiter = Arc::new(RateLimiter::new(self.limiter.limit(), window));
+        if self.hooks_shared {
+            self.hooks_limiter = Some(self.limiter.clone());
+        }
         self
     }
 
@@ -272,12 +291,13 @@ impl KoreClient {
         let segments = ["hooks", self.bot_id.as_str()];
         let url = self.url(&segments);
         let header = self.hooks_header.clone();
+        let limiter = self.hooks_limiter.clone();
         let mut call = self
             .execute(
                 "POST",
                 self.log_path(&segments),
                 summary.into(),
-                priority,
+                (limiter.as_deref(), priority),
                 before_send,
                 move |http, token| http.post(url).header(header, token).json(&body),
                 |text| {
@@ -338,7 +358,7 @@ impl KoreClient {
             "POST",
             self.log_path(&segments),
             summary.into(),
-            priority,
+            (Some(&self.limiter), priority),
             before_send,
             move |http, token| {
                 http.post(url)
@@ -365,7 +385,7 @@ impl KoreClient {
             "GET",
             self.log_path(&segments),
             "list conversations".to_string(),
-            priority,
+            (Some(&self.limiter), priority),
             async || Ok(()),
             move |http, token| {
                 let statuses: Vec<(&str, &str)> = query
@@ -402,7 +422,7 @@ impl KoreClient {
             "GET",
             self.log_path(&segments),
             format!("get conversation {conversation_id}"),
-            priority,
+            (Some(&self.limiter), priority),
             async || Ok(()),
             move |http, token| {
                 http.get(url)
@@ -433,7 +453,7 @@ impl KoreClient {
             "GET",
             self.log_path(&segments),
             format!("list agents page {page}"),
-            priority,
+            (Some(&self.limiter), priority),
             async || Ok(()),
             move |http, token| {
                 http.get(url)
@@ -476,7 +496,7 @@ impl KoreClient {
             "POST",
             self.log_path(segments),
             summary,
-            priority,
+            (Some(&self.limiter), priority),
             async || Ok(()),
             move |http, token| {
                 http.post(url)
@@ -502,7 +522,7 @@ impl KoreClient {
             "GET",
             self.log_path(&segments),
             format!("list queues page {page}"),
-            priority,
+            (Some(&self.limiter), priority),
             async || Ok(()),
             move |http, token| {
                 http.get(url)
@@ -566,7 +586,8 @@ impl KoreClient {
         method: &'static str,
         path: String,
         summary: String,
-        priority: Priority,
+        // The limiter to wait on (None: no limit) and at which priority.
+        budget: (Option<&RateLimiter>, Priority),
         before_send: impl AsyncFnOnce() -> Result<(), CallError>,
         build: impl FnOnce(&reqwest::Client, HeaderValue) -> reqwest::RequestBuilder,
         parse: impl FnOnce(&str) -> Result<T, String>,
@@ -579,7 +600,10 @@ impl KoreClient {
         };
         // Wait for a slot first: a short-lived token signed before a long
         // wait (after a 429, say) could expire before it is sent.
-        self.limiter.acquire(priority).await;
+        let (limiter, priority) = budget;
+        if let Some(l) = limiter {
+            l.acquire(priority).await;
+        }
         let token = match self.signer.sign() {
             Ok(t) => t,
             Err(e) => {
@@ -630,7 +654,9 @@ impl KoreClient {
             let wait = retry_after_ms
                 .map(Duration::from_millis)
                 .unwrap_or(DEFAULT_429_WAIT);
-            self.limiter.penalize(wait);
+            if let Some(l) = limiter {
+                l.penalize(wait);
+            }
         }
         match &outcome {
             Ok(r) => tracing::info!(
@@ -1179,6 +1205,7 @@ mod tests {
             hooks_auth_header: "token".into(),
             jwt_ttl_secs: None,
             rate_limit_per_minute: 60,
+            hooks_rate_limit_per_minute: None,
             request_timeout: Duration::from_secs(5),
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,

@@ -1293,6 +1293,7 @@ mod tests {
         let client = KoreClient::new(&ClientSettings {
             jwt_ttl_secs: None,
             rate_limit_per_minute: 0,
+            hooks_rate_limit_per_minute: None,
             request_timeout: Duration::from_secs(5),
             ..sim.client_settings()
         })

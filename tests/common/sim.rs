@@ -37,6 +37,7 @@ pub async fn simulator_with(tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
 pub fn client(sim: &SimHandle, tweak: impl FnOnce(&mut ClientSettings)) -> KoreClient {
     let mut s = ClientSettings {
         rate_limit_per_minute: 0,
+        hooks_rate_limit_per_minute: None,
         request_timeout: Duration::from_secs(5),
         ..sim.client_settings()
     };
