@@ -87,6 +87,7 @@ pub fn client_settings(
         jwt_ttl_secs: config.kore.jwt_ttl_secs,
         rate_limit_per_minute: config.kore.rate_limit_per_minute,
         hooks_rate_limit_per_minute: config.kore.hooks_rate_limit_per_minute,
+        reserved_for_actions_per_minute: config.kore.reserved_for_actions_per_minute,
         request_timeout: config.kore.request_timeout(),
         allow_insecure_http,
         max_response_bytes: config.kore.max_response_bytes as usize,

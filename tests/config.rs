@@ -979,3 +979,27 @@ fn a_secret_command_is_bounded_in_output_and_time() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// Issue 11.3: the actions' share can be set, but never so large that the
+/// polls could not run; the hooks API's own budget is read too.
+#[test]
+fn the_actions_reserve_must_leave_room_for_polls() {
+    let text = format!(
+        "{}rate_limit_per_minute = 60\nreserved_for_actions_per_minute = 60\nhooks_rate_limit_per_minute = 0\n",
+        config_with_secret("{ env = \"KORE_CLIENT_SECRET\" }")
+    );
+    let err = load_text(&text).unwrap_err();
+    let ConfigError::Invalid { problems, .. } = &err else {
+        panic!("wrong variant: {err:?}");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].key, "[kore].reserved_for_actions_per_minute");
+    assert!(err.to_string().contains("polls could never run"), "{err}");
+    let ok = text.replace(
+        "reserved_for_actions_per_minute = 60",
+        "reserved_for_actions_per_minute = 20",
+    );
+    let loaded = load_text(&ok).unwrap();
+    assert_eq!(loaded.config.kore.reserved_for_actions_per_minute, Some(20));
+    assert_eq!(loaded.config.kore.hooks_rate_limit_per_minute, Some(0));
+}

@@ -33,6 +33,9 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         "kore.hooks_rate_limit_per_minute" => {
             "the hooks API's own requests per minute, a whole number without quotes (0: no limit), e.g. hooks_rate_limit_per_minute = 0; leave it out to share rate_limit_per_minute"
         }
+        "kore.reserved_for_actions_per_minute" => {
+            "requests per minute the polls always leave to your actions, a whole number without quotes below rate_limit_per_minute, e.g. reserved_for_actions_per_minute = 20"
+        }
         "kore.request_timeout_secs" => {
             "seconds as a whole number of at least 1 without quotes, e.g. request_timeout_secs = 10"
         }

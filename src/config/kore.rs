@@ -30,6 +30,10 @@ pub struct KoreConfig {
     /// calls share `rate_limit_per_minute` with the public APIs.
     #[serde(default)]
     pub hooks_rate_limit_per_minute: Option<u32>,
+    /// Requests a minute that polls always leave to the supervisor's
+    /// actions. Absent: about a sixth of `rate_limit_per_minute`.
+    #[serde(default)]
+    pub reserved_for_actions_per_minute: Option<u32>,
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
     /// Tries per request (the first one included) before it counts as failed,

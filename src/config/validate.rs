@@ -129,6 +129,15 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             "must be at least 1",
         ));
     }
+    if let Some(reserve) = kore.reserved_for_actions_per_minute
+        && kore.rate_limit_per_minute >= 1
+        && reserve >= kore.rate_limit_per_minute
+    {
+        issues.push(issue(
+            at("kore", "reserved_for_actions_per_minute"),
+            "must be below rate_limit_per_minute, or the polls could never run",
+        ));
+    }
     if let Some(ttl) = kore.jwt_ttl_secs
         && !(1..=86_400).contains(&ttl)
     {

@@ -30,6 +30,9 @@ pub struct ClientSettings {
     /// `Some(0)` means no limit, `Some(n)` its own n a minute. (No
     /// rate-limit page lists the hooks API.)
     pub hooks_rate_limit_per_minute: Option<u32>,
+    /// Requests a minute that polls leave to the supervisor's actions;
+    /// `None`: about a sixth of the limit.
+    pub reserved_for_actions_per_minute: Option<u32>,
     pub request_timeout: Duration,
     /// Allow `http://` to a host that is not loopback.
     pub allow_insecure_http: bool,
@@ -166,7 +169,11 @@ impl KoreClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SetupError::Http(e.to_string()))?;
-        let limiter = Arc::new(RateLimiter::per_minute(settings.rate_limit_per_minute));
+        let mut limiter = RateLimiter::per_minute(settings.rate_limit_per_minute);
+        if let Some(reserve) = settings.reserved_for_actions_per_minute {
+            limiter = limiter.with_reserve(reserve);
+        }
+        let limiter = Arc::new(limiter);
         let (hooks_limiter, hooks_shared) = match settings.hooks_rate_limit_per_minute {
             None => (Some(limiter.clone()), true),
             Some(0) => (None, false),
@@ -194,7 +201,9 @@ impl KoreClient {
     /// (the simulator in tests). Call it before cloning: clones made earlier
     /// keep the old limiter.
     pub fn with_rate_window(mut self, window: Duration) -> Self {
-        self.limiter = Arc::new(RateLimiter::new(self.limiter.limit(), window));
+        let reserve = self.limiter.reserve();
+        self.limiter =
+            Arc::new(RateLimiter::new(self.limiter.limit(), window).with_reserve(reserve));
         if self.hooks_shared {
             self.hooks_limiter = Some(self.limiter.clone());
         }
@@ -1206,6 +1215,7 @@ mod tests {
             jwt_ttl_secs: None,
             rate_limit_per_minute: 60,
             hooks_rate_limit_per_minute: None,
+            reserved_for_actions_per_minute: None,
             request_timeout: Duration::from_secs(5),
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,

@@ -82,6 +82,19 @@ impl RateLimiter {
         }
     }
 
+    /// The same limiter keeping `reserve` of each window for the
+    /// supervisor's actions: polls never take those slots. At most all but
+    /// one slot (polls must be able to run at all).
+    pub fn with_reserve(mut self, reserve: u32) -> Self {
+        self.reserve = reserve.min(self.per_window.saturating_sub(1));
+        self
+    }
+
+    /// How many slots of each window polls leave to the supervisor.
+    pub fn reserve(&self) -> u32 {
+        self.reserve
+    }
+
     pub fn limit(&self) -> u32 {
         self.per_window
     }
@@ -242,6 +255,24 @@ mod tests {
         let user = tokio::time::timeout(Duration::from_secs(1), rl.acquire(Priority::User)).await;
         assert!(user.is_ok(), "a user action uses the reserve at once");
         assert_eq!(rl.usage().used, 11);
+    }
+
+    /// Issue 11.3: the share kept for the supervisor is configurable (e.g.
+    /// 20 of 60), and can never shut the polls out altogether.
+    #[tokio::test(start_paused = true)]
+    async fn the_reserve_for_actions_is_configurable() {
+        let rl = RateLimiter::per_minute(60).with_reserve(20);
+        for _ in 0..40 {
+            rl.acquire(Priority::Poll).await;
+        }
+        let poll = tokio::time::timeout(Duration::from_secs(1), rl.acquire(Priority::Poll)).await;
+        assert!(poll.is_err(), "the 41st poll waits: 20 are kept");
+        for _ in 0..20 {
+            let user =
+                tokio::time::timeout(Duration::from_secs(1), rl.acquire(Priority::User)).await;
+            assert!(user.is_ok(), "each of the 20 kept slots is an action's");
+        }
+        assert_eq!(RateLimiter::per_minute(5).with_reserve(9).reserve(), 4);
     }
 
     #[tokio::test(start_paused = true)]

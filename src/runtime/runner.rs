@@ -1294,6 +1294,7 @@ mod tests {
             jwt_ttl_secs: None,
             rate_limit_per_minute: 0,
             hooks_rate_limit_per_minute: None,
+            reserved_for_actions_per_minute: None,
             request_timeout: Duration::from_secs(5),
             ..sim.client_settings()
         })

@@ -257,6 +257,7 @@ impl SimHandle {
             jwt_ttl_secs: Some(300),
             rate_limit_per_minute: cfg.rate_limit,
             hooks_rate_limit_per_minute: None,
+            reserved_for_actions_per_minute: None,
             request_timeout: Duration::from_secs(10),
             allow_insecure_http: false,
             max_response_bytes: crate::kore::client::DEFAULT_MAX_RESPONSE_BYTES,

@@ -38,6 +38,7 @@ pub fn client(sim: &SimHandle, tweak: impl FnOnce(&mut ClientSettings)) -> KoreC
     let mut s = ClientSettings {
         rate_limit_per_minute: 0,
         hooks_rate_limit_per_minute: None,
+        reserved_for_actions_per_minute: None,
         request_timeout: Duration::from_secs(5),
         ..sim.client_settings()
     };
