@@ -1911,3 +1911,24 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
     update(&mut s, key('s'));
     assert_eq!(s.visible_ids().as_ref(), &fresh_ids(&s));
 }
+
+/// Found driving the demo: the picker put an agent with one free chat slot
+/// (1/2) above agents with five (0/5); by the time the assign landed she was
+/// full and the callback failed. Among agents with room, the most room first.
+#[test]
+fn the_picker_offers_the_agent_with_the_most_room_first() {
+    let mut s = console(true);
+    s.agents = vec![
+        agent(
+            "a-amara",
+            "Amara Okafor",
+            Presence::Available,
+            (1, 2),
+            (0, 1),
+        ),
+        agent("a-zoe", "Zoe Park", Presence::Available, (0, 5), (0, 1)),
+    ];
+    update(&mut s, key('a'));
+    let names: Vec<&str> = s.picker_choices().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Zoe Park", "Amara Okafor"]);
+}

@@ -181,7 +181,11 @@ impl State {
                 Presence::Offline => 5,
             };
             let first = assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
-            (!first, rank, a.name.clone())
+            // Among those with room, the most room first: the one with the
+            // last free slot is the likeliest to be full by the time the
+            // request lands.
+            let room = std::cmp::Reverse(a.room(channel).unwrap_or(0));
+            (!first, rank, room, a.name.clone())
         });
         v
     }

@@ -467,6 +467,15 @@ impl Agent {
     }
 
     /// Room left on a channel (unknown capacity counts as room).
+    /// Free slots on `channel` (None when the load is not known).
+    pub fn room(&self, channel: Channel) -> Option<u32> {
+        let load = match channel {
+            Channel::Chat => self.chat,
+            Channel::Voice => self.voice,
+        };
+        load.map(|l| l.total.saturating_sub(l.used))
+    }
+
     pub fn has_room(&self, channel: Channel) -> bool {
         let load = match channel {
             Channel::Chat => self.chat,
