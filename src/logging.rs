@@ -2,10 +2,99 @@
 //! owns the terminal or prints JSON on stdout, to stderr for the simulator.
 //! The level comes from `SWITCHBOARD_LOG` (e.g. `debug`, `switchboard=trace`).
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Lines waiting for the log file's thread, at most.
+const QUEUE: usize = 8192;
+
+/// What the log file's thread is asked to do.
+enum Job {
+    Line(Vec<u8>),
+    /// Everything sent before is on disk: say so.
+    Flush(SyncSender<()>),
+}
+
+/// The log file is written by a thread of its own, so that the console's
+/// event loop (which logs every line of the log pane) never waits on the
+/// disk. A full queue drops the line and counts it; the count is written
+/// with the next line that gets through.
+struct FileLog {
+    jobs: SyncSender<Job>,
+    dropped: AtomicU64,
+}
+
+static FILE_LOG: OnceLock<FileLog> = OnceLock::new();
+
+fn file_thread(mut file: File, jobs: Receiver<Job>) {
+    for job in jobs {
+        match job {
+            Job::Line(bytes) => {
+                let _ = file.write_all(&bytes);
+            }
+            Job::Flush(done) => {
+                let _ = file.flush();
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+/// One event's bytes, sent to the file's thread when the event is done.
+struct LineSink(Vec<u8>);
+
+impl Write for LineSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LineSink {
+    fn drop(&mut self) {
+        let Some(log) = FILE_LOG.get() else { return };
+        let dropped = log.dropped.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            let note = format!("({dropped} log line(s) dropped: the log file fell behind)\n");
+            if log.jobs.try_send(Job::Line(note.into_bytes())).is_err() {
+                log.dropped.fetch_add(dropped, Ordering::Relaxed);
+            }
+        }
+        let bytes = std::mem::take(&mut self.0);
+        if log.jobs.try_send(Job::Line(bytes)).is_err() {
+            log.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+struct ToFileThread;
+
+impl<'a> MakeWriter<'a> for ToFileThread {
+    type Writer = LineSink;
+    fn make_writer(&'a self) -> LineSink {
+        LineSink(Vec::with_capacity(256))
+    }
+}
+
+/// Waits (at most a second) until every line logged so far is in the
+/// file: at quit, so nothing queued is lost.
+pub fn flush() {
+    let Some(log) = FILE_LOG.get() else { return };
+    let (done, wait) = sync_channel(1);
+    if log.jobs.send(Job::Flush(done)).is_ok() {
+        let _ = wait.recv_timeout(Duration::from_secs(1));
+    }
+}
 
 fn filter() -> EnvFilter {
     EnvFilter::try_from_env("SWITCHBOARD_LOG").unwrap_or_else(|_| EnvFilter::new("info"))
@@ -31,10 +120,19 @@ pub fn init_file(name: &str) -> Option<PathBuf> {
         options.mode(0o600);
     }
     let file = options.open(&path).ok()?;
+    let (jobs, queue) = sync_channel(QUEUE);
+    std::thread::Builder::new()
+        .name("log-file".into())
+        .spawn(move || file_thread(file, queue))
+        .ok()?;
+    let _ = FILE_LOG.set(FileLog {
+        jobs,
+        dropped: AtomicU64::new(0),
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter())
         .with_ansi(false)
-        .with_writer(Mutex::new(file))
+        .with_writer(ToFileThread)
         .try_init()
         .ok()?;
     Some(path)
@@ -46,4 +144,25 @@ pub fn init_stderr() {
         .with_env_filter(filter())
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_goes_to_the_file_thread_and_flush_waits_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.log");
+        let file = File::create(&path).unwrap();
+        let (jobs, queue) = sync_channel(4);
+        let thread = std::thread::spawn(move || file_thread(file, queue));
+        jobs.send(Job::Line(b"one line\n".to_vec())).unwrap();
+        let (done, wait) = sync_channel(1);
+        jobs.send(Job::Flush(done)).unwrap();
+        wait.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one line\n");
+        drop(jobs);
+        thread.join().unwrap();
+    }
 }

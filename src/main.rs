@@ -197,6 +197,8 @@ fn main() -> ExitCode {
             fail.code
         }
     };
+    // The log file is written by a thread of its own: let it catch up.
+    switchboard::logging::flush();
     ExitCode::from(code.clamp(0, 255) as u8)
 }
 

@@ -257,6 +257,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     // Whatever the loop handed to the journal writer is on disk before the
     // process ends.
     runner.flush_journal().await;
+    crate::logging::flush();
     drop(runner);
     if let Ok(l) = Arc::try_unwrap(listener) {
         l.shutdown().await;
