@@ -185,7 +185,7 @@ fn settings() -> Settings {
         defaults: EventContext::default(),
         plan: PlanSettings::default(),
         callback_timeout_ms: 120_000,
-        sla_secs: 20,
+        alerts: switchboard::app::alerts::Alerts::default(),
     }
 }
 

@@ -73,6 +73,7 @@ pub fn options_from_config(
         max_attempts: config.kore.retry_max_attempts,
         retry_uncertain_hooks: config.kore.retry_uncertain_hooks,
         keep_ended: config.journal.keep_ended(),
+        alerts: config.alerts.alerts(),
         script: None,
     })
 }
@@ -158,6 +159,7 @@ pub async fn run(
         retry_uncertain_hooks: true,
         keep_ended: Duration::from_secs(24 * 3600),
         script: opts.script.clone(),
+        alerts: prefs.map(|c| c.alerts.alerts()).unwrap_or_default(),
     };
     let result = console::run(console_opts).await;
     let _ = std::fs::remove_file(&journal);

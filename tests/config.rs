@@ -1003,3 +1003,32 @@ fn the_actions_reserve_must_leave_room_for_polls() {
     assert_eq!(loaded.config.kore.reserved_for_actions_per_minute, Some(20));
     assert_eq!(loaded.config.kore.hooks_rate_limit_per_minute, Some(0));
 }
+
+/// Issue 12.3: `[alerts]` and its per-queue overrides are read, and
+/// thresholds that could never show are located at their key.
+#[test]
+fn alerts_are_read_and_their_mistakes_located() {
+    let base = config_with_secret("{ env = \"KORE_CLIENT_SECRET\" }");
+    let text = format!(
+        "{base}\n[alerts]\nwarn_wait_secs = 30\ncritical_wait_secs = 90\nbell = true\n\n[alerts.queues.Billing]\ncritical_wait_secs = 20\n"
+    );
+    let err = load_text(&text).unwrap_err();
+    let ConfigError::Invalid { problems, .. } = &err else {
+        panic!("wrong variant: {err:?}");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].key.contains("Billing") && problems[0].key.contains("critical_wait_secs"),
+        "{problems:?}"
+    );
+    assert!(
+        err.to_string().contains("above warn_wait_secs (30)"),
+        "{err}"
+    );
+    let ok = text.replace("critical_wait_secs = 20", "critical_wait_secs = 45");
+    let alerts = load_text(&ok).unwrap().config.alerts.alerts();
+    assert!(alerts.bell);
+    assert_eq!(alerts.for_queue("q-9", "Billing").critical_wait_secs, 45);
+    assert_eq!(alerts.for_queue("q-9", "Billing").warn_wait_secs, 30);
+    assert_eq!(alerts.for_queue("q-8", "Sales").critical_wait_secs, 90);
+}

@@ -847,12 +847,9 @@ pub struct Settings {
     pub defaults: EventContext,
     pub plan: crate::domain::PlanSettings,
     pub callback_timeout_ms: i64,
-    /// A conversation answered within this counts for the service level.
-    pub sla_secs: u32,
+    /// Wait and service-level thresholds (`[alerts]`).
+    pub alerts: crate::app::alerts::Alerts,
 }
-
-/// The service level's threshold until the config sets one.
-pub const DEFAULT_SLA_SECS: u32 = 20;
 
 /// The whole state of the console.
 #[derive(Debug, Clone)]

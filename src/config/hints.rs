@@ -71,7 +71,23 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         "events.on_end" => {
             "a list drawn from \"TRIGGER_SUMMARY_EVENT\" and \"END_OF_CONVERSATION\", with END_OF_CONVERSATION last, e.g. on_end = [\"TRIGGER_SUMMARY_EVENT\", \"END_OF_CONVERSATION\"]"
         }
-        "kore" | "callback" | "poll" | "events" | "ui" => {
+        "alerts.warn_wait_secs" | "alerts.critical_wait_secs" => {
+            "seconds of waiting as a whole number without quotes (0: off), warn below critical, e.g. warn_wait_secs = 60 and critical_wait_secs = 180"
+        }
+        "alerts.sla_secs" => {
+            "seconds within which an answer counts for the service level, at least 1, e.g. sla_secs = 20"
+        }
+        "alerts.sla_target_pct" => {
+            "a percentage from 0 to 100 without quotes, e.g. sla_target_pct = 80"
+        }
+        "alerts.bell" => "write true or false without quotes",
+        "alerts.queues" => {
+            "one table per queue, by its name or id, e.g. [alerts.queues.Billing] with critical_wait_secs = 120"
+        }
+        p if p.starts_with("alerts.queues.") => {
+            "a queue's table takes warn_wait_secs, critical_wait_secs, sla_secs and sla_target_pct, each a whole number without quotes"
+        }
+        "kore" | "callback" | "poll" | "events" | "ui" | "alerts" => {
             "write it as a [table] header on its own line, with its keys below it"
         }
         "agents" => "write each agent as its own [[agents]] table with at least an id",

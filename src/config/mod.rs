@@ -19,7 +19,7 @@
 //!
 //! This file holds [`Config`], path resolution and loading. Each table has a
 //! file of its own (`kore`, `callback`, `poll`, `events`, `agents`,
-//! `journal`, `ui`); `[keys]` is a plain map whose actions and keys belong to
+//! `journal`, `ui`, `alerts`); `[keys]` is a plain map whose actions and keys belong to
 //! `app::keymap`. Step 2 is in `parse_errors`, step 3 in `validate`, and
 //! both find their lines through `locate`; the hint for each key is in
 //! `hints`, the error types in `errors`, the secret in `secret`, and the
@@ -48,6 +48,7 @@ macro_rules! display_as_str {
 }
 
 mod agents;
+mod alerts;
 mod callback;
 mod errors;
 mod events;
@@ -63,6 +64,7 @@ mod ui;
 mod validate;
 
 pub use agents::AgentEntry;
+pub use alerts::{AlertsConfig, QueueAlertsConfig};
 pub use callback::CallbackConfig;
 pub use errors::{ConfigError, Problem};
 pub use events::{ClosingCfg, ColdOrderCfg, EventsConfig, Experience};
@@ -111,6 +113,8 @@ pub struct Config {
     pub ui: UiConfig,
     #[serde(default)]
     pub journal: JournalConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     /// Key binding overrides: action name to key.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,

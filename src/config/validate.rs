@@ -152,6 +152,11 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             "must be at least 1",
         ));
     }
+    for (path, problem) in config.alerts.problems() {
+        let mut at = vec![key("alerts")];
+        at.extend(path.iter().map(|k| key(k)));
+        issues.push(issue(at, problem));
+    }
     if config.journal.keep_ended_hours > 24 * 365 {
         issues.push(issue(
             at("journal", "keep_ended_hours"),

@@ -51,6 +51,8 @@ pub struct ConsoleOptions {
     pub keep_ended: Duration,
     /// A walkthrough to play into the console (demo `--script`).
     pub script: Option<Vec<crate::runtime::script::ScriptStep>>,
+    /// Wait and service-level thresholds (`[alerts]`).
+    pub alerts: crate::app::alerts::Alerts,
 }
 
 /// How often a running console compacts its journal.
@@ -118,8 +120,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         defaults: opts.defaults.clone(),
         plan: opts.plan.clone(),
         callback_timeout_ms: opts.callback_timeout.as_millis() as i64,
-        // Until the config has an [alerts] table.
-        sla_secs: crate::app::state::DEFAULT_SLA_SECS,
+        alerts: opts.alerts.clone(),
     };
     let run_tag = crate::kore::jwt::random_id()[..6].to_string();
     let mut state = State::new(settings, opts.keymap.clone(), run_tag);

@@ -73,7 +73,7 @@ impl Col {
             Col::Engaged => "eng".into(),
             Col::Drops => "drop".into(),
             Col::Agents => "agents".into(),
-            Col::Service => format!("SL≤{}s", state.settings.sla_secs),
+            Col::Service => format!("SL≤{}s", state.settings.alerts.default.sla_secs),
         }
     }
 
@@ -153,7 +153,10 @@ fn title(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
 
 /// What the right of the border says: what SL counts, and the mark.
 fn legend(state: &State, rows: &[QueueRow], theme: &Theme) -> Line<'static> {
-    let mut t = format!(" SL: seen here, ≤{}s ", state.settings.sla_secs);
+    let mut t = format!(
+        " SL: seen here, ≤{}s ",
+        state.settings.alerts.default.sla_secs
+    );
     if rows.iter().any(QueueRow::disagrees) {
         t = format!(
             " {} Kore{}list {} SL: seen here ",

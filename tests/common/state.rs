@@ -17,7 +17,7 @@ pub fn settings(bot_id: &str, environment: &str, callback_timeout_ms: i64) -> Se
         defaults: EventContext::default(),
         plan: PlanSettings::default(),
         callback_timeout_ms,
-        sla_secs: 20,
+        alerts: switchboard::app::alerts::Alerts::default(),
     }
 }
 

@@ -631,13 +631,13 @@ fn merge_conversation_record(state: &mut State, rec: ConversationRecord, default
 /// whether it was answered within `sla_secs`: once it is answered (by its
 /// wait then), or once it has waited longer (not within).
 fn mark_service_level(state: &mut State) {
-    let limit = i64::from(state.settings.sla_secs) * 1000;
     let now = state.now_ms;
     let mut new = Vec::new();
     for c in state.conversations.values() {
-        let (Some((queue, _)), Some(_)) = (&c.queue, c.wait_ms) else {
+        let (Some((queue, name)), Some(_)) = (&c.queue, c.wait_ms) else {
             continue;
         };
+        let limit = i64::from(state.settings.alerts.for_queue(queue, name).sla_secs) * 1000;
         if !c.listed || state.sla_seen.contains_key(&c.id) {
             continue;
         }
