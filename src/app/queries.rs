@@ -12,6 +12,7 @@ impl State {
             keymap,
             conversations: Default::default(),
             list_cache: Default::default(),
+            summary_cache: Default::default(),
             agents: Vec::new(),
             log: Log::default(),
             focus: Pane::Conversations,
@@ -206,31 +207,26 @@ impl State {
     }
 
     pub fn open_requests(&self) -> usize {
-        self.conversations
-            .values()
-            .map(|c| c.open_events().count())
-            .sum::<usize>()
-            + self.awaiting_callback.len()
+        self.summary().open_events + self.awaiting_callback.len()
     }
 
     /// The attempt numbers of the requests being retried right now.
     pub fn retrying(&self) -> Vec<u32> {
-        self.conversations
-            .values()
-            .flat_map(|c| c.open_events())
-            .filter_map(|(_, d)| match d {
-                Delivery::Retrying { attempt, .. } => Some(*attempt),
-                _ => None,
-            })
-            .collect()
+        self.summary().retrying.clone()
     }
 
     /// Conversations whose queue is stopped by a failed or unknown request.
     pub fn failed_count(&self) -> usize {
-        self.conversations
-            .values()
-            .filter(|c| c.failed().is_some())
-            .count()
+        self.summary().failed
+    }
+
+    /// The counts over every conversation, made in one pass and kept until
+    /// the conversations change, so that a frame never walks them all.
+    pub fn summary(&self) -> std::sync::Arc<Summary> {
+        self.summary_cache
+            .get_or(self.conversations.generation(), || {
+                Summary::of(self.conversations.values())
+            })
     }
 
     pub(crate) fn next_req_id(&mut self) -> String {
@@ -590,6 +586,89 @@ impl QueueRow {
     }
 }
 
+/// Counts over every conversation, free of the clock so that they stay
+/// true until a conversation changes (see [`State::summary`]).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    /// Events queued, in flight or retrying.
+    pub open_events: usize,
+    /// The attempt numbers of the requests being retried.
+    pub retrying: Vec<u32>,
+    /// Conversations stopped by a failed or unknown request.
+    pub failed: usize,
+    /// Queue id → what the conversation list says of it.
+    pub queues: std::collections::HashMap<String, QueueSums>,
+}
+
+/// One queue's sums over the listed, live conversations in it. Waits of
+/// those waiting are kept as `wait_ms - listed_at_ms`, so that the wait now
+/// is that plus the clock.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct QueueSums {
+    pub waiting: i64,
+    pub engaged: i64,
+    /// Of those waiting, how many have a wait, and their bases' max and sum.
+    pub timed: i64,
+    pub base_max: Option<i64>,
+    pub base_sum: i64,
+    /// Of those engaged, how many have a wait (their speed of answer), and
+    /// its sum.
+    pub answered: i64,
+    pub answer_sum: i64,
+}
+
+impl Summary {
+    fn of<'a>(conversations: impl Iterator<Item = &'a Conversation>) -> Summary {
+        let mut s = Summary::default();
+        for c in conversations {
+            for (_, d) in c.open_events() {
+                s.open_events += 1;
+                if let Delivery::Retrying { attempt, .. } = d {
+                    s.retrying.push(*attempt);
+                }
+            }
+            if c.failed().is_some() {
+                s.failed += 1;
+            }
+            let Some((q, _)) = &c.queue else { continue };
+            if !c.listed || matches!(c.state(), ConvState::Ended) {
+                continue;
+            }
+            let f = s.queues.entry(q.clone()).or_default();
+            if c.is_waiting() {
+                f.waiting += 1;
+                if let Some(w) = c.wait_ms {
+                    let base = w - c.listed_at_ms;
+                    f.timed += 1;
+                    f.base_max = Some(f.base_max.map_or(base, |m| m.max(base)));
+                    f.base_sum += base;
+                }
+            } else {
+                f.engaged += 1;
+                if let Some(w) = c.wait_ms {
+                    f.answered += 1;
+                    f.answer_sum += w;
+                }
+            }
+        }
+        s
+    }
+}
+
+impl QueueSums {
+    /// The figures at `now` (unix ms).
+    fn at(&self, now: i64) -> ListFigures {
+        ListFigures {
+            waiting: self.waiting,
+            engaged: self.engaged,
+            longest: self.base_max.map(|b| b + now),
+            wait_sum: self.base_sum + self.timed * now,
+            answered: self.answered,
+            answer_sum: self.answer_sum,
+        }
+    }
+}
+
 /// What the conversation list says of one queue.
 #[derive(Default)]
 struct ListFigures {
@@ -679,30 +758,13 @@ impl State {
     }
 
     /// Each queue's figures as the conversation list has them.
-    fn list_figures(&self) -> std::collections::HashMap<&str, ListFigures> {
+    fn list_figures(&self) -> std::collections::HashMap<String, ListFigures> {
         let now = self.now_ms;
-        let mut list: std::collections::HashMap<&str, ListFigures> = Default::default();
-        for c in self.conversations.values() {
-            let Some((q, _)) = &c.queue else { continue };
-            if !c.listed || matches!(c.state(), ConvState::Ended) {
-                continue;
-            }
-            let f = list.entry(q.as_str()).or_default();
-            if c.is_waiting() {
-                f.waiting += 1;
-                if let Some(w) = c.wait_now_ms(now) {
-                    f.longest = Some(f.longest.map_or(w, |l| l.max(w)));
-                    f.wait_sum += w;
-                }
-            } else {
-                f.engaged += 1;
-                if let Some(w) = c.wait_ms {
-                    f.answered += 1;
-                    f.answer_sum += w;
-                }
-            }
-        }
-        list
+        self.summary()
+            .queues
+            .iter()
+            .map(|(q, sums)| (q.clone(), sums.at(now)))
+            .collect()
     }
 
     /// Per queue: (answered within `sla_secs`, decided) of the
@@ -785,6 +847,67 @@ pub fn picker_queue_query(p: &Picker) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(req: &str, delivery: Delivery) -> TimelineItem {
+        TimelineItem::Event {
+            req_id: req.into(),
+            at_ms: 0,
+            text: String::new(),
+            event: crate::domain::Event::TriggerSummary,
+            delivery,
+        }
+    }
+
+    /// The counts are kept between frames, and follow every change of the
+    /// conversations (the generation goes up on each mutable use).
+    #[test]
+    fn the_kept_counts_follow_every_change_of_the_conversations() {
+        use crate::app::state::{Channel, Settings};
+        let settings = Settings {
+            bot_id: "st-1".into(),
+            environment: "TEST".into(),
+            confirm: true,
+            read_only: false,
+            defaults: Default::default(),
+            plan: Default::default(),
+            callback_timeout_ms: 1000,
+            alerts: Default::default(),
+        };
+        let mut s = State::new(settings, Default::default(), "t".into());
+        let mut c = Conversation::new("c-1", Channel::Chat, "en");
+        c.timeline.push(event(
+            "r-1",
+            Delivery::Retrying {
+                attempt: 2,
+                error: "503".into(),
+            },
+        ));
+        c.timeline.push(event("r-2", Delivery::Queued));
+        s.conversations.insert("c-1".into(), c);
+        assert_eq!(
+            (s.open_requests(), s.retrying(), s.failed_count()),
+            (2, vec![2], 0)
+        );
+        let first = s.summary();
+        assert!(
+            std::sync::Arc::ptr_eq(&first, &s.summary()),
+            "kept between frames"
+        );
+        if let Some(TimelineItem::Event { delivery, .. }) =
+            s.conversations.get_mut("c-1").unwrap().timeline.get_mut(0)
+        {
+            *delivery = Delivery::Failed {
+                status: Some(400),
+                message: "bad".into(),
+            };
+        }
+        assert_eq!(
+            (s.open_requests(), s.retrying(), s.failed_count()),
+            (1, vec![], 1)
+        );
+        s.conversations.remove("c-1");
+        assert_eq!((s.open_requests(), s.failed_count()), (0, 0));
+    }
 
     #[test]
     fn the_shared_start_of_words_ignores_case() {

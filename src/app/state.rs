@@ -807,6 +807,46 @@ impl Clone for ListCache {
     }
 }
 
+/// A figure made from every conversation, kept until the conversations
+/// change (their generation goes up). A clone shares it.
+#[derive(Debug)]
+pub struct GenCache<T>(pub std::sync::Mutex<Option<(u64, std::sync::Arc<T>)>>);
+
+impl<T> Default for GenCache<T> {
+    fn default() -> Self {
+        GenCache(std::sync::Mutex::new(None))
+    }
+}
+
+impl<T> Clone for GenCache<T> {
+    fn clone(&self) -> Self {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        GenCache(std::sync::Mutex::new(kept))
+    }
+}
+
+impl<T> GenCache<T> {
+    /// The kept value for `generation`, or a new one from `make`.
+    pub fn get_or(&self, generation: u64, make: impl FnOnce() -> T) -> std::sync::Arc<T> {
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((g, v)) = kept.as_ref()
+            && *g == generation
+        {
+            return v.clone();
+        }
+        let v = std::sync::Arc::new(make());
+        *kept = Some((generation, v.clone()));
+        v
+    }
+}
+
 /// Connection health, from the most recent requests.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Health {
@@ -860,6 +900,9 @@ pub struct State {
     /// The filtered, sorted conversation list, made again only when its
     /// inputs change (see `State::visible_ids`).
     pub list_cache: ListCache,
+    /// Counts over every conversation (requests open, retrying, failed;
+    /// each queue's figures), made again only when the conversations change.
+    pub summary_cache: GenCache<crate::app::queries::Summary>,
     pub agents: Vec<Agent>,
     pub log: Log,
     pub focus: Pane,
