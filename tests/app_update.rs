@@ -1850,11 +1850,18 @@ fn polls_that_change_nothing_do_not_fill_the_log() {
 // Issue 11.1: the conversation list is kept, and made again only on change
 // ---------------------------------------------------------------------------
 
-/// The list from scratch, as the console would show it with no cache.
+/// The list from scratch, as the console would show it with no cache: the
+/// sorted list with no filter, then each row tested with `conv_matches`
+/// (the filter's rules, one conversation at a time).
 fn fresh_ids(s: &State) -> Vec<String> {
-    let t = s.clone();
+    let mut t = s.clone();
     *t.list_cache.0.lock().unwrap() = None;
-    t.visible_ids().as_ref().clone()
+    let filter = std::mem::take(&mut t.conv_filter);
+    t.visible_ids()
+        .iter()
+        .filter(|id| switchboard::app::queries::conv_matches(&t.conversations[*id], &filter))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -1876,40 +1883,30 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
     update(&mut s, key('/'));
     for ch in "c-1".chars() {
         update(&mut s, key(ch));
-        assert_eq!(
-            s.visible_ids().as_ref(),
-            &fresh_ids(&s),
-            "{}",
-            s.conv_filter
-        );
+        assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{}", s.conv_filter);
     }
     typed(&mut s, "0 e");
-    assert_eq!(
-        s.visible_ids().as_ref(),
-        &fresh_ids(&s),
-        "{}",
-        s.conv_filter
-    );
+    assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{}", s.conv_filter);
     // A word that becomes a field test is made again, not narrowed.
     update(&mut s, code(KeyCode::Esc));
     update(&mut s, key('/'));
     typed(&mut s, "lang");
     let before = s.visible_ids().len();
     typed(&mut s, "=de");
-    assert_eq!(s.visible_ids().as_ref(), &fresh_ids(&s));
+    assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
     assert!(
         s.visible_ids().len() > before,
         "lang=de is not a narrowing of lang"
     );
     update(&mut s, code(KeyCode::Enter));
     // A change to a conversation shows at once.
-    let first = s.visible_ids()[0].clone();
+    let first = s.visible_ids().first().unwrap().to_string();
     s.conversations.get_mut(&first).unwrap().language = "it".into();
     assert!(!s.visible_ids().contains(&first));
-    assert_eq!(s.visible_ids().as_ref(), &fresh_ids(&s));
+    assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
     // As does the sort.
     update(&mut s, key('s'));
-    assert_eq!(s.visible_ids().as_ref(), &fresh_ids(&s));
+    assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
 }
 
 /// Found driving the demo: the picker put an agent with one free chat slot
@@ -1931,4 +1928,55 @@ fn the_picker_offers_the_agent_with_the_most_room_first() {
     update(&mut s, key('a'));
     let names: Vec<&str> = s.picker_choices().iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Zoe Park", "Amara Okafor"]);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Issue 11.1: the kept list's filter (a search over one lower-cased
+    /// text of every row, narrowing as the filter grows) shows exactly the
+    /// rows `conv_matches` passes, whatever is typed or erased, with names
+    /// in and out of ASCII and `key=value` words.
+    #[test]
+    fn the_kept_filter_matches_row_by_row_rules_whatever_is_typed(
+        rows in proptest::collection::vec(
+            (0usize..4, 0usize..4, 0usize..5, 0usize..5, proptest::bool::ANY),
+            1..40,
+        ),
+        keys in proptest::collection::vec(0usize..24, 1..14),
+    ) {
+        let langs = ["en", "en-US", "de", "Fr"];
+        let statuses = ["OPEN", "ACTIVE", "IDLE", "OVERDUE"];
+        let names = ["Mia Chen", "Zoë Åberg", "raj patel", "ÅSA NÆSS", ""];
+        let sessions = ["s-EN-1", "ab12", "Ωmega", "c-1x", ""];
+        let mut s = console(true);
+        for (i, (l, st, n, se, voice)) in rows.iter().enumerate() {
+            let ch = if *voice { Channel::Voice } else { Channel::Chat };
+            let mut c = Conversation::new(format!("c-{i}"), ch, langs[*l]);
+            c.api_status = Some(statuses[*st].into());
+            if !names[*n].is_empty() {
+                c.api_agents = vec![names[*n].into(), "Ed".into()];
+            }
+            if !sessions[*se].is_empty() {
+                c.bot_session_id = Some(sessions[*se].into());
+            }
+            c.started_ms = Some(i as i64);
+            s.conversations.insert(c.id.clone(), c);
+        }
+        let alphabet: Vec<char> = "aenc-1 =ldgtsöåÅΩmx".chars().collect();
+        update(&mut s, key('/'));
+        for k in keys {
+            if k >= alphabet.len() {
+                update(&mut s, code(KeyCode::Backspace));
+            } else {
+                update(&mut s, key(alphabet[k]));
+            }
+            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.conv_filter);
+        }
+        for word in ["lang=en", "state=o", "status=act", "agent=mia", "agent=åbe", "ch=v", "zz=1", "agent="] {
+            update(&mut s, code(KeyCode::Esc));
+            update(&mut s, key('/'));
+            typed(&mut s, word);
+            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.conv_filter);
+        }
+    }
 }

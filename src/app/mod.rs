@@ -6,6 +6,7 @@ pub mod command;
 pub mod input;
 pub mod key;
 pub mod keymap;
+pub mod list;
 pub mod log;
 pub mod queries;
 pub mod restore;

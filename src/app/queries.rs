@@ -1,6 +1,7 @@
 //! What the view and the rules ask of the State: the visible, sorted and
 //! filtered lists, the picker's choices, counts for the status bar.
 
+use super::list::{ListTable, VisibleIds};
 use super::state::*;
 use crate::app::command::{Arg, Command, colon_command};
 use crate::domain::Verb;
@@ -45,23 +46,22 @@ impl State {
         }
     }
 
-    /// The conversations the list shows, filtered and sorted.
     /// The conversations list as shown: filtered, sorted.
     pub fn visible_conversations(&self) -> Vec<&Conversation> {
-        self.visible_ids()
-            .iter()
+        let ids = self.visible_ids();
+        ids.iter()
             .filter_map(|id| self.conversations.get(id))
             .collect()
     }
 
-    /// The ids of the conversations list as shown, filtered and sorted. It is
-    /// kept, and made again only when the conversations, the filter or the
-    /// sort changed; a filter that only grew (more typed at its end) narrows
-    /// the kept list, already sorted, instead of starting over.
-    pub fn visible_ids(&self) -> std::sync::Arc<Vec<String>> {
+    /// The conversations list as shown, filtered and sorted. It is kept:
+    /// the sorted table is made again only when the conversations, the sort
+    /// or the narrowing changed, and the filter is applied to that table
+    /// (see `app::list`); a filter that only grew (more typed at its end)
+    /// narrows the rows the shorter one left.
+    pub fn visible_ids(&self) -> VisibleIds {
         let key = ListKey {
             generation: self.conversations.generation(),
-            filter: self.conv_filter.clone(),
             sort: self.sort,
             queue: self.queue_narrow.clone(),
         };
@@ -70,36 +70,49 @@ impl State {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let ids = match cache.as_ref() {
-            Some((old, ids)) if *old == key => return ids.clone(),
-            Some((old, ids))
-                if old.generation == key.generation
-                    && old.sort == key.sort
-                    && old.queue == key.queue
-                    && key.filter.starts_with(old.filter.as_str())
-                    // A new `k=` turns a plain word into a field test.
-                    && key.filter.matches('=').count() == old.filter.matches('=').count() =>
-            {
-                let words = filter_words(&key.filter);
-                ids.iter()
-                    .filter(|id| {
-                        self.conversations
-                            .get(*id)
-                            .is_some_and(|c| words_match(c, &words))
-                    })
-                    .cloned()
-                    .collect()
-            }
-            _ => self.sorted_ids(),
+        let kept = match cache.take() {
+            Some(k) if k.key == key => k,
+            _ => KeptList {
+                key,
+                filter: String::new(),
+                list: VisibleIds {
+                    table: std::sync::Arc::new(self.sorted_table()),
+                    shown: None,
+                },
+            },
         };
-        let ids = std::sync::Arc::new(ids);
-        *cache = Some((key, ids.clone()));
-        ids
+        if kept.filter == self.conv_filter {
+            let list = kept.list.clone();
+            *cache = Some(kept);
+            return list;
+        }
+        let map: &std::collections::BTreeMap<String, Conversation> = &self.conversations;
+        let words = filter_words(&self.conv_filter);
+        let grew = self.conv_filter.starts_with(kept.filter.as_str())
+            // A new `k=` turns a plain word into a field test.
+            && self.conv_filter.matches('=').count() == kept.filter.matches('=').count();
+        let table = kept.list.table.clone();
+        let shown = if words.is_empty() {
+            None
+        } else if grew {
+            let old = filter_words(&kept.filter);
+            let same = old.iter().zip(&words).take_while(|(a, b)| a == b).count();
+            let base = kept.list.shown.as_deref().map(Vec::as_slice);
+            Some(std::sync::Arc::new(table.filter(base, &words[same..], map)))
+        } else {
+            Some(std::sync::Arc::new(table.filter(None, &words, map)))
+        };
+        let list = VisibleIds { table, shown };
+        *cache = Some(KeptList {
+            key: kept.key,
+            filter: self.conv_filter.clone(),
+            list: list.clone(),
+        });
+        list
     }
 
-    /// The list made from scratch.
-    fn sorted_ids(&self) -> Vec<String> {
-        let words = filter_words(&self.conv_filter);
+    /// The table made from scratch: the narrowed rows, sorted.
+    fn sorted_table(&self) -> ListTable {
         let mut v: Vec<&Conversation> = self
             .conversations
             .values()
@@ -108,7 +121,6 @@ impl State {
                     .as_deref()
                     .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
             })
-            .filter(|c| words_match(c, &words))
             .collect();
         // Keys that cost something (a row's state, a natural id) are made
         // once per row, not twice per comparison.
@@ -120,7 +132,7 @@ impl State {
             SortBy::Id => v.sort_by_cached_key(|a| natural_key(&a.id)),
             SortBy::Channel => v.sort_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id))),
         }
-        v.into_iter().map(|c| c.id.clone()).collect()
+        ListTable::new(&v)
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {

@@ -779,22 +779,29 @@ impl<'a> IntoIterator for &'a Conversations {
     }
 }
 
-/// What made the cached list: the conversations' generation, the filter
-/// and the sort.
+/// What made the kept table of the list: the conversations' generation,
+/// the sort and the narrowing (the filter works on the table).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListKey {
     pub generation: u64,
-    pub filter: String,
     pub sort: SortBy,
     /// The queue the list is narrowed to.
     pub queue: Option<String>,
 }
 
-/// The last filtered, sorted list of conversation ids and what made it.
-/// A clone shares the list (it holds the same conversations, with the same
+/// The kept list: the table `key` made, and the rows `filter` left.
+#[derive(Debug, Clone)]
+pub struct KeptList {
+    pub key: ListKey,
+    pub filter: String,
+    pub list: crate::app::list::VisibleIds,
+}
+
+/// The last filtered, sorted list of conversations and what made it. A
+/// clone shares the list (it holds the same conversations, with the same
 /// generation, until one of them changes).
 #[derive(Debug, Default)]
-pub struct ListCache(pub std::sync::Mutex<Option<(ListKey, std::sync::Arc<Vec<String>>)>>);
+pub struct ListCache(pub std::sync::Mutex<Option<KeptList>>);
 
 impl Clone for ListCache {
     fn clone(&self) -> Self {

@@ -249,10 +249,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let selected = state
-        .selected
-        .as_ref()
-        .and_then(|id| ids.iter().position(|i| i == id));
+    let selected = state.selected.as_ref().and_then(|id| ids.position(id));
     let offset = scroll_offset(selected, ids.len(), height);
     // Only the rows on screen are looked up, measured and drawn.
     let rows: Vec<&Conversation> = ids

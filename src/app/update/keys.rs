@@ -539,7 +539,7 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
             let cur = state
                 .selected
                 .as_ref()
-                .and_then(|s| ids.iter().position(|i| i == s))
+                .and_then(|s| ids.position(s))
                 .unwrap_or(0);
             let next = if state.selected.is_none() {
                 0
@@ -547,10 +547,10 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
                 step(cur, ids.len())
             };
             if let Some(id) = ids.get(next) {
-                if state.selected.as_ref() != Some(id) {
+                if state.selected.as_deref() != Some(id) {
                     state.roster_cursor = 0;
                 }
-                state.selected = Some(id.clone());
+                state.selected = Some(id.to_string());
             }
         }
         Pane::Roster => {
@@ -585,7 +585,7 @@ pub(super) fn keep_selection_visible(state: &mut State) {
     let ids = state.visible_ids();
     let keep = state.selected.as_ref().is_some_and(|s| ids.contains(s));
     if !keep {
-        state.selected = ids.first().cloned();
+        state.selected = ids.first().map(str::to_string);
         state.roster_cursor = 0;
     }
 }

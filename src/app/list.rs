@@ -1,0 +1,342 @@
+//! The kept conversation list: every row that passes the queue narrowing,
+//! sorted ([`ListTable`]), and the rows of it that pass the `/` filter
+//! ([`VisibleIds`]).
+//!
+//! The table is made again only when the conversations, the sort or the
+//! narrowing change. For the filter it keeps the fields the filter reads,
+//! lower-cased, in one buffer (made on the first filtered use), so that a
+//! keystroke never looks a conversation up in the map nor allocates per
+//! row. A word is searched in that buffer at once with `memchr`'s `memmem`
+//! (each hit is mapped to its row and field), or row by row when only a few
+//! rows are left. A filter that only grew tests its new or longer words on
+//! the rows the shorter filter left, as fzf and television narrow.
+
+use crate::app::state::Conversation;
+use memchr::memmem::Finder;
+use std::sync::{Arc, OnceLock};
+
+/// The conversations by id.
+type Map = std::collections::BTreeMap<String, Conversation>;
+
+/// The fields the filter reads, in their order in a row's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Id,
+    Channel,
+    Language,
+    State,
+    ApiStatus,
+    Session,
+    Name,
+    /// Every agent's name, separated by U+001F.
+    Agents,
+}
+
+const FIELDS: usize = 8;
+const ALL_FIELDS: [Field; FIELDS] = [
+    Field::Id,
+    Field::Channel,
+    Field::Language,
+    Field::State,
+    Field::ApiStatus,
+    Field::Session,
+    Field::Name,
+    Field::Agents,
+];
+
+/// How a word may match a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accept {
+    No,
+    Prefix,
+    Contains,
+}
+
+/// Every row that passes the narrowing, sorted; the filter's text is made
+/// on first use.
+#[derive(Debug, Default)]
+pub struct ListTable {
+    ids: Vec<String>,
+    text: OnceLock<SearchText>,
+}
+
+/// The rows' filter fields, lower-cased, one after another; each field
+/// ends with a NUL, which no typed word contains, so no match spans two.
+#[derive(Debug, Default)]
+struct SearchText {
+    text: String,
+    /// Per row, where each field starts in `text`; a row ends where the
+    /// next starts (or at the end of `text`).
+    fields: Vec<[u32; FIELDS]>,
+}
+
+impl ListTable {
+    /// A table of the given conversations, already filtered and sorted.
+    pub fn new(rows: &[&Conversation]) -> ListTable {
+        ListTable {
+            ids: rows.iter().map(|c| c.id.clone()).collect(),
+            text: OnceLock::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    fn search(&self, map: &Map) -> &SearchText {
+        self.text.get_or_init(|| SearchText::of(&self.ids, map))
+    }
+
+    /// The rows (indices into the table) of `base` (every row when `None`)
+    /// that pass every word of `words`.
+    pub fn filter(&self, base: Option<&[u32]>, words: &[String], map: &Map) -> Vec<u32> {
+        let mut rows: Vec<u32> = match base {
+            Some(b) => b.to_vec(),
+            None => (0..self.ids.len() as u32).collect(),
+        };
+        if words.is_empty() {
+            return rows;
+        }
+        let search = self.search(map);
+        for w in words {
+            rows = search.word(&rows, w);
+            if rows.is_empty() {
+                break;
+            }
+        }
+        rows
+    }
+}
+
+fn lower_into(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+}
+
+impl SearchText {
+    fn of(ids: &[String], map: &Map) -> SearchText {
+        let mut text = String::with_capacity(ids.len() * 96);
+        let mut fields = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut starts = [0u32; FIELDS];
+            let c = map.get(id);
+            for (i, f) in ALL_FIELDS.iter().enumerate() {
+                starts[i] = text.len() as u32;
+                let Some(c) = c else {
+                    text.push('\0');
+                    continue;
+                };
+                match f {
+                    Field::Id => lower_into(&mut text, &c.id),
+                    Field::Channel => text.push_str(c.channel.as_str()),
+                    Field::Language => lower_into(&mut text, &c.language),
+                    Field::State => lower_into(&mut text, c.state().label()),
+                    Field::ApiStatus => {
+                        lower_into(&mut text, c.api_status.as_deref().unwrap_or(""))
+                    }
+                    Field::Session => {
+                        lower_into(&mut text, c.bot_session_id.as_deref().unwrap_or(""))
+                    }
+                    Field::Name => lower_into(&mut text, c.primary_name().unwrap_or("")),
+                    Field::Agents => {
+                        let names = c
+                            .roster
+                            .members()
+                            .iter()
+                            .map(|m| m.agent.name.as_str())
+                            .chain(c.api_agents.iter().map(String::as_str));
+                        for (n, name) in names.enumerate() {
+                            if n > 0 {
+                                text.push('\u{1f}');
+                            }
+                            lower_into(&mut text, name);
+                        }
+                    }
+                }
+                text.push('\0');
+            }
+            fields.push(starts);
+        }
+        SearchText { text, fields }
+    }
+
+    /// Where row `r`'s field `f` starts and ends (without its NUL).
+    fn span(&self, r: usize, f: usize) -> (usize, usize) {
+        let start = self.fields[r][f] as usize;
+        let end = if f + 1 < FIELDS {
+            self.fields[r][f + 1] as usize
+        } else {
+            self.fields
+                .get(r + 1)
+                .map_or(self.text.len(), |n| n[0] as usize)
+        };
+        (start, end - 1)
+    }
+
+    /// The rows of `rows` that pass one word.
+    fn word(&self, rows: &[u32], word: &str) -> Vec<u32> {
+        let (needle, accept) = needle(word);
+        if !accept.iter().any(|a| *a != Accept::No) {
+            return Vec::new();
+        }
+        let passes_empty = |r: usize| {
+            accept.iter().enumerate().any(|(f, a)| match a {
+                Accept::No => false,
+                Accept::Prefix => true,
+                Accept::Contains => {
+                    let (s, e) = self.span(r, f);
+                    e > s
+                }
+            })
+        };
+        if needle.is_empty() {
+            return rows
+                .iter()
+                .copied()
+                .filter(|r| passes_empty(*r as usize))
+                .collect();
+        }
+        let finder = Finder::new(needle.as_bytes());
+        // Few rows left: test them one by one; else one pass over the text.
+        if rows.len() * 8 < self.fields.len() {
+            let bytes = self.text.as_bytes();
+            return rows
+                .iter()
+                .copied()
+                .filter(|r| {
+                    accept.iter().enumerate().any(|(f, a)| {
+                        let (s, e) = self.span(*r as usize, f);
+                        let field = &bytes[s..e];
+                        match a {
+                            Accept::No => false,
+                            Accept::Prefix => field.starts_with(needle.as_bytes()),
+                            Accept::Contains => finder.find(field).is_some(),
+                        }
+                    })
+                })
+                .collect();
+        }
+        let hit = self.scan(&finder, &accept);
+        rows.iter().copied().filter(|r| hit[*r as usize]).collect()
+    }
+
+    /// Which rows the needle matches in an accepted field: one search over
+    /// the whole text, skipping to the next row after each match.
+    fn scan(&self, finder: &Finder<'_>, accept: &[Accept; FIELDS]) -> Vec<bool> {
+        let bytes = self.text.as_bytes();
+        let rows = self.fields.len();
+        let mut hit = vec![false; rows];
+        let mut row = 0usize;
+        let mut at = 0usize;
+        while let Some(found) = finder.find(&bytes[at..]) {
+            let p = at + found;
+            while row + 1 < rows && self.fields[row + 1][0] as usize <= p {
+                row += 1;
+            }
+            let starts = &self.fields[row];
+            let f = starts.iter().rposition(|s| *s as usize <= p).unwrap_or(0);
+            let ok = match accept[f] {
+                Accept::No => false,
+                Accept::Prefix => starts[f] as usize == p,
+                Accept::Contains => true,
+            };
+            if ok {
+                hit[row] = true;
+                match self.fields.get(row + 1) {
+                    Some(next) => at = next[0] as usize,
+                    None => break,
+                }
+            } else {
+                at = p + 1;
+            }
+        }
+        hit
+    }
+}
+
+/// A filter word's needle and where it may match. `key=value` tests one
+/// field; a plain word the id, channel, language, state, session and name.
+fn needle(word: &str) -> (&str, [Accept; FIELDS]) {
+    use Accept::{Contains, No, Prefix};
+    let mut accept = [No; FIELDS];
+    let mut set = |f: Field, a: Accept| accept[f as usize] = a;
+    if let Some((k, v)) = word.split_once('=') {
+        match k {
+            "lang" | "language" => set(Field::Language, Prefix),
+            "channel" | "ch" => set(Field::Channel, Prefix),
+            "state" | "status" => {
+                set(Field::State, Prefix);
+                set(Field::ApiStatus, Prefix);
+            }
+            "agent" => set(Field::Agents, Contains),
+            _ => {}
+        }
+        return (v, accept);
+    }
+    set(Field::Id, Contains);
+    set(Field::Channel, Prefix);
+    set(Field::Language, Prefix);
+    set(Field::State, Prefix);
+    set(Field::Session, Contains);
+    set(Field::Name, Contains);
+    (word, accept)
+}
+
+/// The conversations list as shown: the table's rows that pass the filter.
+#[derive(Debug, Clone, Default)]
+pub struct VisibleIds {
+    pub(crate) table: Arc<ListTable>,
+    /// The rows that pass the filter; `None` when there is no filter.
+    pub(crate) shown: Option<Arc<Vec<u32>>>,
+}
+
+impl VisibleIds {
+    pub fn len(&self) -> usize {
+        self.shown.as_ref().map_or(self.table.len(), |s| s.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The id of the `i`th row shown.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let row = match &self.shown {
+            Some(s) => *s.get(i)? as usize,
+            None => i,
+        };
+        self.table.ids.get(row).map(String::as_str)
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<&str> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator + '_ {
+        (0..self.len()).map(|i| self.get(i).expect("within len"))
+    }
+
+    /// Where `id` is in the list shown.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.iter().position(|i| i == id)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.position(id).is_some()
+    }
+
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_string).collect()
+    }
+}
