@@ -90,6 +90,31 @@ fn filter_key_broad(bencher: Bencher, n: usize) {
     filter_keystroke(bencher, n, "e", 'n');
 }
 
+/// The first filter keystroke after a poll changed the conversations: the
+/// list is sorted again and the filter's text of every row is made, then
+/// `e` is tested. (The kept table is dropped before each run.)
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn filter_key_after_poll(bencher: Bencher, n: usize) {
+    let mut state = console(n);
+    state.mode = Mode::Filter {
+        pane: Pane::Conversations,
+        input: TextInput::with_text("", MAX_INPUT),
+    };
+    let theme = dark();
+    let mut term = terminal();
+    bencher
+        .with_inputs(|| {
+            let s = state.clone();
+            *s.list_cache.0.lock().unwrap() = None;
+            s
+        })
+        .bench_local_values(|mut s: State| {
+            update(&mut s, key('e'));
+            term.draw(|f| view(&s, f, &theme)).expect("drawing");
+            s
+        });
+}
+
 fn filter_keystroke(bencher: Bencher, n: usize, typed: &str, next: char) {
     let mut state = console(n);
     state.conv_filter = typed.to_string();
@@ -467,4 +492,22 @@ fn terminal() -> Terminal<TestBackend> {
 
 fn key(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// The list made again after a poll changed the conversations (no filter):
+/// what the first frame after a merge pays. The kept table is dropped
+/// before each run.
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn list_after_poll(bencher: Bencher, n: usize) {
+    let state = console(n);
+    bencher
+        .with_inputs(|| {
+            let s = state.clone();
+            *s.list_cache.0.lock().unwrap() = None;
+            s
+        })
+        .bench_local_values(|s: State| {
+            let _ = s.visible_ids().len();
+            s
+        });
 }

@@ -123,14 +123,24 @@ impl State {
             })
             .collect();
         // Keys that cost something (a row's state, a natural id) are made
-        // once per row, not twice per comparison.
+        // once per row, not twice per comparison. Ids are unique, so an
+        // unstable sort gives the same order.
         match self.sort {
             SortBy::State => {
-                v.sort_by_cached_key(|c| (state_rank(&c.state()), c.started_ms, c.id.clone()))
+                let mut keyed: Vec<(u8, Option<i64>, &str, &Conversation)> = v
+                    .iter()
+                    .map(|c| (c.state_rank(), c.started_ms, c.id.as_str(), *c))
+                    .collect();
+                keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+                v = keyed.into_iter().map(|k| k.3).collect();
             }
-            SortBy::Age => v.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id))),
+            SortBy::Age => {
+                v.sort_unstable_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id)))
+            }
             SortBy::Id => v.sort_by_cached_key(|a| natural_key(&a.id)),
-            SortBy::Channel => v.sort_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id))),
+            SortBy::Channel => {
+                v.sort_unstable_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id)))
+            }
         }
         ListTable::new(&v)
     }
@@ -268,7 +278,8 @@ impl State {
     }
 }
 
-pub(super) fn state_rank(s: &ConvState) -> u8 {
+#[cfg(test)]
+fn state_rank(s: &ConvState) -> u8 {
     match s {
         ConvState::Waiting => 0,
         ConvState::Active => 1,
@@ -919,6 +930,33 @@ mod tests {
         );
         s.conversations.remove("c-1");
         assert_eq!((s.open_requests(), s.failed_count()), (0, 0));
+    }
+
+    /// The sort's allocation-free rank agrees with the state's.
+    #[test]
+    fn the_sort_rank_is_the_states_rank() {
+        use crate::app::state::Channel;
+        for status in [
+            None,
+            Some("open"),
+            Some("ACTIVE"),
+            Some("IDLE"),
+            Some("Overdue"),
+            Some("closed"),
+            Some("queued"),
+        ] {
+            let mut c = Conversation::new("c-1", Channel::Chat, "en");
+            c.api_status = status.map(str::to_string);
+            assert_eq!(c.state_rank(), state_rank(&c.state()), "{status:?}");
+            c.timeline.push(TimelineItem::Event {
+                req_id: "r".into(),
+                at_ms: 0,
+                text: String::new(),
+                event: crate::domain::Event::EndOfConversation { agent: None },
+                delivery: Delivery::Queued,
+            });
+            assert_eq!(c.state_rank(), state_rank(&c.state()), "{status:?} ending");
+        }
     }
 
     #[test]

@@ -317,16 +317,47 @@ impl Conversation {
         })
     }
 
+    /// Where its state sorts (waiting first): `state()`'s rank, without
+    /// copying an unknown API status. Runs for every row of every sort.
+    pub fn state_rank(&self) -> u8 {
+        let phase = self.roster.phase();
+        if phase == Phase::Ended {
+            return 4;
+        }
+        if matches!(phase, Phase::Vacated | Phase::Summarized) || self.ending_sent() {
+            return 2;
+        }
+        if !self.roster.members().is_empty() {
+            return 1;
+        }
+        let Some(s) = self.api_status.as_deref() else {
+            return 0;
+        };
+        let is = |words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+        if is(&["OPEN", "WAITING", "QUEUED"]) {
+            0
+        } else if is(&["ACTIVE"]) {
+            1
+        } else if is(&["CLOSED", "TERMINATED", "ENDED"]) {
+            4
+        } else {
+            3
+        }
+    }
+
+    /// An end of conversation is queued or on the wire.
+    fn ending_sent(&self) -> bool {
+        self.timeline.iter().any(|t| {
+            matches!(t, TimelineItem::Event { event, delivery, .. }
+                if delivery.is_open() && matches!(event, crate::domain::Event::EndOfConversation { .. }))
+        })
+    }
+
     pub fn state(&self) -> ConvState {
         if self.roster.phase() == Phase::Ended {
             return ConvState::Ended;
         }
-        if matches!(self.roster.phase(), Phase::Vacated | Phase::Summarized)
-            || self.timeline.iter().any(|t| {
-                matches!(t, TimelineItem::Event { event, delivery, .. }
-                    if delivery.is_open() && matches!(event, crate::domain::Event::EndOfConversation { .. }))
-            })
-        {
+        if matches!(self.roster.phase(), Phase::Vacated | Phase::Summarized) || self.ending_sent() {
             return ConvState::Ending;
         }
         if !self.roster.members().is_empty() {
