@@ -889,3 +889,51 @@ fn demo_wallboard_shows_the_queue_tiles_and_quits_on_q() {
     assert!(status.success(), "exit status {status:?}");
     c.assert_terminal_restored();
 }
+
+#[test]
+fn the_wallboard_with_a_config_sends_nothing_and_marks_an_outage_stale() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let listen = text
+        .lines()
+        .find_map(|l| l.strip_prefix("listen = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let config_arg = config.display().to_string();
+    let env = [(SECRET_VAR, switchboard::sim::DEMO_CLIENT_SECRET)];
+    let mut c = Console::spawn(
+        &["--config", &config_arg, "wallboard", "--ascii"],
+        &env,
+        dir.path(),
+        120,
+        40,
+    );
+    c.wait_for("WALLBOARD", 20);
+    let screen = c.wait_for("Support", 20);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    assert!(screen.contains("###"), "ASCII block digits: {screen}");
+    // No callback listener: the config's port is still free.
+    std::net::TcpListener::bind(&listen).expect("the wallboard left the callback port alone");
+
+    // Kore stops answering: the header says so in words.
+    sim_outage(&sim, Some(503));
+    c.wait_for("STALE: Kore is not answering", 20);
+    sim_outage(&sim, None);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while c.text().contains("STALE") {
+        assert!(Instant::now() < deadline, "still stale:\n{}", c.text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+    c.assert_terminal_restored();
+    // It wrote no journal.
+    let journals: Vec<_> = files_under(&dir.path().join("data"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("journal"))
+        .collect();
+    assert!(journals.is_empty(), "{journals:?}");
+}
