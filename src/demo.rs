@@ -21,6 +21,8 @@ pub struct DemoOptions {
     pub listen: SocketAddr,
     /// A walkthrough to play into the console.
     pub script: Option<Vec<ScriptStep>>,
+    /// Only the wallboard (`demo --wallboard`).
+    pub wallboard: bool,
 }
 
 pub use crate::runtime::script::{BUILTIN_WALKTHROUGH, ScriptStep, load_script, parse_script};
@@ -39,16 +41,24 @@ fn event_defaults(config: &Config) -> EventContext {
     }
 }
 
-/// The console options for a config file.
+/// The console options for a config file; `wallboard` for `switchboard
+/// wallboard` (read-only, no callback listener, so `[callback]` is not
+/// checked).
 pub fn options_from_config(
     config: &Config,
     secret: Secret,
     allow_insecure_http: bool,
     read_only: bool,
     ascii: bool,
+    wallboard: bool,
 ) -> Result<ConsoleOptions, String> {
     let keymap = Keymap::with_overrides(&config.keys).map_err(|e| e.join("; "))?;
-    crate::kore::client::check_callback_url(config.callback.public_base(), allow_insecure_http)?;
+    if !wallboard {
+        crate::kore::client::check_callback_url(
+            config.callback.public_base(),
+            allow_insecure_http,
+        )?;
+    }
     let host = url::Url::parse(&config.kore.host)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -75,6 +85,7 @@ pub fn options_from_config(
         keep_ended: config.journal.keep_ended(),
         alerts: config.alerts.alerts(),
         script: None,
+        wallboard,
     })
 }
 
@@ -160,6 +171,7 @@ pub async fn run(
         keep_ended: Duration::from_secs(24 * 3600),
         script: opts.script.clone(),
         alerts: prefs.map(|c| c.alerts.alerts()).unwrap_or_default(),
+        wallboard: opts.wallboard,
     };
     let result = console::run(console_opts).await;
     let _ = std::fs::remove_file(&journal);

@@ -48,6 +48,9 @@ enum Command {
     Send(SendArgs),
     /// Assign a bot session to an agent or a queue and wait for the callback.
     Assign(AssignArgs),
+    /// A read-only full-screen view of big per-queue tiles, for a screen on
+    /// the wall (the config's [kore]; sends nothing; q quits).
+    Wallboard(WallboardArgs),
     /// Validate the config, sign a token and reach the host.
     Check,
     /// Write a starter config (mode 0600) to the config path.
@@ -78,6 +81,16 @@ struct DemoArgs {
     #[arg(long)]
     read_only: bool,
     /// ASCII borders and symbols.
+    #[arg(long)]
+    ascii: bool,
+    /// Only the wallboard: big per-queue tiles, read-only (q quits).
+    #[arg(long)]
+    wallboard: bool,
+}
+
+#[derive(Args, Debug)]
+struct WallboardArgs {
+    /// ASCII borders, symbols and block digits.
     #[arg(long)]
     ascii: bool,
 }
@@ -251,7 +264,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
     // The console's own flags, given before a command that has no screen:
     // refused, never silently ignored (`send --read-only` would send).
     if let Some(cmd) = &cli.command
-        && !matches!(cmd, Command::Demo(_))
+        && !matches!(cmd, Command::Demo(_) | Command::Wallboard(_))
         && (cli.read_only || cli.ascii)
     {
         let flag = if cli.read_only {
@@ -266,6 +279,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             Command::Init => "init",
             Command::Simulator(_) => "simulator",
             Command::Demo(_) => "demo",
+            Command::Wallboard(_) => "wallboard",
         };
         return Err(Fail::usage(format!(
             "{flag} is for the console and the demo; `{name}` has no screen{}",
@@ -284,6 +298,19 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                 UiFlags {
                     read_only: cli.read_only,
                     ascii: cli.ascii,
+                    wallboard: false,
+                },
+            )
+            .await
+        }
+        Some(Command::Wallboard(a)) => {
+            console(
+                config,
+                insecure,
+                UiFlags {
+                    read_only: true,
+                    ascii: cli.ascii || a.ascii,
+                    wallboard: true,
                 },
             )
             .await
@@ -364,8 +391,9 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             require_terminal()?;
             switchboard::logging::init_file("demo");
             let ui = UiFlags {
-                read_only: cli.read_only || a.read_only,
+                read_only: cli.read_only || a.read_only || a.wallboard,
                 ascii: cli.ascii || a.ascii,
+                wallboard: a.wallboard,
             };
             switchboard::demo::run(
                 switchboard::demo::DemoOptions {
@@ -374,6 +402,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                     faults: a.faults,
                     listen: a.listen,
                     script,
+                    wallboard: ui.wallboard,
                 },
                 prefs.as_ref(),
                 ui.read_only,
@@ -437,6 +466,8 @@ fn require_terminal() -> Result<(), Fail> {
 struct UiFlags {
     read_only: bool,
     ascii: bool,
+    /// Only the wallboard.
+    wallboard: bool,
 }
 
 async fn console(
@@ -446,13 +477,14 @@ async fn console(
 ) -> Result<i32, Fail> {
     let loaded = cli::load_config(config)?;
     let secret = loaded.config.resolve_secret()?;
-    switchboard::logging::init_file("console");
+    switchboard::logging::init_file(if ui.wallboard { "wallboard" } else { "console" });
     let opts = switchboard::demo::options_from_config(
         &loaded.config,
         secret,
         insecure,
         ui.read_only,
         ui.ascii,
+        ui.wallboard,
     )
     .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
     // A host the client refuses (plain http, a bad header name) is a config

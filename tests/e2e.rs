@@ -230,6 +230,14 @@ fn wait_received(sim: &SimProcess, conv: &str, n: usize) -> Vec<(String, bool, u
 }
 
 /// Picks an agent in the open picker by typing and confirms.
+/// The console opens on the queue pane: `u` shows the agents, and waits
+/// until the first poll has listed them.
+fn show_agents(c: &mut Console) {
+    c.wait_for("Queues", 20);
+    c.keys("u");
+    c.wait_for("Mia Chen", 20);
+}
+
 fn pick_and_confirm(c: &mut Console, query: &str, prompt: &str) {
     c.keys(query);
     c.keys("\r");
@@ -244,7 +252,7 @@ fn a_conversation_from_entry_to_end_on_keystrokes() {
     let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let mut c = Console::start(&config, dir.path(), 120, 40);
     c.wait_for("Conversations", 20);
-    c.wait_for("Mia Chen", 20);
+    show_agents(&mut c);
 
     // Open a conversation by hand: n, its id, Enter.
     c.keys("n");
@@ -334,7 +342,7 @@ fn assigning_a_waiting_conversation_shows_its_callback() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let mut c = Console::start(&config, dir.path(), 120, 40);
-    c.wait_for("Mia Chen", 20);
+    show_agents(&mut c);
     // c-1044 waits at start (seed 1); filter the list down to it.
     c.wait_for("c-1044", 20);
     c.keys("/");
@@ -370,7 +378,7 @@ fn killed_mid_send_nothing_queued_is_lost_and_the_in_flight_one_is_unknown() {
     let conv = "c-kill";
     {
         let mut c = Console::start(&config, dir.path(), 120, 40);
-        c.wait_for("Mia Chen", 20);
+        show_agents(&mut c);
         c.keys("n");
         c.wait_for("conversation id", 10);
         c.keys(conv);
@@ -465,7 +473,7 @@ fn no_secret_or_token_reaches_any_output() {
     let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
     let export = dir.path().join("export.jsonl");
     let mut c = Console::start_with_secret(&config, dir.path(), 120, 40, secret);
-    c.wait_for("Mia Chen", 20);
+    show_agents(&mut c);
     c.wait_for("c-1044", 20);
     c.keys("/");
     c.keys("c-1044");
@@ -524,7 +532,7 @@ fn no_secret_or_token_reaches_any_output() {
 /// Opens `conv` by hand, makes the simulator fail everything with 503, and
 /// queues an entry (in flight, retrying) and a warm add (behind it).
 fn queue_behind_an_outage(c: &mut Console, sim: &SimProcess, conv: &str) {
-    c.wait_for("Mia Chen", 20);
+    show_agents(c);
     c.keys("n");
     c.wait_for("conversation id", 10);
     c.keys(conv);
@@ -614,7 +622,10 @@ fn the_demo_runs_against_the_embedded_simulator_at_80x24() {
     let mut c = Console::spawn(&["demo", "--seed", "1"], &[], dir.path(), 80, 24);
     let screen = c.wait_for("WAITING", 20);
     assert!(screen.contains("DEMO"), "{screen}");
-    c.wait_for("Mia Chen", 20);
+    // It opens on the queue pane, in the agents' place.
+    assert!(screen.contains("Queues"), "{screen}");
+    assert!(!screen.contains("Agents"), "{screen}");
+    show_agents(&mut c);
     // The first waiting conversation is selected: assign it to Mia.
     c.keys("a");
     c.wait_for("Assign to", 10);
@@ -658,7 +669,7 @@ assign = "A"
         30,
     );
     c.wait_for("WAITING", 20);
-    c.wait_for("Mia Chen", 20);
+    show_agents(&mut c);
     c.keys("a");
     std::thread::sleep(Duration::from_millis(300));
     assert!(!c.text().contains("Assign to"), "a is no longer assign");
@@ -823,8 +834,8 @@ fn the_demo_shows_its_queues_narrows_to_one_and_assigns_to_another() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = Console::spawn(&["demo", "--seed", "1"], &[], dir.path(), 120, 40);
     c.wait_for("WAITING", 20);
-    c.keys("u");
-    // Billing starts in trouble: sorted by the longest wait, it comes first.
+    // The demo opens on the queue pane. Billing starts in trouble: sorted
+    // by the longest wait, it comes first.
     let screen = c.wait_for("Billing", 20);
     assert!(screen.contains("Queues 3"), "{screen}");
     assert!(screen.contains("SL≤20s"), "{screen}");
@@ -853,4 +864,76 @@ fn the_demo_shows_its_queues_narrows_to_one_and_assigns_to_another() {
     }
     c.keys("q");
     assert!(c.wait_exit(10).success());
+}
+
+#[test]
+fn demo_wallboard_shows_the_queue_tiles_and_quits_on_q() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(
+        &["demo", "--seed", "1", "--wallboard"],
+        &[],
+        dir.path(),
+        80,
+        24,
+    );
+    c.wait_for("WALLBOARD", 20);
+    // The simulator's queues, once polled, each on a tile of its own.
+    let screen = c.wait_for("Support", 20);
+    for want in ["Billing", "Sales", "waiting", "longest wait", "figures of"] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    // Billing starts in trouble: its longest wait is past the warning.
+    c.wait_for("CRITICAL", 90);
+    c.keys("q");
+    let status = c.wait_exit(10);
+    assert!(status.success(), "exit status {status:?}");
+    c.assert_terminal_restored();
+}
+
+#[test]
+fn the_wallboard_with_a_config_sends_nothing_and_marks_an_outage_stale() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let listen = text
+        .lines()
+        .find_map(|l| l.strip_prefix("listen = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let config_arg = config.display().to_string();
+    let env = [(SECRET_VAR, switchboard::sim::DEMO_CLIENT_SECRET)];
+    let mut c = Console::spawn(
+        &["--config", &config_arg, "wallboard", "--ascii"],
+        &env,
+        dir.path(),
+        120,
+        40,
+    );
+    c.wait_for("WALLBOARD", 20);
+    let screen = c.wait_for("Support", 20);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    assert!(screen.contains("###"), "ASCII block digits: {screen}");
+    // No callback listener: the config's port is still free.
+    std::net::TcpListener::bind(&listen).expect("the wallboard left the callback port alone");
+
+    // Kore stops answering: the header says so in words.
+    sim_outage(&sim, Some(503));
+    c.wait_for("STALE: Kore is not answering", 20);
+    sim_outage(&sim, None);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while c.text().contains("STALE") {
+        assert!(Instant::now() < deadline, "still stale:\n{}", c.text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+    c.assert_terminal_restored();
+    // It wrote no journal.
+    let journals: Vec<_> = files_under(&dir.path().join("data"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("journal"))
+        .collect();
+    assert!(journals.is_empty(), "{journals:?}");
 }

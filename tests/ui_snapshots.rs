@@ -1226,3 +1226,157 @@ fn the_queue_pane_draws_at_every_size_without_a_panic() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// The wallboard
+// ---------------------------------------------------------------------------
+
+/// The queues of `with_queues` on the wallboard, with a poll answered two
+/// seconds ago: Billing critical (07:40 waited, 33% in time), Sales and
+/// Support calm.
+fn wallboard() -> State {
+    let mut s = with_queues();
+    s.mode = Mode::Wallboard;
+    s.freshness = Freshness {
+        last_ok_ms: Some(NOW - 2 * SEC),
+        latest_failed: false,
+        since_ms: NOW - 60 * SEC,
+        poll_ms: 5_000,
+    };
+    s
+}
+
+/// The figures' last answer forty seconds ago: more than three polls.
+fn stale_wallboard() -> State {
+    let mut s = wallboard();
+    s.freshness.last_ok_ms = Some(NOW - 40 * SEC);
+    s
+}
+
+/// The cell of `buf` where `needle` starts on some row.
+fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
+    let screen = text(buf);
+    for (y, line) in screen.lines().enumerate() {
+        if let Some(i) = line.find(needle) {
+            let x = unicode_width::UnicodeWidthStr::width(&line[..i]);
+            return (x as u16, y as u16);
+        }
+    }
+    panic!("{needle:?} is not on the screen:\n{screen}");
+}
+
+#[test]
+fn wallboard_dark_80x24_shows_the_queue_in_trouble() {
+    let s = wallboard();
+    let t = draw(&s, &dark(), 80, 24);
+    let buf = t.backend().buffer();
+    let out = text(buf);
+    for want in [
+        "WALLBOARD",
+        "DEMO",
+        "Billing",
+        "Sales",
+        "Support",
+        "CRITICAL",
+        "07:40",
+        "33% (aim 80%)",
+        "agents free",
+        "q back to the console",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    // Waiting in block digits: Billing's 3.
+    assert!(out.contains("███"), "{out}");
+    assert!(!out.contains("STALE"), "{out}");
+    // The critical tile's border is drawn in the theme's bad colour.
+    let (x, y) = find(buf, "Billing");
+    assert_eq!(buf[(x - 2, y)].fg, Color::Red, "{out}");
+    snap!("wallboard_dark_80x24", out);
+}
+
+#[test]
+fn wallboard_dark_120x40() {
+    let s = wallboard();
+    let out = screen(&s, &dark(), 120, 40);
+    assert!(out.contains("figures of 14:03:20"), "{out}");
+    snap!("wallboard_dark_120x40", out);
+}
+
+#[test]
+fn wallboard_mono_80x24_stale() {
+    let s = stale_wallboard();
+    let t = draw(&s, &mono(), 80, 24);
+    let buf = t.backend().buffer();
+    assert_colourless(buf, "wallboard");
+    let out = text(buf);
+    assert!(out.contains("STALE: no answer since 14:02:42"), "{out}");
+    // Reverse video, not colour, says it.
+    let (x, y) = find(buf, "STALE");
+    assert!(
+        buf[(x, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+    // Mono marks the critical tile with a heavy border and its word.
+    assert!(out.contains("┏"), "{out}");
+    assert!(out.contains("CRITICAL"), "{out}");
+    snap!("wallboard_mono_80x24_stale", out);
+}
+
+#[test]
+fn wallboard_mono_120x40_when_kore_stops_answering() {
+    let mut s = wallboard();
+    s.freshness.latest_failed = true;
+    let t = draw(&s, &mono(), 120, 40);
+    assert_colourless(t.backend().buffer(), "wallboard");
+    let out = text(t.backend().buffer());
+    assert!(out.contains("STALE: Kore is not answering"), "{out}");
+    snap!("wallboard_mono_120x40_failing", out);
+}
+
+#[test]
+fn wallboard_ascii_uses_hash_digits_and_plain_borders() {
+    let s = wallboard();
+    let out = screen(&s, &Theme::new(ThemeKind::Mono, true), 80, 24);
+    assert!(out.is_ascii(), "{out}");
+    assert!(out.contains("###"), "{out}");
+    assert!(out.contains("SL <=20s"), "{out}");
+}
+
+#[test]
+fn wallboard_with_more_queues_than_fit_says_how_many_are_not_shown() {
+    let mut s = wallboard();
+    for i in 0..20 {
+        s.queues
+            .push(queue(&format!("qu-{i:02}"), &format!("Queue {i:02}")));
+    }
+    s.wallboard_only = true;
+    let out = screen(&s, &dark(), 80, 24);
+    // 80 / 18 = 4 columns and 22 / 4 = 5 rows: 20 of 23 tiles.
+    assert!(
+        out.contains("+3 more queues not shown (the calmest)"),
+        "{out}"
+    );
+    // The critical one is kept; the standalone wallboard quits on q.
+    assert!(out.contains("Billing"), "{out}");
+    assert!(out.contains("q quit"), "{out}");
+    snap!("wallboard_crowded_80x24", out);
+}
+
+#[test]
+fn the_wallboard_draws_at_every_size_without_a_panic() {
+    let mut s = stale_wallboard();
+    s.queues[0].name = "Billing and payments for the whole of Europe".into();
+    for ascii in [false, true] {
+        let theme = Theme::new(ThemeKind::Dark, ascii);
+        for w in (1..=140).step_by(7) {
+            for h in (1..=44).step_by(5) {
+                draw(&s, &theme, w, h);
+            }
+        }
+    }
+    let mut empty = wallboard();
+    empty.queues.clear();
+    let out = screen(&empty, &dark(), 80, 24);
+    assert!(out.contains("no queues listed yet"), "{out}");
+}

@@ -31,14 +31,17 @@ pub enum KeyMode {
     /// The lists with the log pane focused: these keys come before the
     /// lists' own.
     LogPane,
+    /// The wallboard (`:wallboard`).
+    Wallboard,
 }
 
 impl KeyMode {
     /// Every mode, in the order the help lists them.
-    pub const ALL: [KeyMode; 10] = [
+    pub const ALL: [KeyMode; 11] = [
         KeyMode::Normal,
         KeyMode::Any,
         KeyMode::LogPane,
+        KeyMode::Wallboard,
         KeyMode::Picker,
         KeyMode::Confirm,
         KeyMode::Filter,
@@ -83,6 +86,7 @@ impl KeyMode {
             KeyMode::Form => "New conversation form (n)",
             KeyMode::Text => "Editing any text input",
             KeyMode::LogPane => "The log pane (focused)",
+            KeyMode::Wallboard => "The wallboard (:wallboard)",
         }
     }
 }
@@ -161,6 +165,7 @@ pub enum Command {
     CommandLine,
     Export,
     Refresh,
+    Wallboard,
     Help,
     Quit,
     Find,
@@ -189,6 +194,7 @@ pub enum Command {
     FormPrev,
     FormSubmit,
     FormCancel,
+    WallboardClose,
     TextLeft,
     TextRight,
     TextHome,
@@ -582,6 +588,17 @@ pub const REGISTRY: &[Entry] = &[
         false
     ),
     entry!(
+        Wallboard,
+        "wallboard",
+        Normal,
+        [ch('W')],
+        colon("wallboard", &["wb"], ":wallboard", Arg::None),
+        "wallboard: big per-queue tiles (q or Esc: back)",
+        "wallboard",
+        "Console",
+        false
+    ),
+    entry!(
         Help,
         "help",
         Normal,
@@ -876,6 +893,17 @@ pub const REGISTRY: &[Entry] = &[
         "cancel",
         "cancel",
         "Form",
+        false
+    ),
+    entry!(
+        WallboardClose,
+        "wallboard_close",
+        Wallboard,
+        [ch('q'), ESC, ctrl('c')],
+        None,
+        "back to the console (quit, in `switchboard wallboard`)",
+        "back",
+        "Wallboard",
         false
     ),
     entry!(

@@ -419,6 +419,7 @@ mod tests {
                 "n",
             ),
             (Command::CommandLine, "command_line", vec![ch(':')], ":"),
+            (Command::Wallboard, "wallboard", vec![ch('W')], "W"),
             (Command::Help, "help", vec![ch('?')], "?"),
             (
                 Command::Quit,

@@ -13,6 +13,7 @@ pub mod restore;
 pub mod state;
 pub mod text;
 pub mod update;
+pub mod wallboard;
 
 use crate::domain::Event;
 use crate::kore::wire::{

@@ -43,6 +43,8 @@ impl State {
             next_req: 1,
             run_tag,
             screen: (80, 24),
+            freshness: Freshness::default(),
+            wallboard_only: false,
         }
     }
 

@@ -755,6 +755,8 @@ pub enum Mode {
     },
     Help,
     NewConversation(NewConversationForm),
+    /// The wallboard: big per-queue tiles over the whole screen, read only.
+    Wallboard,
 }
 
 impl Mode {
@@ -768,6 +770,7 @@ impl Mode {
             Mode::Picker(_) => KeyMode::Picker,
             Mode::Command { .. } => KeyMode::CommandLine,
             Mode::NewConversation(_) => KeyMode::Form,
+            Mode::Wallboard => KeyMode::Wallboard,
         }
     }
 }
@@ -914,6 +917,54 @@ pub struct Status {
     pub callback_address: String,
 }
 
+/// How many poll intervals may pass without an answer before the figures
+/// count as stale.
+pub const STALE_POLLS: i64 = 3;
+
+/// When the queue figures last came: the time of the latest successful
+/// answer of list-conversations, list-queues or queue-size, and whether the
+/// latest of those answers was a failure. The wallboard's header shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// The latest successful answer (unix ms).
+    pub last_ok_ms: Option<i64>,
+    /// The latest answer was a failure.
+    pub latest_failed: bool,
+    /// When the console started watching (unix ms): before any answer, the
+    /// figures are stale once this is too long ago.
+    pub since_ms: i64,
+    /// How often the figures are polled (ms).
+    pub poll_ms: i64,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Freshness {
+            last_ok_ms: None,
+            latest_failed: false,
+            since_ms: 0,
+            poll_ms: 5_000,
+        }
+    }
+}
+
+impl Freshness {
+    /// The figures are stale at `now_ms`: the latest poll failed, or no
+    /// answer came for more than [`STALE_POLLS`] poll intervals.
+    pub fn stale(&self, now_ms: i64) -> bool {
+        let limit = STALE_POLLS * self.poll_ms.max(1_000);
+        self.latest_failed || now_ms - self.last_ok_ms.unwrap_or(self.since_ms) > limit
+    }
+
+    /// A poll answered at `now_ms`, or failed.
+    pub fn answered(&mut self, now_ms: i64, ok: bool) {
+        self.latest_failed = !ok;
+        if ok {
+            self.last_ok_ms = Some(now_ms);
+        }
+    }
+}
+
 /// Fixed facts of this run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -993,4 +1044,9 @@ pub struct State {
     /// The rows each pane shows, as the view laid them out (fed back by the
     /// runtime with `Action::Layout`): how far PgUp/PgDn move.
     pub pane_rows: PaneRows,
+    /// When the queue figures last came (the wallboard's header).
+    pub freshness: Freshness,
+    /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
+    /// closing it quits.
+    pub wallboard_only: bool,
 }

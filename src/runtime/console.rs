@@ -53,6 +53,9 @@ pub struct ConsoleOptions {
     pub script: Option<Vec<crate::runtime::script::ScriptStep>>,
     /// Wait and service-level thresholds (`[alerts]`).
     pub alerts: crate::app::alerts::Alerts,
+    /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
+    /// read-only, no journal, no callback listener; closing it quits.
+    pub wallboard: bool,
 }
 
 /// How often a running console compacts its journal.
@@ -63,8 +66,14 @@ fn now_ms() -> i64 {
 }
 
 /// Runs the console until the supervisor quits. Returns the exit code.
-pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
+pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
     crate::install_crypto();
+    if opts.wallboard {
+        // The wallboard shows queues: it sends nothing, so it needs neither
+        // the journal nor a listener for callbacks.
+        opts.read_only = true;
+        opts.journal = None;
+    }
     let client = KoreClient::new(&opts.client)?;
     let (journal, replay) = match &opts.journal {
         // Read-only writes nothing and takes no lock, so it can watch beside
@@ -106,10 +115,14 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
         opts.listen.as_str()
     };
     let limits = ListenerLimits::for_open_files(crate::runtime::limits::open_files());
-    let (listener, mut callbacks) = CallbackListener::start_with(listen, &opts.public_url, limits)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}\n  hint: {}", e.hint()))?;
-    let listener = Arc::new(listener);
+    let (listener, callbacks) = if opts.wallboard {
+        (None, None)
+    } else {
+        let (listener, callbacks) = CallbackListener::start_with(listen, &opts.public_url, limits)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}\n  hint: {}", e.hint()))?;
+        (Some(Arc::new(listener)), Some(callbacks))
+    };
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let settings = Settings {
@@ -126,7 +139,17 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let mut state = State::new(settings, opts.keymap.clone(), run_tag);
     state.now_ms = now_ms();
     state.agents = opts.directory.clone();
-    if !opts.read_only {
+    // Supervisors look at the queues first; `u` shows the agents.
+    state.queues_shown = true;
+    state.freshness.since_ms = state.now_ms;
+    if let Some(every) = opts.poll_conversations {
+        state.freshness.poll_ms = every.as_millis() as i64;
+    }
+    if opts.wallboard {
+        state.mode = crate::app::state::Mode::Wallboard;
+        state.wallboard_only = true;
+    }
+    if let Some(listener) = listener.as_ref().filter(|_| !opts.read_only) {
         state.status.callback_address = listener.display_address();
     }
     state.status.rate_limit = opts.client.rate_limit_per_minute;
@@ -138,7 +161,11 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
             .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
     }
 
-    let mut runner = Runner::new(client, tx.clone(), journal, listener.clone())
+    let runner = match &listener {
+        Some(listener) => Runner::new(client, tx.clone(), journal, listener.clone()),
+        None => Runner::without_listener(client, tx.clone(), journal),
+    };
+    let mut runner = runner
         .with_max_attempts(opts.max_attempts)
         .with_retry_uncertain(opts.retry_uncertain_hooks);
     let restored = restore(&mut state, &mut runner, &replay, !opts.read_only);
@@ -149,21 +176,25 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
             format!("restored {restored} conversation(s) from the journal"),
         );
     }
+    let callbacks_on = listener
+        .as_ref()
+        .map_or("nowhere (the wallboard sends nothing)".to_string(), |l| {
+            l.display_address()
+        });
     state.log.push(
         state.now_ms,
         crate::app::state::LogKind::Info,
         format!(
-            "switchboard {} · {} · callbacks on {}",
+            "switchboard {} · {} · callbacks on {callbacks_on}",
             env!("CARGO_PKG_VERSION"),
             runner.host(),
-            listener.display_address()
         ),
     );
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
 
     // What the listener refused, into the loop once a second when it changed.
-    {
+    if let Some(listener) = &listener {
         let tx = tx.clone();
         let stats = listener.stats();
         tokio::spawn(async move {
@@ -187,7 +218,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     }
 
     // Callbacks into the loop.
-    {
+    if let Some(mut callbacks) = callbacks {
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(cb) = callbacks.recv().await {
@@ -260,7 +291,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<i32> {
     runner.flush_journal().await;
     crate::logging::flush();
     drop(runner);
-    if let Ok(l) = Arc::try_unwrap(listener) {
+    if let Some(Ok(l)) = listener.map(Arc::try_unwrap) {
         l.shutdown().await;
     }
     result.map(|_| 0)
@@ -473,12 +504,14 @@ async fn event_loop(
     // drawn on a timer.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut dirty = true;
+    let mut redraw = Redraw::default();
+    let mut dirty = Some(Cause::Action);
     let mut last_second = state.now_ms / 1000;
     loop {
-        if dirty {
+        if let Some(cause) = dirty.take()
+            && redraw.needed(state, cause)
+        {
             draw(terminal, state, theme)?;
-            dirty = false;
         }
         tokio::select! {
             got = rx.recv() => {
@@ -494,18 +527,17 @@ async fn event_loop(
                     if let Ok(size) = terminal.size() {
                         dispatch(state, runner, Action::Resize(size.width, size.height));
                     }
+                    // The screen was cleared: the next frame is drawn whole.
+                    redraw = Redraw::default();
                 }
-                dirty = true;
+                dirty = Some(Cause::Action);
             }
             _ = tick.tick() => {
                 let now = now_ms();
                 if now / 1000 != last_second {
                     last_second = now / 1000;
                     dispatch(state, runner, Action::Tick(now));
-                    // The clock and the ages change; the "too small"
-                    // message shows neither.
-                    let (w, h) = state.screen;
-                    dirty = w >= crate::ui::view::MIN_WIDTH && h >= crate::ui::view::MIN_HEIGHT;
+                    dirty = Some(Cause::Tick);
                 }
             }
         }
@@ -514,6 +546,44 @@ async fn event_loop(
         }
     }
     Ok(())
+}
+
+/// What woke the loop before a possible frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Actions were applied (keys, reports, a resize).
+    Action,
+    /// The clock moved a second.
+    Tick,
+}
+
+/// Whether the next frame is drawn. The console draws after every batch of
+/// actions and on each second's tick (its clock and ages move), except on
+/// the "too small" message, which shows neither. The wallboard draws only
+/// when what it shows changed: its [`Board`](crate::app::wallboard::Board)
+/// (figures to the second, the stale flag, the clock's minute) or the
+/// screen's size differs from the frame drawn last.
+#[derive(Debug, Default)]
+pub struct Redraw {
+    drawn: Option<(crate::app::wallboard::Board, (u16, u16))>,
+}
+
+impl Redraw {
+    /// Decides, and remembers what the wallboard is about to draw.
+    pub fn needed(&mut self, state: &State, cause: Cause) -> bool {
+        if state.mode != crate::app::state::Mode::Wallboard {
+            self.drawn = None;
+            let (w, h) = state.screen;
+            return cause == Cause::Action
+                || (w >= crate::ui::view::MIN_WIDTH && h >= crate::ui::view::MIN_HEIGHT);
+        }
+        let now = (state.wallboard(), state.screen);
+        if self.drawn.as_ref() == Some(&now) {
+            return false;
+        }
+        self.drawn = Some(now);
+        true
+    }
 }
 
 /// Rebuilds the conversations the journal holds into `state` and hands

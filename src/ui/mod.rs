@@ -4,6 +4,7 @@
 //! - `status`: the status line on top and the hint/prompt bar at the bottom
 //! - `conversations`, `agents`, `queues`, `detail` (roster and timeline), `log`: panes
 //! - `overlay`: help, agent picker, new-conversation form
+//! - `wallboard`: the full-screen per-queue tiles (`:wallboard`)
 //! - `theme`: styles, borders and glyphs (dark, light, mono; ASCII)
 
 pub mod agents;
@@ -17,6 +18,7 @@ pub mod status;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod wallboard;
 pub mod widgets;
 
 pub use theme::{Theme, ThemeKind};

@@ -342,6 +342,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
             theme,
         )]),
         Mode::NewConversation(_) => plain(vec![mode_hints(state, KeyMode::Form, None, theme)]),
+        Mode::Wallboard => plain(vec![mode_hints(state, KeyMode::Wallboard, None, theme)]),
         Mode::Normal => match &state.flash {
             Some((text, error)) => {
                 let style = if *error {

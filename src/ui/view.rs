@@ -109,6 +109,11 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
     if area.width == 0 || area.height == 0 {
         return;
     }
+    // The wallboard takes the whole screen and fits itself to any size.
+    if state.mode == crate::app::state::Mode::Wallboard {
+        super::wallboard::draw(state, frame, theme);
+        return;
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area, theme);
         return;

@@ -46,6 +46,13 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Input::Text(c) => type_text(state, c.encode_utf8(&mut [0; 4])),
         // Any key the help does not list closes it.
         Input::Unbound if state.mode == Mode::Help => close_help(state),
+        // The key that opened the wallboard closes it again.
+        Input::Unbound
+            if state.mode == Mode::Wallboard
+                && state.keymap.lookup_in(KeyMode::Normal, &key) == Some(Command::Wallboard) =>
+        {
+            close_wallboard(state)
+        }
         Input::Unbound => Vec::new(),
     }
 }
@@ -68,8 +75,20 @@ pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         (Mode::Picker(p), KeyMode::Picker) => picker_command(state, cmd, p),
         (Mode::Command { input }, KeyMode::CommandLine) => line_command(state, cmd, input),
         (Mode::NewConversation(form), KeyMode::Form) => form_command(state, cmd, form),
+        (Mode::Wallboard, KeyMode::Wallboard) => close_wallboard(state),
         _ => Vec::new(),
     }
+}
+
+/// Back from the wallboard to the lists; in the wallboard-only modes
+/// (`switchboard wallboard`, `demo --wallboard`) that is quitting.
+fn close_wallboard(state: &mut State) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    if state.wallboard_only {
+        return ask_quit(state);
+    }
+    state.say("back from the wallboard");
+    Vec::new()
 }
 
 fn close_help(state: &mut State) -> Vec<Effect> {
@@ -374,6 +393,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.say(format!("conversations sorted by {}", state.sort.label()));
         }
         Command::ToggleQueues => toggle_queues(state),
+        Command::Wallboard => state.mode = Mode::Wallboard,
         // Not commands of the lists (their modes run them).
         _ => {}
     }

@@ -6,6 +6,9 @@ use super::*;
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
 pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
+    if let Some(ok) = figures_answer(&report) {
+        state.freshness.answered(state.now_ms, ok);
+    }
     match report {
         Action::ConversationsListed { result, partial } => {
             return conversations_listed(state, result, partial);
@@ -78,6 +81,18 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         | Action::Terminate => {}
     }
     Vec::new()
+}
+
+/// Whether a report is an answer the queue figures come from (the
+/// conversation list, list-queues, queue-size), and if so whether it came
+/// back well.
+fn figures_answer(report: &Action) -> Option<bool> {
+    match report {
+        Action::ConversationsListed { result, .. } => Some(result.is_ok()),
+        Action::QueuesListed { result } => Some(result.is_ok()),
+        Action::QueueSized { result, .. } => Some(result.is_ok()),
+        _ => None,
+    }
 }
 
 /// The rate limiter's use, and how long Kore asked to wait.

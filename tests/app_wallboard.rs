@@ -1,0 +1,334 @@
+//! The wallboard without a terminal: `:wallboard` and its keys, the tiles'
+//! figures and levels, the stale rule on a fixed clock, and the rule that
+//! decides when the wallboard is drawn again.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use switchboard::app::alerts::{Level, Thresholds};
+use switchboard::app::state::*;
+use switchboard::app::{Action, Effect, State, update};
+use switchboard::kore::wire::{AgentStatusCounts, QueueRecord, QueueSize, QueueSummary};
+use switchboard::runtime::console::{Cause, Redraw};
+use switchboard::ui::keymap::Keymap;
+
+mod common;
+use common::state::{key, settings};
+
+/// 2026-12-01T10:00:00Z
+const NOW: i64 = 1_795_000_000_000;
+const SEC: i64 = 1000;
+
+fn code(k: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(k, KeyModifiers::NONE))
+}
+
+fn typed(s: &mut State, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| update(s, key(c))).collect()
+}
+
+fn queue(id: &str, name: &str) -> QueueRecord {
+    QueueRecord {
+        id: id.into(),
+        name: name.into(),
+        is_active: Some(true),
+        ..Default::default()
+    }
+}
+
+fn size(id: &str, waiting: u32, max_wait_s: f64, free: u32) -> QueueSize {
+    QueueSize {
+        queue_id: id.into(),
+        waiting: Some(waiting),
+        agent_status: Some(AgentStatusCounts {
+            available: Some(free),
+            ..Default::default()
+        }),
+        queue_summary: Some(QueueSummary {
+            max_wait: Some(max_wait_s * 1000.0),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A console that watches since `NOW - 60 s`, polls every 5 s, and has two
+/// queues listed and sized at `NOW`: Billing with 4 waiting (the longest
+/// 200 s, past the default critical 180 s), Support calm.
+fn console() -> State {
+    let mut s = State::new(
+        settings("st-test", "TEST", 30_000),
+        Keymap::default(),
+        "t".into(),
+    );
+    s.freshness.since_ms = NOW - 60 * SEC;
+    s.freshness.poll_ms = 5_000;
+    s.now_ms = NOW;
+    update(
+        &mut s,
+        Action::QueuesListed {
+            result: Ok(vec![queue("qu-s", "Support"), queue("qu-b", "Billing")]),
+        },
+    );
+    for (id, sz) in [
+        ("qu-b", size("qu-b", 4, 200.0, 1)),
+        ("qu-s", size("qu-s", 0, 0.0, 3)),
+    ] {
+        update(
+            &mut s,
+            Action::QueueSized {
+                queue_id: id.into(),
+                result: Ok(Some(sz)),
+            },
+        );
+    }
+    s
+}
+
+fn tick(s: &mut State, at: i64) {
+    update(s, Action::Tick(at));
+}
+
+#[test]
+fn colon_wallboard_opens_it_and_q_esc_or_its_key_return_to_the_console() {
+    let mut s = console();
+    typed(&mut s, ":wallboard");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.mode, Mode::Wallboard);
+    // Keys of the lists do nothing there.
+    typed(&mut s, "j");
+    assert_eq!(s.mode, Mode::Wallboard);
+    let effects = typed(&mut s, "q");
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(
+        !s.quit && effects.is_empty(),
+        "q only closes it: {effects:?}"
+    );
+
+    typed(&mut s, "W");
+    assert_eq!(s.mode, Mode::Wallboard);
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.mode, Mode::Normal);
+
+    typed(&mut s, "W");
+    typed(&mut s, "W");
+    assert_eq!(s.mode, Mode::Normal, "its own key closes it again");
+    // The alias.
+    typed(&mut s, ":wb");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.mode, Mode::Wallboard);
+}
+
+#[test]
+fn the_wallboard_alone_quits_on_q() {
+    let mut s = console();
+    s.settings.read_only = true;
+    s.wallboard_only = true;
+    s.mode = Mode::Wallboard;
+    let effects = typed(&mut s, "q");
+    assert!(s.quit);
+    assert_eq!(effects, vec![Effect::Quit]);
+}
+
+#[test]
+fn tiles_carry_the_figures_and_the_levels_by_the_queues_thresholds() {
+    let mut s = console();
+    let board = s.wallboard();
+    let names: Vec<&str> = board.tiles.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["Billing", "Support"], "by name");
+    let billing = &board.tiles[0];
+    assert_eq!(billing.waiting, Some(4));
+    assert_eq!(billing.longest_secs, Some(200));
+    assert_eq!(billing.free, Some(1));
+    assert_eq!(billing.wait_level, Level::Critical);
+    assert_eq!(billing.level(), Level::Critical);
+    assert_eq!(board.tiles[1].level(), Level::Ok);
+
+    // A per-queue override: Billing may wait longer.
+    s.settings.alerts.queues.insert(
+        "Billing".into(),
+        Thresholds {
+            warn_wait_secs: 120,
+            critical_wait_secs: 600,
+            sla_secs: 30,
+            sla_target_pct: 90,
+        },
+    );
+    // Two of three answered within 30 s: under the 90 % target.
+    for (id, within) in [("c-1", true), ("c-2", true), ("c-3", false)] {
+        s.sla_seen.insert(
+            id.into(),
+            SlaMark {
+                queue_id: "qu-b".into(),
+                within,
+            },
+        );
+    }
+    let billing = s.wallboard().tiles[0].clone();
+    assert_eq!(billing.wait_level, Level::Warn);
+    assert_eq!(billing.service_pct, Some(67));
+    assert_eq!((billing.target_pct, billing.sla_secs), (90, 30));
+    assert_eq!(billing.sla_level, Level::Warn);
+}
+
+#[test]
+fn when_not_all_fit_the_tiles_in_trouble_stay_in_name_order() {
+    let mut s = console();
+    let mut records: Vec<QueueRecord> = (0..6)
+        .map(|i| queue(&format!("qu-{i}"), &format!("Calm {i}")))
+        .collect();
+    records.push(queue("qu-b", "Billing"));
+    records.push(queue("qu-z", "Zeta"));
+    update(
+        &mut s,
+        Action::QueuesListed {
+            result: Ok(records),
+        },
+    );
+    update(
+        &mut s,
+        Action::QueueSized {
+            queue_id: "qu-z".into(),
+            result: Ok(Some(size("qu-z", 2, 70.0, 0))),
+        },
+    );
+    let board = s.wallboard();
+    let shown: Vec<&str> = board.shown(3).iter().map(|t| t.name.as_str()).collect();
+    // Billing (critical) and Zeta (warning) first; then the most waiting
+    // of the calm ones (none waits), by name.
+    assert_eq!(shown, ["Billing", "Calm 0", "Zeta"]);
+    assert_eq!(board.shown(100).len(), 8);
+}
+
+#[test]
+fn figures_go_stale_after_three_polls_without_an_answer_or_at_a_failure() {
+    let mut s = console();
+    let answered = NOW;
+    assert_eq!(s.freshness.last_ok_ms, Some(answered));
+    assert!(!s.wallboard().stale);
+    // Three intervals (15 s) is still fresh; a moment more is stale.
+    tick(&mut s, answered + 15 * SEC);
+    assert!(!s.wallboard().stale);
+    tick(&mut s, answered + 15 * SEC + 1);
+    assert!(s.wallboard().stale);
+    assert_eq!(s.wallboard().last_ok_ms, Some(answered));
+
+    // An answer makes it fresh again.
+    update(
+        &mut s,
+        Action::ConversationsListed {
+            result: Ok(Vec::new()),
+            partial: None,
+        },
+    );
+    let board = s.wallboard();
+    assert!(!board.stale);
+    assert_eq!(board.last_ok_ms, Some(answered + 15 * SEC + 1));
+
+    // A failed poll is stale at once, until the next answer.
+    for failed in [
+        Action::QueueSized {
+            queue_id: "qu-b".into(),
+            result: Err("503 Service Unavailable".into()),
+        },
+        Action::QueuesListed {
+            result: Err("connection refused".into()),
+        },
+        Action::ConversationsListed {
+            result: Err("timed out".into()),
+            partial: None,
+        },
+    ] {
+        update(&mut s, failed);
+        let board = s.wallboard();
+        assert!(board.stale && board.latest_failed);
+        update(
+            &mut s,
+            Action::QueueSized {
+                queue_id: "qu-b".into(),
+                result: Ok(Some(size("qu-b", 1, 10.0, 1))),
+            },
+        );
+        assert!(!s.wallboard().stale);
+    }
+
+    // Agents answering say nothing of the queue figures.
+    let later = s.now_ms + 60 * SEC;
+    tick(&mut s, later);
+    update(
+        &mut s,
+        Action::AgentsListed {
+            agents: Ok(Vec::new()),
+            availability: None,
+        },
+    );
+    assert!(s.wallboard().stale);
+}
+
+#[test]
+fn before_any_answer_the_figures_are_stale_once_three_polls_went_by() {
+    let mut s = State::new(
+        settings("st-test", "TEST", 30_000),
+        Keymap::default(),
+        "t".into(),
+    );
+    s.freshness.since_ms = NOW;
+    tick(&mut s, NOW + 15 * SEC);
+    assert!(!s.wallboard().stale);
+    assert_eq!(s.wallboard().last_ok_ms, None);
+    tick(&mut s, NOW + 16 * SEC);
+    assert!(s.wallboard().stale);
+}
+
+#[test]
+fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
+    let mut s = console();
+    s.mode = Mode::Wallboard;
+    let mut redraw = Redraw::default();
+    assert!(redraw.needed(&s, Cause::Action), "the first frame");
+    // Seconds pass and nothing shown changes (Kore's longest wait is as of
+    // its last answer): no frame.
+    for t in 1..=5 {
+        tick(&mut s, NOW + t * SEC);
+        assert!(!redraw.needed(&s, Cause::Tick), "tick {t}");
+    }
+    // An action that changes nothing shown (a log line): no frame either.
+    update(
+        &mut s,
+        Action::Note {
+            error: false,
+            text: "hello".into(),
+        },
+    );
+    assert!(!redraw.needed(&s, Cause::Action));
+    // A figure changes.
+    update(
+        &mut s,
+        Action::QueueSized {
+            queue_id: "qu-s".into(),
+            result: Ok(Some(size("qu-s", 1, 3.0, 3))),
+        },
+    );
+    assert!(redraw.needed(&s, Cause::Action));
+    assert!(!redraw.needed(&s, Cause::Tick));
+    // The figures go stale: drawn once, with the marker.
+    let silent = s.freshness.last_ok_ms.unwrap() + 16 * SEC;
+    tick(&mut s, silent);
+    assert!(redraw.needed(&s, Cause::Tick));
+    assert!(!redraw.needed(&s, Cause::Tick));
+    // The clock's minute turns.
+    let next_minute = s.now_ms - s.now_ms.rem_euclid(60_000) + 60_000;
+    tick(&mut s, next_minute);
+    assert!(redraw.needed(&s, Cause::Tick));
+    // A new size.
+    update(&mut s, Action::Resize(100, 30));
+    assert!(redraw.needed(&s, Cause::Action));
+    assert!(!redraw.needed(&s, Cause::Action));
+
+    // The console draws on every tick (its clock shows seconds), except on
+    // the "too small" message.
+    s.mode = Mode::Normal;
+    assert!(redraw.needed(&s, Cause::Tick));
+    assert!(redraw.needed(&s, Cause::Tick));
+    update(&mut s, Action::Resize(20, 5));
+    assert!(!redraw.needed(&s, Cause::Tick));
+    assert!(redraw.needed(&s, Cause::Action));
+}
