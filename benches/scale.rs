@@ -40,11 +40,50 @@ const SAMPLES: u32 = 100;
 const MAX_TIME: u64 = 6;
 
 fn main() {
+    // `SCALE_RSS=10000 cargo bench --bench scale`: the memory figure instead
+    // of the timings, in a process of its own.
+    if let Ok(n) = std::env::var("SCALE_RSS") {
+        resident(n.parse().expect("SCALE_RSS is a number of conversations"));
+        return;
+    }
     println!(
         "scale: {AGENTS} agents, log full at {LOG_CAPACITY} lines (LOG_CAPACITY), \
          TestBackend {WIDTH}x{HEIGHT}, dark theme"
     );
     divan::main();
+}
+
+/// This process's resident memory, in MiB (`VmRSS` or `VmHWM` of
+/// /proc/self/status).
+fn proc_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("reading /proc/self/status");
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .expect("a kB figure");
+    kb / 1024.0
+}
+
+/// Builds the console with `n` conversations and the log full, draws it,
+/// filters once (so the filter's kept text exists) and draws again, then
+/// prints the whole process's resident memory.
+fn resident(n: usize) {
+    let before = proc_mib("VmRSS");
+    let mut state = console(n);
+    let theme = dark();
+    let mut term = terminal();
+    term.draw(|f| view(&state, f, &theme)).expect("drawing");
+    update(&mut state, key('/'));
+    update(&mut state, key('e'));
+    term.draw(|f| view(&state, f, &theme)).expect("drawing");
+    update(&mut state, key('s'));
+    let (rss, peak) = (proc_mib("VmRSS"), proc_mib("VmHWM"));
+    println!(
+        "resident memory with {n} conversations, {AGENTS} agents and {} log lines: \
+         {rss:.1} MiB (peak {peak:.1} MiB; {before:.1} MiB before the State was built)",
+        state.log.lines.len()
+    );
 }
 
 /// One frame of the whole view, nothing changed since the last one.

@@ -5,6 +5,9 @@
 #
 #   scripts/bench-scale.sh              # everything (under two minutes)
 #   scripts/bench-scale.sh frame key_j  # only benchmarks whose name matches
+#
+# Then, in a process of its own, the resident memory with 10,000 and 50,000
+# conversations and the log full (SCALE_RSS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,3 +43,8 @@ awk -F'│' '
         }
     }
 ' "$out"
+
+echo
+for n in 10000 50000; do
+    SCALE_RSS=$n cargo bench --bench scale 2>/dev/null | grep '^resident'
+done
