@@ -161,6 +161,7 @@ pub enum Command {
     CommandLine,
     Export,
     Refresh,
+    ToggleFresh,
     Help,
     Quit,
     Find,
@@ -578,6 +579,17 @@ pub const REGISTRY: &[Entry] = &[
         colon("refresh", &[], ":refresh", Arg::None),
         "poll conversations, agents and queues now",
         "refresh",
+        "Console",
+        false
+    ),
+    entry!(
+        ToggleFresh,
+        "toggle_freshness",
+        Normal,
+        [ch('F')],
+        colon("fresh", &["freshness"], ":fresh on|off", Arg::Words(ON_OFF)),
+        "show when the poll last read each conversation",
+        "fresh",
         "Console",
         false
     ),
