@@ -1082,13 +1082,16 @@ fn round_budget(inner: &Inner) -> (u32, Duration) {
     }
     let share = f64::from(limiter.limit() - limiter.reserve());
     let per_round = share * round.as_secs_f64() / limiter.window().as_secs_f64();
-    let queues = inner
-        .queue_round
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .ids
-        .len()
-        .min(QUEUE_SIZES_PER_ROUND) as f64;
+    // Until list-queues has answered, as many queue sizes as a round
+    // may take: the plan promises no more than it can keep.
+    let queues = {
+        let round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
+        if round.listed_at.is_none() {
+            QUEUE_SIZES_PER_ROUND
+        } else {
+            round.ids.len().min(QUEUE_SIZES_PER_ROUND)
+        }
+    } as f64;
     let spread = |reads: f64, every: Duration| reads * round.as_secs_f64() / every.as_secs_f64();
     let mut others = queues;
     if let Some(every) = timing.agents.filter(|d| !d.is_zero()) {
