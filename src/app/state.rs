@@ -243,7 +243,8 @@ pub struct Conversation {
     pub timeline: Vec<TimelineItem>,
     /// Opened by hand with `n`: kept even when the API does not list it.
     pub manual: bool,
-    /// Listed by the most recent poll.
+    /// Listed by the poll: read by it, and not found gone since (a whole
+    /// sweep of every status group missed it, or a page said it closed).
     pub listed: bool,
     /// The agent a successful assign callback named (offered first for `e`).
     pub assigned_agent: Option<String>,
@@ -848,7 +849,8 @@ pub struct PollStatus {
     pub totals: [Option<u64>; 2],
     /// Per group, the first read of its latest complete sweep.
     pub swept: [Option<u64>; 2],
-    /// Conversations the poll lists now (seen, and not found gone since).
+    /// Conversations the poll lists now (seen, and not found gone since),
+    /// counted at the end of each sweep and round.
     pub seen: usize,
     /// When the least recently read of them was read (unix ms).
     pub oldest_ms: Option<i64>,

@@ -581,8 +581,10 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     if let Some(from) = page.sweep_from {
         poll.swept[group] = Some(from);
         forget_unseen(state);
+        // Counted at a sweep's end and a round's, not each page: a page
+        // costs its own records, not a walk through every conversation.
+        poll_figures(state);
     }
-    poll_figures(state);
     if state
         .selected
         .as_ref()
@@ -646,6 +648,7 @@ pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String
         state.log.push(now, LogKind::Info, plan_line(&plan));
     }
     state.status.poll.plan = Some(plan);
+    poll_figures(state);
     if let Some(e) = &error {
         state.status.health = Health::Degraded(e.clone());
         state
