@@ -1,5 +1,6 @@
 //! The console at contact-centre scale (issue 11, item 6): one frame, a key
-//! `j`, a filter keystroke and a poll merge, at 1,000, 10,000 and 50,000
+//! `j`, a filter keystroke and a poll merge (a whole rotation of pages, and
+//! one page), at 1,000, 10,000 and 50,000
 //! conversations, with 200 agents and the log full to `LOG_CAPACITY`, drawn
 //! into a 120x40 `TestBackend` in the dark theme.
 //!
@@ -17,7 +18,7 @@ use time::format_description::well_known::Rfc3339;
 
 use switchboard::app::input::TextInput;
 use switchboard::app::state::*;
-use switchboard::app::{Action, State, update};
+use switchboard::app::{Action, ConversationPage, PollGroup, State, update};
 use switchboard::domain::{Event, PlanSettings};
 use switchboard::kore::hooks::EventContext;
 use switchboard::kore::wire::{ConversationParticipant, ConversationRecord};
@@ -174,25 +175,67 @@ fn filter_keystroke(bencher: Bencher, n: usize, typed: &str, next: char) {
         });
 }
 
-/// A poll of list-conversations merged into the State (no frame): the same
-/// N conversations, 4% of them changed (status, participants), 1% gone and
-/// 1% new.
+/// A whole rotation of the poll plan merged into the State (no frame): the
+/// same N conversations read as list-conversations pages of 100, the
+/// waiting ones' then the rest's, each group's last page ending its sweep;
+/// 4% of them changed (status, participants), 1% gone and 1% new.
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn poll_merge(bencher: Bencher, n: usize) {
     let state = console(n);
-    let records = poll(&state);
+    let pages = pages(poll(&state));
     bencher
-        .with_inputs(|| (state.clone(), records.clone()))
-        .bench_local_values(|(mut s, records): (State, Vec<ConversationRecord>)| {
-            update(
-                &mut s,
-                Action::ConversationsListed {
-                    result: Ok(records),
-                    partial: None,
-                },
-            );
+        .with_inputs(|| (state.clone(), pages.clone()))
+        .bench_local_values(|(mut s, pages): (State, Vec<Action>)| {
+            for p in pages {
+                update(&mut s, p);
+            }
             s
         });
+}
+
+/// One page of 100 merged into a State of N (what each read of the poll
+/// costs the event loop).
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn poll_page(bencher: Bencher, n: usize) {
+    let state = console(n);
+    let page = pages(poll(&state)).swap_remove(0);
+    bencher
+        .with_inputs(|| (state.clone(), page.clone()))
+        .bench_local_values(|(mut s, page): (State, Action)| {
+            update(&mut s, page);
+            s
+        });
+}
+
+/// The records as the poll plan reads them: the waiting ones (OPEN,
+/// OVERDUE), then the rest, in pages of 100 with growing read numbers.
+fn pages(records: Vec<ConversationRecord>) -> Vec<Action> {
+    let (waiting, rest): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| matches!(r.status.as_deref(), Some("OPEN" | "OVERDUE")));
+    let mut out = Vec::new();
+    let mut seq = 1;
+    for (group, records) in [(PollGroup::Waiting, waiting), (PollGroup::Rest, rest)] {
+        let from = seq;
+        let chunks: Vec<Vec<ConversationRecord>> = records
+            .chunks(100)
+            .map(<[ConversationRecord]>::to_vec)
+            .collect();
+        let last = chunks.len().saturating_sub(1);
+        for (i, records) in chunks.into_iter().enumerate() {
+            out.push(Action::ConversationsPage(Box::new(ConversationPage {
+                group,
+                seq,
+                skip: (i * 100) as u32,
+                total: None,
+                records,
+                closed: Vec::new(),
+                sweep_from: (i == last).then_some(from),
+            })));
+            seq += 1;
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------

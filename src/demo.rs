@@ -19,6 +19,8 @@ pub struct DemoOptions {
     pub speed: f64,
     pub faults: f64,
     pub listen: SocketAddr,
+    /// Live conversations added to the demo world (0: none).
+    pub conversations: usize,
     /// A walkthrough to play into the console.
     pub script: Option<Vec<ScriptStep>>,
     /// Only the wallboard (`demo --wallboard`).
@@ -127,6 +129,7 @@ pub async fn run(
     cfg.seed = opts.seed;
     cfg.speed = opts.speed;
     cfg.faults = opts.faults;
+    cfg.conversations = opts.conversations;
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let handle = sim::start(cfg.clone(), listener).await?;
     // A journal of its own for each demo run (the simulator's world is new

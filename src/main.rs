@@ -77,6 +77,10 @@ struct DemoArgs {
     /// Address for the simulator (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
+    /// Start with this many more live conversations (some waiting, most
+    /// with an agent), to see the console at scale. 0 keeps the demo world.
+    #[arg(long, default_value_t = 0, value_parser = parse_conversations)]
+    conversations: usize,
     /// Show everything, send nothing.
     #[arg(long)]
     read_only: bool,
@@ -133,6 +137,25 @@ struct SimulatorArgs {
     /// Turn the traffic generator off.
     #[arg(long)]
     no_traffic: bool,
+    /// Start with this many more live conversations (some waiting, most
+    /// with an agent), paged as list-conversations documents. 0 keeps the
+    /// demo world.
+    #[arg(long, default_value_t = 0, value_parser = parse_conversations)]
+    conversations: usize,
+}
+
+/// The most live conversations `--conversations` adds.
+const MAX_SIM_CONVERSATIONS: usize = 200_000;
+
+fn parse_conversations(v: &str) -> Result<usize, String> {
+    let n: usize = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("a whole number of conversations, not {v:?}"))?;
+    if n > MAX_SIM_CONVERSATIONS {
+        return Err(format!("at most {MAX_SIM_CONVERSATIONS}, not {n}"));
+    }
+    Ok(n)
 }
 
 /// The verbs `send` takes, from the one list of verbs (`domain::Verb`).
@@ -375,6 +398,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             cfg.rate_limit = a.rate_limit;
             cfg.speed = a.speed;
             cfg.traffic = !a.no_traffic;
+            cfg.conversations = a.conversations;
             sim::run_cli(cfg, a.listen)
                 .await
                 .map(|_| 0)
@@ -401,6 +425,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                     speed: a.speed,
                     faults: a.faults,
                     listen: a.listen,
+                    conversations: a.conversations,
                     script,
                     wallboard: ui.wallboard,
                 },

@@ -15,7 +15,7 @@ use switchboard::runtime::callback::ReceivedCallback;
 use switchboard::ui::keymap::Keymap;
 
 mod common;
-use common::state::{agent, key, settings};
+use common::state::{agent, key, listed, settings};
 
 const BILLING: &str = "qu-billing";
 const SALES: &str = "qu-sales";
@@ -120,17 +120,14 @@ fn console() -> State {
             ]),
         },
     );
-    update(
+    listed(
         &mut s,
-        Action::ConversationsListed {
-            result: Ok(vec![
-                record("c-1", BILLING, "OPEN", 90_000, None),
-                record("c-2", BILLING, "OPEN", 10_000, None),
-                record("c-3", BILLING, "ACTIVE", 5_000, Some("Mia Chen")),
-                record("c-4", SALES, "ACTIVE", 40_000, Some("Sofia Garcia")),
-            ]),
-            partial: None,
-        },
+        vec![
+            record("c-1", BILLING, "OPEN", 90_000, None),
+            record("c-2", BILLING, "OPEN", 10_000, None),
+            record("c-3", BILLING, "ACTIVE", 5_000, Some("Mia Chen")),
+            record("c-4", SALES, "ACTIVE", 40_000, Some("Sofia Garcia")),
+        ],
     );
     s
 }

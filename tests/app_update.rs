@@ -4,7 +4,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 use switchboard::app::state::*;
-use switchboard::app::{Action, Effect, ReplyInfo, State, update};
+use switchboard::app::{Action, Effect, PollGroup, PollPlan, ReplyInfo, State, update};
 use switchboard::domain::Event;
 use switchboard::kore::client::CallError;
 use switchboard::kore::wire::{AssignCallback, AssignTarget, ConversationRecord};
@@ -12,7 +12,7 @@ use switchboard::runtime::callback::ReceivedCallback;
 use switchboard::ui::keymap::Keymap;
 
 mod common;
-use common::state::{agent, key, settings};
+use common::state::{agent, key, listed, page, settings};
 
 /// A console with three agents and one waiting chat conversation, selected.
 fn console(confirm: bool) -> State {
@@ -727,13 +727,7 @@ fn n_opens_a_conversation_by_hand_with_validation() {
     assert_eq!(c.bot_session_id.as_deref(), Some("sess-77"));
     assert_eq!(s.selected.as_deref(), Some("c-77"));
     // It stays although the API does not list it.
-    update(
-        &mut s,
-        Action::ConversationsListed {
-            result: Ok(vec![]),
-            partial: None,
-        },
-    );
+    listed(&mut s, vec![]);
     assert!(s.conversations.contains_key("c-77"));
     // A duplicate id is refused.
     update(&mut s, key('n'));
@@ -755,13 +749,7 @@ fn polls_merge_and_remote_strings_are_cleaned() {
         "startTime": "1970-01-01T00:10:00.000Z"
     }))
     .unwrap();
-    update(
-        &mut s,
-        Action::ConversationsListed {
-            result: Ok(vec![rec]),
-            partial: None,
-        },
-    );
+    listed(&mut s, vec![rec]);
     let c = &s.conversations["c-5"];
     assert_eq!(c.channel, Channel::Voice);
     assert_eq!(c.language, "de");
@@ -775,20 +763,14 @@ fn polls_merge_and_remote_strings_are_cleaned() {
     // c-1 was not listed and has no history: it goes, unless selected.
     assert!(s.conversations.contains_key("c-1"), "still selected");
     s.selected = Some("c-5".into());
-    update(
-        &mut s,
-        Action::ConversationsListed {
-            result: Ok(vec![]),
-            partial: None,
-        },
-    );
+    listed(&mut s, vec![]);
     assert!(!s.conversations.contains_key("c-1"));
     assert_eq!(s.status.health, Health::Online);
     update(
         &mut s,
-        Action::ConversationsListed {
-            result: Err("connection refused".into()),
-            partial: None,
+        Action::PollRound {
+            plan: PollPlan::default(),
+            error: Some("connection refused".into()),
         },
     );
     assert!(matches!(s.status.health, Health::Degraded(_)));
@@ -1408,18 +1390,288 @@ fn waits_and_refusals_show_in_the_status_bar() {
     assert!(text(&s).contains("listener refusing (12)"), "{}", text(&s));
     s.now_ms += 11_000;
     assert!(!text(&s).contains("refusing"), "only while it goes on");
+}
 
+// ---------------------------------------------------------------------------
+// The poll plan's pages (issue 11.3)
+
+fn rec(id: &str, status: &str) -> ConversationRecord {
+    serde_json::from_value(serde_json::json!({
+        "_id": id, "conversationId": id, "botSessionId": format!("s-{id}"),
+        "status": status, "language": "en", "conversationType": "chat"
+    }))
+    .unwrap()
+}
+
+fn status_text(s: &State) -> String {
+    use switchboard::ui::status::status_line;
+    use switchboard::ui::theme::Theme;
+    let theme = Theme::from_config(switchboard::config::Theme::Dark, true, false);
+    status_line(s, &theme, 200)
+        .spans
+        .iter()
+        .map(|sp| sp.content.to_string())
+        .collect()
+}
+
+fn ids(s: &State) -> Vec<&str> {
+    s.conversations.keys().map(String::as_str).collect()
+}
+
+/// A conversation leaves only when a read that should have held it did
+/// not: a whole sweep of every group since it was last seen. One the
+/// rotation has not reached yet stays, whatever the other group did.
+#[test]
+fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_leaves() {
+    let mut s = console(false);
+    s.conversations.clear();
+    s.selected = None;
+    // Round 1: the waiting ones whole, then the two pages of the rest.
+    let (_, a) = page(PollGroup::Waiting, 0, vec![rec("c-w1", "OPEN")], Some(0));
+    update(&mut s, a);
+    let (first, a) = page(
+        PollGroup::Rest,
+        0,
+        vec![rec("c-a1", "ACTIVE"), rec("c-a2", "ACTIVE")],
+        None,
+    );
+    update(&mut s, a);
+    assert!(
+        status_text(&s).contains("first pass"),
+        "the rest are not all read yet: {}",
+        status_text(&s)
+    );
+    let (_, a) = page(
+        PollGroup::Rest,
+        100,
+        vec![rec("c-a3", "IDLE"), rec("c-a4", "IDLE")],
+        Some(first),
+    );
+    update(&mut s, a);
+    assert_eq!(ids(&s), ["c-a1", "c-a2", "c-a3", "c-a4", "c-w1"]);
+    assert!(!status_text(&s).contains("first pass"));
+    // The console sent something for c-a4: it has a stake.
+    s.conversations.get_mut("c-a4").unwrap().manual = true;
+
+    // Round 2: the waiting sweep no longer has c-w1 (it was answered and
+    // is on a rest page not read yet), and the rest's first page lacks
+    // c-a2: neither is gone, the rest's sweep is not over.
+    let (_, a) = page(PollGroup::Waiting, 0, vec![], Some(0));
+    update(&mut s, a);
+    let (second, a) = page(PollGroup::Rest, 0, vec![rec("c-a1", "ACTIVE")], None);
+    update(&mut s, a);
+    assert_eq!(ids(&s), ["c-a1", "c-a2", "c-a3", "c-a4", "c-w1"]);
+    // Round 3: the waiting ones again, then the rest's sweep ends without
+    // c-a2 and c-a4: c-a2 is over; c-a4 stays (a stake) but is not listed.
+    let (_, a) = page(PollGroup::Waiting, 0, vec![], Some(0));
+    update(&mut s, a);
+    let (_, a) = page(
+        PollGroup::Rest,
+        100,
+        vec![rec("c-w1", "ACTIVE"), rec("c-a3", "IDLE")],
+        Some(second),
+    );
+    update(&mut s, a);
+    assert_eq!(ids(&s), ["c-a1", "c-a3", "c-a4", "c-w1"]);
+    assert!(!s.conversations["c-a4"].listed);
+    assert_eq!(
+        s.conversations["c-w1"].api_status.as_deref(),
+        Some("ACTIVE")
+    );
+    assert_eq!(s.status.poll.seen, 3);
+}
+
+/// A page that names closed conversations (a server that ignored the
+/// status filter) takes them off the list; one the console has a stake in
+/// stays, ended.
+#[test]
+fn a_page_naming_closed_conversations_shows_only_live_ones() {
+    let mut s = console(false);
+    s.conversations.clear();
+    s.selected = None;
+    listed(
+        &mut s,
+        vec![
+            rec("c-1", "OPEN"),
+            rec("c-2", "ACTIVE"),
+            rec("c-3", "ACTIVE"),
+        ],
+    );
+    s.conversations.get_mut("c-3").unwrap().manual = true;
+    let (seq, _) = page(PollGroup::Rest, 0, vec![], None);
+    let a = Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
+        group: PollGroup::Rest,
+        seq: seq + 1,
+        skip: 0,
+        records: vec![rec("c-1", "ACTIVE")],
+        closed: vec![
+            ("c-2".into(), "CLOSED".into()),
+            ("c-3".into(), "TERMINATED".into()),
+        ],
+        total: None,
+        sweep_from: None,
+    }));
+    update(&mut s, a);
+    assert_eq!(ids(&s), ["c-1", "c-3"]);
+    assert_eq!(s.conversations["c-3"].state(), ConvState::Ended);
+    assert!(!s.conversations["c-3"].listed);
+}
+
+/// Each conversation keeps when the poll last read it: the status bar
+/// shows how many are seen (of Kore's count) and the oldest picture, and
+/// `F` (or `:fresh`) shows each row's.
+#[test]
+fn freshness_ages_in_the_status_bar_and_per_row() {
+    let mut s = console(false);
+    s.conversations.clear();
+    s.selected = None;
+    let t0 = s.now_ms;
+    let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
+    let with_total = |group, seq, records, total, sweep_from| {
+        Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
+            group,
+            seq,
+            skip: 0,
+            records,
+            closed: vec![],
+            total: Some(total),
+            sweep_from,
+        }))
+    };
     update(
         &mut s,
-        Action::ConversationsListed {
-            result: Ok(vec![]),
-            partial: Some((500, Some(1234))),
+        with_total(
+            PollGroup::Waiting,
+            seq + 1,
+            vec![rec("c-1", "OPEN")],
+            1,
+            Some(seq + 1),
+        ),
+    );
+    s.now_ms = t0 + 30_000;
+    update(
+        &mut s,
+        with_total(
+            PollGroup::Rest,
+            seq + 2,
+            vec![rec("c-2", "ACTIVE")],
+            1,
+            Some(seq + 2),
+        ),
+    );
+    assert_eq!(s.conversations["c-1"].listed_at_ms, t0);
+    assert_eq!(s.conversations["c-2"].listed_at_ms, t0 + 30_000);
+    s.now_ms = t0 + 40_000;
+    update(
+        &mut s,
+        Action::PollRound {
+            plan: PollPlan {
+                round_ms: 10_000,
+                pages_per_round: 6,
+                pages: [1, 1],
+                waiting_cap: 5,
+                rounds: 1,
+                full_ms: 10_000,
+            },
+            error: None,
         },
     );
+    let bar = status_text(&s);
+    assert!(bar.contains("seen 2 of 2"), "{bar}");
+    assert!(bar.contains("oldest 40s"), "{bar}");
+    assert!(bar.contains("all within ~10s"), "{bar}");
+    assert!(!bar.contains("not all read"), "{bar}");
+    // The freshness column: off by default, then each row's age.
+    let rows = |s: &State| {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        let theme = switchboard::ui::theme::Theme::from_config(
+            switchboard::config::Theme::Dark,
+            true,
+            false,
+        );
+        term.draw(|f| switchboard::ui::view(s, f, &theme)).unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .filter(|l| l.contains("c-1") || l.contains("c-2"))
+            .collect::<Vec<_>>()
+    };
     assert!(
-        text(&s).contains("list partial: 500 of 1234"),
-        "{}",
-        text(&s)
+        rows(&s).iter().all(|l| !l.contains(" 40s ")),
+        "{:?}",
+        rows(&s)
+    );
+    update(&mut s, key('F'));
+    assert!(s.fresh_column);
+    assert!(flash(&s).contains("within ~10 s"), "{}", flash(&s));
+    let shown = rows(&s);
+    assert!(
+        shown.iter().any(|l| l.contains("c-1") && l.contains("40s")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().any(|l| l.contains("c-2") && l.contains("10s")),
+        "{shown:?}"
+    );
+    // A newer read of c-1: the oldest picture is c-2's now.
+    let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
+    update(
+        &mut s,
+        with_total(
+            PollGroup::Waiting,
+            seq + 1,
+            vec![rec("c-1", "OPEN")],
+            3,
+            Some(seq + 1),
+        ),
+    );
+    let bar = status_text(&s);
+    assert!(bar.contains("oldest 10s"), "{bar}");
+    // Kore counts more than were read: said, not hidden.
+    assert!(
+        bar.contains("seen 2 of 4") && bar.contains("not all read"),
+        "{bar}"
+    );
+    update(&mut s, key(':'));
+    typed(&mut s, "fresh off");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(!s.fresh_column);
+}
+
+/// A round that stopped at a failed read says so; one whose waiting ones
+/// do not fit says how many pages it reads of them.
+#[test]
+fn what_a_round_did_not_read_is_said() {
+    let mut s = console(false);
+    let plan = PollPlan {
+        round_ms: 10_000,
+        pages_per_round: 3,
+        pages: [8, 90],
+        waiting_cap: 2,
+        rounds: 90,
+        full_ms: 900_000,
+    };
+    update(
+        &mut s,
+        Action::PollRound {
+            plan,
+            error: Some("503 Service Unavailable".into()),
+        },
+    );
+    let bar = status_text(&s);
+    assert!(bar.contains("a read failed"), "{bar}");
+    assert!(bar.contains("waiting: 2 of 8 pages a round"), "{bar}");
+    assert!(bar.contains("all within ~900s"), "{bar}");
+    assert!(
+        s.log
+            .lines
+            .iter()
+            .any(|l| l.text.contains("poll plan") && l.text.contains("~900 s")),
+        "the plan is in the log"
     );
 }
 

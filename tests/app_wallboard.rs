@@ -214,10 +214,15 @@ fn figures_go_stale_after_three_polls_without_an_answer_or_at_a_failure() {
     // An answer makes it fresh again.
     update(
         &mut s,
-        Action::ConversationsListed {
-            result: Ok(Vec::new()),
-            partial: None,
-        },
+        Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
+            group: switchboard::app::PollGroup::Waiting,
+            seq: 1,
+            skip: 0,
+            records: Vec::new(),
+            closed: Vec::new(),
+            total: Some(0),
+            sweep_from: Some(1),
+        })),
     );
     let board = s.wallboard();
     assert!(!board.stale);
@@ -232,9 +237,9 @@ fn figures_go_stale_after_three_polls_without_an_answer_or_at_a_failure() {
         Action::QueuesListed {
             result: Err("connection refused".into()),
         },
-        Action::ConversationsListed {
-            result: Err("timed out".into()),
-            partial: None,
+        Action::PollRound {
+            plan: Default::default(),
+            error: Some("timed out".into()),
         },
     ] {
         update(&mut s, failed);

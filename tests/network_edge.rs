@@ -148,33 +148,79 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Action>, want: impl Fn(&Action) -
     }
 }
 
-/// Issue 8.5 and 8.11: the poll asked for history too, took pages longer
-/// than asked for whole, and stopped after five pages without a word.
+/// What one round of the conversations poll reported: its pages, its
+/// poll lines, and how it ended.
+struct Round {
+    pages: Vec<switchboard::app::ConversationPage>,
+    lines: Vec<String>,
+    error: Option<String>,
+}
+
+async fn round(rx: &mut mpsc::UnboundedReceiver<Action>) -> Round {
+    let mut r = Round {
+        pages: Vec::new(),
+        lines: Vec::new(),
+        error: None,
+    };
+    loop {
+        match next(rx, |a| {
+            matches!(
+                a,
+                Action::ConversationsPage(_) | Action::Log { .. } | Action::PollRound { .. }
+            )
+        })
+        .await
+        {
+            Action::ConversationsPage(p) => r.pages.push(*p),
+            Action::Log { text, .. } => r.lines.push(text),
+            Action::PollRound { error, .. } => {
+                r.error = error;
+                return r;
+            }
+            _ => unreachable!(),
+        }
+    }
+}
+
+/// Issue 8.5, 8.11 and 11.3: the poll asked for history too, took pages
+/// longer than asked for whole, and stopped after five pages without a
+/// word. Now it asks for the live statuses, in two groups, and reads every
+/// page; closed ones that come anyway are named (so they leave the list).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_poll_asks_for_live_conversations_only_and_says_when_it_is_partial() {
+async fn the_poll_asks_for_live_conversations_only_and_reads_every_page() {
+    use switchboard::app::PollGroup;
     let sim = simulator().await;
     sim.add_conversations(0, 40);
     let Run {
         mut runner, mut rx, ..
     } = runner_for(&sim, |_| {}, None).await;
     runner.run(Effect::PollConversations);
-    let Action::ConversationsListed { result, partial } =
-        next(&mut rx, |a| matches!(a, Action::ConversationsListed { .. })).await
-    else {
-        unreachable!()
-    };
-    let listed = result.unwrap();
-    assert!(!listed.is_empty());
+    let r = round(&mut rx).await;
+    assert_eq!(r.error, None);
+    assert!(r.pages.iter().any(|p| !p.records.is_empty()));
+    for p in &r.pages {
+        let want: &[&str] = match p.group {
+            PollGroup::Waiting => &["OPEN", "OVERDUE"],
+            PollGroup::Rest => &["ACTIVE", "IDLE"],
+        };
+        assert!(
+            p.records
+                .iter()
+                .all(|r| want.contains(&r.status.as_deref().unwrap_or_default())),
+            "each group asks for its live statuses only"
+        );
+        assert!(p.closed.is_empty());
+    }
     assert!(
-        listed
+        PollGroup::ALL.iter().all(|g| r
+            .pages
             .iter()
-            .all(|r| !matches!(r.status.as_deref(), Some("CLOSED" | "TERMINATED"))),
-        "the live statuses only are asked for"
+            .any(|p| p.group == *g && p.sweep_from.is_some())),
+        "both groups read through"
     );
-    assert_eq!(partial, None);
 
     // A server that ignores the filter and the page size: closed ones are
-    // left out and the page is cut, each with a word in the poll's line.
+    // named apart and the page is cut, each with a word in the poll's line.
     sim.add_conversations(650, 0);
     // The newest come first in the list: closed ones on the first page.
     sim.add_conversations(0, 20);
@@ -184,49 +230,51 @@ async fn the_poll_asks_for_live_conversations_only_and_says_when_it_is_partial()
         ..Chaos::default()
     });
     runner.run(Effect::PollConversations);
-    let mut lines = Vec::new();
-    let (result, partial) = loop {
-        match next(&mut rx, |a| {
-            matches!(a, Action::ConversationsListed { .. } | Action::Log { .. })
-        })
-        .await
-        {
-            Action::Log { text, .. } => lines.push(text),
-            Action::ConversationsListed { result, partial } => break (result, partial),
-            _ => unreachable!(),
-        }
-    };
-    let listed = result.unwrap();
+    let r = round(&mut rx).await;
+    assert!(r.pages.iter().all(|p| p.records.len() <= 100));
     assert!(
-        listed.len() <= 500,
-        "five pages of 100 at most: {}",
-        listed.len()
-    );
-    assert!(
-        lines
+        r.lines
             .iter()
             .any(|l| l.contains("returned for limit=100, 100 kept")),
-        "{lines:?}"
+        "{:?}",
+        r.lines
     );
     assert!(
-        lines.iter().any(|l| l.contains("closed left out")),
-        "{lines:?}"
+        r.lines.iter().any(|l| l.contains("closed left out")),
+        "{:?}",
+        r.lines
     );
-    // With the filter honoured, 650 live ones need seven pages: partial.
+    assert!(r.pages.iter().any(|p| !p.closed.is_empty()));
+    for p in &r.pages {
+        assert!(
+            p.records
+                .iter()
+                .all(|r| !matches!(r.status.as_deref(), Some("CLOSED" | "TERMINATED")))
+        );
+    }
+
+    // With the filter honoured, 650 more live ones take seven pages and
+    // more: one round (no limit here) reads every live conversation.
     sim.set_chaos(Chaos::default());
     runner.run(Effect::PollConversations);
-    let Action::ConversationsListed {
-        result,
-        partial: p2,
-    } = next(&mut rx, |a| matches!(a, Action::ConversationsListed { .. })).await
-    else {
-        unreachable!()
-    };
-    assert_eq!(result.unwrap().len(), 500);
-    let (read, total) = p2.expect("the list is said to be partial");
-    assert_eq!(read, 500);
-    assert!(total.unwrap() > 500);
-    let _ = partial;
+    let r = round(&mut rx).await;
+    let mut read: Vec<String> = r
+        .pages
+        .iter()
+        .flat_map(|p| p.records.iter().map(|r| r.hooks_id().unwrap().to_string()))
+        .collect();
+    read.sort();
+    let mut live: Vec<String> = sim
+        .world()
+        .conversations
+        .iter()
+        .filter(|c| !c.status.is_ended())
+        .map(|c| c.id.clone())
+        .collect();
+    live.sort();
+    assert!(live.len() > 650);
+    assert_eq!(read, live);
+    assert!(r.pages.len() >= 8, "{} pages", r.pages.len());
 }
 
 /// Issue 8.6: `Retry-After: 999999` (or a date far ahead) stopped every

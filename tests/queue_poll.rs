@@ -74,10 +74,7 @@ async fn the_polled_queue_figures_are_the_simulators() {
 
     // The conversations and the agents too, as the console polls them.
     runner.run(Effect::PollConversations);
-    feed(&mut s, &mut rx, |a| {
-        matches!(a, Action::ConversationsListed { .. })
-    })
-    .await;
+    feed(&mut s, &mut rx, |a| matches!(a, Action::PollRound { .. })).await;
     runner.run(Effect::PollAgents);
     feed(&mut s, &mut rx, |a| {
         matches!(a, Action::AgentsListed { .. })

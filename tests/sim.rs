@@ -2143,3 +2143,49 @@ async fn assign_to_a_queue_moves_the_conversation_there() {
     );
     sim.shutdown().await;
 }
+
+/// `--conversations N`: a world at scale, in a contact centre's mix, paged
+/// as documented (`skip`, `limit`, `hasMore`, `totalResults`) by status.
+#[tokio::test]
+async fn a_world_at_scale_pages_its_live_conversations_by_status() {
+    const N: usize = 50_000;
+    let sim = simulator_with(|c| c.conversations = N).await;
+    let world = sim.world();
+    let count = |statuses: &[&str]| {
+        world
+            .conversations
+            .iter()
+            .filter(|c| statuses.contains(&c.status.as_str()))
+            .count()
+    };
+    let waiting = count(&["OPEN", "OVERDUE"]);
+    let rest = count(&["ACTIVE", "IDLE"]);
+    assert!(waiting + rest >= N);
+    assert!(waiting > N / 40 && waiting < N / 10, "{waiting} waiting");
+    assert!(count(&["OVERDUE"]) > 0 && count(&["IDLE"]) > 0);
+    // The last page of the rest and a page past it.
+    let last = (rest - 1) / 100 * 100;
+    let page = get_json(
+        &sim,
+        &format!("conversations?skip={last}&limit=100&status=ACTIVE,IDLE"),
+    )
+    .await;
+    assert_eq!(page["totalResults"], json!(rest));
+    assert_eq!(page["hasMore"], json!(false));
+    assert_eq!(page["skip"], json!(last));
+    let results = page["results"].as_array().unwrap();
+    assert_eq!(results.len(), rest - last);
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r["status"].as_str(), Some("ACTIVE" | "IDLE")))
+    );
+    let page = get_json(
+        &sim,
+        "conversations?skip=100&limit=100&status=OPEN&status=OVERDUE",
+    )
+    .await;
+    assert_eq!(page["totalResults"], json!(waiting));
+    assert_eq!(page["hasMore"], json!(waiting > 200));
+    assert_eq!(page["results"].as_array().unwrap().len(), 100);
+}

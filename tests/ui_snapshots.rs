@@ -681,7 +681,12 @@ fn help_overlay() {
     assert!(small.contains("j/k scroll"), "{small}");
     snap!("help_80x24", small);
     let big = screen(&s, &dark(), 120, 40);
-    assert!(big.contains(":filter lang=de"), "{big}");
+    assert!(big.contains("Esc        clear: message, filter,"), "{big}");
+    // Taller than 40 rows now: its end, the `:` commands, is a scroll away.
+    let mut end = s.clone();
+    end.help_scroll = u16::MAX;
+    let big_end = screen(&end, &dark(), 120, 40);
+    assert!(big_end.contains(":filter lang=de"), "{big_end}");
     // Every key of every mode: the lists' commands with their descriptions,
     // the other modes' keys with their labels (on a screen wide enough that
     // nothing wraps).

@@ -166,6 +166,7 @@ pub enum Command {
     Export,
     Refresh,
     Wallboard,
+    ToggleFresh,
     Help,
     Quit,
     Find,
@@ -374,7 +375,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ch('/')],
         colon("filter", &["f"], ":filter lang=de", Arg::Free),
-        "filter the focused list (Esc clears)",
+        "filter the focused list",
         "filter",
         "Move",
         false
@@ -390,7 +391,7 @@ pub const REGISTRY: &[Entry] = &[
             ":sort state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service)",
             Arg::Words(SORTS)
         ),
-        "cycle the sort column of the focused list (conversations or queues)",
+        "cycle the focused list's sort",
         "sort",
         "Move",
         false
@@ -401,7 +402,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ch('u')],
         colon("queues", &[], ":queues", Arg::None),
-        "show the queues in the agents' place, or the agents again",
+        "queues or agents pane",
         "queues",
         "Move",
         false
@@ -412,7 +413,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ch('f')],
         colon("follow", &[], ":follow on|off", Arg::Words(ON_OFF)),
-        "log: follow new lines on/off",
+        "log: follow on/off",
         "follow",
         "Move",
         false
@@ -423,7 +424,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ESC],
         None,
-        "clear the message, then the filter, then the queue narrowing, then close the detail",
+        "clear: message, filter, queue, detail",
         "back",
         "Move",
         false
@@ -595,6 +596,17 @@ pub const REGISTRY: &[Entry] = &[
         colon("wallboard", &["wb"], ":wallboard", Arg::None),
         "wallboard: big per-queue tiles (q or Esc: back)",
         "wallboard",
+        "Console",
+        false
+    ),
+    entry!(
+        ToggleFresh,
+        "toggle_freshness",
+        Normal,
+        [ch('F')],
+        colon("fresh", &["freshness"], ":fresh on|off", Arg::Words(ON_OFF)),
+        "show when the poll last read each conversation",
+        "fresh",
         "Console",
         false
     ),

@@ -393,6 +393,7 @@ mod tests {
             (Command::Sort, "sort", vec![ch('s')], "s"),
             (Command::ToggleQueues, "toggle_queues", vec![ch('u')], "u"),
             (Command::ToggleFollow, "toggle_follow", vec![ch('f')], "f"),
+            (Command::ToggleFresh, "toggle_freshness", vec![ch('F')], "F"),
             (
                 Command::Back,
                 "back",

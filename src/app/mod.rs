@@ -38,12 +38,13 @@ pub enum Action {
     Layout(state::PaneRows),
     /// The clock moved (about once a second while something shows time).
     Tick(i64),
-    /// A poll of list-conversations came back.
-    ConversationsListed {
-        result: Result<Vec<ConversationRecord>, String>,
-        /// The list was cut short (pages run out while Kore said there is
-        /// more): how many were read, and how many Kore said there are.
-        partial: Option<(usize, Option<u64>)>,
+    /// One page of list-conversations read by the poll plan.
+    ConversationsPage(Box<ConversationPage>),
+    /// A round of the conversations poll is over: the plan it worked to,
+    /// and why it stopped short when it did (a failed read).
+    PollRound {
+        plan: PollPlan,
+        error: Option<String>,
     },
     /// A poll of list-agents (and availability) came back.
     AgentsListed {
@@ -122,6 +123,91 @@ pub enum Action {
     Terminate,
     /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.
     Suspend,
+}
+
+/// The two groups of live statuses the poll plan reads apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PollGroup {
+    /// OPEN and OVERDUE: customers waiting for an agent, read first and
+    /// whole every round (up to the round's share).
+    Waiting,
+    /// ACTIVE and IDLE: the next page(s) each round, in rotation.
+    Rest,
+}
+
+impl PollGroup {
+    pub const ALL: [PollGroup; 2] = [PollGroup::Waiting, PollGroup::Rest];
+
+    pub fn index(self) -> usize {
+        match self {
+            PollGroup::Waiting => 0,
+            PollGroup::Rest => 1,
+        }
+    }
+
+    /// The `status` filter of its reads.
+    pub fn statuses(self) -> &'static [&'static str] {
+        match self {
+            PollGroup::Waiting => &["OPEN", "OVERDUE"],
+            PollGroup::Rest => &["ACTIVE", "IDLE"],
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PollGroup::Waiting => "waiting",
+            PollGroup::Rest => "active/idle",
+        }
+    }
+}
+
+/// One page of list-conversations as the poll plan read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationPage {
+    pub group: PollGroup,
+    /// The read's number: each read of the plan has the next one, so a
+    /// conversation's latest sighting compares with a sweep's start.
+    pub seq: u64,
+    /// Where the page starts in its group's list.
+    pub skip: u32,
+    /// The live conversations on it (closed ones left out).
+    pub records: Vec<ConversationRecord>,
+    /// Ids it listed as CLOSED or TERMINATED (a server that ignored the
+    /// status filter), with that status: those are over, and leave the list.
+    pub closed: Vec<(String, String)>,
+    /// Kore's `totalResults` for the group, when it gave one.
+    pub total: Option<u64>,
+    /// The page was the last of a sweep through its group: the number of
+    /// the sweep's first read. Whatever of the group was seen before that
+    /// read and not since is no longer live.
+    pub sweep_from: Option<u64>,
+}
+
+/// The conversations poll's plan, as the runner works it out from the
+/// limiter's limit, window and the share kept for actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PollPlan {
+    /// How often a round starts (ms).
+    pub round_ms: u64,
+    /// Reads of list-conversations each round may make.
+    pub pages_per_round: u32,
+    /// Pages a sweep of each group takes (waiting, then the rest), as Kore
+    /// last counted them.
+    pub pages: [u32; 2],
+    /// Waiting pages a round reads at most: below `pages[0]`, the waiting
+    /// ones too take more than a round.
+    pub waiting_cap: u32,
+    /// Rounds, and milliseconds, within which every live conversation is
+    /// read once.
+    pub rounds: u32,
+    pub full_ms: u64,
+}
+
+impl PollPlan {
+    /// Whether the waiting ones do not all fit in one round.
+    pub fn waiting_bounded(&self) -> bool {
+        self.pages[0] > self.waiting_cap
+    }
 }
 
 /// The parts of a successful reply the state keeps.

@@ -32,6 +32,7 @@ impl State {
             queue_members: Default::default(),
             sla_seen: Default::default(),
             detail_open: false,
+            fresh_column: false,
             status: Status::default(),
             flash: None,
             now_ms: 0,

@@ -243,7 +243,8 @@ pub struct Conversation {
     pub timeline: Vec<TimelineItem>,
     /// Opened by hand with `n`: kept even when the API does not list it.
     pub manual: bool,
-    /// Listed by the most recent poll.
+    /// Listed by the poll: read by it, and not found gone since (a whole
+    /// sweep of every status group missed it, or a page said it closed).
     pub listed: bool,
     /// The agent a successful assign callback named (offered first for `e`).
     pub assigned_agent: Option<String>,
@@ -254,8 +255,11 @@ pub struct Conversation {
     pub queue: Option<(String, String)>,
     /// Its wait for an agent (`waitTime`, ms) as of `listed_at_ms`.
     pub wait_ms: Option<i64>,
-    /// When the poll that listed it last came back (unix ms).
+    /// When the poll that listed it last came back (unix ms): how fresh
+    /// its picture is.
     pub listed_at_ms: i64,
+    /// The number of the poll read that listed it last (0: none).
+    pub seen_seq: u64,
 }
 
 impl Conversation {
@@ -277,6 +281,7 @@ impl Conversation {
             queue: None,
             wait_ms: None,
             listed_at_ms: 0,
+            seen_seq: 0,
         }
     }
 
@@ -910,9 +915,8 @@ pub struct Status {
     /// Requests the callback listener refused since start, and when the
     /// latest was refused (unix ms).
     pub listener_refused: (u64, i64),
-    /// The conversation list of the last poll was cut short: how many were
-    /// read, and how many Kore said there are (when it said).
-    pub conversations_partial: Option<(usize, Option<u64>)>,
+    /// What the conversations poll has covered, and how fresh it is.
+    pub poll: PollStatus,
     /// Where callbacks come back (`http://127.0.0.1:8009`), secret path hidden.
     pub callback_address: String,
 }
@@ -962,6 +966,36 @@ impl Freshness {
         if ok {
             self.last_ok_ms = Some(now_ms);
         }
+    }
+}
+
+/// What the conversations poll has covered: its plan, Kore's counts, the
+/// sweeps done and the age of the picture.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PollStatus {
+    pub plan: Option<crate::app::PollPlan>,
+    /// Kore's `totalResults` per group (waiting, then the rest), latest.
+    pub totals: [Option<u64>; 2],
+    /// Per group, the first read of its latest complete sweep.
+    pub swept: [Option<u64>; 2],
+    /// Conversations the poll lists now (seen, and not found gone since),
+    /// counted at the end of each sweep and round.
+    pub seen: usize,
+    /// When the least recently read of them was read (unix ms).
+    pub oldest_ms: Option<i64>,
+    /// The latest round stopped short: why.
+    pub error: Option<String>,
+}
+
+impl PollStatus {
+    /// Kore's count of live conversations, when it gave both groups'.
+    pub fn total(&self) -> Option<u64> {
+        Some(self.totals[0]? + self.totals[1]?)
+    }
+
+    /// Whether every group has been read through once.
+    pub fn swept_all(&self) -> bool {
+        self.swept.iter().all(Option::is_some)
     }
 }
 
@@ -1021,6 +1055,8 @@ pub struct State {
     pub sla_seen: BTreeMap<String, SlaMark>,
     /// The detail pane shows the timeline (after Enter) or just the roster.
     pub detail_open: bool,
+    /// The conversation list shows how long ago each row was read (`F`).
+    pub fresh_column: bool,
     pub status: Status,
     /// A one-line message for the supervisor (refusals, results).
     pub flash: Option<(String, bool)>,

@@ -6,7 +6,7 @@
 //! are tested without a terminal or a network.
 
 use super::state::*;
-use super::{Action, Effect, ReplyInfo};
+use super::{Action, ConversationPage, Effect, PollPlan, ReplyInfo};
 use crate::app::command::Command;
 use crate::app::text::clean;
 use crate::domain::{self, Action as Op, AgentRef, Event};
@@ -30,7 +30,7 @@ use sends::*;
 
 pub use super::queries::conv_matches;
 pub use super::state::{MAX_FORM_FIELD, MAX_INPUT};
-pub use results::{NOT_UNDERSTOOD, may_also_have_arrived};
+pub use results::{NOT_UNDERSTOOD, may_also_have_arrived, plan_line};
 
 /// The console's one update function.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {

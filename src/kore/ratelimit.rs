@@ -99,6 +99,12 @@ impl RateLimiter {
         self.per_window
     }
 
+    /// The window the limit counts over, with the margin this side keeps
+    /// over the server's.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }

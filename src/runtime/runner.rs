@@ -9,14 +9,14 @@
 //! outcome, so a restart knows what was never sent, what was delivered, and
 //! what went out with no answer (fate unknown).
 
-use crate::app::{Action, Effect, ReplyInfo};
+use crate::app::{Action, ConversationPage, Effect, PollGroup, PollPlan, ReplyInfo};
 use crate::domain::Event;
 use crate::kore::client::{self, CallError, KoreClient};
 use crate::kore::hooks::{self, EventContext};
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{
-    AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery, LIVE_STATUSES,
-    QueueSizeRequest, is_finished_status,
+    AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery, QueueSizeRequest,
+    is_finished_status,
 };
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{Journal, Record};
@@ -28,10 +28,13 @@ use tokio::sync::mpsc;
 
 /// Tries per hooks request before it counts as failed, unless configured.
 pub const MAX_ATTEMPTS: u32 = 6;
-/// Pages of list-conversations read per poll.
-const MAX_CONVERSATION_PAGES: u32 = 5;
 /// Conversations asked for per page (the most the API gives).
 const PAGE_SIZE: u32 = 100;
+/// Reads of list-conversations a round makes at most when the account has
+/// no rate limit (100,000 conversations).
+const UNLIMITED_PAGES_PER_ROUND: u32 = 1_000;
+/// The round of the conversations poll when polling is off (`:refresh`).
+const DEFAULT_ROUND: Duration = Duration::from_secs(10);
 /// Pages of list-agents read per poll.
 const MAX_AGENT_PAGES: u32 = 10;
 /// queue-size requests per round of the queue poll at most: with more
@@ -62,6 +65,35 @@ impl QueueRound {
         self.next = (start + take) % n;
         out
     }
+}
+
+/// Where the conversations poll stands in each group of statuses.
+#[derive(Debug, Default)]
+struct ConvPoll {
+    /// Reads made so far: the next one is `seq + 1`.
+    seq: u64,
+    groups: [GroupRead; 2],
+    /// How long the latest round took.
+    last_round: Duration,
+}
+
+/// One group's place in its sweep.
+#[derive(Debug, Default, Clone, Copy)]
+struct GroupRead {
+    /// Where the next read starts.
+    skip: u32,
+    /// The first read of the sweep under way.
+    sweep_from: Option<u64>,
+    /// Pages a sweep takes: from Kore's `totalResults`, or as the latest
+    /// sweep read them.
+    pages: Option<u32>,
+}
+
+/// How often the polls run, for the plan's arithmetic.
+#[derive(Debug, Clone, Copy)]
+struct PollTiming {
+    conversations: Duration,
+    agents: Option<Duration>,
 }
 
 /// One request waiting in a conversation's queue.
@@ -201,6 +233,12 @@ struct Inner {
     retry_uncertain: std::sync::atomic::AtomicBool,
     /// The queue poll's rotation.
     queue_round: std::sync::Mutex<QueueRound>,
+    /// The conversations poll's place; held for a whole round, so that a
+    /// `:refresh` during one waits for it.
+    conv_poll: tokio::sync::Mutex<ConvPoll>,
+    poll_timing: std::sync::Mutex<PollTiming>,
+    /// Pages the latest agents poll read.
+    agent_pages: std::sync::atomic::AtomicU32,
 }
 
 impl Inner {
@@ -366,6 +404,12 @@ impl Runner {
                 max_attempts: std::sync::atomic::AtomicU32::new(MAX_ATTEMPTS),
                 retry_uncertain: std::sync::atomic::AtomicBool::new(true),
                 queue_round: Default::default(),
+                conv_poll: Default::default(),
+                poll_timing: std::sync::Mutex::new(PollTiming {
+                    conversations: DEFAULT_ROUND,
+                    agents: None,
+                }),
+                agent_pages: std::sync::atomic::AtomicU32::new(1),
             }),
             queues: HashMap::new(),
         }
@@ -573,6 +617,14 @@ impl Runner {
     /// [`QUEUE_SIZES_PER_ROUND`] queues, and list-queues is read again as
     /// often as the agents are.
     pub fn start_polling(&self, conversations: Option<Duration>, agents: Option<Duration>) {
+        *self
+            .inner
+            .poll_timing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = PollTiming {
+            conversations: conversations.unwrap_or(DEFAULT_ROUND),
+            agents,
+        };
         if let Some(every) = conversations {
             let inner = self.inner.clone();
             let relist = agents.unwrap_or(every).max(every);
@@ -980,21 +1032,121 @@ async fn assign(inner: &Inner, job: &mut Job) {
     });
 }
 
-/// Reads the live conversations (OPEN, ACTIVE, IDLE, OVERDUE; never the
-/// closed history), a page of [`PAGE_SIZE`] at a time, up to
-/// [`MAX_CONVERSATION_PAGES`]. A page longer than asked for is cut to the
-/// page size, and closed conversations that come anyway are left out; both
-/// are said in the poll's line. When the pages run out while Kore says there
-/// is more, the list is reported partial.
+/// One round of the conversations poll plan. Only live statuses are asked
+/// for, in two groups: the waiting ones (OPEN, OVERDUE) first, every page
+/// of them (up to all but one of the round's reads), then the next page(s)
+/// of the rest (ACTIVE, IDLE) in rotation, as many as the round's share of
+/// the limit allows (see [`round_budget`]). Each page is reported as it
+/// comes, with the sweep it ends, if any; the round ends with the plan:
+/// how long it takes until every live conversation has been read.
 async fn poll_conversations(inner: &Inner) {
-    let mut all = Vec::new();
-    let mut skip = 0u32;
-    let mut partial = None;
-    for page in 0..MAX_CONVERSATION_PAGES {
+    let mut poll = inner.conv_poll.lock().await;
+    let started = std::time::Instant::now();
+    let (budget, interval) = round_budget(inner);
+    // A read is kept for the rest, unless a sweep found none of them.
+    let rest_empty = poll.groups[PollGroup::Rest.index()].pages == Some(0);
+    let waiting_cap = if rest_empty || budget < 2 {
+        budget
+    } else {
+        budget - 1
+    };
+    let mut error = None;
+    let mut used = 0;
+    match read_group(inner, &mut poll, PollGroup::Waiting, waiting_cap).await {
+        Ok(n) => used += n,
+        Err(e) => error = Some(e),
+    }
+    if error.is_none() {
+        let left = budget.saturating_sub(used).max(1);
+        if let Err(e) = read_group(inner, &mut poll, PollGroup::Rest, left).await {
+            error = Some(e);
+        }
+    }
+    poll.last_round = started.elapsed();
+    let round = interval.max(poll.last_round);
+    let plan = make_plan(&poll.groups, budget, waiting_cap, round);
+    drop(poll);
+    inner.send(Action::PollRound { plan, error });
+}
+
+/// Reads of list-conversations a round may make: the polls' share of the
+/// limit (the limit less the reserve for actions) over one round, less
+/// what the other polls take in a round (queue sizes, and the agents' and
+/// queues' lists spread over their interval); at least one.
+fn round_budget(inner: &Inner) -> (u32, Duration) {
+    let timing = *inner.poll_timing.lock().unwrap_or_else(|e| e.into_inner());
+    let round = timing.conversations;
+    let limiter = inner.client.limiter();
+    if limiter.limit() == 0 {
+        return (UNLIMITED_PAGES_PER_ROUND, round);
+    }
+    let share = f64::from(limiter.limit() - limiter.reserve());
+    let per_round = share * round.as_secs_f64() / limiter.window().as_secs_f64();
+    // Until list-queues has answered, as many queue sizes as a round
+    // may take: the plan promises no more than it can keep.
+    let queues = {
+        let round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
+        if round.listed_at.is_none() {
+            QUEUE_SIZES_PER_ROUND
+        } else {
+            round.ids.len().min(QUEUE_SIZES_PER_ROUND)
+        }
+    } as f64;
+    let spread = |reads: f64, every: Duration| reads * round.as_secs_f64() / every.as_secs_f64();
+    let mut others = queues;
+    if let Some(every) = timing.agents.filter(|d| !d.is_zero()) {
+        let pages = inner.agent_pages.load(std::sync::atomic::Ordering::Relaxed);
+        // The agents' pages and availability.
+        others += spread(f64::from(pages) + 1.0, every);
+    }
+    // list-queues, as often as the agents (at least every round).
+    let relist = timing.agents.unwrap_or(round).max(round);
+    others += spread(1.0, relist);
+    ((per_round - others).floor().max(1.0) as u32, round)
+}
+
+/// The plan from what the groups' sweeps take and the round's reads.
+fn make_plan(groups: &[GroupRead; 2], budget: u32, waiting_cap: u32, round: Duration) -> PollPlan {
+    let pages = groups.map(|g| g.pages.unwrap_or(1));
+    let waiting_cap = waiting_cap.max(1);
+    let waiting_rounds = pages[0].div_ceil(waiting_cap);
+    let rest_per_round = budget.saturating_sub(pages[0].min(waiting_cap)).max(1);
+    let rest_rounds = pages[1].div_ceil(rest_per_round);
+    let rounds = waiting_rounds.max(rest_rounds).max(1);
+    let round_ms = round.as_millis() as u64;
+    PollPlan {
+        round_ms,
+        pages_per_round: budget,
+        pages,
+        waiting_cap,
+        rounds,
+        full_ms: round_ms * u64::from(rounds),
+    }
+}
+
+/// Reads up to `max_pages` pages of one group from where its sweep
+/// stands, and stops at the sweep's end. Returns the reads made, or the
+/// error of the one that failed (its sweep goes on from that page next
+/// round). A page longer than asked for is cut to the page size and
+/// closed conversations that come anyway are left out (and reported as
+/// closed), both said in the poll's line.
+async fn read_group(
+    inner: &Inner,
+    poll: &mut ConvPoll,
+    group: PollGroup,
+    max_pages: u32,
+) -> Result<u32, String> {
+    let i = group.index();
+    for n in 1..=max_pages {
+        poll.seq += 1;
+        let seq = poll.seq;
+        let at = &mut poll.groups[i];
+        let from = *at.sweep_from.get_or_insert(seq);
+        let skip = at.skip;
         let query = ConversationQuery {
             skip: Some(skip),
             limit: Some(PAGE_SIZE),
-            statuses: LIVE_STATUSES.iter().map(|s| s.to_string()).collect(),
+            statuses: group.statuses().iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
         let call = inner
@@ -1011,16 +1163,16 @@ async fn poll_conversations(inner: &Inner) {
                     "{got} returned for limit={PAGE_SIZE}, {PAGE_SIZE} kept"
                 ));
             }
-            let before = body.results.len();
-            body.results
-                .retain(|r| !r.status.as_deref().is_some_and(is_finished_status));
-            let closed = before - body.results.len();
-            if closed > 0 {
-                notes.push(format!("{closed} closed left out"));
+            let (closed, live): (Vec<_>, Vec<_>) = std::mem::take(&mut body.results)
+                .into_iter()
+                .partition(|r| r.status.as_deref().is_some_and(is_finished_status));
+            if !closed.is_empty() {
+                notes.push(format!("{} closed left out", closed.len()));
             }
-            (body, got)
+            body.results = live;
+            (body, got, closed)
         });
-        let n = call
+        let n_live = call
             .outcome
             .as_ref()
             .map(|r| r.body.0.results.len())
@@ -1030,36 +1182,55 @@ async fn poll_conversations(inner: &Inner) {
         } else {
             format!(" ({})", notes.join(", "))
         };
-        inner.poll_line(&call, format!("{n} conversation(s){notes}"));
-        match call.outcome {
-            Ok(reply) => {
-                let (body, got) = reply.body;
-                let got = (got as u32).min(PAGE_SIZE);
-                all.extend(body.results);
-                if !body.has_more || got == 0 {
-                    break;
-                }
-                skip += got;
-                if page + 1 == MAX_CONVERSATION_PAGES {
-                    partial = Some((
-                        all.len(),
-                        body.total_results.and_then(|t| u64::try_from(t).ok()),
-                    ));
-                }
-            }
-            Err(e) => {
-                inner.send(Action::ConversationsListed {
-                    result: Err(e.to_string()),
-                    partial: None,
-                });
-                return;
-            }
+        inner.poll_line(
+            &call,
+            format!("{n_live} {} conversation(s){notes}", group.label()),
+        );
+        let (body, got, closed) = match call.outcome {
+            Ok(reply) => reply.body,
+            Err(e) => return Err(e.to_string()),
+        };
+        let cut = got > PAGE_SIZE as usize;
+        let got = (got as u32).min(PAGE_SIZE);
+        let total = body.total_results.and_then(|t| u64::try_from(t).ok());
+        // The end of the sweep: whichever of hasMore and totalResults says
+        // so first, or an empty page; never a page that was cut.
+        let end = !cut
+            && (!body.has_more
+                || got == 0
+                || total.is_some_and(|t| u64::from(skip) + u64::from(got) >= t));
+        let at = &mut poll.groups[i];
+        if let Some(t) = total {
+            at.pages = Some(u32::try_from(t.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX));
+        } else if end {
+            at.pages = Some(skip / PAGE_SIZE + u32::from(got > 0));
+        }
+        if end {
+            at.skip = 0;
+            at.sweep_from = None;
+        } else {
+            at.skip = skip + got;
+        }
+        inner.send(Action::ConversationsPage(Box::new(ConversationPage {
+            group,
+            seq,
+            skip,
+            records: body.results,
+            closed: closed
+                .into_iter()
+                .filter_map(|r| {
+                    let status = r.status.clone().unwrap_or_default();
+                    r.hooks_id().map(|id| (id.to_string(), status))
+                })
+                .collect(),
+            total,
+            sweep_from: end.then_some(from),
+        })));
+        if end {
+            return Ok(n);
         }
     }
-    inner.send(Action::ConversationsListed {
-        result: Ok(all),
-        partial,
-    });
+    Ok(max_pages)
 }
 
 /// One round of the queue poll: list-queues when the list is older than
@@ -1175,6 +1346,9 @@ async fn poll_agents(inner: &Inner) {
             Ok(reply) => {
                 let n = reply.body.results.len();
                 all.extend(reply.body.results);
+                inner
+                    .agent_pages
+                    .store(page, std::sync::atomic::Ordering::Relaxed);
                 if !reply.body.has_more || n == 0 {
                     break;
                 }

@@ -72,6 +72,9 @@ pub struct SimConfig {
     /// Base delay before an assign callback is posted (jitter of up to half of
     /// it is added).
     pub callback_delay_ms: u64,
+    /// Live conversations added to the demo world at start, in a contact
+    /// centre's mix (see `World::add_live_mix`); 0 keeps the demo world.
+    pub conversations: usize,
 }
 
 impl SimConfig {
@@ -90,6 +93,7 @@ impl SimConfig {
             speed: 1.0,
             traffic: true,
             callback_delay_ms: 400,
+            conversations: 0,
         }
     }
 
@@ -312,6 +316,11 @@ impl SimHandle {
             .add_conversations(&mut st.traffic_rng, live, closed, server::now_ms());
     }
 
+    /// How many requests were answered 429 for the rate limit.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared.lock().rate_limited
+    }
+
     /// How many queue-size answers carried a `//` comment as the docs'
     /// sample does, and how many were strict JSON.
     pub fn queue_size_forms(&self) -> (usize, usize) {
@@ -456,6 +465,11 @@ fn banner(cfg: &SimConfig, base_url: &str) -> String {
     } else {
         format!("{} per {:?}", cfg.rate_limit, cfg.rate_window)
     };
+    let extra = if cfg.conversations > 0 {
+        format!(" · {} more live conversations", cfg.conversations)
+    } else {
+        String::new()
+    };
     format!(
         "Switchboard simulator\n\
          \x20 bot id:        {}\n\
@@ -464,7 +478,7 @@ fn banner(cfg: &SimConfig, base_url: &str) -> String {
          \x20 client id:     {}\n\
          \x20 client secret: {secret}\n\
          \x20 base URL:      {base_url}\n\
-         \x20 settings:      seed {} · faults {} · rate limit {limit} · traffic {traffic}\n",
+         \x20 settings:      seed {} · faults {} · rate limit {limit} · traffic {traffic}{extra}\n",
         cfg.bot_id, cfg.org_id, cfg.account_id, cfg.client_id, cfg.seed, cfg.faults
     )
 }
@@ -497,7 +511,10 @@ fn directory_listing(world: &World) -> String {
         .collect();
     if !waiting.is_empty() {
         out.push_str("Waiting conversations at start (id, channel, language, botSessionId):\n");
-        for c in waiting {
+        // A world at scale (`--conversations`) waits in thousands: the
+        // first few are enough to start with.
+        let more = waiting.len().saturating_sub(MAX_LISTED_WAITING);
+        for c in waiting.into_iter().take(MAX_LISTED_WAITING) {
             out.push_str(&format!(
                 "  {:<8} {:<5} {}  {}\n",
                 c.id,
@@ -506,9 +523,15 @@ fn directory_listing(world: &World) -> String {
                 c.bot_session_id
             ));
         }
+        if more > 0 {
+            out.push_str(&format!("  … and {more} more\n"));
+        }
     }
     out
 }
+
+/// Waiting conversations the start-up listing names at most.
+const MAX_LISTED_WAITING: usize = 20;
 
 async fn wait_for_stop_signal() {
     #[cfg(unix)]

@@ -8,7 +8,7 @@
 )]
 
 use super::roster::SimRoster;
-use super::world::{self, ConvStatus, World, WorldIds};
+use super::world::{self, ConvStatus, SimConversation, World, WorldIds};
 use super::{Chaos, Fault, ReceivedHook, SentCallback, SimConfig};
 use crate::kore::wire::{
     AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
@@ -89,6 +89,8 @@ pub(crate) struct SimState {
     pub(crate) chaos: Chaos,
     /// assign-conversation requests carried out.
     pub(crate) assigns_accepted: usize,
+    /// Requests answered 429 for the rate limit.
+    pub(crate) rate_limited: u64,
 }
 
 impl SimState {
@@ -134,6 +136,10 @@ impl Shared {
             &mut traffic_rng,
             now_ms(),
         );
+        let mut world = world;
+        if cfg.conversations > 0 {
+            world.add_live_mix(&mut traffic_rng, cfg.conversations, now_ms());
+        }
         let state = SimState {
             world,
             traffic_rng,
@@ -151,6 +157,7 @@ impl Shared {
             received: VecDeque::new(),
             callbacks: VecDeque::new(),
             windows: HashMap::new(),
+            rate_limited: 0,
         };
         Ok(Shared {
             cfg,
@@ -196,11 +203,13 @@ impl Shared {
         let window = self.cfg.rate_window;
         let now = Instant::now();
         let mut st = self.lock();
+        let st = &mut *st;
         let q = st.windows.entry(account.to_string()).or_default();
         while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
             q.pop_front();
         }
         if q.len() >= limit {
+            st.rate_limited += 1;
             let oldest = q.front().copied().unwrap_or(now);
             let wait = window.saturating_sub(now.duration_since(oldest));
             let secs = (wait.as_secs_f64().ceil() as u64).max(1);
@@ -898,6 +907,11 @@ fn parse_count(name: &str, value: &str) -> Result<Option<usize>, Response> {
 fn paged<T>(all: Vec<T>, skip: usize, limit: usize) -> Page<T> {
     let total = all.len();
     let results: Vec<T> = all.into_iter().skip(skip).take(limit).collect();
+    page_of(results, total, skip, limit)
+}
+
+/// The page `results` of `total` at `skip`.
+fn page_of<T>(results: Vec<T>, total: usize, skip: usize, limit: usize) -> Page<T> {
     Page {
         has_more: skip + results.len() < total,
         results,
@@ -993,25 +1007,28 @@ async fn list_conversations(
         if chaos.ignore_limit {
             limit = usize::MAX;
         }
-        let all: Vec<_> = st
-            .world
-            .conversations
-            .iter()
-            .rev()
-            .filter(|c| statuses.is_empty() || statuses.contains(&c.status))
-            .filter(|c| {
-                source
+        let wanted = |c: &&SimConversation| {
+            (statuses.is_empty() || statuses.contains(&c.status))
+                && source
                     .as_deref()
                     .is_none_or(|s| c.channel.source().eq_ignore_ascii_case(s))
-            })
-            .filter(|c| {
-                language
+                && language
                     .as_deref()
                     .is_none_or(|l| c.language.eq_ignore_ascii_case(l))
-            })
+        };
+        // One pass of comparisons for the count, and records made only for
+        // the page: reading 50,000 a page at a time stays cheap.
+        let conversations = &st.world.conversations;
+        let total = conversations.iter().filter(wanted).count();
+        let results = conversations
+            .iter()
+            .rev()
+            .filter(wanted)
+            .skip(skip)
+            .take(limit)
             .map(|c| st.world.conversation_record(c, now))
             .collect();
-        let mut page = paged(all, skip, limit);
+        let mut page = page_of(results, total, skip, limit);
         page.skip = Some(skip as i64);
         if let Some(n) = chaos.pad_bytes {
             let mut v = serde_json::to_value(&page).unwrap_or_default();

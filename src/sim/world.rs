@@ -600,6 +600,54 @@ impl World {
         }
     }
 
+    /// Adds `n` live conversations in a contact centre's usual mix (for
+    /// tests and demos at scale, `--conversations N`): about one in twenty
+    /// waiting (OPEN, a third of those OVERDUE), the rest with an agent,
+    /// two in three ACTIVE and one in three IDLE. Their agents stand for
+    /// the many a centre of that size has: they are not in the directory,
+    /// so the directory's capacity figures stay those of its own agents.
+    pub fn add_live_mix(&mut self, rng: &mut StdRng, n: usize, now_ms: i64) {
+        self.conversations.reserve(n);
+        for i in 0..n {
+            let roll = rng.random_range(0..100u32);
+            // Waits short of every queue's patience, so that none gives up
+            // at the generator's next step.
+            let age_ms = if roll < 5 {
+                if roll < 2 {
+                    rng.random_range(OVERDUE_AFTER_MS + 1_000..OVERDUE_AFTER_MS + 50_000)
+                } else {
+                    rng.random_range(1_000..OVERDUE_AFTER_MS)
+                }
+            } else {
+                rng.random_range(60_000..3 * 3_600_000)
+            };
+            self.arrive(rng, now_ms - age_ms);
+            let idx = self.conversations.len() - 1;
+            if roll < 5 {
+                continue;
+            }
+            let answered_ms = now_ms - age_ms + rng.random_range(5_000..60_000).min(age_ms);
+            let conv = &mut self.conversations[idx];
+            conv.stop_waiting(answered_ms);
+            conv.participants.push(SimParticipant {
+                agent_id: format!("a-bulk-{:05}", i % 5_000),
+                name: format!("Agent {:05}", i % 5_000),
+                active: true,
+                assigned_ms: answered_ms,
+                end_ms: None,
+                queue_id: conv.queue_id.clone(),
+            });
+            conv.status = if roll < 70 {
+                ConvStatus::Active
+            } else {
+                ConvStatus::Idle
+            };
+            conv.accepted_ms = Some(answered_ms);
+            conv.updated_ms = answered_ms;
+        }
+        self.mark_overdue(now_ms);
+    }
+
     pub fn agent(&self, id: &str) -> Option<&SimAgent> {
         self.agents.iter().find(|a| a.id == id || a.user_id == id)
     }

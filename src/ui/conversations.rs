@@ -3,15 +3,16 @@
 //!
 //! `▶!c-1042 voice en  ACTIVE   2  04:12  Mia Chen`: selection marker,
 //! flag (`!` a request failed, `…` requests open), id, channel, language,
-//! state, agents, age and the primary agent. On narrow screens the agent
-//! count, then the language, then the channel give way to the name.
+//! state, agents, age, how long ago the poll read it (`F`, off by default)
+//! and the primary agent. On narrow screens the agent count, then the
+//! language, then the channel give way to the name.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::text::{clean, duration, width};
+use super::text::{age_short, clean, duration, width};
 use super::theme::{Glyph, Theme};
 use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
@@ -36,12 +37,14 @@ pub struct Columns {
     pub state: usize,
     pub count: usize,
     pub age: usize,
+    /// How long ago the poll read the row (`F`); 0 when not shown.
+    pub fresh: usize,
     pub name: usize,
 }
 
 impl Columns {
     /// Columns for `rows` in `cells` cells (the pane's inner width).
-    pub fn fit(rows: &[&Conversation], cells: usize) -> Columns {
+    pub fn fit(rows: &[&Conversation], cells: usize, fresh: bool) -> Columns {
         let max = |f: &dyn Fn(&Conversation) -> usize, lo: usize, hi: usize| {
             rows.iter().map(|c| f(c)).max().unwrap_or(0).clamp(lo, hi)
         };
@@ -55,6 +58,7 @@ impl Columns {
             state: max(&|c| width(c.state().label()), 6, MAX_STATE),
             count: max(&|c| c.agent_count().to_string().len(), 1, 3),
             age: 5,
+            fresh: if fresh { 3 } else { 0 },
             name: 0,
         };
         // Drop columns, least useful first, until the name has room.
@@ -85,6 +89,9 @@ impl Columns {
         }
         if self.count > 0 {
             used += self.count + self.gap;
+        }
+        if self.fresh > 0 {
+            used += self.fresh + self.gap;
         }
         used
     }
@@ -152,6 +159,26 @@ pub fn age(c: &Conversation, now_ms: i64, theme: &Theme) -> String {
     }
 }
 
+/// The freshness column: how long ago the poll read the conversation
+/// (`—` never), marked when older than the plan's promise.
+fn freshness(c: &Conversation, state: &State, theme: &Theme) -> (String, ratatui::style::Style) {
+    if c.seen_seq == 0 {
+        return (theme.glyph(Glyph::Nothing).to_string(), theme.dim);
+    }
+    let age = state.now_ms - c.listed_at_ms;
+    let late = state
+        .status
+        .poll
+        .plan
+        .is_some_and(|p| age > p.full_ms as i64 + p.round_ms as i64);
+    let style = if late || !c.listed {
+        theme.warn
+    } else {
+        theme.dim
+    };
+    (age_short(age), style)
+}
+
 /// One row as styled spans.
 fn row(
     c: &Conversation,
@@ -205,7 +232,12 @@ fn row(
     }
     let age = age(c, state.now_ms, theme);
     spans.push(Span::styled(format!("{age:>5}"), theme.dim));
-    spans.push(Span::raw(gap));
+    spans.push(Span::raw(gap.clone()));
+    if cols.fresh > 0 {
+        let (text, style) = freshness(c, state, theme);
+        spans.push(Span::styled(format!("{text:>w$}", w = cols.fresh), style));
+        spans.push(Span::raw(gap));
+    }
     let name = c
         .primary_name()
         .map(|n| clean(n, 200))
@@ -258,7 +290,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .take(height)
         .filter_map(|id| state.conversations.get(id))
         .collect();
-    let cols = Columns::fit(&rows, cells);
+    let cols = Columns::fit(&rows, cells, state.fresh_column);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()
@@ -290,18 +322,18 @@ mod tests {
     fn columns_give_way_to_the_name_on_narrow_panes() {
         let c = Conversation::new("c-1042", Channel::Voice, "en");
         let rows = vec![&c];
-        let wide = Columns::fit(&rows, 60);
+        let wide = Columns::fit(&rows, 60, false);
         assert!(wide.channel && wide.lang > 0 && wide.count > 0 && wide.gap == 2);
         assert!(wide.name >= MIN_NAME);
-        let mid = Columns::fit(&rows, 44);
+        let mid = Columns::fit(&rows, 44, false);
         assert!(mid.channel && mid.count > 0);
         assert_eq!(mid.used() + mid.name, 44);
         // The narrowest pane (60 columns) leaves 31 cells for a row.
-        let narrow = Columns::fit(&rows, 31);
+        let narrow = Columns::fit(&rows, 31, false);
         assert_eq!(narrow.count, 0);
         assert!(narrow.name >= MIN_NAME, "{narrow:?}");
         for cells in 0..80 {
-            let cols = Columns::fit(&rows, cells);
+            let cols = Columns::fit(&rows, cells, cells % 2 == 0);
             if cells >= cols.used() {
                 assert_eq!(cols.used() + cols.name, cells);
             }

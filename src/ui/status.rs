@@ -88,6 +88,66 @@ pub fn callback_label(address: &str) -> Option<String> {
     })
 }
 
+/// What the conversations poll has covered: `seen 9800 of 10000 · oldest
+/// 40s · all within ~160s`, and what was not read, if anything: a failed
+/// read, a first rotation still under way, waiting ones that take more than
+/// a round, or fewer seen than Kore counts.
+fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
+    let poll = &state.status.poll;
+    if poll.plan.is_none() && poll.seen == 0 {
+        return None;
+    }
+    let seen = poll.seen;
+    let total = poll.total();
+    let mut unread = Vec::new();
+    if poll.error.is_some() {
+        unread.push("a read failed".to_string());
+    }
+    if !poll.swept_all() {
+        unread.push("first pass".to_string());
+    } else if total.is_some_and(|t| t > seen as u64) {
+        unread.push("not all read".to_string());
+    }
+    if let Some(plan) = poll.plan.filter(|p| p.waiting_bounded()) {
+        unread.push(format!(
+            "waiting: {} of {} pages a round",
+            plan.waiting_cap, plan.pages[0]
+        ));
+    }
+    let style = if poll.error.is_some() {
+        theme.bad
+    } else if unread.is_empty() {
+        theme.text
+    } else {
+        theme.warn
+    };
+    let count = match total {
+        Some(t) => format!("{seen} of {t}"),
+        None => seen.to_string(),
+    };
+    let short_count = match total {
+        Some(t) => format!("{seen}/{t}"),
+        None => seen.to_string(),
+    };
+    let age = poll
+        .oldest_ms
+        .map(|o| super::text::age_short(state.now_ms - o));
+    let mut long = format!("seen {count}");
+    let mut short = short_count;
+    if let Some(a) = &age {
+        long.push_str(&format!(" · oldest {a}"));
+        short.push_str(&format!(" {a}"));
+    }
+    if let Some(plan) = poll.plan {
+        long.push_str(&format!(" · all within ~{}s", plan.full_ms.div_ceil(1000)));
+    }
+    if !unread.is_empty() {
+        long.push_str(&format!(" ({})", unread.join(", ")));
+        short.push('!');
+    }
+    Some(Piece::new(vec![span(long, style)], 1).with_short(vec![span(short, style)]))
+}
+
 fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     let mut pieces = Vec::new();
     pieces.push(Piece::new(vec![span("Switchboard", theme.brand)], 6));
@@ -164,15 +224,8 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
             .with_short(vec![span(format!("refusing {n}"), theme.bad)]),
         );
     }
-    if let Some((read, total)) = state.status.conversations_partial {
-        let text = match total {
-            Some(t) => format!("list partial: {read} of {t}"),
-            None => format!("list partial: first {read}"),
-        };
-        pieces.push(
-            Piece::new(vec![span(text, theme.warn)], 1)
-                .with_short(vec![span(format!("partial {read}"), theme.warn)]),
-        );
+    if let Some(piece) = poll_piece(state, theme) {
+        pieces.push(piece);
     }
     let (used, limit) = (state.status.rate_used, state.status.rate_limit);
     if limit > 0 {

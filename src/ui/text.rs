@@ -139,6 +139,17 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// A short age: `40s`, `12m`, `3h`, `2d`.
+pub fn age_short(ms: i64) -> String {
+    let secs = ms.max(0) / 1000;
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3_600 => format!("{}m", secs / 60),
+        3_600..172_800 => format!("{}h", secs / 3_600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
 /// `s` cut or padded with spaces to exactly `cells` cells.
 pub fn pad(s: &str, cells: usize) -> String {
     let mut out = fit(s, cells);

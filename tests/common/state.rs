@@ -68,3 +68,41 @@ pub fn deliveries(s: &State, conv: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The number of the next poll read: each page the tests make gets a
+/// larger one, as the runner's do.
+static NEXT_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// One page of the conversations poll as the runner reports it: `records`
+/// read at `skip` of `group`, the sweep's end when `sweep_from` is given
+/// (the number of the sweep's first read; `Some(0)`: this read).
+pub fn page(
+    group: switchboard::app::PollGroup,
+    skip: u32,
+    records: Vec<switchboard::kore::wire::ConversationRecord>,
+    sweep_from: Option<u64>,
+) -> (u64, Action) {
+    let seq = NEXT_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let sweep_from = sweep_from.map(|f| if f == 0 { seq } else { f });
+    let action = Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
+        group,
+        seq,
+        skip,
+        records,
+        closed: Vec::new(),
+        total: None,
+        sweep_from,
+    }));
+    (seq, action)
+}
+
+/// A poll that read the whole live list at once: `records` on one page of
+/// the waiting group, then an empty page of the rest, each a whole sweep.
+/// Whatever the poll saw before and not now is gone.
+pub fn listed(s: &mut State, records: Vec<switchboard::kore::wire::ConversationRecord>) {
+    use switchboard::app::PollGroup;
+    let (_, waiting) = page(PollGroup::Waiting, 0, records, Some(0));
+    switchboard::app::update(s, waiting);
+    let (_, rest) = page(PollGroup::Rest, 0, Vec::new(), Some(0));
+    switchboard::app::update(s, rest);
+}

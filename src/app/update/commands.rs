@@ -90,6 +90,15 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             state.log.follow = !matches!(rest, "off" | "no" | "false");
             Vec::new()
         }
+        Command::ToggleFresh => {
+            let on = match rest {
+                "" => !state.fresh_column,
+                "off" | "no" | "false" => false,
+                _ => true,
+            };
+            set_fresh_column(state, on);
+            Vec::new()
+        }
         Command::Sort => {
             if let Some(by) = QueueSort::parse(rest) {
                 state.queue_sort = by;

@@ -384,6 +384,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Help => state.mode = Mode::Help,
         Command::Quit => return ask_quit(state),
         Command::ToggleFollow => toggle_follow(state),
+        Command::ToggleFresh => set_fresh_column(state, !state.fresh_column),
         Command::Sort if state.focus == Pane::Queues => {
             state.queue_sort = state.queue_sort.next();
             state.say(format!("queues sorted by {}", state.queue_sort.label()));
@@ -439,6 +440,38 @@ fn open_filter(state: &mut State) {
 }
 
 /// `f`: the log follows new lines, or keeps its place.
+/// The conversation list's freshness column on or off, with the plan's
+/// promise on the message line.
+pub(super) fn set_fresh_column(state: &mut State, on: bool) {
+    state.fresh_column = on;
+    if !on {
+        state.say("freshness column hidden");
+        return;
+    }
+    let poll = &state.status.poll;
+    let oldest = poll
+        .oldest_ms
+        .map(|o| {
+            format!(
+                "; the oldest read {} s ago",
+                (state.now_ms - o).max(0) / 1000
+            )
+        })
+        .unwrap_or_default();
+    let within = poll
+        .plan
+        .map(|p| {
+            format!(
+                "; every live conversation is read within ~{} s",
+                p.full_ms.div_ceil(1000)
+            )
+        })
+        .unwrap_or_default();
+    state.say(format!(
+        "freshness: time since each row was read{oldest}{within}"
+    ));
+}
+
 fn toggle_follow(state: &mut State) {
     state.log.follow = !state.log.follow;
     if !state.log.follow {

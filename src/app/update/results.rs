@@ -10,9 +10,8 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         state.freshness.answered(state.now_ms, ok);
     }
     match report {
-        Action::ConversationsListed { result, partial } => {
-            return conversations_listed(state, result, partial);
-        }
+        Action::ConversationsPage(page) => conversations_page(state, *page),
+        Action::PollRound { plan, error } => poll_round(state, plan, error),
         Action::AgentsListed {
             agents,
             availability,
@@ -88,7 +87,8 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
 /// back well.
 fn figures_answer(report: &Action) -> Option<bool> {
     match report {
-        Action::ConversationsListed { result, .. } => Some(result.is_ok()),
+        Action::ConversationsPage(_) => Some(true),
+        Action::PollRound { error: Some(_), .. } => Some(false),
         Action::QueuesListed { result } => Some(result.is_ok()),
         Action::QueueSized { result, .. } => Some(result.is_ok()),
         _ => None,
@@ -546,13 +546,11 @@ fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option
     }
 }
 
-pub(super) fn merge_conversations(
-    state: &mut State,
-    result: Result<Vec<ConversationRecord>, String>,
-) {
-    let Some(records) = polled(state, "conversations", result) else {
-        return;
-    };
+/// A page of the conversations poll: its conversations added or
+/// refreshed (stamped with the read's number and time), the closed ones it
+/// named gone, and at the end of a sweep whatever a whole sweep of every
+/// group did not see. A conversation the rotation has not reached yet stays.
+pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     state.status.health = Health::Online;
     let default_channel =
         if Channel::parse(&state.settings.defaults.experience) == Some(Channel::Voice) {
@@ -560,48 +558,170 @@ pub(super) fn merge_conversations(
         } else {
             Channel::Chat
         };
-    for c in state.conversations.values_mut() {
-        c.listed = false;
-    }
-    for rec in records {
-        merge_conversation_record(state, rec, default_channel);
-    }
-    mark_service_level(state);
-    // Forget what the API no longer lists, unless the console has a stake in it.
+    let language = state.settings.defaults.language.clone();
+    let now = state.now_ms;
     let selected = state.selected.clone();
-    state.conversations.retain(|id, c| {
-        c.listed || c.manual || !c.timeline.is_empty() || selected.as_deref() == Some(id)
-    });
-    if state.selected.is_none()
-        || !state
-            .conversations
-            .contains_key(state.selected.as_ref().unwrap())
+    let group = page.group.index();
+    let mut on_page = Vec::with_capacity(page.records.len());
+    {
+        // One change of the conversations (one generation) per page.
+        let map = &mut *state.conversations;
+        let stamp = Stamp {
+            now,
+            seq: page.seq,
+            default_channel,
+            language: &language,
+        };
+        for rec in page.records {
+            if let Some(id) = merge_conversation_record(map, rec, &stamp) {
+                on_page.push(id);
+            }
+        }
+        // Named closed by a server that ignored the filter: over.
+        for (id, status) in &page.closed {
+            let id = clean(id, MAX_FIELD);
+            let Some(c) = map.get_mut(&id) else { continue };
+            if has_stake(c, selected.as_deref()) {
+                c.listed = false;
+                c.api_status = Some(clean(status, 24));
+            } else {
+                map.remove(&id);
+            }
+        }
+    }
+    mark_service_level(state, &on_page);
+    let poll = &mut state.status.poll;
+    if page.total.is_some() {
+        poll.totals[group] = page.total;
+    }
+    if let Some(from) = page.sweep_from {
+        poll.swept[group] = Some(from);
+        forget_unseen(state);
+        // Counted at a sweep's end and a round's, not each page: a page
+        // costs its own records, not a walk through every conversation.
+        poll_figures(state);
+    }
+    if state
+        .selected
+        .as_ref()
+        .is_none_or(|id| !state.conversations.contains_key(id))
     {
         state.selected = None;
         keep_selection_visible(state);
     }
 }
 
-/// One listed conversation into State (added, or its listed facts
-/// refreshed).
-fn merge_conversation_record(state: &mut State, rec: ConversationRecord, default_channel: Channel) {
-    let now = state.now_ms;
-    let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
+/// The console has a stake in a conversation the poll no longer lists: it
+/// sent something for it, opened it by hand, or it is selected. It stays.
+fn has_stake(c: &Conversation, selected: Option<&str>) -> bool {
+    c.manual || !c.timeline.is_empty() || selected == Some(c.id.as_str())
+}
+
+/// Every group has been swept since these conversations were last seen
+/// (or ever, for one the poll never listed): a read that should have held
+/// them did not, so they are no longer live. They go, unless the console
+/// has a stake in them (then they stay, no longer listed).
+fn forget_unseen(state: &mut State) {
+    let Some(before) = state.status.poll.swept.iter().copied().min().flatten() else {
         return;
     };
-    if id.is_empty() {
+    let selected = state.selected.clone();
+    let stale =
+        |c: &Conversation| c.seen_seq < before && (c.listed || !has_stake(c, selected.as_deref()));
+    if !state.conversations.values().any(stale) {
         return;
     }
+    state.conversations.retain(|_, c| {
+        if c.seen_seq >= before {
+            return true;
+        }
+        c.listed = false;
+        has_stake(c, selected.as_deref())
+    });
+}
+
+/// How many conversations the poll lists now and the oldest picture.
+fn poll_figures(state: &mut State) {
+    let mut seen = 0;
+    let mut oldest: Option<i64> = None;
+    for c in state.conversations.values().filter(|c| c.listed) {
+        seen += 1;
+        oldest = Some(oldest.map_or(c.listed_at_ms, |o| o.min(c.listed_at_ms)));
+    }
+    state.status.poll.seen = seen;
+    state.status.poll.oldest_ms = oldest;
+}
+
+/// A round of the conversations poll ended: its plan (said in the log when
+/// it changes), and the read it stopped at, if one failed.
+pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String>) {
+    let now = state.now_ms;
+    let before = state.status.poll.plan;
+    if before.is_none_or(|b| {
+        (b.rounds, b.pages_per_round, b.waiting_cap)
+            != (plan.rounds, plan.pages_per_round, plan.waiting_cap)
+    }) {
+        state.log.push(now, LogKind::Info, plan_line(&plan));
+    }
+    state.status.poll.plan = Some(plan);
+    poll_figures(state);
+    if let Some(e) = &error {
+        state.status.health = Health::Degraded(e.clone());
+        state
+            .log
+            .push(now, LogKind::Error, format!("poll conversations: {e}"));
+    }
+    state.status.poll.error = error;
+}
+
+/// The plan in words, for the log.
+pub fn plan_line(plan: &PollPlan) -> String {
+    let secs = plan.round_ms.div_ceil(1000);
+    let waiting = if plan.waiting_bounded() {
+        format!(
+            "the waiting ones {} of their {} page(s) a round",
+            plan.waiting_cap, plan.pages[0]
+        )
+    } else {
+        format!("the waiting ones whole ({} page(s))", plan.pages[0])
+    };
+    format!(
+        "poll plan: up to {} conversation read(s) every {secs} s: {waiting}, then the next of {} active/idle page(s) in turn; every live conversation read within ~{} s",
+        plan.pages_per_round,
+        plan.pages[1],
+        plan.full_ms.div_ceil(1000)
+    )
+}
+
+/// What a page's records are stamped with.
+struct Stamp<'a> {
+    now: i64,
+    seq: u64,
+    default_channel: Channel,
+    language: &'a str,
+}
+
+/// One listed conversation into State (added, or its listed facts
+/// refreshed).
+fn merge_conversation_record(
+    map: &mut std::collections::BTreeMap<String, Conversation>,
+    rec: ConversationRecord,
+    stamp: &Stamp,
+) -> Option<String> {
+    let now = stamp.now;
+    let id = rec.hooks_id().map(|s| clean(s, MAX_FIELD))?;
+    if id.is_empty() {
+        return None;
+    }
     let channel = Channel::guess(rec.conversation_type.as_deref(), rec.source.as_deref())
-        .unwrap_or(default_channel);
+        .unwrap_or(stamp.default_channel);
     let language = rec
         .language
         .as_deref()
         .map(|l| clean(l, 16))
         .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| state.settings.defaults.language.clone());
-    let entry = state
-        .conversations
+        .unwrap_or_else(|| stamp.language.to_string());
+    let entry = map
         .entry(id.clone())
         .or_insert_with(|| Conversation::new(&id, channel, &language));
     entry.listed = true;
@@ -640,15 +760,17 @@ fn merge_conversation_record(state: &mut State, rec: ConversationRecord, default
         });
     entry.wait_ms = rec.wait_time.filter(|w| *w >= 0);
     entry.listed_at_ms = now;
+    entry.seen_seq = entry.seen_seq.max(stamp.seq);
+    Some(id)
 }
 
 /// Decides, for each conversation seen in a queue and not yet decided,
 /// whether it was answered within `sla_secs`: once it is answered (by its
 /// wait then), or once it has waited longer (not within).
-fn mark_service_level(state: &mut State) {
+fn mark_service_level(state: &mut State, ids: &[String]) {
     let now = state.now_ms;
     let mut new = Vec::new();
-    for c in state.conversations.values() {
+    for c in ids.iter().filter_map(|id| state.conversations.get(id)) {
         let (Some((queue, name)), Some(_)) = (&c.queue, c.wait_ms) else {
             continue;
         };
@@ -860,34 +982,6 @@ fn apply_availability(state: &mut State, av: AvailabilityResponse) {
 }
 
 /// A conversations poll came back, maybe cut short.
-pub(super) fn conversations_listed(
-    state: &mut State,
-    result: Result<Vec<ConversationRecord>, String>,
-    partial: Option<(usize, Option<u64>)>,
-) -> Vec<Effect> {
-    if result.is_ok() {
-        if partial.is_some() && state.status.conversations_partial.is_none() {
-            let now = state.now_ms;
-            let (read, total) = partial.unwrap_or_default();
-            state.log.push(
-                now,
-                LogKind::Error,
-                match total {
-                    Some(t) => format!(
-                        "conversation list partial: {read} of {t} read (the rest are not shown)"
-                    ),
-                    None => format!(
-                        "conversation list partial: the first {read} read; Kore says there are more"
-                    ),
-                },
-            );
-        }
-        state.status.conversations_partial = partial;
-    }
-    merge_conversations(state, result);
-    Vec::new()
-}
-
 /// A request went out: sending on its timeline, its line in the log, and
 /// an assign's callback timer armed from now.
 pub(super) fn request_sent(
