@@ -477,3 +477,63 @@ fn assign_batch_matches_each_callback_by_its_path() {
     assert_eq!(by_line(4)["outcome"], "held", "after a failed transfer");
     assert_eq!(sent.len(), 3, "the held assign was not sent");
 }
+
+#[test]
+fn a_closed_stdout_loses_no_journal_record() {
+    use std::io::BufRead;
+    let env = Env::new();
+    let a = agents(&env);
+    let mut lines = Vec::new();
+    let mut expect = BTreeMap::new();
+    for i in 0..20 {
+        let conv = format!("c-pipe-{i:02}");
+        let (l, e) = ten_actions(&conv, &a);
+        lines.extend(l);
+        expect.insert(conv, e);
+    }
+    let path = env.file("pipe.jsonl", &lines);
+    let mut child = env
+        .command(&["send", "--batch", path.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read one result, then close the pipe (`| head -1`).
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.contains("\"line\""), "{first}");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        code(&out),
+        1,
+        "a result that could not be printed: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("standard output is closed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.received(), expect, "everything was still sent");
+    let journal = env
+        .dir
+        .path()
+        .join("data")
+        .join(switchboard::runtime::journal::file_name_for(
+            sim::DEMO_BOT_ID,
+        ));
+    let replay = switchboard::runtime::journal::read(&journal).unwrap();
+    let states = switchboard::runtime::journal::rebuild(&replay.records);
+    for conv in expect.keys() {
+        let st = &states[conv];
+        assert_eq!(st.requests.len(), 11, "{conv}");
+        assert!(
+            st.requests.iter().all(|r| matches!(
+                r.fate,
+                switchboard::runtime::journal::RequestFate::Delivered { .. }
+            )),
+            "{conv}: every outcome is in the journal"
+        );
+    }
+}

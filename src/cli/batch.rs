@@ -45,7 +45,13 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// waits, so a huge batch on stdin is never held in memory whole.
 pub const MAX_PENDING: usize = 100_000;
 /// The default of `--concurrency`: conversations sent at once.
-pub const DEFAULT_CONCURRENCY: usize = 16;
+///
+/// Against Kore's documented 60 requests a minute the rate limiter sets the
+/// pace, not this. With the hooks limit off, 32 conversations in flight keep
+/// the journal writer's fsync groups full (one fsync covers up to 32
+/// records), while the open connections, and the requests of unknown fate
+/// after a crash, stay at most 32.
+pub const DEFAULT_CONCURRENCY: usize = 32;
 /// The most `--concurrency` takes.
 pub const MAX_CONCURRENCY: usize = 1024;
 
@@ -596,8 +602,8 @@ struct Driver {
     config: Config,
     runner: Runner,
     listener: Option<Arc<CallbackListener>>,
+    /// Conversations whose history the journal cannot prove (as `send`).
     replay_holds: BTreeMap<String, String>,
-    hold_all: Option<String>,
     states: BTreeMap<String, ConversationState>,
     assigns_before: HashMap<String, Vec<AssignSeen>>,
     opts: BatchOptions,
@@ -670,7 +676,6 @@ async fn run_batch(
         runner,
         listener,
         replay_holds: replay.holds.clone(),
-        hold_all: replay.hold_all.clone(),
         states,
         assigns_before,
         opts,
@@ -967,7 +972,7 @@ impl Driver {
 
     fn holds_for(&self, id: &str) -> crate::runtime::journal::Replay {
         let mut r = crate::runtime::journal::Replay::default();
-        if let Some(why) = self.replay_holds.get(id).or(self.hold_all.as_ref()) {
+        if let Some(why) = self.replay_holds.get(id) {
             r.holds.insert(id.to_string(), why.clone());
         }
         r
@@ -1446,6 +1451,27 @@ mod tests {
         assert!(parse_send(&long).unwrap_err().contains("at most"));
         assert!(parse_assign(r#"{"session":"s","agent":"a","queue":"q"}"#).is_err());
         assert!(parse_assign(r#"{"session":"s","queue":"q"}"#).is_ok());
+    }
+
+    #[test]
+    fn the_reader_numbers_lines_skips_blank_ones_and_refuses_long_ones() {
+        let long = "x".repeat(MAX_LINE_BYTES + 10);
+        let mut bytes = b"one\r\n\n".to_vec();
+        bytes.extend(long.as_bytes());
+        bytes.extend(b"\nfour\n\xff\n");
+        let (tx, mut rx) = mpsc::channel(16);
+        read_lines(Box::new(std::io::Cursor::new(bytes)), tx);
+        let mut got = Vec::new();
+        while let Ok(line) = rx.try_recv() {
+            got.push(line);
+        }
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0], (1, Ok("one".to_string())));
+        assert_eq!(got[1].0, 3);
+        assert!(got[1].1.as_ref().unwrap_err().contains("longer than"));
+        assert_eq!(got[2], (4, Ok("four".to_string())));
+        assert_eq!(got[3].0, 5);
+        assert!(got[3].1.as_ref().unwrap_err().contains("UTF-8"));
     }
 
     #[test]
