@@ -11,7 +11,7 @@ prints each run, the medians and the ratios batch/node and batch/curl. The
 time is the wall time of the whole process (start-up included) for each.
 
   scripts/bench-batch.py [--events 2000] [--curl-events 300] [--runs 3]
-                         [--concurrency 16] [--no-build]
+                         [--concurrency N] [--no-build]
 
 Needs cargo, node and npm (the two packages are installed into
 scripts/node/node_modules from its package-lock.json on first use), curl and bash.
@@ -152,8 +152,9 @@ def run_batch(work, banner, agents, run, events, concurrency):
     env = dict(os.environ, SWITCHBOARD_BENCH_SECRET=banner["client secret"],
                SWITCHBOARD_DATA_DIR=data, SWITCHBOARD_STATE_DIR=os.path.join(work, "state"))
     env.pop("SWITCHBOARD_CONFIG", None)
-    res, took = timed([BIN, "--config", os.path.join(work, "config.toml"), "send", "--batch", path,
-                       "--concurrency", str(concurrency)],
+    extra = ["--concurrency", str(concurrency)] if concurrency else []
+    res, took = timed([BIN, "--config", os.path.join(work, "config.toml"), "send", "--batch", path]
+                      + extra,
                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     delivered = sum(1 for l in res.stdout.splitlines() if '"outcome":"delivered"' in l)
     if res.returncode != 0 or delivered != len(lines):
@@ -208,7 +209,7 @@ def main():
     ap.add_argument("--events", type=int, default=2000, help="events per batch and node run")
     ap.add_argument("--curl-events", type=int, default=300, help="events per curl run")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--concurrency", type=int, default=16, help="send --batch --concurrency")
+    ap.add_argument("--concurrency", type=int, help="send --batch --concurrency (default: its own)")
     ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
     a = ap.parse_args()
     for tool in ("node", "npm", "curl", "bash"):
