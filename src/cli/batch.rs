@@ -538,6 +538,10 @@ struct Current {
     kind: CurrentKind,
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per lane at most, moved rarely"
+)]
 enum CurrentKind {
     Hooks {
         action: String,
