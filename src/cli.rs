@@ -24,6 +24,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+mod batch;
+pub use batch::{
+    BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_LINE_BYTES, MAX_PENDING, OnError,
+    Source, assign_batch, send_batch,
+};
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
@@ -147,13 +153,7 @@ async fn lookup_agent(config: &Config, client: &KoreClient, id: &str) -> AgentRe
             }
         };
         if let Some(rec) = body.results.iter().find(|a| a.id == id) {
-            let mut agent = AgentRef::new(id, rec.display_name());
-            agent.email = rec.email_address().map(str::to_string);
-            if let Some(q) = rec.queues.first() {
-                agent.queue_id = Some(q.id.clone());
-                agent.queue_name = q.name.clone();
-            }
-            return agent;
+            return agent_from_record(id, rec);
         }
         if !body.has_more || body.results.is_empty() {
             eprintln!("warning: agent {id} is not in the agents list; sending the id as the name");
@@ -161,6 +161,17 @@ async fn lookup_agent(config: &Config, client: &KoreClient, id: &str) -> AgentRe
         }
     }
     AgentRef::new(id, id)
+}
+
+/// The agent `id` as list-agents describes it: name, email, first queue.
+fn agent_from_record(id: &str, rec: &crate::kore::wire::AgentRecord) -> AgentRef {
+    let mut agent = AgentRef::new(id, rec.display_name());
+    agent.email = rec.email_address().map(str::to_string);
+    if let Some(q) = rec.queues.first() {
+        agent.queue_id = Some(q.id.clone());
+        agent.queue_name = q.name.clone();
+    }
+    agent
 }
 
 /// How many pages of list-agents a lookup reads at most.
@@ -403,6 +414,27 @@ fn plan_send(
     replay: &journal::Replay,
     config: &Config,
 ) -> Result<Vec<Event>, Refused> {
+    refuse_open(conversation, action, state, replay)?;
+    domain::plan(&state.roster, action, &plan_settings(config)).map_err(|r| Refused {
+        line: json!({
+            "conversation": conversation,
+            "action": action.describe_in(&state.roster),
+            "refused": true,
+            "code": r.code.as_str(),
+            "reason": r.message,
+        }),
+        message: r.to_string(),
+    })
+}
+
+/// Why nothing may go for the conversation whatever the action: requests
+/// still open in the journal, or a history it cannot prove.
+fn refuse_open(
+    conversation: &str,
+    action: &Action,
+    state: &ConversationState,
+    replay: &journal::Replay,
+) -> Result<(), Refused> {
     let refused = |code: &str, reason: &str, message: String| Refused {
         line: json!({
             "conversation": conversation,
@@ -435,8 +467,7 @@ fn plan_send(
             format!("refused: {reason}"),
         ));
     }
-    domain::plan(&state.roster, action, &plan_settings(config))
-        .map_err(|r| refused(r.code.as_str(), &r.message, r.to_string()))
+    Ok(())
 }
 
 /// Channel and language: as asked, else as the conversation used, else the
@@ -740,6 +771,23 @@ async fn await_callback(
 /// Prints the callback of assign `id`, has the runner journal it, and says
 /// whether the transfer went through (exit 0) or not (1).
 fn callback_came(runner: &mut Runner, id: &str, cb: ReceivedCallback) -> i32 {
+    let (ok, line, why) = callback_came_json(runner, id, cb);
+    emit(&line);
+    if ok {
+        return EXIT_OK;
+    }
+    eprintln!("{why}");
+    EXIT_FAILED
+}
+
+/// Has the runner journal the callback of assign `id`: whether the transfer
+/// went through, the JSON line that says so, and what to tell people when
+/// it did not.
+fn callback_came_json(
+    runner: &mut Runner,
+    id: &str,
+    cb: ReceivedCallback,
+) -> (bool, Value, String) {
     let verdict = match &cb.problem {
         Some(p) => Verdict::Unclear(p.clone()),
         None => cb.body.verdict(),
@@ -754,22 +802,22 @@ fn callback_came(runner: &mut Runner, id: &str, cb: ReceivedCallback) -> i32 {
         ok,
         summary: summary.clone(),
     });
-    emit(&json!({
+    let why = match &verdict {
+        Verdict::Success => String::new(),
+        Verdict::Failure => format!(
+            "the transfer failed: {}",
+            cb.body.reason.as_deref().unwrap_or("no reason given")
+        ),
+        Verdict::Unclear(_) => format!("{summary}; check the transfer in Kore"),
+    };
+    let line = json!({
         "id": id,
         "callback": cb.body,
         "body": cb.summary,
         "ok": ok,
         "understood": !matches!(verdict, Verdict::Unclear(_)),
-    }));
-    match &verdict {
-        Verdict::Success => return EXIT_OK,
-        Verdict::Failure => eprintln!(
-            "the transfer failed: {}",
-            cb.body.reason.as_deref().unwrap_or("no reason given")
-        ),
-        Verdict::Unclear(_) => eprintln!("{summary}; check the transfer in Kore"),
-    }
-    EXIT_FAILED
+    });
+    (ok, line, why)
 }
 
 /// `switchboard check`: the config loads, the secret resolves, a token signs,

@@ -44,9 +44,10 @@ enum Command {
     Demo(DemoArgs),
     /// Run only the simulator: Kore's documented endpoints on loopback.
     Simulator(SimulatorArgs),
-    /// Send hooks transfer events for one conversation.
+    /// Send hooks transfer events for one conversation (or a batch).
     Send(SendArgs),
-    /// Assign a bot session to an agent or a queue and wait for the callback.
+    /// Assign a bot session to an agent or a queue and wait for the callback
+    /// (or a batch of assigns).
     Assign(AssignArgs),
     /// A read-only full-screen view of big per-queue tiles, for a screen on
     /// the wall (the config's [kore]; sends nothing; q quits).
@@ -165,13 +166,54 @@ fn hooks_verb() -> impl clap::builder::TypedValueParser<Value = Verb> {
         .map(|name| Verb::from_name(&name).expect("the possible values are verb names"))
 }
 
+/// `--batch` and its companions, shared by `send` and `assign`.
+#[derive(Args, Debug)]
+struct BatchArgs {
+    /// Read one action per JSON line from FILE (`-`: standard input) and
+    /// send them: in order per conversation, conversations at once.
+    #[arg(long, value_name = "FILE")]
+    batch: Option<String>,
+    /// Conversations sent at once in a batch.
+    #[arg(long, requires = "batch", default_value_t = cli::DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+    /// What a bad line does: stop (the lines before it go, none after) or
+    /// skip (reported and left out).
+    #[arg(long, requires = "batch", value_enum, default_value_t = OnErrorArg::Stop)]
+    on_error: OnErrorArg,
+    /// Names this batch in its request ids: lines already delivered under
+    /// the same id are not sent again. Give a new one to repeat a batch on
+    /// purpose.
+    #[arg(long, requires = "batch", value_parser = parse_id)]
+    batch_id: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum OnErrorArg {
+    Stop,
+    Skip,
+}
+
+impl BatchArgs {
+    fn options(&self) -> Option<cli::BatchOptions> {
+        Some(cli::BatchOptions {
+            source: cli::Source::parse(self.batch.as_deref()?),
+            concurrency: self.concurrency,
+            on_error: match self.on_error {
+                OnErrorArg::Stop => cli::OnError::Stop,
+                OnErrorArg::Skip => cli::OnError::Skip,
+            },
+            batch_id: self.batch_id.clone(),
+        })
+    }
+}
+
 #[derive(Args, Debug)]
 struct SendArgs {
-    #[arg(value_parser = hooks_verb())]
-    what: Verb,
+    #[arg(value_parser = hooks_verb(), required_unless_present = "batch", conflicts_with = "batch")]
+    what: Option<Verb>,
     /// The conversation id used in hooks calls.
-    #[arg(long, value_parser = parse_id)]
-    conversation: String,
+    #[arg(long, value_parser = parse_id, required_unless_present = "batch", conflicts_with = "batch")]
+    conversation: Option<String>,
     /// The agent (Kore aId) who enters, joins or leaves.
     #[arg(long, value_parser = parse_id)]
     agent: Option<String>,
@@ -184,14 +226,16 @@ struct SendArgs {
     /// Language code (default: what the conversation used, else [events].language).
     #[arg(long, value_parser = parse_language)]
     language: Option<String>,
+    #[command(flatten)]
+    batch: BatchArgs,
 }
 
 #[derive(Args, Debug)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["agent", "queue"]))]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["agent", "queue", "batch"]))]
 struct AssignArgs {
     /// The bot session id of the waiting conversation.
-    #[arg(long, value_parser = parse_id)]
-    session: String,
+    #[arg(long, value_parser = parse_id, required_unless_present = "batch", conflicts_with = "batch")]
+    session: Option<String>,
     /// Assign to this agent (aId).
     #[arg(long, value_parser = parse_id)]
     agent: Option<String>,
@@ -199,8 +243,10 @@ struct AssignArgs {
     #[arg(long, value_parser = parse_id)]
     queue: Option<String>,
     /// Seconds to wait for the callback (default: [callback].callback_timeout_secs).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "batch")]
     timeout: Option<u64>,
+    #[command(flatten)]
+    batch: BatchArgs,
 }
 
 fn main() -> ExitCode {
@@ -348,13 +394,32 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
         }
         Some(Command::Send(a)) => {
             switchboard::logging::init_file("cli");
-            let kind = a.what;
+            if let Some(opts) = a.batch.options() {
+                for (flag, given) in [
+                    ("--agent", a.agent.is_some()),
+                    ("--from", a.from.is_some()),
+                    ("--experience", a.experience.is_some()),
+                    ("--language", a.language.is_some()),
+                ] {
+                    if given {
+                        return Err(Fail::usage(format!(
+                            "{flag} does not go with --batch: each line names its own"
+                        )));
+                    }
+                }
+                return cli::send_batch(config, insecure, opts).await;
+            }
+            let (Some(kind), Some(conversation)) = (a.what, a.conversation) else {
+                return Err(Fail::usage(
+                    "send needs a verb and --conversation, or --batch FILE",
+                ));
+            };
             cli::send(
                 config,
                 insecure,
                 cli::SendArgs {
                     kind,
-                    conversation: a.conversation,
+                    conversation,
                     agent: a.agent,
                     from: a.from,
                     experience: a.experience,
@@ -365,6 +430,17 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
         }
         Some(Command::Assign(a)) => {
             switchboard::logging::init_file("cli");
+            if let Some(opts) = a.batch.options() {
+                if a.agent.is_some() || a.queue.is_some() {
+                    return Err(Fail::usage(
+                        "--agent and --queue do not go with --batch: each line names its own",
+                    ));
+                }
+                return cli::assign_batch(config, insecure, opts).await;
+            }
+            let Some(session) = a.session else {
+                return Err(Fail::usage("assign needs --session, or --batch FILE"));
+            };
             let target = match (a.agent, a.queue) {
                 (Some(agent), None) => AssignTarget::Agent(agent),
                 (None, Some(queue)) => AssignTarget::Queue(queue),
@@ -374,7 +450,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                 config,
                 insecure,
                 cli::AssignArgs {
-                    session: a.session,
+                    session,
                     target,
                     timeout_secs: a.timeout,
                 },

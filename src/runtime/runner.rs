@@ -231,6 +231,10 @@ struct Inner {
     max_attempts: std::sync::atomic::AtomicU32,
     /// Retry hooks requests whose earlier try may have arrived.
     retry_uncertain: std::sync::atomic::AtomicBool,
+    /// Hooks requests hand `Sent` to the writer behind their planning
+    /// record before waiting for either, and do not wait for a delivered
+    /// outcome (see [`Runner::with_pipelined_journal`]).
+    pipelined_journal: std::sync::atomic::AtomicBool,
     /// The queue poll's rotation.
     queue_round: std::sync::Mutex<QueueRound>,
     /// The conversations poll's place; held for a whole round, so that a
@@ -248,6 +252,11 @@ impl Inner {
 
     fn retry_uncertain(&self) -> bool {
         self.retry_uncertain
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn pipelined_journal(&self) -> bool {
+        self.pipelined_journal
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
@@ -403,6 +412,7 @@ impl Runner {
                 host_label,
                 max_attempts: std::sync::atomic::AtomicU32::new(MAX_ATTEMPTS),
                 retry_uncertain: std::sync::atomic::AtomicBool::new(true),
+                pipelined_journal: std::sync::atomic::AtomicBool::new(false),
                 queue_round: Default::default(),
                 conv_poll: Default::default(),
                 poll_timing: std::sync::Mutex::new(PollTiming {
@@ -430,6 +440,20 @@ impl Runner {
         self.inner
             .retry_uncertain
             .store(retry, std::sync::atomic::Ordering::Relaxed);
+        self
+    }
+
+    /// Lets hooks requests wait on fewer fsyncs (`send --batch`): `Sent` is
+    /// handed to the writer right behind the planning record and both are
+    /// awaited before the request leaves, so one fsync often covers both; a
+    /// delivered outcome is handed over without waiting, and the next record
+    /// of the conversation, written after it, is not acknowledged before it
+    /// is on disk. A crash before that fsync leaves the request unknown in
+    /// the journal (never taken for unsent). Off for the console.
+    pub fn with_pipelined_journal(self, on: bool) -> Self {
+        self.inner
+            .pipelined_journal
+            .store(on, std::sync::atomic::Ordering::Relaxed);
         self
     }
 
@@ -702,15 +726,17 @@ async fn conversation_worker(
             }
             // Its planning record must be on disk before it goes; when that
             // write failed, the gate writes it again (and does not send
-            // without it).
-            if let Some(done) = planned {
+            // without it). Pipelined, the gate waits for it beside `Sent`.
+            let mut planned = planned;
+            let pipelined = inner.pipelined_journal() && matches!(job.work, Work::Hook { .. });
+            if !pipelined && let Some(done) = planned.take() {
                 let written = done.await.unwrap_or_else(|_| {
                     Err(std::io::Error::other("the journal writer has stopped"))
                 });
                 job.journaled = inner.report(written).is_ok();
             }
             let delivered = match &job.work {
-                Work::Hook { .. } => deliver(&inner, &mut job).await,
+                Work::Hook { .. } => deliver(&inner, &mut job, planned).await,
                 Work::Assign { .. } => {
                     assign(&inner, &mut job).await;
                     true
@@ -773,7 +799,25 @@ async fn conversation_worker(
 /// going out: called by the client once the rate limiter has given a slot,
 /// right before the bytes leave. A request that waits for a slot and dies
 /// there was never sent, and the journal says so.
-async fn gate(inner: &Inner, job: &mut Job, attempt: u32, line: &str) -> Result<(), CallError> {
+async fn gate(
+    inner: &Inner,
+    job: &mut Job,
+    attempt: u32,
+    line: &str,
+    planned: &mut Planned,
+) -> Result<(), CallError> {
+    if let Some(done) = planned.take()
+        && pipelined_gate(inner, job, attempt, done).await
+    {
+        if attempt == 1 {
+            inner.send(Action::RequestSent {
+                req_id: job.req_id.clone(),
+                conversation: job.conversation.clone(),
+                line: line.to_string(),
+            });
+        }
+        return Ok(());
+    }
     inner.ensure_journaled(job).await?;
     inner
         .journal(Record::Sent {
@@ -793,6 +837,34 @@ async fn gate(inner: &Inner, job: &mut Job, attempt: u32, line: &str) -> Result<
     Ok(())
 }
 
+/// The pipelined gate: `Sent` goes to the writer behind the planning record
+/// still in flight, then both acks are awaited. True when both are on disk;
+/// else the usual gate writes what is missing again (an orphan `Sent` before
+/// its planning record is ignored when the journal is read).
+async fn pipelined_gate(
+    inner: &Inner,
+    job: &mut Job,
+    attempt: u32,
+    planning: tokio::sync::oneshot::Receiver<std::io::Result<()>>,
+) -> bool {
+    let gone = || Err(std::io::Error::other("the journal writer has stopped"));
+    let sent = inner.journal.as_ref().map(|j| {
+        j.submit(Record::Sent {
+            id: job.req_id.clone(),
+            at_ms: now_ms(),
+            attempt,
+        })
+    });
+    let planned = planning.await.unwrap_or_else(|_| gone());
+    job.journaled = inner.report(planned).is_ok();
+    let sent = match sent {
+        Some(done) => done.await.unwrap_or_else(|_| gone()),
+        None => Ok(()),
+    };
+    let sent = inner.report(sent).is_ok();
+    job.journaled && sent
+}
+
 /// Sends one hooks request with retries. True when delivered.
 ///
 /// A try that timed out or broke after it was written may have been applied
@@ -800,7 +872,7 @@ async fn gate(inner: &Inner, job: &mut Job, attempt: u32, line: &str) -> Result<
 /// have arrived. Such a try is retried only when `retry_uncertain` allows;
 /// a request that ends without an answer after one is unknown (no outcome is
 /// journaled, as after a crash), not failed.
-async fn deliver(inner: &Inner, job: &mut Job) -> bool {
+async fn deliver(inner: &Arc<Inner>, job: &mut Job, mut planned: Planned) -> bool {
     let Work::Hook { event, ctx, .. } = &job.work else {
         return false;
     };
@@ -815,6 +887,7 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
         let call = {
             let job_ref = &mut *job;
             let gate_error = &mut gate_error;
+            let planned = &mut planned;
             inner
                 .client
                 .send_hooks_gated(
@@ -823,9 +896,11 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
                     summary.clone(),
                     Priority::User,
                     async || {
-                        gate(inner, job_ref, attempt, &line).await.inspect_err(|e| {
-                            *gate_error = Some(e.clone());
-                        })
+                        gate(inner, job_ref, attempt, &line, planned)
+                            .await
+                            .inspect_err(|e| {
+                                *gate_error = Some(e.clone());
+                            })
                     },
                 )
                 .await
@@ -844,16 +919,19 @@ async fn deliver(inner: &Inner, job: &mut Job) -> bool {
         inner.usage();
         match &call.outcome {
             Ok(reply) => {
-                let _ = inner
-                    .journal(Record::Outcome {
-                        id: job.req_id.clone(),
-                        at_ms: now_ms(),
-                        ok: true,
-                        status: Some(reply.status),
-                        message: reply.body_summary.clone(),
-                        attempts: attempt,
-                    })
-                    .await;
+                let outcome = Record::Outcome {
+                    id: job.req_id.clone(),
+                    at_ms: now_ms(),
+                    ok: true,
+                    status: Some(reply.status),
+                    message: reply.body_summary.clone(),
+                    attempts: attempt,
+                };
+                if inner.pipelined_journal() {
+                    inner.journal_later(outcome);
+                } else {
+                    let _ = inner.journal(outcome).await;
+                }
                 inner.send(Action::HookDone {
                     req_id: job.req_id.clone(),
                     conversation: job.conversation.clone(),
@@ -971,9 +1049,11 @@ async fn assign(inner: &Inner, job: &mut Job) {
             inner
                 .client
                 .assign_gated(&request, summary.clone(), Priority::User, async || {
-                    gate(inner, job_ref, attempt, &line).await.inspect_err(|e| {
-                        *gate_error = Some(e.clone());
-                    })
+                    gate(inner, job_ref, attempt, &line, &mut None)
+                        .await
+                        .inspect_err(|e| {
+                            *gate_error = Some(e.clone());
+                        })
                 })
                 .await
         };
@@ -1602,12 +1682,20 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn nothing_is_sent_that_the_journal_could_not_record() {
+        // The console's gate, and the pipelined one of `send --batch`.
+        for pipelined in [false, true] {
+            nothing_unjournaled_leaves(pipelined).await;
+        }
+    }
+
+    async fn nothing_unjournaled_leaves(pipelined: bool) {
         let (sim, client) = simulator_and_client().await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let (mut journal, _) = Journal::open(&path).unwrap();
         journal.break_writes();
-        let (mut runner, mut rx) = journaled_runner(client, journal).await;
+        let (runner, mut rx) = journaled_runner(client, journal).await;
+        let mut runner = runner.with_pipelined_journal(pipelined);
         let mia = AgentRef::new("a-1", "Mia");
         send(&mut runner, "c-j", "j-1", Event::na_entry(mia.clone()));
         send(&mut runner, "c-j", "j-2", Event::na_exit(mia.clone()));
@@ -1632,6 +1720,7 @@ mod tests {
         });
         assert_eq!(next_done(&mut rx).await, ("j-1".to_string(), Ok(())));
         assert_eq!(next_done(&mut rx).await, ("j-2".to_string(), Ok(())));
+        runner.flush_journal().await;
         let replay = journal::read(&path).unwrap();
         let st = &journal::rebuild(&replay.records)["c-j"];
         let fates: Vec<(&str, &RequestFate)> = st

@@ -1,0 +1,1496 @@
+//! `send --batch` and `assign --batch`: one action per JSON line, read as a
+//! stream, each planned on its conversation's roster (rebuilt from the
+//! journal) and handed to the console's runner.
+//!
+//! A conversation's lines run strictly in input order, one event at a time
+//! (each event is handed over once the one before was delivered, as `send`
+//! does); up to `--concurrency` conversations run at once, over the runner's
+//! one client and its journal writer, which writes what arrives together
+//! with one fsync. A refusal or a failure holds the rest of its
+//! conversation's lines (each reported `held`), never another conversation.
+//!
+//! Each line is known by what it asks, not by its place in the file: the
+//! request ids of its events carry a key made of `--batch-id`, the action
+//! and how many identical actions of the same conversation came before it
+//! in the batch. Run again (after a crash, or by mistake), a line whose
+//! events the journal shows delivered is reported `done_before` and not
+//! sent; a request of unknown fate refuses its conversation as `send` does.
+
+use super::{
+    EXIT_FAILED, EXIT_USAGE, Fail, Refused, SendArgs, build_client, callback_came_json,
+    directory_agent, emit, event_context, load_config, open_journal, plan_send, refuse_open,
+    request_json, result_json, runner_for,
+};
+use crate::app::{self, Effect};
+use crate::config::{self, Config};
+use crate::domain::{Action, AgentRef, Event, Verb};
+use crate::kore::client::{self, KoreClient};
+use crate::kore::hooks::EventContext;
+use crate::kore::ratelimit::Priority;
+use crate::kore::wire::{AssignTarget, ReceivedCallback};
+use crate::runtime::callback::CallbackListener;
+use crate::runtime::journal::{self, ConversationState, Record, RequestFate};
+use crate::runtime::runner::{Job, Runner, Work, hooks_summary};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// The longest line a batch takes (bytes, without its newline).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Lines read ahead and not yet started, at most: past this the reader
+/// waits, so a huge batch on stdin is never held in memory whole.
+pub const MAX_PENDING: usize = 100_000;
+/// The default of `--concurrency`: conversations sent at once.
+///
+/// Against Kore's documented 60 requests a minute the rate limiter sets the
+/// pace, not this. With the hooks limit off, the journal's fsyncs set it:
+/// each conversation waits on about one per event, and the records of all
+/// conversations in flight share it. 64 gave 1.9 times the events a second
+/// of 32 in `scripts/bench-batch.py` (100 conversations), while the open
+/// connections, and the requests of unknown fate after a crash, stay at
+/// most 64.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// The most `--concurrency` takes.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// Where the lines come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Source {
+    /// `-` is standard input, anything else a file.
+    pub fn parse(s: &str) -> Source {
+        if s == "-" {
+            Source::Stdin
+        } else {
+            Source::File(PathBuf::from(s))
+        }
+    }
+}
+
+/// What a bad line does to the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    /// The lines before it are carried out, none after it (the default: a
+    /// malformed file is usually a bug in what wrote it).
+    Stop,
+    /// It is reported and left out; the rest goes on.
+    Skip,
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub source: Source,
+    pub concurrency: usize,
+    pub on_error: OnError,
+    /// Salts each line's key: the same lines under another id are new work.
+    pub batch_id: Option<String>,
+}
+
+impl BatchOptions {
+    fn check(&self) -> Result<(), Fail> {
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+            return Err(Fail::usage(format!(
+                "--concurrency must be between 1 and {MAX_CONCURRENCY}, not {}",
+                self.concurrency
+            )));
+        }
+        if let Some(id) = &self.batch_id
+            && let Some(problem) = config::id_problem(id)
+        {
+            return Err(Fail::usage(format!("--batch-id {problem}")));
+        }
+        Ok(())
+    }
+}
+
+/// One line from the reader: its number (from 1) and its text, or why it
+/// cannot be read.
+type Input = (usize, Result<String, String>);
+
+/// Opens the source (a missing file is a usage error before anything else)
+/// and reads it on a thread of its own, a line at a time.
+fn start_reader(source: &Source) -> Result<mpsc::Receiver<Input>, Fail> {
+    let reader: Box<dyn BufRead + Send> = match source {
+        Source::Stdin => Box::new(std::io::BufReader::new(std::io::stdin())),
+        Source::File(path) => {
+            let file = std::fs::File::open(path).map_err(|e| {
+                Fail::usage(format!("cannot read the batch {}: {e}", path.display()))
+            })?;
+            if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+                return Err(Fail::usage(format!(
+                    "the batch {} is a directory",
+                    path.display()
+                )));
+            }
+            Box::new(std::io::BufReader::new(file))
+        }
+    };
+    let (tx, rx) = mpsc::channel(1024);
+    std::thread::Builder::new()
+        .name("batch-reader".into())
+        .spawn(move || read_lines(reader, tx))
+        .map_err(|e| Fail::failed(format!("cannot start the batch reader: {e}")))?;
+    Ok(rx)
+}
+
+fn read_lines(mut reader: Box<dyn BufRead + Send>, tx: mpsc::Sender<Input>) {
+    let mut number = 0;
+    loop {
+        number += 1;
+        let mut buf = Vec::new();
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf);
+        let line = match read {
+            Ok(0) => return,
+            Err(e) => {
+                let _ = tx.blocking_send((number, Err(format!("cannot read the batch: {e}"))));
+                return;
+            }
+            Ok(_) if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE_BYTES => {
+                // Skip the rest of the long line.
+                let mut rest = Vec::new();
+                loop {
+                    rest.clear();
+                    match (&mut reader).take(64 * 1024).read_until(b'\n', &mut rest) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) if rest.last() == Some(&b'\n') => break,
+                        Ok(_) => {}
+                    }
+                }
+                Err(format!("the line is longer than {MAX_LINE_BYTES} bytes"))
+            }
+            Ok(_) => {
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                    if buf.last() == Some(&b'\r') {
+                        buf.pop();
+                    }
+                }
+                String::from_utf8(buf).map_err(|_| "the line is not UTF-8".to_string())
+            }
+        };
+        if matches!(&line, Ok(text) if text.trim().is_empty()) {
+            continue;
+        }
+        if tx.blocking_send((number, line)).is_err() {
+            return;
+        }
+    }
+}
+
+/// A `send --batch` line as written: the single command's flags by name
+/// (`what` as in the issue's example, `verb` also taken).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendLine {
+    #[serde(alias = "verb")]
+    what: String,
+    conversation: String,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    experience: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+}
+
+/// An `assign --batch` line: a bot session and an agent or a queue.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignLine {
+    #[serde(default, alias = "verb")]
+    what: Option<String>,
+    session: String,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    queue: Option<String>,
+    /// Seconds to wait for its callback.
+    #[serde(default)]
+    timeout: Option<u64>,
+}
+
+/// serde's message, with the column (the line is its own).
+fn json_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => format!("{} (column {})", &text[..at], e.column()),
+        None => text,
+    }
+}
+
+fn checked_id(field: &str, value: &str) -> Result<String, String> {
+    match config::id_problem(value) {
+        Some(problem) => Err(format!("{field}: the id {problem}")),
+        None => Ok(value.trim().to_string()),
+    }
+}
+
+fn checked_opt_id(field: &str, value: Option<String>) -> Result<Option<String>, String> {
+    value.map(|v| checked_id(field, &v)).transpose()
+}
+
+/// A send line checked: the same rules as the flags of `send`.
+fn parse_send(text: &str) -> Result<SendArgs, String> {
+    let line: SendLine = serde_json::from_str(text).map_err(|e| json_problem(&e))?;
+    let kind = match Verb::from_name(line.what.trim()) {
+        Some(Verb::Assign) => {
+            return Err(
+                "assign is not a hooks event: put it in a batch for `switchboard assign --batch`"
+                    .into(),
+            );
+        }
+        Some(v) => v,
+        None => {
+            let names: Vec<&str> = Verb::hooks().map(Verb::name).collect();
+            return Err(format!(
+                "unknown verb {:?}: one of {}",
+                line.what,
+                names.join(", ")
+            ));
+        }
+    };
+    let conversation = checked_id("conversation", &line.conversation)?;
+    let agent = checked_opt_id("agent", line.agent)?;
+    let from = checked_opt_id("from", line.from)?;
+    if let Some(e) = &line.experience
+        && !matches!(e.as_str(), "chat" | "voice")
+    {
+        return Err(format!("experience must be chat or voice, not {e:?}"));
+    }
+    if let Some(l) = &line.language
+        && let Some(problem) = config::language_problem(l)
+    {
+        return Err(format!("language: the language {problem}"));
+    }
+    if from.is_some() && kind != Verb::Cold {
+        return Err("from only goes with cold".into());
+    }
+    if agent.is_none() && kind != Verb::End {
+        return Err(format!("{} needs agent (the Kore aId)", kind.name()));
+    }
+    Ok(SendArgs {
+        kind,
+        conversation,
+        agent,
+        from,
+        experience: line.experience,
+        language: line.language.map(|l| l.trim().to_string()),
+    })
+}
+
+/// An assign line checked: a session, exactly one of agent and queue.
+fn parse_assign(text: &str) -> Result<super::AssignArgs, String> {
+    let line: AssignLine = serde_json::from_str(text).map_err(|e| json_problem(&e))?;
+    if let Some(w) = &line.what
+        && w.trim() != "assign"
+    {
+        return Err(format!(
+            "an assign batch takes only assigns, not {w:?} (hooks events go to `switchboard send --batch`)"
+        ));
+    }
+    let session = checked_id("session", &line.session)?;
+    let target = match (
+        checked_opt_id("agent", line.agent)?,
+        checked_opt_id("queue", line.queue)?,
+    ) {
+        (Some(a), None) => AssignTarget::Agent(a),
+        (None, Some(q)) => AssignTarget::Queue(q),
+        _ => return Err("give exactly one of agent and queue".into()),
+    };
+    if line.timeout == Some(0) {
+        return Err("timeout must be at least 1 (seconds)".into());
+    }
+    Ok(super::AssignArgs {
+        session,
+        target,
+        timeout_secs: line.timeout,
+    })
+}
+
+/// The key that names a line across runs: the batch id, what it asks, and
+/// how many identical asks of its conversation came before it.
+fn line_key(batch_id: &str, canonical: &str, nth: usize) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(batch_id.as_bytes());
+    h.update([0x1e]);
+    h.update(canonical.as_bytes());
+    h.update([0x1e]);
+    h.update(nth.to_le_bytes());
+    hex::encode(&h.finalize()[..8])
+}
+
+/// The request id of event `i` (from 1) of `n` of the line keyed `key`.
+fn event_id(key: &str, i: usize, n: usize) -> String {
+    format!("b-{key}-{i}of{n}-{}", &crate::kore::jwt::random_id()[..6])
+}
+
+/// `(i, n)` of a batch request id with this key, or None.
+fn event_index(id: &str, key: &str) -> Option<(usize, usize)> {
+    let rest = id
+        .strip_prefix("b-")?
+        .strip_prefix(key)?
+        .strip_prefix('-')?;
+    let (i, rest) = rest.split_once("of")?;
+    let (n, _) = rest.split_once('-')?;
+    Some((i.parse().ok()?, n.parse().ok()?))
+}
+
+/// What an earlier run did with a line.
+#[derive(Debug, PartialEq)]
+enum Earlier {
+    /// Nothing delivered: plan and send it.
+    Fresh,
+    /// Every event delivered: these request ids.
+    Done(Vec<String>),
+    /// Some events delivered, not all.
+    Partly { delivered: usize, of: usize },
+}
+
+fn earlier_hooks(state: &ConversationState, key: &str) -> Earlier {
+    let mut of = 0;
+    let mut delivered = BTreeSet::new();
+    let mut ids = Vec::new();
+    for r in &state.requests {
+        let Some((i, n)) = event_index(&r.id, key) else {
+            continue;
+        };
+        of = n;
+        if matches!(r.fate, RequestFate::Delivered { .. }) && delivered.insert(i) {
+            ids.push(r.id.clone());
+        }
+    }
+    if delivered.is_empty() {
+        Earlier::Fresh
+    } else if delivered.len() >= of {
+        Earlier::Done(ids)
+    } else {
+        Earlier::Partly {
+            delivered: delivered.len(),
+            of,
+        }
+    }
+}
+
+/// What the journal says of an earlier batch's assign.
+#[derive(Debug, Default, Clone)]
+struct AssignSeen {
+    id: String,
+    sent: bool,
+    outcome: Option<bool>,
+    callback: Option<bool>,
+}
+
+/// Assigns of earlier batches, by line key.
+fn earlier_assigns(records: &[Record]) -> HashMap<String, Vec<AssignSeen>> {
+    let mut by_id: BTreeMap<String, AssignSeen> = BTreeMap::new();
+    for r in records {
+        match r {
+            Record::Assign { id, .. } if id.starts_with("b-") => {
+                by_id.entry(id.clone()).or_insert_with(|| AssignSeen {
+                    id: id.clone(),
+                    ..Default::default()
+                });
+            }
+            Record::Sent { id, .. } => {
+                if let Some(a) = by_id.get_mut(id) {
+                    a.sent = true;
+                }
+            }
+            Record::Outcome { id, ok, .. } => {
+                if let Some(a) = by_id.get_mut(id) {
+                    a.outcome = Some(*ok);
+                }
+            }
+            Record::Callback {
+                id: Some(id), ok, ..
+            } => {
+                if let Some(a) = by_id.get_mut(id) {
+                    a.callback = Some(*ok);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out: HashMap<String, Vec<AssignSeen>> = HashMap::new();
+    for (id, seen) in by_id {
+        if let Some(key) = id.strip_prefix("b-").and_then(|r| r.split('-').next()) {
+            out.entry(key.to_string()).or_default().push(seen);
+        }
+    }
+    out
+}
+
+/// Agents as the events name them: `[[agents]]` first, else list-agents
+/// (read once, at the first agent that needs it), else the id alone.
+#[derive(Default)]
+struct AgentBook {
+    listed: Option<HashMap<String, AgentRef>>,
+    warned: HashSet<String>,
+}
+
+impl AgentBook {
+    async fn agent(&mut self, config: &Config, client: &KoreClient, id: &str) -> AgentRef {
+        if config.agents.iter().any(|a| a.id == id) {
+            return directory_agent(config, id);
+        }
+        if self.listed.is_none() {
+            self.listed = Some(list_agents(client).await);
+        }
+        if let Some(agent) = self.listed.as_ref().and_then(|l| l.get(id)) {
+            return agent.clone();
+        }
+        if self.warned.insert(id.to_string()) {
+            eprintln!("warning: agent {id} is not in the agents list; sending the id as the name");
+        }
+        AgentRef::new(id, id)
+    }
+}
+
+async fn list_agents(client: &KoreClient) -> HashMap<String, AgentRef> {
+    let mut out = HashMap::new();
+    for page in 1..=super::MAX_AGENT_PAGES {
+        let call = client.list_agents(page, Priority::User).await;
+        let body = match call.outcome {
+            Ok(reply) => reply.body,
+            Err(e) => {
+                eprintln!(
+                    "warning: could not list the agents ({e}); agents not in [[agents]] are sent by id"
+                );
+                break;
+            }
+        };
+        for rec in &body.results {
+            out.insert(rec.id.clone(), super::agent_from_record(&rec.id, rec));
+        }
+        if !body.has_more || body.results.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+/// One checked line waiting for its turn.
+#[derive(Debug)]
+struct Line {
+    number: usize,
+    key: String,
+    what: What,
+}
+
+#[derive(Debug)]
+enum What {
+    Send(SendArgs),
+    Assign(super::AssignArgs),
+}
+
+impl What {
+    fn verb(&self) -> &'static str {
+        match self {
+            What::Send(a) => a.kind.name(),
+            What::Assign(_) => "assign",
+        }
+    }
+
+    fn lane(&self) -> &str {
+        match self {
+            What::Send(a) => &a.conversation,
+            What::Assign(a) => &a.session,
+        }
+    }
+
+    fn canonical(&self) -> String {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        match self {
+            What::Send(a) => format!(
+                "{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}",
+                a.kind.name(),
+                a.conversation,
+                o(&a.agent),
+                o(&a.from),
+                o(&a.experience),
+                o(&a.language)
+            ),
+            What::Assign(a) => match &a.target {
+                AssignTarget::Agent(x) => format!("assign\x1f{}\x1fagent:{x}", a.session),
+                AssignTarget::Queue(x) => format!("assign\x1f{}\x1fqueue:{x}", a.session),
+            },
+        }
+    }
+}
+
+/// The line a conversation is sending now.
+struct Current {
+    number: usize,
+    verb: &'static str,
+    kind: CurrentKind,
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per lane at most, moved rarely"
+)]
+enum CurrentKind {
+    Hooks {
+        action: String,
+        ctx: EventContext,
+        key: String,
+        events: VecDeque<Event>,
+        step: usize,
+        of: usize,
+        req_id: String,
+        event: Event,
+    },
+    Assign {
+        request: Value,
+        callback_url: String,
+        timeout: u64,
+        /// The assign was taken; its callback is awaited.
+        answered: Option<Value>,
+    },
+}
+
+/// One conversation (or bot session) of the batch.
+#[derive(Default)]
+struct Lane {
+    state: ConversationState,
+    queue: VecDeque<Line>,
+    current: Option<Current>,
+    /// Why its later lines are not sent.
+    held: Option<String>,
+    /// Holds one of the `--concurrency` slots.
+    active: bool,
+    waiting: bool,
+    /// How often each action came in this batch so far.
+    seen: HashMap<String, usize>,
+}
+
+/// The counts the summary and the exit code come from.
+#[derive(Default, Debug)]
+struct Tally {
+    lines: usize,
+    delivered: usize,
+    done_before: usize,
+    failed: usize,
+    refused: usize,
+    held: usize,
+    bad: usize,
+    code: i32,
+}
+
+impl Tally {
+    fn worse(&mut self, code: i32) {
+        self.code = self.code.max(code);
+    }
+}
+
+/// `send --batch` or `assign --batch`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Send,
+    Assign,
+}
+
+struct Driver {
+    mode: Mode,
+    config: Config,
+    runner: Runner,
+    listener: Option<Arc<CallbackListener>>,
+    /// Conversations whose history the journal cannot prove (as `send`).
+    replay_holds: BTreeMap<String, String>,
+    states: BTreeMap<String, ConversationState>,
+    assigns_before: HashMap<String, Vec<AssignSeen>>,
+    opts: BatchOptions,
+    lanes: HashMap<String, Lane>,
+    ready: VecDeque<String>,
+    to_start: VecDeque<String>,
+    active: usize,
+    pending: usize,
+    /// Request id → lane.
+    inflight: HashMap<String, String>,
+    book: AgentBook,
+    tally: Tally,
+    stopped_at: Option<usize>,
+}
+
+/// `switchboard send --batch FILE|-`.
+pub async fn send_batch(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    opts: BatchOptions,
+) -> Result<i32, Fail> {
+    run_batch(Mode::Send, cli_config, allow_insecure_http, opts).await
+}
+
+/// `switchboard assign --batch FILE|-`.
+pub async fn assign_batch(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    opts: BatchOptions,
+) -> Result<i32, Fail> {
+    run_batch(Mode::Assign, cli_config, allow_insecure_http, opts).await
+}
+
+async fn run_batch(
+    mode: Mode,
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    opts: BatchOptions,
+) -> Result<i32, Fail> {
+    opts.check()?;
+    let loaded = load_config(cli_config)?;
+    let config = loaded.config.clone();
+    let client = build_client(&loaded, allow_insecure_http)?;
+    let mut callbacks = None;
+    let mut listener = None;
+    if mode == Mode::Assign {
+        client::check_callback_url(config.callback.public_base(), allow_insecure_http)
+            .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
+        let (l, rx) = CallbackListener::start(
+            &config.callback.listen.to_string(),
+            config.callback.public_base(),
+        )
+        .await
+        .map_err(|e| {
+            Fail::usage(format!(
+                "{e}\n  hint: another console may be running; change [callback].listen"
+            ))
+        })?;
+        listener = Some(Arc::new(l));
+        callbacks = Some(rx);
+    }
+    let mut lines = Some(start_reader(&opts.source)?);
+    let (journal, replay) = open_journal(&config)?;
+    let states = journal::rebuild(&replay.records);
+    let assigns_before = earlier_assigns(&replay.records);
+    let (runner, mut reports) = runner_for(&config, client, journal, listener.clone());
+    // Fewer fsyncs waited on per event; every record still precedes its request.
+    let runner = runner.with_pipelined_journal(true);
+    let mut d = Driver {
+        mode,
+        config,
+        runner,
+        listener,
+        replay_holds: replay.holds.clone(),
+        states,
+        assigns_before,
+        opts,
+        lanes: HashMap::new(),
+        ready: VecDeque::new(),
+        to_start: VecDeque::new(),
+        active: 0,
+        pending: 0,
+        inflight: HashMap::new(),
+        book: AgentBook::default(),
+        tally: Tally::default(),
+        stopped_at: None,
+    };
+    drop(replay);
+    loop {
+        if lines.is_none() && d.active == 0 && d.ready.is_empty() {
+            break;
+        }
+        let reading = d.pending < MAX_PENDING;
+        tokio::select! {
+            input = recv_some(&mut lines), if reading => match input {
+                Some(input) => {
+                    if !d.take(input) {
+                        // --on-error stop: nothing after the bad line.
+                        lines = None;
+                    }
+                    d.pump().await;
+                }
+                None => lines = None,
+            },
+            report = reports.recv() => match report {
+                Some(report) => {
+                    d.on_report(report);
+                    d.pump().await;
+                }
+                None => break,
+            },
+            cb = recv_unbounded(&mut callbacks) => match cb {
+                Some(cb) => {
+                    d.on_callback(cb);
+                    d.pump().await;
+                }
+                None => callbacks = None,
+            },
+        }
+    }
+    d.runner.flush_journal().await;
+    let t = &d.tally;
+    let stopped = match d.stopped_at {
+        Some(n) => format!("; stopped at the bad line {n} (--on-error stop)"),
+        None => String::new(),
+    };
+    eprintln!(
+        "batch: {} line(s): {} event(s) delivered, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
+        t.lines, t.delivered, t.done_before, t.failed, t.refused, t.held, t.bad
+    );
+    Ok(t.code)
+}
+
+async fn recv_some<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_unbounded<T>(rx: &mut Option<mpsc::UnboundedReceiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Driver {
+    /// Takes one line from the reader. False when the batch stops here.
+    fn take(&mut self, (number, text): Input) -> bool {
+        self.tally.lines += 1;
+        let parsed = text.and_then(|t| match self.mode {
+            Mode::Send => parse_send(&t).map(What::Send),
+            Mode::Assign => parse_assign(&t).map(What::Assign),
+        });
+        let what = match parsed {
+            Ok(what) => what,
+            Err(error) => {
+                self.tally.bad += 1;
+                self.tally.worse(EXIT_USAGE);
+                emit(&json!({"line": number, "outcome": "bad_line", "ok": false, "error": error}));
+                eprintln!("error: line {number}: {error}");
+                if self.opts.on_error == OnError::Stop {
+                    self.stopped_at = Some(number);
+                    return false;
+                }
+                return true;
+            }
+        };
+        let lane_id = what.lane().to_string();
+        let batch_id = self.opts.batch_id.clone().unwrap_or_default();
+        let lane = self.lanes.entry(lane_id.clone()).or_insert_with(|| Lane {
+            state: self.states.remove(&lane_id).unwrap_or_default(),
+            ..Default::default()
+        });
+        let canonical = what.canonical();
+        let nth = lane.seen.entry(canonical.clone()).or_insert(0);
+        let key = line_key(&batch_id, &canonical, *nth);
+        *nth += 1;
+        if let Some(why) = &lane.held {
+            let line = held_line(number, &lane_id, what.verb(), why);
+            self.tally.held += 1;
+            self.tally.worse(EXIT_FAILED);
+            emit(&line);
+            return true;
+        }
+        lane.queue.push_back(Line { number, key, what });
+        self.pending += 1;
+        if !lane.active && !lane.waiting {
+            lane.waiting = true;
+            self.ready.push_back(lane_id);
+        }
+        true
+    }
+
+    /// Gives free slots to waiting lanes and starts their next lines.
+    async fn pump(&mut self) {
+        loop {
+            while self.active < self.opts.concurrency
+                && let Some(id) = self.ready.pop_front()
+            {
+                let Some(lane) = self.lanes.get_mut(&id) else {
+                    continue;
+                };
+                lane.waiting = false;
+                if lane.active || lane.queue.is_empty() {
+                    continue;
+                }
+                lane.active = true;
+                self.active += 1;
+                self.to_start.push_back(id);
+            }
+            let Some(id) = self.to_start.pop_front() else {
+                break;
+            };
+            self.advance(&id).await;
+        }
+    }
+
+    /// Starts the lane's next line that has something to send, or frees
+    /// its slot when none is left.
+    async fn advance(&mut self, id: &str) {
+        loop {
+            let Some(lane) = self.lanes.get_mut(id) else {
+                return;
+            };
+            if lane.current.is_some() {
+                return;
+            }
+            if lane.held.is_some() {
+                self.hold_rest(id);
+                self.release(id);
+                return;
+            }
+            let Some(line) = lane.queue.pop_front() else {
+                self.release(id);
+                return;
+            };
+            self.pending -= 1;
+            let started = match line.what {
+                What::Send(args) => self.begin_send(id, line.number, line.key, args).await,
+                What::Assign(args) => self.begin_assign(id, line.number, line.key, args),
+            };
+            if started {
+                return;
+            }
+        }
+    }
+
+    fn release(&mut self, id: &str) {
+        if let Some(lane) = self.lanes.get_mut(id)
+            && lane.active
+        {
+            lane.active = false;
+            self.active -= 1;
+            if !lane.queue.is_empty() && lane.held.is_none() && !lane.waiting {
+                lane.waiting = true;
+                self.ready.push_back(id.to_string());
+            }
+        }
+    }
+
+    /// Reports every waiting line of a held lane as held.
+    fn hold_rest(&mut self, id: &str) {
+        let Some(lane) = self.lanes.get_mut(id) else {
+            return;
+        };
+        let why = lane.held.clone().unwrap_or_default();
+        let rest: Vec<Line> = lane.queue.drain(..).collect();
+        self.pending -= rest.len();
+        for line in rest {
+            self.tally.held += 1;
+            emit(&held_line(line.number, id, line.what.verb(), &why));
+        }
+        if self.tally.held > 0 {
+            self.tally.worse(EXIT_FAILED);
+        }
+    }
+
+    fn hold(&mut self, id: &str, why: String) {
+        if let Some(lane) = self.lanes.get_mut(id) {
+            lane.held = Some(why);
+        }
+        self.hold_rest(id);
+    }
+
+    fn refused(&mut self, id: &str, number: usize, verb: &str, refused: Refused) {
+        let mut line = refused.line;
+        line["line"] = json!(number);
+        line["verb"] = json!(verb);
+        line["outcome"] = json!("refused");
+        line["ok"] = json!(false);
+        emit(&line);
+        eprintln!("line {number}: {}", refused.message);
+        self.tally.refused += 1;
+        self.tally.worse(EXIT_FAILED);
+        self.hold(id, format!("line {number} of {id} was refused"));
+    }
+
+    /// Plans a send line and hands its first event over. False when
+    /// nothing of it is in flight (refused, or done before).
+    async fn begin_send(&mut self, id: &str, number: usize, key: String, args: SendArgs) -> bool {
+        let verb = args.kind.name();
+        let action = match args.kind {
+            Verb::End => Action::End,
+            Verb::Remove => Action::Remove(args.agent.clone().unwrap_or_default()),
+            kind => {
+                let agent_id = args.agent.clone().unwrap_or_default();
+                let agent = self
+                    .book
+                    .agent(&self.config, self.runner.client(), &agent_id)
+                    .await;
+                match kind {
+                    Verb::Enter => Action::Enter(agent),
+                    Verb::Cold => Action::Cold {
+                        to: agent,
+                        from: args.from.clone(),
+                    },
+                    Verb::Warm => Action::Warm(agent),
+                    _ => Action::Redial(agent),
+                }
+            }
+        };
+        let holds = self.holds_for(id);
+        let lane = self.lanes.get(id).expect("the lane exists");
+        let decision = decide(id, &action, &lane.state, &key, &holds, &self.config);
+        let (events, action_text) = match decision {
+            Decision::Refused(r) => {
+                self.refused(id, number, verb, r);
+                return false;
+            }
+            Decision::Done(ids) => {
+                emit(&json!({"line": number, "conversation": id, "verb": verb,
+                    "outcome": "done_before", "ok": true, "ids": ids,
+                    "message": "a run of this batch delivered it before; not sent again"}));
+                self.tally.done_before += 1;
+                return false;
+            }
+            Decision::Send(events) => (events, action.describe_in(&lane.state.roster)),
+        };
+        let ctx = event_context(&args, &lane.state, &self.config);
+        let of = events.len();
+        let mut events: VecDeque<Event> = events.into();
+        let Some(first) = events.pop_front() else {
+            emit(&json!({"line": number, "conversation": id, "verb": verb,
+                "outcome": "nothing_to_send", "ok": true}));
+            return false;
+        };
+        let req_id = event_id(&key, 1, of);
+        let lane = self.lanes.get_mut(id).expect("the lane exists");
+        lane.current = Some(Current {
+            number,
+            verb,
+            kind: CurrentKind::Hooks {
+                action: action_text,
+                ctx,
+                key,
+                events,
+                step: 1,
+                of,
+                req_id: req_id.clone(),
+                event: first.clone(),
+            },
+        });
+        self.send_event(id, req_id, first);
+        true
+    }
+
+    fn holds_for(&self, id: &str) -> crate::runtime::journal::Replay {
+        let mut r = crate::runtime::journal::Replay::default();
+        if let Some(why) = self.replay_holds.get(id) {
+            r.holds.insert(id.to_string(), why.clone());
+        }
+        r
+    }
+
+    fn send_event(&mut self, id: &str, req_id: String, event: Event) {
+        let Some(Current {
+            kind: CurrentKind::Hooks { ctx, action, .. },
+            ..
+        }) = self.lanes.get(id).and_then(|l| l.current.as_ref())
+        else {
+            return;
+        };
+        let effect = Effect::SendEvent {
+            req_id: req_id.clone(),
+            conversation: id.to_string(),
+            event,
+            ctx: ctx.clone(),
+            action: action.clone(),
+        };
+        self.inflight.insert(req_id, id.to_string());
+        self.runner.run(effect);
+    }
+
+    fn begin_assign(
+        &mut self,
+        id: &str,
+        number: usize,
+        key: String,
+        args: super::AssignArgs,
+    ) -> bool {
+        let earlier = self.assigns_before.get(&key).cloned().unwrap_or_default();
+        if let Some(open) = earlier.iter().find(|a| a.sent && a.outcome.is_none()) {
+            let reason = format!(
+                "an earlier run sent this assign ({}) with no recorded answer: it may have reached \
+                 Kore, so it is not sent again; check the conversation before assigning again",
+                open.id
+            );
+            let r = Refused {
+                line: json!({"session": id, "refused": true, "code": "open_requests",
+                    "reason": reason, "unknown": [open.id]}),
+                message: format!("refused: {reason}"),
+            };
+            self.refused(id, number, "assign", r);
+            return false;
+        }
+        if let Some(done) = earlier.iter().find(|a| a.outcome == Some(true)) {
+            emit(&json!({"line": number, "session": id, "verb": "assign",
+                "outcome": "done_before", "ok": true, "ids": [done.id],
+                "callback_ok": done.callback,
+                "message": "a run of this batch sent it before and Kore took it; not sent again"}));
+            self.tally.done_before += 1;
+            return false;
+        }
+        let mut job = super::assign_job(&self.config, &args);
+        job.req_id = event_id(&key, 1, 1);
+        let Work::Assign { summary, .. } = &job.work else {
+            unreachable!("an assign job")
+        };
+        let request = request_json(self.runner.client().assign_path(), summary.clone());
+        let callback_url = self
+            .listener
+            .as_ref()
+            .map(|l| l.redact(&l.url_for(&job.req_id)))
+            .unwrap_or_default();
+        let timeout = args
+            .timeout_secs
+            .unwrap_or(self.config.callback.callback_timeout_secs);
+        let req_id = job.req_id.clone();
+        let lane = self.lanes.get_mut(id).expect("the lane exists");
+        lane.current = Some(Current {
+            number,
+            verb: "assign",
+            kind: CurrentKind::Assign {
+                request,
+                callback_url,
+                timeout,
+                answered: None,
+            },
+        });
+        self.inflight.insert(req_id, id.to_string());
+        submit(&mut self.runner, job);
+        true
+    }
+
+    fn on_report(&mut self, report: app::Action) {
+        match report {
+            app::Action::HookDone {
+                req_id,
+                outcome,
+                attempts,
+                maybe_arrived,
+                ..
+            } => {
+                let Some(id) = self.inflight.remove(&req_id) else {
+                    return;
+                };
+                self.hook_done(&id, outcome, attempts, maybe_arrived);
+            }
+            app::Action::AssignDone {
+                req_id,
+                outcome,
+                attempts,
+                uncertain,
+                ..
+            } => {
+                let Some(id) = self.inflight.get(&req_id).cloned() else {
+                    return;
+                };
+                self.assign_done(&id, &req_id, outcome, attempts, uncertain);
+            }
+            app::Action::CallbackTimedOut { req_id } => {
+                let Some(id) = self.inflight.get(&req_id).cloned() else {
+                    return;
+                };
+                let Some(lane) = self.lanes.get_mut(&id) else {
+                    return;
+                };
+                let Some(Current {
+                    number,
+                    kind:
+                        CurrentKind::Assign {
+                            answered: Some(mut line),
+                            timeout,
+                            ..
+                        },
+                    ..
+                }) = lane.current.take()
+                else {
+                    return;
+                };
+                self.inflight.remove(&req_id);
+                let message = format!("no callback within {timeout}s");
+                line["outcome"] = json!("callback_timed_out");
+                line["ok"] = json!(false);
+                line["callback_ok"] = json!(false);
+                line["timed_out"] = json!(true);
+                line["message"] = json!(message);
+                emit(&line);
+                eprintln!("error: line {number}: {message}");
+                self.tally.failed += 1;
+                self.tally.worse(EXIT_FAILED);
+                self.hold(&id, format!("line {number} of {id} got no callback"));
+                self.release(&id);
+            }
+            app::Action::Note { error: true, text } => eprintln!("error: {text}"),
+            _ => {}
+        }
+    }
+
+    fn hook_done(
+        &mut self,
+        id: &str,
+        outcome: Result<app::ReplyInfo, client::CallError>,
+        attempts: u32,
+        maybe_arrived: Vec<u32>,
+    ) {
+        let path = self.runner.client().hooks_path();
+        let Some(lane) = self.lanes.get_mut(id) else {
+            return;
+        };
+        let Some(Current {
+            number,
+            verb,
+            kind:
+                CurrentKind::Hooks {
+                    action,
+                    ctx,
+                    key,
+                    mut events,
+                    step,
+                    of,
+                    req_id,
+                    event,
+                },
+        }) = lane.current.take()
+        else {
+            return;
+        };
+        let text = event.describe();
+        if let Some(also) = crate::app::update::may_also_have_arrived(&maybe_arrived) {
+            eprintln!("note: line {number}: {text} {also}");
+        }
+        let unknown = outcome.is_err() && !maybe_arrived.is_empty();
+        let label = match (&outcome, unknown) {
+            (Ok(_), _) => "delivered",
+            (Err(_), true) => "unknown",
+            (Err(_), false) => "failed",
+        };
+        let request = request_json(path, hooks_summary(&event, id));
+        let mut extra = json!({"line": number, "conversation": id, "verb": verb,
+            "id": req_id, "event": text, "step": step, "of": of, "outcome": label});
+        if outcome.is_err() && !events.is_empty() {
+            extra["not_sent"] = json!(events.len());
+        }
+        emit(&result_json(request, &outcome, attempts, extra));
+        let e = match outcome {
+            Ok(_) => {
+                self.tally.delivered += 1;
+                if let Err(e) = lane.state.roster.apply(&event, now_ms()) {
+                    tracing::warn!(conversation = %id, error = %e, "a delivered event does not apply");
+                }
+                match events.pop_front() {
+                    Some(next) => {
+                        let next_id = event_id(&key, step + 1, of);
+                        lane.current = Some(Current {
+                            number,
+                            verb,
+                            kind: CurrentKind::Hooks {
+                                action,
+                                ctx,
+                                key,
+                                events,
+                                step: step + 1,
+                                of,
+                                req_id: next_id.clone(),
+                                event: next.clone(),
+                            },
+                        });
+                        self.send_event(id, next_id, next);
+                    }
+                    None => self.to_start.push_back(id.to_string()),
+                }
+                return;
+            }
+            Err(e) => e,
+        };
+        if unknown {
+            eprintln!(
+                "error: line {number}: {text}: {e}; it may have arrived, so its fate is unknown \
+                 (open the console to resend or drop it)"
+            );
+        } else {
+            eprintln!("error: line {number}: {text} failed: {e}");
+        }
+        self.tally.failed += 1;
+        self.tally.worse(EXIT_FAILED);
+        self.hold(id, format!("line {number} of {id} failed"));
+        self.release(id);
+    }
+
+    fn assign_done(
+        &mut self,
+        id: &str,
+        req_id: &str,
+        outcome: Result<app::ReplyInfo, client::CallError>,
+        attempts: u32,
+        uncertain: bool,
+    ) {
+        let Some(lane) = self.lanes.get_mut(id) else {
+            return;
+        };
+        let Some(Current {
+            number,
+            kind:
+                CurrentKind::Assign {
+                    request,
+                    callback_url,
+                    timeout,
+                    answered,
+                    ..
+                },
+            ..
+        }) = lane.current.as_mut()
+        else {
+            return;
+        };
+        let number = *number;
+        let label = match (&outcome, uncertain) {
+            (Ok(_), _) => "taken",
+            (Err(_), true) => "unknown",
+            (Err(_), false) => "failed",
+        };
+        let line = result_json(
+            request.clone(),
+            &outcome,
+            attempts,
+            json!({"line": number, "session": id, "verb": "assign", "id": req_id,
+                "callback_url": callback_url, "outcome": label}),
+        );
+        if let Err(e) = &outcome {
+            emit(&line);
+            if uncertain {
+                eprintln!(
+                    "error: line {number}: assign {e}: it may have reached Kore, so it was not sent again; \
+                     its fate is unknown (check the conversation before assigning again)"
+                );
+            } else {
+                eprintln!("error: line {number}: assign failed: {e}");
+            }
+            lane.current = None;
+            self.inflight.remove(req_id);
+            self.tally.failed += 1;
+            self.tally.worse(EXIT_FAILED);
+            self.hold(id, format!("line {number} of {id} failed"));
+            self.release(id);
+            return;
+        }
+        *answered = Some(line);
+        let after_ms = (*timeout * 1000) as i64;
+        self.runner.run(Effect::ArmCallbackTimeout {
+            req_id: req_id.to_string(),
+            after_ms,
+        });
+    }
+
+    fn on_callback(&mut self, cb: ReceivedCallback) {
+        let Some(req_id) = cb.request_id.clone() else {
+            eprintln!(
+                "a callback with no request id in its path came and was not used: {}",
+                cb.summary
+            );
+            return;
+        };
+        let awaited = self.inflight.get(&req_id).cloned().and_then(|id| {
+            let lane = self.lanes.get(&id)?;
+            matches!(
+                lane.current,
+                Some(Current {
+                    kind: CurrentKind::Assign {
+                        answered: Some(_),
+                        ..
+                    },
+                    ..
+                })
+            )
+            .then_some(id)
+        });
+        let Some(id) = awaited else {
+            eprintln!(
+                "a callback for another request ({req_id}) came and was not used: {}",
+                cb.summary
+            );
+            return;
+        };
+        self.inflight.remove(&req_id);
+        let lane = self.lanes.get_mut(&id).expect("the lane exists");
+        let Some(Current {
+            number,
+            kind:
+                CurrentKind::Assign {
+                    answered: Some(mut line),
+                    ..
+                },
+            ..
+        }) = lane.current.take()
+        else {
+            return;
+        };
+        let (ok, cb_line, why) = callback_came_json(&mut self.runner, &req_id, cb);
+        line["outcome"] = json!(if ok { "transferred" } else { "callback_failed" });
+        line["ok"] = json!(ok);
+        line["callback_ok"] = json!(ok);
+        for k in ["callback", "body", "understood"] {
+            line[k] = cb_line[k].clone();
+        }
+        emit(&line);
+        if ok {
+            self.to_start.push_back(id);
+        } else {
+            eprintln!("error: line {number}: {why}");
+            self.tally.failed += 1;
+            self.tally.worse(EXIT_FAILED);
+            self.hold(&id, format!("line {number} of {id} failed"));
+            self.release(&id);
+        }
+    }
+}
+
+/// What becomes of a send line.
+enum Decision {
+    Refused(Refused),
+    /// An earlier run delivered all of it: these request ids.
+    Done(Vec<String>),
+    Send(Vec<Event>),
+}
+
+/// The send rules in `send`'s order (requests still open, a journal hold),
+/// then what an earlier run of the batch did with the line, then the
+/// transfer rules on the roster.
+fn decide(
+    id: &str,
+    action: &Action,
+    state: &ConversationState,
+    key: &str,
+    holds: &journal::Replay,
+    config: &Config,
+) -> Decision {
+    if let Err(r) = refuse_open(id, action, state, holds) {
+        return Decision::Refused(r);
+    }
+    match earlier_hooks(state, key) {
+        Earlier::Fresh => {}
+        Earlier::Done(ids) => return Decision::Done(ids),
+        Earlier::Partly { delivered, of } => {
+            let reason = format!(
+                "a run of this batch delivered {delivered} of its {of} events before; \
+                 the rest was not sent. Finish it in the console or with `switchboard send`"
+            );
+            return Decision::Refused(Refused {
+                line: json!({"conversation": id, "action": action.describe_in(&state.roster),
+                    "refused": true, "code": "partly_sent", "reason": reason}),
+                message: format!("refused: {reason}"),
+            });
+        }
+    }
+    match plan_send(id, action, state, holds, config) {
+        Ok(events) => Decision::Send(events),
+        Err(r) => Decision::Refused(r),
+    }
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn submit(runner: &mut Runner, job: Job) {
+    runner.submit(job);
+}
+
+fn held_line(number: usize, lane: &str, verb: &str, why: &str) -> Value {
+    json!({"line": number, "conversation": lane, "verb": verb, "outcome": "held", "ok": false,
+        "reason": format!("not sent: {why}")})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_checked_like_the_flags() {
+        let ok = parse_send(r#"{"what":"cold","conversation":"c-1","agent":"a-2"}"#).unwrap();
+        assert_eq!(ok.kind, Verb::Cold);
+        assert_eq!(ok.agent.as_deref(), Some("a-2"));
+        let end = parse_send(r#"{"verb":"end","conversation":"c-1"}"#).unwrap();
+        assert_eq!(end.kind, Verb::End);
+        for (line, says) in [
+            (r#"{"what":"cold","conversation":"c-1""#, "EOF"),
+            (
+                r#"{"what":"fly","conversation":"c-1","agent":"a"}"#,
+                "unknown verb",
+            ),
+            (
+                r#"{"what":"cold","agent":"a"}"#,
+                "missing field `conversation`",
+            ),
+            (r#"{"what":"cold","conversation":"c-1"}"#, "needs agent"),
+            (
+                r#"{"what":"warm","conversation":"c 1","agent":"a"}"#,
+                "spaces",
+            ),
+            (
+                r#"{"what":"warm","conversation":"c","agnet":"a"}"#,
+                "unknown field `agnet`",
+            ),
+            (
+                r#"{"what":"warm","conversation":"c","agent":"a","from":"b"}"#,
+                "from only",
+            ),
+            (
+                r#"{"what":"assign","conversation":"c","agent":"a"}"#,
+                "assign --batch",
+            ),
+            (
+                r#"{"what":"end","conversation":"c","experience":"fax"}"#,
+                "chat or voice",
+            ),
+        ] {
+            let err = parse_send(line).unwrap_err();
+            assert!(err.contains(says), "{line}: {err}");
+        }
+        let long = format!(
+            r#"{{"what":"end","conversation":"{}"}}"#,
+            "c".repeat(config::MAX_ID_CHARS + 1)
+        );
+        assert!(parse_send(&long).unwrap_err().contains("at most"));
+        assert!(parse_assign(r#"{"session":"s","agent":"a","queue":"q"}"#).is_err());
+        assert!(parse_assign(r#"{"session":"s","queue":"q"}"#).is_ok());
+    }
+
+    #[test]
+    fn the_reader_numbers_lines_skips_blank_ones_and_refuses_long_ones() {
+        let long = "x".repeat(MAX_LINE_BYTES + 10);
+        let mut bytes = b"one\r\n\n".to_vec();
+        bytes.extend(long.as_bytes());
+        bytes.extend(b"\nfour\n\xff\n");
+        let (tx, mut rx) = mpsc::channel(16);
+        read_lines(Box::new(std::io::Cursor::new(bytes)), tx);
+        let mut got = Vec::new();
+        while let Ok(line) = rx.try_recv() {
+            got.push(line);
+        }
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0], (1, Ok("one".to_string())));
+        assert_eq!(got[1].0, 3);
+        assert!(got[1].1.as_ref().unwrap_err().contains("longer than"));
+        assert_eq!(got[2], (4, Ok("four".to_string())));
+        assert_eq!(got[3].0, 5);
+        assert!(got[3].1.as_ref().unwrap_err().contains("UTF-8"));
+    }
+
+    #[test]
+    fn a_key_names_the_nth_identical_action_and_ids_carry_it() {
+        let a = line_key("", "enter\x1fc-1\x1fa-1", 0);
+        assert_eq!(a, line_key("", "enter\x1fc-1\x1fa-1", 0));
+        assert_ne!(a, line_key("", "enter\x1fc-1\x1fa-1", 1));
+        assert_ne!(a, line_key("other", "enter\x1fc-1\x1fa-1", 0));
+        let id = event_id(&a, 2, 3);
+        assert_eq!(event_index(&id, &a), Some((2, 3)));
+        assert_eq!(event_index(&id, &line_key("", "x", 0)), None);
+        assert_eq!(event_index("r-0123", &a), None);
+    }
+}
