@@ -11,12 +11,25 @@
 //! rows are left. A filter that only grew tests its new or longer words on
 //! the rows the shorter filter left, as fzf and television narrow.
 
-use crate::app::state::Conversation;
 use memchr::memmem::Finder;
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-/// The conversations by id.
-type Map = std::collections::BTreeMap<String, Conversation>;
+/// What the filter reads of a row (a conversation). Each field is given as
+/// it is; the table lower-cases it.
+pub trait FilterRow {
+    fn id(&self) -> &str;
+    fn channel(&self) -> &str;
+    fn language(&self) -> &str;
+    /// The state's label, given to `f`.
+    fn state_label(&self, f: &mut dyn FnMut(&str));
+    fn api_status(&self) -> &str;
+    fn session(&self) -> &str;
+    /// The name shown in the list.
+    fn name(&self) -> &str;
+    /// Every agent's name, each given to `f`.
+    fn agents(&self, f: &mut dyn FnMut(&str));
+}
 
 /// The fields the filter reads, in their order in a row's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,10 +84,10 @@ struct SearchText {
 }
 
 impl ListTable {
-    /// A table of the given conversations, already filtered and sorted.
-    pub fn new(rows: &[&Conversation]) -> ListTable {
+    /// A table of the given rows' ids, already narrowed and sorted.
+    pub fn new(ids: Vec<String>) -> ListTable {
         ListTable {
-            ids: rows.iter().map(|c| c.id.clone()).collect(),
+            ids,
             text: OnceLock::new(),
         }
     }
@@ -87,13 +100,18 @@ impl ListTable {
         self.ids.is_empty()
     }
 
-    fn search(&self, map: &Map) -> &SearchText {
+    fn search<R: FilterRow>(&self, map: &BTreeMap<String, R>) -> &SearchText {
         self.text.get_or_init(|| SearchText::of(&self.ids, map))
     }
 
     /// The rows (indices into the table) of `base` (every row when `None`)
     /// that pass every word of `words`.
-    pub fn filter(&self, base: Option<&[u32]>, words: &[String], map: &Map) -> Vec<u32> {
+    pub fn filter<R: FilterRow>(
+        &self,
+        base: Option<&[u32]>,
+        words: &[String],
+        map: &BTreeMap<String, R>,
+    ) -> Vec<u32> {
         let mut rows: Vec<u32> = match base {
             Some(b) => b.to_vec(),
             None => (0..self.ids.len() as u32).collect(),
@@ -121,7 +139,7 @@ fn lower_into(out: &mut String, s: &str) {
 }
 
 impl SearchText {
-    fn of(ids: &[String], map: &Map) -> SearchText {
+    fn of<R: FilterRow>(ids: &[String], map: &BTreeMap<String, R>) -> SearchText {
         let mut text = String::with_capacity(ids.len() * 96);
         let mut fields = Vec::with_capacity(ids.len());
         for id in ids {
@@ -129,34 +147,24 @@ impl SearchText {
             let c = map.get(id);
             for (i, f) in ALL_FIELDS.iter().enumerate() {
                 starts[i] = text.len() as u32;
-                let Some(c) = c else {
-                    text.push('\0');
-                    continue;
-                };
-                match f {
-                    Field::Id => lower_into(&mut text, &c.id),
-                    Field::Channel => text.push_str(c.channel.as_str()),
-                    Field::Language => lower_into(&mut text, &c.language),
-                    Field::State => lower_into(&mut text, c.state().label()),
-                    Field::ApiStatus => {
-                        lower_into(&mut text, c.api_status.as_deref().unwrap_or(""))
-                    }
-                    Field::Session => {
-                        lower_into(&mut text, c.bot_session_id.as_deref().unwrap_or(""))
-                    }
-                    Field::Name => lower_into(&mut text, c.primary_name().unwrap_or("")),
-                    Field::Agents => {
-                        let names = c
-                            .roster
-                            .members()
-                            .iter()
-                            .map(|m| m.agent.name.as_str())
-                            .chain(c.api_agents.iter().map(String::as_str));
-                        for (n, name) in names.enumerate() {
-                            if n > 0 {
-                                text.push('\u{1f}');
-                            }
-                            lower_into(&mut text, name);
+                if let Some(c) = c {
+                    match f {
+                        Field::Id => lower_into(&mut text, c.id()),
+                        Field::Channel => lower_into(&mut text, c.channel()),
+                        Field::Language => lower_into(&mut text, c.language()),
+                        Field::State => c.state_label(&mut |l| lower_into(&mut text, l)),
+                        Field::ApiStatus => lower_into(&mut text, c.api_status()),
+                        Field::Session => lower_into(&mut text, c.session()),
+                        Field::Name => lower_into(&mut text, c.name()),
+                        Field::Agents => {
+                            let mut first = true;
+                            c.agents(&mut |name| {
+                                if !first {
+                                    text.push('\u{1f}');
+                                }
+                                first = false;
+                                lower_into(&mut text, name);
+                            });
                         }
                     }
                 }

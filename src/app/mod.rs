@@ -11,6 +11,7 @@ pub mod log;
 pub mod queries;
 pub mod restore;
 pub mod state;
+pub mod summary;
 pub mod text;
 pub mod update;
 pub mod wallboard;

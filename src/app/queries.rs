@@ -1,8 +1,9 @@
 //! What the view and the rules ask of the State: the visible, sorted and
 //! filtered lists, the picker's choices, counts for the status bar.
 
-use super::list::{ListTable, VisibleIds};
+use super::list::{FilterRow, ListTable, VisibleIds};
 use super::state::*;
+use super::summary::{QueueSums, Summary};
 use crate::app::command::{Arg, Command, colon_command};
 use crate::domain::Verb;
 
@@ -145,7 +146,7 @@ impl State {
                 v.sort_unstable_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id)))
             }
         }
-        ListTable::new(&v)
+        ListTable::new(v.into_iter().map(|c| c.id.clone()).collect())
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
@@ -612,39 +613,8 @@ impl QueueRow {
     }
 }
 
-/// Counts over every conversation, free of the clock so that they stay
-/// true until a conversation changes (see [`State::summary`]).
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Summary {
-    /// Events queued, in flight or retrying.
-    pub open_events: usize,
-    /// The attempt numbers of the requests being retried.
-    pub retrying: Vec<u32>,
-    /// Conversations stopped by a failed or unknown request.
-    pub failed: usize,
-    /// Queue id → what the conversation list says of it.
-    pub queues: std::collections::HashMap<String, QueueSums>,
-}
-
-/// One queue's sums over the listed, live conversations in it. Waits of
-/// those waiting are kept as `wait_ms - listed_at_ms`, so that the wait now
-/// is that plus the clock.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct QueueSums {
-    pub waiting: i64,
-    pub engaged: i64,
-    /// Of those waiting, how many have a wait, and their bases' max and sum.
-    pub timed: i64,
-    pub base_max: Option<i64>,
-    pub base_sum: i64,
-    /// Of those engaged, how many have a wait (their speed of answer), and
-    /// its sum.
-    pub answered: i64,
-    pub answer_sum: i64,
-}
-
 impl Summary {
-    fn of<'a>(conversations: impl Iterator<Item = &'a Conversation>) -> Summary {
+    pub(crate) fn of<'a>(conversations: impl Iterator<Item = &'a Conversation>) -> Summary {
         let mut s = Summary::default();
         for c in conversations {
             for (_, d) in c.open_events() {
@@ -681,17 +651,47 @@ impl Summary {
     }
 }
 
-impl QueueSums {
-    /// The figures at `now` (unix ms).
-    fn at(&self, now: i64) -> ListFigures {
-        ListFigures {
-            waiting: self.waiting,
-            engaged: self.engaged,
-            longest: self.base_max.map(|b| b + now),
-            wait_sum: self.base_sum + self.timed * now,
-            answered: self.answered,
-            answer_sum: self.answer_sum,
+impl FilterRow for Conversation {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn channel(&self) -> &str {
+        self.channel.as_str()
+    }
+    fn language(&self) -> &str {
+        &self.language
+    }
+    fn state_label(&self, f: &mut dyn FnMut(&str)) {
+        f(self.state().label())
+    }
+    fn api_status(&self) -> &str {
+        self.api_status.as_deref().unwrap_or("")
+    }
+    fn session(&self) -> &str {
+        self.bot_session_id.as_deref().unwrap_or("")
+    }
+    fn name(&self) -> &str {
+        self.primary_name().unwrap_or("")
+    }
+    fn agents(&self, f: &mut dyn FnMut(&str)) {
+        for m in self.roster.members() {
+            f(&m.agent.name);
         }
+        for a in &self.api_agents {
+            f(a);
+        }
+    }
+}
+
+/// A queue's figures at `now` (unix ms).
+fn figures_at(sums: &QueueSums, now: i64) -> ListFigures {
+    ListFigures {
+        waiting: sums.waiting,
+        engaged: sums.engaged,
+        longest: sums.base_max.map(|b| b + now),
+        wait_sum: sums.base_sum + sums.timed * now,
+        answered: sums.answered,
+        answer_sum: sums.answer_sum,
     }
 }
 
@@ -789,7 +789,7 @@ impl State {
         self.summary()
             .queues
             .iter()
-            .map(|(q, sums)| (q.clone(), sums.at(now)))
+            .map(|(q, sums)| (q.clone(), figures_at(sums, now)))
             .collect()
     }
 

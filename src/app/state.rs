@@ -1025,7 +1025,7 @@ pub struct State {
     pub list_cache: ListCache,
     /// Counts over every conversation (requests open, retrying, failed;
     /// each queue's figures), made again only when the conversations change.
-    pub summary_cache: GenCache<crate::app::queries::Summary>,
+    pub summary_cache: GenCache<crate::app::summary::Summary>,
     pub agents: Vec<Agent>,
     pub log: Log,
     pub focus: Pane,
