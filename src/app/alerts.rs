@@ -101,6 +101,90 @@ impl Alerts {
     }
 }
 
+/// A queue's level: the worse of its longest wait now (`longest_ms`) and
+/// its service level (`service`: answered within `sla_secs`, decided).
+pub fn queue_level(t: &Thresholds, longest_ms: Option<i64>, service: (u32, u32)) -> Level {
+    let wait = longest_ms.map_or(Level::Ok, |ms| t.wait_level(ms));
+    let sla = t.sla_level(service.0 as usize, service.1 as usize);
+    wait.max(sla)
+}
+
+/// The breaches as of the latest alerts pass (`update` keeps them; the
+/// status bar and the problems-only view read them, so neither walks the
+/// conversations per frame), and what the bell has already rung for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breaches {
+    /// Conversation id → its level, for those past a threshold.
+    pub conversations: BTreeMap<String, Level>,
+    /// Queue id → its level, for those past a threshold.
+    pub queues: BTreeMap<String, Level>,
+    /// Goes up whenever `conversations` changes: the kept problems-only list
+    /// is made again then, and only then.
+    pub version: u64,
+    /// The highest level the bell rang for, per conversation and per queue:
+    /// each id rings once per level.
+    pub rung_conversations: BTreeMap<String, Level>,
+    pub rung_queues: BTreeMap<String, Level>,
+    /// The conversations' generation `waiting` was made at.
+    pub generation: Option<u64>,
+    /// The listed conversations that wait for an agent: the only ones a
+    /// pass on the clock looks at.
+    pub waiting: Vec<String>,
+}
+
+impl Breaches {
+    /// Conversations past their warning threshold (critical ones included).
+    pub fn waiting_count(&self) -> usize {
+        self.conversations.len()
+    }
+
+    /// Conversations past their critical threshold.
+    pub fn critical_count(&self) -> usize {
+        self.conversations
+            .values()
+            .filter(|l| **l == Level::Critical)
+            .count()
+    }
+
+    /// Queues past a threshold, and how many of them are critical.
+    pub fn queue_counts(&self) -> (usize, usize) {
+        let critical = self
+            .queues
+            .values()
+            .filter(|l| **l == Level::Critical)
+            .count();
+        (self.queues.len(), critical)
+    }
+
+    /// Records what a pass found; true when something entered a level it
+    /// had not reached before (the bell rings for that).
+    pub fn record(
+        &mut self,
+        conversations: BTreeMap<String, Level>,
+        queues: BTreeMap<String, Level>,
+    ) -> bool {
+        let mut new = false;
+        for (rung, now) in [
+            (&mut self.rung_conversations, &conversations),
+            (&mut self.rung_queues, &queues),
+        ] {
+            for (id, level) in now {
+                let before = rung.entry(id.clone()).or_default();
+                if *level > *before {
+                    *before = *level;
+                    new = true;
+                }
+            }
+        }
+        if conversations != self.conversations {
+            self.version = self.version.wrapping_add(1);
+            self.conversations = conversations;
+        }
+        self.queues = queues;
+        new
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +225,35 @@ mod tests {
         assert_eq!(alerts.for_queue("q-2", "Support").warn_wait_secs, 60);
         alerts.queues.insert("q-2".into(), strict);
         assert_eq!(alerts.for_queue("q-2", "Support").warn_wait_secs, 10);
+    }
+
+    #[test]
+    fn a_queue_takes_the_worse_of_its_wait_and_its_service_level() {
+        let t = DEFAULT_THRESHOLDS;
+        assert_eq!(queue_level(&t, None, (0, 0)), Level::Ok);
+        assert_eq!(queue_level(&t, Some(61_000), (9, 10)), Level::Warn);
+        assert_eq!(queue_level(&t, Some(61_000), (1, 10)), Level::Critical);
+        assert_eq!(queue_level(&t, Some(200_000), (9, 10)), Level::Critical);
+    }
+
+    #[test]
+    fn each_id_rings_once_per_level() {
+        let mut b = Breaches::default();
+        let one = |l: Level| BTreeMap::from([("c-1".to_string(), l)]);
+        assert!(b.record(one(Level::Warn), BTreeMap::new()));
+        assert!(!b.record(one(Level::Warn), BTreeMap::new()));
+        assert!(b.record(one(Level::Critical), BTreeMap::new()));
+        assert!(
+            !b.record(one(Level::Warn), BTreeMap::new()),
+            "falling back is quiet"
+        );
+        assert_eq!(b.critical_count(), 0);
+        assert!(!b.record(BTreeMap::new(), BTreeMap::new()));
+        assert_eq!(b.waiting_count(), 0);
+        assert!(
+            b.record(BTreeMap::new(), one(Level::Warn)),
+            "a queue of the same id is apart"
+        );
+        assert_eq!(b.queue_counts(), (1, 0));
     }
 }

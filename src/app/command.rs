@@ -143,6 +143,7 @@ pub enum Command {
     Filter,
     Sort,
     ToggleQueues,
+    ToggleProblems,
     ToggleFollow,
     Back,
     // Lists: the conversation
@@ -397,6 +398,17 @@ pub const REGISTRY: &[Entry] = &[
         colon("queues", &[], ":queues", Arg::None),
         "show the queues in the agents' place, or the agents again",
         "queues",
+        "Move",
+        false
+    ),
+    entry!(
+        ToggleProblems,
+        "toggle_problems",
+        Normal,
+        [ch('!')],
+        colon("problems", &[], ":problems [on|off]", Arg::Words(ON_OFF)),
+        "problems only: waits and queues past a threshold, failed requests",
+        "problems",
         "Move",
         false
     ),

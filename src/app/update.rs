@@ -18,6 +18,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 /// Longest remote string kept for display.
 const MAX_FIELD: usize = 120;
 
+mod alerts;
 mod commands;
 mod keys;
 mod results;
@@ -34,6 +35,20 @@ pub use results::{NOT_UNDERSTOOD, may_also_have_arrived};
 
 /// The console's one update function.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    // The clock and the polls move waits and queues past their thresholds.
+    let due = matches!(
+        action,
+        Action::Tick(_)
+            | Action::ConversationsListed { .. }
+            | Action::QueuesListed { .. }
+            | Action::QueueSized { .. }
+    );
+    let mut effects = apply(state, action);
+    effects.extend(alerts::judge(state, due));
+    effects
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             if key.kind != KeyEventKind::Press {

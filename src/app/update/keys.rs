@@ -374,6 +374,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.say(format!("conversations sorted by {}", state.sort.label()));
         }
         Command::ToggleQueues => toggle_queues(state),
+        Command::ToggleProblems => set_problems_only(state, !state.problems_only),
         // Not commands of the lists (their modes run them).
         _ => {}
     }
@@ -459,6 +460,20 @@ fn back(state: &mut State) -> Vec<Effect> {
         state.detail_open = false;
     }
     Vec::new()
+}
+
+/// `!`: the lists show only what is in trouble (waits and queues past their
+/// thresholds, failed or unknown requests), or everything again.
+pub(super) fn set_problems_only(state: &mut State, on: bool) {
+    state.problems_only = on;
+    keep_selection_visible(state);
+    let n = state.visible_queue_rows().len();
+    state.queue_cursor = state.queue_cursor.min(n.saturating_sub(1));
+    state.say(if on {
+        "problems only: breaches and failed requests (! shows everything)"
+    } else {
+        "every conversation and queue shown again"
+    });
 }
 
 /// `u`: the queue pane in the agents' place, or the agents again. The focus
@@ -565,7 +580,7 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
             state.agent_cursor = step(state.agent_cursor, n);
         }
         Pane::Queues => {
-            let n = state.queues.len();
+            let n = state.visible_queue_rows().len();
             state.queue_cursor = step(state.queue_cursor, n);
         }
         Pane::Log => {
