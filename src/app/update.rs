@@ -35,7 +35,8 @@ pub use results::{NOT_UNDERSTOOD, may_also_have_arrived};
 
 /// The console's one update function.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    // The clock and the polls move waits and queues past their thresholds.
+    // The clock and the polls move waits and queues past their thresholds;
+    // the alerts pass runs after them only.
     let due = matches!(
         action,
         Action::Tick(_)

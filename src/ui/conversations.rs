@@ -271,7 +271,12 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         let msg = if state.conversations.is_empty() {
             theme.own_text("no conversations yet (polling…)")
         } else if state.problems_only && state.conv_filter.trim().is_empty() {
-            "no problems: no wait past a threshold, no failed request (! shows all)".to_string()
+            format!(
+                "no problems: no wait past a threshold, no failed request ({} shows all)",
+                state
+                    .keymap
+                    .key_label(crate::app::command::Command::ToggleProblems)
+            )
         } else {
             format!(
                 "no match for filter \"{}\"",

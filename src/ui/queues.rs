@@ -197,12 +197,17 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
 
     if rows.is_empty() {
         let msg = if state.problems_only && !state.queues.is_empty() {
-            "no queue past a threshold (! shows all)"
+            format!(
+                "no queue past a threshold ({} shows all)",
+                state
+                    .keymap
+                    .key_label(crate::app::command::Command::ToggleProblems)
+            )
         } else {
-            "no queues listed yet (polling…)"
+            "no queues listed yet (polling…)".to_string()
         };
         let line = Line::from(Span::styled(
-            format!(" {}", theme.fit(&theme.own_text(msg), cells)),
+            format!(" {}", theme.fit(&theme.own_text(&msg), cells)),
             theme.dim,
         ));
         frame.render_widget(Paragraph::new(line), inner);

@@ -469,10 +469,11 @@ pub(super) fn set_problems_only(state: &mut State, on: bool) {
     keep_selection_visible(state);
     let n = state.visible_queue_rows().len();
     state.queue_cursor = state.queue_cursor.min(n.saturating_sub(1));
+    let key = state.keymap.key_label(Command::ToggleProblems);
     state.say(if on {
-        "problems only: breaches and failed requests (! shows everything)"
+        format!("problems only: breaches and failed requests ({key} shows everything)")
     } else {
-        "every conversation and queue shown again"
+        "every conversation and queue shown again".to_string()
     });
 }
 
