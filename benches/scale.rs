@@ -1,6 +1,6 @@
 //! The console at contact-centre scale (issue 11, item 6): one frame, a key
-//! `j`, a filter keystroke and a poll merge (a whole rotation of pages, and
-//! one page), at 1,000, 10,000 and 50,000
+//! `j`, a filter keystroke, a poll merge (a whole rotation of pages, and
+//! one page) and a clock tick (wait alerts), at 1,000, 10,000 and 50,000
 //! conversations, with 200 agents and the log full to `LOG_CAPACITY`, drawn
 //! into a 120x40 `TestBackend` in the dark theme.
 //!
@@ -236,6 +236,34 @@ fn pages(records: Vec<ConversationRecord>) -> Vec<Action> {
         }
     }
     out
+}
+
+/// A clock tick with the waiting conversations (about a third) in a queue
+/// and waiting up to five minutes, and the frame it causes: the alerts pass
+/// judges the waiting ones only (the list of them was made by the first
+/// tick), the status bar reads its count.
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn tick(bencher: Bencher, n: usize) {
+    let mut state = console(n);
+    let mut rng = Rng(0x71c4 + n as u64);
+    let ids: Vec<String> = state.conversations.keys().cloned().collect();
+    for id in ids {
+        let c = state.conversations.get_mut(&id).expect("listed");
+        if c.is_waiting() {
+            c.queue = Some(("qu-billing".into(), "Billing".into()));
+            c.wait_ms = Some(rng.below(300) as i64 * SEC);
+            c.listed_at_ms = NOW;
+        }
+    }
+    update(&mut state, Action::Tick(NOW));
+    let theme = dark();
+    let mut term = terminal();
+    let mut now = NOW;
+    bencher.bench_local(|| {
+        now += SEC;
+        update(&mut state, Action::Tick(now));
+        term.draw(|f| view(&state, f, &theme)).expect("drawing");
+    });
 }
 
 // ---------------------------------------------------------------------------

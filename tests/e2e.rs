@@ -937,3 +937,121 @@ fn the_wallboard_with_a_config_sends_nothing_and_marks_an_outage_stale() {
         .collect();
     assert!(journals.is_empty(), "{journals:?}");
 }
+
+/// The list's rows (left of the detail pane) that show a conversation still
+/// waiting for an agent.
+fn waiting_rows(screen: &str) -> Vec<String> {
+    list_rows(screen)
+        .into_iter()
+        .filter(|l| l.contains("WAITING") || l.contains("OVERDUE"))
+        .collect()
+}
+
+/// The list's rows: each line's part left of the detail pane's border.
+fn list_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let cut = ["││", "┃│", "│┃"].iter().filter_map(|b| l.find(b)).min()?;
+            Some(l[..cut].to_string())
+        })
+        .filter(|l| l.contains(" c-") || l.contains("!c-"))
+        .collect()
+}
+
+#[test]
+fn a_wait_past_critical_wait_secs_is_marked_against_the_simulator() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // Every demo customer has waited longer than 30 s by the first poll;
+    // by the defaults (60 s, 180 s) the newest of them would not be marked.
+    let extra = format!("{POLL_OFTEN}\n[alerts]\nwarn_wait_secs = 10\ncritical_wait_secs = 30\n");
+    let config = write_config(dir.path(), &sim.base_url, 20, &extra);
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    let screen = c.wait_for("‼ WAITING", 20);
+    assert!(
+        screen.contains("crit"),
+        "the status bar counts it: {screen}"
+    );
+    // Marked critical after 30 s, not after the default 180 s: a row whose
+    // age (about its wait, in the simulator) is under three minutes.
+    let age = |row: &str| -> Option<i64> {
+        let t = row.split_whitespace().find(|w| {
+            w.len() == 5
+                && w.as_bytes()[2] == b':'
+                && w.chars().filter(char::is_ascii_digit).count() == 4
+        })?;
+        Some(t[..2].parse::<i64>().ok()? * 60 + t[3..].parse::<i64>().ok()?)
+    };
+    let rows = waiting_rows(&screen);
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("‼ WAITING") && age(r).is_some_and(|a| a < 180)),
+        "{screen}"
+    );
+    for row in &rows {
+        if age(row).is_some_and(|a| a >= 32) {
+            assert!(row.contains('‼'), "{row:?} is past 30 s: {screen}");
+        }
+    }
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+}
+
+#[test]
+fn the_demo_opens_onto_an_alert_and_shows_only_the_problems_on_bang() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prefs.toml");
+    std::fs::write(
+        &config,
+        r#"[kore]
+host = "https://platform.kore.ai"
+bot_id = "st-mine"
+org_id = "o-mine"
+account_id = "acc-mine"
+client_id = "cs-mine"
+client_secret = { env = "SWITCHBOARD_E2E_UNSET_SECRET" }
+
+[alerts]
+bell = true
+"#,
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let mut c = Console::spawn(
+        &["--config", &config, "demo", "--seed", "1"],
+        &[],
+        dir.path(),
+        120,
+        40,
+    );
+    // Billing's backlog has waited minutes at start: past the default
+    // critical wait (180 s) on the first poll, counted in the status bar.
+    let screen = c.wait_for("‼ ", 20);
+    assert!(
+        screen.contains("crit"),
+        "the status bar counts it: {screen}"
+    );
+    assert!(
+        waiting_rows(&screen).iter().any(|r| r.contains("‼")),
+        "{screen}"
+    );
+    // bell = true: the new breaches rang (BEL), once for the batch at least.
+    assert!(c.raw_text().contains('\x07'), "no bell");
+    // Only the problems: every row left is marked or failed.
+    c.keys("!");
+    let screen = c.wait_for("problems only", 10);
+    let rows = list_rows(&screen);
+    assert!(!rows.is_empty(), "{screen}");
+    for row in rows {
+        assert!(
+            row.contains('‼') || row.contains('⚠') || row.contains("!c-"),
+            "{row:?} is no problem: {screen}"
+        );
+    }
+    c.keys("!");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!c.text().contains("problems only,"), "{}", c.text());
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+}

@@ -1385,3 +1385,126 @@ fn the_wallboard_draws_at_every_size_without_a_panic() {
     let out = screen(&empty, &dark(), 80, 24);
     assert!(out.contains("no queues listed yet"), "{out}");
 }
+
+// ---------------------------------------------------------------------------
+// Wait alerts
+// ---------------------------------------------------------------------------
+
+/// The conversation list's row of `id`: the line above the log that shows
+/// it in the list's column (left of the detail pane).
+fn list_row(out: &str, id: &str) -> Option<String> {
+    out.lines()
+        .skip(2)
+        .take_while(|l| !l.contains(" Log "))
+        .map(|l| l.chars().take(70).collect::<String>())
+        .find(|l| l.contains(&format!(" {id} ")) || l.contains(&format!("!{id} ")))
+}
+
+/// The queue pane's demo with two more customers waiting in Billing, one
+/// past the warning (90 s) and one past the critical threshold (250 s),
+/// judged by an alerts pass at `NOW` (the defaults: 60 s and 180 s).
+fn with_breaches() -> State {
+    let mut s = with_queues();
+    for (id, wait_s) in [("c-1050", 90), ("c-1051", 250)] {
+        let mut c = conv(id, Channel::Chat, "en", wait_s + 30);
+        c.queue = Some(("qu-billing".into(), "Billing".into()));
+        c.wait_ms = Some(wait_s * SEC);
+        c.listed_at_ms = NOW;
+        s.conversations.insert(c.id.clone(), c);
+    }
+    s.selected = Some("c-1051".into());
+    switchboard::app::update(&mut s, switchboard::app::Action::Tick(NOW));
+    s
+}
+
+#[test]
+fn breaches_dark_80x24() {
+    let s = with_breaches();
+    let out = screen(&s, &dark(), 80, 24);
+    // The status bar counts them in words; the rows carry the glyphs.
+    assert!(out.contains("‼ 2 waiting, 1 crit, 1 q"), "{out}");
+    let row = |id: &str| list_row(&out, id).unwrap_or_default();
+    assert!(row("c-1051").contains("‼ WAITING"), "{out}");
+    assert!(row("c-1050").contains("⚠ WAITING"), "{out}");
+    // 45 s: not past anything.
+    assert!(
+        !row("c-1043").contains('⚠') && !row("c-1043").contains('‼'),
+        "{out}"
+    );
+    assert!(out.contains("‼ Billing"), "{out}");
+    snap!("breaches_dark_80x24", out);
+}
+
+#[test]
+fn breaches_dark_120x40() {
+    let mut s = with_breaches();
+    // The selection bar would cover the critical row's style.
+    s.selected = Some("c-1042".into());
+    let t = draw(&s, &dark(), 120, 40);
+    let buf = t.backend().buffer();
+    let out = text(buf);
+    // Wide enough, the status bar says it in full.
+    let status = switchboard::ui::status::status_line(&s, &dark(), 200).to_string();
+    assert!(
+        status.contains("‼ 2 waiting past 60s, 1 critical; 1 queue"),
+        "{status}"
+    );
+    assert!(out.contains("SL: seen here, ≤20s, target 80%"), "{out}");
+    // The critical row's state cell is drawn in the critical style.
+    let row = list_row(&out, "c-1051").expect("c-1051 is listed");
+    let y = out.lines().position(|l| l.starts_with(&row)).unwrap() as u16;
+    let x = row[..row.find("‼ WAITING").expect("marked")]
+        .chars()
+        .count() as u16;
+    assert_eq!(buf[(x, y)].bg, Color::Red, "{out}");
+    snap!("breaches_dark_120x40", out);
+}
+
+#[test]
+fn breaches_mono_80x24() {
+    let s = with_breaches();
+    let t = draw(&s, &mono(), 80, 24);
+    assert_colourless(t.backend().buffer(), "breaches");
+    let out = text(t.backend().buffer());
+    assert!(
+        out.contains("‼ WAITING") && out.contains("⚠ WAITING"),
+        "{out}"
+    );
+    snap!("breaches_mono_80x24", out);
+}
+
+#[test]
+fn breaches_mono_120x40_problems_only() {
+    let mut s = with_breaches();
+    // A calm queue to hide.
+    switchboard::app::update(&mut s, common::state::key('!'));
+    assert!(s.problems_only);
+    let t = draw(&s, &mono(), 120, 40);
+    assert_colourless(t.backend().buffer(), "problems only");
+    let out = text(t.backend().buffer());
+    assert!(out.contains("problems only"), "{out}");
+    assert!(
+        out.contains("Queues 1/3 ─ problems only, 2 hidden"),
+        "{out}"
+    );
+    // Two waits past a threshold and the one with a failed request stay.
+    for id in ["c-1050", "c-1051", "c-1044"] {
+        assert!(list_row(&out, id).is_some(), "{id}: {out}");
+    }
+    for id in ["c-1042", "c-1043", "c-1046", "c-1048"] {
+        assert!(list_row(&out, id).is_none(), "{id}: {out}");
+    }
+    snap!("breaches_mono_120x40_problems", out);
+}
+
+#[test]
+fn breaches_in_ascii() {
+    let s = with_breaches();
+    let out = screen(&s, &Theme::new(ThemeKind::Mono, true), 80, 24);
+    assert!(
+        out.contains("!! WAITING") && out.contains("! WAITING"),
+        "{out}"
+    );
+    assert!(out.contains("!! Billing"), "{out}");
+    assert!(out.is_ascii(), "{out}");
+}

@@ -101,6 +101,143 @@ impl Alerts {
     }
 }
 
+/// A queue's level: the worse of its longest wait now (`longest_ms`) and
+/// its service level (`service`: answered within `sla_secs`, decided).
+pub fn queue_level(t: &Thresholds, longest_ms: Option<i64>, service: (u32, u32)) -> Level {
+    let wait = longest_ms.map_or(Level::Ok, |ms| t.wait_level(ms));
+    let sla = t.sla_level(service.0 as usize, service.1 as usize);
+    wait.max(sla)
+}
+
+/// A listed conversation waiting for an agent, as the alerts pass keeps it
+/// between changes of the conversations: a tick judges it from these alone,
+/// with no lookup and no allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub id: String,
+    /// Its `waitTime` as listed, and when it was listed (unix ms).
+    pub wait_ms: i64,
+    pub listed_at_ms: i64,
+    /// Its queue: an index into [`Breaches::waiting_queues`].
+    pub queue: Option<usize>,
+    /// Its queue's thresholds (or the defaults).
+    pub thresholds: Thresholds,
+    /// Its level at the latest pass.
+    pub level: Level,
+}
+
+impl Waiting {
+    /// Its wait at `now_ms` (as `Conversation::wait_now_ms` for one that
+    /// waits).
+    pub fn wait_now_ms(&self, now_ms: i64) -> i64 {
+        self.wait_ms + (now_ms - self.listed_at_ms).max(0)
+    }
+}
+
+/// The breaches as of the latest alerts pass (`update` keeps them; the
+/// status bar and the problems-only view read them, so neither walks the
+/// conversations per frame), and what the bell has already rung for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breaches {
+    /// Conversation id → its level, for those past a threshold.
+    pub conversations: BTreeMap<String, Level>,
+    /// How many of `conversations` are critical.
+    critical: usize,
+    /// Queue id → its level, for those past a threshold.
+    pub queues: BTreeMap<String, Level>,
+    /// Goes up whenever `conversations` changes: the kept problems-only list
+    /// is made again then, and only then.
+    pub version: u64,
+    /// The highest level the bell rang for, per conversation and per queue:
+    /// each id rings once per level.
+    pub rung_conversations: BTreeMap<String, Level>,
+    pub rung_queues: BTreeMap<String, Level>,
+    /// The conversations' generation `waiting` was made at.
+    pub generation: Option<u64>,
+    /// The listed conversations that wait for an agent: the only ones a
+    /// pass on the clock looks at.
+    pub waiting: Vec<Waiting>,
+    /// The queues of `waiting`, each once.
+    pub waiting_queues: Vec<String>,
+}
+
+impl Breaches {
+    /// Conversations past their warning threshold (critical ones included).
+    pub fn waiting_count(&self) -> usize {
+        self.conversations.len()
+    }
+
+    /// Conversations past their critical threshold.
+    pub fn critical_count(&self) -> usize {
+        self.critical
+    }
+
+    /// Queues past a threshold, and how many of them are critical.
+    pub fn queue_counts(&self) -> (usize, usize) {
+        let critical = self
+            .queues
+            .values()
+            .filter(|l| **l == Level::Critical)
+            .count();
+        (self.queues.len(), critical)
+    }
+
+    /// Forgets every conversation's level (before `waiting` is made again);
+    /// what the bell rang for stays.
+    pub fn clear_conversations(&mut self) {
+        if !self.conversations.is_empty() {
+            self.version = self.version.wrapping_add(1);
+        }
+        self.conversations.clear();
+        self.critical = 0;
+    }
+
+    /// Judges `waiting[i]` at `now_ms`; true when it reached a level the
+    /// bell has not rung for yet.
+    pub fn judge_waiting(&mut self, i: usize, now_ms: i64) -> bool {
+        let w = &mut self.waiting[i];
+        let level = w.thresholds.wait_level(w.wait_now_ms(now_ms));
+        let before = w.level;
+        if level == before {
+            return false;
+        }
+        w.level = level;
+        let id = w.id.clone();
+        self.version = self.version.wrapping_add(1);
+        self.critical -= usize::from(before == Level::Critical);
+        self.critical += usize::from(level == Level::Critical);
+        if level.is_breach() {
+            self.conversations.insert(id.clone(), level);
+        } else {
+            self.conversations.remove(&id);
+        }
+        rise(&mut self.rung_conversations, id, level)
+    }
+
+    /// Sets the queues' levels; true when one reached a level the bell has
+    /// not rung for yet.
+    pub fn set_queues(&mut self, queues: BTreeMap<String, Level>) -> bool {
+        let mut new = false;
+        for (id, level) in &queues {
+            new |= rise(&mut self.rung_queues, id.clone(), *level);
+        }
+        self.queues = queues;
+        new
+    }
+}
+
+/// Records that `id` reached `level`; true when that is higher than any it
+/// reached before.
+fn rise(rung: &mut BTreeMap<String, Level>, id: String, level: Level) -> bool {
+    let before = rung.entry(id).or_default();
+    if level > *before {
+        *before = level;
+        true
+    } else {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +278,43 @@ mod tests {
         assert_eq!(alerts.for_queue("q-2", "Support").warn_wait_secs, 60);
         alerts.queues.insert("q-2".into(), strict);
         assert_eq!(alerts.for_queue("q-2", "Support").warn_wait_secs, 10);
+    }
+
+    #[test]
+    fn a_queue_takes_the_worse_of_its_wait_and_its_service_level() {
+        let t = DEFAULT_THRESHOLDS;
+        assert_eq!(queue_level(&t, None, (0, 0)), Level::Ok);
+        assert_eq!(queue_level(&t, Some(61_000), (9, 10)), Level::Warn);
+        assert_eq!(queue_level(&t, Some(61_000), (1, 10)), Level::Critical);
+        assert_eq!(queue_level(&t, Some(200_000), (9, 10)), Level::Critical);
+    }
+
+    #[test]
+    fn each_id_rings_once_per_level() {
+        let mut b = Breaches::default();
+        b.waiting.push(Waiting {
+            id: "c-1".into(),
+            wait_ms: 0,
+            listed_at_ms: 0,
+            queue: None,
+            thresholds: DEFAULT_THRESHOLDS,
+            level: Level::Ok,
+        });
+        assert!(!b.judge_waiting(0, 59_000));
+        assert!(b.judge_waiting(0, 60_000), "warning");
+        assert!(!b.judge_waiting(0, 61_000));
+        assert_eq!((b.waiting_count(), b.critical_count()), (1, 0));
+        assert!(b.judge_waiting(0, 180_000), "critical");
+        assert_eq!((b.waiting_count(), b.critical_count()), (1, 1));
+        // Made again (the conversations changed): no bell for what rang.
+        b.clear_conversations();
+        b.waiting[0].level = Level::Ok;
+        assert!(!b.judge_waiting(0, 200_000));
+        assert_eq!((b.waiting_count(), b.critical_count()), (1, 1));
+        // A queue of the same id is apart.
+        let one = |l: Level| BTreeMap::from([("c-1".to_string(), l)]);
+        assert!(b.set_queues(one(Level::Warn)));
+        assert!(!b.set_queues(one(Level::Warn)));
+        assert_eq!(b.queue_counts(), (1, 0));
     }
 }

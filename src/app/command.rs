@@ -147,6 +147,7 @@ pub enum Command {
     Filter,
     Sort,
     ToggleQueues,
+    ToggleProblems,
     ToggleFollow,
     Back,
     // Lists: the conversation
@@ -404,6 +405,17 @@ pub const REGISTRY: &[Entry] = &[
         colon("queues", &[], ":queues", Arg::None),
         "queues or agents pane",
         "queues",
+        "Move",
+        false
+    ),
+    entry!(
+        ToggleProblems,
+        "toggle_problems",
+        Normal,
+        [ch('!')],
+        colon("problems", &[], ":problems [on|off]", Arg::Words(ON_OFF)),
+        "problems only: waits and queues past a threshold, failed requests",
+        "problems",
         "Move",
         false
     ),

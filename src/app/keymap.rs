@@ -392,6 +392,12 @@ mod tests {
             (Command::Filter, "filter", vec![ch('/')], "/"),
             (Command::Sort, "sort", vec![ch('s')], "s"),
             (Command::ToggleQueues, "toggle_queues", vec![ch('u')], "u"),
+            (
+                Command::ToggleProblems,
+                "toggle_problems",
+                vec![ch('!')],
+                "!",
+            ),
             (Command::ToggleFollow, "toggle_follow", vec![ch('f')], "f"),
             (Command::ToggleFresh, "toggle_freshness", vec![ch('F')], "F"),
             (

@@ -344,6 +344,17 @@ impl VisibleIds {
         self.position(id).is_some()
     }
 
+    /// The same kept list (not made again), as a frame after another
+    /// without a change sees it.
+    pub fn same(&self, other: &VisibleIds) -> bool {
+        Arc::ptr_eq(&self.table, &other.table)
+            && match (&self.shown, &other.shown) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+
     pub fn to_vec(&self) -> Vec<String> {
         self.iter().map(str::to_string).collect()
     }

@@ -279,6 +279,9 @@ pub enum Effect {
         path: String,
         lines: Vec<String>,
     },
+    /// Ring the terminal bell (BEL): a wait or a queue went past a threshold
+    /// it had not reached before (`[alerts] bell = true`).
+    Bell,
     /// Give the terminal back and stop the process (Ctrl-Z); on `fg` the
     /// console sets the terminal up again and redraws.
     Suspend,

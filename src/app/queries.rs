@@ -4,6 +4,7 @@
 use super::list::{FilterRow, ListTable, VisibleIds};
 use super::state::*;
 use super::summary::{QueueSums, Summary};
+use crate::app::alerts::{Level, Thresholds};
 use crate::app::command::{Arg, Command, colon_command};
 use crate::domain::Verb;
 
@@ -32,6 +33,8 @@ impl State {
             queue_narrow: None,
             queue_members: Default::default(),
             sla_seen: Default::default(),
+            breaches: Default::default(),
+            problems_only: false,
             detail_open: false,
             fresh_column: false,
             status: Status::default(),
@@ -68,6 +71,7 @@ impl State {
             generation: self.conversations.generation(),
             sort: self.sort,
             queue: self.queue_narrow.clone(),
+            problems: self.problems_only.then_some(self.breaches.version),
         };
         let mut cache = self
             .list_cache
@@ -125,6 +129,7 @@ impl State {
                     .as_deref()
                     .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
             })
+            .filter(|c| !self.problems_only || self.is_problem(c))
             .collect();
         // Keys that cost something (a row's state, a natural id) are made
         // once per row, not twice per comparison. Ids are unique, so an
@@ -147,6 +152,32 @@ impl State {
             }
         }
         ListTable::new(v.into_iter().map(|c| c.id.clone()).collect())
+    }
+
+    /// The thresholds a conversation is judged by: its queue's, else the
+    /// defaults.
+    pub fn thresholds_of(&self, c: &Conversation) -> &Thresholds {
+        match &c.queue {
+            Some((id, name)) => self.settings.alerts.for_queue(id, name),
+            None => &self.settings.alerts.default,
+        }
+    }
+
+    /// How long a conversation has waited past its thresholds now: only a
+    /// listed one still waiting for an agent can be past them.
+    pub fn conversation_level(&self, c: &Conversation) -> Level {
+        if !c.listed || !c.is_waiting() {
+            return Level::Ok;
+        }
+        c.wait_now_ms(self.now_ms)
+            .map_or(Level::Ok, |w| self.thresholds_of(c).wait_level(w))
+    }
+
+    /// Whether the problems-only view shows it: past a wait threshold (as of
+    /// the latest alerts pass), or with a failed or unknown request or
+    /// assign.
+    pub fn is_problem(&self, c: &Conversation) -> bool {
+        self.breaches.conversations.contains_key(&c.id) || c.failed().is_some() || c.assign_failed()
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
@@ -733,11 +764,7 @@ impl State {
                     name: q.name.clone(),
                     waiting: Figure::of(size.and_then(|s| count(s.waiting)), Some(l.waiting), true),
                     engaged: Figure::of(size.and_then(|s| count(s.engaged)), Some(l.engaged), true),
-                    longest_ms: Figure::of(
-                        ms(summary.and_then(|s| s.max_wait())),
-                        l.longest.or(Some(0)),
-                        false,
-                    ),
+                    longest_ms: Figure::of(kore_longest_ms(q), l.longest.or(Some(0)), false),
                     average_ms: Figure::of(
                         ms(summary.and_then(|s| s.avg_wait())),
                         average.or(Some(0)),
@@ -783,6 +810,23 @@ impl State {
         rows
     }
 
+    /// The queue pane's rows as shown: in the problems-only view, only the
+    /// queues past a threshold.
+    pub fn visible_queue_rows(&self) -> Vec<QueueRow> {
+        let mut rows = self.queue_rows();
+        if self.problems_only {
+            rows.retain(|r| self.queue_level(r).is_breach());
+        }
+        rows
+    }
+
+    /// A queue row's level: the worse of its longest wait now and its
+    /// service level, by its own thresholds.
+    pub fn queue_level(&self, row: &QueueRow) -> Level {
+        let t = self.settings.alerts.for_queue(&row.id, &row.name);
+        crate::app::alerts::queue_level(t, row.longest_ms.value, row.service)
+    }
+
     /// Each queue's figures as the conversation list has them.
     fn list_figures(&self) -> std::collections::HashMap<String, ListFigures> {
         let now = self.now_ms;
@@ -795,7 +839,7 @@ impl State {
 
     /// Per queue: (answered within `sla_secs`, decided) of the
     /// conversations this console has seen.
-    fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
+    pub(crate) fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
         let mut service: std::collections::HashMap<&str, (u32, u32)> = Default::default();
         for mark in self.sla_seen.values() {
             let s = service.entry(mark.queue_id.as_str()).or_default();
@@ -823,7 +867,7 @@ impl State {
 
     /// The queue the queue pane's cursor is on.
     pub fn selected_queue(&self) -> Option<QueueRow> {
-        self.queue_rows().into_iter().nth(self.queue_cursor)
+        self.visible_queue_rows().into_iter().nth(self.queue_cursor)
     }
 
     /// The name of a queue by its id (the id itself when it is not listed).
@@ -853,6 +897,15 @@ impl State {
         rows.sort_by_key(|r| (r.waiting.value.unwrap_or(0), r.name.to_lowercase()));
         rows
     }
+}
+
+/// queue-size's longest wait now for a queue, in ms, when Kore gave one.
+pub fn kore_longest_ms(q: &Queue) -> Option<i64> {
+    q.size
+        .as_ref()
+        .and_then(|s| s.queue_summary)
+        .and_then(|s| s.max_wait())
+        .map(|d| d.as_millis() as i64)
 }
 
 /// The prefix of a picker query that offers queues instead of agents.

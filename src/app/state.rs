@@ -358,6 +358,23 @@ impl Conversation {
         })
     }
 
+    /// Its latest assign failed or its fate is unknown (refused, the
+    /// callback said no or came unclear, timed out, lost in a restart).
+    pub fn assign_failed(&self) -> bool {
+        self.timeline.iter().rev().find_map(|t| match t {
+            TimelineItem::Assign { state, .. } => Some(matches!(
+                state,
+                AssignState::Rejected { .. }
+                    | AssignState::CallbackFailed { .. }
+                    | AssignState::Unclear { .. }
+                    | AssignState::TimedOut
+                    | AssignState::Unknown
+                    | AssignState::CallbackLost
+            )),
+            _ => None,
+        }) == Some(true)
+    }
+
     pub fn state(&self) -> ConvState {
         if self.roster.phase() == Phase::Ended {
             return ConvState::Ended;
@@ -826,6 +843,8 @@ pub struct ListKey {
     pub sort: SortBy,
     /// The queue the list is narrowed to.
     pub queue: Option<String>,
+    /// The problems-only view is on: the breaches' version it was made at.
+    pub problems: Option<u64>,
 }
 
 /// The kept list: the table `key` made, and the rows `filter` left.
@@ -1053,6 +1072,10 @@ pub struct State {
     /// Conversation id → whether it was answered within `sla_secs`, for
     /// every conversation this console saw in a queue (up to [`SLA_MEMORY`]).
     pub sla_seen: BTreeMap<String, SlaMark>,
+    /// The breaches as of the latest alerts pass (see `app::alerts`).
+    pub breaches: crate::app::alerts::Breaches,
+    /// `!`: the lists show only what is in trouble.
+    pub problems_only: bool,
     /// The detail pane shows the timeline (after Enter) or just the roster.
     pub detail_open: bool,
     /// The conversation list shows how long ago each row was read (`F`).

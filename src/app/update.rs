@@ -18,6 +18,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 /// Longest remote string kept for display.
 const MAX_FIELD: usize = 120;
 
+mod alerts;
 mod commands;
 mod keys;
 mod results;
@@ -34,6 +35,23 @@ pub use results::{NOT_UNDERSTOOD, may_also_have_arrived, plan_line};
 
 /// The console's one update function.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    // The clock and the polls move waits and queues past their thresholds;
+    // the alerts pass runs after them only (after a round of the
+    // conversations poll, not each of its pages: the next tick, within a
+    // second, judges a page's changes).
+    let due = matches!(
+        action,
+        Action::Tick(_)
+            | Action::PollRound { .. }
+            | Action::QueuesListed { .. }
+            | Action::QueueSized { .. }
+    );
+    let mut effects = apply(state, action);
+    effects.extend(alerts::judge(state, due));
+    effects
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             if key.kind != KeyEventKind::Press {

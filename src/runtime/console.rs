@@ -455,11 +455,19 @@ fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> bool {
         match effect {
             Effect::Quit => state.quit = true,
             Effect::Suspend => suspend = true,
+            Effect::Bell => ring_bell(),
             _ => {}
         }
         runner.run(effect);
     }
     suspend
+}
+
+/// BEL to the terminal: a new breach of `[alerts]` (with `bell = true`).
+/// Between frames, never inside a synchronized update.
+fn ring_bell() {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(b"\x07").and_then(|_| out.flush());
 }
 
 /// Gives the terminal back, stops the process until `fg` (SIGCONT), then

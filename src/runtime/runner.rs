@@ -603,7 +603,8 @@ impl Runner {
                     });
                 });
             }
-            Effect::Quit | Effect::Suspend => {}
+            // The console's own: it rings or stops.
+            Effect::Quit | Effect::Suspend | Effect::Bell => {}
         }
     }
 

@@ -16,6 +16,7 @@ use super::text::{age_short, clean, duration, width};
 use super::theme::{Glyph, Theme};
 use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
+use crate::app::alerts::Level;
 use crate::app::state::{Conversation, SortBy};
 
 /// Longest id, language and state shown before they are cut.
@@ -45,9 +46,34 @@ pub struct Columns {
 impl Columns {
     /// Columns for `rows` in `cells` cells (the pane's inner width).
     pub fn fit(rows: &[&Conversation], cells: usize, fresh: bool) -> Columns {
+        Columns::fit_marked(rows, &[], cells, fresh)
+    }
+
+    /// Columns for `rows`, where `marks[i]` (when given and not empty) is
+    /// the alert glyph drawn before row `i`'s state; `fresh`: with the
+    /// freshness column.
+    pub fn fit_marked(
+        rows: &[&Conversation],
+        marks: &[&str],
+        cells: usize,
+        fresh: bool,
+    ) -> Columns {
         let max = |f: &dyn Fn(&Conversation) -> usize, lo: usize, hi: usize| {
             rows.iter().map(|c| f(c)).max().unwrap_or(0).clamp(lo, hi)
         };
+        let state_w = rows
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mark = marks.get(i).map_or(0, |m| match width(m) {
+                    0 => 0,
+                    w => w + 1,
+                });
+                width(c.state().label()) + mark
+            })
+            .max()
+            .unwrap_or(0)
+            .clamp(6, MAX_STATE);
         let wide = cells >= 56;
         let mut c = Columns {
             gap: if wide { 2 } else { 1 },
@@ -55,7 +81,7 @@ impl Columns {
             channel: true,
             lang: max(&|c| width(&language(c, !wide)), 2, MAX_LANG),
             lang_short: !wide,
-            state: max(&|c| width(c.state().label()), 6, MAX_STATE),
+            state: state_w,
             count: max(&|c| c.agent_count().to_string().len(), 1, 3),
             age: 5,
             fresh: if fresh { 3 } else { 0 },
@@ -120,7 +146,7 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
         .as_deref()
         .map(|q| theme.fit(&clean(&state.queue_name(q), 200), 16));
     let build = |short: bool| {
-        let mut t = if filtered || queue.is_some() {
+        let mut t = if filtered || queue.is_some() || state.problems_only {
             format!(" Conversations {shown}/{total}")
         } else {
             format!(" Conversations {shown}")
@@ -139,6 +165,14 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
             (true, false) => t.push_str(&format!(" {rule} sort: {}", state.sort.label())),
             (true, true) => t.push_str(&format!(" {rule} by {}", state.sort.label())),
             _ => {}
+        }
+        if state.problems_only {
+            let hidden = total.saturating_sub(shown);
+            if short {
+                t.push_str(&format!(" {rule} problems"));
+            } else {
+                t.push_str(&format!(" {rule} problems only, {hidden} hidden"));
+            }
         }
         t.push(' ');
         t
@@ -179,11 +213,13 @@ fn freshness(c: &Conversation, state: &State, theme: &Theme) -> (String, ratatui
     (age_short(age), style)
 }
 
-/// One row as styled spans.
+/// One row as styled spans. `level`: how far its wait is past its
+/// queue's thresholds (a glyph before the state, and the alert's style).
 fn row(
     c: &Conversation,
     cols: &Columns,
     selected: bool,
+    level: Level,
     state: &State,
     theme: &Theme,
 ) -> Vec<Span<'static>> {
@@ -220,9 +256,14 @@ fn row(
         ));
         spans.push(Span::raw(gap.clone()));
     }
+    let label = clean(conv_state.label(), 40);
+    let (state_text, state_style) = match theme.alert(level) {
+        Some((glyph, style)) => (format!("{glyph} {label}"), style),
+        None => (label, theme.conv_state(&conv_state)),
+    };
     spans.push(Span::styled(
-        theme.pad(&clean(conv_state.label(), 40), cols.state),
-        theme.conv_state(&conv_state),
+        theme.pad(&state_text, cols.state),
+        state_style,
     ));
     spans.push(Span::raw(gap.clone()));
     if cols.count > 0 {
@@ -267,6 +308,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     if ids.is_empty() {
         let msg = if state.conversations.is_empty() {
             theme.own_text("no conversations yet (polling…)")
+        } else if state.problems_only && state.conv_filter.trim().is_empty() {
+            format!(
+                "no problems: no wait past a threshold, no failed request ({} shows all)",
+                state
+                    .keymap
+                    .key_label(crate::app::command::Command::ToggleProblems)
+            )
         } else {
             format!(
                 "no match for filter \"{}\"",
@@ -290,14 +338,21 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .take(height)
         .filter_map(|id| state.conversations.get(id))
         .collect();
-    let cols = Columns::fit(&rows, cells, state.fresh_column);
+    // Levels for the rows on screen only.
+    let levels: Vec<Level> = rows.iter().map(|c| state.conversation_level(c)).collect();
+    let marks: Vec<&str> = levels
+        .iter()
+        .map(|l| theme.alert(*l).map_or("", |(g, _)| g))
+        .collect();
+    let cols = Columns::fit_marked(&rows, &marks, cells, state.fresh_column);
     let lines: Vec<Line> = rows
         .iter()
+        .zip(&levels)
         .enumerate()
-        .map(|(i, c)| (i + offset, c))
-        .map(|(i, c)| {
+        .map(|(i, (c, level))| (i + offset, c, *level))
+        .map(|(i, c, level)| {
             let is_sel = Some(i) == selected;
-            let spans = row(c, &cols, is_sel, state, theme);
+            let spans = row(c, &cols, is_sel, level, state, theme);
             if is_sel {
                 let style = if focused {
                     theme.selected

@@ -25,6 +25,7 @@ use super::text::{clean, duration, width};
 use super::theme::{Glyph, Theme};
 use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
+use crate::app::alerts::Level;
 use crate::app::queries::{Figure, QueueRow};
 use crate::app::state::QueueSort;
 
@@ -141,9 +142,17 @@ fn cell(col: Col, r: &QueueRow, theme: &Theme) -> (String, bool) {
     }
 }
 
-fn title(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
+fn title(state: &State, shown: usize, theme: &Theme, cells: usize) -> Line<'static> {
     let rule = theme.glyph(Glyph::Rule);
-    let mut t = format!(" Queues {}", state.queues.len());
+    let total = state.queues.len();
+    let mut t = if state.problems_only {
+        format!(
+            " Queues {shown}/{total} {rule} problems only, {} hidden",
+            total.saturating_sub(shown)
+        )
+    } else {
+        format!(" Queues {total}")
+    };
     if state.queue_sort != QueueSort::default() {
         t.push_str(&format!(" {rule} sort: {}", state.queue_sort.label()));
     }
@@ -153,9 +162,10 @@ fn title(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
 
 /// What the right of the border says: what SL counts, and the mark.
 fn legend(state: &State, rows: &[QueueRow], theme: &Theme) -> Line<'static> {
+    let t_default = &state.settings.alerts.default;
     let mut t = format!(
-        " SL: seen here, ≤{}s ",
-        state.settings.alerts.default.sla_secs
+        " SL: seen here, ≤{}s, target {}% ",
+        t_default.sla_secs, t_default.sla_target_pct
     );
     if rows.iter().any(QueueRow::disagrees) {
         t = format!(
@@ -169,11 +179,12 @@ fn legend(state: &State, rows: &[QueueRow], theme: &Theme) -> Line<'static> {
 }
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {
-    let rows = state.queue_rows();
+    let rows = state.visible_queue_rows();
     let full_cells = usize::from(area.width);
-    let title_line = title(state, theme, full_cells);
-    let right =
-        (width(&title_line.to_string()) + 24 <= full_cells).then(|| legend(state, &rows, theme));
+    let title_line = title(state, rows.len(), theme, full_cells);
+    let legend = legend(state, &rows, theme);
+    let right = (width(&title_line.to_string()) + width(&legend.to_string()) + 3 <= full_cells)
+        .then_some(legend);
     let block = theme.block(title_line, right, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -185,11 +196,18 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let height = usize::from(inner.height);
 
     if rows.is_empty() {
-        let line = Line::from(Span::styled(
+        let msg = if state.problems_only && !state.queues.is_empty() {
             format!(
-                " {}",
-                theme.fit(&theme.own_text("no queues listed yet (polling…)"), cells)
-            ),
+                "no queue past a threshold ({} shows all)",
+                state
+                    .keymap
+                    .key_label(crate::app::command::Command::ToggleProblems)
+            )
+        } else {
+            "no queues listed yet (polling…)".to_string()
+        };
+        let line = Line::from(Span::styled(
+            format!(" {}", theme.fit(&theme.own_text(&msg), cells)),
             theme.dim,
         ));
         frame.render_widget(Paragraph::new(line), inner);
@@ -266,20 +284,31 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             " "
         };
         let narrowed = state.queue_narrow.as_deref() == Some(r.id.as_str());
-        let name_style = if narrowed { theme.heading } else { theme.text };
+        // The alert, judged for the rows on screen only: the name carries
+        // the glyph, the cell past its threshold the style.
+        let t = state.settings.alerts.for_queue(&r.id, &r.name);
+        let wait_alert = theme.alert(r.longest_ms.value.map_or(Level::Ok, |ms| t.wait_level(ms)));
+        let sla_alert = theme.alert(t.sla_level(r.service.0 as usize, r.service.1 as usize));
+        let name = clean(&r.name, 200);
+        let (name, name_style) = match theme.alert(state.queue_level(r)) {
+            Some((glyph, style)) => (format!("{glyph} {name}"), style),
+            None if narrowed => (name, theme.heading),
+            None => (name, theme.text),
+        };
         let mut spans = vec![
             Span::styled(theme.pad(mark, 1), theme.warn),
             Span::raw(" "),
-            Span::styled(theme.pad(&clean(&r.name, 200), name_w), name_style),
+            Span::styled(theme.pad(&name, name_w), name_style),
         ];
         for (i, c) in Col::DRAWN.iter().enumerate() {
             if !shown[i] {
                 continue;
             }
             let (text, from_kore) = &texts[n][i];
-            let style: Style = match c {
+            let style: Style = match (c, wait_alert, sla_alert) {
+                (Col::Longest, Some((_, alert)), _) | (Col::Service, _, Some((_, alert))) => alert,
                 _ if text.contains(theme.glyph(Glyph::Differs)) => theme.warn,
-                Col::Waiting if r.waiting.value.unwrap_or(0) > 0 => theme.state_waiting,
+                (Col::Waiting, ..) if r.waiting.value.unwrap_or(0) > 0 => theme.state_waiting,
                 _ if !from_kore => theme.dim,
                 _ => theme.text,
             };

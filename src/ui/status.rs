@@ -269,7 +269,52 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
             0,
         ));
     }
+    pieces.extend(alert_piece(state, theme));
     pieces
+}
+
+/// The breaches (`[alerts]`), as the latest alerts pass counted them:
+/// `⚠ 3 waiting past 60s, 1 critical; 1 queue`. Glyph and words, so mono
+/// and ASCII show them too; never dropped.
+fn alert_piece(state: &State, theme: &Theme) -> Option<Piece> {
+    let b = &state.breaches;
+    let (waiting, critical) = (b.waiting_count(), b.critical_count());
+    let (queues, queues_critical) = b.queue_counts();
+    if waiting == 0 && queues == 0 {
+        return None;
+    }
+    let level = if critical > 0 || queues_critical > 0 {
+        crate::app::alerts::Level::Critical
+    } else {
+        crate::app::alerts::Level::Warn
+    };
+    let (glyph, style) = theme.alert(level)?;
+    let alerts = &state.settings.alerts;
+    let past = match alerts.default.warn_wait_secs {
+        secs if secs > 0 && alerts.queues.is_empty() => format!("past {secs}s"),
+        _ => "too long".to_string(),
+    };
+    let mut long = Vec::new();
+    let mut short = Vec::new();
+    if waiting > 0 {
+        let mut l = format!("{waiting} waiting {past}");
+        let mut s = format!("{waiting} waiting");
+        if critical > 0 {
+            l.push_str(&format!(", {critical} critical"));
+            s.push_str(&format!(", {critical} crit"));
+        }
+        long.push(l);
+        short.push(s);
+    }
+    if queues > 0 {
+        let plural = if queues == 1 { "" } else { "s" };
+        long.push(format!("{queues} queue{plural}"));
+        short.push(format!("{queues} q"));
+    }
+    Some(
+        Piece::new(vec![span(format!("{glyph} {}", long.join("; ")), style)], 0)
+            .with_short(vec![span(format!("{glyph} {}", short.join(", ")), style)]),
+    )
 }
 
 /// The status line, cut to `cells`: pieces joined with ` · `, the clock
@@ -523,6 +568,7 @@ fn hint_commands(state: &State) -> Vec<Command> {
                 v.insert(0, Command::Retry);
             }
             v.push(Command::Filter);
+            v.push(Command::ToggleProblems);
             v
         }
         Pane::Agents => vec![
@@ -536,6 +582,7 @@ fn hint_commands(state: &State) -> Vec<Command> {
         Pane::Queues => vec![
             Command::Open,
             Command::Sort,
+            Command::ToggleProblems,
             Command::Assign,
             Command::ToggleQueues,
             Command::FocusNext,

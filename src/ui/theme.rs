@@ -17,6 +17,7 @@ use ratatui::symbols::border;
 use ratatui::text::Line;
 use ratatui::widgets::Block;
 
+use crate::app::alerts::Level;
 use crate::app::state::{ConvState, LogKind, Presence};
 
 /// Which palette.
@@ -88,6 +89,10 @@ pub enum Glyph {
     Ellipsis,
     /// An arrow inside generated text ("Mia Chen → Raj Patel").
     Arrow,
+    /// A wait or a queue past its warning threshold (`[alerts]`).
+    AlertWarn,
+    /// A wait or a queue past its critical threshold.
+    AlertCritical,
 }
 
 /// How the console looks: one style per role, the border sets and whether
@@ -147,6 +152,10 @@ pub struct Theme {
     pub state_active: Style,
     pub state_ending: Style,
     pub state_ended: Style,
+    /// A wait or a queue past its warning threshold.
+    pub alert_warn: Style,
+    /// A wait or a queue past its critical threshold.
+    pub alert_critical: Style,
 }
 
 fn fg(c: Color) -> Style {
@@ -227,6 +236,11 @@ impl Theme {
             state_active: fg(Color::Green),
             state_ending: fg(Color::Magenta),
             state_ended: fg(Color::DarkGray),
+            alert_warn: fg(Color::Yellow).add_modifier(BOLD),
+            alert_critical: Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(BOLD),
         }
     }
 
@@ -278,6 +292,11 @@ impl Theme {
             state_active: fg(Color::Green),
             state_ending: fg(Color::Blue),
             state_ended: fg(Color::DarkGray),
+            alert_warn: fg(Color::Magenta).add_modifier(BOLD),
+            alert_critical: Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(BOLD),
         }
     }
 
@@ -324,6 +343,8 @@ impl Theme {
             state_active: plain,
             state_ending: plain,
             state_ended: dim,
+            alert_warn: bold.add_modifier(Modifier::UNDERLINED),
+            alert_critical: reversed.add_modifier(BOLD),
         }
     }
 
@@ -360,6 +381,8 @@ impl Theme {
                 Glyph::OpenFlag => "+",
                 Glyph::Ellipsis => "...",
                 Glyph::Arrow => "->",
+                Glyph::AlertWarn => "!",
+                Glyph::AlertCritical => "!!",
             };
         }
         match g {
@@ -392,6 +415,8 @@ impl Theme {
             Glyph::OpenFlag => "…",
             Glyph::Ellipsis => "…",
             Glyph::Arrow => "→",
+            Glyph::AlertWarn => "⚠",
+            Glyph::AlertCritical => "‼",
         }
     }
 
@@ -506,6 +531,15 @@ impl Theme {
         }
     }
 
+    /// The glyph and style of an alert level (`None` for no breach).
+    pub fn alert(&self, level: Level) -> Option<(&'static str, Style)> {
+        match level {
+            Level::Ok => None,
+            Level::Warn => Some((self.glyph(Glyph::AlertWarn), self.alert_warn)),
+            Level::Critical => Some((self.glyph(Glyph::AlertCritical), self.alert_critical)),
+        }
+    }
+
     pub fn conv_state(&self, s: &ConvState) -> Style {
         match s {
             ConvState::Waiting => self.state_waiting,
@@ -581,6 +615,8 @@ mod tests {
             t.state_active,
             t.state_ending,
             t.state_ended,
+            t.alert_warn,
+            t.alert_critical,
         ]
     }
 
@@ -685,6 +721,8 @@ mod tests {
             Glyph::OpenFlag,
             Glyph::Ellipsis,
             Glyph::Arrow,
+            Glyph::AlertWarn,
+            Glyph::AlertCritical,
         ];
         for g in all {
             assert!(t.glyph(g).is_ascii(), "{g:?}");

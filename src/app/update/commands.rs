@@ -99,6 +99,16 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             set_fresh_column(state, on);
             Vec::new()
         }
+        Command::ToggleProblems => {
+            let on = match rest {
+                "" => !state.problems_only,
+                "on" | "yes" | "true" => true,
+                "off" | "no" | "false" => false,
+                _ => return refused(state, "usage: :problems [on|off]".into()),
+            };
+            set_problems_only(state, on);
+            Vec::new()
+        }
         Command::Sort => {
             if let Some(by) = QueueSort::parse(rest) {
                 state.queue_sort = by;

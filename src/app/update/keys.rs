@@ -395,6 +395,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::ToggleQueues => toggle_queues(state),
         Command::Wallboard => state.mode = Mode::Wallboard,
+        Command::ToggleProblems => set_problems_only(state, !state.problems_only),
         // Not commands of the lists (their modes run them).
         _ => {}
     }
@@ -514,6 +515,21 @@ fn back(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
+/// `!`: the lists show only what is in trouble (waits and queues past their
+/// thresholds, failed or unknown requests), or everything again.
+pub(super) fn set_problems_only(state: &mut State, on: bool) {
+    state.problems_only = on;
+    keep_selection_visible(state);
+    let n = state.visible_queue_rows().len();
+    state.queue_cursor = state.queue_cursor.min(n.saturating_sub(1));
+    let key = state.keymap.key_label(Command::ToggleProblems);
+    state.say(if on {
+        format!("problems only: breaches and failed requests ({key} shows everything)")
+    } else {
+        "every conversation and queue shown again".to_string()
+    });
+}
+
 /// `u`: the queue pane in the agents' place, or the agents again. The focus
 /// follows when it was on the pane that goes.
 pub(super) fn toggle_queues(state: &mut State) {
@@ -618,7 +634,7 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
             state.agent_cursor = step(state.agent_cursor, n);
         }
         Pane::Queues => {
-            let n = state.queues.len();
+            let n = state.visible_queue_rows().len();
             state.queue_cursor = step(state.queue_cursor, n);
         }
         Pane::Log => {

@@ -1,0 +1,98 @@
+//! The alerts pass: which conversations and queues are past a threshold
+//! now, kept in `State::breaches`, and whether the bell rings.
+//!
+//! It runs after a clock tick and a poll of conversations or queues (so a
+//! change from a request's result shows by the next second at the latest).
+//! The listed conversations that wait for an agent are found again only
+//! when the conversations changed since the last pass, each with its wait
+//! and thresholds; otherwise a tick judges those alone, from what was kept
+//! (no lookup, and a map changes only for one whose level changed), so the
+//! count stays cheap with 50,000 conversations (the view reads the count,
+//! never walks them), and a burst of results costs one walk, not one per
+//! result.
+
+use super::*;
+use crate::app::alerts::{Level, Waiting, queue_level};
+use crate::app::queries::kore_longest_ms;
+use std::collections::BTreeMap;
+
+/// Judges the waits and the queues (when `due`: the clock or a poll
+/// moved). Rings at most one bell per pass, however many breaches are new.
+pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
+    if !due {
+        return Vec::new();
+    }
+    let generation = state.conversations.generation();
+    if state.breaches.generation != Some(generation) {
+        find_waiting(state);
+        state.breaches.generation = Some(generation);
+    }
+    let now = state.now_ms;
+    let mut new = false;
+    for i in 0..state.breaches.waiting.len() {
+        new |= state.breaches.judge_waiting(i, now);
+    }
+    // The longest wait now of each queue, as the list has it.
+    let b = &state.breaches;
+    let mut longest = vec![None::<i64>; b.waiting_queues.len()];
+    for w in &b.waiting {
+        if let Some(q) = w.queue {
+            let wait = w.wait_now_ms(now);
+            longest[q] = Some(longest[q].map_or(wait, |l| l.max(wait)));
+        }
+    }
+    let service = state.service_counts();
+    let mut queues = BTreeMap::new();
+    for q in &state.queues {
+        // As the queue pane shows it: Kore's longest wait, else the list's.
+        let listed = b.waiting_queues.iter().position(|id| *id == q.id);
+        let longest_ms = kore_longest_ms(q).or(listed.and_then(|i| longest[i]));
+        let t = state.settings.alerts.for_queue(&q.id, &q.name);
+        let sl = service.get(q.id.as_str()).copied().unwrap_or_default();
+        let level = queue_level(t, longest_ms, sl);
+        if level.is_breach() {
+            queues.insert(q.id.clone(), level);
+        }
+    }
+    new |= state.breaches.set_queues(queues);
+    if new && state.settings.alerts.bell {
+        vec![Effect::Bell]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Makes the list of waiting conversations again (the conversations
+/// changed): one walk, then each is judged afresh.
+fn find_waiting(state: &mut State) {
+    let mut queues: Vec<String> = Vec::new();
+    let mut waiting = Vec::new();
+    for c in state.conversations.values() {
+        let Some(wait_ms) = c.wait_ms else { continue };
+        if !c.listed || !c.is_waiting() {
+            continue;
+        }
+        let queue = c.queue.as_ref().map(|(id, _)| {
+            queues.iter().position(|q| q == id).unwrap_or_else(|| {
+                queues.push(id.clone());
+                queues.len() - 1
+            })
+        });
+        waiting.push(Waiting {
+            id: c.id.clone(),
+            wait_ms,
+            listed_at_ms: c.listed_at_ms,
+            queue,
+            thresholds: *state.thresholds_of(c),
+            level: Level::Ok,
+        });
+    }
+    let conversations = &state.conversations;
+    let b = &mut state.breaches;
+    // What the bell rang for goes with the conversation.
+    b.rung_conversations
+        .retain(|id, _| conversations.contains_key(id));
+    b.clear_conversations();
+    b.waiting = waiting;
+    b.waiting_queues = queues;
+}
