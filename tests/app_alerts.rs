@@ -366,7 +366,7 @@ fn problems_only_shows_breaches_and_failures_and_follows_the_clock() {
     // ...and follows when a wait crosses a threshold on the clock alone:
     // c-calm has waited 10 + 50 = 60 s.
     tick(&mut s, 50);
-    assert!(s.visible_ids().contains(&"c-calm".to_string()));
+    assert!(s.visible_ids().contains("c-calm"));
     assert_eq!(s.visible_ids().len(), 4);
 
     // `!` again: everything.
