@@ -152,8 +152,15 @@ fn tiles_carry_the_figures_and_the_levels_by_the_queues_thresholds() {
             sla_target_pct: 90,
         },
     );
-    // Two of three answered within 30 s: under the 90 % target.
-    for (id, within) in [("c-1", true), ("c-2", true), ("c-3", false)] {
+    // Four of six answered within 30 s: under the 90 % target.
+    for (id, within) in [
+        ("c-1", true),
+        ("c-2", true),
+        ("c-3", false),
+        ("c-4", true),
+        ("c-5", true),
+        ("c-6", false),
+    ] {
         s.sla_seen.insert(
             id.into(),
             SlaMark {

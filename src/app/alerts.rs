@@ -34,6 +34,9 @@ pub struct Thresholds {
     pub sla_target_pct: u8,
 }
 
+/// The fewest decided conversations a service level alerts on.
+pub const MIN_SLA_SAMPLE: usize = 5;
+
 /// The defaults when `[alerts]` leaves a key out.
 pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds {
     warn_wait_secs: 60,
@@ -63,9 +66,10 @@ impl Thresholds {
 
     /// The level of a service level of `within` answered in time out of
     /// `decided`: below the target is a warning, below half of it critical.
-    /// Nothing decided yet is no alert.
+    /// Fewer than [`MIN_SLA_SAMPLE`] decided is no alert: one late answer
+    /// at start-up is not a queue in trouble (its wait alerts say that).
     pub fn sla_level(&self, within: usize, decided: usize) -> Level {
-        if decided == 0 {
+        if decided < MIN_SLA_SAMPLE {
             return Level::Ok;
         }
         let pct = within as f64 * 100.0 / decided as f64;
@@ -261,6 +265,12 @@ mod tests {
     fn a_service_level_below_target_warns_and_below_half_is_critical() {
         let t = DEFAULT_THRESHOLDS;
         assert_eq!(t.sla_level(0, 0), Level::Ok);
+        assert_eq!(
+            t.sla_level(0, MIN_SLA_SAMPLE - 1),
+            Level::Ok,
+            "too few to judge"
+        );
+        assert_eq!(t.sla_level(0, MIN_SLA_SAMPLE), Level::Critical);
         assert_eq!(t.sla_level(8, 10), Level::Ok);
         assert_eq!(t.sla_level(7, 10), Level::Warn);
         assert_eq!(t.sla_level(3, 10), Level::Critical);
