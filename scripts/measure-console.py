@@ -4,7 +4,9 @@
 - time to first frame: from spawning `switchboard demo` in a pseudo-terminal
   until the first full frame (the status bar and the hint bar) has arrived;
 - idle CPU: CPU time the process uses over a quiet stretch, with the
-  simulator's traffic slowed right down, and the bytes it writes meanwhile;
+  simulator's traffic slowed right down, and the bytes it writes meanwhile,
+  first in the seconds after start-up, then at rest (no key for 15 s: the
+  clock draws every five seconds);
 - bytes per change: terminal output for one key press (moving the selection).
 
 Usage: scripts/measure-console.py [path/to/switchboard] [--runs N] [--idle SECS]
@@ -112,7 +114,16 @@ def main():
     cpu1 = cpu_seconds(pid)
     print(f"idle for {a.idle:.0f} s: CPU {cpu1 - cpu0:.2f} s "
           f"({100 * (cpu1 - cpu0) / a.idle:.2f}% of one core), "
-          f"{written} bytes written ({written / a.idle:.0f} B/s: clock, polls)")
+          f"{written} bytes written ({written / a.idle:.0f} B/s: clock, ages, polls)")
+    # No key since the start: past REST_AFTER_MS (15 s) the console is at
+    # rest, and the clock draws every five seconds.
+    drain(fd, max(0.0, 16.0 - 3.0 - a.idle))
+    cpu0 = cpu_seconds(pid)
+    written = drain(fd, a.idle)
+    cpu1 = cpu_seconds(pid)
+    print(f"at rest (no key for 15 s) for {a.idle:.0f} s: CPU {cpu1 - cpu0:.2f} s "
+          f"({100 * (cpu1 - cpu0) / a.idle:.2f}% of one core), "
+          f"{written} bytes written ({written / a.idle:.0f} B/s)")
     sizes = []
     for key in [b"j", b"k"] * 5:
         os.write(fd, key)

@@ -335,12 +335,53 @@ fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
     assert!(redraw.needed(&s, Cause::Action));
     assert!(!redraw.needed(&s, Cause::Action));
 
-    // The console draws on every tick (its clock shows seconds), except on
-    // the "too small" message.
+    // The console draws on every tick (its clock shows seconds) while
+    // someone is at the keys, except on the "too small" message.
     s.mode = Mode::Normal;
+    redraw.input(s.now_ms);
     assert!(redraw.needed(&s, Cause::Tick));
     assert!(redraw.needed(&s, Cause::Tick));
     update(&mut s, Action::Resize(20, 5));
     assert!(!redraw.needed(&s, Cause::Tick));
     assert!(redraw.needed(&s, Cause::Action));
+}
+
+/// Issue 11's idle target: with nobody at the keys for a while the clock's
+/// ticks draw every five seconds, not every second; a key, or a report,
+/// draws at once and wakes it.
+#[test]
+fn at_rest_the_console_draws_the_clock_every_five_seconds() {
+    use switchboard::runtime::console::{REST_AFTER_MS, REST_EVERY_MS};
+    let mut s = console();
+    let mut redraw = Redraw::default();
+    redraw.input(NOW);
+    assert!(redraw.needed(&s, Cause::Action), "the first frame");
+    let mut drawn = Vec::new();
+    let rest_secs = REST_AFTER_MS / SEC;
+    for t in 1..=rest_secs + 12 {
+        tick(&mut s, NOW + t * SEC);
+        if redraw.needed(&s, Cause::Tick) {
+            drawn.push(t);
+        }
+    }
+    // Every second until at rest, then every five.
+    let awake: Vec<i64> = (1..rest_secs).collect();
+    assert_eq!(&drawn[..awake.len()], awake.as_slice(), "{drawn:?}");
+    let resting = &drawn[awake.len()..];
+    assert!(
+        resting
+            .windows(2)
+            .all(|w| (w[1] - w[0]) * SEC == REST_EVERY_MS),
+        "{drawn:?}"
+    );
+    assert!(resting.len() >= 2, "{drawn:?}");
+    // A report draws at once; so does a key, and the ticks go every second
+    // again.
+    assert!(redraw.needed(&s, Cause::Action));
+    let woke = s.now_ms;
+    redraw.input(woke);
+    tick(&mut s, woke + SEC);
+    assert!(redraw.needed(&s, Cause::Tick));
+    tick(&mut s, woke + 2 * SEC);
+    assert!(redraw.needed(&s, Cause::Tick));
 }

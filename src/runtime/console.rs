@@ -524,9 +524,15 @@ async fn event_loop(
         tokio::select! {
             got = rx.recv() => {
                 let Some(action) = got else { break };
+                if is_input(&action) {
+                    redraw.input(now_ms());
+                }
                 let mut stop = dispatch(state, runner, action);
                 // Drain everything queued before drawing once.
                 while let Ok(more) = rx.try_recv() {
+                    if is_input(&more) {
+                        redraw.input(now_ms());
+                    }
                     stop |= dispatch(state, runner, more);
                 }
                 if stop && !state.quit {
@@ -556,6 +562,22 @@ async fn event_loop(
     Ok(())
 }
 
+/// Someone at the keyboard (or the window changed): the console is awake.
+fn is_input(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Key(_) | Action::Paste(_) | Action::Resize(..)
+    )
+}
+
+/// After this long without a key, the console is at rest: the clock's
+/// ticks draw a frame only every [`REST_EVERY_MS`] (the clock and ages then
+/// move in steps of five seconds), so that an idle console over ssh sends
+/// little. Keys, pastes, resizes and reports still draw at once.
+pub const REST_AFTER_MS: i64 = 15_000;
+/// How often the clock draws while the console is at rest.
+pub const REST_EVERY_MS: i64 = 5_000;
+
 /// What woke the loop before a possible frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cause {
@@ -567,23 +589,46 @@ pub enum Cause {
 
 /// Whether the next frame is drawn. The console draws after every batch of
 /// actions and on each second's tick (its clock and ages move), except on
-/// the "too small" message, which shows neither. The wallboard draws only
+/// the "too small" message, which shows neither, and except at rest (no key
+/// for [`REST_AFTER_MS`]), when a tick draws only every [`REST_EVERY_MS`]. The wallboard draws only
 /// when what it shows changed: its [`Board`](crate::app::wallboard::Board)
 /// (figures to the second, the stale flag, the clock's minute) or the
 /// screen's size differs from the frame drawn last.
 #[derive(Debug, Default)]
 pub struct Redraw {
     drawn: Option<(crate::app::wallboard::Board, (u16, u16))>,
+    /// The latest key, paste or resize (unix ms); the first frame's time
+    /// until then.
+    last_input_ms: Option<i64>,
+    /// When the latest frame was drawn (unix ms, the State's clock).
+    last_frame_ms: i64,
 }
 
 impl Redraw {
+    /// Someone pressed a key (or pasted, or resized) at `now_ms`.
+    pub fn input(&mut self, now_ms: i64) {
+        self.last_input_ms = Some(now_ms);
+    }
+
     /// Decides, and remembers what the wallboard is about to draw.
     pub fn needed(&mut self, state: &State, cause: Cause) -> bool {
+        let now = state.now_ms;
+        let last_input = *self.last_input_ms.get_or_insert(now);
         if state.mode != crate::app::state::Mode::Wallboard {
             self.drawn = None;
             let (w, h) = state.screen;
-            return cause == Cause::Action
-                || (w >= crate::ui::view::MIN_WIDTH && h >= crate::ui::view::MIN_HEIGHT);
+            let draw = match cause {
+                Cause::Action => true,
+                Cause::Tick => {
+                    let fits = w >= crate::ui::view::MIN_WIDTH && h >= crate::ui::view::MIN_HEIGHT;
+                    let at_rest = now - last_input >= REST_AFTER_MS;
+                    fits && (!at_rest || now - self.last_frame_ms >= REST_EVERY_MS)
+                }
+            };
+            if draw {
+                self.last_frame_ms = now;
+            }
+            return draw;
         }
         let now = (state.wallboard(), state.screen);
         if self.drawn.as_ref() == Some(&now) {
