@@ -177,6 +177,33 @@ fn agent_from_record(id: &str, rec: &crate::kore::wire::AgentRecord) -> AgentRef
 /// How many pages of list-agents a lookup reads at most.
 const MAX_AGENT_PAGES: u32 = 5;
 
+/// The callback listener an assign waits on, at `[callback]`'s address,
+/// once the public URL Kore is given has been checked.
+async fn start_callbacks(
+    loaded: &Loaded,
+    allow_insecure_http: bool,
+) -> Result<
+    (
+        CallbackListener,
+        tokio::sync::mpsc::UnboundedReceiver<ReceivedCallback>,
+    ),
+    Fail,
+> {
+    let config = &loaded.config;
+    client::check_callback_url(config.callback.public_base(), allow_insecure_http)
+        .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
+    CallbackListener::start(
+        &config.callback.listen.to_string(),
+        config.callback.public_base(),
+    )
+    .await
+    .map_err(|e| {
+        Fail::usage(format!(
+            "{e}\n  hint: another console may be running; change [callback].listen"
+        ))
+    })
+}
+
 fn build_client(loaded: &Loaded, allow_insecure_http: bool) -> Result<KoreClient, Fail> {
     let secret = loaded.config.resolve_secret()?;
     KoreClient::new(&client_settings(
@@ -612,18 +639,7 @@ pub async fn assign(
     let loaded = load_config(cli_config)?;
     let config = &loaded.config;
     let client = build_client(&loaded, allow_insecure_http)?;
-    client::check_callback_url(config.callback.public_base(), allow_insecure_http)
-        .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
-    let (listener, mut callbacks) = CallbackListener::start(
-        &config.callback.listen.to_string(),
-        config.callback.public_base(),
-    )
-    .await
-    .map_err(|e| {
-        Fail::usage(format!(
-            "{e}\n  hint: another console may be running; change [callback].listen"
-        ))
-    })?;
+    let (listener, mut callbacks) = start_callbacks(&loaded, allow_insecure_http).await?;
     let (journal, _) = open_journal(config)?;
     let listener = Arc::new(listener);
     let (mut runner, mut reports) = runner_for(config, client, journal, Some(listener.clone()));

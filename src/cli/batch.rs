@@ -19,7 +19,7 @@
 use super::{
     EXIT_FAILED, EXIT_USAGE, Fail, Refused, SendArgs, build_client, callback_came_json,
     directory_agent, emit, event_context, load_config, open_journal, plan_send, refuse_open,
-    request_json, result_json, runner_for,
+    request_json, result_json, runner_for, start_callbacks,
 };
 use crate::app::{self, Effect};
 use crate::config::{self, Config};
@@ -656,18 +656,7 @@ async fn run_batch(
     let mut callbacks = None;
     let mut listener = None;
     if mode == Mode::Assign {
-        client::check_callback_url(config.callback.public_base(), allow_insecure_http)
-            .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
-        let (l, rx) = CallbackListener::start(
-            &config.callback.listen.to_string(),
-            config.callback.public_base(),
-        )
-        .await
-        .map_err(|e| {
-            Fail::usage(format!(
-                "{e}\n  hint: another console may be running; change [callback].listen"
-            ))
-        })?;
+        let (l, rx) = start_callbacks(&loaded, allow_insecure_http).await?;
         listener = Some(Arc::new(l));
         callbacks = Some(rx);
     }
