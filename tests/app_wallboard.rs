@@ -346,9 +346,9 @@ fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
     assert!(redraw.needed(&s, Cause::Action));
 }
 
-/// Issue 11's idle target: with nobody at the keys for a while the clock's
-/// ticks draw every five seconds, not every second; a key, or a report,
-/// draws at once and wakes it.
+/// Issue 11's idle target: with nobody at the keys for a while the console
+/// draws every five seconds, not every second, and a poll's answer shows
+/// with the next of those frames; a key draws at once and wakes it.
 #[test]
 fn at_rest_the_console_draws_the_clock_every_five_seconds() {
     use switchboard::runtime::console::{REST_AFTER_MS, REST_EVERY_MS};
@@ -375,9 +375,17 @@ fn at_rest_the_console_draws_the_clock_every_five_seconds() {
         "{drawn:?}"
     );
     assert!(resting.len() >= 2, "{drawn:?}");
-    // A report draws at once; so does a key, and the ticks go every second
-    // again.
-    assert!(redraw.needed(&s, Cause::Action));
+    // A report (a poll's answer) waits for the next frame at rest...
+    let last = NOW + resting.last().unwrap() * SEC;
+    let now = s.now_ms;
+    assert_eq!(
+        redraw.needed(&s, Cause::Action),
+        now - last >= REST_EVERY_MS,
+        "{drawn:?}"
+    );
+    tick(&mut s, last + REST_EVERY_MS);
+    assert!(redraw.needed(&s, Cause::Action), "...at most five seconds");
+    // A key draws at once, and the ticks go every second again.
     let woke = s.now_ms;
     redraw.input(woke);
     tick(&mut s, woke + SEC);

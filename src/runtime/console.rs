@@ -570,10 +570,11 @@ fn is_input(action: &Action) -> bool {
     )
 }
 
-/// After this long without a key, the console is at rest: the clock's
-/// ticks draw a frame only every [`REST_EVERY_MS`] (the clock and ages then
-/// move in steps of five seconds), so that an idle console over ssh sends
-/// little. Keys, pastes, resizes and reports still draw at once.
+/// After this long without a key, the console is at rest: it draws a frame
+/// only every [`REST_EVERY_MS`] (the clock and ages move in steps of five
+/// seconds, and what the polls brought shows with the next frame, at most
+/// that much later), so that an idle console over ssh sends little. A key,
+/// a paste or a resize draws at once and wakes it.
 pub const REST_AFTER_MS: i64 = 15_000;
 /// How often the clock draws while the console is at rest.
 pub const REST_EVERY_MS: i64 = 5_000;
@@ -590,7 +591,7 @@ pub enum Cause {
 /// Whether the next frame is drawn. The console draws after every batch of
 /// actions and on each second's tick (its clock and ages move), except on
 /// the "too small" message, which shows neither, and except at rest (no key
-/// for [`REST_AFTER_MS`]), when a tick draws only every [`REST_EVERY_MS`]. The wallboard draws only
+/// for [`REST_AFTER_MS`]), when it draws only every [`REST_EVERY_MS`]. The wallboard draws only
 /// when what it shows changed: its [`Board`](crate::app::wallboard::Board)
 /// (figures to the second, the stale flag, the clock's minute) or the
 /// screen's size differs from the frame drawn last.
@@ -617,12 +618,13 @@ impl Redraw {
         if state.mode != crate::app::state::Mode::Wallboard {
             self.drawn = None;
             let (w, h) = state.screen;
+            let at_rest = now - last_input >= REST_AFTER_MS;
+            let due = !at_rest || now - self.last_frame_ms >= REST_EVERY_MS;
             let draw = match cause {
-                Cause::Action => true,
+                Cause::Action => due,
                 Cause::Tick => {
                     let fits = w >= crate::ui::view::MIN_WIDTH && h >= crate::ui::view::MIN_HEIGHT;
-                    let at_rest = now - last_input >= REST_AFTER_MS;
-                    fits && (!at_rest || now - self.last_frame_ms >= REST_EVERY_MS)
+                    fits && due
                 }
             };
             if draw {

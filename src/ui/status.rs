@@ -129,9 +129,11 @@ fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
         Some(t) => format!("{seen}/{t}"),
         None => seen.to_string(),
     };
+    // Three cells whatever the age ("9s", "10s"), so that the bar does
+    // not shift, and redraw whole, as it ages.
     let age = poll
         .oldest_ms
-        .map(|o| super::text::age_short(state.now_ms - o));
+        .map(|o| format!("{:>3}", super::text::age_short(state.now_ms - o)));
     let mut long = format!("seen {count}");
     let mut short = short_count;
     if let Some(a) = &age {
