@@ -98,6 +98,19 @@ fn frame(bencher: Bencher, n: usize) {
     });
 }
 
+/// One frame with the last row selected: the selection's row is found
+/// from the kept hint, not by walking every id.
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn frame_last_selected(bencher: Bencher, n: usize) {
+    let mut state = console(n);
+    state.selected = ids_in_order(&state).last().cloned();
+    let theme = dark();
+    let mut term = terminal();
+    bencher.bench_local(|| {
+        term.draw(|f| view(&state, f, &theme)).expect("drawing");
+    });
+}
+
 /// `j` in the conversations list, then the frame it causes. The selection
 /// walks down the list and wraps to the top at the end (one id compare).
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]

@@ -342,6 +342,11 @@ pub struct VisibleIds {
     pub(crate) table: Arc<ListTable>,
     /// The rows that pass the filter; `None` when there is no filter.
     pub(crate) shown: Option<Arc<Vec<u32>>>,
+    /// Where the latest `position` found its id: the selection is looked
+    /// up every frame and moves a row at a time, so the next look starts
+    /// there instead of walking 50,000 ids. Shared by the clones of one
+    /// kept list.
+    pub(crate) hint: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl VisibleIds {
@@ -376,7 +381,17 @@ impl VisibleIds {
 
     /// Where `id` is in the list shown.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.iter().position(|i| i == id)
+        use std::sync::atomic::Ordering;
+        let hint = self.hint.load(Ordering::Relaxed);
+        let near = [hint, hint.wrapping_add(1), hint.wrapping_sub(1)];
+        let found = near
+            .into_iter()
+            .find(|i| self.get(*i) == Some(id))
+            .or_else(|| self.iter().position(|i| i == id));
+        if let Some(i) = found {
+            self.hint.store(i, Ordering::Relaxed);
+        }
+        found
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -396,5 +411,36 @@ impl VisibleIds {
 
     pub fn to_vec(&self) -> Vec<String> {
         self.iter().map(str::to_string).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hint only speeds the look-up: whatever it holds, `position`
+    /// finds the id, or says it is not there.
+    #[test]
+    fn position_is_right_whatever_the_hint_holds() {
+        let ids: Vec<String> = (0..50).map(|i| format!("c-{i}")).collect();
+        let list = VisibleIds {
+            table: Arc::new(ListTable::new(ids)),
+            shown: Some(Arc::new((0..50).filter(|i| i % 2 == 0).collect())),
+            hint: Default::default(),
+        };
+        for (want, id) in [
+            (0, "c-0"),
+            (1, "c-2"),
+            (24, "c-48"),
+            (23, "c-46"),
+            (5, "c-10"),
+        ] {
+            assert_eq!(list.position(id), Some(want), "{id}");
+        }
+        assert_eq!(list.position("c-3"), None, "filtered out");
+        assert_eq!(list.position("c-99"), None);
+        list.hint
+            .store(usize::MAX, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(list.position("c-48"), Some(24));
     }
 }

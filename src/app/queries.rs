@@ -86,6 +86,7 @@ impl State {
                 list: VisibleIds {
                     table: std::sync::Arc::new(self.sorted_table()),
                     shown: None,
+                    hint: Default::default(),
                 },
             },
         };
@@ -110,7 +111,11 @@ impl State {
         } else {
             Some(std::sync::Arc::new(table.filter(None, &words, map)))
         };
-        let list = VisibleIds { table, shown };
+        let list = VisibleIds {
+            table,
+            shown,
+            hint: Default::default(),
+        };
         *cache = Some(KeptList {
             key: kept.key,
             filter: self.conv_filter.clone(),
