@@ -24,6 +24,16 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// `eprintln!` that never panics: a closed stderr (`2>&1 | head`) must not
+/// stop a batch half-way, with requests on the wire and the journal not
+/// flushed. What it says is lost; the journal keeps everything.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod batch;
 pub use batch::{
     BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_LINE_BYTES, MAX_PENDING, OnError,
@@ -72,7 +82,7 @@ pub fn load_config(cli_path: Option<&Path>) -> Result<Loaded, Fail> {
     })?;
     let loaded = config::load(&path)?;
     for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     Ok(loaded)
 }
@@ -146,9 +156,7 @@ async fn lookup_agent(config: &Config, client: &KoreClient, id: &str) -> AgentRe
         let body = match call.outcome {
             Ok(reply) => reply.body,
             Err(e) => {
-                eprintln!(
-                    "warning: could not look up agent {id} ({e}); sending the id as the name"
-                );
+                note!("warning: could not look up agent {id} ({e}); sending the id as the name");
                 break;
             }
         };
@@ -156,7 +164,7 @@ async fn lookup_agent(config: &Config, client: &KoreClient, id: &str) -> AgentRe
             return agent_from_record(id, rec);
         }
         if !body.has_more || body.results.is_empty() {
-            eprintln!("warning: agent {id} is not in the agents list; sending the id as the name");
+            note!("warning: agent {id} is not in the agents list; sending the id as the name");
             break;
         }
     }
@@ -233,7 +241,7 @@ fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     })?;
     for w in &replay.warnings {
         tracing::warn!(warning = %w, "journal");
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     Ok((j, replay))
 }
@@ -253,7 +261,7 @@ pub fn emit(value: &Value) {
         // A closed pipe (`| head`) must not stop a planned sequence half-way:
         // the rest is still sent and journaled, and the exit code says so.
         STDOUT_BROKEN.store(true, std::sync::atomic::Ordering::Relaxed);
-        eprintln!("warning: standard output is closed; results go on in the journal only");
+        note!("warning: standard output is closed; results go on in the journal only");
     }
 }
 
@@ -346,7 +354,7 @@ pub async fn send(
         Ok(events) => events,
         Err(refused) => {
             emit(&refused.line);
-            eprintln!("{}", refused.message);
+            note!("{}", refused.message);
             return Ok(EXIT_FAILED);
         }
     };
@@ -574,14 +582,14 @@ async fn send_events(
         });
         let (outcome, attempts, maybe_arrived) = hook_done(reports, &id).await;
         if let Some(also) = crate::app::update::may_also_have_arrived(&maybe_arrived) {
-            eprintln!("note: {text} {also}");
+            note!("note: {text} {also}");
         }
         let step = json!({"id": id, "conversation": conversation, "event": text, "step": i + 1, "of": total});
         emit(&result_json(request, &outcome, attempts, step));
         if let Err(e) = &outcome {
             match total - i - 1 {
-                0 => eprintln!("error: {text} failed: {e}"),
-                held => eprintln!(
+                0 => note!("error: {text} failed: {e}"),
+                held => note!(
                     "error: {text} failed: {e}; {held} later event(s) of this action were not sent"
                 ),
             }
@@ -655,13 +663,13 @@ pub async fn assign(
         let timeout = args
             .timeout_secs
             .unwrap_or(config.callback.callback_timeout_secs);
-        eprintln!(
+        note!(
             "waiting up to {timeout}s for the callback on {} …",
             listener.display_address()
         );
         runner.run(Effect::ArmCallbackTimeout {
             req_id: id.clone(),
-            after_ms: (timeout * 1000) as i64,
+            after_ms: i64::try_from(timeout.saturating_mul(1000)).unwrap_or(i64::MAX),
         });
         let waited = Waited { id, timeout };
         code = await_callback(&mut runner, &mut reports, &mut callbacks, waited).await;
@@ -725,12 +733,12 @@ async fn assign_answered(
         Ok(_) => return EXIT_OK,
         // Never retried: Kore may have taken it, and a second assign could go
         // to two agents.
-        Err(e) if e.uncertain() => eprintln!(
+        Err(e) if e.uncertain() => note!(
             "error: assign {e}: it may have reached Kore, so it was not sent again; \
              its fate is unknown (check the conversation before assigning again)"
         ),
-        Err(e) if !sent => eprintln!("error: assign not sent: {e}"),
-        Err(e) => eprintln!("error: assign failed: {e}"),
+        Err(e) if !sent => note!("error: assign not sent: {e}"),
+        Err(e) => note!("error: assign failed: {e}"),
     }
     EXIT_FAILED
 }
@@ -757,7 +765,7 @@ async fn await_callback(
                     return callback_came(runner, &id, cb);
                 }
                 Some(other) => {
-                    eprintln!(
+                    note!(
                         "a callback for another request came and was not used: {}",
                         other.summary
                     );
@@ -766,7 +774,7 @@ async fn await_callback(
                 None => {
                     let message = "the callback listener stopped before a callback came";
                     emit(&json!({"id": id, "ok": false, "message": message}));
-                    eprintln!("error: {message}");
+                    note!("error: {message}");
                     return EXIT_FAILED;
                 }
             },
@@ -774,7 +782,7 @@ async fn await_callback(
                 Some(app::Action::CallbackTimedOut { req_id }) if req_id == id => {
                     let message = format!("no callback within {timeout}s");
                     emit(&json!({"id": id, "ok": false, "timed_out": true, "message": message}));
-                    eprintln!("error: {message}");
+                    note!("error: {message}");
                     return EXIT_FAILED;
                 }
                 Some(_) => {}
@@ -792,7 +800,7 @@ fn callback_came(runner: &mut Runner, id: &str, cb: ReceivedCallback) -> i32 {
     if ok {
         return EXIT_OK;
     }
-    eprintln!("{why}");
+    note!("{why}");
     EXIT_FAILED
 }
 
@@ -854,7 +862,7 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
                 "{}: [kore].{name} still holds the placeholder that `switchboard init` wrote; put your own id there",
                 loaded.path.display()
             );
-            eprintln!("warning: {w}");
+            note!("warning: {w}");
             warnings.push(w);
         }
     }
@@ -898,7 +906,7 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         Ok(c) => c,
         Err(e) => {
             emit(&json!({"check": "reach", "ok": false, "message": e.to_string()}));
-            eprintln!("error: {}: [kore] {e}", loaded.path.display());
+            note!("error: {}: [kore] {e}", loaded.path.display());
             return Ok(EXIT_USAGE);
         }
     };
@@ -915,12 +923,12 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
     }
     emit(&line);
     if let Err(e) = &call.outcome {
-        eprintln!(
+        note!(
             "error: {} did not answer as expected: {e}",
             client::without_credentials(&config.kore.host)
         );
         if matches!(e, CallError::Api { status: 401, .. }) {
-            eprintln!("  hint: check client_id and the client secret");
+            note!("  hint: check client_id and the client secret");
         }
     }
     let listening = check_callback(config).await;
@@ -944,7 +952,7 @@ async fn check_callback(config: &Config) -> bool {
         Err(e) => {
             emit(&json!({"check": "callback", "ok": false, "listen": listen,
                 "message": e.to_string(), "hint": e.hint()}));
-            eprintln!("error: {e}\n  hint: {}", e.hint());
+            note!("error: {e}\n  hint: {}", e.hint());
             return false;
         }
     };
@@ -980,7 +988,7 @@ async fn check_callback(config: &Config) -> bool {
         )
     };
     if !arrived {
-        eprintln!("warning: {note}");
+        note!("warning: {note}");
     }
     emit(
         &json!({"check": "callback", "ok": true, "listen": listener.local_addr().to_string(),
@@ -997,7 +1005,7 @@ pub fn init(cli_config: Option<&Path>) -> Result<i32, Fail> {
         .ok_or_else(|| Fail::usage("no config directory on this platform; pass --config PATH"))?;
     config::write_starter(&path)?;
     emit(&json!({"init": "ok", "path": path.display().to_string()}));
-    eprintln!(
+    note!(
         "wrote a starter config to {}\n  next: fill in [kore], export KORE_CLIENT_SECRET, then run `switchboard check`",
         path.display()
     );

@@ -242,8 +242,9 @@ struct AssignArgs {
     /// Assign to this queue.
     #[arg(long, value_parser = parse_id)]
     queue: Option<String>,
-    /// Seconds to wait for the callback (default: [callback].callback_timeout_secs).
-    #[arg(long, conflicts_with = "batch")]
+    /// Seconds to wait for the callback, 1 to 86400 (default:
+    /// [callback].callback_timeout_secs).
+    #[arg(long, conflicts_with = "batch", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: Option<u64>,
     #[command(flatten)]
     batch: BatchArgs,

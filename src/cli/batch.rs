@@ -175,6 +175,11 @@ fn read_lines(mut reader: Box<dyn BufRead + Send>, tx: mpsc::Sender<Input>) {
                         buf.pop();
                     }
                 }
+                // A byte-order mark (editors on Windows write one) is not
+                // part of the first line's JSON.
+                if number == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                    buf.drain(..3);
+                }
                 String::from_utf8(buf).map_err(|_| "the line is not UTF-8".to_string())
             }
         };
@@ -309,8 +314,8 @@ fn parse_assign(text: &str) -> Result<super::AssignArgs, String> {
         (None, Some(q)) => AssignTarget::Queue(q),
         _ => return Err("give exactly one of agent and queue".into()),
     };
-    if line.timeout == Some(0) {
-        return Err("timeout must be at least 1 (seconds)".into());
+    if line.timeout.is_some_and(|t| !(1..=86_400).contains(&t)) {
+        return Err("timeout must be from 1 to 86400 (seconds)".into());
     }
     Ok(super::AssignArgs {
         session,
@@ -453,7 +458,7 @@ impl AgentBook {
             return agent.clone();
         }
         if self.warned.insert(id.to_string()) {
-            eprintln!("warning: agent {id} is not in the agents list; sending the id as the name");
+            note!("warning: agent {id} is not in the agents list; sending the id as the name");
         }
         AgentRef::new(id, id)
     }
@@ -466,7 +471,7 @@ async fn list_agents(client: &KoreClient) -> HashMap<String, AgentRef> {
         let body = match call.outcome {
             Ok(reply) => reply.body,
             Err(e) => {
-                eprintln!(
+                note!(
                     "warning: could not list the agents ({e}); agents not in [[agents]] are sent by id"
                 );
                 break;
@@ -620,6 +625,9 @@ struct Driver {
     pending: usize,
     /// Request id → lane.
     inflight: HashMap<String, String>,
+    /// Callbacks that came for an assign in flight before its HTTP answer
+    /// was handled (Kore may call back first): used when the answer is.
+    early: HashMap<String, ReceivedCallback>,
     book: AgentBook,
     tally: Tally,
     stopped_at: Option<usize>,
@@ -682,6 +690,7 @@ async fn run_batch(
         active: 0,
         pending: 0,
         inflight: HashMap::new(),
+        early: HashMap::new(),
         book: AgentBook::default(),
         tally: Tally::default(),
         stopped_at: None,
@@ -725,9 +734,15 @@ async fn run_batch(
         Some(n) => format!("; stopped at the bad line {n} (--on-error stop)"),
         None => String::new(),
     };
-    eprintln!(
+    note!(
         "batch: {} line(s): {} event(s) delivered, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
-        t.lines, t.delivered, t.done_before, t.failed, t.refused, t.held, t.bad
+        t.lines,
+        t.delivered,
+        t.done_before,
+        t.failed,
+        t.refused,
+        t.held,
+        t.bad
     );
     Ok(t.code)
 }
@@ -760,7 +775,7 @@ impl Driver {
                 self.tally.bad += 1;
                 self.tally.worse(EXIT_USAGE);
                 emit(&json!({"line": number, "outcome": "bad_line", "ok": false, "error": error}));
-                eprintln!("error: line {number}: {error}");
+                note!("error: line {number}: {error}");
                 if self.opts.on_error == OnError::Stop {
                     self.stopped_at = Some(number);
                     return false;
@@ -892,7 +907,7 @@ impl Driver {
         line["outcome"] = json!("refused");
         line["ok"] = json!(false);
         emit(&line);
-        eprintln!("line {number}: {}", refused.message);
+        note!("line {number}: {}", refused.message);
         self.tally.refused += 1;
         self.tally.worse(EXIT_FAILED);
         self.hold(id, format!("line {number} of {id} was refused"));
@@ -1109,13 +1124,13 @@ impl Driver {
                 line["timed_out"] = json!(true);
                 line["message"] = json!(message);
                 emit(&line);
-                eprintln!("error: line {number}: {message}");
+                note!("error: line {number}: {message}");
                 self.tally.failed += 1;
                 self.tally.worse(EXIT_FAILED);
                 self.hold(&id, format!("line {number} of {id} got no callback"));
                 self.release(&id);
             }
-            app::Action::Note { error: true, text } => eprintln!("error: {text}"),
+            app::Action::Note { error: true, text } => note!("error: {text}"),
             _ => {}
         }
     }
@@ -1151,7 +1166,7 @@ impl Driver {
         };
         let text = event.describe();
         if let Some(also) = crate::app::update::may_also_have_arrived(&maybe_arrived) {
-            eprintln!("note: line {number}: {text} {also}");
+            note!("note: line {number}: {text} {also}");
         }
         let unknown = outcome.is_err() && !maybe_arrived.is_empty();
         let label = match (&outcome, unknown) {
@@ -1198,12 +1213,12 @@ impl Driver {
             Err(e) => e,
         };
         if unknown {
-            eprintln!(
+            note!(
                 "error: line {number}: {text}: {e}; it may have arrived, so its fate is unknown \
                  (open the console to resend or drop it)"
             );
         } else {
-            eprintln!("error: line {number}: {text} failed: {e}");
+            note!("error: line {number}: {text} failed: {e}");
         }
         self.tally.failed += 1;
         self.tally.worse(EXIT_FAILED);
@@ -1251,14 +1266,20 @@ impl Driver {
                 "callback_url": callback_url, "outcome": label}),
         );
         if let Err(e) = &outcome {
+            if let Some(cb) = self.early.remove(req_id) {
+                note!(
+                    "line {number}: a callback came although the assign failed: {}",
+                    cb.summary
+                );
+            }
             emit(&line);
             if uncertain {
-                eprintln!(
+                note!(
                     "error: line {number}: assign {e}: it may have reached Kore, so it was not sent again; \
                      its fate is unknown (check the conversation before assigning again)"
                 );
             } else {
-                eprintln!("error: line {number}: assign failed: {e}");
+                note!("error: line {number}: assign failed: {e}");
             }
             lane.current = None;
             self.inflight.remove(req_id);
@@ -1269,7 +1290,11 @@ impl Driver {
             return;
         }
         *answered = Some(line);
-        let after_ms = (*timeout * 1000) as i64;
+        if let Some(cb) = self.early.remove(req_id) {
+            self.on_callback(cb);
+            return;
+        }
+        let after_ms = i64::try_from(timeout.saturating_mul(1000)).unwrap_or(i64::MAX);
         self.runner.run(Effect::ArmCallbackTimeout {
             req_id: req_id.to_string(),
             after_ms,
@@ -1278,7 +1303,7 @@ impl Driver {
 
     fn on_callback(&mut self, cb: ReceivedCallback) {
         let Some(req_id) = cb.request_id.clone() else {
-            eprintln!(
+            note!(
                 "a callback with no request id in its path came and was not used: {}",
                 cb.summary
             );
@@ -1299,7 +1324,12 @@ impl Driver {
             .then_some(id)
         });
         let Some(id) = awaited else {
-            eprintln!(
+            if self.inflight.contains_key(&req_id) {
+                // Before its assign's answer: kept until that is handled.
+                self.early.insert(req_id, cb);
+                return;
+            }
+            note!(
                 "a callback for another request ({req_id}) came and was not used: {}",
                 cb.summary
             );
@@ -1330,7 +1360,7 @@ impl Driver {
         if ok {
             self.to_start.push_back(id);
         } else {
-            eprintln!("error: line {number}: {why}");
+            note!("error: line {number}: {why}");
             self.tally.failed += 1;
             self.tally.worse(EXIT_FAILED);
             self.hold(&id, format!("line {number} of {id} failed"));
@@ -1453,7 +1483,8 @@ mod tests {
     #[test]
     fn the_reader_numbers_lines_skips_blank_ones_and_refuses_long_ones() {
         let long = "x".repeat(MAX_LINE_BYTES + 10);
-        let mut bytes = b"one\r\n\n".to_vec();
+        // A byte-order mark before the first line is dropped.
+        let mut bytes = b"\xEF\xBB\xBFone\r\n\n".to_vec();
         bytes.extend(long.as_bytes());
         bytes.extend(b"\nfour\n\xff\n");
         let (tx, mut rx) = mpsc::channel(16);
