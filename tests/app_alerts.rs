@@ -451,3 +451,30 @@ fn the_problems_key_can_be_rebound_and_collisions_are_reported() {
         "{errors:?}"
     );
 }
+
+/// A hostile `waitTime` (the wire reads 1e30 as i64::MAX) must not overflow
+/// the sums that age waits: the wait is kept as at most a year, critical,
+/// and the list, the queue pane and the wallboard draw it.
+#[test]
+fn a_huge_wait_from_kore_is_critical_and_overflows_nothing() {
+    let mut s = console(ringing());
+    let mut huge = record("c-huge", BILLING, 0, None);
+    huge.wait_time = Some(i64::MAX);
+    let mut quick = record("c-calm", BILLING, 5, None);
+    quick.wait_time = Some(5 * SEC);
+    poll(&mut s, vec![huge, quick]);
+    tick(&mut s, 3600);
+    assert_eq!(level(&s, "c-huge"), Level::Critical);
+    let billing = s
+        .queue_rows()
+        .into_iter()
+        .find(|r| r.id == BILLING)
+        .unwrap();
+    assert!(
+        billing.longest_ms.value.is_some_and(|v| v > 0),
+        "{billing:?}"
+    );
+    assert_eq!(s.queue_level(&billing), Level::Critical);
+    let _ = s.wallboard();
+    assert!(status(&s).contains("crit"), "{}", status(&s));
+}

@@ -72,9 +72,11 @@ impl Thresholds {
         if decided < MIN_SLA_SAMPLE {
             return Level::Ok;
         }
-        let pct = within as f64 * 100.0 / decided as f64;
-        let target = f64::from(self.sla_target_pct);
-        if pct < target / 2.0 {
+        // Judged on the whole percent the screen shows (rounded half up),
+        // so "80% (aim 80%)" is never drawn as a warning.
+        let pct = (within * 100 + decided / 2) / decided;
+        let target = usize::from(self.sla_target_pct);
+        if pct * 2 < target {
             Level::Critical
         } else if pct < target {
             Level::Warn
@@ -274,6 +276,9 @@ mod tests {
         assert_eq!(t.sla_level(8, 10), Level::Ok);
         assert_eq!(t.sla_level(7, 10), Level::Warn);
         assert_eq!(t.sla_level(3, 10), Level::Critical);
+        // 199 of 250 is 79.6 %, shown as 80 %: on target, as shown.
+        assert_eq!(t.sla_level(199, 250), Level::Ok);
+        assert_eq!(t.sla_level(198, 250), Level::Warn);
     }
 
     #[test]

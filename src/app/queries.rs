@@ -755,7 +755,9 @@ impl State {
                 let l = list.get(q.id.as_str()).unwrap_or(&none);
                 let size = q.size.as_ref();
                 let count = |v: Option<u32>| v.map(i64::from);
-                let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as i64);
+                let ms = |d: Option<std::time::Duration>| {
+                    d.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                };
                 let summary = size.and_then(|s| s.queue_summary);
                 let status = size.and_then(|s| s.agent_status).unwrap_or_default();
                 let members = self.queue_agents(q);
@@ -910,7 +912,7 @@ pub fn kore_longest_ms(q: &Queue) -> Option<i64> {
         .as_ref()
         .and_then(|s| s.queue_summary)
         .and_then(|s| s.max_wait())
-        .map(|d| d.as_millis() as i64)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The prefix of a picker query that offers queues instead of agents.

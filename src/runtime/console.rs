@@ -434,9 +434,25 @@ fn draw(terminal: &mut Term, state: &State, theme: &Theme) -> std::io::Result<()
 
 /// Applies one action and runs its effects. True when the console is to
 /// suspend (Ctrl-Z, SIGTSTP).
-fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> bool {
+/// What a dispatched action asks of the loop itself.
+#[derive(Debug, Default, Clone, Copy)]
+struct Dispatched {
+    suspend: bool,
+    /// A new breach asks for the bell: rung once after the whole batch,
+    /// however many passes asked.
+    bell: bool,
+}
+
+impl std::ops::BitOrAssign for Dispatched {
+    fn bitor_assign(&mut self, other: Dispatched) {
+        self.suspend |= other.suspend;
+        self.bell |= other.bell;
+    }
+}
+
+fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> Dispatched {
     state.now_ms = now_ms();
-    let mut suspend = false;
+    let mut out = Dispatched::default();
     // A new size lays the panes out anew: the view's rows go back in.
     let relayout = match action {
         Action::Resize(w, h) => Some(crate::ui::view::pane_rows((w, h))),
@@ -454,13 +470,20 @@ fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> bool {
     for effect in effects {
         match effect {
             Effect::Quit => state.quit = true,
-            Effect::Suspend => suspend = true,
-            Effect::Bell => ring_bell(),
+            Effect::Suspend => out.suspend = true,
+            Effect::Bell => out.bell = true,
             _ => {}
         }
         runner.run(effect);
     }
-    suspend
+    out
+}
+
+/// The bell, once; what rang it is drawn at once too (it wakes a console
+/// at rest), not up to five seconds later.
+fn ring(redraw: &mut Redraw) {
+    ring_bell();
+    redraw.input(now_ms());
 }
 
 /// BEL to the terminal: a new breach of `[alerts]` (with `bell = true`).
@@ -527,15 +550,18 @@ async fn event_loop(
                 if is_input(&action) {
                     redraw.input(now_ms());
                 }
-                let mut stop = dispatch(state, runner, action);
+                let mut done = dispatch(state, runner, action);
                 // Drain everything queued before drawing once.
                 while let Ok(more) = rx.try_recv() {
                     if is_input(&more) {
                         redraw.input(now_ms());
                     }
-                    stop |= dispatch(state, runner, more);
+                    done |= dispatch(state, runner, more);
                 }
-                if stop && !state.quit {
+                if done.bell {
+                    ring(&mut redraw);
+                }
+                if done.suspend && !state.quit {
                     suspend(terminal, mouse)?;
                     // The window may have changed while the console was stopped.
                     if let Ok(size) = terminal.size() {
@@ -550,8 +576,12 @@ async fn event_loop(
                 let now = now_ms();
                 if now / 1000 != last_second {
                     last_second = now / 1000;
-                    dispatch(state, runner, Action::Tick(now));
-                    dirty = Some(Cause::Tick);
+                    if dispatch(state, runner, Action::Tick(now)).bell {
+                        ring(&mut redraw);
+                        dirty = Some(Cause::Action);
+                    } else {
+                        dirty = Some(Cause::Tick);
+                    }
                 }
             }
         }

@@ -758,11 +758,19 @@ fn merge_conversation_record(
             let name = q.name.as_deref().map(|n| clean(n, 40));
             (id.clone(), name.unwrap_or(id))
         });
-    entry.wait_ms = rec.wait_time.filter(|w| *w >= 0);
+    // A wait past a year is Kore's mistake; cut so the sums that age it
+    // cannot overflow.
+    entry.wait_ms = rec
+        .wait_time
+        .filter(|w| *w >= 0)
+        .map(|w| w.min(MAX_WAIT_MS));
     entry.listed_at_ms = now;
     entry.seen_seq = entry.seen_seq.max(stamp.seq);
     Some(id)
 }
+
+/// The longest wait kept from Kore (a year, in ms).
+pub const MAX_WAIT_MS: i64 = 365 * 24 * 3600 * 1000;
 
 /// Decides, for each conversation seen in a queue and not yet decided,
 /// whether it was answered within `sla_secs`: once it is answered (by its
