@@ -576,8 +576,19 @@ impl Runner {
                 });
             }
             Effect::PollConversations => {
+                // `:refresh` while a round runs (or waits) adds none: each
+                // press would otherwise queue a whole round of the budget.
                 let inner = self.inner.clone();
-                tokio::spawn(async move { poll_conversations(&inner).await });
+                tokio::spawn(async move {
+                    if inner.conv_poll.try_lock().is_err() {
+                        inner.send(Action::Note {
+                            error: false,
+                            text: "refresh: a round of the conversations poll is under way".into(),
+                        });
+                        return;
+                    }
+                    poll_conversations(&inner).await
+                });
             }
             Effect::PollAgents => {
                 let inner = self.inner.clone();
@@ -1201,7 +1212,7 @@ fn make_plan(groups: &[GroupRead; 2], budget: u32, waiting_cap: u32, round: Dura
         pages,
         waiting_cap,
         rounds,
-        full_ms: round_ms * u64::from(rounds),
+        full_ms: round_ms.saturating_mul(u64::from(rounds)),
     }
 }
 
@@ -1290,7 +1301,7 @@ async fn read_group(
             at.skip = 0;
             at.sweep_from = None;
         } else {
-            at.skip = skip + got;
+            at.skip = skip.saturating_add(got);
         }
         inner.send(Action::ConversationsPage(Box::new(ConversationPage {
             group,
