@@ -166,13 +166,16 @@ async fn round(rx: &mut mpsc::UnboundedReceiver<Action>) -> Round {
         match next(rx, |a| {
             matches!(
                 a,
-                Action::ConversationsPage(_) | Action::Log { .. } | Action::PollRound { .. }
+                Action::ConversationsPage(_)
+                    | Action::Log { .. }
+                    | Action::Note { .. }
+                    | Action::PollRound { .. }
             )
         })
         .await
         {
             Action::ConversationsPage(p) => r.pages.push(*p),
-            Action::Log { text, .. } => r.lines.push(text),
+            Action::Log { text, .. } | Action::Note { text, .. } => r.lines.push(text),
             Action::PollRound { error, .. } => {
                 r.error = error;
                 return r;
@@ -180,6 +183,42 @@ async fn round(rx: &mut mpsc::UnboundedReceiver<Action>) -> Round {
             _ => unreachable!(),
         }
     }
+}
+
+/// Found in review: a server that ignores `skip` and always says there is
+/// more (no total) held a sweep open for ever, so nothing closed ever left
+/// the list and the plan promised what it could not keep. The same page at
+/// a later `skip` now ends the sweep, with a word in the log; honoured
+/// again, the next sweep reads every page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_ignores_skip_cannot_hold_a_sweep_open() {
+    use switchboard::app::PollGroup;
+    let sim = simulator().await;
+    sim.add_conversations(250, 0);
+    let Run {
+        mut runner, mut rx, ..
+    } = runner_for(&sim, |_| {}, None).await;
+    sim.set_chaos(Chaos {
+        ignore_skip: true,
+        ..Chaos::default()
+    });
+    let notes = |r: &Round| r.lines.iter().any(|l| l.contains("answered the same page"));
+    let mut ended = false;
+    let mut said = false;
+    for _ in 0..3 {
+        runner.run(Effect::PollConversations);
+        let r = round(&mut rx).await;
+        ended |= r
+            .pages
+            .iter()
+            .any(|p| p.group == PollGroup::Waiting && p.sweep_from.is_some());
+        said |= notes(&r);
+        if ended {
+            break;
+        }
+    }
+    assert!(ended, "the waiting ones' sweep ended");
+    assert!(said, "and the log says why");
 }
 
 /// Issue 8.5, 8.11 and 11.3: the poll asked for history too, took pages

@@ -30,6 +30,10 @@ use tokio::sync::mpsc;
 pub const MAX_ATTEMPTS: u32 = 6;
 /// Conversations asked for per page (the most the API gives).
 const PAGE_SIZE: u32 = 100;
+/// The most pages one sweep of a status group reads (200,000
+/// conversations): a server whose pages never end cannot hold a sweep
+/// open forever.
+const MAX_SWEEP_PAGES: u32 = 2_000;
 /// Reads of list-conversations a round makes at most when the account has
 /// no rate limit (100,000 conversations).
 const UNLIMITED_PAGES_PER_ROUND: u32 = 1_000;
@@ -78,7 +82,7 @@ struct ConvPoll {
 }
 
 /// One group's place in its sweep.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct GroupRead {
     /// Where the next read starts.
     skip: u32,
@@ -87,6 +91,9 @@ struct GroupRead {
     /// Pages a sweep takes: from Kore's `totalResults`, or as the latest
     /// sweep read them.
     pages: Option<u32>,
+    /// The ids of the sweep's previous page: the same page again at a
+    /// later `skip` is a server that ignores `skip`.
+    last_page: Vec<String>,
 }
 
 /// How often the polls run, for the plan's arithmetic.
@@ -1199,7 +1206,7 @@ fn round_budget(inner: &Inner) -> (u32, Duration) {
 
 /// The plan from what the groups' sweeps take and the round's reads.
 fn make_plan(groups: &[GroupRead; 2], budget: u32, waiting_cap: u32, round: Duration) -> PollPlan {
-    let pages = groups.map(|g| g.pages.unwrap_or(1));
+    let pages = [0, 1].map(|i| groups[i].pages.unwrap_or(1));
     let waiting_cap = waiting_cap.max(1);
     let waiting_rounds = pages[0].div_ceil(waiting_cap);
     let rest_per_round = budget.saturating_sub(pages[0].min(waiting_cap)).max(1);
@@ -1285,12 +1292,37 @@ async fn read_group(
         let cut = got > PAGE_SIZE as usize;
         let got = (got as u32).min(PAGE_SIZE);
         let total = body.total_results.and_then(|t| u64::try_from(t).ok());
-        // The end of the sweep: whichever of hasMore and totalResults says
-        // so first, or an empty page; never a page that was cut.
-        let end = !cut
-            && (!body.has_more
-                || got == 0
-                || total.is_some_and(|t| u64::from(skip) + u64::from(got) >= t));
+        // The end of the sweep: an empty page; or hasMore says no more and
+        // totalResults, if given, agrees (an answer without hasMore reads it
+        // as false, so a larger total reads on); or the total is reached on
+        // a page shorter than asked for (Kore's docs show `hasMore: true`
+        // beside a total that is reached). A sweep that never ends
+        // (hasMore always true, skip ignored) stops at MAX_SWEEP_PAGES,
+        // said in the log. Never a page that was cut.
+        let read = u64::from(skip) + u64::from(got);
+        let reached = total.is_some_and(|t| read >= t);
+        let full_stop =
+            (!body.has_more && (total.is_none() || reached)) || (reached && got < PAGE_SIZE);
+        let ids: Vec<String> = body.results.iter().filter_map(|r| r.id.clone()).collect();
+        let at = &mut poll.groups[i];
+        let repeated = skip > 0 && !ids.is_empty() && ids == at.last_page;
+        at.last_page = ids;
+        let too_long = repeated || skip / PAGE_SIZE + 1 >= MAX_SWEEP_PAGES;
+        if too_long {
+            let why = if repeated {
+                format!("skip={skip} answered the same page as the one before it")
+            } else {
+                format!("they still say there is more after {MAX_SWEEP_PAGES} pages")
+            };
+            inner.send(Action::Note {
+                error: true,
+                text: format!(
+                    "poll: the {} conversations: {why}; the sweep ends there",
+                    group.label()
+                ),
+            });
+        }
+        let end = too_long || got == 0 || (!cut && full_stop);
         let at = &mut poll.groups[i];
         if let Some(t) = total {
             at.pages = Some(u32::try_from(t.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX));
@@ -1300,6 +1332,7 @@ async fn read_group(
         if end {
             at.skip = 0;
             at.sweep_from = None;
+            at.last_page.clear();
         } else {
             at.skip = skip.saturating_add(got);
         }

@@ -161,6 +161,9 @@ pub struct Chaos {
     pub ignore_limit: bool,
     /// list-conversations ignores the `status` filter.
     pub ignore_status: bool,
+    /// list-conversations ignores `skip` (every answer is the first page),
+    /// always says `hasMore: true` and gives no `totalResults`.
+    pub ignore_skip: bool,
     /// Hooks and assign requests are carried out, then answered only after
     /// this long (a retried hooks request is then recognised as a replay).
     pub slow_ms: Option<u64>,

@@ -1007,6 +1007,9 @@ async fn list_conversations(
         if chaos.ignore_limit {
             limit = usize::MAX;
         }
+        if chaos.ignore_skip {
+            skip = 0;
+        }
         let wanted = |c: &&SimConversation| {
             (statuses.is_empty() || statuses.contains(&c.status))
                 && source
@@ -1030,6 +1033,11 @@ async fn list_conversations(
             .collect();
         let mut page = page_of(results, total, skip, limit);
         page.skip = Some(skip as i64);
+        if chaos.ignore_skip {
+            page.has_more = true;
+            page.total_results = None;
+            page.total_pages = None;
+        }
         if let Some(n) = chaos.pad_bytes {
             let mut v = serde_json::to_value(&page).unwrap_or_default();
             if let Some(o) = v.as_object_mut() {
