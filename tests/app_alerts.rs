@@ -371,6 +371,15 @@ fn problems_only_shows_breaches_and_failures_and_follows_the_clock() {
     tick(&mut s, 50);
     assert!(s.visible_ids().contains("c-calm"));
     assert_eq!(s.visible_ids().len(), 4);
+    // A warning turning critical keeps the same rows: the kept list is
+    // not made again (at 90, c-late has waited 180 s; the others stay
+    // warnings from 60 on).
+    tick(&mut s, 60);
+    let kept = s.visible_ids();
+    assert_eq!(level(&s, "c-late"), Level::Warn);
+    tick(&mut s, 90);
+    assert_eq!(level(&s, "c-late"), Level::Critical);
+    assert!(kept.same(&s.visible_ids()), "not made again");
 
     // `!` again: everything.
     update(&mut s, key('!'));

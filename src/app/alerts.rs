@@ -151,8 +151,8 @@ pub struct Breaches {
     critical: usize,
     /// Queue id → its level, for those past a threshold.
     pub queues: BTreeMap<String, Level>,
-    /// Goes up whenever `conversations` changes: the kept problems-only list
-    /// is made again then, and only then.
+    /// Goes up whenever a conversation enters or leaves `conversations`:
+    /// the kept problems-only list is made again then, and only then.
     pub version: u64,
     /// The highest level the bell rang for, per conversation and per queue:
     /// each id rings once per level.
@@ -209,7 +209,11 @@ impl Breaches {
         }
         w.level = level;
         let id = w.id.clone();
-        self.version = self.version.wrapping_add(1);
+        // Only who is in the problems view counts (warning to critical
+        // keeps the same rows): the kept list is not made again for it.
+        if level.is_breach() != before.is_breach() {
+            self.version = self.version.wrapping_add(1);
+        }
         self.critical -= usize::from(before == Level::Critical);
         self.critical += usize::from(level == Level::Critical);
         if level.is_breach() {
