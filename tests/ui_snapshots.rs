@@ -339,7 +339,7 @@ fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
     s.selected = Some("c-1046".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(
-        out.contains("Lena Novak") && out.contains("listed by the API"),
+        out.contains("Lena Novak") && out.contains("listed by Kore"),
         "{out}"
     );
     assert!(out.contains("nothing sent yet"), "{out}");
@@ -606,6 +606,7 @@ fn confirm_line_wraps_and_keeps_its_answer() {
             conversation: "c-1042".into(),
             action: "Cold transfer".into(),
             events: Vec::new(),
+            op: None,
         },
     };
     let out = screen(&s, &dark(), 80, 24);

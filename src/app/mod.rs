@@ -8,6 +8,7 @@ pub mod key;
 pub mod keymap;
 pub mod list;
 pub mod log;
+pub mod picture;
 pub mod queries;
 pub mod restore;
 pub mod state;

@@ -260,6 +260,24 @@ pub struct Conversation {
     pub listed_at_ms: i64,
     /// The number of the poll read that listed it last (0: none).
     pub seen_seq: u64,
+    /// Kore's latest picture of its participants (from the list or from
+    /// its details): merged with `roster` into the roster the rules judge.
+    pub kore: Option<crate::domain::KorePicture>,
+    /// Agents this console's delivered events removed, and when.
+    pub departed: Vec<(String, i64)>,
+    /// The latest action this console sent for it, and its requests: what
+    /// is offered again when Kore refuses it on a stale roster.
+    pub last_plan: Option<SentPlan>,
+    /// Kore refused an event on a stale roster: its details are being
+    /// fetched to rebuild the roster (the refused request's id).
+    pub healing: Option<String>,
+}
+
+/// An action this console sent, and the requests that carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentPlan {
+    pub op: crate::domain::Action,
+    pub req_ids: Vec<String>,
 }
 
 impl Conversation {
@@ -282,23 +300,25 @@ impl Conversation {
             wait_ms: None,
             listed_at_ms: 0,
             seen_seq: 0,
+            kore: None,
+            departed: Vec::new(),
+            last_plan: None,
+            healing: None,
         }
     }
 
-    /// The roster as it will be once every open request is delivered: what
-    /// new actions are planned against.
-    pub fn projected(&self) -> Roster {
-        let mut r = self.roster.clone();
-        for t in &self.timeline {
-            if let TimelineItem::Event {
-                event, delivery, ..
-            } = t
-                && delivery.is_open()
-            {
-                let _ = r.apply(event, 0);
-            }
-        }
-        r
+    /// The events planned but not yet delivered, in order, with their
+    /// request ids.
+    pub fn open_events_with_items(&self) -> impl Iterator<Item = (&crate::domain::Event, &str)> {
+        self.timeline.iter().filter_map(|t| match t {
+            TimelineItem::Event {
+                req_id,
+                event,
+                delivery,
+                ..
+            } if delivery.is_open() => Some((event, req_id.as_str())),
+            _ => None,
+        })
     }
 
     /// The events planned but not yet delivered, in order.
@@ -670,6 +690,9 @@ pub enum Pending {
         conversation: String,
         action: String,
         events: Vec<crate::domain::Event>,
+        /// The supervisor's action they carry out (offered again if Kore
+        /// refuses it on a stale roster).
+        op: Option<crate::domain::Action>,
     },
     Assign {
         conversation: String,

@@ -14,6 +14,7 @@
 mod agent;
 mod channel;
 mod event;
+mod merge;
 mod plan;
 mod refusal;
 mod roster;
@@ -22,6 +23,7 @@ mod verb;
 pub use agent::{AgentRef, Member, Role};
 pub use channel::Channel;
 pub use event::{Event, TransferKind, Transition};
+pub use merge::{Disagreement, IN_FLIGHT_MS, KoreMember, KorePicture, Merged, Source, merge};
 pub use plan::{Action, Closing, ColdOrder, PlanSettings, plan};
 pub use refusal::{Refusal, RefusalCode};
 pub use roster::{Handover, Phase, Roster};

@@ -113,6 +113,44 @@ impl Roster {
         }
     }
 
+    /// A roster with these agents present, as another source (Kore's
+    /// participants) reports them: the first primary stays primary (the
+    /// first member when none is), every other member consults, and the
+    /// primary comes first. With nobody present it is vacated when
+    /// `last_agent` is known, waiting otherwise.
+    pub fn from_members(members: Vec<Member>, last_agent: Option<AgentRef>) -> Roster {
+        if members.is_empty() {
+            return match last_agent {
+                Some(a) => Roster {
+                    phase: Phase::Vacated,
+                    members,
+                    handover: None,
+                    last_agent: Some(a),
+                },
+                None => Roster::new(),
+            };
+        }
+        let lead = members.iter().position(|m| m.is_primary()).unwrap_or(0);
+        let mut ordered = Vec::with_capacity(members.len());
+        let mut rest = Vec::with_capacity(members.len());
+        for (i, mut m) in members.into_iter().enumerate() {
+            if i == lead {
+                m.role = Role::Primary;
+                ordered.push(m);
+            } else {
+                m.role = Role::Consultant;
+                rest.push(m);
+            }
+        }
+        ordered.extend(rest);
+        Roster {
+            phase: Phase::Active,
+            members: ordered,
+            handover: None,
+            last_agent: None,
+        }
+    }
+
     pub fn phase(&self) -> Phase {
         self.phase
     }

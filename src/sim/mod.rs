@@ -283,6 +283,17 @@ impl SimHandle {
         self.shared.lock().received.iter().cloned().collect()
     }
 
+    /// An agent enters a conversation as an agent desktop would, not
+    /// through the hooks API: Kore lists them from now on, and the hooks
+    /// rules count them present.
+    pub fn enter_elsewhere(&self, conversation_id: &str, agent_id: &str) -> Result<(), String> {
+        let now = server::now_ms();
+        self.shared
+            .lock()
+            .world
+            .enter_elsewhere(conversation_id, agent_id, now)
+    }
+
     /// The simulator's roster of a conversation, if hooks ever touched it.
     pub fn roster(&self, conversation_id: &str) -> Option<SimRoster> {
         self.shared.lock().rosters.get(conversation_id).cloned()

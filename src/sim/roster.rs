@@ -132,6 +132,40 @@ impl SimRoster {
         Ok(())
     }
 
+    /// Makes the agents present those the world says entered (by Kore's
+    /// own routing, an assign taken up, or an agent desktop): an agent
+    /// entered elsewhere is present here too, and one who left elsewhere is
+    /// not. When everyone left elsewhere, the next agent starts a new leg
+    /// with `NA` entry.
+    pub fn follow(&mut self, entered: &[String]) {
+        if self.ended {
+            return;
+        }
+        let before = self.present.len();
+        self.present.retain(|p| entered.contains(p));
+        if self
+            .primary
+            .as_ref()
+            .is_some_and(|p| !self.present.contains(p))
+        {
+            self.primary = self.present.first().cloned();
+        }
+        if before > 0 && self.present.is_empty() {
+            self.ever_entered = false;
+            self.left_by_na = false;
+            self.cold_gap = false;
+            self.cold_incoming = None;
+        }
+        for who in entered {
+            if !self.is_present(who) {
+                self.enter(who);
+                if self.primary.is_none() {
+                    self.primary = Some(who.clone());
+                }
+            }
+        }
+    }
+
     fn is_present(&self, who: &str) -> bool {
         self.present.iter().any(|p| p == who)
     }
@@ -179,7 +213,7 @@ impl SimRoster {
             }
             (TransferType::Na, Transition::Exit) => {
                 if !here {
-                    return Err(format!("{who:?} is not present"));
+                    return Err(format!("{who:?} is not a participant (not present)"));
                 }
                 if n > 1 {
                     return Err(format!(
@@ -194,7 +228,7 @@ impl SimRoster {
             }
             (TransferType::Cold, Transition::Exit) => {
                 if !here {
-                    return Err(format!("{who:?} is not present"));
+                    return Err(format!("{who:?} is not a participant (not present)"));
                 }
                 let replaced = n == 2 && self.cold_incoming.as_deref().is_some_and(|c| c != who);
                 if n != 1 && !replaced {
@@ -251,7 +285,7 @@ impl SimRoster {
             }
             (TransferType::Warm, Transition::Exit) => {
                 if !here {
-                    return Err(format!("{who:?} is not present"));
+                    return Err(format!("{who:?} is not a participant (not present)"));
                 }
                 if n == 1 {
                     return Err(format!(

@@ -668,7 +668,12 @@ async fn hooks_inner(
         st.push_received(rec.clone());
         return Ok(hooks_ok(rec.bare));
     }
-    let current = st.rosters.get(cid).cloned().unwrap_or_default();
+    let mut current = st.rosters.get(cid).cloned().unwrap_or_default();
+    // Agents entered elsewhere (routing, an assign taken up, a desktop) are
+    // present for the hooks rules too: one picture, as Kore keeps it.
+    if let Some(entered) = st.world.entered_agents(cid) {
+        current.follow(&entered);
+    }
     let next = current
         .check_all(&body.events)
         .map_err(|why| error(StatusCode::BAD_REQUEST, why))?;
@@ -677,6 +682,7 @@ async fn hooks_inner(
         .iter()
         .any(|e| matches!(e, HookEvent::InternalTransfer(t) if t.transition == Transition::Entry));
     let ended = next.ended && !current.ended;
+    st.world.follow_hooks(cid, &next.present, now);
     st.world.on_hooks(cid, entered, ended, now);
     tracing::info!(
         conversation = %cid,

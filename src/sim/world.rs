@@ -294,6 +294,10 @@ pub struct SimParticipant {
     /// Still handling the conversation (and holding capacity).
     pub active: bool,
     pub assigned_ms: i64,
+    /// When the agent entered (took the conversation up); `None` while an
+    /// assign waits for them (Kore then lists only `assignedAt`).
+    #[serde(default)]
+    pub entered_ms: Option<i64>,
     pub end_ms: Option<i64>,
     pub queue_id: Option<String>,
 }
@@ -634,6 +638,7 @@ impl World {
                 name: format!("Agent {:05}", i % 5_000),
                 active: true,
                 assigned_ms: answered_ms,
+                entered_ms: Some(answered_ms),
                 end_ms: None,
                 queue_id: conv.queue_id.clone(),
             });
@@ -715,7 +720,7 @@ impl World {
 
     /// Gives the agent at `agent_idx` the conversation at `conv_idx`: earlier
     /// agents leave it (their capacity is freed) and it becomes ACTIVE.
-    fn give(&mut self, conv_idx: usize, agent_idx: usize, now_ms: i64) {
+    fn give(&mut self, conv_idx: usize, agent_idx: usize, entered: bool, now_ms: i64) {
         let channel = self.conversations[conv_idx].channel;
         let earlier: Vec<String> = self.conversations[conv_idx]
             .participants
@@ -742,6 +747,7 @@ impl World {
             name,
             active: true,
             assigned_ms: now_ms,
+            entered_ms: entered.then_some(now_ms),
             end_ms: None,
             queue_id: conv.queue_id.clone(),
         });
@@ -878,7 +884,9 @@ impl World {
         if let Some(why) = Self::refuse_agent(&self.agents[agent_idx], conv.channel) {
             return Err(why);
         }
-        self.give(conv_idx, agent_idx, now_ms);
+        // The agent is offered the conversation; their NA entry (from the
+        // console, or their desktop) makes them present.
+        self.give(conv_idx, agent_idx, false, now_ms);
         let conv = &mut self.conversations[conv_idx];
         conv.driven = true;
         Ok(conv.id.clone())
@@ -933,6 +941,110 @@ impl World {
         conv.updated_ms = now_ms;
         conv.driven = false;
         Ok(conv.id.clone())
+    }
+
+    /// The agents present in a conversation the world knows (entered and
+    /// not left), by agent id; `None` for a conversation it does not know.
+    pub fn entered_agents(&self, conversation_id: &str) -> Option<Vec<String>> {
+        let conv = self.conversation(conversation_id)?;
+        Some(
+            conv.participants
+                .iter()
+                .filter(|p| p.active && p.entered_ms.is_some())
+                .map(|p| p.agent_id.clone())
+                .collect(),
+        )
+    }
+
+    /// After an accepted hooks request, the participants follow the hooks
+    /// roster: who it has present entered (an assigned agent takes the
+    /// conversation up; a stranger joins), who it no longer has left.
+    pub fn follow_hooks(&mut self, conversation_id: &str, present: &[String], now_ms: i64) {
+        let Some(idx) = self
+            .conversations
+            .iter()
+            .position(|c| c.id == conversation_id)
+        else {
+            return;
+        };
+        let channel = self.conversations[idx].channel;
+        let mut released = Vec::new();
+        let mut joined = Vec::new();
+        let conv = &mut self.conversations[idx];
+        for p in conv.participants.iter_mut().filter(|p| p.active) {
+            if present.contains(&p.agent_id) {
+                p.entered_ms.get_or_insert(now_ms);
+            } else if p.entered_ms.is_some() {
+                p.active = false;
+                p.end_ms = Some(now_ms);
+                released.push(p.agent_id.clone());
+            }
+        }
+        for who in present {
+            if !conv
+                .participants
+                .iter()
+                .any(|p| p.active && &p.agent_id == who)
+            {
+                joined.push(who.clone());
+            }
+        }
+        for id in released {
+            if let Some(a) = self.agents.iter_mut().find(|a| a.id == id) {
+                a.release(channel);
+            }
+        }
+        for id in joined {
+            self.join(idx, &id, now_ms);
+        }
+    }
+
+    /// An agent enters a conversation by another way than the hooks API (an
+    /// agent desktop): present at once, as Kore would list them.
+    pub fn enter_elsewhere(
+        &mut self,
+        conversation_id: &str,
+        agent_id: &str,
+        now_ms: i64,
+    ) -> Result<(), String> {
+        let idx = self
+            .conversations
+            .iter()
+            .position(|c| c.id == conversation_id)
+            .ok_or_else(|| format!("no conversation {conversation_id}"))?;
+        if self.conversations[idx].status.is_ended() {
+            return Err(format!("{conversation_id} has ended"));
+        }
+        self.answered(idx, now_ms);
+        self.join(idx, agent_id, now_ms);
+        let conv = &mut self.conversations[idx];
+        conv.status = ConvStatus::Active;
+        conv.accepted_ms.get_or_insert(now_ms);
+        Ok(())
+    }
+
+    /// `agent_id` joins the conversation at `idx`, entered now (holding
+    /// capacity when the world knows the agent).
+    fn join(&mut self, idx: usize, agent_id: &str, now_ms: i64) {
+        let channel = self.conversations[idx].channel;
+        let name = match self.agents.iter_mut().find(|a| a.id == agent_id) {
+            Some(a) => {
+                a.take(channel);
+                a.name()
+            }
+            None => agent_id.to_string(),
+        };
+        let conv = &mut self.conversations[idx];
+        conv.participants.push(SimParticipant {
+            agent_id: agent_id.to_string(),
+            name,
+            active: true,
+            assigned_ms: now_ms,
+            entered_ms: Some(now_ms),
+            end_ms: None,
+            queue_id: conv.queue_id.clone(),
+        });
+        conv.updated_ms = now_ms;
     }
 
     /// Reflects an accepted hooks request on a conversation the world knows:
@@ -998,7 +1110,8 @@ impl World {
             (!members.is_empty()).then_some((i, members))
         })?;
         let agent_idx = *candidates.choose(rng)?;
-        self.give(conv_idx, agent_idx, now_ms);
+        // Kore's routing: the agent takes it up at once.
+        self.give(conv_idx, agent_idx, true, now_ms);
         Some(format!(
             "{} accepted by {}",
             self.conversations[conv_idx].id,
@@ -1162,7 +1275,7 @@ impl World {
                     name: Some(p.name.clone()),
                     status: Some(if p.active { "ACTIVE" } else { "INACTIVE" }.to_string()),
                     assigned_at: Some(iso(p.assigned_ms)),
-                    start_time_stamp: Some(iso(p.assigned_ms)),
+                    start_time_stamp: p.entered_ms.map(iso),
                     end_time_stamp: p.end_ms.map(iso),
                     queue_id: p.queue_id.clone(),
                     queue_name: p

@@ -28,7 +28,7 @@ use super::theme::{Glyph, Theme};
 use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::{AssignState, Conversation, Delivery, TimelineItem};
-use crate::domain::{Handover, Phase, Role};
+use crate::domain::{Handover, Phase, Role, Source};
 
 /// Below this inner width, results and roster rows use their short forms.
 const WIDE: usize = 44;
@@ -298,10 +298,14 @@ fn head_lines(
     // pane the role's word gives way to the name.
     let show_role = cells.saturating_sub(1 + 2 + 1 + 10 + 1 + since_w) >= 10;
     let role_w = if show_role { 11 } else { 0 };
+    // Where the console knows each member from, when there is room.
+    let show_source = wide && cells.saturating_sub(1 + 2 + 1 + role_w + since_w + 8) >= 12;
+    let source_w = if show_source { 8 } else { 0 };
     let name_w = cells
-        .saturating_sub(1 + 2 + 1 + role_w + since_w)
+        .saturating_sub(1 + 2 + 1 + role_w + source_w + since_w)
         .min(MAX_NAME);
-    let members = c.roster.members();
+    let merged = c.merged();
+    let members = merged.roster.members();
     for (i, m) in members.iter().enumerate() {
         let (glyph, role_style) = match m.role {
             Role::Primary => (Glyph::Primary, theme.good),
@@ -331,6 +335,13 @@ fn head_lines(
                 },
                 theme.dim,
             ),
+            Span::styled(
+                match merged.sources.get(i) {
+                    Some(src) if show_source => format!("{} ", theme.pad(source_word(*src), 7)),
+                    _ => String::new(),
+                },
+                theme.dim,
+            ),
             Span::styled(since, theme.dim),
         ];
         if focused && i == state.roster_cursor {
@@ -341,7 +352,14 @@ fn head_lines(
         }
     }
 
-    if let Some(h) = c.roster.handover() {
+    for d in &merged.disagreements {
+        let msg = format!("{} {}", theme.glyph(Glyph::Differs), d.describe());
+        for row in crate::ui::text::wrap(&clean(&msg, 300), cells.saturating_sub(1).max(1)) {
+            lines.push(Line::from(Span::styled(format!(" {row}"), theme.warn)));
+        }
+    }
+
+    if let Some(h) = merged.roster.handover() {
         let from = clean(h.from().label(), 100);
         let msg = match h {
             Handover::Entry { .. } => format!("cold transfer: {from} left, next agent to enter"),
@@ -364,9 +382,9 @@ fn head_lines(
         }
     }
 
-    if members.is_empty() && c.roster.handover().is_none() {
+    if members.is_empty() && merged.roster.handover().is_none() {
         if !c.api_agents.is_empty() && !c.driven() {
-            let note = "listed by the API";
+            let note = "listed by Kore, not entered";
             let name_w = cells.saturating_sub(1 + 2 + 1 + width(note));
             for a in &c.api_agents {
                 lines.push(Line::from(vec![
@@ -378,7 +396,7 @@ fn head_lines(
                 ]));
             }
         } else {
-            let why = match c.roster.phase() {
+            let why = match merged.roster.phase() {
                 Phase::Waiting => "no agent has entered yet",
                 Phase::Active => "nobody is in the conversation",
                 Phase::Vacated => "every agent has left",
@@ -392,6 +410,15 @@ fn head_lines(
         }
     }
     (lines, cursor_row)
+}
+
+/// Where a roster member is known from, in one short word.
+fn source_word(src: Source) -> &'static str {
+    match src {
+        Source::Kore => "Kore",
+        Source::Console => "console",
+        Source::Both => "both",
+    }
 }
 
 /// The hint shown when no conversation is selected, with the live keys.

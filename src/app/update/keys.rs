@@ -625,7 +625,7 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
         Pane::Roster => {
             let n = state
                 .selected_conversation()
-                .map(|c| c.roster.members().len())
+                .map(|c| c.merged().roster.members().len())
                 .unwrap_or(0);
             state.roster_cursor = step(state.roster_cursor, n);
         }

@@ -2,6 +2,7 @@
 //! and the merging of polled conversations and agents.
 
 use super::*;
+use crate::app::picture::{Participant, picture};
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
@@ -227,7 +228,7 @@ fn hook_delivered(
         what = format!(" {text}");
     }
     if let (Some(event), Some(c)) = (applied, state.conversations.get_mut(conv_id))
-        && let Err(e) = c.roster.apply(&event, now)
+        && let Err(e) = apply_delivered(c, &event, now)
     {
         state.log.push(
             now,
@@ -250,6 +251,29 @@ fn hook_delivered(
             reply.body
         ),
     );
+}
+
+/// A delivered event into the conversation's own roster; an agent it
+/// removed is noted with the time, for the merge with Kore's picture.
+fn apply_delivered(
+    c: &mut Conversation,
+    event: &crate::domain::Event,
+    now: i64,
+) -> Result<(), crate::domain::Refusal> {
+    let before: Vec<String> = c
+        .roster
+        .members()
+        .iter()
+        .map(|m| m.agent.id.clone())
+        .collect();
+    c.roster.apply(event, now)?;
+    for id in before {
+        if !c.roster.contains(&id) {
+            c.departed.retain(|(d, _)| *d != id);
+            c.departed.push((id, now));
+        }
+    }
+    Ok(())
 }
 
 /// "tries 1–3 may also have arrived", or None when no try was uncertain.
@@ -568,6 +592,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         let map = &mut *state.conversations;
         let stamp = Stamp {
             now,
+            agents: &state.agents,
             seq: page.seq,
             default_channel,
             language: &language,
@@ -696,6 +721,8 @@ pub fn plan_line(plan: &PollPlan) -> String {
 /// What a page's records are stamped with.
 struct Stamp<'a> {
     now: i64,
+    /// The agent directory, to name Kore's participants.
+    agents: &'a [Agent],
     seq: u64,
     default_channel: Channel,
     language: &'a str,
@@ -742,6 +769,16 @@ fn merge_conversation_record(
         .filter_map(|p| p.name.as_deref().or(p.agent_id.as_deref()))
         .map(|n| clean(n, 40))
         .collect();
+    let participants = rec.participants.iter().map(|p| Participant {
+        agent_id: p.agent_id.as_deref(),
+        name: p.name.as_deref(),
+        status: p.status.as_deref(),
+        assigned_at: p.assigned_at.as_deref(),
+        started_at: p.start_time_stamp.as_deref(),
+        ended_at: p.end_time_stamp.as_deref(),
+        ..Default::default()
+    });
+    entry.kore = Some(picture(stamp.agents, participants, now, parse_ms));
     entry.started_ms = parse_ms(rec.start_time.as_deref())
         .or(parse_ms(rec.start_session_time.as_deref()))
         .or(parse_ms(rec.created_at.as_deref()))

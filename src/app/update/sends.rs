@@ -215,8 +215,8 @@ pub(super) fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effe
     };
     let agent_id = match agent {
         Some(a) => a,
-        // The row the roster pane highlights: the delivered roster.
-        None => match conv.roster.members().get(state.roster_cursor) {
+        // The row the roster pane highlights: the merged roster.
+        None => match conv.merged().roster.members().get(state.roster_cursor) {
             Some(m) => m.agent.id.clone(),
             None => {
                 state.refuse(format!(
@@ -251,6 +251,7 @@ pub(super) fn plan_for(state: &mut State, conv: &Conversation, op: Op) -> Vec<Ef
                     conversation: conv.id.clone(),
                     action: op.describe_in(&projected),
                     events,
+                    op: Some(op),
                 },
             )
         }
@@ -308,7 +309,8 @@ pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
             conversation,
             action,
             events,
-        } => send_events(state, conversation, action, events),
+            op,
+        } => send_events(state, conversation, action, events, op),
         Pending::Assign {
             conversation,
             session,
@@ -332,6 +334,7 @@ fn send_events(
     conversation: String,
     action: String,
     events: Vec<Event>,
+    op: Option<Op>,
 ) -> Vec<Effect> {
     let now = state.now_ms;
     let Some(conv) = state.conversations.get(&conversation).cloned() else {
@@ -364,6 +367,13 @@ fn send_events(
         });
     }
     if let Some(c) = state.conversations.get_mut(&conversation) {
+        c.last_plan = op.map(|op| crate::app::state::SentPlan {
+            op,
+            req_ids: items
+                .iter()
+                .filter_map(|t| t.req_id().map(str::to_string))
+                .collect(),
+        });
         c.timeline.extend(items);
     }
     state.say(format!("{action}: {} event(s) queued", effects.len()));
