@@ -260,6 +260,11 @@ pub struct Conversation {
     pub listed_at_ms: i64,
     /// The number of the poll read that listed it last (0: none).
     pub seen_seq: u64,
+    /// Kore's details of it (Get Conversation Details), cleaned, with when
+    /// they came; None until the first answer.
+    pub details: Option<crate::app::details::KoreDetails>,
+    /// Why the latest details request failed (cleared by a later answer).
+    pub details_error: Option<String>,
 }
 
 impl Conversation {
@@ -282,6 +287,8 @@ impl Conversation {
             wait_ms: None,
             listed_at_ms: 0,
             seen_seq: 0,
+            details: None,
+            details_error: None,
         }
     }
 
@@ -1108,4 +1115,6 @@ pub struct State {
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// closing it quits.
     pub wallboard_only: bool,
+    /// Conversations whose details request is out (one at a time each).
+    pub details_in_flight: std::collections::BTreeSet<String>,
 }
