@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod command;
+pub mod details;
 pub mod input;
 pub mod key;
 pub mod keymap;
@@ -19,11 +20,12 @@ pub mod wallboard;
 
 use crate::domain::Event;
 use crate::kore::wire::{
-    AgentRecord, AssignTarget, AvailabilityResponse, CallError, ConversationRecord, EventContext,
-    QueueRecord, QueueSize, ReceivedCallback,
+    AgentRecord, AssignTarget, AvailabilityResponse, CallError, ConversationDetails,
+    ConversationRecord, EventContext, QueueRecord, QueueSize, ReceivedCallback,
 };
 use ratatui::crossterm::event::KeyEvent;
 
+pub use details::{DetailsWhy, KoreDetails};
 pub use state::State;
 pub use update::update;
 
@@ -119,6 +121,13 @@ pub enum Action {
     /// A poll's log line (one per request and its answer); a poll that
     /// changed nothing updates its earlier line in place.
     Log { kind: state::LogKind, text: String },
+    /// A conversation's details came back from Kore (or failed), for
+    /// `Effect::FetchDetails`.
+    DetailsLoaded {
+        conv_id: String,
+        result: Result<Box<ConversationDetails>, CallError>,
+        why: DetailsWhy,
+    },
     /// Something worth a log line from the runtime (e.g. an export result).
     Note { error: bool, text: String },
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT: quit without asking.
@@ -270,6 +279,15 @@ pub enum Effect {
     ArmCallbackTimeout {
         req_id: String,
         after_ms: i64,
+    },
+    /// Read Kore's details of one conversation (at the supervisor's
+    /// priority): by its bot session id when known (Get Conversation
+    /// Details), else by its id (Get a Specific Conversation). Made by
+    /// `update::request_details`, which keeps one in flight per conversation.
+    FetchDetails {
+        conv_id: String,
+        session: Option<String>,
+        why: DetailsWhy,
     },
     /// Poll now (outside the regular schedule).
     PollConversations,

@@ -50,6 +50,7 @@ impl State {
             screen: (80, 24),
             freshness: Freshness::default(),
             wallboard_only: false,
+            details_in_flight: Default::default(),
         }
     }
 

@@ -271,6 +271,11 @@ pub struct Conversation {
     /// Kore refused an event on a stale roster: its details are being
     /// fetched to rebuild the roster (the refused request's id).
     pub healing: Option<String>,
+    /// Kore's details of it (Get Conversation Details), cleaned, with when
+    /// they came; None until the first answer.
+    pub details: Option<crate::app::details::KoreDetails>,
+    /// Why the latest details request failed (cleared by a later answer).
+    pub details_error: Option<String>,
 }
 
 /// An action this console sent, and the requests that carry it.
@@ -304,6 +309,8 @@ impl Conversation {
             departed: Vec::new(),
             last_plan: None,
             healing: None,
+            details: None,
+            details_error: None,
         }
     }
 
@@ -1131,4 +1138,6 @@ pub struct State {
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// closing it quits.
     pub wallboard_only: bool,
+    /// Conversations whose details request is out (one at a time each).
+    pub details_in_flight: std::collections::BTreeSet<String>,
 }

@@ -20,11 +20,14 @@ const MAX_FIELD: usize = 120;
 
 mod alerts;
 mod commands;
+mod details;
 mod keys;
 mod results;
 mod sends;
 
 use commands::*;
+use details::{details_loaded, details_on_open};
+pub use details::{failure as details_failure, request_details};
 use keys::*;
 use results::*;
 use sends::*;

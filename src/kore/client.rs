@@ -443,6 +443,72 @@ impl KoreClient {
         .await
     }
 
+    /// `GET public/{botId}/conversations/sessions/{sessionId}`: Get
+    /// Conversation Details, by the bot session id.
+    pub async fn conversation_details(
+        &self,
+        session_id: &str,
+        priority: Priority,
+    ) -> Call<wire::ConversationDetails> {
+        let segments = [
+            "public",
+            self.bot_id.as_str(),
+            "conversations",
+            "sessions",
+            session_id,
+        ];
+        let summary = format!("conversation details of session {session_id}");
+        self.get_details(&segments, summary, priority).await
+    }
+
+    /// `GET public/{streamId}/conversations/{conversationId}` read as
+    /// details: for a conversation whose bot session id is not known.
+    pub async fn conversation(
+        &self,
+        conversation_id: &str,
+        priority: Priority,
+    ) -> Call<wire::ConversationDetails> {
+        let segments = [
+            "public",
+            self.bot_id.as_str(),
+            "conversations",
+            conversation_id,
+        ];
+        let summary = format!("conversation details of {conversation_id}");
+        self.get_details(&segments, summary, priority).await
+    }
+
+    /// A details GET. The answer holds the customer's email and phone, so
+    /// its body summary (which goes to logs) only counts what came.
+    async fn get_details(
+        &self,
+        segments: &[&str],
+        summary: String,
+        priority: Priority,
+    ) -> Call<wire::ConversationDetails> {
+        let url = self.url(segments);
+        let account = self.account_id.clone();
+        let mut call = self
+            .execute(
+                "GET",
+                self.log_path(segments),
+                summary,
+                (Some(&self.limiter), priority),
+                async || Ok(()),
+                move |http, token| {
+                    http.get(url)
+                        .header("auth", token)
+                        .header("accountid", account)
+                },
+                |text| wire::parse_loose(text).map_err(|e| e.to_string()),
+            )
+            .await;
+        if let Ok(reply) = &mut call.outcome {
+            reply.body_summary = details_summary(&reply.body);
+        }
+        call
+    }
+
     /// `GET public/{streamId}/organizations/{orgId}/agents?page=N&includeQueues=true`.
     pub async fn list_agents(
         &self,
@@ -762,6 +828,22 @@ impl KoreClient {
             latency_ms,
         })
     }
+}
+
+/// What a details answer held, for the log: counts only, never the
+/// customer's profile.
+pub fn details_summary(d: &wire::ConversationDetails) -> String {
+    format!(
+        "{} participant(s), {} transfer(s), {} summary line(s), {} note(s){}",
+        d.participants.len(),
+        d.transfer_details.len(),
+        d.summary.len(),
+        d.notes.len(),
+        d.status
+            .as_deref()
+            .map(|s| format!(", status {}", clip(s, 20)))
+            .unwrap_or_default()
+    )
 }
 
 /// The most pages [`KoreClient::list_all_queues`] reads (10 queues a page

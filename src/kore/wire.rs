@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use std::time::Duration;
 
+pub mod details;
+pub use details::*;
+
 // ---------------------------------------------------------------------------
 // Hooks API: POST /agentassist/api/v1/hooks/{botId}
 // ---------------------------------------------------------------------------

@@ -26,6 +26,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+mod details;
+
 /// Tries per hooks request before it counts as failed, unless configured.
 pub const MAX_ATTEMPTS: u32 = 6;
 /// Conversations asked for per page (the most the API gives).
@@ -600,6 +602,14 @@ impl Runner {
             Effect::PollAgents => {
                 let inner = self.inner.clone();
                 tokio::spawn(async move { poll_agents(&inner).await });
+            }
+            Effect::FetchDetails {
+                conv_id,
+                session,
+                why,
+            } => {
+                let inner = self.inner.clone();
+                tokio::spawn(async move { details::fetch(&inner, conv_id, session, why).await });
             }
             Effect::PollQueues => {
                 let inner = self.inner.clone();

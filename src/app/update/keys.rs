@@ -352,6 +352,9 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
             state.focus = Pane::Roster;
             state.roster_cursor = 0;
+            if let Some(id) = state.selected.clone() {
+                return details_on_open(state, &id);
+            }
         }
         Command::Filter => open_filter(state),
         Command::Assign | Command::Enter | Command::ColdTransfer | Command::WarmTransfer => {

@@ -71,6 +71,11 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         }
         Action::Log { kind, text } => state.log.push_poll(state.now_ms, kind, text),
         Action::Note { error, text } => note(state, error, text),
+        Action::DetailsLoaded {
+            conv_id,
+            result,
+            why,
+        } => details_loaded(state, &conv_id, result, why),
         // Input: handled by `update` itself.
         Action::Key(_)
         | Action::Paste(_)
