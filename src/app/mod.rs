@@ -258,6 +258,13 @@ pub enum Effect {
     DropFailed {
         conversation: String,
     },
+    /// Drop these requests of a conversation, failed or still queued (an
+    /// action planned on a stale roster), each journaled as dropped; what
+    /// else it queued goes on.
+    DropRequests {
+        conversation: String,
+        req_ids: Vec<String>,
+    },
     /// assign-conversation with a callback on the console's listener, to an
     /// agent or a queue.
     Assign {

@@ -88,7 +88,11 @@ pub fn picture<'a>(
             consultant: p.consultant,
         });
     }
-    KorePicture { at_ms, members }
+    KorePicture {
+        at_ms,
+        members,
+        settled: false,
+    }
 }
 
 impl Conversation {

@@ -63,6 +63,10 @@ pub struct KorePicture {
     pub at_ms: i64,
     /// Who Kore lists as present, in order of entry.
     pub members: Vec<KoreMember>,
+    /// Asked for after Kore refused an event of this console's: every event
+    /// this console delivered is older than the picture, so none of ours
+    /// stands against it.
+    pub settled: bool,
 }
 
 /// A place where Kore and this console disagree; the merge followed Kore.
@@ -123,7 +127,11 @@ pub fn merge(ours: &Roster, departed: &[(String, i64)], kore: Option<&KorePictur
     if ours.handover().is_some() || matches!(ours.phase(), Phase::Summarized | Phase::Ended) {
         return all_ours();
     }
-    let fresh_from = kore.at_ms.saturating_sub(IN_FLIGHT_MS);
+    let fresh_from = if kore.settled {
+        i64::MAX
+    } else {
+        kore.at_ms.saturating_sub(IN_FLIGHT_MS)
+    };
     let left_at = |id: &str| {
         departed
             .iter()
@@ -213,6 +221,7 @@ mod tests {
     fn kore(at_ms: i64, ids: &[(&str, i64)]) -> KorePicture {
         KorePicture {
             at_ms,
+            settled: false,
             members: ids
                 .iter()
                 .map(|(id, since)| KoreMember {
@@ -306,6 +315,17 @@ mod tests {
         );
         assert!(m.roster.members().is_empty());
         assert!(m.disagreements.is_empty());
+    }
+
+    #[test]
+    fn a_settled_picture_overrides_even_our_newest_entry() {
+        let ours = entered("mia", 99_000);
+        let mut pic = kore(100_000, &[("bob", 10)]);
+        pic.settled = true;
+        let m = merge(&ours, &[("raj".to_string(), 99_500)], Some(&pic));
+        assert_eq!(m.roster.members().len(), 1);
+        assert_eq!(m.roster.primary().unwrap().agent.id, "bob");
+        assert_eq!(m.disagreements.len(), 1);
     }
 
     #[test]

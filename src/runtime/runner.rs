@@ -185,6 +185,8 @@ enum Msg {
     Blocked(Job),
     Resend,
     Drop,
+    /// Drop these requests, failed or queued.
+    DropIds(Vec<String>),
 }
 
 pub use crate::app::restore::DROPPED;
@@ -564,6 +566,14 @@ impl Runner {
             Effect::DropFailed { conversation } => {
                 self.queue_for(&conversation).send(Msg::Drop).ok();
             }
+            Effect::DropRequests {
+                conversation,
+                req_ids,
+            } => {
+                self.queue_for(&conversation)
+                    .send(Msg::DropIds(req_ids))
+                    .ok();
+            }
             Effect::RecordCallback {
                 req_id,
                 ok,
@@ -806,22 +816,40 @@ async fn conversation_worker(
             }
             Some(Msg::Drop) => {
                 if let Some(job) = failed.take() {
-                    // The supervisor saw it dropped; a failed write only means
-                    // a restart shows it as failed again, to be dropped again.
-                    let _ = inner
-                        .journal(Record::Outcome {
-                            id: job.req_id.clone(),
-                            at_ms: now_ms(),
-                            ok: false,
-                            status: None,
-                            message: DROPPED.into(),
-                            attempts: 0,
-                        })
-                        .await;
+                    journal_dropped(&inner, &job).await;
+                }
+            }
+            Some(Msg::DropIds(ids)) => {
+                let mut gone = Vec::new();
+                if failed.as_ref().is_some_and(|j| ids.contains(&j.req_id)) {
+                    gone.extend(failed.take());
+                }
+                let (drop, keep) = queue
+                    .drain(..)
+                    .partition(|(j, _, _)| ids.contains(&j.req_id));
+                queue = keep;
+                gone.extend(drop.into_iter().map(|(j, _, _): (Job, bool, Planned)| j));
+                for job in &gone {
+                    journal_dropped(&inner, job).await;
                 }
             }
         }
     }
+}
+
+/// Journals a request as dropped by the supervisor. A failed write only
+/// means a restart shows it as failed again, to be dropped again.
+async fn journal_dropped(inner: &Inner, job: &Job) {
+    let _ = inner
+        .journal(Record::Outcome {
+            id: job.req_id.clone(),
+            at_ms: now_ms(),
+            ok: false,
+            status: None,
+            message: DROPPED.into(),
+            attempts: 0,
+        })
+        .await;
 }
 
 /// Journals `Sent` for a request and, on its first try, reports it as

@@ -36,14 +36,16 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             outcome,
             attempts,
             maybe_arrived,
-        } => hook_done(
-            state,
-            &req_id,
-            &conversation,
-            outcome,
-            attempts,
-            maybe_arrived,
-        ),
+        } => {
+            return hook_done(
+                state,
+                &req_id,
+                &conversation,
+                outcome,
+                attempts,
+                maybe_arrived,
+            );
+        }
         Action::HookHeld {
             conversation,
             req_ids,
@@ -75,7 +77,14 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             conv_id,
             result,
             why,
-        } => details_loaded(state, &conv_id, result, why),
+        } => {
+            let ok = result.is_ok();
+            details_loaded(state, &conv_id, result, why);
+            if ok {
+                return super::heal::details_picture(state, &conv_id);
+            }
+            super::heal::heal_failed(state, &conv_id);
+        }
         // Input: handled by `update` itself.
         Action::Key(_)
         | Action::Paste(_)
@@ -167,7 +176,7 @@ pub(super) fn hook_done(
     outcome: Result<ReplyInfo, crate::kore::wire::CallError>,
     attempts: u32,
     maybe_arrived: Vec<u32>,
-) {
+) -> Vec<Effect> {
     let now = state.now_ms;
     match outcome {
         Ok(reply) => hook_delivered(state, req_id, conv_id, reply, attempts, maybe_arrived),
@@ -198,8 +207,10 @@ pub(super) fn hook_done(
             let text = format!("{e}  ({conv_id}; later events of it are held; r resends)");
             state.log.push(now, LogKind::Error, text);
             state.flash = Some((format!("{conv_id}: {e}"), true));
+            return super::heal::heal_if_stale(state, conv_id, req_id, &e);
         }
     }
+    Vec::new()
 }
 
 /// A hooks request delivered: its timeline entry, the roster, the log.
