@@ -9,7 +9,7 @@
 //!  Transfer 06:27:13 Default Queue → Default Queue by SmartAssist QA · priority HIGHEST · moved: waited too long (OVERDUE)
 //!  Summary: The customer was initially connected …
 //!  Disposition: Resolved · AGENT_CLOSED · Resolution: Resolved
-//!  Customer: Test User · j***@e***.com · ***9999
+//!  Customer: T*** U*** · j***@e***.com · ***9999
 //! ```
 
 use ratatui::style::Style;
@@ -18,7 +18,7 @@ use ratatui::text::{Line, Span};
 use super::text::{clean, clock, duration, wrap};
 use super::theme::{Glyph, Theme};
 use crate::app::State;
-use crate::app::details::{mask_email, mask_phone};
+use crate::app::details::{mask_email, mask_name, mask_phone};
 use crate::app::state::Conversation;
 use crate::kore::wire::{ConversationDetails, DetailsParticipant, TransferDetail, UserInfo};
 
@@ -271,11 +271,14 @@ pub fn reason_words(reason: &str) -> &'static str {
     }
 }
 
-/// `Customer: Test User · j***@e***.com · ***9999`; None when the profile
+/// `Customer: T*** U*** · j***@e***.com · ***9999`; None when the profile
 /// has none of them.
 pub fn customer(u: &UserInfo, show_contact: bool, dot: &str) -> Option<String> {
     let mut parts = Vec::new();
-    parts.extend(u.full_name());
+    parts.extend(
+        u.full_name()
+            .map(|n| if show_contact { n } else { mask_name(&n) }),
+    );
     if let Some(e) = u.email().filter(|e| !e.trim().is_empty()) {
         parts.push(if show_contact {
             e.to_string()
