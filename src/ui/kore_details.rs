@@ -28,21 +28,12 @@ const MAX_WRAP: usize = 4;
 
 pub fn lines(c: &Conversation, state: &State, cells: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let row = |text: String, style: Style| {
-        Line::from(Span::styled(
-            format!(
-                " {}",
-                theme.fit(&theme.own_text(&text), cells.saturating_sub(1))
-            ),
-            style,
-        ))
-    };
     let loading = state.details_in_flight.contains(&c.id);
     let Some(kept) = &c.details else {
         if loading {
-            out.push(row("details: loading…".into(), theme.dim));
+            push_wrapped(&mut out, "details: loading…", theme.dim, cells, theme);
         } else if let Some(e) = &c.details_error {
-            out.push(row(format!("details: {e}"), theme.bad));
+            push_wrapped(&mut out, &format!("details: {e}"), theme.bad, cells, theme);
         }
         return out;
     };
@@ -63,7 +54,7 @@ pub fn lines(c: &Conversation, state: &State, cells: usize, theme: &Theme) -> Ve
         theme.heading,
     )));
     if let Some(e) = &c.details_error {
-        out.push(row(format!("details: {e}"), theme.bad));
+        push_wrapped(&mut out, &format!("details: {e}"), theme.bad, cells, theme);
     }
     body(d, state, cells, theme, &dot, &mut out);
     out
@@ -77,15 +68,6 @@ fn body(
     dot: &str,
     out: &mut Vec<Line<'static>>,
 ) {
-    let mut line = |text: String, style: Style| {
-        out.push(Line::from(Span::styled(
-            format!(
-                " {}",
-                theme.fit(&theme.own_text(&text), cells.saturating_sub(1))
-            ),
-            style,
-        )));
-    };
     for p in &d.participants {
         let style = if p.status.as_deref() == Some("ACTIVE") {
             theme.text
@@ -97,10 +79,8 @@ fn body(
         } else {
             Glyph::Listed
         };
-        line(
-            format!("{} {}", theme.glyph(mark), participant(p, state, dot)),
-            style,
-        );
+        let text = format!("{} {}", theme.glyph(mark), participant(p, state, dot));
+        push_wrapped(out, &text, style, cells, theme);
     }
     for t in &d.transfer_details {
         let style = if t.system_transfer_reason.is_some() {
@@ -108,19 +88,10 @@ fn body(
         } else {
             theme.text
         };
-        line(transfer(t, state, dot), style);
+        push_wrapped(out, &transfer(t, state, dot), style, cells, theme);
     }
     let mut wrapped = |label: &str, text: &str, style: Style| {
-        let rows = wrap(&format!("{label}{text}"), cells.saturating_sub(1).max(1));
-        let n = rows.len();
-        for (i, row) in rows.into_iter().take(MAX_WRAP).enumerate() {
-            let row = if i + 1 == MAX_WRAP && n > MAX_WRAP {
-                format!("{}…", theme.fit(&row, cells.saturating_sub(2)))
-            } else {
-                row
-            };
-            out.push(Line::from(Span::styled(format!(" {row}"), style)));
-        }
+        push_wrapped(out, &format!("{label}{text}"), style, cells, theme);
     };
     if !d.summary.is_empty() {
         wrapped("Summary: ", &d.summary.join(" "), theme.text);
@@ -154,10 +125,29 @@ fn body(
     if let Some(u) = &d.user_info
         && let Some(c) = customer(u, state.show_customer_contact, dot)
     {
-        out.push(Line::from(Span::styled(
-            format!(" {}", theme.fit(&c, cells.saturating_sub(1))),
-            theme.dim,
-        )));
+        push_wrapped(out, &c, theme.dim, cells, theme);
+    }
+}
+
+/// `text` on as many rows as it takes (at most [`MAX_WRAP`], the last one
+/// cut with a mark), each led by a space.
+fn push_wrapped(
+    out: &mut Vec<Line<'static>>,
+    text: &str,
+    style: Style,
+    cells: usize,
+    theme: &Theme,
+) {
+    let room = cells.saturating_sub(1).max(1);
+    let rows = wrap(&theme.own_text(text), room);
+    let n = rows.len();
+    for (i, row) in rows.into_iter().take(MAX_WRAP).enumerate() {
+        let row = if i + 1 == MAX_WRAP && n > MAX_WRAP {
+            theme.fit(&format!("{row} …"), room)
+        } else {
+            row
+        };
+        out.push(Line::from(Span::styled(format!(" {row}"), style)));
     }
 }
 
