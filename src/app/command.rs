@@ -152,6 +152,7 @@ pub enum Command {
     Back,
     // Lists: the conversation
     Open,
+    Details,
     Assign,
     Enter,
     ColdTransfer,
@@ -449,6 +450,17 @@ pub const REGISTRY: &[Entry] = &[
         None,
         "open the selected conversation's detail; on a queue, show only its conversations",
         "open",
+        "Conversation",
+        false
+    ),
+    entry!(
+        Details,
+        "details",
+        Normal,
+        [ch('R')],
+        colon("details", &[], ":details", Arg::None),
+        "ask Kore for the conversation's details again",
+        "details",
         "Conversation",
         false
     ),

@@ -188,6 +188,15 @@ pub fn mask_phone(phone: &str) -> String {
     format!("***{last}")
 }
 
+/// A name as initials: `Jane Doe` → `J*** D***`.
+pub fn mask_name(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .map(|c| format!("{c}***"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `***` for anything, `` for nothing.
 fn mask_all(s: &str) -> String {
     if s.trim().is_empty() {

@@ -51,6 +51,7 @@ impl State {
             freshness: Freshness::default(),
             wallboard_only: false,
             details_in_flight: Default::default(),
+            show_customer_contact: false,
         }
     }
 
@@ -434,6 +435,7 @@ impl Command {
         let needs_conversation = matches!(
             self,
             Command::Open
+                | Command::Details
                 | Command::Assign
                 | Command::Enter
                 | Command::ColdTransfer

@@ -1140,4 +1140,7 @@ pub struct State {
     pub wallboard_only: bool,
     /// Conversations whose details request is out (one at a time each).
     pub details_in_flight: std::collections::BTreeSet<String>,
+    /// `[ui] show_customer_contact`: the detail pane shows the customer's
+    /// email and phone as they are, not masked.
+    pub show_customer_contact: bool,
 }

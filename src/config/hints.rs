@@ -94,7 +94,9 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         "agents.id" => "give every [[agents]] entry its own Kore agent id, e.g. id = \"a-123\"",
         "agents.identity" | "agents.name" | "agents.email" | "agents.queue_id"
         | "agents.queue_name" => "a quoted string, or remove the line",
-        "ui.confirm" | "ui.mouse" => "write true or false without quotes",
+        "ui.confirm" | "ui.mouse" | "ui.show_customer_contact" => {
+            "write true or false without quotes"
+        }
         "ui.theme" => "use one of \"auto\", \"dark\", \"light\", \"mono\"",
         "keys" => "each line maps an action to a key, e.g. cold_transfer = \"t\"",
         p if p.starts_with("keys.") => {

@@ -1,4 +1,4 @@
-//! `[ui]`: confirmation, the colour theme and the mouse.
+//! `[ui]`: confirmation, the colour theme, the mouse, the customer's contact data.
 
 use serde::Deserialize;
 
@@ -10,6 +10,9 @@ pub struct UiConfig {
     pub confirm: bool,
     pub theme: Theme,
     pub mouse: bool,
+    /// Show the customer's email and phone in the detail pane as Kore
+    /// sends them (masked otherwise).
+    pub show_customer_contact: bool,
 }
 
 impl Default for UiConfig {
@@ -18,6 +21,7 @@ impl Default for UiConfig {
             confirm: true,
             theme: Theme::Auto,
             mouse: false,
+            show_customer_contact: false,
         }
     }
 }
@@ -54,7 +58,7 @@ mod tests {
     #[test]
     fn defaults_match_the_spec() {
         let ui = UiConfig::default();
-        assert!(ui.confirm && !ui.mouse);
+        assert!(ui.confirm && !ui.mouse && !ui.show_customer_contact);
         assert_eq!(ui.theme, Theme::Auto);
     }
 }

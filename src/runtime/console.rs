@@ -43,6 +43,8 @@ pub struct ConsoleOptions {
     pub directory: Vec<Agent>,
     pub journal: Option<PathBuf>,
     pub mouse: bool,
+    /// `[ui] show_customer_contact`.
+    pub show_customer_contact: bool,
     /// Tries per hooks request before it counts as failed.
     pub max_attempts: u32,
     /// Retry hooks requests whose earlier try may have arrived.
@@ -139,6 +141,7 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
     let mut state = State::new(settings, opts.keymap.clone(), run_tag);
     state.now_ms = now_ms();
     state.agents = opts.directory.clone();
+    state.show_customer_contact = opts.show_customer_contact;
     // Supervisors look at the queues first; `u` shows the agents.
     state.queues_shown = true;
     state.freshness.since_ms = state.now_ms;

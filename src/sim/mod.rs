@@ -18,6 +18,7 @@
 //! `GET /__sim/received`, `GET /__sim/rosters/{conversationId}` and
 //! `GET /__sim/callbacks`.
 
+pub mod details;
 pub mod roster;
 mod server;
 pub mod world;

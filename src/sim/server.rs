@@ -478,6 +478,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(get_conversation),
         )
         .route(
+            &format!("{PUBLIC}/conversations/sessions/{{session_id}}"),
+            get(conversation_details),
+        )
+        .route(
             &format!("{PUBLIC}/organizations/{{org_id}}/agents"),
             get(list_agents),
         )
@@ -1068,10 +1072,36 @@ async fn get_conversation(
     }
     let st = sh.lock();
     match st.world.conversation(&conversation_id) {
-        Some(c) => json(&st.world.conversation_record(c, now_ms())),
+        Some(c) => json(&super::details::record_with_details(&st.world, c, now_ms())),
         None => error(
             StatusCode::NOT_FOUND,
             format!("conversation {conversation_id} was not found"),
+        ),
+    }
+}
+
+/// Get Conversation Details, by bot session id (the latest conversation of
+/// that session, ended ones too).
+async fn conversation_details(
+    State(sh): State<Arc<Shared>>,
+    Path((stream_id, session_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = sh.gate(&headers, &stream_id).await {
+        return r;
+    }
+    let st = sh.lock();
+    let found = st
+        .world
+        .conversations
+        .iter()
+        .rev()
+        .find(|c| c.bot_session_id == session_id);
+    match found {
+        Some(c) => json(&super::details::details(&st.world, c, now_ms())),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("no conversation has the session {session_id}"),
         ),
     }
 }

@@ -13,6 +13,7 @@
 //! its wait in that queue again. queue-size is answered from these figures
 //! ([`World::queue_size`]), in milliseconds.
 
+use super::details::SimTransfer;
 use crate::kore::wire::{
     AgentQueue, AgentRecord, AgentStatusCounts, AvailabilityAgent, Capacity, ChannelCapacity,
     ConversationParticipant, ConversationQueue, ConversationRecord, QueueAgent, QueueRecord,
@@ -331,6 +332,9 @@ pub struct SimConversation {
     pub updated_ms: i64,
     /// A supervisor acted on it (assign or hooks); the generator leaves it alone.
     pub driven: bool,
+    /// Its transfers: the supervisor's assigns and Kore's own moves.
+    #[serde(default)]
+    pub transfers: Vec<super::details::SimTransfer>,
 }
 
 /// The ids the world reports in its records.
@@ -585,6 +589,15 @@ impl World {
             if c.status == ConvStatus::Open && now_ms - c.created_ms > OVERDUE_AFTER_MS {
                 c.status = ConvStatus::Overdue;
                 c.updated_ms = now_ms;
+                if let Some(q) = c.queue_id.as_deref() {
+                    let name = self
+                        .queues
+                        .iter()
+                        .find(|x| x.id == q)
+                        .map(|x| x.name.as_str());
+                    let moved = SimTransfer::overdue(now_ms, q, name.unwrap_or(q));
+                    c.transfers.push(moved);
+                }
                 changes.push(format!("{} is overdue", c.id));
             }
         }
@@ -714,6 +727,7 @@ impl World {
             ended_ms: None,
             updated_ms: now_ms,
             driven: false,
+            transfers: Vec::new(),
         });
         id
     }
@@ -884,10 +898,14 @@ impl World {
         if let Some(why) = Self::refuse_agent(&self.agents[agent_idx], conv.channel) {
             return Err(why);
         }
+        let to = &self.agents[agent_idx];
+        let moved =
+            SimTransfer::by_supervisor(now_ms, conv.queue_id.clone(), "AGENT", &to.id, &to.name());
         // The agent is offered the conversation; their NA entry (from the
         // console, or their desktop) makes them present.
         self.give(conv_idx, agent_idx, false, now_ms);
         let conv = &mut self.conversations[conv_idx];
+        conv.transfers.push(moved);
         conv.driven = true;
         Ok(conv.id.clone())
     }
@@ -918,7 +936,14 @@ impl World {
                 a.release(channel);
             }
         }
+        let to_name = self
+            .queue(queue_id)
+            .map(|q| q.name.clone())
+            .unwrap_or_default();
         let conv = &mut self.conversations[idx];
+        let moved =
+            SimTransfer::by_supervisor(now_ms, conv.queue_id.clone(), "QUEUE", queue_id, &to_name);
+        conv.transfers.push(moved);
         for p in conv.participants.iter_mut().filter(|p| p.active) {
             p.active = false;
             p.end_ms = Some(now_ms);

@@ -1,6 +1,7 @@
 //! The detail pane of the selected conversation: who is in it (the roster,
 //! or the agents the API lists when the console has seen nobody enter),
-//! then the timeline of what the console sent and what became of it.
+//! then (after Enter) Kore's details of it (`kore_details`), then the
+//! timeline of what the console sent and what became of it.
 //!
 //! ```text
 //!  ● Mia Chen     primary     since 04:10
@@ -479,7 +480,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .iter()
         .flat_map(|t| item_lines(t, cells, theme))
         .collect();
-    let (head, cursor_row) = head_lines(c, state, cells, full, focused, theme);
+    let (mut head, cursor_row) = head_lines(c, state, cells, full, focused, theme);
+    if state.detail_open {
+        head.extend(super::kore_details::lines(c, state, cells, theme));
+    }
 
     // The timeline keeps its heading and a few lines even beside a long roster.
     let timeline_min = (1 + timeline.len()).min(4).min(height);

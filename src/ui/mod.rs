@@ -11,6 +11,7 @@ pub mod agents;
 pub mod conversations;
 pub mod detail;
 pub mod keymap;
+pub mod kore_details;
 pub mod log;
 pub mod overlay;
 pub mod queues;

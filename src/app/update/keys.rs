@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::app::command::KeyMode;
+use crate::app::details::DetailsWhy;
 use crate::app::input::{Edit, TextInput};
 
 /// What a key press is, once the keymap of the open mode has read it.
@@ -355,6 +356,15 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             if let Some(id) = state.selected.clone() {
                 return details_on_open(state, &id);
             }
+        }
+        Command::Details => {
+            state.detail_open = true;
+            let id = state.selected.clone().unwrap_or_default();
+            let effects = request_details(state, &id, DetailsWhy::Refresh);
+            if effects.is_empty() {
+                state.say(format!("details of {id}: already on their way"));
+            }
+            return effects;
         }
         Command::Filter => open_filter(state),
         Command::Assign | Command::Enter | Command::ColdTransfer | Command::WarmTransfer => {
