@@ -151,7 +151,7 @@ fn participant(
         queue_name: p.queue_id.as_deref().map(|q| queue_name(world, q)),
         queue_start_time: queue_start.map(iso),
         assigned_at: Some(iso(p.assigned_ms)),
-        start_time_stamp: Some(iso(p.assigned_ms)),
+        start_time_stamp: p.entered_ms.map(iso),
         end_time_stamp: p.end_ms.map(iso),
         conversation_transferred: transferred.then_some(true),
         reason,
