@@ -339,7 +339,7 @@ fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
     s.selected = Some("c-1046".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(
-        out.contains("Lena Novak") && out.contains("listed by Kore"),
+        out.contains("Lena Novak") && out.contains("not entered"),
         "{out}"
     );
     assert!(out.contains("nothing sent yet"), "{out}");

@@ -885,11 +885,18 @@ impl World {
             .ok_or_else(|| format!("agent {agent_id} is unknown"))?;
         let conv_idx = self.session_index(bot_session_id)?;
         let conv = &self.conversations[conv_idx];
-        if conv
+        let holds = conv
             .participants
             .iter()
-            .any(|p| p.active && p.agent_id == agent_id)
-        {
+            .find(|p| p.active && p.agent_id == agent_id);
+        // Entered already (their NA entry came before the transfer was
+        // carried out): the conversation is theirs, nothing to move.
+        if holds.is_some_and(|p| p.entered_ms.is_some()) {
+            let conv = &mut self.conversations[conv_idx];
+            conv.driven = true;
+            return Ok(conv.id.clone());
+        }
+        if holds.is_some() {
             return Err(format!(
                 "agent {agent_id} already handles conversation {}",
                 conv.id

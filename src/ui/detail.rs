@@ -385,7 +385,7 @@ fn head_lines(
 
     if members.is_empty() && merged.roster.handover().is_none() {
         if !c.api_agents.is_empty() && !c.driven() {
-            let note = "listed by Kore, not entered";
+            let note = "not entered";
             let name_w = cells.saturating_sub(1 + 2 + 1 + width(note));
             for a in &c.api_agents {
                 lines.push(Line::from(vec![
