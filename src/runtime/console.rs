@@ -280,7 +280,10 @@ async fn wind_down(
     }
     match &ended {
         _ if hung_up => tracing::info!("the terminal hung up"),
-        Ended::Stuck => tracing::warn!("the terminal stopped reading; it was left as it was"),
+        Ended::Stuck => {
+            tracing::warn!("the terminal stopped reading; it was left as it was");
+            terminal::detach();
+        }
         _ => {}
     }
     // Whatever the loop handed to the journal writer is on disk before the

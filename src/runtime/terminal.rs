@@ -41,9 +41,15 @@ static HUNG_UP: AtomicBool = AtomicBool::new(false);
 /// written to it: stdout and stderr go to /dev/null from here on, so that
 /// no write anywhere (a library's `eprintln!` included) can fail and panic.
 pub fn hang_up() {
-    if HUNG_UP.swap(true, Ordering::SeqCst) {
-        return;
+    if !HUNG_UP.swap(true, Ordering::SeqCst) {
+        detach();
     }
+}
+
+/// Points stdout and stderr at /dev/null: for a terminal that is gone, or
+/// one that stopped reading, where any later write (an error message, the
+/// flush at exit) would fail or block.
+pub fn detach() {
     #[cfg(unix)]
     if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
         use std::os::fd::AsRawFd;
