@@ -672,7 +672,7 @@ pub async fn assign(
             after_ms: i64::try_from(timeout.saturating_mul(1000)).unwrap_or(i64::MAX),
         });
         let waited = Waited { id, timeout };
-        code = await_callback(&mut runner, &mut reports, &mut callbacks, waited).await;
+        code = await_callback(&mut reports, &mut callbacks, waited).await;
     }
     runner.flush_journal().await;
     Ok(code)
@@ -750,9 +750,9 @@ struct Waited {
 }
 
 /// Waits for the callback of the assign, matched by its path, until the
-/// runner says its time is up; prints it (or the time-out) and journals it.
+/// runner says its time is up; prints it (or the time-out). The listener
+/// journaled it before it answered.
 async fn await_callback(
-    runner: &mut Runner,
     reports: &mut mpsc::UnboundedReceiver<app::Action>,
     callbacks: &mut mpsc::UnboundedReceiver<ReceivedCallback>,
     waited: Waited,
@@ -762,7 +762,7 @@ async fn await_callback(
         tokio::select! {
             cb = callbacks.recv() => match cb {
                 Some(cb) if cb.request_id.as_deref() == Some(id.as_str()) => {
-                    return callback_came(runner, &id, cb);
+                    return callback_came(&id, cb);
                 }
                 Some(other) => {
                     note!(
@@ -792,10 +792,10 @@ async fn await_callback(
     }
 }
 
-/// Prints the callback of assign `id`, has the runner journal it, and says
+/// Prints the callback of assign `id` and says
 /// whether the transfer went through (exit 0) or not (1).
-fn callback_came(runner: &mut Runner, id: &str, cb: ReceivedCallback) -> i32 {
-    let (ok, line, why) = callback_came_json(runner, id, cb);
+fn callback_came(id: &str, cb: ReceivedCallback) -> i32 {
+    let (ok, line, why) = callback_came_json(id, cb);
     emit(&line);
     if ok {
         return EXIT_OK;
@@ -804,14 +804,9 @@ fn callback_came(runner: &mut Runner, id: &str, cb: ReceivedCallback) -> i32 {
     EXIT_FAILED
 }
 
-/// Has the runner journal the callback of assign `id`: whether the transfer
-/// went through, the JSON line that says so, and what to tell people when
+/// The callback of assign `id`: whether the transfer went through, the JSON line that says so, and what to tell people when
 /// it did not.
-fn callback_came_json(
-    runner: &mut Runner,
-    id: &str,
-    cb: ReceivedCallback,
-) -> (bool, Value, String) {
+fn callback_came_json(id: &str, cb: ReceivedCallback) -> (bool, Value, String) {
     let verdict = match &cb.problem {
         Some(p) => Verdict::Unclear(p.clone()),
         None => cb.body.verdict(),
@@ -821,11 +816,8 @@ fn callback_came_json(
         Verdict::Unclear(why) => format!("{NOT_UNDERSTOOD}: {why}"),
         _ => cb.summary.clone(),
     };
-    runner.run(Effect::RecordCallback {
-        req_id: id.to_string(),
-        ok,
-        summary: summary.clone(),
-    });
+    // The listener journaled it (`callback::receipt`, the same id, verdict
+    // and summary) before it answered Kore.
     let why = match &verdict {
         Verdict::Success => String::new(),
         Verdict::Failure => format!(

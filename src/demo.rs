@@ -33,6 +33,12 @@ fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
+/// ASCII glyphs when asked for, or when the locale is not UTF-8 (`LANG=C`):
+/// box drawing and arrows would come out as garbage there.
+fn ascii_glyphs(asked: bool) -> bool {
+    asked || !crate::runtime::terminal::locale_is_utf8(|name| std::env::var(name).ok())
+}
+
 /// What events carry when a conversation does not say, from `[events]`.
 fn event_defaults(config: &Config) -> EventContext {
     EventContext {
@@ -78,7 +84,7 @@ pub fn options_from_config(
         confirm: config.ui.confirm,
         read_only,
         keymap,
-        theme: Theme::from_config(config.ui.theme, no_color(), ascii),
+        theme: Theme::from_config(config.ui.theme, no_color(), ascii_glyphs(ascii)),
         directory: console::directory_agents(config),
         journal: Some(crate::cli::journal_path(config)),
         mouse: config.ui.mouse,
@@ -165,7 +171,7 @@ pub async fn run(
         theme: Theme::from_config(
             prefs.map_or(crate::config::Theme::Auto, |c| c.ui.theme),
             no_color(),
-            ascii,
+            ascii_glyphs(ascii),
         ),
         directory: Vec::new(),
         journal: Some(journal.clone()),

@@ -9,6 +9,7 @@ use switchboard::cli::{self, Fail};
 use switchboard::domain::Verb;
 use switchboard::kore::jwt::Secret;
 use switchboard::kore::wire::AssignTarget;
+use switchboard::runtime::terminal::say;
 use switchboard::sim::{self, SimConfig};
 
 #[derive(Parser, Debug)]
@@ -138,6 +139,10 @@ struct SimulatorArgs {
     /// Turn the traffic generator off.
     #[arg(long)]
     no_traffic: bool,
+    /// How long after an assign its callback is posted (plus up to half
+    /// again of jitter), in milliseconds.
+    #[arg(long, default_value_t = SimConfig::demo().callback_delay_ms, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    callback_delay_ms: u64,
     /// Start with this many more live conversations (some waiting, most
     /// with an agent), paged as list-conversations documents. 0 keeps the
     /// demo world.
@@ -266,7 +271,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -276,12 +281,20 @@ fn main() -> ExitCode {
         Ok(0) if cli::stdout_broken() => 1,
         Ok(code) => code,
         Err(fail) => {
-            eprintln!("error: {}", fail.message);
+            // Never a panic: stderr may be a tty that hung up.
+            say(&format!("error: {}", fail.message));
             fail.code
         }
     };
+    if switchboard::runtime::terminal::hung_up() {
+        tracing::info!("ending as SIGHUP would");
+    }
     // The log file is written by a thread of its own: let it catch up.
     switchboard::logging::flush();
+    if switchboard::runtime::terminal::hung_up() {
+        // The console's terminal hung up: say so in the exit status.
+        switchboard::runtime::terminal::end_by_hangup();
+    }
     ExitCode::from(code.clamp(0, 255) as u8)
 }
 
@@ -475,6 +488,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             cfg.rate_limit = a.rate_limit;
             cfg.speed = a.speed;
             cfg.traffic = !a.no_traffic;
+            cfg.callback_delay_ms = a.callback_delay_ms;
             cfg.conversations = a.conversations;
             sim::run_cli(cfg, a.listen)
                 .await
@@ -534,10 +548,10 @@ fn demo_prefs(
     match cli::load_config(Some(&path)) {
         Ok(loaded) => Ok(Some(loaded.config)),
         Err(fail) => {
-            eprintln!(
+            say(&format!(
                 "warning: the demo goes on without your config's [ui], [keys] and [events]: {}",
                 fail.message
-            );
+            ));
             Ok(None)
         }
     }
@@ -545,24 +559,36 @@ fn demo_prefs(
 
 /// The console draws on a terminal and reads keys from one: without one it
 /// says so (a redirected stdout would get the drawing, a missing tty an
-/// obscure OS error).
+/// obscure OS error), as it does for a terminal that cannot move its cursor
+/// (`TERM=dumb` or unset), where the drawing would be escapes in the text.
 fn require_terminal() -> Result<(), Fail> {
     use std::io::IsTerminal;
     let missing = match (
         std::io::stdin().is_terminal(),
         std::io::stdout().is_terminal(),
     ) {
-        (true, true) => return Ok(()),
-        (false, true) => "standard input is not a terminal",
+        (true, true) => None,
+        (false, true) => Some("standard input is not a terminal"),
         (true, false) => {
-            "standard output is not a terminal (is it redirected to a file or a pipe?)"
+            Some("standard output is not a terminal (is it redirected to a file or a pipe?)")
         }
-        (false, false) => "neither standard input nor standard output is a terminal",
+        (false, false) => Some("neither standard input nor standard output is a terminal"),
     };
-    Err(Fail::usage(format!(
-        "the console needs a terminal: {missing}\n  hint: run it in a terminal (or `ssh -t`); \
-         from scripts, use `switchboard send` and `switchboard assign`, which print JSON"
-    )))
+    if let Some(missing) = missing {
+        return Err(Fail::usage(format!(
+            "the console needs a terminal: {missing}\n  hint: run it in a terminal (or `ssh -t`); \
+             from scripts, use `switchboard send` and `switchboard assign`, which print JSON"
+        )));
+    }
+    let term = std::env::var("TERM").ok();
+    match switchboard::runtime::terminal::term_problem(term.as_deref()) {
+        None => Ok(()),
+        Some(problem) => Err(Fail::usage(format!(
+            "the console needs a terminal that can address the cursor: {problem}\n  hint: set \
+             TERM to your terminal's type (e.g. TERM=xterm-256color); from scripts, use \
+             `switchboard send` and `switchboard assign`, which print JSON"
+        ))),
+    }
 }
 
 struct UiFlags {

@@ -980,6 +980,54 @@ fn a_secret_command_is_bounded_in_output_and_time() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
+/// Issue 18.17: a secret command's time-out ends what it started too: a
+/// shell's background `sleep` (a grandchild) is gone after the time-out.
+#[cfg(unix)]
+#[test]
+fn a_secret_command_time_out_kills_its_whole_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("grandchild.pid");
+    let script = format!("sleep 300 & echo $! > '{}'; wait", pid_file.display());
+    let mut text = config_with_secret(&format!(
+        r#"{{ command = ["sh", "-c", {}] }}"#,
+        toml_string(&script)
+    ));
+    text = text.replace("[kore]\n", "[kore]\nsecret_command_timeout_secs = 1\n");
+    let c = load_text(&text).unwrap().config;
+    let err = c.resolve_secret().unwrap_err();
+    assert!(
+        err.to_string().contains("did not finish within 1 s"),
+        "{err}"
+    );
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Killed: gone, or a zombie until its new parent reaps it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next()))
+            .flatten();
+        if matches!(state, None | Some('Z') | Some('X')) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            // SAFETY: kill(2) on the sleep this test started.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("the grandchild {pid} outlived the time-out (state {state:?})");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A TOML basic string holding `s`.
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Issue 11.3: the actions' share can be set, but never so large that the
 /// polls could not run; the hooks API's own budget is read too.
 #[test]

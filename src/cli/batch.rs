@@ -1349,7 +1349,7 @@ impl Driver {
         else {
             return;
         };
-        let (ok, cb_line, why) = callback_came_json(&mut self.runner, &req_id, cb);
+        let (ok, cb_line, why) = callback_came_json(&req_id, cb);
         line["outcome"] = json!(if ok { "transferred" } else { "callback_failed" });
         line["ok"] = json!(ok);
         line["callback_ok"] = json!(ok);

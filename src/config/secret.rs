@@ -86,21 +86,25 @@ fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, Conf
         program: program.clone(),
         problem,
     };
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         // Its messages may hold the secret, and a full stderr pipe could
         // block it: they go nowhere.
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            fail(if e.kind() == io::ErrorKind::NotFound {
-                "could not be started: it was not found (is it installed and on PATH?)".to_string()
-            } else {
-                format!("could not be started: {e}")
-            })
-        })?;
+        .stderr(Stdio::null());
+    // A group of its own, so that a time-out ends whatever it started too
+    // (a shell's background job, a helper that holds the output open).
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().map_err(|e| {
+        fail(if e.kind() == io::ErrorKind::NotFound {
+            "could not be started: it was not found (is it installed and on PATH?)".to_string()
+        } else {
+            format!("could not be started: {e}")
+        })
+    })?;
     // Read on a thread, at most one byte over the cap, so that neither an
     // endless printer (`yes`) nor one that never ends can hold us.
     let stdout = child.stdout.take();
@@ -117,7 +121,7 @@ fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, Conf
     let started = std::time::Instant::now();
     let over_cap = |out: &Vec<u8>| out.len() > MAX_SECRET_OUTPUT;
     let stop = |child: &mut std::process::Child| {
-        let _ = child.kill();
+        kill_group(child);
         let _ = child.wait();
     };
     let status = loop {
@@ -148,6 +152,9 @@ fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, Conf
     // It exited; a process it left behind could still hold its output open.
     while reader.as_ref().is_some_and(|r| !r.is_finished()) {
         if started.elapsed() >= timeout {
+            // Its group is still ours to end (the command was reaped, but
+            // the group lives while a member does).
+            kill_group(&mut child);
             return Err(fail(format!(
                 "exited, but its output stayed open for {} s (a process it started?)",
                 timeout.as_secs()
@@ -182,6 +189,19 @@ fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, Conf
         return Err(fail("printed nothing".to_string()));
     }
     Ok(Secret::new(trimmed))
+}
+
+/// Ends the command and every process in its group.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) on the process group the command leads (made with
+        // `process_group(0)`, so its id is the command's pid).
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
 }
 
 impl<'de> Deserialize<'de> for SecretSource {

@@ -10,7 +10,10 @@
 //! turn. Connections are capped in number and time (headers, idle and whole
 //! life), so slow or idle sockets cannot use up the process's files.
 
-use crate::kore::wire::AssignCallback;
+use crate::app::update::NOT_UNDERSTOOD;
+use crate::kore::wire::{AssignCallback, Verdict};
+use crate::runtime::journal::Record;
+use crate::runtime::journal_writer::JournalWriter;
 use axum::Router;
 use axum::body::Body;
 use axum::body::Bytes;
@@ -20,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -121,6 +124,9 @@ impl Window {
 struct Shared {
     secret: String,
     tx: mpsc::UnboundedSender<ReceivedCallback>,
+    /// Where each callback is journaled before it is answered (see
+    /// [`CallbackListener::journal_to`]).
+    journal: OnceLock<JournalWriter>,
     /// Requests without the secret.
     strangers: Window,
     /// Requests with the secret.
@@ -130,6 +136,7 @@ struct Shared {
 
 /// A running listener.
 pub struct CallbackListener {
+    shared: Arc<Shared>,
     addr: SocketAddr,
     base_url: String,
     secret: String,
@@ -226,6 +233,7 @@ impl CallbackListener {
         let shared = Arc::new(Shared {
             secret: secret.clone(),
             tx,
+            journal: OnceLock::new(),
             strangers: Window::new(),
             genuine: Window::new(),
             stats: stats.clone(),
@@ -235,11 +243,12 @@ impl CallbackListener {
             .route("/cb/{secret}/{request_id}", post(with_id))
             .fallback(stranger)
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .with_state(shared);
+            .with_state(shared.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, app, limits, stop_rx));
         Ok((
             CallbackListener {
+                shared,
                 addr,
                 base_url,
                 secret,
@@ -249,6 +258,15 @@ impl CallbackListener {
             },
             rx,
         ))
+    }
+
+    /// From now on each callback on the secret path is journaled (a
+    /// `callback` record: its request id, whether it says the transfer went
+    /// through, a summary) and acknowledged by `journal` before the listener
+    /// answers 200; when the journal refuses it, the answer is 503, so that
+    /// Kore sends it again. Set once; later calls change nothing.
+    pub fn journal_to(&self, journal: JournalWriter) {
+        let _ = self.shared.journal.set(journal);
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -433,19 +451,46 @@ async fn accept(shared: &Shared, secret: &str, request_id: Option<String>, body:
         }
         (Some(reason), status) => (status, reason.clone()).into_response(),
     };
-    if shared
-        .tx
-        .send(ReceivedCallback {
-            request_id,
-            body: parsed,
-            problem,
-            summary,
-        })
-        .is_err()
+    let received = ReceivedCallback {
+        request_id,
+        body: parsed,
+        problem,
+        summary,
+    };
+    // Journaled first: once Kore reads 200, the callback survives a kill.
+    if let Some(journal) = shared.journal.get()
+        && let Err(e) = journal.append(receipt(&received)).await
     {
+        tracing::error!(error = %e, "a callback could not be journaled; answered 503");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the callback could not be recorded; send it again",
+        )
+            .into_response();
+    }
+    if shared.tx.send(received).is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "console is shutting down").into_response();
     }
     answer
+}
+
+/// The journal's record of a callback as it arrived: the request its path
+/// names, whether it says the transfer went through, and what it said.
+pub fn receipt(cb: &ReceivedCallback) -> Record {
+    let verdict = match &cb.problem {
+        Some(p) => Verdict::Unclear(p.clone()),
+        None => cb.body.verdict(),
+    };
+    let summary = match &verdict {
+        Verdict::Unclear(why) => format!("{NOT_UNDERSTOOD}: {why}"),
+        _ => cb.summary.clone(),
+    };
+    Record::Callback {
+        id: cb.request_id.clone(),
+        at_ms: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        ok: verdict == Verdict::Success,
+        summary,
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -453,4 +498,95 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::journal::Journal;
+
+    fn journal_in(dir: &std::path::Path) -> (JournalWriter, std::path::PathBuf) {
+        let path = dir.join("journal.jsonl");
+        let (journal, _) = Journal::open(&path).unwrap();
+        (JournalWriter::spawn(journal), path)
+    }
+
+    fn callbacks_on_disk(path: &std::path::Path) -> usize {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"callback\""))
+            .count()
+    }
+
+    async fn post_callback(url: String) -> u16 {
+        reqwest::Client::new()
+            .post(url)
+            .json(&serde_json::json!({"status": "success", "agentId": "a-1"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Issue 18.6: the answer never comes before the journal holds the
+    /// callback. The journal writer is held busy: the post waits, nothing is
+    /// handed on; once it is free, the record is on disk and then 200.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_callback_is_answered_only_once_the_journal_holds_it() {
+        crate::install_crypto();
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, path) = journal_in(dir.path());
+        let (listener, mut rx) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+            .await
+            .unwrap();
+        listener.journal_to(writer.clone());
+        let (held_tx, held) = oneshot::channel::<()>();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        let hold = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .with_journal(move |_| {
+                        let _ = held_tx.send(());
+                        let _ = release_rx.recv();
+                    })
+                    .await
+            })
+        };
+        held.await.unwrap();
+        let post = tokio::spawn(post_callback(listener.url_for("r-1")));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!post.is_finished(), "answered before the journal had it");
+        assert!(rx.try_recv().is_err(), "handed on before it was journaled");
+        assert_eq!(callbacks_on_disk(&path), 0);
+        release.send(()).unwrap();
+        assert_eq!(post.await.unwrap(), 200);
+        assert_eq!(callbacks_on_disk(&path), 1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\"id\":\"r-1\"") && text.contains("\"ok\":true"),
+            "{text}"
+        );
+        assert_eq!(rx.recv().await.unwrap().request_id.as_deref(), Some("r-1"));
+        hold.await.unwrap();
+    }
+
+    /// Issue 18.6: a journal that refuses the record gets Kore a 503 (it
+    /// sends the callback again), and the console is not told of it yet.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_callback_the_journal_refuses_is_answered_503() {
+        crate::install_crypto();
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, path) = journal_in(dir.path());
+        let (listener, mut rx) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+            .await
+            .unwrap();
+        listener.journal_to(writer.clone());
+        writer.with_journal(|j| j.break_writes()).await;
+        assert_eq!(post_callback(listener.url_for("r-2")).await, 503);
+        assert!(rx.try_recv().is_err());
+        assert_eq!(callbacks_on_disk(&path), 0);
+    }
 }

@@ -10,13 +10,13 @@ use crate::kore::client::{ClientSettings, KoreClient};
 use crate::kore::hooks::EventContext;
 use crate::runtime::callback::{CallbackListener, ListenerLimits};
 use crate::runtime::journal::{self, Journal};
+use crate::runtime::render::{Ended, Offscreen, Renderer};
 use crate::runtime::runner::Runner;
+use crate::runtime::terminal;
 use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
 use futures::StreamExt;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use ratatui::crossterm::{execute, queue};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -233,11 +233,13 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
     }
     spawn_signal_forwarder(tx.clone());
 
-    let mut terminal = enter_terminal(opts.mouse)?;
+    let terminal = terminal::enter(opts.mouse)?;
+    terminal::install_panic_hook(opts.mouse);
     if let Ok(size) = terminal.size() {
         state.screen = (size.width, size.height);
         state.pane_rows = crate::ui::view::pane_rows(state.screen);
     }
+    let mut renderer = Renderer::start(terminal, opts.mouse, tx.clone());
     if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
         // For the end-to-end test of terminal restore after a panic.
         tokio::spawn(async {
@@ -245,49 +247,47 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
             panic!("SWITCHBOARD_TEST_PANIC asked for a panic");
         });
     }
-    // Keys from the terminal. A stream error ends the console cleanly.
-    {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut events = EventStream::new();
-            while let Some(ev) = events.next().await {
-                let action = match ev {
-                    Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => Action::Key(k),
-                    Ok(TermEvent::Key(_)) => continue,
-                    Ok(TermEvent::Resize(w, h)) => Action::Resize(w, h),
-                    Ok(TermEvent::Paste(text)) => Action::Paste(text),
-                    Ok(_) => continue,
-                    Err(e) => {
-                        tracing::error!(error = %e, "terminal input failed");
-                        Action::Terminate
-                    }
-                };
-                if tx.send(action).is_err() {
-                    break;
-                }
-            }
-        });
-    }
+    spawn_key_reader(tx.clone());
 
     if let Some(steps) = opts.script.clone() {
         tokio::spawn(play_script(steps, tx.clone()));
     }
 
-    let result = event_loop(
-        &mut terminal,
-        &mut state,
-        &mut runner,
-        &mut rx,
-        &opts.theme,
-        opts.mouse,
-    )
-    .await;
-    leave_terminal(&mut terminal, opts.mouse);
+    let result = event_loop(&mut renderer, &mut state, &mut runner, &mut rx, &opts.theme).await;
+    let keeps_journal = opts.journal.is_some() && !opts.read_only;
+    wind_down(renderer, &state, runner, listener, keeps_journal).await?;
+    result.map(|_| 0)
+}
+
+/// After the loop: the terminal given back (unless it hung up, or stopped
+/// reading: then it gets half a second and is left as it is), the journal
+/// and the log flushed, the listener stopped.
+async fn wind_down(
+    mut renderer: Renderer,
+    state: &State,
+    runner: Runner,
+    listener: Option<Arc<CallbackListener>>,
+    keeps_journal: bool,
+) -> anyhow::Result<()> {
+    let hung_up = terminal::hung_up();
+    let ended = renderer.stop(!hung_up, STOP_WAIT).await;
     let open = state.open_requests();
-    if open > 0 && opts.journal.is_some() && !opts.read_only {
-        eprintln!(
+    if open > 0 && keeps_journal {
+        let note = format!(
             "switchboard: {open} request(s) were still queued or unanswered; they are kept in the journal for the next start"
         );
+        tracing::info!("{note}");
+        if !hung_up && matches!(ended, Ended::Done) {
+            terminal::say(&note);
+        }
+    }
+    match &ended {
+        _ if hung_up => tracing::info!("the terminal hung up"),
+        Ended::Stuck => {
+            tracing::warn!("the terminal stopped reading; it was left as it was");
+            terminal::detach();
+        }
+        _ => {}
     }
     // Whatever the loop handed to the journal writer is on disk before the
     // process ends.
@@ -297,7 +297,39 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
     if let Some(Ok(l)) = listener.map(Arc::try_unwrap) {
         l.shutdown().await;
     }
-    result.map(|_| 0)
+    // On a hang-up, main ends the process as SIGHUP would, once the demo
+    // (if this is one) has cleaned up after itself.
+    match ended {
+        Ended::Failed(e) if !hung_up => Err(anyhow::anyhow!("the terminal failed: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// Keys, pastes and resizes from the terminal into the loop. A stream
+/// error ends the console cleanly (EIO: the terminal hung up).
+fn spawn_key_reader(tx: mpsc::UnboundedSender<Action>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            let action = match ev {
+                Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => Action::Key(k),
+                Ok(TermEvent::Key(_)) => continue,
+                Ok(TermEvent::Resize(w, h)) => Action::Resize(w, h),
+                Ok(TermEvent::Paste(text)) => Action::Paste(text),
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    if terminal::is_hangup(&e) {
+                        terminal::hang_up();
+                    }
+                    Action::Terminate
+                }
+            };
+            if tx.send(action).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// Plays a walkthrough into the loop as if a supervisor typed it.
@@ -326,69 +358,11 @@ async fn play_script(
     }
 }
 
-type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout>>;
-
-fn enter_terminal(mouse: bool) -> anyhow::Result<Term> {
-    let mut terminal = ratatui::try_init()?;
-    install_panic_hook(mouse);
-    execute!(
-        terminal.backend_mut(),
-        ratatui::crossterm::event::EnableBracketedPaste
-    )?;
-    if mouse {
-        execute!(
-            terminal.backend_mut(),
-            ratatui::crossterm::event::EnableMouseCapture
-        )?;
-    }
-    // No `terminal.clear()`: it asks the terminal for the cursor position,
-    // which a bare pty never answers. The alternate screen starts blank and
-    // the first draw is a full one.
-    Ok(terminal)
-}
-
-/// On top of ratatui's hook (raw mode off, main screen back): paste and
-/// mouse modes off too, and the whole process ends. A panic in any task,
-/// say one conversation's queue, would otherwise leave a console that looks
-/// alive but no longer sends; the journal keeps the queue for the next start.
-fn install_panic_hook(mouse: bool) {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let mut out = std::io::stdout();
-        let _ = execute!(
-            out,
-            ratatui::crossterm::event::DisableBracketedPaste,
-            ratatui::crossterm::cursor::Show
-        );
-        if mouse {
-            let _ = execute!(out, ratatui::crossterm::event::DisableMouseCapture);
-        }
-        previous(info);
-        tracing::error!(panic = %info, "the console panicked");
-        eprintln!(
-            "switchboard: stopped after an internal error; queued requests are kept in the journal for the next start"
-        );
-        std::process::exit(101);
-    }));
-}
-
-fn leave_terminal(terminal: &mut Term, mouse: bool) {
-    let _ = execute!(
-        terminal.backend_mut(),
-        ratatui::crossterm::event::DisableBracketedPaste
-    );
-    if mouse {
-        let _ = execute!(
-            terminal.backend_mut(),
-            ratatui::crossterm::event::DisableMouseCapture
-        );
-    }
-    let _ = terminal.show_cursor();
-    ratatui::restore();
-}
-
 /// SIGTERM, SIGHUP, SIGINT and SIGQUIT quit as `q` + yes would (the queue
 /// stays in the journal, the terminal is restored); SIGTSTP suspends.
+/// SIGHUP also marks the terminal gone: nothing more is written to it, and
+/// the process ends as SIGHUP would once the journal and the log are
+/// flushed.
 fn spawn_signal_forwarder(tx: mpsc::UnboundedSender<Action>) {
     #[cfg(unix)]
     tokio::spawn(async move {
@@ -405,7 +379,10 @@ fn spawn_signal_forwarder(tx: mpsc::UnboundedSender<Action>) {
         loop {
             let action = tokio::select! {
                 _ = term.recv() => Action::Terminate,
-                _ = hup.recv() => Action::Terminate,
+                _ = hup.recv() => {
+                    terminal::hang_up();
+                    Action::Terminate
+                }
                 _ = int.recv() => Action::Terminate,
                 _ = quit.recv() => Action::Terminate,
                 _ = tstp.recv() => Action::Suspend,
@@ -420,23 +397,6 @@ fn spawn_signal_forwarder(tx: mpsc::UnboundedSender<Action>) {
     let _ = tx;
 }
 
-fn draw(terminal: &mut Term, state: &State, theme: &Theme) -> std::io::Result<()> {
-    // Synchronized output: the terminal shows the frame whole, no flicker on
-    // slow links or in tmux.
-    queue!(
-        terminal.backend_mut(),
-        ratatui::crossterm::terminal::BeginSynchronizedUpdate
-    )?;
-    terminal.draw(|f| crate::ui::view::view(state, f, theme))?;
-    queue!(
-        terminal.backend_mut(),
-        ratatui::crossterm::terminal::EndSynchronizedUpdate
-    )?;
-    terminal.backend_mut().flush()
-}
-
-/// Applies one action and runs its effects. True when the console is to
-/// suspend (Ctrl-Z, SIGTSTP).
 /// What a dispatched action asks of the loop itself.
 #[derive(Debug, Default, Clone, Copy)]
 struct Dispatched {
@@ -482,78 +442,42 @@ fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> Dispatche
     out
 }
 
-/// The bell, once; what rang it is drawn at once too (it wakes a console
-/// at rest), not up to five seconds later.
-fn ring(redraw: &mut Redraw) {
-    ring_bell();
-    redraw.input(now_ms());
-}
+/// How long the end waits for the terminal's thread to give the terminal
+/// back: a terminal that does not read by then is left as it is.
+const STOP_WAIT: Duration = Duration::from_millis(500);
 
-/// BEL to the terminal: a new breach of `[alerts]` (with `bell = true`).
-/// Between frames, never inside a synchronized update.
-fn ring_bell() {
-    let mut out = std::io::stdout();
-    let _ = out.write_all(b"\x07").and_then(|_| out.flush());
-}
-
-/// Gives the terminal back, stops the process until `fg` (SIGCONT), then
-/// sets the terminal up again. The next draw is a full one.
-fn suspend(terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
-    leave_terminal(terminal, mouse);
-    #[cfg(unix)]
-    // SAFETY: raise(3) with a signal that stops the calling process.
-    unsafe {
-        libc::raise(libc::SIGSTOP);
-    }
-    // Continued.
-    ratatui::crossterm::terminal::enable_raw_mode()?;
-    execute!(
-        terminal.backend_mut(),
-        ratatui::crossterm::terminal::EnterAlternateScreen,
-        ratatui::crossterm::event::EnableBracketedPaste,
-        ratatui::crossterm::cursor::Hide
-    )?;
-    if mouse {
-        execute!(
-            terminal.backend_mut(),
-            ratatui::crossterm::event::EnableMouseCapture
-        )?;
-    }
-    // `Terminal::clear` would ask for the cursor position, which a bare pty
-    // never answers; a resize clears the screen and resets the buffers, so
-    // the next draw is a full one.
-    let size = terminal.size()?;
-    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
-}
-
+/// Applies actions as they come and hands a frame to the terminal's thread
+/// after each batch that changed something. It never writes to the terminal
+/// itself, so a terminal that stops reading cannot hold it up.
 async fn event_loop(
-    terminal: &mut Term,
+    renderer: &mut Renderer,
     state: &mut State,
     runner: &mut Runner,
     rx: &mut mpsc::UnboundedReceiver<Action>,
     theme: &Theme,
-    mouse: bool,
 ) -> anyhow::Result<()> {
     // The clock in the status bar changes once a second; nothing else is
     // drawn on a timer.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut redraw = Redraw::default();
+    let mut offscreen = Offscreen::new(state.screen.0, state.screen.1);
     let mut dirty = Some(Cause::Action);
     let mut last_second = state.now_ms / 1000;
     loop {
         if let Some(cause) = dirty.take()
             && redraw.needed(state, cause)
         {
-            draw(terminal, state, theme)?;
+            renderer.show(offscreen.draw(state.screen, |f| crate::ui::view::view(state, f, theme)));
         }
+        let mut done = Dispatched::default();
         tokio::select! {
             got = rx.recv() => {
                 let Some(action) = got else { break };
                 if is_input(&action) {
                     redraw.input(now_ms());
                 }
-                let mut done = dispatch(state, runner, action);
+                done = dispatch(state, runner, action);
                 // Drain everything queued before drawing once.
                 while let Ok(more) = rx.try_recv() {
                     if is_input(&more) {
@@ -561,32 +485,28 @@ async fn event_loop(
                     }
                     done |= dispatch(state, runner, more);
                 }
-                if done.bell {
-                    ring(&mut redraw);
-                }
-                if done.suspend && !state.quit {
-                    suspend(terminal, mouse)?;
-                    // The window may have changed while the console was stopped.
-                    if let Ok(size) = terminal.size() {
-                        dispatch(state, runner, Action::Resize(size.width, size.height));
-                    }
-                    // The screen was cleared: the next frame is drawn whole.
-                    redraw = Redraw::default();
-                }
                 dirty = Some(Cause::Action);
             }
             _ = tick.tick() => {
                 let now = now_ms();
                 if now / 1000 != last_second {
                     last_second = now / 1000;
-                    if dispatch(state, runner, Action::Tick(now)).bell {
-                        ring(&mut redraw);
-                        dirty = Some(Cause::Action);
-                    } else {
-                        dirty = Some(Cause::Tick);
-                    }
+                    done = dispatch(state, runner, Action::Tick(now));
+                    dirty = Some(Cause::Tick);
                 }
             }
+        }
+        if done.bell {
+            // Once per batch; what rang it is drawn at once too (it wakes a
+            // console at rest), not up to five seconds later.
+            renderer.bell();
+            redraw.input(now_ms());
+            dirty = Some(Cause::Action);
+        }
+        if done.suspend && !state.quit {
+            // The terminal's thread draws the last frame again on `fg` and
+            // reports the size then as a resize.
+            renderer.suspend();
         }
         if state.quit {
             break;

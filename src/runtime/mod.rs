@@ -6,5 +6,7 @@ pub mod console;
 pub mod journal;
 pub mod journal_writer;
 pub mod limits;
+pub mod render;
 pub mod runner;
 pub mod script;
+pub mod terminal;

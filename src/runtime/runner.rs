@@ -414,11 +414,16 @@ impl Runner {
         listener: Option<Arc<CallbackListener>>,
     ) -> Self {
         let host_label = client.host().trim_end_matches('/').to_string();
+        let journal = journal.map(JournalWriter::spawn);
+        if let (Some(listener), Some(journal)) = (&listener, &journal) {
+            // Each callback is on disk before the listener answers it.
+            listener.journal_to(journal.clone());
+        }
         Runner {
             inner: Arc::new(Inner {
                 client,
                 tx,
-                journal: journal.map(JournalWriter::spawn),
+                journal,
                 listener,
                 host_label,
                 max_attempts: std::sync::atomic::AtomicU32::new(MAX_ATTEMPTS),
