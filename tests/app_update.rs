@@ -1935,8 +1935,8 @@ fn rebinding_mistakes_in_modes_are_reported_with_their_reason() {
 
 #[test]
 fn commands_without_a_key_can_be_given_one() {
-    let mut s = with_keys(&[("refresh", "R"), ("export", "X")]);
-    let fx = update(&mut s, key('R'));
+    let mut s = with_keys(&[("refresh", "U"), ("export", "X")]);
+    let fx = update(&mut s, key('U'));
     assert_eq!(
         fx,
         vec![

@@ -1289,3 +1289,72 @@ fn a_c_locale_draws_ascii() {
     c.keys("q");
     assert!(c.wait_exit(10).success());
 }
+
+#[test]
+fn opening_a_conversation_shows_kores_transfer_history_and_summary_and_no_contact_data_leaks() {
+    use switchboard::sim::details::{SAMPLE_EMAIL, SAMPLE_PHONE};
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
+    let export = dir.path().join("export.jsonl");
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    show_agents(&mut c);
+    // c-1044 waits at start (seed 1): assign it to Mia, so Kore's history
+    // holds the supervisor's transfer.
+    c.wait_for("c-1044", 20);
+    c.keys("/");
+    c.keys("c-1044");
+    c.keys("\r");
+    c.keys("a");
+    pick_and_confirm(&mut c, "mia", "Assign c-1044");
+    c.wait_for("c-1044 → Mia Chen: transferred", 20);
+    // Enter opens it: the details come and show.
+    c.keys("\r");
+    c.wait_for("Kore · ", 20);
+    let screen = c.wait_for("Summary: The customer asked", 20);
+    assert!(screen.contains("Transfer "), "{screen}");
+    assert!(screen.contains("Supervisor"), "{screen}");
+    // R asks again: a second answer in the log.
+    c.keys("R");
+    c.wait_for("details of c-1044 (refresh)", 20);
+    c.keys(&format!(":export {}\r", export.display()));
+    c.wait_for("exported", 10);
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+
+    let raw = String::from_utf8_lossy(&c.raw.lock().unwrap()).to_string();
+    let mut checked = vec![("the terminal output".to_string(), raw)];
+    for f in files_under(dir.path()) {
+        if f == config {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
+        checked.push((f.display().to_string(), text));
+    }
+    let names: Vec<&str> = checked.iter().map(|(n, _)| n.as_str()).collect();
+    for want in ["export.jsonl", "switchboard-console.log"] {
+        assert!(names.iter().any(|n| n.ends_with(want)), "{names:?}");
+    }
+    assert!(names.iter().any(|n| n.contains("journal-")), "{names:?}");
+    let export_text = &checked
+        .iter()
+        .find(|(n, _)| n.ends_with("export.jsonl"))
+        .unwrap()
+        .1;
+    assert!(
+        export_text.contains("details of c-1044"),
+        "the export holds the details lines"
+    );
+    let local = SAMPLE_EMAIL.split('@').next().unwrap();
+    let digits = &SAMPLE_PHONE[SAMPLE_PHONE.len() - 7..];
+    for (name, text) in &checked {
+        assert!(!text.contains(local), "the customer's email is in {name}");
+        assert!(!text.contains(digits), "the customer's phone is in {name}");
+    }
+    let snaps = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for f in files_under(&snaps) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(!text.contains(local), "an email is in {}", f.display());
+        assert!(!text.contains(digits), "a phone is in {}", f.display());
+    }
+}

@@ -1509,3 +1509,38 @@ fn breaches_in_ascii() {
     assert!(out.contains("!! Billing"), "{out}");
     assert!(out.is_ascii(), "{out}");
 }
+
+/// The demo's c-1042 with Kore's details (the docs' sample) loaded and the
+/// detail open: participants, the OVERDUE move in words, the summary, the
+/// dispositions and the customer masked.
+fn with_kore_details() -> State {
+    let mut s = demo();
+    let text = std::fs::read_to_string(common::files::fixture_dir(
+        "kore/details/details-sample.json",
+    ))
+    .unwrap();
+    let d: switchboard::kore::wire::ConversationDetails =
+        switchboard::kore::wire::parse_loose(&text).unwrap();
+    let c = s.conversations.get_mut("c-1042").unwrap();
+    c.details = Some(switchboard::app::KoreDetails::new(d, NOW - 12 * SEC));
+    s.detail_open = true;
+    s
+}
+
+#[test]
+fn detail_with_kore_details_masked() {
+    let s = with_kore_details();
+    for (name, theme) in [("dark", dark()), ("mono", mono())] {
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let out = screen(&s, &theme, w, h);
+            assert!(out.contains("Kore"), "{out}");
+            assert!(
+                !out.contains("john.doe") && !out.contains("9999999999"),
+                "{out}"
+            );
+            snap!(format!("kore_details_{name}_{w}x{h}"), out);
+        }
+    }
+    let out = screen(&s, &mono(), 120, 40);
+    assert!(out.contains("waited too long"), "{out}");
+}

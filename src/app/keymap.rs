@@ -412,6 +412,7 @@ mod tests {
                 vec![press(KeyCode::Enter, none)],
                 "Enter",
             ),
+            (Command::Details, "details", vec![ch('R')], "R"),
             (Command::Assign, "assign", vec![ch('a')], "a"),
             (Command::Enter, "enter", vec![ch('e')], "e"),
             (Command::ColdTransfer, "cold_transfer", vec![ch('t')], "t"),

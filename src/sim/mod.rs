@@ -21,6 +21,7 @@
 pub mod details;
 pub mod roster;
 mod server;
+pub mod transfer;
 pub mod world;
 
 pub use roster::SimRoster;

@@ -13,7 +13,7 @@
 //! its wait in that queue again. queue-size is answered from these figures
 //! ([`World::queue_size`]), in milliseconds.
 
-use super::details::SimTransfer;
+use super::transfer::SimTransfer;
 use crate::kore::wire::{
     AgentQueue, AgentRecord, AgentStatusCounts, AvailabilityAgent, Capacity, ChannelCapacity,
     ConversationParticipant, ConversationQueue, ConversationRecord, QueueAgent, QueueRecord,
@@ -334,7 +334,7 @@ pub struct SimConversation {
     pub driven: bool,
     /// Its transfers: the supervisor's assigns and Kore's own moves.
     #[serde(default)]
-    pub transfers: Vec<super::details::SimTransfer>,
+    pub transfers: Vec<SimTransfer>,
 }
 
 /// The ids the world reports in its records.

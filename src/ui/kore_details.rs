@@ -5,12 +5,15 @@
 //!
 //! ```text
 //!  Kore · CLOSED · livechat · read 00:12 ago
-//!  ○ SmartAssist QA · Default Queue · assigned 06:23:45 · 06:23:55-06:27:13 · transferred (OVERDUE)
+//!  Customer: T*** U*** · j***@e***.com · ***9999
 //!  Transfer 06:27:13 Default Queue → Default Queue by SmartAssist QA · priority HIGHEST · moved: waited too long (OVERDUE)
+//!  ○ SmartAssist QA · Default Queue · assigned 06:23:45 · 06:23:55-06:27:13 · transferred (OVERDUE)
 //!  Summary: The customer was initially connected …
 //!  Disposition: Resolved · AGENT_CLOSED · Resolution: Resolved
-//!  Customer: T*** U*** · j***@e***.com · ***9999
 //! ```
+//!
+//! Each item wraps over a few rows at most; the most telling come first,
+//! as the pane is often too short for all of it.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -68,6 +71,20 @@ fn body(
     dot: &str,
     out: &mut Vec<Line<'static>>,
 ) {
+    // Most telling first: the pane is often too short for all of it.
+    if let Some(u) = &d.user_info
+        && let Some(c) = customer(u, state.show_customer_contact, dot)
+    {
+        push_wrapped(out, &c, theme.dim, cells, theme);
+    }
+    for t in &d.transfer_details {
+        let style = if t.system_transfer_reason.is_some() {
+            theme.warn
+        } else {
+            theme.text
+        };
+        push_wrapped(out, &transfer(t, state, dot), style, cells, theme);
+    }
     for p in &d.participants {
         let style = if p.status.as_deref() == Some("ACTIVE") {
             theme.text
@@ -81,14 +98,6 @@ fn body(
         };
         let text = format!("{} {}", theme.glyph(mark), participant(p, state, dot));
         push_wrapped(out, &text, style, cells, theme);
-    }
-    for t in &d.transfer_details {
-        let style = if t.system_transfer_reason.is_some() {
-            theme.warn
-        } else {
-            theme.text
-        };
-        push_wrapped(out, &transfer(t, state, dot), style, cells, theme);
     }
     let mut wrapped = |label: &str, text: &str, style: Style| {
         push_wrapped(out, &format!("{label}{text}"), style, cells, theme);
@@ -121,11 +130,6 @@ fn body(
             .map(|b| format!(" ({b})"))
             .unwrap_or_default();
         wrapped(&format!("Note{by}: "), &n.text, theme.text);
-    }
-    if let Some(u) = &d.user_info
-        && let Some(c) = customer(u, state.show_customer_contact, dot)
-    {
-        push_wrapped(out, &c, theme.dim, cells, theme);
     }
 }
 
@@ -291,7 +295,7 @@ fn queue_name(state: &State, id: &str) -> String {
         .queues
         .iter()
         .find(|q| q.id == id)
-        .map_or_else(|| id.to_string(), |q| q.name.clone())
+        .map_or_else(|| short(id), |q| q.name.clone())
 }
 
 fn agent_name(state: &State, id: &str) -> String {
@@ -299,7 +303,18 @@ fn agent_name(state: &State, id: &str) -> String {
         .agents
         .iter()
         .find(|a| a.id == id)
-        .map_or_else(|| id.to_string(), |a| a.name.clone())
+        .map_or_else(|| short(id), |a| a.name.clone())
+}
+
+/// An id the console has no name for, shortened: `qu-a82…xxxx`.
+fn short(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 16 {
+        return id.to_string();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// A time of Kore's (RFC 3339, or unix ms) on the console's clock; text it
