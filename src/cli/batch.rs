@@ -34,13 +34,14 @@ use crate::runtime::runner::{Job, Runner, Work, hooks_summary};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::io::{BufRead, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// The longest line a batch takes (bytes, without its newline).
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
+mod read;
+use read::{Input, start_reader};
+pub use read::{MAX_LINE_BYTES, Source};
+
 /// Lines read ahead and not yet started, at most: past this the reader
 /// waits, so a huge batch on stdin is never held in memory whole.
 pub const MAX_PENDING: usize = 100_000;
@@ -56,24 +57,6 @@ pub const MAX_PENDING: usize = 100_000;
 pub const DEFAULT_CONCURRENCY: usize = 64;
 /// The most `--concurrency` takes.
 pub const MAX_CONCURRENCY: usize = 1024;
-
-/// Where the lines come from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    File(PathBuf),
-    Stdin,
-}
-
-impl Source {
-    /// `-` is standard input, anything else a file.
-    pub fn parse(s: &str) -> Source {
-        if s == "-" {
-            Source::Stdin
-        } else {
-            Source::File(PathBuf::from(s))
-        }
-    }
-}
 
 /// What a bad line does to the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,87 +91,6 @@ impl BatchOptions {
             return Err(Fail::usage(format!("--batch-id {problem}")));
         }
         Ok(())
-    }
-}
-
-/// One line from the reader: its number (from 1) and its text, or why it
-/// cannot be read.
-type Input = (usize, Result<String, String>);
-
-/// Opens the source (a missing file is a usage error before anything else)
-/// and reads it on a thread of its own, a line at a time.
-fn start_reader(source: &Source) -> Result<mpsc::Receiver<Input>, Fail> {
-    let reader: Box<dyn BufRead + Send> = match source {
-        Source::Stdin => Box::new(std::io::BufReader::new(std::io::stdin())),
-        Source::File(path) => {
-            let file = std::fs::File::open(path).map_err(|e| {
-                Fail::usage(format!("cannot read the batch {}: {e}", path.display()))
-            })?;
-            if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-                return Err(Fail::usage(format!(
-                    "the batch {} is a directory",
-                    path.display()
-                )));
-            }
-            Box::new(std::io::BufReader::new(file))
-        }
-    };
-    let (tx, rx) = mpsc::channel(1024);
-    std::thread::Builder::new()
-        .name("batch-reader".into())
-        .spawn(move || read_lines(reader, tx))
-        .map_err(|e| Fail::failed(format!("cannot start the batch reader: {e}")))?;
-    Ok(rx)
-}
-
-fn read_lines(mut reader: Box<dyn BufRead + Send>, tx: mpsc::Sender<Input>) {
-    let mut number = 0;
-    loop {
-        number += 1;
-        let mut buf = Vec::new();
-        let read = (&mut reader)
-            .take(MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf);
-        let line = match read {
-            Ok(0) => return,
-            Err(e) => {
-                let _ = tx.blocking_send((number, Err(format!("cannot read the batch: {e}"))));
-                return;
-            }
-            Ok(_) if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE_BYTES => {
-                // Skip the rest of the long line.
-                let mut rest = Vec::new();
-                loop {
-                    rest.clear();
-                    match (&mut reader).take(64 * 1024).read_until(b'\n', &mut rest) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) if rest.last() == Some(&b'\n') => break,
-                        Ok(_) => {}
-                    }
-                }
-                Err(format!("the line is longer than {MAX_LINE_BYTES} bytes"))
-            }
-            Ok(_) => {
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                    if buf.last() == Some(&b'\r') {
-                        buf.pop();
-                    }
-                }
-                // A byte-order mark (editors on Windows write one) is not
-                // part of the first line's JSON.
-                if number == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
-                    buf.drain(..3);
-                }
-                String::from_utf8(buf).map_err(|_| "the line is not UTF-8".to_string())
-            }
-        };
-        if matches!(&line, Ok(text) if text.trim().is_empty()) {
-            continue;
-        }
-        if tx.blocking_send((number, line)).is_err() {
-            return;
-        }
     }
 }
 
@@ -1478,28 +1380,6 @@ mod tests {
         assert!(parse_send(&long).unwrap_err().contains("at most"));
         assert!(parse_assign(r#"{"session":"s","agent":"a","queue":"q"}"#).is_err());
         assert!(parse_assign(r#"{"session":"s","queue":"q"}"#).is_ok());
-    }
-
-    #[test]
-    fn the_reader_numbers_lines_skips_blank_ones_and_refuses_long_ones() {
-        let long = "x".repeat(MAX_LINE_BYTES + 10);
-        // A byte-order mark before the first line is dropped.
-        let mut bytes = b"\xEF\xBB\xBFone\r\n\n".to_vec();
-        bytes.extend(long.as_bytes());
-        bytes.extend(b"\nfour\n\xff\n");
-        let (tx, mut rx) = mpsc::channel(16);
-        read_lines(Box::new(std::io::Cursor::new(bytes)), tx);
-        let mut got = Vec::new();
-        while let Ok(line) = rx.try_recv() {
-            got.push(line);
-        }
-        assert_eq!(got.len(), 4, "{got:?}");
-        assert_eq!(got[0], (1, Ok("one".to_string())));
-        assert_eq!(got[1].0, 3);
-        assert!(got[1].1.as_ref().unwrap_err().contains("longer than"));
-        assert_eq!(got[2], (4, Ok("four".to_string())));
-        assert_eq!(got[3].0, 5);
-        assert!(got[3].1.as_ref().unwrap_err().contains("UTF-8"));
     }
 
     #[test]
