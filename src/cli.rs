@@ -43,6 +43,23 @@ pub use batch::{
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+/// Everything went through, but some hooks event was delivered after a try
+/// that got no answer and may have been applied as well: check those
+/// conversations (their lines say `delivered_maybe_twice`).
+pub const EXIT_MAYBE_TWICE: i32 = 3;
+
+/// A hooks request's `outcome` word in the JSON lines.
+pub(crate) fn hook_label(
+    outcome: &Result<ReplyInfo, CallError>,
+    maybe_arrived: &[u32],
+) -> &'static str {
+    match (outcome, maybe_arrived.is_empty()) {
+        (Ok(_), true) => "delivered",
+        (Ok(_), false) => "delivered_maybe_twice",
+        (Err(_), false) => "unknown",
+        (Err(_), true) => "failed",
+    }
+}
 
 /// A failure before any request: it carries its exit code and the message.
 #[derive(Debug)]
@@ -100,7 +117,7 @@ pub fn client_settings(
         client_id: config.kore.client_id.clone(),
         client_secret: secret,
         hooks_auth_header: config.kore.hooks_auth_header.clone(),
-        jwt_ttl_secs: config.kore.jwt_ttl_secs,
+        jwt_ttl_secs: Some(config.kore.jwt_ttl_secs),
         rate_limit_per_minute: config.kore.rate_limit_per_minute,
         hooks_rate_limit_per_minute: config.kore.hooks_rate_limit_per_minute,
         reserved_for_actions_per_minute: config.kore.reserved_for_actions_per_minute,
@@ -566,6 +583,7 @@ async fn send_events(
         events,
     } = planned;
     let total = events.len();
+    let mut code = EXIT_OK;
     for (i, event) in events.into_iter().enumerate() {
         let id = new_request_id();
         let text = event.describe();
@@ -584,7 +602,16 @@ async fn send_events(
         if let Some(also) = crate::app::update::may_also_have_arrived(&maybe_arrived) {
             note!("note: {text} {also}");
         }
-        let step = json!({"id": id, "conversation": conversation, "event": text, "step": i + 1, "of": total});
+        let label = hook_label(&outcome, &maybe_arrived);
+        if label == "delivered_maybe_twice" {
+            note!(
+                "warning: {text}: {}: check the conversation",
+                crate::app::update::DELIVERED_MAYBE_TWICE
+            );
+            code = EXIT_MAYBE_TWICE;
+        }
+        let step = json!({"id": id, "conversation": conversation, "event": text, "step": i + 1,
+            "of": total, "outcome": label});
         emit(&result_json(request, &outcome, attempts, step));
         if let Err(e) = &outcome {
             match total - i - 1 {
@@ -596,7 +623,7 @@ async fn send_events(
             return EXIT_FAILED;
         }
     }
-    EXIT_OK
+    code
 }
 
 /// The runner's report that hooks request `id` is done: its outcome, its
@@ -885,9 +912,12 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         }
     };
     emit(&json!({"check": "secret", "ok": true, "source": config.kore.client_secret.describe()}));
-    let signed =
-        crate::kore::jwt::Signer::new(&config.kore.client_id, &secret, config.kore.jwt_ttl_secs)
-            .and_then(|s| s.sign().map(|t| (s, t)));
+    let signed = crate::kore::jwt::Signer::new(
+        &config.kore.client_id,
+        &secret,
+        Some(config.kore.jwt_ttl_secs),
+    )
+    .and_then(|s| s.sign().map(|t| (s, t)));
     let (signer, token) = match signed {
         Ok(pair) => pair,
         Err(e) => {
@@ -900,8 +930,10 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         Ok(Value::Object(map)) => map.keys().cloned().collect(),
         _ => Vec::new(),
     };
+    note!("token: {}", signer.form());
     emit(&json!({"check": "token", "ok": true, "alg": "HS256",
-        "fingerprint": token.fingerprint(), "claims": claims}));
+        "fingerprint": token.fingerprint(), "claims": claims, "form": signer.form(),
+        "expires": signer.ttl_secs().is_some()}));
     let client = match KoreClient::new(&client_settings(config, secret, allow_insecure_http)) {
         Ok(c) => c,
         Err(e) => {

@@ -49,6 +49,15 @@ impl Env {
         }
     }
 
+    /// Adds lines to the config's `[kore]` table.
+    fn kore(&self, lines: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap().replace(
+            "jwt_ttl_secs = 120",
+            &format!("jwt_ttl_secs = 120\n{lines}"),
+        );
+        std::fs::write(&self.config, text).unwrap();
+    }
+
     fn sim(&self) -> &SimHandle {
         self.sim.as_ref().unwrap()
     }
@@ -536,4 +545,37 @@ fn a_closed_stdout_loses_no_journal_record() {
             "{conv}: every outcome is in the journal"
         );
     }
+}
+
+/// Issue 18.13: with slow answers, retried uncertain requests reached Kore
+/// twice while every line said "delivered", the summary counted them clean
+/// and the exit was 0. Each is now `delivered_maybe_twice`, counted apart,
+/// and exit 3 says so.
+#[test]
+fn a_delivery_after_an_uncertain_try_is_delivered_maybe_twice() {
+    let env = Env::new();
+    env.kore("request_timeout_secs = 1\nretry_max_attempts = 2");
+    env.sim().set_chaos(Chaos {
+        slow_ms: Some(1_500),
+        ..Default::default()
+    });
+    let a = agents(&env);
+    let lines: Vec<Value> = (0..3)
+        .map(|i| json!({"what": "enter", "conversation": format!("c-twice-{i}"), "agent": a[0]}))
+        .collect();
+    let out = env.run(&["send", "--batch", "-"], &jsonl(&lines));
+    env.sim().set_chaos(Chaos::default());
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let got = json_lines(&out);
+    assert_eq!(got.len(), 3, "{got:?}");
+    for l in &got {
+        assert_eq!(l["outcome"], "delivered_maybe_twice", "{l}");
+        assert_eq!(l["ok"], true, "{l}");
+        assert_eq!(l["attempts"], 2, "{l}");
+    }
+    assert!(
+        stderr(&out).contains("0 event(s) delivered, 3 delivered maybe twice"),
+        "{}",
+        stderr(&out)
+    );
 }

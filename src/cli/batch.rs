@@ -489,6 +489,8 @@ struct Lane {
 struct Tally {
     lines: usize,
     delivered: usize,
+    /// Delivered after a try that may have been applied too.
+    maybe_twice: usize,
     done_before: usize,
     failed: usize,
     refused: usize,
@@ -500,6 +502,16 @@ struct Tally {
 impl Tally {
     fn worse(&mut self, code: i32) {
         self.code = self.code.max(code);
+    }
+
+    /// The exit code: the worst of the batch, and when nothing went wrong
+    /// but some event may have been applied twice, [`super::EXIT_MAYBE_TWICE`].
+    fn exit_code(&self) -> i32 {
+        if self.code == super::EXIT_OK && self.maybe_twice > 0 {
+            super::EXIT_MAYBE_TWICE
+        } else {
+            self.code
+        }
     }
 }
 
@@ -637,16 +649,17 @@ async fn run_batch(
         None => String::new(),
     };
     note!(
-        "batch: {} line(s): {} event(s) delivered, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
+        "batch: {} line(s): {} event(s) delivered, {} delivered maybe twice, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
         t.lines,
         t.delivered,
+        t.maybe_twice,
         t.done_before,
         t.failed,
         t.refused,
         t.held,
         t.bad
     );
-    Ok(t.code)
+    Ok(t.exit_code())
 }
 
 async fn recv_some<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
@@ -774,6 +787,9 @@ impl Driver {
             if !lane.queue.is_empty() && lane.held.is_none() && !lane.waiting {
                 lane.waiting = true;
                 self.ready.push_back(id.to_string());
+            } else if lane.queue.is_empty() {
+                // Its worker ends; a later line starts another.
+                self.runner.forget(id);
             }
         }
     }
@@ -1071,11 +1087,7 @@ impl Driver {
             note!("note: line {number}: {text} {also}");
         }
         let unknown = outcome.is_err() && !maybe_arrived.is_empty();
-        let label = match (&outcome, unknown) {
-            (Ok(_), _) => "delivered",
-            (Err(_), true) => "unknown",
-            (Err(_), false) => "failed",
-        };
+        let label = super::hook_label(&outcome, &maybe_arrived);
         let request = request_json(path, hooks_summary(&event, id));
         let mut extra = json!({"line": number, "conversation": id, "verb": verb,
             "id": req_id, "event": text, "step": step, "of": of, "outcome": label});
@@ -1085,7 +1097,11 @@ impl Driver {
         emit(&result_json(request, &outcome, attempts, extra));
         let e = match outcome {
             Ok(_) => {
-                self.tally.delivered += 1;
+                if maybe_arrived.is_empty() {
+                    self.tally.delivered += 1;
+                } else {
+                    self.tally.maybe_twice += 1;
+                }
                 if let Err(e) = lane.state.roster.apply(&event, now_ms()) {
                     tracing::warn!(conversation = %id, error = %e, "a delivered event does not apply");
                 }

@@ -138,12 +138,10 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             "must be below rate_limit_per_minute, or the polls could never run",
         ));
     }
-    if let Some(ttl) = kore.jwt_ttl_secs
-        && !(1..=86_400).contains(&ttl)
-    {
+    if kore.jwt_ttl_secs > 86_400 {
         issues.push(issue(
             at("kore", "jwt_ttl_secs"),
-            "must be from 1 to 86400 (a day); remove the line to sign tokens without iat/exp/jti",
+            "must be at most 86400 (a day); 0 signs tokens with appId alone, which never expire",
         ));
     }
     if kore.request_timeout_secs < 1 {
