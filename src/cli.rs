@@ -327,13 +327,34 @@ fn result_json(
             out["ok"] = json!(false);
             out["status"] = json!(e.status());
             out["latency_ms"] = json!(e.latency_ms());
-            out["error"] = serde_json::to_value(e).unwrap_or(Value::Null);
+            out["error"] = error_json(e);
             out["message"] = json!(e.to_string());
             out["retryable"] = json!(e.retryable());
         }
     }
     if let (Value::Object(o), Value::Object(extra)) = (&mut out, extra) {
         o.extend(extra);
+    }
+    out
+}
+
+/// A call's error as JSON: its fields, or for the errors that carry only
+/// words (a timeout, a refused or broken connection), its kind and words.
+/// serde cannot write those under a `kind` tag, and they came out `null`.
+fn error_json(e: &CallError) -> Value {
+    if let Ok(v @ Value::Object(_)) = serde_json::to_value(e) {
+        return v;
+    }
+    let (kind, detail) = match e {
+        CallError::Timeout(ms) => ("timeout", json!({"after_ms": ms})),
+        CallError::Connect(words) => ("connect", json!({"message": words})),
+        CallError::Transport(words) => ("transport", json!({"message": words})),
+        CallError::Local(words) => ("local", json!({"message": words})),
+        _ => ("other", json!({"message": e.to_string()})),
+    };
+    let mut out = json!({"kind": kind});
+    if let (Value::Object(o), Value::Object(d)) = (&mut out, detail) {
+        o.extend(d);
     }
     out
 }
@@ -1042,4 +1063,42 @@ pub fn init(cli_config: Option<&Path>) -> Result<i32, Fail> {
         path.display()
     );
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18.16: transport errors printed `"error":null`.
+    #[test]
+    fn every_error_prints_its_kind_and_words() {
+        for (e, kind, words) in [
+            (
+                CallError::Transport("connection reset".into()),
+                "transport",
+                "connection reset",
+            ),
+            (CallError::Connect("refused".into()), "connect", "refused"),
+            (CallError::Local("no key".into()), "local", "no key"),
+        ] {
+            let v = error_json(&e);
+            assert_eq!(v["kind"], kind, "{v}");
+            assert_eq!(v["message"], words, "{v}");
+        }
+        assert_eq!(error_json(&CallError::Timeout(1500))["after_ms"], 1500);
+        let api = error_json(&CallError::Api {
+            status: 404,
+            message: "gone".into(),
+            latency_ms: 3,
+        });
+        assert_eq!(api["kind"], "api");
+        assert_eq!(api["status"], 404);
+        let line = result_json(
+            json!({}),
+            &Err(CallError::Transport("broken pipe".into())),
+            1,
+            json!({}),
+        );
+        assert_eq!(line["error"]["message"], "broken pipe", "{line}");
+    }
 }

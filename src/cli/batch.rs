@@ -75,6 +75,8 @@ pub struct BatchOptions {
     pub on_error: OnError,
     /// Salts each line's key: the same lines under another id are new work.
     pub batch_id: Option<String>,
+    /// `assign --batch`: a session's later assigns are sent too, not refused.
+    pub force: bool,
 }
 
 impl BatchOptions {
@@ -395,6 +397,8 @@ struct Line {
     number: usize,
     key: String,
     what: What,
+    /// An assign of a session that an earlier line of the batch assigns.
+    repeat: bool,
 }
 
 #[derive(Debug)]
@@ -482,6 +486,8 @@ struct Lane {
     waiting: bool,
     /// How often each action came in this batch so far.
     seen: HashMap<String, usize>,
+    /// Assign lines of this session read so far.
+    assigns: usize,
 }
 
 /// The counts the summary and the exit code come from.
@@ -491,6 +497,8 @@ struct Tally {
     delivered: usize,
     /// Delivered after a try that may have been applied too.
     maybe_twice: usize,
+    /// Assigns whose callback said the transfer was made.
+    transferred: usize,
     done_before: usize,
     failed: usize,
     refused: usize,
@@ -648,11 +656,16 @@ async fn run_batch(
         Some(n) => format!("; stopped at the bad line {n} (--on-error stop)"),
         None => String::new(),
     };
+    let done = match d.mode {
+        Mode::Send => format!(
+            "{} event(s) delivered, {} delivered maybe twice",
+            t.delivered, t.maybe_twice
+        ),
+        Mode::Assign => format!("{} assign(s) transferred", t.transferred),
+    };
     note!(
-        "batch: {} line(s): {} event(s) delivered, {} delivered maybe twice, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
+        "batch: {} line(s): {done}, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
         t.lines,
-        t.delivered,
-        t.maybe_twice,
         t.done_before,
         t.failed,
         t.refused,
@@ -708,6 +721,10 @@ impl Driver {
         let nth = lane.seen.entry(canonical.clone()).or_insert(0);
         let key = line_key(&batch_id, &canonical, *nth);
         *nth += 1;
+        let repeat = matches!(what, What::Assign(_)) && lane.assigns > 0;
+        if matches!(what, What::Assign(_)) {
+            lane.assigns += 1;
+        }
         if let Some(why) = &lane.held {
             let line = held_line(number, &lane_id, what.verb(), why);
             self.tally.held += 1;
@@ -715,7 +732,12 @@ impl Driver {
             emit(&line);
             return true;
         }
-        lane.queue.push_back(Line { number, key, what });
+        lane.queue.push_back(Line {
+            number,
+            key,
+            what,
+            repeat,
+        });
         self.pending += 1;
         if !lane.active && !lane.waiting {
             lane.waiting = true;
@@ -770,7 +792,9 @@ impl Driver {
             self.pending -= 1;
             let started = match line.what {
                 What::Send(args) => self.begin_send(id, line.number, line.key, args).await,
-                What::Assign(args) => self.begin_assign(id, line.number, line.key, args),
+                What::Assign(args) => {
+                    self.begin_assign(id, line.number, line.key, args, line.repeat)
+                }
             };
             if started {
                 return;
@@ -933,7 +957,21 @@ impl Driver {
         number: usize,
         key: String,
         args: super::AssignArgs,
+        repeat: bool,
     ) -> bool {
+        if repeat && !self.opts.force {
+            let reason = format!(
+                "an earlier line of this batch assigns session {id} already; a second assign \
+                 could hand the conversation over twice (--force sends it)"
+            );
+            let r = Refused {
+                line: json!({"session": id, "refused": true, "code": "repeated_assign",
+                    "reason": reason}),
+                message: format!("refused: {reason}"),
+            };
+            self.refused(id, number, "assign", r);
+            return false;
+        }
         let earlier = self.assigns_before.get(&key).cloned().unwrap_or_default();
         if let Some(open) = earlier.iter().find(|a| a.sent && a.outcome.is_none()) {
             let reason = format!(
@@ -1035,8 +1073,16 @@ impl Driver {
                     return;
                 };
                 self.inflight.remove(&req_id);
-                let message = format!("no callback within {timeout}s");
-                line["outcome"] = json!("callback_timed_out");
+                let mut message = format!("no callback within {timeout}s");
+                if line["outcome"] == "unknown" {
+                    // Its answer was lost and no callback came: still unknown.
+                    message = format!(
+                        "{message} after an answer that never came; its fate is unknown \
+                         (check the conversation before assigning again)"
+                    );
+                } else {
+                    line["outcome"] = json!("callback_timed_out");
+                }
                 line["ok"] = json!(false);
                 line["callback_ok"] = json!(false);
                 line["timed_out"] = json!(true);
@@ -1184,21 +1230,24 @@ impl Driver {
                 "callback_url": callback_url, "outcome": label}),
         );
         if let Err(e) = &outcome {
-            if let Some(cb) = self.early.remove(req_id) {
-                note!(
-                    "line {number}: a callback came although the assign failed: {}",
-                    cb.summary
-                );
-            }
-            emit(&line);
             if uncertain {
+                // It may have been carried out: its callback still says so.
                 note!(
-                    "error: line {number}: assign {e}: it may have reached Kore, so it was not sent again; \
-                     its fate is unknown (check the conversation before assigning again)"
+                    "line {number}: assign {e}: it may have reached Kore, so it was not sent again; \
+                     waiting up to {timeout}s for its callback"
                 );
             } else {
+                if let Some(cb) = self.early.remove(req_id) {
+                    note!(
+                        "line {number}: a callback came although the assign failed: {}",
+                        cb.summary
+                    );
+                }
+                emit(&line);
                 note!("error: line {number}: assign failed: {e}");
             }
+        }
+        if outcome.is_err() && !uncertain {
             lane.current = None;
             self.inflight.remove(req_id);
             self.tally.failed += 1;
@@ -1276,6 +1325,7 @@ impl Driver {
         }
         emit(&line);
         if ok {
+            self.tally.transferred += 1;
             self.to_start.push_back(id);
         } else {
             note!("error: line {number}: {why}");
@@ -1394,6 +1444,19 @@ mod tests {
             "c".repeat(config::MAX_ID_CHARS + 1)
         );
         assert!(parse_send(&long).unwrap_err().contains("at most"));
+        // Issue 18.16: ids that hide or turn text around are refused, and
+        // the error does not carry them.
+        for id in ["c-\u{202e}1-c", "c-\u{200b}1"] {
+            let line = json!({"what": "end", "conversation": id}).to_string();
+            let err = parse_send(&line).unwrap_err();
+            assert!(err.contains("invisible or direction-changing"), "{err}");
+            assert!(
+                !err.contains('\u{202e}') && !err.contains('\u{200b}'),
+                "{err:?}"
+            );
+            let line = json!({"session": id, "agent": "a-1"}).to_string();
+            assert!(parse_assign(&line).is_err());
+        }
         assert!(parse_assign(r#"{"session":"s","agent":"a","queue":"q"}"#).is_err());
         assert!(parse_assign(r#"{"session":"s","queue":"q"}"#).is_ok());
     }

@@ -72,6 +72,12 @@ pub fn id_problem(value: &str) -> Option<String> {
     if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Some("must not hold spaces or control characters".into());
     }
+    // Text that hides or reorders what is around it (as `clean` drops).
+    if v.chars().any(|c| {
+        matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    }) {
+        return Some("must not hold invisible or direction-changing characters".into());
+    }
     None
 }
 
