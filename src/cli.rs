@@ -519,12 +519,7 @@ fn refuse_open(
         message,
     };
     if !state.unknown.is_empty() || !state.queued.is_empty() {
-        let reason = format!(
-            "{conversation} has {} request(s) of unknown fate (sent, no answer recorded) and {} queued but never sent; \
-             nothing was sent. Open the console to resend or drop them (r, :drop), or use another conversation id",
-            state.unknown.len(),
-            state.queued.len()
-        );
+        let reason = open_requests_reason(conversation, state);
         let mut r = refused("open_requests", &reason, format!("refused: {reason}"));
         r.line["unknown"] = json!(state.unknown);
         r.line["queued"] = json!(state.queued);
@@ -541,6 +536,27 @@ fn refuse_open(
         ));
     }
     Ok(())
+}
+
+/// Why a conversation with requests still open in the journal is refused,
+/// and what becomes of them: unknown ones wait in the console for `r` or
+/// `:drop` (the queued ones behind them too); queued ones alone are sent
+/// by the console when it starts, as [`crate::app::restore`] does.
+fn open_requests_reason(conversation: &str, state: &ConversationState) -> String {
+    let (unknown, queued) = (state.unknown.len(), state.queued.len());
+    if unknown == 0 {
+        return format!(
+            "{conversation} has {queued} request(s) queued but never sent; nothing was sent. \
+             {}; or use another conversation id",
+            crate::app::restore::QUEUED_GO_ON_START
+        );
+    }
+    format!(
+        "{conversation} has {unknown} request(s) of unknown fate (sent, no answer recorded) and \
+         {queued} queued but never sent behind them; nothing was sent. Open the console to resend \
+         or drop the unknown ones (r, :drop; nothing goes until you do), or use another \
+         conversation id"
+    )
 }
 
 /// Channel and language: as asked, else as the conversation used, else the
