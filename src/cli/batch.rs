@@ -44,7 +44,10 @@ pub use read::{MAX_LINE_BYTES, Source};
 
 /// Lines read ahead and not yet started, at most: past this the reader
 /// waits, so a huge batch on stdin is never held in memory whole.
-pub const MAX_PENDING: usize = 100_000;
+///
+/// Enough to keep every `--concurrency` lane busy; more only costs memory
+/// (100,000 held 80,000 lines of a 20,000-conversation batch at once).
+pub const MAX_PENDING: usize = 8_192;
 /// The default of `--concurrency`: conversations sent at once.
 ///
 /// Against Kore's documented 60 requests a minute the rate limiter sets the
@@ -484,8 +487,9 @@ struct Lane {
     /// Holds one of the `--concurrency` slots.
     active: bool,
     waiting: bool,
-    /// How often each action came in this batch so far.
-    seen: HashMap<String, usize>,
+    /// How often each action came in this batch so far, by a hash of the
+    /// action (not its text: a lane lives as long as the batch).
+    seen: HashMap<u64, usize>,
     /// Assign lines of this session read so far.
     assigns: usize,
 }
@@ -718,7 +722,7 @@ impl Driver {
             ..Default::default()
         });
         let canonical = what.canonical();
-        let nth = lane.seen.entry(canonical.clone()).or_insert(0);
+        let nth = lane.seen.entry(hash_of(&canonical)).or_insert(0);
         let key = line_key(&batch_id, &canonical, *nth);
         *nth += 1;
         let repeat = matches!(what, What::Assign(_)) && lane.assigns > 0;
@@ -1378,6 +1382,14 @@ fn decide(
         Ok(events) => Decision::Send(events),
         Err(r) => Decision::Refused(r),
     }
+}
+
+/// A 64-bit hash of `text`, the same for the same text within this process.
+fn hash_of(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 fn now_ms() -> i64 {

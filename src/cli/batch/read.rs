@@ -51,7 +51,8 @@ pub(super) fn start_reader(source: &Source) -> Result<mpsc::Receiver<Input>, Fai
             Box::new(std::io::BufReader::new(file))
         }
     };
-    let (tx, rx) = mpsc::channel(1024);
+    // A few lines in hand: each may be 64 KiB.
+    let (tx, rx) = mpsc::channel(64);
     std::thread::Builder::new()
         .name("batch-reader".into())
         .spawn(move || read_lines(reader, tx))
