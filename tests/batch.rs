@@ -655,3 +655,29 @@ fn an_assign_of_unknown_fate_takes_its_callback() {
     assert_eq!(results[0]["error"]["kind"], "timeout", "{}", results[0]);
     assert_eq!(env.sim().callbacks_sent().len(), 1);
 }
+
+/// Issue 18.10: `send --batch /dev/zero` read gigabytes and printed
+/// nothing, for ever. The line over the cap is a bad line at once, and
+/// `--on-error stop` (the default) ends the batch there.
+#[cfg(unix)]
+#[test]
+fn an_endless_line_is_a_bad_line_at_once_and_stop_stops() {
+    let env = Env::new();
+    for verb in ["send", "assign"] {
+        let out = env
+            .command(&[verb, "--batch", "/dev/zero"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{verb}: {}", stderr(&out));
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["line"], 1);
+        assert_eq!(lines[0]["outcome"], "bad_line");
+        assert!(
+            lines[0]["error"].as_str().unwrap().contains("longer than"),
+            "{}",
+            lines[0]
+        );
+    }
+}
