@@ -481,7 +481,8 @@ enum CurrentKind {
 struct Lane {
     state: ConversationState,
     queue: VecDeque<Line>,
-    current: Option<Current>,
+    /// Boxed: most lanes of a long batch are done and hold none.
+    current: Option<Box<Current>>,
     /// Why its later lines are not sent.
     held: Option<String>,
     /// Holds one of the `--concurrency` slots.
@@ -489,7 +490,7 @@ struct Lane {
     waiting: bool,
     /// How often each action came in this batch so far, by a hash of the
     /// action (not its text: a lane lives as long as the batch).
-    seen: HashMap<u64, usize>,
+    seen: Vec<(u64, usize)>,
     /// Assign lines of this session read so far.
     assigns: usize,
 }
@@ -722,7 +723,14 @@ impl Driver {
             ..Default::default()
         });
         let canonical = what.canonical();
-        let nth = lane.seen.entry(hash_of(&canonical)).or_insert(0);
+        let hash = hash_of(&canonical);
+        let nth = match lane.seen.iter_mut().find(|(h, _)| *h == hash) {
+            Some((_, n)) => n,
+            None => {
+                lane.seen.push((hash, 0));
+                &mut lane.seen.last_mut().expect("just pushed").1
+            }
+        };
         let key = line_key(&batch_id, &canonical, *nth);
         *nth += 1;
         let repeat = matches!(what, What::Assign(_)) && lane.assigns > 0;
@@ -910,7 +918,7 @@ impl Driver {
         };
         let req_id = event_id(&key, 1, of);
         let lane = self.lanes.get_mut(id).expect("the lane exists");
-        lane.current = Some(Current {
+        lane.current = Some(Box::new(Current {
             number,
             verb,
             kind: CurrentKind::Hooks {
@@ -923,7 +931,7 @@ impl Driver {
                 req_id: req_id.clone(),
                 event: first.clone(),
             },
-        });
+        }));
         self.send_event(id, req_id, first);
         true
     }
@@ -940,7 +948,7 @@ impl Driver {
         let Some(Current {
             kind: CurrentKind::Hooks { ctx, action, .. },
             ..
-        }) = self.lanes.get(id).and_then(|l| l.current.as_ref())
+        }) = self.lanes.get(id).and_then(|l| l.current.as_deref())
         else {
             return;
         };
@@ -1015,7 +1023,7 @@ impl Driver {
             .unwrap_or(self.config.callback.callback_timeout_secs);
         let req_id = job.req_id.clone();
         let lane = self.lanes.get_mut(id).expect("the lane exists");
-        lane.current = Some(Current {
+        lane.current = Some(Box::new(Current {
             number,
             verb: "assign",
             kind: CurrentKind::Assign {
@@ -1024,7 +1032,7 @@ impl Driver {
                 timeout,
                 answered: None,
             },
-        });
+        }));
         self.inflight.insert(req_id, id.to_string());
         submit(&mut self.runner, job);
         true
@@ -1072,7 +1080,7 @@ impl Driver {
                             ..
                         },
                     ..
-                }) = lane.current.take()
+                }) = lane.current.take().map(|b| *b)
                 else {
                     return;
                 };
@@ -1128,7 +1136,7 @@ impl Driver {
                     req_id,
                     event,
                 },
-        }) = lane.current.take()
+        }) = lane.current.take().map(|b| *b)
         else {
             return;
         };
@@ -1158,7 +1166,7 @@ impl Driver {
                 match events.pop_front() {
                     Some(next) => {
                         let next_id = event_id(&key, step + 1, of);
-                        lane.current = Some(Current {
+                        lane.current = Some(Box::new(Current {
                             number,
                             verb,
                             kind: CurrentKind::Hooks {
@@ -1171,7 +1179,7 @@ impl Driver {
                                 req_id: next_id.clone(),
                                 event: next.clone(),
                             },
-                        });
+                        }));
                         self.send_event(id, next_id, next);
                     }
                     None => self.to_start.push_back(id.to_string()),
@@ -1216,7 +1224,7 @@ impl Driver {
                     ..
                 },
             ..
-        }) = lane.current.as_mut()
+        }) = lane.current.as_deref_mut()
         else {
             return;
         };
@@ -1283,7 +1291,7 @@ impl Driver {
         let awaited = self.inflight.get(&req_id).cloned().and_then(|id| {
             let lane = self.lanes.get(&id)?;
             matches!(
-                lane.current,
+                lane.current.as_deref(),
                 Some(Current {
                     kind: CurrentKind::Assign {
                         answered: Some(_),
@@ -1316,7 +1324,7 @@ impl Driver {
                     ..
                 },
             ..
-        }) = lane.current.take()
+        }) = lane.current.take().map(|b| *b)
         else {
             return;
         };
