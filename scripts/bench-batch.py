@@ -13,6 +13,14 @@ time is the wall time of the whole process (start-up included) for each.
   scripts/bench-batch.py [--events 2000] [--curl-events 300] [--runs 3]
                          [--concurrency N] [--no-build]
 
+At scale (issue 18.12: batches grew quadratic in time and memory):
+
+  scripts/bench-batch.py --scale 20000 [--no-build]
+
+sends N conversations of 4 lines each with `send --batch`, then another N
+on the same journal, and prints each run's wall time and peak memory (the
+goal: each at most 10 s and 100 MB for N = 20,000).
+
 Needs cargo, node and npm (the two packages are installed into
 scripts/node/node_modules from its package-lock.json on first use), curl and bash.
 """
@@ -34,7 +42,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NODE_DIR = os.path.join(ROOT, "scripts", "node")
-BIN = os.path.join(ROOT, "target", "release", "switchboard")
+BIN = os.environ.get("SWITCHBOARD_BENCH_BIN") or os.path.join(ROOT, "target", "release", "switchboard")
 PER_CONVERSATION = 20
 
 
@@ -163,6 +171,63 @@ def run_batch(work, banner, agents, run, events, concurrency):
     return len(lines), took
 
 
+def run_scale(work, banner, agents, run, count):
+    """`count` conversations of 4 lines into one data dir; (events, seconds, peak MB)."""
+    ids = [f"c-scale-{run}-{i:06d}" for i in range(count)]
+    lines = batch_lines(ids, plan(4, agents))
+    path = os.path.join(work, f"scale-{run}.jsonl")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    env = dict(os.environ, SWITCHBOARD_BENCH_SECRET=banner["client secret"],
+               SWITCHBOARD_DATA_DIR=os.path.join(work, "data-scale"),
+               SWITCHBOARD_STATE_DIR=os.path.join(work, "state"))
+    env.pop("SWITCHBOARD_CONFIG", None)
+    out_path, err_path = path + ".out", path + ".err"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([BIN, "--config", os.path.join(work, "config.toml"), "send",
+                                 "--batch", path], env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    with open(out_path) as f:
+        delivered = sum(1 for l in f if '"outcome":"delivered"' in l)
+    if code != 0 or delivered != len(lines):
+        with open(err_path) as f:
+            sys.exit(f"scale run failed (exit {code}, {delivered}/{len(lines)} delivered):\n"
+                     f"{f.read()[-2000:]}")
+    # ru_maxrss is in KiB on Linux.
+    return len(lines), took, usage.ru_maxrss / 1024
+
+
+def write_config(work, banner):
+    with open(os.path.join(work, "config.toml"), "w") as f:
+        f.write(f'''[kore]
+host = "{banner['base URL']}"
+bot_id = "{banner['bot id']}"
+org_id = "{banner['org id']}"
+account_id = "{banner['account id']}"
+client_id = "{banner['client id']}"
+client_secret = {{ env = "SWITCHBOARD_BENCH_SECRET" }}
+hooks_rate_limit_per_minute = 0
+''')
+
+
+def main_scale(count):
+    sim, banner, agents = start_simulator()
+    try:
+        with tempfile.TemporaryDirectory(prefix="switchboard-bench-") as work:
+            write_config(work, banner)
+            for run in (1, 2):
+                n, took, peak = run_scale(work, banner, agents, run, count)
+                journal = "a fresh journal" if run == 1 else "the same journal again"
+                print(f"scale run {run}: {count} conversations, {n} events on {journal}: "
+                      f"{took:6.2f} s, peak {peak:6.1f} MB, {n / took:8.0f} events/s", flush=True)
+    finally:
+        sim.kill()
+        sim.wait()
+
+
 def run_node(work, banner, agents, run, events):
     ids = conversations(run, "node", events)
     steps = plan(PER_CONVERSATION, agents)
@@ -211,7 +276,13 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--concurrency", type=int, help="send --batch --concurrency (default: its own)")
     ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    ap.add_argument("--scale", type=int, metavar="N",
+                    help="only the scale runs: N conversations of 4 lines, twice on one journal")
     a = ap.parse_args()
+    if a.scale:
+        if not a.no_build:
+            subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        return main_scale(a.scale)
     for tool in ("node", "npm", "curl", "bash"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is needed")
@@ -223,16 +294,7 @@ def main():
     sim, banner, agents = start_simulator()
     try:
         with tempfile.TemporaryDirectory(prefix="switchboard-bench-") as work:
-            with open(os.path.join(work, "config.toml"), "w") as f:
-                f.write(f'''[kore]
-host = "{banner['base URL']}"
-bot_id = "{banner['bot id']}"
-org_id = "{banner['org id']}"
-account_id = "{banner['account id']}"
-client_id = "{banner['client id']}"
-client_secret = {{ env = "SWITCHBOARD_BENCH_SECRET" }}
-hooks_rate_limit_per_minute = 0
-''')
+            write_config(work, banner)
             rates = {"batch": [], "node": [], "curl": []}
             for run in range(1, a.runs + 1):
                 for name, fn in (

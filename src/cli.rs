@@ -43,6 +43,23 @@ pub use batch::{
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+/// Everything went through, but some hooks event was delivered after a try
+/// that got no answer and may have been applied as well: check those
+/// conversations (their lines say `delivered_maybe_twice`).
+pub const EXIT_MAYBE_TWICE: i32 = 3;
+
+/// A hooks request's `outcome` word in the JSON lines.
+pub(crate) fn hook_label(
+    outcome: &Result<ReplyInfo, CallError>,
+    maybe_arrived: &[u32],
+) -> &'static str {
+    match (outcome, maybe_arrived.is_empty()) {
+        (Ok(_), true) => "delivered",
+        (Ok(_), false) => "delivered_maybe_twice",
+        (Err(_), false) => "unknown",
+        (Err(_), true) => "failed",
+    }
+}
 
 /// A failure before any request: it carries its exit code and the message.
 #[derive(Debug)]
@@ -100,7 +117,7 @@ pub fn client_settings(
         client_id: config.kore.client_id.clone(),
         client_secret: secret,
         hooks_auth_header: config.kore.hooks_auth_header.clone(),
-        jwt_ttl_secs: config.kore.jwt_ttl_secs,
+        jwt_ttl_secs: Some(config.kore.jwt_ttl_secs),
         rate_limit_per_minute: config.kore.rate_limit_per_minute,
         hooks_rate_limit_per_minute: config.kore.hooks_rate_limit_per_minute,
         reserved_for_actions_per_minute: config.kore.reserved_for_actions_per_minute,
@@ -310,13 +327,34 @@ fn result_json(
             out["ok"] = json!(false);
             out["status"] = json!(e.status());
             out["latency_ms"] = json!(e.latency_ms());
-            out["error"] = serde_json::to_value(e).unwrap_or(Value::Null);
+            out["error"] = error_json(e);
             out["message"] = json!(e.to_string());
             out["retryable"] = json!(e.retryable());
         }
     }
     if let (Value::Object(o), Value::Object(extra)) = (&mut out, extra) {
         o.extend(extra);
+    }
+    out
+}
+
+/// A call's error as JSON: its fields, or for the errors that carry only
+/// words (a timeout, a refused or broken connection), its kind and words.
+/// serde cannot write those under a `kind` tag, and they came out `null`.
+fn error_json(e: &CallError) -> Value {
+    if let Ok(v @ Value::Object(_)) = serde_json::to_value(e) {
+        return v;
+    }
+    let (kind, detail) = match e {
+        CallError::Timeout(ms) => ("timeout", json!({"after_ms": ms})),
+        CallError::Connect(words) => ("connect", json!({"message": words})),
+        CallError::Transport(words) => ("transport", json!({"message": words})),
+        CallError::Local(words) => ("local", json!({"message": words})),
+        _ => ("other", json!({"message": e.to_string()})),
+    };
+    let mut out = json!({"kind": kind});
+    if let (Value::Object(o), Value::Object(d)) = (&mut out, detail) {
+        o.extend(d);
     }
     out
 }
@@ -481,12 +519,7 @@ fn refuse_open(
         message,
     };
     if !state.unknown.is_empty() || !state.queued.is_empty() {
-        let reason = format!(
-            "{conversation} has {} request(s) of unknown fate (sent, no answer recorded) and {} queued but never sent; \
-             nothing was sent. Open the console to resend or drop them (r, :drop), or use another conversation id",
-            state.unknown.len(),
-            state.queued.len()
-        );
+        let reason = open_requests_reason(conversation, state);
         let mut r = refused("open_requests", &reason, format!("refused: {reason}"));
         r.line["unknown"] = json!(state.unknown);
         r.line["queued"] = json!(state.queued);
@@ -503,6 +536,27 @@ fn refuse_open(
         ));
     }
     Ok(())
+}
+
+/// Why a conversation with requests still open in the journal is refused,
+/// and what becomes of them: unknown ones wait in the console for `r` or
+/// `:drop` (the queued ones behind them too); queued ones alone are sent
+/// by the console when it starts, as [`crate::app::restore`] does.
+fn open_requests_reason(conversation: &str, state: &ConversationState) -> String {
+    let (unknown, queued) = (state.unknown.len(), state.queued.len());
+    if unknown == 0 {
+        return format!(
+            "{conversation} has {queued} request(s) queued but never sent; nothing was sent. \
+             {}; or use another conversation id",
+            crate::app::restore::QUEUED_GO_ON_START
+        );
+    }
+    format!(
+        "{conversation} has {unknown} request(s) of unknown fate (sent, no answer recorded) and \
+         {queued} queued but never sent behind them; nothing was sent. Open the console to resend \
+         or drop the unknown ones (r, :drop; nothing goes until you do), or use another \
+         conversation id"
+    )
 }
 
 /// Channel and language: as asked, else as the conversation used, else the
@@ -566,6 +620,7 @@ async fn send_events(
         events,
     } = planned;
     let total = events.len();
+    let mut code = EXIT_OK;
     for (i, event) in events.into_iter().enumerate() {
         let id = new_request_id();
         let text = event.describe();
@@ -584,7 +639,16 @@ async fn send_events(
         if let Some(also) = crate::app::update::may_also_have_arrived(&maybe_arrived) {
             note!("note: {text} {also}");
         }
-        let step = json!({"id": id, "conversation": conversation, "event": text, "step": i + 1, "of": total});
+        let label = hook_label(&outcome, &maybe_arrived);
+        if label == "delivered_maybe_twice" {
+            note!(
+                "warning: {text}: {}: check the conversation",
+                crate::app::update::DELIVERED_MAYBE_TWICE
+            );
+            code = EXIT_MAYBE_TWICE;
+        }
+        let step = json!({"id": id, "conversation": conversation, "event": text, "step": i + 1,
+            "of": total, "outcome": label});
         emit(&result_json(request, &outcome, attempts, step));
         if let Err(e) = &outcome {
             match total - i - 1 {
@@ -596,7 +660,7 @@ async fn send_events(
             return EXIT_FAILED;
         }
     }
-    EXIT_OK
+    code
 }
 
 /// The runner's report that hooks request `id` is done: its outcome, its
@@ -877,9 +941,12 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         }
     };
     emit(&json!({"check": "secret", "ok": true, "source": config.kore.client_secret.describe()}));
-    let signed =
-        crate::kore::jwt::Signer::new(&config.kore.client_id, &secret, config.kore.jwt_ttl_secs)
-            .and_then(|s| s.sign().map(|t| (s, t)));
+    let signed = crate::kore::jwt::Signer::new(
+        &config.kore.client_id,
+        &secret,
+        Some(config.kore.jwt_ttl_secs),
+    )
+    .and_then(|s| s.sign().map(|t| (s, t)));
     let (signer, token) = match signed {
         Ok(pair) => pair,
         Err(e) => {
@@ -892,8 +959,10 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         Ok(Value::Object(map)) => map.keys().cloned().collect(),
         _ => Vec::new(),
     };
+    note!("token: {}", signer.form());
     emit(&json!({"check": "token", "ok": true, "alg": "HS256",
-        "fingerprint": token.fingerprint(), "claims": claims}));
+        "fingerprint": token.fingerprint(), "claims": claims, "form": signer.form(),
+        "expires": signer.ttl_secs().is_some()}));
     let client = match KoreClient::new(&client_settings(config, secret, allow_insecure_http)) {
         Ok(c) => c,
         Err(e) => {
@@ -1002,4 +1071,42 @@ pub fn init(cli_config: Option<&Path>) -> Result<i32, Fail> {
         path.display()
     );
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18.16: transport errors printed `"error":null`.
+    #[test]
+    fn every_error_prints_its_kind_and_words() {
+        for (e, kind, words) in [
+            (
+                CallError::Transport("connection reset".into()),
+                "transport",
+                "connection reset",
+            ),
+            (CallError::Connect("refused".into()), "connect", "refused"),
+            (CallError::Local("no key".into()), "local", "no key"),
+        ] {
+            let v = error_json(&e);
+            assert_eq!(v["kind"], kind, "{v}");
+            assert_eq!(v["message"], words, "{v}");
+        }
+        assert_eq!(error_json(&CallError::Timeout(1500))["after_ms"], 1500);
+        let api = error_json(&CallError::Api {
+            status: 404,
+            message: "gone".into(),
+            latency_ms: 3,
+        });
+        assert_eq!(api["kind"], "api");
+        assert_eq!(api["status"], 404);
+        let line = result_json(
+            json!({}),
+            &Err(CallError::Transport("broken pipe".into())),
+            1,
+            json!({}),
+        );
+        assert_eq!(line["error"]["message"], "broken pipe", "{line}");
+    }
 }

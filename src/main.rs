@@ -190,6 +190,11 @@ struct BatchArgs {
     /// purpose.
     #[arg(long, requires = "batch", value_parser = parse_id)]
     batch_id: Option<String>,
+    /// assign --batch: also send a session's later assigns in the batch
+    /// (without it, each session's first assign goes and later ones are
+    /// refused: two assigns could hand one conversation over twice).
+    #[arg(long, requires = "batch")]
+    force: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -208,6 +213,7 @@ impl BatchArgs {
                 OnErrorArg::Skip => cli::OnError::Skip,
             },
             batch_id: self.batch_id.clone(),
+            force: self.force,
         })
     }
 }
@@ -414,6 +420,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                     ("--from", a.from.is_some()),
                     ("--experience", a.experience.is_some()),
                     ("--language", a.language.is_some()),
+                    ("--force", opts.force),
                 ] {
                     if given {
                         return Err(Fail::usage(format!(

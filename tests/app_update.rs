@@ -1244,7 +1244,7 @@ fn uncertain_outcomes_are_shown_as_such() {
             .back()
             .unwrap()
             .text
-            .contains("on try 4; tries 1–3 may also have arrived")
+            .contains("(delivered, maybe twice) on try 4; tries 1–3 may also have arrived")
     );
     // Failing after an uncertain try: unknown, not failed.
     let fx = update(&mut s, key('w'));

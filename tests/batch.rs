@@ -49,6 +49,15 @@ impl Env {
         }
     }
 
+    /// Adds lines to the config's `[kore]` table.
+    fn kore(&self, lines: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap().replace(
+            "jwt_ttl_secs = 120",
+            &format!("jwt_ttl_secs = 120\n{lines}"),
+        );
+        std::fs::write(&self.config, text).unwrap();
+    }
+
     fn sim(&self) -> &SimHandle {
         self.sim.as_ref().unwrap()
     }
@@ -451,7 +460,10 @@ fn assign_batch_matches_each_callback_by_its_path() {
         json!({"session": waiting[0], "queue": queue}),
     ];
     let path = env.file("assigns.jsonl", &lines);
-    let out = env.run(&["assign", "--batch", path.to_str().unwrap()], "");
+    let out = env.run(
+        &["assign", "--batch", path.to_str().unwrap(), "--force"],
+        "",
+    );
     assert_eq!(code(&out), 1, "one transfer failed: {}", stderr(&out));
     let results = json_lines(&out);
     assert_eq!(results.len(), 4, "{results:#?}");
@@ -534,6 +546,138 @@ fn a_closed_stdout_loses_no_journal_record() {
                 switchboard::runtime::journal::RequestFate::Delivered { .. }
             )),
             "{conv}: every outcome is in the journal"
+        );
+    }
+}
+
+/// Issue 18.13: with slow answers, retried uncertain requests reached Kore
+/// twice while every line said "delivered", the summary counted them clean
+/// and the exit was 0. Each is now `delivered_maybe_twice`, counted apart,
+/// and exit 3 says so.
+#[test]
+fn a_delivery_after_an_uncertain_try_is_delivered_maybe_twice() {
+    let env = Env::new();
+    env.kore("request_timeout_secs = 1\nretry_max_attempts = 2");
+    env.sim().set_chaos(Chaos {
+        slow_ms: Some(1_500),
+        ..Default::default()
+    });
+    let a = agents(&env);
+    let lines: Vec<Value> = (0..3)
+        .map(|i| json!({"what": "enter", "conversation": format!("c-twice-{i}"), "agent": a[0]}))
+        .collect();
+    let out = env.run(&["send", "--batch", "-"], &jsonl(&lines));
+    env.sim().set_chaos(Chaos::default());
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let got = json_lines(&out);
+    assert_eq!(got.len(), 3, "{got:?}");
+    for l in &got {
+        assert_eq!(l["outcome"], "delivered_maybe_twice", "{l}");
+        assert_eq!(l["ok"], true, "{l}");
+        assert_eq!(l["attempts"], 2, "{l}");
+    }
+    assert!(
+        stderr(&out).contains("0 event(s) delivered, 3 delivered maybe twice"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The bot sessions of the demo world's waiting chats.
+fn waiting_sessions(env: &Env, n: usize) -> Vec<String> {
+    let world = env.sim().world();
+    let waiting: Vec<String> = world
+        .conversations
+        .iter()
+        .filter(|c| c.status == switchboard::sim::world::ConvStatus::Open)
+        .filter(|c| c.channel == switchboard::domain::Channel::Chat)
+        .map(|c| c.bot_session_id.clone())
+        .take(n)
+        .collect();
+    assert_eq!(waiting.len(), n, "the demo world has waiting chats");
+    waiting
+}
+
+/// Issue 18.16: every assign line of one session was sent, and the summary
+/// said "0 event(s) delivered" after the transfers. A session's later
+/// assigns are refused without --force, and the summary counts transfers.
+#[test]
+fn a_second_assign_of_a_session_is_refused_and_transfers_are_counted() {
+    let env = Env::new();
+    let a = agents(&env);
+    let s = waiting_sessions(&env, 2);
+    let lines = vec![
+        json!({"session": s[0], "agent": a[0]}),
+        json!({"session": s[0], "agent": a[1]}),
+        json!({"session": s[1], "agent": a[0]}),
+    ];
+    let out = env.run(&["assign", "--batch", "-"], &jsonl(&lines));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let results = json_lines(&out);
+    let by_line = |n: u64| results.iter().find(|r| r["line"] == n).unwrap();
+    assert_eq!(by_line(1)["outcome"], "transferred");
+    assert_eq!(by_line(2)["outcome"], "refused");
+    assert_eq!(by_line(2)["code"], "repeated_assign");
+    assert_eq!(by_line(3)["outcome"], "transferred");
+    assert_eq!(
+        env.sim().callbacks_sent().len(),
+        2,
+        "the repeat was not sent"
+    );
+    assert!(
+        stderr(&out).contains("2 assign(s) transferred"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Issue 18.16: an assign whose answer was lost (Kore answered late) stayed
+/// "unknown" although its callback said transferred. Its line now waits
+/// for the callback and says what it said.
+#[test]
+fn an_assign_of_unknown_fate_takes_its_callback() {
+    let env = Env::new();
+    env.kore("request_timeout_secs = 1");
+    let a = agents(&env);
+    let s = waiting_sessions(&env, 1);
+    env.sim().set_chaos(Chaos {
+        slow_ms: Some(2_500),
+        ..Default::default()
+    });
+    let lines = vec![json!({"session": s[0], "agent": a[0]})];
+    let out = env.run(&["assign", "--batch", "-"], &jsonl(&lines));
+    env.sim().set_chaos(Chaos::default());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let results = json_lines(&out);
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0]["outcome"], "transferred", "{}", results[0]);
+    assert_eq!(results[0]["callback_ok"], true);
+    assert_eq!(results[0]["error"]["kind"], "timeout", "{}", results[0]);
+    assert_eq!(env.sim().callbacks_sent().len(), 1);
+}
+
+/// Issue 18.10: `send --batch /dev/zero` read gigabytes and printed
+/// nothing, for ever. The line over the cap is a bad line at once, and
+/// `--on-error stop` (the default) ends the batch there.
+#[cfg(unix)]
+#[test]
+fn an_endless_line_is_a_bad_line_at_once_and_stop_stops() {
+    let env = Env::new();
+    for verb in ["send", "assign"] {
+        let out = env
+            .command(&[verb, "--batch", "/dev/zero"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{verb}: {}", stderr(&out));
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["line"], 1);
+        assert_eq!(lines[0]["outcome"], "bad_line");
+        assert!(
+            lines[0]["error"].as_str().unwrap().contains("longer than"),
+            "{}",
+            lines[0]
         );
     }
 }

@@ -292,6 +292,18 @@ fn wrong_secret_bad_config_and_no_config() {
         .map(|l| l["check"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(checks, ["config", "secret", "token", "reach", "callback"]);
+    // Issue 18.18: check says which form of token it signs.
+    let token = &json_lines(&out)[2];
+    assert_eq!(token["expires"], true, "{token}");
+    assert!(
+        token["form"].as_str().unwrap().contains("exp (120 s)"),
+        "{token}"
+    );
+    assert!(
+        stderr(&out).contains("token: appId, iat"),
+        "{}",
+        stderr(&out)
+    );
     let callback = &json_lines(&out)[4];
     assert_eq!(callback["ok"], true, "{callback}");
     assert_eq!(
@@ -811,6 +823,7 @@ fn send_and_the_console_journal_a_cold_transfer_alike() {
 /// answered late) is tried again only when `retry_uncertain_hooks` allows.
 /// Without it the request ends unknown, with no outcome journaled; with it
 /// the replay is answered and the note says try 1 may have arrived too.
+/// Issue 18.13: that delivery is `delivered_maybe_twice`, and exit 3 says so.
 #[test]
 fn send_honours_retry_uncertain_hooks() {
     use switchboard::runtime::journal::{self, RequestFate};
@@ -821,7 +834,10 @@ fn send_honours_retry_uncertain_hooks() {
         ..Default::default()
     });
     let mia = agent_id(0);
-    for (retry, tries, exit) in [(false, 1, 1), (true, 2, 0)] {
+    for (retry, tries, exit, outcome) in [
+        (false, 1, 1, "unknown"),
+        (true, 2, 3, "delivered_maybe_twice"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let config = write_config(dir.path(), &handle.base_url(), 10, "");
         let text = std::fs::read_to_string(&config).unwrap().replace(
@@ -842,6 +858,7 @@ fn send_honours_retry_uncertain_hooks() {
         let lines = json_lines(&out);
         assert_eq!(lines[0]["attempts"], tries, "{}", lines[0]);
         assert_eq!(lines[0]["ok"], retry, "{}", lines[0]);
+        assert_eq!(lines[0]["outcome"], outcome, "{}", lines[0]);
         let sent = handle
             .received()
             .iter()

@@ -222,10 +222,10 @@ const INVALID: &[(&str, Option<usize>, &str, &[&str])] = &[
         &["header name"],
     ),
     (
-        "jwt_ttl_zero",
+        "jwt_ttl_too_long",
         Some(8),
         "[kore].jwt_ttl_secs",
-        &["from 1 to 86400", "remove the line"],
+        &["at most 86400", "0 signs"],
     ),
     (
         "rate_limit_zero",
@@ -406,7 +406,8 @@ fn a_minimal_config_gets_the_documented_defaults() {
         SecretSource::Env("KORE_CLIENT_SECRET".into())
     );
     assert_eq!(c.kore.hooks_auth_header, "token");
-    assert_eq!(c.kore.jwt_ttl_secs, None);
+    // Issue 18.18: tokens expire unless the config says 0.
+    assert_eq!(c.kore.jwt_ttl_secs, 300);
     assert_eq!(c.kore.rate_limit_per_minute, 60);
     assert_eq!(c.kore.request_timeout_secs, 10);
     assert_eq!(c.callback.listen.to_string(), "127.0.0.1:8009");
@@ -449,7 +450,7 @@ fn every_key_is_read_from_the_full_fixture() {
         ])
     );
     assert_eq!(c.kore.hooks_auth_header, "auth");
-    assert_eq!(c.kore.jwt_ttl_secs, Some(300));
+    assert_eq!(c.kore.jwt_ttl_secs, 300);
     assert_eq!(c.kore.rate_limit_per_minute, 120);
     assert_eq!(c.kore.request_timeout().as_secs(), 5);
     assert_eq!(c.callback.listen.to_string(), "0.0.0.0:9100");
@@ -773,7 +774,7 @@ fn the_example_with_every_optional_setting_switched_on_loads() {
     let text = enable_optional_settings(config::STARTER);
     assert_ne!(text, config::STARTER);
     let c = load_text(&text).unwrap().config;
-    assert_eq!(c.kore.jwt_ttl_secs, Some(300));
+    assert_eq!(c.kore.jwt_ttl_secs, 300);
     assert_eq!(c.agents.len(), 1);
     let agent = &c.agents[0];
     assert!(agent.identity.is_some() && agent.name.is_some() && agent.email.is_some());

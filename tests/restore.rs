@@ -516,3 +516,65 @@ async fn max_attempts_can_be_set_after_the_runner_started() {
     };
     assert_eq!(attempts, 1);
 }
+
+/// Issue 18.15: a batch killed while its requests waited for the rate
+/// limiter left them queued. The re-run's refusal said "open the console to
+/// resend or drop them", and the console then sent them with no key
+/// pressed. One rule now: requests that never left go out when the console
+/// starts; `send` says exactly that, and the console says it as it does it.
+#[test]
+fn queued_requests_of_a_killed_run_are_refused_by_send_and_sent_by_the_console() {
+    use common::process::{BIN, SECRET_VAR, write_config};
+    use switchboard::app::Effect;
+    use switchboard::app::restore::{Holds, QUEUED_GO_ON_START};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(simulator());
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.base_url(), 10, "");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let path = data.join(journal::file_name_for(sim::DEMO_BOT_ID));
+    {
+        let (mut j, _) = Journal::open(&path).unwrap();
+        let mia = AgentRef::new("a-1", "Mia");
+        j.append(&request("q-1", "c-killed", 1, Event::na_entry(mia)))
+            .unwrap();
+    }
+    let out = std::process::Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["send", "end", "--conversation", "c-killed"])
+        .env(SECRET_VAR, sim::DEMO_CLIENT_SECRET)
+        .env("SWITCHBOARD_DATA_DIR", &data)
+        .env("SWITCHBOARD_STATE_DIR", dir.path().join("state"))
+        .env_remove("SWITCHBOARD_CONFIG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(QUEUED_GO_ON_START), "{err}");
+    assert!(!err.contains("Open the console to resend"), "{err}");
+    // The console does what the refusal said, and says so.
+    let replay = journal::read(&path).unwrap();
+    let mut s = state(false);
+    let holds = Holds {
+        each: &replay.holds,
+        all: None,
+    };
+    let (_, effects) =
+        switchboard::app::restore::restore(&mut s, journal::rebuild(&replay.records), &holds, true);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Requeue { blocked: false, .. })),
+        "{effects:?}"
+    );
+    assert!(
+        s.log
+            .lines
+            .iter()
+            .any(|l| l.text.contains("never sent go out now")),
+        "the console says it sends them"
+    );
+    rt.block_on(sim.shutdown());
+}

@@ -16,6 +16,12 @@ use crate::kore::wire::{AssignTarget, EventContext};
 /// The outcome message the journal keeps for a request the supervisor dropped.
 pub const DROPPED: &str = "dropped by the supervisor";
 
+/// What becomes of requests an earlier run planned and never sent (a
+/// console quit, a batch killed while they waited for the rate limit):
+/// the one rule that `send`'s refusal states and the console follows.
+pub const QUEUED_GO_ON_START: &str = "the console sends them by itself when it next starts, \
+    in order (they never left, so none goes twice; :drop there drops one)";
+
 /// Where a journaled request stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestFate {
@@ -122,6 +128,20 @@ pub fn restore(
     }
     if state.selected.is_none() {
         state.selected = state.visible_conversations().first().map(|c| c.id.clone());
+    }
+    let going = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Requeue { blocked: false, .. }))
+        .count();
+    if going > 0 {
+        state.log.push(
+            state.now_ms,
+            LogKind::Info,
+            format!(
+                "{going} request(s) an earlier run queued and never sent go out now, in order \
+                 (:drop drops one)"
+            ),
+        );
     }
     (count, effects)
 }

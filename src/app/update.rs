@@ -36,7 +36,7 @@ use sends::*;
 
 pub use super::queries::conv_matches;
 pub use super::state::{MAX_FORM_FIELD, MAX_INPUT};
-pub use results::{NOT_UNDERSTOOD, may_also_have_arrived, plan_line};
+pub use results::{DELIVERED_MAYBE_TWICE, NOT_UNDERSTOOD, may_also_have_arrived, plan_line};
 
 /// The console's one update function.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {

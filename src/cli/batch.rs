@@ -34,16 +34,20 @@ use crate::runtime::runner::{Job, Runner, Work, hooks_summary};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::io::{BufRead, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// The longest line a batch takes (bytes, without its newline).
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
+mod read;
+use read::{Input, start_reader};
+pub use read::{MAX_LINE_BYTES, Source};
+
 /// Lines read ahead and not yet started, at most: past this the reader
 /// waits, so a huge batch on stdin is never held in memory whole.
-pub const MAX_PENDING: usize = 100_000;
+///
+/// Enough to keep every `--concurrency` lane busy; more only costs memory
+/// (100,000 held 80,000 lines of a 20,000-conversation batch at once).
+pub const MAX_PENDING: usize = 8_192;
 /// The default of `--concurrency`: conversations sent at once.
 ///
 /// Against Kore's documented 60 requests a minute the rate limiter sets the
@@ -56,24 +60,6 @@ pub const MAX_PENDING: usize = 100_000;
 pub const DEFAULT_CONCURRENCY: usize = 64;
 /// The most `--concurrency` takes.
 pub const MAX_CONCURRENCY: usize = 1024;
-
-/// Where the lines come from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    File(PathBuf),
-    Stdin,
-}
-
-impl Source {
-    /// `-` is standard input, anything else a file.
-    pub fn parse(s: &str) -> Source {
-        if s == "-" {
-            Source::Stdin
-        } else {
-            Source::File(PathBuf::from(s))
-        }
-    }
-}
 
 /// What a bad line does to the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +78,8 @@ pub struct BatchOptions {
     pub on_error: OnError,
     /// Salts each line's key: the same lines under another id are new work.
     pub batch_id: Option<String>,
+    /// `assign --batch`: a session's later assigns are sent too, not refused.
+    pub force: bool,
 }
 
 impl BatchOptions {
@@ -108,87 +96,6 @@ impl BatchOptions {
             return Err(Fail::usage(format!("--batch-id {problem}")));
         }
         Ok(())
-    }
-}
-
-/// One line from the reader: its number (from 1) and its text, or why it
-/// cannot be read.
-type Input = (usize, Result<String, String>);
-
-/// Opens the source (a missing file is a usage error before anything else)
-/// and reads it on a thread of its own, a line at a time.
-fn start_reader(source: &Source) -> Result<mpsc::Receiver<Input>, Fail> {
-    let reader: Box<dyn BufRead + Send> = match source {
-        Source::Stdin => Box::new(std::io::BufReader::new(std::io::stdin())),
-        Source::File(path) => {
-            let file = std::fs::File::open(path).map_err(|e| {
-                Fail::usage(format!("cannot read the batch {}: {e}", path.display()))
-            })?;
-            if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-                return Err(Fail::usage(format!(
-                    "the batch {} is a directory",
-                    path.display()
-                )));
-            }
-            Box::new(std::io::BufReader::new(file))
-        }
-    };
-    let (tx, rx) = mpsc::channel(1024);
-    std::thread::Builder::new()
-        .name("batch-reader".into())
-        .spawn(move || read_lines(reader, tx))
-        .map_err(|e| Fail::failed(format!("cannot start the batch reader: {e}")))?;
-    Ok(rx)
-}
-
-fn read_lines(mut reader: Box<dyn BufRead + Send>, tx: mpsc::Sender<Input>) {
-    let mut number = 0;
-    loop {
-        number += 1;
-        let mut buf = Vec::new();
-        let read = (&mut reader)
-            .take(MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf);
-        let line = match read {
-            Ok(0) => return,
-            Err(e) => {
-                let _ = tx.blocking_send((number, Err(format!("cannot read the batch: {e}"))));
-                return;
-            }
-            Ok(_) if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE_BYTES => {
-                // Skip the rest of the long line.
-                let mut rest = Vec::new();
-                loop {
-                    rest.clear();
-                    match (&mut reader).take(64 * 1024).read_until(b'\n', &mut rest) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) if rest.last() == Some(&b'\n') => break,
-                        Ok(_) => {}
-                    }
-                }
-                Err(format!("the line is longer than {MAX_LINE_BYTES} bytes"))
-            }
-            Ok(_) => {
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                    if buf.last() == Some(&b'\r') {
-                        buf.pop();
-                    }
-                }
-                // A byte-order mark (editors on Windows write one) is not
-                // part of the first line's JSON.
-                if number == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
-                    buf.drain(..3);
-                }
-                String::from_utf8(buf).map_err(|_| "the line is not UTF-8".to_string())
-            }
-        };
-        if matches!(&line, Ok(text) if text.trim().is_empty()) {
-            continue;
-        }
-        if tx.blocking_send((number, line)).is_err() {
-            return;
-        }
     }
 }
 
@@ -493,6 +400,8 @@ struct Line {
     number: usize,
     key: String,
     what: What,
+    /// An assign of a session that an earlier line of the batch assigns.
+    repeat: bool,
 }
 
 #[derive(Debug)]
@@ -572,14 +481,18 @@ enum CurrentKind {
 struct Lane {
     state: ConversationState,
     queue: VecDeque<Line>,
-    current: Option<Current>,
+    /// Boxed: most lanes of a long batch are done and hold none.
+    current: Option<Box<Current>>,
     /// Why its later lines are not sent.
     held: Option<String>,
     /// Holds one of the `--concurrency` slots.
     active: bool,
     waiting: bool,
-    /// How often each action came in this batch so far.
-    seen: HashMap<String, usize>,
+    /// How often each action came in this batch so far, by a hash of the
+    /// action (not its text: a lane lives as long as the batch).
+    seen: Vec<(u64, usize)>,
+    /// Assign lines of this session read so far.
+    assigns: usize,
 }
 
 /// The counts the summary and the exit code come from.
@@ -587,6 +500,10 @@ struct Lane {
 struct Tally {
     lines: usize,
     delivered: usize,
+    /// Delivered after a try that may have been applied too.
+    maybe_twice: usize,
+    /// Assigns whose callback said the transfer was made.
+    transferred: usize,
     done_before: usize,
     failed: usize,
     refused: usize,
@@ -598,6 +515,16 @@ struct Tally {
 impl Tally {
     fn worse(&mut self, code: i32) {
         self.code = self.code.max(code);
+    }
+
+    /// The exit code: the worst of the batch, and when nothing went wrong
+    /// but some event may have been applied twice, [`super::EXIT_MAYBE_TWICE`].
+    fn exit_code(&self) -> i32 {
+        if self.code == super::EXIT_OK && self.maybe_twice > 0 {
+            super::EXIT_MAYBE_TWICE
+        } else {
+            self.code
+        }
     }
 }
 
@@ -734,17 +661,23 @@ async fn run_batch(
         Some(n) => format!("; stopped at the bad line {n} (--on-error stop)"),
         None => String::new(),
     };
+    let done = match d.mode {
+        Mode::Send => format!(
+            "{} event(s) delivered, {} delivered maybe twice",
+            t.delivered, t.maybe_twice
+        ),
+        Mode::Assign => format!("{} assign(s) transferred", t.transferred),
+    };
     note!(
-        "batch: {} line(s): {} event(s) delivered, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
+        "batch: {} line(s): {done}, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
         t.lines,
-        t.delivered,
         t.done_before,
         t.failed,
         t.refused,
         t.held,
         t.bad
     );
-    Ok(t.code)
+    Ok(t.exit_code())
 }
 
 async fn recv_some<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
@@ -790,9 +723,20 @@ impl Driver {
             ..Default::default()
         });
         let canonical = what.canonical();
-        let nth = lane.seen.entry(canonical.clone()).or_insert(0);
+        let hash = hash_of(&canonical);
+        let nth = match lane.seen.iter_mut().find(|(h, _)| *h == hash) {
+            Some((_, n)) => n,
+            None => {
+                lane.seen.push((hash, 0));
+                &mut lane.seen.last_mut().expect("just pushed").1
+            }
+        };
         let key = line_key(&batch_id, &canonical, *nth);
         *nth += 1;
+        let repeat = matches!(what, What::Assign(_)) && lane.assigns > 0;
+        if matches!(what, What::Assign(_)) {
+            lane.assigns += 1;
+        }
         if let Some(why) = &lane.held {
             let line = held_line(number, &lane_id, what.verb(), why);
             self.tally.held += 1;
@@ -800,7 +744,12 @@ impl Driver {
             emit(&line);
             return true;
         }
-        lane.queue.push_back(Line { number, key, what });
+        lane.queue.push_back(Line {
+            number,
+            key,
+            what,
+            repeat,
+        });
         self.pending += 1;
         if !lane.active && !lane.waiting {
             lane.waiting = true;
@@ -855,7 +804,9 @@ impl Driver {
             self.pending -= 1;
             let started = match line.what {
                 What::Send(args) => self.begin_send(id, line.number, line.key, args).await,
-                What::Assign(args) => self.begin_assign(id, line.number, line.key, args),
+                What::Assign(args) => {
+                    self.begin_assign(id, line.number, line.key, args, line.repeat)
+                }
             };
             if started {
                 return;
@@ -872,6 +823,9 @@ impl Driver {
             if !lane.queue.is_empty() && lane.held.is_none() && !lane.waiting {
                 lane.waiting = true;
                 self.ready.push_back(id.to_string());
+            } else if lane.queue.is_empty() {
+                // Its worker ends; a later line starts another.
+                self.runner.forget(id);
             }
         }
     }
@@ -964,7 +918,7 @@ impl Driver {
         };
         let req_id = event_id(&key, 1, of);
         let lane = self.lanes.get_mut(id).expect("the lane exists");
-        lane.current = Some(Current {
+        lane.current = Some(Box::new(Current {
             number,
             verb,
             kind: CurrentKind::Hooks {
@@ -977,7 +931,7 @@ impl Driver {
                 req_id: req_id.clone(),
                 event: first.clone(),
             },
-        });
+        }));
         self.send_event(id, req_id, first);
         true
     }
@@ -994,7 +948,7 @@ impl Driver {
         let Some(Current {
             kind: CurrentKind::Hooks { ctx, action, .. },
             ..
-        }) = self.lanes.get(id).and_then(|l| l.current.as_ref())
+        }) = self.lanes.get(id).and_then(|l| l.current.as_deref())
         else {
             return;
         };
@@ -1015,7 +969,21 @@ impl Driver {
         number: usize,
         key: String,
         args: super::AssignArgs,
+        repeat: bool,
     ) -> bool {
+        if repeat && !self.opts.force {
+            let reason = format!(
+                "an earlier line of this batch assigns session {id} already; a second assign \
+                 could hand the conversation over twice (--force sends it)"
+            );
+            let r = Refused {
+                line: json!({"session": id, "refused": true, "code": "repeated_assign",
+                    "reason": reason}),
+                message: format!("refused: {reason}"),
+            };
+            self.refused(id, number, "assign", r);
+            return false;
+        }
         let earlier = self.assigns_before.get(&key).cloned().unwrap_or_default();
         if let Some(open) = earlier.iter().find(|a| a.sent && a.outcome.is_none()) {
             let reason = format!(
@@ -1055,7 +1023,7 @@ impl Driver {
             .unwrap_or(self.config.callback.callback_timeout_secs);
         let req_id = job.req_id.clone();
         let lane = self.lanes.get_mut(id).expect("the lane exists");
-        lane.current = Some(Current {
+        lane.current = Some(Box::new(Current {
             number,
             verb: "assign",
             kind: CurrentKind::Assign {
@@ -1064,7 +1032,7 @@ impl Driver {
                 timeout,
                 answered: None,
             },
-        });
+        }));
         self.inflight.insert(req_id, id.to_string());
         submit(&mut self.runner, job);
         true
@@ -1112,13 +1080,21 @@ impl Driver {
                             ..
                         },
                     ..
-                }) = lane.current.take()
+                }) = lane.current.take().map(|b| *b)
                 else {
                     return;
                 };
                 self.inflight.remove(&req_id);
-                let message = format!("no callback within {timeout}s");
-                line["outcome"] = json!("callback_timed_out");
+                let mut message = format!("no callback within {timeout}s");
+                if line["outcome"] == "unknown" {
+                    // Its answer was lost and no callback came: still unknown.
+                    message = format!(
+                        "{message} after an answer that never came; its fate is unknown \
+                         (check the conversation before assigning again)"
+                    );
+                } else {
+                    line["outcome"] = json!("callback_timed_out");
+                }
                 line["ok"] = json!(false);
                 line["callback_ok"] = json!(false);
                 line["timed_out"] = json!(true);
@@ -1160,7 +1136,7 @@ impl Driver {
                     req_id,
                     event,
                 },
-        }) = lane.current.take()
+        }) = lane.current.take().map(|b| *b)
         else {
             return;
         };
@@ -1169,11 +1145,7 @@ impl Driver {
             note!("note: line {number}: {text} {also}");
         }
         let unknown = outcome.is_err() && !maybe_arrived.is_empty();
-        let label = match (&outcome, unknown) {
-            (Ok(_), _) => "delivered",
-            (Err(_), true) => "unknown",
-            (Err(_), false) => "failed",
-        };
+        let label = super::hook_label(&outcome, &maybe_arrived);
         let request = request_json(path, hooks_summary(&event, id));
         let mut extra = json!({"line": number, "conversation": id, "verb": verb,
             "id": req_id, "event": text, "step": step, "of": of, "outcome": label});
@@ -1183,14 +1155,18 @@ impl Driver {
         emit(&result_json(request, &outcome, attempts, extra));
         let e = match outcome {
             Ok(_) => {
-                self.tally.delivered += 1;
+                if maybe_arrived.is_empty() {
+                    self.tally.delivered += 1;
+                } else {
+                    self.tally.maybe_twice += 1;
+                }
                 if let Err(e) = lane.state.roster.apply(&event, now_ms()) {
                     tracing::warn!(conversation = %id, error = %e, "a delivered event does not apply");
                 }
                 match events.pop_front() {
                     Some(next) => {
                         let next_id = event_id(&key, step + 1, of);
-                        lane.current = Some(Current {
+                        lane.current = Some(Box::new(Current {
                             number,
                             verb,
                             kind: CurrentKind::Hooks {
@@ -1203,7 +1179,7 @@ impl Driver {
                                 req_id: next_id.clone(),
                                 event: next.clone(),
                             },
-                        });
+                        }));
                         self.send_event(id, next_id, next);
                     }
                     None => self.to_start.push_back(id.to_string()),
@@ -1248,7 +1224,7 @@ impl Driver {
                     ..
                 },
             ..
-        }) = lane.current.as_mut()
+        }) = lane.current.as_deref_mut()
         else {
             return;
         };
@@ -1266,21 +1242,24 @@ impl Driver {
                 "callback_url": callback_url, "outcome": label}),
         );
         if let Err(e) = &outcome {
-            if let Some(cb) = self.early.remove(req_id) {
-                note!(
-                    "line {number}: a callback came although the assign failed: {}",
-                    cb.summary
-                );
-            }
-            emit(&line);
             if uncertain {
+                // It may have been carried out: its callback still says so.
                 note!(
-                    "error: line {number}: assign {e}: it may have reached Kore, so it was not sent again; \
-                     its fate is unknown (check the conversation before assigning again)"
+                    "line {number}: assign {e}: it may have reached Kore, so it was not sent again; \
+                     waiting up to {timeout}s for its callback"
                 );
             } else {
+                if let Some(cb) = self.early.remove(req_id) {
+                    note!(
+                        "line {number}: a callback came although the assign failed: {}",
+                        cb.summary
+                    );
+                }
+                emit(&line);
                 note!("error: line {number}: assign failed: {e}");
             }
+        }
+        if outcome.is_err() && !uncertain {
             lane.current = None;
             self.inflight.remove(req_id);
             self.tally.failed += 1;
@@ -1312,7 +1291,7 @@ impl Driver {
         let awaited = self.inflight.get(&req_id).cloned().and_then(|id| {
             let lane = self.lanes.get(&id)?;
             matches!(
-                lane.current,
+                lane.current.as_deref(),
                 Some(Current {
                     kind: CurrentKind::Assign {
                         answered: Some(_),
@@ -1345,7 +1324,7 @@ impl Driver {
                     ..
                 },
             ..
-        }) = lane.current.take()
+        }) = lane.current.take().map(|b| *b)
         else {
             return;
         };
@@ -1358,6 +1337,7 @@ impl Driver {
         }
         emit(&line);
         if ok {
+            self.tally.transferred += 1;
             self.to_start.push_back(id);
         } else {
             note!("error: line {number}: {why}");
@@ -1410,6 +1390,14 @@ fn decide(
         Ok(events) => Decision::Send(events),
         Err(r) => Decision::Refused(r),
     }
+}
+
+/// A 64-bit hash of `text`, the same for the same text within this process.
+fn hash_of(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 fn now_ms() -> i64 {
@@ -1476,30 +1464,21 @@ mod tests {
             "c".repeat(config::MAX_ID_CHARS + 1)
         );
         assert!(parse_send(&long).unwrap_err().contains("at most"));
+        // Issue 18.16: ids that hide or turn text around are refused, and
+        // the error does not carry them.
+        for id in ["c-\u{202e}1-c", "c-\u{200b}1"] {
+            let line = json!({"what": "end", "conversation": id}).to_string();
+            let err = parse_send(&line).unwrap_err();
+            assert!(err.contains("invisible or direction-changing"), "{err}");
+            assert!(
+                !err.contains('\u{202e}') && !err.contains('\u{200b}'),
+                "{err:?}"
+            );
+            let line = json!({"session": id, "agent": "a-1"}).to_string();
+            assert!(parse_assign(&line).is_err());
+        }
         assert!(parse_assign(r#"{"session":"s","agent":"a","queue":"q"}"#).is_err());
         assert!(parse_assign(r#"{"session":"s","queue":"q"}"#).is_ok());
-    }
-
-    #[test]
-    fn the_reader_numbers_lines_skips_blank_ones_and_refuses_long_ones() {
-        let long = "x".repeat(MAX_LINE_BYTES + 10);
-        // A byte-order mark before the first line is dropped.
-        let mut bytes = b"\xEF\xBB\xBFone\r\n\n".to_vec();
-        bytes.extend(long.as_bytes());
-        bytes.extend(b"\nfour\n\xff\n");
-        let (tx, mut rx) = mpsc::channel(16);
-        read_lines(Box::new(std::io::Cursor::new(bytes)), tx);
-        let mut got = Vec::new();
-        while let Ok(line) = rx.try_recv() {
-            got.push(line);
-        }
-        assert_eq!(got.len(), 4, "{got:?}");
-        assert_eq!(got[0], (1, Ok("one".to_string())));
-        assert_eq!(got[1].0, 3);
-        assert!(got[1].1.as_ref().unwrap_err().contains("longer than"));
-        assert_eq!(got[2], (4, Ok("four".to_string())));
-        assert_eq!(got[3].0, 5);
-        assert!(got[3].1.as_ref().unwrap_err().contains("UTF-8"));
     }
 
     #[test]

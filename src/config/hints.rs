@@ -25,7 +25,7 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
             "a header name: Kore's docs show both \"token\" and \"auth\"; \"token\" is the default"
         }
         "kore.jwt_ttl_secs" => {
-            "a number of seconds without quotes, e.g. jwt_ttl_secs = 300, or remove the line"
+            "a number of seconds without quotes, e.g. jwt_ttl_secs = 300 (the default); 0 signs appId alone, with no expiry"
         }
         "kore.rate_limit_per_minute" => {
             "the requests per minute your account allows, a whole number of at least 1 without quotes, e.g. rate_limit_per_minute = 60"

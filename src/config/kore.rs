@@ -21,9 +21,11 @@ pub struct KoreConfig {
     /// The header that carries the JWT on hooks calls.
     #[serde(default = "default_hooks_auth_header")]
     pub hooks_auth_header: String,
-    /// When set, tokens carry `iat`, `exp` and `jti`.
-    #[serde(default)]
-    pub jwt_ttl_secs: Option<u64>,
+    /// How long a token lives (seconds): it carries `iat`, `exp` and a
+    /// fresh `jti`. 0 signs the bare form, `appId` alone, which never
+    /// expires (for an app that refuses the other claims).
+    #[serde(default = "default_jwt_ttl_secs")]
+    pub jwt_ttl_secs: u64,
     #[serde(default = "default_rate_limit_per_minute")]
     pub rate_limit_per_minute: u32,
     /// The hooks API's own requests a minute (0: no limit). Absent, hooks
@@ -66,6 +68,14 @@ impl KoreConfig {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
     }
+}
+
+/// A token's life unless `jwt_ttl_secs` says otherwise: short, so that a
+/// leaked one is soon worth nothing.
+pub const DEFAULT_JWT_TTL_SECS: u64 = 300;
+
+fn default_jwt_ttl_secs() -> u64 {
+    DEFAULT_JWT_TTL_SECS
 }
 
 fn default_hooks_auth_header() -> String {

@@ -88,6 +88,10 @@ pub enum JwtError {
     Sign(String),
 }
 
+/// How far back `iat` is put, so that a server whose clock is a little
+/// behind ours does not take a fresh token for one issued in the future.
+pub const IAT_LEEWAY_SECS: u64 = 5;
+
 /// Signs tokens for one client app.
 #[derive(Clone)]
 pub struct Signer {
@@ -121,6 +125,21 @@ impl Signer {
         })
     }
 
+    /// How long its tokens live, or None for the bare form.
+    pub fn ttl_secs(&self) -> Option<u64> {
+        self.ttl_secs
+    }
+
+    /// Which form it signs, in words (`switchboard check` prints it).
+    pub fn form(&self) -> String {
+        match self.ttl_secs {
+            Some(ttl) => format!(
+                "appId, iat ({IAT_LEEWAY_SECS} s back for clock skew), exp ({ttl} s) and a fresh jti"
+            ),
+            None => "appId alone, no expiry (jwt_ttl_secs = 0)".to_string(),
+        }
+    }
+
     /// The claims of the next token: `appId`, and `iat`/`exp`/`jti` when a TTL is set.
     pub fn claims(&self) -> Claims {
         let mut claims = Claims {
@@ -134,8 +153,8 @@ impl Signer {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
-            claims.iat = Some(now);
-            claims.exp = Some(now + ttl);
+            claims.iat = Some(now.saturating_sub(IAT_LEEWAY_SECS));
+            claims.exp = Some(now.saturating_add(ttl));
             claims.jti = Some(random_id());
         }
         claims
@@ -199,7 +218,11 @@ mod tests {
             .unwrap()
             .as_secs();
         assert!(iat.abs_diff(now) < 60, "iat {iat} is now ({now})");
-        assert_eq!(a["exp"].as_u64().unwrap(), iat + 300);
+        assert_eq!(
+            a["exp"].as_u64().unwrap(),
+            iat + IAT_LEEWAY_SECS + 300,
+            "iat a little in the past, exp a whole TTL from now"
+        );
         let jti = a["jti"].as_str().unwrap();
         assert_eq!(jti.len(), 32);
         assert_ne!(
@@ -207,6 +230,17 @@ mod tests {
             b["jti"].as_str().unwrap(),
             "every token has its own jti"
         );
+    }
+
+    /// Issue 18.18: `jwt_ttl_secs = 0` keeps the bare form, and says so.
+    #[test]
+    fn a_zero_ttl_signs_the_bare_form() {
+        let signer = Signer::new("cs-app", &Secret::new(SECRET), Some(0)).unwrap();
+        let claims = read(&signer.sign().unwrap(), SECRET).unwrap();
+        assert_eq!(claims, serde_json::json!({"appId": "cs-app"}));
+        assert!(signer.form().contains("no expiry"), "{}", signer.form());
+        let timed = Signer::new("cs-app", &Secret::new(SECRET), Some(300)).unwrap();
+        assert!(timed.form().contains("exp (300 s)"), "{}", timed.form());
     }
 
     #[test]

@@ -228,6 +228,11 @@ pub struct DamagedLine {
     pub line: usize,
 }
 
+/// What one written record changed in the numbering: its conversation,
+/// that conversation's `cseq` before it, and the request id it mapped with
+/// what that id mapped to before (None for a record outside any conversation).
+type Numbered = Option<(String, Option<u64>, Option<(String, Option<String>)>)>;
+
 /// An open journal, positioned for appending.
 #[derive(Debug)]
 pub struct Journal {
@@ -248,6 +253,9 @@ pub struct Journal {
     /// disk would.
     #[cfg(test)]
     short_write: Option<usize>,
+    /// Tests: lines written whole before the short write.
+    #[cfg(test)]
+    short_write_after: usize,
 }
 
 impl Journal {
@@ -312,6 +320,8 @@ impl Journal {
                 sync_delay: std::time::Duration::ZERO,
                 #[cfg(test)]
                 short_write: None,
+                #[cfg(test)]
+                short_write_after: 0,
             },
             replay,
         ))
@@ -325,22 +335,23 @@ impl Journal {
     /// (the journal writer's batches). All or none: a failure cuts the file
     /// back to where it was and every record of the batch gets the error.
     pub fn append_batch(&mut self, records: &[Record]) -> io::Result<()> {
-        let start = (
-            self.len,
-            self.next_seq,
-            self.cseq.clone(),
-            self.conv_of.clone(),
-        );
-        let mut written = 0usize;
+        // What the group changes in the numbering, to put back if it fails:
+        // as long as the group, never a copy of the whole maps (that made
+        // every write cost as much as the journal's history).
+        let start = (self.len, self.next_seq);
+        let mut undo = Vec::new();
         let result = (|| {
             for r in records {
-                self.append_unsynced(r)?;
-                written += 1;
+                undo.push(self.append_unsynced(r)?);
             }
             self.sync()
         })();
         if let Err(e) = result {
-            (self.len, self.next_seq, self.cseq, self.conv_of) = start;
+            let written = undo.len();
+            (self.len, self.next_seq) = start;
+            for change in undo.into_iter().rev() {
+                self.undo(change);
+            }
             if let Err(cut) = self.file.set_len(self.len) {
                 tracing::error!(error = %cut, "could not cut a failed journal write back");
             } else {
@@ -350,6 +361,22 @@ impl Journal {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// Puts back what one written record changed in the numbering.
+    fn undo(&mut self, change: Numbered) {
+        let Some((conversation, before, id)) = change else {
+            return;
+        };
+        match id {
+            Some((id, Some(was))) => self.conv_of.insert(id, was),
+            Some((id, None)) => self.conv_of.remove(&id),
+            None => None,
+        };
+        match before {
+            Some(n) => self.cseq.insert(conversation, n),
+            None => self.cseq.remove(&conversation),
+        };
     }
 
     fn sync(&mut self) -> io::Result<()> {
@@ -376,40 +403,42 @@ impl Journal {
 
     /// Writes one record without syncing; the numbering moves on only when
     /// the write went through.
-    fn append_unsynced(&mut self, record: &Record) -> io::Result<()> {
+    fn append_unsynced(&mut self, record: &Record) -> io::Result<Numbered> {
         let conversation = conversation_of(record)
             .map(str::to_string)
             .or_else(|| record.id().and_then(|id| self.conv_of.get(id).cloned()));
-        let cseq = conversation
+        let before = conversation
             .as_ref()
-            .map(|c| self.cseq.get(c).copied().unwrap_or(0) + 1);
+            .and_then(|c| self.cseq.get(c).copied());
+        let cseq = conversation.as_ref().map(|_| before.unwrap_or(0) + 1);
         let meta = LineMeta {
             seq: Some(self.next_seq),
             conversation: conversation.clone(),
             cseq,
         };
         let line = encode(record, &meta)?;
-        match self.write_line(&line) {
-            Ok(()) => {
-                self.len += line.len() as u64;
-                self.next_seq += 1;
-                if let (Some(c), Some(n)) = (conversation, cseq) {
-                    if let Some(id) = record.id()
-                        && matches!(record, Record::Request { .. } | Record::Assign { .. })
-                    {
-                        self.conv_of.insert(id.to_string(), c.clone());
-                    }
-                    self.cseq.insert(c, n);
-                }
-                Ok(())
-            }
-            Err(e) => Err(e),
+        self.write_line(&line)?;
+        self.len += line.len() as u64;
+        self.next_seq += 1;
+        let (Some(c), Some(n)) = (conversation, cseq) else {
+            return Ok(None);
+        };
+        let mut mapped = None;
+        if let Some(id) = record.id()
+            && matches!(record, Record::Request { .. } | Record::Assign { .. })
+        {
+            let before = self.conv_of.insert(id.to_string(), c.clone());
+            mapped = Some((id.to_string(), before));
         }
+        self.cseq.insert(c.clone(), n);
+        Ok(Some((c, before, mapped)))
     }
 
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         #[cfg(test)]
-        if let Some(n) = self.short_write.take() {
+        if self.short_write.is_some() && self.short_write_after > 0 {
+            self.short_write_after -= 1;
+        } else if let Some(n) = self.short_write.take() {
             self.file.write_all(&line[..n.min(line.len())])?;
             return Err(io::Error::new(
                 io::ErrorKind::StorageFull,
@@ -990,6 +1019,13 @@ impl Journal {
         self.short_write = Some(bytes);
     }
 
+    /// Makes the line after the next `lines` ones fail as
+    /// [`Journal::fail_next_write_after`] does.
+    pub(crate) fn fail_write_after_lines(&mut self, lines: usize, bytes: usize) {
+        self.short_write = Some(bytes);
+        self.short_write_after = lines;
+    }
+
     /// Undoes [`Journal::break_writes`].
     pub(crate) fn mend_writes(&mut self) {
         self.file = OpenOptions::new().append(true).open(&self.path).unwrap();
@@ -1120,6 +1156,37 @@ mod tests {
             st.requests[1].fate,
             RequestFate::Delivered { status: Some(200) }
         );
+    }
+
+    /// Issue 18.12: a group that fails half-way puts back only what it
+    /// changed in the numbering (it used to copy both maps whole before
+    /// every group, which made a long batch quadratic); what it numbered
+    /// is numbered again, whole, when written again.
+    #[test]
+    fn a_failed_group_puts_back_its_own_numbering() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mia = AgentRef::new("a-1", "Mia");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        j.append(&request("r1", "c-1", Event::na_entry(mia.clone())))
+            .unwrap();
+        let (cseq, conv_of) = (j.cseq.clone(), j.conv_of.clone());
+        let group = [
+            outcome("r1", true),
+            request("r2", "c-2", Event::na_entry(mia.clone())),
+            request("r3", "c-1", Event::na_exit(mia.clone())),
+        ];
+        j.fail_write_after_lines(2, 5);
+        assert!(j.append_batch(&group).is_err());
+        assert_eq!(j.cseq, cseq, "c-1 back to 1, c-2 unknown again");
+        assert_eq!(j.conv_of, conv_of, "r2 maps nowhere again");
+        j.append_batch(&group).unwrap();
+        assert_eq!(j.cseq["c-1"], 3);
+        assert_eq!(j.cseq["c-2"], 1);
+        drop(j);
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+        assert_eq!(replay.records.len(), 4);
     }
 
     #[test]

@@ -533,6 +533,19 @@ impl Runner {
             .ok();
     }
 
+    /// Lets a conversation's worker end once it has nothing left to do
+    /// (`send --batch`, when a conversation's last line is done: one worker
+    /// per conversation kept for ever made a long batch grow without end).
+    /// A later request for it starts a new worker.
+    pub fn forget(&mut self, conversation: &str) {
+        self.queues.remove(conversation);
+    }
+
+    /// Conversations that have a worker.
+    pub fn workers(&self) -> usize {
+        self.queues.len()
+    }
+
     fn queue_for(&mut self, conversation: &str) -> &mpsc::UnboundedSender<Msg> {
         self.queues
             .entry(conversation.to_string())
@@ -1667,6 +1680,45 @@ mod tests {
             ctx: EventContext::default(),
             action: "test".into(),
         })
+    }
+
+    /// Issue 18.12: a batch of 20,000 conversations kept 20,000 workers
+    /// (and their queues) to the end. A forgotten one ends once its queue
+    /// is empty, and holds nothing of the runner's any more.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_forgotten_conversation_lets_its_worker_end() {
+        let (_sim, client) = simulator_and_client().await;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut runner = Runner::without_listener(client, tx, None);
+        let mia = AgentRef::new("a-1", "Mia");
+        for i in 0..50 {
+            send(
+                &mut runner,
+                &format!("c-{i}"),
+                &format!("r-{i}"),
+                Event::na_entry(mia.clone()),
+            );
+        }
+        assert_eq!(runner.workers(), 50);
+        for _ in 0..50 {
+            assert!(next_done(&mut rx).await.1.is_ok());
+        }
+        for i in 0..50 {
+            runner.forget(&format!("c-{i}"));
+        }
+        assert_eq!(runner.workers(), 0);
+        // Each worker holds the runner's core while it lives.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while Arc::strong_count(&runner.inner) > 1 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the workers never ended"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // A later request gets a worker again.
+        send(&mut runner, "c-0", "r-again", Event::na_exit(mia));
+        assert!(next_done(&mut rx).await.1.is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

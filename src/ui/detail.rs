@@ -107,7 +107,10 @@ pub fn delivery_outcome(d: &Delivery, theme: &Theme) -> Outcome {
                 detail: Some(also),
                 ..outcome(
                     Glyph::Ok,
-                    format!("{status} {latency_ms} ms, delivered on try {attempt};"),
+                    format!(
+                        "{status} {latency_ms} ms, {} on try {attempt};",
+                        crate::app::update::DELIVERED_MAYBE_TWICE
+                    ),
                     theme.warn,
                 )
             },
@@ -511,4 +514,32 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         lines.extend(timeline.into_iter().skip(hidden));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18.13: the timeline says "delivered, maybe twice", the word
+    /// `send` and `send --batch` print, for a delivery after an uncertain try.
+    #[test]
+    fn a_delivery_after_an_uncertain_try_is_delivered_maybe_twice() {
+        let theme = Theme::new(crate::ui::theme::ThemeKind::Dark, false);
+        let d = Delivery::Delivered {
+            status: 200,
+            latency_ms: 4,
+            attempt: 3,
+            maybe_arrived: vec![1, 2],
+        };
+        let o = delivery_outcome(&d, &theme);
+        assert!(o.word.contains("delivered, maybe twice"), "{}", o.word);
+        assert_eq!(o.detail.as_deref(), Some("tries 1–2 may also have arrived"));
+        let clean = Delivery::Delivered {
+            status: 200,
+            latency_ms: 4,
+            attempt: 3,
+            maybe_arrived: vec![],
+        };
+        assert!(!delivery_outcome(&clean, &theme).word.contains("maybe"));
+    }
 }

@@ -253,7 +253,7 @@ fn hook_delivered(
         );
     }
     let tries = match &also {
-        Some(also) => format!(" on try {attempts}; {also}"),
+        Some(also) => format!(" ({DELIVERED_MAYBE_TWICE}) on try {attempts}; {also}"),
         None if attempts > 1 => format!(" after {attempts} tries"),
         None => String::new(),
     };
@@ -291,6 +291,11 @@ fn apply_delivered(
     }
     Ok(())
 }
+
+/// What a request delivered after an uncertain try is called everywhere
+/// (`send`, `send --batch`, the timeline, the log): Kore took it, and an
+/// earlier try that got no answer may have been applied as well.
+pub const DELIVERED_MAYBE_TWICE: &str = "delivered, maybe twice";
 
 /// "tries 1–3 may also have arrived", or None when no try was uncertain.
 pub fn may_also_have_arrived(tries: &[u32]) -> Option<String> {
