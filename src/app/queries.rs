@@ -27,6 +27,7 @@ impl State {
             agent_filter: String::new(),
             sort: SortBy::default(),
             queues: Vec::new(),
+            queues_not_shown: 0,
             queues_shown: false,
             queue_cursor: 0,
             queue_sort: QueueSort::default(),

@@ -553,6 +553,10 @@ pub struct Queue {
     pub size_error: Option<String>,
 }
 
+/// The most queues kept from list-queues; the rest are counted
+/// (`State::queues_not_shown`) and said on screen.
+pub const MAX_QUEUES: usize = 5_000;
+
 /// Whether a conversation this console saw in a queue was answered within
 /// `sla_secs`: decided once, when it was answered or when it waited longer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1060,6 +1064,8 @@ pub struct State {
     pub sort: SortBy,
     /// The queues of list-queues, with their figures.
     pub queues: Vec<Queue>,
+    /// Active queues list-queues named beyond [`MAX_QUEUES`]: not kept.
+    pub queues_not_shown: usize,
     /// The queue pane shows in the agents' place.
     pub queues_shown: bool,
     /// Selected row of the queue pane.

@@ -2,6 +2,7 @@
 //! and the merging of polled conversations and agents.
 
 use super::*;
+use std::collections::{HashMap, HashSet};
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
@@ -815,23 +816,31 @@ fn mark_service_level(state: &mut State, ids: &[String]) {
     }
 }
 
-/// A poll of list-queues: the queues as Kore lists them, keeping the
-/// figures of those still listed.
+/// A poll of list-queues: the queues as Kore lists them (the first
+/// [`MAX_QUEUES`] active ones; the rest only counted), keeping the figures
+/// of those still listed. Linear: each queue is looked up in a map.
 pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, String>) {
     let Some(records) = polled(state, "queues", result) else {
         return;
     };
+    let mut earlier: HashMap<String, Queue> = std::mem::take(&mut state.queues)
+        .into_iter()
+        .map(|q| (q.id.clone(), q))
+        .collect();
+    let mut taken: HashSet<String> = HashSet::new();
     let mut queues = Vec::new();
+    let mut not_shown = 0;
     for rec in records {
         let id = clean(&rec.id, MAX_FIELD);
-        if id.is_empty()
-            || rec.is_active == Some(false)
-            || queues.iter().any(|q: &Queue| q.id == id)
-        {
+        if id.is_empty() || rec.is_active == Some(false) || !taken.insert(id.clone()) {
+            continue;
+        }
+        if queues.len() >= MAX_QUEUES {
+            not_shown += 1;
             continue;
         }
         let name = clean(&rec.name, 40);
-        let earlier = state.queues.iter().find(|q| q.id == id);
+        let before = earlier.remove(&id);
         queues.push(Queue {
             name: if name.is_empty() { id.clone() } else { name },
             members: rec
@@ -840,15 +849,24 @@ pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, S
                 .filter_map(|a| a.name.as_deref())
                 .map(|n| clean(n, 40))
                 .collect(),
-            size: earlier.and_then(|q| q.size.clone()),
-            size_at_ms: earlier.and_then(|q| q.size_at_ms),
-            size_error: earlier.and_then(|q| q.size_error.clone()),
+            size: before.as_ref().and_then(|q| q.size.clone()),
+            size_at_ms: before.as_ref().and_then(|q| q.size_at_ms),
+            size_error: before.and_then(|q| q.size_error),
             id,
         });
     }
+    if not_shown > 0 && state.queues_not_shown != not_shown {
+        let now = state.now_ms;
+        state.log.push(
+            now,
+            LogKind::Error,
+            format!("Kore lists {not_shown} more queue(s) than the {MAX_QUEUES} kept: not shown"),
+        );
+    }
+    state.queues_not_shown = not_shown;
     state.queues = queues;
     if let Some(q) = &state.queue_narrow
-        && !state.queues.iter().any(|x| &x.id == q)
+        && !taken.contains(q)
         && !state
             .conversations
             .values()
@@ -897,16 +915,32 @@ pub(super) fn merge_agents(
         return;
     };
     // Queue memberships as this listing has them (it is the whole list).
-    let mut members: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut members = Members::default();
+    // Where each agent is in the directory: every lookup is one probe.
+    let mut index: HashMap<String, usize> = state
+        .agents
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, a)| (a.id.clone(), i))
+        .collect();
     for rec in records {
-        merge_agent_record(state, rec, &mut members);
+        merge_agent_record(state, rec, &mut members, &mut index);
     }
-    state.queue_members = members;
+    state.queue_members = members.lists;
     if let Some(av) = availability {
-        apply_availability(state, av);
+        apply_availability(state, av, &index);
     }
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
+}
+
+/// Queue id → its members' ids in listing order, each once.
+#[derive(Default)]
+struct Members {
+    lists: std::collections::BTreeMap<String, Vec<String>>,
+    /// (queue id, agent id) already in `lists`.
+    seen: HashSet<(String, String)>,
 }
 
 /// One listed agent into the directory (added, or its presence and the
@@ -914,16 +948,17 @@ pub(super) fn merge_agents(
 fn merge_agent_record(
     state: &mut State,
     rec: AgentRecord,
-    members: &mut std::collections::BTreeMap<String, Vec<String>>,
+    members: &mut Members,
+    index: &mut HashMap<String, usize>,
 ) {
     if rec.id.is_empty() {
         return;
     }
     let id = clean(&rec.id, MAX_FIELD);
     for q in &rec.queues {
-        let ids = members.entry(clean(&q.id, MAX_FIELD)).or_default();
-        if !ids.contains(&id) {
-            ids.push(id.clone());
+        let queue = clean(&q.id, MAX_FIELD);
+        if members.seen.insert((queue.clone(), id.clone())) {
+            members.lists.entry(queue).or_default().push(id.clone());
         }
     }
     let presence = rec
@@ -934,7 +969,7 @@ fn merge_agent_record(
     let name = clean(&rec.display_name(), 40);
     let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
     let queue = rec.queues.first();
-    match state.agents.iter_mut().find(|a| a.id == id) {
+    match index.get(&id).and_then(|&i| state.agents.get_mut(i)) {
         Some(a) => {
             a.presence = presence;
             // A name from the config directory wins over the API's.
@@ -949,27 +984,44 @@ fn merge_agent_record(
                 a.queue_name = queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40));
             }
         }
-        None => state.agents.push(Agent {
-            identity: id.clone(),
-            id,
-            name,
-            email,
-            queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
-            queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
-            presence,
-            chat: rec.max_chat_support.map(|m| Load {
-                used: 0,
-                total: m.clamp(0, 999) as u32,
-            }),
-            voice: None,
+        None => {
+            index.insert(id.clone(), state.agents.len());
+            state
+                .agents
+                .push(new_agent(id, name, email, &rec, presence));
+        }
+    }
+}
+
+/// An agent list-agents names and the directory does not have yet.
+fn new_agent(
+    id: String,
+    name: String,
+    email: Option<String>,
+    rec: &AgentRecord,
+    presence: Presence,
+) -> Agent {
+    let queue = rec.queues.first();
+    Agent {
+        identity: id.clone(),
+        id,
+        name,
+        email,
+        queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
+        queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
+        presence,
+        chat: rec.max_chat_support.map(|m| Load {
+            used: 0,
+            total: m.clamp(0, 999) as u32,
         }),
+        voice: None,
     }
 }
 
 /// Presence and load per channel from agent-availability.
-fn apply_availability(state: &mut State, av: AvailabilityResponse) {
+fn apply_availability(state: &mut State, av: AvailabilityResponse, index: &HashMap<String, usize>) {
     for (status, rec) in av.iter() {
-        let Some(a) = state.agents.iter_mut().find(|a| a.id == rec.id) else {
+        let Some(a) = index.get(&rec.id).and_then(|&i| state.agents.get_mut(i)) else {
             continue;
         };
         a.presence = Presence::parse(status);
