@@ -283,6 +283,7 @@ fn pages(records: Vec<ConversationRecord>) -> Vec<Action> {
                 records,
                 closed: Vec::new(),
                 sweep_from: (i == last).then_some(from),
+                cut: false,
             })));
             seq += 1;
         }

@@ -107,6 +107,7 @@ fn poll(s: &mut State, records: Vec<ConversationRecord>) -> Vec<Effect> {
                 records,
                 closed: Vec::new(),
                 sweep_from: Some(seq),
+                cut: false,
             })),
         ));
     }

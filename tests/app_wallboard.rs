@@ -229,6 +229,7 @@ fn figures_go_stale_after_three_polls_without_an_answer_or_at_a_failure() {
             closed: Vec::new(),
             total: Some(0),
             sweep_from: Some(1),
+            cut: false,
         })),
     );
     let board = s.wallboard();

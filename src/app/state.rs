@@ -553,6 +553,10 @@ pub struct Queue {
     pub size_error: Option<String>,
 }
 
+/// The most conversations the console holds: a list that never ends adds
+/// no more once this many are held (said in the status bar).
+pub const MAX_CONVERSATIONS: usize = 100_000;
+
 /// The most queues kept from list-queues; the rest are counted
 /// (`State::queues_not_shown`) and said on screen.
 pub const MAX_QUEUES: usize = 5_000;
@@ -1008,12 +1012,31 @@ pub struct PollStatus {
     pub oldest_ms: Option<i64>,
     /// The latest round stopped short: why.
     pub error: Option<String>,
+    /// Per group, its latest sweep ended before Kore said the list was over.
+    pub cut: [bool; 2],
+    /// Per group, new conversations the sweep under way did not add
+    /// because [`MAX_CONVERSATIONS`] were held.
+    pub refused: [usize; 2],
+    /// Per group, the same for its latest complete sweep.
+    pub refused_last: [usize; 2],
 }
 
 impl PollStatus {
     /// Kore's count of live conversations, when it gave both groups'.
     pub fn total(&self) -> Option<u64> {
         Some(self.totals[0]? + self.totals[1]?)
+    }
+
+    /// Whether the latest sweeps left part of the list unread or unkept.
+    pub fn cut_short(&self) -> bool {
+        self.cut.iter().any(|c| *c)
+    }
+
+    /// New conversations the latest sweeps could not keep (the cap).
+    pub fn refused(&self) -> usize {
+        (0..2)
+            .map(|g| self.refused[g].max(self.refused_last[g]))
+            .sum()
     }
 
     /// Whether every group has been read through once.

@@ -30,10 +30,10 @@ use tokio::sync::mpsc;
 pub const MAX_ATTEMPTS: u32 = 6;
 /// Conversations asked for per page (the most the API gives).
 const PAGE_SIZE: u32 = 100;
-/// The most pages one sweep of a status group reads (200,000
-/// conversations): a server whose pages never end cannot hold a sweep
-/// open forever.
-const MAX_SWEEP_PAGES: u32 = 2_000;
+/// The most pages one sweep of a status group reads (100,000
+/// conversations, what the console keeps in all): a server whose pages
+/// never end cannot hold a sweep open forever.
+const MAX_SWEEP_PAGES: u32 = 1_000;
 /// Reads of list-conversations a round makes at most when the account has
 /// no rate limit (100,000 conversations).
 const UNLIMITED_PAGES_PER_ROUND: u32 = 1_000;
@@ -1350,6 +1350,7 @@ async fn read_group(
                 .collect(),
             total,
             sweep_from: end.then_some(from),
+            cut: too_long,
         })));
         if end {
             return Ok(n);

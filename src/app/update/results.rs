@@ -574,8 +574,10 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
             language: &language,
         };
         for rec in page.records {
-            if let Some(id) = merge_conversation_record(map, rec, &stamp) {
-                on_page.push(id);
+            match merge_conversation_record(map, rec, &stamp) {
+                Merged::Kept(id) => on_page.push(id),
+                Merged::Refused => state.status.poll.refused[group] += 1,
+                Merged::Unnamed => {}
             }
         }
         // Named closed by a server that ignored the filter: over.
@@ -597,6 +599,8 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     }
     if let Some(from) = page.sweep_from {
         poll.swept[group] = Some(from);
+        poll.cut[group] = page.cut;
+        poll.refused_last[group] = std::mem::take(&mut poll.refused[group]);
         forget_unseen(state);
         // Counted at a sweep's end and a round's, not each page: a page
         // costs its own records, not a walk through every conversation.
@@ -702,17 +706,32 @@ struct Stamp<'a> {
     language: &'a str,
 }
 
+/// What became of one listed record.
+enum Merged {
+    Kept(String),
+    /// A new conversation while [`MAX_CONVERSATIONS`] are held.
+    Refused,
+    /// No id to know it by.
+    Unnamed,
+}
+
 /// One listed conversation into State (added, or its listed facts
-/// refreshed).
+/// refreshed); a new one only while fewer than [`MAX_CONVERSATIONS`] are
+/// held.
 fn merge_conversation_record(
     map: &mut std::collections::BTreeMap<String, Conversation>,
     rec: ConversationRecord,
     stamp: &Stamp,
-) -> Option<String> {
+) -> Merged {
     let now = stamp.now;
-    let id = rec.hooks_id().map(|s| clean(s, MAX_FIELD))?;
+    let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
+        return Merged::Unnamed;
+    };
     if id.is_empty() {
-        return None;
+        return Merged::Unnamed;
+    }
+    if map.len() >= MAX_CONVERSATIONS && !map.contains_key(&id) {
+        return Merged::Refused;
     }
     let channel = Channel::guess(rec.conversation_type.as_deref(), rec.source.as_deref())
         .unwrap_or(stamp.default_channel);
@@ -767,7 +786,7 @@ fn merge_conversation_record(
         .map(|w| w.min(MAX_WAIT_MS));
     entry.listed_at_ms = now;
     entry.seen_seq = entry.seen_seq.max(stamp.seq);
-    Some(id)
+    Merged::Kept(id)
 }
 
 /// The longest wait kept from Kore (a year, in ms).
