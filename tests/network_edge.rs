@@ -631,3 +631,27 @@ async fn an_endless_list_is_cut_at_the_cap_and_said_so() {
     assert!(bar.contains("not all read"), "{bar}");
     assert!(bar.contains("Kore lists more than 100000"), "{bar}");
 }
+
+/// Issue 18.16: an answer with HTTP 999 was retried as a 5xx. Only
+/// 500-599 are server errors; 999 is final, and tried once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_past_599_is_not_a_server_error() {
+    let sim = simulator().await;
+    sim.set_outage(Some(999), None);
+    let c = client(&sim, |_| {});
+    let call = c
+        .send_hooks("c-1", na_entry(), "NA entry", Priority::User)
+        .await;
+    match &call.outcome {
+        Err(e @ CallError::Api { status: 999, .. }) => assert!(!e.retryable()),
+        other => panic!("{other:?}"),
+    }
+    sim.set_outage(Some(503), None);
+    let call = c
+        .send_hooks("c-1", na_entry(), "NA entry", Priority::User)
+        .await;
+    assert!(matches!(
+        call.outcome,
+        Err(CallError::Server { status: 503, .. })
+    ));
+}
