@@ -961,6 +961,9 @@ pub struct Freshness {
     pub last_ok_ms: Option<i64>,
     /// The latest answer was a failure.
     pub latest_failed: bool,
+    /// That failure was Kore answering figures it could not read (not
+    /// Kore staying silent).
+    pub latest_unreadable: bool,
     /// When the console started watching (unix ms): before any answer, the
     /// figures are stale once this is too long ago.
     pub since_ms: i64,
@@ -973,6 +976,7 @@ impl Default for Freshness {
         Freshness {
             last_ok_ms: None,
             latest_failed: false,
+            latest_unreadable: false,
             since_ms: 0,
             poll_ms: 5_000,
         }
@@ -983,13 +987,14 @@ impl Freshness {
     /// The figures are stale at `now_ms`: the latest poll failed, or no
     /// answer came for more than [`STALE_POLLS`] poll intervals.
     pub fn stale(&self, now_ms: i64) -> bool {
-        let limit = STALE_POLLS * self.poll_ms.max(1_000);
+        let limit = self.poll_ms.max(1_000).saturating_mul(STALE_POLLS);
         self.latest_failed || now_ms - self.last_ok_ms.unwrap_or(self.since_ms) > limit
     }
 
     /// A poll answered at `now_ms`, or failed.
     pub fn answered(&mut self, now_ms: i64, ok: bool) {
         self.latest_failed = !ok;
+        self.latest_unreadable = false;
         if ok {
             self.last_ok_ms = Some(now_ms);
         }

@@ -254,6 +254,9 @@ fn header_line(state: &State, board: &Board, theme: &Theme, cells: u16) -> Line<
     let mut right = Vec::new();
     if board.stale {
         let why = match (board.latest_failed, board.last_ok_ms) {
+            (true, _) if board.latest_unreadable => {
+                " STALE: Kore's figures are unreadable ".to_string()
+            }
             (true, _) => " STALE: Kore is not answering ".to_string(),
             (false, Some(ms)) => format!(" STALE: no answer since {} ", clock(ms)),
             (false, None) => " STALE: no answer yet ".to_string(),

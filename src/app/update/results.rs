@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
     if let Some(ok) = figures_answer(&report) {
         state.freshness.answered(state.now_ms, ok);
+        state.freshness.latest_unreadable = unreadable_answer(&report);
     }
     match report {
         Action::ConversationsPage(page) => conversations_page(state, *page),
@@ -94,6 +95,18 @@ fn figures_answer(report: &Action) -> Option<bool> {
         Action::QueueSized { result, .. } => Some(result.is_ok()),
         _ => None,
     }
+}
+
+/// A figures answer that failed because Kore's body could not be read
+/// (`CallError::Decode`): Kore answered, with figures that make no sense.
+fn unreadable_answer(report: &Action) -> bool {
+    let error = match report {
+        Action::PollRound { error, .. } => error.as_deref(),
+        Action::QueuesListed { result } => result.as_ref().err().map(String::as_str),
+        Action::QueueSized { result, .. } => result.as_ref().err().map(String::as_str),
+        _ => None,
+    };
+    error.is_some_and(|e| e.contains("with an unreadable body"))
 }
 
 /// The rate limiter's use, and how long Kore asked to wait.
@@ -669,6 +682,11 @@ pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String
         state.log.push(now, LogKind::Info, plan_line(&plan));
     }
     state.status.poll.plan = Some(plan);
+    // Stale follows the rounds as they are run (the limit may make them
+    // longer than the configured interval).
+    if plan.round_ms > 0 {
+        state.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
+    }
     poll_figures(state);
     if let Some(e) = &error {
         state.status.health = Health::Degraded(e.clone());
