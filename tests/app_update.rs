@@ -2306,3 +2306,39 @@ fn a_sweep_cut_short_and_a_short_total_are_said_plainly() {
     assert!(!bar.contains("of 0"), "{bar}");
     assert!(bar.contains("seen 2 (Kore counts 0)"), "{bar}");
 }
+
+/// Issue 18.16: 1,000 replays of one callback were logged as "late" 499
+/// times (folded) and each one journaled again. The replays are now
+/// duplicates: said once, nothing else changes, nothing is recorded.
+#[test]
+fn replays_of_a_callback_are_one_duplicate_line() {
+    let mut s = console(false);
+    let req = assign_raj(&mut s);
+    let body =
+        serde_json::json!({"botSessionId": "sess-1", "aId": "a-raj", "status": "transferred"});
+    let fx = update(&mut s, callback(Some(&req), body.clone()));
+    assert!(
+        matches!(&fx[..], [Effect::RecordCallback { ok: true, .. }]),
+        "{fx:?}"
+    );
+    let mark = s.log.pushed();
+    for _ in 0..1000 {
+        let fx = update(&mut s, callback(Some(&req), body.clone()));
+        assert!(fx.is_empty(), "a replay records nothing: {fx:?}");
+    }
+    assert_eq!(assign_state(&s, &req), AssignState::Transferred);
+    let lines: Vec<String> = s.log.since(mark).map(|l| l.text.clone()).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("a duplicate"), "{lines:?}");
+    assert!(!lines[0].contains("late"), "{lines:?}");
+    assert_eq!(s.callback_repeats[&req], 1000);
+    // A different answer for the same request is not a duplicate.
+    let fx = update(
+        &mut s,
+        callback(
+            Some(&req),
+            serde_json::json!({"botSessionId": "sess-1", "status": "failed", "reason": "x"}),
+        ),
+    );
+    assert_eq!(fx.len(), 1, "{fx:?}");
+}

@@ -44,6 +44,7 @@ impl State {
             quit: false,
             awaiting_callback: Default::default(),
             callback_deadlines: Default::default(),
+            callback_repeats: Default::default(),
             help_scroll: 0,
             pane_rows: Default::default(),
             next_req: 1,

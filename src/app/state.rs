@@ -1125,6 +1125,10 @@ pub struct State {
     /// When each sent assign's callback is due (unix ms). Its timer is armed
     /// when the request goes out, not when it is queued.
     pub callback_deadlines: BTreeMap<String, i64>,
+    /// Request id → callbacks that repeated the answer it already had
+    /// (replays): the first is said, the rest only counted. Up to
+    /// [`SLA_MEMORY`] requests are remembered.
+    pub callback_repeats: BTreeMap<String, u64>,
     /// How far the help overlay is scrolled (rows), when it is taller than
     /// the screen.
     pub help_scroll: u16,

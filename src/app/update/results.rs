@@ -428,6 +428,10 @@ pub(super) fn on_callback(
         Some(TimelineItem::Assign { state: st, .. }) => Some(st.clone()),
         _ => None,
     };
+    if late && was.as_ref() == Some(&shown) {
+        repeated_callback(state, &conv, &req_id);
+        return Vec::new();
+    }
     set_assign(state, &conv, &req_id, shown.clone());
     if ok && let Some(c) = state.conversations.get_mut(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
@@ -465,6 +469,29 @@ pub(super) fn on_callback(
             Verdict::Unclear(_) => outcome,
         },
     }]
+}
+
+/// A callback that says again what its request already shows (a replay):
+/// said once per request, then only counted; nothing changes.
+fn repeated_callback(state: &mut State, conv: &str, req_id: &str) {
+    if !state.callback_repeats.contains_key(req_id) && state.callback_repeats.len() >= SLA_MEMORY {
+        state.callback_repeats.pop_first();
+    }
+    let n = state
+        .callback_repeats
+        .entry(req_id.to_string())
+        .or_insert(0);
+    *n += 1;
+    if *n == 1 {
+        let now = state.now_ms;
+        state.log.push(
+            now,
+            LogKind::Callback,
+            format!(
+                "callback assign {conv} ({req_id}): a duplicate of the answer already taken; ignored (more duplicates are not logged)"
+            ),
+        );
+    }
 }
 
 /// The assign request a callback answers: by the request id in its path
