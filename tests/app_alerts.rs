@@ -107,6 +107,7 @@ fn poll(s: &mut State, records: Vec<ConversationRecord>) -> Vec<Effect> {
                 records,
                 closed: Vec::new(),
                 sweep_from: Some(seq),
+                cut: false,
             })),
         ));
     }
@@ -486,4 +487,28 @@ fn a_huge_wait_from_kore_is_critical_and_overflows_nothing() {
     assert_eq!(s.queue_level(&billing), Level::Critical);
     let _ = s.wallboard();
     assert!(status(&s).contains("crit"), "{}", status(&s));
+}
+
+/// Issue 18.16: a Kore that relists its waiting conversations under new
+/// ids rang the bell for each one (31 a minute). The bell now rings at
+/// most once a second overall; a breach within that second rings once it
+/// is over, not lost.
+#[test]
+fn new_ids_for_the_same_waits_ring_at_most_once_a_second() {
+    let mut s = console(ringing());
+    let mut rung = 0;
+    for i in 0..10 {
+        s.now_ms = NOW + i * 100;
+        rung += bells(&poll(
+            &mut s,
+            vec![record(&format!("c-{i}"), BILLING, 70, None)],
+        ));
+    }
+    assert_eq!(rung, 1, "ten new breaches within a second ring once");
+    assert_eq!(
+        bells(&tick(&mut s, 1)),
+        1,
+        "the one owed rings after the second"
+    );
+    assert_eq!(bells(&tick(&mut s, 3)), 0, "and nothing more is owed");
 }

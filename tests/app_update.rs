@@ -1510,6 +1510,7 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
         ],
         total: None,
         sweep_from: None,
+        cut: false,
     }));
     update(&mut s, a);
     assert_eq!(ids(&s), ["c-1", "c-3"]);
@@ -1536,6 +1537,7 @@ fn freshness_ages_in_the_status_bar_and_per_row() {
             closed: vec![],
             total: Some(total),
             sweep_from,
+            cut: false,
         }))
     };
     update(
@@ -2231,4 +2233,112 @@ proptest::proptest! {
             proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.conv_filter);
         }
     }
+}
+
+/// Issue 18.14: a Kore that ignores `skip` ends its sweep early (the runner
+/// marks the page `cut`): the status bar said "seen 200 · all within ~2s"
+/// as if all was read. And a totalResults of 0 beside 300 seen read
+/// "seen 300 of 0".
+#[test]
+fn a_sweep_cut_short_and_a_short_total_are_said_plainly() {
+    let mut s = console(false);
+    s.conversations.clear();
+    s.selected = None;
+    let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
+    let ended = |group, seq, records, total, cut| {
+        Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
+            group,
+            seq,
+            skip: 0,
+            records,
+            closed: vec![],
+            total,
+            sweep_from: Some(seq),
+            cut,
+        }))
+    };
+    update(
+        &mut s,
+        ended(
+            PollGroup::Waiting,
+            seq + 1,
+            vec![rec("c-1", "OPEN")],
+            None,
+            true,
+        ),
+    );
+    update(
+        &mut s,
+        ended(
+            PollGroup::Rest,
+            seq + 2,
+            vec![rec("c-2", "ACTIVE")],
+            None,
+            false,
+        ),
+    );
+    let bar = status_text(&s);
+    assert!(bar.contains("seen 2"), "{bar}");
+    assert!(bar.contains("not all read"), "{bar}");
+    // Read through again: no longer cut, and Kore counts 0 of each group.
+    update(
+        &mut s,
+        ended(
+            PollGroup::Waiting,
+            seq + 3,
+            vec![rec("c-1", "OPEN")],
+            Some(0),
+            false,
+        ),
+    );
+    update(
+        &mut s,
+        ended(
+            PollGroup::Rest,
+            seq + 4,
+            vec![rec("c-2", "ACTIVE")],
+            Some(0),
+            false,
+        ),
+    );
+    let bar = status_text(&s);
+    assert!(!bar.contains("not all read"), "{bar}");
+    assert!(!bar.contains("of 0"), "{bar}");
+    assert!(bar.contains("seen 2 (Kore counts 0)"), "{bar}");
+}
+
+/// Issue 18.16: 1,000 replays of one callback were logged as "late" 499
+/// times (folded) and each one journaled again. The replays are now
+/// duplicates: said once, nothing else changes, nothing is recorded.
+#[test]
+fn replays_of_a_callback_are_one_duplicate_line() {
+    let mut s = console(false);
+    let req = assign_raj(&mut s);
+    let body =
+        serde_json::json!({"botSessionId": "sess-1", "aId": "a-raj", "status": "transferred"});
+    let fx = update(&mut s, callback(Some(&req), body.clone()));
+    assert!(
+        matches!(&fx[..], [Effect::RecordCallback { ok: true, .. }]),
+        "{fx:?}"
+    );
+    let mark = s.log.pushed();
+    for _ in 0..1000 {
+        let fx = update(&mut s, callback(Some(&req), body.clone()));
+        assert!(fx.is_empty(), "a replay records nothing: {fx:?}");
+    }
+    assert_eq!(assign_state(&s, &req), AssignState::Transferred);
+    let lines: Vec<String> = s.log.since(mark).map(|l| l.text.clone()).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("a duplicate"), "{lines:?}");
+    assert!(!lines[0].contains("late"), "{lines:?}");
+    assert_eq!(s.callback_repeats[&req], 1000);
+    // A different answer for the same request is not a duplicate.
+    let fx = update(
+        &mut s,
+        callback(
+            Some(&req),
+            serde_json::json!({"botSessionId": "sess-1", "status": "failed", "reason": "x"}),
+        ),
+    );
+    assert_eq!(fx.len(), 1, "{fx:?}");
 }

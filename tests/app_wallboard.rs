@@ -229,6 +229,7 @@ fn figures_go_stale_after_three_polls_without_an_answer_or_at_a_failure() {
             closed: Vec::new(),
             total: Some(0),
             sweep_from: Some(1),
+            cut: false,
         })),
     );
     let board = s.wallboard();
@@ -392,4 +393,62 @@ fn at_rest_the_console_draws_the_clock_every_five_seconds() {
     assert!(redraw.needed(&s, Cause::Tick));
     tick(&mut s, woke + 2 * SEC);
     assert!(redraw.needed(&s, Cause::Tick));
+}
+
+/// Issue 18.16: STALE came after three configured intervals whatever the
+/// rounds really took, and said "Kore is not answering" when Kore answered
+/// figures it could not read. Stale now follows the plan's round, and an
+/// unreadable answer is called that.
+#[test]
+fn stale_follows_the_rounds_and_names_unreadable_figures() {
+    let mut s = console();
+    let answered = NOW;
+    update(
+        &mut s,
+        Action::PollRound {
+            plan: switchboard::app::PollPlan {
+                round_ms: 20_000,
+                pages_per_round: 1,
+                pages: [1, 1],
+                waiting_cap: 1,
+                rounds: 1,
+                full_ms: 20_000,
+            },
+            error: None,
+        },
+    );
+    // Three 5 s intervals went by, but not three 20 s rounds: fresh.
+    tick(&mut s, answered + 16 * SEC);
+    assert!(!s.wallboard().stale);
+    tick(&mut s, answered + 60 * SEC + 1);
+    assert!(s.wallboard().stale);
+
+    update(
+        &mut s,
+        Action::QueuesListed {
+            result: Err("200 with an unreadable body: waiting: expected an integer".into()),
+        },
+    );
+    let board = s.wallboard();
+    assert!(board.stale && board.latest_unreadable);
+    s.mode = Mode::Wallboard;
+    let theme = switchboard::ui::theme::Theme::new(switchboard::ui::theme::ThemeKind::Mono, false);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    term.draw(|f| switchboard::ui::view(&s, f, &theme)).unwrap();
+    let top: String = (0..120)
+        .map(|x| term.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    assert!(
+        top.contains("STALE: Kore's figures are unreadable"),
+        "{top}"
+    );
+    assert!(!top.contains("not answering"), "{top}");
+    // A silent Kore is still said as such.
+    update(
+        &mut s,
+        Action::QueuesListed {
+            result: Err("connection refused".into()),
+        },
+    );
+    assert!(!s.wallboard().latest_unreadable);
 }

@@ -187,6 +187,7 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
         max_connections: 16,
         header_timeout: Duration::from_millis(400),
         max_connection_life: Duration::from_secs(3),
+        body_timeout: Duration::from_secs(5),
     };
     let (listener, mut rx) =
         CallbackListener::start_with("127.0.0.1:0", "http://127.0.0.1:0", limits)
@@ -282,4 +283,83 @@ async fn bad_public_url_and_busy_port_are_clear_errors() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains(&taken), "{err}");
+}
+
+/// Issue 18.16: a body sent slowly on the secret path held its connection
+/// until the connection's life ran out (a genuine callback waited 57 s
+/// behind such ones). A body now has its own deadline: it is answered 408,
+/// the console is told (a line on screen), and the connection is freed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_body_on_the_secret_path_is_cut_at_its_deadline() {
+    switchboard::install_crypto();
+    let limits = ListenerLimits {
+        body_timeout: Duration::from_millis(300),
+        max_connection_life: Duration::from_secs(60),
+        ..ListenerLimits::default()
+    };
+    let (listener, mut rx) =
+        CallbackListener::start_with("127.0.0.1:0", "http://127.0.0.1:0", limits)
+            .await
+            .unwrap();
+    let url = listener.url_for("r-slow");
+    let path = url.split_once("127.0.0.1").unwrap().1;
+    let path = &path[path.find('/').unwrap()..];
+    let mut s = tokio::net::TcpStream::connect(listener.local_addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    // The rest of the body never comes; the answer does, well before the
+    // connection's 60 s life.
+    let mut buf = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(30), s.read(&mut buf))
+        .await
+        .expect("an answer before the connection's life ends")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.request_id.as_deref(), Some("r-slow"));
+    assert!(
+        got.problem
+            .as_deref()
+            .is_some_and(|p| p.contains("not received within")),
+        "{:?}",
+        got.problem
+    );
+    listener.shutdown().await;
+}
+
+/// Issue 18.16: a flood on the secret path with request ids never given
+/// out spent the genuine callbacks' budget. Unknown ids now have a budget
+/// of their own: they meet 429, a genuine callback does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_request_ids_do_not_spend_the_genuine_budget() {
+    use switchboard::runtime::callback::MAX_GENUINE_PER_SECOND;
+    switchboard::install_crypto();
+    let (listener, mut rx) = CallbackListener::start("127.0.0.1:0", "http://127.0.0.1:0")
+        .await
+        .unwrap();
+    let genuine_url = listener.url_for("r-real");
+    let base = genuine_url.trim_end_matches("r-real").to_string();
+    let client = reqwest::Client::new();
+    let mut unknown = Vec::new();
+    for i in 0..=MAX_GENUINE_PER_SECOND {
+        let url = format!("{base}u-{i}");
+        unknown.push(post(&client, &url, r#"{"status":"transferred"}"#).await.0);
+    }
+    let (status, _) = post(&client, &genuine_url, r#"{"status":"transferred"}"#).await;
+    assert_eq!(status, 200, "the genuine callback is taken");
+    assert!(unknown.contains(&429), "the unknown ids meet their own cap");
+    let mut seen_real = false;
+    while let Ok(cb) = rx.try_recv() {
+        seen_real |= cb.request_id.as_deref() == Some("r-real");
+    }
+    assert!(seen_real);
+    listener.shutdown().await;
 }

@@ -581,3 +581,77 @@ fn the_timeline_words_for_uncertain_tries() {
         "tries 1, 3 may also have arrived"
     );
 }
+
+/// The status bar as text, at 200 cells.
+fn status_text(s: &switchboard::app::State) -> String {
+    use switchboard::ui::theme::Theme;
+    let theme = Theme::from_config(switchboard::config::Theme::Dark, true, false);
+    switchboard::ui::status::status_line(s, &theme, 200)
+        .spans
+        .iter()
+        .map(|sp| sp.content.to_string())
+        .collect()
+}
+
+/// Issue 18.14: a list that never ends (hasMore for ever, new ids on every
+/// page) grew the console to 216,000 conversations. A sweep now stops at
+/// its page cap, the console holds at most MAX_CONVERSATIONS, and the
+/// status bar says the list was not all read and was more than that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_list_is_cut_at_the_cap_and_said_so() {
+    use switchboard::app::state::MAX_CONVERSATIONS;
+    use switchboard::app::{State, update};
+    let sim = simulator().await;
+    sim.set_chaos(Chaos {
+        endless_list: true,
+        ..Chaos::default()
+    });
+    let Run {
+        mut runner, mut rx, ..
+    } = runner_for(&sim, |_| {}, None).await;
+    let mut s = State::new(
+        common::state::settings("st-test", "TEST", 30_000),
+        switchboard::ui::keymap::Keymap::default(),
+        "t".into(),
+    );
+    let mut rounds = 0;
+    while !s.status.poll.swept_all() {
+        rounds += 1;
+        assert!(rounds <= 4, "both sweeps end within four rounds");
+        runner.run(Effect::PollConversations);
+        let r = round(&mut rx).await;
+        for p in r.pages {
+            update(&mut s, Action::ConversationsPage(Box::new(p)));
+        }
+    }
+    assert_eq!(s.conversations.len(), MAX_CONVERSATIONS);
+    assert!(s.status.poll.cut_short());
+    assert!(s.status.poll.refused() > 0);
+    let bar = status_text(&s);
+    assert!(bar.contains("not all read"), "{bar}");
+    assert!(bar.contains("Kore lists more than 100000"), "{bar}");
+}
+
+/// Issue 18.16: an answer with HTTP 999 was retried as a 5xx. Only
+/// 500-599 are server errors; 999 is final, and tried once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_past_599_is_not_a_server_error() {
+    let sim = simulator().await;
+    sim.set_outage(Some(999), None);
+    let c = client(&sim, |_| {});
+    let call = c
+        .send_hooks("c-1", na_entry(), "NA entry", Priority::User)
+        .await;
+    match &call.outcome {
+        Err(e @ CallError::Api { status: 999, .. }) => assert!(!e.retryable()),
+        other => panic!("{other:?}"),
+    }
+    sim.set_outage(Some(503), None);
+    let call = c
+        .send_hooks("c-1", na_entry(), "NA entry", Priority::User)
+        .await;
+    assert!(matches!(
+        call.outcome,
+        Err(CallError::Server { status: 503, .. })
+    ));
+}

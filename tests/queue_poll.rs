@@ -180,3 +180,52 @@ async fn an_assign_to_a_queue_moves_the_conversation_there() {
         .unwrap();
     assert_eq!(moved.queue_id.as_ref(), Some(&to.id));
 }
+
+/// Issue 18.5: list-queues answering five pages of 10,000 queues left keys
+/// unanswered for 25 s (the merge looked each queue up in a list, twice).
+/// Now the first 5,000 are kept, the rest counted and said on screen, and
+/// queue-size takes its turns among the kept ones only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_thousand_queues_are_cut_to_the_cap_and_counted() {
+    use switchboard::app::state::MAX_QUEUES;
+    use switchboard::sim::Chaos;
+    let sim = simulator().await;
+    sim.set_chaos(Chaos {
+        queue_flood: Some((50_000, 10_000)),
+        ..Chaos::default()
+    });
+    let Run {
+        mut runner, mut rx, ..
+    } = runner(client(&sim, |_| {}), None, 1).await;
+    let mut s = State::new(
+        settings("st-test", "TEST", 30_000),
+        Keymap::default(),
+        "t".into(),
+    );
+    runner.run(Effect::PollQueues);
+    let mut sized = Vec::new();
+    feed(&mut s, &mut rx, |a| {
+        if let Action::QueueSized { queue_id, .. } = a {
+            sized.push(queue_id.clone());
+        }
+        sized.len() == switchboard::runtime::runner::QUEUE_SIZES_PER_ROUND
+    })
+    .await;
+    assert_eq!(s.queues.len(), MAX_QUEUES);
+    assert_eq!(s.queues_not_shown, 50_000 - MAX_QUEUES);
+    assert_eq!(s.queues[0].id, "qf-000000");
+    assert_eq!(
+        s.queues[MAX_QUEUES - 1].name,
+        format!("Flood {}", MAX_QUEUES - 1)
+    );
+    assert!(
+        sized.iter().all(|id| s.queues.iter().any(|q| &q.id == id)),
+        "queue-size asks only for kept queues: {sized:?}"
+    );
+    assert!(
+        s.log
+            .since(0)
+            .any(|l| l.text.contains("45000 more queue(s) than the 5000 kept")),
+        "the log says what was left out"
+    );
+}

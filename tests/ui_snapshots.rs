@@ -1246,6 +1246,7 @@ fn wallboard() -> State {
     s.freshness = Freshness {
         last_ok_ms: Some(NOW - 2 * SEC),
         latest_failed: false,
+        latest_unreadable: false,
         since_ms: NOW - 60 * SEC,
         poll_ms: 5_000,
     };

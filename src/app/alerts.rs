@@ -165,6 +165,32 @@ pub struct Breaches {
     pub waiting: Vec<Waiting>,
     /// The queues of `waiting`, each once.
     pub waiting_queues: Vec<String>,
+    /// When the bell last rang (unix ms): it rings at most once a second.
+    pub bell_at_ms: Option<i64>,
+    /// A new breach came within a second of the last bell: it rings once
+    /// that second is over.
+    pub bell_owed: bool,
+}
+
+/// The shortest time between two bells (ms), however many breaches come.
+pub const BELL_GAP_MS: i64 = 1_000;
+
+impl Breaches {
+    /// A pass at `now_ms` found a new breach (`new`): whether the bell
+    /// rings now (at most once every [`BELL_GAP_MS`]; one that has to
+    /// wait rings on the first pass after the gap).
+    pub fn ring(&mut self, new: bool, now_ms: i64) -> bool {
+        self.bell_owed |= new;
+        let quiet = self
+            .bell_at_ms
+            .is_none_or(|t| now_ms.saturating_sub(t) >= BELL_GAP_MS || now_ms < t);
+        if self.bell_owed && quiet {
+            self.bell_owed = false;
+            self.bell_at_ms = Some(now_ms);
+            return true;
+        }
+        false
+    }
 }
 
 impl Breaches {

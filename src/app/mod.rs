@@ -192,6 +192,10 @@ pub struct ConversationPage {
     /// the sweep's first read. Whatever of the group was seen before that
     /// read and not since is no longer live.
     pub sweep_from: Option<u64>,
+    /// The sweep ended before Kore said the list was over (the same page
+    /// again at a later skip, or the page cap): part of the group was not
+    /// read.
+    pub cut: bool,
 }
 
 /// The conversations poll's plan, as the runner works it out from the

@@ -580,6 +580,14 @@ pub struct Queue {
     pub size_error: Option<String>,
 }
 
+/// The most conversations the console holds: a list that never ends adds
+/// no more once this many are held (said in the status bar).
+pub const MAX_CONVERSATIONS: usize = 100_000;
+
+/// The most queues kept from list-queues; the rest are counted
+/// (`State::queues_not_shown`) and said on screen.
+pub const MAX_QUEUES: usize = 5_000;
+
 /// Whether a conversation this console saw in a queue was answered within
 /// `sla_secs`: decided once, when it was answered or when it waited longer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -983,6 +991,9 @@ pub struct Freshness {
     pub last_ok_ms: Option<i64>,
     /// The latest answer was a failure.
     pub latest_failed: bool,
+    /// That failure was Kore answering figures it could not read (not
+    /// Kore staying silent).
+    pub latest_unreadable: bool,
     /// When the console started watching (unix ms): before any answer, the
     /// figures are stale once this is too long ago.
     pub since_ms: i64,
@@ -995,6 +1006,7 @@ impl Default for Freshness {
         Freshness {
             last_ok_ms: None,
             latest_failed: false,
+            latest_unreadable: false,
             since_ms: 0,
             poll_ms: 5_000,
         }
@@ -1005,13 +1017,14 @@ impl Freshness {
     /// The figures are stale at `now_ms`: the latest poll failed, or no
     /// answer came for more than [`STALE_POLLS`] poll intervals.
     pub fn stale(&self, now_ms: i64) -> bool {
-        let limit = STALE_POLLS * self.poll_ms.max(1_000);
+        let limit = self.poll_ms.max(1_000).saturating_mul(STALE_POLLS);
         self.latest_failed || now_ms - self.last_ok_ms.unwrap_or(self.since_ms) > limit
     }
 
     /// A poll answered at `now_ms`, or failed.
     pub fn answered(&mut self, now_ms: i64, ok: bool) {
         self.latest_failed = !ok;
+        self.latest_unreadable = false;
         if ok {
             self.last_ok_ms = Some(now_ms);
         }
@@ -1034,12 +1047,31 @@ pub struct PollStatus {
     pub oldest_ms: Option<i64>,
     /// The latest round stopped short: why.
     pub error: Option<String>,
+    /// Per group, its latest sweep ended before Kore said the list was over.
+    pub cut: [bool; 2],
+    /// Per group, new conversations the sweep under way did not add
+    /// because [`MAX_CONVERSATIONS`] were held.
+    pub refused: [usize; 2],
+    /// Per group, the same for its latest complete sweep.
+    pub refused_last: [usize; 2],
 }
 
 impl PollStatus {
     /// Kore's count of live conversations, when it gave both groups'.
     pub fn total(&self) -> Option<u64> {
         Some(self.totals[0]? + self.totals[1]?)
+    }
+
+    /// Whether the latest sweeps left part of the list unread or unkept.
+    pub fn cut_short(&self) -> bool {
+        self.cut.iter().any(|c| *c)
+    }
+
+    /// New conversations the latest sweeps could not keep (the cap).
+    pub fn refused(&self) -> usize {
+        (0..2)
+            .map(|g| self.refused[g].max(self.refused_last[g]))
+            .sum()
     }
 
     /// Whether every group has been read through once.
@@ -1090,6 +1122,8 @@ pub struct State {
     pub sort: SortBy,
     /// The queues of list-queues, with their figures.
     pub queues: Vec<Queue>,
+    /// Active queues list-queues named beyond [`MAX_QUEUES`]: not kept.
+    pub queues_not_shown: usize,
     /// The queue pane shows in the agents' place.
     pub queues_shown: bool,
     /// Selected row of the queue pane.
@@ -1121,6 +1155,10 @@ pub struct State {
     /// When each sent assign's callback is due (unix ms). Its timer is armed
     /// when the request goes out, not when it is queued.
     pub callback_deadlines: BTreeMap<String, i64>,
+    /// Request id → callbacks that repeated the answer it already had
+    /// (replays): the first is said, the rest only counted. Up to
+    /// [`SLA_MEMORY`] requests are remembered.
+    pub callback_repeats: BTreeMap<String, u64>,
     /// How far the help overlay is scrolled (rows), when it is taller than
     /// the screen.
     pub help_scroll: u16,

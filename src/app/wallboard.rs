@@ -50,6 +50,8 @@ pub struct Board {
     pub stale: bool,
     /// The latest answer was a failure.
     pub latest_failed: bool,
+    /// Kore answered, but its figures could not be read.
+    pub latest_unreadable: bool,
     /// Every queue, by name.
     pub tiles: Vec<Tile>,
 }
@@ -114,6 +116,7 @@ impl State {
             last_ok_ms: self.freshness.last_ok_ms,
             stale: self.freshness.stale(self.now_ms),
             latest_failed: self.freshness.latest_failed,
+            latest_unreadable: self.freshness.latest_unreadable,
             tiles,
         }
     }

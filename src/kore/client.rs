@@ -815,7 +815,9 @@ impl KoreClient {
                 latency_ms,
             });
         }
-        if status >= 500 {
+        // Only 500-599 are server errors; a status past 599 means nothing
+        // HTTP defines and is not retried.
+        if (500..600).contains(&status) {
             return Err(CallError::Server {
                 status,
                 message,

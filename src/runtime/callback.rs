@@ -46,6 +46,9 @@ pub struct ListenerLimits {
     pub header_timeout: Duration,
     /// The longest any one connection is kept, whatever it does.
     pub max_connection_life: Duration,
+    /// A callback's whole body must arrive within this once its head has:
+    /// a slow body is answered 408 and frees its connection.
+    pub body_timeout: Duration,
 }
 
 impl Default for ListenerLimits {
@@ -54,6 +57,7 @@ impl Default for ListenerLimits {
             max_connections: 256,
             header_timeout: Duration::from_secs(5),
             max_connection_life: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -129,9 +133,50 @@ struct Shared {
     journal: OnceLock<JournalWriter>,
     /// Requests without the secret.
     strangers: Window,
-    /// Requests with the secret.
+    /// Requests with the secret and a request id this listener gave out.
     genuine: Window,
+    /// Requests with the secret and no request id, or one never given out:
+    /// a budget of their own, so they cannot spend the genuine one.
+    unknown: Window,
+    /// The request ids `url_for` gave out (the latest [`MAX_ISSUED`]).
+    issued: Arc<Issued>,
+    body_timeout: Duration,
     stats: Arc<ListenerStats>,
+}
+
+/// The most request ids remembered as given out.
+pub const MAX_ISSUED: usize = 100_000;
+
+/// The request ids given out, oldest first.
+#[derive(Default)]
+struct Issued(
+    Mutex<(
+        std::collections::HashSet<String>,
+        std::collections::VecDeque<String>,
+    )>,
+);
+
+impl Issued {
+    fn add(&self, id: &str) {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (set, order) = &mut *g;
+        if set.insert(id.to_string()) {
+            order.push_back(id.to_string());
+            if order.len() > MAX_ISSUED
+                && let Some(old) = order.pop_front()
+            {
+                set.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .contains(id)
+    }
 }
 
 /// A running listener.
@@ -140,6 +185,7 @@ pub struct CallbackListener {
     addr: SocketAddr,
     base_url: String,
     secret: String,
+    issued: Arc<Issued>,
     stats: Arc<ListenerStats>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -230,12 +276,16 @@ impl CallbackListener {
         let secret = crate::kore::jwt::random_id();
         let (tx, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(ListenerStats::default());
+        let issued = Arc::new(Issued::default());
         let shared = Arc::new(Shared {
             secret: secret.clone(),
             tx,
             journal: OnceLock::new(),
             strangers: Window::new(),
             genuine: Window::new(),
+            unknown: Window::new(),
+            issued: issued.clone(),
+            body_timeout: limits.body_timeout,
             stats: stats.clone(),
         });
         let app = Router::new()
@@ -252,6 +302,7 @@ impl CallbackListener {
                 addr,
                 base_url,
                 secret,
+                issued,
                 stats,
                 shutdown: Some(stop_tx),
                 task: Some(task),
@@ -280,6 +331,7 @@ impl CallbackListener {
 
     /// The callback URL for one request.
     pub fn url_for(&self, request_id: &str) -> String {
+        self.issued.add(request_id);
         format!("{}/cb/{}/{}", self.base_url, self.secret, request_id)
     }
 
@@ -404,16 +456,38 @@ async fn accept(shared: &Shared, secret: &str, request_id: Option<String>, body:
         return refuse_stranger(shared);
     }
     // The secret is right: this is Kore (or whoever Kore's callbacks reach).
-    // Its budget is its own, so strangers cannot spend it.
-    if !shared.genuine.admit(MAX_GENUINE_PER_SECOND) {
+    // Its budget is its own, so strangers cannot spend it; and callbacks
+    // for request ids never given out have theirs, apart from Kore's.
+    let known = request_id
+        .as_deref()
+        .is_some_and(|id| shared.issued.contains(id));
+    let (window, limit) = if known {
+        (&shared.genuine, MAX_GENUINE_PER_SECOND)
+    } else {
+        (&shared.unknown, MAX_PER_SECOND)
+    };
+    if !window.admit(limit) {
         shared.stats.refuse();
         return (StatusCode::TOO_MANY_REQUESTS, "too many callbacks").into_response();
     }
     // Read here, not by an extractor, so that even a body over the cap makes
-    // a line on screen.
-    let (body, mut status, mut problem) = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => (b, StatusCode::OK, None),
+    // a line on screen; within the body deadline, so a slow body frees its
+    // connection.
+    let read = tokio::time::timeout(
+        shared.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    );
+    let (body, mut status, mut problem) = match read.await {
+        Ok(Ok(b)) => (b, StatusCode::OK, None),
         Err(_) => (
+            Bytes::new(),
+            StatusCode::REQUEST_TIMEOUT,
+            Some(format!(
+                "body not received within {} ms; not read",
+                shared.body_timeout.as_millis()
+            )),
+        ),
+        Ok(Err(_)) => (
             Bytes::new(),
             StatusCode::PAYLOAD_TOO_LARGE,
             Some(format!(

@@ -15,8 +15,8 @@ use crate::kore::client::{self, CallError, KoreClient};
 use crate::kore::hooks::{self, EventContext};
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{
-    AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery, QueueSizeRequest,
-    is_finished_status,
+    AssignRequest, AssignTarget, AvailabilityRequest, ConversationQuery, QueueRecord,
+    QueueSizeRequest, is_finished_status,
 };
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{Journal, Record};
@@ -32,10 +32,10 @@ mod details;
 pub const MAX_ATTEMPTS: u32 = 6;
 /// Conversations asked for per page (the most the API gives).
 const PAGE_SIZE: u32 = 100;
-/// The most pages one sweep of a status group reads (200,000
-/// conversations): a server whose pages never end cannot hold a sweep
-/// open forever.
-const MAX_SWEEP_PAGES: u32 = 2_000;
+/// The most pages one sweep of a status group reads (100,000
+/// conversations, what the console keeps in all): a server whose pages
+/// never end cannot hold a sweep open forever.
+const MAX_SWEEP_PAGES: u32 = 1_000;
 /// Reads of list-conversations a round makes at most when the account has
 /// no rate limit (100,000 conversations).
 const UNLIMITED_PAGES_PER_ROUND: u32 = 1_000;
@@ -1406,6 +1406,7 @@ async fn read_group(
                 .collect(),
             total,
             sweep_from: end.then_some(from),
+            cut: too_long,
         })));
         if end {
             return Ok(n);
@@ -1431,6 +1432,7 @@ async fn poll_queues(inner: &Inner, relist: Option<Duration>) {
         // Page by page as `KoreClient::list_all_queues` reads them (its
         // async closure cannot move to a spawned task).
         let mut items = Vec::new();
+        let mut kept = KeptQueues::default();
         let mut truncated = true;
         for page in 1..=client::MAX_QUEUE_PAGES {
             let call = inner.client.list_queues(page, Priority::Poll).await;
@@ -1444,7 +1446,7 @@ async fn poll_queues(inner: &Inner, relist: Option<Duration>) {
             match call.outcome {
                 Ok(reply) => {
                     let more = client::more_pages(&reply.body, page);
-                    items.extend(reply.body.results);
+                    kept.add(&mut items, reply.body.results);
                     if !more {
                         truncated = false;
                         break;
@@ -1469,11 +1471,7 @@ async fn poll_queues(inner: &Inner, relist: Option<Duration>) {
         }
         {
             let mut round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
-            round.ids = items
-                .iter()
-                .filter(|q| !q.id.is_empty() && q.is_active != Some(false))
-                .map(|q| q.id.clone())
-                .collect();
+            round.ids = kept.ids;
             round.listed_at = Some(std::time::Instant::now());
         }
         inner.send(Action::QueuesListed { result: Ok(items) });
@@ -1509,6 +1507,38 @@ async fn poll_queues(inner: &Inner, relist: Option<Duration>) {
             Err(e) => Err(e.to_string()),
         };
         inner.send(Action::QueueSized { queue_id, result });
+    }
+}
+
+/// The queues of one listing as they are read: the first
+/// [`crate::app::state::MAX_QUEUES`] active ones whole, the rest cut to their id
+/// (the console only counts them), so that a listing of 200,000 queues
+/// holds little more than their ids.
+#[derive(Debug, Default)]
+struct KeptQueues {
+    /// The kept queues' ids, in order (the queue-size turn).
+    ids: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl KeptQueues {
+    fn add(&mut self, items: &mut Vec<QueueRecord>, page: Vec<QueueRecord>) {
+        for mut q in page {
+            let active = !q.id.is_empty() && q.is_active != Some(false);
+            if !active || !self.seen.insert(q.id.clone()) {
+                continue;
+            }
+            if self.ids.len() < crate::app::state::MAX_QUEUES {
+                self.ids.push(q.id.clone());
+            } else {
+                q = QueueRecord {
+                    id: q.id,
+                    is_active: q.is_active,
+                    ..QueueRecord::default()
+                };
+            }
+            items.push(q);
+        }
     }
 }
 

@@ -174,6 +174,12 @@ pub struct Chaos {
     pub callback_extra: serde_json::Map<String, serde_json::Value>,
     /// Replaces the configured delay before a callback is posted.
     pub callback_delay_ms: Option<u64>,
+    /// list-queues answers this many made-up queues (`total`, `per_page`)
+    /// instead of the world's, `per_page` a page whatever `limit` says.
+    pub queue_flood: Option<(usize, usize)>,
+    /// list-conversations never ends: `hasMore` always, no total, and
+    /// every page is a page of new waiting conversations never seen before.
+    pub endless_list: bool,
 }
 
 /// One hooks request as the simulator saw it, accepted or not.

@@ -12,8 +12,9 @@ use super::world::{self, ConvStatus, SimConversation, World, WorldIds};
 use super::{Chaos, Fault, ReceivedHook, SentCallback, SimConfig};
 use crate::kore::wire::{
     AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
-    AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ErrorBody, HookEvent, HooksBody, Page,
-    QueueSizeRequest, QueueSizeResponse, RATE_LIMIT_MESSAGE, StatusOk, Transition,
+    AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ConversationRecord, ErrorBody, HookEvent,
+    HooksBody, Page, QueueRecord, QueueSizeRequest, QueueSizeResponse, RATE_LIMIT_MESSAGE,
+    StatusOk, Transition,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -91,6 +92,8 @@ pub(crate) struct SimState {
     pub(crate) assigns_accepted: usize,
     /// Requests answered 429 for the rate limit.
     pub(crate) rate_limited: u64,
+    /// The next made-up id of `Chaos::endless_list`.
+    endless_next: u64,
 }
 
 impl SimState {
@@ -158,6 +161,7 @@ impl Shared {
             callbacks: VecDeque::new(),
             windows: HashMap::new(),
             rate_limited: 0,
+            endless_next: 0,
         };
         Ok(Shared {
             cfg,
@@ -995,8 +999,13 @@ async fn list_conversations(
             }
         }
         let now = now_ms();
-        let st = sh.lock();
+        let mut st = sh.lock();
         let chaos = st.chaos.clone();
+        if chaos.endless_list {
+            let from = st.endless_next;
+            st.endless_next += limit as u64;
+            return Ok(json(&endless_page(from, limit, &statuses)));
+        }
         if chaos.endless {
             // A body that starts like a page and never ends.
             let head = futures::stream::once(async {
@@ -1197,6 +1206,9 @@ async fn list_queues(
         sh.gate(&headers, &stream_id).await?;
         let (page, limit) = page_params(&q)?;
         let st = sh.lock();
+        if let Some((total, per_page)) = st.chaos.queue_flood {
+            return Ok(json(&flooded_queues(total, per_page, page)));
+        }
         let all: Vec<_> = st
             .world
             .queues
@@ -1210,6 +1222,47 @@ async fn list_queues(
     match run.await {
         Ok(r) | Err(r) => r,
     }
+}
+
+/// `Chaos::endless_list`: `limit` conversations never listed before (ids
+/// from `from` on), in the first status asked for, and always more.
+fn endless_page(from: u64, limit: usize, statuses: &[ConvStatus]) -> Page<ConversationRecord> {
+    let status = statuses.first().map_or("OPEN", |s| s.as_str());
+    let results = (from..from + limit as u64)
+        .map(|i| ConversationRecord {
+            id: Some(format!("endless-{i:09}")),
+            status: Some(status.to_string()),
+            wait_time: Some(1_000),
+            ..ConversationRecord::default()
+        })
+        .collect();
+    Page {
+        has_more: true,
+        results,
+        skip: None,
+        page: None,
+        limit: Some(limit as i64),
+        total_pages: None,
+        total_results: None,
+    }
+}
+
+/// Page `page` (from 1) of `total` made-up queues, `per_page` a page.
+fn flooded_queues(total: usize, per_page: usize, page: usize) -> Page<QueueRecord> {
+    let per_page = per_page.max(1);
+    let from = (page - 1).saturating_mul(per_page).min(total);
+    let to = from.saturating_add(per_page).min(total);
+    let results = (from..to)
+        .map(|i| QueueRecord {
+            id: format!("qf-{i:06}"),
+            name: format!("Flood {i}"),
+            is_active: Some(true),
+            ..QueueRecord::default()
+        })
+        .collect();
+    let mut out = page_of(results, total, from, per_page);
+    out.page = Some(page as i64);
+    out
 }
 
 /// queue-size: the queue's live figures from the world, as an array of one.

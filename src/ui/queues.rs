@@ -153,6 +153,9 @@ fn title(state: &State, shown: usize, theme: &Theme, cells: usize) -> Line<'stat
     } else {
         format!(" Queues {total}")
     };
+    if state.queues_not_shown > 0 {
+        t.push_str(&format!(" +{} not shown", state.queues_not_shown));
+    }
     if state.queue_sort != QueueSort::default() {
         t.push_str(&format!(" {rule} sort: {}", state.queue_sort.label()));
     }

@@ -105,8 +105,14 @@ fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
     }
     if !poll.swept_all() {
         unread.push("first pass".to_string());
-    } else if total.is_some_and(|t| t > seen as u64) {
+    } else if poll.cut_short() || total.is_some_and(|t| t > seen as u64) {
         unread.push("not all read".to_string());
+    }
+    if poll.refused() > 0 {
+        unread.push(format!(
+            "Kore lists more than {}",
+            crate::app::state::MAX_CONVERSATIONS
+        ));
     }
     if let Some(plan) = poll.plan.filter(|p| p.waiting_bounded()) {
         unread.push(format!(
@@ -121,13 +127,16 @@ fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
     } else {
         theme.warn
     };
+    // Kore's count only when it can be the whole: a total below what was
+    // seen (0, or one cut short) is said as Kore's, not as "of".
     let count = match total {
-        Some(t) => format!("{seen} of {t}"),
+        Some(t) if t >= seen as u64 => format!("{seen} of {t}"),
+        Some(t) => format!("{seen} (Kore counts {t})"),
         None => seen.to_string(),
     };
     let short_count = match total {
-        Some(t) => format!("{seen}/{t}"),
-        None => seen.to_string(),
+        Some(t) if t >= seen as u64 => format!("{seen}/{t}"),
+        _ => seen.to_string(),
     };
     // Three cells whatever the age ("9s", "10s"), so that the bar does
     // not shift, and redraw whole, as it ages.

@@ -254,6 +254,9 @@ fn header_line(state: &State, board: &Board, theme: &Theme, cells: u16) -> Line<
     let mut right = Vec::new();
     if board.stale {
         let why = match (board.latest_failed, board.last_ok_ms) {
+            (true, _) if board.latest_unreadable => {
+                " STALE: Kore's figures are unreadable ".to_string()
+            }
             (true, _) => " STALE: Kore is not answering ".to_string(),
             (false, Some(ms)) => format!(" STALE: no answer since {} ", clock(ms)),
             (false, None) => " STALE: no answer yet ".to_string(),
@@ -298,6 +301,13 @@ fn footer_line(state: &State, theme: &Theme, hidden: usize, cells: u16) -> Line<
             "+{hidden} more queue{} not shown (the calmest) ",
             if hidden == 1 { "" } else { "s" }
         );
+    }
+    if state.queues_not_shown > 0 {
+        right.push_str(&format!(
+            "+{} not kept (over {}) ",
+            state.queues_not_shown,
+            crate::app::state::MAX_QUEUES
+        ));
     }
     let used = width(&close) + what.len() + 2;
     if used + width(&right) < usize::from(cells) {

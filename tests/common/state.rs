@@ -92,6 +92,7 @@ pub fn page(
         closed: Vec::new(),
         total: None,
         sweep_from,
+        cut: false,
     }));
     (seq, action)
 }

@@ -43,9 +43,15 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
     }
     let service = state.service_counts();
     let mut queues = BTreeMap::new();
+    let place: std::collections::HashMap<&str, usize> = b
+        .waiting_queues
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     for q in &state.queues {
         // As the queue pane shows it: Kore's longest wait, else the list's.
-        let listed = b.waiting_queues.iter().position(|id| *id == q.id);
+        let listed = place.get(q.id.as_str()).copied();
         let longest_ms = kore_longest_ms(q).or(listed.and_then(|i| longest[i]));
         let t = state.settings.alerts.for_queue(&q.id, &q.name);
         let sl = service.get(q.id.as_str()).copied().unwrap_or_default();
@@ -55,7 +61,7 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
         }
     }
     new |= state.breaches.set_queues(queues);
-    if new && state.settings.alerts.bell {
+    if state.settings.alerts.bell && state.breaches.ring(new, now) {
         vec![Effect::Bell]
     } else {
         Vec::new()
@@ -66,6 +72,7 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
 /// changed): one walk, then each is judged afresh.
 fn find_waiting(state: &mut State) {
     let mut queues: Vec<String> = Vec::new();
+    let mut place: std::collections::HashMap<String, usize> = Default::default();
     let mut waiting = Vec::new();
     for c in state.conversations.values() {
         let Some(wait_ms) = c.wait_ms else { continue };
@@ -73,7 +80,7 @@ fn find_waiting(state: &mut State) {
             continue;
         }
         let queue = c.queue.as_ref().map(|(id, _)| {
-            queues.iter().position(|q| q == id).unwrap_or_else(|| {
+            *place.entry(id.clone()).or_insert_with(|| {
                 queues.push(id.clone());
                 queues.len() - 1
             })

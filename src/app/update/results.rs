@@ -3,12 +3,14 @@
 
 use super::*;
 use crate::app::picture::{Participant, picture};
+use std::collections::{HashMap, HashSet};
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
 pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
     if let Some(ok) = figures_answer(&report) {
         state.freshness.answered(state.now_ms, ok);
+        state.freshness.latest_unreadable = unreadable_answer(&report);
     }
     match report {
         Action::ConversationsPage(page) => conversations_page(state, *page),
@@ -108,6 +110,18 @@ fn figures_answer(report: &Action) -> Option<bool> {
         Action::QueueSized { result, .. } => Some(result.is_ok()),
         _ => None,
     }
+}
+
+/// A figures answer that failed because Kore's body could not be read
+/// (`CallError::Decode`): Kore answered, with figures that make no sense.
+fn unreadable_answer(report: &Action) -> bool {
+    let error = match report {
+        Action::PollRound { error, .. } => error.as_deref(),
+        Action::QueuesListed { result } => result.as_ref().err().map(String::as_str),
+        Action::QueueSized { result, .. } => result.as_ref().err().map(String::as_str),
+        _ => None,
+    };
+    error.is_some_and(|e| e.contains("with an unreadable body"))
 }
 
 /// The rate limiter's use, and how long Kore asked to wait.
@@ -459,6 +473,10 @@ pub(super) fn on_callback(
         Some(TimelineItem::Assign { state: st, .. }) => Some(st.clone()),
         _ => None,
     };
+    if late && was.as_ref() == Some(&shown) {
+        repeated_callback(state, &conv, &req_id);
+        return Vec::new();
+    }
     set_assign(state, &conv, &req_id, shown.clone());
     if ok && let Some(c) = state.conversations.get_mut(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
@@ -496,6 +514,29 @@ pub(super) fn on_callback(
             Verdict::Unclear(_) => outcome,
         },
     }]
+}
+
+/// A callback that says again what its request already shows (a replay):
+/// said once per request, then only counted; nothing changes.
+fn repeated_callback(state: &mut State, conv: &str, req_id: &str) {
+    if !state.callback_repeats.contains_key(req_id) && state.callback_repeats.len() >= SLA_MEMORY {
+        state.callback_repeats.pop_first();
+    }
+    let n = state
+        .callback_repeats
+        .entry(req_id.to_string())
+        .or_insert(0);
+    *n += 1;
+    if *n == 1 {
+        let now = state.now_ms;
+        state.log.push(
+            now,
+            LogKind::Callback,
+            format!(
+                "callback assign {conv} ({req_id}): a duplicate of the answer already taken; ignored (more duplicates are not logged)"
+            ),
+        );
+    }
 }
 
 /// The assign request a callback answers: by the request id in its path
@@ -619,8 +660,10 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
             language: &language,
         };
         for rec in page.records {
-            if let Some(id) = merge_conversation_record(map, rec, &stamp) {
-                on_page.push(id);
+            match merge_conversation_record(map, rec, &stamp) {
+                Merged::Kept(id) => on_page.push(id),
+                Merged::Refused => state.status.poll.refused[group] += 1,
+                Merged::Unnamed => {}
             }
         }
         // Named closed by a server that ignored the filter: over.
@@ -642,6 +685,8 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     }
     if let Some(from) = page.sweep_from {
         poll.swept[group] = Some(from);
+        poll.cut[group] = page.cut;
+        poll.refused_last[group] = std::mem::take(&mut poll.refused[group]);
         forget_unseen(state);
         // Counted at a sweep's end and a round's, not each page: a page
         // costs its own records, not a walk through every conversation.
@@ -710,6 +755,11 @@ pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String
         state.log.push(now, LogKind::Info, plan_line(&plan));
     }
     state.status.poll.plan = Some(plan);
+    // Stale follows the rounds as they are run (the limit may make them
+    // longer than the configured interval).
+    if plan.round_ms > 0 {
+        state.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
+    }
     poll_figures(state);
     if let Some(e) = &error {
         state.status.health = Health::Degraded(e.clone());
@@ -749,17 +799,32 @@ struct Stamp<'a> {
     language: &'a str,
 }
 
+/// What became of one listed record.
+enum Merged {
+    Kept(String),
+    /// A new conversation while [`MAX_CONVERSATIONS`] are held.
+    Refused,
+    /// No id to know it by.
+    Unnamed,
+}
+
 /// One listed conversation into State (added, or its listed facts
-/// refreshed).
+/// refreshed); a new one only while fewer than [`MAX_CONVERSATIONS`] are
+/// held.
 fn merge_conversation_record(
     map: &mut std::collections::BTreeMap<String, Conversation>,
     rec: ConversationRecord,
     stamp: &Stamp,
-) -> Option<String> {
+) -> Merged {
     let now = stamp.now;
-    let id = rec.hooks_id().map(|s| clean(s, MAX_FIELD))?;
+    let Some(id) = rec.hooks_id().map(|s| clean(s, MAX_FIELD)) else {
+        return Merged::Unnamed;
+    };
     if id.is_empty() {
-        return None;
+        return Merged::Unnamed;
+    }
+    if map.len() >= MAX_CONVERSATIONS && !map.contains_key(&id) {
+        return Merged::Refused;
     }
     let channel = Channel::guess(rec.conversation_type.as_deref(), rec.source.as_deref())
         .unwrap_or(stamp.default_channel);
@@ -824,7 +889,7 @@ fn merge_conversation_record(
         .map(|w| w.min(MAX_WAIT_MS));
     entry.listed_at_ms = now;
     entry.seen_seq = entry.seen_seq.max(stamp.seq);
-    Some(id)
+    Merged::Kept(id)
 }
 
 /// The longest wait kept from Kore (a year, in ms).
@@ -873,23 +938,31 @@ fn mark_service_level(state: &mut State, ids: &[String]) {
     }
 }
 
-/// A poll of list-queues: the queues as Kore lists them, keeping the
-/// figures of those still listed.
+/// A poll of list-queues: the queues as Kore lists them (the first
+/// [`MAX_QUEUES`] active ones; the rest only counted), keeping the figures
+/// of those still listed. Linear: each queue is looked up in a map.
 pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, String>) {
     let Some(records) = polled(state, "queues", result) else {
         return;
     };
+    let mut earlier: HashMap<String, Queue> = std::mem::take(&mut state.queues)
+        .into_iter()
+        .map(|q| (q.id.clone(), q))
+        .collect();
+    let mut taken: HashSet<String> = HashSet::new();
     let mut queues = Vec::new();
+    let mut not_shown = 0;
     for rec in records {
         let id = clean(&rec.id, MAX_FIELD);
-        if id.is_empty()
-            || rec.is_active == Some(false)
-            || queues.iter().any(|q: &Queue| q.id == id)
-        {
+        if id.is_empty() || rec.is_active == Some(false) || !taken.insert(id.clone()) {
+            continue;
+        }
+        if queues.len() >= MAX_QUEUES {
+            not_shown += 1;
             continue;
         }
         let name = clean(&rec.name, 40);
-        let earlier = state.queues.iter().find(|q| q.id == id);
+        let before = earlier.remove(&id);
         queues.push(Queue {
             name: if name.is_empty() { id.clone() } else { name },
             members: rec
@@ -898,15 +971,24 @@ pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, S
                 .filter_map(|a| a.name.as_deref())
                 .map(|n| clean(n, 40))
                 .collect(),
-            size: earlier.and_then(|q| q.size.clone()),
-            size_at_ms: earlier.and_then(|q| q.size_at_ms),
-            size_error: earlier.and_then(|q| q.size_error.clone()),
+            size: before.as_ref().and_then(|q| q.size.clone()),
+            size_at_ms: before.as_ref().and_then(|q| q.size_at_ms),
+            size_error: before.and_then(|q| q.size_error),
             id,
         });
     }
+    if not_shown > 0 && state.queues_not_shown != not_shown {
+        let now = state.now_ms;
+        state.log.push(
+            now,
+            LogKind::Error,
+            format!("Kore lists {not_shown} more queue(s) than the {MAX_QUEUES} kept: not shown"),
+        );
+    }
+    state.queues_not_shown = not_shown;
     state.queues = queues;
     if let Some(q) = &state.queue_narrow
-        && !state.queues.iter().any(|x| &x.id == q)
+        && !taken.contains(q)
         && !state
             .conversations
             .values()
@@ -955,16 +1037,32 @@ pub(super) fn merge_agents(
         return;
     };
     // Queue memberships as this listing has them (it is the whole list).
-    let mut members: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut members = Members::default();
+    // Where each agent is in the directory: every lookup is one probe.
+    let mut index: HashMap<String, usize> = state
+        .agents
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, a)| (a.id.clone(), i))
+        .collect();
     for rec in records {
-        merge_agent_record(state, rec, &mut members);
+        merge_agent_record(state, rec, &mut members, &mut index);
     }
-    state.queue_members = members;
+    state.queue_members = members.lists;
     if let Some(av) = availability {
-        apply_availability(state, av);
+        apply_availability(state, av, &index);
     }
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
+}
+
+/// Queue id → its members' ids in listing order, each once.
+#[derive(Default)]
+struct Members {
+    lists: std::collections::BTreeMap<String, Vec<String>>,
+    /// (queue id, agent id) already in `lists`.
+    seen: HashSet<(String, String)>,
 }
 
 /// One listed agent into the directory (added, or its presence and the
@@ -972,16 +1070,17 @@ pub(super) fn merge_agents(
 fn merge_agent_record(
     state: &mut State,
     rec: AgentRecord,
-    members: &mut std::collections::BTreeMap<String, Vec<String>>,
+    members: &mut Members,
+    index: &mut HashMap<String, usize>,
 ) {
     if rec.id.is_empty() {
         return;
     }
     let id = clean(&rec.id, MAX_FIELD);
     for q in &rec.queues {
-        let ids = members.entry(clean(&q.id, MAX_FIELD)).or_default();
-        if !ids.contains(&id) {
-            ids.push(id.clone());
+        let queue = clean(&q.id, MAX_FIELD);
+        if members.seen.insert((queue.clone(), id.clone())) {
+            members.lists.entry(queue).or_default().push(id.clone());
         }
     }
     let presence = rec
@@ -992,7 +1091,7 @@ fn merge_agent_record(
     let name = clean(&rec.display_name(), 40);
     let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
     let queue = rec.queues.first();
-    match state.agents.iter_mut().find(|a| a.id == id) {
+    match index.get(&id).and_then(|&i| state.agents.get_mut(i)) {
         Some(a) => {
             a.presence = presence;
             // A name from the config directory wins over the API's.
@@ -1007,27 +1106,44 @@ fn merge_agent_record(
                 a.queue_name = queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40));
             }
         }
-        None => state.agents.push(Agent {
-            identity: id.clone(),
-            id,
-            name,
-            email,
-            queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
-            queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
-            presence,
-            chat: rec.max_chat_support.map(|m| Load {
-                used: 0,
-                total: m.clamp(0, 999) as u32,
-            }),
-            voice: None,
+        None => {
+            index.insert(id.clone(), state.agents.len());
+            state
+                .agents
+                .push(new_agent(id, name, email, &rec, presence));
+        }
+    }
+}
+
+/// An agent list-agents names and the directory does not have yet.
+fn new_agent(
+    id: String,
+    name: String,
+    email: Option<String>,
+    rec: &AgentRecord,
+    presence: Presence,
+) -> Agent {
+    let queue = rec.queues.first();
+    Agent {
+        identity: id.clone(),
+        id,
+        name,
+        email,
+        queue_id: queue.map(|q| clean(&q.id, MAX_FIELD)),
+        queue_name: queue.and_then(|q| q.name.as_deref()).map(|n| clean(n, 40)),
+        presence,
+        chat: rec.max_chat_support.map(|m| Load {
+            used: 0,
+            total: m.clamp(0, 999) as u32,
         }),
+        voice: None,
     }
 }
 
 /// Presence and load per channel from agent-availability.
-fn apply_availability(state: &mut State, av: AvailabilityResponse) {
+fn apply_availability(state: &mut State, av: AvailabilityResponse, index: &HashMap<String, usize>) {
     for (status, rec) in av.iter() {
-        let Some(a) = state.agents.iter_mut().find(|a| a.id == rec.id) else {
+        let Some(a) = index.get(&rec.id).and_then(|&i| state.agents.get_mut(i)) else {
             continue;
         };
         a.presence = Presence::parse(status);
