@@ -60,6 +60,9 @@ pub struct ConsoleOptions {
 
 /// How often a running console compacts its journal.
 const COMPACT_EVERY: Duration = Duration::from_secs(3600);
+/// How often a running console looks that its journal's path still names
+/// the file it writes (issue 18.8: a journal moved away under it).
+const JOURNAL_WATCH_EVERY: Duration = Duration::from_secs(2);
 
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
@@ -192,6 +195,7 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
     );
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
+    runner.start_journal_watch(JOURNAL_WATCH_EVERY);
 
     // What the listener refused, into the loop once a second when it changed.
     if let Some(listener) = &listener {

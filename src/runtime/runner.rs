@@ -372,10 +372,17 @@ fn now_ms() -> i64 {
 
 /// Nothing is sent that the journal does not hold first.
 fn not_journaled(e: std::io::Error) -> CallError {
-    CallError::Local(format!(
-        "not sent: the journal could not be written ({e}); free the disk, then r resends"
-    ))
+    let then = if e.kind() == std::io::ErrorKind::StorageFull {
+        "free the disk, then r sends it"
+    } else {
+        "once the journal can be written, r sends it"
+    };
+    CallError::Local(format!("{NOT_JOURNALED} ({e}); {then}"))
 }
+
+/// How a request that was not sent because the journal refused a record
+/// begins its error (`send --batch` stops reading on it).
+pub const NOT_JOURNALED: &str = "not sent: the journal could not be written";
 
 /// Runs effects. Lives as long as the console.
 pub struct Runner {
@@ -650,6 +657,33 @@ impl Runner {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(folded = n, "journal compacted"),
                     Err(e) => tracing::warn!(error = %e, "journal compaction failed"),
+                }
+            }
+        });
+    }
+
+    /// Looks every `every` whether the journal's path still names the file
+    /// the writer holds. Once it does not (moved away, replaced, removed),
+    /// the writer takes no more records, so nothing more is sent; this says
+    /// so once, in the log and the bottom line, and stops looking.
+    pub fn start_journal_watch(&self, every: Duration) {
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if inner.tx.is_closed() {
+                    break;
+                }
+                let Some(j) = &inner.journal else { break };
+                if let Err(e) = j.check().await {
+                    tracing::error!(error = %e, "journal lost");
+                    inner.send(Action::Note {
+                        error: true,
+                        text: format!("{e}"),
+                    });
+                    break;
                 }
             }
         });
@@ -1677,6 +1711,41 @@ mod tests {
             Journal::open(&path).is_err(),
             "the lock moved with the file"
         );
+    }
+
+    /// Issue 18.8: with the journal moved away, a console went on as if
+    /// nothing happened, and a `send` beside it started on an empty
+    /// history. Now the console says so within its watch interval and sends
+    /// nothing more (a second opener is refused by the lock file).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_journal_moved_away_is_noticed_and_nothing_more_is_sent() {
+        let (sim, client) = simulator_and_client().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (journal, _) = Journal::open(&path).unwrap();
+        let (mut runner, mut rx) = journaled_runner(client, journal).await;
+        let mia = AgentRef::new("a-1", "Mia");
+        send(&mut runner, "c-1", "m-1", Event::na_entry(mia.clone()));
+        assert!(next_done(&mut rx).await.1.is_ok());
+        let hooks_before = sim.received().len();
+        runner.start_journal_watch(Duration::from_millis(50));
+        std::fs::rename(&path, dir.path().join("moved.jsonl")).unwrap();
+        let note = loop {
+            let got = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("a note within 10 s")
+                .expect("the runner is alive");
+            if let Action::Note { error: true, text } = got {
+                break text;
+            }
+        };
+        assert!(note.contains("moved away"), "{note}");
+        assert!(Journal::open(&path).is_err(), "the lock file still holds");
+        send(&mut runner, "c-1", "m-2", Event::na_exit(mia));
+        let (id, outcome) = next_done(&mut rx).await;
+        assert_eq!(id, "m-2");
+        assert!(outcome.unwrap_err().contains("not sent"));
+        assert_eq!(sim.received().len(), hooks_before, "nothing left");
     }
 
     /// Issue 10.3: the loop wrote and fsynced each planning record itself,
