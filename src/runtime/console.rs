@@ -60,6 +60,8 @@ pub struct ConsoleOptions {
 
 /// How often a running console compacts its journal.
 const COMPACT_EVERY: Duration = Duration::from_secs(3600);
+/// How often the console looks whether the log file is losing lines.
+const LOG_WATCH_EVERY: Duration = Duration::from_secs(2);
 /// How often a running console looks that its journal's path still names
 /// the file it writes (issue 18.8: a journal moved away under it).
 const JOURNAL_WATCH_EVERY: Duration = Duration::from_secs(2);
@@ -217,6 +219,29 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
                 if tx.is_closed() {
                     break;
                 }
+            }
+        });
+    }
+
+    // The log file's trouble, into the loop when it changes.
+    {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut seen = (0, None);
+            loop {
+                let now = crate::logging::status();
+                if now != seen {
+                    seen = now.clone();
+                    if let (dropped, Some(why)) = now
+                        && tx.send(Action::LogTrouble { dropped, why }).is_err()
+                    {
+                        break;
+                    }
+                }
+                if tx.is_closed() {
+                    break;
+                }
+                tokio::time::sleep(LOG_WATCH_EVERY).await;
             }
         });
     }

@@ -70,6 +70,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         }
         Action::Log { kind, text } => state.log.push_poll(state.now_ms, kind, text),
         Action::Note { error, text } => note(state, error, text),
+        Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
         // Input: handled by `update` itself.
         Action::Key(_)
         | Action::Paste(_)
@@ -1049,6 +1050,22 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
         return vec![effect];
     }
     Vec::new()
+}
+
+/// The log file lost lines, or there is none: a log line when that
+/// changes, and the figure in the status bar.
+fn log_trouble(state: &mut State, dropped: u64, why: String) {
+    if state.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
+        return;
+    }
+    let text = if dropped == 0 {
+        why.clone()
+    } else {
+        format!("{dropped} log line(s) dropped so far: {why}")
+    };
+    let now = state.now_ms;
+    state.log.push_poll(now, LogKind::Error, text);
+    state.status.log_trouble = Some((dropped, why));
 }
 
 /// What the callback listener refused so far.
