@@ -30,7 +30,7 @@ use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{AssignTarget, ReceivedCallback};
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{self, ConversationState, Record, RequestFate};
-use crate::runtime::runner::{Job, Runner, Work, hooks_summary};
+use crate::runtime::runner::{Job, NOT_JOURNALED, Runner, Work, hooks_summary};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -631,6 +631,9 @@ struct Driver {
     book: AgentBook,
     tally: Tally,
     stopped_at: Option<usize>,
+    /// The line whose event the journal first refused (a full disk): no
+    /// line is read or started after it.
+    disk_refused: Option<usize>,
 }
 
 /// `switchboard send --batch FILE|-`.
@@ -694,11 +697,16 @@ async fn run_batch(
         book: AgentBook::default(),
         tally: Tally::default(),
         stopped_at: None,
+        disk_refused: None,
     };
     drop(replay);
     loop {
         if lines.is_none() && d.active == 0 && d.ready.is_empty() {
             break;
+        }
+        if d.disk_refused.is_some() {
+            // The disk refuses: no new line is taken.
+            lines = None;
         }
         let reading = d.pending < MAX_PENDING;
         tokio::select! {
@@ -728,11 +736,26 @@ async fn run_batch(
             },
         }
     }
+    let owed = d.runner.settle_outcomes().await;
     d.runner.flush_journal().await;
+    if !owed.is_empty() {
+        note!(
+            "error: Kore answered {} request(s) whose outcome the journal could not record: {}; \
+             they were delivered, so do not send them again: a restart shows them unknown, \
+             drop them there (:drop)",
+            owed.len(),
+            owed.join(", ")
+        );
+        d.tally.worse(EXIT_FAILED);
+    }
     let t = &d.tally;
-    let stopped = match d.stopped_at {
-        Some(n) => format!("; stopped at the bad line {n} (--on-error stop)"),
-        None => String::new(),
+    let stopped = match (d.stopped_at, d.disk_refused) {
+        (Some(n), _) => format!("; stopped at the bad line {n} (--on-error stop)"),
+        (None, Some(n)) => format!(
+            "; stopped taking lines at line {n}: the journal could not be written \
+             (once the disk has room, run the same batch again: what was delivered is skipped)"
+        ),
+        (None, None) => String::new(),
     };
     note!(
         "batch: {} line(s): {} event(s) delivered, {} done before, {} failed, {} refused, {} held, {} bad line(s){stopped}",
@@ -842,6 +865,13 @@ impl Driver {
             };
             if lane.current.is_some() {
                 return;
+            }
+            if let Some(n) = self.disk_refused
+                && lane.held.is_none()
+            {
+                lane.held = Some(format!(
+                    "not started: the journal could not be written at line {n}"
+                ));
             }
             if lane.held.is_some() {
                 self.hold_rest(id);
@@ -1219,6 +1249,9 @@ impl Driver {
             );
         } else {
             note!("error: line {number}: {text} failed: {e}");
+        }
+        if e.to_string().starts_with(NOT_JOURNALED) && self.disk_refused.is_none() {
+            self.disk_refused = Some(number);
         }
         self.tally.failed += 1;
         self.tally.worse(EXIT_FAILED);

@@ -262,6 +262,9 @@ pub struct Journal {
     /// disk would.
     #[cfg(test)]
     short_write: Option<usize>,
+    /// Tests: a batch holding an outcome fails as on a full disk.
+    #[cfg(test)]
+    refuse_outcomes: bool,
 }
 
 impl Journal {
@@ -330,6 +333,8 @@ impl Journal {
                 sync_delay: std::time::Duration::ZERO,
                 #[cfg(test)]
                 short_write: None,
+                #[cfg(test)]
+                refuse_outcomes: false,
             },
             replay,
         ))
@@ -344,6 +349,13 @@ impl Journal {
     /// back to where it was and every record of the batch gets the error.
     pub fn append_batch(&mut self, records: &[Record]) -> io::Result<()> {
         self.check_named()?;
+        #[cfg(test)]
+        if self.refuse_outcomes && records.iter().any(|r| matches!(r, Record::Outcome { .. })) {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "No space left on device (simulated)",
+            ));
+        }
         let start = (
             self.len,
             self.next_seq,
@@ -1093,6 +1105,12 @@ impl Journal {
     /// Makes the next append write `bytes` of its line, then fail.
     pub(crate) fn fail_next_write_after(&mut self, bytes: usize) {
         self.short_write = Some(bytes);
+    }
+
+    /// Makes every write that holds an outcome fail (or not) as on a full
+    /// disk.
+    pub(crate) fn refuse_outcomes(&mut self, on: bool) {
+        self.refuse_outcomes = on;
     }
 
     /// Undoes [`Journal::break_writes`].
