@@ -736,6 +736,12 @@ async fn run_batch(
             },
         }
     }
+    Ok(finish(&mut d).await)
+}
+
+/// Writes what is owed, flushes the journal and prints the batch's summary;
+/// the exit code.
+async fn finish(d: &mut Driver) -> i32 {
     let owed = d.runner.settle_outcomes().await;
     d.runner.flush_journal().await;
     if !owed.is_empty() {
@@ -767,7 +773,7 @@ async fn run_batch(
         t.held,
         t.bad
     );
-    Ok(t.code)
+    t.code
 }
 
 async fn recv_some<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {

@@ -874,11 +874,7 @@ async fn conversation_worker(
         match rx.recv().await {
             None => break,
             Some(Msg::Settle(answer)) => {
-                if let Some(o) = owed.as_mut()
-                    && settle(&inner, o).await.is_ok()
-                {
-                    owed = None;
-                }
+                let _ = settle_owed(&inner, &mut owed).await;
                 let _ = answer.send(owed.as_ref().map(Owed::id));
             }
             Some(Msg::Job(job, planned)) => {
