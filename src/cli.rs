@@ -366,8 +366,25 @@ pub async fn send(
     };
     let (mut runner, mut reports) = runner_for(config, client, journal, None);
     let code = send_events(&mut runner, &mut reports, planned).await;
+    let owed = runner.settle_outcomes().await;
     runner.flush_journal().await;
+    if !owed.is_empty() {
+        note!("{}", owed_note(&owed));
+        return Ok(code.max(EXIT_FAILED));
+    }
     Ok(code)
+}
+
+/// What to say of delivered requests whose outcome the journal could not
+/// record (a full disk): they must not be sent again.
+pub fn owed_note(owed: &[String]) -> String {
+    format!(
+        "error: Kore answered {} request(s) whose outcome the journal could not record: {}; \
+         they were delivered, so do not send them again: a restart shows them unknown, \
+         drop them there (:drop)",
+        owed.len(),
+        owed.join(", ")
+    )
 }
 
 /// The conversation id, checked with `--experience`.

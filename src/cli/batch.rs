@@ -745,13 +745,7 @@ async fn finish(d: &mut Driver) -> i32 {
     let owed = d.runner.settle_outcomes().await;
     d.runner.flush_journal().await;
     if !owed.is_empty() {
-        note!(
-            "error: Kore answered {} request(s) whose outcome the journal could not record: {}; \
-             they were delivered, so do not send them again: a restart shows them unknown, \
-             drop them there (:drop)",
-            owed.len(),
-            owed.join(", ")
-        );
+        note!("{}", super::owed_note(&owed));
         d.tally.worse(EXIT_FAILED);
     }
     let t = &d.tally;
