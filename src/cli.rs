@@ -228,7 +228,7 @@ pub fn journal_path(config: &Config) -> PathBuf {
 
 fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     let path = journal_path(config);
-    let (j, replay) = Journal::open(&path).map_err(|e| {
+    let (mut j, mut replay) = Journal::open(&path).map_err(|e| {
         let hint = journal::open_hint(
             &path,
             &e,
@@ -239,6 +239,13 @@ fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
             path.display()
         ))
     })?;
+    // As the console does at start: ended conversations older than
+    // keep_ended_hours are folded, so what every command reads stays bounded.
+    let keep_ms = i64::try_from(config.journal.keep_ended().as_millis()).unwrap_or(i64::MAX);
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    if let Err(e) = j.compact(&mut replay, keep_ms, now_ms) {
+        tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged");
+    }
     for w in &replay.warnings {
         tracing::warn!(warning = %w, "journal");
         note!("warning: {w}");
