@@ -245,7 +245,7 @@ pub fn journal_path(config: &Config) -> PathBuf {
 
 fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     let path = journal_path(config);
-    let (j, replay) = Journal::open(&path).map_err(|e| {
+    let (mut j, mut replay) = Journal::open(&path).map_err(|e| {
         let hint = journal::open_hint(
             &path,
             &e,
@@ -256,6 +256,13 @@ fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
             path.display()
         ))
     })?;
+    // As the console does at start: ended conversations older than
+    // keep_ended_hours are folded, so what every command reads stays bounded.
+    let keep_ms = i64::try_from(config.journal.keep_ended().as_millis()).unwrap_or(i64::MAX);
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    if let Err(e) = j.compact(&mut replay, keep_ms, now_ms) {
+        tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged");
+    }
     for w in &replay.warnings {
         tracing::warn!(warning = %w, "journal");
         note!("warning: {w}");
@@ -404,8 +411,25 @@ pub async fn send(
     };
     let (mut runner, mut reports) = runner_for(config, client, journal, None);
     let code = send_events(&mut runner, &mut reports, planned).await;
+    let owed = runner.settle_outcomes().await;
     runner.flush_journal().await;
+    if !owed.is_empty() {
+        note!("{}", owed_note(&owed));
+        return Ok(code.max(EXIT_FAILED));
+    }
     Ok(code)
+}
+
+/// What to say of delivered requests whose outcome the journal could not
+/// record (a full disk): they must not be sent again.
+pub fn owed_note(owed: &[String]) -> String {
+    format!(
+        "error: Kore answered {} request(s) whose outcome the journal could not record: {}; \
+         they were delivered, so do not send them again: a restart shows them unknown, \
+         drop them there (:drop)",
+        owed.len(),
+        owed.join(", ")
+    )
 }
 
 /// The conversation id, checked with `--experience`.

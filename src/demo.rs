@@ -106,10 +106,10 @@ fn remove_stale_demo_journals(dir: &std::path::Path) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let is_journal = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("journal-") && n.ends_with(".jsonl"));
+        // A journal, or the lock file of one (`….jsonl.lock`).
+        let is_journal = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            n.starts_with("journal-") && (n.ends_with(".jsonl") || n.ends_with(".jsonl.lock"))
+        });
         if !is_journal {
             continue;
         }
@@ -186,6 +186,7 @@ pub async fn run(
     };
     let result = console::run(console_opts).await;
     let _ = std::fs::remove_file(&journal);
+    let _ = std::fs::remove_file(crate::runtime::journal_file::lock_path(&journal));
     handle.shutdown().await;
     result
 }

@@ -1392,6 +1392,56 @@ fn waits_and_refusals_show_in_the_status_bar() {
     assert!(!text(&s).contains("refusing"), "only while it goes on");
 }
 
+/// Issue 18.11: a log file that could not be written lost every line
+/// with nothing on screen; now the status bar and the log pane say how
+/// many lines were dropped, and why.
+#[test]
+fn a_log_file_dropping_lines_shows_in_the_status_bar_and_the_log() {
+    use switchboard::ui::status::status_line;
+    use switchboard::ui::theme::Theme;
+    let theme = Theme::from_config(switchboard::config::Theme::Dark, true, false);
+    let text = |s: &State| {
+        status_line(s, &theme, 160)
+            .spans
+            .iter()
+            .map(|sp| sp.content.to_string())
+            .collect::<String>()
+    };
+    let mut s = console(false);
+    assert!(!text(&s).contains("log"), "{}", text(&s));
+    let why = "/state/switchboard-console.log cannot be written (No space left on device)";
+    update(
+        &mut s,
+        Action::LogTrouble {
+            dropped: 3,
+            why: why.into(),
+        },
+    );
+    assert!(text(&s).contains("log: 3 line(s) dropped"), "{}", text(&s));
+    let last = &s.log.lines.back().unwrap().text;
+    assert!(
+        last.contains("3 log line(s) dropped") && last.contains(why),
+        "{last}"
+    );
+    let mut s = console(false);
+    update(
+        &mut s,
+        Action::LogTrouble {
+            dropped: 0,
+            why: "no log file: /state/x.log cannot be opened (a FIFO)".into(),
+        },
+    );
+    assert!(text(&s).contains("no log file"), "{}", text(&s));
+    assert!(
+        s.log
+            .lines
+            .back()
+            .unwrap()
+            .text
+            .contains("cannot be opened")
+    );
+}
+
 // ---------------------------------------------------------------------------
 // The poll plan's pages (issue 11.3)
 

@@ -681,3 +681,106 @@ fn an_endless_line_is_a_bad_line_at_once_and_stop_stops() {
         );
     }
 }
+
+/// A 64 KiB tmpfs mounted on `at`, unmounted on drop; None (with a printed
+/// message) where it cannot be mounted.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(at: PathBuf) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k,mode=700", "tmpfs"])
+            .arg(&at)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            println!("skipped: cannot mount a 64 KiB tmpfs here (needs root)");
+            return None;
+        }
+        Some(SmallDisk(at))
+    }
+
+    /// Fills the disk, then frees `room` bytes of it; the filler's path.
+    fn fill_leaving(&self, room: u64) -> PathBuf {
+        let filler = self.0.join("filler");
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![b'x'; 4096];
+        while f.write(&block).is_ok_and(|n| n > 0) {}
+        let len = f.metadata().unwrap().len();
+        f.set_len(len.saturating_sub(room)).unwrap();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Issue 18.3: a batch on a full disk printed `delivered` for events whose
+/// outcome the journal refused, went on taking lines, and its advice led to
+/// a delivered event being sent again. Now it stops taking lines, says
+/// which delivered requests the journal could not record (not to be sent
+/// again), and a run after the disk has room sends nothing twice.
+#[test]
+fn a_full_disk_stops_the_batch_and_nothing_is_sent_twice() {
+    let env = Env::new();
+    let Some(disk) = SmallDisk::mount(env.dir.path().join("data")) else {
+        return;
+    };
+    let a = agents(&env);
+    let mut lines = Vec::new();
+    let mut expect = BTreeMap::new();
+    for i in 0..20 {
+        let conv = format!("c-full-{i:02}");
+        let (l, e) = ten_actions(&conv, &a);
+        lines.extend(l);
+        expect.insert(conv, e);
+    }
+    let batch = env.file("full.jsonl", &lines);
+    let filler = disk.fill_leaving(8192);
+    let args = [
+        "send",
+        "--batch",
+        batch.to_str().unwrap(),
+        "--batch-id",
+        "full",
+        "--concurrency",
+        "2",
+    ];
+    let out = env.run(&args, "");
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("stopped taking lines"), "{err}");
+    let results = json_lines(&out);
+    let count = |what: &str| results.iter().filter(|r| r["outcome"] == what).count();
+    // Only the lanes in flight when the disk first refused tried a write;
+    // every other line waited, not started.
+    assert!(count("failed") <= 2, "lines were still taken: {err}");
+    assert!(
+        results
+            .iter()
+            .any(|r| r["outcome"] == "held" && r.to_string().contains("not started")),
+        "{err}"
+    );
+    for l in err.lines() {
+        assert!(
+            !(l.contains("delivered") && l.contains("resend")),
+            "advice to resend what was delivered: {l}"
+        );
+    }
+
+    std::fs::remove_file(&filler).unwrap();
+    let again = env.run(&args, "");
+    assert_ne!(code(&again), 2, "{}", stderr(&again));
+    for (conv, got) in env.received() {
+        let want = &expect[&conv];
+        assert!(
+            got.len() <= want.len() && want[..got.len()] == got[..],
+            "{conv}: sent {got:?}, planned {want:?}"
+        );
+    }
+}

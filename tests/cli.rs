@@ -424,6 +424,50 @@ fn send_refuses_to_pass_requests_still_open_in_the_journal() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
+/// Issue 18.9: only the console compacted its journal, so one fed by
+/// `send` and batches grew without end and every command read it whole.
+/// Now they fold ended conversations older than keep_ended_hours at start.
+#[test]
+fn send_folds_conversations_that_ended_long_ago() {
+    use common::journal::outcome;
+    use switchboard::domain::{AgentRef, Event};
+    use switchboard::runtime::journal::{self, Journal, Record};
+    let sim = SimProcess::start(&[]);
+    let env = env_for(&sim);
+    let mia = agent_id(0);
+    {
+        let (mut j, _) = Journal::open(&journal_of(&env)).unwrap();
+        let who = AgentRef::new(&mia, "Mia Chen");
+        for (i, ev) in [
+            Event::na_entry(who.clone()),
+            Event::na_exit(who),
+            Event::EndOfConversation { agent: None },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = format!("old-{i}");
+            j.append(&request(&id, "c-long-ago", 1, ev)).unwrap();
+            j.append(&outcome(&id, 2, true, "")).unwrap();
+        }
+    }
+    let out = run(
+        &env,
+        sim::DEMO_CLIENT_SECRET,
+        &["send", "enter", "--conversation", "c-now", "--agent", &mia],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let replay = journal::read(&journal_of(&env)).unwrap();
+    assert!(
+        matches!(&replay.records[0], Record::Summary { conversation, requests: 3, .. } if conversation == "c-long-ago"),
+        "{:?}",
+        replay.records
+    );
+    let st = journal::rebuild(&replay.records);
+    assert!(!st.contains_key("c-long-ago"));
+    assert!(st["c-now"].roster.contains(&mia));
+}
+
 #[test]
 fn send_says_so_when_a_console_holds_the_journal() {
     let sim = SimProcess::start(&[]);

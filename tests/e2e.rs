@@ -917,7 +917,12 @@ fn demo_journals_stay_in_the_state_dir_and_do_not_pile_up() {
     let mut c = Console::spawn(&["demo"], &[], dir.path(), 100, 30);
     c.wait_for("Conversations", 20);
     assert!(!stale.exists(), "a journal no demo holds is removed");
-    let own: Vec<_> = std::fs::read_dir(&demo_dir).unwrap().flatten().collect();
+    // This demo's journal is there (beside its lock file).
+    let own: Vec<_> = std::fs::read_dir(&demo_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+        .collect();
     assert_eq!(own.len(), 1, "this demo's journal is there: {own:?}");
     // Its terminal goes away (SIGHUP): the journal goes with it, and the
     // process ends as a hang-up.

@@ -130,6 +130,9 @@ pub enum Action {
     },
     /// Something worth a log line from the runtime (e.g. an export result).
     Note { error: bool, text: String },
+    /// The log file lost lines (`dropped` so far) or could not be opened
+    /// at all, and why: shown in the status bar and the log pane.
+    LogTrouble { dropped: u64, why: String },
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT: quit without asking.
     Terminate,
     /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.

@@ -976,6 +976,9 @@ pub struct Status {
     pub poll: PollStatus,
     /// Where callbacks come back (`http://127.0.0.1:8009`), secret path hidden.
     pub callback_address: String,
+    /// The log file's trouble: lines it lost so far and why (none while
+    /// all is well).
+    pub log_trouble: Option<(u64, String)>,
 }
 
 /// How many poll intervals may pass without an answer before the figures

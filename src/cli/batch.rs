@@ -30,7 +30,7 @@ use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{AssignTarget, ReceivedCallback};
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{self, ConversationState, Record, RequestFate};
-use crate::runtime::runner::{Job, Runner, Work, hooks_summary};
+use crate::runtime::runner::{Job, NOT_JOURNALED, Runner, Work, hooks_summary};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -558,6 +558,9 @@ struct Driver {
     book: AgentBook,
     tally: Tally,
     stopped_at: Option<usize>,
+    /// The line whose event the journal first refused (a full disk): no
+    /// line is read or started after it.
+    disk_refused: Option<usize>,
 }
 
 /// `switchboard send --batch FILE|-`.
@@ -621,11 +624,16 @@ async fn run_batch(
         book: AgentBook::default(),
         tally: Tally::default(),
         stopped_at: None,
+        disk_refused: None,
     };
     drop(replay);
     loop {
         if lines.is_none() && d.active == 0 && d.ready.is_empty() {
             break;
+        }
+        if d.disk_refused.is_some() {
+            // The disk refuses: no new line is taken.
+            lines = None;
         }
         let reading = d.pending < MAX_PENDING;
         tokio::select! {
@@ -655,11 +663,26 @@ async fn run_batch(
             },
         }
     }
+    Ok(finish(&mut d).await)
+}
+
+/// Writes what is owed, flushes the journal and prints the batch's summary;
+/// the exit code.
+async fn finish(d: &mut Driver) -> i32 {
+    let owed = d.runner.settle_outcomes().await;
     d.runner.flush_journal().await;
+    if !owed.is_empty() {
+        note!("{}", super::owed_note(&owed));
+        d.tally.worse(EXIT_FAILED);
+    }
     let t = &d.tally;
-    let stopped = match d.stopped_at {
-        Some(n) => format!("; stopped at the bad line {n} (--on-error stop)"),
-        None => String::new(),
+    let stopped = match (d.stopped_at, d.disk_refused) {
+        (Some(n), _) => format!("; stopped at the bad line {n} (--on-error stop)"),
+        (None, Some(n)) => format!(
+            "; stopped taking lines at line {n}: the journal could not be written \
+             (once the disk has room, run the same batch again: what was delivered is skipped)"
+        ),
+        (None, None) => String::new(),
     };
     let done = match d.mode {
         Mode::Send => format!(
@@ -677,7 +700,7 @@ async fn run_batch(
         t.held,
         t.bad
     );
-    Ok(t.exit_code())
+    t.exit_code()
 }
 
 async fn recv_some<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
@@ -791,6 +814,13 @@ impl Driver {
             };
             if lane.current.is_some() {
                 return;
+            }
+            if let Some(n) = self.disk_refused
+                && lane.held.is_none()
+            {
+                lane.held = Some(format!(
+                    "not started: the journal could not be written at line {n}"
+                ));
             }
             if lane.held.is_some() {
                 self.hold_rest(id);
@@ -1195,6 +1225,9 @@ impl Driver {
             );
         } else {
             note!("error: line {number}: {text} failed: {e}");
+        }
+        if e.to_string().starts_with(NOT_JOURNALED) && self.disk_refused.is_none() {
+            self.disk_refused = Some(number);
         }
         self.tally.failed += 1;
         self.tally.worse(EXIT_FAILED);

@@ -62,9 +62,52 @@ pub struct ConsoleOptions {
 
 /// How often a running console compacts its journal.
 const COMPACT_EVERY: Duration = Duration::from_secs(3600);
+/// How often the console looks whether the log file is losing lines.
+const LOG_WATCH_EVERY: Duration = Duration::from_secs(2);
+/// How often a running console looks that its journal's path still names
+/// the file it writes (issue 18.8: a journal moved away under it).
+const JOURNAL_WATCH_EVERY: Duration = Duration::from_secs(2);
 
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Sends `Action::LogTrouble` whenever the log file's trouble changes.
+fn watch_log_file(tx: mpsc::UnboundedSender<Action>) {
+    tokio::spawn(async move {
+        let mut seen = (0, None);
+        loop {
+            let now = crate::logging::status();
+            if now != seen {
+                seen = now.clone();
+                if let (dropped, Some(why)) = now
+                    && tx.send(Action::LogTrouble { dropped, why }).is_err()
+                {
+                    break;
+                }
+            }
+            if tx.is_closed() {
+                break;
+            }
+            tokio::time::sleep(LOG_WATCH_EVERY).await;
+        }
+    });
+}
+
+/// Gives outcomes the disk refused one more try at quit (workers still
+/// sending are not waited for long), and names those still owed.
+async fn settle_at_quit(runner: &Runner) {
+    let owed = tokio::time::timeout(Duration::from_secs(2), runner.settle_outcomes()).await;
+    if let Ok(owed) = owed
+        && !owed.is_empty()
+    {
+        eprintln!(
+            "switchboard: Kore answered {} request(s) whose outcome the journal could not record ({}); \
+             they were delivered: after a restart they show unknown, drop them (:drop), do not resend them",
+            owed.len(),
+            owed.join(", ")
+        );
+    }
 }
 
 /// Runs the console until the supervisor quits. Returns the exit code.
@@ -195,6 +238,7 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
     );
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
+    runner.start_journal_watch(JOURNAL_WATCH_EVERY);
 
     // What the listener refused, into the loop once a second when it changed.
     if let Some(listener) = &listener {
@@ -219,6 +263,9 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
             }
         });
     }
+
+    // The log file's trouble, into the loop when it changes.
+    watch_log_file(tx.clone());
 
     // Callbacks into the loop.
     if let Some(mut callbacks) = callbacks {
@@ -289,8 +336,12 @@ async fn wind_down(
         }
         _ => {}
     }
-    // Whatever the loop handed to the journal writer is on disk before the
-    // process ends.
+    // Outcomes the disk refused get one more try (workers still sending are
+    // not waited for long); whatever the loop handed to the journal writer
+    // is on disk before the process ends.
+    if keeps_journal {
+        settle_at_quit(&runner).await;
+    }
     runner.flush_journal().await;
     crate::logging::flush();
     drop(runner);

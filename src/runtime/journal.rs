@@ -26,6 +26,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::journal_file;
+
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -226,18 +228,29 @@ pub struct DamagedLine {
     pub bytes: Vec<u8>,
     /// Its line number in the file.
     pub line: usize,
+    /// The line was longer than [`MAX_LINE_BYTES`]: `bytes` holds only its
+    /// start, and compaction waits until it is gone (it is never dropped).
+    pub over_cap: bool,
 }
 
 /// What one written record changed in the numbering: its conversation,
 /// that conversation's `cseq` before it, and the request id it mapped with
 /// what that id mapped to before (None for a record outside any conversation).
 type Numbered = Option<(String, Option<u64>, Option<(String, Option<String>)>)>;
+/// The longest journal line read (bytes). A record is a few hundred bytes;
+/// a longer line is damage, reported as such, and never read whole.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// An open journal, positioned for appending.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// The lock beside the journal, held while this is open.
+    _lock: File,
+    /// (device, inode) of `file`: when the path names another file (the
+    /// journal was moved or replaced), nothing more is written.
+    identity: (u64, u64),
     /// The `seq` of the next line.
     next_seq: u64,
     /// The last `cseq` written per conversation.
@@ -256,6 +269,9 @@ pub struct Journal {
     /// Tests: lines written whole before the short write.
     #[cfg(test)]
     short_write_after: usize,
+    /// Tests: a batch holding an outcome fails as on a full disk.
+    #[cfg(test)]
+    refuse_outcomes: bool,
 }
 
 impl Journal {
@@ -277,6 +293,7 @@ impl Journal {
             }
             builder.create(dir)?;
         }
+        let dir_lock = journal_file::lock_dir(path)?;
         let mut options = OpenOptions::new();
         options.read(true).append(true).create(true);
         #[cfg(unix)]
@@ -284,8 +301,9 @@ impl Journal {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let file = options.open(path)?;
+        let file = journal_file::open_regular(path, &mut options, "the journal")?;
         lock(&file, path)?;
+        let identity = journal_file::identity(&file)?;
         let mut warnings = Vec::new();
         #[cfg(unix)]
         {
@@ -313,6 +331,8 @@ impl Journal {
             Journal {
                 path: path.to_path_buf(),
                 file,
+                _lock: dir_lock,
+                identity,
                 next_seq,
                 cseq,
                 conv_of,
@@ -322,6 +342,8 @@ impl Journal {
                 short_write: None,
                 #[cfg(test)]
                 short_write_after: 0,
+                #[cfg(test)]
+                refuse_outcomes: false,
             },
             replay,
         ))
@@ -335,6 +357,14 @@ impl Journal {
     /// (the journal writer's batches). All or none: a failure cuts the file
     /// back to where it was and every record of the batch gets the error.
     pub fn append_batch(&mut self, records: &[Record]) -> io::Result<()> {
+        self.check_named()?;
+        #[cfg(test)]
+        if self.refuse_outcomes && records.iter().any(|r| matches!(r, Record::Outcome { .. })) {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "No space left on device (simulated)",
+            ));
+        }
         // What the group changes in the numbering, to put back if it fails:
         // as long as the group, never a copy of the whole maps (that made
         // every write cost as much as the journal's history).
@@ -377,6 +407,14 @@ impl Journal {
             Some(n) => self.cseq.insert(conversation, n),
             None => self.cseq.remove(&conversation),
         };
+    }
+
+    /// Fails when the journal's path no longer names the file this holds
+    /// open (moved away, replaced or removed under it): another process may
+    /// then start on an empty history, so this one writes, and sends,
+    /// nothing more.
+    pub fn check_named(&self) -> io::Result<()> {
+        journal_file::still_named(&self.path, self.identity)
     }
 
     fn sync(&mut self) -> io::Result<()> {
@@ -490,7 +528,7 @@ fn numbering(replay: &Replay) -> Numbering {
 /// Reads a journal without locking or changing it, e.g. while a console
 /// holds it open. A torn last line is reported, not cut.
 pub fn read(path: &Path) -> io::Result<Replay> {
-    let file = File::open(path)?;
+    let file = journal_file::open_regular(path, OpenOptions::new().read(true), "the journal")?;
     read_file(&file, path).map(|(replay, _)| replay)
 }
 
@@ -509,6 +547,43 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
     }
 }
 
+/// Reads one line into `buf`, at most `cap` bytes of it (the rest is read
+/// past, not kept). Returns the bytes the line took in the file (0 at the
+/// end) and whether it ended with a newline; more bytes than `buf` holds
+/// means it was over the cap.
+fn read_capped(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<(u64, bool)> {
+    let mut taken: u64 = 0;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((taken, false));
+        }
+        let (used, done) = match memchr_newline(chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = (cap + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..used.min(room)]);
+        reader.consume(used);
+        taken += used as u64;
+        if done {
+            return Ok((taken, true));
+        }
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == b'\n')
+}
+
 /// Reads every record; returns them and the length of the good prefix.
 fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
     let mut replay = Replay::default();
@@ -522,13 +597,35 @@ fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
     let mut lines: Vec<usize> = Vec::new();
     loop {
         buf.clear();
-        let n = reader.read_until(b'\n', &mut buf)?;
+        let (n, complete) = read_capped(&mut reader, &mut buf, MAX_LINE_BYTES)?;
         if n == 0 {
             break;
         }
         line_no += 1;
-        offset += n as u64;
-        let complete = buf.last() == Some(&b'\n');
+        offset += n;
+        if n > buf.len() as u64 {
+            // Longer than any record: damage, kept in the file, never read whole.
+            if complete {
+                replay.warnings.push(format!(
+                    "{}: line {line_no} is {n} bytes, over the cap of {MAX_LINE_BYTES}; it was skipped and left in the file",
+                    path.display()
+                ));
+                buf.truncate(256);
+                replay.damaged.push(DamagedLine {
+                    after_records: replay.records.len(),
+                    bytes: std::mem::take(&mut buf),
+                    line: line_no,
+                    over_cap: true,
+                });
+                good_len = offset;
+            } else {
+                replay.warnings.push(format!(
+                    "{}: line {line_no} was cut off mid-write (a crash?) after {n} bytes; it was dropped",
+                    path.display()
+                ));
+            }
+            continue;
+        }
         let text = String::from_utf8_lossy(&buf);
         let text = text.trim();
         if text.is_empty() {
@@ -571,6 +668,7 @@ fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
                     after_records: replay.records.len(),
                     bytes,
                     line: line_no,
+                    over_cap: false,
                 });
                 good_len = offset;
             }
@@ -877,6 +975,14 @@ impl Journal {
     /// a crash leaves either the old journal or the new one, never a mix.
     /// Returns how many conversations were folded.
     pub fn compact(&mut self, replay: &mut Replay, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
+        if let Some(d) = replay.damaged.iter().find(|d| d.over_cap) {
+            // Carried over it would be read whole: it waits for a person.
+            tracing::warn!(
+                line = d.line,
+                "journal compaction waits: a line is over the cap"
+            );
+            return Ok(0);
+        }
         let rebuilt = rebuild(&replay.records);
         let fold: BTreeMap<&str, usize> = rebuilt
             .iter()
@@ -945,6 +1051,7 @@ impl Journal {
                     after_records: kept.len(),
                     bytes: d.bytes.clone(),
                     line: d.line,
+                    over_cap: false,
                 });
                 out.extend_from_slice(&d.bytes);
                 out.push(b'\n');
@@ -967,6 +1074,7 @@ impl Journal {
                 after_records: kept.len(),
                 bytes: d.bytes.clone(),
                 line: d.line,
+                over_cap: false,
             });
             out.extend_from_slice(&d.bytes);
             out.push(b'\n');
@@ -974,14 +1082,21 @@ impl Journal {
         debug_assert!(summaries <= kept.len());
 
         let tmp = self.path.with_extension("jsonl.compacting");
+        // A left-over (or planted) file there is not written through.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        // Append mode, as the journal itself: a write cut back after a
+        // failure must not leave the position past the end (a hole of NULs).
         let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(true);
+        options.read(true).append(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let mut file = options.open(&tmp)?;
+        let mut file = journal_file::open_regular(&tmp, &mut options, "the journal")?;
         lock(&file, &tmp)?;
         file.write_all(&out)?;
         file.sync_all()?;
@@ -997,6 +1112,7 @@ impl Journal {
         }
         // The new file is positioned at its end and already locked; the old
         // one (and its lock) goes with the old handle.
+        self.identity = journal_file::identity(&file)?;
         self.file = file;
         self.len = out.len() as u64;
         replay.records = kept;
@@ -1024,6 +1140,12 @@ impl Journal {
     pub(crate) fn fail_write_after_lines(&mut self, lines: usize, bytes: usize) {
         self.short_write = Some(bytes);
         self.short_write_after = lines;
+    }
+
+    /// Makes every write that holds an outcome fail (or not) as on a full
+    /// disk.
+    pub(crate) fn refuse_outcomes(&mut self, on: bool) {
+        self.refuse_outcomes = on;
     }
 
     /// Undoes [`Journal::break_writes`].
@@ -1187,6 +1309,236 @@ mod tests {
         let (_, replay) = Journal::open(&path).unwrap();
         assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
         assert_eq!(replay.records.len(), 4);
+    }
+
+    /// Journals an ended conversation, long ago, so compaction folds it.
+    fn old_ended(j: &mut Journal) {
+        let a = AgentRef::new("a", "A");
+        for (i, ev) in [
+            Event::na_entry(a.clone()),
+            Event::na_exit(a.clone()),
+            Event::EndOfConversation { agent: None },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = format!("o{i}");
+            j.append(&request(&id, "c-old", ev)).unwrap();
+            j.append(&outcome(&id, true)).unwrap();
+        }
+    }
+
+    /// Reopens the journal at `path`: no NUL byte in it, nothing damaged,
+    /// nothing held, and c-1's entry delivered.
+    fn assert_clean_after_reopen(path: &Path) {
+        let bytes = std::fs::read(path).unwrap();
+        assert!(!bytes.contains(&0), "a hole of NULs in the journal");
+        let (_, replay) = Journal::open(path).unwrap();
+        assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+        assert!(replay.holds.is_empty() && replay.hold_all.is_none());
+        let st = &rebuild(&replay.records)["c-1"];
+        assert_eq!(
+            st.requests[0].fate,
+            RequestFate::Delivered { status: Some(200) }
+        );
+    }
+
+    /// Issue 18.4: after compaction the file was reopened without append
+    /// mode, so a write cut back after a failure left the position past
+    /// the cut and the next record landed beyond a hole of NULs.
+    #[test]
+    fn a_failed_write_right_after_compaction_leaves_no_hole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        old_ended(&mut j);
+        let mut replay = read(&path).unwrap();
+        assert_eq!(j.compact(&mut replay, 10, 1_000_000).unwrap(), 1);
+        j.append(&request(
+            "r1",
+            "c-1",
+            Event::na_entry(AgentRef::new("a-1", "Mia")),
+        ))
+        .unwrap();
+        j.fail_next_write_after(40);
+        j.append(&outcome("r1", true)).unwrap_err();
+        j.append(&outcome("r1", true)).unwrap();
+        drop(j);
+        assert_clean_after_reopen(&path);
+    }
+
+    /// A tmpfs of 64 KiB mounted on a fresh directory, unmounted on drop.
+    struct SmallDisk {
+        dir: tempfile::TempDir,
+    }
+
+    impl SmallDisk {
+        fn mount() -> Option<SmallDisk> {
+            let dir = tempfile::tempdir().ok()?;
+            let ok = std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+                .arg(dir.path())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                println!("skipped: cannot mount a 64 KiB tmpfs here (needs root)");
+                return None;
+            }
+            Some(SmallDisk { dir })
+        }
+
+        /// Fills the disk to the last byte; the filler's path.
+        fn fill(&self) -> PathBuf {
+            let filler = self.dir.path().join("filler");
+            let mut f = File::create(&filler).unwrap();
+            let block = vec![b'x'; 512];
+            loop {
+                match f.write(&block) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            while f.write(b"x").is_ok_and(|n| n == 1) {}
+            filler
+        }
+    }
+
+    impl Drop for SmallDisk {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg(self.dir.path())
+                .status();
+        }
+    }
+
+    /// Issue 18.4 on a real full disk (a 64 KiB tmpfs), right after
+    /// compaction: the record that did not fit is cut back, and once
+    /// there is room the next one starts where the file ends.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_tmpfs_right_after_compaction_leaves_no_hole() {
+        let Some(disk) = SmallDisk::mount() else {
+            return;
+        };
+        let path = disk.dir.path().join("j.jsonl");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        old_ended(&mut j);
+        let mut replay = read(&path).unwrap();
+        assert_eq!(j.compact(&mut replay, 10, 1_000_000).unwrap(), 1);
+        j.append(&request(
+            "r1",
+            "c-1",
+            Event::na_entry(AgentRef::new("a-1", "Mia")),
+        ))
+        .unwrap();
+        let filler = disk.fill();
+        // Records fill the journal's last page, until one does not fit.
+        let mut failed = false;
+        for i in 0..200 {
+            if let Err(e) = j.append(&Record::Sent {
+                id: "r1".into(),
+                at_ms: 3,
+                attempt: i + 1,
+            }) {
+                assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed, "the disk never refused a write");
+        std::fs::remove_file(&filler).unwrap();
+        j.append(&outcome("r1", true)).unwrap();
+        drop(j);
+        assert_clean_after_reopen(&path);
+    }
+
+    /// Issue 18.7: the journal (or its lock) was followed through a
+    /// symbolic link, and a FIFO would hang the open.
+    #[cfg(unix)]
+    #[test]
+    fn a_journal_or_lock_that_is_no_regular_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.txt");
+        write_private(&outside, "not yours\n");
+        std::fs::set_permissions(&outside, {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o644)
+        })
+        .unwrap();
+        let path = dir.path().join("data").join("j.jsonl");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&outside, &path).unwrap();
+        let err = Journal::open(&path).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(
+            read(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("symbolic link")
+        );
+        std::fs::remove_file(&path).unwrap();
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = Journal::open(&path).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
+        assert!(read(&path).unwrap_err().to_string().contains("FIFO"));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_file(journal_file::lock_path(&path)).unwrap();
+        std::os::unix::fs::symlink(&outside, journal_file::lock_path(&path)).unwrap();
+        let err = Journal::open(&path).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&outside).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "the linked file's mode is unchanged");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not yours\n");
+    }
+
+    /// Issue 18.8: moving the journal away freed its lock, and a second
+    /// switchboard started on an empty history; the first went on writing
+    /// to the moved file.
+    #[test]
+    fn a_moved_journal_keeps_its_lock_and_takes_no_more_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        j.append(&outcome("r1", true)).unwrap();
+        std::fs::rename(&path, dir.path().join("elsewhere.jsonl")).unwrap();
+        let err = Journal::open(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "{err}");
+        let err = j.append(&outcome("r2", true)).unwrap_err();
+        assert!(err.to_string().contains("moved away"), "{err}");
+        assert!(j.check_named().is_err());
+        drop(j);
+        assert!(
+            Journal::open(&path).is_ok(),
+            "the lock goes with the process"
+        );
+    }
+
+    /// Issue 18.9: a huge line was read whole, then cut silently.
+    #[test]
+    fn a_line_over_the_cap_is_damage_said_so_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let a = serde_json::to_string(&outcome("r1", true)).unwrap();
+        let huge = "x".repeat(MAX_LINE_BYTES * 3);
+        write_private(&path, &format!("{a}\n{huge}\n{a}\n"));
+        let (mut j, mut replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.records.len(), 2);
+        assert!(
+            replay.warnings[0].contains("line 2") && replay.warnings[0].contains("over the cap"),
+            "{:?}",
+            replay.warnings
+        );
+        assert!(replay.hold_all.is_some(), "what it held cannot be told");
+        assert!(replay.damaged[0].bytes.len() <= 256);
+        assert_eq!(j.compact(&mut replay, 0, i64::MAX).unwrap(), 0);
+        j.append(&outcome("r2", true)).unwrap();
+        drop(j);
+        let on_disk = std::fs::read_to_string(&path).unwrap();
+        assert!(on_disk.contains(&huge), "the long line is left in the file");
+        assert_eq!(read(&path).unwrap().records.len(), 3);
     }
 
     #[test]

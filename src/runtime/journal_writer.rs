@@ -21,6 +21,8 @@ enum Msg {
     },
     /// Acknowledged once everything sent before it is on disk.
     Flush(Ack),
+    /// Whether the journal's path still names the file being written.
+    Check(Ack),
     /// Runs on the journal itself (tests: break or mend its writes).
     #[allow(dead_code, reason = "only tests send it")]
     Do(Box<dyn FnOnce(&mut Journal) + Send>),
@@ -87,6 +89,14 @@ impl JournalWriter {
         done.await.unwrap_or_else(|_| Err(gone()))
     }
 
+    /// Whether the journal's path still names the file this writes (see
+    /// [`Journal::check_named`]): an error once it was moved or replaced.
+    pub async fn check(&self) -> io::Result<()> {
+        let (ack, done) = oneshot::channel();
+        self.tx.send(Msg::Check(ack)).map_err(|_| gone())?;
+        done.await.unwrap_or_else(|_| Err(gone()))
+    }
+
     /// Compacts the journal (see [`Journal::compact`]) between two batches.
     pub async fn compact(&self, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
         let (ack, done) = oneshot::channel();
@@ -131,6 +141,9 @@ fn run(mut journal: Journal, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     match other {
                         Msg::Flush(ack) => {
                             let _ = ack.send(Ok(()));
+                        }
+                        Msg::Check(ack) => {
+                            let _ = ack.send(journal.check_named());
                         }
                         Msg::Compact {
                             keep_ms,

@@ -4,6 +4,7 @@
 pub mod callback;
 pub mod console;
 pub mod journal;
+pub mod journal_file;
 pub mod journal_writer;
 pub mod limits;
 pub mod render;

@@ -187,6 +187,35 @@ enum Msg {
     Drop,
     /// Drop these requests, failed or queued.
     DropIds(Vec<String>),
+    /// Write an outcome the journal refused, if one is owed; answers with
+    /// its request id when it still cannot be written.
+    Settle(tokio::sync::oneshot::Sender<Option<String>>),
+}
+
+/// An outcome the journal did not take (a full disk): kept in memory and
+/// written again before anything else of its conversation moves, so that
+/// a request Kore answered is never taken for one of unknown fate.
+struct Owed {
+    record: Record,
+    /// The writer's answer, when it was handed over without waiting.
+    ack: Planned,
+}
+
+impl Owed {
+    fn id(&self) -> String {
+        self.record.id().unwrap_or_default().to_string()
+    }
+}
+
+/// Writes an owed outcome: the answer of its first write if that went
+/// through, else it is written again.
+async fn settle(inner: &Inner, owed: &mut Owed) -> std::io::Result<()> {
+    if let Some(ack) = owed.ack.take()
+        && let Ok(Ok(())) = ack.await
+    {
+        return Ok(());
+    }
+    inner.journal(owed.record.clone()).await
 }
 
 pub use crate::app::restore::DROPPED;
@@ -376,10 +405,17 @@ fn now_ms() -> i64 {
 
 /// Nothing is sent that the journal does not hold first.
 fn not_journaled(e: std::io::Error) -> CallError {
-    CallError::Local(format!(
-        "not sent: the journal could not be written ({e}); free the disk, then r resends"
-    ))
+    let then = if e.kind() == std::io::ErrorKind::StorageFull {
+        "free the disk, then r sends it"
+    } else {
+        "once the journal can be written, r sends it"
+    };
+    CallError::Local(format!("{NOT_JOURNALED} ({e}); {then}"))
 }
+
+/// How a request that was not sent because the journal refused a record
+/// begins its error (`send --batch` stops reading on it).
+pub const NOT_JOURNALED: &str = "not sent: the journal could not be written";
 
 /// Runs effects. Lives as long as the console.
 pub struct Runner {
@@ -523,6 +559,29 @@ impl Runner {
         {
             tracing::error!(error = %e, "journal flush failed");
         }
+    }
+
+    /// Writes the outcomes the journal refused before (each conversation
+    /// keeps its own in memory) and returns the request ids of those it
+    /// still refuses: Kore answered them, so they must not be sent again,
+    /// yet a restart will show them unknown. For `send` and batches, once
+    /// every request is done.
+    pub async fn settle_outcomes(&self) -> Vec<String> {
+        let mut waits = Vec::new();
+        for q in self.queues.values() {
+            let (answer, wait) = tokio::sync::oneshot::channel();
+            if q.send(Msg::Settle(answer)).is_ok() {
+                waits.push(wait);
+            }
+        }
+        let mut owed = Vec::new();
+        for wait in waits {
+            if let Ok(Some(id)) = wait.await {
+                owed.push(id);
+            }
+        }
+        owed.sort();
+        owed
     }
 
     /// Restores a request whose fate is failed or unknown: it holds its
@@ -693,6 +752,33 @@ impl Runner {
         });
     }
 
+    /// Looks every `every` whether the journal's path still names the file
+    /// the writer holds. Once it does not (moved away, replaced, removed),
+    /// the writer takes no more records, so nothing more is sent; this says
+    /// so once, in the log and the bottom line, and stops looking.
+    pub fn start_journal_watch(&self, every: Duration) {
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if inner.tx.is_closed() {
+                    break;
+                }
+                let Some(j) = &inner.journal else { break };
+                if let Err(e) = j.check().await {
+                    tracing::error!(error = %e, "journal lost");
+                    inner.send(Action::Note {
+                        error: true,
+                        text: format!("{e}"),
+                    });
+                    break;
+                }
+            }
+        });
+    }
+
     /// Starts the polling loops (an interval of `None` turns one off). The
     /// queues are polled beside the conversations: each round sizes the next
     /// [`QUEUE_SIZES_PER_ROUND`] queues, and list-queues is read again as
@@ -773,10 +859,28 @@ async fn conversation_worker(
     // unknown waits for its own `r`, also when it is not the first.
     let mut queue: VecDeque<(Job, bool, Planned)> = VecDeque::new();
     let mut failed: Option<Job> = None;
+    let mut owed: Option<Owed> = None;
     loop {
         if failed.is_none()
             && let Some((mut job, blocked, planned)) = queue.pop_front()
         {
+            // Pipelined, a hooks request's gate waits for the owed outcome
+            // behind its own `Sent` (one fsync for both); else it is
+            // written before the request moves at all.
+            let deferred = owed.as_ref().is_some_and(|o| o.ack.is_some())
+                && inner.pipelined_journal()
+                && matches!(job.work, Work::Hook { .. });
+            if let Some(o) = owed.as_mut().filter(|_| !deferred) {
+                match settle(&inner, o).await {
+                    Ok(()) => owed = None,
+                    Err(e) => {
+                        owes_outcome(&inner, &job, &o.id(), &e);
+                        failed = Some(job);
+                        hold_rest(&inner, &conversation, &queue);
+                        continue;
+                    }
+                }
+            }
             if blocked {
                 failed = Some(job);
                 continue;
@@ -793,7 +897,7 @@ async fn conversation_worker(
                 job.journaled = inner.report(written).is_ok();
             }
             let delivered = match &job.work {
-                Work::Hook { .. } => deliver(&inner, &mut job, planned).await,
+                Work::Hook { .. } => deliver(&inner, &mut job, planned, &mut owed).await,
                 Work::Assign { .. } => {
                     assign(&inner, &mut job).await;
                     true
@@ -801,22 +905,16 @@ async fn conversation_worker(
             };
             if !delivered {
                 failed = Some(job);
-                let held: Vec<String> = queue
-                    .iter()
-                    .filter(|(_, blocked, _)| !blocked)
-                    .map(|(j, _, _)| j.req_id.clone())
-                    .collect();
-                if !held.is_empty() {
-                    inner.send(Action::HookHeld {
-                        conversation: conversation.clone(),
-                        req_ids: held,
-                    });
-                }
+                hold_rest(&inner, &conversation, &queue);
             }
             continue;
         }
         match rx.recv().await {
             None => break,
+            Some(Msg::Settle(answer)) => {
+                let _ = settle_owed(&inner, &mut owed).await;
+                let _ = answer.send(owed.as_ref().map(Owed::id));
+            }
             Some(Msg::Job(job, planned)) => {
                 if failed.is_some() {
                     inner.send(Action::HookHeld {
@@ -870,6 +968,61 @@ async fn journal_dropped(inner: &Inner, job: &Job) {
         .await;
 }
 
+/// Reports the requests waiting in `queue` as held behind a failure.
+fn hold_rest(inner: &Inner, conversation: &str, queue: &VecDeque<(Job, bool, Planned)>) {
+    let held: Vec<String> = queue
+        .iter()
+        .filter(|(_, blocked, _)| !blocked)
+        .map(|(j, _, _)| j.req_id.clone())
+        .collect();
+    if !held.is_empty() {
+        inner.send(Action::HookHeld {
+            conversation: conversation.to_string(),
+            req_ids: held,
+        });
+    }
+}
+
+/// `job` is not sent: the outcome of `before` (answered by Kore) is still
+/// owed to the journal, which refused it again with `e`.
+fn owes_outcome(inner: &Inner, job: &Job, before: &str, e: &std::io::Error) {
+    let outcome = Err(owes_error(before, e));
+    match job.work {
+        Work::Hook { .. } => inner.send(Action::HookDone {
+            req_id: job.req_id.clone(),
+            conversation: job.conversation.clone(),
+            outcome,
+            attempts: 0,
+            maybe_arrived: Vec::new(),
+        }),
+        Work::Assign { .. } => inner.send(Action::AssignDone {
+            req_id: job.req_id.clone(),
+            conversation: job.conversation.clone(),
+            outcome,
+            uncertain: false,
+            attempts: 0,
+        }),
+    }
+}
+
+fn owes_error(before: &str, e: &std::io::Error) -> CallError {
+    CallError::Local(format!(
+        "{NOT_JOURNALED} ({e}): it still owes the outcome of {before}, which Kore answered \
+         and which is kept in memory, never sent again; once the disk has room, r sends this one"
+    ))
+}
+
+/// Writes the owed outcome, if any, before a request leaves.
+async fn settle_owed(inner: &Inner, owed: &mut Option<Owed>) -> Result<(), CallError> {
+    if let Some(o) = owed.as_mut() {
+        settle(inner, o)
+            .await
+            .map_err(|e| owes_error(&o.id(), &e))?;
+        *owed = None;
+    }
+    Ok(())
+}
+
 /// Journals `Sent` for a request and, on its first try, reports it as
 /// going out: called by the client once the rate limiter has given a slot,
 /// right before the bytes leave. A request that waits for a slot and dies
@@ -880,10 +1033,12 @@ async fn gate(
     attempt: u32,
     line: &str,
     planned: &mut Planned,
+    owed: &mut Option<Owed>,
 ) -> Result<(), CallError> {
     if let Some(done) = planned.take()
-        && pipelined_gate(inner, job, attempt, done).await
+        && pipelined_gate(inner, job, attempt, done, owed).await
     {
+        settle_owed(inner, owed).await?;
         if attempt == 1 {
             inner.send(Action::RequestSent {
                 req_id: job.req_id.clone(),
@@ -893,6 +1048,7 @@ async fn gate(
         }
         return Ok(());
     }
+    settle_owed(inner, owed).await?;
     inner.ensure_journaled(job).await?;
     inner
         .journal(Record::Sent {
@@ -921,6 +1077,7 @@ async fn pipelined_gate(
     job: &mut Job,
     attempt: u32,
     planning: tokio::sync::oneshot::Receiver<std::io::Result<()>>,
+    owed: &mut Option<Owed>,
 ) -> bool {
     let gone = || Err(std::io::Error::other("the journal writer has stopped"));
     let sent = inner.journal.as_ref().map(|j| {
@@ -930,6 +1087,14 @@ async fn pipelined_gate(
             attempt,
         })
     });
+    // The outcome owed before it went to the writer first: its answer is
+    // in by the time `Sent`'s is. Refused, the caller writes it again.
+    if let Some(o) = owed.as_mut()
+        && let Some(ack) = o.ack.take()
+        && let Ok(Ok(())) = ack.await
+    {
+        *owed = None;
+    }
     let planned = planning.await.unwrap_or_else(|_| gone());
     job.journaled = inner.report(planned).is_ok();
     let sent = match sent {
@@ -947,7 +1112,12 @@ async fn pipelined_gate(
 /// have arrived. Such a try is retried only when `retry_uncertain` allows;
 /// a request that ends without an answer after one is unknown (no outcome is
 /// journaled, as after a crash), not failed.
-async fn deliver(inner: &Arc<Inner>, job: &mut Job, mut planned: Planned) -> bool {
+async fn deliver(
+    inner: &Arc<Inner>,
+    job: &mut Job,
+    mut planned: Planned,
+    owed: &mut Option<Owed>,
+) -> bool {
     let Work::Hook { event, ctx, .. } = &job.work else {
         return false;
     };
@@ -971,7 +1141,7 @@ async fn deliver(inner: &Arc<Inner>, job: &mut Job, mut planned: Planned) -> boo
                     summary.clone(),
                     Priority::User,
                     async || {
-                        gate(inner, job_ref, attempt, &line, planned)
+                        gate(inner, job_ref, attempt, &line, planned, owed)
                             .await
                             .inspect_err(|e| {
                                 *gate_error = Some(e.clone());
@@ -1002,11 +1172,7 @@ async fn deliver(inner: &Arc<Inner>, job: &mut Job, mut planned: Planned) -> boo
                     message: reply.body_summary.clone(),
                     attempts: attempt,
                 };
-                if inner.pipelined_journal() {
-                    inner.journal_later(outcome);
-                } else {
-                    let _ = inner.journal(outcome).await;
-                }
+                *owed = owe(inner, outcome).await;
                 inner.send(Action::HookDone {
                     req_id: job.req_id.clone(),
                     conversation: job.conversation.clone(),
@@ -1049,16 +1215,15 @@ async fn deliver(inner: &Arc<Inner>, job: &mut Job, mut planned: Planned) -> boo
                 // With a try that may have arrived, the fate is unknown: the
                 // journal keeps no outcome, so a restart says unknown too.
                 if maybe_arrived.is_empty() {
-                    let _ = inner
-                        .journal(Record::Outcome {
-                            id: job.req_id.clone(),
-                            at_ms: now_ms(),
-                            ok: false,
-                            status: e.status(),
-                            message: e.to_string(),
-                            attempts: attempt,
-                        })
-                        .await;
+                    let outcome = Record::Outcome {
+                        id: job.req_id.clone(),
+                        at_ms: now_ms(),
+                        ok: false,
+                        status: e.status(),
+                        message: e.to_string(),
+                        attempts: attempt,
+                    };
+                    *owed = owe(inner, outcome).await;
                 }
                 inner.send(Action::HookDone {
                     req_id: job.req_id.clone(),
@@ -1070,6 +1235,26 @@ async fn deliver(inner: &Arc<Inner>, job: &mut Job, mut planned: Planned) -> boo
                 return false;
             }
         }
+    }
+}
+
+/// Hands an outcome to the journal: pipelined without waiting (the ack is
+/// kept), else waited for. What the journal did not take is owed.
+async fn owe(inner: &Arc<Inner>, outcome: Record) -> Option<Owed> {
+    let j = inner.journal.as_ref()?;
+    if inner.pipelined_journal() {
+        let ack = j.submit(outcome.clone());
+        return Some(Owed {
+            record: outcome,
+            ack: Some(ack),
+        });
+    }
+    match inner.journal(outcome.clone()).await {
+        Ok(()) => None,
+        Err(_) => Some(Owed {
+            record: outcome,
+            ack: None,
+        }),
     }
 }
 
@@ -1124,7 +1309,7 @@ async fn assign(inner: &Inner, job: &mut Job) {
             inner
                 .client
                 .assign_gated(&request, summary.clone(), Priority::User, async || {
-                    gate(inner, job_ref, attempt, &line, &mut None)
+                    gate(inner, job_ref, attempt, &line, &mut None, &mut None)
                         .await
                         .inspect_err(|e| {
                             *gate_error = Some(e.clone());
@@ -1804,6 +1989,41 @@ mod tests {
         );
     }
 
+    /// Issue 18.8: with the journal moved away, a console went on as if
+    /// nothing happened, and a `send` beside it started on an empty
+    /// history. Now the console says so within its watch interval and sends
+    /// nothing more (a second opener is refused by the lock file).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_journal_moved_away_is_noticed_and_nothing_more_is_sent() {
+        let (sim, client) = simulator_and_client().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (journal, _) = Journal::open(&path).unwrap();
+        let (mut runner, mut rx) = journaled_runner(client, journal).await;
+        let mia = AgentRef::new("a-1", "Mia");
+        send(&mut runner, "c-1", "m-1", Event::na_entry(mia.clone()));
+        assert!(next_done(&mut rx).await.1.is_ok());
+        let hooks_before = sim.received().len();
+        runner.start_journal_watch(Duration::from_millis(50));
+        std::fs::rename(&path, dir.path().join("moved.jsonl")).unwrap();
+        let note = loop {
+            let got = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("a note within 10 s")
+                .expect("the runner is alive");
+            if let Action::Note { error: true, text } = got {
+                break text;
+            }
+        };
+        assert!(note.contains("moved away"), "{note}");
+        assert!(Journal::open(&path).is_err(), "the lock file still holds");
+        send(&mut runner, "c-1", "m-2", Event::na_exit(mia));
+        let (id, outcome) = next_done(&mut rx).await;
+        assert_eq!(id, "m-2");
+        assert!(outcome.unwrap_err().contains("not sent"));
+        assert_eq!(sim.received().len(), hooks_before, "nothing left");
+    }
+
     /// Issue 10.3: the loop wrote and fsynced each planning record itself,
     /// so a slow disk made keys slow. Now it hands records to the writer and
     /// goes on; each request still leaves only once its records are on disk.
@@ -1906,6 +2126,68 @@ mod tests {
             ]
         );
         assert_eq!(sim.received().len(), 2);
+    }
+
+    /// Issue 18.3: on a full disk a delivered outcome was lost, the next
+    /// event of the conversation went out anyway, and after a restart the
+    /// delivered one was unknown (and `r` sent it again). Now the outcome
+    /// is kept in memory and written before anything else of its
+    /// conversation moves.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_outcome_the_disk_refused_is_written_before_the_conversation_moves() {
+        for pipelined in [false, true] {
+            owed_outcome_first(pipelined).await;
+        }
+    }
+
+    async fn owed_outcome_first(pipelined: bool) {
+        let (sim, client) = simulator_and_client().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut journal, _) = Journal::open(&path).unwrap();
+        journal.refuse_outcomes(true);
+        let (runner, mut rx) = journaled_runner(client, journal).await;
+        let mut runner = runner.with_pipelined_journal(pipelined);
+        let mia = AgentRef::new("a-1", "Mia");
+        send(&mut runner, "c-o", "o-1", Event::na_entry(mia.clone()));
+        assert_eq!(next_done(&mut rx).await, ("o-1".to_string(), Ok(())));
+        send(&mut runner, "c-o", "o-2", Event::na_exit(mia.clone()));
+        let (id, outcome) = next_done(&mut rx).await;
+        assert_eq!(id, "o-2");
+        let why = outcome.unwrap_err();
+        assert!(why.starts_with(NOT_JOURNALED), "{why}");
+        assert!(why.contains("owes the outcome of o-1"), "{why}");
+        assert!(why.contains("never sent again"), "{why}");
+        assert_eq!(sim.received().len(), 1, "o-2 waited for o-1's outcome");
+        send(&mut runner, "c-p", "p-1", Event::na_entry(mia.clone()));
+        assert_eq!(next_done(&mut rx).await, ("p-1".to_string(), Ok(())));
+        let owed = runner.settle_outcomes().await;
+        assert_eq!(owed, ["o-1", "p-1"], "still refused, still owed");
+
+        // Room again: the resend writes o-1's outcome first; o-1 itself is
+        // never sent again.
+        let writer = runner.inner.journal.clone().unwrap();
+        writer.with_journal(|j| j.refuse_outcomes(false)).await;
+        runner.run(Effect::Resend {
+            conversation: "c-o".into(),
+        });
+        assert_eq!(next_done(&mut rx).await, ("o-2".to_string(), Ok(())));
+        assert!(runner.settle_outcomes().await.is_empty());
+        runner.flush_journal().await;
+        assert_eq!(sim.received().len(), 3, "o-1 went once");
+        let st = journal::rebuild(&journal::read(&path).unwrap().records);
+        for (conv, ids) in [("c-o", &["o-1", "o-2"][..]), ("c-p", &["p-1"][..])] {
+            let fates: Vec<(&str, &RequestFate)> = st[conv]
+                .requests
+                .iter()
+                .map(|r| (r.id.as_str(), &r.fate))
+                .collect();
+            let want: Vec<(&str, &RequestFate)> = ids
+                .iter()
+                .map(|id| (*id, &RequestFate::Delivered { status: Some(200) }))
+                .collect();
+            assert_eq!(fates, want, "pipelined {pipelined}");
+        }
     }
 
     /// `switchboard assign` names a bot session, and maybe a queue: it goes

@@ -235,6 +235,26 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
             .with_short(vec![span(format!("refusing {n}"), theme.bad)]),
         );
     }
+    if let Some((dropped, _)) = &state.status.log_trouble {
+        let (long, short) = if *dropped == 0 {
+            ("no log file".to_string(), "no log".to_string())
+        } else {
+            (
+                format!("log: {dropped} line(s) dropped"),
+                format!("log -{dropped}"),
+            )
+        };
+        pieces.push(
+            Piece::new(
+                vec![
+                    span(theme.glyph(Glyph::Degraded), theme.bad),
+                    span(format!(" {long}"), theme.bad),
+                ],
+                0,
+            )
+            .with_short(vec![span(short, theme.bad)]),
+        );
+    }
     if let Some(piece) = poll_piece(state, theme) {
         pieces.push(piece);
     }

@@ -87,6 +87,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             }
             super::heal::heal_failed(state, &conv_id);
         }
+        Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
         // Input: handled by `update` itself.
         Action::Key(_)
         | Action::Paste(_)
@@ -1223,6 +1224,22 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
         return vec![effect];
     }
     Vec::new()
+}
+
+/// The log file lost lines, or there is none: a log line when that
+/// changes, and the figure in the status bar.
+fn log_trouble(state: &mut State, dropped: u64, why: String) {
+    if state.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
+        return;
+    }
+    let text = if dropped == 0 {
+        why.clone()
+    } else {
+        format!("{dropped} log line(s) dropped so far: {why}")
+    };
+    let now = state.now_ms;
+    state.log.push_poll(now, LogKind::Error, text);
+    state.status.log_trouble = Some((dropped, why));
 }
 
 /// What the callback listener refused so far.
