@@ -7,7 +7,7 @@ use switchboard::app::state::*;
 use switchboard::app::{Action, Effect, PollGroup, PollPlan, ReplyInfo, State, update};
 use switchboard::domain::Event;
 use switchboard::kore::client::CallError;
-use switchboard::kore::wire::{AssignCallback, AssignTarget, ConversationRecord};
+use switchboard::kore::wire::{AssignCallback, AssignTarget, ConversationRecord, FailReason};
 use switchboard::runtime::callback::ReceivedCallback;
 use switchboard::ui::keymap::Keymap;
 
@@ -429,12 +429,87 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
     );
     match &s.conversations["c-1"].timeline[0] {
         TimelineItem::Assign {
-            state: AssignState::CallbackFailed { reason },
+            state: AssignState::CallbackFailed { reason, .. },
             ..
         } => assert!(reason.contains("agent is OFFLINE")),
         other => panic!("{other:?}"),
     }
     assert!(s.flash.as_ref().unwrap().1);
+    // Its typed reason names the agent the assign was for.
+    let why = s.conversations["c-1"].fail_reason().cloned().unwrap();
+    assert_eq!(why.code(), "agent_offline");
+    let label = why.label();
+    assert!(
+        label.starts_with("Sofia") && label.ends_with("is offline"),
+        "{label}"
+    );
+}
+
+/// Enters Mia into c-1 and fails the request with `error`: its reason.
+fn failed_with(error: CallError) -> FailReason {
+    let mut s = console(false);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    let Effect::SendEvent { req_id, .. } = &fx[0] else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Action::HookDone {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            outcome: Err(error),
+            attempts: 1,
+            maybe_arrived: Vec::new(),
+        },
+    );
+    match &s.conversations["c-1"].timeline[0] {
+        TimelineItem::Event {
+            delivery: Delivery::Failed { reason, .. },
+            ..
+        } => {
+            assert_eq!(s.conversations["c-1"].fail_reason(), Some(reason));
+            reason.clone()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn each_failure_gets_its_typed_reason_from_its_cause() {
+    let api = |status: u16, message: &str| CallError::Api {
+        status,
+        message: message.into(),
+        latency_ms: 1,
+    };
+    let cases = [
+        (api(400, "Agent a-1 IS ALREADY PRESENT"), "roster_stale"),
+        (api(400, "user is not a participant"), "roster_stale"),
+        (api(400, "agent a-1 is offline"), "agent_offline"),
+        (api(400, "agent a-1 is at capacity (5/5)"), "at_capacity"),
+        (api(400, "agent a-9 is unknown"), "unknown_agent"),
+        (
+            api(404, "Conversation c-1 not found"),
+            "unknown_conversation",
+        ),
+        (api(401, "invalid token"), "token_refused"),
+        (api(403, "forbidden"), "token_refused"),
+        (
+            CallError::RateLimited {
+                message: "slow down".into(),
+                retry_after_ms: None,
+                latency_ms: 1,
+            },
+            "rate_limited",
+        ),
+        (CallError::Connect("dns error".into()), "kore_unreachable"),
+        (api(400, "botId is missing"), "other"),
+    ];
+    for (error, code) in cases {
+        let shown = error.to_string();
+        assert_eq!(failed_with(error).code(), code, "{shown}");
+    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use switchboard::app::State;
 use switchboard::app::input::TextInput;
 use switchboard::app::state::*;
 use switchboard::domain::{AgentRef, Event};
-use switchboard::kore::wire::{AgentStatusCounts, QueueSize, QueueSummary};
+use switchboard::kore::wire::{AgentStatusCounts, FailReason, QueueSize, QueueSummary};
 use switchboard::ui::keymap::{KeyMode, Keymap};
 use switchboard::ui::{Theme, ThemeKind, view};
 
@@ -134,6 +134,10 @@ fn demo() -> State {
         Delivery::Failed {
             status: Some(400),
             message: "Agent a-3 is not part of conversation c-1044".into(),
+            reason: FailReason::from_status(
+                Some(400),
+                "Agent a-3 is not part of conversation c-1044",
+            ),
         },
     );
     pending(
@@ -400,6 +404,10 @@ fn detail_with_every_kind_of_result_120x40() {
             Delivery::Failed {
                 status: Some(400),
                 message: "Agent a-7 is already part of the conversation".into(),
+                reason: FailReason::from_status(
+                    Some(400),
+                    "Agent a-7 is already part of the conversation",
+                ),
             },
         ),
         (
@@ -407,6 +415,7 @@ fn detail_with_every_kind_of_result_120x40() {
             Delivery::Failed {
                 status: None,
                 message: "connection refused after 5 attempts".into(),
+                reason: FailReason::from_status(None, "connection refused after 5 attempts"),
             },
         ),
         (28, Delivery::Held),
@@ -445,6 +454,7 @@ fn detail_with_every_kind_of_result_120x40() {
         "Kenji Sato",
         AssignState::Rejected {
             message: "invalid botSessionId".into(),
+            reason: FailReason::from_status(None, "invalid botSessionId"),
         },
     );
     assign(
@@ -454,6 +464,7 @@ fn detail_with_every_kind_of_result_120x40() {
         "Kenji Sato",
         AssignState::CallbackFailed {
             reason: "agent is at capacity".into(),
+            why: FailReason::from_message("agent is at capacity"),
         },
     );
     assign(

@@ -985,6 +985,7 @@ mod tests {
             *delivery = Delivery::Failed {
                 status: Some(400),
                 message: "bad".into(),
+                reason: crate::kore::wire::FailReason::Other,
             };
         }
         assert_eq!(

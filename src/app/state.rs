@@ -4,7 +4,7 @@ use crate::app::command::KeyMode;
 use crate::app::input::TextInput;
 use crate::app::keymap::Keymap;
 use crate::domain::{Phase, Roster};
-use crate::kore::wire::EventContext;
+use crate::kore::wire::{EventContext, FailReason};
 use std::collections::BTreeMap;
 
 /// Which pane has the keyboard.
@@ -130,6 +130,7 @@ pub enum Delivery {
     Failed {
         status: Option<u16>,
         message: String,
+        reason: FailReason,
     },
     /// Not sent because an earlier request of the conversation failed.
     Held,
@@ -143,6 +144,7 @@ pub enum Delivery {
     Superseded {
         status: Option<u16>,
         message: String,
+        reason: FailReason,
     },
 }
 
@@ -169,10 +171,14 @@ pub enum AssignState {
     /// The API refused the request itself.
     Rejected {
         message: String,
+        reason: FailReason,
     },
     Transferred,
     CallbackFailed {
+        /// Kore's words.
         reason: String,
+        /// What they mean.
+        why: FailReason,
     },
     /// A callback came that said neither success nor failure (or could
     /// not be read); the supervisor decides.
@@ -319,6 +325,28 @@ impl Conversation {
                 Some((req_id.as_str(), delivery))
             }
             _ => None,
+        })
+    }
+
+    /// Why it is stuck, when it is: the failed request's reason, else the
+    /// latest assign's when that failed.
+    pub fn fail_reason(&self) -> Option<&FailReason> {
+        let failed = self.timeline.iter().find_map(|t| match t {
+            TimelineItem::Event {
+                delivery: Delivery::Failed { reason, .. },
+                ..
+            } => Some(reason),
+            _ => None,
+        });
+        failed.or_else(|| {
+            self.timeline.iter().rev().find_map(|t| match t {
+                TimelineItem::Assign { state, .. } => match state {
+                    AssignState::Rejected { reason, .. } => Some(Some(reason)),
+                    AssignState::CallbackFailed { why, .. } => Some(Some(why)),
+                    _ => Some(None),
+                },
+                _ => None,
+            })?
         })
     }
 
