@@ -413,7 +413,9 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
     let mut s = console(false);
     update(&mut s, key('a'));
     typed(&mut s, "sofia");
-    let fx = update(&mut s, code(KeyCode::Enter));
+    // Sofia is seen offline: asked even with confirm off.
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let fx = update(&mut s, key('y'));
     assert!(matches!(fx[0], Effect::Assign { .. }));
     update(
         &mut s,
@@ -2306,4 +2308,28 @@ proptest::proptest! {
             proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.conv_filter);
         }
     }
+}
+
+#[test]
+fn an_assign_to_an_agent_seen_offline_says_so_and_asks_y_n() {
+    let mut s = console(false);
+    update(&mut s, key('a'));
+    typed(&mut s, "sofia");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    match &s.mode {
+        Mode::Confirm { prompt, .. } => assert_eq!(
+            prompt,
+            "Sofia Garcia is offline. Assign c-1 (session sess-1) anyway? y/N"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Enter is no: nothing is sent.
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(!matches!(s.mode, Mode::Confirm { .. }));
+    assert!(s.conversations["c-1"].timeline.is_empty());
+    // An available agent is not asked about (confirm is off).
+    update(&mut s, key('a'));
+    typed(&mut s, "raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(fx[0], Effect::Assign { .. }), "{fx:?}");
 }

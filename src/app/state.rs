@@ -716,6 +716,9 @@ pub enum Pending {
         conversation: String,
     },
     Quit,
+    /// A send the console advises against (the agent is seen offline):
+    /// asked even when `confirm` is off, and only `y` sends it.
+    Anyway(Box<Pending>),
 }
 
 impl Pending {
