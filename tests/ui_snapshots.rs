@@ -1519,3 +1519,49 @@ fn breaches_in_ascii() {
     assert!(out.contains("!! Billing"), "{out}");
     assert!(out.is_ascii(), "{out}");
 }
+
+/// The demo with the agents pane focused, sorted by time in status: Ana
+/// AWAY for 12 minutes (a change seen), the rest at least as long as the
+/// console has watched them.
+fn agents_in_status() -> State {
+    use switchboard::app::agent_status::StatusSince;
+    let mut s = demo();
+    s.queues_shown = false;
+    s.focus = Pane::Agents;
+    s.agents_by_time = true;
+    let since = [
+        ("a-1", 40 * 60 * SEC, false),
+        ("a-2", 3 * 60 * SEC, true),
+        ("a-3", 12 * 60 * SEC, true),
+        ("a-4", 95 * 60 * SEC, false),
+        ("a-5", 40 * 60 * SEC, false),
+        ("a-6", 45 * SEC, true),
+    ];
+    for (id, ago, changed) in since {
+        let presence = s.agents.iter().find(|a| a.id == id).unwrap().presence;
+        s.agent_since.insert(
+            id.into(),
+            StatusSince {
+                presence,
+                since_ms: NOW - ago,
+                changed,
+            },
+        );
+    }
+    s
+}
+
+#[test]
+fn agents_with_time_in_status() {
+    let s = agents_in_status();
+    for (name, theme, w, h) in [
+        ("agents_time_dark_80x24", dark(), 80, 24),
+        ("agents_time_dark_120x40", dark(), 120, 40),
+        ("agents_time_mono_80x24", mono(), 80, 24),
+        ("agents_time_mono_120x40", mono(), 120, 40),
+    ] {
+        let out = screen(&s, &theme, w, h);
+        assert!(out.contains("AWAY"), "{out}");
+        snap!(name, out);
+    }
+}

@@ -874,6 +874,8 @@ pub struct ListKey {
     pub sort: SortBy,
     /// The queue the list is narrowed to.
     pub queue: Option<String>,
+    /// The agent the list is narrowed to.
+    pub agent: Option<String>,
     /// The problems-only view is on: the breaches' version it was made at.
     pub problems: Option<u64>,
 }
@@ -1098,6 +1100,12 @@ pub struct State {
     pub queue_sort: QueueSort,
     /// The conversation list shows only this queue's (its id).
     pub queue_narrow: Option<String>,
+    /// The conversation list shows only this agent's (its id).
+    pub agent_narrow: Option<String>,
+    /// Agent id → since when the console has seen its current status.
+    pub agent_since: BTreeMap<String, crate::app::agent_status::StatusSince>,
+    /// The agents pane is sorted by time in status (longest first).
+    pub agents_by_time: bool,
     /// Queue id → the ids of the agents list-agents says are its members.
     pub queue_members: BTreeMap<String, Vec<String>>,
     /// Conversation id → whether it was answered within `sla_secs`, for

@@ -110,6 +110,10 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         Command::Sort => {
+            if matches!(rest, "time" | "status") {
+                sort_agents(state, rest == "time");
+                return Vec::new();
+            }
             if let Some(by) = QueueSort::parse(rest) {
                 state.queue_sort = by;
                 state.say(format!("queues sorted by {}", by.label()));
@@ -123,8 +127,9 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
                 _ => {
                     return refused(
                         state,
-                        "usage: :sort state|age|id|channel, or for the queues \
-                         :sort name|waiting|engaged|longest|average|asa|drops|free|service"
+                        "usage: :sort state|age|id|channel, for the queues \
+                         :sort name|waiting|engaged|longest|average|asa|drops|free|service, \
+                         for the agents :sort time|status"
                             .into(),
                     );
                 }

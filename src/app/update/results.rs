@@ -937,6 +937,7 @@ pub(super) fn merge_agents(
     if let Some(av) = availability {
         apply_availability(state, av);
     }
+    crate::app::agent_status::note(&mut state.agent_since, &state.agents, state.now_ms);
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
 }
