@@ -2333,3 +2333,21 @@ fn an_assign_to_an_agent_seen_offline_says_so_and_asks_y_n() {
     let fx = update(&mut s, code(KeyCode::Enter));
     assert!(matches!(fx[0], Effect::Assign { .. }), "{fx:?}");
 }
+
+#[test]
+fn a_colon_command_naming_an_agent_nobody_knows_is_refused_with_the_closest_names() {
+    let mut s = console(true);
+    for line in ["assign rja patle", "warm rja patle"] {
+        update(&mut s, key(':'));
+        typed(&mut s, line);
+        let fx = update(&mut s, code(KeyCode::Enter));
+        assert!(fx.is_empty(), "{line}: {fx:?}");
+        let said = flash(&s);
+        assert!(
+            said.contains("no agent matches") && said.contains("closest: Raj Patel (a-raj)"),
+            "{line}: {said}"
+        );
+        assert!(s.conversations["c-1"].timeline.is_empty());
+        assert!(!matches!(s.mode, Mode::Confirm { .. }));
+    }
+}

@@ -3,20 +3,9 @@
 //! conversations the agent holds.
 
 use crate::app::State;
-use crate::app::state::{Agent, Presence};
+use crate::app::state::Agent;
+pub use crate::app::state::StatusSince;
 use std::collections::BTreeMap;
-
-/// Since when an agent has had the status the console sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatusSince {
-    pub presence: Presence,
-    /// When the console first saw this status (unix ms).
-    pub since_ms: i64,
-    /// A poll saw the change to it: `since_ms` is when it began (to a
-    /// poll). Otherwise the status was already on at the first sighting,
-    /// so the time is a lower bound (shown `≥`).
-    pub changed: bool,
-}
 
 /// Notes each agent's status after a poll at `now_ms`: a new agent starts
 /// its clock (as a lower bound), a changed status starts it afresh; agents

@@ -523,6 +523,18 @@ impl Presence {
     }
 }
 
+/// Since when an agent has had the status the console sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusSince {
+    pub presence: Presence,
+    /// When the console first saw this status (unix ms).
+    pub since_ms: i64,
+    /// A poll saw the change to it: `since_ms` is when it began (to a
+    /// poll). Otherwise the status was already on at the first sighting,
+    /// so the time is a lower bound (shown `≥`).
+    pub changed: bool,
+}
+
 /// One agent of the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
@@ -1103,7 +1115,7 @@ pub struct State {
     /// The conversation list shows only this agent's (its id).
     pub agent_narrow: Option<String>,
     /// Agent id → since when the console has seen its current status.
-    pub agent_since: BTreeMap<String, crate::app::agent_status::StatusSince>,
+    pub agent_since: BTreeMap<String, StatusSince>,
     /// The agents pane is sorted by time in status (longest first).
     pub agents_by_time: bool,
     /// Queue id → the ids of the agents list-agents says are its members.

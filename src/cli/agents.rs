@@ -3,7 +3,7 @@
 //! (with the closest known names) unless `--force` says to send it anyway.
 
 use super::{MAX_AGENT_PAGES, agent_from_record, directory_agent};
-use crate::app::text::{clean, edit_distance};
+use crate::app::text::{clean, closest};
 use crate::config::Config;
 use crate::domain::AgentRef;
 use crate::kore::client::KoreClient;
@@ -59,7 +59,7 @@ pub(super) async fn resolve(
 
 /// The refusal of `wanted`, naming the closest of `known` (id, name).
 fn refusal(wanted: &str, known: &[(String, String)]) -> Unknown {
-    let closest = closest(wanted, known);
+    let closest = closest(wanted, known, CLOSEST);
     let shown = clean(wanted, 80);
     let mut message = format!("agent {shown} is not in Kore's agents list nor in [[agents]]");
     if !closest.is_empty() {
@@ -78,23 +78,6 @@ fn refusal(wanted: &str, known: &[(String, String)]) -> Unknown {
     }
 }
 
-/// Up to three known agents nearest to `wanted` by edit distance (to the
-/// id or the name, whichever is nearer), as "Name (id)".
-pub fn closest(wanted: &str, known: &[(String, String)]) -> Vec<String> {
-    let w = wanted.to_lowercase();
-    let mut scored: Vec<(usize, String)> = known
-        .iter()
-        .map(|(id, name)| {
-            let d =
-                edit_distance(&w, &id.to_lowercase()).min(edit_distance(&w, &name.to_lowercase()));
-            (d, format!("{} ({})", clean(name, 80), clean(id, 80)))
-        })
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(CLOSEST).map(|(_, s)| s).collect()
-}
-
 /// Every agent list-agents gives (up to a few pages), and why reading
 /// stopped early when it failed.
 async fn list_agents(client: &KoreClient) -> (Vec<AgentRecord>, Option<String>) {
@@ -111,22 +94,4 @@ async fn list_agents(client: &KoreClient) -> (Vec<AgentRecord>, Option<String>) 
         }
     }
     (all, None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_closest_names_come_first() {
-        let known = [
-            ("a-1".to_string(), "Mia Chen".to_string()),
-            ("a-2".to_string(), "Raj Patel".to_string()),
-            ("a-3".to_string(), "Dave Dunn".to_string()),
-            ("a-4".to_string(), "Zoe Ward".to_string()),
-        ];
-        let c = closest("dave dun", &known);
-        assert_eq!(c[0], "Dave Dunn (a-3)");
-        assert_eq!(c.len(), 3);
-    }
 }

@@ -32,7 +32,19 @@ pub(super) fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
         .collect();
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(format!("no agent matches {query:?}")),
+        [] => {
+            let known: Vec<(String, String)> = state
+                .agents
+                .iter()
+                .map(|a| (a.id.clone(), a.name.clone()))
+                .collect();
+            let near = crate::app::text::closest(query.trim(), &known, 3);
+            Err(if near.is_empty() {
+                format!("no agent matches {query:?}")
+            } else {
+                format!("no agent matches {query:?}; closest: {}", near.join(", "))
+            })
+        }
         many => Err(format!(
             "{query:?} matches {} agents ({}…); be more precise",
             many.len(),
