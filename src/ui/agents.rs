@@ -97,12 +97,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let layouts = [(false, true), (true, true), (true, false)];
     let (mut short, mut show_loads) = (true, false);
     let (mut chat_w, mut voice_w) = (0, 0);
-    // Time in status goes with the presence whenever the name keeps room.
-    let since_w = if cells >= 1 + PRESENCE + gap + 1 + SINCE + MIN_NAME {
-        1 + SINCE
-    } else {
-        0
-    };
+    let since_w = since_width(cells, gap);
     for (s, show) in layouts {
         let (c, v) = if show { loads(&rows, s) } else { (0, 0) };
         let used = 1 + PRESENCE + since_w + gap + col(c, gap) + col(v, gap);
@@ -163,6 +158,15 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Time in status goes with the presence whenever the name keeps room.
+fn since_width(cells: usize, gap: usize) -> usize {
+    if cells >= 1 + PRESENCE + gap + 1 + SINCE + MIN_NAME {
+        1 + SINCE
+    } else {
+        0
+    }
 }
 
 /// Cells of a column of width `w` with its gap (none when the column is empty).
