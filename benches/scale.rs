@@ -494,6 +494,7 @@ fn conversation(i: usize, rng: &mut Rng, agents: &[Agent], req: &mut u64) -> Con
                 let failed = Delivery::Failed {
                     status: Some(400),
                     message: format!("Agent {} is not part of conversation {}", a.id, c.id),
+                    reason: switchboard::kore::wire::FailReason::RosterStale,
                 };
                 open(&mut c, req, NOW - 60 * SEC, Event::cold_exit(a), failed);
                 open(

@@ -13,7 +13,7 @@ use crate::kore::client::{self, Call, CallError, ClientSettings, KoreClient};
 use crate::kore::hooks::EventContext;
 use crate::kore::jwt::Secret;
 use crate::kore::ratelimit::Priority;
-use crate::kore::wire::{AssignTarget, ReceivedCallback, Verdict};
+use crate::kore::wire::{AssignTarget, FailReason, ReceivedCallback, Verdict};
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{self, ConversationState, Journal};
 use crate::runtime::runner::{Job, Runner, Work, hooks_summary, reply_info};
@@ -34,6 +34,7 @@ macro_rules! note {
     }};
 }
 
+mod agents;
 mod batch;
 pub use batch::{
     BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_LINE_BYTES, MAX_PENDING, OnError,
@@ -160,32 +161,6 @@ pub fn directory_agent(config: &Config, id: &str) -> AgentRef {
         }
         None => AgentRef::new(id, id),
     }
-}
-
-/// The agent named by `id`: from `[[agents]]` when listed there, else from
-/// the list-agents API (name, email, first queue), else just the id.
-async fn lookup_agent(config: &Config, client: &KoreClient, id: &str) -> AgentRef {
-    if config.agents.iter().any(|a| a.id == id) {
-        return directory_agent(config, id);
-    }
-    for page in 1..=MAX_AGENT_PAGES {
-        let call = client.list_agents(page, Priority::User).await;
-        let body = match call.outcome {
-            Ok(reply) => reply.body,
-            Err(e) => {
-                note!("warning: could not look up agent {id} ({e}); sending the id as the name");
-                break;
-            }
-        };
-        if let Some(rec) = body.results.iter().find(|a| a.id == id) {
-            return agent_from_record(id, rec);
-        }
-        if !body.has_more || body.results.is_empty() {
-            note!("warning: agent {id} is not in the agents list; sending the id as the name");
-            break;
-        }
-    }
-    AgentRef::new(id, id)
 }
 
 /// The agent `id` as list-agents describes it: name, email, first queue.
@@ -336,6 +311,7 @@ fn result_json(
             out["latency_ms"] = json!(e.latency_ms());
             out["error"] = error_json(e);
             out["message"] = json!(e.to_string());
+            out["reason"] = json!(FailReason::from_call_error(e).code());
             out["retryable"] = json!(e.retryable());
         }
     }
@@ -375,6 +351,8 @@ pub struct SendArgs {
     pub from: Option<String>,
     pub experience: Option<String>,
     pub language: Option<String>,
+    /// Send to an agent nobody knows.
+    pub force: bool,
 }
 
 /// `switchboard send …`: plans the action against the conversation's roster
@@ -390,8 +368,15 @@ pub async fn send(
     let config = &loaded.config;
     let agent_id = checked_agent(&args)?;
     let client = build_client(&loaded, allow_insecure_http)?;
-    let action = send_action(config, &client, &args, agent_id).await?;
     let (journal, replay) = open_journal(config)?;
+    let action = match send_action(config, &client, &args, agent_id).await? {
+        Ok(action) => action,
+        Err(unknown) => {
+            emit(&unknown.line);
+            note!("{}", unknown.message);
+            return Ok(EXIT_USAGE);
+        }
+    };
     let state = journal::rebuild(&replay.records)
         .remove(&conversation)
         .unwrap_or_default();
@@ -469,20 +454,23 @@ async fn send_action(
     client: &KoreClient,
     args: &SendArgs,
     agent_id: Option<String>,
-) -> Result<Action, Fail> {
+) -> Result<Result<Action, agents::Unknown>, Fail> {
     let id = match (args.kind, agent_id) {
         // End takes everyone out; the roster says who.
-        (Verb::End, _) => return Ok(Action::End),
+        (Verb::End, _) => return Ok(Ok(Action::End)),
         (Verb::Assign, _) => {
             return Err(Fail::usage("assign is its own command: switchboard assign"));
         }
         // Remove only needs the id: the roster knows the rest.
-        (Verb::Remove, Some(id)) => return Ok(Action::Remove(id)),
+        (Verb::Remove, Some(id)) => return Ok(Ok(Action::Remove(id))),
         (_, Some(id)) => id,
         (_, None) => return Err(Fail::usage("--agent is required")),
     };
-    let agent = lookup_agent(config, client, &id).await;
-    Ok(match args.kind {
+    let agent = match agents::resolve(config, client, &id, args.force).await {
+        Ok(agent) => agent,
+        Err(unknown) => return Ok(Err(unknown)),
+    };
+    Ok(Ok(match args.kind {
         Verb::Enter => Action::Enter(agent),
         Verb::Cold => Action::Cold {
             to: agent,
@@ -491,7 +479,7 @@ async fn send_action(
         Verb::Warm => Action::Warm(agent),
         Verb::Redial => Action::Redial(agent),
         Verb::End | Verb::Assign | Verb::Remove => unreachable!("answered above"),
-    })
+    }))
 }
 
 /// Why `send` sends nothing: its JSON line, and the line for people.
@@ -518,7 +506,8 @@ fn plan_send(
             "action": action.describe_in(&state.roster),
             "refused": true,
             "code": r.code.as_str(),
-            "reason": r.message,
+            "reason": FailReason::OrderRefused.code(),
+            "message": r.message,
         }),
         message: r.to_string(),
     })
@@ -538,7 +527,8 @@ fn refuse_open(
             "action": action.describe_in(&state.roster),
             "refused": true,
             "code": code,
-            "reason": reason,
+            "reason": FailReason::OrderRefused.code(),
+            "message": reason,
         }),
         message,
     };
@@ -719,6 +709,8 @@ pub struct AssignArgs {
     pub target: AssignTarget,
     /// Overrides `[callback].callback_timeout_secs`.
     pub timeout_secs: Option<u64>,
+    /// Assign to an agent nobody knows.
+    pub force: bool,
 }
 
 /// `switchboard assign …`: hands assign-conversation to the console's runner
@@ -735,11 +727,26 @@ pub async fn assign(
     let loaded = load_config(cli_config)?;
     let config = &loaded.config;
     let client = build_client(&loaded, allow_insecure_http)?;
+    let mut args = args;
+    let mut name = None;
+    if let AssignTarget::Agent(wanted) = &args.target {
+        match agents::resolve(config, &client, wanted, args.force).await {
+            Ok(agent) => {
+                name = Some(agent.label().to_string());
+                args.target = AssignTarget::Agent(agent.id);
+            }
+            Err(unknown) => {
+                emit(&unknown.line);
+                note!("{}", unknown.message);
+                return Ok(EXIT_USAGE);
+            }
+        }
+    }
     let (listener, mut callbacks) = start_callbacks(&loaded, allow_insecure_http).await?;
     let (journal, _) = open_journal(config)?;
     let listener = Arc::new(listener);
     let (mut runner, mut reports) = runner_for(config, client, journal, Some(listener.clone()));
-    let job = assign_job(config, &args);
+    let job = assign_job(config, &args, name);
     let id = job.req_id.clone();
     let Work::Assign { summary, .. } = &job.work else {
         unreachable!("an assign job")
@@ -768,9 +775,10 @@ pub async fn assign(
 
 /// The queued assign of a bot session: to an agent (named as the
 /// `[[agents]]` directory names it) or to a queue.
-fn assign_job(config: &Config, args: &AssignArgs) -> Job {
+fn assign_job(config: &Config, args: &AssignArgs, name: Option<String>) -> Job {
     let session = args.session.trim().to_string();
     let target_name = match &args.target {
+        AssignTarget::Agent(_) if name.is_some() => name.unwrap_or_default(),
         AssignTarget::Agent(a) => directory_agent(config, a).label().to_string(),
         AssignTarget::Queue(q) => format!("queue {q}"),
     };
@@ -914,13 +922,21 @@ fn callback_came_json(id: &str, cb: ReceivedCallback) -> (bool, Value, String) {
         ),
         Verdict::Unclear(_) => format!("{summary}; check the transfer in Kore"),
     };
-    let line = json!({
+    let mut line = json!({
         "id": id,
         "callback": cb.body,
         "body": cb.summary,
         "ok": ok,
         "understood": !matches!(verdict, Verdict::Unclear(_)),
     });
+    if !ok {
+        let reason = match verdict {
+            Verdict::Failure => FailReason::from_callback(&cb.body),
+            _ => FailReason::Other,
+        };
+        line["reason"] = json!(reason.code());
+        line["message"] = json!(cb.body.reason.as_deref().unwrap_or(why.as_str()));
+    }
     (ok, line, why)
 }
 

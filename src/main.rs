@@ -225,8 +225,8 @@ struct SendArgs {
     /// The conversation id used in hooks calls.
     #[arg(long, value_parser = parse_id, required_unless_present = "batch", conflicts_with = "batch")]
     conversation: Option<String>,
-    /// The agent (Kore aId) who enters, joins or leaves.
-    #[arg(long, value_parser = parse_id)]
+    /// The agent (Kore aId, or name) who enters, joins or leaves.
+    #[arg(long, value_parser = parse_agent)]
     agent: Option<String>,
     /// For cold: the agent who leaves (default: the primary).
     #[arg(long, value_parser = parse_id)]
@@ -237,6 +237,9 @@ struct SendArgs {
     /// Language code (default: what the conversation used, else [events].language).
     #[arg(long, value_parser = parse_language)]
     language: Option<String>,
+    /// Send even to an agent in neither Kore's agents list nor [[agents]].
+    #[arg(long, conflicts_with = "batch")]
+    force: bool,
     #[command(flatten)]
     batch: BatchArgs,
 }
@@ -247,8 +250,8 @@ struct AssignArgs {
     /// The bot session id of the waiting conversation.
     #[arg(long, value_parser = parse_id, required_unless_present = "batch", conflicts_with = "batch")]
     session: Option<String>,
-    /// Assign to this agent (aId).
-    #[arg(long, value_parser = parse_id)]
+    /// Assign to this agent (aId, or name).
+    #[arg(long, value_parser = parse_agent)]
     agent: Option<String>,
     /// Assign to this queue.
     #[arg(long, value_parser = parse_id)]
@@ -257,6 +260,9 @@ struct AssignArgs {
     /// [callback].callback_timeout_secs).
     #[arg(long, conflicts_with = "batch", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: Option<u64>,
+    /// Assign even to an agent in neither Kore's agents list nor [[agents]].
+    #[arg(long, conflicts_with = "batch")]
+    force: bool,
     #[command(flatten)]
     batch: BatchArgs,
 }
@@ -311,6 +317,15 @@ fn parse_id(s: &str) -> Result<String, String> {
         Some(problem) => Err(format!("the id {problem}")),
         None => Ok(s.trim().to_string()),
     }
+}
+
+/// An agent's id, or a name (which may hold single spaces).
+fn parse_agent(s: &str) -> Result<String, String> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() > 1 && words.iter().all(|w| parse_id(w).is_ok()) {
+        return Ok(words.join(" "));
+    }
+    parse_id(s)
 }
 
 fn parse_language(s: &str) -> Result<String, String> {
@@ -445,6 +460,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                     from: a.from,
                     experience: a.experience,
                     language: a.language,
+                    force: a.force,
                 },
             )
             .await
@@ -474,6 +490,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                     session,
                     target,
                     timeout_secs: a.timeout,
+                    force: a.force,
                 },
             )
             .await

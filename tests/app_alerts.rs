@@ -9,7 +9,9 @@ use switchboard::app::alerts::{Level, Thresholds};
 use switchboard::app::state::*;
 use switchboard::app::{Action, Effect, State, update};
 use switchboard::domain::{AgentRef, Event};
-use switchboard::kore::wire::{ConversationParticipant, ConversationQueue, ConversationRecord};
+use switchboard::kore::wire::{
+    ConversationParticipant, ConversationQueue, ConversationRecord, FailReason,
+};
 use switchboard::ui::keymap::Keymap;
 use switchboard::ui::{Theme, ThemeKind};
 
@@ -320,6 +322,7 @@ fn with_failures(s: &mut State) {
         delivery: Delivery::Failed {
             status: Some(400),
             message: "refused".into(),
+            reason: FailReason::from_status(Some(400), "refused"),
         },
     });
     let c = s.conversations.get_mut("c-lost").unwrap();

@@ -7,7 +7,7 @@ use switchboard::app::state::*;
 use switchboard::app::{Action, Effect, PollGroup, PollPlan, ReplyInfo, State, update};
 use switchboard::domain::Event;
 use switchboard::kore::client::CallError;
-use switchboard::kore::wire::{AssignCallback, AssignTarget, ConversationRecord};
+use switchboard::kore::wire::{AssignCallback, AssignTarget, ConversationRecord, FailReason};
 use switchboard::runtime::callback::ReceivedCallback;
 use switchboard::ui::keymap::Keymap;
 
@@ -413,7 +413,9 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
     let mut s = console(false);
     update(&mut s, key('a'));
     typed(&mut s, "sofia");
-    let fx = update(&mut s, code(KeyCode::Enter));
+    // Sofia is seen offline: asked even with confirm off.
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let fx = update(&mut s, key('y'));
     assert!(matches!(fx[0], Effect::Assign { .. }));
     update(
         &mut s,
@@ -429,12 +431,20 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
     );
     match &s.conversations["c-1"].timeline[0] {
         TimelineItem::Assign {
-            state: AssignState::CallbackFailed { reason },
+            state: AssignState::CallbackFailed { reason, .. },
             ..
         } => assert!(reason.contains("agent is OFFLINE")),
         other => panic!("{other:?}"),
     }
     assert!(s.flash.as_ref().unwrap().1);
+    // Its typed reason names the agent the assign was for.
+    let why = s.conversations["c-1"].fail_reason().cloned().unwrap();
+    assert_eq!(why.code(), "agent_offline");
+    let label = why.label();
+    assert!(
+        label.starts_with("Sofia") && label.ends_with("is offline"),
+        "{label}"
+    );
 }
 
 #[test]
@@ -2391,4 +2401,113 @@ fn replays_of_a_callback_are_one_duplicate_line() {
         ),
     );
     assert_eq!(fx.len(), 1, "{fx:?}");
+}
+
+/// Enters Mia into c-1 and fails the request with `error`: its reason.
+fn failed_with(error: CallError) -> FailReason {
+    let mut s = console(false);
+    update(&mut s, key('e'));
+    typed(&mut s, "mia");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    let Effect::SendEvent { req_id, .. } = &fx[0] else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Action::HookDone {
+            req_id: req_id.clone(),
+            conversation: "c-1".into(),
+            outcome: Err(error),
+            attempts: 1,
+            maybe_arrived: Vec::new(),
+        },
+    );
+    match &s.conversations["c-1"].timeline[0] {
+        TimelineItem::Event {
+            delivery: Delivery::Failed { reason, .. },
+            ..
+        } => {
+            assert_eq!(s.conversations["c-1"].fail_reason(), Some(reason));
+            reason.clone()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn each_failure_gets_its_typed_reason_from_its_cause() {
+    let api = |status: u16, message: &str| CallError::Api {
+        status,
+        message: message.into(),
+        latency_ms: 1,
+    };
+    let cases = [
+        (api(400, "Agent a-1 IS ALREADY PRESENT"), "roster_stale"),
+        (api(400, "user is not a participant"), "roster_stale"),
+        (api(400, "agent a-1 is offline"), "agent_offline"),
+        (api(400, "agent a-1 is at capacity (5/5)"), "at_capacity"),
+        (api(400, "agent a-9 is unknown"), "unknown_agent"),
+        (
+            api(404, "Conversation c-1 not found"),
+            "unknown_conversation",
+        ),
+        (api(401, "invalid token"), "token_refused"),
+        (api(403, "forbidden"), "token_refused"),
+        (
+            CallError::RateLimited {
+                message: "slow down".into(),
+                retry_after_ms: None,
+                latency_ms: 1,
+            },
+            "rate_limited",
+        ),
+        (CallError::Connect("dns error".into()), "kore_unreachable"),
+        (api(400, "botId is missing"), "other"),
+    ];
+    for (error, code) in cases {
+        let shown = error.to_string();
+        assert_eq!(failed_with(error).code(), code, "{shown}");
+    }
+}
+
+#[test]
+fn an_assign_to_an_agent_seen_offline_says_so_and_asks_y_n() {
+    let mut s = console(false);
+    update(&mut s, key('a'));
+    typed(&mut s, "sofia");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    match &s.mode {
+        Mode::Confirm { prompt, .. } => assert_eq!(
+            prompt,
+            "Sofia Garcia is offline. Assign c-1 (session sess-1) anyway? y/N"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Enter is no: nothing is sent.
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(!matches!(s.mode, Mode::Confirm { .. }));
+    assert!(s.conversations["c-1"].timeline.is_empty());
+    // An available agent is not asked about (confirm is off).
+    update(&mut s, key('a'));
+    typed(&mut s, "raj");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(fx[0], Effect::Assign { .. }), "{fx:?}");
+}
+
+#[test]
+fn a_colon_command_naming_an_agent_nobody_knows_is_refused_with_the_closest_names() {
+    let mut s = console(true);
+    for line in ["assign rja patle", "warm rja patle"] {
+        update(&mut s, key(':'));
+        typed(&mut s, line);
+        let fx = update(&mut s, code(KeyCode::Enter));
+        assert!(fx.is_empty(), "{line}: {fx:?}");
+        let said = flash(&s);
+        assert!(
+            said.contains("no agent matches") && said.contains("closest: Raj Patel (a-raj)"),
+            "{line}: {said}"
+        );
+        assert!(s.conversations["c-1"].timeline.is_empty());
+        assert!(!matches!(s.mode, Mode::Confirm { .. }));
+    }
 }

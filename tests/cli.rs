@@ -124,6 +124,7 @@ fn the_documented_flows_are_accepted_and_bad_orders_refused() {
     let lines = json_lines(&out);
     assert_eq!(lines[0]["refused"], true, "{}", lines[0]);
     assert_eq!(lines[0]["code"], "cold_with_consultants");
+    assert_eq!(lines[0]["reason"], "order_refused");
     assert!(stderr(&out).contains("refused"));
     assert_eq!(
         received(&sim, conv).len(),
@@ -188,6 +189,7 @@ fn the_documented_flows_are_accepted_and_bad_orders_refused() {
     let lines = json_lines(&out);
     assert_eq!(lines[0]["ok"], false);
     assert_eq!(lines[0]["status"], 400);
+    assert_eq!(lines[0]["reason"], "unknown_conversation", "{}", lines[0]);
     assert!(!lines[0]["message"].as_str().unwrap().is_empty());
 }
 
@@ -263,6 +265,8 @@ fn assign_waits_for_and_prints_its_callback() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let lines = json_lines(&out);
     assert_eq!(lines[1]["ok"], false);
+    assert_eq!(lines[1]["reason"], "agent_offline", "{}", lines[1]);
+    assert!(lines[1]["message"].as_str().unwrap().contains("OFFLINE"));
     assert!(stderr(&out).contains("the transfer failed"));
 }
 
@@ -923,4 +927,71 @@ fn send_honours_retry_uncertain_hooks() {
         }
     }
     rt.block_on(handle.shutdown());
+}
+
+#[test]
+fn an_agent_nobody_knows_is_refused_with_the_closest_names_unless_forced() {
+    let sim = SimProcess::start(&[]);
+    let env = env_for(&sim);
+    let s = sim::DEMO_CLIENT_SECRET;
+    let mia = agent_id(0);
+    // One letter off Mia's id: not known, her id is offered.
+    let typo = format!("{}x", mia);
+    let out = run(
+        &env,
+        s,
+        &["send", "enter", "--conversation", "c-unk", "--agent", &typo],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["reason"], "unknown_agent", "{}", lines[0]);
+    let closest = lines[0]["closest"].as_array().unwrap();
+    assert!(
+        closest[0].as_str().unwrap().contains(&mia),
+        "{closest:?} should start with {mia}"
+    );
+    assert!(stderr(&out).contains("--force"));
+    assert!(received(&sim, "c-unk").is_empty(), "nothing was sent");
+    // The same for assign, before any request.
+    let out = run(
+        &env,
+        s,
+        &["assign", "--session", "sess-x", "--agent", &typo],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(json_lines(&out)[0]["reason"], "unknown_agent");
+    // --force sends it anyway: Kore has the last word.
+    let out = run(
+        &env,
+        s,
+        &[
+            "send",
+            "enter",
+            "--conversation",
+            "c-unk",
+            "--agent",
+            &typo,
+            "--force",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(received(&sim, "c-unk"), [format!("NA entry {typo}")]);
+    // A known agent by name, in any case, goes as her id.
+    let out = run(
+        &env,
+        s,
+        &[
+            "send",
+            "warm",
+            "--conversation",
+            "c-unk",
+            "--agent",
+            "raj patel",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        received(&sim, "c-unk")[1],
+        format!("WARM entry {}", agent_id(1))
+    );
 }

@@ -9,7 +9,7 @@ use switchboard::kore::jwt::Secret;
 use switchboard::kore::ratelimit::Priority;
 use switchboard::kore::wire::{
     AssignRequest, AssignTarget, AvailabilityRequest, BOT_NOT_FOUND_MESSAGE, ConversationQuery,
-    QueueSizeRequest,
+    FailReason, QueueSizeRequest,
 };
 use switchboard::runtime::callback::CallbackListener;
 use switchboard::sim::world::{Channel, Presence};
@@ -805,4 +805,60 @@ async fn hooks_can_have_a_budget_of_their_own() {
     let held =
         tokio::time::timeout(Duration::from_secs(2), own.list_agents(1, Priority::User)).await;
     assert!(held.is_err(), "the public APIs keep their one a minute");
+}
+
+/// The reason a failed hooks call is given, from the simulator's answer.
+async fn hooks_reason(client: &KoreClient, conv: &str, ev: domain::Event) -> FailReason {
+    let wire = hooks::to_wire(&ev, &EventContext::default());
+    let call = client
+        .send_hooks(conv, vec![wire], "event", Priority::User)
+        .await;
+    FailReason::from_call_error(&call.outcome.expect_err("the simulator refuses it"))
+}
+
+#[tokio::test]
+async fn each_hooks_failure_has_its_reason() {
+    let sim = simulator_with(|c| c.rate_limit = 8).await;
+    let ok = client(&sim, |_| {});
+    // Its own limiter is not held by the 429 below.
+    let later = client(&sim, |_| {});
+    let mia = agent("a-mia");
+    // Kore's roster differs: Mia is already present, Raj never was.
+    let call = ok
+        .send_hooks(
+            "c-r",
+            vec![hooks::to_wire(
+                &domain::Event::na_entry(mia.clone()),
+                &EventContext::default(),
+            )],
+            "NA entry",
+            Priority::User,
+        )
+        .await;
+    assert!(call.is_ok(), "{:?}", call.outcome);
+    let again = hooks_reason(&ok, "c-r", domain::Event::na_entry(mia.clone())).await;
+    assert_eq!(again, FailReason::RosterStale);
+    let raj = hooks_reason(&ok, "c-r", domain::Event::na_exit(agent("a-raj"))).await;
+    assert_eq!(raj, FailReason::RosterStale);
+    // A conversation that ended: unknown or closed.
+    let mut roster = Roster::new();
+    act(&sim, &ok, "c-end", &mut roster, Action::Enter(mia.clone())).await;
+    act(&sim, &ok, "c-end", &mut roster, Action::End).await;
+    let closed = hooks_reason(&ok, "c-end", domain::Event::na_entry(mia.clone())).await;
+    assert_eq!(closed, FailReason::UnknownConversation);
+    assert_eq!(closed.code(), "unknown_conversation");
+    // A token Kore refuses.
+    let bad = client(&sim, |s| s.client_secret = Secret::new("not-the-secret"));
+    let refused = hooks_reason(&bad, "c-t", domain::Event::na_entry(mia.clone())).await;
+    assert_eq!(refused, FailReason::TokenRefused);
+    // Over the server's limit (eight a minute, all used: the 401 was not
+    // counted).
+    let limited = hooks_reason(&ok, "c-l", domain::Event::na_entry(mia.clone())).await;
+    assert_eq!(limited, FailReason::RateLimited);
+    assert_eq!(limited.code(), "rate_limited");
+    sim.shutdown().await;
+    // Nobody listens any more.
+    let gone = hooks_reason(&later, "c-u", domain::Event::na_entry(mia)).await;
+    assert_eq!(gone, FailReason::Unreachable);
+    assert_eq!(gone.code(), "kore_unreachable");
 }

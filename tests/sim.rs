@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use switchboard::kore::wire::{
     AgentRecord, AssignCallback, AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ConversationRecord,
-    Page, QueueRecord, RATE_LIMIT_MESSAGE,
+    FailReason, Page, QueueRecord, RATE_LIMIT_MESSAGE,
 };
 use switchboard::sim::{
     DEMO_ACCOUNT_ID, DEMO_BOT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, Fault,
@@ -929,20 +929,22 @@ async fn assign_failures_are_reported_in_the_callback() {
     let away = avail.away.first().expect("an away agent").id.clone();
 
     let cases = [
-        (offline.clone(), session.clone(), "OFFLINE"),
-        (away, session.clone(), "AWAY"),
+        (offline.clone(), session.clone(), "OFFLINE", "agent_offline"),
+        (away, session.clone(), "AWAY", "agent_offline"),
         (
             "a-0000000-0000-0000-0000-000000000000".to_string(),
             session.clone(),
             "unknown",
+            "unknown_agent",
         ),
         (
             avail.available[0].id.clone(),
             "ffffffffffffffffffffffff".to_string(),
             "botSessionId",
+            "unknown_conversation",
         ),
     ];
-    for (agent, session, needle) in cases {
+    for (agent, session, needle, code) in cases {
         let resp = assign(
             &sim,
             json!({ "callbackUrl": cb_url, "orgId": DEMO_ORG_ID, "aId": agent, "botSessionId": session }),
@@ -957,6 +959,7 @@ async fn assign_failures_are_reported_in_the_callback() {
         let cb: AssignCallback = serde_json::from_value(next_callback(&mut rx).await).unwrap();
         assert_eq!(cb.status_text().as_deref(), Some("failed"), "{needle}");
         assert!(!cb.succeeded());
+        assert_eq!(FailReason::from_callback(&cb).code(), code, "{cb:?}");
         let reason = cb.reason.unwrap_or_default();
         assert!(reason.contains(needle), "{reason:?} lacks {needle:?}");
         assert_eq!(cb.agent_id.as_deref(), Some(agent.as_str()));
@@ -2188,4 +2191,41 @@ async fn a_world_at_scale_pages_its_live_conversations_by_status() {
     assert_eq!(page["totalResults"], json!(waiting));
     assert_eq!(page["hasMore"], json!(waiting > 200));
     assert_eq!(page["results"].as_array().unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn an_agent_at_capacity_fails_the_assign_with_that_reason() {
+    let sim = simulator().await;
+    sim.add_conversations(30, 0);
+    let (cb_url, mut rx) = receiver().await;
+    let world = sim.world();
+    let agent = world
+        .agents
+        .iter()
+        .filter(|a| a.presence == switchboard::sim::world::Presence::Available)
+        .min_by_key(|a| a.capacity_left(switchboard::sim::world::Channel::Chat))
+        .expect("an available agent")
+        .id
+        .clone();
+    let sessions: Vec<String> = open_conversations(&sim)
+        .await
+        .iter()
+        .filter(|c| channel_of(c) == "chat")
+        .filter_map(|c| c.bot_session_id.clone())
+        .collect();
+    let mut reasons = Vec::new();
+    for session in sessions {
+        let body = json!({ "callbackUrl": cb_url, "orgId": DEMO_ORG_ID, "aId": agent, "botSessionId": session });
+        assert_eq!(
+            assign(&sim, body, Some(DEMO_ACCOUNT_ID)).await.status(),
+            200
+        );
+        let cb: AssignCallback = serde_json::from_value(next_callback(&mut rx).await).unwrap();
+        if !cb.succeeded() {
+            reasons.push(FailReason::from_callback(&cb));
+            break;
+        }
+    }
+    assert_eq!(reasons, [FailReason::AtCapacity { agent: None }]);
+    sim.shutdown().await;
 }

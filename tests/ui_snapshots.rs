@@ -15,7 +15,7 @@ use switchboard::app::State;
 use switchboard::app::input::TextInput;
 use switchboard::app::state::*;
 use switchboard::domain::{AgentRef, Event};
-use switchboard::kore::wire::{AgentStatusCounts, QueueSize, QueueSummary};
+use switchboard::kore::wire::{AgentStatusCounts, FailReason, QueueSize, QueueSummary};
 use switchboard::ui::keymap::{KeyMode, Keymap};
 use switchboard::ui::{Theme, ThemeKind, view};
 
@@ -134,6 +134,10 @@ fn demo() -> State {
         Delivery::Failed {
             status: Some(400),
             message: "Agent a-3 is not part of conversation c-1044".into(),
+            reason: FailReason::from_status(
+                Some(400),
+                "Agent a-3 is not part of conversation c-1044",
+            ),
         },
     );
     pending(
@@ -400,6 +404,10 @@ fn detail_with_every_kind_of_result_120x40() {
             Delivery::Failed {
                 status: Some(400),
                 message: "Agent a-7 is already part of the conversation".into(),
+                reason: FailReason::from_status(
+                    Some(400),
+                    "Agent a-7 is already part of the conversation",
+                ),
             },
         ),
         (
@@ -407,6 +415,7 @@ fn detail_with_every_kind_of_result_120x40() {
             Delivery::Failed {
                 status: None,
                 message: "connection refused after 5 attempts".into(),
+                reason: FailReason::from_status(None, "connection refused after 5 attempts"),
             },
         ),
         (28, Delivery::Held),
@@ -445,6 +454,7 @@ fn detail_with_every_kind_of_result_120x40() {
         "Kenji Sato",
         AssignState::Rejected {
             message: "invalid botSessionId".into(),
+            reason: FailReason::from_status(None, "invalid botSessionId"),
         },
     );
     assign(
@@ -454,6 +464,7 @@ fn detail_with_every_kind_of_result_120x40() {
         "Kenji Sato",
         AssignState::CallbackFailed {
             reason: "agent is at capacity".into(),
+            why: FailReason::from_message("agent is at capacity"),
         },
     );
     assign(
@@ -1544,4 +1555,50 @@ fn detail_with_kore_details_masked() {
     }
     let out = screen(&s, &mono(), 120, 40);
     assert!(out.contains("waited too long"), "{out}");
+}
+
+/// The demo with the agents pane focused, sorted by time in status: Ana
+/// AWAY for 12 minutes (a change seen), the rest at least as long as the
+/// console has watched them.
+fn agents_in_status() -> State {
+    use switchboard::app::agent_status::StatusSince;
+    let mut s = demo();
+    s.queues_shown = false;
+    s.focus = Pane::Agents;
+    s.agents_by_time = true;
+    let since = [
+        ("a-1", 40 * 60 * SEC, false),
+        ("a-2", 3 * 60 * SEC, true),
+        ("a-3", 12 * 60 * SEC, true),
+        ("a-4", 95 * 60 * SEC, false),
+        ("a-5", 40 * 60 * SEC, false),
+        ("a-6", 45 * SEC, true),
+    ];
+    for (id, ago, changed) in since {
+        let presence = s.agents.iter().find(|a| a.id == id).unwrap().presence;
+        s.agent_since.insert(
+            id.into(),
+            StatusSince {
+                presence,
+                since_ms: NOW - ago,
+                changed,
+            },
+        );
+    }
+    s
+}
+
+#[test]
+fn agents_with_time_in_status() {
+    let s = agents_in_status();
+    for (name, theme, w, h) in [
+        ("agents_time_dark_80x24", dark(), 80, 24),
+        ("agents_time_dark_120x40", dark(), 120, 40),
+        ("agents_time_mono_80x24", mono(), 80, 24),
+        ("agents_time_mono_120x40", mono(), 120, 40),
+    ] {
+        let out = screen(&s, &theme, w, h);
+        assert!(out.contains("AWAY"), "{out}");
+        snap!(name, out);
+    }
 }

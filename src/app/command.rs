@@ -265,7 +265,7 @@ macro_rules! entry {
 
 const SORTS: &[&str] = &[
     "state", "age", "id", "channel", "name", "waiting", "engaged", "longest", "average", "asa",
-    "drops", "free", "service",
+    "drops", "free", "service", "time", "status",
 ];
 const ON_OFF: &[&str] = &["on", "off"];
 
@@ -390,7 +390,7 @@ pub const REGISTRY: &[Entry] = &[
         colon(
             "sort",
             &[],
-            ":sort state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service)",
+            ":sort state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service; agents: time|status)",
             Arg::Words(SORTS)
         ),
         "cycle the focused list's sort",

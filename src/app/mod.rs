@@ -1,6 +1,7 @@
 //! The console's core: `State`, the `Action`s that change it, the `Effect`s
 //! that `update` asks for. Pure: no I/O, no clock reads, no terminal.
 
+pub mod agent_status;
 pub mod alerts;
 pub mod command;
 pub mod details;

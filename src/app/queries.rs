@@ -32,6 +32,9 @@ impl State {
             queue_cursor: 0,
             queue_sort: QueueSort::default(),
             queue_narrow: None,
+            agent_narrow: None,
+            agent_since: Default::default(),
+            agents_by_time: false,
             queue_members: Default::default(),
             sla_seen: Default::default(),
             breaches: Default::default(),
@@ -75,6 +78,7 @@ impl State {
             generation: self.conversations.generation(),
             sort: self.sort,
             queue: self.queue_narrow.clone(),
+            agent: self.agent_narrow.clone(),
             problems: self.problems_only.then_some(self.breaches.version),
         };
         let mut cache = self
@@ -130,9 +134,14 @@ impl State {
 
     /// The table made from scratch: the narrowed rows, sorted.
     fn sorted_table(&self) -> ListTable {
+        let held: Option<Vec<String>> = self
+            .agent_narrow
+            .as_deref()
+            .map(|a| self.agent_conversations(a));
         let mut v: Vec<&Conversation> = self
             .conversations
             .values()
+            .filter(|c| held.as_ref().is_none_or(|ids| ids.contains(&c.id)))
             .filter(|c| {
                 self.queue_narrow
                     .as_deref()
@@ -211,7 +220,14 @@ impl State {
                         .is_some_and(|q| q.to_lowercase().contains(&f))
             })
             .collect();
-        v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
+        if self.agents_by_time {
+            // Longest in its status first; a change seen sorts by its time,
+            // a lower bound by its own (both are "at least" that long).
+            let since = |a: &Agent| self.agent_since.get(&a.id).map_or(i64::MAX, |s| s.since_ms);
+            v.sort_by(|a, b| since(a).cmp(&since(b)).then(a.name.cmp(&b.name)));
+        } else {
+            v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
+        }
         v
     }
 
@@ -448,6 +464,13 @@ impl Command {
                 | Command::Retry
                 | Command::Drop
         );
+        if self == Command::Open && state.focus == Pane::Agents {
+            return if state.visible_agents().is_empty() {
+                Err("no agent listed yet".into())
+            } else {
+                Ok(())
+            };
+        }
         if self == Command::Open && state.focus == Pane::Queues {
             return if state.queues.is_empty() {
                 Err("no queue listed yet".into())
@@ -990,6 +1013,7 @@ mod tests {
             *delivery = Delivery::Failed {
                 status: Some(400),
                 message: "bad".into(),
+                reason: crate::kore::wire::FailReason::Other,
             };
         }
         assert_eq!(

@@ -11,7 +11,7 @@ use crate::app::state::{
 };
 use crate::app::update::NOT_UNDERSTOOD;
 use crate::domain::{Event, Roster};
-use crate::kore::wire::{AssignTarget, EventContext};
+use crate::kore::wire::{AssignTarget, EventContext, FailReason};
 
 /// The outcome message the journal keeps for a request the supervisor dropped.
 pub const DROPPED: &str = "dropped by the supervisor";
@@ -286,6 +286,7 @@ fn shown_fate(
             Delivery::Superseded {
                 status: *status,
                 message: message.clone(),
+                reason: FailReason::from_status(*status, message),
             },
             None,
         ),
@@ -294,6 +295,7 @@ fn shown_fate(
             let failed = Delivery::Failed {
                 status: *status,
                 message: message.clone(),
+                reason: FailReason::from_status(*status, message),
             };
             (failed, Some(true))
         }
@@ -335,10 +337,12 @@ fn restore_assigns(
                 },
                 None => AssignState::CallbackFailed {
                     reason: reason.clone(),
+                    why: FailReason::from_message(reason),
                 },
             },
             AssignFate::Rejected(message) => AssignState::Rejected {
                 message: message.clone(),
+                reason: FailReason::from_status(None, message),
             },
             // Its callback URL held the previous run's secret path.
             AssignFate::Accepted => AssignState::CallbackLost,

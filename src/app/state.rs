@@ -4,7 +4,7 @@ use crate::app::command::KeyMode;
 use crate::app::input::TextInput;
 use crate::app::keymap::Keymap;
 use crate::domain::{Phase, Roster};
-use crate::kore::wire::EventContext;
+use crate::kore::wire::{EventContext, FailReason};
 use std::collections::BTreeMap;
 
 /// Which pane has the keyboard.
@@ -130,6 +130,7 @@ pub enum Delivery {
     Failed {
         status: Option<u16>,
         message: String,
+        reason: FailReason,
     },
     /// Not sent because an earlier request of the conversation failed.
     Held,
@@ -143,6 +144,7 @@ pub enum Delivery {
     Superseded {
         status: Option<u16>,
         message: String,
+        reason: FailReason,
     },
 }
 
@@ -169,10 +171,14 @@ pub enum AssignState {
     /// The API refused the request itself.
     Rejected {
         message: String,
+        reason: FailReason,
     },
     Transferred,
     CallbackFailed {
+        /// Kore's words.
         reason: String,
+        /// What they mean.
+        why: FailReason,
     },
     /// A callback came that said neither success nor failure (or could
     /// not be read); the supervisor decides.
@@ -349,6 +355,28 @@ impl Conversation {
         })
     }
 
+    /// Why it is stuck, when it is: the failed request's reason, else the
+    /// latest assign's when that failed.
+    pub fn fail_reason(&self) -> Option<&FailReason> {
+        let failed = self.timeline.iter().find_map(|t| match t {
+            TimelineItem::Event {
+                delivery: Delivery::Failed { reason, .. },
+                ..
+            } => Some(reason),
+            _ => None,
+        });
+        failed.or_else(|| {
+            self.timeline.iter().rev().find_map(|t| match t {
+                TimelineItem::Assign { state, .. } => match state {
+                    AssignState::Rejected { reason, .. } => Some(Some(reason)),
+                    AssignState::CallbackFailed { why, .. } => Some(Some(why)),
+                    _ => Some(None),
+                },
+                _ => None,
+            })?
+        })
+    }
+
     /// Where its state sorts (waiting first): `state()`'s rank, without
     /// copying an unknown API status. Runs for every row of every sort.
     pub fn state_rank(&self) -> u8 {
@@ -520,6 +548,18 @@ impl Presence {
             Presence::Unknown => "?",
         }
     }
+}
+
+/// Since when an agent has had the status the console sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusSince {
+    pub presence: Presence,
+    /// When the console first saw this status (unix ms).
+    pub since_ms: i64,
+    /// A poll saw the change to it: `since_ms` is when it began (to a
+    /// poll). Otherwise the status was already on at the first sighting,
+    /// so the time is a lower bound (shown `≥`).
+    pub changed: bool,
 }
 
 /// One agent of the directory.
@@ -726,6 +766,9 @@ pub enum Pending {
         conversation: String,
     },
     Quit,
+    /// A send the console advises against (the agent is seen offline):
+    /// asked even when `confirm` is off, and only `y` sends it.
+    Anyway(Box<Pending>),
 }
 
 impl Pending {
@@ -881,6 +924,8 @@ pub struct ListKey {
     pub sort: SortBy,
     /// The queue the list is narrowed to.
     pub queue: Option<String>,
+    /// The agent the list is narrowed to.
+    pub agent: Option<String>,
     /// The problems-only view is on: the breaches' version it was made at.
     pub problems: Option<u64>,
 }
@@ -1134,6 +1179,12 @@ pub struct State {
     pub queue_sort: QueueSort,
     /// The conversation list shows only this queue's (its id).
     pub queue_narrow: Option<String>,
+    /// The conversation list shows only this agent's (its id).
+    pub agent_narrow: Option<String>,
+    /// Agent id → since when the console has seen its current status.
+    pub agent_since: BTreeMap<String, StatusSince>,
+    /// The agents pane is sorted by time in status (longest first).
+    pub agents_by_time: bool,
     /// Queue id → the ids of the agents list-agents says are its members.
     pub queue_members: BTreeMap<String, Vec<String>>,
     /// Conversation id → whether it was answered within `sla_secs`, for

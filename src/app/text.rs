@@ -25,6 +25,23 @@ pub fn clean(s: &str, max_chars: usize) -> String {
     out
 }
 
+/// Up to `n` known agents nearest to `wanted` by edit distance (to the
+/// id or the name, whichever is nearer), as "Name (id)".
+pub fn closest(wanted: &str, known: &[(String, String)], n: usize) -> Vec<String> {
+    let w = wanted.to_lowercase();
+    let mut scored: Vec<(usize, String)> = known
+        .iter()
+        .map(|(id, name)| {
+            let d =
+                edit_distance(&w, &id.to_lowercase()).min(edit_distance(&w, &name.to_lowercase()));
+            (d, format!("{} ({})", clean(name, 80), clean(id, 80)))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(n).map(|(_, s)| s).collect()
+}
+
 /// Levenshtein distance over characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -11,7 +11,8 @@ use crate::app::command::Command;
 use crate::app::text::clean;
 use crate::domain::{self, Action as Op, AgentRef, Event};
 use crate::kore::wire::{
-    AgentRecord, AssignTarget, AvailabilityResponse, ConversationRecord, QueueRecord, QueueSize,
+    AgentRecord, AssignTarget, AvailabilityResponse, ConversationRecord, FailReason, QueueRecord,
+    QueueSize,
 };
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 

@@ -199,6 +199,8 @@ fn parse_send(text: &str) -> Result<SendArgs, String> {
         from,
         experience: line.experience,
         language: line.language.map(|l| l.trim().to_string()),
+        // A batch looks its agents up itself and does not refuse unknown ones.
+        force: true,
     })
 }
 
@@ -228,6 +230,7 @@ fn parse_assign(text: &str) -> Result<super::AssignArgs, String> {
         session,
         target,
         timeout_secs: line.timeout,
+        force: true,
     })
 }
 
@@ -1037,7 +1040,7 @@ impl Driver {
             self.tally.done_before += 1;
             return false;
         }
-        let mut job = super::assign_job(&self.config, &args);
+        let mut job = super::assign_job(&self.config, &args, None);
         job.req_id = event_id(&key, 1, 1);
         let Work::Assign { summary, .. } = &job.work else {
             unreachable!("an assign job")

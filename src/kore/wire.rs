@@ -1741,6 +1741,9 @@ impl Default for EventContext {
     }
 }
 
+pub mod reason;
+pub use reason::FailReason;
+
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -18,6 +18,8 @@ const MIN_NAME: usize = 10;
 /// Names are cut here so presence and load stay near them on wide panes.
 const MAX_NAME: usize = 24;
 const PRESENCE: usize = 9;
+/// Time in status: `≥3h05` at most.
+const SINCE: usize = 5;
 
 /// `chat 2/5` (or `2/5` when `short`); empty when the load is unknown.
 pub fn load_text(label: &str, load: Option<Load>, short: bool) -> String {
@@ -44,8 +46,13 @@ pub fn loads(agents: &[&Agent], short: bool) -> (usize, usize) {
 }
 
 fn title(state: &State, shown: usize, theme: &Theme) -> Line<'static> {
+    let by = if state.agents_by_time {
+        " by time in status"
+    } else {
+        ""
+    };
     if state.agent_filter.trim().is_empty() {
-        Line::from(format!(" Agents {shown} "))
+        Line::from(format!(" Agents {shown}{by} "))
     } else {
         Line::from(format!(
             " Agents {shown}/{} {} filter: {} ",
@@ -90,16 +97,17 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let layouts = [(false, true), (true, true), (true, false)];
     let (mut short, mut show_loads) = (true, false);
     let (mut chat_w, mut voice_w) = (0, 0);
+    let since_w = since_width(cells, gap);
     for (s, show) in layouts {
         let (c, v) = if show { loads(&rows, s) } else { (0, 0) };
-        let used = 1 + PRESENCE + gap + col(c, gap) + col(v, gap);
+        let used = 1 + PRESENCE + since_w + gap + col(c, gap) + col(v, gap);
         (short, show_loads, chat_w, voice_w) = (s, show, c, v);
         if used + MIN_NAME <= cells {
             break;
         }
     }
     let name_w = cells
-        .saturating_sub(1 + PRESENCE + gap + col(chat_w, gap) + col(voice_w, gap))
+        .saturating_sub(1 + PRESENCE + since_w + gap + col(chat_w, gap) + col(voice_w, gap))
         .min(MAX_NAME);
 
     let selected = focused.then_some(state.agent_cursor);
@@ -120,6 +128,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
                     theme.presence(a.presence),
                 ),
             ];
+            if since_w > 0 {
+                let since = state.time_in_status_text(&a.id);
+                spans.push(Span::styled(
+                    format!(" {}", theme.pad(&since, SINCE)),
+                    theme.dim,
+                ));
+            }
             if show_loads {
                 for (label, load, w) in [("chat", a.chat, chat_w), ("voice", a.voice, voice_w)] {
                     if w > 0 {
@@ -143,6 +158,15 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Time in status goes with the presence whenever the name keeps room.
+fn since_width(cells: usize, gap: usize) -> usize {
+    if cells >= 1 + PRESENCE + gap + 1 + SINCE + MIN_NAME {
+        1 + SINCE
+    } else {
+        0
+    }
 }
 
 /// Cells of a column of width `w` with its gap (none when the column is empty).

@@ -279,6 +279,12 @@ fn row(
         spans.push(Span::styled(format!("{text:>w$}", w = cols.fresh), style));
         spans.push(Span::raw(gap));
     }
+    // A stuck conversation says why in the agent's place.
+    if let Some(reason) = c.fail_reason() {
+        let why = clean(&reason.label(), 200);
+        spans.push(Span::styled(theme.pad(&why, cols.name), theme.bad));
+        return spans;
+    }
     let name = c
         .primary_name()
         .map(|n| clean(n, 200))

@@ -30,6 +30,7 @@ use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::{AssignState, Conversation, Delivery, TimelineItem};
 use crate::domain::{Handover, Phase, Role, Source};
+use crate::kore::wire::FailReason;
 
 /// Below this inner width, results and roster rows use their short forms.
 const WIDE: usize = 44;
@@ -87,6 +88,18 @@ fn message(s: &str) -> Option<String> {
     (!s.trim().is_empty()).then(|| clean(s, 500))
 }
 
+/// A failure's typed reason in words, then Kore's own message.
+fn reasoned(reason: &FailReason, s: &str) -> Option<String> {
+    if *reason == FailReason::Other {
+        return message(s);
+    }
+    let label = clean(&reason.label(), 200);
+    Some(match message(s) {
+        Some(m) => format!("{label} · {m}"),
+        None => label,
+    })
+}
+
 /// The outcome of a hooks request.
 pub fn delivery_outcome(d: &Delivery, theme: &Theme) -> Outcome {
     match d {
@@ -121,8 +134,12 @@ pub fn delivery_outcome(d: &Delivery, theme: &Theme) -> Outcome {
             ),
             None => outcome(Glyph::Ok, format!("{status} {latency_ms} ms"), theme.good),
         },
-        Delivery::Failed { status, message: m } => Outcome {
-            detail: message(m),
+        Delivery::Failed {
+            status,
+            message: m,
+            reason,
+        } => Outcome {
+            detail: reasoned(reason, m),
             ..outcome(
                 Glyph::Fail,
                 status.map_or("failed".to_string(), |s| s.to_string()),
@@ -132,8 +149,12 @@ pub fn delivery_outcome(d: &Delivery, theme: &Theme) -> Outcome {
         Delivery::Held => outcome(Glyph::Held, "held", theme.warn),
         Delivery::Dropped => outcome(Glyph::Dropped, "dropped", theme.dim),
         Delivery::Unknown => outcome(Glyph::Unknown, "unknown", theme.bad),
-        Delivery::Superseded { status, message: m } => Outcome {
-            detail: message(m),
+        Delivery::Superseded {
+            status,
+            message: m,
+            reason,
+        } => Outcome {
+            detail: reasoned(reason, m),
             ..outcome(
                 Glyph::Fail,
                 status.map_or("failed".to_string(), |s| format!("{s}, passed")),
@@ -151,13 +172,13 @@ pub fn assign_outcome(a: &AssignState, theme: &Theme) -> Outcome {
         AssignState::AwaitingCallback { .. } => {
             outcome(Glyph::Awaiting, "awaiting callback", theme.warn)
         }
-        AssignState::Rejected { message: m } => Outcome {
-            detail: message(m),
+        AssignState::Rejected { message: m, reason } => Outcome {
+            detail: reasoned(reason, m),
             ..outcome(Glyph::Fail, "rejected", theme.bad)
         },
         AssignState::Transferred => outcome(Glyph::Ok, "transferred", theme.good),
-        AssignState::CallbackFailed { reason } => Outcome {
-            detail: message(reason),
+        AssignState::CallbackFailed { reason, why } => Outcome {
+            detail: reasoned(why, reason),
             ..outcome(Glyph::Fail, "failed:", theme.bad)
         },
         AssignState::Unclear { reason } => Outcome {

@@ -333,7 +333,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         .unwrap_or(0)
         .min(MAX_NAME);
     // Border, marker, name, presence, loads and a margin.
-    let want = 2 + 3 + name_max + 2 + 9 + 2 + chat_w + 1 + voice_w + 1;
+    let want = 2 + 3 + name_max + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + 1;
     let w = (want.max(44) as u16).min(area.width.saturating_sub(4));
     let rows = choices.len().clamp(1, PICKER_ROWS);
     let h = (rows + 4) as u16;
@@ -364,7 +364,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         lines.push(Line::from(Span::styled(" no agent matches", theme.dim)));
     } else {
         let name_w = cells
-            .saturating_sub(3 + 2 + 9 + 2 + chat_w + 1 + voice_w + 1)
+            .saturating_sub(3 + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + 1)
             .min(MAX_NAME);
         let selected = p.selected.min(choices.len() - 1);
         let offset = scroll_offset(Some(selected), choices.len(), room);
@@ -382,6 +382,10 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
                 Span::styled(theme.pad(&clean(&a.name, 200), name_w), theme.text),
                 Span::raw("  "),
                 Span::styled(theme.pad(a.presence.label(), 9), theme.presence(a.presence)),
+                Span::styled(
+                    format!(" {}", theme.pad(&state.time_in_status_text(&a.id), 5)),
+                    theme.dim,
+                ),
                 Span::raw("  "),
                 Span::styled(
                     theme.pad(&load_text("chat", a.chat, false), chat_w),

@@ -32,7 +32,19 @@ pub(super) fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
         .collect();
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(format!("no agent matches {query:?}")),
+        [] => {
+            let known: Vec<(String, String)> = state
+                .agents
+                .iter()
+                .map(|a| (a.id.clone(), a.name.clone()))
+                .collect();
+            let near = crate::app::text::closest(query.trim(), &known, 3);
+            Err(if near.is_empty() {
+                format!("no agent matches {query:?}")
+            } else {
+                format!("no agent matches {query:?}; closest: {}", near.join(", "))
+            })
+        }
         many => Err(format!(
             "{query:?} matches {} agents ({}…); be more precise",
             many.len(),
@@ -110,6 +122,10 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         Command::Sort => {
+            if matches!(rest, "time" | "status") {
+                sort_agents(state, rest == "time");
+                return Vec::new();
+            }
             if let Some(by) = QueueSort::parse(rest) {
                 state.queue_sort = by;
                 state.say(format!("queues sorted by {}", by.label()));
@@ -123,8 +139,9 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
                 _ => {
                     return refused(
                         state,
-                        "usage: :sort state|age|id|channel, or for the queues \
-                         :sort name|waiting|engaged|longest|average|asa|drops|free|service"
+                        "usage: :sort state|age|id|channel, for the queues \
+                         :sort name|waiting|engaged|longest|average|asa|drops|free|service, \
+                         for the agents :sort time|status"
                             .into(),
                     );
                 }

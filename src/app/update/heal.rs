@@ -150,9 +150,15 @@ fn finish_heal(state: &mut State, conv_id: &str, refused: &str) -> Vec<Effect> {
         };
         if req_id == refused {
             after = true;
-            if let Delivery::Failed { status, message } = delivery.clone() {
+            if let Delivery::Failed {
+                status,
+                message,
+                reason,
+            } = delivery.clone()
+            {
                 *delivery = Delivery::Superseded {
                     status,
+                    reason,
                     message: format!("{message}; the roster was rebuilt from Kore's details"),
                 };
             }

@@ -348,6 +348,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::FocusPrev => state.focus = state.focus.prev(state.queues_shown),
         // enabled() has checked that a queue row is there.
         Command::Open if state.focus == Pane::Queues => narrow_to_queue(state),
+        Command::Open if state.focus == Pane::Agents => narrow_to_agent(state),
         // enabled() has checked that a conversation is selected.
         Command::Open => {
             state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
@@ -402,6 +403,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.queue_sort = state.queue_sort.next();
             state.say(format!("queues sorted by {}", state.queue_sort.label()));
         }
+        Command::Sort if state.focus == Pane::Agents => sort_agents(state, !state.agents_by_time),
         Command::Sort => {
             state.sort = state.sort.next();
             state.say(format!("conversations sorted by {}", state.sort.label()));
@@ -516,6 +518,12 @@ fn back(state: &mut State) -> Vec<Effect> {
     if filtered {
         set_filter(state, pane, String::new());
         state.say("filter cleared");
+    } else if let Some(a) = state.agent_narrow.take() {
+        keep_selection_visible(state);
+        state.say(format!(
+            "every conversation shown again (was {}'s)",
+            state.agent_name(&a)
+        ));
     } else if let Some(q) = state.queue_narrow.take() {
         keep_selection_visible(state);
         state.say(format!(
@@ -576,6 +584,37 @@ fn narrow_to_queue(state: &mut State) {
     state.say(format!(
         "conversations of {}: {n} listed (Esc shows every queue's)",
         row.name
+    ));
+}
+
+/// The agents pane sorted by time in status (longest first), or by status
+/// and name again.
+pub(super) fn sort_agents(state: &mut State, by_time: bool) {
+    state.agents_by_time = by_time;
+    state.say(if by_time {
+        "agents sorted by time in status (longest first)"
+    } else {
+        "agents sorted by status and name"
+    });
+}
+
+/// Enter on the agents pane: the conversation list shows only the
+/// conversations that agent is in.
+fn narrow_to_agent(state: &mut State) {
+    let Some(agent) = state
+        .visible_agents()
+        .get(state.agent_cursor)
+        .map(|a| (*a).clone())
+    else {
+        return;
+    };
+    state.agent_narrow = Some(agent.id.clone());
+    state.selected = None;
+    keep_selection_visible(state);
+    let n = state.visible_conversations().len();
+    state.say(format!(
+        "conversations of {}: {n} listed (Esc shows everyone's)",
+        agent.name
     ));
 }
 

@@ -213,6 +213,7 @@ pub(super) fn hook_done(
             let failed = Delivery::Failed {
                 status: e.status(),
                 message: e.to_string(),
+                reason: FailReason::from_call_error(&e),
             };
             set_delivery(state, conv_id, req_id, failed);
             state.status.health = match e.status() {
@@ -402,12 +403,17 @@ pub(super) fn assign_done(
         }
         Err(e) => {
             state.awaiting_callback.remove(req_id);
+            let mut reason = FailReason::from_call_error(&e);
+            if let Some(name) = assign_target_name(state, conv_id, req_id) {
+                reason = reason.with_agent(&name);
+            }
             set_assign(
                 state,
                 conv_id,
                 req_id,
                 AssignState::Rejected {
                     message: e.to_string(),
+                    reason,
                 },
             );
             state
@@ -416,6 +422,22 @@ pub(super) fn assign_done(
             state.flash = Some((format!("assign {conv_id}: {e}"), true));
         }
     }
+}
+
+/// The target an assign request named ("Raj Patel" of "assign → Raj
+/// Patel"), from its timeline entry.
+pub(super) fn assign_target_name(state: &State, conv: &str, req_id: &str) -> Option<String> {
+    state
+        .conversations
+        .get(conv)?
+        .timeline
+        .iter()
+        .find_map(|t| match t {
+            TimelineItem::Assign {
+                req_id: r, text, ..
+            } if r == req_id => text.strip_prefix("assign → ").map(str::to_string),
+            _ => None,
+        })
 }
 
 /// The conversation of an assign request, from its timeline.
@@ -455,7 +477,7 @@ pub(super) fn on_callback(
         MAX_FIELD,
     );
     let status = cb.body.status_text().map(|s| clean(&s, MAX_FIELD));
-    let (ok, outcome, shown) = judge(&verdict, status, &reason);
+    let (ok, outcome, mut shown) = judge(&verdict, status, &reason);
     let Some((req_id, conv, late)) = matched else {
         let which = match cb.request_id.as_deref() {
             Some(id) => format!("unknown request {}", clean(id, MAX_FIELD)),
@@ -470,6 +492,15 @@ pub(super) fn on_callback(
     };
     state.awaiting_callback.remove(&req_id);
     state.callback_deadlines.remove(&req_id);
+    if let AssignState::CallbackFailed { why, .. } = &mut shown {
+        let name = match &cb.body.agent_id {
+            Some(_) => Some(agent.clone()),
+            None => assign_target_name(state, &conv, &req_id),
+        };
+        if let Some(name) = name {
+            *why = why.clone().with_agent(&name);
+        }
+    }
     let was = match timeline_event_mut(state, &conv, &req_id) {
         Some(TimelineItem::Assign { state: st, .. }) => Some(st.clone()),
         _ => None,
@@ -579,6 +610,7 @@ fn judge(
             format!("{}: {reason}", status.as_deref().unwrap_or("failed")),
             AssignState::CallbackFailed {
                 reason: reason.to_string(),
+                why: FailReason::from_message(reason),
             },
         ),
         Verdict::Unclear(why) => {
@@ -1054,6 +1086,7 @@ pub(super) fn merge_agents(
     if let Some(av) = availability {
         apply_availability(state, av, &index);
     }
+    crate::app::agent_status::note(&mut state.agent_since, &state.agents, state.now_ms);
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
 }

@@ -109,21 +109,30 @@ pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Age
                 state.refuse(format!("{conv_id} has no bot session id"));
                 return Vec::new();
             };
+            let pending = Pending::Assign {
+                conversation: conv_id.to_string(),
+                session: session.clone(),
+                target: AssignTarget::Agent(agent.id.clone()),
+                target_name: agent.name.clone(),
+            };
+            if agent.presence == Presence::Offline {
+                let why = FailReason::AgentOffline { agent: None }.with_agent(&agent.name);
+                state.mode = Mode::Confirm {
+                    prompt: format!(
+                        "{}. Assign {conv_id} (session {}) anyway? y/N",
+                        why.label(),
+                        short(&session)
+                    ),
+                    pending: Pending::Anyway(Box::new(pending)),
+                };
+                return Vec::new();
+            }
             let prompt = format!(
                 "Assign {conv_id} (session {}) to {}? Y/n",
                 short(&session),
                 agent.name
             );
-            confirm_or_run(
-                state,
-                prompt,
-                Pending::Assign {
-                    conversation: conv_id.to_string(),
-                    session,
-                    target: AssignTarget::Agent(agent.id.clone()),
-                    target_name: agent.name.clone(),
-                },
-            )
+            confirm_or_run(state, prompt, pending)
         }
         Verb::Enter => plan_for(state, &conv, Op::Enter(agent.to_ref())),
         Verb::Cold => plan_for(
@@ -323,6 +332,7 @@ pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
+        Pending::Anyway(pending) => execute(state, *pending),
     }
 }
 
