@@ -190,11 +190,6 @@ struct BatchArgs {
     /// purpose.
     #[arg(long, requires = "batch", value_parser = parse_id)]
     batch_id: Option<String>,
-    /// assign --batch: also send a session's later assigns in the batch
-    /// (without it, each session's first assign goes and later ones are
-    /// refused: two assigns could hand one conversation over twice).
-    #[arg(long, requires = "batch")]
-    force: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -204,7 +199,10 @@ enum OnErrorArg {
 }
 
 impl BatchArgs {
-    fn options(&self) -> Option<cli::BatchOptions> {
+    /// `force`: with assign --batch, also send a session's later assigns
+    /// (without it, each session's first assign goes and later ones are
+    /// refused: two assigns could hand one conversation over twice).
+    fn options(&self, force: bool) -> Option<cli::BatchOptions> {
         Some(cli::BatchOptions {
             source: cli::Source::parse(self.batch.as_deref()?),
             concurrency: self.concurrency,
@@ -213,7 +211,7 @@ impl BatchArgs {
                 OnErrorArg::Skip => cli::OnError::Skip,
             },
             batch_id: self.batch_id.clone(),
-            force: self.force,
+            force,
         })
     }
 }
@@ -238,7 +236,7 @@ struct SendArgs {
     #[arg(long, value_parser = parse_language)]
     language: Option<String>,
     /// Send even to an agent in neither Kore's agents list nor [[agents]].
-    #[arg(long, conflicts_with = "batch")]
+    #[arg(long)]
     force: bool,
     #[command(flatten)]
     batch: BatchArgs,
@@ -260,8 +258,9 @@ struct AssignArgs {
     /// [callback].callback_timeout_secs).
     #[arg(long, conflicts_with = "batch", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: Option<u64>,
-    /// Assign even to an agent in neither Kore's agents list nor [[agents]].
-    #[arg(long, conflicts_with = "batch")]
+    /// Assign even to an agent in neither Kore's agents list nor [[agents]];
+    /// with --batch, also send a session's later assigns.
+    #[arg(long)]
     force: bool,
     #[command(flatten)]
     batch: BatchArgs,
@@ -429,7 +428,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
         }
         Some(Command::Send(a)) => {
             switchboard::logging::init_file("cli");
-            if let Some(opts) = a.batch.options() {
+            if let Some(opts) = a.batch.options(a.force) {
                 for (flag, given) in [
                     ("--agent", a.agent.is_some()),
                     ("--from", a.from.is_some()),
@@ -467,7 +466,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
         }
         Some(Command::Assign(a)) => {
             switchboard::logging::init_file("cli");
-            if let Some(opts) = a.batch.options() {
+            if let Some(opts) = a.batch.options(a.force) {
                 if a.agent.is_some() || a.queue.is_some() {
                     return Err(Fail::usage(
                         "--agent and --queue do not go with --batch: each line names its own",

@@ -557,3 +557,46 @@ fn the_stale_words_and_the_console_only_rule() {
     assert!(!says_roster_stale(429, "already present", true));
     assert!(!says_roster_stale(500, "already present", true));
 }
+
+#[test]
+fn the_agents_pane_knows_what_each_agent_holds_from_the_merged_rosters() {
+    let mut s = console();
+    listed(
+        &mut s,
+        vec![
+            record("c-1", vec![present("a-bob", "Bob Stone", 60_000)]),
+            record("c-2", vec![present("a-bob", "Bob Stone", 30_000)]),
+            record("c-3", vec![]),
+        ],
+    );
+    assert_eq!(s.agent_conversations("a-bob"), vec!["c-1", "c-2"]);
+    assert!(s.agent_conversations("a-mia").is_empty());
+    // This console enters Mia into c-3: she holds it too.
+    s.selected = Some("c-3".into());
+    update(&mut s, key('e'));
+    for c in "mia".chars() {
+        update(&mut s, key(c));
+    }
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let id = req_ids(&confirm(&mut s)).remove(0);
+    update(&mut s, ok(&id, "c-3"));
+    assert_eq!(s.agent_conversations("a-mia"), vec!["c-3"]);
+    // The agents pane shows it at 120 columns.
+    s.queues_shown = false;
+    let backend = ratatui::backend::TestBackend::new(120, 40);
+    let mut term = ratatui::Terminal::new(backend).unwrap();
+    let theme = switchboard::ui::theme::Theme::new(switchboard::ui::theme::ThemeKind::Mono, false);
+    term.draw(|f| switchboard::ui::view::view(&s, f, &theme))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("c-1 c-2"), "{screen}");
+}

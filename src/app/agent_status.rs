@@ -64,31 +64,15 @@ impl State {
         }
     }
 
-    /// The conversations agent `agent_id` is in now, by id: the console's
-    /// projected roster where it drives the conversation, else the
-    /// participants Kore lists (by name).
+    /// The conversations agent `agent_id` is in now, by id: those whose
+    /// merged roster (Kore's participants and this console's delivered
+    /// events) holds them. Kept per generation of the conversations.
     pub fn agent_conversations(&self, agent_id: &str) -> Vec<String> {
-        let name = self
-            .agents
-            .iter()
-            .find(|a| a.id == agent_id)
-            .map(|a| a.name.as_str());
-        self.conversations
-            .values()
-            .filter(|c| {
-                if c.driven() {
-                    c.projected()
-                        .members()
-                        .iter()
-                        .any(|m| m.agent.id == agent_id)
-                } else {
-                    c.api_agents
-                        .iter()
-                        .any(|n| n == agent_id || Some(n.as_str()) == name)
-                }
-            })
-            .map(|c| c.id.clone())
-            .collect()
+        self.summary()
+            .holds
+            .get(agent_id)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

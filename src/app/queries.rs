@@ -690,6 +690,7 @@ impl Summary {
             if c.failed().is_some() {
                 s.failed += 1;
             }
+            holds_of(c, &mut s.holds);
             let Some((q, _)) = &c.queue else { continue };
             if !c.listed || matches!(c.state(), ConvState::Ended) {
                 continue;
@@ -712,6 +713,24 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+/// Notes which agents `c`'s merged roster holds. A conversation only Kore
+/// speaks of (nothing sent, nobody removed) needs no merge: its picture is
+/// its roster, which keeps this pass cheap at scale.
+fn holds_of(c: &Conversation, holds: &mut std::collections::HashMap<String, Vec<String>>) {
+    let mut note = |id: &str| {
+        holds.entry(id.to_string()).or_default().push(c.id.clone());
+    };
+    if c.roster.members().is_empty() && c.departed.is_empty() {
+        for m in c.kore.iter().flat_map(|k| &k.members) {
+            note(&m.agent.id);
+        }
+        return;
+    }
+    for m in c.merged().roster.members() {
+        note(&m.agent.id);
     }
 }
 

@@ -13,6 +13,9 @@ pub struct Summary {
     pub failed: usize,
     /// Queue id → what the conversation list says of it.
     pub queues: std::collections::HashMap<String, QueueSums>,
+    /// Agent id → the conversations whose merged roster holds them now
+    /// (Kore's participants and this console's own), in id order.
+    pub holds: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// One queue's sums over the listed, live conversations in it. Waits of

@@ -110,6 +110,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .saturating_sub(1 + PRESENCE + since_w + gap + col(chat_w, gap) + col(voice_w, gap))
         .min(MAX_NAME);
 
+    // What each agent holds now, in the room the other columns leave.
+    let taken = 1 + name_w + PRESENCE + since_w + gap + col(chat_w, gap) + col(voice_w, gap);
+    let holds_w = cells.saturating_sub(taken + gap);
+    let holds = (holds_w >= 6).then(|| state.summary());
     let selected = focused.then_some(state.agent_cursor);
     let offset = scroll_offset(selected, rows.len(), height);
     let lines: Vec<Line> = rows
@@ -150,6 +154,14 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
                     }
                 }
             }
+            if let Some(sum) = &holds {
+                let ids = sum.holds.get(&a.id).map(Vec::as_slice).unwrap_or_default();
+                spans.push(Span::raw(g.clone()));
+                spans.push(Span::styled(
+                    theme.pad(&holds_text(ids, holds_w), holds_w),
+                    theme.dim,
+                ));
+            }
             if Some(i) == selected {
                 uniform(spans, theme.selected, full)
             } else {
@@ -158,6 +170,34 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The conversations an agent holds, as many ids as fit in `w` cells,
+/// then how many more (`c-1042 c-1044 +3`); empty when none.
+pub fn holds_text(ids: &[String], w: usize) -> String {
+    let mut out = String::new();
+    for (i, id) in ids.iter().enumerate() {
+        let more = ids.len() - i - 1;
+        let tail = if more > 0 {
+            format!(" +{more}")
+        } else {
+            String::new()
+        };
+        let sep = usize::from(!out.is_empty());
+        let fits = width(&out) + sep + width(id) + width(&tail) <= w;
+        if !fits {
+            let rest = format!("+{}", ids.len() - i);
+            if out.is_empty() {
+                return rest;
+            }
+            return format!("{out} {rest}");
+        }
+        if sep == 1 {
+            out.push(' ');
+        }
+        out.push_str(id);
+    }
+    out
 }
 
 /// Time in status goes with the presence whenever the name keeps room.
@@ -172,4 +212,26 @@ fn since_width(cells: usize, gap: usize) -> usize {
 /// Cells of a column of width `w` with its gap (none when the column is empty).
 fn col(w: usize, gap: usize) -> usize {
     if w == 0 { 0 } else { w + gap }
+}
+
+#[cfg(test)]
+mod holds_tests {
+    use super::holds_text;
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("c-10{i}")).collect()
+    }
+
+    #[test]
+    fn holds_show_the_ids_that_fit_then_how_many_more() {
+        assert_eq!(holds_text(&[], 20), "");
+        assert_eq!(holds_text(&ids(1), 20), "c-100");
+        assert_eq!(holds_text(&ids(2), 20), "c-100 c-101");
+        assert_eq!(holds_text(&ids(4), 14), "c-100 +3");
+        assert_eq!(holds_text(&ids(3), 4), "+3");
+        for w in 0..30 {
+            let t = holds_text(&ids(5), w);
+            assert!(t.chars().count() <= w.max(2), "{w}: {t}");
+        }
+    }
 }
