@@ -106,9 +106,18 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             break;
         }
     }
+    // Names take what the longest needs (room left goes to what the agents
+    // hold).
+    let longest = rows
+        .iter()
+        .map(|a| width(&a.name))
+        .max()
+        .unwrap_or(0)
+        .max(MIN_NAME);
     let name_w = cells
         .saturating_sub(1 + PRESENCE + since_w + gap + col(chat_w, gap) + col(voice_w, gap))
-        .min(MAX_NAME);
+        .min(MAX_NAME)
+        .min(longest);
 
     // What each agent holds now, in the room the other columns leave.
     let taken = 1 + name_w + PRESENCE + since_w + gap + col(chat_w, gap) + col(voice_w, gap);
@@ -227,7 +236,8 @@ mod holds_tests {
         assert_eq!(holds_text(&[], 20), "");
         assert_eq!(holds_text(&ids(1), 20), "c-100");
         assert_eq!(holds_text(&ids(2), 20), "c-100 c-101");
-        assert_eq!(holds_text(&ids(4), 14), "c-100 +3");
+        assert_eq!(holds_text(&ids(4), 14), "c-100 c-101 +2");
+        assert_eq!(holds_text(&ids(4), 13), "c-100 +3");
         assert_eq!(holds_text(&ids(3), 4), "+3");
         for w in 0..30 {
             let t = holds_text(&ids(5), w);
