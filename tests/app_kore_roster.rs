@@ -84,6 +84,18 @@ fn sent_events(fx: &[Effect]) -> Vec<String> {
         .collect()
 }
 
+/// `k` opens the picker, `who` is typed, Enter picks the first match.
+fn pick(s: &mut State, k: char, who: &str) -> Vec<Effect> {
+    update(s, key(k));
+    for c in who.chars() {
+        update(s, key(c));
+    }
+    update(
+        s,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    )
+}
+
 fn confirm(s: &mut State) -> Vec<Effect> {
     update(s, key('y'))
 }
@@ -163,26 +175,12 @@ fn enter_is_refused_when_kore_lists_an_agent_and_warm_and_cold_go_ahead() {
     assert!(matches!(s.mode, Mode::Normal), "{:?}", s.mode);
 
     // `w`: Mia joins Bob as a consultant.
-    update(&mut s, key('w'));
-    for c in "mia".chars() {
-        update(&mut s, key(c));
-    }
-    update(
-        &mut s,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    pick(&mut s, 'w', "mia");
     assert!(prompt(&s).contains("WARM entry Mia Chen"), "{}", prompt(&s));
     update(&mut s, key('n'));
 
     // `t`: Bob leaves with COLD exit, Raj enters with COLD entry.
-    update(&mut s, key('t'));
-    for c in "raj".chars() {
-        update(&mut s, key(c));
-    }
-    update(
-        &mut s,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    pick(&mut s, 't', "raj");
     let p = prompt(&s);
     assert!(p.contains("Bob Stone → Raj Patel"), "{p}");
     let fx = confirm(&mut s);
@@ -230,14 +228,7 @@ fn sources_say_kore_console_or_both() {
     listed(&mut s, vec![record("c-1", vec![])]);
     s.selected = Some("c-1".into());
     // This console enters Mia.
-    update(&mut s, key('e'));
-    for c in "mia".chars() {
-        update(&mut s, key(c));
-    }
-    update(
-        &mut s,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
     let id = req_ids(&fx).remove(0);
     update(&mut s, ok(&id, "c-1"));
@@ -269,14 +260,7 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
     s.selected = Some("c-1".into());
-    update(&mut s, key('e'));
-    for c in "mia".chars() {
-        update(&mut s, key(c));
-    }
-    update(
-        &mut s,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
 
@@ -317,14 +301,7 @@ fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
     s.selected = Some("c-1".into());
     // Mia enters, Raj joins, Raj leaves: all delivered.
     for (k, who) in [('e', "mia"), ('w', "raj")] {
-        update(&mut s, key(k));
-        for c in who.chars() {
-            update(&mut s, key(c));
-        }
-        update(
-            &mut s,
-            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-        );
+        pick(&mut s, k, who);
         let id = req_ids(&confirm(&mut s)).remove(0);
         update(&mut s, ok(&id, "c-1"));
     }
@@ -371,14 +348,7 @@ fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
     listed(&mut s, vec![record("c-1", vec![])]);
     s.selected = Some("c-1".into());
     // `E` on an empty roster is refused; `e` Mia goes out ...
-    update(&mut s, key('e'));
-    for c in "mia".chars() {
-        update(&mut s, key(c));
-    }
-    update(
-        &mut s,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
     let id = req_ids(&fx).remove(0);
     // ... and Kore says someone is already present.
@@ -468,14 +438,7 @@ fn a_healed_end_is_offered_again_behind_a_confirmation_even_without_confirm() {
     listed(&mut s, vec![record("c-1", vec![])]);
     s.selected = Some("c-1".into());
     // The console entered Mia long ago (so Kore's empty list is no news)...
-    update(&mut s, key('e'));
-    for c in "mia".chars() {
-        update(&mut s, key(c));
-    }
-    let fx = update(
-        &mut s,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    let fx = pick(&mut s, 'e', "mia");
     let id = req_ids(&fx).remove(0);
     update(&mut s, ok(&id, "c-1"));
     // ... and ends it: NA exit Mia, summary, end.
@@ -573,14 +536,7 @@ fn the_agents_pane_knows_what_each_agent_holds_from_the_merged_rosters() {
     assert!(s.agent_conversations("a-mia").is_empty());
     // This console enters Mia into c-3: she holds it too.
     s.selected = Some("c-3".into());
-    update(&mut s, key('e'));
-    for c in "mia".chars() {
-        update(&mut s, key(c));
-    }
-    update(
-        &mut s,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-3"));
     assert_eq!(s.agent_conversations("a-mia"), vec!["c-3"]);
