@@ -565,7 +565,7 @@ fn status_bar_read_only_degraded_and_failing() {
     let top = wide.lines().next().unwrap().to_string();
     for want in [
         "READ-ONLY",
-        "▲ degraded",
+        "▲ Kore unreachable: check [kore] host",
         "1 failed",
         "4 queued",
         "retrying (2)",
@@ -573,12 +573,18 @@ fn status_bar_read_only_degraded_and_failing() {
         assert!(top.contains(want), "missing {want:?} in {top:?}");
     }
     // With more room the callback address shows too.
-    let wider = screen(&s, &dark(), 150, 40);
+    let wider = screen(&s, &dark(), 180, 40);
     let top150 = wider.lines().next().unwrap().to_string();
     assert!(top150.contains("cb.example.com:8443"), "{top150:?}");
     let narrow = screen(&s, &dark(), 80, 24);
     let top80 = narrow.lines().next().unwrap().to_string();
-    for want in ["READ-ONLY", "degraded", "1 failed", "4 queued", "14:03:22"] {
+    for want in [
+        "READ-ONLY",
+        "unreachable",
+        "1 failed",
+        "4 queued",
+        "14:03:22",
+    ] {
         assert!(top80.contains(want), "missing {want:?} in {top80:?}");
     }
     snap!("status_read_only_80", top80);
@@ -590,6 +596,103 @@ fn status_bar_read_only_degraded_and_failing() {
         top60.contains("1 failed") && top60.contains("READ-ONLY"),
         "{top60}"
     );
+}
+
+/// Each thing that can be wrong, set on a console with waits past their
+/// thresholds: (what, the state).
+fn troubles() -> Vec<(&'static str, State)> {
+    let base = || {
+        let mut s = with_breaches();
+        s.status.rate_used = 41;
+        s.status.rate_limit = 60;
+        s
+    };
+    let mut token = base();
+    token.status.health = Health::Degraded("401 invalid token".into());
+    let mut unreachable = base();
+    unreachable.status.health = Health::Degraded("connection failed: connection refused".into());
+    let mut wait = base();
+    wait.status.health = Health::Degraded("429 rate limited: slow down".into());
+    wait.status.kore_wait_until_ms = Some(NOW + 12 * SEC);
+    let mut stale = base();
+    stale.freshness.poll_ms = 5_000;
+    stale.freshness.answered(NOW - 95 * SEC, true);
+    let mut refusing = base();
+    refusing.status.listener_refused = (7, NOW - SEC);
+    let mut server = base();
+    server.status.health = Health::Degraded("poll agents: 503 busy".into());
+    vec![
+        ("token refused", token),
+        ("unreachable", unreachable),
+        ("429 wait", wait),
+        ("stale list", stale),
+        ("listener refusing", refusing),
+        ("server error", server),
+    ]
+}
+
+/// The status line of every trouble at `w` columns, one per row.
+fn trouble_lines(theme: &Theme, w: u16) -> String {
+    troubles()
+        .iter()
+        .map(|(what, s)| {
+            let out = screen(s, theme, w, if w < 100 { 24 } else { 40 });
+            format!("{what:>17}:{}\n", out.lines().next().unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn the_status_bar_says_what_is_wrong_and_what_to_do() {
+    let t120 = trouble_lines(&dark(), 120);
+    let t80 = trouble_lines(&dark(), 80);
+    let rows = |t: &str, what: &str| {
+        t.lines()
+            .find(|l| l.trim_start().starts_with(what))
+            .unwrap_or_default()
+            .to_string()
+    };
+    // Wide enough, the long forms: the reason and the next step.
+    let long = [
+        "▲ degraded: Kore refused the token: check client_id and the secret (`switchboard check`)",
+        "▲ degraded: Kore unreachable: check [kore] host and the network",
+        "Kore asked to wait (429): next try in 12 s; poll less often if it recurs",
+        "▲ list 1m old: figures may be out of date; see the log pane",
+        "▲ listener refusing (7): a flood or too many connections; see the log pane",
+        "▲ degraded: Kore answers 503: retrying; see the log pane",
+    ];
+    for ((what, s), want) in troubles().iter().zip(long) {
+        let wide = switchboard::ui::status::status_line(s, &dark(), 400).to_string();
+        assert!(wide.contains(want), "{what}: {wide}");
+    }
+    // At 80 columns every trouble keeps its reason, the budget and the
+    // alerts (so does 120, with more beside them).
+    for (what, want) in [
+        ("token refused", "▲ Kore refused the token"),
+        ("unreachable", "▲ Kore unreachable"),
+        ("429 wait", "12 s"),
+        ("stale list", "1m"),
+        ("listener refusing", "refusing"),
+        ("server error", "503"),
+    ] {
+        for t in [&t80, &t120] {
+            let row = rows(t, what);
+            assert!(row.contains(want), "{what}: {row}");
+            assert!(row.contains("api 41/60"), "{what}: {row}");
+            assert!(row.contains("‼ 2 waiting"), "{what}: {row}");
+        }
+    }
+    // The reason is drawn in the theme's bad style.
+    let t = draw(&troubles()[0].1, &dark(), 80, 24);
+    let buf = t.backend().buffer();
+    let top = text(buf);
+    let x = top.lines().next().unwrap().find("Kore refused").unwrap();
+    let x = top.lines().next().unwrap()[..x].chars().count() as u16;
+    assert_eq!(buf[(x, 0)].fg, Color::Red);
+    snap!("status_troubles_dark_80", t80);
+    snap!("status_troubles_dark_120", t120);
+    snap!("status_troubles_mono_80", trouble_lines(&mono(), 80));
+    snap!("status_troubles_mono_120", trouble_lines(&mono(), 120));
 }
 
 // ---------------------------------------------------------------------------

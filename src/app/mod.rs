@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod command;
 pub mod details;
+pub mod health;
 pub mod input;
 pub mod key;
 pub mod keymap;
