@@ -1243,9 +1243,14 @@ fn with_queues() -> State {
     place(&mut s, "c-1042", "qu-billing", "Billing", 12);
     place(&mut s, "c-1044", "qu-sales", "Sales", 8);
     for (id, q, within) in [
+        // Billing: six decided, two in time (33 %); the others too few
+        // for a percentage.
         ("c-1", "qu-billing", true),
         ("c-2", "qu-billing", false),
         ("c-3", "qu-billing", false),
+        ("c-6", "qu-billing", true),
+        ("c-7", "qu-billing", false),
+        ("c-8", "qu-billing", false),
         ("c-4", "qu-support", true),
         ("c-5", "qu-sales", true),
     ] {
