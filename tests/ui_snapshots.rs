@@ -578,12 +578,14 @@ fn status_bar_read_only_degraded_and_failing() {
     assert!(top150.contains("cb.example.com:8443"), "{top150:?}");
     let narrow = screen(&s, &dark(), 80, 24);
     let top80 = narrow.lines().next().unwrap().to_string();
+    // At 80 the budget and the environment stay before the clock (issue 19.3).
     for want in [
         "READ-ONLY",
         "unreachable",
         "1 failed",
         "4 queued",
-        "14:03:22",
+        "api 55/60",
+        "DEMO",
     ] {
         assert!(top80.contains(want), "missing {want:?} in {top80:?}");
     }
@@ -1140,6 +1142,63 @@ fn the_log_follows_or_keeps_its_cursor() {
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("line 3") && !out.contains("line 49"), "{out}");
     assert!(out.contains("paused 11/57"), "{out}");
+}
+
+/// The demo with a log of its last minute: a round of polls three times
+/// (the agents' poll said the same twice in a row), a send between.
+fn with_polls_logged() -> State {
+    let mut s = demo();
+    s.log = Default::default();
+    let conv = "GET /conversations  poll: 200 12 ms, 10 conversation(s)";
+    let agents = "GET /agents  poll: 200 8 ms, 4 agent(s)";
+    for round in 0..3 {
+        let at = NOW - 50 * SEC + round * 5 * SEC;
+        s.log.push_runtime(at, LogKind::In, conv);
+        s.log.push_runtime(at + 100, LogKind::In, agents);
+        if round == 1 {
+            s.log.push(
+                at + 200,
+                LogKind::Out,
+                "POST hooks c-1042  NA entry Mia Chen",
+            );
+            s.log.push(at + 300, LogKind::In, "200 OK 40 ms c-1042");
+        }
+    }
+    s.log.push_runtime(NOW - 30 * SEC, LogKind::In, agents);
+    s.focus = Pane::Log;
+    s
+}
+
+#[test]
+fn the_log_pane_hides_the_polls_until_p_and_keeps_time_order() {
+    let mut s = with_polls_logged();
+    let hidden = screen(&s, &dark(), 80, 24);
+    assert!(hidden.contains("polls hidden: 6 (p)"), "{hidden}");
+    assert!(!hidden.contains("poll: 200"), "{hidden}");
+    assert!(hidden.contains("NA entry Mia Chen"), "{hidden}");
+    snap!("log_polls_hidden_dark_80x24", hidden);
+    snap!("log_polls_hidden_mono_120x40", screen(&s, &mono(), 120, 40));
+    s.log.hide_polls(false);
+    let shown = screen(&s, &dark(), 120, 40);
+    // In time order, each repeat on its own line, the count on the newest.
+    let rows: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.contains("poll: 200") || l.contains("c-1042"))
+        .collect();
+    assert!(rows.iter().any(|r| r.contains("×2 GET /agents")), "{shown}");
+    let times: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            r.split_whitespace()
+                .find(|w| w.len() == 8 && w.contains(':'))
+                .map(str::to_string)
+        })
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "{shown}");
+    snap!("log_polls_shown_dark_120x40", shown);
+    snap!("log_polls_shown_mono_80x24", screen(&s, &mono(), 80, 24));
 }
 
 #[test]

@@ -169,7 +169,7 @@ fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
         long.push_str(&format!(" ({})", unread.join(", ")));
         short.push('!');
     }
-    Some(Piece::new(vec![span(long, style)], 1).with_short(vec![span(short, style)]))
+    Some(Piece::new(vec![span(long, style)], 2).with_short(vec![span(short, style)]))
 }
 
 fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
@@ -187,7 +187,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     }
     if !state.settings.environment.is_empty() {
         let env = theme.fit(&clean(&state.settings.environment, 80), 20);
-        pieces.push(Piece::new(vec![span(env, theme.heading)], 3));
+        pieces.push(Piece::new(vec![span(env, theme.heading)], 2));
     }
     if state.settings.read_only {
         pieces.push(Piece::new(vec![span(" READ-ONLY ", theme.read_only)], 0));
@@ -604,6 +604,7 @@ fn hint_commands(state: &State) -> Vec<Command> {
         ],
         Pane::Log => vec![
             Command::ToggleFollow,
+            Command::LogPolls,
             Command::Filter,
             Command::Bottom,
             Command::CommandLine,
