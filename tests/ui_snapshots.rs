@@ -658,7 +658,7 @@ fn the_status_bar_says_what_is_wrong_and_what_to_do() {
     let long = [
         "▲ degraded: Kore refused the token: check client_id and the secret (`switchboard check`)",
         "▲ degraded: Kore unreachable: check [kore] host and the network",
-        "Kore asked to wait (429): next try in 12 s; poll less often if it recurs",
+        "Kore asked to wait: next try in 12 s (429; poll less often if it recurs)",
         "▲ list 1m old: figures may be out of date; see the log pane",
         "▲ listener refusing (7): a flood or too many connections; see the log pane",
         "▲ degraded: Kore answers 503: retrying; see the log pane",

@@ -50,7 +50,7 @@ fn health(state: &State, theme: &Theme) -> Piece {
 fn kore_wait(state: &State, theme: &Theme) -> Option<Piece> {
     let secs = state.kore_wait_secs()?;
     let texts = [
-        format!("Kore asked to wait (429): next try in {secs} s; poll less often if it recurs"),
+        format!("Kore asked to wait: next try in {secs} s (429; poll less often if it recurs)"),
         format!("Kore asked to wait: next try in {secs} s"),
         format!("wait {secs} s"),
     ];
@@ -63,6 +63,10 @@ fn kore_wait(state: &State, theme: &Theme) -> Option<Piece> {
 fn stale(state: &State, theme: &Theme) -> Option<Piece> {
     let f = &state.freshness;
     if !f.stale(state.now_ms) || (f.last_ok_ms.is_none() && !f.latest_failed) {
+        return None;
+    }
+    // Nothing read yet and the connection degraded: that piece says why.
+    if f.last_ok_ms.is_none() && state.status.health.trouble().is_some() {
         return None;
     }
     let age = f
