@@ -711,6 +711,73 @@ fn the_log_follows_until_you_scroll_and_exports() {
     assert!(flash(&s).contains("unknown command"));
 }
 
+/// A runtime log line at `at_ms`, through `update`.
+fn logged(s: &mut State, at_ms: i64, kind: LogKind, text: &str) {
+    s.now_ms = at_ms;
+    update(
+        s,
+        Action::Log {
+            kind,
+            text: text.into(),
+        },
+    );
+}
+
+#[test]
+fn the_log_keeps_time_order_folds_repeats_and_p_shows_the_polls() {
+    let mut s = console(false);
+    s.focus = Pane::Log;
+    let conv = "GET /conversations  poll: 200 3 ms, 1 conversation(s)";
+    let agents = "GET /agents  poll: 200 2 ms, 3 agent(s)";
+    logged(&mut s, 1_000, LogKind::In, conv);
+    logged(&mut s, 1_001, LogKind::In, agents);
+    logged(&mut s, 1_002, LogKind::Out, "POST /hooks c-1");
+    logged(&mut s, 2_000, LogKind::In, conv);
+    logged(&mut s, 2_001, LogKind::In, agents);
+    logged(&mut s, 3_000, LogKind::In, conv);
+    logged(&mut s, 3_001, LogKind::In, agents);
+    logged(&mut s, 3_500, LogKind::In, agents);
+    // Every line where it happened: the older poll lines were neither
+    // moved nor given a later time.
+    let all: Vec<(i64, u32)> = s.log.lines.iter().map(|l| (l.at_ms, l.repeat)).collect();
+    assert_eq!(
+        all,
+        [
+            (1_000, 1),
+            (1_001, 1),
+            (1_002, 1),
+            (2_000, 1),
+            (2_001, 1),
+            (3_000, 2),
+            (3_500, 3)
+        ]
+    );
+    // Polls are hidden at start; the pane shows the rest.
+    assert_eq!(s.log.visible_len(), 1);
+    assert_eq!(s.log.hidden_polls(), 6);
+    update(&mut s, key('p'));
+    assert_eq!(s.log.visible_len(), 7);
+    assert_eq!(s.log.hidden_polls(), 0);
+    update(&mut s, key('p'));
+    assert_eq!(s.log.visible_len(), 1);
+    // The export keeps every line, in order, with its count.
+    update(&mut s, key(':'));
+    typed(&mut s, "export /tmp/x.jsonl");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    let [Effect::Export { lines, .. }] = &fx[..] else {
+        panic!("{fx:?}");
+    };
+    let rows: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 7);
+    assert_eq!(rows[2]["text"], "POST /hooks c-1");
+    assert_eq!(rows[6]["repeat"], 3);
+    assert_eq!(rows[6]["at_ms"], 3_500);
+    assert_eq!(rows[6]["poll"], true);
+}
+
 #[test]
 fn n_opens_a_conversation_by_hand_with_validation() {
     let mut s = console(false);
@@ -2142,20 +2209,27 @@ fn polls_that_change_nothing_do_not_fill_the_log() {
     }
     assert_eq!(s.log.lines.len(), before + 1);
     assert_eq!(s.log.lines.back().unwrap().repeat, 50);
-    // What the frame shows of it: one line with its count.
+    // What the frame shows of it: polls are hidden at start, and counted.
     let theme =
         switchboard::ui::theme::Theme::from_config(switchboard::config::Theme::Dark, true, false);
-    let backend = ratatui::backend::TestBackend::new(120, 40);
-    let mut term = ratatui::Terminal::new(backend).unwrap();
-    term.draw(|f| switchboard::ui::view::view(&s, f, &theme))
-        .unwrap();
-    let screen: String = term
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = |s: &State| -> String {
+        let backend = ratatui::backend::TestBackend::new(120, 40);
+        let mut term = ratatui::Terminal::new(backend).unwrap();
+        term.draw(|f| switchboard::ui::view::view(s, f, &theme))
+            .unwrap();
+        term.backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect()
+    };
+    let hidden = screen(&s);
+    assert_eq!(hidden.matches("poll: 200").count(), 0);
+    assert!(hidden.contains("polls hidden: 1"), "the title counts them");
+    // Shown: one line with its count.
+    s.log.hide_polls(false);
+    let screen = screen(&s);
     assert_eq!(screen.matches("poll: 200").count(), 1);
     assert!(screen.contains("×50"), "the count shows");
 }

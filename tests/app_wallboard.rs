@@ -176,6 +176,65 @@ fn tiles_carry_the_figures_and_the_levels_by_the_queues_thresholds() {
     assert_eq!(billing.sla_level, Level::Warn);
 }
 
+fn mark(s: &mut State, id: &str, queue: &str, within: bool) {
+    s.sla_seen.insert(
+        id.into(),
+        SlaMark {
+            queue_id: queue.into(),
+            within,
+        },
+    );
+}
+
+#[test]
+fn too_few_decided_is_no_percentage_and_none_in_time_is_critical() {
+    let mut s = console();
+    // Three decided, none in time: not "0%" drawn as OK, but nothing
+    // and how many were seen.
+    for id in ["c-1", "c-2", "c-3"] {
+        mark(&mut s, id, "qu-s", false);
+    }
+    let support = s.wallboard().tiles[1].clone();
+    assert_eq!(support.name, "Support");
+    assert_eq!(support.service_pct, None);
+    assert_eq!(support.service_seen, 3);
+    assert_eq!(support.sla_level, Level::Ok);
+    let row = s.queue_rows().into_iter().find(|r| r.id == "qu-s").unwrap();
+    assert_eq!(row.service_pct(), None);
+    // Five decided, none in time: 0 %, and critical where it shows.
+    for id in ["c-4", "c-5"] {
+        mark(&mut s, id, "qu-s", false);
+    }
+    let support = s.wallboard().tiles[1].clone();
+    assert_eq!(support.service_pct, Some(0));
+    assert_eq!(support.sla_level, Level::Critical);
+    // What the screen draws: the wallboard and the queue pane agree.
+    let mut few = console();
+    for id in ["c-1", "c-2", "c-3"] {
+        mark(&mut few, id, "qu-s", true);
+    }
+    few.mode = Mode::Wallboard;
+    let theme = switchboard::ui::Theme::new(switchboard::ui::ThemeKind::Mono, false);
+    let draw = |st: &State, w: u16, h: u16| -> String {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        t.draw(|f| switchboard::ui::view(st, f, &theme)).unwrap();
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect()
+    };
+    let board = draw(&few, 120, 40);
+    assert!(board.contains("— 3 seen"), "{board}");
+    assert!(!board.contains("100%"), "{board}");
+    few.mode = Mode::Normal;
+    few.queues_shown = true;
+    let pane = draw(&few, 120, 40);
+    assert!(pane.contains("3 seen"), "{pane}");
+    assert!(!pane.contains("100%"), "{pane}");
+}
+
 #[test]
 fn when_not_all_fit_the_tiles_in_trouble_stay_in_name_order() {
     let mut s = console();

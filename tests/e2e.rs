@@ -687,6 +687,25 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_the_queue() {
 }
 
 #[test]
+fn a_wrong_secret_is_explained_on_screen() {
+    let sim = SimProcess::start(&["--client-secret", "sb-e2e-the-right-secret-1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.base_url, 20, POLL_OFTEN);
+    let mut c = Console::start_with_secret(&config, dir.path(), 80, 24, "sb-e2e-a-wrong-secret-2");
+    // The simulator answers 401: the status bar says who refused what, at
+    // 80 columns too.
+    let screen = c.wait_for("Kore refused the token", 20);
+    assert!(!screen.contains("online"), "{screen}");
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+    // Wide enough, the next step too.
+    let mut c = Console::start_with_secret(&config, dir.path(), 200, 40, "sb-e2e-a-wrong-secret-2");
+    c.wait_for("check client_id and the secret (`switchboard check`)", 20);
+    c.keys("q");
+    assert!(c.wait_exit(10).success());
+}
+
+#[test]
 fn a_panic_restores_the_terminal_and_ends_the_process() {
     let sim = SimProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();

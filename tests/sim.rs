@@ -2229,3 +2229,50 @@ async fn an_agent_at_capacity_fails_the_assign_with_that_reason() {
     assert_eq!(reasons, [FailReason::AtCapacity { agent: None }]);
     sim.shutdown().await;
 }
+
+/// Issue 19.4: the demo's queues show a believable spread of service
+/// levels (answered within the default 20 s), not every queue at 0 %:
+/// Billing in trouble, the others healthy. Over several seeds, since who
+/// is free at a given minute is up to chance.
+#[test]
+fn the_demo_traffic_gives_billing_a_poor_service_level_and_the_others_a_good_one() {
+    // Per queue name: (answered within 20 s, answered).
+    let mut levels: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for seed in 1..=8 {
+        let mut t = Traffic::new(demo_ids(), seed, T0);
+        let mut now = T0;
+        for _ in 0..1_440 {
+            now += 2_500;
+            t.step(now);
+        }
+        let world = &t.world;
+        for q in &world.queues {
+            // Those that arrived during the run and were answered by the
+            // routing, with the wait the console reads (`waitTime`).
+            let waits: Vec<i64> = world
+                .conversations
+                .iter()
+                .filter(|c| c.created_ms > T0 && c.accepted_ms.is_some())
+                .filter(|c| c.queue_id.as_deref() == Some(q.id.as_str()))
+                .map(|c| c.wait_ms(now))
+                .collect();
+            let e = levels.entry(q.name.clone()).or_default();
+            e.0 += waits.iter().filter(|w| **w <= 20_000).count();
+            e.1 += waits.len();
+        }
+    }
+    eprintln!("service levels over eight seeds: {levels:?}");
+    assert_eq!(levels.len(), 3, "{levels:?}");
+    for (name, (within, decided)) in &levels {
+        assert!(
+            *decided >= 20,
+            "{name}: too few answered to judge: {levels:?}"
+        );
+        let pct = within * 100 / decided;
+        if name == "Billing" {
+            assert!(pct < 50, "Billing should be in trouble: {levels:?}");
+        } else {
+            assert!(pct >= 80, "{name} should be healthy: {levels:?}");
+        }
+    }
+}

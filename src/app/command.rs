@@ -174,6 +174,7 @@ pub enum Command {
     Find,
     LogNext,
     LogPrev,
+    LogPolls,
     // Modes
     HelpDown,
     HelpUp,
@@ -686,6 +687,17 @@ pub const REGISTRY: &[Entry] = &[
         None,
         "previous log line holding the :find text",
         "prev match",
+        "Log",
+        false
+    ),
+    entry!(
+        LogPolls,
+        "log_toggle_polls",
+        LogPane,
+        [ch('p')],
+        None,
+        "log: show or hide the poll lines (hidden at start)",
+        "polls",
         "Log",
         false
     ),

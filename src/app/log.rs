@@ -2,6 +2,10 @@
 //! in the log file), the filter's matches kept as an index that is updated
 //! as lines come and go (not rebuilt per frame), repeated lines folded into
 //! one with a count, and a search that `n`/`N` step through.
+//!
+//! Lines stay in the order they came: nothing is moved or rewritten once an
+//! other line follows it. The polls' lines (one per poll request) are hidden
+//! from the pane at start (`p` shows them) and counted in its title.
 
 use std::collections::VecDeque;
 
@@ -25,10 +29,17 @@ pub struct LogLine {
     pub at_ms: i64,
     pub kind: LogKind,
     pub text: String,
-    /// How many times this line came in a row (1: once). A poll that
-    /// changed nothing adds to the count instead of a line.
+    /// How many times the same line came in a row, this one included (1:
+    /// once). The same line right after itself adds to its count; a poll's
+    /// line that repeats one a few lines up is a new line carrying the
+    /// count on.
     pub repeat: u32,
+    /// A poll's line (hidden from the pane unless shown with `p`).
+    pub poll: bool,
 }
+
+/// What marks a poll's line: the runtime writes `GET /path  poll: …`.
+pub const POLL_MARK: &str = "  poll: ";
 
 /// The log pane's lines and view settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +56,10 @@ pub struct Log {
     filter: String,
     /// What `n` / `N` look for (`:find TEXT`).
     pub search: String,
+    /// The poll lines are shown in the pane.
+    show_polls: bool,
+    /// How many of the kept lines are poll lines.
+    poll_lines: usize,
 }
 
 impl Default for Log {
@@ -57,6 +72,8 @@ impl Default for Log {
             cursor: 0,
             filter: String::new(),
             search: String::new(),
+            show_polls: false,
+            poll_lines: 0,
         }
     }
 }
@@ -98,7 +115,7 @@ fn without_timings(text: &str) -> String {
     out
 }
 
-/// How far back a poll's line is looked for, to be updated in place: the
+/// How far back a poll's line is looked for, to carry its count on: the
 /// polls of one round (conversations, agents by page, availability) fit.
 const POLL_WINDOW: usize = 16;
 
@@ -106,32 +123,52 @@ impl Log {
     /// A line. The same line again right after itself (the same error on
     /// every try) adds to its count instead.
     pub fn push(&mut self, at_ms: i64, kind: LogKind, text: impl Into<String>) {
-        self.push_folding(at_ms, kind, text.into(), 1);
+        self.push_line(at_ms, kind, text.into(), false);
     }
 
-    /// A poll's line: when one of the last few lines says the same (the poll
-    /// changed nothing), that line is updated in place, with its count, the
-    /// latest time and timing, instead of a new line.
+    /// A line from the runtime: a poll's line (it holds [`POLL_MARK`]) or
+    /// any other.
+    pub fn push_runtime(&mut self, at_ms: i64, kind: LogKind, text: impl Into<String>) {
+        let text = text.into();
+        let poll = text.contains(POLL_MARK);
+        self.push_line(at_ms, kind, text, poll);
+    }
+
+    /// A poll's line. Right after the same line it adds to that line's
+    /// count (the line is the newest, so the order holds); when the same
+    /// line is a few lines up (the round's other polls came between), a new
+    /// line carries the count on and the older one stays as it was.
     pub fn push_poll(&mut self, at_ms: i64, kind: LogKind, text: impl Into<String>) {
-        self.push_folding(at_ms, kind, text.into(), POLL_WINDOW);
+        self.push_line(at_ms, kind, text.into(), true);
     }
 
-    fn push_folding(&mut self, at_ms: i64, kind: LogKind, text: String, window: usize) {
+    fn push_line(&mut self, at_ms: i64, kind: LogKind, text: String, poll: bool) {
         let key = without_timings(&text);
-        if let Some(same) = self
-            .lines
-            .iter_mut()
-            .rev()
-            .take(window)
-            .find(|l| l.kind == kind && without_timings(&l.text) == key)
+        let same =
+            |l: &LogLine| l.kind == kind && l.poll == poll && without_timings(&l.text) == key;
+        if let Some(last) = self.lines.back_mut()
+            && same(last)
         {
-            same.repeat = same.repeat.saturating_add(1);
-            same.at_ms = at_ms;
-            same.text = text;
+            last.repeat = last.repeat.saturating_add(1);
+            last.at_ms = last.at_ms.max(at_ms);
+            last.text = text;
             return;
         }
+        let carried = if poll {
+            self.lines
+                .iter()
+                .rev()
+                .take(POLL_WINDOW)
+                .take_while(|l| l.poll)
+                .find(|l| same(l))
+                .map_or(0, |l| l.repeat)
+        } else {
+            0
+        };
         if self.lines.len() >= LOG_CAPACITY {
-            self.lines.pop_front();
+            if self.lines.pop_front().is_some_and(|l| l.poll) {
+                self.poll_lines = self.poll_lines.saturating_sub(1);
+            }
             if self.shown.front() == Some(&self.first_seq) {
                 self.shown.pop_front();
                 self.cursor = self.cursor.saturating_sub(1);
@@ -139,15 +176,39 @@ impl Log {
             self.first_seq += 1;
         }
         let seq = self.first_seq + self.lines.len() as u64;
-        if Words::of(&self.filter).pass(&text) {
-            self.shown.push_back(seq);
-        }
-        self.lines.push_back(LogLine {
+        let line = LogLine {
             at_ms,
             kind,
             text,
-            repeat: 1,
-        });
+            repeat: carried.saturating_add(1),
+            poll,
+        };
+        if self.passes(&Words::of(&self.filter), &line) {
+            self.shown.push_back(seq);
+        }
+        self.poll_lines += usize::from(poll);
+        self.lines.push_back(line);
+    }
+
+    fn passes(&self, words: &Words, line: &LogLine) -> bool {
+        (self.show_polls || !line.poll) && words.pass(&line.text)
+    }
+
+    /// Whether the poll lines are hidden from the pane.
+    pub fn polls_hidden(&self) -> bool {
+        !self.show_polls
+    }
+
+    /// Hides the poll lines from the pane, or shows them again.
+    pub fn hide_polls(&mut self, hide: bool) {
+        self.show_polls = !hide;
+        let filter = self.filter.clone();
+        self.rematch(&filter);
+    }
+
+    /// How many poll lines the pane leaves out now (0 when they are shown).
+    pub fn hidden_polls(&self) -> usize {
+        if self.show_polls { 0 } else { self.poll_lines }
     }
 
     /// How many lines were ever added (folded repeats not counted).
@@ -171,23 +232,30 @@ impl Log {
         let narrows = filter.starts_with(self.filter.as_str())
             && !self.filter.split_whitespace().any(|w| w.starts_with('!'))
             && !filter.contains('!');
-        let words = Words::of(filter);
         if narrows {
+            let words = Words::of(filter);
             let lines = &self.lines;
             let first = self.first_seq;
             self.shown
                 .retain(|seq| words.pass(&lines[(seq - first) as usize].text));
         } else {
-            self.shown = self
-                .lines
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| words.pass(&l.text))
-                .map(|(i, _)| self.first_seq + i as u64)
-                .collect();
+            self.rematch(filter);
         }
         self.filter = filter.to_string();
         self.cursor = 0;
+    }
+
+    /// Every kept line matched anew against `filter` and the polls setting.
+    fn rematch(&mut self, filter: &str) {
+        let words = Words::of(filter);
+        self.shown = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| self.passes(&words, l))
+            .map(|(i, _)| self.first_seq + i as u64)
+            .collect();
+        self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
     }
 
     /// How many lines the filter lets through.
@@ -258,20 +326,63 @@ mod tests {
     }
 
     #[test]
-    fn a_poll_line_is_updated_in_place_among_the_rounds_other_polls() {
+    fn a_repeated_poll_line_carries_its_count_on_and_the_order_holds() {
         let mut log = Log::default();
-        for round in 0..10 {
-            log.push_poll(round, LogKind::In, "GET conversations  poll: 200 1 ms, 5");
-            log.push_poll(round, LogKind::In, "GET agents  poll: 200 2 ms, 3 agent(s)");
+        for round in 0..3 {
+            let at = round * 10;
+            log.push_poll(at, LogKind::In, "GET conversations  poll: 200 1 ms, 5");
+            log.push_poll(
+                at + 1,
+                LogKind::In,
+                "GET agents  poll: 200 2 ms, 3 agent(s)",
+            );
         }
-        assert_eq!(log.lines.len(), 2);
-        assert_eq!(log.lines[0].repeat, 10);
-        assert_eq!(log.lines[1].at_ms, 9);
+        // Six lines, each at its own time, in time order; the newest of
+        // each carries the count, the older ones keep theirs.
+        let times: Vec<i64> = log.lines.iter().map(|l| l.at_ms).collect();
+        assert_eq!(times, [0, 1, 10, 11, 20, 21]);
+        let repeats: Vec<u32> = log.lines.iter().map(|l| l.repeat).collect();
+        assert_eq!(repeats, [1, 1, 2, 2, 3, 3]);
+        assert!(log.lines.iter().all(|l| l.poll));
+        // The same poll right after itself folds into the newest line.
+        log.push_poll(30, LogKind::In, "GET agents  poll: 200 9 ms, 3 agent(s)");
+        assert_eq!(log.lines.len(), 6);
+        assert_eq!(log.lines[5].repeat, 4);
+        assert_eq!(log.lines[5].at_ms, 30);
+        // Another line between: the count starts again after it.
+        log.push(31, LogKind::Out, "POST hooks c-1");
+        log.push_poll(32, LogKind::In, "GET agents  poll: 200 9 ms, 3 agent(s)");
+        assert_eq!(log.lines.back().unwrap().repeat, 1);
         // A plain line is only folded into the one right before it.
-        log.push(20, LogKind::Out, "POST hooks c-1");
-        log.push(21, LogKind::In, "200 OK 3 ms c-1");
-        log.push(22, LogKind::Out, "POST hooks c-1");
-        assert_eq!(log.lines.len(), 5);
+        log.push(40, LogKind::Out, "POST hooks c-1");
+        log.push(41, LogKind::In, "200 OK 3 ms c-1");
+        log.push(42, LogKind::Out, "POST hooks c-1");
+        assert_eq!(log.lines.len(), 11);
+        let times: Vec<i64> = log.lines.iter().map(|l| l.at_ms).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    }
+
+    #[test]
+    fn polls_are_hidden_until_shown_and_counted() {
+        let mut log = Log::default();
+        log.push_runtime(1, LogKind::In, "GET /conversations  poll: 200 1 ms, 5");
+        log.push(2, LogKind::Out, "POST hooks c-1");
+        log.push_runtime(3, LogKind::In, "GET /agents  poll: 200 1 ms, 2");
+        log.push_runtime(4, LogKind::In, "GET /c/1  details: 200 1 ms");
+        assert_eq!(
+            texts(&log),
+            ["POST hooks c-1", "GET /c/1  details: 200 1 ms"]
+        );
+        assert_eq!(log.hidden_polls(), 2);
+        log.hide_polls(false);
+        assert_eq!(log.visible_len(), 4);
+        assert_eq!(log.hidden_polls(), 0);
+        log.set_filter("agents");
+        assert_eq!(texts(&log), ["GET /agents  poll: 200 1 ms, 2"]);
+        log.hide_polls(true);
+        assert_eq!(log.visible_len(), 0);
+        log.set_filter("");
+        assert_eq!(log.visible_len(), 2);
     }
 
     #[test]

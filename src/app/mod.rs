@@ -5,6 +5,7 @@ pub mod agent_status;
 pub mod alerts;
 pub mod command;
 pub mod details;
+pub mod health;
 pub mod input;
 pub mod key;
 pub mod keymap;

@@ -670,10 +670,16 @@ impl QueueRow {
         self.waiting.list_differs.is_some() || self.engaged.list_differs.is_some()
     }
 
-    /// The service level in whole percent, when anything is decided.
+    /// The service level in whole percent, once enough conversations are
+    /// decided for it to mean something ([`MIN_SLA_SAMPLE`]); before that
+    /// the screen shows `—` and how many were seen, never a percentage
+    /// that its colour (no alert below the sample) would contradict.
+    ///
+    /// [`MIN_SLA_SAMPLE`]: crate::app::alerts::MIN_SLA_SAMPLE
     pub fn service_pct(&self) -> Option<u32> {
         let (within, total) = self.service;
-        (total > 0).then(|| (within * 100 + total / 2) / total)
+        (total as usize >= crate::app::alerts::MIN_SLA_SAMPLE)
+            .then(|| (within * 100 + total / 2) / total)
     }
 }
 

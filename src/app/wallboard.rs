@@ -16,8 +16,11 @@ pub struct Tile {
     pub waiting: Option<i64>,
     /// The longest wait now, in whole seconds.
     pub longest_secs: Option<i64>,
-    /// The service level seen here, in whole percent.
+    /// The service level seen here, in whole percent (None while fewer
+    /// than `MIN_SLA_SAMPLE` are decided).
     pub service_pct: Option<u32>,
+    /// How many conversations are decided for it.
+    pub service_seen: u32,
     /// The queue's target for it (`sla_target_pct`) and what counts as in
     /// time (`sla_secs`).
     pub target_pct: u8,
@@ -94,6 +97,7 @@ impl State {
                     waiting: r.waiting.value,
                     longest_secs: longest_ms.map(|ms| ms.max(0) / 1000),
                     service_pct: r.service_pct(),
+                    service_seen: decided,
                     target_pct: t.sla_target_pct,
                     sla_secs: t.sla_secs,
                     free: r.agents[0].value,

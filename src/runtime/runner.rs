@@ -368,8 +368,10 @@ impl Inner {
         self.send(Action::Log {
             kind,
             text: format!(
-                "{} {}  poll: {result}",
-                call.request.method, call.request.path
+                "{} {}{}{result}",
+                call.request.method,
+                call.request.path,
+                crate::app::log::POLL_MARK
             ),
         });
     }
@@ -706,10 +708,14 @@ impl Runner {
                 let inner = self.inner.clone();
                 tokio::task::spawn_blocking(move || {
                     let result = write_export(&path, &lines);
+                    // The full path, so the file can be found whatever
+                    // the console's working directory was.
+                    let full = std::path::absolute(&path)
+                        .map_or_else(|_| path.clone(), |p| p.display().to_string());
                     inner.send(match result {
                         Ok(()) => Action::Note {
                             error: false,
-                            text: format!("exported {} log line(s) to {path}", lines.len()),
+                            text: format!("exported {} log line(s) to {full}", lines.len()),
                         },
                         Err(e) => Action::Note {
                             error: true,

@@ -32,9 +32,20 @@ pub const ROUTE_AFTER_MS: i64 = 60_000;
 /// Each customer's patience is their queue's plus up to this much more,
 /// taken from their session id (so that no random number is drawn for it).
 pub const PATIENCE_SPREAD_MS: i64 = 120_000;
+/// How long a customer who arrives in a healthy queue while the demo runs
+/// usually waits before the routing may pick them up: well inside the
+/// default `sla_secs` (20 s).
+pub const QUICK_ROUTE_MS: i64 = 2_000;
+
+fn route_after_default() -> i64 {
+    ROUTE_AFTER_MS
+}
+
 /// The chance, per step and per queue, that the queue answers its longest
 /// waiting customer (when a member is free).
 const ANSWER_CHANCE: f64 = 0.3;
+/// The same for the queues that are not in trouble.
+const HEALTHY_ANSWER_CHANCE: f64 = 0.9;
 /// Ended conversations kept for the list endpoints; older ones are pruned.
 pub const KEEP_ENDED: usize = 20;
 /// An OPEN conversation waiting longer than this becomes OVERDUE.
@@ -335,6 +346,9 @@ pub struct SimConversation {
     /// Its transfers: the supervisor's assigns and Kore's own moves.
     #[serde(default)]
     pub transfers: Vec<SimTransfer>,
+    /// How long it waits before the routing may pick it up.
+    #[serde(default = "route_after_default")]
+    pub route_after_ms: i64,
 }
 
 /// The ids the world reports in its records.
@@ -728,8 +742,25 @@ impl World {
             updated_ms: now_ms,
             driven: false,
             transfers: Vec::new(),
+            route_after_ms: ROUTE_AFTER_MS,
         });
         id
+    }
+
+    /// A customer who arrived while the world runs: in a healthy queue,
+    /// nine in ten are routed after [`QUICK_ROUTE_MS`] (by their session
+    /// id, so no random number is drawn), so that its service level is a
+    /// believable one; the queue in trouble keeps the long wait for all.
+    fn route_arrival(&mut self, id: &str) {
+        let trouble = self.queues.get(TROUBLE_QUEUE).map(|q| q.id.clone());
+        let Some(c) = self.conversations.iter_mut().find(|c| c.id == id) else {
+            return;
+        };
+        let digits = c.bot_session_id.get(6..10).unwrap_or("0");
+        let n = i64::from_str_radix(digits, 16).unwrap_or(0);
+        if c.queue_id.is_some() && c.queue_id != trouble && n % 10 != 0 {
+            c.route_after_ms = QUICK_ROUTE_MS;
+        }
     }
 
     /// Gives the agent at `agent_idx` the conversation at `conv_idx`: earlier
@@ -1121,7 +1152,7 @@ impl World {
                 // supervisor watching the console has time to assign them first.
                 c.status.is_waiting()
                     && !c.driven
-                    && now_ms - c.queued_ms >= ROUTE_AFTER_MS
+                    && now_ms - c.queued_ms >= c.route_after_ms
                     && queue.is_none_or(|q| c.queue_id.as_deref() == Some(q))
             })
             .collect();
@@ -1461,6 +1492,7 @@ pub fn step(world: &mut World, rng: &mut StdRng, now_ms: i64) -> Step {
     let arrival = 0.7 * (1.0 - live as f64 / MAX_LIVE as f64);
     if live < MAX_LIVE && rng.random_bool(arrival.clamp(0.0, 1.0)) {
         let id = world.arrive(rng, now_ms);
+        world.route_arrival(&id);
         let c = world
             .conversation(&id)
             .map(|c| (c.channel, c.language.clone()));
@@ -1488,8 +1520,14 @@ pub fn step(world: &mut World, rng: &mut StdRng, now_ms: i64) -> Step {
     }
 
     let queue_ids: Vec<String> = world.queues.iter().map(|q| q.id.clone()).collect();
-    for q in &queue_ids {
-        if rng.random_bool(ANSWER_CHANCE)
+    for (i, q) in queue_ids.iter().enumerate() {
+        // The healthy queues answer more briskly than the one in trouble.
+        let chance = if i == TROUBLE_QUEUE {
+            ANSWER_CHANCE
+        } else {
+            HEALTHY_ANSWER_CHANCE
+        };
+        if rng.random_bool(chance)
             && let Some(line) = world.route(rng, now_ms, Some(q))
         {
             changes.push(line);

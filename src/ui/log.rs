@@ -34,6 +34,10 @@ fn titles(state: &State, shown: usize, theme: &Theme) -> (Line<'static>, Line<'s
             log.lines.len()
         )
     };
+    let hidden = log.hidden_polls();
+    if hidden > 0 {
+        left.push_str(&format!("{rule} polls hidden: {hidden} (p) "));
+    }
     if !log.search.is_empty() {
         let find = theme.fit(&clean(&log.search, 200), 16);
         left.push_str(&format!("{rule} find: {find} (n/N) "));
@@ -67,6 +71,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     if total == 0 {
         let msg = if log.lines.is_empty() {
             "nothing logged yet".to_string()
+        } else if log.filter().trim().is_empty() {
+            "only poll lines so far (p shows them)".to_string()
         } else {
             format!(
                 "no line matches \"{}\"",

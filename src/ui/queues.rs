@@ -120,10 +120,13 @@ fn agents_text(r: &QueueRow, theme: &Theme) -> String {
         .join("/")
 }
 
+/// `85%`, or `3 seen` while too few are decided for a percentage (no
+/// wider than the column's header, so the queue names keep their room).
 fn service_text(r: &QueueRow, theme: &Theme) -> String {
-    match r.service_pct() {
-        Some(p) => format!("{p}%"),
-        None => theme.glyph(Glyph::Nothing).to_string(),
+    match (r.service_pct(), r.service.1) {
+        (Some(p), _) => format!("{p}%"),
+        (None, 0) => theme.glyph(Glyph::Nothing).to_string(),
+        (None, n) => format!("{n} seen"),
     }
 }
 
@@ -138,7 +141,8 @@ fn cell(col: Col, r: &QueueRow, theme: &Theme) -> (String, bool) {
         Col::Drops => (count_text(r.drops, theme), r.drops.from_kore),
         Col::Agents => (agents_text(r, theme), r.agents[0].from_kore),
         // The console's own figure: never Kore's, never dim.
-        Col::Service => (service_text(r, theme), true),
+        // Dimmed while it is no percentage yet.
+        Col::Service => (service_text(r, theme), r.service_pct().is_some()),
     }
 }
 

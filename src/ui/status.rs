@@ -14,7 +14,9 @@ use super::widgets::input_spans;
 use crate::app::State;
 use crate::app::command::{Command, KeyMode, REGISTRY};
 use crate::app::input::TextInput;
-use crate::app::state::{Health, Mode, Pane};
+use crate::app::state::{Mode, Pane};
+
+mod trouble;
 
 /// The most rows the bottom bar takes for a long message.
 const MAX_BOTTOM_ROWS: usize = 3;
@@ -23,40 +25,60 @@ const MAX_BOTTOM_ROWS: usize = 3;
 // Top: the status line
 // ---------------------------------------------------------------------------
 
-/// One piece of the status line, with an optional shorter form and a rank:
-/// when the line is too long, shorter forms are used first, then pieces
-/// with the highest rank go, rightmost first.
+/// One piece of the status line, with shorter forms and a rank: when the
+/// line is too long, shorter forms are used first, then pieces with the
+/// highest rank go, rightmost first. A piece that says what is wrong
+/// (`keep`) takes its last, shortest form only once nothing else can go,
+/// so its reason is the last thing the bar gives up.
 struct Piece {
-    long: Vec<Span<'static>>,
-    short: Option<Vec<Span<'static>>>,
+    forms: Vec<Vec<Span<'static>>>,
     rank: u8,
-    use_short: bool,
+    at: usize,
+    keep: bool,
+    /// Its place on the line (set by `fit`).
+    pos: usize,
 }
 
 impl Piece {
     fn new(long: Vec<Span<'static>>, rank: u8) -> Piece {
         Piece {
-            long,
-            short: None,
+            forms: vec![long],
             rank,
-            use_short: false,
+            at: 0,
+            keep: false,
+            pos: 0,
         }
     }
 
+    /// A shorter form, after those given so far.
     fn with_short(mut self, short: Vec<Span<'static>>) -> Piece {
-        self.short = Some(short);
+        self.forms.push(short);
+        self
+    }
+
+    /// A piece that says what is wrong: its shortest form comes last.
+    fn kept(mut self) -> Piece {
+        self.keep = true;
         self
     }
 
     fn spans(&self) -> &[Span<'static>] {
-        match (&self.short, self.use_short) {
-            (Some(s), true) => s,
-            _ => &self.long,
-        }
+        &self.forms[self.at]
     }
 
     fn width(&self) -> usize {
         self.spans().iter().map(|s| width(&s.content)).sum()
+    }
+
+    /// Shorter forms it can still take before (`last`: including) its
+    /// shortest.
+    fn can_shorten(&self, last: bool) -> bool {
+        let end = if self.keep && !last {
+            self.forms.len().saturating_sub(1)
+        } else {
+            self.forms.len()
+        };
+        self.at + 1 < end
     }
 }
 
@@ -156,7 +178,7 @@ fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
         long.push_str(&format!(" ({})", unread.join(", ")));
         short.push('!');
     }
-    Some(Piece::new(vec![span(long, style)], 1).with_short(vec![span(short, style)]))
+    Some(Piece::new(vec![span(long, style)], 2).with_short(vec![span(short, style)]))
 }
 
 fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
@@ -174,67 +196,12 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     }
     if !state.settings.environment.is_empty() {
         let env = theme.fit(&clean(&state.settings.environment, 80), 20);
-        pieces.push(Piece::new(vec![span(env, theme.heading)], 3));
+        pieces.push(Piece::new(vec![span(env, theme.heading)], 2));
     }
     if state.settings.read_only {
         pieces.push(Piece::new(vec![span(" READ-ONLY ", theme.read_only)], 0));
     }
-    let health = match &state.status.health {
-        Health::Online => Piece::new(
-            vec![
-                span(theme.glyph(Glyph::Online), theme.good),
-                span(" online", theme.good),
-            ],
-            0,
-        ),
-        Health::Connecting => Piece::new(
-            vec![
-                span(theme.glyph(Glyph::Connecting), theme.warn),
-                span(" connecting", theme.warn),
-            ],
-            0,
-        ),
-        Health::Degraded(why) => {
-            let why = theme.fit(&clean(why, 200), 28);
-            Piece::new(
-                vec![
-                    span(theme.glyph(Glyph::Degraded), theme.bad),
-                    span(format!(" degraded: {why}"), theme.bad),
-                ],
-                0,
-            )
-            .with_short(vec![
-                span(theme.glyph(Glyph::Degraded), theme.bad),
-                span(" degraded", theme.bad),
-            ])
-        }
-    };
-    pieces.push(health);
-    if let Some(secs) = state.kore_wait_secs() {
-        pieces.push(
-            Piece::new(
-                vec![span(
-                    format!("Kore asked to wait: next try in {secs} s"),
-                    theme.warn,
-                )],
-                0,
-            )
-            .with_short(vec![span(format!("wait {secs} s"), theme.warn)]),
-        );
-    }
-    if state.listener_refusing() {
-        let n = state.status.listener_refused.0;
-        pieces.push(
-            Piece::new(
-                vec![
-                    span(theme.glyph(Glyph::Degraded), theme.bad),
-                    span(format!(" listener refusing ({n})"), theme.bad),
-                ],
-                0,
-            )
-            .with_short(vec![span(format!("refusing {n}"), theme.bad)]),
-        );
-    }
+    pieces.extend(trouble::pieces(state, theme));
     if let Some((dropped, _)) = &state.status.log_trouble {
         let (long, short) = if *dropped == 0 {
             ("no log file".to_string(), "no log".to_string())
@@ -268,7 +235,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
             theme.text
         };
         pieces.push(
-            Piece::new(vec![span(format!("api {used}/{limit} per min"), style)], 4)
+            Piece::new(vec![span(format!("api {used}/{limit} per min"), style)], 1)
                 .with_short(vec![span(format!("api {used}/{limit}"), style)]),
         );
     }
@@ -348,26 +315,39 @@ fn alert_piece(state: &State, theme: &Theme) -> Option<Piece> {
     )
 }
 
-/// The status line, cut to `cells`: pieces joined with ` · `, the clock
-/// at the right edge.
-pub fn status_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
-    let mut pieces = status_pieces(state, theme);
-    let dot = format!(" {} ", theme.glyph(Glyph::Dot));
-    let mut clock = Some(super::text::clock(state.now_ms));
+/// The pieces (and whether the clock) fit in `cells`: shorter forms, then
+/// the pieces of highest rank go; what says what is wrong takes its
+/// shortest form last. Then whatever went is put back, most important
+/// first, where the shortening made room for it.
+fn fit(
+    mut pieces: Vec<Piece>,
+    clock: String,
+    cells: usize,
+    dot_w: usize,
+) -> (Vec<Piece>, Option<String>) {
+    for (i, p) in pieces.iter_mut().enumerate() {
+        p.pos = i;
+    }
+    let mut clock = Some(clock);
     let total = |pieces: &[Piece], clock: &Option<String>| -> usize {
         let body: usize = pieces.iter().map(Piece::width).sum::<usize>()
-            + width(&dot) * pieces.len().saturating_sub(1)
+            + dot_w * pieces.len().saturating_sub(1)
             + 1;
         body + clock.as_ref().map_or(0, |c| width(c) + 2)
     };
+    let mut dropped: Vec<Piece> = Vec::new();
+    let mut clock_dropped = None;
     while total(&pieces, &clock) > cells {
-        // Shorter forms first, highest rank first.
-        if let Some(p) = pieces
-            .iter_mut()
-            .filter(|p| p.short.is_some() && !p.use_short)
-            .max_by_key(|p| p.rank)
-        {
-            p.use_short = true;
+        // Shorter forms first, highest rank first; what says what is wrong
+        // shortens after the rest, and short of its reason.
+        let shorter = pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.can_shorten(false))
+            .max_by_key(|(_, p)| (!p.keep, p.rank))
+            .map(|(i, _)| i);
+        if let Some(i) = shorter {
+            pieces[i].at += 1;
             continue;
         }
         let droppable = pieces
@@ -376,18 +356,51 @@ pub fn status_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> 
             .filter(|(_, p)| p.rank > 0)
             .max_by_key(|(i, p)| (p.rank, *i))
             .map(|(i, _)| i);
-        match droppable {
+        // The shortest form of what is wrong comes before the budget,
+        // the queue and the clock go.
+        let last_form = pieces.iter().position(|p| p.can_shorten(true));
+        match (droppable, last_form) {
+            (Some(i), _) if pieces[i].rank > 2 => dropped.push(pieces.remove(i)),
+            (_, Some(k)) => pieces[k].at += 1,
             // The clock goes after everything but the rank-0 pieces.
-            Some(i) if pieces[i].rank > 2 || clock.is_none() => {
-                pieces.remove(i);
-            }
-            _ if clock.is_some() => clock = None,
-            Some(i) => {
-                pieces.remove(i);
-            }
-            None => break,
+            _ if clock.is_some() => clock_dropped = clock.take(),
+            (Some(i), None) => dropped.push(pieces.remove(i)),
+            (None, None) => break,
         }
     }
+    // What says what is wrong gets its longer forms back first.
+    for k in 0..pieces.len() {
+        while pieces[k].keep && pieces[k].at > 0 {
+            pieces[k].at -= 1;
+            if total(&pieces, &clock) > cells {
+                pieces[k].at += 1;
+                break;
+            }
+        }
+    }
+    if clock.is_none() && clock_dropped.is_some() && total(&pieces, &clock_dropped) <= cells {
+        clock = clock_dropped;
+    }
+    while let Some(p) = dropped.pop() {
+        let at = pieces.partition_point(|q| q.pos < p.pos);
+        pieces.insert(at, p);
+        if total(&pieces, &clock) > cells {
+            pieces.remove(at);
+        }
+    }
+    (pieces, clock)
+}
+
+/// The status line, cut to `cells`: pieces joined with ` · `, the clock
+/// at the right edge.
+pub fn status_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
+    let dot = format!(" {} ", theme.glyph(Glyph::Dot));
+    let (pieces, clock) = fit(
+        status_pieces(state, theme),
+        super::text::clock(state.now_ms),
+        cells,
+        width(&dot),
+    );
     let mut spans = vec![Span::raw(" ")];
     for (i, p) in pieces.iter().enumerate() {
         if i > 0 {
@@ -620,6 +633,7 @@ fn hint_commands(state: &State) -> Vec<Command> {
         ],
         Pane::Log => vec![
             Command::ToggleFollow,
+            Command::LogPolls,
             Command::Filter,
             Command::Bottom,
             Command::CommandLine,

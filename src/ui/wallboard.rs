@@ -395,6 +395,25 @@ fn figure_line(forms: &[(&str, &str)], cells: usize, style: Style, theme: &Theme
     ])
 }
 
+/// The service level's long and short forms. Too few decided: `—` and how
+/// many were seen, never a percentage.
+fn service_texts(tile: &Tile, nothing: &str) -> (String, String) {
+    match (tile.service_pct, tile.service_seen) {
+        (Some(p), _) => (
+            format!("{p}% (aim {}%)", tile.target_pct),
+            format!("{p}/{}%", tile.target_pct),
+        ),
+        (None, 0) => (
+            format!("{nothing} (aim {}%)", tile.target_pct),
+            format!("{nothing}/{}%", tile.target_pct),
+        ),
+        (None, n) => (
+            format!("{nothing} {n} seen (aim {}%)", tile.target_pct),
+            format!("{nothing} {n} seen"),
+        ),
+    }
+}
+
 /// Draws one tile; `digits` is how many block digits every tile of the
 /// board makes room for, so that all draw theirs at one scale.
 fn draw_tile(frame: &mut Frame, area: Rect, tile: &Tile, digits: usize, theme: &Theme) {
@@ -438,11 +457,7 @@ fn draw_tile(frame: &mut Frame, area: Rect, tile: &Tile, digits: usize, theme: &
     let longest = tile
         .longest_secs
         .map_or(nothing.to_string(), |s| duration(s * 1000));
-    let pct = tile
-        .service_pct
-        .map_or(nothing.to_string(), |p| format!("{p}%"));
-    let service_long = format!("{pct} (aim {}%)", tile.target_pct);
-    let service_short = format!("{pct}/{}%", tile.target_pct);
+    let (service_long, service_short) = service_texts(tile, nothing);
     let free = tile.free.map_or(nothing.to_string(), |v| v.to_string());
     let sla_label = theme.own_text(&format!("SL ≤{}s", tile.sla_secs));
     let wait_style = match tile.waiting.unwrap_or(0) {

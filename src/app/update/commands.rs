@@ -232,20 +232,23 @@ fn remove_named(state: &mut State, name: &str) -> Vec<Effect> {
     }
 }
 
-/// `:export FILE`: the log's shown lines as JSON lines.
+/// `:export FILE`: every kept log line, in order, as JSON lines with its
+/// repeat count (whatever the pane's filter or polls setting hides).
 fn export(state: &mut State, path: &str) -> Vec<Effect> {
     if path.is_empty() {
         return refused(state, "usage: :export FILE".into());
     }
     let lines = state
         .log
-        .visible()
+        .lines
         .iter()
         .map(|l| {
             serde_json::json!({
                 "at_ms": l.at_ms,
                 "kind": format!("{:?}", l.kind).to_lowercase(),
                 "text": l.text,
+                "repeat": l.repeat,
+                "poll": l.poll,
             })
             .to_string()
         })

@@ -69,6 +69,7 @@ pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
     }
     match (state.mode.clone(), cmd.mode()) {
         (Mode::Normal, KeyMode::Normal) => normal_command(state, cmd),
+        (Mode::Normal, KeyMode::LogPane) if cmd == Command::LogPolls => toggle_polls(state),
         (Mode::Normal, KeyMode::LogPane) => find_in_log(state, cmd == Command::LogPrev),
         (Mode::Help, KeyMode::Help) => help_command(state, cmd),
         (Mode::Confirm { pending, .. }, KeyMode::Confirm) => confirm_command(state, cmd, pending),
@@ -486,6 +487,18 @@ pub(super) fn set_fresh_column(state: &mut State, on: bool) {
     state.say(format!(
         "freshness: time since each row was read{oldest}{within}"
     ));
+}
+
+/// `p` in the log pane: poll lines shown or hidden.
+fn toggle_polls(state: &mut State) -> Vec<Effect> {
+    let hide = !state.log.polls_hidden();
+    state.log.hide_polls(hide);
+    state.say(if hide {
+        "log: poll lines hidden (p shows them)"
+    } else {
+        "log: poll lines shown"
+    });
+    Vec::new()
 }
 
 fn toggle_follow(state: &mut State) {

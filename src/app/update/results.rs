@@ -73,7 +73,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         Action::ListenerRefused { total, last_ms } => {
             return listener_refused(state, total, last_ms);
         }
-        Action::Log { kind, text } => state.log.push_poll(state.now_ms, kind, text),
+        Action::Log { kind, text } => state.log.push_runtime(state.now_ms, kind, text),
         Action::Note { error, text } => note(state, error, text),
         Action::DetailsLoaded {
             conv_id,
