@@ -608,6 +608,7 @@ fn confirm_line_wraps_and_keeps_its_answer() {
             events: Vec::new(),
             op: None,
         },
+        enter_sends: true,
     };
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("Y/n"), "{out}");
@@ -736,6 +737,7 @@ fn picker_overlay() {
         conversation: "c-1042".into(),
         query: "a".into(),
         selected: 1,
+        frozen: Vec::new(),
     });
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("Cold transfer to · c-1042"), "{out}");
@@ -748,6 +750,7 @@ fn picker_overlay() {
         conversation: "c-1042".into(),
         query: "zzz".into(),
         selected: 0,
+        frozen: Vec::new(),
     });
     let out = screen(&s, &mono(), 80, 24);
     assert!(out.contains("no agent matches"), "{out}");
@@ -810,6 +813,7 @@ fn no_size_panics_in_any_mode() {
         conversation: "c-1043".into(),
         query: "日本".into(),
         selected: 9,
+        frozen: Vec::new(),
     });
     states.push(s);
     let mut s = demo();
@@ -822,6 +826,7 @@ fn no_size_panics_in_any_mode() {
     s.mode = Mode::Confirm {
         prompt: "y ".repeat(200),
         pending: Pending::Quit,
+        enter_sends: false,
     };
     states.push(s);
     let mut s = demo();
@@ -944,10 +949,12 @@ fn mono_draws_no_colour_anywhere() {
             conversation: "c-1042".into(),
             query: TextInput::new(1000),
             selected: 0,
+            frozen: Vec::new(),
         }),
         Mode::Confirm {
             prompt: "End c-1042? y/N".into(),
             pending: Pending::Quit,
+            enter_sends: false,
         },
         Mode::NewConversation(NewConversationForm::default()),
         Mode::Command { input: "q".into() },
@@ -1215,6 +1222,7 @@ fn queue_pane_ascii_and_the_queue_picker() {
         conversation: "c-1043".into(),
         query: TextInput::with_text("q:", MAX_INPUT),
         selected: 0,
+        frozen: Vec::new(),
     });
     snap!("queue_picker_80x24", screen(&s, &dark(), 80, 24));
 }

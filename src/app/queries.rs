@@ -236,23 +236,45 @@ impl State {
             .filter(|a| !matches!(p.purpose, Verb::Cold | Verb::Warm) || !present.contains(&a.id))
             .collect();
         let assigned = conv.and_then(|c| c.assigned_agent.clone());
-        v.sort_by_key(|a| {
-            let rank = match a.presence {
-                Presence::Available if a.has_room(channel) => 0,
-                Presence::Available => 1,
-                Presence::Busy => 2,
-                Presence::Unknown => 3,
-                Presence::Away => 4,
-                Presence::Offline => 5,
-            };
-            let first = assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
-            // Among those with room, the most room first: the one with the
-            // last free slot is the likeliest to be full by the time the
-            // request lands.
-            let room = std::cmp::Reverse(a.room(channel).unwrap_or(0));
-            (!first, rank, room, a.name.clone())
-        });
+        let first =
+            |a: &Agent| assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
+        // While the picker is open the order it opened with stands; agents
+        // listed since come after, in the usual order.
+        let frozen_at = |a: &Agent| {
+            p.frozen
+                .iter()
+                .position(|f| f.id == a.id)
+                .unwrap_or(usize::MAX)
+        };
+        v.sort_by_key(|a| (frozen_at(a), picker_rank(a, channel, first(a))));
         v
+    }
+
+    /// Whether `agent`'s presence or load differs from what the open picker
+    /// showed when it opened (or they were not listed then).
+    pub fn picker_changed(&self, agent: &Agent) -> bool {
+        let Mode::Picker(p) = &self.mode else {
+            return false;
+        };
+        if p.frozen.is_empty() {
+            return false;
+        }
+        match p.frozen.iter().find(|f| f.id == agent.id) {
+            Some(f) => (f.presence, f.chat, f.voice) != (agent.presence, agent.chat, agent.voice),
+            None => true,
+        }
+    }
+
+    /// The channel of the conversation the open picker is for.
+    pub fn picker_channel(&self) -> Channel {
+        match &self.mode {
+            Mode::Picker(p) => self
+                .conversations
+                .get(&p.conversation)
+                .map(|c| c.channel)
+                .unwrap_or(Channel::Chat),
+            _ => Channel::Chat,
+        }
     }
 
     /// Requests still queued, in flight, retrying or held: what `q` warns about.
@@ -483,6 +505,28 @@ impl Command {
             _ => Ok(()),
         }
     }
+}
+
+/// The picker's live order: the assigned agent first for an entry, then
+/// available with room, available but full, busy, unknown, away, offline;
+/// among those with room the most room first (the one with the last free
+/// slot is the likeliest to be full by the time the request lands); then
+/// by name.
+fn picker_rank(
+    a: &Agent,
+    channel: Channel,
+    first: bool,
+) -> (bool, u8, std::cmp::Reverse<u32>, String) {
+    let rank = match a.presence {
+        Presence::Available if a.has_room(channel) => 0,
+        Presence::Available => 1,
+        Presence::Busy => 2,
+        Presence::Unknown => 3,
+        Presence::Away => 4,
+        Presence::Offline => 5,
+    };
+    let room = std::cmp::Reverse(a.room(channel).unwrap_or(0));
+    (!first, rank, room, a.name.clone())
 }
 
 /// What Tab does to a `:` line: the new text, and the candidates when more

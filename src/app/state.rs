@@ -687,6 +687,11 @@ pub struct Picker {
     pub query: TextInput,
     /// Index into `State::picker_choices()`.
     pub selected: usize,
+    /// The agents as they stood when the picker opened, in the order it
+    /// showed them then. The order stays while it is open (a poll does not
+    /// move a row under the cursor); an agent whose presence or load has
+    /// changed since is marked instead. Empty: the live order.
+    pub frozen: Vec<Agent>,
 }
 
 /// Something that will be sent once the supervisor confirms.
@@ -721,10 +726,18 @@ pub enum Pending {
 }
 
 impl Pending {
-    /// Whether Enter answers yes. Sends ask `Y/n` (Enter sends); dropping,
-    /// resending and quitting ask `y/N` (only `y` goes ahead).
+    /// Whether Enter answers yes. Sends ask `Y/n` (Enter sends); ending a
+    /// conversation, a cold transfer, dropping, resending and quitting ask
+    /// `y/N` (only `y` goes ahead).
     pub fn enter_confirms(&self) -> bool {
-        matches!(self, Pending::Events { .. } | Pending::Assign { .. })
+        match self {
+            Pending::Events { op, .. } => !matches!(
+                op,
+                Some(crate::domain::Action::End | crate::domain::Action::Cold { .. })
+            ),
+            Pending::Assign { .. } => true,
+            Pending::Retry { .. } | Pending::Drop { .. } | Pending::Quit => false,
+        }
     }
 }
 
@@ -800,6 +813,8 @@ pub enum Mode {
     Confirm {
         prompt: String,
         pending: Pending,
+        /// Enter answers yes (`Y/n`); else only `y` does (`y/N`).
+        enter_sends: bool,
     },
     /// The `:` command line.
     Command {

@@ -332,8 +332,23 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         .max()
         .unwrap_or(0)
         .min(MAX_NAME);
-    // Border, marker, name, presence, loads and a margin.
-    let want = 2 + 3 + name_max + 2 + 9 + 2 + chat_w + 1 + voice_w + 1;
+    let channel = state.picker_channel();
+    // What came since the picker opened, and who has no room on the
+    // conversation's channel: a note after the loads.
+    let note = |a: &crate::app::state::Agent| {
+        let mut n = Vec::new();
+        if !a.has_room(channel) {
+            n.push("full");
+        }
+        if state.picker_changed(a) {
+            n.push("changed");
+        }
+        n.join(" ")
+    };
+    let note_w = choices.iter().map(|a| width(&note(a))).max().unwrap_or(0);
+    let note_w = if note_w > 0 { note_w + 1 } else { 0 };
+    // Border, marker, name, presence, loads, notes and a margin.
+    let want = 2 + 3 + name_max + 2 + 9 + 2 + chat_w + 1 + voice_w + note_w + 1;
     let w = (want.max(44) as u16).min(area.width.saturating_sub(4));
     let rows = choices.len().clamp(1, PICKER_ROWS);
     let h = (rows + 4) as u16;
@@ -364,7 +379,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         lines.push(Line::from(Span::styled(" no agent matches", theme.dim)));
     } else {
         let name_w = cells
-            .saturating_sub(3 + 2 + 9 + 2 + chat_w + 1 + voice_w + 1)
+            .saturating_sub(3 + 2 + 9 + 2 + chat_w + 1 + voice_w + note_w + 1)
             .min(MAX_NAME);
         let selected = p.selected.min(choices.len() - 1);
         let offset = scroll_offset(Some(selected), choices.len(), room);
@@ -375,7 +390,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
             } else {
                 " "
             };
-            let spans = vec![
+            let mut spans = vec![
                 Span::raw(" "),
                 Span::styled(theme.pad(marker, 1), theme.text),
                 Span::raw(" "),
@@ -393,6 +408,11 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
                     theme.dim,
                 ),
             ];
+            let n = note(a);
+            if !n.is_empty() {
+                spans.push(Span::raw(" "));
+                spans.push(Span::styled(n, theme.warn));
+            }
             if is_sel {
                 lines.push(uniform(spans, theme.selected, cells));
             } else {

@@ -71,7 +71,14 @@ pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         (Mode::Normal, KeyMode::Normal) => normal_command(state, cmd),
         (Mode::Normal, KeyMode::LogPane) => find_in_log(state, cmd == Command::LogPrev),
         (Mode::Help, KeyMode::Help) => help_command(state, cmd),
-        (Mode::Confirm { pending, .. }, KeyMode::Confirm) => confirm_command(state, cmd, pending),
+        (
+            Mode::Confirm {
+                pending,
+                enter_sends,
+                ..
+            },
+            KeyMode::Confirm,
+        ) => confirm_command(state, cmd, pending, enter_sends),
         (Mode::Filter { pane, .. }, KeyMode::Filter) => filter_command(state, cmd, pane),
         (Mode::Picker(p), KeyMode::Picker) => picker_command(state, cmd, p),
         (Mode::Command { input }, KeyMode::CommandLine) => line_command(state, cmd, input),
@@ -115,12 +122,18 @@ fn help_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Enter does what the capital letter of the prompt says: yes for a send
-/// (`Y/n`), no for dropping, resending or quitting (`y/N`).
-fn confirm_command(state: &mut State, cmd: Command, pending: Pending) -> Vec<Effect> {
+/// Enter does what the capital letter of the prompt says: yes for most
+/// sends (`Y/n`); no for ending, a cold transfer, an agent at capacity,
+/// dropping, resending or quitting (`y/N`).
+fn confirm_command(
+    state: &mut State,
+    cmd: Command,
+    pending: Pending,
+    enter_sends: bool,
+) -> Vec<Effect> {
     let yes = match cmd {
         Command::ConfirmYes => true,
-        Command::ConfirmDefault => pending.enter_confirms(),
+        Command::ConfirmDefault => enter_sends,
         _ => false,
     };
     state.mode = Mode::Normal;
