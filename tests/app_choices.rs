@@ -202,3 +202,77 @@ fn end_and_cold_transfer_ask_y_n_and_enter_sends_neither() {
     assert!(prompt(&s).ends_with("Y/n"), "{}", prompt(&s));
     assert_eq!(sends(&update(&mut s, code(KeyCode::Enter))), 1);
 }
+
+fn line(s: &State) -> String {
+    match &s.mode {
+        Mode::Command { input } => input.as_str().to_string(),
+        other => panic!("no : line: {other:?}"),
+    }
+}
+
+#[test]
+fn tab_lists_the_candidates_under_the_line_and_tab_again_cycles_them() {
+    let mut s = console();
+    update(&mut s, key(':'));
+    typed(&mut s, "assign ra");
+    update(&mut s, code(KeyCode::Tab));
+    // Raj and Rafael share no more than "ra": the line keeps it, the list
+    // shows both.
+    assert_eq!(line(&s), "assign ra");
+    let list = s.completion_shown().expect("a list").clone();
+    assert_eq!(list.candidates, ["Rafael Ortiz", "Raj Patel"]);
+    assert_eq!(list.selected, None);
+    assert_eq!(
+        list.hint.as_deref(),
+        Some("assign NAME | assign queue NAME")
+    );
+    // Tab again: each candidate in turn, then round again.
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "assign Rafael Ortiz");
+    assert_eq!(s.completion_shown().unwrap().selected, Some(0));
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "assign Raj Patel");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "assign Rafael Ortiz");
+    // Typing puts the list away; the next Tab completes afresh.
+    update(&mut s, code(KeyCode::Backspace));
+    assert!(s.completion_shown().is_none());
+    // Enter runs what the line holds.
+    let mut s = console();
+    update(&mut s, key(':'));
+    typed(&mut s, "assign ra");
+    update(&mut s, code(KeyCode::Tab));
+    update(&mut s, code(KeyCode::Tab));
+    update(&mut s, code(KeyCode::Tab));
+    update(&mut s, code(KeyCode::Enter));
+    assert!(prompt(&s).contains("to Raj Patel"), "{}", prompt(&s));
+}
+
+#[test]
+fn tab_on_an_ambiguous_verb_lists_the_verbs_and_one_verb_hints_its_argument() {
+    let mut s = console();
+    update(&mut s, key(':'));
+    typed(&mut s, "re");
+    update(&mut s, code(KeyCode::Tab));
+    let list = s.completion_shown().expect("a list").clone();
+    for verb in ["redial", "refresh", "remove", "retry"] {
+        assert!(list.candidates.iter().any(|c| c == verb), "{list:?}");
+    }
+    assert!(list.hint.is_none(), "{list:?}");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), list.candidates[0]);
+    // One verb that takes a word: completed with a space, its syntax shown.
+    let mut s = console();
+    update(&mut s, key(':'));
+    typed(&mut s, "fre");
+    update(&mut s, code(KeyCode::Tab));
+    assert_eq!(line(&s), "fresh ");
+    let list = s.completion_shown().expect("the hint").clone();
+    assert!(list.candidates.is_empty());
+    assert_eq!(list.hint.as_deref(), Some("fresh on|off"));
+    // A new `:` line starts with no list.
+    update(&mut s, code(KeyCode::Esc));
+    update(&mut s, key(':'));
+    typed(&mut s, "fresh ");
+    assert!(s.completion_shown().is_none());
+}

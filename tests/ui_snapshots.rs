@@ -1552,3 +1552,49 @@ fn detail_with_kore_details_masked() {
     let out = screen(&s, &mono(), 120, 40);
     assert!(out.contains("waited too long"), "{out}");
 }
+
+// ---------------------------------------------------------------------------
+// Issue 19.6: the `:` line's completion list
+// ---------------------------------------------------------------------------
+
+/// The demo with `:assign ` typed and Tab pressed twice: every agent
+/// listed under the line, the second one on the line.
+fn completing() -> State {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use switchboard::app::{Action, update};
+    let mut s = demo();
+    let press = |s: &mut State, code: KeyCode| {
+        update(s, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    };
+    press(&mut s, KeyCode::Char(':'));
+    for c in "assign ".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    s
+}
+
+#[test]
+fn the_completion_list_shows_under_the_line() {
+    let s = completing();
+    let list = s.completion_shown().expect("a list").clone();
+    assert_eq!(list.selected, Some(1));
+    for (theme, name) in [(dark(), "dark"), (mono(), "mono")] {
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let out = screen(&s, &theme, w, h);
+            let rows: Vec<&str> = out.lines().collect();
+            let n = rows.len();
+            assert!(
+                rows[n - 3].contains(&format!(":assign {}", list.candidates[1])),
+                "{out}"
+            );
+            assert!(rows[n - 2].contains(&list.candidates[1]), "{out}");
+            assert!(rows[n - 2].contains("Tab cycles (6)"), "{out}");
+            assert_eq!(rows[n - 1].trim(), "assign NAME | assign queue NAME");
+            snap!(format!("completion_{name}_{w}x{h}"), out);
+        }
+    }
+    assert_colourless(draw(&s, &mono(), 80, 24).backend().buffer(), "completion");
+}

@@ -44,6 +44,7 @@ impl State {
             awaiting_callback: Default::default(),
             callback_deadlines: Default::default(),
             help_scroll: 0,
+            completion: None,
             pane_rows: Default::default(),
             next_req: 1,
             run_tag,
@@ -529,12 +530,74 @@ fn picker_rank(
     (!first, rank, room, a.name.clone())
 }
 
-/// What Tab does to a `:` line: the new text, and the candidates when more
-/// than one fits (for the message line).
+/// What Tab does to a `:` line: the new text, the candidates when more
+/// than one fits, what stays before the completed word, and the verb's
+/// syntax when its argument is being completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
     pub text: String,
     pub candidates: Vec<String>,
+    /// The line before the word completed (`assign `); empty for a verb.
+    pub head: String,
+    /// The verb's syntax (`:assign NAME | :assign queue NAME`) once the
+    /// verb is known and takes an argument.
+    pub hint: Option<String>,
+}
+
+/// The `:` line's candidates as shown under it (k9s, fish): Tab again
+/// puts the next one on the line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CompletionList {
+    /// The line as the latest Tab left it; the list belongs to it only.
+    pub line: String,
+    /// What stays before each candidate on the line.
+    pub head: String,
+    pub candidates: Vec<String>,
+    /// The candidate the line holds now, once Tab has cycled.
+    pub selected: Option<usize>,
+    /// The verb's syntax, when its argument is being completed.
+    pub hint: Option<String>,
+}
+
+impl CompletionList {
+    /// The list a Tab's completion leaves, if there is anything to show.
+    pub fn of(done: &Completion) -> Option<CompletionList> {
+        (done.candidates.len() > 1 || done.hint.is_some()).then(|| CompletionList {
+            line: done.text.clone(),
+            head: done.head.clone(),
+            candidates: if done.candidates.len() > 1 {
+                done.candidates.clone()
+            } else {
+                Vec::new()
+            },
+            selected: None,
+            hint: done.hint.clone(),
+        })
+    }
+
+    /// Tab again: the next candidate (the first after none), its line.
+    pub fn cycle(&mut self) -> Option<String> {
+        if self.candidates.len() < 2 {
+            return None;
+        }
+        let next = self.selected.map_or(0, |i| (i + 1) % self.candidates.len());
+        self.selected = Some(next);
+        self.line = format!("{}{}", self.head, self.candidates[next]);
+        Some(self.line.clone())
+    }
+}
+
+impl State {
+    /// The completion list, while the `:` line still reads as Tab left it.
+    pub fn completion_shown(&self) -> Option<&CompletionList> {
+        match &self.mode {
+            Mode::Command { input } => self
+                .completion
+                .as_ref()
+                .filter(|c| c.line == input.as_str()),
+            _ => None,
+        }
+    }
 }
 
 /// Completes the verb, or the argument of a verb that names an agent, a
@@ -546,7 +609,7 @@ pub fn complete(line: &str, state: &State) -> Completion {
             .map(|c| c.verb.to_string())
             .filter(|v| v.starts_with(line))
             .collect();
-        return finish("", line, verbs, |one| {
+        let mut done = finish("", line, verbs.clone(), |one| {
             let takes_arg = colon_command(one)
                 .and_then(Command::colon)
                 .is_some_and(|c| c.arg != Arg::None);
@@ -556,12 +619,13 @@ pub fn complete(line: &str, state: &State) -> Completion {
                 one.to_string()
             }
         });
+        if let [one] = verbs.as_slice() {
+            done.hint = syntax_hint(one);
+        }
+        return done;
     };
     let Some(spec) = colon_command(word).and_then(Command::colon) else {
-        return Completion {
-            text: line.to_string(),
-            candidates: Vec::new(),
-        };
+        return finish("", line, Vec::new(), str::to_string);
     };
     let words: Vec<String> = match spec.arg {
         Arg::Agent => state.agents.iter().map(|a| a.name.clone()).collect(),
@@ -586,19 +650,22 @@ pub fn complete(line: &str, state: &State) -> Completion {
         .collect();
     fits.sort();
     fits.dedup();
-    finish(&format!("{word} "), typed, fits, |one| one.to_string())
+    let mut done = finish(&format!("{word} "), typed, fits, |one| one.to_string());
+    done.hint = syntax_hint(word);
+    done
+}
+
+/// `assign NAME | assign queue NAME`: the syntax of the verb `word`, when
+/// it takes an argument.
+fn syntax_hint(word: &str) -> Option<String> {
+    let spec = colon_command(word).and_then(Command::colon)?;
+    (spec.arg != Arg::None).then(|| spec.syntax.replace(':', ""))
 }
 
 fn finish(head: &str, typed: &str, fits: Vec<String>, one: impl Fn(&str) -> String) -> Completion {
-    match fits.as_slice() {
-        [] => Completion {
-            text: format!("{head}{typed}"),
-            candidates: Vec::new(),
-        },
-        [only] => Completion {
-            text: format!("{head}{}", one(only)),
-            candidates: Vec::new(),
-        },
+    let (text, candidates) = match fits.as_slice() {
+        [] => (format!("{head}{typed}"), Vec::new()),
+        [only] => (format!("{head}{}", one(only)), Vec::new()),
         many => {
             let shared = common_prefix(many);
             // Keep what was typed when the shared part is no longer (case).
@@ -607,11 +674,14 @@ fn finish(head: &str, typed: &str, fits: Vec<String>, one: impl Fn(&str) -> Stri
             } else {
                 typed.to_string()
             };
-            Completion {
-                text: format!("{head}{text}"),
-                candidates: many.to_vec(),
-            }
+            (format!("{head}{text}"), many.to_vec())
         }
+    };
+    Completion {
+        text,
+        candidates,
+        head: head.to_string(),
+        hint: None,
     }
 }
 

@@ -1139,6 +1139,9 @@ pub struct State {
     /// How far the help overlay is scrolled (rows), when it is taller than
     /// the screen.
     pub help_scroll: u16,
+    /// The `:` line's completion candidates after a Tab that found several
+    /// (shown under the line while it still reads as Tab left it).
+    pub completion: Option<crate::app::queries::CompletionList>,
     /// Counter for request ids.
     pub next_req: u64,
     /// A prefix unique to this run for request ids.

@@ -418,7 +418,13 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
         },
         Mode::Command { input } => {
             let hint = registry_hints(state, KeyMode::CommandLine);
-            input_line(":", input, &hint, cells, theme)
+            let mut bottom = input_line(":", input, &hint, cells, theme);
+            if let Some(list) = state.completion_shown() {
+                bottom
+                    .lines
+                    .extend(super::completion::rows(list, cells, theme));
+            }
+            bottom
         }
         Mode::Filter { pane, input } => {
             let what = match pane {

@@ -206,19 +206,22 @@ fn line_command(state: &mut State, cmd: Command, mut input: TextInput) -> Vec<Ef
             return run_command(state, input.as_str());
         }
         Command::LineComplete => {
-            let done = crate::app::queries::complete(input.as_str(), state);
-            input.set(&done.text);
+            // Tab again on the line it left: the next candidate.
+            let again = state
+                .completion
+                .as_mut()
+                .filter(|c| c.line == input.as_str())
+                .and_then(|c| c.cycle());
+            let text = match again {
+                Some(text) => text,
+                None => {
+                    let done = crate::app::queries::complete(input.as_str(), state);
+                    state.completion = crate::app::queries::CompletionList::of(&done);
+                    done.text
+                }
+            };
+            input.set(&text);
             state.mode = Mode::Command { input };
-            if !done.candidates.is_empty() {
-                let shown: Vec<&str> = done.candidates.iter().take(8).map(String::as_str).collect();
-                let more = done.candidates.len().saturating_sub(shown.len());
-                let more = if more > 0 {
-                    format!(" (+{more})")
-                } else {
-                    String::new()
-                };
-                state.say(format!("{}{more}", shown.join("  ")));
-            }
         }
         _ => {}
     }
@@ -393,6 +396,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         // with its verb written.
         Command::Redial | Command::Export | Command::Find => {
             let verb = cmd.colon().map(|c| c.verb).unwrap_or_default();
+            state.completion = None;
             state.mode = Mode::Command {
                 input: TextInput::with_text(&format!("{verb} "), MAX_INPUT),
             }
@@ -403,6 +407,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.mode = Mode::NewConversation(form);
         }
         Command::CommandLine => {
+            state.completion = None;
             state.mode = Mode::Command {
                 input: TextInput::new(MAX_INPUT),
             }
