@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod command;
+pub mod completion;
 pub mod details;
 pub mod input;
 pub mod key;

@@ -1141,7 +1141,7 @@ pub struct State {
     pub help_scroll: u16,
     /// The `:` line's completion candidates after a Tab that found several
     /// (shown under the line while it still reads as Tab left it).
-    pub completion: Option<crate::app::queries::CompletionList>,
+    pub completion: Option<crate::app::completion::CompletionList>,
     /// Counter for request ids.
     pub next_req: u64,
     /// A prefix unique to this run for request ids.
