@@ -276,3 +276,32 @@ fn tab_on_an_ambiguous_verb_lists_the_verbs_and_one_verb_hints_its_argument() {
     typed(&mut s, "fresh ");
     assert!(s.completion_shown().is_none());
 }
+
+/// Issue 19.7: in the help only its own keys act: j/k, g/G scroll, and
+/// only Esc, ? and q close it.
+#[test]
+fn the_help_closes_only_on_esc_question_mark_or_q() {
+    let mut s = console();
+    update(&mut s, key('?'));
+    assert_eq!(s.mode, Mode::Help);
+    update(&mut s, key('G'));
+    let bottom = s.help_scroll;
+    assert!(bottom > 0);
+    update(&mut s, key('k'));
+    assert_eq!(s.help_scroll, bottom - 1);
+    update(&mut s, key('g'));
+    assert_eq!(s.help_scroll, 0);
+    for stray in ['x', 'a', 'E', 'y'] {
+        assert!(update(&mut s, key(stray)).is_empty());
+        assert_eq!(s.mode, Mode::Help, "{stray} closed the help");
+    }
+    update(&mut s, key('?'));
+    assert_eq!(s.mode, Mode::Normal);
+    update(&mut s, key('?'));
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.mode, Mode::Normal);
+    update(&mut s, key('?'));
+    update(&mut s, key('q'));
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(!s.quit);
+}

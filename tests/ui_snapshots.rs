@@ -679,11 +679,14 @@ fn help_overlay() {
     let mut s = demo();
     s.mode = Mode::Help;
     let small = screen(&s, &dark(), 80, 24);
-    assert!(small.contains("other keys close"), "{small}");
-    assert!(small.contains("j/k scroll"), "{small}");
+    assert!(small.contains("q closes"), "{small}");
+    assert!(small.contains("j/k g/G scroll"), "{small}");
     snap!("help_80x24", small);
     let big = screen(&s, &dark(), 120, 40);
-    assert!(big.contains("Esc        clear: message, filter,"), "{big}");
+    assert!(
+        big.contains("clear: message, filter, queue, detail"),
+        "{big}"
+    );
     // Taller than 40 rows now: its end, the `:` commands, is a scroll away.
     let mut end = s.clone();
     end.help_scroll = u16::MAX;
@@ -1082,12 +1085,50 @@ fn the_help_scrolls_to_its_last_rows_on_a_small_screen() {
     s.mode = Mode::Help;
     let top = screen(&s, &dark(), 60, 16);
     assert!(!top.contains("Commands"), "{top}");
-    assert!(top.contains("j/k scroll"), "{top}");
+    assert!(top.contains("j/k g/G scroll"), "{top}");
     s.help_scroll = 99;
     let bottom = screen(&s, &dark(), 60, 16);
-    assert!(bottom.contains("Commands"), "{bottom}");
-    assert!(bottom.contains(":quit"), "{bottom}");
+    assert!(bottom.contains("What the marks mean"), "{bottom}");
+    assert!(bottom.contains("changed"), "{bottom}");
     assert!(bottom.contains(" of "), "{bottom}");
+}
+
+/// Issue 19.7: at 80x24 the help's columns never wrap nor cut a
+/// description, and it ends with a legend of every mark the screen uses.
+#[test]
+fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
+    for (theme, name) in [(dark(), "dark"), (mono(), "mono")] {
+        let mut s = demo();
+        s.mode = Mode::Help;
+        let mut seen = String::new();
+        for scroll in 0..120u16 {
+            s.help_scroll = scroll;
+            let out = screen(&s, &theme, 80, 24);
+            for row in out.lines().skip(1) {
+                assert!(!row.contains("… │"), "cut at scroll {scroll}: {row}\n{out}");
+                seen.push_str(row);
+                seen.push('\n');
+            }
+        }
+        for row in Keymap::default().help_rows() {
+            if matches!(row.command.mode(), KeyMode::Normal | KeyMode::Any) {
+                assert!(
+                    seen.contains(row.description),
+                    "{}:\n{seen}",
+                    row.description
+                );
+            }
+        }
+        for mark in ["⚠", "‼", "≠", "○", "●", "◐", "3/0/0/1", "14/14 3s"] {
+            assert!(seen.contains(mark), "{mark} not in the legend:\n{seen}");
+        }
+        s.help_scroll = u16::MAX;
+        let end = screen(&s, &theme, 80, 24);
+        assert!(end.contains("What the marks mean"), "{end}");
+        snap!(format!("help_end_{name}_80x24"), end);
+        s.help_scroll = 0;
+        snap!(format!("help_{name}_120x40"), screen(&s, &theme, 120, 40));
+    }
 }
 
 // ---------------------------------------------------------------------------

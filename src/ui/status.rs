@@ -435,12 +435,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
             let hint = format!("filter {what}: {}", registry_hints(state, KeyMode::Filter));
             input_line("/", input, &hint, cells, theme)
         }
-        Mode::Help => plain(vec![mode_hints(
-            state,
-            KeyMode::Help,
-            Some(("any other key", "closes")),
-            theme,
-        )]),
+        Mode::Help => plain(vec![mode_hints(state, KeyMode::Help, None, theme)]),
         Mode::Picker(_) => plain(vec![mode_hints(
             state,
             KeyMode::Picker,

@@ -45,8 +45,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match resolve(state, &key) {
         Input::Command(c) => run(state, c),
         Input::Text(c) => type_text(state, c.encode_utf8(&mut [0; 4])),
-        // Any key the help does not list closes it.
-        Input::Unbound if state.mode == Mode::Help => close_help(state),
+        // Only the help's own keys act in it (a stray key closes nothing).
         // The key that opened the wallboard closes it again.
         Input::Unbound
             if state.mode == Mode::Wallboard
@@ -108,7 +107,9 @@ fn close_help(state: &mut State) -> Vec<Effect> {
 /// The help scrolls when it is taller than the screen.
 fn help_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let page = state.screen.1.saturating_sub(4).max(1);
-    let most = (state.keymap.help_rows().len() + 24) as u16;
+    // An upper bound of its lines (the view clamps the scroll to what
+    // it drew): the keys, the modes, the commands and the legend.
+    let most = (state.keymap.help_rows().len() + 40) as u16;
     let scroll = &mut state.help_scroll;
     match cmd {
         Command::HelpDown => *scroll = scroll.saturating_add(1),
@@ -116,6 +117,7 @@ fn help_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::HelpPageDown => *scroll = scroll.saturating_add(page),
         Command::HelpPageUp => *scroll = scroll.saturating_sub(page),
         Command::HelpTop => *scroll = 0,
+        Command::HelpBottom => *scroll = most,
         _ => return close_help(state),
     }
     state.help_scroll = state.help_scroll.min(most);
