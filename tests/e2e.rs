@@ -915,7 +915,7 @@ fn ctrl_z_and_sigtstp_suspend_and_fg_redraws() {
     }
     // Keys work again (raw mode): `?` opens the help.
     c.keys("?");
-    c.wait_for("other keys close", 10);
+    c.wait_for("q closes", 10);
     c.keys("q");
     c.keys("q");
     let status = c.wait_exit(10);

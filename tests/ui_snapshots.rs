@@ -724,6 +724,7 @@ fn confirm_line_wraps_and_keeps_its_answer() {
             events: Vec::new(),
             op: None,
         },
+        enter_sends: true,
     };
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("Y/n"), "{out}");
@@ -794,11 +795,14 @@ fn help_overlay() {
     let mut s = demo();
     s.mode = Mode::Help;
     let small = screen(&s, &dark(), 80, 24);
-    assert!(small.contains("other keys close"), "{small}");
-    assert!(small.contains("j/k scroll"), "{small}");
+    assert!(small.contains("q closes"), "{small}");
+    assert!(small.contains("j/k g/G scroll"), "{small}");
     snap!("help_80x24", small);
     let big = screen(&s, &dark(), 120, 40);
-    assert!(big.contains("Esc        clear: message, filter,"), "{big}");
+    assert!(
+        big.contains("clear: message, filter, queue, detail"),
+        "{big}"
+    );
     // Taller than 40 rows now: its end, the `:` commands, is a scroll away.
     let mut end = s.clone();
     end.help_scroll = u16::MAX;
@@ -852,6 +856,7 @@ fn picker_overlay() {
         conversation: "c-1042".into(),
         query: "a".into(),
         selected: 1,
+        frozen: Vec::new(),
     });
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("Cold transfer to · c-1042"), "{out}");
@@ -864,6 +869,7 @@ fn picker_overlay() {
         conversation: "c-1042".into(),
         query: "zzz".into(),
         selected: 0,
+        frozen: Vec::new(),
     });
     let out = screen(&s, &mono(), 80, 24);
     assert!(out.contains("no agent matches"), "{out}");
@@ -926,6 +932,7 @@ fn no_size_panics_in_any_mode() {
         conversation: "c-1043".into(),
         query: "日本".into(),
         selected: 9,
+        frozen: Vec::new(),
     });
     states.push(s);
     let mut s = demo();
@@ -938,6 +945,7 @@ fn no_size_panics_in_any_mode() {
     s.mode = Mode::Confirm {
         prompt: "y ".repeat(200),
         pending: Pending::Quit,
+        enter_sends: false,
     };
     states.push(s);
     let mut s = demo();
@@ -1060,10 +1068,12 @@ fn mono_draws_no_colour_anywhere() {
             conversation: "c-1042".into(),
             query: TextInput::new(1000),
             selected: 0,
+            frozen: Vec::new(),
         }),
         Mode::Confirm {
             prompt: "End c-1042? y/N".into(),
             pending: Pending::Quit,
+            enter_sends: false,
         },
         Mode::NewConversation(NewConversationForm::default()),
         Mode::Command { input: "q".into() },
@@ -1248,11 +1258,11 @@ fn the_help_scrolls_to_its_last_rows_on_a_small_screen() {
     s.mode = Mode::Help;
     let top = screen(&s, &dark(), 60, 16);
     assert!(!top.contains("Commands"), "{top}");
-    assert!(top.contains("j/k scroll"), "{top}");
+    assert!(top.contains("j/k g/G scroll"), "{top}");
     s.help_scroll = 99;
     let bottom = screen(&s, &dark(), 60, 16);
-    assert!(bottom.contains("Commands"), "{bottom}");
-    assert!(bottom.contains(":quit"), "{bottom}");
+    assert!(bottom.contains("What the marks mean"), "{bottom}");
+    assert!(bottom.contains("changed"), "{bottom}");
     assert!(bottom.contains(" of "), "{bottom}");
 }
 
@@ -1393,6 +1403,7 @@ fn queue_pane_ascii_and_the_queue_picker() {
         conversation: "c-1043".into(),
         query: TextInput::with_text("q:", MAX_INPUT),
         selected: 0,
+        frozen: Vec::new(),
     });
     snap!("queue_picker_80x24", screen(&s, &dark(), 80, 24));
 }
@@ -1768,4 +1779,84 @@ fn agents_with_time_in_status() {
         assert!(out.contains("AWAY"), "{out}");
         snap!(name, out);
     }
+}
+
+/// Issue 19.7: at 80x24 the help's columns never wrap nor cut a
+/// description, and it ends with a legend of every mark the screen uses.
+#[test]
+fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
+    for (theme, name) in [(dark(), "dark"), (mono(), "mono")] {
+        let mut s = demo();
+        s.mode = Mode::Help;
+        let mut seen = String::new();
+        for scroll in 0..120u16 {
+            s.help_scroll = scroll;
+            let out = screen(&s, &theme, 80, 24);
+            for row in out.lines().skip(1) {
+                assert!(!row.contains("… │"), "cut at scroll {scroll}: {row}\n{out}");
+                seen.push_str(row);
+                seen.push('\n');
+            }
+        }
+        for row in Keymap::default().help_rows() {
+            if matches!(row.command.mode(), KeyMode::Normal | KeyMode::Any) {
+                assert!(
+                    seen.contains(row.description),
+                    "{}:\n{seen}",
+                    row.description
+                );
+            }
+        }
+        for mark in ["⚠", "‼", "≠", "○", "●", "◐", "3/0/0/1", "14/14 3s"] {
+            assert!(seen.contains(mark), "{mark} not in the legend:\n{seen}");
+        }
+        s.help_scroll = u16::MAX;
+        let end = screen(&s, &theme, 80, 24);
+        assert!(end.contains("What the marks mean"), "{end}");
+        snap!(format!("help_end_{name}_80x24"), end);
+        s.help_scroll = 0;
+        snap!(format!("help_{name}_120x40"), screen(&s, &theme, 120, 40));
+    }
+}
+
+/// The demo with `:assign ` typed and Tab pressed twice: every agent
+/// listed under the line, the second one on the line.
+fn completing() -> State {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use switchboard::app::{Action, update};
+    let mut s = demo();
+    let press = |s: &mut State, code: KeyCode| {
+        update(s, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    };
+    press(&mut s, KeyCode::Char(':'));
+    for c in "assign ".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    s
+}
+
+#[test]
+fn the_completion_list_shows_under_the_line() {
+    let s = completing();
+    let list = s.completion_shown().expect("a list").clone();
+    assert_eq!(list.selected, Some(1));
+    for (theme, name) in [(dark(), "dark"), (mono(), "mono")] {
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let out = screen(&s, &theme, w, h);
+            let rows: Vec<&str> = out.lines().collect();
+            let n = rows.len();
+            assert!(
+                rows[n - 3].contains(&format!(":assign {}", list.candidates[1])),
+                "{out}"
+            );
+            assert!(rows[n - 2].contains(&list.candidates[1]), "{out}");
+            assert!(rows[n - 2].contains("Tab cycles (6)"), "{out}");
+            assert_eq!(rows[n - 1].trim(), "assign NAME | assign queue NAME");
+            snap!(format!("completion_{name}_{w}x{h}"), out);
+        }
+    }
+    assert_colourless(draw(&s, &mono(), 80, 24).backend().buffer(), "completion");
 }

@@ -181,6 +181,7 @@ pub enum Command {
     HelpPageDown,
     HelpPageUp,
     HelpTop,
+    HelpBottom,
     HelpClose,
     ConfirmYes,
     ConfirmNo,
@@ -416,7 +417,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ch('!')],
         colon("problems", &[], ":problems [on|off]", Arg::Words(ON_OFF)),
-        "problems only: waits and queues past a threshold, failed requests",
+        "problems only: late waits and queues, failed requests",
         "problems",
         "Move",
         false
@@ -449,7 +450,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [ENTER],
         None,
-        "open the selected conversation's detail; on a queue, show only its conversations",
+        "open the conversation's detail; on a queue, list only its own",
         "open",
         "Conversation",
         false
@@ -476,7 +477,7 @@ pub const REGISTRY: &[Entry] = &[
             ":assign NAME | :assign queue NAME",
             Arg::Agent
         ),
-        "assign the conversation to a picked agent (or queue: type q: in the picker)",
+        "assign to a picked agent (or a queue: type q: in the picker)",
         "assign",
         "Conversation",
         true
@@ -564,7 +565,7 @@ pub const REGISTRY: &[Entry] = &[
         Normal,
         [],
         colon("drop", &[], ":drop", Arg::None),
-        "drop the failed request (not sent) and release the ones behind it",
+        "drop the failed request unsent, release the ones behind it",
         "drop",
         "Conversation",
         true
@@ -757,12 +758,23 @@ pub const REGISTRY: &[Entry] = &[
         false
     ),
     entry!(
+        HelpBottom,
+        "help_bottom",
+        Help,
+        [ch('G'), key(KeyCode::End)],
+        None,
+        "to the end (the legend)",
+        "end",
+        "Help",
+        false
+    ),
+    entry!(
         HelpClose,
         "help_close",
         Help,
-        [ch('q'), ESC],
+        [ch('q'), ESC, ch('?')],
         None,
-        "close the help (so does any key not listed here)",
+        "close the help (other keys do nothing)",
         "close",
         "Help",
         false

@@ -4,6 +4,7 @@
 pub mod agent_status;
 pub mod alerts;
 pub mod command;
+pub mod completion;
 pub mod details;
 pub mod health;
 pub mod input;

@@ -49,6 +49,7 @@ impl State {
             callback_deadlines: Default::default(),
             callback_repeats: Default::default(),
             help_scroll: 0,
+            completion: None,
             pane_rows: Default::default(),
             next_req: 1,
             run_tag,
@@ -254,23 +255,45 @@ impl State {
             .filter(|a| !matches!(p.purpose, Verb::Cold | Verb::Warm) || !present.contains(&a.id))
             .collect();
         let assigned = conv.and_then(|c| c.assigned_agent.clone());
-        v.sort_by_key(|a| {
-            let rank = match a.presence {
-                Presence::Available if a.has_room(channel) => 0,
-                Presence::Available => 1,
-                Presence::Busy => 2,
-                Presence::Unknown => 3,
-                Presence::Away => 4,
-                Presence::Offline => 5,
-            };
-            let first = assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
-            // Among those with room, the most room first: the one with the
-            // last free slot is the likeliest to be full by the time the
-            // request lands.
-            let room = std::cmp::Reverse(a.room(channel).unwrap_or(0));
-            (!first, rank, room, a.name.clone())
-        });
+        let first =
+            |a: &Agent| assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
+        // While the picker is open the order it opened with stands; agents
+        // listed since come after, in the usual order.
+        let frozen_at = |a: &Agent| {
+            p.frozen
+                .iter()
+                .position(|f| f.id == a.id)
+                .unwrap_or(usize::MAX)
+        };
+        v.sort_by_key(|a| (frozen_at(a), picker_rank(a, channel, first(a))));
         v
+    }
+
+    /// Whether `agent`'s presence or load differs from what the open picker
+    /// showed when it opened (or they were not listed then).
+    pub fn picker_changed(&self, agent: &Agent) -> bool {
+        let Mode::Picker(p) = &self.mode else {
+            return false;
+        };
+        if p.frozen.is_empty() {
+            return false;
+        }
+        match p.frozen.iter().find(|f| f.id == agent.id) {
+            Some(f) => (f.presence, f.chat, f.voice) != (agent.presence, agent.chat, agent.voice),
+            None => true,
+        }
+    }
+
+    /// The channel of the conversation the open picker is for.
+    pub fn picker_channel(&self) -> Channel {
+        match &self.mode {
+            Mode::Picker(p) => self
+                .conversations
+                .get(&p.conversation)
+                .map(|c| c.channel)
+                .unwrap_or(Channel::Chat),
+            _ => Channel::Chat,
+        }
     }
 
     /// Requests still queued, in flight, retrying or held: what `q` warns about.
@@ -510,12 +533,41 @@ impl Command {
     }
 }
 
-/// What Tab does to a `:` line: the new text, and the candidates when more
-/// than one fits (for the message line).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completion {
-    pub text: String,
-    pub candidates: Vec<String>,
+/// The picker's live order: the assigned agent first for an entry, then
+/// available with room, available but full, busy, unknown, away, offline;
+/// among those with room the most room first (the one with the last free
+/// slot is the likeliest to be full by the time the request lands); then
+/// by name.
+fn picker_rank(
+    a: &Agent,
+    channel: Channel,
+    first: bool,
+) -> (bool, u8, std::cmp::Reverse<u32>, String) {
+    let rank = match a.presence {
+        Presence::Available if a.has_room(channel) => 0,
+        Presence::Available => 1,
+        Presence::Busy => 2,
+        Presence::Unknown => 3,
+        Presence::Away => 4,
+        Presence::Offline => 5,
+    };
+    let room = std::cmp::Reverse(a.room(channel).unwrap_or(0));
+    (!first, rank, room, a.name.clone())
+}
+
+pub use crate::app::completion::{Completion, CompletionList};
+
+impl State {
+    /// The completion list, while the `:` line still reads as Tab left it.
+    pub fn completion_shown(&self) -> Option<&CompletionList> {
+        match &self.mode {
+            Mode::Command { input } => self
+                .completion
+                .as_ref()
+                .filter(|c| c.line == input.as_str()),
+            _ => None,
+        }
+    }
 }
 
 /// Completes the verb, or the argument of a verb that names an agent, a
@@ -527,7 +579,7 @@ pub fn complete(line: &str, state: &State) -> Completion {
             .map(|c| c.verb.to_string())
             .filter(|v| v.starts_with(line))
             .collect();
-        return finish("", line, verbs, |one| {
+        let mut done = finish("", line, verbs.clone(), |one| {
             let takes_arg = colon_command(one)
                 .and_then(Command::colon)
                 .is_some_and(|c| c.arg != Arg::None);
@@ -537,12 +589,13 @@ pub fn complete(line: &str, state: &State) -> Completion {
                 one.to_string()
             }
         });
+        if let [one] = verbs.as_slice() {
+            done.hint = syntax_hint(one);
+        }
+        return done;
     };
     let Some(spec) = colon_command(word).and_then(Command::colon) else {
-        return Completion {
-            text: line.to_string(),
-            candidates: Vec::new(),
-        };
+        return finish("", line, Vec::new(), str::to_string);
     };
     let words: Vec<String> = match spec.arg {
         Arg::Agent => state.agents.iter().map(|a| a.name.clone()).collect(),
@@ -567,19 +620,22 @@ pub fn complete(line: &str, state: &State) -> Completion {
         .collect();
     fits.sort();
     fits.dedup();
-    finish(&format!("{word} "), typed, fits, |one| one.to_string())
+    let mut done = finish(&format!("{word} "), typed, fits, |one| one.to_string());
+    done.hint = syntax_hint(word);
+    done
+}
+
+/// `assign NAME | assign queue NAME`: the syntax of the verb `word`, when
+/// it takes an argument.
+fn syntax_hint(word: &str) -> Option<String> {
+    let spec = colon_command(word).and_then(Command::colon)?;
+    (spec.arg != Arg::None).then(|| spec.syntax.replace(':', ""))
 }
 
 fn finish(head: &str, typed: &str, fits: Vec<String>, one: impl Fn(&str) -> String) -> Completion {
-    match fits.as_slice() {
-        [] => Completion {
-            text: format!("{head}{typed}"),
-            candidates: Vec::new(),
-        },
-        [only] => Completion {
-            text: format!("{head}{}", one(only)),
-            candidates: Vec::new(),
-        },
+    let (text, candidates) = match fits.as_slice() {
+        [] => (format!("{head}{typed}"), Vec::new()),
+        [only] => (format!("{head}{}", one(only)), Vec::new()),
         many => {
             let shared = common_prefix(many);
             // Keep what was typed when the shared part is no longer (case).
@@ -588,11 +644,14 @@ fn finish(head: &str, typed: &str, fits: Vec<String>, one: impl Fn(&str) -> Stri
             } else {
                 typed.to_string()
             };
-            Completion {
-                text: format!("{head}{text}"),
-                candidates: many.to_vec(),
-            }
+            (format!("{head}{text}"), many.to_vec())
         }
+    };
+    Completion {
+        text,
+        candidates,
+        head: head.to_string(),
+        hint: None,
     }
 }
 

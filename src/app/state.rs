@@ -735,6 +735,11 @@ pub struct Picker {
     pub query: TextInput,
     /// Index into `State::picker_choices()`.
     pub selected: usize,
+    /// The agents as they stood when the picker opened, in the order it
+    /// showed them then. The order stays while it is open (a poll does not
+    /// move a row under the cursor); an agent whose presence or load has
+    /// changed since is marked instead. Empty: the live order.
+    pub frozen: Vec<Agent>,
 }
 
 /// Something that will be sent once the supervisor confirms.
@@ -772,10 +777,20 @@ pub enum Pending {
 }
 
 impl Pending {
-    /// Whether Enter answers yes. Sends ask `Y/n` (Enter sends); dropping,
-    /// resending and quitting ask `y/N` (only `y` goes ahead).
+    /// Whether Enter answers yes. Sends ask `Y/n` (Enter sends); ending a
+    /// conversation, a cold transfer, dropping, resending and quitting ask
+    /// `y/N` (only `y` goes ahead).
     pub fn enter_confirms(&self) -> bool {
-        matches!(self, Pending::Events { .. } | Pending::Assign { .. })
+        match self {
+            Pending::Events { op, .. } => !matches!(
+                op,
+                Some(crate::domain::Action::End | crate::domain::Action::Cold { .. })
+            ),
+            Pending::Assign { .. } => true,
+            Pending::Retry { .. } | Pending::Drop { .. } | Pending::Quit | Pending::Anyway(_) => {
+                false
+            }
+        }
     }
 }
 
@@ -851,6 +866,8 @@ pub enum Mode {
     Confirm {
         prompt: String,
         pending: Pending,
+        /// Enter answers yes (`Y/n`); else only `y` does (`y/N`).
+        enter_sends: bool,
     },
     /// The `:` command line.
     Command {
@@ -1216,6 +1233,9 @@ pub struct State {
     /// How far the help overlay is scrolled (rows), when it is taller than
     /// the screen.
     pub help_scroll: u16,
+    /// The `:` line's completion candidates after a Tab that found several
+    /// (shown under the line while it still reads as Tab left it).
+    pub completion: Option<crate::app::completion::CompletionList>,
     /// Counter for request ids.
     pub next_req: u64,
     /// A prefix unique to this run for request ids.

@@ -8,6 +8,7 @@
 //! - `theme`: styles, borders and glyphs (dark, light, mono; ASCII)
 
 pub mod agents;
+pub mod completion;
 pub mod conversations;
 pub mod detail;
 pub mod keymap;

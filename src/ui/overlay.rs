@@ -49,10 +49,6 @@ fn groups(rows: &[HelpRow], theme: &Theme) -> Vec<Group> {
     out
 }
 
-/// How a two-column help layout ranks: lines over the budget, cut
-/// descriptions, the taller column, all lines; lower is better.
-type Score = (usize, usize, usize, usize);
-
 /// Each mode's keys as one line of items: `Agent picker:  ↓/Tab down  …`.
 fn mode_lines(rows: &[HelpRow], theme: &Theme) -> Vec<String> {
     let mut out: Vec<(&str, Vec<String>)> = Vec::new();
@@ -226,44 +222,24 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         3 + wrap_items(&commands, w).len() + modes
     };
 
+    // Columns never wrap: two side by side only where both fit whole (the
+    // split with the shorter taller column wins), else one column, its
+    // descriptions cut if the screen is narrower than they are. The help
+    // scrolls when it is taller than the screen.
     let single_w = natural(&all).min(max_inner_w);
-    let (inner_w, body) = if height(&all) + footer(single_w) <= max_inner_h || all.len() < 2 {
-        let budget = max_inner_h.saturating_sub(footer(single_w));
-        (single_w, help_column(&all, single_w, budget, theme).0)
-    } else {
-        // Two columns: the groups in order, the first k on the left, for
-        // every k and every width split; keep the one that fits the height,
-        // then cuts the fewest descriptions, then is the shortest, then
-        // wraps the least. When none fits, the help scrolls anyway: then
-        // nothing is cut, and the shortest wins. (Any subset per side would
-        // be 2^groups tries: too many per frame.)
-        let inner_w = max_inner_w.min(natural(&all) * 2 + GAP);
-        let cols = inner_w.saturating_sub(GAP);
-        let search = |budget: usize| {
-            let mut best: Option<(Score, Vec<Line<'static>>)> = None;
-            for k in 1..all.len() {
-                let (l, r) = all.split_at(k);
-                for left_w in (cols * 3 / 10)..=(cols * 7 / 10) {
-                    let (ll, lc) = help_column(l, left_w, budget, theme);
-                    let (rl, rc) = help_column(r, cols - left_w, budget, theme);
-                    let tallest = ll.len().max(rl.len());
-                    let over = tallest.saturating_sub(budget);
-                    let score = (over, lc + rc, tallest, ll.len() + rl.len());
-                    if best.as_ref().is_none_or(|(b, _)| score < *b) {
-                        best = Some((score, side_by_side(ll, rl, left_w, GAP)));
-                    }
-                }
-            }
-            best
-        };
-        let budget = max_inner_h.saturating_sub(footer(inner_w));
-        let best = match search(budget) {
-            Some(((0, ..), lines)) => Some(lines),
-            _ => search(usize::MAX / 4).map(|(_, lines)| lines),
-        };
-        (inner_w, best.unwrap_or_default())
+    let two = (1..all.len())
+        .map(|k| all.split_at(k))
+        .filter(|(l, r)| natural(l) + GAP + natural(r) <= max_inner_w)
+        .min_by_key(|(l, r)| height(l).max(height(r)));
+    let (inner_w, body) = match two {
+        Some((l, r)) if height(&all) + footer(single_w) > max_inner_h => {
+            let (lw, rw) = (natural(l), natural(r));
+            let (ll, _) = help_column(l, lw, 0, theme);
+            let (rl, _) = help_column(r, rw, 0, theme);
+            (lw + GAP + rw, side_by_side(ll, rl, lw, GAP))
+        }
+        _ => (single_w, help_column(&all, single_w, 0, theme).0),
     };
-
     let mut lines = body;
     lines.push(Line::default());
     for m in &modes {
@@ -283,6 +259,12 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     for l in wrap_items(&commands, inner_w) {
         lines.push(Line::from(Span::styled(l, theme.text)));
     }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "What the marks mean",
+        theme.heading,
+    )));
+    lines.extend(legend(theme, inner_w));
     let h = (lines.len() + 2).min(usize::from(area.height)) as u16;
     let w = (inner_w + 4) as u16;
     let rect = centered(area, w, h);
@@ -293,13 +275,13 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let scroll = usize::from(state.help_scroll).min(overflow);
     let footer = if overflow > 0 {
         format!(
-            " {}-{} of {} · j/k scroll · other keys close ",
+            " {}-{} of {} · j/k g/G scroll · q closes ",
             scroll + 1,
             scroll + visible,
             lines.len()
         )
     } else {
-        " any key closes ".to_string()
+        " q, Esc or ? closes ".to_string()
     };
     let block = theme
         .overlay_block(Line::from(" Help "))
@@ -309,6 +291,64 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(block, rect);
     let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The help's last rows: every mark and short form the screen uses, one a
+/// row, cut (never wrapped) to `cells`.
+fn legend(theme: &Theme, cells: usize) -> Vec<Line<'static>> {
+    let g = |glyph| theme.glyph(glyph).to_string();
+    let differs = g(Glyph::Differs);
+    let rows: Vec<(String, String)> = vec![
+        (
+            g(Glyph::Primary),
+            "roster: the primary agent; status bar: online".into(),
+        ),
+        (g(Glyph::Consultant), "roster: a consultant (warm)".into()),
+        (
+            g(Glyph::Listed),
+            "listed by Kore as a participant, not entered".into(),
+        ),
+        (
+            g(Glyph::AlertWarn),
+            "a wait or queue past its warn threshold".into(),
+        ),
+        (
+            g(Glyph::AlertCritical),
+            "past the critical threshold".into(),
+        ),
+        (
+            format!("3{differs}1"),
+            format!("Kore counts 3, the conversation list 1 ({differs} marks the row)"),
+        ),
+        (
+            "3/0/0/1".into(),
+            "queue's agents: available/busy/away/offline".into(),
+        ),
+        (
+            "14/14 3s".into(),
+            "conversations read/Kore's total, oldest read 3 s ago".into(),
+        ),
+        ("chat 1/5".into(), "an agent's chats now/capacity".into()),
+        (
+            "full".into(),
+            "picker: no room on the conversation's channel".into(),
+        ),
+        (
+            "changed".into(),
+            "picker: presence or load changed since it opened".into(),
+        ),
+    ];
+    let kw = rows.iter().map(|(k, _)| width(k)).max().unwrap_or(1);
+    let dw = cells.saturating_sub(kw + 2).max(1);
+    rows.into_iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(theme.pad(&k, kw), theme.key),
+                Span::raw("  "),
+                Span::styled(theme.fit(&theme.own_text(&d), dw), theme.text),
+            ])
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -332,8 +372,23 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         .max()
         .unwrap_or(0)
         .min(MAX_NAME);
-    // Border, marker, name, presence, loads and a margin.
-    let want = 2 + 3 + name_max + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + 1;
+    let channel = state.picker_channel();
+    // What came since the picker opened, and who has no room on the
+    // conversation's channel: a note after the loads.
+    let note = |a: &crate::app::state::Agent| {
+        let mut n = Vec::new();
+        if !a.has_room(channel) {
+            n.push("full");
+        }
+        if state.picker_changed(a) {
+            n.push("changed");
+        }
+        n.join(" ")
+    };
+    let note_w = choices.iter().map(|a| width(&note(a))).max().unwrap_or(0);
+    let note_w = if note_w > 0 { note_w + 1 } else { 0 };
+    // Border, marker, name, presence, loads, notes and a margin.
+    let want = 2 + 3 + name_max + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + note_w + 1;
     let w = (want.max(44) as u16).min(area.width.saturating_sub(4));
     let rows = choices.len().clamp(1, PICKER_ROWS);
     let h = (rows + 4) as u16;
@@ -364,7 +419,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         lines.push(Line::from(Span::styled(" no agent matches", theme.dim)));
     } else {
         let name_w = cells
-            .saturating_sub(3 + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + 1)
+            .saturating_sub(3 + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + note_w + 1)
             .min(MAX_NAME);
         let selected = p.selected.min(choices.len() - 1);
         let offset = scroll_offset(Some(selected), choices.len(), room);
@@ -375,7 +430,7 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
             } else {
                 " "
             };
-            let spans = vec![
+            let mut spans = vec![
                 Span::raw(" "),
                 Span::styled(theme.pad(marker, 1), theme.text),
                 Span::raw(" "),
@@ -397,6 +452,11 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
                     theme.dim,
                 ),
             ];
+            let n = note(a);
+            if !n.is_empty() {
+                spans.push(Span::raw(" "));
+                spans.push(Span::styled(n, theme.warn));
+            }
             if is_sel {
                 lines.push(uniform(spans, theme.selected, cells));
             } else {

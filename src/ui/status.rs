@@ -460,7 +460,13 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
         },
         Mode::Command { input } => {
             let hint = registry_hints(state, KeyMode::CommandLine);
-            input_line(":", input, &hint, cells, theme)
+            let mut bottom = input_line(":", input, &hint, cells, theme);
+            if let Some(list) = state.completion_shown() {
+                bottom
+                    .lines
+                    .extend(super::completion::rows(list, cells, theme));
+            }
+            bottom
         }
         Mode::Filter { pane, input } => {
             let what = match pane {
@@ -471,12 +477,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
             let hint = format!("filter {what}: {}", registry_hints(state, KeyMode::Filter));
             input_line("/", input, &hint, cells, theme)
         }
-        Mode::Help => plain(vec![mode_hints(
-            state,
-            KeyMode::Help,
-            Some(("any other key", "closes")),
-            theme,
-        )]),
+        Mode::Help => plain(vec![mode_hints(state, KeyMode::Help, None, theme)]),
         Mode::Picker(_) => plain(vec![mode_hints(
             state,
             KeyMode::Picker,

@@ -234,14 +234,17 @@ fn offer_again(state: &mut State, conv_id: &str, op: Op) -> Vec<Effect> {
         return Vec::new();
     }
     let prompt = confirm_prompt(conv_id, &op, &projected, &events);
-    state.mode = Mode::Confirm {
-        prompt: format!("Kore's roster differs; planned again: {prompt}"),
-        pending: Pending::Events {
-            conversation: conv_id.to_string(),
-            action: op.describe_in(&projected),
-            events,
-            op: Some(op),
-        },
+    let pending = Pending::Events {
+        conversation: conv_id.to_string(),
+        action: op.describe_in(&projected),
+        events,
+        op: Some(op),
     };
+    super::sends::ask(
+        state,
+        None,
+        format!("Kore's roster differs; planned again: {prompt}"),
+        pending,
+    );
     Vec::new()
 }

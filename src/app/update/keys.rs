@@ -45,8 +45,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match resolve(state, &key) {
         Input::Command(c) => run(state, c),
         Input::Text(c) => type_text(state, c.encode_utf8(&mut [0; 4])),
-        // Any key the help does not list closes it.
-        Input::Unbound if state.mode == Mode::Help => close_help(state),
+        // Only the help's own keys act in it (a stray key closes nothing).
         // The key that opened the wallboard closes it again.
         Input::Unbound
             if state.mode == Mode::Wallboard
@@ -72,7 +71,14 @@ pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         (Mode::Normal, KeyMode::LogPane) if cmd == Command::LogPolls => toggle_polls(state),
         (Mode::Normal, KeyMode::LogPane) => find_in_log(state, cmd == Command::LogPrev),
         (Mode::Help, KeyMode::Help) => help_command(state, cmd),
-        (Mode::Confirm { pending, .. }, KeyMode::Confirm) => confirm_command(state, cmd, pending),
+        (
+            Mode::Confirm {
+                pending,
+                enter_sends,
+                ..
+            },
+            KeyMode::Confirm,
+        ) => confirm_command(state, cmd, pending, enter_sends),
         (Mode::Filter { pane, .. }, KeyMode::Filter) => filter_command(state, cmd, pane),
         (Mode::Picker(p), KeyMode::Picker) => picker_command(state, cmd, p),
         (Mode::Command { input }, KeyMode::CommandLine) => line_command(state, cmd, input),
@@ -102,7 +108,9 @@ fn close_help(state: &mut State) -> Vec<Effect> {
 /// The help scrolls when it is taller than the screen.
 fn help_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let page = state.screen.1.saturating_sub(4).max(1);
-    let most = (state.keymap.help_rows().len() + 24) as u16;
+    // An upper bound of its lines (the view clamps the scroll to what
+    // it drew): the keys, the modes, the commands and the legend.
+    let most = (state.keymap.help_rows().len() + 40) as u16;
     let scroll = &mut state.help_scroll;
     match cmd {
         Command::HelpDown => *scroll = scroll.saturating_add(1),
@@ -110,18 +118,25 @@ fn help_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::HelpPageDown => *scroll = scroll.saturating_add(page),
         Command::HelpPageUp => *scroll = scroll.saturating_sub(page),
         Command::HelpTop => *scroll = 0,
+        Command::HelpBottom => *scroll = most,
         _ => return close_help(state),
     }
     state.help_scroll = state.help_scroll.min(most);
     Vec::new()
 }
 
-/// Enter does what the capital letter of the prompt says: yes for a send
-/// (`Y/n`), no for dropping, resending or quitting (`y/N`).
-fn confirm_command(state: &mut State, cmd: Command, pending: Pending) -> Vec<Effect> {
+/// Enter does what the capital letter of the prompt says: yes for most
+/// sends (`Y/n`); no for ending, a cold transfer, an agent at capacity,
+/// dropping, resending or quitting (`y/N`).
+fn confirm_command(
+    state: &mut State,
+    cmd: Command,
+    pending: Pending,
+    enter_sends: bool,
+) -> Vec<Effect> {
     let yes = match cmd {
         Command::ConfirmYes => true,
-        Command::ConfirmDefault => pending.enter_confirms(),
+        Command::ConfirmDefault => enter_sends,
         _ => false,
     };
     state.mode = Mode::Normal;
@@ -194,19 +209,22 @@ fn line_command(state: &mut State, cmd: Command, mut input: TextInput) -> Vec<Ef
             return run_command(state, input.as_str());
         }
         Command::LineComplete => {
-            let done = crate::app::queries::complete(input.as_str(), state);
-            input.set(&done.text);
+            // Tab again on the line it left: the next candidate.
+            let again = state
+                .completion
+                .as_mut()
+                .filter(|c| c.line == input.as_str())
+                .and_then(|c| c.cycle());
+            let text = match again {
+                Some(text) => text,
+                None => {
+                    let done = crate::app::queries::complete(input.as_str(), state);
+                    state.completion = crate::app::queries::CompletionList::of(&done);
+                    done.text
+                }
+            };
+            input.set(&text);
             state.mode = Mode::Command { input };
-            if !done.candidates.is_empty() {
-                let shown: Vec<&str> = done.candidates.iter().take(8).map(String::as_str).collect();
-                let more = done.candidates.len().saturating_sub(shown.len());
-                let more = if more > 0 {
-                    format!(" (+{more})")
-                } else {
-                    String::new()
-                };
-                state.say(format!("{}{more}", shown.join("  ")));
-            }
         }
         _ => {}
     }
@@ -382,6 +400,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         // with its verb written.
         Command::Redial | Command::Export | Command::Find => {
             let verb = cmd.colon().map(|c| c.verb).unwrap_or_default();
+            state.completion = None;
             state.mode = Mode::Command {
                 input: TextInput::with_text(&format!("{verb} "), MAX_INPUT),
             }
@@ -392,6 +411,7 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.mode = Mode::NewConversation(form);
         }
         Command::CommandLine => {
+            state.completion = None;
             state.mode = Mode::Command {
                 input: TextInput::new(MAX_INPUT),
             }

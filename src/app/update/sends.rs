@@ -76,9 +76,16 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
     state.mode = Mode::Picker(Picker {
         purpose,
         conversation: conv.id.clone(),
-        query: crate::app::input::TextInput::with_text(query, MAX_INPUT),
+        query: crate::app::input::TextInput::with_text("", MAX_INPUT),
         selected: 0,
+        frozen: Vec::new(),
     });
+    // The order of this moment stays while the picker is open.
+    let frozen: Vec<Agent> = state.picker_choices().into_iter().cloned().collect();
+    if let Mode::Picker(p) = &mut state.mode {
+        p.frozen = frozen;
+        p.query.set(query);
+    }
     Vec::new()
 }
 
@@ -124,28 +131,28 @@ pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Age
                         short(&session)
                     ),
                     pending: Pending::Anyway(Box::new(pending)),
+                    enter_sends: false,
                 };
                 return Vec::new();
             }
             let prompt = format!(
-                "Assign {conv_id} (session {}) to {}? Y/n",
+                "Assign {conv_id} (session {}) to {}?",
                 short(&session),
                 agent.name
             );
-            confirm_or_run(state, prompt, pending)
+            confirm_full_or_run(state, full_note(&agent, conv.channel), prompt, pending)
         }
-        Verb::Enter => plan_for(state, &conv, Op::Enter(agent.to_ref())),
-        Verb::Cold => plan_for(
-            state,
-            &conv,
-            Op::Cold {
-                to: agent.to_ref(),
-                from: None,
-            },
-        ),
-        Verb::Warm => plan_for(state, &conv, Op::Warm(agent.to_ref())),
+        Verb::Enter | Verb::Cold | Verb::Warm | Verb::Redial => {
+            let to = agent.to_ref();
+            let op = match purpose {
+                Verb::Enter => Op::Enter(to),
+                Verb::Cold => Op::Cold { to, from: None },
+                Verb::Warm => Op::Warm(to),
+                _ => Op::Redial(to),
+            };
+            plan_with(state, &conv, op, full_note(&agent, conv.channel))
+        }
         Verb::Remove => plan_for(state, &conv, Op::Remove(agent.id)),
-        Verb::Redial => plan_for(state, &conv, Op::Redial(agent.to_ref())),
         Verb::End => plan_for(state, &conv, Op::End),
     }
 }
@@ -173,7 +180,7 @@ pub(super) fn picked_queue(
         return Vec::new();
     }
     let prompt = format!(
-        "Assign {conv_id} (session {}) to queue {queue_name}? Y/n",
+        "Assign {conv_id} (session {}) to queue {queue_name}?",
         short(&session),
     );
     confirm_or_run(
@@ -242,6 +249,17 @@ pub(super) fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effe
 /// Plans `op` on the conversation's projected roster; a refusal is shown and
 /// nothing is sent.
 pub(super) fn plan_for(state: &mut State, conv: &Conversation, op: Op) -> Vec<Effect> {
+    plan_with(state, conv, op, None)
+}
+
+/// `plan_for` with a warning put before the question (which then always
+/// asks, and only `y` sends).
+fn plan_with(
+    state: &mut State,
+    conv: &Conversation,
+    op: Op,
+    warning: Option<String>,
+) -> Vec<Effect> {
     if read_only_refusal(state) {
         return Vec::new();
     }
@@ -253,8 +271,9 @@ pub(super) fn plan_for(state: &mut State, conv: &Conversation, op: Op) -> Vec<Ef
         }
         Ok(events) => {
             let prompt = confirm_prompt(&conv.id, &op, &projected, &events);
-            confirm_or_run(
+            confirm_full_or_run(
                 state,
+                warning,
                 prompt,
                 Pending::Events {
                     conversation: conv.id.clone(),
@@ -300,16 +319,62 @@ pub(super) fn confirm_prompt(
         Op::End => format!("End {conv}"),
         Op::Redial(a) => format!("Redial {conv}: {} re-enters", a.label()),
     };
-    format!("{head} [{list}]? Y/n")
+    format!("{head} [{list}]?")
 }
 
 pub(super) fn confirm_or_run(state: &mut State, prompt: String, pending: Pending) -> Vec<Effect> {
-    if state.settings.confirm {
-        state.mode = Mode::Confirm { prompt, pending };
-        Vec::new()
-    } else {
-        execute(state, pending)
+    confirm_full_or_run(state, None, prompt, pending)
+}
+
+/// Asks `question` (its `Y/n` or `y/N` added here) before `pending` goes,
+/// or sends at once when `[ui] confirm` is off. `full` (the agent is at
+/// capacity on the conversation's channel) always asks, and only `y` sends.
+pub(super) fn confirm_full_or_run(
+    state: &mut State,
+    full: Option<String>,
+    question: String,
+    pending: Pending,
+) -> Vec<Effect> {
+    if !state.settings.confirm && full.is_none() {
+        return execute(state, pending);
     }
+    ask(state, full, question, pending);
+    Vec::new()
+}
+
+/// Opens the confirmation of `pending`; a `warning` goes first and makes
+/// Enter answer no.
+pub(super) fn ask(state: &mut State, warning: Option<String>, question: String, pending: Pending) {
+    let enter_sends = pending.enter_confirms() && warning.is_none();
+    let answers = if enter_sends { "Y/n" } else { "y/N" };
+    let prompt = match warning {
+        Some(w) => format!("{w} {question} {answers}"),
+        None => format!("{question} {answers}"),
+    };
+    state.mode = Mode::Confirm {
+        prompt,
+        pending,
+        enter_sends,
+    };
+}
+
+/// `Raj Patel is at capacity on chat (3/3):`, when they are.
+pub(super) fn full_note(agent: &Agent, channel: Channel) -> Option<String> {
+    if agent.has_room(channel) {
+        return None;
+    }
+    let load = match channel {
+        Channel::Chat => agent.chat,
+        Channel::Voice => agent.voice,
+    }
+    .unwrap_or_default();
+    Some(format!(
+        "{} is at capacity on {} ({}/{}):",
+        agent.name,
+        channel.as_str(),
+        load.used,
+        load.total
+    ))
 }
 
 pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
@@ -495,7 +560,11 @@ pub(super) fn start_retry(state: &mut State, drop: bool) -> Vec<Effect> {
         )
     };
     // A resend is always confirmed: its first attempt may have arrived.
-    state.mode = Mode::Confirm { prompt, pending };
+    state.mode = Mode::Confirm {
+        prompt,
+        pending,
+        enter_sends: false,
+    };
     Vec::new()
 }
 
@@ -511,6 +580,7 @@ pub(super) fn ask_quit(state: &mut State) -> Vec<Effect> {
             "{open} request(s) still queued or awaiting a callback. Quit? Queued ones stay in the journal. y/N"
         ),
         pending: Pending::Quit,
+        enter_sends: false,
     };
     Vec::new()
 }
