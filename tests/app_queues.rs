@@ -335,7 +335,7 @@ fn s_on_the_queue_pane_cycles_its_sort_and_sort_names_a_column() {
     assert_eq!(s.queue_sort, QueueSort::Longest);
     update(&mut s, key('s'));
     assert_eq!(s.queue_sort, QueueSort::Average);
-    assert_eq!(s.sort, SortBy::State, "the conversations' sort stays");
+    assert_eq!(s.sort, SortBy::Urgency, "the conversations' sort stays");
     update(&mut s, key(':'));
     typed(&mut s, "sort service");
     update(&mut s, code(KeyCode::Enter));

@@ -2592,3 +2592,118 @@ fn a_colon_command_naming_an_agent_nobody_knows_is_refused_with_the_closest_name
         assert!(!matches!(s.mode, Mode::Confirm { .. }));
     }
 }
+
+/// A record of list-conversations for the urgency sort: its status, its
+/// `waitTime` (ms) if given, its current queue's `startTime` if given, and
+/// when it started.
+fn urgent(id: &str, status: &str, wait: Option<i64>, queued: Option<&str>) -> ConversationRecord {
+    let mut queue = serde_json::json!({"id": "q-1", "name": "Billing", "status": "ACTIVE"});
+    if let Some(at) = queued {
+        queue["startTime"] = at.into();
+    }
+    let mut rec = serde_json::json!({
+        "_id": id, "conversationId": id, "botSessionId": format!("s-{id}"),
+        "status": status, "language": "en", "conversationType": "chat",
+        "startTime": "1970-01-01T00:00:00.000Z",
+        "queues": [{"id": "q-0", "name": "Front", "startTime": "1970-01-01T00:00:00.000Z"}, queue],
+    });
+    if let Some(w) = wait {
+        rec["waitTime"] = w.into();
+    }
+    if status == "ACTIVE" {
+        rec["participants"] =
+            serde_json::json!([{"agentId": "a-mia", "name": "Mia Chen", "status": "ACTIVE"}]);
+    }
+    serde_json::from_value(rec).unwrap()
+}
+
+fn shown_ids(s: &State) -> Vec<String> {
+    s.visible_ids().to_vec()
+}
+
+/// Issue 19.1: OVERDUE first, then waiting (OPEN) by the longest wait in
+/// the current queue, then the rest; `s` cycles, `S` reverses, the title's
+/// words say which.
+#[test]
+fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
+    let mut s = console(false);
+    // Thirteen days after the epoch: every conversation started 13 days ago.
+    s.now_ms = 13 * 24 * 3600 * 1000;
+    assert_eq!(s.sort, SortBy::Urgency, "the default sort");
+    listed(
+        &mut s,
+        vec![
+            urgent("c-active", "ACTIVE", Some(900_000), None),
+            // Started 13 days ago, in its current queue for 40 s: it has
+            // waited 40 s, not 13 days.
+            urgent(
+                "c-new-in-queue",
+                "OPEN",
+                None,
+                Some("1970-01-13T23:59:20.000Z"),
+            ),
+            urgent("c-open-mid", "OPEN", Some(120_000), None),
+            urgent("c-overdue-short", "OVERDUE", Some(90_000), None),
+            urgent("c-open-long", "OPEN", Some(300_000), None),
+            urgent("c-overdue-long", "OVERDUE", Some(600_000), None),
+        ],
+    );
+    assert_eq!(s.conversations["c-new-in-queue"].wait_ms, Some(40_000));
+    let urgency = [
+        "c-overdue-long",
+        "c-overdue-short",
+        "c-open-long",
+        "c-open-mid",
+        "c-new-in-queue",
+        // Waiting with no wait known (made here, never listed).
+        "c-1",
+        "c-active",
+    ];
+    assert_eq!(shown_ids(&s), urgency);
+    // S reverses the order and says so.
+    update(&mut s, key('S'));
+    assert!(s.sort_reversed);
+    let mut reversed = urgency.to_vec();
+    reversed.reverse();
+    assert_eq!(shown_ids(&s), reversed);
+    assert_eq!(s.sort_label(), "urgency, reversed");
+    assert!(
+        flash(&s).contains("sorted by urgency, reversed"),
+        "{}",
+        flash(&s)
+    );
+    update(&mut s, key('S'));
+    assert_eq!(shown_ids(&s), urgency);
+    assert_eq!(s.sort_label(), "urgency");
+    // s cycles every sort and comes back.
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        update(&mut s, key('s'));
+        seen.push(s.sort);
+        assert!(flash(&s).contains(&format!("sorted by {}", s.sort.label())));
+    }
+    assert_eq!(
+        seen,
+        [
+            SortBy::State,
+            SortBy::Age,
+            SortBy::Id,
+            SortBy::Channel,
+            SortBy::Urgency
+        ]
+    );
+    // A later poll that moves a conversation to a longer wait moves it.
+    listed(
+        &mut s,
+        vec![
+            urgent("c-open-mid", "OPEN", Some(1_000_000), None),
+            urgent("c-open-long", "OPEN", Some(300_000), None),
+        ],
+    );
+    assert_eq!(shown_ids(&s), ["c-open-mid", "c-open-long", "c-1"]);
+    // :sort names one; a wrong word is refused with the choices.
+    update(&mut s, key(':'));
+    typed(&mut s, "sort wait");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(flash(&s).contains("urgency|state"), "{}", flash(&s));
+}

@@ -760,7 +760,10 @@ fn flash_error_and_filter_and_command_lines() {
     };
     let t = draw(&s, &dark(), 80, 24);
     let out = text(t.backend().buffer());
-    assert!(out.contains("Conversations 5/10 ─ filter: voice"), "{out}");
+    assert!(
+        out.contains("Conversations 5/10 ─ /voice ─ by urgency"),
+        "{out}"
+    );
     assert!(out.lines().last().unwrap().starts_with(" /voice"), "{out}");
     snap!("filter_80x24", out);
 

@@ -146,6 +146,7 @@ pub enum Command {
     FocusPrev,
     Filter,
     Sort,
+    SortReverse,
     ToggleQueues,
     ToggleProblems,
     ToggleFollow,
@@ -266,8 +267,8 @@ macro_rules! entry {
 }
 
 const SORTS: &[&str] = &[
-    "state", "age", "id", "channel", "name", "waiting", "engaged", "longest", "average", "asa",
-    "drops", "free", "service", "time", "status",
+    "urgency", "state", "age", "id", "channel", "name", "waiting", "engaged", "longest", "average",
+    "asa", "drops", "free", "service", "time", "status",
 ];
 const ON_OFF: &[&str] = &["on", "off"];
 
@@ -392,11 +393,22 @@ pub const REGISTRY: &[Entry] = &[
         colon(
             "sort",
             &[],
-            ":sort state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service; agents: time|status)",
+            ":sort urgency|state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service; agents: time|status)",
             Arg::Words(SORTS)
         ),
         "cycle the focused list's sort",
         "sort",
+        "Move",
+        false
+    ),
+    entry!(
+        SortReverse,
+        "sort_reverse",
+        Normal,
+        [ch('S')],
+        colon("reverse", &["rev"], ":reverse", Arg::None),
+        "reverse the conversation list's sort",
+        "reverse",
         "Move",
         false
     ),

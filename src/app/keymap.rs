@@ -391,6 +391,7 @@ mod tests {
             ),
             (Command::Filter, "filter", vec![ch('/')], "/"),
             (Command::Sort, "sort", vec![ch('s')], "s"),
+            (Command::SortReverse, "sort_reverse", vec![ch('S')], "S"),
             (Command::ToggleQueues, "toggle_queues", vec![ch('u')], "u"),
             (
                 Command::ToggleProblems,
@@ -938,7 +939,10 @@ mod tests {
     #[test]
     fn validate_hook_matches_with_overrides() {
         assert_eq!(validate_key_overrides(&BTreeMap::new()), Ok(()));
-        assert_eq!(validate_key_overrides(&overrides(&[("sort", "S")])), Ok(()));
+        assert_eq!(
+            validate_key_overrides(&overrides(&[("sort", "F7")])),
+            Ok(())
+        );
         let bad = overrides(&[("sort", "a")]);
         assert_eq!(
             validate_key_overrides(&bad),

@@ -26,6 +26,7 @@ impl State {
             conv_filter: String::new(),
             agent_filter: String::new(),
             sort: SortBy::default(),
+            sort_reversed: false,
             queues: Vec::new(),
             queues_not_shown: 0,
             queues_shown: false,
@@ -78,6 +79,7 @@ impl State {
         let key = ListKey {
             generation: self.conversations.generation(),
             sort: self.sort,
+            reversed: self.sort_reversed,
             queue: self.queue_narrow.clone(),
             agent: self.agent_narrow.clone(),
             problems: self.problems_only.then_some(self.breaches.version),
@@ -154,6 +156,30 @@ impl State {
         // once per row, not twice per comparison. Ids are unique, so an
         // unstable sort gives the same order.
         match self.sort {
+            SortBy::Urgency => {
+                // Within OVERDUE and waiting: who joined the queue first
+                // (longest wait); no wait known after a known one.
+                let mut keyed: Vec<UrgencyKey> = v
+                    .iter()
+                    .map(|c| {
+                        let group = c.urgency_group();
+                        let joined = if group < 2 { c.queue_joined_ms() } else { None };
+                        (
+                            group,
+                            joined.is_none(),
+                            joined.unwrap_or(0),
+                            c.state_rank(),
+                            c.started_ms,
+                            c.id.as_str(),
+                            *c,
+                        )
+                    })
+                    .collect();
+                keyed.sort_unstable_by(|a, b| {
+                    (a.0, a.1, a.2, a.3, a.4, a.5).cmp(&(b.0, b.1, b.2, b.3, b.4, b.5))
+                });
+                v = keyed.into_iter().map(|k| k.6).collect();
+            }
             SortBy::State => {
                 let mut keyed: Vec<(u8, Option<i64>, &str, &Conversation)> = v
                     .iter()
@@ -169,6 +195,9 @@ impl State {
             SortBy::Channel => {
                 v.sort_unstable_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id)))
             }
+        }
+        if self.sort_reversed {
+            v.reverse();
         }
         ListTable::new(v.into_iter().map(|c| c.id.clone()).collect())
     }
@@ -371,6 +400,11 @@ fn state_rank(s: &ConvState) -> u8 {
         ConvState::Ended => 4,
     }
 }
+
+/// A row's place in the urgency sort: its group (OVERDUE, waiting, the
+/// rest), no known wait, when it joined its queue, its state's rank, when
+/// it started, its id; then the row.
+type UrgencyKey<'a> = (u8, bool, i64, u8, Option<i64>, &'a str, &'a Conversation);
 
 /// Sorts `c-99` before `c-100`.
 pub(super) fn natural_key(id: &str) -> (String, u64, String) {
@@ -990,6 +1024,15 @@ impl State {
     }
 
     /// The name of a queue by its id (the id itself when it is not listed).
+    /// The conversation list's sort as the title and the flash say it.
+    pub fn sort_label(&self) -> String {
+        if self.sort_reversed {
+            format!("{}, reversed", self.sort.label())
+        } else {
+            self.sort.label().to_string()
+        }
+    }
+
     pub fn queue_name(&self, id: &str) -> String {
         self.queues
             .iter()

@@ -405,6 +405,33 @@ impl Conversation {
         }
     }
 
+    /// Where it sorts by urgency: 0 OVERDUE, 1 waiting (OPEN), 2 the rest.
+    /// `is_waiting` without `state()`'s copy of an unknown status: runs for
+    /// every row of the sort.
+    pub fn urgency_group(&self) -> u8 {
+        if self.agent_count() > 0 {
+            return 2;
+        }
+        match self.state_rank() {
+            0 => 1,
+            3 if self
+                .api_status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("OVERDUE")) =>
+            {
+                0
+            }
+            _ => 2,
+        }
+    }
+
+    /// When it joined its current queue, as this console's clock puts it
+    /// (the listed wait taken from the time of the poll): the earlier, the
+    /// longer it has waited. `None` without a wait.
+    pub fn queue_joined_ms(&self) -> Option<i64> {
+        self.wait_ms.map(|w| self.listed_at_ms - w)
+    }
+
     /// An end of conversation is queued or on the wire.
     fn ending_sent(&self) -> bool {
         self.timeline.iter().any(|t| {
@@ -699,8 +726,11 @@ pub use crate::app::log::{LOG_CAPACITY, Log, LogKind, LogLine};
 /// The column the conversations list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortBy {
-    /// Waiting first, then active, then the rest; oldest first within each.
+    /// OVERDUE first, then waiting (OPEN) by longest wait in the current
+    /// queue, then the rest as `State` orders them.
     #[default]
+    Urgency,
+    /// Waiting first, then active, then the rest; oldest first within each.
     State,
     Age,
     Id,
@@ -708,17 +738,31 @@ pub enum SortBy {
 }
 
 impl SortBy {
+    pub const ALL: [SortBy; 5] = [
+        SortBy::Urgency,
+        SortBy::State,
+        SortBy::Age,
+        SortBy::Id,
+        SortBy::Channel,
+    ];
+
     pub fn next(self) -> SortBy {
         match self {
+            SortBy::Urgency => SortBy::State,
             SortBy::State => SortBy::Age,
             SortBy::Age => SortBy::Id,
             SortBy::Id => SortBy::Channel,
-            SortBy::Channel => SortBy::State,
+            SortBy::Channel => SortBy::Urgency,
         }
+    }
+
+    pub fn parse(word: &str) -> Option<SortBy> {
+        Self::ALL.into_iter().find(|s| s.label() == word)
     }
 
     pub fn label(self) -> &'static str {
         match self {
+            SortBy::Urgency => "urgency",
             SortBy::State => "state",
             SortBy::Age => "age",
             SortBy::Id => "id",
@@ -939,6 +983,8 @@ impl<'a> IntoIterator for &'a Conversations {
 pub struct ListKey {
     pub generation: u64,
     pub sort: SortBy,
+    /// The sort runs backwards (`S`).
+    pub reversed: bool,
     /// The queue the list is narrowed to.
     pub queue: Option<String>,
     /// The agent the list is narrowed to.
@@ -1185,6 +1231,8 @@ pub struct State {
     pub conv_filter: String,
     pub agent_filter: String,
     pub sort: SortBy,
+    /// The conversation list's sort runs backwards (`S`).
+    pub sort_reversed: bool,
     /// The queues of list-queues, with their figures.
     pub queues: Vec<Queue>,
     /// Active queues list-queues named beyond [`MAX_QUEUES`]: not kept.

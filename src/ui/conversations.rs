@@ -17,7 +17,7 @@ use super::theme::{Glyph, Theme};
 use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::alerts::Level;
-use crate::app::state::{Conversation, SortBy};
+use crate::app::state::Conversation;
 
 /// Longest id, language and state shown before they are cut.
 const MAX_ID: usize = 12;
@@ -133,14 +133,14 @@ pub fn language(c: &Conversation, short: bool) -> String {
     }
 }
 
-/// The pane's title: count, filter and sort when they are not the default,
+/// The pane's title: count, filter when there is one, and the sort,
 /// in a shorter form when the long one does not fit in `cells`.
 fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'static> {
     let total = state.conversations.len();
     let rule = theme.glyph(Glyph::Rule);
     let filter = theme.fit(&clean(&state.conv_filter, 200), 20);
     let filtered = !state.conv_filter.trim().is_empty();
-    let sorted = state.sort != SortBy::default();
+    let sort = state.sort_label();
     let queue = state
         .queue_narrow
         .as_deref()
@@ -161,10 +161,10 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
             (true, true) => t.push_str(&format!(" {rule} /{filter}")),
             _ => {}
         }
-        match (sorted, short) {
-            (true, false) => t.push_str(&format!(" {rule} sort: {}", state.sort.label())),
-            (true, true) => t.push_str(&format!(" {rule} by {}", state.sort.label())),
-            _ => {}
+        if short {
+            t.push_str(&format!(" {rule} by {sort}"));
+        } else {
+            t.push_str(&format!(" {rule} sort: {sort}"));
         }
         if state.problems_only {
             let hidden = total.saturating_sub(shown);

@@ -131,15 +131,12 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
                 state.say(format!("queues sorted by {}", by.label()));
                 return Vec::new();
             }
-            state.sort = match rest {
-                "state" => SortBy::State,
-                "age" => SortBy::Age,
-                "id" => SortBy::Id,
-                "channel" => SortBy::Channel,
-                _ => {
+            state.sort = match SortBy::parse(rest) {
+                Some(by) => by,
+                None => {
                     return refused(
                         state,
-                        "usage: :sort state|age|id|channel, for the queues \
+                        "usage: :sort urgency|state|age|id|channel, for the queues \
                          :sort name|waiting|engaged|longest|average|asa|drops|free|service, \
                          for the agents :sort time|status"
                             .into(),

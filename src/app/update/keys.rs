@@ -427,7 +427,11 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Sort if state.focus == Pane::Agents => sort_agents(state, !state.agents_by_time),
         Command::Sort => {
             state.sort = state.sort.next();
-            state.say(format!("conversations sorted by {}", state.sort.label()));
+            state.say(format!("conversations sorted by {}", state.sort_label()));
+        }
+        Command::SortReverse => {
+            state.sort_reversed = !state.sort_reversed;
+            state.say(format!("conversations sorted by {}", state.sort_label()));
         }
         Command::ToggleQueues => toggle_queues(state),
         Command::Wallboard => state.mode = Mode::Wallboard,

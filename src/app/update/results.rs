@@ -904,21 +904,27 @@ fn merge_conversation_record(
         .or(entry.started_ms);
     // The queue it is in: the last of `queues[]` (they come in time
     // order, the current one ACTIVE).
-    entry.queue = rec
+    let current = rec
         .queues
         .iter()
         .rev()
-        .find(|q| q.id.as_deref().is_some_and(|id| !id.is_empty()))
-        .map(|q| {
-            let id = clean(q.id.as_deref().unwrap_or_default(), MAX_FIELD);
-            let name = q.name.as_deref().map(|n| clean(n, 40));
-            (id.clone(), name.unwrap_or(id))
-        });
+        .find(|q| q.id.as_deref().is_some_and(|id| !id.is_empty()));
+    entry.queue = current.map(|q| {
+        let id = clean(q.id.as_deref().unwrap_or_default(), MAX_FIELD);
+        let name = q.name.as_deref().map(|n| clean(n, 40));
+        (id.clone(), name.unwrap_or(id))
+    });
+    // The wait is the time in the current queue: `waitTime` when given,
+    // else since that queue's `startTime` (never the conversation's age).
     // A wait past a year is Kore's mistake; cut so the sums that age it
     // cannot overflow.
     entry.wait_ms = rec
         .wait_time
         .filter(|w| *w >= 0)
+        .or_else(|| {
+            let joined = parse_ms(current.and_then(|q| q.start_time.as_deref()))?;
+            Some((now - joined).max(0))
+        })
         .map(|w| w.min(MAX_WAIT_MS));
     entry.listed_at_ms = now;
     entry.seen_seq = entry.seen_seq.max(stamp.seq);
