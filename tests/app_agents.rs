@@ -117,6 +117,15 @@ fn enter_on_an_agent_narrows_the_list_to_their_conversations_and_esc_widens() {
     c1.roster = roster;
     let mut c2 = Conversation::new("c-2", Channel::Chat, "en");
     c2.api_agents = vec!["Raj Patel".into()];
+    c2.kore = Some(switchboard::domain::KorePicture {
+        at_ms: 0,
+        settled: false,
+        members: vec![switchboard::domain::KoreMember {
+            agent: AgentRef::new("a-raj", "Raj Patel"),
+            since_ms: 0,
+            consultant: false,
+        }],
+    });
     let c3 = Conversation::new("c-3", Channel::Chat, "en");
     for c in [c1, c2, c3] {
         s.conversations.insert(c.id.clone(), c);
