@@ -169,6 +169,19 @@ async fn end_remove_warm_and_cold_act_on_agents_entered_elsewhere() {
             "END_OF_CONVERSATION".into()
         ]
     );
+    // The console's roster follows what was delivered: ended, and no line
+    // says it is out of step.
+    assert_eq!(
+        con.s.conversations[c_end].merged().roster.phase(),
+        switchboard::domain::Phase::Ended
+    );
+    let out_of_step = con
+        .s
+        .log
+        .since(0)
+        .filter(|l| l.text.contains("out of step"))
+        .count();
+    assert_eq!(out_of_step, 0, "the delivered events fit the roster");
 
     // t: Bob leaves with COLD exit, Mia enters with COLD entry.
     con.select(c_cold);

@@ -32,7 +32,9 @@ pub enum Source {
     Kore,
     /// This console entered them; Kore's picture does not list them yet.
     Console,
-    /// Both: this console entered them and Kore lists them.
+    /// Both: Kore lists them and this console's own roster holds them
+    /// (it entered them, or took them from Kore's picture to apply an
+    /// event of its own).
     Both,
 }
 

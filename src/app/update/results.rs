@@ -286,25 +286,29 @@ fn hook_delivered(
 }
 
 /// A delivered event into the conversation's own roster; an agent it
-/// removed is noted with the time, for the merge with Kore's picture.
+/// removed is noted with the time, for the merge with Kore's picture. An
+/// event planned on Kore's picture (an agent another client entered) may
+/// not fit the console's own roster: then the merged roster, Kore's picture
+/// folded in, becomes the console's before the event is applied.
 fn apply_delivered(
     c: &mut Conversation,
     event: &crate::domain::Event,
     now: i64,
 ) -> Result<(), crate::domain::Refusal> {
-    let before: Vec<String> = c
-        .roster
-        .members()
-        .iter()
-        .map(|m| m.agent.id.clone())
-        .collect();
-    c.roster.apply(event, now)?;
+    let mut next = if c.roster.check(event).is_ok() {
+        c.roster.clone()
+    } else {
+        c.merged().roster
+    };
+    let before: Vec<String> = next.members().iter().map(|m| m.agent.id.clone()).collect();
+    next.apply(event, now)?;
     for id in before {
-        if !c.roster.contains(&id) {
+        if !next.contains(&id) {
             c.departed.retain(|(d, _)| *d != id);
             c.departed.push((id, now));
         }
     }
+    c.roster = next;
     Ok(())
 }
 
