@@ -1183,6 +1183,9 @@ impl Journal {
         self.identity = journal_file::identity(&file)?;
         self.file = file;
         self.len = out.len() as u64;
+        // A folded conversation takes no more lines: its ids map nowhere.
+        self.conv_of
+            .retain(|id, _| !folded_ids.contains(id.as_str()));
         replay.records = kept;
         replay.meta = kept_meta;
         replay.damaged = damaged;
@@ -1724,6 +1727,11 @@ mod tests {
             let n = j.compact(&mut replay, keep_ms, now_ms).unwrap();
             if n == 0 {
                 assert_eq!(replay.records.len(), before);
+            }
+            // Request ids are kept only for conversations still held.
+            assert!(j.conv_of.contains_key("l0"));
+            if n > 0 {
+                assert!(!j.conv_of.contains_key("o0"), "{:?}", j.conv_of);
             }
             // What the caller goes on with is what the file now holds.
             drop(j);
