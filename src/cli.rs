@@ -220,7 +220,11 @@ pub fn journal_path(config: &Config) -> PathBuf {
 
 fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
     let path = journal_path(config);
-    let (mut j, mut replay) = Journal::open(&path).map_err(|e| {
+    // As the console does at start: ended conversations older than
+    // keep_ended_hours are folded, so what every command reads stays bounded.
+    let keep_ms = i64::try_from(config.journal.keep_ended().as_millis()).unwrap_or(i64::MAX);
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let (mut j, mut replay) = Journal::open_folding(&path, keep_ms, now_ms).map_err(|e| {
         let hint = journal::open_hint(
             &path,
             &e,
@@ -231,10 +235,7 @@ fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
             path.display()
         ))
     })?;
-    // As the console does at start: ended conversations older than
-    // keep_ended_hours are folded, so what every command reads stays bounded.
-    let keep_ms = i64::try_from(config.journal.keep_ended().as_millis()).unwrap_or(i64::MAX);
-    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    // What the streaming fold could not judge is compacted here.
     if let Err(e) = j.compact(&mut replay, keep_ms, now_ms) {
         tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged");
     }

@@ -129,18 +129,20 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
             Err(e) => anyhow::bail!("cannot read the journal {}: {e}", path.display()),
         },
         Some(path) => {
-            let (mut j, mut replay) = Journal::open(path).map_err(|e| {
-                let hint = journal::open_hint(
-                    path,
-                    &e,
-                    "quit the other one first, or watch with --read-only",
-                );
-                anyhow::anyhow!(
-                    "cannot open the journal {}: {e}\n  hint: {hint}",
-                    path.display()
-                )
-            })?;
-            match j.compact(&mut replay, opts.keep_ended.as_millis() as i64, now_ms()) {
+            let keep_ms = opts.keep_ended.as_millis() as i64;
+            let (mut j, mut replay) =
+                Journal::open_folding(path, keep_ms, now_ms()).map_err(|e| {
+                    let hint = journal::open_hint(
+                        path,
+                        &e,
+                        "quit the other one first, or watch with --read-only",
+                    );
+                    anyhow::anyhow!(
+                        "cannot open the journal {}: {e}\n  hint: {hint}",
+                        path.display()
+                    )
+                })?;
+            match j.compact(&mut replay, keep_ms, now_ms()) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(folded = n, "journal compacted"),
                 Err(e) => {

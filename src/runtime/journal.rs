@@ -150,7 +150,7 @@ pub struct LineMeta {
 
 /// A line of the journal: the record's fields, the line facts, then a
 /// checksum of everything before it: `{…,"sum":"1a2b3c4d"}`.
-fn encode(record: &Record, meta: &LineMeta) -> io::Result<Vec<u8>> {
+pub(super) fn encode(record: &Record, meta: &LineMeta) -> io::Result<Vec<u8>> {
     let mut value = serde_json::to_value(record).map_err(io::Error::other)?;
     let (Some(obj), serde_json::Value::Object(m)) = (
         value.as_object_mut(),
@@ -175,7 +175,7 @@ fn checksum(bytes: &[u8]) -> String {
 
 /// The suffix `,"sum":"xxxxxxxx"}` of a line, checked: `Ok(true)` when it
 /// matches the rest, `Ok(false)` when there is none (an older line).
-fn verify_sum(line: &str) -> Result<bool, String> {
+pub(super) fn verify_sum(line: &str) -> Result<bool, String> {
     const TAIL: usize = r#","sum":"12345678"}"#.len();
     let Some(head) = line.len().checked_sub(TAIL) else {
         return Ok(false);
@@ -280,6 +280,19 @@ impl Journal {
     /// switchboard on the same journal gets an error of kind `WouldBlock`:
     /// two processes resending the same queue would send it twice.
     pub fn open(path: &Path) -> io::Result<(Journal, Replay)> {
+        Self::open_with(path, None)
+    }
+
+    /// Opens the journal as [`Journal::open`] does, but first folds the
+    /// ended conversations older than `keep_ms` in one streaming pass
+    /// (`journal_scan`), so a start on a long history holds only what is
+    /// left. A journal that pass cannot judge is read whole; callers still
+    /// run [`Journal::compact`] after, which then finds little or nothing.
+    pub fn open_folding(path: &Path, keep_ms: i64, now_ms: i64) -> io::Result<(Journal, Replay)> {
+        Self::open_with(path, Some((keep_ms, now_ms)))
+    }
+
+    fn open_with(path: &Path, fold: Option<(i64, i64)>) -> io::Result<(Journal, Replay)> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
             && !dir.exists()
@@ -303,7 +316,6 @@ impl Journal {
         }
         let file = journal_file::open_regular(path, &mut options, "the journal")?;
         lock(&file, path)?;
-        let identity = journal_file::identity(&file)?;
         let mut warnings = Vec::new();
         #[cfg(unix)]
         {
@@ -317,6 +329,11 @@ impl Journal {
                 ));
             }
         }
+        let file = match fold {
+            Some((keep_ms, now_ms)) => fold_first(file, path, keep_ms, now_ms),
+            None => file,
+        };
+        let identity = journal_file::identity(&file)?;
         let (mut replay, good_len) = read_file(&file, path)?;
         warnings.append(&mut replay.warnings);
         replay.warnings = warnings;
@@ -487,8 +504,67 @@ impl Journal {
     }
 }
 
+/// The streaming fold of [`Journal::open_folding`]: the new file, written
+/// beside the journal, synced and renamed over it (so a crash leaves the old
+/// journal or the new one), or `file` unchanged when there is nothing to
+/// fold, the pass cannot judge the journal, or writing failed.
+fn fold_first(file: File, path: &Path, keep_ms: i64, now_ms: i64) -> File {
+    let fold = match super::journal_scan::fold_plan(&file, keep_ms, now_ms) {
+        Ok(Some(fold)) if !fold.is_empty() => fold,
+        Ok(_) => return file,
+        Err(e) => {
+            tracing::warn!(error = %e, "journal: the streaming fold could not read it");
+            return file;
+        }
+    };
+    let tmp = path.with_extension("jsonl.compacting");
+    let written = (|| -> io::Result<File> {
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut out = journal_file::open_regular(&tmp, &mut options, "the journal")?;
+        lock(&out, &tmp)?;
+        super::journal_scan::write_folded(&file, &fold, now_ms, &mut out)?;
+        out.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(out)
+    })();
+    match written {
+        Ok(out) => {
+            sync_dir(path);
+            tracing::info!(folded = fold.len(), "journal compacted at open");
+            out
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            tracing::warn!(error = %e, "journal: the streaming fold failed; the journal is unchanged");
+            file
+        }
+    }
+}
+
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent()
+        && let Ok(d) = File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
+    {
+        let _ = d.sync_all();
+    }
+}
+
 /// The conversation a record names itself.
-fn conversation_of(record: &Record) -> Option<&str> {
+pub(super) fn conversation_of(record: &Record) -> Option<&str> {
     match record {
         Record::Request { conversation, .. } | Record::Summary { conversation, .. } => {
             Some(conversation)
@@ -551,7 +627,7 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
 /// past, not kept). Returns the bytes the line took in the file (0 at the
 /// end) and whether it ended with a newline; more bytes than `buf` holds
 /// means it was over the cap.
-fn read_capped(
+pub(super) fn read_capped(
     reader: &mut impl BufRead,
     buf: &mut Vec<u8>,
     cap: usize,
@@ -1101,20 +1177,15 @@ impl Journal {
         file.write_all(&out)?;
         file.sync_all()?;
         std::fs::rename(&tmp, &self.path)?;
-        if let Some(dir) = self.path.parent()
-            && let Ok(d) = File::open(if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            })
-        {
-            let _ = d.sync_all();
-        }
+        sync_dir(&self.path);
         // The new file is positioned at its end and already locked; the old
         // one (and its lock) goes with the old handle.
         self.identity = journal_file::identity(&file)?;
         self.file = file;
         self.len = out.len() as u64;
+        // A folded conversation takes no more lines: its ids map nowhere.
+        self.conv_of
+            .retain(|id, _| !folded_ids.contains(id.as_str()));
         replay.records = kept;
         replay.meta = kept_meta;
         replay.damaged = damaged;
@@ -1656,6 +1727,11 @@ mod tests {
             let n = j.compact(&mut replay, keep_ms, now_ms).unwrap();
             if n == 0 {
                 assert_eq!(replay.records.len(), before);
+            }
+            // Request ids are kept only for conversations still held.
+            assert!(j.conv_of.contains_key("l0"));
+            if n > 0 {
+                assert!(!j.conv_of.contains_key("o0"), "{:?}", j.conv_of);
             }
             // What the caller goes on with is what the file now holds.
             drop(j);
