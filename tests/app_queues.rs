@@ -163,6 +163,7 @@ fn kore(v: i64) -> Figure {
         value: Some(v),
         from_kore: true,
         list_differs: None,
+        odd: false,
     }
 }
 
@@ -171,6 +172,7 @@ fn list(v: i64) -> Figure {
         value: Some(v),
         from_kore: false,
         list_differs: None,
+        odd: false,
     }
 }
 
@@ -218,6 +220,7 @@ fn queue_size_figures_win_and_a_disagreement_is_marked() {
             value: Some(3),
             from_kore: true,
             list_differs: Some(2),
+            odd: false,
         },
         "Kore says 3 wait, the list shows 2"
     );

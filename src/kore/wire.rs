@@ -12,6 +12,8 @@ use std::time::Duration;
 
 pub mod details;
 pub use details::*;
+pub mod odd;
+pub use odd::{OddFigure, Oddity};
 
 // ---------------------------------------------------------------------------
 // Hooks API: POST /agentassist/api/v1/hooks/{botId}
@@ -1193,9 +1195,13 @@ pub struct QueueSizeResponse {
 
 impl<'de> Deserialize<'de> for QueueSizeResponse {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(QueueSizeResponse {
-            queues: vec_or_one(d)?,
-        })
+        let entries: Vec<Value> = vec_or_one(d)?;
+        let queues = entries
+            .into_iter()
+            .map(QueueSize::read)
+            .collect::<Result<_, _>>()
+            .map_err(de::Error::custom)?;
+        Ok(QueueSizeResponse { queues })
     }
 }
 
@@ -1261,6 +1267,31 @@ pub struct QueueSize {
     pub no_of_agents: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_summary: Option<QueueSummary>,
+    /// The figures that cannot be true (see [`odd`]): each is absent above
+    /// and kept here as it came. Filled by [`QueueSize::read`] (and so by
+    /// [`QueueSizeResponse`]); never written.
+    #[serde(skip)]
+    pub odd: Vec<OddFigure>,
+}
+
+impl QueueSize {
+    /// One queue's entry of a queue-size answer: the figures that cannot be
+    /// true are taken out into `odd` first, so none is clamped.
+    pub fn read(mut entry: Value) -> Result<QueueSize, serde_json::Error> {
+        let odd = match &mut entry {
+            Value::Object(map) => odd::sift(map),
+            _ => Vec::new(),
+        };
+        let mut size: QueueSize = serde_json::from_value(entry)?;
+        size.odd = odd;
+        Ok(size)
+    }
+
+    /// The figure at `field` (as [`OddFigure::field`] names it) came but
+    /// cannot be true.
+    pub fn is_odd(&self, field: &str) -> bool {
+        self.odd.iter().any(|o| o.field == field)
+    }
 }
 
 /// The queue's agents by status (`agentStatus`). Keys are read in any case:
