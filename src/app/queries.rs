@@ -621,7 +621,8 @@ pub struct Figure {
     pub value: Option<i64>,
     /// queue-size gave it.
     pub from_kore: bool,
-    /// The conversation list's own figure, when it differs from Kore's.
+    /// The conversation list's own figure, when it differs from Kore's
+    /// (always, when Kore's is `odd`).
     pub list_differs: Option<i64>,
     /// queue-size sent a figure that cannot be true (shown as `?`, never
     /// replaced by the list's).
@@ -629,18 +630,29 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// Kore's figure, or `?` when `odd` (with the list's beside it when
-    /// `compare`), else the list's.
+    /// Kore's figure, or none when `odd` (shown `?`; the list's kept in
+    /// `list_differs`), else the list's.
     fn kore_or_odd(odd: bool, kore: Option<i64>, list: Option<i64>, compare: bool) -> Figure {
         if odd {
+            // An odd figure differs from any: the list's is kept (drawn
+            // beside it only where the pane compares the two).
             return Figure {
                 value: None,
                 from_kore: true,
-                list_differs: list.filter(|_| compare),
+                list_differs: list,
                 odd: true,
             };
         }
         Figure::of(kore, list, compare)
+    }
+
+    /// What alerts judge: the figure shown, or, when Kore's cannot be true,
+    /// the list's (as the alerts pass does), so a `?` never hides a breach.
+    pub fn judged(self) -> Option<i64> {
+        match (self.value, self.odd) {
+            (None, true) => self.list_differs,
+            (v, _) => v,
+        }
     }
 
     fn of(kore: Option<i64>, list: Option<i64>, compare: bool) -> Figure {
@@ -921,7 +933,7 @@ impl State {
     /// service level, by its own thresholds.
     pub fn queue_level(&self, row: &QueueRow) -> Level {
         let t = self.settings.alerts.for_queue(&row.id, &row.name);
-        crate::app::alerts::queue_level(t, row.longest_ms.value, row.service)
+        crate::app::alerts::queue_level(t, row.longest_ms.judged(), row.service)
     }
 
     /// Each queue's figures as the conversation list has them.

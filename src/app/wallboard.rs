@@ -113,7 +113,10 @@ impl State {
                         longest: r.longest_ms.odd,
                         free: r.agents[0].odd,
                     },
-                    wait_level: longest_ms.map_or(Level::Ok, |ms| t.wait_level(ms)),
+                    wait_level: r
+                        .longest_ms
+                        .judged()
+                        .map_or(Level::Ok, |ms| t.wait_level(ms)),
                     sla_level: t.sla_level(within as usize, decided as usize),
                     id: r.id,
                     name: r.name,

@@ -315,7 +315,11 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         // The alert, judged for the rows on screen only: the name carries
         // the glyph, the cell past its threshold the style.
         let t = state.settings.alerts.for_queue(&r.id, &r.name);
-        let wait_alert = theme.alert(r.longest_ms.value.map_or(Level::Ok, |ms| t.wait_level(ms)));
+        let wait_alert = theme.alert(
+            r.longest_ms
+                .judged()
+                .map_or(Level::Ok, |ms| t.wait_level(ms)),
+        );
         let sla_alert = theme.alert(t.sla_level(r.service.0 as usize, r.service.1 as usize));
         let name = clean(&r.name, 200);
         let (name, name_style) = match theme.alert(state.queue_level(r)) {
