@@ -627,5 +627,11 @@ fn queue_size_figures_that_cannot_be_true_are_kept_raw_not_clamped() {
         ]
     );
     assert!(q.is_odd("waiting") && q.is_odd("agentStatus.busy"));
+    // Written with the raw values back in place: read again, the same.
+    let written = serde_json::to_value(&read).unwrap();
+    assert_eq!(written[0]["waiting"], "-5", "{written}");
+    assert_eq!(written[0]["agentStatus"]["busy"], "-1", "{written}");
+    let again: QueueSizeResponse = serde_json::from_value(written).unwrap();
+    assert_eq!(again, read);
     assert!(!q.is_odd("noOfAgents"));
 }

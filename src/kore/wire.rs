@@ -1187,10 +1187,26 @@ impl<'de> Deserialize<'de> for QueueSizeRequest {
 ///
 /// The docs show an array even though one `queueId` is asked for; a single
 /// object is read as an array of one. Written as an array.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(transparent)]
+/// Written with each odd figure back in its place (as a string of what
+/// came), so that an answer read and written reads the same again.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueSizeResponse {
     pub queues: Vec<QueueSize>,
+}
+
+impl Serialize for QueueSizeResponse {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.queues.len()))?;
+        for q in &self.queues {
+            let mut v = serde_json::to_value(q).map_err(S::Error::custom)?;
+            if let Value::Object(map) = &mut v {
+                odd::restore(map, &q.odd);
+            }
+            seq.serialize_element(&v)?;
+        }
+        seq.end()
+    }
 }
 
 impl<'de> Deserialize<'de> for QueueSizeResponse {

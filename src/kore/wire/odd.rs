@@ -76,12 +76,22 @@ pub fn sift(entry: &mut Map<String, Value>) -> Vec<OddFigure> {
         take(entry, key, key, false, &mut odd);
     }
     if let Some(Value::Object(status)) = entry.get_mut("agentStatus") {
-        let keys: Vec<String> = status.keys().cloned().collect();
-        for key in keys {
-            let lower = key.to_ascii_lowercase();
-            if STATUS_COUNTS.contains(&lower.as_str()) {
-                let field = format!("agentStatus.{lower}");
-                take(status, &key, &field, false, &mut odd);
+        // In this order whatever the keys' case or order, so that the list
+        // reads the same after a round trip.
+        for name in STATUS_COUNTS {
+            let keys: Vec<String> = status
+                .keys()
+                .filter(|k| k.eq_ignore_ascii_case(name))
+                .cloned()
+                .collect();
+            for key in keys {
+                take(
+                    status,
+                    &key,
+                    &format!("agentStatus.{name}"),
+                    false,
+                    &mut odd,
+                );
             }
         }
     }
@@ -145,5 +155,26 @@ pub fn oddity(v: &Value, wait: bool) -> Option<Oddity> {
         Some(Oddity::TooLarge)
     } else {
         None
+    }
+}
+
+/// Puts each odd figure back where it came from, as a string of its raw
+/// value (the inverse of [`sift`], for writing an answer out).
+pub fn restore(entry: &mut Map<String, Value>, odd: &[OddFigure]) {
+    for o in odd {
+        let raw = Value::String(o.raw.clone());
+        match o.field.split_once('.') {
+            None => {
+                entry.insert(o.field.clone(), raw);
+            }
+            Some((outer, inner)) => {
+                let nested = entry
+                    .entry(outer.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(m) = nested {
+                    m.insert(inner.to_string(), raw);
+                }
+            }
+        }
     }
 }
