@@ -163,6 +163,7 @@ fn kore(v: i64) -> Figure {
         value: Some(v),
         from_kore: true,
         list_differs: None,
+        odd: false,
     }
 }
 
@@ -171,6 +172,7 @@ fn list(v: i64) -> Figure {
         value: Some(v),
         from_kore: false,
         list_differs: None,
+        odd: false,
     }
 }
 
@@ -219,6 +221,7 @@ fn queue_size_figures_win_and_a_disagreement_is_marked() {
             value: Some(3),
             from_kore: true,
             list_differs: Some(2),
+            odd: false,
         },
         "Kore says 3 wait, the list shows 2"
     );
@@ -583,5 +586,123 @@ fn with_no_agent_listed_the_picker_offers_the_queues() {
         flash(&s).contains("agent directory is empty"),
         "{}",
         flash(&s)
+    );
+}
+
+/// Billing's queue-size answer as Kore would send it (read as the client
+/// reads it), with `figures` over the sane ones.
+fn billing_answer(figures: serde_json::Value) -> QueueSize {
+    let mut entry = serde_json::to_value(billing_size(2, 1)).unwrap();
+    for (k, v) in figures.as_object().unwrap() {
+        entry[k] = v.clone();
+    }
+    QueueSize::read(entry).unwrap()
+}
+
+fn odd_lines(s: &State) -> Vec<String> {
+    s.log
+        .lines
+        .iter()
+        .map(|l| l.text.clone())
+        .filter(|t| t.starts_with("queue-size for Billing"))
+        .collect()
+}
+
+#[test]
+fn figures_that_cannot_be_true_are_odd_not_zero_nor_the_lists_and_logged_once_per_change() {
+    let mut s = console();
+    let sized = |s: &mut State, size: QueueSize| {
+        update(
+            s,
+            Action::QueueSized {
+                queue_id: BILLING.into(),
+                result: Ok(Some(size)),
+            },
+        )
+    };
+    let odd = serde_json::json!({"waiting": -5, "engaged": 99_999_999_999u64});
+    sized(&mut s, billing_answer(odd.clone()));
+    let b = row(&s, BILLING);
+    // `?` beside the list's 2 waiting and 1 engaged: never 0, never
+    // u32::MAX, never the list's figure in Kore's place.
+    assert_eq!(
+        b.waiting,
+        Figure {
+            value: None,
+            from_kore: true,
+            list_differs: Some(2),
+            odd: true,
+        }
+    );
+    assert_eq!(
+        (b.engaged.value, b.engaged.odd, b.engaged.list_differs),
+        (None, true, Some(1))
+    );
+    assert!(b.disagrees(), "the row is marked");
+    assert_eq!(b.drops, kore(4), "the sane figures stand");
+    let tile = s
+        .wallboard()
+        .tiles
+        .into_iter()
+        .find(|t| t.id == BILLING)
+        .unwrap();
+    assert!(tile.odd.waiting && tile.waiting.is_none(), "{tile:?}");
+    let said = [
+        "queue-size for Billing: waiting = -5 (negative, not a count); \
+         engaged = 99999999999 (too large to be a count)",
+    ];
+    assert_eq!(odd_lines(&s), said);
+
+    // The same answer again: no new line.
+    sized(&mut s, billing_answer(odd));
+    assert_eq!(odd_lines(&s), said);
+    // Another odd figure: a line for it.
+    sized(&mut s, billing_answer(serde_json::json!({"waiting": 2.5})));
+    assert_eq!(
+        odd_lines(&s).last().unwrap(),
+        "queue-size for Billing: waiting = 2.5 (not a whole number, not a count)"
+    );
+    assert!(!row(&s, BILLING).engaged.odd);
+    // Sane again: Kore's figures as before.
+    sized(&mut s, billing_size(2, 1));
+    assert_eq!(row(&s, BILLING).waiting, kore(2));
+}
+
+#[test]
+fn an_odd_wait_shows_odd_instead_of_the_lists_longest() {
+    let mut s = console();
+    let mut entry = serde_json::to_value(billing_size(2, 1)).unwrap();
+    entry["queueSummary"]["maxWait"] = serde_json::json!(-1);
+    entry["agentStatus"]["busy"] = serde_json::json!("lots");
+    update(
+        &mut s,
+        Action::QueueSized {
+            queue_id: BILLING.into(),
+            result: Ok(Some(QueueSize::read(entry).unwrap())),
+        },
+    );
+    let b = row(&s, BILLING);
+    assert!(b.longest_ms.odd && b.longest_ms.value.is_none(), "{b:?}");
+    assert!(b.agents[1].odd && b.agents[1].value.is_none(), "{b:?}");
+    // The `?` hides no breach: the level judges the list's longest wait
+    // (c-1's 90 s, past the default warning), as the alerts pass does.
+    let list_longest = b.longest_ms.list_differs.expect("the list's longest kept");
+    assert!(list_longest >= 90_000, "{b:?}");
+    assert_eq!(b.longest_ms.judged(), Some(list_longest));
+    assert!(s.queue_level(&b).is_breach(), "{b:?}");
+    let tile = s
+        .wallboard()
+        .tiles
+        .into_iter()
+        .find(|t| t.id == BILLING)
+        .unwrap();
+    assert!(tile.wait_level.is_breach() && tile.odd.longest && tile.longest_secs.is_none());
+    assert_eq!(b.agents[0], kore(1));
+    assert_eq!(
+        odd_lines(&s),
+        [
+            "queue-size for Billing: agentStatus.busy = lots (not a number); \
+          queueSummary.maxWait = -1 (negative, not a wait)"
+        ]
     );
 }

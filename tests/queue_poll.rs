@@ -229,3 +229,118 @@ async fn fifty_thousand_queues_are_cut_to_the_cap_and_counted() {
         "the log says what was left out"
     );
 }
+
+/// The screen drawn by the console's view, one line per row.
+fn screen(s: &State, w: u16, h: u16) -> String {
+    use switchboard::ui::{Theme, ThemeKind, view};
+    let theme = Theme::new(ThemeKind::Mono, false);
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(s, f, &theme)).unwrap();
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_that_cannot_be_true_show_a_question_mark_and_the_log_has_them_raw() {
+    let sim = simulator().await;
+    let billing = sim
+        .world()
+        .queues
+        .iter()
+        .find(|q| q.name == "Billing")
+        .unwrap()
+        .id
+        .clone();
+    sim.set_chaos(switchboard::sim::Chaos {
+        odd_queue_size: Some((
+            billing.clone(),
+            vec![
+                ("waiting".into(), serde_json::json!(-5)),
+                ("engaged".into(), serde_json::json!(99_999_999_999u64)),
+            ],
+        )),
+        ..Default::default()
+    });
+    let Run {
+        mut runner, mut rx, ..
+    } = runner(client(&sim, |_| {}), None, 1).await;
+    let mut s = State::new(
+        settings("st-test", "TEST", 30_000),
+        Keymap::default(),
+        "t".into(),
+    );
+    let n = sim.world().queues.len();
+    let mut round = async |s: &mut State| {
+        runner.run(Effect::PollQueues);
+        let mut sized = 0;
+        feed(s, &mut rx, |a| {
+            sized += usize::from(matches!(a, Action::QueueSized { .. }));
+            sized == n
+        })
+        .await;
+    };
+    round(&mut s).await;
+    round(&mut s).await;
+
+    let rows = s.queue_rows();
+    let r = row(&rows, &billing);
+    // Neither 0 nor 4294967295, and not the list's count either.
+    assert!(r.waiting.odd && r.engaged.odd, "{r:?}");
+    assert_eq!((r.waiting.value, r.engaged.value), (None, None));
+    let sane = rows.iter().find(|r| r.id != billing).unwrap();
+    assert!(
+        !sane.waiting.odd && sane.waiting.value.is_some(),
+        "{sane:?}"
+    );
+
+    // The log says the raw values in words, once for the two rounds.
+    let said: Vec<&str> = s
+        .log
+        .visible()
+        .into_iter()
+        .map(|l| l.text.as_str())
+        .filter(|t| t.starts_with("queue-size for Billing"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "queue-size for Billing: waiting = -5 (negative, not a count); \
+          engaged = 99999999999 (too large to be a count)"
+        ]
+    );
+
+    // The queue pane: `?` beside the list's count.
+    s.queues_shown = true;
+    let out = screen(&s, 120, 40);
+    let line = out
+        .lines()
+        .find(|l| l.contains("Billing") && l.contains('?'))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("?≠"), "{line}");
+    assert!(!out.contains("4294967295"), "{out}");
+
+    // The wallboard's tile: `?` for waiting.
+    let board = s.wallboard();
+    let tile = board.tiles.iter().find(|t| t.id == billing).unwrap();
+    assert!(tile.odd.waiting && tile.waiting.is_none(), "{tile:?}");
+    s.mode = switchboard::app::state::Mode::Wallboard;
+    let out = screen(&s, 120, 40);
+    // Billing's tile is the first: its big figure has a blank row between
+    // filled ones (the dot of `?`), which no digit has.
+    let tile_rows: Vec<bool> = out
+        .lines()
+        .skip(2)
+        .map(|l| l.chars().take(40).any(|c| c == '█'))
+        .collect();
+    let first = tile_rows
+        .iter()
+        .position(|f| *f)
+        .unwrap_or_else(|| panic!("{out}"));
+    let last = tile_rows.iter().rposition(|f| *f).unwrap();
+    assert!(
+        tile_rows[first..last].contains(&false),
+        "the big ? is drawn: {out}"
+    );
+}

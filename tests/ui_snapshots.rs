@@ -1863,3 +1863,44 @@ fn the_completion_list_shows_under_the_line() {
     }
     assert_colourless(draw(&s, &mono(), 80, 24).backend().buffer(), "completion");
 }
+
+/// `with_queues`, with Billing's queue-size answer carrying figures that
+/// cannot be true: waiting -5, engaged 99999999999, the longest wait -1.
+fn with_odd_queue_figures() -> State {
+    let mut s = with_queues();
+    let mut entry =
+        serde_json::to_value(size(3, 1, 4, [1, 2, 0, 1], [312.0, 460.0, 65.0])).unwrap();
+    entry["waiting"] = serde_json::json!(-5);
+    entry["engaged"] = serde_json::json!(99_999_999_999u64);
+    entry["queueSummary"]["maxWait"] = serde_json::json!(-1);
+    let billing = s.queues.iter_mut().find(|q| q.id == "qu-billing").unwrap();
+    billing.size = Some(QueueSize::read(entry).unwrap());
+    s
+}
+
+#[test]
+fn queue_pane_and_wallboard_show_a_question_mark_for_figures_that_cannot_be_true() {
+    let mut s = with_odd_queue_figures();
+    let out = screen(&s, &dark(), 120, 40);
+    let billing = out.lines().find(|l| l.contains("Billing")).unwrap();
+    // Kore's waiting and engaged as `?` beside the list's 1 and 1; the
+    // longest wait `?`, not the list's.
+    assert_eq!(billing.matches("?≠1").count(), 2, "{out}");
+    assert!(billing.contains("     ? "), "{out}");
+    assert!(!out.contains("4294967295"), "{out}");
+    snap!("queues_odd_figures_120x40", out);
+    s.mode = Mode::Wallboard;
+    s.freshness = wallboard().freshness;
+    let out = screen(&s, &Theme::new(ThemeKind::Mono, true), 80, 24);
+    // Billing's tile (the first): the longest wait `?`, the big `?` in
+    // ASCII blocks (its dot alone on its rows).
+    let tile: Vec<&str> = out.lines().map(|l| l.split("||").next().unwrap()).collect();
+    let bare = |l: &&str| l.trim_matches(|c| c == '|' || c == ' ').to_string();
+    assert!(
+        tile.iter()
+            .any(|l| bare(l).starts_with("longest wait") && bare(l).ends_with(" ?")),
+        "{out}"
+    );
+    assert!(tile.iter().any(|l| bare(l) == "##"), "{out}");
+    snap!("wallboard_odd_figures_80x24", out);
+}

@@ -579,14 +579,59 @@ fn queue_size_is_read_leniently() {
     assert_eq!(odd.avg_wait(), None);
     assert_eq!(odd.max_wait(), None);
     assert_eq!(odd.asa(), Some(std::time::Duration::from_millis(12)));
-    // Text that is not a number is refused rather than taken for zero.
-    for bad in [
-        json!({"waiting": "many"}),
-        json!({"queueSummary": {"ASA": "NaN"}}),
+    // Text that is not a number is neither refused nor taken for zero: it
+    // is absent and kept as it came.
+    for (bad, field) in [
+        (json!({"waiting": "many"}), "waiting"),
+        (json!({"queueSummary": {"ASA": "NaN"}}), "queueSummary.ASA"),
     ] {
-        assert!(
-            serde_json::from_value::<QueueSizeResponse>(bad.clone()).is_err(),
-            "{bad}"
+        let read: QueueSizeResponse = serde_json::from_value(bad.clone()).unwrap();
+        let q = &read.queues[0];
+        assert_eq!(q.waiting, None, "{bad}");
+        assert_eq!(q.queue_summary.and_then(|s| s.asa), None, "{bad}");
+        assert_eq!(q.odd.len(), 1, "{bad}");
+        assert_eq!(
+            (q.odd[0].field.as_str(), q.odd[0].why),
+            (field, Oddity::NotANumber)
         );
     }
+}
+
+#[test]
+fn queue_size_figures_that_cannot_be_true_are_kept_raw_not_clamped() {
+    let read: QueueSizeResponse = serde_json::from_value(json!([{
+        "queueId": "qu-1", "waiting": -5, "engaged": 99999999999u64, "dropOff": "2.5",
+        "noOfAgents": 1000000,
+        "agentStatus": {"BUSY": "-1", "available": 2},
+        "queueSummary": {"avgWait": -3, "maxWait": 1e300, "asa": 1500.5}
+    }]))
+    .unwrap();
+    let q = read.for_queue("qu-1").unwrap();
+    // Absent, not 0 and not u32::MAX.
+    assert_eq!((q.waiting, q.engaged, q.drop_off), (None, None, None));
+    assert_eq!(q.no_of_agents, Some(1_000_000), "the bound itself is sane");
+    let st = q.agent_status.unwrap();
+    assert_eq!((st.available, st.busy), (Some(2), None));
+    let s = q.queue_summary.unwrap();
+    assert_eq!((s.avg_wait, s.max_wait, s.asa), (None, None, Some(1500.5)));
+    let said: Vec<String> = q.odd.iter().map(OddFigure::describe).collect();
+    assert_eq!(
+        said,
+        [
+            "waiting = -5 (negative, not a count)",
+            "engaged = 99999999999 (too large to be a count)",
+            "dropOff = 2.5 (not a whole number, not a count)",
+            "agentStatus.busy = -1 (negative, not a count)",
+            "queueSummary.avgWait = -3 (negative, not a wait)",
+            "queueSummary.maxWait = 1e+300 (longer than 30 days, not a wait)",
+        ]
+    );
+    assert!(q.is_odd("waiting") && q.is_odd("agentStatus.busy"));
+    // Written with the raw values back in place: read again, the same.
+    let written = serde_json::to_value(&read).unwrap();
+    assert_eq!(written[0]["waiting"], "-5", "{written}");
+    assert_eq!(written[0]["agentStatus"]["busy"], "-1", "{written}");
+    let again: QueueSizeResponse = serde_json::from_value(written).unwrap();
+    assert_eq!(again, read);
+    assert!(!q.is_odd("noOfAgents"));
 }

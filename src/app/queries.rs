@@ -714,22 +714,53 @@ pub struct Figure {
     pub value: Option<i64>,
     /// queue-size gave it.
     pub from_kore: bool,
-    /// The conversation list's own figure, when it differs from Kore's.
+    /// The conversation list's own figure, when it differs from Kore's
+    /// (always, when Kore's is `odd`).
     pub list_differs: Option<i64>,
+    /// queue-size sent a figure that cannot be true (shown as `?`, never
+    /// replaced by the list's).
+    pub odd: bool,
 }
 
 impl Figure {
+    /// Kore's figure, or none when `odd` (shown `?`; the list's kept in
+    /// `list_differs`), else the list's.
+    fn kore_or_odd(odd: bool, kore: Option<i64>, list: Option<i64>, compare: bool) -> Figure {
+        if odd {
+            // An odd figure differs from any: the list's is kept (drawn
+            // beside it only where the pane compares the two).
+            return Figure {
+                value: None,
+                from_kore: true,
+                list_differs: list,
+                odd: true,
+            };
+        }
+        Figure::of(kore, list, compare)
+    }
+
+    /// What alerts judge: the figure shown, or, when Kore's cannot be true,
+    /// the list's (as the alerts pass does), so a `?` never hides a breach.
+    pub fn judged(self) -> Option<i64> {
+        match (self.value, self.odd) {
+            (None, true) => self.list_differs,
+            (v, _) => v,
+        }
+    }
+
     fn of(kore: Option<i64>, list: Option<i64>, compare: bool) -> Figure {
         match kore {
             Some(k) => Figure {
                 value: Some(k),
                 from_kore: true,
                 list_differs: list.filter(|l| compare && *l != k),
+                odd: false,
             },
             None => Figure {
                 value: list,
                 from_kore: false,
                 list_differs: None,
+                odd: false,
             },
         }
     }
@@ -912,29 +943,53 @@ impl State {
                         .then(|| members.iter().filter(|a| a.presence == p).count() as i64)
                 };
                 let average = (l.waiting > 0).then(|| l.wait_sum / l.waiting);
+                let fig = |field: &str, kore, list, compare| {
+                    let odd = size.is_some_and(|s| s.is_odd(field));
+                    Figure::kore_or_odd(odd, kore, list, compare)
+                };
                 QueueRow {
                     id: q.id.clone(),
                     name: q.name.clone(),
-                    waiting: Figure::of(size.and_then(|s| count(s.waiting)), Some(l.waiting), true),
-                    engaged: Figure::of(size.and_then(|s| count(s.engaged)), Some(l.engaged), true),
-                    longest_ms: Figure::of(kore_longest_ms(q), l.longest.or(Some(0)), false),
-                    average_ms: Figure::of(
+                    waiting: fig(
+                        "waiting",
+                        size.and_then(|s| count(s.waiting)),
+                        Some(l.waiting),
+                        true,
+                    ),
+                    engaged: fig(
+                        "engaged",
+                        size.and_then(|s| count(s.engaged)),
+                        Some(l.engaged),
+                        true,
+                    ),
+                    longest_ms: fig(
+                        "queueSummary.maxWait",
+                        kore_longest_ms(q),
+                        l.longest.or(Some(0)),
+                        false,
+                    ),
+                    average_ms: fig(
+                        "queueSummary.avgWait",
                         ms(summary.and_then(|s| s.avg_wait())),
                         average.or(Some(0)),
                         false,
                     ),
-                    asa_ms: Figure::of(
+                    asa_ms: fig(
+                        "queueSummary.ASA",
                         ms(summary.and_then(|s| s.asa())),
                         (l.answered > 0).then(|| l.answer_sum / l.answered),
                         false,
                     ),
-                    drops: Figure::of(size.and_then(|s| count(s.drop_off)), None, false),
+                    drops: fig("dropOff", size.and_then(|s| count(s.drop_off)), None, false),
                     agents: [
-                        Figure::of(count(status.available), by(Presence::Available), false),
-                        Figure::of(count(status.busy), by(Presence::Busy), false),
-                        Figure::of(count(status.away), by(Presence::Away), false),
-                        Figure::of(count(status.offline), by(Presence::Offline), false),
-                    ],
+                        ("available", status.available, Presence::Available),
+                        ("busy", status.busy, Presence::Busy),
+                        ("away", status.away, Presence::Away),
+                        ("offline", status.offline, Presence::Offline),
+                    ]
+                    .map(|(field, kore, p)| {
+                        fig(&format!("agentStatus.{field}"), count(kore), by(p), false)
+                    }),
                     service: service.get(q.id.as_str()).copied().unwrap_or_default(),
                 }
             })
@@ -977,7 +1032,7 @@ impl State {
     /// service level, by its own thresholds.
     pub fn queue_level(&self, row: &QueueRow) -> Level {
         let t = self.settings.alerts.for_queue(&row.id, &row.name);
-        crate::app::alerts::queue_level(t, row.longest_ms.value, row.service)
+        crate::app::alerts::queue_level(t, row.longest_ms.judged(), row.service)
     }
 
     /// Each queue's figures as the conversation list has them.

@@ -27,10 +27,21 @@ pub struct Tile {
     pub sla_secs: u32,
     /// Agents available.
     pub free: Option<i64>,
+    /// Kore sent a figure that cannot be true for `waiting`, the longest
+    /// wait, `free` (each `None` above, shown as `?`).
+    pub odd: Odd,
     /// The longest wait against the queue's wait thresholds.
     pub wait_level: Level,
     /// The service level against its target.
     pub sla_level: Level,
+}
+
+/// Which of a tile's figures Kore sent but cannot be true.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Odd {
+    pub waiting: bool,
+    pub longest: bool,
+    pub free: bool,
 }
 
 impl Tile {
@@ -101,7 +112,15 @@ impl State {
                     target_pct: t.sla_target_pct,
                     sla_secs: t.sla_secs,
                     free: r.agents[0].value,
-                    wait_level: longest_ms.map_or(Level::Ok, |ms| t.wait_level(ms)),
+                    odd: Odd {
+                        waiting: r.waiting.odd,
+                        longest: r.longest_ms.odd,
+                        free: r.agents[0].odd,
+                    },
+                    wait_level: r
+                        .longest_ms
+                        .judged()
+                        .map_or(Level::Ok, |ms| t.wait_level(ms)),
                     sla_level: t.sla_level(within as usize, decided as usize),
                     id: r.id,
                     name: r.name,

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 pub mod details;
 pub use details::*;
+pub mod odd;
+pub use odd::{OddFigure, Oddity};
 
 // ---------------------------------------------------------------------------
 // Hooks API: POST /agentassist/api/v1/hooks/{botId}
@@ -1185,17 +1187,37 @@ impl<'de> Deserialize<'de> for QueueSizeRequest {
 ///
 /// The docs show an array even though one `queueId` is asked for; a single
 /// object is read as an array of one. Written as an array.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(transparent)]
+/// Written with each odd figure back in its place (as a string of what
+/// came), so that an answer read and written reads the same again.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueSizeResponse {
     pub queues: Vec<QueueSize>,
 }
 
+impl Serialize for QueueSizeResponse {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.queues.len()))?;
+        for q in &self.queues {
+            let mut v = serde_json::to_value(q).map_err(S::Error::custom)?;
+            if let Value::Object(map) = &mut v {
+                odd::restore(map, &q.odd);
+            }
+            seq.serialize_element(&v)?;
+        }
+        seq.end()
+    }
+}
+
 impl<'de> Deserialize<'de> for QueueSizeResponse {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(QueueSizeResponse {
-            queues: vec_or_one(d)?,
-        })
+        let entries: Vec<Value> = vec_or_one(d)?;
+        let queues = entries
+            .into_iter()
+            .map(QueueSize::read)
+            .collect::<Result<_, _>>()
+            .map_err(de::Error::custom)?;
+        Ok(QueueSizeResponse { queues })
     }
 }
 
@@ -1261,6 +1283,31 @@ pub struct QueueSize {
     pub no_of_agents: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_summary: Option<QueueSummary>,
+    /// The figures that cannot be true (see [`odd`]): each is absent above
+    /// and kept here as it came. Filled by [`QueueSize::read`] (and so by
+    /// [`QueueSizeResponse`]); never written.
+    #[serde(skip)]
+    pub odd: Vec<OddFigure>,
+}
+
+impl QueueSize {
+    /// One queue's entry of a queue-size answer: the figures that cannot be
+    /// true are taken out into `odd` first, so none is clamped.
+    pub fn read(mut entry: Value) -> Result<QueueSize, serde_json::Error> {
+        let odd = match &mut entry {
+            Value::Object(map) => odd::sift(map),
+            _ => Vec::new(),
+        };
+        let mut size: QueueSize = serde_json::from_value(entry)?;
+        size.odd = odd;
+        Ok(size)
+    }
+
+    /// The figure at `field` (as [`OddFigure::field`] names it) came but
+    /// cannot be true.
+    pub fn is_odd(&self, field: &str) -> bool {
+        self.odd.iter().any(|o| o.field == field)
+    }
 }
 
 /// The queue's agents by status (`agentStatus`). Keys are read in any case:

@@ -180,6 +180,10 @@ pub struct Chaos {
     /// list-conversations never ends: `hasMore` always, no total, and
     /// every page is a page of new waiting conversations never seen before.
     pub endless_list: bool,
+    /// queue-size's answer for the queue with this id carries these figures
+    /// over the world's (wire names, `agentStatus.busy` for a nested one),
+    /// as they are, e.g. `waiting: -5`.
+    pub odd_queue_size: Option<(String, Vec<(String, serde_json::Value)>)>,
 }
 
 /// One hooks request as the simulator saw it, accepted or not.

@@ -1293,21 +1293,51 @@ async fn queue_size(
         } else {
             st.queue_size_forms.1 += 1;
         }
-        Ok::<Response, Response>(queue_size_answer(
-            &QueueSizeResponse {
-                queues: vec![figures],
-            },
-            commented,
-        ))
+        let mut figures = serde_json::to_value(QueueSizeResponse {
+            queues: vec![figures],
+        })
+        .unwrap_or_default();
+        if let Some((id, overrides)) = &st.chaos.odd_queue_size
+            && *id == queue_id
+        {
+            override_figures(&mut figures, overrides);
+        }
+        Ok::<Response, Response>(queue_size_answer(&figures, commented))
     };
     match run.await {
         Ok(r) | Err(r) => r,
     }
 }
 
+/// Chaos: sets each `(name, value)` in the answer's entries, a dotted name
+/// (`agentStatus.busy`) one object down.
+fn override_figures(answer: &mut serde_json::Value, overrides: &[(String, serde_json::Value)]) {
+    let Some(entries) = answer.as_array_mut() else {
+        return;
+    };
+    for entry in entries {
+        for (name, value) in overrides {
+            let mut at = &mut *entry;
+            let mut keys = name.split('.').peekable();
+            while let Some(key) = keys.next() {
+                let Some(map) = at.as_object_mut() else {
+                    break;
+                };
+                if keys.peek().is_none() {
+                    map.insert(key.to_string(), value.clone());
+                    break;
+                }
+                at = map
+                    .entry(key.to_string())
+                    .or_insert_with(|| serde_json::json!({}));
+            }
+        }
+    }
+}
+
 /// The answer's text: pretty JSON, with a `//` note after the `ASA` line
 /// when `commented` (which makes it the docs' loose JSON, not JSON).
-fn queue_size_answer(figures: &QueueSizeResponse, commented: bool) -> Response {
+fn queue_size_answer(figures: &serde_json::Value, commented: bool) -> Response {
     let text = serde_json::to_string_pretty(figures).unwrap_or_else(|_| "[]".into());
     let text = if commented {
         text.lines()

@@ -1287,6 +1287,7 @@ impl World {
                 max_wait: Some(waits.iter().copied().max().unwrap_or(0) as f64),
                 asa: Some(average(answer_wait, answered) as f64),
             }),
+            odd: Vec::new(),
         })
     }
 

@@ -481,7 +481,14 @@ fn queue_picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme:
         let nothing = theme.glyph(Glyph::Nothing).to_string();
         format!(
             "{} waiting  longest {}  {} free",
-            q.waiting.value.map_or(nothing.clone(), |v| v.to_string()),
+            q.waiting.value.map_or(
+                if q.waiting.odd {
+                    "?".into()
+                } else {
+                    nothing.clone()
+                },
+                |v| v.to_string()
+            ),
             q.longest_ms
                 .value
                 .map_or(nothing.clone(), super::text::duration),

@@ -10,7 +10,9 @@
 //! queue-size when Kore gives them, else from the conversation list and the
 //! agent directory (drawn dim). When Kore's count of waiting or engaged
 //! differs from the list's, the cell shows both (`Kore≠list`) and the row is
-//! marked. The service level is the console's own: the share of the
+//! marked. A figure Kore sent that cannot be true (negative, a fraction,
+//! past any real count or wait) shows `?`, beside the list's (`?≠2`) where
+//! the two are compared, never replaced by it. The service level is the console's own: the share of the
 //! conversations it saw in the queue that were answered within `sla_secs`.
 //! On narrow panes the average wait, ASA, drop-offs and engaged give way
 //! first.
@@ -93,29 +95,38 @@ impl Col {
 }
 
 /// A count, or both counts when Kore's and the list's differ.
+/// A figure Kore sent that cannot be true is `?` (the log has its raw value).
 fn count_text(f: Figure, theme: &Theme) -> String {
-    match (f.value, f.list_differs) {
-        (Some(v), Some(list)) => format!("{v}{}{list}", theme.glyph(Glyph::Differs)),
-        (Some(v), None) => v.to_string(),
-        (None, _) => theme.glyph(Glyph::Nothing).to_string(),
+    let kore = match (f.value, f.odd) {
+        (Some(v), _) => v.to_string(),
+        (None, true) => ODD.to_string(),
+        (None, false) => return theme.glyph(Glyph::Nothing).to_string(),
+    };
+    match f.list_differs {
+        Some(list) => format!("{kore}{}{list}", theme.glyph(Glyph::Differs)),
+        None => kore,
     }
 }
 
 fn wait_text(f: Figure, theme: &Theme) -> String {
     match f.value {
         Some(ms) => duration(ms),
+        None if f.odd => ODD.to_string(),
         None => theme.glyph(Glyph::Nothing).to_string(),
     }
 }
 
+/// What a figure that cannot be true shows.
+const ODD: &str = "?";
+
 /// `available/busy/away/offline`.
 fn agents_text(r: &QueueRow, theme: &Theme) -> String {
-    if r.agents.iter().all(|f| f.value.is_none()) {
+    if r.agents.iter().all(|f| f.value.is_none() && !f.odd) {
         return theme.glyph(Glyph::Nothing).to_string();
     }
     r.agents
         .iter()
-        .map(|f| f.value.map_or("?".to_string(), |v| v.to_string()))
+        .map(|f| f.value.map_or(ODD.to_string(), |v| v.to_string()))
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -127,6 +138,20 @@ fn service_text(r: &QueueRow, theme: &Theme) -> String {
         (Some(p), _) => format!("{p}%"),
         (None, 0) => theme.glyph(Glyph::Nothing).to_string(),
         (None, n) => format!("{n} seen"),
+    }
+}
+
+/// A figure of the cell's column came but cannot be true.
+fn odd(col: Col, r: &QueueRow) -> bool {
+    match col {
+        Col::Waiting => r.waiting.odd,
+        Col::Engaged => r.engaged.odd,
+        Col::Longest => r.longest_ms.odd,
+        Col::Average => r.average_ms.odd,
+        Col::Asa => r.asa_ms.odd,
+        Col::Drops => r.drops.odd,
+        Col::Agents => r.agents.iter().any(|f| f.odd),
+        Col::Service => false,
     }
 }
 
@@ -294,7 +319,11 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         // The alert, judged for the rows on screen only: the name carries
         // the glyph, the cell past its threshold the style.
         let t = state.settings.alerts.for_queue(&r.id, &r.name);
-        let wait_alert = theme.alert(r.longest_ms.value.map_or(Level::Ok, |ms| t.wait_level(ms)));
+        let wait_alert = theme.alert(
+            r.longest_ms
+                .judged()
+                .map_or(Level::Ok, |ms| t.wait_level(ms)),
+        );
         let sla_alert = theme.alert(t.sla_level(r.service.0 as usize, r.service.1 as usize));
         let name = clean(&r.name, 200);
         let (name, name_style) = match theme.alert(state.queue_level(r)) {
@@ -315,6 +344,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             let style: Style = match (c, wait_alert, sla_alert) {
                 (Col::Longest, Some((_, alert)), _) | (Col::Service, _, Some((_, alert))) => alert,
                 _ if text.contains(theme.glyph(Glyph::Differs)) => theme.warn,
+                _ if odd(*c, r) => theme.warn,
                 (Col::Waiting, ..) if r.waiting.value.unwrap_or(0) > 0 => theme.state_waiting,
                 _ if !from_kore => theme.dim,
                 _ => theme.text,

@@ -66,6 +66,8 @@ const DIGITS: [[&str; DIGIT_ROWS]; 10] = [
 ];
 /// A figure not known yet, in block form.
 const DASH: [&str; DIGIT_ROWS] = ["   ", "   ", "###", "   ", "   "];
+/// `?`: a figure that came but cannot be true.
+const QUESTION: [&str; DIGIT_ROWS] = ["###", "  #", " ##", "   ", " # "];
 
 /// `text` (digits; anything else is drawn as a dash) in block digits, one
 /// string per row, a blank column between digits. `#` becomes `█` unless
@@ -76,7 +78,10 @@ pub fn block_digits(text: &str, ascii: bool) -> Vec<String> {
         .map(|row| {
             text.chars()
                 .map(|c| {
-                    let glyph = c.to_digit(10).map_or(DASH, |d| DIGITS[d as usize]);
+                    let glyph = match c {
+                        '?' => QUESTION,
+                        c => c.to_digit(10).map_or(DASH, |d| DIGITS[d as usize]),
+                    };
                     glyph[row].replace('#', fill)
                 })
                 .collect::<Vec<_>>()
@@ -453,14 +458,18 @@ fn draw_tile(frame: &mut Frame, area: Rect, tile: &Tile, digits: usize, theme: &
     }
     let cells = usize::from(inner.width);
     let nothing = theme.glyph(Glyph::Nothing);
-    let waiting = tile.waiting.map_or(nothing.to_string(), |v| v.to_string());
+    let or_odd = |odd: bool| if odd { "?" } else { nothing }.to_string();
+    let waiting = tile
+        .waiting
+        .map_or(or_odd(tile.odd.waiting), |v| v.to_string());
     let longest = tile
         .longest_secs
-        .map_or(nothing.to_string(), |s| duration(s * 1000));
+        .map_or(or_odd(tile.odd.longest), |s| duration(s * 1000));
     let (service_long, service_short) = service_texts(tile, nothing);
-    let free = tile.free.map_or(nothing.to_string(), |v| v.to_string());
+    let free = tile.free.map_or(or_odd(tile.odd.free), |v| v.to_string());
     let sla_label = theme.own_text(&format!("SL ≤{}s", tile.sla_secs));
     let wait_style = match tile.waiting.unwrap_or(0) {
+        _ if tile.odd.waiting => theme.warn,
         0 => theme.text,
         _ if tile.wait_level.is_breach() => level_style(tile.wait_level, theme),
         _ => theme.state_waiting,
@@ -529,8 +538,9 @@ mod tests {
         assert_eq!(rows[0], " #  ###");
         assert_eq!(rows[4], "### ###");
         assert!(block_digits("7", false)[0].contains('█'));
-        // Not a digit: a dash.
+        // Not a digit: a dash; `?` its own glyph.
         assert_eq!(block_digits("—", true)[2], "###");
+        assert_eq!(block_digits("?", true)[4], " # ");
     }
 
     #[test]

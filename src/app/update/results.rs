@@ -1057,9 +1057,24 @@ pub(super) fn merge_queue_size(
     };
     match result {
         Ok(size) => {
+            let odd = |s: &Option<QueueSize>| s.as_ref().map(|s| s.odd.clone()).unwrap_or_default();
+            let (before, after) = (odd(&q.size), odd(&size));
             q.size = size;
             q.size_at_ms = Some(now);
             q.size_error = None;
+            // In words once per change, not on every poll that repeats it.
+            if !after.is_empty() && after != before {
+                let name = clean(&q.name, MAX_FIELD);
+                let what: Vec<String> = after
+                    .iter()
+                    .map(|o| clean(&o.describe(), MAX_FIELD))
+                    .collect();
+                state.log.push(
+                    now,
+                    LogKind::Error,
+                    format!("queue-size for {name}: {}", what.join("; ")),
+                );
+            }
         }
         Err(e) => {
             let name = q.name.clone();
