@@ -1,16 +1,18 @@
 //! The agent directory: name, presence and load per channel.
 //!
-//! `Mia Chen   AVAILABLE  chat 2/5  voice 1/1`. When the pane is narrow the
-//! loads lose their labels (`2/5 1/1`) before the name is squeezed.
+//! Drawn with `ui::table` under a header: AGENT, STATUS, CHAT and VOICE
+//! (`2/5`: conversations in hand of the most allowed). When the pane is
+//! narrow the voice load, then the chat load give way before the name is
+//! squeezed.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::table::{self, Align, Cell, Column, Cut, KEEP, Row, Table};
 use super::text::{clean, width};
 use super::theme::{Glyph, Theme};
-use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::{Agent, Load};
 
@@ -64,8 +66,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let full = usize::from(inner.width);
-    let cells = full.saturating_sub(1);
+    let cells = usize::from(inner.width).saturating_sub(1);
     let height = usize::from(inner.height);
 
     if rows.is_empty() {
@@ -85,67 +86,80 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let gap = if cells >= 56 { 2 } else { 1 };
-    // Long load labels when they leave the name room, else short, else none.
-    let layouts = [(false, true), (true, true), (true, false)];
-    let (mut short, mut show_loads) = (true, false);
-    let (mut chat_w, mut voice_w) = (0, 0);
-    for (s, show) in layouts {
-        let (c, v) = if show { loads(&rows, s) } else { (0, 0) };
-        let used = 1 + PRESENCE + gap + col(c, gap) + col(v, gap);
-        (short, show_loads, chat_w, voice_w) = (s, show, c, v);
-        if used + MIN_NAME <= cells {
-            break;
-        }
-    }
-    let name_w = cells
-        .saturating_sub(1 + PRESENCE + gap + col(chat_w, gap) + col(voice_w, gap))
-        .min(MAX_NAME);
-
     let selected = focused.then_some(state.agent_cursor);
-    let offset = scroll_offset(selected, rows.len(), height);
-    let lines: Vec<Line> = rows
+    let offset = table::offset(selected, rows.len(), height);
+    let body: Vec<Row> = rows
         .iter()
-        .enumerate()
         .skip(offset)
-        .take(height)
-        .map(|(i, a)| {
-            let g = " ".repeat(gap);
-            let mut spans = vec![
-                Span::raw(" "),
-                Span::styled(theme.pad(&clean(&a.name, 200), name_w), theme.text),
-                Span::raw(g.clone()),
-                Span::styled(
-                    theme.pad(a.presence.label(), PRESENCE),
-                    theme.presence(a.presence),
-                ),
-            ];
-            if show_loads {
-                for (label, load, w) in [("chat", a.chat, chat_w), ("voice", a.voice, voice_w)] {
-                    if w > 0 {
-                        let style = match load {
-                            Some(l) if l.total > 0 && l.used >= l.total => theme.warn,
-                            _ => theme.dim,
-                        };
-                        spans.push(Span::raw(g.clone()));
-                        spans.push(Span::styled(
-                            theme.pad(&load_text(label, load, short), w),
-                            style,
-                        ));
-                    }
-                }
-            }
-            if Some(i) == selected {
-                uniform(spans, theme.selected, full)
-            } else {
-                Line::from(spans)
-            }
-        })
+        .take(table::body_rows(height))
+        .map(|a| agent_row(a, theme))
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    Table {
+        columns: &COLUMNS,
+        rows: body,
+        offset,
+        selected,
+        selected_style: theme.selected,
+        lead: 1,
+    }
+    .draw(frame, inner, theme);
 }
 
-/// Cells of a column of width `w` with its gap (none when the column is empty).
-fn col(w: usize, gap: usize) -> usize {
-    if w == 0 { 0 } else { w + gap }
+/// Name, presence and the two loads; the name is cut last.
+const COLUMNS: [Column; 4] = [
+    Column {
+        header: "AGENT",
+        min: MIN_NAME,
+        max: MAX_NAME,
+        priority: KEEP,
+        align: Align::Left,
+        cut: Cut::End,
+        flex: false,
+    },
+    Column {
+        header: "STATUS",
+        min: 4,
+        max: PRESENCE,
+        priority: 50,
+        align: Align::Left,
+        cut: Cut::End,
+        flex: false,
+    },
+    Column {
+        header: "CHAT",
+        min: 3,
+        max: 9,
+        priority: 20,
+        align: Align::Left,
+        cut: Cut::End,
+        flex: false,
+    },
+    Column {
+        header: "VOICE",
+        min: 3,
+        max: 9,
+        priority: 10,
+        align: Align::Left,
+        cut: Cut::End,
+        flex: false,
+    },
+];
+
+fn agent_row(a: &Agent, theme: &Theme) -> Row {
+    let load = |l: Option<Load>| {
+        let style = match l {
+            Some(l) if l.total > 0 && l.used >= l.total => theme.warn,
+            _ => theme.dim,
+        };
+        Cell::new(load_text("", l, true), style)
+    };
+    Row {
+        lead: vec![Cell::new(" ", theme.text)],
+        cells: vec![
+            Cell::new(clean(&a.name, 200), theme.text),
+            Cell::new(a.presence.label(), theme.presence(a.presence)),
+            load(a.chat),
+            load(a.voice),
+        ],
+    }
 }
