@@ -106,7 +106,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
 }
 
 /// Name, presence and the two loads; the name is cut last.
-const COLUMNS: [Column; 4] = [
+pub const COLUMNS: [Column; 4] = [
     Column {
         header: "AGENT",
         min: MIN_NAME,
@@ -145,7 +145,7 @@ const COLUMNS: [Column; 4] = [
     },
 ];
 
-fn agent_row(a: &Agent, theme: &Theme) -> Row {
+pub fn agent_row(a: &Agent, theme: &Theme) -> Row {
     let load = |l: Option<Load>| {
         let style = match l {
             Some(l) if l.total > 0 && l.used >= l.total => theme.warn,
