@@ -101,6 +101,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         selected,
         selected_style: theme.selected,
         lead: 1,
+        sorted: None,
     }
     .draw(frame, inner, theme);
 }
@@ -108,7 +109,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
 /// Name, presence and the two loads; the name is cut last.
 pub const COLUMNS: [Column; 4] = [
     Column {
-        header: "AGENT",
+        header: std::borrow::Cow::Borrowed("AGENT"),
         min: MIN_NAME,
         max: MAX_NAME,
         priority: KEEP,
@@ -117,7 +118,7 @@ pub const COLUMNS: [Column; 4] = [
         flex: false,
     },
     Column {
-        header: "STATUS",
+        header: std::borrow::Cow::Borrowed("STATUS"),
         min: 4,
         max: PRESENCE,
         priority: 50,
@@ -126,7 +127,7 @@ pub const COLUMNS: [Column; 4] = [
         flex: false,
     },
     Column {
-        header: "CHAT",
+        header: std::borrow::Cow::Borrowed("CHAT"),
         min: 3,
         max: 9,
         priority: 20,
@@ -135,7 +136,7 @@ pub const COLUMNS: [Column; 4] = [
         flex: false,
     },
     Column {
-        header: "VOICE",
+        header: std::borrow::Cow::Borrowed("VOICE"),
         min: 3,
         max: 9,
         priority: 10,

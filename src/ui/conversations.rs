@@ -265,6 +265,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             theme.selected_unfocused
         },
         lead: 2,
+        sorted: None,
     }
     .draw(frame, inner, theme);
 }

@@ -417,6 +417,7 @@ fn picker_table(
         selected: Some(selected),
         selected_style: theme.selected,
         lead: 3,
+        sorted: None,
     }
     .draw(frame, body, theme);
 }

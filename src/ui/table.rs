@@ -11,6 +11,8 @@
 //! minimum, then drops, then the next. The flexible column (at most one,
 //! e.g. the primary agent) takes what is left.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -42,7 +44,7 @@ pub enum Cut {
 /// One column of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
-    pub header: &'static str,
+    pub header: Cow<'static, str>,
     /// Never shrunk below this while shown (a column whose values are
     /// all narrower is as wide as they are).
     pub min: usize,
@@ -61,9 +63,14 @@ pub struct Column {
 pub const KEEP: u8 = u8::MAX;
 
 impl Column {
-    pub fn new(header: &'static str, min: usize, max: usize, priority: u8) -> Column {
+    pub fn new(
+        header: impl Into<Cow<'static, str>>,
+        min: usize,
+        max: usize,
+        priority: u8,
+    ) -> Column {
         Column {
-            header,
+            header: header.into(),
             min,
             max,
             priority,
@@ -140,7 +147,7 @@ pub fn fit(columns: &[Column], rows: &[Row], cells: usize) -> Widths {
                 .map(|cell| width(&cell.text))
                 .max()
                 .unwrap_or(0)
-                .max(width(c.header));
+                .max(width(&c.header));
             if c.flex { c.min } else { widest.min(c.max) }
         })
         .collect();
@@ -238,6 +245,9 @@ pub struct Table<'a> {
     pub selected_style: Style,
     /// Cells of the lead (marks before the first column).
     pub lead: usize,
+    /// The column the list is sorted by: its header stands out, the others
+    /// are dim. `None`: every header in the heading style.
+    pub sorted: Option<usize>,
 }
 
 /// The first row to draw, for a list of `len` rows in a table of
@@ -264,7 +274,14 @@ impl Table<'_> {
         let header: Vec<Cell> = self
             .columns
             .iter()
-            .map(|c| Cell::new(c.header, theme.heading))
+            .enumerate()
+            .map(|(i, c)| {
+                let style = match self.sorted {
+                    Some(s) if s != i => theme.dim,
+                    _ => theme.heading,
+                };
+                Cell::new(theme.own_text(&c.header), style)
+            })
             .collect();
         let lead = vec![Cell::new(" ".repeat(self.lead), theme.heading)];
         if area.height >= 2 {
