@@ -1385,7 +1385,8 @@ fn queue_pane_mono_120x40_narrowed_to_a_queue() {
     s.queue_sort = QueueSort::Name;
     let out = screen(&s, &mono(), 120, 40);
     assert!(out.contains("Conversations 2/10 ─ queue: Billing"), "{out}");
-    let listed: Vec<&str> = out.lines().skip(2).take(2).collect();
+    // Under the status bar, the border and the header.
+    let listed: Vec<&str> = out.lines().skip(3).take(2).collect();
     assert!(
         listed[0].contains("c-1043") && listed[1].contains("c-1042"),
         "{out}"
