@@ -1748,6 +1748,9 @@ fn agents_in_status() -> State {
     s.queues_shown = false;
     s.focus = Pane::Agents;
     s.agents_by_time = true;
+    // Ana is fourth by time: selected, so the pane under its header row
+    // scrolls to her even at 80x24.
+    s.agent_cursor = 3;
     let since = [
         ("a-1", 40 * 60 * SEC, false),
         ("a-2", 3 * 60 * SEC, true),
@@ -1780,7 +1783,11 @@ fn agents_with_time_in_status() {
         ("agents_time_mono_120x40", mono(), 120, 40),
     ] {
         let out = screen(&s, &theme, w, h);
-        assert!(out.contains("AWAY"), "{out}");
+        let ana = out.lines().find(|l| l.contains("Ana Souza"));
+        assert!(
+            ana.is_some_and(|l| l.contains("AWAY") && l.contains("12m")),
+            "{out}"
+        );
         snap!(name, out);
     }
 }

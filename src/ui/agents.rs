@@ -1,8 +1,11 @@
-//! The agent directory: name, presence and load per channel.
+//! The agent directory: name, presence, time in status, load per channel
+//! and the conversations each agent is in.
 //!
-//! Drawn with `ui::table` under a header: AGENT, STATUS, CHAT and VOICE
-//! (`2/5`: conversations in hand of the most allowed). When the pane is
-//! narrow the voice load, then the chat load give way before the name is
+//! Drawn with `ui::table` under a header: AGENT, STATUS, TIME (`AWAY 12m`
+//! is STATUS then TIME; `≥12m` until the console saw the change), CHAT and
+//! VOICE (`2/5`: conversations in hand of the most allowed) and HOLDS (as
+//! many ids as fit, then `+N`). When the pane is narrow HOLDS, then the
+//! voice and chat loads, then the time give way before the name is
 //! squeezed.
 
 use ratatui::Frame;
