@@ -1792,6 +1792,56 @@ fn agents_with_time_in_status() {
     }
 }
 
+/// The agent picker drawn with the table keeps main's notes and time in
+/// status: under the header (NOTE), an agent with no room on the
+/// conversation's channel says `full`, one whose load moved since the
+/// picker opened says `changed`, and Ana's row says how long she is AWAY.
+#[test]
+fn the_agent_picker_table_keeps_time_in_status_and_the_notes() {
+    let mut s = agents_in_status();
+    let ana = s.agents.iter_mut().find(|a| a.id == "a-3").unwrap();
+    ana.voice = Some(Load { used: 1, total: 1 });
+    let frozen = s.agents.clone();
+    let tom = s.agents.iter_mut().find(|a| a.id == "a-4").unwrap();
+    tom.chat = Some(Load { used: 2, total: 5 });
+    s.mode = Mode::Picker(Picker {
+        purpose: Verb::Cold,
+        conversation: "c-1042".into(),
+        query: TextInput::with_text("", MAX_INPUT),
+        selected: 0,
+        frozen,
+    });
+    for (w, h) in [(80, 24), (120, 40)] {
+        let out = screen(&s, &dark(), w, h);
+        // Some line (the picker's row) holds the name with all of `words`.
+        let row_with = |name: &str, words: &[&str]| {
+            out.lines()
+                .any(|l| l.contains(name) && words.iter().all(|w| l.contains(w)))
+        };
+        assert!(out.contains("NOTE"), "{out}");
+        assert!(row_with("Ana Souza", &["AWAY", "12m", "full"]), "{out}");
+        assert!(row_with("Tom Berg", &["≥1h35", "changed"]), "{out}");
+    }
+}
+
+/// The table keeps what main's rows said: the agents pane's HOLDS column
+/// lists the conversations each agent is in, and a stuck conversation's
+/// PRIMARY cell says why it is stuck (c-1044's request failed: roster).
+#[test]
+fn the_tables_keep_the_holds_and_the_fail_reason() {
+    let s = agents_in_status();
+    let out = screen(&s, &dark(), 120, 40);
+    assert!(out.contains("HOLDS"), "{out}");
+    let has = |a: &str, b: &str| out.lines().any(|l| l.contains(a) && l.contains(b));
+    assert!(has("Ana Souza", "c-1044"), "{out}");
+    assert!(has("Tom Berg", "c-1045"), "{out}");
+    let stuck = out
+        .lines()
+        .find(|l| l.contains("!c-1044"))
+        .unwrap_or_default();
+    assert!(stuck.contains("roster"), "{out}");
+}
+
 /// Issue 19.7: at 80x24 the help's columns never wrap nor cut a
 /// description, and it ends with a legend of every mark the screen uses.
 #[test]
