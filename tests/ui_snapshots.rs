@@ -1385,7 +1385,8 @@ fn queue_pane_mono_120x40_narrowed_to_a_queue() {
     s.queue_sort = QueueSort::Name;
     let out = screen(&s, &mono(), 120, 40);
     assert!(out.contains("Conversations 2/10 ─ queue: Billing"), "{out}");
-    let listed: Vec<&str> = out.lines().skip(2).take(2).collect();
+    // Under the status bar, the border and the header.
+    let listed: Vec<&str> = out.lines().skip(3).take(2).collect();
     assert!(
         listed[0].contains("c-1043") && listed[1].contains("c-1042"),
         "{out}"
@@ -1747,6 +1748,9 @@ fn agents_in_status() -> State {
     s.queues_shown = false;
     s.focus = Pane::Agents;
     s.agents_by_time = true;
+    // Ana is fourth by time: selected, so the pane under its header row
+    // scrolls to her even at 80x24.
+    s.agent_cursor = 3;
     let since = [
         ("a-1", 40 * 60 * SEC, false),
         ("a-2", 3 * 60 * SEC, true),
@@ -1779,9 +1783,63 @@ fn agents_with_time_in_status() {
         ("agents_time_mono_120x40", mono(), 120, 40),
     ] {
         let out = screen(&s, &theme, w, h);
-        assert!(out.contains("AWAY"), "{out}");
+        let ana = out.lines().find(|l| l.contains("Ana Souza"));
+        assert!(
+            ana.is_some_and(|l| l.contains("AWAY") && l.contains("12m")),
+            "{out}"
+        );
         snap!(name, out);
     }
+}
+
+/// The agent picker drawn with the table keeps main's notes and time in
+/// status: under the header (NOTE), an agent with no room on the
+/// conversation's channel says `full`, one whose load moved since the
+/// picker opened says `changed`, and Ana's row says how long she is AWAY.
+#[test]
+fn the_agent_picker_table_keeps_time_in_status_and_the_notes() {
+    let mut s = agents_in_status();
+    let ana = s.agents.iter_mut().find(|a| a.id == "a-3").unwrap();
+    ana.voice = Some(Load { used: 1, total: 1 });
+    let frozen = s.agents.clone();
+    let tom = s.agents.iter_mut().find(|a| a.id == "a-4").unwrap();
+    tom.chat = Some(Load { used: 2, total: 5 });
+    s.mode = Mode::Picker(Picker {
+        purpose: Verb::Cold,
+        conversation: "c-1042".into(),
+        query: TextInput::with_text("", MAX_INPUT),
+        selected: 0,
+        frozen,
+    });
+    for (w, h) in [(80, 24), (120, 40)] {
+        let out = screen(&s, &dark(), w, h);
+        // Some line (the picker's row) holds the name with all of `words`.
+        let row_with = |name: &str, words: &[&str]| {
+            out.lines()
+                .any(|l| l.contains(name) && words.iter().all(|w| l.contains(w)))
+        };
+        assert!(out.contains("NOTE"), "{out}");
+        assert!(row_with("Ana Souza", &["AWAY", "12m", "full"]), "{out}");
+        assert!(row_with("Tom Berg", &["≥1h35", "changed"]), "{out}");
+    }
+}
+
+/// The table keeps what main's rows said: the agents pane's HOLDS column
+/// lists the conversations each agent is in, and a stuck conversation's
+/// PRIMARY cell says why it is stuck (c-1044's request failed: roster).
+#[test]
+fn the_tables_keep_the_holds_and_the_fail_reason() {
+    let s = agents_in_status();
+    let out = screen(&s, &dark(), 120, 40);
+    assert!(out.contains("HOLDS"), "{out}");
+    let has = |a: &str, b: &str| out.lines().any(|l| l.contains(a) && l.contains(b));
+    assert!(has("Ana Souza", "c-1044"), "{out}");
+    assert!(has("Tom Berg", "c-1045"), "{out}");
+    let stuck = out
+        .lines()
+        .find(|l| l.contains("!c-1044"))
+        .unwrap_or_default();
+    assert!(stuck.contains("roster"), "{out}");
 }
 
 /// Issue 19.7: at 80x24 the help's columns never wrap nor cut a
@@ -1882,7 +1940,13 @@ fn with_odd_queue_figures() -> State {
 fn queue_pane_and_wallboard_show_a_question_mark_for_figures_that_cannot_be_true() {
     let mut s = with_odd_queue_figures();
     let out = screen(&s, &dark(), 120, 40);
-    let billing = out.lines().find(|l| l.contains("Billing")).unwrap();
+    // Billing's row in the queue pane (the conversation list names queues
+    // too).
+    let billing = out
+        .lines()
+        .skip_while(|l| !l.contains("Queues"))
+        .find(|l| l.contains("Billing"))
+        .unwrap();
     // Kore's waiting and engaged as `?` beside the list's 1 and 1; the
     // longest wait `?`, not the list's.
     assert_eq!(billing.matches("?≠1").count(), 2, "{out}");

@@ -159,26 +159,15 @@ impl State {
             SortBy::Urgency => {
                 // Within OVERDUE and waiting: who joined the queue first
                 // (longest wait); no wait known after a known one.
-                let mut keyed: Vec<UrgencyKey> = v
+                let mut keyed: Vec<(u8, i64, Option<i64>, &str, &Conversation)> = v
                     .iter()
                     .map(|c| {
-                        let group = c.urgency_group();
-                        let joined = if group < 2 { c.queue_joined_ms() } else { None };
-                        (
-                            group,
-                            joined.is_none(),
-                            joined.unwrap_or(0),
-                            c.state_rank(),
-                            c.started_ms,
-                            c.id.as_str(),
-                            *c,
-                        )
+                        let (group, joined) = c.urgency();
+                        (group, joined, c.started_ms, c.id.as_str(), *c)
                     })
                     .collect();
-                keyed.sort_unstable_by(|a, b| {
-                    (a.0, a.1, a.2, a.3, a.4, a.5).cmp(&(b.0, b.1, b.2, b.3, b.4, b.5))
-                });
-                v = keyed.into_iter().map(|k| k.6).collect();
+                keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+                v = keyed.into_iter().map(|k| k.4).collect();
             }
             SortBy::State => {
                 let mut keyed: Vec<(u8, Option<i64>, &str, &Conversation)> = v
@@ -400,11 +389,6 @@ fn state_rank(s: &ConvState) -> u8 {
         ConvState::Ended => 4,
     }
 }
-
-/// A row's place in the urgency sort: its group (OVERDUE, waiting, the
-/// rest), no known wait, when it joined its queue, its state's rank, when
-/// it started, its id; then the row.
-type UrgencyKey<'a> = (u8, bool, i64, u8, Option<i64>, &'a str, &'a Conversation);
 
 /// Sorts `c-99` before `c-100`.
 pub(super) fn natural_key(id: &str) -> (String, u64, String) {

@@ -405,23 +405,26 @@ impl Conversation {
         }
     }
 
-    /// Where it sorts by urgency: 0 OVERDUE, 1 waiting (OPEN), 2 the rest.
-    /// `is_waiting` without `state()`'s copy of an unknown status: runs for
-    /// every row of the sort.
-    pub fn urgency_group(&self) -> u8 {
+    /// Where it sorts by urgency: OVERDUE (0), then waiting (1, OPEN),
+    /// each by when it joined its queue (`i64::MAX` when no wait is known);
+    /// then the rest (8 and up, by `state_rank`). `is_waiting` without
+    /// `state()`'s copy of an unknown status: runs for every row of the sort.
+    pub fn urgency(&self) -> (u8, i64) {
+        let rank = self.state_rank();
+        let joined = || self.queue_joined_ms().unwrap_or(i64::MAX);
         if self.agent_count() > 0 {
-            return 2;
+            return (8 + rank, 0);
         }
-        match self.state_rank() {
-            0 => 1,
+        match rank {
+            0 => (1, joined()),
             3 if self
                 .api_status
                 .as_deref()
                 .is_some_and(|s| s.eq_ignore_ascii_case("OVERDUE")) =>
             {
-                0
+                (0, joined())
             }
-            _ => 2,
+            _ => (8 + rank, 0),
         }
     }
 

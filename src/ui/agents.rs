@@ -1,16 +1,21 @@
-//! The agent directory: name, presence and load per channel.
+//! The agent directory: name, presence, time in status, load per channel
+//! and the conversations each agent is in.
 //!
-//! `Mia Chen   AVAILABLE  chat 2/5  voice 1/1`. When the pane is narrow the
-//! loads lose their labels (`2/5 1/1`) before the name is squeezed.
+//! Drawn with `ui::table` under a header: AGENT, STATUS, TIME (`AWAY 12m`
+//! is STATUS then TIME; `≥12m` until the console saw the change), CHAT and
+//! VOICE (`2/5`: conversations in hand of the most allowed) and HOLDS (as
+//! many ids as fit, then `+N`). When the pane is narrow HOLDS, then the
+//! voice and chat loads, then the time give way before the name is
+//! squeezed.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::table::{self, Align, Cell, Column, Cut, KEEP, Row, Table};
 use super::text::{clean, width};
 use super::theme::{Glyph, Theme};
-use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::{Agent, Load};
 
@@ -71,8 +76,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let full = usize::from(inner.width);
-    let cells = full.saturating_sub(1);
+    let cells = usize::from(inner.width).saturating_sub(1);
     let height = usize::from(inner.height);
 
     if rows.is_empty() {
@@ -92,93 +96,31 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let gap = if cells >= 56 { 2 } else { 1 };
-    // Long load labels when they leave the name room, else short, else none.
-    let layouts = [(false, true), (true, true), (true, false)];
-    let (mut short, mut show_loads) = (true, false);
-    let (mut chat_w, mut voice_w) = (0, 0);
-    let since_w = since_width(cells, gap);
-    for (s, show) in layouts {
-        let (c, v) = if show { loads(&rows, s) } else { (0, 0) };
-        let used = 1 + PRESENCE + since_w + gap + col(c, gap) + col(v, gap);
-        (short, show_loads, chat_w, voice_w) = (s, show, c, v);
-        if used + MIN_NAME <= cells {
-            break;
-        }
-    }
-    // Names take what the longest needs (room left goes to what the agents
-    // hold).
-    let longest = rows
-        .iter()
-        .map(|a| width(&a.name))
-        .max()
-        .unwrap_or(0)
-        .max(MIN_NAME);
-    let name_w = cells
-        .saturating_sub(1 + PRESENCE + since_w + gap + col(chat_w, gap) + col(voice_w, gap))
-        .min(MAX_NAME)
-        .min(longest);
-
-    // What each agent holds now, in the room the other columns leave.
-    let taken = 1 + name_w + PRESENCE + since_w + gap + col(chat_w, gap) + col(voice_w, gap);
-    let holds_w = cells.saturating_sub(taken + gap);
-    let holds = (holds_w >= 6).then(|| state.summary());
     let selected = focused.then_some(state.agent_cursor);
-    let offset = scroll_offset(selected, rows.len(), height);
-    let lines: Vec<Line> = rows
+    let offset = table::offset(selected, rows.len(), height);
+    let body: Vec<Row> = rows
         .iter()
-        .enumerate()
         .skip(offset)
-        .take(height)
-        .map(|(i, a)| {
-            let g = " ".repeat(gap);
-            let mut spans = vec![
-                Span::raw(" "),
-                Span::styled(theme.pad(&clean(&a.name, 200), name_w), theme.text),
-                Span::raw(g.clone()),
-                Span::styled(
-                    theme.pad(a.presence.label(), PRESENCE),
-                    theme.presence(a.presence),
-                ),
-            ];
-            if since_w > 0 {
-                let since = state.time_in_status_text(&a.id);
-                spans.push(Span::styled(
-                    format!(" {}", theme.pad(&since, SINCE)),
-                    theme.dim,
-                ));
-            }
-            if show_loads {
-                for (label, load, w) in [("chat", a.chat, chat_w), ("voice", a.voice, voice_w)] {
-                    if w > 0 {
-                        let style = match load {
-                            Some(l) if l.total > 0 && l.used >= l.total => theme.warn,
-                            _ => theme.dim,
-                        };
-                        spans.push(Span::raw(g.clone()));
-                        spans.push(Span::styled(
-                            theme.pad(&load_text(label, load, short), w),
-                            style,
-                        ));
-                    }
-                }
-            }
-            if let Some(sum) = &holds {
-                let ids = sum.holds.get(&a.id).map(Vec::as_slice).unwrap_or_default();
-                spans.push(Span::raw(g.clone()));
-                spans.push(Span::styled(
-                    theme.pad(&holds_text(ids, holds_w), holds_w),
-                    theme.dim,
-                ));
-            }
-            if Some(i) == selected {
-                uniform(spans, theme.selected, full)
-            } else {
-                Line::from(spans)
-            }
-        })
+        .take(table::body_rows(height))
+        .map(|a| pane_row(a, state, theme))
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    let shown: Vec<&Agent> = rows.iter().skip(offset).take(body.len()).copied().collect();
+    let body = fit_holds(
+        body,
+        &shown,
+        state,
+        usize::from(inner.width).saturating_sub(2),
+    );
+    Table {
+        columns: &COLUMNS,
+        rows: body,
+        offset,
+        selected,
+        selected_style: theme.selected,
+        lead: 1,
+        sorted: None,
+    }
+    .draw(frame, inner, theme);
 }
 
 /// The conversations an agent holds, as many ids as fit in `w` cells,
@@ -209,18 +151,80 @@ pub fn holds_text(ids: &[String], w: usize) -> String {
     out
 }
 
-/// Time in status goes with the presence whenever the name keeps room.
-fn since_width(cells: usize, gap: usize) -> usize {
-    if cells >= 1 + PRESENCE + gap + 1 + SINCE + MIN_NAME {
-        1 + SINCE
-    } else {
-        0
+pub const fn col(header: &'static str, min: usize, max: usize, priority: u8, flex: bool) -> Column {
+    Column {
+        header: std::borrow::Cow::Borrowed(header),
+        min,
+        max,
+        priority,
+        align: Align::Left,
+        cut: Cut::End,
+        flex,
     }
 }
 
-/// Cells of a column of width `w` with its gap (none when the column is empty).
-fn col(w: usize, gap: usize) -> usize {
-    if w == 0 { 0 } else { w + gap }
+const AGENT: Column = col("AGENT", MIN_NAME, MAX_NAME, KEEP, false);
+const STATUS: Column = col("STATUS", 4, PRESENCE, 50, false);
+const TIME: Column = col("TIME", SINCE, SINCE, 40, false);
+const CHAT: Column = col("CHAT", 3, 9, 20, false);
+const VOICE: Column = col("VOICE", 3, 9, 10, false);
+
+/// Name, presence, time in status and the two loads, then `extra`: what
+/// the pane and the agent picker share. The name is cut last; the loads
+/// give way first.
+pub const fn agent_columns(extra: Column) -> [Column; 6] {
+    [AGENT, STATUS, TIME, CHAT, VOICE, extra]
+}
+
+/// The pane's columns: the shared ones, then the conversations each agent
+/// is in (HOLDS), which takes the room left and goes first.
+pub const COLUMNS: [Column; 6] = agent_columns(col("HOLDS", 6, 6, 5, true));
+
+/// The cells of [`agent_columns`] (all but the extra one) for `a`.
+pub fn agent_cells(a: &Agent, state: &State, theme: &Theme) -> Vec<Cell> {
+    let load = |l: Option<Load>| {
+        let style = match l {
+            Some(l) if l.total > 0 && l.used >= l.total => theme.warn,
+            _ => theme.dim,
+        };
+        Cell::new(load_text("", l, true), style)
+    };
+    vec![
+        Cell::new(clean(&a.name, 200), theme.text),
+        Cell::new(a.presence.label(), theme.presence(a.presence)),
+        Cell::new(state.time_in_status_text(&a.id), theme.dim),
+        load(a.chat),
+        load(a.voice),
+    ]
+}
+
+/// A row of the pane; its HOLDS cell is filled by [`fit_holds`] once the
+/// column's width is known.
+fn pane_row(a: &Agent, state: &State, theme: &Theme) -> Row {
+    let mut cells = agent_cells(a, state, theme);
+    cells.push(Cell::new(String::new(), theme.dim));
+    Row {
+        lead: vec![Cell::new(" ", theme.text)],
+        cells,
+    }
+}
+
+/// Fills each row's HOLDS cell with as many of the agent's conversations
+/// as the column's width (in `cells` of table) shows, then how many more.
+/// The column is flexible, so its text does not change the widths.
+fn fit_holds(mut rows: Vec<Row>, shown: &[&Agent], state: &State, cells: usize) -> Vec<Row> {
+    let w = table::fit(&COLUMNS, &rows, cells).cols[5];
+    if w == 0 {
+        return rows;
+    }
+    let sum = state.summary();
+    for (row, a) in rows.iter_mut().zip(shown) {
+        let ids = sum.holds.get(&a.id).map(Vec::as_slice).unwrap_or_default();
+        if let Some(cell) = row.cells.get_mut(5) {
+            cell.text = holds_text(ids, w);
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

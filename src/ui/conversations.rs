@@ -1,126 +1,44 @@
 //! The conversations list: one row per conversation, filtered and sorted as
 //! `State::visible_conversations` says.
 //!
-//! `▶!c-1042 voice en  ACTIVE   2  04:12  Mia Chen`: selection marker,
-//! flag (`!` a request failed, `…` requests open), id, channel, language,
-//! state, agents, age, how long ago the poll read it (`F`, off by default)
-//! and the primary agent. On narrow screens the agent count, then the
-//! language, then the channel give way to the name.
+//! Drawn with `ui::table` under a header: selection marker, flag (`!` a
+//! request failed, `…` requests open), then ID, CHAN, LANG, STATE, WAIT
+//! (time in the current queue), QUEUE, AGENTS, SEEN (how long ago the poll
+//! read it, `F`, off by default) and PRIMARY (the primary agent). On
+//! narrow panes the agent count, then the language, the channel and the
+//! queue give way; the id keeps its full width longest and, when cut,
+//! keeps its end (`c-acc…00038`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::table::{self, Cell, Column, KEEP, Row, Table};
 use super::text::{age_short, clean, duration, width};
 use super::theme::{Glyph, Theme};
-use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::alerts::Level;
 use crate::app::state::Conversation;
 
-/// Longest id, language and state shown before they are cut.
-const MAX_ID: usize = 12;
-const MAX_LANG: usize = 5;
-const MAX_STATE: usize = 10;
-/// The name column gets at least this much before other columns give way.
-const MIN_NAME: usize = 8;
-
-/// Which columns are shown and how wide they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Columns {
-    pub gap: usize,
-    pub id: usize,
-    pub channel: bool,
-    pub lang: usize,
-    /// Show only the primary language subtag (`pt` for `pt-BR`).
-    pub lang_short: bool,
-    pub state: usize,
-    pub count: usize,
-    pub age: usize,
-    /// How long ago the poll read the row (`F`); 0 when not shown.
-    pub fresh: usize,
-    pub name: usize,
-}
-
-impl Columns {
-    /// Columns for `rows` in `cells` cells (the pane's inner width).
-    pub fn fit(rows: &[&Conversation], cells: usize, fresh: bool) -> Columns {
-        Columns::fit_marked(rows, &[], cells, fresh)
+/// The list's columns, in their order, with the fresh column (`F`) or
+/// without. Higher priority stays longer as the pane narrows: the id never
+/// drops (cut in the middle, it keeps its distinguishing end).
+fn columns(fresh: bool) -> Vec<Column> {
+    let mut cols = vec![
+        Column::new("ID", 11, 40, KEEP).cut_middle(),
+        Column::new("CHAN", 5, 5, 30),
+        Column::new("LANG", 2, 8, 20),
+        Column::new("STATE", 6, 12, 90),
+        Column::new("WAIT", 5, 6, 80).right(),
+        Column::new("QUEUE", 5, 16, 40),
+        Column::new("AGENTS", 1, 6, 10).right(),
+    ];
+    if fresh {
+        cols.push(Column::new("SEEN", 3, 4, 50).right());
     }
-
-    /// Columns for `rows`, where `marks[i]` (when given and not empty) is
-    /// the alert glyph drawn before row `i`'s state; `fresh`: with the
-    /// freshness column.
-    pub fn fit_marked(
-        rows: &[&Conversation],
-        marks: &[&str],
-        cells: usize,
-        fresh: bool,
-    ) -> Columns {
-        let max = |f: &dyn Fn(&Conversation) -> usize, lo: usize, hi: usize| {
-            rows.iter().map(|c| f(c)).max().unwrap_or(0).clamp(lo, hi)
-        };
-        let state_w = rows
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mark = marks.get(i).map_or(0, |m| match width(m) {
-                    0 => 0,
-                    w => w + 1,
-                });
-                width(c.state().label()) + mark
-            })
-            .max()
-            .unwrap_or(0)
-            .clamp(6, MAX_STATE);
-        let wide = cells >= 56;
-        let mut c = Columns {
-            gap: if wide { 2 } else { 1 },
-            id: max(&|c| width(&clean(&c.id, 40)), 4, MAX_ID),
-            channel: true,
-            lang: max(&|c| width(&language(c, !wide)), 2, MAX_LANG),
-            lang_short: !wide,
-            state: state_w,
-            count: max(&|c| c.agent_count().to_string().len(), 1, 3),
-            age: 5,
-            fresh: if fresh { 3 } else { 0 },
-            name: 0,
-        };
-        // Drop columns, least useful first, until the name has room.
-        for step in 0..4 {
-            let used = c.used();
-            if used + MIN_NAME <= cells {
-                break;
-            }
-            match step {
-                0 => c.count = 0,
-                1 => c.lang = 0,
-                2 => c.channel = false,
-                _ => c.gap = 1,
-            }
-        }
-        c.name = cells.saturating_sub(c.used());
-        c
-    }
-
-    /// Cells taken by everything but the name (marker, flag, columns, gaps).
-    fn used(&self) -> usize {
-        let mut used = 2 + self.id + self.gap + self.state + self.gap + self.age + self.gap;
-        if self.channel {
-            used += 5 + self.gap;
-        }
-        if self.lang > 0 {
-            used += self.lang + self.gap;
-        }
-        if self.count > 0 {
-            used += self.count + self.gap;
-        }
-        if self.fresh > 0 {
-            used += self.fresh + self.gap;
-        }
-        used
-    }
+    cols.push(Column::new("PRIMARY", 8, 200, 60).flex());
+    cols
 }
 
 /// The language column's text: the whole tag, or only its primary subtag.
@@ -213,17 +131,19 @@ fn freshness(c: &Conversation, state: &State, theme: &Theme) -> (String, ratatui
     (age_short(age), style)
 }
 
-/// One row as styled spans. `level`: how far its wait is past its
-/// queue's thresholds (a glyph before the state, and the alert's style).
-fn row(
-    c: &Conversation,
-    cols: &Columns,
-    selected: bool,
-    level: Level,
-    state: &State,
-    theme: &Theme,
-) -> Vec<Span<'static>> {
-    let gap = " ".repeat(cols.gap);
+/// The wait column: time in the current queue (still counting while it
+/// waits), or `—`.
+pub fn wait(c: &Conversation, now_ms: i64, theme: &Theme) -> String {
+    match c.wait_now_ms(now_ms) {
+        Some(w) => duration(w),
+        None => theme.glyph(Glyph::Nothing).to_string(),
+    }
+}
+
+/// One row: the selection marker and the request flag, then a cell per
+/// column. `level`: how far its wait is past its queue's thresholds (a
+/// glyph before the state, and the alert's style on state and wait).
+fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Theme) -> Row {
     let marker = if selected {
         theme.glyph(Glyph::Selected)
     } else {
@@ -239,58 +159,46 @@ fn row(
         (" ", theme.text)
     };
     let conv_state = c.state();
-    let mut spans = vec![
-        Span::styled(theme.pad(marker, 1), theme.text),
-        Span::styled(theme.pad(flag, 1), flag_style),
-        Span::styled(theme.pad(&clean(&c.id, 200), cols.id), theme.text),
-        Span::raw(gap.clone()),
-    ];
-    if cols.channel {
-        spans.push(Span::styled(theme.pad(c.channel.as_str(), 5), theme.text));
-        spans.push(Span::raw(gap.clone()));
-    }
-    if cols.lang > 0 {
-        spans.push(Span::styled(
-            theme.pad(&language(c, cols.lang_short), cols.lang),
-            theme.dim,
-        ));
-        spans.push(Span::raw(gap.clone()));
-    }
     let label = clean(conv_state.label(), 40);
-    let (state_text, state_style) = match theme.alert(level) {
-        Some((glyph, style)) => (format!("{glyph} {label}"), style),
-        None => (label, theme.conv_state(&conv_state)),
+    let (state_text, state_style, wait_style) = match theme.alert(level) {
+        Some((glyph, style)) => (format!("{glyph} {label}"), style, style),
+        None => (label, theme.conv_state(&conv_state), theme.dim),
     };
-    spans.push(Span::styled(
-        theme.pad(&state_text, cols.state),
-        state_style,
-    ));
-    spans.push(Span::raw(gap.clone()));
-    if cols.count > 0 {
-        let n = c.agent_count().to_string();
-        spans.push(Span::styled(format!("{n:>w$}", w = cols.count), theme.text));
-        spans.push(Span::raw(gap.clone()));
-    }
-    let age = age(c, state.now_ms, theme);
-    spans.push(Span::styled(format!("{age:>5}"), theme.dim));
-    spans.push(Span::raw(gap.clone()));
-    if cols.fresh > 0 {
-        let (text, style) = freshness(c, state, theme);
-        spans.push(Span::styled(format!("{text:>w$}", w = cols.fresh), style));
-        spans.push(Span::raw(gap));
-    }
-    // A stuck conversation says why in the agent's place.
-    if let Some(reason) = c.fail_reason() {
-        let why = clean(&reason.label(), 200);
-        spans.push(Span::styled(theme.pad(&why, cols.name), theme.bad));
-        return spans;
-    }
+    let nothing = || theme.glyph(Glyph::Nothing).to_string();
+    let queue = c
+        .queue
+        .as_ref()
+        .map(|(_, name)| clean(name, 200))
+        .unwrap_or_else(nothing);
     let name = c
         .primary_name()
         .map(|n| clean(n, 200))
-        .unwrap_or_else(|| theme.glyph(Glyph::Nothing).to_string());
-    spans.push(Span::styled(theme.pad(&name, cols.name), theme.text));
-    spans
+        .unwrap_or_else(nothing);
+    let mut cells = vec![
+        Cell::new(clean(&c.id, 200), theme.text),
+        Cell::new(c.channel.as_str(), theme.text),
+        Cell::new(language(c, false), theme.dim),
+        Cell::new(state_text, state_style),
+        Cell::new(wait(c, state.now_ms, theme), wait_style),
+        Cell::new(queue, theme.dim),
+        Cell::new(c.agent_count().to_string(), theme.text),
+    ];
+    if state.fresh_column {
+        let (text, style) = freshness(c, state, theme);
+        cells.push(Cell::new(text, style));
+    }
+    // A stuck conversation says why in the agent's place.
+    match c.fail_reason() {
+        Some(reason) => cells.push(Cell::new(clean(&reason.label(), 200), theme.bad)),
+        None => cells.push(Cell::new(name, theme.text)),
+    }
+    Row {
+        lead: vec![
+            Cell::new(theme.pad(marker, 1), theme.text),
+            Cell::new(theme.pad(flag, 1), flag_style),
+        ],
+        cells,
+    }
 }
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused: bool) {
@@ -336,68 +244,77 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     }
 
     let selected = state.selected.as_ref().and_then(|id| ids.position(id));
-    let offset = scroll_offset(selected, ids.len(), height);
+    let offset = table::offset(selected, ids.len(), height);
     // Only the rows on screen are looked up, measured and drawn.
-    let rows: Vec<&Conversation> = ids
+    let rows: Vec<Row> = ids
         .iter()
-        .skip(offset)
-        .take(height)
-        .filter_map(|id| state.conversations.get(id))
-        .collect();
-    // Levels for the rows on screen only.
-    let levels: Vec<Level> = rows.iter().map(|c| state.conversation_level(c)).collect();
-    let marks: Vec<&str> = levels
-        .iter()
-        .map(|l| theme.alert(*l).map_or("", |(g, _)| g))
-        .collect();
-    let cols = Columns::fit_marked(&rows, &marks, cells, state.fresh_column);
-    let lines: Vec<Line> = rows
-        .iter()
-        .zip(&levels)
         .enumerate()
-        .map(|(i, (c, level))| (i + offset, c, *level))
-        .map(|(i, c, level)| {
-            let is_sel = Some(i) == selected;
-            let spans = row(c, &cols, is_sel, level, state, theme);
-            if is_sel {
-                let style = if focused {
-                    theme.selected
-                } else {
-                    theme.selected_unfocused
-                };
-                uniform(spans, style, full)
-            } else {
-                Line::from(spans)
-            }
+        .skip(offset)
+        .take(table::body_rows(height))
+        .filter_map(|(i, id)| Some((i, state.conversations.get(id)?)))
+        .map(|(i, c)| {
+            let level = state.conversation_level(c);
+            row(c, Some(i) == selected, level, state, theme)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    let columns = columns(state.fresh_column);
+    Table {
+        columns: &columns,
+        rows,
+        offset,
+        selected,
+        selected_style: if focused {
+            theme.selected
+        } else {
+            theme.selected_unfocused
+        },
+        lead: 2,
+        sorted: None,
+    }
+    .draw(frame, inner, theme);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::state::Channel;
+    use crate::ui::ThemeKind;
+    use crate::ui::table::fit;
 
+    /// The id keeps its full width while less useful columns give way,
+    /// and the primary agent takes what is left.
     #[test]
-    fn columns_give_way_to_the_name_on_narrow_panes() {
-        let c = Conversation::new("c-1042", Channel::Voice, "en");
-        let rows = vec![&c];
-        let wide = Columns::fit(&rows, 60, false);
-        assert!(wide.channel && wide.lang > 0 && wide.count > 0 && wide.gap == 2);
-        assert!(wide.name >= MIN_NAME);
-        let mid = Columns::fit(&rows, 44, false);
-        assert!(mid.channel && mid.count > 0);
-        assert_eq!(mid.used() + mid.name, 44);
-        // The narrowest pane (60 columns) leaves 31 cells for a row.
-        let narrow = Columns::fit(&rows, 31, false);
-        assert_eq!(narrow.count, 0);
-        assert!(narrow.name >= MIN_NAME, "{narrow:?}");
-        for cells in 0..80 {
-            let cols = Columns::fit(&rows, cells, cells % 2 == 0);
-            if cells >= cols.used() {
-                assert_eq!(cols.used() + cols.name, cells);
-            }
-        }
+    fn columns_give_way_before_the_id_is_cut() {
+        let theme = Theme::new(ThemeKind::Dark, false);
+        let settings = crate::app::state::Settings {
+            bot_id: "st-1".into(),
+            environment: "TEST".into(),
+            confirm: true,
+            read_only: false,
+            defaults: Default::default(),
+            plan: Default::default(),
+            callback_timeout_ms: 1000,
+            alerts: Default::default(),
+        };
+        let mut state = State::new(settings, Default::default(), "t".into());
+        let c = Conversation::new("c-acc-live-00038", Channel::Voice, "en-US");
+        let r = row(&c, false, Level::Ok, &state, &theme);
+        let cols = columns(false);
+        let wide = fit(&cols, std::slice::from_ref(&r), 100);
+        assert!(wide.cols.iter().all(|w| *w > 0), "{wide:?}");
+        assert_eq!(wide.cols[0], 16);
+        assert_eq!(wide.used(), 100);
+        let narrow = fit(&cols, std::slice::from_ref(&r), 41);
+        assert_eq!(narrow.cols[0], 16, "{narrow:?}");
+        assert_eq!(narrow.cols[6], 0, "the agent count goes first");
+        assert!(
+            narrow.cols[3] > 0 && narrow.cols[4] > 0,
+            "state and wait stay"
+        );
+        state.fresh_column = true;
+        let r = row(&c, false, Level::Ok, &state, &theme);
+        let fresh = fit(&columns(true), std::slice::from_ref(&r), 120);
+        assert_eq!(fresh.cols.len(), 9);
+        assert!(fresh.cols[7] >= 3, "{fresh:?}");
     }
 }

@@ -5,6 +5,7 @@
 //! - `conversations`, `agents`, `queues`, `detail` (roster and timeline), `log`: panes
 //! - `overlay`: help, agent picker, new-conversation form
 //! - `wallboard`: the full-screen per-queue tiles (`:wallboard`)
+//! - `table`: the list widget every list draws with (header, widths, scrolling)
 //! - `theme`: styles, borders and glyphs (dark, light, mono; ASCII)
 
 pub mod agents;
@@ -17,6 +18,7 @@ pub mod log;
 pub mod overlay;
 pub mod queues;
 pub mod status;
+pub mod table;
 pub mod text;
 pub mod theme;
 pub mod view;

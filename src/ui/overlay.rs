@@ -6,10 +6,11 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::agents::{load_text, loads};
+use super::agents::{agent_cells, agent_columns, col, loads};
+use super::table::{self, Cell, Column, KEEP, Row, Table};
 use super::text::{clean, width, wrap};
 use super::theme::{Glyph, Theme};
-use super::widgets::{centered, input_spans, scroll_offset, uniform};
+use super::widgets::{centered, input_spans};
 use crate::app::State;
 use crate::app::command::KeyMode;
 use crate::app::state::{Mode, NewConversationForm, Picker};
@@ -360,6 +361,11 @@ const PICKER_ROWS: usize = 10;
 /// Agent names are cut here.
 const MAX_NAME: usize = 24;
 
+/// The agent picker's columns: those of the agents pane without HOLDS,
+/// then the notes `full` (no room on the conversation's channel) and
+/// `changed` (since the picker opened), which give way first.
+const PICKER_COLUMNS: [Column; 6] = agent_columns(col("NOTE", 4, 12, 30, false));
+
 fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
     if crate::app::queries::picker_queue_query(p).is_some() {
         return queue_picker(state, p, frame, area, theme);
@@ -386,12 +392,13 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         n.join(" ")
     };
     let note_w = choices.iter().map(|a| width(&note(a))).max().unwrap_or(0);
-    let note_w = if note_w > 0 { note_w + 1 } else { 0 };
-    // Border, marker, name, presence, loads, notes and a margin.
-    let want = 2 + 3 + name_max + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + note_w + 1;
+    let note_w = if note_w > 0 { note_w + 2 } else { 0 };
+    // Border, marker, name, presence, time in status, loads, notes and
+    // a margin.
+    let want = 2 + 3 + name_max + 2 + 9 + 2 + 5 + 2 + chat_w + 2 + voice_w + note_w + 1;
     let w = (want.max(44) as u16).min(area.width.saturating_sub(4));
     let rows = choices.len().clamp(1, PICKER_ROWS);
-    let h = (rows + 4) as u16;
+    let h = (rows + 5) as u16;
     let rect = centered(area, w, h.min(area.height));
     frame.render_widget(Clear, rect);
     let title = format!(
@@ -410,61 +417,83 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
     } else {
         format!(" {} of {} ", choices.len(), state.agents.len())
     };
-    let Some((inner, cells, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
+    let Some((inner, _, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
         return;
     };
 
-    let room = usize::from(inner.height).saturating_sub(2);
     if choices.is_empty() {
         lines.push(Line::from(Span::styled(" no agent matches", theme.dim)));
-    } else {
-        let name_w = cells
-            .saturating_sub(3 + 2 + 9 + 6 + 2 + chat_w + 1 + voice_w + note_w + 1)
-            .min(MAX_NAME);
-        let selected = p.selected.min(choices.len() - 1);
-        let offset = scroll_offset(Some(selected), choices.len(), room);
-        for (i, a) in choices.iter().enumerate().skip(offset).take(room) {
-            let is_sel = i == selected;
-            let marker = if is_sel {
-                theme.glyph(Glyph::Selected)
-            } else {
-                " "
-            };
-            let mut spans = vec![
-                Span::raw(" "),
-                Span::styled(theme.pad(marker, 1), theme.text),
-                Span::raw(" "),
-                Span::styled(theme.pad(&clean(&a.name, 200), name_w), theme.text),
-                Span::raw("  "),
-                Span::styled(theme.pad(a.presence.label(), 9), theme.presence(a.presence)),
-                Span::styled(
-                    format!(" {}", theme.pad(&state.time_in_status_text(&a.id), 5)),
-                    theme.dim,
-                ),
-                Span::raw("  "),
-                Span::styled(
-                    theme.pad(&load_text("chat", a.chat, false), chat_w),
-                    theme.dim,
-                ),
-                Span::raw(" "),
-                Span::styled(
-                    theme.pad(&load_text("voice", a.voice, false), voice_w),
-                    theme.dim,
-                ),
-            ];
-            let n = note(a);
-            if !n.is_empty() {
-                spans.push(Span::raw(" "));
-                spans.push(Span::styled(n, theme.warn));
-            }
-            if is_sel {
-                lines.push(uniform(spans, theme.selected, cells));
-            } else {
-                lines.push(Line::from(spans));
-            }
-        }
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let selected = p.selected.min(choices.len() - 1);
+    let body = usize::from(inner.height).saturating_sub(2);
+    let offset = table::offset(Some(selected), choices.len(), body);
+    let rows = choices
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(table::body_rows(body))
+        .map(|(i, a)| {
+            let mut cells = agent_cells(a, state, theme);
+            cells.push(Cell::new(note(a), theme.warn));
+            Row {
+                lead: picker_lead(i == selected, theme),
+                cells,
+            }
+        })
+        .collect();
+    picker_table(
+        frame,
+        inner,
+        lines,
+        &PICKER_COLUMNS,
+        rows,
+        offset,
+        selected,
+        theme,
+    );
+}
+
+/// The selection marker before a picker's row.
+fn picker_lead(selected: bool, theme: &Theme) -> Vec<Cell> {
+    let marker = if selected {
+        theme.glyph(Glyph::Selected)
+    } else {
+        " "
+    };
+    vec![Cell::new(format!(" {} ", theme.pad(marker, 1)), theme.text)]
+}
+
+/// A picker's input line and rule (`head`), then its choices drawn with
+/// the table under a header.
+#[allow(clippy::too_many_arguments)]
+fn picker_table(
+    frame: &mut Frame,
+    inner: Rect,
+    head: Vec<Line<'static>>,
+    columns: &[Column],
+    rows: Vec<Row>,
+    offset: usize,
+    selected: usize,
+    theme: &Theme,
+) {
+    frame.render_widget(Paragraph::new(head), inner);
+    let body = Rect {
+        y: inner.y + 2.min(inner.height),
+        height: inner.height.saturating_sub(2),
+        ..inner
+    };
+    Table {
+        columns,
+        rows,
+        offset,
+        selected: Some(selected),
+        selected_style: theme.selected,
+        lead: 3,
+        sorted: None,
+    }
+    .draw(frame, body, theme);
 }
 
 /// The picker with `q:` typed: the queues, fewest waiting first, with
@@ -477,33 +506,12 @@ fn queue_picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme:
         .max()
         .unwrap_or(0)
         .min(MAX_NAME);
-    let figures = |q: &crate::app::queries::QueueRow| {
-        let nothing = theme.glyph(Glyph::Nothing).to_string();
-        format!(
-            "{} waiting  longest {}  {} free",
-            q.waiting.value.map_or(
-                if q.waiting.odd {
-                    "?".into()
-                } else {
-                    nothing.clone()
-                },
-                |v| v.to_string()
-            ),
-            q.longest_ms
-                .value
-                .map_or(nothing.clone(), super::text::duration),
-            q.agents[0].value.map_or(nothing, |v| v.to_string()),
-        )
-    };
-    let fig_w = choices
-        .iter()
-        .map(|q| width(&figures(q)))
-        .max()
-        .unwrap_or(0);
+    // Waiting, longest and free, with their gaps.
+    let fig_w = 7 + 2 + 7 + 2 + 4;
     let want = 2 + 3 + name_max + 2 + fig_w + 1;
     let w = (want.max(44) as u16).min(area.width.saturating_sub(4));
     let rows = choices.len().clamp(1, PICKER_ROWS);
-    let h = (rows + 4) as u16;
+    let h = (rows + 5) as u16;
     let rect = centered(area, w, h.min(area.height));
     frame.render_widget(Clear, rect);
     let title = format!(
@@ -517,10 +525,9 @@ fn queue_picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme:
         state.queues.len(),
         theme.glyph(Glyph::Dot)
     );
-    let Some((inner, cells, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
+    let Some((inner, _, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
         return;
     };
-    let room = usize::from(inner.height).saturating_sub(2);
     if choices.is_empty() {
         let msg = if state.queues.is_empty() {
             "no queue listed yet"
@@ -528,33 +535,50 @@ fn queue_picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme:
             "no queue matches"
         };
         lines.push(Line::from(Span::styled(format!(" {msg}"), theme.dim)));
-    } else {
-        let name_w = cells.saturating_sub(3 + 2 + fig_w + 1).min(MAX_NAME);
-        let selected = p.selected.min(choices.len() - 1);
-        let offset = scroll_offset(Some(selected), choices.len(), room);
-        for (i, q) in choices.iter().enumerate().skip(offset).take(room) {
-            let is_sel = i == selected;
-            let marker = if is_sel {
-                theme.glyph(Glyph::Selected)
-            } else {
-                " "
-            };
-            let spans = vec![
-                Span::raw(" "),
-                Span::styled(theme.pad(marker, 1), theme.text),
-                Span::raw(" "),
-                Span::styled(theme.pad(&clean(&q.name, 200), name_w), theme.text),
-                Span::raw("  "),
-                Span::styled(theme.own_text(&figures(q)), theme.dim),
-            ];
-            if is_sel {
-                lines.push(uniform(spans, theme.selected, cells));
-            } else {
-                lines.push(Line::from(spans));
-            }
-        }
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let selected = p.selected.min(choices.len() - 1);
+    let body = usize::from(inner.height).saturating_sub(2);
+    let offset = table::offset(Some(selected), choices.len(), body);
+    let nothing = || theme.glyph(Glyph::Nothing).to_string();
+    let rows = choices
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(table::body_rows(body))
+        .map(|(i, q)| Row {
+            lead: picker_lead(i == selected, theme),
+            cells: vec![
+                Cell::new(clean(&q.name, 200), theme.text),
+                Cell::new(
+                    match q.waiting.value {
+                        Some(v) => v.to_string(),
+                        None if q.waiting.odd => "?".to_string(),
+                        None => nothing(),
+                    },
+                    theme.dim,
+                ),
+                Cell::new(
+                    q.longest_ms
+                        .value
+                        .map_or_else(nothing, super::text::duration),
+                    theme.dim,
+                ),
+                Cell::new(
+                    q.agents[0].value.map_or_else(nothing, |v| v.to_string()),
+                    theme.dim,
+                ),
+            ],
+        })
+        .collect();
+    let columns = [
+        Column::new("QUEUE", 8, MAX_NAME, KEEP),
+        Column::new("WAITING", 1, 7, 30).right(),
+        Column::new("LONGEST", 5, 7, 20).right(),
+        Column::new("FREE", 1, 4, 10).right(),
+    ];
+    picker_table(frame, inner, lines, &columns, rows, offset, selected, theme);
 }
 
 // ---------------------------------------------------------------------------

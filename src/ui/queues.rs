@@ -23,9 +23,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::table::{self, Cell, Column, KEEP, Row, Table};
 use super::text::{clean, duration, width};
 use super::theme::{Glyph, Theme};
-use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::alerts::Level;
 use crate::app::queries::{Figure, QueueRow};
@@ -246,123 +246,87 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    // Each column as wide as its widest cell or header.
-    let texts: Vec<Vec<(String, bool)>> = rows
-        .iter()
-        .map(|r| Col::DRAWN.iter().map(|c| cell(*c, r, theme)).collect())
-        .collect();
-    let widths: Vec<usize> = Col::DRAWN
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            texts
-                .iter()
-                .map(|t| width(&t[i].0))
-                .chain([width(&theme.own_text(&c.header(state)))])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut shown = [true; 8];
-    let used = |shown: &[bool; 8]| -> usize {
-        // The mark, a space, then each shown column with a gap before it.
-        2 + widths
-            .iter()
-            .zip(shown)
-            .filter(|(_, s)| **s)
-            .map(|(w, _)| w + 1)
-            .sum::<usize>()
-    };
-    for col in Col::DROPPED {
-        if used(&shown) + MIN_NAME <= cells {
-            break;
-        }
-        if let Some(i) = Col::DRAWN.iter().position(|c| *c == col) {
-            shown[i] = false;
-        }
-    }
-    let name_w = cells.saturating_sub(used(&shown)).min(MAX_NAME);
-
-    let mut lines = Vec::with_capacity(height);
-    // The header: the sort column stands out.
-    let mut head = vec![
-        Span::raw("  "),
-        Span::styled(theme.pad("queue", name_w), theme.dim),
-    ];
-    for (i, c) in Col::DRAWN.iter().enumerate() {
-        if !shown[i] {
-            continue;
-        }
-        let style = if c.sort() == state.queue_sort {
-            theme.heading
-        } else {
-            theme.dim
-        };
-        head.push(Span::raw(" "));
-        head.push(Span::styled(
-            right_pad(&theme.own_text(&c.header(state)), widths[i]),
-            style,
-        ));
-    }
-    lines.push(Line::from(head));
-
-    let room = height.saturating_sub(1);
     let selected = focused.then_some(state.queue_cursor.min(rows.len() - 1));
-    let offset = scroll_offset(selected, rows.len(), room);
-    for (n, r) in rows.iter().enumerate().skip(offset).take(room) {
-        let mark = if r.disagrees() {
-            theme.glyph(Glyph::Differs)
-        } else {
-            " "
-        };
-        let narrowed = state.queue_narrow.as_deref() == Some(r.id.as_str());
-        // The alert, judged for the rows on screen only: the name carries
-        // the glyph, the cell past its threshold the style.
-        let t = state.settings.alerts.for_queue(&r.id, &r.name);
-        let wait_alert = theme.alert(
-            r.longest_ms
-                .judged()
-                .map_or(Level::Ok, |ms| t.wait_level(ms)),
-        );
-        let sla_alert = theme.alert(t.sla_level(r.service.0 as usize, r.service.1 as usize));
-        let name = clean(&r.name, 200);
-        let (name, name_style) = match theme.alert(state.queue_level(r)) {
-            Some((glyph, style)) => (format!("{glyph} {name}"), style),
-            None if narrowed => (name, theme.heading),
-            None => (name, theme.text),
-        };
-        let mut spans = vec![
-            Span::styled(theme.pad(mark, 1), theme.warn),
-            Span::raw(" "),
-            Span::styled(theme.pad(&name, name_w), name_style),
-        ];
-        for (i, c) in Col::DRAWN.iter().enumerate() {
-            if !shown[i] {
-                continue;
-            }
-            let (text, from_kore) = &texts[n][i];
-            let style: Style = match (c, wait_alert, sla_alert) {
-                (Col::Longest, Some((_, alert)), _) | (Col::Service, _, Some((_, alert))) => alert,
-                _ if text.contains(theme.glyph(Glyph::Differs)) => theme.warn,
-                _ if odd(*c, r) => theme.warn,
-                (Col::Waiting, ..) if r.waiting.value.unwrap_or(0) > 0 => theme.state_waiting,
-                _ if !from_kore => theme.dim,
-                _ => theme.text,
-            };
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(right_pad(text, widths[i]), style));
-        }
-        if Some(n) == selected {
-            lines.push(uniform(spans, theme.selected, full));
-        } else {
-            lines.push(Line::from(spans));
-        }
+    let offset = table::offset(selected, rows.len(), height);
+    let body: Vec<Row> = rows
+        .iter()
+        .skip(offset)
+        .take(table::body_rows(height))
+        .map(|r| queue_row(r, state, theme))
+        .collect();
+    // The name shrinks to its minimum; a figure is never cut, it drops.
+    let mut columns = vec![Column::new("queue", MIN_NAME, MAX_NAME, KEEP)];
+    columns.extend(Col::DRAWN.iter().map(|c| {
+        let priority = Col::DROPPED
+            .iter()
+            .position(|d| d == c)
+            .map_or(KEEP, |i| i as u8);
+        Column::new(
+            theme.own_text(&c.header(state)),
+            usize::MAX,
+            usize::MAX,
+            priority,
+        )
+        .right()
+    }));
+    let sorted = Col::DRAWN
+        .iter()
+        .position(|c| c.sort() == state.queue_sort)
+        .map(|i| i + 1);
+    Table {
+        columns: &columns,
+        rows: body,
+        offset,
+        selected,
+        selected_style: theme.selected,
+        lead: 2,
+        sorted,
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    .draw(frame, inner, theme);
 }
 
-/// `s` right-aligned in `cells`.
-fn right_pad(s: &str, cells: usize) -> String {
-    let w = width(s);
-    format!("{}{s}", " ".repeat(cells.saturating_sub(w)))
+/// One queue's row: the `≠` mark, the name (with the queue's alert glyph),
+/// then each figure; the cell past its threshold in the alert's style.
+fn queue_row(r: &QueueRow, state: &State, theme: &Theme) -> Row {
+    let mark = if r.disagrees() {
+        theme.glyph(Glyph::Differs)
+    } else {
+        " "
+    };
+    let narrowed = state.queue_narrow.as_deref() == Some(r.id.as_str());
+    // The alert, judged for the rows on screen only: the name carries the
+    // glyph, the cell past its threshold the style.
+    let t = state.settings.alerts.for_queue(&r.id, &r.name);
+    let wait_alert = theme.alert(
+        r.longest_ms
+            .judged()
+            .map_or(Level::Ok, |ms| t.wait_level(ms)),
+    );
+    let sla_alert = theme.alert(t.sla_level(r.service.0 as usize, r.service.1 as usize));
+    let name = clean(&r.name, 200);
+    let (name, name_style) = match theme.alert(state.queue_level(r)) {
+        Some((glyph, style)) => (format!("{glyph} {name}"), style),
+        None if narrowed => (name, theme.heading),
+        None => (name, theme.text),
+    };
+    let mut cells = vec![Cell::new(name, name_style)];
+    for c in Col::DRAWN {
+        let (text, from_kore) = cell(c, r, theme);
+        let style: Style = match (c, wait_alert, sla_alert) {
+            (Col::Longest, Some((_, alert)), _) | (Col::Service, _, Some((_, alert))) => alert,
+            _ if text.contains(theme.glyph(Glyph::Differs)) => theme.warn,
+            _ if odd(c, r) => theme.warn,
+            (Col::Waiting, ..) if r.waiting.value.unwrap_or(0) > 0 => theme.state_waiting,
+            _ if !from_kore => theme.dim,
+            _ => theme.text,
+        };
+        cells.push(Cell::new(text, style));
+    }
+    Row {
+        lead: vec![
+            Cell::new(theme.pad(mark, 1), theme.warn),
+            Cell::new(" ", theme.text),
+        ],
+        cells,
+    }
 }

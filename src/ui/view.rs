@@ -96,9 +96,10 @@ pub fn pane_rows(screen: (u16, u16)) -> crate::app::state::PaneRows {
     let a = layout(Rect::new(0, 0, w, h), 1);
     let inner = |r: Rect| r.height.saturating_sub(2);
     crate::app::state::PaneRows {
-        conversations: inner(a.conversations),
+        // The lists' header rows take one.
+        conversations: inner(a.conversations).saturating_sub(1),
         roster: inner(a.detail),
-        agents: inner(a.agents),
+        agents: inner(a.agents).saturating_sub(1),
         log: inner(a.log),
     }
 }
