@@ -879,6 +879,27 @@ fn picker_overlay() {
     snap!("picker_empty_mono_80x24", out);
 }
 
+/// Issue 19.2: the agent picker's table (header, columns) at both sizes, in
+/// colour and in mono, with choices listed.
+#[test]
+fn picker_table_at_both_sizes_in_colour_and_mono() {
+    let mut s = demo();
+    s.mode = Mode::Picker(Picker {
+        purpose: Verb::Warm,
+        conversation: "c-1042".into(),
+        query: "".into(),
+        selected: 0,
+        frozen: Vec::new(),
+    });
+    for (name, theme) in [("dark", dark()), ("mono", mono())] {
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let out = screen(&s, &theme, w, h);
+            assert!(out.contains("AGENT") && out.contains("STATUS"), "{out}");
+            snap!(format!("picker_table_{name}_{w}x{h}"), out);
+        }
+    }
+}
+
 #[test]
 fn new_conversation_form() {
     let mut s = demo();
