@@ -602,6 +602,45 @@ impl Runner {
         self.queues.remove(conversation);
     }
 
+    /// `:refresh`: a round of the conversations poll now, unless one runs
+    /// (or waits): each press would otherwise queue a whole round of the
+    /// budget.
+    fn refresh_conversations(&self) {
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            if inner.conv_poll.try_lock().is_err() {
+                inner.send(Action::Note {
+                    error: false,
+                    text: "refresh: a round of the conversations poll is under way".into(),
+                });
+                return;
+            }
+            poll_conversations(&inner).await
+        });
+    }
+
+    /// `:export`: the lines written off the event loop; the answer names
+    /// the full path, so the file can be found whatever the console's
+    /// working directory was.
+    fn export(&self, path: String, lines: Vec<String>) {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = write_export(&path, &lines);
+            let full = std::path::absolute(&path)
+                .map_or_else(|_| path.clone(), |p| p.display().to_string());
+            inner.send(match result {
+                Ok(()) => Action::Note {
+                    error: false,
+                    text: format!("exported {} log line(s) to {full}", lines.len()),
+                },
+                Err(e) => Action::Note {
+                    error: true,
+                    text: format!("export to {path} failed: {e}"),
+                },
+            });
+        });
+    }
+
     /// Conversations that have a worker.
     pub fn workers(&self) -> usize {
         self.queues.len()
@@ -673,21 +712,7 @@ impl Runner {
                     inner.send(Action::CallbackTimedOut { req_id });
                 });
             }
-            Effect::PollConversations => {
-                // `:refresh` while a round runs (or waits) adds none: each
-                // press would otherwise queue a whole round of the budget.
-                let inner = self.inner.clone();
-                tokio::spawn(async move {
-                    if inner.conv_poll.try_lock().is_err() {
-                        inner.send(Action::Note {
-                            error: false,
-                            text: "refresh: a round of the conversations poll is under way".into(),
-                        });
-                        return;
-                    }
-                    poll_conversations(&inner).await
-                });
-            }
+            Effect::PollConversations => self.refresh_conversations(),
             Effect::PollAgents => {
                 let inner = self.inner.clone();
                 tokio::spawn(async move { poll_agents(&inner).await });
@@ -704,26 +729,7 @@ impl Runner {
                 let inner = self.inner.clone();
                 tokio::spawn(async move { poll_queues(&inner, Some(Duration::ZERO)).await });
             }
-            Effect::Export { path, lines } => {
-                let inner = self.inner.clone();
-                tokio::task::spawn_blocking(move || {
-                    let result = write_export(&path, &lines);
-                    // The full path, so the file can be found whatever
-                    // the console's working directory was.
-                    let full = std::path::absolute(&path)
-                        .map_or_else(|_| path.clone(), |p| p.display().to_string());
-                    inner.send(match result {
-                        Ok(()) => Action::Note {
-                            error: false,
-                            text: format!("exported {} log line(s) to {full}", lines.len()),
-                        },
-                        Err(e) => Action::Note {
-                            error: true,
-                            text: format!("export to {path} failed: {e}"),
-                        },
-                    });
-                });
-            }
+            Effect::Export { path, lines } => self.export(path, lines),
             // The console's own: it rings or stops.
             Effect::Quit | Effect::Suspend | Effect::Bell => {}
         }
@@ -941,21 +947,30 @@ async fn conversation_worker(
                     journal_dropped(&inner, &job).await;
                 }
             }
-            Some(Msg::DropIds(ids)) => {
-                let mut gone = Vec::new();
-                if failed.as_ref().is_some_and(|j| ids.contains(&j.req_id)) {
-                    gone.extend(failed.take());
-                }
-                let (drop, keep) = queue
-                    .drain(..)
-                    .partition(|(j, _, _)| ids.contains(&j.req_id));
-                queue = keep;
-                gone.extend(drop.into_iter().map(|(j, _, _): (Job, bool, Planned)| j));
-                for job in &gone {
-                    journal_dropped(&inner, job).await;
-                }
-            }
+            Some(Msg::DropIds(ids)) => drop_ids(&inner, &ids, &mut failed, &mut queue).await,
         }
+    }
+}
+
+/// Drops the requests `ids` names, the failed one or queued ones, each
+/// journaled as dropped; the rest of the queue goes on.
+async fn drop_ids(
+    inner: &Inner,
+    ids: &[String],
+    failed: &mut Option<Job>,
+    queue: &mut VecDeque<(Job, bool, Planned)>,
+) {
+    let mut gone = Vec::new();
+    if failed.as_ref().is_some_and(|j| ids.contains(&j.req_id)) {
+        gone.extend(failed.take());
+    }
+    let (drop, keep): (VecDeque<_>, VecDeque<_>) = queue
+        .drain(..)
+        .partition(|(j, _, _)| ids.contains(&j.req_id));
+    *queue = keep;
+    gone.extend(drop.into_iter().map(|(j, _, _)| j));
+    for job in &gone {
+        journal_dropped(inner, job).await;
     }
 }
 

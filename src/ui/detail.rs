@@ -29,7 +29,7 @@ use super::theme::{Glyph, Theme};
 use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
 use crate::app::state::{AssignState, Conversation, Delivery, TimelineItem};
-use crate::domain::{Handover, Phase, Role, Source};
+use crate::domain::{Handover, Merged, Phase, Role, Source};
 use crate::kore::wire::FailReason;
 
 /// Below this inner width, results and roster rows use their short forms.
@@ -288,94 +288,18 @@ fn head_lines(
 ) -> (Vec<Line<'static>>, Option<usize>) {
     let mut lines = Vec::new();
     let mut cursor_row = None;
-    let dot = format!(" {} ", theme.glyph(Glyph::Dot));
 
     if state.detail_open {
-        let mut parts = Vec::new();
-        if let Some(s) = &c.bot_session_id {
-            parts.push(format!("session {}", theme.fit(&clean(s, 200), 24)));
-        }
-        if let Some(s) = &c.api_status {
-            parts.push(format!("API {}", clean(s, 40)));
-        }
-        if let Some(a) = &c.assigned_agent {
-            let name = state
-                .agents
-                .iter()
-                .find(|x| &x.id == a)
-                .map_or(a.as_str(), |x| x.name.as_str());
-            parts.push(format!("assigned {}", clean(name, 100)));
-        }
-        if c.manual {
-            parts.push("opened by hand".to_string());
-        }
-        if !parts.is_empty() {
-            lines.push(Line::from(Span::styled(
-                format!(" {}", theme.fit(&parts.join(&dot), cells.saturating_sub(1))),
-                theme.dim,
-            )));
-        }
+        lines.extend(facts_line(c, state, cells, theme));
     }
 
-    let wide = cells >= WIDE;
-    let since_w = if wide { 11 } else { 5 };
-    // The glyph already tells primary from consultant, so on a very narrow
-    // pane the role's word gives way to the name.
-    let show_role = cells.saturating_sub(1 + 2 + 1 + 10 + 1 + since_w) >= 10;
-    let role_w = if show_role { 11 } else { 0 };
-    // Where the console knows each member from, when there is room.
-    let show_source = wide && cells.saturating_sub(1 + 2 + 1 + role_w + since_w + 8) >= 12;
-    let source_w = if show_source { 8 } else { 0 };
-    let name_w = cells
-        .saturating_sub(1 + 2 + 1 + role_w + source_w + since_w)
-        .min(MAX_NAME);
     let merged = c.merged();
     let members = merged.roster.members();
-    for (i, m) in members.iter().enumerate() {
-        let (glyph, role_style) = match m.role {
-            Role::Primary => (Glyph::Primary, theme.good),
-            Role::Consultant => (Glyph::Consultant, theme.busy),
-        };
-        let since = if m.since_ms > 0 {
-            duration(state.now_ms - m.since_ms)
-        } else {
-            theme.glyph(Glyph::Nothing).to_string()
-        };
-        let since = if wide {
-            format!("since {since:>5}")
-        } else {
-            format!("{since:>5}")
-        };
-        let spans = vec![
-            Span::raw(" "),
-            Span::styled(theme.pad(theme.glyph(glyph), 1), role_style),
-            Span::raw(" "),
-            Span::styled(theme.pad(&clean(m.agent.label(), 200), name_w), theme.text),
-            Span::raw(" "),
-            Span::styled(
-                if show_role {
-                    format!("{} ", theme.pad(m.role.as_str(), 10))
-                } else {
-                    String::new()
-                },
-                theme.dim,
-            ),
-            Span::styled(
-                match merged.sources.get(i) {
-                    Some(src) if show_source => format!("{} ", theme.pad(source_word(*src), 7)),
-                    _ => String::new(),
-                },
-                theme.dim,
-            ),
-            Span::styled(since, theme.dim),
-        ];
-        if focused && i == state.roster_cursor {
-            cursor_row = Some(lines.len());
-            lines.push(uniform(spans, theme.selected, full));
-        } else {
-            lines.push(Line::from(spans));
-        }
+    let (rows, cursor) = member_lines(&merged, state, cells, full, focused, theme);
+    if let Some(r) = cursor {
+        cursor_row = Some(lines.len() + r);
     }
+    lines.extend(rows);
 
     for d in &merged.disagreements {
         let msg = format!("{} {}", theme.glyph(Glyph::Differs), d.describe());
@@ -434,6 +358,115 @@ fn head_lines(
             )));
         }
     }
+    (lines, cursor_row)
+}
+
+/// The conversation's facts on one line (session, API status, who it was
+/// assigned to, opened by hand), when the detail is open.
+fn facts_line(
+    c: &Conversation,
+    state: &State,
+    cells: usize,
+    theme: &Theme,
+) -> Option<Line<'static>> {
+    let dot = format!(" {} ", theme.glyph(Glyph::Dot));
+    let mut parts = Vec::new();
+    if let Some(s) = &c.bot_session_id {
+        parts.push(format!("session {}", theme.fit(&clean(s, 200), 24)));
+    }
+    if let Some(s) = &c.api_status {
+        parts.push(format!("API {}", clean(s, 40)));
+    }
+    if let Some(a) = &c.assigned_agent {
+        let name = state
+            .agents
+            .iter()
+            .find(|x| &x.id == a)
+            .map_or(a.as_str(), |x| x.name.as_str());
+        parts.push(format!("assigned {}", clean(name, 100)));
+    }
+    if c.manual {
+        parts.push("opened by hand".to_string());
+    }
+    (!parts.is_empty()).then(|| {
+        Line::from(Span::styled(
+            format!(" {}", theme.fit(&parts.join(&dot), cells.saturating_sub(1))),
+            theme.dim,
+        ))
+    })
+}
+
+/// The merged roster's members, one row each (role, name, where the
+/// console knows them from, since when), and the row of the cursor.
+fn member_lines(
+    merged: &Merged,
+    state: &State,
+    cells: usize,
+    full: usize,
+    focused: bool,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, Option<usize>) {
+    let wide = cells >= WIDE;
+    let since_w = if wide { 11 } else { 5 };
+    // The glyph already tells primary from consultant, so on a very narrow
+    // pane the role's word gives way to the name.
+    let show_role = cells.saturating_sub(1 + 2 + 1 + 10 + 1 + since_w) >= 10;
+    let role_w = if show_role { 11 } else { 0 };
+    // Where the console knows each member from, when there is room.
+    let show_source = wide && cells.saturating_sub(1 + 2 + 1 + role_w + since_w + 8) >= 12;
+    let source_w = if show_source { 8 } else { 0 };
+    let name_w = cells
+        .saturating_sub(1 + 2 + 1 + role_w + source_w + since_w)
+        .min(MAX_NAME);
+    let members = merged.roster.members();
+    let mut lines = Vec::new();
+    let mut cursor_row = None;
+    for (i, m) in members.iter().enumerate() {
+        let (glyph, role_style) = match m.role {
+            Role::Primary => (Glyph::Primary, theme.good),
+            Role::Consultant => (Glyph::Consultant, theme.busy),
+        };
+        let since = if m.since_ms > 0 {
+            duration(state.now_ms - m.since_ms)
+        } else {
+            theme.glyph(Glyph::Nothing).to_string()
+        };
+        let since = if wide {
+            format!("since {since:>5}")
+        } else {
+            format!("{since:>5}")
+        };
+        let spans = vec![
+            Span::raw(" "),
+            Span::styled(theme.pad(theme.glyph(glyph), 1), role_style),
+            Span::raw(" "),
+            Span::styled(theme.pad(&clean(m.agent.label(), 200), name_w), theme.text),
+            Span::raw(" "),
+            Span::styled(
+                if show_role {
+                    format!("{} ", theme.pad(m.role.as_str(), 10))
+                } else {
+                    String::new()
+                },
+                theme.dim,
+            ),
+            Span::styled(
+                match merged.sources.get(i) {
+                    Some(src) if show_source => format!("{} ", theme.pad(source_word(*src), 7)),
+                    _ => String::new(),
+                },
+                theme.dim,
+            ),
+            Span::styled(since, theme.dim),
+        ];
+        if focused && i == state.roster_cursor {
+            cursor_row = Some(lines.len());
+            lines.push(uniform(spans, theme.selected, full));
+        } else {
+            lines.push(Line::from(spans));
+        }
+    }
+
     (lines, cursor_row)
 }
 
