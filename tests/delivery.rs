@@ -348,6 +348,50 @@ async fn a_dropped_request_releases_the_ones_behind_it() {
     ));
 }
 
+/// Issue 17.2: after a heal, the refused request and the rest of its
+/// action (planned on a stale roster) are dropped in the runner, each
+/// journaled as dropped, and never sent; a later request still goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_requests_of_a_stale_action_are_never_sent() {
+    let sim = simulator_with(|c| c.seed = 7).await;
+    let mut h = harness(client(&sim, |_| {}), 2).await;
+    let a = AgentRef::new("a-1", "Mia");
+    sim.set_outage(Some(503), None);
+    send(&mut h, "s-1", "c-stale", Event::na_entry(a.clone()));
+    send(&mut h, "s-2", "c-stale", Event::na_exit(a.clone()));
+    send(&mut h, "s-3", "c-stale", Event::TriggerSummary);
+    let (o, _) = collect(&mut h, 1, 15).await;
+    assert!(!o["s-1"], "out of retries");
+    sim.set_outage(None, None);
+    h.runner.run(Effect::DropRequests {
+        conversation: "c-stale".into(),
+        req_ids: vec!["s-1".into(), "s-2".into()],
+    });
+    // What was not named goes on: s-3 is sent (and refused by the
+    // simulator's order rules, since no agent ever entered).
+    let (o, _) = collect(&mut h, 1, 10).await;
+    assert!(o.contains_key("s-3"), "{o:?}");
+    assert!(!o.contains_key("s-1") && !o.contains_key("s-2"), "{o:?}");
+    let sent: Vec<_> = sim
+        .received()
+        .into_iter()
+        .filter(|r| r.conversation_id == "c-stale" && r.status != 503)
+        .collect();
+    assert_eq!(sent.len(), 1, "only s-3 reached Kore after the outage");
+    let replay = journal::read(&h.journal_path).unwrap();
+    let st = &journal::rebuild(&replay.records)["c-stale"];
+    for i in 0..2 {
+        assert!(
+            matches!(
+                &st.requests[i].fate,
+                RequestFate::Failed { message, .. } if message == switchboard::runtime::runner::DROPPED
+            ),
+            "{:?}",
+            st.requests[i].fate
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
     use switchboard::app::state::{AssignState, Delivery};
