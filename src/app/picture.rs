@@ -43,26 +43,39 @@ impl Participant<'_> {
 /// The longest id or name kept from a participant.
 const MAX_ID: usize = 200;
 
-/// The agent a participant names, through the directory (by id, then by
-/// hooks identity) so that its hooks identity and name are the
-/// directory's; an agent the directory does not know is named by Kore.
-pub fn agent_of(agents: &[Agent], id: &str, name: Option<&str>) -> AgentRef {
-    let known = agents
-        .iter()
-        .find(|a| a.id == id)
-        .or_else(|| agents.iter().find(|a| a.identity == id));
-    match known {
-        Some(a) => a.to_ref(),
-        None => {
-            let name = name.map(|n| clean(n, 40)).unwrap_or_default();
-            AgentRef::new(id, name)
+/// The agent directory looked up by id, then by hooks identity: made once
+/// per page of the list, so naming a page's participants costs no walk of
+/// every agent per participant.
+pub struct Directory<'a> {
+    by_id: std::collections::HashMap<&'a str, &'a Agent>,
+    by_identity: std::collections::HashMap<&'a str, &'a Agent>,
+}
+
+impl<'a> Directory<'a> {
+    pub fn new(agents: &'a [Agent]) -> Directory<'a> {
+        Directory {
+            by_id: agents.iter().map(|a| (a.id.as_str(), a)).collect(),
+            by_identity: agents.iter().map(|a| (a.identity.as_str(), a)).collect(),
+        }
+    }
+
+    /// The agent a participant names, so that its hooks identity and name
+    /// are the directory's; an agent the directory does not know is named
+    /// by Kore.
+    pub fn agent_of(&self, id: &str, name: Option<&str>) -> AgentRef {
+        match self.by_id.get(id).or_else(|| self.by_identity.get(id)) {
+            Some(a) => a.to_ref(),
+            None => {
+                let name = name.map(|n| clean(n, 40)).unwrap_or_default();
+                AgentRef::new(id, name)
+            }
         }
     }
 }
 
 /// Kore's picture from the participants it listed, as of `at_ms`.
 pub fn picture<'a>(
-    agents: &[Agent],
+    directory: &Directory,
     participants: impl IntoIterator<Item = Participant<'a>>,
     at_ms: i64,
     parse_ms: impl Fn(Option<&str>) -> Option<i64>,
@@ -83,7 +96,7 @@ pub fn picture<'a>(
             .or_else(|| parse_ms(p.assigned_at))
             .unwrap_or(0);
         members.push(KoreMember {
-            agent: agent_of(agents, &id, p.name),
+            agent: directory.agent_of(&id, p.name),
             since_ms,
             consultant: p.consultant,
         });
@@ -177,7 +190,7 @@ mod tests {
         }];
         let t = Some("2025-08-23T06:23:45.100Z");
         let two = [p(Some("ACTIVE"), t, t, None), p(Some("ACTIVE"), t, t, None)];
-        let pic = picture(&dir, two, 5, |_| Some(7));
+        let pic = picture(&Directory::new(&dir), two, 5, |_| Some(7));
         assert_eq!(pic.members.len(), 1);
         assert_eq!(pic.members[0].agent.identity, "agent-7");
         assert_eq!(pic.members[0].agent.name, "Bob Stone");
@@ -187,7 +200,7 @@ mod tests {
             name: Some("Eve\u{1b}[2J"),
             ..Default::default()
         };
-        let pic = picture(&dir, [stranger], 5, |_| None);
+        let pic = picture(&Directory::new(&dir), [stranger], 5, |_| None);
         assert_eq!(pic.members[0].agent.id, "u-9");
         assert!(!pic.members[0].agent.name.contains('\u{1b}'));
     }

@@ -12,7 +12,7 @@
 
 use super::*;
 use crate::app::details::DetailsWhy;
-use crate::app::picture::{Participant, picture};
+use crate::app::picture::{Directory, Participant, picture};
 use crate::kore::wire::CallError;
 
 /// Words in a refusal that say the sender's roster is not Kore's.
@@ -96,7 +96,7 @@ pub(super) fn details_picture(state: &mut State, conv_id: &str) -> Vec<Effect> {
             || p.role_name()
                 .is_some_and(|r| r.to_ascii_lowercase().contains("consult")),
     });
-    let mut pic = picture(&state.agents, participants, at, parse_ms);
+    let mut pic = picture(&Directory::new(&state.agents), participants, at, parse_ms);
     let Some(c) = state.conversations.get_mut(conv_id) else {
         return Vec::new();
     };

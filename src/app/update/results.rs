@@ -2,7 +2,7 @@
 //! and the merging of polled conversations and agents.
 
 use super::*;
-use crate::app::picture::{Participant, picture};
+use crate::app::picture::{Directory, Participant, picture};
 use std::collections::{HashMap, HashSet};
 
 /// A report from the runtime: a poll's answer, a request's progress or
@@ -689,9 +689,10 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     {
         // One change of the conversations (one generation) per page.
         let map = &mut *state.conversations;
+        let directory = Directory::new(&state.agents);
         let stamp = Stamp {
             now,
-            agents: &state.agents,
+            agents: &directory,
             seq: page.seq,
             default_channel,
             language: &language,
@@ -830,7 +831,7 @@ pub fn plan_line(plan: &PollPlan) -> String {
 struct Stamp<'a> {
     now: i64,
     /// The agent directory, to name Kore's participants.
-    agents: &'a [Agent],
+    agents: &'a Directory<'a>,
     seq: u64,
     default_channel: Channel,
     language: &'a str,
