@@ -123,6 +123,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    // `--write PATH`: only write the journal (to profile a start on it).
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        write(Path::new(&args[i + 1]), lines);
+        return;
+    }
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("journal-bench.jsonl");
     let began = Instant::now();

@@ -55,45 +55,140 @@ enum Conv {
 /// `None`: the record is irregular; the full path decides.
 type Step = Option<()>;
 
+/// What the streaming pass decided: the conversations to fold, and for
+/// each line of the file (in order, blank ones included) whether it stays.
+pub(super) struct FoldPlan {
+    pub fold: Fold,
+    /// Summaries of earlier folds that are older than `keep_ms` themselves:
+    /// they go too.
+    pub stale_summaries: usize,
+    keep: Vec<bool>,
+}
+
+impl FoldPlan {
+    /// Whether there is anything to write.
+    pub fn changes(&self) -> bool {
+        !self.fold.is_empty() || self.stale_summaries > 0
+    }
+}
+
+/// No conversation: a line that stays whatever is folded.
+const NO_CONV: u32 = u32::MAX;
+/// A line that goes: a summary too old to keep, or a blank line.
+const STALE: u32 = u32::MAX - 1;
+
+/// One line of the file as the pass reads it.
+// One at a time, never stored: boxing the record would cost an allocation a line.
+#[allow(clippy::large_enum_variant)]
+enum Line {
+    Blank,
+    Read(Record, LineMeta),
+    /// Torn, over the cap, not UTF-8, a bad sum, unreadable: the full path
+    /// decides.
+    Irregular,
+}
+
+/// The next line of the file, parsed; `None` at the end.
+fn next_line(reader: &mut impl io::BufRead, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
+    buf.clear();
+    let (n, complete) = read_capped(reader, buf, MAX_LINE_BYTES)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if !complete || n > buf.len() as u64 {
+        return Ok(Some(Line::Irregular));
+    }
+    let Ok(text) = std::str::from_utf8(buf) else {
+        return Ok(Some(Line::Irregular));
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Some(Line::Blank));
+    }
+    Ok(Some(
+        parse(text).map_or(Line::Irregular, |(r, m)| Line::Read(r, m)),
+    ))
+}
+
 /// Streams the journal and returns the conversations compaction would fold
 /// (ended, every request delivered or failed, latest record older than
 /// `keep_ms`), or `None` when the file needs the full read.
-pub(super) fn fold_plan(file: &File, keep_ms: i64, now_ms: i64) -> io::Result<Option<Fold>> {
+pub(super) fn fold_plan(file: &File, keep_ms: i64, now_ms: i64) -> io::Result<Option<FoldPlan>> {
     let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
     reader.seek(SeekFrom::Start(0))?;
     let mut convs: HashMap<String, Conv> = HashMap::new();
+    // Each line's conversation, as an index given in `index`.
+    let mut line_conv: Vec<u32> = Vec::new();
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut stale_summaries = 0;
     let mut buf = Vec::new();
     let mut last_seq: Option<u64> = None;
-    loop {
-        buf.clear();
-        let (n, complete) = read_capped(&mut reader, &mut buf, MAX_LINE_BYTES)?;
-        if n == 0 {
-            break;
-        }
-        if !complete || n > buf.len() as u64 {
-            return Ok(None);
-        }
-        let Ok(text) = std::str::from_utf8(&buf) else {
-            return Ok(None);
-        };
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let Some((record, meta)) = parse(text) else {
-            return Ok(None);
+    while let Some(line) = next_line(&mut reader, &mut buf)? {
+        let (record, meta) = match line {
+            Line::Irregular => return Ok(None),
+            Line::Blank => {
+                // Blank lines are not carried over.
+                line_conv.push(STALE);
+                continue;
+            }
+            Line::Read(record, meta) => (record, meta),
         };
         // In the order written: summaries (no seq) first, then rising seq.
-        match (meta.seq, last_seq) {
-            (None, None) if matches!(record, Record::Summary { .. }) => continue,
-            (Some(s), prev) if prev.is_none_or(|p| s > p) => last_seq = Some(s),
+        match (meta.seq, last_seq, &record) {
+            (None, None, Record::Summary { at_ms, .. }) => {
+                if now_ms - at_ms > keep_ms {
+                    stale_summaries += 1;
+                    line_conv.push(STALE);
+                } else {
+                    line_conv.push(NO_CONV);
+                }
+                continue;
+            }
+            (Some(s), prev, _) if prev.is_none_or(|p| s > p) => last_seq = Some(s),
             _ => return Ok(None),
         }
+        let Some(i) = conversation_index(&mut index, meta.conversation.as_deref()) else {
+            return Ok(None);
+        };
+        line_conv.push(i);
         if step(&mut convs, record, meta).is_none() {
             return Ok(None);
         }
     }
-    let fold = convs
+    Ok(Some(decide(
+        convs,
+        &index,
+        line_conv,
+        stale_summaries,
+        keep_ms,
+        now_ms,
+    )))
+}
+
+/// The index of a line's conversation (`NO_CONV` for none); `None` when
+/// there are more conversations than indices.
+fn conversation_index(index: &mut HashMap<String, u32>, c: Option<&str>) -> Option<u32> {
+    let Some(c) = c else {
+        return Some(NO_CONV);
+    };
+    if let Some(i) = index.get(c) {
+        return Some(*i);
+    }
+    let i = u32::try_from(index.len()).ok().filter(|i| *i < STALE)?;
+    index.insert(c.to_string(), i);
+    Some(i)
+}
+
+/// What to fold, from what the pass saw, and which lines stay.
+fn decide(
+    convs: HashMap<String, Conv>,
+    index: &HashMap<String, u32>,
+    line_conv: Vec<u32>,
+    stale_summaries: usize,
+    keep_ms: i64,
+    now_ms: i64,
+) -> FoldPlan {
+    let fold: Fold = convs
         .into_iter()
         .filter_map(|(id, conv)| {
             let (last_ms, requests) = match conv {
@@ -104,16 +199,32 @@ pub(super) fn fold_plan(file: &File, keep_ms: i64, now_ms: i64) -> io::Result<Op
             (now_ms - last_ms > keep_ms).then_some((id, requests))
         })
         .collect();
-    Ok(Some(fold))
+    let mut folded = vec![false; index.len()];
+    for c in fold.keys() {
+        if let Some(i) = index.get(c) {
+            folded[*i as usize] = true;
+        }
+    }
+    let keep = line_conv
+        .into_iter()
+        .map(|i| match i {
+            NO_CONV => true,
+            STALE => false,
+            i => !folded[i as usize],
+        })
+        .collect();
+    FoldPlan {
+        fold,
+        stale_summaries,
+        keep,
+    }
 }
 
 fn parse(text: &str) -> Option<(Record, LineMeta)> {
     if verify_sum(text) != Ok(true) {
         return None;
     }
-    let record = serde_json::from_str::<Record>(text).ok()?;
-    let meta = serde_json::from_str::<LineMeta>(text).ok()?;
-    Some((record, meta))
+    super::journal_line::parse(text).ok()
 }
 
 fn settled(l: &Live) -> bool {
@@ -218,17 +329,18 @@ fn step_live(l: &mut Live, record: Record) -> Step {
 }
 
 /// Writes the compacted journal to `out`: a summary line per folded
-/// conversation, then every line of `file` that belongs to no folded
-/// conversation, copied as it is. Returns the bytes written.
+/// conversation, then every line of `file` the plan keeps (the lines of no
+/// folded conversation, but stale summaries), copied as it is. Returns the
+/// bytes written.
 pub(super) fn write_folded(
     file: &File,
-    fold: &Fold,
+    plan: &FoldPlan,
     now_ms: i64,
     out: &mut File,
 ) -> io::Result<u64> {
     let mut w = BufWriter::with_capacity(1 << 16, out);
     let mut written = 0u64;
-    for (conversation, requests) in fold {
+    for (conversation, requests) in &plan.fold {
         let summary = Record::Summary {
             conversation: conversation.clone(),
             at_ms: now_ms,
@@ -246,27 +358,29 @@ pub(super) fn write_folded(
     let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
     reader.seek(SeekFrom::Start(0))?;
     let mut buf = Vec::new();
+    let mut keep = plan.keep.iter();
     loop {
         buf.clear();
         let (n, complete) = read_capped(&mut reader, &mut buf, MAX_LINE_BYTES)?;
         if n == 0 {
             break;
         }
-        if !complete || n > buf.len() as u64 {
+        // The file is locked: a line the plan did not see means it changed.
+        let (true, Some(kept)) = (complete && n == buf.len() as u64, keep.next()) else {
             return Err(io::Error::other(
                 "the journal changed while it was compacted",
             ));
-        }
-        let text = String::from_utf8_lossy(&buf);
-        if text.trim().is_empty() {
-            continue;
-        }
-        let meta = serde_json::from_str::<LineMeta>(text.trim()).map_err(io::Error::other)?;
-        if meta.conversation.is_some_and(|c| fold.contains_key(&c)) {
+        };
+        if !kept {
             continue;
         }
         w.write_all(&buf)?;
         written += buf.len() as u64;
+    }
+    if keep.next().is_some() {
+        return Err(io::Error::other(
+            "the journal changed while it was compacted",
+        ));
     }
     w.flush()?;
     Ok(written)
@@ -372,7 +486,9 @@ mod tests {
     }
 
     fn plan(path: &Path) -> Option<Fold> {
-        fold_plan(&File::open(path).unwrap(), KEEP, NOW).unwrap()
+        fold_plan(&File::open(path).unwrap(), KEEP, NOW)
+            .unwrap()
+            .map(|p| p.fold)
     }
 
     /// What a start leaves: (records, meta, rebuilt, damaged lines) as text.
@@ -389,6 +505,49 @@ mod tests {
             format!("{:?}", journal::rebuild(&replay.records)),
             replay.damaged.len(),
         )
+    }
+
+    /// How many summary lines the file holds for `conversation`.
+    fn summaries(path: &Path, conversation: &str) -> usize {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                l.contains(r#""kind":"summary""#)
+                    && l.contains(&format!(r#""conversation":"{conversation}""#))
+            })
+            .count()
+    }
+
+    /// A summary stays as long as an ended conversation would, then goes:
+    /// on the streaming path and on the full one alike (issue 18.9: the
+    /// summaries of every conversation ever folded were kept for ever).
+    #[test]
+    fn a_summary_goes_once_it_is_older_than_keep_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fast, full) = (dir.path().join("fast.jsonl"), dir.path().join("full.jsonl"));
+        write_mixed(&fast);
+        drop(Journal::open_folding(&fast, KEEP, NOW).unwrap());
+        assert_eq!(summaries(&fast, "c-old-1"), 1, "folded into a summary");
+        std::fs::copy(&fast, &full).unwrap();
+        drop(Journal::open_folding(&fast, KEEP, NOW + KEEP).unwrap());
+        assert_eq!(summaries(&fast, "c-old-1"), 1, "kept while it is young");
+        let later = NOW + KEEP + 1;
+        let plan = fold_plan(&File::open(&fast).unwrap(), KEEP, later)
+            .unwrap()
+            .expect("judged by the streaming pass");
+        assert!(plan.stale_summaries >= 1);
+        drop(Journal::open_folding(&fast, KEEP, later).unwrap());
+        assert_eq!(summaries(&fast, "c-old-1"), 0, "gone on the streaming path");
+        let (mut j, mut replay) = Journal::open(&full).unwrap();
+        j.compact(&mut replay, KEEP, later).unwrap();
+        assert_eq!(summaries(&full, "c-old-1"), 0, "gone on the full path");
+        assert!(!replay.records.iter().any(
+            |r| matches!(r, Record::Summary { conversation, .. } if conversation == "c-old-1")
+        ));
+        // What stays rebuilds the same either way.
+        drop(j);
+        assert_eq!(start(&fast, true).2, start(&full, false).2);
     }
 
     #[test]

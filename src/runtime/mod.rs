@@ -5,6 +5,7 @@ pub mod callback;
 pub mod console;
 pub mod journal;
 pub mod journal_file;
+mod journal_line;
 mod journal_scan;
 pub mod journal_writer;
 pub mod limits;
