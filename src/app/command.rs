@@ -6,13 +6,13 @@
 //! the panes it works in, what it [`Needs`], whether it sends anything to
 //! Kore) and its [`Hint`]s (where the lists' hint bar offers it). The
 //! keymap (and its `[keys]` overrides), the help overlay, the hint bars,
-//! the `:` parser with its Tab completion and "unknown command" text, and
-//! read-only gating all read this table; [`Command::enabled`] says from the context
-//! whether a command can run now and, if not, why.
+//! the `:` parser with its Tab completion and "unknown command" text, the
+//! dispatch (`app/update/dispatch.rs`, one arm per command) and read-only
+//! gating all read this table; [`Command::enabled`] says from the
+//! context whether a command can run now and, if not, why.
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::app::input::Edit;
 use crate::app::key::KeySpec;
 use crate::app::pane::Pane;
 use crate::app::text::edit_distance;
@@ -1295,21 +1295,6 @@ impl Command {
             Command::Remove => Verb::Remove,
             Command::End => Verb::End,
             Command::Redial => Verb::Redial,
-            _ => return None,
-        })
-    }
-
-    /// The edit a text command asks for.
-    pub fn edit(self) -> Option<Edit> {
-        Some(match self {
-            Command::TextLeft => Edit::Left,
-            Command::TextRight => Edit::Right,
-            Command::TextHome => Edit::Home,
-            Command::TextEnd => Edit::End,
-            Command::TextBackspace => Edit::Backspace,
-            Command::TextDelete => Edit::Delete,
-            Command::TextClear => Edit::Clear,
-            Command::TextDeleteWord => Edit::DeleteWord,
             _ => return None,
         })
     }
