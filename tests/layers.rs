@@ -206,3 +206,269 @@ fn no_two_files_import_each_other_through_any_path() {
     }
     assert!(cycles.is_empty(), "import cycles: {cycles:#?}");
 }
+
+/// `text` with its comments, strings and character literals blanked (lines
+/// kept), so that a brace or `=>` inside them counts for nothing.
+fn code_only(text: &str) -> String {
+    let c: Vec<char> = text.chars().collect();
+    let mut out: Vec<char> = c.clone();
+    let ident = |ch: char| ch.is_alphanumeric() || ch == '_';
+    let blank = |out: &mut Vec<char>, from: usize, to: usize| {
+        for ch in &mut out[from..to.min(c.len())] {
+            if *ch != '\n' {
+                *ch = ' ';
+            }
+        }
+    };
+    let mut i = 0;
+    while i < c.len() {
+        let next = c.get(i + 1).copied();
+        let end = if c[i] == '/' && next == Some('/') {
+            (i..c.len()).find(|&j| c[j] == '\n').unwrap_or(c.len())
+        } else if c[i] == '/' && next == Some('*') {
+            let mut depth = 0;
+            let mut j = i;
+            while j < c.len() {
+                if c[j] == '/' && c.get(j + 1) == Some(&'*') {
+                    depth += 1;
+                    j += 2;
+                } else if c[j] == '*' && c.get(j + 1) == Some(&'/') {
+                    depth -= 1;
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            j
+        } else if c[i] == 'r' && (i == 0 || !ident(c[i - 1])) && matches!(next, Some('"' | '#')) {
+            // A raw string: r"…", r#"…"#.
+            let hashes = c[i + 1..].iter().take_while(|&&h| h == '#').count();
+            if c.get(i + 1 + hashes) != Some(&'"') {
+                i += 1;
+                continue;
+            }
+            let close: Vec<char> = std::iter::once('"')
+                .chain(std::iter::repeat_n('#', hashes))
+                .collect();
+            let from = i + 2 + hashes;
+            (from..c.len())
+                .find(|&j| c[j..].starts_with(&close))
+                .map_or(c.len(), |j| j + close.len())
+        } else if c[i] == '"' {
+            let mut j = i + 1;
+            while j < c.len() && c[j] != '"' {
+                j += if c[j] == '\\' { 2 } else { 1 };
+            }
+            j + 1
+        } else if c[i] == '\'' && next == Some('\\') {
+            (i + 3..c.len())
+                .find(|&j| c[j] == '\'')
+                .map_or(c.len(), |j| j + 1)
+        } else if c[i] == '\'' && c.get(i + 2) == Some(&'\'') {
+            i + 3
+        } else {
+            i += 1;
+            continue;
+        };
+        blank(&mut out, i, end);
+        i = end;
+    }
+    out.into_iter().collect()
+}
+
+/// One arm of a `match`: its pattern (guard left out) and its line.
+struct Arm {
+    line: usize,
+    alternatives: Vec<String>,
+}
+
+/// The arms of every `match` in `code` (as `code_only` leaves it), one list
+/// per match.
+fn match_arms(code: &str) -> Vec<Vec<Arm>> {
+    let c: Vec<char> = code.chars().collect();
+    let ident = |ch: char| ch.is_alphanumeric() || ch == '_';
+    let line_of = |at: usize| c[..at].iter().filter(|&&ch| ch == '\n').count() + 1;
+    let mut all = Vec::new();
+    for at in 0..c.len() {
+        let word = c[at..].starts_with(&['m', 'a', 't', 'c', 'h'])
+            && (at == 0 || !ident(c[at - 1]))
+            && c.get(at + 5).is_some_and(|&ch| !ident(ch));
+        if !word {
+            continue;
+        }
+        // The body opens at the first `{` outside the scrutinee's brackets.
+        let mut depth = 0i32;
+        let mut open = None;
+        for (j, &ch) in c.iter().enumerate().skip(at + 5) {
+            match ch {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                '{' if depth == 0 => {
+                    open = Some(j);
+                    break;
+                }
+                ';' if depth == 0 => break,
+                _ => {}
+            }
+        }
+        let Some(open) = open else { continue };
+        let mut arms = Vec::new();
+        let (mut depth, mut start) = (0i32, Some(open + 1));
+        for (j, &ch) in c.iter().enumerate().skip(open + 1) {
+            match ch {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => break,
+                ')' | ']' | '}' => {
+                    depth -= 1;
+                    if depth == 0 && ch == '}' {
+                        start = Some(j + 1);
+                    }
+                }
+                ',' if depth == 0 => start = Some(j + 1),
+                '=' if depth == 0 && c.get(j + 1) == Some(&'>') => {
+                    let Some(from) = start.take() else { continue };
+                    let pattern: String = c[from..j].iter().collect();
+                    let pattern = pattern.split(" if ").next().unwrap_or("");
+                    let first = from
+                        + c[from..j]
+                            .iter()
+                            .take_while(|ch| ch.is_whitespace())
+                            .count();
+                    arms.push(Arm {
+                        line: line_of(first),
+                        alternatives: pattern
+                            .split('|')
+                            .map(|a| a.trim().to_string())
+                            .filter(|a| !a.is_empty())
+                            .collect(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        all.push(arms);
+    }
+    all
+}
+
+/// Whether an arm's pattern matches anything: `_`, or a bare name that
+/// binds whatever comes (`other`, `x @ _`, `ref x`).
+fn catches_all(alternative: &str) -> bool {
+    let a = alternative.rsplit('@').next().unwrap_or("").trim();
+    let a = a
+        .trim_start_matches("ref ")
+        .trim_start_matches("mut ")
+        .trim();
+    a == "_"
+        || (a.starts_with(|ch: char| ch.is_lowercase() || ch == '_')
+            && a.chars().all(|ch| ch.is_alphanumeric() || ch == '_'))
+}
+
+/// The catch-all arms of the matches over `Command` in `file`: a match is
+/// over `Command` when one of its arms names a `Command::` variant.
+fn command_catch_alls(file: &Path) -> Vec<String> {
+    let code = code_only(&std::fs::read_to_string(file).unwrap());
+    let mut out = Vec::new();
+    for arms in match_arms(&code) {
+        let over_command = arms.iter().any(|arm| {
+            arm.alternatives
+                .iter()
+                .any(|a| a.starts_with("Command::") || a.contains("::Command::"))
+        });
+        if !over_command {
+            continue;
+        }
+        for arm in &arms {
+            if arm.alternatives.iter().any(|a| catches_all(a)) {
+                out.push(format!(
+                    "{}:{}: a catch-all arm in a match over Command",
+                    file.display(),
+                    arm.line
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Issue 20: the dispatch is one `match` over `Command` with an arm per
+/// command. A catch-all arm in any match over `Command` in `update` would
+/// let a command with no handler compile, so none is allowed.
+#[test]
+fn no_match_over_command_in_update_has_a_catch_all_arm() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let mut files = rust_files(&src.join("update"));
+    files.push(src.join("update.rs"));
+    let broken: Vec<String> = files.iter().flat_map(|f| command_catch_alls(f)).collect();
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+/// The dispatch the rule above keeps honest is there, and names every
+/// command of the registry's enum in an arm of its own.
+#[test]
+fn the_dispatch_names_every_command() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let registry = code_only(&std::fs::read_to_string(src.join("command.rs")).unwrap());
+    let body = registry
+        .split("pub enum Command {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("the registry's enum Command");
+    let variants: Vec<&str> = body
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    assert!(variants.len() > 50, "{variants:?}");
+    let dispatch = code_only(&std::fs::read_to_string(src.join("update/dispatch.rs")).unwrap());
+    let named: Vec<String> = match_arms(&dispatch)
+        .into_iter()
+        .flatten()
+        .flat_map(|arm| arm.alternatives)
+        .collect();
+    for v in variants {
+        let arm = format!("Command::{v}");
+        assert!(named.contains(&arm), "update/dispatch.rs has no arm {arm}");
+    }
+}
+
+#[test]
+fn the_checker_sees_a_catch_all_over_command_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.rs");
+    std::fs::write(
+        &f,
+        r#"fn f(c: Command, m: Mode) -> u8 {
+    let s = "match c { Command::A => 1, _ => 2 }"; // match c { _ => 0 }
+    match m {
+        Mode::Normal => 1,
+        _ => 2,
+    };
+    match c {
+        Command::A | Command::B => if s.is_empty() { '{' } else { '}' }
+        Command::C if s == "}" => 3,
+        _ => 4,
+    };
+    match (c, m) {
+        (Command::A, _) => 1,
+        _ => 2,
+    };
+    match c {
+        Command::A => match m { Mode::Help => 1, _ => 2 },
+        Command::B => { 1 }
+        other => run(other),
+    }
+}
+"#,
+    )
+    .unwrap();
+    let found = command_catch_alls(&f);
+    let lines: Vec<&str> = found
+        .iter()
+        .map(|l| l.split(':').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(lines, ["10", "19"], "{found:#?}");
+}

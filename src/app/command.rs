@@ -1,17 +1,20 @@
 //! The command registry: every command of the console in one table.
 //!
-//! One [`Entry`] per command: its config name, the mode its keys work in,
-//! its default keys, its `:` verb with aliases and argument syntax, the help
-//! text, the hint label, the help group and whether it sends anything to
-//! Kore. The keymap (and its `[keys]` overrides), the help overlay, the hint
-//! bar, the `:` parser with its Tab completion and "unknown command" text,
-//! and read-only gating all read this table; [`Command::enabled`] says
-//! whether a command can run now and, if not, why.
+//! One [`Entry`] per command, in named fields: its config name, its default
+//! keys, its `:` verb with aliases and argument syntax, the help text, the
+//! hint label, the help group, its [`Context`] (the mode its keys work in,
+//! the panes it works in, what it [`Needs`], whether it sends anything to
+//! Kore) and its [`Hint`]s (where the lists' hint bar offers it). The
+//! keymap (and its `[keys]` overrides), the help overlay, the hint bars,
+//! the `:` parser with its Tab completion and "unknown command" text, the
+//! dispatch (`app/update/dispatch.rs`, one arm per command) and read-only
+//! gating all read this table; [`Command::enabled`] says from the
+//! context whether a command can run now and, if not, why.
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::app::input::Edit;
 use crate::app::key::KeySpec;
+use crate::app::pane::Pane;
 use crate::app::text::edit_distance;
 use crate::domain::Verb;
 
@@ -117,18 +120,175 @@ pub struct Entry {
     pub command: Command,
     /// The name on the left of a `[keys]` line.
     pub name: &'static str,
-    pub mode: KeyMode,
     /// Default keys, primary first. A `[keys]` line replaces the primary;
     /// the others stay unless another command of an overlapping mode takes
     /// them. Reserved keys (Esc, Ctrl-z, Ctrl-c on quit) always stay.
     pub keys: &'static [KeySpec],
     pub colon: Option<Colon>,
+    /// Its line in the help.
     pub description: &'static str,
+    /// Its word in a hint bar.
     pub label: &'static str,
+    /// Its heading in the help (the lists' commands; other modes' keys are
+    /// listed under the mode's title).
     pub group: &'static str,
+    /// Where it works, what it needs, whether it sends.
+    pub context: Context,
+    /// Where the lists' hint bar offers it.
+    pub hints: &'static [Hint],
+}
+
+impl Entry {
+    /// The mode whose keys run it.
+    pub fn mode(&self) -> KeyMode {
+        self.context.mode
+    }
+}
+
+/// Where a command works and what it needs: the dispatch runs a command
+/// only in its mode and panes, [`Command::enabled`] refuses it without
+/// what it needs and, in read-only mode, when it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    /// The mode whose keys run it.
+    pub mode: KeyMode,
+    /// The focused panes it works in (every pane, for most).
+    pub panes: &'static [Pane],
+    /// What must be there for it to run.
+    pub needs: Needs,
     /// It sends something to Kore: refused in read-only mode.
     pub sends: bool,
 }
+
+impl Context {
+    /// A command of `mode`, in every pane, needing nothing, sending nothing.
+    pub const fn of(mode: KeyMode) -> Context {
+        Context {
+            mode,
+            panes: EVERY_PANE,
+            needs: Needs::Nothing,
+            sends: false,
+        }
+    }
+
+    pub const fn in_panes(self, panes: &'static [Pane]) -> Context {
+        Context { panes, ..self }
+    }
+
+    pub const fn needs(self, needs: Needs) -> Context {
+        Context { needs, ..self }
+    }
+
+    pub const fn sends(self) -> Context {
+        Context {
+            sends: true,
+            ..self
+        }
+    }
+
+    /// Whether the command runs while `open` is the open mode's keys and
+    /// `focus` has the keyboard. `Any` keys work in every mode, `Text`
+    /// keys in every mode that reads text, the log pane's in the lists.
+    pub fn applies(&self, open: KeyMode, focus: Pane) -> bool {
+        let mode = match self.mode {
+            KeyMode::Any => true,
+            KeyMode::Text => open.reads_text(),
+            KeyMode::LogPane => open == KeyMode::Normal,
+            mode => mode == open,
+        };
+        mode && self.panes.contains(&focus)
+    }
+}
+
+/// What a command needs before it can run ([`Command::enabled`] says why
+/// not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    /// A selected conversation.
+    Conversation,
+    /// A selected conversation with a failed request.
+    FailedRequest,
+    /// A selected conversation that can be assigned: it has a bot session
+    /// id and has not ended.
+    Session,
+    /// The focused list's row: an agent on the agents pane, a queue on the
+    /// queue pane, a selected conversation anywhere else.
+    FocusedRow,
+    /// A choice in the picker: an agent, or a queue after `q:`.
+    PickerChoice,
+}
+
+impl Needs {
+    /// Whether it needs a selected conversation whatever the focus.
+    pub fn conversation(self) -> bool {
+        matches!(
+            self,
+            Needs::Conversation | Needs::FailedRequest | Needs::Session
+        )
+    }
+}
+
+/// A place in the lists' hint bar: in which panes, in which order (lower
+/// first) and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hint {
+    pub panes: &'static [Pane],
+    pub rank: u8,
+    pub shown: Shown,
+}
+
+/// When a hint is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Always,
+    /// Unless the console is read-only.
+    ReadWrite,
+    /// Only while the console is read-only.
+    ReadOnly,
+    /// Only while the command can run ([`Command::enabled`]).
+    WhenEnabled,
+}
+
+impl Hint {
+    pub const fn at(panes: &'static [Pane], rank: u8) -> Hint {
+        Hint {
+            panes,
+            rank,
+            shown: Shown::Always,
+        }
+    }
+
+    pub const fn read_write(self) -> Hint {
+        Hint {
+            shown: Shown::ReadWrite,
+            ..self
+        }
+    }
+
+    pub const fn read_only(self) -> Hint {
+        Hint {
+            shown: Shown::ReadOnly,
+            ..self
+        }
+    }
+
+    pub const fn when_enabled(self) -> Hint {
+        Hint {
+            shown: Shown::WhenEnabled,
+            ..self
+        }
+    }
+}
+
+/// Every pane.
+pub const EVERY_PANE: &[Pane] = &Pane::ORDER;
+/// The panes that show the selected conversation: its list and its roster.
+pub const CONVERSATION_PANES: &[Pane] = &[Pane::Conversations, Pane::Roster];
+/// Help and quit end every hint bar (the bar keeps them when others go).
+const LAST: u8 = 100;
+/// The lists' commands: in every pane, needing nothing, sending nothing.
+const LISTS: Context = Context::of(KeyMode::Normal);
 
 /// Every command of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -250,22 +410,6 @@ const fn colon(
     })
 }
 
-macro_rules! entry {
-    ($cmd:ident, $name:literal, $mode:ident, [$($k:expr),*], $colon:expr, $desc:literal, $label:literal, $group:literal, $sends:literal) => {
-        Entry {
-            command: Command::$cmd,
-            name: $name,
-            mode: KeyMode::$mode,
-            keys: &[$($k),*],
-            colon: $colon,
-            description: $desc,
-            label: $label,
-            group: $group,
-            sends: $sends,
-        }
-    };
-}
-
 const SORTS: &[&str] = &[
     "urgency", "state", "age", "id", "channel", "name", "waiting", "engaged", "longest", "average",
     "asa", "drops", "free", "service", "time", "status",
@@ -275,797 +419,818 @@ const ON_OFF: &[&str] = &["on", "off"];
 /// The registry, in help order. Each command appears once, in the position
 /// of its `Command` variant.
 pub const REGISTRY: &[Entry] = &[
-    entry!(
-        Suspend,
-        "suspend",
-        Any,
-        [ctrl('z')],
-        None,
-        "suspend: give the terminal back (fg returns)",
-        "suspend",
-        "Console",
-        false
-    ),
-    entry!(
-        MoveDown,
-        "move_down",
-        Normal,
-        [ch('j'), DOWN],
-        None,
-        "move down",
-        "down",
-        "Move",
-        false
-    ),
-    entry!(
-        MoveUp,
-        "move_up",
-        Normal,
-        [ch('k'), UP],
-        None,
-        "move up",
-        "up",
-        "Move",
-        false
-    ),
-    entry!(
-        Top,
-        "top",
-        Normal,
-        [ch('g'), key(KeyCode::Home)],
-        None,
-        "jump to the top",
-        "top",
-        "Move",
-        false
-    ),
-    entry!(
-        Bottom,
-        "bottom",
-        Normal,
-        [ch('G'), key(KeyCode::End)],
-        None,
-        "jump to the bottom",
-        "bottom",
-        "Move",
-        false
-    ),
-    entry!(
-        PageDown,
-        "page_down",
-        Normal,
-        [key(KeyCode::PageDown)],
-        None,
-        "page down",
-        "page down",
-        "Move",
-        false
-    ),
-    entry!(
-        PageUp,
-        "page_up",
-        Normal,
-        [key(KeyCode::PageUp)],
-        None,
-        "page up",
-        "page up",
-        "Move",
-        false
-    ),
-    entry!(
-        FocusNext,
-        "focus_next",
-        Normal,
-        [TAB],
-        None,
-        "focus the next pane",
-        "next pane",
-        "Move",
-        false
-    ),
-    entry!(
-        FocusPrev,
-        "focus_prev",
-        Normal,
-        [BACKTAB],
-        None,
-        "focus the previous pane",
-        "prev pane",
-        "Move",
-        false
-    ),
-    entry!(
-        Filter,
-        "filter",
-        Normal,
-        [ch('/')],
-        colon("filter", &["f"], ":filter lang=de", Arg::Free),
-        "filter the focused list",
-        "filter",
-        "Move",
-        false
-    ),
-    entry!(
-        Sort,
-        "sort",
-        Normal,
-        [ch('s')],
-        colon(
+    Entry {
+        command: Command::Suspend,
+        name: "suspend",
+        keys: &[ctrl('z')],
+        colon: None,
+        description: "suspend: give the terminal back (fg returns)",
+        label: "suspend",
+        group: "Console",
+        context: Context::of(KeyMode::Any),
+        hints: &[],
+    },
+    Entry {
+        command: Command::MoveDown,
+        name: "move_down",
+        keys: &[ch('j'), DOWN],
+        colon: None,
+        description: "move down",
+        label: "down",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::MoveUp,
+        name: "move_up",
+        keys: &[ch('k'), UP],
+        colon: None,
+        description: "move up",
+        label: "up",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::Top,
+        name: "top",
+        keys: &[ch('g'), key(KeyCode::Home)],
+        colon: None,
+        description: "jump to the top",
+        label: "top",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::Bottom,
+        name: "bottom",
+        keys: &[ch('G'), key(KeyCode::End)],
+        colon: None,
+        description: "jump to the bottom",
+        label: "bottom",
+        group: "Move",
+        context: LISTS,
+        hints: &[Hint::at(&[Pane::Log], 3)],
+    },
+    Entry {
+        command: Command::PageDown,
+        name: "page_down",
+        keys: &[key(KeyCode::PageDown)],
+        colon: None,
+        description: "page down",
+        label: "page down",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::PageUp,
+        name: "page_up",
+        keys: &[key(KeyCode::PageUp)],
+        colon: None,
+        description: "page up",
+        label: "page up",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::FocusNext,
+        name: "focus_next",
+        keys: &[TAB],
+        colon: None,
+        description: "focus the next pane",
+        label: "next pane",
+        group: "Move",
+        context: LISTS,
+        hints: &[Hint::at(&[Pane::Agents], 3), Hint::at(&[Pane::Queues], 5)],
+    },
+    Entry {
+        command: Command::FocusPrev,
+        name: "focus_prev",
+        keys: &[BACKTAB],
+        colon: None,
+        description: "focus the previous pane",
+        label: "prev pane",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::Filter,
+        name: "filter",
+        keys: &[ch('/')],
+        colon: colon("filter", &["f"], ":filter lang=de", Arg::Free),
+        description: "filter the focused list",
+        label: "filter",
+        group: "Move",
+        context: LISTS,
+        hints: &[
+            Hint::at(CONVERSATION_PANES, 7),
+            Hint::at(&[Pane::Agents], 0),
+            Hint::at(&[Pane::Log], 2),
+        ],
+    },
+    Entry {
+        command: Command::Sort,
+        name: "sort",
+        keys: &[ch('s')],
+        colon: colon(
             "sort",
             &[],
             ":sort urgency|state|age|id|channel (queues: name|waiting|engaged|longest|average|asa|drops|free|service; agents: time|status)",
-            Arg::Words(SORTS)
+            Arg::Words(SORTS),
         ),
-        "cycle the focused list's sort",
-        "sort",
-        "Move",
-        false
-    ),
-    entry!(
-        SortReverse,
-        "sort_reverse",
-        Normal,
-        [ch('S')],
-        colon("reverse", &["rev"], ":reverse", Arg::None),
-        "reverse the conversation list's sort",
-        "reverse",
-        "Move",
-        false
-    ),
-    entry!(
-        ToggleQueues,
-        "toggle_queues",
-        Normal,
-        [ch('u')],
-        colon("queues", &[], ":queues", Arg::None),
-        "queues or agents pane",
-        "queues",
-        "Move",
-        false
-    ),
-    entry!(
-        ToggleProblems,
-        "toggle_problems",
-        Normal,
-        [ch('!')],
-        colon("problems", &[], ":problems [on|off]", Arg::Words(ON_OFF)),
-        "problems only: late waits and queues, failed requests",
-        "problems",
-        "Move",
-        false
-    ),
-    entry!(
-        ToggleFollow,
-        "toggle_follow",
-        Normal,
-        [ch('f')],
-        colon("follow", &[], ":follow on|off", Arg::Words(ON_OFF)),
-        "log: follow on/off",
-        "follow",
-        "Move",
-        false
-    ),
-    entry!(
-        Back,
-        "back",
-        Normal,
-        [ESC],
-        None,
-        "clear: message, filter, queue, detail",
-        "back",
-        "Move",
-        false
-    ),
-    entry!(
-        Open,
-        "open",
-        Normal,
-        [ENTER],
-        None,
-        "open the conversation's detail; on a queue, list only its own",
-        "open",
-        "Conversation",
-        false
-    ),
-    entry!(
-        Details,
-        "details",
-        Normal,
-        [ch('R')],
-        colon("details", &[], ":details", Arg::None),
-        "ask Kore for the conversation's details again",
-        "details",
-        "Conversation",
-        false
-    ),
-    entry!(
-        Assign,
-        "assign",
-        Normal,
-        [ch('a')],
-        colon(
+        description: "cycle the focused list's sort",
+        label: "sort",
+        group: "Move",
+        context: LISTS,
+        hints: &[
+            Hint::at(CONVERSATION_PANES, 9).read_only(),
+            Hint::at(&[Pane::Queues], 1),
+        ],
+    },
+    Entry {
+        command: Command::SortReverse,
+        name: "sort_reverse",
+        keys: &[ch('S')],
+        colon: colon("reverse", &["rev"], ":reverse", Arg::None),
+        description: "reverse the conversation list's sort",
+        label: "reverse",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::ToggleQueues,
+        name: "toggle_queues",
+        keys: &[ch('u')],
+        colon: colon("queues", &[], ":queues", Arg::None),
+        description: "queues or agents pane",
+        label: "queues",
+        group: "Move",
+        context: LISTS,
+        hints: &[Hint::at(&[Pane::Agents], 2), Hint::at(&[Pane::Queues], 4)],
+    },
+    Entry {
+        command: Command::ToggleProblems,
+        name: "toggle_problems",
+        keys: &[ch('!')],
+        colon: colon("problems", &[], ":problems [on|off]", Arg::Words(ON_OFF)),
+        description: "problems only: late waits and queues, failed requests",
+        label: "problems",
+        group: "Move",
+        context: LISTS,
+        hints: &[
+            Hint::at(CONVERSATION_PANES, 8).read_write(),
+            Hint::at(&[Pane::Queues], 2),
+        ],
+    },
+    Entry {
+        command: Command::ToggleFollow,
+        name: "toggle_follow",
+        keys: &[ch('f')],
+        colon: colon("follow", &[], ":follow on|off", Arg::Words(ON_OFF)),
+        description: "log: follow on/off",
+        label: "follow",
+        group: "Move",
+        context: LISTS,
+        hints: &[Hint::at(&[Pane::Log], 0)],
+    },
+    Entry {
+        command: Command::Back,
+        name: "back",
+        keys: &[ESC],
+        colon: None,
+        description: "clear: message, filter, queue, detail",
+        label: "back",
+        group: "Move",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::Open,
+        name: "open",
+        keys: &[ENTER],
+        colon: None,
+        description: "open the conversation's detail; on a queue, list only its own",
+        label: "open",
+        group: "Conversation",
+        context: LISTS.needs(Needs::FocusedRow),
+        hints: &[
+            Hint::at(CONVERSATION_PANES, 1).read_only(),
+            Hint::at(&[Pane::Queues], 0),
+        ],
+    },
+    Entry {
+        command: Command::Details,
+        name: "details",
+        keys: &[ch('R')],
+        colon: colon("details", &[], ":details", Arg::None),
+        description: "ask Kore for the conversation's details again",
+        label: "details",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Conversation),
+        hints: &[],
+    },
+    Entry {
+        command: Command::Assign,
+        name: "assign",
+        keys: &[ch('a')],
+        colon: colon(
             "assign",
             &["a"],
             ":assign NAME | :assign queue NAME",
-            Arg::Agent
+            Arg::Agent,
         ),
-        "assign to a picked agent (or a queue: type q: in the picker)",
-        "assign",
-        "Conversation",
-        true
-    ),
-    entry!(
-        Enter,
-        "enter",
-        Normal,
-        [ch('e')],
-        colon("enter", &["e"], ":enter NAME", Arg::Agent),
-        "first agent enters the conversation",
-        "enter",
-        "Conversation",
-        true
-    ),
-    entry!(
-        ColdTransfer,
-        "cold_transfer",
-        Normal,
-        [ch('t')],
-        colon("cold", &["t"], ":cold NAME", Arg::Agent),
-        "cold transfer to a picked agent",
-        "cold",
-        "Conversation",
-        true
-    ),
-    entry!(
-        WarmTransfer,
-        "warm_transfer",
-        Normal,
-        [ch('w')],
-        colon("warm", &["w"], ":warm NAME", Arg::Agent),
-        "warm: a picked agent joins as a consultant",
-        "warm",
-        "Conversation",
-        true
-    ),
-    entry!(
-        Remove,
-        "remove",
-        Normal,
-        [ch('x')],
-        colon("remove", &["x"], ":remove NAME", Arg::RosterMember),
-        "remove the roster's selected agent",
-        "remove",
-        "Conversation",
-        true
-    ),
-    entry!(
-        End,
-        "end",
-        Normal,
-        [ch('E')],
-        colon("end", &[], ":end", Arg::None),
-        "end the conversation and send the closing events",
-        "end",
-        "Conversation",
-        true
-    ),
-    entry!(
-        Redial,
-        "redial",
-        Normal,
-        [],
-        colon("redial", &[], ":redial NAME", Arg::Agent),
-        "redial: the dropped agent calls back",
-        "redial",
-        "Conversation",
-        true
-    ),
-    entry!(
-        Retry,
-        "retry",
-        Normal,
-        [ch('r')],
-        colon("retry", &[], ":retry", Arg::None),
-        "resend the selected conversation's failed request",
-        "retry",
-        "Conversation",
-        true
-    ),
-    entry!(
-        Drop,
-        "drop",
-        Normal,
-        [],
-        colon("drop", &[], ":drop", Arg::None),
-        "drop the failed request unsent, release the ones behind it",
-        "drop",
-        "Conversation",
-        true
-    ),
-    entry!(
-        NewConversation,
-        "new_conversation",
-        Normal,
-        [ch('n')],
-        None,
-        "open a conversation by hand",
-        "new",
-        "Conversation",
-        false
-    ),
-    entry!(
-        CommandLine,
-        "command_line",
-        Normal,
-        [ch(':')],
-        None,
-        "command line (Tab completes)",
-        "command",
-        "Console",
-        false
-    ),
-    entry!(
-        Export,
-        "export",
-        Normal,
-        [],
-        colon("export", &[], ":export FILE", Arg::Free),
-        "write the log's shown lines to a file (JSON lines)",
-        "export",
-        "Console",
-        false
-    ),
-    entry!(
-        Refresh,
-        "refresh",
-        Normal,
-        [],
-        colon("refresh", &[], ":refresh", Arg::None),
-        "poll conversations, agents and queues now",
-        "refresh",
-        "Console",
-        false
-    ),
-    entry!(
-        Wallboard,
-        "wallboard",
-        Normal,
-        [ch('W')],
-        colon("wallboard", &["wb"], ":wallboard", Arg::None),
-        "wallboard: big per-queue tiles (q or Esc: back)",
-        "wallboard",
-        "Console",
-        false
-    ),
-    entry!(
-        ToggleFresh,
-        "toggle_freshness",
-        Normal,
-        [ch('F')],
-        colon("fresh", &["freshness"], ":fresh on|off", Arg::Words(ON_OFF)),
-        "show when the poll last read each conversation",
-        "fresh",
-        "Console",
-        false
-    ),
-    entry!(
-        Help,
-        "help",
-        Normal,
-        [ch('?')],
-        colon("help", &[], ":help", Arg::None),
-        "show this help",
-        "help",
-        "Console",
-        false
-    ),
-    entry!(
-        Quit,
-        "quit",
-        Normal,
-        [ch('q'), ctrl('c')],
-        colon("quit", &["q"], ":quit", Arg::None),
-        "quit (asks first while requests are queued)",
-        "quit",
-        "Console",
-        false
-    ),
-    entry!(
-        Find,
-        "find",
-        Normal,
-        [],
-        colon("find", &[], ":find TEXT", Arg::Free),
-        "find TEXT in the log (n / N step through)",
-        "find",
-        "Console",
-        false
-    ),
-    entry!(
-        LogNext,
-        "log_next_match",
-        LogPane,
-        [ch('n')],
-        None,
-        "next log line holding the :find text",
-        "next match",
-        "Log",
-        false
-    ),
-    entry!(
-        LogPrev,
-        "log_prev_match",
-        LogPane,
-        [ch('N')],
-        None,
-        "previous log line holding the :find text",
-        "prev match",
-        "Log",
-        false
-    ),
-    entry!(
-        LogPolls,
-        "log_toggle_polls",
-        LogPane,
-        [ch('p')],
-        None,
-        "log: show or hide the poll lines (hidden at start)",
-        "polls",
-        "Log",
-        false
-    ),
-    entry!(
-        HelpDown,
-        "help_down",
-        Help,
-        [ch('j'), DOWN],
-        None,
-        "scroll down",
-        "down",
-        "Help",
-        false
-    ),
-    entry!(
-        HelpUp,
-        "help_up",
-        Help,
-        [ch('k'), UP],
-        None,
-        "scroll up",
-        "up",
-        "Help",
-        false
-    ),
-    entry!(
-        HelpPageDown,
-        "help_page_down",
-        Help,
-        [key(KeyCode::PageDown), ch(' ')],
-        None,
-        "scroll a page down",
-        "page down",
-        "Help",
-        false
-    ),
-    entry!(
-        HelpPageUp,
-        "help_page_up",
-        Help,
-        [key(KeyCode::PageUp)],
-        None,
-        "scroll a page up",
-        "page up",
-        "Help",
-        false
-    ),
-    entry!(
-        HelpTop,
-        "help_top",
-        Help,
-        [ch('g'), key(KeyCode::Home)],
-        None,
-        "back to the top",
-        "top",
-        "Help",
-        false
-    ),
-    entry!(
-        HelpBottom,
-        "help_bottom",
-        Help,
-        [ch('G'), key(KeyCode::End)],
-        None,
-        "to the end (the legend)",
-        "end",
-        "Help",
-        false
-    ),
-    entry!(
-        HelpClose,
-        "help_close",
-        Help,
-        [ch('q'), ESC, ch('?')],
-        None,
-        "close the help (other keys do nothing)",
-        "close",
-        "Help",
-        false
-    ),
-    entry!(
-        ConfirmYes,
-        "confirm_yes",
-        Confirm,
-        [ch('y'), ch('Y')],
-        None,
-        "yes: go ahead",
-        "yes",
-        "Confirm",
-        false
-    ),
-    entry!(
-        ConfirmNo,
-        "confirm_no",
-        Confirm,
-        [ch('n'), ch('N'), ESC, ctrl('c')],
-        None,
-        "no: cancel, nothing is sent",
-        "no",
-        "Confirm",
-        false
-    ),
-    entry!(
-        ConfirmDefault,
-        "confirm_default",
-        Confirm,
-        [ENTER],
-        None,
-        "the answer in capitals: Y/n sends, y/N cancels",
-        "default",
-        "Confirm",
-        false
-    ),
-    entry!(
-        FilterDone,
-        "filter_done",
-        Filter,
-        [ENTER],
-        None,
-        "keep the filter and go back to the list",
-        "keep",
-        "Filter",
-        false
-    ),
-    entry!(
-        FilterClear,
-        "filter_clear",
-        Filter,
-        [ESC],
-        None,
-        "clear the filter and go back to the list",
-        "clear",
-        "Filter",
-        false
-    ),
-    entry!(
-        PickerDown,
-        "picker_down",
-        Picker,
-        [DOWN, TAB, ctrl('n'), ctrl('j')],
-        None,
-        "next agent",
-        "down",
-        "Picker",
-        false
-    ),
-    entry!(
-        PickerUp,
-        "picker_up",
-        Picker,
-        [UP, BACKTAB, ctrl('p'), ctrl('k')],
-        None,
-        "previous agent",
-        "up",
-        "Picker",
-        false
-    ),
-    entry!(
-        PickerPick,
-        "picker_pick",
-        Picker,
-        [ENTER],
-        None,
-        "pick the highlighted agent or queue (then confirm)",
-        "pick",
-        "Picker",
-        false
-    ),
-    entry!(
-        PickerCancel,
-        "picker_cancel",
-        Picker,
-        [ESC],
-        None,
-        "cancel, nothing is sent",
-        "cancel",
-        "Picker",
-        false
-    ),
-    entry!(
-        LineRun,
-        "line_run",
-        CommandLine,
-        [ENTER],
-        None,
-        "run the command",
-        "run",
-        "Command line",
-        false
-    ),
-    entry!(
-        LineComplete,
-        "line_complete",
-        CommandLine,
-        [TAB],
-        None,
-        "complete the verb or its argument",
-        "complete",
-        "Command line",
-        false
-    ),
-    entry!(
-        LineCancel,
-        "line_cancel",
-        CommandLine,
-        [ESC],
-        None,
-        "close the command line",
-        "cancel",
-        "Command line",
-        false
-    ),
-    entry!(
-        FormNext,
-        "form_next",
-        Form,
-        [TAB, DOWN],
-        None,
-        "next field",
-        "next",
-        "Form",
-        false
-    ),
-    entry!(
-        FormPrev,
-        "form_prev",
-        Form,
-        [BACKTAB, UP],
-        None,
-        "previous field",
-        "prev",
-        "Form",
-        false
-    ),
-    entry!(
-        FormSubmit,
-        "form_submit",
-        Form,
-        [ENTER],
-        None,
-        "open the conversation",
-        "open",
-        "Form",
-        false
-    ),
-    entry!(
-        FormCancel,
-        "form_cancel",
-        Form,
-        [ESC],
-        None,
-        "cancel",
-        "cancel",
-        "Form",
-        false
-    ),
-    entry!(
-        WallboardClose,
-        "wallboard_close",
-        Wallboard,
-        [ch('q'), ESC, ctrl('c')],
-        None,
-        "back to the console (quit, in `switchboard wallboard`)",
-        "back",
-        "Wallboard",
-        false
-    ),
-    entry!(
-        TextLeft,
-        "text_left",
-        Text,
-        [key(KeyCode::Left), ctrl('b')],
-        None,
-        "cursor left",
-        "left",
-        "Text",
-        false
-    ),
-    entry!(
-        TextRight,
-        "text_right",
-        Text,
-        [key(KeyCode::Right), ctrl('f')],
-        None,
-        "cursor right",
-        "right",
-        "Text",
-        false
-    ),
-    entry!(
-        TextHome,
-        "text_home",
-        Text,
-        [key(KeyCode::Home), ctrl('a')],
-        None,
-        "cursor to the start",
-        "start",
-        "Text",
-        false
-    ),
-    entry!(
-        TextEnd,
-        "text_end",
-        Text,
-        [key(KeyCode::End), ctrl('e')],
-        None,
-        "cursor to the end",
-        "end",
-        "Text",
-        false
-    ),
-    entry!(
-        TextBackspace,
-        "text_backspace",
-        Text,
-        [key(KeyCode::Backspace)],
-        None,
-        "delete before the cursor (on an empty : line, close it)",
-        "delete",
-        "Text",
-        false
-    ),
-    entry!(
-        TextDelete,
-        "text_delete",
-        Text,
-        [key(KeyCode::Delete), ctrl('d')],
-        None,
-        "delete at the cursor",
-        "delete",
-        "Text",
-        false
-    ),
-    entry!(
-        TextClear,
-        "text_clear",
-        Text,
-        [ctrl('u')],
-        None,
-        "clear the input",
-        "clear",
-        "Text",
-        false
-    ),
-    entry!(
-        TextDeleteWord,
-        "text_delete_word",
-        Text,
-        [ctrl('w')],
-        None,
-        "delete the word before the cursor",
-        "delete word",
-        "Text",
-        false
-    ),
+        description: "assign to a picked agent (or a queue: type q: in the picker)",
+        label: "assign",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Session).sends(),
+        hints: &[
+            Hint::at(CONVERSATION_PANES, 1).read_write(),
+            Hint::at(&[Pane::Agents], 1),
+            Hint::at(&[Pane::Queues], 3),
+        ],
+    },
+    Entry {
+        command: Command::Enter,
+        name: "enter",
+        keys: &[ch('e')],
+        colon: colon("enter", &["e"], ":enter NAME", Arg::Agent),
+        description: "first agent enters the conversation",
+        label: "enter",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Conversation).sends(),
+        hints: &[Hint::at(CONVERSATION_PANES, 2).read_write()],
+    },
+    Entry {
+        command: Command::ColdTransfer,
+        name: "cold_transfer",
+        keys: &[ch('t')],
+        colon: colon("cold", &["t"], ":cold NAME", Arg::Agent),
+        description: "cold transfer to a picked agent",
+        label: "cold",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Conversation).sends(),
+        hints: &[Hint::at(CONVERSATION_PANES, 3).read_write()],
+    },
+    Entry {
+        command: Command::WarmTransfer,
+        name: "warm_transfer",
+        keys: &[ch('w')],
+        colon: colon("warm", &["w"], ":warm NAME", Arg::Agent),
+        description: "warm: a picked agent joins as a consultant",
+        label: "warm",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Conversation).sends(),
+        hints: &[Hint::at(CONVERSATION_PANES, 4).read_write()],
+    },
+    Entry {
+        command: Command::Remove,
+        name: "remove",
+        keys: &[ch('x')],
+        colon: colon("remove", &["x"], ":remove NAME", Arg::RosterMember),
+        description: "remove the roster's selected agent",
+        label: "remove",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Conversation).sends(),
+        hints: &[Hint::at(CONVERSATION_PANES, 5).read_write()],
+    },
+    Entry {
+        command: Command::End,
+        name: "end",
+        keys: &[ch('E')],
+        colon: colon("end", &[], ":end", Arg::None),
+        description: "end the conversation and send the closing events",
+        label: "end",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Conversation).sends(),
+        hints: &[Hint::at(CONVERSATION_PANES, 6).read_write()],
+    },
+    Entry {
+        command: Command::Redial,
+        name: "redial",
+        keys: &[],
+        colon: colon("redial", &[], ":redial NAME", Arg::Agent),
+        description: "redial: the dropped agent calls back",
+        label: "redial",
+        group: "Conversation",
+        context: LISTS.needs(Needs::Conversation).sends(),
+        hints: &[],
+    },
+    Entry {
+        command: Command::Retry,
+        name: "retry",
+        keys: &[ch('r')],
+        colon: colon("retry", &[], ":retry", Arg::None),
+        description: "resend the selected conversation's failed request",
+        label: "retry",
+        group: "Conversation",
+        context: LISTS.needs(Needs::FailedRequest).sends(),
+        hints: &[Hint::at(CONVERSATION_PANES, 0).when_enabled()],
+    },
+    Entry {
+        command: Command::Drop,
+        name: "drop",
+        keys: &[],
+        colon: colon("drop", &[], ":drop", Arg::None),
+        description: "drop the failed request unsent, release the ones behind it",
+        label: "drop",
+        group: "Conversation",
+        context: LISTS.needs(Needs::FailedRequest).sends(),
+        hints: &[],
+    },
+    Entry {
+        command: Command::NewConversation,
+        name: "new_conversation",
+        keys: &[ch('n')],
+        colon: None,
+        description: "open a conversation by hand",
+        label: "new",
+        group: "Conversation",
+        context: LISTS,
+        hints: &[Hint::at(&[Pane::Agents], 4)],
+    },
+    Entry {
+        command: Command::CommandLine,
+        name: "command_line",
+        keys: &[ch(':')],
+        colon: None,
+        description: "command line (Tab completes)",
+        label: "command",
+        group: "Console",
+        context: LISTS,
+        hints: &[
+            Hint::at(CONVERSATION_PANES, 10).read_only(),
+            Hint::at(&[Pane::Agents], 5),
+            Hint::at(&[Pane::Log], 4),
+        ],
+    },
+    Entry {
+        command: Command::Export,
+        name: "export",
+        keys: &[],
+        colon: colon("export", &[], ":export FILE", Arg::Free),
+        description: "write the log's shown lines to a file (JSON lines)",
+        label: "export",
+        group: "Console",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::Refresh,
+        name: "refresh",
+        keys: &[],
+        colon: colon("refresh", &[], ":refresh", Arg::None),
+        description: "poll conversations, agents and queues now",
+        label: "refresh",
+        group: "Console",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::Wallboard,
+        name: "wallboard",
+        keys: &[ch('W')],
+        colon: colon("wallboard", &["wb"], ":wallboard", Arg::None),
+        description: "wallboard: big per-queue tiles (q or Esc: back)",
+        label: "wallboard",
+        group: "Console",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::ToggleFresh,
+        name: "toggle_freshness",
+        keys: &[ch('F')],
+        colon: colon("fresh", &["freshness"], ":fresh on|off", Arg::Words(ON_OFF)),
+        description: "show when the poll last read each conversation",
+        label: "fresh",
+        group: "Console",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::Help,
+        name: "help",
+        keys: &[ch('?')],
+        colon: colon("help", &[], ":help", Arg::None),
+        description: "show this help",
+        label: "help",
+        group: "Console",
+        context: LISTS,
+        hints: &[Hint::at(EVERY_PANE, LAST)],
+    },
+    Entry {
+        command: Command::Quit,
+        name: "quit",
+        keys: &[ch('q'), ctrl('c')],
+        colon: colon("quit", &["q"], ":quit", Arg::None),
+        description: "quit (asks first while requests are queued)",
+        label: "quit",
+        group: "Console",
+        context: LISTS,
+        hints: &[Hint::at(EVERY_PANE, LAST + 1)],
+    },
+    Entry {
+        command: Command::Find,
+        name: "find",
+        keys: &[],
+        colon: colon("find", &[], ":find TEXT", Arg::Free),
+        description: "find TEXT in the log (n / N step through)",
+        label: "find",
+        group: "Console",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::LogNext,
+        name: "log_next_match",
+        keys: &[ch('n')],
+        colon: None,
+        description: "next log line holding the :find text",
+        label: "next match",
+        group: "Log",
+        context: Context::of(KeyMode::LogPane).in_panes(&[Pane::Log]),
+        hints: &[],
+    },
+    Entry {
+        command: Command::LogPrev,
+        name: "log_prev_match",
+        keys: &[ch('N')],
+        colon: None,
+        description: "previous log line holding the :find text",
+        label: "prev match",
+        group: "Log",
+        context: Context::of(KeyMode::LogPane).in_panes(&[Pane::Log]),
+        hints: &[],
+    },
+    Entry {
+        command: Command::LogPolls,
+        name: "log_toggle_polls",
+        keys: &[ch('p')],
+        colon: None,
+        description: "log: show or hide the poll lines (hidden at start)",
+        label: "polls",
+        group: "Log",
+        context: Context::of(KeyMode::LogPane).in_panes(&[Pane::Log]),
+        hints: &[Hint::at(&[Pane::Log], 1)],
+    },
+    Entry {
+        command: Command::HelpDown,
+        name: "help_down",
+        keys: &[ch('j'), DOWN],
+        colon: None,
+        description: "scroll down",
+        label: "down",
+        group: "Help",
+        context: Context::of(KeyMode::Help),
+        hints: &[],
+    },
+    Entry {
+        command: Command::HelpUp,
+        name: "help_up",
+        keys: &[ch('k'), UP],
+        colon: None,
+        description: "scroll up",
+        label: "up",
+        group: "Help",
+        context: Context::of(KeyMode::Help),
+        hints: &[],
+    },
+    Entry {
+        command: Command::HelpPageDown,
+        name: "help_page_down",
+        keys: &[key(KeyCode::PageDown), ch(' ')],
+        colon: None,
+        description: "scroll a page down",
+        label: "page down",
+        group: "Help",
+        context: Context::of(KeyMode::Help),
+        hints: &[],
+    },
+    Entry {
+        command: Command::HelpPageUp,
+        name: "help_page_up",
+        keys: &[key(KeyCode::PageUp)],
+        colon: None,
+        description: "scroll a page up",
+        label: "page up",
+        group: "Help",
+        context: Context::of(KeyMode::Help),
+        hints: &[],
+    },
+    Entry {
+        command: Command::HelpTop,
+        name: "help_top",
+        keys: &[ch('g'), key(KeyCode::Home)],
+        colon: None,
+        description: "back to the top",
+        label: "top",
+        group: "Help",
+        context: Context::of(KeyMode::Help),
+        hints: &[],
+    },
+    Entry {
+        command: Command::HelpBottom,
+        name: "help_bottom",
+        keys: &[ch('G'), key(KeyCode::End)],
+        colon: None,
+        description: "to the end (the legend)",
+        label: "end",
+        group: "Help",
+        context: Context::of(KeyMode::Help),
+        hints: &[],
+    },
+    Entry {
+        command: Command::HelpClose,
+        name: "help_close",
+        keys: &[ch('q'), ESC, ch('?')],
+        colon: None,
+        description: "close the help (other keys do nothing)",
+        label: "close",
+        group: "Help",
+        context: Context::of(KeyMode::Help),
+        hints: &[],
+    },
+    Entry {
+        command: Command::ConfirmYes,
+        name: "confirm_yes",
+        keys: &[ch('y'), ch('Y')],
+        colon: None,
+        description: "yes: go ahead",
+        label: "yes",
+        group: "Confirm",
+        context: Context::of(KeyMode::Confirm),
+        hints: &[],
+    },
+    Entry {
+        command: Command::ConfirmNo,
+        name: "confirm_no",
+        keys: &[ch('n'), ch('N'), ESC, ctrl('c')],
+        colon: None,
+        description: "no: cancel, nothing is sent",
+        label: "no",
+        group: "Confirm",
+        context: Context::of(KeyMode::Confirm),
+        hints: &[],
+    },
+    Entry {
+        command: Command::ConfirmDefault,
+        name: "confirm_default",
+        keys: &[ENTER],
+        colon: None,
+        description: "the answer in capitals: Y/n sends, y/N cancels",
+        label: "default",
+        group: "Confirm",
+        context: Context::of(KeyMode::Confirm),
+        hints: &[],
+    },
+    Entry {
+        command: Command::FilterDone,
+        name: "filter_done",
+        keys: &[ENTER],
+        colon: None,
+        description: "keep the filter and go back to the list",
+        label: "keep",
+        group: "Filter",
+        context: Context::of(KeyMode::Filter),
+        hints: &[],
+    },
+    Entry {
+        command: Command::FilterClear,
+        name: "filter_clear",
+        keys: &[ESC],
+        colon: None,
+        description: "clear the filter and go back to the list",
+        label: "clear",
+        group: "Filter",
+        context: Context::of(KeyMode::Filter),
+        hints: &[],
+    },
+    Entry {
+        command: Command::PickerDown,
+        name: "picker_down",
+        keys: &[DOWN, TAB, ctrl('n'), ctrl('j')],
+        colon: None,
+        description: "next agent",
+        label: "down",
+        group: "Picker",
+        context: Context::of(KeyMode::Picker),
+        hints: &[],
+    },
+    Entry {
+        command: Command::PickerUp,
+        name: "picker_up",
+        keys: &[UP, BACKTAB, ctrl('p'), ctrl('k')],
+        colon: None,
+        description: "previous agent",
+        label: "up",
+        group: "Picker",
+        context: Context::of(KeyMode::Picker),
+        hints: &[],
+    },
+    Entry {
+        command: Command::PickerPick,
+        name: "picker_pick",
+        keys: &[ENTER],
+        colon: None,
+        description: "pick the highlighted agent or queue (then confirm)",
+        label: "pick",
+        group: "Picker",
+        context: Context::of(KeyMode::Picker).needs(Needs::PickerChoice),
+        hints: &[],
+    },
+    Entry {
+        command: Command::PickerCancel,
+        name: "picker_cancel",
+        keys: &[ESC],
+        colon: None,
+        description: "cancel, nothing is sent",
+        label: "cancel",
+        group: "Picker",
+        context: Context::of(KeyMode::Picker),
+        hints: &[],
+    },
+    Entry {
+        command: Command::LineRun,
+        name: "line_run",
+        keys: &[ENTER],
+        colon: None,
+        description: "run the command",
+        label: "run",
+        group: "Command line",
+        context: Context::of(KeyMode::CommandLine),
+        hints: &[],
+    },
+    Entry {
+        command: Command::LineComplete,
+        name: "line_complete",
+        keys: &[TAB],
+        colon: None,
+        description: "complete the verb or its argument",
+        label: "complete",
+        group: "Command line",
+        context: Context::of(KeyMode::CommandLine),
+        hints: &[],
+    },
+    Entry {
+        command: Command::LineCancel,
+        name: "line_cancel",
+        keys: &[ESC],
+        colon: None,
+        description: "close the command line",
+        label: "cancel",
+        group: "Command line",
+        context: Context::of(KeyMode::CommandLine),
+        hints: &[],
+    },
+    Entry {
+        command: Command::FormNext,
+        name: "form_next",
+        keys: &[TAB, DOWN],
+        colon: None,
+        description: "next field",
+        label: "next",
+        group: "Form",
+        context: Context::of(KeyMode::Form),
+        hints: &[],
+    },
+    Entry {
+        command: Command::FormPrev,
+        name: "form_prev",
+        keys: &[BACKTAB, UP],
+        colon: None,
+        description: "previous field",
+        label: "prev",
+        group: "Form",
+        context: Context::of(KeyMode::Form),
+        hints: &[],
+    },
+    Entry {
+        command: Command::FormSubmit,
+        name: "form_submit",
+        keys: &[ENTER],
+        colon: None,
+        description: "open the conversation",
+        label: "open",
+        group: "Form",
+        context: Context::of(KeyMode::Form),
+        hints: &[],
+    },
+    Entry {
+        command: Command::FormCancel,
+        name: "form_cancel",
+        keys: &[ESC],
+        colon: None,
+        description: "cancel",
+        label: "cancel",
+        group: "Form",
+        context: Context::of(KeyMode::Form),
+        hints: &[],
+    },
+    Entry {
+        command: Command::WallboardClose,
+        name: "wallboard_close",
+        keys: &[ch('q'), ESC, ctrl('c')],
+        colon: None,
+        description: "back to the console (quit, in `switchboard wallboard`)",
+        label: "back",
+        group: "Wallboard",
+        context: Context::of(KeyMode::Wallboard),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextLeft,
+        name: "text_left",
+        keys: &[key(KeyCode::Left), ctrl('b')],
+        colon: None,
+        description: "cursor left",
+        label: "left",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextRight,
+        name: "text_right",
+        keys: &[key(KeyCode::Right), ctrl('f')],
+        colon: None,
+        description: "cursor right",
+        label: "right",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextHome,
+        name: "text_home",
+        keys: &[key(KeyCode::Home), ctrl('a')],
+        colon: None,
+        description: "cursor to the start",
+        label: "start",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextEnd,
+        name: "text_end",
+        keys: &[key(KeyCode::End), ctrl('e')],
+        colon: None,
+        description: "cursor to the end",
+        label: "end",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextBackspace,
+        name: "text_backspace",
+        keys: &[key(KeyCode::Backspace)],
+        colon: None,
+        description: "delete before the cursor (on an empty : line, close it)",
+        label: "delete",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextDelete,
+        name: "text_delete",
+        keys: &[key(KeyCode::Delete), ctrl('d')],
+        colon: None,
+        description: "delete at the cursor",
+        label: "delete",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextClear,
+        name: "text_clear",
+        keys: &[ctrl('u')],
+        colon: None,
+        description: "clear the input",
+        label: "clear",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
+    Entry {
+        command: Command::TextDeleteWord,
+        name: "text_delete_word",
+        keys: &[ctrl('w')],
+        colon: None,
+        description: "delete the word before the cursor",
+        label: "delete word",
+        group: "Text",
+        context: Context::of(KeyMode::Text),
+        hints: &[],
+    },
 ];
 
 impl Command {
@@ -1093,7 +1258,11 @@ impl Command {
     }
 
     pub fn mode(self) -> KeyMode {
-        self.entry().mode
+        self.entry().context.mode
+    }
+
+    pub fn context(self) -> Context {
+        self.entry().context
     }
 
     pub fn description(self) -> &'static str {
@@ -1109,7 +1278,7 @@ impl Command {
     }
 
     pub fn sends(self) -> bool {
-        self.entry().sends
+        self.entry().context.sends
     }
 
     pub fn colon(self) -> Option<Colon> {
@@ -1126,21 +1295,6 @@ impl Command {
             Command::Remove => Verb::Remove,
             Command::End => Verb::End,
             Command::Redial => Verb::Redial,
-            _ => return None,
-        })
-    }
-
-    /// The edit a text command asks for.
-    pub fn edit(self) -> Option<Edit> {
-        Some(match self {
-            Command::TextLeft => Edit::Left,
-            Command::TextRight => Edit::Right,
-            Command::TextHome => Edit::Home,
-            Command::TextEnd => Edit::End,
-            Command::TextBackspace => Edit::Backspace,
-            Command::TextDelete => Edit::Delete,
-            Command::TextClear => Edit::Clear,
-            Command::TextDeleteWord => Edit::DeleteWord,
             _ => return None,
         })
     }
@@ -1217,6 +1371,30 @@ mod tests {
         assert_eq!(colon_command("t"), Some(Command::ColdTransfer));
         assert_eq!(colon_command("refresh"), Some(Command::Refresh));
         assert_eq!(colon_command("nope"), None);
+    }
+
+    #[test]
+    fn hints_stay_within_their_commands_context() {
+        for e in REGISTRY {
+            let mut panes: Vec<Pane> = Vec::new();
+            for h in e.hints {
+                assert!(
+                    matches!(e.mode(), KeyMode::Normal | KeyMode::LogPane),
+                    "{}: only the lists have a hint bar",
+                    e.name
+                );
+                for p in h.panes {
+                    assert!(e.context.panes.contains(p), "{}: {p:?}", e.name);
+                    assert!(!panes.contains(p), "{}: two hints in {p:?}", e.name);
+                    panes.push(*p);
+                }
+                // What sends is left out of the conversations' read-only
+                // bar (the agents' and queues' show it dimmed).
+                if e.context.sends && h.panes.contains(&Pane::Conversations) {
+                    assert_ne!(h.shown, Shown::Always, "{}", e.name);
+                }
+            }
+        }
     }
 
     #[test]

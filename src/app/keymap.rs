@@ -102,7 +102,7 @@ impl Keymap {
                 if (n == 0 && !replaced_primary) || map.keys[i].contains(key) {
                     continue;
                 }
-                if fixed(key) || (!replaced_primary && !map.taken_in(entry.mode, key)) {
+                if fixed(key) || (!replaced_primary && !map.taken_in(entry.mode(), key)) {
                     map.bind(entry.command, *key);
                 }
             }
@@ -164,13 +164,13 @@ impl Keymap {
     /// under its own heading, with the keys as currently bound.
     pub fn help_rows(&self) -> Vec<HelpRow> {
         let mut order: Vec<&crate::app::command::Entry> = REGISTRY.iter().collect();
-        order.sort_by_key(|e| KeyMode::ALL.iter().position(|m| *m == e.mode));
+        order.sort_by_key(|e| KeyMode::ALL.iter().position(|m| *m == e.mode()));
         order
             .into_iter()
             .map(|e| {
                 let keys = self.keys_for(e.command);
                 HelpRow {
-                    group: match e.mode {
+                    group: match e.mode() {
                         KeyMode::Normal | KeyMode::Any => e.group,
                         m => m.title(),
                     },
@@ -247,7 +247,7 @@ fn collisions(primary: &[Option<KeySpec>], overridden: &[bool]) -> Vec<String> {
             .filter(|i| {
                 holders
                     .iter()
-                    .any(|j| j != i && REGISTRY[*i].mode.overlaps(REGISTRY[*j].mode))
+                    .any(|j| j != i && REGISTRY[*i].mode().overlaps(REGISTRY[*j].mode()))
             })
             .collect();
         if clashing.len() < 2 {

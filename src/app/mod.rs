@@ -12,6 +12,7 @@ pub mod key;
 pub mod keymap;
 pub mod list;
 pub mod log;
+pub mod pane;
 pub mod picture;
 pub mod queries;
 pub mod restore;

@@ -5,7 +5,7 @@ use super::list::{FilterRow, ListTable, VisibleIds};
 use super::state::*;
 use super::summary::{QueueSums, Summary};
 use crate::app::alerts::{Level, Thresholds};
-use crate::app::command::{Arg, Command, colon_command};
+use crate::app::command::{Arg, Command, Needs, REGISTRY, Shown, colon_command};
 use crate::domain::Verb;
 
 impl State {
@@ -488,65 +488,83 @@ impl Command {
     /// that need a plan, such as who may be removed, are checked when the
     /// command runs.)
     pub fn enabled(self, state: &State) -> Result<(), String> {
-        if self.sends() && state.settings.read_only {
+        let context = self.context();
+        if context.sends && state.settings.read_only {
             return Err("read-only mode: nothing is sent".into());
         }
-        let needs_conversation = matches!(
-            self,
-            Command::Open
-                | Command::Details
-                | Command::Assign
-                | Command::Enter
-                | Command::ColdTransfer
-                | Command::WarmTransfer
-                | Command::Remove
-                | Command::End
-                | Command::Redial
-                | Command::Retry
-                | Command::Drop
-        );
-        if self == Command::Open && state.focus == Pane::Agents {
-            return if state.visible_agents().is_empty() {
-                Err("no agent listed yet".into())
-            } else {
-                Ok(())
-            };
-        }
-        if self == Command::Open && state.focus == Pane::Queues {
-            return if state.queues.is_empty() {
-                Err("no queue listed yet".into())
-            } else {
-                Ok(())
-            };
-        }
-        if !needs_conversation {
-            let picking_queue =
-                matches!(&state.mode, Mode::Picker(p) if picker_queue_query(p).is_some());
-            return match self {
-                Command::PickerPick if picking_queue && state.picker_queue_choices().is_empty() => {
-                    Err("no queue matches; nothing was sent".into())
-                }
-                Command::PickerPick if !picking_queue && state.picker_choices().is_empty() => {
-                    Err("no agent matches; nothing was sent".into())
-                }
-                _ => Ok(()),
-            };
-        }
-        let Some(conv) = state.selected_conversation() else {
-            return Err("no conversation selected".into());
+        let conv = match context.needs {
+            Needs::Nothing => return Ok(()),
+            Needs::PickerChoice => return picker_choice(state),
+            Needs::FocusedRow if state.focus == Pane::Agents => {
+                return if state.visible_agents().is_empty() {
+                    Err("no agent listed yet".into())
+                } else {
+                    Ok(())
+                };
+            }
+            Needs::FocusedRow if state.focus == Pane::Queues => {
+                return if state.queues.is_empty() {
+                    Err("no queue listed yet".into())
+                } else {
+                    Ok(())
+                };
+            }
+            Needs::FocusedRow | Needs::Conversation | Needs::FailedRequest | Needs::Session => {
+                state
+                    .selected_conversation()
+                    .ok_or("no conversation selected")?
+            }
         };
-        match self {
-            Command::Retry | Command::Drop if conv.failed().is_none() => {
+        match context.needs {
+            Needs::FailedRequest if conv.failed().is_none() => {
                 Err(format!("{} has no failed request to retry", conv.id))
             }
-            Command::Assign if conv.bot_session_id.is_none() => Err(format!(
+            Needs::Session if conv.bot_session_id.is_none() => Err(format!(
                 "{} has no bot session id, so it cannot be assigned (open it with `n` and give one)",
                 conv.id
             )),
-            Command::Assign if matches!(conv.state(), ConvState::Ended) => {
+            Needs::Session if matches!(conv.state(), ConvState::Ended) => {
                 Err(format!("{} has ended; there is nothing to assign", conv.id))
             }
             _ => Ok(()),
+        }
+    }
+}
+
+/// Whether the picker has a choice under its cursor to pick: an agent, or
+/// a queue after `q:`.
+fn picker_choice(state: &State) -> Result<(), String> {
+    let picking_queue = matches!(&state.mode, Mode::Picker(p) if picker_queue_query(p).is_some());
+    if picking_queue && state.picker_queue_choices().is_empty() {
+        Err("no queue matches; nothing was sent".into())
+    } else if !picking_queue && state.picker_choices().is_empty() {
+        Err("no agent matches; nothing was sent".into())
+    } else {
+        Ok(())
+    }
+}
+
+impl State {
+    /// The commands the lists' hint bar offers for the focused pane: each
+    /// registry entry with a hint for that pane that is shown now, in the
+    /// order of the hints' ranks (help and quit end every pane's).
+    pub fn hint_commands(&self) -> Vec<Command> {
+        let mut hints: Vec<(u8, Command)> = REGISTRY
+            .iter()
+            .flat_map(|e| e.hints.iter().map(move |h| (h, e.command)))
+            .filter(|(h, c)| h.panes.contains(&self.focus) && self.hint_shown(*c, h.shown))
+            .map(|(h, c)| (h.rank, c))
+            .collect();
+        hints.sort_by_key(|(rank, _)| *rank);
+        hints.into_iter().map(|(_, c)| c).collect()
+    }
+
+    fn hint_shown(&self, command: Command, shown: Shown) -> bool {
+        match shown {
+            Shown::Always => true,
+            Shown::ReadWrite => !self.settings.read_only,
+            Shown::ReadOnly => self.settings.read_only,
+            Shown::WhenEnabled => command.enabled(self).is_ok(),
         }
     }
 }

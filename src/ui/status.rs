@@ -12,7 +12,7 @@ use super::text::{clean, width, wrap};
 use super::theme::{Glyph, Theme};
 use super::widgets::input_spans;
 use crate::app::State;
-use crate::app::command::{Command, KeyMode, REGISTRY};
+use crate::app::command::{KeyMode, REGISTRY};
 use crate::app::input::TextInput;
 use crate::app::state::{Mode, Pane};
 
@@ -550,7 +550,7 @@ fn input_line(prefix: &str, input: &TextInput, hint: &str, cells: usize, theme: 
 fn mode_keys(state: &State, mode: KeyMode) -> Vec<(String, &'static str)> {
     REGISTRY
         .iter()
-        .filter(|e| e.mode == mode)
+        .filter(|e| e.mode() == mode)
         .map(|e| (state.keymap.key_label(e.command), e.label))
         .filter(|(key, _)| !key.is_empty())
         .collect()
@@ -585,69 +585,10 @@ fn mode_hints(
     Line::from(spans)
 }
 
-/// The commands the hint bar offers for the focused pane, most useful
-/// first; help and quit always end the list.
-fn hint_commands(state: &State) -> Vec<Command> {
-    let failed = state
-        .selected_conversation()
-        .is_some_and(|c| c.failed().is_some());
-    let mut v = match state.focus {
-        Pane::Conversations | Pane::Roster if state.settings.read_only => {
-            vec![
-                Command::Open,
-                Command::Filter,
-                Command::Sort,
-                Command::CommandLine,
-            ]
-        }
-        Pane::Conversations | Pane::Roster => {
-            let mut v = vec![
-                Command::Assign,
-                Command::Enter,
-                Command::ColdTransfer,
-                Command::WarmTransfer,
-                Command::Remove,
-                Command::End,
-            ];
-            if failed {
-                v.insert(0, Command::Retry);
-            }
-            v.push(Command::Filter);
-            v.push(Command::ToggleProblems);
-            v
-        }
-        Pane::Agents => vec![
-            Command::Filter,
-            Command::Assign,
-            Command::ToggleQueues,
-            Command::FocusNext,
-            Command::NewConversation,
-            Command::CommandLine,
-        ],
-        Pane::Queues => vec![
-            Command::Open,
-            Command::Sort,
-            Command::ToggleProblems,
-            Command::Assign,
-            Command::ToggleQueues,
-            Command::FocusNext,
-        ],
-        Pane::Log => vec![
-            Command::ToggleFollow,
-            Command::LogPolls,
-            Command::Filter,
-            Command::Bottom,
-            Command::CommandLine,
-        ],
-    };
-    v.extend([Command::Help, Command::Quit]);
-    v
-}
-
 /// The key hints, built from the live keymap. Items that do not fit are
 /// left out from the right, except help and quit.
 pub fn hint_line(state: &State, theme: &Theme, cells: usize) -> Line<'static> {
-    let commands = hint_commands(state);
+    let commands = state.hint_commands();
     // (key, label, can it run now): what cannot is dimmed; its key says why.
     let items: Vec<(String, &str, bool)> = commands
         .iter()

@@ -1,7 +1,8 @@
-//! The `:` command line, the text inputs' caps, and the `n` form.
+//! The `:` command line, the commands that take a word (in their key form
+//! and their `:` form), the text inputs' caps, and the `n` form.
 
 use super::*;
-use crate::app::command;
+use crate::app::command::{self, Arg};
 
 // ---------------------------------------------------------------------------
 // The command line
@@ -58,7 +59,9 @@ pub(super) fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
 }
 
 /// Runs a `:` line: its verb names a registry command; what the registry
-/// says cannot run now is refused with the reason.
+/// says cannot run now is refused with the reason. A verb that takes a
+/// word (its `Arg`) gets the rest of the line; the others take no word
+/// and do what their key does.
 pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
     let line = line.trim();
     let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
@@ -74,80 +77,134 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         state.refuse(why);
         return Vec::new();
     }
-    match cmd {
-        Command::Assign | Command::Enter | Command::ColdTransfer | Command::WarmTransfer => {
-            let verb = cmd.verb().expect("these commands are verbs");
-            agent_command(state, verb, rest)
-        }
-        Command::Remove => remove_named(state, rest),
-        Command::Redial => match find_agent(state, rest) {
-            Ok(a) => plan_and_confirm(state, Op::Redial(a.to_ref())),
-            Err(e) => refused(state, e),
-        },
-        Command::Filter => {
-            state.conv_filter = rest.to_string();
-            keep_selection_visible(state);
-            Vec::new()
-        }
-        Command::Export => export(state, rest),
-        Command::Find => {
-            if rest.is_empty() {
-                return refused(state, "usage: :find TEXT".into());
-            }
-            // The newest line holding it, above where the log is.
-            state.log.search = rest.to_string();
-            find_in_log(state, true)
-        }
-        Command::ToggleFollow => {
-            state.log.follow = !matches!(rest, "off" | "no" | "false");
-            Vec::new()
-        }
-        Command::ToggleFresh => {
-            let on = match rest {
-                "" => !state.fresh_column,
-                "off" | "no" | "false" => false,
-                _ => true,
-            };
-            set_fresh_column(state, on);
-            Vec::new()
-        }
-        Command::ToggleProblems => {
-            let on = match rest {
-                "" => !state.problems_only,
-                "on" | "yes" | "true" => true,
-                "off" | "no" | "false" => false,
-                _ => return refused(state, "usage: :problems [on|off]".into()),
-            };
-            set_problems_only(state, on);
-            Vec::new()
-        }
-        Command::Sort => {
-            if matches!(rest, "time" | "status") {
-                sort_agents(state, rest == "time");
-                return Vec::new();
-            }
-            if let Some(by) = QueueSort::parse(rest) {
-                state.queue_sort = by;
-                state.say(format!("queues sorted by {}", by.label()));
-                return Vec::new();
-            }
-            state.sort = match SortBy::parse(rest) {
-                Some(by) => by,
-                None => {
-                    return refused(
-                        state,
-                        "usage: :sort urgency|state|age|id|channel, for the queues \
-                         :sort name|waiting|engaged|longest|average|asa|drops|free|service, \
-                         for the agents :sort time|status"
-                            .into(),
-                    );
-                }
-            };
-            Vec::new()
-        }
-        // The rest take no word and do what their key does.
-        other => run(state, other),
+    if cmd.colon().is_some_and(|c| c.arg != Arg::None) {
+        dispatch(state, cmd, Some(rest))
+    } else {
+        run(state, cmd)
     }
+}
+
+// ---------------------------------------------------------------------------
+// Commands with a word: the key's form (`None`) or the `:` form
+// ---------------------------------------------------------------------------
+
+/// `/` opens the focused list's filter; `:filter TEXT` sets the
+/// conversations' at once.
+pub(super) fn filter(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    match word {
+        None => open_filter(state),
+        Some(text) => {
+            state.conv_filter = text.to_string();
+            keep_selection_visible(state);
+        }
+    }
+    Vec::new()
+}
+
+/// `s` cycles the focused list's sort; `:sort WORD` names one (of the
+/// conversations, the queues or the agents).
+pub(super) fn sort(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    let Some(word) = word else {
+        next_sort(state);
+        return Vec::new();
+    };
+    if matches!(word, "time" | "status") {
+        sort_agents(state, word == "time");
+        return Vec::new();
+    }
+    if let Some(by) = QueueSort::parse(word) {
+        state.queue_sort = by;
+        state.say(format!("queues sorted by {}", by.label()));
+        return Vec::new();
+    }
+    state.sort = match SortBy::parse(word) {
+        Some(by) => by,
+        None => {
+            return refused(
+                state,
+                "usage: :sort urgency|state|age|id|channel, for the queues \
+                 :sort name|waiting|engaged|longest|average|asa|drops|free|service, \
+                 for the agents :sort time|status"
+                    .into(),
+            );
+        }
+    };
+    Vec::new()
+}
+
+/// `!` turns the problems-only view over; `:problems [on|off]`.
+pub(super) fn problems(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    let on = match word.unwrap_or("") {
+        "" => !state.problems_only,
+        "on" | "yes" | "true" => true,
+        "off" | "no" | "false" => false,
+        _ => return refused(state, "usage: :problems [on|off]".into()),
+    };
+    set_problems_only(state, on);
+    Vec::new()
+}
+
+/// `f` turns the log's following over; `:follow on|off` sets it quietly.
+pub(super) fn follow(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    match word {
+        None => toggle_follow(state),
+        Some(word) => state.log.follow = !matches!(word, "off" | "no" | "false"),
+    }
+    Vec::new()
+}
+
+/// `F` turns the freshness column over; `:fresh on|off`.
+pub(super) fn fresh(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    let on = match word.unwrap_or("") {
+        "" => !state.fresh_column,
+        "off" | "no" | "false" => false,
+        _ => true,
+    };
+    set_fresh_column(state, on);
+    Vec::new()
+}
+
+/// `a`, `e`, `t`, `w` open the picker; `:assign NAME` (or `queue NAME`),
+/// `:enter NAME`, `:cold NAME`, `:warm NAME` name the agent.
+pub(super) fn pick(state: &mut State, purpose: Verb, word: Option<&str>) -> Vec<Effect> {
+    match word {
+        None => start_pick(state, purpose),
+        Some(name) => agent_command(state, purpose, name),
+    }
+}
+
+/// `x` removes the roster's selected agent; `:remove NAME` names one.
+pub(super) fn remove(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    match word {
+        None => start_remove(state, None),
+        Some(name) => remove_named(state, name),
+    }
+}
+
+/// A key bound to `:redial` writes the verb; `:redial NAME` plans it.
+pub(super) fn redial(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    let Some(name) = word else {
+        open_line(state, Some(Command::Redial));
+        return Vec::new();
+    };
+    match find_agent(state, name) {
+        Ok(a) => plan_and_confirm(state, Op::Redial(a.to_ref())),
+        Err(e) => refused(state, e),
+    }
+}
+
+/// A key bound to `:find` writes the verb; `:find TEXT` finds the newest
+/// log line holding it, above where the log is.
+pub(super) fn find(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    let Some(text) = word else {
+        open_line(state, Some(Command::Find));
+        return Vec::new();
+    };
+    if text.is_empty() {
+        return refused(state, "usage: :find TEXT".into());
+    }
+    state.log.search = text.to_string();
+    find_in_log(state, true)
 }
 
 fn refused(state: &mut State, why: String) -> Vec<Effect> {
@@ -230,8 +287,13 @@ fn remove_named(state: &mut State, name: &str) -> Vec<Effect> {
 }
 
 /// `:export FILE`: every kept log line, in order, as JSON lines with its
-/// repeat count (whatever the pane's filter or polls setting hides).
-fn export(state: &mut State, path: &str) -> Vec<Effect> {
+/// repeat count (whatever the pane's filter or polls setting hides). A key
+/// bound to it writes the verb.
+pub(super) fn export(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+    let Some(path) = word else {
+        open_line(state, Some(Command::Export));
+        return Vec::new();
+    };
     if path.is_empty() {
         return refused(state, "usage: :export FILE".into());
     }

@@ -1,8 +1,8 @@
 //! Keys, mode by mode. A key press becomes a registry [`Command`] (or typed
-//! text) through the keymap of the open mode; each mode's commands then run
-//! here: the lists, the help, a confirmation, a filter, the picker, the
-//! command line and the form. Typed text and paste take one path into the
-//! open [`TextInput`].
+//! text) through the keymap of the open mode, and the dispatch
+//! (`dispatch.rs`) runs it with the handlers here: the lists, the help, a
+//! confirmation, a filter, the picker, the command line and the form.
+//! Typed text and paste take one path into the open [`TextInput`].
 
 use super::*;
 use crate::app::command::KeyMode;
@@ -57,40 +57,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// Runs one command of the registry in the mode it belongs to.
-pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
-    if cmd == Command::Suspend {
-        // As in a shell: what was open stays open.
-        return vec![Effect::Suspend];
-    }
-    if let Some(edit) = cmd.edit() {
-        return edit_input(state, edit);
-    }
-    match (state.mode.clone(), cmd.mode()) {
-        (Mode::Normal, KeyMode::Normal) => normal_command(state, cmd),
-        (Mode::Normal, KeyMode::LogPane) if cmd == Command::LogPolls => toggle_polls(state),
-        (Mode::Normal, KeyMode::LogPane) => find_in_log(state, cmd == Command::LogPrev),
-        (Mode::Help, KeyMode::Help) => help_command(state, cmd),
-        (
-            Mode::Confirm {
-                pending,
-                enter_sends,
-                ..
-            },
-            KeyMode::Confirm,
-        ) => confirm_command(state, cmd, pending, enter_sends),
-        (Mode::Filter { pane, .. }, KeyMode::Filter) => filter_command(state, cmd, pane),
-        (Mode::Picker(p), KeyMode::Picker) => picker_command(state, cmd, p),
-        (Mode::Command { input }, KeyMode::CommandLine) => line_command(state, cmd, input),
-        (Mode::NewConversation(form), KeyMode::Form) => form_command(state, cmd, form),
-        (Mode::Wallboard, KeyMode::Wallboard) => close_wallboard(state),
-        _ => Vec::new(),
-    }
-}
-
 /// Back from the wallboard to the lists; in the wallboard-only modes
 /// (`switchboard wallboard`, `demo --wallboard`) that is quitting.
-fn close_wallboard(state: &mut State) -> Vec<Effect> {
+pub(super) fn close_wallboard(state: &mut State) -> Vec<Effect> {
     state.mode = Mode::Normal;
     if state.wallboard_only {
         return ask_quit(state);
@@ -99,48 +68,37 @@ fn close_wallboard(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-fn close_help(state: &mut State) -> Vec<Effect> {
+pub(super) fn close_help(state: &mut State) -> Vec<Effect> {
     state.help_scroll = 0;
     state.mode = Mode::Normal;
     Vec::new()
 }
 
-/// The help scrolls when it is taller than the screen.
-fn help_command(state: &mut State, cmd: Command) -> Vec<Effect> {
+/// The help scrolls when it is taller than the screen: `to` takes where it
+/// is, a page and the end, and says where it goes.
+pub(super) fn scroll_help(state: &mut State, to: impl FnOnce(u16, u16, u16) -> u16) -> Vec<Effect> {
     let page = state.screen.1.saturating_sub(4).max(1);
     // An upper bound of its lines (the view clamps the scroll to what
     // it drew): the keys, the modes, the commands and the legend.
     let most = (state.keymap.help_rows().len() + 40) as u16;
-    let scroll = &mut state.help_scroll;
-    match cmd {
-        Command::HelpDown => *scroll = scroll.saturating_add(1),
-        Command::HelpUp => *scroll = scroll.saturating_sub(1),
-        Command::HelpPageDown => *scroll = scroll.saturating_add(page),
-        Command::HelpPageUp => *scroll = scroll.saturating_sub(page),
-        Command::HelpTop => *scroll = 0,
-        Command::HelpBottom => *scroll = most,
-        _ => return close_help(state),
-    }
-    state.help_scroll = state.help_scroll.min(most);
+    state.help_scroll = to(state.help_scroll, page, most).min(most);
     Vec::new()
 }
 
-/// Enter does what the capital letter of the prompt says: yes for most
-/// sends (`Y/n`); no for ending, a cold transfer, an agent at capacity,
-/// dropping, resending or quitting (`y/N`).
-fn confirm_command(
-    state: &mut State,
-    cmd: Command,
-    pending: Pending,
-    enter_sends: bool,
-) -> Vec<Effect> {
-    let yes = match cmd {
-        Command::ConfirmYes => true,
-        Command::ConfirmDefault => enter_sends,
-        _ => false,
+/// Enter does what the capital letter of the prompt says (`yes: None`):
+/// yes for most sends (`Y/n`); no for ending, a cold transfer, an agent at
+/// capacity, dropping, resending or quitting (`y/N`).
+pub(super) fn answer(state: &mut State, yes: Option<bool>) -> Vec<Effect> {
+    let Mode::Confirm {
+        pending,
+        enter_sends,
+        ..
+    } = state.mode.clone()
+    else {
+        return Vec::new();
     };
     state.mode = Mode::Normal;
-    if yes {
+    if yes.unwrap_or(enter_sends) {
         execute(state, pending)
     } else {
         state.say("cancelled: nothing was sent");
@@ -149,8 +107,10 @@ fn confirm_command(
 }
 
 /// The `/` filter applies as it is typed; Enter keeps it, Esc clears it.
-fn filter_command(state: &mut State, cmd: Command, pane: Pane) -> Vec<Effect> {
-    if cmd == Command::FilterClear {
+pub(super) fn leave_filter(state: &mut State, clear: bool) -> Vec<Effect> {
+    if let Mode::Filter { pane, .. } = state.mode
+        && clear
+    {
         set_filter(state, pane, String::new());
     }
     state.mode = Mode::Normal;
@@ -158,94 +118,101 @@ fn filter_command(state: &mut State, cmd: Command, pane: Pane) -> Vec<Effect> {
 }
 
 /// The agent picker: typing narrows, arrows move, Enter picks.
-fn picker_command(state: &mut State, cmd: Command, mut p: Picker) -> Vec<Effect> {
-    match cmd {
-        Command::PickerCancel => {
-            state.mode = Mode::Normal;
-            state.say("cancelled: nothing was sent");
-        }
-        Command::PickerUp => {
-            p.selected = p.selected.saturating_sub(1);
-            state.mode = Mode::Picker(p);
-        }
-        Command::PickerDown => {
-            p.selected += 1;
-            state.mode = Mode::Picker(p);
-            clamp_picker(state);
-        }
-        Command::PickerPick if crate::app::queries::picker_queue_query(&p).is_some() => {
-            let choice = state.picker_queue_choices().into_iter().nth(p.selected);
-            state.mode = Mode::Normal;
-            return match choice {
-                Some(q) => picked_queue(state, &p.conversation, &q.id, &q.name),
-                None => {
-                    state.refuse("no queue matches; nothing was sent");
-                    Vec::new()
-                }
-            };
-        }
-        Command::PickerPick => {
-            let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
-            state.mode = Mode::Normal;
-            return match choice {
-                Some(agent) => picked(state, p.purpose, &p.conversation, agent),
-                None => {
-                    state.refuse("no agent matches; nothing was sent");
-                    Vec::new()
-                }
-            };
-        }
-        _ => {}
+pub(super) fn picker_move(state: &mut State, down: bool) -> Vec<Effect> {
+    if let Mode::Picker(p) = &mut state.mode {
+        p.selected = if down {
+            p.selected + 1
+        } else {
+            p.selected.saturating_sub(1)
+        };
+    }
+    if down {
+        clamp_picker(state);
     }
     Vec::new()
 }
 
-/// The `:` line: Enter runs it, Tab completes it.
-fn line_command(state: &mut State, cmd: Command, mut input: TextInput) -> Vec<Effect> {
-    match cmd {
-        Command::LineCancel => state.mode = Mode::Normal,
-        Command::LineRun => {
-            state.mode = Mode::Normal;
-            return run_command(state, input.as_str());
-        }
-        Command::LineComplete => {
-            // Tab again on the line it left: the next candidate.
-            let again = state
-                .completion
-                .as_mut()
-                .filter(|c| c.line == input.as_str())
-                .and_then(|c| c.cycle());
-            let text = match again {
-                Some(text) => text,
-                None => {
-                    let done = crate::app::queries::complete(input.as_str(), state);
-                    state.completion = crate::app::queries::CompletionList::of(&done);
-                    done.text
-                }
-            };
-            input.set(&text);
-            state.mode = Mode::Command { input };
-        }
-        _ => {}
+pub(super) fn picker_cancel(state: &mut State) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    state.say("cancelled: nothing was sent");
+    Vec::new()
+}
+
+/// Enter in the picker: the highlighted agent, or queue after `q:`.
+pub(super) fn picker_pick(state: &mut State) -> Vec<Effect> {
+    let Mode::Picker(p) = state.mode.clone() else {
+        return Vec::new();
+    };
+    if crate::app::queries::picker_queue_query(&p).is_some() {
+        let choice = state.picker_queue_choices().into_iter().nth(p.selected);
+        state.mode = Mode::Normal;
+        return match choice {
+            Some(q) => picked_queue(state, &p.conversation, &q.id, &q.name),
+            None => {
+                state.refuse("no queue matches; nothing was sent");
+                Vec::new()
+            }
+        };
     }
+    let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
+    state.mode = Mode::Normal;
+    match choice {
+        Some(agent) => picked(state, p.purpose, &p.conversation, agent),
+        None => {
+            state.refuse("no agent matches; nothing was sent");
+            Vec::new()
+        }
+    }
+}
+
+/// Enter on the `:` line runs it.
+pub(super) fn line_run(state: &mut State) -> Vec<Effect> {
+    let Mode::Command { input } = std::mem::replace(&mut state.mode, Mode::Normal) else {
+        return Vec::new();
+    };
+    run_command(state, input.as_str())
+}
+
+/// Tab on the `:` line completes it; Tab again on the line it left, the
+/// next candidate.
+pub(super) fn line_complete(state: &mut State) -> Vec<Effect> {
+    let Mode::Command { mut input } = state.mode.clone() else {
+        return Vec::new();
+    };
+    let again = state
+        .completion
+        .as_mut()
+        .filter(|c| c.line == input.as_str())
+        .and_then(|c| c.cycle());
+    let text = match again {
+        Some(text) => text,
+        None => {
+            let done = crate::app::queries::complete(input.as_str(), state);
+            state.completion = crate::app::queries::CompletionList::of(&done);
+            done.text
+        }
+    };
+    input.set(&text);
+    state.mode = Mode::Command { input };
     Vec::new()
 }
 
 /// The `n` form: Tab moves between fields, Enter opens the conversation.
-fn form_command(state: &mut State, cmd: Command, mut form: NewConversationForm) -> Vec<Effect> {
-    let n = form.fields.len();
-    match cmd {
-        Command::FormCancel => state.mode = Mode::Normal,
-        Command::FormNext => {
-            form.focus = (form.focus + 1) % n;
-            state.mode = Mode::NewConversation(form);
-        }
-        Command::FormPrev => {
-            form.focus = (form.focus + n - 1) % n;
-            state.mode = Mode::NewConversation(form);
-        }
-        Command::FormSubmit => submit_new_conversation(state, form),
-        _ => {}
+pub(super) fn form_step(state: &mut State, forward: bool) -> Vec<Effect> {
+    if let Mode::NewConversation(form) = &mut state.mode {
+        let n = form.fields.len();
+        form.focus = if forward {
+            (form.focus + 1) % n
+        } else {
+            (form.focus + n - 1) % n
+        };
+    }
+    Vec::new()
+}
+
+pub(super) fn form_submit(state: &mut State) -> Vec<Effect> {
+    if let Mode::NewConversation(form) = state.mode.clone() {
+        submit_new_conversation(state, form);
     }
     Vec::new()
 }
@@ -262,7 +229,7 @@ fn open_input(mode: &mut Mode) -> Option<&mut TextInput> {
 
 /// An editing key on the open input. Backspace on an empty `:` line
 /// closes it.
-fn edit_input(state: &mut State, edit: Edit) -> Vec<Effect> {
+pub(super) fn edit_input(state: &mut State, edit: Edit) -> Vec<Effect> {
     if edit == Edit::Backspace
         && let Mode::Command { input } = &state.mode
         && input.is_empty()
@@ -345,31 +312,23 @@ pub(super) fn clamp_picker(state: &mut State) {
     }
 }
 
-/// A command of the lists. One the registry says cannot run now shows why
-/// and does nothing.
-fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
-    if cmd == Command::Back {
-        return back(state);
-    }
-    if let Err(why) = cmd.enabled(state) {
-        state.refuse(why);
-        return Vec::new();
-    }
-    state.flash = None;
-    match cmd {
-        Command::MoveDown => move_cursor(state, 1),
-        Command::MoveUp => move_cursor(state, -1),
-        Command::PageDown => move_cursor(state, page_rows(state)),
-        Command::PageUp => move_cursor(state, -page_rows(state)),
-        Command::Top => move_cursor(state, i64::MIN / 2),
-        Command::Bottom => move_cursor(state, i64::MAX / 2),
-        Command::FocusNext => state.focus = state.focus.next(state.queues_shown),
-        Command::FocusPrev => state.focus = state.focus.prev(state.queues_shown),
-        // enabled() has checked that a queue row is there.
-        Command::Open if state.focus == Pane::Queues => narrow_to_queue(state),
-        Command::Open if state.focus == Pane::Agents => narrow_to_agent(state),
-        // enabled() has checked that a conversation is selected.
-        Command::Open => {
+/// Tab and Shift-Tab: the next or previous pane.
+pub(super) fn focus_next(state: &mut State, forward: bool) {
+    state.focus = if forward {
+        state.focus.next(state.queues_shown)
+    } else {
+        state.focus.prev(state.queues_shown)
+    };
+}
+
+/// Enter in the lists: on a queue, only its conversations; on an agent,
+/// only theirs; on a conversation, its detail (`enabled` has checked that
+/// the row is there).
+pub(super) fn open(state: &mut State) -> Vec<Effect> {
+    match state.focus {
+        Pane::Queues => narrow_to_queue(state),
+        Pane::Agents => narrow_to_agent(state),
+        Pane::Conversations | Pane::Roster | Pane::Log => {
             state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
             state.focus = Pane::Roster;
             state.roster_cursor = 0;
@@ -377,69 +336,58 @@ fn normal_command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 return details_on_open(state, &id);
             }
         }
-        Command::Details => {
-            state.detail_open = true;
-            let id = state.selected.clone().unwrap_or_default();
-            let effects = request_details(state, &id, DetailsWhy::Refresh);
-            if effects.is_empty() {
-                state.say(format!("details of {id}: already on their way"));
-            }
-            return effects;
-        }
-        Command::Filter => open_filter(state),
-        Command::Assign | Command::Enter | Command::ColdTransfer | Command::WarmTransfer => {
-            let verb = cmd.verb().expect("these commands are verbs");
-            return start_pick(state, verb);
-        }
-        Command::Remove => return start_remove(state, None),
-        Command::End => return plan_and_confirm(state, Op::End),
-        Command::Retry => return start_retry(state, false),
-        Command::Drop => return start_retry(state, true),
-        Command::Refresh => return refresh(state),
-        // Bound to a key, a command that needs a word opens the `:` line
-        // with its verb written.
-        Command::Redial | Command::Export | Command::Find => {
-            let verb = cmd.colon().map(|c| c.verb).unwrap_or_default();
-            state.completion = None;
-            state.mode = Mode::Command {
-                input: TextInput::with_text(&format!("{verb} "), MAX_INPUT),
-            }
-        }
-        Command::NewConversation => {
-            let defaults = &state.settings.defaults;
-            let form = NewConversationForm::new(&defaults.experience, &defaults.language);
-            state.mode = Mode::NewConversation(form);
-        }
-        Command::CommandLine => {
-            state.completion = None;
-            state.mode = Mode::Command {
-                input: TextInput::new(MAX_INPUT),
-            }
-        }
-        Command::Help => state.mode = Mode::Help,
-        Command::Quit => return ask_quit(state),
-        Command::ToggleFollow => toggle_follow(state),
-        Command::ToggleFresh => set_fresh_column(state, !state.fresh_column),
-        Command::Sort if state.focus == Pane::Queues => {
+    }
+    Vec::new()
+}
+
+/// `R`: Kore's details of the selected conversation again.
+pub(super) fn details(state: &mut State) -> Vec<Effect> {
+    state.detail_open = true;
+    let id = state.selected.clone().unwrap_or_default();
+    let effects = request_details(state, &id, DetailsWhy::Refresh);
+    if effects.is_empty() {
+        state.say(format!("details of {id}: already on their way"));
+    }
+    effects
+}
+
+/// The `:` line, empty or (bound to a key, a command that needs a word)
+/// with the command's verb written.
+pub(super) fn open_line(state: &mut State, verb_of: Option<Command>) {
+    state.completion = None;
+    let input = match verb_of.and_then(Command::colon) {
+        Some(colon) => TextInput::with_text(&format!("{} ", colon.verb), MAX_INPUT),
+        None => TextInput::new(MAX_INPUT),
+    };
+    state.mode = Mode::Command { input };
+}
+
+/// `n`: the form that opens a conversation by hand.
+pub(super) fn open_form(state: &mut State) {
+    let defaults = &state.settings.defaults;
+    let form = NewConversationForm::new(&defaults.experience, &defaults.language);
+    state.mode = Mode::NewConversation(form);
+}
+
+/// `s`: the focused list's next sort.
+pub(super) fn next_sort(state: &mut State) {
+    match state.focus {
+        Pane::Queues => {
             state.queue_sort = state.queue_sort.next();
             state.say(format!("queues sorted by {}", state.queue_sort.label()));
         }
-        Command::Sort if state.focus == Pane::Agents => sort_agents(state, !state.agents_by_time),
-        Command::Sort => {
+        Pane::Agents => sort_agents(state, !state.agents_by_time),
+        Pane::Conversations | Pane::Roster | Pane::Log => {
             state.sort = state.sort.next();
             state.say(format!("conversations sorted by {}", state.sort_label()));
         }
-        Command::SortReverse => {
-            state.sort_reversed = !state.sort_reversed;
-            state.say(format!("conversations sorted by {}", state.sort_label()));
-        }
-        Command::ToggleQueues => toggle_queues(state),
-        Command::Wallboard => state.mode = Mode::Wallboard,
-        Command::ToggleProblems => set_problems_only(state, !state.problems_only),
-        // Not commands of the lists (their modes run them).
-        _ => {}
     }
-    Vec::new()
+}
+
+/// `S`: the conversation list's sort reversed.
+pub(super) fn reverse_sort(state: &mut State) {
+    state.sort_reversed = !state.sort_reversed;
+    state.say(format!("conversations sorted by {}", state.sort_label()));
 }
 
 /// `n` / `N` in the log: the next or previous line holding the `:find`
@@ -466,7 +414,7 @@ pub(super) fn find_in_log(state: &mut State, back: bool) -> Vec<Effect> {
 }
 
 /// `/`: the filter of the focused list opens with what it holds.
-fn open_filter(state: &mut State) {
+pub(super) fn open_filter(state: &mut State) {
     let pane = match state.focus {
         Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
@@ -514,7 +462,7 @@ pub(super) fn set_fresh_column(state: &mut State, on: bool) {
 }
 
 /// `p` in the log pane: poll lines shown or hidden.
-fn toggle_polls(state: &mut State) -> Vec<Effect> {
+pub(super) fn toggle_polls(state: &mut State) -> Vec<Effect> {
     let hide = !state.log.polls_hidden();
     state.log.hide_polls(hide);
     state.say(if hide {
@@ -525,7 +473,7 @@ fn toggle_polls(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-fn toggle_follow(state: &mut State) {
+pub(super) fn toggle_follow(state: &mut State) {
     state.log.follow = !state.log.follow;
     if !state.log.follow {
         state.log.cursor = state.log.visible_len().saturating_sub(1);
@@ -539,7 +487,7 @@ fn toggle_follow(state: &mut State) {
 
 /// Esc in the lists: one thing at a time: the message line, the focused
 /// list's filter, then the detail.
-fn back(state: &mut State) -> Vec<Effect> {
+pub(super) fn back(state: &mut State) -> Vec<Effect> {
     if state.flash.take().is_some() {
         return Vec::new();
     }
