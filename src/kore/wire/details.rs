@@ -16,7 +16,7 @@
 //! A field of a shape nobody documented (an object where a string belongs)
 //! is read as absent rather than failing the whole answer.
 
-use super::{opt_loose_i64, opt_loose_string};
+use super::lenient::{opt_loose_i64, opt_loose_string, value_to_bool};
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -569,7 +569,7 @@ fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
 
 /// A bool written as `true`, `"true"`, `"YES"`, `1`; anything else absent.
 fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?.and_then(|v| super::value_to_bool(&v)))
+    Ok(Option::<Value>::deserialize(d)?.and_then(|v| value_to_bool(&v)))
 }
 
 fn opt_loose_i64_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {

@@ -1,0 +1,44 @@
+//! List queues: one queue and its agents.
+
+use super::lenient::opt_loose_bool;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRecord {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_default: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<QueueAgent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueAgent {
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_loose_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_preferred_agent: Option<bool>,
+}
