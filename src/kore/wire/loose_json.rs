@@ -10,6 +10,12 @@
 /// string becomes `"…"` (with any `"` inside it escaped), while curly quotes
 /// inside a `"…"` string are text and are kept.
 pub fn loosen_json(text: &str) -> String {
+    drop_trailing_commas(&quote_keys_and_strings(text))
+}
+
+/// The first pass of [`loosen_json`]: `//` comments cut, curly-quoted
+/// strings and bare keys written in straight quotes.
+fn quote_keys_and_strings(text: &str) -> String {
     let is_curly = |c: char| c == '\u{201c}' || c == '\u{201d}';
     let mut out = String::with_capacity(text.len() + 16);
     let chars: Vec<char> = text.chars().collect();
@@ -87,7 +93,12 @@ pub fn loosen_json(text: &str) -> String {
         out.push(c);
         i += 1;
     }
-    // A trailing comma before `}` or `]` is dropped.
+    out
+}
+
+/// The second pass of [`loosen_json`]: a trailing comma before `}` or `]`
+/// (outside strings) is dropped.
+fn drop_trailing_commas(out: &str) -> String {
     let mut cleaned = String::with_capacity(out.len());
     let oc: Vec<char> = out.chars().collect();
     let mut in_str = false;
