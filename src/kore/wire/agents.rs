@@ -2,62 +2,48 @@
 
 use super::lenient::{opt_loose_bool, opt_loose_i64, vec_or_one};
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 /// One agent of list-agents. The response table and the sample disagree on
 /// names (`name`/`email`/`isActive` vs `firstName`.../`emailId`/`status`):
 /// both sets are read.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentRecord {
     #[serde(default, alias = "_id")]
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub first_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub nick_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub phone_number: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_bool")]
     pub is_active: Option<bool>,
     /// Account status (`ACTIVE`), not presence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub online_status: Option<String>,
     /// Presence: `AVAILABLE`, `BUSY`, `AWAY`, `OFFLINE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub online_status_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_bool")]
     pub can_support_chat: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_i64")]
     pub max_chat_support: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_bool")]
     pub can_support_voice: Option<bool>,
     /// Typed object in the table, an array in the sample.
     #[serde(
@@ -66,7 +52,7 @@ pub struct AgentRecord {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub queues: Vec<AgentQueue>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub role: Option<String>,
 }
 
@@ -99,13 +85,14 @@ impl AgentRecord {
     }
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentQueue {
     #[serde(default)]
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
 }

@@ -3,21 +3,23 @@
 
 use super::lenient::opt_loose_i64;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 /// The body of assign-conversation. The docs list these as query parameters,
 /// but every sample sends them as JSON, and so does this client.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignRequest {
     #[serde(default)]
     pub callback_url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub org_id: Option<String>,
-    #[serde(rename = "aId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aId", default)]
     pub a_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub transferred_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub queue_id: Option<String>,
     #[serde(default)]
     pub bot_session_id: String,
@@ -67,21 +69,18 @@ impl AssignRequest {
 }
 
 /// The immediate answer to assign-conversation.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignResponse {
     #[serde(default)]
     pub session_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub queue_id: Option<String>,
     #[serde(default)]
     pub status: String,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_i64")]
     pub request_completed_at: Option<i64>,
 }

@@ -6,6 +6,7 @@ use super::text::clip;
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 /// The message Kore posts to `callbackUrl` once a transfer succeeds or fails.
 ///
@@ -19,20 +20,19 @@ use serde_json::Value;
 ///
 /// Written (by the simulator) under the specific names, so a body read back
 /// keeps the same fields.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AssignCallback {
-    #[serde(rename = "botSessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "botSessionId")]
     pub session_id: Option<String>,
-    #[serde(rename = "aId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aId")]
     pub agent_id: Option<String>,
-    #[serde(rename = "queueId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "queueId")]
     pub queue_id: Option<String>,
     /// As sent: usually a string (`"transferred"`), but any JSON value is kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(rename = "requestCompletedAt", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requestCompletedAt")]
     pub request_completed_at: Option<i64>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,

@@ -7,11 +7,13 @@ use super::lenient::opt_loose_bool;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 /// The body of a hooks request.
 ///
 /// The samples on the webhook page omit `conversationId` and `botId`, so both
 /// default to empty when parsing; the client always writes them.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HooksBody {
@@ -22,29 +24,21 @@ pub struct HooksBody {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<HookEvent>,
     // Fields of user/agent message events. Not sent by the console, but accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub query: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub experience: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub author: Option<Author>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub source: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_bool")]
     pub send_user_message: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_bool")]
     pub send_agent_message: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub language: Option<String>,
 }
 
@@ -135,24 +129,20 @@ impl<'de> Deserialize<'de> for HookEvent {
 }
 
 /// `INTERNAL_TRANSFER_EVENT`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransferEvent {
     pub transfertype: TransferType,
     pub transition: Transition,
     /// Documented as required, but missing from the redial payload sample.
-    #[serde(
-        rename = "isExtAD",
-        default,
-        deserialize_with = "opt_loose_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isExtAD", default, deserialize_with = "opt_loose_bool")]
     pub is_ext_ad: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub experience: Option<String>,
     /// Only the redial payload sample carries it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub reason: Option<String>,
     pub participant: Participant,
 }
@@ -254,6 +244,7 @@ impl<'de> Deserialize<'de> for Transition {
     }
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
@@ -262,7 +253,7 @@ pub struct Participant {
     pub name: String,
     #[serde(rename = "type", default = "agent_type")]
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub custom_fields: Option<CustomFields>,
 }
 
@@ -270,14 +261,15 @@ fn agent_type() -> String {
     "agent".to_string()
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomFields {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub agent_email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub queue_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub queue_name: Option<String>,
 }
 
@@ -309,15 +301,16 @@ fn post() -> String {
 }
 
 /// `END_OF_CONVERSATION`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub experience: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub participant: Option<Participant>,
 }
 

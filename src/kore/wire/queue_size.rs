@@ -9,6 +9,7 @@ use super::odd::{self, OddFigure};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 use std::time::Duration;
 
 /// The body of queue-size: optional filters on the bot language and the
@@ -107,6 +108,7 @@ impl QueueSizeResponse {
 /// Every figure is optional: `None` means the answer did not carry it (which
 /// is not the same as 0). Counts may come as numbers or numeric strings;
 /// unknown fields are ignored.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueSize {
@@ -119,36 +121,20 @@ pub struct QueueSize {
     #[serde(default, deserialize_with = "vec_or_one")]
     pub skills: Vec<Value>,
     /// Conversations waiting in the queue now.
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_u32")]
     pub waiting: Option<u32>,
     /// Conversations of the queue with an agent now.
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_u32")]
     pub engaged: Option<u32>,
     /// Conversations that left the queue before an agent took them. The docs
     /// do not say over which period they are counted.
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_u32")]
     pub drop_off: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub agent_status: Option<AgentStatusCounts>,
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_u32")]
     pub no_of_agents: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub queue_summary: Option<QueueSummary>,
     /// The figures that cannot be true (see [`odd`]): each is absent above
     /// and kept here as it came. Filled by [`QueueSize::read`] (and so by
@@ -180,15 +166,12 @@ impl QueueSize {
 /// The queue's agents by status (`agentStatus`). Keys are read in any case:
 /// lower case in the sample, upper case as the availability API spells the
 /// statuses.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct AgentStatusCounts {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub busy: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub away: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offline: Option<u32>,
 }
 
@@ -217,21 +200,20 @@ impl<'de> Deserialize<'de> for AgentStatusCounts {
 /// and uses for every time it sends as a number (`requestCompletedAt`,
 /// `timestampValue`); the simulator answers in milliseconds. The
 /// [`Duration`] accessors apply that assumption, and nothing else does.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueSummary {
     #[serde(
         default,
         deserialize_with = "opt_loose_f64",
-        serialize_with = "opt_number",
-        skip_serializing_if = "Option::is_none"
+        serialize_with = "opt_number"
     )]
     pub avg_wait: Option<f64>,
     #[serde(
         default,
         deserialize_with = "opt_loose_f64",
-        serialize_with = "opt_number",
-        skip_serializing_if = "Option::is_none"
+        serialize_with = "opt_number"
     )]
     pub max_wait: Option<f64>,
     #[serde(
@@ -239,8 +221,7 @@ pub struct QueueSummary {
         alias = "asa",
         default,
         deserialize_with = "opt_loose_f64",
-        serialize_with = "opt_number",
-        skip_serializing_if = "Option::is_none"
+        serialize_with = "opt_number"
     )]
     pub asa: Option<f64>,
 }
