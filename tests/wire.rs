@@ -635,3 +635,229 @@ fn queue_size_figures_that_cannot_be_true_are_kept_raw_not_clamped() {
     assert_eq!(again, read);
     assert!(!q.is_odd("noOfAgents"));
 }
+
+/// What each wire type wrote with its optional fields empty, before the
+/// types were split into one file per endpoint and their
+/// `skip_serializing_if = "Option::is_none"` became `skip_serializing_none`:
+/// an absent `Option` is left out where it always was, and written as
+/// `null` where it always was (`ErrorBody::code`, `CallError`,
+/// `ReceivedCallback`).
+const WRITTEN_BEFORE: [(&str, &str); 39] = [
+    ("HooksBody", r#"{"conversationId":"","botId":""}"#),
+    (
+        "HooksBody events",
+        r#"{"conversationId":"c-1","botId":"st-1","events":[{"name":"INTERNAL_TRANSFER_EVENT","transfertype":"COLD","transition":"entry","isExtAD":true,"participant":{"identity":"a-1","name":"","type":"agent"}},{"name":"TRIGGER_SUMMARY_EVENT","data":{"language":"","locale":"","type":"post"}},{"name":"END_OF_CONVERSATION"}]}"#,
+    ),
+    ("Author", r#"{"type":"USER"}"#),
+    (
+        "TransferEvent",
+        r#"{"transfertype":"COLD","transition":"entry","isExtAD":true,"participant":{"identity":"a-1","name":"","type":"agent"}}"#,
+    ),
+    (
+        "Participant",
+        r#"{"identity":"a-1","name":"","type":"agent"}"#,
+    ),
+    ("CustomFields", r#"{}"#),
+    ("StatusOk", r#"{"STATUS":"OK"}"#),
+    ("ErrorBody", r#"{"code":null,"message":""}"#),
+    ("AssignRequest", r#"{"callbackUrl":"","botSessionId":""}"#),
+    ("AssignResponse", r#"{"sessionId":"","status":""}"#),
+    ("AssignCallback", r#"{}"#),
+    ("Page", r#"{"results":[],"hasMore":false}"#),
+    ("ConversationRecord", r#"{}"#),
+    ("ConversationParticipant", r#"{}"#),
+    ("ConversationQueue", r#"{}"#),
+    ("ConversationQuery", r#"{}"#),
+    ("AgentRecord", r#"{"id":""}"#),
+    ("AgentQueue", r#"{"id":""}"#),
+    ("AvailabilityRequest", r#"{}"#),
+    (
+        "AvailabilityResponse",
+        r#"{"AVAILABLE":[],"BUSY":[],"OFFLINE":[],"AWAY":[]}"#,
+    ),
+    ("AvailabilityAgent", r#"{"_id":"","channelCapacity":{}}"#),
+    ("ChannelCapacity", r#"{}"#),
+    (
+        "Capacity",
+        r#"{"isEnabled":false,"totalCapacity":0,"usedCapacity":0,"availableCapacity":0}"#,
+    ),
+    ("QueueRecord", r#"{"id":"","name":""}"#),
+    ("QueueAgent", r#"{"userId":""}"#),
+    ("QueueSizeRequest", r#"{}"#),
+    (
+        "QueueSizeResponse",
+        r#"[{"queueId":"","queueName":"","skills":[]}]"#,
+    ),
+    ("AgentStatusCounts", r#"{}"#),
+    ("QueueSummary", r#"{}"#),
+    ("ConversationDetails", r#"{}"#),
+    ("DetailsParticipant", r#"{}"#),
+    ("TransferDetail", r#"{}"#),
+    ("TransferTarget", r#"{}"#),
+    ("Dispositions", r#"{}"#),
+    ("DispositionSet", r#"{}"#),
+    ("Note", r#"{"text":""}"#),
+    ("UserInfo", r#"{}"#),
+    (
+        "CallError",
+        r#"{"kind":"rate_limited","message":"","retry_after_ms":null,"latency_ms":0}"#,
+    ),
+    (
+        "ReceivedCallback",
+        r#"{"request_id":null,"body":{},"problem":null,"summary":""}"#,
+    ),
+];
+
+fn written<T: Serialize>(v: T) -> String {
+    serde_json::to_string(&v).unwrap()
+}
+
+/// The hooks, assign and callback types, their optional fields empty.
+fn hooks_and_assign_written() -> Vec<(&'static str, String)> {
+    let participant = Participant {
+        identity: "a-1".into(),
+        name: String::new(),
+        kind: "agent".into(),
+        custom_fields: None,
+    };
+    let transfer = TransferEvent {
+        transfertype: TransferType::Cold,
+        transition: Transition::Entry,
+        is_ext_ad: Some(true),
+        language: None,
+        experience: None,
+        reason: None,
+        participant: participant.clone(),
+    };
+    let summary = SummaryEvent {
+        data: SummaryData {
+            language: String::new(),
+            locale: String::new(),
+            kind: "post".into(),
+        },
+    };
+    let end = EndEvent {
+        reason: None,
+        language: None,
+        experience: None,
+        participant: None,
+    };
+    let hooks = HooksBody {
+        conversation_id: "c-1".into(),
+        bot_id: "st-1".into(),
+        events: vec![
+            HookEvent::InternalTransfer(transfer.clone()),
+            HookEvent::TriggerSummary(summary),
+            HookEvent::EndOfConversation(end),
+        ],
+        ..HooksBody::default()
+    };
+    let author = Author {
+        kind: "USER".into(),
+    };
+    let ok = StatusOk {
+        status: "OK".into(),
+    };
+    let error = ErrorBody {
+        code: None,
+        message: String::new(),
+    };
+    let assign = AssignRequest {
+        callback_url: String::new(),
+        org_id: None,
+        a_id: None,
+        transferred_type: None,
+        queue_id: None,
+        bot_session_id: String::new(),
+    };
+    let answer = AssignResponse {
+        session_id: String::new(),
+        agent_id: None,
+        queue_id: None,
+        status: String::new(),
+        request_completed_at: None,
+    };
+    vec![
+        ("HooksBody", written(HooksBody::default())),
+        ("HooksBody events", written(&hooks)),
+        ("Author", written(author)),
+        ("TransferEvent", written(&transfer)),
+        ("Participant", written(&participant)),
+        ("CustomFields", written(CustomFields::default())),
+        ("StatusOk", written(ok)),
+        ("ErrorBody", written(error)),
+        ("AssignRequest", written(assign)),
+        ("AssignResponse", written(answer)),
+        ("AssignCallback", written(AssignCallback::default())),
+    ]
+}
+
+/// The list, queue-size, details and kept types, their optional fields empty.
+fn lists_and_details_written() -> Vec<(&'static str, String)> {
+    let sizes = QueueSizeResponse {
+        queues: vec![QueueSize::default()],
+    };
+    let error = CallError::RateLimited {
+        message: String::new(),
+        retry_after_ms: None,
+        latency_ms: 0,
+    };
+    let callback = ReceivedCallback {
+        request_id: None,
+        body: AssignCallback::default(),
+        problem: None,
+        summary: String::new(),
+    };
+    vec![
+        ("Page", written(Page::<u32>::default())),
+        ("ConversationRecord", written(ConversationRecord::default())),
+        (
+            "ConversationParticipant",
+            written(ConversationParticipant::default()),
+        ),
+        ("ConversationQueue", written(ConversationQueue::default())),
+        ("ConversationQuery", written(ConversationQuery::default())),
+        ("AgentRecord", written(AgentRecord::default())),
+        ("AgentQueue", written(AgentQueue::default())),
+        (
+            "AvailabilityRequest",
+            written(AvailabilityRequest::default()),
+        ),
+        (
+            "AvailabilityResponse",
+            written(AvailabilityResponse::default()),
+        ),
+        ("AvailabilityAgent", written(AvailabilityAgent::default())),
+        ("ChannelCapacity", written(ChannelCapacity::default())),
+        ("Capacity", written(Capacity::default())),
+        ("QueueRecord", written(QueueRecord::default())),
+        ("QueueAgent", written(QueueAgent::default())),
+        ("QueueSizeRequest", written(QueueSizeRequest::default())),
+        ("QueueSizeResponse", written(sizes)),
+        ("AgentStatusCounts", written(AgentStatusCounts::default())),
+        ("QueueSummary", written(QueueSummary::default())),
+        (
+            "ConversationDetails",
+            written(ConversationDetails::default()),
+        ),
+        ("DetailsParticipant", written(DetailsParticipant::default())),
+        ("TransferDetail", written(TransferDetail::default())),
+        ("TransferTarget", written(TransferTarget::default())),
+        ("Dispositions", written(Dispositions::default())),
+        ("DispositionSet", written(DispositionSet::default())),
+        ("Note", written(Note::default())),
+        ("UserInfo", written(UserInfo::default())),
+        ("CallError", written(error)),
+        ("ReceivedCallback", written(callback)),
+    ]
+}
+
+#[test]
+fn every_type_writes_its_empty_fields_as_before() {
+    let now = [hooks_and_assign_written(), lists_and_details_written()].concat();
+    assert_eq!(now.len(), WRITTEN_BEFORE.len());
+    for ((name, text), (before_name, before)) in now.iter().zip(WRITTEN_BEFORE) {
+        assert_eq!(*name, before_name);
+        assert_eq!(text, before, "{name} writes otherwise than before");
+    }
+}

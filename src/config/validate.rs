@@ -4,7 +4,9 @@
 
 use super::hints::key_hint;
 use super::locate::{Seg, key, plain_key};
-use super::{ClosingCfg, Config, SecretSource};
+use super::{
+    AgentEntry, CallbackConfig, ClosingCfg, Config, EventsConfig, KoreConfig, SecretSource,
+};
 use std::collections::{BTreeMap, HashMap};
 
 pub(super) struct Issue {
@@ -89,11 +91,40 @@ fn is_header_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+/// Every check, each table's in a function of its own, in the order their
+/// issues have always been listed (the caller sorts them by line; this
+/// order breaks ties).
 pub(super) fn validate(config: &Config) -> Vec<Issue> {
     let mut issues = Vec::new();
-    let at = |table: &str, name: &str| vec![key(table), key(name)];
-
     let kore = &config.kore;
+    check_kore_account(kore, &mut issues);
+    check_kore_rates(kore, &mut issues);
+    for (path, problem) in config.alerts.problems() {
+        let mut full = vec![key("alerts")];
+        full.extend(path.iter().map(|k| key(k)));
+        issues.push(issue(full, problem));
+    }
+    if config.journal.keep_ended_hours > 24 * 365 {
+        issues.push(issue(
+            at("journal", "keep_ended_hours"),
+            "must be at most 8760 (a year)",
+        ));
+    }
+    check_kore_bounds(kore, &mut issues);
+    check_callback(&config.callback, &mut issues);
+    check_events(&config.events, &mut issues);
+    check_agents(&config.agents, &mut issues);
+    check_keys(&config.keys, &mut issues);
+    issues
+}
+
+/// The key path `[table] name`.
+fn at(table: &str, name: &str) -> Vec<Seg> {
+    vec![key(table), key(name)]
+}
+
+/// `[kore]`: the host, the ids, where the secret comes from, the hooks header.
+fn check_kore_account(kore: &KoreConfig, issues: &mut Vec<Issue>) {
     if let Some(problem) = url_problem(&kore.host) {
         issues.push(issue(at("kore", "host"), format!("the host {problem}")));
     }
@@ -129,6 +160,10 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             "is not a valid HTTP header name",
         ));
     }
+}
+
+/// `[kore]`: the rate limit and its reserve, the token's life, the timeout.
+fn check_kore_rates(kore: &KoreConfig, issues: &mut Vec<Issue>) {
     if kore.rate_limit_per_minute < 1 {
         issues.push(issue(
             at("kore", "rate_limit_per_minute"),
@@ -156,17 +191,11 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             "must be at least 1",
         ));
     }
-    for (path, problem) in config.alerts.problems() {
-        let mut at = vec![key("alerts")];
-        at.extend(path.iter().map(|k| key(k)));
-        issues.push(issue(at, problem));
-    }
-    if config.journal.keep_ended_hours > 24 * 365 {
-        issues.push(issue(
-            at("journal", "keep_ended_hours"),
-            "must be at most 8760 (a year)",
-        ));
-    }
+}
+
+/// `[kore]`: the bounds of the answer size, the secret command, Retry-After
+/// and the retries.
+fn check_kore_bounds(kore: &KoreConfig, issues: &mut Vec<Issue>) {
     if !(65_536..=268_435_456).contains(&kore.max_response_bytes) {
         issues.push(issue(
             at("kore", "max_response_bytes"),
@@ -191,8 +220,10 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             "must be from 1 to 100",
         ));
     }
+}
 
-    let callback = &config.callback;
+/// `[callback]`: the public URL and the timeout.
+fn check_callback(callback: &CallbackConfig, issues: &mut Vec<Issue>) {
     if let Some(problem) = url_problem(&callback.public_url) {
         issues.push(issue(
             at("callback", "public_url"),
@@ -213,8 +244,11 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             "must be at least 1",
         ));
     }
+}
 
-    let events = &config.events;
+/// `[events]`: the language, and the closing events (each once,
+/// END_OF_CONVERSATION last).
+fn check_events(events: &EventsConfig, issues: &mut Vec<Issue>) {
     if let Some(problem) = language_problem(&events.language) {
         issues.push(issue(at("events", "language"), problem));
     }
@@ -230,9 +264,12 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             ));
         }
     }
+}
 
+/// `[[agents]]`: ids present and unique, identities not empty.
+fn check_agents(agents: &[AgentEntry], issues: &mut Vec<Issue>) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, agent) in config.agents.iter().enumerate() {
+    for (i, agent) in agents.iter().enumerate() {
         let path = |name: &str| vec![key("agents"), Seg::Index(i), key(name)];
         let id = agent.id.trim();
         if id.is_empty() {
@@ -259,9 +296,12 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             ));
         }
     }
-    // [keys]: each override on its own line first, then how they combine.
+}
+
+/// `[keys]`: each override on its own line first, then how they combine.
+fn check_keys(keys: &BTreeMap<String, String>, issues: &mut Vec<Issue>) {
     let mut key_issue = false;
-    for (name, value) in &config.keys {
+    for (name, value) in keys {
         let one = BTreeMap::from([(name.clone(), value.clone())]);
         if let Err(errors) = crate::app::keymap::validate_key_overrides(&one) {
             key_issue = true;
@@ -270,12 +310,11 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
             }
         }
     }
-    if !key_issue && let Err(errors) = crate::app::keymap::validate_key_overrides(&config.keys) {
+    if !key_issue && let Err(errors) = crate::app::keymap::validate_key_overrides(keys) {
         for e in errors {
             issues.push(issue(vec![key("keys")], e));
         }
     }
-    issues
 }
 
 #[cfg(test)]

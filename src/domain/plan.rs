@@ -207,215 +207,240 @@ pub fn plan(
 fn draft(roster: &Roster, action: &Action, settings: &PlanSettings) -> Result<Vec<Event>, Refusal> {
     let what = capitalized(&action.describe_in(roster));
     match action {
-        Action::Enter(agent) => {
-            open_for_transfers(roster, &what)?;
-            match roster.phase() {
-                Phase::Waiting => Ok(vec![Event::na_entry(agent.clone())]),
-                Phase::Vacated => Err(Refusal::new(
-                    RefusalCode::UseRedial,
+        Action::Enter(agent) => draft_enter(roster, agent, &what),
+        Action::Cold { to, from } => draft_cold(roster, to, from.as_deref(), settings, &what),
+        Action::Warm(agent) => draft_warm(roster, agent, &what),
+        Action::Remove(id) => draft_remove(roster, id, &what),
+        Action::End => draft_end(roster, settings, &what),
+        Action::Redial(agent) => draft_redial(roster, agent, &what),
+    }
+}
+
+/// The first entry (`NA`): only while the conversation waits for its first agent.
+fn draft_enter(roster: &Roster, agent: &AgentRef, what: &str) -> Result<Vec<Event>, Refusal> {
+    open_for_transfers(roster, what)?;
+    match roster.phase() {
+        Phase::Waiting => Ok(vec![Event::na_entry(agent.clone())]),
+        Phase::Vacated => Err(Refusal::new(
+            RefusalCode::UseRedial,
+            format!(
+                "{what} refused: the last agent{} has already left, and the first entry \
+                 happens only once. Use a redial to bring {} back into the conversation.",
+                last_agent_suffix(roster),
+                agent.label()
+            ),
+        )),
+        _ => {
+            let present = if roster.contains(&agent.id) {
+                format!("{} is already in the conversation", agent.label())
+            } else {
+                format!(
+                    "the first agent{} has already entered",
+                    roster
+                        .primary()
+                        .map(|m| format!(" ({})", m.agent.label()))
+                        .unwrap_or_default()
+                )
+            };
+            Err(Refusal::new(
+                RefusalCode::AlreadyEntered,
+                format!(
+                    "{what} refused: {present}. Use a warm transfer to add an agent, or a \
+                     cold transfer to hand over."
+                ),
+            ))
+        }
+    }
+}
+
+/// A hand-over (`COLD` exit and entry, in the configured order) from the
+/// primary, or from `from` when it names the primary, to an agent not in it.
+fn draft_cold(
+    roster: &Roster,
+    to: &AgentRef,
+    from: Option<&str>,
+    settings: &PlanSettings,
+    what: &str,
+) -> Result<Vec<Event>, Refusal> {
+    open_for_transfers(roster, what)?;
+    need_someone(roster, what)?;
+    let leaving = match from {
+        Some(id) => {
+            let member = roster
+                .member(id)
+                .ok_or_else(|| not_in_roster(roster, what, id))?;
+            if member.role != Role::Primary {
+                return Err(Refusal::new(
+                    RefusalCode::NotPrimary,
                     format!(
-                        "{what} refused: the last agent{} has already left, and the first entry \
-                         happens only once. Use a redial to bring {} back into the conversation.",
-                        last_agent_suffix(roster),
-                        agent.label()
+                        "{what} refused: {} is a consultant, and a cold transfer hands \
+                         over from the primary{}. To take a consultant out, remove them.",
+                        member.agent.label(),
+                        roster
+                            .primary()
+                            .map(|m| format!(" ({})", m.agent.label()))
+                            .unwrap_or_default()
                     ),
-                )),
-                _ => {
-                    let present = if roster.contains(&agent.id) {
-                        format!("{} is already in the conversation", agent.label())
-                    } else {
-                        format!(
-                            "the first agent{} has already entered",
-                            roster
-                                .primary()
-                                .map(|m| format!(" ({})", m.agent.label()))
-                                .unwrap_or_default()
-                        )
-                    };
+                ));
+            }
+            member
+        }
+        None => roster.primary().ok_or_else(|| {
+            Refusal::new(
+                RefusalCode::NoAgentPresent,
+                format!("{what} refused: there is no primary agent to hand over from."),
+            )
+        })?,
+    };
+    if leaving.agent.same_agent(to) {
+        return Err(Refusal::new(
+            RefusalCode::SameAgent,
+            format!(
+                "{what} refused: {} already has the conversation. Pick a different agent.",
+                to.label()
+            ),
+        ));
+    }
+    if roster.contains(&to.id) {
+        return Err(Refusal::new(
+            RefusalCode::AlreadyPresent,
+            format!(
+                "{what} refused: {} is already in the conversation. Pick an agent who is \
+                 not in it.",
+                to.label()
+            ),
+        ));
+    }
+    let consultants: Vec<&str> = roster.consultants().map(|m| m.agent.label()).collect();
+    if !consultants.is_empty() {
+        return Err(Refusal::new(
+            RefusalCode::ColdWithConsultants,
+            format!(
+                "{what} refused: a cold transfer has only one agent at a time, and {} {} \
+                 consulting. Remove the consultants first.",
+                join_names(&consultants),
+                if consultants.len() > 1 { "are" } else { "is" }
+            ),
+        ));
+    }
+    let exit = Event::cold_exit(leaving.agent.clone());
+    let entry = Event::cold_entry(to.clone());
+    Ok(match settings.cold_order {
+        ColdOrder::ExitFirst => vec![exit, entry],
+        ColdOrder::EntryFirst => vec![entry, exit],
+    })
+}
+
+/// A consultant joins (`WARM` entry).
+fn draft_warm(roster: &Roster, agent: &AgentRef, what: &str) -> Result<Vec<Event>, Refusal> {
+    open_for_transfers(roster, what)?;
+    need_someone(roster, what)?;
+    if roster.contains(&agent.id) {
+        return Err(Refusal::new(
+            RefusalCode::AlreadyPresent,
+            format!(
+                "{what} refused: {} is already in the conversation.",
+                agent.label()
+            ),
+        ));
+    }
+    Ok(vec![Event::warm_entry(agent.clone())])
+}
+
+/// A member leaves: `WARM` exit, or `NA` exit when they are the last one.
+fn draft_remove(roster: &Roster, id: &str, what: &str) -> Result<Vec<Event>, Refusal> {
+    open_for_transfers(roster, what)?;
+    let member = roster
+        .member(id)
+        .ok_or_else(|| not_in_roster(roster, what, id))?;
+    if roster.members().len() == 1 {
+        Ok(vec![Event::na_exit(member.agent.clone())])
+    } else {
+        Ok(vec![Event::warm_exit(member.agent.clone())])
+    }
+}
+
+/// Everyone leaves (consultants, then the primary), then the configured
+/// closing events.
+fn draft_end(roster: &Roster, settings: &PlanSettings, what: &str) -> Result<Vec<Event>, Refusal> {
+    match roster.phase() {
+        Phase::Ended => return Err(ended(what)),
+        Phase::Waiting => {
+            return Err(Refusal::new(
+                RefusalCode::NoAgentYet,
+                format!(
+                    "{what} refused: no agent has entered this conversation yet, so there \
+                     is nothing to close. An agent must enter first."
+                ),
+            ));
+        }
+        _ => {}
+    }
+    no_handover(roster, what)?;
+    settings.validate()?;
+    let mut events = Vec::new();
+    let mut last = roster.last_agent().cloned();
+    if roster.phase() == Phase::Active {
+        for consultant in roster.consultants() {
+            events.push(Event::warm_exit(consultant.agent.clone()));
+        }
+        if let Some(primary) = roster.primary() {
+            events.push(Event::na_exit(primary.agent.clone()));
+            last = Some(primary.agent.clone());
+        }
+    }
+    for closing in &settings.on_end {
+        match closing {
+            Closing::TriggerSummary if roster.phase() == Phase::Summarized => {}
+            Closing::TriggerSummary => events.push(Event::TriggerSummary),
+            Closing::EndOfConversation => {
+                events.push(Event::EndOfConversation {
+                    agent: last.clone(),
+                });
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// An agent comes back (`redial` entry): into an empty conversation, or
+/// one where they are alone.
+fn draft_redial(roster: &Roster, agent: &AgentRef, what: &str) -> Result<Vec<Event>, Refusal> {
+    open_for_transfers(roster, what)?;
+    match roster.phase() {
+        Phase::Waiting | Phase::Vacated => Ok(vec![Event::redial_entry(agent.clone())]),
+        _ => match roster.members() {
+            [only] if only.agent.same_agent(agent) => Ok(vec![Event::redial_entry(agent.clone())]),
+            members => {
+                let others: Vec<&str> = members
+                    .iter()
+                    .filter(|m| !m.agent.same_agent(agent))
+                    .map(|m| m.agent.label())
+                    .collect();
+                let verb = if others.len() > 1 { "are" } else { "is" };
+                if roster.contains(&agent.id) {
                     Err(Refusal::new(
-                        RefusalCode::AlreadyEntered,
+                        RefusalCode::RedialNotAlone,
                         format!(
-                            "{what} refused: {present}. Use a warm transfer to add an agent, or a \
-                             cold transfer to hand over."
+                            "{what} refused: {} {verb} in the conversation with {}, and \
+                             a redial only re-attaches an agent who is alone in it.",
+                            join_names(&others),
+                            agent.label()
+                        ),
+                    ))
+                } else {
+                    Err(Refusal::new(
+                        RefusalCode::RedialOtherAgent,
+                        format!(
+                            "{what} refused: {} {verb} in the conversation. Use a warm or \
+                             cold transfer to bring {} in.",
+                            join_names(&others),
+                            agent.label()
                         ),
                     ))
                 }
             }
-        }
-        Action::Cold { to, from } => {
-            open_for_transfers(roster, &what)?;
-            need_someone(roster, &what)?;
-            let leaving = match from {
-                Some(id) => {
-                    let member = roster
-                        .member(id)
-                        .ok_or_else(|| not_in_roster(roster, &what, id))?;
-                    if member.role != Role::Primary {
-                        return Err(Refusal::new(
-                            RefusalCode::NotPrimary,
-                            format!(
-                                "{what} refused: {} is a consultant, and a cold transfer hands \
-                                 over from the primary{}. To take a consultant out, remove them.",
-                                member.agent.label(),
-                                roster
-                                    .primary()
-                                    .map(|m| format!(" ({})", m.agent.label()))
-                                    .unwrap_or_default()
-                            ),
-                        ));
-                    }
-                    member
-                }
-                None => roster.primary().ok_or_else(|| {
-                    Refusal::new(
-                        RefusalCode::NoAgentPresent,
-                        format!("{what} refused: there is no primary agent to hand over from."),
-                    )
-                })?,
-            };
-            if leaving.agent.same_agent(to) {
-                return Err(Refusal::new(
-                    RefusalCode::SameAgent,
-                    format!(
-                        "{what} refused: {} already has the conversation. Pick a different agent.",
-                        to.label()
-                    ),
-                ));
-            }
-            if roster.contains(&to.id) {
-                return Err(Refusal::new(
-                    RefusalCode::AlreadyPresent,
-                    format!(
-                        "{what} refused: {} is already in the conversation. Pick an agent who is \
-                         not in it.",
-                        to.label()
-                    ),
-                ));
-            }
-            let consultants: Vec<&str> = roster.consultants().map(|m| m.agent.label()).collect();
-            if !consultants.is_empty() {
-                return Err(Refusal::new(
-                    RefusalCode::ColdWithConsultants,
-                    format!(
-                        "{what} refused: a cold transfer has only one agent at a time, and {} {} \
-                         consulting. Remove the consultants first.",
-                        join_names(&consultants),
-                        if consultants.len() > 1 { "are" } else { "is" }
-                    ),
-                ));
-            }
-            let exit = Event::cold_exit(leaving.agent.clone());
-            let entry = Event::cold_entry(to.clone());
-            Ok(match settings.cold_order {
-                ColdOrder::ExitFirst => vec![exit, entry],
-                ColdOrder::EntryFirst => vec![entry, exit],
-            })
-        }
-        Action::Warm(agent) => {
-            open_for_transfers(roster, &what)?;
-            need_someone(roster, &what)?;
-            if roster.contains(&agent.id) {
-                return Err(Refusal::new(
-                    RefusalCode::AlreadyPresent,
-                    format!(
-                        "{what} refused: {} is already in the conversation.",
-                        agent.label()
-                    ),
-                ));
-            }
-            Ok(vec![Event::warm_entry(agent.clone())])
-        }
-        Action::Remove(id) => {
-            open_for_transfers(roster, &what)?;
-            let member = roster
-                .member(id)
-                .ok_or_else(|| not_in_roster(roster, &what, id))?;
-            if roster.members().len() == 1 {
-                Ok(vec![Event::na_exit(member.agent.clone())])
-            } else {
-                Ok(vec![Event::warm_exit(member.agent.clone())])
-            }
-        }
-        Action::End => {
-            match roster.phase() {
-                Phase::Ended => return Err(ended(&what)),
-                Phase::Waiting => {
-                    return Err(Refusal::new(
-                        RefusalCode::NoAgentYet,
-                        format!(
-                            "{what} refused: no agent has entered this conversation yet, so there \
-                             is nothing to close. An agent must enter first."
-                        ),
-                    ));
-                }
-                _ => {}
-            }
-            no_handover(roster, &what)?;
-            settings.validate()?;
-            let mut events = Vec::new();
-            let mut last = roster.last_agent().cloned();
-            if roster.phase() == Phase::Active {
-                for consultant in roster.consultants() {
-                    events.push(Event::warm_exit(consultant.agent.clone()));
-                }
-                if let Some(primary) = roster.primary() {
-                    events.push(Event::na_exit(primary.agent.clone()));
-                    last = Some(primary.agent.clone());
-                }
-            }
-            for closing in &settings.on_end {
-                match closing {
-                    Closing::TriggerSummary if roster.phase() == Phase::Summarized => {}
-                    Closing::TriggerSummary => events.push(Event::TriggerSummary),
-                    Closing::EndOfConversation => {
-                        events.push(Event::EndOfConversation {
-                            agent: last.clone(),
-                        });
-                    }
-                }
-            }
-            Ok(events)
-        }
-        Action::Redial(agent) => {
-            open_for_transfers(roster, &what)?;
-            match roster.phase() {
-                Phase::Waiting | Phase::Vacated => Ok(vec![Event::redial_entry(agent.clone())]),
-                _ => match roster.members() {
-                    [only] if only.agent.same_agent(agent) => {
-                        Ok(vec![Event::redial_entry(agent.clone())])
-                    }
-                    members => {
-                        let others: Vec<&str> = members
-                            .iter()
-                            .filter(|m| !m.agent.same_agent(agent))
-                            .map(|m| m.agent.label())
-                            .collect();
-                        let verb = if others.len() > 1 { "are" } else { "is" };
-                        if roster.contains(&agent.id) {
-                            Err(Refusal::new(
-                                RefusalCode::RedialNotAlone,
-                                format!(
-                                    "{what} refused: {} {verb} in the conversation with {}, and \
-                                     a redial only re-attaches an agent who is alone in it.",
-                                    join_names(&others),
-                                    agent.label()
-                                ),
-                            ))
-                        } else {
-                            Err(Refusal::new(
-                                RefusalCode::RedialOtherAgent,
-                                format!(
-                                    "{what} refused: {} {verb} in the conversation. Use a warm or \
-                                     cold transfer to bring {} in.",
-                                    join_names(&others),
-                                    agent.label()
-                                ),
-                            ))
-                        }
-                    }
-                },
-            }
-        }
+        },
     }
 }
 

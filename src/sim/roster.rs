@@ -192,142 +192,13 @@ impl SimRoster {
         let here = self.is_present(who);
         let n = self.present.len();
         match (t.transfertype, t.transition) {
-            (TransferType::Na, Transition::Entry) => {
-                if here {
-                    return Err(format!("{who:?} is already present"));
-                }
-                if n > 0 {
-                    return Err(format!(
-                        "{} already present; NA entry is only for the first agent (use COLD or WARM entry)",
-                        self.present.join(", ")
-                    ));
-                }
-                if self.ever_entered {
-                    return Err(
-                        "an agent already entered earlier; NA entry is only for the first agent (use redial to re-enter)"
-                            .into(),
-                    );
-                }
-                self.enter(who);
-                self.primary = Some(who.to_string());
-            }
-            (TransferType::Na, Transition::Exit) => {
-                if !here {
-                    return Err(format!("{who:?} is not a participant (not present)"));
-                }
-                if n > 1 {
-                    return Err(format!(
-                        "other agents are still present ({}); NA exit is only for the last agent (use WARM exit)",
-                        self.others(who)
-                    ));
-                }
-                self.remove(who);
-                self.primary = None;
-                self.cold_incoming = None;
-                self.left_by_na = true;
-            }
-            (TransferType::Cold, Transition::Exit) => {
-                if !here {
-                    return Err(format!("{who:?} is not a participant (not present)"));
-                }
-                let replaced = n == 2 && self.cold_incoming.as_deref().is_some_and(|c| c != who);
-                if n != 1 && !replaced {
-                    return Err(format!(
-                        "COLD exit is only for the single active agent, but {n} agents are present ({})",
-                        self.present.join(", ")
-                    ));
-                }
-                self.remove(who);
-                if self.present.is_empty() {
-                    self.cold_gap = true;
-                    self.primary = None;
-                } else {
-                    self.primary = self.cold_incoming.take();
-                }
-            }
-            (TransferType::Cold, Transition::Entry) => {
-                if here {
-                    return Err(format!("{who:?} is already present"));
-                }
-                if n == 0 {
-                    if !self.cold_gap {
-                        return Err(if self.ever_entered {
-                            "nobody is present and no COLD exit came just before; COLD entry replaces an agent who left with COLD exit".into()
-                        } else {
-                            "no agent has entered yet; the first agent enters with NA entry".into()
-                        });
-                    }
-                    self.enter(who);
-                    self.primary = Some(who.to_string());
-                } else if n == 1 && self.cold_incoming.is_none() {
-                    // Entry-first order: the outgoing agent stays primary until
-                    // their COLD exit.
-                    self.enter(who);
-                    self.cold_incoming = Some(who.to_string());
-                } else {
-                    return Err(format!(
-                        "COLD entry needs exactly one agent present (or none right after a COLD exit), but {n} are present ({})",
-                        self.present.join(", ")
-                    ));
-                }
-            }
-            (TransferType::Warm, Transition::Entry) => {
-                if here {
-                    return Err(format!("{who:?} is already present"));
-                }
-                if n == 0 {
-                    return Err(
-                        "nobody is present to consult with; a WARM entry needs an agent in the conversation"
-                            .into(),
-                    );
-                }
-                self.enter(who);
-            }
-            (TransferType::Warm, Transition::Exit) => {
-                if !here {
-                    return Err(format!("{who:?} is not a participant (not present)"));
-                }
-                if n == 1 {
-                    return Err(format!(
-                        "{who:?} is the last agent present; the last agent leaves with NA exit"
-                    ));
-                }
-                self.remove(who);
-                if self.cold_incoming.as_deref() == Some(who) {
-                    self.cold_incoming = None;
-                }
-                if self.present.len() == 1 && self.cold_incoming.is_some() {
-                    // The outgoing agent of an entry-first cold transfer left.
-                    self.primary = self.cold_incoming.take();
-                } else if self.primary.as_deref() == Some(who) {
-                    self.primary = self.present.first().cloned();
-                }
-            }
-            (TransferType::Redial, Transition::Entry) => {
-                if n == 0 {
-                    if self.summary_triggered {
-                        return Err(
-                            "the summary was already triggered; only END_OF_CONVERSATION may follow it"
-                                .into(),
-                        );
-                    }
-                    if self.cold_gap {
-                        return Err(
-                            "a COLD exit is waiting for its COLD entry; redial is for a dropped conversation"
-                                .into(),
-                        );
-                    }
-                    self.enter(who);
-                    self.primary = Some(who.to_string());
-                } else if n == 1 && here {
-                    // The same agent reconnects: the roster does not change.
-                } else {
-                    return Err(format!(
-                        "redial entry is for the sole agent reconnecting or for re-entry when nobody is present, but {} present",
-                        self.present.join(", ")
-                    ));
-                }
-            }
+            (TransferType::Na, Transition::Entry) => self.na_entry(who, here, n)?,
+            (TransferType::Na, Transition::Exit) => self.na_exit(who, here, n)?,
+            (TransferType::Cold, Transition::Exit) => self.cold_exit(who, here, n)?,
+            (TransferType::Cold, Transition::Entry) => self.cold_entry(who, here, n)?,
+            (TransferType::Warm, Transition::Entry) => self.warm_entry(who, here, n)?,
+            (TransferType::Warm, Transition::Exit) => self.warm_exit(who, here, n)?,
+            (TransferType::Redial, Transition::Entry) => self.redial_entry(who, here, n)?,
             (TransferType::Redial, Transition::Exit) => {
                 return Err(
                     "redial is only used with entry; an agent leaves with NA, COLD or WARM exit"
@@ -337,6 +208,164 @@ impl SimRoster {
         }
         self.history
             .push(format!("{} {} {}", t.transfertype, t.transition, who));
+        Ok(())
+    }
+
+    /// `NA` entry: the first agent enters, once.
+    fn na_entry(&mut self, who: &str, here: bool, n: usize) -> Result<(), String> {
+        if here {
+            return Err(format!("{who:?} is already present"));
+        }
+        if n > 0 {
+            return Err(format!(
+                "{} already present; NA entry is only for the first agent (use COLD or WARM entry)",
+                self.present.join(", ")
+            ));
+        }
+        if self.ever_entered {
+            return Err(
+                "an agent already entered earlier; NA entry is only for the first agent (use redial to re-enter)"
+                    .into(),
+            );
+        }
+        self.enter(who);
+        self.primary = Some(who.to_string());
+        Ok(())
+    }
+
+    /// `NA` exit: the last agent leaves.
+    fn na_exit(&mut self, who: &str, here: bool, n: usize) -> Result<(), String> {
+        if !here {
+            return Err(format!("{who:?} is not a participant (not present)"));
+        }
+        if n > 1 {
+            return Err(format!(
+                "other agents are still present ({}); NA exit is only for the last agent (use WARM exit)",
+                self.others(who)
+            ));
+        }
+        self.remove(who);
+        self.primary = None;
+        self.cold_incoming = None;
+        self.left_by_na = true;
+        Ok(())
+    }
+
+    /// `COLD` exit: the single agent (or the one being replaced) hands over.
+    fn cold_exit(&mut self, who: &str, here: bool, n: usize) -> Result<(), String> {
+        if !here {
+            return Err(format!("{who:?} is not a participant (not present)"));
+        }
+        let replaced = n == 2 && self.cold_incoming.as_deref().is_some_and(|c| c != who);
+        if n != 1 && !replaced {
+            return Err(format!(
+                "COLD exit is only for the single active agent, but {n} agents are present ({})",
+                self.present.join(", ")
+            ));
+        }
+        self.remove(who);
+        if self.present.is_empty() {
+            self.cold_gap = true;
+            self.primary = None;
+        } else {
+            self.primary = self.cold_incoming.take();
+        }
+        Ok(())
+    }
+
+    /// `COLD` entry: right after a `COLD` exit, or before it (entry first).
+    fn cold_entry(&mut self, who: &str, here: bool, n: usize) -> Result<(), String> {
+        if here {
+            return Err(format!("{who:?} is already present"));
+        }
+        if n == 0 {
+            if !self.cold_gap {
+                return Err(if self.ever_entered {
+                    "nobody is present and no COLD exit came just before; COLD entry replaces an agent who left with COLD exit".into()
+                } else {
+                    "no agent has entered yet; the first agent enters with NA entry".into()
+                });
+            }
+            self.enter(who);
+            self.primary = Some(who.to_string());
+        } else if n == 1 && self.cold_incoming.is_none() {
+            // Entry-first order: the outgoing agent stays primary until
+            // their COLD exit.
+            self.enter(who);
+            self.cold_incoming = Some(who.to_string());
+        } else {
+            return Err(format!(
+                "COLD entry needs exactly one agent present (or none right after a COLD exit), but {n} are present ({})",
+                self.present.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// `WARM` entry: a consultant joins someone present.
+    fn warm_entry(&mut self, who: &str, here: bool, n: usize) -> Result<(), String> {
+        if here {
+            return Err(format!("{who:?} is already present"));
+        }
+        if n == 0 {
+            return Err(
+                "nobody is present to consult with; a WARM entry needs an agent in the conversation"
+                    .into(),
+            );
+        }
+        self.enter(who);
+        Ok(())
+    }
+
+    /// `WARM` exit: anyone but the last agent leaves.
+    fn warm_exit(&mut self, who: &str, here: bool, n: usize) -> Result<(), String> {
+        if !here {
+            return Err(format!("{who:?} is not a participant (not present)"));
+        }
+        if n == 1 {
+            return Err(format!(
+                "{who:?} is the last agent present; the last agent leaves with NA exit"
+            ));
+        }
+        self.remove(who);
+        if self.cold_incoming.as_deref() == Some(who) {
+            self.cold_incoming = None;
+        }
+        if self.present.len() == 1 && self.cold_incoming.is_some() {
+            // The outgoing agent of an entry-first cold transfer left.
+            self.primary = self.cold_incoming.take();
+        } else if self.primary.as_deref() == Some(who) {
+            self.primary = self.present.first().cloned();
+        }
+        Ok(())
+    }
+
+    /// `redial` entry: re-entry when nobody is present, or the sole agent
+    /// reconnecting.
+    fn redial_entry(&mut self, who: &str, here: bool, n: usize) -> Result<(), String> {
+        if n == 0 {
+            if self.summary_triggered {
+                return Err(
+                    "the summary was already triggered; only END_OF_CONVERSATION may follow it"
+                        .into(),
+                );
+            }
+            if self.cold_gap {
+                return Err(
+                    "a COLD exit is waiting for its COLD entry; redial is for a dropped conversation"
+                        .into(),
+                );
+            }
+            self.enter(who);
+            self.primary = Some(who.to_string());
+        } else if n == 1 && here {
+            // The same agent reconnects: the roster does not change.
+        } else {
+            return Err(format!(
+                "redial entry is for the sole agent reconnecting or for re-entry when nobody is present, but {} present",
+                self.present.join(", ")
+            ));
+        }
         Ok(())
     }
 

@@ -16,47 +16,27 @@
 //! A field of a shape nobody documented (an object where a string belongs)
 //! is read as absent rather than failing the whole answer.
 
-use super::{opt_loose_i64, opt_loose_string};
+use super::lenient::{opt_loose_i64, opt_loose_string, value_to_bool};
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 /// The whole answer of either endpoint.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationDetails {
     /// `c-…`: the conversation's id (`_id` in the samples, `id` in the table).
-    #[serde(
-        rename = "_id",
-        default,
-        deserialize_with = "opt_loose_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "_id", default, deserialize_with = "opt_loose_string")]
     pub id: Option<String>,
-    #[serde(
-        rename = "id",
-        default,
-        deserialize_with = "opt_loose_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "id", default, deserialize_with = "opt_loose_string")]
     pub plain_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub bot_session_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub status: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub conversation_type: Option<String>,
     #[serde(
         default,
@@ -77,11 +57,7 @@ pub struct ConversationDetails {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub summary: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "or_none",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "or_none")]
     pub dispositions: Option<Dispositions>,
     #[serde(
         default,
@@ -89,30 +65,14 @@ pub struct ConversationDetails {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub notes: Vec<Note>,
-    #[serde(
-        default,
-        deserialize_with = "or_none",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "or_none")]
     pub user_info: Option<UserInfo>,
     /// Milliseconds (get-conversation only).
-    #[serde(
-        default,
-        deserialize_with = "opt_loose_i64_or_none",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_loose_i64_or_none")]
     pub wait_time: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub start_time: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub end_time: Option<String>,
 }
 
@@ -124,123 +84,51 @@ impl ConversationDetails {
 }
 
 /// One agent's part in the conversation: a queue stay, an assignment, a chat.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DetailsParticipant {
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub agent_id: Option<String>,
     /// The same id under another name; `agentId` wins when both are there.
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<String>,
     /// ACTIVE or INACTIVE.
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub status: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub queue_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub queue_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub queue_start_time: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub assigned_at: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub start_time_stamp: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub end_time_stamp: Option<String>,
     /// The details page's spelling of "was transferred".
-    #[serde(
-        default,
-        deserialize_with = "opt_flag",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_flag")]
     pub conversation_transferred: Option<bool>,
     /// get-conversation's spelling of it.
-    #[serde(
-        default,
-        deserialize_with = "opt_flag",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_flag")]
     pub is_transferred: Option<bool>,
     /// Why this part ended (`OVERDUE`, …).
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub reason: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_flag",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_flag")]
     pub ended_chat: Option<bool>,
     /// A role when Kore gives one (`role`, `type` or `participantType`).
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub role: Option<String>,
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "type", default, deserialize_with = "opt_text")]
     pub kind: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub participant_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_flag",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_flag")]
     pub is_consultant: Option<bool>,
 }
 
@@ -273,42 +161,23 @@ impl DetailsParticipant {
 }
 
 /// One transfer of the conversation, to a queue or an agent.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransferDetail {
     /// A queue id.
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub from_queue: Option<String>,
     /// An agent id (get-conversation).
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub from_agent: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub transferred_by_agent_name: Option<String>,
     /// An agent id (get-conversation).
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub transferred_by: Option<String>,
     /// QUEUE or AGENT.
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub transferred_type: Option<String>,
     /// An array of targets, one target or a bare id.
     #[serde(
@@ -318,48 +187,27 @@ pub struct TransferDetail {
     )]
     pub transferred_to: Vec<TransferTarget>,
     /// `"HIGHEST"` or a number, kept as text.
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub priority: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub transferred_at: Option<String>,
     /// Why Kore moved it by itself (`OVERDUE`, …).
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub system_transfer_reason: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_flag",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_flag")]
     pub system_transfer: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "opt_flag",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_flag")]
     pub is_manager: Option<bool>,
 }
 
 /// Where a transfer went.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TransferTarget {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// QUEUE or AGENT.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
 }
 
@@ -380,26 +228,15 @@ impl<'de> Deserialize<'de> for TransferTarget {
 }
 
 /// The outcome the agent recorded.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dispositions {
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub status: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub remarks: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub meta_status: Option<String>,
     /// `null` in one sample.
     #[serde(
@@ -410,15 +247,11 @@ pub struct Dispositions {
     pub disposition_sets: Vec<DispositionSet>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DispositionSet {
-    #[serde(
-        default,
-        alias = "dispositionSet",
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "dispositionSet", deserialize_with = "opt_text")]
     pub dispositions_set: Option<String>,
     /// One code or several.
     #[serde(
@@ -431,13 +264,12 @@ pub struct DispositionSet {
 }
 
 /// An agent's note: a bare string or an object with its text and author.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Note {
     pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
 }
 
@@ -466,56 +298,25 @@ impl<'de> Deserialize<'de> for Note {
 
 /// The customer's profile. Personal data: the console masks email and phone
 /// and never logs them.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub first_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub last_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub email_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub phone_number: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub phone: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_text")]
     pub activation_status: Option<String>,
 }
 
@@ -569,7 +370,7 @@ fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
 
 /// A bool written as `true`, `"true"`, `"YES"`, `1`; anything else absent.
 fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?.and_then(|v| super::value_to_bool(&v)))
+    Ok(Option::<Value>::deserialize(d)?.and_then(|v| value_to_bool(&v)))
 }
 
 fn opt_loose_i64_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {

@@ -3,7 +3,8 @@
 //! always kept beside it; the reason is read from the error's kind, its
 //! status and, leniently, its words.
 
-use super::{AssignCallback, CallError};
+use super::call_error::CallError;
+use super::callback::AssignCallback;
 
 /// The reason a request (a hooks event, an assign or its callback) failed.
 /// The agent's name, where known, makes the label read
