@@ -23,10 +23,14 @@ use crate::domain::Event;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use super::journal_compact::fold_first;
 use super::journal_file;
+pub(super) use super::journal_read::read_capped;
+use super::journal_read::read_file;
+pub use super::journal_rebuild::rebuild;
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,29 +207,6 @@ pub(super) fn verify_sum(line: &str) -> Result<bool, String> {
     }
 }
 
-/// The conversations a damaged line may belong to: what its `c` and
-/// `conversation` fields say, and the conversation of its `id`. A damaged
-/// line may lie about any one of them, so all are taken.
-fn salvage_conversations(bytes: &[u8], conv_of: &BTreeMap<String, String>) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    let field = |name: &str| -> Option<String> {
-        let at = text.find(&format!("\"{name}\":\""))? + name.len() + 4;
-        let end = text[at..].find('"')?;
-        Some(text[at..at + end].to_string()).filter(|v| !v.is_empty())
-    };
-    let mut out: Vec<String> = [
-        field("c"),
-        field("conversation"),
-        field("id").and_then(|id| conv_of.get(&id).cloned()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// A complete but unreadable line in the middle of a journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DamagedLine {
@@ -243,7 +224,7 @@ pub struct DamagedLine {
 /// What one written record changed in the numbering: its conversation,
 /// that conversation's `cseq` before it, and the request id it mapped with
 /// what that id mapped to before (None for a record outside any conversation).
-type Numbered = Option<(String, Option<u64>, Option<(String, Option<String>)>)>;
+pub(super) type Numbered = Option<(String, Option<u64>, Option<(String, Option<String>)>)>;
 /// The longest journal line read (bytes). A record is a few hundred bytes;
 /// a longer line is damage, reported as such, and never read whole.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -251,24 +232,24 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// An open journal, positioned for appending.
 #[derive(Debug)]
 pub struct Journal {
-    path: PathBuf,
-    file: File,
+    pub(super) path: PathBuf,
+    pub(super) file: File,
     /// The lock beside the journal, held while this is open.
-    _lock: File,
+    pub(super) _lock: File,
     /// (device, inode) of `file`: when the path names another file (the
     /// journal was moved or replaced), nothing more is written.
-    identity: (u64, u64),
+    pub(super) identity: (u64, u64),
     /// The `seq` of the next line.
-    next_seq: u64,
+    pub(super) next_seq: u64,
     /// The last `cseq` written per conversation.
-    cseq: std::collections::HashMap<String, u64>,
+    pub(super) cseq: std::collections::HashMap<String, u64>,
     /// The conversation of each request and assign id.
-    conv_of: std::collections::HashMap<String, String>,
+    pub(super) conv_of: std::collections::HashMap<String, String>,
     /// The length of the file up to its last whole record: a failed append
     /// is cut back to it, so the file never keeps half a record.
-    len: u64,
+    pub(super) len: u64,
     /// Added to every fsync (a slow disk, for tests).
-    sync_delay: std::time::Duration,
+    pub(super) sync_delay: std::time::Duration,
     /// Tests: the next append writes this many bytes, then fails as a full
     /// disk would.
     #[cfg(test)]
@@ -511,69 +492,6 @@ impl Journal {
     }
 }
 
-/// The streaming fold of [`Journal::open_folding`]: the new file, written
-/// beside the journal, synced and renamed over it (so a crash leaves the old
-/// journal or the new one), or `file` unchanged when there is nothing to
-/// fold, the pass cannot judge the journal, or writing failed.
-fn fold_first(file: File, path: &Path, keep_ms: i64, now_ms: i64) -> File {
-    let plan = match super::journal_scan::fold_plan(&file, keep_ms, now_ms) {
-        Ok(Some(plan)) if plan.changes() => plan,
-        Ok(_) => return file,
-        Err(e) => {
-            tracing::warn!(error = %e, "journal: the streaming fold could not read it");
-            return file;
-        }
-    };
-    let tmp = path.with_extension("jsonl.compacting");
-    let written = (|| -> io::Result<File> {
-        match std::fs::remove_file(&tmp) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut out = journal_file::open_regular(&tmp, &mut options, "the journal")?;
-        lock(&out, &tmp)?;
-        super::journal_scan::write_folded(&file, &plan, now_ms, &mut out)?;
-        out.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(out)
-    })();
-    match written {
-        Ok(out) => {
-            sync_dir(path);
-            tracing::info!(
-                folded = plan.fold.len(),
-                stale_summaries = plan.stale_summaries,
-                "journal compacted at open"
-            );
-            out
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            tracing::warn!(error = %e, "journal: the streaming fold failed; the journal is unchanged");
-            file
-        }
-    }
-}
-
-fn sync_dir(path: &Path) {
-    if let Some(dir) = path.parent()
-        && let Ok(d) = File::open(if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        })
-    {
-        let _ = d.sync_all();
-    }
-}
-
 /// The conversation a record names itself.
 pub(super) fn conversation_of(record: &Record) -> Option<&str> {
     match record {
@@ -619,7 +537,7 @@ pub fn read(path: &Path) -> io::Result<Replay> {
     read_file(&file, path).map(|(replay, _)| replay)
 }
 
-fn lock(file: &File, path: &Path) -> io::Result<()> {
+pub(super) fn lock(file: &File, path: &Path) -> io::Result<()> {
     match file.try_lock() {
         Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
@@ -631,584 +549,6 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
             ),
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(e),
-    }
-}
-
-/// Reads one line into `buf`, at most `cap` bytes of it (the rest is read
-/// past, not kept). Returns the bytes the line took in the file (0 at the
-/// end) and whether it ended with a newline; more bytes than `buf` holds
-/// means it was over the cap.
-pub(super) fn read_capped(
-    reader: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    cap: usize,
-) -> io::Result<(u64, bool)> {
-    let mut taken: u64 = 0;
-    loop {
-        let chunk = match reader.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            return Ok((taken, false));
-        }
-        let (used, done) = match memchr_newline(chunk) {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
-        let room = (cap + 1).saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..used.min(room)]);
-        reader.consume(used);
-        taken += used as u64;
-        if done {
-            return Ok((taken, true));
-        }
-    }
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    memchr::memchr(b'\n', bytes)
-}
-
-/// Reads every record; returns them and the length of the good prefix.
-fn read_file(file: &File, path: &Path) -> io::Result<(Replay, u64)> {
-    let mut replay = Replay::default();
-    let mut reader = BufReader::new(file.try_clone()?);
-    reader.seek(SeekFrom::Start(0))?;
-    let mut offset: u64 = 0;
-    let mut good_len: u64 = 0;
-    let mut line_no = 0usize;
-    let mut buf = Vec::new();
-    // The file line of each record read.
-    let mut lines: Vec<usize> = Vec::new();
-    loop {
-        buf.clear();
-        let (n, complete) = read_capped(&mut reader, &mut buf, MAX_LINE_BYTES)?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        offset += n;
-        if n > buf.len() as u64 {
-            // Longer than any record: damage, kept in the file, never read whole.
-            if complete {
-                replay.warnings.push(format!(
-                    "{}: line {line_no} is {n} bytes, over the cap of {MAX_LINE_BYTES}; it was skipped and left in the file",
-                    path.display()
-                ));
-                buf.truncate(256);
-                replay.damaged.push(DamagedLine {
-                    after_records: replay.records.len(),
-                    bytes: std::mem::take(&mut buf),
-                    line: line_no,
-                    over_cap: true,
-                });
-                good_len = offset;
-            } else {
-                replay.warnings.push(format!(
-                    "{}: line {line_no} was cut off mid-write (a crash?) after {n} bytes; it was dropped",
-                    path.display()
-                ));
-            }
-            continue;
-        }
-        let text = String::from_utf8_lossy(&buf);
-        let text = text.trim();
-        if text.is_empty() {
-            if complete {
-                good_len = offset;
-            }
-            continue;
-        }
-        let parsed = verify_sum(text)
-            .and_then(|_| super::journal_line::parse(text).map_err(|e| e.to_string()));
-        match parsed {
-            Ok((record, meta)) if complete => {
-                replay.records.push(record);
-                replay.meta.push(meta);
-                lines.push(line_no);
-                good_len = offset;
-            }
-            Ok(_) | Err(_) if !complete => {
-                replay.warnings.push(format!(
-                    "{}: line {line_no} was cut off mid-write (a crash?); it was dropped",
-                    path.display()
-                ));
-            }
-            Ok(_) => unreachable!("complete lines are handled above"),
-            Err(e) => {
-                // A damaged line in the middle: skip it, keep the rest, and
-                // keep the line itself for compaction to carry over.
-                replay.warnings.push(format!(
-                    "{}: line {line_no} is unreadable ({e}); it was skipped and left in the file",
-                    path.display()
-                ));
-                let mut bytes = buf.clone();
-                while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    bytes.pop();
-                }
-                replay.damaged.push(DamagedLine {
-                    after_records: replay.records.len(),
-                    bytes,
-                    line: line_no,
-                    over_cap: false,
-                });
-                good_len = offset;
-            }
-        }
-    }
-    check_history(&mut replay, &lines, path);
-    Ok((replay, good_len))
-}
-
-/// Puts the records in the order they were written, drops duplicated
-/// lines, and holds every conversation whose history shows a gap, a
-/// disorder or a damaged line.
-fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
-    let shown = path.display();
-    let mut holds: BTreeMap<String, String> = BTreeMap::new();
-    let mut hold = |conv: &str, why: String| {
-        holds.entry(conv.to_string()).or_insert(why);
-    };
-    // Order by seq (older lines, without one, keep their place first).
-    let mut order: Vec<usize> = (0..replay.records.len()).collect();
-    order.sort_by_key(|&i| replay.meta[i].seq.unwrap_or(0));
-    if order.windows(2).any(|w| w[0] > w[1]) {
-        replay.warnings.push(format!(
-            "{shown}: lines were out of order; they are read in the order they were written"
-        ));
-    }
-    // Duplicates: the same seq twice. The same line again is harmless;
-    // two different lines with one number cannot both be right.
-    let mut kept: Vec<usize> = Vec::with_capacity(order.len());
-    let mut duplicates = 0usize;
-    for i in order {
-        if let Some(&last) = kept.last()
-            && replay.meta[i].seq.is_some()
-            && replay.meta[i].seq == replay.meta[last].seq
-        {
-            if replay.records[i] == replay.records[last] && replay.meta[i] == replay.meta[last] {
-                duplicates += 1;
-            } else {
-                for j in [i, last] {
-                    if let Some(c) = &replay.meta[j].conversation {
-                        hold(
-                            c,
-                            format!(
-                                "journal lines {} and {} both claim to be record {}",
-                                lines[last],
-                                lines[i],
-                                replay.meta[i].seq.unwrap_or(0)
-                            ),
-                        );
-                    }
-                }
-            }
-            continue;
-        }
-        kept.push(i);
-    }
-    if duplicates > 0 {
-        replay.warnings.push(format!(
-            "{shown}: {duplicates} duplicated line(s) were read once"
-        ));
-    }
-    // Each conversation's lines must count 1, 2, 3… in the order written.
-    let mut counts: BTreeMap<&str, (u64, usize)> = BTreeMap::new();
-    // Said after the damaged lines, which name the cause more directly.
-    let mut gaps: BTreeMap<String, String> = BTreeMap::new();
-    for &i in &kept {
-        let m = &replay.meta[i];
-        let (Some(c), Some(n)) = (m.conversation.as_deref(), m.cseq) else {
-            continue;
-        };
-        let (last, _) = counts.entry(c).or_insert((0, lines[i]));
-        if n != *last + 1 {
-            let why = if n <= *last {
-                format!("journal line {} is out of step with its history", lines[i])
-            } else {
-                format!(
-                    "{} line(s) of its history before journal line {} are missing or damaged",
-                    n - *last - 1,
-                    lines[i]
-                )
-            };
-            gaps.entry(c.to_string()).or_insert(why);
-        }
-        *last = (*last).max(n);
-    }
-    // Damaged lines: held where their conversation can be told.
-    let conv_of: BTreeMap<String, String> = replay
-        .records
-        .iter()
-        .filter_map(|r| Some((r.id()?.to_string(), conversation_of(r)?.to_string())))
-        .collect();
-    // The conversations the intact lines know.
-    let known: std::collections::BTreeSet<&str> = replay
-        .records
-        .iter()
-        .filter_map(conversation_of)
-        .chain(replay.meta.iter().filter_map(|m| m.conversation.as_deref()))
-        .collect();
-    for d in &replay.damaged {
-        let candidates = salvage_conversations(&d.bytes, &conv_of);
-        // A name no intact line knows may itself be the damage: then the
-        // line's conversation cannot be told.
-        if !candidates.iter().any(|c| known.contains(c.as_str())) {
-            replay.hold_all.get_or_insert_with(|| {
-                format!(
-                    "journal line {} is damaged and names no conversation it can be told by",
-                    d.line
-                )
-            });
-        }
-        for c in candidates {
-            holds
-                .entry(c)
-                .or_insert_with(|| format!("journal line {} of its history is damaged", d.line));
-        }
-    }
-    for (c, why) in gaps {
-        holds.entry(c).or_insert(why);
-    }
-    for (c, why) in &holds {
-        replay.warnings.push(format!(
-            "{shown}: {c} is held: {why}; nothing of it is sent until you resend (r) or drop (:drop) it"
-        ));
-    }
-    if let Some(why) = &replay.hold_all {
-        replay.warnings.push(format!(
-            "{shown}: {why}; every conversation with requests still to send is held until you resend (r) or drop (:drop) them"
-        ));
-    }
-    replay.holds = holds;
-    let mut records = std::mem::take(&mut replay.records);
-    let mut meta = std::mem::take(&mut replay.meta);
-    if kept.len() != records.len() || kept.windows(2).any(|w| w[0] > w[1]) {
-        let mut slots: Vec<Option<(Record, LineMeta)>> =
-            records.drain(..).zip(meta.drain(..)).map(Some).collect();
-        for i in kept {
-            if let Some((r, m)) = slots[i].take() {
-                records.push(r);
-                meta.push(m);
-            }
-        }
-    }
-    replay.records = records;
-    replay.meta = meta;
-}
-
-/// Rebuilds every conversation from the journal: rosters from the delivered
-/// events, and each request's fate.
-pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
-    // request id -> (conversation, index in its requests)
-    let mut index: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    // assign id -> (conversation, index in its assigns)
-    let mut assigns: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    let mut out: BTreeMap<String, ConversationState> = BTreeMap::new();
-    for r in records {
-        match r {
-            // A request planned twice is the same request (a duplicated
-            // line): the first plan stands.
-            Record::Request { id, .. } if index.contains_key(id) => {}
-            Record::Assign { id, .. } if assigns.contains_key(id) => {}
-            Record::Request {
-                id,
-                conversation,
-                event,
-                at_ms,
-                experience,
-                language,
-                action,
-            } => {
-                let st = out.entry(conversation.clone()).or_default();
-                st.last_ms = st.last_ms.max(*at_ms);
-                st.experience = Some(experience.clone());
-                st.language = Some(language.clone());
-                index.insert(id.clone(), (conversation.clone(), st.requests.len()));
-                st.requests.push(JournaledRequest {
-                    id: id.clone(),
-                    at_ms: *at_ms,
-                    event: event.clone(),
-                    action: action.clone(),
-                    fate: RequestFate::Queued,
-                });
-            }
-            Record::Sent { id, .. } => {
-                // On the wire from here on. A failed request that is sent
-                // again becomes unknown too until its new outcome is written.
-                if let Some((conv, i)) = index.get(id)
-                    && let Some(req) = out.get_mut(conv).and_then(|s| s.requests.get_mut(*i))
-                    && matches!(req.fate, RequestFate::Queued | RequestFate::Failed { .. })
-                {
-                    req.fate = RequestFate::Unknown;
-                } else if let Some((conv, i)) = assigns.get(id)
-                    && let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
-                    && a.fate == AssignFate::Queued
-                {
-                    a.fate = AssignFate::Unknown;
-                }
-            }
-            Record::Outcome {
-                id,
-                ok,
-                status,
-                message,
-                at_ms,
-                ..
-            } => {
-                if let Some((conv, i)) = assigns.get(id) {
-                    if let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
-                        && matches!(a.fate, AssignFate::Queued | AssignFate::Unknown)
-                    {
-                        a.fate = if *ok {
-                            AssignFate::Accepted
-                        } else {
-                            AssignFate::Rejected(message.clone())
-                        };
-                    }
-                    continue;
-                }
-                let Some((conv, i)) = index.get(id) else {
-                    continue;
-                };
-                let Some(st) = out.get_mut(conv) else {
-                    continue;
-                };
-                st.last_ms = st.last_ms.max(*at_ms);
-                let Some(req) = st.requests.get_mut(*i) else {
-                    continue;
-                };
-                if *ok {
-                    if matches!(req.fate, RequestFate::Delivered { .. }) {
-                        // Told twice: applied once.
-                        continue;
-                    }
-                    req.fate = RequestFate::Delivered { status: *status };
-                    let event = req.event.clone();
-                    if let Err(e) = st.roster.apply(&event, *at_ms) {
-                        tracing::warn!(conversation = %conv, error = %e, "journal event does not apply");
-                    }
-                } else {
-                    req.fate = RequestFate::Failed {
-                        status: *status,
-                        message: message.clone(),
-                    };
-                }
-            }
-            Record::Assign {
-                id,
-                at_ms,
-                conversation: Some(conversation),
-                text,
-                target,
-                session,
-            } => {
-                let st = out.entry(conversation.clone()).or_default();
-                st.last_ms = st.last_ms.max(*at_ms);
-                assigns.insert(id.clone(), (conversation.clone(), st.assigns.len()));
-                st.assigns.push(JournaledAssign {
-                    id: id.clone(),
-                    at_ms: *at_ms,
-                    text: text.clone().unwrap_or_else(|| format!("assign → {target}")),
-                    session: session.clone(),
-                    target: target.clone(),
-                    fate: AssignFate::Queued,
-                });
-            }
-            Record::Callback {
-                id: Some(id),
-                ok,
-                summary,
-                ..
-            } => {
-                if let Some((conv, i)) = assigns.get(id)
-                    && let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
-                {
-                    a.fate = if *ok {
-                        AssignFate::Transferred
-                    } else {
-                        AssignFate::Failed(summary.clone())
-                    };
-                }
-            }
-            Record::Assign { .. } | Record::Callback { .. } | Record::Summary { .. } => {}
-        }
-    }
-    for st in out.values_mut() {
-        let ids = |fate: RequestFate| -> Vec<String> {
-            st.requests
-                .iter()
-                .filter(|r| r.fate == fate)
-                .map(|r| r.id.clone())
-                .collect()
-        };
-        st.unknown = ids(RequestFate::Unknown);
-        st.queued = ids(RequestFate::Queued);
-    }
-    out
-}
-
-impl Journal {
-    /// Folds ended conversations whose latest record is older than `keep_ms`
-    /// into one `Summary` line each, so the journal stays bounded. `replay` is
-    /// what [`Journal::open`] returned; it is updated to what the journal now
-    /// holds. Unreadable lines are carried over as they are. The new file is
-    /// written and locked beside the old one, synced, and renamed over it, so
-    /// a crash leaves either the old journal or the new one, never a mix.
-    /// Returns how many conversations were folded.
-    pub fn compact(&mut self, replay: &mut Replay, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
-        if let Some(d) = replay.damaged.iter().find(|d| d.over_cap) {
-            // Carried over it would be read whole: it waits for a person.
-            tracing::warn!(
-                line = d.line,
-                "journal compaction waits: a line is over the cap"
-            );
-            return Ok(0);
-        }
-        let rebuilt = rebuild(&replay.records);
-        let fold: BTreeMap<&str, usize> = rebuilt
-            .iter()
-            .filter(|(_, st)| {
-                st.roster.phase() == crate::domain::Phase::Ended
-                    && st.requests.iter().all(|r| {
-                        matches!(
-                            r.fate,
-                            RequestFate::Delivered { .. } | RequestFate::Failed { .. }
-                        )
-                    })
-                    && now_ms - st.last_ms > keep_ms
-            })
-            .map(|(id, st)| (id.as_str(), st.requests.len()))
-            .collect();
-        // A summary lives as long as an ended conversation does, then goes.
-        let stale = |at_ms: i64| now_ms - at_ms > keep_ms;
-        let stale_summaries = replay
-            .records
-            .iter()
-            .filter(|r| matches!(r, Record::Summary { at_ms, .. } if stale(*at_ms)))
-            .count();
-        if fold.is_empty() && stale_summaries == 0 {
-            return Ok(0);
-        }
-        // Which record ids belong to folded conversations.
-        let mut folded_ids: std::collections::BTreeSet<&str> = Default::default();
-        for r in &replay.records {
-            match r {
-                Record::Request {
-                    id, conversation, ..
-                } if fold.contains_key(conversation.as_str()) => {
-                    folded_ids.insert(id);
-                }
-                Record::Assign {
-                    id,
-                    conversation: Some(conversation),
-                    ..
-                } if fold.contains_key(conversation.as_str()) => {
-                    folded_ids.insert(id);
-                }
-                _ => {}
-            }
-        }
-        let mut kept: Vec<Record> = fold
-            .iter()
-            .map(|(conversation, requests)| Record::Summary {
-                conversation: (*conversation).to_string(),
-                at_ms: now_ms,
-                requests: *requests,
-            })
-            .collect();
-        let summaries = kept.len();
-        // Summaries name their conversation but take no place in any
-        // history: the conversation is over.
-        let mut kept_meta: Vec<LineMeta> = kept
-            .iter()
-            .map(|r| LineMeta {
-                seq: None,
-                conversation: conversation_of(r).map(str::to_string),
-                cseq: None,
-            })
-            .collect();
-        let mut damaged: Vec<DamagedLine> = Vec::new();
-        let mut pending_damaged = replay.damaged.iter().peekable();
-        let mut out: Vec<u8> = Vec::new();
-        for (line, meta) in kept.iter().zip(&kept_meta) {
-            out.extend(encode(line, meta)?);
-        }
-        for (i, r) in replay.records.iter().enumerate() {
-            while let Some(d) = pending_damaged.next_if(|d| d.after_records <= i) {
-                damaged.push(DamagedLine {
-                    after_records: kept.len(),
-                    bytes: d.bytes.clone(),
-                    line: d.line,
-                    over_cap: false,
-                });
-                out.extend_from_slice(&d.bytes);
-                out.push(b'\n');
-            }
-            let folded = match r {
-                Record::Summary {
-                    conversation,
-                    at_ms,
-                    ..
-                } => fold.contains_key(conversation.as_str()) || stale(*at_ms),
-                other => other.id().is_some_and(|id| folded_ids.contains(id)),
-            };
-            if folded {
-                continue;
-            }
-            // Kept with its own numbers, so the histories stay provable.
-            let meta = replay.meta.get(i).cloned().unwrap_or_default();
-            out.extend(encode(r, &meta)?);
-            kept.push(r.clone());
-            kept_meta.push(meta);
-        }
-        for d in pending_damaged {
-            damaged.push(DamagedLine {
-                after_records: kept.len(),
-                bytes: d.bytes.clone(),
-                line: d.line,
-                over_cap: false,
-            });
-            out.extend_from_slice(&d.bytes);
-            out.push(b'\n');
-        }
-        debug_assert!(summaries <= kept.len());
-
-        let tmp = self.path.with_extension("jsonl.compacting");
-        // A left-over (or planted) file there is not written through.
-        match std::fs::remove_file(&tmp) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        // Append mode, as the journal itself: a write cut back after a
-        // failure must not leave the position past the end (a hole of NULs).
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = journal_file::open_regular(&tmp, &mut options, "the journal")?;
-        lock(&file, &tmp)?;
-        file.write_all(&out)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &self.path)?;
-        sync_dir(&self.path);
-        // The new file is positioned at its end and already locked; the old
-        // one (and its lock) goes with the old handle.
-        self.identity = journal_file::identity(&file)?;
-        self.file = file;
-        self.len = out.len() as u64;
-        // A folded conversation takes no more lines: its ids map nowhere.
-        self.conv_of
-            .retain(|id, _| !folded_ids.contains(id.as_str()));
-        replay.records = kept;
-        replay.meta = kept_meta;
-        replay.damaged = damaged;
-        Ok(fold.len())
     }
 }
 

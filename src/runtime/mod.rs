@@ -4,8 +4,11 @@
 pub mod callback;
 pub mod console;
 pub mod journal;
+mod journal_compact;
 pub mod journal_file;
 mod journal_line;
+mod journal_read;
+mod journal_rebuild;
 mod journal_scan;
 pub mod journal_writer;
 pub mod limits;
