@@ -2,12 +2,12 @@
 //! one summary line each, at open by the streaming pass
 //! (`journal_scan`) or by the full read's [`Journal::compact`].
 
-use super::journal::{
-    DamagedLine, Journal, LineMeta, Record, Replay, RequestFate, conversation_of, encode, lock,
-};
-use super::journal_file;
+use super::journal_file::{self, lock};
 use super::journal_rebuild::rebuild;
-use std::collections::BTreeMap;
+use super::journal_record::{
+    DamagedLine, LineMeta, Record, Replay, RequestFate, conversation_of, encode,
+};
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
@@ -75,121 +75,112 @@ pub(super) fn sync_dir(path: &Path) {
     }
 }
 
-impl Journal {
-    /// Folds ended conversations whose latest record is older than `keep_ms`
-    /// into one `Summary` line each, so the journal stays bounded. `replay` is
-    /// what [`Journal::open`] returned; it is updated to what the journal now
-    /// holds. Unreadable lines are carried over as they are. The new file is
-    /// written and locked beside the old one, synced, and renamed over it, so
-    /// a crash leaves either the old journal or the new one, never a mix.
-    /// Returns how many conversations were folded.
-    pub fn compact(&mut self, replay: &mut Replay, keep_ms: i64, now_ms: i64) -> io::Result<usize> {
-        if let Some(d) = replay.damaged.iter().find(|d| d.over_cap) {
-            // Carried over it would be read whole: it waits for a person.
-            tracing::warn!(
-                line = d.line,
-                "journal compaction waits: a line is over the cap"
-            );
-            return Ok(0);
-        }
-        let rebuilt = rebuild(&replay.records);
-        let fold: BTreeMap<&str, usize> = rebuilt
-            .iter()
-            .filter(|(_, st)| {
-                st.roster.phase() == crate::domain::Phase::Ended
-                    && st.requests.iter().all(|r| {
-                        matches!(
-                            r.fate,
-                            RequestFate::Delivered { .. } | RequestFate::Failed { .. }
-                        )
-                    })
-                    && now_ms - st.last_ms > keep_ms
-            })
-            .map(|(id, st)| (id.as_str(), st.requests.len()))
-            .collect();
-        // A summary lives as long as an ended conversation does, then goes.
-        let stale = |at_ms: i64| now_ms - at_ms > keep_ms;
-        let stale_summaries = replay
-            .records
-            .iter()
-            .filter(|r| matches!(r, Record::Summary { at_ms, .. } if stale(*at_ms)))
-            .count();
-        if fold.is_empty() && stale_summaries == 0 {
-            return Ok(0);
-        }
-        // Which record ids belong to folded conversations.
-        let mut folded_ids: std::collections::BTreeSet<&str> = Default::default();
-        for r in &replay.records {
-            match r {
-                Record::Request {
-                    id, conversation, ..
-                } if fold.contains_key(conversation.as_str()) => {
-                    folded_ids.insert(id);
-                }
-                Record::Assign {
-                    id,
-                    conversation: Some(conversation),
-                    ..
-                } if fold.contains_key(conversation.as_str()) => {
-                    folded_ids.insert(id);
-                }
-                _ => {}
+/// What a compaction changed, for the open journal to take over.
+pub(super) struct Compacted {
+    /// The new file, positioned at its end and locked.
+    pub file: File,
+    pub identity: (u64, u64),
+    pub len: u64,
+    /// The request and assign ids of the folded conversations: they map
+    /// nowhere now.
+    pub folded_ids: HashSet<String>,
+    /// How many conversations were folded.
+    pub folded: usize,
+}
+
+/// Folds ended conversations whose latest record is older than `keep_ms`
+/// into one `Summary` line each, so the journal stays bounded. `replay` is
+/// what [`Journal::open`] returned; it is updated to what the journal now
+/// holds. Unreadable lines are carried over as they are. The new file is
+/// written and locked beside the old one, synced, and renamed over it, so
+/// a crash leaves either the old journal or the new one, never a mix.
+/// Returns the new file and what the journal must forget, or `None` when
+/// nothing was folded (the file is unchanged).
+pub(super) fn compact(
+    path: &Path,
+    replay: &mut Replay,
+    keep_ms: i64,
+    now_ms: i64,
+) -> io::Result<Option<Compacted>> {
+    if let Some(d) = replay.damaged.iter().find(|d| d.over_cap) {
+        // Carried over it would be read whole: it waits for a person.
+        tracing::warn!(
+            line = d.line,
+            "journal compaction waits: a line is over the cap"
+        );
+        return Ok(None);
+    }
+    let rebuilt = rebuild(&replay.records);
+    let fold: BTreeMap<&str, usize> = rebuilt
+        .iter()
+        .filter(|(_, st)| {
+            st.roster.phase() == crate::domain::Phase::Ended
+                && st.requests.iter().all(|r| {
+                    matches!(
+                        r.fate,
+                        RequestFate::Delivered { .. } | RequestFate::Failed { .. }
+                    )
+                })
+                && now_ms - st.last_ms > keep_ms
+        })
+        .map(|(id, st)| (id.as_str(), st.requests.len()))
+        .collect();
+    // A summary lives as long as an ended conversation does, then goes.
+    let stale = |at_ms: i64| now_ms - at_ms > keep_ms;
+    let stale_summaries = replay
+        .records
+        .iter()
+        .filter(|r| matches!(r, Record::Summary { at_ms, .. } if stale(*at_ms)))
+        .count();
+    if fold.is_empty() && stale_summaries == 0 {
+        return Ok(None);
+    }
+    // Which record ids belong to folded conversations.
+    let mut folded_ids: std::collections::BTreeSet<&str> = Default::default();
+    for r in &replay.records {
+        match r {
+            Record::Request {
+                id, conversation, ..
+            } if fold.contains_key(conversation.as_str()) => {
+                folded_ids.insert(id);
             }
-        }
-        let mut kept: Vec<Record> = fold
-            .iter()
-            .map(|(conversation, requests)| Record::Summary {
-                conversation: (*conversation).to_string(),
-                at_ms: now_ms,
-                requests: *requests,
-            })
-            .collect();
-        let summaries = kept.len();
-        // Summaries name their conversation but take no place in any
-        // history: the conversation is over.
-        let mut kept_meta: Vec<LineMeta> = kept
-            .iter()
-            .map(|r| LineMeta {
-                seq: None,
-                conversation: conversation_of(r).map(str::to_string),
-                cseq: None,
-            })
-            .collect();
-        let mut damaged: Vec<DamagedLine> = Vec::new();
-        let mut pending_damaged = replay.damaged.iter().peekable();
-        let mut out: Vec<u8> = Vec::new();
-        for (line, meta) in kept.iter().zip(&kept_meta) {
-            out.extend(encode(line, meta)?);
-        }
-        for (i, r) in replay.records.iter().enumerate() {
-            while let Some(d) = pending_damaged.next_if(|d| d.after_records <= i) {
-                damaged.push(DamagedLine {
-                    after_records: kept.len(),
-                    bytes: d.bytes.clone(),
-                    line: d.line,
-                    over_cap: false,
-                });
-                out.extend_from_slice(&d.bytes);
-                out.push(b'\n');
+            Record::Assign {
+                id,
+                conversation: Some(conversation),
+                ..
+            } if fold.contains_key(conversation.as_str()) => {
+                folded_ids.insert(id);
             }
-            let folded = match r {
-                Record::Summary {
-                    conversation,
-                    at_ms,
-                    ..
-                } => fold.contains_key(conversation.as_str()) || stale(*at_ms),
-                other => other.id().is_some_and(|id| folded_ids.contains(id)),
-            };
-            if folded {
-                continue;
-            }
-            // Kept with its own numbers, so the histories stay provable.
-            let meta = replay.meta.get(i).cloned().unwrap_or_default();
-            out.extend(encode(r, &meta)?);
-            kept.push(r.clone());
-            kept_meta.push(meta);
+            _ => {}
         }
-        for d in pending_damaged {
+    }
+    let mut kept: Vec<Record> = fold
+        .iter()
+        .map(|(conversation, requests)| Record::Summary {
+            conversation: (*conversation).to_string(),
+            at_ms: now_ms,
+            requests: *requests,
+        })
+        .collect();
+    let summaries = kept.len();
+    // Summaries name their conversation but take no place in any
+    // history: the conversation is over.
+    let mut kept_meta: Vec<LineMeta> = kept
+        .iter()
+        .map(|r| LineMeta {
+            seq: None,
+            conversation: conversation_of(r).map(str::to_string),
+            cseq: None,
+        })
+        .collect();
+    let mut damaged: Vec<DamagedLine> = Vec::new();
+    let mut pending_damaged = replay.damaged.iter().peekable();
+    let mut out: Vec<u8> = Vec::new();
+    for (line, meta) in kept.iter().zip(&kept_meta) {
+        out.extend(encode(line, meta)?);
+    }
+    for (i, r) in replay.records.iter().enumerate() {
+        while let Some(d) = pending_damaged.next_if(|d| d.after_records <= i) {
             damaged.push(DamagedLine {
                 after_records: kept.len(),
                 bytes: d.bytes.clone(),
@@ -199,40 +190,69 @@ impl Journal {
             out.extend_from_slice(&d.bytes);
             out.push(b'\n');
         }
-        debug_assert!(summaries <= kept.len());
-
-        let tmp = self.path.with_extension("jsonl.compacting");
-        // A left-over (or planted) file there is not written through.
-        match std::fs::remove_file(&tmp) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
+        let folded = match r {
+            Record::Summary {
+                conversation,
+                at_ms,
+                ..
+            } => fold.contains_key(conversation.as_str()) || stale(*at_ms),
+            other => other.id().is_some_and(|id| folded_ids.contains(id)),
+        };
+        if folded {
+            continue;
         }
-        // Append mode, as the journal itself: a write cut back after a
-        // failure must not leave the position past the end (a hole of NULs).
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = journal_file::open_regular(&tmp, &mut options, "the journal")?;
-        lock(&file, &tmp)?;
-        file.write_all(&out)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &self.path)?;
-        sync_dir(&self.path);
-        // The new file is positioned at its end and already locked; the old
-        // one (and its lock) goes with the old handle.
-        self.identity = journal_file::identity(&file)?;
-        self.file = file;
-        self.len = out.len() as u64;
-        // A folded conversation takes no more lines: its ids map nowhere.
-        self.conv_of
-            .retain(|id, _| !folded_ids.contains(id.as_str()));
-        replay.records = kept;
-        replay.meta = kept_meta;
-        replay.damaged = damaged;
-        Ok(fold.len())
+        // Kept with its own numbers, so the histories stay provable.
+        let meta = replay.meta.get(i).cloned().unwrap_or_default();
+        out.extend(encode(r, &meta)?);
+        kept.push(r.clone());
+        kept_meta.push(meta);
     }
+    for d in pending_damaged {
+        damaged.push(DamagedLine {
+            after_records: kept.len(),
+            bytes: d.bytes.clone(),
+            line: d.line,
+            over_cap: false,
+        });
+        out.extend_from_slice(&d.bytes);
+        out.push(b'\n');
+    }
+    debug_assert!(summaries <= kept.len());
+
+    let tmp = path.with_extension("jsonl.compacting");
+    // A left-over (or planted) file there is not written through.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    // Append mode, as the journal itself: a write cut back after a
+    // failure must not leave the position past the end (a hole of NULs).
+    let mut options = OpenOptions::new();
+    options.read(true).append(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = journal_file::open_regular(&tmp, &mut options, "the journal")?;
+    lock(&file, &tmp)?;
+    file.write_all(&out)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    sync_dir(path);
+    // The new file is positioned at its end and already locked; the old
+    // one (and its lock) goes with the old handle.
+    let identity = journal_file::identity(&file)?;
+    let folded_ids: HashSet<String> = folded_ids.into_iter().map(str::to_string).collect();
+    let folded = fold.len();
+    replay.records = kept;
+    replay.meta = kept_meta;
+    replay.damaged = damaged;
+    Ok(Some(Compacted {
+        file,
+        identity,
+        len: out.len() as u64,
+        folded_ids,
+        folded,
+    }))
 }

@@ -179,3 +179,18 @@ mod tests {
         assert!(err.to_string().contains("replaced"), "{err}");
     }
 }
+
+pub fn lock(file: &File, path: &Path) -> io::Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!(
+                "{} is in use by another switchboard (a console or a command); \
+                 only one may use a journal at a time",
+                path.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}

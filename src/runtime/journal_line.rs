@@ -7,7 +7,7 @@
 //! and the record is made from it by `kind`, with the same rules: a
 //! missing field, a field of the wrong type or an unknown kind is an error.
 
-use super::journal::{LineMeta, Record};
+use super::journal_record::{LineMeta, Record};
 use crate::domain::Event;
 use serde::Deserialize;
 use serde::de::Error as _;
@@ -111,7 +111,7 @@ pub(super) fn parse(text: &str) -> Result<(Record, LineMeta), serde_json::Error>
 mod tests {
     use super::*;
     use crate::domain::AgentRef;
-    use crate::runtime::journal::encode;
+    use crate::runtime::journal_record::encode;
 
     fn every_kind() -> Vec<Record> {
         vec![

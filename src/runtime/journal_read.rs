@@ -2,7 +2,7 @@
 //! damage, never read whole), checked (sum, order, gaps) and turned into a
 //! [`Replay`] whose holds name what the file cannot prove.
 
-use super::journal::{
+use super::journal_record::{
     DamagedLine, LineMeta, MAX_LINE_BYTES, Record, Replay, conversation_of, verify_sum,
 };
 use std::collections::BTreeMap;

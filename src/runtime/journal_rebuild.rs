@@ -1,7 +1,7 @@
 //! Rebuilding every conversation from the journal's records: rosters
 //! from the delivered events, and each request's and assign's fate.
 
-use super::journal::{
+use super::journal_record::{
     AssignFate, ConversationState, JournaledAssign, JournaledRequest, Record, RequestFate,
 };
 use std::collections::BTreeMap;

@@ -12,8 +12,9 @@
 //! [`super::journal::Journal::compact`] decide as before, with the holds,
 //! duplicates and damaged lines they handle.
 
-use super::journal::{
-    LineMeta, MAX_LINE_BYTES, Record, conversation_of, encode, read_capped, verify_sum,
+use super::journal_read::read_capped;
+use super::journal_record::{
+    LineMeta, MAX_LINE_BYTES, Record, conversation_of, encode, verify_sum,
 };
 use crate::domain::{Event, Phase, Roster};
 use std::collections::{BTreeMap, HashMap, HashSet};

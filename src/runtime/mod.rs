@@ -9,6 +9,7 @@ pub mod journal_file;
 mod journal_line;
 mod journal_read;
 mod journal_rebuild;
+mod journal_record;
 mod journal_scan;
 pub mod journal_writer;
 pub mod limits;
