@@ -516,7 +516,6 @@ const OVER_THE_LIMIT: &[(&str, usize)] = &[
     ("src/cli/batch.rs", 1_451),
     ("src/kore/client.rs", 1_184),
     ("src/runtime/runner.rs", 1_808),
-    ("src/sim/server.rs", 1_483),
 ];
 
 #[test]
@@ -539,6 +538,11 @@ fn no_file_grows_past_the_line_limit() {
         if n > ceiling {
             broken.push(format!(
                 "{name}: {n} lines of non-test code, over {ceiling}: split it by job"
+            ));
+        } else if ceiling > LINE_LIMIT && n < ceiling {
+            broken.push(format!(
+                "{name}: {n} lines of non-test code now: lower its ceiling in OVER_THE_LIMIT \
+                 (or take it out under {LINE_LIMIT})"
             ));
         }
     }
