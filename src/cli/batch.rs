@@ -548,7 +548,9 @@ struct Driver {
     states: BTreeMap<String, ConversationState>,
     assigns_before: HashMap<String, Vec<AssignSeen>>,
     opts: BatchOptions,
-    lanes: HashMap<String, Lane>,
+    /// Boxed: the map grows to every conversation of the batch, and a lane
+    /// inline made its table several times the size of the lanes in use.
+    lanes: HashMap<String, Box<Lane>>,
     ready: VecDeque<String>,
     to_start: VecDeque<String>,
     active: usize,
@@ -744,9 +746,11 @@ impl Driver {
         };
         let lane_id = what.lane().to_string();
         let batch_id = self.opts.batch_id.clone().unwrap_or_default();
-        let lane = self.lanes.entry(lane_id.clone()).or_insert_with(|| Lane {
-            state: self.states.remove(&lane_id).unwrap_or_default(),
-            ..Default::default()
+        let lane = self.lanes.entry(lane_id.clone()).or_insert_with(|| {
+            Box::new(Lane {
+                state: self.states.remove(&lane_id).unwrap_or_default(),
+                ..Default::default()
+            })
         });
         let canonical = what.canonical();
         let hash = hash_of(&canonical);
