@@ -35,7 +35,9 @@ macro_rules! note {
 }
 
 mod agents;
+mod args;
 mod batch;
+pub use args::{Asked, AssignArgs, SendArgs};
 pub use batch::{
     BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_LINE_BYTES, MAX_PENDING, OnError,
     Source, assign_batch, send_batch,
@@ -343,8 +345,9 @@ fn error_json(e: &CallError) -> Value {
     out
 }
 
+/// One `send`, checked: from the flags (`SendArgs::asked`) or a batch line.
 #[derive(Debug, Clone)]
-pub struct SendArgs {
+pub struct SendOrder {
     /// One of [`Verb::hooks`].
     pub kind: Verb,
     pub conversation: String,
@@ -356,13 +359,25 @@ pub struct SendArgs {
     pub force: bool,
 }
 
-/// `switchboard send …`: plans the action against the conversation's roster
-/// (rebuilt from the journal), then hands each event to the console's runner
-/// in order, stopping at the first failure.
+/// `switchboard send …`: one action, or `--batch`.
 pub async fn send(
     cli_config: Option<&Path>,
     allow_insecure_http: bool,
     args: SendArgs,
+) -> Result<i32, Fail> {
+    match args.asked()? {
+        Asked::Batch(opts) => send_batch(cli_config, allow_insecure_http, opts).await,
+        Asked::One(order) => send_one(cli_config, allow_insecure_http, order).await,
+    }
+}
+
+/// One `send`: plans the action against the conversation's roster (rebuilt
+/// from the journal), then hands each event to the console's runner in
+/// order, stopping at the first failure.
+async fn send_one(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    args: SendOrder,
 ) -> Result<i32, Fail> {
     let conversation = checked_conversation(&args)?;
     let loaded = load_config(cli_config)?;
@@ -419,7 +434,7 @@ pub fn owed_note(owed: &[String]) -> String {
 }
 
 /// The conversation id, checked with `--experience`.
-fn checked_conversation(args: &SendArgs) -> Result<String, Fail> {
+fn checked_conversation(args: &SendOrder) -> Result<String, Fail> {
     let conversation = args.conversation.trim().to_string();
     if conversation.is_empty() {
         return Err(Fail::usage("--conversation must not be empty"));
@@ -435,7 +450,7 @@ fn checked_conversation(args: &SendArgs) -> Result<String, Fail> {
 }
 
 /// The `--agent` id, when the verb needs one (checked with `--from`).
-fn checked_agent(args: &SendArgs) -> Result<Option<String>, Fail> {
+fn checked_agent(args: &SendOrder) -> Result<Option<String>, Fail> {
     if args.from.is_some() && args.kind != Verb::Cold {
         return Err(Fail::usage("--from only goes with `send cold`"));
     }
@@ -453,7 +468,7 @@ fn checked_agent(args: &SendArgs) -> Result<Option<String>, Fail> {
 async fn send_action(
     config: &Config,
     client: &KoreClient,
-    args: &SendArgs,
+    args: &SendOrder,
     agent_id: Option<String>,
 ) -> Result<Result<Action, agents::Unknown>, Fail> {
     let id = match (args.kind, agent_id) {
@@ -576,7 +591,7 @@ fn open_requests_reason(conversation: &str, state: &ConversationState) -> String
 
 /// Channel and language: as asked, else as the conversation used, else the
 /// `[events]` defaults.
-fn event_context(args: &SendArgs, state: &ConversationState, config: &Config) -> EventContext {
+fn event_context(args: &SendOrder, state: &ConversationState, config: &Config) -> EventContext {
     EventContext {
         experience: args
             .experience
@@ -704,8 +719,10 @@ fn runner_stopped() -> CallError {
     CallError::Local("the runner stopped before it answered".into())
 }
 
+/// One `assign`, checked: from the flags (`AssignArgs::asked`) or a batch
+/// line.
 #[derive(Debug, Clone)]
-pub struct AssignArgs {
+pub struct AssignOrder {
     pub session: String,
     pub target: AssignTarget,
     /// Overrides `[callback].callback_timeout_secs`.
@@ -714,13 +731,25 @@ pub struct AssignArgs {
     pub force: bool,
 }
 
-/// `switchboard assign …`: hands assign-conversation to the console's runner
-/// with a callback URL on its own listener, prints the response, then waits
-/// for the callback and prints it.
+/// `switchboard assign …`: one assign, or `--batch`.
 pub async fn assign(
     cli_config: Option<&Path>,
     allow_insecure_http: bool,
     args: AssignArgs,
+) -> Result<i32, Fail> {
+    match args.asked()? {
+        Asked::Batch(opts) => assign_batch(cli_config, allow_insecure_http, opts).await,
+        Asked::One(order) => assign_one(cli_config, allow_insecure_http, order).await,
+    }
+}
+
+/// One `assign`: hands assign-conversation to the console's runner with a
+/// callback URL on its own listener, prints the response, then waits for
+/// the callback and prints it.
+async fn assign_one(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    args: AssignOrder,
 ) -> Result<i32, Fail> {
     if args.session.trim().is_empty() {
         return Err(Fail::usage("--session must not be empty"));
@@ -776,7 +805,7 @@ pub async fn assign(
 
 /// The queued assign of a bot session: to an agent (named as the
 /// `[[agents]]` directory names it) or to a queue.
-fn assign_job(config: &Config, args: &AssignArgs, name: Option<String>) -> Job {
+fn assign_job(config: &Config, args: &AssignOrder, name: Option<String>) -> Job {
     let session = args.session.trim().to_string();
     let target_name = match &args.target {
         AssignTarget::Agent(_) if name.is_some() => name.unwrap_or_default(),

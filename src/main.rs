@@ -1,14 +1,11 @@
 //! The `switchboard` binary: argument parsing and the hand-off to each command.
 
-use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use switchboard::cli::{self, Fail};
-use switchboard::domain::Verb;
+use switchboard::cli::{self, AssignArgs, Fail, SendArgs};
 use switchboard::kore::jwt::Secret;
-use switchboard::kore::wire::AssignTarget;
 use switchboard::runtime::terminal::say;
 use switchboard::sim::{self, SimConfig};
 
@@ -164,108 +161,6 @@ fn parse_conversations(v: &str) -> Result<usize, String> {
     Ok(n)
 }
 
-/// The verbs `send` takes, from the one list of verbs (`domain::Verb`).
-fn hooks_verb() -> impl clap::builder::TypedValueParser<Value = Verb> {
-    let values = Verb::hooks().map(|v| PossibleValue::new(v.name()).help(v.help()));
-    PossibleValuesParser::new(values)
-        .map(|name| Verb::from_name(&name).expect("the possible values are verb names"))
-}
-
-/// `--batch` and its companions, shared by `send` and `assign`.
-#[derive(Args, Debug)]
-struct BatchArgs {
-    /// Read one action per JSON line from FILE (`-`: standard input) and
-    /// send them: in order per conversation, conversations at once.
-    #[arg(long, value_name = "FILE")]
-    batch: Option<String>,
-    /// Conversations sent at once in a batch.
-    #[arg(long, requires = "batch", default_value_t = cli::DEFAULT_CONCURRENCY)]
-    concurrency: usize,
-    /// What a bad line does: stop (the lines before it go, none after) or
-    /// skip (reported and left out).
-    #[arg(long, requires = "batch", value_enum, default_value_t = OnErrorArg::Stop)]
-    on_error: OnErrorArg,
-    /// Names this batch in its request ids: lines already delivered under
-    /// the same id are not sent again. Give a new one to repeat a batch on
-    /// purpose.
-    #[arg(long, requires = "batch", value_parser = parse_id)]
-    batch_id: Option<String>,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum OnErrorArg {
-    Stop,
-    Skip,
-}
-
-impl BatchArgs {
-    /// `force`: with assign --batch, also send a session's later assigns
-    /// (without it, each session's first assign goes and later ones are
-    /// refused: two assigns could hand one conversation over twice).
-    fn options(&self, force: bool) -> Option<cli::BatchOptions> {
-        Some(cli::BatchOptions {
-            source: cli::Source::parse(self.batch.as_deref()?),
-            concurrency: self.concurrency,
-            on_error: match self.on_error {
-                OnErrorArg::Stop => cli::OnError::Stop,
-                OnErrorArg::Skip => cli::OnError::Skip,
-            },
-            batch_id: self.batch_id.clone(),
-            force,
-        })
-    }
-}
-
-#[derive(Args, Debug)]
-struct SendArgs {
-    #[arg(value_parser = hooks_verb(), required_unless_present = "batch", conflicts_with = "batch")]
-    what: Option<Verb>,
-    /// The conversation id used in hooks calls.
-    #[arg(long, value_parser = parse_id, required_unless_present = "batch", conflicts_with = "batch")]
-    conversation: Option<String>,
-    /// The agent (Kore aId, or name) who enters, joins or leaves.
-    #[arg(long, value_parser = parse_agent)]
-    agent: Option<String>,
-    /// For cold: the agent who leaves (default: the primary).
-    #[arg(long, value_parser = parse_id)]
-    from: Option<String>,
-    /// chat or voice (default: what the conversation used, else [events].experience).
-    #[arg(long)]
-    experience: Option<String>,
-    /// Language code (default: what the conversation used, else [events].language).
-    #[arg(long, value_parser = parse_language)]
-    language: Option<String>,
-    /// Send even to an agent in neither Kore's agents list nor [[agents]].
-    #[arg(long)]
-    force: bool,
-    #[command(flatten)]
-    batch: BatchArgs,
-}
-
-#[derive(Args, Debug)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["agent", "queue", "batch"]))]
-struct AssignArgs {
-    /// The bot session id of the waiting conversation.
-    #[arg(long, value_parser = parse_id, required_unless_present = "batch", conflicts_with = "batch")]
-    session: Option<String>,
-    /// Assign to this agent (aId, or name).
-    #[arg(long, value_parser = parse_agent)]
-    agent: Option<String>,
-    /// Assign to this queue.
-    #[arg(long, value_parser = parse_id)]
-    queue: Option<String>,
-    /// Seconds to wait for the callback, 1 to 86400 (default:
-    /// [callback].callback_timeout_secs).
-    #[arg(long, conflicts_with = "batch", value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    timeout: Option<u64>,
-    /// Assign even to an agent in neither Kore's agents list nor [[agents]];
-    /// with --batch, also send a session's later assigns.
-    #[arg(long)]
-    force: bool,
-    #[command(flatten)]
-    batch: BatchArgs,
-}
-
 fn main() -> ExitCode {
     switchboard::install_crypto();
     // While the process has one thread: the only time the local offset can
@@ -307,31 +202,6 @@ fn main() -> ExitCode {
         switchboard::runtime::terminal::end_by_hangup();
     }
     ExitCode::from(code.clamp(0, 255) as u8)
-}
-
-/// An id given on the command line: not empty, not absurdly long, no
-/// spaces or control characters.
-fn parse_id(s: &str) -> Result<String, String> {
-    match switchboard::config::id_problem(s) {
-        Some(problem) => Err(format!("the id {problem}")),
-        None => Ok(s.trim().to_string()),
-    }
-}
-
-/// An agent's id, or a name (which may hold single spaces).
-fn parse_agent(s: &str) -> Result<String, String> {
-    let words: Vec<&str> = s.split_whitespace().collect();
-    if words.len() > 1 && words.iter().all(|w| parse_id(w).is_ok()) {
-        return Ok(words.join(" "));
-    }
-    parse_id(s)
-}
-
-fn parse_language(s: &str) -> Result<String, String> {
-    match switchboard::config::language_problem(s) {
-        Some(problem) => Err(format!("the language {problem}")),
-        None => Ok(s.trim().to_string()),
-    }
 }
 
 /// Reads `--client-secret` straight into a [`Secret`], so that the parsed
@@ -428,71 +298,11 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
         }
         Some(Command::Send(a)) => {
             switchboard::logging::init_file("cli");
-            if let Some(opts) = a.batch.options(a.force) {
-                for (flag, given) in [
-                    ("--agent", a.agent.is_some()),
-                    ("--from", a.from.is_some()),
-                    ("--experience", a.experience.is_some()),
-                    ("--language", a.language.is_some()),
-                    ("--force", opts.force),
-                ] {
-                    if given {
-                        return Err(Fail::usage(format!(
-                            "{flag} does not go with --batch: each line names its own"
-                        )));
-                    }
-                }
-                return cli::send_batch(config, insecure, opts).await;
-            }
-            let (Some(kind), Some(conversation)) = (a.what, a.conversation) else {
-                return Err(Fail::usage(
-                    "send needs a verb and --conversation, or --batch FILE",
-                ));
-            };
-            cli::send(
-                config,
-                insecure,
-                cli::SendArgs {
-                    kind,
-                    conversation,
-                    agent: a.agent,
-                    from: a.from,
-                    experience: a.experience,
-                    language: a.language,
-                    force: a.force,
-                },
-            )
-            .await
+            cli::send(config, insecure, a).await
         }
         Some(Command::Assign(a)) => {
             switchboard::logging::init_file("cli");
-            if let Some(opts) = a.batch.options(a.force) {
-                if a.agent.is_some() || a.queue.is_some() {
-                    return Err(Fail::usage(
-                        "--agent and --queue do not go with --batch: each line names its own",
-                    ));
-                }
-                return cli::assign_batch(config, insecure, opts).await;
-            }
-            let Some(session) = a.session else {
-                return Err(Fail::usage("assign needs --session, or --batch FILE"));
-            };
-            let target = match (a.agent, a.queue) {
-                (Some(agent), None) => AssignTarget::Agent(agent),
-                (None, Some(queue)) => AssignTarget::Queue(queue),
-                _ => return Err(Fail::usage("give exactly one of --agent and --queue")),
-            };
-            cli::assign(
-                config,
-                insecure,
-                cli::AssignArgs {
-                    session,
-                    target,
-                    timeout_secs: a.timeout,
-                    force: a.force,
-                },
-            )
-            .await
+            cli::assign(config, insecure, a).await
         }
         Some(Command::Simulator(a)) => {
             switchboard::logging::init_stderr();
