@@ -8,6 +8,7 @@ use switchboard::cli::{self, AssignArgs, Fail, SendArgs};
 use switchboard::kore::jwt::Secret;
 use switchboard::runtime::terminal::say;
 use switchboard::sim::{self, SimConfig};
+use switchboard::wiring::{self, UiFlags};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -265,7 +266,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
     }
     match cli.command {
         None => {
-            console(
+            wiring::console(
                 config,
                 insecure,
                 UiFlags {
@@ -277,7 +278,7 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             .await
         }
         Some(Command::Wallboard(a)) => {
-            console(
+            wiring::console(
                 config,
                 insecure,
                 UiFlags {
@@ -335,8 +336,8 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
                 Some(path) => Some(switchboard::demo::load_script(path).map_err(Fail::usage)?),
                 None => None,
             };
-            let prefs = demo_prefs(config)?;
-            require_terminal()?;
+            let prefs = switchboard::demo::prefs(config)?;
+            wiring::require_terminal()?;
             switchboard::logging::init_file("demo");
             let ui = UiFlags {
                 read_only: cli.read_only || a.read_only || a.wallboard,
@@ -361,105 +362,6 @@ async fn run(cli: Cli) -> Result<i32, Fail> {
             .map_err(|e| Fail::failed(format!("{e:#}")))
         }
     }
-}
-
-/// The config whose `[ui]`, `[keys]` and `[events]` the demo uses: one
-/// named with `--config` must load; one found on its own ($SWITCHBOARD_CONFIG
-/// or the config dir) is skipped with a warning when it does not.
-fn demo_prefs(
-    cli_config: Option<&std::path::Path>,
-) -> Result<Option<switchboard::config::Config>, Fail> {
-    if cli_config.is_some() {
-        return cli::load_config(cli_config).map(|l| Some(l.config));
-    }
-    let Some(path) = switchboard::config::resolve_path(None) else {
-        return Ok(None);
-    };
-    if !path.exists() {
-        return Ok(None);
-    }
-    match cli::load_config(Some(&path)) {
-        Ok(loaded) => Ok(Some(loaded.config)),
-        Err(fail) => {
-            say(&format!(
-                "warning: the demo goes on without your config's [ui], [keys] and [events]: {}",
-                fail.message
-            ));
-            Ok(None)
-        }
-    }
-}
-
-/// The console draws on a terminal and reads keys from one: without one it
-/// says so (a redirected stdout would get the drawing, a missing tty an
-/// obscure OS error), as it does for a terminal that cannot move its cursor
-/// (`TERM=dumb` or unset), where the drawing would be escapes in the text.
-fn require_terminal() -> Result<(), Fail> {
-    use std::io::IsTerminal;
-    let missing = match (
-        std::io::stdin().is_terminal(),
-        std::io::stdout().is_terminal(),
-    ) {
-        (true, true) => None,
-        (false, true) => Some("standard input is not a terminal"),
-        (true, false) => {
-            Some("standard output is not a terminal (is it redirected to a file or a pipe?)")
-        }
-        (false, false) => Some("neither standard input nor standard output is a terminal"),
-    };
-    if let Some(missing) = missing {
-        return Err(Fail::usage(format!(
-            "the console needs a terminal: {missing}\n  hint: run it in a terminal (or `ssh -t`); \
-             from scripts, use `switchboard send` and `switchboard assign`, which print JSON"
-        )));
-    }
-    let term = std::env::var("TERM").ok();
-    match switchboard::runtime::terminal::term_problem(term.as_deref()) {
-        None => Ok(()),
-        Some(problem) => Err(Fail::usage(format!(
-            "the console needs a terminal that can address the cursor: {problem}\n  hint: set \
-             TERM to your terminal's type (e.g. TERM=xterm-256color); from scripts, use \
-             `switchboard send` and `switchboard assign`, which print JSON"
-        ))),
-    }
-}
-
-struct UiFlags {
-    read_only: bool,
-    ascii: bool,
-    /// Only the wallboard.
-    wallboard: bool,
-}
-
-async fn console(
-    config: Option<&std::path::Path>,
-    insecure: bool,
-    ui: UiFlags,
-) -> Result<i32, Fail> {
-    let loaded = cli::load_config(config)?;
-    let secret = loaded.config.resolve_secret()?;
-    switchboard::logging::init_file(if ui.wallboard { "wallboard" } else { "console" });
-    let opts = switchboard::demo::options_from_config(
-        &loaded.config,
-        secret,
-        insecure,
-        ui.read_only,
-        ui.ascii,
-        ui.wallboard,
-    )
-    .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
-    // A host the client refuses (plain http, a bad header name) is a config
-    // error like any other: exit 2, with the file and the key, as `check`.
-    if let Err(e) = switchboard::kore::client::KoreClient::new(&opts.client) {
-        return Err(Fail::usage(format!(
-            "{}: [kore] {e}",
-            loaded.path.display()
-        )));
-    }
-    require_terminal()?;
-    switchboard::runtime::console::run(opts)
-        .await
-        .map_err(|e| Fail::failed(format!("{e:#}")))
 }
 
 #[cfg(test)]

@@ -17,9 +17,8 @@
 //! sent; a request of unknown fate refuses its conversation as `send` does.
 
 use super::{
-    EXIT_FAILED, EXIT_USAGE, Fail, Refused, SendOrder, build_client, callback_came_json,
-    directory_agent, emit, event_context, load_config, open_journal, plan_send, refuse_open,
-    request_json, result_json, runner_for, start_callbacks,
+    EXIT_FAILED, EXIT_USAGE, Fail, Refused, SendOrder, callback_came_json, directory_agent, emit,
+    event_context, plan_send, refuse_open, request_json, result_json,
 };
 use crate::app::{self, Effect};
 use crate::config::{self, Config};
@@ -31,6 +30,7 @@ use crate::kore::wire::{AssignTarget, ReceivedCallback};
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{self, ConversationState, Record, RequestFate};
 use crate::runtime::runner::{Job, NOT_JOURNALED, Runner, Work, hooks_summary};
+use crate::wiring::{build_client, load_config, open_journal, runner_for, start_callbacks};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};

@@ -3,13 +3,14 @@
 //! channel of `Action`s, and drawing only after something changed.
 
 use crate::app::restore::Holds;
-use crate::app::state::{Agent, Presence, Settings};
+use crate::app::state::{Agent, Settings};
 use crate::app::{Action, Effect, State, update};
 use crate::domain::PlanSettings;
-use crate::kore::client::{ClientSettings, KoreClient};
+use crate::kore::client::ClientSettings;
 use crate::kore::hooks::EventContext;
-use crate::runtime::callback::{CallbackListener, ListenerLimits};
-use crate::runtime::journal::{self, Journal};
+use crate::kore::wire::ReceivedCallback;
+use crate::runtime::callback::CallbackListener;
+use crate::runtime::journal;
 use crate::runtime::render::{Ended, Offscreen, Renderer};
 use crate::runtime::runner::Runner;
 use crate::runtime::terminal;
@@ -110,68 +111,32 @@ async fn settle_at_quit(runner: &Runner) {
     }
 }
 
+/// What the console runs on, built by the composition root
+/// (`crate::wiring::start_console`) from its options.
+pub struct Services {
+    /// The effect runner; it reports on `tx`.
+    pub runner: Runner,
+    /// The loop's channel: the runner's reports, and keys, callbacks,
+    /// signals and watchers go in here.
+    pub tx: mpsc::UnboundedSender<Action>,
+    pub rx: mpsc::UnboundedReceiver<Action>,
+    /// What the journal held at start.
+    pub replay: journal::Replay,
+    /// The callback listener (none for the wallboard) and what it received.
+    pub listener: Option<Arc<CallbackListener>>,
+    pub callbacks: Option<mpsc::UnboundedReceiver<ReceivedCallback>>,
+}
+
 /// Runs the console until the supervisor quits. Returns the exit code.
-pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
-    crate::install_crypto();
-    if opts.wallboard {
-        // The wallboard shows queues: it sends nothing, so it needs neither
-        // the journal nor a listener for callbacks.
-        opts.read_only = true;
-        opts.journal = None;
-    }
-    let client = KoreClient::new(&opts.client)?;
-    let (journal, replay) = match &opts.journal {
-        // Read-only writes nothing and takes no lock, so it can watch beside
-        // a console that sends.
-        Some(path) if opts.read_only => match journal::read(path) {
-            Ok(replay) => (None, replay),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, Default::default()),
-            Err(e) => anyhow::bail!("cannot read the journal {}: {e}", path.display()),
-        },
-        Some(path) => {
-            let keep_ms = opts.keep_ended.as_millis() as i64;
-            let (mut j, mut replay) =
-                Journal::open_folding(path, keep_ms, now_ms()).map_err(|e| {
-                    let hint = journal::open_hint(
-                        path,
-                        &e,
-                        "quit the other one first, or watch with --read-only",
-                    );
-                    anyhow::anyhow!(
-                        "cannot open the journal {}: {e}\n  hint: {hint}",
-                        path.display()
-                    )
-                })?;
-            match j.compact(&mut replay, keep_ms, now_ms()) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(folded = n, "journal compacted"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
-                }
-            }
-            (Some(j), replay)
-        }
-        None => (None, Default::default()),
-    };
-
-    // Read-only sends nothing, so no callback can come: its listener takes
-    // a spare loopback port and does not compete with the sending console.
-    let listen = if opts.read_only {
-        "127.0.0.1:0"
-    } else {
-        opts.listen.as_str()
-    };
-    let limits = ListenerLimits::for_open_files(crate::runtime::limits::open_files());
-    let (listener, callbacks) = if opts.wallboard {
-        (None, None)
-    } else {
-        let (listener, callbacks) = CallbackListener::start_with(listen, &opts.public_url, limits)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}\n  hint: {}", e.hint()))?;
-        (Some(Arc::new(listener)), Some(callbacks))
-    };
-
-    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32> {
+    let Services {
+        mut runner,
+        tx,
+        mut rx,
+        replay,
+        listener,
+        callbacks,
+    } = services;
     let settings = Settings {
         bot_id: opts.client.bot_id.clone(),
         environment: opts.environment.clone(),
@@ -209,13 +174,6 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
             .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
     }
 
-    let runner = match &listener {
-        Some(listener) => Runner::new(client, tx.clone(), journal, listener.clone()),
-        None => Runner::without_listener(client, tx.clone(), journal),
-    };
-    let mut runner = runner
-        .with_max_attempts(opts.max_attempts)
-        .with_retry_uncertain(opts.retry_uncertain_hooks);
     let restored = restore(&mut state, &mut runner, &replay, !opts.read_only);
     if restored > 0 {
         state.log.push(
@@ -666,23 +624,4 @@ pub fn restore(
         runner.run(effect);
     }
     count
-}
-
-/// The `[[agents]]` directory as console agents.
-pub fn directory_agents(config: &crate::config::Config) -> Vec<Agent> {
-    config
-        .agents
-        .iter()
-        .map(|a| Agent {
-            id: a.id.clone(),
-            identity: a.identity().to_string(),
-            name: a.display_name().to_string(),
-            email: a.email.clone(),
-            queue_id: a.queue_id.clone(),
-            queue_name: a.queue_name.clone(),
-            presence: Presence::Unknown,
-            chat: None,
-            voice: None,
-        })
-        .collect()
 }
