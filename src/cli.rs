@@ -38,10 +38,10 @@ macro_rules! note {
 }
 
 mod agents;
-mod args;
+pub mod args;
 mod batch;
 pub use crate::exit::{EXIT_FAILED, EXIT_MAYBE_TWICE, EXIT_OK, EXIT_USAGE, Fail};
-pub use args::{Asked, AssignArgs, SendArgs};
+pub use args::{Asked, AssignArgs, Cli, Command, SendArgs};
 pub use batch::{
     BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_LINE_BYTES, MAX_PENDING, OnError,
     Source, assign_batch, send_batch,

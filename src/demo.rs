@@ -22,8 +22,8 @@ pub struct DemoOptions {
     pub conversations: usize,
     /// A walkthrough to play into the console.
     pub script: Option<Vec<ScriptStep>>,
-    /// Only the wallboard (`demo --wallboard`).
-    pub wallboard: bool,
+    /// Read-only, ASCII, only the wallboard (`demo --wallboard`).
+    pub ui: UiFlags,
 }
 
 pub use crate::runtime::script::{BUILTIN_WALKTHROUGH, ScriptStep, load_script, parse_script};
@@ -77,15 +77,21 @@ fn remove_stale_demo_journals(dir: &std::path::Path) {
     }
 }
 
+/// `switchboard demo`: the config's preferences (if any), a terminal, the
+/// log file, then the demo.
+pub async fn command(cli_config: Option<&Path>, opts: DemoOptions) -> Result<i32, Fail> {
+    let prefs = prefs(cli_config)?;
+    wiring::require_terminal()?;
+    crate::logging::init_file("demo");
+    run(opts, prefs.as_ref())
+        .await
+        .map_err(|e| Fail::failed(format!("{e:#}")))
+}
+
 /// Starts the simulator on loopback and opens the console against it. With
 /// a config, its `[ui]`, `[keys]` and `[events]` apply (its `[kore]`,
 /// `[callback]` and `[[agents]]` do not: the demo has its own).
-pub async fn run(
-    opts: DemoOptions,
-    prefs: Option<&Config>,
-    read_only: bool,
-    ascii: bool,
-) -> anyhow::Result<i32> {
+pub async fn run(opts: DemoOptions, prefs: Option<&Config>) -> anyhow::Result<i32> {
     crate::install_crypto();
     let mut cfg = SimConfig::demo();
     cfg.seed = opts.seed;
@@ -105,15 +111,10 @@ pub async fn run(
         std::process::id(),
         &crate::kore::jwt::random_id()[..8]
     ));
-    let ui = UiFlags {
-        read_only,
-        ascii,
-        wallboard: opts.wallboard,
-    };
     let console_opts = wiring::demo_console_options(
         handle.client_settings(),
         prefs,
-        ui,
+        opts.ui,
         journal.clone(),
         opts.script.clone(),
     )?;

@@ -5,8 +5,8 @@
 //! demo's). The console, the demo, the wallboard and the scripting commands
 //! all take them from here; none borrows another's helpers.
 
-use crate::app::state::{Agent, Presence};
 use crate::app;
+use crate::app::state::{Agent, Presence};
 use crate::config::{self, Config, Loaded};
 use crate::domain::{Closing, ColdOrder, PlanSettings};
 use crate::exit::Fail;
@@ -20,8 +20,10 @@ use crate::runtime::journal::{self, Journal, Replay};
 use crate::runtime::runner::Runner;
 use crate::runtime::script::ScriptStep;
 use crate::runtime::terminal::{self, say};
+use crate::sim::SimConfig;
 use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -462,6 +464,16 @@ pub async fn console(
     start_console(opts, client)
         .await
         .map_err(|e| Fail::failed(format!("{e:#}")))
+}
+
+/// `switchboard simulator`: Kore's documented endpoints on `listen`,
+/// logging to stderr.
+pub async fn simulator(cfg: SimConfig, listen: SocketAddr) -> Result<i32, Fail> {
+    crate::logging::init_stderr();
+    crate::sim::run_cli(cfg, listen)
+        .await
+        .map(|_| 0)
+        .map_err(|e| Fail::failed(format!("simulator: {e:#}")))
 }
 
 /// The console draws on a terminal and reads keys from one: without one it

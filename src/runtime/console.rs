@@ -137,6 +137,36 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
         listener,
         callbacks,
     } = services;
+    let mut state = new_state(&opts, listener.as_deref(), &replay);
+    start_work(&mut state, &mut runner, &replay, &opts, listener.as_deref());
+    if let Some(listener) = &listener {
+        watch_listener(listener, tx.clone());
+    }
+    // The log file's trouble, into the loop when it changes.
+    watch_log_file(tx.clone());
+    if let Some(callbacks) = callbacks {
+        forward_callbacks(callbacks, tx.clone());
+    }
+    spawn_signal_forwarder(tx.clone());
+    let mut renderer = open_terminal(&mut state, opts.mouse, &tx)?;
+    spawn_key_reader(tx.clone());
+    if let Some(steps) = opts.script.clone() {
+        tokio::spawn(play_script(steps, tx.clone()));
+    }
+
+    let result = event_loop(&mut renderer, &mut state, &mut runner, &mut rx, &opts.theme).await;
+    let keeps_journal = opts.journal.is_some() && !opts.read_only;
+    wind_down(renderer, &state, runner, listener, keeps_journal).await?;
+    result.map(|_| 0)
+}
+
+/// The console's State at start: its settings, the `[[agents]]` directory,
+/// the queue pane shown, the callback address, the journal's warnings.
+fn new_state(
+    opts: &ConsoleOptions,
+    listener: Option<&CallbackListener>,
+    replay: &journal::Replay,
+) -> State {
     let settings = Settings {
         bot_id: opts.client.bot_id.clone(),
         environment: opts.environment.clone(),
@@ -162,7 +192,7 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
         state.mode = crate::app::state::Mode::Wallboard;
         state.wallboard_only = true;
     }
-    if let Some(listener) = listener.as_ref().filter(|_| !opts.read_only) {
+    if let Some(listener) = listener.filter(|_| !opts.read_only) {
         state.status.callback_address = listener.display_address();
     }
     state.status.rate_limit = opts.client.rate_limit_per_minute;
@@ -173,8 +203,19 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
             .log
             .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
     }
+    state
+}
 
-    let restored = restore(&mut state, &mut runner, &replay, !opts.read_only);
+/// The journal's conversations restored, the first log lines, and the
+/// runner's polls, compaction and journal watch started.
+fn start_work(
+    state: &mut State,
+    runner: &mut Runner,
+    replay: &journal::Replay,
+    opts: &ConsoleOptions,
+    listener: Option<&CallbackListener>,
+) {
+    let restored = restore(state, runner, replay, !opts.read_only);
     if restored > 0 {
         state.log.push(
             state.now_ms,
@@ -182,11 +223,9 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
             format!("restored {restored} conversation(s) from the journal"),
         );
     }
-    let callbacks_on = listener
-        .as_ref()
-        .map_or("nowhere (the wallboard sends nothing)".to_string(), |l| {
-            l.display_address()
-        });
+    let callbacks_on = listener.map_or("nowhere (the wallboard sends nothing)".to_string(), |l| {
+        l.display_address()
+    });
     state.log.push(
         state.now_ms,
         crate::app::state::LogKind::Info,
@@ -199,54 +238,59 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
     runner.start_journal_watch(JOURNAL_WATCH_EVERY);
+}
 
-    // What the listener refused, into the loop once a second when it changed.
-    if let Some(listener) = &listener {
-        let tx = tx.clone();
-        let stats = listener.stats();
-        tokio::spawn(async move {
-            let mut seen = 0;
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tick.tick().await;
-                let total = stats.refused();
-                if total != seen {
-                    seen = total;
-                    let last_ms = stats.last_refused_ms();
-                    if tx.send(Action::ListenerRefused { total, last_ms }).is_err() {
-                        break;
-                    }
-                }
-                if tx.is_closed() {
+/// What the listener refused, into the loop once a second when it changed.
+fn watch_listener(listener: &CallbackListener, tx: mpsc::UnboundedSender<Action>) {
+    let stats = listener.stats();
+    tokio::spawn(async move {
+        let mut seen = 0;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let total = stats.refused();
+            if total != seen {
+                seen = total;
+                let last_ms = stats.last_refused_ms();
+                if tx.send(Action::ListenerRefused { total, last_ms }).is_err() {
                     break;
                 }
             }
-        });
-    }
-
-    // The log file's trouble, into the loop when it changes.
-    watch_log_file(tx.clone());
-
-    // Callbacks into the loop.
-    if let Some(mut callbacks) = callbacks {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(cb) = callbacks.recv().await {
-                if tx.send(Action::Callback(cb)).is_err() {
-                    break;
-                }
+            if tx.is_closed() {
+                break;
             }
-        });
-    }
-    spawn_signal_forwarder(tx.clone());
+        }
+    });
+}
 
-    let terminal = terminal::enter(opts.mouse)?;
-    terminal::install_panic_hook(opts.mouse);
+/// Callbacks into the loop.
+fn forward_callbacks(
+    mut callbacks: mpsc::UnboundedReceiver<ReceivedCallback>,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    tokio::spawn(async move {
+        while let Some(cb) = callbacks.recv().await {
+            if tx.send(Action::Callback(cb)).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// The terminal set up (and the panic hook over it), the State sized to
+/// it, and the thread that draws on it started.
+fn open_terminal(
+    state: &mut State,
+    mouse: bool,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> anyhow::Result<Renderer> {
+    let terminal = terminal::enter(mouse)?;
+    terminal::install_panic_hook(mouse);
     if let Ok(size) = terminal.size() {
         state.screen = (size.width, size.height);
         state.pane_rows = crate::ui::view::pane_rows(state.screen);
     }
-    let mut renderer = Renderer::start(terminal, opts.mouse, tx.clone());
+    let renderer = Renderer::start(terminal, mouse, tx.clone());
     if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
         // For the end-to-end test of terminal restore after a panic.
         tokio::spawn(async {
@@ -254,16 +298,7 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
             panic!("SWITCHBOARD_TEST_PANIC asked for a panic");
         });
     }
-    spawn_key_reader(tx.clone());
-
-    if let Some(steps) = opts.script.clone() {
-        tokio::spawn(play_script(steps, tx.clone()));
-    }
-
-    let result = event_loop(&mut renderer, &mut state, &mut runner, &mut rx, &opts.theme).await;
-    let keeps_journal = opts.journal.is_some() && !opts.read_only;
-    wind_down(renderer, &state, runner, listener, keeps_journal).await?;
-    result.map(|_| 0)
+    Ok(renderer)
 }
 
 /// After the loop: the terminal given back (unless it hung up, or stopped
