@@ -7,19 +7,22 @@
 
 use crate::app::update::NOT_UNDERSTOOD;
 use crate::app::{self, Effect, ReplyInfo};
-use crate::config::{self, Config, ConfigError, Loaded};
-use crate::domain::{self, Action, AgentRef, Closing, ColdOrder, Event, PlanSettings, Verb};
-use crate::kore::client::{self, Call, CallError, ClientSettings, KoreClient};
+use crate::config::{self, Config};
+use crate::domain::{self, Action, AgentRef, Event, Verb};
+use crate::kore::client::{self, Call, CallError, KoreClient};
 use crate::kore::hooks::EventContext;
-use crate::kore::jwt::Secret;
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{AssignTarget, FailReason, ReceivedCallback, Verdict};
 use crate::runtime::callback::CallbackListener;
-use crate::runtime::journal::{self, ConversationState, Journal};
+use crate::runtime::journal::{self, ConversationState};
 use crate::runtime::runner::{Job, Runner, Work, hooks_summary, reply_info};
+use crate::wiring::{
+    build_client, client_settings, load_config, open_journal, plan_settings, runner_for,
+    start_callbacks,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -35,19 +38,14 @@ macro_rules! note {
 }
 
 mod agents;
+pub mod args;
 mod batch;
+pub use crate::exit::{EXIT_FAILED, EXIT_MAYBE_TWICE, EXIT_OK, EXIT_USAGE, Fail};
+pub use args::{Asked, AssignArgs, Cli, Command, SendArgs};
 pub use batch::{
     BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_LINE_BYTES, MAX_PENDING, OnError,
     Source, assign_batch, send_batch,
 };
-
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FAILED: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
-/// Everything went through, but some hooks event was delivered after a try
-/// that got no answer and may have been applied as well: check those
-/// conversations (their lines say `delivered_maybe_twice`).
-pub const EXIT_MAYBE_TWICE: i32 = 3;
 
 /// A hooks request's `outcome` word in the JSON lines.
 pub(crate) fn hook_label(
@@ -59,91 +57,6 @@ pub(crate) fn hook_label(
         (Ok(_), false) => "delivered_maybe_twice",
         (Err(_), false) => "unknown",
         (Err(_), true) => "failed",
-    }
-}
-
-/// A failure before any request: it carries its exit code and the message.
-#[derive(Debug)]
-pub struct Fail {
-    pub code: i32,
-    pub message: String,
-}
-
-impl Fail {
-    pub fn usage(message: impl Into<String>) -> Self {
-        Fail {
-            code: EXIT_USAGE,
-            message: message.into(),
-        }
-    }
-
-    pub fn failed(message: impl Into<String>) -> Self {
-        Fail {
-            code: EXIT_FAILED,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ConfigError> for Fail {
-    fn from(e: ConfigError) -> Self {
-        Fail::usage(e.to_string())
-    }
-}
-
-/// Loads the config the way every command does, printing its warnings.
-pub fn load_config(cli_path: Option<&Path>) -> Result<Loaded, Fail> {
-    let path = config::resolve_path(cli_path).ok_or_else(|| {
-        Fail::usage(
-            "no config path: this platform has no config directory; pass --config PATH or set SWITCHBOARD_CONFIG",
-        )
-    })?;
-    let loaded = config::load(&path)?;
-    for w in &loaded.warnings {
-        note!("warning: {w}");
-    }
-    Ok(loaded)
-}
-
-pub fn client_settings(
-    config: &Config,
-    secret: Secret,
-    allow_insecure_http: bool,
-) -> ClientSettings {
-    ClientSettings {
-        host: config.kore.host.clone(),
-        bot_id: config.kore.bot_id.clone(),
-        org_id: config.kore.org_id.clone(),
-        account_id: config.kore.account_id.clone(),
-        client_id: config.kore.client_id.clone(),
-        client_secret: secret,
-        hooks_auth_header: config.kore.hooks_auth_header.clone(),
-        jwt_ttl_secs: Some(config.kore.jwt_ttl_secs),
-        rate_limit_per_minute: config.kore.rate_limit_per_minute,
-        hooks_rate_limit_per_minute: config.kore.hooks_rate_limit_per_minute,
-        reserved_for_actions_per_minute: config.kore.reserved_for_actions_per_minute,
-        request_timeout: config.kore.request_timeout(),
-        allow_insecure_http,
-        max_response_bytes: config.kore.max_response_bytes as usize,
-        max_retry_after: Duration::from_secs(config.kore.max_retry_after_secs),
-    }
-}
-
-pub fn plan_settings(config: &Config) -> PlanSettings {
-    PlanSettings {
-        cold_order: match config.events.cold_order {
-            config::ColdOrderCfg::ExitFirst => ColdOrder::ExitFirst,
-            config::ColdOrderCfg::EntryFirst => ColdOrder::EntryFirst,
-        },
-        on_end: config
-            .events
-            .on_end
-            .iter()
-            .map(|c| match c {
-                config::ClosingCfg::TriggerSummary => Closing::TriggerSummary,
-                config::ClosingCfg::EndOfConversation => Closing::EndOfConversation,
-            })
-            .collect(),
     }
 }
 
@@ -176,75 +89,6 @@ fn agent_from_record(id: &str, rec: &crate::kore::wire::AgentRecord) -> AgentRef
 
 /// How many pages of list-agents a lookup reads at most.
 const MAX_AGENT_PAGES: u32 = 5;
-
-/// The callback listener an assign waits on, at `[callback]`'s address,
-/// once the public URL Kore is given has been checked.
-async fn start_callbacks(
-    loaded: &Loaded,
-    allow_insecure_http: bool,
-) -> Result<
-    (
-        CallbackListener,
-        tokio::sync::mpsc::UnboundedReceiver<ReceivedCallback>,
-    ),
-    Fail,
-> {
-    let config = &loaded.config;
-    client::check_callback_url(config.callback.public_base(), allow_insecure_http)
-        .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
-    CallbackListener::start(
-        &config.callback.listen.to_string(),
-        config.callback.public_base(),
-    )
-    .await
-    .map_err(|e| {
-        Fail::usage(format!(
-            "{e}\n  hint: another console may be running; change [callback].listen"
-        ))
-    })
-}
-
-fn build_client(loaded: &Loaded, allow_insecure_http: bool) -> Result<KoreClient, Fail> {
-    let secret = loaded.config.resolve_secret()?;
-    KoreClient::new(&client_settings(
-        &loaded.config,
-        secret,
-        allow_insecure_http,
-    ))
-    .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))
-}
-
-pub fn journal_path(config: &Config) -> PathBuf {
-    config::data_dir().join(journal::file_name_for(&config.kore.bot_id))
-}
-
-fn open_journal(config: &Config) -> Result<(Journal, journal::Replay), Fail> {
-    let path = journal_path(config);
-    // As the console does at start: ended conversations older than
-    // keep_ended_hours are folded, so what every command reads stays bounded.
-    let keep_ms = i64::try_from(config.journal.keep_ended().as_millis()).unwrap_or(i64::MAX);
-    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    let (mut j, mut replay) = Journal::open_folding(&path, keep_ms, now_ms).map_err(|e| {
-        let hint = journal::open_hint(
-            &path,
-            &e,
-            "a console is open on this bot: send from the console, or quit it first",
-        );
-        Fail::failed(format!(
-            "cannot open the journal {}: {e}\n  hint: {hint}",
-            path.display()
-        ))
-    })?;
-    // What the streaming fold could not judge is compacted here.
-    if let Err(e) = j.compact(&mut replay, keep_ms, now_ms) {
-        tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged");
-    }
-    for w in &replay.warnings {
-        tracing::warn!(warning = %w, "journal");
-        note!("warning: {w}");
-    }
-    Ok((j, replay))
-}
 
 fn new_request_id() -> String {
     format!("r-{}", &crate::kore::jwt::random_id()[..16])
@@ -343,8 +187,9 @@ fn error_json(e: &CallError) -> Value {
     out
 }
 
+/// One `send`, checked: from the flags (`SendArgs::asked`) or a batch line.
 #[derive(Debug, Clone)]
-pub struct SendArgs {
+pub struct SendOrder {
     /// One of [`Verb::hooks`].
     pub kind: Verb,
     pub conversation: String,
@@ -356,13 +201,25 @@ pub struct SendArgs {
     pub force: bool,
 }
 
-/// `switchboard send …`: plans the action against the conversation's roster
-/// (rebuilt from the journal), then hands each event to the console's runner
-/// in order, stopping at the first failure.
+/// `switchboard send …`: one action, or `--batch`.
 pub async fn send(
     cli_config: Option<&Path>,
     allow_insecure_http: bool,
     args: SendArgs,
+) -> Result<i32, Fail> {
+    match args.asked()? {
+        Asked::Batch(opts) => send_batch(cli_config, allow_insecure_http, opts).await,
+        Asked::One(order) => send_one(cli_config, allow_insecure_http, order).await,
+    }
+}
+
+/// One `send`: plans the action against the conversation's roster (rebuilt
+/// from the journal), then hands each event to the console's runner in
+/// order, stopping at the first failure.
+async fn send_one(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    args: SendOrder,
 ) -> Result<i32, Fail> {
     let conversation = checked_conversation(&args)?;
     let loaded = load_config(cli_config)?;
@@ -419,7 +276,7 @@ pub fn owed_note(owed: &[String]) -> String {
 }
 
 /// The conversation id, checked with `--experience`.
-fn checked_conversation(args: &SendArgs) -> Result<String, Fail> {
+fn checked_conversation(args: &SendOrder) -> Result<String, Fail> {
     let conversation = args.conversation.trim().to_string();
     if conversation.is_empty() {
         return Err(Fail::usage("--conversation must not be empty"));
@@ -435,7 +292,7 @@ fn checked_conversation(args: &SendArgs) -> Result<String, Fail> {
 }
 
 /// The `--agent` id, when the verb needs one (checked with `--from`).
-fn checked_agent(args: &SendArgs) -> Result<Option<String>, Fail> {
+fn checked_agent(args: &SendOrder) -> Result<Option<String>, Fail> {
     if args.from.is_some() && args.kind != Verb::Cold {
         return Err(Fail::usage("--from only goes with `send cold`"));
     }
@@ -453,7 +310,7 @@ fn checked_agent(args: &SendArgs) -> Result<Option<String>, Fail> {
 async fn send_action(
     config: &Config,
     client: &KoreClient,
-    args: &SendArgs,
+    args: &SendOrder,
     agent_id: Option<String>,
 ) -> Result<Result<Action, agents::Unknown>, Fail> {
     let id = match (args.kind, agent_id) {
@@ -576,7 +433,7 @@ fn open_requests_reason(conversation: &str, state: &ConversationState) -> String
 
 /// Channel and language: as asked, else as the conversation used, else the
 /// `[events]` defaults.
-fn event_context(args: &SendArgs, state: &ConversationState, config: &Config) -> EventContext {
+fn event_context(args: &SendOrder, state: &ConversationState, config: &Config) -> EventContext {
     EventContext {
         experience: args
             .experience
@@ -591,25 +448,6 @@ fn event_context(args: &SendArgs, state: &ConversationState, config: &Config) ->
         is_ext_ad: config.events.is_ext_ad,
         end_reason: "agent_initiated".into(),
     }
-}
-
-/// The console's runner for one command: the journal handed to its writer,
-/// the `[kore]` retry settings, and the channel it reports on.
-fn runner_for(
-    config: &Config,
-    client: KoreClient,
-    journal: Journal,
-    listener: Option<Arc<CallbackListener>>,
-) -> (Runner, mpsc::UnboundedReceiver<app::Action>) {
-    let (tx, reports) = mpsc::unbounded_channel();
-    let runner = match listener {
-        Some(listener) => Runner::new(client, tx, Some(journal), listener),
-        None => Runner::without_listener(client, tx, Some(journal)),
-    };
-    let runner = runner
-        .with_max_attempts(config.kore.retry_max_attempts)
-        .with_retry_uncertain(config.kore.retry_uncertain_hooks);
-    (runner, reports)
 }
 
 /// What `send` planned for one conversation.
@@ -704,8 +542,10 @@ fn runner_stopped() -> CallError {
     CallError::Local("the runner stopped before it answered".into())
 }
 
+/// One `assign`, checked: from the flags (`AssignArgs::asked`) or a batch
+/// line.
 #[derive(Debug, Clone)]
-pub struct AssignArgs {
+pub struct AssignOrder {
     pub session: String,
     pub target: AssignTarget,
     /// Overrides `[callback].callback_timeout_secs`.
@@ -714,13 +554,25 @@ pub struct AssignArgs {
     pub force: bool,
 }
 
-/// `switchboard assign …`: hands assign-conversation to the console's runner
-/// with a callback URL on its own listener, prints the response, then waits
-/// for the callback and prints it.
+/// `switchboard assign …`: one assign, or `--batch`.
 pub async fn assign(
     cli_config: Option<&Path>,
     allow_insecure_http: bool,
     args: AssignArgs,
+) -> Result<i32, Fail> {
+    match args.asked()? {
+        Asked::Batch(opts) => assign_batch(cli_config, allow_insecure_http, opts).await,
+        Asked::One(order) => assign_one(cli_config, allow_insecure_http, order).await,
+    }
+}
+
+/// One `assign`: hands assign-conversation to the console's runner with a
+/// callback URL on its own listener, prints the response, then waits for
+/// the callback and prints it.
+async fn assign_one(
+    cli_config: Option<&Path>,
+    allow_insecure_http: bool,
+    args: AssignOrder,
 ) -> Result<i32, Fail> {
     if args.session.trim().is_empty() {
         return Err(Fail::usage("--session must not be empty"));
@@ -776,7 +628,7 @@ pub async fn assign(
 
 /// The queued assign of a bot session: to an agent (named as the
 /// `[[agents]]` directory names it) or to a queue.
-fn assign_job(config: &Config, args: &AssignArgs, name: Option<String>) -> Job {
+fn assign_job(config: &Config, args: &AssignOrder, name: Option<String>) -> Job {
     let session = args.session.trim().to_string();
     let target_name = match &args.target {
         AssignTarget::Agent(_) if name.is_some() => name.unwrap_or_default(),

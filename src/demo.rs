@@ -1,16 +1,15 @@
-//! Wiring the console: from a config file, or (`switchboard demo`) against
-//! the embedded simulator started in-process on loopback.
+//! `switchboard demo`: the console against the embedded simulator started
+//! in-process on loopback, with a journal of its own (its options come from
+//! `wiring`).
 
-use crate::cli::{client_settings, plan_settings};
 use crate::config::Config;
-use crate::kore::hooks::EventContext;
-use crate::kore::jwt::Secret;
-use crate::runtime::console::{self, ConsoleOptions};
+use crate::exit::Fail;
+use crate::kore::client::KoreClient;
+use crate::runtime::terminal::say;
 use crate::sim::{self, SimConfig};
-use crate::ui::keymap::Keymap;
-use crate::ui::theme::Theme;
+use crate::wiring::{self, UiFlags};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::Path;
 
 /// `switchboard demo` options.
 #[derive(Debug, Clone)]
@@ -23,79 +22,35 @@ pub struct DemoOptions {
     pub conversations: usize,
     /// A walkthrough to play into the console.
     pub script: Option<Vec<ScriptStep>>,
-    /// Only the wallboard (`demo --wallboard`).
-    pub wallboard: bool,
+    /// Read-only, ASCII, only the wallboard (`demo --wallboard`).
+    pub ui: UiFlags,
 }
 
 pub use crate::runtime::script::{BUILTIN_WALKTHROUGH, ScriptStep, load_script, parse_script};
 
-fn no_color() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-/// ASCII glyphs when asked for, or when the locale is not UTF-8 (`LANG=C`):
-/// box drawing and arrows would come out as garbage there.
-fn ascii_glyphs(asked: bool) -> bool {
-    asked || !crate::runtime::terminal::locale_is_utf8(|name| std::env::var(name).ok())
-}
-
-/// What events carry when a conversation does not say, from `[events]`.
-fn event_defaults(config: &Config) -> EventContext {
-    EventContext {
-        experience: config.events.experience.as_str().to_string(),
-        language: config.events.language.clone(),
-        is_ext_ad: config.events.is_ext_ad,
-        end_reason: "agent_initiated".into(),
+/// The config whose `[ui]`, `[keys]` and `[events]` the demo uses: one
+/// named with `--config` must load; one found on its own ($SWITCHBOARD_CONFIG
+/// or the config dir) is skipped with a warning when it does not.
+pub fn prefs(cli_config: Option<&Path>) -> Result<Option<Config>, Fail> {
+    if cli_config.is_some() {
+        return wiring::load_config(cli_config).map(|l| Some(l.config));
     }
-}
-
-/// The console options for a config file; `wallboard` for `switchboard
-/// wallboard` (read-only, no callback listener, so `[callback]` is not
-/// checked).
-pub fn options_from_config(
-    config: &Config,
-    secret: Secret,
-    allow_insecure_http: bool,
-    read_only: bool,
-    ascii: bool,
-    wallboard: bool,
-) -> Result<ConsoleOptions, String> {
-    let keymap = Keymap::with_overrides(&config.keys).map_err(|e| e.join("; "))?;
-    if !wallboard {
-        crate::kore::client::check_callback_url(
-            config.callback.public_base(),
-            allow_insecure_http,
-        )?;
+    let Some(path) = crate::config::resolve_path(None) else {
+        return Ok(None);
+    };
+    if !path.exists() {
+        return Ok(None);
     }
-    let host = url::Url::parse(&config.kore.host)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_else(|| config.kore.host.clone());
-    Ok(ConsoleOptions {
-        client: client_settings(config, secret, allow_insecure_http),
-        environment: host,
-        listen: config.callback.listen.to_string(),
-        public_url: config.callback.public_base().to_string(),
-        callback_timeout: config.callback.callback_timeout(),
-        poll_conversations: config.poll.conversations_interval(),
-        poll_agents: config.poll.agents_interval(),
-        defaults: event_defaults(config),
-        plan: plan_settings(config),
-        confirm: config.ui.confirm,
-        read_only,
-        keymap,
-        theme: Theme::from_config(config.ui.theme, no_color(), ascii_glyphs(ascii)),
-        directory: console::directory_agents(config),
-        journal: Some(crate::cli::journal_path(config)),
-        mouse: config.ui.mouse,
-        show_customer_contact: config.ui.show_customer_contact,
-        max_attempts: config.kore.retry_max_attempts,
-        retry_uncertain_hooks: config.kore.retry_uncertain_hooks,
-        keep_ended: config.journal.keep_ended(),
-        alerts: config.alerts.alerts(),
-        script: None,
-        wallboard,
-    })
+    match wiring::load_config(Some(&path)) {
+        Ok(loaded) => Ok(Some(loaded.config)),
+        Err(fail) => {
+            say(&format!(
+                "warning: the demo goes on without your config's [ui], [keys] and [events]: {}",
+                fail.message
+            ));
+            Ok(None)
+        }
+    }
 }
 
 /// Removes demo journals that no running demo holds (each demo locks its
@@ -122,15 +77,21 @@ fn remove_stale_demo_journals(dir: &std::path::Path) {
     }
 }
 
+/// `switchboard demo`: the config's preferences (if any), a terminal, the
+/// log file, then the demo.
+pub async fn command(cli_config: Option<&Path>, opts: DemoOptions) -> Result<i32, Fail> {
+    let prefs = prefs(cli_config)?;
+    wiring::require_terminal()?;
+    crate::logging::init_file("demo");
+    run(opts, prefs.as_ref())
+        .await
+        .map_err(|e| Fail::failed(format!("{e:#}")))
+}
+
 /// Starts the simulator on loopback and opens the console against it. With
 /// a config, its `[ui]`, `[keys]` and `[events]` apply (its `[kore]`,
 /// `[callback]` and `[[agents]]` do not: the demo has its own).
-pub async fn run(
-    opts: DemoOptions,
-    prefs: Option<&Config>,
-    read_only: bool,
-    ascii: bool,
-) -> anyhow::Result<i32> {
+pub async fn run(opts: DemoOptions, prefs: Option<&Config>) -> anyhow::Result<i32> {
     crate::install_crypto();
     let mut cfg = SimConfig::demo();
     cfg.seed = opts.seed;
@@ -150,41 +111,17 @@ pub async fn run(
         std::process::id(),
         &crate::kore::jwt::random_id()[..8]
     ));
-    let console_opts = ConsoleOptions {
-        client: handle.client_settings(),
-        environment: "DEMO".into(),
-        listen: "127.0.0.1:0".into(),
-        public_url: "http://127.0.0.1:0".into(),
-        callback_timeout: Duration::from_secs(30),
-        poll_conversations: Some(Duration::from_secs(5)),
-        poll_agents: Some(Duration::from_secs(15)),
-        defaults: prefs.map(event_defaults).unwrap_or_default(),
-        plan: prefs.map(plan_settings).unwrap_or_default(),
-        confirm: prefs.is_none_or(|c| c.ui.confirm),
-        read_only,
-        keymap: match prefs {
-            Some(c) => {
-                Keymap::with_overrides(&c.keys).map_err(|e| anyhow::anyhow!(e.join("; ")))?
-            }
-            None => Keymap::default(),
-        },
-        theme: Theme::from_config(
-            prefs.map_or(crate::config::Theme::Auto, |c| c.ui.theme),
-            no_color(),
-            ascii_glyphs(ascii),
-        ),
-        directory: Vec::new(),
-        journal: Some(journal.clone()),
-        mouse: prefs.is_some_and(|c| c.ui.mouse),
-        show_customer_contact: prefs.is_some_and(|c| c.ui.show_customer_contact),
-        max_attempts: crate::runtime::runner::MAX_ATTEMPTS,
-        retry_uncertain_hooks: true,
-        keep_ended: Duration::from_secs(24 * 3600),
-        script: opts.script.clone(),
-        alerts: prefs.map(|c| c.alerts.alerts()).unwrap_or_default(),
-        wallboard: opts.wallboard,
+    let console_opts = wiring::demo_console_options(
+        handle.client_settings(),
+        prefs,
+        opts.ui,
+        journal.clone(),
+        opts.script.clone(),
+    )?;
+    let result = match KoreClient::new(&console_opts.client) {
+        Ok(client) => wiring::start_console(console_opts, client).await,
+        Err(e) => Err(e.into()),
     };
-    let result = console::run(console_opts).await;
     let _ = std::fs::remove_file(&journal);
     let _ = std::fs::remove_file(crate::runtime::journal_file::lock_path(&journal));
     handle.shutdown().await;
@@ -195,6 +132,7 @@ pub async fn run(
 mod tests {
     use super::*;
     use ratatui::crossterm::event::KeyCode;
+    use std::time::Duration;
 
     #[test]
     fn the_builtin_walkthrough_parses() {

@@ -7,11 +7,13 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod exit;
 pub mod kore;
 pub mod logging;
 pub mod runtime;
 pub mod sim;
 pub mod ui;
+pub mod wiring;
 
 /// Installs the process-wide rustls crypto provider (ring). reqwest is built
 /// without a provider of its own, so this must run before the first Client is

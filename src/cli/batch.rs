@@ -17,9 +17,8 @@
 //! sent; a request of unknown fate refuses its conversation as `send` does.
 
 use super::{
-    EXIT_FAILED, EXIT_USAGE, Fail, Refused, SendArgs, build_client, callback_came_json,
-    directory_agent, emit, event_context, load_config, open_journal, plan_send, refuse_open,
-    request_json, result_json, runner_for, start_callbacks,
+    EXIT_FAILED, EXIT_USAGE, Fail, Refused, SendOrder, callback_came_json, directory_agent, emit,
+    event_context, plan_send, refuse_open, request_json, result_json,
 };
 use crate::app::{self, Effect};
 use crate::config::{self, Config};
@@ -31,6 +30,7 @@ use crate::kore::wire::{AssignTarget, ReceivedCallback};
 use crate::runtime::callback::CallbackListener;
 use crate::runtime::journal::{self, ConversationState, Record, RequestFate};
 use crate::runtime::runner::{Job, NOT_JOURNALED, Runner, Work, hooks_summary};
+use crate::wiring::{build_client, load_config, open_journal, runner_for, start_callbacks};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -154,7 +154,7 @@ fn checked_opt_id(field: &str, value: Option<String>) -> Result<Option<String>, 
 }
 
 /// A send line checked: the same rules as the flags of `send`.
-fn parse_send(text: &str) -> Result<SendArgs, String> {
+fn parse_send(text: &str) -> Result<SendOrder, String> {
     let line: SendLine = serde_json::from_str(text).map_err(|e| json_problem(&e))?;
     let kind = match Verb::from_name(line.what.trim()) {
         Some(Verb::Assign) => {
@@ -192,7 +192,7 @@ fn parse_send(text: &str) -> Result<SendArgs, String> {
     if agent.is_none() && kind != Verb::End {
         return Err(format!("{} needs agent (the Kore aId)", kind.name()));
     }
-    Ok(SendArgs {
+    Ok(SendOrder {
         kind,
         conversation,
         agent,
@@ -205,7 +205,7 @@ fn parse_send(text: &str) -> Result<SendArgs, String> {
 }
 
 /// An assign line checked: a session, exactly one of agent and queue.
-fn parse_assign(text: &str) -> Result<super::AssignArgs, String> {
+fn parse_assign(text: &str) -> Result<super::AssignOrder, String> {
     let line: AssignLine = serde_json::from_str(text).map_err(|e| json_problem(&e))?;
     if let Some(w) = &line.what
         && w.trim() != "assign"
@@ -226,7 +226,7 @@ fn parse_assign(text: &str) -> Result<super::AssignArgs, String> {
     if line.timeout.is_some_and(|t| !(1..=86_400).contains(&t)) {
         return Err("timeout must be from 1 to 86400 (seconds)".into());
     }
-    Ok(super::AssignArgs {
+    Ok(super::AssignOrder {
         session,
         target,
         timeout_secs: line.timeout,
@@ -409,8 +409,8 @@ struct Line {
 
 #[derive(Debug)]
 enum What {
-    Send(SendArgs),
-    Assign(super::AssignArgs),
+    Send(SendOrder),
+    Assign(super::AssignOrder),
 }
 
 impl What {
@@ -906,7 +906,7 @@ impl Driver {
 
     /// Plans a send line and hands its first event over. False when
     /// nothing of it is in flight (refused, or done before).
-    async fn begin_send(&mut self, id: &str, number: usize, key: String, args: SendArgs) -> bool {
+    async fn begin_send(&mut self, id: &str, number: usize, key: String, args: SendOrder) -> bool {
         let verb = args.kind.name();
         let action = match args.kind {
             Verb::End => Action::End,
@@ -1005,7 +1005,7 @@ impl Driver {
         id: &str,
         number: usize,
         key: String,
-        args: super::AssignArgs,
+        args: super::AssignOrder,
         repeat: bool,
     ) -> bool {
         if repeat && !self.opts.force {

@@ -3,13 +3,14 @@
 //! channel of `Action`s, and drawing only after something changed.
 
 use crate::app::restore::Holds;
-use crate::app::state::{Agent, Presence, Settings};
+use crate::app::state::{Agent, Settings};
 use crate::app::{Action, Effect, State, update};
 use crate::domain::PlanSettings;
-use crate::kore::client::{ClientSettings, KoreClient};
+use crate::kore::client::ClientSettings;
 use crate::kore::hooks::EventContext;
-use crate::runtime::callback::{CallbackListener, ListenerLimits};
-use crate::runtime::journal::{self, Journal};
+use crate::kore::wire::ReceivedCallback;
+use crate::runtime::callback::CallbackListener;
+use crate::runtime::journal;
 use crate::runtime::render::{Ended, Offscreen, Renderer};
 use crate::runtime::runner::Runner;
 use crate::runtime::terminal;
@@ -110,68 +111,62 @@ async fn settle_at_quit(runner: &Runner) {
     }
 }
 
+/// What the console runs on, built by the composition root
+/// (`crate::wiring::start_console`) from its options.
+pub struct Services {
+    /// The effect runner; it reports on `tx`.
+    pub runner: Runner,
+    /// The loop's channel: the runner's reports, and keys, callbacks,
+    /// signals and watchers go in here.
+    pub tx: mpsc::UnboundedSender<Action>,
+    pub rx: mpsc::UnboundedReceiver<Action>,
+    /// What the journal held at start.
+    pub replay: journal::Replay,
+    /// The callback listener (none for the wallboard) and what it received.
+    pub listener: Option<Arc<CallbackListener>>,
+    pub callbacks: Option<mpsc::UnboundedReceiver<ReceivedCallback>>,
+}
+
 /// Runs the console until the supervisor quits. Returns the exit code.
-pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
-    crate::install_crypto();
-    if opts.wallboard {
-        // The wallboard shows queues: it sends nothing, so it needs neither
-        // the journal nor a listener for callbacks.
-        opts.read_only = true;
-        opts.journal = None;
+pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32> {
+    let Services {
+        mut runner,
+        tx,
+        mut rx,
+        replay,
+        listener,
+        callbacks,
+    } = services;
+    let mut state = new_state(&opts, listener.as_deref(), &replay);
+    start_work(&mut state, &mut runner, &replay, &opts, listener.as_deref());
+    if let Some(listener) = &listener {
+        watch_listener(listener, tx.clone());
     }
-    let client = KoreClient::new(&opts.client)?;
-    let (journal, replay) = match &opts.journal {
-        // Read-only writes nothing and takes no lock, so it can watch beside
-        // a console that sends.
-        Some(path) if opts.read_only => match journal::read(path) {
-            Ok(replay) => (None, replay),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, Default::default()),
-            Err(e) => anyhow::bail!("cannot read the journal {}: {e}", path.display()),
-        },
-        Some(path) => {
-            let keep_ms = opts.keep_ended.as_millis() as i64;
-            let (mut j, mut replay) =
-                Journal::open_folding(path, keep_ms, now_ms()).map_err(|e| {
-                    let hint = journal::open_hint(
-                        path,
-                        &e,
-                        "quit the other one first, or watch with --read-only",
-                    );
-                    anyhow::anyhow!(
-                        "cannot open the journal {}: {e}\n  hint: {hint}",
-                        path.display()
-                    )
-                })?;
-            match j.compact(&mut replay, keep_ms, now_ms()) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(folded = n, "journal compacted"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
-                }
-            }
-            (Some(j), replay)
-        }
-        None => (None, Default::default()),
-    };
+    // The log file's trouble, into the loop when it changes.
+    watch_log_file(tx.clone());
+    if let Some(callbacks) = callbacks {
+        forward_callbacks(callbacks, tx.clone());
+    }
+    spawn_signal_forwarder(tx.clone());
+    let mut renderer = open_terminal(&mut state, opts.mouse, &tx)?;
+    spawn_key_reader(tx.clone());
+    if let Some(steps) = opts.script.clone() {
+        tokio::spawn(play_script(steps, tx.clone()));
+    }
 
-    // Read-only sends nothing, so no callback can come: its listener takes
-    // a spare loopback port and does not compete with the sending console.
-    let listen = if opts.read_only {
-        "127.0.0.1:0"
-    } else {
-        opts.listen.as_str()
-    };
-    let limits = ListenerLimits::for_open_files(crate::runtime::limits::open_files());
-    let (listener, callbacks) = if opts.wallboard {
-        (None, None)
-    } else {
-        let (listener, callbacks) = CallbackListener::start_with(listen, &opts.public_url, limits)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}\n  hint: {}", e.hint()))?;
-        (Some(Arc::new(listener)), Some(callbacks))
-    };
+    let result = event_loop(&mut renderer, &mut state, &mut runner, &mut rx, &opts.theme).await;
+    let keeps_journal = opts.journal.is_some() && !opts.read_only;
+    wind_down(renderer, &state, runner, listener, keeps_journal).await?;
+    result.map(|_| 0)
+}
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+/// The console's State at start: its settings, the `[[agents]]` directory,
+/// the queue pane shown, the callback address, the journal's warnings.
+fn new_state(
+    opts: &ConsoleOptions,
+    listener: Option<&CallbackListener>,
+    replay: &journal::Replay,
+) -> State {
     let settings = Settings {
         bot_id: opts.client.bot_id.clone(),
         environment: opts.environment.clone(),
@@ -197,7 +192,7 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
         state.mode = crate::app::state::Mode::Wallboard;
         state.wallboard_only = true;
     }
-    if let Some(listener) = listener.as_ref().filter(|_| !opts.read_only) {
+    if let Some(listener) = listener.filter(|_| !opts.read_only) {
         state.status.callback_address = listener.display_address();
     }
     state.status.rate_limit = opts.client.rate_limit_per_minute;
@@ -208,15 +203,19 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
             .log
             .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
     }
+    state
+}
 
-    let runner = match &listener {
-        Some(listener) => Runner::new(client, tx.clone(), journal, listener.clone()),
-        None => Runner::without_listener(client, tx.clone(), journal),
-    };
-    let mut runner = runner
-        .with_max_attempts(opts.max_attempts)
-        .with_retry_uncertain(opts.retry_uncertain_hooks);
-    let restored = restore(&mut state, &mut runner, &replay, !opts.read_only);
+/// The journal's conversations restored, the first log lines, and the
+/// runner's polls, compaction and journal watch started.
+fn start_work(
+    state: &mut State,
+    runner: &mut Runner,
+    replay: &journal::Replay,
+    opts: &ConsoleOptions,
+    listener: Option<&CallbackListener>,
+) {
+    let restored = restore(state, runner, replay, !opts.read_only);
     if restored > 0 {
         state.log.push(
             state.now_ms,
@@ -224,11 +223,9 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
             format!("restored {restored} conversation(s) from the journal"),
         );
     }
-    let callbacks_on = listener
-        .as_ref()
-        .map_or("nowhere (the wallboard sends nothing)".to_string(), |l| {
-            l.display_address()
-        });
+    let callbacks_on = listener.map_or("nowhere (the wallboard sends nothing)".to_string(), |l| {
+        l.display_address()
+    });
     state.log.push(
         state.now_ms,
         crate::app::state::LogKind::Info,
@@ -241,54 +238,59 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
     runner.start_journal_watch(JOURNAL_WATCH_EVERY);
+}
 
-    // What the listener refused, into the loop once a second when it changed.
-    if let Some(listener) = &listener {
-        let tx = tx.clone();
-        let stats = listener.stats();
-        tokio::spawn(async move {
-            let mut seen = 0;
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tick.tick().await;
-                let total = stats.refused();
-                if total != seen {
-                    seen = total;
-                    let last_ms = stats.last_refused_ms();
-                    if tx.send(Action::ListenerRefused { total, last_ms }).is_err() {
-                        break;
-                    }
-                }
-                if tx.is_closed() {
+/// What the listener refused, into the loop once a second when it changed.
+fn watch_listener(listener: &CallbackListener, tx: mpsc::UnboundedSender<Action>) {
+    let stats = listener.stats();
+    tokio::spawn(async move {
+        let mut seen = 0;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let total = stats.refused();
+            if total != seen {
+                seen = total;
+                let last_ms = stats.last_refused_ms();
+                if tx.send(Action::ListenerRefused { total, last_ms }).is_err() {
                     break;
                 }
             }
-        });
-    }
-
-    // The log file's trouble, into the loop when it changes.
-    watch_log_file(tx.clone());
-
-    // Callbacks into the loop.
-    if let Some(mut callbacks) = callbacks {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(cb) = callbacks.recv().await {
-                if tx.send(Action::Callback(cb)).is_err() {
-                    break;
-                }
+            if tx.is_closed() {
+                break;
             }
-        });
-    }
-    spawn_signal_forwarder(tx.clone());
+        }
+    });
+}
 
-    let terminal = terminal::enter(opts.mouse)?;
-    terminal::install_panic_hook(opts.mouse);
+/// Callbacks into the loop.
+fn forward_callbacks(
+    mut callbacks: mpsc::UnboundedReceiver<ReceivedCallback>,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    tokio::spawn(async move {
+        while let Some(cb) = callbacks.recv().await {
+            if tx.send(Action::Callback(cb)).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// The terminal set up (and the panic hook over it), the State sized to
+/// it, and the thread that draws on it started.
+fn open_terminal(
+    state: &mut State,
+    mouse: bool,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> anyhow::Result<Renderer> {
+    let terminal = terminal::enter(mouse)?;
+    terminal::install_panic_hook(mouse);
     if let Ok(size) = terminal.size() {
         state.screen = (size.width, size.height);
         state.pane_rows = crate::ui::view::pane_rows(state.screen);
     }
-    let mut renderer = Renderer::start(terminal, opts.mouse, tx.clone());
+    let renderer = Renderer::start(terminal, mouse, tx.clone());
     if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
         // For the end-to-end test of terminal restore after a panic.
         tokio::spawn(async {
@@ -296,16 +298,7 @@ pub async fn run(mut opts: ConsoleOptions) -> anyhow::Result<i32> {
             panic!("SWITCHBOARD_TEST_PANIC asked for a panic");
         });
     }
-    spawn_key_reader(tx.clone());
-
-    if let Some(steps) = opts.script.clone() {
-        tokio::spawn(play_script(steps, tx.clone()));
-    }
-
-    let result = event_loop(&mut renderer, &mut state, &mut runner, &mut rx, &opts.theme).await;
-    let keeps_journal = opts.journal.is_some() && !opts.read_only;
-    wind_down(renderer, &state, runner, listener, keeps_journal).await?;
-    result.map(|_| 0)
+    Ok(renderer)
 }
 
 /// After the loop: the terminal given back (unless it hung up, or stopped
@@ -666,23 +659,4 @@ pub fn restore(
         runner.run(effect);
     }
     count
-}
-
-/// The `[[agents]]` directory as console agents.
-pub fn directory_agents(config: &crate::config::Config) -> Vec<Agent> {
-    config
-        .agents
-        .iter()
-        .map(|a| Agent {
-            id: a.id.clone(),
-            identity: a.identity().to_string(),
-            name: a.display_name().to_string(),
-            email: a.email.clone(),
-            queue_id: a.queue_id.clone(),
-            queue_name: a.queue_name.clone(),
-            presence: Presence::Unknown,
-            chat: None,
-            voice: None,
-        })
-        .collect()
 }
