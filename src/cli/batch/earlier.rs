@@ -1,0 +1,119 @@
+//! What an earlier run of the same batch did: each line's key across runs,
+//! the ids of its events, and what the journal shows of them (delivered,
+//! partly, not at all), so a re-run never sends a delivered event again.
+
+use super::*;
+
+/// The key that names a line across runs: the batch id, what it asks, and
+/// how many identical asks of its conversation came before it.
+pub(super) fn line_key(batch_id: &str, canonical: &str, nth: usize) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(batch_id.as_bytes());
+    h.update([0x1e]);
+    h.update(canonical.as_bytes());
+    h.update([0x1e]);
+    h.update(nth.to_le_bytes());
+    hex::encode(&h.finalize()[..8])
+}
+
+/// The request id of event `i` (from 1) of `n` of the line keyed `key`.
+pub(super) fn event_id(key: &str, i: usize, n: usize) -> String {
+    format!("b-{key}-{i}of{n}-{}", &crate::kore::jwt::random_id()[..6])
+}
+
+/// `(i, n)` of a batch request id with this key, or None.
+pub(super) fn event_index(id: &str, key: &str) -> Option<(usize, usize)> {
+    let rest = id
+        .strip_prefix("b-")?
+        .strip_prefix(key)?
+        .strip_prefix('-')?;
+    let (i, rest) = rest.split_once("of")?;
+    let (n, _) = rest.split_once('-')?;
+    Some((i.parse().ok()?, n.parse().ok()?))
+}
+
+/// What an earlier run did with a line.
+#[derive(Debug, PartialEq)]
+pub(super) enum Earlier {
+    /// Nothing delivered: plan and send it.
+    Fresh,
+    /// Every event delivered: these request ids.
+    Done(Vec<String>),
+    /// Some events delivered, not all.
+    Partly { delivered: usize, of: usize },
+}
+
+pub(super) fn earlier_hooks(state: &ConversationState, key: &str) -> Earlier {
+    let mut of = 0;
+    let mut delivered = BTreeSet::new();
+    let mut ids = Vec::new();
+    for r in &state.requests {
+        let Some((i, n)) = event_index(&r.id, key) else {
+            continue;
+        };
+        of = n;
+        if matches!(r.fate, RequestFate::Delivered { .. }) && delivered.insert(i) {
+            ids.push(r.id.clone());
+        }
+    }
+    if delivered.is_empty() {
+        Earlier::Fresh
+    } else if delivered.len() >= of {
+        Earlier::Done(ids)
+    } else {
+        Earlier::Partly {
+            delivered: delivered.len(),
+            of,
+        }
+    }
+}
+
+/// What the journal says of an earlier batch's assign.
+#[derive(Debug, Default, Clone)]
+pub(super) struct AssignSeen {
+    pub(super) id: String,
+    pub(super) sent: bool,
+    pub(super) outcome: Option<bool>,
+    pub(super) callback: Option<bool>,
+}
+
+/// Assigns of earlier batches, by line key.
+pub(super) fn earlier_assigns(records: &[Record]) -> HashMap<String, Vec<AssignSeen>> {
+    let mut by_id: BTreeMap<String, AssignSeen> = BTreeMap::new();
+    for r in records {
+        match r {
+            Record::Assign { id, .. } if id.starts_with("b-") => {
+                by_id.entry(id.clone()).or_insert_with(|| AssignSeen {
+                    id: id.clone(),
+                    ..Default::default()
+                });
+            }
+            Record::Sent { id, .. } => {
+                if let Some(a) = by_id.get_mut(id) {
+                    a.sent = true;
+                }
+            }
+            Record::Outcome { id, ok, .. } => {
+                if let Some(a) = by_id.get_mut(id) {
+                    a.outcome = Some(*ok);
+                }
+            }
+            Record::Callback {
+                id: Some(id), ok, ..
+            } => {
+                if let Some(a) = by_id.get_mut(id) {
+                    a.callback = Some(*ok);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out: HashMap<String, Vec<AssignSeen>> = HashMap::new();
+    for (id, seen) in by_id {
+        if let Some(key) = id.strip_prefix("b-").and_then(|r| r.split('-').next()) {
+            out.entry(key.to_string()).or_default().push(seen);
+        }
+    }
+    out
+}
