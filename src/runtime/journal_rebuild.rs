@@ -9,17 +9,30 @@ use std::collections::BTreeMap;
 /// Rebuilds every conversation from the journal: rosters from the delivered
 /// events, and each request's fate.
 pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
-    // request id -> (conversation, index in its requests)
-    let mut index: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    // assign id -> (conversation, index in its assigns)
-    let mut assigns: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    let mut out: BTreeMap<String, ConversationState> = BTreeMap::new();
-    for r in records {
-        match r {
+    let mut r = Rebuild::default();
+    for record in records {
+        r.apply(record);
+    }
+    r.finish()
+}
+
+/// The rebuild as it goes.
+#[derive(Default)]
+struct Rebuild {
+    /// request id -> (conversation, index in its requests)
+    index: BTreeMap<String, (String, usize)>,
+    /// assign id -> (conversation, index in its assigns)
+    assigns: BTreeMap<String, (String, usize)>,
+    out: BTreeMap<String, ConversationState>,
+}
+
+impl Rebuild {
+    fn apply(&mut self, record: &Record) {
+        match record {
             // A request planned twice is the same request (a duplicated
             // line): the first plan stands.
-            Record::Request { id, .. } if index.contains_key(id) => {}
-            Record::Assign { id, .. } if assigns.contains_key(id) => {}
+            Record::Request { id, .. } if self.index.contains_key(id) => {}
+            Record::Assign { id, .. } if self.assigns.contains_key(id) => {}
             Record::Request {
                 id,
                 conversation,
@@ -29,11 +42,12 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 language,
                 action,
             } => {
-                let st = out.entry(conversation.clone()).or_default();
+                let st = self.out.entry(conversation.clone()).or_default();
                 st.last_ms = st.last_ms.max(*at_ms);
                 st.experience = Some(experience.clone());
                 st.language = Some(language.clone());
-                index.insert(id.clone(), (conversation.clone(), st.requests.len()));
+                self.index
+                    .insert(id.clone(), (conversation.clone(), st.requests.len()));
                 st.requests.push(JournaledRequest {
                     id: id.clone(),
                     at_ms: *at_ms,
@@ -42,21 +56,7 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                     fate: RequestFate::Queued,
                 });
             }
-            Record::Sent { id, .. } => {
-                // On the wire from here on. A failed request that is sent
-                // again becomes unknown too until its new outcome is written.
-                if let Some((conv, i)) = index.get(id)
-                    && let Some(req) = out.get_mut(conv).and_then(|s| s.requests.get_mut(*i))
-                    && matches!(req.fate, RequestFate::Queued | RequestFate::Failed { .. })
-                {
-                    req.fate = RequestFate::Unknown;
-                } else if let Some((conv, i)) = assigns.get(id)
-                    && let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
-                    && a.fate == AssignFate::Queued
-                {
-                    a.fate = AssignFate::Unknown;
-                }
-            }
+            Record::Sent { id, .. } => self.sent(id),
             Record::Outcome {
                 id,
                 ok,
@@ -64,46 +64,7 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 message,
                 at_ms,
                 ..
-            } => {
-                if let Some((conv, i)) = assigns.get(id) {
-                    if let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
-                        && matches!(a.fate, AssignFate::Queued | AssignFate::Unknown)
-                    {
-                        a.fate = if *ok {
-                            AssignFate::Accepted
-                        } else {
-                            AssignFate::Rejected(message.clone())
-                        };
-                    }
-                    continue;
-                }
-                let Some((conv, i)) = index.get(id) else {
-                    continue;
-                };
-                let Some(st) = out.get_mut(conv) else {
-                    continue;
-                };
-                st.last_ms = st.last_ms.max(*at_ms);
-                let Some(req) = st.requests.get_mut(*i) else {
-                    continue;
-                };
-                if *ok {
-                    if matches!(req.fate, RequestFate::Delivered { .. }) {
-                        // Told twice: applied once.
-                        continue;
-                    }
-                    req.fate = RequestFate::Delivered { status: *status };
-                    let event = req.event.clone();
-                    if let Err(e) = st.roster.apply(&event, *at_ms) {
-                        tracing::warn!(conversation = %conv, error = %e, "journal event does not apply");
-                    }
-                } else {
-                    req.fate = RequestFate::Failed {
-                        status: *status,
-                        message: message.clone(),
-                    };
-                }
-            }
+            } => self.outcome(id, *ok, *status, message, *at_ms),
             Record::Assign {
                 id,
                 at_ms,
@@ -112,9 +73,10 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 target,
                 session,
             } => {
-                let st = out.entry(conversation.clone()).or_default();
+                let st = self.out.entry(conversation.clone()).or_default();
                 st.last_ms = st.last_ms.max(*at_ms);
-                assigns.insert(id.clone(), (conversation.clone(), st.assigns.len()));
+                self.assigns
+                    .insert(id.clone(), (conversation.clone(), st.assigns.len()));
                 st.assigns.push(JournaledAssign {
                     id: id.clone(),
                     at_ms: *at_ms,
@@ -130,9 +92,7 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
                 summary,
                 ..
             } => {
-                if let Some((conv, i)) = assigns.get(id)
-                    && let Some(a) = out.get_mut(conv).and_then(|s| s.assigns.get_mut(*i))
-                {
+                if let Some(a) = self.assign_mut(id) {
                     a.fate = if *ok {
                         AssignFate::Transferred
                     } else {
@@ -143,16 +103,78 @@ pub fn rebuild(records: &[Record]) -> BTreeMap<String, ConversationState> {
             Record::Assign { .. } | Record::Callback { .. } | Record::Summary { .. } => {}
         }
     }
-    for st in out.values_mut() {
-        let ids = |fate: RequestFate| -> Vec<String> {
-            st.requests
-                .iter()
-                .filter(|r| r.fate == fate)
-                .map(|r| r.id.clone())
-                .collect()
-        };
-        st.unknown = ids(RequestFate::Unknown);
-        st.queued = ids(RequestFate::Queued);
+
+    fn assign_mut(&mut self, id: &str) -> Option<&mut JournaledAssign> {
+        let (conv, i) = self.assigns.get(id)?;
+        self.out.get_mut(conv)?.assigns.get_mut(*i)
     }
-    out
+
+    /// On the wire from here on. A failed request that is sent again
+    /// becomes unknown too until its new outcome is written.
+    fn sent(&mut self, id: &str) {
+        if let Some((conv, i)) = self.index.get(id)
+            && let Some(req) = self.out.get_mut(conv).and_then(|s| s.requests.get_mut(*i))
+            && matches!(req.fate, RequestFate::Queued | RequestFate::Failed { .. })
+        {
+            req.fate = RequestFate::Unknown;
+        } else if let Some(a) = self.assign_mut(id)
+            && a.fate == AssignFate::Queued
+        {
+            a.fate = AssignFate::Unknown;
+        }
+    }
+
+    fn outcome(&mut self, id: &str, ok: bool, status: Option<u16>, message: &str, at_ms: i64) {
+        if self.assigns.contains_key(id) {
+            if let Some(a) = self.assign_mut(id)
+                && matches!(a.fate, AssignFate::Queued | AssignFate::Unknown)
+            {
+                a.fate = if ok {
+                    AssignFate::Accepted
+                } else {
+                    AssignFate::Rejected(message.to_string())
+                };
+            }
+            return;
+        }
+        let Some((conv, i)) = self.index.get(id) else {
+            return;
+        };
+        let Some(st) = self.out.get_mut(conv) else {
+            return;
+        };
+        st.last_ms = st.last_ms.max(at_ms);
+        let Some(req) = st.requests.get_mut(*i) else {
+            return;
+        };
+        if !ok {
+            req.fate = RequestFate::Failed {
+                status,
+                message: message.to_string(),
+            };
+        } else if !matches!(req.fate, RequestFate::Delivered { .. }) {
+            // (Told twice: applied once.)
+            req.fate = RequestFate::Delivered { status };
+            let event = req.event.clone();
+            if let Err(e) = st.roster.apply(&event, at_ms) {
+                tracing::warn!(conversation = %conv, error = %e, "journal event does not apply");
+            }
+        }
+    }
+
+    /// Each conversation's unknown and queued requests, listed.
+    fn finish(mut self) -> BTreeMap<String, ConversationState> {
+        for st in self.out.values_mut() {
+            let ids = |fate: RequestFate| -> Vec<String> {
+                st.requests
+                    .iter()
+                    .filter(|r| r.fate == fate)
+                    .map(|r| r.id.clone())
+                    .collect()
+            };
+            st.unknown = ids(RequestFate::Unknown);
+            st.queued = ids(RequestFate::Queued);
+        }
+        self.out
+    }
 }
