@@ -7,7 +7,7 @@ use super::journal_rebuild::rebuild;
 use super::journal_record::{
     DamagedLine, LineMeta, Record, Replay, RequestFate, conversation_of, encode,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
@@ -110,21 +110,7 @@ pub(super) fn compact(
         );
         return Ok(None);
     }
-    let rebuilt = rebuild(&replay.records);
-    let fold: BTreeMap<&str, usize> = rebuilt
-        .iter()
-        .filter(|(_, st)| {
-            st.roster.phase() == crate::domain::Phase::Ended
-                && st.requests.iter().all(|r| {
-                    matches!(
-                        r.fate,
-                        RequestFate::Delivered { .. } | RequestFate::Failed { .. }
-                    )
-                })
-                && now_ms - st.last_ms > keep_ms
-        })
-        .map(|(id, st)| (id.as_str(), st.requests.len()))
-        .collect();
+    let fold = fold_candidates(replay, keep_ms, now_ms);
     // A summary lives as long as an ended conversation does, then goes.
     let stale = |at_ms: i64| now_ms - at_ms > keep_ms;
     let stale_summaries = replay
@@ -135,29 +121,11 @@ pub(super) fn compact(
     if fold.is_empty() && stale_summaries == 0 {
         return Ok(None);
     }
-    // Which record ids belong to folded conversations.
-    let mut folded_ids: std::collections::BTreeSet<&str> = Default::default();
-    for r in &replay.records {
-        match r {
-            Record::Request {
-                id, conversation, ..
-            } if fold.contains_key(conversation.as_str()) => {
-                folded_ids.insert(id);
-            }
-            Record::Assign {
-                id,
-                conversation: Some(conversation),
-                ..
-            } if fold.contains_key(conversation.as_str()) => {
-                folded_ids.insert(id);
-            }
-            _ => {}
-        }
-    }
+    let folded_ids = folded_ids(replay, &fold);
     let mut kept: Vec<Record> = fold
         .iter()
         .map(|(conversation, requests)| Record::Summary {
-            conversation: (*conversation).to_string(),
+            conversation: conversation.clone(),
             at_ms: now_ms,
             requests: *requests,
         })
@@ -195,7 +163,7 @@ pub(super) fn compact(
                 conversation,
                 at_ms,
                 ..
-            } => fold.contains_key(conversation.as_str()) || stale(*at_ms),
+            } => fold.contains_key(conversation) || stale(*at_ms),
             other => other.id().is_some_and(|id| folded_ids.contains(id)),
         };
         if folded {
@@ -219,6 +187,70 @@ pub(super) fn compact(
     }
     debug_assert!(summaries <= kept.len());
 
+    let file = replace_file(path, &out)?;
+    // The new file is positioned at its end and already locked; the old
+    // one (and its lock) goes with the old handle.
+    let identity = journal_file::identity(&file)?;
+    let folded_ids: HashSet<String> = folded_ids.into_iter().map(str::to_string).collect();
+    let folded = fold.len();
+    replay.records = kept;
+    replay.meta = kept_meta;
+    replay.damaged = damaged;
+    Ok(Some(Compacted {
+        file,
+        identity,
+        len: out.len() as u64,
+        folded_ids,
+        folded,
+    }))
+}
+
+/// The conversations to fold (ended, every request delivered or failed,
+/// the latest record older than `keep_ms`), with their requests' count.
+fn fold_candidates(replay: &Replay, keep_ms: i64, now_ms: i64) -> BTreeMap<String, usize> {
+    rebuild(&replay.records)
+        .into_iter()
+        .filter(|(_, st)| {
+            st.roster.phase() == crate::domain::Phase::Ended
+                && st.requests.iter().all(|r| {
+                    matches!(
+                        r.fate,
+                        RequestFate::Delivered { .. } | RequestFate::Failed { .. }
+                    )
+                })
+                && now_ms - st.last_ms > keep_ms
+        })
+        .map(|(id, st)| (id, st.requests.len()))
+        .collect()
+}
+
+/// The request and assign ids of the folded conversations.
+fn folded_ids<'a>(replay: &'a Replay, fold: &BTreeMap<String, usize>) -> BTreeSet<&'a str> {
+    let mut ids = BTreeSet::new();
+    for r in &replay.records {
+        match r {
+            Record::Request {
+                id, conversation, ..
+            } if fold.contains_key(conversation) => {
+                ids.insert(id.as_str());
+            }
+            Record::Assign {
+                id,
+                conversation: Some(conversation),
+                ..
+            } if fold.contains_key(conversation) => {
+                ids.insert(id.as_str());
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// Writes `bytes` to a new file beside `path`, locked and synced, and
+/// renames it over `path`: a crash leaves the old file or the new one.
+/// The new file is returned positioned at its end.
+fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<File> {
     let tmp = path.with_extension("jsonl.compacting");
     // A left-over (or planted) file there is not written through.
     match std::fs::remove_file(&tmp) {
@@ -236,23 +268,9 @@ pub(super) fn compact(
     }
     let mut file = journal_file::open_regular(&tmp, &mut options, "the journal")?;
     lock(&file, &tmp)?;
-    file.write_all(&out)?;
+    file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&tmp, path)?;
     sync_dir(path);
-    // The new file is positioned at its end and already locked; the old
-    // one (and its lock) goes with the old handle.
-    let identity = journal_file::identity(&file)?;
-    let folded_ids: HashSet<String> = folded_ids.into_iter().map(str::to_string).collect();
-    let folded = fold.len();
-    replay.records = kept;
-    replay.meta = kept_meta;
-    replay.damaged = damaged;
-    Ok(Some(Compacted {
-        file,
-        identity,
-        len: out.len() as u64,
-        folded_ids,
-        folded,
-    }))
+    Ok(file)
 }
