@@ -6,7 +6,7 @@ use super::{Job, Work};
 use crate::app::Action;
 use crate::kore::client::{self, CallError};
 use crate::kore::ratelimit::Priority;
-use crate::kore::wire::AssignRequest;
+use crate::kore::wire::{AssignRequest, AssignResponse};
 use crate::runtime::journal::Record;
 use crate::runtime::runner::{Inner, now_ms, reply_info};
 use std::time::Duration;
@@ -52,44 +52,7 @@ pub(super) async fn assign(inner: &Inner, job: &mut Job) {
         inner.client.assign_path(),
         listener.display_address()
     );
-    let mut attempt = 0;
-    let (call, gate_error) = loop {
-        attempt += 1;
-        let mut gate_error = None;
-        let call = {
-            let job_ref = &mut *job;
-            let gate_error = &mut gate_error;
-            inner
-                .client
-                .assign_gated(&request, summary.clone(), Priority::User, async || {
-                    gate(inner, job_ref, attempt, &line, &mut None, &mut None)
-                        .await
-                        .inspect_err(|e| {
-                            *gate_error = Some(e.clone());
-                        })
-                })
-                .await
-        };
-        inner.usage();
-        match &call.outcome {
-            Err(e)
-                if gate_error.is_none()
-                    && e.retryable()
-                    && !e.uncertain()
-                    && attempt < inner.max_attempts() =>
-            {
-                let wait = client::backoff(
-                    attempt - 1,
-                    Duration::from_millis(250),
-                    Duration::from_secs(15),
-                );
-                let wait = e.retry_after().map_or(wait, |ra| ra.max(wait));
-                tracing::info!(attempt, ?wait, error = %e, "retrying assign");
-                tokio::time::sleep(wait).await;
-            }
-            _ => break (call, gate_error),
-        }
-    };
+    let (call, gate_error, attempt) = send(inner, job, &request, &summary, &line).await;
     let outcome: Result<_, CallError> = call.outcome.as_ref().map(reply_info).map_err(Clone::clone);
     let uncertain = matches!(&outcome, Err(e) if e.uncertain());
     // Not journaled when it never left (the gate failed), nor when it may
@@ -123,4 +86,55 @@ pub(super) async fn assign(inner: &Inner, job: &mut Job) {
             attempt
         },
     });
+}
+
+/// Sends the request through the journal gate, again while the failure
+/// says it was not carried out: the last call, the gate's error when the
+/// journal could not record a try (then that try never left), and the
+/// tries made.
+async fn send(
+    inner: &Inner,
+    job: &mut Job,
+    request: &AssignRequest,
+    summary: &str,
+    line: &str,
+) -> (client::Call<AssignResponse>, Option<CallError>, u32) {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut gate_error = None;
+        let call = {
+            let job_ref = &mut *job;
+            let gate_error = &mut gate_error;
+            inner
+                .client
+                .assign_gated(request, summary.to_string(), Priority::User, async || {
+                    gate(inner, job_ref, attempt, line, &mut None, &mut None)
+                        .await
+                        .inspect_err(|e| {
+                            *gate_error = Some(e.clone());
+                        })
+                })
+                .await
+        };
+        inner.usage();
+        match &call.outcome {
+            Err(e)
+                if gate_error.is_none()
+                    && e.retryable()
+                    && !e.uncertain()
+                    && attempt < inner.max_attempts() =>
+            {
+                let wait = client::backoff(
+                    attempt - 1,
+                    Duration::from_millis(250),
+                    Duration::from_secs(15),
+                );
+                let wait = e.retry_after().map_or(wait, |ra| ra.max(wait));
+                tracing::info!(attempt, ?wait, error = %e, "retrying assign");
+                tokio::time::sleep(wait).await;
+            }
+            _ => return (call, gate_error, attempt),
+        }
+    }
 }
