@@ -5,6 +5,8 @@
 use super::{Inner, Runner};
 use crate::app::Action;
 use crate::kore::client;
+use crate::kore::pager::{End, Pager, Paging};
+use crate::kore::wire::Page;
 use std::time::Duration;
 
 mod agents;
@@ -47,6 +49,52 @@ impl Inner {
                 crate::app::log::POLL_MARK
             ),
         });
+    }
+}
+
+/// Reads a list paged by number (list-agents, list-queues) whole with the
+/// pager: each page's poll line, its items handed to `each` with the page's
+/// number, a word when the reading ended on a guard (the same page again,
+/// or the page cap) rather than at the list's end. The error of a page that
+/// failed ends it.
+async fn read_list<T, F, Fut>(
+    inner: &Inner,
+    paging: Paging,
+    what: &str,
+    mut fetch: F,
+    id: impl Fn(&T) -> Option<&str>,
+    mut each: impl FnMut(u32, Vec<T>),
+) -> Result<(), String>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = client::Call<Page<T>>>,
+{
+    let mut pager = Pager::new(paging);
+    let mut read = 0u64;
+    loop {
+        let at = pager.next();
+        let call = fetch(at.page).await;
+        inner.usage();
+        let n = call.outcome.as_ref().map_or(0, |r| r.body.results.len());
+        inner.poll_line(&call, format!("{n} {what}(s)"));
+        let mut body = call.outcome.map_err(|e| e.to_string())?.body;
+        let step = pager.take(&mut body, &id);
+        read += u64::from(step.kept);
+        each(at.page, body.results);
+        let why = match step.end {
+            None => continue,
+            Some(End::Listed) => return Ok(()),
+            Some(End::Repeated) => format!(
+                "page {} answered the same page as the one before it; the list ends there",
+                at.page
+            ),
+            Some(End::Capped) => format!("the first {read} read; Kore says there are more"),
+        };
+        inner.send(Action::Note {
+            error: true,
+            text: format!("{what} list partial: {why}"),
+        });
+        return Ok(());
     }
 }
 

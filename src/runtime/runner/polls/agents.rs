@@ -1,44 +1,37 @@
-//! The agents poll: every page of list-agents (up to a cap), then their
-//! availability.
+//! The agents poll: every page of list-agents (by the pager, up to its
+//! cap), then their availability.
 
+use super::read_list;
 use crate::app::Action;
+use crate::kore::pager;
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::AvailabilityRequest;
 use crate::runtime::runner::Inner;
 
-/// Pages of list-agents read per poll.
-const MAX_AGENT_PAGES: u32 = 10;
-
+/// One agents poll: list-agents with the pager (`pager::AGENTS`), then
+/// availability; reported as one `AgentsListed`.
 pub(in crate::runtime::runner) async fn poll_agents(inner: &Inner) {
     let mut all = Vec::new();
-    for page in 1..=MAX_AGENT_PAGES {
-        let call = inner.client.list_agents(page, Priority::Poll).await;
-        inner.usage();
-        let n = call
-            .outcome
-            .as_ref()
-            .map(|r| r.body.results.len())
-            .unwrap_or(0);
-        inner.poll_line(&call, format!("{n} agent(s)"));
-        match call.outcome {
-            Ok(reply) => {
-                let n = reply.body.results.len();
-                all.extend(reply.body.results);
-                inner
-                    .agent_pages
-                    .store(page, std::sync::atomic::Ordering::Relaxed);
-                if !reply.body.has_more || n == 0 {
-                    break;
-                }
-            }
-            Err(e) => {
-                inner.send(Action::AgentsListed {
-                    agents: Err(e.to_string()),
-                    availability: None,
-                });
-                return;
-            }
-        }
+    let listed = read_list(
+        inner,
+        pager::AGENTS,
+        "agent",
+        |page| inner.client.list_agents(page, Priority::Poll),
+        |a| Some(a.id.as_str()),
+        |page, agents| {
+            all.extend(agents);
+            inner
+                .agent_pages
+                .store(page, std::sync::atomic::Ordering::Relaxed);
+        },
+    )
+    .await;
+    if let Err(e) = listed {
+        inner.send(Action::AgentsListed {
+            agents: Err(e),
+            availability: None,
+        });
+        return;
     }
     let availability = inner
         .client

@@ -4,17 +4,11 @@
 
 use super::plan::{make_plan, round_budget};
 use crate::app::{Action, ConversationPage, PollGroup};
+use crate::kore::pager::{self, CONVERSATIONS_PER_PAGE as PAGE_SIZE, End, Pager, Step};
 use crate::kore::ratelimit::Priority;
-use crate::kore::wire::{ConversationQuery, is_finished_status};
+use crate::kore::wire::{ConversationQuery, ConversationRecord, is_finished_status};
 use crate::runtime::runner::Inner;
 use std::time::Duration;
-
-/// Conversations asked for per page (the most the API gives).
-const PAGE_SIZE: u32 = 100;
-/// The most pages one sweep of a status group reads (100,000
-/// conversations, what the console keeps in all): a server whose pages
-/// never end cannot hold a sweep open forever.
-const MAX_SWEEP_PAGES: u32 = 1_000;
 
 /// Where the conversations poll stands in each group of statuses.
 #[derive(Debug, Default)]
@@ -27,18 +21,25 @@ pub(in crate::runtime::runner) struct ConvPoll {
 }
 
 /// One group's place in its sweep.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 struct GroupRead {
-    /// Where the next read starts.
-    skip: u32,
+    /// Where the next read starts, and the sweep's guards.
+    pager: Pager,
     /// The first read of the sweep under way.
     sweep_from: Option<u64>,
     /// Pages a sweep takes: from Kore's `totalResults`, or as the latest
     /// sweep read them.
     pages: Option<u32>,
-    /// The ids of the sweep's previous page: the same page again at a
-    /// later `skip` is a server that ignores `skip`.
-    last_page: Vec<String>,
+}
+
+impl Default for GroupRead {
+    fn default() -> Self {
+        GroupRead {
+            pager: Pager::new(pager::CONVERSATIONS),
+            sweep_from: None,
+            pages: None,
+        }
+    }
 }
 
 /// One round of the conversations poll plan. Only live statuses are asked
@@ -84,11 +85,9 @@ pub(in crate::runtime::runner) async fn poll_conversations(inner: &Inner) {
 }
 
 /// Reads up to `max_pages` pages of one group from where its sweep
-/// stands, and stops at the sweep's end. Returns the reads made, or the
-/// error of the one that failed (its sweep goes on from that page next
-/// round). A page longer than asked for is cut to the page size and
-/// closed conversations that come anyway are left out (and reported as
-/// closed), both said in the poll's line.
+/// stands, and stops at the sweep's end (the pager's rule). Returns the
+/// reads made, or the error of the one that failed (its sweep goes on
+/// from that page next round).
 async fn read_group(
     inner: &Inner,
     poll: &mut ConvPoll,
@@ -101,120 +100,113 @@ async fn read_group(
         let seq = poll.seq;
         let at = &mut poll.groups[i];
         let from = *at.sweep_from.get_or_insert(seq);
-        let skip = at.skip;
-        let query = ConversationQuery {
-            skip: Some(skip),
-            limit: Some(PAGE_SIZE),
-            statuses: group.statuses().iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        };
-        let call = inner
-            .client
-            .list_conversations(&query, Priority::Poll)
-            .await;
-        inner.usage();
-        let mut notes = Vec::new();
-        let call = call.map(|mut body| {
-            let got = body.results.len();
-            if got > PAGE_SIZE as usize {
-                body.results.truncate(PAGE_SIZE as usize);
-                notes.push(format!(
-                    "{got} returned for limit={PAGE_SIZE}, {PAGE_SIZE} kept"
-                ));
-            }
-            let (closed, live): (Vec<_>, Vec<_>) = std::mem::take(&mut body.results)
-                .into_iter()
-                .partition(|r| r.status.as_deref().is_some_and(is_finished_status));
-            if !closed.is_empty() {
-                notes.push(format!("{} closed left out", closed.len()));
-            }
-            body.results = live;
-            (body, got, closed)
-        });
-        let n_live = call
-            .outcome
-            .as_ref()
-            .map(|r| r.body.0.results.len())
-            .unwrap_or(0);
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", notes.join(", "))
-        };
-        inner.poll_line(
-            &call,
-            format!("{n_live} {} conversation(s){notes}", group.label()),
-        );
-        let (body, got, closed) = match call.outcome {
-            Ok(reply) => reply.body,
-            Err(e) => return Err(e.to_string()),
-        };
-        let cut = got > PAGE_SIZE as usize;
-        let got = (got as u32).min(PAGE_SIZE);
-        let total = body.total_results.and_then(|t| u64::try_from(t).ok());
-        // The end of the sweep: an empty page; or hasMore says no more and
-        // totalResults, if given, agrees (an answer without hasMore reads it
-        // as false, so a larger total reads on); or the total is reached on
-        // a page shorter than asked for (Kore's docs show `hasMore: true`
-        // beside a total that is reached). A sweep that never ends
-        // (hasMore always true, skip ignored) stops at MAX_SWEEP_PAGES,
-        // said in the log. Never a page that was cut.
-        let read = u64::from(skip) + u64::from(got);
-        let reached = total.is_some_and(|t| read >= t);
-        let full_stop =
-            (!body.has_more && (total.is_none() || reached)) || (reached && got < PAGE_SIZE);
-        let ids: Vec<String> = body.results.iter().filter_map(|r| r.id.clone()).collect();
-        let at = &mut poll.groups[i];
-        let repeated = skip > 0 && !ids.is_empty() && ids == at.last_page;
-        at.last_page = ids;
-        let too_long = repeated || skip / PAGE_SIZE + 1 >= MAX_SWEEP_PAGES;
-        if too_long {
-            let why = if repeated {
-                format!("skip={skip} answered the same page as the one before it")
-            } else {
-                format!("they still say there is more after {MAX_SWEEP_PAGES} pages")
-            };
-            inner.send(Action::Note {
-                error: true,
-                text: format!(
-                    "poll: the {} conversations: {why}; the sweep ends there",
-                    group.label()
-                ),
-            });
-        }
-        let end = too_long || got == 0 || (!cut && full_stop);
-        let at = &mut poll.groups[i];
-        if let Some(t) = total {
+        let (records, closed, step) = read_page(inner, group, &mut at.pager).await?;
+        let end = step.end.is_some();
+        if let Some(t) = step.total {
             at.pages = Some(u32::try_from(t.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX));
         } else if end {
-            at.pages = Some(skip / PAGE_SIZE + u32::from(got > 0));
+            at.pages = Some(step.at.skip / PAGE_SIZE + u32::from(step.kept > 0));
         }
         if end {
-            at.skip = 0;
             at.sweep_from = None;
-            at.last_page.clear();
-        } else {
-            at.skip = skip.saturating_add(got);
         }
+        let cut = cut_short(inner, group, &step);
         inner.send(Action::ConversationsPage(Box::new(ConversationPage {
             group,
             seq,
-            skip,
-            records: body.results,
-            closed: closed
-                .into_iter()
-                .filter_map(|r| {
-                    let status = r.status.clone().unwrap_or_default();
-                    r.hooks_id().map(|id| (id.to_string(), status))
-                })
-                .collect(),
-            total,
+            skip: step.at.skip,
+            records,
+            closed,
+            total: step.total,
             sweep_from: end.then_some(from),
-            cut: too_long,
+            cut,
         })));
         if end {
             return Ok(n);
         }
     }
     Ok(max_pages)
+}
+
+/// Reads the page `pager` names and takes it: the live conversations, the
+/// closed ones that came anyway (left out, by id with their status), and
+/// what the page was. A page longer than asked for is cut to the page size
+/// by the pager, and closed conversations are left out; both are said in
+/// the poll's line.
+async fn read_page(
+    inner: &Inner,
+    group: PollGroup,
+    pager: &mut Pager,
+) -> Result<(Vec<ConversationRecord>, Vec<(String, String)>, Step), String> {
+    let query = ConversationQuery {
+        skip: Some(pager.next().skip),
+        limit: Some(PAGE_SIZE),
+        statuses: group.statuses().iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let call = inner
+        .client
+        .list_conversations(&query, Priority::Poll)
+        .await;
+    inner.usage();
+    let mut notes = Vec::new();
+    let call = call.map(|mut body| {
+        let step = pager.take(&mut body, |r| r.id.as_deref());
+        if step.cut() {
+            notes.push(format!(
+                "{} returned for limit={PAGE_SIZE}, {PAGE_SIZE} kept",
+                step.answered
+            ));
+        }
+        let (closed, live): (Vec<_>, Vec<_>) = std::mem::take(&mut body.results)
+            .into_iter()
+            .partition(|r| r.status.as_deref().is_some_and(is_finished_status));
+        if !closed.is_empty() {
+            notes.push(format!("{} closed left out", closed.len()));
+        }
+        (live, closed, step)
+    });
+    let n_live = call.outcome.as_ref().map_or(0, |r| r.body.0.len());
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    };
+    inner.poll_line(
+        &call,
+        format!("{n_live} {} conversation(s){notes}", group.label()),
+    );
+    let (live, closed, step) = call.outcome.map_err(|e| e.to_string())?.body;
+    let closed = closed
+        .into_iter()
+        .filter_map(|r| {
+            let status = r.status.clone().unwrap_or_default();
+            r.hooks_id().map(|id| (id.to_string(), status))
+        })
+        .collect();
+    Ok((live, closed, step))
+}
+
+/// Whether a sweep ended on a guard rather than at the list's end (the
+/// same page again, or the page cap), said in the log and on screen.
+fn cut_short(inner: &Inner, group: PollGroup, step: &Step) -> bool {
+    let why = match step.end {
+        Some(End::Repeated) => format!(
+            "skip={} answered the same page as the one before it",
+            step.at.skip
+        ),
+        Some(End::Capped) => format!(
+            "they still say there is more after {} pages",
+            pager::CONVERSATIONS.max_pages
+        ),
+        Some(End::Listed) | None => return false,
+    };
+    inner.send(Action::Note {
+        error: true,
+        text: format!(
+            "poll: the {} conversations: {why}; the sweep ends there",
+            group.label()
+        ),
+    });
+    true
 }

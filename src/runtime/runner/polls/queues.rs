@@ -1,8 +1,9 @@
 //! The queue poll: list-queues as often as the agents, and queue-size for
 //! up to [`QUEUE_SIZES_PER_ROUND`] queues a round, in turn.
 
+use super::read_list;
 use crate::app::Action;
-use crate::kore::client;
+use crate::kore::pager;
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{QueueRecord, QueueSizeRequest};
 use crate::runtime::runner::Inner;
@@ -52,45 +53,20 @@ pub(in crate::runtime::runner) async fn poll_queues(inner: &Inner, relist: Optio
                 .is_none_or(|(at, every)| at.elapsed() >= every)
     };
     if stale {
-        // Page by page as `KoreClient::list_all_queues` reads them (its
-        // async closure cannot move to a spawned task).
         let mut items = Vec::new();
         let mut kept = KeptQueues::default();
-        let mut truncated = true;
-        for page in 1..=client::MAX_QUEUE_PAGES {
-            let call = inner.client.list_queues(page, Priority::Poll).await;
-            inner.usage();
-            let n = call
-                .outcome
-                .as_ref()
-                .map(|r| r.body.results.len())
-                .unwrap_or(0);
-            inner.poll_line(&call, format!("{n} queue(s)"));
-            match call.outcome {
-                Ok(reply) => {
-                    let more = client::more_pages(&reply.body, page);
-                    kept.add(&mut items, reply.body.results);
-                    if !more {
-                        truncated = false;
-                        break;
-                    }
-                }
-                Err(e) => {
-                    inner.send(Action::QueuesListed {
-                        result: Err(e.to_string()),
-                    });
-                    return;
-                }
-            }
-        }
-        if truncated {
-            inner.send(Action::Note {
-                error: true,
-                text: format!(
-                    "queue list partial: the first {} read; Kore says there are more",
-                    items.len()
-                ),
-            });
+        let listed = read_list(
+            inner,
+            pager::QUEUES,
+            "queue",
+            |page| inner.client.list_queues(page, Priority::Poll),
+            |q| Some(q.id.as_str()),
+            |_, queues| kept.add(&mut items, queues),
+        )
+        .await;
+        if let Err(e) = listed {
+            inner.send(Action::QueuesListed { result: Err(e) });
+            return;
         }
         {
             let mut round = inner.queue_round.lock().unwrap_or_else(|e| e.into_inner());
