@@ -558,7 +558,14 @@ async fn an_assign_shows_in_the_transfer_history_with_participants() {
         .find(|c| c.status.as_deref() == Some("ACTIVE") && !c.participants.is_empty())
         .expect("an active conversation");
     let session = active.bot_session_id.clone().unwrap();
-    let queues = client.list_all_queues(Priority::User).await.items;
+    // The simulator's three queues, on one page.
+    let queues = client
+        .list_queues(1, Priority::User)
+        .await
+        .outcome
+        .unwrap()
+        .body
+        .results;
     let target = queues.last().unwrap();
     let target_id = target.id.clone();
     let request = wire::AssignRequest::new(

@@ -632,6 +632,113 @@ async fn an_endless_list_is_cut_at_the_cap_and_said_so() {
     assert!(bar.contains("Kore lists more than 100000"), "{bar}");
 }
 
+/// What one agents or queues poll reported: the list's reads (its poll
+/// lines), the notes, and how many it listed.
+struct Listed {
+    reads: usize,
+    notes: Vec<String>,
+    items: usize,
+}
+
+/// Runs one poll of the agents (or the queues) and gathers what it said up
+/// to its listing.
+async fn poll_list(
+    runner: &mut switchboard::runtime::runner::Runner,
+    rx: &mut mpsc::UnboundedReceiver<Action>,
+    agents: bool,
+) -> Listed {
+    runner.run(if agents {
+        Effect::PollAgents
+    } else {
+        Effect::PollQueues
+    });
+    let what = if agents { " agent(s)" } else { " queue(s)" };
+    let mut r = Listed {
+        reads: 0,
+        notes: Vec::new(),
+        items: 0,
+    };
+    loop {
+        let a = next(rx, |a| {
+            matches!(
+                a,
+                Action::Log { .. }
+                    | Action::Note { .. }
+                    | Action::AgentsListed { .. }
+                    | Action::QueuesListed { .. }
+            )
+        })
+        .await;
+        match a {
+            Action::Log { text, .. } if text.ends_with(what) && !text.contains("availability") => {
+                r.reads += 1
+            }
+            Action::Note { text, .. } => r.notes.push(text),
+            Action::AgentsListed { agents: listed, .. } if agents => {
+                r.items = listed.expect("the agents listed").len();
+                return r;
+            }
+            Action::QueuesListed { result } if !agents => {
+                r.items = result.expect("the queues listed").len();
+                return r;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Issue 20.4: the agents and queues lists had end rules of their own; the
+/// agents' had no guard but its cap, and said nothing when it cut. Both
+/// now read through the conversations' pager: a server that ignores `page`
+/// ends the reading at the first repeat, one that never ends stops at the
+/// list's page cap, and each says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_and_queues_lists_stop_on_a_repeat_or_their_cap_and_say_so() {
+    use switchboard::kore::pager::{AGENTS, QUEUES};
+    let sim = simulator().await;
+    let Run {
+        mut runner, mut rx, ..
+    } = runner_for(&sim, |_| {}, None).await;
+    let honest = poll_list(&mut runner, &mut rx, true).await;
+    assert_eq!(
+        (honest.reads, honest.items),
+        (2, 12),
+        "12 agents, 10 a page"
+    );
+    assert!(honest.notes.is_empty(), "{:?}", honest.notes);
+
+    sim.set_chaos(Chaos {
+        ignore_page: true,
+        ..Chaos::default()
+    });
+    for agents in [true, false] {
+        let r = poll_list(&mut runner, &mut rx, agents).await;
+        assert_eq!(r.reads, 2, "agents {agents}: ends at the first repeat");
+        if !agents {
+            assert_eq!(r.items, 3, "each queue kept once");
+        }
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("page 2 answered the same page")),
+            "{:?}",
+            r.notes
+        );
+    }
+
+    sim.set_chaos(Chaos {
+        endless_pages: true,
+        ..Chaos::default()
+    });
+    for (agents, cap) in [(true, AGENTS.max_pages), (false, QUEUES.max_pages)] {
+        let r = poll_list(&mut runner, &mut rx, agents).await;
+        assert_eq!(r.reads, cap as usize, "agents {agents}: the page cap");
+        assert_eq!(r.items, cap as usize * 10, "agents {agents}");
+        let said = format!("the first {} read; Kore says there are more", cap * 10);
+        assert!(r.notes.iter().any(|n| n.contains(&said)), "{:?}", r.notes);
+    }
+}
+
 /// Issue 18.16: an answer with HTTP 999 was retried as a 5xx. Only
 /// 500-599 are server errors; 999 is final, and tried once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -610,14 +610,6 @@ impl KoreClient {
         .await
     }
 
-    /// Every page of list-queues, up to [`MAX_QUEUE_PAGES`] (see [`read_pages`]).
-    pub async fn list_all_queues(&self, priority: Priority) -> Listing<wire::QueueRecord> {
-        read_pages(MAX_QUEUE_PAGES, async |page| {
-            self.list_queues(page, priority).await
-        })
-        .await
-    }
-
     /// `POST public/{streamId}/monitor/queueStatsById/{queueId}`: the live
     /// figures of one queue, narrowed by the language and channel filters
     /// (empty filters send `{}`).
@@ -846,74 +838,6 @@ pub fn details_summary(d: &wire::ConversationDetails) -> String {
             .map(|s| format!(", status {}", clip(s, 20)))
             .unwrap_or_default()
     )
-}
-
-/// The most pages [`KoreClient::list_all_queues`] reads (10 queues a page
-/// by default).
-pub const MAX_QUEUE_PAGES: u32 = 20;
-
-/// Every page of a list endpoint, read in order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Listing<T> {
-    /// The items of every page read.
-    pub items: Vec<T>,
-    /// One per page requested, in order; each body is the number of items
-    /// that page held. A failed page is the last one.
-    pub calls: Vec<Call<usize>>,
-    /// The page cap stopped the reading while the server still said more
-    /// were left.
-    pub truncated: bool,
-}
-
-impl<T> Listing<T> {
-    /// Why the reading stopped early, when a page failed (`items` then
-    /// holds the pages before it).
-    pub fn error(&self) -> Option<&CallError> {
-        self.calls.last().and_then(|c| c.outcome.as_ref().err())
-    }
-}
-
-/// Whether the answer for page `page` (from 1) says another page follows.
-///
-/// list-queues can say `hasMore: true` with `totalPages: 1`; whichever of
-/// them says there is no more wins, and an empty page ends the list too.
-pub fn more_pages<T>(answer: &wire::Page<T>, page: u32) -> bool {
-    answer.has_more
-        && !answer.results.is_empty()
-        && answer
-            .total_pages
-            .is_none_or(|total| i64::from(page) < total)
-}
-
-/// Reads pages 1, 2, … with `fetch` until [`more_pages`] says the list is
-/// over, a page fails, or `max_pages` were read.
-pub async fn read_pages<T>(
-    max_pages: u32,
-    mut fetch: impl AsyncFnMut(u32) -> Call<wire::Page<T>>,
-) -> Listing<T> {
-    let mut listing = Listing {
-        items: Vec::new(),
-        calls: Vec::new(),
-        truncated: false,
-    };
-    for page in 1..=max_pages.max(1) {
-        let call = fetch(page).await;
-        let more = call
-            .outcome
-            .as_ref()
-            .is_ok_and(|r| more_pages(&r.body, page));
-        let mut items = Vec::new();
-        listing.calls.push(call.map(|body| {
-            items = body.results;
-            items.len()
-        }));
-        listing.items.append(&mut items);
-        if !more {
-            return listing;
-        }
-    }
-    listing.truncated = true;
-    listing
 }
 
 /// How long to hold everything after a 429 that names no `Retry-After`.
@@ -1321,72 +1245,6 @@ mod tests {
             KoreClient::new(&settings("ftp://x")).unwrap_err(),
             SetupError::BadHost(..)
         ));
-    }
-
-    fn page_of(n: usize, has_more: bool, total_pages: Option<i64>) -> wire::Page<u32> {
-        wire::Page {
-            results: (0..n as u32).collect(),
-            has_more,
-            total_pages,
-            ..wire::Page::default()
-        }
-    }
-
-    #[test]
-    fn whichever_says_no_more_pages_wins() {
-        // The list-queues sample: hasMore with one page in all.
-        assert!(!more_pages(&page_of(1, true, Some(1)), 1));
-        assert!(!more_pages(&page_of(10, false, Some(3)), 1));
-        assert!(!more_pages(&page_of(0, true, None), 1), "an empty page");
-        assert!(more_pages(&page_of(10, true, Some(3)), 2));
-        assert!(!more_pages(&page_of(10, true, Some(3)), 3));
-        assert!(more_pages(&page_of(10, true, None), 7));
-    }
-
-    fn answered(page: u32, body: wire::Page<u32>) -> Call<wire::Page<u32>> {
-        Call {
-            request: RequestInfo {
-                method: "GET",
-                path: format!("queues?page={page}"),
-                summary: String::new(),
-                token_fp: None,
-            },
-            outcome: Ok(Reply {
-                status: 200,
-                latency_ms: 1,
-                body_summary: String::new(),
-                body,
-            }),
-        }
-    }
-
-    #[tokio::test]
-    async fn reading_pages_stops_at_the_end_the_cap_or_a_failure() {
-        // Three pages of 2, the last saying hasMore while totalPages says 3.
-        let listing = read_pages(10, async |page| answered(page, page_of(2, true, Some(3)))).await;
-        assert_eq!(listing.items.len(), 6);
-        assert_eq!(listing.calls.len(), 3);
-        assert!(!listing.truncated && listing.error().is_none());
-        assert_eq!(listing.calls[2].outcome.as_ref().unwrap().body, 2);
-
-        // A server that always says there is more is cut at the cap.
-        let endless = read_pages(4, async |page| answered(page, page_of(1, true, None))).await;
-        assert_eq!((endless.items.len(), endless.calls.len()), (4, 4));
-        assert!(endless.truncated);
-
-        // A failed page ends the reading and keeps what came before.
-        let failed = read_pages(10, async |page| {
-            let mut call = answered(page, page_of(3, true, None));
-            if page == 2 {
-                call.outcome = Err(CallError::Timeout(5));
-            }
-            call
-        })
-        .await;
-        assert_eq!(failed.items, [0, 1, 2]);
-        assert_eq!(failed.calls.len(), 2);
-        assert_eq!(failed.error(), Some(&CallError::Timeout(5)));
-        assert!(!failed.truncated);
     }
 
     #[test]

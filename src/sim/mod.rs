@@ -180,6 +180,12 @@ pub struct Chaos {
     /// list-conversations never ends: `hasMore` always, no total, and
     /// every page is a page of new waiting conversations never seen before.
     pub endless_list: bool,
+    /// list-agents and list-queues ignore `page` (every answer is the
+    /// first page), always say `hasMore: true` and give no totals.
+    pub ignore_page: bool,
+    /// list-agents and list-queues never end: `hasMore` always, no totals,
+    /// and every page is ten made-up agents (or queues) never listed before.
+    pub endless_pages: bool,
     /// queue-size's answer for the queue with this id carries these figures
     /// over the world's (wire names, `agentStatus.busy` for a nested one),
     /// as they are, e.g. `waiting: -5`.

@@ -11,7 +11,7 @@ use super::roster::SimRoster;
 use super::world::{self, ConvStatus, SimConversation, World, WorldIds};
 use super::{Chaos, Fault, ReceivedHook, SentCallback, SimConfig};
 use crate::kore::wire::{
-    AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
+    AgentRecord, AssignCallback, AssignRequest, AssignResponse, AssignTarget, AvailabilityRequest,
     AvailabilityResponse, BOT_NOT_FOUND_MESSAGE, ConversationRecord, ErrorBody, HookEvent,
     HooksBody, Page, QueueRecord, QueueSizeRequest, QueueSizeResponse, RATE_LIMIT_MESSAGE,
     StatusOk, Transition,

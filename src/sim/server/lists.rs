@@ -242,6 +242,14 @@ pub(super) async fn list_agents(
             .iter()
             .any(|(k, v)| k.eq_ignore_ascii_case("includeQueues") && truthy(v));
         let st = sh.lock();
+        if st.chaos.endless_pages {
+            return Ok(json(&endless_by_number(page, |i| AgentRecord {
+                id: format!("endless-agent-{i:06}"),
+                name: Some(format!("Endless {i}")),
+                ..AgentRecord::default()
+            })));
+        }
+        let page = if st.chaos.ignore_page { 1 } else { page };
         let all: Vec<_> = st
             .world
             .agents
@@ -254,6 +262,9 @@ pub(super) async fn list_agents(
         let mut out = paged(all, skip, limit);
         out.skip = Some(skip as i64);
         out.page = Some(page as i64);
+        if st.chaos.ignore_page {
+            out = ignoring_page(out);
+        }
         Ok(json(&out))
     };
     match run.await {
@@ -317,6 +328,15 @@ pub(super) async fn list_queues(
         if let Some((total, per_page)) = st.chaos.queue_flood {
             return Ok(json(&flooded_queues(total, per_page, page)));
         }
+        if st.chaos.endless_pages {
+            return Ok(json(&endless_by_number(page, |i| QueueRecord {
+                id: format!("qe-{i:06}"),
+                name: format!("Endless {i}"),
+                is_active: Some(true),
+                ..QueueRecord::default()
+            })));
+        }
+        let page = if st.chaos.ignore_page { 1 } else { page };
         let all: Vec<_> = st
             .world
             .queues
@@ -325,6 +345,9 @@ pub(super) async fn list_queues(
             .collect();
         let mut out = paged(all, (page - 1) * limit, limit);
         out.page = Some(page as i64);
+        if st.chaos.ignore_page {
+            out = ignoring_page(out);
+        }
         Ok::<Response, Response>(json(&out))
     };
     match run.await {
@@ -356,6 +379,31 @@ pub(super) fn endless_page(
         limit: Some(limit as i64),
         total_pages: None,
         total_results: None,
+    }
+}
+
+/// `Chaos::ignore_page`: the page (always the first) says there is more
+/// and gives no totals.
+pub(super) fn ignoring_page<T>(page: Page<T>) -> Page<T> {
+    Page {
+        has_more: true,
+        total_pages: None,
+        total_results: None,
+        ..page
+    }
+}
+
+/// `Chaos::endless_pages`: page `page` (from 1) of a list paged by number
+/// that never ends: ten items never listed before, `make` making each
+/// from its number; always more, no totals.
+pub(super) fn endless_by_number<T>(page: usize, make: impl Fn(usize) -> T) -> Page<T> {
+    let from = (page - 1).saturating_mul(10);
+    Page {
+        results: (from..from + 10).map(make).collect(),
+        has_more: true,
+        page: Some(page as i64),
+        limit: Some(10),
+        ..Page::default()
     }
 }
 
