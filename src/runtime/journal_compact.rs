@@ -113,12 +113,7 @@ pub(super) fn compact(
     let fold = fold_candidates(replay, keep_ms, now_ms);
     // A summary lives as long as an ended conversation does, then goes.
     let stale = |at_ms: i64| now_ms - at_ms > keep_ms;
-    let stale_summaries = replay
-        .records
-        .iter()
-        .filter(|r| matches!(r, Record::Summary { at_ms, .. } if stale(*at_ms)))
-        .count();
-    if fold.is_empty() && stale_summaries == 0 {
+    if fold.is_empty() && !replay.records.iter().any(|r| is_stale_summary(r, &stale)) {
         return Ok(None);
     }
     let folded_ids = folded_ids(replay, &fold);
@@ -131,16 +126,7 @@ pub(super) fn compact(
         })
         .collect();
     let summaries = kept.len();
-    // Summaries name their conversation but take no place in any
-    // history: the conversation is over.
-    let mut kept_meta: Vec<LineMeta> = kept
-        .iter()
-        .map(|r| LineMeta {
-            seq: None,
-            conversation: conversation_of(r).map(str::to_string),
-            cseq: None,
-        })
-        .collect();
+    let mut kept_meta: Vec<LineMeta> = kept.iter().map(summary_meta).collect();
     let mut damaged: Vec<DamagedLine> = Vec::new();
     let mut pending_damaged = replay.damaged.iter().peekable();
     let mut out: Vec<u8> = Vec::new();
@@ -273,4 +259,18 @@ fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<File> {
     std::fs::rename(&tmp, path)?;
     sync_dir(path);
     Ok(file)
+}
+
+fn is_stale_summary(r: &Record, stale: &impl Fn(i64) -> bool) -> bool {
+    matches!(r, Record::Summary { at_ms, .. } if stale(*at_ms))
+}
+
+/// A summary names its conversation but takes no place in any history:
+/// the conversation is over.
+fn summary_meta(summary: &Record) -> LineMeta {
+    LineMeta {
+        seq: None,
+        conversation: conversation_of(summary).map(str::to_string),
+        cseq: None,
+    }
 }

@@ -216,11 +216,45 @@ pub(super) fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
             "{shown}: {duplicates} duplicated line(s) were read once"
         ));
     }
-    // Each conversation's lines must count 1, 2, 3… in the order written.
-    let mut counts: BTreeMap<&str, (u64, usize)> = BTreeMap::new();
     // Said after the damaged lines, which name the cause more directly.
+    let gaps = history_gaps(replay, &kept, lines);
+    hold_damaged(replay, &mut holds);
+    for (c, why) in gaps {
+        holds.entry(c).or_insert(why);
+    }
+    for (c, why) in &holds {
+        replay.warnings.push(format!(
+            "{shown}: {c} is held: {why}; nothing of it is sent until you resend (r) or drop (:drop) it"
+        ));
+    }
+    if let Some(why) = &replay.hold_all {
+        replay.warnings.push(format!(
+            "{shown}: {why}; every conversation with requests still to send is held until you resend (r) or drop (:drop) them"
+        ));
+    }
+    replay.holds = holds;
+    let mut records = std::mem::take(&mut replay.records);
+    let mut meta = std::mem::take(&mut replay.meta);
+    if kept.len() != records.len() || kept.windows(2).any(|w| w[0] > w[1]) {
+        let mut slots: Vec<Option<(Record, LineMeta)>> =
+            records.drain(..).zip(meta.drain(..)).map(Some).collect();
+        for i in kept {
+            if let Some((r, m)) = slots[i].take() {
+                records.push(r);
+                meta.push(m);
+            }
+        }
+    }
+    replay.records = records;
+    replay.meta = meta;
+}
+
+/// Each conversation's lines must count 1, 2, 3… in the order written:
+/// the conversations whose count skips or goes back, with why.
+fn history_gaps(replay: &Replay, kept: &[usize], lines: &[usize]) -> BTreeMap<String, String> {
+    let mut counts: BTreeMap<&str, (u64, usize)> = BTreeMap::new();
     let mut gaps: BTreeMap<String, String> = BTreeMap::new();
-    for &i in &kept {
+    for &i in kept {
         let m = &replay.meta[i];
         let (Some(c), Some(n)) = (m.conversation.as_deref(), m.cseq) else {
             continue;
@@ -240,7 +274,12 @@ pub(super) fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
         }
         *last = (*last).max(n);
     }
-    // Damaged lines: held where their conversation can be told.
+    gaps
+}
+
+/// Damaged lines: each holds the conversations it may belong to, or every
+/// conversation when it names none the intact lines know.
+fn hold_damaged(replay: &mut Replay, holds: &mut BTreeMap<String, String>) {
     let conv_of: BTreeMap<String, String> = replay
         .records
         .iter()
@@ -271,32 +310,4 @@ pub(super) fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
                 .or_insert_with(|| format!("journal line {} of its history is damaged", d.line));
         }
     }
-    for (c, why) in gaps {
-        holds.entry(c).or_insert(why);
-    }
-    for (c, why) in &holds {
-        replay.warnings.push(format!(
-            "{shown}: {c} is held: {why}; nothing of it is sent until you resend (r) or drop (:drop) it"
-        ));
-    }
-    if let Some(why) = &replay.hold_all {
-        replay.warnings.push(format!(
-            "{shown}: {why}; every conversation with requests still to send is held until you resend (r) or drop (:drop) them"
-        ));
-    }
-    replay.holds = holds;
-    let mut records = std::mem::take(&mut replay.records);
-    let mut meta = std::mem::take(&mut replay.meta);
-    if kept.len() != records.len() || kept.windows(2).any(|w| w[0] > w[1]) {
-        let mut slots: Vec<Option<(Record, LineMeta)>> =
-            records.drain(..).zip(meta.drain(..)).map(Some).collect();
-        for i in kept {
-            if let Some((r, m)) = slots[i].take() {
-                records.push(r);
-                meta.push(m);
-            }
-        }
-    }
-    replay.records = records;
-    replay.meta = meta;
 }
