@@ -95,18 +95,7 @@ pub(super) async fn hooks_inner(
         rec.events = b.events.clone();
     }
 
-    // The docs' endpoint tables say `auth`, their samples say `token`: both work.
-    let (name, token) = pick_token(headers, &["token", "auth"]);
-    rec.auth_header = name.to_string();
-    let token = token.ok_or_else(|| {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "no JWT: send it in the token header (or auth)",
-        )
-    })?;
-    sh.verify_token(&token)
-        .map_err(|why| error(StatusCode::UNAUTHORIZED, why))?;
-    rec.token_valid = true;
+    authenticate(sh, headers, rec)?;
 
     // Hooks requests carry no accountid header, so they are counted against
     // the configured account: one budget for everything the console sends.
@@ -121,32 +110,8 @@ pub(super) async fn hooks_inner(
         .inject_fault(Some(conversation.as_deref().unwrap_or("")))
         .await?;
 
-    if bot_id != sh.cfg.bot_id {
-        return Err(bot_not_found());
-    }
-    let body = parsed.map_err(|why| error(StatusCode::BAD_REQUEST, why))?;
-    if body.bot_id.trim().is_empty() {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "botId is missing from the request body",
-        ));
-    }
-    if body.bot_id != sh.cfg.bot_id {
-        return Err(bot_not_found());
-    }
+    let body = checked_body(sh, bot_id, parsed)?;
     let cid = body.conversation_id.trim();
-    if cid.is_empty() {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "conversationId is missing from the request body",
-        ));
-    }
-    if body.events.is_empty() {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "events is missing or empty; send at least one event",
-        ));
-    }
 
     let now = now_ms();
     let lose_reply = rec.reply_lost();
@@ -219,3 +184,54 @@ pub(super) async fn hooks_inner(
 // ---------------------------------------------------------------------------
 // assign-conversation and its callback
 // ---------------------------------------------------------------------------
+
+/// The token, from either documented header, checked.
+fn authenticate(sh: &Shared, headers: &HeaderMap, rec: &mut ReceivedHook) -> Result<(), Response> {
+    // The docs' endpoint tables say `auth`, their samples say `token`: both work.
+    let (name, token) = pick_token(headers, &["token", "auth"]);
+    rec.auth_header = name.to_string();
+    let token = token.ok_or_else(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "no JWT: send it in the token header (or auth)",
+        )
+    })?;
+    sh.verify_token(&token)
+        .map_err(|why| error(StatusCode::UNAUTHORIZED, why))?;
+    rec.token_valid = true;
+    Ok(())
+}
+
+/// The body, read and checked: this bot, a conversation, some events.
+fn checked_body(
+    sh: &Shared,
+    bot_id: &str,
+    parsed: Result<HooksBody, String>,
+) -> Result<HooksBody, Response> {
+    if bot_id != sh.cfg.bot_id {
+        return Err(bot_not_found());
+    }
+    let body = parsed.map_err(|why| error(StatusCode::BAD_REQUEST, why))?;
+    if body.bot_id.trim().is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "botId is missing from the request body",
+        ));
+    }
+    if body.bot_id != sh.cfg.bot_id {
+        return Err(bot_not_found());
+    }
+    if body.conversation_id.trim().is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "conversationId is missing from the request body",
+        ));
+    }
+    if body.events.is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "events is missing or empty; send at least one event",
+        ));
+    }
+    Ok(body)
+}
