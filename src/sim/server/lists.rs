@@ -111,18 +111,7 @@ pub(super) async fn list_conversations(
             return Ok(json(&endless_page(from, limit, &statuses)));
         }
         if chaos.endless {
-            // A body that starts like a page and never ends.
-            let head = futures::stream::once(async {
-                Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"results\":["))
-            });
-            let chunk = Bytes::from(vec![b' '; 64 * 1024]);
-            let tail = futures::stream::iter(
-                std::iter::repeat_n(chunk, 1 << 16).map(Ok::<Bytes, std::io::Error>),
-            );
-            return Ok(Response::builder()
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from_stream(head.chain(tail)))
-                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()));
+            return Ok(endless_body());
         }
         if chaos.ignore_status {
             statuses.clear();
@@ -173,6 +162,21 @@ pub(super) async fn list_conversations(
     match run.await {
         Ok(r) | Err(r) => r,
     }
+}
+
+/// `Chaos::endless`: a body that starts like a page and never ends (4 GiB
+/// of spaces after its opening).
+fn endless_body() -> Response {
+    let head = futures::stream::once(async {
+        Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"results\":["))
+    });
+    let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+    let tail =
+        futures::stream::iter(std::iter::repeat_n(chunk, 1 << 16).map(Ok::<Bytes, std::io::Error>));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(head.chain(tail)))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 pub(super) async fn get_conversation(
