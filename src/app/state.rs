@@ -892,17 +892,129 @@ impl Mode {
 
 /// The conversations by id. Every mutable use counts as a change (its
 /// generation goes up), so what is derived from them (the filtered, sorted
-/// list) is made again only after one.
+/// list) is made again only after one. A change made through
+/// [`Conversations::tracked`] or [`Conversations::change`] also notes which
+/// ids it touched, so that the kept list can patch just those rows
+/// ([`Conversations::changed_since`]); any other mutable use says nothing
+/// of what changed, and what is derived is made again whole.
 #[derive(Debug, Clone, Default)]
 pub struct Conversations {
     map: BTreeMap<String, Conversation>,
     generation: u64,
+    changes: Changes,
+}
+
+/// The ids the tracked changes touched, oldest first.
+#[derive(Debug, Clone, Default)]
+struct Changes {
+    /// (generation of the change, id).
+    ids: Vec<(u64, String)>,
+    /// Every change after this generation is in `ids` (an untracked change,
+    /// or the oldest entries dropped, left what came before unknown).
+    known_after: u64,
+}
+
+/// Up to how many changed conversations the kept list is patched rather
+/// than made again: an eighth of them, and never fewer than 64 (a short
+/// list is as cheap either way).
+pub fn patch_limit(conversations: usize) -> usize {
+    (conversations / 8).max(64)
 }
 
 impl Conversations {
     /// Goes up with every mutable use.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// One change (one generation) that notes every id it touches.
+    pub fn tracked(&mut self) -> Tracked<'_> {
+        self.generation = self.generation.wrapping_add(1);
+        let limit = 2 * patch_limit(self.map.len());
+        if self.changes.ids.len() > limit {
+            // Older changes than these are more than a patch would take.
+            let cut = self.changes.ids.len() - limit / 2;
+            self.changes.known_after = self.changes.ids[cut - 1].0;
+            self.changes.ids.drain(..cut);
+        }
+        Tracked {
+            map: &mut self.map,
+            changes: &mut self.changes.ids,
+            generation: self.generation,
+        }
+    }
+
+    /// One conversation to change, noted as changed (a change of its own).
+    pub fn change(&mut self, id: &str) -> Option<&mut Conversation> {
+        self.tracked().into_mut(id)
+    }
+
+    /// The ids changed since `generation`, each at least once, when every
+    /// change since was tracked; `None` when that is not known.
+    pub fn changed_since(&self, generation: u64) -> Option<impl Iterator<Item = &str>> {
+        if generation < self.changes.known_after || generation > self.generation {
+            return None;
+        }
+        let ids = &self.changes.ids;
+        let from = ids.partition_point(|(g, _)| *g <= generation);
+        Some(ids[from..].iter().map(|(_, id)| id.as_str()))
+    }
+}
+
+/// A change of the conversations that notes each id it touches (see
+/// [`Conversations::tracked`]); reads go to the map as it is.
+pub struct Tracked<'a> {
+    map: &'a mut BTreeMap<String, Conversation>,
+    changes: &'a mut Vec<(u64, String)>,
+    generation: u64,
+}
+
+impl<'a> Tracked<'a> {
+    fn note(&mut self, id: &str) {
+        self.changes.push((self.generation, id.to_string()));
+    }
+
+    fn into_mut(mut self, id: &str) -> Option<&'a mut Conversation> {
+        if !self.map.contains_key(id) {
+            return None;
+        }
+        self.note(id);
+        let map = self.map;
+        map.get_mut(id)
+    }
+
+    /// The conversation to change, if held.
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        if !self.map.contains_key(id) {
+            return None;
+        }
+        self.note(id);
+        self.map.get_mut(id)
+    }
+
+    /// The conversation to change, made with `new` when not held.
+    pub fn get_or_insert_with(
+        &mut self,
+        id: &str,
+        new: impl FnOnce() -> Conversation,
+    ) -> &mut Conversation {
+        self.note(id);
+        self.map.entry(id.to_string()).or_insert_with(new)
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Conversation> {
+        let gone = self.map.remove(id);
+        if gone.is_some() {
+            self.note(id);
+        }
+        gone
+    }
+}
+
+impl std::ops::Deref for Tracked<'_> {
+    type Target = BTreeMap<String, Conversation>;
+    fn deref(&self) -> &Self::Target {
+        self.map
     }
 }
 
@@ -914,8 +1026,12 @@ impl std::ops::Deref for Conversations {
 }
 
 impl std::ops::DerefMut for Conversations {
+    /// A change that says nothing of what it changed: every change before
+    /// it is forgotten, and the kept list is made again whole.
     fn deref_mut(&mut self) -> &mut Self::Target {
         self.generation = self.generation.wrapping_add(1);
+        self.changes.ids.clear();
+        self.changes.known_after = self.generation;
         &mut self.map
     }
 }
