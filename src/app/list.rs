@@ -12,7 +12,9 @@
 //! the rows the shorter filter left, as fzf and television narrow.
 
 use memchr::memmem::Finder;
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
 /// What the filter reads of a row (a conversation). Each field is given as
@@ -65,31 +67,144 @@ enum Accept {
     Contains,
 }
 
+/// What the sort compares of a row before its id (made by `app::queries`
+/// for each sort), kept beside the row so that a changed row finds its
+/// place without looking another up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SortKey(pub u8, pub i64, pub Option<i64>);
+
+/// FNV-1a: the set of changed ids is asked about every row of the table,
+/// and ids are short.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Ids, hashed with [`Fnv`].
+pub type IdSet<'a> = HashSet<&'a str, BuildHasherDefault<Fnv>>;
+
 /// Every row that passes the narrowing, sorted; the filter's text is made
 /// on first use.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ListTable {
     ids: Vec<String>,
+    /// Each row's sort key.
+    keys: Vec<SortKey>,
     text: OnceLock<SearchText>,
 }
 
-/// The rows' filter fields, lower-cased, one after another; each field
-/// ends with a NUL, which no typed word contains, so no match spans two.
-#[derive(Debug, Default)]
+/// The rows' filter fields, lower-cased; each field ends with a NUL, which
+/// no typed word contains, so no match spans two. A row's fields are one
+/// slot of the text: in the table's order when made, a changed row's new
+/// fields are added at the end (its old slot is then dead, and the text is
+/// written again in order once half of it is).
+#[derive(Debug, Default, Clone)]
 struct SearchText {
     text: String,
-    /// Per row, where each field starts in `text`; a row ends where the
+    /// Per slot, where each field starts in `text`; a slot ends where the
     /// next starts (or at the end of `text`).
-    fields: Vec<[u32; FIELDS]>,
+    slots: Vec<[u32; FIELDS]>,
+    /// Per row of the table, its slot.
+    slot_of: Vec<u32>,
+    /// Bytes of `text` in slots no row has.
+    dead: usize,
+}
+
+/// Where a patch put the rows (see [`ListTable::patch`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// Per row before, its row now ([`Moved::OUT`]: taken out).
+    pub old: Vec<u32>,
+    /// The rows put in, in the table's order.
+    pub added: Vec<u32>,
+}
+
+impl Moved {
+    pub const OUT: u32 = u32::MAX;
 }
 
 impl ListTable {
-    /// A table of the given rows' ids, already narrowed and sorted.
+    /// A table of the given rows' ids, already narrowed and sorted (keys
+    /// unknown: for a table that is never patched).
     pub fn new(ids: Vec<String>) -> ListTable {
+        let keys = vec![SortKey::default(); ids.len()];
+        ListTable::with_keys(ids, keys)
+    }
+
+    /// A table of the given rows, already narrowed and sorted by `keys`
+    /// (one per id) and their ids.
+    pub fn with_keys(ids: Vec<String>, keys: Vec<SortKey>) -> ListTable {
+        assert_eq!(ids.len(), keys.len(), "a key per row");
         ListTable {
             ids,
+            keys,
             text: OnceLock::new(),
         }
+    }
+
+    /// The table with the rows of `changed` taken out and `rows` (those
+    /// of them that belong in it now, with their keys) put in at their
+    /// places in `order`, the filter's text (when made) along with them.
+    /// `order` compares two rows (key and id) as the table is sorted.
+    pub fn patch<R: FilterRow>(
+        &mut self,
+        changed: &IdSet<'_>,
+        mut rows: Vec<(SortKey, &R)>,
+        order: impl Fn(&SortKey, &str, &SortKey, &str) -> Ordering,
+    ) -> Moved {
+        rows.sort_unstable_by(|a, b| order(&a.0, a.1.id(), &b.0, b.1.id()));
+        let at: Vec<usize> = rows
+            .iter()
+            .map(|(k, r)| self.place(k, r.id(), &order))
+            .collect();
+        let before = self.ids.len();
+        let mut moved = Moved {
+            old: vec![Moved::OUT; before],
+            added: Vec::with_capacity(rows.len()),
+        };
+        let mut ids = Vec::with_capacity(before + rows.len());
+        let mut keys = Vec::with_capacity(before + rows.len());
+        let mut next = 0;
+        let old = std::mem::take(&mut self.ids).into_iter();
+        for (i, (id, key)) in old.zip(std::mem::take(&mut self.keys)).enumerate() {
+            while next < rows.len() && at[next] <= i {
+                moved.added.push(ids.len() as u32);
+                ids.push(rows[next].1.id().to_string());
+                keys.push(rows[next].0);
+                next += 1;
+            }
+            if !changed.contains(id.as_str()) {
+                moved.old[i] = ids.len() as u32;
+                ids.push(id);
+                keys.push(key);
+            }
+        }
+        for (k, r) in &rows[next..] {
+            moved.added.push(ids.len() as u32);
+            ids.push(r.id().to_string());
+            keys.push(*k);
+        }
+        (self.ids, self.keys) = (ids, keys);
+        if let Some(text) = self.text.get_mut() {
+            let added = moved.added.iter().zip(rows.iter().map(|(_, r)| *r));
+            text.patch(&moved.old, added, self.ids.len());
+        }
+        moved
     }
 
     pub fn len(&self) -> usize {
@@ -98,6 +213,27 @@ impl ListTable {
 
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// Where a row (`key`, `id`) goes among the rows as they are: the
+    /// first that does not come before it. They are sorted (a changed one
+    /// by its old key), so a binary search holds.
+    fn place(
+        &self,
+        key: &SortKey,
+        id: &str,
+        order: &impl Fn(&SortKey, &str, &SortKey, &str) -> Ordering,
+    ) -> usize {
+        let (mut lo, mut hi) = (0, self.ids.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if order(&self.keys[mid], &self.ids[mid], key, id) == Ordering::Less {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     fn search<R: FilterRow>(&self, map: &BTreeMap<String, R>) -> &SearchText {
@@ -163,6 +299,19 @@ fn write_field<R: FilterRow>(out: &mut String, c: &R, f: Field) {
     }
 }
 
+/// Appends a row's fields, each lower-cased and ended with a NUL; where
+/// each starts, from where the row starts.
+fn write_row<R: FilterRow>(out: &mut String, c: &R) -> [u32; FIELDS] {
+    let start = out.len();
+    let mut starts = [0u32; FIELDS];
+    for (i, f) in ALL_FIELDS.iter().enumerate() {
+        starts[i] = (out.len() - start) as u32;
+        write_field(out, c, *f);
+        out.push('\0');
+    }
+    starts
+}
+
 impl SearchText {
     /// The rows' text. The map is walked in its own order (a lookup per
     /// row would cost more than the rest at 50,000 rows) into a scratch
@@ -183,22 +332,17 @@ impl SearchText {
                 continue;
             };
             let start = scratch.len();
-            let mut starts = [0u32; FIELDS];
-            for (i, f) in ALL_FIELDS.iter().enumerate() {
-                starts[i] = (scratch.len() - start) as u32;
-                write_field(&mut scratch, c, *f);
-                scratch.push('\0');
-            }
+            let starts = write_row(&mut scratch, c);
             parts[row] = Some((start, scratch.len() - start, starts));
         }
         let mut text = String::with_capacity(scratch.len() + ids.len());
-        let mut fields = Vec::with_capacity(ids.len());
+        let mut slots = Vec::with_capacity(ids.len());
         for part in &parts {
             let at = text.len() as u32;
             match part {
                 Some((start, len, starts)) => {
                     text.push_str(&scratch[*start..*start + *len]);
-                    fields.push(starts.map(|s| at + s));
+                    slots.push(starts.map(|s| at + s));
                 }
                 None => {
                     // Gone from the map: empty fields, never a match.
@@ -207,24 +351,87 @@ impl SearchText {
                         *s = at + i as u32;
                     }
                     text.push_str(&"\0".repeat(FIELDS));
-                    fields.push(starts);
+                    slots.push(starts);
                 }
             }
         }
-        SearchText { text, fields }
+        SearchText {
+            text,
+            slots,
+            slot_of: (0..ids.len() as u32).collect(),
+            dead: 0,
+        }
+    }
+
+    /// Where slot `s` starts and ends in the text.
+    fn slot_span(&self, s: usize) -> (usize, usize) {
+        let end = self
+            .slots
+            .get(s + 1)
+            .map_or(self.text.len(), |n| n[0] as usize);
+        (self.slots[s][0] as usize, end)
     }
 
     /// Where row `r`'s field `f` starts and ends (without its NUL).
     fn span(&self, r: usize, f: usize) -> (usize, usize) {
-        let start = self.fields[r][f] as usize;
+        let s = self.slot_of[r] as usize;
+        let start = self.slots[s][f] as usize;
         let end = if f + 1 < FIELDS {
-            self.fields[r][f + 1] as usize
+            self.slots[s][f + 1] as usize
         } else {
-            self.fields
-                .get(r + 1)
-                .map_or(self.text.len(), |n| n[0] as usize)
+            self.slot_span(s).1
         };
         (start, end - 1)
+    }
+
+    /// The rows moved as `old` says (each row before, its row now, or
+    /// [`Moved::OUT`]), and `added` (row now, what it shows) written at the
+    /// end, for a table of `rows` rows.
+    fn patch<'r, R: FilterRow + 'r>(
+        &mut self,
+        old: &[u32],
+        added: impl Iterator<Item = (&'r u32, &'r R)>,
+        rows: usize,
+    ) {
+        let mut slot_of = vec![u32::MAX; rows];
+        for (before, now) in old.iter().enumerate() {
+            let slot = self.slot_of[before];
+            if *now == Moved::OUT {
+                let (s, e) = self.slot_span(slot as usize);
+                self.dead += e - s;
+            } else {
+                slot_of[*now as usize] = slot;
+            }
+        }
+        for (row, c) in added {
+            let at = self.text.len() as u32;
+            let starts = write_row(&mut self.text, c);
+            slot_of[*row as usize] = self.slots.len() as u32;
+            self.slots.push(starts.map(|s| at + s));
+        }
+        self.slot_of = slot_of;
+        if self.dead * 2 > self.text.len() {
+            self.compact();
+        }
+    }
+
+    /// The text written again with only the rows' slots, in their order.
+    fn compact(&mut self) {
+        let mut text = String::with_capacity(self.text.len() - self.dead);
+        let mut slots = Vec::with_capacity(self.slot_of.len());
+        for s in self.slot_of.iter_mut() {
+            let slot = *s as usize;
+            let start = self.slots[slot][0] as usize;
+            let end = self
+                .slots
+                .get(slot + 1)
+                .map_or(self.text.len(), |n| n[0] as usize);
+            let at = text.len() as u32;
+            text.push_str(&self.text[start..end]);
+            slots.push(self.slots[slot].map(|f| f - start as u32 + at));
+            *s = slots.len() as u32 - 1;
+        }
+        (self.text, self.slots, self.dead) = (text, slots, 0);
     }
 
     /// The rows of `rows` that pass one word.
@@ -252,7 +459,7 @@ impl SearchText {
         }
         let finder = Finder::new(needle.as_bytes());
         // Few rows left: test them one by one; else one pass over the text.
-        if rows.len() * 8 < self.fields.len() {
+        if rows.len() * 8 < self.slot_of.len() {
             let bytes = self.text.as_bytes();
             return rows
                 .iter()
@@ -271,23 +478,26 @@ impl SearchText {
                 .collect();
         }
         let hit = self.scan(&finder, &accept);
-        rows.iter().copied().filter(|r| hit[*r as usize]).collect()
+        rows.iter()
+            .copied()
+            .filter(|r| hit[self.slot_of[*r as usize] as usize])
+            .collect()
     }
 
-    /// Which rows the needle matches in an accepted field: one search over
-    /// the whole text, skipping to the next row after each match.
+    /// Which slots the needle matches in an accepted field: one search
+    /// over the whole text, skipping to the next slot after each match.
     fn scan(&self, finder: &Finder<'_>, accept: &[Accept; FIELDS]) -> Vec<bool> {
         let bytes = self.text.as_bytes();
-        let rows = self.fields.len();
-        let mut hit = vec![false; rows];
-        let mut row = 0usize;
+        let slots = self.slots.len();
+        let mut hit = vec![false; slots];
+        let mut slot = 0usize;
         let mut at = 0usize;
         while let Some(found) = finder.find(&bytes[at..]) {
             let p = at + found;
-            while row + 1 < rows && self.fields[row + 1][0] as usize <= p {
-                row += 1;
+            while slot + 1 < slots && self.slots[slot + 1][0] as usize <= p {
+                slot += 1;
             }
-            let starts = &self.fields[row];
+            let starts = &self.slots[slot];
             let f = starts.iter().rposition(|s| *s as usize <= p).unwrap_or(0);
             let ok = match accept[f] {
                 Accept::No => false,
@@ -295,8 +505,8 @@ impl SearchText {
                 Accept::Contains => true,
             };
             if ok {
-                hit[row] = true;
-                match self.fields.get(row + 1) {
+                hit[slot] = true;
+                match self.slots.get(slot + 1) {
                     Some(next) => at = next[0] as usize,
                     None => break,
                 }

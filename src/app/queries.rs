@@ -1,7 +1,7 @@
 //! What the view and the rules ask of the State: the visible, sorted and
 //! filtered lists, the picker's choices, counts for the status bar.
 
-use super::list::{FilterRow, ListTable, VisibleIds};
+use super::list::{FilterRow, IdSet, ListTable, Moved, SortKey, VisibleIds};
 use super::state::*;
 use super::summary::{QueueSums, Summary};
 use crate::app::alerts::{Level, Thresholds};
@@ -76,30 +76,25 @@ impl State {
     /// (see `app::list`); a filter that only grew (more typed at its end)
     /// narrows the rows the shorter one left.
     pub fn visible_ids(&self) -> VisibleIds {
-        let key = ListKey {
-            generation: self.conversations.generation(),
-            sort: self.sort,
-            reversed: self.sort_reversed,
-            queue: self.queue_narrow.clone(),
-            agent: self.agent_narrow.clone(),
-            problems: self.problems_only.then_some(self.breaches.version),
-        };
+        let key = self.list_key();
         let mut cache = self
             .list_cache
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let fresh = |key: ListKey| KeptList {
+            key,
+            filter: String::new(),
+            list: VisibleIds {
+                table: std::sync::Arc::new(self.sorted_table()),
+                shown: None,
+                hint: Default::default(),
+            },
+        };
         let kept = match cache.take() {
             Some(k) if k.key == key => k,
-            _ => KeptList {
-                key,
-                filter: String::new(),
-                list: VisibleIds {
-                    table: std::sync::Arc::new(self.sorted_table()),
-                    shown: None,
-                    hint: Default::default(),
-                },
-            },
+            Some(k) => self.patched(k, &key).unwrap_or_else(|| fresh(key)),
+            None => fresh(key),
         };
         if kept.filter == self.conv_filter {
             let list = kept.list.clone();
@@ -135,60 +130,104 @@ impl State {
         list
     }
 
+    /// What the kept table of the list is made from now.
+    fn list_key(&self) -> ListKey {
+        ListKey {
+            generation: self.conversations.generation(),
+            sort: self.sort,
+            reversed: self.sort_reversed,
+            queue: self.queue_narrow.clone(),
+            agent: self.agent_narrow.clone(),
+            problems: self.problems_only.then_some(self.breaches.version),
+        }
+    }
+
+    /// The kept list brought up to date row by row: the rows of the
+    /// conversations changed since it was made are taken out and those
+    /// that belong put back at their sorted places (their filter text and
+    /// the filter's rows with them). Only when every change since was
+    /// tracked (`Conversations::changed_since`), at most
+    /// [`patch_limit`] conversations changed, and the sort, the narrowing
+    /// and the problems view are the same; else `None`, and the list is
+    /// made again whole.
+    fn patched(&self, kept: KeptList, key: &ListKey) -> Option<KeptList> {
+        if !kept.key.same_view(key) {
+            return None;
+        }
+        let changed: IdSet = self
+            .conversations
+            .changed_since(kept.key.generation)?
+            .collect();
+        if changed.len() > patch_limit(self.conversations.len()) {
+            return None;
+        }
+        let map: &std::collections::BTreeMap<String, Conversation> = &self.conversations;
+        let rows: Vec<(SortKey, &Conversation)> = changed
+            .iter()
+            .filter_map(|id| map.get(*id))
+            .filter(|c| self.in_list(c))
+            .map(|c| (sort_key(self.sort, c), c))
+            .collect();
+        let KeptList { filter, list, .. } = kept;
+        let mut table = std::sync::Arc::try_unwrap(list.table).unwrap_or_else(|t| (*t).clone());
+        let moved = table.patch(&changed, rows, order(self.sort, self.sort_reversed));
+        let shown = list.shown.map(|shown| {
+            let added = table.filter(Some(&moved.added), &filter_words(&filter), map);
+            std::sync::Arc::new(merge_shown(&shown, &moved, &added))
+        });
+        Some(KeptList {
+            key: key.clone(),
+            filter,
+            list: VisibleIds {
+                table: std::sync::Arc::new(table),
+                shown,
+                hint: list.hint,
+            },
+        })
+    }
+
+    /// Whether a conversation is a row of the list's table: the queue and
+    /// agent narrowing and the problems view let it through.
+    fn in_list(&self, c: &Conversation) -> bool {
+        self.agent_narrow
+            .as_deref()
+            .is_none_or(|a| holds_agent(c, a))
+            && self
+                .queue_narrow
+                .as_deref()
+                .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
+            && (!self.problems_only || self.is_problem(c))
+    }
+
     /// The table made from scratch: the narrowed rows, sorted.
     fn sorted_table(&self) -> ListTable {
-        let held: Option<Vec<String>> = self
-            .agent_narrow
-            .as_deref()
-            .map(|a| self.agent_conversations(a));
-        let mut v: Vec<&Conversation> = self
-            .conversations
-            .values()
-            .filter(|c| held.as_ref().is_none_or(|ids| ids.contains(&c.id)))
-            .filter(|c| {
-                self.queue_narrow
-                    .as_deref()
-                    .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
-            })
-            .filter(|c| !self.problems_only || self.is_problem(c))
-            .collect();
         // Keys that cost something (a row's state, a natural id) are made
         // once per row, not twice per comparison. Ids are unique, so an
-        // unstable sort gives the same order.
-        match self.sort {
-            SortBy::Urgency => {
-                // Within OVERDUE and waiting: who joined the queue first
-                // (longest wait); no wait known after a known one.
-                let mut keyed: Vec<(u8, i64, Option<i64>, &str, &Conversation)> = v
-                    .iter()
-                    .map(|c| {
-                        let (group, joined) = c.urgency();
-                        (group, joined, c.started_ms, c.id.as_str(), *c)
-                    })
-                    .collect();
-                keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
-                v = keyed.into_iter().map(|k| k.4).collect();
-            }
-            SortBy::State => {
-                let mut keyed: Vec<(u8, Option<i64>, &str, &Conversation)> = v
-                    .iter()
-                    .map(|c| (c.state_rank(), c.started_ms, c.id.as_str(), *c))
-                    .collect();
-                keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
-                v = keyed.into_iter().map(|k| k.3).collect();
-            }
-            SortBy::Age => {
-                v.sort_unstable_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id)))
-            }
-            SortBy::Id => v.sort_by_cached_key(|a| natural_key(&a.id)),
-            SortBy::Channel => {
-                v.sort_unstable_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id)))
-            }
+        // unstable sort gives the same order as a stable one.
+        let mut rows: Vec<(SortKey, &str)> = self
+            .conversations
+            .values()
+            .filter(|c| self.in_list(c))
+            .map(|c| (sort_key(self.sort, c), c.id.as_str()))
+            .collect();
+        if self.sort == SortBy::Id {
+            let mut keyed: Vec<((&str, u64), &str)> = rows
+                .iter()
+                .map(|(_, id)| (natural_parts(id), *id))
+                .collect();
+            keyed.sort_unstable();
+            rows = keyed
+                .into_iter()
+                .map(|(_, id)| (SortKey::default(), id))
+                .collect();
+        } else {
+            rows.sort_unstable();
         }
         if self.sort_reversed {
-            v.reverse();
+            rows.reverse();
         }
-        ListTable::new(v.into_iter().map(|c| c.id.clone()).collect())
+        let (keys, ids) = rows.into_iter().map(|(k, id)| (k, id.to_string())).unzip();
+        ListTable::with_keys(ids, keys)
     }
 
     /// The thresholds a conversation is judged by: its queue's, else the
@@ -391,19 +430,61 @@ fn state_rank(s: &ConvState) -> u8 {
 }
 
 /// Sorts `c-99` before `c-100`.
-pub(super) fn natural_key(id: &str) -> (String, u64, String) {
-    let digits: String = id
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let n: u64 = digits
-        .chars()
-        .rev()
-        .collect::<String>()
-        .parse()
-        .unwrap_or(0);
-    (id[..id.len() - digits.len()].to_string(), n, id.to_string())
+pub(super) fn natural_parts(id: &str) -> (&str, u64) {
+    let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let n = id[id.len() - digits..].parse().unwrap_or(0);
+    (&id[..id.len() - digits], n)
+}
+
+/// What the list's sort `sort` compares of a conversation before its id
+/// (the id sort compares [`natural_parts`] of the id, then the id).
+fn sort_key(sort: SortBy, c: &Conversation) -> SortKey {
+    match sort {
+        // Within OVERDUE and waiting: who joined the queue first (longest
+        // wait); no wait known after a known one.
+        SortBy::Urgency => {
+            let (group, joined) = c.urgency();
+            SortKey(group, joined, c.started_ms)
+        }
+        SortBy::State => SortKey(c.state_rank(), 0, c.started_ms),
+        SortBy::Age => SortKey(0, 0, c.started_ms),
+        SortBy::Id => SortKey::default(),
+        SortBy::Channel => SortKey(c.channel as u8, 0, None),
+    }
+}
+
+/// How two rows (sort key, id) compare in the list sorted by `sort`,
+/// backwards when `reversed`: the same order `State::sorted_table` makes.
+fn order(
+    sort: SortBy,
+    reversed: bool,
+) -> impl Fn(&SortKey, &str, &SortKey, &str) -> std::cmp::Ordering {
+    move |ka, a, kb, b| {
+        let o = if sort == SortBy::Id {
+            (natural_parts(a), a).cmp(&(natural_parts(b), b))
+        } else {
+            (ka, a).cmp(&(kb, b))
+        };
+        if reversed { o.reverse() } else { o }
+    }
+}
+
+/// The filter's rows after a patch: those it showed that stayed, where
+/// they went, with the rows put in that pass it (`added`, in order).
+fn merge_shown(shown: &[u32], moved: &Moved, added: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(shown.len() + added.len());
+    let mut added = added.iter().copied().peekable();
+    for row in shown.iter().map(|r| moved.old[*r as usize]) {
+        if row == Moved::OUT {
+            continue;
+        }
+        while let Some(a) = added.next_if(|a| *a < row) {
+            out.push(a);
+        }
+        out.push(row);
+    }
+    out.extend(added);
+    out
 }
 
 /// A filter is words; `key=value` words match a field (`lang`, `channel`,
@@ -852,9 +933,13 @@ impl Summary {
 /// speaks of (nothing sent, nobody removed) needs no merge: its picture is
 /// its roster, which keeps this pass cheap at scale.
 fn holds_of(c: &Conversation, holds: &mut std::collections::HashMap<String, Vec<String>>) {
-    let mut note = |id: &str| {
+    held_by(c, |id| {
         holds.entry(id.to_string()).or_default().push(c.id.clone());
-    };
+    });
+}
+
+/// Gives `note` the id of each agent `c`'s merged roster holds.
+fn held_by(c: &Conversation, mut note: impl FnMut(&str)) {
     if c.roster.members().is_empty() && c.departed.is_empty() {
         for m in c.kore.iter().flat_map(|k| &k.members) {
             note(&m.agent.id);
@@ -864,6 +949,14 @@ fn holds_of(c: &Conversation, holds: &mut std::collections::HashMap<String, Vec<
     for m in c.merged().roster.members() {
         note(&m.agent.id);
     }
+}
+
+/// Whether `c`'s merged roster holds agent `agent_id` (what
+/// `State::agent_conversations` lists, one conversation at a time).
+fn holds_agent(c: &Conversation, agent_id: &str) -> bool {
+    let mut held = false;
+    held_by(c, |id| held |= id == agent_id);
+    held
 }
 
 impl FilterRow for Conversation {
@@ -1206,6 +1299,52 @@ mod tests {
         );
         s.conversations.remove("c-1");
         assert_eq!((s.open_requests(), s.failed_count()), (0, 0));
+    }
+
+    /// Issue 20.6: a change that says which conversations it touched
+    /// patches the kept list (those rows out, and back at their places);
+    /// one that does not, or touches too many, makes it again whole.
+    #[test]
+    fn tracked_changes_patch_the_kept_list_and_others_make_it_again() {
+        use crate::app::state::{Channel, Settings, SortBy};
+        let settings = Settings {
+            bot_id: "st-1".into(),
+            environment: "TEST".into(),
+            confirm: true,
+            read_only: false,
+            defaults: Default::default(),
+            plan: Default::default(),
+            callback_timeout_ms: 1000,
+            alerts: Default::default(),
+        };
+        let mut s = State::new(settings, Default::default(), "t".into());
+        for i in 0..100 {
+            let mut c = Conversation::new(format!("c-{i}"), Channel::Chat, "en");
+            c.started_ms = Some(i);
+            s.conversations.insert(c.id.clone(), c);
+        }
+        s.sort = SortBy::Age;
+        s.conv_filter = "c-9".into();
+        assert_eq!(s.visible_ids().first(), Some("c-9"));
+        let kept = || s.list_cache.0.lock().unwrap().clone().unwrap();
+        s.conversations.change("c-9").unwrap().started_ms = Some(1000);
+        s.conversations.tracked().remove("c-90");
+        let patched = s.patched(kept(), &s.list_key()).expect("patched");
+        assert_eq!(patched.list.len(), 10);
+        assert_eq!(patched.list.first(), Some("c-91"));
+        assert_eq!(patched.list.last(), Some("c-9"), "at its new place");
+        assert_eq!(s.visible_ids().to_vec(), patched.list.to_vec());
+        // A plain mutable borrow says nothing of what it changed.
+        s.conversations.get_mut("c-5").unwrap().started_ms = Some(2000);
+        assert!(s.patched(kept(), &s.list_key()).is_none());
+        assert_eq!(s.visible_ids().len(), 10);
+        // More than `patch_limit` changed: made again.
+        let ids: Vec<String> = s.conversations.keys().take(65).cloned().collect();
+        let mut map = s.conversations.tracked();
+        for id in &ids {
+            map.get_mut(id).unwrap().started_ms = Some(-1);
+        }
+        assert!(s.patched(kept(), &s.list_key()).is_none());
     }
 
     /// The sort's allocation-free rank agrees with the state's.

@@ -1060,6 +1060,26 @@ pub struct ListKey {
     pub problems: Option<u64>,
 }
 
+impl ListKey {
+    /// The same list but for the conversations' generation: the same
+    /// sort, narrowing and problems view.
+    pub fn same_view(&self, other: &ListKey) -> bool {
+        (
+            self.sort,
+            self.reversed,
+            &self.queue,
+            &self.agent,
+            self.problems,
+        ) == (
+            other.sort,
+            other.reversed,
+            &other.queue,
+            &other.agent,
+            other.problems,
+        )
+    }
+}
+
 /// The kept list: the table `key` made, and the rows `filter` left.
 #[derive(Debug, Clone)]
 pub struct KeptList {
@@ -1069,18 +1089,22 @@ pub struct KeptList {
 }
 
 /// The last filtered, sorted list of conversations and what made it. A
-/// clone shares the list (it holds the same conversations, with the same
-/// generation, until one of them changes).
+/// clone has a copy of its own (it holds the same conversations, with the
+/// same generation, until one of them changes), so that each can patch its
+/// table in place.
 #[derive(Debug, Default)]
 pub struct ListCache(pub std::sync::Mutex<Option<KeptList>>);
 
 impl Clone for ListCache {
     fn clone(&self) -> Self {
-        let kept = self
+        let mut kept = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
+        if let Some(k) = &mut kept {
+            k.list.table = std::sync::Arc::new((*k.list.table).clone());
+        }
         ListCache(std::sync::Mutex::new(kept))
     }
 }
