@@ -2377,6 +2377,13 @@ proptest::proptest! {
     }
 }
 
+/// The summary counted again from every conversation.
+fn fresh_summary(s: &State) -> switchboard::app::summary::Summary {
+    let t = s.clone();
+    *t.summary_cache.0.lock().unwrap() = None;
+    (*t.summary()).clone()
+}
+
 /// One step of the patched-list property below.
 #[derive(Debug, Clone)]
 enum ListStep {
@@ -2467,7 +2474,8 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
     /// Issue 20.6: the kept list is patched row by row as pages merge (the
     /// ids a page changed out, and back in at their sorted places), and
-    /// it always equals the list made from scratch: for every sort,
+    /// the kept summary by the changed conversations' parts; both always
+    /// equal what is made from scratch: the list for every sort,
     /// reversed or not, narrowed to a queue or an agent or not, problems
     /// only or not, filtered or not, whatever the pages, the closed ids,
     /// the sweeps' ends and the changes made without saying which.
@@ -2515,9 +2523,31 @@ proptest::proptest! {
                     }
                 }
                 ListStep::Touch(i, t) => {
+                    let mia = s.agents[0].to_ref();
                     if let Some(c) = s.conversations.change(&list_id(i)) {
                         c.started_ms = Some(t);
                         c.manual = true;
+                        // Requests open, retrying and failed; Mia entered.
+                        let delivery = match t % 4 {
+                            0 => Delivery::Queued,
+                            1 => Delivery::Retrying { attempt: t as u32, error: "503".into() },
+                            2 => Delivery::Failed {
+                                status: Some(400),
+                                message: "bad".into(),
+                                reason: FailReason::Other,
+                            },
+                            _ => {
+                                let _ = c.roster.apply(&Event::na_entry(mia), t);
+                                Delivery::Held
+                            }
+                        };
+                        c.timeline.push(TimelineItem::Event {
+                            req_id: format!("r-{t}"),
+                            at_ms: t,
+                            text: String::new(),
+                            event: Event::TriggerSummary,
+                            delivery,
+                        });
                     }
                 }
                 ListStep::Untracked(i, t) => {
@@ -2528,9 +2558,16 @@ proptest::proptest! {
             }
             if look {
                 proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.sort);
+                proptest::prop_assert_eq!(&*s.summary(), &fresh_summary(&s));
             }
         }
         proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
+        proptest::prop_assert_eq!(&*s.summary(), &fresh_summary(&s));
+        // Other filters on the patched table's text: every row of it.
+        for f in ["a", "e", "c", "x1", "c-1 e", "lang=d", "state=o"] {
+            s.conv_filter = f.to_string();
+            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{}", f);
+        }
     }
 }
 

@@ -73,8 +73,18 @@ enum Accept {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SortKey(pub u8, pub i64, pub Option<i64>);
 
-/// FNV-1a: the set of changed ids is asked about every row of the table,
-/// and ids are short.
+/// What the list's sorts read of a conversation (see `app::queries`). The
+/// conversations' change log keeps it as it was before a change, so that
+/// the row it had is found again by its old key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SortFacts {
+    pub urgency: (u8, i64),
+    pub state_rank: u8,
+    pub started_ms: Option<i64>,
+    pub channel: u8,
+}
+
+/// FNV-1a: ids are short, and a set of them is asked once per change.
 #[derive(Default)]
 pub struct Fnv(u64);
 
@@ -113,29 +123,101 @@ pub struct ListTable {
 /// slot of the text: in the table's order when made, a changed row's new
 /// fields are added at the end (its old slot is then dead, and the text is
 /// written again in order once half of it is).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct SearchText {
     text: String,
     /// Per slot, where each field starts in `text`; a slot ends where the
     /// next starts (or at the end of `text`).
     slots: Vec<[u32; FIELDS]>,
+    /// Per slot, which ASCII bytes a plain word of one byte finds in it
+    /// (see [`SearchText::plain_bytes`]).
+    plain: Vec<u128>,
     /// Per row of the table, its slot.
     slot_of: Vec<u32>,
     /// Bytes of `text` in slots no row has.
     dead: usize,
 }
 
+/// Room for `n` and an eighth more: changed rows are written at the end
+/// of the text, which then grows without a copy of the whole for a while.
+fn room(n: usize) -> usize {
+    n + n / 8
+}
+
+impl Clone for SearchText {
+    /// A copy with the same room to grow.
+    fn clone(&self) -> Self {
+        let mut text = String::with_capacity(self.text.capacity());
+        text.push_str(&self.text);
+        let mut slots = Vec::with_capacity(self.slots.capacity());
+        slots.extend_from_slice(&self.slots);
+        SearchText {
+            text,
+            slots,
+            plain: self.plain.clone(),
+            slot_of: self.slot_of.clone(),
+            dead: self.dead,
+        }
+    }
+}
+
 /// Where a patch put the rows (see [`ListTable::patch`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Moved {
-    /// Per row before, its row now ([`Moved::OUT`]: taken out).
-    pub old: Vec<u32>,
-    /// The rows put in, in the table's order.
+    /// The rows taken out (as they were numbered), in order.
+    pub out: Vec<u32>,
+    /// Per row put in, the row (as they were numbered) it went before, in
+    /// order.
+    pub at: Vec<u32>,
+    /// The rows put in (as they are numbered now), in order.
     pub added: Vec<u32>,
 }
 
 impl Moved {
-    pub const OUT: u32 = u32::MAX;
+    /// Where the rows `rows` (in order, as they were numbered) are now,
+    /// those taken out left out.
+    pub fn kept(&self, rows: &[u32]) -> Vec<u32> {
+        let (mut out, mut at) = (0, 0);
+        let mut now = Vec::with_capacity(rows.len());
+        for r in rows {
+            while self.out.get(out).is_some_and(|o| o < r) {
+                out += 1;
+            }
+            while self.at.get(at).is_some_and(|a| a <= r) {
+                at += 1;
+            }
+            if self.out.get(out) != Some(r) {
+                now.push(r - out as u32 + at as u32);
+            }
+        }
+        now
+    }
+}
+
+/// `v` with the items at `out` (in order) taken out and `new`'s put in,
+/// each before the item `at` says (in order), in one pass.
+fn splice<T>(v: Vec<T>, out: &[u32], at: &[u32], new: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut spliced = Vec::with_capacity(v.len() - out.len() + at.len());
+    let (mut old, mut new) = (v.into_iter(), new.into_iter());
+    let (mut pos, mut o, mut a) = (0, 0, 0);
+    loop {
+        let next_in = at.get(a).map_or(usize::MAX, |x| *x as usize);
+        let next_out = out.get(o).map_or(usize::MAX, |x| *x as usize);
+        let upto = next_in.min(next_out);
+        if upto == usize::MAX {
+            spliced.extend(old);
+            return spliced;
+        }
+        spliced.extend(old.by_ref().take(upto - pos));
+        pos = upto;
+        if next_in <= next_out {
+            spliced.extend(new.next());
+            a += 1;
+        } else {
+            old.next();
+            (pos, o) = (pos + 1, o + 1);
+        }
+    }
 }
 
 impl ListTable {
@@ -157,53 +239,51 @@ impl ListTable {
         }
     }
 
-    /// The table with the rows of `changed` taken out and `rows` (those
-    /// of them that belong in it now, with their keys) put in at their
-    /// places in `order`, the filter's text (when made) along with them.
-    /// `order` compares two rows (key and id) as the table is sorted.
+    /// The table with the rows of `gone` (the changed ones' keys and ids as
+    /// they were) taken out and `rows` (the changed ones that belong in it
+    /// now, with their keys) put in at their places, the filter's text
+    /// (when made) along with them. `order` compares two rows (key and id)
+    /// as the table is sorted. Each is found by a binary search; the rows
+    /// move in one pass.
     pub fn patch<R: FilterRow>(
         &mut self,
-        changed: &IdSet<'_>,
+        gone: &[(SortKey, &str)],
         mut rows: Vec<(SortKey, &R)>,
         order: impl Fn(&SortKey, &str, &SortKey, &str) -> Ordering,
     ) -> Moved {
-        rows.sort_unstable_by(|a, b| order(&a.0, a.1.id(), &b.0, b.1.id()));
-        let at: Vec<usize> = rows
+        let mut out: Vec<u32> = gone
             .iter()
-            .map(|(k, r)| self.place(k, r.id(), &order))
+            .map(|(k, id)| self.place(k, id, &order))
+            .zip(gone)
+            .filter(|(i, (_, id))| self.ids.get(*i).is_some_and(|at| at == id))
+            .map(|(i, _)| i as u32)
             .collect();
-        let before = self.ids.len();
-        let mut moved = Moved {
-            old: vec![Moved::OUT; before],
-            added: Vec::with_capacity(rows.len()),
-        };
-        let mut ids = Vec::with_capacity(before + rows.len());
-        let mut keys = Vec::with_capacity(before + rows.len());
-        let mut next = 0;
-        let old = std::mem::take(&mut self.ids).into_iter();
-        for (i, (id, key)) in old.zip(std::mem::take(&mut self.keys)).enumerate() {
-            while next < rows.len() && at[next] <= i {
-                moved.added.push(ids.len() as u32);
-                ids.push(rows[next].1.id().to_string());
-                keys.push(rows[next].0);
-                next += 1;
-            }
-            if !changed.contains(id.as_str()) {
-                moved.old[i] = ids.len() as u32;
-                ids.push(id);
-                keys.push(key);
-            }
-        }
-        for (k, r) in &rows[next..] {
-            moved.added.push(ids.len() as u32);
-            ids.push(r.id().to_string());
-            keys.push(*k);
-        }
-        (self.ids, self.keys) = (ids, keys);
+        out.sort_unstable();
+        out.dedup();
+        rows.sort_unstable_by(|a, b| order(&a.0, a.1.id(), &b.0, b.1.id()));
+        let at: Vec<u32> = rows
+            .iter()
+            .map(|(k, r)| self.place(k, r.id(), &order) as u32)
+            .collect();
+        let mut taken = 0;
+        let added = at
+            .iter()
+            .enumerate()
+            .map(|(j, a)| {
+                while out.get(taken).is_some_and(|o| o < a) {
+                    taken += 1;
+                }
+                a - taken as u32 + j as u32
+            })
+            .collect();
+        let moved = Moved { out, at, added };
         if let Some(text) = self.text.get_mut() {
-            let added = moved.added.iter().zip(rows.iter().map(|(_, r)| *r));
-            text.patch(&moved.old, added, self.ids.len());
+            text.patch(&moved, rows.iter().map(|(_, r)| *r));
         }
+        let ids = rows.iter().map(|(_, r)| r.id().to_string());
+        self.ids = splice(std::mem::take(&mut self.ids), &moved.out, &moved.at, ids);
+        let keys = rows.iter().map(|(k, _)| *k);
+        self.keys = splice(std::mem::take(&mut self.keys), &moved.out, &moved.at, keys);
         moved
     }
 
@@ -335,8 +415,8 @@ impl SearchText {
             let starts = write_row(&mut scratch, c);
             parts[row] = Some((start, scratch.len() - start, starts));
         }
-        let mut text = String::with_capacity(scratch.len() + ids.len());
-        let mut slots = Vec::with_capacity(ids.len());
+        let mut text = String::with_capacity(room(scratch.len() + ids.len()));
+        let mut slots = Vec::with_capacity(room(ids.len()));
         for part in &parts {
             let at = text.len() as u32;
             match part {
@@ -355,12 +435,42 @@ impl SearchText {
                 }
             }
         }
-        SearchText {
+        let mut search = SearchText {
             text,
             slots,
+            plain: Vec::new(),
             slot_of: (0..ids.len() as u32).collect(),
             dead: 0,
+        };
+        search.plain = (0..search.slots.len())
+            .map(|s| search.plain_bytes(s))
+            .collect();
+        search
+    }
+
+    /// Which ASCII bytes a plain word of one byte (the first keystroke of
+    /// every filter) finds in slot `s`: each byte of a field it may hold,
+    /// and the first byte of one it may start. A bit test then answers
+    /// such a word, which would stop a search of the text at nearly every
+    /// row.
+    fn plain_bytes(&self, s: usize) -> u128 {
+        let bytes = self.text.as_bytes();
+        let mut set = 0u128;
+        let mut note = |b: u8| {
+            if b < 128 {
+                set |= 1 << b;
+            }
+        };
+        for (f, accept) in PLAIN.iter().enumerate() {
+            let (start, end) = self.slot_field(s, f);
+            let field = &bytes[start..end];
+            match accept {
+                Accept::No => {}
+                Accept::Prefix => field.first().copied().into_iter().for_each(&mut note),
+                Accept::Contains => field.iter().copied().for_each(&mut note),
+            }
         }
+        set
     }
 
     /// Where slot `s` starts and ends in the text.
@@ -374,7 +484,11 @@ impl SearchText {
 
     /// Where row `r`'s field `f` starts and ends (without its NUL).
     fn span(&self, r: usize, f: usize) -> (usize, usize) {
-        let s = self.slot_of[r] as usize;
+        self.slot_field(self.slot_of[r] as usize, f)
+    }
+
+    /// Where slot `s`'s field `f` starts and ends (without its NUL).
+    fn slot_field(&self, s: usize, f: usize) -> (usize, usize) {
         let start = self.slots[s][f] as usize;
         let end = if f + 1 < FIELDS {
             self.slots[s][f + 1] as usize
@@ -384,32 +498,23 @@ impl SearchText {
         (start, end - 1)
     }
 
-    /// The rows moved as `old` says (each row before, its row now, or
-    /// [`Moved::OUT`]), and `added` (row now, what it shows) written at the
-    /// end, for a table of `rows` rows.
-    fn patch<'r, R: FilterRow + 'r>(
-        &mut self,
-        old: &[u32],
-        added: impl Iterator<Item = (&'r u32, &'r R)>,
-        rows: usize,
-    ) {
-        let mut slot_of = vec![u32::MAX; rows];
-        for (before, now) in old.iter().enumerate() {
-            let slot = self.slot_of[before];
-            if *now == Moved::OUT {
-                let (s, e) = self.slot_span(slot as usize);
-                self.dead += e - s;
-            } else {
-                slot_of[*now as usize] = slot;
-            }
+    /// The rows moved as `moved` says, the new ones (`added`, in order)
+    /// written at the end.
+    fn patch<'r, R: FilterRow + 'r>(&mut self, moved: &Moved, added: impl Iterator<Item = &'r R>) {
+        for o in &moved.out {
+            let (s, e) = self.slot_span(self.slot_of[*o as usize] as usize);
+            self.dead += e - s;
         }
-        for (row, c) in added {
+        let first = self.slots.len() as u32;
+        for c in added {
             let at = self.text.len() as u32;
             let starts = write_row(&mut self.text, c);
-            slot_of[*row as usize] = self.slots.len() as u32;
             self.slots.push(starts.map(|s| at + s));
+            self.plain.push(self.plain_bytes(self.slots.len() - 1));
         }
-        self.slot_of = slot_of;
+        let slots = first..self.slots.len() as u32;
+        let slot_of = std::mem::take(&mut self.slot_of);
+        self.slot_of = splice(slot_of, &moved.out, &moved.at, slots);
         if self.dead * 2 > self.text.len() {
             self.compact();
         }
@@ -417,8 +522,9 @@ impl SearchText {
 
     /// The text written again with only the rows' slots, in their order.
     fn compact(&mut self) {
-        let mut text = String::with_capacity(self.text.len() - self.dead);
-        let mut slots = Vec::with_capacity(self.slot_of.len());
+        let mut text = String::with_capacity(room(self.text.len() - self.dead));
+        let mut slots = Vec::with_capacity(room(self.slot_of.len()));
+        let mut plain = Vec::with_capacity(room(self.slot_of.len()));
         for s in self.slot_of.iter_mut() {
             let slot = *s as usize;
             let start = self.slots[slot][0] as usize;
@@ -429,9 +535,10 @@ impl SearchText {
             let at = text.len() as u32;
             text.push_str(&self.text[start..end]);
             slots.push(self.slots[slot].map(|f| f - start as u32 + at));
+            plain.push(self.plain[slot]);
             *s = slots.len() as u32 - 1;
         }
-        (self.text, self.slots, self.dead) = (text, slots, 0);
+        (self.text, self.slots, self.plain, self.dead) = (text, slots, plain, 0);
     }
 
     /// The rows of `rows` that pass one word.
@@ -457,25 +564,35 @@ impl SearchText {
                 .filter(|r| passes_empty(*r as usize))
                 .collect();
         }
-        let finder = Finder::new(needle.as_bytes());
-        // Few rows left: test them one by one; else one pass over the text.
-        if rows.len() * 8 < self.slot_of.len() {
-            let bytes = self.text.as_bytes();
+        if let [b] = needle.as_bytes()
+            && accept == PLAIN
+        {
+            let bit = 1u128.checked_shl(u32::from(*b)).unwrap_or(0);
             return rows
                 .iter()
                 .copied()
-                .filter(|r| {
-                    accept.iter().enumerate().any(|(f, a)| {
-                        let (s, e) = self.span(*r as usize, f);
-                        let field = &bytes[s..e];
-                        match a {
-                            Accept::No => false,
-                            Accept::Prefix => field.starts_with(needle.as_bytes()),
-                            Accept::Contains => finder.find(field).is_some(),
-                        }
-                    })
-                })
+                .filter(|r| self.plain[self.slot_of[*r as usize] as usize] & bit != 0)
                 .collect();
+        }
+        let finder = Finder::new(needle.as_bytes());
+        // Few rows left, or a needle of one byte (it matches nearly every
+        // row, and a search of the whole text would stop at each match):
+        // test the rows one by one, prefixes first (a compare each); else
+        // one pass over the text.
+        if rows.len() * 8 < self.slot_of.len() || needle.len() == 1 {
+            let bytes = self.text.as_bytes();
+            let field = |r: u32, f: usize| {
+                let (s, e) = self.span(r as usize, f);
+                &bytes[s..e]
+            };
+            let passes = |r: &u32| {
+                let fields = || accept.iter().enumerate();
+                fields().any(|(f, a)| {
+                    *a == Accept::Prefix && field(*r, f).starts_with(needle.as_bytes())
+                }) || fields()
+                    .any(|(f, a)| *a == Accept::Contains && finder.find(field(*r, f)).is_some())
+            };
+            return rows.iter().copied().filter(passes).collect();
         }
         let hit = self.scan(&finder, &accept);
         rows.iter()
@@ -485,7 +602,8 @@ impl SearchText {
     }
 
     /// Which slots the needle matches in an accepted field: one search
-    /// over the whole text, skipping to the next slot after each match.
+    /// over the whole text, skipping to the next slot after each match
+    /// (and to the next field after a match in a field that refuses it).
     fn scan(&self, finder: &Finder<'_>, accept: &[Accept; FIELDS]) -> Vec<bool> {
         let bytes = self.text.as_bytes();
         let slots = self.slots.len();
@@ -511,7 +629,12 @@ impl SearchText {
                     None => break,
                 }
             } else {
-                at = p + 1;
+                // Any later match in this field is refused too (a needle
+                // has no NUL, so none spans two fields): on to the next.
+                at = match starts.get(f + 1) {
+                    Some(next) => *next as usize,
+                    None => p + 1,
+                };
             }
         }
         hit
@@ -537,14 +660,22 @@ fn needle(word: &str) -> (&str, [Accept; FIELDS]) {
         }
         return (v, accept);
     }
-    set(Field::Id, Contains);
-    set(Field::Channel, Prefix);
-    set(Field::Language, Prefix);
-    set(Field::State, Prefix);
-    set(Field::Session, Contains);
-    set(Field::Name, Contains);
-    (word, accept)
+    (word, PLAIN)
 }
+
+/// Where a plain word may match: the id, session and name anywhere; the
+/// channel, language and state from their start.
+const PLAIN: [Accept; FIELDS] = {
+    use Accept::{Contains, No, Prefix};
+    let mut accept = [No; FIELDS];
+    accept[Field::Id as usize] = Contains;
+    accept[Field::Channel as usize] = Prefix;
+    accept[Field::Language as usize] = Prefix;
+    accept[Field::State as usize] = Prefix;
+    accept[Field::Session as usize] = Contains;
+    accept[Field::Name as usize] = Contains;
+    accept
+};
 
 /// The conversations list as shown: the table's rows that pass the filter.
 #[derive(Debug, Clone, Default)]

@@ -1,9 +1,9 @@
 //! What the view and the rules ask of the State: the visible, sorted and
 //! filtered lists, the picker's choices, counts for the status bar.
 
-use super::list::{FilterRow, IdSet, ListTable, Moved, SortKey, VisibleIds};
+use super::list::{FilterRow, IdSet, ListTable, SortFacts, SortKey, VisibleIds};
 use super::state::*;
-use super::summary::{QueueSums, Summary};
+use super::summary::{Part, QueueSums, Summary};
 use crate::app::alerts::{Level, Thresholds};
 use crate::app::command::{Arg, Command, Needs, REGISTRY, Shown, colon_command};
 use crate::domain::Verb;
@@ -154,26 +154,26 @@ impl State {
         if !kept.key.same_view(key) {
             return None;
         }
-        let changed: IdSet = self
-            .conversations
-            .changed_since(kept.key.generation)?
-            .collect();
-        if changed.len() > patch_limit(self.conversations.len()) {
-            return None;
-        }
+        let changed = self.first_changes_since(kept.key.generation)?;
         let map: &std::collections::BTreeMap<String, Conversation> = &self.conversations;
+        // Their rows as they were (found by their keys then), and as they
+        // are for those that belong.
+        let gone: Vec<(SortKey, &str)> = changed
+            .iter()
+            .filter_map(|(id, b)| Some((sort_key(self.sort, &(*b)?.sort), *id)))
+            .collect();
         let rows: Vec<(SortKey, &Conversation)> = changed
             .iter()
-            .filter_map(|id| map.get(*id))
+            .filter_map(|(id, _)| map.get(*id))
             .filter(|c| self.in_list(c))
-            .map(|c| (sort_key(self.sort, c), c))
+            .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c))
             .collect();
         let KeptList { filter, list, .. } = kept;
         let mut table = std::sync::Arc::try_unwrap(list.table).unwrap_or_else(|t| (*t).clone());
-        let moved = table.patch(&changed, rows, order(self.sort, self.sort_reversed));
+        let moved = table.patch(&gone, rows, order(self.sort, self.sort_reversed));
         let shown = list.shown.map(|shown| {
             let added = table.filter(Some(&moved.added), &filter_words(&filter), map);
-            std::sync::Arc::new(merge_shown(&shown, &moved, &added))
+            std::sync::Arc::new(merge_rows(moved.kept(&shown), &added))
         });
         Some(KeptList {
             key: key.clone(),
@@ -184,6 +184,23 @@ impl State {
                 hint: list.hint,
             },
         })
+    }
+
+    /// The conversations changed since `generation`, each once with what it
+    /// was then (`None`: not held), when every change since was tracked
+    /// and at most [`patch_limit`] changed.
+    fn first_changes_since(
+        &self,
+        generation: u64,
+    ) -> Option<Vec<(&str, Option<&crate::app::state::Before>)>> {
+        let mut seen = IdSet::default();
+        let mut firsts = Vec::new();
+        for (id, before) in self.conversations.changes_since(generation)? {
+            if seen.insert(id) {
+                firsts.push((id, before));
+            }
+        }
+        (firsts.len() <= patch_limit(self.conversations.len())).then_some(firsts)
     }
 
     /// Whether a conversation is a row of the list's table: the queue and
@@ -208,7 +225,7 @@ impl State {
             .conversations
             .values()
             .filter(|c| self.in_list(c))
-            .map(|c| (sort_key(self.sort, c), c.id.as_str()))
+            .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c.id.as_str()))
             .collect();
         if self.sort == SortBy::Id {
             let mut keyed: Vec<((&str, u64), &str)> = rows
@@ -385,10 +402,29 @@ impl State {
     /// The counts over every conversation, made in one pass and kept until
     /// the conversations change, so that a frame never walks them all.
     pub fn summary(&self) -> std::sync::Arc<Summary> {
-        self.summary_cache
-            .get_or(self.conversations.generation(), || {
-                Summary::of(self.conversations.values())
-            })
+        self.summary_cache.get_or_patch(
+            self.conversations.generation(),
+            |since, kept| self.patched_summary(since, kept),
+            || Summary::of(self.conversations.values()),
+        )
+    }
+
+    /// The summary kept at generation `since` brought up to date: each
+    /// conversation changed since has its part as it was then taken out
+    /// and its part now added. Only when every change since was tracked
+    /// and at most [`patch_limit`] conversations changed; else `None`.
+    fn patched_summary(&self, since: u64, kept: std::sync::Arc<Summary>) -> Option<Summary> {
+        let changed = self.first_changes_since(since)?;
+        let mut s = std::sync::Arc::try_unwrap(kept).unwrap_or_else(|k| (*k).clone());
+        for (id, before) in changed {
+            if let Some(b) = before {
+                s.take(id, &b.part);
+            }
+            if let Some(c) = self.conversations.get(id) {
+                s.add(id, Part::of(c));
+            }
+        }
+        Some(s)
     }
 
     pub(crate) fn next_req_id(&mut self) -> String {
@@ -436,20 +472,30 @@ pub(super) fn natural_parts(id: &str) -> (&str, u64) {
     (&id[..id.len() - digits], n)
 }
 
-/// What the list's sort `sort` compares of a conversation before its id
-/// (the id sort compares [`natural_parts`] of the id, then the id).
-fn sort_key(sort: SortBy, c: &Conversation) -> SortKey {
+impl SortFacts {
+    /// What the list's sorts read of `c`.
+    pub(crate) fn of(c: &Conversation) -> SortFacts {
+        SortFacts {
+            urgency: c.urgency(),
+            state_rank: c.state_rank(),
+            started_ms: c.started_ms,
+            channel: c.channel as u8,
+        }
+    }
+}
+
+/// What the list's sort `sort` compares of a conversation (its facts)
+/// before its id (the id sort compares [`natural_parts`] of the id, then
+/// the id).
+fn sort_key(sort: SortBy, f: &SortFacts) -> SortKey {
     match sort {
         // Within OVERDUE and waiting: who joined the queue first (longest
         // wait); no wait known after a known one.
-        SortBy::Urgency => {
-            let (group, joined) = c.urgency();
-            SortKey(group, joined, c.started_ms)
-        }
-        SortBy::State => SortKey(c.state_rank(), 0, c.started_ms),
-        SortBy::Age => SortKey(0, 0, c.started_ms),
+        SortBy::Urgency => SortKey(f.urgency.0, f.urgency.1, f.started_ms),
+        SortBy::State => SortKey(f.state_rank, 0, f.started_ms),
+        SortBy::Age => SortKey(0, 0, f.started_ms),
         SortBy::Id => SortKey::default(),
-        SortBy::Channel => SortKey(c.channel as u8, 0, None),
+        SortBy::Channel => SortKey(f.channel, 0, None),
     }
 }
 
@@ -469,21 +515,20 @@ fn order(
     }
 }
 
-/// The filter's rows after a patch: those it showed that stayed, where
-/// they went, with the rows put in that pass it (`added`, in order).
-fn merge_shown(shown: &[u32], moved: &Moved, added: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(shown.len() + added.len());
-    let mut added = added.iter().copied().peekable();
-    for row in shown.iter().map(|r| moved.old[*r as usize]) {
-        if row == Moved::OUT {
-            continue;
-        }
-        while let Some(a) = added.next_if(|a| *a < row) {
-            out.push(a);
+/// Two lists of rows in order, as one in order.
+fn merge_rows(a: Vec<u32>, b: &[u32]) -> Vec<u32> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.iter().copied().peekable();
+    for row in a {
+        while let Some(x) = b.next_if(|x| *x < row) {
+            out.push(x);
         }
         out.push(row);
     }
-    out.extend(added);
+    out.extend(b);
     out
 }
 
@@ -894,51 +939,52 @@ impl Summary {
     pub(crate) fn of<'a>(conversations: impl Iterator<Item = &'a Conversation>) -> Summary {
         let mut s = Summary::default();
         for c in conversations {
-            for (_, d) in c.open_events() {
-                s.open_events += 1;
-                if let Delivery::Retrying { attempt, .. } = d {
-                    s.retrying.push(*attempt);
-                }
-            }
-            if c.failed().is_some() {
-                s.failed += 1;
-            }
-            holds_of(c, &mut s.holds);
-            let Some((q, _)) = &c.queue else { continue };
-            if !c.listed || matches!(c.state(), ConvState::Ended) {
-                continue;
-            }
-            let f = s.queues.entry(q.clone()).or_default();
-            if c.is_waiting() {
-                f.waiting += 1;
-                if let Some(w) = c.wait_ms {
-                    let base = w - c.listed_at_ms;
-                    f.timed += 1;
-                    f.base_max = Some(f.base_max.map_or(base, |m| m.max(base)));
-                    f.base_sum += base;
-                }
-            } else {
-                f.engaged += 1;
-                if let Some(w) = c.wait_ms {
-                    f.answered += 1;
-                    f.answer_sum += w;
-                }
-            }
+            s.add(&c.id, Part::of(c));
         }
         s
     }
 }
 
-/// Notes which agents `c`'s merged roster holds. A conversation only Kore
-/// speaks of (nothing sent, nobody removed) needs no merge: its picture is
-/// its roster, which keeps this pass cheap at scale.
-fn holds_of(c: &Conversation, holds: &mut std::collections::HashMap<String, Vec<String>>) {
-    held_by(c, |id| {
-        holds.entry(id.to_string()).or_default().push(c.id.clone());
-    });
+impl Part {
+    /// What `c` adds to the summary.
+    pub(crate) fn of(c: &Conversation) -> Part {
+        let mut p = Part::default();
+        for (_, d) in c.open_events() {
+            p.open_events += 1;
+            if let Delivery::Retrying { attempt, .. } = d {
+                p.retrying.push(*attempt);
+            }
+        }
+        p.failed = c.failed().is_some();
+        held_by(c, |id| p.holds.push(id.to_string()));
+        let Some((q, _)) = &c.queue else { return p };
+        if !c.listed || matches!(c.state(), ConvState::Ended) {
+            return p;
+        }
+        let mut f = QueueSums::default();
+        if c.is_waiting() {
+            f.waiting = 1;
+            if let Some(w) = c.wait_ms {
+                let base = w - c.listed_at_ms;
+                f.timed = 1;
+                f.base_max = Some(base);
+                f.base_sum = base;
+            }
+        } else {
+            f.engaged = 1;
+            if let Some(w) = c.wait_ms {
+                f.answered = 1;
+                f.answer_sum = w;
+            }
+        }
+        p.queue = Some((q.clone(), f));
+        p
+    }
 }
 
-/// Gives `note` the id of each agent `c`'s merged roster holds.
+/// Gives `note` the id of each agent `c`'s merged roster holds. A
+/// conversation only Kore speaks of (nothing sent, nobody removed) needs no
+/// merge: its picture is its roster, which keeps this cheap at scale.
 fn held_by(c: &Conversation, mut note: impl FnMut(&str)) {
     if c.roster.members().is_empty() && c.departed.is_empty() {
         for m in c.kore.iter().flat_map(|k| &k.members) {

@@ -907,11 +907,27 @@ pub struct Conversations {
 /// The ids the tracked changes touched, oldest first.
 #[derive(Debug, Clone, Default)]
 struct Changes {
-    /// (generation of the change, id).
-    ids: Vec<(u64, String)>,
+    ids: Vec<Change>,
     /// Every change after this generation is in `ids` (an untracked change,
     /// or the oldest entries dropped, left what came before unknown).
     known_after: u64,
+}
+
+/// One conversation a tracked change touched.
+#[derive(Debug, Clone)]
+struct Change {
+    generation: u64,
+    id: String,
+    /// What it was before the change (`None`: not held).
+    before: Option<Box<Before>>,
+}
+
+/// What the kept views read of a conversation, as it was before a change:
+/// what it added to the summary, and what the list's sorts read of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Before {
+    pub part: crate::app::summary::Part,
+    pub sort: crate::app::list::SortFacts,
 }
 
 /// Up to how many changed conversations the kept list is patched rather
@@ -934,7 +950,7 @@ impl Conversations {
         if self.changes.ids.len() > limit {
             // Older changes than these are more than a patch would take.
             let cut = self.changes.ids.len() - limit / 2;
-            self.changes.known_after = self.changes.ids[cut - 1].0;
+            self.changes.known_after = self.changes.ids[cut - 1].generation;
             self.changes.ids.drain(..cut);
         }
         Tracked {
@@ -952,12 +968,25 @@ impl Conversations {
     /// The ids changed since `generation`, each at least once, when every
     /// change since was tracked; `None` when that is not known.
     pub fn changed_since(&self, generation: u64) -> Option<impl Iterator<Item = &str>> {
+        Some(self.changes_since(generation)?.map(|(id, _)| id))
+    }
+
+    /// The same, in order, each with what the conversation was just
+    /// before that change (`None`: it was not held).
+    pub fn changes_since(
+        &self,
+        generation: u64,
+    ) -> Option<impl Iterator<Item = (&str, Option<&Before>)>> {
         if generation < self.changes.known_after || generation > self.generation {
             return None;
         }
         let ids = &self.changes.ids;
-        let from = ids.partition_point(|(g, _)| *g <= generation);
-        Some(ids[from..].iter().map(|(_, id)| id.as_str()))
+        let from = ids.partition_point(|c| c.generation <= generation);
+        Some(
+            ids[from..]
+                .iter()
+                .map(|c| (c.id.as_str(), c.before.as_deref())),
+        )
     }
 }
 
@@ -965,13 +994,24 @@ impl Conversations {
 /// [`Conversations::tracked`]); reads go to the map as it is.
 pub struct Tracked<'a> {
     map: &'a mut BTreeMap<String, Conversation>,
-    changes: &'a mut Vec<(u64, String)>,
+    changes: &'a mut Vec<Change>,
     generation: u64,
 }
 
 impl<'a> Tracked<'a> {
+    /// Notes `id` as changed, before it is.
     fn note(&mut self, id: &str) {
-        self.changes.push((self.generation, id.to_string()));
+        let before = self.map.get(id).map(|c| {
+            Box::new(Before {
+                part: crate::app::summary::Part::of(c),
+                sort: crate::app::list::SortFacts::of(c),
+            })
+        });
+        self.changes.push(Change {
+            generation: self.generation,
+            id: id.to_string(),
+            before,
+        });
     }
 
     fn into_mut(mut self, id: &str) -> Option<&'a mut Conversation> {
@@ -1003,11 +1043,10 @@ impl<'a> Tracked<'a> {
     }
 
     pub fn remove(&mut self, id: &str) -> Option<Conversation> {
-        let gone = self.map.remove(id);
-        if gone.is_some() {
+        if self.map.contains_key(id) {
             self.note(id);
         }
-        gone
+        self.map.remove(id)
     }
 }
 
@@ -1110,7 +1149,7 @@ impl Clone for ListCache {
 }
 
 /// A figure made from every conversation, kept until the conversations
-/// change (their generation goes up). A clone shares it.
+/// change (their generation goes up). A clone has a copy of its own.
 #[derive(Debug)]
 pub struct GenCache<T>(pub std::sync::Mutex<Option<(u64, std::sync::Arc<T>)>>);
 
@@ -1120,20 +1159,28 @@ impl<T> Default for GenCache<T> {
     }
 }
 
-impl<T> Clone for GenCache<T> {
+impl<T: Clone> Clone for GenCache<T> {
     fn clone(&self) -> Self {
         let kept = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
+            .as_ref()
+            .map(|(g, v)| (*g, std::sync::Arc::new(T::clone(v))));
         GenCache(std::sync::Mutex::new(kept))
     }
 }
 
 impl<T> GenCache<T> {
-    /// The kept value for `generation`, or a new one from `make`.
-    pub fn get_or(&self, generation: u64, make: impl FnOnce() -> T) -> std::sync::Arc<T> {
+    /// The kept value for `generation`; else the kept one brought up to
+    /// date by `patch` (given the generation it was made at), or when that
+    /// cannot, a new one from `make`.
+    pub fn get_or_patch(
+        &self,
+        generation: u64,
+        patch: impl FnOnce(u64, std::sync::Arc<T>) -> Option<T>,
+        make: impl FnOnce() -> T,
+    ) -> std::sync::Arc<T> {
         let mut kept = self
             .0
             .lock()
@@ -1143,7 +1190,8 @@ impl<T> GenCache<T> {
         {
             return v.clone();
         }
-        let v = std::sync::Arc::new(make());
+        let patched = kept.take().and_then(|(g, v)| patch(g, v));
+        let v = std::sync::Arc::new(patched.unwrap_or_else(make));
         *kept = Some((generation, v.clone()));
         v
     }
