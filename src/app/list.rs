@@ -12,7 +12,9 @@
 //! the rows the shorter filter left, as fzf and television narrow.
 
 use memchr::memmem::Finder;
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
 /// What the filter reads of a row (a conversation). Each field is given as
@@ -65,31 +67,224 @@ enum Accept {
     Contains,
 }
 
+/// What the sort compares of a row before its id (made by `app::queries`
+/// for each sort), kept beside the row so that a changed row finds its
+/// place without looking another up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SortKey(pub u8, pub i64, pub Option<i64>);
+
+/// What the list's sorts read of a conversation (see `app::queries`). The
+/// conversations' change log keeps it as it was before a change, so that
+/// the row it had is found again by its old key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SortFacts {
+    pub urgency: (u8, i64),
+    pub state_rank: u8,
+    pub started_ms: Option<i64>,
+    pub channel: u8,
+}
+
+/// FNV-1a: ids are short, and a set of them is asked once per change.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Ids, hashed with [`Fnv`].
+pub type IdSet<'a> = HashSet<&'a str, BuildHasherDefault<Fnv>>;
+
 /// Every row that passes the narrowing, sorted; the filter's text is made
 /// on first use.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ListTable {
     ids: Vec<String>,
+    /// Each row's sort key.
+    keys: Vec<SortKey>,
     text: OnceLock<SearchText>,
 }
 
-/// The rows' filter fields, lower-cased, one after another; each field
-/// ends with a NUL, which no typed word contains, so no match spans two.
+/// The rows' filter fields, lower-cased; each field ends with a NUL, which
+/// no typed word contains, so no match spans two. A row's fields are one
+/// slot of the text: in the table's order when made, a changed row's new
+/// fields are added at the end (its old slot is then dead, and the text is
+/// written again in order once half of it is).
 #[derive(Debug, Default)]
 struct SearchText {
     text: String,
-    /// Per row, where each field starts in `text`; a row ends where the
+    /// Per slot, where each field starts in `text`; a slot ends where the
     /// next starts (or at the end of `text`).
-    fields: Vec<[u32; FIELDS]>,
+    slots: Vec<[u32; FIELDS]>,
+    /// Per slot, which ASCII bytes a plain word of one byte finds in it
+    /// (see [`SearchText::plain_bytes`]).
+    plain: Vec<u128>,
+    /// Per row of the table, its slot.
+    slot_of: Vec<u32>,
+    /// Bytes of `text` in slots no row has.
+    dead: usize,
+}
+
+/// Room for `n` and an eighth more: changed rows are written at the end
+/// of the text, which then grows without a copy of the whole for a while.
+fn room(n: usize) -> usize {
+    n + n / 8
+}
+
+impl Clone for SearchText {
+    /// A copy with the same room to grow.
+    fn clone(&self) -> Self {
+        let mut text = String::with_capacity(self.text.capacity());
+        text.push_str(&self.text);
+        let mut slots = Vec::with_capacity(self.slots.capacity());
+        slots.extend_from_slice(&self.slots);
+        SearchText {
+            text,
+            slots,
+            plain: self.plain.clone(),
+            slot_of: self.slot_of.clone(),
+            dead: self.dead,
+        }
+    }
+}
+
+/// Where a patch put the rows (see [`ListTable::patch`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// The rows taken out (as they were numbered), in order.
+    pub out: Vec<u32>,
+    /// Per row put in, the row (as they were numbered) it went before, in
+    /// order.
+    pub at: Vec<u32>,
+    /// The rows put in (as they are numbered now), in order.
+    pub added: Vec<u32>,
+}
+
+impl Moved {
+    /// Where the rows `rows` (in order, as they were numbered) are now,
+    /// those taken out left out.
+    pub fn kept(&self, rows: &[u32]) -> Vec<u32> {
+        let (mut out, mut at) = (0, 0);
+        let mut now = Vec::with_capacity(rows.len());
+        for r in rows {
+            while self.out.get(out).is_some_and(|o| o < r) {
+                out += 1;
+            }
+            while self.at.get(at).is_some_and(|a| a <= r) {
+                at += 1;
+            }
+            if self.out.get(out) != Some(r) {
+                now.push(r - out as u32 + at as u32);
+            }
+        }
+        now
+    }
+}
+
+/// `v` with the items at `out` (in order) taken out and `new`'s put in,
+/// each before the item `at` says (in order), in one pass.
+fn splice<T>(v: Vec<T>, out: &[u32], at: &[u32], new: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut spliced = Vec::with_capacity(v.len() - out.len() + at.len());
+    let (mut old, mut new) = (v.into_iter(), new.into_iter());
+    let (mut pos, mut o, mut a) = (0, 0, 0);
+    loop {
+        let next_in = at.get(a).map_or(usize::MAX, |x| *x as usize);
+        let next_out = out.get(o).map_or(usize::MAX, |x| *x as usize);
+        let upto = next_in.min(next_out);
+        if upto == usize::MAX {
+            spliced.extend(old);
+            return spliced;
+        }
+        spliced.extend(old.by_ref().take(upto - pos));
+        pos = upto;
+        if next_in <= next_out {
+            spliced.extend(new.next());
+            a += 1;
+        } else {
+            old.next();
+            (pos, o) = (pos + 1, o + 1);
+        }
+    }
 }
 
 impl ListTable {
-    /// A table of the given rows' ids, already narrowed and sorted.
+    /// A table of the given rows' ids, already narrowed and sorted (keys
+    /// unknown: for a table that is never patched).
     pub fn new(ids: Vec<String>) -> ListTable {
+        let keys = vec![SortKey::default(); ids.len()];
+        ListTable::with_keys(ids, keys)
+    }
+
+    /// A table of the given rows, already narrowed and sorted by `keys`
+    /// (one per id) and their ids.
+    pub fn with_keys(ids: Vec<String>, keys: Vec<SortKey>) -> ListTable {
+        assert_eq!(ids.len(), keys.len(), "a key per row");
         ListTable {
             ids,
+            keys,
             text: OnceLock::new(),
         }
+    }
+
+    /// The table with the rows of `gone` (the changed ones' keys and ids as
+    /// they were) taken out and `rows` (the changed ones that belong in it
+    /// now, with their keys) put in at their places, the filter's text
+    /// (when made) along with them. `order` compares two rows (key and id)
+    /// as the table is sorted. Each is found by a binary search; the rows
+    /// move in one pass.
+    pub fn patch<R: FilterRow>(
+        &mut self,
+        gone: &[(SortKey, &str)],
+        mut rows: Vec<(SortKey, &R)>,
+        order: impl Fn(&SortKey, &str, &SortKey, &str) -> Ordering,
+    ) -> Moved {
+        let mut out: Vec<u32> = gone
+            .iter()
+            .map(|(k, id)| self.place(k, id, &order))
+            .zip(gone)
+            .filter(|(i, (_, id))| self.ids.get(*i).is_some_and(|at| at == id))
+            .map(|(i, _)| i as u32)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        rows.sort_unstable_by(|a, b| order(&a.0, a.1.id(), &b.0, b.1.id()));
+        let at: Vec<u32> = rows
+            .iter()
+            .map(|(k, r)| self.place(k, r.id(), &order) as u32)
+            .collect();
+        let mut taken = 0;
+        let added = at
+            .iter()
+            .enumerate()
+            .map(|(j, a)| {
+                while out.get(taken).is_some_and(|o| o < a) {
+                    taken += 1;
+                }
+                a - taken as u32 + j as u32
+            })
+            .collect();
+        let moved = Moved { out, at, added };
+        if let Some(text) = self.text.get_mut() {
+            text.patch(&moved, rows.iter().map(|(_, r)| *r));
+        }
+        let ids = rows.iter().map(|(_, r)| r.id().to_string());
+        self.ids = splice(std::mem::take(&mut self.ids), &moved.out, &moved.at, ids);
+        let keys = rows.iter().map(|(k, _)| *k);
+        self.keys = splice(std::mem::take(&mut self.keys), &moved.out, &moved.at, keys);
+        moved
     }
 
     pub fn len(&self) -> usize {
@@ -98,6 +293,27 @@ impl ListTable {
 
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// Where a row (`key`, `id`) goes among the rows as they are: the
+    /// first that does not come before it. They are sorted (a changed one
+    /// by its old key), so a binary search holds.
+    fn place(
+        &self,
+        key: &SortKey,
+        id: &str,
+        order: &impl Fn(&SortKey, &str, &SortKey, &str) -> Ordering,
+    ) -> usize {
+        let (mut lo, mut hi) = (0, self.ids.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if order(&self.keys[mid], &self.ids[mid], key, id) == Ordering::Less {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     fn search<R: FilterRow>(&self, map: &BTreeMap<String, R>) -> &SearchText {
@@ -163,6 +379,19 @@ fn write_field<R: FilterRow>(out: &mut String, c: &R, f: Field) {
     }
 }
 
+/// Appends a row's fields, each lower-cased and ended with a NUL; where
+/// each starts, from where the row starts.
+fn write_row<R: FilterRow>(out: &mut String, c: &R) -> [u32; FIELDS] {
+    let start = out.len();
+    let mut starts = [0u32; FIELDS];
+    for (i, f) in ALL_FIELDS.iter().enumerate() {
+        starts[i] = (out.len() - start) as u32;
+        write_field(out, c, *f);
+        out.push('\0');
+    }
+    starts
+}
+
 impl SearchText {
     /// The rows' text. The map is walked in its own order (a lookup per
     /// row would cost more than the rest at 50,000 rows) into a scratch
@@ -183,22 +412,17 @@ impl SearchText {
                 continue;
             };
             let start = scratch.len();
-            let mut starts = [0u32; FIELDS];
-            for (i, f) in ALL_FIELDS.iter().enumerate() {
-                starts[i] = (scratch.len() - start) as u32;
-                write_field(&mut scratch, c, *f);
-                scratch.push('\0');
-            }
+            let starts = write_row(&mut scratch, c);
             parts[row] = Some((start, scratch.len() - start, starts));
         }
-        let mut text = String::with_capacity(scratch.len() + ids.len());
-        let mut fields = Vec::with_capacity(ids.len());
+        let mut text = String::with_capacity(room(scratch.len() + ids.len()));
+        let mut slots = Vec::with_capacity(room(ids.len()));
         for part in &parts {
             let at = text.len() as u32;
             match part {
                 Some((start, len, starts)) => {
                     text.push_str(&scratch[*start..*start + *len]);
-                    fields.push(starts.map(|s| at + s));
+                    slots.push(starts.map(|s| at + s));
                 }
                 None => {
                     // Gone from the map: empty fields, never a match.
@@ -207,24 +431,114 @@ impl SearchText {
                         *s = at + i as u32;
                     }
                     text.push_str(&"\0".repeat(FIELDS));
-                    fields.push(starts);
+                    slots.push(starts);
                 }
             }
         }
-        SearchText { text, fields }
+        let mut search = SearchText {
+            text,
+            slots,
+            plain: Vec::new(),
+            slot_of: (0..ids.len() as u32).collect(),
+            dead: 0,
+        };
+        search.plain = (0..search.slots.len())
+            .map(|s| search.plain_bytes(s))
+            .collect();
+        search
+    }
+
+    /// Which ASCII bytes a plain word of one byte (the first keystroke of
+    /// every filter) finds in slot `s`: each byte of a field it may hold,
+    /// and the first byte of one it may start. A bit test then answers
+    /// such a word, which would stop a search of the text at nearly every
+    /// row.
+    fn plain_bytes(&self, s: usize) -> u128 {
+        let bytes = self.text.as_bytes();
+        let mut set = 0u128;
+        let mut note = |b: u8| {
+            if b < 128 {
+                set |= 1 << b;
+            }
+        };
+        for (f, accept) in PLAIN.iter().enumerate() {
+            let (start, end) = self.slot_field(s, f);
+            let field = &bytes[start..end];
+            match accept {
+                Accept::No => {}
+                Accept::Prefix => field.first().copied().into_iter().for_each(&mut note),
+                Accept::Contains => field.iter().copied().for_each(&mut note),
+            }
+        }
+        set
+    }
+
+    /// Where slot `s` starts and ends in the text.
+    fn slot_span(&self, s: usize) -> (usize, usize) {
+        let end = self
+            .slots
+            .get(s + 1)
+            .map_or(self.text.len(), |n| n[0] as usize);
+        (self.slots[s][0] as usize, end)
     }
 
     /// Where row `r`'s field `f` starts and ends (without its NUL).
     fn span(&self, r: usize, f: usize) -> (usize, usize) {
-        let start = self.fields[r][f] as usize;
+        self.slot_field(self.slot_of[r] as usize, f)
+    }
+
+    /// Where slot `s`'s field `f` starts and ends (without its NUL).
+    fn slot_field(&self, s: usize, f: usize) -> (usize, usize) {
+        let start = self.slots[s][f] as usize;
         let end = if f + 1 < FIELDS {
-            self.fields[r][f + 1] as usize
+            self.slots[s][f + 1] as usize
         } else {
-            self.fields
-                .get(r + 1)
-                .map_or(self.text.len(), |n| n[0] as usize)
+            self.slot_span(s).1
         };
         (start, end - 1)
+    }
+
+    /// The rows moved as `moved` says, the new ones (`added`, in order)
+    /// written at the end.
+    fn patch<'r, R: FilterRow + 'r>(&mut self, moved: &Moved, added: impl Iterator<Item = &'r R>) {
+        for o in &moved.out {
+            let (s, e) = self.slot_span(self.slot_of[*o as usize] as usize);
+            self.dead += e - s;
+        }
+        let first = self.slots.len() as u32;
+        for c in added {
+            let at = self.text.len() as u32;
+            let starts = write_row(&mut self.text, c);
+            self.slots.push(starts.map(|s| at + s));
+            self.plain.push(self.plain_bytes(self.slots.len() - 1));
+        }
+        let slots = first..self.slots.len() as u32;
+        let slot_of = std::mem::take(&mut self.slot_of);
+        self.slot_of = splice(slot_of, &moved.out, &moved.at, slots);
+        if self.dead * 2 > self.text.len() {
+            self.compact();
+        }
+    }
+
+    /// The text written again with only the rows' slots, in their order.
+    fn compact(&mut self) {
+        let mut text = String::with_capacity(room(self.text.len() - self.dead));
+        let mut slots = Vec::with_capacity(room(self.slot_of.len()));
+        let mut plain = Vec::with_capacity(room(self.slot_of.len()));
+        for s in self.slot_of.iter_mut() {
+            let slot = *s as usize;
+            let start = self.slots[slot][0] as usize;
+            let end = self
+                .slots
+                .get(slot + 1)
+                .map_or(self.text.len(), |n| n[0] as usize);
+            let at = text.len() as u32;
+            text.push_str(&self.text[start..end]);
+            slots.push(self.slots[slot].map(|f| f - start as u32 + at));
+            plain.push(self.plain[slot]);
+            *s = slots.len() as u32 - 1;
+        }
+        (self.text, self.slots, self.plain, self.dead) = (text, slots, plain, 0);
     }
 
     /// The rows of `rows` that pass one word.
@@ -250,44 +564,58 @@ impl SearchText {
                 .filter(|r| passes_empty(*r as usize))
                 .collect();
         }
-        let finder = Finder::new(needle.as_bytes());
-        // Few rows left: test them one by one; else one pass over the text.
-        if rows.len() * 8 < self.fields.len() {
-            let bytes = self.text.as_bytes();
+        if let [b] = needle.as_bytes()
+            && accept == PLAIN
+        {
+            let bit = 1u128.checked_shl(u32::from(*b)).unwrap_or(0);
             return rows
                 .iter()
                 .copied()
-                .filter(|r| {
-                    accept.iter().enumerate().any(|(f, a)| {
-                        let (s, e) = self.span(*r as usize, f);
-                        let field = &bytes[s..e];
-                        match a {
-                            Accept::No => false,
-                            Accept::Prefix => field.starts_with(needle.as_bytes()),
-                            Accept::Contains => finder.find(field).is_some(),
-                        }
-                    })
-                })
+                .filter(|r| self.plain[self.slot_of[*r as usize] as usize] & bit != 0)
                 .collect();
         }
+        let finder = Finder::new(needle.as_bytes());
+        // Few rows left, or a needle of one byte (it matches nearly every
+        // row, and a search of the whole text would stop at each match):
+        // test the rows one by one, prefixes first (a compare each); else
+        // one pass over the text.
+        if rows.len() * 8 < self.slot_of.len() || needle.len() == 1 {
+            let bytes = self.text.as_bytes();
+            let field = |r: u32, f: usize| {
+                let (s, e) = self.span(r as usize, f);
+                &bytes[s..e]
+            };
+            let passes = |r: &u32| {
+                let fields = || accept.iter().enumerate();
+                fields().any(|(f, a)| {
+                    *a == Accept::Prefix && field(*r, f).starts_with(needle.as_bytes())
+                }) || fields()
+                    .any(|(f, a)| *a == Accept::Contains && finder.find(field(*r, f)).is_some())
+            };
+            return rows.iter().copied().filter(passes).collect();
+        }
         let hit = self.scan(&finder, &accept);
-        rows.iter().copied().filter(|r| hit[*r as usize]).collect()
+        rows.iter()
+            .copied()
+            .filter(|r| hit[self.slot_of[*r as usize] as usize])
+            .collect()
     }
 
-    /// Which rows the needle matches in an accepted field: one search over
-    /// the whole text, skipping to the next row after each match.
+    /// Which slots the needle matches in an accepted field: one search
+    /// over the whole text, skipping to the next slot after each match
+    /// (and to the next field after a match in a field that refuses it).
     fn scan(&self, finder: &Finder<'_>, accept: &[Accept; FIELDS]) -> Vec<bool> {
         let bytes = self.text.as_bytes();
-        let rows = self.fields.len();
-        let mut hit = vec![false; rows];
-        let mut row = 0usize;
+        let slots = self.slots.len();
+        let mut hit = vec![false; slots];
+        let mut slot = 0usize;
         let mut at = 0usize;
         while let Some(found) = finder.find(&bytes[at..]) {
             let p = at + found;
-            while row + 1 < rows && self.fields[row + 1][0] as usize <= p {
-                row += 1;
+            while slot + 1 < slots && self.slots[slot + 1][0] as usize <= p {
+                slot += 1;
             }
-            let starts = &self.fields[row];
+            let starts = &self.slots[slot];
             let f = starts.iter().rposition(|s| *s as usize <= p).unwrap_or(0);
             let ok = match accept[f] {
                 Accept::No => false,
@@ -295,13 +623,18 @@ impl SearchText {
                 Accept::Contains => true,
             };
             if ok {
-                hit[row] = true;
-                match self.fields.get(row + 1) {
+                hit[slot] = true;
+                match self.slots.get(slot + 1) {
                     Some(next) => at = next[0] as usize,
                     None => break,
                 }
             } else {
-                at = p + 1;
+                // Any later match in this field is refused too (a needle
+                // has no NUL, so none spans two fields): on to the next.
+                at = match starts.get(f + 1) {
+                    Some(next) => *next as usize,
+                    None => p + 1,
+                };
             }
         }
         hit
@@ -327,14 +660,22 @@ fn needle(word: &str) -> (&str, [Accept; FIELDS]) {
         }
         return (v, accept);
     }
-    set(Field::Id, Contains);
-    set(Field::Channel, Prefix);
-    set(Field::Language, Prefix);
-    set(Field::State, Prefix);
-    set(Field::Session, Contains);
-    set(Field::Name, Contains);
-    (word, accept)
+    (word, PLAIN)
 }
+
+/// Where a plain word may match: the id, session and name anywhere; the
+/// channel, language and state from their start.
+const PLAIN: [Accept; FIELDS] = {
+    use Accept::{Contains, No, Prefix};
+    let mut accept = [No; FIELDS];
+    accept[Field::Id as usize] = Contains;
+    accept[Field::Channel as usize] = Prefix;
+    accept[Field::Language as usize] = Prefix;
+    accept[Field::State as usize] = Prefix;
+    accept[Field::Session as usize] = Contains;
+    accept[Field::Name as usize] = Contains;
+    accept
+};
 
 /// The conversations list as shown: the table's rows that pass the filter.
 #[derive(Debug, Clone, Default)]

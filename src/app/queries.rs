@@ -1,9 +1,9 @@
 //! What the view and the rules ask of the State: the visible, sorted and
 //! filtered lists, the picker's choices, counts for the status bar.
 
-use super::list::{FilterRow, ListTable, VisibleIds};
+use super::list::{FilterRow, IdSet, ListTable, SortFacts, SortKey, VisibleIds};
 use super::state::*;
-use super::summary::{QueueSums, Summary};
+use super::summary::{Part, QueueSums, Summary};
 use crate::app::alerts::{Level, Thresholds};
 use crate::app::command::{Arg, Command, Needs, REGISTRY, Shown, colon_command};
 use crate::domain::Verb;
@@ -76,30 +76,25 @@ impl State {
     /// (see `app::list`); a filter that only grew (more typed at its end)
     /// narrows the rows the shorter one left.
     pub fn visible_ids(&self) -> VisibleIds {
-        let key = ListKey {
-            generation: self.conversations.generation(),
-            sort: self.sort,
-            reversed: self.sort_reversed,
-            queue: self.queue_narrow.clone(),
-            agent: self.agent_narrow.clone(),
-            problems: self.problems_only.then_some(self.breaches.version),
-        };
+        let key = self.list_key();
         let mut cache = self
             .list_cache
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let fresh = |key: ListKey| KeptList {
+            key,
+            filter: String::new(),
+            list: VisibleIds {
+                table: std::sync::Arc::new(self.sorted_table()),
+                shown: None,
+                hint: Default::default(),
+            },
+        };
         let kept = match cache.take() {
             Some(k) if k.key == key => k,
-            _ => KeptList {
-                key,
-                filter: String::new(),
-                list: VisibleIds {
-                    table: std::sync::Arc::new(self.sorted_table()),
-                    shown: None,
-                    hint: Default::default(),
-                },
-            },
+            Some(k) => self.patched(k, &key).unwrap_or_else(|| fresh(key)),
+            None => fresh(key),
         };
         if kept.filter == self.conv_filter {
             let list = kept.list.clone();
@@ -135,60 +130,121 @@ impl State {
         list
     }
 
+    /// What the kept table of the list is made from now.
+    fn list_key(&self) -> ListKey {
+        ListKey {
+            generation: self.conversations.generation(),
+            sort: self.sort,
+            reversed: self.sort_reversed,
+            queue: self.queue_narrow.clone(),
+            agent: self.agent_narrow.clone(),
+            problems: self.problems_only.then_some(self.breaches.version),
+        }
+    }
+
+    /// The kept list brought up to date row by row: the rows of the
+    /// conversations changed since it was made are taken out and those
+    /// that belong put back at their sorted places (their filter text and
+    /// the filter's rows with them). Only when every change since was
+    /// tracked (`Conversations::changed_since`), at most
+    /// [`patch_limit`] conversations changed, and the sort, the narrowing
+    /// and the problems view are the same; else `None`, and the list is
+    /// made again whole.
+    fn patched(&self, kept: KeptList, key: &ListKey) -> Option<KeptList> {
+        if !kept.key.same_view(key) {
+            return None;
+        }
+        let changed = self.first_changes_since(kept.key.generation)?;
+        let map: &std::collections::BTreeMap<String, Conversation> = &self.conversations;
+        // Their rows as they were (found by their keys then), and as they
+        // are for those that belong.
+        let gone: Vec<(SortKey, &str)> = changed
+            .iter()
+            .filter_map(|(id, b)| Some((sort_key(self.sort, &(*b)?.sort), *id)))
+            .collect();
+        let rows: Vec<(SortKey, &Conversation)> = changed
+            .iter()
+            .filter_map(|(id, _)| map.get(*id))
+            .filter(|c| self.in_list(c))
+            .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c))
+            .collect();
+        let KeptList { filter, list, .. } = kept;
+        let mut table = std::sync::Arc::try_unwrap(list.table).unwrap_or_else(|t| (*t).clone());
+        let moved = table.patch(&gone, rows, order(self.sort, self.sort_reversed));
+        let shown = list.shown.map(|shown| {
+            let added = table.filter(Some(&moved.added), &filter_words(&filter), map);
+            std::sync::Arc::new(merge_rows(moved.kept(&shown), &added))
+        });
+        Some(KeptList {
+            key: key.clone(),
+            filter,
+            list: VisibleIds {
+                table: std::sync::Arc::new(table),
+                shown,
+                hint: list.hint,
+            },
+        })
+    }
+
+    /// The conversations changed since `generation`, each once with what it
+    /// was then (`None`: not held), when every change since was tracked
+    /// and at most [`patch_limit`] changed.
+    fn first_changes_since(
+        &self,
+        generation: u64,
+    ) -> Option<Vec<(&str, Option<&crate::app::state::Before>)>> {
+        let mut seen = IdSet::default();
+        let mut firsts = Vec::new();
+        for (id, before) in self.conversations.changes_since(generation)? {
+            if seen.insert(id) {
+                firsts.push((id, before));
+            }
+        }
+        (firsts.len() <= patch_limit(self.conversations.len())).then_some(firsts)
+    }
+
+    /// Whether a conversation is a row of the list's table: the queue and
+    /// agent narrowing and the problems view let it through.
+    fn in_list(&self, c: &Conversation) -> bool {
+        self.agent_narrow
+            .as_deref()
+            .is_none_or(|a| holds_agent(c, a))
+            && self
+                .queue_narrow
+                .as_deref()
+                .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
+            && (!self.problems_only || self.is_problem(c))
+    }
+
     /// The table made from scratch: the narrowed rows, sorted.
     fn sorted_table(&self) -> ListTable {
-        let held: Option<Vec<String>> = self
-            .agent_narrow
-            .as_deref()
-            .map(|a| self.agent_conversations(a));
-        let mut v: Vec<&Conversation> = self
-            .conversations
-            .values()
-            .filter(|c| held.as_ref().is_none_or(|ids| ids.contains(&c.id)))
-            .filter(|c| {
-                self.queue_narrow
-                    .as_deref()
-                    .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
-            })
-            .filter(|c| !self.problems_only || self.is_problem(c))
-            .collect();
         // Keys that cost something (a row's state, a natural id) are made
         // once per row, not twice per comparison. Ids are unique, so an
-        // unstable sort gives the same order.
-        match self.sort {
-            SortBy::Urgency => {
-                // Within OVERDUE and waiting: who joined the queue first
-                // (longest wait); no wait known after a known one.
-                let mut keyed: Vec<(u8, i64, Option<i64>, &str, &Conversation)> = v
-                    .iter()
-                    .map(|c| {
-                        let (group, joined) = c.urgency();
-                        (group, joined, c.started_ms, c.id.as_str(), *c)
-                    })
-                    .collect();
-                keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
-                v = keyed.into_iter().map(|k| k.4).collect();
-            }
-            SortBy::State => {
-                let mut keyed: Vec<(u8, Option<i64>, &str, &Conversation)> = v
-                    .iter()
-                    .map(|c| (c.state_rank(), c.started_ms, c.id.as_str(), *c))
-                    .collect();
-                keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
-                v = keyed.into_iter().map(|k| k.3).collect();
-            }
-            SortBy::Age => {
-                v.sort_unstable_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id)))
-            }
-            SortBy::Id => v.sort_by_cached_key(|a| natural_key(&a.id)),
-            SortBy::Channel => {
-                v.sort_unstable_by(|a, b| a.channel.cmp(&b.channel).then(a.id.cmp(&b.id)))
-            }
+        // unstable sort gives the same order as a stable one.
+        let mut rows: Vec<(SortKey, &str)> = self
+            .conversations
+            .values()
+            .filter(|c| self.in_list(c))
+            .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c.id.as_str()))
+            .collect();
+        if self.sort == SortBy::Id {
+            let mut keyed: Vec<((&str, u64), &str)> = rows
+                .iter()
+                .map(|(_, id)| (natural_parts(id), *id))
+                .collect();
+            keyed.sort_unstable();
+            rows = keyed
+                .into_iter()
+                .map(|(_, id)| (SortKey::default(), id))
+                .collect();
+        } else {
+            rows.sort_unstable();
         }
         if self.sort_reversed {
-            v.reverse();
+            rows.reverse();
         }
-        ListTable::new(v.into_iter().map(|c| c.id.clone()).collect())
+        let (keys, ids) = rows.into_iter().map(|(k, id)| (k, id.to_string())).unzip();
+        ListTable::with_keys(ids, keys)
     }
 
     /// The thresholds a conversation is judged by: its queue's, else the
@@ -346,10 +402,29 @@ impl State {
     /// The counts over every conversation, made in one pass and kept until
     /// the conversations change, so that a frame never walks them all.
     pub fn summary(&self) -> std::sync::Arc<Summary> {
-        self.summary_cache
-            .get_or(self.conversations.generation(), || {
-                Summary::of(self.conversations.values())
-            })
+        self.summary_cache.get_or_patch(
+            self.conversations.generation(),
+            |since, kept| self.patched_summary(since, kept),
+            || Summary::of(self.conversations.values()),
+        )
+    }
+
+    /// The summary kept at generation `since` brought up to date: each
+    /// conversation changed since has its part as it was then taken out
+    /// and its part now added. Only when every change since was tracked
+    /// and at most [`patch_limit`] conversations changed; else `None`.
+    fn patched_summary(&self, since: u64, kept: std::sync::Arc<Summary>) -> Option<Summary> {
+        let changed = self.first_changes_since(since)?;
+        let mut s = std::sync::Arc::try_unwrap(kept).unwrap_or_else(|k| (*k).clone());
+        for (id, before) in changed {
+            if let Some(b) = before {
+                s.take(id, &b.part);
+            }
+            if let Some(c) = self.conversations.get(id) {
+                s.add(id, Part::of(c));
+            }
+        }
+        Some(s)
     }
 
     pub(crate) fn next_req_id(&mut self) -> String {
@@ -391,19 +466,70 @@ fn state_rank(s: &ConvState) -> u8 {
 }
 
 /// Sorts `c-99` before `c-100`.
-pub(super) fn natural_key(id: &str) -> (String, u64, String) {
-    let digits: String = id
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let n: u64 = digits
-        .chars()
-        .rev()
-        .collect::<String>()
-        .parse()
-        .unwrap_or(0);
-    (id[..id.len() - digits.len()].to_string(), n, id.to_string())
+pub(super) fn natural_parts(id: &str) -> (&str, u64) {
+    let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let n = id[id.len() - digits..].parse().unwrap_or(0);
+    (&id[..id.len() - digits], n)
+}
+
+impl SortFacts {
+    /// What the list's sorts read of `c`.
+    pub(crate) fn of(c: &Conversation) -> SortFacts {
+        SortFacts {
+            urgency: c.urgency(),
+            state_rank: c.state_rank(),
+            started_ms: c.started_ms,
+            channel: c.channel as u8,
+        }
+    }
+}
+
+/// What the list's sort `sort` compares of a conversation (its facts)
+/// before its id (the id sort compares [`natural_parts`] of the id, then
+/// the id).
+fn sort_key(sort: SortBy, f: &SortFacts) -> SortKey {
+    match sort {
+        // Within OVERDUE and waiting: who joined the queue first (longest
+        // wait); no wait known after a known one.
+        SortBy::Urgency => SortKey(f.urgency.0, f.urgency.1, f.started_ms),
+        SortBy::State => SortKey(f.state_rank, 0, f.started_ms),
+        SortBy::Age => SortKey(0, 0, f.started_ms),
+        SortBy::Id => SortKey::default(),
+        SortBy::Channel => SortKey(f.channel, 0, None),
+    }
+}
+
+/// How two rows (sort key, id) compare in the list sorted by `sort`,
+/// backwards when `reversed`: the same order `State::sorted_table` makes.
+fn order(
+    sort: SortBy,
+    reversed: bool,
+) -> impl Fn(&SortKey, &str, &SortKey, &str) -> std::cmp::Ordering {
+    move |ka, a, kb, b| {
+        let o = if sort == SortBy::Id {
+            (natural_parts(a), a).cmp(&(natural_parts(b), b))
+        } else {
+            (ka, a).cmp(&(kb, b))
+        };
+        if reversed { o.reverse() } else { o }
+    }
+}
+
+/// Two lists of rows in order, as one in order.
+fn merge_rows(a: Vec<u32>, b: &[u32]) -> Vec<u32> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.iter().copied().peekable();
+    for row in a {
+        while let Some(x) = b.next_if(|x| *x < row) {
+            out.push(x);
+        }
+        out.push(row);
+    }
+    out.extend(b);
+    out
 }
 
 /// A filter is words; `key=value` words match a field (`lang`, `channel`,
@@ -813,48 +939,53 @@ impl Summary {
     pub(crate) fn of<'a>(conversations: impl Iterator<Item = &'a Conversation>) -> Summary {
         let mut s = Summary::default();
         for c in conversations {
-            for (_, d) in c.open_events() {
-                s.open_events += 1;
-                if let Delivery::Retrying { attempt, .. } = d {
-                    s.retrying.push(*attempt);
-                }
-            }
-            if c.failed().is_some() {
-                s.failed += 1;
-            }
-            holds_of(c, &mut s.holds);
-            let Some((q, _)) = &c.queue else { continue };
-            if !c.listed || matches!(c.state(), ConvState::Ended) {
-                continue;
-            }
-            let f = s.queues.entry(q.clone()).or_default();
-            if c.is_waiting() {
-                f.waiting += 1;
-                if let Some(w) = c.wait_ms {
-                    let base = w - c.listed_at_ms;
-                    f.timed += 1;
-                    f.base_max = Some(f.base_max.map_or(base, |m| m.max(base)));
-                    f.base_sum += base;
-                }
-            } else {
-                f.engaged += 1;
-                if let Some(w) = c.wait_ms {
-                    f.answered += 1;
-                    f.answer_sum += w;
-                }
-            }
+            s.add(&c.id, Part::of(c));
         }
         s
     }
 }
 
-/// Notes which agents `c`'s merged roster holds. A conversation only Kore
-/// speaks of (nothing sent, nobody removed) needs no merge: its picture is
-/// its roster, which keeps this pass cheap at scale.
-fn holds_of(c: &Conversation, holds: &mut std::collections::HashMap<String, Vec<String>>) {
-    let mut note = |id: &str| {
-        holds.entry(id.to_string()).or_default().push(c.id.clone());
-    };
+impl Part {
+    /// What `c` adds to the summary.
+    pub(crate) fn of(c: &Conversation) -> Part {
+        let mut p = Part::default();
+        for (_, d) in c.open_events() {
+            p.open_events += 1;
+            if let Delivery::Retrying { attempt, .. } = d {
+                p.retrying.push(*attempt);
+            }
+        }
+        p.failed = c.failed().is_some();
+        held_by(c, |id| p.holds.push(id.to_string()));
+        let Some((q, _)) = &c.queue else { return p };
+        if !c.listed || matches!(c.state(), ConvState::Ended) {
+            return p;
+        }
+        let mut f = QueueSums::default();
+        if c.is_waiting() {
+            f.waiting = 1;
+            if let Some(w) = c.wait_ms {
+                let base = w - c.listed_at_ms;
+                f.timed = 1;
+                f.base_max = Some(base);
+                f.base_sum = base;
+            }
+        } else {
+            f.engaged = 1;
+            if let Some(w) = c.wait_ms {
+                f.answered = 1;
+                f.answer_sum = w;
+            }
+        }
+        p.queue = Some((q.clone(), f));
+        p
+    }
+}
+
+/// Gives `note` the id of each agent `c`'s merged roster holds. A
+/// conversation only Kore speaks of (nothing sent, nobody removed) needs no
+/// merge: its picture is its roster, which keeps this cheap at scale.
+fn held_by(c: &Conversation, mut note: impl FnMut(&str)) {
     if c.roster.members().is_empty() && c.departed.is_empty() {
         for m in c.kore.iter().flat_map(|k| &k.members) {
             note(&m.agent.id);
@@ -864,6 +995,14 @@ fn holds_of(c: &Conversation, holds: &mut std::collections::HashMap<String, Vec<
     for m in c.merged().roster.members() {
         note(&m.agent.id);
     }
+}
+
+/// Whether `c`'s merged roster holds agent `agent_id` (what
+/// `State::agent_conversations` lists, one conversation at a time).
+fn holds_agent(c: &Conversation, agent_id: &str) -> bool {
+    let mut held = false;
+    held_by(c, |id| held |= id == agent_id);
+    held
 }
 
 impl FilterRow for Conversation {
@@ -1206,6 +1345,52 @@ mod tests {
         );
         s.conversations.remove("c-1");
         assert_eq!((s.open_requests(), s.failed_count()), (0, 0));
+    }
+
+    /// Issue 20.6: a change that says which conversations it touched
+    /// patches the kept list (those rows out, and back at their places);
+    /// one that does not, or touches too many, makes it again whole.
+    #[test]
+    fn tracked_changes_patch_the_kept_list_and_others_make_it_again() {
+        use crate::app::state::{Channel, Settings, SortBy};
+        let settings = Settings {
+            bot_id: "st-1".into(),
+            environment: "TEST".into(),
+            confirm: true,
+            read_only: false,
+            defaults: Default::default(),
+            plan: Default::default(),
+            callback_timeout_ms: 1000,
+            alerts: Default::default(),
+        };
+        let mut s = State::new(settings, Default::default(), "t".into());
+        for i in 0..100 {
+            let mut c = Conversation::new(format!("c-{i}"), Channel::Chat, "en");
+            c.started_ms = Some(i);
+            s.conversations.insert(c.id.clone(), c);
+        }
+        s.sort = SortBy::Age;
+        s.conv_filter = "c-9".into();
+        assert_eq!(s.visible_ids().first(), Some("c-9"));
+        let kept = || s.list_cache.0.lock().unwrap().clone().unwrap();
+        s.conversations.change("c-9").unwrap().started_ms = Some(1000);
+        s.conversations.tracked().remove("c-90");
+        let patched = s.patched(kept(), &s.list_key()).expect("patched");
+        assert_eq!(patched.list.len(), 10);
+        assert_eq!(patched.list.first(), Some("c-91"));
+        assert_eq!(patched.list.last(), Some("c-9"), "at its new place");
+        assert_eq!(s.visible_ids().to_vec(), patched.list.to_vec());
+        // A plain mutable borrow says nothing of what it changed.
+        s.conversations.get_mut("c-5").unwrap().started_ms = Some(2000);
+        assert!(s.patched(kept(), &s.list_key()).is_none());
+        assert_eq!(s.visible_ids().len(), 10);
+        // More than `patch_limit` changed: made again.
+        let ids: Vec<String> = s.conversations.keys().take(65).cloned().collect();
+        let mut map = s.conversations.tracked();
+        for id in &ids {
+            map.get_mut(id).unwrap().started_ms = Some(-1);
+        }
+        assert!(s.patched(kept(), &s.list_key()).is_none());
     }
 
     /// The sort's allocation-free rank agrees with the state's.

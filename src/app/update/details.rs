@@ -76,7 +76,7 @@ pub(super) fn details_loaded(
         return;
     }
     state.log.push(now, kind, line);
-    let Some(conv) = state.conversations.get_mut(conv_id) else {
+    let Some(conv) = state.conversations.change(conv_id) else {
         return;
     };
     match result {

@@ -53,7 +53,7 @@ pub(super) fn heal_if_stale(
         return Vec::new();
     };
     let now = state.now_ms;
-    let Some(c) = state.conversations.get_mut(conv_id) else {
+    let Some(c) = state.conversations.change(conv_id) else {
         return Vec::new();
     };
     if c.healing.is_some() || !says_roster_stale(status, message, c.merged().console_only()) {
@@ -97,7 +97,7 @@ pub(super) fn details_picture(state: &mut State, conv_id: &str) -> Vec<Effect> {
                 .is_some_and(|r| r.to_ascii_lowercase().contains("consult")),
     });
     let mut pic = picture(&Directory::new(&state.agents), participants, at, parse_ms);
-    let Some(c) = state.conversations.get_mut(conv_id) else {
+    let Some(c) = state.conversations.change(conv_id) else {
         return Vec::new();
     };
     // Asked for after Kore refused one of ours: it knows everything we sent.
@@ -115,7 +115,7 @@ pub(super) fn details_picture(state: &mut State, conv_id: &str) -> Vec<Effect> {
 /// (`r` or `:drop` settle it), and the timeline says so.
 pub(super) fn heal_failed(state: &mut State, conv_id: &str) {
     let now = state.now_ms;
-    if let Some(c) = state.conversations.get_mut(conv_id)
+    if let Some(c) = state.conversations.change(conv_id)
         && c.healing.take().is_some()
     {
         c.timeline.push(TimelineItem::Note {
@@ -130,7 +130,7 @@ pub(super) fn heal_failed(state: &mut State, conv_id: &str) {
 /// Settles the refused action's requests and offers it again.
 fn finish_heal(state: &mut State, conv_id: &str, refused: &str) -> Vec<Effect> {
     let now = state.now_ms;
-    let Some(c) = state.conversations.get_mut(conv_id) else {
+    let Some(c) = state.conversations.change(conv_id) else {
         return Vec::new();
     };
     // The refused request and whatever of its action is still unsent.

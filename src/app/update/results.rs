@@ -259,7 +259,7 @@ fn hook_delivered(
         applied = Some(event.clone());
         what = format!(" {text}");
     }
-    if let (Some(event), Some(c)) = (applied, state.conversations.get_mut(conv_id))
+    if let (Some(event), Some(c)) = (applied, state.conversations.change(conv_id))
         && let Err(e) = apply_delivered(c, &event, now)
     {
         state.log.push(
@@ -514,7 +514,7 @@ pub(super) fn on_callback(
         return Vec::new();
     }
     set_assign(state, &conv, &req_id, shown.clone());
-    if ok && let Some(c) = state.conversations.get_mut(&conv) {
+    if ok && let Some(c) = state.conversations.change(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
     }
     let late_note = match (&was, late) {
@@ -687,8 +687,9 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     let group = page.group.index();
     let mut on_page = Vec::with_capacity(page.records.len());
     {
-        // One change of the conversations (one generation) per page.
-        let map = &mut *state.conversations;
+        // One change of the conversations (one generation) per page, which
+        // notes the ids it touches (the kept list patches just those).
+        let mut map = state.conversations.tracked();
         let directory = Directory::new(&state.agents);
         let stamp = Stamp {
             now,
@@ -698,7 +699,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
             language: &language,
         };
         for rec in page.records {
-            match merge_conversation_record(map, rec, &stamp) {
+            match merge_conversation_record(&mut map, rec, &stamp) {
                 Merged::Kept(id) => on_page.push(id),
                 Merged::Refused => state.status.poll.refused[group] += 1,
                 Merged::Unnamed => {}
@@ -757,16 +758,25 @@ fn forget_unseen(state: &mut State) {
     let selected = state.selected.clone();
     let stale =
         |c: &Conversation| c.seen_seq < before && (c.listed || !has_stake(c, selected.as_deref()));
-    if !state.conversations.values().any(stale) {
+    let gone: Vec<String> = state
+        .conversations
+        .values()
+        .filter(|c| stale(c))
+        .map(|c| c.id.clone())
+        .collect();
+    if gone.is_empty() {
         return;
     }
-    state.conversations.retain(|_, c| {
-        if c.seen_seq >= before {
-            return true;
-        }
+    // Those not stale stay as they are (already no longer listed, with a
+    // stake), so only the stale ones are touched, and noted.
+    let mut map = state.conversations.tracked();
+    for id in &gone {
+        let Some(c) = map.get_mut(id) else { continue };
         c.listed = false;
-        has_stake(c, selected.as_deref())
-    });
+        if !has_stake(c, selected.as_deref()) {
+            map.remove(id);
+        }
+    }
 }
 
 /// How many conversations the poll lists now and the oldest picture.
@@ -850,7 +860,7 @@ enum Merged {
 /// refreshed); a new one only while fewer than [`MAX_CONVERSATIONS`] are
 /// held.
 fn merge_conversation_record(
-    map: &mut std::collections::BTreeMap<String, Conversation>,
+    map: &mut crate::app::state::Tracked<'_>,
     rec: ConversationRecord,
     stamp: &Stamp,
 ) -> Merged {
@@ -872,9 +882,7 @@ fn merge_conversation_record(
         .map(|l| clean(l, 16))
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| stamp.language.to_string());
-    let entry = map
-        .entry(id.clone())
-        .or_insert_with(|| Conversation::new(&id, channel, &language));
+    let entry = map.get_or_insert_with(&id, || Conversation::new(&id, channel, &language));
     entry.listed = true;
     entry.channel = channel;
     entry.language = language;

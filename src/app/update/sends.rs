@@ -441,7 +441,7 @@ fn send_events(
             action: action.clone(),
         });
     }
-    if let Some(c) = state.conversations.get_mut(&conversation) {
+    if let Some(c) = state.conversations.change(&conversation) {
         c.last_plan = op.map(|op| crate::app::state::SentPlan {
             op,
             req_ids: items
@@ -466,7 +466,7 @@ fn send_assign(
 ) -> Vec<Effect> {
     let req_id = state.next_req_id();
     let now = state.now_ms;
-    if let Some(c) = state.conversations.get_mut(&conversation) {
+    if let Some(c) = state.conversations.change(&conversation) {
         c.timeline.push(TimelineItem::Assign {
             req_id: req_id.clone(),
             at_ms: now,
@@ -492,7 +492,7 @@ fn send_assign(
 /// request; either settles what the journal held, too.
 fn settle_failed(state: &mut State, conversation: String, drop: bool) -> Vec<Effect> {
     let mut found = false;
-    if let Some(c) = state.conversations.get_mut(&conversation) {
+    if let Some(c) = state.conversations.change(&conversation) {
         for t in c.timeline.iter_mut() {
             if let TimelineItem::Event { delivery, .. } = t
                 && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
