@@ -25,29 +25,11 @@ pub(super) fn fold_first(file: File, path: &Path, keep_ms: i64, now_ms: i64) -> 
             return file;
         }
     };
-    let tmp = path.with_extension("jsonl.compacting");
-    let written = (|| -> io::Result<File> {
-        match std::fs::remove_file(&tmp) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut out = journal_file::open_regular(&tmp, &mut options, "the journal")?;
-        lock(&out, &tmp)?;
-        super::journal_scan::write_folded(&file, &plan, now_ms, &mut out)?;
-        out.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(out)
-    })();
+    let written = replace_file(path, |out| {
+        super::journal_scan::write_folded(&file, &plan, now_ms, out).map(drop)
+    });
     match written {
         Ok(out) => {
-            sync_dir(path);
             tracing::info!(
                 folded = plan.fold.len(),
                 stale_summaries = plan.stale_summaries,
@@ -56,7 +38,6 @@ pub(super) fn fold_first(file: File, path: &Path, keep_ms: i64, now_ms: i64) -> 
             out
         }
         Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
             tracing::warn!(error = %e, "journal: the streaming fold failed; the journal is unchanged");
             file
         }
@@ -173,7 +154,7 @@ pub(super) fn compact(
     }
     debug_assert!(summaries <= kept.len());
 
-    let file = replace_file(path, &out)?;
+    let file = replace_file(path, |f| f.write_all(&out))?;
     // The new file is positioned at its end and already locked; the old
     // one (and its lock) goes with the old handle.
     let identity = journal_file::identity(&file)?;
@@ -233,32 +214,44 @@ fn folded_ids<'a>(replay: &'a Replay, fold: &BTreeMap<String, usize>) -> BTreeSe
     ids
 }
 
-/// Writes `bytes` to a new file beside `path`, locked and synced, and
-/// renames it over `path`: a crash leaves the old file or the new one.
-/// The new file is returned positioned at its end.
-fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<File> {
+/// Writes a new file beside `path` with `write`, locked and synced, and
+/// renames it over `path`: a crash leaves the old file or the new one, and
+/// a failure removes the new one. The new file is returned positioned at
+/// its end.
+fn replace_file(path: &Path, write: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<File> {
     let tmp = path.with_extension("jsonl.compacting");
     // A left-over (or planted) file there is not written through.
     match std::fs::remove_file(&tmp) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    // Append mode, as the journal itself: a write cut back after a
-    // failure must not leave the position past the end (a hole of NULs).
-    let mut options = OpenOptions::new();
-    options.read(true).append(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    let written = (|| -> io::Result<File> {
+        // Append mode, as the journal itself: a write cut back after a
+        // failure must not leave the position past the end (a hole of NULs).
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = journal_file::open_regular(&tmp, &mut options, "the journal")?;
+        lock(&file, &tmp)?;
+        write(&mut file)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(file)
+    })();
+    match written {
+        Ok(file) => {
+            sync_dir(path);
+            Ok(file)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    let mut file = journal_file::open_regular(&tmp, &mut options, "the journal")?;
-    lock(&file, &tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    sync_dir(path);
-    Ok(file)
 }
 
 fn is_stale_summary(r: &Record, stale: &impl Fn(i64) -> bool) -> bool {

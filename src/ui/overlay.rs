@@ -242,30 +242,7 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         _ => (single_w, help_column(&all, single_w, 0, theme).0),
     };
     let mut lines = body;
-    lines.push(Line::default());
-    for m in &modes {
-        for (i, l) in wrap_items(m, inner_w).into_iter().enumerate() {
-            // The mode's name leads its first line.
-            match l.split_once("  ").filter(|_| i == 0) {
-                Some((title, rest)) => lines.push(Line::from(vec![
-                    Span::styled(title.to_string(), theme.heading),
-                    Span::styled(format!("  {rest}"), theme.text),
-                ])),
-                None => lines.push(Line::from(Span::styled(l, theme.text))),
-            }
-        }
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Commands", theme.heading)));
-    for l in wrap_items(&commands, inner_w) {
-        lines.push(Line::from(Span::styled(l, theme.text)));
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "What the marks mean",
-        theme.heading,
-    )));
-    lines.extend(legend(theme, inner_w));
+    lines.extend(help_tail(&modes, &commands, inner_w, theme));
     let h = (lines.len() + 2).min(usize::from(area.height)) as u16;
     let w = (inner_w + 4) as u16;
     let rect = centered(area, w, h);
@@ -292,6 +269,42 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(block, rect);
     let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Below the lists' columns: every other mode's keys, the `:` commands and
+/// the legend of marks, wrapped (or cut) to `inner_w`.
+fn help_tail(
+    modes: &[String],
+    commands: &str,
+    inner_w: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    lines.push(Line::default());
+    for m in modes {
+        for (i, l) in wrap_items(m, inner_w).into_iter().enumerate() {
+            // The mode's name leads its first line.
+            match l.split_once("  ").filter(|_| i == 0) {
+                Some((title, rest)) => lines.push(Line::from(vec![
+                    Span::styled(title.to_string(), theme.heading),
+                    Span::styled(format!("  {rest}"), theme.text),
+                ])),
+                None => lines.push(Line::from(Span::styled(l, theme.text))),
+            }
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Commands", theme.heading)));
+    for l in wrap_items(commands, inner_w) {
+        lines.push(Line::from(Span::styled(l, theme.text)));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "What the marks mean",
+        theme.heading,
+    )));
+    lines.extend(legend(theme, inner_w));
+    lines
 }
 
 /// The help's last rows: every mark and short form the screen uses, one a

@@ -166,16 +166,7 @@ pub(super) async fn deliver_callback(
     };
     match sent {
         Ok(resp) => record.status = Some(resp.status().as_u16()),
-        Err(e) => {
-            let mut text = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
-                src = s.source();
-            }
-            record.error = Some(text);
-        }
+        Err(e) => record.error = Some(error_chain(&e)),
     }
     tracing::info!(
         session = %session,
@@ -190,3 +181,15 @@ pub(super) async fn deliver_callback(
 // ---------------------------------------------------------------------------
 // Lists
 // ---------------------------------------------------------------------------
+
+/// An error with every cause after it, `: `-separated.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        src = s.source();
+    }
+    text
+}

@@ -120,19 +120,7 @@ pub(super) async fn hooks_inner(
     // comes now, the chance is used up (unless this reply is lost again).
     let replay_of = st.replayable.remove(cid);
     if replay_of.as_deref() == Some(body.events.as_slice()) {
-        rec.status = 200;
-        rec.duplicate = true;
-        tracing::info!(conversation = %cid, "hooks request is a replay of a lost reply");
-        if lose_reply {
-            st.replayable.insert(cid.to_string(), body.events.clone());
-            rec.message = format!("OK, a replay, not applied again{LOST_NOTE}");
-            st.push_received(rec.clone());
-            return Ok(dropped_connection());
-        }
-        rec.bare = st.reply_rng.random_bool(0.5);
-        rec.message = "OK, a replay of a request whose reply was lost, not applied again".into();
-        st.push_received(rec.clone());
-        return Ok(hooks_ok(rec.bare));
+        return Ok(answer_replay(&mut st, cid, &body, rec, lose_reply));
     }
     let mut current = st.rosters.get(cid).cloned().unwrap_or_default();
     // Agents entered elsewhere (routing, an assign taken up, a desktop) are
@@ -234,4 +222,28 @@ fn checked_body(
         ));
     }
     Ok(body)
+}
+
+/// The request right after a lost reply, carrying the same events: a
+/// replay, answered OK and not applied again (its reply may be lost too).
+fn answer_replay(
+    st: &mut SimState,
+    cid: &str,
+    body: &HooksBody,
+    rec: &mut ReceivedHook,
+    lose_reply: bool,
+) -> Response {
+    rec.status = 200;
+    rec.duplicate = true;
+    tracing::info!(conversation = %cid, "hooks request is a replay of a lost reply");
+    if lose_reply {
+        st.replayable.insert(cid.to_string(), body.events.clone());
+        rec.message = format!("OK, a replay, not applied again{LOST_NOTE}");
+        st.push_received(rec.clone());
+        return dropped_connection();
+    }
+    rec.bare = st.reply_rng.random_bool(0.5);
+    rec.message = "OK, a replay of a request whose reply was lost, not applied again".into();
+    st.push_received(rec.clone());
+    hooks_ok(rec.bare)
 }

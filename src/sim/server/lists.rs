@@ -70,38 +70,13 @@ pub(super) async fn list_conversations(
 ) -> Response {
     let run = async {
         sh.gate(&headers, &stream_id).await?;
-        let mut skip = 0;
-        let mut limit = 10;
-        let mut statuses: Vec<ConvStatus> = Vec::new();
-        let mut source: Option<String> = None;
-        let mut language: Option<String> = None;
-        for (k, v) in &q {
-            match k.as_str() {
-                "skip" => skip = parse_count("skip", v)?.unwrap_or(0),
-                "limit" => limit = parse_count("limit", v)?.unwrap_or(10).clamp(1, 100),
-                // Several statuses may come comma-separated or as repeated parameters.
-                "status" | "status[]" => {
-                    // A JSON-style list (`["OPEN","ACTIVE"]`) is read too.
-                    let parts = v.split(',').map(|p| {
-                        p.trim_matches(|c: char| c.is_whitespace() || "[]\"'".contains(c))
-                    });
-                    for part in parts.filter(|p| !p.is_empty()) {
-                        let s = ConvStatus::parse(part).ok_or_else(|| {
-                            error(
-                                StatusCode::BAD_REQUEST,
-                                format!(
-                                    "unknown status {part:?}; use ACTIVE, CLOSED, IDLE, OPEN, OVERDUE or TERMINATED"
-                                ),
-                            )
-                        })?;
-                        statuses.push(s);
-                    }
-                }
-                "source" if !v.trim().is_empty() => source = Some(v.trim().to_string()),
-                "language" if !v.trim().is_empty() => language = Some(v.trim().to_string()),
-                _ => {}
-            }
-        }
+        let ListQuery {
+            mut skip,
+            mut limit,
+            mut statuses,
+            source,
+            language,
+        } = list_query(&q)?;
         let now = now_ms();
         let mut st = sh.lock();
         let chaos = st.chaos.clone();
@@ -162,6 +137,58 @@ pub(super) async fn list_conversations(
     match run.await {
         Ok(r) | Err(r) => r,
     }
+}
+
+/// What list-conversations was asked for.
+struct ListQuery {
+    skip: usize,
+    limit: usize,
+    statuses: Vec<ConvStatus>,
+    source: Option<String>,
+    language: Option<String>,
+}
+
+/// list-conversations' query, read: counts checked, statuses named.
+fn list_query(q: &[(String, String)]) -> Result<ListQuery, Response> {
+    let mut skip = 0;
+    let mut limit = 10;
+    let mut statuses: Vec<ConvStatus> = Vec::new();
+    let mut source: Option<String> = None;
+    let mut language: Option<String> = None;
+    for (k, v) in q {
+        match k.as_str() {
+            "skip" => skip = parse_count("skip", v)?.unwrap_or(0),
+            "limit" => limit = parse_count("limit", v)?.unwrap_or(10).clamp(1, 100),
+            // Several statuses may come comma-separated or as repeated parameters.
+            "status" | "status[]" => {
+                // A JSON-style list (`["OPEN","ACTIVE"]`) is read too.
+                let parts = v
+                    .split(',')
+                    .map(|p| p.trim_matches(|c: char| c.is_whitespace() || "[]\"'".contains(c)));
+                for part in parts.filter(|p| !p.is_empty()) {
+                    let s = ConvStatus::parse(part).ok_or_else(|| {
+                        error(
+                            StatusCode::BAD_REQUEST,
+                            format!(
+                                "unknown status {part:?}; use ACTIVE, CLOSED, IDLE, OPEN, OVERDUE or TERMINATED"
+                            ),
+                        )
+                    })?;
+                    statuses.push(s);
+                }
+            }
+            "source" if !v.trim().is_empty() => source = Some(v.trim().to_string()),
+            "language" if !v.trim().is_empty() => language = Some(v.trim().to_string()),
+            _ => {}
+        }
+    }
+    Ok(ListQuery {
+        skip,
+        limit,
+        statuses,
+        source,
+        language,
+    })
 }
 
 /// `Chaos::endless`: a body that starts like a page and never ends (4 GiB
