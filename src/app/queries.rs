@@ -1091,16 +1091,7 @@ mod tests {
     #[test]
     fn the_kept_counts_follow_every_change_of_the_conversations() {
         use crate::app::state::{Channel, Settings};
-        let settings = Settings {
-            bot_id: "st-1".into(),
-            environment: "TEST".into(),
-            confirm: true,
-            read_only: false,
-            defaults: Default::default(),
-            plan: Default::default(),
-            callback_timeout_ms: 1000,
-            alerts: Default::default(),
-        };
+        let settings = Settings::for_tests();
         let mut s = State::new(settings, Default::default(), "t".into());
         let mut c = Conversation::new("c-1", Channel::Chat, "en");
         c.timeline.push(event(
@@ -1144,16 +1135,7 @@ mod tests {
     #[test]
     fn tracked_changes_patch_the_kept_list_and_others_make_it_again() {
         use crate::app::state::{Channel, Settings, SortBy};
-        let settings = Settings {
-            bot_id: "st-1".into(),
-            environment: "TEST".into(),
-            confirm: true,
-            read_only: false,
-            defaults: Default::default(),
-            plan: Default::default(),
-            callback_timeout_ms: 1000,
-            alerts: Default::default(),
-        };
+        let settings = Settings::for_tests();
         let mut s = State::new(settings, Default::default(), "t".into());
         for i in 0..100 {
             let mut c = Conversation::new(format!("c-{i}"), Channel::Chat, "en");

@@ -1042,6 +1042,23 @@ pub struct Settings {
     /// Wait and service-level thresholds (`[alerts]`).
     pub alerts: crate::app::alerts::Alerts,
 }
+#[cfg(test)]
+impl Settings {
+    /// The settings unit tests start from: bot st-1 in TEST, confirmations
+    /// on, a callback timeout of one second, every default.
+    pub fn for_tests() -> Settings {
+        Settings {
+            bot_id: "st-1".into(),
+            environment: "TEST".into(),
+            confirm: true,
+            read_only: false,
+            defaults: Default::default(),
+            plan: Default::default(),
+            callback_timeout_ms: 1000,
+            alerts: Default::default(),
+        }
+    }
+}
 
 /// The whole state of the console.
 #[derive(Debug, Clone)]

@@ -286,16 +286,7 @@ mod tests {
     #[test]
     fn columns_give_way_before_the_id_is_cut() {
         let theme = Theme::new(ThemeKind::Dark, false);
-        let settings = crate::app::state::Settings {
-            bot_id: "st-1".into(),
-            environment: "TEST".into(),
-            confirm: true,
-            read_only: false,
-            defaults: Default::default(),
-            plan: Default::default(),
-            callback_timeout_ms: 1000,
-            alerts: Default::default(),
-        };
+        let settings = crate::app::state::Settings::for_tests();
         let mut state = State::new(settings, Default::default(), "t".into());
         let c = Conversation::new("c-acc-live-00038", Channel::Voice, "en-US");
         let r = row(&c, false, Level::Ok, &state, &theme);
