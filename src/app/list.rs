@@ -33,6 +33,33 @@ pub trait FilterRow {
     fn agents(&self, f: &mut dyn FnMut(&str));
 }
 
+impl<R: FilterRow + ?Sized> FilterRow for Box<R> {
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+    fn channel(&self) -> &str {
+        (**self).channel()
+    }
+    fn language(&self) -> &str {
+        (**self).language()
+    }
+    fn state_label(&self, f: &mut dyn FnMut(&str)) {
+        (**self).state_label(f)
+    }
+    fn api_status(&self) -> &str {
+        (**self).api_status()
+    }
+    fn session(&self) -> &str {
+        (**self).session()
+    }
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn agents(&self, f: &mut dyn FnMut(&str)) {
+        (**self).agents(f)
+    }
+}
+
 /// The fields the filter reads, in their order in a row's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -120,9 +147,10 @@ pub struct ListTable {
 
 /// The rows' filter fields, lower-cased; each field ends with a NUL, which
 /// no typed word contains, so no match spans two. A row's fields are one
-/// slot of the text: in the table's order when made, a changed row's new
-/// fields are added at the end (its old slot is then dead, and the text is
-/// written again in order once half of it is).
+/// slot of the text: in the conversations' order when made (written as the
+/// map is walked, with no copy), a changed row's new fields added at the
+/// end (its old slot is then dead, and the text is written again in the
+/// table's order once half of it is).
 #[derive(Debug, Default)]
 struct SearchText {
     text: String,
@@ -394,58 +422,45 @@ fn write_row<R: FilterRow>(out: &mut String, c: &R) -> [u32; FIELDS] {
 
 impl SearchText {
     /// The rows' text. The map is walked in its own order (a lookup per
-    /// row would cost more than the rest at 50,000 rows) into a scratch
-    /// buffer, then each row's part is copied to its place in the table's
-    /// order.
+    /// row would cost more than the rest at 50,000 rows), so the slots
+    /// come in the map's order, each row pointing to its own.
     fn of<R: FilterRow>(ids: &[String], map: &BTreeMap<String, R>) -> SearchText {
         let row_of: std::collections::HashMap<&str, usize> = ids
             .iter()
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
-        let mut scratch = String::with_capacity(ids.len() * 96);
-        // Per row: where its part starts in `scratch`, its length, and its
-        // fields' starts relative to its start.
-        let mut parts: Vec<Option<(usize, usize, [u32; FIELDS])>> = vec![None; ids.len()];
+        let mut search = SearchText {
+            text: String::with_capacity(room(ids.len() * 96)),
+            slots: Vec::with_capacity(room(ids.len())),
+            plain: Vec::with_capacity(room(ids.len())),
+            slot_of: vec![u32::MAX; ids.len()],
+            dead: 0,
+        };
         for (id, c) in map {
             let Some(&row) = row_of.get(id.as_str()) else {
                 continue;
             };
-            let start = scratch.len();
-            let starts = write_row(&mut scratch, c);
-            parts[row] = Some((start, scratch.len() - start, starts));
+            let at = search.text.len() as u32;
+            let starts = write_row(&mut search.text, c);
+            search.push_slot(row, starts.map(|s| at + s));
         }
-        let mut text = String::with_capacity(room(scratch.len() + ids.len()));
-        let mut slots = Vec::with_capacity(room(ids.len()));
-        for part in &parts {
-            let at = text.len() as u32;
-            match part {
-                Some((start, len, starts)) => {
-                    text.push_str(&scratch[*start..*start + *len]);
-                    slots.push(starts.map(|s| at + s));
-                }
-                None => {
-                    // Gone from the map: empty fields, never a match.
-                    let mut starts = [0u32; FIELDS];
-                    for (i, s) in starts.iter_mut().enumerate() {
-                        *s = at + i as u32;
-                    }
-                    text.push_str(&"\0".repeat(FIELDS));
-                    slots.push(starts);
-                }
+        for row in 0..ids.len() {
+            if search.slot_of[row] == u32::MAX {
+                // Gone from the map: empty fields, never a match.
+                let at = search.text.len() as u32;
+                search.text.push_str(&"\0".repeat(FIELDS));
+                search.push_slot(row, std::array::from_fn(|i| at + i as u32));
             }
         }
-        let mut search = SearchText {
-            text,
-            slots,
-            plain: Vec::new(),
-            slot_of: (0..ids.len() as u32).collect(),
-            dead: 0,
-        };
-        search.plain = (0..search.slots.len())
-            .map(|s| search.plain_bytes(s))
-            .collect();
         search
+    }
+
+    /// A slot for `row`, its fields starting at `starts` (written).
+    fn push_slot(&mut self, row: usize, starts: [u32; FIELDS]) {
+        self.slot_of[row] = self.slots.len() as u32;
+        self.slots.push(starts);
+        self.plain.push(self.plain_bytes(self.slots.len() - 1));
     }
 
     /// Which ASCII bytes a plain word of one byte (the first keystroke of
