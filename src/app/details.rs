@@ -37,7 +37,8 @@ impl DetailsWhy {
 /// text cleaned and cut, and when it came.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KoreDetails {
-    pub data: ConversationDetails,
+    /// Boxed: every conversation has room for its details, few have them.
+    pub data: Box<ConversationDetails>,
     /// When the answer came (unix ms).
     pub fetched_ms: i64,
 }
@@ -101,7 +102,10 @@ impl KoreDetails {
                 short(f);
             }
         }
-        KoreDetails { data, fetched_ms }
+        KoreDetails {
+            data: Box::new(data),
+            fetched_ms,
+        }
     }
 }
 

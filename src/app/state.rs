@@ -226,7 +226,7 @@ pub struct Conversation {
     pub departed: Vec<(String, i64)>,
     /// The latest action this console sent for it, and its requests: what
     /// is offered again when Kore refuses it on a stale roster.
-    pub last_plan: Option<SentPlan>,
+    pub last_plan: Option<Box<SentPlan>>,
     /// Kore refused an event on a stale roster: its details are being
     /// fetched to rebuild the roster (the refused request's id).
     pub healing: Option<String>,

@@ -89,11 +89,12 @@ pub struct Roster {
     /// Agents present, in order of entry; the primary, when there is one, is
     /// first.
     members: Vec<Member>,
-    /// A cold transfer waiting for its second event.
-    handover: Option<Handover>,
+    /// A cold transfer waiting for its second event (boxed, as the next
+    /// field: rare, and a roster is in every conversation).
+    handover: Option<Box<Handover>>,
     /// The agent whose `NA` exit vacated the conversation, for the
     /// participant of `END_OF_CONVERSATION`.
-    last_agent: Option<AgentRef>,
+    last_agent: Option<Box<AgentRef>>,
 }
 
 impl Default for Roster {
@@ -125,7 +126,7 @@ impl Roster {
                     phase: Phase::Vacated,
                     members,
                     handover: None,
-                    last_agent: Some(a),
+                    last_agent: Some(Box::new(a)),
                 },
                 None => Roster::new(),
             };
@@ -179,13 +180,13 @@ impl Roster {
 
     /// A cold transfer of which only the first event has been applied.
     pub fn handover(&self) -> Option<&Handover> {
-        self.handover.as_ref()
+        self.handover.as_deref()
     }
 
     /// The agent who left last with `NA` exit, once the conversation has
     /// been vacated.
     pub fn last_agent(&self) -> Option<&AgentRef> {
-        self.last_agent.as_ref()
+        self.last_agent.as_deref()
     }
 
     /// Is this single event allowed now?
@@ -197,6 +198,8 @@ impl Roster {
     /// A refused event changes nothing.
     pub fn apply(&mut self, ev: &Event, at_ms: i64) -> Result<(), Refusal> {
         *self = self.next(ev, at_ms)?;
+        // A roster is kept in every conversation, and holds an agent or two.
+        self.members.shrink_to_fit();
         Ok(())
     }
 
@@ -236,7 +239,7 @@ impl Roster {
             Phase::Waiting => {
                 self.members.is_empty() && self.handover.is_none() && self.last_agent.is_none()
             }
-            Phase::Active => match &self.handover {
+            Phase::Active => match self.handover.as_deref() {
                 None => !self.members.is_empty(),
                 Some(Handover::Entry { .. }) => self.members.is_empty(),
                 Some(Handover::Exit { from }) => {
@@ -377,7 +380,7 @@ impl Roster {
                 });
                 Ok(next)
             }
-            Phase::Vacated => Err(use_redial(ev, self.last_agent.as_ref())),
+            Phase::Vacated => Err(use_redial(ev, self.last_agent.as_deref())),
             _ => Err(Refusal::new(
                 RefusalCode::AlreadyEntered,
                 format!(
@@ -407,7 +410,7 @@ impl Roster {
         }
         let mut next = self.clone();
         next.phase = Phase::Vacated;
-        next.last_agent = Some(member.agent.clone());
+        next.last_agent = Some(Box::new(member.agent.clone()));
         next.members.clear();
         Ok(next)
     }
@@ -422,9 +425,9 @@ impl Roster {
                 // Entry-first order: the outgoing agent stays primary until
                 // its COLD exit lands.
                 let mut next = self.clone();
-                next.handover = Some(Handover::Exit {
+                next.handover = Some(Box::new(Handover::Exit {
                     from: only.agent.clone(),
-                });
+                }));
                 next.members.push(Member {
                     agent: agent.clone(),
                     role: Role::Consultant,
@@ -442,9 +445,9 @@ impl Roster {
             return Err(cold_with_consultants(ev, self));
         }
         let mut next = self.clone();
-        next.handover = Some(Handover::Entry {
+        next.handover = Some(Box::new(Handover::Entry {
             from: member.agent.clone(),
-        });
+        }));
         next.members.clear();
         Ok(next)
     }
@@ -753,7 +756,7 @@ mod tests {
         assert!(!two_primaries.is_consistent());
         let mut ended_with_agent = r.clone();
         ended_with_agent.phase = Phase::Ended;
-        ended_with_agent.last_agent = Some(a("1"));
+        ended_with_agent.last_agent = Some(Box::new(a("1")));
         assert!(!ended_with_agent.is_consistent());
     }
 

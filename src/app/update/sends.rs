@@ -442,12 +442,14 @@ fn send_events(
         });
     }
     if let Some(c) = state.conversations.change(&conversation) {
-        c.last_plan = op.map(|op| crate::app::state::SentPlan {
-            op,
-            req_ids: items
-                .iter()
-                .filter_map(|t| t.req_id().map(str::to_string))
-                .collect(),
+        c.last_plan = op.map(|op| {
+            Box::new(crate::app::state::SentPlan {
+                op,
+                req_ids: items
+                    .iter()
+                    .filter_map(|t| t.req_id().map(str::to_string))
+                    .collect(),
+            })
         });
         c.timeline.extend(items);
     }
