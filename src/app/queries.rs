@@ -108,7 +108,7 @@ impl State {
             *cache = Some(kept);
             return list;
         }
-        let map: &std::collections::BTreeMap<String, Conversation> = &self.conversations;
+        let map: &ConversationMap = &self.conversations;
         let words = filter_words(&self.conv_filter);
         let grew = self.conv_filter.starts_with(kept.filter.as_str())
             // A new `k=` turns a plain word into a field test.
@@ -162,7 +162,7 @@ impl State {
             return None;
         }
         let changed = self.first_changes_since(kept.key.generation)?;
-        let map: &std::collections::BTreeMap<String, Conversation> = &self.conversations;
+        let map: &ConversationMap = &self.conversations;
         // Their rows as they were (found by their keys then), and as they
         // are for those that belong.
         let gone: Vec<(SortKey, &str)> = changed
@@ -171,7 +171,7 @@ impl State {
             .collect();
         let rows: Vec<(SortKey, &Conversation)> = changed
             .iter()
-            .filter_map(|(id, _)| map.get(*id))
+            .filter_map(|(id, _)| self.conversations.get(id))
             .filter(|c| self.in_list(c))
             .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c))
             .collect();

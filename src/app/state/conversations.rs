@@ -14,10 +14,14 @@ use super::*;
 /// of what changed, and what is derived is made again whole.
 #[derive(Debug, Clone, Default)]
 pub struct Conversations {
-    map: BTreeMap<String, Conversation>,
+    map: ConversationMap,
     generation: u64,
     changes: Changes,
 }
+
+/// The conversations by id, each in a box of its own: a map's nodes keep
+/// room for eleven values, and a conversation is large.
+pub type ConversationMap = BTreeMap<String, Box<Conversation>>;
 
 /// The ids the tracked changes touched, oldest first.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +84,33 @@ impl Conversations {
         self.tracked().into_mut(id)
     }
 
+    pub fn get(&self, id: &str) -> Option<&Conversation> {
+        self.map.get(id).map(|c| &**c)
+    }
+
+    /// A conversation to change, without saying which (see `DerefMut`).
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        std::ops::DerefMut::deref_mut(self)
+            .get_mut(id)
+            .map(|c| &mut **c)
+    }
+
+    /// Adds or replaces one, without saying which (see `DerefMut`).
+    pub fn insert(&mut self, id: String, c: Conversation) -> Option<Conversation> {
+        std::ops::DerefMut::deref_mut(self)
+            .insert(id, Box::new(c))
+            .map(|c| *c)
+    }
+
+    /// Takes one out, without saying which (see `DerefMut`).
+    pub fn remove(&mut self, id: &str) -> Option<Conversation> {
+        std::ops::DerefMut::deref_mut(self).remove(id).map(|c| *c)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Conversation> + ExactSizeIterator {
+        self.map.values().map(|c| &**c)
+    }
+
     /// The ids changed since `generation`, each at least once, when every
     /// change since was tracked; `None` when that is not known.
     pub fn changed_since(&self, generation: u64) -> Option<impl Iterator<Item = &str>> {
@@ -108,7 +139,7 @@ impl Conversations {
 /// A change of the conversations that notes each id it touches (see
 /// [`Conversations::tracked`]); reads go to the map as it is.
 pub struct Tracked<'a> {
-    map: &'a mut BTreeMap<String, Conversation>,
+    map: &'a mut ConversationMap,
     changes: &'a mut Vec<Change>,
     generation: u64,
 }
@@ -135,7 +166,7 @@ impl<'a> Tracked<'a> {
         }
         self.note(id);
         let map = self.map;
-        map.get_mut(id)
+        map.get_mut(id).map(|c| &mut **c)
     }
 
     /// The conversation to change, if held.
@@ -144,7 +175,7 @@ impl<'a> Tracked<'a> {
             return None;
         }
         self.note(id);
-        self.map.get_mut(id)
+        self.map.get_mut(id).map(|c| &mut **c)
     }
 
     /// The conversation to change, made with `new` when not held.
@@ -154,26 +185,28 @@ impl<'a> Tracked<'a> {
         new: impl FnOnce() -> Conversation,
     ) -> &mut Conversation {
         self.note(id);
-        self.map.entry(id.to_string()).or_insert_with(new)
+        self.map
+            .entry(id.to_string())
+            .or_insert_with(|| Box::new(new()))
     }
 
     pub fn remove(&mut self, id: &str) -> Option<Conversation> {
         if self.map.contains_key(id) {
             self.note(id);
         }
-        self.map.remove(id)
+        self.map.remove(id).map(|c| *c)
     }
 }
 
 impl std::ops::Deref for Tracked<'_> {
-    type Target = BTreeMap<String, Conversation>;
+    type Target = ConversationMap;
     fn deref(&self) -> &Self::Target {
         self.map
     }
 }
 
 impl std::ops::Deref for Conversations {
-    type Target = BTreeMap<String, Conversation>;
+    type Target = ConversationMap;
     fn deref(&self) -> &Self::Target {
         &self.map
     }
@@ -191,8 +224,8 @@ impl std::ops::DerefMut for Conversations {
 }
 
 impl<'a> IntoIterator for &'a Conversations {
-    type Item = (&'a String, &'a Conversation);
-    type IntoIter = std::collections::btree_map::Iter<'a, String, Conversation>;
+    type Item = (&'a String, &'a Box<Conversation>);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, Box<Conversation>>;
     fn into_iter(self) -> Self::IntoIter {
         self.map.iter()
     }
