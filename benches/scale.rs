@@ -464,6 +464,8 @@ fn conversation(i: usize, rng: &mut Rng, agents: &[Agent], req: &mut u64) -> Con
         if rng.chance(10) {
             c.api_agents.push(rng.pick(agents).name.clone());
         }
+        // As the poll's merge keeps them: no room to spare.
+        c.api_agents.shrink_to_fit();
     }
     // Some the console itself works on: a roster, sometimes a consultant,
     // an ended one, open and failed requests.

@@ -182,6 +182,56 @@ impl TimelineItem {
     }
 }
 
+/// A conversation's timeline. It grows by half of itself (one at least)
+/// where a list doubles: most conversations keep a few items, and tens of
+/// thousands are held.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline(Vec<TimelineItem>);
+
+impl Timeline {
+    pub fn push(&mut self, item: TimelineItem) {
+        if self.0.len() == self.0.capacity() {
+            self.0.reserve_exact((self.0.len() / 2).max(1));
+        }
+        self.0.push(item);
+    }
+}
+
+impl From<Vec<TimelineItem>> for Timeline {
+    fn from(items: Vec<TimelineItem>) -> Self {
+        Timeline(items)
+    }
+}
+
+impl std::ops::Deref for Timeline {
+    type Target = Vec<TimelineItem>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Timeline {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Timeline {
+    type Item = &'a TimelineItem;
+    type IntoIter = std::slice::Iter<'a, TimelineItem>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Timeline {
+    type Item = &'a mut TimelineItem;
+    type IntoIter = std::slice::IterMut<'a, TimelineItem>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
+
 /// One conversation as the console knows it: what the API lists plus what
 /// the console itself sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,7 +249,7 @@ pub struct Conversation {
     pub started_ms: Option<i64>,
     /// The roster built from delivered events.
     pub roster: Roster,
-    pub timeline: Vec<TimelineItem>,
+    pub timeline: Timeline,
     /// Opened by hand with `n`: kept even when the API does not list it.
     pub manual: bool,
     /// Listed by the poll: read by it, and not found gone since (a whole
@@ -255,7 +305,7 @@ impl Conversation {
             api_agents: Vec::new(),
             started_ms: None,
             roster: Roster::new(),
-            timeline: Vec::new(),
+            timeline: Timeline::default(),
             manual: false,
             listed: false,
             assigned_agent: None,

@@ -727,6 +727,8 @@ fn merge_conversation_record(
         .filter_map(|p| p.name.as_deref().or(p.agent_id.as_deref()))
         .map(|n| clean(n, 40))
         .collect();
+    // Kept until the next read, in every conversation: no room to spare.
+    entry.api_agents.shrink_to_fit();
     let participants = rec.participants.iter().map(|p| Participant {
         agent_id: p.agent_id.as_deref(),
         name: p.name.as_deref(),
