@@ -144,38 +144,34 @@ pub struct Tracked<'a> {
     generation: u64,
 }
 
-impl<'a> Tracked<'a> {
-    /// Notes `id` as changed, before it is.
-    fn note(&mut self, id: &str) {
-        let before = self.map.get(id).map(|c| {
-            Box::new(Before {
-                part: crate::app::summary::Part::of(c),
-                sort: crate::app::list::SortFacts::of(c),
-            })
-        });
-        self.changes.push(Change {
-            generation: self.generation,
-            id: id.to_string(),
-            before,
-        });
-    }
+/// Notes `id` as changed at `generation`, with what it was (`None`: not
+/// held).
+fn record(changes: &mut Vec<Change>, generation: u64, id: &str, was: Option<&Conversation>) {
+    let before = was.map(|c| {
+        Box::new(Before {
+            part: crate::app::summary::Part::of(c),
+            sort: crate::app::list::SortFacts::of(c),
+        })
+    });
+    changes.push(Change {
+        generation,
+        id: id.to_string(),
+        before,
+    });
+}
 
-    fn into_mut(mut self, id: &str) -> Option<&'a mut Conversation> {
-        if !self.map.contains_key(id) {
-            return None;
-        }
-        self.note(id);
-        let map = self.map;
-        map.get_mut(id).map(|c| &mut **c)
+impl<'a> Tracked<'a> {
+    fn into_mut(self, id: &str) -> Option<&'a mut Conversation> {
+        let c = self.map.get_mut(id)?;
+        record(self.changes, self.generation, id, Some(c));
+        Some(c)
     }
 
     /// The conversation to change, if held.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Conversation> {
-        if !self.map.contains_key(id) {
-            return None;
-        }
-        self.note(id);
-        self.map.get_mut(id).map(|c| &mut **c)
+        let c = self.map.get_mut(id)?;
+        record(self.changes, self.generation, id, Some(c));
+        Some(c)
     }
 
     /// The conversation to change, made with `new` when not held.
@@ -184,17 +180,23 @@ impl<'a> Tracked<'a> {
         id: &str,
         new: impl FnOnce() -> Conversation,
     ) -> &mut Conversation {
-        self.note(id);
-        self.map
-            .entry(id.to_string())
-            .or_insert_with(|| Box::new(new()))
+        use std::collections::btree_map::Entry;
+        match self.map.entry(id.to_string()) {
+            Entry::Occupied(e) => {
+                record(self.changes, self.generation, id, Some(e.get()));
+                e.into_mut()
+            }
+            Entry::Vacant(v) => {
+                record(self.changes, self.generation, id, None);
+                v.insert(Box::new(new()))
+            }
+        }
     }
 
     pub fn remove(&mut self, id: &str) -> Option<Conversation> {
-        if self.map.contains_key(id) {
-            self.note(id);
-        }
-        self.map.remove(id).map(|c| *c)
+        let c = self.map.remove(id)?;
+        record(self.changes, self.generation, id, Some(&c));
+        Some(*c)
     }
 }
 
