@@ -6,8 +6,10 @@ use crate::app::picture::{Directory, Participant, picture};
 use std::collections::{HashMap, HashSet};
 
 mod callbacks;
+mod plan;
 pub use callbacks::NOT_UNDERSTOOD;
 pub(super) use callbacks::on_callback;
+pub use plan::plan_line;
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
@@ -642,25 +644,6 @@ pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String
             .push(now, LogKind::Error, format!("poll conversations: {e}"));
     }
     state.status.poll.error = error;
-}
-
-/// The plan in words, for the log.
-pub fn plan_line(plan: &PollPlan) -> String {
-    let secs = plan.round_ms.div_ceil(1000);
-    let waiting = if plan.waiting_bounded() {
-        format!(
-            "the waiting ones {} of their {} page(s) a round",
-            plan.waiting_cap, plan.pages[0]
-        )
-    } else {
-        format!("the waiting ones whole ({} page(s))", plan.pages[0])
-    };
-    format!(
-        "poll plan: up to {} conversation read(s) every {secs} s: {waiting}, then the next of {} active/idle page(s) in turn; every live conversation read within ~{} s",
-        plan.pages_per_round,
-        plan.pages[1],
-        plan.full_ms.div_ceil(1000)
-    )
 }
 
 /// What a page's records are stamped with.
