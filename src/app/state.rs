@@ -13,7 +13,8 @@ pub use crate::domain::{Channel, Verb};
 
 mod conversations;
 pub use conversations::{
-    Before, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked, patch_limit,
+    Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
+    patch_limit,
 };
 
 impl Channel {
