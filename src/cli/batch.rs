@@ -359,9 +359,15 @@ async fn run_batch(
         callbacks = Some(rx);
     }
     let mut lines = Some(start_reader(&opts.source)?);
-    let (journal, replay) = open_journal(&config)?;
-    let states = journal::rebuild(&replay.records);
-    let assigns_before = earlier_assigns(&replay.records);
+    let (journal, restored) = open_journal(&config)?;
+    let journal::Restored {
+        states,
+        assigns,
+        holds,
+        ..
+    } = restored;
+    let assigns_before = earlier_assigns(&assigns);
+    drop(assigns);
     let (runner, mut reports) = runner_for(&config, client, journal, listener.clone());
     // Fewer fsyncs waited on per event; every record still precedes its request.
     let runner = runner.with_pipelined_journal(true);
@@ -370,7 +376,7 @@ async fn run_batch(
         config,
         runner,
         listener,
-        replay_holds: replay.holds.clone(),
+        replay_holds: holds,
         states,
         assigns_before,
         opts,
@@ -386,7 +392,6 @@ async fn run_batch(
         stopped_at: None,
         disk_refused: None,
     };
-    drop(replay);
     loop {
         if lines.is_none() && d.active == 0 && d.ready.is_empty() {
             break;
@@ -683,9 +688,15 @@ impl Driver {
                 }
             }
         };
-        let holds = self.holds_for(id);
         let lane = self.lanes.get(id).expect("the lane exists");
-        let decision = decide(id, &action, &lane.state, &key, &holds, &self.config);
+        let decision = decide(
+            id,
+            &action,
+            &lane.state,
+            &key,
+            &self.replay_holds,
+            &self.config,
+        );
         let (events, action_text) = match decision {
             Decision::Refused(r) => {
                 self.refused(id, number, verb, r);
@@ -726,14 +737,6 @@ impl Driver {
         }));
         self.send_event(id, req_id, first);
         true
-    }
-
-    fn holds_for(&self, id: &str) -> crate::runtime::journal::Replay {
-        let mut r = crate::runtime::journal::Replay::default();
-        if let Some(why) = self.replay_holds.get(id) {
-            r.holds.insert(id.to_string(), why.clone());
-        }
-        r
     }
 
     fn send_event(&mut self, id: &str, req_id: String, event: Event) {
@@ -1160,7 +1163,7 @@ fn decide(
     action: &Action,
     state: &ConversationState,
     key: &str,
-    holds: &journal::Replay,
+    holds: &BTreeMap<String, String>,
     config: &Config,
 ) -> Decision {
     if let Err(r) = refuse_open(id, action, state, holds) {
