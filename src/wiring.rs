@@ -141,14 +141,16 @@ fn now_ms() -> i64 {
 /// start: ended conversations older than `keep_ended` are folded in the
 /// streaming pass that rebuilds the rest (`Journal::open_rebuilt`), so what
 /// is held stays bounded by what is still open. `busy` is the hint when
-/// another process holds it.
+/// another process holds it. `brief`: delivered requests kept by id only
+/// (the commands: they plan on rosters and show no timeline).
 pub fn open_journal_at(
     path: &Path,
     keep_ended: Duration,
     busy: &str,
+    brief: bool,
 ) -> Result<(Journal, Restored), String> {
     let keep_ms = i64::try_from(keep_ended.as_millis()).unwrap_or(i64::MAX);
-    Journal::open_rebuilt(path, keep_ms, now_ms()).map_err(|e| {
+    Journal::open_rebuilt(path, keep_ms, now_ms(), brief).map_err(|e| {
         let hint = journal::open_hint(path, &e, busy);
         format!(
             "cannot open the journal {}: {e}\n  hint: {hint}",
@@ -163,6 +165,7 @@ pub fn open_journal(config: &Config) -> Result<(Journal, Restored), Fail> {
         &journal_path(config),
         config.journal.keep_ended(),
         "a console is open on this bot: send from the console, or quit it first",
+        true,
     )
     .map_err(Fail::failed)?;
     for w in &restored.warnings {
@@ -374,6 +377,7 @@ fn console_journal(opts: &ConsoleOptions) -> anyhow::Result<(Option<Journal>, Re
                 path,
                 opts.keep_ended,
                 "quit the other one first, or watch with --read-only",
+                false,
             )
             .map_err(anyhow::Error::msg)?;
             Ok((Some(j), restored))

@@ -28,12 +28,12 @@ use crate::kore::hooks::EventContext;
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{AssignTarget, ReceivedCallback};
 use crate::runtime::callback::CallbackListener;
-use crate::runtime::journal::{self, ConversationState, Record, RequestFate};
+use crate::runtime::journal::{self, ConversationState, Record};
 use crate::runtime::runner::{Job, NOT_JOURNALED, Runner, Work, hooks_summary};
 use crate::wiring::{build_client, load_config, open_journal, runner_for, start_callbacks};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -237,7 +237,10 @@ enum CurrentKind {
 /// One conversation (or bot session) of the batch.
 #[derive(Default)]
 struct Lane {
+    /// Its conversation as the journal rebuilt it, but its delivered
+    /// requests, which are in `delivered` by id.
     state: ConversationState,
+    delivered: Vec<Box<str>>,
     queue: VecDeque<Line>,
     /// Boxed: most lanes of a long batch are done and hold none.
     current: Option<Box<Current>>,
@@ -301,6 +304,9 @@ struct Driver {
     /// Conversations whose history the journal cannot prove (as `send`).
     replay_holds: BTreeMap<String, String>,
     states: BTreeMap<String, ConversationState>,
+    /// Each conversation's delivered requests, by id (the journal is
+    /// opened brief: `states` leaves them out).
+    delivered: BTreeMap<String, Vec<Box<str>>>,
     assigns_before: HashMap<String, Vec<AssignSeen>>,
     opts: BatchOptions,
     /// Boxed: the map grows to every conversation of the batch, and a lane
@@ -364,6 +370,7 @@ async fn run_batch(
         states,
         assigns,
         holds,
+        delivered,
         ..
     } = restored;
     let assigns_before = earlier_assigns(&assigns);
@@ -378,6 +385,7 @@ async fn run_batch(
         listener,
         replay_holds: holds,
         states,
+        delivered,
         assigns_before,
         opts,
         lanes: HashMap::new(),
@@ -509,6 +517,7 @@ impl Driver {
         let lane = self.lanes.entry(lane_id.clone()).or_insert_with(|| {
             Box::new(Lane {
                 state: self.states.remove(&lane_id).unwrap_or_default(),
+                delivered: self.delivered.remove(&lane_id).unwrap_or_default(),
                 ..Default::default()
             })
         });
@@ -621,7 +630,11 @@ impl Driver {
                 lane.waiting = true;
                 self.ready.push_back(id.to_string());
             } else if lane.queue.is_empty() {
-                // Its worker ends; a later line starts another.
+                // Its worker ends; a later line starts another. Done for
+                // now, it keeps no room for lines (a lane lives as long as
+                // the batch, and most of a long batch's lanes are done).
+                lane.queue = VecDeque::new();
+                lane.seen.shrink_to_fit();
                 self.runner.forget(id);
             }
         }
@@ -689,14 +702,7 @@ impl Driver {
             }
         };
         let lane = self.lanes.get(id).expect("the lane exists");
-        let decision = decide(
-            id,
-            &action,
-            &lane.state,
-            &key,
-            &self.replay_holds,
-            &self.config,
-        );
+        let decision = decide(id, &action, lane, &key, &self.replay_holds, &self.config);
         let (events, action_text) = match decision {
             Decision::Refused(r) => {
                 self.refused(id, number, verb, r);
@@ -1161,15 +1167,16 @@ enum Decision {
 fn decide(
     id: &str,
     action: &Action,
-    state: &ConversationState,
+    lane: &Lane,
     key: &str,
     holds: &BTreeMap<String, String>,
     config: &Config,
 ) -> Decision {
+    let state = &lane.state;
     if let Err(r) = refuse_open(id, action, state, holds) {
         return Decision::Refused(r);
     }
-    match earlier_hooks(state, key) {
+    match earlier_hooks(&lane.delivered, key) {
         Earlier::Fresh => {}
         Earlier::Done(ids) => return Decision::Done(ids),
         Earlier::Partly { delivered, of } => {

@@ -157,10 +157,18 @@ impl Journal {
     /// time and memory grow with what stays, not with the history. A
     /// journal the pass cannot judge is read whole and compacted as
     /// [`Journal::open_folding`] and [`Journal::compact`] do, with the
-    /// same result.
-    pub fn open_rebuilt(path: &Path, keep_ms: i64, now_ms: i64) -> io::Result<(Journal, Restored)> {
+    /// same result. A delivered request takes no more lines: its id maps to
+    /// no conversation. `brief` (the commands, which plan on rosters and
+    /// never show a timeline): delivered requests are kept by id only
+    /// ([`Restored::delivered`]).
+    pub fn open_rebuilt(
+        path: &Path,
+        keep_ms: i64,
+        now_ms: i64,
+        brief: bool,
+    ) -> io::Result<(Journal, Restored)> {
         let (file, dir_lock, warnings) = open_locked(path)?;
-        let scanned = match super::journal_scan::scan(&file, keep_ms, now_ms) {
+        let scanned = match super::journal_scan::scan(&file, keep_ms, now_ms, brief) {
             Ok(scanned) => scanned,
             Err(e) => {
                 tracing::warn!(error = %e, "journal: the streaming pass could not read it");
@@ -168,7 +176,7 @@ impl Journal {
             }
         };
         let Some(scanned) = scanned else {
-            return Self::open_whole(path, (file, dir_lock, warnings), keep_ms, now_ms);
+            return Self::open_whole(path, (file, dir_lock, warnings), (keep_ms, now_ms), brief);
         };
         let file = if scanned.plan.changes() {
             let written = replace_file(path, |out| {
@@ -185,7 +193,12 @@ impl Journal {
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "journal: the streaming fold failed; the journal is unchanged");
-                    return Self::open_whole(path, (file, dir_lock, warnings), keep_ms, now_ms);
+                    return Self::open_whole(
+                        path,
+                        (file, dir_lock, warnings),
+                        (keep_ms, now_ms),
+                        brief,
+                    );
                 }
             }
         } else {
@@ -205,6 +218,7 @@ impl Journal {
             warnings,
             holds: scanned.holds,
             hold_all: None,
+            delivered: scanned.delivered,
         };
         for (c, why) in &restored.holds {
             restored.warnings.push(held_warning(path, c, why));
@@ -217,8 +231,8 @@ impl Journal {
     fn open_whole(
         path: &Path,
         (file, dir_lock, warnings): (File, File, Vec<String>),
-        keep_ms: i64,
-        now_ms: i64,
+        (keep_ms, now_ms): (i64, i64),
+        brief: bool,
     ) -> io::Result<(Journal, Restored)> {
         let (mut journal, mut replay) = Self::read_whole(path, file, dir_lock, warnings)?;
         match journal.compact(&mut replay, keep_ms, now_ms) {
@@ -228,7 +242,15 @@ impl Journal {
                 tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
             }
         }
-        Ok((journal, Restored::from_replay(replay)))
+        let restored = Restored::from_replay(replay);
+        for st in restored.states.values() {
+            for r in &st.requests {
+                if matches!(r.fate, RequestFate::Delivered { .. }) {
+                    journal.conv_of.remove(&r.id);
+                }
+            }
+        }
+        Ok((journal, if brief { restored.brief() } else { restored }))
     }
 
     pub fn path(&self) -> &Path {

@@ -37,6 +37,9 @@ pub struct Restored {
     pub holds: BTreeMap<String, String>,
     /// As [`Replay::hold_all`].
     pub hold_all: Option<String>,
+    /// Brief (what the commands open): each conversation's delivered
+    /// requests by id, in order; `states` leaves them out.
+    pub delivered: BTreeMap<String, Vec<Box<str>>>,
 }
 
 impl Restored {
@@ -48,7 +51,23 @@ impl Restored {
             warnings: replay.warnings,
             holds: replay.holds,
             hold_all: replay.hold_all,
+            delivered: BTreeMap::new(),
         }
+    }
+
+    /// The same with each delivered request kept by id only.
+    pub fn brief(mut self) -> Restored {
+        for (c, st) in &mut self.states {
+            let (delivered, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut st.requests)
+                .into_iter()
+                .partition(|r| matches!(r.fate, RequestFate::Delivered { .. }));
+            st.requests = rest;
+            if !delivered.is_empty() {
+                let ids = delivered.into_iter().map(|r| r.id.into_boxed_str());
+                self.delivered.insert(c.clone(), ids.collect());
+            }
+        }
+        self
     }
 }
 

@@ -101,6 +101,9 @@ pub(super) struct Scanned {
     /// The assigns that stay, with their sent, outcome and callback
     /// records, in order.
     pub assigns: Vec<Record>,
+    /// Brief: the ids of each conversation's delivered requests, which
+    /// `states` leaves out.
+    pub delivered: BTreeMap<String, Vec<Box<str>>>,
 }
 
 /// No conversation: a line that stays whatever is folded.
@@ -152,15 +155,23 @@ fn parse(text: &str) -> Option<(Record, LineMeta)> {
 /// (ended, every request delivered or failed, latest record older than
 /// `keep_ms`), or `None` when the file needs the full read.
 pub(super) fn fold_plan(file: &File, keep_ms: i64, now_ms: i64) -> io::Result<Option<FoldPlan>> {
-    Ok(scan(file, keep_ms, now_ms)?.map(|s| s.plan))
+    Ok(scan(file, keep_ms, now_ms, true)?.map(|s| s.plan))
 }
 
 /// Streams the journal once: the fold plan and every conversation that
-/// stays, rebuilt; `None` when the file needs the full read.
-pub(super) fn scan(file: &File, keep_ms: i64, now_ms: i64) -> io::Result<Option<Scanned>> {
+/// stays, rebuilt; `None` when the file needs the full read. `brief`: a
+/// delivered request leaves its conversation's state as it is delivered,
+/// and only its id is kept ([`Scanned::delivered`]).
+pub(super) fn scan(
+    file: &File,
+    keep_ms: i64,
+    now_ms: i64,
+    brief: bool,
+) -> io::Result<Option<Scanned>> {
     let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
     reader.seek(SeekFrom::Start(0))?;
     let mut s = Scanner::new(keep_ms, now_ms);
+    s.brief = brief;
     let mut buf = Vec::new();
     while let Some(line) = next_line(&mut reader, &mut buf)? {
         let step = match line {
@@ -206,6 +217,9 @@ struct Scanner {
     /// The assign records and their answers, with their conversation.
     assigns: Vec<(u32, Record)>,
     stale_summaries: usize,
+    brief: bool,
+    /// Brief: each conversation's delivered requests, by id.
+    delivered: HashMap<u32, Vec<Box<str>>>,
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -247,6 +261,8 @@ impl Scanner {
             loose_assigns: HashSet::new(),
             assigns: Vec::new(),
             stale_summaries: 0,
+            brief: false,
+            delivered: HashMap::new(),
         }
     }
 
@@ -436,9 +452,12 @@ impl Scanner {
                         rb::request_sent(r);
                     }
                     false
-                } else {
-                    rb::assign_sent(find(&mut st.assigns, id, |a| &a.id)?);
+                } else if let Some(a) = find(&mut st.assigns, id, |a| &a.id) {
+                    rb::assign_sent(a);
                     true
+                } else {
+                    // Sent again after it was delivered: nothing changes.
+                    return self.was_delivered(i, id).then_some(());
                 }
             }
             Record::Outcome {
@@ -452,10 +471,23 @@ impl Scanner {
                 if let Some(a) = find(&mut st.assigns, id, |a| &a.id) {
                     rb::assign_answered(a, *ok, message);
                     true
-                } else {
-                    let at = st.requests.iter().rposition(|r| r.id == *id)?;
+                } else if let Some(at) = st.requests.iter().rposition(|r| r.id == *id) {
                     rb::request_answered(c, st, at, (*ok, *status, message, *at_ms));
+                    if matches!(st.requests[at].fate, RequestFate::Delivered { .. }) {
+                        // Delivered: no later record of it is written,
+                        // so it needs no number from here on.
+                        self.conv_of.remove(id.as_str());
+                        if self.brief {
+                            let r = st.requests.remove(at);
+                            let ids = self.delivered.entry(i).or_default();
+                            ids.push(r.id.into_boxed_str());
+                        }
+                    }
                     false
+                } else {
+                    // Told again after it was delivered: only a success
+                    // changes nothing.
+                    return (*ok && self.was_delivered(i, id)).then_some(());
                 }
             }
             Record::Callback {
@@ -473,6 +505,13 @@ impl Scanner {
             self.assigns.push((i, record));
         }
         Some(())
+    }
+
+    /// Brief: whether request `id` of conversation `i` was delivered.
+    fn was_delivered(&self, i: u32, id: &str) -> bool {
+        self.delivered
+            .get(&i)
+            .is_some_and(|ids| ids.iter().any(|d| **d == *id))
     }
 
     /// Folds conversation `i` down to its numbers once it has ended with
@@ -496,9 +535,10 @@ impl Scanner {
         for a in &assigns {
             self.conv_of.remove(a);
         }
+        let delivered = self.delivered.remove(&i).map_or(0, |ids| ids.len());
         self.convs[k] = Conv::Done(Done {
             last_ms: st.last_ms,
-            requests: st.requests.len(),
+            requests: st.requests.len() + delivered,
             assigns,
         });
     }
@@ -548,6 +588,8 @@ impl Scanner {
             names[i as usize] = c;
         }
         let mut conv_of = self.conv_of;
+        let mut delivered = self.delivered;
+        let mut kept_delivered = BTreeMap::new();
         let mut folded = vec![false; names.len()];
         let mut fold = Fold::new();
         let mut states = BTreeMap::new();
@@ -568,11 +610,15 @@ impl Scanner {
                         conv_of.remove(id);
                     }
                     folded[k] = true;
-                    fold.insert(names[k].clone(), st.requests.len());
+                    let brief = delivered.remove(&(k as u32)).map_or(0, |ids| ids.len());
+                    fold.insert(names[k].clone(), st.requests.len() + brief);
                 }
                 Conv::Live(mut st) => {
                     rb::list_open(&mut st);
                     states.insert(names[k].clone(), *st);
+                    if let Some(ids) = delivered.remove(&(k as u32)) {
+                        kept_delivered.insert(names[k].clone(), ids);
+                    }
                 }
             }
         }
@@ -614,6 +660,7 @@ impl Scanner {
             cseq,
             conv_of,
             assigns,
+            delivered: kept_delivered,
         })
     }
 }
@@ -942,10 +989,23 @@ mod tests {
         )
     }
 
-    /// Where a journal numbers on: next seq, cseq and conv_of, sorted.
-    fn numbering_text(j: &Journal) -> String {
+    /// Where a journal numbers on: next seq, cseq and conv_of, sorted; of
+    /// conv_of, the requests `r` has not delivered (a delivered request
+    /// takes no more lines, and the streaming start keeps none of them).
+    fn numbering_text(j: &Journal, r: &Restored) -> String {
         let cseq: BTreeMap<_, _> = j.cseq.iter().collect();
-        let conv_of: BTreeMap<_, _> = j.conv_of.iter().collect();
+        let delivered: HashSet<&str> = r
+            .states
+            .values()
+            .flat_map(|st| &st.requests)
+            .filter(|q| matches!(q.fate, RequestFate::Delivered { .. }))
+            .map(|q| q.id.as_str())
+            .collect();
+        let conv_of: BTreeMap<_, _> = j
+            .conv_of
+            .iter()
+            .filter(|(id, _)| !delivered.contains(id.as_str()))
+            .collect();
         format!("{} {} {cseq:?} {conv_of:?}", j.next_seq, j.len)
     }
 
@@ -960,10 +1020,12 @@ mod tests {
         std::fs::copy(path, &full).unwrap();
         let plain = path.with_extension("plain.jsonl");
         std::fs::copy(path, &plain).unwrap();
-        let judged = scan(&File::open(path).unwrap(), KEEP, now)
+        let brief = path.with_extension("brief.jsonl");
+        std::fs::copy(path, &brief).unwrap();
+        let judged = scan(&File::open(path).unwrap(), KEEP, now, false)
             .unwrap()
             .is_some();
-        let (mut fast, restored) = Journal::open_rebuilt(path, KEEP, now).unwrap();
+        let (mut fast, restored) = Journal::open_rebuilt(path, KEEP, now, false).unwrap();
         let (mut slow, mut replay) = Journal::open_folding(&full, KEEP, now).unwrap();
         slow.compact(&mut replay, KEEP, now).unwrap();
         let whole = Restored::from_replay(replay);
@@ -977,10 +1039,26 @@ mod tests {
             );
         }
         std::fs::remove_file(&plain).unwrap();
+        // Brief: the same, with the delivered requests kept by id.
+        {
+            let (j, short) = Journal::open_rebuilt(&brief, KEEP, now, true).unwrap();
+            let named = |r: &Restored| {
+                let text = format!("{r:?}");
+                text.replace(".brief.jsonl", ".jsonl")
+                    .replace(".full.jsonl", ".jsonl")
+            };
+            let whole = Restored::from_replay(journal::read(&full).unwrap()).brief();
+            assert_eq!(named(&short), named(&whole));
+            assert_eq!(
+                numbering_text(&j, &restored),
+                numbering_text(&fast, &restored)
+            );
+        }
+        std::fs::remove_file(&brief).unwrap();
         // The warnings name the file: compare them on the same name.
         let named = |r: &Restored| restored_text(r).replace(".full.jsonl", ".jsonl");
         assert_eq!(named(&restored), named(&whole));
-        assert_eq!(numbering_text(&fast), numbering_text(&slow));
+        assert_eq!(numbering_text(&fast, &whole), numbering_text(&slow, &whole));
         assert_eq!(
             std::fs::read_to_string(path).unwrap(),
             std::fs::read_to_string(&full).unwrap(),
@@ -1002,7 +1080,10 @@ mod tests {
         let ids: Vec<String> = restored
             .states
             .values()
-            .flat_map(|st| st.requests.iter().map(|r| r.id.clone()))
+            .flat_map(|st| &st.requests)
+            // What a restart sends again, or drops: never a delivered one.
+            .filter(|r| !matches!(r.fate, RequestFate::Delivered { .. }))
+            .map(|r| r.id.clone())
             .take(3)
             .collect();
         let answers: Vec<Record> = ids.iter().map(|id| sent(id, now)).collect();

@@ -44,26 +44,27 @@ pub(super) enum Earlier {
     Partly { delivered: usize, of: usize },
 }
 
-pub(super) fn earlier_hooks(state: &ConversationState, key: &str) -> Earlier {
+/// What an earlier run did with the line keyed `key`, from the ids of the
+/// conversation's delivered requests (as the journal opened brief keeps
+/// them).
+pub(super) fn earlier_hooks(delivered: &[Box<str>], key: &str) -> Earlier {
     let mut of = 0;
-    let mut delivered = BTreeSet::new();
-    let mut ids = Vec::new();
-    for r in &state.requests {
-        let Some((i, n)) = event_index(&r.id, key) else {
+    let mut done: BTreeMap<usize, &str> = BTreeMap::new();
+    for id in delivered {
+        let Some((i, n)) = event_index(id, key) else {
             continue;
         };
         of = n;
-        if matches!(r.fate, RequestFate::Delivered { .. }) && delivered.insert(i) {
-            ids.push(r.id.clone());
-        }
+        done.entry(i).or_insert(id);
     }
-    if delivered.is_empty() {
+    if done.is_empty() {
         Earlier::Fresh
-    } else if delivered.len() >= of {
-        Earlier::Done(ids)
+    } else if done.len() >= of {
+        // In the order of the line's events.
+        Earlier::Done(done.into_values().map(str::to_string).collect())
     } else {
         Earlier::Partly {
-            delivered: delivered.len(),
+            delivered: done.len(),
             of,
         }
     }
