@@ -118,3 +118,47 @@ pub(super) fn earlier_assigns(records: &[Record]) -> HashMap<String, Vec<AssignS
     }
     out
 }
+
+/// What becomes of a send line.
+pub(super) enum Decision {
+    Refused(Refused),
+    /// An earlier run delivered all of it: these request ids.
+    Done(Vec<String>),
+    Send(Vec<Event>),
+}
+
+/// The send rules in `send`'s order (requests still open, a journal hold),
+/// then what an earlier run of the batch did with the line, then the
+/// transfer rules on the roster.
+pub(super) fn decide(
+    id: &str,
+    action: &Action,
+    lane: &Lane,
+    key: &str,
+    holds: &BTreeMap<String, String>,
+    config: &Config,
+) -> Decision {
+    let state = &lane.state;
+    if let Err(r) = refuse_open(id, action, state, holds) {
+        return Decision::Refused(r);
+    }
+    match earlier_hooks(&lane.delivered, key) {
+        Earlier::Fresh => {}
+        Earlier::Done(ids) => return Decision::Done(ids),
+        Earlier::Partly { delivered, of } => {
+            let reason = format!(
+                "a run of this batch delivered {delivered} of its {of} events before; \
+                 the rest was not sent. Finish it in the console or with `switchboard send`"
+            );
+            return Decision::Refused(Refused {
+                line: json!({"conversation": id, "action": action.describe_in(&state.roster),
+                    "refused": true, "code": "partly_sent", "reason": reason}),
+                message: format!("refused: {reason}"),
+            });
+        }
+    }
+    match plan_send(id, action, state, holds, config) {
+        Ok(events) => Decision::Send(events),
+        Err(r) => Decision::Refused(r),
+    }
+}
