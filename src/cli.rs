@@ -14,7 +14,7 @@ use crate::kore::hooks::EventContext;
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{AssignTarget, FailReason, ReceivedCallback, Verdict};
 use crate::runtime::callback::CallbackListener;
-use crate::runtime::journal::{self, ConversationState};
+use crate::runtime::journal::ConversationState;
 use crate::runtime::runner::{Job, Runner, Work, hooks_summary, reply_info};
 use crate::wiring::{
     build_client, client_settings, load_config, open_journal, plan_settings, runner_for,
@@ -22,6 +22,7 @@ use crate::wiring::{
 };
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -226,7 +227,7 @@ async fn send_one(
     let config = &loaded.config;
     let agent_id = checked_agent(&args)?;
     let client = build_client(&loaded, allow_insecure_http)?;
-    let (journal, replay) = open_journal(config)?;
+    let (journal, mut restored) = open_journal(config)?;
     let action = match send_action(config, &client, &args, agent_id).await? {
         Ok(action) => action,
         Err(unknown) => {
@@ -235,10 +236,8 @@ async fn send_one(
             return Ok(EXIT_USAGE);
         }
     };
-    let state = journal::rebuild(&replay.records)
-        .remove(&conversation)
-        .unwrap_or_default();
-    let events = match plan_send(&conversation, &action, &state, &replay, config) {
+    let state = restored.states.remove(&conversation).unwrap_or_default();
+    let events = match plan_send(&conversation, &action, &state, &restored.holds, config) {
         Ok(events) => events,
         Err(refused) => {
             emit(&refused.line);
@@ -354,10 +353,10 @@ fn plan_send(
     conversation: &str,
     action: &Action,
     state: &ConversationState,
-    replay: &journal::Replay,
+    holds: &BTreeMap<String, String>,
     config: &Config,
 ) -> Result<Vec<Event>, Refused> {
-    refuse_open(conversation, action, state, replay)?;
+    refuse_open(conversation, action, state, holds)?;
     domain::plan(&state.roster, action, &plan_settings(config)).map_err(|r| Refused {
         line: json!({
             "conversation": conversation,
@@ -377,7 +376,7 @@ fn refuse_open(
     conversation: &str,
     action: &Action,
     state: &ConversationState,
-    replay: &journal::Replay,
+    holds: &BTreeMap<String, String>,
 ) -> Result<(), Refused> {
     let refused = |code: &str, reason: &str, message: String| Refused {
         line: json!({
@@ -397,7 +396,7 @@ fn refuse_open(
         r.line["queued"] = json!(state.queued);
         return Err(r);
     }
-    if let Some(why) = replay.holds.get(conversation) {
+    if let Some(why) = holds.get(conversation) {
         let reason = format!(
             "{conversation} is held: {why}; nothing was sent. Open the console to see it and resend or drop (r, :drop)"
         );

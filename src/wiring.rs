@@ -16,7 +16,7 @@ use crate::kore::jwt::Secret;
 use crate::kore::wire::ReceivedCallback;
 use crate::runtime::callback::{CallbackListener, ListenerLimits};
 use crate::runtime::console::{self, ConsoleOptions, Services};
-use crate::runtime::journal::{self, Journal, Replay};
+use crate::runtime::journal::{self, Journal, Restored};
 use crate::runtime::runner::Runner;
 use crate::runtime::script::ScriptStep;
 use crate::runtime::terminal::{self, say};
@@ -138,46 +138,41 @@ fn now_ms() -> i64 {
 }
 
 /// Opens the journal at `path` to write, as every command that sends does at
-/// start: ended conversations older than `keep_ended` are folded (the
-/// streaming fold, then a compaction of what it could not judge), so what
-/// is read stays bounded. `busy` is the hint when another process holds it.
+/// start: ended conversations older than `keep_ended` are folded in the
+/// streaming pass that rebuilds the rest (`Journal::open_rebuilt`), so what
+/// is held stays bounded by what is still open. `busy` is the hint when
+/// another process holds it. `brief`: delivered requests kept by id only
+/// (the commands: they plan on rosters and show no timeline).
 pub fn open_journal_at(
     path: &Path,
     keep_ended: Duration,
     busy: &str,
-) -> Result<(Journal, Replay), String> {
+    brief: bool,
+) -> Result<(Journal, Restored), String> {
     let keep_ms = i64::try_from(keep_ended.as_millis()).unwrap_or(i64::MAX);
-    let now_ms = now_ms();
-    let (mut j, mut replay) = Journal::open_folding(path, keep_ms, now_ms).map_err(|e| {
+    Journal::open_rebuilt(path, keep_ms, now_ms(), brief).map_err(|e| {
         let hint = journal::open_hint(path, &e, busy);
         format!(
             "cannot open the journal {}: {e}\n  hint: {hint}",
             path.display()
         )
-    })?;
-    match j.compact(&mut replay, keep_ms, now_ms) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(folded = n, "journal compacted"),
-        Err(e) => {
-            tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
-        }
-    }
-    Ok((j, replay))
+    })
 }
 
 /// The journal of a scripting command, its warnings printed.
-pub fn open_journal(config: &Config) -> Result<(Journal, Replay), Fail> {
-    let (j, replay) = open_journal_at(
+pub fn open_journal(config: &Config) -> Result<(Journal, Restored), Fail> {
+    let (j, restored) = open_journal_at(
         &journal_path(config),
         config.journal.keep_ended(),
         "a console is open on this bot: send from the console, or quit it first",
+        true,
     )
     .map_err(Fail::failed)?;
-    for w in &replay.warnings {
+    for w in &restored.warnings {
         tracing::warn!(warning = %w, "journal");
         say(&format!("warning: {w}"));
     }
-    Ok((j, replay))
+    Ok((j, restored))
 }
 
 /// The callback listener an assign waits on, at `[callback]`'s address,
@@ -370,21 +365,22 @@ pub fn demo_console_options(
 /// The console's journal: none for the wallboard; read, not opened, when
 /// read-only (it writes nothing and takes no lock, so it can watch beside
 /// a console that sends); else opened with the compaction at start.
-fn console_journal(opts: &ConsoleOptions) -> anyhow::Result<(Option<Journal>, Replay)> {
+fn console_journal(opts: &ConsoleOptions) -> anyhow::Result<(Option<Journal>, Restored)> {
     match &opts.journal {
         Some(path) if opts.read_only => match journal::read(path) {
-            Ok(replay) => Ok((None, replay)),
+            Ok(replay) => Ok((None, Restored::from_replay(replay))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, Default::default())),
             Err(e) => anyhow::bail!("cannot read the journal {}: {e}", path.display()),
         },
         Some(path) => {
-            let (j, replay) = open_journal_at(
+            let (j, restored) = open_journal_at(
                 path,
                 opts.keep_ended,
                 "quit the other one first, or watch with --read-only",
+                false,
             )
             .map_err(anyhow::Error::msg)?;
-            Ok((Some(j), replay))
+            Ok((Some(j), restored))
         }
         None => Ok((None, Default::default())),
     }
@@ -425,7 +421,7 @@ pub async fn start_console(mut opts: ConsoleOptions, client: KoreClient) -> anyh
         opts.read_only = true;
         opts.journal = None;
     }
-    let (journal, replay) = console_journal(&opts)?;
+    let (journal, restored) = console_journal(&opts)?;
     let (listener, callbacks) = console_listener(&opts).await?;
     let (tx, rx) = mpsc::unbounded_channel();
     let retries = Retries {
@@ -437,7 +433,7 @@ pub async fn start_console(mut opts: ConsoleOptions, client: KoreClient) -> anyh
         runner,
         tx,
         rx,
-        replay,
+        restored,
         listener,
         callbacks,
     };

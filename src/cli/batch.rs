@@ -28,12 +28,12 @@ use crate::kore::hooks::EventContext;
 use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{AssignTarget, ReceivedCallback};
 use crate::runtime::callback::CallbackListener;
-use crate::runtime::journal::{self, ConversationState, Record, RequestFate};
+use crate::runtime::journal::{self, ConversationState, Record};
 use crate::runtime::runner::{Job, NOT_JOURNALED, Runner, Work, hooks_summary};
 use crate::wiring::{build_client, load_config, open_journal, runner_for, start_callbacks};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -237,7 +237,10 @@ enum CurrentKind {
 /// One conversation (or bot session) of the batch.
 #[derive(Default)]
 struct Lane {
+    /// Its conversation as the journal rebuilt it, but its delivered
+    /// requests, which are in `delivered` by id.
     state: ConversationState,
+    delivered: Vec<Box<str>>,
     queue: VecDeque<Line>,
     /// Boxed: most lanes of a long batch are done and hold none.
     current: Option<Box<Current>>,
@@ -301,6 +304,9 @@ struct Driver {
     /// Conversations whose history the journal cannot prove (as `send`).
     replay_holds: BTreeMap<String, String>,
     states: BTreeMap<String, ConversationState>,
+    /// Each conversation's delivered requests, by id (the journal is
+    /// opened brief: `states` leaves them out).
+    delivered: BTreeMap<String, Vec<Box<str>>>,
     assigns_before: HashMap<String, Vec<AssignSeen>>,
     opts: BatchOptions,
     /// Boxed: the map grows to every conversation of the batch, and a lane
@@ -359,9 +365,16 @@ async fn run_batch(
         callbacks = Some(rx);
     }
     let mut lines = Some(start_reader(&opts.source)?);
-    let (journal, replay) = open_journal(&config)?;
-    let states = journal::rebuild(&replay.records);
-    let assigns_before = earlier_assigns(&replay.records);
+    let (journal, restored) = open_journal(&config)?;
+    let journal::Restored {
+        states,
+        assigns,
+        holds,
+        delivered,
+        ..
+    } = restored;
+    let assigns_before = earlier_assigns(&assigns);
+    drop(assigns);
     let (runner, mut reports) = runner_for(&config, client, journal, listener.clone());
     // Fewer fsyncs waited on per event; every record still precedes its request.
     let runner = runner.with_pipelined_journal(true);
@@ -370,8 +383,9 @@ async fn run_batch(
         config,
         runner,
         listener,
-        replay_holds: replay.holds.clone(),
+        replay_holds: holds,
         states,
+        delivered,
         assigns_before,
         opts,
         lanes: HashMap::new(),
@@ -386,7 +400,6 @@ async fn run_batch(
         stopped_at: None,
         disk_refused: None,
     };
-    drop(replay);
     loop {
         if lines.is_none() && d.active == 0 && d.ready.is_empty() {
             break;
@@ -504,6 +517,7 @@ impl Driver {
         let lane = self.lanes.entry(lane_id.clone()).or_insert_with(|| {
             Box::new(Lane {
                 state: self.states.remove(&lane_id).unwrap_or_default(),
+                delivered: self.delivered.remove(&lane_id).unwrap_or_default(),
                 ..Default::default()
             })
         });
@@ -616,7 +630,11 @@ impl Driver {
                 lane.waiting = true;
                 self.ready.push_back(id.to_string());
             } else if lane.queue.is_empty() {
-                // Its worker ends; a later line starts another.
+                // Its worker ends; a later line starts another. Done for
+                // now, it keeps no room for lines (a lane lives as long as
+                // the batch, and most of a long batch's lanes are done).
+                lane.queue = VecDeque::new();
+                lane.seen.shrink_to_fit();
                 self.runner.forget(id);
             }
         }
@@ -683,9 +701,8 @@ impl Driver {
                 }
             }
         };
-        let holds = self.holds_for(id);
         let lane = self.lanes.get(id).expect("the lane exists");
-        let decision = decide(id, &action, &lane.state, &key, &holds, &self.config);
+        let decision = decide(id, &action, lane, &key, &self.replay_holds, &self.config);
         let (events, action_text) = match decision {
             Decision::Refused(r) => {
                 self.refused(id, number, verb, r);
@@ -726,14 +743,6 @@ impl Driver {
         }));
         self.send_event(id, req_id, first);
         true
-    }
-
-    fn holds_for(&self, id: &str) -> crate::runtime::journal::Replay {
-        let mut r = crate::runtime::journal::Replay::default();
-        if let Some(why) = self.replay_holds.get(id) {
-            r.holds.insert(id.to_string(), why.clone());
-        }
-        r
     }
 
     fn send_event(&mut self, id: &str, req_id: String, event: Event) {
@@ -1141,49 +1150,6 @@ impl Driver {
             self.hold(&id, format!("line {number} of {id} failed"));
             self.release(&id);
         }
-    }
-}
-
-/// What becomes of a send line.
-enum Decision {
-    Refused(Refused),
-    /// An earlier run delivered all of it: these request ids.
-    Done(Vec<String>),
-    Send(Vec<Event>),
-}
-
-/// The send rules in `send`'s order (requests still open, a journal hold),
-/// then what an earlier run of the batch did with the line, then the
-/// transfer rules on the roster.
-fn decide(
-    id: &str,
-    action: &Action,
-    state: &ConversationState,
-    key: &str,
-    holds: &journal::Replay,
-    config: &Config,
-) -> Decision {
-    if let Err(r) = refuse_open(id, action, state, holds) {
-        return Decision::Refused(r);
-    }
-    match earlier_hooks(state, key) {
-        Earlier::Fresh => {}
-        Earlier::Done(ids) => return Decision::Done(ids),
-        Earlier::Partly { delivered, of } => {
-            let reason = format!(
-                "a run of this batch delivered {delivered} of its {of} events before; \
-                 the rest was not sent. Finish it in the console or with `switchboard send`"
-            );
-            return Decision::Refused(Refused {
-                line: json!({"conversation": id, "action": action.describe_in(&state.roster),
-                    "refused": true, "code": "partly_sent", "reason": reason}),
-                message: format!("refused: {reason}"),
-            });
-        }
-    }
-    match plan_send(id, action, state, holds, config) {
-        Ok(events) => Decision::Send(events),
-        Err(r) => Decision::Refused(r),
     }
 }
 

@@ -120,8 +120,8 @@ pub struct Services {
     /// signals and watchers go in here.
     pub tx: mpsc::UnboundedSender<Action>,
     pub rx: mpsc::UnboundedReceiver<Action>,
-    /// What the journal held at start.
-    pub replay: journal::Replay,
+    /// What the journal held at start, rebuilt.
+    pub restored: journal::Restored,
     /// The callback listener (none for the wallboard) and what it received.
     pub listener: Option<Arc<CallbackListener>>,
     pub callbacks: Option<mpsc::UnboundedReceiver<ReceivedCallback>>,
@@ -133,12 +133,18 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
         mut runner,
         tx,
         mut rx,
-        replay,
+        restored,
         listener,
         callbacks,
     } = services;
-    let mut state = new_state(&opts, listener.as_deref(), &replay);
-    start_work(&mut state, &mut runner, &replay, &opts, listener.as_deref());
+    let mut state = new_state(&opts, listener.as_deref(), &restored.warnings);
+    start_work(
+        &mut state,
+        &mut runner,
+        restored,
+        &opts,
+        listener.as_deref(),
+    );
     if let Some(listener) = &listener {
         watch_listener(listener, tx.clone());
     }
@@ -165,7 +171,7 @@ pub async fn run(opts: ConsoleOptions, services: Services) -> anyhow::Result<i32
 fn new_state(
     opts: &ConsoleOptions,
     listener: Option<&CallbackListener>,
-    replay: &journal::Replay,
+    journal_warnings: &[String],
 ) -> State {
     let settings = Settings {
         bot_id: opts.client.bot_id.clone(),
@@ -196,7 +202,7 @@ fn new_state(
         state.status.callback_address = listener.display_address();
     }
     state.status.rate_limit = opts.client.rate_limit_per_minute;
-    for w in &replay.warnings {
+    for w in journal_warnings {
         // In the log file too: the pane keeps only so many lines.
         tracing::warn!(warning = %w, "journal");
         state
@@ -211,11 +217,11 @@ fn new_state(
 fn start_work(
     state: &mut State,
     runner: &mut Runner,
-    replay: &journal::Replay,
+    journal: journal::Restored,
     opts: &ConsoleOptions,
     listener: Option<&CallbackListener>,
 ) {
-    let restored = restore(state, runner, replay, !opts.read_only);
+    let restored = restore_rebuilt(state, runner, journal, !opts.read_only);
     if restored > 0 {
         state.log.push(
             state.now_ms,
@@ -654,7 +660,32 @@ pub fn restore(
         each: &replay.holds,
         all: replay.hold_all.as_deref(),
     };
-    let (count, effects) = crate::app::restore::restore(state, rebuilt, &holds, send);
+    restore_states(state, runner, rebuilt, &holds, send)
+}
+
+/// [`restore`] from what the start's streaming pass rebuilt
+/// (`Journal::open_rebuilt`): the same rules, no records read again.
+pub fn restore_rebuilt(
+    state: &mut State,
+    runner: &mut Runner,
+    restored: journal::Restored,
+    send: bool,
+) -> usize {
+    let holds = Holds {
+        each: &restored.holds,
+        all: restored.hold_all.as_deref(),
+    };
+    restore_states(state, runner, restored.states, &holds, send)
+}
+
+fn restore_states(
+    state: &mut State,
+    runner: &mut Runner,
+    rebuilt: std::collections::BTreeMap<String, journal::ConversationState>,
+    holds: &Holds,
+    send: bool,
+) -> usize {
+    let (count, effects) = crate::app::restore::restore(state, rebuilt, holds, send);
     for effect in effects {
         runner.run(effect);
     }

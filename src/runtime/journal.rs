@@ -23,10 +23,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::journal_compact::fold_first;
+use super::journal_compact::{fold_first, replace_file};
 use super::journal_file::{self, lock};
-use super::journal_read::read_file;
-pub use super::journal_rebuild::rebuild;
+use super::journal_read::{held_warning, read_file};
+pub use super::journal_rebuild::{Restored, rebuild};
 pub use super::journal_record::{DamagedLine, LineMeta, MAX_LINE_BYTES, Record, Replay};
 use super::journal_record::{conversation_of, encode};
 
@@ -84,46 +84,22 @@ impl Journal {
     }
 
     fn open_with(path: &Path, fold: Option<(i64, i64)>) -> io::Result<(Journal, Replay)> {
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-            && !dir.exists()
-        {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::DirBuilderExt;
-                builder.mode(0o700);
-            }
-            builder.create(dir)?;
-        }
-        let dir_lock = journal_file::lock_dir(path)?;
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = journal_file::open_regular(path, &mut options, "the journal")?;
-        lock(&file, path)?;
-        let mut warnings = Vec::new();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = file.metadata()?.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-                warnings.push(format!(
-                    "{}: other users could read the journal (mode {mode:o}); it is now 0600",
-                    path.display()
-                ));
-            }
-        }
+        let (file, dir_lock, warnings) = open_locked(path)?;
         let file = match fold {
             Some((keep_ms, now_ms)) => fold_first(file, path, keep_ms, now_ms),
             None => file,
         };
+        Self::read_whole(path, file, dir_lock, warnings)
+    }
+
+    /// Reads the whole file (every record held), cuts a torn tail, and
+    /// numbers on after it.
+    fn read_whole(
+        path: &Path,
+        file: File,
+        dir_lock: File,
+        mut warnings: Vec<String>,
+    ) -> io::Result<(Journal, Replay)> {
         let identity = journal_file::identity(&file)?;
         let (mut replay, good_len) = read_file(&file, path)?;
         warnings.append(&mut replay.warnings);
@@ -135,26 +111,146 @@ impl Journal {
             file.sync_all()?;
         }
         let (next_seq, cseq, conv_of) = numbering(&replay);
+        let journal = Journal::assemble(path, (file, dir_lock, identity), good_len, next_seq);
         Ok((
             Journal {
-                path: path.to_path_buf(),
-                file,
-                _lock: dir_lock,
-                identity,
-                next_seq,
                 cseq,
                 conv_of,
-                len: good_len,
-                sync_delay: std::time::Duration::ZERO,
-                #[cfg(test)]
-                short_write: None,
-                #[cfg(test)]
-                short_write_after: 0,
-                #[cfg(test)]
-                refuse_outcomes: false,
+                ..journal
             },
             replay,
         ))
+    }
+
+    /// A journal on `file` (its lock and identity) of `len` bytes whose
+    /// next line is `next_seq`, with no numbering yet.
+    fn assemble(
+        path: &Path,
+        (file, dir_lock, identity): (File, File, (u64, u64)),
+        len: u64,
+        next_seq: u64,
+    ) -> Journal {
+        Journal {
+            path: path.to_path_buf(),
+            file,
+            _lock: dir_lock,
+            identity,
+            next_seq,
+            cseq: Default::default(),
+            conv_of: Default::default(),
+            len,
+            sync_delay: std::time::Duration::ZERO,
+            #[cfg(test)]
+            short_write: None,
+            #[cfg(test)]
+            short_write_after: 0,
+            #[cfg(test)]
+            refuse_outcomes: false,
+        }
+    }
+
+    /// Opens the journal as every command that sends does at start, in one
+    /// streaming pass (`journal_scan`): each line is applied to its
+    /// conversation as it is read, ended conversations older than `keep_ms`
+    /// are folded (the kept lines copied by their bytes), and what comes
+    /// back is each conversation that stays, rebuilt, never the records:
+    /// time and memory grow with what stays, not with the history. A
+    /// journal the pass cannot judge is read whole and compacted as
+    /// [`Journal::open_folding`] and [`Journal::compact`] do, with the
+    /// same result. A delivered request takes no more lines: its id maps to
+    /// no conversation. `brief` (the commands, which plan on rosters and
+    /// never show a timeline): delivered requests are kept by id only
+    /// ([`Restored::delivered`]).
+    pub fn open_rebuilt(
+        path: &Path,
+        keep_ms: i64,
+        now_ms: i64,
+        brief: bool,
+    ) -> io::Result<(Journal, Restored)> {
+        let (file, dir_lock, warnings) = open_locked(path)?;
+        let scanned = match super::journal_scan::scan(&file, keep_ms, now_ms, brief) {
+            Ok(scanned) => scanned,
+            Err(e) => {
+                tracing::warn!(error = %e, "journal: the streaming pass could not read it");
+                None
+            }
+        };
+        let Some(scanned) = scanned else {
+            return Self::open_whole(path, (file, dir_lock, warnings), (keep_ms, now_ms), brief);
+        };
+        let file = if scanned.plan.changes() {
+            let written = replace_file(path, |out| {
+                super::journal_scan::write_folded(&file, &scanned.plan, now_ms, out).map(drop)
+            });
+            match written {
+                Ok(out) => {
+                    tracing::info!(
+                        folded = scanned.plan.fold.len(),
+                        stale_summaries = scanned.plan.stale_summaries,
+                        "journal compacted at open"
+                    );
+                    out
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "journal: the streaming fold failed; the journal is unchanged");
+                    return Self::open_whole(
+                        path,
+                        (file, dir_lock, warnings),
+                        (keep_ms, now_ms),
+                        brief,
+                    );
+                }
+            }
+        } else {
+            file
+        };
+        let identity = journal_file::identity(&file)?;
+        let len = file.metadata()?.len();
+        let journal = Journal::assemble(path, (file, dir_lock, identity), len, scanned.next_seq);
+        let journal = Journal {
+            cseq: scanned.cseq,
+            conv_of: scanned.conv_of,
+            ..journal
+        };
+        let mut restored = Restored {
+            states: scanned.states,
+            assigns: scanned.assigns,
+            warnings,
+            holds: scanned.holds,
+            hold_all: None,
+            delivered: scanned.delivered,
+        };
+        for (c, why) in &restored.holds {
+            restored.warnings.push(held_warning(path, c, why));
+        }
+        Ok((journal, restored))
+    }
+
+    /// The full path of [`Journal::open_rebuilt`]: the whole file read,
+    /// then compacted and rebuilt.
+    fn open_whole(
+        path: &Path,
+        (file, dir_lock, warnings): (File, File, Vec<String>),
+        (keep_ms, now_ms): (i64, i64),
+        brief: bool,
+    ) -> io::Result<(Journal, Restored)> {
+        let (mut journal, mut replay) = Self::read_whole(path, file, dir_lock, warnings)?;
+        match journal.compact(&mut replay, keep_ms, now_ms) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(folded = n, "journal compacted"),
+            Err(e) => {
+                tracing::warn!(error = %e, "journal compaction failed; the journal is unchanged")
+            }
+        }
+        let restored = Restored::from_replay(replay);
+        for st in restored.states.values() {
+            for r in &st.requests {
+                if matches!(r.fate, RequestFate::Delivered { .. }) {
+                    journal.conv_of.remove(&r.id);
+                }
+            }
+        }
+        Ok((journal, if brief { restored.brief() } else { restored }))
     }
 
     pub fn path(&self) -> &Path {
@@ -293,6 +389,49 @@ impl Journal {
         }
         self.file.write_all(line)
     }
+}
+
+/// Opens (or creates, mode 0600, in a directory made 0700) the journal at
+/// `path` and takes its lock; the warnings so far (a journal others could
+/// read is made private).
+fn open_locked(path: &Path) -> io::Result<(File, File, Vec<String>)> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir)?;
+    }
+    let dir_lock = journal_file::lock_dir(path)?;
+    let mut options = OpenOptions::new();
+    options.read(true).append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = journal_file::open_regular(path, &mut options, "the journal")?;
+    lock(&file, path)?;
+    let mut warnings = Vec::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            warnings.push(format!(
+                "{}: other users could read the journal (mode {mode:o}); it is now 0600",
+                path.display()
+            ));
+        }
+    }
+    Ok((file, dir_lock, warnings))
 }
 
 type Numbering = (

@@ -218,7 +218,10 @@ fn folded_ids<'a>(replay: &'a Replay, fold: &BTreeMap<String, usize>) -> BTreeSe
 /// renames it over `path`: a crash leaves the old file or the new one, and
 /// a failure removes the new one. The new file is returned positioned at
 /// its end.
-fn replace_file(path: &Path, write: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<File> {
+pub(super) fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<File> {
     let tmp = path.with_extension("jsonl.compacting");
     // A left-over (or planted) file there is not written through.
     match std::fs::remove_file(&tmp) {

@@ -223,9 +223,7 @@ pub(super) fn check_history(replay: &mut Replay, lines: &[usize], path: &Path) {
         holds.entry(c).or_insert(why);
     }
     for (c, why) in &holds {
-        replay.warnings.push(format!(
-            "{shown}: {c} is held: {why}; nothing of it is sent until you resend (r) or drop (:drop) it"
-        ));
+        replay.warnings.push(held_warning(path, c, why));
     }
     if let Some(why) = &replay.hold_all {
         replay.warnings.push(format!(
@@ -261,20 +259,33 @@ fn history_gaps(replay: &Replay, kept: &[usize], lines: &[usize]) -> BTreeMap<St
         };
         let (last, _) = counts.entry(c).or_insert((0, lines[i]));
         if n != *last + 1 {
-            let why = if n <= *last {
-                format!("journal line {} is out of step with its history", lines[i])
-            } else {
-                format!(
-                    "{} line(s) of its history before journal line {} are missing or damaged",
-                    n - *last - 1,
-                    lines[i]
-                )
-            };
-            gaps.entry(c.to_string()).or_insert(why);
+            gaps.entry(c.to_string())
+                .or_insert_with(|| history_gap(lines[i], *last, n));
         }
         *last = (*last).max(n);
     }
     gaps
+}
+
+/// Why a conversation is held whose line `line` counts `n` in its history
+/// after `last`.
+pub(super) fn history_gap(line: usize, last: u64, n: u64) -> String {
+    if n <= last {
+        format!("journal line {line} is out of step with its history")
+    } else {
+        format!(
+            "{} line(s) of its history before journal line {line} are missing or damaged",
+            n - last - 1
+        )
+    }
+}
+
+/// What the journal's warnings say of a held conversation.
+pub(super) fn held_warning(path: &Path, conversation: &str, why: &str) -> String {
+    format!(
+        "{}: {conversation} is held: {why}; nothing of it is sent until you resend (r) or drop (:drop) it",
+        path.display()
+    )
 }
 
 /// Damaged lines: each holds the conversations it may belong to, or every

@@ -1,22 +1,27 @@
-//! The start's bounded first pass over the journal (issue 18.9): which
-//! ended conversations compaction folds, found by streaming the file and
-//! keeping each conversation's records only while it is open; once it has
-//! ended with every request settled, only a few numbers of it stay. The
-//! kept lines are then copied into the compacted file by their bytes, so
-//! a start on a long history never holds that history in memory.
+//! The start's streaming pass over the journal (issue 18.9 and 18.12):
+//! each line is read with a cap, checked, and applied at once to its
+//! conversation's state with the rebuild's own steps (`journal_rebuild`),
+//! so no record of the file is held. A conversation that has ended with
+//! every request settled and is older than keep_ended_hours keeps only a
+//! few numbers (it is folded); every other one keeps its rebuilt state,
+//! which is what a start needs of it. The kept lines are then copied into
+//! the compacted file by their bytes, by a per-line plan (no second parse).
 //!
 //! This is a fast path only. Whatever is not plainly regular (a damaged,
-//! torn, over-long or unsummed line, lines out of order, a record that
-//! contradicts its line facts, a late record for a conversation already
-//! settled) makes [`fold_plan`] answer `None`, and the full read and
-//! [`super::journal::Journal::compact`] decide as before, with the holds,
-//! duplicates and damaged lines they handle.
+//! torn, over-long or unsummed line, lines out of order or duplicated, a
+//! record that contradicts its line facts, an id planned twice, a record
+//! that would not fold with its conversation, a late record for a
+//! conversation already folded) makes [`scan`] answer `None`, and the full
+//! read and [`super::journal::Journal::compact`] decide as before, with the
+//! holds, duplicates and damaged lines they handle.
 
-use super::journal_read::read_capped;
+use super::journal_read::{history_gap, read_capped};
+use super::journal_rebuild::{self as rb, Planned};
 use super::journal_record::{
-    LineMeta, MAX_LINE_BYTES, Record, conversation_of, encode, verify_sum,
+    ConversationState, LineMeta, MAX_LINE_BYTES, Record, RequestFate, conversation_of, encode,
+    verify_sum,
 };
-use crate::domain::{Event, Phase, Roster};
+use crate::domain::Phase;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
@@ -24,33 +29,22 @@ use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
 /// The conversations to fold, with how many requests each folds.
 pub(super) type Fold = BTreeMap<String, usize>;
 
-#[derive(Clone, Copy, PartialEq)]
-enum Fate {
-    Queued,
-    Unknown,
-    Delivered,
-    Failed,
+/// One conversation as the pass holds it.
+enum Conv {
+    /// Named by a line (a summary) but with nothing planned yet.
+    Named,
+    /// Open, or ended too recently to fold: its state as rebuilt so far.
+    Live(Box<ConversationState>),
+    /// Ended with every request settled, and older than keep_ended: it is
+    /// folded, and only this is left of it.
+    Done(Done),
 }
 
-/// A conversation still open (or not yet settled): all `rebuild` needs of it.
-#[derive(Default)]
-struct Live {
-    roster: Roster,
-    last_ms: i64,
-    requests: HashMap<String, (Event, Fate)>,
-    assigns: HashSet<String>,
-}
-
-/// An ended conversation whose requests are all settled: what is left of it.
 struct Done {
     last_ms: i64,
     requests: usize,
-    assigns: HashSet<String>,
-}
-
-enum Conv {
-    Live(Box<Live>),
-    Done(Done),
+    /// Its assigns' ids: their answers may still come.
+    assigns: Vec<String>,
 }
 
 /// `None`: the record is irregular; the full path decides.
@@ -71,6 +65,45 @@ impl FoldPlan {
     pub fn changes(&self) -> bool {
         !self.fold.is_empty() || self.stale_summaries > 0
     }
+
+    /// The line number (from 1) that line `line` of the file has once the
+    /// plan is written: the summaries come first, and the lines that go
+    /// (folded, stale, blank) leave no gap. `lines` are sorted.
+    fn renumbered(&self, lines: &[usize]) -> HashMap<usize, usize> {
+        let mut out = HashMap::new();
+        let mut kept = self.fold.len();
+        let mut wanted = lines.iter().peekable();
+        for (i, keep) in self.keep.iter().enumerate() {
+            while wanted.next_if(|l| **l == i + 1).is_some() {
+                out.insert(i + 1, kept + 1);
+            }
+            kept += usize::from(*keep);
+        }
+        out
+    }
+}
+
+/// What the pass found: the plan, and all a start needs that the records
+/// held, for the journal as it is once the plan is written.
+pub(super) struct Scanned {
+    pub plan: FoldPlan,
+    /// The conversations that stay, as `rebuild` makes them.
+    pub states: BTreeMap<String, ConversationState>,
+    /// Conversations whose history skips or goes back, with why (as the
+    /// full read says it).
+    pub holds: BTreeMap<String, String>,
+    /// The `seq` of the next line.
+    pub next_seq: u64,
+    /// The last `cseq` per conversation.
+    pub cseq: HashMap<String, u64>,
+    /// The conversation of each request and assign id that stays.
+    pub conv_of: HashMap<String, String>,
+    /// The assigns that stay, with their sent, outcome and callback
+    /// records, in order.
+    pub assigns: Vec<Record>,
+    /// Brief: the ids of each conversation's delivered requests, which
+    /// `states` leaves out.
+    pub delivered: BTreeMap<String, Vec<Box<str>>>,
 }
 
 /// No conversation: a line that stays whatever is folded.
@@ -111,116 +144,6 @@ fn next_line(reader: &mut impl io::BufRead, buf: &mut Vec<u8>) -> io::Result<Opt
     ))
 }
 
-/// Streams the journal and returns the conversations compaction would fold
-/// (ended, every request delivered or failed, latest record older than
-/// `keep_ms`), or `None` when the file needs the full read.
-pub(super) fn fold_plan(file: &File, keep_ms: i64, now_ms: i64) -> io::Result<Option<FoldPlan>> {
-    let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
-    reader.seek(SeekFrom::Start(0))?;
-    let mut convs: HashMap<String, Conv> = HashMap::new();
-    // Each line's conversation, as an index given in `index`.
-    let mut line_conv: Vec<u32> = Vec::new();
-    let mut index: HashMap<String, u32> = HashMap::new();
-    let mut stale_summaries = 0;
-    let mut buf = Vec::new();
-    let mut last_seq: Option<u64> = None;
-    while let Some(line) = next_line(&mut reader, &mut buf)? {
-        let (record, meta) = match line {
-            Line::Irregular => return Ok(None),
-            Line::Blank => {
-                // Blank lines are not carried over.
-                line_conv.push(STALE);
-                continue;
-            }
-            Line::Read(record, meta) => (record, meta),
-        };
-        // In the order written: summaries (no seq) first, then rising seq.
-        match (meta.seq, last_seq, &record) {
-            (None, None, Record::Summary { at_ms, .. }) => {
-                if now_ms - at_ms > keep_ms {
-                    stale_summaries += 1;
-                    line_conv.push(STALE);
-                } else {
-                    line_conv.push(NO_CONV);
-                }
-                continue;
-            }
-            (Some(s), prev, _) if prev.is_none_or(|p| s > p) => last_seq = Some(s),
-            _ => return Ok(None),
-        }
-        let Some(i) = conversation_index(&mut index, meta.conversation.as_deref()) else {
-            return Ok(None);
-        };
-        line_conv.push(i);
-        if step(&mut convs, record, meta).is_none() {
-            return Ok(None);
-        }
-    }
-    Ok(Some(decide(
-        convs,
-        &index,
-        line_conv,
-        stale_summaries,
-        keep_ms,
-        now_ms,
-    )))
-}
-
-/// The index of a line's conversation (`NO_CONV` for none); `None` when
-/// there are more conversations than indices.
-fn conversation_index(index: &mut HashMap<String, u32>, c: Option<&str>) -> Option<u32> {
-    let Some(c) = c else {
-        return Some(NO_CONV);
-    };
-    if let Some(i) = index.get(c) {
-        return Some(*i);
-    }
-    let i = u32::try_from(index.len()).ok().filter(|i| *i < STALE)?;
-    index.insert(c.to_string(), i);
-    Some(i)
-}
-
-/// What to fold, from what the pass saw, and which lines stay.
-fn decide(
-    convs: HashMap<String, Conv>,
-    index: &HashMap<String, u32>,
-    line_conv: Vec<u32>,
-    stale_summaries: usize,
-    keep_ms: i64,
-    now_ms: i64,
-) -> FoldPlan {
-    let fold: Fold = convs
-        .into_iter()
-        .filter_map(|(id, conv)| {
-            let (last_ms, requests) = match conv {
-                Conv::Done(d) => (d.last_ms, d.requests),
-                Conv::Live(l) if settled(&l) => (l.last_ms, l.requests.len()),
-                Conv::Live(_) => return None,
-            };
-            (now_ms - last_ms > keep_ms).then_some((id, requests))
-        })
-        .collect();
-    let mut folded = vec![false; index.len()];
-    for c in fold.keys() {
-        if let Some(i) = index.get(c) {
-            folded[*i as usize] = true;
-        }
-    }
-    let keep = line_conv
-        .into_iter()
-        .map(|i| match i {
-            NO_CONV => true,
-            STALE => false,
-            i => !folded[i as usize],
-        })
-        .collect();
-    FoldPlan {
-        fold,
-        stale_summaries,
-        keep,
-    }
-}
-
 fn parse(text: &str) -> Option<(Record, LineMeta)> {
     if verify_sum(text) != Ok(true) {
         return None;
@@ -228,111 +151,550 @@ fn parse(text: &str) -> Option<(Record, LineMeta)> {
     super::journal_line::parse(text).ok()
 }
 
-fn settled(l: &Live) -> bool {
-    l.roster.phase() == Phase::Ended
-        && l.requests
-            .values()
-            .all(|(_, f)| matches!(f, Fate::Delivered | Fate::Failed))
+/// Streams the journal and returns the conversations compaction would fold
+/// (ended, every request delivered or failed, latest record older than
+/// `keep_ms`), or `None` when the file needs the full read.
+pub(super) fn fold_plan(file: &File, keep_ms: i64, now_ms: i64) -> io::Result<Option<FoldPlan>> {
+    Ok(scan(file, keep_ms, now_ms, true)?.map(|s| s.plan))
 }
 
-/// Applies one record as `journal::rebuild` does, to the conversation its
-/// line names.
-fn step(convs: &mut HashMap<String, Conv>, record: Record, meta: LineMeta) -> Step {
-    if let Some(named) = conversation_of(&record)
-        && meta.conversation.as_deref() != Some(named)
-    {
-        return None;
-    }
-    let Some(c) = meta.conversation else {
-        // Outside every conversation (an assign for a session only, an
-        // unmatched callback): kept, and of no weight for folding.
-        return match record {
-            Record::Request { .. } => None,
-            _ => Some(()),
+/// Streams the journal once: the fold plan and every conversation that
+/// stays, rebuilt; `None` when the file needs the full read. `brief`: a
+/// delivered request leaves its conversation's state as it is delivered,
+/// and only its id is kept ([`Scanned::delivered`]).
+pub(super) fn scan(
+    file: &File,
+    keep_ms: i64,
+    now_ms: i64,
+    brief: bool,
+) -> io::Result<Option<Scanned>> {
+    let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
+    reader.seek(SeekFrom::Start(0))?;
+    let mut s = Scanner::new(keep_ms, now_ms);
+    s.brief = brief;
+    let mut buf = Vec::new();
+    while let Some(line) = next_line(&mut reader, &mut buf)? {
+        let step = match line {
+            Line::Irregular => None,
+            Line::Blank => {
+                // Blank lines are not carried over.
+                s.line_conv.push(STALE);
+                Some(())
+            }
+            Line::Read(record, meta) => s.take(record, meta),
         };
-    };
-    if let Record::Request { .. } | Record::Assign { .. } = record {
-        convs
-            .entry(c.clone())
-            .or_insert_with(|| Conv::Live(Box::default()));
-    }
-    let conv = convs.get_mut(&c)?;
-    match conv {
-        Conv::Done(d) => step_done(d, record),
-        Conv::Live(l) => {
-            step_live(l, record)?;
-            if settled(l) {
-                let l = std::mem::take(l.as_mut());
-                *conv = Conv::Done(Done {
-                    last_ms: l.last_ms,
-                    requests: l.requests.len(),
-                    assigns: l.assigns,
-                });
-            }
-            Some(())
+        if step.is_none() {
+            return Ok(None);
         }
     }
+    Ok(s.finish())
 }
 
-/// A settled conversation takes further assigns and their answers; any
-/// other record for it sends the decision to the full path.
-fn step_done(d: &mut Done, record: Record) -> Step {
-    match record {
-        Record::Assign { id, at_ms, .. } => {
-            d.last_ms = d.last_ms.max(at_ms);
-            d.assigns.insert(id);
-            Some(())
-        }
-        Record::Sent { id, .. } | Record::Outcome { id, .. } if d.assigns.contains(&id) => Some(()),
-        Record::Callback { .. } => Some(()),
-        _ => None,
-    }
+/// The pass as it goes.
+struct Scanner {
+    keep_ms: i64,
+    now_ms: i64,
+    /// Each conversation's index in the vectors below.
+    index: HashMap<String, u32>,
+    convs: Vec<Conv>,
+    /// Per conversation: the highest `cseq` and `seq` of its lines.
+    cseq: Vec<Option<u64>>,
+    seq: Vec<u64>,
+    /// Per conversation: the first break in its count of lines, with the
+    /// line it is on.
+    gaps: HashMap<u32, (usize, u64, u64)>,
+    /// Each line's conversation (or `NO_CONV`, `STALE`).
+    line_conv: Vec<u32>,
+    /// The highest `seq` of the lines of no conversation.
+    loose_seq: u64,
+    last_seq: Option<u64>,
+    /// A hash of every request and assign id planned: one planned twice, or
+    /// an answer outside its conversation, is for the full path.
+    ids: HashSet<u64>,
+    conv_of: HashMap<String, String>,
+    /// Assigns for a session only (no conversation).
+    loose_assigns: HashSet<String>,
+    /// The assign records and their answers, with their conversation.
+    assigns: Vec<(u32, Record)>,
+    stale_summaries: usize,
+    brief: bool,
+    /// Brief: each conversation's delivered requests, by id.
+    delivered: HashMap<u32, Vec<Box<str>>>,
 }
 
-fn step_live(l: &mut Live, record: Record) -> Step {
-    match record {
-        Record::Request {
-            id, at_ms, event, ..
-        } => {
-            l.last_ms = l.last_ms.max(at_ms);
-            l.requests.entry(id).or_insert((event, Fate::Queued));
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+fn settled(st: &ConversationState) -> bool {
+    st.roster.phase() == Phase::Ended
+        && st.requests.iter().all(|r| {
+            matches!(
+                r.fate,
+                RequestFate::Delivered { .. } | RequestFate::Failed { .. }
+            )
+        })
+}
+
+fn find<'a, T>(items: &'a mut [T], id: &str, id_of: impl Fn(&T) -> &str) -> Option<&'a mut T> {
+    items.iter_mut().rev().find(|x| id_of(x) == id)
+}
+
+impl Scanner {
+    fn new(keep_ms: i64, now_ms: i64) -> Self {
+        Scanner {
+            keep_ms,
+            now_ms,
+            index: HashMap::new(),
+            convs: Vec::new(),
+            cseq: Vec::new(),
+            seq: Vec::new(),
+            gaps: HashMap::new(),
+            line_conv: Vec::new(),
+            loose_seq: 0,
+            last_seq: None,
+            ids: HashSet::new(),
+            conv_of: HashMap::new(),
+            loose_assigns: HashSet::new(),
+            assigns: Vec::new(),
+            stale_summaries: 0,
+            brief: false,
+            delivered: HashMap::new(),
         }
-        Record::Assign { id, at_ms, .. } => {
-            l.last_ms = l.last_ms.max(at_ms);
-            l.assigns.insert(id);
+    }
+
+    fn old(&self, last_ms: i64) -> bool {
+        self.now_ms - last_ms > self.keep_ms
+    }
+
+    /// The index of a conversation; `None` when there are more
+    /// conversations than indices.
+    fn index_of(&mut self, c: &str) -> Option<u32> {
+        if let Some(i) = self.index.get(c) {
+            return Some(*i);
         }
-        Record::Sent { id, .. } => {
-            if let Some((_, fate)) = l.requests.get_mut(&id) {
-                if matches!(fate, Fate::Queued | Fate::Failed) {
-                    *fate = Fate::Unknown;
+        let i = u32::try_from(self.index.len())
+            .ok()
+            .filter(|i| *i < STALE)?;
+        self.index.insert(c.to_string(), i);
+        self.convs.push(Conv::Named);
+        self.cseq.push(None);
+        self.seq.push(0);
+        Some(i)
+    }
+
+    /// One line: its place in the order, its conversation's count, and
+    /// its record applied.
+    fn take(&mut self, record: Record, meta: LineMeta) -> Step {
+        let line = self.line_conv.len() + 1;
+        // In the order written: summaries (no seq) first, then rising seq.
+        let seq = match (meta.seq, self.last_seq, &record) {
+            (
+                None,
+                None,
+                Record::Summary {
+                    conversation,
+                    at_ms,
+                    ..
+                },
+            ) if meta.cseq.is_none() => {
+                if self.old(*at_ms) {
+                    self.stale_summaries += 1;
+                    self.line_conv.push(STALE);
+                } else {
+                    // It goes if its conversation is folded again.
+                    let i = self.index_of(conversation)?;
+                    self.line_conv.push(i);
                 }
-            } else if !l.assigns.contains(&id) {
-                return None;
-            }
-        }
-        Record::Outcome { id, at_ms, ok, .. } => {
-            if l.assigns.contains(&id) {
                 return Some(());
             }
-            let (event, fate) = l.requests.get_mut(&id)?;
-            l.last_ms = l.last_ms.max(at_ms);
-            if !ok {
-                *fate = Fate::Failed;
-            } else if *fate != Fate::Delivered {
-                *fate = Fate::Delivered;
-                // As rebuild: an event that does not apply changes nothing.
-                let _ = l.roster.apply(event, at_ms);
+            (Some(s), prev, _) if prev.is_none_or(|p| s > p) => s,
+            _ => return None,
+        };
+        self.last_seq = Some(seq);
+        if let Some(named) = conversation_of(&record)
+            && meta.conversation.as_deref() != Some(named)
+        {
+            return None;
+        }
+        let Some(c) = meta.conversation else {
+            self.line_conv.push(NO_CONV);
+            self.loose_seq = seq;
+            return self.loose(record);
+        };
+        let i = self.index_of(&c)?;
+        self.line_conv.push(i);
+        let k = i as usize;
+        self.seq[k] = seq;
+        if let Some(n) = meta.cseq {
+            let last = self.cseq[k].unwrap_or(0);
+            if n != last + 1 {
+                self.gaps.entry(i).or_insert((line, last, n));
+            }
+            self.cseq[k] = Some(last.max(n));
+        }
+        self.apply(i, &c, record)?;
+        self.settle(i);
+        Some(())
+    }
+
+    /// A record of conversation `c` (index `i`), as `rebuild` applies it.
+    /// Every record of a conversation line must go when the conversation
+    /// is folded (as compaction drops it); one that would stay is for the
+    /// full path.
+    fn apply(&mut self, i: u32, c: &str, record: Record) -> Step {
+        let k = i as usize;
+        match record {
+            Record::Request {
+                id,
+                at_ms,
+                event,
+                experience,
+                language,
+                action,
+                ..
+            } => {
+                if !self.ids.insert(id_hash(&id)) {
+                    return None;
+                }
+                let st = self.live(k)?;
+                rb::plan_request(
+                    st,
+                    Planned {
+                        id: &id,
+                        at_ms,
+                        event: &event,
+                        experience: &experience,
+                        language: &language,
+                        action: &action,
+                    },
+                );
+                self.conv_of.insert(id, c.to_string());
+                Some(())
+            }
+            Record::Assign {
+                conversation: Some(_),
+                ..
+            } => self.assign(i, c, record),
+            Record::Sent { .. } | Record::Outcome { .. } | Record::Callback { id: Some(_), .. } => {
+                self.answer(i, c, record)
+            }
+            Record::Assign { .. } | Record::Callback { .. } | Record::Summary { .. } => None,
+        }
+    }
+
+    /// The conversation's state to rebuild into: `None` once it is folded.
+    fn live(&mut self, k: usize) -> Option<&mut ConversationState> {
+        let conv = &mut self.convs[k];
+        if matches!(conv, Conv::Named) {
+            *conv = Conv::Live(Box::default());
+        }
+        match conv {
+            Conv::Live(st) => Some(st),
+            _ => None,
+        }
+    }
+
+    fn assign(&mut self, i: u32, c: &str, record: Record) -> Step {
+        let Record::Assign {
+            id,
+            at_ms,
+            session,
+            target,
+            text,
+            ..
+        } = &record
+        else {
+            return None;
+        };
+        if !self.ids.insert(id_hash(id)) {
+            return None;
+        }
+        let (keep_ms, now_ms) = (self.keep_ms, self.now_ms);
+        let k = i as usize;
+        if let Conv::Done(d) = &mut self.convs[k] {
+            // A folded conversation takes later assigns, unless one makes
+            // it recent again.
+            d.last_ms = d.last_ms.max(*at_ms);
+            if now_ms - d.last_ms <= keep_ms {
+                return None;
+            }
+            d.assigns.push(id.clone());
+        } else {
+            let st = self.live(k)?;
+            rb::plan_assign(st, id, *at_ms, session, target, text.as_deref());
+            self.conv_of.insert(id.clone(), c.to_string());
+        }
+        self.assigns.push((i, record));
+        Some(())
+    }
+
+    /// A sent, outcome or callback record of conversation `i`: it must
+    /// name one of its requests or assigns.
+    fn answer(&mut self, i: u32, c: &str, record: Record) -> Step {
+        let k = i as usize;
+        let st = match &mut self.convs[k] {
+            Conv::Live(st) => st,
+            Conv::Done(d) => {
+                let id = record.id()?;
+                // Its answers go with it when it is folded.
+                return d.assigns.iter().any(|a| a == id).then_some(());
+            }
+            Conv::Named => return None,
+        };
+        let is_assign = match &record {
+            Record::Sent { id, .. } => {
+                if let Some(r) = find(&mut st.requests, id, |r| &r.id) {
+                    if matches!(r.fate, RequestFate::Queued | RequestFate::Failed { .. }) {
+                        rb::request_sent(r);
+                    }
+                    false
+                } else if let Some(a) = find(&mut st.assigns, id, |a| &a.id) {
+                    rb::assign_sent(a);
+                    true
+                } else {
+                    // Sent again after it was delivered: nothing changes.
+                    return self.was_delivered(i, id).then_some(());
+                }
+            }
+            Record::Outcome {
+                id,
+                ok,
+                status,
+                message,
+                at_ms,
+                ..
+            } => {
+                if let Some(a) = find(&mut st.assigns, id, |a| &a.id) {
+                    rb::assign_answered(a, *ok, message);
+                    true
+                } else if let Some(at) = st.requests.iter().rposition(|r| r.id == *id) {
+                    rb::request_answered(c, st, at, (*ok, *status, message, *at_ms));
+                    if matches!(st.requests[at].fate, RequestFate::Delivered { .. }) {
+                        // Delivered: no later record of it is written,
+                        // so it needs no number from here on.
+                        self.conv_of.remove(id.as_str());
+                        if self.brief {
+                            let r = st.requests.remove(at);
+                            let ids = self.delivered.entry(i).or_default();
+                            ids.push(r.id.into_boxed_str());
+                        }
+                    }
+                    false
+                } else {
+                    // Told again after it was delivered: only a success
+                    // changes nothing.
+                    return (*ok && self.was_delivered(i, id)).then_some(());
+                }
+            }
+            Record::Callback {
+                id: Some(id),
+                ok,
+                summary,
+                ..
+            } => {
+                rb::assign_called_back(find(&mut st.assigns, id, |a| &a.id)?, *ok, summary);
+                true
+            }
+            _ => return None,
+        };
+        if is_assign {
+            self.assigns.push((i, record));
+        }
+        Some(())
+    }
+
+    /// Brief: whether request `id` of conversation `i` was delivered.
+    fn was_delivered(&self, i: u32, id: &str) -> bool {
+        self.delivered
+            .get(&i)
+            .is_some_and(|ids| ids.iter().any(|d| **d == *id))
+    }
+
+    /// Folds conversation `i` down to its numbers once it has ended with
+    /// every request settled and is older than keep_ended: its ids map
+    /// nowhere from now on.
+    fn settle(&mut self, i: u32) {
+        let k = i as usize;
+        let Conv::Live(st) = &self.convs[k] else {
+            return;
+        };
+        if !(settled(st) && self.old(st.last_ms)) {
+            return;
+        }
+        let Conv::Live(st) = std::mem::replace(&mut self.convs[k], Conv::Named) else {
+            return;
+        };
+        for r in &st.requests {
+            self.conv_of.remove(&r.id);
+        }
+        let assigns: Vec<String> = st.assigns.into_iter().map(|a| a.id).collect();
+        for a in &assigns {
+            self.conv_of.remove(a);
+        }
+        let delivered = self.delivered.remove(&i).map_or(0, |ids| ids.len());
+        self.convs[k] = Conv::Done(Done {
+            last_ms: st.last_ms,
+            requests: st.requests.len() + delivered,
+            assigns,
+        });
+    }
+
+    /// A line of no conversation: a session's assign and its answers, or
+    /// an answer nothing planned. One that `rebuild` would apply to a
+    /// conversation is for the full path.
+    fn loose(&mut self, record: Record) -> Step {
+        match &record {
+            Record::Assign { id, .. } => {
+                if !self.ids.insert(id_hash(id)) {
+                    return None;
+                }
+                self.loose_assigns.insert(id.clone());
+            }
+            Record::Sent { id, .. } | Record::Outcome { id, .. } => {
+                self.loose_answer(id)?;
+            }
+            Record::Callback { id: Some(id), .. } => {
+                self.loose_answer(id)?;
+            }
+            Record::Callback { id: None, .. } => return Some(()),
+            Record::Request { .. } | Record::Summary { .. } => return None,
+        }
+        if record
+            .id()
+            .is_some_and(|id| self.loose_assigns.contains(id))
+        {
+            self.assigns.push((NO_CONV, record));
+        }
+        Some(())
+    }
+
+    /// An answer outside every conversation: its id must be a session's
+    /// assign or unknown.
+    fn loose_answer(&self, id: &str) -> Step {
+        (self.loose_assigns.contains(id) || !self.ids.contains(&id_hash(id))).then_some(())
+    }
+}
+
+impl Scanner {
+    /// What to fold and what stays, once every line is read; `None` when
+    /// a folded conversation turned out not to be (left to the full path).
+    fn finish(self) -> Option<Scanned> {
+        let mut names: Vec<String> = vec![String::new(); self.convs.len()];
+        for (c, i) in self.index {
+            names[i as usize] = c;
+        }
+        let mut conv_of = self.conv_of;
+        let mut delivered = self.delivered;
+        let mut kept_delivered = BTreeMap::new();
+        let mut folded = vec![false; names.len()];
+        let mut fold = Fold::new();
+        let mut states = BTreeMap::new();
+        for (k, conv) in self.convs.into_iter().enumerate() {
+            let old = |last_ms: i64| self.now_ms - last_ms > self.keep_ms;
+            match conv {
+                Conv::Named => {}
+                Conv::Done(d) if old(d.last_ms) => {
+                    folded[k] = true;
+                    fold.insert(names[k].clone(), d.requests);
+                }
+                Conv::Done(_) => return None,
+                Conv::Live(st) if settled(&st) && old(st.last_ms) => {
+                    for id in st.requests.iter().map(|r| &r.id) {
+                        conv_of.remove(id);
+                    }
+                    for id in st.assigns.iter().map(|a| &a.id) {
+                        conv_of.remove(id);
+                    }
+                    folded[k] = true;
+                    let brief = delivered.remove(&(k as u32)).map_or(0, |ids| ids.len());
+                    fold.insert(names[k].clone(), st.requests.len() + brief);
+                }
+                Conv::Live(mut st) => {
+                    rb::list_open(&mut st);
+                    states.insert(names[k].clone(), *st);
+                    if let Some(ids) = delivered.remove(&(k as u32)) {
+                        kept_delivered.insert(names[k].clone(), ids);
+                    }
+                }
             }
         }
-        Record::Callback { .. } | Record::Summary { .. } => {}
+        let keep = self
+            .line_conv
+            .iter()
+            .map(|&i| match i {
+                NO_CONV => true,
+                STALE => false,
+                i => !folded[i as usize],
+            })
+            .collect();
+        let plan = FoldPlan {
+            fold,
+            stale_summaries: self.stale_summaries,
+            keep,
+        };
+        let stays = |k: usize| !folded[k];
+        let mut next_seq = self.loose_seq;
+        let mut cseq = HashMap::new();
+        for k in (0..names.len()).filter(|k| stays(*k)) {
+            next_seq = next_seq.max(self.seq[k]);
+            if let Some(n) = self.cseq[k] {
+                cseq.insert(names[k].clone(), n);
+            }
+        }
+        let holds = holds(&plan, &self.gaps, &names, &folded);
+        let assigns = self
+            .assigns
+            .into_iter()
+            .filter(|(i, _)| *i == NO_CONV || stays(*i as usize))
+            .map(|(_, r)| r)
+            .collect();
+        Some(Scanned {
+            plan,
+            states,
+            holds,
+            next_seq: next_seq + 1,
+            cseq,
+            conv_of,
+            assigns,
+            delivered: kept_delivered,
+        })
     }
-    Some(())
+}
+
+/// The conversations whose count of lines breaks, with why, named by the
+/// lines they will have once the plan is written.
+fn holds(
+    plan: &FoldPlan,
+    gaps: &HashMap<u32, (usize, u64, u64)>,
+    names: &[String],
+    folded: &[bool],
+) -> BTreeMap<String, String> {
+    let kept: Vec<(u32, &(usize, u64, u64))> = gaps
+        .iter()
+        .filter(|(i, _)| !folded[**i as usize])
+        .map(|(i, g)| (*i, g))
+        .collect();
+    let mut lines: Vec<usize> = kept.iter().map(|(_, g)| g.0).collect();
+    lines.sort_unstable();
+    let renumbered = plan.changes().then(|| plan.renumbered(&lines));
+    kept.into_iter()
+        .map(|(i, &(line, last, n))| {
+            let line = renumbered
+                .as_ref()
+                .and_then(|r| r.get(&line).copied())
+                .unwrap_or(line);
+            (names[i as usize].clone(), history_gap(line, last, n))
+        })
+        .collect()
 }
 
 /// Writes the compacted journal to `out`: a summary line per folded
-/// conversation, then every line of `file` the plan keeps (the lines of no
-/// folded conversation, but stale summaries), copied as it is. Returns the
-/// bytes written.
+/// conversation, then every line of `file` the plan keeps, copied as it
+/// is. Returns the bytes written.
 pub(super) fn write_folded(
     file: &File,
     plan: &FoldPlan,
@@ -390,8 +752,8 @@ pub(super) fn write_folded(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::AgentRef;
-    use crate::runtime::journal::{self, Journal};
+    use crate::domain::{AgentRef, Event};
+    use crate::runtime::journal::{self, Journal, Restored};
     use std::path::Path;
 
     const KEEP: i64 = 1_000;
@@ -617,5 +979,330 @@ mod tests {
         assert_eq!(plan(&path), None, "a line without its checksum");
         std::fs::write(&path, &text[..text.len() - 5]).unwrap();
         assert_eq!(plan(&path), None, "a torn last line");
+    }
+
+    /// A start's result as text: states, assigns, holds, warnings.
+    fn restored_text(r: &Restored) -> String {
+        format!(
+            "{:#?}\n{:#?}\n{:?}\n{:?}\n{:?}",
+            r.states, r.assigns, r.holds, r.hold_all, r.warnings
+        )
+    }
+
+    /// Where a journal numbers on: next seq, cseq and conv_of, sorted; of
+    /// conv_of, the requests `r` has not delivered (a delivered request
+    /// takes no more lines, and the streaming start keeps none of them).
+    fn numbering_text(j: &Journal, r: &Restored) -> String {
+        let cseq: BTreeMap<_, _> = j.cseq.iter().collect();
+        let delivered: HashSet<&str> = r
+            .states
+            .values()
+            .flat_map(|st| &st.requests)
+            .filter(|q| matches!(q.fate, RequestFate::Delivered { .. }))
+            .map(|q| q.id.as_str())
+            .collect();
+        let conv_of: BTreeMap<_, _> = j
+            .conv_of
+            .iter()
+            .filter(|(id, _)| !delivered.contains(id.as_str()))
+            .collect();
+        format!("{} {} {cseq:?} {conv_of:?}", j.next_seq, j.len)
+    }
+
+    /// Starts on `path` by the streaming pass and on a copy as starts went
+    /// before it (the fold at open, every record read, compacted, rebuilt):
+    /// both must restore the same, number on the same and leave the same
+    /// file; appends after must match byte for byte. The conversations
+    /// match those of a read with no fold at open too. Returns whether the
+    /// streaming pass judged it, and the streaming start's result.
+    fn assert_same_start(path: &Path, now: i64) -> (bool, Restored) {
+        let full = path.with_extension("full.jsonl");
+        std::fs::copy(path, &full).unwrap();
+        let plain = path.with_extension("plain.jsonl");
+        std::fs::copy(path, &plain).unwrap();
+        let brief = path.with_extension("brief.jsonl");
+        std::fs::copy(path, &brief).unwrap();
+        let judged = scan(&File::open(path).unwrap(), KEEP, now, false)
+            .unwrap()
+            .is_some();
+        let (mut fast, restored) = Journal::open_rebuilt(path, KEEP, now, false).unwrap();
+        let (mut slow, mut replay) = Journal::open_folding(&full, KEEP, now).unwrap();
+        slow.compact(&mut replay, KEEP, now).unwrap();
+        let whole = Restored::from_replay(replay);
+        {
+            let (mut j, mut replay) = Journal::open(&plain).unwrap();
+            j.compact(&mut replay, KEEP, now).unwrap();
+            let plain = Restored::from_replay(replay);
+            assert_eq!(
+                format!("{:?} {:?}", plain.states, plain.assigns),
+                format!("{:?} {:?}", restored.states, restored.assigns)
+            );
+        }
+        std::fs::remove_file(&plain).unwrap();
+        // Brief: the same, with the delivered requests kept by id.
+        {
+            let (j, short) = Journal::open_rebuilt(&brief, KEEP, now, true).unwrap();
+            let named = |r: &Restored| {
+                let text = format!("{r:?}");
+                text.replace(".brief.jsonl", ".jsonl")
+                    .replace(".full.jsonl", ".jsonl")
+            };
+            let whole = Restored::from_replay(journal::read(&full).unwrap()).brief();
+            assert_eq!(named(&short), named(&whole));
+            assert_eq!(
+                numbering_text(&j, &restored),
+                numbering_text(&fast, &restored)
+            );
+        }
+        std::fs::remove_file(&brief).unwrap();
+        // The warnings name the file: compare them on the same name.
+        let named = |r: &Restored| restored_text(r).replace(".full.jsonl", ".jsonl");
+        assert_eq!(named(&restored), named(&whole));
+        assert_eq!(numbering_text(&fast, &whole), numbering_text(&slow, &whole));
+        assert_eq!(
+            std::fs::read_to_string(path).unwrap(),
+            std::fs::read_to_string(&full).unwrap(),
+            "the compacted files differ"
+        );
+        // The compacted file, read whole, restores what the start restored.
+        let reread = Restored::from_replay(journal::read(path).unwrap());
+        assert_eq!(restored_text(&reread), restored_text(&restored));
+        let more = [
+            sent("r-late", now),
+            outcome("r-late", true, now),
+            Record::Callback {
+                id: Some("as-late".into()),
+                at_ms: now,
+                ok: true,
+                summary: "late".into(),
+            },
+        ];
+        let ids: Vec<String> = restored
+            .states
+            .values()
+            .flat_map(|st| &st.requests)
+            // What a restart sends again, or drops: never a delivered one.
+            .filter(|r| !matches!(r.fate, RequestFate::Delivered { .. }))
+            .map(|r| r.id.clone())
+            .take(3)
+            .collect();
+        let answers: Vec<Record> = ids.iter().map(|id| sent(id, now)).collect();
+        for j in [&mut fast, &mut slow] {
+            j.append_batch(&more).unwrap();
+            j.append_batch(&answers).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(path).unwrap(),
+            std::fs::read_to_string(&full).unwrap(),
+            "appends after the start differ"
+        );
+        drop((fast, slow));
+        std::fs::remove_file(&full).unwrap();
+        (judged, restored)
+    }
+
+    /// A small random generator, the same run to run.
+    struct Dice(u64);
+
+    impl Dice {
+        fn roll(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    /// A journal of `count` conversations whose lines interleave: each
+    /// enters, maybe has a second agent join and leave, maybe ends; each
+    /// request is delivered, failed, sent with no answer or never sent;
+    /// some are old, some recent; some have assigns and callbacks; and
+    /// sessions are assigned outside any conversation.
+    fn generated(path: &Path, count: usize, seed: u64) {
+        let mut dice = Dice(seed);
+        let mia = AgentRef::new("a-1", "Mia");
+        let raj = AgentRef::new("a-2", "Raj");
+        let mut convs: Vec<Vec<Record>> = Vec::new();
+        for c in 0..count {
+            let conv = format!("c-gen-{c}");
+            let at = if dice.roll(3) == 0 {
+                NOW - 10
+            } else {
+                10 + c as i64
+            };
+            let mut events = vec![Event::na_entry(mia.clone())];
+            if dice.roll(2) == 0 {
+                events.push(Event::warm_entry(raj.clone()));
+                events.push(Event::warm_exit(raj.clone()));
+            }
+            if dice.roll(4) != 0 {
+                events.push(Event::na_exit(mia.clone()));
+                events.push(Event::EndOfConversation { agent: None });
+            }
+            let mut out = Vec::new();
+            for (k, ev) in events.into_iter().enumerate() {
+                let id = format!("r-{conv}-{k}");
+                out.push(request(&id, &conv, ev, at));
+                match dice.roll(12) {
+                    0 => {}
+                    1 => out.push(sent(&id, at)),
+                    2 => {
+                        out.push(sent(&id, at));
+                        out.push(outcome(&id, false, at));
+                    }
+                    _ => {
+                        out.push(sent(&id, at));
+                        out.push(outcome(&id, true, at));
+                    }
+                }
+            }
+            if dice.roll(5) == 0 {
+                let id = format!("as-{conv}");
+                out.push(Record::Assign {
+                    id: id.clone(),
+                    at_ms: at,
+                    session: format!("s-{c}"),
+                    target: "queue:qu-1".into(),
+                    conversation: Some(conv.clone()),
+                    text: None,
+                });
+                out.push(sent(&id, at));
+                out.push(outcome(&id, true, at));
+                if dice.roll(2) == 0 {
+                    out.push(Record::Callback {
+                        id: Some(id),
+                        at_ms: at,
+                        ok: dice.roll(2) == 0,
+                        summary: "done".into(),
+                    });
+                }
+            }
+            if dice.roll(6) == 0 {
+                let id = format!("b-key{c}-1of1-abcdef");
+                out.push(Record::Assign {
+                    id: id.clone(),
+                    at_ms: at,
+                    session: format!("s-loose-{c}"),
+                    target: "agent:a-1".into(),
+                    conversation: None,
+                    text: None,
+                });
+                out.push(sent(&id, at));
+            }
+            convs.push(out);
+        }
+        let (mut j, _) = Journal::open(path).unwrap();
+        // Interleaved: a line from a conversation picked at random in turn.
+        let mut next: Vec<usize> = vec![0; convs.len()];
+        let mut left: Vec<usize> = (0..convs.len()).collect();
+        while !left.is_empty() {
+            let pick = dice.roll(left.len() as u64) as usize;
+            let c = left[pick];
+            j.append(&convs[c][next[c]]).unwrap();
+            next[c] += 1;
+            if next[c] == convs[c].len() {
+                left.swap_remove(pick);
+            }
+        }
+    }
+
+    /// Issue 18.12: the streaming start restores what the full one does,
+    /// over generated journals: the compacted file, the numbering, the
+    /// holds and every conversation's state, fate by fate.
+    #[test]
+    fn the_streaming_start_restores_what_the_full_read_does() {
+        let dir = tempfile::tempdir().unwrap();
+        for seed in 1..=6 {
+            let path = dir.path().join(format!("gen-{seed}.jsonl"));
+            generated(&path, 60, seed * 7919);
+            let (judged, restored) = assert_same_start(&path, NOW);
+            assert!(judged, "a regular journal is judged by the streaming pass");
+            assert!(!restored.states.is_empty());
+            // And the next start, on the compacted file with the appends
+            // of the last, later: more of it is old by then. (A `sent`
+            // appended for a request of a conversation that is folded as
+            // it is read sends that start the full way: a resend may
+            // unsettle it.)
+            let (_, again) = assert_same_start(&path, NOW + KEEP);
+            assert!(again.states.len() < restored.states.len());
+        }
+    }
+
+    /// Lines of a history lost: the holds name the lines the compacted
+    /// file has, as the full read (after the fold) names them.
+    #[test]
+    fn a_gap_is_held_and_named_by_its_line_after_the_fold() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gap.jsonl");
+        generated(&path, 40, 42);
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Drop the second line of two kept conversations (open ones).
+        let mut dropped = 0;
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                let gone = dropped < 2
+                    && l.contains(r#""cseq":2"#)
+                    && (l.contains("c-gen-3\"") || l.contains("c-gen-39\""));
+                dropped += usize::from(gone);
+                !gone
+            })
+            .collect();
+        assert_eq!(dropped, 2);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let (judged, restored) = assert_same_start(&path, NOW);
+        assert!(judged);
+        assert!(!restored.holds.is_empty(), "{restored:?}");
+    }
+
+    /// An ended conversation with every request settled is folded as its
+    /// lines are read: only its summary is left, the start restores it no
+    /// more, and what is held of the rest is exactly what `rebuild` makes.
+    /// One with a request still unsettled keeps all of it.
+    #[test]
+    fn a_settled_conversation_is_dropped_as_read_and_an_unsettled_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        write_mixed(&path);
+        let (judged, restored) = assert_same_start(&path, NOW);
+        assert!(judged);
+        assert!(!restored.states.contains_key("c-old-1"));
+        assert_eq!(summaries(&path, "c-old-1"), 1);
+        // Recent and ended: kept whole, every request delivered.
+        let recent = &restored.states["c-recent"];
+        assert_eq!(recent.requests.len(), 3);
+        assert_eq!(recent.roster.phase(), Phase::Ended);
+        // Ended long ago, but its end sent again with no answer: unknown.
+        let resent = &restored.states["c-resent"];
+        assert_eq!(resent.unknown, ["r-c-resent-2"]);
+        assert_eq!(resent.requests.len(), 3);
+        // Its end failed: not settled as ended, kept.
+        assert_eq!(restored.states["c-old-2"].requests.len(), 3);
+        // The session's assign stays for `assign --batch`.
+        assert!(
+            restored
+                .assigns
+                .iter()
+                .any(|r| matches!(r, Record::Assign { id, .. } if id == "as-2"))
+        );
+        assert!(
+            !restored.assigns.iter().any(|r| r.id() == Some("as-1")),
+            "folded with its conversation"
+        );
+    }
+
+    /// What the pass cannot judge goes the full way, with the same result.
+    #[test]
+    fn an_irregular_journal_is_started_the_full_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        write_mixed(&path);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        let at = text.find('\n').unwrap() + 1;
+        text.insert_str(at, "{\"kind\":\"sent\",\"id\":\"r-x\" not json\n");
+        std::fs::write(&path, &text).unwrap();
+        let (judged, restored) = assert_same_start(&path, NOW);
+        assert!(!judged);
+        assert!(restored.hold_all.is_some() || !restored.holds.is_empty());
     }
 }

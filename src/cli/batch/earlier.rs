@@ -44,26 +44,27 @@ pub(super) enum Earlier {
     Partly { delivered: usize, of: usize },
 }
 
-pub(super) fn earlier_hooks(state: &ConversationState, key: &str) -> Earlier {
+/// What an earlier run did with the line keyed `key`, from the ids of the
+/// conversation's delivered requests (as the journal opened brief keeps
+/// them).
+pub(super) fn earlier_hooks(delivered: &[Box<str>], key: &str) -> Earlier {
     let mut of = 0;
-    let mut delivered = BTreeSet::new();
-    let mut ids = Vec::new();
-    for r in &state.requests {
-        let Some((i, n)) = event_index(&r.id, key) else {
+    let mut done: BTreeMap<usize, &str> = BTreeMap::new();
+    for id in delivered {
+        let Some((i, n)) = event_index(id, key) else {
             continue;
         };
         of = n;
-        if matches!(r.fate, RequestFate::Delivered { .. }) && delivered.insert(i) {
-            ids.push(r.id.clone());
-        }
+        done.entry(i).or_insert(id);
     }
-    if delivered.is_empty() {
+    if done.is_empty() {
         Earlier::Fresh
-    } else if delivered.len() >= of {
-        Earlier::Done(ids)
+    } else if done.len() >= of {
+        // In the order of the line's events.
+        Earlier::Done(done.into_values().map(str::to_string).collect())
     } else {
         Earlier::Partly {
-            delivered: delivered.len(),
+            delivered: done.len(),
             of,
         }
     }
@@ -116,4 +117,48 @@ pub(super) fn earlier_assigns(records: &[Record]) -> HashMap<String, Vec<AssignS
         }
     }
     out
+}
+
+/// What becomes of a send line.
+pub(super) enum Decision {
+    Refused(Refused),
+    /// An earlier run delivered all of it: these request ids.
+    Done(Vec<String>),
+    Send(Vec<Event>),
+}
+
+/// The send rules in `send`'s order (requests still open, a journal hold),
+/// then what an earlier run of the batch did with the line, then the
+/// transfer rules on the roster.
+pub(super) fn decide(
+    id: &str,
+    action: &Action,
+    lane: &Lane,
+    key: &str,
+    holds: &BTreeMap<String, String>,
+    config: &Config,
+) -> Decision {
+    let state = &lane.state;
+    if let Err(r) = refuse_open(id, action, state, holds) {
+        return Decision::Refused(r);
+    }
+    match earlier_hooks(&lane.delivered, key) {
+        Earlier::Fresh => {}
+        Earlier::Done(ids) => return Decision::Done(ids),
+        Earlier::Partly { delivered, of } => {
+            let reason = format!(
+                "a run of this batch delivered {delivered} of its {of} events before; \
+                 the rest was not sent. Finish it in the console or with `switchboard send`"
+            );
+            return Decision::Refused(Refused {
+                line: json!({"conversation": id, "action": action.describe_in(&state.roster),
+                    "refused": true, "code": "partly_sent", "reason": reason}),
+                message: format!("refused: {reason}"),
+            });
+        }
+    }
+    match plan_send(id, action, state, holds, config) {
+        Ok(events) => Decision::Send(events),
+        Err(r) => Decision::Refused(r),
+    }
 }
