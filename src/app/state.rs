@@ -924,6 +924,8 @@ pub struct Status {
     /// The log file's trouble: lines it lost so far and why (none while
     /// all is well).
     pub log_trouble: Option<(u64, String)>,
+    /// Team mode's piece (none without `[team]`).
+    pub team: Option<crate::app::TeamBar>,
 }
 
 /// How many poll intervals may pass without an answer before the figures

@@ -12,6 +12,9 @@
 //! contact data. Members carry a display name, a role, when they started
 //! and what they last did (a short text the console writes).
 
+pub mod budget;
+pub mod news;
+pub mod poller;
 pub mod server;
 
 use crate::config::{ConfigError, KoreConfig, TeamConfig};

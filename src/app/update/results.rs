@@ -92,6 +92,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             super::heal::heal_failed(state, &conv_id);
         }
         Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
+        Action::Team(bar) => state.status.team = Some(bar),
         // Input: handled by `update` itself.
         Action::Key(_)
         | Action::Paste(_)

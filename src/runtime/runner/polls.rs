@@ -140,6 +140,9 @@ impl Runner {
                     if inner.tx.is_closed() {
                         break;
                     }
+                    if !inner.may_poll() {
+                        continue;
+                    }
                     poll_queues(&inner, Some(relist)).await;
                 }
             });
@@ -157,6 +160,8 @@ impl Runner {
                     }
                     if which == 0 {
                         poll_conversations(&inner).await;
+                    } else if !inner.may_poll() {
+                        continue;
                     } else {
                         poll_agents(&inner).await;
                     }
