@@ -68,7 +68,14 @@ pub enum Shared {
 pub trait SharedBudget: Send + Sync + std::fmt::Debug {
     /// Takes a slot of the shared window for a request of `priority`, or
     /// says how long to wait, or that the shared window is out of reach.
-    fn take(&self, priority: Priority) -> Pin<Box<dyn Future<Output = Shared> + Send + '_>>;
+    /// `alone` is how many requests this limiter let through in its window
+    /// while it went on alone (0 when it did not): the shared window counts
+    /// them when it answers again.
+    fn take(
+        &self,
+        priority: Priority,
+        alone: u32,
+    ) -> Pin<Box<dyn Future<Output = Shared> + Send + '_>>;
     /// A 429 came back: every process holds back for `wait`.
     fn penalize(&self, wait: Duration);
 }
@@ -246,7 +253,11 @@ impl RateLimiter {
     /// to while it is out of reach.
     async fn acquire_shared(&self, shared: &dyn SharedBudget, priority: Priority) {
         loop {
-            match shared.take(priority).await {
+            let alone = match self.fallback_share() {
+                Some(_) => self.usage().used,
+                None => 0,
+            };
+            match shared.take(priority, alone).await {
                 Shared::Taken => {
                     self.share.store(0, Ordering::Relaxed);
                     return;

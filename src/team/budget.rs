@@ -11,9 +11,10 @@
 //! - A 429 seen by one console blocks them all: a shared "blocked until"
 //!   time, only ever moved later.
 //! - Redis out of reach: [`Shared::Down`] with the team size last seen, so
-//!   the local limiter goes on alone within its share; Redis is asked again
-//!   after a short pause, and the shared window is used again as soon as it
-//!   answers.
+//!   the local limiter goes on alone within its share; polls first let one
+//!   window pass (the team may have filled the last one). Redis is asked
+//!   again after a short pause, and the shared window is used again as soon
+//!   as it answers.
 //!
 //! Times are Redis's (`TIME`), so the consoles' clocks need not agree.
 
@@ -36,7 +37,8 @@ const RETRY_DOWN_AFTER: Duration = Duration::from_secs(2);
 
 /// KEYS: window, blocked_until, actions_waiting.
 /// ARGV: cap, window_ms, is_user (1/0), waiter id, request token, how
-/// long a poll gives way (ms), how long a waiting action holds polls (ms).
+/// long a poll gives way (ms), how long a waiting action holds polls (ms),
+/// requests sent alone while Redis was out of reach (counted as sent now).
 /// Returns {1, 0} when the slot is taken, else {0, ms to wait}.
 const TAKE_LUA: &str = r#"
 local t = redis.call('TIME')
@@ -50,6 +52,9 @@ if blocked > now then
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+for i = 1, tonumber(ARGV[8]) do
+  redis.call('ZADD', KEYS[1], now, ARGV[5] .. ':alone:' .. i)
+end
 if (not is_user) and redis.call('ZCARD', KEYS[3]) > 0 then
   return {0, tonumber(ARGV[6])}
 end
@@ -94,8 +99,8 @@ pub struct TeamBudget {
     reserve: u32,
     window_ms: u64,
     next_token: AtomicU64,
-    /// When Redis last failed to answer.
-    down_since: Mutex<Option<Instant>>,
+    /// Since when Redis has not answered, and when it was last asked.
+    down: Mutex<Option<(Instant, Instant)>>,
 }
 
 impl TeamBudget {
@@ -110,7 +115,7 @@ impl TeamBudget {
             reserve: reserve.min(limit.saturating_sub(1)),
             window_ms: window.as_millis() as u64,
             next_token: AtomicU64::new(0),
-            down_since: Mutex::new(None),
+            down: Mutex::new(None),
         }
     }
 
@@ -130,29 +135,57 @@ impl TeamBudget {
         Ok(n)
     }
 
-    fn recently_down(&self) -> bool {
-        let since = self.down_since.lock().map(|d| *d).unwrap_or(None);
-        since.is_some_and(|t| t.elapsed() < RETRY_DOWN_AFTER)
+    /// What to answer without asking Redis, while it was asked a moment
+    /// ago and did not answer.
+    fn while_down(&self, priority: Priority) -> Option<Shared> {
+        let (since, last_try) = self.down.lock().ok().and_then(|d| *d)?;
+        if last_try.elapsed() >= RETRY_DOWN_AFTER {
+            return None;
+        }
+        Some(self.down_answer(since, priority))
     }
 
-    fn set_down(&self, down: bool) {
-        if let Ok(mut d) = self.down_since.lock() {
-            *d = down.then(Instant::now);
+    /// Alone: actions go on at once within the share; polls first let the
+    /// team's last window pass (the others may have filled it), then take
+    /// their share.
+    fn down_answer(&self, since: Instant, priority: Priority) -> Shared {
+        let window = Duration::from_millis(self.window_ms);
+        if priority == Priority::Poll && since.elapsed() < window {
+            let left = window - since.elapsed();
+            return Shared::Wait(left.min(RETRY_DOWN_AFTER));
         }
-        if down {
-            self.team.mark_down();
-        }
-    }
-
-    fn down(&self) -> Shared {
         Shared::Down {
             team_size: self.team.status().size.max(1) as u32,
         }
     }
 
-    async fn take_slot(&self, priority: Priority) -> Shared {
-        if self.recently_down() {
-            return self.down();
+    fn was_down(&self) -> bool {
+        self.down.lock().is_ok_and(|d| d.is_some())
+    }
+
+    fn answered(&self) {
+        if let Ok(mut d) = self.down.lock() {
+            *d = None;
+        }
+    }
+
+    fn failed(&self, priority: Priority) -> Shared {
+        let now = Instant::now();
+        let since = match self.down.lock() {
+            Ok(mut d) => {
+                let since = d.map_or(now, |(since, _)| since);
+                *d = Some((since, now));
+                since
+            }
+            Err(_) => now,
+        };
+        self.team.mark_down();
+        self.down_answer(since, priority)
+    }
+
+    async fn take_slot(&self, priority: Priority, alone: u32) -> Shared {
+        if let Some(answer) = self.while_down(priority) {
+            return answer;
         }
         let is_user = priority == Priority::User;
         let cap = if is_user {
@@ -176,29 +209,37 @@ impl TeamBudget {
             .arg(format!("{me}:{token}"))
             .arg(GIVE_WAY_MS)
             .arg(WAITING_TTL_MS)
+            .arg(if self.was_down() {
+                alone.min(self.limit)
+            } else {
+                0
+            })
             .invoke_async(&mut conn)
             .await;
         match answer {
             Ok((1, _)) => {
-                self.set_down(false);
+                self.answered();
                 Shared::Taken
             }
             Ok((_, wait_ms)) => {
-                self.set_down(false);
+                self.answered();
                 Shared::Wait(Duration::from_millis(wait_ms.max(1)))
             }
             Err(e) => {
                 tracing::warn!("team budget: Redis did not answer, going on alone: {e}");
-                self.set_down(true);
-                self.down()
+                self.failed(priority)
             }
         }
     }
 }
 
 impl SharedBudget for TeamBudget {
-    fn take(&self, priority: Priority) -> Pin<Box<dyn Future<Output = Shared> + Send + '_>> {
-        Box::pin(self.take_slot(priority))
+    fn take(
+        &self,
+        priority: Priority,
+        alone: u32,
+    ) -> Pin<Box<dyn Future<Output = Shared> + Send + '_>> {
+        Box::pin(self.take_slot(priority, alone))
     }
 
     fn penalize(&self, wait: Duration) {

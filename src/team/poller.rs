@@ -94,6 +94,8 @@ pub struct Poller {
     fence_seen: AtomicU64,
     /// The highest page sequence applied, so a new leader counts on from it.
     seq_seen: AtomicU64,
+    /// Its tasks, for [`Poller::halt`].
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl Poller {
@@ -109,11 +111,28 @@ impl Poller {
             round: AtomicU64::new(0),
             fence_seen: AtomicU64::new(0),
             seq_seen: AtomicU64::new(0),
+            tasks: Mutex::new(Vec::new()),
         });
-        tokio::spawn(poller.clone().lease_loop());
-        tokio::spawn(poller.clone().publisher(news_rx));
-        tokio::spawn(poller.clone().reader());
+        let tasks = vec![
+            tokio::spawn(poller.clone().lease_loop()).abort_handle(),
+            tokio::spawn(poller.clone().publisher(news_rx)).abort_handle(),
+            tokio::spawn(poller.clone().reader()).abort_handle(),
+        ];
+        if let Ok(mut t) = poller.tasks.lock() {
+            *t = tasks;
+        }
         poller
+    }
+
+    /// Stops this console's part at once, as if its process were killed:
+    /// the lease is not given up (it runs out) and it polls no more.
+    pub fn halt(&self) {
+        if let Ok(tasks) = self.tasks.lock() {
+            tasks.iter().for_each(|t| t.abort());
+        }
+        if let Ok(mut r) = self.role.lock() {
+            *r = PollRole::Following;
+        }
     }
 
     pub fn team(&self) -> &Team {
