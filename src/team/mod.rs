@@ -398,6 +398,13 @@ impl Team {
         Ok(size)
     }
 
+    /// Asks Redis for PONG (`switchboard check`).
+    pub async fn ping(&self) -> Result<(), TeamError> {
+        let mut conn = self.conn();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+
     /// Removes this console's record (a clean exit).
     pub async fn leave(&self) -> Result<(), TeamError> {
         let id = self.member_id();

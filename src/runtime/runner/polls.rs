@@ -105,6 +105,13 @@ impl Runner {
     pub(super) fn refresh_conversations(&self) {
         let inner = self.inner.clone();
         tokio::spawn(async move {
+            if !inner.may_poll() {
+                inner.send(Action::Note {
+                    error: false,
+                    text: "refresh: the team's poller polls for everyone; its next round comes to this console too".into(),
+                });
+                return;
+            }
             if inner.conv_poll.try_lock().is_err() {
                 inner.send(Action::Note {
                     error: false,
