@@ -88,7 +88,7 @@ pub struct Poller {
     role: Mutex<PollRole>,
     actions: mpsc::UnboundedSender<Action>,
     news: mpsc::UnboundedSender<(u64, String, PollNews)>,
-    /// The round being polled (leader) or last seen (follower).
+    /// The round this console claimed last (0: none since it took the lease).
     round: AtomicU64,
     /// The highest fence whose news was applied: older leaders' news is not.
     fence_seen: AtomicU64,
@@ -237,11 +237,17 @@ impl Poller {
     /// the team stands in the status bar.
     async fn lease_loop(self: Arc<Self>) {
         let every = self.team.lease() / 4;
+        let mut shown: Option<TeamBar> = None;
         loop {
             let role = self.lease_turn().await;
             self.set_role(role);
             let status = self.team.refresh_status().await;
-            let _ = self.actions.send(Action::Team(self.bar(&status)));
+            let bar = self.bar(&status);
+            // Only a change is drawn.
+            if shown.as_ref() != Some(&bar) {
+                let _ = self.actions.send(Action::Team(bar.clone()));
+                shown = Some(bar);
+            }
             if self.actions.is_closed() {
                 self.release().await;
                 return;
@@ -287,6 +293,9 @@ impl Poller {
             Ok((0, _)) => PollRole::Following,
             Ok((fence, lease)) => {
                 self.fence_seen.fetch_max(fence, Ordering::Relaxed);
+                // No round of its own yet: what it publishes before its
+                // first claim is tagged 0, never with another's round.
+                self.round.store(0, Ordering::Relaxed);
                 PollRole::Leading { fence, lease }
             }
             Err(e) => self.down(e.into()),
@@ -394,9 +403,6 @@ impl Poller {
             return;
         }
         self.fence_seen.store(fence, Ordering::Relaxed);
-        if let Some(round) = entry.get::<u64>("round") {
-            self.round.fetch_max(round, Ordering::Relaxed);
-        }
         let Some(json) = entry.get::<String>("news") else {
             return;
         };
