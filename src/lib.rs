@@ -12,6 +12,7 @@ pub mod kore;
 pub mod logging;
 pub mod runtime;
 pub mod sim;
+pub mod team;
 pub mod ui;
 pub mod wiring;
 

@@ -313,6 +313,13 @@ pub fn console_options(
         alerts: config.alerts.alerts(),
         script: None,
         wallboard: ui.wallboard,
+        team: match &config.team {
+            Some(team) => Some(
+                crate::team::TeamSettings::from_config(team, &config.kore)
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        },
     })
 }
 
@@ -359,6 +366,7 @@ pub fn demo_console_options(
         script,
         alerts: prefs.map(|c| c.alerts.alerts()).unwrap_or_default(),
         wallboard: ui.wallboard,
+        team: None,
     })
 }
 

@@ -137,10 +137,20 @@ pub enum Action {
     /// The log file lost lines (`dropped` so far) or could not be opened
     /// at all, and why: shown in the status bar and the log pane.
     LogTrouble { dropped: u64, why: String },
+    /// Team mode: where the team stands, for the status bar.
+    Team(TeamBar),
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT: quit without asking.
     Terminate,
     /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.
     Suspend,
+}
+
+/// Team mode's piece of the status bar ("team 5 · polling: Mia"), as the
+/// runtime's team layer words it; `trouble` when Redis is out of reach.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TeamBar {
+    pub text: String,
+    pub trouble: bool,
 }
 
 /// The two groups of live statuses the poll plan reads apart.

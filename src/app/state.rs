@@ -12,11 +12,13 @@ pub use crate::app::pane::Pane;
 pub use crate::domain::{Channel, Verb};
 
 mod conversations;
+mod status;
 mod timeline;
 pub use conversations::{
     Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
     patch_limit,
 };
+pub use status::Status;
 pub use timeline::{Timeline, TimelineItem};
 
 impl Channel {
@@ -871,27 +873,6 @@ pub enum Health {
     Online,
     /// The most recent request failed to reach the server.
     Degraded(String),
-}
-
-/// The status bar's numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Status {
-    pub health: Health,
-    pub rate_used: u32,
-    pub rate_limit: u32,
-    /// Kore asked to wait (a 429 with Retry-After): nothing goes out before
-    /// this time (unix ms).
-    pub kore_wait_until_ms: Option<i64>,
-    /// Requests the callback listener refused since start, and when the
-    /// latest was refused (unix ms).
-    pub listener_refused: (u64, i64),
-    /// What the conversations poll has covered, and how fresh it is.
-    pub poll: PollStatus,
-    /// Where callbacks come back (`http://127.0.0.1:8009`), secret path hidden.
-    pub callback_address: String,
-    /// The log file's trouble: lines it lost so far and why (none while
-    /// all is well).
-    pub log_trouble: Option<(u64, String)>,
 }
 
 /// How many poll intervals may pass without an answer before the figures

@@ -81,6 +81,11 @@ pub enum ConfigError {
         "[kore].client_secret is empty\n  hint: set it to {{ env = \"KORE_CLIENT_SECRET\" }} and export that variable"
     )]
     SecretEmpty,
+
+    #[error(
+        "[team].password: {problem}\n  hint: export the variable or fix the command, or point [team].password elsewhere; the password itself is never shown"
+    )]
+    TeamPassword { problem: String },
 }
 
 fn render_problems(path: &Path, problems: &[Problem]) -> String {

@@ -87,7 +87,7 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         p if p.starts_with("alerts.queues.") => {
             "a queue's table takes warn_wait_secs, critical_wait_secs, sla_secs and sla_target_pct, each a whole number without quotes"
         }
-        "kore" | "callback" | "poll" | "events" | "ui" | "alerts" => {
+        "kore" | "callback" | "poll" | "events" | "ui" | "alerts" | "team" => {
             "write it as a [table] header on its own line, with its keys below it"
         }
         "agents" => "write each agent as its own [[agents]] table with at least an id",
@@ -102,6 +102,32 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         p if p.starts_with("keys.") => {
             "each line maps an action to a key in quotes, e.g. cold_transfer = \"t\""
         }
+        _ => return team_hint(path),
+    })
+}
+
+/// [`key_hint`] for the keys of `[team]`.
+fn team_hint(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "team.redis_url" => {
+            "the Redis the team shares, e.g. redis_url = \"redis://127.0.0.1:6379\" or \"rediss://cache.example.com:6380\" for TLS; give the password in password, not in the URL"
+        }
+        "team.password" => {
+            "write password = { env = \"SWITCHBOARD_REDIS_PASSWORD\" }, { command = [\"pass\", \"redis\"] } or a quoted string; leave it out when Redis wants none"
+        }
+        "team.password.env" => {
+            "name an environment variable, e.g. password = { env = \"SWITCHBOARD_REDIS_PASSWORD\" }"
+        }
+        "team.password.command" => {
+            "give the program and its arguments as a list, e.g. password = { command = [\"pass\", \"redis\"] }"
+        }
+        "team.name" => {
+            "how teammates see you, a quoted string of at most 32 characters, e.g. name = \"Mia\"; leave it out to use your user name"
+        }
+        "team.key_prefix" => {
+            "a quoted prefix without spaces, e.g. key_prefix = \"switchboard:billing:\"; leave it out to derive one from the host and the bot"
+        }
+        "team.lease_ms" => "milliseconds from 1000 to 60000 without quotes, e.g. lease_ms = 5000",
         _ => return None,
     })
 }

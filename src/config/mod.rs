@@ -19,7 +19,7 @@
 //!
 //! This file holds [`Config`], path resolution and loading. Each table has a
 //! file of its own (`kore`, `callback`, `poll`, `events`, `agents`,
-//! `journal`, `ui`, `alerts`); `[keys]` is a plain map whose actions and keys belong to
+//! `journal`, `ui`, `alerts`, `team`); `[keys]` is a plain map whose actions and keys belong to
 //! `app::keymap`. Step 2 is in `parse_errors`, step 3 in `validate`, and
 //! both find their lines through `locate`; the hint for each key is in
 //! `hints`, the error types in `errors`, the secret in `secret`, and the
@@ -60,6 +60,7 @@ mod parse_errors;
 mod poll;
 mod secret;
 mod starter;
+mod team;
 mod ui;
 mod validate;
 
@@ -73,6 +74,10 @@ pub use kore::KoreConfig;
 pub use poll::PollConfig;
 pub use secret::{DEFAULT_SECRET_COMMAND_TIMEOUT_SECS, MAX_SECRET_OUTPUT, SecretSource};
 pub use starter::{STARTER, write_starter};
+pub use team::{
+    DEFAULT_LEASE_MS, MAX_KEY_PREFIX_CHARS, MAX_TEAM_NAME_CHARS, TeamConfig, default_key_prefix,
+    mask_url,
+};
 pub use ui::{Theme, UiConfig};
 pub use validate::{MAX_ID_CHARS, id_problem, language_problem};
 
@@ -115,6 +120,9 @@ pub struct Config {
     pub journal: JournalConfig,
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// Team mode on Redis (`[team]`); absent, the console works alone.
+    #[serde(default)]
+    pub team: Option<TeamConfig>,
     /// Key binding overrides: action name to key.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
@@ -263,6 +271,19 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     } else {
         None
     };
+    let team_exposed = match &loaded.config.team {
+        Some(team) if team.password_in_file() => readable_by_others(path),
+        _ => None,
+    };
+    if let Some(mode) = team_exposed {
+        loaded.warnings.push(format!(
+            "{} holds the Redis password of [team] and other users can read it (mode {mode:04o}); \
+             run `chmod 600 {}`, or better, set password = {{ env = \"SWITCHBOARD_REDIS_PASSWORD\" }} \
+             and keep the password out of the file (and out of redis_url)",
+            path.display(),
+            path.display()
+        ));
+    }
     if let Some(mode) = exposed {
         loaded.warnings.push(format!(
                 "{} holds the client secret and other users can read it (mode {mode:04o}); \

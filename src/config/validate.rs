@@ -4,8 +4,10 @@
 
 use super::hints::key_hint;
 use super::locate::{Seg, key, plain_key};
+use super::team::{key_prefix_problem, name_problem, redis_url_problem};
 use super::{
     AgentEntry, CallbackConfig, ClosingCfg, Config, EventsConfig, KoreConfig, SecretSource,
+    TeamConfig,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -115,6 +117,9 @@ pub(super) fn validate(config: &Config) -> Vec<Issue> {
     check_events(&config.events, &mut issues);
     check_agents(&config.agents, &mut issues);
     check_keys(&config.keys, &mut issues);
+    if let Some(team) = &config.team {
+        check_team(team, &mut issues);
+    }
     issues
 }
 
@@ -138,22 +143,12 @@ fn check_kore_account(kore: &KoreConfig, issues: &mut Vec<Issue>) {
             issues.push(issue(at("kore", name), problem));
         }
     }
-    match &kore.client_secret {
-        SecretSource::Literal(secret) if secret.is_empty() => {
-            issues.push(issue(at("kore", "client_secret"), "the secret is empty"));
-        }
-        SecretSource::Env(var) if var.is_empty() || var.contains(['=', '\0']) => {
-            let mut path = at("kore", "client_secret");
-            path.push(key("env"));
-            issues.push(issue(path, "is not a usable environment variable name"));
-        }
-        SecretSource::Command(argv) if argv.first().is_none_or(|p| p.trim().is_empty()) => {
-            let mut path = at("kore", "client_secret");
-            path.push(key("command"));
-            issues.push(issue(path, "must start with the program to run"));
-        }
-        _ => {}
-    }
+    secret_source_issues(
+        &kore.client_secret,
+        at("kore", "client_secret"),
+        "the secret",
+        issues,
+    );
     if !is_header_name(&kore.hooks_auth_header) {
         issues.push(issue(
             at("kore", "hooks_auth_header"),
@@ -295,6 +290,55 @@ fn check_agents(agents: &[AgentEntry], issues: &mut Vec<Issue>) {
                 "must not be empty; leave it out to use the id",
             ));
         }
+    }
+}
+
+/// `[team]`: the URL's scheme, the password's source, the name, the prefix
+/// and the lease.
+fn check_team(team: &TeamConfig, issues: &mut Vec<Issue>) {
+    if let Some(problem) = redis_url_problem(&team.redis_url) {
+        issues.push(issue(at("team", "redis_url"), format!("the URL {problem}")));
+    }
+    if let Some(source) = &team.password {
+        secret_source_issues(source, at("team", "password"), "the password", issues);
+    }
+    if let Some(problem) = team.name.as_deref().and_then(name_problem) {
+        issues.push(issue(at("team", "name"), problem));
+    }
+    if let Some(problem) = team.key_prefix.as_deref().and_then(key_prefix_problem) {
+        issues.push(issue(at("team", "key_prefix"), problem));
+    }
+    if !(1_000..=60_000).contains(&team.lease_ms) {
+        issues.push(issue(
+            at("team", "lease_ms"),
+            "must be from 1000 to 60000 (one second to a minute)",
+        ));
+    }
+}
+
+/// The mistakes a secret's source can have: an empty literal, an unusable
+/// variable name, a command without a program.
+fn secret_source_issues(
+    source: &SecretSource,
+    path: Vec<Seg>,
+    what: &str,
+    issues: &mut Vec<Issue>,
+) {
+    match source {
+        SecretSource::Literal(secret) if secret.is_empty() => {
+            issues.push(issue(path, format!("{what} is empty")));
+        }
+        SecretSource::Env(var) if var.is_empty() || var.contains(['=', '\0']) => {
+            let mut path = path;
+            path.push(key("env"));
+            issues.push(issue(path, "is not a usable environment variable name"));
+        }
+        SecretSource::Command(argv) if argv.first().is_none_or(|p| p.trim().is_empty()) => {
+            let mut path = path;
+            path.push(key("command"));
+            issues.push(issue(path, "must start with the program to run"));
+        }
+        _ => {}
     }
 }
 

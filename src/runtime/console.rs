@@ -59,6 +59,8 @@ pub struct ConsoleOptions {
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// read-only, no journal, no callback listener; closing it quits.
     pub wallboard: bool,
+    /// Team mode (`[team]`): the Redis the consoles of the account share.
+    pub team: Option<crate::team::TeamSettings>,
 }
 
 /// How often a running console compacts its journal.
@@ -241,6 +243,16 @@ fn start_work(
             runner.host(),
         ),
     );
+    if let Some(settings) = &opts.team {
+        match crate::team::Team::connect(settings) {
+            Ok(team) => runner.join_team(team),
+            Err(e) => state.log.push(
+                state.now_ms,
+                crate::app::state::LogKind::Error,
+                format!("team mode off: {e}"),
+            ),
+        }
+    }
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
     runner.start_journal_watch(JOURNAL_WATCH_EVERY);
@@ -344,6 +356,8 @@ async fn wind_down(
         settle_at_quit(&runner).await;
     }
     runner.flush_journal().await;
+    // The poller's lease goes at once, so a teammate takes over now.
+    let _ = tokio::time::timeout(Duration::from_secs(2), runner.leave_team()).await;
     crate::logging::flush();
     drop(runner);
     if let Some(Ok(l)) = listener.map(Arc::try_unwrap) {

@@ -69,6 +69,8 @@ struct Inner {
     poll_timing: std::sync::Mutex<PollTiming>,
     /// Pages the latest agents poll read.
     agent_pages: std::sync::atomic::AtomicU32,
+    /// Team mode: who polls, and what the poller publishes (none alone).
+    team: std::sync::OnceLock<Arc<crate::team::poller::Poller>>,
 }
 
 impl Inner {
@@ -89,8 +91,18 @@ impl Inner {
 
 impl Inner {
     fn send(&self, action: Action) {
+        if let Some(poller) = self.team.get() {
+            // The poller's results go to its followers too.
+            poller.publish(&action);
+        }
         // The receiver only goes away when the console quits.
         let _ = self.tx.send(action);
+    }
+
+    /// Whether this console runs the polls now: always alone; in a team,
+    /// when it holds the lease or Redis is out of reach.
+    fn may_poll(&self) -> bool {
+        self.team.get().is_none_or(|p| p.may_poll())
     }
 
     /// Has the writer put one record on disk and waits for it. A failure
@@ -215,6 +227,7 @@ impl Runner {
                     agents: None,
                 }),
                 agent_pages: std::sync::atomic::AtomicU32::new(1),
+                team: std::sync::OnceLock::new(),
             }),
             queues: HashMap::new(),
         }
@@ -264,5 +277,35 @@ impl Runner {
     /// The client every request goes through.
     pub fn client(&self) -> &KoreClient {
         &self.inner.client
+    }
+
+    /// Team mode: the limiter asks the team's window first, and the polls
+    /// run only while this console holds the poller's lease (or Redis is out
+    /// of reach); what they read is published to the others, and what the
+    /// poller publishes comes in as the same Actions. Call it before
+    /// `start_polling`; a second call is ignored.
+    pub fn join_team(&self, team: crate::team::Team) {
+        if self.inner.team.get().is_some() {
+            return;
+        }
+        let limiter = self.inner.client.limiter();
+        if limiter.limit() > 0 {
+            let budget = crate::team::budget::TeamBudget::for_limiter(team.clone(), limiter);
+            limiter.set_shared(Arc::new(budget));
+        }
+        let poller = crate::team::poller::Poller::start(team, self.inner.tx.clone());
+        let _ = self.inner.team.set(poller);
+    }
+
+    /// The team's poller side, in team mode.
+    pub fn team(&self) -> Option<&Arc<crate::team::poller::Poller>> {
+        self.inner.team.get()
+    }
+
+    /// Gives the poller's lease up and leaves the team (a clean exit).
+    pub async fn leave_team(&self) {
+        if let Some(poller) = self.inner.team.get() {
+            poller.release().await;
+        }
     }
 }

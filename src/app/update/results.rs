@@ -7,9 +7,11 @@ use std::collections::{HashMap, HashSet};
 
 mod callbacks;
 mod plan;
+mod status;
 pub use callbacks::NOT_UNDERSTOOD;
 pub(super) use callbacks::on_callback;
 pub use plan::plan_line;
+use status::{log_trouble, team};
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
@@ -94,6 +96,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             super::heal::heal_failed(state, &conv_id);
         }
         Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
+        Action::Team(bar) => team(state, bar),
         // Input: handled by `update` itself.
         Action::Key(_)
         | Action::Paste(_)
@@ -1102,22 +1105,6 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
         return vec![effect];
     }
     Vec::new()
-}
-
-/// The log file lost lines, or there is none: a log line when that
-/// changes, and the figure in the status bar.
-fn log_trouble(state: &mut State, dropped: u64, why: String) {
-    if state.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
-        return;
-    }
-    let text = if dropped == 0 {
-        why.clone()
-    } else {
-        format!("{dropped} log line(s) dropped so far: {why}")
-    };
-    let now = state.now_ms;
-    state.log.push_poll(now, LogKind::Error, text);
-    state.status.log_trouble = Some((dropped, why));
 }
 
 /// What the callback listener refused so far.

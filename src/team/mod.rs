@@ -1,0 +1,577 @@
+//! The team layer (issue 21): the consoles of one account coordinate through
+//! Redis. The runtime talks to it; `app/` never does and only sees Actions
+//! and Effects. Without `[team]` none of this runs.
+//!
+//! This file holds the [`Team`] handle (one `redis::aio::ConnectionManager`,
+//! which reconnects by itself), the naming of keys ([`Keys`]), presence
+//! (each console's [`Member`] record, written with an expiry and renewed)
+//! and the cheap [`TeamStatus`] snapshot the status bar reads.
+//! `server` starts a `redis-server` of our own for tests and the demo.
+//!
+//! Nothing secret goes into Redis: no Kore secret, no token, no customer
+//! contact data. Members carry a display name, a role, when they started
+//! and what they last did (a short text the console writes).
+
+pub mod budget;
+pub mod news;
+pub mod poller;
+pub mod server;
+
+use crate::config::{ConfigError, KoreConfig, TeamConfig};
+use crate::kore::jwt::Secret;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, IntoConnectionInfo, Script};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long a Redis command may take before it counts as Redis being down.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(1_500);
+/// How long connecting may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_500);
+/// How long a member record lives unless renewed.
+pub const PRESENCE_TTL: Duration = Duration::from_secs(15);
+/// The longest "last action" text kept in a member record.
+pub const MAX_ACTION_CHARS: usize = 120;
+
+/// Why the team layer could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The URL is not one the Redis client takes (the URL is not repeated).
+    #[error("[team].redis_url: {0}")]
+    Url(String),
+    /// Redis did not answer or refused; the message never holds the password.
+    #[error("Redis: {0}")]
+    Redis(String),
+    #[error(transparent)]
+    Server(#[from] server::ServerError),
+}
+
+impl From<redis::RedisError> for TeamError {
+    fn from(e: redis::RedisError) -> Self {
+        TeamError::Redis(e.to_string())
+    }
+}
+
+/// What the team layer needs, resolved from `[team]` and `[kore]`.
+#[derive(Debug, Clone)]
+pub struct TeamSettings {
+    /// The URL as configured; shown only through [`TeamSettings::masked_url`].
+    url: String,
+    password: Option<Secret>,
+    /// How teammates see this supervisor.
+    pub name: String,
+    /// The prefix of every key.
+    pub key_prefix: String,
+    /// The poller's lease.
+    pub lease: Duration,
+}
+
+impl TeamSettings {
+    /// Resolves `[team]` (the password is fetched now, from its env var or
+    /// command).
+    pub fn from_config(team: &TeamConfig, kore: &KoreConfig) -> Result<TeamSettings, TeamError> {
+        Ok(TeamSettings {
+            url: team.redis_url.trim().to_string(),
+            password: team.resolve_password()?,
+            name: team.member_name(),
+            key_prefix: team.key_prefix(kore),
+            lease: team.lease(),
+        })
+    }
+
+    /// Settings for a server of our own (tests, the demo).
+    pub fn local(url: impl Into<String>, name: &str, key_prefix: &str) -> TeamSettings {
+        TeamSettings {
+            url: url.into(),
+            password: None,
+            name: name.to_string(),
+            key_prefix: key_prefix.to_string(),
+            lease: Duration::from_millis(crate::config::DEFAULT_LEASE_MS),
+        }
+    }
+
+    /// The URL with any password masked.
+    pub fn masked_url(&self) -> String {
+        crate::config::mask_url(&self.url)
+    }
+
+    fn connection_info(&self) -> Result<redis::ConnectionInfo, TeamError> {
+        let info = self
+            .url
+            .as_str()
+            .into_connection_info()
+            // The client's message could quote the URL; ours does not.
+            .map_err(|e| TeamError::Url(format!("not a Redis URL ({})", e.kind_str())))?;
+        Ok(match &self.password {
+            Some(pw) => {
+                let redis = info.redis_settings().clone().set_password(pw.expose());
+                info.set_redis_settings(redis)
+            }
+            None => info,
+        })
+    }
+}
+
+trait KindStr {
+    fn kind_str(&self) -> String;
+}
+
+impl KindStr for redis::RedisError {
+    fn kind_str(&self) -> String {
+        format!("{:?}", self.kind())
+    }
+}
+
+/// The names of the team's keys, all under one prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: impl Into<String>) -> Keys {
+        Keys {
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `{prefix}{suffix}`, for a key of a part not named here.
+    pub fn key(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.prefix)
+    }
+
+    /// Sorted set of member ids, scored by when their record expires (ms).
+    pub fn members(&self) -> String {
+        self.key("members")
+    }
+
+    /// One member's record (JSON), with an expiry.
+    pub fn member(&self, id: &str) -> String {
+        self.key(&format!("member:{id}"))
+    }
+
+    /// The poller's lease: `{fence}|{member id}|{name}`, with an expiry.
+    pub fn lease(&self) -> String {
+        self.key("poll:lease")
+    }
+
+    /// The fencing counter, one more per lease taken.
+    pub fn fence(&self) -> String {
+        self.key("poll:fence")
+    }
+
+    /// The last poll round handed out.
+    pub fn round(&self) -> String {
+        self.key("poll:round")
+    }
+
+    /// The stream of what the poller read, for the followers.
+    pub fn picture(&self) -> String {
+        self.key("poll:picture")
+    }
+
+    /// The account's sliding window of requests (sorted set).
+    pub fn window(&self) -> String {
+        self.key("rate:window")
+    }
+
+    /// Until when (unix ms) every console holds back after a 429.
+    pub fn blocked_until(&self) -> String {
+        self.key("rate:blocked_until")
+    }
+
+    /// The actions waiting to leave, of every console (short-lived).
+    pub fn actions_waiting(&self) -> String {
+        self.key("rate:actions_waiting")
+    }
+
+    /// A claim on a conversation.
+    pub fn claim(&self, conversation: &str) -> String {
+        self.key(&format!("claim:{conversation}"))
+    }
+
+    /// The team's activity stream.
+    pub fn activity(&self) -> String {
+        self.key("activity")
+    }
+}
+
+/// A console's part in the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Holds the lease and runs the poll plan.
+    Poller,
+    /// Applies what the poller publishes.
+    Follower,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Poller => "poller",
+            Role::Follower => "follower",
+        }
+    }
+}
+
+/// One console's presence record, as kept in Redis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// Unique per console: the name and a random suffix.
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// When the console started (unix ms).
+    pub started_ms: i64,
+    /// What it last did, e.g. "assigned c-1042 to Raj", if anything.
+    #[serde(default)]
+    pub last_action: Option<String>,
+    /// When (unix ms).
+    #[serde(default)]
+    pub last_action_ms: Option<i64>,
+}
+
+/// The status bar's picture of the team, cheap to read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TeamStatus {
+    /// Whether Redis answered the last time it was asked.
+    pub online: bool,
+    /// Consoles online the last time Redis answered (this one included).
+    pub size: usize,
+    /// The poller's name, if one holds the lease.
+    pub leader: Option<String>,
+    /// Whether this console is the poller.
+    pub polling_here: bool,
+}
+
+impl TeamStatus {
+    /// "team 5 · polling: Mia", or what is wrong.
+    pub fn bar_text(&self) -> String {
+        if !self.online {
+            return format!(
+                "team: Redis down · polling alone at 1/{} of the limit",
+                self.size.max(1)
+            );
+        }
+        match &self.leader {
+            Some(name) => format!("team {} · polling: {name}", self.size),
+            None => format!("team {} · no poller yet", self.size),
+        }
+    }
+}
+
+/// The handle every team part shares: the connection, the keys, who this
+/// console is, and the latest [`TeamStatus`]. Cheap to clone.
+#[derive(Clone)]
+pub struct Team {
+    conn: ConnectionManager,
+    keys: Keys,
+    me: Arc<Mutex<Member>>,
+    status: Arc<Mutex<TeamStatus>>,
+    lease: Duration,
+}
+
+impl std::fmt::Debug for Team {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Team")
+            .field("keys", &self.keys)
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes a member's record with an expiry, scores it in the members set by
+/// that expiry (Redis's clock), drops the expired ones and answers how many
+/// are online.
+const PRESENCE_LUA: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], ttl * 4)
+return redis.call('ZCARD', KEYS[1])
+"#;
+
+impl Team {
+    /// A handle on the team's Redis. The connection is made lazily and
+    /// again whenever it drops, so a Redis that is down at start is not an
+    /// error here: the first command says so.
+    pub fn connect(settings: &TeamSettings) -> Result<Team, TeamError> {
+        let client = redis::Client::open(settings.connection_info()?)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(2));
+        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let suffix: u32 = rand::random();
+        let me = Member {
+            id: format!("{}#{:08x}", member_id_part(&settings.name), suffix),
+            name: settings.name.clone(),
+            role: Role::Follower,
+            started_ms: now_ms(),
+            last_action: None,
+            last_action_ms: None,
+        };
+        Ok(Team {
+            conn,
+            keys: Keys::new(settings.key_prefix.clone()),
+            me: Arc::new(Mutex::new(me)),
+            status: Arc::new(Mutex::new(TeamStatus {
+                online: false,
+                size: 1,
+                leader: None,
+                polling_here: false,
+            })),
+            lease: settings.lease,
+        })
+    }
+
+    /// A connection to send commands on (clones share one socket).
+    pub fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The poller's lease.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// This console's id in the team.
+    pub fn member_id(&self) -> String {
+        self.lock_me().id.clone()
+    }
+
+    /// This console's display name.
+    pub fn name(&self) -> String {
+        self.lock_me().name.clone()
+    }
+
+    /// The latest status, without asking Redis.
+    pub fn status(&self) -> TeamStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Records what this console did last; written with the next presence.
+    pub fn note_action(&self, text: &str) {
+        let mut me = self.lock_me();
+        me.last_action = Some(text.chars().take(MAX_ACTION_CHARS).collect());
+        me.last_action_ms = Some(now_ms());
+    }
+
+    /// Sets this console's role for its record and the status.
+    pub fn set_role(&self, role: Role) {
+        self.lock_me().role = role;
+        if let Ok(mut s) = self.status.lock() {
+            s.polling_here = role == Role::Poller;
+        }
+    }
+
+    /// Writes this console's record (renewing its expiry) and returns how
+    /// many are online.
+    pub async fn renew_presence(&self) -> Result<usize, TeamError> {
+        let me = self.lock_me().clone();
+        let json = serde_json::to_string(&me).map_err(|e| TeamError::Redis(e.to_string()))?;
+        let mut conn = self.conn();
+        let size: usize = Script::new(PRESENCE_LUA)
+            .key(self.keys.members())
+            .key(self.keys.member(&me.id))
+            .arg(&me.id)
+            .arg(json)
+            .arg(PRESENCE_TTL.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(size)
+    }
+
+    /// Asks Redis for PONG (`switchboard check`).
+    pub async fn ping(&self) -> Result<(), TeamError> {
+        let mut conn = self.conn();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Removes this console's record (a clean exit).
+    pub async fn leave(&self) -> Result<(), TeamError> {
+        let id = self.member_id();
+        let mut conn = self.conn();
+        let _: () = redis::pipe()
+            .zrem(self.keys.members(), &id)
+            .del(self.keys.member(&id))
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Every console online, in the order they started.
+    pub async fn members(&self) -> Result<Vec<Member>, TeamError> {
+        let mut conn = self.conn();
+        let ids: Vec<String> = conn.zrange(self.keys.members(), 0, -1).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = ids.iter().map(|id| self.keys.member(id)).collect();
+        let records: Vec<Option<String>> =
+            redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
+        let mut members: Vec<Member> = records
+            .into_iter()
+            .flatten()
+            .filter_map(|json| serde_json::from_str(&json).ok())
+            .collect();
+        members.sort_by_key(|m| (m.started_ms, m.id.clone()));
+        Ok(members)
+    }
+
+    /// The poller's name, from the lease, if one holds it.
+    pub async fn leader(&self) -> Result<Option<String>, TeamError> {
+        let mut conn = self.conn();
+        let lease: Option<String> = conn.get(self.keys.lease()).await?;
+        Ok(lease.and_then(|l| LeaseValue::parse(&l)).map(|l| l.name))
+    }
+
+    /// Renews presence, reads the poller, and keeps the result as the
+    /// status; when Redis does not answer, the status says so and keeps the
+    /// team size last seen (the share to fall back on).
+    pub async fn refresh_status(&self) -> TeamStatus {
+        let answer = async {
+            let size = self.renew_presence().await?;
+            let leader = self.leader().await?;
+            Ok::<_, TeamError>((size, leader))
+        }
+        .await;
+        let mut status = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+        match answer {
+            Ok((size, leader)) => {
+                status.online = true;
+                status.size = size.max(1);
+                status.leader = leader;
+            }
+            Err(e) => {
+                if status.online {
+                    tracing::warn!("team: Redis stopped answering: {e}");
+                }
+                status.online = false;
+                status.leader = None;
+            }
+        }
+        if let Ok(mut s) = self.status.lock() {
+            *s = status.clone();
+        }
+        status
+    }
+
+    /// Marks Redis as down (a part saw a command fail) without asking it.
+    pub fn mark_down(&self) {
+        if let Ok(mut s) = self.status.lock() {
+            s.online = false;
+        }
+    }
+
+    fn lock_me(&self) -> std::sync::MutexGuard<'_, Member> {
+        self.me.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What the lease key holds: `{fence}|{member id}|{name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseValue {
+    pub fence: u64,
+    pub member_id: String,
+    pub name: String,
+}
+
+impl LeaseValue {
+    pub fn render(&self) -> String {
+        format!("{}|{}|{}", self.fence, self.member_id, self.name)
+    }
+
+    pub fn parse(text: &str) -> Option<LeaseValue> {
+        let mut parts = text.splitn(3, '|');
+        let fence = parts.next()?.parse().ok()?;
+        let member_id = parts.next()?.to_string();
+        let name = parts.next()?.to_string();
+        Some(LeaseValue {
+            fence,
+            member_id,
+            name,
+        })
+    }
+}
+
+/// The part of a member id made from the name: no `|`, spaces or control
+/// characters, so ids read well in keys and lease values.
+fn member_id_part(name: &str) -> String {
+    let part: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(32)
+        .collect();
+    if part.is_empty() {
+        "member".into()
+    } else {
+        part
+    }
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_share_the_prefix() {
+        let k = Keys::new("switchboard:abc:");
+        assert_eq!(k.lease(), "switchboard:abc:poll:lease");
+        assert_eq!(k.member("Mia#1"), "switchboard:abc:member:Mia#1");
+        assert_eq!(k.claim("c-1"), "switchboard:abc:claim:c-1");
+    }
+
+    #[test]
+    fn a_lease_value_round_trips_with_a_bar_in_the_name() {
+        let v = LeaseValue {
+            fence: 7,
+            member_id: "Mia#0001".into(),
+            name: "Mia | nights".into(),
+        };
+        assert_eq!(LeaseValue::parse(&v.render()), Some(v));
+        assert_eq!(LeaseValue::parse("x|y|z"), None);
+    }
+
+    #[test]
+    fn the_bar_text() {
+        let mut s = TeamStatus {
+            online: true,
+            size: 5,
+            leader: Some("Mia".into()),
+            polling_here: false,
+        };
+        assert_eq!(s.bar_text(), "team 5 · polling: Mia");
+        s.online = false;
+        assert!(s.bar_text().contains("Redis down"));
+        assert_eq!(member_id_part("Mia Lee|x"), "Mia_Lee_x");
+    }
+}
