@@ -484,7 +484,7 @@ fn assign_to_a_queue_is_planned_confirmed_sent_and_its_callback_matched() {
         "{fx:?}"
     );
     assert!(flash(&s).contains("c-1 → queue Sales"), "{}", flash(&s));
-    assert!(!s.awaiting_callback.contains_key(&req_id));
+    assert!(!s.requests.awaiting_callback.contains_key(&req_id));
 }
 
 #[test]

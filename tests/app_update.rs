@@ -366,13 +366,13 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
         })
     };
     update(&mut s, cb("t-999", "transferred"));
-    assert_eq!(s.awaiting_callback.len(), 1);
+    assert_eq!(s.requests.awaiting_callback.len(), 1);
     let fx = update(&mut s, cb(&req_id, "transferred"));
     assert!(
         matches!(&fx[..], [Effect::RecordCallback { ok: true, req_id: r, .. }] if *r == req_id),
         "the callback is journaled: {fx:?}"
     );
-    assert!(s.awaiting_callback.is_empty());
+    assert!(s.requests.awaiting_callback.is_empty());
     assert!(matches!(
         s.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
@@ -1159,7 +1159,7 @@ fn a_late_callback_updates_its_own_request_only() {
         AssignState::Queued,
         "the second assign is untouched"
     );
-    assert!(s.awaiting_callback.contains_key(&second));
+    assert!(s.requests.awaiting_callback.contains_key(&second));
     assert!(
         matches!(&fx[..], [Effect::RecordCallback { req_id, ok: true, .. }] if *req_id == first),
         "{fx:?}"
@@ -2667,7 +2667,7 @@ fn replays_of_a_callback_are_one_duplicate_line() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("a duplicate"), "{lines:?}");
     assert!(!lines[0].contains("late"), "{lines:?}");
-    assert_eq!(s.callback_repeats[&req], 1000);
+    assert_eq!(s.requests.callback_repeats[&req], 1000);
     // A different answer for the same request is not a duplicate.
     let fx = update(
         &mut s,

@@ -267,7 +267,7 @@ fn enter_fetches_once_by_session_and_a_second_enter_does_not() {
         fetches(&first),
         vec![("c-1".into(), Some("sess-1".into()), DetailsWhy::Opened)]
     );
-    assert!(s.details_in_flight.contains("c-1"));
+    assert!(s.requests.details_in_flight.contains("c-1"));
     // Back to the list and Enter again while the answer is out: nothing.
     update(
         &mut s,
@@ -275,7 +275,7 @@ fn enter_fetches_once_by_session_and_a_second_enter_does_not() {
     );
     assert!(fetches(&update(&mut s, enter())).is_empty());
     loaded(&mut s, "c-1", "details-sample.json", DetailsWhy::Opened);
-    assert!(!s.details_in_flight.contains("c-1"));
+    assert!(!s.requests.details_in_flight.contains("c-1"));
     // Opened again after the answer: still nothing.
     update(
         &mut s,
@@ -408,7 +408,7 @@ fn loading_and_a_failed_fetch_say_so_in_words() {
             why: DetailsWhy::Opened,
         },
     );
-    assert!(s.details_in_flight.is_empty());
+    assert!(s.requests.details_in_flight.is_empty());
     let screen = kore_text(&s);
     assert!(
         screen.contains("details: Kore answered 404 no conversation has the session"),
@@ -427,7 +427,7 @@ fn an_answer_for_a_conversation_that_left_is_logged_not_kept() {
     update(&mut s, enter());
     s.conversations.remove("c-1");
     loaded(&mut s, "c-1", "details-sample.json", DetailsWhy::Opened);
-    assert!(s.details_in_flight.is_empty());
+    assert!(s.requests.details_in_flight.is_empty());
     let log: Vec<String> = s.log.visible().iter().map(|l| l.text.clone()).collect();
     assert!(
         log.iter().any(|l| l.contains("no longer listed")),

@@ -173,7 +173,7 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
             format!("h-after {:?}", Delivery::Queued)
         ]
     );
-    assert!(s.awaiting_callback.contains_key("a-new"));
+    assert!(s.requests.awaiting_callback.contains_key("a-new"));
     // The queue sends in the order the requests were planned.
     let mut sent = Vec::new();
     while sent.len() < 2 {

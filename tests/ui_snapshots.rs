@@ -115,7 +115,9 @@ fn demo() -> State {
             latency_ms: 52,
         },
     );
-    s.awaiting_callback.insert("t-3".into(), c.id.clone());
+    s.requests
+        .awaiting_callback
+        .insert("t-3".into(), c.id.clone());
     s.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1044", Channel::Voice, "en", 1_320);

@@ -53,18 +53,13 @@ impl State {
             flash: None,
             now_ms: 0,
             quit: false,
-            awaiting_callback: Default::default(),
-            callback_deadlines: Default::default(),
-            callback_repeats: Default::default(),
             help_scroll: 0,
             completion: None,
             pane_rows: Default::default(),
-            next_req: 1,
-            run_tag,
+            requests: Requests::new(run_tag),
             screen: (80, 24),
             freshness: Freshness::default(),
             wallboard_only: false,
-            details_in_flight: Default::default(),
             show_customer_contact: false,
         }
     }
@@ -393,7 +388,7 @@ impl State {
     }
 
     pub fn open_requests(&self) -> usize {
-        self.summary().open_events + self.awaiting_callback.len()
+        self.summary().open_events + self.requests.awaiting_callback.len()
     }
 
     /// The attempt numbers of the requests being retried right now.
@@ -432,12 +427,6 @@ impl State {
             }
         }
         Some(s)
-    }
-
-    pub(crate) fn next_req_id(&mut self) -> String {
-        let id = format!("{}-{}", self.run_tag, self.next_req);
-        self.next_req += 1;
-        id
     }
 
     pub(crate) fn say(&mut self, text: impl Into<String>) {

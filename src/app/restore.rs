@@ -369,7 +369,10 @@ fn restore_assigns(
                 // A held conversation's assign waits for the supervisor with
                 // the rest of it.
                 puts.push((a.at_ms, put(assign, held)));
-                state.awaiting_callback.insert(a.id.clone(), id.clone());
+                state
+                    .requests
+                    .awaiting_callback
+                    .insert(a.id.clone(), id.clone());
                 AssignState::Queued
             }
             AssignFate::Queued => AssignState::Queued,

@@ -12,10 +12,12 @@ pub use crate::app::pane::Pane;
 pub use crate::domain::{Channel, Verb};
 
 mod conversations;
+mod requests;
 pub use conversations::{
     Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
     patch_limit,
 };
+pub use requests::Requests;
 
 impl Channel {
     /// From list-conversations: `conversationType` ("voice"/"messaging") or
@@ -1174,25 +1176,14 @@ pub struct State {
     /// Wall clock of the latest tick or action (unix ms). Set by the runtime.
     pub now_ms: i64,
     pub quit: bool,
-    /// Assign requests waiting for a callback: request id → conversation id.
-    pub awaiting_callback: BTreeMap<String, String>,
-    /// When each sent assign's callback is due (unix ms). Its timer is armed
-    /// when the request goes out, not when it is queued.
-    pub callback_deadlines: BTreeMap<String, i64>,
-    /// Request id → callbacks that repeated the answer it already had
-    /// (replays): the first is said, the rest only counted. Up to
-    /// [`SLA_MEMORY`] requests are remembered.
-    pub callback_repeats: BTreeMap<String, u64>,
+    /// What this console has out: callbacks due, details asked, request ids.
+    pub requests: Requests,
     /// How far the help overlay is scrolled (rows), when it is taller than
     /// the screen.
     pub help_scroll: u16,
     /// The `:` line's completion candidates after a Tab that found several
     /// (shown under the line while it still reads as Tab left it).
     pub completion: Option<crate::app::completion::CompletionList>,
-    /// Counter for request ids.
-    pub next_req: u64,
-    /// A prefix unique to this run for request ids.
-    pub run_tag: String,
     /// The terminal's size (columns, rows), from the latest resize.
     pub screen: (u16, u16),
     /// The rows each pane shows, as the view laid them out (fed back by the
@@ -1203,8 +1194,6 @@ pub struct State {
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// closing it quits.
     pub wallboard_only: bool,
-    /// Conversations whose details request is out (one at a time each).
-    pub details_in_flight: std::collections::BTreeSet<String>,
     /// `[ui] show_customer_contact`: the detail pane shows the customer's
     /// email and phone as they are, not masked.
     pub show_customer_contact: bool,

@@ -152,7 +152,11 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
     let (flag, flag_style) = if c.failed().is_some() {
         (theme.glyph(Glyph::FailedFlag), theme.bad)
     } else if c.open_events().next().is_some()
-        || state.awaiting_callback.values().any(|id| *id == c.id)
+        || state
+            .requests
+            .awaiting_callback
+            .values()
+            .any(|id| *id == c.id)
     {
         (theme.glyph(Glyph::OpenFlag), theme.warn)
     } else {

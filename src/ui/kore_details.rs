@@ -31,7 +31,7 @@ const MAX_WRAP: usize = 4;
 
 pub fn lines(c: &Conversation, state: &State, cells: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let loading = state.details_in_flight.contains(&c.id);
+    let loading = state.requests.details_in_flight.contains(&c.id);
     let Some(kept) = &c.details else {
         if loading {
             push_wrapped(&mut out, "details: loading…", theme.dim, cells, theme);

@@ -12,11 +12,11 @@ pub fn request_details(state: &mut State, conv_id: &str, why: DetailsWhy) -> Vec
     let Some(conv) = state.conversations.get(conv_id) else {
         return Vec::new();
     };
-    if state.details_in_flight.contains(conv_id) {
+    if state.requests.details_in_flight.contains(conv_id) {
         return Vec::new();
     }
     let session = conv.bot_session_id.clone().filter(|s| !s.is_empty());
-    state.details_in_flight.insert(conv_id.to_string());
+    state.requests.details_in_flight.insert(conv_id.to_string());
     let by = if session.is_some() {
         "by session"
     } else {
@@ -59,7 +59,7 @@ pub(super) fn details_loaded(
     result: Result<Box<ConversationDetails>, CallError>,
     why: DetailsWhy,
 ) {
-    state.details_in_flight.remove(conv_id);
+    state.requests.details_in_flight.remove(conv_id);
     let now = state.now_ms;
     let line = match &result {
         Ok(d) => format!("details of {conv_id} ({}): {}", why.label(), counts(d)),

@@ -361,8 +361,7 @@ pub(super) fn assign_done(
         Err(e) if uncertain => {
             // Kore may have taken it: not retried (it could assign twice).
             // A callback that still comes is matched by its path.
-            state.awaiting_callback.remove(req_id);
-            state.callback_deadlines.remove(req_id);
+            state.requests.forget_assign(req_id);
             set_assign(state, conv_id, req_id, AssignState::Unknown);
             state.log.push(
                 now,
@@ -410,7 +409,7 @@ pub(super) fn assign_done(
             );
         }
         Err(e) => {
-            state.awaiting_callback.remove(req_id);
+            state.requests.awaiting_callback.remove(req_id);
             let mut reason = FailReason::from_call_error(&e);
             if let Some(name) = assign_target_name(state, conv_id, req_id) {
                 reason = reason.with_agent(&name);
@@ -1079,11 +1078,8 @@ pub(super) fn request_sent(
     state.log.push(now, LogKind::Out, line);
     // An assign's callback is due from when it goes out: one held
     // behind a failed request does not time out unsent.
-    if state.awaiting_callback.contains_key(&req_id) {
-        let after_ms = state.settings.callback_timeout_ms;
-        state
-            .callback_deadlines
-            .insert(req_id.clone(), now.saturating_add(after_ms));
+    let after_ms = state.settings.callback_timeout_ms;
+    if state.requests.arm_callback(&req_id, now, after_ms) {
         return vec![Effect::ArmCallbackTimeout { req_id, after_ms }];
     }
     Vec::new()
@@ -1092,15 +1088,10 @@ pub(super) fn request_sent(
 /// An assign's callback timer went off.
 pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effect> {
     // A timer from an earlier send of a request that was sent again.
-    if state
-        .callback_deadlines
-        .get(&req_id)
-        .is_some_and(|due| state.now_ms.saturating_add(500) < *due)
-    {
+    if state.requests.timer_outdated(&req_id, state.now_ms) {
         return Vec::new();
     }
-    state.callback_deadlines.remove(&req_id);
-    if let Some(conv) = state.awaiting_callback.remove(&req_id) {
+    if let Some(conv) = state.requests.forget_assign(&req_id) {
         let effect = Effect::RecordCallback {
             req_id: req_id.clone(),
             ok: false,

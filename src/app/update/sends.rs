@@ -425,7 +425,7 @@ fn send_events(
     let mut effects = Vec::new();
     let mut items = Vec::new();
     for event in events {
-        let req_id = state.next_req_id();
+        let req_id = state.requests.next_req_id();
         items.push(TimelineItem::Event {
             req_id: req_id.clone(),
             at_ms: now,
@@ -466,7 +466,7 @@ fn send_assign(
     target: AssignTarget,
     target_name: String,
 ) -> Vec<Effect> {
-    let req_id = state.next_req_id();
+    let req_id = state.requests.next_req_id();
     let now = state.now_ms;
     if let Some(c) = state.conversations.change(&conversation) {
         c.timeline.push(TimelineItem::Assign {
@@ -477,6 +477,7 @@ fn send_assign(
         });
     }
     state
+        .requests
         .awaiting_callback
         .insert(req_id.clone(), conversation.clone());
     state.say(format!("assign {conversation} → {target_name}: sent"));
