@@ -128,7 +128,7 @@ fn enter_on_an_agent_narrows_the_list_to_their_conversations_and_esc_widens() {
     });
     let c3 = Conversation::new("c-3", Channel::Chat, "en");
     for c in [c1, c2, c3] {
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
     assert_eq!(s.agent_conversations("a-mia"), ["c-1"]);
     assert_eq!(s.agent_conversations("a-raj"), ["c-2"]);

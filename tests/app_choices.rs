@@ -18,7 +18,7 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = 1_000_000;
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-mia", "Mia Chen", Presence::Available, (0, 5), (0, 1)),
         agent("a-raj", "Raj Patel", Presence::Available, (1, 5), (0, 1)),
         agent("a-rafa", "Rafael Ortiz", Presence::Busy, (5, 5), (0, 1)),
@@ -26,7 +26,7 @@ fn console() -> State {
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
+    s.model.conversations.insert("c-1".into(), c);
     s.selected = Some("c-1".into());
     s
 }
@@ -103,10 +103,10 @@ fn the_picker_keeps_its_order_while_open_and_marks_what_changed() {
     assert_eq!(names(&s), ["Mia Chen", "Raj Patel", "Rafael Ortiz"]);
     update(&mut s, code(KeyCode::Down));
     // A poll: Mia is now busy and full, Raj has more room, a new agent.
-    s.agents[0].presence = Presence::Busy;
-    s.agents[0].chat = Some(Load { used: 5, total: 5 });
-    s.agents[1].chat = Some(Load { used: 0, total: 5 });
-    s.agents.push(agent(
+    s.model.agents[0].presence = Presence::Busy;
+    s.model.agents[0].chat = Some(Load { used: 5, total: 5 });
+    s.model.agents[1].chat = Some(Load { used: 0, total: 5 });
+    s.model.agents.push(agent(
         "a-ana",
         "Ana Souza",
         Presence::Available,

@@ -33,7 +33,7 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = NOW;
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-mia", "Mia Chen", Presence::Available, (0, 5), (0, 1)),
         agent("a-raj", "Raj Patel", Presence::Available, (0, 5), (0, 1)),
         agent("a-bob", "Bob Stone", Presence::Busy, (1, 5), (0, 1)),
@@ -148,7 +148,7 @@ fn req_ids(fx: &[Effect]) -> Vec<String> {
 #[test]
 fn end_on_a_conversation_kore_says_bob_is_in_sends_his_na_exit() {
     let mut s = bob_in_c1();
-    let merged = s.conversations["c-1"].merged();
+    let merged = s.model.conversations["c-1"].merged();
     assert_eq!(merged.sources, vec![Source::Kore]);
     update(&mut s, key('E'));
     assert!(prompt(&s).contains("NA exit Bob Stone"), "{}", prompt(&s));
@@ -233,7 +233,7 @@ fn sources_say_kore_console_or_both() {
     let id = req_ids(&fx).remove(0);
     update(&mut s, ok(&id, "c-1"));
     assert_eq!(
-        s.conversations["c-1"].merged().sources,
+        s.model.conversations["c-1"].merged().sources,
         vec![Source::Console]
     );
 
@@ -249,7 +249,7 @@ fn sources_say_kore_console_or_both() {
             ],
         )],
     );
-    let m = s.conversations["c-1"].merged();
+    let m = s.model.conversations["c-1"].merged();
     assert_eq!(m.sources, vec![Source::Both, Source::Kore]);
     assert_eq!(m.roster.primary().unwrap().agent.id, "a-mia");
     assert!(m.disagreements.is_empty());
@@ -267,12 +267,15 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
     // A poll right after: Kore may not have her yet. She stays.
     s.now_ms += 2_000;
     listed(&mut s, vec![record("c-1", vec![])]);
-    assert_eq!(s.conversations["c-1"].merged().roster.members().len(), 1);
+    assert_eq!(
+        s.model.conversations["c-1"].merged().roster.members().len(),
+        1
+    );
 
     // A minute on, Kore still lists nobody: Kore wins, and says so.
     s.now_ms += 60_000;
     listed(&mut s, vec![record("c-1", vec![])]);
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     let m = c.merged();
     assert!(m.roster.members().is_empty());
     assert_eq!(m.disagreements.len(), 1);
@@ -310,7 +313,10 @@ fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
     update(&mut s, key('x'));
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
-    assert_eq!(s.conversations["c-1"].merged().roster.members().len(), 1);
+    assert_eq!(
+        s.model.conversations["c-1"].merged().roster.members().len(),
+        1
+    );
 
     s.now_ms += 60_000;
     listed(
@@ -323,7 +329,7 @@ fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
             ],
         )],
     );
-    let m = s.conversations["c-1"].merged();
+    let m = s.model.conversations["c-1"].merged();
     assert_eq!(m.roster.members().len(), 2, "Kore wins");
     assert!(
         m.disagreements[0]
@@ -374,7 +380,7 @@ fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
         .collect();
     assert_eq!(asked.len(), 1, "{fx:?}");
     assert!(sent_events(&fx).is_empty(), "nothing re-sent");
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.healing.is_some());
     assert!(
         c.timeline.iter().any(
@@ -404,7 +410,7 @@ fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
         ),
         "{fx:?}"
     );
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.healing.is_none());
     let m = c.merged();
     assert_eq!(m.roster.primary().unwrap().agent.id, "a-bob");
@@ -500,7 +506,7 @@ fn a_refusal_that_does_not_say_stale_on_a_kore_roster_asks_nothing() {
         !fx.iter().any(|e| matches!(e, Effect::FetchDetails { .. })),
         "{fx:?}"
     );
-    assert!(s.conversations["c-1"].healing.is_none());
+    assert!(s.model.conversations["c-1"].healing.is_none());
 }
 
 #[test]

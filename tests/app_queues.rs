@@ -110,7 +110,7 @@ fn console() -> State {
     mia.queue_id = Some(BILLING.into());
     let raj = agent("a-raj", "Raj Patel", Presence::Busy, (5, 5), (0, 1));
     let sofia = agent("a-sofia", "Sofia Garcia", Presence::Offline, (0, 5), (0, 1));
-    s.agents = vec![mia, raj, sofia];
+    s.model.agents = vec![mia, raj, sofia];
     update(
         &mut s,
         Action::QueuesListed {
@@ -270,7 +270,7 @@ fn queue_size_figures_win_and_a_disagreement_is_marked() {
             result: Ok(vec![queue(BILLING, "Billing", &[])]),
         },
     );
-    assert_eq!(s.queues.len(), 1);
+    assert_eq!(s.model.queues.len(), 1);
     assert_eq!(row(&s, BILLING).waiting, kore(2));
 }
 
@@ -278,7 +278,7 @@ fn queue_size_figures_win_and_a_disagreement_is_marked() {
 fn the_current_queue_is_the_last_of_queues() {
     let s = console();
     assert_eq!(
-        s.conversations["c-1"].queue,
+        s.model.conversations["c-1"].queue,
         Some((BILLING.to_string(), "Billing".to_string()))
     );
     assert_eq!(
@@ -346,7 +346,7 @@ fn s_on_the_queue_pane_cycles_its_sort_and_sort_names_a_column() {
     // Lowest service level first: Sales (0 % of five) before Billing
     // (two decided: too few for a level, so last).
     for i in 0..5 {
-        s.sla_seen.insert(
+        s.model.sla_seen.insert(
             format!("late-{i}"),
             SlaMark {
                 queue_id: SALES.into(),
@@ -373,7 +373,7 @@ fn callback(id: &str, body: serde_json::Value) -> Action {
 }
 
 fn assign_state(s: &State, conv: &str, req: &str) -> AssignState {
-    s.conversations[conv]
+    s.model.conversations[conv]
         .timeline
         .iter()
         .find_map(|t| match t {
@@ -568,7 +568,7 @@ fn an_unsent_assign_to_a_queue_is_restored_to_the_queue() {
 #[test]
 fn with_no_agent_listed_the_picker_offers_the_queues() {
     let mut s = console();
-    s.agents.clear();
+    s.model.agents.clear();
     s.selected = Some("c-1".into());
     update(&mut s, key('a'));
     let Mode::Picker(p) = &s.mode else {
@@ -578,8 +578,8 @@ fn with_no_agent_listed_the_picker_offers_the_queues() {
     assert_eq!(s.picker_queue_choices().len(), 2);
     // Without queues either, it says why and opens nothing.
     let mut s = console();
-    s.agents.clear();
-    s.queues.clear();
+    s.model.agents.clear();
+    s.model.queues.clear();
     update(&mut s, key('a'));
     assert_eq!(s.mode, Mode::Normal);
     assert!(

@@ -21,14 +21,14 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = 1_000_000;
-    s.agents = vec![agent(
+    s.model.agents = vec![agent(
         "a-mia",
         "Mia Chen",
         Presence::Available,
         (0, 5),
         (0, 1),
     )];
-    s.queues = vec![Queue {
+    s.model.queues = vec![Queue {
         id: "q-1".into(),
         name: "Billing".into(),
         members: Vec::new(),
@@ -39,13 +39,13 @@ fn console() -> State {
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
+    s.model.conversations.insert("c-1".into(), c);
     s
 }
 
 /// The conversation's first request failed (its outcome is unknown).
 fn failing(s: &mut State) {
-    let c = s.conversations.get_mut("c-1").unwrap();
+    let c = s.model.conversations.get_mut("c-1").unwrap();
     c.timeline.push(TimelineItem::Event {
         req_id: "t-1".into(),
         at_ms: 1_000_000,

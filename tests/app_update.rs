@@ -22,7 +22,7 @@ fn console(confirm: bool) -> State {
     };
     let mut s = State::new(settings, Keymap::default(), "t".into());
     s.now_ms = 1_000_000;
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-mia", "Mia Chen", Presence::Available, (0, 5), (0, 1)),
         agent("a-raj", "Raj Patel", Presence::Available, (0, 5), (0, 1)),
         agent("a-sofia", "Sofia Garcia", Presence::Offline, (0, 5), (0, 1)),
@@ -30,7 +30,7 @@ fn console(confirm: bool) -> State {
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
+    s.model.conversations.insert("c-1".into(), c);
     s.selected = Some("c-1".into());
     s
 }
@@ -106,12 +106,12 @@ fn enter_opens_the_picker_confirms_and_sends_na_entry() {
     assert_eq!(sent_events(&fx), ["NA entry Mia Chen"]);
     assert_eq!(s.mode, Mode::Normal);
     // Shown at once as queued, and in the projected roster.
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.roster.members().is_empty(), "not delivered yet");
     assert!(c.projected().contains("a-mia"));
     assert_eq!(c.open_events().count(), 1);
     deliver_all(&mut s, &fx);
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.roster.contains("a-mia"));
     assert_eq!(c.state(), ConvState::Active);
     assert_eq!(c.open_events().count(), 0);
@@ -139,7 +139,7 @@ fn the_confirmation_line_says_exactly_what_will_be_sent_and_n_cancels() {
     assert!(fx.is_empty(), "n sends nothing");
     assert_eq!(s.mode, Mode::Normal);
     assert!(flash(&s).contains("cancelled"));
-    assert_eq!(s.conversations["c-1"].open_events().count(), 0);
+    assert_eq!(s.model.conversations["c-1"].open_events().count(), 0);
     // Esc cancels too; y confirms (a cold transfer asks y/N: Enter is no).
     update(&mut s, key('t'));
     typed(&mut s, "raj");
@@ -199,9 +199,9 @@ fn warm_remove_and_end_follow_the_documented_order() {
             "END_OF_CONVERSATION"
         ]
     );
-    assert_eq!(s.conversations["c-1"].state(), ConvState::Ending);
+    assert_eq!(s.model.conversations["c-1"].state(), ConvState::Ending);
     deliver_all(&mut s, &fx);
-    assert_eq!(s.conversations["c-1"].state(), ConvState::Ended);
+    assert_eq!(s.model.conversations["c-1"].state(), ConvState::Ended);
 }
 
 #[test]
@@ -230,7 +230,7 @@ fn forbidden_orders_are_refused_with_a_reason_and_nothing_sent() {
     typed(&mut s, "cold mia");
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
     assert!(flash(&s).to_lowercase().contains("mia"), "{}", flash(&s));
-    assert_eq!(s.conversations["c-1"].open_events().count(), 1);
+    assert_eq!(s.model.conversations["c-1"].open_events().count(), 1);
     // Every refusal is in the log too.
     assert!(
         s.log
@@ -275,7 +275,7 @@ fn the_picker_filters_as_you_type_and_lists_available_first() {
     update(&mut s, code(KeyCode::Backspace));
     // A full agent sorts after those with room (in a picker opened after
     // the change: an open one keeps its order).
-    s.agents[0].chat = Some(Load { used: 5, total: 5 });
+    s.model.agents[0].chat = Some(Load { used: 5, total: 5 });
     update(&mut s, code(KeyCode::Esc));
     update(&mut s, key('a'));
     let names: Vec<String> = s.picker_choices().iter().map(|a| a.name.clone()).collect();
@@ -347,7 +347,7 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
         },
     );
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::AwaitingCallback { .. },
             ..
@@ -374,14 +374,14 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
     );
     assert!(s.requests.awaiting_callback.is_empty());
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::Transferred,
             ..
         }
     ));
     assert_eq!(
-        s.conversations["c-1"].assigned_agent.as_deref(),
+        s.model.conversations["c-1"].assigned_agent.as_deref(),
         Some("a-raj")
     );
     let line = s
@@ -400,7 +400,7 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
     // A late timeout for a matched request does nothing.
     update(&mut s, Action::CallbackTimedOut { req_id });
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::Transferred,
             ..
@@ -432,7 +432,7 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
             summary: "{}".into(),
         }),
     );
-    match &s.conversations["c-1"].timeline[0] {
+    match &s.model.conversations["c-1"].timeline[0] {
         TimelineItem::Assign {
             state: AssignState::CallbackFailed { reason, .. },
             ..
@@ -441,7 +441,7 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
     }
     assert!(s.flash.as_ref().unwrap().1);
     // Its typed reason names the agent the assign was for.
-    let why = s.conversations["c-1"].fail_reason().cloned().unwrap();
+    let why = s.model.conversations["c-1"].fail_reason().cloned().unwrap();
     assert_eq!(why.code(), "agent_offline");
     let label = why.label();
     assert!(
@@ -466,7 +466,7 @@ fn an_assign_whose_callback_never_comes_times_out() {
         },
     );
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::TimedOut,
             ..
@@ -478,7 +478,7 @@ fn an_assign_whose_callback_never_comes_times_out() {
 #[test]
 fn assign_is_refused_without_a_session_and_in_read_only_mode() {
     let mut s = console(false);
-    s.conversations.get_mut("c-1").unwrap().bot_session_id = None;
+    s.model.conversations.get_mut("c-1").unwrap().bot_session_id = None;
     assert!(update(&mut s, key('a')).is_empty());
     assert!(flash(&s).contains("bot session id"));
     let mut s = console(false);
@@ -548,12 +548,12 @@ fn retrying_and_held_states_are_tracked() {
             error: "503 simulated fault".into(),
         },
     );
-    let d = match &s.conversations["c-1"].timeline[0] {
+    let d = match &s.model.conversations["c-1"].timeline[0] {
         TimelineItem::Event { delivery, .. } => delivery.clone(),
         _ => panic!(),
     };
     assert!(matches!(d, Delivery::Retrying { attempt: 2, .. }));
-    assert!(matches!(s.status.health, Health::Degraded(_)));
+    assert!(matches!(s.model.status.health, Health::Degraded(_)));
     update(
         &mut s,
         Action::HookHeld {
@@ -613,7 +613,7 @@ fn movement_focus_filter_and_sort() {
     ] {
         let mut c = Conversation::new(id, ch, lang);
         c.api_status = Some(status.into());
-        s.conversations.insert(id.into(), c);
+        s.model.conversations.insert(id.into(), c);
     }
     update(&mut s, key('G'));
     let last = s.visible_conversations().last().unwrap().id.clone();
@@ -804,14 +804,14 @@ fn n_opens_a_conversation_by_hand_with_validation() {
     typed(&mut s, "voice");
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(s.mode, Mode::Normal);
-    let c = &s.conversations["c-77"];
+    let c = &s.model.conversations["c-77"];
     assert!(c.manual);
     assert_eq!(c.channel, Channel::Voice);
     assert_eq!(c.bot_session_id.as_deref(), Some("sess-77"));
     assert_eq!(s.selected.as_deref(), Some("c-77"));
     // It stays although the API does not list it.
     listed(&mut s, vec![]);
-    assert!(s.conversations.contains_key("c-77"));
+    assert!(s.model.conversations.contains_key("c-77"));
     // A duplicate id is refused.
     update(&mut s, key('n'));
     typed(&mut s, "c-77");
@@ -833,7 +833,7 @@ fn polls_merge_and_remote_strings_are_cleaned() {
     }))
     .unwrap();
     listed(&mut s, vec![rec]);
-    let c = &s.conversations["c-5"];
+    let c = &s.model.conversations["c-5"];
     assert_eq!(c.channel, Channel::Voice);
     assert_eq!(c.language, "de");
     assert_eq!(
@@ -844,11 +844,11 @@ fn polls_merge_and_remote_strings_are_cleaned() {
     assert_eq!(c.started_ms, Some(600_000));
     assert_eq!(c.state(), ConvState::Active);
     // c-1 was not listed and has no history: it goes, unless selected.
-    assert!(s.conversations.contains_key("c-1"), "still selected");
+    assert!(s.model.conversations.contains_key("c-1"), "still selected");
     s.selected = Some("c-5".into());
     listed(&mut s, vec![]);
-    assert!(!s.conversations.contains_key("c-1"));
-    assert_eq!(s.status.health, Health::Online);
+    assert!(!s.model.conversations.contains_key("c-1"));
+    assert_eq!(s.model.status.health, Health::Online);
     update(
         &mut s,
         Action::PollRound {
@@ -856,14 +856,14 @@ fn polls_merge_and_remote_strings_are_cleaned() {
             error: Some("connection refused".into()),
         },
     );
-    assert!(matches!(s.status.health, Health::Degraded(_)));
+    assert!(matches!(s.model.status.health, Health::Degraded(_)));
 }
 
 #[test]
 fn events_carry_the_conversations_channel_and_language() {
     let mut s = console(false);
     {
-        let c = s.conversations.get_mut("c-1").unwrap();
+        let c = s.model.conversations.get_mut("c-1").unwrap();
         c.channel = Channel::Voice;
         c.language = "fr".into();
     }
@@ -886,7 +886,7 @@ fn many(s: &mut State, n: usize) {
         let id = format!("c-{}", 100 + i);
         let mut c = Conversation::new(&id, Channel::Chat, "en");
         c.started_ms = Some(i as i64);
-        s.conversations.insert(id, c);
+        s.model.conversations.insert(id, c);
     }
 }
 
@@ -1000,7 +1000,7 @@ fn ctrl_c_cancels_a_confirmation_and_sends_nothing() {
     assert!(fx.is_empty());
     assert_eq!(s.mode, Mode::Normal);
     assert!(flash(&s).contains("nothing was sent"));
-    assert!(s.conversations["c-1"].timeline.is_empty());
+    assert!(s.model.conversations["c-1"].timeline.is_empty());
 }
 
 #[test]
@@ -1021,7 +1021,8 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
         other => panic!("{other:?}"),
     }
     // The assign waits its turn, then shows as sending.
-    let TimelineItem::Assign { req_id, state, .. } = &s.conversations["c-1"].timeline[0] else {
+    let TimelineItem::Assign { req_id, state, .. } = &s.model.conversations["c-1"].timeline[0]
+    else {
         panic!()
     };
     assert_eq!(*state, AssignState::Queued);
@@ -1035,7 +1036,7 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
         },
     );
     assert!(matches!(
-        &s.conversations["c-1"].timeline[0],
+        &s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::Sending,
             ..
@@ -1069,7 +1070,7 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
     update(&mut s, key('E'));
     let fx = update(&mut s, key('y'));
     deliver_all(&mut s, &fx);
-    assert_eq!(s.conversations["c-1"].state(), ConvState::Ended);
+    assert_eq!(s.model.conversations["c-1"].state(), ConvState::Ended);
     update(&mut s, key(':'));
     typed(&mut s, "assign raj");
     let fx = update(&mut s, code(KeyCode::Enter));
@@ -1110,7 +1111,7 @@ fn callback(id: Option<&str>, body: serde_json::Value) -> Action {
 }
 
 fn assign_state(s: &State, req: &str) -> AssignState {
-    s.conversations["c-1"]
+    s.model.conversations["c-1"]
         .timeline
         .iter()
         .find_map(|t| match t {
@@ -1305,7 +1306,7 @@ fn uncertain_outcomes_are_shown_as_such() {
             maybe_arrived: vec![1, 2, 3],
         },
     );
-    let d = s.conversations["c-1"]
+    let d = s.model.conversations["c-1"]
         .timeline
         .iter()
         .find_map(|t| match t {
@@ -1353,7 +1354,7 @@ fn uncertain_outcomes_are_shown_as_such() {
             maybe_arrived: vec![1],
         },
     );
-    let last = s.conversations["c-1"]
+    let last = s.model.conversations["c-1"]
         .timeline
         .iter()
         .rev()
@@ -1549,7 +1550,7 @@ fn status_text(s: &State) -> String {
 }
 
 fn ids(s: &State) -> Vec<&str> {
-    s.conversations.keys().map(String::as_str).collect()
+    s.model.conversations.keys().map(String::as_str).collect()
 }
 
 /// A conversation leaves only when a read that should have held it did
@@ -1558,7 +1559,7 @@ fn ids(s: &State) -> Vec<&str> {
 #[test]
 fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_leaves() {
     let mut s = console(false);
-    s.conversations.clear();
+    s.model.conversations.clear();
     s.selected = None;
     // Round 1: the waiting ones whole, then the two pages of the rest.
     let (_, a) = page(PollGroup::Waiting, 0, vec![rec("c-w1", "OPEN")], Some(0));
@@ -1585,7 +1586,7 @@ fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_le
     assert_eq!(ids(&s), ["c-a1", "c-a2", "c-a3", "c-a4", "c-w1"]);
     assert!(!status_text(&s).contains("first pass"));
     // The console sent something for c-a4: it has a stake.
-    s.conversations.get_mut("c-a4").unwrap().manual = true;
+    s.model.conversations.get_mut("c-a4").unwrap().manual = true;
 
     // Round 2: the waiting sweep no longer has c-w1 (it was answered and
     // is on a rest page not read yet), and the rest's first page lacks
@@ -1607,12 +1608,12 @@ fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_le
     );
     update(&mut s, a);
     assert_eq!(ids(&s), ["c-a1", "c-a3", "c-a4", "c-w1"]);
-    assert!(!s.conversations["c-a4"].listed);
+    assert!(!s.model.conversations["c-a4"].listed);
     assert_eq!(
-        s.conversations["c-w1"].api_status.as_deref(),
+        s.model.conversations["c-w1"].api_status.as_deref(),
         Some("ACTIVE")
     );
-    assert_eq!(s.status.poll.seen, 3);
+    assert_eq!(s.model.status.poll.seen, 3);
 }
 
 /// A page that names closed conversations (a server that ignored the
@@ -1621,7 +1622,7 @@ fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_le
 #[test]
 fn a_page_naming_closed_conversations_shows_only_live_ones() {
     let mut s = console(false);
-    s.conversations.clear();
+    s.model.conversations.clear();
     s.selected = None;
     listed(
         &mut s,
@@ -1631,7 +1632,7 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
             rec("c-3", "ACTIVE"),
         ],
     );
-    s.conversations.get_mut("c-3").unwrap().manual = true;
+    s.model.conversations.get_mut("c-3").unwrap().manual = true;
     let (seq, _) = page(PollGroup::Rest, 0, vec![], None);
     let a = Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
         group: PollGroup::Rest,
@@ -1648,8 +1649,8 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
     }));
     update(&mut s, a);
     assert_eq!(ids(&s), ["c-1", "c-3"]);
-    assert_eq!(s.conversations["c-3"].state(), ConvState::Ended);
-    assert!(!s.conversations["c-3"].listed);
+    assert_eq!(s.model.conversations["c-3"].state(), ConvState::Ended);
+    assert!(!s.model.conversations["c-3"].listed);
 }
 
 /// Each conversation keeps when the poll last read it: the status bar
@@ -1658,7 +1659,7 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
 #[test]
 fn freshness_ages_in_the_status_bar_and_per_row() {
     let mut s = console(false);
-    s.conversations.clear();
+    s.model.conversations.clear();
     s.selected = None;
     let t0 = s.now_ms;
     let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
@@ -1695,8 +1696,8 @@ fn freshness_ages_in_the_status_bar_and_per_row() {
             Some(seq + 2),
         ),
     );
-    assert_eq!(s.conversations["c-1"].listed_at_ms, t0);
-    assert_eq!(s.conversations["c-2"].listed_at_ms, t0 + 30_000);
+    assert_eq!(s.model.conversations["c-1"].listed_at_ms, t0);
+    assert_eq!(s.model.conversations["c-2"].listed_at_ms, t0 + 30_000);
     s.now_ms = t0 + 40_000;
     update(
         &mut s,
@@ -1865,7 +1866,7 @@ fn a_pasted_filter_applies_at_once() {
     let mut s = console(false);
     let mut c = Conversation::new("c-2", Channel::Voice, "de");
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-2".into(), c);
+    s.model.conversations.insert("c-2".into(), c);
     update(&mut s, key('/'));
     update(&mut s, Action::Paste("lang=de".into()));
     assert_eq!(s.conv_filter, "lang=de", "applied, not only shown");
@@ -1880,7 +1881,7 @@ fn a_pasted_filter_applies_at_once() {
 #[test]
 fn remove_by_a_name_that_matches_several_says_so() {
     let mut s = console(false);
-    s.agents.push(agent(
+    s.model.agents.push(agent(
         "a-raj2",
         "Raj Kumar",
         Presence::Available,
@@ -1898,7 +1899,7 @@ fn remove_by_a_name_that_matches_several_says_so() {
 #[test]
 fn a_failed_agents_poll_marks_the_connection_degraded() {
     let mut s = console(false);
-    s.status.health = Health::Online;
+    s.model.status.health = Health::Online;
     update(
         &mut s,
         Action::AgentsListed {
@@ -1906,7 +1907,7 @@ fn a_failed_agents_poll_marks_the_connection_degraded() {
             availability: None,
         },
     );
-    assert!(matches!(s.status.health, Health::Degraded(_)));
+    assert!(matches!(s.model.status.health, Health::Degraded(_)));
 }
 
 /// Issue 10: the `:` commands were listed in four places that disagreed
@@ -2030,8 +2031,8 @@ fn every_mode_can_be_rebound() {
     );
     let fx = update(&mut s, key('o'));
     assert_eq!(fx.len(), 1, "o sends");
-    assert!(s.conversations["c-1"].projected().contains(&second));
-    assert!(!s.conversations["c-1"].projected().contains(&first));
+    assert!(s.model.conversations["c-1"].projected().contains(&second));
+    assert!(!s.model.conversations["c-1"].projected().contains(&first));
 }
 
 #[test]
@@ -2095,7 +2096,7 @@ fn a_command_that_cannot_run_is_dimmed_and_its_key_says_why() {
     let theme =
         switchboard::ui::theme::Theme::from_config(switchboard::config::Theme::Dark, false, false);
     let mut s = console(true);
-    s.conversations.get_mut("c-1").unwrap().bot_session_id = None;
+    s.model.conversations.get_mut("c-1").unwrap().bot_session_id = None;
     s.focus = Pane::Conversations;
     let hints = switchboard::ui::status::hint_line(&s, &theme, 200);
     let style_of = |label: &str| {
@@ -2255,7 +2256,7 @@ fn fresh_ids(s: &State) -> Vec<String> {
     let filter = std::mem::take(&mut t.conv_filter);
     t.visible_ids()
         .iter()
-        .filter(|id| switchboard::app::queries::conv_matches(&t.conversations[*id], &filter))
+        .filter(|id| switchboard::app::queries::conv_matches(&t.model.conversations[*id], &filter))
         .map(str::to_string)
         .collect()
 }
@@ -2273,7 +2274,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
         let mut c = Conversation::new(format!("c-{i}"), ch, langs[i % 4]);
         c.api_status = Some(["OPEN", "ACTIVE", "IDLE", "OVERDUE"][i % 4].into());
         c.started_ms = Some((i as i64 * 7919) % 1000);
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
     // Typing narrows the kept list; every step must equal a fresh one.
     update(&mut s, key('/'));
@@ -2297,7 +2298,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
     update(&mut s, code(KeyCode::Enter));
     // A change to a conversation shows at once.
     let first = s.visible_ids().first().unwrap().to_string();
-    s.conversations.get_mut(&first).unwrap().language = "it".into();
+    s.model.conversations.get_mut(&first).unwrap().language = "it".into();
     assert!(!s.visible_ids().contains(&first));
     assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
     // As does the sort.
@@ -2311,7 +2312,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
 #[test]
 fn the_picker_offers_the_agent_with_the_most_room_first() {
     let mut s = console(true);
-    s.agents = vec![
+    s.model.agents = vec![
         agent(
             "a-amara",
             "Amara Okafor",
@@ -2356,7 +2357,7 @@ proptest::proptest! {
                 c.bot_session_id = Some(sessions[*se].into());
             }
             c.started_ms = Some(i as i64);
-            s.conversations.insert(c.id.clone(), c);
+            s.model.conversations.insert(c.id.clone(), c);
         }
         let alphabet: Vec<char> = "aenc-1 =ldgtsöåÅΩmx".chars().collect();
         update(&mut s, key('/'));
@@ -2490,7 +2491,7 @@ proptest::proptest! {
         steps in proptest::collection::vec(list_step(), 1..10),
     ) {
         let mut s = console(false);
-        s.conversations.clear();
+        s.model.conversations.clear();
         s.selected = None;
         let first: Vec<_> = (0..50).map(|i| (i, i % 5, i % 3, i % 4, i as i64 % 40, i as i64 * 4)).collect();
         listed(&mut s, first.into_iter().map(list_record).collect());
@@ -2523,8 +2524,8 @@ proptest::proptest! {
                     }
                 }
                 ListStep::Touch(i, t) => {
-                    let mia = s.agents[0].to_ref();
-                    if let Some(c) = s.conversations.change(&list_id(i)) {
+                    let mia = s.model.agents[0].to_ref();
+                    if let Some(c) = s.model.conversations.change(&list_id(i)) {
                         c.started_ms = Some(t);
                         c.manual = true;
                         // Requests open, retrying and failed; Mia entered.
@@ -2551,7 +2552,7 @@ proptest::proptest! {
                     }
                 }
                 ListStep::Untracked(i, t) => {
-                    if let Some(c) = s.conversations.get_mut(&list_id(i)) {
+                    if let Some(c) = s.model.conversations.get_mut(&list_id(i)) {
                         c.started_ms = Some(t);
                     }
                 }
@@ -2578,7 +2579,7 @@ proptest::proptest! {
 #[test]
 fn a_sweep_cut_short_and_a_short_total_are_said_plainly() {
     let mut s = console(false);
-    s.conversations.clear();
+    s.model.conversations.clear();
     s.selected = None;
     let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
     let ended = |group, seq, records, total, cut| {
@@ -2698,12 +2699,12 @@ fn failed_with(error: CallError) -> FailReason {
             maybe_arrived: Vec::new(),
         },
     );
-    match &s.conversations["c-1"].timeline[0] {
+    match &s.model.conversations["c-1"].timeline[0] {
         TimelineItem::Event {
             delivery: Delivery::Failed { reason, .. },
             ..
         } => {
-            assert_eq!(s.conversations["c-1"].fail_reason(), Some(reason));
+            assert_eq!(s.model.conversations["c-1"].fail_reason(), Some(reason));
             reason.clone()
         }
         other => panic!("{other:?}"),
@@ -2762,7 +2763,7 @@ fn an_assign_to_an_agent_seen_offline_says_so_and_asks_y_n() {
     // Enter is no: nothing is sent.
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
     assert!(!matches!(s.mode, Mode::Confirm { .. }));
-    assert!(s.conversations["c-1"].timeline.is_empty());
+    assert!(s.model.conversations["c-1"].timeline.is_empty());
     // An available agent is not asked about (confirm is off).
     update(&mut s, key('a'));
     typed(&mut s, "raj");
@@ -2783,7 +2784,7 @@ fn a_colon_command_naming_an_agent_nobody_knows_is_refused_with_the_closest_name
             said.contains("no agent matches") && said.contains("closest: Raj Patel (a-raj)"),
             "{line}: {said}"
         );
-        assert!(s.conversations["c-1"].timeline.is_empty());
+        assert!(s.model.conversations["c-1"].timeline.is_empty());
         assert!(!matches!(s.mode, Mode::Confirm { .. }));
     }
 }
@@ -2843,7 +2844,10 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
             urgent("c-overdue-long", "OVERDUE", Some(600_000), None),
         ],
     );
-    assert_eq!(s.conversations["c-new-in-queue"].wait_ms, Some(40_000));
+    assert_eq!(
+        s.model.conversations["c-new-in-queue"].wait_ms,
+        Some(40_000)
+    );
     let urgency = [
         "c-overdue-long",
         "c-overdue-short",

@@ -59,8 +59,8 @@ fn console() -> State {
         Keymap::default(),
         "t".into(),
     );
-    s.freshness.since_ms = NOW - 60 * SEC;
-    s.freshness.poll_ms = 5_000;
+    s.model.freshness.since_ms = NOW - 60 * SEC;
+    s.model.freshness.poll_ms = 5_000;
     s.now_ms = NOW;
     update(
         &mut s,
@@ -161,7 +161,7 @@ fn tiles_carry_the_figures_and_the_levels_by_the_queues_thresholds() {
         ("c-5", true),
         ("c-6", false),
     ] {
-        s.sla_seen.insert(
+        s.model.sla_seen.insert(
             id.into(),
             SlaMark {
                 queue_id: "qu-b".into(),
@@ -177,7 +177,7 @@ fn tiles_carry_the_figures_and_the_levels_by_the_queues_thresholds() {
 }
 
 fn mark(s: &mut State, id: &str, queue: &str, within: bool) {
-    s.sla_seen.insert(
+    s.model.sla_seen.insert(
         id.into(),
         SlaMark {
             queue_id: queue.into(),
@@ -268,7 +268,7 @@ fn when_not_all_fit_the_tiles_in_trouble_stay_in_name_order() {
 fn figures_go_stale_after_three_polls_without_an_answer_or_at_a_failure() {
     let mut s = console();
     let answered = NOW;
-    assert_eq!(s.freshness.last_ok_ms, Some(answered));
+    assert_eq!(s.model.freshness.last_ok_ms, Some(answered));
     assert!(!s.wallboard().stale);
     // Three intervals (15 s) is still fresh; a moment more is stale.
     tick(&mut s, answered + 15 * SEC);
@@ -342,7 +342,7 @@ fn before_any_answer_the_figures_are_stale_once_three_polls_went_by() {
         Keymap::default(),
         "t".into(),
     );
-    s.freshness.since_ms = NOW;
+    s.model.freshness.since_ms = NOW;
     tick(&mut s, NOW + 15 * SEC);
     assert!(!s.wallboard().stale);
     assert_eq!(s.wallboard().last_ok_ms, None);
@@ -382,7 +382,7 @@ fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
     assert!(redraw.needed(&s, Cause::Action));
     assert!(!redraw.needed(&s, Cause::Tick));
     // The figures go stale: drawn once, with the marker.
-    let silent = s.freshness.last_ok_ms.unwrap() + 16 * SEC;
+    let silent = s.model.freshness.last_ok_ms.unwrap() + 16 * SEC;
     tick(&mut s, silent);
     assert!(redraw.needed(&s, Cause::Tick));
     assert!(!redraw.needed(&s, Cause::Tick));

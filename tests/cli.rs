@@ -801,7 +801,7 @@ async fn console_cold(conversation: &str, enter: &str, cold: &str) -> Vec<Vec<St
             break;
         }
     }
-    s.conversations.insert(
+    s.model.conversations.insert(
         conversation.into(),
         Conversation::new(conversation, Channel::Chat, "en"),
     );

@@ -222,10 +222,10 @@ fn console() -> State {
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
+    s.model.conversations.insert("c-1".into(), c);
     let mut c = Conversation::new("c-2", Channel::Chat, "en");
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-2".into(), c);
+    s.model.conversations.insert("c-2".into(), c);
     s.selected = Some("c-1".into());
     s
 }
@@ -350,7 +350,7 @@ fn loaded_details_are_kept_cleaned_and_shown() {
             why: DetailsWhy::Opened,
         },
     );
-    let kept = s.conversations["c-1"].details.as_ref().unwrap();
+    let kept = s.model.conversations["c-1"].details.as_ref().unwrap();
     assert_eq!(kept.fetched_ms, 1_005_000);
     assert_eq!(kept.data.summary, vec!["line[31m one and two"]);
     let screen = kore_text(&s);
@@ -425,7 +425,7 @@ fn loading_and_a_failed_fetch_say_so_in_words() {
 fn an_answer_for_a_conversation_that_left_is_logged_not_kept() {
     let mut s = console();
     update(&mut s, enter());
-    s.conversations.remove("c-1");
+    s.model.conversations.remove("c-1");
     loaded(&mut s, "c-1", "details-sample.json", DetailsWhy::Opened);
     assert!(s.requests.details_in_flight.is_empty());
     let log: Vec<String> = s.log.visible().iter().map(|l| l.text.clone()).collect();

@@ -68,7 +68,7 @@ async fn the_polled_queue_figures_are_the_simulators() {
         sized == n
     })
     .await;
-    let names: Vec<&str> = s.queues.iter().map(|q| q.name.as_str()).collect();
+    let names: Vec<&str> = s.model.queues.iter().map(|q| q.name.as_str()).collect();
     let want: Vec<&str> = world.queues.iter().map(|q| q.name.as_str()).collect();
     assert_eq!(names, want);
 
@@ -211,15 +211,17 @@ async fn fifty_thousand_queues_are_cut_to_the_cap_and_counted() {
         sized.len() == switchboard::runtime::runner::QUEUE_SIZES_PER_ROUND
     })
     .await;
-    assert_eq!(s.queues.len(), MAX_QUEUES);
-    assert_eq!(s.queues_not_shown, 50_000 - MAX_QUEUES);
-    assert_eq!(s.queues[0].id, "qf-000000");
+    assert_eq!(s.model.queues.len(), MAX_QUEUES);
+    assert_eq!(s.model.queues_not_shown, 50_000 - MAX_QUEUES);
+    assert_eq!(s.model.queues[0].id, "qf-000000");
     assert_eq!(
-        s.queues[MAX_QUEUES - 1].name,
+        s.model.queues[MAX_QUEUES - 1].name,
         format!("Flood {}", MAX_QUEUES - 1)
     );
     assert!(
-        sized.iter().all(|id| s.queues.iter().any(|q| &q.id == id)),
+        sized
+            .iter()
+            .all(|id| s.model.queues.iter().any(|q| &q.id == id)),
         "queue-size asks only for kept queues: {sized:?}"
     );
     assert!(

@@ -85,7 +85,7 @@ fn conv(id: &str, channel: Channel, lang: &str, age_s: i64) -> Conversation {
 fn demo() -> State {
     let mut s = blank();
     s.now_ms = NOW;
-    s.status = Status {
+    s.model.status = Status {
         health: Health::Online,
         rate_used: 12,
         rate_limit: 60,
@@ -101,7 +101,7 @@ fn demo() -> State {
     c.bot_session_id = Some("7f3a9c0e51d24b6a8e2c".into());
     delivered(&mut c, 1, NOW - 192 * SEC, Event::na_entry(mia.clone()), 41);
     delivered(&mut c, 2, NOW - 2 * SEC, Event::warm_entry(raj.clone()), 38);
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1043", Channel::Chat, "de", 45);
     c.bot_session_id = Some("b-99".into());
@@ -118,7 +118,7 @@ fn demo() -> State {
     s.requests
         .awaiting_callback
         .insert("t-3".into(), c.id.clone());
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1044", Channel::Voice, "en", 1_320);
     delivered(
@@ -149,7 +149,7 @@ fn demo() -> State {
         Event::cold_entry(tom.clone()),
         Delivery::Held,
     );
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1045", Channel::Chat, "fr", 610);
     delivered(&mut c, 7, NOW - 600 * SEC, Event::na_entry(tom.clone()), 35);
@@ -170,12 +170,12 @@ fn demo() -> State {
         Event::warm_exit(mia.clone()),
         Delivery::Queued,
     );
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1046", Channel::Chat, "en", 5_400);
     c.api_status = Some("ACTIVE".into());
     c.api_agents = vec!["Lena Novak".into()];
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1047", Channel::Voice, "es", 900);
     delivered(
@@ -196,22 +196,22 @@ fn demo() -> State {
         },
         47,
     );
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1048", Channel::Chat, "en", 20);
     c.api_status = Some("OVERDUE".into());
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = Conversation::new("c-1049", Channel::Chat, "pt-BR");
     c.manual = true;
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     for (i, age) in [(1050, 30), (1051, 75)] {
         let c = conv(&format!("c-{i}"), Channel::Voice, "en", age);
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
 
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-1", "Mia Chen", Presence::Available, (2, 5), (1, 1)),
         agent("a-2", "Raj Patel", Presence::Busy, (5, 5), (0, 1)),
         agent("a-3", "Ana Souza", Presence::Away, (0, 5), (0, 1)),
@@ -487,7 +487,7 @@ fn detail_with_every_kind_of_result_120x40() {
         at_ms: NOW - 4 * SEC,
         text: "resent by the supervisor".into(),
     });
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
     s.selected = Some("c-2001".into());
     s.detail_open = true;
     s.focus = Pane::Roster;
@@ -532,7 +532,7 @@ fn empty_console_and_no_selection() {
 fn at_80_columns_a_calm_status_bar_shows_everything_but_the_name() {
     let mut s = blank();
     s.now_ms = NOW;
-    s.status = Status {
+    s.model.status = Status {
         health: Health::Online,
         rate_used: 12,
         rate_limit: 60,
@@ -571,9 +571,9 @@ fn at_80_columns_a_calm_status_bar_shows_everything_but_the_name() {
 fn status_bar_read_only_degraded_and_failing() {
     let mut s = demo();
     s.settings.read_only = true;
-    s.status.health = Health::Degraded("connection refused (platform.kore.ai:443)".into());
-    s.status.callback_address = "https://cb.example.com:8443".into();
-    s.status.rate_used = 55;
+    s.model.status.health = Health::Degraded("connection refused (platform.kore.ai:443)".into());
+    s.model.status.callback_address = "https://cb.example.com:8443".into();
+    s.model.status.rate_used = 55;
     let wide = screen(&s, &dark(), 120, 40);
     let top = wide.lines().next().unwrap().to_string();
     for want in [
@@ -618,24 +618,25 @@ fn status_bar_read_only_degraded_and_failing() {
 fn troubles() -> Vec<(&'static str, State)> {
     let base = || {
         let mut s = with_breaches();
-        s.status.rate_used = 41;
-        s.status.rate_limit = 60;
+        s.model.status.rate_used = 41;
+        s.model.status.rate_limit = 60;
         s
     };
     let mut token = base();
-    token.status.health = Health::Degraded("401 invalid token".into());
+    token.model.status.health = Health::Degraded("401 invalid token".into());
     let mut unreachable = base();
-    unreachable.status.health = Health::Degraded("connection failed: connection refused".into());
+    unreachable.model.status.health =
+        Health::Degraded("connection failed: connection refused".into());
     let mut wait = base();
-    wait.status.health = Health::Degraded("429 rate limited: slow down".into());
-    wait.status.kore_wait_until_ms = Some(NOW + 12 * SEC);
+    wait.model.status.health = Health::Degraded("429 rate limited: slow down".into());
+    wait.model.status.kore_wait_until_ms = Some(NOW + 12 * SEC);
     let mut stale = base();
-    stale.freshness.poll_ms = 5_000;
-    stale.freshness.answered(NOW - 95 * SEC, true);
+    stale.model.freshness.poll_ms = 5_000;
+    stale.model.freshness.answered(NOW - 95 * SEC, true);
     let mut refusing = base();
-    refusing.status.listener_refused = (7, NOW - SEC);
+    refusing.model.status.listener_refused = (7, NOW - SEC);
     let mut server = base();
-    server.status.health = Health::Degraded("poll agents: 503 busy".into());
+    server.model.status.health = Health::Degraded("poll agents: 503 busy".into());
     vec![
         ("token refused", token),
         ("unreachable", unreachable),
@@ -1014,8 +1015,9 @@ fn wide_and_control_characters_are_cut_by_width_and_escapes_removed() {
         Event::na_entry(agent_ref("a-9", evil)),
         33,
     );
-    s.conversations.insert(c.id.clone(), c);
-    s.agents
+    s.model.conversations.insert(c.id.clone(), c);
+    s.model
+        .agents
         .push(agent("a-9", evil, Presence::Available, (1, 2), (0, 1)));
     s.log.push(
         NOW,
@@ -1160,7 +1162,7 @@ fn a_long_list_scrolls_to_keep_the_selection_visible() {
     let mut s = demo();
     for i in 0..40 {
         let c = conv(&format!("c-{}", 3000 + i), Channel::Chat, "en", 5_000 + i);
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
     let last = s.visible_conversations().last().unwrap().id.clone();
     s.selected = Some(last.clone());
@@ -1338,9 +1340,9 @@ fn with_queues() -> State {
     billing.size = Some(size(3, 1, 4, [1, 2, 0, 1], [312.0, 460.0, 65.0]));
     let mut support = queue("qu-support", "Support");
     support.size = Some(size(0, 0, 0, [2, 1, 1, 0], [0.0, 0.0, 14.0]));
-    s.queues = vec![billing, queue("qu-sales", "Sales"), support];
+    s.model.queues = vec![billing, queue("qu-sales", "Sales"), support];
     let place = |s: &mut State, id: &str, q: &str, name: &str, wait_s: i64| {
-        let c = s.conversations.get_mut(id).unwrap();
+        let c = s.model.conversations.get_mut(id).unwrap();
         c.queue = Some((q.into(), name.into()));
         c.wait_ms = Some(wait_s * SEC);
         c.listed_at_ms = NOW;
@@ -1360,7 +1362,7 @@ fn with_queues() -> State {
         ("c-4", "qu-support", true),
         ("c-5", "qu-sales", true),
     ] {
-        s.sla_seen.insert(
+        s.model.sla_seen.insert(
             id.into(),
             SlaMark {
                 queue_id: q.into(),
@@ -1438,7 +1440,7 @@ fn queue_pane_ascii_and_the_queue_picker() {
 #[test]
 fn the_queue_pane_draws_at_every_size_without_a_panic() {
     let mut s = with_queues();
-    s.queues[0].name = "Billing and payments for the whole of Europe".into();
+    s.model.queues[0].name = "Billing and payments for the whole of Europe".into();
     for ascii in [false, true] {
         let theme = Theme::new(ThemeKind::Dark, ascii);
         for w in (1..=140).step_by(7) {
@@ -1459,7 +1461,7 @@ fn the_queue_pane_draws_at_every_size_without_a_panic() {
 fn wallboard() -> State {
     let mut s = with_queues();
     s.mode = Mode::Wallboard;
-    s.freshness = Freshness {
+    s.model.freshness = Freshness {
         last_ok_ms: Some(NOW - 2 * SEC),
         latest_failed: false,
         latest_unreadable: false,
@@ -1472,7 +1474,7 @@ fn wallboard() -> State {
 /// The figures' last answer forty seconds ago: more than three polls.
 fn stale_wallboard() -> State {
     let mut s = wallboard();
-    s.freshness.last_ok_ms = Some(NOW - 40 * SEC);
+    s.model.freshness.last_ok_ms = Some(NOW - 40 * SEC);
     s
 }
 
@@ -1549,7 +1551,7 @@ fn wallboard_mono_80x24_stale() {
 #[test]
 fn wallboard_mono_120x40_when_kore_stops_answering() {
     let mut s = wallboard();
-    s.freshness.latest_failed = true;
+    s.model.freshness.latest_failed = true;
     let t = draw(&s, &mono(), 120, 40);
     assert_colourless(t.backend().buffer(), "wallboard");
     let out = text(t.backend().buffer());
@@ -1570,7 +1572,8 @@ fn wallboard_ascii_uses_hash_digits_and_plain_borders() {
 fn wallboard_with_more_queues_than_fit_says_how_many_are_not_shown() {
     let mut s = wallboard();
     for i in 0..20 {
-        s.queues
+        s.model
+            .queues
             .push(queue(&format!("qu-{i:02}"), &format!("Queue {i:02}")));
     }
     s.wallboard_only = true;
@@ -1589,7 +1592,7 @@ fn wallboard_with_more_queues_than_fit_says_how_many_are_not_shown() {
 #[test]
 fn the_wallboard_draws_at_every_size_without_a_panic() {
     let mut s = stale_wallboard();
-    s.queues[0].name = "Billing and payments for the whole of Europe".into();
+    s.model.queues[0].name = "Billing and payments for the whole of Europe".into();
     for ascii in [false, true] {
         let theme = Theme::new(ThemeKind::Dark, ascii);
         for w in (1..=140).step_by(7) {
@@ -1599,7 +1602,7 @@ fn the_wallboard_draws_at_every_size_without_a_panic() {
         }
     }
     let mut empty = wallboard();
-    empty.queues.clear();
+    empty.model.queues.clear();
     let out = screen(&empty, &dark(), 80, 24);
     assert!(out.contains("no queues listed yet"), "{out}");
 }
@@ -1628,7 +1631,7 @@ fn with_breaches() -> State {
         c.queue = Some(("qu-billing".into(), "Billing".into()));
         c.wait_ms = Some(wait_s * SEC);
         c.listed_at_ms = NOW;
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
     s.selected = Some("c-1051".into());
     switchboard::app::update(&mut s, switchboard::app::Action::Tick(NOW));
@@ -1738,7 +1741,7 @@ fn with_kore_details() -> State {
     .unwrap();
     let d: switchboard::kore::wire::ConversationDetails =
         switchboard::kore::wire::parse_loose(&text).unwrap();
-    let c = s.conversations.get_mut("c-1042").unwrap();
+    let c = s.model.conversations.get_mut("c-1042").unwrap();
     c.details = Some(switchboard::app::KoreDetails::new(d, NOW - 12 * SEC));
     s.detail_open = true;
     s
@@ -1783,8 +1786,8 @@ fn agents_in_status() -> State {
         ("a-6", 45 * SEC, true),
     ];
     for (id, ago, changed) in since {
-        let presence = s.agents.iter().find(|a| a.id == id).unwrap().presence;
-        s.agent_since.insert(
+        let presence = s.model.agents.iter().find(|a| a.id == id).unwrap().presence;
+        s.model.agent_since.insert(
             id.into(),
             StatusSince {
                 presence,
@@ -1822,10 +1825,10 @@ fn agents_with_time_in_status() {
 #[test]
 fn the_agent_picker_table_keeps_time_in_status_and_the_notes() {
     let mut s = agents_in_status();
-    let ana = s.agents.iter_mut().find(|a| a.id == "a-3").unwrap();
+    let ana = s.model.agents.iter_mut().find(|a| a.id == "a-3").unwrap();
     ana.voice = Some(Load { used: 1, total: 1 });
-    let frozen = s.agents.clone();
-    let tom = s.agents.iter_mut().find(|a| a.id == "a-4").unwrap();
+    let frozen = s.model.agents.clone();
+    let tom = s.model.agents.iter_mut().find(|a| a.id == "a-4").unwrap();
     tom.chat = Some(Load { used: 2, total: 5 });
     s.mode = Mode::Picker(Picker {
         purpose: Verb::Cold,
@@ -1954,7 +1957,12 @@ fn with_odd_queue_figures() -> State {
     entry["waiting"] = serde_json::json!(-5);
     entry["engaged"] = serde_json::json!(99_999_999_999u64);
     entry["queueSummary"]["maxWait"] = serde_json::json!(-1);
-    let billing = s.queues.iter_mut().find(|q| q.id == "qu-billing").unwrap();
+    let billing = s
+        .model
+        .queues
+        .iter_mut()
+        .find(|q| q.id == "qu-billing")
+        .unwrap();
     billing.size = Some(QueueSize::read(entry).unwrap());
     s
 }
@@ -1977,7 +1985,7 @@ fn queue_pane_and_wallboard_show_a_question_mark_for_figures_that_cannot_be_true
     assert!(!out.contains("4294967295"), "{out}");
     snap!("queues_odd_figures_120x40", out);
     s.mode = Mode::Wallboard;
-    s.freshness = wallboard().freshness;
+    s.model.freshness = wallboard().model.freshness;
     let out = screen(&s, &Theme::new(ThemeKind::Mono, true), 80, 24);
     // Billing's tile (the first): the longest wait `?`, the big `?` in
     // ASCII blocks (its dot alone on its rows).

@@ -16,59 +16,11 @@ pub use completion::complete;
 pub use queue_rows::{Figure, QueueRow};
 
 impl State {
-    pub fn new(settings: Settings, keymap: crate::app::keymap::Keymap, run_tag: String) -> Self {
-        State {
-            settings,
-            keymap,
-            conversations: Default::default(),
-            list_cache: Default::default(),
-            summary_cache: Default::default(),
-            agents: Vec::new(),
-            log: Log::default(),
-            focus: Pane::Conversations,
-            mode: Mode::Normal,
-            selected: None,
-            roster_cursor: 0,
-            agent_cursor: 0,
-            conv_filter: String::new(),
-            agent_filter: String::new(),
-            sort: SortBy::default(),
-            sort_reversed: false,
-            queues: Vec::new(),
-            queues_not_shown: 0,
-            queues_shown: false,
-            queue_cursor: 0,
-            queue_sort: QueueSort::default(),
-            queue_narrow: None,
-            agent_narrow: None,
-            agent_since: Default::default(),
-            agents_by_time: false,
-            queue_members: Default::default(),
-            sla_seen: Default::default(),
-            breaches: Default::default(),
-            problems_only: false,
-            detail_open: false,
-            fresh_column: false,
-            status: Status::default(),
-            flash: None,
-            now_ms: 0,
-            quit: false,
-            help_scroll: 0,
-            completion: None,
-            pane_rows: Default::default(),
-            requests: Requests::new(run_tag),
-            screen: (80, 24),
-            freshness: Freshness::default(),
-            wallboard_only: false,
-            show_customer_contact: false,
-        }
-    }
-
     /// The conversations list as shown: filtered, sorted.
     pub fn visible_conversations(&self) -> Vec<&Conversation> {
         let ids = self.visible_ids();
         ids.iter()
-            .filter_map(|id| self.conversations.get(id))
+            .filter_map(|id| self.model.conversations.get(id))
             .collect()
     }
 
@@ -103,7 +55,7 @@ impl State {
             *cache = Some(kept);
             return list;
         }
-        let map: &ConversationMap = &self.conversations;
+        let map: &ConversationMap = &self.model.conversations;
         let words = filter_words(&self.conv_filter);
         let grew = self.conv_filter.starts_with(kept.filter.as_str())
             // A new `k=` turns a plain word into a field test.
@@ -135,12 +87,12 @@ impl State {
     /// What the kept table of the list is made from now.
     fn list_key(&self) -> ListKey {
         ListKey {
-            generation: self.conversations.generation(),
+            generation: self.model.conversations.generation(),
             sort: self.sort,
             reversed: self.sort_reversed,
             queue: self.queue_narrow.clone(),
             agent: self.agent_narrow.clone(),
-            problems: self.problems_only.then_some(self.breaches.version),
+            problems: self.problems_only.then_some(self.model.breaches.version),
         }
     }
 
@@ -157,7 +109,7 @@ impl State {
             return None;
         }
         let changed = self.first_changes_since(kept.key.generation)?;
-        let map: &ConversationMap = &self.conversations;
+        let map: &ConversationMap = &self.model.conversations;
         // Their rows as they were (found by their keys then), and as they
         // are for those that belong.
         let gone: Vec<(SortKey, &str)> = changed
@@ -166,7 +118,7 @@ impl State {
             .collect();
         let rows: Vec<(SortKey, &Conversation)> = changed
             .iter()
-            .filter_map(|(id, _)| self.conversations.get(id))
+            .filter_map(|(id, _)| self.model.conversations.get(id))
             .filter(|c| self.in_list(c))
             .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c))
             .collect();
@@ -197,12 +149,12 @@ impl State {
     ) -> Option<Vec<(&str, Option<&crate::app::state::Before>)>> {
         let mut seen = IdSet::default();
         let mut firsts = Vec::new();
-        for (id, before) in self.conversations.changes_since(generation)? {
+        for (id, before) in self.model.conversations.changes_since(generation)? {
             if seen.insert(id) {
                 firsts.push((id, before));
             }
         }
-        (firsts.len() <= patch_limit(self.conversations.len())).then_some(firsts)
+        (firsts.len() <= patch_limit(self.model.conversations.len())).then_some(firsts)
     }
 
     /// Whether a conversation is a row of the list's table: the queue and
@@ -224,6 +176,7 @@ impl State {
         // once per row, not twice per comparison. Ids are unique, so an
         // unstable sort gives the same order as a stable one.
         let mut rows: Vec<(SortKey, &str)> = self
+            .model
             .conversations
             .values()
             .filter(|c| self.in_list(c))
@@ -272,19 +225,22 @@ impl State {
     /// the latest alerts pass), or with a failed or unknown request or
     /// assign.
     pub fn is_problem(&self, c: &Conversation) -> bool {
-        self.breaches.conversations.contains_key(&c.id) || c.failed().is_some() || c.assign_failed()
+        self.model.breaches.conversations.contains_key(&c.id)
+            || c.failed().is_some()
+            || c.assign_failed()
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
         self.selected
             .as_ref()
-            .and_then(|id| self.conversations.get(id))
+            .and_then(|id| self.model.conversations.get(id))
     }
 
     /// The agents pane: filtered, available first, then by name.
     pub fn visible_agents(&self) -> Vec<&Agent> {
         let f = self.agent_filter.to_lowercase();
         let mut v: Vec<&Agent> = self
+            .model
             .agents
             .iter()
             .filter(|a| {
@@ -300,7 +256,12 @@ impl State {
         if self.agents_by_time {
             // Longest in its status first; a change seen sorts by its time,
             // a lower bound by its own (both are "at least" that long).
-            let since = |a: &Agent| self.agent_since.get(&a.id).map_or(i64::MAX, |s| s.since_ms);
+            let since = |a: &Agent| {
+                self.model
+                    .agent_since
+                    .get(&a.id)
+                    .map_or(i64::MAX, |s| s.since_ms)
+            };
             v.sort_by(|a, b| since(a).cmp(&since(b)).then(a.name.cmp(&b.name)));
         } else {
             v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
@@ -316,11 +277,12 @@ impl State {
         if picker_queue_query(p).is_some() {
             return Vec::new();
         }
-        let conv = self.conversations.get(&p.conversation);
+        let conv = self.model.conversations.get(&p.conversation);
         let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
         let present = conv.map(|c| c.projected()).unwrap_or_default();
         let q = p.query.as_str().to_lowercase();
         let mut v: Vec<&Agent> = self
+            .model
             .agents
             .iter()
             .filter(|a| {
@@ -364,6 +326,7 @@ impl State {
     pub fn picker_channel(&self) -> Channel {
         match &self.mode {
             Mode::Picker(p) => self
+                .model
                 .conversations
                 .get(&p.conversation)
                 .map(|c| c.channel)
@@ -376,14 +339,14 @@ impl State {
     /// Whole seconds until Kore's requested wait (after a 429) is over, while
     /// it lasts.
     pub fn kore_wait_secs(&self) -> Option<i64> {
-        let until = self.status.kore_wait_until_ms?;
+        let until = self.model.status.kore_wait_until_ms?;
         let left = until - self.now_ms;
         (left > 0).then(|| (left + 999) / 1000)
     }
 
     /// The listener refused something in the last ten seconds.
     pub fn listener_refusing(&self) -> bool {
-        let (total, last) = self.status.listener_refused;
+        let (total, last) = self.model.status.listener_refused;
         total > 0 && self.now_ms - last < 10_000
     }
 
@@ -405,9 +368,9 @@ impl State {
     /// the conversations change, so that a frame never walks them all.
     pub fn summary(&self) -> std::sync::Arc<Summary> {
         self.summary_cache.get_or_patch(
-            self.conversations.generation(),
+            self.model.conversations.generation(),
             |since, kept| self.patched_summary(since, kept),
-            || Summary::of(self.conversations.values()),
+            || Summary::of(self.model.conversations.values()),
         )
     }
 
@@ -422,7 +385,7 @@ impl State {
             if let Some(b) = before {
                 s.take(id, &b.part);
             }
-            if let Some(c) = self.conversations.get(id) {
+            if let Some(c) = self.model.conversations.get(id) {
                 s.add(id, Part::of(c));
             }
         }
@@ -442,7 +405,8 @@ impl State {
     }
 
     pub(crate) fn agent_name(&self, id: &str) -> String {
-        self.agents
+        self.model
+            .agents
             .iter()
             .find(|a| a.id == id)
             .map(|a| a.name.clone())
@@ -625,7 +589,7 @@ impl Command {
                 };
             }
             Needs::FocusedRow if state.focus == Pane::Queues => {
-                return if state.queues.is_empty() {
+                return if state.model.queues.is_empty() {
                     Err("no queue listed yet".into())
                 } else {
                     Ok(())
@@ -846,6 +810,7 @@ impl State {
         let list = self.list_figures();
         let service = self.service_counts();
         let mut rows: Vec<QueueRow> = self
+            .model
             .queues
             .iter()
             .map(|q| {
@@ -970,7 +935,7 @@ impl State {
     /// conversations this console has seen.
     pub(crate) fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
         let mut service: std::collections::HashMap<&str, (u32, u32)> = Default::default();
-        for mark in self.sla_seen.values() {
+        for mark in self.model.sla_seen.values() {
             let s = service.entry(mark.queue_id.as_str()).or_default();
             s.1 += 1;
             if mark.within {
@@ -983,8 +948,9 @@ impl State {
     /// The agents of the directory that belong to `queue`: as list-agents
     /// says, as the `[[agents]]` directory says, or named by list-queues.
     pub fn queue_agents(&self, queue: &Queue) -> Vec<&Agent> {
-        let ids = self.queue_members.get(&queue.id);
-        self.agents
+        let ids = self.model.queue_members.get(&queue.id);
+        self.model
+            .agents
             .iter()
             .filter(|a| {
                 ids.is_some_and(|ids| ids.contains(&a.id))
@@ -1010,7 +976,8 @@ impl State {
     }
 
     pub fn queue_name(&self, id: &str) -> String {
-        self.queues
+        self.model
+            .queues
             .iter()
             .find(|q| q.id == id)
             .map(|q| q.name.clone())
@@ -1091,7 +1058,7 @@ mod tests {
             },
         ));
         c.timeline.push(event("r-2", Delivery::Queued));
-        s.conversations.insert("c-1".into(), c);
+        s.model.conversations.insert("c-1".into(), c);
         assert_eq!(
             (s.open_requests(), s.retrying(), s.failed_count()),
             (2, vec![2], 0)
@@ -1101,8 +1068,13 @@ mod tests {
             std::sync::Arc::ptr_eq(&first, &s.summary()),
             "kept between frames"
         );
-        if let Some(TimelineItem::Event { delivery, .. }) =
-            s.conversations.get_mut("c-1").unwrap().timeline.get_mut(0)
+        if let Some(TimelineItem::Event { delivery, .. }) = s
+            .model
+            .conversations
+            .get_mut("c-1")
+            .unwrap()
+            .timeline
+            .get_mut(0)
         {
             *delivery = Delivery::Failed {
                 status: Some(400),
@@ -1114,7 +1086,7 @@ mod tests {
             (s.open_requests(), s.retrying(), s.failed_count()),
             (1, vec![], 1)
         );
-        s.conversations.remove("c-1");
+        s.model.conversations.remove("c-1");
         assert_eq!((s.open_requests(), s.failed_count()), (0, 0));
     }
 
@@ -1129,26 +1101,26 @@ mod tests {
         for i in 0..100 {
             let mut c = Conversation::new(format!("c-{i}"), Channel::Chat, "en");
             c.started_ms = Some(i);
-            s.conversations.insert(c.id.clone(), c);
+            s.model.conversations.insert(c.id.clone(), c);
         }
         s.sort = SortBy::Age;
         s.conv_filter = "c-9".into();
         assert_eq!(s.visible_ids().first(), Some("c-9"));
         let kept = || s.list_cache.0.lock().unwrap().clone().unwrap();
-        s.conversations.change("c-9").unwrap().started_ms = Some(1000);
-        s.conversations.tracked().remove("c-90");
+        s.model.conversations.change("c-9").unwrap().started_ms = Some(1000);
+        s.model.conversations.tracked().remove("c-90");
         let patched = s.patched(kept(), &s.list_key()).expect("patched");
         assert_eq!(patched.list.len(), 10);
         assert_eq!(patched.list.first(), Some("c-91"));
         assert_eq!(patched.list.last(), Some("c-9"), "at its new place");
         assert_eq!(s.visible_ids().to_vec(), patched.list.to_vec());
         // A plain mutable borrow says nothing of what it changed.
-        s.conversations.get_mut("c-5").unwrap().started_ms = Some(2000);
+        s.model.conversations.get_mut("c-5").unwrap().started_ms = Some(2000);
         assert!(s.patched(kept(), &s.list_key()).is_none());
         assert_eq!(s.visible_ids().len(), 10);
         // More than `patch_limit` changed: made again.
-        let ids: Vec<String> = s.conversations.keys().take(65).cloned().collect();
-        let mut map = s.conversations.tracked();
+        let ids: Vec<String> = s.model.conversations.keys().take(65).cloned().collect();
+        let mut map = s.model.conversations.tracked();
         for id in &ids {
             map.get_mut(id).unwrap().started_ms = Some(-1);
         }

@@ -123,7 +123,7 @@ pub fn restore(
     for (id, st) in rebuilt {
         let (conv, puts) = restore_conversation(state, &id, &st, holds, send);
         effects.extend(puts);
-        state.conversations.insert(id, conv);
+        state.model.conversations.insert(id, conv);
         count += 1;
     }
     if state.selected.is_none() {

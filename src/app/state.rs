@@ -12,11 +12,14 @@ pub use crate::app::pane::Pane;
 pub use crate::domain::{Channel, Verb};
 
 mod conversations;
+mod model;
 mod requests;
+mod start;
 pub use conversations::{
     Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
     patch_limit,
 };
+pub use model::Model;
 pub use requests::Requests;
 
 impl Channel {
@@ -1118,14 +1121,14 @@ impl Settings {
 pub struct State {
     pub settings: Settings,
     pub keymap: Keymap,
-    pub conversations: Conversations,
+    /// The contact centre as known: conversations, agents, queues.
+    pub model: Model,
     /// The filtered, sorted conversation list, made again only when its
     /// inputs change (see `State::visible_ids`).
     pub list_cache: ListCache,
     /// Counts over every conversation (requests open, retrying, failed;
     /// each queue's figures), made again only when the conversations change.
     pub summary_cache: GenCache<crate::app::summary::Summary>,
-    pub agents: Vec<Agent>,
     pub log: Log,
     pub focus: Pane,
     pub mode: Mode,
@@ -1140,10 +1143,6 @@ pub struct State {
     pub sort: SortBy,
     /// The conversation list's sort runs backwards (`S`).
     pub sort_reversed: bool,
-    /// The queues of list-queues, with their figures.
-    pub queues: Vec<Queue>,
-    /// Active queues list-queues named beyond [`MAX_QUEUES`]: not kept.
-    pub queues_not_shown: usize,
     /// The queue pane shows in the agents' place.
     pub queues_shown: bool,
     /// Selected row of the queue pane.
@@ -1153,24 +1152,14 @@ pub struct State {
     pub queue_narrow: Option<String>,
     /// The conversation list shows only this agent's (its id).
     pub agent_narrow: Option<String>,
-    /// Agent id → since when the console has seen its current status.
-    pub agent_since: BTreeMap<String, StatusSince>,
     /// The agents pane is sorted by time in status (longest first).
     pub agents_by_time: bool,
-    /// Queue id → the ids of the agents list-agents says are its members.
-    pub queue_members: BTreeMap<String, Vec<String>>,
-    /// Conversation id → whether it was answered within `sla_secs`, for
-    /// every conversation this console saw in a queue (up to [`SLA_MEMORY`]).
-    pub sla_seen: BTreeMap<String, SlaMark>,
-    /// The breaches as of the latest alerts pass (see `app::alerts`).
-    pub breaches: crate::app::alerts::Breaches,
     /// `!`: the lists show only what is in trouble.
     pub problems_only: bool,
     /// The detail pane shows the timeline (after Enter) or just the roster.
     pub detail_open: bool,
     /// The conversation list shows how long ago each row was read (`F`).
     pub fresh_column: bool,
-    pub status: Status,
     /// A one-line message for the supervisor (refusals, results).
     pub flash: Option<(String, bool)>,
     /// Wall clock of the latest tick or action (unix ms). Set by the runtime.
@@ -1189,8 +1178,6 @@ pub struct State {
     /// The rows each pane shows, as the view laid them out (fed back by the
     /// runtime with `Action::Layout`): how far PgUp/PgDn move.
     pub pane_rows: PaneRows,
-    /// When the queue figures last came (the wallboard's header).
-    pub freshness: Freshness,
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// closing it quits.
     pub wallboard_only: bool,

@@ -180,22 +180,22 @@ fn new_state(
     let run_tag = crate::kore::jwt::random_id()[..6].to_string();
     let mut state = State::new(settings, opts.keymap.clone(), run_tag);
     state.now_ms = now_ms();
-    state.agents = opts.directory.clone();
+    state.model.agents = opts.directory.clone();
     state.show_customer_contact = opts.show_customer_contact;
     // Supervisors look at the queues first; `u` shows the agents.
     state.queues_shown = true;
-    state.freshness.since_ms = state.now_ms;
+    state.model.freshness.since_ms = state.now_ms;
     if let Some(every) = opts.poll_conversations {
-        state.freshness.poll_ms = every.as_millis() as i64;
+        state.model.freshness.poll_ms = every.as_millis() as i64;
     }
     if opts.wallboard {
         state.mode = crate::app::state::Mode::Wallboard;
         state.wallboard_only = true;
     }
     if let Some(listener) = listener.filter(|_| !opts.read_only) {
-        state.status.callback_address = listener.display_address();
+        state.model.status.callback_address = listener.display_address();
     }
-    state.status.rate_limit = opts.client.rate_limit_per_minute;
+    state.model.status.rate_limit = opts.client.rate_limit_per_minute;
     for w in &replay.warnings {
         // In the log file too: the pane keeps only so many lines.
         tracing::warn!(warning = %w, "journal");

@@ -61,7 +61,7 @@ fn title(state: &State, shown: usize, theme: &Theme) -> Line<'static> {
     } else {
         Line::from(format!(
             " Agents {shown}/{} {} filter: {} ",
-            state.agents.len(),
+            state.model.agents.len(),
             theme.glyph(Glyph::Rule),
             theme.fit(&clean(&state.agent_filter, 200), 16)
         ))
@@ -80,7 +80,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let height = usize::from(inner.height);
 
     if rows.is_empty() {
-        let msg = if state.agents.is_empty() {
+        let msg = if state.model.agents.is_empty() {
             theme.own_text("no agents listed yet (polling…)")
         } else {
             format!(

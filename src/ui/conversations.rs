@@ -54,7 +54,7 @@ pub fn language(c: &Conversation, short: bool) -> String {
 /// The pane's title: count, filter when there is one, and the sort,
 /// in a shorter form when the long one does not fit in `cells`.
 fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'static> {
-    let total = state.conversations.len();
+    let total = state.model.conversations.len();
     let rule = theme.glyph(Glyph::Rule);
     let filter = theme.fit(&clean(&state.conv_filter, 200), 20);
     let filtered = !state.conv_filter.trim().is_empty();
@@ -119,6 +119,7 @@ fn freshness(c: &Conversation, state: &State, theme: &Theme) -> (String, ratatui
     }
     let age = state.now_ms - c.listed_at_ms;
     let late = state
+        .model
         .status
         .poll
         .plan
@@ -224,7 +225,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let height = usize::from(inner.height);
 
     if ids.is_empty() {
-        let msg = if state.conversations.is_empty() {
+        let msg = if state.model.conversations.is_empty() {
             theme.own_text("no conversations yet (polling…)")
         } else if state.problems_only && state.conv_filter.trim().is_empty() {
             format!(
@@ -255,7 +256,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .enumerate()
         .skip(offset)
         .take(table::body_rows(height))
-        .filter_map(|(i, id)| Some((i, state.conversations.get(id)?)))
+        .filter_map(|(i, id)| Some((i, state.model.conversations.get(id)?)))
         .map(|(i, c)| {
             let level = state.conversation_level(c);
             row(c, Some(i) == selected, level, state, theme)

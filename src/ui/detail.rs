@@ -379,6 +379,7 @@ fn facts_line(
     }
     if let Some(a) = &c.assigned_agent {
         let name = state
+            .model
             .agents
             .iter()
             .find(|x| &x.id == a)

@@ -292,6 +292,7 @@ pub fn customer(u: &UserInfo, show_contact: bool, dot: &str) -> Option<String> {
 
 fn queue_name(state: &State, id: &str) -> String {
     state
+        .model
         .queues
         .iter()
         .find(|q| q.id == id)
@@ -300,6 +301,7 @@ fn queue_name(state: &State, id: &str) -> String {
 
 fn agent_name(state: &State, id: &str) -> String {
     state
+        .model
         .agents
         .iter()
         .find(|a| a.id == id)

@@ -173,7 +173,7 @@ fn cell(col: Col, r: &QueueRow, theme: &Theme) -> (String, bool) {
 
 fn title(state: &State, shown: usize, theme: &Theme, cells: usize) -> Line<'static> {
     let rule = theme.glyph(Glyph::Rule);
-    let total = state.queues.len();
+    let total = state.model.queues.len();
     let mut t = if state.problems_only {
         format!(
             " Queues {shown}/{total} {rule} problems only, {} hidden",
@@ -182,8 +182,8 @@ fn title(state: &State, shown: usize, theme: &Theme, cells: usize) -> Line<'stat
     } else {
         format!(" Queues {total}")
     };
-    if state.queues_not_shown > 0 {
-        t.push_str(&format!(" +{} not shown", state.queues_not_shown));
+    if state.model.queues_not_shown > 0 {
+        t.push_str(&format!(" +{} not shown", state.model.queues_not_shown));
     }
     if state.queue_sort != QueueSort::default() {
         t.push_str(&format!(" {rule} sort: {}", state.queue_sort.label()));
@@ -228,7 +228,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let height = usize::from(inner.height);
 
     if rows.is_empty() {
-        let msg = if state.problems_only && !state.queues.is_empty() {
+        let msg = if state.problems_only && !state.model.queues.is_empty() {
             format!(
                 "no queue past a threshold ({} shows all)",
                 state

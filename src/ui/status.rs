@@ -115,7 +115,7 @@ pub fn callback_label(address: &str) -> Option<String> {
 /// read, a first rotation still under way, waiting ones that take more than
 /// a round, or fewer seen than Kore counts.
 fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
-    let poll = &state.status.poll;
+    let poll = &state.model.status.poll;
     if poll.plan.is_none() && poll.seen == 0 {
         return None;
     }
@@ -202,7 +202,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
         pieces.push(Piece::new(vec![span(" READ-ONLY ", theme.read_only)], 0));
     }
     pieces.extend(trouble::pieces(state, theme));
-    if let Some((dropped, _)) = &state.status.log_trouble {
+    if let Some((dropped, _)) = &state.model.status.log_trouble {
         let (long, short) = if *dropped == 0 {
             ("no log file".to_string(), "no log".to_string())
         } else {
@@ -225,7 +225,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     if let Some(piece) = poll_piece(state, theme) {
         pieces.push(piece);
     }
-    let (used, limit) = (state.status.rate_used, state.status.rate_limit);
+    let (used, limit) = (state.model.status.rate_used, state.model.status.rate_limit);
     if limit > 0 {
         let style = if used >= limit {
             theme.bad
@@ -239,7 +239,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
                 .with_short(vec![span(format!("api {used}/{limit}"), style)]),
         );
     }
-    if let Some(cb) = callback_label(&state.status.callback_address) {
+    if let Some(cb) = callback_label(&state.model.status.callback_address) {
         pieces.push(
             Piece::new(vec![span(format!("callbacks {cb}"), theme.text)], 5)
                 .with_short(vec![span(format!("cb {cb}"), theme.text)]),
@@ -275,7 +275,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
 /// `⚠ 3 waiting past 60s, 1 critical; 1 queue`. Glyph and words, so mono
 /// and ASCII show them too; never dropped.
 fn alert_piece(state: &State, theme: &Theme) -> Option<Piece> {
-    let b = &state.breaches;
+    let b = &state.model.breaches;
     let (waiting, critical) = (b.waiting_count(), b.critical_count());
     let (queues, queues_critical) = b.queue_counts();
     if waiting == 0 && queues == 0 {

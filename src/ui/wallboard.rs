@@ -307,10 +307,10 @@ fn footer_line(state: &State, theme: &Theme, hidden: usize, cells: u16) -> Line<
             if hidden == 1 { "" } else { "s" }
         );
     }
-    if state.queues_not_shown > 0 {
+    if state.model.queues_not_shown > 0 {
         right.push_str(&format!(
             "+{} not kept (over {}) ",
-            state.queues_not_shown,
+            state.model.queues_not_shown,
             crate::app::state::MAX_QUEUES
         ));
     }

@@ -44,7 +44,7 @@ pub fn complete(line: &str, state: &State) -> Completion {
         return finish("", line, Vec::new(), str::to_string);
     };
     let words: Vec<String> = match spec.arg {
-        Arg::Agent => state.agents.iter().map(|a| a.name.clone()).collect(),
+        Arg::Agent => state.model.agents.iter().map(|a| a.name.clone()).collect(),
         Arg::RosterMember => state
             .selected_conversation()
             .map(|c| {

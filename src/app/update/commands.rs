@@ -12,6 +12,7 @@ use crate::app::command::{self, Arg};
 pub(super) fn matching_agents(state: &State, query: &str) -> usize {
     let q = query.trim().to_lowercase();
     state
+        .model
         .agents
         .iter()
         .filter(|a| a.name.to_lowercase().contains(&q) || a.id.to_lowercase().starts_with(&q))
@@ -23,10 +24,11 @@ pub(super) fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
     if q.is_empty() {
         return Err("name an agent (id or part of the name)".into());
     }
-    if let Some(a) = state.agents.iter().find(|a| a.id.to_lowercase() == q) {
+    if let Some(a) = state.model.agents.iter().find(|a| a.id.to_lowercase() == q) {
         return Ok(a.clone());
     }
     let matches: Vec<&Agent> = state
+        .model
         .agents
         .iter()
         .filter(|a| a.name.to_lowercase().contains(&q) || a.id.to_lowercase().starts_with(&q))
@@ -35,6 +37,7 @@ pub(super) fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
         [one] => Ok((*one).clone()),
         [] => {
             let known: Vec<(String, String)> = state
+                .model
                 .agents
                 .iter()
                 .map(|a| (a.id.clone(), a.name.clone()))
@@ -218,20 +221,26 @@ pub(super) fn find_queue(state: &State, query: &str) -> Result<(String, String),
     if q.is_empty() {
         return Err("name a queue (id or part of the name)".into());
     }
-    if let Some(x) = state.queues.iter().find(|x| x.id.to_lowercase() == q) {
+    if let Some(x) = state.model.queues.iter().find(|x| x.id.to_lowercase() == q) {
         return Ok((x.id.clone(), x.name.clone()));
     }
-    if let Some(x) = state.queues.iter().find(|x| x.name.to_lowercase() == q) {
+    if let Some(x) = state
+        .model
+        .queues
+        .iter()
+        .find(|x| x.name.to_lowercase() == q)
+    {
         return Ok((x.id.clone(), x.name.clone()));
     }
     let matches: Vec<&Queue> = state
+        .model
         .queues
         .iter()
         .filter(|x| x.name.to_lowercase().contains(&q))
         .collect();
     match matches.as_slice() {
         [one] => Ok((one.id.clone(), one.name.clone())),
-        [] if state.queues.is_empty() => {
+        [] if state.model.queues.is_empty() => {
             Err("no queue is listed yet; try again after the next poll".into())
         }
         [] => Err(format!("no queue matches {query:?}")),
@@ -327,7 +336,7 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
         Some("the conversation id is required".to_string())
     } else if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
         Some("the conversation id may not hold spaces or control characters".to_string())
-    } else if state.conversations.contains_key(&id) {
+    } else if state.model.conversations.contains_key(&id) {
         Some(format!("{id} is already listed"))
     } else if !matches!(channel.as_str(), "chat" | "voice" | "") {
         Some("channel must be chat or voice".to_string())
@@ -359,7 +368,7 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
     conv.manual = true;
     conv.started_ms = Some(state.now_ms);
     conv.bot_session_id = (!session.is_empty()).then_some(session);
-    state.conversations.insert(id.clone(), conv);
+    state.model.conversations.insert(id.clone(), conv);
     state.selected = Some(id.clone());
     state.focus = Pane::Conversations;
     state.roster_cursor = 0;

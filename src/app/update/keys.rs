@@ -437,7 +437,7 @@ pub(super) fn set_fresh_column(state: &mut State, on: bool) {
         state.say("freshness column hidden");
         return;
     }
-    let poll = &state.status.poll;
+    let poll = &state.model.status.poll;
     let oldest = poll
         .oldest_ms
         .map(|o| {
@@ -546,7 +546,7 @@ pub(super) fn toggle_queues(state: &mut State) {
         _ => {}
     }
     if state.queues_shown {
-        let n = state.queues.len();
+        let n = state.model.queues.len();
         state.say(if n == 0 {
             "queues: none listed yet (polling…)".to_string()
         } else {

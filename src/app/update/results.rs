@@ -6,15 +6,17 @@ use crate::app::picture::{Directory, Participant, picture};
 use std::collections::{HashMap, HashSet};
 
 mod callbacks;
+mod queues;
 pub use callbacks::NOT_UNDERSTOOD;
 pub(super) use callbacks::on_callback;
+pub(super) use queues::{merge_queue_size, merge_queues};
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
 pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
     if let Some(ok) = figures_answer(&report) {
-        state.freshness.answered(state.now_ms, ok);
-        state.freshness.latest_unreadable = unreadable_answer(&report);
+        state.model.freshness.answered(state.now_ms, ok);
+        state.model.freshness.latest_unreadable = unreadable_answer(&report);
     }
     match report {
         Action::ConversationsPage(page) => conversations_page(state, *page),
@@ -131,9 +133,10 @@ fn unreadable_answer(report: &Action) -> bool {
 
 /// The rate limiter's use, and how long Kore asked to wait.
 fn rate_usage(state: &mut State, used: u32, limit: u32, blocked_ms: Option<u64>) {
-    state.status.rate_used = used;
-    state.status.rate_limit = limit;
-    state.status.kore_wait_until_ms = blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
+    state.model.status.rate_used = used;
+    state.model.status.rate_limit = limit;
+    state.model.status.kore_wait_until_ms =
+        blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
 }
 
 /// A line from the runtime that also shows on the message line.
@@ -156,7 +159,7 @@ fn hook_retrying(state: &mut State, req_id: &str, conversation: &str, attempt: u
         LogKind::Error,
         format!("{error}; retrying ({attempt}) {conversation}"),
     );
-    state.status.health = Health::Degraded(error);
+    state.model.status.health = Health::Degraded(error);
 }
 
 // ---------------------------------------------------------------------------
@@ -169,6 +172,7 @@ pub(super) fn timeline_event_mut<'a>(
     req_id: &str,
 ) -> Option<&'a mut TimelineItem> {
     state
+        .model
         .conversations
         .get_mut(conv)?
         .timeline
@@ -202,7 +206,7 @@ pub(super) fn hook_done(
         Err(e) if !maybe_arrived.is_empty() => {
             // Some try may have been applied: neither delivered nor failed.
             set_delivery(state, conv_id, req_id, Delivery::Unknown);
-            state.status.health = Health::Degraded(e.to_string());
+            state.model.status.health = Health::Degraded(e.to_string());
             let tries = may_also_have_arrived(&maybe_arrived).unwrap_or_default();
             let text = format!(
                 "{e}  ({conv_id}; unknown: {tries}; later events of it are held; r resends, :drop drops)"
@@ -220,7 +224,7 @@ pub(super) fn hook_done(
                 reason: FailReason::from_call_error(&e),
             };
             set_delivery(state, conv_id, req_id, failed);
-            state.status.health = match e.status() {
+            state.model.status.health = match e.status() {
                 None => Health::Degraded(e.to_string()),
                 Some(_) => Health::Online,
             };
@@ -244,7 +248,7 @@ fn hook_delivered(
 ) {
     let now = state.now_ms;
     let also = may_also_have_arrived(&maybe_arrived);
-    state.status.health = Health::Online;
+    state.model.status.health = Health::Online;
     let mut applied = None;
     let mut what = String::new();
     if let Some(TimelineItem::Event {
@@ -263,7 +267,7 @@ fn hook_delivered(
         applied = Some(event.clone());
         what = format!(" {text}");
     }
-    if let (Some(event), Some(c)) = (applied, state.conversations.change(conv_id))
+    if let (Some(event), Some(c)) = (applied, state.model.conversations.change(conv_id))
         && let Err(e) = apply_delivered(c, &event, now)
     {
         state.log.push(
@@ -377,7 +381,7 @@ pub(super) fn assign_done(
             ));
         }
         Ok(reply) => {
-            state.status.health = Health::Online;
+            state.model.status.health = Health::Online;
             // The callback may already have come (it can beat the reply).
             let pending = matches!(
                 timeline_event_mut(state, conv_id, req_id),
@@ -435,6 +439,7 @@ pub(super) fn assign_done(
 /// Patel"), from its timeline entry.
 pub(super) fn assign_target_name(state: &State, conv: &str, req_id: &str) -> Option<String> {
     state
+        .model
         .conversations
         .get(conv)?
         .timeline
@@ -449,7 +454,7 @@ pub(super) fn assign_target_name(state: &State, conv: &str, req_id: &str) -> Opt
 
 /// The conversation of an assign request, from its timeline.
 pub(super) fn assign_conversation(state: &State, req_id: &str) -> Option<String> {
-    state.conversations.values().find_map(|c| {
+    state.model.conversations.values().find_map(|c| {
         c.timeline
             .iter()
             .any(|t| matches!(t, TimelineItem::Assign { req_id: r, .. } if r == req_id))
@@ -484,7 +489,7 @@ fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option
     match result {
         Ok(r) => Some(r),
         Err(e) => {
-            state.status.health = Health::Degraded(e.clone());
+            state.model.status.health = Health::Degraded(e.clone());
             let now = state.now_ms;
             state
                 .log
@@ -499,7 +504,7 @@ fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option
 /// named gone, and at the end of a sweep whatever a whole sweep of every
 /// group did not see. A conversation the rotation has not reached yet stays.
 pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
-    state.status.health = Health::Online;
+    state.model.status.health = Health::Online;
     let default_channel =
         if Channel::parse(&state.settings.defaults.experience) == Some(Channel::Voice) {
             Channel::Voice
@@ -514,8 +519,8 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     {
         // One change of the conversations (one generation) per page, which
         // notes the ids it touches (the kept list patches just those).
-        let mut map = state.conversations.tracked();
-        let directory = Directory::new(&state.agents);
+        let mut map = state.model.conversations.tracked();
+        let directory = Directory::new(&state.model.agents);
         let stamp = Stamp {
             now,
             agents: &directory,
@@ -526,7 +531,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         for rec in page.records {
             match merge_conversation_record(&mut map, rec, &stamp) {
                 Merged::Kept(id) => on_page.push(id),
-                Merged::Refused => state.status.poll.refused[group] += 1,
+                Merged::Refused => state.model.status.poll.refused[group] += 1,
                 Merged::Unnamed => {}
             }
         }
@@ -543,7 +548,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         }
     }
     mark_service_level(state, &on_page);
-    let poll = &mut state.status.poll;
+    let poll = &mut state.model.status.poll;
     if page.total.is_some() {
         poll.totals[group] = page.total;
     }
@@ -559,7 +564,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
     if state
         .selected
         .as_ref()
-        .is_none_or(|id| !state.conversations.contains_key(id))
+        .is_none_or(|id| !state.model.conversations.contains_key(id))
     {
         state.selected = None;
         keep_selection_visible(state);
@@ -577,13 +582,23 @@ fn has_stake(c: &Conversation, selected: Option<&str>) -> bool {
 /// them did not, so they are no longer live. They go, unless the console
 /// has a stake in them (then they stay, no longer listed).
 fn forget_unseen(state: &mut State) {
-    let Some(before) = state.status.poll.swept.iter().copied().min().flatten() else {
+    let Some(before) = state
+        .model
+        .status
+        .poll
+        .swept
+        .iter()
+        .copied()
+        .min()
+        .flatten()
+    else {
         return;
     };
     let selected = state.selected.clone();
     let stale =
         |c: &Conversation| c.seen_seq < before && (c.listed || !has_stake(c, selected.as_deref()));
     let gone: Vec<String> = state
+        .model
         .conversations
         .values()
         .filter(|c| stale(c))
@@ -594,7 +609,7 @@ fn forget_unseen(state: &mut State) {
     }
     // Those not stale stay as they are (already no longer listed, with a
     // stake), so only the stale ones are touched, and noted.
-    let mut map = state.conversations.tracked();
+    let mut map = state.model.conversations.tracked();
     for id in &gone {
         let Some(c) = map.get_mut(id) else { continue };
         c.listed = false;
@@ -608,39 +623,39 @@ fn forget_unseen(state: &mut State) {
 fn poll_figures(state: &mut State) {
     let mut seen = 0;
     let mut oldest: Option<i64> = None;
-    for c in state.conversations.values().filter(|c| c.listed) {
+    for c in state.model.conversations.values().filter(|c| c.listed) {
         seen += 1;
         oldest = Some(oldest.map_or(c.listed_at_ms, |o| o.min(c.listed_at_ms)));
     }
-    state.status.poll.seen = seen;
-    state.status.poll.oldest_ms = oldest;
+    state.model.status.poll.seen = seen;
+    state.model.status.poll.oldest_ms = oldest;
 }
 
 /// A round of the conversations poll ended: its plan (said in the log when
 /// it changes), and the read it stopped at, if one failed.
 pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String>) {
     let now = state.now_ms;
-    let before = state.status.poll.plan;
+    let before = state.model.status.poll.plan;
     if before.is_none_or(|b| {
         (b.rounds, b.pages_per_round, b.waiting_cap)
             != (plan.rounds, plan.pages_per_round, plan.waiting_cap)
     }) {
         state.log.push(now, LogKind::Info, plan_line(&plan));
     }
-    state.status.poll.plan = Some(plan);
+    state.model.status.poll.plan = Some(plan);
     // Stale follows the rounds as they are run (the limit may make them
     // longer than the configured interval).
     if plan.round_ms > 0 {
-        state.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
+        state.model.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
     }
     poll_figures(state);
     if let Some(e) = &error {
-        state.status.health = Health::Degraded(e.clone());
+        state.model.status.health = Health::Degraded(e.clone());
         state
             .log
             .push(now, LogKind::Error, format!("poll conversations: {e}"));
     }
-    state.status.poll.error = error;
+    state.model.status.poll.error = error;
 }
 
 /// The plan in words, for the log.
@@ -780,12 +795,15 @@ pub const MAX_WAIT_MS: i64 = 365 * 24 * 3600 * 1000;
 fn mark_service_level(state: &mut State, ids: &[String]) {
     let now = state.now_ms;
     let mut new = Vec::new();
-    for c in ids.iter().filter_map(|id| state.conversations.get(id)) {
+    for c in ids
+        .iter()
+        .filter_map(|id| state.model.conversations.get(id))
+    {
         let (Some((queue, name)), Some(_)) = (&c.queue, c.wait_ms) else {
             continue;
         };
         let limit = i64::from(state.settings.alerts.for_queue(queue, name).sla_secs) * 1000;
-        if !c.listed || state.sla_seen.contains_key(&c.id) {
+        if !c.listed || state.model.sla_seen.contains_key(&c.id) {
             continue;
         }
         let wait = c.wait_now_ms(now).unwrap_or(0);
@@ -808,117 +826,12 @@ fn mark_service_level(state: &mut State, ids: &[String]) {
         ));
     }
     for (id, mark) in new {
-        if state.sla_seen.len() >= SLA_MEMORY {
+        if state.model.sla_seen.len() >= SLA_MEMORY {
             // Forget one to make room; the level stays over the most recent
             // ten thousand or so.
-            state.sla_seen.pop_first();
+            state.model.sla_seen.pop_first();
         }
-        state.sla_seen.insert(id, mark);
-    }
-}
-
-/// A poll of list-queues: the queues as Kore lists them (the first
-/// [`MAX_QUEUES`] active ones; the rest only counted), keeping the figures
-/// of those still listed. Linear: each queue is looked up in a map.
-pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, String>) {
-    let Some(records) = polled(state, "queues", result) else {
-        return;
-    };
-    let mut earlier: HashMap<String, Queue> = std::mem::take(&mut state.queues)
-        .into_iter()
-        .map(|q| (q.id.clone(), q))
-        .collect();
-    let mut taken: HashSet<String> = HashSet::new();
-    let mut queues = Vec::new();
-    let mut not_shown = 0;
-    for rec in records {
-        let id = clean(&rec.id, MAX_FIELD);
-        if id.is_empty() || rec.is_active == Some(false) || !taken.insert(id.clone()) {
-            continue;
-        }
-        if queues.len() >= MAX_QUEUES {
-            not_shown += 1;
-            continue;
-        }
-        let name = clean(&rec.name, 40);
-        let before = earlier.remove(&id);
-        queues.push(Queue {
-            name: if name.is_empty() { id.clone() } else { name },
-            members: rec
-                .agents
-                .iter()
-                .filter_map(|a| a.name.as_deref())
-                .map(|n| clean(n, 40))
-                .collect(),
-            size: before.as_ref().and_then(|q| q.size.clone()),
-            size_at_ms: before.as_ref().and_then(|q| q.size_at_ms),
-            size_error: before.and_then(|q| q.size_error),
-            id,
-        });
-    }
-    if not_shown > 0 && state.queues_not_shown != not_shown {
-        let now = state.now_ms;
-        state.log.push(
-            now,
-            LogKind::Error,
-            format!("Kore lists {not_shown} more queue(s) than the {MAX_QUEUES} kept: not shown"),
-        );
-    }
-    state.queues_not_shown = not_shown;
-    state.queues = queues;
-    if let Some(q) = &state.queue_narrow
-        && !taken.contains(q)
-        && !state
-            .conversations
-            .values()
-            .any(|c| c.queue.as_ref().is_some_and(|(id, _)| id == q))
-    {
-        // The queue is gone and nothing is left in it.
-        state.queue_narrow = None;
-        keep_selection_visible(state);
-    }
-    let n = state.queues.len();
-    state.queue_cursor = state.queue_cursor.min(n.saturating_sub(1));
-}
-
-/// A queue-size answer for one queue.
-pub(super) fn merge_queue_size(
-    state: &mut State,
-    queue_id: &str,
-    result: Result<Option<QueueSize>, String>,
-) {
-    let now = state.now_ms;
-    let Some(q) = state.queues.iter_mut().find(|q| q.id == queue_id) else {
-        return;
-    };
-    match result {
-        Ok(size) => {
-            let odd = |s: &Option<QueueSize>| s.as_ref().map(|s| s.odd.clone()).unwrap_or_default();
-            let (before, after) = (odd(&q.size), odd(&size));
-            q.size = size;
-            q.size_at_ms = Some(now);
-            q.size_error = None;
-            // In words once per change, not on every poll that repeats it.
-            if !after.is_empty() && after != before {
-                let name = clean(&q.name, MAX_FIELD);
-                let what: Vec<String> = after
-                    .iter()
-                    .map(|o| clean(&o.describe(), MAX_FIELD))
-                    .collect();
-                state.log.push(
-                    now,
-                    LogKind::Error,
-                    format!("queue-size for {name}: {}", what.join("; ")),
-                );
-            }
-        }
-        Err(e) => {
-            let name = q.name.clone();
-            q.size_error = Some(clean(&e, MAX_FIELD));
-            state
-                .log
-                .push(now, LogKind::Error, format!("poll queue size {name}: {e}"));
-        }
+        state.model.sla_seen.insert(id, mark);
     }
 }
 
@@ -934,6 +847,7 @@ pub(super) fn merge_agents(
     let mut members = Members::default();
     // Where each agent is in the directory: every lookup is one probe.
     let mut index: HashMap<String, usize> = state
+        .model
         .agents
         .iter()
         .enumerate()
@@ -943,11 +857,15 @@ pub(super) fn merge_agents(
     for rec in records {
         merge_agent_record(state, rec, &mut members, &mut index);
     }
-    state.queue_members = members.lists;
+    state.model.queue_members = members.lists;
     if let Some(av) = availability {
         apply_availability(state, av, &index);
     }
-    crate::app::agent_status::note(&mut state.agent_since, &state.agents, state.now_ms);
+    crate::app::agent_status::note(
+        &mut state.model.agent_since,
+        &state.model.agents,
+        state.now_ms,
+    );
     let n = state.visible_agents().len();
     state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
 }
@@ -986,7 +904,7 @@ fn merge_agent_record(
     let name = clean(&rec.display_name(), 40);
     let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
     let queue = rec.queues.first();
-    match index.get(&id).and_then(|&i| state.agents.get_mut(i)) {
+    match index.get(&id).and_then(|&i| state.model.agents.get_mut(i)) {
         Some(a) => {
             a.presence = presence;
             // A name from the config directory wins over the API's.
@@ -1002,8 +920,9 @@ fn merge_agent_record(
             }
         }
         None => {
-            index.insert(id.clone(), state.agents.len());
+            index.insert(id.clone(), state.model.agents.len());
             state
+                .model
                 .agents
                 .push(new_agent(id, name, email, &rec, presence));
         }
@@ -1038,7 +957,10 @@ fn new_agent(
 /// Presence and load per channel from agent-availability.
 fn apply_availability(state: &mut State, av: AvailabilityResponse, index: &HashMap<String, usize>) {
     for (status, rec) in av.iter() {
-        let Some(a) = index.get(&rec.id).and_then(|&i| state.agents.get_mut(i)) else {
+        let Some(a) = index
+            .get(&rec.id)
+            .and_then(|&i| state.model.agents.get_mut(i))
+        else {
             continue;
         };
         a.presence = Presence::parse(status);
@@ -1115,7 +1037,7 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
 /// The log file lost lines, or there is none: a log line when that
 /// changes, and the figure in the status bar.
 fn log_trouble(state: &mut State, dropped: u64, why: String) {
-    if state.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
+    if state.model.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
         return;
     }
     let text = if dropped == 0 {
@@ -1125,13 +1047,13 @@ fn log_trouble(state: &mut State, dropped: u64, why: String) {
     };
     let now = state.now_ms;
     state.log.push_poll(now, LogKind::Error, text);
-    state.status.log_trouble = Some((dropped, why));
+    state.model.status.log_trouble = Some((dropped, why));
 }
 
 /// What the callback listener refused so far.
 pub(super) fn listener_refused(state: &mut State, total: u64, last_ms: i64) -> Vec<Effect> {
-    let before = state.status.listener_refused.0;
-    state.status.listener_refused = (total, last_ms);
+    let before = state.model.status.listener_refused.0;
+    state.model.status.listener_refused = (total, last_ms);
     if before == 0 && total > 0 {
         let now = state.now_ms;
         state.log.push(

@@ -61,14 +61,14 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
         }
     }
     // An assign may go to a queue when no agent is listed.
-    if state.agents.is_empty() && (purpose != Verb::Assign || state.queues.is_empty()) {
+    if state.model.agents.is_empty() && (purpose != Verb::Assign || state.model.queues.is_empty()) {
         state.refuse(
             "the agent directory is empty (no agents listed yet); try again after the next poll",
         );
         return Vec::new();
     }
     // With no agent listed, an assign offers the queues (`q:` typed).
-    let query = if state.agents.is_empty() {
+    let query = if state.model.agents.is_empty() {
         crate::app::queries::QUEUE_PREFIX
     } else {
         ""
@@ -106,7 +106,7 @@ pub(super) fn can_assign(state: &mut State, conv: &Conversation) -> bool {
 }
 
 pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Agent) -> Vec<Effect> {
-    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+    let Some(conv) = state.model.conversations.get(conv_id).cloned() else {
         state.refuse(format!("{conv_id} is no longer listed"));
         return Vec::new();
     };
@@ -165,7 +165,7 @@ pub(super) fn picked_queue(
     queue_id: &str,
     queue_name: &str,
 ) -> Vec<Effect> {
-    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+    let Some(conv) = state.model.conversations.get(conv_id).cloned() else {
         state.refuse(format!("{conv_id} is no longer listed"));
         return Vec::new();
     };
@@ -412,7 +412,7 @@ fn send_events(
     op: Option<Op>,
 ) -> Vec<Effect> {
     let now = state.now_ms;
-    let Some(conv) = state.conversations.get(&conversation).cloned() else {
+    let Some(conv) = state.model.conversations.get(&conversation).cloned() else {
         state.refuse(format!("{conversation} is no longer listed"));
         return Vec::new();
     };
@@ -441,7 +441,7 @@ fn send_events(
             action: action.clone(),
         });
     }
-    if let Some(c) = state.conversations.change(&conversation) {
+    if let Some(c) = state.model.conversations.change(&conversation) {
         c.last_plan = op.map(|op| {
             Box::new(crate::app::state::SentPlan {
                 op,
@@ -468,7 +468,7 @@ fn send_assign(
 ) -> Vec<Effect> {
     let req_id = state.requests.next_req_id();
     let now = state.now_ms;
-    if let Some(c) = state.conversations.change(&conversation) {
+    if let Some(c) = state.model.conversations.change(&conversation) {
         c.timeline.push(TimelineItem::Assign {
             req_id: req_id.clone(),
             at_ms: now,
@@ -495,7 +495,7 @@ fn send_assign(
 /// request; either settles what the journal held, too.
 fn settle_failed(state: &mut State, conversation: String, drop: bool) -> Vec<Effect> {
     let mut found = false;
-    if let Some(c) = state.conversations.change(&conversation) {
+    if let Some(c) = state.model.conversations.change(&conversation) {
         for t in c.timeline.iter_mut() {
             if let TimelineItem::Event { delivery, .. } = t
                 && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)

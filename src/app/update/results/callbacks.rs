@@ -62,7 +62,7 @@ pub(in crate::app::update) fn on_callback(
         return Vec::new();
     }
     set_assign(state, &conv, &req_id, shown.clone());
-    if ok && let Some(c) = state.conversations.change(&conv) {
+    if ok && let Some(c) = state.model.conversations.change(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
     }
     let late_note = match (&was, late) {
@@ -133,8 +133,14 @@ pub(super) fn match_callback(
                 .awaiting_callback
                 .iter()
                 .find_map(|(id, conv)| {
-                    (state.conversations.get(conv)?.bot_session_id.as_deref() == Some(session))
-                        .then(|| (id.clone(), conv.clone(), false))
+                    (state
+                        .model
+                        .conversations
+                        .get(conv)?
+                        .bot_session_id
+                        .as_deref()
+                        == Some(session))
+                    .then(|| (id.clone(), conv.clone(), false))
                 })
         }),
     }
