@@ -103,7 +103,7 @@ fn frame(bencher: Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn frame_last_selected(bencher: Bencher, n: usize) {
     let mut state = console(n);
-    state.selected = ids_in_order(&state).last().cloned();
+    state.views.selected = ids_in_order(&state).last().cloned();
     let theme = dark();
     let mut term = terminal();
     bencher.bench_local(|| {
@@ -121,8 +121,8 @@ fn key_j(bencher: Bencher, n: usize) {
     let order: Vec<String> = ids_in_order(&state);
     let (first, last) = (order[0].clone(), order[order.len() - 1].clone());
     bencher.bench_local(|| {
-        if state.selected.as_deref() == Some(last.as_str()) {
-            state.selected = Some(first.clone());
+        if state.views.selected.as_deref() == Some(last.as_str()) {
+            state.views.selected = Some(first.clone());
         }
         update(&mut state, key('j'));
         term.draw(|f| view(&state, f, &theme)).expect("drawing");
@@ -152,11 +152,11 @@ fn filter_key_broad(bencher: Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn filter_key_after_poll(bencher: Bencher, n: usize) {
     let mut state = console(n);
-    state.conv_filter = "e".into();
+    state.views.conv_filter = "e".into();
     let _ = state.visible_ids();
-    state.conv_filter.clear();
+    state.views.conv_filter.clear();
     let _ = state.visible_ids();
-    state.mode = Mode::Filter {
+    state.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: TextInput::with_text("", MAX_INPUT),
     };
@@ -183,8 +183,8 @@ fn after_page(state: &State, page: &Action) -> State {
 
 fn filter_keystroke(bencher: Bencher, n: usize, typed: &str, next: char) {
     let mut state = console(n);
-    state.conv_filter = typed.to_string();
-    state.mode = Mode::Filter {
+    state.views.conv_filter = typed.to_string();
+    state.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: TextInput::with_text(typed, MAX_INPUT),
     };
@@ -573,8 +573,8 @@ fn console(n: usize) -> State {
     let mut rng = Rng(0x5eed_0000 + n as u64);
     let mut s = State::new(settings(), Keymap::default(), "b".into());
     s.now_ms = NOW;
-    s.screen = (WIDTH, HEIGHT);
-    s.pane_rows = switchboard::ui::view::pane_rows(s.screen);
+    s.views.screen = (WIDTH, HEIGHT);
+    s.views.pane_rows = switchboard::ui::view::pane_rows(s.views.screen);
     s.model.status = Status {
         health: Health::Online,
         rate_used: 12,
@@ -590,7 +590,7 @@ fn console(n: usize) -> State {
     }
     fill_log(&mut s, &mut rng);
     assert_eq!(s.log.lines.len(), LOG_CAPACITY);
-    s.selected = ids_in_order(&s).get(4).cloned();
+    s.views.selected = ids_in_order(&s).get(4).cloned();
     s
 }
 

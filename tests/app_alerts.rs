@@ -353,11 +353,16 @@ fn problems_only_shows_breaches_and_failures_and_follows_the_clock() {
 
     let fx = update(&mut s, key('!'));
     assert!(fx.is_empty());
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     let mut shown: Vec<String> = s.visible_ids().to_vec();
     shown.sort();
     assert_eq!(shown, ["c-failed", "c-late", "c-lost"]);
-    assert!(s.selected.as_ref().is_some_and(|id| shown.contains(id)));
+    assert!(
+        s.views
+            .selected
+            .as_ref()
+            .is_some_and(|id| shown.contains(id))
+    );
     // Only Billing's wait is past a threshold; Sales' answered one was
     // within 20 s.
     let queues: Vec<String> = s.visible_queue_rows().into_iter().map(|r| r.id).collect();
@@ -387,7 +392,7 @@ fn problems_only_shows_breaches_and_failures_and_follows_the_clock() {
 
     // `!` again: everything.
     update(&mut s, key('!'));
-    assert!(!s.problems_only);
+    assert!(!s.views.problems_only);
     assert_eq!(s.visible_ids().len(), 5);
     assert_eq!(s.visible_queue_rows().len(), 2);
 }
@@ -416,22 +421,23 @@ fn the_problems_command_turns_the_view_on_and_off() {
         );
     };
     run(&mut s, "problems on");
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     assert_eq!(s.visible_ids().to_vec(), ["c-late"]);
     run(&mut s, "problems on");
-    assert!(s.problems_only, "on stays on");
+    assert!(s.views.problems_only, "on stays on");
     run(&mut s, "problems off");
-    assert!(!s.problems_only);
+    assert!(!s.views.problems_only);
     run(&mut s, "problems");
-    assert!(s.problems_only, "no word toggles");
+    assert!(s.views.problems_only, "no word toggles");
     run(&mut s, "problems maybe");
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     assert!(
-        s.flash
+        s.views
+            .flash
             .as_ref()
             .is_some_and(|(t, err)| *err && t.contains(":problems")),
         "{:?}",
-        s.flash
+        s.views.flash
     );
 }
 

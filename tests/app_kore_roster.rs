@@ -71,7 +71,7 @@ fn bob_in_c1() -> State {
         &mut s,
         vec![record("c-1", vec![present("a-bob", "Bob Stone", 60_000)])],
     );
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     s
 }
 
@@ -101,7 +101,7 @@ fn confirm(s: &mut State) -> Vec<Effect> {
 }
 
 fn prompt(s: &State) -> String {
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => prompt.clone(),
         other => panic!("no confirmation open: {other:?}"),
     }
@@ -172,7 +172,7 @@ fn enter_is_refused_when_kore_lists_an_agent_and_warm_and_cold_go_ahead() {
     // `e` (NA entry) would be a second first entry: refused, nothing sent.
     let fx = update(&mut s, key('e'));
     assert!(fx.is_empty());
-    assert!(matches!(s.mode, Mode::Normal), "{:?}", s.mode);
+    assert!(matches!(s.views.mode, Mode::Normal), "{:?}", s.views.mode);
 
     // `w`: Mia joins Bob as a consultant.
     pick(&mut s, 'w', "mia");
@@ -203,9 +203,9 @@ fn remove_takes_the_roster_row_kore_lists() {
             ],
         )],
     );
-    s.selected = Some("c-1".into());
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
+    s.views.selected = Some("c-1".into());
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
     update(&mut s, key('x'));
     let fx = confirm(&mut s);
     let Some(Effect::SendEvent { event, .. }) = fx.first() else {
@@ -226,7 +226,7 @@ fn remove_takes_the_roster_row_kore_lists() {
 fn sources_say_kore_console_or_both() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // This console enters Mia.
     pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
@@ -259,7 +259,7 @@ fn sources_say_kore_console_or_both() {
 fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
@@ -293,7 +293,7 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
             .any(|t| matches!(t, TimelineItem::Event { text, .. } if text == "NA entry Mia Chen"))
     );
     // The rules follow Kore: nobody to remove.
-    s.focus = Pane::Roster;
+    s.views.focus = Pane::Roster;
     assert!(update(&mut s, key('x')).is_empty());
 }
 
@@ -301,15 +301,15 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
 fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // Mia enters, Raj joins, Raj leaves: all delivered.
     for (k, who) in [('e', "mia"), ('w', "raj")] {
         pick(&mut s, k, who);
         let id = req_ids(&confirm(&mut s)).remove(0);
         update(&mut s, ok(&id, "c-1"));
     }
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
     update(&mut s, key('x'));
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
@@ -352,7 +352,7 @@ fn details_with(participants: serde_json::Value) -> Box<ConversationDetails> {
 fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // `E` on an empty roster is refused; `e` Mia goes out ...
     pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
@@ -432,8 +432,8 @@ fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
     assert_eq!(s.failed_count(), 0);
     // Offered again on the healed roster: NA entry is no longer possible
     // with Bob in, so it is refused in words, and nothing is queued.
-    assert!(matches!(s.mode, Mode::Normal));
-    let flash = s.flash.clone().map(|f| f.0).unwrap_or_default();
+    assert!(matches!(s.views.mode, Mode::Normal));
+    let flash = s.views.flash.clone().map(|f| f.0).unwrap_or_default();
     assert!(flash.contains("cannot go ahead"), "{flash}");
 }
 
@@ -442,7 +442,7 @@ fn a_healed_end_is_offered_again_behind_a_confirmation_even_without_confirm() {
     let mut s = console();
     s.settings.confirm = false;
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // The console entered Mia long ago (so Kore's empty list is no news)...
     let fx = pick(&mut s, 'e', "mia");
     let id = req_ids(&fx).remove(0);
@@ -541,13 +541,13 @@ fn the_agents_pane_knows_what_each_agent_holds_from_the_merged_rosters() {
     assert_eq!(s.agent_conversations("a-bob"), vec!["c-1", "c-2"]);
     assert!(s.agent_conversations("a-mia").is_empty());
     // This console enters Mia into c-3: she holds it too.
-    s.selected = Some("c-3".into());
+    s.views.selected = Some("c-3".into());
     pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-3"));
     assert_eq!(s.agent_conversations("a-mia"), vec!["c-3"]);
     // The agents pane shows it at 120 columns.
-    s.queues_shown = false;
+    s.views.queues_shown = false;
     let backend = ratatui::backend::TestBackend::new(120, 40);
     let mut term = ratatui::Terminal::new(backend).unwrap();
     let theme = switchboard::ui::theme::Theme::new(switchboard::ui::theme::ThemeKind::Mono, false);

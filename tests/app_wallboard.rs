@@ -92,37 +92,37 @@ fn colon_wallboard_opens_it_and_q_esc_or_its_key_return_to_the_console() {
     let mut s = console();
     typed(&mut s, ":wallboard");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
     // Keys of the lists do nothing there.
     typed(&mut s, "j");
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
     let effects = typed(&mut s, "q");
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     assert!(
         !s.quit && effects.is_empty(),
         "q only closes it: {effects:?}"
     );
 
     typed(&mut s, "W");
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
 
     typed(&mut s, "W");
     typed(&mut s, "W");
-    assert_eq!(s.mode, Mode::Normal, "its own key closes it again");
+    assert_eq!(s.views.mode, Mode::Normal, "its own key closes it again");
     // The alias.
     typed(&mut s, ":wb");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
 }
 
 #[test]
 fn the_wallboard_alone_quits_on_q() {
     let mut s = console();
     s.settings.read_only = true;
-    s.wallboard_only = true;
-    s.mode = Mode::Wallboard;
+    s.views.wallboard_only = true;
+    s.views.mode = Mode::Wallboard;
     let effects = typed(&mut s, "q");
     assert!(s.quit);
     assert_eq!(effects, vec![Effect::Quit]);
@@ -213,7 +213,7 @@ fn too_few_decided_is_no_percentage_and_none_in_time_is_critical() {
     for id in ["c-1", "c-2", "c-3"] {
         mark(&mut few, id, "qu-s", true);
     }
-    few.mode = Mode::Wallboard;
+    few.views.mode = Mode::Wallboard;
     let theme = switchboard::ui::Theme::new(switchboard::ui::ThemeKind::Mono, false);
     let draw = |st: &State, w: u16, h: u16| -> String {
         let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
@@ -228,8 +228,8 @@ fn too_few_decided_is_no_percentage_and_none_in_time_is_critical() {
     let board = draw(&few, 120, 40);
     assert!(board.contains("— 3 seen"), "{board}");
     assert!(!board.contains("100%"), "{board}");
-    few.mode = Mode::Normal;
-    few.queues_shown = true;
+    few.views.mode = Mode::Normal;
+    few.views.queues_shown = true;
     let pane = draw(&few, 120, 40);
     assert!(pane.contains("3 seen"), "{pane}");
     assert!(!pane.contains("100%"), "{pane}");
@@ -353,7 +353,7 @@ fn before_any_answer_the_figures_are_stale_once_three_polls_went_by() {
 #[test]
 fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
     let mut s = console();
-    s.mode = Mode::Wallboard;
+    s.views.mode = Mode::Wallboard;
     let mut redraw = Redraw::default();
     assert!(redraw.needed(&s, Cause::Action), "the first frame");
     // Seconds pass and nothing shown changes (Kore's longest wait is as of
@@ -397,7 +397,7 @@ fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
 
     // The console draws on every tick (its clock shows seconds) while
     // someone is at the keys, except on the "too small" message.
-    s.mode = Mode::Normal;
+    s.views.mode = Mode::Normal;
     redraw.input(s.now_ms);
     assert!(redraw.needed(&s, Cause::Tick));
     assert!(redraw.needed(&s, Cause::Tick));
@@ -490,7 +490,7 @@ fn stale_follows_the_rounds_and_names_unreadable_figures() {
     );
     let board = s.wallboard();
     assert!(board.stale && board.latest_unreadable);
-    s.mode = Mode::Wallboard;
+    s.views.mode = Mode::Wallboard;
     let theme = switchboard::ui::theme::Theme::new(switchboard::ui::theme::ThemeKind::Mono, false);
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
     term.draw(|f| switchboard::ui::view(&s, f, &theme)).unwrap();

@@ -218,7 +218,7 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = 1_000_000;
-    s.screen = (120, 40);
+    s.views.screen = (120, 40);
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
@@ -226,7 +226,7 @@ fn console() -> State {
     let mut c = Conversation::new("c-2", Channel::Chat, "en");
     c.api_status = Some("OPEN".into());
     s.model.conversations.insert("c-2".into(), c);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     s
 }
 
@@ -287,7 +287,7 @@ fn enter_fetches_once_by_session_and_a_second_enter_does_not() {
 #[test]
 fn a_conversation_without_a_session_is_read_by_its_id() {
     let mut s = console();
-    s.selected = Some("c-2".into());
+    s.views.selected = Some("c-2".into());
     let effects = update(&mut s, enter());
     assert_eq!(
         fetches(&effects),
@@ -307,7 +307,7 @@ fn capital_r_and_the_details_verb_fetch_again_but_never_twice_at_once() {
     );
     // While that one is out, neither R nor :details asks again.
     assert!(fetches(&update(&mut s, key('R'))).is_empty());
-    let flash = s.flash.clone().map(|f| f.0).unwrap_or_default();
+    let flash = s.views.flash.clone().map(|f| f.0).unwrap_or_default();
     assert!(flash.contains("already on their way"), "{flash}");
     update(&mut s, key(':'));
     for c in "details".chars() {
@@ -330,9 +330,12 @@ fn capital_r_and_the_details_verb_fetch_again_but_never_twice_at_once() {
 #[test]
 fn r_with_nothing_selected_is_refused() {
     let mut s = console();
-    s.selected = None;
+    s.views.selected = None;
     assert!(fetches(&update(&mut s, key('R'))).is_empty());
-    assert!(s.flash.is_some_and(|f| f.1), "refused on the message line");
+    assert!(
+        s.views.flash.is_some_and(|f| f.1),
+        "refused on the message line"
+    );
 }
 
 #[test]
@@ -381,7 +384,7 @@ fn loaded_details_are_kept_cleaned_and_shown() {
 #[test]
 fn show_customer_contact_shows_them_as_they_came() {
     let mut s = console();
-    s.show_customer_contact = true;
+    s.views.show_customer_contact = true;
     update(&mut s, enter());
     loaded(&mut s, "c-1", "details-sample.json", DetailsWhy::Opened);
     let screen = kore_text(&s);

@@ -98,7 +98,7 @@ impl Console {
     }
 
     fn select(&mut self, conv: &str) {
-        self.s.selected = Some(conv.to_string());
+        self.s.views.selected = Some(conv.to_string());
     }
 
     /// Waits until every request of `conv` has an outcome.
@@ -207,8 +207,8 @@ async fn end_remove_warm_and_cold_act_on_agents_entered_elsewhere() {
         .iter()
         .position(|m| m.agent.id == raj.0)
         .expect("Raj is in the merged roster");
-    con.s.focus = Pane::Roster;
-    con.s.roster_cursor = raj_row;
+    con.s.views.focus = Pane::Roster;
+    con.s.views.roster_cursor = raj_row;
     con.keys("xy");
     con.settled(c_warm).await;
     assert_eq!(
@@ -288,6 +288,6 @@ async fn a_refused_entry_heals_the_roster_from_details_without_sending_again() {
     );
     // The details fetch is on the log, and the NA entry is not offered
     // again: with Bob in, it cannot go ahead.
-    assert!(matches!(con.s.mode, Mode::Normal));
+    assert!(matches!(con.s.views.mode, Mode::Normal));
     sim.shutdown().await;
 }

@@ -508,9 +508,8 @@ const LINE_LIMIT: usize = 1_000;
 /// Files still over the limit when the rule came, each with the ceiling it
 /// may not pass: they may only shrink, and no other file may join them.
 const OVER_THE_LIMIT: &[(&str, usize)] = &[
-    ("src/app/queries.rs", 1_018),
-    ("src/app/state.rs", 1_170),
-    ("src/app/update/results.rs", 1_066),
+    ("src/app/state.rs", 1_119),
+    ("src/app/update/results.rs", 1_062),
     ("src/cli/batch.rs", 1_210),
     ("src/kore/client.rs", 1_108),
 ];

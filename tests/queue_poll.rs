@@ -314,7 +314,7 @@ async fn figures_that_cannot_be_true_show_a_question_mark_and_the_log_has_them_r
     );
 
     // The queue pane: `?` beside the list's count.
-    s.queues_shown = true;
+    s.views.queues_shown = true;
     let out = screen(&s, 120, 40);
     let line = out
         .lines()
@@ -327,7 +327,7 @@ async fn figures_that_cannot_be_true_show_a_question_mark_and_the_log_has_them_r
     let board = s.wallboard();
     let tile = board.tiles.iter().find(|t| t.id == billing).unwrap();
     assert!(tile.odd.waiting && tile.waiting.is_none(), "{tile:?}");
-    s.mode = switchboard::app::state::Mode::Wallboard;
+    s.views.mode = switchboard::app::state::Mode::Wallboard;
     let out = screen(&s, 120, 40);
     // Billing's tile is the first: its big figure has a blank row between
     // filled ones (the dot of `?`), which no digit has.

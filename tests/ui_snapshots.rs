@@ -248,7 +248,7 @@ fn demo() -> State {
     for (d, kind, text) in log {
         s.log.push(NOW + d * SEC, kind, text);
     }
-    s.selected = Some("c-1042".into());
+    s.views.selected = Some("c-1042".into());
     s
 }
 
@@ -333,23 +333,23 @@ fn mono_80x24() {
 #[test]
 fn mono_120x40_with_the_roster_focused() {
     let mut s = demo();
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
-    s.detail_open = true;
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
+    s.views.detail_open = true;
     snap!("mono_120x40", screen(&s, &mono(), 120, 40));
 }
 
 #[test]
 fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
     let mut s = demo();
-    s.selected = Some("c-1046".into());
+    s.views.selected = Some("c-1046".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(
         out.contains("Lena Novak") && out.contains("not entered"),
         "{out}"
     );
     assert!(out.contains("nothing sent yet"), "{out}");
-    s.selected = Some("c-1047".into());
+    s.views.selected = Some("c-1047".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("the conversation has ended"), "{out}");
 }
@@ -357,7 +357,7 @@ fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
 #[test]
 fn ascii_80x24() {
     let mut s = demo();
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     s.log.follow = false;
     s.log.cursor = 3;
     let out = screen(&s, &Theme::new(ThemeKind::Dark, true), 80, 24);
@@ -488,10 +488,10 @@ fn detail_with_every_kind_of_result_120x40() {
         text: "resent by the supervisor".into(),
     });
     s.model.conversations.insert(c.id.clone(), c);
-    s.selected = Some("c-2001".into());
-    s.detail_open = true;
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
+    s.views.selected = Some("c-2001".into());
+    s.views.detail_open = true;
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
     let out = screen(&s, &dark(), 120, 40);
     for want in [
         "✓ 200 38 ms",
@@ -718,7 +718,7 @@ fn the_status_bar_says_what_is_wrong_and_what_to_do() {
 #[test]
 fn confirm_line_wraps_and_keeps_its_answer() {
     let mut s = demo();
-    s.mode = Mode::Confirm {
+    s.views.mode = Mode::Confirm {
         prompt: "Cold transfer c-1042: Mia Chen → Tom Berg [COLD exit Mia Chen, COLD entry Tom Berg]? Y/n"
             .into(),
         pending: Pending::Events {
@@ -737,14 +737,14 @@ fn confirm_line_wraps_and_keeps_its_answer() {
 #[test]
 fn flash_error_and_filter_and_command_lines() {
     let mut s = demo();
-    s.flash = Some((
+    s.views.flash = Some((
         "Cannot send WARM entry Raj Patel: Raj Patel is already in the conversation.".into(),
         true,
     ));
     let out = screen(&s, &dark(), 80, 24);
     let last = out.lines().last().unwrap();
     assert!(last.contains("already in the"), "{out}");
-    s.flash = Some((
+    s.views.flash = Some((
         "Cannot send WARM entry Raj Patel: the first agent (Mia Chen) has already entered, and \
          NA entry is sent only once. Add Raj Patel with a warm transfer, or hand over with a \
          cold transfer. Nothing was sent, and the queue of c-1042 is unchanged."
@@ -755,9 +755,9 @@ fn flash_error_and_filter_and_command_lines() {
     assert!(out.lines().last().unwrap().ends_with('…'), "{out}");
     snap!("flash_error_80x24", out);
 
-    s.flash = None;
-    s.conv_filter = "voice".into();
-    s.mode = Mode::Filter {
+    s.views.flash = None;
+    s.views.conv_filter = "voice".into();
+    s.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: "voice".into(),
     };
@@ -770,10 +770,10 @@ fn flash_error_and_filter_and_command_lines() {
     assert!(out.lines().last().unwrap().starts_with(" /voice"), "{out}");
     snap!("filter_80x24", out);
 
-    s.mode = Mode::Command {
+    s.views.mode = Mode::Command {
         input: "export log.jsonl".into(),
     };
-    s.sort = SortBy::Age;
+    s.views.sort = SortBy::Age;
     let mut t = draw(&s, &dark(), 80, 24);
     let out = text(t.backend().buffer());
     assert!(
@@ -799,7 +799,7 @@ fn flash_error_and_filter_and_command_lines() {
 #[test]
 fn help_overlay() {
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     let small = screen(&s, &dark(), 80, 24);
     assert!(small.contains("q closes"), "{small}");
     assert!(small.contains("j/k g/G scroll"), "{small}");
@@ -811,7 +811,7 @@ fn help_overlay() {
     );
     // Taller than 40 rows now: its end, the `:` commands, is a scroll away.
     let mut end = s.clone();
-    end.help_scroll = u16::MAX;
+    end.views.help_scroll = u16::MAX;
     let big_end = screen(&end, &dark(), 120, 40);
     assert!(big_end.contains(":filter lang=de"), "{big_end}");
     // Every key of every mode: the lists' commands with their descriptions,
@@ -841,7 +841,7 @@ fn help_follows_the_live_keymap() {
         .into_iter()
         .collect();
     s.keymap = Keymap::with_overrides(&overrides).unwrap();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     let out = screen(&s, &dark(), 120, 40);
     let line = out
         .lines()
@@ -849,7 +849,7 @@ fn help_follows_the_live_keymap() {
         .unwrap();
     let before = &line[..line.find("cold transfer").unwrap()];
     assert!(before.trim_end().ends_with(" T"), "{line}");
-    s.mode = Mode::Normal;
+    s.views.mode = Mode::Normal;
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.lines().last().unwrap().contains("T cold"), "{out}");
 }
@@ -857,7 +857,7 @@ fn help_follows_the_live_keymap() {
 #[test]
 fn picker_overlay() {
     let mut s = demo();
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Cold,
         conversation: "c-1042".into(),
         query: "a".into(),
@@ -870,7 +870,7 @@ fn picker_overlay() {
     assert!(out.contains("AVAILABLE"), "{out}");
     snap!("picker_80x24", out);
 
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Warm,
         conversation: "c-1042".into(),
         query: "zzz".into(),
@@ -887,7 +887,7 @@ fn picker_overlay() {
 #[test]
 fn picker_table_at_both_sizes_in_colour_and_mono() {
     let mut s = demo();
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Warm,
         conversation: "c-1042".into(),
         query: "".into(),
@@ -906,7 +906,7 @@ fn picker_table_at_both_sizes_in_colour_and_mono() {
 #[test]
 fn new_conversation_form() {
     let mut s = demo();
-    s.mode = Mode::NewConversation(NewConversationForm {
+    s.views.mode = Mode::NewConversation(NewConversationForm {
         fields: NewConversationForm {
             fields: [
                 TextInput::with_text("c-3001", MAX_FORM_FIELD),
@@ -951,10 +951,10 @@ fn too_small_shows_only_a_message() {
 fn no_size_panics_in_any_mode() {
     let mut states = vec![demo()];
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     states.push(s);
     let mut s = demo();
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Assign,
         conversation: "c-1043".into(),
         query: "日本".into(),
@@ -963,25 +963,25 @@ fn no_size_panics_in_any_mode() {
     });
     states.push(s);
     let mut s = demo();
-    s.mode = Mode::NewConversation(NewConversationForm {
+    s.views.mode = Mode::NewConversation(NewConversationForm {
         error: Some("x".repeat(300)),
         ..Default::default()
     });
     states.push(s);
     let mut s = demo();
-    s.mode = Mode::Confirm {
+    s.views.mode = Mode::Confirm {
         prompt: "y ".repeat(200),
         pending: Pending::Quit,
         enter_sends: false,
     };
     states.push(s);
     let mut s = demo();
-    s.flash = Some(("日本語".repeat(100), true));
-    s.focus = Pane::Roster;
-    s.roster_cursor = 7;
+    s.views.flash = Some(("日本語".repeat(100), true));
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 7;
     s.log.follow = false;
     s.log.cursor = 999;
-    s.agent_cursor = 999;
+    s.views.agent_cursor = 999;
     states.push(s);
     states.push(blank());
     for theme in [dark(), Theme::new(ThemeKind::Mono, true)] {
@@ -1024,7 +1024,7 @@ fn wide_and_control_characters_are_cut_by_width_and_escapes_removed() {
         LogKind::Info,
         format!("entered: {evil}\r\nsecond line"),
     );
-    s.selected = Some("c-日本-9".into());
+    s.views.selected = Some("c-日本-9".into());
     for (w, h) in [(80, 24), (120, 40)] {
         let t = draw(&s, &dark(), w, h);
         let buf = t.backend().buffer();
@@ -1084,7 +1084,7 @@ fn assert_colourless(buf: &Buffer, what: &str) {
 #[test]
 fn mono_draws_no_colour_anywhere() {
     let mut s = demo();
-    s.flash = Some(("refused: no conversation selected".into(), true));
+    s.views.flash = Some(("refused: no conversation selected".into(), true));
     s.settings.read_only = true;
     let theme = mono();
     assert_colourless(draw(&s, &theme, 80, 24).backend().buffer(), "normal");
@@ -1107,7 +1107,7 @@ fn mono_draws_no_colour_anywhere() {
         Mode::Command { input: "q".into() },
     ];
     for m in modes {
-        s.mode = m.clone();
+        s.views.mode = m.clone();
         assert_colourless(
             draw(&s, &theme, 80, 24).backend().buffer(),
             &format!("{m:?}"),
@@ -1120,7 +1120,7 @@ fn mono_draws_no_colour_anywhere() {
 fn the_focused_border_stands_out() {
     let mut s = demo();
     for theme in [dark(), Theme::new(ThemeKind::Light, false), mono()] {
-        s.focus = Pane::Conversations;
+        s.views.focus = Pane::Conversations;
         let t = draw(&s, &theme, 80, 24);
         let buf = t.backend().buffer();
         // Conversations start on row 1, agents on row 11 (see the layout).
@@ -1150,7 +1150,7 @@ fn the_selected_row_is_highlighted_and_follows_focus() {
     let out = text(t.backend().buffer());
     let y = row_of(&out, "▶ c-1042");
     let focused = t.backend().buffer()[(5, y)].style();
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     let t = draw(&s, &theme, 80, 24);
     let unfocused = t.backend().buffer()[(5, y)].style();
     assert_ne!(focused, unfocused);
@@ -1165,11 +1165,11 @@ fn a_long_list_scrolls_to_keep_the_selection_visible() {
         s.model.conversations.insert(c.id.clone(), c);
     }
     let last = s.visible_conversations().last().unwrap().id.clone();
-    s.selected = Some(last.clone());
+    s.views.selected = Some(last.clone());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains(&format!("▶ {last}")), "{out}");
     let mid = s.visible_conversations()[25].id.clone();
-    s.selected = Some(mid.clone());
+    s.views.selected = Some(mid.clone());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains(&format!("▶ {mid}")), "{out}");
 }
@@ -1187,7 +1187,7 @@ fn the_log_follows_or_keeps_its_cursor() {
     );
     s.log.follow = false;
     s.log.cursor = 10;
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("line 3") && !out.contains("line 49"), "{out}");
     assert!(out.contains("paused 11/57"), "{out}");
@@ -1214,7 +1214,7 @@ fn with_polls_logged() -> State {
         }
     }
     s.log.push_runtime(NOW - 30 * SEC, LogKind::In, agents);
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     s
 }
 
@@ -1257,7 +1257,7 @@ fn the_minimum_size_is_still_a_console() {
     assert!(out.contains("Conversations") && out.contains("Agents") && out.contains("Log"));
     snap!("minimum_60x16", out);
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     snap!("help_60x16", screen(&s, &dark(), 60, 16));
 }
 
@@ -1283,11 +1283,11 @@ fn the_selected_log_line_is_shown_whole() {
 #[test]
 fn the_help_scrolls_to_its_last_rows_on_a_small_screen() {
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     let top = screen(&s, &dark(), 60, 16);
     assert!(!top.contains("Commands"), "{top}");
     assert!(top.contains("j/k g/G scroll"), "{top}");
-    s.help_scroll = 99;
+    s.views.help_scroll = 99;
     let bottom = screen(&s, &dark(), 60, 16);
     assert!(bottom.contains("What the marks mean"), "{bottom}");
     assert!(bottom.contains("changed"), "{bottom}");
@@ -1334,8 +1334,8 @@ fn size(waiting: u32, engaged: u32, drops: u32, agents: [u32; 4], waits_s: [f64;
 /// not sized yet (the list's figures), and a service level for each.
 fn with_queues() -> State {
     let mut s = demo();
-    s.queues_shown = true;
-    s.focus = Pane::Queues;
+    s.views.queues_shown = true;
+    s.views.focus = Pane::Queues;
     let mut billing = queue("qu-billing", "Billing");
     billing.size = Some(size(3, 1, 4, [1, 2, 0, 1], [312.0, 460.0, 65.0]));
     let mut support = queue("qu-support", "Support");
@@ -1406,8 +1406,8 @@ fn queue_pane_mono_80x24() {
 #[test]
 fn queue_pane_mono_120x40_narrowed_to_a_queue() {
     let mut s = with_queues();
-    s.queue_narrow = Some("qu-billing".into());
-    s.queue_sort = QueueSort::Name;
+    s.views.queue_narrow = Some("qu-billing".into());
+    s.views.queue_sort = QueueSort::Name;
     let out = screen(&s, &mono(), 120, 40);
     assert!(out.contains("Conversations 2/10 ─ queue: Billing"), "{out}");
     // Under the status bar, the border and the header.
@@ -1426,8 +1426,8 @@ fn queue_pane_ascii_and_the_queue_picker() {
     assert!(out.contains("SL<=20s"), "{out}");
     assert!(out.contains("3<>1"), "{out}");
     let mut s = with_queues();
-    s.selected = Some("c-1043".into());
-    s.mode = Mode::Picker(Picker {
+    s.views.selected = Some("c-1043".into());
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Assign,
         conversation: "c-1043".into(),
         query: TextInput::with_text("q:", MAX_INPUT),
@@ -1460,7 +1460,7 @@ fn the_queue_pane_draws_at_every_size_without_a_panic() {
 /// Support calm.
 fn wallboard() -> State {
     let mut s = with_queues();
-    s.mode = Mode::Wallboard;
+    s.views.mode = Mode::Wallboard;
     s.model.freshness = Freshness {
         last_ok_ms: Some(NOW - 2 * SEC),
         latest_failed: false,
@@ -1576,7 +1576,7 @@ fn wallboard_with_more_queues_than_fit_says_how_many_are_not_shown() {
             .queues
             .push(queue(&format!("qu-{i:02}"), &format!("Queue {i:02}")));
     }
-    s.wallboard_only = true;
+    s.views.wallboard_only = true;
     let out = screen(&s, &dark(), 80, 24);
     // 80 / 18 = 4 columns and 22 / 4 = 5 rows: 20 of 23 tiles.
     assert!(
@@ -1633,7 +1633,7 @@ fn with_breaches() -> State {
         c.listed_at_ms = NOW;
         s.model.conversations.insert(c.id.clone(), c);
     }
-    s.selected = Some("c-1051".into());
+    s.views.selected = Some("c-1051".into());
     switchboard::app::update(&mut s, switchboard::app::Action::Tick(NOW));
     s
 }
@@ -1660,7 +1660,7 @@ fn breaches_dark_80x24() {
 fn breaches_dark_120x40() {
     let mut s = with_breaches();
     // The selection bar would cover the critical row's style.
-    s.selected = Some("c-1042".into());
+    s.views.selected = Some("c-1042".into());
     let t = draw(&s, &dark(), 120, 40);
     let buf = t.backend().buffer();
     let out = text(buf);
@@ -1699,7 +1699,7 @@ fn breaches_mono_120x40_problems_only() {
     let mut s = with_breaches();
     // A calm queue to hide.
     switchboard::app::update(&mut s, common::state::key('!'));
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     let t = draw(&s, &mono(), 120, 40);
     assert_colourless(t.backend().buffer(), "problems only");
     let out = text(t.backend().buffer());
@@ -1743,7 +1743,7 @@ fn with_kore_details() -> State {
         switchboard::kore::wire::parse_loose(&text).unwrap();
     let c = s.model.conversations.get_mut("c-1042").unwrap();
     c.details = Some(switchboard::app::KoreDetails::new(d, NOW - 12 * SEC));
-    s.detail_open = true;
+    s.views.detail_open = true;
     s
 }
 
@@ -1771,12 +1771,12 @@ fn detail_with_kore_details_masked() {
 fn agents_in_status() -> State {
     use switchboard::app::agent_status::StatusSince;
     let mut s = demo();
-    s.queues_shown = false;
-    s.focus = Pane::Agents;
-    s.agents_by_time = true;
+    s.views.queues_shown = false;
+    s.views.focus = Pane::Agents;
+    s.views.agents_by_time = true;
     // Ana is fourth by time: selected, so the pane under its header row
     // scrolls to her even at 80x24.
-    s.agent_cursor = 3;
+    s.views.agent_cursor = 3;
     let since = [
         ("a-1", 40 * 60 * SEC, false),
         ("a-2", 3 * 60 * SEC, true),
@@ -1830,7 +1830,7 @@ fn the_agent_picker_table_keeps_time_in_status_and_the_notes() {
     let frozen = s.model.agents.clone();
     let tom = s.model.agents.iter_mut().find(|a| a.id == "a-4").unwrap();
     tom.chat = Some(Load { used: 2, total: 5 });
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Cold,
         conversation: "c-1042".into(),
         query: TextInput::with_text("", MAX_INPUT),
@@ -1874,10 +1874,10 @@ fn the_tables_keep_the_holds_and_the_fail_reason() {
 fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
     for (theme, name) in [(dark(), "dark"), (mono(), "mono")] {
         let mut s = demo();
-        s.mode = Mode::Help;
+        s.views.mode = Mode::Help;
         let mut seen = String::new();
         for scroll in 0..120u16 {
-            s.help_scroll = scroll;
+            s.views.help_scroll = scroll;
             let out = screen(&s, &theme, 80, 24);
             for row in out.lines().skip(1) {
                 assert!(!row.contains("… │"), "cut at scroll {scroll}: {row}\n{out}");
@@ -1897,11 +1897,11 @@ fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
         for mark in ["⚠", "‼", "≠", "○", "●", "◐", "3/0/0/1", "14/14 3s"] {
             assert!(seen.contains(mark), "{mark} not in the legend:\n{seen}");
         }
-        s.help_scroll = u16::MAX;
+        s.views.help_scroll = u16::MAX;
         let end = screen(&s, &theme, 80, 24);
         assert!(end.contains("What the marks mean"), "{end}");
         snap!(format!("help_end_{name}_80x24"), end);
-        s.help_scroll = 0;
+        s.views.help_scroll = 0;
         snap!(format!("help_{name}_120x40"), screen(&s, &theme, 120, 40));
     }
 }
@@ -1984,7 +1984,7 @@ fn queue_pane_and_wallboard_show_a_question_mark_for_figures_that_cannot_be_true
     assert!(billing.contains("     ? "), "{out}");
     assert!(!out.contains("4294967295"), "{out}");
     snap!("queues_odd_figures_120x40", out);
-    s.mode = Mode::Wallboard;
+    s.views.mode = Mode::Wallboard;
     s.model.freshness = wallboard().model.freshness;
     let out = screen(&s, &Theme::new(ThemeKind::Mono, true), 80, 24);
     // Billing's tile (the first): the longest wait `?`, the big `?` in

@@ -15,12 +15,14 @@ mod conversations;
 mod model;
 mod requests;
 mod start;
+mod views;
 pub use conversations::{
     Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
     patch_limit,
 };
 pub use model::Model;
 pub use requests::Requests;
+pub use views::Views;
 
 impl Channel {
     /// From list-conversations: `conversationType` ("voice"/"messaging") or
@@ -1123,65 +1125,12 @@ pub struct State {
     pub keymap: Keymap,
     /// The contact centre as known: conversations, agents, queues.
     pub model: Model,
-    /// The filtered, sorted conversation list, made again only when its
-    /// inputs change (see `State::visible_ids`).
-    pub list_cache: ListCache,
-    /// Counts over every conversation (requests open, retrying, failed;
-    /// each queue's figures), made again only when the conversations change.
-    pub summary_cache: GenCache<crate::app::summary::Summary>,
+    /// How each pane and overlay stands, and the lists kept for the view.
+    pub views: Views,
     pub log: Log,
-    pub focus: Pane,
-    pub mode: Mode,
-    /// The selected conversation's id (kept by id, so polls do not move it).
-    pub selected: Option<String>,
-    /// Selected row of the roster pane.
-    pub roster_cursor: usize,
-    /// Selected row of the agents pane.
-    pub agent_cursor: usize,
-    pub conv_filter: String,
-    pub agent_filter: String,
-    pub sort: SortBy,
-    /// The conversation list's sort runs backwards (`S`).
-    pub sort_reversed: bool,
-    /// The queue pane shows in the agents' place.
-    pub queues_shown: bool,
-    /// Selected row of the queue pane.
-    pub queue_cursor: usize,
-    pub queue_sort: QueueSort,
-    /// The conversation list shows only this queue's (its id).
-    pub queue_narrow: Option<String>,
-    /// The conversation list shows only this agent's (its id).
-    pub agent_narrow: Option<String>,
-    /// The agents pane is sorted by time in status (longest first).
-    pub agents_by_time: bool,
-    /// `!`: the lists show only what is in trouble.
-    pub problems_only: bool,
-    /// The detail pane shows the timeline (after Enter) or just the roster.
-    pub detail_open: bool,
-    /// The conversation list shows how long ago each row was read (`F`).
-    pub fresh_column: bool,
-    /// A one-line message for the supervisor (refusals, results).
-    pub flash: Option<(String, bool)>,
     /// Wall clock of the latest tick or action (unix ms). Set by the runtime.
     pub now_ms: i64,
     pub quit: bool,
     /// What this console has out: callbacks due, details asked, request ids.
     pub requests: Requests,
-    /// How far the help overlay is scrolled (rows), when it is taller than
-    /// the screen.
-    pub help_scroll: u16,
-    /// The `:` line's completion candidates after a Tab that found several
-    /// (shown under the line while it still reads as Tab left it).
-    pub completion: Option<crate::app::completion::CompletionList>,
-    /// The terminal's size (columns, rows), from the latest resize.
-    pub screen: (u16, u16),
-    /// The rows each pane shows, as the view laid them out (fed back by the
-    /// runtime with `Action::Layout`): how far PgUp/PgDn move.
-    pub pane_rows: PaneRows,
-    /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
-    /// closing it quits.
-    pub wallboard_only: bool,
-    /// `[ui] show_customer_contact`: the detail pane shows the customer's
-    /// email and phone as they are, not masked.
-    pub show_customer_contact: bool,
 }

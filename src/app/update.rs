@@ -69,11 +69,11 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Paste(text) => on_paste(state, text),
         Action::Resize(w, h) => {
-            state.screen = (w, h);
+            state.views.screen = (w, h);
             Vec::new()
         }
         Action::Layout(rows) => {
-            state.pane_rows = rows;
+            state.views.pane_rows = rows;
             Vec::new()
         }
         Action::Tick(now) => {

@@ -181,16 +181,16 @@ fn new_state(
     let mut state = State::new(settings, opts.keymap.clone(), run_tag);
     state.now_ms = now_ms();
     state.model.agents = opts.directory.clone();
-    state.show_customer_contact = opts.show_customer_contact;
+    state.views.show_customer_contact = opts.show_customer_contact;
     // Supervisors look at the queues first; `u` shows the agents.
-    state.queues_shown = true;
+    state.views.queues_shown = true;
     state.model.freshness.since_ms = state.now_ms;
     if let Some(every) = opts.poll_conversations {
         state.model.freshness.poll_ms = every.as_millis() as i64;
     }
     if opts.wallboard {
-        state.mode = crate::app::state::Mode::Wallboard;
-        state.wallboard_only = true;
+        state.views.mode = crate::app::state::Mode::Wallboard;
+        state.views.wallboard_only = true;
     }
     if let Some(listener) = listener.filter(|_| !opts.read_only) {
         state.model.status.callback_address = listener.display_address();
@@ -287,8 +287,8 @@ fn open_terminal(
     let terminal = terminal::enter(mouse)?;
     terminal::install_panic_hook(mouse);
     if let Ok(size) = terminal.size() {
-        state.screen = (size.width, size.height);
-        state.pane_rows = crate::ui::view::pane_rows(state.screen);
+        state.views.screen = (size.width, size.height);
+        state.views.pane_rows = crate::ui::view::pane_rows(state.views.screen);
     }
     let renderer = Renderer::start(terminal, mouse, tx.clone());
     if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
@@ -507,14 +507,16 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut redraw = Redraw::default();
-    let mut offscreen = Offscreen::new(state.screen.0, state.screen.1);
+    let mut offscreen = Offscreen::new(state.views.screen.0, state.views.screen.1);
     let mut dirty = Some(Cause::Action);
     let mut last_second = state.now_ms / 1000;
     loop {
         if let Some(cause) = dirty.take()
             && redraw.needed(state, cause)
         {
-            renderer.show(offscreen.draw(state.screen, |f| crate::ui::view::view(state, f, theme)));
+            renderer.show(offscreen.draw(state.views.screen, |f| {
+                crate::ui::view::view(state, f, theme)
+            }));
         }
         let mut done = Dispatched::default();
         tokio::select! {
@@ -614,9 +616,9 @@ impl Redraw {
     pub fn needed(&mut self, state: &State, cause: Cause) -> bool {
         let now = state.now_ms;
         let last_input = *self.last_input_ms.get_or_insert(now);
-        if state.mode != crate::app::state::Mode::Wallboard {
+        if state.views.mode != crate::app::state::Mode::Wallboard {
             self.drawn = None;
-            let (w, h) = state.screen;
+            let (w, h) = state.views.screen;
             let at_rest = now - last_input >= REST_AFTER_MS;
             let due = !at_rest || now - self.last_frame_ms >= REST_EVERY_MS;
             let draw = match cause {
@@ -631,7 +633,7 @@ impl Redraw {
             }
             return draw;
         }
-        let now = (state.wallboard(), state.screen);
+        let now = (state.wallboard(), state.views.screen);
         if self.drawn.as_ref() == Some(&now) {
             return false;
         }

@@ -56,15 +56,16 @@ pub fn language(c: &Conversation, short: bool) -> String {
 fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'static> {
     let total = state.model.conversations.len();
     let rule = theme.glyph(Glyph::Rule);
-    let filter = theme.fit(&clean(&state.conv_filter, 200), 20);
-    let filtered = !state.conv_filter.trim().is_empty();
+    let filter = theme.fit(&clean(&state.views.conv_filter, 200), 20);
+    let filtered = !state.views.conv_filter.trim().is_empty();
     let sort = state.sort_label();
     let queue = state
+        .views
         .queue_narrow
         .as_deref()
         .map(|q| theme.fit(&clean(&state.queue_name(q), 200), 16));
     let build = |short: bool| {
-        let mut t = if filtered || queue.is_some() || state.problems_only {
+        let mut t = if filtered || queue.is_some() || state.views.problems_only {
             format!(" Conversations {shown}/{total}")
         } else {
             format!(" Conversations {shown}")
@@ -84,7 +85,7 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
         } else {
             t.push_str(&format!(" {rule} sort: {sort}"));
         }
-        if state.problems_only {
+        if state.views.problems_only {
             let hidden = total.saturating_sub(shown);
             if short {
                 t.push_str(&format!(" {rule} problems"));
@@ -188,7 +189,7 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
         Cell::new(queue, theme.dim),
         Cell::new(c.agent_count().to_string(), theme.text),
     ];
-    if state.fresh_column {
+    if state.views.fresh_column {
         let (text, style) = freshness(c, state, theme);
         cells.push(Cell::new(text, style));
     }
@@ -227,7 +228,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     if ids.is_empty() {
         let msg = if state.model.conversations.is_empty() {
             theme.own_text("no conversations yet (polling…)")
-        } else if state.problems_only && state.conv_filter.trim().is_empty() {
+        } else if state.views.problems_only && state.views.conv_filter.trim().is_empty() {
             format!(
                 "no problems: no wait past a threshold, no failed request ({} shows all)",
                 state
@@ -237,7 +238,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         } else {
             format!(
                 "no match for filter \"{}\"",
-                theme.fit(&clean(&state.conv_filter, 200), 20)
+                theme.fit(&clean(&state.views.conv_filter, 200), 20)
             )
         };
         let line = Line::from(Span::styled(
@@ -248,7 +249,11 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let selected = state.selected.as_ref().and_then(|id| ids.position(id));
+    let selected = state
+        .views
+        .selected
+        .as_ref()
+        .and_then(|id| ids.position(id));
     let offset = table::offset(selected, ids.len(), height);
     // Only the rows on screen are looked up, measured and drawn.
     let rows: Vec<Row> = ids
@@ -262,7 +267,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             row(c, Some(i) == selected, level, state, theme)
         })
         .collect();
-    let columns = columns(state.fresh_column);
+    let columns = columns(state.views.fresh_column);
     Table {
         columns: &columns,
         rows,
@@ -307,7 +312,7 @@ mod tests {
             narrow.cols[3] > 0 && narrow.cols[4] > 0,
             "state and wait stay"
         );
-        state.fresh_column = true;
+        state.views.fresh_column = true;
         let r = row(&c, false, Level::Ok, &state, &theme);
         let fresh = fit(&columns(true), std::slice::from_ref(&r), 120);
         assert_eq!(fresh.cols.len(), 9);

@@ -73,7 +73,7 @@ fn body(
 ) {
     // Most telling first: the pane is often too short for all of it.
     if let Some(u) = &d.user_info
-        && let Some(c) = customer(u, state.show_customer_contact, dot)
+        && let Some(c) = customer(u, state.views.show_customer_contact, dot)
     {
         push_wrapped(out, &c, theme.dim, cells, theme);
     }

@@ -17,7 +17,7 @@ use crate::app::state::{Mode, NewConversationForm, Picker};
 use crate::ui::keymap::HelpRow;
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
-    match &state.mode {
+    match &state.views.mode {
         Mode::Help => help(state, frame, area, theme),
         Mode::Picker(p) => picker(state, p, frame, area, theme),
         Mode::NewConversation(form) => new_conversation(form, frame, area, theme),
@@ -250,7 +250,7 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     // Taller than the screen: it scrolls (j/k, PgUp/PgDn), and says where.
     let visible = usize::from(h.saturating_sub(2));
     let overflow = lines.len().saturating_sub(visible);
-    let scroll = usize::from(state.help_scroll).min(overflow);
+    let scroll = usize::from(state.views.help_scroll).min(overflow);
     let footer = if overflow > 0 {
         format!(
             " {}-{} of {} · j/k g/G scroll · q closes ",

@@ -452,7 +452,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
         style: Style::new(),
         cursor: None,
     };
-    match &state.mode {
+    match &state.views.mode {
         Mode::Confirm { prompt, .. } => Bottom {
             lines: message_lines(&theme.own_text(prompt), cells, theme.confirm, theme),
             style: theme.confirm,
@@ -486,7 +486,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
         )]),
         Mode::NewConversation(_) => plain(vec![mode_hints(state, KeyMode::Form, None, theme)]),
         Mode::Wallboard => plain(vec![mode_hints(state, KeyMode::Wallboard, None, theme)]),
-        Mode::Normal => match &state.flash {
+        Mode::Normal => match &state.views.flash {
             Some((text, error)) => {
                 let style = if *error {
                     theme.flash_error

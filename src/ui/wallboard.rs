@@ -290,7 +290,7 @@ fn header_line(state: &State, board: &Board, theme: &Theme, cells: u16) -> Line<
 /// The keys, and how many queues are not shown.
 fn footer_line(state: &State, theme: &Theme, hidden: usize, cells: u16) -> Line<'static> {
     let close = state.keymap.key_label(Command::WallboardClose);
-    let what = if state.wallboard_only {
+    let what = if state.views.wallboard_only {
         "quit"
     } else {
         "back to the console"

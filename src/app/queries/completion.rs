@@ -6,8 +6,9 @@ use super::*;
 impl State {
     /// The completion list, while the `:` line still reads as Tab left it.
     pub fn completion_shown(&self) -> Option<&CompletionList> {
-        match &self.mode {
+        match &self.views.mode {
             Mode::Command { input } => self
+                .views
                 .completion
                 .as_ref()
                 .filter(|c| c.line == input.as_str()),

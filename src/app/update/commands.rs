@@ -97,7 +97,7 @@ pub(super) fn filter(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     match word {
         None => open_filter(state),
         Some(text) => {
-            state.conv_filter = text.to_string();
+            state.views.conv_filter = text.to_string();
             keep_selection_visible(state);
         }
     }
@@ -116,11 +116,11 @@ pub(super) fn sort(state: &mut State, word: Option<&str>) -> Vec<Effect> {
         return Vec::new();
     }
     if let Some(by) = QueueSort::parse(word) {
-        state.queue_sort = by;
+        state.views.queue_sort = by;
         state.say(format!("queues sorted by {}", by.label()));
         return Vec::new();
     }
-    state.sort = match SortBy::parse(word) {
+    state.views.sort = match SortBy::parse(word) {
         Some(by) => by,
         None => {
             return refused(
@@ -138,7 +138,7 @@ pub(super) fn sort(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 /// `!` turns the problems-only view over; `:problems [on|off]`.
 pub(super) fn problems(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let on = match word.unwrap_or("") {
-        "" => !state.problems_only,
+        "" => !state.views.problems_only,
         "on" | "yes" | "true" => true,
         "off" | "no" | "false" => false,
         _ => return refused(state, "usage: :problems [on|off]".into()),
@@ -159,7 +159,7 @@ pub(super) fn follow(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 /// `F` turns the freshness column over; `:fresh on|off`.
 pub(super) fn fresh(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let on = match word.unwrap_or("") {
-        "" => !state.fresh_column,
+        "" => !state.views.fresh_column,
         "off" | "no" | "false" => false,
         _ => true,
     };
@@ -347,7 +347,7 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
     };
     if let Some(e) = error {
         form.error = Some(e);
-        state.mode = Mode::NewConversation(form);
+        state.views.mode = Mode::NewConversation(form);
         return;
     }
     let channel = if Channel::parse(&channel) == Some(Channel::Voice) {
@@ -369,10 +369,10 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
     conv.started_ms = Some(state.now_ms);
     conv.bot_session_id = (!session.is_empty()).then_some(session);
     state.model.conversations.insert(id.clone(), conv);
-    state.selected = Some(id.clone());
-    state.focus = Pane::Conversations;
-    state.roster_cursor = 0;
-    state.mode = Mode::Normal;
+    state.views.selected = Some(id.clone());
+    state.views.focus = Pane::Conversations;
+    state.views.roster_cursor = 0;
+    state.views.mode = Mode::Normal;
     state.say(format!("{id} opened by hand"));
 }
 

@@ -17,7 +17,7 @@ use crate::app::input::Edit;
 /// ([`Command::enabled`]) shows why and does nothing.
 pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
     let context = cmd.context();
-    if !context.applies(state.mode.key_mode(), state.focus) {
+    if !context.applies(state.views.mode.key_mode(), state.views.focus) {
         return Vec::new();
     }
     // Esc clears the message line itself, one thing at a time.
@@ -26,7 +26,7 @@ pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.refuse(why);
             return Vec::new();
         }
-        state.flash = None;
+        state.views.flash = None;
     }
     dispatch(state, cmd, None)
 }
@@ -128,6 +128,6 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
 
 /// A command that only opens or closes a mode.
 fn to_mode(state: &mut State, mode: Mode) -> Vec<Effect> {
-    state.mode = mode;
+    state.views.mode = mode;
     Vec::new()
 }

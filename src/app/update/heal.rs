@@ -231,7 +231,7 @@ fn offer_again(state: &mut State, conv_id: &str, op: Op) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    if !matches!(state.mode, Mode::Normal) {
+    if !matches!(state.views.mode, Mode::Normal) {
         state.say(format!(
             "{conv_id}: roster rebuilt from Kore; {} can be sent again",
             op.describe_in(&projected)

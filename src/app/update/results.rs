@@ -143,7 +143,7 @@ fn rate_usage(state: &mut State, used: u32, limit: u32, blocked_ms: Option<u64>)
 fn note(state: &mut State, error: bool, text: String) {
     let kind = if error { LogKind::Error } else { LogKind::Info };
     state.log.push(state.now_ms, kind, text.clone());
-    state.flash = Some((text, error));
+    state.views.flash = Some((text, error));
 }
 
 /// A hooks try failed and will be tried again.
@@ -212,7 +212,7 @@ pub(super) fn hook_done(
                 "{e}  ({conv_id}; unknown: {tries}; later events of it are held; r resends, :drop drops)"
             );
             state.log.push(now, LogKind::Error, text);
-            state.flash = Some((
+            state.views.flash = Some((
                 format!("{conv_id}: {e}; it may have arrived (unknown)"),
                 true,
             ));
@@ -230,7 +230,7 @@ pub(super) fn hook_done(
             };
             let text = format!("{e}  ({conv_id}; later events of it are held; r resends)");
             state.log.push(now, LogKind::Error, text);
-            state.flash = Some((format!("{conv_id}: {e}"), true));
+            state.views.flash = Some((format!("{conv_id}: {e}"), true));
             return super::heal::heal_if_stale(state, conv_id, req_id, &e);
         }
     }
@@ -375,7 +375,7 @@ pub(super) fn assign_done(
                      unknown until its callback comes; check the conversation, then assign again if need be)"
                 ),
             );
-            state.flash = Some((
+            state.views.flash = Some((
                 format!("assign {conv_id}: {e}; it may have reached Kore (unknown)"),
                 true,
             ));
@@ -430,7 +430,7 @@ pub(super) fn assign_done(
             state
                 .log
                 .push(now, LogKind::Error, format!("{e}  (assign {conv_id})"));
-            state.flash = Some((format!("assign {conv_id}: {e}"), true));
+            state.views.flash = Some((format!("assign {conv_id}: {e}"), true));
         }
     }
 }
@@ -513,7 +513,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         };
     let language = state.settings.defaults.language.clone();
     let now = state.now_ms;
-    let selected = state.selected.clone();
+    let selected = state.views.selected.clone();
     let group = page.group.index();
     let mut on_page = Vec::with_capacity(page.records.len());
     {
@@ -561,12 +561,8 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         // costs its own records, not a walk through every conversation.
         poll_figures(state);
     }
-    if state
-        .selected
-        .as_ref()
-        .is_none_or(|id| !state.model.conversations.contains_key(id))
-    {
-        state.selected = None;
+    if state.selected_conversation().is_none() {
+        state.views.selected = None;
         keep_selection_visible(state);
     }
 }
@@ -594,7 +590,7 @@ fn forget_unseen(state: &mut State) {
     else {
         return;
     };
-    let selected = state.selected.clone();
+    let selected = state.views.selected.clone();
     let stale =
         |c: &Conversation| c.seen_seq < before && (c.listed || !has_stake(c, selected.as_deref()));
     let gone: Vec<String> = state
@@ -867,7 +863,7 @@ pub(super) fn merge_agents(
         state.now_ms,
     );
     let n = state.visible_agents().len();
-    state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
+    state.views.agent_cursor = state.views.agent_cursor.min(n.saturating_sub(1));
 }
 
 /// Queue id → its members' ids in listing order, each once.

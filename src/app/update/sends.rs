@@ -73,7 +73,7 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
     } else {
         ""
     };
-    state.mode = Mode::Picker(Picker {
+    state.views.mode = Mode::Picker(Picker {
         purpose,
         conversation: conv.id.clone(),
         query: crate::app::input::TextInput::with_text("", MAX_INPUT),
@@ -82,7 +82,7 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
     });
     // The order of this moment stays while the picker is open.
     let frozen: Vec<Agent> = state.picker_choices().into_iter().cloned().collect();
-    if let Mode::Picker(p) = &mut state.mode {
+    if let Mode::Picker(p) = &mut state.views.mode {
         p.frozen = frozen;
         p.query.set(query);
     }
@@ -124,7 +124,7 @@ pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Age
             };
             if agent.presence == Presence::Offline {
                 let why = FailReason::AgentOffline { agent: None }.with_agent(&agent.name);
-                state.mode = Mode::Confirm {
+                state.views.mode = Mode::Confirm {
                     prompt: format!(
                         "{}. Assign {conv_id} (session {}) anyway? y/N",
                         why.label(),
@@ -232,7 +232,12 @@ pub(super) fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effe
     let agent_id = match agent {
         Some(a) => a,
         // The row the roster pane highlights: the merged roster.
-        None => match conv.merged().roster.members().get(state.roster_cursor) {
+        None => match conv
+            .merged()
+            .roster
+            .members()
+            .get(state.views.roster_cursor)
+        {
             Some(m) => m.agent.id.clone(),
             None => {
                 state.refuse(format!(
@@ -351,7 +356,7 @@ pub(super) fn ask(state: &mut State, warning: Option<String>, question: String, 
         Some(w) => format!("{w} {question} {answers}"),
         None => format!("{question} {answers}"),
     };
-    state.mode = Mode::Confirm {
+    state.views.mode = Mode::Confirm {
         prompt,
         pending,
         enter_sends,
@@ -563,7 +568,7 @@ pub(super) fn start_retry(state: &mut State, drop: bool) -> Vec<Effect> {
         )
     };
     // A resend is always confirmed: its first attempt may have arrived.
-    state.mode = Mode::Confirm {
+    state.views.mode = Mode::Confirm {
         prompt,
         pending,
         enter_sends: false,
@@ -578,7 +583,7 @@ pub(super) fn ask_quit(state: &mut State) -> Vec<Effect> {
         state.quit = true;
         return vec![Effect::Quit];
     }
-    state.mode = Mode::Confirm {
+    state.views.mode = Mode::Confirm {
         prompt: format!(
             "{open} request(s) still queued or awaiting a callback. Quit? Queued ones stay in the journal. y/N"
         ),

@@ -85,7 +85,7 @@ pub(in crate::app::update) fn on_callback(
             format!("callback assign {conv} → {agent}{late_note}: {outcome}")
         },
     );
-    state.flash = Some((
+    state.views.flash = Some((
         format!("assign {conv} → {agent}{late_note}: {outcome}"),
         bad,
     ));
