@@ -20,9 +20,7 @@ pub use conversations::{
     Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
     patch_limit,
 };
-pub use model::Model;
-pub use requests::Requests;
-pub use views::Views;
+pub use {model::Model, requests::Requests, start::StartOptions, views::Views};
 
 impl Channel {
     /// From list-conversations: `conversationType` ("voice"/"messaging") or
@@ -1128,7 +1126,8 @@ pub struct State {
     /// How each pane and overlay stands, and the lists kept for the view.
     pub views: Views,
     pub log: Log,
-    /// Wall clock of the latest tick or action (unix ms). Set by the runtime.
+    /// Wall clock of the latest tick or action (unix ms): the runtime sends
+    /// it with `Action::Clock` before each action, and `update` sets it.
     pub now_ms: i64,
     pub quit: bool,
     /// What this console has out: callbacks due, details asked, request ids.

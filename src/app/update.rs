@@ -1,9 +1,9 @@
 //! `update(&mut State, Action) -> Vec<Effect>`: every rule of the console.
 //!
-//! Pure: it reads the clock only through `state.now_ms` (set by the runtime
-//! before each call) and does no I/O. Refusals, confirmations, the picker,
-//! the command line and the merging of polled data all live here, so they
-//! are tested without a terminal or a network.
+//! Pure: it reads the clock only through `state.now_ms` (the runtime sends
+//! `Action::Clock` before each action) and does no I/O. Refusals,
+//! confirmations, the picker, the command line and the merging of polled
+//! data all live here, so they are tested without a terminal or a network.
 
 use super::state::*;
 use super::{Action, ConversationPage, Effect, PollPlan, ReplyInfo};
@@ -77,6 +77,10 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Tick(now) => {
+            state.now_ms = now;
+            Vec::new()
+        }
+        Action::Clock(now) => {
             state.now_ms = now;
             Vec::new()
         }

@@ -3,7 +3,7 @@
 //! channel of `Action`s, and drawing only after something changed.
 
 use crate::app::restore::Holds;
-use crate::app::state::{Agent, Settings};
+use crate::app::state::{Agent, Settings, StartOptions};
 use crate::app::{Action, Effect, State, update};
 use crate::domain::PlanSettings;
 use crate::kore::client::ClientSettings;
@@ -178,32 +178,28 @@ fn new_state(
         alerts: opts.alerts.clone(),
     };
     let run_tag = crate::kore::jwt::random_id()[..6].to_string();
-    let mut state = State::new(settings, opts.keymap.clone(), run_tag);
-    state.now_ms = now_ms();
-    state.model.agents = opts.directory.clone();
-    state.views.show_customer_contact = opts.show_customer_contact;
-    // Supervisors look at the queues first; `u` shows the agents.
-    state.views.queues_shown = true;
-    state.model.freshness.since_ms = state.now_ms;
-    if let Some(every) = opts.poll_conversations {
-        state.model.freshness.poll_ms = every.as_millis() as i64;
-    }
-    if opts.wallboard {
-        state.views.mode = crate::app::state::Mode::Wallboard;
-        state.views.wallboard_only = true;
-    }
-    if let Some(listener) = listener.filter(|_| !opts.read_only) {
-        state.model.status.callback_address = listener.display_address();
-    }
-    state.model.status.rate_limit = opts.client.rate_limit_per_minute;
     for w in &replay.warnings {
         // In the log file too: the pane keeps only so many lines.
         tracing::warn!(warning = %w, "journal");
-        state
-            .log
-            .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
     }
-    state
+    State::for_console(StartOptions {
+        now_ms: now_ms(),
+        directory: opts.directory.clone(),
+        show_customer_contact: opts.show_customer_contact,
+        // Supervisors look at the queues first; `u` shows the agents.
+        queues_shown: true,
+        poll_ms: opts
+            .poll_conversations
+            .map(|every| every.as_millis() as i64),
+        wallboard: opts.wallboard,
+        callback_address: listener
+            .filter(|_| !opts.read_only)
+            .map(|l| l.display_address())
+            .unwrap_or_default(),
+        rate_limit: opts.client.rate_limit_per_minute,
+        warnings: replay.warnings.clone(),
+        ..StartOptions::new(settings, opts.keymap.clone(), run_tag)
+    })
 }
 
 /// The journal's conversations restored, the first log lines, and the
@@ -216,25 +212,23 @@ fn start_work(
     listener: Option<&CallbackListener>,
 ) {
     let restored = restore(state, runner, replay, !opts.read_only);
+    let info = |text| Action::Log {
+        kind: crate::app::state::LogKind::Info,
+        text,
+    };
     if restored > 0 {
-        state.log.push(
-            state.now_ms,
-            crate::app::state::LogKind::Info,
-            format!("restored {restored} conversation(s) from the journal"),
-        );
+        let text = format!("restored {restored} conversation(s) from the journal");
+        update(state, info(text));
     }
     let callbacks_on = listener.map_or("nowhere (the wallboard sends nothing)".to_string(), |l| {
         l.display_address()
     });
-    state.log.push(
-        state.now_ms,
-        crate::app::state::LogKind::Info,
-        format!(
-            "switchboard {} · {} · callbacks on {callbacks_on}",
-            env!("CARGO_PKG_VERSION"),
-            runner.host(),
-        ),
+    let text = format!(
+        "switchboard {} · {} · callbacks on {callbacks_on}",
+        env!("CARGO_PKG_VERSION"),
+        runner.host(),
     );
+    update(state, info(text));
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
     runner.start_journal_watch(JOURNAL_WATCH_EVERY);
@@ -287,8 +281,9 @@ fn open_terminal(
     let terminal = terminal::enter(mouse)?;
     terminal::install_panic_hook(mouse);
     if let Ok(size) = terminal.size() {
-        state.views.screen = (size.width, size.height);
-        state.views.pane_rows = crate::ui::view::pane_rows(state.views.screen);
+        let screen = (size.width, size.height);
+        update(state, Action::Resize(screen.0, screen.1));
+        update(state, Action::Layout(crate::ui::view::pane_rows(screen)));
     }
     let renderer = Renderer::start(terminal, mouse, tx.clone());
     if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
@@ -460,7 +455,7 @@ impl std::ops::BitOrAssign for Dispatched {
 }
 
 fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> Dispatched {
-    state.now_ms = now_ms();
+    update(state, Action::Clock(now_ms()));
     let mut out = Dispatched::default();
     // A new size lays the panes out anew: the view's rows go back in.
     let relayout = match action {
@@ -478,7 +473,8 @@ fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> Dispatche
     }
     for effect in effects {
         match effect {
-            Effect::Quit => state.quit = true,
+            // `update` set `quit` when it asked for this.
+            Effect::Quit => {}
             Effect::Suspend => out.suspend = true,
             Effect::Bell => out.bell = true,
             _ => {}

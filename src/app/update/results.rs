@@ -100,6 +100,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         | Action::Resize(..)
         | Action::Layout(_)
         | Action::Tick(_)
+        | Action::Clock(_)
         | Action::Suspend
         | Action::Terminate => {}
     }
@@ -917,10 +918,8 @@ fn merge_agent_record(
         }
         None => {
             index.insert(id.clone(), state.model.agents.len());
-            state
-                .model
-                .agents
-                .push(new_agent(id, name, email, &rec, presence));
+            let agent = new_agent(id, name, email, &rec, presence);
+            state.model.agents.push(agent);
         }
     }
 }
