@@ -68,9 +68,9 @@ pub(super) fn close_wallboard(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-pub(super) fn close_help(state: &mut State) -> Vec<Effect> {
-    state.views.help_scroll = 0;
-    state.views.mode = Mode::Normal;
+pub(super) fn close_help(views: &mut Views) -> Vec<Effect> {
+    views.help_scroll = 0;
+    views.mode = Mode::Normal;
     Vec::new()
 }
 
@@ -199,8 +199,8 @@ pub(super) fn line_complete(state: &mut State) -> Vec<Effect> {
 }
 
 /// The `n` form: Tab moves between fields, Enter opens the conversation.
-pub(super) fn form_step(state: &mut State, forward: bool) -> Vec<Effect> {
-    if let Mode::NewConversation(form) = &mut state.views.mode {
+pub(super) fn form_step(views: &mut Views, forward: bool) -> Vec<Effect> {
+    if let Mode::NewConversation(form) = &mut views.mode {
         let n = form.fields.len();
         form.focus = if forward {
             (form.focus + 1) % n
@@ -314,11 +314,11 @@ pub(super) fn clamp_picker(state: &mut State) {
 }
 
 /// Tab and Shift-Tab: the next or previous pane.
-pub(super) fn focus_next(state: &mut State, forward: bool) {
-    state.views.focus = if forward {
-        state.views.focus.next(state.views.queues_shown)
+pub(super) fn focus_next(views: &mut Views, forward: bool) {
+    views.focus = if forward {
+        views.focus.next(views.queues_shown)
     } else {
-        state.views.focus.prev(state.views.queues_shown)
+        views.focus.prev(views.queues_shown)
     };
 }
 
