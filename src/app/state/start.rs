@@ -56,8 +56,10 @@ impl StartOptions {
 impl State {
     /// The State for the console, the demo, the wallboard and the tests.
     pub fn for_console(opts: StartOptions) -> State {
-        let mut model = Model::default();
-        model.agents = opts.directory;
+        let mut model = Model {
+            agents: opts.directory,
+            ..Model::default()
+        };
         model.freshness.since_ms = opts.now_ms;
         if let Some(every) = opts.poll_ms {
             model.freshness.poll_ms = every;
