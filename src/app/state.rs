@@ -664,7 +664,7 @@ pub struct Queue {
 pub const MAX_CONVERSATIONS: usize = 100_000;
 
 /// The most queues kept from list-queues; the rest are counted
-/// (`State::queues_not_shown`) and said on screen.
+/// (`Model::queues_not_shown`) and said on screen.
 pub const MAX_QUEUES: usize = 5_000;
 
 /// Whether a conversation this console saw in a queue was answered within

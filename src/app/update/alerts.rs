@@ -1,5 +1,5 @@
 //! The alerts pass: which conversations and queues are past a threshold
-//! now, kept in `State::breaches`, and whether the bell rings.
+//! now, kept in `Model::breaches`, and whether the bell rings.
 //!
 //! It runs after a clock tick and a poll of conversations or queues (so a
 //! change from a request's result shows by the next second at the latest).
