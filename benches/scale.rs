@@ -103,7 +103,7 @@ fn frame(bencher: Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn frame_last_selected(bencher: Bencher, n: usize) {
     let mut state = console(n);
-    state.selected = ids_in_order(&state).last().cloned();
+    state.views.selected = ids_in_order(&state).last().cloned();
     let theme = dark();
     let mut term = terminal();
     bencher.bench_local(|| {
@@ -121,8 +121,8 @@ fn key_j(bencher: Bencher, n: usize) {
     let order: Vec<String> = ids_in_order(&state);
     let (first, last) = (order[0].clone(), order[order.len() - 1].clone());
     bencher.bench_local(|| {
-        if state.selected.as_deref() == Some(last.as_str()) {
-            state.selected = Some(first.clone());
+        if state.views.selected.as_deref() == Some(last.as_str()) {
+            state.views.selected = Some(first.clone());
         }
         update(&mut state, key('j'));
         term.draw(|f| view(&state, f, &theme)).expect("drawing");
@@ -152,11 +152,11 @@ fn filter_key_broad(bencher: Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn filter_key_after_poll(bencher: Bencher, n: usize) {
     let mut state = console(n);
-    state.conv_filter = "e".into();
+    state.views.conv_filter = "e".into();
     let _ = state.visible_ids();
-    state.conv_filter.clear();
+    state.views.conv_filter.clear();
     let _ = state.visible_ids();
-    state.mode = Mode::Filter {
+    state.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: TextInput::with_text("", MAX_INPUT),
     };
@@ -183,8 +183,8 @@ fn after_page(state: &State, page: &Action) -> State {
 
 fn filter_keystroke(bencher: Bencher, n: usize, typed: &str, next: char) {
     let mut state = console(n);
-    state.conv_filter = typed.to_string();
-    state.mode = Mode::Filter {
+    state.views.conv_filter = typed.to_string();
+    state.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: TextInput::with_text(typed, MAX_INPUT),
     };
@@ -312,9 +312,9 @@ fn pages(records: Vec<ConversationRecord>) -> Vec<Action> {
 fn tick(bencher: Bencher, n: usize) {
     let mut state = console(n);
     let mut rng = Rng(0x71c4 + n as u64);
-    let ids: Vec<String> = state.conversations.keys().cloned().collect();
+    let ids: Vec<String> = state.model.conversations.keys().cloned().collect();
     for id in ids {
-        let c = state.conversations.get_mut(&id).expect("listed");
+        let c = state.model.conversations.get_mut(&id).expect("listed");
         if c.is_waiting() {
             c.queue = Some(("qu-billing".into(), "Billing".into()));
             c.wait_ms = Some(rng.below(300) as i64 * SEC);
@@ -529,8 +529,8 @@ fn conversation(i: usize, rng: &mut Rng, agents: &[Agent], req: &mut u64) -> Con
 /// Log lines as a busy console writes them: polls, requests, answers,
 /// callbacks and errors.
 fn fill_log(state: &mut State, rng: &mut Rng) {
-    let n = state.conversations.len();
-    let names: Vec<String> = state.agents.iter().map(|a| a.name.clone()).collect();
+    let n = state.model.conversations.len();
+    let names: Vec<String> = state.model.agents.iter().map(|a| a.name.clone()).collect();
     // Lines that say the same in a row fold into one (with a count), so the
     // log is filled until it holds its capacity.
     let mut i = 0usize;
@@ -573,24 +573,24 @@ fn console(n: usize) -> State {
     let mut rng = Rng(0x5eed_0000 + n as u64);
     let mut s = State::new(settings(), Keymap::default(), "b".into());
     s.now_ms = NOW;
-    s.screen = (WIDTH, HEIGHT);
-    s.pane_rows = switchboard::ui::view::pane_rows(s.screen);
-    s.status = Status {
+    s.views.screen = (WIDTH, HEIGHT);
+    s.views.pane_rows = switchboard::ui::view::pane_rows(s.views.screen);
+    s.model.status = Status {
         health: Health::Online,
         rate_used: 12,
         rate_limit: 60,
         callback_address: "http://127.0.0.1:8009".into(),
         ..Status::default()
     };
-    s.agents = agents(&mut rng);
+    s.model.agents = agents(&mut rng);
     let mut req = 1;
     for i in 0..n {
-        let c = conversation(i, &mut rng, &s.agents, &mut req);
-        s.conversations.insert(c.id.clone(), c);
+        let c = conversation(i, &mut rng, &s.model.agents, &mut req);
+        s.model.conversations.insert(c.id.clone(), c);
     }
     fill_log(&mut s, &mut rng);
     assert_eq!(s.log.lines.len(), LOG_CAPACITY);
-    s.selected = ids_in_order(&s).get(4).cloned();
+    s.views.selected = ids_in_order(&s).get(4).cloned();
     s
 }
 
@@ -617,9 +617,10 @@ fn poll(state: &State) -> Vec<ConversationRecord> {
         status: Some("ACTIVE".into()),
         ..Default::default()
     };
-    let mut out = Vec::with_capacity(state.conversations.len() + state.conversations.len() / 100);
+    let mut out =
+        Vec::with_capacity(state.model.conversations.len() + state.model.conversations.len() / 100);
     let mut fresh = 0;
-    for c in state.conversations.values() {
+    for c in state.model.conversations.values() {
         let r = rng.below(100);
         if r == 0 {
             // Gone, and a new one came in.
@@ -638,7 +639,7 @@ fn poll(state: &State) -> Vec<ConversationRecord> {
         let mut agents = c.api_agents.clone();
         if r <= 4 {
             status = Some("ACTIVE".into());
-            agents.push(rng.pick(&state.agents).name.clone());
+            agents.push(rng.pick(&state.model.agents).name.clone());
         }
         out.push(ConversationRecord {
             id: Some(c.id.clone()),

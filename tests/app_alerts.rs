@@ -138,7 +138,7 @@ fn status(s: &State) -> String {
 }
 
 fn level(s: &State, id: &str) -> Level {
-    s.conversation_level(&s.conversations[id])
+    s.conversation_level(&s.model.conversations[id])
 }
 
 #[test]
@@ -150,15 +150,15 @@ fn a_wait_crosses_warning_then_critical_and_rings_once_for_each() {
     let fx = poll(&mut s, vec![record("c-1", BILLING, 30, None)]);
     assert_eq!(bells(&fx), 0);
     assert_eq!(level(&s, "c-1"), Level::Ok);
-    assert_eq!(s.breaches.waiting_count(), 0);
+    assert_eq!(s.model.breaches.waiting_count(), 0);
     assert!(!status(&s).contains("waiting past"), "{}", status(&s));
 
     // 30 s later it has waited 60 s: a warning, one bell.
     let fx = tick(&mut s, 30);
     assert_eq!(level(&s, "c-1"), Level::Warn);
     assert_eq!(bells(&fx), 1);
-    assert_eq!(s.breaches.waiting_count(), 1);
-    assert_eq!(s.breaches.critical_count(), 0);
+    assert_eq!(s.model.breaches.waiting_count(), 1);
+    assert_eq!(s.model.breaches.critical_count(), 0);
     assert!(
         status(&s).contains("⚠ 1 waiting past 60s"),
         "{}",
@@ -172,13 +172,13 @@ fn a_wait_crosses_warning_then_critical_and_rings_once_for_each() {
         bells(&poll(&mut s, vec![record("c-1", BILLING, 130, None)])),
         0
     );
-    assert_eq!(s.breaches.waiting_count(), 1);
+    assert_eq!(s.model.breaches.waiting_count(), 1);
 
     // 180 s of waiting: critical, one more bell, and the status says so.
     let fx = tick(&mut s, 150);
     assert_eq!(level(&s, "c-1"), Level::Critical);
     assert_eq!(bells(&fx), 1);
-    assert_eq!(s.breaches.critical_count(), 1);
+    assert_eq!(s.model.breaches.critical_count(), 1);
     assert!(
         status(&s).contains("‼ 1 waiting past 60s, 1 critical"),
         "{}",
@@ -190,7 +190,7 @@ fn a_wait_crosses_warning_then_critical_and_rings_once_for_each() {
     s.now_ms = NOW + 401 * SEC;
     let fx = poll(&mut s, vec![record("c-1", BILLING, 400, Some("Mia"))]);
     assert_eq!(level(&s, "c-1"), Level::Ok);
-    assert_eq!(s.breaches.waiting_count(), 0);
+    assert_eq!(s.model.breaches.waiting_count(), 0);
     assert!(!status(&s).contains("waiting"), "{}", status(&s));
     assert_eq!(bells(&fx), 0);
 }
@@ -201,7 +201,7 @@ fn without_bell_true_nothing_rings_but_everything_is_counted() {
     poll(&mut s, vec![record("c-1", BILLING, 200, None)]);
     let fx = tick(&mut s, 1);
     assert_eq!(bells(&fx), 0);
-    assert_eq!(s.breaches.critical_count(), 1);
+    assert_eq!(s.model.breaches.critical_count(), 1);
     assert_eq!(level(&s, "c-1"), Level::Critical);
 }
 
@@ -217,8 +217,8 @@ fn several_new_breaches_at_once_ring_one_bell() {
         ],
     );
     assert_eq!(bells(&fx), 1);
-    assert_eq!(s.breaches.waiting_count(), 3);
-    assert_eq!(s.breaches.critical_count(), 1);
+    assert_eq!(s.model.breaches.waiting_count(), 3);
+    assert_eq!(s.model.breaches.critical_count(), 1);
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn a_queue_override_sets_its_own_thresholds() {
     assert_eq!(level(&s, "c-b"), Level::Warn, "Billing warns after 10 s");
     assert_eq!(level(&s, "c-b2"), Level::Critical);
     assert_eq!(level(&s, "c-s"), Level::Ok, "Sales keeps the defaults");
-    assert_eq!(s.breaches.waiting_count(), 2);
+    assert_eq!(s.model.breaches.waiting_count(), 2);
     // The status bar no longer claims one threshold for all.
     assert!(
         status(&s).contains("2 waiting too long, 1 critical"),
@@ -256,8 +256,8 @@ fn a_queue_override_sets_its_own_thresholds() {
         .find(|r| r.id == BILLING)
         .unwrap();
     assert_eq!(s.queue_level(&billing), Level::Critical);
-    assert_eq!(s.breaches.queues.get(BILLING), Some(&Level::Critical));
-    assert_eq!(s.breaches.queues.get(SALES), None);
+    assert_eq!(s.model.breaches.queues.get(BILLING), Some(&Level::Critical));
+    assert_eq!(s.model.breaches.queues.get(SALES), None);
 
     // By id as well.
     let mut alerts = switchboard::app::alerts::Alerts::default();
@@ -295,10 +295,10 @@ fn a_queue_below_its_service_level_target_is_marked() {
     assert_eq!(s.queue_level(row(BILLING)), Level::Warn);
     assert_eq!(s.queue_level(row(SALES)), Level::Ok);
     assert_eq!(
-        s.breaches.queues,
+        s.model.breaches.queues,
         BTreeMap::from([(BILLING.to_string(), Level::Warn)])
     );
-    assert_eq!(s.breaches.waiting_count(), 0);
+    assert_eq!(s.model.breaches.waiting_count(), 0);
     assert_eq!(bells(&fx), 1);
     assert!(status(&s).contains("⚠ 1 queue"), "{}", status(&s));
 
@@ -307,13 +307,13 @@ fn a_queue_below_its_service_level_target_is_marked() {
     alerts.default.sla_target_pct = 40;
     let mut s = console(alerts);
     poll(&mut s, billing(3, 3));
-    assert!(s.breaches.queues.is_empty());
+    assert!(s.model.breaches.queues.is_empty());
 }
 
 /// A conversation whose hooks request failed, and one whose assign timed
 /// out, both calm in their wait.
 fn with_failures(s: &mut State) {
-    let c = s.conversations.get_mut("c-failed").unwrap();
+    let c = s.model.conversations.get_mut("c-failed").unwrap();
     c.timeline.push(TimelineItem::Event {
         req_id: "t-1".into(),
         at_ms: NOW,
@@ -325,7 +325,7 @@ fn with_failures(s: &mut State) {
             reason: FailReason::from_status(Some(400), "refused"),
         },
     });
-    let c = s.conversations.get_mut("c-lost").unwrap();
+    let c = s.model.conversations.get_mut("c-lost").unwrap();
     c.timeline.push(TimelineItem::Assign {
         req_id: "t-2".into(),
         at_ms: NOW,
@@ -353,11 +353,16 @@ fn problems_only_shows_breaches_and_failures_and_follows_the_clock() {
 
     let fx = update(&mut s, key('!'));
     assert!(fx.is_empty());
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     let mut shown: Vec<String> = s.visible_ids().to_vec();
     shown.sort();
     assert_eq!(shown, ["c-failed", "c-late", "c-lost"]);
-    assert!(s.selected.as_ref().is_some_and(|id| shown.contains(id)));
+    assert!(
+        s.views
+            .selected
+            .as_ref()
+            .is_some_and(|id| shown.contains(id))
+    );
     // Only Billing's wait is past a threshold; Sales' answered one was
     // within 20 s.
     let queues: Vec<String> = s.visible_queue_rows().into_iter().map(|r| r.id).collect();
@@ -387,7 +392,7 @@ fn problems_only_shows_breaches_and_failures_and_follows_the_clock() {
 
     // `!` again: everything.
     update(&mut s, key('!'));
-    assert!(!s.problems_only);
+    assert!(!s.views.problems_only);
     assert_eq!(s.visible_ids().len(), 5);
     assert_eq!(s.visible_queue_rows().len(), 2);
 }
@@ -416,22 +421,23 @@ fn the_problems_command_turns_the_view_on_and_off() {
         );
     };
     run(&mut s, "problems on");
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     assert_eq!(s.visible_ids().to_vec(), ["c-late"]);
     run(&mut s, "problems on");
-    assert!(s.problems_only, "on stays on");
+    assert!(s.views.problems_only, "on stays on");
     run(&mut s, "problems off");
-    assert!(!s.problems_only);
+    assert!(!s.views.problems_only);
     run(&mut s, "problems");
-    assert!(s.problems_only, "no word toggles");
+    assert!(s.views.problems_only, "no word toggles");
     run(&mut s, "problems maybe");
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     assert!(
-        s.flash
+        s.views
+            .flash
             .as_ref()
             .is_some_and(|(t, err)| *err && t.contains(":problems")),
         "{:?}",
-        s.flash
+        s.views.flash
     );
 }
 

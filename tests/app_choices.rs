@@ -18,7 +18,7 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = 1_000_000;
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-mia", "Mia Chen", Presence::Available, (0, 5), (0, 1)),
         agent("a-raj", "Raj Patel", Presence::Available, (1, 5), (0, 1)),
         agent("a-rafa", "Rafael Ortiz", Presence::Busy, (5, 5), (0, 1)),
@@ -26,8 +26,8 @@ fn console() -> State {
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
-    s.selected = Some("c-1".into());
+    s.model.conversations.insert("c-1".into(), c);
+    s.views.selected = Some("c-1".into());
     s
 }
 
@@ -46,7 +46,7 @@ fn names(s: &State) -> Vec<String> {
 }
 
 fn prompt(s: &State) -> String {
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => prompt.clone(),
         other => panic!("no question: {other:?}"),
     }
@@ -103,10 +103,10 @@ fn the_picker_keeps_its_order_while_open_and_marks_what_changed() {
     assert_eq!(names(&s), ["Mia Chen", "Raj Patel", "Rafael Ortiz"]);
     update(&mut s, code(KeyCode::Down));
     // A poll: Mia is now busy and full, Raj has more room, a new agent.
-    s.agents[0].presence = Presence::Busy;
-    s.agents[0].chat = Some(Load { used: 5, total: 5 });
-    s.agents[1].chat = Some(Load { used: 0, total: 5 });
-    s.agents.push(agent(
+    s.model.agents[0].presence = Presence::Busy;
+    s.model.agents[0].chat = Some(Load { used: 5, total: 5 });
+    s.model.agents[1].chat = Some(Load { used: 0, total: 5 });
+    s.model.agents.push(agent(
         "a-ana",
         "Ana Souza",
         Presence::Available,
@@ -147,7 +147,7 @@ fn an_agent_at_capacity_on_the_channel_is_asked_about_and_enter_does_not_send() 
     );
     assert!(p.ends_with("y/N"), "{p}");
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     // y sends.
     update(&mut s, key('a'));
     typed(&mut s, "rafael");
@@ -180,7 +180,7 @@ fn end_and_cold_transfer_ask_y_n_and_enter_sends_neither() {
     update(&mut s, code(KeyCode::Enter));
     assert!(prompt(&s).ends_with("y/N"), "{}", prompt(&s));
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     update(&mut s, key('t'));
     typed(&mut s, "raj");
     update(&mut s, code(KeyCode::Enter));
@@ -204,7 +204,7 @@ fn end_and_cold_transfer_ask_y_n_and_enter_sends_neither() {
 }
 
 fn line(s: &State) -> String {
-    match &s.mode {
+    match &s.views.mode {
         Mode::Command { input } => input.as_str().to_string(),
         other => panic!("no : line: {other:?}"),
     }
@@ -283,25 +283,25 @@ fn tab_on_an_ambiguous_verb_lists_the_verbs_and_one_verb_hints_its_argument() {
 fn the_help_closes_only_on_esc_question_mark_or_q() {
     let mut s = console();
     update(&mut s, key('?'));
-    assert_eq!(s.mode, Mode::Help);
+    assert_eq!(s.views.mode, Mode::Help);
     update(&mut s, key('G'));
-    let bottom = s.help_scroll;
+    let bottom = s.views.help_scroll;
     assert!(bottom > 0);
     update(&mut s, key('k'));
-    assert_eq!(s.help_scroll, bottom - 1);
+    assert_eq!(s.views.help_scroll, bottom - 1);
     update(&mut s, key('g'));
-    assert_eq!(s.help_scroll, 0);
+    assert_eq!(s.views.help_scroll, 0);
     for stray in ['x', 'a', 'E', 'y'] {
         assert!(update(&mut s, key(stray)).is_empty());
-        assert_eq!(s.mode, Mode::Help, "{stray} closed the help");
+        assert_eq!(s.views.mode, Mode::Help, "{stray} closed the help");
     }
     update(&mut s, key('?'));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     update(&mut s, key('?'));
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     update(&mut s, key('?'));
     update(&mut s, key('q'));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     assert!(!s.quit);
 }

@@ -33,7 +33,7 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = NOW;
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-mia", "Mia Chen", Presence::Available, (0, 5), (0, 1)),
         agent("a-raj", "Raj Patel", Presence::Available, (0, 5), (0, 1)),
         agent("a-bob", "Bob Stone", Presence::Busy, (1, 5), (0, 1)),
@@ -71,7 +71,7 @@ fn bob_in_c1() -> State {
         &mut s,
         vec![record("c-1", vec![present("a-bob", "Bob Stone", 60_000)])],
     );
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     s
 }
 
@@ -101,7 +101,7 @@ fn confirm(s: &mut State) -> Vec<Effect> {
 }
 
 fn prompt(s: &State) -> String {
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => prompt.clone(),
         other => panic!("no confirmation open: {other:?}"),
     }
@@ -148,7 +148,7 @@ fn req_ids(fx: &[Effect]) -> Vec<String> {
 #[test]
 fn end_on_a_conversation_kore_says_bob_is_in_sends_his_na_exit() {
     let mut s = bob_in_c1();
-    let merged = s.conversations["c-1"].merged();
+    let merged = s.model.conversations["c-1"].merged();
     assert_eq!(merged.sources, vec![Source::Kore]);
     update(&mut s, key('E'));
     assert!(prompt(&s).contains("NA exit Bob Stone"), "{}", prompt(&s));
@@ -172,7 +172,7 @@ fn enter_is_refused_when_kore_lists_an_agent_and_warm_and_cold_go_ahead() {
     // `e` (NA entry) would be a second first entry: refused, nothing sent.
     let fx = update(&mut s, key('e'));
     assert!(fx.is_empty());
-    assert!(matches!(s.mode, Mode::Normal), "{:?}", s.mode);
+    assert!(matches!(s.views.mode, Mode::Normal), "{:?}", s.views.mode);
 
     // `w`: Mia joins Bob as a consultant.
     pick(&mut s, 'w', "mia");
@@ -203,9 +203,9 @@ fn remove_takes_the_roster_row_kore_lists() {
             ],
         )],
     );
-    s.selected = Some("c-1".into());
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
+    s.views.selected = Some("c-1".into());
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
     update(&mut s, key('x'));
     let fx = confirm(&mut s);
     let Some(Effect::SendEvent { event, .. }) = fx.first() else {
@@ -226,14 +226,14 @@ fn remove_takes_the_roster_row_kore_lists() {
 fn sources_say_kore_console_or_both() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // This console enters Mia.
     pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
     let id = req_ids(&fx).remove(0);
     update(&mut s, ok(&id, "c-1"));
     assert_eq!(
-        s.conversations["c-1"].merged().sources,
+        s.model.conversations["c-1"].merged().sources,
         vec![Source::Console]
     );
 
@@ -249,7 +249,7 @@ fn sources_say_kore_console_or_both() {
             ],
         )],
     );
-    let m = s.conversations["c-1"].merged();
+    let m = s.model.conversations["c-1"].merged();
     assert_eq!(m.sources, vec![Source::Both, Source::Kore]);
     assert_eq!(m.roster.primary().unwrap().agent.id, "a-mia");
     assert!(m.disagreements.is_empty());
@@ -259,7 +259,7 @@ fn sources_say_kore_console_or_both() {
 fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
@@ -267,12 +267,15 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
     // A poll right after: Kore may not have her yet. She stays.
     s.now_ms += 2_000;
     listed(&mut s, vec![record("c-1", vec![])]);
-    assert_eq!(s.conversations["c-1"].merged().roster.members().len(), 1);
+    assert_eq!(
+        s.model.conversations["c-1"].merged().roster.members().len(),
+        1
+    );
 
     // A minute on, Kore still lists nobody: Kore wins, and says so.
     s.now_ms += 60_000;
     listed(&mut s, vec![record("c-1", vec![])]);
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     let m = c.merged();
     assert!(m.roster.members().is_empty());
     assert_eq!(m.disagreements.len(), 1);
@@ -290,7 +293,7 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
             .any(|t| matches!(t, TimelineItem::Event { text, .. } if text == "NA entry Mia Chen"))
     );
     // The rules follow Kore: nobody to remove.
-    s.focus = Pane::Roster;
+    s.views.focus = Pane::Roster;
     assert!(update(&mut s, key('x')).is_empty());
 }
 
@@ -298,19 +301,22 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
 fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // Mia enters, Raj joins, Raj leaves: all delivered.
     for (k, who) in [('e', "mia"), ('w', "raj")] {
         pick(&mut s, k, who);
         let id = req_ids(&confirm(&mut s)).remove(0);
         update(&mut s, ok(&id, "c-1"));
     }
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
     update(&mut s, key('x'));
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
-    assert_eq!(s.conversations["c-1"].merged().roster.members().len(), 1);
+    assert_eq!(
+        s.model.conversations["c-1"].merged().roster.members().len(),
+        1
+    );
 
     s.now_ms += 60_000;
     listed(
@@ -323,7 +329,7 @@ fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
             ],
         )],
     );
-    let m = s.conversations["c-1"].merged();
+    let m = s.model.conversations["c-1"].merged();
     assert_eq!(m.roster.members().len(), 2, "Kore wins");
     assert!(
         m.disagreements[0]
@@ -346,7 +352,7 @@ fn details_with(participants: serde_json::Value) -> Box<ConversationDetails> {
 fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // `E` on an empty roster is refused; `e` Mia goes out ...
     pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
@@ -374,7 +380,7 @@ fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
         .collect();
     assert_eq!(asked.len(), 1, "{fx:?}");
     assert!(sent_events(&fx).is_empty(), "nothing re-sent");
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.healing.is_some());
     assert!(
         c.timeline.iter().any(
@@ -404,7 +410,7 @@ fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
         ),
         "{fx:?}"
     );
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.healing.is_none());
     let m = c.merged();
     assert_eq!(m.roster.primary().unwrap().agent.id, "a-bob");
@@ -426,8 +432,8 @@ fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
     assert_eq!(s.failed_count(), 0);
     // Offered again on the healed roster: NA entry is no longer possible
     // with Bob in, so it is refused in words, and nothing is queued.
-    assert!(matches!(s.mode, Mode::Normal));
-    let flash = s.flash.clone().map(|f| f.0).unwrap_or_default();
+    assert!(matches!(s.views.mode, Mode::Normal));
+    let flash = s.views.flash.clone().map(|f| f.0).unwrap_or_default();
     assert!(flash.contains("cannot go ahead"), "{flash}");
 }
 
@@ -436,7 +442,7 @@ fn a_healed_end_is_offered_again_behind_a_confirmation_even_without_confirm() {
     let mut s = console();
     s.settings.confirm = false;
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     // The console entered Mia long ago (so Kore's empty list is no news)...
     let fx = pick(&mut s, 'e', "mia");
     let id = req_ids(&fx).remove(0);
@@ -500,7 +506,7 @@ fn a_refusal_that_does_not_say_stale_on_a_kore_roster_asks_nothing() {
         !fx.iter().any(|e| matches!(e, Effect::FetchDetails { .. })),
         "{fx:?}"
     );
-    assert!(s.conversations["c-1"].healing.is_none());
+    assert!(s.model.conversations["c-1"].healing.is_none());
 }
 
 #[test]
@@ -535,13 +541,13 @@ fn the_agents_pane_knows_what_each_agent_holds_from_the_merged_rosters() {
     assert_eq!(s.agent_conversations("a-bob"), vec!["c-1", "c-2"]);
     assert!(s.agent_conversations("a-mia").is_empty());
     // This console enters Mia into c-3: she holds it too.
-    s.selected = Some("c-3".into());
+    s.views.selected = Some("c-3".into());
     pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-3"));
     assert_eq!(s.agent_conversations("a-mia"), vec!["c-3"]);
     // The agents pane shows it at 120 columns.
-    s.queues_shown = false;
+    s.views.queues_shown = false;
     let backend = ratatui::backend::TestBackend::new(120, 40);
     let mut term = ratatui::Terminal::new(backend).unwrap();
     let theme = switchboard::ui::theme::Theme::new(switchboard::ui::theme::ThemeKind::Mono, false);

@@ -31,7 +31,11 @@ fn typed(s: &mut State, text: &str) -> Vec<Effect> {
 }
 
 fn flash(s: &State) -> String {
-    s.flash.as_ref().map(|f| f.0.clone()).unwrap_or_default()
+    s.views
+        .flash
+        .as_ref()
+        .map(|f| f.0.clone())
+        .unwrap_or_default()
 }
 
 fn queue(id: &str, name: &str, members: &[&str]) -> QueueRecord {
@@ -110,7 +114,7 @@ fn console() -> State {
     mia.queue_id = Some(BILLING.into());
     let raj = agent("a-raj", "Raj Patel", Presence::Busy, (5, 5), (0, 1));
     let sofia = agent("a-sofia", "Sofia Garcia", Presence::Offline, (0, 5), (0, 1));
-    s.agents = vec![mia, raj, sofia];
+    s.model.agents = vec![mia, raj, sofia];
     update(
         &mut s,
         Action::QueuesListed {
@@ -270,7 +274,7 @@ fn queue_size_figures_win_and_a_disagreement_is_marked() {
             result: Ok(vec![queue(BILLING, "Billing", &[])]),
         },
     );
-    assert_eq!(s.queues.len(), 1);
+    assert_eq!(s.model.queues.len(), 1);
     assert_eq!(row(&s, BILLING).waiting, kore(2));
 }
 
@@ -278,7 +282,7 @@ fn queue_size_figures_win_and_a_disagreement_is_marked() {
 fn the_current_queue_is_the_last_of_queues() {
     let s = console();
     assert_eq!(
-        s.conversations["c-1"].queue,
+        s.model.conversations["c-1"].queue,
         Some((BILLING.to_string(), "Billing".to_string()))
     );
     assert_eq!(
@@ -292,12 +296,12 @@ fn the_current_queue_is_the_last_of_queues() {
 fn enter_on_a_queue_narrows_the_list_and_esc_widens_it() {
     let mut s = console();
     update(&mut s, key('u'));
-    assert!(s.queues_shown);
+    assert!(s.views.queues_shown);
     // Tab goes through the queues in the agents' place.
     let mut seen = Vec::new();
     for _ in 0..4 {
         update(&mut s, code(KeyCode::Tab));
-        seen.push(s.focus);
+        seen.push(s.views.focus);
     }
     assert_eq!(
         seen,
@@ -305,48 +309,52 @@ fn enter_on_a_queue_narrows_the_list_and_esc_widens_it() {
     );
     update(&mut s, code(KeyCode::Tab));
     update(&mut s, code(KeyCode::Tab));
-    assert_eq!(s.focus, Pane::Queues);
+    assert_eq!(s.views.focus, Pane::Queues);
     // Sorted by the longest wait: Billing first, then Sales.
     let names: Vec<String> = s.queue_rows().into_iter().map(|r| r.name).collect();
     assert_eq!(names, ["Billing", "Sales"]);
     update(&mut s, key('j'));
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.queue_narrow.as_deref(), Some(SALES));
+    assert_eq!(s.views.queue_narrow.as_deref(), Some(SALES));
     let ids: Vec<&str> = s
         .visible_conversations()
         .iter()
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(ids, ["c-4"]);
-    assert_eq!(s.selected.as_deref(), Some("c-4"));
+    assert_eq!(s.views.selected.as_deref(), Some("c-4"));
     // Esc: the message first, then the narrowing.
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.queue_narrow.as_deref(), Some(SALES));
+    assert_eq!(s.views.queue_narrow.as_deref(), Some(SALES));
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.queue_narrow, None);
+    assert_eq!(s.views.queue_narrow, None);
     assert_eq!(s.visible_conversations().len(), 4);
     // Hiding the queues takes the focus back to the agents.
     update(&mut s, key('u'));
-    assert_eq!((s.queues_shown, s.focus), (false, Pane::Agents));
+    assert_eq!((s.views.queues_shown, s.views.focus), (false, Pane::Agents));
 }
 
 #[test]
 fn s_on_the_queue_pane_cycles_its_sort_and_sort_names_a_column() {
     let mut s = console();
     update(&mut s, key('u'));
-    s.focus = Pane::Queues;
-    assert_eq!(s.queue_sort, QueueSort::Longest);
+    s.views.focus = Pane::Queues;
+    assert_eq!(s.views.queue_sort, QueueSort::Longest);
     update(&mut s, key('s'));
-    assert_eq!(s.queue_sort, QueueSort::Average);
-    assert_eq!(s.sort, SortBy::Urgency, "the conversations' sort stays");
+    assert_eq!(s.views.queue_sort, QueueSort::Average);
+    assert_eq!(
+        s.views.sort,
+        SortBy::Urgency,
+        "the conversations' sort stays"
+    );
     update(&mut s, key(':'));
     typed(&mut s, "sort service");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.queue_sort, QueueSort::Service);
+    assert_eq!(s.views.queue_sort, QueueSort::Service);
     // Lowest service level first: Sales (0 % of five) before Billing
     // (two decided: too few for a level, so last).
     for i in 0..5 {
-        s.sla_seen.insert(
+        s.model.sla_seen.insert(
             format!("late-{i}"),
             SlaMark {
                 queue_id: SALES.into(),
@@ -373,7 +381,7 @@ fn callback(id: &str, body: serde_json::Value) -> Action {
 }
 
 fn assign_state(s: &State, conv: &str, req: &str) -> AssignState {
-    s.conversations[conv]
+    s.model.conversations[conv]
         .timeline
         .iter()
         .find_map(|t| match t {
@@ -386,7 +394,7 @@ fn assign_state(s: &State, conv: &str, req: &str) -> AssignState {
 #[test]
 fn assign_to_a_queue_is_planned_confirmed_sent_and_its_callback_matched() {
     let mut s = console();
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     update(&mut s, key('a'));
     typed(&mut s, "q:");
     assert!(
@@ -403,7 +411,7 @@ fn assign_to_a_queue_is_planned_confirmed_sent_and_its_callback_matched() {
     typed(&mut s, "bill");
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
     assert!(flash(&s).contains("already"), "{}", flash(&s));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
 
     update(&mut s, key('a'));
     typed(&mut s, "q:sal");
@@ -411,7 +419,7 @@ fn assign_to_a_queue_is_planned_confirmed_sent_and_its_callback_matched() {
         update(&mut s, code(KeyCode::Enter)).is_empty(),
         "it asks first"
     );
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => {
             assert_eq!(prompt, "Assign c-1 (session sess-c-1) to queue Sales? Y/n")
         }
@@ -484,18 +492,18 @@ fn assign_to_a_queue_is_planned_confirmed_sent_and_its_callback_matched() {
         "{fx:?}"
     );
     assert!(flash(&s).contains("c-1 → queue Sales"), "{}", flash(&s));
-    assert!(!s.awaiting_callback.contains_key(&req_id));
+    assert!(!s.requests.awaiting_callback.contains_key(&req_id));
 }
 
 #[test]
 fn colon_assign_queue_names_a_queue() {
     let mut s = console();
-    s.selected = Some("c-2".into());
+    s.views.selected = Some("c-2".into());
     update(&mut s, key(':'));
     typed(&mut s, "assign queue sales");
     update(&mut s, code(KeyCode::Enter));
-    let Mode::Confirm { pending, .. } = &s.mode else {
-        panic!("{:?}", s.mode)
+    let Mode::Confirm { pending, .. } = &s.views.mode else {
+        panic!("{:?}", s.views.mode)
     };
     assert_eq!(
         pending,
@@ -517,7 +525,7 @@ fn colon_assign_queue_names_a_queue() {
     typed(&mut s, "assign raj");
     update(&mut s, code(KeyCode::Enter));
     assert!(matches!(
-        &s.mode,
+        &s.views.mode,
         Mode::Confirm { pending: Pending::Assign { target: AssignTarget::Agent(a), .. }, .. } if a == "a-raj"
     ));
 }
@@ -568,20 +576,20 @@ fn an_unsent_assign_to_a_queue_is_restored_to_the_queue() {
 #[test]
 fn with_no_agent_listed_the_picker_offers_the_queues() {
     let mut s = console();
-    s.agents.clear();
-    s.selected = Some("c-1".into());
+    s.model.agents.clear();
+    s.views.selected = Some("c-1".into());
     update(&mut s, key('a'));
-    let Mode::Picker(p) = &s.mode else {
-        panic!("{:?}", s.mode)
+    let Mode::Picker(p) = &s.views.mode else {
+        panic!("{:?}", s.views.mode)
     };
     assert_eq!(p.query.as_str(), "q:");
     assert_eq!(s.picker_queue_choices().len(), 2);
     // Without queues either, it says why and opens nothing.
     let mut s = console();
-    s.agents.clear();
-    s.queues.clear();
+    s.model.agents.clear();
+    s.model.queues.clear();
     update(&mut s, key('a'));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     assert!(
         flash(&s).contains("agent directory is empty"),
         "{}",

@@ -21,14 +21,14 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = 1_000_000;
-    s.agents = vec![agent(
+    s.model.agents = vec![agent(
         "a-mia",
         "Mia Chen",
         Presence::Available,
         (0, 5),
         (0, 1),
     )];
-    s.queues = vec![Queue {
+    s.model.queues = vec![Queue {
         id: "q-1".into(),
         name: "Billing".into(),
         members: Vec::new(),
@@ -39,13 +39,13 @@ fn console() -> State {
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
+    s.model.conversations.insert("c-1".into(), c);
     s
 }
 
 /// The conversation's first request failed (its outcome is unknown).
 fn failing(s: &mut State) {
-    let c = s.conversations.get_mut("c-1").unwrap();
+    let c = s.model.conversations.get_mut("c-1").unwrap();
     c.timeline.push(TimelineItem::Event {
         req_id: "t-1".into(),
         at_ms: 1_000_000,
@@ -56,7 +56,7 @@ fn failing(s: &mut State) {
 }
 
 fn flash(s: &State) -> String {
-    s.flash.clone().map(|f| f.0).unwrap_or_default()
+    s.views.flash.clone().map(|f| f.0).unwrap_or_default()
 }
 
 /// Whether `e` needs the selected conversation with `pane` focused.
@@ -70,7 +70,7 @@ fn every_command_that_needs_a_conversation_is_refused_without_one() {
     let mut checked = 0;
     for pane in Pane::ORDER {
         let mut s = console();
-        s.focus = pane;
+        s.views.focus = pane;
         for e in REGISTRY.iter().filter(|e| needs_conversation(e, pane)) {
             assert_eq!(
                 e.command.enabled(&s),
@@ -86,15 +86,15 @@ fn every_command_that_needs_a_conversation_is_refused_without_one() {
     let mut s = console();
     for e in REGISTRY.iter().filter(|e| e.context.needs.conversation()) {
         if let Some(key) = s.keymap.keys_for(e.command).first() {
-            s.flash = None;
+            s.views.flash = None;
             let ev = ratatui::crossterm::event::KeyEvent::new(key.code, key.modifiers);
             assert!(update(&mut s, Action::Key(ev)).is_empty(), "{}", e.name);
             assert_eq!(flash(&s), "no conversation selected", "{}", e.name);
-            assert_eq!(s.mode, Mode::Normal, "{}", e.name);
+            assert_eq!(s.views.mode, Mode::Normal, "{}", e.name);
         }
         if let Some(colon) = e.colon {
-            s.flash = None;
-            s.mode = Mode::Command {
+            s.views.flash = None;
+            s.views.mode = Mode::Command {
                 input: switchboard::app::input::TextInput::with_text(
                     &format!("{} Mia", colon.verb),
                     200,
@@ -113,8 +113,11 @@ fn every_command_that_needs_a_conversation_is_refused_without_one() {
 #[test]
 fn a_selected_conversation_is_what_they_need() {
     let mut s = console();
-    s.selected = Some("c-1".into());
-    for e in REGISTRY.iter().filter(|e| needs_conversation(e, s.focus)) {
+    s.views.selected = Some("c-1".into());
+    for e in REGISTRY
+        .iter()
+        .filter(|e| needs_conversation(e, s.views.focus))
+    {
         let got = e.command.enabled(&s);
         if e.context.needs == Needs::FailedRequest {
             assert_eq!(got, Err("c-1 has no failed request to retry".into()));
@@ -123,7 +126,10 @@ fn a_selected_conversation_is_what_they_need() {
         }
     }
     failing(&mut s);
-    for e in REGISTRY.iter().filter(|e| needs_conversation(e, s.focus)) {
+    for e in REGISTRY
+        .iter()
+        .filter(|e| needs_conversation(e, s.views.focus))
+    {
         assert_eq!(e.command.enabled(&s), Ok(()), "{}", e.name);
     }
 }
@@ -131,7 +137,7 @@ fn a_selected_conversation_is_what_they_need() {
 #[test]
 fn read_only_refuses_every_command_that_sends_and_only_those() {
     let mut s = console();
-    s.selected = Some("c-1".into());
+    s.views.selected = Some("c-1".into());
     failing(&mut s);
     s.settings.read_only = true;
     for e in REGISTRY {
@@ -156,13 +162,13 @@ fn hint_states() -> Vec<State> {
         for read_only in [false, true] {
             for failed in [false, true] {
                 let mut s = console();
-                s.selected = Some("c-1".into());
+                s.views.selected = Some("c-1".into());
                 if failed {
                     failing(&mut s);
                 }
                 s.settings.read_only = read_only;
-                s.focus = pane;
-                s.queues_shown = pane == Pane::Queues;
+                s.views.focus = pane;
+                s.views.queues_shown = pane == Pane::Queues;
                 out.push(s);
             }
         }
@@ -174,7 +180,7 @@ fn hint_states() -> Vec<State> {
 fn every_hint_shown_for_a_pane_is_an_entry_whose_context_names_that_pane() {
     for s in hint_states() {
         let hints = s.hint_commands();
-        let what = format!("{:?} read-only {}", s.focus, s.settings.read_only);
+        let what = format!("{:?} read-only {}", s.views.focus, s.settings.read_only);
         assert!(hints.len() >= 4, "{what}: {hints:?}");
         for c in &hints {
             let e = c.entry();
@@ -183,9 +189,13 @@ fn every_hint_shown_for_a_pane_is_an_entry_whose_context_names_that_pane() {
                 "{what}: {} is no command of the lists",
                 e.name
             );
-            assert!(e.context.panes.contains(&s.focus), "{what}: {}", e.name);
             assert!(
-                e.hints.iter().any(|h| h.panes.contains(&s.focus)),
+                e.context.panes.contains(&s.views.focus),
+                "{what}: {}",
+                e.name
+            );
+            assert!(
+                e.hints.iter().any(|h| h.panes.contains(&s.views.focus)),
                 "{what}: {} has no hint there",
                 e.name
             );
@@ -195,7 +205,7 @@ fn every_hint_shown_for_a_pane_is_an_entry_whose_context_names_that_pane() {
                 "{what}: {} twice",
                 e.name
             );
-            if s.settings.read_only && e.context.sends && s.focus == Pane::Conversations {
+            if s.settings.read_only && e.context.sends && s.views.focus == Pane::Conversations {
                 panic!("{what}: {} sends", e.name);
             }
         }
@@ -228,7 +238,7 @@ fn the_hint_bar_offers_what_it_did_before_the_registry_drove_it() {
     let mut seen = 0;
     for s in hint_states() {
         let failed = s.selected_conversation().unwrap().failed().is_some();
-        let mut want = match s.focus {
+        let mut want = match s.views.focus {
             Pane::Conversations | Pane::Roster if s.settings.read_only => {
                 vec![Open, Filter, Sort, CommandLine]
             }
@@ -264,7 +274,7 @@ fn the_hint_bar_offers_what_it_did_before_the_registry_drove_it() {
             s.hint_commands(),
             want,
             "{:?} {}",
-            s.focus,
+            s.views.focus,
             s.settings.read_only
         );
         seen += 1;

@@ -22,7 +22,7 @@ fn console(confirm: bool) -> State {
     };
     let mut s = State::new(settings, Keymap::default(), "t".into());
     s.now_ms = 1_000_000;
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-mia", "Mia Chen", Presence::Available, (0, 5), (0, 1)),
         agent("a-raj", "Raj Patel", Presence::Available, (0, 5), (0, 1)),
         agent("a-sofia", "Sofia Garcia", Presence::Offline, (0, 5), (0, 1)),
@@ -30,8 +30,8 @@ fn console(confirm: bool) -> State {
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
-    s.selected = Some("c-1".into());
+    s.model.conversations.insert("c-1".into(), c);
+    s.views.selected = Some("c-1".into());
     s
 }
 
@@ -86,16 +86,28 @@ fn sent_events(effects: &[Effect]) -> Vec<String> {
 }
 
 fn flash(s: &State) -> String {
-    s.flash.as_ref().map(|f| f.0.clone()).unwrap_or_default()
+    s.views
+        .flash
+        .as_ref()
+        .map(|f| f.0.clone())
+        .unwrap_or_default()
 }
 
 /// `e`, pick by typing, confirm with `y`.
 fn enter_agent(s: &mut State, query: &str) -> Vec<Effect> {
     assert!(update(s, key('e')).is_empty());
-    assert!(matches!(s.mode, Mode::Picker(_)), "{:?}", s.mode);
+    assert!(
+        matches!(s.views.mode, Mode::Picker(_)),
+        "{:?}",
+        s.views.mode
+    );
     typed(s, query);
     assert!(update(s, code(KeyCode::Enter)).is_empty());
-    assert!(matches!(s.mode, Mode::Confirm { .. }), "{:?}", s.mode);
+    assert!(
+        matches!(s.views.mode, Mode::Confirm { .. }),
+        "{:?}",
+        s.views.mode
+    );
     update(s, key('y'))
 }
 
@@ -104,14 +116,14 @@ fn enter_opens_the_picker_confirms_and_sends_na_entry() {
     let mut s = console(true);
     let fx = enter_agent(&mut s, "mia");
     assert_eq!(sent_events(&fx), ["NA entry Mia Chen"]);
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     // Shown at once as queued, and in the projected roster.
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.roster.members().is_empty(), "not delivered yet");
     assert!(c.projected().contains("a-mia"));
     assert_eq!(c.open_events().count(), 1);
     deliver_all(&mut s, &fx);
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.roster.contains("a-mia"));
     assert_eq!(c.state(), ConvState::Active);
     assert_eq!(c.open_events().count(), 0);
@@ -126,7 +138,7 @@ fn the_confirmation_line_says_exactly_what_will_be_sent_and_n_cancels() {
     update(&mut s, key('t'));
     typed(&mut s, "raj");
     update(&mut s, code(KeyCode::Enter));
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => {
             assert_eq!(
                 prompt,
@@ -137,9 +149,9 @@ fn the_confirmation_line_says_exactly_what_will_be_sent_and_n_cancels() {
     }
     let fx = update(&mut s, key('n'));
     assert!(fx.is_empty(), "n sends nothing");
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     assert!(flash(&s).contains("cancelled"));
-    assert_eq!(s.conversations["c-1"].open_events().count(), 0);
+    assert_eq!(s.model.conversations["c-1"].open_events().count(), 0);
     // Esc cancels too; y confirms (a cold transfer asks y/N: Enter is no).
     update(&mut s, key('t'));
     typed(&mut s, "raj");
@@ -179,7 +191,7 @@ fn warm_remove_and_end_follow_the_documented_order() {
     assert_eq!(sent_events(&fx), ["WARM entry Raj Patel"]);
     deliver_all(&mut s, &fx);
     // x removes the roster's selected agent: move to Raj (second row).
-    s.focus = Pane::Roster;
+    s.views.focus = Pane::Roster;
     update(&mut s, key('j'));
     let fx = update(&mut s, key('x'));
     assert_eq!(sent_events(&fx), ["WARM exit Raj Patel"]);
@@ -199,9 +211,9 @@ fn warm_remove_and_end_follow_the_documented_order() {
             "END_OF_CONVERSATION"
         ]
     );
-    assert_eq!(s.conversations["c-1"].state(), ConvState::Ending);
+    assert_eq!(s.model.conversations["c-1"].state(), ConvState::Ending);
     deliver_all(&mut s, &fx);
-    assert_eq!(s.conversations["c-1"].state(), ConvState::Ended);
+    assert_eq!(s.model.conversations["c-1"].state(), ConvState::Ended);
 }
 
 #[test]
@@ -210,9 +222,9 @@ fn forbidden_orders_are_refused_with_a_reason_and_nothing_sent() {
     // Warm before any agent: refused before the picker opens.
     let fx = update(&mut s, key('w'));
     assert!(fx.is_empty());
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     assert!(flash(&s).contains("c-1"), "{}", flash(&s));
-    assert!(s.flash.as_ref().unwrap().1, "shown as an error");
+    assert!(s.views.flash.as_ref().unwrap().1, "shown as an error");
     // Remove with nobody there.
     assert!(update(&mut s, key('x')).is_empty());
     assert!(flash(&s).contains("nobody"), "{}", flash(&s));
@@ -223,14 +235,14 @@ fn forbidden_orders_are_refused_with_a_reason_and_nothing_sent() {
     typed(&mut s, "mia");
     assert_eq!(sent_events(&update(&mut s, code(KeyCode::Enter))).len(), 1);
     assert!(update(&mut s, key('e')).is_empty());
-    assert_eq!(s.mode, Mode::Normal, "refused before the picker");
+    assert_eq!(s.views.mode, Mode::Normal, "refused before the picker");
     // A cold transfer to an agent already present is impossible: the picker
     // does not offer her, and the command line refuses.
     update(&mut s, key(':'));
     typed(&mut s, "cold mia");
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
     assert!(flash(&s).to_lowercase().contains("mia"), "{}", flash(&s));
-    assert_eq!(s.conversations["c-1"].open_events().count(), 1);
+    assert_eq!(s.model.conversations["c-1"].open_events().count(), 1);
     // Every refusal is in the log too.
     assert!(
         s.log
@@ -253,7 +265,7 @@ fn nothing_after_end_of_conversation() {
     deliver_all(&mut s, &fx);
     for k in ['e', 'w', 't', 'x', 'E'] {
         assert!(update(&mut s, key(k)).is_empty(), "{k} after the end");
-        assert_eq!(s.mode, Mode::Normal);
+        assert_eq!(s.views.mode, Mode::Normal);
     }
     assert!(
         flash(&s).contains("ended") || flash(&s).contains("nobody"),
@@ -275,7 +287,7 @@ fn the_picker_filters_as_you_type_and_lists_available_first() {
     update(&mut s, code(KeyCode::Backspace));
     // A full agent sorts after those with room (in a picker opened after
     // the change: an open one keeps its order).
-    s.agents[0].chat = Some(Load { used: 5, total: 5 });
+    s.model.agents[0].chat = Some(Load { used: 5, total: 5 });
     update(&mut s, code(KeyCode::Esc));
     update(&mut s, key('a'));
     let names: Vec<String> = s.picker_choices().iter().map(|a| a.name.clone()).collect();
@@ -292,7 +304,7 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
     update(&mut s, key('a'));
     typed(&mut s, "raj");
     update(&mut s, code(KeyCode::Enter));
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => {
             assert_eq!(prompt, "Assign c-1 (session sess-1) to Raj Patel? Y/n")
         }
@@ -347,7 +359,7 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
         },
     );
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::AwaitingCallback { .. },
             ..
@@ -366,22 +378,22 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
         })
     };
     update(&mut s, cb("t-999", "transferred"));
-    assert_eq!(s.awaiting_callback.len(), 1);
+    assert_eq!(s.requests.awaiting_callback.len(), 1);
     let fx = update(&mut s, cb(&req_id, "transferred"));
     assert!(
         matches!(&fx[..], [Effect::RecordCallback { ok: true, req_id: r, .. }] if *r == req_id),
         "the callback is journaled: {fx:?}"
     );
-    assert!(s.awaiting_callback.is_empty());
+    assert!(s.requests.awaiting_callback.is_empty());
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::Transferred,
             ..
         }
     ));
     assert_eq!(
-        s.conversations["c-1"].assigned_agent.as_deref(),
+        s.model.conversations["c-1"].assigned_agent.as_deref(),
         Some("a-raj")
     );
     let line = s
@@ -400,7 +412,7 @@ fn assign_sends_with_a_timeout_and_the_callback_is_matched() {
     // A late timeout for a matched request does nothing.
     update(&mut s, Action::CallbackTimedOut { req_id });
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::Transferred,
             ..
@@ -432,16 +444,16 @@ fn a_callback_without_its_request_id_is_matched_by_session_and_failures_show() {
             summary: "{}".into(),
         }),
     );
-    match &s.conversations["c-1"].timeline[0] {
+    match &s.model.conversations["c-1"].timeline[0] {
         TimelineItem::Assign {
             state: AssignState::CallbackFailed { reason, .. },
             ..
         } => assert!(reason.contains("agent is OFFLINE")),
         other => panic!("{other:?}"),
     }
-    assert!(s.flash.as_ref().unwrap().1);
+    assert!(s.views.flash.as_ref().unwrap().1);
     // Its typed reason names the agent the assign was for.
-    let why = s.conversations["c-1"].fail_reason().cloned().unwrap();
+    let why = s.model.conversations["c-1"].fail_reason().cloned().unwrap();
     assert_eq!(why.code(), "agent_offline");
     let label = why.label();
     assert!(
@@ -466,7 +478,7 @@ fn an_assign_whose_callback_never_comes_times_out() {
         },
     );
     assert!(matches!(
-        s.conversations["c-1"].timeline[0],
+        s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::TimedOut,
             ..
@@ -478,7 +490,7 @@ fn an_assign_whose_callback_never_comes_times_out() {
 #[test]
 fn assign_is_refused_without_a_session_and_in_read_only_mode() {
     let mut s = console(false);
-    s.conversations.get_mut("c-1").unwrap().bot_session_id = None;
+    s.model.conversations.get_mut("c-1").unwrap().bot_session_id = None;
     assert!(update(&mut s, key('a')).is_empty());
     assert!(flash(&s).contains("bot session id"));
     let mut s = console(false);
@@ -486,7 +498,7 @@ fn assign_is_refused_without_a_session_and_in_read_only_mode() {
     for k in ['a', 'e', 'w', 't', 'x', 'E', 'r'] {
         assert!(update(&mut s, key(k)).is_empty());
         assert!(flash(&s).contains("read-only"), "{k}: {}", flash(&s));
-        assert_eq!(s.mode, Mode::Normal);
+        assert_eq!(s.views.mode, Mode::Normal);
     }
 }
 
@@ -517,7 +529,7 @@ fn a_failed_request_is_shown_and_r_resends_it_after_confirmation() {
     assert!(flash(&s).contains("400 bad order"), "{}", flash(&s));
     // r always asks, even with confirm = false.
     assert!(update(&mut s, key('r')).is_empty());
-    assert!(matches!(s.mode, Mode::Confirm { .. }));
+    assert!(matches!(s.views.mode, Mode::Confirm { .. }));
     let fx = update(&mut s, key('y'));
     assert_eq!(
         fx,
@@ -548,12 +560,12 @@ fn retrying_and_held_states_are_tracked() {
             error: "503 simulated fault".into(),
         },
     );
-    let d = match &s.conversations["c-1"].timeline[0] {
+    let d = match &s.model.conversations["c-1"].timeline[0] {
         TimelineItem::Event { delivery, .. } => delivery.clone(),
         _ => panic!(),
     };
     assert!(matches!(d, Delivery::Retrying { attempt: 2, .. }));
-    assert!(matches!(s.status.health, Health::Degraded(_)));
+    assert!(matches!(s.model.status.health, Health::Degraded(_)));
     update(
         &mut s,
         Action::HookHeld {
@@ -573,7 +585,7 @@ fn q_asks_when_requests_are_open_and_quits_at_once_otherwise() {
     typed(&mut s, "mia");
     update(&mut s, code(KeyCode::Enter));
     assert!(update(&mut s, key('q')).is_empty());
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => assert!(prompt.contains("1 request(s)"), "{prompt}"),
         other => panic!("{other:?}"),
     }
@@ -594,14 +606,14 @@ fn only_key_presses_count() {
         state: KeyEventState::NONE,
     };
     update(&mut s, Action::Key(release));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     update(&mut s, key('?'));
-    assert_eq!(s.mode, Mode::Help);
+    assert_eq!(s.views.mode, Mode::Help);
     // A release of `?` does not close it either; its press does.
     update(&mut s, Action::Key(release));
-    assert_eq!(s.mode, Mode::Help);
+    assert_eq!(s.views.mode, Mode::Help);
     update(&mut s, key('?'));
-    assert_eq!(s.mode, Mode::Normal, "? closes the help");
+    assert_eq!(s.views.mode, Mode::Normal, "? closes the help");
 }
 
 #[test]
@@ -613,21 +625,21 @@ fn movement_focus_filter_and_sort() {
     ] {
         let mut c = Conversation::new(id, ch, lang);
         c.api_status = Some(status.into());
-        s.conversations.insert(id.into(), c);
+        s.model.conversations.insert(id.into(), c);
     }
     update(&mut s, key('G'));
     let last = s.visible_conversations().last().unwrap().id.clone();
-    assert_eq!(s.selected.as_deref(), Some(last.as_str()));
+    assert_eq!(s.views.selected.as_deref(), Some(last.as_str()));
     update(&mut s, key('g'));
     let first = s.visible_conversations()[0].id.clone();
-    assert_eq!(s.selected.as_deref(), Some(first.as_str()));
+    assert_eq!(s.views.selected.as_deref(), Some(first.as_str()));
     update(&mut s, code(KeyCode::Tab));
-    assert_eq!(s.focus, Pane::Roster);
+    assert_eq!(s.views.focus, Pane::Roster);
     update(
         &mut s,
         Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
     );
-    assert_eq!(s.focus, Pane::Conversations);
+    assert_eq!(s.views.focus, Pane::Conversations);
     // / filters the focused list; Esc clears.
     update(&mut s, key('/'));
     typed(&mut s, "lang=de");
@@ -639,10 +651,10 @@ fn movement_focus_filter_and_sort() {
     assert_eq!(ids.len(), 2);
     assert!(ids.iter().all(|i| *i != "c-1"));
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.conv_filter, "lang=de");
+    assert_eq!(s.views.conv_filter, "lang=de");
     update(&mut s, key('/'));
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.conv_filter, "");
+    assert_eq!(s.views.conv_filter, "");
     // :filter channel=voice
     update(&mut s, key(':'));
     typed(&mut s, "filter channel=voice");
@@ -654,12 +666,12 @@ fn movement_focus_filter_and_sort() {
         .collect();
     assert_eq!(ids, ["c-2"]);
     assert_eq!(
-        s.selected.as_deref(),
+        s.views.selected.as_deref(),
         Some("c-2"),
         "the selection follows the filter"
     );
     // s cycles the sort; :sort id sorts c-2 before c-10.
-    s.conv_filter.clear();
+    s.views.conv_filter.clear();
     update(&mut s, key(':'));
     typed(&mut s, "sort id");
     update(&mut s, code(KeyCode::Enter));
@@ -670,7 +682,7 @@ fn movement_focus_filter_and_sort() {
         .collect();
     assert_eq!(ids, ["c-1", "c-2", "c-10"]);
     update(&mut s, key('s'));
-    assert_eq!(s.sort, SortBy::Channel);
+    assert_eq!(s.views.sort, SortBy::Channel);
 }
 
 #[test]
@@ -679,7 +691,7 @@ fn the_log_follows_until_you_scroll_and_exports() {
     for i in 0..30 {
         s.log.push(i, LogKind::Info, format!("line {i}"));
     }
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     assert!(s.log.follow);
     update(&mut s, key('k'));
     assert!(!s.log.follow, "scrolling up stops following");
@@ -732,7 +744,7 @@ fn logged(s: &mut State, at_ms: i64, kind: LogKind, text: &str) {
 #[test]
 fn the_log_keeps_time_order_folds_repeats_and_p_shows_the_polls() {
     let mut s = console(false);
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     let conv = "GET /conversations  poll: 200 3 ms, 1 conversation(s)";
     let agents = "GET /agents  poll: 200 2 ms, 3 agent(s)";
     logged(&mut s, 1_000, LogKind::In, conv);
@@ -788,9 +800,9 @@ fn the_log_keeps_time_order_folds_repeats_and_p_shows_the_polls() {
 fn n_opens_a_conversation_by_hand_with_validation() {
     let mut s = console(false);
     update(&mut s, key('n'));
-    assert!(matches!(s.mode, Mode::NewConversation(_)));
+    assert!(matches!(s.views.mode, Mode::NewConversation(_)));
     update(&mut s, code(KeyCode::Enter));
-    match &s.mode {
+    match &s.views.mode {
         Mode::NewConversation(f) => assert!(f.error.as_deref().unwrap().contains("required")),
         other => panic!("{other:?}"),
     }
@@ -803,20 +815,20 @@ fn n_opens_a_conversation_by_hand_with_validation() {
     }
     typed(&mut s, "voice");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.mode, Mode::Normal);
-    let c = &s.conversations["c-77"];
+    assert_eq!(s.views.mode, Mode::Normal);
+    let c = &s.model.conversations["c-77"];
     assert!(c.manual);
     assert_eq!(c.channel, Channel::Voice);
     assert_eq!(c.bot_session_id.as_deref(), Some("sess-77"));
-    assert_eq!(s.selected.as_deref(), Some("c-77"));
+    assert_eq!(s.views.selected.as_deref(), Some("c-77"));
     // It stays although the API does not list it.
     listed(&mut s, vec![]);
-    assert!(s.conversations.contains_key("c-77"));
+    assert!(s.model.conversations.contains_key("c-77"));
     // A duplicate id is refused.
     update(&mut s, key('n'));
     typed(&mut s, "c-77");
     update(&mut s, code(KeyCode::Enter));
-    match &s.mode {
+    match &s.views.mode {
         Mode::NewConversation(f) => assert!(f.error.as_deref().unwrap().contains("already")),
         other => panic!("{other:?}"),
     }
@@ -833,7 +845,7 @@ fn polls_merge_and_remote_strings_are_cleaned() {
     }))
     .unwrap();
     listed(&mut s, vec![rec]);
-    let c = &s.conversations["c-5"];
+    let c = &s.model.conversations["c-5"];
     assert_eq!(c.channel, Channel::Voice);
     assert_eq!(c.language, "de");
     assert_eq!(
@@ -844,11 +856,11 @@ fn polls_merge_and_remote_strings_are_cleaned() {
     assert_eq!(c.started_ms, Some(600_000));
     assert_eq!(c.state(), ConvState::Active);
     // c-1 was not listed and has no history: it goes, unless selected.
-    assert!(s.conversations.contains_key("c-1"), "still selected");
-    s.selected = Some("c-5".into());
+    assert!(s.model.conversations.contains_key("c-1"), "still selected");
+    s.views.selected = Some("c-5".into());
     listed(&mut s, vec![]);
-    assert!(!s.conversations.contains_key("c-1"));
-    assert_eq!(s.status.health, Health::Online);
+    assert!(!s.model.conversations.contains_key("c-1"));
+    assert_eq!(s.model.status.health, Health::Online);
     update(
         &mut s,
         Action::PollRound {
@@ -856,14 +868,14 @@ fn polls_merge_and_remote_strings_are_cleaned() {
             error: Some("connection refused".into()),
         },
     );
-    assert!(matches!(s.status.health, Health::Degraded(_)));
+    assert!(matches!(s.model.status.health, Health::Degraded(_)));
 }
 
 #[test]
 fn events_carry_the_conversations_channel_and_language() {
     let mut s = console(false);
     {
-        let c = s.conversations.get_mut("c-1").unwrap();
+        let c = s.model.conversations.get_mut("c-1").unwrap();
         c.channel = Channel::Voice;
         c.language = "fr".into();
     }
@@ -886,7 +898,7 @@ fn many(s: &mut State, n: usize) {
         let id = format!("c-{}", 100 + i);
         let mut c = Conversation::new(&id, Channel::Chat, "en");
         c.started_ms = Some(i as i64);
-        s.conversations.insert(id, c);
+        s.model.conversations.insert(id, c);
     }
 }
 
@@ -897,7 +909,7 @@ fn pages_move_by_the_height_of_the_focused_pane() {
     let position = |s: &State| {
         s.visible_conversations()
             .iter()
-            .position(|c| Some(&c.id) == s.selected.as_ref())
+            .position(|c| Some(&c.id) == s.views.selected.as_ref())
             .unwrap()
     };
     update(&mut s, key('g'));
@@ -925,7 +937,7 @@ fn pages_move_by_the_height_of_the_focused_pane() {
     for i in 0..100 {
         s.log.push(i, LogKind::Info, format!("line {i}"));
     }
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     update(&mut s, code(KeyCode::PageUp));
     assert!(!s.log.follow);
     assert!(s.log.cursor < 99 - small, "{}", s.log.cursor);
@@ -934,41 +946,41 @@ fn pages_move_by_the_height_of_the_focused_pane() {
 #[test]
 fn enter_opens_the_detail_and_esc_closes_it() {
     let mut s = console(false);
-    assert!(!s.detail_open);
+    assert!(!s.views.detail_open);
     update(&mut s, code(KeyCode::Enter));
-    assert!(s.detail_open);
-    assert_eq!(s.focus, Pane::Roster, "the roster takes the focus");
+    assert!(s.views.detail_open);
+    assert_eq!(s.views.focus, Pane::Roster, "the roster takes the focus");
     update(&mut s, code(KeyCode::Esc));
-    assert!(!s.detail_open);
+    assert!(!s.views.detail_open);
     // Nothing selected: Enter does nothing.
-    s.selected = None;
+    s.views.selected = None;
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.detail_open);
+    assert!(!s.views.detail_open);
 }
 
 #[test]
 fn slash_filters_the_focused_pane_and_esc_clears_a_kept_filter() {
     let mut s = console(false);
     // The agents pane.
-    s.focus = Pane::Agents;
+    s.views.focus = Pane::Agents;
     update(&mut s, key('/'));
     typed(&mut s, "raj");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.agent_filter, "raj");
+    assert_eq!(s.views.agent_filter, "raj");
     let names: Vec<&str> = s.visible_agents().iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Raj Patel"]);
     assert!(
-        s.conv_filter.is_empty(),
+        s.views.conv_filter.is_empty(),
         "only the focused list is filtered"
     );
     // Esc in the normal mode clears the kept filter of the focused pane.
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.agent_filter.is_empty());
+    assert!(s.views.agent_filter.is_empty());
     assert_eq!(s.visible_agents().len(), 3);
     // The log pane.
     s.log.push(1, LogKind::Info, "POST hooks c-1");
     s.log.push(2, LogKind::Info, "GET agents  poll: 200");
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     update(&mut s, key('/'));
     typed(&mut s, "!poll");
     update(&mut s, code(KeyCode::Enter));
@@ -978,12 +990,12 @@ fn slash_filters_the_focused_pane_and_esc_clears_a_kept_filter() {
     assert!(s.log.filter().is_empty());
     assert_eq!(flash(&s), "filter cleared");
     // A message on show goes first: this Esc only dismisses it.
-    s.conv_filter = "lang=de".into();
-    s.focus = Pane::Conversations;
+    s.views.conv_filter = "lang=de".into();
+    s.views.focus = Pane::Conversations;
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.conv_filter, "lang=de");
+    assert_eq!(s.views.conv_filter, "lang=de");
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.conv_filter.is_empty());
+    assert!(s.views.conv_filter.is_empty());
 }
 
 #[test]
@@ -992,15 +1004,15 @@ fn ctrl_c_cancels_a_confirmation_and_sends_nothing() {
     update(&mut s, key('e'));
     typed(&mut s, "mia");
     update(&mut s, code(KeyCode::Enter));
-    assert!(matches!(s.mode, Mode::Confirm { .. }));
+    assert!(matches!(s.views.mode, Mode::Confirm { .. }));
     let fx = update(
         &mut s,
         Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
     );
     assert!(fx.is_empty());
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     assert!(flash(&s).contains("nothing was sent"));
-    assert!(s.conversations["c-1"].timeline.is_empty());
+    assert!(s.model.conversations["c-1"].timeline.is_empty());
 }
 
 #[test]
@@ -1021,7 +1033,8 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
         other => panic!("{other:?}"),
     }
     // The assign waits its turn, then shows as sending.
-    let TimelineItem::Assign { req_id, state, .. } = &s.conversations["c-1"].timeline[0] else {
+    let TimelineItem::Assign { req_id, state, .. } = &s.model.conversations["c-1"].timeline[0]
+    else {
         panic!()
     };
     assert_eq!(*state, AssignState::Queued);
@@ -1035,7 +1048,7 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
         },
     );
     assert!(matches!(
-        &s.conversations["c-1"].timeline[0],
+        &s.model.conversations["c-1"].timeline[0],
         TimelineItem::Assign {
             state: AssignState::Sending,
             ..
@@ -1069,7 +1082,7 @@ fn the_command_line_assigns_by_name_and_refuses_an_ended_conversation() {
     update(&mut s, key('E'));
     let fx = update(&mut s, key('y'));
     deliver_all(&mut s, &fx);
-    assert_eq!(s.conversations["c-1"].state(), ConvState::Ended);
+    assert_eq!(s.model.conversations["c-1"].state(), ConvState::Ended);
     update(&mut s, key(':'));
     typed(&mut s, "assign raj");
     let fx = update(&mut s, code(KeyCode::Enter));
@@ -1110,7 +1123,7 @@ fn callback(id: Option<&str>, body: serde_json::Value) -> Action {
 }
 
 fn assign_state(s: &State, req: &str) -> AssignState {
-    s.conversations["c-1"]
+    s.model.conversations["c-1"]
         .timeline
         .iter()
         .find_map(|t| match t {
@@ -1159,7 +1172,7 @@ fn a_late_callback_updates_its_own_request_only() {
         AssignState::Queued,
         "the second assign is untouched"
     );
-    assert!(s.awaiting_callback.contains_key(&second));
+    assert!(s.requests.awaiting_callback.contains_key(&second));
     assert!(
         matches!(&fx[..], [Effect::RecordCallback { req_id, ok: true, .. }] if *req_id == first),
         "{fx:?}"
@@ -1305,7 +1318,7 @@ fn uncertain_outcomes_are_shown_as_such() {
             maybe_arrived: vec![1, 2, 3],
         },
     );
-    let d = s.conversations["c-1"]
+    let d = s.model.conversations["c-1"]
         .timeline
         .iter()
         .find_map(|t| match t {
@@ -1353,7 +1366,7 @@ fn uncertain_outcomes_are_shown_as_such() {
             maybe_arrived: vec![1],
         },
     );
-    let last = s.conversations["c-1"]
+    let last = s.model.conversations["c-1"]
         .timeline
         .iter()
         .rev()
@@ -1372,13 +1385,13 @@ fn enter_does_what_the_capital_letter_says() {
     let mut s = console(true);
     enter_agent(&mut s, "mia");
     update(&mut s, key('q'));
-    let Mode::Confirm { prompt, .. } = &s.mode else {
+    let Mode::Confirm { prompt, .. } = &s.views.mode else {
         panic!()
     };
     assert!(prompt.ends_with("y/N"), "{prompt}");
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
     assert!(!s.quit);
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     // :drop of a failed request: y/N, Enter keeps it.
     let mut s = console(true);
     let fx = enter_agent(&mut s, "mia");
@@ -1398,8 +1411,8 @@ fn enter_does_what_the_capital_letter_says() {
     update(&mut s, key(':'));
     typed(&mut s, "drop");
     update(&mut s, code(KeyCode::Enter));
-    let Mode::Confirm { prompt, .. } = &s.mode else {
-        panic!("{:?}", s.mode)
+    let Mode::Confirm { prompt, .. } = &s.views.mode else {
+        panic!("{:?}", s.views.mode)
     };
     assert!(prompt.ends_with("y/N"), "{prompt}");
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
@@ -1412,7 +1425,7 @@ fn enter_does_what_the_capital_letter_says() {
     update(&mut s, key('e'));
     typed(&mut s, "mia");
     update(&mut s, code(KeyCode::Enter));
-    let Mode::Confirm { prompt, .. } = &s.mode else {
+    let Mode::Confirm { prompt, .. } = &s.views.mode else {
         panic!()
     };
     assert!(prompt.ends_with("Y/n"), "{prompt}");
@@ -1549,7 +1562,7 @@ fn status_text(s: &State) -> String {
 }
 
 fn ids(s: &State) -> Vec<&str> {
-    s.conversations.keys().map(String::as_str).collect()
+    s.model.conversations.keys().map(String::as_str).collect()
 }
 
 /// A conversation leaves only when a read that should have held it did
@@ -1558,8 +1571,8 @@ fn ids(s: &State) -> Vec<&str> {
 #[test]
 fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_leaves() {
     let mut s = console(false);
-    s.conversations.clear();
-    s.selected = None;
+    s.model.conversations.clear();
+    s.views.selected = None;
     // Round 1: the waiting ones whole, then the two pages of the rest.
     let (_, a) = page(PollGroup::Waiting, 0, vec![rec("c-w1", "OPEN")], Some(0));
     update(&mut s, a);
@@ -1585,7 +1598,7 @@ fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_le
     assert_eq!(ids(&s), ["c-a1", "c-a2", "c-a3", "c-a4", "c-w1"]);
     assert!(!status_text(&s).contains("first pass"));
     // The console sent something for c-a4: it has a stake.
-    s.conversations.get_mut("c-a4").unwrap().manual = true;
+    s.model.conversations.get_mut("c-a4").unwrap().manual = true;
 
     // Round 2: the waiting sweep no longer has c-w1 (it was answered and
     // is on a rest page not read yet), and the rest's first page lacks
@@ -1607,12 +1620,12 @@ fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_le
     );
     update(&mut s, a);
     assert_eq!(ids(&s), ["c-a1", "c-a3", "c-a4", "c-w1"]);
-    assert!(!s.conversations["c-a4"].listed);
+    assert!(!s.model.conversations["c-a4"].listed);
     assert_eq!(
-        s.conversations["c-w1"].api_status.as_deref(),
+        s.model.conversations["c-w1"].api_status.as_deref(),
         Some("ACTIVE")
     );
-    assert_eq!(s.status.poll.seen, 3);
+    assert_eq!(s.model.status.poll.seen, 3);
 }
 
 /// A page that names closed conversations (a server that ignored the
@@ -1621,8 +1634,8 @@ fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_le
 #[test]
 fn a_page_naming_closed_conversations_shows_only_live_ones() {
     let mut s = console(false);
-    s.conversations.clear();
-    s.selected = None;
+    s.model.conversations.clear();
+    s.views.selected = None;
     listed(
         &mut s,
         vec![
@@ -1631,7 +1644,7 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
             rec("c-3", "ACTIVE"),
         ],
     );
-    s.conversations.get_mut("c-3").unwrap().manual = true;
+    s.model.conversations.get_mut("c-3").unwrap().manual = true;
     let (seq, _) = page(PollGroup::Rest, 0, vec![], None);
     let a = Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
         group: PollGroup::Rest,
@@ -1648,8 +1661,8 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
     }));
     update(&mut s, a);
     assert_eq!(ids(&s), ["c-1", "c-3"]);
-    assert_eq!(s.conversations["c-3"].state(), ConvState::Ended);
-    assert!(!s.conversations["c-3"].listed);
+    assert_eq!(s.model.conversations["c-3"].state(), ConvState::Ended);
+    assert!(!s.model.conversations["c-3"].listed);
 }
 
 /// Each conversation keeps when the poll last read it: the status bar
@@ -1658,8 +1671,8 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
 #[test]
 fn freshness_ages_in_the_status_bar_and_per_row() {
     let mut s = console(false);
-    s.conversations.clear();
-    s.selected = None;
+    s.model.conversations.clear();
+    s.views.selected = None;
     let t0 = s.now_ms;
     let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
     let with_total = |group, seq, records, total, sweep_from| {
@@ -1695,8 +1708,8 @@ fn freshness_ages_in_the_status_bar_and_per_row() {
             Some(seq + 2),
         ),
     );
-    assert_eq!(s.conversations["c-1"].listed_at_ms, t0);
-    assert_eq!(s.conversations["c-2"].listed_at_ms, t0 + 30_000);
+    assert_eq!(s.model.conversations["c-1"].listed_at_ms, t0);
+    assert_eq!(s.model.conversations["c-2"].listed_at_ms, t0 + 30_000);
     s.now_ms = t0 + 40_000;
     update(
         &mut s,
@@ -1742,7 +1755,7 @@ fn freshness_ages_in_the_status_bar_and_per_row() {
         rows(&s)
     );
     update(&mut s, key('F'));
-    assert!(s.fresh_column);
+    assert!(s.views.fresh_column);
     assert!(flash(&s).contains("within ~10 s"), "{}", flash(&s));
     let shown = rows(&s);
     assert!(
@@ -1775,7 +1788,7 @@ fn freshness_ages_in_the_status_bar_and_per_row() {
     update(&mut s, key(':'));
     typed(&mut s, "fresh off");
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.fresh_column);
+    assert!(!s.views.fresh_column);
 }
 
 /// A round that stopped at a failed read says so; one whose waiting ones
@@ -1825,11 +1838,11 @@ fn inputs_are_capped_with_a_message_and_show_their_end() {
             .collect::<String>()
     };
     let mut s = console(false);
-    s.screen = (80, 24);
+    s.views.screen = (80, 24);
     update(&mut s, key(':'));
     update(&mut s, Action::Paste("a".repeat(600)));
     typed(&mut s, "ZEND");
-    let Mode::Command { input } = &s.mode else {
+    let Mode::Command { input } = &s.views.mode else {
         panic!()
     };
     assert_eq!(input.as_str().chars().count(), 604);
@@ -1839,7 +1852,7 @@ fn inputs_are_capped_with_a_message_and_show_their_end() {
         "the end of what is typed shows: {bottom}"
     );
     update(&mut s, Action::Paste("b".repeat(2000)));
-    let Mode::Command { input } = &s.mode else {
+    let Mode::Command { input } = &s.views.mode else {
         panic!()
     };
     assert_eq!(input.as_str().chars().count(), 1000);
@@ -1849,8 +1862,8 @@ fn inputs_are_capped_with_a_message_and_show_their_end() {
     // A 100 KB conversation id: kept to 128 characters, with a message.
     update(&mut s, key('n'));
     update(&mut s, Action::Paste("c".repeat(100_000)));
-    let Mode::NewConversation(form) = &s.mode else {
-        panic!("{:?}", s.mode)
+    let Mode::NewConversation(form) = &s.views.mode else {
+        panic!("{:?}", s.views.mode)
     };
     assert_eq!(form.fields[0].as_str().chars().count(), 128);
     assert!(flash(&s).contains("at most 128"), "{}", flash(&s));
@@ -1865,10 +1878,10 @@ fn a_pasted_filter_applies_at_once() {
     let mut s = console(false);
     let mut c = Conversation::new("c-2", Channel::Voice, "de");
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-2".into(), c);
+    s.model.conversations.insert("c-2".into(), c);
     update(&mut s, key('/'));
     update(&mut s, Action::Paste("lang=de".into()));
-    assert_eq!(s.conv_filter, "lang=de", "applied, not only shown");
+    assert_eq!(s.views.conv_filter, "lang=de", "applied, not only shown");
     let ids: Vec<String> = s
         .visible_conversations()
         .iter()
@@ -1880,7 +1893,7 @@ fn a_pasted_filter_applies_at_once() {
 #[test]
 fn remove_by_a_name_that_matches_several_says_so() {
     let mut s = console(false);
-    s.agents.push(agent(
+    s.model.agents.push(agent(
         "a-raj2",
         "Raj Kumar",
         Presence::Available,
@@ -1892,13 +1905,13 @@ fn remove_by_a_name_that_matches_several_says_so() {
     let fx = update(&mut s, code(KeyCode::Enter));
     assert!(fx.is_empty());
     assert!(flash(&s).contains("be more precise"), "{}", flash(&s));
-    assert!(matches!(s.mode, Mode::Normal));
+    assert!(matches!(s.views.mode, Mode::Normal));
 }
 
 #[test]
 fn a_failed_agents_poll_marks_the_connection_degraded() {
     let mut s = console(false);
-    s.status.health = Health::Online;
+    s.model.status.health = Health::Online;
     update(
         &mut s,
         Action::AgentsListed {
@@ -1906,7 +1919,7 @@ fn a_failed_agents_poll_marks_the_connection_degraded() {
             availability: None,
         },
     );
-    assert!(matches!(s.status.health, Health::Degraded(_)));
+    assert!(matches!(s.model.status.health, Health::Degraded(_)));
 }
 
 /// Issue 10: the `:` commands were listed in four places that disagreed
@@ -1951,7 +1964,7 @@ fn ctrl(c: char) -> Action {
 }
 
 fn line(s: &State) -> String {
-    match &s.mode {
+    match &s.views.mode {
         Mode::Command { input } => input.as_str().to_string(),
         other => panic!("not on the : line: {other:?}"),
     }
@@ -2002,7 +2015,7 @@ fn tab_completes_the_verb_and_its_argument() {
     assert_eq!(line(&s), "sort age");
     // Enter runs what was completed.
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.sort, SortBy::Age);
+    assert_eq!(s.views.sort, SortBy::Age);
     // Nothing fits: the line stays as it was.
     update(&mut s, key(':'));
     typed(&mut s, "zz");
@@ -2019,19 +2032,21 @@ fn every_mode_can_be_rebound() {
     let first = s.picker_choices()[0].id.clone();
     let second = s.picker_choices()[1].id.clone();
     update(&mut s, ctrl('t'));
-    let Mode::Picker(p) = &s.mode else { panic!() };
+    let Mode::Picker(p) = &s.views.mode else {
+        panic!()
+    };
     assert_eq!(p.selected, 1, "Ctrl-t moves down in the picker");
     update(&mut s, code(KeyCode::Enter));
-    assert!(matches!(s.mode, Mode::Confirm { .. }));
+    assert!(matches!(s.views.mode, Mode::Confirm { .. }));
     assert!(update(&mut s, key('y')).is_empty(), "y is no longer yes");
     assert!(
-        matches!(s.mode, Mode::Confirm { .. }),
+        matches!(s.views.mode, Mode::Confirm { .. }),
         "and does not cancel"
     );
     let fx = update(&mut s, key('o'));
     assert_eq!(fx.len(), 1, "o sends");
-    assert!(s.conversations["c-1"].projected().contains(&second));
-    assert!(!s.conversations["c-1"].projected().contains(&first));
+    assert!(s.model.conversations["c-1"].projected().contains(&second));
+    assert!(!s.model.conversations["c-1"].projected().contains(&first));
 }
 
 #[test]
@@ -2095,8 +2110,8 @@ fn a_command_that_cannot_run_is_dimmed_and_its_key_says_why() {
     let theme =
         switchboard::ui::theme::Theme::from_config(switchboard::config::Theme::Dark, false, false);
     let mut s = console(true);
-    s.conversations.get_mut("c-1").unwrap().bot_session_id = None;
-    s.focus = Pane::Conversations;
+    s.model.conversations.get_mut("c-1").unwrap().bot_session_id = None;
+    s.views.focus = Pane::Conversations;
     let hints = switchboard::ui::status::hint_line(&s, &theme, 200);
     let style_of = |label: &str| {
         hints
@@ -2111,7 +2126,7 @@ fn a_command_that_cannot_run_is_dimmed_and_its_key_says_why() {
     let fx = update(&mut s, key('a'));
     assert!(fx.is_empty());
     assert!(flash(&s).contains("no bot session id"), "{}", flash(&s));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     // The same rule answers the : line.
     update(&mut s, key(':'));
     typed(&mut s, "assign mia");
@@ -2127,16 +2142,16 @@ fn text_inputs_edit_at_the_cursor_and_paste_lands_there() {
     update(&mut s, code(KeyCode::Home));
     typed(&mut s, "x");
     assert_eq!(
-        s.conv_filter, "xlang=",
+        s.views.conv_filter, "xlang=",
         "typed at the cursor, applied at once"
     );
     update(&mut s, code(KeyCode::Delete));
-    assert_eq!(s.conv_filter, "xang=");
+    assert_eq!(s.views.conv_filter, "xang=");
     update(&mut s, code(KeyCode::End));
     update(&mut s, Action::Paste("de".into()));
-    assert_eq!(s.conv_filter, "xang=de");
+    assert_eq!(s.views.conv_filter, "xang=de");
     update(&mut s, ctrl('w'));
-    assert_eq!(s.conv_filter, "");
+    assert_eq!(s.views.conv_filter, "");
     update(&mut s, code(KeyCode::Esc));
 
     // The form's fields are inputs too: the cap holds for typing and paste.
@@ -2144,12 +2159,12 @@ fn text_inputs_edit_at_the_cursor_and_paste_lands_there() {
     for _ in 0..3 {
         update(&mut s, Action::Paste("c".repeat(60)));
     }
-    let Mode::NewConversation(form) = &s.mode else {
+    let Mode::NewConversation(form) = &s.views.mode else {
         panic!()
     };
     assert_eq!(form.fields[0].as_str().len(), 128);
     typed(&mut s, "d");
-    let Mode::NewConversation(form) = &s.mode else {
+    let Mode::NewConversation(form) = &s.views.mode else {
         panic!()
     };
     assert_eq!(form.fields[0].as_str().len(), 128, "typing is capped too");
@@ -2161,10 +2176,10 @@ fn ctrl_z_suspends_from_every_mode_and_leaves_it_open() {
     let mut s = console(true);
     for open in [':', '/', 'e', '?', 'n'] {
         update(&mut s, key(open));
-        let before = s.mode.clone();
+        let before = s.views.mode.clone();
         assert_eq!(update(&mut s, ctrl('z')), vec![Effect::Suspend], "{open}");
-        assert_eq!(s.mode, before);
-        s.mode = Mode::Normal;
+        assert_eq!(s.views.mode, before);
+        s.views.mode = Mode::Normal;
     }
 }
 
@@ -2186,7 +2201,7 @@ fn find_in_the_log_and_step_with_n_in_the_log_pane_only() {
     update(&mut s, key(':'));
     typed(&mut s, "find TIMEOUT");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.focus, Pane::Log);
+    assert_eq!(s.views.focus, Pane::Log);
     assert!(!s.log.follow);
     let at = |s: &State| s.log.visible_line(s.log.cursor).unwrap().text.clone();
     assert_eq!(at(&s), "line 15 timeout", "the newest match first");
@@ -2197,9 +2212,9 @@ fn find_in_the_log_and_step_with_n_in_the_log_pane_only() {
     update(&mut s, key('n'));
     assert_eq!(at(&s), "line 0 timeout", "n wraps to the top");
     // Elsewhere, n is still the new-conversation form.
-    s.focus = Pane::Conversations;
+    s.views.focus = Pane::Conversations;
     update(&mut s, key('n'));
-    assert!(matches!(s.mode, Mode::NewConversation(_)));
+    assert!(matches!(s.views.mode, Mode::NewConversation(_)));
 }
 
 #[test]
@@ -2251,11 +2266,11 @@ fn polls_that_change_nothing_do_not_fill_the_log() {
 /// (the filter's rules, one conversation at a time).
 fn fresh_ids(s: &State) -> Vec<String> {
     let mut t = s.clone();
-    *t.list_cache.0.lock().unwrap() = None;
-    let filter = std::mem::take(&mut t.conv_filter);
+    *t.views.list_cache.0.lock().unwrap() = None;
+    let filter = std::mem::take(&mut t.views.conv_filter);
     t.visible_ids()
         .iter()
-        .filter(|id| switchboard::app::queries::conv_matches(&t.conversations[*id], &filter))
+        .filter(|id| switchboard::app::queries::conv_matches(&t.model.conversations[*id], &filter))
         .map(str::to_string)
         .collect()
 }
@@ -2273,16 +2288,26 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
         let mut c = Conversation::new(format!("c-{i}"), ch, langs[i % 4]);
         c.api_status = Some(["OPEN", "ACTIVE", "IDLE", "OVERDUE"][i % 4].into());
         c.started_ms = Some((i as i64 * 7919) % 1000);
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
     // Typing narrows the kept list; every step must equal a fresh one.
     update(&mut s, key('/'));
     for ch in "c-1".chars() {
         update(&mut s, key(ch));
-        assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{}", s.conv_filter);
+        assert_eq!(
+            s.visible_ids().to_vec(),
+            fresh_ids(&s),
+            "{}",
+            s.views.conv_filter
+        );
     }
     typed(&mut s, "0 e");
-    assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{}", s.conv_filter);
+    assert_eq!(
+        s.visible_ids().to_vec(),
+        fresh_ids(&s),
+        "{}",
+        s.views.conv_filter
+    );
     // A word that becomes a field test is made again, not narrowed.
     update(&mut s, code(KeyCode::Esc));
     update(&mut s, key('/'));
@@ -2297,7 +2322,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
     update(&mut s, code(KeyCode::Enter));
     // A change to a conversation shows at once.
     let first = s.visible_ids().first().unwrap().to_string();
-    s.conversations.get_mut(&first).unwrap().language = "it".into();
+    s.model.conversations.get_mut(&first).unwrap().language = "it".into();
     assert!(!s.visible_ids().contains(&first));
     assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
     // As does the sort.
@@ -2311,7 +2336,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
 #[test]
 fn the_picker_offers_the_agent_with_the_most_room_first() {
     let mut s = console(true);
-    s.agents = vec![
+    s.model.agents = vec![
         agent(
             "a-amara",
             "Amara Okafor",
@@ -2356,7 +2381,7 @@ proptest::proptest! {
                 c.bot_session_id = Some(sessions[*se].into());
             }
             c.started_ms = Some(i as i64);
-            s.conversations.insert(c.id.clone(), c);
+            s.model.conversations.insert(c.id.clone(), c);
         }
         let alphabet: Vec<char> = "aenc-1 =ldgtsöåÅΩmx".chars().collect();
         update(&mut s, key('/'));
@@ -2366,13 +2391,13 @@ proptest::proptest! {
             } else {
                 update(&mut s, key(alphabet[k]));
             }
-            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.conv_filter);
+            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.conv_filter);
         }
         for word in ["lang=en", "state=o", "status=act", "agent=mia", "agent=åbe", "ch=v", "zz=1", "agent="] {
             update(&mut s, code(KeyCode::Esc));
             update(&mut s, key('/'));
             typed(&mut s, word);
-            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.conv_filter);
+            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.conv_filter);
         }
     }
 }
@@ -2380,7 +2405,7 @@ proptest::proptest! {
 /// The summary counted again from every conversation.
 fn fresh_summary(s: &State) -> switchboard::app::summary::Summary {
     let t = s.clone();
-    *t.summary_cache.0.lock().unwrap() = None;
+    *t.views.summary_cache.0.lock().unwrap() = None;
     (*t.summary()).clone()
 }
 
@@ -2490,19 +2515,19 @@ proptest::proptest! {
         steps in proptest::collection::vec(list_step(), 1..10),
     ) {
         let mut s = console(false);
-        s.conversations.clear();
-        s.selected = None;
+        s.model.conversations.clear();
+        s.views.selected = None;
         let first: Vec<_> = (0..50).map(|i| (i, i % 5, i % 3, i % 4, i as i64 % 40, i as i64 * 4)).collect();
         listed(&mut s, first.into_iter().map(list_record).collect());
         // Waits past their thresholds: the problems view has rows.
         let now = s.now_ms;
         update(&mut s, Action::Tick(now));
-        s.sort = [SortBy::Urgency, SortBy::State, SortBy::Age, SortBy::Id, SortBy::Channel][sort];
-        s.sort_reversed = reversed;
-        s.queue_narrow = ["qu-1", "qu-2"].get(queue).map(|q| q.to_string());
-        s.agent_narrow = ["a-mia", "a-raj"].get(agent).map(|a| a.to_string());
-        s.problems_only = problems;
-        s.conv_filter = ["", "e", "c-1", "state=o"][filter].to_string();
+        s.views.sort = [SortBy::Urgency, SortBy::State, SortBy::Age, SortBy::Id, SortBy::Channel][sort];
+        s.views.sort_reversed = reversed;
+        s.views.queue_narrow = ["qu-1", "qu-2"].get(queue).map(|q| q.to_string());
+        s.views.agent_narrow = ["a-mia", "a-raj"].get(agent).map(|a| a.to_string());
+        s.views.problems_only = problems;
+        s.views.conv_filter = ["", "e", "c-1", "state=o"][filter].to_string();
         proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
         for (step, look) in steps {
             match step {
@@ -2523,8 +2548,8 @@ proptest::proptest! {
                     }
                 }
                 ListStep::Touch(i, t) => {
-                    let mia = s.agents[0].to_ref();
-                    if let Some(c) = s.conversations.change(&list_id(i)) {
+                    let mia = s.model.agents[0].to_ref();
+                    if let Some(c) = s.model.conversations.change(&list_id(i)) {
                         c.started_ms = Some(t);
                         c.manual = true;
                         // Requests open, retrying and failed; Mia entered.
@@ -2551,13 +2576,13 @@ proptest::proptest! {
                     }
                 }
                 ListStep::Untracked(i, t) => {
-                    if let Some(c) = s.conversations.get_mut(&list_id(i)) {
+                    if let Some(c) = s.model.conversations.get_mut(&list_id(i)) {
                         c.started_ms = Some(t);
                     }
                 }
             }
             if look {
-                proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.sort);
+                proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.sort);
                 proptest::prop_assert_eq!(&*s.summary(), &fresh_summary(&s));
             }
         }
@@ -2565,7 +2590,7 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&*s.summary(), &fresh_summary(&s));
         // Other filters on the patched table's text: every row of it.
         for f in ["a", "e", "c", "x1", "c-1 e", "lang=d", "state=o"] {
-            s.conv_filter = f.to_string();
+            s.views.conv_filter = f.to_string();
             proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{}", f);
         }
     }
@@ -2578,8 +2603,8 @@ proptest::proptest! {
 #[test]
 fn a_sweep_cut_short_and_a_short_total_are_said_plainly() {
     let mut s = console(false);
-    s.conversations.clear();
-    s.selected = None;
+    s.model.conversations.clear();
+    s.views.selected = None;
     let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
     let ended = |group, seq, records, total, cut| {
         Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
@@ -2667,7 +2692,7 @@ fn replays_of_a_callback_are_one_duplicate_line() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("a duplicate"), "{lines:?}");
     assert!(!lines[0].contains("late"), "{lines:?}");
-    assert_eq!(s.callback_repeats[&req], 1000);
+    assert_eq!(s.requests.callback_repeats[&req], 1000);
     // A different answer for the same request is not a duplicate.
     let fx = update(
         &mut s,
@@ -2698,12 +2723,12 @@ fn failed_with(error: CallError) -> FailReason {
             maybe_arrived: Vec::new(),
         },
     );
-    match &s.conversations["c-1"].timeline[0] {
+    match &s.model.conversations["c-1"].timeline[0] {
         TimelineItem::Event {
             delivery: Delivery::Failed { reason, .. },
             ..
         } => {
-            assert_eq!(s.conversations["c-1"].fail_reason(), Some(reason));
+            assert_eq!(s.model.conversations["c-1"].fail_reason(), Some(reason));
             reason.clone()
         }
         other => panic!("{other:?}"),
@@ -2752,7 +2777,7 @@ fn an_assign_to_an_agent_seen_offline_says_so_and_asks_y_n() {
     update(&mut s, key('a'));
     typed(&mut s, "sofia");
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
-    match &s.mode {
+    match &s.views.mode {
         Mode::Confirm { prompt, .. } => assert_eq!(
             prompt,
             "Sofia Garcia is offline. Assign c-1 (session sess-1) anyway? y/N"
@@ -2761,8 +2786,8 @@ fn an_assign_to_an_agent_seen_offline_says_so_and_asks_y_n() {
     }
     // Enter is no: nothing is sent.
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
-    assert!(!matches!(s.mode, Mode::Confirm { .. }));
-    assert!(s.conversations["c-1"].timeline.is_empty());
+    assert!(!matches!(s.views.mode, Mode::Confirm { .. }));
+    assert!(s.model.conversations["c-1"].timeline.is_empty());
     // An available agent is not asked about (confirm is off).
     update(&mut s, key('a'));
     typed(&mut s, "raj");
@@ -2783,8 +2808,8 @@ fn a_colon_command_naming_an_agent_nobody_knows_is_refused_with_the_closest_name
             said.contains("no agent matches") && said.contains("closest: Raj Patel (a-raj)"),
             "{line}: {said}"
         );
-        assert!(s.conversations["c-1"].timeline.is_empty());
-        assert!(!matches!(s.mode, Mode::Confirm { .. }));
+        assert!(s.model.conversations["c-1"].timeline.is_empty());
+        assert!(!matches!(s.views.mode, Mode::Confirm { .. }));
     }
 }
 
@@ -2824,7 +2849,7 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
     let mut s = console(false);
     // Thirteen days after the epoch: every conversation started 13 days ago.
     s.now_ms = 13 * 24 * 3600 * 1000;
-    assert_eq!(s.sort, SortBy::Urgency, "the default sort");
+    assert_eq!(s.views.sort, SortBy::Urgency, "the default sort");
     listed(
         &mut s,
         vec![
@@ -2843,7 +2868,10 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
             urgent("c-overdue-long", "OVERDUE", Some(600_000), None),
         ],
     );
-    assert_eq!(s.conversations["c-new-in-queue"].wait_ms, Some(40_000));
+    assert_eq!(
+        s.model.conversations["c-new-in-queue"].wait_ms,
+        Some(40_000)
+    );
     let urgency = [
         "c-overdue-long",
         "c-overdue-short",
@@ -2857,7 +2885,7 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
     assert_eq!(shown_ids(&s), urgency);
     // S reverses the order and says so.
     update(&mut s, key('S'));
-    assert!(s.sort_reversed);
+    assert!(s.views.sort_reversed);
     let mut reversed = urgency.to_vec();
     reversed.reverse();
     assert_eq!(shown_ids(&s), reversed);
@@ -2874,8 +2902,8 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
     let mut seen = Vec::new();
     for _ in 0..5 {
         update(&mut s, key('s'));
-        seen.push(s.sort);
-        assert!(flash(&s).contains(&format!("sorted by {}", s.sort.label())));
+        seen.push(s.views.sort);
+        assert!(flash(&s).contains(&format!("sorted by {}", s.views.sort.label())));
     }
     assert_eq!(
         seen,

@@ -59,8 +59,8 @@ fn console() -> State {
         Keymap::default(),
         "t".into(),
     );
-    s.freshness.since_ms = NOW - 60 * SEC;
-    s.freshness.poll_ms = 5_000;
+    s.model.freshness.since_ms = NOW - 60 * SEC;
+    s.model.freshness.poll_ms = 5_000;
     s.now_ms = NOW;
     update(
         &mut s,
@@ -92,37 +92,37 @@ fn colon_wallboard_opens_it_and_q_esc_or_its_key_return_to_the_console() {
     let mut s = console();
     typed(&mut s, ":wallboard");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
     // Keys of the lists do nothing there.
     typed(&mut s, "j");
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
     let effects = typed(&mut s, "q");
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
     assert!(
         !s.quit && effects.is_empty(),
         "q only closes it: {effects:?}"
     );
 
     typed(&mut s, "W");
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.views.mode, Mode::Normal);
 
     typed(&mut s, "W");
     typed(&mut s, "W");
-    assert_eq!(s.mode, Mode::Normal, "its own key closes it again");
+    assert_eq!(s.views.mode, Mode::Normal, "its own key closes it again");
     // The alias.
     typed(&mut s, ":wb");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.mode, Mode::Wallboard);
+    assert_eq!(s.views.mode, Mode::Wallboard);
 }
 
 #[test]
 fn the_wallboard_alone_quits_on_q() {
     let mut s = console();
     s.settings.read_only = true;
-    s.wallboard_only = true;
-    s.mode = Mode::Wallboard;
+    s.views.wallboard_only = true;
+    s.views.mode = Mode::Wallboard;
     let effects = typed(&mut s, "q");
     assert!(s.quit);
     assert_eq!(effects, vec![Effect::Quit]);
@@ -161,7 +161,7 @@ fn tiles_carry_the_figures_and_the_levels_by_the_queues_thresholds() {
         ("c-5", true),
         ("c-6", false),
     ] {
-        s.sla_seen.insert(
+        s.model.sla_seen.insert(
             id.into(),
             SlaMark {
                 queue_id: "qu-b".into(),
@@ -177,7 +177,7 @@ fn tiles_carry_the_figures_and_the_levels_by_the_queues_thresholds() {
 }
 
 fn mark(s: &mut State, id: &str, queue: &str, within: bool) {
-    s.sla_seen.insert(
+    s.model.sla_seen.insert(
         id.into(),
         SlaMark {
             queue_id: queue.into(),
@@ -213,7 +213,7 @@ fn too_few_decided_is_no_percentage_and_none_in_time_is_critical() {
     for id in ["c-1", "c-2", "c-3"] {
         mark(&mut few, id, "qu-s", true);
     }
-    few.mode = Mode::Wallboard;
+    few.views.mode = Mode::Wallboard;
     let theme = switchboard::ui::Theme::new(switchboard::ui::ThemeKind::Mono, false);
     let draw = |st: &State, w: u16, h: u16| -> String {
         let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
@@ -228,8 +228,8 @@ fn too_few_decided_is_no_percentage_and_none_in_time_is_critical() {
     let board = draw(&few, 120, 40);
     assert!(board.contains("— 3 seen"), "{board}");
     assert!(!board.contains("100%"), "{board}");
-    few.mode = Mode::Normal;
-    few.queues_shown = true;
+    few.views.mode = Mode::Normal;
+    few.views.queues_shown = true;
     let pane = draw(&few, 120, 40);
     assert!(pane.contains("3 seen"), "{pane}");
     assert!(!pane.contains("100%"), "{pane}");
@@ -268,7 +268,7 @@ fn when_not_all_fit_the_tiles_in_trouble_stay_in_name_order() {
 fn figures_go_stale_after_three_polls_without_an_answer_or_at_a_failure() {
     let mut s = console();
     let answered = NOW;
-    assert_eq!(s.freshness.last_ok_ms, Some(answered));
+    assert_eq!(s.model.freshness.last_ok_ms, Some(answered));
     assert!(!s.wallboard().stale);
     // Three intervals (15 s) is still fresh; a moment more is stale.
     tick(&mut s, answered + 15 * SEC);
@@ -342,7 +342,7 @@ fn before_any_answer_the_figures_are_stale_once_three_polls_went_by() {
         Keymap::default(),
         "t".into(),
     );
-    s.freshness.since_ms = NOW;
+    s.model.freshness.since_ms = NOW;
     tick(&mut s, NOW + 15 * SEC);
     assert!(!s.wallboard().stale);
     assert_eq!(s.wallboard().last_ok_ms, None);
@@ -353,7 +353,7 @@ fn before_any_answer_the_figures_are_stale_once_three_polls_went_by() {
 #[test]
 fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
     let mut s = console();
-    s.mode = Mode::Wallboard;
+    s.views.mode = Mode::Wallboard;
     let mut redraw = Redraw::default();
     assert!(redraw.needed(&s, Cause::Action), "the first frame");
     // Seconds pass and nothing shown changes (Kore's longest wait is as of
@@ -382,7 +382,7 @@ fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
     assert!(redraw.needed(&s, Cause::Action));
     assert!(!redraw.needed(&s, Cause::Tick));
     // The figures go stale: drawn once, with the marker.
-    let silent = s.freshness.last_ok_ms.unwrap() + 16 * SEC;
+    let silent = s.model.freshness.last_ok_ms.unwrap() + 16 * SEC;
     tick(&mut s, silent);
     assert!(redraw.needed(&s, Cause::Tick));
     assert!(!redraw.needed(&s, Cause::Tick));
@@ -397,7 +397,7 @@ fn the_wallboard_is_drawn_again_only_when_what_it_shows_changed() {
 
     // The console draws on every tick (its clock shows seconds) while
     // someone is at the keys, except on the "too small" message.
-    s.mode = Mode::Normal;
+    s.views.mode = Mode::Normal;
     redraw.input(s.now_ms);
     assert!(redraw.needed(&s, Cause::Tick));
     assert!(redraw.needed(&s, Cause::Tick));
@@ -490,7 +490,7 @@ fn stale_follows_the_rounds_and_names_unreadable_figures() {
     );
     let board = s.wallboard();
     assert!(board.stale && board.latest_unreadable);
-    s.mode = Mode::Wallboard;
+    s.views.mode = Mode::Wallboard;
     let theme = switchboard::ui::theme::Theme::new(switchboard::ui::theme::ThemeKind::Mono, false);
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
     term.draw(|f| switchboard::ui::view(&s, f, &theme)).unwrap();

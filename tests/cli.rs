@@ -801,11 +801,11 @@ async fn console_cold(conversation: &str, enter: &str, cold: &str) -> Vec<Vec<St
             break;
         }
     }
-    s.conversations.insert(
+    s.model.conversations.insert(
         conversation.into(),
         Conversation::new(conversation, Channel::Chat, "en"),
     );
-    s.selected = Some(conversation.into());
+    s.views.selected = Some(conversation.into());
     for line in [format!("enter {enter}"), format!("cold {cold}")] {
         update(&mut s, common::state::key(':'));
         for c in line.chars() {

@@ -444,7 +444,7 @@ async fn a_restart_rebuilds_conversations_from_a_journal_with_a_torn_tail() {
     );
     let n = switchboard::runtime::console::restore(&mut state, &mut h.runner, &replay, true);
     assert_eq!(n, 1);
-    let c = &state.conversations["c-r"];
+    let c = &state.model.conversations["c-r"];
     assert!(
         c.roster.contains("a-1"),
         "delivered events rebuild the roster"

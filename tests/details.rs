@@ -218,15 +218,15 @@ fn console() -> State {
         "t".into(),
     );
     s.now_ms = 1_000_000;
-    s.screen = (120, 40);
+    s.views.screen = (120, 40);
     let mut c = Conversation::new("c-1", Channel::Chat, "en");
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-1".into(), c);
+    s.model.conversations.insert("c-1".into(), c);
     let mut c = Conversation::new("c-2", Channel::Chat, "en");
     c.api_status = Some("OPEN".into());
-    s.conversations.insert("c-2".into(), c);
-    s.selected = Some("c-1".into());
+    s.model.conversations.insert("c-2".into(), c);
+    s.views.selected = Some("c-1".into());
     s
 }
 
@@ -267,7 +267,7 @@ fn enter_fetches_once_by_session_and_a_second_enter_does_not() {
         fetches(&first),
         vec![("c-1".into(), Some("sess-1".into()), DetailsWhy::Opened)]
     );
-    assert!(s.details_in_flight.contains("c-1"));
+    assert!(s.requests.details_in_flight.contains("c-1"));
     // Back to the list and Enter again while the answer is out: nothing.
     update(
         &mut s,
@@ -275,7 +275,7 @@ fn enter_fetches_once_by_session_and_a_second_enter_does_not() {
     );
     assert!(fetches(&update(&mut s, enter())).is_empty());
     loaded(&mut s, "c-1", "details-sample.json", DetailsWhy::Opened);
-    assert!(!s.details_in_flight.contains("c-1"));
+    assert!(!s.requests.details_in_flight.contains("c-1"));
     // Opened again after the answer: still nothing.
     update(
         &mut s,
@@ -287,7 +287,7 @@ fn enter_fetches_once_by_session_and_a_second_enter_does_not() {
 #[test]
 fn a_conversation_without_a_session_is_read_by_its_id() {
     let mut s = console();
-    s.selected = Some("c-2".into());
+    s.views.selected = Some("c-2".into());
     let effects = update(&mut s, enter());
     assert_eq!(
         fetches(&effects),
@@ -307,7 +307,7 @@ fn capital_r_and_the_details_verb_fetch_again_but_never_twice_at_once() {
     );
     // While that one is out, neither R nor :details asks again.
     assert!(fetches(&update(&mut s, key('R'))).is_empty());
-    let flash = s.flash.clone().map(|f| f.0).unwrap_or_default();
+    let flash = s.views.flash.clone().map(|f| f.0).unwrap_or_default();
     assert!(flash.contains("already on their way"), "{flash}");
     update(&mut s, key(':'));
     for c in "details".chars() {
@@ -330,9 +330,12 @@ fn capital_r_and_the_details_verb_fetch_again_but_never_twice_at_once() {
 #[test]
 fn r_with_nothing_selected_is_refused() {
     let mut s = console();
-    s.selected = None;
+    s.views.selected = None;
     assert!(fetches(&update(&mut s, key('R'))).is_empty());
-    assert!(s.flash.is_some_and(|f| f.1), "refused on the message line");
+    assert!(
+        s.views.flash.is_some_and(|f| f.1),
+        "refused on the message line"
+    );
 }
 
 #[test]
@@ -350,7 +353,7 @@ fn loaded_details_are_kept_cleaned_and_shown() {
             why: DetailsWhy::Opened,
         },
     );
-    let kept = s.conversations["c-1"].details.as_ref().unwrap();
+    let kept = s.model.conversations["c-1"].details.as_ref().unwrap();
     assert_eq!(kept.fetched_ms, 1_005_000);
     assert_eq!(kept.data.summary, vec!["line[31m one and two"]);
     let screen = kore_text(&s);
@@ -381,7 +384,7 @@ fn loaded_details_are_kept_cleaned_and_shown() {
 #[test]
 fn show_customer_contact_shows_them_as_they_came() {
     let mut s = console();
-    s.show_customer_contact = true;
+    s.views.show_customer_contact = true;
     update(&mut s, enter());
     loaded(&mut s, "c-1", "details-sample.json", DetailsWhy::Opened);
     let screen = kore_text(&s);
@@ -408,7 +411,7 @@ fn loading_and_a_failed_fetch_say_so_in_words() {
             why: DetailsWhy::Opened,
         },
     );
-    assert!(s.details_in_flight.is_empty());
+    assert!(s.requests.details_in_flight.is_empty());
     let screen = kore_text(&s);
     assert!(
         screen.contains("details: Kore answered 404 no conversation has the session"),
@@ -425,9 +428,9 @@ fn loading_and_a_failed_fetch_say_so_in_words() {
 fn an_answer_for_a_conversation_that_left_is_logged_not_kept() {
     let mut s = console();
     update(&mut s, enter());
-    s.conversations.remove("c-1");
+    s.model.conversations.remove("c-1");
     loaded(&mut s, "c-1", "details-sample.json", DetailsWhy::Opened);
-    assert!(s.details_in_flight.is_empty());
+    assert!(s.requests.details_in_flight.is_empty());
     let log: Vec<String> = s.log.visible().iter().map(|l| l.text.clone()).collect();
     assert!(
         log.iter().any(|l| l.contains("no longer listed")),

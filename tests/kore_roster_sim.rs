@@ -88,24 +88,24 @@ impl Console {
     async fn sees(&mut self, conv: &str, agent: &str) {
         let (c, a) = (conv.to_string(), agent.to_string());
         self.until(&format!("{agent} listed in {conv}"), move |s| {
-            s.conversations.get(&c).is_some_and(|c| {
+            s.model.conversations.get(&c).is_some_and(|c| {
                 c.kore
                     .as_ref()
                     .is_some_and(|k| k.members.iter().any(|m| m.agent.id == a))
-            }) && s.agents.iter().any(|x| x.id == a)
+            }) && s.model.agents.iter().any(|x| x.id == a)
         })
         .await;
     }
 
     fn select(&mut self, conv: &str) {
-        self.s.selected = Some(conv.to_string());
+        self.s.views.selected = Some(conv.to_string());
     }
 
     /// Waits until every request of `conv` has an outcome.
     async fn settled(&mut self, conv: &str) {
         let c = conv.to_string();
         self.until(&format!("{conv}'s requests answered"), move |s| {
-            s.conversations[&c].open_events().next().is_none()
+            s.model.conversations[&c].open_events().next().is_none()
         })
         .await;
     }
@@ -172,7 +172,7 @@ async fn end_remove_warm_and_cold_act_on_agents_entered_elsewhere() {
     // The console's roster follows what was delivered: ended, and no line
     // says it is out of step.
     assert_eq!(
-        con.s.conversations[c_end].merged().roster.phase(),
+        con.s.model.conversations[c_end].merged().roster.phase(),
         switchboard::domain::Phase::Ended
     );
     let out_of_step = con
@@ -200,15 +200,15 @@ async fn end_remove_warm_and_cold_act_on_agents_entered_elsewhere() {
     con.select(c_warm);
     con.keys(&format!("w{first}\ny"));
     con.settled(c_warm).await;
-    let merged = con.s.conversations[c_warm].merged();
+    let merged = con.s.model.conversations[c_warm].merged();
     let raj_row = merged
         .roster
         .members()
         .iter()
         .position(|m| m.agent.id == raj.0)
         .expect("Raj is in the merged roster");
-    con.s.focus = Pane::Roster;
-    con.s.roster_cursor = raj_row;
+    con.s.views.focus = Pane::Roster;
+    con.s.views.roster_cursor = raj_row;
     con.keys("xy");
     con.settled(c_warm).await;
     assert_eq!(
@@ -239,7 +239,7 @@ async fn a_refused_entry_heals_the_roster_from_details_without_sending_again() {
     let mut con = Console::start(&sim).await;
     let c = conv.clone();
     con.until("the list and the directory", move |s| {
-        s.conversations.contains_key(&c) && s.agents.len() >= 3
+        s.model.conversations.contains_key(&c) && s.model.agents.len() >= 3
     })
     .await;
     // An agent desktop enters Bob after the console's latest poll: its
@@ -250,7 +250,7 @@ async fn a_refused_entry_heals_the_roster_from_details_without_sending_again() {
     con.keys(&format!("e{first}\ny"));
     let c = conv.clone();
     con.until("the roster healed from details", move |s| {
-        let conv = &s.conversations[&c];
+        let conv = &s.model.conversations[&c];
         conv.healing.is_none() && conv.details.is_some() && conv.failed().is_none()
     })
     .await;
@@ -275,7 +275,7 @@ async fn a_refused_entry_heals_the_roster_from_details_without_sending_again() {
         "{}",
         hooks[0].message
     );
-    let c = &con.s.conversations[&conv];
+    let c = &con.s.model.conversations[&conv];
     let merged = c.merged();
     assert_eq!(merged.roster.primary().unwrap().agent.id, bob.0);
     assert!(
@@ -288,6 +288,6 @@ async fn a_refused_entry_heals_the_roster_from_details_without_sending_again() {
     );
     // The details fetch is on the log, and the NA entry is not offered
     // again: with Bob in, it cannot go ahead.
-    assert!(matches!(con.s.mode, Mode::Normal));
+    assert!(matches!(con.s.views.mode, Mode::Normal));
     sim.shutdown().await;
 }

@@ -615,7 +615,7 @@ async fn an_endless_list_is_cut_at_the_cap_and_said_so() {
         "t".into(),
     );
     let mut rounds = 0;
-    while !s.status.poll.swept_all() {
+    while !s.model.status.poll.swept_all() {
         rounds += 1;
         assert!(rounds <= 4, "both sweeps end within four rounds");
         runner.run(Effect::PollConversations);
@@ -624,9 +624,9 @@ async fn an_endless_list_is_cut_at_the_cap_and_said_so() {
             update(&mut s, Action::ConversationsPage(Box::new(p)));
         }
     }
-    assert_eq!(s.conversations.len(), MAX_CONVERSATIONS);
-    assert!(s.status.poll.cut_short());
-    assert!(s.status.poll.refused() > 0);
+    assert_eq!(s.model.conversations.len(), MAX_CONVERSATIONS);
+    assert!(s.model.status.poll.cut_short());
+    assert!(s.model.status.poll.refused() > 0);
     let bar = status_text(&s);
     assert!(bar.contains("not all read"), "{bar}");
     assert!(bar.contains("Kore lists more than 100000"), "{bar}");

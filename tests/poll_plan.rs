@@ -119,14 +119,14 @@ async fn ten_thousand_live_conversations_are_all_seen_within_the_plan_without_a_
             // The first round is over: every waiting conversation is in.
             let missing = waiting
                 .iter()
-                .filter(|id| !s.conversations.contains_key(*id))
+                .filter(|id| !s.model.conversations.contains_key(*id))
                 .count();
             assert_eq!(
                 missing, 0,
                 "the waiting ones are all read in the first round"
             );
             assert!(
-                s.conversations.len() < live.len(),
+                s.model.conversations.len() < live.len(),
                 "the rest take more than a round: this is mid-rotation"
             );
             // A supervisor's action, mid-rotation.
@@ -134,7 +134,7 @@ async fn ten_thousand_live_conversations_are_all_seen_within_the_plan_without_a_
             pages_since_action = Some(0);
             runner.run(na_entry_effect("r-1", &target));
         }
-        if all_seen_at.is_none() && live.iter().all(|id| s.conversations.contains_key(id)) {
+        if all_seen_at.is_none() && live.iter().all(|id| s.model.conversations.contains_key(id)) {
             all_seen_at = Some(started.elapsed());
         }
     }
@@ -143,14 +143,14 @@ async fn ten_thousand_live_conversations_are_all_seen_within_the_plan_without_a_
     eprintln!(
         "plan {plan:?}; all seen in {seen_in:?} after {rounds} round(s); latest {:?}; \
          {pages_before_send:?} page(s) read before the action left",
-        s.status.poll.plan
+        s.model.status.poll.plan
     );
     // The plan's promise, with a round and a window of slack for a busy
     // machine: the first one (made before the queues were listed, so it
     // counts the most queue sizes a round may take) and the latest.
     let slack = ROUND + WINDOW;
     assert!(plan.rounds > 1, "{plan:?}");
-    for plan in [plan, s.status.poll.plan.unwrap()] {
+    for plan in [plan, s.model.status.poll.plan.unwrap()] {
         let promised = Duration::from_millis(plan.full_ms);
         assert!(
             seen_in <= promised + slack,
@@ -167,8 +167,8 @@ async fn ten_thousand_live_conversations_are_all_seen_within_the_plan_without_a_
     assert_eq!(sim.rate_limited(), 0, "no 429 from the simulator");
     assert!(!blocked, "the limiter was never blocked by a 429");
     // The status bar has it all: every live one seen, Kore's count.
-    assert_eq!(s.status.poll.total(), Some(live.len() as u64));
-    assert!(s.status.poll.seen >= live.len());
+    assert_eq!(s.model.status.poll.total(), Some(live.len() as u64));
+    assert!(s.model.status.poll.seen >= live.len());
     drop(runner);
 }
 
@@ -222,7 +222,7 @@ async fn a_list_that_includes_closed_conversations_shows_only_live_ones() {
         }
     }
     assert!(named_closed >= closed.len(), "the closed ones are named");
-    let shown: BTreeSet<String> = s.conversations.keys().cloned().collect();
+    let shown: BTreeSet<String> = s.model.conversations.keys().cloned().collect();
     assert_eq!(shown, live, "only the live ones are listed");
     assert!(s.visible_ids().iter().all(|id| !closed.contains(id)));
 }

@@ -68,7 +68,7 @@ async fn the_polled_queue_figures_are_the_simulators() {
         sized == n
     })
     .await;
-    let names: Vec<&str> = s.queues.iter().map(|q| q.name.as_str()).collect();
+    let names: Vec<&str> = s.model.queues.iter().map(|q| q.name.as_str()).collect();
     let want: Vec<&str> = world.queues.iter().map(|q| q.name.as_str()).collect();
     assert_eq!(names, want);
 
@@ -211,15 +211,17 @@ async fn fifty_thousand_queues_are_cut_to_the_cap_and_counted() {
         sized.len() == switchboard::runtime::runner::QUEUE_SIZES_PER_ROUND
     })
     .await;
-    assert_eq!(s.queues.len(), MAX_QUEUES);
-    assert_eq!(s.queues_not_shown, 50_000 - MAX_QUEUES);
-    assert_eq!(s.queues[0].id, "qf-000000");
+    assert_eq!(s.model.queues.len(), MAX_QUEUES);
+    assert_eq!(s.model.queues_not_shown, 50_000 - MAX_QUEUES);
+    assert_eq!(s.model.queues[0].id, "qf-000000");
     assert_eq!(
-        s.queues[MAX_QUEUES - 1].name,
+        s.model.queues[MAX_QUEUES - 1].name,
         format!("Flood {}", MAX_QUEUES - 1)
     );
     assert!(
-        sized.iter().all(|id| s.queues.iter().any(|q| &q.id == id)),
+        sized
+            .iter()
+            .all(|id| s.model.queues.iter().any(|q| &q.id == id)),
         "queue-size asks only for kept queues: {sized:?}"
     );
     assert!(
@@ -312,7 +314,7 @@ async fn figures_that_cannot_be_true_show_a_question_mark_and_the_log_has_them_r
     );
 
     // The queue pane: `?` beside the list's count.
-    s.queues_shown = true;
+    s.views.queues_shown = true;
     let out = screen(&s, 120, 40);
     let line = out
         .lines()
@@ -325,7 +327,7 @@ async fn figures_that_cannot_be_true_show_a_question_mark_and_the_log_has_them_r
     let board = s.wallboard();
     let tile = board.tiles.iter().find(|t| t.id == billing).unwrap();
     assert!(tile.odd.waiting && tile.waiting.is_none(), "{tile:?}");
-    s.mode = switchboard::app::state::Mode::Wallboard;
+    s.views.mode = switchboard::app::state::Mode::Wallboard;
     let out = screen(&s, 120, 40);
     // Billing's tile is the first: its big figure has a blank row between
     // filled ones (the dot of `?`), which no digit has.

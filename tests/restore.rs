@@ -160,7 +160,7 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &records, true);
     assert_eq!(
-        s.conversations[&waiting.id].bot_session_id.as_deref(),
+        s.model.conversations[&waiting.id].bot_session_id.as_deref(),
         Some(waiting.bot_session_id.as_str()),
         "the session comes back with it"
     );
@@ -173,7 +173,7 @@ async fn an_assign_never_sent_goes_out_with_this_runs_callback_url() {
             format!("h-after {:?}", Delivery::Queued)
         ]
     );
-    assert!(s.awaiting_callback.contains_key("a-new"));
+    assert!(s.requests.awaiting_callback.contains_key("a-new"));
     // The queue sends in the order the requests were planned.
     let mut sent = Vec::new();
     while sent.len() < 2 {
@@ -333,7 +333,7 @@ async fn a_damaged_sent_line_holds_its_conversation_and_sends_nothing() {
     let mut run = runner(client(&sim, |_| {}), Some(j), 2).await;
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &replay, true);
-    let c = &s.conversations["c-1"];
+    let c = &s.model.conversations["c-1"];
     assert!(c.journal_hold.as_deref().unwrap().contains("line 8"));
     let d = deliveries(&s, "c-1");
     assert!(
@@ -448,7 +448,7 @@ async fn each_failed_or_unknown_request_waits_for_its_own_resend() {
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &replay, true);
     for conv in ["c-2f", "c-2u"] {
-        s.selected = Some(conv.to_string());
+        s.views.selected = Some(conv.to_string());
         // First `r`: the first request goes, the second stays.
         update(&mut s, key('r'));
         let fx = update(&mut s, key('y'));

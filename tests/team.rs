@@ -43,7 +43,7 @@ impl Console {
 
     fn conversations(&self) -> Vec<String> {
         let state = self.state.lock().unwrap();
-        let mut ids: Vec<String> = state.conversations.keys().cloned().collect();
+        let mut ids: Vec<String> = state.model.conversations.keys().cloned().collect();
         ids.sort();
         ids
     }
@@ -317,7 +317,12 @@ async fn scenario(setup: Setup) {
     {
         let c = consoles.iter().find(|c| c.alive).unwrap();
         let s = c.state.lock().unwrap();
-        let bar = s.status.team.clone().expect("a team piece in the bar");
+        let bar = s
+            .model
+            .status
+            .team
+            .clone()
+            .expect("a team piece in the bar");
         assert!(bar.trouble && bar.text.contains("Redis down"), "{bar:?}");
     }
 

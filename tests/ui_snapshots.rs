@@ -85,7 +85,7 @@ fn conv(id: &str, channel: Channel, lang: &str, age_s: i64) -> Conversation {
 fn demo() -> State {
     let mut s = blank();
     s.now_ms = NOW;
-    s.status = Status {
+    s.model.status = Status {
         health: Health::Online,
         rate_used: 12,
         rate_limit: 60,
@@ -101,7 +101,7 @@ fn demo() -> State {
     c.bot_session_id = Some("7f3a9c0e51d24b6a8e2c".into());
     delivered(&mut c, 1, NOW - 192 * SEC, Event::na_entry(mia.clone()), 41);
     delivered(&mut c, 2, NOW - 2 * SEC, Event::warm_entry(raj.clone()), 38);
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1043", Channel::Chat, "de", 45);
     c.bot_session_id = Some("b-99".into());
@@ -115,8 +115,10 @@ fn demo() -> State {
             latency_ms: 52,
         },
     );
-    s.awaiting_callback.insert("t-3".into(), c.id.clone());
-    s.conversations.insert(c.id.clone(), c);
+    s.requests
+        .awaiting_callback
+        .insert("t-3".into(), c.id.clone());
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1044", Channel::Voice, "en", 1_320);
     delivered(
@@ -147,7 +149,7 @@ fn demo() -> State {
         Event::cold_entry(tom.clone()),
         Delivery::Held,
     );
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1045", Channel::Chat, "fr", 610);
     delivered(&mut c, 7, NOW - 600 * SEC, Event::na_entry(tom.clone()), 35);
@@ -168,12 +170,12 @@ fn demo() -> State {
         Event::warm_exit(mia.clone()),
         Delivery::Queued,
     );
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1046", Channel::Chat, "en", 5_400);
     c.api_status = Some("ACTIVE".into());
     c.api_agents = vec!["Lena Novak".into()];
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1047", Channel::Voice, "es", 900);
     delivered(
@@ -194,22 +196,22 @@ fn demo() -> State {
         },
         47,
     );
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = conv("c-1048", Channel::Chat, "en", 20);
     c.api_status = Some("OVERDUE".into());
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     let mut c = Conversation::new("c-1049", Channel::Chat, "pt-BR");
     c.manual = true;
-    s.conversations.insert(c.id.clone(), c);
+    s.model.conversations.insert(c.id.clone(), c);
 
     for (i, age) in [(1050, 30), (1051, 75)] {
         let c = conv(&format!("c-{i}"), Channel::Voice, "en", age);
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
 
-    s.agents = vec![
+    s.model.agents = vec![
         agent("a-1", "Mia Chen", Presence::Available, (2, 5), (1, 1)),
         agent("a-2", "Raj Patel", Presence::Busy, (5, 5), (0, 1)),
         agent("a-3", "Ana Souza", Presence::Away, (0, 5), (0, 1)),
@@ -246,7 +248,7 @@ fn demo() -> State {
     for (d, kind, text) in log {
         s.log.push(NOW + d * SEC, kind, text);
     }
-    s.selected = Some("c-1042".into());
+    s.views.selected = Some("c-1042".into());
     s
 }
 
@@ -331,23 +333,23 @@ fn mono_80x24() {
 #[test]
 fn mono_120x40_with_the_roster_focused() {
     let mut s = demo();
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
-    s.detail_open = true;
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
+    s.views.detail_open = true;
     snap!("mono_120x40", screen(&s, &mono(), 120, 40));
 }
 
 #[test]
 fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
     let mut s = demo();
-    s.selected = Some("c-1046".into());
+    s.views.selected = Some("c-1046".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(
         out.contains("Lena Novak") && out.contains("not entered"),
         "{out}"
     );
     assert!(out.contains("nothing sent yet"), "{out}");
-    s.selected = Some("c-1047".into());
+    s.views.selected = Some("c-1047".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("the conversation has ended"), "{out}");
 }
@@ -355,7 +357,7 @@ fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
 #[test]
 fn ascii_80x24() {
     let mut s = demo();
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     s.log.follow = false;
     s.log.cursor = 3;
     let out = screen(&s, &Theme::new(ThemeKind::Dark, true), 80, 24);
@@ -485,11 +487,11 @@ fn detail_with_every_kind_of_result_120x40() {
         at_ms: NOW - 4 * SEC,
         text: "resent by the supervisor".into(),
     });
-    s.conversations.insert(c.id.clone(), c);
-    s.selected = Some("c-2001".into());
-    s.detail_open = true;
-    s.focus = Pane::Roster;
-    s.roster_cursor = 1;
+    s.model.conversations.insert(c.id.clone(), c);
+    s.views.selected = Some("c-2001".into());
+    s.views.detail_open = true;
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 1;
     let out = screen(&s, &dark(), 120, 40);
     for want in [
         "✓ 200 38 ms",
@@ -530,7 +532,7 @@ fn empty_console_and_no_selection() {
 fn at_80_columns_a_calm_status_bar_shows_everything_but_the_name() {
     let mut s = blank();
     s.now_ms = NOW;
-    s.status = Status {
+    s.model.status = Status {
         health: Health::Online,
         rate_used: 12,
         rate_limit: 60,
@@ -569,9 +571,9 @@ fn at_80_columns_a_calm_status_bar_shows_everything_but_the_name() {
 fn status_bar_read_only_degraded_and_failing() {
     let mut s = demo();
     s.settings.read_only = true;
-    s.status.health = Health::Degraded("connection refused (platform.kore.ai:443)".into());
-    s.status.callback_address = "https://cb.example.com:8443".into();
-    s.status.rate_used = 55;
+    s.model.status.health = Health::Degraded("connection refused (platform.kore.ai:443)".into());
+    s.model.status.callback_address = "https://cb.example.com:8443".into();
+    s.model.status.rate_used = 55;
     let wide = screen(&s, &dark(), 120, 40);
     let top = wide.lines().next().unwrap().to_string();
     for want in [
@@ -616,24 +618,25 @@ fn status_bar_read_only_degraded_and_failing() {
 fn troubles() -> Vec<(&'static str, State)> {
     let base = || {
         let mut s = with_breaches();
-        s.status.rate_used = 41;
-        s.status.rate_limit = 60;
+        s.model.status.rate_used = 41;
+        s.model.status.rate_limit = 60;
         s
     };
     let mut token = base();
-    token.status.health = Health::Degraded("401 invalid token".into());
+    token.model.status.health = Health::Degraded("401 invalid token".into());
     let mut unreachable = base();
-    unreachable.status.health = Health::Degraded("connection failed: connection refused".into());
+    unreachable.model.status.health =
+        Health::Degraded("connection failed: connection refused".into());
     let mut wait = base();
-    wait.status.health = Health::Degraded("429 rate limited: slow down".into());
-    wait.status.kore_wait_until_ms = Some(NOW + 12 * SEC);
+    wait.model.status.health = Health::Degraded("429 rate limited: slow down".into());
+    wait.model.status.kore_wait_until_ms = Some(NOW + 12 * SEC);
     let mut stale = base();
-    stale.freshness.poll_ms = 5_000;
-    stale.freshness.answered(NOW - 95 * SEC, true);
+    stale.model.freshness.poll_ms = 5_000;
+    stale.model.freshness.answered(NOW - 95 * SEC, true);
     let mut refusing = base();
-    refusing.status.listener_refused = (7, NOW - SEC);
+    refusing.model.status.listener_refused = (7, NOW - SEC);
     let mut server = base();
-    server.status.health = Health::Degraded("poll agents: 503 busy".into());
+    server.model.status.health = Health::Degraded("poll agents: 503 busy".into());
     vec![
         ("token refused", token),
         ("unreachable", unreachable),
@@ -715,7 +718,7 @@ fn the_status_bar_says_what_is_wrong_and_what_to_do() {
 #[test]
 fn confirm_line_wraps_and_keeps_its_answer() {
     let mut s = demo();
-    s.mode = Mode::Confirm {
+    s.views.mode = Mode::Confirm {
         prompt: "Cold transfer c-1042: Mia Chen → Tom Berg [COLD exit Mia Chen, COLD entry Tom Berg]? Y/n"
             .into(),
         pending: Pending::Events {
@@ -734,14 +737,14 @@ fn confirm_line_wraps_and_keeps_its_answer() {
 #[test]
 fn flash_error_and_filter_and_command_lines() {
     let mut s = demo();
-    s.flash = Some((
+    s.views.flash = Some((
         "Cannot send WARM entry Raj Patel: Raj Patel is already in the conversation.".into(),
         true,
     ));
     let out = screen(&s, &dark(), 80, 24);
     let last = out.lines().last().unwrap();
     assert!(last.contains("already in the"), "{out}");
-    s.flash = Some((
+    s.views.flash = Some((
         "Cannot send WARM entry Raj Patel: the first agent (Mia Chen) has already entered, and \
          NA entry is sent only once. Add Raj Patel with a warm transfer, or hand over with a \
          cold transfer. Nothing was sent, and the queue of c-1042 is unchanged."
@@ -752,9 +755,9 @@ fn flash_error_and_filter_and_command_lines() {
     assert!(out.lines().last().unwrap().ends_with('…'), "{out}");
     snap!("flash_error_80x24", out);
 
-    s.flash = None;
-    s.conv_filter = "voice".into();
-    s.mode = Mode::Filter {
+    s.views.flash = None;
+    s.views.conv_filter = "voice".into();
+    s.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: "voice".into(),
     };
@@ -767,10 +770,10 @@ fn flash_error_and_filter_and_command_lines() {
     assert!(out.lines().last().unwrap().starts_with(" /voice"), "{out}");
     snap!("filter_80x24", out);
 
-    s.mode = Mode::Command {
+    s.views.mode = Mode::Command {
         input: "export log.jsonl".into(),
     };
-    s.sort = SortBy::Age;
+    s.views.sort = SortBy::Age;
     let mut t = draw(&s, &dark(), 80, 24);
     let out = text(t.backend().buffer());
     assert!(
@@ -796,7 +799,7 @@ fn flash_error_and_filter_and_command_lines() {
 #[test]
 fn help_overlay() {
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     let small = screen(&s, &dark(), 80, 24);
     assert!(small.contains("q closes"), "{small}");
     assert!(small.contains("j/k g/G scroll"), "{small}");
@@ -808,7 +811,7 @@ fn help_overlay() {
     );
     // Taller than 40 rows now: its end, the `:` commands, is a scroll away.
     let mut end = s.clone();
-    end.help_scroll = u16::MAX;
+    end.views.help_scroll = u16::MAX;
     let big_end = screen(&end, &dark(), 120, 40);
     assert!(big_end.contains(":filter lang=de"), "{big_end}");
     // Every key of every mode: the lists' commands with their descriptions,
@@ -838,7 +841,7 @@ fn help_follows_the_live_keymap() {
         .into_iter()
         .collect();
     s.keymap = Keymap::with_overrides(&overrides).unwrap();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     let out = screen(&s, &dark(), 120, 40);
     let line = out
         .lines()
@@ -846,7 +849,7 @@ fn help_follows_the_live_keymap() {
         .unwrap();
     let before = &line[..line.find("cold transfer").unwrap()];
     assert!(before.trim_end().ends_with(" T"), "{line}");
-    s.mode = Mode::Normal;
+    s.views.mode = Mode::Normal;
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.lines().last().unwrap().contains("T cold"), "{out}");
 }
@@ -854,7 +857,7 @@ fn help_follows_the_live_keymap() {
 #[test]
 fn picker_overlay() {
     let mut s = demo();
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Cold,
         conversation: "c-1042".into(),
         query: "a".into(),
@@ -867,7 +870,7 @@ fn picker_overlay() {
     assert!(out.contains("AVAILABLE"), "{out}");
     snap!("picker_80x24", out);
 
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Warm,
         conversation: "c-1042".into(),
         query: "zzz".into(),
@@ -884,7 +887,7 @@ fn picker_overlay() {
 #[test]
 fn picker_table_at_both_sizes_in_colour_and_mono() {
     let mut s = demo();
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Warm,
         conversation: "c-1042".into(),
         query: "".into(),
@@ -903,7 +906,7 @@ fn picker_table_at_both_sizes_in_colour_and_mono() {
 #[test]
 fn new_conversation_form() {
     let mut s = demo();
-    s.mode = Mode::NewConversation(NewConversationForm {
+    s.views.mode = Mode::NewConversation(NewConversationForm {
         fields: NewConversationForm {
             fields: [
                 TextInput::with_text("c-3001", MAX_FORM_FIELD),
@@ -948,10 +951,10 @@ fn too_small_shows_only_a_message() {
 fn no_size_panics_in_any_mode() {
     let mut states = vec![demo()];
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     states.push(s);
     let mut s = demo();
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Assign,
         conversation: "c-1043".into(),
         query: "日本".into(),
@@ -960,25 +963,25 @@ fn no_size_panics_in_any_mode() {
     });
     states.push(s);
     let mut s = demo();
-    s.mode = Mode::NewConversation(NewConversationForm {
+    s.views.mode = Mode::NewConversation(NewConversationForm {
         error: Some("x".repeat(300)),
         ..Default::default()
     });
     states.push(s);
     let mut s = demo();
-    s.mode = Mode::Confirm {
+    s.views.mode = Mode::Confirm {
         prompt: "y ".repeat(200),
         pending: Pending::Quit,
         enter_sends: false,
     };
     states.push(s);
     let mut s = demo();
-    s.flash = Some(("日本語".repeat(100), true));
-    s.focus = Pane::Roster;
-    s.roster_cursor = 7;
+    s.views.flash = Some(("日本語".repeat(100), true));
+    s.views.focus = Pane::Roster;
+    s.views.roster_cursor = 7;
     s.log.follow = false;
     s.log.cursor = 999;
-    s.agent_cursor = 999;
+    s.views.agent_cursor = 999;
     states.push(s);
     states.push(blank());
     for theme in [dark(), Theme::new(ThemeKind::Mono, true)] {
@@ -1012,15 +1015,16 @@ fn wide_and_control_characters_are_cut_by_width_and_escapes_removed() {
         Event::na_entry(agent_ref("a-9", evil)),
         33,
     );
-    s.conversations.insert(c.id.clone(), c);
-    s.agents
+    s.model.conversations.insert(c.id.clone(), c);
+    s.model
+        .agents
         .push(agent("a-9", evil, Presence::Available, (1, 2), (0, 1)));
     s.log.push(
         NOW,
         LogKind::Info,
         format!("entered: {evil}\r\nsecond line"),
     );
-    s.selected = Some("c-日本-9".into());
+    s.views.selected = Some("c-日本-9".into());
     for (w, h) in [(80, 24), (120, 40)] {
         let t = draw(&s, &dark(), w, h);
         let buf = t.backend().buffer();
@@ -1080,7 +1084,7 @@ fn assert_colourless(buf: &Buffer, what: &str) {
 #[test]
 fn mono_draws_no_colour_anywhere() {
     let mut s = demo();
-    s.flash = Some(("refused: no conversation selected".into(), true));
+    s.views.flash = Some(("refused: no conversation selected".into(), true));
     s.settings.read_only = true;
     let theme = mono();
     assert_colourless(draw(&s, &theme, 80, 24).backend().buffer(), "normal");
@@ -1103,7 +1107,7 @@ fn mono_draws_no_colour_anywhere() {
         Mode::Command { input: "q".into() },
     ];
     for m in modes {
-        s.mode = m.clone();
+        s.views.mode = m.clone();
         assert_colourless(
             draw(&s, &theme, 80, 24).backend().buffer(),
             &format!("{m:?}"),
@@ -1116,7 +1120,7 @@ fn mono_draws_no_colour_anywhere() {
 fn the_focused_border_stands_out() {
     let mut s = demo();
     for theme in [dark(), Theme::new(ThemeKind::Light, false), mono()] {
-        s.focus = Pane::Conversations;
+        s.views.focus = Pane::Conversations;
         let t = draw(&s, &theme, 80, 24);
         let buf = t.backend().buffer();
         // Conversations start on row 1, agents on row 11 (see the layout).
@@ -1146,7 +1150,7 @@ fn the_selected_row_is_highlighted_and_follows_focus() {
     let out = text(t.backend().buffer());
     let y = row_of(&out, "▶ c-1042");
     let focused = t.backend().buffer()[(5, y)].style();
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     let t = draw(&s, &theme, 80, 24);
     let unfocused = t.backend().buffer()[(5, y)].style();
     assert_ne!(focused, unfocused);
@@ -1158,14 +1162,14 @@ fn a_long_list_scrolls_to_keep_the_selection_visible() {
     let mut s = demo();
     for i in 0..40 {
         let c = conv(&format!("c-{}", 3000 + i), Channel::Chat, "en", 5_000 + i);
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
     let last = s.visible_conversations().last().unwrap().id.clone();
-    s.selected = Some(last.clone());
+    s.views.selected = Some(last.clone());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains(&format!("▶ {last}")), "{out}");
     let mid = s.visible_conversations()[25].id.clone();
-    s.selected = Some(mid.clone());
+    s.views.selected = Some(mid.clone());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains(&format!("▶ {mid}")), "{out}");
 }
@@ -1183,7 +1187,7 @@ fn the_log_follows_or_keeps_its_cursor() {
     );
     s.log.follow = false;
     s.log.cursor = 10;
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("line 3") && !out.contains("line 49"), "{out}");
     assert!(out.contains("paused 11/57"), "{out}");
@@ -1210,7 +1214,7 @@ fn with_polls_logged() -> State {
         }
     }
     s.log.push_runtime(NOW - 30 * SEC, LogKind::In, agents);
-    s.focus = Pane::Log;
+    s.views.focus = Pane::Log;
     s
 }
 
@@ -1253,7 +1257,7 @@ fn the_minimum_size_is_still_a_console() {
     assert!(out.contains("Conversations") && out.contains("Agents") && out.contains("Log"));
     snap!("minimum_60x16", out);
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     snap!("help_60x16", screen(&s, &dark(), 60, 16));
 }
 
@@ -1279,11 +1283,11 @@ fn the_selected_log_line_is_shown_whole() {
 #[test]
 fn the_help_scrolls_to_its_last_rows_on_a_small_screen() {
     let mut s = demo();
-    s.mode = Mode::Help;
+    s.views.mode = Mode::Help;
     let top = screen(&s, &dark(), 60, 16);
     assert!(!top.contains("Commands"), "{top}");
     assert!(top.contains("j/k g/G scroll"), "{top}");
-    s.help_scroll = 99;
+    s.views.help_scroll = 99;
     let bottom = screen(&s, &dark(), 60, 16);
     assert!(bottom.contains("What the marks mean"), "{bottom}");
     assert!(bottom.contains("changed"), "{bottom}");
@@ -1330,15 +1334,15 @@ fn size(waiting: u32, engaged: u32, drops: u32, agents: [u32; 4], waits_s: [f64;
 /// not sized yet (the list's figures), and a service level for each.
 fn with_queues() -> State {
     let mut s = demo();
-    s.queues_shown = true;
-    s.focus = Pane::Queues;
+    s.views.queues_shown = true;
+    s.views.focus = Pane::Queues;
     let mut billing = queue("qu-billing", "Billing");
     billing.size = Some(size(3, 1, 4, [1, 2, 0, 1], [312.0, 460.0, 65.0]));
     let mut support = queue("qu-support", "Support");
     support.size = Some(size(0, 0, 0, [2, 1, 1, 0], [0.0, 0.0, 14.0]));
-    s.queues = vec![billing, queue("qu-sales", "Sales"), support];
+    s.model.queues = vec![billing, queue("qu-sales", "Sales"), support];
     let place = |s: &mut State, id: &str, q: &str, name: &str, wait_s: i64| {
-        let c = s.conversations.get_mut(id).unwrap();
+        let c = s.model.conversations.get_mut(id).unwrap();
         c.queue = Some((q.into(), name.into()));
         c.wait_ms = Some(wait_s * SEC);
         c.listed_at_ms = NOW;
@@ -1358,7 +1362,7 @@ fn with_queues() -> State {
         ("c-4", "qu-support", true),
         ("c-5", "qu-sales", true),
     ] {
-        s.sla_seen.insert(
+        s.model.sla_seen.insert(
             id.into(),
             SlaMark {
                 queue_id: q.into(),
@@ -1402,8 +1406,8 @@ fn queue_pane_mono_80x24() {
 #[test]
 fn queue_pane_mono_120x40_narrowed_to_a_queue() {
     let mut s = with_queues();
-    s.queue_narrow = Some("qu-billing".into());
-    s.queue_sort = QueueSort::Name;
+    s.views.queue_narrow = Some("qu-billing".into());
+    s.views.queue_sort = QueueSort::Name;
     let out = screen(&s, &mono(), 120, 40);
     assert!(out.contains("Conversations 2/10 ─ queue: Billing"), "{out}");
     // Under the status bar, the border and the header.
@@ -1422,8 +1426,8 @@ fn queue_pane_ascii_and_the_queue_picker() {
     assert!(out.contains("SL<=20s"), "{out}");
     assert!(out.contains("3<>1"), "{out}");
     let mut s = with_queues();
-    s.selected = Some("c-1043".into());
-    s.mode = Mode::Picker(Picker {
+    s.views.selected = Some("c-1043".into());
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Assign,
         conversation: "c-1043".into(),
         query: TextInput::with_text("q:", MAX_INPUT),
@@ -1436,7 +1440,7 @@ fn queue_pane_ascii_and_the_queue_picker() {
 #[test]
 fn the_queue_pane_draws_at_every_size_without_a_panic() {
     let mut s = with_queues();
-    s.queues[0].name = "Billing and payments for the whole of Europe".into();
+    s.model.queues[0].name = "Billing and payments for the whole of Europe".into();
     for ascii in [false, true] {
         let theme = Theme::new(ThemeKind::Dark, ascii);
         for w in (1..=140).step_by(7) {
@@ -1456,8 +1460,8 @@ fn the_queue_pane_draws_at_every_size_without_a_panic() {
 /// Support calm.
 fn wallboard() -> State {
     let mut s = with_queues();
-    s.mode = Mode::Wallboard;
-    s.freshness = Freshness {
+    s.views.mode = Mode::Wallboard;
+    s.model.freshness = Freshness {
         last_ok_ms: Some(NOW - 2 * SEC),
         latest_failed: false,
         latest_unreadable: false,
@@ -1470,7 +1474,7 @@ fn wallboard() -> State {
 /// The figures' last answer forty seconds ago: more than three polls.
 fn stale_wallboard() -> State {
     let mut s = wallboard();
-    s.freshness.last_ok_ms = Some(NOW - 40 * SEC);
+    s.model.freshness.last_ok_ms = Some(NOW - 40 * SEC);
     s
 }
 
@@ -1547,7 +1551,7 @@ fn wallboard_mono_80x24_stale() {
 #[test]
 fn wallboard_mono_120x40_when_kore_stops_answering() {
     let mut s = wallboard();
-    s.freshness.latest_failed = true;
+    s.model.freshness.latest_failed = true;
     let t = draw(&s, &mono(), 120, 40);
     assert_colourless(t.backend().buffer(), "wallboard");
     let out = text(t.backend().buffer());
@@ -1568,10 +1572,11 @@ fn wallboard_ascii_uses_hash_digits_and_plain_borders() {
 fn wallboard_with_more_queues_than_fit_says_how_many_are_not_shown() {
     let mut s = wallboard();
     for i in 0..20 {
-        s.queues
+        s.model
+            .queues
             .push(queue(&format!("qu-{i:02}"), &format!("Queue {i:02}")));
     }
-    s.wallboard_only = true;
+    s.views.wallboard_only = true;
     let out = screen(&s, &dark(), 80, 24);
     // 80 / 18 = 4 columns and 22 / 4 = 5 rows: 20 of 23 tiles.
     assert!(
@@ -1587,7 +1592,7 @@ fn wallboard_with_more_queues_than_fit_says_how_many_are_not_shown() {
 #[test]
 fn the_wallboard_draws_at_every_size_without_a_panic() {
     let mut s = stale_wallboard();
-    s.queues[0].name = "Billing and payments for the whole of Europe".into();
+    s.model.queues[0].name = "Billing and payments for the whole of Europe".into();
     for ascii in [false, true] {
         let theme = Theme::new(ThemeKind::Dark, ascii);
         for w in (1..=140).step_by(7) {
@@ -1597,7 +1602,7 @@ fn the_wallboard_draws_at_every_size_without_a_panic() {
         }
     }
     let mut empty = wallboard();
-    empty.queues.clear();
+    empty.model.queues.clear();
     let out = screen(&empty, &dark(), 80, 24);
     assert!(out.contains("no queues listed yet"), "{out}");
 }
@@ -1626,9 +1631,9 @@ fn with_breaches() -> State {
         c.queue = Some(("qu-billing".into(), "Billing".into()));
         c.wait_ms = Some(wait_s * SEC);
         c.listed_at_ms = NOW;
-        s.conversations.insert(c.id.clone(), c);
+        s.model.conversations.insert(c.id.clone(), c);
     }
-    s.selected = Some("c-1051".into());
+    s.views.selected = Some("c-1051".into());
     switchboard::app::update(&mut s, switchboard::app::Action::Tick(NOW));
     s
 }
@@ -1655,7 +1660,7 @@ fn breaches_dark_80x24() {
 fn breaches_dark_120x40() {
     let mut s = with_breaches();
     // The selection bar would cover the critical row's style.
-    s.selected = Some("c-1042".into());
+    s.views.selected = Some("c-1042".into());
     let t = draw(&s, &dark(), 120, 40);
     let buf = t.backend().buffer();
     let out = text(buf);
@@ -1694,7 +1699,7 @@ fn breaches_mono_120x40_problems_only() {
     let mut s = with_breaches();
     // A calm queue to hide.
     switchboard::app::update(&mut s, common::state::key('!'));
-    assert!(s.problems_only);
+    assert!(s.views.problems_only);
     let t = draw(&s, &mono(), 120, 40);
     assert_colourless(t.backend().buffer(), "problems only");
     let out = text(t.backend().buffer());
@@ -1736,9 +1741,9 @@ fn with_kore_details() -> State {
     .unwrap();
     let d: switchboard::kore::wire::ConversationDetails =
         switchboard::kore::wire::parse_loose(&text).unwrap();
-    let c = s.conversations.get_mut("c-1042").unwrap();
+    let c = s.model.conversations.get_mut("c-1042").unwrap();
     c.details = Some(switchboard::app::KoreDetails::new(d, NOW - 12 * SEC));
-    s.detail_open = true;
+    s.views.detail_open = true;
     s
 }
 
@@ -1766,12 +1771,12 @@ fn detail_with_kore_details_masked() {
 fn agents_in_status() -> State {
     use switchboard::app::agent_status::StatusSince;
     let mut s = demo();
-    s.queues_shown = false;
-    s.focus = Pane::Agents;
-    s.agents_by_time = true;
+    s.views.queues_shown = false;
+    s.views.focus = Pane::Agents;
+    s.views.agents_by_time = true;
     // Ana is fourth by time: selected, so the pane under its header row
     // scrolls to her even at 80x24.
-    s.agent_cursor = 3;
+    s.views.agent_cursor = 3;
     let since = [
         ("a-1", 40 * 60 * SEC, false),
         ("a-2", 3 * 60 * SEC, true),
@@ -1781,8 +1786,8 @@ fn agents_in_status() -> State {
         ("a-6", 45 * SEC, true),
     ];
     for (id, ago, changed) in since {
-        let presence = s.agents.iter().find(|a| a.id == id).unwrap().presence;
-        s.agent_since.insert(
+        let presence = s.model.agents.iter().find(|a| a.id == id).unwrap().presence;
+        s.model.agent_since.insert(
             id.into(),
             StatusSince {
                 presence,
@@ -1820,12 +1825,12 @@ fn agents_with_time_in_status() {
 #[test]
 fn the_agent_picker_table_keeps_time_in_status_and_the_notes() {
     let mut s = agents_in_status();
-    let ana = s.agents.iter_mut().find(|a| a.id == "a-3").unwrap();
+    let ana = s.model.agents.iter_mut().find(|a| a.id == "a-3").unwrap();
     ana.voice = Some(Load { used: 1, total: 1 });
-    let frozen = s.agents.clone();
-    let tom = s.agents.iter_mut().find(|a| a.id == "a-4").unwrap();
+    let frozen = s.model.agents.clone();
+    let tom = s.model.agents.iter_mut().find(|a| a.id == "a-4").unwrap();
     tom.chat = Some(Load { used: 2, total: 5 });
-    s.mode = Mode::Picker(Picker {
+    s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Cold,
         conversation: "c-1042".into(),
         query: TextInput::with_text("", MAX_INPUT),
@@ -1869,10 +1874,10 @@ fn the_tables_keep_the_holds_and_the_fail_reason() {
 fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
     for (theme, name) in [(dark(), "dark"), (mono(), "mono")] {
         let mut s = demo();
-        s.mode = Mode::Help;
+        s.views.mode = Mode::Help;
         let mut seen = String::new();
         for scroll in 0..120u16 {
-            s.help_scroll = scroll;
+            s.views.help_scroll = scroll;
             let out = screen(&s, &theme, 80, 24);
             for row in out.lines().skip(1) {
                 assert!(!row.contains("… │"), "cut at scroll {scroll}: {row}\n{out}");
@@ -1892,11 +1897,11 @@ fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
         for mark in ["⚠", "‼", "≠", "○", "●", "◐", "3/0/0/1", "14/14 3s"] {
             assert!(seen.contains(mark), "{mark} not in the legend:\n{seen}");
         }
-        s.help_scroll = u16::MAX;
+        s.views.help_scroll = u16::MAX;
         let end = screen(&s, &theme, 80, 24);
         assert!(end.contains("What the marks mean"), "{end}");
         snap!(format!("help_end_{name}_80x24"), end);
-        s.help_scroll = 0;
+        s.views.help_scroll = 0;
         snap!(format!("help_{name}_120x40"), screen(&s, &theme, 120, 40));
     }
 }
@@ -1952,7 +1957,12 @@ fn with_odd_queue_figures() -> State {
     entry["waiting"] = serde_json::json!(-5);
     entry["engaged"] = serde_json::json!(99_999_999_999u64);
     entry["queueSummary"]["maxWait"] = serde_json::json!(-1);
-    let billing = s.queues.iter_mut().find(|q| q.id == "qu-billing").unwrap();
+    let billing = s
+        .model
+        .queues
+        .iter_mut()
+        .find(|q| q.id == "qu-billing")
+        .unwrap();
     billing.size = Some(QueueSize::read(entry).unwrap());
     s
 }
@@ -1974,8 +1984,8 @@ fn queue_pane_and_wallboard_show_a_question_mark_for_figures_that_cannot_be_true
     assert!(billing.contains("     ? "), "{out}");
     assert!(!out.contains("4294967295"), "{out}");
     snap!("queues_odd_figures_120x40", out);
-    s.mode = Mode::Wallboard;
-    s.freshness = wallboard().freshness;
+    s.views.mode = Mode::Wallboard;
+    s.model.freshness = wallboard().model.freshness;
     let out = screen(&s, &Theme::new(ThemeKind::Mono, true), 80, 24);
     // Billing's tile (the first): the longest wait `?`, the big `?` in
     // ASCII blocks (its dot alone on its rows).

@@ -51,7 +51,7 @@ impl State {
     /// How long agent `id` has been in its current status as of now, and
     /// whether that is exact (a change was seen) or a lower bound.
     pub fn time_in_status(&self, id: &str) -> Option<(i64, bool)> {
-        let s = self.agent_since.get(id)?;
+        let s = self.model.agent_since.get(id)?;
         Some(((self.now_ms - s.since_ms).max(0), s.changed))
     }
 

@@ -1,6 +1,6 @@
 //! The `:` line's completion list: the candidates a Tab found, which one
 //! the line holds as Tab cycles, and the verb's syntax. Made by
-//! `queries::complete`, kept in `State::completion`, drawn by
+//! `queries::complete`, kept in `Views::completion`, drawn by
 //! `ui::completion`.
 
 /// What Tab does to a `:` line: the new text, the candidates when more

@@ -46,6 +46,9 @@ pub enum Action {
     Layout(state::PaneRows),
     /// The clock moved (about once a second while something shows time).
     Tick(i64),
+    /// The runtime's clock (unix ms), sent before each action it applies:
+    /// sets `State::now_ms` and nothing else (no alerts pass, as a tick has).
+    Clock(i64),
     /// One page of list-conversations read by the poll plan.
     ConversationsPage(Box<ConversationPage>),
     /// A round of the conversations poll is over: the plan it worked to,

@@ -130,7 +130,10 @@ impl State {
     /// The agents a conversation's merged roster holds now (for the agent
     /// pane and the picker).
     pub fn roster_of(&self, conv_id: &str) -> Option<Merged> {
-        self.conversations.get(conv_id).map(Conversation::merged)
+        self.model
+            .conversations
+            .get(conv_id)
+            .map(Conversation::merged)
     }
 }
 

@@ -13,67 +13,14 @@ mod queue_rows;
 #[cfg(test)]
 use completion::common_prefix;
 pub use completion::complete;
-pub use queue_rows::{Figure, QueueRow};
+pub use queue_rows::{Figure, QueueRow, kore_longest_ms};
 
 impl State {
-    pub fn new(settings: Settings, keymap: crate::app::keymap::Keymap, run_tag: String) -> Self {
-        State {
-            settings,
-            keymap,
-            conversations: Default::default(),
-            list_cache: Default::default(),
-            summary_cache: Default::default(),
-            agents: Vec::new(),
-            log: Log::default(),
-            focus: Pane::Conversations,
-            mode: Mode::Normal,
-            selected: None,
-            roster_cursor: 0,
-            agent_cursor: 0,
-            conv_filter: String::new(),
-            agent_filter: String::new(),
-            sort: SortBy::default(),
-            sort_reversed: false,
-            queues: Vec::new(),
-            queues_not_shown: 0,
-            queues_shown: false,
-            queue_cursor: 0,
-            queue_sort: QueueSort::default(),
-            queue_narrow: None,
-            agent_narrow: None,
-            agent_since: Default::default(),
-            agents_by_time: false,
-            queue_members: Default::default(),
-            sla_seen: Default::default(),
-            breaches: Default::default(),
-            problems_only: false,
-            detail_open: false,
-            fresh_column: false,
-            status: Status::default(),
-            flash: None,
-            now_ms: 0,
-            quit: false,
-            awaiting_callback: Default::default(),
-            callback_deadlines: Default::default(),
-            callback_repeats: Default::default(),
-            help_scroll: 0,
-            completion: None,
-            pane_rows: Default::default(),
-            next_req: 1,
-            run_tag,
-            screen: (80, 24),
-            freshness: Freshness::default(),
-            wallboard_only: false,
-            details_in_flight: Default::default(),
-            show_customer_contact: false,
-        }
-    }
-
     /// The conversations list as shown: filtered, sorted.
     pub fn visible_conversations(&self) -> Vec<&Conversation> {
         let ids = self.visible_ids();
         ids.iter()
-            .filter_map(|id| self.conversations.get(id))
+            .filter_map(|id| self.model.conversations.get(id))
             .collect()
     }
 
@@ -85,6 +32,7 @@ impl State {
     pub fn visible_ids(&self) -> VisibleIds {
         let key = self.list_key();
         let mut cache = self
+            .views
             .list_cache
             .0
             .lock()
@@ -103,16 +51,16 @@ impl State {
             Some(k) => self.patched(k, &key).unwrap_or_else(|| fresh(key)),
             None => fresh(key),
         };
-        if kept.filter == self.conv_filter {
+        if kept.filter == self.views.conv_filter {
             let list = kept.list.clone();
             *cache = Some(kept);
             return list;
         }
-        let map: &ConversationMap = &self.conversations;
-        let words = filter_words(&self.conv_filter);
-        let grew = self.conv_filter.starts_with(kept.filter.as_str())
+        let map: &ConversationMap = &self.model.conversations;
+        let words = filter_words(&self.views.conv_filter);
+        let grew = self.views.conv_filter.starts_with(kept.filter.as_str())
             // A new `k=` turns a plain word into a field test.
-            && self.conv_filter.matches('=').count() == kept.filter.matches('=').count();
+            && self.views.conv_filter.matches('=').count() == kept.filter.matches('=').count();
         let table = kept.list.table.clone();
         let shown = if words.is_empty() {
             None
@@ -131,7 +79,7 @@ impl State {
         };
         *cache = Some(KeptList {
             key: kept.key,
-            filter: self.conv_filter.clone(),
+            filter: self.views.conv_filter.clone(),
             list: list.clone(),
         });
         list
@@ -140,12 +88,15 @@ impl State {
     /// What the kept table of the list is made from now.
     fn list_key(&self) -> ListKey {
         ListKey {
-            generation: self.conversations.generation(),
-            sort: self.sort,
-            reversed: self.sort_reversed,
-            queue: self.queue_narrow.clone(),
-            agent: self.agent_narrow.clone(),
-            problems: self.problems_only.then_some(self.breaches.version),
+            generation: self.model.conversations.generation(),
+            sort: self.views.sort,
+            reversed: self.views.sort_reversed,
+            queue: self.views.queue_narrow.clone(),
+            agent: self.views.agent_narrow.clone(),
+            problems: self
+                .views
+                .problems_only
+                .then_some(self.model.breaches.version),
         }
     }
 
@@ -162,22 +113,26 @@ impl State {
             return None;
         }
         let changed = self.first_changes_since(kept.key.generation)?;
-        let map: &ConversationMap = &self.conversations;
+        let map: &ConversationMap = &self.model.conversations;
         // Their rows as they were (found by their keys then), and as they
         // are for those that belong.
         let gone: Vec<(SortKey, &str)> = changed
             .iter()
-            .filter_map(|(id, b)| Some((sort_key(self.sort, &(*b)?.sort), *id)))
+            .filter_map(|(id, b)| Some((sort_key(self.views.sort, &(*b)?.sort), *id)))
             .collect();
         let rows: Vec<(SortKey, &Conversation)> = changed
             .iter()
-            .filter_map(|(id, _)| self.conversations.get(id))
+            .filter_map(|(id, _)| self.model.conversations.get(id))
             .filter(|c| self.in_list(c))
-            .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c))
+            .map(|c| (sort_key(self.views.sort, &SortFacts::of(c)), c))
             .collect();
         let KeptList { filter, list, .. } = kept;
         let mut table = std::sync::Arc::try_unwrap(list.table).unwrap_or_else(|t| (*t).clone());
-        let moved = table.patch(&gone, rows, order(self.sort, self.sort_reversed));
+        let moved = table.patch(
+            &gone,
+            rows,
+            order(self.views.sort, self.views.sort_reversed),
+        );
         let shown = list.shown.map(|shown| {
             let added = table.filter(Some(&moved.added), &filter_words(&filter), map);
             std::sync::Arc::new(merge_rows(moved.kept(&shown), &added))
@@ -202,25 +157,27 @@ impl State {
     ) -> Option<Vec<(&str, Option<&crate::app::state::Before>)>> {
         let mut seen = IdSet::default();
         let mut firsts = Vec::new();
-        for (id, before) in self.conversations.changes_since(generation)? {
+        for (id, before) in self.model.conversations.changes_since(generation)? {
             if seen.insert(id) {
                 firsts.push((id, before));
             }
         }
-        (firsts.len() <= patch_limit(self.conversations.len())).then_some(firsts)
+        (firsts.len() <= patch_limit(self.model.conversations.len())).then_some(firsts)
     }
 
     /// Whether a conversation is a row of the list's table: the queue and
     /// agent narrowing and the problems view let it through.
     fn in_list(&self, c: &Conversation) -> bool {
-        self.agent_narrow
+        self.views
+            .agent_narrow
             .as_deref()
             .is_none_or(|a| holds_agent(c, a))
             && self
+                .views
                 .queue_narrow
                 .as_deref()
                 .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
-            && (!self.problems_only || self.is_problem(c))
+            && (!self.views.problems_only || self.is_problem(c))
     }
 
     /// The table made from scratch: the narrowed rows, sorted.
@@ -229,12 +186,13 @@ impl State {
         // once per row, not twice per comparison. Ids are unique, so an
         // unstable sort gives the same order as a stable one.
         let mut rows: Vec<(SortKey, &str)> = self
+            .model
             .conversations
             .values()
             .filter(|c| self.in_list(c))
-            .map(|c| (sort_key(self.sort, &SortFacts::of(c)), c.id.as_str()))
+            .map(|c| (sort_key(self.views.sort, &SortFacts::of(c)), c.id.as_str()))
             .collect();
-        if self.sort == SortBy::Id {
+        if self.views.sort == SortBy::Id {
             let mut keyed: Vec<((&str, u64), &str)> = rows
                 .iter()
                 .map(|(_, id)| (natural_parts(id), *id))
@@ -247,7 +205,7 @@ impl State {
         } else {
             rows.sort_unstable();
         }
-        if self.sort_reversed {
+        if self.views.sort_reversed {
             rows.reverse();
         }
         let (keys, ids) = rows.into_iter().map(|(k, id)| (k, id.to_string())).unzip();
@@ -277,19 +235,23 @@ impl State {
     /// the latest alerts pass), or with a failed or unknown request or
     /// assign.
     pub fn is_problem(&self, c: &Conversation) -> bool {
-        self.breaches.conversations.contains_key(&c.id) || c.failed().is_some() || c.assign_failed()
+        self.model.breaches.conversations.contains_key(&c.id)
+            || c.failed().is_some()
+            || c.assign_failed()
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
-        self.selected
+        self.views
+            .selected
             .as_ref()
-            .and_then(|id| self.conversations.get(id))
+            .and_then(|id| self.model.conversations.get(id))
     }
 
     /// The agents pane: filtered, available first, then by name.
     pub fn visible_agents(&self) -> Vec<&Agent> {
-        let f = self.agent_filter.to_lowercase();
+        let f = self.views.agent_filter.to_lowercase();
         let mut v: Vec<&Agent> = self
+            .model
             .agents
             .iter()
             .filter(|a| {
@@ -302,10 +264,15 @@ impl State {
                         .is_some_and(|q| q.to_lowercase().contains(&f))
             })
             .collect();
-        if self.agents_by_time {
+        if self.views.agents_by_time {
             // Longest in its status first; a change seen sorts by its time,
             // a lower bound by its own (both are "at least" that long).
-            let since = |a: &Agent| self.agent_since.get(&a.id).map_or(i64::MAX, |s| s.since_ms);
+            let since = |a: &Agent| {
+                self.model
+                    .agent_since
+                    .get(&a.id)
+                    .map_or(i64::MAX, |s| s.since_ms)
+            };
             v.sort_by(|a, b| since(a).cmp(&since(b)).then(a.name.cmp(&b.name)));
         } else {
             v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
@@ -315,17 +282,18 @@ impl State {
 
     /// The picker's choices: matching agents, available ones with room first.
     pub fn picker_choices(&self) -> Vec<&Agent> {
-        let Mode::Picker(p) = &self.mode else {
+        let Mode::Picker(p) = &self.views.mode else {
             return Vec::new();
         };
         if picker_queue_query(p).is_some() {
             return Vec::new();
         }
-        let conv = self.conversations.get(&p.conversation);
+        let conv = self.model.conversations.get(&p.conversation);
         let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
         let present = conv.map(|c| c.projected()).unwrap_or_default();
         let q = p.query.as_str().to_lowercase();
         let mut v: Vec<&Agent> = self
+            .model
             .agents
             .iter()
             .filter(|a| {
@@ -353,7 +321,7 @@ impl State {
     /// Whether `agent`'s presence or load differs from what the open picker
     /// showed when it opened (or they were not listed then).
     pub fn picker_changed(&self, agent: &Agent) -> bool {
-        let Mode::Picker(p) = &self.mode else {
+        let Mode::Picker(p) = &self.views.mode else {
             return false;
         };
         if p.frozen.is_empty() {
@@ -367,8 +335,9 @@ impl State {
 
     /// The channel of the conversation the open picker is for.
     pub fn picker_channel(&self) -> Channel {
-        match &self.mode {
+        match &self.views.mode {
             Mode::Picker(p) => self
+                .model
                 .conversations
                 .get(&p.conversation)
                 .map(|c| c.channel)
@@ -381,19 +350,19 @@ impl State {
     /// Whole seconds until Kore's requested wait (after a 429) is over, while
     /// it lasts.
     pub fn kore_wait_secs(&self) -> Option<i64> {
-        let until = self.status.kore_wait_until_ms?;
+        let until = self.model.status.kore_wait_until_ms?;
         let left = until - self.now_ms;
         (left > 0).then(|| (left + 999) / 1000)
     }
 
     /// The listener refused something in the last ten seconds.
     pub fn listener_refusing(&self) -> bool {
-        let (total, last) = self.status.listener_refused;
+        let (total, last) = self.model.status.listener_refused;
         total > 0 && self.now_ms - last < 10_000
     }
 
     pub fn open_requests(&self) -> usize {
-        self.summary().open_events + self.awaiting_callback.len()
+        self.summary().open_events + self.requests.awaiting_callback.len()
     }
 
     /// The attempt numbers of the requests being retried right now.
@@ -409,10 +378,10 @@ impl State {
     /// The counts over every conversation, made in one pass and kept until
     /// the conversations change, so that a frame never walks them all.
     pub fn summary(&self) -> std::sync::Arc<Summary> {
-        self.summary_cache.get_or_patch(
-            self.conversations.generation(),
+        self.views.summary_cache.get_or_patch(
+            self.model.conversations.generation(),
             |since, kept| self.patched_summary(since, kept),
-            || Summary::of(self.conversations.values()),
+            || Summary::of(self.model.conversations.values()),
         )
     }
 
@@ -427,21 +396,15 @@ impl State {
             if let Some(b) = before {
                 s.take(id, &b.part);
             }
-            if let Some(c) = self.conversations.get(id) {
+            if let Some(c) = self.model.conversations.get(id) {
                 s.add(id, Part::of(c));
             }
         }
         Some(s)
     }
 
-    pub(crate) fn next_req_id(&mut self) -> String {
-        let id = format!("{}-{}", self.run_tag, self.next_req);
-        self.next_req += 1;
-        id
-    }
-
     pub(crate) fn say(&mut self, text: impl Into<String>) {
-        self.flash = Some((text.into(), false));
+        self.views.flash = Some((text.into(), false));
     }
 
     pub(crate) fn refuse(&mut self, text: impl Into<String>) {
@@ -449,11 +412,12 @@ impl State {
         let now = self.now_ms;
         self.log
             .push(now, LogKind::Error, format!("refused: {text}"));
-        self.flash = Some((text, true));
+        self.views.flash = Some((text, true));
     }
 
     pub(crate) fn agent_name(&self, id: &str) -> String {
-        self.agents
+        self.model
+            .agents
             .iter()
             .find(|a| a.id == id)
             .map(|a| a.name.clone())
@@ -628,15 +592,15 @@ impl Command {
         let conv = match context.needs {
             Needs::Nothing => return Ok(()),
             Needs::PickerChoice => return picker_choice(state),
-            Needs::FocusedRow if state.focus == Pane::Agents => {
+            Needs::FocusedRow if state.views.focus == Pane::Agents => {
                 return if state.visible_agents().is_empty() {
                     Err("no agent listed yet".into())
                 } else {
                     Ok(())
                 };
             }
-            Needs::FocusedRow if state.focus == Pane::Queues => {
-                return if state.queues.is_empty() {
+            Needs::FocusedRow if state.views.focus == Pane::Queues => {
+                return if state.model.queues.is_empty() {
                     Err("no queue listed yet".into())
                 } else {
                     Ok(())
@@ -667,7 +631,8 @@ impl Command {
 /// Whether the picker has a choice under its cursor to pick: an agent, or
 /// a queue after `q:`.
 fn picker_choice(state: &State) -> Result<(), String> {
-    let picking_queue = matches!(&state.mode, Mode::Picker(p) if picker_queue_query(p).is_some());
+    let picking_queue =
+        matches!(&state.views.mode, Mode::Picker(p) if picker_queue_query(p).is_some());
     if picking_queue && state.picker_queue_choices().is_empty() {
         Err("no queue matches; nothing was sent".into())
     } else if !picking_queue && state.picker_choices().is_empty() {
@@ -685,7 +650,7 @@ impl State {
         let mut hints: Vec<(u8, Command)> = REGISTRY
             .iter()
             .flat_map(|e| e.hints.iter().map(move |h| (h, e.command)))
-            .filter(|(h, c)| h.panes.contains(&self.focus) && self.hint_shown(*c, h.shown))
+            .filter(|(h, c)| h.panes.contains(&self.views.focus) && self.hint_shown(*c, h.shown))
             .map(|(h, c)| (h.rank, c))
             .collect();
         hints.sort_by_key(|(rank, _)| *rank);
@@ -828,235 +793,6 @@ impl FilterRow for Conversation {
     }
 }
 
-/// A queue's figures at `now` (unix ms).
-fn figures_at(sums: &QueueSums, now: i64) -> ListFigures {
-    ListFigures {
-        waiting: sums.waiting,
-        engaged: sums.engaged,
-        longest: sums.base_max.map(|b| b + now),
-        wait_sum: sums.base_sum + sums.timed * now,
-        answered: sums.answered,
-        answer_sum: sums.answer_sum,
-    }
-}
-
-/// What the conversation list says of one queue.
-#[derive(Default)]
-struct ListFigures {
-    waiting: i64,
-    engaged: i64,
-    longest: Option<i64>,
-    wait_sum: i64,
-    answered: i64,
-    answer_sum: i64,
-}
-
-impl State {
-    /// The queue pane's rows, sorted by `queue_sort`.
-    pub fn queue_rows(&self) -> Vec<QueueRow> {
-        let list = self.list_figures();
-        let service = self.service_counts();
-        let mut rows: Vec<QueueRow> = self
-            .queues
-            .iter()
-            .map(|q| {
-                let none = ListFigures::default();
-                let l = list.get(q.id.as_str()).unwrap_or(&none);
-                let size = q.size.as_ref();
-                let count = |v: Option<u32>| v.map(i64::from);
-                let ms = |d: Option<std::time::Duration>| {
-                    d.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-                };
-                let summary = size.and_then(|s| s.queue_summary);
-                let status = size.and_then(|s| s.agent_status).unwrap_or_default();
-                let members = self.queue_agents(q);
-                let by = |p: Presence| {
-                    (!members.is_empty())
-                        .then(|| members.iter().filter(|a| a.presence == p).count() as i64)
-                };
-                let average = (l.waiting > 0).then(|| l.wait_sum / l.waiting);
-                let fig = |field: &str, kore, list, compare| {
-                    let odd = size.is_some_and(|s| s.is_odd(field));
-                    Figure::kore_or_odd(odd, kore, list, compare)
-                };
-                QueueRow {
-                    id: q.id.clone(),
-                    name: q.name.clone(),
-                    waiting: fig(
-                        "waiting",
-                        size.and_then(|s| count(s.waiting)),
-                        Some(l.waiting),
-                        true,
-                    ),
-                    engaged: fig(
-                        "engaged",
-                        size.and_then(|s| count(s.engaged)),
-                        Some(l.engaged),
-                        true,
-                    ),
-                    longest_ms: fig(
-                        "queueSummary.maxWait",
-                        kore_longest_ms(q),
-                        l.longest.or(Some(0)),
-                        false,
-                    ),
-                    average_ms: fig(
-                        "queueSummary.avgWait",
-                        ms(summary.and_then(|s| s.avg_wait())),
-                        average.or(Some(0)),
-                        false,
-                    ),
-                    asa_ms: fig(
-                        "queueSummary.ASA",
-                        ms(summary.and_then(|s| s.asa())),
-                        (l.answered > 0).then(|| l.answer_sum / l.answered),
-                        false,
-                    ),
-                    drops: fig("dropOff", size.and_then(|s| count(s.drop_off)), None, false),
-                    agents: [
-                        ("available", status.available, Presence::Available),
-                        ("busy", status.busy, Presence::Busy),
-                        ("away", status.away, Presence::Away),
-                        ("offline", status.offline, Presence::Offline),
-                    ]
-                    .map(|(field, kore, p)| {
-                        fig(&format!("agentStatus.{field}"), count(kore), by(p), false)
-                    }),
-                    service: service.get(q.id.as_str()).copied().unwrap_or_default(),
-                }
-            })
-            .collect();
-        let key = |r: &QueueRow| -> i64 {
-            let v = |f: Figure| f.value.unwrap_or(-1);
-            match self.queue_sort {
-                QueueSort::Name => 0,
-                QueueSort::Waiting => v(r.waiting),
-                QueueSort::Engaged => v(r.engaged),
-                QueueSort::Longest => v(r.longest_ms),
-                QueueSort::Average => v(r.average_ms),
-                QueueSort::Asa => v(r.asa_ms),
-                QueueSort::Drops => v(r.drops),
-                QueueSort::Free => v(r.agents[0]),
-                // Lowest first: negated.
-                QueueSort::Service => -i64::from(r.service_pct().unwrap_or(101)),
-            }
-        };
-        rows.sort_by(|a, b| {
-            key(b)
-                .cmp(&key(a))
-                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        rows
-    }
-
-    /// The queue pane's rows as shown: in the problems-only view, only the
-    /// queues past a threshold.
-    pub fn visible_queue_rows(&self) -> Vec<QueueRow> {
-        let mut rows = self.queue_rows();
-        if self.problems_only {
-            rows.retain(|r| self.queue_level(r).is_breach());
-        }
-        rows
-    }
-
-    /// A queue row's level: the worse of its longest wait now and its
-    /// service level, by its own thresholds.
-    pub fn queue_level(&self, row: &QueueRow) -> Level {
-        let t = self.settings.alerts.for_queue(&row.id, &row.name);
-        crate::app::alerts::queue_level(t, row.longest_ms.judged(), row.service)
-    }
-
-    /// Each queue's figures as the conversation list has them.
-    fn list_figures(&self) -> std::collections::HashMap<String, ListFigures> {
-        let now = self.now_ms;
-        self.summary()
-            .queues
-            .iter()
-            .map(|(q, sums)| (q.clone(), figures_at(sums, now)))
-            .collect()
-    }
-
-    /// Per queue: (answered within `sla_secs`, decided) of the
-    /// conversations this console has seen.
-    pub(crate) fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
-        let mut service: std::collections::HashMap<&str, (u32, u32)> = Default::default();
-        for mark in self.sla_seen.values() {
-            let s = service.entry(mark.queue_id.as_str()).or_default();
-            s.1 += 1;
-            if mark.within {
-                s.0 += 1;
-            }
-        }
-        service
-    }
-
-    /// The agents of the directory that belong to `queue`: as list-agents
-    /// says, as the `[[agents]]` directory says, or named by list-queues.
-    pub fn queue_agents(&self, queue: &Queue) -> Vec<&Agent> {
-        let ids = self.queue_members.get(&queue.id);
-        self.agents
-            .iter()
-            .filter(|a| {
-                ids.is_some_and(|ids| ids.contains(&a.id))
-                    || a.queue_id.as_deref() == Some(queue.id.as_str())
-                    || queue.members.contains(&a.name)
-            })
-            .collect()
-    }
-
-    /// The queue the queue pane's cursor is on.
-    pub fn selected_queue(&self) -> Option<QueueRow> {
-        self.visible_queue_rows().into_iter().nth(self.queue_cursor)
-    }
-
-    /// The name of a queue by its id (the id itself when it is not listed).
-    /// The conversation list's sort as the title and the flash say it.
-    pub fn sort_label(&self) -> String {
-        if self.sort_reversed {
-            format!("{}, reversed", self.sort.label())
-        } else {
-            self.sort.label().to_string()
-        }
-    }
-
-    pub fn queue_name(&self, id: &str) -> String {
-        self.queues
-            .iter()
-            .find(|q| q.id == id)
-            .map(|q| q.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    }
-
-    /// The picker's queue choices (its query starts with `q:`): matching
-    /// queues, the fewest waiting first.
-    pub fn picker_queue_choices(&self) -> Vec<QueueRow> {
-        let Mode::Picker(p) = &self.mode else {
-            return Vec::new();
-        };
-        let Some(q) = picker_queue_query(p) else {
-            return Vec::new();
-        };
-        let q = q.trim().to_lowercase();
-        let mut rows: Vec<QueueRow> = self
-            .queue_rows()
-            .into_iter()
-            .filter(|r| q.is_empty() || r.name.to_lowercase().contains(&q) || r.id.contains(&q))
-            .collect();
-        rows.sort_by_key(|r| (r.waiting.value.unwrap_or(0), r.name.to_lowercase()));
-        rows
-    }
-}
-
-/// queue-size's longest wait now for a queue, in ms, when Kore gave one.
-pub fn kore_longest_ms(q: &Queue) -> Option<i64> {
-    q.size
-        .as_ref()
-        .and_then(|s| s.queue_summary)
-        .and_then(|s| s.max_wait())
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// The prefix of a picker query that offers queues instead of agents.
 pub const QUEUE_PREFIX: &str = "q:";
 
@@ -1102,7 +838,7 @@ mod tests {
             },
         ));
         c.timeline.push(event("r-2", Delivery::Queued));
-        s.conversations.insert("c-1".into(), c);
+        s.model.conversations.insert("c-1".into(), c);
         assert_eq!(
             (s.open_requests(), s.retrying(), s.failed_count()),
             (2, vec![2], 0)
@@ -1112,8 +848,13 @@ mod tests {
             std::sync::Arc::ptr_eq(&first, &s.summary()),
             "kept between frames"
         );
-        if let Some(TimelineItem::Event { delivery, .. }) =
-            s.conversations.get_mut("c-1").unwrap().timeline.get_mut(0)
+        if let Some(TimelineItem::Event { delivery, .. }) = s
+            .model
+            .conversations
+            .get_mut("c-1")
+            .unwrap()
+            .timeline
+            .get_mut(0)
         {
             *delivery = Delivery::Failed {
                 status: Some(400),
@@ -1125,7 +866,7 @@ mod tests {
             (s.open_requests(), s.retrying(), s.failed_count()),
             (1, vec![], 1)
         );
-        s.conversations.remove("c-1");
+        s.model.conversations.remove("c-1");
         assert_eq!((s.open_requests(), s.failed_count()), (0, 0));
     }
 
@@ -1140,26 +881,26 @@ mod tests {
         for i in 0..100 {
             let mut c = Conversation::new(format!("c-{i}"), Channel::Chat, "en");
             c.started_ms = Some(i);
-            s.conversations.insert(c.id.clone(), c);
+            s.model.conversations.insert(c.id.clone(), c);
         }
-        s.sort = SortBy::Age;
-        s.conv_filter = "c-9".into();
+        s.views.sort = SortBy::Age;
+        s.views.conv_filter = "c-9".into();
         assert_eq!(s.visible_ids().first(), Some("c-9"));
-        let kept = || s.list_cache.0.lock().unwrap().clone().unwrap();
-        s.conversations.change("c-9").unwrap().started_ms = Some(1000);
-        s.conversations.tracked().remove("c-90");
+        let kept = || s.views.list_cache.0.lock().unwrap().clone().unwrap();
+        s.model.conversations.change("c-9").unwrap().started_ms = Some(1000);
+        s.model.conversations.tracked().remove("c-90");
         let patched = s.patched(kept(), &s.list_key()).expect("patched");
         assert_eq!(patched.list.len(), 10);
         assert_eq!(patched.list.first(), Some("c-91"));
         assert_eq!(patched.list.last(), Some("c-9"), "at its new place");
         assert_eq!(s.visible_ids().to_vec(), patched.list.to_vec());
         // A plain mutable borrow says nothing of what it changed.
-        s.conversations.get_mut("c-5").unwrap().started_ms = Some(2000);
+        s.model.conversations.get_mut("c-5").unwrap().started_ms = Some(2000);
         assert!(s.patched(kept(), &s.list_key()).is_none());
         assert_eq!(s.visible_ids().len(), 10);
         // More than `patch_limit` changed: made again.
-        let ids: Vec<String> = s.conversations.keys().take(65).cloned().collect();
-        let mut map = s.conversations.tracked();
+        let ids: Vec<String> = s.model.conversations.keys().take(65).cloned().collect();
+        let mut map = s.model.conversations.tracked();
         for id in &ids {
             map.get_mut(id).unwrap().started_ms = Some(-1);
         }

@@ -123,11 +123,11 @@ pub fn restore(
     for (id, st) in rebuilt {
         let (conv, puts) = restore_conversation(state, &id, &st, holds, send);
         effects.extend(puts);
-        state.conversations.insert(id, conv);
+        state.model.conversations.insert(id, conv);
         count += 1;
     }
-    if state.selected.is_none() {
-        state.selected = state.visible_conversations().first().map(|c| c.id.clone());
+    if state.views.selected.is_none() {
+        state.views.selected = state.visible_conversations().first().map(|c| c.id.clone());
     }
     let going = effects
         .iter()
@@ -369,7 +369,10 @@ fn restore_assigns(
                 // A held conversation's assign waits for the supervisor with
                 // the rest of it.
                 puts.push((a.at_ms, put(assign, held)));
-                state.awaiting_callback.insert(a.id.clone(), id.clone());
+                state
+                    .requests
+                    .awaiting_callback
+                    .insert(a.id.clone(), id.clone());
                 AssignState::Queued
             }
             AssignFate::Queued => AssignState::Queued,

@@ -12,14 +12,19 @@ pub use crate::app::pane::Pane;
 pub use crate::domain::{Channel, Verb};
 
 mod conversations;
+mod model;
+mod requests;
+mod start;
 mod status;
 mod timeline;
+mod views;
 pub use conversations::{
     Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
     patch_limit,
 };
 pub use status::Status;
 pub use timeline::{Timeline, TimelineItem};
+pub use {model::Model, requests::Requests, start::StartOptions, views::Views};
 
 impl Channel {
     /// From list-conversations: `conversationType` ("voice"/"messaging") or
@@ -578,7 +583,7 @@ pub struct Queue {
 pub const MAX_CONVERSATIONS: usize = 100_000;
 
 /// The most queues kept from list-queues; the rest are counted
-/// (`State::queues_not_shown`) and said on screen.
+/// (`Model::queues_not_shown`) and said on screen.
 pub const MAX_QUEUES: usize = 5_000;
 
 /// Whether a conversation this console saw in a queue was answered within
@@ -1014,96 +1019,15 @@ impl Settings {
 pub struct State {
     pub settings: Settings,
     pub keymap: Keymap,
-    pub conversations: Conversations,
-    /// The filtered, sorted conversation list, made again only when its
-    /// inputs change (see `State::visible_ids`).
-    pub list_cache: ListCache,
-    /// Counts over every conversation (requests open, retrying, failed;
-    /// each queue's figures), made again only when the conversations change.
-    pub summary_cache: GenCache<crate::app::summary::Summary>,
-    pub agents: Vec<Agent>,
+    /// The contact centre as known: conversations, agents, queues.
+    pub model: Model,
+    /// How each pane and overlay stands, and the lists kept for the view.
+    pub views: Views,
     pub log: Log,
-    pub focus: Pane,
-    pub mode: Mode,
-    /// The selected conversation's id (kept by id, so polls do not move it).
-    pub selected: Option<String>,
-    /// Selected row of the roster pane.
-    pub roster_cursor: usize,
-    /// Selected row of the agents pane.
-    pub agent_cursor: usize,
-    pub conv_filter: String,
-    pub agent_filter: String,
-    pub sort: SortBy,
-    /// The conversation list's sort runs backwards (`S`).
-    pub sort_reversed: bool,
-    /// The queues of list-queues, with their figures.
-    pub queues: Vec<Queue>,
-    /// Active queues list-queues named beyond [`MAX_QUEUES`]: not kept.
-    pub queues_not_shown: usize,
-    /// The queue pane shows in the agents' place.
-    pub queues_shown: bool,
-    /// Selected row of the queue pane.
-    pub queue_cursor: usize,
-    pub queue_sort: QueueSort,
-    /// The conversation list shows only this queue's (its id).
-    pub queue_narrow: Option<String>,
-    /// The conversation list shows only this agent's (its id).
-    pub agent_narrow: Option<String>,
-    /// Agent id → since when the console has seen its current status.
-    pub agent_since: BTreeMap<String, StatusSince>,
-    /// The agents pane is sorted by time in status (longest first).
-    pub agents_by_time: bool,
-    /// Queue id → the ids of the agents list-agents says are its members.
-    pub queue_members: BTreeMap<String, Vec<String>>,
-    /// Conversation id → whether it was answered within `sla_secs`, for
-    /// every conversation this console saw in a queue (up to [`SLA_MEMORY`]).
-    pub sla_seen: BTreeMap<String, SlaMark>,
-    /// The breaches as of the latest alerts pass (see `app::alerts`).
-    pub breaches: crate::app::alerts::Breaches,
-    /// `!`: the lists show only what is in trouble.
-    pub problems_only: bool,
-    /// The detail pane shows the timeline (after Enter) or just the roster.
-    pub detail_open: bool,
-    /// The conversation list shows how long ago each row was read (`F`).
-    pub fresh_column: bool,
-    pub status: Status,
-    /// A one-line message for the supervisor (refusals, results).
-    pub flash: Option<(String, bool)>,
-    /// Wall clock of the latest tick or action (unix ms). Set by the runtime.
+    /// Wall clock of the latest tick or action (unix ms): the runtime sends
+    /// it with `Action::Clock` before each action, and `update` sets it.
     pub now_ms: i64,
     pub quit: bool,
-    /// Assign requests waiting for a callback: request id → conversation id.
-    pub awaiting_callback: BTreeMap<String, String>,
-    /// When each sent assign's callback is due (unix ms). Its timer is armed
-    /// when the request goes out, not when it is queued.
-    pub callback_deadlines: BTreeMap<String, i64>,
-    /// Request id → callbacks that repeated the answer it already had
-    /// (replays): the first is said, the rest only counted. Up to
-    /// [`SLA_MEMORY`] requests are remembered.
-    pub callback_repeats: BTreeMap<String, u64>,
-    /// How far the help overlay is scrolled (rows), when it is taller than
-    /// the screen.
-    pub help_scroll: u16,
-    /// The `:` line's completion candidates after a Tab that found several
-    /// (shown under the line while it still reads as Tab left it).
-    pub completion: Option<crate::app::completion::CompletionList>,
-    /// Counter for request ids.
-    pub next_req: u64,
-    /// A prefix unique to this run for request ids.
-    pub run_tag: String,
-    /// The terminal's size (columns, rows), from the latest resize.
-    pub screen: (u16, u16),
-    /// The rows each pane shows, as the view laid them out (fed back by the
-    /// runtime with `Action::Layout`): how far PgUp/PgDn move.
-    pub pane_rows: PaneRows,
-    /// When the queue figures last came (the wallboard's header).
-    pub freshness: Freshness,
-    /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
-    /// closing it quits.
-    pub wallboard_only: bool,
-    /// Conversations whose details request is out (one at a time each).
-    pub details_in_flight: std::collections::BTreeSet<String>,
-    /// `[ui] show_customer_contact`: the detail pane shows the customer's
-    /// email and phone as they are, not masked.
-    pub show_customer_contact: bool,
+    /// What this console has out: callbacks due, details asked, request ids.
+    pub requests: Requests,
 }

@@ -1,9 +1,9 @@
 //! `update(&mut State, Action) -> Vec<Effect>`: every rule of the console.
 //!
-//! Pure: it reads the clock only through `state.now_ms` (set by the runtime
-//! before each call) and does no I/O. Refusals, confirmations, the picker,
-//! the command line and the merging of polled data all live here, so they
-//! are tested without a terminal or a network.
+//! Pure: it reads the clock only through `state.now_ms` (the runtime sends
+//! `Action::Clock` before each action) and does no I/O. Refusals,
+//! confirmations, the picker, the command line and the merging of polled
+//! data all live here, so they are tested without a terminal or a network.
 
 use super::state::*;
 use super::{Action, ConversationPage, Effect, PollPlan, ReplyInfo};
@@ -69,14 +69,18 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Paste(text) => on_paste(state, text),
         Action::Resize(w, h) => {
-            state.screen = (w, h);
+            state.views.screen = (w, h);
             Vec::new()
         }
         Action::Layout(rows) => {
-            state.pane_rows = rows;
+            state.views.pane_rows = rows;
             Vec::new()
         }
         Action::Tick(now) => {
+            state.now_ms = now;
+            Vec::new()
+        }
+        Action::Clock(now) => {
             state.now_ms = now;
             Vec::new()
         }

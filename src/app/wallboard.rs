@@ -136,10 +136,10 @@ impl State {
         Board {
             environment: self.settings.environment.clone(),
             minute_ms: self.now_ms - self.now_ms.rem_euclid(60_000),
-            last_ok_ms: self.freshness.last_ok_ms,
-            stale: self.freshness.stale(self.now_ms),
-            latest_failed: self.freshness.latest_failed,
-            latest_unreadable: self.freshness.latest_unreadable,
+            last_ok_ms: self.model.freshness.last_ok_ms,
+            stale: self.model.freshness.stale(self.now_ms),
+            latest_failed: self.model.freshness.latest_failed,
+            latest_unreadable: self.model.freshness.latest_unreadable,
             tiles,
         }
     }

@@ -3,7 +3,7 @@
 //! channel of `Action`s, and drawing only after something changed.
 
 use crate::app::restore::Holds;
-use crate::app::state::{Agent, Settings};
+use crate::app::state::{Agent, Settings, StartOptions};
 use crate::app::{Action, Effect, State, update};
 use crate::domain::PlanSettings;
 use crate::kore::client::ClientSettings;
@@ -186,32 +186,28 @@ fn new_state(
         alerts: opts.alerts.clone(),
     };
     let run_tag = crate::kore::jwt::random_id()[..6].to_string();
-    let mut state = State::new(settings, opts.keymap.clone(), run_tag);
-    state.now_ms = now_ms();
-    state.agents = opts.directory.clone();
-    state.show_customer_contact = opts.show_customer_contact;
-    // Supervisors look at the queues first; `u` shows the agents.
-    state.queues_shown = true;
-    state.freshness.since_ms = state.now_ms;
-    if let Some(every) = opts.poll_conversations {
-        state.freshness.poll_ms = every.as_millis() as i64;
-    }
-    if opts.wallboard {
-        state.mode = crate::app::state::Mode::Wallboard;
-        state.wallboard_only = true;
-    }
-    if let Some(listener) = listener.filter(|_| !opts.read_only) {
-        state.status.callback_address = listener.display_address();
-    }
-    state.status.rate_limit = opts.client.rate_limit_per_minute;
     for w in journal_warnings {
         // In the log file too: the pane keeps only so many lines.
         tracing::warn!(warning = %w, "journal");
-        state
-            .log
-            .push(state.now_ms, crate::app::state::LogKind::Error, w.clone());
     }
-    state
+    State::for_console(StartOptions {
+        now_ms: now_ms(),
+        directory: opts.directory.clone(),
+        show_customer_contact: opts.show_customer_contact,
+        // Supervisors look at the queues first; `u` shows the agents.
+        queues_shown: true,
+        poll_ms: opts
+            .poll_conversations
+            .map(|every| every.as_millis() as i64),
+        wallboard: opts.wallboard,
+        callback_address: listener
+            .filter(|_| !opts.read_only)
+            .map(|l| l.display_address())
+            .unwrap_or_default(),
+        rate_limit: opts.client.rate_limit_per_minute,
+        warnings: journal_warnings.to_vec(),
+        ..StartOptions::new(settings, opts.keymap.clone(), run_tag)
+    })
 }
 
 /// The journal's conversations restored, the first log lines, and the
@@ -224,33 +220,31 @@ fn start_work(
     listener: Option<&CallbackListener>,
 ) {
     let restored = restore_rebuilt(state, runner, journal, !opts.read_only);
+    let info = |text| Action::Log {
+        kind: crate::app::state::LogKind::Info,
+        text,
+    };
     if restored > 0 {
-        state.log.push(
-            state.now_ms,
-            crate::app::state::LogKind::Info,
-            format!("restored {restored} conversation(s) from the journal"),
-        );
+        let text = format!("restored {restored} conversation(s) from the journal");
+        update(state, info(text));
     }
     let callbacks_on = listener.map_or("nowhere (the wallboard sends nothing)".to_string(), |l| {
         l.display_address()
     });
-    state.log.push(
-        state.now_ms,
-        crate::app::state::LogKind::Info,
-        format!(
-            "switchboard {} · {} · callbacks on {callbacks_on}",
-            env!("CARGO_PKG_VERSION"),
-            runner.host(),
-        ),
+    let text = format!(
+        "switchboard {} · {} · callbacks on {callbacks_on}",
+        env!("CARGO_PKG_VERSION"),
+        runner.host(),
     );
+    update(state, info(text));
     if let Some(settings) = &opts.team {
         match crate::team::Team::connect(settings) {
             Ok(team) => runner.join_team(team),
-            Err(e) => state.log.push(
-                state.now_ms,
-                crate::app::state::LogKind::Error,
-                format!("team mode off: {e}"),
-            ),
+            Err(e) => {
+                let text = format!("team mode off: {e}");
+                let kind = crate::app::state::LogKind::Error;
+                update(state, Action::Log { kind, text });
+            }
         }
     }
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
@@ -305,8 +299,9 @@ fn open_terminal(
     let terminal = terminal::enter(mouse)?;
     terminal::install_panic_hook(mouse);
     if let Ok(size) = terminal.size() {
-        state.screen = (size.width, size.height);
-        state.pane_rows = crate::ui::view::pane_rows(state.screen);
+        let screen = (size.width, size.height);
+        update(state, Action::Resize(screen.0, screen.1));
+        update(state, Action::Layout(crate::ui::view::pane_rows(screen)));
     }
     let renderer = Renderer::start(terminal, mouse, tx.clone());
     if std::env::var_os("SWITCHBOARD_TEST_PANIC").is_some() {
@@ -480,7 +475,7 @@ impl std::ops::BitOrAssign for Dispatched {
 }
 
 fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> Dispatched {
-    state.now_ms = now_ms();
+    update(state, Action::Clock(now_ms()));
     let mut out = Dispatched::default();
     // A new size lays the panes out anew: the view's rows go back in.
     let relayout = match action {
@@ -498,7 +493,8 @@ fn dispatch(state: &mut State, runner: &mut Runner, action: Action) -> Dispatche
     }
     for effect in effects {
         match effect {
-            Effect::Quit => state.quit = true,
+            // `update` set `quit` when it asked for this.
+            Effect::Quit => {}
             Effect::Suspend => out.suspend = true,
             Effect::Bell => out.bell = true,
             _ => {}
@@ -527,14 +523,16 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut redraw = Redraw::default();
-    let mut offscreen = Offscreen::new(state.screen.0, state.screen.1);
+    let mut offscreen = Offscreen::new(state.views.screen.0, state.views.screen.1);
     let mut dirty = Some(Cause::Action);
     let mut last_second = state.now_ms / 1000;
     loop {
         if let Some(cause) = dirty.take()
             && redraw.needed(state, cause)
         {
-            renderer.show(offscreen.draw(state.screen, |f| crate::ui::view::view(state, f, theme)));
+            renderer.show(offscreen.draw(state.views.screen, |f| {
+                crate::ui::view::view(state, f, theme)
+            }));
         }
         let mut done = Dispatched::default();
         tokio::select! {
@@ -634,9 +632,9 @@ impl Redraw {
     pub fn needed(&mut self, state: &State, cause: Cause) -> bool {
         let now = state.now_ms;
         let last_input = *self.last_input_ms.get_or_insert(now);
-        if state.mode != crate::app::state::Mode::Wallboard {
+        if state.views.mode != crate::app::state::Mode::Wallboard {
             self.drawn = None;
-            let (w, h) = state.screen;
+            let (w, h) = state.views.screen;
             let at_rest = now - last_input >= REST_AFTER_MS;
             let due = !at_rest || now - self.last_frame_ms >= REST_EVERY_MS;
             let draw = match cause {
@@ -651,7 +649,7 @@ impl Redraw {
             }
             return draw;
         }
-        let now = (state.wallboard(), state.screen);
+        let now = (state.wallboard(), state.views.screen);
         if self.drawn.as_ref() == Some(&now) {
             return false;
         }

@@ -54,17 +54,18 @@ pub fn language(c: &Conversation, short: bool) -> String {
 /// The pane's title: count, filter when there is one, and the sort,
 /// in a shorter form when the long one does not fit in `cells`.
 fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'static> {
-    let total = state.conversations.len();
+    let total = state.model.conversations.len();
     let rule = theme.glyph(Glyph::Rule);
-    let filter = theme.fit(&clean(&state.conv_filter, 200), 20);
-    let filtered = !state.conv_filter.trim().is_empty();
+    let filter = theme.fit(&clean(&state.views.conv_filter, 200), 20);
+    let filtered = !state.views.conv_filter.trim().is_empty();
     let sort = state.sort_label();
     let queue = state
+        .views
         .queue_narrow
         .as_deref()
         .map(|q| theme.fit(&clean(&state.queue_name(q), 200), 16));
     let build = |short: bool| {
-        let mut t = if filtered || queue.is_some() || state.problems_only {
+        let mut t = if filtered || queue.is_some() || state.views.problems_only {
             format!(" Conversations {shown}/{total}")
         } else {
             format!(" Conversations {shown}")
@@ -84,7 +85,7 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
         } else {
             t.push_str(&format!(" {rule} sort: {sort}"));
         }
-        if state.problems_only {
+        if state.views.problems_only {
             let hidden = total.saturating_sub(shown);
             if short {
                 t.push_str(&format!(" {rule} problems"));
@@ -119,6 +120,7 @@ fn freshness(c: &Conversation, state: &State, theme: &Theme) -> (String, ratatui
     }
     let age = state.now_ms - c.listed_at_ms;
     let late = state
+        .model
         .status
         .poll
         .plan
@@ -152,7 +154,11 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
     let (flag, flag_style) = if c.failed().is_some() {
         (theme.glyph(Glyph::FailedFlag), theme.bad)
     } else if c.open_events().next().is_some()
-        || state.awaiting_callback.values().any(|id| *id == c.id)
+        || state
+            .requests
+            .awaiting_callback
+            .values()
+            .any(|id| *id == c.id)
     {
         (theme.glyph(Glyph::OpenFlag), theme.warn)
     } else {
@@ -183,7 +189,7 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
         Cell::new(queue, theme.dim),
         Cell::new(c.agent_count().to_string(), theme.text),
     ];
-    if state.fresh_column {
+    if state.views.fresh_column {
         let (text, style) = freshness(c, state, theme);
         cells.push(Cell::new(text, style));
     }
@@ -220,9 +226,9 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let height = usize::from(inner.height);
 
     if ids.is_empty() {
-        let msg = if state.conversations.is_empty() {
+        let msg = if state.model.conversations.is_empty() {
             theme.own_text("no conversations yet (polling…)")
-        } else if state.problems_only && state.conv_filter.trim().is_empty() {
+        } else if state.views.problems_only && state.views.conv_filter.trim().is_empty() {
             format!(
                 "no problems: no wait past a threshold, no failed request ({} shows all)",
                 state
@@ -232,7 +238,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         } else {
             format!(
                 "no match for filter \"{}\"",
-                theme.fit(&clean(&state.conv_filter, 200), 20)
+                theme.fit(&clean(&state.views.conv_filter, 200), 20)
             )
         };
         let line = Line::from(Span::styled(
@@ -243,7 +249,11 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let selected = state.selected.as_ref().and_then(|id| ids.position(id));
+    let selected = state
+        .views
+        .selected
+        .as_ref()
+        .and_then(|id| ids.position(id));
     let offset = table::offset(selected, ids.len(), height);
     // Only the rows on screen are looked up, measured and drawn.
     let rows: Vec<Row> = ids
@@ -251,13 +261,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .enumerate()
         .skip(offset)
         .take(table::body_rows(height))
-        .filter_map(|(i, id)| Some((i, state.conversations.get(id)?)))
+        .filter_map(|(i, id)| Some((i, state.model.conversations.get(id)?)))
         .map(|(i, c)| {
             let level = state.conversation_level(c);
             row(c, Some(i) == selected, level, state, theme)
         })
         .collect();
-    let columns = columns(state.fresh_column);
+    let columns = columns(state.views.fresh_column);
     Table {
         columns: &columns,
         rows,
@@ -302,7 +312,7 @@ mod tests {
             narrow.cols[3] > 0 && narrow.cols[4] > 0,
             "state and wait stay"
         );
-        state.fresh_column = true;
+        state.views.fresh_column = true;
         let r = row(&c, false, Level::Ok, &state, &theme);
         let fresh = fit(&columns(true), std::slice::from_ref(&r), 120);
         assert_eq!(fresh.cols.len(), 9);

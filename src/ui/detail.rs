@@ -289,7 +289,7 @@ fn head_lines(
     let mut lines = Vec::new();
     let mut cursor_row = None;
 
-    if state.detail_open {
+    if state.views.detail_open {
         lines.extend(facts_line(c, state, cells, theme));
     }
 
@@ -379,6 +379,7 @@ fn facts_line(
     }
     if let Some(a) = &c.assigned_agent {
         let name = state
+            .model
             .agents
             .iter()
             .find(|x| &x.id == a)
@@ -459,7 +460,7 @@ fn member_lines(
             ),
             Span::styled(since, theme.dim),
         ];
-        if focused && i == state.roster_cursor {
+        if focused && i == state.views.roster_cursor {
             cursor_row = Some(lines.len());
             lines.push(uniform(spans, theme.selected, full));
         } else {
@@ -538,7 +539,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .flat_map(|t| item_lines(t, cells, theme))
         .collect();
     let (mut head, cursor_row) = head_lines(c, state, cells, full, focused, theme);
-    if state.detail_open {
+    if state.views.detail_open {
         head.extend(super::kore_details::lines(c, state, cells, theme));
     }
 

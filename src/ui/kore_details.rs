@@ -31,7 +31,7 @@ const MAX_WRAP: usize = 4;
 
 pub fn lines(c: &Conversation, state: &State, cells: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let loading = state.details_in_flight.contains(&c.id);
+    let loading = state.requests.details_in_flight.contains(&c.id);
     let Some(kept) = &c.details else {
         if loading {
             push_wrapped(&mut out, "details: loading…", theme.dim, cells, theme);
@@ -73,7 +73,7 @@ fn body(
 ) {
     // Most telling first: the pane is often too short for all of it.
     if let Some(u) = &d.user_info
-        && let Some(c) = customer(u, state.show_customer_contact, dot)
+        && let Some(c) = customer(u, state.views.show_customer_contact, dot)
     {
         push_wrapped(out, &c, theme.dim, cells, theme);
     }
@@ -292,6 +292,7 @@ pub fn customer(u: &UserInfo, show_contact: bool, dot: &str) -> Option<String> {
 
 fn queue_name(state: &State, id: &str) -> String {
     state
+        .model
         .queues
         .iter()
         .find(|q| q.id == id)
@@ -300,6 +301,7 @@ fn queue_name(state: &State, id: &str) -> String {
 
 fn agent_name(state: &State, id: &str) -> String {
     state
+        .model
         .agents
         .iter()
         .find(|a| a.id == id)

@@ -17,7 +17,7 @@ use crate::app::state::{Mode, NewConversationForm, Picker};
 use crate::ui::keymap::HelpRow;
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
-    match &state.mode {
+    match &state.views.mode {
         Mode::Help => help(state, frame, area, theme),
         Mode::Picker(p) => picker(state, p, frame, area, theme),
         Mode::NewConversation(form) => new_conversation(form, frame, area, theme),
@@ -250,7 +250,7 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     // Taller than the screen: it scrolls (j/k, PgUp/PgDn), and says where.
     let visible = usize::from(h.saturating_sub(2));
     let overflow = lines.len().saturating_sub(visible);
-    let scroll = usize::from(state.help_scroll).min(overflow);
+    let scroll = usize::from(state.views.help_scroll).min(overflow);
     let footer = if overflow > 0 {
         format!(
             " {}-{} of {} · j/k g/G scroll · q closes ",
@@ -420,15 +420,15 @@ fn picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme: &Them
         theme.glyph(Glyph::Dot),
         theme.fit(&clean(&p.conversation, 200), 24)
     );
-    let count = if p.purpose == crate::domain::Verb::Assign && !state.queues.is_empty() {
+    let count = if p.purpose == crate::domain::Verb::Assign && !state.model.queues.is_empty() {
         format!(
             " {} of {} {} q: for queues ",
             choices.len(),
-            state.agents.len(),
+            state.model.agents.len(),
             theme.glyph(Glyph::Dot)
         )
     } else {
-        format!(" {} of {} ", choices.len(), state.agents.len())
+        format!(" {} of {} ", choices.len(), state.model.agents.len())
     };
     let Some((inner, _, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
         return;
@@ -535,14 +535,14 @@ fn queue_picker(state: &State, p: &Picker, frame: &mut Frame, area: Rect, theme:
     let count = format!(
         " {} of {} {} erase q: for agents ",
         choices.len(),
-        state.queues.len(),
+        state.model.queues.len(),
         theme.glyph(Glyph::Dot)
     );
     let Some((inner, _, mut lines)) = picker_box(frame, rect, title, count, p, theme) else {
         return;
     };
     if choices.is_empty() {
-        let msg = if state.queues.is_empty() {
+        let msg = if state.model.queues.is_empty() {
             "no queue listed yet"
         } else {
             "no queue matches"

@@ -173,8 +173,8 @@ fn cell(col: Col, r: &QueueRow, theme: &Theme) -> (String, bool) {
 
 fn title(state: &State, shown: usize, theme: &Theme, cells: usize) -> Line<'static> {
     let rule = theme.glyph(Glyph::Rule);
-    let total = state.queues.len();
-    let mut t = if state.problems_only {
+    let total = state.model.queues.len();
+    let mut t = if state.views.problems_only {
         format!(
             " Queues {shown}/{total} {rule} problems only, {} hidden",
             total.saturating_sub(shown)
@@ -182,11 +182,11 @@ fn title(state: &State, shown: usize, theme: &Theme, cells: usize) -> Line<'stat
     } else {
         format!(" Queues {total}")
     };
-    if state.queues_not_shown > 0 {
-        t.push_str(&format!(" +{} not shown", state.queues_not_shown));
+    if state.model.queues_not_shown > 0 {
+        t.push_str(&format!(" +{} not shown", state.model.queues_not_shown));
     }
-    if state.queue_sort != QueueSort::default() {
-        t.push_str(&format!(" {rule} sort: {}", state.queue_sort.label()));
+    if state.views.queue_sort != QueueSort::default() {
+        t.push_str(&format!(" {rule} sort: {}", state.views.queue_sort.label()));
     }
     t.push(' ');
     Line::from(theme.fit(&t, cells.saturating_sub(2)))
@@ -228,7 +228,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let height = usize::from(inner.height);
 
     if rows.is_empty() {
-        let msg = if state.problems_only && !state.queues.is_empty() {
+        let msg = if state.views.problems_only && !state.model.queues.is_empty() {
             format!(
                 "no queue past a threshold ({} shows all)",
                 state
@@ -246,7 +246,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let selected = focused.then_some(state.queue_cursor.min(rows.len() - 1));
+    let selected = focused.then_some(state.views.queue_cursor.min(rows.len() - 1));
     let offset = table::offset(selected, rows.len(), height);
     let body: Vec<Row> = rows
         .iter()
@@ -271,7 +271,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     }));
     let sorted = Col::DRAWN
         .iter()
-        .position(|c| c.sort() == state.queue_sort)
+        .position(|c| c.sort() == state.views.queue_sort)
         .map(|i| i + 1);
     Table {
         columns: &columns,
@@ -293,7 +293,7 @@ fn queue_row(r: &QueueRow, state: &State, theme: &Theme) -> Row {
     } else {
         " "
     };
-    let narrowed = state.queue_narrow.as_deref() == Some(r.id.as_str());
+    let narrowed = state.views.queue_narrow.as_deref() == Some(r.id.as_str());
     // The alert, judged for the rows on screen only: the name carries the
     // glyph, the cell past its threshold the style.
     let t = state.settings.alerts.for_queue(&r.id, &r.name);

@@ -115,7 +115,7 @@ pub fn callback_label(address: &str) -> Option<String> {
 /// read, a first rotation still under way, waiting ones that take more than
 /// a round, or fewer seen than Kore counts.
 fn poll_piece(state: &State, theme: &Theme) -> Option<Piece> {
-    let poll = &state.status.poll;
+    let poll = &state.model.status.poll;
     if poll.plan.is_none() && poll.seen == 0 {
         return None;
     }
@@ -202,7 +202,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
         pieces.push(Piece::new(vec![span(" READ-ONLY ", theme.read_only)], 0));
     }
     pieces.extend(trouble::pieces(state, theme));
-    if let Some((dropped, _)) = &state.status.log_trouble {
+    if let Some((dropped, _)) = &state.model.status.log_trouble {
         let (long, short) = if *dropped == 0 {
             ("no log file".to_string(), "no log".to_string())
         } else {
@@ -225,7 +225,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     if let Some(piece) = poll_piece(state, theme) {
         pieces.push(piece);
     }
-    if let Some(team) = &state.status.team {
+    if let Some(team) = &state.model.status.team {
         let style = if team.trouble { theme.bad } else { theme.text };
         let text = clean(&team.text, 80);
         let short = text.split(" · ").next().unwrap_or("team").to_string();
@@ -234,7 +234,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
                 .with_short(vec![span(short, style)]),
         );
     }
-    let (used, limit) = (state.status.rate_used, state.status.rate_limit);
+    let (used, limit) = (state.model.status.rate_used, state.model.status.rate_limit);
     if limit > 0 {
         let style = if used >= limit {
             theme.bad
@@ -248,7 +248,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
                 .with_short(vec![span(format!("api {used}/{limit}"), style)]),
         );
     }
-    if let Some(cb) = callback_label(&state.status.callback_address) {
+    if let Some(cb) = callback_label(&state.model.status.callback_address) {
         pieces.push(
             Piece::new(vec![span(format!("callbacks {cb}"), theme.text)], 5)
                 .with_short(vec![span(format!("cb {cb}"), theme.text)]),
@@ -284,7 +284,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
 /// `⚠ 3 waiting past 60s, 1 critical; 1 queue`. Glyph and words, so mono
 /// and ASCII show them too; never dropped.
 fn alert_piece(state: &State, theme: &Theme) -> Option<Piece> {
-    let b = &state.breaches;
+    let b = &state.model.breaches;
     let (waiting, critical) = (b.waiting_count(), b.critical_count());
     let (queues, queues_critical) = b.queue_counts();
     if waiting == 0 && queues == 0 {
@@ -461,7 +461,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
         style: Style::new(),
         cursor: None,
     };
-    match &state.mode {
+    match &state.views.mode {
         Mode::Confirm { prompt, .. } => Bottom {
             lines: message_lines(&theme.own_text(prompt), cells, theme.confirm, theme),
             style: theme.confirm,
@@ -495,7 +495,7 @@ pub fn bottom_lines(state: &State, theme: &Theme, cells: u16) -> Bottom {
         )]),
         Mode::NewConversation(_) => plain(vec![mode_hints(state, KeyMode::Form, None, theme)]),
         Mode::Wallboard => plain(vec![mode_hints(state, KeyMode::Wallboard, None, theme)]),
-        Mode::Normal => match &state.flash {
+        Mode::Normal => match &state.views.flash {
             Some((text, error)) => {
                 let style = if *error {
                     theme.flash_error

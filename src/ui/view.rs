@@ -111,7 +111,7 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
         return;
     }
     // The wallboard takes the whole screen and fits itself to any size.
-    if state.mode == crate::app::state::Mode::Wallboard {
+    if state.views.mode == crate::app::state::Mode::Wallboard {
         super::wallboard::draw(state, frame, theme);
         return;
     }
@@ -128,15 +128,15 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
         frame,
         areas.conversations,
         theme,
-        state.focus == Pane::Conversations,
+        state.views.focus == Pane::Conversations,
     );
-    if state.queues_shown {
+    if state.views.queues_shown {
         queues::draw(
             state,
             frame,
             areas.agents,
             theme,
-            state.focus == Pane::Queues,
+            state.views.focus == Pane::Queues,
         );
     } else {
         agents::draw(
@@ -144,7 +144,7 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
             frame,
             areas.agents,
             theme,
-            state.focus == Pane::Agents,
+            state.views.focus == Pane::Agents,
         );
     }
     detail::draw(
@@ -152,9 +152,15 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
         frame,
         areas.detail,
         theme,
-        state.focus == Pane::Roster,
+        state.views.focus == Pane::Roster,
     );
-    log::draw(state, frame, areas.log, theme, state.focus == Pane::Log);
+    log::draw(
+        state,
+        frame,
+        areas.log,
+        theme,
+        state.views.focus == Pane::Log,
+    );
     status::draw_bottom(frame, areas.bottom, bottom);
     overlay::draw(state, frame, area, theme);
 }

@@ -290,7 +290,7 @@ fn header_line(state: &State, board: &Board, theme: &Theme, cells: u16) -> Line<
 /// The keys, and how many queues are not shown.
 fn footer_line(state: &State, theme: &Theme, hidden: usize, cells: u16) -> Line<'static> {
     let close = state.keymap.key_label(Command::WallboardClose);
-    let what = if state.wallboard_only {
+    let what = if state.views.wallboard_only {
         "quit"
     } else {
         "back to the console"
@@ -307,10 +307,10 @@ fn footer_line(state: &State, theme: &Theme, hidden: usize, cells: u16) -> Line<
             if hidden == 1 { "" } else { "s" }
         );
     }
-    if state.queues_not_shown > 0 {
+    if state.model.queues_not_shown > 0 {
         right.push_str(&format!(
             "+{} not kept (over {}) ",
-            state.queues_not_shown,
+            state.model.queues_not_shown,
             crate::app::state::MAX_QUEUES
         ));
     }

@@ -56,7 +56,7 @@ pub fn key(c: char) -> Action {
 /// The timeline of `conv`: each request with its delivery or assign state,
 /// and the notes.
 pub fn deliveries(s: &State, conv: &str) -> Vec<String> {
-    s.conversations[conv]
+    s.model.conversations[conv]
         .timeline
         .iter()
         .map(|t| match t {

@@ -6,8 +6,9 @@ use super::*;
 impl State {
     /// The completion list, while the `:` line still reads as Tab left it.
     pub fn completion_shown(&self) -> Option<&CompletionList> {
-        match &self.mode {
+        match &self.views.mode {
             Mode::Command { input } => self
+                .views
                 .completion
                 .as_ref()
                 .filter(|c| c.line == input.as_str()),
@@ -44,7 +45,7 @@ pub fn complete(line: &str, state: &State) -> Completion {
         return finish("", line, Vec::new(), str::to_string);
     };
     let words: Vec<String> = match spec.arg {
-        Arg::Agent => state.agents.iter().map(|a| a.name.clone()).collect(),
+        Arg::Agent => state.model.agents.iter().map(|a| a.name.clone()).collect(),
         Arg::RosterMember => state
             .selected_conversation()
             .map(|c| {

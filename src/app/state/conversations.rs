@@ -5,13 +5,14 @@
 
 use super::*;
 
-/// The conversations by id. Every mutable use counts as a change (its
-/// generation goes up), so what is derived from them (the filtered, sorted
-/// list) is made again only after one. A change made through
-/// [`Conversations::tracked`] or [`Conversations::change`] also notes which
-/// ids it touched, so that the kept list can patch just those rows
-/// ([`Conversations::changed_since`]); any other mutable use says nothing
-/// of what changed, and what is derived is made again whole.
+/// The conversations by id. Every change goes through a method and counts
+/// as one (its generation goes up), so what is derived from them (the
+/// filtered, sorted list) is made again only after one. A change made
+/// through [`Conversations::tracked`] or [`Conversations::change`] also
+/// notes which ids it touched, so that the kept list can patch just those
+/// rows ([`Conversations::changed_since`]); `get_mut`, `insert`, `remove`
+/// and `clear` say nothing of what changed, and what is derived is made
+/// again whole. Reads go to the map (`Deref`).
 #[derive(Debug, Clone, Default)]
 pub struct Conversations {
     map: ConversationMap,
@@ -57,7 +58,7 @@ pub fn patch_limit(conversations: usize) -> usize {
 }
 
 impl Conversations {
-    /// Goes up with every mutable use.
+    /// Goes up with every change.
     pub fn generation(&self) -> u64 {
         self.generation
     }
@@ -88,23 +89,33 @@ impl Conversations {
         self.map.get(id).map(|c| &**c)
     }
 
-    /// A conversation to change, without saying which (see `DerefMut`).
+    /// The map to change, saying nothing of what changes: every change
+    /// before it is forgotten, and the kept list is made again whole.
+    fn untracked(&mut self) -> &mut ConversationMap {
+        self.generation = self.generation.wrapping_add(1);
+        self.changes.ids.clear();
+        self.changes.known_after = self.generation;
+        &mut self.map
+    }
+
+    /// A conversation to change, without saying which (see `untracked`).
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Conversation> {
-        std::ops::DerefMut::deref_mut(self)
-            .get_mut(id)
-            .map(|c| &mut **c)
+        self.untracked().get_mut(id).map(|c| &mut **c)
     }
 
-    /// Adds or replaces one, without saying which (see `DerefMut`).
+    /// Adds or replaces one, without saying which (see `untracked`).
     pub fn insert(&mut self, id: String, c: Conversation) -> Option<Conversation> {
-        std::ops::DerefMut::deref_mut(self)
-            .insert(id, Box::new(c))
-            .map(|c| *c)
+        self.untracked().insert(id, Box::new(c)).map(|c| *c)
     }
 
-    /// Takes one out, without saying which (see `DerefMut`).
+    /// Takes one out, without saying which (see `untracked`).
     pub fn remove(&mut self, id: &str) -> Option<Conversation> {
-        std::ops::DerefMut::deref_mut(self).remove(id).map(|c| *c)
+        self.untracked().remove(id).map(|c| *c)
+    }
+
+    /// Takes every one out (one untracked change).
+    pub fn clear(&mut self) {
+        self.untracked().clear();
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Conversation> + ExactSizeIterator {
@@ -211,17 +222,6 @@ impl std::ops::Deref for Conversations {
     type Target = ConversationMap;
     fn deref(&self) -> &Self::Target {
         &self.map
-    }
-}
-
-impl std::ops::DerefMut for Conversations {
-    /// A change that says nothing of what it changed: every change before
-    /// it is forgotten, and the kept list is made again whole.
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        self.generation = self.generation.wrapping_add(1);
-        self.changes.ids.clear();
-        self.changes.known_after = self.generation;
-        &mut self.map
     }
 }
 

@@ -1,5 +1,5 @@
 //! The alerts pass: which conversations and queues are past a threshold
-//! now, kept in `State::breaches`, and whether the bell rings.
+//! now, kept in `Model::breaches`, and whether the bell rings.
 //!
 //! It runs after a clock tick and a poll of conversations or queues (so a
 //! change from a request's result shows by the next second at the latest).
@@ -22,18 +22,18 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
     if !due {
         return Vec::new();
     }
-    let generation = state.conversations.generation();
-    if state.breaches.generation != Some(generation) {
+    let generation = state.model.conversations.generation();
+    if state.model.breaches.generation != Some(generation) {
         find_waiting(state);
-        state.breaches.generation = Some(generation);
+        state.model.breaches.generation = Some(generation);
     }
     let now = state.now_ms;
     let mut new = false;
-    for i in 0..state.breaches.waiting.len() {
-        new |= state.breaches.judge_waiting(i, now);
+    for i in 0..state.model.breaches.waiting.len() {
+        new |= state.model.breaches.judge_waiting(i, now);
     }
     // The longest wait now of each queue, as the list has it.
-    let b = &state.breaches;
+    let b = &state.model.breaches;
     let mut longest = vec![None::<i64>; b.waiting_queues.len()];
     for w in &b.waiting {
         if let Some(q) = w.queue {
@@ -49,7 +49,7 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
-    for q in &state.queues {
+    for q in &state.model.queues {
         // As the queue pane shows it: Kore's longest wait, else the list's.
         let listed = place.get(q.id.as_str()).copied();
         let longest_ms = kore_longest_ms(q).or(listed.and_then(|i| longest[i]));
@@ -60,8 +60,8 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
             queues.insert(q.id.clone(), level);
         }
     }
-    new |= state.breaches.set_queues(queues);
-    if state.settings.alerts.bell && state.breaches.ring(new, now) {
+    new |= state.model.breaches.set_queues(queues);
+    if state.settings.alerts.bell && state.model.breaches.ring(new, now) {
         vec![Effect::Bell]
     } else {
         Vec::new()
@@ -74,7 +74,7 @@ fn find_waiting(state: &mut State) {
     let mut queues: Vec<String> = Vec::new();
     let mut place: std::collections::HashMap<String, usize> = Default::default();
     let mut waiting = Vec::new();
-    for c in state.conversations.values() {
+    for c in state.model.conversations.values() {
         let Some(wait_ms) = c.wait_ms else { continue };
         if !c.listed || !c.is_waiting() {
             continue;
@@ -94,8 +94,8 @@ fn find_waiting(state: &mut State) {
             level: Level::Ok,
         });
     }
-    let conversations = &state.conversations;
-    let b = &mut state.breaches;
+    let conversations = &state.model.conversations;
+    let b = &mut state.model.breaches;
     // What the bell rang for goes with the conversation.
     b.rung_conversations
         .retain(|id, _| conversations.contains_key(id));

@@ -12,6 +12,7 @@ use crate::app::command::{self, Arg};
 pub(super) fn matching_agents(state: &State, query: &str) -> usize {
     let q = query.trim().to_lowercase();
     state
+        .model
         .agents
         .iter()
         .filter(|a| a.name.to_lowercase().contains(&q) || a.id.to_lowercase().starts_with(&q))
@@ -23,10 +24,11 @@ pub(super) fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
     if q.is_empty() {
         return Err("name an agent (id or part of the name)".into());
     }
-    if let Some(a) = state.agents.iter().find(|a| a.id.to_lowercase() == q) {
+    if let Some(a) = state.model.agents.iter().find(|a| a.id.to_lowercase() == q) {
         return Ok(a.clone());
     }
     let matches: Vec<&Agent> = state
+        .model
         .agents
         .iter()
         .filter(|a| a.name.to_lowercase().contains(&q) || a.id.to_lowercase().starts_with(&q))
@@ -35,6 +37,7 @@ pub(super) fn find_agent(state: &State, query: &str) -> Result<Agent, String> {
         [one] => Ok((*one).clone()),
         [] => {
             let known: Vec<(String, String)> = state
+                .model
                 .agents
                 .iter()
                 .map(|a| (a.id.clone(), a.name.clone()))
@@ -94,7 +97,7 @@ pub(super) fn filter(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     match word {
         None => open_filter(state),
         Some(text) => {
-            state.conv_filter = text.to_string();
+            state.views.conv_filter = text.to_string();
             keep_selection_visible(state);
         }
     }
@@ -113,11 +116,11 @@ pub(super) fn sort(state: &mut State, word: Option<&str>) -> Vec<Effect> {
         return Vec::new();
     }
     if let Some(by) = QueueSort::parse(word) {
-        state.queue_sort = by;
+        state.views.queue_sort = by;
         state.say(format!("queues sorted by {}", by.label()));
         return Vec::new();
     }
-    state.sort = match SortBy::parse(word) {
+    state.views.sort = match SortBy::parse(word) {
         Some(by) => by,
         None => {
             return refused(
@@ -135,7 +138,7 @@ pub(super) fn sort(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 /// `!` turns the problems-only view over; `:problems [on|off]`.
 pub(super) fn problems(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let on = match word.unwrap_or("") {
-        "" => !state.problems_only,
+        "" => !state.views.problems_only,
         "on" | "yes" | "true" => true,
         "off" | "no" | "false" => false,
         _ => return refused(state, "usage: :problems [on|off]".into()),
@@ -156,7 +159,7 @@ pub(super) fn follow(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 /// `F` turns the freshness column over; `:fresh on|off`.
 pub(super) fn fresh(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let on = match word.unwrap_or("") {
-        "" => !state.fresh_column,
+        "" => !state.views.fresh_column,
         "off" | "no" | "false" => false,
         _ => true,
     };
@@ -218,20 +221,26 @@ pub(super) fn find_queue(state: &State, query: &str) -> Result<(String, String),
     if q.is_empty() {
         return Err("name a queue (id or part of the name)".into());
     }
-    if let Some(x) = state.queues.iter().find(|x| x.id.to_lowercase() == q) {
+    if let Some(x) = state.model.queues.iter().find(|x| x.id.to_lowercase() == q) {
         return Ok((x.id.clone(), x.name.clone()));
     }
-    if let Some(x) = state.queues.iter().find(|x| x.name.to_lowercase() == q) {
+    if let Some(x) = state
+        .model
+        .queues
+        .iter()
+        .find(|x| x.name.to_lowercase() == q)
+    {
         return Ok((x.id.clone(), x.name.clone()));
     }
     let matches: Vec<&Queue> = state
+        .model
         .queues
         .iter()
         .filter(|x| x.name.to_lowercase().contains(&q))
         .collect();
     match matches.as_slice() {
         [one] => Ok((one.id.clone(), one.name.clone())),
-        [] if state.queues.is_empty() => {
+        [] if state.model.queues.is_empty() => {
             Err("no queue is listed yet; try again after the next poll".into())
         }
         [] => Err(format!("no queue matches {query:?}")),
@@ -327,7 +336,7 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
         Some("the conversation id is required".to_string())
     } else if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
         Some("the conversation id may not hold spaces or control characters".to_string())
-    } else if state.conversations.contains_key(&id) {
+    } else if state.model.conversations.contains_key(&id) {
         Some(format!("{id} is already listed"))
     } else if !matches!(channel.as_str(), "chat" | "voice" | "") {
         Some("channel must be chat or voice".to_string())
@@ -338,7 +347,7 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
     };
     if let Some(e) = error {
         form.error = Some(e);
-        state.mode = Mode::NewConversation(form);
+        state.views.mode = Mode::NewConversation(form);
         return;
     }
     let channel = if Channel::parse(&channel) == Some(Channel::Voice) {
@@ -359,11 +368,11 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
     conv.manual = true;
     conv.started_ms = Some(state.now_ms);
     conv.bot_session_id = (!session.is_empty()).then_some(session);
-    state.conversations.insert(id.clone(), conv);
-    state.selected = Some(id.clone());
-    state.focus = Pane::Conversations;
-    state.roster_cursor = 0;
-    state.mode = Mode::Normal;
+    state.model.conversations.insert(id.clone(), conv);
+    state.views.selected = Some(id.clone());
+    state.views.focus = Pane::Conversations;
+    state.views.roster_cursor = 0;
+    state.views.mode = Mode::Normal;
     state.say(format!("{id} opened by hand"));
 }
 

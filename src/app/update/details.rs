@@ -9,14 +9,14 @@ use crate::kore::wire::{CallError, ConversationDetails};
 /// out (then nothing is asked: its answer will do) or the conversation is
 /// unknown. The one way to make `Effect::FetchDetails`.
 pub fn request_details(state: &mut State, conv_id: &str, why: DetailsWhy) -> Vec<Effect> {
-    let Some(conv) = state.conversations.get(conv_id) else {
+    let Some(conv) = state.model.conversations.get(conv_id) else {
         return Vec::new();
     };
-    if state.details_in_flight.contains(conv_id) {
+    if state.requests.details_in_flight.contains(conv_id) {
         return Vec::new();
     }
     let session = conv.bot_session_id.clone().filter(|s| !s.is_empty());
-    state.details_in_flight.insert(conv_id.to_string());
+    state.requests.details_in_flight.insert(conv_id.to_string());
     let by = if session.is_some() {
         "by session"
     } else {
@@ -41,6 +41,7 @@ pub fn request_details(state: &mut State, conv_id: &str, why: DetailsWhy) -> Vec
 /// once they came, failed, or are on their way.
 pub(super) fn details_on_open(state: &mut State, conv_id: &str) -> Vec<Effect> {
     let asked = state
+        .model
         .conversations
         .get(conv_id)
         .is_none_or(|c| c.details.is_some() || c.details_error.is_some());
@@ -59,7 +60,7 @@ pub(super) fn details_loaded(
     result: Result<Box<ConversationDetails>, CallError>,
     why: DetailsWhy,
 ) {
-    state.details_in_flight.remove(conv_id);
+    state.requests.details_in_flight.remove(conv_id);
     let now = state.now_ms;
     let line = match &result {
         Ok(d) => format!("details of {conv_id} ({}): {}", why.label(), counts(d)),
@@ -70,13 +71,13 @@ pub(super) fn details_loaded(
     } else {
         LogKind::Error
     };
-    if !state.conversations.contains_key(conv_id) {
+    if !state.model.conversations.contains_key(conv_id) {
         let line = format!("{line} (the conversation is no longer listed; not kept)");
         state.log.push(now, kind, line);
         return;
     }
     state.log.push(now, kind, line);
-    let Some(conv) = state.conversations.change(conv_id) else {
+    let Some(conv) = state.model.conversations.change(conv_id) else {
         return;
     };
     match result {

@@ -17,7 +17,7 @@ use crate::app::input::Edit;
 /// ([`Command::enabled`]) shows why and does nothing.
 pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
     let context = cmd.context();
-    if !context.applies(state.mode.key_mode(), state.focus) {
+    if !context.applies(state.views.mode.key_mode(), state.views.focus) {
         return Vec::new();
     }
     // Esc clears the message line itself, one thing at a time.
@@ -26,7 +26,7 @@ pub(super) fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.refuse(why);
             return Vec::new();
         }
-        state.flash = None;
+        state.views.flash = None;
     }
     dispatch(state, cmd, None)
 }
@@ -51,8 +51,8 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::Bottom => quiet(state, |s| move_cursor(s, i64::MAX / 2)),
         Command::PageDown => quiet(state, |s| move_cursor(s, page_rows(s))),
         Command::PageUp => quiet(state, |s| move_cursor(s, -page_rows(s))),
-        Command::FocusNext => quiet(state, |s| focus_next(s, true)),
-        Command::FocusPrev => quiet(state, |s| focus_next(s, false)),
+        Command::FocusNext => quiet(state, |s| focus_next(&mut s.views, true)),
+        Command::FocusPrev => quiet(state, |s| focus_next(&mut s.views, false)),
         Command::Filter => filter(state, word),
         Command::Sort => sort(state, word),
         Command::SortReverse => quiet(state, reverse_sort),
@@ -91,7 +91,7 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::HelpPageUp => scroll_help(state, |at, page, _| at.saturating_sub(page)),
         Command::HelpTop => scroll_help(state, |_, _, _| 0),
         Command::HelpBottom => scroll_help(state, |_, _, end| end),
-        Command::HelpClose => close_help(state),
+        Command::HelpClose => close_help(&mut state.views),
         // A confirmation: yes, no, or what its capital letter says
         Command::ConfirmYes => answer(state, Some(true)),
         Command::ConfirmNo => answer(state, Some(false)),
@@ -109,8 +109,8 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::LineComplete => line_complete(state),
         Command::LineCancel => to_mode(state, Mode::Normal),
         // The `n` form
-        Command::FormNext => form_step(state, true),
-        Command::FormPrev => form_step(state, false),
+        Command::FormNext => form_step(&mut state.views, true),
+        Command::FormPrev => form_step(&mut state.views, false),
         Command::FormSubmit => form_submit(state),
         Command::FormCancel => to_mode(state, Mode::Normal),
         Command::WallboardClose => close_wallboard(state),
@@ -128,6 +128,6 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
 
 /// A command that only opens or closes a mode.
 fn to_mode(state: &mut State, mode: Mode) -> Vec<Effect> {
-    state.mode = mode;
+    state.views.mode = mode;
     Vec::new()
 }

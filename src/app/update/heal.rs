@@ -53,7 +53,7 @@ pub(super) fn heal_if_stale(
         return Vec::new();
     };
     let now = state.now_ms;
-    let Some(c) = state.conversations.change(conv_id) else {
+    let Some(c) = state.model.conversations.change(conv_id) else {
         return Vec::new();
     };
     if c.healing.is_some() || !says_roster_stale(status, message, c.merged().console_only()) {
@@ -77,7 +77,7 @@ pub(super) fn heal_if_stale(
 /// Details came for `conv_id`: Kore's participants become its picture
 /// (they are newer than the list's); a heal waiting for them finishes.
 pub(super) fn details_picture(state: &mut State, conv_id: &str) -> Vec<Effect> {
-    let Some(c) = state.conversations.get(conv_id) else {
+    let Some(c) = state.model.conversations.get(conv_id) else {
         return Vec::new();
     };
     let Some(d) = &c.details else {
@@ -96,8 +96,13 @@ pub(super) fn details_picture(state: &mut State, conv_id: &str) -> Vec<Effect> {
             || p.role_name()
                 .is_some_and(|r| r.to_ascii_lowercase().contains("consult")),
     });
-    let mut pic = picture(&Directory::new(&state.agents), participants, at, parse_ms);
-    let Some(c) = state.conversations.change(conv_id) else {
+    let mut pic = picture(
+        &Directory::new(&state.model.agents),
+        participants,
+        at,
+        parse_ms,
+    );
+    let Some(c) = state.model.conversations.change(conv_id) else {
         return Vec::new();
     };
     // Asked for after Kore refused one of ours: it knows everything we sent.
@@ -115,7 +120,7 @@ pub(super) fn details_picture(state: &mut State, conv_id: &str) -> Vec<Effect> {
 /// (`r` or `:drop` settle it), and the timeline says so.
 pub(super) fn heal_failed(state: &mut State, conv_id: &str) {
     let now = state.now_ms;
-    if let Some(c) = state.conversations.change(conv_id)
+    if let Some(c) = state.model.conversations.change(conv_id)
         && c.healing.take().is_some()
     {
         c.timeline.push(TimelineItem::Note {
@@ -130,7 +135,7 @@ pub(super) fn heal_failed(state: &mut State, conv_id: &str) {
 /// Settles the refused action's requests and offers it again.
 fn finish_heal(state: &mut State, conv_id: &str, refused: &str) -> Vec<Effect> {
     let now = state.now_ms;
-    let Some(c) = state.conversations.change(conv_id) else {
+    let Some(c) = state.model.conversations.change(conv_id) else {
         return Vec::new();
     };
     // The refused request and whatever of its action is still unsent.
@@ -211,7 +216,7 @@ fn finish_heal(state: &mut State, conv_id: &str, refused: &str) -> Vec<Effect> {
 /// confirmation even when `confirm = false` (the supervisor decides): shown
 /// when nothing else is open, else said on the bottom line.
 fn offer_again(state: &mut State, conv_id: &str, op: Op) -> Vec<Effect> {
-    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+    let Some(conv) = state.model.conversations.get(conv_id).cloned() else {
         return Vec::new();
     };
     let projected = conv.projected();
@@ -226,7 +231,7 @@ fn offer_again(state: &mut State, conv_id: &str, op: Op) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    if !matches!(state.mode, Mode::Normal) {
+    if !matches!(state.views.mode, Mode::Normal) {
         state.say(format!(
             "{conv_id}: roster rebuilt from Kore; {} can be sent again",
             op.describe_in(&projected)

@@ -17,10 +17,10 @@ enum Input {
 }
 
 fn resolve(state: &State, key: &KeyEvent) -> Input {
-    let mode = state.mode.key_mode();
+    let mode = state.views.mode.key_mode();
     // The log pane's keys come first while it has the focus.
     if mode == KeyMode::Normal
-        && state.focus == Pane::Log
+        && state.views.focus == Pane::Log
         && let Some(c) = state.keymap.lookup_in(KeyMode::LogPane, key)
     {
         return Input::Command(c);
@@ -48,7 +48,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // Only the help's own keys act in it (a stray key closes nothing).
         // The key that opened the wallboard closes it again.
         Input::Unbound
-            if state.mode == Mode::Wallboard
+            if state.views.mode == Mode::Wallboard
                 && state.keymap.lookup_in(KeyMode::Normal, &key) == Some(Command::Wallboard) =>
         {
             close_wallboard(state)
@@ -60,28 +60,28 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 /// Back from the wallboard to the lists; in the wallboard-only modes
 /// (`switchboard wallboard`, `demo --wallboard`) that is quitting.
 pub(super) fn close_wallboard(state: &mut State) -> Vec<Effect> {
-    state.mode = Mode::Normal;
-    if state.wallboard_only {
+    state.views.mode = Mode::Normal;
+    if state.views.wallboard_only {
         return ask_quit(state);
     }
     state.say("back from the wallboard");
     Vec::new()
 }
 
-pub(super) fn close_help(state: &mut State) -> Vec<Effect> {
-    state.help_scroll = 0;
-    state.mode = Mode::Normal;
+pub(super) fn close_help(views: &mut Views) -> Vec<Effect> {
+    views.help_scroll = 0;
+    views.mode = Mode::Normal;
     Vec::new()
 }
 
 /// The help scrolls when it is taller than the screen: `to` takes where it
 /// is, a page and the end, and says where it goes.
 pub(super) fn scroll_help(state: &mut State, to: impl FnOnce(u16, u16, u16) -> u16) -> Vec<Effect> {
-    let page = state.screen.1.saturating_sub(4).max(1);
+    let page = state.views.screen.1.saturating_sub(4).max(1);
     // An upper bound of its lines (the view clamps the scroll to what
     // it drew): the keys, the modes, the commands and the legend.
     let most = (state.keymap.help_rows().len() + 40) as u16;
-    state.help_scroll = to(state.help_scroll, page, most).min(most);
+    state.views.help_scroll = to(state.views.help_scroll, page, most).min(most);
     Vec::new()
 }
 
@@ -93,11 +93,11 @@ pub(super) fn answer(state: &mut State, yes: Option<bool>) -> Vec<Effect> {
         pending,
         enter_sends,
         ..
-    } = state.mode.clone()
+    } = state.views.mode.clone()
     else {
         return Vec::new();
     };
-    state.mode = Mode::Normal;
+    state.views.mode = Mode::Normal;
     if yes.unwrap_or(enter_sends) {
         execute(state, pending)
     } else {
@@ -108,18 +108,18 @@ pub(super) fn answer(state: &mut State, yes: Option<bool>) -> Vec<Effect> {
 
 /// The `/` filter applies as it is typed; Enter keeps it, Esc clears it.
 pub(super) fn leave_filter(state: &mut State, clear: bool) -> Vec<Effect> {
-    if let Mode::Filter { pane, .. } = state.mode
+    if let Mode::Filter { pane, .. } = state.views.mode
         && clear
     {
         set_filter(state, pane, String::new());
     }
-    state.mode = Mode::Normal;
+    state.views.mode = Mode::Normal;
     Vec::new()
 }
 
 /// The agent picker: typing narrows, arrows move, Enter picks.
 pub(super) fn picker_move(state: &mut State, down: bool) -> Vec<Effect> {
-    if let Mode::Picker(p) = &mut state.mode {
+    if let Mode::Picker(p) = &mut state.views.mode {
         p.selected = if down {
             p.selected + 1
         } else {
@@ -133,19 +133,19 @@ pub(super) fn picker_move(state: &mut State, down: bool) -> Vec<Effect> {
 }
 
 pub(super) fn picker_cancel(state: &mut State) -> Vec<Effect> {
-    state.mode = Mode::Normal;
+    state.views.mode = Mode::Normal;
     state.say("cancelled: nothing was sent");
     Vec::new()
 }
 
 /// Enter in the picker: the highlighted agent, or queue after `q:`.
 pub(super) fn picker_pick(state: &mut State) -> Vec<Effect> {
-    let Mode::Picker(p) = state.mode.clone() else {
+    let Mode::Picker(p) = state.views.mode.clone() else {
         return Vec::new();
     };
     if crate::app::queries::picker_queue_query(&p).is_some() {
         let choice = state.picker_queue_choices().into_iter().nth(p.selected);
-        state.mode = Mode::Normal;
+        state.views.mode = Mode::Normal;
         return match choice {
             Some(q) => picked_queue(state, &p.conversation, &q.id, &q.name),
             None => {
@@ -155,7 +155,7 @@ pub(super) fn picker_pick(state: &mut State) -> Vec<Effect> {
         };
     }
     let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
-    state.mode = Mode::Normal;
+    state.views.mode = Mode::Normal;
     match choice {
         Some(agent) => picked(state, p.purpose, &p.conversation, agent),
         None => {
@@ -167,7 +167,7 @@ pub(super) fn picker_pick(state: &mut State) -> Vec<Effect> {
 
 /// Enter on the `:` line runs it.
 pub(super) fn line_run(state: &mut State) -> Vec<Effect> {
-    let Mode::Command { input } = std::mem::replace(&mut state.mode, Mode::Normal) else {
+    let Mode::Command { input } = std::mem::replace(&mut state.views.mode, Mode::Normal) else {
         return Vec::new();
     };
     run_command(state, input.as_str())
@@ -176,10 +176,11 @@ pub(super) fn line_run(state: &mut State) -> Vec<Effect> {
 /// Tab on the `:` line completes it; Tab again on the line it left, the
 /// next candidate.
 pub(super) fn line_complete(state: &mut State) -> Vec<Effect> {
-    let Mode::Command { mut input } = state.mode.clone() else {
+    let Mode::Command { mut input } = state.views.mode.clone() else {
         return Vec::new();
     };
     let again = state
+        .views
         .completion
         .as_mut()
         .filter(|c| c.line == input.as_str())
@@ -188,18 +189,18 @@ pub(super) fn line_complete(state: &mut State) -> Vec<Effect> {
         Some(text) => text,
         None => {
             let done = crate::app::queries::complete(input.as_str(), state);
-            state.completion = crate::app::queries::CompletionList::of(&done);
+            state.views.completion = crate::app::queries::CompletionList::of(&done);
             done.text
         }
     };
     input.set(&text);
-    state.mode = Mode::Command { input };
+    state.views.mode = Mode::Command { input };
     Vec::new()
 }
 
 /// The `n` form: Tab moves between fields, Enter opens the conversation.
-pub(super) fn form_step(state: &mut State, forward: bool) -> Vec<Effect> {
-    if let Mode::NewConversation(form) = &mut state.mode {
+pub(super) fn form_step(views: &mut Views, forward: bool) -> Vec<Effect> {
+    if let Mode::NewConversation(form) = &mut views.mode {
         let n = form.fields.len();
         form.focus = if forward {
             (form.focus + 1) % n
@@ -211,7 +212,7 @@ pub(super) fn form_step(state: &mut State, forward: bool) -> Vec<Effect> {
 }
 
 pub(super) fn form_submit(state: &mut State) -> Vec<Effect> {
-    if let Mode::NewConversation(form) = state.mode.clone() {
+    if let Mode::NewConversation(form) = state.views.mode.clone() {
         submit_new_conversation(state, form);
     }
     Vec::new()
@@ -231,13 +232,13 @@ fn open_input(mode: &mut Mode) -> Option<&mut TextInput> {
 /// closes it.
 pub(super) fn edit_input(state: &mut State, edit: Edit) -> Vec<Effect> {
     if edit == Edit::Backspace
-        && let Mode::Command { input } = &state.mode
+        && let Mode::Command { input } = &state.views.mode
         && input.is_empty()
     {
-        state.mode = Mode::Normal;
+        state.views.mode = Mode::Normal;
         return Vec::new();
     }
-    let changed = open_input(&mut state.mode).is_some_and(|input| input.edit(edit));
+    let changed = open_input(&mut state.views.mode).is_some_and(|input| input.edit(edit));
     if changed {
         after_typing(state);
     }
@@ -246,14 +247,14 @@ pub(super) fn edit_input(state: &mut State, edit: Edit) -> Vec<Effect> {
 
 /// Typed or pasted text into the open input: one path, one cap.
 pub(super) fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
-    let Some(input) = open_input(&mut state.mode) else {
+    let Some(input) = open_input(&mut state.views.mode) else {
         return Vec::new();
     };
     let cap = input.cap();
     let fits = input.insert(text);
     after_typing(state);
     if !fits {
-        let what = match &mut state.mode {
+        let what = match &mut state.views.mode {
             Mode::Filter { .. } => "a filter".to_string(),
             Mode::Command { .. } => "a command".to_string(),
             Mode::Picker(_) => "the picker's search".to_string(),
@@ -276,7 +277,7 @@ pub(super) fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
 /// What follows a change of the open input: the filter applies at once, the
 /// picker starts from its first choice again.
 fn after_typing(state: &mut State) {
-    match &mut state.mode {
+    match &mut state.views.mode {
         Mode::Filter { pane, input } => {
             let (pane, text) = (*pane, input.as_str().to_string());
             set_filter(state, pane, text);
@@ -289,14 +290,14 @@ fn after_typing(state: &mut State) {
 pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
     match pane {
         Pane::Agents => {
-            state.agent_filter = text;
-            state.agent_cursor = 0;
+            state.views.agent_filter = text;
+            state.views.agent_cursor = 0;
         }
         Pane::Log => {
             state.log.set_filter(&text);
         }
         Pane::Conversations | Pane::Roster | Pane::Queues => {
-            state.conv_filter = text;
+            state.views.conv_filter = text;
             keep_selection_visible(state);
         }
     }
@@ -307,17 +308,17 @@ pub(super) fn clamp_picker(state: &mut State) {
         .picker_choices()
         .len()
         .max(state.picker_queue_choices().len());
-    if let Mode::Picker(p) = &mut state.mode {
+    if let Mode::Picker(p) = &mut state.views.mode {
         p.selected = p.selected.min(n.saturating_sub(1));
     }
 }
 
 /// Tab and Shift-Tab: the next or previous pane.
-pub(super) fn focus_next(state: &mut State, forward: bool) {
-    state.focus = if forward {
-        state.focus.next(state.queues_shown)
+pub(super) fn focus_next(views: &mut Views, forward: bool) {
+    views.focus = if forward {
+        views.focus.next(views.queues_shown)
     } else {
-        state.focus.prev(state.queues_shown)
+        views.focus.prev(views.queues_shown)
     };
 }
 
@@ -325,14 +326,15 @@ pub(super) fn focus_next(state: &mut State, forward: bool) {
 /// only theirs; on a conversation, its detail (`enabled` has checked that
 /// the row is there).
 pub(super) fn open(state: &mut State) -> Vec<Effect> {
-    match state.focus {
+    match state.views.focus {
         Pane::Queues => narrow_to_queue(state),
         Pane::Agents => narrow_to_agent(state),
         Pane::Conversations | Pane::Roster | Pane::Log => {
-            state.detail_open = !state.detail_open || state.focus == Pane::Conversations;
-            state.focus = Pane::Roster;
-            state.roster_cursor = 0;
-            if let Some(id) = state.selected.clone() {
+            state.views.detail_open =
+                !state.views.detail_open || state.views.focus == Pane::Conversations;
+            state.views.focus = Pane::Roster;
+            state.views.roster_cursor = 0;
+            if let Some(id) = state.views.selected.clone() {
                 return details_on_open(state, &id);
             }
         }
@@ -342,8 +344,8 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
 
 /// `R`: Kore's details of the selected conversation again.
 pub(super) fn details(state: &mut State) -> Vec<Effect> {
-    state.detail_open = true;
-    let id = state.selected.clone().unwrap_or_default();
+    state.views.detail_open = true;
+    let id = state.views.selected.clone().unwrap_or_default();
     let effects = request_details(state, &id, DetailsWhy::Refresh);
     if effects.is_empty() {
         state.say(format!("details of {id}: already on their way"));
@@ -354,31 +356,34 @@ pub(super) fn details(state: &mut State) -> Vec<Effect> {
 /// The `:` line, empty or (bound to a key, a command that needs a word)
 /// with the command's verb written.
 pub(super) fn open_line(state: &mut State, verb_of: Option<Command>) {
-    state.completion = None;
+    state.views.completion = None;
     let input = match verb_of.and_then(Command::colon) {
         Some(colon) => TextInput::with_text(&format!("{} ", colon.verb), MAX_INPUT),
         None => TextInput::new(MAX_INPUT),
     };
-    state.mode = Mode::Command { input };
+    state.views.mode = Mode::Command { input };
 }
 
 /// `n`: the form that opens a conversation by hand.
 pub(super) fn open_form(state: &mut State) {
     let defaults = &state.settings.defaults;
     let form = NewConversationForm::new(&defaults.experience, &defaults.language);
-    state.mode = Mode::NewConversation(form);
+    state.views.mode = Mode::NewConversation(form);
 }
 
 /// `s`: the focused list's next sort.
 pub(super) fn next_sort(state: &mut State) {
-    match state.focus {
+    match state.views.focus {
         Pane::Queues => {
-            state.queue_sort = state.queue_sort.next();
-            state.say(format!("queues sorted by {}", state.queue_sort.label()));
+            state.views.queue_sort = state.views.queue_sort.next();
+            state.say(format!(
+                "queues sorted by {}",
+                state.views.queue_sort.label()
+            ));
         }
-        Pane::Agents => sort_agents(state, !state.agents_by_time),
+        Pane::Agents => sort_agents(state, !state.views.agents_by_time),
         Pane::Conversations | Pane::Roster | Pane::Log => {
-            state.sort = state.sort.next();
+            state.views.sort = state.views.sort.next();
             state.say(format!("conversations sorted by {}", state.sort_label()));
         }
     }
@@ -386,7 +391,7 @@ pub(super) fn next_sort(state: &mut State) {
 
 /// `S`: the conversation list's sort reversed.
 pub(super) fn reverse_sort(state: &mut State) {
-    state.sort_reversed = !state.sort_reversed;
+    state.views.sort_reversed = !state.views.sort_reversed;
     state.say(format!("conversations sorted by {}", state.sort_label()));
 }
 
@@ -406,7 +411,7 @@ pub(super) fn find_in_log(state: &mut State, back: bool) -> Vec<Effect> {
         Some(i) => {
             state.log.follow = false;
             state.log.cursor = i;
-            state.focus = Pane::Log;
+            state.views.focus = Pane::Log;
         }
         None => state.refuse(format!("no log line holds {:?}", state.log.search)),
     }
@@ -415,29 +420,29 @@ pub(super) fn find_in_log(state: &mut State, back: bool) -> Vec<Effect> {
 
 /// `/`: the filter of the focused list opens with what it holds.
 pub(super) fn open_filter(state: &mut State) {
-    let pane = match state.focus {
+    let pane = match state.views.focus {
         Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
     };
     let text = match pane {
-        Pane::Agents => &state.agent_filter,
+        Pane::Agents => &state.views.agent_filter,
         Pane::Log => state.log.filter(),
-        _ => &state.conv_filter,
+        _ => &state.views.conv_filter,
     };
     let input = TextInput::with_text(text, MAX_INPUT);
-    state.mode = Mode::Filter { pane, input };
+    state.views.mode = Mode::Filter { pane, input };
 }
 
 /// `f`: the log follows new lines, or keeps its place.
 /// The conversation list's freshness column on or off, with the plan's
 /// promise on the message line.
 pub(super) fn set_fresh_column(state: &mut State, on: bool) {
-    state.fresh_column = on;
+    state.views.fresh_column = on;
     if !on {
         state.say("freshness column hidden");
         return;
     }
-    let poll = &state.status.poll;
+    let poll = &state.model.status.poll;
     let oldest = poll
         .oldest_ms
         .map(|o| {
@@ -488,35 +493,35 @@ pub(super) fn toggle_follow(state: &mut State) {
 /// Esc in the lists: one thing at a time: the message line, the focused
 /// list's filter, then the detail.
 pub(super) fn back(state: &mut State) -> Vec<Effect> {
-    if state.flash.take().is_some() {
+    if state.views.flash.take().is_some() {
         return Vec::new();
     }
-    let pane = match state.focus {
+    let pane = match state.views.focus {
         Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
     };
     let filtered = match pane {
-        Pane::Agents => !state.agent_filter.is_empty(),
+        Pane::Agents => !state.views.agent_filter.is_empty(),
         Pane::Log => !state.log.filter().is_empty(),
-        _ => !state.conv_filter.is_empty(),
+        _ => !state.views.conv_filter.is_empty(),
     };
     if filtered {
         set_filter(state, pane, String::new());
         state.say("filter cleared");
-    } else if let Some(a) = state.agent_narrow.take() {
+    } else if let Some(a) = state.views.agent_narrow.take() {
         keep_selection_visible(state);
         state.say(format!(
             "every conversation shown again (was {}'s)",
             state.agent_name(&a)
         ));
-    } else if let Some(q) = state.queue_narrow.take() {
+    } else if let Some(q) = state.views.queue_narrow.take() {
         keep_selection_visible(state);
         state.say(format!(
             "every queue's conversations shown again (was {})",
             state.queue_name(&q)
         ));
     } else {
-        state.detail_open = false;
+        state.views.detail_open = false;
     }
     Vec::new()
 }
@@ -524,10 +529,10 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
 /// `!`: the lists show only what is in trouble (waits and queues past their
 /// thresholds, failed or unknown requests), or everything again.
 pub(super) fn set_problems_only(state: &mut State, on: bool) {
-    state.problems_only = on;
+    state.views.problems_only = on;
     keep_selection_visible(state);
     let n = state.visible_queue_rows().len();
-    state.queue_cursor = state.queue_cursor.min(n.saturating_sub(1));
+    state.views.queue_cursor = state.views.queue_cursor.min(n.saturating_sub(1));
     let key = state.keymap.key_label(Command::ToggleProblems);
     state.say(if on {
         format!("problems only: breaches and failed requests ({key} shows everything)")
@@ -539,14 +544,14 @@ pub(super) fn set_problems_only(state: &mut State, on: bool) {
 /// `u`: the queue pane in the agents' place, or the agents again. The focus
 /// follows when it was on the pane that goes.
 pub(super) fn toggle_queues(state: &mut State) {
-    state.queues_shown = !state.queues_shown;
-    match (state.queues_shown, state.focus) {
-        (true, Pane::Agents) => state.focus = Pane::Queues,
-        (false, Pane::Queues) => state.focus = Pane::Agents,
+    state.views.queues_shown = !state.views.queues_shown;
+    match (state.views.queues_shown, state.views.focus) {
+        (true, Pane::Agents) => state.views.focus = Pane::Queues,
+        (false, Pane::Queues) => state.views.focus = Pane::Agents,
         _ => {}
     }
-    if state.queues_shown {
-        let n = state.queues.len();
+    if state.views.queues_shown {
+        let n = state.model.queues.len();
         state.say(if n == 0 {
             "queues: none listed yet (polling…)".to_string()
         } else {
@@ -562,8 +567,8 @@ fn narrow_to_queue(state: &mut State) {
     let Some(row) = state.selected_queue() else {
         return;
     };
-    state.queue_narrow = Some(row.id.clone());
-    state.selected = None;
+    state.views.queue_narrow = Some(row.id.clone());
+    state.views.selected = None;
     keep_selection_visible(state);
     let n = state.visible_conversations().len();
     state.say(format!(
@@ -575,7 +580,7 @@ fn narrow_to_queue(state: &mut State) {
 /// The agents pane sorted by time in status (longest first), or by status
 /// and name again.
 pub(super) fn sort_agents(state: &mut State, by_time: bool) {
-    state.agents_by_time = by_time;
+    state.views.agents_by_time = by_time;
     state.say(if by_time {
         "agents sorted by time in status (longest first)"
     } else {
@@ -588,13 +593,13 @@ pub(super) fn sort_agents(state: &mut State, by_time: bool) {
 fn narrow_to_agent(state: &mut State) {
     let Some(agent) = state
         .visible_agents()
-        .get(state.agent_cursor)
+        .get(state.views.agent_cursor)
         .map(|a| (*a).clone())
     else {
         return;
     };
-    state.agent_narrow = Some(agent.id.clone());
-    state.selected = None;
+    state.views.agent_narrow = Some(agent.id.clone());
+    state.views.selected = None;
     keep_selection_visible(state);
     let n = state.visible_conversations().len();
     state.say(format!(
@@ -621,8 +626,8 @@ pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
 /// How far PgUp/PgDn move: the rows the focused pane shows, less one so
 /// that a line stays in view.
 pub(super) fn page_rows(state: &State) -> i64 {
-    let rows = state.pane_rows;
-    let shown = match state.focus {
+    let rows = state.views.pane_rows;
+    let shown = match state.views.focus {
         Pane::Conversations => rows.conversations,
         Pane::Roster => rows.roster,
         Pane::Agents | Pane::Queues => rows.agents,
@@ -639,24 +644,25 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
         }
         (cur as i64 + delta).clamp(0, len as i64 - 1) as usize
     };
-    match state.focus {
+    match state.views.focus {
         Pane::Conversations => {
             let ids = state.visible_ids();
             let cur = state
+                .views
                 .selected
                 .as_ref()
                 .and_then(|s| ids.position(s))
                 .unwrap_or(0);
-            let next = if state.selected.is_none() {
+            let next = if state.views.selected.is_none() {
                 0
             } else {
                 step(cur, ids.len())
             };
             if let Some(id) = ids.get(next) {
-                if state.selected.as_deref() != Some(id) {
-                    state.roster_cursor = 0;
+                if state.views.selected.as_deref() != Some(id) {
+                    state.views.roster_cursor = 0;
                 }
-                state.selected = Some(id.to_string());
+                state.views.selected = Some(id.to_string());
             }
         }
         Pane::Roster => {
@@ -664,15 +670,15 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
                 .selected_conversation()
                 .map(|c| c.merged().roster.members().len())
                 .unwrap_or(0);
-            state.roster_cursor = step(state.roster_cursor, n);
+            state.views.roster_cursor = step(state.views.roster_cursor, n);
         }
         Pane::Agents => {
             let n = state.visible_agents().len();
-            state.agent_cursor = step(state.agent_cursor, n);
+            state.views.agent_cursor = step(state.views.agent_cursor, n);
         }
         Pane::Queues => {
             let n = state.visible_queue_rows().len();
-            state.queue_cursor = step(state.queue_cursor, n);
+            state.views.queue_cursor = step(state.views.queue_cursor, n);
         }
         Pane::Log => {
             let n = state.log.visible_len();
@@ -689,9 +695,13 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
 /// Keeps a valid selection after the list changed.
 pub(super) fn keep_selection_visible(state: &mut State) {
     let ids = state.visible_ids();
-    let keep = state.selected.as_ref().is_some_and(|s| ids.contains(s));
+    let keep = state
+        .views
+        .selected
+        .as_ref()
+        .is_some_and(|s| ids.contains(s));
     if !keep {
-        state.selected = ids.first().map(str::to_string);
-        state.roster_cursor = 0;
+        state.views.selected = ids.first().map(str::to_string);
+        state.views.roster_cursor = 0;
     }
 }

@@ -7,18 +7,20 @@ use std::collections::{HashMap, HashSet};
 
 mod callbacks;
 mod plan;
+mod queues;
 mod status;
 pub use callbacks::NOT_UNDERSTOOD;
 pub(super) use callbacks::on_callback;
 pub use plan::plan_line;
+pub(super) use queues::{merge_queue_size, merge_queues};
 use status::{log_trouble, team};
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
 pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
     if let Some(ok) = figures_answer(&report) {
-        state.freshness.answered(state.now_ms, ok);
-        state.freshness.latest_unreadable = unreadable_answer(&report);
+        state.model.freshness.answered(state.now_ms, ok);
+        state.model.freshness.latest_unreadable = unreadable_answer(&report);
     }
     match report {
         Action::ConversationsPage(page) => conversations_page(state, *page),
@@ -103,6 +105,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         | Action::Resize(..)
         | Action::Layout(_)
         | Action::Tick(_)
+        | Action::Clock(_)
         | Action::Suspend
         | Action::Terminate => {}
     }
@@ -136,16 +139,17 @@ fn unreadable_answer(report: &Action) -> bool {
 
 /// The rate limiter's use, and how long Kore asked to wait.
 fn rate_usage(state: &mut State, used: u32, limit: u32, blocked_ms: Option<u64>) {
-    state.status.rate_used = used;
-    state.status.rate_limit = limit;
-    state.status.kore_wait_until_ms = blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
+    state.model.status.rate_used = used;
+    state.model.status.rate_limit = limit;
+    state.model.status.kore_wait_until_ms =
+        blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
 }
 
 /// A line from the runtime that also shows on the message line.
 fn note(state: &mut State, error: bool, text: String) {
     let kind = if error { LogKind::Error } else { LogKind::Info };
     state.log.push(state.now_ms, kind, text.clone());
-    state.flash = Some((text, error));
+    state.views.flash = Some((text, error));
 }
 
 /// A hooks try failed and will be tried again.
@@ -161,7 +165,7 @@ fn hook_retrying(state: &mut State, req_id: &str, conversation: &str, attempt: u
         LogKind::Error,
         format!("{error}; retrying ({attempt}) {conversation}"),
     );
-    state.status.health = Health::Degraded(error);
+    state.model.status.health = Health::Degraded(error);
 }
 
 // ---------------------------------------------------------------------------
@@ -174,6 +178,7 @@ pub(super) fn timeline_event_mut<'a>(
     req_id: &str,
 ) -> Option<&'a mut TimelineItem> {
     state
+        .model
         .conversations
         .get_mut(conv)?
         .timeline
@@ -207,13 +212,13 @@ pub(super) fn hook_done(
         Err(e) if !maybe_arrived.is_empty() => {
             // Some try may have been applied: neither delivered nor failed.
             set_delivery(state, conv_id, req_id, Delivery::Unknown);
-            state.status.health = Health::Degraded(e.to_string());
+            state.model.status.health = Health::Degraded(e.to_string());
             let tries = may_also_have_arrived(&maybe_arrived).unwrap_or_default();
             let text = format!(
                 "{e}  ({conv_id}; unknown: {tries}; later events of it are held; r resends, :drop drops)"
             );
             state.log.push(now, LogKind::Error, text);
-            state.flash = Some((
+            state.views.flash = Some((
                 format!("{conv_id}: {e}; it may have arrived (unknown)"),
                 true,
             ));
@@ -225,13 +230,13 @@ pub(super) fn hook_done(
                 reason: FailReason::from_call_error(&e),
             };
             set_delivery(state, conv_id, req_id, failed);
-            state.status.health = match e.status() {
+            state.model.status.health = match e.status() {
                 None => Health::Degraded(e.to_string()),
                 Some(_) => Health::Online,
             };
             let text = format!("{e}  ({conv_id}; later events of it are held; r resends)");
             state.log.push(now, LogKind::Error, text);
-            state.flash = Some((format!("{conv_id}: {e}"), true));
+            state.views.flash = Some((format!("{conv_id}: {e}"), true));
             return super::heal::heal_if_stale(state, conv_id, req_id, &e);
         }
     }
@@ -249,7 +254,7 @@ fn hook_delivered(
 ) {
     let now = state.now_ms;
     let also = may_also_have_arrived(&maybe_arrived);
-    state.status.health = Health::Online;
+    state.model.status.health = Health::Online;
     let mut applied = None;
     let mut what = String::new();
     if let Some(TimelineItem::Event {
@@ -268,7 +273,7 @@ fn hook_delivered(
         applied = Some(event.clone());
         what = format!(" {text}");
     }
-    if let (Some(event), Some(c)) = (applied, state.conversations.change(conv_id))
+    if let (Some(event), Some(c)) = (applied, state.model.conversations.change(conv_id))
         && let Err(e) = apply_delivered(c, &event, now)
     {
         state.log.push(
@@ -366,8 +371,7 @@ pub(super) fn assign_done(
         Err(e) if uncertain => {
             // Kore may have taken it: not retried (it could assign twice).
             // A callback that still comes is matched by its path.
-            state.awaiting_callback.remove(req_id);
-            state.callback_deadlines.remove(req_id);
+            state.requests.forget_assign(req_id);
             set_assign(state, conv_id, req_id, AssignState::Unknown);
             state.log.push(
                 now,
@@ -377,13 +381,13 @@ pub(super) fn assign_done(
                      unknown until its callback comes; check the conversation, then assign again if need be)"
                 ),
             );
-            state.flash = Some((
+            state.views.flash = Some((
                 format!("assign {conv_id}: {e}; it may have reached Kore (unknown)"),
                 true,
             ));
         }
         Ok(reply) => {
-            state.status.health = Health::Online;
+            state.model.status.health = Health::Online;
             // The callback may already have come (it can beat the reply).
             let pending = matches!(
                 timeline_event_mut(state, conv_id, req_id),
@@ -415,7 +419,7 @@ pub(super) fn assign_done(
             );
         }
         Err(e) => {
-            state.awaiting_callback.remove(req_id);
+            state.requests.awaiting_callback.remove(req_id);
             let mut reason = FailReason::from_call_error(&e);
             if let Some(name) = assign_target_name(state, conv_id, req_id) {
                 reason = reason.with_agent(&name);
@@ -432,7 +436,7 @@ pub(super) fn assign_done(
             state
                 .log
                 .push(now, LogKind::Error, format!("{e}  (assign {conv_id})"));
-            state.flash = Some((format!("assign {conv_id}: {e}"), true));
+            state.views.flash = Some((format!("assign {conv_id}: {e}"), true));
         }
     }
 }
@@ -441,6 +445,7 @@ pub(super) fn assign_done(
 /// Patel"), from its timeline entry.
 pub(super) fn assign_target_name(state: &State, conv: &str, req_id: &str) -> Option<String> {
     state
+        .model
         .conversations
         .get(conv)?
         .timeline
@@ -455,7 +460,7 @@ pub(super) fn assign_target_name(state: &State, conv: &str, req_id: &str) -> Opt
 
 /// The conversation of an assign request, from its timeline.
 pub(super) fn assign_conversation(state: &State, req_id: &str) -> Option<String> {
-    state.conversations.values().find_map(|c| {
+    state.model.conversations.values().find_map(|c| {
         c.timeline
             .iter()
             .any(|t| matches!(t, TimelineItem::Assign { req_id: r, .. } if r == req_id))
@@ -490,7 +495,7 @@ fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option
     match result {
         Ok(r) => Some(r),
         Err(e) => {
-            state.status.health = Health::Degraded(e.clone());
+            state.model.status.health = Health::Degraded(e.clone());
             let now = state.now_ms;
             state
                 .log
@@ -505,7 +510,7 @@ fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option
 /// named gone, and at the end of a sweep whatever a whole sweep of every
 /// group did not see. A conversation the rotation has not reached yet stays.
 pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
-    state.status.health = Health::Online;
+    state.model.status.health = Health::Online;
     let default_channel =
         if Channel::parse(&state.settings.defaults.experience) == Some(Channel::Voice) {
             Channel::Voice
@@ -514,14 +519,14 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         };
     let language = state.settings.defaults.language.clone();
     let now = state.now_ms;
-    let selected = state.selected.clone();
+    let selected = state.views.selected.clone();
     let group = page.group.index();
     let mut on_page = Vec::with_capacity(page.records.len());
     {
         // One change of the conversations (one generation) per page, which
         // notes the ids it touches (the kept list patches just those).
-        let mut map = state.conversations.tracked();
-        let directory = Directory::new(&state.agents);
+        let mut map = state.model.conversations.tracked();
+        let directory = Directory::new(&state.model.agents);
         let stamp = Stamp {
             now,
             agents: &directory,
@@ -532,7 +537,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         for rec in page.records {
             match merge_conversation_record(&mut map, rec, &stamp) {
                 Merged::Kept(id) => on_page.push(id),
-                Merged::Refused => state.status.poll.refused[group] += 1,
+                Merged::Refused => state.model.status.poll.refused[group] += 1,
                 Merged::Unnamed => {}
             }
         }
@@ -549,7 +554,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         }
     }
     mark_service_level(state, &on_page);
-    let poll = &mut state.status.poll;
+    let poll = &mut state.model.status.poll;
     if page.total.is_some() {
         poll.totals[group] = page.total;
     }
@@ -562,12 +567,8 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         // costs its own records, not a walk through every conversation.
         poll_figures(state);
     }
-    if state
-        .selected
-        .as_ref()
-        .is_none_or(|id| !state.conversations.contains_key(id))
-    {
-        state.selected = None;
+    if state.selected_conversation().is_none() {
+        state.views.selected = None;
         keep_selection_visible(state);
     }
 }
@@ -583,13 +584,23 @@ fn has_stake(c: &Conversation, selected: Option<&str>) -> bool {
 /// them did not, so they are no longer live. They go, unless the console
 /// has a stake in them (then they stay, no longer listed).
 fn forget_unseen(state: &mut State) {
-    let Some(before) = state.status.poll.swept.iter().copied().min().flatten() else {
+    let Some(before) = state
+        .model
+        .status
+        .poll
+        .swept
+        .iter()
+        .copied()
+        .min()
+        .flatten()
+    else {
         return;
     };
-    let selected = state.selected.clone();
+    let selected = state.views.selected.clone();
     let stale =
         |c: &Conversation| c.seen_seq < before && (c.listed || !has_stake(c, selected.as_deref()));
     let gone: Vec<String> = state
+        .model
         .conversations
         .values()
         .filter(|c| stale(c))
@@ -600,7 +611,7 @@ fn forget_unseen(state: &mut State) {
     }
     // Those not stale stay as they are (already no longer listed, with a
     // stake), so only the stale ones are touched, and noted.
-    let mut map = state.conversations.tracked();
+    let mut map = state.model.conversations.tracked();
     for id in &gone {
         let Some(c) = map.get_mut(id) else { continue };
         c.listed = false;
@@ -614,39 +625,39 @@ fn forget_unseen(state: &mut State) {
 fn poll_figures(state: &mut State) {
     let mut seen = 0;
     let mut oldest: Option<i64> = None;
-    for c in state.conversations.values().filter(|c| c.listed) {
+    for c in state.model.conversations.values().filter(|c| c.listed) {
         seen += 1;
         oldest = Some(oldest.map_or(c.listed_at_ms, |o| o.min(c.listed_at_ms)));
     }
-    state.status.poll.seen = seen;
-    state.status.poll.oldest_ms = oldest;
+    state.model.status.poll.seen = seen;
+    state.model.status.poll.oldest_ms = oldest;
 }
 
 /// A round of the conversations poll ended: its plan (said in the log when
 /// it changes), and the read it stopped at, if one failed.
 pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String>) {
     let now = state.now_ms;
-    let before = state.status.poll.plan;
+    let before = state.model.status.poll.plan;
     if before.is_none_or(|b| {
         (b.rounds, b.pages_per_round, b.waiting_cap)
             != (plan.rounds, plan.pages_per_round, plan.waiting_cap)
     }) {
         state.log.push(now, LogKind::Info, plan_line(&plan));
     }
-    state.status.poll.plan = Some(plan);
+    state.model.status.poll.plan = Some(plan);
     // Stale follows the rounds as they are run (the limit may make them
     // longer than the configured interval).
     if plan.round_ms > 0 {
-        state.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
+        state.model.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
     }
     poll_figures(state);
     if let Some(e) = &error {
-        state.status.health = Health::Degraded(e.clone());
+        state.model.status.health = Health::Degraded(e.clone());
         state
             .log
             .push(now, LogKind::Error, format!("poll conversations: {e}"));
     }
-    state.status.poll.error = error;
+    state.model.status.poll.error = error;
 }
 
 /// What a page's records are stamped with.
@@ -767,12 +778,15 @@ pub const MAX_WAIT_MS: i64 = 365 * 24 * 3600 * 1000;
 fn mark_service_level(state: &mut State, ids: &[String]) {
     let now = state.now_ms;
     let mut new = Vec::new();
-    for c in ids.iter().filter_map(|id| state.conversations.get(id)) {
+    for c in ids
+        .iter()
+        .filter_map(|id| state.model.conversations.get(id))
+    {
         let (Some((queue, name)), Some(_)) = (&c.queue, c.wait_ms) else {
             continue;
         };
         let limit = i64::from(state.settings.alerts.for_queue(queue, name).sla_secs) * 1000;
-        if !c.listed || state.sla_seen.contains_key(&c.id) {
+        if !c.listed || state.model.sla_seen.contains_key(&c.id) {
             continue;
         }
         let wait = c.wait_now_ms(now).unwrap_or(0);
@@ -795,117 +809,12 @@ fn mark_service_level(state: &mut State, ids: &[String]) {
         ));
     }
     for (id, mark) in new {
-        if state.sla_seen.len() >= SLA_MEMORY {
+        if state.model.sla_seen.len() >= SLA_MEMORY {
             // Forget one to make room; the level stays over the most recent
             // ten thousand or so.
-            state.sla_seen.pop_first();
+            state.model.sla_seen.pop_first();
         }
-        state.sla_seen.insert(id, mark);
-    }
-}
-
-/// A poll of list-queues: the queues as Kore lists them (the first
-/// [`MAX_QUEUES`] active ones; the rest only counted), keeping the figures
-/// of those still listed. Linear: each queue is looked up in a map.
-pub(super) fn merge_queues(state: &mut State, result: Result<Vec<QueueRecord>, String>) {
-    let Some(records) = polled(state, "queues", result) else {
-        return;
-    };
-    let mut earlier: HashMap<String, Queue> = std::mem::take(&mut state.queues)
-        .into_iter()
-        .map(|q| (q.id.clone(), q))
-        .collect();
-    let mut taken: HashSet<String> = HashSet::new();
-    let mut queues = Vec::new();
-    let mut not_shown = 0;
-    for rec in records {
-        let id = clean(&rec.id, MAX_FIELD);
-        if id.is_empty() || rec.is_active == Some(false) || !taken.insert(id.clone()) {
-            continue;
-        }
-        if queues.len() >= MAX_QUEUES {
-            not_shown += 1;
-            continue;
-        }
-        let name = clean(&rec.name, 40);
-        let before = earlier.remove(&id);
-        queues.push(Queue {
-            name: if name.is_empty() { id.clone() } else { name },
-            members: rec
-                .agents
-                .iter()
-                .filter_map(|a| a.name.as_deref())
-                .map(|n| clean(n, 40))
-                .collect(),
-            size: before.as_ref().and_then(|q| q.size.clone()),
-            size_at_ms: before.as_ref().and_then(|q| q.size_at_ms),
-            size_error: before.and_then(|q| q.size_error),
-            id,
-        });
-    }
-    if not_shown > 0 && state.queues_not_shown != not_shown {
-        let now = state.now_ms;
-        state.log.push(
-            now,
-            LogKind::Error,
-            format!("Kore lists {not_shown} more queue(s) than the {MAX_QUEUES} kept: not shown"),
-        );
-    }
-    state.queues_not_shown = not_shown;
-    state.queues = queues;
-    if let Some(q) = &state.queue_narrow
-        && !taken.contains(q)
-        && !state
-            .conversations
-            .values()
-            .any(|c| c.queue.as_ref().is_some_and(|(id, _)| id == q))
-    {
-        // The queue is gone and nothing is left in it.
-        state.queue_narrow = None;
-        keep_selection_visible(state);
-    }
-    let n = state.queues.len();
-    state.queue_cursor = state.queue_cursor.min(n.saturating_sub(1));
-}
-
-/// A queue-size answer for one queue.
-pub(super) fn merge_queue_size(
-    state: &mut State,
-    queue_id: &str,
-    result: Result<Option<QueueSize>, String>,
-) {
-    let now = state.now_ms;
-    let Some(q) = state.queues.iter_mut().find(|q| q.id == queue_id) else {
-        return;
-    };
-    match result {
-        Ok(size) => {
-            let odd = |s: &Option<QueueSize>| s.as_ref().map(|s| s.odd.clone()).unwrap_or_default();
-            let (before, after) = (odd(&q.size), odd(&size));
-            q.size = size;
-            q.size_at_ms = Some(now);
-            q.size_error = None;
-            // In words once per change, not on every poll that repeats it.
-            if !after.is_empty() && after != before {
-                let name = clean(&q.name, MAX_FIELD);
-                let what: Vec<String> = after
-                    .iter()
-                    .map(|o| clean(&o.describe(), MAX_FIELD))
-                    .collect();
-                state.log.push(
-                    now,
-                    LogKind::Error,
-                    format!("queue-size for {name}: {}", what.join("; ")),
-                );
-            }
-        }
-        Err(e) => {
-            let name = q.name.clone();
-            q.size_error = Some(clean(&e, MAX_FIELD));
-            state
-                .log
-                .push(now, LogKind::Error, format!("poll queue size {name}: {e}"));
-        }
+        state.model.sla_seen.insert(id, mark);
     }
 }
 
@@ -921,6 +830,7 @@ pub(super) fn merge_agents(
     let mut members = Members::default();
     // Where each agent is in the directory: every lookup is one probe.
     let mut index: HashMap<String, usize> = state
+        .model
         .agents
         .iter()
         .enumerate()
@@ -930,13 +840,17 @@ pub(super) fn merge_agents(
     for rec in records {
         merge_agent_record(state, rec, &mut members, &mut index);
     }
-    state.queue_members = members.lists;
+    state.model.queue_members = members.lists;
     if let Some(av) = availability {
         apply_availability(state, av, &index);
     }
-    crate::app::agent_status::note(&mut state.agent_since, &state.agents, state.now_ms);
+    crate::app::agent_status::note(
+        &mut state.model.agent_since,
+        &state.model.agents,
+        state.now_ms,
+    );
     let n = state.visible_agents().len();
-    state.agent_cursor = state.agent_cursor.min(n.saturating_sub(1));
+    state.views.agent_cursor = state.views.agent_cursor.min(n.saturating_sub(1));
 }
 
 /// Queue id → its members' ids in listing order, each once.
@@ -973,7 +887,7 @@ fn merge_agent_record(
     let name = clean(&rec.display_name(), 40);
     let email = rec.email_address().map(|e| clean(e, MAX_FIELD));
     let queue = rec.queues.first();
-    match index.get(&id).and_then(|&i| state.agents.get_mut(i)) {
+    match index.get(&id).and_then(|&i| state.model.agents.get_mut(i)) {
         Some(a) => {
             a.presence = presence;
             // A name from the config directory wins over the API's.
@@ -989,10 +903,9 @@ fn merge_agent_record(
             }
         }
         None => {
-            index.insert(id.clone(), state.agents.len());
-            state
-                .agents
-                .push(new_agent(id, name, email, &rec, presence));
+            index.insert(id.clone(), state.model.agents.len());
+            let agent = new_agent(id, name, email, &rec, presence);
+            state.model.agents.push(agent);
         }
     }
 }
@@ -1025,7 +938,10 @@ fn new_agent(
 /// Presence and load per channel from agent-availability.
 fn apply_availability(state: &mut State, av: AvailabilityResponse, index: &HashMap<String, usize>) {
     for (status, rec) in av.iter() {
-        let Some(a) = index.get(&rec.id).and_then(|&i| state.agents.get_mut(i)) else {
+        let Some(a) = index
+            .get(&rec.id)
+            .and_then(|&i| state.model.agents.get_mut(i))
+        else {
             continue;
         };
         a.presence = Presence::parse(status);
@@ -1065,11 +981,8 @@ pub(super) fn request_sent(
     state.log.push(now, LogKind::Out, line);
     // An assign's callback is due from when it goes out: one held
     // behind a failed request does not time out unsent.
-    if state.awaiting_callback.contains_key(&req_id) {
-        let after_ms = state.settings.callback_timeout_ms;
-        state
-            .callback_deadlines
-            .insert(req_id.clone(), now.saturating_add(after_ms));
+    let after_ms = state.settings.callback_timeout_ms;
+    if state.requests.arm_callback(&req_id, now, after_ms) {
         return vec![Effect::ArmCallbackTimeout { req_id, after_ms }];
     }
     Vec::new()
@@ -1078,15 +991,10 @@ pub(super) fn request_sent(
 /// An assign's callback timer went off.
 pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effect> {
     // A timer from an earlier send of a request that was sent again.
-    if state
-        .callback_deadlines
-        .get(&req_id)
-        .is_some_and(|due| state.now_ms.saturating_add(500) < *due)
-    {
+    if state.requests.timer_outdated(&req_id, state.now_ms) {
         return Vec::new();
     }
-    state.callback_deadlines.remove(&req_id);
-    if let Some(conv) = state.awaiting_callback.remove(&req_id) {
+    if let Some(conv) = state.requests.forget_assign(&req_id) {
         let effect = Effect::RecordCallback {
             req_id: req_id.clone(),
             ok: false,
@@ -1109,8 +1017,8 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
 
 /// What the callback listener refused so far.
 pub(super) fn listener_refused(state: &mut State, total: u64, last_ms: i64) -> Vec<Effect> {
-    let before = state.status.listener_refused.0;
-    state.status.listener_refused = (total, last_ms);
+    let before = state.model.status.listener_refused.0;
+    state.model.status.listener_refused = (total, last_ms);
     if before == 0 && total > 0 {
         let now = state.now_ms;
         state.log.push(

@@ -61,19 +61,19 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
         }
     }
     // An assign may go to a queue when no agent is listed.
-    if state.agents.is_empty() && (purpose != Verb::Assign || state.queues.is_empty()) {
+    if state.model.agents.is_empty() && (purpose != Verb::Assign || state.model.queues.is_empty()) {
         state.refuse(
             "the agent directory is empty (no agents listed yet); try again after the next poll",
         );
         return Vec::new();
     }
     // With no agent listed, an assign offers the queues (`q:` typed).
-    let query = if state.agents.is_empty() {
+    let query = if state.model.agents.is_empty() {
         crate::app::queries::QUEUE_PREFIX
     } else {
         ""
     };
-    state.mode = Mode::Picker(Picker {
+    state.views.mode = Mode::Picker(Picker {
         purpose,
         conversation: conv.id.clone(),
         query: crate::app::input::TextInput::with_text("", MAX_INPUT),
@@ -82,7 +82,7 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
     });
     // The order of this moment stays while the picker is open.
     let frozen: Vec<Agent> = state.picker_choices().into_iter().cloned().collect();
-    if let Mode::Picker(p) = &mut state.mode {
+    if let Mode::Picker(p) = &mut state.views.mode {
         p.frozen = frozen;
         p.query.set(query);
     }
@@ -106,7 +106,7 @@ pub(super) fn can_assign(state: &mut State, conv: &Conversation) -> bool {
 }
 
 pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Agent) -> Vec<Effect> {
-    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+    let Some(conv) = state.model.conversations.get(conv_id).cloned() else {
         state.refuse(format!("{conv_id} is no longer listed"));
         return Vec::new();
     };
@@ -124,7 +124,7 @@ pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Age
             };
             if agent.presence == Presence::Offline {
                 let why = FailReason::AgentOffline { agent: None }.with_agent(&agent.name);
-                state.mode = Mode::Confirm {
+                state.views.mode = Mode::Confirm {
                     prompt: format!(
                         "{}. Assign {conv_id} (session {}) anyway? y/N",
                         why.label(),
@@ -165,7 +165,7 @@ pub(super) fn picked_queue(
     queue_id: &str,
     queue_name: &str,
 ) -> Vec<Effect> {
-    let Some(conv) = state.conversations.get(conv_id).cloned() else {
+    let Some(conv) = state.model.conversations.get(conv_id).cloned() else {
         state.refuse(format!("{conv_id} is no longer listed"));
         return Vec::new();
     };
@@ -232,7 +232,12 @@ pub(super) fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effe
     let agent_id = match agent {
         Some(a) => a,
         // The row the roster pane highlights: the merged roster.
-        None => match conv.merged().roster.members().get(state.roster_cursor) {
+        None => match conv
+            .merged()
+            .roster
+            .members()
+            .get(state.views.roster_cursor)
+        {
             Some(m) => m.agent.id.clone(),
             None => {
                 state.refuse(format!(
@@ -351,7 +356,7 @@ pub(super) fn ask(state: &mut State, warning: Option<String>, question: String, 
         Some(w) => format!("{w} {question} {answers}"),
         None => format!("{question} {answers}"),
     };
-    state.mode = Mode::Confirm {
+    state.views.mode = Mode::Confirm {
         prompt,
         pending,
         enter_sends,
@@ -412,7 +417,7 @@ fn send_events(
     op: Option<Op>,
 ) -> Vec<Effect> {
     let now = state.now_ms;
-    let Some(conv) = state.conversations.get(&conversation).cloned() else {
+    let Some(conv) = state.model.conversations.get(&conversation).cloned() else {
         state.refuse(format!("{conversation} is no longer listed"));
         return Vec::new();
     };
@@ -425,7 +430,7 @@ fn send_events(
     let mut effects = Vec::new();
     let mut items = Vec::new();
     for event in events {
-        let req_id = state.next_req_id();
+        let req_id = state.requests.next_req_id();
         items.push(TimelineItem::Event {
             req_id: req_id.clone(),
             at_ms: now,
@@ -441,7 +446,7 @@ fn send_events(
             action: action.clone(),
         });
     }
-    if let Some(c) = state.conversations.change(&conversation) {
+    if let Some(c) = state.model.conversations.change(&conversation) {
         c.last_plan = op.map(|op| {
             Box::new(crate::app::state::SentPlan {
                 op,
@@ -466,9 +471,9 @@ fn send_assign(
     target: AssignTarget,
     target_name: String,
 ) -> Vec<Effect> {
-    let req_id = state.next_req_id();
+    let req_id = state.requests.next_req_id();
     let now = state.now_ms;
-    if let Some(c) = state.conversations.change(&conversation) {
+    if let Some(c) = state.model.conversations.change(&conversation) {
         c.timeline.push(TimelineItem::Assign {
             req_id: req_id.clone(),
             at_ms: now,
@@ -477,6 +482,7 @@ fn send_assign(
         });
     }
     state
+        .requests
         .awaiting_callback
         .insert(req_id.clone(), conversation.clone());
     state.say(format!("assign {conversation} → {target_name}: sent"));
@@ -494,7 +500,7 @@ fn send_assign(
 /// request; either settles what the journal held, too.
 fn settle_failed(state: &mut State, conversation: String, drop: bool) -> Vec<Effect> {
     let mut found = false;
-    if let Some(c) = state.conversations.change(&conversation) {
+    if let Some(c) = state.model.conversations.change(&conversation) {
         for t in c.timeline.iter_mut() {
             if let TimelineItem::Event { delivery, .. } = t
                 && matches!(delivery, Delivery::Failed { .. } | Delivery::Unknown)
@@ -562,7 +568,7 @@ pub(super) fn start_retry(state: &mut State, drop: bool) -> Vec<Effect> {
         )
     };
     // A resend is always confirmed: its first attempt may have arrived.
-    state.mode = Mode::Confirm {
+    state.views.mode = Mode::Confirm {
         prompt,
         pending,
         enter_sends: false,
@@ -577,7 +583,7 @@ pub(super) fn ask_quit(state: &mut State) -> Vec<Effect> {
         state.quit = true;
         return vec![Effect::Quit];
     }
-    state.mode = Mode::Confirm {
+    state.views.mode = Mode::Confirm {
         prompt: format!(
             "{open} request(s) still queued or awaiting a callback. Quit? Queued ones stay in the journal. y/N"
         ),

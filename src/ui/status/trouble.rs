@@ -13,7 +13,7 @@ use crate::ui::theme::{Glyph, Theme};
 pub(super) fn pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     let wait = kore_wait(state, theme);
     // While Kore's wait lasts, it says the 429 and what comes next.
-    let limited = state.status.health.trouble() == Some(Trouble::RateLimited);
+    let limited = state.model.status.health.trouble() == Some(Trouble::RateLimited);
     let mut v = Vec::new();
     if wait.is_none() || !limited {
         v.push(health(state, theme));
@@ -35,7 +35,7 @@ fn forms(glyph: Glyph, texts: &[String], style: ratatui::style::Style, theme: &T
 }
 
 fn health(state: &State, theme: &Theme) -> Piece {
-    match &state.status.health {
+    match &state.model.status.health {
         Health::Online => forms(Glyph::Online, &["online".into()], theme.good, theme),
         Health::Connecting => forms(Glyph::Connecting, &["connecting".into()], theme.warn, theme),
         Health::Degraded(e) => {
@@ -61,12 +61,12 @@ fn kore_wait(state: &State, theme: &Theme) -> Option<Piece> {
 /// read failed): how old it is. Not before the first answer or failure
 /// (then the bar says connecting).
 fn stale(state: &State, theme: &Theme) -> Option<Piece> {
-    let f = &state.freshness;
+    let f = &state.model.freshness;
     if !f.stale(state.now_ms) || (f.last_ok_ms.is_none() && !f.latest_failed) {
         return None;
     }
     // Nothing read yet and the connection degraded: that piece says why.
-    if f.last_ok_ms.is_none() && state.status.health.trouble().is_some() {
+    if f.last_ok_ms.is_none() && state.model.status.health.trouble().is_some() {
         return None;
     }
     let age = f
@@ -92,7 +92,7 @@ fn listener(state: &State, theme: &Theme) -> Option<Piece> {
     if !state.listener_refusing() {
         return None;
     }
-    let n = state.status.listener_refused.0;
+    let n = state.model.status.listener_refused.0;
     let texts = [
         format!("listener refusing ({n}): a flood or too many connections; see the log pane"),
         format!("listener refusing ({n})"),

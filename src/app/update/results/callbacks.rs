@@ -43,8 +43,7 @@ pub(in crate::app::update) fn on_callback(
         );
         return Vec::new();
     };
-    state.awaiting_callback.remove(&req_id);
-    state.callback_deadlines.remove(&req_id);
+    state.requests.forget_assign(&req_id);
     if let AssignState::CallbackFailed { why, .. } = &mut shown {
         let name = match &cb.body.agent_id {
             Some(_) => Some(agent.clone()),
@@ -63,7 +62,7 @@ pub(in crate::app::update) fn on_callback(
         return Vec::new();
     }
     set_assign(state, &conv, &req_id, shown.clone());
-    if ok && let Some(c) = state.conversations.change(&conv) {
+    if ok && let Some(c) = state.model.conversations.change(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
     }
     let late_note = match (&was, late) {
@@ -86,7 +85,7 @@ pub(in crate::app::update) fn on_callback(
             format!("callback assign {conv} → {agent}{late_note}: {outcome}")
         },
     );
-    state.flash = Some((
+    state.views.flash = Some((
         format!("assign {conv} → {agent}{late_note}: {outcome}"),
         bad,
     ));
@@ -104,15 +103,7 @@ pub(in crate::app::update) fn on_callback(
 /// A callback that says again what its request already shows (a replay):
 /// said once per request, then only counted; nothing changes.
 pub(super) fn repeated_callback(state: &mut State, conv: &str, req_id: &str) {
-    if !state.callback_repeats.contains_key(req_id) && state.callback_repeats.len() >= SLA_MEMORY {
-        state.callback_repeats.pop_first();
-    }
-    let n = state
-        .callback_repeats
-        .entry(req_id.to_string())
-        .or_insert(0);
-    *n += 1;
-    if *n == 1 {
+    if state.requests.count_repeat(req_id) == 1 {
         let now = state.now_ms;
         state.log.push(
             now,
@@ -132,15 +123,25 @@ pub(super) fn match_callback(
     cb: &crate::kore::wire::ReceivedCallback,
 ) -> Option<(String, String, bool)> {
     match cb.request_id.as_deref() {
-        Some(id) => match state.awaiting_callback.get(id) {
+        Some(id) => match state.requests.awaiting_callback.get(id) {
             Some(conv) => Some((id.to_string(), conv.clone(), false)),
             None => assign_conversation(state, id).map(|conv| (id.to_string(), conv, true)),
         },
         None => cb.body.session_id.as_deref().and_then(|session| {
-            state.awaiting_callback.iter().find_map(|(id, conv)| {
-                (state.conversations.get(conv)?.bot_session_id.as_deref() == Some(session))
+            state
+                .requests
+                .awaiting_callback
+                .iter()
+                .find_map(|(id, conv)| {
+                    (state
+                        .model
+                        .conversations
+                        .get(conv)?
+                        .bot_session_id
+                        .as_deref()
+                        == Some(session))
                     .then(|| (id.clone(), conv.clone(), false))
-            })
+                })
         }),
     }
 }

@@ -7,7 +7,7 @@ use crate::app::state::{LogKind, State};
 /// The log file lost lines, or there is none: a log line when that
 /// changes, and the figure in the status bar.
 pub(super) fn log_trouble(state: &mut State, dropped: u64, why: String) {
-    if state.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
+    if state.model.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
         return;
     }
     let text = if dropped == 0 {
@@ -17,10 +17,10 @@ pub(super) fn log_trouble(state: &mut State, dropped: u64, why: String) {
     };
     let now = state.now_ms;
     state.log.push_poll(now, LogKind::Error, text);
-    state.status.log_trouble = Some((dropped, why));
+    state.model.status.log_trouble = Some((dropped, why));
 }
 
 /// Team mode's piece of the status bar, as the team layer words it.
 pub(super) fn team(state: &mut State, bar: TeamBar) {
-    state.status.team = Some(bar);
+    state.model.status.team = Some(bar);
 }
