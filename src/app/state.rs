@@ -241,9 +241,10 @@ pub struct Conversation {
     pub id: String,
     pub bot_session_id: Option<String>,
     pub channel: Channel,
-    pub language: String,
-    /// The API's status (OPEN, ACTIVE, CLOSED, …), when listed.
-    pub api_status: Option<String>,
+    /// Short (`en`, `pt-BR`): held inline, with no allocation of its own.
+    pub language: compact_str::CompactString,
+    /// The API's status (OPEN, ACTIVE, CLOSED, …), when listed (inline).
+    pub api_status: Option<compact_str::CompactString>,
     /// Names of the agents the API lists as participants.
     pub api_agents: Vec<String>,
     /// When the conversation started (unix ms), for its age.
@@ -357,7 +358,11 @@ pub struct SentPlan {
 }
 
 impl Conversation {
-    pub fn new(id: impl Into<String>, channel: Channel, language: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        channel: Channel,
+        language: impl Into<compact_str::CompactString>,
+    ) -> Self {
         Conversation {
             id: id.into(),
             bot_session_id: None,
@@ -595,7 +600,7 @@ impl Conversation {
     pub fn context(&self, defaults: &EventContext) -> EventContext {
         EventContext {
             experience: self.channel.as_str().to_string(),
-            language: self.language.clone(),
+            language: self.language.to_string(),
             ..defaults.clone()
         }
     }
