@@ -112,9 +112,10 @@ fn find_waiting(state: &mut State) {
 
 /// Brings the list of waiting conversations up to date from the changes
 /// since `generation` (the one it was made at), when every change since
-/// was tracked and they are at most [`patch_limit`]: each changed one is
-/// taken out (its breach with it), and put back, judged afresh by the pass,
-/// if it waits now. False (nothing done) when the walk is needed.
+/// was tracked and they are at most
+/// [`patch_limit`](crate::app::state::patch_limit): each changed one is
+/// taken out (its breach with it), and put back, judged afresh by the
+/// pass, if it waits now. False (nothing done) when the walk is needed.
 fn patch_waiting(state: &mut State, generation: u64) -> bool {
     let conversations = &state.conversations;
     let Some(changes) = conversations.changed_since(generation) else {
