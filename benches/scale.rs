@@ -635,7 +635,7 @@ fn poll(state: &State) -> Vec<ConversationRecord> {
             });
             continue;
         }
-        let mut status = c.api_status.clone();
+        let mut status = c.api_status.as_deref().map(str::to_string);
         let mut agents = c.api_agents.clone();
         if r <= 4 {
             status = Some("ACTIVE".into());
@@ -653,7 +653,7 @@ fn poll(state: &State) -> Vec<ConversationRecord> {
             ),
             source: Some("web".into()),
             status,
-            language: Some(c.language.clone()),
+            language: Some(c.language.to_string()),
             participants: agents.iter().map(|a| participant(a)).collect(),
             start_time: c.started_ms.map(rfc3339),
             ..Default::default()

@@ -521,3 +521,71 @@ fn new_ids_for_the_same_waits_ring_at_most_once_a_second() {
     );
     assert_eq!(bells(&tick(&mut s, 3)), 0, "and nothing more is owed");
 }
+
+/// The waiting list as the latest pass left it: each id with its level,
+/// in id order.
+fn waiting_levels(s: &State) -> Vec<(String, Level)> {
+    let mut w: Vec<(String, Level)> = s
+        .model
+        .breaches
+        .waiting
+        .iter()
+        .map(|w| (w.id.clone(), w.level))
+        .collect();
+    w.sort();
+    w
+}
+
+#[test]
+fn a_page_between_ticks_patches_the_waiting_list_to_what_a_walk_finds() {
+    use switchboard::app::{ConversationPage, PollGroup};
+    let mut s = console(ringing());
+    let records: Vec<ConversationRecord> = (0..200)
+        .map(|i| {
+            let queue = if i % 3 == 0 { SALES } else { BILLING };
+            let agent = (i % 7 == 0).then_some("a-1");
+            record(&format!("c-{i:03}"), queue, i * 2, agent)
+        })
+        .collect();
+    poll(&mut s, records);
+    tick(&mut s, 1);
+    // One page, not the end of a sweep: one answered, one waits longer in
+    // another queue, one new and long waiting, one new and answered.
+    let page = vec![
+        record("c-010", BILLING, 20, Some("a-2")),
+        record("c-011", SALES, 400, None),
+        record("c-900", BILLING, 500, None),
+        record("c-901", SALES, 5, Some("a-3")),
+    ];
+    update(
+        &mut s,
+        Action::ConversationsPage(Box::new(ConversationPage {
+            group: PollGroup::Waiting,
+            seq: 1_000,
+            skip: 0,
+            total: None,
+            records: page,
+            closed: Vec::new(),
+            sweep_from: None,
+            cut: false,
+        })),
+    );
+    tick(&mut s, 2);
+    // The same console with its waiting list found again by a walk.
+    let mut walked = s.clone();
+    walked.model.breaches.generation = None;
+    let now = walked.now_ms;
+    update(&mut walked, Action::Tick(now));
+    assert_eq!(waiting_levels(&s), waiting_levels(&walked));
+    assert_eq!(
+        s.model.breaches.conversations,
+        walked.model.breaches.conversations
+    );
+    assert_eq!(
+        s.model.breaches.critical_count(),
+        walked.model.breaches.critical_count()
+    );
+    assert!(s.model.breaches.waiting.iter().any(|w| w.id == "c-900"));
+    assert!(!s.model.breaches.waiting.iter().any(|w| w.id == "c-010"));
+    assert_eq!(level(&s, "c-011"), Level::Critical);
+}

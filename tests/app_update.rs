@@ -703,7 +703,8 @@ fn the_log_follows_until_you_scroll_and_exports() {
     s.log
         .push(31, LogKind::Info, "GET conversations  poll: 200");
     s.log.set_filter("line 2 !poll");
-    let shown: Vec<&str> = s.log.visible().iter().map(|l| l.text.as_str()).collect();
+    let visible = s.log.visible();
+    let shown: Vec<&str> = visible.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(shown.len(), 12, "line 2, 12, 20…29: {shown:?}");
     s.log.set_filter("200");
     assert_eq!(s.log.visible().len(), 1, "the poll line");

@@ -298,11 +298,11 @@ async fn figures_that_cannot_be_true_show_a_question_mark_and_the_log_has_them_r
     );
 
     // The log says the raw values in words, once for the two rounds.
-    let said: Vec<&str> = s
+    let said: Vec<String> = s
         .log
         .visible()
         .into_iter()
-        .map(|l| l.text.as_str())
+        .map(|l| l.text)
         .filter(|t| t.starts_with("queue-size for Billing"))
         .collect();
     assert_eq!(

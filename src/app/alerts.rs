@@ -224,6 +224,15 @@ impl Breaches {
         self.critical = 0;
     }
 
+    /// Forgets one conversation's level (it changed: `waiting` is patched
+    /// for it); what the bell rang for stays.
+    pub fn forget_conversation(&mut self, id: &str) {
+        if let Some(level) = self.conversations.remove(id) {
+            self.version = self.version.wrapping_add(1);
+            self.critical -= usize::from(level == Level::Critical);
+        }
+    }
+
     /// Judges `waiting[i]` at `now_ms`; true when it reached a level the
     /// bell has not rung for yet.
     pub fn judge_waiting(&mut self, i: usize, now_ms: i64) -> bool {

@@ -24,6 +24,8 @@ pub enum LogKind {
 /// How many log lines are kept in memory.
 pub const LOG_CAPACITY: usize = 100_000;
 
+/// One line, as the log gives it out (a copy: the log keeps its lines'
+/// texts in one buffer, see [`Lines`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     pub at_ms: i64,
@@ -38,13 +40,153 @@ pub struct LogLine {
     pub poll: bool,
 }
 
+/// The kept lines, oldest first: each line's facts in a ring, and their
+/// texts one after another in one buffer (a line is 24 bytes and its text,
+/// with no allocation of its own: 100,000 lines are held). The texts of
+/// lines gone from the front are dropped from the buffer once they are
+/// half of it.
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    facts: VecDeque<Facts>,
+    /// The lines' texts; `facts[i]` says where its own is.
+    text: String,
+    /// Bytes at the start of `text` whose lines are gone.
+    dead: usize,
+}
+
+/// One line but for its text, which is `len` bytes at `start` of
+/// [`Lines::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Facts {
+    at_ms: i64,
+    start: u32,
+    len: u32,
+    repeat: u32,
+    kind: LogKind,
+    poll: bool,
+}
+
+impl PartialEq for Lines {
+    /// The same lines, wherever their texts sit in the buffers.
+    fn eq(&self, other: &Self) -> bool {
+        let facts = |f: &Facts| (f.at_ms, f.repeat, f.kind, f.poll);
+        self.len() == other.len()
+            && (0..self.len()).all(|i| {
+                facts(&self.facts[i]) == facts(&other.facts[i]) && self.text(i) == other.text(i)
+            })
+    }
+}
+
+impl Eq for Lines {}
+
+impl Lines {
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// A copy of line `i`.
+    pub fn get(&self, i: usize) -> Option<LogLine> {
+        let f = self.facts.get(i)?;
+        Some(LogLine {
+            at_ms: f.at_ms,
+            kind: f.kind,
+            text: self.text_of(f).to_string(),
+            repeat: f.repeat,
+            poll: f.poll,
+        })
+    }
+
+    /// A copy of the newest line.
+    pub fn back(&self) -> Option<LogLine> {
+        self.get(self.len().checked_sub(1)?)
+    }
+
+    /// Copies of the lines, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = LogLine> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// Drops the newest line.
+    pub fn pop_back(&mut self) -> Option<LogLine> {
+        let line = self.back()?;
+        let f = self.facts.pop_back()?;
+        self.text.truncate(f.start as usize);
+        Some(line)
+    }
+
+    fn text_of(&self, f: &Facts) -> &str {
+        &self.text[f.start as usize..(f.start + f.len) as usize]
+    }
+
+    /// Line `i`'s text.
+    fn text(&self, i: usize) -> &str {
+        self.text_of(&self.facts[i])
+    }
+
+    fn push_back(&mut self, line: LogLine) {
+        let (start, len) = self.write(&line.text);
+        self.facts.push_back(Facts {
+            at_ms: line.at_ms,
+            start,
+            len,
+            repeat: line.repeat,
+            kind: line.kind,
+            poll: line.poll,
+        });
+    }
+
+    /// Writes `text` at the end of the buffer: where it starts, its length.
+    fn write(&mut self, text: &str) -> (u32, u32) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        let fits = |n: usize| u32::try_from(n).expect("the log's text fits in 4 GiB");
+        (fits(start), fits(text.len()))
+    }
+
+    /// Drops the oldest line (its text stays until half the buffer is
+    /// such).
+    fn pop_front(&mut self) -> Option<Facts> {
+        let f = self.facts.pop_front()?;
+        self.dead = match self.facts.front() {
+            Some(next) => next.start as usize,
+            None => self.text.len(),
+        };
+        if self.dead * 2 > self.text.len() {
+            self.text.drain(..self.dead);
+            let cut = self.dead as u32;
+            self.facts.iter_mut().for_each(|f| f.start -= cut);
+            self.dead = 0;
+        }
+        Some(f)
+    }
+
+    /// The newest line, said again: a new text and time, one more in its
+    /// count.
+    fn repeat_last(&mut self, at_ms: i64, text: &str) {
+        let Some(f) = self.facts.back().copied() else {
+            return;
+        };
+        self.text.truncate(f.start as usize);
+        let (start, len) = self.write(text);
+        let last = self.facts.back_mut().expect("the newest line");
+        last.start = start;
+        last.len = len;
+        last.repeat = f.repeat.saturating_add(1);
+        last.at_ms = f.at_ms.max(at_ms);
+    }
+}
+
 /// What marks a poll's line: the runtime writes `GET /path  poll: …`.
 pub const POLL_MARK: &str = "  poll: ";
 
 /// The log pane's lines and view settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Log {
-    pub lines: VecDeque<LogLine>,
+    pub lines: Lines,
     /// The sequence number of `lines[0]` (one per line ever pushed).
     first_seq: u64,
     /// The sequence numbers of the lines the filter lets through, in order.
@@ -65,7 +207,7 @@ pub struct Log {
 impl Default for Log {
     fn default() -> Self {
         Log {
-            lines: VecDeque::new(),
+            lines: Lines::default(),
             first_seq: 0,
             shown: VecDeque::new(),
             follow: true,
@@ -144,24 +286,23 @@ impl Log {
 
     fn push_line(&mut self, at_ms: i64, kind: LogKind, text: String, poll: bool) {
         let key = without_timings(&text);
-        let same =
-            |l: &LogLine| l.kind == kind && l.poll == poll && without_timings(&l.text) == key;
-        if let Some(last) = self.lines.back_mut()
-            && same(last)
-        {
-            last.repeat = last.repeat.saturating_add(1);
-            last.at_ms = last.at_ms.max(at_ms);
-            last.text = text;
+        let lines = &self.lines;
+        let same = |i: usize| {
+            let f = &lines.facts[i];
+            f.kind == kind && f.poll == poll && without_timings(lines.text(i)) == key
+        };
+        let n = lines.len();
+        if n > 0 && same(n - 1) {
+            self.lines.repeat_last(at_ms, &text);
             return;
         }
         let carried = if poll {
-            self.lines
-                .iter()
+            (0..n)
                 .rev()
                 .take(POLL_WINDOW)
-                .take_while(|l| l.poll)
-                .find(|l| same(l))
-                .map_or(0, |l| l.repeat)
+                .take_while(|i| lines.facts[*i].poll)
+                .find(|i| same(*i))
+                .map_or(0, |i| lines.facts[i].repeat)
         } else {
             0
         };
@@ -176,22 +317,21 @@ impl Log {
             self.first_seq += 1;
         }
         let seq = self.first_seq + self.lines.len() as u64;
-        let line = LogLine {
+        if self.passes(&Words::of(&self.filter), poll, &text) {
+            self.shown.push_back(seq);
+        }
+        self.poll_lines += usize::from(poll);
+        self.lines.push_back(LogLine {
             at_ms,
             kind,
             text,
             repeat: carried.saturating_add(1),
             poll,
-        };
-        if self.passes(&Words::of(&self.filter), &line) {
-            self.shown.push_back(seq);
-        }
-        self.poll_lines += usize::from(poll);
-        self.lines.push_back(line);
+        });
     }
 
-    fn passes(&self, words: &Words, line: &LogLine) -> bool {
-        (self.show_polls || !line.poll) && words.pass(&line.text)
+    fn passes(&self, words: &Words, poll: bool, text: &str) -> bool {
+        (self.show_polls || !poll) && words.pass(text)
     }
 
     /// Whether the poll lines are hidden from the pane.
@@ -217,9 +357,9 @@ impl Log {
     }
 
     /// The lines added since `pushed()` said `mark`, of those still kept.
-    pub fn since(&self, mark: u64) -> impl Iterator<Item = &LogLine> {
+    pub fn since(&self, mark: u64) -> impl Iterator<Item = LogLine> + '_ {
         let skip = mark.saturating_sub(self.first_seq) as usize;
-        self.lines.iter().skip(skip)
+        (skip..self.lines.len()).filter_map(|i| self.lines.get(i))
     }
 
     pub fn filter(&self) -> &str {
@@ -237,7 +377,7 @@ impl Log {
             let lines = &self.lines;
             let first = self.first_seq;
             self.shown
-                .retain(|seq| words.pass(&lines[(seq - first) as usize].text));
+                .retain(|seq| words.pass(lines.text((seq - first) as usize)));
         } else {
             self.rematch(filter);
         }
@@ -248,12 +388,10 @@ impl Log {
     /// Every kept line matched anew against `filter` and the polls setting.
     fn rematch(&mut self, filter: &str) {
         let words = Words::of(filter);
-        self.shown = self
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| self.passes(&words, l))
-            .map(|(i, _)| self.first_seq + i as u64)
+        let lines = &self.lines;
+        self.shown = (0..lines.len())
+            .filter(|i| self.passes(&words, lines.facts[*i].poll, lines.text(*i)))
+            .map(|i| self.first_seq + i as u64)
             .collect();
         self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
     }
@@ -263,14 +401,19 @@ impl Log {
         self.shown.len()
     }
 
-    /// The `i`th line the filter lets through.
-    pub fn visible_line(&self, i: usize) -> Option<&LogLine> {
-        let seq = *self.shown.get(i)?;
-        self.lines.get((seq - self.first_seq) as usize)
+    /// The `i`th line the filter lets through (a copy).
+    pub fn visible_line(&self, i: usize) -> Option<LogLine> {
+        self.lines.get(self.visible_index(i)?)
     }
 
-    /// The lines the filter lets through.
-    pub fn visible(&self) -> Vec<&LogLine> {
+    /// Where the `i`th line the filter lets through is in `lines`.
+    fn visible_index(&self, i: usize) -> Option<usize> {
+        let seq = *self.shown.get(i)?;
+        Some((seq - self.first_seq) as usize)
+    }
+
+    /// The lines the filter lets through (copies).
+    pub fn visible(&self) -> Vec<LogLine> {
         (0..self.shown.len())
             .filter_map(|i| self.visible_line(i))
             .collect()
@@ -293,8 +436,8 @@ impl Log {
                 }
             })
             .find(|i| {
-                self.visible_line(*i)
-                    .is_some_and(|l| l.text.to_lowercase().contains(&needle))
+                self.visible_index(*i)
+                    .is_some_and(|l| self.lines.text(l).to_lowercase().contains(&needle))
             })
     }
 }
@@ -314,9 +457,12 @@ mod tests {
         log.push(2, LogKind::In, "poll: 200 3 ms, 11 conversation(s)");
         log.push(3, LogKind::In, "poll: 200 0 ms, 11 conversation(s)");
         assert_eq!(log.lines.len(), 1);
-        assert_eq!(log.lines[0].repeat, 3);
-        assert_eq!(log.lines[0].at_ms, 3);
-        assert_eq!(log.lines[0].text, "poll: 200 0 ms, 11 conversation(s)");
+        assert_eq!(log.lines.get(0).unwrap().repeat, 3);
+        assert_eq!(log.lines.get(0).unwrap().at_ms, 3);
+        assert_eq!(
+            log.lines.get(0).unwrap().text,
+            "poll: 200 0 ms, 11 conversation(s)"
+        );
         // Something changed: a line of its own.
         log.push(4, LogKind::In, "poll: 200 0 ms, 12 conversation(s)");
         assert_eq!(log.lines.len(), 2);
@@ -347,8 +493,8 @@ mod tests {
         // The same poll right after itself folds into the newest line.
         log.push_poll(30, LogKind::In, "GET agents  poll: 200 9 ms, 3 agent(s)");
         assert_eq!(log.lines.len(), 6);
-        assert_eq!(log.lines[5].repeat, 4);
-        assert_eq!(log.lines[5].at_ms, 30);
+        assert_eq!(log.lines.get(5).unwrap().repeat, 4);
+        assert_eq!(log.lines.get(5).unwrap().at_ms, 30);
         // Another line between: the count starts again after it.
         log.push(31, LogKind::Out, "POST hooks c-1");
         log.push_poll(32, LogKind::In, "GET agents  poll: 200 9 ms, 3 agent(s)");
@@ -396,7 +542,7 @@ mod tests {
         assert_eq!(log.lines.len(), LOG_CAPACITY);
         let mark = log.pushed();
         log.push(0, LogKind::Info, "one more even");
-        let new: Vec<&str> = log.since(mark).map(|l| l.text.as_str()).collect();
+        let new: Vec<String> = log.since(mark).map(|l| l.text).collect();
         assert_eq!(new, ["one more even"]);
         assert_eq!(log.visible_len(), LOG_CAPACITY / 2);
         assert_eq!(log.visible_line(0).unwrap().text, "line 12 even");

@@ -921,7 +921,7 @@ mod tests {
             Some("queued"),
         ] {
             let mut c = Conversation::new("c-1", Channel::Chat, "en");
-            c.api_status = status.map(str::to_string);
+            c.api_status = status.map(Into::into);
             assert_eq!(c.state_rank(), state_rank(&c.state()), "{status:?}");
             c.timeline.push(TimelineItem::Event {
                 req_id: "r".into(),

@@ -13,6 +13,7 @@ pub use crate::domain::{Channel, Verb};
 
 mod conversations;
 mod model;
+mod rare;
 mod requests;
 mod start;
 mod status;
@@ -22,6 +23,8 @@ pub use conversations::{
     Before, ConversationMap, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked,
     patch_limit,
 };
+pub use rare::Rare;
+use rare::RareBox;
 pub use status::Status;
 pub use timeline::{Timeline, TimelineItem};
 pub use {model::Model, requests::Requests, start::StartOptions, views::Views};
@@ -165,9 +168,10 @@ pub struct Conversation {
     pub id: String,
     pub bot_session_id: Option<String>,
     pub channel: Channel,
-    pub language: String,
-    /// The API's status (OPEN, ACTIVE, CLOSED, …), when listed.
-    pub api_status: Option<String>,
+    /// Short (`en`, `pt-BR`): held inline, with no allocation of its own.
+    pub language: compact_str::CompactString,
+    /// The API's status (OPEN, ACTIVE, CLOSED, …), when listed (inline).
+    pub api_status: Option<compact_str::CompactString>,
     /// Names of the agents the API lists as participants.
     pub api_agents: Vec<String>,
     /// When the conversation started (unix ms), for its age.
@@ -180,11 +184,6 @@ pub struct Conversation {
     /// Listed by the poll: read by it, and not found gone since (a whole
     /// sweep of every status group missed it, or a page said it closed).
     pub listed: bool,
-    /// The agent a successful assign callback named (offered first for `e`).
-    pub assigned_agent: Option<String>,
-    /// The journal could not prove this conversation's history (a gap, a
-    /// disorder, a damaged line): why. Its unsent requests are held.
-    pub journal_hold: Option<String>,
     /// The queue it is in now (the last of the API's `queues[]`), id and name.
     pub queue: Option<(String, String)>,
     /// Its wait for an agent (`waitTime`, ms) as of `listed_at_ms`.
@@ -197,19 +196,9 @@ pub struct Conversation {
     /// Kore's latest picture of its participants (from the list or from
     /// its details): merged with `roster` into the roster the rules judge.
     pub kore: Option<crate::domain::KorePicture>,
-    /// Agents this console's delivered events removed, and when.
-    pub departed: Vec<(String, i64)>,
-    /// The latest action this console sent for it, and its requests: what
-    /// is offered again when Kore refuses it on a stale roster.
-    pub last_plan: Option<Box<SentPlan>>,
-    /// Kore refused an event on a stale roster: its details are being
-    /// fetched to rebuild the roster (the refused request's id).
-    pub healing: Option<String>,
-    /// Kore's details of it (Get Conversation Details), cleaned, with when
-    /// they came; None until the first answer.
-    pub details: Option<crate::app::details::KoreDetails>,
-    /// Why the latest details request failed (cleared by a later answer).
-    pub details_error: Option<String>,
+    /// What few conversations have (see [`Rare`]), read and written as
+    /// its own fields: `c.healing`, `c.details`.
+    rare: RareBox,
 }
 
 /// An action this console sent, and the requests that carry it.
@@ -220,7 +209,11 @@ pub struct SentPlan {
 }
 
 impl Conversation {
-    pub fn new(id: impl Into<String>, channel: Channel, language: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        channel: Channel,
+        language: impl Into<compact_str::CompactString>,
+    ) -> Self {
         Conversation {
             id: id.into(),
             bot_session_id: None,
@@ -233,18 +226,12 @@ impl Conversation {
             timeline: Timeline::default(),
             manual: false,
             listed: false,
-            assigned_agent: None,
-            journal_hold: None,
             queue: None,
             wait_ms: None,
             listed_at_ms: 0,
             seen_seq: 0,
             kore: None,
-            departed: Vec::new(),
-            last_plan: None,
-            healing: None,
-            details: None,
-            details_error: None,
+            rare: RareBox::default(),
         }
     }
 
@@ -464,7 +451,7 @@ impl Conversation {
     pub fn context(&self, defaults: &EventContext) -> EventContext {
         EventContext {
             experience: self.channel.as_str().to_string(),
-            language: self.language.clone(),
+            language: self.language.to_string(),
             ..defaults.clone()
         }
     }

@@ -112,7 +112,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             let line = log
                 .visible_line(c)
                 .expect("the cursor is within the shown lines");
-            let text = theme.own_text(&clean(&shown_text(line), 2000));
+            let text = theme.own_text(&clean(&shown_text(&line), 2000));
             if width(&text) <= text_w {
                 vec![text]
             } else {
@@ -146,7 +146,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         let first_text = if Some(i) == cursor {
             selected_rows.first().cloned().unwrap_or_default()
         } else {
-            theme.fit(&theme.own_text(&clean(&shown_text(l), 2000)), text_w)
+            theme.fit(&theme.own_text(&clean(&shown_text(&l), 2000)), text_w)
         };
         let spans = vec![
             Span::styled(clock(l.at_ms), theme.dim),

@@ -5,7 +5,10 @@
 //! change from a request's result shows by the next second at the latest).
 //! The listed conversations that wait for an agent are found again only
 //! when the conversations changed since the last pass, each with its wait
-//! and thresholds; otherwise a tick judges those alone, from what was kept
+//! and thresholds (when every change since was tracked and they are few,
+//! only the changed ones are looked at again: a list that grows by a page
+//! between ticks costs its page, not a walk through 100,000); otherwise a
+//! tick judges those alone, from what was kept
 //! (no lookup, and a map changes only for one whose level changed), so the
 //! count stays cheap with 50,000 conversations (the view reads the count,
 //! never walks them), and a burst of results costs one walk, not one per
@@ -23,10 +26,13 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
         return Vec::new();
     }
     let generation = state.model.conversations.generation();
-    if state.model.breaches.generation != Some(generation) {
-        find_waiting(state);
-        state.model.breaches.generation = Some(generation);
+    let kept = state.model.breaches.generation;
+    match kept {
+        Some(g) if g == generation => {}
+        Some(g) if patch_waiting(state, g) => {}
+        _ => find_waiting(state),
     }
+    state.model.breaches.generation = Some(generation);
     let now = state.now_ms;
     let mut new = false;
     for i in 0..state.model.breaches.waiting.len() {
@@ -102,4 +108,70 @@ fn find_waiting(state: &mut State) {
     b.clear_conversations();
     b.waiting = waiting;
     b.waiting_queues = queues;
+}
+
+/// Brings the list of waiting conversations up to date from the changes
+/// since `generation` (the one it was made at), when every change since
+/// was tracked and they are at most
+/// [`patch_limit`](crate::app::state::patch_limit): each changed one is
+/// taken out (its breach with it), and put back, judged afresh by the
+/// pass, if it waits now. False (nothing done) when the walk is needed.
+fn patch_waiting(state: &mut State, generation: u64) -> bool {
+    let conversations = &state.model.conversations;
+    let Some(changes) = conversations.changed_since(generation) else {
+        return false;
+    };
+    let changed: crate::app::list::IdSet = changes.collect();
+    if changed.len() > crate::app::state::patch_limit(conversations.len()) {
+        return false;
+    }
+    let b = &mut state.model.breaches;
+    b.waiting.retain(|w| !changed.contains(w.id.as_str()));
+    for id in &changed {
+        b.forget_conversation(id);
+        if !conversations.contains_key(*id) {
+            b.rung_conversations.remove(*id);
+        }
+    }
+    let mut place: std::collections::HashMap<String, usize> = b
+        .waiting_queues
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), i))
+        .collect();
+    let mut ids: Vec<&str> = changed.into_iter().collect();
+    ids.sort_unstable();
+    for c in ids.into_iter().filter_map(|id| conversations.get(id)) {
+        let Some(wait_ms) = c.wait_ms else { continue };
+        if !c.listed || !c.is_waiting() {
+            continue;
+        }
+        let queue = c.queue.as_ref().map(|(id, _)| {
+            *place.entry(id.clone()).or_insert_with(|| {
+                b.waiting_queues.push(id.clone());
+                b.waiting_queues.len() - 1
+            })
+        });
+        b.waiting.push(Waiting {
+            id: c.id.clone(),
+            wait_ms,
+            listed_at_ms: c.listed_at_ms,
+            queue,
+            thresholds: *thresholds_of(&state.settings, c),
+            level: Level::Ok,
+        });
+    }
+    true
+}
+
+/// `State::thresholds_of`, from the settings alone (the breaches are
+/// being changed beside it).
+fn thresholds_of<'a>(
+    settings: &'a crate::app::state::Settings,
+    c: &Conversation,
+) -> &'a crate::app::alerts::Thresholds {
+    match &c.queue {
+        Some((id, name)) => settings.alerts.for_queue(id, name),
+        None => &settings.alerts.default,
+    }
 }

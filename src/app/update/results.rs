@@ -547,7 +547,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
             let Some(c) = map.get_mut(&id) else { continue };
             if has_stake(c, selected.as_deref()) {
                 c.listed = false;
-                c.api_status = Some(clean(status, 24));
+                c.api_status = Some(clean(status, 24).into());
             } else {
                 map.remove(&id);
             }
@@ -708,8 +708,8 @@ fn merge_conversation_record(
     let entry = map.get_or_insert_with(&id, || Conversation::new(&id, channel, &language));
     entry.listed = true;
     entry.channel = channel;
-    entry.language = language;
-    entry.api_status = rec.status.as_deref().map(|s| clean(s, 24));
+    entry.language = language.into();
+    entry.api_status = rec.status.as_deref().map(|s| clean(s, 24).into());
     if let Some(s) = rec.bot_session_id.as_deref() {
         entry.bot_session_id = Some(clean(s, MAX_FIELD));
     }
