@@ -66,6 +66,8 @@ impl State {
             wallboard_only: false,
             details_in_flight: Default::default(),
             show_customer_contact: false,
+            saved_views: Default::default(),
+            marks: Default::default(),
         }
     }
 

@@ -1125,4 +1125,6 @@ pub struct State {
     /// `[ui] show_customer_contact`: the detail pane shows the customer's
     /// email and phone as they are, not masked.
     pub show_customer_contact: bool,
+    pub saved_views: crate::app::views::SavedViews,
+    pub marks: crate::app::marks::Marks,
 }

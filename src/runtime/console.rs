@@ -59,6 +59,8 @@ pub struct ConsoleOptions {
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// read-only, no journal, no callback listener; closing it quits.
     pub wallboard: bool,
+    /// The saved views' file and the config's `[views]`.
+    pub views: crate::runtime::views_file::ViewsSource,
 }
 
 /// How often a running console compacts its journal.
@@ -196,6 +198,14 @@ fn new_state(
         state.status.callback_address = listener.display_address();
     }
     state.status.rate_limit = opts.client.rate_limit_per_minute;
+    let (views, problems) = opts.views.load();
+    state.saved_views = views;
+    for p in problems {
+        tracing::warn!(problem = %p, "views");
+        state
+            .log
+            .push(state.now_ms, crate::app::state::LogKind::Error, p);
+    }
     for w in &replay.warnings {
         // In the log file too: the pane keeps only so many lines.
         tracing::warn!(warning = %w, "journal");

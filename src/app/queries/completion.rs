@@ -56,6 +56,9 @@ pub fn complete(line: &str, state: &State) -> Completion {
             })
             .unwrap_or_default(),
         Arg::Words(w) => w.iter().map(|s| s.to_string()).collect(),
+        Arg::View => std::iter::once("save".to_string())
+            .chain(state.saved_views.names())
+            .collect(),
         Arg::None | Arg::Free => Vec::new(),
     };
     let typed = rest.trim_start();

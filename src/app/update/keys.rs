@@ -488,9 +488,6 @@ pub(super) fn toggle_follow(state: &mut State) {
 /// Esc in the lists: one thing at a time: the message line, the focused
 /// list's filter, then the detail.
 pub(super) fn back(state: &mut State) -> Vec<Effect> {
-    if state.flash.take().is_some() {
-        return Vec::new();
-    }
     let pane = match state.focus {
         Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
@@ -500,6 +497,14 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
         Pane::Log => !state.log.filter().is_empty(),
         _ => !state.conv_filter.is_empty(),
     };
+    let narrowed = state.agent_narrow.is_some() || state.queue_narrow.is_some();
+    // The marks go last, with Esc twice.
+    if !(filtered || narrowed || state.detail_open) && super::marks::esc_twice(state) {
+        return Vec::new();
+    }
+    if state.flash.take().is_some() {
+        return Vec::new();
+    }
     if filtered {
         set_filter(state, pane, String::new());
         state.say("filter cleared");
