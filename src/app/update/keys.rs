@@ -486,7 +486,7 @@ pub(super) fn toggle_follow(state: &mut State) {
 }
 
 /// Esc in the lists: one thing at a time: the message line, the focused
-/// list's filter, then the detail.
+/// list's filter, then the detail; then, twice, the marks.
 pub(super) fn back(state: &mut State) -> Vec<Effect> {
     let pane = match state.focus {
         Pane::Roster | Pane::Queues => Pane::Conversations,
