@@ -195,6 +195,17 @@ fn tab_completes_view_names() {
         Mode::Command { input } => assert_eq!(input.as_str(), "view morning"),
         other => panic!("{other:?}"),
     }
+    update(&mut s, code(KeyCode::Esc));
+    // A name to save over completes after `save` too.
+    update(&mut s, key(':'));
+    for c in "view save m".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, code(KeyCode::Tab));
+    match &s.mode {
+        Mode::Command { input } => assert_eq!(input.as_str(), "view save morning"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn save(state: &mut State, name: &str) -> Vec<Effect> {
     state.saved_views.file.insert(name.to_string(), view);
     let Some(path) = state.saved_views.path.clone() else {
         state.say(format!(
-            "view {name} kept for this run ({described}); there is no config dir to write it to"
+            "view {name} kept for this run only ({described}); this console has no views file"
         ));
         return Vec::new();
     };
