@@ -20,6 +20,7 @@ use crate::runtime::journal::{self, Journal, Restored};
 use crate::runtime::runner::Runner;
 use crate::runtime::script::ScriptStep;
 use crate::runtime::terminal::{self, say};
+use crate::runtime::views_file::{self, ViewsSource};
 use crate::sim::SimConfig;
 use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
@@ -320,6 +321,10 @@ pub fn console_options(
             ),
             None => None,
         },
+        views: ViewsSource {
+            file: None,
+            config: config.views.clone(),
+        },
     })
 }
 
@@ -367,6 +372,11 @@ pub fn demo_console_options(
         alerts: prefs.map(|c| c.alerts.alerts()).unwrap_or_default(),
         wallboard: ui.wallboard,
         team: None,
+        // The demo's views last the run: it writes no file of yours.
+        views: ViewsSource {
+            file: None,
+            config: prefs.map(|c| c.views.clone()).unwrap_or_default(),
+        },
     })
 }
 
@@ -458,8 +468,9 @@ pub async fn console(
     let loaded = load_config(cli_config)?;
     let secret = loaded.config.resolve_secret()?;
     crate::logging::init_file(if ui.wallboard { "wallboard" } else { "console" });
-    let opts = console_options(&loaded.config, secret, allow_insecure_http, ui)
+    let mut opts = console_options(&loaded.config, secret, allow_insecure_http, ui)
         .map_err(|e| Fail::usage(format!("{}: {e}", loaded.path.display())))?;
+    opts.views.file = Some(views_file::beside(&loaded.path));
     // A host the client refuses (plain http, a bad header name) is a config
     // error like any other: exit 2, with the file and the key, as `check`.
     let client = KoreClient::new(&opts.client)

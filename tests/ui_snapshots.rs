@@ -1999,3 +1999,53 @@ fn queue_pane_and_wallboard_show_a_question_mark_for_figures_that_cannot_be_true
     assert!(tile.iter().any(|l| bare(l) == "##"), "{out}");
     snap!("wallboard_odd_figures_80x24", out);
 }
+
+// ---------------------------------------------------------------------------
+// Marks (issue 22)
+// ---------------------------------------------------------------------------
+
+/// The demo with two conversations marked, one of them the selected one.
+fn with_marks() -> State {
+    let mut s = demo();
+    let selected = s.views.selected.clone().expect("the demo selects one");
+    s.views.marks.add([selected.as_str(), "c-1044"]);
+    s
+}
+
+/// Where `glyph` is drawn first, and its cell.
+fn first_cell<'a>(buf: &'a Buffer, glyph: &str) -> &'a ratatui::buffer::Cell {
+    buf.content()
+        .iter()
+        .find(|c| c.symbol() == glyph)
+        .unwrap_or_else(|| panic!("{glyph} is not drawn"))
+}
+
+#[test]
+fn marked_rows_in_colour_mono_and_ascii_at_80x24() {
+    let s = with_marks();
+    let out = screen(&s, &dark(), 80, 24);
+    assert!(out.contains("2 marked"), "{out}");
+    assert!(out.contains("◆ c-1044"), "{out}");
+    snap!("marked_dark_80x24", out);
+    let t = draw(&s, &dark(), 80, 24);
+    let cell = first_cell(t.backend().buffer(), "◆");
+    assert_eq!(cell.fg, Color::LightCyan);
+
+    let out = screen(&s, &mono(), 80, 24);
+    assert!(out.contains("◆ c-1044"), "{out}");
+    snap!("marked_mono_80x24", out);
+    let t = draw(&s, &mono(), 80, 24);
+    assert_colourless(t.backend().buffer(), "marked rows");
+    let cell = first_cell(t.backend().buffer(), "◆");
+    assert!(
+        cell.modifier
+            .contains(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::ITALIC)
+    );
+
+    let out = screen(&s, &Theme::new(ThemeKind::Dark, true), 80, 24);
+    for line in out.lines() {
+        assert!(line.is_ascii(), "not ASCII: {line}");
+    }
+    assert!(out.contains("# c-1044"), "{out}");
+    snap!("marked_ascii_80x24", out);
+}

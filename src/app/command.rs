@@ -115,6 +115,8 @@ pub enum Arg {
     RosterMember,
     Words(&'static [&'static str]),
     Free,
+    /// A saved view's name (or `save`).
+    View,
 }
 
 /// One command of the registry.
@@ -327,6 +329,8 @@ pub enum Command {
     Retry,
     Drop,
     NewConversation,
+    Mark,
+    MarkRange,
     // Lists: the console
     CommandLine,
     Export,
@@ -336,6 +340,7 @@ pub enum Command {
     Help,
     Quit,
     Find,
+    View,
     LogNext,
     LogPrev,
     LogPolls,

@@ -427,6 +427,13 @@ mod tests {
                 vec![ch('n')],
                 "n",
             ),
+            (Command::Mark, "mark", vec![ch(' ')], "Space"),
+            (
+                Command::MarkRange,
+                "mark_range",
+                vec![press(KeyCode::Char(' '), KeyModifiers::CONTROL)],
+                "Ctrl-Space",
+            ),
             (Command::CommandLine, "command_line", vec![ch(':')], ":"),
             (Command::Wallboard, "wallboard", vec![ch('W')], "W"),
             (Command::Help, "help", vec![ch('?')], "?"),
@@ -461,7 +468,8 @@ mod tests {
     #[test]
     fn unbound_keys_do_nothing() {
         let map = Keymap::default();
-        for c in ['b', 'c', 'z', 'J', '1', ' '] {
+        // Space marks (issue 22); it did nothing before.
+        for c in ['b', 'c', 'z', 'J', '1'] {
             assert_eq!(map.lookup(&ch(c)), None, "{c:?}");
         }
         assert_eq!(

@@ -12,6 +12,7 @@ pub mod key;
 pub mod keymap;
 pub mod list;
 pub mod log;
+pub mod marks;
 pub mod pane;
 pub mod picture;
 pub mod queries;
@@ -20,6 +21,7 @@ pub mod state;
 pub mod summary;
 pub mod text;
 pub mod update;
+pub mod views;
 pub mod wallboard;
 
 use crate::domain::Event;
@@ -328,6 +330,13 @@ pub enum Effect {
     Export {
         path: String,
         lines: Vec<String>,
+    },
+    /// Write the views file (`:view save NAME`): `text` to `path`,
+    /// atomically, mode 0600; the answer comes back as a `Note`.
+    SaveViews {
+        path: String,
+        text: String,
+        name: String,
     },
     /// Ring the terminal bell (BEL): a wait or a queue went past a threshold
     /// it had not reached before (`[alerts] bell = true`).

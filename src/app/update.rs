@@ -25,8 +25,10 @@ mod details;
 mod dispatch;
 mod heal;
 mod keys;
+mod marks;
 mod results;
 mod sends;
+mod views;
 
 use commands::*;
 use details::{details_loaded, details_on_open};
@@ -54,7 +56,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::QueuesListed { .. }
             | Action::QueueSized { .. }
     );
+    let polled = matches!(
+        action,
+        Action::ConversationsPage(_) | Action::PollRound { .. }
+    );
     let mut effects = apply(state, action);
+    if polled {
+        marks::prune(state);
+    }
     effects.extend(alerts::judge(state, due));
     effects
 }

@@ -126,6 +126,11 @@ pub struct Config {
     /// Key binding overrides: action name to key.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    /// Saved views defined up front (`[views.NAME]`), read by
+    /// `app::views`: a view that does not parse is named at start and
+    /// skipped, not a config error.
+    #[serde(default)]
+    pub views: BTreeMap<String, toml::Value>,
 }
 
 // ---------------------------------------------------------------------------

@@ -61,6 +61,8 @@ pub struct ConsoleOptions {
     pub wallboard: bool,
     /// Team mode (`[team]`): the Redis the consoles of the account share.
     pub team: Option<crate::team::TeamSettings>,
+    /// The saved views' file and the config's `[views]`.
+    pub views: crate::runtime::views_file::ViewsSource,
 }
 
 /// How often a running console compacts its journal.
@@ -186,6 +188,10 @@ fn new_state(
         alerts: opts.alerts.clone(),
     };
     let run_tag = crate::kore::jwt::random_id()[..6].to_string();
+    let (views, problems) = opts.views.load();
+    for p in &problems {
+        tracing::warn!(problem = %p, "views");
+    }
     for w in journal_warnings {
         // In the log file too: the pane keeps only so many lines.
         tracing::warn!(warning = %w, "journal");
@@ -205,7 +211,11 @@ fn new_state(
             .map(|l| l.display_address())
             .unwrap_or_default(),
         rate_limit: opts.client.rate_limit_per_minute,
-        warnings: journal_warnings.to_vec(),
+        warnings: problems
+            .into_iter()
+            .chain(journal_warnings.iter().cloned())
+            .collect(),
+        saved_views: views,
         ..StartOptions::new(settings, opts.keymap.clone(), run_tag)
     })
 }

@@ -17,3 +17,4 @@ pub mod render;
 pub mod runner;
 pub mod script;
 pub mod terminal;
+pub mod views_file;

@@ -33,6 +33,7 @@ mod polls;
 #[cfg(test)]
 mod tests;
 mod upkeep;
+mod views;
 
 pub use crate::app::restore::DROPPED;
 use delivery::Msg;

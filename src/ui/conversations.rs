@@ -85,6 +85,9 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
         } else {
             t.push_str(&format!(" {rule} sort: {sort}"));
         }
+        if !state.views.marks.is_empty() {
+            t.push_str(&format!(" {rule} {} marked", state.views.marks.len()));
+        }
         if state.views.problems_only {
             let hidden = total.saturating_sub(shown);
             if short {
@@ -181,7 +184,7 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
         .map(|n| clean(n, 200))
         .unwrap_or_else(nothing);
     let mut cells = vec![
-        Cell::new(clean(&c.id, 200), theme.text),
+        id_cell(c, state, theme),
         Cell::new(c.channel.as_str(), theme.text),
         Cell::new(language(c, false), theme.dim),
         Cell::new(state_text, state_style),
@@ -204,6 +207,16 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
             Cell::new(theme.pad(flag, 1), flag_style),
         ],
         cells,
+    }
+}
+
+/// The id, after the mark's glyph and in its style when it is marked.
+fn id_cell(c: &Conversation, state: &State, theme: &Theme) -> Cell {
+    if state.views.marks.is_marked(&c.id) {
+        let text = format!("{} {}", theme.glyph(Glyph::Marked), clean(&c.id, 200));
+        Cell::new(text, theme.marked)
+    } else {
+        Cell::new(clean(&c.id, 200), theme.text)
     }
 }
 

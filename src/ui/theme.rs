@@ -93,6 +93,8 @@ pub enum Glyph {
     AlertWarn,
     /// A wait or a queue past its critical threshold.
     AlertCritical,
+    /// A marked conversation (`Space`).
+    Marked,
 }
 
 /// How the console looks: one style per role, the border sets and whether
@@ -156,6 +158,8 @@ pub struct Theme {
     pub alert_warn: Style,
     /// A wait or a queue past its critical threshold.
     pub alert_critical: Style,
+    /// A marked conversation's id.
+    pub marked: Style,
 }
 
 fn fg(c: Color) -> Style {
@@ -241,6 +245,7 @@ impl Theme {
                 .fg(Color::White)
                 .bg(Color::Red)
                 .add_modifier(BOLD),
+            marked: fg(Color::LightCyan).add_modifier(BOLD),
         }
     }
 
@@ -297,6 +302,7 @@ impl Theme {
                 .fg(Color::White)
                 .bg(Color::Red)
                 .add_modifier(BOLD),
+            marked: fg(Color::Blue).add_modifier(BOLD),
         }
     }
 
@@ -345,6 +351,7 @@ impl Theme {
             state_ended: dim,
             alert_warn: bold.add_modifier(Modifier::UNDERLINED),
             alert_critical: reversed.add_modifier(BOLD),
+            marked: bold.add_modifier(Modifier::ITALIC),
         }
     }
 
@@ -383,6 +390,7 @@ impl Theme {
                 Glyph::Arrow => "->",
                 Glyph::AlertWarn => "!",
                 Glyph::AlertCritical => "!!",
+                Glyph::Marked => "#",
             };
         }
         match g {
@@ -417,6 +425,7 @@ impl Theme {
             Glyph::Arrow => "→",
             Glyph::AlertWarn => "⚠",
             Glyph::AlertCritical => "‼",
+            Glyph::Marked => "◆",
         }
     }
 
@@ -723,6 +732,7 @@ mod tests {
             Glyph::Arrow,
             Glyph::AlertWarn,
             Glyph::AlertCritical,
+            Glyph::Marked,
         ];
         for g in all {
             assert!(t.glyph(g).is_ascii(), "{g:?}");

@@ -47,6 +47,7 @@ const SORTS: &[&str] = &[
     "asa", "drops", "free", "service", "time", "status",
 ];
 const ON_OFF: &[&str] = &["on", "off"];
+const MARK_WORDS: &[&str] = &["filter", "none"];
 
 /// The registry, in help order. Each command appears once, in the position
 /// of its `Command` variant.
@@ -387,6 +388,28 @@ pub const REGISTRY: &[Entry] = &[
         hints: &[Hint::at(&[Pane::Agents], 4)],
     },
     Entry {
+        command: Command::Mark,
+        name: "mark",
+        keys: &[ch(' ')],
+        colon: colon("mark", &[], ":mark filter|none", Arg::Words(MARK_WORDS)),
+        description: "mark or unmark the conversation, move down",
+        label: "mark",
+        group: "Conversation",
+        context: LISTS.in_panes(&[Pane::Conversations]),
+        hints: &[],
+    },
+    Entry {
+        command: Command::MarkRange,
+        name: "mark_range",
+        keys: &[ctrl(' ')],
+        colon: None,
+        description: "mark from the last mark to this conversation",
+        label: "mark range",
+        group: "Conversation",
+        context: LISTS.in_panes(&[Pane::Conversations]),
+        hints: &[],
+    },
+    Entry {
         command: Command::CommandLine,
         name: "command_line",
         keys: &[ch(':')],
@@ -474,6 +497,17 @@ pub const REGISTRY: &[Entry] = &[
         colon: colon("find", &[], ":find TEXT", Arg::Free),
         description: "find TEXT in the log (n / N step through)",
         label: "find",
+        group: "Console",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
+        command: Command::View,
+        name: "view",
+        keys: &[],
+        colon: colon("view", &[], ":view [NAME] | :view save NAME", Arg::View),
+        description: "saved views: list, restore NAME, save NAME",
+        label: "view",
         group: "Console",
         context: LISTS,
         hints: &[],

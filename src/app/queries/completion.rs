@@ -57,6 +57,14 @@ pub fn complete(line: &str, state: &State) -> Completion {
             })
             .unwrap_or_default(),
         Arg::Words(w) => w.iter().map(|s| s.to_string()).collect(),
+        // `:view NAME`, `:view save NAME` (a name to save over).
+        Arg::View if rest.trim_start().starts_with("save ") => {
+            let names = state.views.saved_views.names().into_iter();
+            names.map(|n| format!("save {n}")).collect()
+        }
+        Arg::View => std::iter::once("save".to_string())
+            .chain(state.views.saved_views.names())
+            .collect(),
         Arg::None | Arg::Free => Vec::new(),
     };
     let typed = rest.trim_start();

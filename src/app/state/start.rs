@@ -31,6 +31,8 @@ pub struct StartOptions {
     pub rate_limit: u32,
     /// The journal's warnings at start, each an error line of the log.
     pub warnings: Vec<String>,
+    /// The saved views (`:view`) read at start.
+    pub saved_views: crate::app::views::SavedViews,
 }
 
 impl StartOptions {
@@ -49,6 +51,7 @@ impl StartOptions {
             callback_address: String::new(),
             rate_limit: 0,
             warnings: Vec::new(),
+            saved_views: Default::default(),
         }
     }
 }
@@ -69,6 +72,7 @@ impl State {
         let mut views = Views {
             queues_shown: opts.queues_shown,
             show_customer_contact: opts.show_customer_contact,
+            saved_views: opts.saved_views,
             ..Views::default()
         };
         if opts.wallboard {

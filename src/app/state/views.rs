@@ -58,6 +58,10 @@ pub struct Views {
     /// `[ui] show_customer_contact`: the detail pane shows the customer's
     /// email and phone as they are, not masked.
     pub show_customer_contact: bool,
+    /// The saved views (`:view`), from views.toml and `[views]`.
+    pub saved_views: crate::app::views::SavedViews,
+    /// The marked conversations (Space, Ctrl-Space, `:mark`).
+    pub marks: crate::app::marks::Marks,
     /// The filtered, sorted conversation list, made again only when its
     /// inputs change (see `State::visible_ids`).
     pub list_cache: ListCache,
@@ -96,6 +100,8 @@ impl Default for Views {
             pane_rows: Default::default(),
             wallboard_only: false,
             show_customer_contact: false,
+            saved_views: Default::default(),
+            marks: Default::default(),
             list_cache: Default::default(),
             summary_cache: Default::default(),
         }

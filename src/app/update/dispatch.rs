@@ -72,6 +72,8 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::Retry => start_retry(state, false),
         Command::Drop => start_retry(state, true),
         Command::NewConversation => quiet(state, open_form),
+        Command::Mark => marks::mark(state, word),
+        Command::MarkRange => marks::mark_range(state),
         Command::CommandLine => quiet(state, |s| open_line(s, None)),
         Command::Export => export(state, word),
         Command::Refresh => refresh(state),
@@ -80,6 +82,7 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::Help => to_mode(state, Mode::Help),
         Command::Quit => ask_quit(state),
         Command::Find => find(state, word),
+        Command::View => views::view(state, word),
         // The log pane
         Command::LogNext => find_in_log(state, false),
         Command::LogPrev => find_in_log(state, true),

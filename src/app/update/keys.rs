@@ -491,11 +491,8 @@ pub(super) fn toggle_follow(state: &mut State) {
 }
 
 /// Esc in the lists: one thing at a time: the message line, the focused
-/// list's filter, then the detail.
+/// list's filter, then the detail; then, twice, the marks.
 pub(super) fn back(state: &mut State) -> Vec<Effect> {
-    if state.views.flash.take().is_some() {
-        return Vec::new();
-    }
     let pane = match state.views.focus {
         Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
@@ -505,6 +502,14 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
         Pane::Log => !state.log.filter().is_empty(),
         _ => !state.views.conv_filter.is_empty(),
     };
+    let narrowed = state.views.agent_narrow.is_some() || state.views.queue_narrow.is_some();
+    // The marks go last, with Esc twice.
+    if !(filtered || narrowed || state.views.detail_open) && super::marks::esc_twice(state) {
+        return Vec::new();
+    }
+    if state.views.flash.take().is_some() {
+        return Vec::new();
+    }
     if filtered {
         set_filter(state, pane, String::new());
         state.say("filter cleared");

@@ -204,6 +204,7 @@ impl Runner {
                 tokio::spawn(async move { poll_queues(&inner, Some(Duration::ZERO)).await });
             }
             Effect::Export { path, lines } => self.export(path, lines),
+            Effect::SaveViews { path, text, name } => self.save_views(path, text, name),
             // The console's own: it rings or stops.
             Effect::Quit | Effect::Suspend | Effect::Bell => {}
         }
