@@ -318,6 +318,7 @@ pub fn console_options(
         alerts: config.alerts.alerts(),
         script: None,
         wallboard: ui.wallboard,
+        team: None,
     })
 }
 
@@ -364,6 +365,7 @@ pub fn demo_console_options(
         script,
         alerts: prefs.map(|c| c.alerts.alerts()).unwrap_or_default(),
         wallboard: ui.wallboard,
+        team: None,
     })
 }
 
@@ -432,7 +434,10 @@ pub async fn start_console(mut opts: ConsoleOptions, client: KoreClient) -> anyh
         max_attempts: opts.max_attempts,
         uncertain_hooks: opts.retry_uncertain_hooks,
     };
-    let runner = runner(client, tx.clone(), journal, listener.clone(), retries);
+    let mut runner = runner(client, tx.clone(), journal, listener.clone(), retries);
+    if let Some(team) = opts.team.clone() {
+        runner = runner.with_team(team);
+    }
     let services = Services {
         runner,
         tx,

@@ -18,6 +18,7 @@ pub mod queries;
 pub mod restore;
 pub mod state;
 pub mod summary;
+pub mod team;
 pub mod text;
 pub mod update;
 pub mod wallboard;
@@ -141,6 +142,8 @@ pub enum Action {
     Terminate,
     /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.
     Suspend,
+    /// Team mode (issue 21): what the runtime reports of the team.
+    Team(team::TeamReport),
 }
 
 /// The two groups of live statuses the poll plan reads apart.
@@ -323,4 +326,25 @@ pub enum Effect {
     /// console sets the terminal up again and redraws.
     Suspend,
     Quit,
+    /// Team mode: claim `conversation` in Redis (`force`: whatever holds
+    /// it), then report `TeamReport::ClaimAnswered` with `pending`.
+    Claim {
+        conversation: String,
+        what: String,
+        force: bool,
+        pending: Box<state::Pending>,
+    },
+    /// Team mode: release this console's claim on `conversation`.
+    ReleaseClaim {
+        conversation: String,
+    },
+    /// Team mode: publish a line to the team's activity stream (`kind`:
+    /// `action` or `outcome`; nothing secret, no contact data).
+    TeamPublish {
+        kind: String,
+        conversation: String,
+        text: String,
+    },
+    /// Team mode: read who is online (`:who`).
+    TeamWho,
 }

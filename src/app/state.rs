@@ -774,6 +774,7 @@ pub enum Pending {
     /// A send the console advises against (the agent is seen offline):
     /// asked even when `confirm` is off, and only `y` sends it.
     Anyway(Box<Pending>),
+    Forced(Box<Pending>), // team mode: a teammate holds it; `y` claims it by force
 }
 
 impl Pending {
@@ -787,9 +788,7 @@ impl Pending {
                 Some(crate::domain::Action::End | crate::domain::Action::Cold { .. })
             ),
             Pending::Assign { .. } => true,
-            Pending::Retry { .. } | Pending::Drop { .. } | Pending::Quit | Pending::Anyway(_) => {
-                false
-            }
+            _ => false,
         }
     }
 }
@@ -908,6 +907,7 @@ pub enum Health {
 /// The status bar's numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Status {
+    pub team: crate::app::team::TeamView, // team mode (issue 21): on, the claims held
     pub health: Health,
     pub rate_used: u32,
     pub rate_limit: u32,

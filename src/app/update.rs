@@ -27,6 +27,7 @@ mod heal;
 mod keys;
 mod results;
 mod sends;
+mod team;
 
 use commands::*;
 use details::{details_loaded, details_on_open};
@@ -54,7 +55,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::QueuesListed { .. }
             | Action::QueueSized { .. }
     );
+    // Team mode: an outcome's activity line and its claim's release.
+    let observed = team::observe(state, &action);
     let mut effects = apply(state, action);
+    effects.extend(team::publish_sends(state, &effects));
+    effects.extend(observed);
     effects.extend(alerts::judge(state, due));
     effects
 }
@@ -85,6 +90,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
+        // Team mode (issue 21).
+        Action::Team(report) => team::report(state, report),
         // What the runner, the polls and the listener report.
         report => on_report(state, report),
     }

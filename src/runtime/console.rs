@@ -59,6 +59,9 @@ pub struct ConsoleOptions {
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// read-only, no journal, no callback listener; closing it quits.
     pub wallboard: bool,
+    /// Team mode's claims and activity log (issue 21): the runner is given
+    /// the team (`Runner::with_team`).
+    pub team: Option<crate::team::Team>,
 }
 
 /// How often a running console compacts its journal.
@@ -182,6 +185,7 @@ fn new_state(
     state.now_ms = now_ms();
     state.agents = opts.directory.clone();
     state.show_customer_contact = opts.show_customer_contact;
+    state.status.team.on = opts.team.is_some();
     // Supervisors look at the queues first; `u` shows the agents.
     state.queues_shown = true;
     state.freshness.since_ms = state.now_ms;

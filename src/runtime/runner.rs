@@ -30,6 +30,7 @@ mod details;
 mod dispatch;
 mod export;
 mod polls;
+mod team;
 #[cfg(test)]
 mod tests;
 mod upkeep;
@@ -69,6 +70,8 @@ struct Inner {
     poll_timing: std::sync::Mutex<PollTiming>,
     /// Pages the latest agents poll read.
     agent_pages: std::sync::atomic::AtomicU32,
+    /// Team mode's claims and activity log (`Runner::with_team`).
+    team: std::sync::OnceLock<team::TeamLink>,
 }
 
 impl Inner {
@@ -215,6 +218,7 @@ impl Runner {
                     agents: None,
                 }),
                 agent_pages: std::sync::atomic::AtomicU32::new(1),
+                team: std::sync::OnceLock::new(),
             }),
             queues: HashMap::new(),
         }

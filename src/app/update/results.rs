@@ -92,14 +92,14 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             super::heal::heal_failed(state, &conv_id);
         }
         Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
-        // Input: handled by `update` itself.
-        Action::Key(_)
+        Action::Key(_) // input and the team's reports: `update` handles them itself
         | Action::Paste(_)
         | Action::Resize(..)
         | Action::Layout(_)
         | Action::Tick(_)
         | Action::Suspend
-        | Action::Terminate => {}
+        | Action::Terminate
+        | Action::Team(_) => {}
     }
     Vec::new()
 }

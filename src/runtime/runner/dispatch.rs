@@ -204,6 +204,21 @@ impl Runner {
                 tokio::spawn(async move { poll_queues(&inner, Some(Duration::ZERO)).await });
             }
             Effect::Export { path, lines } => self.export(path, lines),
+            Effect::Claim {
+                conversation,
+                what,
+                force,
+                pending,
+            } => super::team::claim(&self.inner, conversation, what, force, pending),
+            Effect::ReleaseClaim { conversation } => {
+                super::team::release(&self.inner, conversation)
+            }
+            Effect::TeamPublish {
+                kind,
+                conversation,
+                text,
+            } => super::team::publish(&self.inner, kind, conversation, text),
+            Effect::TeamWho => super::team::who(&self.inner),
             // The console's own: it rings or stops.
             Effect::Quit | Effect::Suspend | Effect::Bell => {}
         }
