@@ -4,8 +4,9 @@
 //! teammates' lines land in the log with their name; `:who` lists the team.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use switchboard::app::TeamReport;
 use switchboard::app::state::*;
-use switchboard::app::team::{ClaimReply, TeamReport, Teammate};
+use switchboard::app::team::{ClaimReply, Teammate};
 use switchboard::app::{Action, Effect, ReplyInfo, State, update};
 use switchboard::kore::wire::{AssignCallback, AssignTarget};
 use switchboard::runtime::callback::ReceivedCallback;

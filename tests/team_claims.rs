@@ -7,8 +7,8 @@
 //! fails with the install hint: it does not skip.
 
 use std::time::Duration;
+use switchboard::app::TeamReport;
 use switchboard::app::state::{Mode, Pending};
-use switchboard::app::team::TeamReport;
 use switchboard::app::{Action, Effect, State, update};
 use switchboard::kore::wire::AssignTarget;
 use switchboard::sim::SimHandle;

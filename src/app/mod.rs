@@ -143,7 +143,27 @@ pub enum Action {
     /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.
     Suspend,
     /// Team mode (issue 21): what the runtime reports of the team.
-    Team(team::TeamReport),
+    Team(TeamReport),
+}
+
+/// What the runtime reports of the team (`Action::Team`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TeamReport {
+    /// What Redis said to `Effect::Claim` for `pending`.
+    ClaimAnswered {
+        conversation: String,
+        pending: Box<state::Pending>,
+        reply: team::ClaimReply,
+    },
+    /// A teammate's line from the activity stream.
+    Activity {
+        who: String,
+        kind: String,
+        conversation: String,
+        text: String,
+    },
+    /// The consoles online, for `:who` (or why not).
+    Members(Result<Vec<team::Teammate>, String>),
 }
 
 /// The two groups of live statuses the poll plan reads apart.

@@ -3,7 +3,6 @@
 //! refusal, the teammates' log lines and `:who`. The runtime talks to Redis
 //! (`src/team/`); this part only sees Actions and makes Effects.
 
-use crate::app::state::Pending;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Team mode in the state: off unless the console runs with `[team]`.
@@ -15,26 +14,6 @@ pub struct TeamView {
     /// Conversation → the requests its claim waits for; the claim is
     /// released when the last one has its outcome.
     pub claimed: BTreeMap<String, BTreeSet<String>>,
-}
-
-/// What the runtime reports of the team (`Action::Team`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum TeamReport {
-    /// What Redis said to `Effect::Claim` for `pending`.
-    ClaimAnswered {
-        conversation: String,
-        pending: Box<Pending>,
-        reply: ClaimReply,
-    },
-    /// A teammate's line from the activity stream.
-    Activity {
-        who: String,
-        kind: String,
-        conversation: String,
-        text: String,
-    },
-    /// The consoles online, for `:who` (or why not).
-    Members(Result<Vec<Teammate>, String>),
 }
 
 /// What Redis said to a claim, as the runtime reports it.
@@ -62,25 +41,6 @@ pub struct Teammate {
     pub me: bool,
     pub last_action: Option<String>,
     pub last_action_ms: Option<i64>,
-}
-
-/// The word a claim carries for a pending send, when it is one that is
-/// claimed (an assign, an agent entering, a transfer, an end).
-pub fn claim_word(pending: &Pending) -> Option<(&str, &'static str)> {
-    use crate::domain::Action as Op;
-    match pending {
-        Pending::Assign { conversation, .. } => Some((conversation, "assigning")),
-        Pending::Events {
-            conversation, op, ..
-        } => match op {
-            Some(Op::Enter(_)) => Some((conversation, "assigning")),
-            Some(Op::Cold { .. } | Op::Warm(_)) => Some((conversation, "transferring")),
-            Some(Op::End) => Some((conversation, "ending")),
-            _ => None,
-        },
-        Pending::Anyway(p) => claim_word(p),
-        _ => None,
-    }
 }
 
 /// "3 s ago", "2 min ago", "just now".

@@ -6,7 +6,8 @@
 //! Without team mode none of it runs and nothing changes.
 
 use super::*;
-use crate::app::team::{self, ClaimReply, TeamReport, Teammate};
+use crate::app::TeamReport;
+use crate::app::team::{self, ClaimReply, Teammate};
 use crate::kore::wire::Verdict;
 
 /// `Action::Team`: what the runtime reports of the team.
@@ -30,7 +31,7 @@ pub(super) fn claim_first(state: &mut State, pending: &Pending) -> Option<Vec<Ef
     if !state.status.team.on {
         return None;
     }
-    let (conversation, what) = team::claim_word(pending)?;
+    let (conversation, what) = claim_word(pending)?;
     let conversation = conversation.to_string();
     state.say(format!("{conversation}: claiming it for the team…"));
     Some(vec![Effect::Claim {
@@ -43,7 +44,7 @@ pub(super) fn claim_first(state: &mut State, pending: &Pending) -> Option<Vec<Ef
 
 /// `y` on a refused claim's second confirmation: claim it by force.
 pub(super) fn force(state: &mut State, pending: Pending) -> Vec<Effect> {
-    let Some((conversation, what)) = team::claim_word(&pending) else {
+    let Some((conversation, what)) = claim_word(&pending) else {
         return execute(state, pending);
     };
     let conversation = conversation.to_string();
@@ -246,4 +247,23 @@ fn members(state: &mut State, members: Result<Vec<Teammate>, String>) -> Vec<Eff
         Err(why) => state.refuse(format!("who: Redis did not answer ({why})")),
     }
     Vec::new()
+}
+
+/// The word a claim carries for a pending send, when it is one that is
+/// claimed (an assign, an agent entering, a transfer, an end).
+fn claim_word(pending: &Pending) -> Option<(&str, &'static str)> {
+    use crate::domain::Action as Op;
+    match pending {
+        Pending::Assign { conversation, .. } => Some((conversation, "assigning")),
+        Pending::Events {
+            conversation, op, ..
+        } => match op {
+            Some(Op::Enter(_)) => Some((conversation, "assigning")),
+            Some(Op::Cold { .. } | Op::Warm(_)) => Some((conversation, "transferring")),
+            Some(Op::End) => Some((conversation, "ending")),
+            _ => None,
+        },
+        Pending::Anyway(p) => claim_word(p),
+        _ => None,
+    }
 }

@@ -8,8 +8,9 @@
 
 use super::{Inner, Runner};
 use crate::app::Action;
+use crate::app::TeamReport;
 use crate::app::state::Pending;
-use crate::app::team::{ClaimReply, TeamReport, Teammate};
+use crate::app::team::{ClaimReply, Teammate};
 use crate::team::claims::{ClaimAnswer, Claims};
 use crate::team::{Role, Team, activity};
 use std::sync::Arc;
