@@ -162,8 +162,17 @@ impl Keymap {
     /// The help overlay's rows: every command of every mode, the lists'
     /// commands first (under Move, Conversation, Console), then each mode
     /// under its own heading, with the keys as currently bound.
+    /// Team-only commands (`:who`) are left out: see [`Keymap::help_rows_for`].
     pub fn help_rows(&self) -> Vec<HelpRow> {
-        let mut order: Vec<&crate::app::command::Entry> = REGISTRY.iter().collect();
+        self.help_rows_for(false)
+    }
+
+    /// [`Keymap::help_rows`], with the team-only commands in team mode.
+    pub fn help_rows_for(&self, team: bool) -> Vec<HelpRow> {
+        let mut order: Vec<&crate::app::command::Entry> = REGISTRY
+            .iter()
+            .filter(|e| team || !e.command.team_only())
+            .collect();
         order.sort_by_key(|e| KeyMode::ALL.iter().position(|m| *m == e.mode()));
         order
             .into_iter()

@@ -188,12 +188,7 @@ fn side_by_side(
 
 fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     const GAP: usize = 3;
-    let rows: Vec<HelpRow> = state
-        .keymap
-        .help_rows()
-        .into_iter()
-        .filter(|r| state.status.team.on || !r.command.team_only())
-        .collect();
+    let rows = state.keymap.help_rows_for(state.status.team.on);
     // The lists' commands in columns; every other mode's keys as one
     // wrapped line each below them.
     let (list_rows, mode_rows): (Vec<HelpRow>, Vec<HelpRow>) = rows
