@@ -23,14 +23,19 @@ pub struct Chance {
     pub agent_name: String,
 }
 
+/// Finds a waiting conversation and a free agent (`seed` varies the choice).
+pub type Find = Arc<dyn Fn(u64) -> Option<Chance> + Send + Sync>;
+/// Carries out an assign; an error says why it failed.
+pub type Act = Arc<dyn Fn(&Chance) -> Result<(), String> + Send + Sync>;
+
 /// What the demo gives its teammates: where the work is, and how it is done.
 #[derive(Clone)]
 pub struct World {
     /// A waiting conversation and a free agent, if there is one (`seed`
     /// varies the choice between teammates).
-    pub find: Arc<dyn Fn(u64) -> Option<Chance> + Send + Sync>,
+    pub find: Find,
     /// Carries out the assign; an error says why it failed.
-    pub act: Arc<dyn Fn(&Chance) -> Result<(), String> + Send + Sync>,
+    pub act: Act,
 }
 
 /// How a teammate paces itself.
