@@ -884,8 +884,12 @@ mod tests {
 
     #[test]
     fn help_rows_come_from_the_live_keymap() {
-        let rows = Keymap::default().help_rows();
+        let rows = Keymap::default().help_rows_for(true);
         assert_eq!(rows.len(), Command::all().count());
+        // Without team mode, `:who` is not listed.
+        let alone = Keymap::default().help_rows();
+        assert_eq!(alone.len() + 1, rows.len());
+        assert!(!alone.iter().any(|r| r.command == Command::Who));
         for row in &rows {
             let c = row.command;
             assert_eq!(row.description, c.description());
@@ -914,7 +918,7 @@ mod tests {
         assert_eq!(row(&rows, cold), "t");
         assert_eq!(row(&rows, Command::MoveDown.description()), "j / ↓");
 
-        let rows = keymap(&[("cold_transfer", "C"), ("move_down", "J")]).help_rows();
+        let rows = keymap(&[("cold_transfer", "C"), ("move_down", "J")]).help_rows_for(true);
         assert_eq!(row(&rows, cold), "C");
         assert_eq!(row(&rows, Command::MoveDown.description()), "J / ↓");
         assert_eq!(rows.len(), Command::all().count());
