@@ -886,11 +886,37 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
         }
     }
     let listening = check_callback(config).await;
-    Ok(if ok && listening {
+    let team_ok = match &config.team {
+        Some(team) => check_team(team, &config.kore).await,
+        None => true,
+    };
+    Ok(if ok && listening && team_ok {
         EXIT_OK
     } else {
         EXIT_FAILED
     })
+}
+
+/// `[team]`: the password resolves and Redis answers PING. The URL is
+/// shown masked; false when either fails.
+async fn check_team(team: &crate::config::TeamConfig, kore: &crate::config::KoreConfig) -> bool {
+    let mut line = json!({"check": "team", "redis_url": team.masked_url(),
+        "name": team.member_name(), "key_prefix": team.key_prefix(kore),
+        "password": team.password.as_ref().map(|p| p.describe())});
+    let answered = async {
+        let settings = crate::team::TeamSettings::from_config(team, kore)?;
+        crate::team::Team::connect(&settings)?.ping().await
+    }
+    .await;
+    line["ok"] = json!(answered.is_ok());
+    if let Err(e) = &answered {
+        line["message"] = json!(e.to_string());
+        note!(
+            "error: [team] {e}\n  hint: check redis_url and the password, and that Redis runs and this machine reaches it"
+        );
+    }
+    emit(&line);
+    answered.is_ok()
 }
 
 /// Binds the callback listener as the console would, and posts to its

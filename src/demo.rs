@@ -131,7 +131,7 @@ pub async fn run(opts: DemoOptions, prefs: Option<&Config>) -> anyhow::Result<i3
         journal.clone(),
         opts.script.clone(),
     )?;
-    console_opts.team = team.as_ref().map(|t| t.me.clone());
+    console_opts.team = team.as_ref().map(|t| t.settings.clone());
     let result = match KoreClient::new(&console_opts.client) {
         Ok(client) => wiring::start_console(console_opts, client).await,
         Err(e) => Err(e.into()),

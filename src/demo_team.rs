@@ -1,17 +1,17 @@
 //! `switchboard demo --team N` (issue 21.7): beside the simulator, a
 //! `redis-server` of our own (free loopback port, temp dir; a clear message
-//! with the install command when there is none) and N-1 simulated
+//! with the install command when there is none), this console in the team
+//! (as "You") and N-1 simulated
 //! teammates ("Mia", "Raj", ...) that now and then take a waiting
 //! conversation through the team layer, so claims, teammates' log lines
 //! and `:who` can be seen on one screen. Everything stops on quit: the
 //! teammates leave, redis-server is killed and its directory removed.
 
 use crate::sim::SimHandle;
+use crate::team::TeamSettings;
 use crate::team::server::RedisServer;
 use crate::team::teammates::{Chance, Pace, Teammates, World};
-use crate::team::{Team, TeamSettings};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The most consoles `--team` takes (this one and its simulated teammates).
 pub const MAX_TEAM: usize = 1 + crate::team::teammates::NAMES.len();
@@ -19,15 +19,13 @@ pub const MAX_TEAM: usize = 1 + crate::team::teammates::NAMES.len();
 pub const MY_NAME: &str = "You";
 /// The keys of the demo's team.
 const KEY_PREFIX: &str = "switchboard:demo:";
-/// How often this console's presence is renewed in the demo.
-const PRESENCE_EVERY: Duration = Duration::from_secs(5);
 
-/// The demo's team: its Redis, this console's handle and the teammates.
+/// The demo's team: its Redis and the teammates.
 pub struct DemoTeam {
-    /// This console in the team (for the runner).
-    pub me: Team,
+    /// This console's `[team]`: the console joins with it (it polls,
+    /// claims and publishes as any console of a team does).
+    pub settings: TeamSettings,
     teammates: Teammates,
-    presence: tokio::task::JoinHandle<()>,
     server: RedisServer,
 }
 
@@ -36,15 +34,6 @@ impl DemoTeam {
     pub async fn start(sim: Arc<SimHandle>, size: usize) -> anyhow::Result<DemoTeam> {
         let server = tokio::task::spawn_blocking(RedisServer::start).await??;
         let url = server.url();
-        let me = Team::connect(&TeamSettings::local(&url, MY_NAME, KEY_PREFIX))?;
-        me.renew_presence().await?;
-        let renew = me.clone();
-        let presence = tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(PRESENCE_EVERY).await;
-                let _ = renew.refresh_status().await;
-            }
-        });
         let teammates = Teammates::start(
             &url,
             KEY_PREFIX,
@@ -54,19 +43,16 @@ impl DemoTeam {
         )
         .await?;
         Ok(DemoTeam {
-            me,
+            settings: TeamSettings::local(&url, MY_NAME, KEY_PREFIX),
             teammates,
-            presence,
             server,
         })
     }
 
-    /// Stops the teammates, removes this console's presence, kills
-    /// redis-server and removes its directory.
+    /// Stops the teammates, kills redis-server and removes its directory
+    /// (the console has left the team by then).
     pub async fn stop(self) {
-        self.presence.abort();
         self.teammates.stop().await;
-        let _ = self.me.leave().await;
         drop(self.server);
     }
 }

@@ -318,7 +318,13 @@ pub fn console_options(
         alerts: config.alerts.alerts(),
         script: None,
         wallboard: ui.wallboard,
-        team: None,
+        team: match &config.team {
+            Some(team) => Some(
+                crate::team::TeamSettings::from_config(team, &config.kore)
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        },
     })
 }
 
@@ -434,10 +440,7 @@ pub async fn start_console(mut opts: ConsoleOptions, client: KoreClient) -> anyh
         max_attempts: opts.max_attempts,
         uncertain_hooks: opts.retry_uncertain_hooks,
     };
-    let mut runner = runner(client, tx.clone(), journal, listener.clone(), retries);
-    if let Some(team) = opts.team.clone() {
-        runner = runner.with_team(team);
-    }
+    let runner = runner(client, tx.clone(), journal, listener.clone(), retries);
     let services = Services {
         runner,
         tx,

@@ -24,7 +24,7 @@ fn state(team: bool) -> State {
         "t".into(),
     );
     s.now_ms = NOW;
-    s.status.team.on = team;
+    s.status.team_view.on = team;
     s
 }
 
@@ -52,7 +52,7 @@ fn log(s: &State) -> Vec<String> {
 fn refused(s: &mut State) -> Vec<Effect> {
     update(
         s,
-        Action::Team(TeamReport::ClaimAnswered {
+        Action::TeamReport(TeamReport::ClaimAnswered {
             conversation: "c-1042".into(),
             pending: Box::new(assign()),
             reply: ClaimReply::Refused {
@@ -140,7 +140,7 @@ fn a_granted_claim_sends_and_is_released_on_the_callback() {
     let mut s = state(true);
     let fx = update(
         &mut s,
-        Action::Team(TeamReport::ClaimAnswered {
+        Action::TeamReport(TeamReport::ClaimAnswered {
             conversation: "c-1042".into(),
             pending: Box::new(assign()),
             reply: ClaimReply::Granted,
@@ -158,7 +158,7 @@ fn a_granted_claim_sends_and_is_released_on_the_callback() {
         ("action", "assign c-1042 → Mia")
     );
     let req_id = req_id.clone();
-    assert!(s.status.team.claimed.contains_key("c-1042"));
+    assert!(s.status.team_view.claimed.contains_key("c-1042"));
     // The request's answer is not the outcome of an assign: its callback is.
     let fx = update(
         &mut s,
@@ -196,7 +196,7 @@ fn a_granted_claim_sends_and_is_released_on_the_callback() {
         conversation: "c-1042".into(),
         text: "c-1042: assign done".into(),
     }));
-    assert!(s.status.team.claimed.is_empty());
+    assert!(s.status.team_view.claimed.is_empty());
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn redis_down_sends_unclaimed_and_says_so() {
     let mut s = state(true);
     let fx = update(
         &mut s,
-        Action::Team(TeamReport::ClaimAnswered {
+        Action::TeamReport(TeamReport::ClaimAnswered {
             conversation: "c-1042".into(),
             pending: Box::new(assign()),
             reply: ClaimReply::Unavailable("timed out".into()),
@@ -223,7 +223,7 @@ fn teammates_lines_are_marked_with_their_name() {
     let mut s = state(true);
     update(
         &mut s,
-        Action::Team(TeamReport::Activity {
+        Action::TeamReport(TeamReport::Activity {
             who: "Mia".into(),
             kind: "action".into(),
             conversation: "c-7".into(),
@@ -232,7 +232,7 @@ fn teammates_lines_are_marked_with_their_name() {
     );
     update(
         &mut s,
-        Action::Team(TeamReport::Activity {
+        Action::TeamReport(TeamReport::Activity {
             who: "Raj".into(),
             kind: "outcome".into(),
             conversation: "c-7".into(),
@@ -260,7 +260,7 @@ fn who_lists_the_team_with_roles_and_last_actions() {
     assert_eq!(fx, vec![Effect::TeamWho]);
     update(
         &mut s,
-        Action::Team(TeamReport::Members(Ok(vec![
+        Action::TeamReport(TeamReport::Members(Ok(vec![
             Teammate {
                 name: "Mia".into(),
                 leader: true,

@@ -201,6 +201,26 @@ const INVALID: &[(&str, Option<usize>, &str, &[&str])] = &[
     // checks after parsing
     ("host_not_url", Some(2), "[kore].host", &["not a URL"]),
     ("host_ftp", Some(2), "[kore].host", &["https://"]),
+    // [team]: only redis:// and rediss://, the password's source, the name.
+    (
+        "team_url_scheme",
+        Some(10),
+        "[team].redis_url",
+        &["redis://", "rediss://"],
+    ),
+    (
+        "team_password_env_empty",
+        Some(11),
+        "[team].password.env",
+        &["environment variable"],
+    ),
+    ("team_name_too_long", Some(11), "[team].name", &["32"]),
+    (
+        "team_unknown_key",
+        Some(11),
+        "[team].lease_secs",
+        &["lease_ms"],
+    ),
     ("bot_id_empty", Some(3), "[kore].bot_id", &["empty"]),
     ("client_id_blank", Some(6), "[kore].client_id", &["empty"]),
     (
@@ -1080,4 +1100,89 @@ fn alerts_are_read_and_their_mistakes_located() {
     assert_eq!(alerts.for_queue("q-9", "Billing").critical_wait_secs, 45);
     assert_eq!(alerts.for_queue("q-9", "Billing").warn_wait_secs, 30);
     assert_eq!(alerts.for_queue("q-8", "Sales").critical_wait_secs, 90);
+}
+
+// ---------------------------------------------------------------------------
+// [team]
+// ---------------------------------------------------------------------------
+
+#[test]
+fn without_a_team_table_there_is_no_team() {
+    let c = load_text(&config_with_secret("{ env = \"X\" }"))
+        .unwrap()
+        .config;
+    assert_eq!(c.team, None);
+}
+
+#[test]
+fn the_team_table_is_read_with_its_defaults() {
+    let text = format!(
+        "{}\n[team]\nredis_url = \"redis://127.0.0.1:6379\"\n",
+        config_with_secret("{ env = \"X\" }")
+    );
+    let c = load_text(&text).unwrap().config;
+    let team = c.team.clone().unwrap();
+    assert_eq!(team.password, None);
+    assert_eq!(team.lease_ms, config::DEFAULT_LEASE_MS);
+    let prefix = team.key_prefix(&c.kore);
+    assert_eq!(
+        prefix,
+        config::default_key_prefix("https://platform.kore.ai", "st-1")
+    );
+    assert!(!prefix.contains("cs-1") && !prefix.contains("acc-1"));
+    let name = team.member_name();
+    assert!(!name.is_empty() && name.chars().count() <= config::MAX_TEAM_NAME_CHARS);
+
+    let full = config::load(&fixture_dir("config/valid").join("team.toml")).unwrap();
+    let team = full.config.team.unwrap();
+    assert_eq!(team.member_name(), "Mia");
+    assert_eq!(team.key_prefix(&full.config.kore), "switchboard:billing:");
+    assert_eq!(
+        team.password,
+        Some(SecretSource::Env("SWITCHBOARD_REDIS_PASSWORD".into()))
+    );
+}
+
+#[test]
+fn a_redis_password_is_never_shown() {
+    let text = format!(
+        "{}\n[team]\nredis_url = \"ftp://:hunter2@127.0.0.1:6379\"\n",
+        config_with_secret("{ env = \"X\" }")
+    );
+    let err = load_text(&text).unwrap_err().to_string();
+    assert!(err.contains("[team].redis_url"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    let team = config::TeamConfig::new("rediss://u:hunter2@cache.example:6380/0");
+    assert_eq!(team.masked_url(), "rediss://u:***@cache.example:6380/0");
+    assert!(team.password_in_file());
+    let mut from_env = config::TeamConfig::new("redis://127.0.0.1");
+    from_env.password = Some(SecretSource::Env("SWITCHBOARD_TEST_NO_SUCH_VAR_21".into()));
+    let err = from_env.resolve_password().unwrap_err().to_string();
+    assert!(
+        err.starts_with("[team].password: the environment variable"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_readable_redis_password_gets_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = config_with_secret("{ env = \"KORE_CLIENT_SECRET\" }");
+    let in_url = format!("{base}\n[team]\nredis_url = \"redis://:pw-in-url@127.0.0.1\"\n");
+    let literal =
+        format!("{base}\n[team]\nredis_url = \"redis://127.0.0.1\"\npassword = \"pw-literal\"\n");
+    for (name, text, secret) in [
+        ("url", &in_url, "pw-in-url"),
+        ("lit", &literal, "pw-literal"),
+    ] {
+        let path = dir.path().join(format!("{name}.toml"));
+        write_with_mode(&path, text, 0o644);
+        let warnings = config::load(&path).unwrap().warnings;
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("Redis password"), "{}", warnings[0]);
+        assert!(!warnings[0].contains(secret), "{}", warnings[0]);
+        write_with_mode(&path, text, 0o600);
+        assert!(config::load(&path).unwrap().warnings.is_empty());
+    }
 }

@@ -509,8 +509,8 @@ const LINE_LIMIT: usize = 1_000;
 /// may not pass: they may only shrink, and no other file may join them.
 const OVER_THE_LIMIT: &[(&str, usize)] = &[
     ("src/app/queries.rs", 1_062),
-    ("src/app/state.rs", 1_143),
-    ("src/app/update/results.rs", 1_151),
+    ("src/app/state.rs", 1_124),
+    ("src/app/update/results.rs", 1_138),
     ("src/cli/batch.rs", 1_210),
     ("src/kore/client.rs", 1_108),
 ];

@@ -35,13 +35,13 @@ impl Console {
         } = runner(client(sim, |_| {}), None, 1).await;
         let team = Team::connect(&TeamSettings::local(redis.url(), name, "test:claims:")).unwrap();
         team.renew_presence().await.expect("redis answers");
-        let runner = runner.with_team(team);
+        runner.attach_team(team);
         let mut state = State::new(
             settings("bot", "TEST", 30_000),
             switchboard::app::keymap::Keymap::default(),
             name.to_lowercase(),
         );
-        state.status.team.on = runner.team_on();
+        state.status.team_view.on = runner.team_on();
         Console {
             state,
             run: Run {
@@ -126,7 +126,7 @@ async fn two_consoles_assign_at_once_and_exactly_one_reaches_kore() {
         seen.iter().any(|a| {
             matches!(
                 a,
-                Action::Team(TeamReport::ClaimAnswered {
+                Action::TeamReport(TeamReport::ClaimAnswered {
                     reply: switchboard::app::team::ClaimReply::Refused { .. },
                     ..
                 })
@@ -164,7 +164,7 @@ async fn two_consoles_assign_at_once_and_exactly_one_reaches_kore() {
     // The winner's claim is released on the outcome (its callback).
     let claims = winner.run.runner.team_claims().unwrap();
     assert!(claims.held().is_empty(), "released: {:?}", claims.held());
-    assert!(winner.state.status.team.claimed.is_empty());
+    assert!(winner.state.status.team_view.claimed.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,7 +183,7 @@ async fn teammates_see_each_others_actions_marked_with_their_name() {
     let (seen_raj, seen_ann) = tokio::join!(raj.pump(1_500), ann.pump(1_500));
     assert!(
         seen_raj.iter().any(
-            |a| matches!(a, Action::Team(TeamReport::Activity { who, text, .. })
+            |a| matches!(a, Action::TeamReport(TeamReport::Activity { who, text, .. })
             if who == "Ann" && text == "assign c-1 → Mia")
         ),
         "{seen_raj:?}"
@@ -191,7 +191,7 @@ async fn teammates_see_each_others_actions_marked_with_their_name() {
     assert!(
         !seen_ann
             .iter()
-            .any(|a| matches!(a, Action::Team(TeamReport::Activity { .. }))),
+            .any(|a| matches!(a, Action::TeamReport(TeamReport::Activity { .. }))),
         "a console skips its own lines"
     );
     let lines: Vec<String> = raj.state.log.since(0).map(|l| l.text.clone()).collect();
@@ -211,9 +211,9 @@ async fn teammates_see_each_others_actions_marked_with_their_name() {
     )));
     assert_eq!(effects, vec![Effect::TeamWho]);
     let seen = raj.pump(1_000).await;
-    let Some(Action::Team(TeamReport::Members(Ok(members)))) = seen
+    let Some(Action::TeamReport(TeamReport::Members(Ok(members)))) = seen
         .iter()
-        .find(|a| matches!(a, Action::Team(TeamReport::Members(_))))
+        .find(|a| matches!(a, Action::TeamReport(TeamReport::Members(_))))
     else {
         panic!("{seen:?}")
     };

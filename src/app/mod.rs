@@ -138,15 +138,18 @@ pub enum Action {
     /// The log file lost lines (`dropped` so far) or could not be opened
     /// at all, and why: shown in the status bar and the log pane.
     LogTrouble { dropped: u64, why: String },
+    /// Team mode: where the team stands, for the status bar.
+    Team(TeamBar),
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT: quit without asking.
     Terminate,
     /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.
     Suspend,
-    /// Team mode (issue 21): what the runtime reports of the team.
-    Team(TeamReport),
+    /// Team mode (issue 21.4, 21.5): claims, teammates' lines, `:who`.
+    TeamReport(TeamReport),
 }
 
-/// What the runtime reports of the team (`Action::Team`).
+/// What the runtime reports of claims, the activity log and `:who`
+/// (`Action::TeamReport`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TeamReport {
     /// What Redis said to `Effect::Claim` for `pending`.
@@ -164,6 +167,14 @@ pub enum TeamReport {
     },
     /// The consoles online, for `:who` (or why not).
     Members(Result<Vec<team::Teammate>, String>),
+}
+
+/// Team mode's piece of the status bar ("team 5 · polling: Mia"), as the
+/// runtime's team layer words it; `trouble` when Redis is out of reach.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TeamBar {
+    pub text: String,
+    pub trouble: bool,
 }
 
 /// The two groups of live statuses the poll plan reads apart.

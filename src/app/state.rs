@@ -12,9 +12,11 @@ pub use crate::app::pane::Pane;
 pub use crate::domain::{Channel, Verb};
 
 mod conversations;
+mod status;
 pub use conversations::{
     Before, Conversations, GenCache, KeptList, ListCache, ListKey, Tracked, patch_limit,
 };
+pub use status::Status;
 
 impl Channel {
     /// From list-conversations: `conversationType` ("voice"/"messaging") or
@@ -774,7 +776,8 @@ pub enum Pending {
     /// A send the console advises against (the agent is seen offline):
     /// asked even when `confirm` is off, and only `y` sends it.
     Anyway(Box<Pending>),
-    Forced(Box<Pending>), // team mode: a teammate holds it; `y` claims it by force
+    /// Team mode: a teammate holds it; `y` claims it by force and sends.
+    Forced(Box<Pending>),
 }
 
 impl Pending {
@@ -902,28 +905,6 @@ pub enum Health {
     Online,
     /// The most recent request failed to reach the server.
     Degraded(String),
-}
-
-/// The status bar's numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Status {
-    pub team: crate::app::team::TeamView, // team mode (issue 21): on, the claims held
-    pub health: Health,
-    pub rate_used: u32,
-    pub rate_limit: u32,
-    /// Kore asked to wait (a 429 with Retry-After): nothing goes out before
-    /// this time (unix ms).
-    pub kore_wait_until_ms: Option<i64>,
-    /// Requests the callback listener refused since start, and when the
-    /// latest was refused (unix ms).
-    pub listener_refused: (u64, i64),
-    /// What the conversations poll has covered, and how fresh it is.
-    pub poll: PollStatus,
-    /// Where callbacks come back (`http://127.0.0.1:8009`), secret path hidden.
-    pub callback_address: String,
-    /// The log file's trouble: lines it lost so far and why (none while
-    /// all is well).
-    pub log_trouble: Option<(u64, String)>,
 }
 
 /// How many poll intervals may pass without an answer before the figures

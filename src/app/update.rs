@@ -91,7 +91,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         // Team mode (issue 21).
-        Action::Team(report) => team::report(state, report),
+        Action::TeamReport(report) => team::report(state, report),
         // What the runner, the polls and the listener report.
         report => on_report(state, report),
     }

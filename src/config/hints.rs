@@ -87,6 +87,28 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         p if p.starts_with("alerts.queues.") => {
             "a queue's table takes warn_wait_secs, critical_wait_secs, sla_secs and sla_target_pct, each a whole number without quotes"
         }
+        "kore" | "callback" | "poll" | "events" | "ui" | "alerts" | "team" => {
+            "write it as a [table] header on its own line, with its keys below it"
+        }
+        "agents" => "write each agent as its own [[agents]] table with at least an id",
+        "agents.id" => "give every [[agents]] entry its own Kore agent id, e.g. id = \"a-123\"",
+        "agents.identity" | "agents.name" | "agents.email" | "agents.queue_id"
+        | "agents.queue_name" => "a quoted string, or remove the line",
+        "ui.confirm" | "ui.mouse" | "ui.show_customer_contact" => {
+            "write true or false without quotes"
+        }
+        "ui.theme" => "use one of \"auto\", \"dark\", \"light\", \"mono\"",
+        "keys" => "each line maps an action to a key, e.g. cold_transfer = \"t\"",
+        p if p.starts_with("keys.") => {
+            "each line maps an action to a key in quotes, e.g. cold_transfer = \"t\""
+        }
+        _ => return team_hint(path),
+    })
+}
+
+/// [`key_hint`] for the keys of `[team]`.
+fn team_hint(path: &str) -> Option<&'static str> {
+    Some(match path {
         "team.redis_url" => {
             "the Redis the team shares, e.g. redis_url = \"redis://127.0.0.1:6379\" or \"rediss://cache.example.com:6380\" for TLS; give the password in password, not in the URL"
         }
@@ -106,21 +128,6 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
             "a quoted prefix without spaces, e.g. key_prefix = \"switchboard:billing:\"; leave it out to derive one from the host and the bot"
         }
         "team.lease_ms" => "milliseconds from 1000 to 60000 without quotes, e.g. lease_ms = 5000",
-        "kore" | "callback" | "poll" | "events" | "ui" | "alerts" | "team" => {
-            "write it as a [table] header on its own line, with its keys below it"
-        }
-        "agents" => "write each agent as its own [[agents]] table with at least an id",
-        "agents.id" => "give every [[agents]] entry its own Kore agent id, e.g. id = \"a-123\"",
-        "agents.identity" | "agents.name" | "agents.email" | "agents.queue_id"
-        | "agents.queue_name" => "a quoted string, or remove the line",
-        "ui.confirm" | "ui.mouse" | "ui.show_customer_contact" => {
-            "write true or false without quotes"
-        }
-        "ui.theme" => "use one of \"auto\", \"dark\", \"light\", \"mono\"",
-        "keys" => "each line maps an action to a key, e.g. cold_transfer = \"t\"",
-        p if p.starts_with("keys.") => {
-            "each line maps an action to a key in quotes, e.g. cold_transfer = \"t\""
-        }
         _ => return None,
     })
 }

@@ -6,9 +6,18 @@
 //! any action is waiting, and polls never use the last `reserve` slots of the
 //! window, so an action finds room even when polling is busy. A 429 from the
 //! server blocks everything until its `Retry-After` (or a default) has passed.
+//!
+//! In team mode a [`SharedBudget`] (the account's window in Redis, see
+//! `team::budget`) is asked first, so that all consoles together stay under
+//! the limit; this limiter stays as the floor. When the shared budget is
+//! down, this one falls back to a share of the limit (the limit divided by
+//! the team size last seen).
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -42,6 +51,35 @@ pub struct Usage {
     pub blocked_for: Option<Duration>,
 }
 
+/// What a [`SharedBudget`] answers when asked for a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// A slot of the shared window is this request's.
+    Taken,
+    /// No room now: ask again after this long.
+    Wait(Duration),
+    /// The shared budget cannot be reached: go on alone within the limit
+    /// divided by this many consoles.
+    Down { team_size: u32 },
+}
+
+/// A window shared with other processes (team mode), asked before this
+/// limiter's own.
+pub trait SharedBudget: Send + Sync + std::fmt::Debug {
+    /// Takes a slot of the shared window for a request of `priority`, or
+    /// says how long to wait, or that the shared window is out of reach.
+    /// `alone` is how many requests this limiter let through in its window
+    /// while it went on alone (0 when it did not): the shared window counts
+    /// them when it answers again.
+    fn take(
+        &self,
+        priority: Priority,
+        alone: u32,
+    ) -> Pin<Box<dyn Future<Output = Shared> + Send + '_>>;
+    /// A 429 came back: every process holds back for `wait`.
+    fn penalize(&self, wait: Duration);
+}
+
 #[derive(Debug)]
 pub struct RateLimiter {
     per_window: u32,
@@ -53,6 +91,11 @@ pub struct RateLimiter {
     reserve: u32,
     inner: Mutex<Inner>,
     notify: Notify,
+    /// The team's window, when there is one.
+    shared: OnceLock<Arc<dyn SharedBudget>>,
+    /// While the shared window is out of reach: this console's share of the
+    /// limit (0: none, the whole limit).
+    share: AtomicU32,
 }
 
 impl RateLimiter {
@@ -79,6 +122,23 @@ impl RateLimiter {
                 users_waiting: 0,
             }),
             notify: Notify::new(),
+            shared: OnceLock::new(),
+            share: AtomicU32::new(0),
+        }
+    }
+
+    /// Asks `budget` before every request from now on (team mode). Set
+    /// once; a second call is ignored.
+    pub fn set_shared(&self, budget: Arc<dyn SharedBudget>) {
+        let _ = self.shared.set(budget);
+    }
+
+    /// This console's share of the limit while the shared window is out of
+    /// reach, if it is.
+    pub fn fallback_share(&self) -> Option<u32> {
+        match self.share.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
         }
     }
 
@@ -136,14 +196,25 @@ impl RateLimiter {
             }
             return Ok(());
         }
+        let (limit, reserve) = match self.fallback_share() {
+            // Alone while the team's window is out of reach: the share, and
+            // the reserve in proportion.
+            Some(share) => {
+                let share = share.min(self.per_window).max(1);
+                let reserve = (u64::from(self.reserve) * u64::from(share)
+                    / u64::from(self.per_window)) as u32;
+                (share, reserve.min(share - 1))
+            }
+            None => (self.per_window, self.reserve),
+        };
         let cap = match priority {
-            Priority::User => self.per_window,
+            Priority::User => limit,
             Priority::Poll => {
                 if inner.users_waiting > 0 {
                     // Let the waiting action go first; look again shortly.
                     return Err(Duration::from_millis(50));
                 }
-                self.per_window - self.reserve
+                limit - reserve
             }
         };
         if (inner.sent.len() as u32) < cap {
@@ -160,6 +231,9 @@ impl RateLimiter {
     /// supervisor's action that stops waiting no longer holds polls back.
     pub async fn acquire(&self, priority: Priority) {
         let _waiting = (priority == Priority::User).then(|| UserWaiting::new(self));
+        if let Some(shared) = self.shared.get() {
+            self.acquire_shared(shared.as_ref(), priority).await;
+        }
         loop {
             let now = Instant::now();
             match self.try_take(priority, now) {
@@ -175,8 +249,36 @@ impl RateLimiter {
         }
     }
 
+    /// Waits for a slot of the team's window, or notes the share to keep
+    /// to while it is out of reach.
+    async fn acquire_shared(&self, shared: &dyn SharedBudget, priority: Priority) {
+        loop {
+            let alone = match self.fallback_share() {
+                Some(_) => self.usage().used,
+                None => 0,
+            };
+            match shared.take(priority, alone).await {
+                Shared::Taken => {
+                    self.share.store(0, Ordering::Relaxed);
+                    return;
+                }
+                Shared::Down { team_size } => {
+                    let share = (self.per_window / team_size.max(1)).max(1);
+                    self.share.store(share, Ordering::Relaxed);
+                    return;
+                }
+                Shared::Wait(wait) => {
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                }
+            }
+        }
+    }
+
     /// The server said 429: send nothing for `wait`.
     pub fn penalize(&self, wait: Duration) {
+        if let Some(shared) = self.shared.get() {
+            shared.penalize(wait);
+        }
         let until = Instant::now() + wait;
         let mut inner = self.lock();
         if inner.blocked_until.is_none_or(|b| b < until) {

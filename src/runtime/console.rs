@@ -59,9 +59,8 @@ pub struct ConsoleOptions {
     /// Only the wallboard (`switchboard wallboard`, `demo --wallboard`):
     /// read-only, no journal, no callback listener; closing it quits.
     pub wallboard: bool,
-    /// Team mode's claims and activity log (issue 21): the runner is given
-    /// the team (`Runner::with_team`).
-    pub team: Option<crate::team::Team>,
+    /// Team mode (`[team]`): the Redis the consoles of the account share.
+    pub team: Option<crate::team::TeamSettings>,
 }
 
 /// How often a running console compacts its journal.
@@ -185,7 +184,6 @@ fn new_state(
     state.now_ms = now_ms();
     state.agents = opts.directory.clone();
     state.show_customer_contact = opts.show_customer_contact;
-    state.status.team.on = opts.team.is_some();
     // Supervisors look at the queues first; `u` shows the agents.
     state.queues_shown = true;
     state.freshness.since_ms = state.now_ms;
@@ -239,6 +237,21 @@ fn start_work(
             runner.host(),
         ),
     );
+    if let Some(settings) = &opts.team {
+        match crate::team::Team::connect(settings) {
+            Ok(team) => {
+                // Claims and the activity log (issue 21.4, 21.5).
+                runner.attach_team(team.clone());
+                state.status.team_view.on = true;
+                runner.join_team(team);
+            }
+            Err(e) => state.log.push(
+                state.now_ms,
+                crate::app::state::LogKind::Error,
+                format!("team mode off: {e}"),
+            ),
+        }
+    }
     runner.start_polling(opts.poll_conversations, opts.poll_agents);
     runner.start_compaction(COMPACT_EVERY, opts.keep_ended);
     runner.start_journal_watch(JOURNAL_WATCH_EVERY);
@@ -342,6 +355,8 @@ async fn wind_down(
         settle_at_quit(&runner).await;
     }
     runner.flush_journal().await;
+    // The poller's lease goes at once, so a teammate takes over now.
+    let _ = tokio::time::timeout(Duration::from_secs(2), runner.leave_team()).await;
     crate::logging::flush();
     drop(runner);
     if let Some(Ok(l)) = listener.map(Arc::try_unwrap) {

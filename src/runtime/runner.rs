@@ -70,8 +70,10 @@ struct Inner {
     poll_timing: std::sync::Mutex<PollTiming>,
     /// Pages the latest agents poll read.
     agent_pages: std::sync::atomic::AtomicU32,
-    /// Team mode's claims and activity log (`Runner::with_team`).
-    team: std::sync::OnceLock<team::TeamLink>,
+    /// Team mode's claims and activity log (`Runner::attach_team`).
+    team_log: std::sync::OnceLock<team::TeamLink>,
+    /// Team mode: who polls, and what the poller publishes (none alone).
+    team: std::sync::OnceLock<Arc<crate::team::poller::Poller>>,
 }
 
 impl Inner {
@@ -92,8 +94,18 @@ impl Inner {
 
 impl Inner {
     fn send(&self, action: Action) {
+        if let Some(poller) = self.team.get() {
+            // The poller's results go to its followers too.
+            poller.publish(&action);
+        }
         // The receiver only goes away when the console quits.
         let _ = self.tx.send(action);
+    }
+
+    /// Whether this console runs the polls now: always alone; in a team,
+    /// when it holds the lease or Redis is out of reach.
+    fn may_poll(&self) -> bool {
+        self.team.get().is_none_or(|p| p.may_poll())
     }
 
     /// Has the writer put one record on disk and waits for it. A failure
@@ -219,6 +231,7 @@ impl Runner {
                 }),
                 agent_pages: std::sync::atomic::AtomicU32::new(1),
                 team: std::sync::OnceLock::new(),
+                team_log: std::sync::OnceLock::new(),
             }),
             queues: HashMap::new(),
         }
@@ -268,5 +281,35 @@ impl Runner {
     /// The client every request goes through.
     pub fn client(&self) -> &KoreClient {
         &self.inner.client
+    }
+
+    /// Team mode: the limiter asks the team's window first, and the polls
+    /// run only while this console holds the poller's lease (or Redis is out
+    /// of reach); what they read is published to the others, and what the
+    /// poller publishes comes in as the same Actions. Call it before
+    /// `start_polling`; a second call is ignored.
+    pub fn join_team(&self, team: crate::team::Team) {
+        if self.inner.team.get().is_some() {
+            return;
+        }
+        let limiter = self.inner.client.limiter();
+        if limiter.limit() > 0 {
+            let budget = crate::team::budget::TeamBudget::for_limiter(team.clone(), limiter);
+            limiter.set_shared(Arc::new(budget));
+        }
+        let poller = crate::team::poller::Poller::start(team, self.inner.tx.clone());
+        let _ = self.inner.team.set(poller);
+    }
+
+    /// The team's poller side, in team mode.
+    pub fn team(&self) -> Option<&Arc<crate::team::poller::Poller>> {
+        self.inner.team.get()
+    }
+
+    /// Gives the poller's lease up and leaves the team (a clean exit).
+    pub async fn leave_team(&self) {
+        if let Some(poller) = self.inner.team.get() {
+            poller.release().await;
+        }
     }
 }

@@ -348,6 +348,11 @@ impl SimHandle {
             .add_conversations(&mut st.traffic_rng, live, closed, server::now_ms());
     }
 
+    /// When each Kore request arrived, oldest first (the latest 100,000).
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.shared.lock().arrivals.iter().copied().collect()
+    }
+
     /// How many requests were answered 429 for the rate limit.
     pub fn rate_limited(&self) -> u64 {
         self.shared.lock().rate_limited

@@ -87,6 +87,9 @@ pub(crate) struct SimState {
     pub(crate) received: VecDeque<ReceivedHook>,
     pub(crate) callbacks: VecDeque<SentCallback>,
     windows: HashMap<String, VecDeque<Instant>>,
+    /// When each Kore request arrived (the latest 100,000), for tests and
+    /// benches that count requests on this side.
+    pub(crate) arrivals: VecDeque<Instant>,
     /// A forced outage: Kore requests get this status until cleared; with a
     /// conversation id, only hooks requests for that conversation do.
     pub(crate) outage: Option<(u16, Option<String>)>,
@@ -170,6 +173,7 @@ impl Shared {
             received: VecDeque::new(),
             callbacks: VecDeque::new(),
             windows: HashMap::new(),
+            arrivals: VecDeque::new(),
             rate_limited: 0,
             endless_next: 0,
         };
@@ -210,6 +214,13 @@ impl Shared {
 
     /// Counts one request against `account`'s rolling window.
     fn check_rate(&self, account: &str) -> Result<(), Response> {
+        {
+            let mut st = self.lock();
+            if st.arrivals.len() >= 100_000 {
+                st.arrivals.pop_front();
+            }
+            st.arrivals.push_back(Instant::now());
+        }
         let limit = self.cfg.rate_limit as usize;
         if limit == 0 {
             return Ok(());

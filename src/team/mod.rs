@@ -13,7 +13,10 @@
 //! and what they last did (a short text the console writes).
 
 pub mod activity;
+pub mod budget;
 pub mod claims;
+pub mod news;
+pub mod poller;
 pub mod server;
 pub mod teammates;
 
@@ -415,6 +418,13 @@ impl Team {
             .invoke_async(&mut conn)
             .await?;
         Ok(size)
+    }
+
+    /// Asks Redis for PONG (`switchboard check`).
+    pub async fn ping(&self) -> Result<(), TeamError> {
+        let mut conn = self.conn();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
     }
 
     /// Removes this console's record (a clean exit).

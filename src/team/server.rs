@@ -220,3 +220,15 @@ fn is_executable(path: &std::path::Path) -> bool {
 fn is_executable(path: &std::path::Path) -> bool {
     path.is_file()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_server_names_the_install_command() {
+        let text = ServerError::NotInstalled.to_string();
+        assert!(text.contains("apt-get install redis-server"), "{text}");
+        assert!(find_on_path("switchboard-no-such-program-21").is_none());
+    }
+}

@@ -188,7 +188,7 @@ fn side_by_side(
 
 fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     const GAP: usize = 3;
-    let rows = state.keymap.help_rows_for(state.status.team.on);
+    let rows = state.keymap.help_rows_for(state.status.team_view.on);
     // The lists' commands in columns; every other mode's keys as one
     // wrapped line each below them.
     let (list_rows, mode_rows): (Vec<HelpRow>, Vec<HelpRow>) = rows
@@ -214,7 +214,7 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         (gs.iter().map(|g| 1 + g.rows.len()).sum::<usize>() + gs.len()).saturating_sub(1)
     };
     let mut commands = crate::app::command::colon_commands_line();
-    if state.status.team.on {
+    if state.status.team_view.on {
         commands.push_str("  :who");
     }
     let commands = theme.own_text(&commands);

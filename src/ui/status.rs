@@ -225,6 +225,15 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     if let Some(piece) = poll_piece(state, theme) {
         pieces.push(piece);
     }
+    if let Some(team) = &state.status.team {
+        let style = if team.trouble { theme.bad } else { theme.text };
+        let text = clean(&team.text, 80);
+        let short = text.split(" · ").next().unwrap_or("team").to_string();
+        pieces.push(
+            Piece::new(vec![span(text, style)], if team.trouble { 0 } else { 3 })
+                .with_short(vec![span(short, style)]),
+        );
+    }
     let (used, limit) = (state.status.rate_used, state.status.rate_limit);
     if limit > 0 {
         let style = if used >= limit {

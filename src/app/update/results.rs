@@ -6,8 +6,10 @@ use crate::app::picture::{Directory, Participant, picture};
 use std::collections::{HashMap, HashSet};
 
 mod callbacks;
+mod status;
 pub use callbacks::NOT_UNDERSTOOD;
 pub(super) use callbacks::on_callback;
+use status::{log_trouble, team};
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
@@ -92,6 +94,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             super::heal::heal_failed(state, &conv_id);
         }
         Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
+        Action::Team(bar) => team(state, bar),
         Action::Key(_) // input and the team's reports: `update` handles them itself
         | Action::Paste(_)
         | Action::Resize(..)
@@ -99,7 +102,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         | Action::Tick(_)
         | Action::Suspend
         | Action::Terminate
-        | Action::Team(_) => {}
+        | Action::TeamReport(_) => {}
     }
     Vec::new()
 }
@@ -1117,22 +1120,6 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
         return vec![effect];
     }
     Vec::new()
-}
-
-/// The log file lost lines, or there is none: a log line when that
-/// changes, and the figure in the status bar.
-fn log_trouble(state: &mut State, dropped: u64, why: String) {
-    if state.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
-        return;
-    }
-    let text = if dropped == 0 {
-        why.clone()
-    } else {
-        format!("{dropped} log line(s) dropped so far: {why}")
-    };
-    let now = state.now_ms;
-    state.log.push_poll(now, LogKind::Error, text);
-    state.status.log_trouble = Some((dropped, why));
 }
 
 /// What the callback listener refused so far.

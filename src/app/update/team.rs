@@ -10,7 +10,7 @@ use crate::app::TeamReport;
 use crate::app::team::{self, ClaimReply, Teammate};
 use crate::kore::wire::Verdict;
 
-/// `Action::Team`: what the runtime reports of the team.
+/// `Action::TeamReport`: claims, teammates' lines, `:who`.
 pub(super) fn report(state: &mut State, report: TeamReport) -> Vec<Effect> {
     match report {
         TeamReport::ClaimAnswered {
@@ -28,7 +28,7 @@ pub(super) fn report(state: &mut State, report: TeamReport) -> Vec<Effect> {
 /// The claim a confirmed send needs first, in team mode: `None` when the
 /// send goes now (team mode off, or not a claimed kind of send).
 pub(super) fn claim_first(state: &mut State, pending: &Pending) -> Option<Vec<Effect>> {
-    if !state.status.team.on {
+    if !state.status.team_view.on {
         return None;
     }
     let (conversation, what) = claim_word(pending)?;
@@ -110,14 +110,14 @@ fn send_claimed(state: &mut State, conversation: String, pending: Pending) -> Ve
     if ids.is_empty() {
         effects.push(Effect::ReleaseClaim { conversation });
     } else {
-        state.status.team.claimed.insert(conversation, ids);
+        state.status.team_view.claimed.insert(conversation, ids);
     }
     effects
 }
 
 /// The activity lines of the sends in `effects` (team mode only).
 pub(super) fn publish_sends(state: &State, effects: &[Effect]) -> Vec<Effect> {
-    if !state.status.team.on {
+    if !state.status.team_view.on {
         return Vec::new();
     }
     effects
@@ -148,7 +148,7 @@ pub(super) fn publish_sends(state: &State, effects: &[Effect]) -> Vec<Effect> {
 /// An assign's outcome is its callback (or its failure, or the callback's
 /// timeout), not the request's answer.
 pub(super) fn observe(state: &mut State, action: &Action) -> Vec<Effect> {
-    if !state.status.team.on {
+    if !state.status.team_view.on {
         return Vec::new();
     }
     let (req_id, conversation, text) = match action {
@@ -192,14 +192,14 @@ pub(super) fn observe(state: &mut State, action: &Action) -> Vec<Effect> {
         conversation,
     }];
     let mut emptied = None;
-    for (conversation, ids) in state.status.team.claimed.iter_mut() {
+    for (conversation, ids) in state.status.team_view.claimed.iter_mut() {
         if ids.remove(req_id) {
             emptied = ids.is_empty().then(|| conversation.clone());
             break;
         }
     }
     if let Some(conversation) = emptied {
-        state.status.team.claimed.remove(&conversation);
+        state.status.team_view.claimed.remove(&conversation);
         effects.push(Effect::ReleaseClaim { conversation });
     }
     effects
@@ -226,7 +226,7 @@ fn activity(state: &mut State, who: &str, kind: &str, text: &str) -> Vec<Effect>
 
 /// `:who`: asks the runtime who is online (team mode only).
 pub(super) fn who(state: &mut State) -> Vec<Effect> {
-    if !state.status.team.on {
+    if !state.status.team_view.on {
         state.refuse("not in team mode: [team] is not configured");
         return Vec::new();
     }

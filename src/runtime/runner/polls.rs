@@ -105,6 +105,13 @@ impl Runner {
     pub(super) fn refresh_conversations(&self) {
         let inner = self.inner.clone();
         tokio::spawn(async move {
+            if !inner.may_poll() {
+                inner.send(Action::Note {
+                    error: false,
+                    text: "refresh: the team's poller polls for everyone; its next round comes to this console too".into(),
+                });
+                return;
+            }
             if inner.conv_poll.try_lock().is_err() {
                 inner.send(Action::Note {
                     error: false,
@@ -140,6 +147,9 @@ impl Runner {
                     if inner.tx.is_closed() {
                         break;
                     }
+                    if !inner.may_poll() {
+                        continue;
+                    }
                     poll_queues(&inner, Some(relist)).await;
                 }
             });
@@ -157,6 +167,8 @@ impl Runner {
                     }
                     if which == 0 {
                         poll_conversations(&inner).await;
+                    } else if !inner.may_poll() {
+                        continue;
                     } else {
                         poll_agents(&inner).await;
                     }

@@ -30,11 +30,11 @@ impl Runner {
     /// are claimed ask Redis first, every action and outcome is published,
     /// and teammates' lines come in as `TeamReport::Activity`. Spawns the
     /// stream's reader and the release retries (needs a tokio runtime).
-    pub fn with_team(self, team: Team) -> Self {
+    pub fn attach_team(&self, team: Team) {
         let claims = Arc::new(Claims::new(team.clone()));
         let tx = self.inner.tx.clone();
         tokio::spawn(activity::follow(team.clone(), move |line| {
-            tx.send(Action::Team(TeamReport::Activity {
+            tx.send(Action::TeamReport(TeamReport::Activity {
                 who: line.who,
                 kind: line.kind,
                 conversation: line.conversation,
@@ -52,18 +52,17 @@ impl Runner {
                 }
             }
         });
-        let _ = self.inner.team.set(TeamLink { team, claims });
-        self
+        let _ = self.inner.team_log.set(TeamLink { team, claims });
     }
 
     /// Whether the runner is in team mode.
     pub fn team_on(&self) -> bool {
-        self.inner.team.get().is_some()
+        self.inner.team_log.get().is_some()
     }
 
     /// The team's claims, when in team mode (tests, the demo's teammates).
     pub fn team_claims(&self) -> Option<Arc<Claims>> {
-        self.inner.team.get().map(|l| l.claims.clone())
+        self.inner.team_log.get().map(|l| l.claims.clone())
     }
 }
 
@@ -78,7 +77,7 @@ pub(super) fn claim(
 ) {
     let inner = inner.clone();
     tokio::spawn(async move {
-        let reply = match inner.team.get() {
+        let reply = match inner.team_log.get() {
             None => ClaimReply::Granted,
             Some(link) => match link.claims.claim(&conversation, &what, force).await {
                 ClaimAnswer::Granted => ClaimReply::Granted,
@@ -90,7 +89,7 @@ pub(super) fn claim(
                 ClaimAnswer::Unavailable(why) => ClaimReply::Unavailable(why),
             },
         };
-        inner.send(Action::Team(TeamReport::ClaimAnswered {
+        inner.send(Action::TeamReport(TeamReport::ClaimAnswered {
             conversation,
             pending,
             reply,
@@ -100,7 +99,7 @@ pub(super) fn claim(
 
 /// `Effect::ReleaseClaim`.
 pub(super) fn release(inner: &Arc<Inner>, conversation: String) {
-    let Some(claims) = inner.team.get().map(|l| l.claims.clone()) else {
+    let Some(claims) = inner.team_log.get().map(|l| l.claims.clone()) else {
         return;
     };
     tokio::spawn(async move { claims.release(&conversation).await });
@@ -109,7 +108,7 @@ pub(super) fn release(inner: &Arc<Inner>, conversation: String) {
 /// `Effect::TeamPublish`: one line to the stream; Redis down loses it
 /// (the journal keeps what this console sent).
 pub(super) fn publish(inner: &Arc<Inner>, kind: String, conversation: String, text: String) {
-    let Some(team) = inner.team.get().map(|l| l.team.clone()) else {
+    let Some(team) = inner.team_log.get().map(|l| l.team.clone()) else {
         return;
     };
     tokio::spawn(async move {
@@ -124,9 +123,9 @@ pub(super) fn publish(inner: &Arc<Inner>, kind: String, conversation: String, te
 
 /// `Effect::TeamWho`: the members and the poller, as `TeamReport::Members`.
 pub(super) fn who(inner: &Arc<Inner>) {
-    let Some(team) = inner.team.get().map(|l| l.team.clone()) else {
-        inner.send(Action::Team(TeamReport::Members(Err(
-            "not in team mode".into()
+    let Some(team) = inner.team_log.get().map(|l| l.team.clone()) else {
+        inner.send(Action::TeamReport(TeamReport::Members(Err(
+            "not in team mode".into(),
         ))));
         return;
     };
@@ -142,7 +141,7 @@ pub(super) fn who(inner: &Arc<Inner>) {
         let list = answer
             .map(|(members, leader)| teammates(members, leader.as_deref(), &me))
             .map_err(|e| e.to_string());
-        inner.send(Action::Team(TeamReport::Members(list)));
+        inner.send(Action::TeamReport(TeamReport::Members(list)));
     });
 }
 

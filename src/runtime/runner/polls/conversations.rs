@@ -51,6 +51,14 @@ impl Default for GroupRead {
 /// how long it takes until every live conversation has been read.
 pub(in crate::runtime::runner) async fn poll_conversations(inner: &Inner) {
     let mut poll = inner.conv_poll.lock().await;
+    if let Some(team) = inner.team.get() {
+        // Team mode: only the poller polls, each round once; it counts its
+        // reads on from the last one it saw published.
+        if team.begin_round().await.is_none() {
+            return;
+        }
+        poll.seq = poll.seq.max(team.seq_seen());
+    }
     let started = std::time::Instant::now();
     let (budget, interval) = round_budget(inner);
     // A read is kept for the rest, unless a sweep found none of them.
