@@ -24,6 +24,9 @@ pub struct DemoOptions {
     pub script: Option<Vec<ScriptStep>>,
     /// Read-only, ASCII, only the wallboard (`demo --wallboard`).
     pub ui: UiFlags,
+    /// `--team N`: team mode with N consoles, this one and N-1 simulated
+    /// teammates, on a redis-server of its own (`demo_team`).
+    pub team: Option<usize>,
 }
 
 pub use crate::runtime::script::{BUILTIN_WALKTHROUGH, ScriptStep, load_script, parse_script};
@@ -99,7 +102,17 @@ pub async fn run(opts: DemoOptions, prefs: Option<&Config>) -> anyhow::Result<i3
     cfg.faults = opts.faults;
     cfg.conversations = opts.conversations;
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
-    let handle = sim::start(cfg.clone(), listener).await?;
+    let handle = std::sync::Arc::new(sim::start(cfg.clone(), listener).await?);
+    let team = match opts.team {
+        Some(size) => match crate::demo_team::DemoTeam::start(handle.clone(), size).await {
+            Ok(team) => Some(team),
+            Err(e) => {
+                stop_sim(handle).await;
+                return Err(e);
+            }
+        },
+        None => None,
+    };
     // A journal of its own for each demo run (the simulator's world is new
     // every time), in the state dir rather than /tmp. It is removed when the
     // demo ends; one left by a demo that was killed, or whose terminal
@@ -111,21 +124,33 @@ pub async fn run(opts: DemoOptions, prefs: Option<&Config>) -> anyhow::Result<i3
         std::process::id(),
         &crate::kore::jwt::random_id()[..8]
     ));
-    let console_opts = wiring::demo_console_options(
+    let mut console_opts = wiring::demo_console_options(
         handle.client_settings(),
         prefs,
         opts.ui,
         journal.clone(),
         opts.script.clone(),
     )?;
+    console_opts.team = team.as_ref().map(|t| t.settings.clone());
     let result = match KoreClient::new(&console_opts.client) {
         Ok(client) => wiring::start_console(console_opts, client).await,
         Err(e) => Err(e.into()),
     };
     let _ = std::fs::remove_file(&journal);
     let _ = std::fs::remove_file(crate::runtime::journal_file::lock_path(&journal));
-    handle.shutdown().await;
+    if let Some(team) = team {
+        team.stop().await;
+    }
+    stop_sim(handle).await;
     result
+}
+
+/// Stops the simulator, waiting for it when nothing else holds it (the
+/// team's teammates have stopped by then); else dropping it stops it.
+async fn stop_sim(handle: std::sync::Arc<sim::SimHandle>) {
+    if let Ok(handle) = std::sync::Arc::try_unwrap(handle) {
+        handle.shutdown().await;
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_team;
 pub mod domain;
 pub mod exit;
 pub mod kore;

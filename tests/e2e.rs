@@ -1382,3 +1382,86 @@ fn opening_a_conversation_shows_kores_transfer_history_and_summary_and_no_contac
         assert!(!text.contains(digits), "a phone is in {}", f.display());
     }
 }
+
+/// The redis-server processes whose command line names `dir`.
+fn redis_servers_under(dir: &Path) -> Vec<u32> {
+    let needle = dir.display().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmd = String::from_utf8_lossy(&cmd);
+            cmd.contains("redis-server") && cmd.contains(&needle)
+                || std::fs::read_link(format!("/proc/{pid}/cwd"))
+                    .is_ok_and(|cwd| cwd.starts_with(dir))
+        })
+        .collect()
+}
+
+/// Issue 21.7: `demo --team 3` at 80x24: a redis-server of its own, two
+/// simulated teammates whose lines reach this console's log, `:who` lists
+/// the three, and quitting stops redis-server and removes its directory.
+#[test]
+fn the_team_demo_shows_teammates_and_stops_cleanly_at_80x24() {
+    assert!(
+        switchboard::team::server::find_on_path("redis-server").is_some(),
+        "team mode tests need redis-server: install it with `apt-get install redis-server`"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let tmp_s = tmp.display().to_string();
+    let mut c = Console::spawn(
+        &["demo", "--seed", "1", "--team", "3"],
+        &[("TMPDIR", tmp_s.as_str())],
+        dir.path(),
+        80,
+        24,
+    );
+    c.wait_for("WAITING", 30);
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        1,
+        "redis-server runs in a temp dir of its own"
+    );
+    // A teammate takes a waiting conversation: its line, with its name.
+    let screen = c.wait_for("[Mia] assign", 40);
+    assert!(screen.contains("DEMO"), "{screen}");
+    c.keys(":who\r");
+    c.wait_for("who: 3 online", 10);
+    c.keys("q");
+    let status = c.wait_exit(15);
+    assert!(status.success(), "exit status {status:?}");
+    c.assert_terminal_restored();
+    assert!(
+        std::fs::read_dir(&tmp).unwrap().next().is_none(),
+        "redis-server's directory is removed"
+    );
+    assert!(
+        redis_servers_under(&tmp).is_empty(),
+        "redis-server is stopped"
+    );
+}
+
+/// Issue 21.7: without redis-server on the PATH, `demo --team` says how to
+/// install it.
+#[test]
+fn the_team_demo_without_redis_server_says_how_to_install_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let path = empty.display().to_string();
+    let mut c = Console::spawn(
+        &["demo", "--team", "3"],
+        &[("PATH", path.as_str())],
+        dir.path(),
+        80,
+        24,
+    );
+    let status = c.wait_exit(20);
+    assert!(!status.success());
+    let out = c.raw_text();
+    assert!(out.contains("apt-get install redis-server"), "{out}");
+}

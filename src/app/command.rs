@@ -341,6 +341,8 @@ pub enum Command {
     Quit,
     Find,
     View,
+    /// Team mode: who is online (`:who`).
+    Who,
     LogNext,
     LogPrev,
     LogPolls,
@@ -431,6 +433,12 @@ impl Command {
         self.entry().colon
     }
 
+    /// Only of use in team mode (`[team]`): left out of the help and the
+    /// list of `:` verbs otherwise, so a console alone looks as before.
+    pub fn team_only(self) -> bool {
+        matches!(self, Command::Who)
+    }
+
     /// The supervisor's verb this command carries out, if it is one.
     pub fn verb(self) -> Option<Verb> {
         Some(match self {
@@ -457,8 +465,13 @@ pub fn colon_command(word: &str) -> Option<Command> {
         .map(|e| e.command)
 }
 
+/// The `:` forms offered (completion, the help, the list of verbs): the
+/// team's own (`:who`) are left out here and shown only in team mode.
 pub(crate) fn colon_entries() -> impl Iterator<Item = Colon> {
-    REGISTRY.iter().filter_map(|e| e.colon)
+    REGISTRY
+        .iter()
+        .filter(|e| !e.command.team_only())
+        .filter_map(|e| e.colon)
 }
 
 /// What to say about a `:` word that names no command: the nearest verb

@@ -162,8 +162,17 @@ impl Keymap {
     /// The help overlay's rows: every command of every mode, the lists'
     /// commands first (under Move, Conversation, Console), then each mode
     /// under its own heading, with the keys as currently bound.
+    /// Team-only commands (`:who`) are left out: see [`Keymap::help_rows_for`].
     pub fn help_rows(&self) -> Vec<HelpRow> {
-        let mut order: Vec<&crate::app::command::Entry> = REGISTRY.iter().collect();
+        self.help_rows_for(false)
+    }
+
+    /// [`Keymap::help_rows`], with the team-only commands in team mode.
+    pub fn help_rows_for(&self, team: bool) -> Vec<HelpRow> {
+        let mut order: Vec<&crate::app::command::Entry> = REGISTRY
+            .iter()
+            .filter(|e| team || !e.command.team_only())
+            .collect();
         order.sort_by_key(|e| KeyMode::ALL.iter().position(|m| *m == e.mode()));
         order
             .into_iter()
@@ -883,8 +892,12 @@ mod tests {
 
     #[test]
     fn help_rows_come_from_the_live_keymap() {
-        let rows = Keymap::default().help_rows();
+        let rows = Keymap::default().help_rows_for(true);
         assert_eq!(rows.len(), Command::all().count());
+        // Without team mode, `:who` is not listed.
+        let alone = Keymap::default().help_rows();
+        assert_eq!(alone.len() + 1, rows.len());
+        assert!(!alone.iter().any(|r| r.command == Command::Who));
         for row in &rows {
             let c = row.command;
             assert_eq!(row.description, c.description());
@@ -913,7 +926,7 @@ mod tests {
         assert_eq!(row(&rows, cold), "t");
         assert_eq!(row(&rows, Command::MoveDown.description()), "j / ↓");
 
-        let rows = keymap(&[("cold_transfer", "C"), ("move_down", "J")]).help_rows();
+        let rows = keymap(&[("cold_transfer", "C"), ("move_down", "J")]).help_rows_for(true);
         assert_eq!(row(&rows, cold), "C");
         assert_eq!(row(&rows, Command::MoveDown.description()), "J / ↓");
         assert_eq!(rows.len(), Command::all().count());

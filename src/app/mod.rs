@@ -19,6 +19,7 @@ pub mod queries;
 pub mod restore;
 pub mod state;
 pub mod summary;
+pub mod team;
 pub mod text;
 pub mod update;
 pub mod views;
@@ -148,6 +149,31 @@ pub enum Action {
     Terminate,
     /// SIGTSTP from outside (Ctrl-Z in the console is a key): suspend.
     Suspend,
+    /// Team mode (issue 21.4, 21.5): claims, teammates' lines, `:who`.
+    TeamReport(TeamReport),
+}
+
+/// What the runtime reports of claims, the activity log and `:who`
+/// (`Action::TeamReport`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TeamReport {
+    /// What Redis said to `Effect::Claim` for `pending`.
+    ClaimAnswered {
+        conversation: String,
+        pending: Box<state::Pending>,
+        reply: team::ClaimReply,
+    },
+    /// A teammate's line from the activity stream.
+    Activity {
+        who: String,
+        kind: String,
+        conversation: String,
+        text: String,
+    },
+    /// The consoles online, for `:who` (or why not).
+    Members(Result<Vec<team::Teammate>, String>),
+    /// This console joined its team: claims and the shared log are on.
+    Joined,
 }
 
 /// Team mode's piece of the status bar ("team 5 · polling: Mia"), as the
@@ -345,4 +371,25 @@ pub enum Effect {
     /// console sets the terminal up again and redraws.
     Suspend,
     Quit,
+    /// Team mode: claim `conversation` in Redis (`force`: whatever holds
+    /// it), then report `TeamReport::ClaimAnswered` with `pending`.
+    Claim {
+        conversation: String,
+        what: String,
+        force: bool,
+        pending: Box<state::Pending>,
+    },
+    /// Team mode: release this console's claim on `conversation`.
+    ReleaseClaim {
+        conversation: String,
+    },
+    /// Team mode: publish a line to the team's activity stream (`kind`:
+    /// `action` or `outcome`; nothing secret, no contact data).
+    TeamPublish {
+        kind: String,
+        conversation: String,
+        text: String,
+    },
+    /// Team mode: read who is online (`:who`).
+    TeamWho,
 }

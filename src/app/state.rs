@@ -736,6 +736,8 @@ pub enum Pending {
     /// A send the console advises against (the agent is seen offline):
     /// asked even when `confirm` is off, and only `y` sends it.
     Anyway(Box<Pending>),
+    /// Team mode: a teammate holds it; `y` claims it by force and sends.
+    Forced(Box<Pending>),
 }
 
 impl Pending {
@@ -749,9 +751,7 @@ impl Pending {
                 Some(crate::domain::Action::End | crate::domain::Action::Cold { .. })
             ),
             Pending::Assign { .. } => true,
-            Pending::Retry { .. } | Pending::Drop { .. } | Pending::Quit | Pending::Anyway(_) => {
-                false
-            }
+            _ => false,
         }
     }
 }

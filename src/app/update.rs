@@ -28,6 +28,7 @@ mod keys;
 mod marks;
 mod results;
 mod sends;
+mod team;
 mod views;
 
 use commands::*;
@@ -56,6 +57,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::QueuesListed { .. }
             | Action::QueueSized { .. }
     );
+    // Team mode: an outcome's activity line and its claim's release.
+    let observed = team::observe(state, &action);
     let polled = matches!(
         action,
         Action::ConversationsPage(_) | Action::PollRound { .. }
@@ -64,6 +67,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     if polled {
         marks::prune(state);
     }
+    effects.extend(team::publish_sends(state, &effects));
+    effects.extend(observed);
     effects.extend(alerts::judge(state, due));
     effects
 }
@@ -98,6 +103,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
+        // Team mode (issue 21).
+        Action::TeamReport(report) => team::report(state, report),
         // What the runner, the polls and the listener report.
         report => on_report(state, report),
     }

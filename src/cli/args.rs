@@ -95,6 +95,22 @@ pub struct DemoArgs {
     /// Only the wallboard: big per-queue tiles, read-only (q quits).
     #[arg(long)]
     wallboard: bool,
+    /// Team mode with N consoles: this one and N-1 simulated teammates
+    /// (Mia, Raj, ...) on a redis-server of its own (needs redis-server on
+    /// PATH).
+    #[arg(long, value_name = "N", value_parser = parse_team)]
+    team: Option<usize>,
+}
+
+/// `--team N`: 2 to [`crate::demo_team::MAX_TEAM`] consoles.
+fn parse_team(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    let max = crate::demo_team::MAX_TEAM;
+    if (2..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("a team is 2 to {max} consoles"))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -246,6 +262,7 @@ impl DemoArgs {
                 ascii: screen.ascii || self.ascii,
                 wallboard: self.wallboard,
             },
+            team: self.team,
         })
     }
 }

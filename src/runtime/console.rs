@@ -249,7 +249,12 @@ fn start_work(
     update(state, info(text));
     if let Some(settings) = &opts.team {
         match crate::team::Team::connect(settings) {
-            Ok(team) => runner.join_team(team),
+            Ok(team) => {
+                // Claims and the activity log (issue 21.4, 21.5).
+                runner.attach_team(team.clone());
+                update(state, Action::TeamReport(crate::app::TeamReport::Joined));
+                runner.join_team(team);
+            }
             Err(e) => {
                 let text = format!("team mode off: {e}");
                 let kind = crate::app::state::LogKind::Error;

@@ -30,6 +30,7 @@ mod details;
 mod dispatch;
 mod export;
 mod polls;
+mod team;
 #[cfg(test)]
 mod tests;
 mod upkeep;
@@ -70,6 +71,8 @@ struct Inner {
     poll_timing: std::sync::Mutex<PollTiming>,
     /// Pages the latest agents poll read.
     agent_pages: std::sync::atomic::AtomicU32,
+    /// Team mode's claims and activity log (`Runner::attach_team`).
+    team_log: std::sync::OnceLock<team::TeamLink>,
     /// Team mode: who polls, and what the poller publishes (none alone).
     team: std::sync::OnceLock<Arc<crate::team::poller::Poller>>,
 }
@@ -229,6 +232,7 @@ impl Runner {
                 }),
                 agent_pages: std::sync::atomic::AtomicU32::new(1),
                 team: std::sync::OnceLock::new(),
+                team_log: std::sync::OnceLock::new(),
             }),
             queues: HashMap::new(),
         }

@@ -12,10 +12,13 @@
 //! contact data. Members carry a display name, a role, when they started
 //! and what they last did (a short text the console writes).
 
+pub mod activity;
 pub mod budget;
+pub mod claims;
 pub mod news;
 pub mod poller;
 pub mod server;
+pub mod teammates;
 
 use crate::config::{ConfigError, KoreConfig, TeamConfig};
 use crate::kore::jwt::Secret;
@@ -273,6 +276,9 @@ impl TeamStatus {
 #[derive(Clone)]
 pub struct Team {
     conn: ConnectionManager,
+    /// For a connection of its own (a blocking read must not hold up the
+    /// shared one).
+    client: redis::Client,
     keys: Keys,
     me: Arc<Mutex<Member>>,
     status: Arc<Mutex<TeamStatus>>,
@@ -313,7 +319,7 @@ impl Team {
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         let suffix: u32 = rand::random();
         let me = Member {
             id: format!("{}#{:08x}", member_id_part(&settings.name), suffix),
@@ -325,6 +331,7 @@ impl Team {
         };
         Ok(Team {
             conn,
+            client,
             keys: Keys::new(settings.key_prefix.clone()),
             me: Arc::new(Mutex::new(me)),
             status: Arc::new(Mutex::new(TeamStatus {
@@ -335,6 +342,21 @@ impl Team {
             })),
             lease: settings.lease,
         })
+    }
+
+    /// A connection of its own, with no response timeout, for a blocking
+    /// read (`XREAD BLOCK`): on the shared one it would hold up every
+    /// other command.
+    pub async fn blocking_connection(
+        &self,
+    ) -> Result<redis::aio::MultiplexedConnection, TeamError> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(None);
+        Ok(self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?)
     }
 
     /// A connection to send commands on (clones share one socket).

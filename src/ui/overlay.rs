@@ -188,7 +188,7 @@ fn side_by_side(
 
 fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     const GAP: usize = 3;
-    let rows = state.keymap.help_rows();
+    let rows = state.keymap.help_rows_for(state.model.status.team_view.on);
     // The lists' commands in columns; every other mode's keys as one
     // wrapped line each below them.
     let (list_rows, mode_rows): (Vec<HelpRow>, Vec<HelpRow>) = rows
@@ -213,7 +213,11 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let height = |gs: &[&Group]| {
         (gs.iter().map(|g| 1 + g.rows.len()).sum::<usize>() + gs.len()).saturating_sub(1)
     };
-    let commands = theme.own_text(&crate::app::command::colon_commands_line());
+    let mut commands = crate::app::command::colon_commands_line();
+    if state.model.status.team_view.on {
+        commands.push_str("  :who");
+    }
+    let commands = theme.own_text(&commands);
     // Inside the border: one cell of padding left and right.
     let max_inner_w = usize::from(area.width).saturating_sub(4).max(1);
     let max_inner_h = usize::from(area.height).saturating_sub(2);

@@ -513,6 +513,17 @@ pub const REGISTRY: &[Entry] = &[
         hints: &[],
     },
     Entry {
+        command: Command::Who,
+        name: "who",
+        keys: &[],
+        colon: colon("who", &[], ":who", Arg::None),
+        description: "team mode: who is online, their role, what they last did",
+        label: "who",
+        group: "Console",
+        context: LISTS,
+        hints: &[],
+    },
+    Entry {
         command: Command::LogNext,
         name: "log_next_match",
         keys: &[ch('n')],

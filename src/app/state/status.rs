@@ -24,4 +24,6 @@ pub struct Status {
     pub log_trouble: Option<(u64, String)>,
     /// Team mode's piece (none without `[team]`).
     pub team: Option<crate::app::TeamBar>,
+    /// Team mode's claims and activity log: on, and the claims held.
+    pub team_view: crate::app::team::TeamView,
 }

@@ -83,6 +83,7 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::Quit => ask_quit(state),
         Command::Find => find(state, word),
         Command::View => views::view(state, word),
+        Command::Who => super::team::who(state),
         // The log pane
         Command::LogNext => find_in_log(state, false),
         Command::LogPrev => find_in_log(state, true),

@@ -99,15 +99,15 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         }
         Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
         Action::Team(bar) => team(state, bar),
-        // Input: handled by `update` itself.
-        Action::Key(_)
+        Action::Key(_) // input and the team's reports: `update` handles them itself
         | Action::Paste(_)
         | Action::Resize(..)
         | Action::Layout(_)
         | Action::Tick(_)
         | Action::Clock(_)
         | Action::Suspend
-        | Action::Terminate => {}
+        | Action::Terminate
+        | Action::TeamReport(_) => {}
     }
     Vec::new()
 }

@@ -382,7 +382,17 @@ pub(super) fn full_note(agent: &Agent, channel: Channel) -> Option<String> {
     ))
 }
 
+/// A confirmed pending action: in team mode a claimed kind of send asks
+/// Redis first (`super::team`), else it goes now.
 pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
+    if let Some(effects) = super::team::claim_first(state, &pending) {
+        return effects;
+    }
+    send_pending(state, pending)
+}
+
+/// A confirmed pending action, carried out now.
+pub(super) fn send_pending(state: &mut State, pending: Pending) -> Vec<Effect> {
     match pending {
         Pending::Events {
             conversation,
@@ -402,7 +412,8 @@ pub(super) fn execute(state: &mut State, pending: Pending) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
-        Pending::Anyway(pending) => execute(state, *pending),
+        Pending::Anyway(pending) => send_pending(state, *pending),
+        Pending::Forced(pending) => super::team::force(state, *pending),
     }
 }
 

@@ -205,6 +205,21 @@ impl Runner {
             }
             Effect::Export { path, lines } => self.export(path, lines),
             Effect::SaveViews { path, text, name } => self.save_views(path, text, name),
+            Effect::Claim {
+                conversation,
+                what,
+                force,
+                pending,
+            } => super::team::claim(&self.inner, conversation, what, force, pending),
+            Effect::ReleaseClaim { conversation } => {
+                super::team::release(&self.inner, conversation)
+            }
+            Effect::TeamPublish {
+                kind,
+                conversation,
+                text,
+            } => super::team::publish(&self.inner, kind, conversation, text),
+            Effect::TeamWho => super::team::who(&self.inner),
             // The console's own: it rings or stops.
             Effect::Quit | Effect::Suspend | Effect::Bell => {}
         }

@@ -1,0 +1,166 @@
+//! The runner's side of team mode for claims and the activity log
+//! (issue 21.4, 21.5): `Effect::Claim` asks Redis before the send and
+//! reports `TeamReport::ClaimAnswered`; `Effect::ReleaseClaim` releases it by
+//! compare-and-delete; `Effect::TeamPublish` adds a line to the team's
+//! stream; `Effect::TeamWho` reads the presence records. The activity
+//! stream is read from its end by a task of its own, and releases Redis
+//! missed are tried again every few seconds.
+
+use super::{Inner, Runner};
+use crate::app::Action;
+use crate::app::TeamReport;
+use crate::app::state::Pending;
+use crate::app::team::{ClaimReply, Teammate};
+use crate::team::claims::{ClaimAnswer, Claims};
+use crate::team::{Role, Team, activity};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often releases Redis missed are tried again.
+const RELEASE_RETRY: Duration = Duration::from_secs(2);
+
+/// What a runner in team mode holds.
+pub(super) struct TeamLink {
+    pub(super) team: Team,
+    pub(super) claims: Arc<Claims>,
+}
+
+impl Runner {
+    /// Team mode for claims and the activity log: sends of the kinds that
+    /// are claimed ask Redis first, every action and outcome is published,
+    /// and teammates' lines come in as `TeamReport::Activity`. Spawns the
+    /// stream's reader and the release retries (needs a tokio runtime).
+    pub fn attach_team(&self, team: Team) {
+        let claims = Arc::new(Claims::new(team.clone()));
+        let tx = self.inner.tx.clone();
+        tokio::spawn(activity::follow(team.clone(), move |line| {
+            tx.send(Action::TeamReport(TeamReport::Activity {
+                who: line.who,
+                kind: line.kind,
+                conversation: line.conversation,
+                text: line.text,
+            }))
+            .is_ok()
+        }));
+        let retry = claims.clone();
+        let alive = self.inner.tx.clone();
+        tokio::spawn(async move {
+            while !alive.is_closed() {
+                tokio::time::sleep(RELEASE_RETRY).await;
+                if retry.unreleased() > 0 {
+                    retry.retry_releases().await;
+                }
+            }
+        });
+        let _ = self.inner.team_log.set(TeamLink { team, claims });
+    }
+
+    /// Whether the runner is in team mode.
+    pub fn team_on(&self) -> bool {
+        self.inner.team_log.get().is_some()
+    }
+
+    /// The team's claims, when in team mode (tests, the demo's teammates).
+    pub fn team_claims(&self) -> Option<Arc<Claims>> {
+        self.inner.team_log.get().map(|l| l.claims.clone())
+    }
+}
+
+/// `Effect::Claim`: asks Redis and reports what it said. Without team mode
+/// it is granted at once.
+pub(super) fn claim(
+    inner: &Arc<Inner>,
+    conversation: String,
+    what: String,
+    force: bool,
+    pending: Box<Pending>,
+) {
+    let inner = inner.clone();
+    tokio::spawn(async move {
+        let reply = match inner.team_log.get() {
+            None => ClaimReply::Granted,
+            Some(link) => match link.claims.claim(&conversation, &what, force).await {
+                ClaimAnswer::Granted => ClaimReply::Granted,
+                ClaimAnswer::Refused(v) => ClaimReply::Refused {
+                    who: v.name,
+                    what: v.what,
+                    since_ms: v.since_ms,
+                },
+                ClaimAnswer::Unavailable(why) => ClaimReply::Unavailable(why),
+            },
+        };
+        inner.send(Action::TeamReport(TeamReport::ClaimAnswered {
+            conversation,
+            pending,
+            reply,
+        }));
+    });
+}
+
+/// `Effect::ReleaseClaim`.
+pub(super) fn release(inner: &Arc<Inner>, conversation: String) {
+    let Some(claims) = inner.team_log.get().map(|l| l.claims.clone()) else {
+        return;
+    };
+    tokio::spawn(async move { claims.release(&conversation).await });
+}
+
+/// `Effect::TeamPublish`: one line to the stream; Redis down loses it
+/// (the journal keeps what this console sent).
+pub(super) fn publish(inner: &Arc<Inner>, kind: String, conversation: String, text: String) {
+    let Some(team) = inner.team_log.get().map(|l| l.team.clone()) else {
+        return;
+    };
+    tokio::spawn(async move {
+        if activity::publish(&team, &kind, &conversation, &text)
+            .await
+            .is_err()
+        {
+            team.mark_down();
+        }
+    });
+}
+
+/// `Effect::TeamWho`: the members and the poller, as `TeamReport::Members`.
+pub(super) fn who(inner: &Arc<Inner>) {
+    let Some(team) = inner.team_log.get().map(|l| l.team.clone()) else {
+        inner.send(Action::TeamReport(TeamReport::Members(Err(
+            "not in team mode".into(),
+        ))));
+        return;
+    };
+    let inner = inner.clone();
+    tokio::spawn(async move {
+        let answer = async {
+            let members = team.members().await?;
+            let leader = team.leader().await?;
+            Ok::<_, crate::team::TeamError>((members, leader))
+        }
+        .await;
+        let me = team.member_id();
+        let list = answer
+            .map(|(members, leader)| teammates(members, leader.as_deref(), &me))
+            .map_err(|e| e.to_string());
+        inner.send(Action::TeamReport(TeamReport::Members(list)));
+    });
+}
+
+/// The presence records as `:who` shows them: the poller is the leader
+/// (by its role, or by the lease's name when no record says so yet).
+pub(super) fn teammates(
+    members: Vec<crate::team::Member>,
+    leader: Option<&str>,
+    me: &str,
+) -> Vec<Teammate> {
+    let any_poller = members.iter().any(|m| m.role == Role::Poller);
+    members
+        .into_iter()
+        .map(|m| Teammate {
+            leader: m.role == Role::Poller || (!any_poller && leader == Some(m.name.as_str())),
+            me: m.id == me,
+            name: m.name,
+            last_action: m.last_action,
+            last_action_ms: m.last_action_ms,
+        })
+        .collect()
+}
