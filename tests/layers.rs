@@ -508,8 +508,6 @@ const LINE_LIMIT: usize = 1_000;
 /// Files still over the limit when the rule came, each with the ceiling it
 /// may not pass: they may only shrink, and no other file may join them.
 const OVER_THE_LIMIT: &[(&str, usize)] = &[
-    ("src/app/state.rs", 1_003),
-    ("src/app/update/results.rs", 1_031),
     ("src/cli/batch.rs", 1_176),
     ("src/kore/client.rs", 1_108),
 ];
