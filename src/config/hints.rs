@@ -3,6 +3,11 @@
 
 /// What a key is for and how to write it, by key path without positions.
 pub(super) fn key_hint(path: &str) -> Option<&'static str> {
+    kore_hint(path).or_else(|| other_hint(path))
+}
+
+/// [`key_hint`] for the keys of `[kore]`.
+fn kore_hint(path: &str) -> Option<&'static str> {
     Some(match path {
         "kore.host" => {
             "write the base URL of your Kore.ai platform, e.g. host = \"https://platform.kore.ai\""
@@ -52,6 +57,13 @@ pub(super) fn key_hint(path: &str) -> Option<&'static str> {
         "kore.retry_max_attempts" => {
             "a whole number from 1 to 100 without quotes, e.g. retry_max_attempts = 6"
         }
+        _ => return None,
+    })
+}
+
+/// [`key_hint`] for every key outside `[kore]`.
+fn other_hint(path: &str) -> Option<&'static str> {
+    Some(match path {
         "callback.listen" => {
             "an IP address and a port, e.g. listen = \"127.0.0.1:8009\"; use \"0.0.0.0:8009\" to listen on every interface"
         }

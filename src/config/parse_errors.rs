@@ -65,70 +65,13 @@ pub(super) fn schema_problem(
             ),
         )
     } else if let Some(field) = between(raw, "missing field `", "`") {
-        let table = render_key(&path, doc);
-        path.push(key(field));
-        let what = if path.len() == 1 {
-            format!("the [{field}] table is missing")
-        } else {
-            format!("the required key `{field}` is missing")
-        };
-        let specific = key_hint(&plain_key(&path));
-        let hint = if path.len() == 1 {
-            format!("add a [{field}] table; config.example.toml shows what goes in it")
-        } else {
-            format!(
-                "add `{field} = ...` under {table}{}",
-                specific.map(|h| format!(": {h}")).unwrap_or_default()
-            )
-        };
-        (what, hint)
+        missing_field(field, &mut path, doc)
     } else if let Some(field) = between(raw, "unknown field `", "`") {
-        let allowed = backticked(raw.split_once("expected").map(|x| x.1).unwrap_or(""));
-        let known = if path.len() <= 1 { "tables" } else { "keys" };
-        let hint = match closest(field, &allowed) {
-            Some(best) => format!(
-                "did you mean `{best}`? The {known} allowed here are: {}",
-                allowed.join(", ")
-            ),
-            None if allowed.is_empty() => "remove it".to_string(),
-            None => format!(
-                "remove it or fix its spelling; the {known} allowed here are: {}",
-                allowed.join(", ")
-            ),
-        };
-        (format!("unknown key `{field}`"), hint)
+        unknown_field(raw, field, &path)
     } else if let Some(value) = between(raw, "unknown variant `", "`") {
-        let allowed = backticked(raw.split_once("expected").map(|x| x.1).unwrap_or(""));
-        let listed = allowed
-            .iter()
-            .map(|a| format!("\"{a}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let hint = key_hint(&plain_key(&path))
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("use one of {listed}"));
-        (
-            format!("unknown value \"{value}\" (allowed: {listed})"),
-            hint,
-        )
+        unknown_variant(raw, value, &path)
     } else if raw.starts_with("invalid type:") || raw.starts_with("invalid value:") {
-        let expected = raw
-            .rsplit_once(", expected ")
-            .map(|x| human_expected(x.1))
-            .unwrap_or_else(|| "something else".to_string());
-        let in_secret = path.iter().any(|s| *s == key("client_secret"));
-        let found = match (raw.starts_with("invalid value:"), in_secret) {
-            // A value of the right type but out of range: name it, unless it
-            // could be the secret.
-            (true, false) => between(raw, "`", "`")
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| found_kind(node)),
-            _ => found_kind(node),
-        };
-        let hint = key_hint(&plain_key(&path))
-            .map(str::to_string)
-            .unwrap_or_else(|| type_hint(&expected));
-        (format!("expected {expected}, found {found}"), hint)
+        invalid_value(raw, &path, node)
     } else if raw.starts_with("wanted string or table") {
         let hint = key_hint(&plain_key(&path))
             .map(str::to_string)
@@ -155,6 +98,84 @@ pub(super) fn schema_problem(
         message,
         hint,
     }
+}
+
+/// A required key or table is missing: `path` gains the missing key, so the
+/// problem names it. Returns the message and the hint.
+fn missing_field(field: &str, path: &mut Vec<Seg>, doc: &Spanned<DeTable<'_>>) -> (String, String) {
+    let table = render_key(path, doc);
+    path.push(key(field));
+    let what = if path.len() == 1 {
+        format!("the [{field}] table is missing")
+    } else {
+        format!("the required key `{field}` is missing")
+    };
+    let specific = key_hint(&plain_key(path));
+    let hint = if path.len() == 1 {
+        format!("add a [{field}] table; config.example.toml shows what goes in it")
+    } else {
+        format!(
+            "add `{field} = ...` under {table}{}",
+            specific.map(|h| format!(": {h}")).unwrap_or_default()
+        )
+    };
+    (what, hint)
+}
+
+/// A key serde does not know: suggest the closest allowed one, or list them.
+fn unknown_field(raw: &str, field: &str, path: &[Seg]) -> (String, String) {
+    let allowed = backticked(raw.split_once("expected").map(|x| x.1).unwrap_or(""));
+    let known = if path.len() <= 1 { "tables" } else { "keys" };
+    let hint = match closest(field, &allowed) {
+        Some(best) => format!(
+            "did you mean `{best}`? The {known} allowed here are: {}",
+            allowed.join(", ")
+        ),
+        None if allowed.is_empty() => "remove it".to_string(),
+        None => format!(
+            "remove it or fix its spelling; the {known} allowed here are: {}",
+            allowed.join(", ")
+        ),
+    };
+    (format!("unknown key `{field}`"), hint)
+}
+
+/// A value outside an enum's variants: list the allowed ones.
+fn unknown_variant(raw: &str, value: &str, path: &[Seg]) -> (String, String) {
+    let allowed = backticked(raw.split_once("expected").map(|x| x.1).unwrap_or(""));
+    let listed = allowed
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = key_hint(&plain_key(path))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("use one of {listed}"));
+    (
+        format!("unknown value \"{value}\" (allowed: {listed})"),
+        hint,
+    )
+}
+
+/// A value of the wrong type, or of the right type but out of range.
+fn invalid_value(raw: &str, path: &[Seg], node: Option<&DeValue<'_>>) -> (String, String) {
+    let expected = raw
+        .rsplit_once(", expected ")
+        .map(|x| human_expected(x.1))
+        .unwrap_or_else(|| "something else".to_string());
+    let in_secret = path.iter().any(|s| *s == key("client_secret"));
+    let found = match (raw.starts_with("invalid value:"), in_secret) {
+        // A value of the right type but out of range: name it, unless it
+        // could be the secret.
+        (true, false) => between(raw, "`", "`")
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| found_kind(node)),
+        _ => found_kind(node),
+    };
+    let hint = key_hint(&plain_key(path))
+        .map(str::to_string)
+        .unwrap_or_else(|| type_hint(&expected));
+    (format!("expected {expected}, found {found}"), hint)
 }
 
 /// The text between the first `start` and the next `end` after it.

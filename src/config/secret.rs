@@ -86,37 +86,8 @@ fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, Conf
         program: program.clone(),
         problem,
     };
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        // Its messages may hold the secret, and a full stderr pipe could
-        // block it: they go nowhere.
-        .stderr(Stdio::null());
-    // A group of its own, so that a time-out ends whatever it started too
-    // (a shell's background job, a helper that holds the output open).
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command.spawn().map_err(|e| {
-        fail(if e.kind() == io::ErrorKind::NotFound {
-            "could not be started: it was not found (is it installed and on PATH?)".to_string()
-        } else {
-            format!("could not be started: {e}")
-        })
-    })?;
-    // Read on a thread, at most one byte over the cap, so that neither an
-    // endless printer (`yes`) nor one that never ends can hold us.
-    let stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let mut out = Vec::new();
-        if let Some(s) = stdout {
-            let _ = s.take(MAX_SECRET_OUTPUT as u64 + 1).read_to_end(&mut out);
-        }
-        out
-    });
-    let mut reader = Some(reader);
+    let mut child = spawn_secret_command(program, args).map_err(fail)?;
+    let mut reader = Some(spawn_reader(&mut child));
     let mut printed: Option<Vec<u8>> = None;
     let started = std::time::Instant::now();
     let over_cap = |out: &Vec<u8>| out.len() > MAX_SECRET_OUTPUT;
@@ -175,18 +146,63 @@ fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, Conf
             MAX_SECRET_OUTPUT / 1024
         )));
     }
+    secret_from_output(status, stdout).map_err(fail)
+}
+
+/// Starts the command with no input, its output piped and its messages
+/// dropped; the error is the problem to report.
+fn spawn_secret_command(program: &str, args: &[String]) -> Result<std::process::Child, String> {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        // Its messages may hold the secret, and a full stderr pipe could
+        // block it: they go nowhere.
+        .stderr(Stdio::null());
+    // A group of its own, so that a time-out ends whatever it started too
+    // (a shell's background job, a helper that holds the output open).
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command.spawn().map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            "could not be started: it was not found (is it installed and on PATH?)".to_string()
+        } else {
+            format!("could not be started: {e}")
+        }
+    })
+}
+
+/// Reads the command's output on a thread, at most one byte over the cap,
+/// so that neither an endless printer (`yes`) nor one that never ends can
+/// hold us.
+fn spawn_reader(child: &mut std::process::Child) -> std::thread::JoinHandle<Vec<u8>> {
+    let stdout = child.stdout.take();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut out = Vec::new();
+        if let Some(s) = stdout {
+            let _ = s.take(MAX_SECRET_OUTPUT as u64 + 1).read_to_end(&mut out);
+        }
+        out
+    })
+}
+
+/// The secret from a finished command's exit status and output (under the
+/// cap); the error is the problem to report.
+fn secret_from_output(status: std::process::ExitStatus, stdout: Vec<u8>) -> Result<Secret, String> {
     if !status.success() {
         let how = match status.code() {
             Some(code) => format!("failed with exit code {code}"),
             None => "was killed by a signal".to_string(),
         };
-        return Err(fail(how));
+        return Err(how);
     }
     let text = String::from_utf8(stdout)
-        .map_err(|_| fail("printed something that is not UTF-8 text".to_string()))?;
+        .map_err(|_| "printed something that is not UTF-8 text".to_string())?;
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(fail("printed nothing".to_string()));
+        return Err("printed nothing".to_string());
     }
     Ok(Secret::new(trimmed))
 }

@@ -11,7 +11,7 @@ use super::text::{clean, clock, width};
 use super::theme::{Glyph, Theme};
 use super::widgets::{scroll_offset, uniform};
 use crate::app::State;
-use crate::app::state::LogKind;
+use crate::app::state::{Log, LogKind};
 
 /// A line's text, with how often it came in a row when more than once.
 fn shown_text(l: &crate::app::state::LogLine) -> String {
@@ -69,16 +69,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     let height = usize::from(inner.height);
 
     if total == 0 {
-        let msg = if log.lines.is_empty() {
-            "nothing logged yet".to_string()
-        } else if log.filter().trim().is_empty() {
-            "only poll lines so far (p shows them)".to_string()
-        } else {
-            format!(
-                "no line matches \"{}\"",
-                theme.fit(&clean(log.filter(), 200), 20)
-            )
-        };
+        let msg = empty_message(log, theme);
         let line = Line::from(Span::styled(
             format!(" {}", theme.fit(&msg, cells - 1)),
             theme.dim,
@@ -92,8 +83,47 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         None => total.saturating_sub(height),
         Some(c) => scroll_offset(Some(c), total, height),
     };
-    // Every kind's glyph gets the same width so the text lines up.
-    let glyph_w = [
+    let glyph_w = glyph_width(theme);
+    let text_w = cells.saturating_sub(8 + 1 + glyph_w + 1);
+    let selected_rows = selected_rows(log, cursor, theme, text_w);
+    let extra = selected_rows.len().saturating_sub(1);
+    // Room for the wrapped rows below the cursor.
+    let offset = match cursor {
+        Some(c) if c + 1 + extra > offset + height => (c + 1 + extra).saturating_sub(height),
+        _ => offset,
+    }
+    .min(cursor.unwrap_or(usize::MAX));
+    let layout = RowLayout {
+        cursor,
+        offset,
+        total,
+        height,
+        cells,
+        glyph_w,
+        text_w,
+        focused,
+    };
+    let rendered = render_rows(log, theme, &layout, &selected_rows);
+    frame.render_widget(Paragraph::new(rendered), inner);
+}
+
+/// What the log pane says when no line is shown.
+fn empty_message(log: &Log, theme: &Theme) -> String {
+    if log.lines.is_empty() {
+        "nothing logged yet".to_string()
+    } else if log.filter().trim().is_empty() {
+        "only poll lines so far (p shows them)".to_string()
+    } else {
+        format!(
+            "no line matches \"{}\"",
+            theme.fit(&clean(log.filter(), 200), 20)
+        )
+    }
+}
+
+/// Every kind's glyph gets the same width so the text lines up.
+fn glyph_width(theme: &Theme) -> usize {
+    [
         LogKind::Out,
         LogKind::In,
         LogKind::Callback,
@@ -103,11 +133,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     .iter()
     .map(|k| width(theme.glyph(theme.log_kind(*k).0)))
     .max()
-    .unwrap_or(1);
-    let text_w = cells.saturating_sub(8 + 1 + glyph_w + 1);
-    // The selected line is shown whole, wrapped under its own text, so a
-    // long warning or error can always be read to its end.
-    let selected_rows: Vec<String> = cursor
+    .unwrap_or(1)
+}
+
+/// The selected line is shown whole, wrapped under its own text, so a
+/// long warning or error can always be read to its end.
+fn selected_rows(log: &Log, cursor: Option<usize>, theme: &Theme, text_w: usize) -> Vec<String> {
+    cursor
         .map(|c| {
             let line = log
                 .visible_line(c)
@@ -119,17 +151,40 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
                 crate::ui::text::wrap(&text, text_w.max(1))
             }
         })
-        .unwrap_or_default();
-    let extra = selected_rows.len().saturating_sub(1);
-    // Room for the wrapped rows below the cursor.
-    let offset = match cursor {
-        Some(c) if c + 1 + extra > offset + height => (c + 1 + extra).saturating_sub(height),
-        _ => offset,
-    }
-    .min(cursor.unwrap_or(usize::MAX));
+        .unwrap_or_default()
+}
+
+/// Where the log's rows go: the window onto the shown lines and the widths.
+struct RowLayout {
+    cursor: Option<usize>,
+    offset: usize,
+    total: usize,
+    height: usize,
+    cells: usize,
+    glyph_w: usize,
+    text_w: usize,
+    focused: bool,
+}
+
+/// The rows on screen; only those lines are looked at.
+fn render_rows<'a>(
+    log: &Log,
+    theme: &Theme,
+    layout: &RowLayout,
+    selected_rows: &[String],
+) -> Vec<Line<'a>> {
+    let RowLayout {
+        cursor,
+        offset,
+        total,
+        height,
+        cells,
+        glyph_w,
+        text_w,
+        focused,
+    } = *layout;
     let indent = " ".repeat(8 + 1 + glyph_w + 1);
     let mut rendered: Vec<Line> = Vec::with_capacity(height);
-    // Only the rows on screen are looked at.
     for i in offset..total.min(offset + height) {
         if rendered.len() >= height {
             break;
@@ -179,5 +234,5 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             rendered.push(Line::from(spans));
         }
     }
-    frame.render_widget(Paragraph::new(rendered), inner);
+    rendered
 }

@@ -419,9 +419,19 @@ fn service_texts(tile: &Tile, nothing: &str) -> (String, String) {
     }
 }
 
-/// Draws one tile; `digits` is how many block digits every tile of the
-/// board makes room for, so that all draw theirs at one scale.
-fn draw_tile(frame: &mut Frame, area: Rect, tile: &Tile, digits: usize, theme: &Theme) {
+/// How the waiting count is shown: odd, none, over the limit or just waiting.
+fn wait_style(tile: &Tile, theme: &Theme) -> Style {
+    match tile.waiting.unwrap_or(0) {
+        _ if tile.odd.waiting => theme.warn,
+        0 => theme.text,
+        _ if tile.wait_level.is_breach() => level_style(tile.wait_level, theme),
+        _ => theme.state_waiting,
+    }
+}
+
+/// The tile's border, styled by its level, with the queue's name and the
+/// level word as titles.
+fn tile_block<'a>(tile: &Tile, area: Rect, theme: &Theme) -> Block<'a> {
     let level = tile.level();
     let style = match level {
         Level::Ok => theme.border,
@@ -443,14 +453,20 @@ fn draw_tile(frame: &mut Frame, area: Rect, tile: &Tile, digits: usize, theme: &
         .map(|w| w.trim().to_string())
         .unwrap_or_default();
     let name = theme.fit(&name, inner_w.saturating_sub(width(&word) + 5).max(1));
-    let block = Block::bordered()
+    Block::bordered()
         .border_set(theme.border_set(level == Level::Critical))
         .border_style(style)
         .title_top(Line::from(Span::styled(format!(" {name} "), theme.heading)))
         .title_top(
             Line::from(Span::styled(format!(" {word} "), level_style(level, theme)))
                 .right_aligned(),
-        );
+        )
+}
+
+/// Draws one tile; `digits` is how many block digits every tile of the
+/// board makes room for, so that all draw theirs at one scale.
+fn draw_tile(frame: &mut Frame, area: Rect, tile: &Tile, digits: usize, theme: &Theme) {
+    let block = tile_block(tile, area, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -468,12 +484,7 @@ fn draw_tile(frame: &mut Frame, area: Rect, tile: &Tile, digits: usize, theme: &
     let (service_long, service_short) = service_texts(tile, nothing);
     let free = tile.free.map_or(or_odd(tile.odd.free), |v| v.to_string());
     let sla_label = theme.own_text(&format!("SL ≤{}s", tile.sla_secs));
-    let wait_style = match tile.waiting.unwrap_or(0) {
-        _ if tile.odd.waiting => theme.warn,
-        0 => theme.text,
-        _ if tile.wait_level.is_breach() => level_style(tile.wait_level, theme),
-        _ => theme.state_waiting,
-    };
+    let wait_style = wait_style(tile, theme);
     let rest = [
         figure_line(
             &[("longest wait", &longest), ("longest", &longest)],
