@@ -792,13 +792,11 @@ fn callback_came_json(id: &str, cb: ReceivedCallback) -> (bool, Value, String) {
     (ok, line, why)
 }
 
-/// `switchboard check`: the config loads, the secret resolves, a token signs,
-/// and the host answers an authenticated request.
-pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Result<i32, Fail> {
-    let loaded = load_config(cli_config)?;
+/// `init` writes placeholders; a config that still has them cannot work:
+/// a warning for each id that still holds one (said on stderr too).
+fn placeholder_warnings(loaded: &crate::config::Loaded) -> Vec<String> {
     let config = &loaded.config;
-    let mut warnings = loaded.warnings.clone();
-    // `init` writes placeholders; a config that still has them cannot work.
+    let mut warnings = Vec::new();
     for (name, value) in [
         ("bot_id", &config.kore.bot_id),
         ("org_id", &config.kore.org_id),
@@ -814,6 +812,16 @@ pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Resu
             warnings.push(w);
         }
     }
+    warnings
+}
+
+/// `switchboard check`: the config loads, the secret resolves, a token signs,
+/// and the host answers an authenticated request.
+pub async fn check(cli_config: Option<&Path>, allow_insecure_http: bool) -> Result<i32, Fail> {
+    let loaded = load_config(cli_config)?;
+    let config = &loaded.config;
+    let mut warnings = loaded.warnings.clone();
+    warnings.extend(placeholder_warnings(&loaded));
     emit(&json!({
         "check": "config",
         "ok": true,
