@@ -645,6 +645,7 @@ fn assign_job(config: &Config, args: &AssignOrder, name: Option<String>) -> Job 
             by_session: true,
         },
         journaled: false,
+        bulk: false,
     }
 }
 

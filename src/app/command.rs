@@ -331,6 +331,8 @@ pub enum Command {
     NewConversation,
     Mark,
     MarkRange,
+    /// `:bulk cancel`: stop what a bulk action has not sent.
+    Bulk,
     // Lists: the console
     CommandLine,
     Export,

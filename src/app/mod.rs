@@ -3,6 +3,7 @@
 
 pub mod agent_status;
 pub mod alerts;
+pub mod bulk;
 pub mod command;
 pub mod completion;
 pub mod details;
@@ -151,6 +152,10 @@ pub enum Action {
     Suspend,
     /// Team mode (issue 21.4, 21.5): claims, teammates' lines, `:who`.
     TeamReport(TeamReport),
+    /// A bulk action's requests are queued (`Effect::SendBulk`): the time
+    /// the limiter leaves between two of them, for the progress line's
+    /// estimate.
+    BulkPace { pace_ms: u64 },
 }
 
 /// What the runtime reports of claims, the activity log and `:who`
@@ -301,6 +306,14 @@ pub enum Effect {
     Requeue {
         send: Box<Effect>,
         blocked: bool,
+    },
+    /// A bulk action on marked conversations: each `SendEvent` / `Assign`
+    /// of `sends` as if run alone (its conversation's queue, in order), but
+    /// their planning records all journaled in one group write before the
+    /// first leaves, and each sent at the limiter's bulk priority (paced,
+    /// after any single action waiting, the reserve left to those).
+    SendBulk {
+        sends: Vec<Effect>,
     },
     /// Resend the failed request of a conversation, then release its held ones.
     Resend {

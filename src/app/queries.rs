@@ -589,6 +589,13 @@ impl Command {
         if context.sends && state.settings.read_only {
             return Err("read-only mode: nothing is sent".into());
         }
+        // With marks, these act on the marked conversations (each judged
+        // when it is planned), whichever is selected.
+        if matches!(self, Command::Assign | Command::End | Command::Remove)
+            && !state.views.marks.is_empty()
+        {
+            return Ok(());
+        }
         let conv = match context.needs {
             Needs::Nothing => return Ok(()),
             Needs::PickerChoice => return picker_choice(state),

@@ -636,6 +636,9 @@ pub enum Pending {
     Anyway(Box<Pending>),
     /// Team mode: a teammate holds it; `y` claims it by force and sends.
     Forced(Box<Pending>),
+    /// A bulk action on the marked conversations (`a`, `E`, `x` with
+    /// marks): one confirmation for all of them.
+    Bulk(Box<crate::app::bulk::BulkPlan>),
 }
 
 impl Pending {

@@ -20,6 +20,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 const MAX_FIELD: usize = 120;
 
 mod alerts;
+mod bulk;
 mod commands;
 mod details;
 mod dispatch;
@@ -59,6 +60,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     );
     // Team mode: an outcome's activity line and its claim's release.
     let observed = team::observe(state, &action);
+    // A bulk action's requests that left (or never will).
+    bulk::observe(state, &action);
     let polled = matches!(
         action,
         Action::ConversationsPage(_) | Action::PollRound { .. }

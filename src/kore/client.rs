@@ -219,6 +219,12 @@ impl KoreClient {
         &self.limiter
     }
 
+    /// The hooks API's limiter: `limiter` itself when it shares it, none
+    /// when it has no limit.
+    pub fn hooks_limiter(&self) -> Option<&Arc<RateLimiter>> {
+        self.hooks_limiter.as_ref()
+    }
+
     pub fn bot_id(&self) -> &str {
         &self.bot_id
     }

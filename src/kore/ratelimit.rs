@@ -34,6 +34,12 @@ pub enum Priority {
     User,
     /// Background polling of live data.
     Poll,
+    /// One request of a bulk action on marked conversations: it steps aside
+    /// for a waiting `User` request (as `Poll` does), leaves the reserve to
+    /// single actions, and is paced evenly over the window
+    /// ([`RateLimiter::bulk_pace`]) so that polls and single actions keep
+    /// finding room while a long batch drains.
+    Bulk,
 }
 
 #[derive(Debug)]
@@ -41,6 +47,8 @@ struct Inner {
     sent: VecDeque<Instant>,
     blocked_until: Option<Instant>,
     users_waiting: usize,
+    /// When the latest `Bulk` request took its slot (their pace).
+    last_bulk: Option<Instant>,
 }
 
 /// How much of the limit is in use right now.
@@ -120,6 +128,7 @@ impl RateLimiter {
                 sent: VecDeque::new(),
                 blocked_until: None,
                 users_waiting: 0,
+                last_bulk: None,
             }),
             notify: Notify::new(),
             shared: OnceLock::new(),
@@ -153,6 +162,16 @@ impl RateLimiter {
     /// How many slots of each window polls leave to the supervisor.
     pub fn reserve(&self) -> u32 {
         self.reserve
+    }
+
+    /// The time between two `Bulk` requests: the window shared evenly by
+    /// the slots single actions leave (zero with no limit). A bulk batch of
+    /// `n` still queued takes about `n` times this.
+    pub fn bulk_pace(&self) -> Duration {
+        match self.per_window.saturating_sub(self.reserve) {
+            0 => Duration::ZERO,
+            cap => self.window / cap,
+        }
     }
 
     pub fn limit(&self) -> u32 {
@@ -216,9 +235,25 @@ impl RateLimiter {
                 }
                 limit - reserve
             }
+            Priority::Bulk => {
+                if inner.users_waiting > 0 {
+                    return Err(Duration::from_millis(50));
+                }
+                let cap = limit - reserve;
+                let pace = self.window / cap.max(1);
+                if let Some(last) = inner.last_bulk
+                    && now.duration_since(last) < pace
+                {
+                    return Err(pace - now.duration_since(last));
+                }
+                cap
+            }
         };
         if (inner.sent.len() as u32) < cap {
             inner.sent.push_back(now);
+            if priority == Priority::Bulk {
+                inner.last_bulk = Some(now);
+            }
             return Ok(());
         }
         // The slot that frees first is the oldest one that keeps us at the cap.
@@ -404,6 +439,57 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(order.lock().unwrap().as_slice(), ["user", "poll"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bulk_is_paced_and_leaves_the_reserve() {
+        // 12 a minute, 2 kept for actions: a bulk request every window/10.
+        let rl = RateLimiter::new(12, Duration::from_secs(60));
+        let pace = rl.bulk_pace();
+        assert_eq!(pace, rl.window() / 10);
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            rl.acquire(Priority::Bulk).await;
+            times.push(start.elapsed());
+        }
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= pace, "{times:?}");
+        }
+        // Ten of the window's slots taken: bulk waits for the window to
+        // roll, yet an action still finds the reserve at once.
+        let rl = RateLimiter::new(12, Duration::from_secs(60));
+        for _ in 0..10 {
+            rl.acquire(Priority::User).await;
+        }
+        let bulk = tokio::time::timeout(Duration::from_secs(30), rl.acquire(Priority::Bulk)).await;
+        assert!(bulk.is_err(), "bulk took the reserve");
+        let t = Instant::now();
+        rl.acquire(Priority::User).await;
+        assert!(t.elapsed() < Duration::from_millis(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_user_action_goes_before_bulk() {
+        let rl = std::sync::Arc::new(RateLimiter::new(6, Duration::from_secs(60)));
+        for _ in 0..6 {
+            rl.acquire(Priority::User).await;
+        }
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (who, p) in [("bulk", Priority::Bulk), ("user", Priority::User)] {
+            let rl = rl.clone();
+            let order = order.clone();
+            tasks.push(tokio::spawn(async move {
+                rl.acquire(p).await;
+                order.lock().unwrap().push(who);
+            }));
+            tokio::task::yield_now().await;
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(order.lock().unwrap().as_slice(), ["user", "bulk"]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -13,6 +13,9 @@ type Ack = oneshot::Sender<io::Result<()>>;
 
 enum Msg {
     Append(Box<Record>, Ack),
+    /// Records that go in one group write (a bulk action's planning
+    /// records), acknowledged together.
+    AppendAll(Vec<Record>, Ack),
     /// Fold ended conversations older than `keep_ms` (see [`Journal::compact`]).
     Compact {
         keep_ms: i64,
@@ -77,6 +80,19 @@ impl JournalWriter {
         done
     }
 
+    /// Hands `records` over to be written in one group (one write, one
+    /// fsync, nothing else between them); the receiver says when all are
+    /// on disk (or why not).
+    pub fn submit_all(&self, records: Vec<Record>) -> oneshot::Receiver<io::Result<()>> {
+        let (ack, done) = oneshot::channel();
+        if let Err(mpsc::error::SendError(Msg::AppendAll(_, ack))) =
+            self.tx.send(Msg::AppendAll(records, ack))
+        {
+            let _ = ack.send(Err(gone()));
+        }
+        done
+    }
+
     /// Writes `record` and waits until it is on disk.
     pub async fn append(&self, record: Record) -> io::Result<()> {
         self.submit(record).await.unwrap_or_else(|_| Err(gone()))
@@ -135,6 +151,10 @@ fn run(mut journal: Journal, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     records.push(*record);
                     acks.push(ack);
                 }
+                Msg::AppendAll(group, ack) => {
+                    records.extend(group);
+                    acks.push(ack);
+                }
                 other => {
                     // Keep the order: what came before is written first.
                     write_batch(&mut journal, &mut records, &mut acks);
@@ -156,7 +176,7 @@ fn run(mut journal: Journal, mut rx: mpsc::UnboundedReceiver<Msg>) {
                             let _ = ack.send(folded);
                         }
                         Msg::Do(f) => f(&mut journal),
-                        Msg::Append(..) => unreachable!("handled above"),
+                        Msg::Append(..) | Msg::AppendAll(..) => unreachable!("handled above"),
                     }
                 }
             }

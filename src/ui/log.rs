@@ -34,6 +34,11 @@ fn titles(state: &State, shown: usize, theme: &Theme) -> (Line<'static>, Line<'s
             log.lines.len()
         )
     };
+    // A bulk action on its way: its progress line, above the log.
+    if let Some(b) = &state.requests.bulk {
+        let dot = theme.glyph(Glyph::Dot);
+        left.push_str(&format!("{rule} {} (Esc stops) ", b.line_with(dot)));
+    }
     let hidden = log.hidden_polls();
     if hidden > 0 {
         left.push_str(&format!("{rule} polls hidden: {hidden} (p) "));

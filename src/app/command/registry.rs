@@ -48,6 +48,7 @@ const SORTS: &[&str] = &[
 ];
 const ON_OFF: &[&str] = &["on", "off"];
 const MARK_WORDS: &[&str] = &["filter", "none"];
+const BULK_WORDS: &[&str] = &["cancel"];
 
 /// The registry, in help order. Each command appears once, in the position
 /// of its `Command` variant.
@@ -407,6 +408,17 @@ pub const REGISTRY: &[Entry] = &[
         label: "mark range",
         group: "Conversation",
         context: LISTS.in_panes(&[Pane::Conversations]),
+        hints: &[],
+    },
+    Entry {
+        command: Command::Bulk,
+        name: "bulk",
+        keys: &[],
+        colon: colon("bulk", &[], ":bulk cancel", Arg::Words(BULK_WORDS)),
+        description: "with marks, a / E / x act on each; :bulk cancel stops what has not left",
+        label: "bulk",
+        group: "Conversation",
+        context: LISTS,
         hints: &[],
     },
     Entry {

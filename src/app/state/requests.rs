@@ -23,6 +23,9 @@ pub struct Requests {
     pub next_req: u64,
     /// A prefix unique to this run for request ids.
     pub run_tag: String,
+    /// The bulk action on its way, while some of its requests have not
+    /// left (the progress line; `Esc` / `:bulk cancel` stop them).
+    pub bulk: Option<crate::app::bulk::BulkProgress>,
 }
 
 impl Requests {
@@ -35,6 +38,7 @@ impl Requests {
             details_in_flight: Default::default(),
             next_req: 1,
             run_tag,
+            bulk: None,
         }
     }
 

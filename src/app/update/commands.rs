@@ -272,7 +272,8 @@ fn agent_command(state: &mut State, purpose: Verb, name: &str) -> Vec<Effect> {
     }
     match find_agent(state, name) {
         Ok(agent) => {
-            if purpose == Verb::Assign && !can_assign(state, &conv) {
+            if purpose == Verb::Assign && !super::bulk::on_marks(state) && !can_assign(state, &conv)
+            {
                 return Vec::new();
             }
             picked(state, purpose, &conv.id, agent)

@@ -109,6 +109,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
         | Action::Clock(_)
         | Action::Suspend
         | Action::Terminate
+        | Action::BulkPace { .. }
         | Action::TeamReport(_) => {}
     }
     Vec::new()

@@ -36,6 +36,9 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
     if read_only_refusal(state) {
         return Vec::new();
     }
+    if purpose == Verb::Assign && super::bulk::on_marks(state) {
+        return super::bulk::open_picker(state, purpose);
+    }
     let Some(conv) = selected_or_refuse(state) else {
         return Vec::new();
     };
@@ -106,6 +109,9 @@ pub(super) fn can_assign(state: &mut State, conv: &Conversation) -> bool {
 }
 
 pub(super) fn picked(state: &mut State, purpose: Verb, conv_id: &str, agent: Agent) -> Vec<Effect> {
+    if matches!(purpose, Verb::Assign | Verb::Remove) && super::bulk::on_marks(state) {
+        return super::bulk::picked_agent(state, purpose, &agent);
+    }
     let Some(conv) = state.model.conversations.get(conv_id).cloned() else {
         state.refuse(format!("{conv_id} is no longer listed"));
         return Vec::new();
@@ -165,6 +171,9 @@ pub(super) fn picked_queue(
     queue_id: &str,
     queue_name: &str,
 ) -> Vec<Effect> {
+    if super::bulk::on_marks(state) {
+        return super::bulk::picked_queue(state, queue_id, queue_name);
+    }
     let Some(conv) = state.model.conversations.get(conv_id).cloned() else {
         state.refuse(format!("{conv_id} is no longer listed"));
         return Vec::new();
@@ -225,6 +234,12 @@ pub(super) fn plan_and_confirm(state: &mut State, op: Op) -> Vec<Effect> {
 pub(super) fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effect> {
     if read_only_refusal(state) {
         return Vec::new();
+    }
+    if super::bulk::on_marks(state) {
+        return match agent {
+            Some(id) => super::bulk::remove(state, id),
+            None => super::bulk::open_picker(state, Verb::Remove),
+        };
     }
     let Some(conv) = selected_or_refuse(state) else {
         return Vec::new();
@@ -414,6 +429,7 @@ pub(super) fn send_pending(state: &mut State, pending: Pending) -> Vec<Effect> {
         }
         Pending::Anyway(pending) => send_pending(state, *pending),
         Pending::Forced(pending) => super::team::force(state, *pending),
+        Pending::Bulk(plan) => super::bulk::send(state, *plan),
     }
 }
 

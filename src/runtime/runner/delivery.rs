@@ -7,6 +7,7 @@ use super::{DROPPED, Inner, now_ms};
 use crate::app::Action;
 use crate::domain::Event;
 use crate::kore::hooks::EventContext;
+use crate::kore::ratelimit::Priority;
 use crate::kore::wire::AssignTarget;
 use crate::runtime::journal::Record;
 use assign::assign;
@@ -30,6 +31,20 @@ pub struct Job {
     /// the journal could not be written, the worker tries again before
     /// sending, and does not send until it succeeds.
     pub journaled: bool,
+    /// One of a bulk action's requests: it asks the limiter at
+    /// `Priority::Bulk` (paced, after any single action waiting).
+    pub bulk: bool,
+}
+
+impl Job {
+    /// The limiter's priority of its tries.
+    pub(super) fn priority(&self) -> Priority {
+        if self.bulk {
+            Priority::Bulk
+        } else {
+            Priority::User
+        }
+    }
 }
 
 /// What a queued request does.

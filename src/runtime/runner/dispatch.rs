@@ -44,6 +44,7 @@ fn job_of(effect: Effect) -> Option<Job> {
         conversation,
         work,
         journaled: false,
+        bulk: false,
     })
 }
 
@@ -66,6 +67,59 @@ impl Runner {
         self.queue_for(&job.conversation)
             .send(Msg::Job(job, planned))
             .ok();
+    }
+
+    /// A bulk action's requests: their planning records go to the writer
+    /// as one group (one write, one fsync) and each job waits for that
+    /// group before it leaves, so the whole batch is on disk before the
+    /// first request goes; then each joins its conversation's queue as a
+    /// single one does, at `Priority::Bulk`. The limiter's pace is reported
+    /// for the progress line.
+    fn enqueue_bulk(&mut self, sends: Vec<Effect>) {
+        let jobs: Vec<Job> = sends
+            .into_iter()
+            .filter_map(job_of)
+            .map(|job| Job { bulk: true, ..job })
+            .collect();
+        let Some(first) = jobs.first() else {
+            return;
+        };
+        let client = &self.inner.client;
+        let limiter = match first.work {
+            Work::Assign { .. } => Some(client.limiter()),
+            Work::Hook { .. } => client.hooks_limiter(),
+        };
+        let pace = limiter.map_or(Duration::ZERO, |l| l.bulk_pace());
+        self.inner.send(Action::BulkPace {
+            pace_ms: pace.as_millis() as u64,
+        });
+        let Some(journal) = self.inner.journal.clone() else {
+            for job in jobs {
+                self.enqueue(job);
+            }
+            return;
+        };
+        let group = journal.submit_all(jobs.iter().map(Job::record).collect());
+        let mut acks = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let (ack, planned) = tokio::sync::oneshot::channel();
+            acks.push(ack);
+            self.queue_for(&job.conversation)
+                .send(Msg::Job(job, Some(planned)))
+                .ok();
+        }
+        // The group's one answer, to each job's gate.
+        tokio::spawn(async move {
+            let written = group
+                .await
+                .unwrap_or_else(|_| Err(std::io::Error::other("the journal writer has stopped")));
+            for ack in acks {
+                let _ = ack.send(match &written {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                });
+            }
+        });
     }
 
     /// Queues a request that the journal already holds (after a restart):
@@ -147,6 +201,7 @@ impl Runner {
                     self.requeue(job);
                 }
             }
+            Effect::SendBulk { sends } => self.enqueue_bulk(sends),
             send @ (Effect::SendEvent { .. } | Effect::Assign { .. }) => {
                 if let Some(job) = job_of(send) {
                     self.enqueue(job);

@@ -392,6 +392,7 @@ async fn a_scripted_assign_by_session_goes_through_the_queue() {
             by_session: true,
         },
         journaled: false,
+        bulk: false,
     };
     runner.submit(job("q-1"));
     let done = loop {

@@ -5,7 +5,6 @@ use super::gate::gate;
 use super::{Job, Work};
 use crate::app::Action;
 use crate::kore::client::{self, CallError};
-use crate::kore::ratelimit::Priority;
 use crate::kore::wire::{AssignRequest, AssignResponse};
 use crate::runtime::journal::Record;
 use crate::runtime::runner::{Inner, now_ms, reply_info};
@@ -100,6 +99,7 @@ async fn send(
     line: &str,
 ) -> (client::Call<AssignResponse>, Option<CallError>, u32) {
     let mut attempt = 0;
+    let priority = job.priority();
     loop {
         attempt += 1;
         let mut gate_error = None;
@@ -108,7 +108,7 @@ async fn send(
             let gate_error = &mut gate_error;
             inner
                 .client
-                .assign_gated(request, summary.to_string(), Priority::User, async || {
+                .assign_gated(request, summary.to_string(), priority, async || {
                     gate(inner, job_ref, attempt, line, &mut None, &mut None)
                         .await
                         .inspect_err(|e| {

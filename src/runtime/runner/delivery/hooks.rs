@@ -5,7 +5,6 @@ use super::{Job, Work};
 use crate::app::Action;
 use crate::kore::client::{self, CallError};
 use crate::kore::hooks;
-use crate::kore::ratelimit::Priority;
 use crate::kore::wire::StatusOk;
 use crate::runtime::journal::Record;
 use crate::runtime::runner::{Inner, hooks_summary, now_ms, reply_info};
@@ -125,7 +124,7 @@ async fn send_once(
                 &job_ref.conversation.clone(),
                 vec![hook.wire.clone()],
                 hook.summary.clone(),
-                Priority::User,
+                job_ref.priority(),
                 async || {
                     gate(inner, job_ref, attempt, &hook.line, planned, owed)
                         .await

@@ -1,0 +1,157 @@
+//! Bulk actions on marks (issue 22.2, 22.3) as the state holds them: the
+//! plan one confirmation asks about (`BulkPlan`: what goes, what is
+//! skipped and why) and, once confirmed, its progress (`BulkProgress`, in
+//! `Requests::bulk`): which conversations still have requests that have not
+//! left, for the progress line and for `Esc` / `:bulk cancel`. The
+//! handlers: `update/bulk.rs`.
+
+use crate::app::state::Pending;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Skipped conversations named in a confirmation or a log line; past
+/// this many, the rest are counted.
+const NAMED_SKIPS: usize = 5;
+
+/// What a bulk action does to each marked conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkVerb {
+    /// `a`: assign to one agent or one queue.
+    Assign,
+    /// `E`: end.
+    End,
+    /// `x`: remove one agent from each roster that holds them.
+    Remove,
+}
+
+impl BulkVerb {
+    /// The verb as the log says it ("bulk assign").
+    pub fn word(self) -> &'static str {
+        match self {
+            BulkVerb::Assign => "assign",
+            BulkVerb::End => "end",
+            BulkVerb::Remove => "remove",
+        }
+    }
+
+    /// The progress line's word ("assigned 12 of 40").
+    pub fn done_word(self) -> &'static str {
+        match self {
+            BulkVerb::Assign => "assigned",
+            BulkVerb::End => "ended",
+            BulkVerb::Remove => "removed",
+        }
+    }
+}
+
+/// A bulk action planned on the marked conversations, asked once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkPlan {
+    pub verb: BulkVerb,
+    /// The agent's name, `queue NAME`, or empty (an end).
+    pub target: String,
+    /// One single action for each conversation it applies to (a
+    /// `Pending::Events` or a `Pending::Assign`), in the list's order.
+    pub items: Vec<Pending>,
+    /// The marked conversations it does not apply to, and why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// "1 conversation", "6 conversations".
+pub fn conversations(n: usize) -> String {
+    if n == 1 {
+        "1 conversation".into()
+    } else {
+        format!("{n} conversations")
+    }
+}
+
+/// "2 skipped: c-1 ended, c-2 has no bot session id" (the first few named,
+/// the rest counted); `None` when nothing was skipped.
+pub fn skipped_text(skipped: &[(String, String)]) -> Option<String> {
+    if skipped.is_empty() {
+        return None;
+    }
+    let mut named: Vec<String> = skipped
+        .iter()
+        .take(NAMED_SKIPS)
+        .map(|(id, why)| format!("{id} {why}"))
+        .collect();
+    if skipped.len() > NAMED_SKIPS {
+        named.push(format!("{} more", skipped.len() - NAMED_SKIPS));
+    }
+    Some(format!("{} skipped: {}", skipped.len(), named.join(", ")))
+}
+
+impl BulkPlan {
+    /// "Assign 6 conversations to queue Support", "End 6 conversations",
+    /// "Remove Mia Chen from 6 conversations".
+    pub fn head(&self) -> String {
+        let n = conversations(self.items.len());
+        match self.verb {
+            BulkVerb::Assign => format!("Assign {n} to {}", self.target),
+            BulkVerb::End => format!("End {n}"),
+            BulkVerb::Remove => format!("Remove {} from {n}", self.target),
+        }
+    }
+
+    /// The one confirmation: the count, the target, what is skipped.
+    pub fn question(&self) -> String {
+        match skipped_text(&self.skipped) {
+            Some(skips) => format!("{} ({skips})? y/N", self.head()),
+            None => format!("{}? y/N", self.head()),
+        }
+    }
+}
+
+/// A confirmed bulk action on its way: the conversations whose requests
+/// have not all left yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkProgress {
+    pub verb: BulkVerb,
+    pub target: String,
+    /// Conversations in the batch.
+    pub total: usize,
+    /// Conversation → its requests of the batch that have not left.
+    pub waiting: BTreeMap<String, BTreeSet<String>>,
+    /// Conversations whose requests never left: refused before they went
+    /// (the journal, a held queue).
+    pub failed: usize,
+    /// The limiter's time between two bulk requests (ms), as the runner
+    /// reported it (`Action::BulkPace`); 0 until then.
+    pub pace_ms: u64,
+}
+
+impl BulkProgress {
+    /// Conversations whose requests have all left.
+    pub fn left(&self) -> usize {
+        self.total - self.waiting.len() - self.failed
+    }
+
+    /// The requests still queued.
+    pub fn queued_requests(&self) -> usize {
+        self.waiting.values().map(BTreeSet::len).sum()
+    }
+
+    /// About how long the queued ones take at the limiter's pace (whole
+    /// seconds, rounded up).
+    pub fn eta_secs(&self) -> u64 {
+        (self.queued_requests() as u64 * self.pace_ms).div_ceil(1000)
+    }
+
+    /// "assigned 12 of 40 · 28 queued · ~28 s".
+    pub fn line(&self) -> String {
+        self.line_with("·")
+    }
+
+    /// The progress line with `dot` between its parts (the theme's).
+    pub fn line_with(&self, dot: &str) -> String {
+        format!(
+            "{} {} of {} {dot} {} queued {dot} ~{} s",
+            self.verb.done_word(),
+            self.left(),
+            self.total,
+            self.waiting.len(),
+            self.eta_secs()
+        )
+    }
+}

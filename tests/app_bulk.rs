@@ -1,0 +1,339 @@
+//! Bulk actions on marks (issue 22, points 2 and 3) in `update()`: the one
+//! confirmation names the count and the target, the conversations it does
+//! not apply to are named, the requests go out as one `SendBulk`, the
+//! progress line, cancellation (Esc and `:bulk cancel`), and a single action
+//! taken while a bulk is on its way.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use switchboard::app::state::*;
+use switchboard::app::{Action, Effect, State, update};
+use switchboard::domain::{AgentRef, Event};
+use switchboard::ui::keymap::Keymap;
+
+mod common;
+use common::state::{agent, key, settings};
+
+/// Six chat conversations with bot sessions (c-1 … c-6), listed by id, a
+/// queue Support, Mia and Raj in the directory; c-1 selected.
+fn console() -> State {
+    let mut s = State::new(
+        settings("st-test", "TEST", 30_000),
+        Keymap::default(),
+        "t".into(),
+    );
+    s.now_ms = 1_000_000;
+    for i in 1..=6 {
+        let id = format!("c-{i}");
+        let mut c = Conversation::new(&id, Channel::Chat, "en");
+        c.bot_session_id = Some(format!("sess-{i}"));
+        s.model.conversations.insert(id.clone(), c);
+    }
+    s.model.queues = vec![Queue {
+        id: "qu-1".into(),
+        name: "Support".into(),
+        members: Vec::new(),
+        size: None,
+        size_at_ms: None,
+        size_error: None,
+    }];
+    s.model.agents = vec![
+        agent("a-1", "Mia Chen", Presence::Available, (0, 3), (0, 1)),
+        agent("a-2", "Raj Patel", Presence::Available, (0, 3), (0, 1)),
+    ];
+    s.views.sort = SortBy::Id;
+    s.views.selected = Some("c-1".into());
+    s
+}
+
+fn press(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn colon(s: &mut State, line: &str) -> Vec<Effect> {
+    let mut fx = update(s, key(':'));
+    for c in line.chars() {
+        fx.extend(update(s, key(c)));
+    }
+    fx.extend(update(s, press(KeyCode::Enter)));
+    fx
+}
+
+fn prompt(s: &State) -> String {
+    match &s.views.mode {
+        Mode::Confirm { prompt, .. } => prompt.clone(),
+        other => panic!("no confirmation open: {other:?}"),
+    }
+}
+
+fn flash(s: &State) -> String {
+    s.views
+        .flash
+        .as_ref()
+        .map(|f| f.0.clone())
+        .unwrap_or_default()
+}
+
+fn log_has(s: &State, text: &str) -> bool {
+    s.log.lines.iter().any(|l| l.text.contains(text))
+}
+
+/// The requests of a `SendBulk`: (conversation, request id).
+fn bulk_sends(fx: &[Effect]) -> Vec<(String, String)> {
+    let sends = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::SendBulk { sends } => Some(sends),
+            _ => None,
+        })
+        .expect("a SendBulk");
+    sends
+        .iter()
+        .map(|e| match e {
+            Effect::Assign {
+                conversation,
+                req_id,
+                ..
+            }
+            | Effect::SendEvent {
+                conversation,
+                req_id,
+                ..
+            } => (conversation.clone(), req_id.clone()),
+            other => panic!("not a request: {other:?}"),
+        })
+        .collect()
+}
+
+fn sent(s: &mut State, conversation: &str, req_id: &str) {
+    update(
+        s,
+        Action::RequestSent {
+            req_id: req_id.into(),
+            conversation: conversation.into(),
+            line: "POST".into(),
+        },
+    );
+}
+
+#[test]
+fn the_confirmation_names_the_count_and_the_target() {
+    let mut s = console();
+    colon(&mut s, "mark filter");
+    assert_eq!(s.views.marks.len(), 6);
+    let fx = colon(&mut s, "assign queue Support");
+    assert!(fx.is_empty(), "nothing goes before the answer");
+    assert_eq!(prompt(&s), "Assign 6 conversations to queue Support? y/N");
+    // Enter does not answer yes to a bulk.
+    update(&mut s, press(KeyCode::Enter));
+    assert_eq!(s.views.mode, Mode::Normal);
+    assert_eq!(s.views.marks.len(), 6, "no answer keeps the marks");
+}
+
+#[test]
+fn a_picked_agent_is_the_target_and_one_request_each_goes_as_one_bulk() {
+    let mut s = console();
+    colon(&mut s, "mark filter");
+    update(&mut s, key('a'));
+    let Mode::Picker(p) = &s.views.mode else {
+        panic!("the picker is open")
+    };
+    assert_eq!(p.conversation, "6 marked");
+    for c in "raj".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, press(KeyCode::Enter));
+    assert_eq!(prompt(&s), "Assign 6 conversations to Raj Patel? y/N");
+    let fx = update(&mut s, key('y'));
+    assert_eq!(fx.len(), 1, "one SendBulk: {fx:?}");
+    let sends = bulk_sends(&fx);
+    let convs: Vec<&str> = sends.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(convs, ["c-1", "c-2", "c-3", "c-4", "c-5", "c-6"]);
+    assert!(s.views.marks.is_empty(), "the marks were used");
+    // Each is awaited as a single assign is.
+    assert_eq!(s.requests.awaiting_callback.len(), 6);
+    let b = s.requests.bulk.as_ref().expect("a bulk on its way");
+    assert_eq!(b.line(), "assigned 0 of 6 · 6 queued · ~0 s");
+    assert!(log_has(&s, "bulk assign Raj Patel: 6 conversations queued"));
+}
+
+#[test]
+fn conversations_the_action_cannot_apply_to_are_named() {
+    let mut s = console();
+    s.model.conversations.get_mut("c-2").unwrap().bot_session_id = None;
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign queue Support");
+    assert_eq!(
+        prompt(&s),
+        "Assign 5 conversations to queue Support (1 skipped: c-2 has no bot session id)? y/N"
+    );
+    let fx = update(&mut s, key('y'));
+    assert_eq!(bulk_sends(&fx).len(), 5);
+    assert!(log_has(
+        &s,
+        "bulk assign queue Support: 5 conversations queued (1 skipped: c-2 has no bot session id)"
+    ));
+
+    // A removal skips the rosters that do not hold the agent, with the
+    // domain's reason.
+    let mut s = console();
+    let mia = AgentRef::new("a-1", "Mia Chen");
+    for id in ["c-1", "c-3"] {
+        let c = s.model.conversations.get_mut(id).unwrap();
+        c.roster.apply(&Event::na_entry(mia.clone()), 1).unwrap();
+    }
+    colon(&mut s, "mark filter");
+    colon(&mut s, "remove a-1");
+    let p = prompt(&s);
+    assert!(
+        p.starts_with("Remove Mia Chen from 2 conversations (4 skipped: c-2 ("),
+        "{p}"
+    );
+    assert!(p.contains("c-6 ("), "every skipped one is named: {p}");
+}
+
+#[test]
+fn nothing_to_do_is_refused_with_the_reasons() {
+    let mut s = console();
+    for c in s
+        .model
+        .conversations
+        .values()
+        .map(|c| c.id.clone())
+        .collect::<Vec<_>>()
+    {
+        s.model.conversations.get_mut(&c).unwrap().bot_session_id = None;
+    }
+    colon(&mut s, "mark filter");
+    let fx = colon(&mut s, "assign queue Support");
+    assert!(fx.is_empty());
+    assert_eq!(s.views.mode, Mode::Normal);
+    assert!(flash(&s).starts_with("nothing to assign among the marked: 6 skipped: c-1 has no bot"));
+    assert!(flash(&s).ends_with(", 1 more"), "{}", flash(&s));
+}
+
+#[test]
+fn the_progress_line_counts_what_left_and_estimates_the_rest() {
+    let mut s = console();
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign queue Support");
+    let sends = bulk_sends(&update(&mut s, key('y')));
+    update(&mut s, Action::BulkPace { pace_ms: 1_260 });
+    for (c, r) in &sends[..2] {
+        sent(&mut s, c, r);
+    }
+    let b = s.requests.bulk.as_ref().unwrap();
+    assert_eq!(b.line(), "assigned 2 of 6 · 4 queued · ~6 s");
+    for (c, r) in &sends[2..] {
+        sent(&mut s, c, r);
+    }
+    assert!(s.requests.bulk.is_none(), "all left: the line goes");
+    assert!(log_has(&s, "bulk assign: 6 of 6 conversations left"));
+}
+
+#[test]
+fn esc_cancels_what_has_not_left_and_what_left_keeps_its_outcome() {
+    let mut s = console();
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign queue Support");
+    let sends = bulk_sends(&update(&mut s, key('y')));
+    sent(&mut s, &sends[0].0, &sends[0].1);
+    // The first Esc clears the message line; the next is the progress
+    // line's.
+    update(&mut s, press(KeyCode::Esc));
+    assert!(s.requests.bulk.is_some());
+    let fx = update(&mut s, press(KeyCode::Esc));
+    let dropped: Vec<(String, Vec<String>)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::DropRequests {
+                conversation,
+                req_ids,
+            } => Some((conversation.clone(), req_ids.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dropped.len(), 5);
+    assert!(dropped.iter().all(|(c, _)| c != "c-1"), "c-1 had left");
+    assert_eq!(dropped[0], ("c-2".to_string(), vec![sends[1].1.clone()]));
+    assert!(s.requests.bulk.is_none());
+    assert!(log_has(
+        &s,
+        "bulk assign cancelled: 1 of 6 conversations had left and keep their outcome; 5 dropped, never sent"
+    ));
+    // The dropped ones no longer wait for a callback; the one that left does.
+    assert_eq!(s.requests.awaiting_callback.len(), 1);
+    assert!(s.requests.awaiting_callback.contains_key(&sends[0].1));
+    let c2 = &s.model.conversations["c-2"];
+    assert!(c2.timeline.iter().any(|t| matches!(
+        t,
+        TimelineItem::Assign { state: AssignState::Rejected { message, .. }, .. }
+            if message.contains("dropped")
+    )));
+}
+
+#[test]
+fn bulk_cancel_on_the_command_line() {
+    let mut s = console();
+    colon(&mut s, "mark filter");
+    // With nobody in it, a conversation has nothing to end.
+    update(&mut s, key('E'));
+    assert!(
+        flash(&s).starts_with(
+            "nothing to end among the marked: 6 skipped: c-1 (no agent has entered this conversation yet), c-2 ("
+        ),
+        "{}",
+        flash(&s)
+    );
+    let mia = AgentRef::new("a-1", "Mia Chen");
+    for i in 1..=6 {
+        let c = s.model.conversations.get_mut(&format!("c-{i}")).unwrap();
+        c.roster.apply(&Event::na_entry(mia.clone()), 1).unwrap();
+    }
+    update(&mut s, key('E'));
+    assert_eq!(prompt(&s), "End 6 conversations? y/N");
+    let sends = bulk_sends(&update(&mut s, key('y')));
+    assert!(sends.len() >= 6, "an end's events for each");
+    let fx = colon(&mut s, "bulk cancel");
+    let drops = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::DropRequests { .. }))
+        .count();
+    assert_eq!(drops, 6);
+    let c1 = &s.model.conversations["c-1"];
+    assert!(c1.timeline.iter().all(|t| !matches!(
+        t,
+        TimelineItem::Event {
+            delivery: Delivery::Queued,
+            ..
+        }
+    )));
+    // Nothing left to cancel.
+    colon(&mut s, "bulk cancel");
+    assert_eq!(flash(&s), "no bulk action is going");
+}
+
+#[test]
+fn a_single_action_during_a_bulk_is_its_own_request() {
+    let mut s = console();
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign queue Support");
+    let sends = bulk_sends(&update(&mut s, key('y')));
+    sent(&mut s, &sends[0].0, &sends[0].1);
+    // The marks were used: `a` is a single assign again, of the selected
+    // conversation, and goes as a plain request (the runner sends it before
+    // the bulk's queued ones).
+    s.views.selected = Some("c-6".into());
+    colon(&mut s, "assign Mia");
+    let fx = update(&mut s, key('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Assign { conversation, .. }] if conversation == "c-6"),
+        "{fx:?}"
+    );
+    // The bulk goes on; a second bulk waits for it.
+    let b = s.requests.bulk.as_ref().unwrap();
+    assert_eq!(b.line(), "assigned 1 of 6 · 5 queued · ~0 s");
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign queue Support");
+    assert_eq!(s.views.mode, Mode::Normal);
+    assert!(flash(&s).starts_with("a bulk assign is still going (assigned 1 of 6"));
+}
