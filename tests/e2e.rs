@@ -1465,3 +1465,181 @@ fn the_team_demo_without_redis_server_says_how_to_install_it() {
     let out = c.raw_text();
     assert!(out.contains("apt-get install redis-server"), "{out}");
 }
+
+/// The config with the console's limit at 600 a minute (the simulator has
+/// none): a bulk of a few dozen paced at a tenth of a second each.
+fn fast_config(dir: &Path, sim: &SimProcess) -> std::path::PathBuf {
+    let config = write_config(dir, &sim.base_url, 20, POLL_OFTEN);
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "jwt_ttl_secs = 120\n",
+        "jwt_ttl_secs = 120\nrate_limit_per_minute = 600\n",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// The bot sessions of the assigns the simulator carried out, in the order
+/// it did (one callback each, whether or not the console heard it).
+fn assigned_sessions(sim: &SimProcess) -> Vec<String> {
+    let url = format!("{}/__sim/callbacks", sim.base_url);
+    let all: Vec<serde_json::Value> =
+        block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+    all.iter()
+        .filter_map(|c| c["body"]["botSessionId"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Sessions the simulator was assigned more than once.
+fn assigned_twice(sessions: &[String]) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    for s in sessions {
+        *seen.entry(s).or_default() += 1;
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(s, _)| s.to_string())
+        .collect()
+}
+
+/// `q`, and `y` when it asks (callbacks still awaited).
+fn quit(c: &mut Console) {
+    c.keys("q");
+    if c.text().contains("Quit?") {
+        c.keys("y");
+    }
+    assert!(c.wait_exit(10).success());
+}
+
+/// "Assign 37 conversations to queue Support? y/N" on the screen: 37.
+fn bulk_count(screen: &str) -> usize {
+    let at = screen.find("Assign ").expect("the confirmation");
+    screen[at + 7..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}
+
+/// "· 40 marked" in the list's title: 40.
+fn marked_count(screen: &str) -> usize {
+    let Some(at) = screen.find(" marked") else {
+        return 0;
+    };
+    screen[..at]
+        .split_whitespace()
+        .last()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// "assigned 12 of 40" on the screen: 12.
+fn bulk_left(screen: &str) -> Option<usize> {
+    let at = screen.find("assigned ")?;
+    screen[at + 9..].split_whitespace().next()?.parse().ok()
+}
+
+#[test]
+fn six_marked_conversations_are_assigned_to_a_queue_on_keystrokes() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = fast_config(dir.path(), &sim);
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    c.wait_for("Support", 20);
+    c.wait_for("c-1044", 20);
+    // Space marks the selected row and moves down: six rows.
+    for _ in 0..6 {
+        c.keys(" ");
+    }
+    c.wait_for("6 marked", 10);
+    c.keys("a");
+    c.wait_for("6 marked", 10);
+    c.keys("q:sup");
+    c.keys("\r");
+    c.wait_for("Assign 6 conversations to queue Support? y/N", 10);
+    c.keys("y");
+    c.wait_for("bulk assign queue Support: 6 conversations queued", 10);
+    c.wait_for("bulk assign: 6 of 6 conversations left", 20);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while assigned_sessions(&sim).len() < 6 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sessions = assigned_sessions(&sim);
+    assert_eq!(sessions.len(), 6, "{sessions:?}");
+    assert!(assigned_twice(&sessions).is_empty());
+    assert!(!c.text().contains(" marked"), "the marks were used");
+    quit(&mut c);
+}
+
+#[test]
+fn a_bulk_killed_half_way_finishes_after_a_restart_with_no_duplicate() {
+    let sim = SimProcess::start(&["--conversations", "40"]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = fast_config(dir.path(), &sim);
+    let total;
+    {
+        let mut c = Console::start(&config, dir.path(), 120, 40);
+        c.wait_for("Support", 20);
+        // Every conversation the polls have read so far, until there are
+        // at least 40.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            c.keys(":mark filter\r");
+            if marked_count(&c.text()) >= 40 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{}", c.text());
+            std::thread::sleep(Duration::from_millis(400));
+        }
+        c.keys(":assign queue Support\r");
+        let screen = c.wait_for("to queue Support", 10);
+        total = bulk_count(&screen);
+        assert!(total >= 30, "a bulk worth killing: {total}");
+        c.keys("y");
+        // Half-way: kill -9.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = bulk_left(&c.text()).unwrap_or(0);
+            if left >= total / 2 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "stuck at {left}:\n{}", c.text());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        c.kill_9();
+    }
+    // The callbacks of what was assigned before the kill come after a
+    // delay.
+    std::thread::sleep(Duration::from_secs(3));
+    let before = assigned_sessions(&sim);
+    assert!(before.len() < total, "the kill came before the end");
+    assert!(assigned_twice(&before).is_empty());
+
+    // The restart finishes the rest from the journal: in order, nothing
+    // twice; one that was on the wire at the kill is unknown, not resent.
+    let mut c = Console::start(&config, dir.path(), 120, 40);
+    c.wait_for("Conversations", 20);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = 0;
+    let mut still_since = Instant::now();
+    loop {
+        let n = assigned_sessions(&sim).len();
+        if n != last {
+            (last, still_since) = (n, Instant::now());
+        }
+        if n >= total || (n + 1 == total && still_since.elapsed() > Duration::from_secs(3)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{n} of {total} assigned");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let after = assigned_sessions(&sim);
+    assert!(
+        assigned_twice(&after).is_empty(),
+        "assigned twice: {:?}",
+        assigned_twice(&after)
+    );
+    assert!(after.len() + 1 >= total, "{} of {total}", after.len());
+    quit(&mut c);
+}
