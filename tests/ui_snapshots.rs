@@ -2049,3 +2049,47 @@ fn marked_rows_in_colour_mono_and_ascii_at_80x24() {
     assert!(out.contains("# c-1044"), "{out}");
     snap!("marked_ascii_80x24", out);
 }
+
+/// The demo with a bulk assign on its way: 12 of 40 left, 28 queued at a
+/// second each.
+fn with_bulk() -> State {
+    use switchboard::app::bulk::{BulkProgress, BulkVerb};
+    let mut s = demo();
+    let waiting = (12..40)
+        .map(|i| {
+            let id = format!("c-bulk-{i}");
+            (id.clone(), [format!("r-{i}")].into_iter().collect())
+        })
+        .collect();
+    s.requests.bulk = Some(BulkProgress {
+        verb: BulkVerb::Assign,
+        target: "queue Support".into(),
+        total: 40,
+        waiting,
+        failed: 0,
+        pace_ms: 1_000,
+    });
+    s
+}
+
+#[test]
+fn the_bulk_progress_line_above_the_log_at_80_and_120_columns() {
+    let s = with_bulk();
+    let out = screen(&s, &mono(), 80, 24);
+    assert!(
+        out.contains("assigned 12 of 40 · 28 queued · ~28 s (Esc stops)"),
+        "{out}"
+    );
+    snap!("bulk_progress_mono_80x24", out);
+    let out = screen(&s, &dark(), 120, 40);
+    assert!(
+        out.contains("assigned 12 of 40 · 28 queued · ~28 s (Esc stops)"),
+        "{out}"
+    );
+    snap!("bulk_progress_dark_120x40", out);
+    let out = screen(&s, &Theme::new(ThemeKind::Dark, true), 80, 24);
+    assert!(
+        out.contains("assigned 12 of 40 - 28 queued - ~28 s (Esc stops)"),
+        "{out}"
+    );
+}

@@ -1,11 +1,10 @@
 //! Bulk actions on marks (issue 22.2, 22.3) as the state holds them: the
-//! plan one confirmation asks about (`BulkPlan`: what goes, what is
-//! skipped and why) and, once confirmed, its progress (`BulkProgress`, in
-//! `Requests::bulk`): which conversations still have requests that have not
-//! left, for the progress line and for `Esc` / `:bulk cancel`. The
-//! handlers: `update/bulk.rs`.
+//! words of the one confirmation (the plan itself, `state::BulkPlan`, holds
+//! `Pending`s, so it lives beside them) and, once confirmed, its progress
+//! (`BulkProgress`, in `Requests::bulk`): which conversations still have
+//! requests that have not left, for the progress line and for `Esc` /
+//! `:bulk cancel`. The handlers: `update/bulk.rs`.
 
-use crate::app::state::Pending;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Skipped conversations named in a confirmation or a log line; past
@@ -43,19 +42,6 @@ impl BulkVerb {
     }
 }
 
-/// A bulk action planned on the marked conversations, asked once.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BulkPlan {
-    pub verb: BulkVerb,
-    /// The agent's name, `queue NAME`, or empty (an end).
-    pub target: String,
-    /// One single action for each conversation it applies to (a
-    /// `Pending::Events` or a `Pending::Assign`), in the list's order.
-    pub items: Vec<Pending>,
-    /// The marked conversations it does not apply to, and why.
-    pub skipped: Vec<(String, String)>,
-}
-
 /// "1 conversation", "6 conversations".
 pub fn conversations(n: usize) -> String {
     if n == 1 {
@@ -80,27 +66,6 @@ pub fn skipped_text(skipped: &[(String, String)]) -> Option<String> {
         named.push(format!("{} more", skipped.len() - NAMED_SKIPS));
     }
     Some(format!("{} skipped: {}", skipped.len(), named.join(", ")))
-}
-
-impl BulkPlan {
-    /// "Assign 6 conversations to queue Support", "End 6 conversations",
-    /// "Remove Mia Chen from 6 conversations".
-    pub fn head(&self) -> String {
-        let n = conversations(self.items.len());
-        match self.verb {
-            BulkVerb::Assign => format!("Assign {n} to {}", self.target),
-            BulkVerb::End => format!("End {n}"),
-            BulkVerb::Remove => format!("Remove {} from {n}", self.target),
-        }
-    }
-
-    /// The one confirmation: the count, the target, what is skipped.
-    pub fn question(&self) -> String {
-        match skipped_text(&self.skipped) {
-            Some(skips) => format!("{} ({skips})? y/N", self.head()),
-            None => format!("{}? y/N", self.head()),
-        }
-    }
 }
 
 /// A confirmed bulk action on its way: the conversations whose requests

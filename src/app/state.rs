@@ -1,5 +1,6 @@
 //! The console's state: plain data, changed only by `update`, read by `view`.
 
+use crate::app::bulk::BulkVerb;
 use crate::app::command::KeyMode;
 use crate::app::input::TextInput;
 use crate::app::keymap::Keymap;
@@ -638,7 +639,7 @@ pub enum Pending {
     Forced(Box<Pending>),
     /// A bulk action on the marked conversations (`a`, `E`, `x` with
     /// marks): one confirmation for all of them.
-    Bulk(Box<crate::app::bulk::BulkPlan>),
+    Bulk(Box<BulkPlan>),
 }
 
 impl Pending {
@@ -653,6 +654,40 @@ impl Pending {
             ),
             Pending::Assign { .. } => true,
             _ => false,
+        }
+    }
+}
+
+/// A bulk action planned on the marked conversations, asked once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkPlan {
+    pub verb: BulkVerb,
+    /// The agent's name, `queue NAME`, or empty (an end).
+    pub target: String,
+    /// One single action for each conversation it applies to (a
+    /// `Pending::Events` or a `Pending::Assign`), in the list's order.
+    pub items: Vec<Pending>,
+    /// The marked conversations it does not apply to, and why.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl BulkPlan {
+    /// "Assign 6 conversations to queue Support", "End 6 conversations",
+    /// "Remove Mia Chen from 6 conversations".
+    pub fn head(&self) -> String {
+        let n = crate::app::bulk::conversations(self.items.len());
+        match self.verb {
+            BulkVerb::Assign => format!("Assign {n} to {}", self.target),
+            BulkVerb::End => format!("End {n}"),
+            BulkVerb::Remove => format!("Remove {} from {n}", self.target),
+        }
+    }
+
+    /// The one confirmation: the count, the target, what is skipped.
+    pub fn question(&self) -> String {
+        match crate::app::bulk::skipped_text(&self.skipped) {
+            Some(skips) => format!("{} ({skips})? y/N", self.head()),
+            None => format!("{}? y/N", self.head()),
         }
     }
 }

@@ -10,7 +10,7 @@
 //! `Esc` on it or `:bulk cancel` drops what has not.
 
 use super::*;
-use crate::app::bulk::{BulkPlan, BulkProgress, BulkVerb, conversations, skipped_text};
+use crate::app::bulk::{BulkProgress, BulkVerb, conversations, skipped_text};
 use std::collections::BTreeMap;
 
 /// Whether keys act on the marks rather than the selected conversation.
