@@ -337,3 +337,43 @@ fn a_single_action_during_a_bulk_is_its_own_request() {
     assert_eq!(s.views.mode, Mode::Normal);
     assert!(flash(&s).starts_with("a bulk assign is still going (assigned 1 of 6"));
 }
+
+#[test]
+fn a_bulk_assign_spreads_over_several_agents_by_their_free_capacity() {
+    let mut s = console();
+    // Mia has 3 chats free, Raj 2: five of the six fit.
+    s.model.agents[1] = agent("a-2", "Raj Patel", Presence::Available, (1, 3), (0, 1));
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign mia, raj");
+    assert_eq!(
+        prompt(&s),
+        "Assign 5 conversations to Mia Chen (3), Raj Patel (2) (1 skipped: c-6 (no room on chat))? y/N"
+    );
+    let fx = update(&mut s, key('y'));
+    let sends = match &fx[..] {
+        [Effect::SendBulk { sends }] => sends.clone(),
+        other => panic!("{other:?}"),
+    };
+    let to: Vec<(String, String)> = sends
+        .iter()
+        .map(|e| match e {
+            Effect::Assign {
+                conversation,
+                target_name,
+                ..
+            } => (conversation.clone(), target_name.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let want = [
+        ("c-1", "Mia Chen"),
+        ("c-2", "Mia Chen"),
+        ("c-3", "Raj Patel"),
+        ("c-4", "Mia Chen"),
+        ("c-5", "Raj Patel"),
+    ];
+    assert_eq!(
+        to,
+        want.map(|(c, a)| (c.to_string(), a.to_string())).to_vec()
+    );
+}

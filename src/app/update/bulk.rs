@@ -79,6 +79,67 @@ pub(super) fn remove(state: &mut State, agent_id: String) -> Vec<Effect> {
     plan(state, BulkVerb::Remove, Some(agent_id), &name)
 }
 
+/// `:assign Mia, Raj, Sofia` with marks: the conversations spread over
+/// the named agents by their free capacity on each conversation's channel
+/// (the most room first, counting what this bulk gives each; an agent
+/// without capacity figures is left out). A conversation none of them has
+/// room for is skipped.
+pub(super) fn spread(state: &mut State, names: &str) -> Vec<Effect> {
+    let mut agents: Vec<Agent> = Vec::new();
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match super::commands::find_agent(state, name) {
+            Ok(a) if !agents.iter().any(|b| b.id == a.id) => agents.push(a),
+            Ok(_) => {}
+            Err(e) => {
+                state.refuse(e);
+                return Vec::new();
+            }
+        }
+    }
+    let mut given: Vec<usize> = vec![0; agents.len()];
+    let mut items = Vec::new();
+    let mut skipped = Vec::new();
+    for id in marked_in_order(state) {
+        let Some(conv) = state.model.conversations.get(&id) else {
+            skipped.push((id, "is no longer listed".into()));
+            continue;
+        };
+        if let Some(why) = assign_skip(conv, &BulkTarget::Agent(String::new())) {
+            skipped.push((id, why));
+            continue;
+        }
+        let free = |i: usize| {
+            let load = match conv.channel {
+                Channel::Chat => agents[i].chat,
+                Channel::Voice => agents[i].voice,
+            };
+            load.map_or(0, |l| {
+                i64::from(l.total) - i64::from(l.used) - given[i] as i64
+            })
+        };
+        let best = (0..agents.len()).max_by_key(|&i| (free(i), std::cmp::Reverse(i)));
+        let Some(i) = best.filter(|&i| free(i) > 0) else {
+            skipped.push((id, format!("(no room on {})", conv.channel.as_str())));
+            continue;
+        };
+        given[i] += 1;
+        items.push(Pending::Assign {
+            conversation: id,
+            session: conv.bot_session_id.clone().unwrap_or_default(),
+            target: AssignTarget::Agent(agents[i].id.clone()),
+            target_name: agents[i].name.clone(),
+        });
+    }
+    let target = agents
+        .iter()
+        .zip(&given)
+        .filter(|(_, n)| **n > 0)
+        .map(|(a, n)| format!("{} ({n})", a.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    confirm(state, BulkVerb::Assign, &target, items, skipped)
+}
+
 enum BulkTarget {
     Agent(String),
     Queue(String),

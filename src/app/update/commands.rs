@@ -270,6 +270,9 @@ fn agent_command(state: &mut State, purpose: Verb, name: &str) -> Vec<Effect> {
             Err(e) => refused(state, e),
         };
     }
+    if purpose == Verb::Assign && super::bulk::on_marks(state) && name.contains(',') {
+        return super::bulk::spread(state, name);
+    }
     match find_agent(state, name) {
         Ok(agent) => {
             if purpose == Verb::Assign && !super::bulk::on_marks(state) && !can_assign(state, &conv)
