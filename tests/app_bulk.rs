@@ -377,3 +377,42 @@ fn a_bulk_assign_spreads_over_several_agents_by_their_free_capacity() {
         want.map(|(c, a)| (c.to_string(), a.to_string())).to_vec()
     );
 }
+
+#[test]
+fn a_conversation_held_behind_a_failure_leaves_the_batch_as_not_sent() {
+    let mut s = console();
+    let mia = AgentRef::new("a-1", "Mia Chen");
+    for i in 1..=2 {
+        let c = s.model.conversations.get_mut(&format!("c-{i}")).unwrap();
+        c.roster.apply(&Event::na_entry(mia.clone()), 1).unwrap();
+    }
+    update(&mut s, key(' '));
+    update(&mut s, key(' '));
+    update(&mut s, key('E'));
+    assert_eq!(prompt(&s), "End 2 conversations? y/N");
+    let sends = bulk_sends(&update(&mut s, key('y')));
+    // c-1's first event leaves and fails: the rest of c-1 is held.
+    let c1: Vec<&String> = sends
+        .iter()
+        .filter(|(c, _)| c == "c-1")
+        .map(|(_, r)| r)
+        .collect();
+    sent(&mut s, "c-1", c1[0]);
+    update(
+        &mut s,
+        Action::HookHeld {
+            conversation: "c-1".into(),
+            req_ids: c1[1..].iter().map(|r| r.to_string()).collect(),
+        },
+    );
+    let b = s.requests.bulk.as_ref().unwrap();
+    assert_eq!(b.line(), "ended 0 of 2 · 1 queued · ~0 s");
+    for (c, r) in sends.iter().filter(|(c, _)| c == "c-2") {
+        sent(&mut s, c, r);
+    }
+    assert!(s.requests.bulk.is_none());
+    assert!(log_has(
+        &s,
+        "bulk end: 1 of 2 conversations left, 1 not sent (see their rows)"
+    ));
+}

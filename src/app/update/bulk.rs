@@ -355,9 +355,10 @@ pub(super) fn send(state: &mut State, plan: BulkPlan) -> Vec<Effect> {
     vec![Effect::SendBulk { sends }]
 }
 
-/// What the runtime reports of a bulk's requests: one that left, or one
-/// that failed before it could leave, is no longer queued. The batch is
-/// over once none is.
+/// What the runtime reports of a bulk's requests: one that left is no
+/// longer queued; one that failed before it could leave, or is held behind
+/// a failure, takes its conversation out of the batch (not sent). The
+/// batch is over once nothing of it is queued.
 pub(super) fn observe(state: &mut State, action: &Action) {
     let (req_id, conversation, left) = match action {
         Action::RequestSent {
@@ -382,6 +383,25 @@ pub(super) fn observe(state: &mut State, action: &Action) {
                 b.pace_ms = *pace_ms;
             }
             return;
+        }
+        // Held behind a failed request: they wait for the supervisor's `r`
+        // or `:drop`, no longer for the bulk's pace.
+        Action::HookHeld {
+            conversation,
+            req_ids,
+        } => {
+            let ours = |r: &&String| {
+                let waiting = state
+                    .requests
+                    .bulk
+                    .as_ref()
+                    .map(|b| b.waiting.get(conversation));
+                waiting.flatten().is_some_and(|w| w.contains(*r))
+            };
+            match req_ids.iter().find(ours) {
+                Some(held) => (held, conversation, false),
+                None => return,
+            }
         }
         _ => return,
     };
