@@ -80,22 +80,13 @@ pub(super) fn remove(state: &mut State, agent_id: String) -> Vec<Effect> {
 }
 
 /// `:assign Mia, Raj, Sofia` with marks: the conversations spread over
-/// the named agents by their free capacity on each conversation's channel
-/// (the most room first, counting what this bulk gives each; an agent
-/// without capacity figures is left out). A conversation none of them has
-/// room for is skipped.
-pub(super) fn spread(state: &mut State, names: &str) -> Vec<Effect> {
-    let mut agents: Vec<Agent> = Vec::new();
-    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        match super::commands::find_agent(state, name) {
-            Ok(a) if !agents.iter().any(|b| b.id == a.id) => agents.push(a),
-            Ok(_) => {}
-            Err(e) => {
-                state.refuse(e);
-                return Vec::new();
-            }
-        }
-    }
+/// `agents` (as the command line found them) by their free capacity on
+/// each conversation's channel (the most room first, counting what this
+/// bulk gives each; an agent without capacity figures is left out). A
+/// conversation none of them has room for is skipped.
+pub(super) fn spread(state: &mut State, mut agents: Vec<Agent>) -> Vec<Effect> {
+    let mut seen = std::collections::BTreeSet::new();
+    agents.retain(|a| seen.insert(a.id.clone()));
     let mut given: Vec<usize> = vec![0; agents.len()];
     let mut items = Vec::new();
     let mut skipped = Vec::new();

@@ -271,7 +271,11 @@ fn agent_command(state: &mut State, purpose: Verb, name: &str) -> Vec<Effect> {
         };
     }
     if purpose == Verb::Assign && super::bulk::on_marks(state) && name.contains(',') {
-        return super::bulk::spread(state, name);
+        let names = name.split(',').map(str::trim).filter(|n| !n.is_empty());
+        return match names.map(|n| find_agent(state, n)).collect() {
+            Ok(agents) => super::bulk::spread(state, agents),
+            Err(e) => refused(state, e),
+        };
     }
     match find_agent(state, name) {
         Ok(agent) => {
