@@ -415,7 +415,7 @@ pub const REGISTRY: &[Entry] = &[
         name: "bulk",
         keys: &[],
         colon: colon("bulk", &[], ":bulk cancel", Arg::Words(BULK_WORDS)),
-        description: "with marks, a / E / x act on each; :bulk cancel stops what has not left",
+        description: "stop what a bulk action has not sent yet",
         label: "bulk",
         group: "Conversation",
         context: LISTS,
