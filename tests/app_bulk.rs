@@ -416,3 +416,22 @@ fn a_conversation_held_behind_a_failure_leaves_the_batch_as_not_sent() {
         "bulk end: 1 of 2 conversations left, 1 not sent (see their rows)"
     ));
 }
+
+#[test]
+fn in_team_mode_each_request_of_a_bulk_is_published() {
+    let mut s = console();
+    s.model.status.team_view.on = true;
+    update(&mut s, key(' '));
+    update(&mut s, key(' '));
+    colon(&mut s, "assign queue Support");
+    let fx = update(&mut s, key('y'));
+    assert_eq!(bulk_sends(&fx).len(), 2);
+    let published: Vec<&str> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::TeamPublish { conversation, .. } => Some(conversation.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(published, ["c-1", "c-2"]);
+}

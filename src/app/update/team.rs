@@ -129,8 +129,12 @@ pub(super) fn publish_sends(state: &State, effects: &[Effect]) -> Vec<Effect> {
     if !state.model.status.team_view.on {
         return Vec::new();
     }
-    effects
-        .iter()
+    // A bulk action's requests are published one by one, as single ones.
+    let sends = effects.iter().flat_map(|e| match e {
+        Effect::SendBulk { sends } => sends.iter().collect::<Vec<_>>(),
+        e => vec![e],
+    });
+    sends
         .filter_map(|e| match e {
             Effect::SendEvent {
                 conversation,
