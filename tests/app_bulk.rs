@@ -435,3 +435,63 @@ fn in_team_mode_each_request_of_a_bulk_is_published() {
         .collect();
     assert_eq!(published, ["c-1", "c-2"]);
 }
+
+#[test]
+fn after_a_restart_the_unsent_remainder_of_a_bulk_shows_its_progress_again() {
+    use switchboard::runtime::journal::{self, Record};
+    let assign = |i: u32| Record::Assign {
+        id: format!("t0-{i}-bulk"),
+        at_ms: 1,
+        session: format!("sess-{i}"),
+        target: "queue:qu-1".into(),
+        conversation: Some(format!("c-{i}")),
+        text: Some("assign → queue Support".into()),
+    };
+    // An earlier run's bulk of three: the first left and was answered.
+    let records = vec![
+        assign(1),
+        assign(2),
+        assign(3),
+        Record::Sent {
+            id: "t0-1-bulk".into(),
+            at_ms: 2,
+            attempt: 1,
+        },
+        Record::Outcome {
+            id: "t0-1-bulk".into(),
+            at_ms: 3,
+            ok: true,
+            status: Some(200),
+            message: "ok".into(),
+            attempts: 1,
+        },
+    ];
+    let mut s = console();
+    let none = std::collections::BTreeMap::new();
+    let holds = switchboard::app::restore::Holds {
+        each: &none,
+        all: None,
+    };
+    let (_, effects) =
+        switchboard::app::restore::restore(&mut s, journal::rebuild(&records), &holds, true);
+    assert_eq!(effects.len(), 2, "{effects:?}");
+    let b = s.requests.bulk.as_ref().expect("the bulk resumes");
+    assert_eq!(b.line(), "assigned 0 of 2 · 2 queued · ~0 s");
+    assert!(log_has(
+        &s,
+        "bulk assign: 2 conversations an earlier run had not sent resume now"
+    ));
+    // It can be stopped like any bulk.
+    let fx = colon(&mut s, "bulk cancel");
+    assert_eq!(
+        fx.iter()
+            .filter(|e| matches!(e, Effect::DropRequests { .. }))
+            .count(),
+        2
+    );
+    // A bulk's request ids say so.
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign queue Support");
+    let sends = bulk_sends(&update(&mut s, key('y')));
+    assert!(sends.iter().all(|(_, r)| r.ends_with("-bulk")), "{sends:?}");
+}

@@ -1533,6 +1533,16 @@ fn marked_count(screen: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// "assigned 12 of 40" on the screen: 40.
+fn bulk_of(screen: &str) -> usize {
+    let at = screen.find("assigned ").expect("the progress line");
+    screen[at..]
+        .split_whitespace()
+        .nth(3)
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}
+
 /// "assigned 12 of 40" on the screen: 12.
 fn bulk_left(screen: &str) -> Option<usize> {
     let at = screen.find("assigned ")?;
@@ -1618,7 +1628,15 @@ fn a_bulk_killed_half_way_finishes_after_a_restart_with_no_duplicate() {
     // The restart finishes the rest from the journal: in order, nothing
     // twice; one that was on the wire at the kill is unknown, not resent.
     let mut c = Console::start(&config, dir.path(), 120, 40);
-    c.wait_for("Conversations", 20);
+    // The remainder's progress line comes back (its request ids say it was
+    // a bulk's).
+    let screen = c.wait_for("assigned ", 20);
+    let resumed = bulk_of(&screen);
+    assert!(
+        resumed + before.len() >= total - 1 && resumed < total,
+        "{resumed} resumed of {total}, {} before:\n{screen}",
+        before.len()
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last = 0;
     let mut still_since = Instant::now();

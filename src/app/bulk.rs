@@ -11,6 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// this many, the rest are counted.
 const NAMED_SKIPS: usize = 5;
 
+/// How a bulk action's request ids end (`t3f9-41-bulk`): the journal keeps
+/// the ids, so a restart knows which unsent requests were a bulk's.
+pub const BULK_ID_SUFFIX: &str = "-bulk";
+
+/// Whether `req_id` is a bulk action's request.
+pub fn is_bulk_request(req_id: &str) -> bool {
+    req_id.ends_with(BULK_ID_SUFFIX)
+}
+
 /// What a bulk action does to each marked conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BulkVerb {

@@ -143,7 +143,72 @@ pub fn restore(
             ),
         );
     }
+    resume_bulk(state, &effects);
     (count, effects)
+}
+
+/// The unsent requests of a bulk action an earlier run had on its way
+/// (their ids say so): its progress line comes back for that remainder,
+/// and `Esc` / `:bulk cancel` can stop it. Those held behind an unknown
+/// or failed request wait for the supervisor and are not counted.
+fn resume_bulk(state: &mut State, effects: &[Effect]) {
+    use crate::app::bulk::{BulkProgress, BulkVerb, conversations, is_bulk_request};
+    let mut waiting: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut verb = None;
+    for e in effects {
+        let Effect::Requeue {
+            send,
+            blocked: false,
+        } = e
+        else {
+            continue;
+        };
+        let (req_id, conversation, this) = match send.as_ref() {
+            Effect::Assign {
+                req_id,
+                conversation,
+                ..
+            } => (req_id, conversation, BulkVerb::Assign),
+            Effect::SendEvent {
+                req_id,
+                conversation,
+                action,
+                ..
+            } => {
+                let end = action.starts_with("end");
+                let this = if end { BulkVerb::End } else { BulkVerb::Remove };
+                (req_id, conversation, this)
+            }
+            _ => continue,
+        };
+        if is_bulk_request(req_id) {
+            verb.get_or_insert(this);
+            waiting
+                .entry(conversation.clone())
+                .or_default()
+                .insert(req_id.clone());
+        }
+    }
+    let Some(verb) = verb else {
+        return;
+    };
+    state.log.push(
+        state.now_ms,
+        LogKind::Info,
+        format!(
+            "bulk {}: {} an earlier run had not sent resume now",
+            verb.word(),
+            conversations(waiting.len())
+        ),
+    );
+    state.requests.bulk = Some(BulkProgress {
+        verb,
+        target: String::new(),
+        total: waiting.len(),
+        waiting,
+        failed: 0,
+        pace_ms: 0,
+    });
 }
 
 /// How a restored request goes back into its conversation's queue.

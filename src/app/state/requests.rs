@@ -26,6 +26,10 @@ pub struct Requests {
     /// The bulk action on its way, while some of its requests have not
     /// left (the progress line; `Esc` / `:bulk cancel` stop them).
     pub bulk: Option<crate::app::bulk::BulkProgress>,
+    /// Request ids given out now are a bulk action's: they end in
+    /// [`BULK_ID_SUFFIX`](crate::app::bulk::BULK_ID_SUFFIX), so that the
+    /// journal's copy says so after a restart.
+    pub bulk_ids: bool,
 }
 
 impl Requests {
@@ -39,6 +43,7 @@ impl Requests {
             next_req: 1,
             run_tag,
             bulk: None,
+            bulk_ids: false,
         }
     }
 
@@ -84,7 +89,12 @@ impl Requests {
 
     /// A new request id, unique to this run.
     pub(crate) fn next_req_id(&mut self) -> String {
-        let id = format!("{}-{}", self.run_tag, self.next_req);
+        let suffix = if self.bulk_ids {
+            crate::app::bulk::BULK_ID_SUFFIX
+        } else {
+            ""
+        };
+        let id = format!("{}-{}{suffix}", self.run_tag, self.next_req);
         self.next_req += 1;
         id
     }

@@ -303,7 +303,9 @@ pub(super) fn send(state: &mut State, plan: BulkPlan) -> Vec<Effect> {
             }
             _ => continue,
         };
+        state.requests.bulk_ids = true;
         let effects = send_pending(state, item);
+        state.requests.bulk_ids = false;
         if effects.is_empty() {
             skipped.push((conversation, "changed before it went".into()));
             continue;

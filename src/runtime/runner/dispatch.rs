@@ -84,15 +84,7 @@ impl Runner {
         let Some(first) = jobs.first() else {
             return;
         };
-        let client = &self.inner.client;
-        let limiter = match first.work {
-            Work::Assign { .. } => Some(client.limiter()),
-            Work::Hook { .. } => client.hooks_limiter(),
-        };
-        let pace = limiter.map_or(Duration::ZERO, |l| l.bulk_pace());
-        self.inner.send(Action::BulkPace {
-            pace_ms: pace.as_millis() as u64,
-        });
+        self.report_pace(first);
         let Some(journal) = self.inner.journal.clone() else {
             for job in jobs {
                 self.enqueue(job);
@@ -119,6 +111,20 @@ impl Runner {
                     Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
                 });
             }
+        });
+    }
+
+    /// Tells update the limiter's pace of bulk requests like `job`, for the
+    /// progress line's estimate.
+    fn report_pace(&self, job: &Job) {
+        let client = &self.inner.client;
+        let limiter = match job.work {
+            Work::Assign { .. } => Some(client.limiter()),
+            Work::Hook { .. } => client.hooks_limiter(),
+        };
+        let pace = limiter.map_or(Duration::ZERO, |l| l.bulk_pace());
+        self.inner.send(Action::BulkPace {
+            pace_ms: pace.as_millis() as u64,
         });
     }
 
@@ -195,6 +201,12 @@ impl Runner {
                     return;
                 };
                 job.journaled = true;
+                // A bulk action's request (its id says so) resumes at the
+                // bulk's pace.
+                job.bulk = crate::app::bulk::is_bulk_request(&job.req_id);
+                if job.bulk && !blocked {
+                    self.report_pace(&job);
+                }
                 if blocked {
                     self.restore_blocked(job);
                 } else {
