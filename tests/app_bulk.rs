@@ -495,3 +495,22 @@ fn after_a_restart_the_unsent_remainder_of_a_bulk_shows_its_progress_again() {
     let sends = bulk_sends(&update(&mut s, key('y')));
     assert!(sends.iter().all(|(_, r)| r.ends_with("-bulk")), "{sends:?}");
 }
+
+#[test]
+fn the_picker_spreads_over_the_agents_its_comma_separated_query_names() {
+    let mut s = console();
+    s.model.agents[1] = agent("a-2", "Raj Patel", Presence::Available, (1, 3), (0, 1));
+    colon(&mut s, "mark filter");
+    update(&mut s, key('a'));
+    for c in "mia, raj".chars() {
+        update(&mut s, key(c));
+    }
+    // Both show in the picker.
+    let names: Vec<String> = s.picker_choices().iter().map(|a| a.name.clone()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    update(&mut s, press(KeyCode::Enter));
+    assert_eq!(
+        prompt(&s),
+        "Assign 5 conversations to Mia Chen (3), Raj Patel (2) (1 skipped: c-6 (no room on chat))? y/N"
+    );
+}

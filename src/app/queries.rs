@@ -292,14 +292,26 @@ impl State {
         let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
         let present = conv.map(|c| c.projected()).unwrap_or_default();
         let q = p.query.as_str().to_lowercase();
+        // "mia, raj": the agents each part matches (a bulk assign spread
+        // over them).
+        let parts: Vec<&str> = if q.contains(',') {
+            q.split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .collect()
+        } else {
+            vec![q.as_str()]
+        };
         let mut v: Vec<&Agent> = self
             .model
             .agents
             .iter()
             .filter(|a| {
-                q.is_empty()
-                    || a.name.to_lowercase().contains(&q)
-                    || a.id.to_lowercase().contains(&q)
+                parts.iter().any(|q| {
+                    q.is_empty()
+                        || a.name.to_lowercase().contains(q)
+                        || a.id.to_lowercase().contains(q)
+                })
             })
             .filter(|a| !matches!(p.purpose, Verb::Cold | Verb::Warm) || !present.contains(&a.id))
             .collect();

@@ -154,6 +154,24 @@ pub(super) fn picker_pick(state: &mut State) -> Vec<Effect> {
             }
         };
     }
+    if p.purpose == Verb::Assign && super::bulk::on_marks(state) && p.query.as_str().contains(',') {
+        // Each part's best match, in the picker's order: spread over them.
+        let choices: Vec<Agent> = state.picker_choices().into_iter().cloned().collect();
+        let query = p.query.as_str().to_lowercase();
+        let agents: Vec<Agent> = query
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .filter_map(|w| {
+                let hit = |a: &&Agent| {
+                    a.name.to_lowercase().contains(w) || a.id.to_lowercase().contains(w)
+                };
+                choices.iter().find(hit).cloned()
+            })
+            .collect();
+        state.views.mode = Mode::Normal;
+        return super::bulk::spread(state, agents);
+    }
     let choice = state.picker_choices().get(p.selected).map(|a| (*a).clone());
     state.views.mode = Mode::Normal;
     match choice {
