@@ -103,7 +103,7 @@ fn frame(bencher: Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn frame_last_selected(bencher: Bencher, n: usize) {
     let mut state = console(n);
-    state.views.selected = ids_in_order(&state).last().cloned();
+    state.views.list.selected = ids_in_order(&state).last().cloned();
     let theme = dark();
     let mut term = terminal();
     bencher.bench_local(|| {
@@ -121,8 +121,8 @@ fn key_j(bencher: Bencher, n: usize) {
     let order: Vec<String> = ids_in_order(&state);
     let (first, last) = (order[0].clone(), order[order.len() - 1].clone());
     bencher.bench_local(|| {
-        if state.views.selected.as_deref() == Some(last.as_str()) {
-            state.views.selected = Some(first.clone());
+        if state.views.list.selected.as_deref() == Some(last.as_str()) {
+            state.views.list.selected = Some(first.clone());
         }
         update(&mut state, key('j'));
         term.draw(|f| view(&state, f, &theme)).expect("drawing");
@@ -152,9 +152,9 @@ fn filter_key_broad(bencher: Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn filter_key_after_poll(bencher: Bencher, n: usize) {
     let mut state = console(n);
-    state.views.conv_filter = "e".into();
+    state.views.list.filter = "e".into();
     let _ = state.visible_ids();
-    state.views.conv_filter.clear();
+    state.views.list.filter.clear();
     let _ = state.visible_ids();
     state.views.mode = Mode::Filter {
         pane: Pane::Conversations,
@@ -183,7 +183,7 @@ fn after_page(state: &State, page: &Action) -> State {
 
 fn filter_keystroke(bencher: Bencher, n: usize, typed: &str, next: char) {
     let mut state = console(n);
-    state.views.conv_filter = typed.to_string();
+    state.views.list.filter = typed.to_string();
     state.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: TextInput::with_text(typed, MAX_INPUT),
@@ -590,7 +590,7 @@ fn console(n: usize) -> State {
     }
     fill_log(&mut s, &mut rng);
     assert_eq!(s.log.lines.len(), LOG_CAPACITY);
-    s.views.selected = ids_in_order(&s).get(4).cloned();
+    s.views.list.selected = ids_in_order(&s).get(4).cloned();
     s
 }
 

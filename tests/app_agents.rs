@@ -89,7 +89,7 @@ fn s_on_the_agents_pane_sorts_by_time_in_status_and_sort_status_undoes_it() {
     assert_eq!(names(&s), ["Raj Patel", "Dave Dunn", "Mia Chen"]);
     s.views.focus = Pane::Agents;
     update(&mut s, key('s'));
-    assert!(s.views.agents_by_time);
+    assert!(s.views.agents.by_time);
     // Raj has been AVAILABLE since the first poll, Mia AWAY since 5m, Dave BUSY since 7m.
     assert_eq!(names(&s), ["Raj Patel", "Mia Chen", "Dave Dunn"]);
     update(&mut s, key(':'));
@@ -97,7 +97,7 @@ fn s_on_the_agents_pane_sorts_by_time_in_status_and_sort_status_undoes_it() {
         update(&mut s, key(c));
     }
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.views.agents_by_time);
+    assert!(!s.views.agents.by_time);
     assert_eq!(names(&s), ["Raj Patel", "Dave Dunn", "Mia Chen"]);
 }
 
@@ -137,7 +137,7 @@ fn enter_on_an_agent_narrows_the_list_to_their_conversations_and_esc_widens() {
     // Sorted by status: Mia, Raj (AVAILABLE), then Dave. Raj is second.
     update(&mut s, key('j'));
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.views.agent_narrow.as_deref(), Some("a-raj"));
+    assert_eq!(s.views.list.agent_narrow.as_deref(), Some("a-raj"));
     let ids: Vec<String> = s
         .visible_conversations()
         .iter()
@@ -146,8 +146,8 @@ fn enter_on_an_agent_narrows_the_list_to_their_conversations_and_esc_widens() {
     assert_eq!(ids, ["c-2"]);
     // Esc: the message first, then the narrowing.
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.views.agent_narrow.as_deref(), Some("a-raj"));
+    assert_eq!(s.views.list.agent_narrow.as_deref(), Some("a-raj"));
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.views.agent_narrow, None);
+    assert_eq!(s.views.list.agent_narrow, None);
     assert_eq!(s.visible_conversations().len(), 3);
 }

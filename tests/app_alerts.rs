@@ -359,6 +359,7 @@ fn problems_only_shows_breaches_and_failures_and_follows_the_clock() {
     assert_eq!(shown, ["c-failed", "c-late", "c-lost"]);
     assert!(
         s.views
+            .list
             .selected
             .as_ref()
             .is_some_and(|id| shown.contains(id))

@@ -27,7 +27,7 @@ fn console() -> State {
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
     s.model.conversations.insert("c-1".into(), c);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     s
 }
 
@@ -285,12 +285,12 @@ fn the_help_closes_only_on_esc_question_mark_or_q() {
     update(&mut s, key('?'));
     assert_eq!(s.views.mode, Mode::Help);
     update(&mut s, key('G'));
-    let bottom = s.views.help_scroll;
+    let bottom = s.views.help.scroll;
     assert!(bottom > 0);
     update(&mut s, key('k'));
-    assert_eq!(s.views.help_scroll, bottom - 1);
+    assert_eq!(s.views.help.scroll, bottom - 1);
     update(&mut s, key('g'));
-    assert_eq!(s.views.help_scroll, 0);
+    assert_eq!(s.views.help.scroll, 0);
     for stray in ['x', 'a', 'E', 'y'] {
         assert!(update(&mut s, key(stray)).is_empty());
         assert_eq!(s.views.mode, Mode::Help, "{stray} closed the help");

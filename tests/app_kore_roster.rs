@@ -71,7 +71,7 @@ fn bob_in_c1() -> State {
         &mut s,
         vec![record("c-1", vec![present("a-bob", "Bob Stone", 60_000)])],
     );
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     s
 }
 
@@ -203,9 +203,9 @@ fn remove_takes_the_roster_row_kore_lists() {
             ],
         )],
     );
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     s.views.focus = Pane::Roster;
-    s.views.roster_cursor = 1;
+    s.views.detail.roster_cursor = 1;
     update(&mut s, key('x'));
     let fx = confirm(&mut s);
     let Some(Effect::SendEvent { event, .. }) = fx.first() else {
@@ -226,7 +226,7 @@ fn remove_takes_the_roster_row_kore_lists() {
 fn sources_say_kore_console_or_both() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     // This console enters Mia.
     pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
@@ -259,7 +259,7 @@ fn sources_say_kore_console_or_both() {
 fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
@@ -301,7 +301,7 @@ fn kore_not_listing_our_agent_for_long_wins_and_is_said() {
 fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     // Mia enters, Raj joins, Raj leaves: all delivered.
     for (k, who) in [('e', "mia"), ('w', "raj")] {
         pick(&mut s, k, who);
@@ -309,7 +309,7 @@ fn kore_still_listing_an_agent_we_removed_long_ago_wins() {
         update(&mut s, ok(&id, "c-1"));
     }
     s.views.focus = Pane::Roster;
-    s.views.roster_cursor = 1;
+    s.views.detail.roster_cursor = 1;
     update(&mut s, key('x'));
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-1"));
@@ -352,7 +352,7 @@ fn details_with(participants: serde_json::Value) -> Box<ConversationDetails> {
 fn a_stale_refusal_heals_the_roster_from_details_and_offers_the_action_again() {
     let mut s = console();
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     // `E` on an empty roster is refused; `e` Mia goes out ...
     pick(&mut s, 'e', "mia");
     let fx = confirm(&mut s);
@@ -442,7 +442,7 @@ fn a_healed_end_is_offered_again_behind_a_confirmation_even_without_confirm() {
     let mut s = console();
     s.settings.confirm = false;
     listed(&mut s, vec![record("c-1", vec![])]);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     // The console entered Mia long ago (so Kore's empty list is no news)...
     let fx = pick(&mut s, 'e', "mia");
     let id = req_ids(&fx).remove(0);
@@ -541,13 +541,13 @@ fn the_agents_pane_knows_what_each_agent_holds_from_the_merged_rosters() {
     assert_eq!(s.agent_conversations("a-bob"), vec!["c-1", "c-2"]);
     assert!(s.agent_conversations("a-mia").is_empty());
     // This console enters Mia into c-3: she holds it too.
-    s.views.selected = Some("c-3".into());
+    s.views.list.selected = Some("c-3".into());
     pick(&mut s, 'e', "mia");
     let id = req_ids(&confirm(&mut s)).remove(0);
     update(&mut s, ok(&id, "c-3"));
     assert_eq!(s.agent_conversations("a-mia"), vec!["c-3"]);
     // The agents pane shows it at 120 columns.
-    s.views.queues_shown = false;
+    s.views.queues.shown = false;
     let backend = ratatui::backend::TestBackend::new(120, 40);
     let mut term = ratatui::Terminal::new(backend).unwrap();
     let theme = switchboard::ui::theme::Theme::new(switchboard::ui::theme::ThemeKind::Mono, false);

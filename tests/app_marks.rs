@@ -37,8 +37,8 @@ fn console() -> State {
             .conversations
             .insert(id.clone(), Conversation::new(&id, ch, "en"));
     }
-    s.views.sort = SortBy::Id;
-    s.views.selected = Some("c-1".into());
+    s.views.list.sort = SortBy::Id;
+    s.views.list.selected = Some("c-1".into());
     s
 }
 
@@ -67,7 +67,7 @@ fn colon(s: &mut State, line: &str) -> Vec<Effect> {
 }
 
 fn marked(s: &State) -> Vec<&str> {
-    s.views.marks.ids.iter().map(String::as_str).collect()
+    s.views.list.marks.ids.iter().map(String::as_str).collect()
 }
 
 fn flash(s: &State) -> String {
@@ -101,10 +101,10 @@ fn space_marks_and_moves_down_and_unmarks_a_marked_one() {
     let mut s = console();
     assert!(update(&mut s, space()).is_empty());
     assert_eq!(marked(&s), vec!["c-1"]);
-    assert_eq!(s.views.selected.as_deref(), Some("c-2"));
+    assert_eq!(s.views.list.selected.as_deref(), Some("c-2"));
     update(&mut s, space());
     assert_eq!(marked(&s), vec!["c-1", "c-2"]);
-    assert_eq!(s.views.selected.as_deref(), Some("c-3"));
+    assert_eq!(s.views.list.selected.as_deref(), Some("c-3"));
     // Back up to c-2 and Space again: unmarked.
     update(&mut s, key('k'));
     update(&mut s, space());
@@ -112,7 +112,7 @@ fn space_marks_and_moves_down_and_unmarks_a_marked_one() {
     // On the last row it stays there.
     update(&mut s, key('G'));
     update(&mut s, space());
-    assert_eq!(s.views.selected.as_deref(), Some("c-6"));
+    assert_eq!(s.views.list.selected.as_deref(), Some("c-6"));
     assert_eq!(marked(&s), vec!["c-1", "c-6"]);
 }
 
@@ -121,7 +121,7 @@ fn space_works_only_on_the_conversation_list() {
     let mut s = console();
     s.views.focus = Pane::Agents;
     update(&mut s, space());
-    assert!(s.views.marks.is_empty());
+    assert!(s.views.list.marks.is_empty());
 }
 
 #[test]
@@ -148,7 +148,7 @@ fn ctrl_space_marks_the_range_from_the_last_mark_either_way() {
 fn ctrl_space_without_a_mark_says_so() {
     let mut s = console();
     update(&mut s, ctrl_space());
-    assert!(s.views.marks.is_empty());
+    assert!(s.views.list.marks.is_empty());
     let (said, error) = s.views.flash.clone().unwrap();
     assert!(error && said.contains("Space marks one first"), "{said}");
 }
@@ -168,7 +168,7 @@ fn mark_filter_marks_what_the_filter_shows_and_mark_none_clears() {
     colon(&mut s, "filter ");
     assert_eq!(marked(&s), vec!["c-2", "c-4", "c-6"]);
     colon(&mut s, "mark none");
-    assert!(s.views.marks.is_empty());
+    assert!(s.views.list.marks.is_empty());
     assert!(flash(&s).contains("3 mark(s) cleared"));
     colon(&mut s, "mark loud");
     assert!(flash(&s).contains("usage: :mark filter | :mark none"));
@@ -179,21 +179,21 @@ fn esc_twice_clears_the_marks_once_nothing_else_is_left_to_clear() {
     let mut s = console();
     update(&mut s, space());
     update(&mut s, space());
-    s.views.conv_filter = "c-".into();
+    s.views.list.filter = "c-".into();
     // The first Esc clears the filter, as before; the marks stay.
     update(&mut s, esc());
-    assert!(s.views.conv_filter.is_empty());
-    assert_eq!(s.views.marks.len(), 2);
+    assert!(s.views.list.filter.is_empty());
+    assert_eq!(s.views.list.marks.len(), 2);
     // Nothing else is left: the next Esc asks, the one after clears.
     update(&mut s, esc());
-    assert_eq!(s.views.marks.len(), 2);
+    assert_eq!(s.views.list.marks.len(), 2);
     assert!(
         flash(&s).contains("Esc again clears the marks"),
         "{}",
         flash(&s)
     );
     update(&mut s, esc());
-    assert!(s.views.marks.is_empty());
+    assert!(s.views.list.marks.is_empty());
     assert!(flash(&s).contains("2 mark(s) cleared"));
 }
 
@@ -205,7 +205,7 @@ fn another_key_between_the_two_escs_keeps_the_marks() {
     assert!(flash(&s).contains("Esc again"));
     update(&mut s, key('j'));
     update(&mut s, esc());
-    assert_eq!(s.views.marks.len(), 1, "asked again, not cleared");
+    assert_eq!(s.views.list.marks.len(), 1, "asked again, not cleared");
     assert!(flash(&s).contains("Esc again"));
 }
 
@@ -217,7 +217,7 @@ fn marks_survive_polls_and_a_closed_one_leaves_with_a_log_line() {
         &mut s,
         vec![rec("c-1", "OPEN"), rec("c-2", "ACTIVE"), rec("c-3", "OPEN")],
     );
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     update(&mut s, space());
     update(&mut s, space());
     assert_eq!(marked(&s), vec!["c-1", "c-2"]);
@@ -252,7 +252,7 @@ fn marks_survive_polls_and_a_closed_one_leaves_with_a_log_line() {
 fn marks_are_kept_by_id_whatever_the_sort() {
     let mut s = console();
     update(&mut s, space());
-    s.views.sort_reversed = true;
+    s.views.list.reversed = true;
     assert_eq!(marked(&s), vec!["c-1"]);
-    assert!(s.views.marks.is_marked("c-1"));
+    assert!(s.views.list.marks.is_marked("c-1"));
 }

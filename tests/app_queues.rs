@@ -296,7 +296,7 @@ fn the_current_queue_is_the_last_of_queues() {
 fn enter_on_a_queue_narrows_the_list_and_esc_widens_it() {
     let mut s = console();
     update(&mut s, key('u'));
-    assert!(s.views.queues_shown);
+    assert!(s.views.queues.shown);
     // Tab goes through the queues in the agents' place.
     let mut seen = Vec::new();
     for _ in 0..4 {
@@ -315,23 +315,23 @@ fn enter_on_a_queue_narrows_the_list_and_esc_widens_it() {
     assert_eq!(names, ["Billing", "Sales"]);
     update(&mut s, key('j'));
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.views.queue_narrow.as_deref(), Some(SALES));
+    assert_eq!(s.views.list.queue_narrow.as_deref(), Some(SALES));
     let ids: Vec<&str> = s
         .visible_conversations()
         .iter()
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(ids, ["c-4"]);
-    assert_eq!(s.views.selected.as_deref(), Some("c-4"));
+    assert_eq!(s.views.list.selected.as_deref(), Some("c-4"));
     // Esc: the message first, then the narrowing.
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.views.queue_narrow.as_deref(), Some(SALES));
+    assert_eq!(s.views.list.queue_narrow.as_deref(), Some(SALES));
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.views.queue_narrow, None);
+    assert_eq!(s.views.list.queue_narrow, None);
     assert_eq!(s.visible_conversations().len(), 4);
     // Hiding the queues takes the focus back to the agents.
     update(&mut s, key('u'));
-    assert_eq!((s.views.queues_shown, s.views.focus), (false, Pane::Agents));
+    assert_eq!((s.views.queues.shown, s.views.focus), (false, Pane::Agents));
 }
 
 #[test]
@@ -339,18 +339,18 @@ fn s_on_the_queue_pane_cycles_its_sort_and_sort_names_a_column() {
     let mut s = console();
     update(&mut s, key('u'));
     s.views.focus = Pane::Queues;
-    assert_eq!(s.views.queue_sort, QueueSort::Longest);
+    assert_eq!(s.views.queues.sort, QueueSort::Longest);
     update(&mut s, key('s'));
-    assert_eq!(s.views.queue_sort, QueueSort::Average);
+    assert_eq!(s.views.queues.sort, QueueSort::Average);
     assert_eq!(
-        s.views.sort,
+        s.views.list.sort,
         SortBy::Urgency,
         "the conversations' sort stays"
     );
     update(&mut s, key(':'));
     typed(&mut s, "sort service");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.views.queue_sort, QueueSort::Service);
+    assert_eq!(s.views.queues.sort, QueueSort::Service);
     // Lowest service level first: Sales (0 % of five) before Billing
     // (two decided: too few for a level, so last).
     for i in 0..5 {
@@ -394,7 +394,7 @@ fn assign_state(s: &State, conv: &str, req: &str) -> AssignState {
 #[test]
 fn assign_to_a_queue_is_planned_confirmed_sent_and_its_callback_matched() {
     let mut s = console();
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     update(&mut s, key('a'));
     typed(&mut s, "q:");
     assert!(
@@ -498,7 +498,7 @@ fn assign_to_a_queue_is_planned_confirmed_sent_and_its_callback_matched() {
 #[test]
 fn colon_assign_queue_names_a_queue() {
     let mut s = console();
-    s.views.selected = Some("c-2".into());
+    s.views.list.selected = Some("c-2".into());
     update(&mut s, key(':'));
     typed(&mut s, "assign queue sales");
     update(&mut s, code(KeyCode::Enter));
@@ -577,7 +577,7 @@ fn an_unsent_assign_to_a_queue_is_restored_to_the_queue() {
 fn with_no_agent_listed_the_picker_offers_the_queues() {
     let mut s = console();
     s.model.agents.clear();
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     update(&mut s, key('a'));
     let Mode::Picker(p) = &s.views.mode else {
         panic!("{:?}", s.views.mode)

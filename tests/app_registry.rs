@@ -113,7 +113,7 @@ fn every_command_that_needs_a_conversation_is_refused_without_one() {
 #[test]
 fn a_selected_conversation_is_what_they_need() {
     let mut s = console();
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     for e in REGISTRY
         .iter()
         .filter(|e| needs_conversation(e, s.views.focus))
@@ -137,7 +137,7 @@ fn a_selected_conversation_is_what_they_need() {
 #[test]
 fn read_only_refuses_every_command_that_sends_and_only_those() {
     let mut s = console();
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     failing(&mut s);
     s.settings.read_only = true;
     for e in REGISTRY {
@@ -162,13 +162,13 @@ fn hint_states() -> Vec<State> {
         for read_only in [false, true] {
             for failed in [false, true] {
                 let mut s = console();
-                s.views.selected = Some("c-1".into());
+                s.views.list.selected = Some("c-1".into());
                 if failed {
                     failing(&mut s);
                 }
                 s.settings.read_only = read_only;
                 s.views.focus = pane;
-                s.views.queues_shown = pane == Pane::Queues;
+                s.views.queues.shown = pane == Pane::Queues;
                 out.push(s);
             }
         }

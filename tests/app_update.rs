@@ -31,7 +31,7 @@ fn console(confirm: bool) -> State {
     c.bot_session_id = Some("sess-1".into());
     c.api_status = Some("OPEN".into());
     s.model.conversations.insert("c-1".into(), c);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     s
 }
 
@@ -629,10 +629,10 @@ fn movement_focus_filter_and_sort() {
     }
     update(&mut s, key('G'));
     let last = s.visible_conversations().last().unwrap().id.clone();
-    assert_eq!(s.views.selected.as_deref(), Some(last.as_str()));
+    assert_eq!(s.views.list.selected.as_deref(), Some(last.as_str()));
     update(&mut s, key('g'));
     let first = s.visible_conversations()[0].id.clone();
-    assert_eq!(s.views.selected.as_deref(), Some(first.as_str()));
+    assert_eq!(s.views.list.selected.as_deref(), Some(first.as_str()));
     update(&mut s, code(KeyCode::Tab));
     assert_eq!(s.views.focus, Pane::Roster);
     update(
@@ -651,10 +651,10 @@ fn movement_focus_filter_and_sort() {
     assert_eq!(ids.len(), 2);
     assert!(ids.iter().all(|i| *i != "c-1"));
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.views.conv_filter, "lang=de");
+    assert_eq!(s.views.list.filter, "lang=de");
     update(&mut s, key('/'));
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.views.conv_filter, "");
+    assert_eq!(s.views.list.filter, "");
     // :filter channel=voice
     update(&mut s, key(':'));
     typed(&mut s, "filter channel=voice");
@@ -666,12 +666,12 @@ fn movement_focus_filter_and_sort() {
         .collect();
     assert_eq!(ids, ["c-2"]);
     assert_eq!(
-        s.views.selected.as_deref(),
+        s.views.list.selected.as_deref(),
         Some("c-2"),
         "the selection follows the filter"
     );
     // s cycles the sort; :sort id sorts c-2 before c-10.
-    s.views.conv_filter.clear();
+    s.views.list.filter.clear();
     update(&mut s, key(':'));
     typed(&mut s, "sort id");
     update(&mut s, code(KeyCode::Enter));
@@ -682,7 +682,7 @@ fn movement_focus_filter_and_sort() {
         .collect();
     assert_eq!(ids, ["c-1", "c-2", "c-10"]);
     update(&mut s, key('s'));
-    assert_eq!(s.views.sort, SortBy::Channel);
+    assert_eq!(s.views.list.sort, SortBy::Channel);
 }
 
 #[test]
@@ -821,7 +821,7 @@ fn n_opens_a_conversation_by_hand_with_validation() {
     assert!(c.manual);
     assert_eq!(c.channel, Channel::Voice);
     assert_eq!(c.bot_session_id.as_deref(), Some("sess-77"));
-    assert_eq!(s.views.selected.as_deref(), Some("c-77"));
+    assert_eq!(s.views.list.selected.as_deref(), Some("c-77"));
     // It stays although the API does not list it.
     listed(&mut s, vec![]);
     assert!(s.model.conversations.contains_key("c-77"));
@@ -858,7 +858,7 @@ fn polls_merge_and_remote_strings_are_cleaned() {
     assert_eq!(c.state(), ConvState::Active);
     // c-1 was not listed and has no history: it goes, unless selected.
     assert!(s.model.conversations.contains_key("c-1"), "still selected");
-    s.views.selected = Some("c-5".into());
+    s.views.list.selected = Some("c-5".into());
     listed(&mut s, vec![]);
     assert!(!s.model.conversations.contains_key("c-1"));
     assert_eq!(s.model.status.health, Health::Online);
@@ -910,7 +910,7 @@ fn pages_move_by_the_height_of_the_focused_pane() {
     let position = |s: &State| {
         s.visible_conversations()
             .iter()
-            .position(|c| Some(&c.id) == s.views.selected.as_ref())
+            .position(|c| Some(&c.id) == s.views.list.selected.as_ref())
             .unwrap()
     };
     update(&mut s, key('g'));
@@ -947,16 +947,16 @@ fn pages_move_by_the_height_of_the_focused_pane() {
 #[test]
 fn enter_opens_the_detail_and_esc_closes_it() {
     let mut s = console(false);
-    assert!(!s.views.detail_open);
+    assert!(!s.views.detail.open);
     update(&mut s, code(KeyCode::Enter));
-    assert!(s.views.detail_open);
+    assert!(s.views.detail.open);
     assert_eq!(s.views.focus, Pane::Roster, "the roster takes the focus");
     update(&mut s, code(KeyCode::Esc));
-    assert!(!s.views.detail_open);
+    assert!(!s.views.detail.open);
     // Nothing selected: Enter does nothing.
-    s.views.selected = None;
+    s.views.list.selected = None;
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.views.detail_open);
+    assert!(!s.views.detail.open);
 }
 
 #[test]
@@ -967,16 +967,16 @@ fn slash_filters_the_focused_pane_and_esc_clears_a_kept_filter() {
     update(&mut s, key('/'));
     typed(&mut s, "raj");
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.views.agent_filter, "raj");
+    assert_eq!(s.views.agents.filter, "raj");
     let names: Vec<&str> = s.visible_agents().iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Raj Patel"]);
     assert!(
-        s.views.conv_filter.is_empty(),
+        s.views.list.filter.is_empty(),
         "only the focused list is filtered"
     );
     // Esc in the normal mode clears the kept filter of the focused pane.
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.views.agent_filter.is_empty());
+    assert!(s.views.agents.filter.is_empty());
     assert_eq!(s.visible_agents().len(), 3);
     // The log pane.
     s.log.push(1, LogKind::Info, "POST hooks c-1");
@@ -991,12 +991,12 @@ fn slash_filters_the_focused_pane_and_esc_clears_a_kept_filter() {
     assert!(s.log.filter().is_empty());
     assert_eq!(flash(&s), "filter cleared");
     // A message on show goes first: this Esc only dismisses it.
-    s.views.conv_filter = "lang=de".into();
+    s.views.list.filter = "lang=de".into();
     s.views.focus = Pane::Conversations;
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.views.conv_filter, "lang=de");
+    assert_eq!(s.views.list.filter, "lang=de");
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.views.conv_filter.is_empty());
+    assert!(s.views.list.filter.is_empty());
 }
 
 #[test]
@@ -1573,7 +1573,7 @@ fn ids(s: &State) -> Vec<&str> {
 fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_leaves() {
     let mut s = console(false);
     s.model.conversations.clear();
-    s.views.selected = None;
+    s.views.list.selected = None;
     // Round 1: the waiting ones whole, then the two pages of the rest.
     let (_, a) = page(PollGroup::Waiting, 0, vec![rec("c-w1", "OPEN")], Some(0));
     update(&mut s, a);
@@ -1636,7 +1636,7 @@ fn a_conversation_not_yet_re_read_stays_and_one_missing_from_a_whole_rotation_le
 fn a_page_naming_closed_conversations_shows_only_live_ones() {
     let mut s = console(false);
     s.model.conversations.clear();
-    s.views.selected = None;
+    s.views.list.selected = None;
     listed(
         &mut s,
         vec![
@@ -1673,7 +1673,7 @@ fn a_page_naming_closed_conversations_shows_only_live_ones() {
 fn freshness_ages_in_the_status_bar_and_per_row() {
     let mut s = console(false);
     s.model.conversations.clear();
-    s.views.selected = None;
+    s.views.list.selected = None;
     let t0 = s.now_ms;
     let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
     let with_total = |group, seq, records, total, sweep_from| {
@@ -1756,7 +1756,7 @@ fn freshness_ages_in_the_status_bar_and_per_row() {
         rows(&s)
     );
     update(&mut s, key('F'));
-    assert!(s.views.fresh_column);
+    assert!(s.views.list.fresh_column);
     assert!(flash(&s).contains("within ~10 s"), "{}", flash(&s));
     let shown = rows(&s);
     assert!(
@@ -1789,7 +1789,7 @@ fn freshness_ages_in_the_status_bar_and_per_row() {
     update(&mut s, key(':'));
     typed(&mut s, "fresh off");
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.views.fresh_column);
+    assert!(!s.views.list.fresh_column);
 }
 
 /// A round that stopped at a failed read says so; one whose waiting ones
@@ -1882,7 +1882,7 @@ fn a_pasted_filter_applies_at_once() {
     s.model.conversations.insert("c-2".into(), c);
     update(&mut s, key('/'));
     update(&mut s, Action::Paste("lang=de".into()));
-    assert_eq!(s.views.conv_filter, "lang=de", "applied, not only shown");
+    assert_eq!(s.views.list.filter, "lang=de", "applied, not only shown");
     let ids: Vec<String> = s
         .visible_conversations()
         .iter()
@@ -2016,7 +2016,7 @@ fn tab_completes_the_verb_and_its_argument() {
     assert_eq!(line(&s), "sort age");
     // Enter runs what was completed.
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.views.sort, SortBy::Age);
+    assert_eq!(s.views.list.sort, SortBy::Age);
     // Nothing fits: the line stays as it was.
     update(&mut s, key(':'));
     typed(&mut s, "zz");
@@ -2143,16 +2143,16 @@ fn text_inputs_edit_at_the_cursor_and_paste_lands_there() {
     update(&mut s, code(KeyCode::Home));
     typed(&mut s, "x");
     assert_eq!(
-        s.views.conv_filter, "xlang=",
+        s.views.list.filter, "xlang=",
         "typed at the cursor, applied at once"
     );
     update(&mut s, code(KeyCode::Delete));
-    assert_eq!(s.views.conv_filter, "xang=");
+    assert_eq!(s.views.list.filter, "xang=");
     update(&mut s, code(KeyCode::End));
     update(&mut s, Action::Paste("de".into()));
-    assert_eq!(s.views.conv_filter, "xang=de");
+    assert_eq!(s.views.list.filter, "xang=de");
     update(&mut s, ctrl('w'));
-    assert_eq!(s.views.conv_filter, "");
+    assert_eq!(s.views.list.filter, "");
     update(&mut s, code(KeyCode::Esc));
 
     // The form's fields are inputs too: the cap holds for typing and paste.
@@ -2267,8 +2267,8 @@ fn polls_that_change_nothing_do_not_fill_the_log() {
 /// (the filter's rules, one conversation at a time).
 fn fresh_ids(s: &State) -> Vec<String> {
     let mut t = s.clone();
-    *t.views.list_cache.0.lock().unwrap() = None;
-    let filter = std::mem::take(&mut t.views.conv_filter);
+    *t.views.list.cache.0.lock().unwrap() = None;
+    let filter = std::mem::take(&mut t.views.list.filter);
     t.visible_ids()
         .iter()
         .filter(|id| switchboard::app::queries::conv_matches(&t.model.conversations[*id], &filter))
@@ -2299,7 +2299,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
             s.visible_ids().to_vec(),
             fresh_ids(&s),
             "{}",
-            s.views.conv_filter
+            s.views.list.filter
         );
     }
     typed(&mut s, "0 e");
@@ -2307,7 +2307,7 @@ fn the_kept_list_always_equals_one_made_from_scratch() {
         s.visible_ids().to_vec(),
         fresh_ids(&s),
         "{}",
-        s.views.conv_filter
+        s.views.list.filter
     );
     // A word that becomes a field test is made again, not narrowed.
     update(&mut s, code(KeyCode::Esc));
@@ -2392,13 +2392,13 @@ proptest::proptest! {
             } else {
                 update(&mut s, key(alphabet[k]));
             }
-            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.conv_filter);
+            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.list.filter);
         }
         for word in ["lang=en", "state=o", "status=act", "agent=mia", "agent=åbe", "ch=v", "zz=1", "agent="] {
             update(&mut s, code(KeyCode::Esc));
             update(&mut s, key('/'));
             typed(&mut s, word);
-            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.conv_filter);
+            proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.list.filter);
         }
     }
 }
@@ -2517,18 +2517,18 @@ proptest::proptest! {
     ) {
         let mut s = console(false);
         s.model.conversations.clear();
-        s.views.selected = None;
+        s.views.list.selected = None;
         let first: Vec<_> = (0..50).map(|i| (i, i % 5, i % 3, i % 4, i as i64 % 40, i as i64 * 4)).collect();
         listed(&mut s, first.into_iter().map(list_record).collect());
         // Waits past their thresholds: the problems view has rows.
         let now = s.now_ms;
         update(&mut s, Action::Tick(now));
-        s.views.sort = [SortBy::Urgency, SortBy::State, SortBy::Age, SortBy::Id, SortBy::Channel][sort];
-        s.views.sort_reversed = reversed;
-        s.views.queue_narrow = ["qu-1", "qu-2"].get(queue).map(|q| q.to_string());
-        s.views.agent_narrow = ["a-mia", "a-raj"].get(agent).map(|a| a.to_string());
+        s.views.list.sort = [SortBy::Urgency, SortBy::State, SortBy::Age, SortBy::Id, SortBy::Channel][sort];
+        s.views.list.reversed = reversed;
+        s.views.list.queue_narrow = ["qu-1", "qu-2"].get(queue).map(|q| q.to_string());
+        s.views.list.agent_narrow = ["a-mia", "a-raj"].get(agent).map(|a| a.to_string());
         s.views.problems_only = problems;
-        s.views.conv_filter = ["", "e", "c-1", "state=o"][filter].to_string();
+        s.views.list.filter = ["", "e", "c-1", "state=o"][filter].to_string();
         proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s));
         for (step, look) in steps {
             match step {
@@ -2583,7 +2583,7 @@ proptest::proptest! {
                 }
             }
             if look {
-                proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.sort);
+                proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{:?}", s.views.list.sort);
                 proptest::prop_assert_eq!(&*s.summary(), &fresh_summary(&s));
             }
         }
@@ -2591,7 +2591,7 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&*s.summary(), &fresh_summary(&s));
         // Other filters on the patched table's text: every row of it.
         for f in ["a", "e", "c", "x1", "c-1 e", "lang=d", "state=o"] {
-            s.views.conv_filter = f.to_string();
+            s.views.list.filter = f.to_string();
             proptest::prop_assert_eq!(s.visible_ids().to_vec(), fresh_ids(&s), "{}", f);
         }
     }
@@ -2605,7 +2605,7 @@ proptest::proptest! {
 fn a_sweep_cut_short_and_a_short_total_are_said_plainly() {
     let mut s = console(false);
     s.model.conversations.clear();
-    s.views.selected = None;
+    s.views.list.selected = None;
     let (seq, _) = page(PollGroup::Waiting, 0, vec![], None);
     let ended = |group, seq, records, total, cut| {
         Action::ConversationsPage(Box::new(switchboard::app::ConversationPage {
@@ -2850,7 +2850,7 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
     let mut s = console(false);
     // Thirteen days after the epoch: every conversation started 13 days ago.
     s.now_ms = 13 * 24 * 3600 * 1000;
-    assert_eq!(s.views.sort, SortBy::Urgency, "the default sort");
+    assert_eq!(s.views.list.sort, SortBy::Urgency, "the default sort");
     listed(
         &mut s,
         vec![
@@ -2886,7 +2886,7 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
     assert_eq!(shown_ids(&s), urgency);
     // S reverses the order and says so.
     update(&mut s, key('S'));
-    assert!(s.views.sort_reversed);
+    assert!(s.views.list.reversed);
     let mut reversed = urgency.to_vec();
     reversed.reverse();
     assert_eq!(shown_ids(&s), reversed);
@@ -2903,8 +2903,8 @@ fn urgency_first_overdue_then_the_longest_wait_then_the_rest() {
     let mut seen = Vec::new();
     for _ in 0..5 {
         update(&mut s, key('s'));
-        seen.push(s.views.sort);
-        assert!(flash(&s).contains(&format!("sorted by {}", s.views.sort.label())));
+        seen.push(s.views.list.sort);
+        assert!(flash(&s).contains(&format!("sorted by {}", s.views.list.sort.label())));
     }
     assert_eq!(
         seen,

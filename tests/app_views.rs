@@ -29,7 +29,7 @@ fn console() -> State {
         c.api_status = Some("OPEN".into());
         s.model.conversations.insert(id.into(), c);
     }
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     s.views.saved_views.path = Some("/cfg/views.toml".into());
     s
 }
@@ -54,13 +54,13 @@ fn flash(s: &State) -> (String, bool) {
 
 /// The lists narrowed, filtered, sorted and focused as a supervisor would.
 fn arrange(s: &mut State) {
-    s.views.conv_filter = "voice".into();
-    s.views.sort = SortBy::Age;
-    s.views.sort_reversed = true;
-    s.views.queue_narrow = Some("q-billing".into());
-    s.views.agent_narrow = Some("a-mia".into());
+    s.views.list.filter = "voice".into();
+    s.views.list.sort = SortBy::Age;
+    s.views.list.reversed = true;
+    s.views.list.queue_narrow = Some("q-billing".into());
+    s.views.list.agent_narrow = Some("a-mia".into());
     s.views.problems_only = true;
-    s.views.queues_shown = true;
+    s.views.queues.shown = true;
     s.views.focus = Pane::Queues;
 }
 
@@ -104,21 +104,21 @@ fn view_name_restores_every_saved_field() {
     arrange(&mut s);
     colon(&mut s, "view save morning");
     // Back to an everyday view.
-    s.views.conv_filter.clear();
-    s.views.sort = SortBy::Urgency;
-    s.views.sort_reversed = false;
-    s.views.queue_narrow = None;
-    s.views.agent_narrow = None;
+    s.views.list.filter.clear();
+    s.views.list.sort = SortBy::Urgency;
+    s.views.list.reversed = false;
+    s.views.list.queue_narrow = None;
+    s.views.list.agent_narrow = None;
     s.views.problems_only = false;
-    s.views.queues_shown = false;
+    s.views.queues.shown = false;
     s.views.focus = Pane::Log;
     let fx = colon(&mut s, "view morning");
     assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(s.views.conv_filter, "voice");
-    assert_eq!(s.views.sort, SortBy::Age);
-    assert!(s.views.sort_reversed && s.views.problems_only && s.views.queues_shown);
-    assert_eq!(s.views.queue_narrow.as_deref(), Some("q-billing"));
-    assert_eq!(s.views.agent_narrow.as_deref(), Some("a-mia"));
+    assert_eq!(s.views.list.filter, "voice");
+    assert_eq!(s.views.list.sort, SortBy::Age);
+    assert!(s.views.list.reversed && s.views.problems_only && s.views.queues.shown);
+    assert_eq!(s.views.list.queue_narrow.as_deref(), Some("q-billing"));
+    assert_eq!(s.views.list.agent_narrow.as_deref(), Some("a-mia"));
     assert_eq!(s.views.focus, Pane::Queues);
     assert!(flash(&s).0.starts_with("view morning:"), "{:?}", flash(&s));
 }
@@ -129,7 +129,7 @@ fn view_alone_lists_the_views_in_the_flash_line_and_the_log() {
     let _ = colon(&mut s, "view");
     assert!(flash(&s).0.contains("no view is saved yet"));
     colon(&mut s, "view save b-two");
-    s.views.sort = SortBy::Id;
+    s.views.list.sort = SortBy::Id;
     colon(&mut s, "view save a_one");
     colon(&mut s, "view");
     let (said, error) = flash(&s);
@@ -175,11 +175,11 @@ fn an_unknown_view_is_refused_naming_the_views_there_are() {
     let (said, error) = flash(&s);
     assert!(error && said.contains("none is saved yet"), "{said}");
     colon(&mut s, "view save morning");
-    s.views.sort = SortBy::Id;
+    s.views.list.sort = SortBy::Id;
     colon(&mut s, "view mornin");
     let (said, error) = flash(&s);
     assert!(error && said.contains("views: morning"), "{said}");
-    assert_eq!(s.views.sort, SortBy::Id, "nothing changed");
+    assert_eq!(s.views.list.sort, SortBy::Id, "nothing changed");
 }
 
 #[test]

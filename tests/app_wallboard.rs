@@ -229,7 +229,7 @@ fn too_few_decided_is_no_percentage_and_none_in_time_is_critical() {
     assert!(board.contains("— 3 seen"), "{board}");
     assert!(!board.contains("100%"), "{board}");
     few.views.mode = Mode::Normal;
-    few.views.queues_shown = true;
+    few.views.queues.shown = true;
     let pane = draw(&few, 120, 40);
     assert!(pane.contains("3 seen"), "{pane}");
     assert!(!pane.contains("100%"), "{pane}");

@@ -805,7 +805,7 @@ async fn console_cold(conversation: &str, enter: &str, cold: &str) -> Vec<Vec<St
         conversation.into(),
         Conversation::new(conversation, Channel::Chat, "en"),
     );
-    s.views.selected = Some(conversation.into());
+    s.views.list.selected = Some(conversation.into());
     for line in [format!("enter {enter}"), format!("cold {cold}")] {
         update(&mut s, common::state::key(':'));
         for c in line.chars() {

@@ -226,7 +226,7 @@ fn console() -> State {
     let mut c = Conversation::new("c-2", Channel::Chat, "en");
     c.api_status = Some("OPEN".into());
     s.model.conversations.insert("c-2".into(), c);
-    s.views.selected = Some("c-1".into());
+    s.views.list.selected = Some("c-1".into());
     s
 }
 
@@ -287,7 +287,7 @@ fn enter_fetches_once_by_session_and_a_second_enter_does_not() {
 #[test]
 fn a_conversation_without_a_session_is_read_by_its_id() {
     let mut s = console();
-    s.views.selected = Some("c-2".into());
+    s.views.list.selected = Some("c-2".into());
     let effects = update(&mut s, enter());
     assert_eq!(
         fetches(&effects),
@@ -330,7 +330,7 @@ fn capital_r_and_the_details_verb_fetch_again_but_never_twice_at_once() {
 #[test]
 fn r_with_nothing_selected_is_refused() {
     let mut s = console();
-    s.views.selected = None;
+    s.views.list.selected = None;
     assert!(fetches(&update(&mut s, key('R'))).is_empty());
     assert!(
         s.views.flash.is_some_and(|f| f.1),

@@ -98,7 +98,7 @@ impl Console {
     }
 
     fn select(&mut self, conv: &str) {
-        self.s.views.selected = Some(conv.to_string());
+        self.s.views.list.selected = Some(conv.to_string());
     }
 
     /// Waits until every request of `conv` has an outcome.
@@ -208,7 +208,7 @@ async fn end_remove_warm_and_cold_act_on_agents_entered_elsewhere() {
         .position(|m| m.agent.id == raj.0)
         .expect("Raj is in the merged roster");
     con.s.views.focus = Pane::Roster;
-    con.s.views.roster_cursor = raj_row;
+    con.s.views.detail.roster_cursor = raj_row;
     con.keys("xy");
     con.settled(c_warm).await;
     assert_eq!(

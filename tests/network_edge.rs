@@ -102,13 +102,12 @@ async fn answers_are_read_up_to_the_cap_and_no_further() {
         }
         other => panic!("{other:?}"),
     }
-    // An answer that never ends is cut at the cap too, well before the
-    // request timeout.
+    // An answer that never ends is cut at the cap too, not left to the
+    // request timeout (which would be a timeout error, not TooLarge).
     sim.set_chaos(Chaos {
         endless: true,
         ..Chaos::default()
     });
-    let started = std::time::Instant::now();
     let call = c
         .list_conversations(&ConversationQuery::default(), Priority::Poll)
         .await;
@@ -117,7 +116,6 @@ async fn answers_are_read_up_to_the_cap_and_no_further() {
         "{:?}",
         call.outcome
     );
-    assert!(started.elapsed() < Duration::from_secs(4));
     // Within the cap, all is as before.
     sim.set_chaos(Chaos::default());
     let call = c

@@ -314,7 +314,7 @@ async fn figures_that_cannot_be_true_show_a_question_mark_and_the_log_has_them_r
     );
 
     // The queue pane: `?` beside the list's count.
-    s.views.queues_shown = true;
+    s.views.queues.shown = true;
     let out = screen(&s, 120, 40);
     let line = out
         .lines()

@@ -448,7 +448,7 @@ async fn each_failed_or_unknown_request_waits_for_its_own_resend() {
     let mut s = state(false);
     restore(&mut s, &mut run.runner, &replay, true);
     for conv in ["c-2f", "c-2u"] {
-        s.views.selected = Some(conv.to_string());
+        s.views.list.selected = Some(conv.to_string());
         // First `r`: the first request goes, the second stays.
         update(&mut s, key('r'));
         let fx = update(&mut s, key('y'));

@@ -248,7 +248,7 @@ fn demo() -> State {
     for (d, kind, text) in log {
         s.log.push(NOW + d * SEC, kind, text);
     }
-    s.views.selected = Some("c-1042".into());
+    s.views.list.selected = Some("c-1042".into());
     s
 }
 
@@ -334,22 +334,22 @@ fn mono_80x24() {
 fn mono_120x40_with_the_roster_focused() {
     let mut s = demo();
     s.views.focus = Pane::Roster;
-    s.views.roster_cursor = 1;
-    s.views.detail_open = true;
+    s.views.detail.roster_cursor = 1;
+    s.views.detail.open = true;
     snap!("mono_120x40", screen(&s, &mono(), 120, 40));
 }
 
 #[test]
 fn agents_listed_by_the_api_show_when_the_roster_is_empty() {
     let mut s = demo();
-    s.views.selected = Some("c-1046".into());
+    s.views.list.selected = Some("c-1046".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(
         out.contains("Lena Novak") && out.contains("not entered"),
         "{out}"
     );
     assert!(out.contains("nothing sent yet"), "{out}");
-    s.views.selected = Some("c-1047".into());
+    s.views.list.selected = Some("c-1047".into());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains("the conversation has ended"), "{out}");
 }
@@ -488,10 +488,10 @@ fn detail_with_every_kind_of_result_120x40() {
         text: "resent by the supervisor".into(),
     });
     s.model.conversations.insert(c.id.clone(), c);
-    s.views.selected = Some("c-2001".into());
-    s.views.detail_open = true;
+    s.views.list.selected = Some("c-2001".into());
+    s.views.detail.open = true;
     s.views.focus = Pane::Roster;
-    s.views.roster_cursor = 1;
+    s.views.detail.roster_cursor = 1;
     let out = screen(&s, &dark(), 120, 40);
     for want in [
         "✓ 200 38 ms",
@@ -756,7 +756,7 @@ fn flash_error_and_filter_and_command_lines() {
     snap!("flash_error_80x24", out);
 
     s.views.flash = None;
-    s.views.conv_filter = "voice".into();
+    s.views.list.filter = "voice".into();
     s.views.mode = Mode::Filter {
         pane: Pane::Conversations,
         input: "voice".into(),
@@ -773,7 +773,7 @@ fn flash_error_and_filter_and_command_lines() {
     s.views.mode = Mode::Command {
         input: "export log.jsonl".into(),
     };
-    s.views.sort = SortBy::Age;
+    s.views.list.sort = SortBy::Age;
     let mut t = draw(&s, &dark(), 80, 24);
     let out = text(t.backend().buffer());
     assert!(
@@ -811,7 +811,7 @@ fn help_overlay() {
     );
     // Taller than 40 rows now: its end, the `:` commands, is a scroll away.
     let mut end = s.clone();
-    end.views.help_scroll = u16::MAX;
+    end.views.help.scroll = u16::MAX;
     let big_end = screen(&end, &dark(), 120, 40);
     assert!(big_end.contains(":filter lang=de"), "{big_end}");
     // Every key of every mode: the lists' commands with their descriptions,
@@ -978,10 +978,10 @@ fn no_size_panics_in_any_mode() {
     let mut s = demo();
     s.views.flash = Some(("日本語".repeat(100), true));
     s.views.focus = Pane::Roster;
-    s.views.roster_cursor = 7;
+    s.views.detail.roster_cursor = 7;
     s.log.follow = false;
     s.log.cursor = 999;
-    s.views.agent_cursor = 999;
+    s.views.agents.cursor = 999;
     states.push(s);
     states.push(blank());
     for theme in [dark(), Theme::new(ThemeKind::Mono, true)] {
@@ -1024,7 +1024,7 @@ fn wide_and_control_characters_are_cut_by_width_and_escapes_removed() {
         LogKind::Info,
         format!("entered: {evil}\r\nsecond line"),
     );
-    s.views.selected = Some("c-日本-9".into());
+    s.views.list.selected = Some("c-日本-9".into());
     for (w, h) in [(80, 24), (120, 40)] {
         let t = draw(&s, &dark(), w, h);
         let buf = t.backend().buffer();
@@ -1165,11 +1165,11 @@ fn a_long_list_scrolls_to_keep_the_selection_visible() {
         s.model.conversations.insert(c.id.clone(), c);
     }
     let last = s.visible_conversations().last().unwrap().id.clone();
-    s.views.selected = Some(last.clone());
+    s.views.list.selected = Some(last.clone());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains(&format!("▶ {last}")), "{out}");
     let mid = s.visible_conversations()[25].id.clone();
-    s.views.selected = Some(mid.clone());
+    s.views.list.selected = Some(mid.clone());
     let out = screen(&s, &dark(), 80, 24);
     assert!(out.contains(&format!("▶ {mid}")), "{out}");
 }
@@ -1287,7 +1287,7 @@ fn the_help_scrolls_to_its_last_rows_on_a_small_screen() {
     let top = screen(&s, &dark(), 60, 16);
     assert!(!top.contains("Commands"), "{top}");
     assert!(top.contains("j/k g/G scroll"), "{top}");
-    s.views.help_scroll = 99;
+    s.views.help.scroll = 99;
     let bottom = screen(&s, &dark(), 60, 16);
     assert!(bottom.contains("What the marks mean"), "{bottom}");
     assert!(bottom.contains("changed"), "{bottom}");
@@ -1334,7 +1334,7 @@ fn size(waiting: u32, engaged: u32, drops: u32, agents: [u32; 4], waits_s: [f64;
 /// not sized yet (the list's figures), and a service level for each.
 fn with_queues() -> State {
     let mut s = demo();
-    s.views.queues_shown = true;
+    s.views.queues.shown = true;
     s.views.focus = Pane::Queues;
     let mut billing = queue("qu-billing", "Billing");
     billing.size = Some(size(3, 1, 4, [1, 2, 0, 1], [312.0, 460.0, 65.0]));
@@ -1406,8 +1406,8 @@ fn queue_pane_mono_80x24() {
 #[test]
 fn queue_pane_mono_120x40_narrowed_to_a_queue() {
     let mut s = with_queues();
-    s.views.queue_narrow = Some("qu-billing".into());
-    s.views.queue_sort = QueueSort::Name;
+    s.views.list.queue_narrow = Some("qu-billing".into());
+    s.views.queues.sort = QueueSort::Name;
     let out = screen(&s, &mono(), 120, 40);
     assert!(out.contains("Conversations 2/10 ─ queue: Billing"), "{out}");
     // Under the status bar, the border and the header.
@@ -1426,7 +1426,7 @@ fn queue_pane_ascii_and_the_queue_picker() {
     assert!(out.contains("SL<=20s"), "{out}");
     assert!(out.contains("3<>1"), "{out}");
     let mut s = with_queues();
-    s.views.selected = Some("c-1043".into());
+    s.views.list.selected = Some("c-1043".into());
     s.views.mode = Mode::Picker(Picker {
         purpose: Verb::Assign,
         conversation: "c-1043".into(),
@@ -1633,7 +1633,7 @@ fn with_breaches() -> State {
         c.listed_at_ms = NOW;
         s.model.conversations.insert(c.id.clone(), c);
     }
-    s.views.selected = Some("c-1051".into());
+    s.views.list.selected = Some("c-1051".into());
     switchboard::app::update(&mut s, switchboard::app::Action::Tick(NOW));
     s
 }
@@ -1660,7 +1660,7 @@ fn breaches_dark_80x24() {
 fn breaches_dark_120x40() {
     let mut s = with_breaches();
     // The selection bar would cover the critical row's style.
-    s.views.selected = Some("c-1042".into());
+    s.views.list.selected = Some("c-1042".into());
     let t = draw(&s, &dark(), 120, 40);
     let buf = t.backend().buffer();
     let out = text(buf);
@@ -1743,7 +1743,7 @@ fn with_kore_details() -> State {
         switchboard::kore::wire::parse_loose(&text).unwrap();
     let c = s.model.conversations.get_mut("c-1042").unwrap();
     c.details = Some(switchboard::app::KoreDetails::new(d, NOW - 12 * SEC));
-    s.views.detail_open = true;
+    s.views.detail.open = true;
     s
 }
 
@@ -1771,12 +1771,12 @@ fn detail_with_kore_details_masked() {
 fn agents_in_status() -> State {
     use switchboard::app::agent_status::StatusSince;
     let mut s = demo();
-    s.views.queues_shown = false;
+    s.views.queues.shown = false;
     s.views.focus = Pane::Agents;
-    s.views.agents_by_time = true;
+    s.views.agents.by_time = true;
     // Ana is fourth by time: selected, so the pane under its header row
     // scrolls to her even at 80x24.
-    s.views.agent_cursor = 3;
+    s.views.agents.cursor = 3;
     let since = [
         ("a-1", 40 * 60 * SEC, false),
         ("a-2", 3 * 60 * SEC, true),
@@ -1877,7 +1877,7 @@ fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
         s.views.mode = Mode::Help;
         let mut seen = String::new();
         for scroll in 0..120u16 {
-            s.views.help_scroll = scroll;
+            s.views.help.scroll = scroll;
             let out = screen(&s, &theme, 80, 24);
             for row in out.lines().skip(1) {
                 assert!(!row.contains("… │"), "cut at scroll {scroll}: {row}\n{out}");
@@ -1897,11 +1897,11 @@ fn the_help_fits_80x24_uncut_and_ends_with_the_legend() {
         for mark in ["⚠", "‼", "≠", "○", "●", "◐", "3/0/0/1", "14/14 3s"] {
             assert!(seen.contains(mark), "{mark} not in the legend:\n{seen}");
         }
-        s.views.help_scroll = u16::MAX;
+        s.views.help.scroll = u16::MAX;
         let end = screen(&s, &theme, 80, 24);
         assert!(end.contains("What the marks mean"), "{end}");
         snap!(format!("help_end_{name}_80x24"), end);
-        s.views.help_scroll = 0;
+        s.views.help.scroll = 0;
         snap!(format!("help_{name}_120x40"), screen(&s, &theme, 120, 40));
     }
 }
@@ -2007,8 +2007,8 @@ fn queue_pane_and_wallboard_show_a_question_mark_for_figures_that_cannot_be_true
 /// The demo with two conversations marked, one of them the selected one.
 fn with_marks() -> State {
     let mut s = demo();
-    let selected = s.views.selected.clone().expect("the demo selects one");
-    s.views.marks.add([selected.as_str(), "c-1044"]);
+    let selected = s.views.list.selected.clone().expect("the demo selects one");
+    s.views.list.marks.add([selected.as_str(), "c-1044"]);
     s
 }
 

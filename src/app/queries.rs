@@ -33,7 +33,8 @@ impl State {
         let key = self.list_key();
         let mut cache = self
             .views
-            .list_cache
+            .list
+            .cache
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -51,16 +52,16 @@ impl State {
             Some(k) => self.patched(k, &key).unwrap_or_else(|| fresh(key)),
             None => fresh(key),
         };
-        if kept.filter == self.views.conv_filter {
+        if kept.filter == self.views.list.filter {
             let list = kept.list.clone();
             *cache = Some(kept);
             return list;
         }
         let map: &ConversationMap = &self.model.conversations;
-        let words = filter_words(&self.views.conv_filter);
-        let grew = self.views.conv_filter.starts_with(kept.filter.as_str())
+        let words = filter_words(&self.views.list.filter);
+        let grew = self.views.list.filter.starts_with(kept.filter.as_str())
             // A new `k=` turns a plain word into a field test.
-            && self.views.conv_filter.matches('=').count() == kept.filter.matches('=').count();
+            && self.views.list.filter.matches('=').count() == kept.filter.matches('=').count();
         let table = kept.list.table.clone();
         let shown = if words.is_empty() {
             None
@@ -79,7 +80,7 @@ impl State {
         };
         *cache = Some(KeptList {
             key: kept.key,
-            filter: self.views.conv_filter.clone(),
+            filter: self.views.list.filter.clone(),
             list: list.clone(),
         });
         list
@@ -89,10 +90,10 @@ impl State {
     fn list_key(&self) -> ListKey {
         ListKey {
             generation: self.model.conversations.generation(),
-            sort: self.views.sort,
-            reversed: self.views.sort_reversed,
-            queue: self.views.queue_narrow.clone(),
-            agent: self.views.agent_narrow.clone(),
+            sort: self.views.list.sort,
+            reversed: self.views.list.reversed,
+            queue: self.views.list.queue_narrow.clone(),
+            agent: self.views.list.agent_narrow.clone(),
             problems: self
                 .views
                 .problems_only
@@ -118,20 +119,20 @@ impl State {
         // are for those that belong.
         let gone: Vec<(SortKey, &str)> = changed
             .iter()
-            .filter_map(|(id, b)| Some((sort_key(self.views.sort, &(*b)?.sort), *id)))
+            .filter_map(|(id, b)| Some((sort_key(self.views.list.sort, &(*b)?.sort), *id)))
             .collect();
         let rows: Vec<(SortKey, &Conversation)> = changed
             .iter()
             .filter_map(|(id, _)| self.model.conversations.get(id))
             .filter(|c| self.in_list(c))
-            .map(|c| (sort_key(self.views.sort, &SortFacts::of(c)), c))
+            .map(|c| (sort_key(self.views.list.sort, &SortFacts::of(c)), c))
             .collect();
         let KeptList { filter, list, .. } = kept;
         let mut table = std::sync::Arc::try_unwrap(list.table).unwrap_or_else(|t| (*t).clone());
         let moved = table.patch(
             &gone,
             rows,
-            order(self.views.sort, self.views.sort_reversed),
+            order(self.views.list.sort, self.views.list.reversed),
         );
         let shown = list.shown.map(|shown| {
             let added = table.filter(Some(&moved.added), &filter_words(&filter), map);
@@ -169,11 +170,13 @@ impl State {
     /// agent narrowing and the problems view let it through.
     fn in_list(&self, c: &Conversation) -> bool {
         self.views
+            .list
             .agent_narrow
             .as_deref()
             .is_none_or(|a| holds_agent(c, a))
             && self
                 .views
+                .list
                 .queue_narrow
                 .as_deref()
                 .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
@@ -190,9 +193,14 @@ impl State {
             .conversations
             .values()
             .filter(|c| self.in_list(c))
-            .map(|c| (sort_key(self.views.sort, &SortFacts::of(c)), c.id.as_str()))
+            .map(|c| {
+                (
+                    sort_key(self.views.list.sort, &SortFacts::of(c)),
+                    c.id.as_str(),
+                )
+            })
             .collect();
-        if self.views.sort == SortBy::Id {
+        if self.views.list.sort == SortBy::Id {
             let mut keyed: Vec<((&str, u64), &str)> = rows
                 .iter()
                 .map(|(_, id)| (natural_parts(id), *id))
@@ -205,7 +213,7 @@ impl State {
         } else {
             rows.sort_unstable();
         }
-        if self.views.sort_reversed {
+        if self.views.list.reversed {
             rows.reverse();
         }
         let (keys, ids) = rows.into_iter().map(|(k, id)| (k, id.to_string())).unzip();
@@ -242,6 +250,7 @@ impl State {
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
         self.views
+            .list
             .selected
             .as_ref()
             .and_then(|id| self.model.conversations.get(id))
@@ -249,7 +258,7 @@ impl State {
 
     /// The agents pane: filtered, available first, then by name.
     pub fn visible_agents(&self) -> Vec<&Agent> {
-        let f = self.views.agent_filter.to_lowercase();
+        let f = self.views.agents.filter.to_lowercase();
         let mut v: Vec<&Agent> = self
             .model
             .agents
@@ -264,7 +273,7 @@ impl State {
                         .is_some_and(|q| q.to_lowercase().contains(&f))
             })
             .collect();
-        if self.views.agents_by_time {
+        if self.views.agents.by_time {
             // Longest in its status first; a change seen sorts by its time,
             // a lower bound by its own (both are "at least" that long).
             let since = |a: &Agent| {
@@ -902,10 +911,10 @@ mod tests {
             c.started_ms = Some(i);
             s.model.conversations.insert(c.id.clone(), c);
         }
-        s.views.sort = SortBy::Age;
-        s.views.conv_filter = "c-9".into();
+        s.views.list.sort = SortBy::Age;
+        s.views.list.filter = "c-9".into();
         assert_eq!(s.visible_ids().first(), Some("c-9"));
-        let kept = || s.views.list_cache.0.lock().unwrap().clone().unwrap();
+        let kept = || s.views.list.cache.0.lock().unwrap().clone().unwrap();
         s.model.conversations.change("c-9").unwrap().started_ms = Some(1000);
         s.model.conversations.tracked().remove("c-90");
         let patched = s.patched(kept(), &s.list_key()).expect("patched");

@@ -126,8 +126,8 @@ pub fn restore(
         state.model.conversations.insert(id, conv);
         count += 1;
     }
-    if state.views.selected.is_none() {
-        state.views.selected = state.visible_conversations().first().map(|c| c.id.clone());
+    if state.views.list.selected.is_none() {
+        state.views.list.selected = state.visible_conversations().first().map(|c| c.id.clone());
     }
     let going = effects
         .iter()

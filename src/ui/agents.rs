@@ -51,19 +51,19 @@ pub fn loads(agents: &[&Agent], short: bool) -> (usize, usize) {
 }
 
 fn title(state: &State, shown: usize, theme: &Theme) -> Line<'static> {
-    let by = if state.views.agents_by_time {
+    let by = if state.views.agents.by_time {
         " by time in status"
     } else {
         ""
     };
-    if state.views.agent_filter.trim().is_empty() {
+    if state.views.agents.filter.trim().is_empty() {
         Line::from(format!(" Agents {shown}{by} "))
     } else {
         Line::from(format!(
             " Agents {shown}/{} {} filter: {} ",
             state.model.agents.len(),
             theme.glyph(Glyph::Rule),
-            theme.fit(&clean(&state.views.agent_filter, 200), 16)
+            theme.fit(&clean(&state.views.agents.filter, 200), 16)
         ))
     }
 }
@@ -85,7 +85,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         } else {
             format!(
                 "no match for filter \"{}\"",
-                theme.fit(&clean(&state.views.agent_filter, 200), 20)
+                theme.fit(&clean(&state.views.agents.filter, 200), 20)
             )
         };
         let line = Line::from(Span::styled(
@@ -96,7 +96,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let selected = focused.then_some(state.views.agent_cursor);
+    let selected = focused.then_some(state.views.agents.cursor);
     let offset = table::offset(selected, rows.len(), height);
     let body: Vec<Row> = rows
         .iter()

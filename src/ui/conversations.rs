@@ -56,11 +56,12 @@ pub fn language(c: &Conversation, short: bool) -> String {
 fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'static> {
     let total = state.model.conversations.len();
     let rule = theme.glyph(Glyph::Rule);
-    let filter = theme.fit(&clean(&state.views.conv_filter, 200), 20);
-    let filtered = !state.views.conv_filter.trim().is_empty();
+    let filter = theme.fit(&clean(&state.views.list.filter, 200), 20);
+    let filtered = !state.views.list.filter.trim().is_empty();
     let sort = state.sort_label();
     let queue = state
         .views
+        .list
         .queue_narrow
         .as_deref()
         .map(|q| theme.fit(&clean(&state.queue_name(q), 200), 16));
@@ -85,8 +86,8 @@ fn title(state: &State, shown: usize, cells: usize, theme: &Theme) -> Line<'stat
         } else {
             t.push_str(&format!(" {rule} sort: {sort}"));
         }
-        if !state.views.marks.is_empty() {
-            t.push_str(&format!(" {rule} {} marked", state.views.marks.len()));
+        if !state.views.list.marks.is_empty() {
+            t.push_str(&format!(" {rule} {} marked", state.views.list.marks.len()));
         }
         if state.views.problems_only {
             let hidden = total.saturating_sub(shown);
@@ -192,7 +193,7 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
         Cell::new(queue, theme.dim),
         Cell::new(c.agent_count().to_string(), theme.text),
     ];
-    if state.views.fresh_column {
+    if state.views.list.fresh_column {
         let (text, style) = freshness(c, state, theme);
         cells.push(Cell::new(text, style));
     }
@@ -212,7 +213,7 @@ fn row(c: &Conversation, selected: bool, level: Level, state: &State, theme: &Th
 
 /// The id, after the mark's glyph and in its style when it is marked.
 fn id_cell(c: &Conversation, state: &State, theme: &Theme) -> Cell {
-    if state.views.marks.is_marked(&c.id) {
+    if state.views.list.marks.is_marked(&c.id) {
         let text = format!("{} {}", theme.glyph(Glyph::Marked), clean(&c.id, 200));
         Cell::new(text, theme.marked)
     } else {
@@ -241,7 +242,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     if ids.is_empty() {
         let msg = if state.model.conversations.is_empty() {
             theme.own_text("no conversations yet (polling…)")
-        } else if state.views.problems_only && state.views.conv_filter.trim().is_empty() {
+        } else if state.views.problems_only && state.views.list.filter.trim().is_empty() {
             format!(
                 "no problems: no wait past a threshold, no failed request ({} shows all)",
                 state
@@ -251,7 +252,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         } else {
             format!(
                 "no match for filter \"{}\"",
-                theme.fit(&clean(&state.views.conv_filter, 200), 20)
+                theme.fit(&clean(&state.views.list.filter, 200), 20)
             )
         };
         let line = Line::from(Span::styled(
@@ -264,6 +265,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
 
     let selected = state
         .views
+        .list
         .selected
         .as_ref()
         .and_then(|id| ids.position(id));
@@ -280,7 +282,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
             row(c, Some(i) == selected, level, state, theme)
         })
         .collect();
-    let columns = columns(state.views.fresh_column);
+    let columns = columns(state.views.list.fresh_column);
     Table {
         columns: &columns,
         rows,
@@ -325,7 +327,7 @@ mod tests {
             narrow.cols[3] > 0 && narrow.cols[4] > 0,
             "state and wait stay"
         );
-        state.views.fresh_column = true;
+        state.views.list.fresh_column = true;
         let r = row(&c, false, Level::Ok, &state, &theme);
         let fresh = fit(&columns(true), std::slice::from_ref(&r), 120);
         assert_eq!(fresh.cols.len(), 9);

@@ -289,7 +289,7 @@ fn head_lines(
     let mut lines = Vec::new();
     let mut cursor_row = None;
 
-    if state.views.detail_open {
+    if state.views.detail.open {
         lines.extend(facts_line(c, state, cells, theme));
     }
 
@@ -460,7 +460,7 @@ fn member_lines(
             ),
             Span::styled(since, theme.dim),
         ];
-        if focused && i == state.views.roster_cursor {
+        if focused && i == state.views.detail.roster_cursor {
             cursor_row = Some(lines.len());
             lines.push(uniform(spans, theme.selected, full));
         } else {
@@ -539,7 +539,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         .flat_map(|t| item_lines(t, cells, theme))
         .collect();
     let (mut head, cursor_row) = head_lines(c, state, cells, full, focused, theme);
-    if state.views.detail_open {
+    if state.views.detail.open {
         head.extend(super::kore_details::lines(c, state, cells, theme));
     }
 

@@ -254,7 +254,7 @@ fn help(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     // Taller than the screen: it scrolls (j/k, PgUp/PgDn), and says where.
     let visible = usize::from(h.saturating_sub(2));
     let overflow = lines.len().saturating_sub(visible);
-    let scroll = usize::from(state.views.help_scroll).min(overflow);
+    let scroll = usize::from(state.views.help.scroll).min(overflow);
     let footer = if overflow > 0 {
         format!(
             " {}-{} of {} · j/k g/G scroll · q closes ",

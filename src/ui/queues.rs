@@ -185,8 +185,11 @@ fn title(state: &State, shown: usize, theme: &Theme, cells: usize) -> Line<'stat
     if state.model.queues_not_shown > 0 {
         t.push_str(&format!(" +{} not shown", state.model.queues_not_shown));
     }
-    if state.views.queue_sort != QueueSort::default() {
-        t.push_str(&format!(" {rule} sort: {}", state.views.queue_sort.label()));
+    if state.views.queues.sort != QueueSort::default() {
+        t.push_str(&format!(
+            " {rule} sort: {}",
+            state.views.queues.sort.label()
+        ));
     }
     t.push(' ');
     Line::from(theme.fit(&t, cells.saturating_sub(2)))
@@ -246,7 +249,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
         return;
     }
 
-    let selected = focused.then_some(state.views.queue_cursor.min(rows.len() - 1));
+    let selected = focused.then_some(state.views.queues.cursor.min(rows.len() - 1));
     let offset = table::offset(selected, rows.len(), height);
     let body: Vec<Row> = rows
         .iter()
@@ -271,7 +274,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, theme: &Theme, focused
     }));
     let sorted = Col::DRAWN
         .iter()
-        .position(|c| c.sort() == state.views.queue_sort)
+        .position(|c| c.sort() == state.views.queues.sort)
         .map(|i| i + 1);
     Table {
         columns: &columns,
@@ -293,7 +296,7 @@ fn queue_row(r: &QueueRow, state: &State, theme: &Theme) -> Row {
     } else {
         " "
     };
-    let narrowed = state.views.queue_narrow.as_deref() == Some(r.id.as_str());
+    let narrowed = state.views.list.queue_narrow.as_deref() == Some(r.id.as_str());
     // The alert, judged for the rows on screen only: the name carries the
     // glyph, the cell past its threshold the style.
     let t = state.settings.alerts.for_queue(&r.id, &r.name);

@@ -130,7 +130,7 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
         theme,
         state.views.focus == Pane::Conversations,
     );
-    if state.views.queues_shown {
+    if state.views.queues.shown {
         queues::draw(
             state,
             frame,

@@ -211,7 +211,7 @@ impl State {
             .collect();
         let key = |r: &QueueRow| -> i64 {
             let v = |f: Figure| f.value.unwrap_or(-1);
-            match self.views.queue_sort {
+            match self.views.queues.sort {
                 QueueSort::Name => 0,
                 QueueSort::Waiting => v(r.waiting),
                 QueueSort::Engaged => v(r.engaged),
@@ -293,16 +293,16 @@ impl State {
     pub fn selected_queue(&self) -> Option<QueueRow> {
         self.visible_queue_rows()
             .into_iter()
-            .nth(self.views.queue_cursor)
+            .nth(self.views.queues.cursor)
     }
 
     /// The name of a queue by its id (the id itself when it is not listed).
     /// The conversation list's sort as the title and the flash say it.
     pub fn sort_label(&self) -> String {
-        if self.views.sort_reversed {
-            format!("{}, reversed", self.views.sort.label())
+        if self.views.list.reversed {
+            format!("{}, reversed", self.views.list.sort.label())
         } else {
-            self.views.sort.label().to_string()
+            self.views.list.sort.label().to_string()
         }
     }
 

@@ -70,7 +70,10 @@ impl State {
         model.status.callback_address = opts.callback_address;
         model.status.rate_limit = opts.rate_limit;
         let mut views = Views {
-            queues_shown: opts.queues_shown,
+            queues: super::views::QueuesView {
+                shown: opts.queues_shown,
+                ..Default::default()
+            },
             show_customer_contact: opts.show_customer_contact,
             saved_views: opts.saved_views,
             ..Views::default()

@@ -6,44 +6,26 @@
 
 use super::{GenCache, ListCache, Mode, Pane, PaneRows, QueueSort, SortBy};
 
-/// Every pane's and overlay's view state.
+/// Every pane's and overlay's view state: what is shared (focus, mode,
+/// flash, screen) at the top, each pane's own in its room.
 #[derive(Debug, Clone)]
 pub struct Views {
     pub focus: Pane,
     pub mode: Mode,
-    /// The selected conversation's id (kept by id, so polls do not move it).
-    pub selected: Option<String>,
-    /// Selected row of the roster pane.
-    pub roster_cursor: usize,
-    /// Selected row of the agents pane.
-    pub agent_cursor: usize,
-    pub conv_filter: String,
-    pub agent_filter: String,
-    pub sort: SortBy,
-    /// The conversation list's sort runs backwards (`S`).
-    pub sort_reversed: bool,
-    /// The queue pane shows in the agents' place.
-    pub queues_shown: bool,
-    /// Selected row of the queue pane.
-    pub queue_cursor: usize,
-    pub queue_sort: QueueSort,
-    /// The conversation list shows only this queue's (its id).
-    pub queue_narrow: Option<String>,
-    /// The conversation list shows only this agent's (its id).
-    pub agent_narrow: Option<String>,
-    /// The agents pane is sorted by time in status (longest first).
-    pub agents_by_time: bool,
+    /// The conversation list (and the kept list it draws).
+    pub list: ListView,
+    /// The agents pane.
+    pub agents: AgentsView,
+    /// The queue pane.
+    pub queues: QueuesView,
+    /// The detail pane.
+    pub detail: DetailView,
+    /// The help overlay.
+    pub help: HelpView,
     /// `!`: the lists show only what is in trouble.
     pub problems_only: bool,
-    /// The detail pane shows the timeline (after Enter) or just the roster.
-    pub detail_open: bool,
-    /// The conversation list shows how long ago each row was read (`F`).
-    pub fresh_column: bool,
     /// A one-line message for the supervisor (refusals, results).
     pub flash: Option<(String, bool)>,
-    /// How far the help overlay is scrolled (rows), when it is taller than
-    /// the screen.
-    pub help_scroll: u16,
     /// The `:` line's completion candidates after a Tab that found several
     /// (shown under the line while it still reads as Tab left it).
     pub completion: Option<crate::app::completion::CompletionList>,
@@ -60,14 +42,68 @@ pub struct Views {
     pub show_customer_contact: bool,
     /// The saved views (`:view`), from views.toml and `[views]`.
     pub saved_views: crate::app::views::SavedViews,
-    /// The marked conversations (Space, Ctrl-Space, `:mark`).
-    pub marks: crate::app::marks::Marks,
-    /// The filtered, sorted conversation list, made again only when its
-    /// inputs change (see `State::visible_ids`).
-    pub list_cache: ListCache,
     /// Counts over every conversation (requests open, retrying, failed;
     /// each queue's figures), made again only when the conversations change.
     pub summary_cache: GenCache<crate::app::summary::Summary>,
+}
+
+/// The conversation list: selection, filter, sort, narrowings, marks and
+/// the kept list.
+#[derive(Debug, Clone, Default)]
+pub struct ListView {
+    /// The selected conversation's id (kept by id, so polls do not move it).
+    pub selected: Option<String>,
+    pub filter: String,
+    pub sort: SortBy,
+    /// The sort runs backwards (`S`).
+    pub reversed: bool,
+    /// Only this queue's conversations (its id).
+    pub queue_narrow: Option<String>,
+    /// Only this agent's conversations (its id).
+    pub agent_narrow: Option<String>,
+    /// How long ago each row was read shows as a column (`F`).
+    pub fresh_column: bool,
+    /// The marked conversations (Space, Ctrl-Space, `:mark`).
+    pub marks: crate::app::marks::Marks,
+    /// The filtered, sorted list, made again only when its inputs change
+    /// (see `State::visible_ids`).
+    pub cache: ListCache,
+}
+
+/// The agents pane.
+#[derive(Debug, Clone, Default)]
+pub struct AgentsView {
+    /// The selected row.
+    pub cursor: usize,
+    pub filter: String,
+    /// Sorted by time in status (longest first).
+    pub by_time: bool,
+}
+
+/// The queue pane (shown in the agents' place).
+#[derive(Debug, Clone, Default)]
+pub struct QueuesView {
+    /// It shows instead of the agents pane.
+    pub shown: bool,
+    /// The selected row.
+    pub cursor: usize,
+    pub sort: QueueSort,
+}
+
+/// The detail pane.
+#[derive(Debug, Clone, Default)]
+pub struct DetailView {
+    /// It shows the timeline (after Enter), not just the roster.
+    pub open: bool,
+    /// The selected row of its roster.
+    pub roster_cursor: usize,
+}
+
+/// The help overlay.
+#[derive(Debug, Clone, Default)]
+pub struct HelpView {
+    /// How far it is scrolled (rows), when it is taller than the screen.
+    pub scroll: u16,
 }
 
 impl Default for Views {
@@ -77,32 +113,19 @@ impl Default for Views {
         Views {
             focus: Pane::Conversations,
             mode: Mode::Normal,
-            selected: None,
-            roster_cursor: 0,
-            agent_cursor: 0,
-            conv_filter: String::new(),
-            agent_filter: String::new(),
-            sort: SortBy::default(),
-            sort_reversed: false,
-            queues_shown: false,
-            queue_cursor: 0,
-            queue_sort: QueueSort::default(),
-            queue_narrow: None,
-            agent_narrow: None,
-            agents_by_time: false,
+            list: ListView::default(),
+            agents: AgentsView::default(),
+            queues: QueuesView::default(),
+            detail: DetailView::default(),
+            help: HelpView::default(),
             problems_only: false,
-            detail_open: false,
-            fresh_column: false,
             flash: None,
-            help_scroll: 0,
             completion: None,
             screen: (80, 24),
             pane_rows: Default::default(),
             wallboard_only: false,
             show_customer_contact: false,
             saved_views: Default::default(),
-            marks: Default::default(),
-            list_cache: Default::default(),
             summary_cache: Default::default(),
         }
     }

@@ -97,7 +97,7 @@ pub(super) fn filter(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     match word {
         None => open_filter(state),
         Some(text) => {
-            state.views.conv_filter = text.to_string();
+            state.views.list.filter = text.to_string();
             keep_selection_visible(state);
         }
     }
@@ -116,11 +116,11 @@ pub(super) fn sort(state: &mut State, word: Option<&str>) -> Vec<Effect> {
         return Vec::new();
     }
     if let Some(by) = QueueSort::parse(word) {
-        state.views.queue_sort = by;
+        state.views.queues.sort = by;
         state.say(format!("queues sorted by {}", by.label()));
         return Vec::new();
     }
-    state.views.sort = match SortBy::parse(word) {
+    state.views.list.sort = match SortBy::parse(word) {
         Some(by) => by,
         None => {
             return refused(
@@ -159,7 +159,7 @@ pub(super) fn follow(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 /// `F` turns the freshness column over; `:fresh on|off`.
 pub(super) fn fresh(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let on = match word.unwrap_or("") {
-        "" => !state.views.fresh_column,
+        "" => !state.views.list.fresh_column,
         "off" | "no" | "false" => false,
         _ => true,
     };
@@ -377,9 +377,9 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
     conv.started_ms = Some(state.now_ms);
     conv.bot_session_id = (!session.is_empty()).then_some(session);
     state.model.conversations.insert(id.clone(), conv);
-    state.views.selected = Some(id.clone());
+    state.views.list.selected = Some(id.clone());
     state.views.focus = Pane::Conversations;
-    state.views.roster_cursor = 0;
+    state.views.detail.roster_cursor = 0;
     state.views.mode = Mode::Normal;
     state.say(format!("{id} opened by hand"));
 }

@@ -69,7 +69,7 @@ pub(super) fn close_wallboard(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn close_help(views: &mut Views) -> Vec<Effect> {
-    views.help_scroll = 0;
+    views.help.scroll = 0;
     views.mode = Mode::Normal;
     Vec::new()
 }
@@ -81,7 +81,7 @@ pub(super) fn scroll_help(state: &mut State, to: impl FnOnce(u16, u16, u16) -> u
     // An upper bound of its lines (the view clamps the scroll to what
     // it drew): the keys, the modes, the commands and the legend.
     let most = (state.keymap.help_rows().len() + 40) as u16;
-    state.views.help_scroll = to(state.views.help_scroll, page, most).min(most);
+    state.views.help.scroll = to(state.views.help.scroll, page, most).min(most);
     Vec::new()
 }
 
@@ -308,14 +308,14 @@ fn after_typing(state: &mut State) {
 pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
     match pane {
         Pane::Agents => {
-            state.views.agent_filter = text;
-            state.views.agent_cursor = 0;
+            state.views.agents.filter = text;
+            state.views.agents.cursor = 0;
         }
         Pane::Log => {
             state.log.set_filter(&text);
         }
         Pane::Conversations | Pane::Roster | Pane::Queues => {
-            state.views.conv_filter = text;
+            state.views.list.filter = text;
             keep_selection_visible(state);
         }
     }
@@ -334,9 +334,9 @@ pub(super) fn clamp_picker(state: &mut State) {
 /// Tab and Shift-Tab: the next or previous pane.
 pub(super) fn focus_next(views: &mut Views, forward: bool) {
     views.focus = if forward {
-        views.focus.next(views.queues_shown)
+        views.focus.next(views.queues.shown)
     } else {
-        views.focus.prev(views.queues_shown)
+        views.focus.prev(views.queues.shown)
     };
 }
 
@@ -348,11 +348,11 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
         Pane::Queues => narrow_to_queue(state),
         Pane::Agents => narrow_to_agent(state),
         Pane::Conversations | Pane::Roster | Pane::Log => {
-            state.views.detail_open =
-                !state.views.detail_open || state.views.focus == Pane::Conversations;
+            state.views.detail.open =
+                !state.views.detail.open || state.views.focus == Pane::Conversations;
             state.views.focus = Pane::Roster;
-            state.views.roster_cursor = 0;
-            if let Some(id) = state.views.selected.clone() {
+            state.views.detail.roster_cursor = 0;
+            if let Some(id) = state.views.list.selected.clone() {
                 return details_on_open(state, &id);
             }
         }
@@ -362,8 +362,8 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
 
 /// `R`: Kore's details of the selected conversation again.
 pub(super) fn details(state: &mut State) -> Vec<Effect> {
-    state.views.detail_open = true;
-    let id = state.views.selected.clone().unwrap_or_default();
+    state.views.detail.open = true;
+    let id = state.views.list.selected.clone().unwrap_or_default();
     let effects = request_details(state, &id, DetailsWhy::Refresh);
     if effects.is_empty() {
         state.say(format!("details of {id}: already on their way"));
@@ -393,15 +393,15 @@ pub(super) fn open_form(state: &mut State) {
 pub(super) fn next_sort(state: &mut State) {
     match state.views.focus {
         Pane::Queues => {
-            state.views.queue_sort = state.views.queue_sort.next();
+            state.views.queues.sort = state.views.queues.sort.next();
             state.say(format!(
                 "queues sorted by {}",
-                state.views.queue_sort.label()
+                state.views.queues.sort.label()
             ));
         }
-        Pane::Agents => sort_agents(state, !state.views.agents_by_time),
+        Pane::Agents => sort_agents(state, !state.views.agents.by_time),
         Pane::Conversations | Pane::Roster | Pane::Log => {
-            state.views.sort = state.views.sort.next();
+            state.views.list.sort = state.views.list.sort.next();
             state.say(format!("conversations sorted by {}", state.sort_label()));
         }
     }
@@ -409,7 +409,7 @@ pub(super) fn next_sort(state: &mut State) {
 
 /// `S`: the conversation list's sort reversed.
 pub(super) fn reverse_sort(state: &mut State) {
-    state.views.sort_reversed = !state.views.sort_reversed;
+    state.views.list.reversed = !state.views.list.reversed;
     state.say(format!("conversations sorted by {}", state.sort_label()));
 }
 
@@ -443,9 +443,9 @@ pub(super) fn open_filter(state: &mut State) {
         p => p,
     };
     let text = match pane {
-        Pane::Agents => &state.views.agent_filter,
+        Pane::Agents => &state.views.agents.filter,
         Pane::Log => state.log.filter(),
-        _ => &state.views.conv_filter,
+        _ => &state.views.list.filter,
     };
     let input = TextInput::with_text(text, MAX_INPUT);
     state.views.mode = Mode::Filter { pane, input };
@@ -455,7 +455,7 @@ pub(super) fn open_filter(state: &mut State) {
 /// The conversation list's freshness column on or off, with the plan's
 /// promise on the message line.
 pub(super) fn set_fresh_column(state: &mut State, on: bool) {
-    state.views.fresh_column = on;
+    state.views.list.fresh_column = on;
     if !on {
         state.say("freshness column hidden");
         return;
@@ -516,13 +516,14 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
         p => p,
     };
     let filtered = match pane {
-        Pane::Agents => !state.views.agent_filter.is_empty(),
+        Pane::Agents => !state.views.agents.filter.is_empty(),
         Pane::Log => !state.log.filter().is_empty(),
-        _ => !state.views.conv_filter.is_empty(),
+        _ => !state.views.list.filter.is_empty(),
     };
-    let narrowed = state.views.agent_narrow.is_some() || state.views.queue_narrow.is_some();
+    let narrowed =
+        state.views.list.agent_narrow.is_some() || state.views.list.queue_narrow.is_some();
     // The marks go last, with Esc twice.
-    if !(filtered || narrowed || state.views.detail_open) && super::marks::esc_twice(state) {
+    if !(filtered || narrowed || state.views.detail.open) && super::marks::esc_twice(state) {
         return Vec::new();
     }
     if state.views.flash.take().is_some() {
@@ -531,13 +532,13 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
     if filtered {
         set_filter(state, pane, String::new());
         state.say("filter cleared");
-    } else if let Some(a) = state.views.agent_narrow.take() {
+    } else if let Some(a) = state.views.list.agent_narrow.take() {
         keep_selection_visible(state);
         state.say(format!(
             "every conversation shown again (was {}'s)",
             state.agent_name(&a)
         ));
-    } else if let Some(q) = state.views.queue_narrow.take() {
+    } else if let Some(q) = state.views.list.queue_narrow.take() {
         keep_selection_visible(state);
         state.say(format!(
             "every queue's conversations shown again (was {})",
@@ -547,7 +548,7 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
         // Nothing else claims it: Esc on the progress line cancels.
         return super::bulk::cancel(state);
     } else {
-        state.views.detail_open = false;
+        state.views.detail.open = false;
     }
     Vec::new()
 }
@@ -558,7 +559,7 @@ pub(super) fn set_problems_only(state: &mut State, on: bool) {
     state.views.problems_only = on;
     keep_selection_visible(state);
     let n = state.visible_queue_rows().len();
-    state.views.queue_cursor = state.views.queue_cursor.min(n.saturating_sub(1));
+    state.views.queues.cursor = state.views.queues.cursor.min(n.saturating_sub(1));
     let key = state.keymap.key_label(Command::ToggleProblems);
     state.say(if on {
         format!("problems only: breaches and failed requests ({key} shows everything)")
@@ -570,13 +571,13 @@ pub(super) fn set_problems_only(state: &mut State, on: bool) {
 /// `u`: the queue pane in the agents' place, or the agents again. The focus
 /// follows when it was on the pane that goes.
 pub(super) fn toggle_queues(state: &mut State) {
-    state.views.queues_shown = !state.views.queues_shown;
-    match (state.views.queues_shown, state.views.focus) {
+    state.views.queues.shown = !state.views.queues.shown;
+    match (state.views.queues.shown, state.views.focus) {
         (true, Pane::Agents) => state.views.focus = Pane::Queues,
         (false, Pane::Queues) => state.views.focus = Pane::Agents,
         _ => {}
     }
-    if state.views.queues_shown {
+    if state.views.queues.shown {
         let n = state.model.queues.len();
         state.say(if n == 0 {
             "queues: none listed yet (polling…)".to_string()
@@ -593,8 +594,8 @@ fn narrow_to_queue(state: &mut State) {
     let Some(row) = state.selected_queue() else {
         return;
     };
-    state.views.queue_narrow = Some(row.id.clone());
-    state.views.selected = None;
+    state.views.list.queue_narrow = Some(row.id.clone());
+    state.views.list.selected = None;
     keep_selection_visible(state);
     let n = state.visible_conversations().len();
     state.say(format!(
@@ -606,7 +607,7 @@ fn narrow_to_queue(state: &mut State) {
 /// The agents pane sorted by time in status (longest first), or by status
 /// and name again.
 pub(super) fn sort_agents(state: &mut State, by_time: bool) {
-    state.views.agents_by_time = by_time;
+    state.views.agents.by_time = by_time;
     state.say(if by_time {
         "agents sorted by time in status (longest first)"
     } else {
@@ -619,13 +620,13 @@ pub(super) fn sort_agents(state: &mut State, by_time: bool) {
 fn narrow_to_agent(state: &mut State) {
     let Some(agent) = state
         .visible_agents()
-        .get(state.views.agent_cursor)
+        .get(state.views.agents.cursor)
         .map(|a| (*a).clone())
     else {
         return;
     };
-    state.views.agent_narrow = Some(agent.id.clone());
-    state.views.selected = None;
+    state.views.list.agent_narrow = Some(agent.id.clone());
+    state.views.list.selected = None;
     keep_selection_visible(state);
     let n = state.visible_conversations().len();
     state.say(format!(
@@ -675,20 +676,21 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
             let ids = state.visible_ids();
             let cur = state
                 .views
+                .list
                 .selected
                 .as_ref()
                 .and_then(|s| ids.position(s))
                 .unwrap_or(0);
-            let next = if state.views.selected.is_none() {
+            let next = if state.views.list.selected.is_none() {
                 0
             } else {
                 step(cur, ids.len())
             };
             if let Some(id) = ids.get(next) {
-                if state.views.selected.as_deref() != Some(id) {
-                    state.views.roster_cursor = 0;
+                if state.views.list.selected.as_deref() != Some(id) {
+                    state.views.detail.roster_cursor = 0;
                 }
-                state.views.selected = Some(id.to_string());
+                state.views.list.selected = Some(id.to_string());
             }
         }
         Pane::Roster => {
@@ -696,15 +698,15 @@ pub(super) fn move_cursor(state: &mut State, delta: i64) {
                 .selected_conversation()
                 .map(|c| c.merged().roster.members().len())
                 .unwrap_or(0);
-            state.views.roster_cursor = step(state.views.roster_cursor, n);
+            state.views.detail.roster_cursor = step(state.views.detail.roster_cursor, n);
         }
         Pane::Agents => {
             let n = state.visible_agents().len();
-            state.views.agent_cursor = step(state.views.agent_cursor, n);
+            state.views.agents.cursor = step(state.views.agents.cursor, n);
         }
         Pane::Queues => {
             let n = state.visible_queue_rows().len();
-            state.views.queue_cursor = step(state.views.queue_cursor, n);
+            state.views.queues.cursor = step(state.views.queues.cursor, n);
         }
         Pane::Log => {
             let n = state.log.visible_len();
@@ -723,11 +725,12 @@ pub(super) fn keep_selection_visible(state: &mut State) {
     let ids = state.visible_ids();
     let keep = state
         .views
+        .list
         .selected
         .as_ref()
         .is_some_and(|s| ids.contains(s));
     if !keep {
-        state.views.selected = ids.first().map(str::to_string);
-        state.views.roster_cursor = 0;
+        state.views.list.selected = ids.first().map(str::to_string);
+        state.views.detail.roster_cursor = 0;
     }
 }

@@ -21,24 +21,25 @@ pub(super) fn mark(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 }
 
 fn toggle(state: &mut State) {
-    let Some(id) = state.views.selected.clone() else {
+    let Some(id) = state.views.list.selected.clone() else {
         state.refuse("no conversation selected");
         return;
     };
-    state.views.marks.toggle(&id);
+    state.views.list.marks.toggle(&id);
     move_cursor(state, 1);
 }
 
 /// `Ctrl-Space`: every conversation from the last mark to the selected
 /// one, in the list's order, both ends included.
 pub(super) fn mark_range(state: &mut State) -> Vec<Effect> {
-    let Some(to) = state.views.selected.clone() else {
+    let Some(to) = state.views.list.selected.clone() else {
         state.refuse("no conversation selected");
         return Vec::new();
     };
     let ids = state.visible_ids();
     let from = state
         .views
+        .list
         .marks
         .anchor
         .as_ref()
@@ -51,9 +52,9 @@ pub(super) fn mark_range(state: &mut State) -> Vec<Effect> {
     let range: Vec<String> = (lo..=hi)
         .filter_map(|i| ids.get(i).map(str::to_string))
         .collect();
-    let new = state.views.marks.add(range.iter().map(String::as_str));
-    state.views.marks.anchor = Some(to);
-    let total = state.views.marks.len();
+    let new = state.views.list.marks.add(range.iter().map(String::as_str));
+    state.views.list.marks.anchor = Some(to);
+    let total = state.views.list.marks.len();
     state.say(format!(
         "{} conversation(s) in the range, {new} newly marked ({total} marked)",
         range.len()
@@ -64,8 +65,8 @@ pub(super) fn mark_range(state: &mut State) -> Vec<Effect> {
 fn mark_filter(state: &mut State) {
     let ids = state.visible_ids();
     let shown: Vec<String> = ids.iter().map(str::to_string).collect();
-    let new = state.views.marks.add(shown.iter().map(String::as_str));
-    let total = state.views.marks.len();
+    let new = state.views.list.marks.add(shown.iter().map(String::as_str));
+    let total = state.views.list.marks.len();
     state.say(format!(
         "{new} conversation(s) marked of {} shown ({total} marked)",
         shown.len()
@@ -73,7 +74,7 @@ fn mark_filter(state: &mut State) {
 }
 
 fn clear(state: &mut State) {
-    let n = state.views.marks.clear();
+    let n = state.views.list.marks.clear();
     state.say(if n == 0 {
         "no conversation was marked".to_string()
     } else {
@@ -88,15 +89,15 @@ fn clear_question(n: usize) -> String {
 /// `Esc` once nothing else is left to clear: the first asks, the second
 /// (while the question shows) clears. Whether it took the key.
 pub(super) fn esc_twice(state: &mut State) -> bool {
-    let n = state.views.marks.len();
+    let n = state.views.list.marks.len();
     if n == 0 {
         return false;
     }
     let question = (clear_question(n), false);
-    if state.views.marks.clear_armed && state.views.flash.as_ref() == Some(&question) {
+    if state.views.list.marks.clear_armed && state.views.flash.as_ref() == Some(&question) {
         clear(state);
     } else {
-        state.views.marks.clear_armed = true;
+        state.views.list.marks.clear_armed = true;
         state.views.flash = Some(question);
     }
     true
@@ -105,11 +106,12 @@ pub(super) fn esc_twice(state: &mut State) -> bool {
 /// After a poll: marks of conversations no longer held, or ended, go,
 /// each with a log line.
 pub(super) fn prune(state: &mut State) {
-    if state.views.marks.is_empty() {
+    if state.views.list.marks.is_empty() {
         return;
     }
     let gone: Vec<String> = state
         .views
+        .list
         .marks
         .ids
         .iter()
@@ -123,14 +125,14 @@ pub(super) fn prune(state: &mut State) {
         .cloned()
         .collect();
     for id in gone {
-        state.views.marks.ids.remove(&id);
-        if state.views.marks.anchor.as_deref() == Some(id.as_str()) {
-            state.views.marks.anchor = None;
+        state.views.list.marks.ids.remove(&id);
+        if state.views.list.marks.anchor.as_deref() == Some(id.as_str()) {
+            state.views.list.marks.anchor = None;
         }
         let text = format!(
             "{} closed: its mark is dropped ({} marked)",
             clean(&id, MAX_FIELD),
-            state.views.marks.len()
+            state.views.list.marks.len()
         );
         let now = state.now_ms;
         state.log.push(now, LogKind::Info, text);

@@ -522,7 +522,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         };
     let language = state.settings.defaults.language.clone();
     let now = state.now_ms;
-    let selected = state.views.selected.clone();
+    let selected = state.views.list.selected.clone();
     let group = page.group.index();
     let mut on_page = Vec::with_capacity(page.records.len());
     {
@@ -571,7 +571,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         poll_figures(state);
     }
     if state.selected_conversation().is_none() {
-        state.views.selected = None;
+        state.views.list.selected = None;
         keep_selection_visible(state);
     }
 }
@@ -599,7 +599,7 @@ fn forget_unseen(state: &mut State) {
     else {
         return;
     };
-    let selected = state.views.selected.clone();
+    let selected = state.views.list.selected.clone();
     let stale =
         |c: &Conversation| c.seen_seq < before && (c.listed || !has_stake(c, selected.as_deref()));
     let gone: Vec<String> = state

@@ -251,7 +251,7 @@ pub(super) fn start_remove(state: &mut State, agent: Option<String>) -> Vec<Effe
             .merged()
             .roster
             .members()
-            .get(state.views.roster_cursor)
+            .get(state.views.detail.roster_cursor)
         {
             Some(m) => m.agent.id.clone(),
             None => {

@@ -27,11 +27,11 @@ pub(super) fn view(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 /// The lists' view now, as a view would keep it.
 fn current(state: &State) -> SavedView {
     SavedView {
-        filter: state.views.conv_filter.clone(),
-        sort: state.views.sort.label().to_string(),
-        reversed: state.views.sort_reversed,
-        queue: state.views.queue_narrow.clone(),
-        agent: state.views.agent_narrow.clone(),
+        filter: state.views.list.filter.clone(),
+        sort: state.views.list.sort.label().to_string(),
+        reversed: state.views.list.reversed,
+        queue: state.views.list.queue_narrow.clone(),
+        agent: state.views.list.agent_narrow.clone(),
         focus: state.views.focus,
         problems_only: state.views.problems_only,
     }
@@ -83,21 +83,21 @@ fn restore(state: &mut State, name: &str) {
         });
         return;
     };
-    state.views.conv_filter = view.filter.clone();
-    state.views.sort = SortBy::parse(&view.sort).unwrap_or_default();
-    state.views.sort_reversed = view.reversed;
-    state.views.queue_narrow = view.queue.clone();
-    state.views.agent_narrow = view.agent.clone();
+    state.views.list.filter = view.filter.clone();
+    state.views.list.sort = SortBy::parse(&view.sort).unwrap_or_default();
+    state.views.list.reversed = view.reversed;
+    state.views.list.queue_narrow = view.queue.clone();
+    state.views.list.agent_narrow = view.agent.clone();
     state.views.problems_only = view.problems_only;
     match view.focus {
-        Pane::Queues => state.views.queues_shown = true,
-        Pane::Agents => state.views.queues_shown = false,
+        Pane::Queues => state.views.queues.shown = true,
+        Pane::Agents => state.views.queues.shown = false,
         _ => {}
     }
     state.views.focus = view.focus;
     keep_selection_visible(state);
     let n = state.visible_queue_rows().len();
-    state.views.queue_cursor = state.views.queue_cursor.min(n.saturating_sub(1));
+    state.views.queues.cursor = state.views.queues.cursor.min(n.saturating_sub(1));
     let shown = state.visible_ids().len();
     state.say(format!(
         "view {name}: {shown} conversation(s) shown ({})",

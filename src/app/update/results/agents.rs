@@ -34,7 +34,7 @@ pub(in crate::app::update) fn merge_agents(
         state.now_ms,
     );
     let n = state.visible_agents().len();
-    state.views.agent_cursor = state.views.agent_cursor.min(n.saturating_sub(1));
+    state.views.agents.cursor = state.views.agents.cursor.min(n.saturating_sub(1));
 }
 
 /// Queue id → its members' ids in listing order, each once.

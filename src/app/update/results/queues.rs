@@ -55,7 +55,7 @@ pub(in crate::app::update) fn merge_queues(
     }
     state.model.queues_not_shown = not_shown;
     state.model.queues = queues;
-    if let Some(q) = &state.views.queue_narrow
+    if let Some(q) = &state.views.list.queue_narrow
         && !taken.contains(q)
         && !state
             .model
@@ -64,11 +64,11 @@ pub(in crate::app::update) fn merge_queues(
             .any(|c| c.queue.as_ref().is_some_and(|(id, _)| id == q))
     {
         // The queue is gone and nothing is left in it.
-        state.views.queue_narrow = None;
+        state.views.list.queue_narrow = None;
         keep_selection_visible(state);
     }
     let n = state.model.queues.len();
-    state.views.queue_cursor = state.views.queue_cursor.min(n.saturating_sub(1));
+    state.views.queues.cursor = state.views.queues.cursor.min(n.saturating_sub(1));
 }
 
 /// A queue-size answer for one queue.
