@@ -40,8 +40,8 @@ fn console() -> State {
         agent("a-1", "Mia Chen", Presence::Available, (0, 3), (0, 1)),
         agent("a-2", "Raj Patel", Presence::Available, (0, 3), (0, 1)),
     ];
-    s.views.sort = SortBy::Id;
-    s.views.selected = Some("c-1".into());
+    s.views.list.sort = SortBy::Id;
+    s.views.list.selected = Some("c-1".into());
     s
 }
 
@@ -119,14 +119,14 @@ fn sent(s: &mut State, conversation: &str, req_id: &str) {
 fn the_confirmation_names_the_count_and_the_target() {
     let mut s = console();
     colon(&mut s, "mark filter");
-    assert_eq!(s.views.marks.len(), 6);
+    assert_eq!(s.views.list.marks.len(), 6);
     let fx = colon(&mut s, "assign queue Support");
     assert!(fx.is_empty(), "nothing goes before the answer");
     assert_eq!(prompt(&s), "Assign 6 conversations to queue Support? y/N");
     // Enter does not answer yes to a bulk.
     update(&mut s, press(KeyCode::Enter));
     assert_eq!(s.views.mode, Mode::Normal);
-    assert_eq!(s.views.marks.len(), 6, "no answer keeps the marks");
+    assert_eq!(s.views.list.marks.len(), 6, "no answer keeps the marks");
 }
 
 #[test]
@@ -148,7 +148,7 @@ fn a_picked_agent_is_the_target_and_one_request_each_goes_as_one_bulk() {
     let sends = bulk_sends(&fx);
     let convs: Vec<&str> = sends.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(convs, ["c-1", "c-2", "c-3", "c-4", "c-5", "c-6"]);
-    assert!(s.views.marks.is_empty(), "the marks were used");
+    assert!(s.views.list.marks.is_empty(), "the marks were used");
     // Each is awaited as a single assign is.
     assert_eq!(s.requests.awaiting_callback.len(), 6);
     let b = s.requests.bulk.as_ref().expect("a bulk on its way");
@@ -322,7 +322,7 @@ fn a_single_action_during_a_bulk_is_its_own_request() {
     // The marks were used: `a` is a single assign again, of the selected
     // conversation, and goes as a plain request (the runner sends it before
     // the bulk's queued ones).
-    s.views.selected = Some("c-6".into());
+    s.views.list.selected = Some("c-6".into());
     colon(&mut s, "assign Mia");
     let fx = update(&mut s, key('y'));
     assert!(

@@ -613,7 +613,7 @@ impl Command {
         // With marks, these act on the marked conversations (each judged
         // when it is planned), whichever is selected.
         if matches!(self, Command::Assign | Command::End | Command::Remove)
-            && !state.views.marks.is_empty()
+            && !state.views.list.marks.is_empty()
         {
             return Ok(());
         }

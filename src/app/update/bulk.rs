@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 /// Whether keys act on the marks rather than the selected conversation.
 pub(super) fn on_marks(state: &State) -> bool {
-    !state.views.marks.is_empty()
+    !state.views.list.marks.is_empty()
 }
 
 /// `a` (and `x` with no agent named) with marks: the picker, once for all
@@ -37,7 +37,7 @@ pub(super) fn open_picker(state: &mut State, purpose: Verb) -> Vec<Effect> {
     };
     state.views.mode = Mode::Picker(Picker {
         purpose,
-        conversation: format!("{} marked", state.views.marks.len()),
+        conversation: format!("{} marked", state.views.list.marks.len()),
         query: crate::app::input::TextInput::with_text("", MAX_INPUT),
         selected: 0,
         frozen: Vec::new(),
@@ -142,6 +142,7 @@ fn marked_in_order(state: &State) -> Vec<String> {
     let ids = state.visible_ids();
     let mut marked: Vec<(usize, String)> = state
         .views
+        .list
         .marks
         .ids
         .iter()
@@ -320,7 +321,7 @@ pub(super) fn send(state: &mut State, plan: BulkPlan) -> Vec<Effect> {
         }
         sends.extend(effects);
     }
-    state.views.marks.clear();
+    state.views.list.marks.clear();
     let total = waiting.len();
     let to = if target.is_empty() {
         String::new()

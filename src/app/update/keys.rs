@@ -544,7 +544,7 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
             "every queue's conversations shown again (was {})",
             state.queue_name(&q)
         ));
-    } else if !state.views.detail_open && state.requests.bulk.is_some() {
+    } else if !state.views.detail.open && state.requests.bulk.is_some() {
         // Nothing else claims it: Esc on the progress line cancels.
         return super::bulk::cancel(state);
     } else {
