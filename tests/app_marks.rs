@@ -256,3 +256,43 @@ fn marks_are_kept_by_id_whatever_the_sort() {
     assert_eq!(marked(&s), vec!["c-1"]);
     assert!(s.views.list.marks.is_marked("c-1"));
 }
+
+/// Found driving the demo: an agent took a marked waiting conversation
+/// just after the active group's sweep, so the waiting group's next sweep
+/// did not list it and the active group had not been read since. It was
+/// dropped as "closed" with its mark, and came back on the next page of
+/// the active group. A conversation gone from one group goes only once
+/// every other group has been read through after that.
+#[test]
+fn a_conversation_that_moves_between_groups_keeps_its_mark_and_its_row() {
+    use switchboard::app::PollGroup;
+    let mut s = console();
+    s.model.conversations = Default::default();
+    listed(&mut s, vec![rec("c-1", "OPEN"), rec("c-2", "OPEN")]);
+    s.views.list.selected = Some("c-2".into());
+    update(&mut s, space());
+    s.views.list.selected = Some("c-1".into());
+    assert_eq!(marked(&s), vec!["c-2"]);
+    // An agent takes c-2 after the rest's sweep: the waiting group's next
+    // sweep lists only c-1.
+    let (_, waiting) =
+        common::state::page(PollGroup::Waiting, 0, vec![rec("c-1", "OPEN")], Some(0));
+    update(&mut s, waiting);
+    assert!(s.model.conversations.contains_key("c-2"), "not gone yet");
+    assert_eq!(marked(&s), vec!["c-2"]);
+    // The rest's next sweep lists it, active.
+    let (_, rest) = common::state::page(PollGroup::Rest, 0, vec![rec("c-2", "ACTIVE")], Some(0));
+    update(&mut s, rest);
+    assert_eq!(s.model.conversations["c-2"].state(), ConvState::Active);
+    assert_eq!(marked(&s), vec!["c-2"]);
+    let lines: Vec<String> = s.log.lines.iter().map(|l| l.text.to_string()).collect();
+    assert!(!lines.iter().any(|l| l.contains("closed")), "{lines:?}");
+    // Missed by the waiting group's sweep, then by the rest's: it may have
+    // moved back to waiting after that group's read, so it stays.
+    listed(&mut s, vec![rec("c-1", "OPEN")]);
+    assert_eq!(marked(&s), vec!["c-2"]);
+    // Missed by the waiting group's next sweep too: gone, with its mark.
+    listed(&mut s, vec![rec("c-1", "OPEN")]);
+    assert!(!s.model.conversations.contains_key("c-2"));
+    assert!(marked(&s).is_empty());
+}

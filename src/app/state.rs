@@ -879,6 +879,11 @@ pub struct PollStatus {
     pub refused: [usize; 2],
     /// Per group, the same for its latest complete sweep.
     pub refused_last: [usize; 2],
+    /// Conversations a sweep found gone, by id: the read that ended that
+    /// sweep and its group. One goes only when every other group has been
+    /// read through after it too: it may have moved there (an agent took
+    /// it) after that group's latest sweep.
+    pub missing: std::collections::HashMap<String, (u64, usize)>,
 }
 
 impl PollStatus {

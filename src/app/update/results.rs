@@ -565,7 +565,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         poll.swept[group] = Some(from);
         poll.cut[group] = page.cut;
         poll.refused_last[group] = std::mem::take(&mut poll.refused[group]);
-        forget_unseen(state);
+        forget_unseen(state, page.seq, group);
         // Counted at a sweep's end and a round's, not each page: a page
         // costs its own records, not a walk through every conversation.
         poll_figures(state);
@@ -584,31 +584,50 @@ fn has_stake(c: &Conversation, selected: Option<&str>) -> bool {
 
 /// Every group has been swept since these conversations were last seen
 /// (or ever, for one the poll never listed): a read that should have held
-/// them did not, so they are no longer live. They go, unless the console
-/// has a stake in them (then they stay, no longer listed).
-fn forget_unseen(state: &mut State) {
-    let Some(before) = state
-        .model
-        .status
-        .poll
-        .swept
-        .iter()
-        .copied()
-        .min()
-        .flatten()
-    else {
+/// them did not. The sweep that ends with read `seq` of `group` notes them;
+/// they are no longer live once every other group has been swept after
+/// that too (until then one may have moved to a group read before it
+/// moved). Then they go, unless the console has a stake in them (then
+/// they stay, no longer listed).
+fn forget_unseen(state: &mut State, seq: u64, group: usize) {
+    let poll = &state.model.status.poll;
+    let Some(before) = poll.swept.iter().copied().min().flatten() else {
         return;
     };
+    let swept = poll.swept;
     let selected = state.views.list.selected.clone();
     let stale =
         |c: &Conversation| c.seen_seq < before && (c.listed || !has_stake(c, selected.as_deref()));
-    let gone: Vec<String> = state
-        .model
-        .conversations
-        .values()
-        .filter(|c| stale(c))
-        .map(|c| c.id.clone())
-        .collect();
+    let mut noted = std::mem::take(&mut state.model.status.poll.missing);
+    let mut gone = Vec::new();
+    for c in state.model.conversations.values().filter(|c| stale(c)) {
+        match noted.get(&c.id) {
+            // Noted before, and every other group swept since: gone.
+            Some(&(at, by)) if c.seen_seq < at => {
+                let others_since = (0..swept.len())
+                    .filter(|g| *g != by)
+                    .all(|g| swept[g].is_some_and(|from| from > at));
+                if others_since {
+                    gone.push(c.id.clone());
+                }
+            }
+            _ => {
+                noted.insert(c.id.clone(), (seq, group));
+            }
+        }
+    }
+    // Notes of conversations seen again since, or no longer held, go.
+    noted.retain(|id, (at, _)| {
+        state
+            .model
+            .conversations
+            .get(id.as_str())
+            .is_some_and(|c| c.seen_seq < *at)
+    });
+    for id in &gone {
+        noted.remove(id);
+    }
+    state.model.status.poll.missing = noted;
     if gone.is_empty() {
         return;
     }
