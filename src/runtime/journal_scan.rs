@@ -479,6 +479,12 @@ impl Scanner {
                         self.conv_of.remove(id.as_str());
                         if self.brief {
                             let r = st.requests.remove(at);
+                            if st.requests.is_empty() {
+                                // Its room goes too: a conversation whose
+                                // requests were all delivered (most of a
+                                // long journal) kept room for four.
+                                st.requests = Vec::new();
+                            }
                             let ids = self.delivered.entry(i).or_default();
                             ids.push(r.id.into_boxed_str());
                         }
