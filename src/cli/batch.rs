@@ -646,6 +646,8 @@ impl Driver {
                 // the batch, and most of a long batch's lanes are done).
                 lane.queue = VecDeque::new();
                 lane.seen.shrink_to_fit();
+                // Its roster too: a copy takes only the room its members need.
+                lane.state.roster = lane.state.roster.clone();
                 self.runner.forget(id);
             }
         }

@@ -92,7 +92,8 @@ pub(super) fn known(
     mut delivered: BTreeMap<String, Vec<Box<str>>>,
 ) -> HashMap<String, Known> {
     let mut names = Names::default();
-    let mut out = HashMap::with_capacity(states.len() + delivered.len());
+    // Sized for the states: the delivered ids are of the same conversations.
+    let mut out = HashMap::with_capacity(states.len());
     for (c, st) in states {
         let ids = delivered.remove(&c).unwrap_or_default();
         out.insert(c, Known::new(st, ids, &mut names));
