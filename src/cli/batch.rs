@@ -308,7 +308,7 @@ struct Driver {
     replay_holds: BTreeMap<String, String>,
     /// The journal's conversations, small, until a line names one (the
     /// journal is opened brief: their delivered requests by id only).
-    known: HashMap<String, Known>,
+    known: HashMap<String, Box<Known>>,
     assigns_before: HashMap<String, Vec<AssignSeen>>,
     opts: BatchOptions,
     /// Boxed: the map grows to every conversation of the batch, and a lane

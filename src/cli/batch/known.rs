@@ -66,7 +66,7 @@ impl Known {
 
     /// The state a lane plans on (what a batch reads of it: roster, open
     /// requests, channel) and the delivered requests' ids.
-    pub(super) fn into_lane(self) -> (ConversationState, Vec<Box<str>>) {
+    pub(super) fn into_lane(self: Box<Self>) -> (ConversationState, Vec<Box<str>>) {
         let mut delivered = Vec::with_capacity(self.ends.len());
         let mut start = 0;
         for &end in self.ends.iter() {
@@ -86,22 +86,24 @@ impl Known {
     }
 }
 
-/// The journal's conversations as a batch keeps them.
+/// The journal's conversations as a batch keeps them (boxed: the table's
+/// room is then a pointer a conversation, not a `Known`).
 pub(super) fn known(
     states: BTreeMap<String, ConversationState>,
     mut delivered: BTreeMap<String, Vec<Box<str>>>,
-) -> HashMap<String, Known> {
+) -> HashMap<String, Box<Known>> {
     let mut names = Names::default();
     // Sized for the states: the delivered ids are of the same conversations.
     let mut out = HashMap::with_capacity(states.len());
     for (c, st) in states {
         let ids = delivered.remove(&c).unwrap_or_default();
-        out.insert(c, Known::new(st, ids, &mut names));
+        out.insert(c, Box::new(Known::new(st, ids, &mut names)));
     }
     // Delivered ids of a conversation with no state (none today, but the
     // two maps are apart).
     for (c, ids) in delivered {
-        out.insert(c, Known::new(ConversationState::default(), ids, &mut names));
+        let st = ConversationState::default();
+        out.insert(c, Box::new(Known::new(st, ids, &mut names)));
     }
     out
 }
