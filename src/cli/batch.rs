@@ -519,7 +519,7 @@ impl Driver {
             let (state, delivered) = self
                 .known
                 .remove(&lane_id)
-                .map(Known::into_lane)
+                .map(|known| (*known).into_lane())
                 .unwrap_or_default();
             Box::new(Lane {
                 state,

@@ -66,7 +66,7 @@ impl Known {
 
     /// The state a lane plans on (what a batch reads of it: roster, open
     /// requests, channel) and the delivered requests' ids.
-    pub(super) fn into_lane(self: Box<Self>) -> (ConversationState, Vec<Box<str>>) {
+    pub(super) fn into_lane(self) -> (ConversationState, Vec<Box<str>>) {
         let mut delivered = Vec::with_capacity(self.ends.len());
         let mut start = 0;
         for &end in self.ends.iter() {
@@ -133,14 +133,14 @@ mod tests {
             ]),
             BTreeMap::from([("c-1".to_string(), ids.clone())]),
         );
-        let (lane, delivered) = map.remove("c-1").unwrap().into_lane();
+        let (lane, delivered) = (*map.remove("c-1").unwrap()).into_lane();
         assert_eq!(lane.roster, roster);
         assert_eq!(lane.unknown, ["r-u"]);
         assert_eq!(lane.queued, ["r-q1", "r-q2"]);
         assert_eq!(lane.experience.as_deref(), Some("voice"));
         assert_eq!(lane.language.as_deref(), Some("de"));
         assert_eq!(delivered, ids);
-        let (lane, delivered) = map.remove("c-2").unwrap().into_lane();
+        let (lane, delivered) = (*map.remove("c-2").unwrap()).into_lane();
         assert_eq!(lane.roster, Roster::new());
         assert!(lane.unknown.is_empty() && lane.queued.is_empty() && delivered.is_empty());
         assert_eq!((lane.experience, lane.language), (None, None));
