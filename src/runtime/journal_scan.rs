@@ -23,13 +23,13 @@ use super::journal_record::{
 };
 use crate::domain::Phase;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
 
 /// The pass's own maps, looked up once or more a line: a fast hasher,
 /// seeded per process (SipHash was a tenth of a start).
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
 
 /// The conversations to fold, with how many requests each folds.
 pub(super) type Fold = BTreeMap<String, usize>;
