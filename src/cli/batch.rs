@@ -39,10 +39,12 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 mod earlier;
+mod known;
 mod outcomes;
 mod parse;
 mod read;
 use earlier::*;
+use known::{Known, known};
 use parse::*;
 use read::{Input, start_reader};
 pub use read::{MAX_LINE_BYTES, Source};
@@ -304,10 +306,9 @@ struct Driver {
     listener: Option<Arc<CallbackListener>>,
     /// Conversations whose history the journal cannot prove (as `send`).
     replay_holds: BTreeMap<String, String>,
-    states: BTreeMap<String, ConversationState>,
-    /// Each conversation's delivered requests, by id (the journal is
-    /// opened brief: `states` leaves them out).
-    delivered: BTreeMap<String, Vec<Box<str>>>,
+    /// The journal's conversations, small, until a line names one (the
+    /// journal is opened brief: their delivered requests by id only).
+    known: HashMap<String, Box<Known>>,
     assigns_before: HashMap<String, Vec<AssignSeen>>,
     opts: BatchOptions,
     /// Boxed: the map grows to every conversation of the batch, and a lane
@@ -385,8 +386,7 @@ async fn run_batch(
         runner,
         listener,
         replay_holds: holds,
-        states,
-        delivered,
+        known: known(states, delivered),
         assigns_before,
         opts,
         lanes: HashMap::new(),
@@ -516,9 +516,14 @@ impl Driver {
         let lane_id = what.lane().to_string();
         let batch_id = self.opts.batch_id.clone().unwrap_or_default();
         let lane = self.lanes.entry(lane_id.clone()).or_insert_with(|| {
+            let (state, delivered) = self
+                .known
+                .remove(&lane_id)
+                .map(|known| (*known).into_lane())
+                .unwrap_or_default();
             Box::new(Lane {
-                state: self.states.remove(&lane_id).unwrap_or_default(),
-                delivered: self.delivered.remove(&lane_id).unwrap_or_default(),
+                state,
+                delivered,
                 ..Default::default()
             })
         });
@@ -543,6 +548,11 @@ impl Driver {
             self.tally.worse(EXIT_FAILED);
             emit(&line);
             return true;
+        }
+        if lane.queue.capacity() == 0 {
+            // Room for one: most lanes hold one line at a time, and a
+            // first push would make room for four.
+            lane.queue.reserve_exact(1);
         }
         lane.queue.push_back(Line {
             number,
@@ -636,6 +646,8 @@ impl Driver {
                 // the batch, and most of a long batch's lanes are done).
                 lane.queue = VecDeque::new();
                 lane.seen.shrink_to_fit();
+                // Its roster too: a copy takes only the room its members need.
+                lane.state.roster = lane.state.roster.clone();
                 self.runner.forget(id);
             }
         }

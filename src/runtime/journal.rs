@@ -474,9 +474,12 @@ impl Journal {
         self.identity = c.identity;
         self.file = c.file;
         self.len = c.len;
-        // A folded conversation takes no more lines: its ids map nowhere.
+        // A folded conversation takes no more lines: its ids map nowhere,
+        // and a new line of it starts its count again (after its summary,
+        // as the streaming start numbers it).
         self.conv_of.retain(|id, _| !c.folded_ids.contains(id));
-        Ok(c.folded)
+        self.cseq.retain(|conv, _| !c.folded_convs.contains(conv));
+        Ok(c.folded_convs.len())
     }
 }
 
@@ -988,6 +991,33 @@ mod tests {
         let (_, replay) = Journal::open(&path).unwrap();
         assert_eq!(replay.records.len(), 2);
         assert!(replay.warnings[0].contains("line 2"));
+    }
+
+    /// The full compaction forgot a folded conversation's ids but not its
+    /// count of lines: a new line for it went on from the old count, and
+    /// the next start read the jump after the summary as a lost line and
+    /// held the conversation. After a fold it starts again from 1, as the
+    /// streaming start does.
+    #[test]
+    fn a_line_for_a_folded_conversation_after_compaction_is_no_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let a = AgentRef::new("a", "A");
+        {
+            let (mut j, _) = Journal::open(&path).unwrap();
+            old_ended(&mut j);
+        }
+        {
+            let (mut j, mut replay) = Journal::open(&path).unwrap();
+            assert_eq!(j.compact(&mut replay, 10, 1_000_000).unwrap(), 1);
+            j.append(&request("n0", "c-old", Event::na_entry(a)))
+                .unwrap();
+        }
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+        assert!(replay.holds.is_empty(), "{:?}", replay.holds);
+        let (_, restored) = Journal::open_rebuilt(&path, 10, 1_000_000, false).unwrap();
+        assert!(restored.holds.is_empty(), "{:?}", restored.holds);
     }
 
     #[test]

@@ -65,8 +65,8 @@ pub(super) struct Compacted {
     /// The request and assign ids of the folded conversations: they map
     /// nowhere now.
     pub folded_ids: HashSet<String>,
-    /// How many conversations were folded.
-    pub folded: usize,
+    /// The folded conversations: their count of lines starts again.
+    pub folded_convs: HashSet<String>,
 }
 
 /// Folds ended conversations whose latest record is older than `keep_ms`
@@ -159,7 +159,7 @@ pub(super) fn compact(
     // one (and its lock) goes with the old handle.
     let identity = journal_file::identity(&file)?;
     let folded_ids: HashSet<String> = folded_ids.into_iter().map(str::to_string).collect();
-    let folded = fold.len();
+    let folded_convs: HashSet<String> = fold.into_keys().collect();
     replay.records = kept;
     replay.meta = kept_meta;
     replay.damaged = damaged;
@@ -168,7 +168,7 @@ pub(super) fn compact(
         identity,
         len: out.len() as u64,
         folded_ids,
-        folded,
+        folded_convs,
     }))
 }
 

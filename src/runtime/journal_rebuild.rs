@@ -124,6 +124,25 @@ pub(super) fn plan_request(st: &mut ConversationState, p: Planned) -> usize {
     st.requests.len() - 1
 }
 
+/// [`plan_request`] with the record's own fields, moved rather than
+/// copied (the streaming start owns each record it reads).
+pub(super) fn plan_request_owned(
+    st: &mut ConversationState,
+    (id, at_ms, event): (String, i64, Event),
+    (experience, language, action): (String, String, String),
+) {
+    st.last_ms = st.last_ms.max(at_ms);
+    st.experience = Some(experience);
+    st.language = Some(language);
+    st.requests.push(JournaledRequest {
+        id,
+        at_ms,
+        event,
+        action,
+        fate: RequestFate::Queued,
+    });
+}
+
 /// An assign planned for a conversation. Returns its index there.
 pub(super) fn plan_assign(
     st: &mut ConversationState,

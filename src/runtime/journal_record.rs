@@ -150,6 +150,30 @@ pub(super) fn encode(record: &Record, meta: &LineMeta) -> io::Result<Vec<u8>> {
     Ok(raw)
 }
 
+/// The line [`encode`] makes of a `Summary` of `conversation` (with its
+/// line facts: the conversation, no seq, no cseq), written straight into
+/// `out`: a start that folds a long history writes one per conversation
+/// folded, and going through a JSON value for each was a tenth of it.
+pub(super) fn encode_summary(
+    conversation: &str,
+    at_ms: i64,
+    requests: usize,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    use std::io::Write as _;
+    let start = out.len();
+    // The keys in the order a JSON value's map sorts them.
+    write!(out, "{{\"at_ms\":{at_ms},\"c\":")?;
+    serde_json::to_writer(&mut *out, conversation).map_err(io::Error::other)?;
+    out.extend_from_slice(b",\"conversation\":");
+    serde_json::to_writer(&mut *out, conversation).map_err(io::Error::other)?;
+    write!(out, ",\"kind\":\"summary\",\"requests\":{requests}}}")?;
+    let sum = checksum(&out[start..]);
+    out.pop(); // the closing brace
+    writeln!(out, ",\"sum\":\"{sum}\"}}")?;
+    Ok(())
+}
+
 fn checksum(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(bytes)[..4])
@@ -178,11 +202,23 @@ pub(super) fn verify_sum(line: &str) -> Result<bool, String> {
         h.update(b"}");
         h.finalize()
     };
-    if hex::encode(&digest[..4]) == sum {
+    if lower_hex(&digest[..4]) == sum.as_bytes() {
         Ok(true)
     } else {
         Err("its checksum does not match (the line was changed)".to_string())
     }
+}
+
+/// Four bytes in lowercase hex, as `hex::encode` writes them, without a
+/// `String` (once per line read).
+fn lower_hex(bytes: &[u8]) -> [u8; 8] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 8];
+    for (i, b) in bytes.iter().take(4).enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
+    }
+    out
 }
 
 /// A complete but unreadable line in the middle of a journal.
@@ -214,5 +250,68 @@ pub(super) fn conversation_of(record: &Record) -> Option<&str> {
         }
         Record::Assign { conversation, .. } => conversation.as_deref(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sum is compared as `hex::encode` wrote it: lowercase only.
+    #[test]
+    fn sums_are_read_as_hex_encode_writes_them() {
+        for bytes in [
+            [0u8; 4],
+            [0xff; 4],
+            [0x1a, 0x2b, 0x3c, 0x4d],
+            [9, 10, 0xa0, 0x0f],
+        ] {
+            assert_eq!(lower_hex(&bytes), hex::encode(bytes).as_bytes());
+        }
+        let line = encode(
+            &Record::Sent {
+                id: "r-1".into(),
+                at_ms: 1,
+                attempt: 1,
+            },
+            &LineMeta::default(),
+        )
+        .unwrap();
+        let text = std::str::from_utf8(&line).unwrap().trim();
+        assert_eq!(verify_sum(text), Ok(true));
+        // The same sum in capitals is not the sum written.
+        let (head, sum) = text.split_at(text.len() - 10);
+        let upper = format!("{head}{}", sum.to_uppercase());
+        if upper != text {
+            assert!(verify_sum(&upper).is_err(), "{upper}");
+        }
+    }
+    /// A summary written straight is the line `encode` makes of it.
+    #[test]
+    fn a_summary_written_straight_is_the_encoded_one() {
+        for (conversation, at_ms, requests) in [
+            ("c-1", 4_000_000_000_000, 3),
+            ("", 0, 0),
+            ("a\"b\\c/d", -5, usize::MAX),
+            ("\u{1}\n\t\u{7f}ü→😀\u{202e}", i64::MIN, 1),
+            ("c-ended-110999", i64::MAX, 9),
+        ] {
+            let record = Record::Summary {
+                conversation: conversation.into(),
+                at_ms,
+                requests,
+            };
+            let meta = LineMeta {
+                seq: None,
+                conversation: Some(conversation.into()),
+                cseq: None,
+            };
+            let mut out = b"before".to_vec();
+            encode_summary(conversation, at_ms, requests, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out[6..]),
+                String::from_utf8_lossy(&encode(&record, &meta).unwrap())
+            );
+        }
     }
 }

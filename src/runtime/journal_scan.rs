@@ -16,15 +16,20 @@
 //! holds, duplicates and damaged lines they handle.
 
 use super::journal_read::{history_gap, read_capped};
-use super::journal_rebuild::{self as rb, Planned};
+use super::journal_rebuild as rb;
 use super::journal_record::{
-    ConversationState, LineMeta, MAX_LINE_BYTES, Record, RequestFate, conversation_of, encode,
-    verify_sum,
+    ConversationState, LineMeta, MAX_LINE_BYTES, Record, RequestFate, conversation_of,
+    encode_summary, verify_sum,
 };
 use crate::domain::Phase;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
+
+/// The pass's own maps, looked up once or more a line: a fast hasher,
+/// seeded per process (SipHash was a tenth of a start).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// The conversations to fold, with how many requests each folds.
 pub(super) type Fold = BTreeMap<String, usize>;
@@ -195,14 +200,14 @@ struct Scanner {
     keep_ms: i64,
     now_ms: i64,
     /// Each conversation's index in the vectors below.
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
     convs: Vec<Conv>,
     /// Per conversation: the highest `cseq` and `seq` of its lines.
     cseq: Vec<Option<u64>>,
     seq: Vec<u64>,
     /// Per conversation: the first break in its count of lines, with the
     /// line it is on.
-    gaps: HashMap<u32, (usize, u64, u64)>,
+    gaps: FastMap<u32, (usize, u64, u64)>,
     /// Each line's conversation (or `NO_CONV`, `STALE`).
     line_conv: Vec<u32>,
     /// The highest `seq` of the lines of no conversation.
@@ -210,7 +215,7 @@ struct Scanner {
     last_seq: Option<u64>,
     /// A hash of every request and assign id planned: one planned twice, or
     /// an answer outside its conversation, is for the full path.
-    ids: HashSet<u64>,
+    ids: FastSet<u64>,
     conv_of: HashMap<String, String>,
     /// Assigns for a session only (no conversation).
     loose_assigns: HashSet<String>,
@@ -219,7 +224,7 @@ struct Scanner {
     stale_summaries: usize,
     brief: bool,
     /// Brief: each conversation's delivered requests, by id.
-    delivered: HashMap<u32, Vec<Box<str>>>,
+    delivered: FastMap<u32, Vec<Box<str>>>,
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -248,21 +253,21 @@ impl Scanner {
         Scanner {
             keep_ms,
             now_ms,
-            index: HashMap::new(),
+            index: FastMap::default(),
             convs: Vec::new(),
             cseq: Vec::new(),
             seq: Vec::new(),
-            gaps: HashMap::new(),
+            gaps: FastMap::default(),
             line_conv: Vec::new(),
             loose_seq: 0,
             last_seq: None,
-            ids: HashSet::new(),
+            ids: FastSet::default(),
             conv_of: HashMap::new(),
             loose_assigns: HashSet::new(),
             assigns: Vec::new(),
             stale_summaries: 0,
             brief: false,
-            delivered: HashMap::new(),
+            delivered: FastMap::default(),
         }
     }
 
@@ -360,19 +365,10 @@ impl Scanner {
                 if !self.ids.insert(id_hash(&id)) {
                     return None;
                 }
+                self.live(k)?;
+                self.conv_of.insert(id.clone(), c.to_string());
                 let st = self.live(k)?;
-                rb::plan_request(
-                    st,
-                    Planned {
-                        id: &id,
-                        at_ms,
-                        event: &event,
-                        experience: &experience,
-                        language: &language,
-                        action: &action,
-                    },
-                );
-                self.conv_of.insert(id, c.to_string());
+                rb::plan_request_owned(st, (id, at_ms, event), (experience, language, action));
                 Some(())
             }
             Record::Assign {
@@ -479,6 +475,12 @@ impl Scanner {
                         self.conv_of.remove(id.as_str());
                         if self.brief {
                             let r = st.requests.remove(at);
+                            if st.requests.is_empty() {
+                                // Its room goes too: a conversation whose
+                                // requests were all delivered (most of a
+                                // long journal) kept room for four.
+                                st.requests = Vec::new();
+                            }
                             let ids = self.delivered.entry(i).or_default();
                             ids.push(r.id.into_boxed_str());
                         }
@@ -669,7 +671,7 @@ impl Scanner {
 /// lines they will have once the plan is written.
 fn holds(
     plan: &FoldPlan,
-    gaps: &HashMap<u32, (usize, u64, u64)>,
+    gaps: &FastMap<u32, (usize, u64, u64)>,
     names: &[String],
     folded: &[bool],
 ) -> BTreeMap<String, String> {
@@ -703,18 +705,10 @@ pub(super) fn write_folded(
 ) -> io::Result<u64> {
     let mut w = BufWriter::with_capacity(1 << 16, out);
     let mut written = 0u64;
+    let mut line = Vec::new();
     for (conversation, requests) in &plan.fold {
-        let summary = Record::Summary {
-            conversation: conversation.clone(),
-            at_ms: now_ms,
-            requests: *requests,
-        };
-        let meta = LineMeta {
-            seq: None,
-            conversation: Some(conversation.clone()),
-            cseq: None,
-        };
-        let line = encode(&summary, &meta)?;
+        line.clear();
+        encode_summary(conversation, now_ms, *requests, &mut line)?;
         w.write_all(&line)?;
         written += line.len() as u64;
     }
