@@ -3,8 +3,9 @@
 //! reports `TeamReport::ClaimAnswered`; `Effect::ReleaseClaim` releases it by
 //! compare-and-delete; `Effect::TeamPublish` adds a line to the team's
 //! stream; `Effect::TeamWho` reads the presence records. The activity
-//! stream is read from its end by a task of its own, and releases Redis
-//! missed are tried again every few seconds.
+//! stream is read from its end by a task of its own, releases Redis
+//! missed are tried again every few seconds, and the claims held (their
+//! requests queued or in flight) are renewed until their outcomes.
 
 use super::{Inner, Runner};
 use crate::app::Action;
@@ -42,6 +43,8 @@ impl Runner {
             }))
             .is_ok()
         }));
+        let alive = self.inner.tx.clone();
+        tokio::spawn(claims.clone().keep_renewed(move || !alive.is_closed()));
         let retry = claims.clone();
         let alive = self.inner.tx.clone();
         tokio::spawn(async move {
