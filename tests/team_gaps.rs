@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use switchboard::team::claims::{ClaimAnswer, Claims};
+use switchboard::team::poller::{PollRole, Poller};
 use switchboard::team::server::RedisServer;
 use switchboard::team::{Team, TeamSettings};
+use tokio::sync::mpsc;
 
 fn redis() -> RedisServer {
     RedisServer::start().unwrap_or_else(|e| panic!("team mode tests need redis-server: {e}"))
@@ -20,6 +22,12 @@ const PREFIX: &str = "test:gaps:";
 
 fn team(server: &RedisServer, name: &str) -> Team {
     Team::connect(&TeamSettings::local(server.url(), name, PREFIX)).unwrap()
+}
+
+fn team_with_lease(server: &RedisServer, name: &str, lease: Duration) -> Team {
+    let mut settings = TeamSettings::local(server.url(), name, PREFIX);
+    settings.lease = lease;
+    Team::connect(&settings).unwrap()
 }
 
 /// A plain client of the test's own, to read and write the team's keys.
@@ -102,4 +110,113 @@ async fn a_claim_is_renewed_while_its_request_waits_and_released_on_the_outcome(
         ClaimAnswer::Granted
     );
     running.store(false, Ordering::Relaxed);
+}
+
+fn poller(
+    team: Team,
+) -> (
+    Arc<Poller>,
+    mpsc::UnboundedReceiver<switchboard::app::Action>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Poller::start(team, tx), rx)
+}
+
+fn leading(p: &Poller) -> bool {
+    matches!(p.role(), PollRole::Leading { .. })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_request_stops_as_soon_as_the_lease_is_not_ours() {
+    let server = redis();
+    let lease = Duration::from_millis(1_200);
+    let (mia, _rx) = poller(team_with_lease(&server, "Mia", lease));
+    wait_for("Mia leads", Duration::from_secs(3), || leading(&mia)).await;
+    assert!(mia.still_polling().await);
+    assert_eq!(mia.while_polling(async { 7 }).await, Some(7));
+
+    // A request waits for its slot; meanwhile the lease goes to another.
+    let waiting = tokio::spawn({
+        let mia = mia.clone();
+        async move { mia.while_polling(std::future::pending::<()>()).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut conn = raw(&server).await;
+    let _: () = redis::cmd("SET")
+        .arg(format!("{PREFIX}poll:lease"))
+        .arg("999|Raj#00000001|Raj")
+        .arg("PX")
+        .arg(10_000)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // Given up within the lease loop's next turn (a quarter lease).
+    let gave_up = tokio::time::timeout(lease, waiting).await;
+    assert!(matches!(gave_up, Ok(Ok(None))), "{gave_up:?}");
+    assert_eq!(mia.role(), PollRole::Following);
+    // And the next request does not leave at all.
+    assert_eq!(mia.while_polling(async { 7 }).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_checks_the_lease_itself_between_two_renewals() {
+    let server = redis();
+    // A long lease: its loop renews it only every 2 s.
+    let lease = Duration::from_secs(8);
+    let (mia, _rx) = poller(team_with_lease(&server, "Mia", lease));
+    wait_for("Mia leads", Duration::from_secs(3), || leading(&mia)).await;
+    let mut conn = raw(&server).await;
+    let _: () = redis::cmd("SET")
+        .arg(format!("{PREFIX}poll:lease"))
+        .arg("999|Raj#00000001|Raj")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    assert_eq!(mia.while_polling(async { 7 }).await, None);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    assert_eq!(mia.role(), PollRole::Following);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leader_takes_its_lease_back_at_once_when_redis_answers_again() {
+    let server = redis();
+    let lease = Duration::from_secs(8);
+    let (mia, _a) = poller(team_with_lease(&server, "Mia", lease));
+    wait_for("Mia leads", Duration::from_secs(3), || leading(&mia)).await;
+    let (raj, _b) = poller(team_with_lease(&server, "Raj", lease));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(raj.role(), PollRole::Following);
+
+    // Redis stops answering for a while (its data kept, as in a partition):
+    // both go on alone.
+    let mut conn = raw(&server).await;
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(5_000)
+        .arg("ALL")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let paused = Instant::now();
+    wait_for("both alone", Duration::from_millis(4_900), || {
+        mia.role() == PollRole::Alone && raj.role() == PollRole::Alone
+    })
+    .await;
+    // The first poll request after Redis answers again asks at once.
+    while paused.elapsed() < Duration::from_millis(5_200) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let back = Instant::now();
+    let (m, r) = tokio::join!(mia.still_polling(), raj.still_polling());
+    // Mia's lease is still in Redis, and hers: she leads again at once;
+    // Raj follows and polls no more.
+    assert!(m && !r, "mia polls: {m}, raj polls: {r}");
+    assert!(leading(&mia), "{:?}", mia.role());
+    assert_eq!(raj.role(), PollRole::Following);
+    assert!(
+        back.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        back.elapsed()
+    );
 }
