@@ -269,6 +269,17 @@ impl TeamStatus {
             None => format!("team {} · no poller yet", self.size),
         }
     }
+
+    /// The same for a narrow bar: "team 5·Mia", "team 5", "team: Redis down".
+    pub fn bar_short(&self) -> String {
+        if !self.online {
+            return "team: Redis down".into();
+        }
+        match &self.leader {
+            Some(name) => format!("team {}·{name}", self.size),
+            None => format!("team {}", self.size),
+        }
+    }
 }
 
 /// The handle every team part shares: the connection, the keys, who this
@@ -592,6 +603,7 @@ mod tests {
             polling_here: false,
         };
         assert_eq!(s.bar_text(), "team 5 · polling: Mia");
+        assert_eq!(s.bar_short(), "team 5·Mia");
         s.online = false;
         assert!(s.bar_text().contains("Redis down"));
         assert_eq!(member_id_part("Mia Lee|x"), "Mia_Lee_x");

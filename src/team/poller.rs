@@ -398,6 +398,7 @@ impl Poller {
         TeamBar {
             text: status.bar_text(),
             trouble: !status.online,
+            short: status.bar_short(),
         }
     }
 
