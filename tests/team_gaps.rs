@@ -220,3 +220,61 @@ async fn the_leader_takes_its_lease_back_at_once_when_redis_answers_again() {
         back.elapsed()
     );
 }
+
+mod common;
+
+/// A console through the runtime, in the team, that does not poll.
+async fn quiet_console(
+    sim: &switchboard::sim::SimHandle,
+    server: &RedisServer,
+    name: &str,
+) -> (
+    switchboard::runtime::runner::Runner,
+    mpsc::UnboundedReceiver<switchboard::app::Action>,
+) {
+    let client = common::sim::client(sim, |s| s.rate_limit_per_minute = 60);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let runner = switchboard::runtime::runner::Runner::without_listener(client, tx, None);
+    runner.join_team(team(server, name));
+    (runner, rx)
+}
+
+/// The latest "api N/60" a console's status bar would show, within `ms`.
+async fn latest_usage(
+    rx: &mut mpsc::UnboundedReceiver<switchboard::app::Action>,
+    ms: u64,
+) -> Option<u32> {
+    let mut latest = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while let Ok(Some(action)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        if let switchboard::app::Action::RateUsage { used, .. } = action {
+            latest = Some(used);
+        }
+    }
+    latest
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_bar_counts_the_teams_use_of_the_shared_window() {
+    let server = redis();
+    let sim = common::sim::simulator().await;
+    let (ann, mut ann_rx) = quiet_console(&sim, &server, "Ann").await;
+    let (_raj, mut raj_rx) = quiet_console(&sim, &server, "Raj").await;
+    // Ann sends three requests (Raj none): both show the team's three.
+    for _ in 0..3 {
+        let query = switchboard::kore::wire::ConversationQuery {
+            limit: Some(1),
+            ..Default::default()
+        };
+        let call = ann
+            .client()
+            .list_conversations(&query, switchboard::kore::ratelimit::Priority::User)
+            .await;
+        assert!(call.outcome.is_ok(), "{:?}", call.outcome.err());
+    }
+    assert_eq!(ann.client().limiter().usage().used, 3);
+    let raj_shows = latest_usage(&mut raj_rx, 3_000).await;
+    assert_eq!(raj_shows, Some(3), "Raj's bar counts the team's requests");
+    let ann_shows = latest_usage(&mut ann_rx, 500).await;
+    assert!(ann_shows.is_none_or(|n| n == 3), "{ann_shows:?}");
+}

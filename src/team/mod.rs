@@ -294,7 +294,31 @@ pub struct Team {
     me: Arc<Mutex<Member>>,
     status: Arc<Mutex<TeamStatus>>,
     lease: Duration,
+    /// The team's use of the shared rate window, for the status bar.
+    window: Arc<Mutex<WindowUse>>,
 }
+
+/// The team's use of the shared rate window as last read: from the take
+/// script's answer, or counted at most once a second
+/// ([`WINDOW_READ_EVERY`]) by the status refresh.
+#[derive(Debug, Default)]
+struct WindowUse {
+    /// The shared window (0: no shared budget, nothing to count).
+    window_ms: u64,
+    used: Option<(u32, std::time::Instant)>,
+}
+
+/// How often the status refresh counts the shared window at most.
+pub const WINDOW_READ_EVERY: Duration = Duration::from_secs(1);
+/// How long a count of the shared window is shown for.
+const WINDOW_USE_SHOWN: Duration = Duration::from_secs(5);
+
+/// Counts the requests in the shared window now (Redis's clock).
+const WINDOW_COUNT_LUA: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[1]), '+inf')
+"#;
 
 impl std::fmt::Debug for Team {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -352,6 +376,7 @@ impl Team {
                 polling_here: false,
             })),
             lease: settings.lease,
+            window: Arc::default(),
         })
     }
 
@@ -483,6 +508,7 @@ impl Team {
         let answer = async {
             let size = self.renew_presence().await?;
             let leader = self.leader().await?;
+            self.count_window().await?;
             Ok::<_, TeamError>((size, leader))
         }
         .await;
@@ -505,6 +531,54 @@ impl Team {
             *s = status.clone();
         }
         status
+    }
+
+    /// The shared budget's window, so the status refresh can count it.
+    pub fn set_window(&self, window: Duration) {
+        self.lock_window().window_ms = window.as_millis() as u64;
+    }
+
+    /// The team's requests in the shared window, as just seen.
+    pub fn note_window_used(&self, used: u32) {
+        self.lock_window().used = Some((used, std::time::Instant::now()));
+    }
+
+    /// The team's requests in the shared window (the status bar's "api
+    /// N/60"), while Redis answers and the figure is recent; `None`: use
+    /// this console's own count.
+    pub fn window_used(&self) -> Option<u32> {
+        if !self.status().online {
+            return None;
+        }
+        let (used, at) = self.lock_window().used?;
+        (at.elapsed() < WINDOW_USE_SHOWN).then_some(used)
+    }
+
+    /// Counts the shared window, unless it was seen within
+    /// [`WINDOW_READ_EVERY`] (the take script's answer counts too).
+    async fn count_window(&self) -> Result<(), TeamError> {
+        let window_ms = {
+            let w = self.lock_window();
+            if w.window_ms == 0
+                || w.used
+                    .is_some_and(|(_, at)| at.elapsed() < WINDOW_READ_EVERY)
+            {
+                return Ok(());
+            }
+            w.window_ms
+        };
+        let mut conn = self.conn();
+        let n: u64 = Script::new(WINDOW_COUNT_LUA)
+            .key(self.keys.window())
+            .arg(window_ms)
+            .invoke_async(&mut conn)
+            .await?;
+        self.note_window_used(u32::try_from(n).unwrap_or(u32::MAX));
+        Ok(())
+    }
+
+    fn lock_window(&self) -> std::sync::MutexGuard<'_, WindowUse> {
+        self.window.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Marks Redis as down (a part saw a command fail) without asking it.
