@@ -278,3 +278,67 @@ async fn the_status_bar_counts_the_teams_use_of_the_shared_window() {
     let ann_shows = latest_usage(&mut ann_rx, 500).await;
     assert!(ann_shows.is_none_or(|n| n == 3), "{ann_shows:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activity_lines_are_kept_while_redis_is_down_and_published_when_it_is_back() {
+    use switchboard::team::activity::{KEPT_WHILE_DOWN, Outbox, SENT_LATE};
+    let mut server = redis();
+    let ann = team(&server, "Ann");
+    let outbox = Outbox::new(ann.clone());
+    outbox.publish("action", "c-1", "assign c-1 → Mia").await;
+    assert_eq!(outbox.waiting(), 0);
+
+    server.stop();
+    let started = Instant::now();
+    for i in 0..KEPT_WHILE_DOWN + 5 {
+        outbox
+            .publish("outcome", &format!("c-{i}"), &format!("line {i}"))
+            .await;
+    }
+    // Only the first asked Redis; the rest waited behind it.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(outbox.waiting(), KEPT_WHILE_DOWN);
+    assert_eq!(outbox.dropped(), 5);
+    assert_eq!(outbox.flush().await, KEPT_WHILE_DOWN, "Redis is still down");
+
+    server.restart().unwrap();
+    let flushed = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if outbox.flush().await == 0 && outbox.dropped() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    assert!(flushed.is_ok(), "still waiting: {}", outbox.waiting());
+    let mut conn = raw(&server).await;
+    let entries: redis::streams::StreamRangeReply =
+        redis::AsyncCommands::xrange_all(&mut conn, format!("{PREFIX}activity"))
+            .await
+            .unwrap();
+    let texts: Vec<String> = entries
+        .ids
+        .iter()
+        .map(|e| e.get::<String>("text").unwrap())
+        .collect();
+    // The restarted Redis kept nothing: what is there is what waited, in
+    // order, and the count of what did not fit.
+    assert_eq!(texts.len(), KEPT_WHILE_DOWN + 1);
+    assert_eq!(texts[0], format!("line 0{SENT_LATE}"));
+    assert_eq!(
+        texts[KEPT_WHILE_DOWN - 1],
+        format!("line {}{SENT_LATE}", KEPT_WHILE_DOWN - 1)
+    );
+    assert_eq!(
+        texts[KEPT_WHILE_DOWN],
+        "5 activity line(s) dropped while Redis was down"
+    );
+    // And a line after that goes at once.
+    outbox.publish("action", "c-9", "end c-9").await;
+    assert_eq!(outbox.waiting(), 0);
+}

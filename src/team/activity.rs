@@ -9,9 +9,16 @@
 //! conversation id) and `text` (short). Nothing secret, no customer contact
 //! data: the texts are the console's own summaries (verb, conversation id,
 //! agent or queue name).
+//!
+//! While Redis is down the lines are not lost: [`Outbox`] keeps up to
+//! [`KEPT_WHILE_DOWN`] of them in order (counting those past that) and
+//! publishes them, marked as sent late, when Redis answers again, then a
+//! line saying how many were dropped, if any.
 
 use super::{Team, TeamError};
 use redis::streams::StreamReadReply;
+use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// The stream keeps about this many entries.
@@ -20,6 +27,10 @@ pub const STREAM_MAXLEN: usize = 10_000;
 pub const MAX_TEXT_CHARS: usize = 160;
 /// How long one blocking read waits before it asks again.
 const BLOCK_MS: u64 = 5_000;
+/// The most lines kept while Redis is down; later ones are counted.
+pub const KEPT_WHILE_DOWN: usize = 1_000;
+/// What a line kept while Redis was down says after its text.
+pub const SENT_LATE: &str = " (sent late: Redis was down)";
 
 /// One entry of the team's activity stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +51,17 @@ pub async fn publish(
     text: &str,
 ) -> Result<(), TeamError> {
     let text: String = text.chars().take(MAX_TEXT_CHARS).collect();
-    let mut conn = team.conn();
     if kind == "action" {
         team.note_action(&text);
         // `:who` reads it from the presence record at once.
         team.renew_presence().await?;
     }
+    append(team, kind, conversation, &text).await
+}
+
+/// Adds one line to the stream as it is (no presence).
+async fn append(team: &Team, kind: &str, conversation: &str, text: &str) -> Result<(), TeamError> {
+    let mut conn = team.conn();
     let _: String = redis::cmd("XADD")
         .arg(team.keys().activity())
         .arg("MAXLEN")
@@ -61,10 +77,116 @@ pub async fn publish(
         .arg("conv")
         .arg(conversation)
         .arg("text")
-        .arg(&text)
+        .arg(text)
         .query_async(&mut conn)
         .await?;
     Ok(())
+}
+
+/// One line waiting for Redis.
+#[derive(Debug, Clone)]
+struct Kept {
+    kind: String,
+    conversation: String,
+    text: String,
+}
+
+/// What waits for Redis: the lines in order, and how many were dropped
+/// past [`KEPT_WHILE_DOWN`].
+#[derive(Debug, Default)]
+struct Waiting {
+    lines: VecDeque<Kept>,
+    dropped: u64,
+}
+
+/// This console's side of the stream: publishes each line, or keeps it
+/// while Redis is down and publishes it when Redis answers again
+/// ([`Outbox::flush`]).
+#[derive(Debug)]
+pub struct Outbox {
+    team: Team,
+    waiting: Mutex<Waiting>,
+    /// One flush at a time, so lines go out in order.
+    flushing: tokio::sync::Mutex<()>,
+}
+
+impl Outbox {
+    pub fn new(team: Team) -> Outbox {
+        Outbox {
+            team,
+            waiting: Mutex::default(),
+            flushing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Publishes one line now; while earlier lines wait (Redis was down)
+    /// it waits behind them without asking Redis.
+    pub async fn publish(&self, kind: &str, conversation: &str, text: &str) {
+        let behind = {
+            let w = self.lock();
+            !w.lines.is_empty() || w.dropped > 0
+        };
+        if behind {
+            if kind == "action" {
+                self.team.note_action(text);
+            }
+        } else if publish(&self.team, kind, conversation, text).await.is_ok() {
+            return;
+        } else {
+            self.team.mark_down();
+        }
+        let mut w = self.lock();
+        if w.lines.len() >= KEPT_WHILE_DOWN {
+            w.dropped += 1;
+            return;
+        }
+        w.lines.push_back(Kept {
+            kind: kind.to_string(),
+            conversation: conversation.to_string(),
+            text: text.chars().take(MAX_TEXT_CHARS).collect(),
+        });
+    }
+
+    /// Publishes what waits, in order, marked as sent late, then how many
+    /// were dropped, if any; stops at the first line Redis does not take.
+    /// Returns how many lines still wait.
+    pub async fn flush(&self) -> usize {
+        let _one = self.flushing.lock().await;
+        loop {
+            let next = self.lock().lines.front().cloned();
+            let Some(line) = next else { break };
+            let text = format!("{}{SENT_LATE}", line.text);
+            if append(&self.team, &line.kind, &line.conversation, &text)
+                .await
+                .is_err()
+            {
+                return self.waiting();
+            }
+            self.lock().lines.pop_front();
+        }
+        let dropped = self.lock().dropped;
+        if dropped > 0 {
+            let text = format!("{dropped} activity line(s) dropped while Redis was down");
+            if append(&self.team, "note", "", &text).await.is_ok() {
+                self.lock().dropped -= dropped;
+            }
+        }
+        self.waiting()
+    }
+
+    /// Lines waiting for Redis.
+    pub fn waiting(&self) -> usize {
+        self.lock().lines.len()
+    }
+
+    /// Lines dropped past [`KEPT_WHILE_DOWN`] and not yet said.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Reads the stream from its end at the start and hands every teammate's

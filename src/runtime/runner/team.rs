@@ -24,6 +24,8 @@ const RELEASE_RETRY: Duration = Duration::from_secs(2);
 pub(super) struct TeamLink {
     pub(super) team: Team,
     pub(super) claims: Arc<Claims>,
+    /// Activity lines, kept while Redis is down.
+    pub(super) outbox: Arc<activity::Outbox>,
 }
 
 impl Runner {
@@ -46,6 +48,8 @@ impl Runner {
         let alive = self.inner.tx.clone();
         tokio::spawn(claims.clone().keep_renewed(move || !alive.is_closed()));
         let retry = claims.clone();
+        let outbox = Arc::new(activity::Outbox::new(team.clone()));
+        let kept = outbox.clone();
         let alive = self.inner.tx.clone();
         tokio::spawn(async move {
             while !alive.is_closed() {
@@ -53,9 +57,16 @@ impl Runner {
                 if retry.unreleased() > 0 {
                     retry.retry_releases().await;
                 }
+                if kept.waiting() > 0 || kept.dropped() > 0 {
+                    kept.flush().await;
+                }
             }
         });
-        let _ = self.inner.team_log.set(TeamLink { team, claims });
+        let _ = self.inner.team_log.set(TeamLink {
+            team,
+            claims,
+            outbox,
+        });
     }
 
     /// Whether the runner is in team mode.
@@ -108,20 +119,14 @@ pub(super) fn release(inner: &Arc<Inner>, conversation: String) {
     tokio::spawn(async move { claims.release(&conversation).await });
 }
 
-/// `Effect::TeamPublish`: one line to the stream; Redis down loses it
-/// (the journal keeps what this console sent).
+/// `Effect::TeamPublish`: one line to the stream; while Redis is down it
+/// is kept (up to `activity::KEPT_WHILE_DOWN`) and published when Redis
+/// answers again.
 pub(super) fn publish(inner: &Arc<Inner>, kind: String, conversation: String, text: String) {
-    let Some(team) = inner.team_log.get().map(|l| l.team.clone()) else {
+    let Some(outbox) = inner.team_log.get().map(|l| l.outbox.clone()) else {
         return;
     };
-    tokio::spawn(async move {
-        if activity::publish(&team, &kind, &conversation, &text)
-            .await
-            .is_err()
-        {
-            team.mark_down();
-        }
-    });
+    tokio::spawn(async move { outbox.publish(&kind, &conversation, &text).await });
 }
 
 /// `Effect::TeamWho`: the members and the poller, as `TeamReport::Members`.
