@@ -342,3 +342,165 @@ async fn activity_lines_are_kept_while_redis_is_down_and_published_when_it_is_ba
     outbox.publish("action", "c-9", "end c-9").await;
     assert_eq!(outbox.waiting(), 0);
 }
+
+/// Writes `value` at `key` as another program would.
+async fn hostile_set(conn: &mut redis::aio::MultiplexedConnection, key: &str, value: &[u8]) {
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query_async(conn)
+        .await
+        .unwrap();
+}
+
+fn shown_safe(text: &str) -> bool {
+    !text.chars().any(char::is_control)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_values_in_the_teams_keys_read_as_clear_lines() {
+    let server = redis();
+    let ann = team(&server, "Ann");
+    ann.renew_presence().await.unwrap();
+    let mut conn = raw(&server).await;
+
+    // Presence: a record with control characters in its names, one that is
+    // not UTF-8, one of 10 MB and one that is not a string.
+    let evil = r#"{"id":"x#1","name":"\u001b[31mEve\u0007\nL","role":"follower","started_ms":1,"last_action":"assign \u001b[2J c-1"}"#;
+    let big = vec![b'{'; 10 << 20];
+    for (id, value) in [
+        ("x#1", evil.as_bytes().to_vec()),
+        ("x#2", b"{\"id\":\"x#2\",\"name\":\"\xff\xfe\"}".to_vec()),
+        ("x#3", big.clone()),
+    ] {
+        hostile_set(&mut conn, &format!("{PREFIX}member:{id}"), &value).await;
+        let _: () = redis::cmd("ZADD")
+            .arg(format!("{PREFIX}members"))
+            .arg(i64::MAX / 2)
+            .arg(id)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{PREFIX}member:x#4"))
+        .arg("name")
+        .arg("Hash")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("ZADD")
+        .arg(format!("{PREFIX}members"))
+        .arg(i64::MAX / 2)
+        .arg("x#4")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let (members, unreadable) = ann.members().await.unwrap();
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    // The escape's introducer and the bell and newline are gone.
+    assert_eq!(names, ["[31mEveL", "Ann"]);
+    assert!(
+        members
+            .iter()
+            .all(|m| shown_safe(&m.name) && m.last_action.as_deref().is_none_or(shown_safe))
+    );
+    assert_eq!(unreadable, 3, "not UTF-8, 10 MB, a hash");
+
+    // The lease: garbage with no expiry is given one, and read as no poller.
+    hostile_set(
+        &mut conn,
+        &format!("{PREFIX}poll:lease"),
+        b"\xff\xfe garbage",
+    )
+    .await;
+    assert_eq!(ann.leader().await.unwrap(), None);
+    let lease = Duration::from_millis(600);
+    let (mia, _rx) = poller(team_with_lease(&server, "Mia", lease));
+    wait_for("Mia leads after the garbage expires", lease * 4, || {
+        leading(&mia)
+    })
+    .await;
+
+    // A claim value that does not parse, or is not a string: held, and
+    // said so; never sent over.
+    let claims = Claims::new(ann.clone());
+    hostile_set(&mut conn, &format!("{PREFIX}claim:c-1"), b"\xffnot json").await;
+    match claims.claim("c-1", "assigning", false).await {
+        ClaimAnswer::Refused(v) => assert_eq!(v.name, "something other than a console"),
+        other => panic!("{other:?}"),
+    }
+    let _: () = redis::cmd("LPUSH")
+        .arg(format!("{PREFIX}claim:c-2"))
+        .arg("x")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(matches!(
+        claims.claim("c-2", "assigning", false).await,
+        ClaimAnswer::Refused(_)
+    ));
+    // A claim a teammate's console wrote with escapes in the name.
+    let named = r#"{"member_id":"r#1","name":"Raj\u001b]0;pwned\u0007","what":"assigning","since_ms":1,"req":"r"}"#;
+    hostile_set(&mut conn, &format!("{PREFIX}claim:c-3"), named.as_bytes()).await;
+    match claims.claim("c-3", "assigning", false).await {
+        ClaimAnswer::Refused(v) => assert!(shown_safe(&v.name) && v.name.starts_with("Raj")),
+        other => panic!("{other:?}"),
+    }
+
+    // The activity stream: a 10 MB entry, names not UTF-8 and escapes.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    tokio::spawn(switchboard::team::activity::follow(
+        ann.clone(),
+        move |line| {
+            sink.lock().unwrap().push(line);
+            true
+        },
+    ));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    for (who, text) in [
+        (b"Eve\x1b[2J".to_vec(), big.clone()),
+        (b"\xff\xfeRaj".to_vec(), b"assign c-1 \x07".to_vec()),
+    ] {
+        let _: String = redis::cmd("XADD")
+            .arg(format!("{PREFIX}activity"))
+            .arg("*")
+            .arg("member")
+            .arg("other#1")
+            .arg("who")
+            .arg(who)
+            .arg("text")
+            .arg(text)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    wait_for("both lines", Duration::from_secs(3), || {
+        seen.lock().unwrap().len() == 2
+    })
+    .await;
+    for line in seen.lock().unwrap().iter() {
+        assert!(shown_safe(&line.who) && shown_safe(&line.text), "{line:?}");
+        assert!(line.text.chars().count() <= switchboard::team::activity::MAX_TEXT_CHARS);
+    }
+
+    // The members key written as another type: a clear line in the bar,
+    // not "Redis down".
+    let _: () = redis::cmd("DEL")
+        .arg(format!("{PREFIX}members"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{PREFIX}members"))
+        .arg("x")
+        .arg("y")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let status = ann.refresh_status().await;
+    assert!(status.online, "{status:?}");
+    let text = status.bar_text();
+    assert!(text.contains("members holds something other"), "{text}");
+}

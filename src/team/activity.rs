@@ -1,7 +1,7 @@
 //! One activity log (issue 21.5): every console publishes its actions and
 //! their outcomes to one Redis stream (`XADD MAXLEN ~ 10000`), and reads
-//! its teammates' from it (`XREAD BLOCK`, from `$` at start, on a
-//! connection of its own). The local journal stays the source of truth for
+//! its teammates' from it (from its end at start, a bounded read every
+//! [`FOLLOW_EVERY`]). The local journal stays the source of truth for
 //! what this console sent; the stream is only what teammates see.
 //!
 //! Fields: `member` (the console's id, so it skips its own lines), `who`
@@ -15,8 +15,7 @@
 //! publishes them, marked as sent late, when Redis answers again, then a
 //! line saying how many were dropped, if any.
 
-use super::{Team, TeamError};
-use redis::streams::StreamReadReply;
+use super::{StreamRead, Team, TeamError, read_stream};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -25,8 +24,13 @@ use std::time::Duration;
 pub const STREAM_MAXLEN: usize = 10_000;
 /// The longest text published.
 pub const MAX_TEXT_CHARS: usize = 160;
-/// How long one blocking read waits before it asks again.
-const BLOCK_MS: u64 = 5_000;
+/// How often the stream is read for teammates' lines.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+/// The most entries read at once.
+pub const FOLLOW_COUNT: usize = 100;
+/// The longest field value read (bytes): a text is at most
+/// [`MAX_TEXT_CHARS`] characters.
+pub const MAX_FIELD_BYTES: usize = 1_024;
 /// The most lines kept while Redis is down; later ones are counted.
 pub const KEPT_WHILE_DOWN: usize = 1_000;
 /// What a line kept while Redis was down says after its text.
@@ -191,45 +195,48 @@ impl Outbox {
 
 /// Reads the stream from its end at the start and hands every teammate's
 /// line to `deliver` (this console's own are skipped), for as long as
-/// `deliver` returns true. A lost connection is made again after a pause;
-/// lines written meanwhile are read from where it stopped.
+/// `deliver` returns true. It asks every [`FOLLOW_EVERY`], bounded (at most
+/// [`FOLLOW_COUNT`] entries of [`MAX_FIELD_BYTES`] per field: another
+/// program may write anything there), and the names and texts are cleaned
+/// for the screen. Redis out of reach: asked again after a pause; lines
+/// written meanwhile are read from where it stopped.
 pub async fn follow(team: Team, mut deliver: impl FnMut(ActivityLine) -> bool + Send) {
     let me = team.member_id();
+    let key = team.keys().activity();
     let mut last = "$".to_string();
     loop {
-        let mut conn = match team.blocking_connection().await {
-            Ok(c) => c,
+        let read = StreamRead {
+            from: &last,
+            count: FOLLOW_COUNT,
+            backlog: 0,
+            max_bytes: MAX_FIELD_BYTES,
+            fields: &["member", "who", "kind", "conv", "text"],
+        };
+        let entries = match read_stream(&team, &key, read).await {
+            Ok((to, entries)) => {
+                last = to;
+                entries
+            }
             Err(_) => {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
-        loop {
-            let reply: Result<Option<StreamReadReply>, _> = redis::cmd("XREAD")
-                .arg("BLOCK")
-                .arg(BLOCK_MS)
-                .arg("STREAMS")
-                .arg(team.keys().activity())
-                .arg(&last)
-                .query_async(&mut conn)
-                .await;
-            let Ok(reply) = reply else {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                break;
+        let full = entries.len() >= FOLLOW_COUNT;
+        for entry in entries {
+            let line = ActivityLine {
+                member: entry.text("member"),
+                who: super::shown_name(&entry.text("who")),
+                kind: super::shown_text(&entry.text("kind"), 16),
+                conversation: super::shown_text(&entry.text("conv"), 64),
+                text: super::shown_text(&entry.text("text"), MAX_TEXT_CHARS),
             };
-            for entry in reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids) {
-                last = entry.id.clone();
-                let line = ActivityLine {
-                    member: entry.get("member").unwrap_or_default(),
-                    who: entry.get("who").unwrap_or_default(),
-                    kind: entry.get("kind").unwrap_or_default(),
-                    conversation: entry.get("conv").unwrap_or_default(),
-                    text: entry.get("text").unwrap_or_default(),
-                };
-                if line.member != me && !deliver(line) {
-                    return;
-                }
+            if line.member != me && !deliver(line) {
+                return;
             }
+        }
+        if !full {
+            tokio::time::sleep(FOLLOW_EVERY).await;
         }
     }
 }

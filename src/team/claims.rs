@@ -66,17 +66,22 @@ pub enum ClaimAnswer {
 
 /// Takes the claim unless someone else holds it (`ARGV[3]` = "1" forces);
 /// a claim of this same console (`ARGV[4]`) is taken over. Answers
-/// `{1, ""}` when taken, `{0, holder's value}` when not.
+/// `{1, ""}` when taken, `{0, holder's value}` when not: cut to
+/// [`MAX_HOLDER_BYTES`], and `"<TYPE>"` when the key holds something other
+/// than a string (another program's; it counts as held, never overwritten
+/// unless forced).
 const CLAIM_LUA: &str = r#"
 if ARGV[3] ~= '1' then
   if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     return {1, ''}
   end
-  local cur = redis.call('GET', KEYS[1])
-  if not cur then
+  local t = redis.call('TYPE', KEYS[1])['ok']
+  if t == 'none' then
     redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
     return {1, ''}
   end
+  if t ~= 'string' then return {0, '<' .. t .. '>'} end
+  local cur = redis.call('GETRANGE', KEYS[1], 0, tonumber(ARGV[5]) - 1)
   local ok, v = pcall(cjson.decode, cur)
   if not (ok and type(v) == 'table' and v['member_id'] == ARGV[4]) then
     return {0, cur}
@@ -86,11 +91,17 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {1, ''}
 "#;
 
+/// The longest holder's value a refused claim reads.
+pub const MAX_HOLDER_BYTES: usize = 4_096;
+
 /// Extends the claim only while it still holds our value. Answers 1 when
 /// it did, 0 when a teammate holds it now, -1 when nobody does (it expired
 /// or Redis lost it; it is not taken again: a release may have just
 /// removed it).
 const RENEW_LUA: &str = r#"
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return -1 end
+if t ~= 'string' then return 0 end
 local cur = redis.call('GET', KEYS[1])
 if cur == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -102,6 +113,7 @@ return 0
 
 /// Deletes the claim only when it still holds our value.
 const RELEASE_LUA: &str = r#"
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return 0 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
@@ -177,17 +189,7 @@ impl Claims {
                 lock(&self.held).insert(conversation.to_string(), held);
                 ClaimAnswer::Granted
             }
-            Ok(Some(holder)) => match serde_json::from_str(&holder) {
-                Ok(v) => ClaimAnswer::Refused(v),
-                // Not ours to read: someone holds it all the same.
-                Err(_) => ClaimAnswer::Refused(ClaimValue {
-                    member_id: String::new(),
-                    name: "a teammate".into(),
-                    what: "holding".into(),
-                    since_ms: now_ms(),
-                    req: String::new(),
-                }),
-            },
+            Ok(Some(holder)) => ClaimAnswer::Refused(holder_of(&holder)),
             Err(e) => {
                 self.team.mark_down();
                 ClaimAnswer::Unavailable(e.to_string())
@@ -202,14 +204,15 @@ impl Claims {
         json: &str,
         member: &str,
         force: bool,
-    ) -> Result<Option<String>, TeamError> {
+    ) -> Result<Option<Vec<u8>>, TeamError> {
         let mut conn = self.team.conn();
-        let (taken, holder): (i64, String) = Script::new(CLAIM_LUA)
+        let (taken, holder): (i64, Vec<u8>) = Script::new(CLAIM_LUA)
             .key(self.team.keys().claim(conversation))
             .arg(json)
             .arg(self.ttl.as_millis() as u64)
             .arg(if force { "1" } else { "0" })
             .arg(member)
+            .arg(MAX_HOLDER_BYTES)
             .invoke_async(&mut conn)
             .await?;
         Ok((taken != 1).then_some(holder))
@@ -328,6 +331,26 @@ impl Claims {
     /// Releases still owed to Redis.
     pub fn unreleased(&self) -> usize {
         lock(&self.unreleased).len()
+    }
+}
+
+/// Who holds a claim, from its value as read (bounded): its names cleaned
+/// for the screen; a value that is not a console's claim (another program
+/// wrote it, or it was cut) still holds the conversation, and says so.
+fn holder_of(value: &[u8]) -> ClaimValue {
+    match serde_json::from_slice::<ClaimValue>(value) {
+        Ok(v) => ClaimValue {
+            name: super::shown_name(&v.name),
+            what: super::shown_text(&v.what, 20),
+            ..v
+        },
+        Err(_) => ClaimValue {
+            member_id: String::new(),
+            name: "something other than a console".into(),
+            what: "holding".into(),
+            since_ms: now_ms(),
+            req: String::new(),
+        },
     }
 }
 

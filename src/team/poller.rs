@@ -23,10 +23,9 @@
 //!   it follows and stops polling.
 
 use super::news::PollNews;
-use super::{Role, Team, TeamError, TeamStatus};
+use super::{Entry, Role, StreamRead, Team, TeamError, TeamStatus, read_stream};
 use crate::app::{Action, TeamBar};
 use redis::Script;
-use redis::streams::{StreamReadOptions, StreamReadReply};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,20 +37,33 @@ const STREAM_MAXLEN: u64 = 1_000;
 const JOIN_BACKLOG: usize = 100;
 /// How often a follower reads the stream.
 const READ_EVERY: Duration = Duration::from_millis(250);
+/// The most entries a follower reads at once.
+const READ_COUNT: usize = 200;
+/// The longest poll result read from the stream (a page of conversations
+/// is far less); a longer entry is not a poller's and is skipped.
+pub const MAX_NEWS_BYTES: usize = 1 << 20;
 /// While alone, how often a poll request first asks whether Redis is back.
 pub const PROBE_EVERY: Duration = Duration::from_millis(500);
 
 /// Takes the lease when free; a lease this console still holds (it led
 /// before Redis went out of reach) is its own again at once, renewed.
+/// Whatever else holds the key is not read back (another program may have
+/// written anything there), and is given the lease's life if it has no
+/// expiry, so that no value blocks the team's polling for ever.
 const ACQUIRE_LUA: &str = r#"
-local cur = redis.call('GET', KEYS[1])
-if cur then
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'none' then
+  if redis.call('PTTL', KEYS[1]) == -1 then
+    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+  end
+  if t ~= 'string' then return {0, ''} end
+  local cur = redis.call('GETRANGE', KEYS[1], 0, 511)
   local f, m = string.match(cur, '^(%d+)|([^|]*)|')
-  if m == ARGV[1] and tonumber(f) then
+  if m == ARGV[1] and tonumber(f) and redis.call('STRLEN', KEYS[1]) < 512 then
     redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
     return {tonumber(f), cur}
   end
-  return {0, cur}
+  return {0, ''}
 end
 local f = redis.call('INCR', KEYS[2])
 local v = f .. '|' .. ARGV[1] .. '|' .. ARGV[2]
@@ -59,7 +71,16 @@ redis.call('SET', KEYS[1], v, 'PX', tonumber(ARGV[3]))
 return {f, v}
 "#;
 
+/// Whether the lease still holds `ARGV[1]` (1) or not (0), without reading
+/// it back.
+const OURS_LUA: &str = r#"
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return 0 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+"#;
+
 const RENEW_LUA: &str = r#"
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return 0 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
   return 1
@@ -229,10 +250,13 @@ impl Poller {
             return false;
         }
         let mut conn = self.team.conn();
-        let now: Result<Option<String>, _> =
-            redis::AsyncCommands::get(&mut conn, self.team.keys().lease()).await;
-        match now {
-            Ok(Some(v)) if v == lease => true,
+        let ours: Result<i64, _> = Script::new(OURS_LUA)
+            .key(self.team.keys().lease())
+            .arg(lease)
+            .invoke_async(&mut conn)
+            .await;
+        match ours {
+            Ok(1) => true,
             Ok(_) => {
                 self.stop_leading(lease);
                 false
@@ -397,7 +421,7 @@ impl Poller {
     fn bar(&self, status: &TeamStatus) -> TeamBar {
         TeamBar {
             text: status.bar_text(),
-            trouble: !status.online,
+            trouble: !status.online || status.trouble.is_some(),
             short: status.bar_short(),
         }
     }
@@ -511,54 +535,41 @@ impl Poller {
 
     async fn read_once(&self, last: &mut Option<String>) -> Result<(), TeamError> {
         let key = self.team.keys().picture();
-        let mut conn = self.team.conn();
-        let entries: Vec<redis::streams::StreamId> = match last.as_deref() {
-            None => {
-                let back: redis::streams::StreamRangeReply =
-                    redis::AsyncCommands::xrevrange_count(&mut conn, &key, "+", "-", JOIN_BACKLOG)
-                        .await?;
-                let mut ids = back.ids;
-                ids.reverse();
-                *last = Some(ids.last().map_or("0-0".to_string(), |e| e.id.clone()));
-                ids
-            }
-            Some(from) => {
-                let opts = StreamReadOptions::default().count(200);
-                let reply: Option<StreamReadReply> =
-                    redis::AsyncCommands::xread_options(&mut conn, &[&key], &[from], &opts).await?;
-                let ids: Vec<_> = reply
-                    .into_iter()
-                    .flat_map(|r| r.keys)
-                    .flat_map(|k| k.ids)
-                    .collect();
-                if let Some(newest) = ids.last() {
-                    *last = Some(newest.id.clone());
-                }
-                ids
-            }
+        let read = StreamRead {
+            from: last.as_deref().unwrap_or("$"),
+            count: READ_COUNT,
+            backlog: JOIN_BACKLOG,
+            max_bytes: MAX_NEWS_BYTES,
+            fields: &["fence", "round", "member", "news"],
         };
+        let (to, entries) = read_stream(&self.team, &key, read).await?;
+        *last = Some(to);
         for entry in entries {
             self.apply(&entry);
         }
         Ok(())
     }
 
-    fn apply(&self, entry: &redis::streams::StreamId) {
-        let member: Option<String> = entry.get("member");
-        if member.as_deref() == Some(self.team.member_id().as_str()) {
+    /// Applies one entry of the picture stream; one that does not read
+    /// (cut at [`MAX_NEWS_BYTES`], or not a poller's) is skipped.
+    fn apply(&self, entry: &Entry) {
+        if entry.text("member") == self.team.member_id() {
             return;
         }
-        let fence: u64 = entry.get("fence").unwrap_or(0);
+        let Ok(fence) = entry.text("fence").parse::<u64>() else {
+            return;
+        };
         if fence < self.fence_seen.load(Ordering::Relaxed) {
             return;
         }
+        let Some(json) = entry.fields.get("news") else {
+            return;
+        };
+        let Ok(news) = serde_json::from_slice::<PollNews>(json) else {
+            return;
+        };
+        // Only a poller's news moves the fence on.
         self.fence_seen.store(fence, Ordering::Relaxed);
-        let Some(json) = entry.get::<String>("news") else {
-            return;
-        };
-        let Ok(news) = serde_json::from_str::<PollNews>(&json) else {
-            return;
-        };
         if let Some(seq) = news.seq() {
             self.seq_seen.fetch_max(seq, Ordering::Relaxed);
         }

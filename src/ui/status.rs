@@ -293,12 +293,15 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
 fn team_piece(team: &crate::app::TeamBar, theme: &Theme) -> Piece {
     let style = if team.trouble { theme.bad } else { theme.text };
     let text = clean(&team.text, 80);
-    let first = text.split(" · ").next().unwrap_or("team").to_string();
+    let short = if team.short.is_empty() {
+        text.split(" · ").next().unwrap_or("team").to_string()
+    } else {
+        theme.fit(&clean(&team.short, 80), 20)
+    };
     if team.trouble || team.short.is_empty() {
         return Piece::new(vec![span(text, style)], if team.trouble { 0 } else { 3 })
-            .with_short(vec![span(first, style)]);
+            .with_short(vec![span(short, style)]);
     }
-    let short = theme.fit(&clean(&team.short, 80), 20);
     Piece::new(vec![span(text, style)], 2)
         .with_short(vec![span(short, style)])
         .after_decor()

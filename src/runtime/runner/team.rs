@@ -146,8 +146,18 @@ pub(super) fn who(inner: &Arc<Inner>) {
         }
         .await;
         let me = team.member_id();
+        if let Ok(((_, unreadable), _)) = &answer
+            && *unreadable > 0
+        {
+            inner.send(Action::Note {
+                error: true,
+                text: format!(
+                    "who: {unreadable} presence record(s) in Redis are not a console's (too long or not Switchboard's); left out"
+                ),
+            });
+        }
         let list = answer
-            .map(|(members, leader)| teammates(members, leader.as_deref(), &me))
+            .map(|((members, _), leader)| teammates(members, leader.as_deref(), &me))
             .map_err(|e| e.to_string());
         inner.send(Action::TeamReport(TeamReport::Members(list)));
     });
