@@ -11,8 +11,8 @@
 //! - Rounds: the leader claims each conversations round by `INCR` of the
 //!   round counter under the lease check, so no round is polled twice.
 //! - Per request: before each poll request of a round the poller checks
-//!   ([`Poller::still_polling`]) that the lease is still its own (a GET
-//!   compared with its value, within the lease it last renewed), and a
+//!   ([`Poller::still_polling`]) that the lease is still its own (compared
+//!   with its value in Lua, within the lease it last renewed), and a
 //!   request still waiting for its slot is given up as soon as the console
 //!   stops polling ([`Poller::while_polling`]); the round stops there.
 //! - Redis down: the console is alone and polls within its share (the
@@ -226,8 +226,8 @@ impl Poller {
 
     /// Before each poll request: whether this console still runs the
     /// polls. Leading: the lease must be within the time it was last
-    /// renewed for and still hold this console's value in Redis (one GET;
-    /// Redis silent, the renewed time decides). Alone: at most every
+    /// renewed for and still hold this console's value in Redis (one
+    /// compare in Lua; Redis silent, the renewed time decides). Alone: at most every
     /// [`PROBE_EVERY`] it tries the lease at once, so a console that polled
     /// alone stops as soon as Redis answers with another leader.
     pub async fn still_polling(&self) -> bool {
