@@ -308,3 +308,20 @@ fn who_outside_team_mode_is_refused() {
         "not in team mode: [team] is not configured"
     );
 }
+
+#[test]
+fn tab_offers_who_in_team_mode_only() {
+    let line = |s: &State| match &s.views.mode {
+        Mode::Command { input } => input.as_str().to_string(),
+        other => panic!("no : line: {other:?}"),
+    };
+    for team in [true, false] {
+        let mut s = state(team);
+        update(&mut s, key(':'));
+        update(&mut s, key('w'));
+        update(&mut s, Action::Key(KeyEvent::from(KeyCode::Tab)));
+        let shown = s.completion_shown().map(|c| c.candidates.clone());
+        let offered = line(&s) == "who" || shown.iter().flatten().any(|c| c == "who");
+        assert_eq!(offered, team, "team {team}: {:?} {shown:?}", line(&s));
+    }
+}

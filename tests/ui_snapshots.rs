@@ -2093,3 +2093,53 @@ fn the_bulk_progress_line_above_the_log_at_80_and_120_columns() {
         "{out}"
     );
 }
+
+/// Team mode's piece (issue 21): whole at 120 columns, shortened to the
+/// team's size and its poller at 80, on a calm console and on a busy one.
+#[test]
+fn the_team_piece_shows_at_80_short_and_at_120_whole() {
+    let team = |s: &mut State| {
+        s.model.status.team = Some(switchboard::app::TeamBar {
+            text: "team 5 · polling: Mia".into(),
+            trouble: false,
+            short: "team 5·Mia".into(),
+        });
+    };
+    let mut calm = blank();
+    calm.now_ms = NOW;
+    calm.model.status = Status {
+        health: Health::Online,
+        rate_used: 12,
+        rate_limit: 60,
+        callback_address: "http://127.0.0.1:8009".into(),
+        ..Status::default()
+    };
+    team(&mut calm);
+    let mut busy = demo();
+    team(&mut busy);
+    let top = |s: &State, w, h| screen(s, &dark(), w, h).lines().next().unwrap().to_string();
+    let (calm80, busy80) = (top(&calm, 80, 24), top(&busy, 80, 24));
+    let (calm120, busy120) = (top(&calm, 120, 40), top(&busy, 120, 40));
+    // Whole wherever the decoration (name, bot, callbacks) can go instead.
+    for top in [&calm80, &calm120, &busy120] {
+        assert!(top.contains("team 5 · polling: Mia"), "{top}");
+    }
+    // Short, never hidden, on a busy bar at 80.
+    assert!(busy80.contains("team 5·Mia"), "{busy80}");
+    for want in ["online", "api 12/60", "4 queued", "1 failed"] {
+        assert!(busy80.contains(want), "missing {want:?} in {busy80}");
+    }
+    snap!("status_team_80", busy80);
+    snap!("status_team_120", busy120);
+    // A name from Redis with control characters shows none of them.
+    let mut hostile = busy.clone();
+    hostile.model.status.team = Some(switchboard::app::TeamBar {
+        text: "team 2 · polling: Mia\u{1b}[2J\u{7}".into(),
+        trouble: false,
+        short: "team 2·Mia\u{1b}[2J".into(),
+    });
+    for w in [80, 120] {
+        let top = top(&hostile, w, 24);
+        assert!(!top.chars().any(char::is_control), "{top:?}");
+    }
+}

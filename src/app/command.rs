@@ -476,6 +476,14 @@ pub(crate) fn colon_entries() -> impl Iterator<Item = Colon> {
         .filter_map(|e| e.colon)
 }
 
+/// The `:` verbs a console offers (Tab): with team mode on, the team's too.
+pub(crate) fn colon_entries_for(team: bool) -> impl Iterator<Item = Colon> {
+    REGISTRY
+        .iter()
+        .filter(move |e| team || !e.command.team_only())
+        .filter_map(|e| e.colon)
+}
+
 /// What to say about a `:` word that names no command: the nearest verb
 /// when one is close, and the list.
 pub fn unknown_colon_command(word: &str) -> String {

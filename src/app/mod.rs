@@ -182,11 +182,14 @@ pub enum TeamReport {
 }
 
 /// Team mode's piece of the status bar ("team 5 · polling: Mia"), as the
-/// runtime's team layer words it; `trouble` when Redis is out of reach.
+/// runtime's team layer words it, with its short form for a narrow bar
+/// ("team 5·Mia"; empty: the text's first part); `trouble` when Redis is
+/// out of reach.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TeamBar {
     pub text: String,
     pub trouble: bool,
+    pub short: String,
 }
 
 /// The two groups of live statuses the poll plan reads apart.

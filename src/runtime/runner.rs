@@ -149,8 +149,10 @@ impl Inner {
 
     fn usage(&self) {
         let u = self.client.limiter().usage();
+        // Team mode: the team's use of the shared window, while Redis answers.
+        let team_used = self.team.get().and_then(|p| p.team().window_used());
         self.send(Action::RateUsage {
-            used: u.used,
+            used: team_used.unwrap_or(u.used),
             limit: u.limit,
             blocked_ms: u.blocked_for.map(|d| d.as_millis() as u64),
         });
@@ -298,8 +300,22 @@ impl Runner {
             let budget = crate::team::budget::TeamBudget::for_limiter(team.clone(), limiter);
             limiter.set_shared(Arc::new(budget));
         }
-        let poller = crate::team::poller::Poller::start(team, self.inner.tx.clone());
+        let poller = crate::team::poller::Poller::start(team.clone(), self.inner.tx.clone());
         let _ = self.inner.team.set(poller);
+        // The team's use of the window changes with every console's
+        // requests: shown when it changes, at most once a second.
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let mut shown = None;
+            while !inner.tx.is_closed() {
+                tokio::time::sleep(crate::team::WINDOW_READ_EVERY).await;
+                let now = team.window_used();
+                if now.is_some() && now != shown {
+                    shown = now;
+                    inner.usage();
+                }
+            }
+        });
     }
 
     /// The team's poller side, in team mode.

@@ -39,7 +39,8 @@ const RETRY_DOWN_AFTER: Duration = Duration::from_secs(2);
 /// ARGV: cap, window_ms, is_user (1/0), waiter id, request token, how
 /// long a poll gives way (ms), how long a waiting action holds polls (ms),
 /// requests sent alone while Redis was out of reach (counted as sent now).
-/// Returns {1, 0} when the slot is taken, else {0, ms to wait}.
+/// Returns {1, 0, n} when the slot is taken, else {0, ms to wait, n}, where
+/// n is how many requests the window holds now (-1: not counted).
 const TAKE_LUA: &str = r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -48,7 +49,7 @@ local window = tonumber(ARGV[2])
 local is_user = ARGV[3] == '1'
 local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
 if blocked > now then
-  return {0, blocked - now}
+  return {0, blocked - now, -1}
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
@@ -56,7 +57,7 @@ for i = 1, tonumber(ARGV[8]) do
   redis.call('ZADD', KEYS[1], now, ARGV[5] .. ':alone:' .. i)
 end
 if (not is_user) and redis.call('ZCARD', KEYS[3]) > 0 then
-  return {0, tonumber(ARGV[6])}
+  return {0, tonumber(ARGV[6]), redis.call('ZCARD', KEYS[1])}
 end
 local n = redis.call('ZCARD', KEYS[1])
 if n < cap then
@@ -65,7 +66,7 @@ if n < cap then
   if is_user then
     redis.call('ZREM', KEYS[3], ARGV[4])
   end
-  return {1, 0}
+  return {1, 0, n + 1}
 end
 if is_user then
   redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), ARGV[4])
@@ -74,7 +75,7 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], n - cap, n - cap, 'WITHSCORES')
 local wait = tonumber(oldest[2]) + window - now
 if wait < 1 then wait = 1 end
-return {0, wait}
+return {0, wait, n}
 "#;
 
 /// KEYS: blocked_until. ARGV: wait ms. Moves "blocked until" later only.
@@ -107,6 +108,7 @@ impl TeamBudget {
     /// `limit` requests per `window` (the local limiter's window, margin
     /// included) for the whole team, `reserve` of them never taken by polls.
     pub fn new(team: Team, limit: u32, reserve: u32, window: Duration) -> TeamBudget {
+        team.set_window(window);
         TeamBudget {
             team,
             take: Script::new(TAKE_LUA),
@@ -197,7 +199,7 @@ impl TeamBudget {
         let me = self.team.member_id();
         let keys = self.team.keys();
         let mut conn = self.team.conn();
-        let answer: Result<(u8, u64), redis::RedisError> = self
+        let answer: Result<(u8, u64, i64), redis::RedisError> = self
             .take
             .key(keys.window())
             .key(keys.blocked_until())
@@ -216,12 +218,17 @@ impl TeamBudget {
             })
             .invoke_async(&mut conn)
             .await;
+        if let Ok((_, _, used)) = answer
+            && let Ok(used) = u32::try_from(used)
+        {
+            self.team.note_window_used(used);
+        }
         match answer {
-            Ok((1, _)) => {
+            Ok((1, _, _)) => {
                 self.answered();
                 Shared::Taken
             }
-            Ok((_, wait_ms)) => {
+            Ok((_, wait_ms, _)) => {
                 self.answered();
                 Shared::Wait(Duration::from_millis(wait_ms.max(1)))
             }

@@ -10,6 +10,16 @@
 //! A forced claim (the supervisor confirmed twice) takes the key whatever
 //! holds it.
 //!
+//! A claim lives [`CLAIM_TTL`] unless renewed: while this console holds it
+//! (its request queued behind the limiter, retried or in flight, until the
+//! outcome releases it) [`Claims::renew_held`] extends it every third of
+//! its life by compare-and-pexpire, only while the value is still ours. A
+//! claim a teammate took over (forced) is no longer renewed. Renewals,
+//! claims and releases take turns (one lock), so a renewal never runs on a
+//! claim its release has just removed. A claim is renewed for at most
+//! [`MAX_HOLD`], so one whose outcome never comes back cannot hold a
+//! conversation for ever.
+//!
 //! While Redis is down the console goes on alone: a claim it cannot ask for
 //! is granted locally, and claims it holds that it could not release are
 //! kept and released when Redis answers again ([`Claims::retry_releases`]).
@@ -19,11 +29,14 @@ use redis::Script;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a claim lives unless released: long enough for a request and
 /// its answer, short enough that a console that died frees it soon.
 pub const CLAIM_TTL: Duration = Duration::from_secs(20);
+/// The longest a claim is renewed for: far longer than any request waits
+/// behind the limiter and its retries, and an assign for its callback.
+pub const MAX_HOLD: Duration = Duration::from_secs(15 * 60);
 
 /// What a claim's key holds (JSON). Nothing secret, no contact data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,17 +66,22 @@ pub enum ClaimAnswer {
 
 /// Takes the claim unless someone else holds it (`ARGV[3]` = "1" forces);
 /// a claim of this same console (`ARGV[4]`) is taken over. Answers
-/// `{1, ""}` when taken, `{0, holder's value}` when not.
+/// `{1, ""}` when taken, `{0, holder's value}` when not: cut to
+/// [`MAX_HOLDER_BYTES`], and `"<TYPE>"` when the key holds something other
+/// than a string (another program's; it counts as held, never overwritten
+/// unless forced).
 const CLAIM_LUA: &str = r#"
 if ARGV[3] ~= '1' then
   if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     return {1, ''}
   end
-  local cur = redis.call('GET', KEYS[1])
-  if not cur then
+  local t = redis.call('TYPE', KEYS[1])['ok']
+  if t == 'none' then
     redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
     return {1, ''}
   end
+  if t ~= 'string' then return {0, '<' .. t .. '>'} end
+  local cur = redis.call('GETRANGE', KEYS[1], 0, tonumber(ARGV[5]) - 1)
   local ok, v = pcall(cjson.decode, cur)
   if not (ok and type(v) == 'table' and v['member_id'] == ARGV[4]) then
     return {0, cur}
@@ -73,8 +91,29 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {1, ''}
 "#;
 
+/// The longest holder's value a refused claim reads.
+pub const MAX_HOLDER_BYTES: usize = 4_096;
+
+/// Extends the claim only while it still holds our value. Answers 1 when
+/// it did, 0 when a teammate holds it now, -1 when nobody does (it expired
+/// or Redis lost it; it is not taken again: a release may have just
+/// removed it).
+const RENEW_LUA: &str = r#"
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return -1 end
+if t ~= 'string' then return 0 end
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not cur then return -1 end
+return 0
+"#;
+
 /// Deletes the claim only when it still holds our value.
 const RELEASE_LUA: &str = r#"
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return 0 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
@@ -87,19 +126,43 @@ return 0
 #[derive(Debug)]
 pub struct Claims {
     team: Team,
-    /// Conversation → the value this console claimed it with.
-    held: Mutex<HashMap<String, String>>,
+    /// How long a claim lives unless renewed ([`CLAIM_TTL`]).
+    ttl: Duration,
+    /// Conversation → the value this console claimed it with, and when.
+    held: Mutex<HashMap<String, Held>>,
     /// Releases that failed (Redis down): tried again later.
     unreleased: Mutex<HashMap<String, String>>,
+    /// Taken by a claim, a release and a renewal while they ask Redis.
+    turn: tokio::sync::Mutex<()>,
+}
+
+/// A claim this console holds.
+#[derive(Debug, Clone)]
+struct Held {
+    value: String,
+    since: Instant,
 }
 
 impl Claims {
     pub fn new(team: Team) -> Claims {
+        Claims::with_ttl(team, CLAIM_TTL)
+    }
+
+    /// Claims that live `ttl` unless renewed (tests use a short one).
+    pub fn with_ttl(team: Team, ttl: Duration) -> Claims {
         Claims {
             team,
+            ttl: ttl.max(Duration::from_millis(30)),
             held: Mutex::default(),
             unreleased: Mutex::default(),
+            turn: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// How often [`Claims::renew_held`] should run: a third of a claim's
+    /// life, so one missed turn (a slow Redis) does not lose it.
+    pub fn renew_every(&self) -> Duration {
+        self.ttl / 3
     }
 
     /// Claims `conversation` for `what` ("assigning", ...); `force` takes it
@@ -113,25 +176,20 @@ impl Claims {
             req: crate::kore::jwt::random_id()[..12].to_string(),
         };
         let json = serde_json::to_string(&value).unwrap_or_default();
+        let _turn = self.turn.lock().await;
         match self
             .take(conversation, &json, &value.member_id, force)
             .await
         {
             Ok(None) => {
-                lock(&self.held).insert(conversation.to_string(), json);
+                let held = Held {
+                    value: json,
+                    since: Instant::now(),
+                };
+                lock(&self.held).insert(conversation.to_string(), held);
                 ClaimAnswer::Granted
             }
-            Ok(Some(holder)) => match serde_json::from_str(&holder) {
-                Ok(v) => ClaimAnswer::Refused(v),
-                // Not ours to read: someone holds it all the same.
-                Err(_) => ClaimAnswer::Refused(ClaimValue {
-                    member_id: String::new(),
-                    name: "a teammate".into(),
-                    what: "holding".into(),
-                    since_ms: now_ms(),
-                    req: String::new(),
-                }),
-            },
+            Ok(Some(holder)) => ClaimAnswer::Refused(holder_of(&holder)),
             Err(e) => {
                 self.team.mark_down();
                 ClaimAnswer::Unavailable(e.to_string())
@@ -146,14 +204,15 @@ impl Claims {
         json: &str,
         member: &str,
         force: bool,
-    ) -> Result<Option<String>, TeamError> {
+    ) -> Result<Option<Vec<u8>>, TeamError> {
         let mut conn = self.team.conn();
-        let (taken, holder): (i64, String) = Script::new(CLAIM_LUA)
+        let (taken, holder): (i64, Vec<u8>) = Script::new(CLAIM_LUA)
             .key(self.team.keys().claim(conversation))
             .arg(json)
-            .arg(CLAIM_TTL.as_millis() as u64)
+            .arg(self.ttl.as_millis() as u64)
             .arg(if force { "1" } else { "0" })
             .arg(member)
+            .arg(MAX_HOLDER_BYTES)
             .invoke_async(&mut conn)
             .await?;
         Ok((taken != 1).then_some(holder))
@@ -162,7 +221,8 @@ impl Claims {
     /// Releases this console's claim on `conversation`, if it holds one.
     /// When Redis does not answer, the release is kept for later.
     pub async fn release(&self, conversation: &str) {
-        let Some(value) = lock(&self.held).remove(conversation) else {
+        let _turn = self.turn.lock().await;
+        let Some(Held { value, .. }) = lock(&self.held).remove(conversation) else {
             return;
         };
         if self.release_value(conversation, &value).await.is_err() {
@@ -179,6 +239,75 @@ impl Claims {
             .invoke_async(&mut conn)
             .await?;
         Ok(())
+    }
+
+    /// Renews every claim this console still holds (its requests have not
+    /// had their outcome yet), each by compare-and-pexpire. Returns the
+    /// conversations a teammate holds now (they are no longer renewed); a
+    /// claim held past [`MAX_HOLD`] is left to expire. Redis not answering
+    /// keeps them all for the next turn.
+    pub async fn renew_held(&self) -> Vec<String> {
+        let _turn = self.turn.lock().await;
+        let held: Vec<(String, Held)> = lock(&self.held)
+            .iter()
+            .map(|(c, h)| (c.clone(), h.clone()))
+            .collect();
+        let mut lost = Vec::new();
+        for (conversation, claim) in held {
+            if claim.since.elapsed() > MAX_HOLD {
+                tracing::warn!("team: claim on {conversation} held too long; left to expire");
+                self.forget(&conversation, &claim.value);
+                continue;
+            }
+            match self.renew(&conversation, &claim.value).await {
+                Ok(1) => {}
+                Ok(-1) => tracing::warn!("team: the claim on {conversation} was gone"),
+                Ok(_) => {
+                    tracing::warn!("team: a teammate took {conversation} over");
+                    self.forget(&conversation, &claim.value);
+                    lost.push(conversation);
+                }
+                Err(e) => {
+                    self.team.mark_down();
+                    tracing::debug!("team: could not renew claims: {e}");
+                    break;
+                }
+            }
+        }
+        lost
+    }
+
+    /// 1: renewed; 0: a teammate holds it; -1: nobody does.
+    async fn renew(&self, conversation: &str, value: &str) -> Result<i64, TeamError> {
+        let mut conn = self.team.conn();
+        Ok(Script::new(RENEW_LUA)
+            .key(self.team.keys().claim(conversation))
+            .arg(value)
+            .arg(self.ttl.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await?)
+    }
+
+    /// Stops holding a claim.
+    fn forget(&self, conversation: &str, value: &str) {
+        let mut held = lock(&self.held);
+        if held.get(conversation).is_some_and(|h| h.value == value) {
+            held.remove(conversation);
+        }
+    }
+
+    /// Renews the held claims every [`Claims::renew_every`] for as long as
+    /// `alive` says (the console runs).
+    pub async fn keep_renewed(self: std::sync::Arc<Self>, alive: impl Fn() -> bool) {
+        let mut tick = tokio::time::interval(self.renew_every());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        while alive() {
+            tick.tick().await;
+            if !lock(&self.held).is_empty() {
+                self.renew_held().await;
+            }
+        }
     }
 
     /// Tries the releases Redis missed again; returns how many are left.
@@ -202,6 +331,26 @@ impl Claims {
     /// Releases still owed to Redis.
     pub fn unreleased(&self) -> usize {
         lock(&self.unreleased).len()
+    }
+}
+
+/// Who holds a claim, from its value as read (bounded): its names cleaned
+/// for the screen; a value that is not a console's claim (another program
+/// wrote it, or it was cut) still holds the conversation, and says so.
+fn holder_of(value: &[u8]) -> ClaimValue {
+    match serde_json::from_slice::<ClaimValue>(value) {
+        Ok(v) => ClaimValue {
+            name: super::shown_name(&v.name),
+            what: super::shown_text(&v.what, 20),
+            ..v
+        },
+        Err(_) => ClaimValue {
+            member_id: String::new(),
+            name: "something other than a console".into(),
+            what: "holding".into(),
+            since_ms: now_ms(),
+            req: String::new(),
+        },
     }
 }
 

@@ -23,7 +23,7 @@ pub mod teammates;
 use crate::config::{ConfigError, KoreConfig, TeamConfig};
 use crate::kore::jwt::Secret;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, IntoConnectionInfo, Script};
+use redis::{IntoConnectionInfo, Script};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,6 +36,14 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_500);
 pub const PRESENCE_TTL: Duration = Duration::from_secs(15);
 /// The longest "last action" text kept in a member record.
 pub const MAX_ACTION_CHARS: usize = 120;
+/// The most consoles `:who` reads (another program may fill the set).
+pub const MAX_MEMBERS: usize = 200;
+/// The longest presence record read; a longer one is not Switchboard's.
+pub const MAX_RECORD_BYTES: usize = 4_096;
+/// The longest lease value read.
+pub const MAX_LEASE_BYTES: usize = 512;
+/// The longest name shown for a teammate (as `[team].name` allows).
+pub const MAX_SHOWN_NAME: usize = crate::config::MAX_TEAM_NAME_CHARS;
 
 /// Why the team layer could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,9 @@ pub enum TeamError {
     Redis(String),
     #[error(transparent)]
     Server(#[from] server::ServerError),
+    /// Redis answers, but a team key holds what another program wrote.
+    #[error("Redis: {0}")]
+    Hostile(String),
 }
 
 impl From<redis::RedisError> for TeamError {
@@ -242,6 +253,37 @@ pub struct Member {
     pub last_action_ms: Option<i64>,
 }
 
+impl Member {
+    /// The record as read from Redis, made safe to show: names and the
+    /// last action without control characters, and cut.
+    fn cleaned(mut self) -> Member {
+        self.name = shown_name(&self.name);
+        self.last_action = self.last_action.map(|a| shown_text(&a, MAX_ACTION_CHARS));
+        self
+    }
+}
+
+/// A name read from Redis as it may be shown: control characters (escape
+/// sequences, bells, newlines) out, spaces trimmed, cut to
+/// [`MAX_SHOWN_NAME`] characters; "?" when nothing is left.
+pub fn shown_name(raw: &str) -> String {
+    let name = shown_text(raw, MAX_SHOWN_NAME);
+    if name.is_empty() { "?".into() } else { name }
+}
+
+/// A text read from Redis as it may be shown: control characters out,
+/// trimmed, cut to `max` characters (an ellipsis says so).
+pub fn shown_text(raw: &str, max: usize) -> String {
+    let clean: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.trim();
+    if clean.chars().count() <= max {
+        return clean.to_string();
+    }
+    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// The status bar's picture of the team, cheap to read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TeamStatus {
@@ -253,11 +295,16 @@ pub struct TeamStatus {
     pub leader: Option<String>,
     /// Whether this console is the poller.
     pub polling_here: bool,
+    /// Redis answers, but a team key holds what another program wrote.
+    pub trouble: Option<String>,
 }
 
 impl TeamStatus {
     /// "team 5 · polling: Mia", or what is wrong.
     pub fn bar_text(&self) -> String {
+        if let (true, Some(why)) = (self.online, &self.trouble) {
+            return format!("team: {why}");
+        }
         if !self.online {
             return format!(
                 "team: Redis down · polling alone at 1/{} of the limit",
@@ -267,6 +314,20 @@ impl TeamStatus {
         match &self.leader {
             Some(name) => format!("team {} · polling: {name}", self.size),
             None => format!("team {} · no poller yet", self.size),
+        }
+    }
+
+    /// The same for a narrow bar: "team 5·Mia", "team 5", "team: Redis down".
+    pub fn bar_short(&self) -> String {
+        if self.online && self.trouble.is_some() {
+            return "team: bad key".into();
+        }
+        if !self.online {
+            return "team: Redis down".into();
+        }
+        match &self.leader {
+            Some(name) => format!("team {}·{name}", self.size),
+            None => format!("team {}", self.size),
         }
     }
 }
@@ -283,7 +344,31 @@ pub struct Team {
     me: Arc<Mutex<Member>>,
     status: Arc<Mutex<TeamStatus>>,
     lease: Duration,
+    /// The team's use of the shared rate window, for the status bar.
+    window: Arc<Mutex<WindowUse>>,
 }
+
+/// The team's use of the shared rate window as last read: from the take
+/// script's answer, or counted at most once a second
+/// ([`WINDOW_READ_EVERY`]) by the status refresh.
+#[derive(Debug, Default)]
+struct WindowUse {
+    /// The shared window (0: no shared budget, nothing to count).
+    window_ms: u64,
+    used: Option<(u32, std::time::Instant)>,
+}
+
+/// How often the status refresh counts the shared window at most.
+pub const WINDOW_READ_EVERY: Duration = Duration::from_secs(1);
+/// How long a count of the shared window is shown for.
+const WINDOW_USE_SHOWN: Duration = Duration::from_secs(5);
+
+/// Counts the requests in the shared window now (Redis's clock).
+const WINDOW_COUNT_LUA: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[1]), '+inf')
+"#;
 
 impl std::fmt::Debug for Team {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -294,10 +379,149 @@ impl std::fmt::Debug for Team {
     }
 }
 
+/// GET, bounded: the value when it is a string of at most `ARGV[1]`
+/// bytes, else empty (none, another type, too long).
+pub(crate) const BOUNDED_GET_LUA: &str = r#"
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return '' end
+if redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[1]) then return '' end
+return redis.call('GET', KEYS[1])
+"#;
+
+/// The first `ARGV[2]` member records, each bounded as [`BOUNDED_GET_LUA`]
+/// (`ARGV[1]`: the records' key prefix; `ARGV[3]`: the longest record).
+const MEMBERS_LUA: &str = r#"
+local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local out = {}
+for i, id in ipairs(ids) do
+  local k = ARGV[1] .. id
+  local t = redis.call('TYPE', k)['ok']
+  if t == 'none' then
+    out[i] = 'null'
+  elseif t ~= 'string' or redis.call('STRLEN', k) > tonumber(ARGV[3]) then
+    out[i] = ''
+  else
+    out[i] = redis.call('GET', k)
+  end
+end
+return out
+"#;
+
+/// Reads a stream bounded (another program may have written anything in
+/// it): from after id `ARGV[1]` at most `ARGV[2]` entries, or with `$` the
+/// last `ARGV[4]` (the id of the end when there are none); only the fields
+/// named in `ARGV[5..]` are kept, each cut to `ARGV[3]` bytes. Answers
+/// `{last id read, entries}`; a key that is not a stream reads as empty.
+const STREAM_READ_LUA: &str = r#"
+local from = ARGV[1]
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'stream' then
+  if from == '$' then from = '0-0' end
+  return {from, {}}
+end
+local max = tonumber(ARGV[3])
+local wanted = {}
+for i = 5, #ARGV do wanted[ARGV[i]] = true end
+local r
+if from == '$' then
+  local back = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', tonumber(ARGV[4]))
+  r = {}
+  for i = #back, 1, -1 do r[#r + 1] = back[i] end
+  if #r == 0 then
+    local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+    from = last[1] and last[1][1] or '0-0'
+  end
+else
+  r = redis.call('XRANGE', KEYS[1], '(' .. from, '+', 'COUNT', tonumber(ARGV[2]))
+end
+local out = {}
+for _, e in ipairs(r) do
+  local f, kept = e[2], {}
+  for i = 1, #f - 1, 2 do
+    if wanted[f[i]] then
+      kept[#kept + 1] = f[i]
+      kept[#kept + 1] = string.sub(f[i + 1], 1, max)
+    end
+  end
+  out[#out + 1] = {e[1], kept}
+  from = e[1]
+end
+return {from, out}
+"#;
+
+/// A stream entry as the script answers it: its id, then names and values.
+type RawEntry = (String, Vec<Vec<u8>>);
+
+/// One stream entry as [`read_stream`] reads it: its id and its fields.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub id: String,
+    pub fields: std::collections::HashMap<String, Vec<u8>>,
+}
+
+impl Entry {
+    /// A field as text (bytes that are not UTF-8 replaced); empty if absent.
+    pub fn text(&self, name: &str) -> String {
+        self.fields
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// How a stream is read: where from, how much, and which fields.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamRead<'a> {
+    /// An entry id to read after, or `$`: the last `backlog` entries.
+    pub from: &'a str,
+    pub count: usize,
+    pub backlog: usize,
+    /// The longest field value read (bytes).
+    pub max_bytes: usize,
+    pub fields: &'a [&'a str],
+}
+
+/// Reads the stream `key` bounded (see [`StreamRead`]): the last id read
+/// (where to go on from) and the entries.
+pub async fn read_stream(
+    team: &Team,
+    key: &str,
+    read: StreamRead<'_>,
+) -> Result<(String, Vec<Entry>), TeamError> {
+    let mut conn = team.conn();
+    let lua = Script::new(STREAM_READ_LUA);
+    let mut script = lua.prepare_invoke();
+    script
+        .key(key)
+        .arg(read.from)
+        .arg(read.count)
+        .arg(read.max_bytes)
+        .arg(read.backlog);
+    for f in read.fields {
+        script.arg(*f);
+    }
+    let (last, raw): (String, Vec<RawEntry>) = script.invoke_async(&mut conn).await?;
+    let entries = raw
+        .into_iter()
+        .map(|(id, flat)| {
+            let mut fields = std::collections::HashMap::new();
+            let mut it = flat.into_iter();
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                fields.insert(String::from_utf8_lossy(&k).into_owned(), v);
+            }
+            Entry { id, fields }
+        })
+        .collect();
+    Ok((last, entries))
+}
+
 /// Writes a member's record with an expiry, scores it in the members set by
 /// that expiry (Redis's clock), drops the expired ones and answers how many
 /// are online.
+/// Answers -1, writing nothing, when the members key holds something other
+/// than the team's set (another program writes there).
 const PRESENCE_LUA: &str = r#"
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'zset' and kind ~= 'none' then return -1 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
@@ -339,8 +563,10 @@ impl Team {
                 size: 1,
                 leader: None,
                 polling_here: false,
+                trouble: None,
             })),
             lease: settings.lease,
+            window: Arc::default(),
         })
     }
 
@@ -409,7 +635,7 @@ impl Team {
         let me = self.lock_me().clone();
         let json = serde_json::to_string(&me).map_err(|e| TeamError::Redis(e.to_string()))?;
         let mut conn = self.conn();
-        let size: usize = Script::new(PRESENCE_LUA)
+        let size: i64 = Script::new(PRESENCE_LUA)
             .key(self.keys.members())
             .key(self.keys.member(&me.id))
             .arg(&me.id)
@@ -417,7 +643,12 @@ impl Team {
             .arg(PRESENCE_TTL.as_millis() as u64)
             .invoke_async(&mut conn)
             .await?;
-        Ok(size)
+        usize::try_from(size).map_err(|_| {
+            TeamError::Hostile(format!(
+                "{} holds something other than the team's presence set (another program writes there)",
+                self.keys.members()
+            ))
+        })
     }
 
     /// Asks Redis for PONG (`switchboard check`).
@@ -439,30 +670,43 @@ impl Team {
         Ok(())
     }
 
-    /// Every console online, in the order they started.
-    pub async fn members(&self) -> Result<Vec<Member>, TeamError> {
+    /// Every console online, in the order they started (at most
+    /// [`MAX_MEMBERS`]), with how many records were left out because they
+    /// are not Switchboard's (too long, not JSON, not a string). Each
+    /// record is read bounded ([`MAX_RECORD_BYTES`]) and its texts cleaned.
+    pub async fn members(&self) -> Result<(Vec<Member>, usize), TeamError> {
         let mut conn = self.conn();
-        let ids: Vec<String> = conn.zrange(self.keys.members(), 0, -1).await?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let records: Vec<Vec<u8>> = Script::new(MEMBERS_LUA)
+            .key(self.keys.members())
+            .arg(self.keys.member(""))
+            .arg(MAX_MEMBERS)
+            .arg(MAX_RECORD_BYTES)
+            .invoke_async(&mut conn)
+            .await?;
+        let mut unreadable = 0;
+        let mut members: Vec<Member> = Vec::new();
+        // "null": the record expired since the set was read.
+        for bytes in records.iter().filter(|b| b.as_slice() != b"null") {
+            match serde_json::from_slice::<Member>(bytes) {
+                Ok(m) => members.push(m.cleaned()),
+                Err(_) => unreadable += 1,
+            }
         }
-        let keys: Vec<String> = ids.iter().map(|id| self.keys.member(id)).collect();
-        let records: Vec<Option<String>> =
-            redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
-        let mut members: Vec<Member> = records
-            .into_iter()
-            .flatten()
-            .filter_map(|json| serde_json::from_str(&json).ok())
-            .collect();
         members.sort_by_key(|m| (m.started_ms, m.id.clone()));
-        Ok(members)
+        Ok((members, unreadable))
     }
 
     /// The poller's name, from the lease, if one holds it.
+    /// A lease value that does not parse (another program's) is none.
     pub async fn leader(&self) -> Result<Option<String>, TeamError> {
         let mut conn = self.conn();
-        let lease: Option<String> = conn.get(self.keys.lease()).await?;
-        Ok(lease.and_then(|l| LeaseValue::parse(&l)).map(|l| l.name))
+        let lease: Vec<u8> = Script::new(BOUNDED_GET_LUA)
+            .key(self.keys.lease())
+            .arg(MAX_LEASE_BYTES)
+            .invoke_async(&mut conn)
+            .await?;
+        let lease = String::from_utf8_lossy(&lease);
+        Ok(LeaseValue::parse(&lease).map(|l| shown_name(&l.name)))
     }
 
     /// Renews presence, reads the poller, and keeps the result as the
@@ -472,15 +716,22 @@ impl Team {
         let answer = async {
             let size = self.renew_presence().await?;
             let leader = self.leader().await?;
+            self.count_window().await?;
             Ok::<_, TeamError>((size, leader))
         }
         .await;
         let mut status = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+        status.trouble = None;
         match answer {
             Ok((size, leader)) => {
                 status.online = true;
                 status.size = size.max(1);
                 status.leader = leader;
+            }
+            Err(TeamError::Hostile(why)) => {
+                tracing::warn!("team: {why}");
+                status.online = true;
+                status.trouble = Some(why);
             }
             Err(e) => {
                 if status.online {
@@ -494,6 +745,54 @@ impl Team {
             *s = status.clone();
         }
         status
+    }
+
+    /// The shared budget's window, so the status refresh can count it.
+    pub fn set_window(&self, window: Duration) {
+        self.lock_window().window_ms = window.as_millis() as u64;
+    }
+
+    /// The team's requests in the shared window, as just seen.
+    pub fn note_window_used(&self, used: u32) {
+        self.lock_window().used = Some((used, std::time::Instant::now()));
+    }
+
+    /// The team's requests in the shared window (the status bar's "api
+    /// N/60"), while Redis answers and the figure is recent; `None`: use
+    /// this console's own count.
+    pub fn window_used(&self) -> Option<u32> {
+        if !self.status().online {
+            return None;
+        }
+        let (used, at) = self.lock_window().used?;
+        (at.elapsed() < WINDOW_USE_SHOWN).then_some(used)
+    }
+
+    /// Counts the shared window, unless it was seen within
+    /// [`WINDOW_READ_EVERY`] (the take script's answer counts too).
+    async fn count_window(&self) -> Result<(), TeamError> {
+        let window_ms = {
+            let w = self.lock_window();
+            if w.window_ms == 0
+                || w.used
+                    .is_some_and(|(_, at)| at.elapsed() < WINDOW_READ_EVERY)
+            {
+                return Ok(());
+            }
+            w.window_ms
+        };
+        let mut conn = self.conn();
+        let n: u64 = Script::new(WINDOW_COUNT_LUA)
+            .key(self.keys.window())
+            .arg(window_ms)
+            .invoke_async(&mut conn)
+            .await?;
+        self.note_window_used(u32::try_from(n).unwrap_or(u32::MAX));
+        Ok(())
+    }
+
+    fn lock_window(&self) -> std::sync::MutexGuard<'_, WindowUse> {
+        self.window.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Marks Redis as down (a part saw a command fail) without asking it.
@@ -590,8 +889,10 @@ mod tests {
             size: 5,
             leader: Some("Mia".into()),
             polling_here: false,
+            trouble: None,
         };
         assert_eq!(s.bar_text(), "team 5 · polling: Mia");
+        assert_eq!(s.bar_short(), "team 5·Mia");
         s.online = false;
         assert!(s.bar_text().contains("Redis down"));
         assert_eq!(member_id_part("Mia Lee|x"), "Mia_Lee_x");

@@ -10,15 +10,22 @@
 //!   beside the new leader: each of those compares the whole value.
 //! - Rounds: the leader claims each conversations round by `INCR` of the
 //!   round counter under the lease check, so no round is polled twice.
+//! - Per request: before each poll request of a round the poller checks
+//!   ([`Poller::still_polling`]) that the lease is still its own (compared
+//!   with its value in Lua, within the lease it last renewed), and a
+//!   request still waiting for its slot is given up as soon as the console
+//!   stops polling ([`Poller::while_polling`]); the round stops there.
 //! - Redis down: the console is alone and polls within its share (the
-//!   limiter's fallback); when Redis answers again it takes the lease only
-//!   if it is free, otherwise it follows.
+//!   limiter's fallback). Before each poll request it asks Redis again (at
+//!   most every [`PROBE_EVERY`]); when Redis answers it tries the lease at
+//!   once: it takes it if it is free or still its own (it led before Redis
+//!   went away, so there is no gap of a lease without a poller), otherwise
+//!   it follows and stops polling.
 
 use super::news::PollNews;
-use super::{Role, Team, TeamError, TeamStatus};
+use super::{Entry, Role, StreamRead, Team, TeamError, TeamStatus, read_stream};
 use crate::app::{Action, TeamBar};
 use redis::Script;
-use redis::streams::{StreamReadOptions, StreamReadReply};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,17 +37,50 @@ const STREAM_MAXLEN: u64 = 1_000;
 const JOIN_BACKLOG: usize = 100;
 /// How often a follower reads the stream.
 const READ_EVERY: Duration = Duration::from_millis(250);
+/// The most entries a follower reads at once.
+const READ_COUNT: usize = 200;
+/// The longest poll result read from the stream (a page of conversations
+/// is far less); a longer entry is not a poller's and is skipped.
+pub const MAX_NEWS_BYTES: usize = 1 << 20;
+/// While alone, how often a poll request first asks whether Redis is back.
+pub const PROBE_EVERY: Duration = Duration::from_millis(500);
 
+/// Takes the lease when free; a lease this console still holds (it led
+/// before Redis went out of reach) is its own again at once, renewed.
+/// Whatever else holds the key is not read back (another program may have
+/// written anything there), and is given the lease's life if it has no
+/// expiry, so that no value blocks the team's polling for ever.
 const ACQUIRE_LUA: &str = r#"
-local cur = redis.call('GET', KEYS[1])
-if cur then return {0, cur} end
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'none' then
+  if redis.call('PTTL', KEYS[1]) == -1 then
+    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+  end
+  if t ~= 'string' then return {0, ''} end
+  local cur = redis.call('GETRANGE', KEYS[1], 0, 511)
+  local f, m = string.match(cur, '^(%d+)|([^|]*)|')
+  if m == ARGV[1] and tonumber(f) and redis.call('STRLEN', KEYS[1]) < 512 then
+    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+    return {tonumber(f), cur}
+  end
+  return {0, ''}
+end
 local f = redis.call('INCR', KEYS[2])
 local v = f .. '|' .. ARGV[1] .. '|' .. ARGV[2]
 redis.call('SET', KEYS[1], v, 'PX', tonumber(ARGV[3]))
 return {f, v}
 "#;
 
+/// Whether the lease still holds `ARGV[1]` (1) or not (0), without reading
+/// it back.
+const OURS_LUA: &str = r#"
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return 0 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+"#;
+
 const RENEW_LUA: &str = r#"
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return 0 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
   return 1
@@ -96,6 +136,13 @@ pub struct Poller {
     seq_seen: AtomicU64,
     /// Its tasks, for [`Poller::halt`].
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+    /// When the lease was last taken or renewed (asked at this instant):
+    /// it is ours until then + the lease at the latest.
+    confirmed: Mutex<Option<std::time::Instant>>,
+    /// When Redis was last probed while alone.
+    probed: Mutex<Option<std::time::Instant>>,
+    /// Woken when the console stops polling (it follows).
+    stopped: tokio::sync::Notify,
 }
 
 impl Poller {
@@ -112,6 +159,9 @@ impl Poller {
             fence_seen: AtomicU64::new(0),
             seq_seen: AtomicU64::new(0),
             tasks: Mutex::new(Vec::new()),
+            confirmed: Mutex::new(None),
+            probed: Mutex::new(None),
+            stopped: tokio::sync::Notify::new(),
         });
         let tasks = vec![
             tokio::spawn(poller.clone().lease_loop()).abort_handle(),
@@ -133,6 +183,7 @@ impl Poller {
         if let Ok(mut r) = self.role.lock() {
             *r = PollRole::Following;
         }
+        self.stopped.notify_waiters();
     }
 
     pub fn team(&self) -> &Team {
@@ -158,8 +209,12 @@ impl Poller {
             } else {
                 Role::Follower
             });
+        let follows = role == PollRole::Following;
         if let Ok(mut r) = self.role.lock() {
             *r = role;
+        }
+        if follows {
+            self.stopped.notify_waiters();
         }
     }
 
@@ -167,6 +222,113 @@ impl Poller {
     /// out of reach.
     pub fn may_poll(&self) -> bool {
         !matches!(self.role(), PollRole::Following)
+    }
+
+    /// Before each poll request: whether this console still runs the
+    /// polls. Leading: the lease must be within the time it was last
+    /// renewed for and still hold this console's value in Redis (one
+    /// compare in Lua; Redis silent, the renewed time decides). Alone: at most every
+    /// [`PROBE_EVERY`] it tries the lease at once, so a console that polled
+    /// alone stops as soon as Redis answers with another leader.
+    pub async fn still_polling(&self) -> bool {
+        match self.role() {
+            PollRole::Following => false,
+            PollRole::Leading { lease, .. } => self.lease_is_ours(&lease).await,
+            PollRole::Alone => self.probe().await,
+        }
+    }
+
+    async fn lease_is_ours(&self, lease: &str) -> bool {
+        let fresh = self
+            .confirmed
+            .lock()
+            .ok()
+            .and_then(|c| *c)
+            .is_some_and(|at| at.elapsed() < self.team.lease());
+        if !fresh {
+            self.stop_leading(lease);
+            return false;
+        }
+        let mut conn = self.team.conn();
+        let ours: Result<i64, _> = Script::new(OURS_LUA)
+            .key(self.team.keys().lease())
+            .arg(lease)
+            .invoke_async(&mut conn)
+            .await;
+        match ours {
+            Ok(1) => true,
+            Ok(_) => {
+                self.stop_leading(lease);
+                false
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// The lease `lease` is not ours any more: follow (unless the role has
+    /// moved on meanwhile).
+    fn stop_leading(&self, lease: &str) {
+        if matches!(self.role(), PollRole::Leading { lease: ref l, .. } if l == lease) {
+            self.set_role(PollRole::Following);
+        }
+    }
+
+    async fn probe(&self) -> bool {
+        let due = self.probed.lock().is_ok_and(|mut p| {
+            let due = p.is_none_or(|at| at.elapsed() >= PROBE_EVERY);
+            if due {
+                *p = Some(std::time::Instant::now());
+            }
+            due
+        });
+        if !due {
+            return true;
+        }
+        let role = self.lease_turn().await;
+        if !matches!(self.role(), PollRole::Alone) {
+            // The lease loop moved on meanwhile: its word stands.
+            return self.may_poll();
+        }
+        let polls = role != PollRole::Following;
+        if role != PollRole::Alone {
+            self.set_role(role);
+        }
+        polls
+    }
+
+    /// Runs one poll request unless the console stops polling first: `None`
+    /// when it no longer polls, or when it stops while the request waits
+    /// for its slot (the request is dropped; the round stops there).
+    /// Leading, the lease is checked first ([`Poller::still_polling`]);
+    /// alone, Redis is probed beside the request, so a Redis still out of
+    /// reach does not hold the request up, and one that answers with
+    /// another leader stops it.
+    pub async fn while_polling<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+        let stopped = self.stopped.notified();
+        tokio::pin!(stopped);
+        stopped.as_mut().enable();
+        let alone = match self.role() {
+            PollRole::Following => return None,
+            PollRole::Leading { lease, .. } => {
+                if !self.lease_is_ours(&lease).await {
+                    return None;
+                }
+                false
+            }
+            PollRole::Alone => true,
+        };
+        let probe = async {
+            // Following now: `stopped` has fired.
+            if alone {
+                self.probe().await;
+            }
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            out = request => Some(out),
+            _ = stopped => None,
+            _ = probe => None,
+        }
     }
 
     /// The highest page sequence applied from the stream.
@@ -259,12 +421,24 @@ impl Poller {
     fn bar(&self, status: &TeamStatus) -> TeamBar {
         TeamBar {
             text: status.bar_text(),
-            trouble: !status.online,
+            trouble: !status.online || status.trouble.is_some(),
+            short: status.bar_short(),
         }
     }
 
     /// One turn of the lease: renew it if held, else take it if free.
     async fn lease_turn(&self) -> PollRole {
+        let asked = std::time::Instant::now();
+        let role = self.lease_ask().await;
+        if matches!(role, PollRole::Leading { .. })
+            && let Ok(mut c) = self.confirmed.lock()
+        {
+            *c = Some(asked);
+        }
+        role
+    }
+
+    async fn lease_ask(&self) -> PollRole {
         let keys = self.team.keys();
         let lease_ms = self.team.lease().as_millis() as u64;
         let mut conn = self.team.conn();
@@ -361,54 +535,41 @@ impl Poller {
 
     async fn read_once(&self, last: &mut Option<String>) -> Result<(), TeamError> {
         let key = self.team.keys().picture();
-        let mut conn = self.team.conn();
-        let entries: Vec<redis::streams::StreamId> = match last.as_deref() {
-            None => {
-                let back: redis::streams::StreamRangeReply =
-                    redis::AsyncCommands::xrevrange_count(&mut conn, &key, "+", "-", JOIN_BACKLOG)
-                        .await?;
-                let mut ids = back.ids;
-                ids.reverse();
-                *last = Some(ids.last().map_or("0-0".to_string(), |e| e.id.clone()));
-                ids
-            }
-            Some(from) => {
-                let opts = StreamReadOptions::default().count(200);
-                let reply: Option<StreamReadReply> =
-                    redis::AsyncCommands::xread_options(&mut conn, &[&key], &[from], &opts).await?;
-                let ids: Vec<_> = reply
-                    .into_iter()
-                    .flat_map(|r| r.keys)
-                    .flat_map(|k| k.ids)
-                    .collect();
-                if let Some(newest) = ids.last() {
-                    *last = Some(newest.id.clone());
-                }
-                ids
-            }
+        let read = StreamRead {
+            from: last.as_deref().unwrap_or("$"),
+            count: READ_COUNT,
+            backlog: JOIN_BACKLOG,
+            max_bytes: MAX_NEWS_BYTES,
+            fields: &["fence", "round", "member", "news"],
         };
+        let (to, entries) = read_stream(&self.team, &key, read).await?;
+        *last = Some(to);
         for entry in entries {
             self.apply(&entry);
         }
         Ok(())
     }
 
-    fn apply(&self, entry: &redis::streams::StreamId) {
-        let member: Option<String> = entry.get("member");
-        if member.as_deref() == Some(self.team.member_id().as_str()) {
+    /// Applies one entry of the picture stream; one that does not read
+    /// (cut at [`MAX_NEWS_BYTES`], or not a poller's) is skipped.
+    fn apply(&self, entry: &Entry) {
+        if entry.text("member") == self.team.member_id() {
             return;
         }
-        let fence: u64 = entry.get("fence").unwrap_or(0);
+        let Ok(fence) = entry.text("fence").parse::<u64>() else {
+            return;
+        };
         if fence < self.fence_seen.load(Ordering::Relaxed) {
             return;
         }
+        let Some(json) = entry.fields.get("news") else {
+            return;
+        };
+        let Ok(news) = serde_json::from_slice::<PollNews>(json) else {
+            return;
+        };
+        // Only a poller's news moves the fence on.
         self.fence_seen.store(fence, Ordering::Relaxed);
-        let Some(json) = entry.get::<String>("news") else {
-            return;
-        };
-        let Ok(news) = serde_json::from_str::<PollNews>(&json) else {
-            return;
-        };
         if let Some(seq) = news.seq() {
             self.seq_seen.fetch_max(seq, Ordering::Relaxed);
         }

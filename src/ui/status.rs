@@ -35,9 +35,15 @@ struct Piece {
     rank: u8,
     at: usize,
     keep: bool,
+    /// It shortens only once the decoration (rank [`DECOR`] and over: the
+    /// name, the bot, the callbacks) has gone.
+    after_decor: bool,
     /// Its place on the line (set by `fit`).
     pos: usize,
 }
+
+/// The rank from which a piece is decoration (see `Piece::after_decor`).
+const DECOR: u8 = 5;
 
 impl Piece {
     fn new(long: Vec<Span<'static>>, rank: u8) -> Piece {
@@ -46,8 +52,15 @@ impl Piece {
             rank,
             at: 0,
             keep: false,
+            after_decor: false,
             pos: 0,
         }
+    }
+
+    /// A piece that keeps its long form while decoration is left to go.
+    fn after_decor(mut self) -> Piece {
+        self.after_decor = true;
+        self
     }
 
     /// A shorter form, after those given so far.
@@ -226,13 +239,7 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
         pieces.push(piece);
     }
     if let Some(team) = &state.model.status.team {
-        let style = if team.trouble { theme.bad } else { theme.text };
-        let text = clean(&team.text, 80);
-        let short = text.split(" · ").next().unwrap_or("team").to_string();
-        pieces.push(
-            Piece::new(vec![span(text, style)], if team.trouble { 0 } else { 3 })
-                .with_short(vec![span(short, style)]),
-        );
+        pieces.push(team_piece(team, theme));
     }
     let (used, limit) = (state.model.status.rate_used, state.model.status.rate_limit);
     if limit > 0 {
@@ -278,6 +285,26 @@ fn status_pieces(state: &State, theme: &Theme) -> Vec<Piece> {
     }
     pieces.extend(alert_piece(state, theme));
     pieces
+}
+
+/// Team mode's piece: "team 5 · polling: Mia" whole while the decoration
+/// can go instead, then "team 5·Mia"; what is wrong (Redis down) is kept
+/// as the other troubles are. Names come from Redis: cleaned and cut.
+fn team_piece(team: &crate::app::TeamBar, theme: &Theme) -> Piece {
+    let style = if team.trouble { theme.bad } else { theme.text };
+    let text = clean(&team.text, 80);
+    let short = if team.short.is_empty() {
+        text.split(" · ").next().unwrap_or("team").to_string()
+    } else {
+        theme.fit(&clean(&team.short, 80), 20)
+    };
+    if team.trouble || team.short.is_empty() {
+        return Piece::new(vec![span(text, style)], if team.trouble { 0 } else { 3 })
+            .with_short(vec![span(short, style)]);
+    }
+    Piece::new(vec![span(text, style)], 2)
+        .with_short(vec![span(short, style)])
+        .after_decor()
 }
 
 /// The breaches (`[alerts]`), as the latest alerts pass counted them:
@@ -349,10 +376,11 @@ fn fit(
     while total(&pieces, &clock) > cells {
         // Shorter forms first, highest rank first; what says what is wrong
         // shortens after the rest, and short of its reason.
+        let decor_left = pieces.iter().any(|p| p.rank >= DECOR);
         let shorter = pieces
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.can_shorten(false))
+            .filter(|(_, p)| p.can_shorten(false) && !(p.after_decor && decor_left))
             .max_by_key(|(_, p)| (!p.keep, p.rank))
             .map(|(i, _)| i);
         if let Some(i) = shorter {

@@ -22,7 +22,8 @@ impl State {
 /// matches complete to what they share.
 pub fn complete(line: &str, state: &State) -> Completion {
     let Some((word, rest)) = line.split_once(' ') else {
-        let verbs: Vec<String> = crate::app::command::colon_entries()
+        let team = state.model.status.team_view.on;
+        let verbs: Vec<String> = crate::app::command::colon_entries_for(team)
             .map(|c| c.verb.to_string())
             .filter(|v| v.starts_with(line))
             .collect();

@@ -29,7 +29,22 @@ pub(super) struct PollTiming {
     pub(super) agents: Option<Duration>,
 }
 
+/// Why a poll stopped short in team mode: the console stopped polling (the
+/// lease went to a teammate) before one of its requests left. Not shown:
+/// the new poller's results come in instead.
+pub(super) const STOPPED: &str = "stopped: a teammate polls now";
+
 impl Inner {
+    /// One poll request, unless this console stops polling first (team
+    /// mode: the lease is not its own any more, checked before each
+    /// request and while it waits for its slot): `None` then.
+    async fn polled<F: Future>(&self, request: F) -> Option<F::Output> {
+        match self.team.get() {
+            None => Some(request.await),
+            Some(poller) => poller.while_polling(request).await,
+        }
+    }
+
     /// One log line for a poll request and its answer.
     fn poll_line<T>(&self, call: &client::Call<T>, what: String) {
         use crate::app::state::LogKind;
@@ -73,7 +88,9 @@ where
     let mut read = 0u64;
     loop {
         let at = pager.next();
-        let call = fetch(at.page).await;
+        let Some(call) = inner.polled(fetch(at.page)).await else {
+            return Err(STOPPED.into());
+        };
         inner.usage();
         let n = call.outcome.as_ref().map_or(0, |r| r.body.results.len());
         inner.poll_line(&call, format!("{n} {what}(s)"));

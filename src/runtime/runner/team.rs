@@ -3,8 +3,9 @@
 //! reports `TeamReport::ClaimAnswered`; `Effect::ReleaseClaim` releases it by
 //! compare-and-delete; `Effect::TeamPublish` adds a line to the team's
 //! stream; `Effect::TeamWho` reads the presence records. The activity
-//! stream is read from its end by a task of its own, and releases Redis
-//! missed are tried again every few seconds.
+//! stream is read from its end by a task of its own, releases Redis
+//! missed are tried again every few seconds, and the claims held (their
+//! requests queued or in flight) are renewed until their outcomes.
 
 use super::{Inner, Runner};
 use crate::app::Action;
@@ -23,6 +24,8 @@ const RELEASE_RETRY: Duration = Duration::from_secs(2);
 pub(super) struct TeamLink {
     pub(super) team: Team,
     pub(super) claims: Arc<Claims>,
+    /// Activity lines, kept while Redis is down.
+    pub(super) outbox: Arc<activity::Outbox>,
 }
 
 impl Runner {
@@ -42,7 +45,11 @@ impl Runner {
             }))
             .is_ok()
         }));
+        let alive = self.inner.tx.clone();
+        tokio::spawn(claims.clone().keep_renewed(move || !alive.is_closed()));
         let retry = claims.clone();
+        let outbox = Arc::new(activity::Outbox::new(team.clone()));
+        let kept = outbox.clone();
         let alive = self.inner.tx.clone();
         tokio::spawn(async move {
             while !alive.is_closed() {
@@ -50,9 +57,16 @@ impl Runner {
                 if retry.unreleased() > 0 {
                     retry.retry_releases().await;
                 }
+                if kept.waiting() > 0 || kept.dropped() > 0 {
+                    kept.flush().await;
+                }
             }
         });
-        let _ = self.inner.team_log.set(TeamLink { team, claims });
+        let _ = self.inner.team_log.set(TeamLink {
+            team,
+            claims,
+            outbox,
+        });
     }
 
     /// Whether the runner is in team mode.
@@ -105,20 +119,14 @@ pub(super) fn release(inner: &Arc<Inner>, conversation: String) {
     tokio::spawn(async move { claims.release(&conversation).await });
 }
 
-/// `Effect::TeamPublish`: one line to the stream; Redis down loses it
-/// (the journal keeps what this console sent).
+/// `Effect::TeamPublish`: one line to the stream; while Redis is down it
+/// is kept (up to `activity::KEPT_WHILE_DOWN`) and published when Redis
+/// answers again.
 pub(super) fn publish(inner: &Arc<Inner>, kind: String, conversation: String, text: String) {
-    let Some(team) = inner.team_log.get().map(|l| l.team.clone()) else {
+    let Some(outbox) = inner.team_log.get().map(|l| l.outbox.clone()) else {
         return;
     };
-    tokio::spawn(async move {
-        if activity::publish(&team, &kind, &conversation, &text)
-            .await
-            .is_err()
-        {
-            team.mark_down();
-        }
-    });
+    tokio::spawn(async move { outbox.publish(&kind, &conversation, &text).await });
 }
 
 /// `Effect::TeamWho`: the members and the poller, as `TeamReport::Members`.
@@ -138,8 +146,18 @@ pub(super) fn who(inner: &Arc<Inner>) {
         }
         .await;
         let me = team.member_id();
+        if let Ok(((_, unreadable), _)) = &answer
+            && *unreadable > 0
+        {
+            inner.send(Action::Note {
+                error: true,
+                text: format!(
+                    "who: {unreadable} presence record(s) in Redis are not a console's (too long or not Switchboard's); left out"
+                ),
+            });
+        }
         let list = answer
-            .map(|(members, leader)| teammates(members, leader.as_deref(), &me))
+            .map(|((members, _), leader)| teammates(members, leader.as_deref(), &me))
             .map_err(|e| e.to_string());
         inner.send(Action::TeamReport(TeamReport::Members(list)));
     });

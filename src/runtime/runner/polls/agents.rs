@@ -27,16 +27,20 @@ pub(in crate::runtime::runner) async fn poll_agents(inner: &Inner) {
     )
     .await;
     if let Err(e) = listed {
+        if e == super::STOPPED {
+            return;
+        }
         inner.send(Action::AgentsListed {
             agents: Err(e),
             availability: None,
         });
         return;
     }
-    let availability = inner
-        .client
-        .availability(&AvailabilityRequest::default(), Priority::Poll)
-        .await;
+    let everyone = AvailabilityRequest::default();
+    let request = inner.client.availability(&everyone, Priority::Poll);
+    let Some(availability) = inner.polled(request).await else {
+        return;
+    };
     inner.usage();
     let n = availability
         .outcome

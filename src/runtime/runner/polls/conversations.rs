@@ -80,6 +80,10 @@ pub(in crate::runtime::runner) async fn poll_conversations(inner: &Inner) {
             error = Some(e);
         }
     }
+    if error.as_deref() == Some(super::STOPPED) {
+        // The lease went to a teammate mid-round: its rounds come instead.
+        return;
+    }
     poll.last_round = started.elapsed();
     let round = interval.max(poll.last_round);
     let plan = make_plan(
@@ -152,10 +156,10 @@ async fn read_page(
         statuses: group.statuses().iter().map(|s| s.to_string()).collect(),
         ..Default::default()
     };
-    let call = inner
-        .client
-        .list_conversations(&query, Priority::Poll)
-        .await;
+    let request = inner.client.list_conversations(&query, Priority::Poll);
+    let Some(call) = inner.polled(request).await else {
+        return Err(super::STOPPED.into());
+    };
     inner.usage();
     let mut notes = Vec::new();
     let call = call.map(|mut body| {

@@ -65,6 +65,9 @@ pub(in crate::runtime::runner) async fn poll_queues(inner: &Inner, relist: Optio
         )
         .await;
         if let Err(e) = listed {
+            if e == super::STOPPED {
+                return;
+            }
             inner.send(Action::QueuesListed { result: Err(e) });
             return;
         }
@@ -82,10 +85,10 @@ pub(in crate::runtime::runner) async fn poll_queues(inner: &Inner, relist: Optio
         .take();
     let filters = QueueSizeRequest::default();
     for queue_id in turn {
-        let call = inner
-            .client
-            .queue_size(&queue_id, &filters, Priority::Poll)
-            .await;
+        let request = inner.client.queue_size(&queue_id, &filters, Priority::Poll);
+        let Some(call) = inner.polled(request).await else {
+            return;
+        };
         inner.usage();
         let figures = call
             .outcome
