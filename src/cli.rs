@@ -646,6 +646,7 @@ fn assign_job(config: &Config, args: &AssignOrder, name: Option<String>) -> Job 
         },
         journaled: false,
         bulk: false,
+        slot_taken: false,
     }
 }
 

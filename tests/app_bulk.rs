@@ -514,3 +514,44 @@ fn the_picker_spreads_over_the_agents_its_comma_separated_query_names() {
         "Assign 5 conversations to Mia Chen (3), Raj Patel (2) (1 skipped: c-6 (no room on chat))? y/N"
     );
 }
+
+/// Found driving the demo: a cancel dropped the rest of an end whose
+/// agent's exit had already left, which would leave that conversation half
+/// ended. A conversation under way finishes; the message says so.
+#[test]
+fn a_cancel_lets_a_conversation_under_way_finish() {
+    let mut s = console();
+    let mia = AgentRef::new("a-1", "Mia Chen");
+    for i in 1..=6 {
+        let c = s.model.conversations.get_mut(&format!("c-{i}")).unwrap();
+        c.roster.apply(&Event::na_entry(mia.clone()), 1).unwrap();
+    }
+    colon(&mut s, "mark filter");
+    update(&mut s, key('E'));
+    let sends = bulk_sends(&update(&mut s, key('y')));
+    let of_c1: Vec<&(String, String)> = sends.iter().filter(|(c, _)| c == "c-1").collect();
+    assert!(of_c1.len() > 1, "an end is several events: {sends:?}");
+    // c-1's first event left; the rest of its end has not.
+    sent(&mut s, &of_c1[0].0, &of_c1[0].1);
+    let fx = colon(&mut s, "bulk cancel");
+    let dropped: Vec<&str> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::DropRequests { conversation, .. } => Some(conversation.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dropped, ["c-2", "c-3", "c-4", "c-5", "c-6"]);
+    assert!(
+        log_has(
+            &s,
+            "bulk end cancelled: 0 of 6 conversations had left and keep their outcome, 1 under way finish; 5 dropped, never sent"
+        ),
+        "{:?}",
+        s.log
+            .lines
+            .iter()
+            .map(|l| l.text.to_string())
+            .collect::<Vec<_>>()
+    );
+}

@@ -143,3 +143,64 @@ async fn a_bulk_assign_of_40_at_the_limit_has_no_429_and_a_single_action_leaves_
 async fn a_bulk_assign_of_40_at_60_a_minute() {
     bulk_assign_at_the_limit(Duration::from_secs(60)).await;
 }
+
+/// Found driving the demo: `Esc` on the progress line said "3 dropped,
+/// never sent" and the three were sent a second later. Each conversation's
+/// worker had taken its request off its queue and was waiting for the
+/// limiter's slot, where the drop did not reach it. A drop now reaches a
+/// request still waiting for its slot: nothing past the cancel leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_bulk_sends_nothing_more_even_what_waits_for_a_slot() {
+    let window = Duration::from_secs(6);
+    let sim = simulator_with(|c| {
+        c.rate_limit = LIMIT;
+        c.rate_window = window;
+    })
+    .await;
+    let kore = client(&sim, |s| s.rate_limit_per_minute = LIMIT).with_rate_window(window);
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let (journal, _) = Journal::open(&journal_path).unwrap();
+    let Run {
+        mut runner, mut rx, ..
+    } = runner(kore, Some(journal), 5).await;
+    const N: usize = 10;
+    let sends: Vec<Effect> = (0..N)
+        .map(|i| assign(&format!("b-{i}"), &format!("c-bulk-{i}")))
+        .collect();
+    runner.run(Effect::SendBulk { sends });
+    let mut left: Vec<String> = Vec::new();
+    while left.len() < 3 {
+        let action = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("three leave")
+            .expect("the runner reports");
+        if let Action::RequestSent { req_id, .. } = action {
+            left.push(req_id);
+        }
+    }
+    // What `:bulk cancel` sends: each conversation still waiting, its ids.
+    for i in 0..N {
+        let id = format!("b-{i}");
+        if !left.contains(&id) {
+            runner.run(Effect::DropRequests {
+                conversation: format!("c-bulk-{i}"),
+                req_ids: vec![id],
+            });
+        }
+    }
+    // Five paces later (a pace is 6.5 s / 50), nothing more has left.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    while let Ok(action) = rx.try_recv() {
+        if let Action::RequestSent { req_id, .. } = action {
+            left.push(req_id);
+        }
+    }
+    assert!(left.len() <= 4, "sent after the cancel: {left:?}");
+    assert_eq!(sim.assigns_accepted(), left.len());
+    // The dropped ones are journaled as dropped.
+    let text = std::fs::read_to_string(&journal_path).unwrap();
+    let dropped = text.lines().filter(|l| l.contains("dropped")).count();
+    assert_eq!(dropped, N - left.len(), "{text}");
+    sim.shutdown().await;
+}

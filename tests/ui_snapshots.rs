@@ -2066,6 +2066,7 @@ fn with_bulk() -> State {
         target: "queue Support".into(),
         total: 40,
         waiting,
+        begun: Default::default(),
         failed: 0,
         pace_ms: 1_000,
     });

@@ -87,6 +87,9 @@ pub struct BulkProgress {
     pub total: usize,
     /// Conversation → its requests of the batch that have not left.
     pub waiting: BTreeMap<String, BTreeSet<String>>,
+    /// Those of `waiting` whose first request has left (an end's exit, say):
+    /// a cancel lets them finish rather than leave them half done.
+    pub begun: BTreeSet<String>,
     /// Conversations whose requests never left: refused before they went
     /// (the journal, a held queue).
     pub failed: usize,

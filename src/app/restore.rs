@@ -192,6 +192,27 @@ fn resume_bulk(state: &mut State, effects: &[Effect]) {
     let Some(verb) = verb else {
         return;
     };
+    // Those of whose requests one left already (an end's exit) are under
+    // way: a cancel lets them finish.
+    let begun = waiting
+        .iter()
+        .filter(|(conversation, unsent)| {
+            state
+                .model
+                .conversations
+                .get(conversation.as_str())
+                .is_some_and(|c| {
+                    c.timeline.iter().any(|t| match t {
+                        TimelineItem::Event { req_id, .. }
+                        | TimelineItem::Assign { req_id, .. } => {
+                            is_bulk_request(req_id) && !unsent.contains(req_id)
+                        }
+                        _ => false,
+                    })
+                })
+        })
+        .map(|(conversation, _)| conversation.clone())
+        .collect();
     state.log.push(
         state.now_ms,
         LogKind::Info,
@@ -206,6 +227,7 @@ fn resume_bulk(state: &mut State, effects: &[Effect]) {
         target: String::new(),
         total: waiting.len(),
         waiting,
+        begun,
         failed: 0,
         pace_ms: 0,
     });

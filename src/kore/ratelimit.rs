@@ -40,6 +40,10 @@ pub enum Priority {
     /// ([`RateLimiter::bulk_pace`]) so that polls and single actions keep
     /// finding room while a long batch drains.
     Bulk,
+    /// A slot its caller already took with [`RateLimiter::acquire`] (a bulk
+    /// request waits for its slot where a cancel can reach it, then sends):
+    /// asking again takes nothing.
+    Taken,
 }
 
 #[derive(Debug)]
@@ -227,7 +231,8 @@ impl RateLimiter {
             None => (self.per_window, self.reserve),
         };
         let cap = match priority {
-            Priority::User => limit,
+            // `acquire` takes nothing for it; as a user's, were it asked.
+            Priority::User | Priority::Taken => limit,
             Priority::Poll => {
                 if inner.users_waiting > 0 {
                     // Let the waiting action go first; look again shortly.
@@ -265,6 +270,9 @@ impl RateLimiter {
     /// Waits until a request may be sent, then counts it. Cancel-safe: a
     /// supervisor's action that stops waiting no longer holds polls back.
     pub async fn acquire(&self, priority: Priority) {
+        if priority == Priority::Taken {
+            return;
+        }
         let _waiting = (priority == Priority::User).then(|| UserWaiting::new(self));
         if let Some(shared) = self.shared.get() {
             self.acquire_shared(shared.as_ref(), priority).await;
@@ -356,6 +364,16 @@ impl Drop for UserWaiting<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A slot taken beforehand (a bulk request's) is not counted twice.
+    #[tokio::test(start_paused = true)]
+    async fn a_taken_slot_takes_nothing_more() {
+        let rl = RateLimiter::new(1, Duration::from_secs(60));
+        rl.acquire(Priority::Bulk).await;
+        let again = tokio::time::timeout(Duration::from_secs(1), rl.acquire(Priority::Taken)).await;
+        assert!(again.is_ok(), "no wait for a slot already held");
+        assert_eq!(rl.usage().used, 1);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn never_more_than_the_limit_in_any_window() {

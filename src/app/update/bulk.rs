@@ -343,6 +343,7 @@ pub(super) fn send(state: &mut State, plan: BulkPlan) -> Vec<Effect> {
         target,
         total,
         waiting,
+        begun: Default::default(),
         failed: 0,
         pace_ms: 0,
     });
@@ -411,9 +412,13 @@ pub(super) fn observe(state: &mut State, action: &Action) {
     if !left {
         // It never left: the rest of its conversation waits behind it.
         b.waiting.remove(conversation);
+        b.begun.remove(conversation);
         b.failed += 1;
     } else if reqs.is_empty() {
         b.waiting.remove(conversation);
+        b.begun.remove(conversation);
+    } else {
+        b.begun.insert(conversation.to_string());
     }
     if b.waiting.is_empty() {
         finish(state);
@@ -467,7 +472,10 @@ pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let mut effects = Vec::new();
-    for (conversation, reqs) in &b.waiting {
+    // One under way (its first request left) finishes: an end stopped
+    // after the agent's exit would leave the conversation half ended.
+    let dropped = b.waiting.len() - b.begun.len();
+    for (conversation, reqs) in b.waiting.iter().filter(|(c, _)| !b.begun.contains(*c)) {
         if let Some(c) = state.model.conversations.change(conversation) {
             for t in c.timeline.iter_mut() {
                 match t {
@@ -494,12 +502,15 @@ pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
             req_ids: reqs.iter().cloned().collect(),
         });
     }
+    let under_way = match b.begun.len() {
+        0 => String::new(),
+        n => format!(", {n} under way finish"),
+    };
     let line = format!(
-        "bulk {} cancelled: {} of {} had left and keep their outcome; {} dropped, never sent",
+        "bulk {} cancelled: {} of {} had left and keep their outcome{under_way}; {dropped} dropped, never sent",
         b.verb.word(),
         b.left(),
         conversations(b.total),
-        b.waiting.len()
     );
     state.log.push(state.now_ms, LogKind::Info, line.clone());
     state.say(line);

@@ -34,12 +34,17 @@ pub struct Job {
     /// One of a bulk action's requests: it asks the limiter at
     /// `Priority::Bulk` (paced, after any single action waiting).
     pub bulk: bool,
+    /// Its worker took the limiter's slot for its next try already (a bulk
+    /// request waits for it where a drop reaches it).
+    pub slot_taken: bool,
 }
 
 impl Job {
     /// The limiter's priority of its tries.
     pub(super) fn priority(&self) -> Priority {
-        if self.bulk {
+        if self.slot_taken {
+            Priority::Taken
+        } else if self.bulk {
             Priority::Bulk
         } else {
             Priority::User
@@ -168,6 +173,15 @@ pub(super) async fn conversation_worker(
                 });
                 job.journaled = inner.report(written).is_ok();
             }
+            // A bulk request waits for its slot here, where a drop (the
+            // bulk cancelled) still reaches it.
+            if job.bulk {
+                match wait_for_slot(&inner, &mut job, &mut rx, &mut queue, &mut owed).await {
+                    Slot::Taken => {}
+                    Slot::Dropped => continue,
+                    Slot::Closed => break,
+                }
+            }
             let delivered = match &job.work {
                 Work::Hook { .. } => deliver(&inner, &mut job, planned, &mut owed).await,
                 Work::Assign { .. } => {
@@ -208,6 +222,63 @@ pub(super) async fn conversation_worker(
                 }
             }
             Some(Msg::DropIds(ids)) => drop_ids(&inner, &ids, &mut failed, &mut queue).await,
+        }
+    }
+}
+
+/// How a bulk request's wait for its slot ended.
+enum Slot {
+    Taken,
+    /// Dropped while it waited (journaled so).
+    Dropped,
+    /// The runner is gone.
+    Closed,
+}
+
+/// Waits for the limiter's slot for a bulk request's first try while
+/// answering the worker's messages: a drop that names it ends the wait and
+/// it never leaves; other messages are handled as the worker's loop does
+/// (nothing has failed while a request goes, so `r` and `:drop` have
+/// nothing to act on). `acquire` is cancel-safe: a wait given up takes no
+/// slot of this console's window.
+async fn wait_for_slot(
+    inner: &Arc<Inner>,
+    job: &mut Job,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    queue: &mut VecDeque<(Job, bool, Planned)>,
+    owed: &mut Option<Owed>,
+) -> Slot {
+    let limiter = match &job.work {
+        Work::Hook { .. } => inner.client.hooks_limiter().cloned(),
+        Work::Assign { .. } => Some(inner.client.limiter().clone()),
+    };
+    // No limit: nothing to wait for.
+    let Some(limiter) = limiter else {
+        return Slot::Taken;
+    };
+    loop {
+        tokio::select! {
+            () = limiter.acquire(Priority::Bulk) => {
+                job.slot_taken = true;
+                return Slot::Taken;
+            }
+            msg = rx.recv() => match msg {
+                None => return Slot::Closed,
+                Some(Msg::DropIds(ids)) => {
+                    drop_ids(inner, &ids, &mut None, queue).await;
+                    if ids.contains(&job.req_id) {
+                        journal_dropped(inner, job).await;
+                        return Slot::Dropped;
+                    }
+                }
+                Some(Msg::Job(j, planned)) => queue.push_back((j, false, planned)),
+                Some(Msg::Blocked(j)) => queue.push_back((j, true, None)),
+                Some(Msg::Settle(answer)) => {
+                    let _ = settle_owed(inner, owed).await;
+                    let _ = answer.send(owed.as_ref().map(Owed::id));
+                }
+                Some(Msg::Resend | Msg::Drop) => {}
+            },
         }
     }
 }

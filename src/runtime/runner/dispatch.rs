@@ -45,6 +45,7 @@ fn job_of(effect: Effect) -> Option<Job> {
         work,
         journaled: false,
         bulk: false,
+        slot_taken: false,
     })
 }
 

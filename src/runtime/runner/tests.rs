@@ -393,6 +393,7 @@ async fn a_scripted_assign_by_session_goes_through_the_queue() {
         },
         journaled: false,
         bulk: false,
+        slot_taken: false,
     };
     runner.submit(job("q-1"));
     let done = loop {

@@ -99,9 +99,11 @@ async fn send(
     line: &str,
 ) -> (client::Call<AssignResponse>, Option<CallError>, u32) {
     let mut attempt = 0;
-    let priority = job.priority();
     loop {
         attempt += 1;
+        // A slot taken beforehand serves the first try only.
+        let priority = job.priority();
+        job.slot_taken = false;
         let mut gate_error = None;
         let call = {
             let job_ref = &mut *job;

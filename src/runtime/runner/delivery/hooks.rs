@@ -135,6 +135,8 @@ async fn send_once(
             )
             .await
     };
+    // A slot taken beforehand served this try only.
+    job.slot_taken = false;
     (call, gate_error)
 }
 
