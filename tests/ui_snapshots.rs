@@ -2132,6 +2132,13 @@ fn the_team_piece_shows_at_80_short_and_at_120_whole() {
     }
     snap!("status_team_80", busy80);
     snap!("status_team_120", busy120);
+    // Found driving `demo --team 3` at 80x24: with waits past their
+    // thresholds the alerts took the room and the team piece went.
+    let mut alerted = with_breaches();
+    team(&mut alerted);
+    let top80 = top(&alerted, 80, 24);
+    assert!(top80.contains("team 5·Mia"), "{top80}");
+    assert!(top80.contains("waiting"), "{top80}");
     // A name from Redis with control characters shows none of them.
     let mut hostile = busy.clone();
     hostile.model.status.team = Some(switchboard::app::TeamBar {

@@ -302,7 +302,10 @@ fn team_piece(team: &crate::app::TeamBar, theme: &Theme) -> Piece {
         return Piece::new(vec![span(text, style)], if team.trouble { 0 } else { 3 })
             .with_short(vec![span(short, style)]);
     }
-    Piece::new(vec![span(text, style)], 2)
+    // Rank 1, as the budget and the queue: on a full 80-column bar the
+    // rank-2 pieces (the poll's figures, then the environment's name) give
+    // way first; who polls for the team says whether the picture is shared.
+    Piece::new(vec![span(text, style)], 1)
         .with_short(vec![span(short, style)])
         .after_decor()
 }
