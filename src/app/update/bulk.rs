@@ -501,6 +501,8 @@ pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
             conversation: conversation.clone(),
             req_ids: reqs.iter().cloned().collect(),
         });
+        // Team mode: the claim waited for them; released when nothing else does.
+        effects.extend(super::team::dropped(state, conversation, reqs));
     }
     let under_way = match b.begun.len() {
         0 => String::new(),
