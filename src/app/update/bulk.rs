@@ -502,7 +502,16 @@ pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
             req_ids: reqs.iter().cloned().collect(),
         });
         // Team mode: the claim waited for them; released when nothing else does.
-        effects.extend(super::team::dropped(state, conversation, reqs));
+        if state
+            .model
+            .status
+            .team_view
+            .forget_requests(conversation, reqs)
+        {
+            effects.push(Effect::ReleaseClaim {
+                conversation: conversation.clone(),
+            });
+        }
     }
     let under_way = match b.begun.len() {
         0 => String::new(),

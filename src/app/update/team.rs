@@ -229,25 +229,6 @@ fn bulk_claim_answered(
     effects
 }
 
-/// A bulk's requests dropped by a cancel: its conversation's claim no
-/// longer waits for them, and is released once nothing else of it does.
-pub(super) fn dropped(
-    state: &mut State,
-    conversation: &str,
-    req_ids: &BTreeSet<String>,
-) -> Option<Effect> {
-    let claimed = &mut state.model.status.team_view.claimed;
-    let ids = claimed.get_mut(conversation)?;
-    ids.retain(|r| !req_ids.contains(r));
-    if !ids.is_empty() {
-        return None;
-    }
-    claimed.remove(conversation);
-    Some(Effect::ReleaseClaim {
-        conversation: conversation.to_string(),
-    })
-}
-
 /// Conversation → the request ids a `SendBulk` in `effects` sends for it.
 fn sent_ids(effects: &[Effect]) -> BTreeMap<String, BTreeSet<String>> {
     let mut ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
