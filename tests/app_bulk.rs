@@ -5,7 +5,9 @@
 //! taken while a bulk is on its way.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use switchboard::app::TeamReport;
 use switchboard::app::state::*;
+use switchboard::app::team::ClaimReply;
 use switchboard::app::{Action, Effect, State, update};
 use switchboard::domain::{AgentRef, Event};
 use switchboard::ui::keymap::Keymap;
@@ -425,6 +427,8 @@ fn in_team_mode_each_request_of_a_bulk_is_published() {
     update(&mut s, key(' '));
     colon(&mut s, "assign queue Support");
     let fx = update(&mut s, key('y'));
+    let plan = claim_bulk(&fx, &["c-1", "c-2"]);
+    let fx = claims_answered(&mut s, plan, &[]);
     assert_eq!(bulk_sends(&fx).len(), 2);
     let published: Vec<&str> = fx
         .iter()
@@ -554,4 +558,183 @@ fn a_cancel_lets_a_conversation_under_way_finish() {
             .map(|l| l.text.to_string())
             .collect::<Vec<_>>()
     );
+}
+
+/// The `ClaimBulk` a confirmed bulk makes first in team mode, for
+/// `conversations`: its plan.
+fn claim_bulk(fx: &[Effect], conversations: &[&str]) -> Box<BulkPlan> {
+    let [
+        Effect::ClaimBulk {
+            conversations: asked,
+            what,
+            plan,
+        },
+    ] = fx
+    else {
+        panic!("one ClaimBulk first: {fx:?}")
+    };
+    assert_eq!(asked, conversations);
+    assert_eq!(what, "assigning");
+    plan.clone()
+}
+
+/// Redis's answer to a bulk's claims: `held` (conversation, holder, what,
+/// ms before now) refused, the rest of the plan's conversations granted.
+fn claims_answered(
+    s: &mut State,
+    plan: Box<BulkPlan>,
+    held: &[(&str, &str, &str, i64)],
+) -> Vec<Effect> {
+    let replies = plan
+        .items
+        .iter()
+        .map(|item| {
+            let Pending::Assign { conversation, .. } = item else {
+                panic!("{item:?}")
+            };
+            let reply = match held.iter().find(|h| h.0 == conversation) {
+                Some((_, who, what, ago)) => ClaimReply::Refused {
+                    who: who.to_string(),
+                    what: what.to_string(),
+                    since_ms: s.now_ms - ago,
+                },
+                None => ClaimReply::Granted,
+            };
+            (conversation.clone(), reply)
+        })
+        .collect();
+    update(
+        s,
+        Action::TeamReport(TeamReport::BulkClaimAnswered { plan, replies }),
+    )
+}
+
+#[test]
+fn in_team_mode_a_bulk_claims_first_and_leaves_out_what_teammates_hold() {
+    let mut s = console();
+    s.model.status.team_view.on = true;
+    colon(&mut s, "mark filter");
+    colon(&mut s, "assign queue Support");
+    let fx = update(&mut s, key('y'));
+    let plan = claim_bulk(&fx, &["c-1", "c-2", "c-3", "c-4", "c-5", "c-6"]);
+    assert!(s.requests.awaiting_callback.is_empty(), "nothing sent yet");
+    assert_eq!(
+        flash(&s),
+        "bulk assign: claiming 6 conversations for the team…"
+    );
+    let fx = claims_answered(
+        &mut s,
+        plan,
+        &[
+            ("c-2", "Raj", "assigning", 3_000),
+            ("c-5", "Mia", "ending", 0),
+        ],
+    );
+    let sent: Vec<String> = bulk_sends(&fx).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(sent, ["c-1", "c-3", "c-4", "c-6"], "the held are left out");
+    let held = "2 held by teammates: c-2 (Raj, assigning, 3 s ago), c-5 (Mia, ending, just now); use a single action to force";
+    assert_eq!(
+        flash(&s),
+        format!("bulk assign queue Support: 4 conversations queued; {held}")
+    );
+    assert!(log_has(&s, &format!("bulk assign: {held}")));
+    assert_eq!(s.views.mode, Mode::Normal, "no forcing for a bulk");
+    let claimed: Vec<&String> = s.model.status.team_view.claimed.keys().collect();
+    assert_eq!(claimed, ["c-1", "c-3", "c-4", "c-6"]);
+    assert_eq!(s.requests.bulk.as_ref().unwrap().total, 4);
+}
+
+#[test]
+fn a_bulk_claim_is_released_on_its_outcome_or_when_a_cancel_drops_it() {
+    let mut s = console();
+    s.model.status.team_view.on = true;
+    update(&mut s, key(' '));
+    update(&mut s, key(' '));
+    update(&mut s, key(' '));
+    colon(&mut s, "assign queue Support");
+    let plan = claim_bulk(&update(&mut s, key('y')), &["c-1", "c-2", "c-3"]);
+    let sends = bulk_sends(&claims_answered(&mut s, plan, &[]));
+    let released = |fx: &[Effect]| -> Vec<String> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::ReleaseClaim { conversation } => Some(conversation.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // c-1 left; its assign failed: that is its outcome.
+    sent(&mut s, &sends[0].0, &sends[0].1);
+    let fx = update(
+        &mut s,
+        Action::AssignDone {
+            req_id: sends[0].1.clone(),
+            conversation: "c-1".into(),
+            outcome: Err(switchboard::kore::client::CallError::Api {
+                status: 400,
+                message: "no".into(),
+                latency_ms: 5,
+            }),
+            uncertain: false,
+            attempts: 1,
+        },
+    );
+    assert_eq!(released(&fx), ["c-1"]);
+    // The rest never left: a cancel drops them and frees their claims.
+    let fx = colon(&mut s, "bulk cancel");
+    assert_eq!(released(&fx), ["c-2", "c-3"]);
+    assert!(s.model.status.team_view.claimed.is_empty());
+}
+
+#[test]
+fn a_bulk_whose_every_conversation_is_held_sends_nothing() {
+    let mut s = console();
+    s.model.status.team_view.on = true;
+    update(&mut s, key(' '));
+    colon(&mut s, "assign queue Support");
+    let plan = claim_bulk(&update(&mut s, key('y')), &["c-1"]);
+    let fx = claims_answered(&mut s, plan, &[("c-1", "Raj", "assigning", 3_000)]);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(
+        flash(&s),
+        "bulk assign: nothing sent: 1 held by a teammate: c-1 (Raj, assigning, 3 s ago); use a single action to force"
+    );
+    assert!(s.requests.bulk.is_none());
+    assert!(s.requests.awaiting_callback.is_empty());
+}
+
+#[test]
+fn a_bulk_goes_unclaimed_when_redis_does_not_answer() {
+    let mut s = console();
+    s.model.status.team_view.on = true;
+    update(&mut s, key(' '));
+    update(&mut s, key(' '));
+    colon(&mut s, "assign queue Support");
+    let Effect::ClaimBulk { plan, .. } = update(&mut s, key('y')).remove(0) else {
+        panic!("a ClaimBulk")
+    };
+    let replies = ["c-1", "c-2"]
+        .map(|c| (c.to_string(), ClaimReply::Unavailable("timed out".into())))
+        .to_vec();
+    let fx = update(
+        &mut s,
+        Action::TeamReport(TeamReport::BulkClaimAnswered { plan, replies }),
+    );
+    assert_eq!(bulk_sends(&fx).len(), 2);
+    assert!(log_has(
+        &s,
+        "team: Redis did not answer (timed out); 2 conversations sent unclaimed"
+    ));
+}
+
+#[test]
+fn a_bulk_removal_is_not_claimed_as_a_single_one_is_not() {
+    let mut s = console();
+    s.model.status.team_view.on = true;
+    let mia = AgentRef::new("a-1", "Mia Chen");
+    let c = s.model.conversations.get_mut("c-1").unwrap();
+    c.roster.apply(&Event::na_entry(mia), 1).unwrap();
+    update(&mut s, key(' '));
+    colon(&mut s, "remove a-1");
+    let fx = update(&mut s, key('y'));
+    assert_eq!(bulk_sends(&fx).len(), 1, "{fx:?}");
 }

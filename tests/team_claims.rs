@@ -3,12 +3,14 @@
 //! dir (stopped when it ends) and the simulator: two headless consoles
 //! (State, update, a runner in team mode) assign the same waiting
 //! conversation at once; exactly one assign reaches the simulator and the
-//! other supervisor reads who holds it. Without redis-server the test
-//! fails with the install hint: it does not skip.
+//! other supervisor reads who holds it; a bulk of three, one of them held by
+//! a teammate, sends the other two. Without redis-server the test fails
+//! with the install hint: it does not skip.
 
 use std::time::Duration;
 use switchboard::app::TeamReport;
-use switchboard::app::state::{Mode, Pending};
+use switchboard::app::bulk::BulkVerb;
+use switchboard::app::state::{BulkPlan, Mode, Pending};
 use switchboard::app::{Action, Effect, State, update};
 use switchboard::kore::wire::AssignTarget;
 use switchboard::sim::SimHandle;
@@ -224,4 +226,63 @@ async fn teammates_see_each_others_actions_marked_with_their_name() {
         Some("assign c-1 → Mia"),
         "what Ann last did"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_leaves_out_the_conversation_a_teammate_holds() {
+    let redis = redis();
+    let sim = simulator().await;
+    let waiting: Vec<(String, String)> = sim
+        .world()
+        .conversations
+        .iter()
+        .filter(|c| c.status.is_waiting())
+        .take(3)
+        .map(|c| (c.id.clone(), c.bot_session_id.clone()))
+        .collect();
+    assert_eq!(waiting.len(), 3, "the simulator has three waiting");
+    let agent = sim.world().agents[0].id.clone();
+    let mut ann = Console::start(&sim, &redis, "Ann").await;
+    let raj = Console::start(&sim, &redis, "Raj").await;
+    // Raj holds the second one.
+    let held = &waiting[1].0;
+    let raj_claims = raj.run.runner.team_claims().unwrap();
+    let answer = raj_claims.claim(held, "assigning", false).await;
+    assert_eq!(answer, switchboard::team::claims::ClaimAnswer::Granted);
+    let items = waiting
+        .iter()
+        .map(|(conversation, session)| Pending::Assign {
+            conversation: conversation.clone(),
+            session: session.clone(),
+            target: AssignTarget::Agent(agent.clone()),
+            target_name: "Mia".into(),
+        })
+        .collect();
+    ann.state.views.mode = Mode::Confirm {
+        prompt: "Assign 3 conversations to Mia? y/N".into(),
+        pending: Pending::Bulk(Box::new(BulkPlan {
+            verb: BulkVerb::Assign,
+            target: "Mia".into(),
+            items,
+            skipped: Vec::new(),
+        })),
+        enter_sends: false,
+    };
+    let fx = ann.apply(key('y'));
+    assert!(matches!(fx[..], [Effect::ClaimBulk { .. }]), "{fx:?}");
+    let seen = ann.pump(2_000).await;
+    assert!(
+        seen.iter()
+            .any(|a| matches!(a, Action::TeamReport(TeamReport::BulkClaimAnswered { .. }))),
+        "{seen:?}"
+    );
+    assert_eq!(sim.assigns_accepted(), 2, "the held one was not sent");
+    let lines: Vec<String> = ann.state.log.since(0).map(|l| l.text.clone()).collect();
+    let named = format!("1 held by a teammate: {held} (Raj, assigning, ");
+    assert!(lines.iter().any(|l| l.contains(&named)), "{lines:?}");
+    // Ann's claims went with their callbacks; Raj still holds his.
+    let ann_claims = ann.run.runner.team_claims().unwrap();
+    assert!(ann_claims.held().is_empty(), "{:?}", ann_claims.held());
+    assert!(ann.state.model.status.team_view.claimed.is_empty());
+    assert_eq!(raj_claims.held(), vec![held.clone()]);
 }

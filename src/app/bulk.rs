@@ -66,15 +66,31 @@ pub fn skipped_text(skipped: &[(String, String)]) -> Option<String> {
     if skipped.is_empty() {
         return None;
     }
-    let mut named: Vec<String> = skipped
+    Some(format!("{} skipped: {}", skipped.len(), named(skipped)))
+}
+
+/// "2 held by teammates: c-1042 (Raj, assigning, 3 s ago), c-7 (Mia,
+/// ending, just now)": a bulk's conversations a teammate's claim left out
+/// (the first few named, the rest counted); `None` when none was.
+pub fn held_text(held: &[(String, String)]) -> Option<String> {
+    match held.len() {
+        0 => None,
+        1 => Some(format!("1 held by a teammate: {}", named(held))),
+        n => Some(format!("{n} held by teammates: {}", named(held))),
+    }
+}
+
+/// "c-1 ended, c-2 has no bot session id, 3 more".
+fn named(list: &[(String, String)]) -> String {
+    let mut named: Vec<String> = list
         .iter()
         .take(NAMED_SKIPS)
         .map(|(id, why)| format!("{id} {why}"))
         .collect();
-    if skipped.len() > NAMED_SKIPS {
-        named.push(format!("{} more", skipped.len() - NAMED_SKIPS));
+    if list.len() > NAMED_SKIPS {
+        named.push(format!("{} more", list.len() - NAMED_SKIPS));
     }
-    Some(format!("{} skipped: {}", skipped.len(), named.join(", ")))
+    named.join(", ")
 }
 
 /// A confirmed bulk action on its way: the conversations whose requests

@@ -168,6 +168,11 @@ pub enum TeamReport {
         pending: Box<state::Pending>,
         reply: team::ClaimReply,
     },
+    /// What Redis said to `Effect::ClaimBulk`: each conversation's reply.
+    BulkClaimAnswered {
+        plan: Box<state::BulkPlan>,
+        replies: Vec<(String, team::ClaimReply)>,
+    },
     /// A teammate's line from the activity stream.
     Activity {
         who: String,
@@ -394,6 +399,14 @@ pub enum Effect {
         what: String,
         force: bool,
         pending: Box<state::Pending>,
+    },
+    /// Team mode: claim each of a confirmed bulk's `conversations` in Redis
+    /// (one pipeline, never forced), then report
+    /// `TeamReport::BulkClaimAnswered` with `plan`.
+    ClaimBulk {
+        conversations: Vec<String>,
+        what: String,
+        plan: Box<state::BulkPlan>,
     },
     /// Team mode: release this console's claim on `conversation`.
     ReleaseClaim {

@@ -16,6 +16,23 @@ pub struct TeamView {
     pub claimed: BTreeMap<String, BTreeSet<String>>,
 }
 
+impl TeamView {
+    /// Requests of `conversation` that will have no outcome (a bulk's,
+    /// dropped by a cancel): its claim no longer waits for them. True when
+    /// it waits for nothing more and is to be released.
+    pub fn forget_requests(&mut self, conversation: &str, req_ids: &BTreeSet<String>) -> bool {
+        let Some(ids) = self.claimed.get_mut(conversation) else {
+            return false;
+        };
+        ids.retain(|r| !req_ids.contains(r));
+        if !ids.is_empty() {
+            return false;
+        }
+        self.claimed.remove(conversation);
+        true
+    }
+}
+
 /// What Redis said to a claim, as the runtime reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimReply {

@@ -8,7 +8,9 @@
 //! It is released on the outcome by compare-and-delete (a script too), so a
 //! console never removes a claim a teammate took after its own expired.
 //! A forced claim (the supervisor confirmed twice) takes the key whatever
-//! holds it.
+//! holds it. A bulk action's conversations are claimed together
+//! ([`Claims::claim_many`]): the same script, once per conversation, in one
+//! pipeline (one round trip), never forced.
 //!
 //! A claim lives [`CLAIM_TTL`] unless renewed: while this console holds it
 //! (its request queued behind the limiter, retried or in flight, until the
@@ -195,6 +197,79 @@ impl Claims {
                 ClaimAnswer::Unavailable(e.to_string())
             }
         }
+    }
+
+    /// Claims each of `conversations` for `what` (a bulk action; never
+    /// forced) in one round trip: the claim script loaded and run once per
+    /// conversation in one pipeline. Answers in the same order; Redis not
+    /// answering makes every answer `Unavailable`.
+    pub async fn claim_many(&self, conversations: &[String], what: &str) -> Vec<ClaimAnswer> {
+        let member = self.team.member_id();
+        let values: Vec<String> = conversations
+            .iter()
+            .map(|_| {
+                let value = ClaimValue {
+                    member_id: member.clone(),
+                    name: self.team.name(),
+                    what: what.to_string(),
+                    since_ms: now_ms(),
+                    req: crate::kore::jwt::random_id()[..12].to_string(),
+                };
+                serde_json::to_string(&value).unwrap_or_default()
+            })
+            .collect();
+        let _turn = self.turn.lock().await;
+        let taken = match self.take_many(conversations, &values, &member).await {
+            Ok(taken) if taken.len() == conversations.len() => taken,
+            Ok(taken) => {
+                let why = format!("{} answers to {} claims", taken.len(), conversations.len());
+                return vec![ClaimAnswer::Unavailable(why); conversations.len()];
+            }
+            Err(e) => {
+                self.team.mark_down();
+                return vec![ClaimAnswer::Unavailable(e.to_string()); conversations.len()];
+            }
+        };
+        let mut held = lock(&self.held);
+        conversations
+            .iter()
+            .zip(values)
+            .zip(taken)
+            .map(|((conversation, value), (ok, holder))| {
+                if ok != 1 {
+                    return ClaimAnswer::Refused(holder_of(&holder));
+                }
+                let since = Instant::now();
+                held.insert(conversation.clone(), Held { value, since });
+                ClaimAnswer::Granted
+            })
+            .collect()
+    }
+
+    /// The pipeline of [`Claims::claim_many`]: `SCRIPT LOAD` once, then one
+    /// `EVALSHA` of the claim script per conversation.
+    async fn take_many(
+        &self,
+        conversations: &[String],
+        values: &[String],
+        member: &str,
+    ) -> Result<Vec<(i64, Vec<u8>)>, TeamError> {
+        let script = Script::new(CLAIM_LUA);
+        let mut pipe = redis::pipe();
+        pipe.cmd("SCRIPT").arg("LOAD").arg(CLAIM_LUA).ignore();
+        for (conversation, value) in conversations.iter().zip(values) {
+            pipe.cmd("EVALSHA")
+                .arg(script.get_hash())
+                .arg(1)
+                .arg(self.team.keys().claim(conversation))
+                .arg(value)
+                .arg(self.ttl.as_millis() as u64)
+                .arg("0")
+                .arg(member)
+                .arg(MAX_HOLDER_BYTES);
+        }
+        let mut conn = self.team.conn();
+        Ok(pipe.query_async(&mut conn).await?)
     }
 
     /// `Ok(None)`: taken; `Ok(Some(holder's value))`: refused.

@@ -501,6 +501,17 @@ pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
             conversation: conversation.clone(),
             req_ids: reqs.iter().cloned().collect(),
         });
+        // Team mode: the claim waited for them; released when nothing else does.
+        if state
+            .model
+            .status
+            .team_view
+            .forget_requests(conversation, reqs)
+        {
+            effects.push(Effect::ReleaseClaim {
+                conversation: conversation.clone(),
+            });
+        }
     }
     let under_way = match b.begun.len() {
         0 => String::new(),

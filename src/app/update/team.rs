@@ -3,12 +3,16 @@
 //! offers to force it with a second confirmation; the outcomes release the
 //! claim and, with every action, go to the team's activity stream; a
 //! teammate's line lands in the log with their name; `:who` lists the team.
+//! A confirmed bulk claims its conversations in one `Effect::ClaimBulk`:
+//! those a teammate holds are left out and named (no forcing), the rest go.
 //! Without team mode none of it runs and nothing changes.
 
 use super::*;
 use crate::app::TeamReport;
+use crate::app::bulk;
 use crate::app::team::{self, ClaimReply, Teammate};
 use crate::kore::wire::Verdict;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `Action::TeamReport`: claims, teammates' lines, `:who`.
 pub(super) fn report(state: &mut State, report: TeamReport) -> Vec<Effect> {
@@ -18,6 +22,9 @@ pub(super) fn report(state: &mut State, report: TeamReport) -> Vec<Effect> {
             pending,
             reply,
         } => claim_answered(state, conversation, *pending, reply),
+        TeamReport::BulkClaimAnswered { plan, replies } => {
+            bulk_claim_answered(state, *plan, replies)
+        }
         TeamReport::Activity {
             who, kind, text, ..
         } => activity(state, &who, &kind, &text),
@@ -34,6 +41,9 @@ pub(super) fn report(state: &mut State, report: TeamReport) -> Vec<Effect> {
 pub(super) fn claim_first(state: &mut State, pending: &Pending) -> Option<Vec<Effect>> {
     if !state.model.status.team_view.on {
         return None;
+    }
+    if let Pending::Bulk(plan) = pending {
+        return claim_bulk(state, plan);
     }
     let (conversation, what) = claim_word(pending)?;
     let conversation = conversation.to_string();
@@ -122,6 +132,139 @@ fn send_claimed(state: &mut State, conversation: String, pending: Pending) -> Ve
             .insert(conversation, ids);
     }
     effects
+}
+
+/// A confirmed bulk, in team mode: its conversations claimed first, in one
+/// `Effect::ClaimBulk` (those of a claimed kind: a bulk removal is not
+/// claimed, as a single one is not, and goes at once).
+fn claim_bulk(state: &mut State, plan: &BulkPlan) -> Option<Vec<Effect>> {
+    let words: Vec<(&str, &str)> = plan.items.iter().filter_map(claim_word).collect();
+    let what = words.first()?.1.to_string();
+    let conversations: Vec<String> = words.iter().map(|(c, _)| c.to_string()).collect();
+    state.say(format!(
+        "bulk {}: claiming {} for the team…",
+        plan.verb.word(),
+        bulk::conversations(conversations.len())
+    ));
+    Some(vec![Effect::ClaimBulk {
+        conversations,
+        what,
+        plan: Box::new(plan.clone()),
+    }])
+}
+
+/// What Redis said to a bulk's claims: the refused are left out and named
+/// with who holds them (never forced: a single action forces); the rest go
+/// as the bulk (Redis down: unclaimed, said in the log), each claim waiting
+/// for its conversation's requests' outcomes.
+fn bulk_claim_answered(
+    state: &mut State,
+    mut plan: BulkPlan,
+    replies: Vec<(String, ClaimReply)>,
+) -> Vec<Effect> {
+    let now = state.now_ms;
+    let verb = plan.verb.word();
+    let mut held = Vec::new();
+    let mut claimed = BTreeSet::new();
+    let mut unclaimed = (0, String::new());
+    for (conversation, reply) in replies {
+        match reply {
+            ClaimReply::Refused {
+                who,
+                what,
+                since_ms,
+            } => {
+                let ago = team::ago(now, since_ms);
+                held.push((conversation, format!("({who}, {what}, {ago})")));
+                continue;
+            }
+            ClaimReply::Granted => {}
+            ClaimReply::Unavailable(why) => unclaimed = (unclaimed.0 + 1, why),
+        }
+        claimed.insert(conversation);
+    }
+    if unclaimed.0 > 0 {
+        let (n, why) = unclaimed;
+        let line = format!(
+            "team: Redis did not answer ({why}); {} sent unclaimed",
+            bulk::conversations(n)
+        );
+        state.log.push(now, LogKind::Info, line);
+    }
+    let refused = bulk::held_text(&held).map(|h| format!("{h}; use a single action to force"));
+    plan.items.retain(|item| {
+        !held
+            .iter()
+            .any(|(c, _)| Some(c.as_str()) == conversation_of(item))
+    });
+    if plan.items.is_empty() {
+        let why = refused.unwrap_or_else(|| "nothing left to send".into());
+        state.refuse(format!("bulk {verb}: nothing sent: {why}"));
+        return Vec::new();
+    }
+    let mut effects = super::bulk::send(state, plan);
+    if let Some(line) = refused {
+        state
+            .log
+            .push(now, LogKind::Error, format!("bulk {verb}: {line}"));
+        let (text, error) = state.views.flash.take().unwrap_or_default();
+        state.views.flash = Some((format!("{text}; {line}"), error));
+    }
+    let ids = sent_ids(&effects);
+    for conversation in claimed {
+        match ids.get(&conversation) {
+            Some(ids) => {
+                let ids = ids.clone();
+                state
+                    .model
+                    .status
+                    .team_view
+                    .claimed
+                    .insert(conversation, ids);
+            }
+            // Not sent after all (it changed before it went): free it now.
+            None => effects.push(Effect::ReleaseClaim { conversation }),
+        }
+    }
+    effects
+}
+
+/// Conversation → the request ids a `SendBulk` in `effects` sends for it.
+fn sent_ids(effects: &[Effect]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for e in effects {
+        let Effect::SendBulk { sends } = e else {
+            continue;
+        };
+        for send in sends {
+            if let Effect::SendEvent {
+                conversation,
+                req_id,
+                ..
+            }
+            | Effect::Assign {
+                conversation,
+                req_id,
+                ..
+            } = send
+            {
+                ids.entry(conversation.clone())
+                    .or_default()
+                    .insert(req_id.clone());
+            }
+        }
+    }
+    ids
+}
+
+/// The conversation a bulk's item acts on.
+fn conversation_of(item: &Pending) -> Option<&str> {
+    match item {
+        Pending::Assign { conversation, .. } | Pending::Events { conversation, .. } => {
+            Some(conversation)
+        }
+        _ => None,
+    }
 }
 
 /// The activity lines of the sends in `effects` (team mode only).

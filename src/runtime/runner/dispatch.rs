@@ -279,6 +279,7 @@ impl Runner {
                 force,
                 pending,
             } => super::team::claim(&self.inner, conversation, what, force, pending),
+            bulk @ Effect::ClaimBulk { .. } => super::team::claim_bulk(&self.inner, bulk),
             Effect::ReleaseClaim { conversation } => {
                 super::team::release(&self.inner, conversation)
             }

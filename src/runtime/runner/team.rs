@@ -1,6 +1,8 @@
 //! The runner's side of team mode for claims and the activity log
 //! (issue 21.4, 21.5): `Effect::Claim` asks Redis before the send and
-//! reports `TeamReport::ClaimAnswered`; `Effect::ReleaseClaim` releases it by
+//! reports `TeamReport::ClaimAnswered` (`Effect::ClaimBulk`: a bulk's
+//! conversations in one pipeline, `TeamReport::BulkClaimAnswered`);
+//! `Effect::ReleaseClaim` releases it by
 //! compare-and-delete; `Effect::TeamPublish` adds a line to the team's
 //! stream; `Effect::TeamWho` reads the presence records. The activity
 //! stream is read from its end by a task of its own, releases Redis
@@ -9,6 +11,7 @@
 
 use super::{Inner, Runner};
 use crate::app::Action;
+use crate::app::Effect;
 use crate::app::TeamReport;
 use crate::app::state::Pending;
 use crate::app::team::{ClaimReply, Teammate};
@@ -93,15 +96,7 @@ pub(super) fn claim(
     tokio::spawn(async move {
         let reply = match inner.team_log.get() {
             None => ClaimReply::Granted,
-            Some(link) => match link.claims.claim(&conversation, &what, force).await {
-                ClaimAnswer::Granted => ClaimReply::Granted,
-                ClaimAnswer::Refused(v) => ClaimReply::Refused {
-                    who: v.name,
-                    what: v.what,
-                    since_ms: v.since_ms,
-                },
-                ClaimAnswer::Unavailable(why) => ClaimReply::Unavailable(why),
-            },
+            Some(link) => reply_of(link.claims.claim(&conversation, &what, force).await),
         };
         inner.send(Action::TeamReport(TeamReport::ClaimAnswered {
             conversation,
@@ -109,6 +104,47 @@ pub(super) fn claim(
             reply,
         }));
     });
+}
+
+/// `Effect::ClaimBulk`: asks Redis for every conversation of a bulk in one
+/// pipeline and reports each reply. Without team mode all are granted.
+pub(super) fn claim_bulk(inner: &Arc<Inner>, effect: Effect) {
+    let Effect::ClaimBulk {
+        conversations,
+        what,
+        plan,
+    } = effect
+    else {
+        return;
+    };
+    let inner = inner.clone();
+    tokio::spawn(async move {
+        let answers = match inner.team_log.get() {
+            None => vec![ClaimAnswer::Granted; conversations.len()],
+            Some(link) => link.claims.claim_many(&conversations, &what).await,
+        };
+        let replies = conversations
+            .into_iter()
+            .zip(answers.into_iter().map(reply_of))
+            .collect();
+        inner.send(Action::TeamReport(TeamReport::BulkClaimAnswered {
+            plan,
+            replies,
+        }));
+    });
+}
+
+/// Redis's answer to a claim as the app reads it.
+fn reply_of(answer: ClaimAnswer) -> ClaimReply {
+    match answer {
+        ClaimAnswer::Granted => ClaimReply::Granted,
+        ClaimAnswer::Refused(v) => ClaimReply::Refused {
+            who: v.name,
+            what: v.what,
+            since_ms: v.since_ms,
+        },
+        ClaimAnswer::Unavailable(why) => ClaimReply::Unavailable(why),
+    }
 }
 
 /// `Effect::ReleaseClaim`.
