@@ -562,3 +562,68 @@ fn the_agents_pane_knows_what_each_agent_holds_from_the_merged_rosters() {
         .collect();
     assert!(screen.contains("c-1 c-2"), "{screen}");
 }
+
+/// In team mode the conversation's claim waits for every request of the
+/// action. A heal drops the refused action's held rest (no outcome will
+/// come for them): the claim is released then, not renewed until its
+/// 15-minute cap with a teammate refused all that time.
+#[test]
+fn a_heal_releases_the_claim_that_waited_for_the_dropped_requests() {
+    let mut s = console();
+    s.settings.confirm = false;
+    listed(&mut s, vec![record("c-1", vec![])]);
+    s.views.list.selected = Some("c-1".into());
+    let fx = pick(&mut s, 'e', "mia");
+    let id = req_ids(&fx).remove(0);
+    update(&mut s, ok(&id, "c-1"));
+    let fx = update(&mut s, key('E'));
+    let ids = req_ids(&fx);
+    assert_eq!(ids.len(), 3, "{fx:?}");
+    // As a granted claim leaves it: c-1 held until all three have outcomes.
+    s.model.status.team_view.on = true;
+    s.model
+        .status
+        .team_view
+        .claimed
+        .insert("c-1".into(), ids.iter().cloned().collect());
+    let fx = update(
+        &mut s,
+        refused(
+            &ids[0],
+            "c-1",
+            "\"a-mia\" is not a participant (not present)",
+        ),
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::ReleaseClaim { .. })),
+        "two requests still held: {fx:?}"
+    );
+    update(
+        &mut s,
+        Action::HookHeld {
+            conversation: "c-1".into(),
+            req_ids: ids[1..].to_vec(),
+        },
+    );
+    s.now_ms += 1_000;
+    let fx = update(
+        &mut s,
+        Action::DetailsLoaded {
+            conv_id: "c-1".into(),
+            result: Ok(details_with(serde_json::json!([
+                {"agentId": "a-raj", "status": "ACTIVE", "startTimeStamp": iso(NOW - 30_000)}
+            ]))),
+            why: DetailsWhy::Heal,
+        },
+    );
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::DropRequests { .. })),
+        "{fx:?}"
+    );
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::ReleaseClaim { conversation } if conversation == "c-1")),
+        "{fx:?}"
+    );
+    assert!(s.model.status.team_view.claimed.is_empty());
+}

@@ -202,10 +202,23 @@ fn finish_heal(state: &mut State, conv_id: &str, refused: &str) -> Vec<Effect> {
         LogKind::Info,
         format!("{conv_id}: roster rebuilt from Kore's details: {names}"),
     );
+    // In team mode its claim waited for these too: they will have no
+    // outcome, so it is released once nothing else of it is on its way.
+    let dropped: std::collections::BTreeSet<String> = settle.iter().cloned().collect();
+    let release = state
+        .model
+        .status
+        .team_view
+        .forget_requests(conv_id, &dropped);
     let mut effects = vec![Effect::DropRequests {
         conversation: conv_id.to_string(),
         req_ids: settle,
     }];
+    if release {
+        effects.push(Effect::ReleaseClaim {
+            conversation: conv_id.to_string(),
+        });
+    }
     if let Some(plan) = plan {
         effects.extend(offer_again(state, conv_id, plan.op));
     }
