@@ -325,3 +325,54 @@ fn tab_offers_who_in_team_mode_only() {
         assert_eq!(offered, team, "team {team}: {:?} {shown:?}", line(&s));
     }
 }
+
+/// A second claimed action on a conversation this console already holds
+/// (its claim still waiting for the first one's callback) replaced the
+/// claim's list of awaited requests: the second one's outcome released the
+/// claim while the first assign still waited for Kore's callback.
+#[test]
+fn a_second_action_on_a_held_conversation_keeps_the_claim_for_both() {
+    let mut s = state(true);
+    let grant = |s: &mut State| {
+        let fx = update(
+            s,
+            Action::TeamReport(TeamReport::ClaimAnswered {
+                conversation: "c-1042".into(),
+                pending: Box::new(assign()),
+                reply: ClaimReply::Granted,
+            }),
+        );
+        fx.iter()
+            .find_map(|e| match e {
+                Effect::Assign { req_id, .. } => Some(req_id.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("an assign: {fx:?}"))
+    };
+    let first = grant(&mut s);
+    let second = grant(&mut s);
+    let callback = |s: &mut State, req_id: String| {
+        update(
+            s,
+            Action::Callback(ReceivedCallback {
+                request_id: Some(req_id),
+                body: serde_json::from_value::<AssignCallback>(
+                    serde_json::json!({ "status": "transferred" }),
+                )
+                .unwrap(),
+                problem: None,
+                summary: "{}".into(),
+            }),
+        )
+    };
+    let fx = callback(&mut s, second);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::ReleaseClaim { .. })),
+        "the first assign still waits for its callback: {fx:?}"
+    );
+    let fx = callback(&mut s, first);
+    assert!(fx.contains(&Effect::ReleaseClaim {
+        conversation: "c-1042".into()
+    }));
+    assert!(s.model.status.team_view.claimed.is_empty());
+}

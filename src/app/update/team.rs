@@ -121,15 +121,14 @@ fn send_claimed(state: &mut State, conversation: String, pending: Pending) -> Ve
             _ => None,
         })
         .collect();
-    if ids.is_empty() {
-        effects.push(Effect::ReleaseClaim { conversation });
-    } else {
-        state
-            .model
-            .status
-            .team_view
-            .claimed
-            .insert(conversation, ids);
+    let claimed = &mut state.model.status.team_view.claimed;
+    match claimed.get_mut(&conversation) {
+        // Held already for an earlier action: the claim waits for both.
+        Some(held) => held.extend(ids),
+        None if ids.is_empty() => effects.push(Effect::ReleaseClaim { conversation }),
+        None => {
+            claimed.insert(conversation, ids);
+        }
     }
     effects
 }
@@ -213,15 +212,15 @@ fn bulk_claim_answered(
     let ids = sent_ids(&effects);
     for conversation in claimed {
         match ids.get(&conversation) {
-            Some(ids) => {
-                let ids = ids.clone();
-                state
-                    .model
-                    .status
-                    .team_view
-                    .claimed
-                    .insert(conversation, ids);
-            }
+            // Held already for an earlier action: the claim waits for both.
+            Some(ids) => state
+                .model
+                .status
+                .team_view
+                .claimed
+                .entry(conversation)
+                .or_default()
+                .extend(ids.iter().cloned()),
             // Not sent after all (it changed before it went): free it now.
             None => effects.push(Effect::ReleaseClaim { conversation }),
         }
