@@ -27,6 +27,7 @@ mod dispatch;
 mod heal;
 mod keys;
 mod marks;
+mod picker;
 mod results;
 mod sends;
 mod team;

@@ -24,30 +24,8 @@ pub(super) fn open_picker(state: &mut State, purpose: Verb) -> Vec<Effect> {
     if read_only_refusal(state) || refuse_while_going(state) {
         return Vec::new();
     }
-    if state.model.agents.is_empty() && (purpose != Verb::Assign || state.model.queues.is_empty()) {
-        state.refuse(
-            "the agent directory is empty (no agents listed yet); try again after the next poll",
-        );
-        return Vec::new();
-    }
-    let query = if state.model.agents.is_empty() {
-        crate::app::queries::QUEUE_PREFIX
-    } else {
-        ""
-    };
-    state.views.mode = Mode::Picker(Picker {
-        purpose,
-        conversation: format!("{} marked", state.views.list.marks.len()),
-        query: crate::app::input::TextInput::with_text("", MAX_INPUT),
-        selected: 0,
-        frozen: Vec::new(),
-    });
-    let frozen: Vec<Agent> = state.picker_choices().into_iter().cloned().collect();
-    if let Mode::Picker(p) = &mut state.views.mode {
-        p.frozen = frozen;
-        p.query.set(query);
-    }
-    Vec::new()
+    let title = format!("{} marked", state.views.list.marks.len());
+    super::picker::open_picker(state, purpose, title)
 }
 
 /// An agent picked (or named) for the marks: an assign to them, or their

@@ -63,33 +63,7 @@ pub(super) fn start_pick(state: &mut State, purpose: Verb) -> Vec<Effect> {
             }
         }
     }
-    // An assign may go to a queue when no agent is listed.
-    if state.model.agents.is_empty() && (purpose != Verb::Assign || state.model.queues.is_empty()) {
-        state.refuse(
-            "the agent directory is empty (no agents listed yet); try again after the next poll",
-        );
-        return Vec::new();
-    }
-    // With no agent listed, an assign offers the queues (`q:` typed).
-    let query = if state.model.agents.is_empty() {
-        crate::app::queries::QUEUE_PREFIX
-    } else {
-        ""
-    };
-    state.views.mode = Mode::Picker(Picker {
-        purpose,
-        conversation: conv.id.clone(),
-        query: crate::app::input::TextInput::with_text("", MAX_INPUT),
-        selected: 0,
-        frozen: Vec::new(),
-    });
-    // The order of this moment stays while the picker is open.
-    let frozen: Vec<Agent> = state.picker_choices().into_iter().cloned().collect();
-    if let Mode::Picker(p) = &mut state.views.mode {
-        p.frozen = frozen;
-        p.query.set(query);
-    }
-    Vec::new()
+    super::picker::open_picker(state, purpose, conv.id.clone())
 }
 
 /// Whether `conv` can be assigned at all; refuses with the reason if not.
