@@ -30,7 +30,16 @@ fn assign(req_id: &str, conversation: &str) -> Effect {
     }
 }
 
-async fn bulk_assign_at_the_limit(window: Duration) {
+/// The simulator at LIMIT per `window`, and a runner whose limiter counts
+/// the same, journaling to `journal.jsonl` in the directory returned.
+async fn at_the_limit(
+    window: Duration,
+) -> (
+    switchboard::sim::SimHandle,
+    tempfile::TempDir,
+    switchboard::runtime::runner::Runner,
+    tokio::sync::mpsc::UnboundedReceiver<Action>,
+) {
     let sim = simulator_with(|c| {
         c.rate_limit = LIMIT;
         c.rate_window = window;
@@ -39,11 +48,14 @@ async fn bulk_assign_at_the_limit(window: Duration) {
     // The console's limiter counts the same limit over the same window.
     let kore = client(&sim, |s| s.rate_limit_per_minute = LIMIT).with_rate_window(window);
     let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(&dir.path().join("journal.jsonl")).unwrap();
+    let Run { runner, rx, .. } = runner(kore, Some(journal), 5).await;
+    (sim, dir, runner, rx)
+}
+
+async fn bulk_assign_at_the_limit(window: Duration) {
+    let (sim, dir, mut runner, mut rx) = at_the_limit(window).await;
     let journal_path = dir.path().join("journal.jsonl");
-    let (journal, _) = Journal::open(&journal_path).unwrap();
-    let Run {
-        mut runner, mut rx, ..
-    } = runner(kore, Some(journal), 5).await;
 
     let sends: Vec<Effect> = (0..BULK)
         .map(|i| assign(&format!("b-{i}"), &format!("c-bulk-{i}")))
@@ -152,18 +164,8 @@ async fn a_bulk_assign_of_40_at_60_a_minute() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_bulk_sends_nothing_more_even_what_waits_for_a_slot() {
     let window = Duration::from_secs(6);
-    let sim = simulator_with(|c| {
-        c.rate_limit = LIMIT;
-        c.rate_window = window;
-    })
-    .await;
-    let kore = client(&sim, |s| s.rate_limit_per_minute = LIMIT).with_rate_window(window);
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir, mut runner, mut rx) = at_the_limit(window).await;
     let journal_path = dir.path().join("journal.jsonl");
-    let (journal, _) = Journal::open(&journal_path).unwrap();
-    let Run {
-        mut runner, mut rx, ..
-    } = runner(kore, Some(journal), 5).await;
     const N: usize = 10;
     let sends: Vec<Effect> = (0..N)
         .map(|i| assign(&format!("b-{i}"), &format!("c-bulk-{i}")))
