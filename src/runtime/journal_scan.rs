@@ -5,7 +5,12 @@
 //! every request settled and is older than keep_ended_hours keeps only a
 //! few numbers (it is folded); every other one keeps its rebuilt state,
 //! which is what a start needs of it. The kept lines are then copied into
-//! the compacted file by their bytes, by a per-line plan (no second parse).
+//! the compacted file by their place in it (a per-line plan of what stays
+//! and how long each line is: no second read of the lines that go).
+//!
+//! Checking and parsing the lines runs beside the fold: a thread cuts the
+//! file into batches of lines, one or two threads parse them, and the
+//! calling thread folds the batches in the file's order ([`scan`]).
 //!
 //! This is a fast path only. Whatever is not plainly regular (a damaged,
 //! torn, over-long or unsummed line, lines out of order or duplicated, a
@@ -25,6 +30,7 @@ use crate::domain::Phase;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// The pass's own maps, looked up once or more a line: a fast hasher,
 /// seeded per process (SipHash was a tenth of a start).
@@ -63,6 +69,9 @@ pub(super) struct FoldPlan {
     /// they go too.
     pub stale_summaries: usize,
     keep: Vec<bool>,
+    /// The bytes each line takes in the file, newline included: the kept
+    /// lines are copied by their place, not read a second time.
+    lens: Vec<u32>,
 }
 
 impl FoldPlan {
@@ -127,26 +136,17 @@ enum Line {
     Irregular,
 }
 
-/// The next line of the file, parsed; `None` at the end.
-fn next_line(reader: &mut impl io::BufRead, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
-    buf.clear();
-    let (n, complete) = read_capped(reader, buf, MAX_LINE_BYTES)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if !complete || n > buf.len() as u64 {
-        return Ok(Some(Line::Irregular));
-    }
-    let Ok(text) = std::str::from_utf8(buf) else {
-        return Ok(Some(Line::Irregular));
+/// One line's bytes, as read, judged into a [`Line`] (blank, read, or
+/// irregular when not UTF-8 or not a regular record).
+fn classify(bytes: &[u8]) -> Line {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Line::Irregular;
     };
     let text = text.trim();
     if text.is_empty() {
-        return Ok(Some(Line::Blank));
+        return Line::Blank;
     }
-    Ok(Some(
-        parse(text).map_or(Line::Irregular, |(r, m)| Line::Read(r, m)),
-    ))
+    parse(text).map_or(Line::Irregular, |(r, m)| Line::Read(r, m))
 }
 
 fn parse(text: &str) -> Option<(Record, LineMeta)> {
@@ -177,22 +177,163 @@ pub(super) fn scan(
     reader.seek(SeekFrom::Start(0))?;
     let mut s = Scanner::new(keep_ms, now_ms);
     s.brief = brief;
-    let mut buf = Vec::new();
-    while let Some(line) = next_line(&mut reader, &mut buf)? {
-        let step = match line {
-            Line::Irregular => None,
-            Line::Blank => {
-                // Blank lines are not carried over.
-                s.line_conv.push(STALE);
-                Some(())
+    // Checking and parsing a line is most of the pass and needs nothing of
+    // the fold: one thread cuts the file into batches of lines, a parser or
+    // two (one per core, at most `PARSERS`) each parse every n-th batch,
+    // and this thread folds the batches in their order. A few batches are
+    // in flight at most. When the fold stops early (an irregular line),
+    // the channels close and the other threads end at their next batch.
+    let parsers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, PARSERS));
+    std::thread::scope(move |scope| {
+        let mut to_parsers = Vec::new();
+        let mut parsed = Vec::new();
+        let mut spent = Vec::new();
+        // Emptied batches go back to be filled again (an allocation and a
+        // free of each batch would cost more than its lines' parsing).
+        let (raw_spent, raw_back) = sync_channel::<RawBatch>(parsers * (BATCHES_AHEAD + 2));
+        for _ in 0..parsers {
+            let (raw_tx, raw_rx) = sync_channel::<io::Result<RawBatch>>(BATCHES_AHEAD);
+            let (line_tx, line_rx) = sync_channel::<io::Result<Parsed>>(BATCHES_AHEAD);
+            let (spent_tx, spent_rx) = sync_channel::<Parsed>(BATCHES_AHEAD + 2);
+            let raw_spent = raw_spent.clone();
+            let parse = move || parse_batches(&raw_rx, &line_tx, &spent_rx, &raw_spent);
+            std::thread::Builder::new()
+                .name("journal-parse".into())
+                .spawn_scoped(scope, parse)?;
+            to_parsers.push(raw_tx);
+            parsed.push(line_rx);
+            spent.push(spent_tx);
+        }
+        drop(raw_spent);
+        let cut = move || cut_batches(&mut reader, &to_parsers, &raw_back);
+        std::thread::Builder::new()
+            .name("journal-read".into())
+            .spawn_scoped(scope, cut)?;
+        // Batch k comes from parser k mod n; a parser whose channel closed
+        // has given every batch it had, and so have those after it.
+        for k in 0.. {
+            let Ok(batch) = parsed[k % parsers].recv() else {
+                break;
+            };
+            let mut batch = batch?;
+            s.line_len.extend_from_slice(&batch.lens);
+            for line in batch.lines.drain(..) {
+                let step = match line {
+                    Line::Irregular => None,
+                    Line::Blank => {
+                        // Blank lines are not carried over.
+                        s.line_conv.push(STALE);
+                        Some(())
+                    }
+                    Line::Read(record, meta) => s.take(record, meta),
+                };
+                if step.is_none() {
+                    return Ok(None);
+                }
             }
-            Line::Read(record, meta) => s.take(record, meta),
-        };
-        if step.is_none() {
-            return Ok(None);
+            let _ = spent[k % parsers].try_send(batch);
+        }
+        Ok(s.finish())
+    })
+}
+
+/// Lines in one batch from the cutting thread to a parser.
+const LINES_PER_BATCH: usize = 1024;
+/// Batches a parser may have waiting, before and after it.
+const BATCHES_AHEAD: usize = 2;
+/// Parsing threads at most (on a machine with that many cores or more).
+const PARSERS: usize = 2;
+
+/// Lines as read, before they are checked: their bytes one after the
+/// other, where each ends (`None`: torn or over the cap), and the bytes
+/// each took in the file.
+#[derive(Default)]
+struct RawBatch {
+    bytes: Vec<u8>,
+    ends: Vec<Option<usize>>,
+    lens: Vec<u32>,
+}
+
+/// A batch of lines parsed, with the bytes each took in the file.
+struct Parsed {
+    lines: Vec<Line>,
+    lens: Vec<u32>,
+}
+
+/// The cutting thread: the file's lines in batches, batch k to parser
+/// k mod n, until the end, an error (sent as the last batch) or the
+/// parsers stop listening.
+fn cut_batches(
+    reader: &mut impl io::BufRead,
+    parsers: &[SyncSender<io::Result<RawBatch>>],
+    spent: &Receiver<RawBatch>,
+) {
+    let mut line = Vec::new();
+    for k in 0.. {
+        let mut batch = spent.try_recv().unwrap_or_default();
+        batch.bytes.clear();
+        batch.ends.clear();
+        batch.lens.clear();
+        let mut end = false;
+        while batch.ends.len() < LINES_PER_BATCH {
+            line.clear();
+            let (n, complete) = match read_capped(reader, &mut line, MAX_LINE_BYTES) {
+                Ok(read) => read,
+                Err(e) => {
+                    let _ = parsers[k % parsers.len()].send(Err(e));
+                    return;
+                }
+            };
+            if n == 0 {
+                end = true;
+                break;
+            }
+            batch.lens.push(u32::try_from(n).unwrap_or(u32::MAX));
+            if complete && n == line.len() as u64 {
+                batch.bytes.extend_from_slice(&line);
+                batch.ends.push(Some(batch.bytes.len()));
+            } else {
+                batch.ends.push(None);
+            }
+        }
+        let sent = batch.ends.is_empty() || parsers[k % parsers.len()].send(Ok(batch)).is_ok();
+        if end || !sent {
+            return;
         }
     }
-    Ok(s.finish())
+}
+
+/// A parsing thread: each batch it is given, checked and parsed, in order.
+fn parse_batches(
+    raw: &Receiver<io::Result<RawBatch>>,
+    parsed: &SyncSender<io::Result<Parsed>>,
+    spent: &Receiver<Parsed>,
+    raw_spent: &SyncSender<RawBatch>,
+) {
+    for batch in raw.iter() {
+        let lines = batch.map(|b| {
+            let mut out = spent.try_recv().unwrap_or_else(|_| Parsed {
+                lines: Vec::with_capacity(LINES_PER_BATCH),
+                lens: Vec::with_capacity(LINES_PER_BATCH),
+            });
+            out.lens.clear();
+            out.lens.extend_from_slice(&b.lens);
+            let mut from = 0;
+            out.lines.extend(b.ends.iter().map(|end| match end {
+                Some(end) => {
+                    let line = classify(&b.bytes[from..*end]);
+                    from = *end;
+                    line
+                }
+                None => Line::Irregular,
+            }));
+            let _ = raw_spent.try_send(b);
+            out
+        });
+        if parsed.send(lines).is_err() {
+            return;
+        }
+    }
 }
 
 /// The pass as it goes.
@@ -210,13 +351,16 @@ struct Scanner {
     gaps: FastMap<u32, (usize, u64, u64)>,
     /// Each line's conversation (or `NO_CONV`, `STALE`).
     line_conv: Vec<u32>,
+    /// The bytes each line takes in the file.
+    line_len: Vec<u32>,
     /// The highest `seq` of the lines of no conversation.
     loose_seq: u64,
     last_seq: Option<u64>,
     /// A hash of every request and assign id planned: one planned twice, or
     /// an answer outside its conversation, is for the full path.
     ids: FastSet<u64>,
-    conv_of: HashMap<String, String>,
+    /// Seeds `ids`' hashes (per process, as the maps are).
+    id_hasher: foldhash::fast::RandomState,
     /// Assigns for a session only (no conversation).
     loose_assigns: HashSet<String>,
     /// The assign records and their answers, with their conversation.
@@ -225,13 +369,6 @@ struct Scanner {
     brief: bool,
     /// Brief: each conversation's delivered requests, by id.
     delivered: FastMap<u32, Vec<Box<str>>>,
-}
-
-fn id_hash(id: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    id.hash(&mut h);
-    h.finish()
 }
 
 fn settled(st: &ConversationState) -> bool {
@@ -259,16 +396,22 @@ impl Scanner {
             seq: Vec::new(),
             gaps: FastMap::default(),
             line_conv: Vec::new(),
+            line_len: Vec::new(),
             loose_seq: 0,
             last_seq: None,
             ids: FastSet::default(),
-            conv_of: HashMap::new(),
+            id_hasher: Default::default(),
             loose_assigns: HashSet::new(),
             assigns: Vec::new(),
             stale_summaries: 0,
             brief: false,
             delivered: FastMap::default(),
         }
+    }
+
+    fn id_hash(&self, id: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.id_hasher.hash_one(id)
     }
 
     fn old(&self, last_ms: i64) -> bool {
@@ -362,11 +505,9 @@ impl Scanner {
                 action,
                 ..
             } => {
-                if !self.ids.insert(id_hash(&id)) {
+                if !self.ids.insert(self.id_hash(&id)) {
                     return None;
                 }
-                self.live(k)?;
-                self.conv_of.insert(id.clone(), c.to_string());
                 let st = self.live(k)?;
                 rb::plan_request_owned(st, (id, at_ms, event), (experience, language, action));
                 Some(())
@@ -374,7 +515,7 @@ impl Scanner {
             Record::Assign {
                 conversation: Some(_),
                 ..
-            } => self.assign(i, c, record),
+            } => self.assign(i, record),
             Record::Sent { .. } | Record::Outcome { .. } | Record::Callback { id: Some(_), .. } => {
                 self.answer(i, c, record)
             }
@@ -394,7 +535,7 @@ impl Scanner {
         }
     }
 
-    fn assign(&mut self, i: u32, c: &str, record: Record) -> Step {
+    fn assign(&mut self, i: u32, record: Record) -> Step {
         let Record::Assign {
             id,
             at_ms,
@@ -406,7 +547,7 @@ impl Scanner {
         else {
             return None;
         };
-        if !self.ids.insert(id_hash(id)) {
+        if !self.ids.insert(self.id_hash(id)) {
             return None;
         }
         let (keep_ms, now_ms) = (self.keep_ms, self.now_ms);
@@ -422,7 +563,6 @@ impl Scanner {
         } else {
             let st = self.live(k)?;
             rb::plan_assign(st, id, *at_ms, session, target, text.as_deref());
-            self.conv_of.insert(id.clone(), c.to_string());
         }
         self.assigns.push((i, record));
         Some(())
@@ -472,7 +612,6 @@ impl Scanner {
                     if matches!(st.requests[at].fate, RequestFate::Delivered { .. }) {
                         // Delivered: no later record of it is written,
                         // so it needs no number from here on.
-                        self.conv_of.remove(id.as_str());
                         if self.brief {
                             let r = st.requests.remove(at);
                             if st.requests.is_empty() {
@@ -530,13 +669,7 @@ impl Scanner {
         let Conv::Live(st) = std::mem::replace(&mut self.convs[k], Conv::Named) else {
             return;
         };
-        for r in &st.requests {
-            self.conv_of.remove(&r.id);
-        }
         let assigns: Vec<String> = st.assigns.into_iter().map(|a| a.id).collect();
-        for a in &assigns {
-            self.conv_of.remove(a);
-        }
         let delivered = self.delivered.remove(&i).map_or(0, |ids| ids.len());
         self.convs[k] = Conv::Done(Done {
             last_ms: st.last_ms,
@@ -551,7 +684,7 @@ impl Scanner {
     fn loose(&mut self, record: Record) -> Step {
         match &record {
             Record::Assign { id, .. } => {
-                if !self.ids.insert(id_hash(id)) {
+                if !self.ids.insert(self.id_hash(id)) {
                     return None;
                 }
                 self.loose_assigns.insert(id.clone());
@@ -577,7 +710,7 @@ impl Scanner {
     /// An answer outside every conversation: its id must be a session's
     /// assign or unknown.
     fn loose_answer(&self, id: &str) -> Step {
-        (self.loose_assigns.contains(id) || !self.ids.contains(&id_hash(id))).then_some(())
+        (self.loose_assigns.contains(id) || !self.ids.contains(&self.id_hash(id))).then_some(())
     }
 }
 
@@ -589,7 +722,7 @@ impl Scanner {
         for (c, i) in self.index {
             names[i as usize] = c;
         }
-        let mut conv_of = self.conv_of;
+        let mut conv_of = HashMap::new();
         let mut delivered = self.delivered;
         let mut kept_delivered = BTreeMap::new();
         let mut folded = vec![false; names.len()];
@@ -605,17 +738,22 @@ impl Scanner {
                 }
                 Conv::Done(_) => return None,
                 Conv::Live(st) if settled(&st) && old(st.last_ms) => {
-                    for id in st.requests.iter().map(|r| &r.id) {
-                        conv_of.remove(id);
-                    }
-                    for id in st.assigns.iter().map(|a| &a.id) {
-                        conv_of.remove(id);
-                    }
                     folded[k] = true;
                     let brief = delivered.remove(&(k as u32)).map_or(0, |ids| ids.len());
                     fold.insert(names[k].clone(), st.requests.len() + brief);
                 }
                 Conv::Live(mut st) => {
+                    // A delivered request takes no more lines, so needs
+                    // no number; every other request and assign may.
+                    let numbered = st
+                        .requests
+                        .iter()
+                        .filter(|r| !matches!(r.fate, RequestFate::Delivered { .. }))
+                        .map(|r| &r.id)
+                        .chain(st.assigns.iter().map(|a| &a.id));
+                    for id in numbered {
+                        conv_of.insert(id.clone(), names[k].clone());
+                    }
                     rb::list_open(&mut st);
                     states.insert(names[k].clone(), *st);
                     if let Some(ids) = delivered.remove(&(k as u32)) {
@@ -637,6 +775,7 @@ impl Scanner {
             fold,
             stale_summaries: self.stale_summaries,
             keep,
+            lens: self.line_len,
         };
         let stays = |k: usize| !folded[k];
         let mut next_seq = self.loose_seq;
@@ -712,35 +851,54 @@ pub(super) fn write_folded(
         w.write_all(&line)?;
         written += line.len() as u64;
     }
-    let mut reader = BufReader::with_capacity(1 << 16, file.try_clone()?);
-    reader.seek(SeekFrom::Start(0))?;
-    let mut buf = Vec::new();
-    let mut keep = plan.keep.iter();
-    loop {
-        buf.clear();
-        let (n, complete) = read_capped(&mut reader, &mut buf, MAX_LINE_BYTES)?;
-        if n == 0 {
-            break;
-        }
-        // The file is locked: a line the plan did not see means it changed.
-        let (true, Some(kept)) = (complete && n == buf.len() as u64, keep.next()) else {
-            return Err(io::Error::other(
-                "the journal changed while it was compacted",
-            ));
-        };
-        if !kept {
-            continue;
-        }
-        w.write_all(&buf)?;
-        written += buf.len() as u64;
-    }
-    if keep.next().is_some() {
+    // The file is locked: a length other than the lines the plan saw
+    // means it changed.
+    let total: u64 = plan.lens.iter().map(|n| u64::from(*n)).sum();
+    if file.metadata()?.len() != total || plan.lens.len() != plan.keep.len() {
         return Err(io::Error::other(
             "the journal changed while it was compacted",
         ));
     }
+    // Each run of kept lines, copied by its place in the file.
+    let mut buf = vec![0u8; 1 << 16];
+    let mut at = 0u64;
+    let mut run: Option<(u64, u64)> = None;
+    for (kept, len) in plan.keep.iter().zip(&plan.lens) {
+        let len = u64::from(*len);
+        if *kept {
+            // Kept lines side by side make one run.
+            match &mut run {
+                Some((_, to)) => *to = at + len,
+                None => run = Some((at, at + len)),
+            }
+        } else if let Some(range) = run.take() {
+            written += copy_range(file, range, &mut buf, &mut w)?;
+        }
+        at += len;
+    }
+    if let Some(range) = run.take() {
+        written += copy_range(file, range, &mut buf, &mut w)?;
+    }
     w.flush()?;
     Ok(written)
+}
+
+/// Copies bytes `from..to` of `file` to `out`; returns how many.
+fn copy_range(
+    file: &File,
+    (from, to): (u64, u64),
+    buf: &mut [u8],
+    out: &mut impl Write,
+) -> io::Result<u64> {
+    use std::os::unix::fs::FileExt;
+    let mut at = from;
+    while at < to {
+        let n = buf.len().min((to - at) as usize);
+        file.read_exact_at(&mut buf[..n], at)?;
+        out.write_all(&buf[..n])?;
+        at += n as u64;
+    }
+    Ok(to - from)
 }
 
 #[cfg(test)]
@@ -1220,6 +1378,98 @@ mod tests {
             let (_, again) = assert_same_start(&path, NOW + KEEP);
             assert!(again.states.len() < restored.states.len());
         }
+    }
+
+    /// A request told failed after it was told delivered, in a conversation
+    /// that stays: the streaming start numbers on as the full read does
+    /// (its numbering is made from the states that stay).
+    #[test]
+    fn a_failure_told_after_the_success_starts_as_the_full_read_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("late.jsonl");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        let mia = AgentRef::new("a-1", "Mia");
+        let raj = AgentRef::new("a-2", "Raj");
+        j.append_batch(&[
+            request("r-1", "c-live", Event::na_entry(mia.clone()), NOW - 10),
+            sent("r-1", NOW - 10),
+            outcome("r-1", true, NOW - 10),
+            request("r-2", "c-live", Event::warm_entry(raj), NOW - 9),
+            outcome("r-1", false, NOW - 8),
+            request("r-3", "c-live", Event::na_exit(mia), NOW - 7),
+            sent("r-3", NOW - 7),
+        ])
+        .unwrap();
+        drop(j);
+        let (judged, restored) = assert_same_start(&path, NOW);
+        assert!(judged, "a regular journal is judged by the streaming pass");
+        let fates: Vec<_> = restored.states["c-live"]
+            .requests
+            .iter()
+            .map(|r| &r.fate)
+            .collect();
+        assert!(matches!(fates[0], RequestFate::Failed { .. }), "{fates:?}");
+    }
+
+    /// The kept lines are copied by their place in the file: a file that
+    /// grew or shrank after the pass is refused, not copied askew.
+    #[test]
+    fn a_journal_that_changed_after_the_pass_is_not_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        write_mixed(&path);
+        let file = File::open(&path).unwrap();
+        let plan = scan(&file, KEEP, NOW, false).unwrap().expect("judged").plan;
+        assert!(plan.changes());
+        let mut out = tempfile::tempfile().unwrap();
+        assert!(write_folded(&file, &plan, NOW, &mut out).is_ok());
+        let mut grown = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        grown.write_all(b"{}\n").unwrap();
+        let mut out = tempfile::tempfile().unwrap();
+        let e = write_folded(&file, &plan, NOW, &mut out).unwrap_err();
+        assert!(
+            e.to_string().contains("changed while it was compacted"),
+            "{e}"
+        );
+    }
+
+    /// A journal longer than the reading thread may run ahead of the fold
+    /// (batches of lines in flight): the same start as the full read, its
+    /// batches taken in order.
+    #[test]
+    fn a_journal_of_many_batches_starts_as_the_full_read_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.jsonl");
+        generated(&path, 1_500, 104_729);
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        let in_flight = LINES_PER_BATCH * PARSERS * (2 * BATCHES_AHEAD + 2);
+        assert!(lines > in_flight, "{lines} lines");
+        let (judged, restored) = assert_same_start(&path, NOW);
+        assert!(judged, "a regular journal is judged by the streaming pass");
+        assert!(!restored.states.is_empty());
+    }
+
+    /// A damaged line near the start of a long journal ends the pass while
+    /// the reading thread still has lines to give: it must not wait for
+    /// the fold for ever.
+    #[test]
+    fn a_damaged_line_early_in_a_long_journal_ends_the_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.jsonl");
+        generated(&path, 1_500, 7);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text.find('\n').unwrap() + 1;
+        let damaged = format!("{}{{\"kind\":\"sent\" torn\n{}", &text[..at], &text[at..]);
+        std::fs::write(&path, damaged).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = path.clone();
+        std::thread::spawn(move || tx.send(plan(&p)).unwrap());
+        // Not a timing bound: a pass that waits for ever never answers.
+        let answer = rx.recv_timeout(std::time::Duration::from_secs(120));
+        assert_eq!(answer.expect("the pass ended"), None);
     }
 
     /// Lines of a history lost: the holds name the lines the compacted
