@@ -69,7 +69,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     );
     let mut effects = apply(state, action);
     if polled {
-        marks::prune(state);
+        marks::prune(
+            &mut state.views.list,
+            &mut state.log,
+            &state.model,
+            state.now_ms,
+        );
     }
     effects.extend(team::publish_sends(state, &effects));
     effects.extend(observed);

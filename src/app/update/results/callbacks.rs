@@ -53,7 +53,7 @@ pub(in crate::app::update) fn on_callback(
             *why = why.clone().with_agent(&name);
         }
     }
-    let was = match timeline_event_mut(state, &conv, &req_id) {
+    let was = match timeline_event_mut(&mut state.model, &conv, &req_id) {
         Some(TimelineItem::Assign { state: st, .. }) => Some(st.clone()),
         _ => None,
     };
@@ -61,7 +61,7 @@ pub(in crate::app::update) fn on_callback(
         repeated_callback(state, &conv, &req_id);
         return Vec::new();
     }
-    set_assign(state, &conv, &req_id, shown.clone());
+    set_assign(&mut state.model, &conv, &req_id, shown.clone());
     if ok && let Some(c) = state.model.conversations.change(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
     }

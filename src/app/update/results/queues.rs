@@ -65,7 +65,7 @@ pub(in crate::app::update) fn merge_queues(
     {
         // The queue is gone and nothing is left in it.
         state.views.list.queue_narrow = None;
-        keep_selection_visible(state);
+        keep_selection_visible(&mut state.views, &state.model);
     }
     let n = state.model.queues.len();
     state.views.queues.cursor = state.views.queues.cursor.min(n.saturating_sub(1));
