@@ -78,7 +78,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
     effects.extend(team::publish_sends(state, &effects));
     effects.extend(observed);
-    effects.extend(alerts::judge(state, due));
+    effects.extend(alerts::judge(
+        &mut state.model,
+        &state.settings,
+        state.now_ms,
+        due,
+    ));
     effects
 }
 

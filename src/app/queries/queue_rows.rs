@@ -273,18 +273,10 @@ impl<'a> QueueQuery<'a> {
             .collect()
     }
 
-    /// Per queue: (answered within `sla_secs`, decided) of the
-    /// conversations this console has seen.
+    /// Per queue: (answered within `sla_secs`, decided) (see
+    /// [`Model::service_counts`]).
     pub(crate) fn service_counts(&self) -> std::collections::HashMap<&'a str, (u32, u32)> {
-        let mut service: std::collections::HashMap<&'a str, (u32, u32)> = Default::default();
-        for mark in self.model.sla_seen.values() {
-            let s = service.entry(mark.queue_id.as_str()).or_default();
-            s.1 += 1;
-            if mark.within {
-                s.0 += 1;
-            }
-        }
-        service
+        self.model.service_counts()
     }
 
     /// The agents of the directory that belong to `queue`: as list-agents
@@ -307,6 +299,22 @@ impl<'a> QueueQuery<'a> {
         self.visible_queue_rows()
             .into_iter()
             .nth(self.views.queues.cursor)
+    }
+}
+
+impl Model {
+    /// Per queue: (answered within `sla_secs`, decided) of the
+    /// conversations this console has seen.
+    pub(crate) fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
+        let mut service: std::collections::HashMap<&str, (u32, u32)> = Default::default();
+        for mark in self.sla_seen.values() {
+            let s = service.entry(mark.queue_id.as_str()).or_default();
+            s.1 += 1;
+            if mark.within {
+                s.0 += 1;
+            }
+        }
+        service
     }
 }
 
@@ -334,11 +342,6 @@ impl State {
     /// A queue row's level (see [`QueueQuery::queue_level`]).
     pub fn queue_level(&self, row: &QueueRow) -> Level {
         self.queue_query().queue_level(row)
-    }
-
-    /// Per queue: (answered within `sla_secs`, decided).
-    pub(crate) fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
-        self.queue_query().service_counts()
     }
 
     /// The agents of the directory that belong to `queue`.

@@ -87,7 +87,9 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::Quit => ask_quit(state),
         Command::Find => find(&mut state.views, &mut state.log, state.now_ms, word),
         Command::View => views::view(state, word),
-        Command::Who => super::team::who(state),
+        Command::Who => {
+            super::team::who(&mut state.views, &mut state.log, &state.model, state.now_ms)
+        }
         // The log pane
         Command::LogNext => find_in_log(&mut state.views, &mut state.log, state.now_ms, false),
         Command::LogPrev => find_in_log(&mut state.views, &mut state.log, state.now_ms, true),
