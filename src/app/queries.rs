@@ -159,6 +159,57 @@ impl Model {
     }
 }
 
+impl Views {
+    /// The picker's choices: matching agents, available ones with room first.
+    pub fn picker_choices<'m>(&self, model: &'m Model) -> Vec<&'m Agent> {
+        let Mode::Picker(p) = &self.mode else {
+            return Vec::new();
+        };
+        if picker_queue_query(p).is_some() {
+            return Vec::new();
+        }
+        let conv = model.conversations.get(&p.conversation);
+        let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
+        let present = conv.map(|c| c.projected()).unwrap_or_default();
+        let q = p.query.as_str().to_lowercase();
+        // "mia, raj": the agents each part matches (a bulk assign spread
+        // over them).
+        let parts: Vec<&str> = if q.contains(',') {
+            q.split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .collect()
+        } else {
+            vec![q.as_str()]
+        };
+        let mut v: Vec<&Agent> = model
+            .agents
+            .iter()
+            .filter(|a| {
+                parts.iter().any(|q| {
+                    q.is_empty()
+                        || a.name.to_lowercase().contains(q)
+                        || a.id.to_lowercase().contains(q)
+                })
+            })
+            .filter(|a| !matches!(p.purpose, Verb::Cold | Verb::Warm) || !present.contains(&a.id))
+            .collect();
+        let assigned = conv.and_then(|c| c.assigned_agent.clone());
+        let first =
+            |a: &Agent| assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
+        // While the picker is open the order it opened with stands; agents
+        // listed since come after, in the usual order.
+        let frozen_at = |a: &Agent| {
+            p.frozen
+                .iter()
+                .position(|f| f.id == a.id)
+                .unwrap_or(usize::MAX)
+        };
+        v.sort_by_key(|a| (frozen_at(a), picker_rank(a, channel, first(a))));
+        v
+    }
+}
+
 impl Status {
     /// Whole seconds until Kore's requested wait (after a 429) is over, at
     /// `now_ms`, while it lasts.
@@ -403,54 +454,9 @@ impl State {
         self.views.agents.visible(&self.model)
     }
 
-    /// The picker's choices: matching agents, available ones with room first.
+    /// The picker's choices (see [`Views::picker_choices`]).
     pub fn picker_choices(&self) -> Vec<&Agent> {
-        let Mode::Picker(p) = &self.views.mode else {
-            return Vec::new();
-        };
-        if picker_queue_query(p).is_some() {
-            return Vec::new();
-        }
-        let conv = self.model.conversations.get(&p.conversation);
-        let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
-        let present = conv.map(|c| c.projected()).unwrap_or_default();
-        let q = p.query.as_str().to_lowercase();
-        // "mia, raj": the agents each part matches (a bulk assign spread
-        // over them).
-        let parts: Vec<&str> = if q.contains(',') {
-            q.split(',')
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .collect()
-        } else {
-            vec![q.as_str()]
-        };
-        let mut v: Vec<&Agent> = self
-            .model
-            .agents
-            .iter()
-            .filter(|a| {
-                parts.iter().any(|q| {
-                    q.is_empty()
-                        || a.name.to_lowercase().contains(q)
-                        || a.id.to_lowercase().contains(q)
-                })
-            })
-            .filter(|a| !matches!(p.purpose, Verb::Cold | Verb::Warm) || !present.contains(&a.id))
-            .collect();
-        let assigned = conv.and_then(|c| c.assigned_agent.clone());
-        let first =
-            |a: &Agent| assigned.as_deref() == Some(a.id.as_str()) && p.purpose == Verb::Enter;
-        // While the picker is open the order it opened with stands; agents
-        // listed since come after, in the usual order.
-        let frozen_at = |a: &Agent| {
-            p.frozen
-                .iter()
-                .position(|f| f.id == a.id)
-                .unwrap_or(usize::MAX)
-        };
-        v.sort_by_key(|a| (frozen_at(a), picker_rank(a, channel, first(a))));
-        v
+        self.views.picker_choices(&self.model)
     }
 
     /// Whether `agent`'s presence or load differs from what the open picker

@@ -294,6 +294,25 @@ impl<'a> QueueQuery<'a> {
             .collect()
     }
 
+    /// The picker's queue choices (its query starts with `q:`): matching
+    /// queues, the fewest waiting first.
+    pub fn picker_queue_choices(&self) -> Vec<QueueRow> {
+        let Mode::Picker(p) = &self.views.mode else {
+            return Vec::new();
+        };
+        let Some(q) = picker_queue_query(p) else {
+            return Vec::new();
+        };
+        let q = q.trim().to_lowercase();
+        let mut rows: Vec<QueueRow> = self
+            .queue_rows()
+            .into_iter()
+            .filter(|r| q.is_empty() || r.name.to_lowercase().contains(&q) || r.id.contains(&q))
+            .collect();
+        rows.sort_by_key(|r| (r.waiting.value.unwrap_or(0), r.name.to_lowercase()));
+        rows
+    }
+
     /// The queue the queue pane's cursor is on.
     pub fn selected_queue(&self) -> Option<QueueRow> {
         self.visible_queue_rows()
@@ -364,23 +383,9 @@ impl State {
         self.model.queue_name(id)
     }
 
-    /// The picker's queue choices (its query starts with `q:`): matching
-    /// queues, the fewest waiting first.
+    /// The picker's queue choices (see [`QueueQuery::picker_queue_choices`]).
     pub fn picker_queue_choices(&self) -> Vec<QueueRow> {
-        let Mode::Picker(p) = &self.views.mode else {
-            return Vec::new();
-        };
-        let Some(q) = picker_queue_query(p) else {
-            return Vec::new();
-        };
-        let q = q.trim().to_lowercase();
-        let mut rows: Vec<QueueRow> = self
-            .queue_rows()
-            .into_iter()
-            .filter(|r| q.is_empty() || r.name.to_lowercase().contains(&q) || r.id.contains(&q))
-            .collect();
-        rows.sort_by_key(|r| (r.waiting.value.unwrap_or(0), r.name.to_lowercase()));
-        rows
+        self.queue_query().picker_queue_choices()
     }
 }
 

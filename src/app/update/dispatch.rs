@@ -110,8 +110,8 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::FilterDone => leave_filter(&mut state.views, &mut state.log, &state.model, false),
         Command::FilterClear => leave_filter(&mut state.views, &mut state.log, &state.model, true),
         // The picker
-        Command::PickerDown => picker_move(state, true),
-        Command::PickerUp => picker_move(state, false),
+        Command::PickerDown => picker(state, true),
+        Command::PickerUp => picker(state, false),
         Command::PickerPick => picker_pick(state),
         Command::PickerCancel => picker_cancel(&mut state.views),
         // The `:` line
@@ -159,6 +159,17 @@ fn cursor(state: &mut State, delta: i64) -> Vec<Effect> {
 /// The help scrolled: the borrow split for [`scroll_help`].
 fn help(state: &mut State, to: impl FnOnce(u16, u16, u16) -> u16) -> Vec<Effect> {
     scroll_help(&mut state.views, &state.keymap, to)
+}
+
+/// The picker's cursor moved: the borrow split for [`picker_move`].
+fn picker(state: &mut State, down: bool) -> Vec<Effect> {
+    picker_move(
+        &mut state.views,
+        &state.model,
+        &state.settings,
+        state.now_ms,
+        down,
+    )
 }
 
 /// An editing key on the open input: the borrow split for [`edit_input`].

@@ -134,8 +134,14 @@ pub(super) fn leave_filter(
 }
 
 /// The agent picker: typing narrows, arrows move, Enter picks.
-pub(super) fn picker_move(state: &mut State, down: bool) -> Vec<Effect> {
-    if let Mode::Picker(p) = &mut state.views.mode {
+pub(super) fn picker_move(
+    views: &mut Views,
+    model: &Model,
+    settings: &Settings,
+    now_ms: i64,
+    down: bool,
+) -> Vec<Effect> {
+    if let Mode::Picker(p) = &mut views.mode {
         p.selected = if down {
             p.selected + 1
         } else {
@@ -143,7 +149,7 @@ pub(super) fn picker_move(state: &mut State, down: bool) -> Vec<Effect> {
         };
     }
     if down {
-        clamp_picker(state);
+        clamp_picker(views, model, settings, now_ms);
     }
     Vec::new()
 }
@@ -356,12 +362,18 @@ pub(super) fn set_filter(
     }
 }
 
-pub(super) fn clamp_picker(state: &mut State) {
-    let n = state
-        .picker_choices()
+pub(super) fn clamp_picker(views: &mut Views, model: &Model, settings: &Settings, now_ms: i64) {
+    let queues = QueueQuery {
+        model,
+        views,
+        settings,
+        now_ms,
+    };
+    let n = views
+        .picker_choices(model)
         .len()
-        .max(state.picker_queue_choices().len());
-    if let Mode::Picker(p) = &mut state.views.mode {
+        .max(queues.picker_queue_choices().len());
+    if let Mode::Picker(p) = &mut views.mode {
         p.selected = p.selected.min(n.saturating_sub(1));
     }
 }
