@@ -97,7 +97,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             if ok {
                 return super::heal::details_picture(state, &conv_id);
             }
-            super::heal::heal_failed(state, &conv_id);
+            super::heal::heal_failed(&mut state.model, state.now_ms, &conv_id);
         }
         Action::LogTrouble { dropped, why } => {
             log_trouble(&mut state.model.status, &mut state.log, state.now_ms, dropped, why)
