@@ -719,7 +719,7 @@ fn whole_state_fns(text: &str) -> Vec<String> {
 /// the handlers that change several rooms together take `&mut State`. The
 /// count of those in `src/app/update.rs` and `src/app/update/` may not pass
 /// this ceiling; when it drops, lower the ceiling.
-const WHOLE_STATE_CEILING: usize = 101;
+const WHOLE_STATE_CEILING: usize = 99;
 
 #[test]
 fn handlers_that_take_the_whole_state_do_not_grow() {

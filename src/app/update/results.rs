@@ -494,15 +494,18 @@ pub(super) fn parse_ms(s: Option<&str>) -> Option<i64> {
 
 /// A poll's answer, or None when it failed: then the connection is
 /// degraded (the picture is not fresh) and the log says why.
-fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option<T> {
+fn polled<T>(
+    status: &mut Status,
+    log: &mut Log,
+    now: i64,
+    what: &str,
+    result: Result<T, String>,
+) -> Option<T> {
     match result {
         Ok(r) => Some(r),
         Err(e) => {
-            state.model.status.health = Health::Degraded(e.clone());
-            let now = state.now_ms;
-            state
-                .log
-                .push(now, LogKind::Error, format!("poll {what}: {e}"));
+            status.health = Health::Degraded(e.clone());
+            log.push(now, LogKind::Error, format!("poll {what}: {e}"));
             None
         }
     }
@@ -556,7 +559,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
             }
         }
     }
-    mark_service_level(state, &on_page);
+    mark_service_level(&mut state.model, &state.settings, state.now_ms, &on_page);
     let poll = &mut state.model.status.poll;
     if page.total.is_some() {
         poll.totals[group] = page.total;
@@ -800,18 +803,14 @@ pub const MAX_WAIT_MS: i64 = 365 * 24 * 3600 * 1000;
 /// Decides, for each conversation seen in a queue and not yet decided,
 /// whether it was answered within `sla_secs`: once it is answered (by its
 /// wait then), or once it has waited longer (not within).
-fn mark_service_level(state: &mut State, ids: &[String]) {
-    let now = state.now_ms;
+fn mark_service_level(model: &mut Model, settings: &Settings, now: i64, ids: &[String]) {
     let mut new = Vec::new();
-    for c in ids
-        .iter()
-        .filter_map(|id| state.model.conversations.get(id))
-    {
+    for c in ids.iter().filter_map(|id| model.conversations.get(id)) {
         let (Some((queue, name)), Some(_)) = (&c.queue, c.wait_ms) else {
             continue;
         };
-        let limit = i64::from(state.settings.alerts.for_queue(queue, name).sla_secs) * 1000;
-        if !c.listed || state.model.sla_seen.contains_key(&c.id) {
+        let limit = i64::from(settings.alerts.for_queue(queue, name).sla_secs) * 1000;
+        if !c.listed || model.sla_seen.contains_key(&c.id) {
             continue;
         }
         let wait = c.wait_now_ms(now).unwrap_or(0);
@@ -834,12 +833,12 @@ fn mark_service_level(state: &mut State, ids: &[String]) {
         ));
     }
     for (id, mark) in new {
-        if state.model.sla_seen.len() >= SLA_MEMORY {
+        if model.sla_seen.len() >= SLA_MEMORY {
             // Forget one to make room; the level stays over the most recent
             // ten thousand or so.
-            state.model.sla_seen.pop_first();
+            model.sla_seen.pop_first();
         }
-        state.model.sla_seen.insert(id, mark);
+        model.sla_seen.insert(id, mark);
     }
 }
 

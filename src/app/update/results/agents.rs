@@ -7,7 +7,13 @@ pub(in crate::app::update) fn merge_agents(
     agents: Result<Vec<AgentRecord>, String>,
     availability: Option<AvailabilityResponse>,
 ) {
-    let Some(records) = polled(state, "agents", agents) else {
+    let Some(records) = polled(
+        &mut state.model.status,
+        &mut state.log,
+        state.now_ms,
+        "agents",
+        agents,
+    ) else {
         return;
     };
     // Queue memberships as this listing has them (it is the whole list).

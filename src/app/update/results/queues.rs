@@ -10,7 +10,13 @@ pub(in crate::app::update) fn merge_queues(
     state: &mut State,
     result: Result<Vec<QueueRecord>, String>,
 ) {
-    let Some(records) = polled(state, "queues", result) else {
+    let Some(records) = polled(
+        &mut state.model.status,
+        &mut state.log,
+        state.now_ms,
+        "queues",
+        result,
+    ) else {
         return;
     };
     let mut earlier: HashMap<String, Queue> = std::mem::take(&mut state.model.queues)
