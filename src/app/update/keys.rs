@@ -684,7 +684,13 @@ fn narrow_to(views: &mut Views, model: &Model, narrow: Narrow, name: &str) {
     };
     views.list.selected = None;
     keep_selection_visible(views, model);
-    let n = views.list.visible_ids(model, views.problems_only).len();
+    // Counted as `State::visible_conversations` counts them: the rows the
+    // model holds.
+    let ids = views.list.visible_ids(model, views.problems_only);
+    let n = ids
+        .iter()
+        .filter(|id| model.conversations.get(id).is_some())
+        .count();
     views.say(format!(
         "conversations of {name}: {n} listed (Esc shows {everyone})"
     ));
