@@ -657,3 +657,114 @@ fn the_checker_sees_a_write_to_the_state() {
     assert_eq!(state_writes(text), [3, 5, 10]);
     assert_eq!(state_bindings(&code_only(text)), ["st", "state"]);
 }
+
+/// The functions of `text` that take the whole State to change
+/// (`fn NAME(… &mut State …)`, the parameters on one line or many;
+/// comments, strings and test items left out), by name.
+fn whole_state_fns(text: &str) -> Vec<String> {
+    let code = code_only(&without_test_items(text));
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    for (at, _) in code.match_indices("fn ") {
+        if code[..at].chars().next_back().is_some_and(ident) {
+            continue;
+        }
+        let rest = &code[at + "fn ".len()..];
+        let name: String = rest.chars().take_while(|c| ident(*c)).collect();
+        // The parameters: from the `(` after the generics (`<F: Fn(u8)>`)
+        // to the one that closes it.
+        let mut angle = 0;
+        let mut prev = ' ';
+        let Some(open) = rest.char_indices().find_map(|(i, c)| {
+            match c {
+                '<' => angle += 1,
+                '>' if prev != '-' => angle -= 1,
+                '(' if angle == 0 => return Some(i),
+                _ => {}
+            }
+            prev = c;
+            None
+        }) else {
+            continue;
+        };
+        let mut depth = 0;
+        let mut close = rest.len();
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                close = open + i;
+                break;
+            }
+        }
+        let params = &rest[open..close];
+        let whole = params.match_indices("&mut State").any(|(i, _)| {
+            !params[i + "&mut State".len()..]
+                .chars()
+                .next()
+                .is_some_and(ident)
+        });
+        if !name.is_empty() && whole {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Issue 20.1: a handler takes the room it changes (`&mut Views`,
+/// `&mut ListView`, `&mut Log`, `&mut Model`, `&mut Requests`), and only
+/// the handlers that change several rooms together take `&mut State`. The
+/// count of those in `src/app/update.rs` and `src/app/update/` may not pass
+/// this ceiling; when it drops, lower the ceiling.
+const WHOLE_STATE_CEILING: usize = 99;
+
+#[test]
+fn handlers_that_take_the_whole_state_do_not_grow() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let mut files = rust_files(&root.join("update"));
+    files.push(root.join("update.rs"));
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for name in whole_state_fns(&text) {
+            found.push(format!("{}: {name}", file.display()));
+        }
+    }
+    let n = found.len();
+    assert!(
+        n <= WHOLE_STATE_CEILING,
+        "{n} functions of update take `&mut State`, over the ceiling of {WHOLE_STATE_CEILING}: \
+         give the new handler the rooms it changes (`&mut Views`, `&mut Log`, `&mut Model`, \
+         `&mut Requests`) and let its caller split the borrow\n{}",
+        found.join("\n")
+    );
+    assert!(
+        n == WHOLE_STATE_CEILING,
+        "{n} functions of update take `&mut State` now, under the ceiling of \
+         {WHOLE_STATE_CEILING}: lower WHOLE_STATE_CEILING in tests/layers.rs to {n}"
+    );
+}
+
+#[test]
+fn the_checker_counts_the_functions_that_take_the_whole_state() {
+    let text = "pub(super) fn one(state: &mut State, n: i64) -> Vec<Effect> {}\n\
+                fn many(\n\
+                \x20   views: &mut Views,\n\
+                \x20   state: &mut State,\n\
+                ) {}\n\
+                fn generic<F: Fn(u8)>(state: &mut State, f: F) {}\n\
+                fn nested(f: impl FnOnce(&mut State)) {}\n\
+                fn reads(state: &State) {}\n\
+                fn rooms(views: &mut Views, log: &mut Log) {}\n\
+                fn other(s: &mut StateMachine) {}\n\
+                // fn commented(state: &mut State) {}\n\
+                fn quoted() { let s = \"fn f(state: &mut State)\"; }\n\
+                #[cfg(test)]\n\
+                mod tests {\n\
+                \x20   fn helper(state: &mut State) {}\n\
+                }\n";
+    assert_eq!(whole_state_fns(text), ["one", "many", "generic", "nested"]);
+}

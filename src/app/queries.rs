@@ -13,7 +13,7 @@ mod queue_rows;
 #[cfg(test)]
 use completion::common_prefix;
 pub use completion::complete;
-pub use queue_rows::{Figure, QueueRow, kore_longest_ms};
+pub use queue_rows::{Figure, QueueQuery, QueueRow, kore_longest_ms};
 
 impl State {
     /// The conversations list as shown: filtered, sorted.
@@ -24,280 +24,151 @@ impl State {
             .collect()
     }
 
+    /// The conversations list as shown, filtered and sorted (see
+    /// [`ListView::visible_ids`]).
+    pub fn visible_ids(&self) -> VisibleIds {
+        self.views
+            .list
+            .visible_ids(&self.model, self.views.problems_only)
+    }
+
+    /// What the list is made from now (the tests look into its kept list).
+    #[cfg(test)]
+    fn list_query(&self) -> ListQuery<'_> {
+        ListQuery {
+            list: &self.views.list,
+            model: &self.model,
+            problems_only: self.views.problems_only,
+        }
+    }
+}
+
+/// What the conversation list is made from: the list's own view (filter,
+/// sort, narrowing, kept list), the model, and whether the problems-only
+/// view is on. The handlers that change the list ask it through
+/// [`ListView::visible_ids`]; the view through `State::visible_ids`.
+#[derive(Clone, Copy)]
+struct ListQuery<'a> {
+    list: &'a ListView,
+    model: &'a Model,
+    problems_only: bool,
+}
+
+impl ListView {
     /// The conversations list as shown, filtered and sorted. It is kept:
     /// the sorted table is made again only when the conversations, the sort
     /// or the narrowing changed, and the filter is applied to that table
     /// (see `app::list`); a filter that only grew (more typed at its end)
     /// narrows the rows the shorter one left.
-    pub fn visible_ids(&self) -> VisibleIds {
-        let key = self.list_key();
-        let mut cache = self
-            .views
-            .list
-            .cache
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fresh = |key: ListKey| KeptList {
-            key,
-            filter: String::new(),
-            list: VisibleIds {
-                table: std::sync::Arc::new(self.sorted_table()),
-                shown: None,
-                hint: Default::default(),
-            },
-        };
-        let kept = match cache.take() {
-            Some(k) if k.key == key => k,
-            Some(k) => self.patched(k, &key).unwrap_or_else(|| fresh(key)),
-            None => fresh(key),
-        };
-        if kept.filter == self.views.list.filter {
-            let list = kept.list.clone();
-            *cache = Some(kept);
-            return list;
+    pub fn visible_ids(&self, model: &Model, problems_only: bool) -> VisibleIds {
+        ListQuery {
+            list: self,
+            model,
+            problems_only,
         }
-        let map: &ConversationMap = &self.model.conversations;
-        let words = filter_words(&self.views.list.filter);
-        let grew = self.views.list.filter.starts_with(kept.filter.as_str())
-            // A new `k=` turns a plain word into a field test.
-            && self.views.list.filter.matches('=').count() == kept.filter.matches('=').count();
-        let table = kept.list.table.clone();
-        let shown = if words.is_empty() {
-            None
-        } else if grew {
-            let old = filter_words(&kept.filter);
-            let same = old.iter().zip(&words).take_while(|(a, b)| a == b).count();
-            let base = kept.list.shown.as_deref().map(Vec::as_slice);
-            Some(std::sync::Arc::new(table.filter(base, &words[same..], map)))
+        .visible_ids()
+    }
+
+    /// The selected conversation, when the model still holds it.
+    pub fn selected_conversation<'m>(&self, model: &'m Model) -> Option<&'m Conversation> {
+        self.selected
+            .as_ref()
+            .and_then(|id| model.conversations.get(id))
+    }
+
+    /// The list's sort as the title and the flash say it.
+    pub fn sort_label(&self) -> String {
+        if self.reversed {
+            format!("{}, reversed", self.sort.label())
         } else {
-            Some(std::sync::Arc::new(table.filter(None, &words, map)))
-        };
-        let list = VisibleIds {
-            table,
-            shown,
-            hint: Default::default(),
-        };
-        *cache = Some(KeptList {
-            key: kept.key,
-            filter: self.views.list.filter.clone(),
-            list: list.clone(),
-        });
-        list
-    }
-
-    /// What the kept table of the list is made from now.
-    fn list_key(&self) -> ListKey {
-        ListKey {
-            generation: self.model.conversations.generation(),
-            sort: self.views.list.sort,
-            reversed: self.views.list.reversed,
-            queue: self.views.list.queue_narrow.clone(),
-            agent: self.views.list.agent_narrow.clone(),
-            problems: self
-                .views
-                .problems_only
-                .then_some(self.model.breaches.version),
+            self.sort.label().to_string()
         }
     }
+}
 
-    /// The kept list brought up to date row by row: the rows of the
-    /// conversations changed since it was made are taken out and those
-    /// that belong put back at their sorted places (their filter text and
-    /// the filter's rows with them). Only when every change since was
-    /// tracked (`Conversations::changed_since`), at most
-    /// [`patch_limit`] conversations changed, and the sort, the narrowing
-    /// and the problems view are the same; else `None`, and the list is
-    /// made again whole.
-    fn patched(&self, kept: KeptList, key: &ListKey) -> Option<KeptList> {
-        if !kept.key.same_view(key) {
-            return None;
+impl Model {
+    /// The counts over every conversation, made in one pass and kept (in
+    /// `kept`, the views' summary cache) until the conversations change, so
+    /// that a frame never walks them all.
+    pub fn summary(&self, kept: &GenCache<Summary>) -> std::sync::Arc<Summary> {
+        kept.get_or_patch(
+            self.conversations.generation(),
+            |since, kept| self.patched_summary(since, kept),
+            || Summary::of(self.conversations.values()),
+        )
+    }
+
+    /// The summary kept at generation `since` brought up to date: each
+    /// conversation changed since has its part as it was then taken out
+    /// and its part now added. Only when every change since was tracked
+    /// and at most [`patch_limit`] conversations changed; else `None`.
+    fn patched_summary(&self, since: u64, kept: std::sync::Arc<Summary>) -> Option<Summary> {
+        let changed = self.first_changes_since(since)?;
+        let mut s = std::sync::Arc::try_unwrap(kept).unwrap_or_else(|k| (*k).clone());
+        for (id, before) in changed {
+            if let Some(b) = before {
+                s.take(id, &b.part);
+            }
+            if let Some(c) = self.conversations.get(id) {
+                s.add(id, Part::of(c));
+            }
         }
-        let changed = self.first_changes_since(kept.key.generation)?;
-        let map: &ConversationMap = &self.model.conversations;
-        // Their rows as they were (found by their keys then), and as they
-        // are for those that belong.
-        let gone: Vec<(SortKey, &str)> = changed
-            .iter()
-            .filter_map(|(id, b)| Some((sort_key(self.views.list.sort, &(*b)?.sort), *id)))
-            .collect();
-        let rows: Vec<(SortKey, &Conversation)> = changed
-            .iter()
-            .filter_map(|(id, _)| self.model.conversations.get(id))
-            .filter(|c| self.in_list(c))
-            .map(|c| (sort_key(self.views.list.sort, &SortFacts::of(c)), c))
-            .collect();
-        let KeptList { filter, list, .. } = kept;
-        let mut table = std::sync::Arc::try_unwrap(list.table).unwrap_or_else(|t| (*t).clone());
-        let moved = table.patch(
-            &gone,
-            rows,
-            order(self.views.list.sort, self.views.list.reversed),
-        );
-        let shown = list.shown.map(|shown| {
-            let added = table.filter(Some(&moved.added), &filter_words(&filter), map);
-            std::sync::Arc::new(merge_rows(moved.kept(&shown), &added))
-        });
-        Some(KeptList {
-            key: key.clone(),
-            filter,
-            list: VisibleIds {
-                table: std::sync::Arc::new(table),
-                shown,
-                hint: list.hint,
-            },
-        })
+        Some(s)
     }
 
     /// The conversations changed since `generation`, each once with what it
     /// was then (`None`: not held), when every change since was tracked
     /// and at most [`patch_limit`] changed.
-    fn first_changes_since(
+    pub(crate) fn first_changes_since(
         &self,
         generation: u64,
     ) -> Option<Vec<(&str, Option<&crate::app::state::Before>)>> {
         let mut seen = IdSet::default();
         let mut firsts = Vec::new();
-        for (id, before) in self.model.conversations.changes_since(generation)? {
+        for (id, before) in self.conversations.changes_since(generation)? {
             if seen.insert(id) {
                 firsts.push((id, before));
             }
         }
-        (firsts.len() <= patch_limit(self.model.conversations.len())).then_some(firsts)
-    }
-
-    /// Whether a conversation is a row of the list's table: the queue and
-    /// agent narrowing and the problems view let it through.
-    fn in_list(&self, c: &Conversation) -> bool {
-        self.views
-            .list
-            .agent_narrow
-            .as_deref()
-            .is_none_or(|a| holds_agent(c, a))
-            && self
-                .views
-                .list
-                .queue_narrow
-                .as_deref()
-                .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
-            && (!self.views.problems_only || self.is_problem(c))
-    }
-
-    /// The table made from scratch: the narrowed rows, sorted.
-    fn sorted_table(&self) -> ListTable {
-        // Keys that cost something (a row's state, a natural id) are made
-        // once per row, not twice per comparison. Ids are unique, so an
-        // unstable sort gives the same order as a stable one.
-        let mut rows: Vec<(SortKey, &str)> = self
-            .model
-            .conversations
-            .values()
-            .filter(|c| self.in_list(c))
-            .map(|c| {
-                (
-                    sort_key(self.views.list.sort, &SortFacts::of(c)),
-                    c.id.as_str(),
-                )
-            })
-            .collect();
-        if self.views.list.sort == SortBy::Id {
-            let mut keyed: Vec<((&str, u64), &str)> = rows
-                .iter()
-                .map(|(_, id)| (natural_parts(id), *id))
-                .collect();
-            keyed.sort_unstable();
-            rows = keyed
-                .into_iter()
-                .map(|(_, id)| (SortKey::default(), id))
-                .collect();
-        } else {
-            rows.sort_unstable();
-        }
-        if self.views.list.reversed {
-            rows.reverse();
-        }
-        let (keys, ids) = rows.into_iter().map(|(k, id)| (k, id.to_string())).unzip();
-        ListTable::with_keys(ids, keys)
-    }
-
-    /// The thresholds a conversation is judged by: its queue's, else the
-    /// defaults.
-    pub fn thresholds_of(&self, c: &Conversation) -> &Thresholds {
-        match &c.queue {
-            Some((id, name)) => self.settings.alerts.for_queue(id, name),
-            None => &self.settings.alerts.default,
-        }
-    }
-
-    /// How long a conversation has waited past its thresholds now: only a
-    /// listed one still waiting for an agent can be past them.
-    pub fn conversation_level(&self, c: &Conversation) -> Level {
-        if !c.listed || !c.is_waiting() {
-            return Level::Ok;
-        }
-        c.wait_now_ms(self.now_ms)
-            .map_or(Level::Ok, |w| self.thresholds_of(c).wait_level(w))
+        (firsts.len() <= patch_limit(self.conversations.len())).then_some(firsts)
     }
 
     /// Whether the problems-only view shows it: past a wait threshold (as of
     /// the latest alerts pass), or with a failed or unknown request or
     /// assign.
     pub fn is_problem(&self, c: &Conversation) -> bool {
-        self.model.breaches.conversations.contains_key(&c.id)
-            || c.failed().is_some()
-            || c.assign_failed()
+        self.breaches.conversations.contains_key(&c.id) || c.failed().is_some() || c.assign_failed()
     }
 
-    pub fn selected_conversation(&self) -> Option<&Conversation> {
-        self.views
-            .list
-            .selected
-            .as_ref()
-            .and_then(|id| self.model.conversations.get(id))
-    }
-
-    /// The agents pane: filtered, available first, then by name.
-    pub fn visible_agents(&self) -> Vec<&Agent> {
-        let f = self.views.agents.filter.to_lowercase();
-        let mut v: Vec<&Agent> = self
-            .model
-            .agents
+    /// An agent's name by its id (the id itself when it is not listed).
+    pub(crate) fn agent_name(&self, id: &str) -> String {
+        self.agents
             .iter()
-            .filter(|a| {
-                f.is_empty()
-                    || a.name.to_lowercase().contains(&f)
-                    || a.id.to_lowercase().contains(&f)
-                    || a.presence.label().to_lowercase().contains(&f)
-                    || a.queue_name
-                        .as_deref()
-                        .is_some_and(|q| q.to_lowercase().contains(&f))
-            })
-            .collect();
-        if self.views.agents.by_time {
-            // Longest in its status first; a change seen sorts by its time,
-            // a lower bound by its own (both are "at least" that long).
-            let since = |a: &Agent| {
-                self.model
-                    .agent_since
-                    .get(&a.id)
-                    .map_or(i64::MAX, |s| s.since_ms)
-            };
-            v.sort_by(|a, b| since(a).cmp(&since(b)).then(a.name.cmp(&b.name)));
-        } else {
-            v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
-        }
-        v
+            .find(|a| a.id == id)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| id.to_string())
     }
 
+    /// A queue's name by its id (the id itself when it is not listed).
+    pub fn queue_name(&self, id: &str) -> String {
+        self.queues
+            .iter()
+            .find(|q| q.id == id)
+            .map(|q| q.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+}
+
+impl Views {
     /// The picker's choices: matching agents, available ones with room first.
-    pub fn picker_choices(&self) -> Vec<&Agent> {
-        let Mode::Picker(p) = &self.views.mode else {
+    pub fn picker_choices<'m>(&self, model: &'m Model) -> Vec<&'m Agent> {
+        let Mode::Picker(p) = &self.mode else {
             return Vec::new();
         };
         if picker_queue_query(p).is_some() {
             return Vec::new();
         }
-        let conv = self.model.conversations.get(&p.conversation);
+        let conv = model.conversations.get(&p.conversation);
         let channel = conv.map(|c| c.channel).unwrap_or(Channel::Chat);
         let present = conv.map(|c| c.projected()).unwrap_or_default();
         let q = p.query.as_str().to_lowercase();
@@ -311,8 +182,7 @@ impl State {
         } else {
             vec![q.as_str()]
         };
-        let mut v: Vec<&Agent> = self
-            .model
+        let mut v: Vec<&Agent> = model
             .agents
             .iter()
             .filter(|a| {
@@ -337,6 +207,256 @@ impl State {
         };
         v.sort_by_key(|a| (frozen_at(a), picker_rank(a, channel, first(a))));
         v
+    }
+}
+
+impl Status {
+    /// Whole seconds until Kore's requested wait (after a 429) is over, at
+    /// `now_ms`, while it lasts.
+    pub fn kore_wait_secs(&self, now_ms: i64) -> Option<i64> {
+        let until = self.kore_wait_until_ms?;
+        let left = until - now_ms;
+        (left > 0).then(|| (left + 999) / 1000)
+    }
+}
+
+impl AgentsView {
+    /// The agents pane: filtered, available first, then by name.
+    pub fn visible<'m>(&self, model: &'m Model) -> Vec<&'m Agent> {
+        let f = self.filter.to_lowercase();
+        let mut v: Vec<&Agent> = model
+            .agents
+            .iter()
+            .filter(|a| {
+                f.is_empty()
+                    || a.name.to_lowercase().contains(&f)
+                    || a.id.to_lowercase().contains(&f)
+                    || a.presence.label().to_lowercase().contains(&f)
+                    || a.queue_name
+                        .as_deref()
+                        .is_some_and(|q| q.to_lowercase().contains(&f))
+            })
+            .collect();
+        if self.by_time {
+            // Longest in its status first; a change seen sorts by its time,
+            // a lower bound by its own (both are "at least" that long).
+            let since = |a: &Agent| {
+                model
+                    .agent_since
+                    .get(&a.id)
+                    .map_or(i64::MAX, |s| s.since_ms)
+            };
+            v.sort_by(|a, b| since(a).cmp(&since(b)).then(a.name.cmp(&b.name)));
+        } else {
+            v.sort_by(|a, b| a.presence.cmp(&b.presence).then(a.name.cmp(&b.name)));
+        }
+        v
+    }
+}
+
+impl ListQuery<'_> {
+    /// The conversations list as shown, filtered and sorted. It is kept:
+    /// the sorted table is made again only when the conversations, the sort
+    /// or the narrowing changed, and the filter is applied to that table
+    /// (see `app::list`); a filter that only grew (more typed at its end)
+    /// narrows the rows the shorter one left.
+    fn visible_ids(&self) -> VisibleIds {
+        let key = self.key();
+        let mut cache = self
+            .list
+            .cache
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let fresh = |key: ListKey| KeptList {
+            key,
+            filter: String::new(),
+            list: VisibleIds {
+                table: std::sync::Arc::new(self.sorted_table()),
+                shown: None,
+                hint: Default::default(),
+            },
+        };
+        let kept = match cache.take() {
+            Some(k) if k.key == key => k,
+            Some(k) => self.patched(k, &key).unwrap_or_else(|| fresh(key)),
+            None => fresh(key),
+        };
+        if kept.filter == self.list.filter {
+            let list = kept.list.clone();
+            *cache = Some(kept);
+            return list;
+        }
+        let map: &ConversationMap = &self.model.conversations;
+        let words = filter_words(&self.list.filter);
+        let grew = self.list.filter.starts_with(kept.filter.as_str())
+            // A new `k=` turns a plain word into a field test.
+            && self.list.filter.matches('=').count() == kept.filter.matches('=').count();
+        let table = kept.list.table.clone();
+        let shown = if words.is_empty() {
+            None
+        } else if grew {
+            let old = filter_words(&kept.filter);
+            let same = old.iter().zip(&words).take_while(|(a, b)| a == b).count();
+            let base = kept.list.shown.as_deref().map(Vec::as_slice);
+            Some(std::sync::Arc::new(table.filter(base, &words[same..], map)))
+        } else {
+            Some(std::sync::Arc::new(table.filter(None, &words, map)))
+        };
+        let list = VisibleIds {
+            table,
+            shown,
+            hint: Default::default(),
+        };
+        *cache = Some(KeptList {
+            key: kept.key,
+            filter: self.list.filter.clone(),
+            list: list.clone(),
+        });
+        list
+    }
+
+    /// What the kept table of the list is made from now.
+    fn key(&self) -> ListKey {
+        ListKey {
+            generation: self.model.conversations.generation(),
+            sort: self.list.sort,
+            reversed: self.list.reversed,
+            queue: self.list.queue_narrow.clone(),
+            agent: self.list.agent_narrow.clone(),
+            problems: self.problems_only.then_some(self.model.breaches.version),
+        }
+    }
+
+    /// The kept list brought up to date row by row: the rows of the
+    /// conversations changed since it was made are taken out and those
+    /// that belong put back at their sorted places (their filter text and
+    /// the filter's rows with them). Only when every change since was
+    /// tracked (`Conversations::changed_since`), at most
+    /// [`patch_limit`] conversations changed, and the sort, the narrowing
+    /// and the problems view are the same; else `None`, and the list is
+    /// made again whole.
+    fn patched(&self, kept: KeptList, key: &ListKey) -> Option<KeptList> {
+        if !kept.key.same_view(key) {
+            return None;
+        }
+        let changed = self.model.first_changes_since(kept.key.generation)?;
+        let map: &ConversationMap = &self.model.conversations;
+        // Their rows as they were (found by their keys then), and as they
+        // are for those that belong.
+        let gone: Vec<(SortKey, &str)> = changed
+            .iter()
+            .filter_map(|(id, b)| Some((sort_key(self.list.sort, &(*b)?.sort), *id)))
+            .collect();
+        let rows: Vec<(SortKey, &Conversation)> = changed
+            .iter()
+            .filter_map(|(id, _)| self.model.conversations.get(id))
+            .filter(|c| self.in_list(c))
+            .map(|c| (sort_key(self.list.sort, &SortFacts::of(c)), c))
+            .collect();
+        let KeptList { filter, list, .. } = kept;
+        let mut table = std::sync::Arc::try_unwrap(list.table).unwrap_or_else(|t| (*t).clone());
+        let moved = table.patch(&gone, rows, order(self.list.sort, self.list.reversed));
+        let shown = list.shown.map(|shown| {
+            let added = table.filter(Some(&moved.added), &filter_words(&filter), map);
+            std::sync::Arc::new(merge_rows(moved.kept(&shown), &added))
+        });
+        Some(KeptList {
+            key: key.clone(),
+            filter,
+            list: VisibleIds {
+                table: std::sync::Arc::new(table),
+                shown,
+                hint: list.hint,
+            },
+        })
+    }
+
+    /// Whether a conversation is a row of the list's table: the queue and
+    /// agent narrowing and the problems view let it through.
+    fn in_list(&self, c: &Conversation) -> bool {
+        self.list
+            .agent_narrow
+            .as_deref()
+            .is_none_or(|a| holds_agent(c, a))
+            && self
+                .list
+                .queue_narrow
+                .as_deref()
+                .is_none_or(|q| c.queue.as_ref().is_some_and(|(id, _)| id == q))
+            && (!self.problems_only || self.model.is_problem(c))
+    }
+
+    /// The table made from scratch: the narrowed rows, sorted.
+    fn sorted_table(&self) -> ListTable {
+        // Keys that cost something (a row's state, a natural id) are made
+        // once per row, not twice per comparison. Ids are unique, so an
+        // unstable sort gives the same order as a stable one.
+        let mut rows: Vec<(SortKey, &str)> = self
+            .model
+            .conversations
+            .values()
+            .filter(|c| self.in_list(c))
+            .map(|c| (sort_key(self.list.sort, &SortFacts::of(c)), c.id.as_str()))
+            .collect();
+        if self.list.sort == SortBy::Id {
+            let mut keyed: Vec<((&str, u64), &str)> = rows
+                .iter()
+                .map(|(_, id)| (natural_parts(id), *id))
+                .collect();
+            keyed.sort_unstable();
+            rows = keyed
+                .into_iter()
+                .map(|(_, id)| (SortKey::default(), id))
+                .collect();
+        } else {
+            rows.sort_unstable();
+        }
+        if self.list.reversed {
+            rows.reverse();
+        }
+        let (keys, ids) = rows.into_iter().map(|(k, id)| (k, id.to_string())).unzip();
+        ListTable::with_keys(ids, keys)
+    }
+}
+
+impl State {
+    /// The thresholds a conversation is judged by: its queue's, else the
+    /// defaults.
+    pub fn thresholds_of(&self, c: &Conversation) -> &Thresholds {
+        match &c.queue {
+            Some((id, name)) => self.settings.alerts.for_queue(id, name),
+            None => &self.settings.alerts.default,
+        }
+    }
+
+    /// How long a conversation has waited past its thresholds now: only a
+    /// listed one still waiting for an agent can be past them.
+    pub fn conversation_level(&self, c: &Conversation) -> Level {
+        if !c.listed || !c.is_waiting() {
+            return Level::Ok;
+        }
+        c.wait_now_ms(self.now_ms)
+            .map_or(Level::Ok, |w| self.thresholds_of(c).wait_level(w))
+    }
+
+    /// Whether the problems-only view shows it (see [`Model::is_problem`]).
+    pub fn is_problem(&self, c: &Conversation) -> bool {
+        self.model.is_problem(c)
+    }
+
+    pub fn selected_conversation(&self) -> Option<&Conversation> {
+        self.views.list.selected_conversation(&self.model)
+    }
+
+    /// The agents pane: filtered, available first, then by name.
+    pub fn visible_agents(&self) -> Vec<&Agent> {
+        self.views.agents.visible(&self.model)
+    }
+
+    /// The picker's choices (see [`Views::picker_choices`]).
+    pub fn picker_choices(&self) -> Vec<&Agent> {
+        self.views.picker_choices(&self.model)
     }
 
     /// Whether `agent`'s presence or load differs from what the open picker
@@ -371,9 +491,7 @@ impl State {
     /// Whole seconds until Kore's requested wait (after a 429) is over, while
     /// it lasts.
     pub fn kore_wait_secs(&self) -> Option<i64> {
-        let until = self.model.status.kore_wait_until_ms?;
-        let left = until - self.now_ms;
-        (left > 0).then(|| (left + 999) / 1000)
+        self.model.status.kore_wait_secs(self.now_ms)
     }
 
     /// The listener refused something in the last ten seconds.
@@ -396,53 +514,21 @@ impl State {
         self.summary().failed
     }
 
-    /// The counts over every conversation, made in one pass and kept until
-    /// the conversations change, so that a frame never walks them all.
+    /// The counts over every conversation (see [`Model::summary`]).
     pub fn summary(&self) -> std::sync::Arc<Summary> {
-        self.views.summary_cache.get_or_patch(
-            self.model.conversations.generation(),
-            |since, kept| self.patched_summary(since, kept),
-            || Summary::of(self.model.conversations.values()),
-        )
-    }
-
-    /// The summary kept at generation `since` brought up to date: each
-    /// conversation changed since has its part as it was then taken out
-    /// and its part now added. Only when every change since was tracked
-    /// and at most [`patch_limit`] conversations changed; else `None`.
-    fn patched_summary(&self, since: u64, kept: std::sync::Arc<Summary>) -> Option<Summary> {
-        let changed = self.first_changes_since(since)?;
-        let mut s = std::sync::Arc::try_unwrap(kept).unwrap_or_else(|k| (*k).clone());
-        for (id, before) in changed {
-            if let Some(b) = before {
-                s.take(id, &b.part);
-            }
-            if let Some(c) = self.model.conversations.get(id) {
-                s.add(id, Part::of(c));
-            }
-        }
-        Some(s)
+        self.model.summary(&self.views.summary_cache)
     }
 
     pub(crate) fn say(&mut self, text: impl Into<String>) {
-        self.views.flash = Some((text.into(), false));
+        self.views.say(text);
     }
 
     pub(crate) fn refuse(&mut self, text: impl Into<String>) {
-        let text = text.into();
-        let now = self.now_ms;
-        self.log
-            .push(now, LogKind::Error, format!("refused: {text}"));
-        self.views.flash = Some((text, true));
+        self.views.refuse(&mut self.log, self.now_ms, text);
     }
 
     pub(crate) fn agent_name(&self, id: &str) -> String {
-        self.model
-            .agents
-            .iter()
-            .find(|a| a.id == id)
-            .map(|a| a.name.clone())
-            .unwrap_or_else(|| id.to_string())
+        self.model.agent_name(id)
     }
 }
 
@@ -917,14 +1003,21 @@ mod tests {
         let kept = || s.views.list.cache.0.lock().unwrap().clone().unwrap();
         s.model.conversations.change("c-9").unwrap().started_ms = Some(1000);
         s.model.conversations.tracked().remove("c-90");
-        let patched = s.patched(kept(), &s.list_key()).expect("patched");
+        let patched = s
+            .list_query()
+            .patched(kept(), &s.list_query().key())
+            .expect("patched");
         assert_eq!(patched.list.len(), 10);
         assert_eq!(patched.list.first(), Some("c-91"));
         assert_eq!(patched.list.last(), Some("c-9"), "at its new place");
         assert_eq!(s.visible_ids().to_vec(), patched.list.to_vec());
         // A plain mutable borrow says nothing of what it changed.
         s.model.conversations.get_mut("c-5").unwrap().started_ms = Some(2000);
-        assert!(s.patched(kept(), &s.list_key()).is_none());
+        assert!(
+            s.list_query()
+                .patched(kept(), &s.list_query().key())
+                .is_none()
+        );
         assert_eq!(s.visible_ids().len(), 10);
         // More than `patch_limit` changed: made again.
         let ids: Vec<String> = s.model.conversations.keys().take(65).cloned().collect();
@@ -932,7 +1025,11 @@ mod tests {
         for id in &ids {
             map.get_mut(id).unwrap().started_ms = Some(-1);
         }
-        assert!(s.patched(kept(), &s.list_key()).is_none());
+        assert!(
+            s.list_query()
+                .patched(kept(), &s.list_query().key())
+                .is_none()
+        );
     }
 
     /// The sort's allocation-free rank agrees with the state's.

@@ -31,7 +31,12 @@ use rare::RareBox;
 pub use sorts::{QueueSort, SortBy};
 pub use status::Status;
 pub use timeline::{Timeline, TimelineItem};
-pub use {model::Model, requests::Requests, start::StartOptions, views::Views};
+pub use {
+    model::Model,
+    requests::Requests,
+    start::StartOptions,
+    views::{AgentsView, ListView, QueuesView, Views},
+};
 
 impl Channel {
     /// From list-conversations: `conversationType` ("voice"/"messaging") or

@@ -69,11 +69,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     );
     let mut effects = apply(state, action);
     if polled {
-        marks::prune(state);
+        marks::prune(
+            &mut state.views.list,
+            &mut state.log,
+            &state.model,
+            state.now_ms,
+        );
     }
     effects.extend(team::publish_sends(state, &effects));
     effects.extend(observed);
-    effects.extend(alerts::judge(state, due));
+    effects.extend(alerts::judge(
+        &mut state.model,
+        &state.settings,
+        state.now_ms,
+        due,
+    ));
     effects
 }
 

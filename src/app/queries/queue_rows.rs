@@ -133,7 +133,19 @@ struct ListFigures {
     answer_sum: i64,
 }
 
-impl State {
+/// What the queue pane's rows are made from: the model, the views (the
+/// kept summary, the pane's sort and cursor, the problems-only view), the
+/// thresholds of the settings and the clock. The handlers that move the
+/// pane ask it; the view asks through `State`'s delegates.
+#[derive(Clone, Copy)]
+pub struct QueueQuery<'a> {
+    pub model: &'a Model,
+    pub views: &'a Views,
+    pub settings: &'a Settings,
+    pub now_ms: i64,
+}
+
+impl<'a> QueueQuery<'a> {
     /// The queue pane's rows, sorted by `queue_sort`.
     pub fn queue_rows(&self) -> Vec<QueueRow> {
         let list = self.list_figures();
@@ -253,30 +265,23 @@ impl State {
     /// Each queue's figures as the conversation list has them.
     fn list_figures(&self) -> std::collections::HashMap<String, ListFigures> {
         let now = self.now_ms;
-        self.summary()
+        self.model
+            .summary(&self.views.summary_cache)
             .queues
             .iter()
             .map(|(q, sums)| (q.clone(), figures_at(sums, now)))
             .collect()
     }
 
-    /// Per queue: (answered within `sla_secs`, decided) of the
-    /// conversations this console has seen.
-    pub(crate) fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
-        let mut service: std::collections::HashMap<&str, (u32, u32)> = Default::default();
-        for mark in self.model.sla_seen.values() {
-            let s = service.entry(mark.queue_id.as_str()).or_default();
-            s.1 += 1;
-            if mark.within {
-                s.0 += 1;
-            }
-        }
-        service
+    /// Per queue: (answered within `sla_secs`, decided) (see
+    /// [`Model::service_counts`]).
+    pub(crate) fn service_counts(&self) -> std::collections::HashMap<&'a str, (u32, u32)> {
+        self.model.service_counts()
     }
 
     /// The agents of the directory that belong to `queue`: as list-agents
     /// says, as the `[[agents]]` directory says, or named by list-queues.
-    pub fn queue_agents(&self, queue: &Queue) -> Vec<&Agent> {
+    pub fn queue_agents(&self, queue: &Queue) -> Vec<&'a Agent> {
         let ids = self.model.queue_members.get(&queue.id);
         self.model
             .agents
@@ -287,32 +292,6 @@ impl State {
                     || queue.members.contains(&a.name)
             })
             .collect()
-    }
-
-    /// The queue the queue pane's cursor is on.
-    pub fn selected_queue(&self) -> Option<QueueRow> {
-        self.visible_queue_rows()
-            .into_iter()
-            .nth(self.views.queues.cursor)
-    }
-
-    /// The name of a queue by its id (the id itself when it is not listed).
-    /// The conversation list's sort as the title and the flash say it.
-    pub fn sort_label(&self) -> String {
-        if self.views.list.reversed {
-            format!("{}, reversed", self.views.list.sort.label())
-        } else {
-            self.views.list.sort.label().to_string()
-        }
-    }
-
-    pub fn queue_name(&self, id: &str) -> String {
-        self.model
-            .queues
-            .iter()
-            .find(|q| q.id == id)
-            .map(|q| q.name.clone())
-            .unwrap_or_else(|| id.to_string())
     }
 
     /// The picker's queue choices (its query starts with `q:`): matching
@@ -332,6 +311,81 @@ impl State {
             .collect();
         rows.sort_by_key(|r| (r.waiting.value.unwrap_or(0), r.name.to_lowercase()));
         rows
+    }
+
+    /// The queue the queue pane's cursor is on.
+    pub fn selected_queue(&self) -> Option<QueueRow> {
+        self.visible_queue_rows()
+            .into_iter()
+            .nth(self.views.queues.cursor)
+    }
+}
+
+impl Model {
+    /// Per queue: (answered within `sla_secs`, decided) of the
+    /// conversations this console has seen.
+    pub(crate) fn service_counts(&self) -> std::collections::HashMap<&str, (u32, u32)> {
+        let mut service: std::collections::HashMap<&str, (u32, u32)> = Default::default();
+        for mark in self.sla_seen.values() {
+            let s = service.entry(mark.queue_id.as_str()).or_default();
+            s.1 += 1;
+            if mark.within {
+                s.0 += 1;
+            }
+        }
+        service
+    }
+}
+
+impl State {
+    /// What the queue pane's rows are made from now.
+    pub fn queue_query(&self) -> QueueQuery<'_> {
+        QueueQuery {
+            model: &self.model,
+            views: &self.views,
+            settings: &self.settings,
+            now_ms: self.now_ms,
+        }
+    }
+
+    /// The queue pane's rows, sorted by `queue_sort`.
+    pub fn queue_rows(&self) -> Vec<QueueRow> {
+        self.queue_query().queue_rows()
+    }
+
+    /// The queue pane's rows as shown (see [`QueueQuery::visible_queue_rows`]).
+    pub fn visible_queue_rows(&self) -> Vec<QueueRow> {
+        self.queue_query().visible_queue_rows()
+    }
+
+    /// A queue row's level (see [`QueueQuery::queue_level`]).
+    pub fn queue_level(&self, row: &QueueRow) -> Level {
+        self.queue_query().queue_level(row)
+    }
+
+    /// The agents of the directory that belong to `queue`.
+    pub fn queue_agents(&self, queue: &Queue) -> Vec<&Agent> {
+        self.queue_query().queue_agents(queue)
+    }
+
+    /// The queue the queue pane's cursor is on.
+    pub fn selected_queue(&self) -> Option<QueueRow> {
+        self.queue_query().selected_queue()
+    }
+
+    /// The conversation list's sort as the title and the flash say it.
+    pub fn sort_label(&self) -> String {
+        self.views.list.sort_label()
+    }
+
+    /// The name of a queue by its id (the id itself when it is not listed).
+    pub fn queue_name(&self, id: &str) -> String {
+        self.model.queue_name(id)
+    }
+
+    /// The picker's queue choices (see [`QueueQuery::picker_queue_choices`]).
+    pub fn picker_queue_choices(&self) -> Vec<QueueRow> {
+        self.queue_query().picker_queue_choices()
     }
 }
 

@@ -4,7 +4,7 @@
 //! for the view. Written by the update handlers of keys, commands and
 //! layout; the view reads it (and fills the kept lists, behind their locks).
 
-use super::{GenCache, ListCache, Mode, Pane, PaneRows, QueueSort, SortBy};
+use super::{GenCache, ListCache, Log, LogKind, Mode, Pane, PaneRows, QueueSort, SortBy};
 
 /// Every pane's and overlay's view state: what is shared (focus, mode,
 /// flash, screen) at the top, each pane's own in its room.
@@ -45,6 +45,20 @@ pub struct Views {
     /// Counts over every conversation (requests open, retrying, failed;
     /// each queue's figures), made again only when the conversations change.
     pub summary_cache: GenCache<crate::app::summary::Summary>,
+}
+
+impl Views {
+    /// A line on the message line.
+    pub(crate) fn say(&mut self, text: impl Into<String>) {
+        self.flash = Some((text.into(), false));
+    }
+
+    /// A refusal: on the message line, and in the log at `now_ms`.
+    pub(crate) fn refuse(&mut self, log: &mut Log, now_ms: i64, text: impl Into<String>) {
+        let text = text.into();
+        log.push(now_ms, LogKind::Error, format!("refused: {text}"));
+        self.flash = Some((text, true));
+    }
 }
 
 /// The conversation list: selection, filter, sort, narrowings, marks and

@@ -21,25 +21,24 @@ use std::collections::BTreeMap;
 
 /// Judges the waits and the queues (when `due`: the clock or a poll
 /// moved). Rings at most one bell per pass, however many breaches are new.
-pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
+pub(super) fn judge(model: &mut Model, settings: &Settings, now: i64, due: bool) -> Vec<Effect> {
     if !due {
         return Vec::new();
     }
-    let generation = state.model.conversations.generation();
-    let kept = state.model.breaches.generation;
+    let generation = model.conversations.generation();
+    let kept = model.breaches.generation;
     match kept {
         Some(g) if g == generation => {}
-        Some(g) if patch_waiting(state, g) => {}
-        _ => find_waiting(state),
+        Some(g) if patch_waiting(model, settings, g) => {}
+        _ => find_waiting(model, settings),
     }
-    state.model.breaches.generation = Some(generation);
-    let now = state.now_ms;
+    model.breaches.generation = Some(generation);
     let mut new = false;
-    for i in 0..state.model.breaches.waiting.len() {
-        new |= state.model.breaches.judge_waiting(i, now);
+    for i in 0..model.breaches.waiting.len() {
+        new |= model.breaches.judge_waiting(i, now);
     }
     // The longest wait now of each queue, as the list has it.
-    let b = &state.model.breaches;
+    let b = &model.breaches;
     let mut longest = vec![None::<i64>; b.waiting_queues.len()];
     for w in &b.waiting {
         if let Some(q) = w.queue {
@@ -47,7 +46,7 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
             longest[q] = Some(longest[q].map_or(wait, |l| l.max(wait)));
         }
     }
-    let service = state.service_counts();
+    let service = model.service_counts();
     let mut queues = BTreeMap::new();
     let place: std::collections::HashMap<&str, usize> = b
         .waiting_queues
@@ -55,19 +54,19 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
-    for q in &state.model.queues {
+    for q in &model.queues {
         // As the queue pane shows it: Kore's longest wait, else the list's.
         let listed = place.get(q.id.as_str()).copied();
         let longest_ms = kore_longest_ms(q).or(listed.and_then(|i| longest[i]));
-        let t = state.settings.alerts.for_queue(&q.id, &q.name);
+        let t = settings.alerts.for_queue(&q.id, &q.name);
         let sl = service.get(q.id.as_str()).copied().unwrap_or_default();
         let level = queue_level(t, longest_ms, sl);
         if level.is_breach() {
             queues.insert(q.id.clone(), level);
         }
     }
-    new |= state.model.breaches.set_queues(queues);
-    if state.settings.alerts.bell && state.model.breaches.ring(new, now) {
+    new |= model.breaches.set_queues(queues);
+    if settings.alerts.bell && model.breaches.ring(new, now) {
         vec![Effect::Bell]
     } else {
         Vec::new()
@@ -76,11 +75,11 @@ pub(super) fn judge(state: &mut State, due: bool) -> Vec<Effect> {
 
 /// Makes the list of waiting conversations again (the conversations
 /// changed): one walk, then each is judged afresh.
-fn find_waiting(state: &mut State) {
+fn find_waiting(model: &mut Model, settings: &Settings) {
     let mut queues: Vec<String> = Vec::new();
     let mut place: std::collections::HashMap<String, usize> = Default::default();
     let mut waiting = Vec::new();
-    for c in state.model.conversations.values() {
+    for c in model.conversations.values() {
         let Some(wait_ms) = c.wait_ms else { continue };
         if !c.listed || !c.is_waiting() {
             continue;
@@ -96,12 +95,12 @@ fn find_waiting(state: &mut State) {
             wait_ms,
             listed_at_ms: c.listed_at_ms,
             queue,
-            thresholds: *state.thresholds_of(c),
+            thresholds: *thresholds_of(settings, c),
             level: Level::Ok,
         });
     }
-    let conversations = &state.model.conversations;
-    let b = &mut state.model.breaches;
+    let conversations = &model.conversations;
+    let b = &mut model.breaches;
     // What the bell rang for goes with the conversation.
     b.rung_conversations
         .retain(|id, _| conversations.contains_key(id));
@@ -116,8 +115,8 @@ fn find_waiting(state: &mut State) {
 /// [`patch_limit`](crate::app::state::patch_limit): each changed one is
 /// taken out (its breach with it), and put back, judged afresh by the
 /// pass, if it waits now. False (nothing done) when the walk is needed.
-fn patch_waiting(state: &mut State, generation: u64) -> bool {
-    let conversations = &state.model.conversations;
+fn patch_waiting(model: &mut Model, settings: &Settings, generation: u64) -> bool {
+    let conversations = &model.conversations;
     let Some(changes) = conversations.changed_since(generation) else {
         return false;
     };
@@ -125,7 +124,7 @@ fn patch_waiting(state: &mut State, generation: u64) -> bool {
     if changed.len() > crate::app::state::patch_limit(conversations.len()) {
         return false;
     }
-    let b = &mut state.model.breaches;
+    let b = &mut model.breaches;
     b.waiting.retain(|w| !changed.contains(w.id.as_str()));
     for id in &changed {
         b.forget_conversation(id);
@@ -157,7 +156,7 @@ fn patch_waiting(state: &mut State, generation: u64) -> bool {
             wait_ms,
             listed_at_ms: c.listed_at_ms,
             queue,
-            thresholds: *thresholds_of(&state.settings, c),
+            thresholds: *thresholds_of(settings, c),
             level: Level::Ok,
         });
     }

@@ -21,7 +21,14 @@ pub(super) fn on_marks(state: &State) -> bool {
 /// `a` (and `x` with no agent named) with marks: the picker, once for all
 /// of them, titled by their count.
 pub(super) fn open_picker(state: &mut State, purpose: Verb) -> Vec<Effect> {
-    if read_only_refusal(state) || refuse_while_going(state) {
+    if read_only_refusal(state)
+        || refuse_while_going(
+            &mut state.views,
+            &mut state.log,
+            &state.requests,
+            state.now_ms,
+        )
+    {
         return Vec::new();
     }
     let title = format!("{} marked", state.views.list.marks.len());
@@ -175,7 +182,14 @@ fn plan_assign(state: &mut State, target: BulkTarget, target_name: &str) -> Vec<
 /// An end or a removal planned on each marked conversation's projected
 /// roster by the domain's rules; a refusal skips that conversation.
 fn plan(state: &mut State, verb: BulkVerb, agent: Option<String>, target: &str) -> Vec<Effect> {
-    if read_only_refusal(state) || refuse_while_going(state) {
+    if read_only_refusal(state)
+        || refuse_while_going(
+            &mut state.views,
+            &mut state.log,
+            &state.requests,
+            state.now_ms,
+        )
+    {
         return Vec::new();
     }
     let mut items = Vec::new();
@@ -224,7 +238,14 @@ fn confirm(
     items: Vec<Pending>,
     skipped: Vec<(String, String)>,
 ) -> Vec<Effect> {
-    if read_only_refusal(state) || refuse_while_going(state) {
+    if read_only_refusal(state)
+        || refuse_while_going(
+            &mut state.views,
+            &mut state.log,
+            &state.requests,
+            state.now_ms,
+        )
+    {
         return Vec::new();
     }
     if items.is_empty() {
@@ -251,15 +272,19 @@ fn confirm(
 
 /// One bulk action at a time: a second waits until the first is done or
 /// cancelled.
-fn refuse_while_going(state: &mut State) -> bool {
-    let Some(b) = &state.requests.bulk else {
+fn refuse_while_going(views: &mut Views, log: &mut Log, requests: &Requests, now: i64) -> bool {
+    let Some(b) = &requests.bulk else {
         return false;
     };
     let line = b.line();
-    state.refuse(format!(
-        "a bulk {} is still going ({line}): Esc or :bulk cancel stops it",
-        b.verb.word()
-    ));
+    views.refuse(
+        log,
+        now,
+        format!(
+            "a bulk {} is still going ({line}): Esc or :bulk cancel stops it",
+            b.verb.word()
+        ),
+    );
     true
 }
 
@@ -399,13 +424,13 @@ pub(super) fn observe(state: &mut State, action: &Action) {
         b.begun.insert(conversation.to_string());
     }
     if b.waiting.is_empty() {
-        finish(state);
+        finish(&mut state.requests, &mut state.log, state.now_ms);
     }
 }
 
 /// Every request of the batch has left (or failed before it could).
-fn finish(state: &mut State) {
-    let Some(b) = state.requests.bulk.take() else {
+fn finish(requests: &mut Requests, log: &mut Log, now: i64) {
+    let Some(b) = requests.bulk.take() else {
         return;
     };
     let mut line = format!(
@@ -417,7 +442,7 @@ fn finish(state: &mut State) {
     if b.failed > 0 {
         line.push_str(&format!(", {} not sent (see their rows)", b.failed));
     }
-    state.log.push(state.now_ms, LogKind::Info, line);
+    log.push(now, LogKind::Info, line);
 }
 
 /// `:bulk cancel` (`:bulk` alone says how it stands).

@@ -93,12 +93,17 @@ pub(super) fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
 
 /// `/` opens the focused list's filter; `:filter TEXT` sets the
 /// conversations' at once.
-pub(super) fn filter(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+pub(super) fn filter(
+    views: &mut Views,
+    log: &Log,
+    model: &Model,
+    word: Option<&str>,
+) -> Vec<Effect> {
     match word {
-        None => open_filter(state),
+        None => open_filter(views, log),
         Some(text) => {
-            state.views.list.filter = text.to_string();
-            keep_selection_visible(state);
+            views.list.filter = text.to_string();
+            keep_selection_visible(views, model);
         }
     }
     Vec::new()
@@ -106,30 +111,36 @@ pub(super) fn filter(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 
 /// `s` cycles the focused list's sort; `:sort WORD` names one (of the
 /// conversations, the queues or the agents).
-pub(super) fn sort(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+pub(super) fn sort(
+    views: &mut Views,
+    log: &mut Log,
+    now_ms: i64,
+    word: Option<&str>,
+) -> Vec<Effect> {
     let Some(word) = word else {
-        next_sort(state);
+        next_sort(views);
         return Vec::new();
     };
     if matches!(word, "time" | "status") {
-        sort_agents(state, word == "time");
+        sort_agents(views, word == "time");
         return Vec::new();
     }
     if let Some(by) = QueueSort::parse(word) {
-        state.views.queues.sort = by;
-        state.say(format!("queues sorted by {}", by.label()));
+        views.queues.sort = by;
+        views.say(format!("queues sorted by {}", by.label()));
         return Vec::new();
     }
-    state.views.list.sort = match SortBy::parse(word) {
+    views.list.sort = match SortBy::parse(word) {
         Some(by) => by,
         None => {
-            return refused(
-                state,
+            views.refuse(
+                log,
+                now_ms,
                 "usage: :sort urgency|state|age|id|channel, for the queues \
                  :sort name|waiting|engaged|longest|average|asa|drops|free|service, \
-                 for the agents :sort time|status"
-                    .into(),
+                 for the agents :sort time|status",
             );
+            return Vec::new();
         }
     };
     Vec::new()
@@ -148,22 +159,27 @@ pub(super) fn problems(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 }
 
 /// `f` turns the log's following over; `:follow on|off` sets it quietly.
-pub(super) fn follow(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+pub(super) fn follow(views: &mut Views, log: &mut Log, word: Option<&str>) -> Vec<Effect> {
     match word {
-        None => toggle_follow(state),
-        Some(word) => state.log.follow = !matches!(word, "off" | "no" | "false"),
+        None => toggle_follow(views, log),
+        Some(word) => log.follow = !matches!(word, "off" | "no" | "false"),
     }
     Vec::new()
 }
 
 /// `F` turns the freshness column over; `:fresh on|off`.
-pub(super) fn fresh(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+pub(super) fn fresh(
+    views: &mut Views,
+    model: &Model,
+    now_ms: i64,
+    word: Option<&str>,
+) -> Vec<Effect> {
     let on = match word.unwrap_or("") {
-        "" => !state.views.list.fresh_column,
+        "" => !views.list.fresh_column,
         "off" | "no" | "false" => false,
         _ => true,
     };
-    set_fresh_column(state, on);
+    set_fresh_column(views, model, now_ms, on);
     Vec::new()
 }
 
@@ -187,7 +203,7 @@ pub(super) fn remove(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 /// A key bound to `:redial` writes the verb; `:redial NAME` plans it.
 pub(super) fn redial(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let Some(name) = word else {
-        open_line(state, Some(Command::Redial));
+        open_line(&mut state.views, Some(Command::Redial));
         return Vec::new();
     };
     match find_agent(state, name) {
@@ -198,16 +214,22 @@ pub(super) fn redial(state: &mut State, word: Option<&str>) -> Vec<Effect> {
 
 /// A key bound to `:find` writes the verb; `:find TEXT` finds the newest
 /// log line holding it, above where the log is.
-pub(super) fn find(state: &mut State, word: Option<&str>) -> Vec<Effect> {
+pub(super) fn find(
+    views: &mut Views,
+    log: &mut Log,
+    now_ms: i64,
+    word: Option<&str>,
+) -> Vec<Effect> {
     let Some(text) = word else {
-        open_line(state, Some(Command::Find));
+        open_line(views, Some(Command::Find));
         return Vec::new();
     };
     if text.is_empty() {
-        return refused(state, "usage: :find TEXT".into());
+        views.refuse(log, now_ms, "usage: :find TEXT");
+        return Vec::new();
     }
-    state.log.search = text.to_string();
-    find_in_log(state, true)
+    log.search = text.to_string();
+    find_in_log(views, log, now_ms, true)
 }
 
 fn refused(state: &mut State, why: String) -> Vec<Effect> {
@@ -308,7 +330,7 @@ fn remove_named(state: &mut State, name: &str) -> Vec<Effect> {
 /// bound to it writes the verb.
 pub(super) fn export(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let Some(path) = word else {
-        open_line(state, Some(Command::Export));
+        open_line(&mut state.views, Some(Command::Export));
         return Vec::new();
     };
     if path.is_empty() {
@@ -386,5 +408,11 @@ pub(super) fn submit_new_conversation(state: &mut State, mut form: NewConversati
 
 /// Pasted text goes into whatever input is open, as typed text does.
 pub(super) fn on_paste(state: &mut State, text: String) -> Vec<Effect> {
-    type_text(state, &text)
+    type_text(
+        &mut state.views,
+        &mut state.log,
+        &state.model,
+        state.now_ms,
+        &text,
+    )
 }

@@ -45,20 +45,20 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         // As in a shell: what was open stays open.
         Command::Suspend => vec![Effect::Suspend],
         // The lists
-        Command::MoveDown => quiet(state, |s| move_cursor(s, 1)),
-        Command::MoveUp => quiet(state, |s| move_cursor(s, -1)),
-        Command::Top => quiet(state, |s| move_cursor(s, i64::MIN / 2)),
-        Command::Bottom => quiet(state, |s| move_cursor(s, i64::MAX / 2)),
-        Command::PageDown => quiet(state, |s| move_cursor(s, page_rows(s))),
-        Command::PageUp => quiet(state, |s| move_cursor(s, -page_rows(s))),
+        Command::MoveDown => cursor(state, 1),
+        Command::MoveUp => cursor(state, -1),
+        Command::Top => cursor(state, i64::MIN / 2),
+        Command::Bottom => cursor(state, i64::MAX / 2),
+        Command::PageDown => cursor(state, page_rows(&state.views)),
+        Command::PageUp => cursor(state, -page_rows(&state.views)),
         Command::FocusNext => quiet(state, |s| focus_next(&mut s.views, true)),
         Command::FocusPrev => quiet(state, |s| focus_next(&mut s.views, false)),
-        Command::Filter => filter(state, word),
-        Command::Sort => sort(state, word),
-        Command::SortReverse => quiet(state, reverse_sort),
-        Command::ToggleQueues => quiet(state, toggle_queues),
+        Command::Filter => filter(&mut state.views, &state.log, &state.model, word),
+        Command::Sort => sort(&mut state.views, &mut state.log, state.now_ms, word),
+        Command::SortReverse => quiet(state, |s| reverse_sort(&mut s.views)),
+        Command::ToggleQueues => quiet(state, |s| toggle_queues(&mut s.views, &s.model)),
         Command::ToggleProblems => problems(state, word),
-        Command::ToggleFollow => follow(state, word),
+        Command::ToggleFollow => follow(&mut state.views, &mut state.log, word),
         Command::Back => back(state),
         Command::Open => open(state),
         Command::Details => details(state),
@@ -72,68 +72,107 @@ pub(super) fn dispatch(state: &mut State, cmd: Command, word: Option<&str>) -> V
         Command::Redial => redial(state, word),
         Command::Retry => start_retry(state, false),
         Command::Drop => start_retry(state, true),
-        Command::NewConversation => quiet(state, open_form),
+        Command::NewConversation => quiet(state, |s| open_form(&mut s.views, &s.settings)),
         Command::Mark => marks::mark(state, word),
-        Command::MarkRange => marks::mark_range(state),
+        Command::MarkRange => {
+            marks::mark_range(&mut state.views, &mut state.log, &state.model, state.now_ms)
+        }
         Command::Bulk => super::bulk::command(state, word),
-        Command::CommandLine => quiet(state, |s| open_line(s, None)),
+        Command::CommandLine => quiet(state, |s| open_line(&mut s.views, None)),
         Command::Export => export(state, word),
-        Command::Refresh => refresh(state),
-        Command::Wallboard => to_mode(state, Mode::Wallboard),
-        Command::ToggleFresh => fresh(state, word),
-        Command::Help => to_mode(state, Mode::Help),
+        Command::Refresh => refresh(&mut state.views, &state.model, state.now_ms),
+        Command::Wallboard => to_mode(&mut state.views, Mode::Wallboard),
+        Command::ToggleFresh => fresh(&mut state.views, &state.model, state.now_ms, word),
+        Command::Help => to_mode(&mut state.views, Mode::Help),
         Command::Quit => ask_quit(state),
-        Command::Find => find(state, word),
+        Command::Find => find(&mut state.views, &mut state.log, state.now_ms, word),
         Command::View => views::view(state, word),
-        Command::Who => super::team::who(state),
+        Command::Who => {
+            super::team::who(&mut state.views, &mut state.log, &state.model, state.now_ms)
+        }
         // The log pane
-        Command::LogNext => find_in_log(state, false),
-        Command::LogPrev => find_in_log(state, true),
-        Command::LogPolls => toggle_polls(state),
+        Command::LogNext => find_in_log(&mut state.views, &mut state.log, state.now_ms, false),
+        Command::LogPrev => find_in_log(&mut state.views, &mut state.log, state.now_ms, true),
+        Command::LogPolls => toggle_polls(&mut state.views, &mut state.log),
         // The help: (where it is, a page, the end) -> where it goes
-        Command::HelpDown => scroll_help(state, |at, _, _| at.saturating_add(1)),
-        Command::HelpUp => scroll_help(state, |at, _, _| at.saturating_sub(1)),
-        Command::HelpPageDown => scroll_help(state, |at, page, _| at.saturating_add(page)),
-        Command::HelpPageUp => scroll_help(state, |at, page, _| at.saturating_sub(page)),
-        Command::HelpTop => scroll_help(state, |_, _, _| 0),
-        Command::HelpBottom => scroll_help(state, |_, _, end| end),
+        Command::HelpDown => help(state, |at, _, _| at.saturating_add(1)),
+        Command::HelpUp => help(state, |at, _, _| at.saturating_sub(1)),
+        Command::HelpPageDown => help(state, |at, page, _| at.saturating_add(page)),
+        Command::HelpPageUp => help(state, |at, page, _| at.saturating_sub(page)),
+        Command::HelpTop => help(state, |_, _, _| 0),
+        Command::HelpBottom => help(state, |_, _, end| end),
         Command::HelpClose => close_help(&mut state.views),
         // A confirmation: yes, no, or what its capital letter says
         Command::ConfirmYes => answer(state, Some(true)),
         Command::ConfirmNo => answer(state, Some(false)),
         Command::ConfirmDefault => answer(state, None),
         // The `/` filter
-        Command::FilterDone => leave_filter(state, false),
-        Command::FilterClear => leave_filter(state, true),
+        Command::FilterDone => leave_filter(&mut state.views, &mut state.log, &state.model, false),
+        Command::FilterClear => leave_filter(&mut state.views, &mut state.log, &state.model, true),
         // The picker
-        Command::PickerDown => picker_move(state, true),
-        Command::PickerUp => picker_move(state, false),
+        Command::PickerDown => picker(state, true),
+        Command::PickerUp => picker(state, false),
         Command::PickerPick => picker_pick(state),
-        Command::PickerCancel => picker_cancel(state),
+        Command::PickerCancel => picker_cancel(&mut state.views),
         // The `:` line
         Command::LineRun => line_run(state),
         Command::LineComplete => line_complete(state),
-        Command::LineCancel => to_mode(state, Mode::Normal),
+        Command::LineCancel => to_mode(&mut state.views, Mode::Normal),
         // The `n` form
         Command::FormNext => form_step(&mut state.views, true),
         Command::FormPrev => form_step(&mut state.views, false),
         Command::FormSubmit => form_submit(state),
-        Command::FormCancel => to_mode(state, Mode::Normal),
+        Command::FormCancel => to_mode(&mut state.views, Mode::Normal),
         Command::WallboardClose => close_wallboard(state),
         // Any text input
-        Command::TextLeft => edit_input(state, Edit::Left),
-        Command::TextRight => edit_input(state, Edit::Right),
-        Command::TextHome => edit_input(state, Edit::Home),
-        Command::TextEnd => edit_input(state, Edit::End),
-        Command::TextBackspace => edit_input(state, Edit::Backspace),
-        Command::TextDelete => edit_input(state, Edit::Delete),
-        Command::TextClear => edit_input(state, Edit::Clear),
-        Command::TextDeleteWord => edit_input(state, Edit::DeleteWord),
+        Command::TextLeft => edit(state, Edit::Left),
+        Command::TextRight => edit(state, Edit::Right),
+        Command::TextHome => edit(state, Edit::Home),
+        Command::TextEnd => edit(state, Edit::End),
+        Command::TextBackspace => edit(state, Edit::Backspace),
+        Command::TextDelete => edit(state, Edit::Delete),
+        Command::TextClear => edit(state, Edit::Clear),
+        Command::TextDeleteWord => edit(state, Edit::DeleteWord),
     }
 }
 
 /// A command that only opens or closes a mode.
-fn to_mode(state: &mut State, mode: Mode) -> Vec<Effect> {
-    state.views.mode = mode;
+fn to_mode(views: &mut Views, mode: Mode) -> Vec<Effect> {
+    views.mode = mode;
     Vec::new()
+}
+
+/// The focused pane's cursor moved: the borrow split for [`move_cursor`].
+fn cursor(state: &mut State, delta: i64) -> Vec<Effect> {
+    let State {
+        views,
+        log,
+        model,
+        settings,
+        now_ms,
+        ..
+    } = state;
+    move_cursor(views, log, model, settings, *now_ms, delta);
+    Vec::new()
+}
+
+/// The help scrolled: the borrow split for [`scroll_help`].
+fn help(state: &mut State, to: impl FnOnce(u16, u16, u16) -> u16) -> Vec<Effect> {
+    scroll_help(&mut state.views, &state.keymap, to)
+}
+
+/// The picker's cursor moved: the borrow split for [`picker_move`].
+fn picker(state: &mut State, down: bool) -> Vec<Effect> {
+    picker_move(
+        &mut state.views,
+        &state.model,
+        &state.settings,
+        state.now_ms,
+        down,
+    )
+}
+
+/// An editing key on the open input: the borrow split for [`edit_input`].
+fn edit(state: &mut State, edit: Edit) -> Vec<Effect> {
+    edit_input(&mut state.views, &mut state.log, &state.model, edit)
 }

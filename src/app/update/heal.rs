@@ -118,9 +118,8 @@ pub(super) fn details_picture(state: &mut State, conv_id: &str) -> Vec<Effect> {
 
 /// The details request of a heal failed: the refused request stays failed
 /// (`r` or `:drop` settle it), and the timeline says so.
-pub(super) fn heal_failed(state: &mut State, conv_id: &str) {
-    let now = state.now_ms;
-    if let Some(c) = state.model.conversations.change(conv_id)
+pub(super) fn heal_failed(model: &mut Model, now: i64, conv_id: &str) {
+    if let Some(c) = model.conversations.change(conv_id)
         && c.healing.take().is_some()
     {
         c.timeline.push(TimelineItem::Note {

@@ -8,6 +8,7 @@ use super::*;
 use crate::app::command::KeyMode;
 use crate::app::details::DetailsWhy;
 use crate::app::input::{Edit, TextInput};
+use crate::app::queries::QueueQuery;
 
 /// What a key press is, once the keymap of the open mode has read it.
 enum Input {
@@ -44,7 +45,13 @@ fn resolve(state: &State, key: &KeyEvent) -> Input {
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match resolve(state, &key) {
         Input::Command(c) => run(state, c),
-        Input::Text(c) => type_text(state, c.encode_utf8(&mut [0; 4])),
+        Input::Text(c) => type_text(
+            &mut state.views,
+            &mut state.log,
+            &state.model,
+            state.now_ms,
+            c.encode_utf8(&mut [0; 4]),
+        ),
         // Only the help's own keys act in it (a stray key closes nothing).
         // The key that opened the wallboard closes it again.
         Input::Unbound
@@ -76,12 +83,16 @@ pub(super) fn close_help(views: &mut Views) -> Vec<Effect> {
 
 /// The help scrolls when it is taller than the screen: `to` takes where it
 /// is, a page and the end, and says where it goes.
-pub(super) fn scroll_help(state: &mut State, to: impl FnOnce(u16, u16, u16) -> u16) -> Vec<Effect> {
-    let page = state.views.screen.1.saturating_sub(4).max(1);
+pub(super) fn scroll_help(
+    views: &mut Views,
+    keymap: &crate::app::keymap::Keymap,
+    to: impl FnOnce(u16, u16, u16) -> u16,
+) -> Vec<Effect> {
+    let page = views.screen.1.saturating_sub(4).max(1);
     // An upper bound of its lines (the view clamps the scroll to what
     // it drew): the keys, the modes, the commands and the legend.
-    let most = (state.keymap.help_rows().len() + 40) as u16;
-    state.views.help.scroll = to(state.views.help.scroll, page, most).min(most);
+    let most = (keymap.help_rows().len() + 40) as u16;
+    views.help.scroll = to(views.help.scroll, page, most).min(most);
     Vec::new()
 }
 
@@ -107,19 +118,30 @@ pub(super) fn answer(state: &mut State, yes: Option<bool>) -> Vec<Effect> {
 }
 
 /// The `/` filter applies as it is typed; Enter keeps it, Esc clears it.
-pub(super) fn leave_filter(state: &mut State, clear: bool) -> Vec<Effect> {
-    if let Mode::Filter { pane, .. } = state.views.mode
+pub(super) fn leave_filter(
+    views: &mut Views,
+    log: &mut Log,
+    model: &Model,
+    clear: bool,
+) -> Vec<Effect> {
+    if let Mode::Filter { pane, .. } = views.mode
         && clear
     {
-        set_filter(state, pane, String::new());
+        set_filter(views, log, model, pane, String::new());
     }
-    state.views.mode = Mode::Normal;
+    views.mode = Mode::Normal;
     Vec::new()
 }
 
 /// The agent picker: typing narrows, arrows move, Enter picks.
-pub(super) fn picker_move(state: &mut State, down: bool) -> Vec<Effect> {
-    if let Mode::Picker(p) = &mut state.views.mode {
+pub(super) fn picker_move(
+    views: &mut Views,
+    model: &Model,
+    settings: &Settings,
+    now_ms: i64,
+    down: bool,
+) -> Vec<Effect> {
+    if let Mode::Picker(p) = &mut views.mode {
         p.selected = if down {
             p.selected + 1
         } else {
@@ -127,14 +149,14 @@ pub(super) fn picker_move(state: &mut State, down: bool) -> Vec<Effect> {
         };
     }
     if down {
-        clamp_picker(state);
+        clamp_picker(views, model, settings, now_ms);
     }
     Vec::new()
 }
 
-pub(super) fn picker_cancel(state: &mut State) -> Vec<Effect> {
-    state.views.mode = Mode::Normal;
-    state.say("cancelled: nothing was sent");
+pub(super) fn picker_cancel(views: &mut Views) -> Vec<Effect> {
+    views.mode = Mode::Normal;
+    views.say("cancelled: nothing was sent");
     Vec::new()
 }
 
@@ -248,31 +270,42 @@ fn open_input(mode: &mut Mode) -> Option<&mut TextInput> {
 
 /// An editing key on the open input. Backspace on an empty `:` line
 /// closes it.
-pub(super) fn edit_input(state: &mut State, edit: Edit) -> Vec<Effect> {
+pub(super) fn edit_input(
+    views: &mut Views,
+    log: &mut Log,
+    model: &Model,
+    edit: Edit,
+) -> Vec<Effect> {
     if edit == Edit::Backspace
-        && let Mode::Command { input } = &state.views.mode
+        && let Mode::Command { input } = &views.mode
         && input.is_empty()
     {
-        state.views.mode = Mode::Normal;
+        views.mode = Mode::Normal;
         return Vec::new();
     }
-    let changed = open_input(&mut state.views.mode).is_some_and(|input| input.edit(edit));
+    let changed = open_input(&mut views.mode).is_some_and(|input| input.edit(edit));
     if changed {
-        after_typing(state);
+        after_typing(views, log, model);
     }
     Vec::new()
 }
 
 /// Typed or pasted text into the open input: one path, one cap.
-pub(super) fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
-    let Some(input) = open_input(&mut state.views.mode) else {
+pub(super) fn type_text(
+    views: &mut Views,
+    log: &mut Log,
+    model: &Model,
+    now_ms: i64,
+    text: &str,
+) -> Vec<Effect> {
+    let Some(input) = open_input(&mut views.mode) else {
         return Vec::new();
     };
     let cap = input.cap();
     let fits = input.insert(text);
-    after_typing(state);
+    after_typing(views, log, model);
     if !fits {
-        let what = match &mut state.views.mode {
+        let what = match &mut views.mode {
             Mode::Filter { .. } => "a filter".to_string(),
             Mode::Command { .. } => "a command".to_string(),
             Mode::Picker(_) => "the picker's search".to_string(),
@@ -285,48 +318,62 @@ pub(super) fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
             }
             _ => "an input".to_string(),
         };
-        state.refuse(format!(
-            "{what} holds at most {cap} characters; the rest was cut"
-        ));
+        views.refuse(
+            log,
+            now_ms,
+            format!("{what} holds at most {cap} characters; the rest was cut"),
+        );
     }
     Vec::new()
 }
 
 /// What follows a change of the open input: the filter applies at once, the
 /// picker starts from its first choice again.
-fn after_typing(state: &mut State) {
-    match &mut state.views.mode {
+fn after_typing(views: &mut Views, log: &mut Log, model: &Model) {
+    match &mut views.mode {
         Mode::Filter { pane, input } => {
             let (pane, text) = (*pane, input.as_str().to_string());
-            set_filter(state, pane, text);
+            set_filter(views, log, model, pane, text);
         }
         Mode::Picker(p) => p.selected = 0,
         _ => {}
     }
 }
 
-pub(super) fn set_filter(state: &mut State, pane: Pane, text: String) {
+pub(super) fn set_filter(
+    views: &mut Views,
+    log: &mut Log,
+    model: &Model,
+    pane: Pane,
+    text: String,
+) {
     match pane {
         Pane::Agents => {
-            state.views.agents.filter = text;
-            state.views.agents.cursor = 0;
+            views.agents.filter = text;
+            views.agents.cursor = 0;
         }
         Pane::Log => {
-            state.log.set_filter(&text);
+            log.set_filter(&text);
         }
         Pane::Conversations | Pane::Roster | Pane::Queues => {
-            state.views.list.filter = text;
-            keep_selection_visible(state);
+            views.list.filter = text;
+            keep_selection_visible(views, model);
         }
     }
 }
 
-pub(super) fn clamp_picker(state: &mut State) {
-    let n = state
-        .picker_choices()
+pub(super) fn clamp_picker(views: &mut Views, model: &Model, settings: &Settings, now_ms: i64) {
+    let queues = QueueQuery {
+        model,
+        views,
+        settings,
+        now_ms,
+    };
+    let n = views
+        .picker_choices(model)
         .len()
-        .max(state.picker_queue_choices().len());
-    if let Mode::Picker(p) = &mut state.views.mode {
+        .max(queues.picker_queue_choices().len());
+    if let Mode::Picker(p) = &mut views.mode {
         p.selected = p.selected.min(n.saturating_sub(1));
     }
 }
@@ -346,7 +393,7 @@ pub(super) fn focus_next(views: &mut Views, forward: bool) {
 pub(super) fn open(state: &mut State) -> Vec<Effect> {
     match state.views.focus {
         Pane::Queues => narrow_to_queue(state),
-        Pane::Agents => narrow_to_agent(state),
+        Pane::Agents => narrow_to_agent(&mut state.views, &state.model),
         Pane::Conversations | Pane::Roster | Pane::Log => {
             state.views.detail.open =
                 !state.views.detail.open || state.views.focus == Pane::Conversations;
@@ -373,102 +420,108 @@ pub(super) fn details(state: &mut State) -> Vec<Effect> {
 
 /// The `:` line, empty or (bound to a key, a command that needs a word)
 /// with the command's verb written.
-pub(super) fn open_line(state: &mut State, verb_of: Option<Command>) {
-    state.views.completion = None;
+pub(super) fn open_line(views: &mut Views, verb_of: Option<Command>) {
+    views.completion = None;
     let input = match verb_of.and_then(Command::colon) {
         Some(colon) => TextInput::with_text(&format!("{} ", colon.verb), MAX_INPUT),
         None => TextInput::new(MAX_INPUT),
     };
-    state.views.mode = Mode::Command { input };
+    views.mode = Mode::Command { input };
 }
 
 /// `n`: the form that opens a conversation by hand.
-pub(super) fn open_form(state: &mut State) {
-    let defaults = &state.settings.defaults;
+pub(super) fn open_form(views: &mut Views, settings: &Settings) {
+    let defaults = &settings.defaults;
     let form = NewConversationForm::new(&defaults.experience, &defaults.language);
-    state.views.mode = Mode::NewConversation(form);
+    views.mode = Mode::NewConversation(form);
 }
 
 /// `s`: the focused list's next sort.
-pub(super) fn next_sort(state: &mut State) {
-    match state.views.focus {
+pub(super) fn next_sort(views: &mut Views) {
+    match views.focus {
         Pane::Queues => {
-            state.views.queues.sort = state.views.queues.sort.next();
-            state.say(format!(
-                "queues sorted by {}",
-                state.views.queues.sort.label()
-            ));
+            views.queues.sort = views.queues.sort.next();
+            views.say(format!("queues sorted by {}", views.queues.sort.label()));
         }
-        Pane::Agents => sort_agents(state, !state.views.agents.by_time),
+        Pane::Agents => sort_agents(views, !views.agents.by_time),
         Pane::Conversations | Pane::Roster | Pane::Log => {
-            state.views.list.sort = state.views.list.sort.next();
-            state.say(format!("conversations sorted by {}", state.sort_label()));
+            views.list.sort = views.list.sort.next();
+            views.say(format!(
+                "conversations sorted by {}",
+                views.list.sort_label()
+            ));
         }
     }
 }
 
 /// `S`: the conversation list's sort reversed.
-pub(super) fn reverse_sort(state: &mut State) {
-    state.views.list.reversed = !state.views.list.reversed;
-    state.say(format!("conversations sorted by {}", state.sort_label()));
+pub(super) fn reverse_sort(views: &mut Views) {
+    views.list.reversed = !views.list.reversed;
+    views.say(format!(
+        "conversations sorted by {}",
+        views.list.sort_label()
+    ));
 }
 
 /// `n` / `N` in the log: the next or previous line holding the `:find`
 /// text; the log stops following to show it.
-pub(super) fn find_in_log(state: &mut State, back: bool) -> Vec<Effect> {
-    if state.log.search.is_empty() {
-        state.refuse("nothing to find yet: :find TEXT");
+pub(super) fn find_in_log(
+    views: &mut Views,
+    log: &mut Log,
+    now_ms: i64,
+    back: bool,
+) -> Vec<Effect> {
+    if log.search.is_empty() {
+        views.refuse(log, now_ms, "nothing to find yet: :find TEXT");
         return Vec::new();
     }
-    let from = if state.log.follow {
-        state.log.visible_len().saturating_sub(1)
+    let from = if log.follow {
+        log.visible_len().saturating_sub(1)
     } else {
-        state.log.cursor
+        log.cursor
     };
-    match state.log.find(from, back) {
+    match log.find(from, back) {
         Some(i) => {
-            state.log.follow = false;
-            state.log.cursor = i;
-            state.views.focus = Pane::Log;
+            log.follow = false;
+            log.cursor = i;
+            views.focus = Pane::Log;
         }
-        None => state.refuse(format!("no log line holds {:?}", state.log.search)),
+        None => {
+            let text = format!("no log line holds {:?}", log.search);
+            views.refuse(log, now_ms, text);
+        }
     }
     Vec::new()
 }
 
 /// `/`: the filter of the focused list opens with what it holds.
-pub(super) fn open_filter(state: &mut State) {
-    let pane = match state.views.focus {
+pub(super) fn open_filter(views: &mut Views, log: &Log) {
+    let pane = match views.focus {
         Pane::Roster | Pane::Queues => Pane::Conversations,
         p => p,
     };
     let text = match pane {
-        Pane::Agents => &state.views.agents.filter,
-        Pane::Log => state.log.filter(),
-        _ => &state.views.list.filter,
+        Pane::Agents => &views.agents.filter,
+        Pane::Log => log.filter(),
+        _ => &views.list.filter,
     };
     let input = TextInput::with_text(text, MAX_INPUT);
-    state.views.mode = Mode::Filter { pane, input };
+    views.mode = Mode::Filter { pane, input };
 }
 
 /// `f`: the log follows new lines, or keeps its place.
 /// The conversation list's freshness column on or off, with the plan's
 /// promise on the message line.
-pub(super) fn set_fresh_column(state: &mut State, on: bool) {
-    state.views.list.fresh_column = on;
+pub(super) fn set_fresh_column(views: &mut Views, model: &Model, now_ms: i64, on: bool) {
+    views.list.fresh_column = on;
     if !on {
-        state.say("freshness column hidden");
+        views.say("freshness column hidden");
         return;
     }
-    let poll = &state.model.status.poll;
+    let poll = &model.status.poll;
     let oldest = poll
         .oldest_ms
-        .map(|o| {
-            format!(
-                "; the oldest read {} s ago",
-                (state.now_ms - o).max(0) / 1000
-            )
-        })
+        .map(|o| format!("; the oldest read {} s ago", (now_ms - o).max(0) / 1000))
         .unwrap_or_default();
     let within = poll
         .plan
@@ -479,16 +532,16 @@ pub(super) fn set_fresh_column(state: &mut State, on: bool) {
             )
         })
         .unwrap_or_default();
-    state.say(format!(
+    views.say(format!(
         "freshness: time since each row was read{oldest}{within}"
     ));
 }
 
 /// `p` in the log pane: poll lines shown or hidden.
-pub(super) fn toggle_polls(state: &mut State) -> Vec<Effect> {
-    let hide = !state.log.polls_hidden();
-    state.log.hide_polls(hide);
-    state.say(if hide {
+pub(super) fn toggle_polls(views: &mut Views, log: &mut Log) -> Vec<Effect> {
+    let hide = !log.polls_hidden();
+    log.hide_polls(hide);
+    views.say(if hide {
         "log: poll lines hidden (p shows them)"
     } else {
         "log: poll lines shown"
@@ -496,12 +549,12 @@ pub(super) fn toggle_polls(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-pub(super) fn toggle_follow(state: &mut State) {
-    state.log.follow = !state.log.follow;
-    if !state.log.follow {
-        state.log.cursor = state.log.visible_len().saturating_sub(1);
+pub(super) fn toggle_follow(views: &mut Views, log: &mut Log) {
+    log.follow = !log.follow;
+    if !log.follow {
+        log.cursor = log.visible_len().saturating_sub(1);
     }
-    state.say(if state.log.follow {
+    views.say(if log.follow {
         "log: following new lines"
     } else {
         "log: not following"
@@ -523,23 +576,31 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
     let narrowed =
         state.views.list.agent_narrow.is_some() || state.views.list.queue_narrow.is_some();
     // The marks go last, with Esc twice.
-    if !(filtered || narrowed || state.views.detail.open) && super::marks::esc_twice(state) {
+    if !(filtered || narrowed || state.views.detail.open)
+        && super::marks::esc_twice(&mut state.views)
+    {
         return Vec::new();
     }
     if state.views.flash.take().is_some() {
         return Vec::new();
     }
     if filtered {
-        set_filter(state, pane, String::new());
+        set_filter(
+            &mut state.views,
+            &mut state.log,
+            &state.model,
+            pane,
+            String::new(),
+        );
         state.say("filter cleared");
     } else if let Some(a) = state.views.list.agent_narrow.take() {
-        keep_selection_visible(state);
+        keep_selection_visible(&mut state.views, &state.model);
         state.say(format!(
             "every conversation shown again (was {}'s)",
             state.agent_name(&a)
         ));
     } else if let Some(q) = state.views.list.queue_narrow.take() {
-        keep_selection_visible(state);
+        keep_selection_visible(&mut state.views, &state.model);
         state.say(format!(
             "every queue's conversations shown again (was {})",
             state.queue_name(&q)
@@ -557,7 +618,7 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
 /// thresholds, failed or unknown requests), or everything again.
 pub(super) fn set_problems_only(state: &mut State, on: bool) {
     state.views.problems_only = on;
-    keep_selection_visible(state);
+    keep_selection_visible(&mut state.views, &state.model);
     let n = state.visible_queue_rows().len();
     state.views.queues.cursor = state.views.queues.cursor.min(n.saturating_sub(1));
     let key = state.keymap.key_label(Command::ToggleProblems);
@@ -570,22 +631,22 @@ pub(super) fn set_problems_only(state: &mut State, on: bool) {
 
 /// `u`: the queue pane in the agents' place, or the agents again. The focus
 /// follows when it was on the pane that goes.
-pub(super) fn toggle_queues(state: &mut State) {
-    state.views.queues.shown = !state.views.queues.shown;
-    match (state.views.queues.shown, state.views.focus) {
-        (true, Pane::Agents) => state.views.focus = Pane::Queues,
-        (false, Pane::Queues) => state.views.focus = Pane::Agents,
+pub(super) fn toggle_queues(views: &mut Views, model: &Model) {
+    views.queues.shown = !views.queues.shown;
+    match (views.queues.shown, views.focus) {
+        (true, Pane::Agents) => views.focus = Pane::Queues,
+        (false, Pane::Queues) => views.focus = Pane::Agents,
         _ => {}
     }
-    if state.views.queues.shown {
-        let n = state.model.queues.len();
-        state.say(if n == 0 {
+    if views.queues.shown {
+        let n = model.queues.len();
+        views.say(if n == 0 {
             "queues: none listed yet (polling…)".to_string()
         } else {
             format!("queues: {n} shown; Enter narrows the conversations to one, Esc widens")
         });
     } else {
-        state.say("agents shown again");
+        views.say("agents shown again");
     }
 }
 
@@ -594,21 +655,52 @@ fn narrow_to_queue(state: &mut State) {
     let Some(row) = state.selected_queue() else {
         return;
     };
-    state.views.list.queue_narrow = Some(row.id.clone());
-    state.views.list.selected = None;
-    keep_selection_visible(state);
-    let n = state.visible_conversations().len();
-    state.say(format!(
-        "conversations of {}: {n} listed (Esc shows every queue's)",
-        row.name
+    narrow_to(
+        &mut state.views,
+        &state.model,
+        Narrow::Queue(row.id),
+        &row.name,
+    );
+}
+
+/// Which narrowing of the conversation list: a queue's or an agent's (by id).
+enum Narrow {
+    Queue(String),
+    Agent(String),
+}
+
+/// The conversation list narrowed to one queue's or one agent's (`name`
+/// in the flash), the selection on its first row.
+fn narrow_to(views: &mut Views, model: &Model, narrow: Narrow, name: &str) {
+    let everyone = match narrow {
+        Narrow::Queue(id) => {
+            views.list.queue_narrow = Some(id);
+            "every queue's"
+        }
+        Narrow::Agent(id) => {
+            views.list.agent_narrow = Some(id);
+            "everyone's"
+        }
+    };
+    views.list.selected = None;
+    keep_selection_visible(views, model);
+    // Counted as `State::visible_conversations` counts them: the rows the
+    // model holds.
+    let ids = views.list.visible_ids(model, views.problems_only);
+    let n = ids
+        .iter()
+        .filter(|id| model.conversations.get(id).is_some())
+        .count();
+    views.say(format!(
+        "conversations of {name}: {n} listed (Esc shows {everyone})"
     ));
 }
 
 /// The agents pane sorted by time in status (longest first), or by status
 /// and name again.
-pub(super) fn sort_agents(state: &mut State, by_time: bool) {
-    state.views.agents.by_time = by_time;
-    state.say(if by_time {
+pub(super) fn sort_agents(views: &mut Views, by_time: bool) {
+    views.agents.by_time = by_time;
+    views.say(if by_time {
         "agents sorted by time in status (longest first)"
     } else {
         "agents sorted by status and name"
@@ -617,31 +709,25 @@ pub(super) fn sort_agents(state: &mut State, by_time: bool) {
 
 /// Enter on the agents pane: the conversation list shows only the
 /// conversations that agent is in.
-fn narrow_to_agent(state: &mut State) {
-    let Some(agent) = state
-        .visible_agents()
-        .get(state.views.agents.cursor)
-        .map(|a| (*a).clone())
+fn narrow_to_agent(views: &mut Views, model: &Model) {
+    let Some(agent) = views
+        .agents
+        .visible(model)
+        .get(views.agents.cursor)
+        .copied()
     else {
         return;
     };
-    state.views.list.agent_narrow = Some(agent.id.clone());
-    state.views.list.selected = None;
-    keep_selection_visible(state);
-    let n = state.visible_conversations().len();
-    state.say(format!(
-        "conversations of {}: {n} listed (Esc shows everyone's)",
-        agent.name
-    ));
+    narrow_to(views, model, Narrow::Agent(agent.id.clone()), &agent.name);
 }
 
 /// `:refresh`: poll now, or say when the polls can go.
-pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
-    match state.kore_wait_secs() {
-        Some(secs) => state.say(format!(
+pub(super) fn refresh(views: &mut Views, model: &Model, now_ms: i64) -> Vec<Effect> {
+    match model.status.kore_wait_secs(now_ms) {
+        Some(secs) => views.say(format!(
             "refresh: Kore asked to wait; the polls go out in {secs} s, after your queued actions"
         )),
-        None => state.say("refresh: polling conversations, agents and queues now"),
+        None => views.say("refresh: polling conversations, agents and queues now"),
     }
     vec![
         Effect::PollConversations,
@@ -652,9 +738,9 @@ pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
 
 /// How far PgUp/PgDn move: the rows the focused pane shows, less one so
 /// that a line stays in view.
-pub(super) fn page_rows(state: &State) -> i64 {
-    let rows = state.views.pane_rows;
-    let shown = match state.views.focus {
+pub(super) fn page_rows(views: &Views) -> i64 {
+    let rows = views.pane_rows;
+    let shown = match views.focus {
         Pane::Conversations => rows.conversations,
         Pane::Roster => rows.roster,
         Pane::Agents | Pane::Queues => rows.agents,
@@ -664,73 +750,88 @@ pub(super) fn page_rows(state: &State) -> i64 {
     i64::from(shown.saturating_sub(1)).max(1)
 }
 
-pub(super) fn move_cursor(state: &mut State, delta: i64) {
+/// The focused pane's cursor moved by `delta` rows (clamped): the
+/// conversation list's selection, the roster's, the agents' or queues'
+/// cursor, or the log's (which follows again at its last line).
+pub(super) fn move_cursor(
+    views: &mut Views,
+    log: &mut Log,
+    model: &Model,
+    settings: &Settings,
+    now_ms: i64,
+    delta: i64,
+) {
     let step = |cur: usize, len: usize| -> usize {
         if len == 0 {
             return 0;
         }
         (cur as i64 + delta).clamp(0, len as i64 - 1) as usize
     };
-    match state.views.focus {
+    match views.focus {
         Pane::Conversations => {
-            let ids = state.visible_ids();
-            let cur = state
-                .views
+            let ids = views.list.visible_ids(model, views.problems_only);
+            let cur = views
                 .list
                 .selected
                 .as_ref()
                 .and_then(|s| ids.position(s))
                 .unwrap_or(0);
-            let next = if state.views.list.selected.is_none() {
+            let next = if views.list.selected.is_none() {
                 0
             } else {
                 step(cur, ids.len())
             };
             if let Some(id) = ids.get(next) {
-                if state.views.list.selected.as_deref() != Some(id) {
-                    state.views.detail.roster_cursor = 0;
+                if views.list.selected.as_deref() != Some(id) {
+                    views.detail.roster_cursor = 0;
                 }
-                state.views.list.selected = Some(id.to_string());
+                views.list.selected = Some(id.to_string());
             }
         }
         Pane::Roster => {
-            let n = state
-                .selected_conversation()
+            let n = views
+                .list
+                .selected_conversation(model)
                 .map(|c| c.merged().roster.members().len())
                 .unwrap_or(0);
-            state.views.detail.roster_cursor = step(state.views.detail.roster_cursor, n);
+            views.detail.roster_cursor = step(views.detail.roster_cursor, n);
         }
         Pane::Agents => {
-            let n = state.visible_agents().len();
-            state.views.agents.cursor = step(state.views.agents.cursor, n);
+            let n = views.agents.visible(model).len();
+            views.agents.cursor = step(views.agents.cursor, n);
         }
         Pane::Queues => {
-            let n = state.visible_queue_rows().len();
-            state.views.queues.cursor = step(state.views.queues.cursor, n);
+            let rows = QueueQuery {
+                model,
+                views,
+                settings,
+                now_ms,
+            };
+            let n = rows.visible_queue_rows().len();
+            views.queues.cursor = step(views.queues.cursor, n);
         }
         Pane::Log => {
-            let n = state.log.visible_len();
-            if state.log.follow {
-                state.log.cursor = n.saturating_sub(1);
+            let n = log.visible_len();
+            if log.follow {
+                log.cursor = n.saturating_sub(1);
             }
-            state.log.cursor = step(state.log.cursor, n);
+            log.cursor = step(log.cursor, n);
             // Moving to the last line follows again; moving up stops following.
-            state.log.follow = state.log.cursor + 1 >= n;
+            log.follow = log.cursor + 1 >= n;
         }
     }
 }
 
 /// Keeps a valid selection after the list changed.
-pub(super) fn keep_selection_visible(state: &mut State) {
-    let ids = state.visible_ids();
-    let keep = state
-        .views
+pub(super) fn keep_selection_visible(views: &mut Views, model: &Model) {
+    let ids = views.list.visible_ids(model, views.problems_only);
+    let keep = views
         .list
         .selected
         .as_ref()
         .is_some_and(|s| ids.contains(s));
     if !keep {
-        state.views.list.selected = ids.first().map(str::to_string);
-        state.views.detail.roster_cursor = 0;
+        views.list.selected = ids.first().map(str::to_string);
+        views.detail.roster_cursor = 0;
     }
 }

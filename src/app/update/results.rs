@@ -15,7 +15,7 @@ pub use callbacks::NOT_UNDERSTOOD;
 pub(super) use callbacks::on_callback;
 pub use plan::plan_line;
 pub(super) use queues::{merge_queue_size, merge_queues};
-use status::{log_trouble, team};
+use status::log_trouble;
 
 /// A report from the runtime: a poll's answer, a request's progress or
 /// outcome, a callback, the limiter's and the listener's figures, a line.
@@ -26,7 +26,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
     }
     match report {
         Action::ConversationsPage(page) => conversations_page(state, *page),
-        Action::PollRound { plan, error } => poll_round(state, plan, error),
+        Action::PollRound { plan, error } => poll_round(&mut state.model, &mut state.log, state.now_ms, plan, error),
         Action::AgentsListed {
             agents,
             availability,
@@ -65,7 +65,7 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             req_ids,
         } => {
             for id in &req_ids {
-                set_delivery(state, &conversation, id, Delivery::Held);
+                set_delivery(&mut state.model, &conversation, id, Delivery::Held);
             }
         }
         Action::AssignDone {
@@ -81,12 +81,12 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             used,
             limit,
             blocked_ms,
-        } => rate_usage(state, used, limit, blocked_ms),
+        } => rate_usage(&mut state.model.status, state.now_ms, used, limit, blocked_ms),
         Action::ListenerRefused { total, last_ms } => {
-            return listener_refused(state, total, last_ms);
+            return listener_refused(&mut state.model.status, &mut state.log, state.now_ms, total, last_ms);
         }
         Action::Log { kind, text } => state.log.push_runtime(state.now_ms, kind, text),
-        Action::Note { error, text } => note(state, error, text),
+        Action::Note { error, text } => note(&mut state.views, &mut state.log, state.now_ms, error, text),
         Action::DetailsLoaded {
             conv_id,
             result,
@@ -97,10 +97,12 @@ pub(super) fn on_report(state: &mut State, report: Action) -> Vec<Effect> {
             if ok {
                 return super::heal::details_picture(state, &conv_id);
             }
-            super::heal::heal_failed(state, &conv_id);
+            super::heal::heal_failed(&mut state.model, state.now_ms, &conv_id);
         }
-        Action::LogTrouble { dropped, why } => log_trouble(state, dropped, why),
-        Action::Team(bar) => team(state, bar),
+        Action::LogTrouble { dropped, why } => {
+            log_trouble(&mut state.model.status, &mut state.log, state.now_ms, dropped, why)
+        }
+        Action::Team(bar) => state.model.status.team = Some(bar),
         Action::Key(_) // input and the team's reports: `update` handles them itself
         | Action::Paste(_)
         | Action::Resize(..)
@@ -141,18 +143,17 @@ fn unreadable_answer(report: &Action) -> bool {
 }
 
 /// The rate limiter's use, and how long Kore asked to wait.
-fn rate_usage(state: &mut State, used: u32, limit: u32, blocked_ms: Option<u64>) {
-    state.model.status.rate_used = used;
-    state.model.status.rate_limit = limit;
-    state.model.status.kore_wait_until_ms =
-        blocked_ms.map(|ms| state.now_ms.saturating_add(ms as i64));
+fn rate_usage(status: &mut Status, now_ms: i64, used: u32, limit: u32, blocked_ms: Option<u64>) {
+    status.rate_used = used;
+    status.rate_limit = limit;
+    status.kore_wait_until_ms = blocked_ms.map(|ms| now_ms.saturating_add(ms as i64));
 }
 
 /// A line from the runtime that also shows on the message line.
-fn note(state: &mut State, error: bool, text: String) {
+fn note(views: &mut Views, log: &mut Log, now_ms: i64, error: bool, text: String) {
     let kind = if error { LogKind::Error } else { LogKind::Info };
-    state.log.push(state.now_ms, kind, text.clone());
-    state.views.flash = Some((text, error));
+    log.push(now_ms, kind, text.clone());
+    views.flash = Some((text, error));
 }
 
 /// A hooks try failed and will be tried again.
@@ -161,7 +162,7 @@ fn hook_retrying(state: &mut State, req_id: &str, conversation: &str, attempt: u
         attempt,
         error: error.clone(),
     };
-    set_delivery(state, conversation, req_id, retrying);
+    set_delivery(&mut state.model, conversation, req_id, retrying);
     let now = state.now_ms;
     state.log.push(
         now,
@@ -176,12 +177,11 @@ fn hook_retrying(state: &mut State, req_id: &str, conversation: &str, attempt: u
 // ---------------------------------------------------------------------------
 
 pub(super) fn timeline_event_mut<'a>(
-    state: &'a mut State,
+    model: &'a mut Model,
     conv: &str,
     req_id: &str,
 ) -> Option<&'a mut TimelineItem> {
-    state
-        .model
+    model
         .conversations
         .get_mut(conv)?
         .timeline
@@ -189,14 +189,14 @@ pub(super) fn timeline_event_mut<'a>(
         .find(|t| t.req_id() == Some(req_id))
 }
 
-pub(super) fn set_delivery(state: &mut State, conv: &str, req_id: &str, d: Delivery) {
-    if let Some(TimelineItem::Event { delivery, .. }) = timeline_event_mut(state, conv, req_id) {
+pub(super) fn set_delivery(model: &mut Model, conv: &str, req_id: &str, d: Delivery) {
+    if let Some(TimelineItem::Event { delivery, .. }) = timeline_event_mut(model, conv, req_id) {
         *delivery = d;
     }
 }
 
-pub(super) fn set_assign(state: &mut State, conv: &str, req_id: &str, s: AssignState) {
-    if let Some(TimelineItem::Assign { state: st, .. }) = timeline_event_mut(state, conv, req_id) {
+pub(super) fn set_assign(model: &mut Model, conv: &str, req_id: &str, s: AssignState) {
+    if let Some(TimelineItem::Assign { state: st, .. }) = timeline_event_mut(model, conv, req_id) {
         *st = s;
     }
 }
@@ -214,7 +214,7 @@ pub(super) fn hook_done(
         Ok(reply) => hook_delivered(state, req_id, conv_id, reply, attempts, maybe_arrived),
         Err(e) if !maybe_arrived.is_empty() => {
             // Some try may have been applied: neither delivered nor failed.
-            set_delivery(state, conv_id, req_id, Delivery::Unknown);
+            set_delivery(&mut state.model, conv_id, req_id, Delivery::Unknown);
             state.model.status.health = Health::Degraded(e.to_string());
             let tries = may_also_have_arrived(&maybe_arrived).unwrap_or_default();
             let text = format!(
@@ -232,7 +232,7 @@ pub(super) fn hook_done(
                 message: e.to_string(),
                 reason: FailReason::from_call_error(&e),
             };
-            set_delivery(state, conv_id, req_id, failed);
+            set_delivery(&mut state.model, conv_id, req_id, failed);
             state.model.status.health = match e.status() {
                 None => Health::Degraded(e.to_string()),
                 Some(_) => Health::Online,
@@ -265,7 +265,7 @@ fn hook_delivered(
         event,
         text,
         ..
-    }) = timeline_event_mut(state, conv_id, req_id)
+    }) = timeline_event_mut(&mut state.model, conv_id, req_id)
     {
         *delivery = Delivery::Delivered {
             status: reply.status,
@@ -375,7 +375,7 @@ pub(super) fn assign_done(
             // Kore may have taken it: not retried (it could assign twice).
             // A callback that still comes is matched by its path.
             state.requests.forget_assign(req_id);
-            set_assign(state, conv_id, req_id, AssignState::Unknown);
+            set_assign(&mut state.model, conv_id, req_id, AssignState::Unknown);
             state.log.push(
                 now,
                 LogKind::Error,
@@ -393,7 +393,7 @@ pub(super) fn assign_done(
             state.model.status.health = Health::Online;
             // The callback may already have come (it can beat the reply).
             let pending = matches!(
-                timeline_event_mut(state, conv_id, req_id),
+                timeline_event_mut(&mut state.model, conv_id, req_id),
                 Some(TimelineItem::Assign {
                     state: AssignState::Queued | AssignState::Sending,
                     ..
@@ -401,7 +401,7 @@ pub(super) fn assign_done(
             );
             if pending {
                 set_assign(
-                    state,
+                    &mut state.model,
                     conv_id,
                     req_id,
                     AssignState::AwaitingCallback {
@@ -428,7 +428,7 @@ pub(super) fn assign_done(
                 reason = reason.with_agent(&name);
             }
             set_assign(
-                state,
+                &mut state.model,
                 conv_id,
                 req_id,
                 AssignState::Rejected {
@@ -494,15 +494,18 @@ pub(super) fn parse_ms(s: Option<&str>) -> Option<i64> {
 
 /// A poll's answer, or None when it failed: then the connection is
 /// degraded (the picture is not fresh) and the log says why.
-fn polled<T>(state: &mut State, what: &str, result: Result<T, String>) -> Option<T> {
+fn polled<T>(
+    status: &mut Status,
+    log: &mut Log,
+    now: i64,
+    what: &str,
+    result: Result<T, String>,
+) -> Option<T> {
     match result {
         Ok(r) => Some(r),
         Err(e) => {
-            state.model.status.health = Health::Degraded(e.clone());
-            let now = state.now_ms;
-            state
-                .log
-                .push(now, LogKind::Error, format!("poll {what}: {e}"));
+            status.health = Health::Degraded(e.clone());
+            log.push(now, LogKind::Error, format!("poll {what}: {e}"));
             None
         }
     }
@@ -556,7 +559,7 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
             }
         }
     }
-    mark_service_level(state, &on_page);
+    mark_service_level(&mut state.model, &state.settings, state.now_ms, &on_page);
     let poll = &mut state.model.status.poll;
     if page.total.is_some() {
         poll.totals[group] = page.total;
@@ -568,11 +571,11 @@ pub(super) fn conversations_page(state: &mut State, page: ConversationPage) {
         forget_unseen(state, page.seq, group);
         // Counted at a sweep's end and a round's, not each page: a page
         // costs its own records, not a walk through every conversation.
-        poll_figures(state);
+        poll_figures(&mut state.model);
     }
     if state.selected_conversation().is_none() {
         state.views.list.selected = None;
-        keep_selection_visible(state);
+        keep_selection_visible(&mut state.views, &state.model);
     }
 }
 
@@ -644,42 +647,45 @@ fn forget_unseen(state: &mut State, seq: u64, group: usize) {
 }
 
 /// How many conversations the poll lists now and the oldest picture.
-fn poll_figures(state: &mut State) {
+fn poll_figures(model: &mut Model) {
     let mut seen = 0;
     let mut oldest: Option<i64> = None;
-    for c in state.model.conversations.values().filter(|c| c.listed) {
+    for c in model.conversations.values().filter(|c| c.listed) {
         seen += 1;
         oldest = Some(oldest.map_or(c.listed_at_ms, |o| o.min(c.listed_at_ms)));
     }
-    state.model.status.poll.seen = seen;
-    state.model.status.poll.oldest_ms = oldest;
+    model.status.poll.seen = seen;
+    model.status.poll.oldest_ms = oldest;
 }
 
 /// A round of the conversations poll ended: its plan (said in the log when
 /// it changes), and the read it stopped at, if one failed.
-pub(super) fn poll_round(state: &mut State, plan: PollPlan, error: Option<String>) {
-    let now = state.now_ms;
-    let before = state.model.status.poll.plan;
+pub(super) fn poll_round(
+    model: &mut Model,
+    log: &mut Log,
+    now: i64,
+    plan: PollPlan,
+    error: Option<String>,
+) {
+    let before = model.status.poll.plan;
     if before.is_none_or(|b| {
         (b.rounds, b.pages_per_round, b.waiting_cap)
             != (plan.rounds, plan.pages_per_round, plan.waiting_cap)
     }) {
-        state.log.push(now, LogKind::Info, plan_line(&plan));
+        log.push(now, LogKind::Info, plan_line(&plan));
     }
-    state.model.status.poll.plan = Some(plan);
+    model.status.poll.plan = Some(plan);
     // Stale follows the rounds as they are run (the limit may make them
     // longer than the configured interval).
     if plan.round_ms > 0 {
-        state.model.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
+        model.freshness.poll_ms = i64::try_from(plan.round_ms).unwrap_or(i64::MAX / 8);
     }
-    poll_figures(state);
+    poll_figures(model);
     if let Some(e) = &error {
-        state.model.status.health = Health::Degraded(e.clone());
-        state
-            .log
-            .push(now, LogKind::Error, format!("poll conversations: {e}"));
+        model.status.health = Health::Degraded(e.clone());
+        log.push(now, LogKind::Error, format!("poll conversations: {e}"));
     }
-    state.model.status.poll.error = error;
+    model.status.poll.error = error;
 }
 
 /// What a page's records are stamped with.
@@ -797,18 +803,14 @@ pub const MAX_WAIT_MS: i64 = 365 * 24 * 3600 * 1000;
 /// Decides, for each conversation seen in a queue and not yet decided,
 /// whether it was answered within `sla_secs`: once it is answered (by its
 /// wait then), or once it has waited longer (not within).
-fn mark_service_level(state: &mut State, ids: &[String]) {
-    let now = state.now_ms;
+fn mark_service_level(model: &mut Model, settings: &Settings, now: i64, ids: &[String]) {
     let mut new = Vec::new();
-    for c in ids
-        .iter()
-        .filter_map(|id| state.model.conversations.get(id))
-    {
+    for c in ids.iter().filter_map(|id| model.conversations.get(id)) {
         let (Some((queue, name)), Some(_)) = (&c.queue, c.wait_ms) else {
             continue;
         };
-        let limit = i64::from(state.settings.alerts.for_queue(queue, name).sla_secs) * 1000;
-        if !c.listed || state.model.sla_seen.contains_key(&c.id) {
+        let limit = i64::from(settings.alerts.for_queue(queue, name).sla_secs) * 1000;
+        if !c.listed || model.sla_seen.contains_key(&c.id) {
             continue;
         }
         let wait = c.wait_now_ms(now).unwrap_or(0);
@@ -831,12 +833,12 @@ fn mark_service_level(state: &mut State, ids: &[String]) {
         ));
     }
     for (id, mark) in new {
-        if state.model.sla_seen.len() >= SLA_MEMORY {
+        if model.sla_seen.len() >= SLA_MEMORY {
             // Forget one to make room; the level stays over the most recent
             // ten thousand or so.
-            state.model.sla_seen.pop_first();
+            model.sla_seen.pop_first();
         }
-        state.model.sla_seen.insert(id, mark);
+        model.sla_seen.insert(id, mark);
     }
 }
 
@@ -848,9 +850,9 @@ pub(super) fn request_sent(
     conversation: String,
     line: String,
 ) -> Vec<Effect> {
-    set_delivery(state, &conversation, &req_id, Delivery::Sending);
+    set_delivery(&mut state.model, &conversation, &req_id, Delivery::Sending);
     if let Some(TimelineItem::Assign { state: st, .. }) =
-        timeline_event_mut(state, &conversation, &req_id)
+        timeline_event_mut(&mut state.model, &conversation, &req_id)
         && *st == AssignState::Queued
     {
         *st = AssignState::Sending;
@@ -881,7 +883,7 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
                 state.settings.callback_timeout_ms / 1000
             ),
         };
-        set_assign(state, &conv, &req_id, AssignState::TimedOut);
+        set_assign(&mut state.model, &conv, &req_id, AssignState::TimedOut);
         let now = state.now_ms;
         state.log.push(
             now,
@@ -894,12 +896,17 @@ pub(super) fn callback_timed_out(state: &mut State, req_id: String) -> Vec<Effec
 }
 
 /// What the callback listener refused so far.
-pub(super) fn listener_refused(state: &mut State, total: u64, last_ms: i64) -> Vec<Effect> {
-    let before = state.model.status.listener_refused.0;
-    state.model.status.listener_refused = (total, last_ms);
+pub(super) fn listener_refused(
+    status: &mut Status,
+    log: &mut Log,
+    now: i64,
+    total: u64,
+    last_ms: i64,
+) -> Vec<Effect> {
+    let before = status.listener_refused.0;
+    status.listener_refused = (total, last_ms);
     if before == 0 && total > 0 {
-        let now = state.now_ms;
-        state.log.push(
+        log.push(
             now,
             LogKind::Error,
             "the callback listener is refusing requests (a flood of requests, or too many connections)".to_string(),

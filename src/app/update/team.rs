@@ -27,8 +27,8 @@ pub(super) fn report(state: &mut State, report: TeamReport) -> Vec<Effect> {
         }
         TeamReport::Activity {
             who, kind, text, ..
-        } => activity(state, &who, &kind, &text),
-        TeamReport::Members(list) => members(state, list),
+        } => activity(&mut state.log, state.now_ms, &who, &kind, &text),
+        TeamReport::Members(list) => members(&mut state.views, &mut state.log, state.now_ms, list),
         TeamReport::Joined => {
             state.model.status.team_view.on = true;
             Vec::new()
@@ -371,40 +371,41 @@ fn outcome_text(what: &str, ok: bool) -> String {
 }
 
 /// A teammate's line: into the log, marked with their name.
-fn activity(state: &mut State, who: &str, kind: &str, text: &str) -> Vec<Effect> {
-    let now = state.now_ms;
+fn activity(log: &mut Log, now: i64, who: &str, kind: &str, text: &str) -> Vec<Effect> {
     let log_kind = if kind == "outcome" && text.contains(" failed") {
         LogKind::Error
     } else {
         LogKind::Info
     };
-    state
-        .log
-        .push(now, log_kind, team::activity_line(who, text));
+    log.push(now, log_kind, team::activity_line(who, text));
     Vec::new()
 }
 
 /// `:who`: asks the runtime who is online (team mode only).
-pub(super) fn who(state: &mut State) -> Vec<Effect> {
-    if !state.model.status.team_view.on {
-        state.refuse("not in team mode: [team] is not configured");
+pub(super) fn who(views: &mut Views, log: &mut Log, model: &Model, now: i64) -> Vec<Effect> {
+    if !model.status.team_view.on {
+        views.refuse(log, now, "not in team mode: [team] is not configured");
         return Vec::new();
     }
     vec![Effect::TeamWho]
 }
 
 /// The answer to `:who`: one log line per console, the count said.
-fn members(state: &mut State, members: Result<Vec<Teammate>, String>) -> Vec<Effect> {
-    let now = state.now_ms;
+fn members(
+    views: &mut Views,
+    log: &mut Log,
+    now: i64,
+    members: Result<Vec<Teammate>, String>,
+) -> Vec<Effect> {
     match members {
         Ok(members) => {
             let lines = team::who_lines(&members, now);
-            state.say(lines[0].clone());
+            views.say(lines[0].clone());
             for line in lines {
-                state.log.push(now, LogKind::Info, line);
+                log.push(now, LogKind::Info, line);
             }
         }
-        Err(why) => state.refuse(format!("who: Redis did not answer ({why})")),
+        Err(why) => views.refuse(log, now, format!("who: Redis did not answer ({why})")),
     }
     Vec::new()
 }

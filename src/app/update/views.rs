@@ -4,13 +4,13 @@
 //! `Note`). The views themselves: `app::views`.
 
 use super::*;
-use crate::app::views::{self, MAX_VIEWS, SavedView};
+use crate::app::views::{MAX_VIEWS, SavedView};
 
 /// `:view`, `:view NAME`, `:view save NAME`. A key bound to it lists them.
 pub(super) fn view(state: &mut State, word: Option<&str>) -> Vec<Effect> {
     let word = word.unwrap_or("").trim();
     if word.is_empty() {
-        list(state);
+        list(&mut state.views, &mut state.log, state.now_ms);
         return Vec::new();
     }
     if word == "save" {
@@ -18,57 +18,63 @@ pub(super) fn view(state: &mut State, word: Option<&str>) -> Vec<Effect> {
         return Vec::new();
     }
     if let Some(name) = word.strip_prefix("save ") {
-        return save(state, name.trim());
+        return save(&mut state.views, &mut state.log, state.now_ms, name.trim());
     }
     restore(state, word);
     Vec::new()
 }
 
 /// The lists' view now, as a view would keep it.
-fn current(state: &State) -> SavedView {
+fn current(views: &Views) -> SavedView {
     SavedView {
-        filter: state.views.list.filter.clone(),
-        sort: state.views.list.sort.label().to_string(),
-        reversed: state.views.list.reversed,
-        queue: state.views.list.queue_narrow.clone(),
-        agent: state.views.list.agent_narrow.clone(),
-        focus: state.views.focus,
-        problems_only: state.views.problems_only,
+        filter: views.list.filter.clone(),
+        sort: views.list.sort.label().to_string(),
+        reversed: views.list.reversed,
+        queue: views.list.queue_narrow.clone(),
+        agent: views.list.agent_narrow.clone(),
+        focus: views.focus,
+        problems_only: views.problems_only,
     }
 }
 
-fn save(state: &mut State, name: &str) -> Vec<Effect> {
-    if let Err(e) = views::check_name(name) {
-        state.refuse(e);
+fn save(views: &mut Views, log: &mut Log, now_ms: i64, name: &str) -> Vec<Effect> {
+    if let Err(e) = crate::app::views::check_name(name) {
+        views.refuse(log, now_ms, e);
         return Vec::new();
     }
-    let saved = &state.views.saved_views;
+    let saved = &views.saved_views;
     if !saved.file.contains_key(name) && saved.file.len() + saved.unreadable.len() >= MAX_VIEWS {
-        state.refuse(format!(
-            "{MAX_VIEWS} views are saved already; remove some from the views file first"
-        ));
+        views.refuse(
+            log,
+            now_ms,
+            format!("{MAX_VIEWS} views are saved already; remove some from the views file first"),
+        );
         return Vec::new();
     }
     if let Some(why) = saved.broken.clone() {
-        state.refuse(format!(
-            "the views file could not be read at start ({why}); fix or remove it, then restart, \
-             before :view save (nothing was saved)"
-        ));
+        views.refuse(
+            log,
+            now_ms,
+            format!(
+                "the views file could not be read at start ({why}); fix or remove it, then \
+                 restart, before :view save (nothing was saved)"
+            ),
+        );
         return Vec::new();
     }
-    let view = current(state);
+    let view = current(views);
     let described = view.describe();
-    state.views.saved_views.file.insert(name.to_string(), view);
-    let Some(path) = state.views.saved_views.path.clone() else {
-        state.say(format!(
+    views.saved_views.file.insert(name.to_string(), view);
+    let Some(path) = views.saved_views.path.clone() else {
+        views.say(format!(
             "view {name} kept for this run only ({described}); this console has no views file"
         ));
         return Vec::new();
     };
-    state.say(format!("view {name} saved ({described}); writing {path}…"));
+    views.say(format!("view {name} saved ({described}); writing {path}…"));
     vec![Effect::SaveViews {
         path,
-        text: state.views.saved_views.file_text(),
+        text: views.saved_views.file_text(),
         name: name.to_string(),
     }]
 }
@@ -95,7 +101,7 @@ fn restore(state: &mut State, name: &str) {
         _ => {}
     }
     state.views.focus = view.focus;
-    keep_selection_visible(state);
+    keep_selection_visible(&mut state.views, &state.model);
     let n = state.visible_queue_rows().len();
     state.views.queues.cursor = state.views.queues.cursor.min(n.saturating_sub(1));
     let shown = state.visible_ids().len();
@@ -105,22 +111,21 @@ fn restore(state: &mut State, name: &str) {
     ));
 }
 
-fn list(state: &mut State) {
-    let names = state.views.saved_views.names();
+fn list(views: &mut Views, log: &mut Log, now: i64) {
+    let names = views.saved_views.names();
     if names.is_empty() {
-        state.say(
+        views.say(
             "no view is saved yet: :view save NAME keeps the lists' filter, sort and narrowing",
         );
         return;
     }
-    let now = state.now_ms;
     for name in &names {
-        if let Some(v) = state.views.saved_views.get(name) {
+        if let Some(v) = views.saved_views.get(name) {
             let line = format!("view {name}: {}", v.describe());
-            state.log.push(now, LogKind::Info, line);
+            log.push(now, LogKind::Info, line);
         }
     }
-    state.say(format!(
+    views.say(format!(
         "views: {} (:view NAME restores one; each in the log)",
         names.join(", ")
     ));

@@ -7,7 +7,13 @@ pub(in crate::app::update) fn merge_agents(
     agents: Result<Vec<AgentRecord>, String>,
     availability: Option<AvailabilityResponse>,
 ) {
-    let Some(records) = polled(state, "agents", agents) else {
+    let Some(records) = polled(
+        &mut state.model.status,
+        &mut state.log,
+        state.now_ms,
+        "agents",
+        agents,
+    ) else {
         return;
     };
     // Queue memberships as this listing has them (it is the whole list).
@@ -26,7 +32,7 @@ pub(in crate::app::update) fn merge_agents(
     }
     state.model.queue_members = members.lists;
     if let Some(av) = availability {
-        apply_availability(state, av, &index);
+        apply_availability(&mut state.model, av, &index);
     }
     crate::app::agent_status::note(
         &mut state.model.agent_since,
@@ -120,12 +126,9 @@ fn new_agent(
 }
 
 /// Presence and load per channel from agent-availability.
-fn apply_availability(state: &mut State, av: AvailabilityResponse, index: &HashMap<String, usize>) {
+fn apply_availability(model: &mut Model, av: AvailabilityResponse, index: &HashMap<String, usize>) {
     for (status, rec) in av.iter() {
-        let Some(a) = index
-            .get(&rec.id)
-            .and_then(|&i| state.model.agents.get_mut(i))
-        else {
+        let Some(a) = index.get(&rec.id).and_then(|&i| model.agents.get_mut(i)) else {
             continue;
         };
         a.presence = Presence::parse(status);

@@ -53,15 +53,21 @@ pub(in crate::app::update) fn on_callback(
             *why = why.clone().with_agent(&name);
         }
     }
-    let was = match timeline_event_mut(state, &conv, &req_id) {
+    let was = match timeline_event_mut(&mut state.model, &conv, &req_id) {
         Some(TimelineItem::Assign { state: st, .. }) => Some(st.clone()),
         _ => None,
     };
     if late && was.as_ref() == Some(&shown) {
-        repeated_callback(state, &conv, &req_id);
+        repeated_callback(
+            &mut state.requests,
+            &mut state.log,
+            state.now_ms,
+            &conv,
+            &req_id,
+        );
         return Vec::new();
     }
-    set_assign(state, &conv, &req_id, shown.clone());
+    set_assign(&mut state.model, &conv, &req_id, shown.clone());
     if ok && let Some(c) = state.model.conversations.change(&conv) {
         c.assigned_agent = cb.body.agent_id.clone();
     }
@@ -102,10 +108,15 @@ pub(in crate::app::update) fn on_callback(
 
 /// A callback that says again what its request already shows (a replay):
 /// said once per request, then only counted; nothing changes.
-pub(super) fn repeated_callback(state: &mut State, conv: &str, req_id: &str) {
-    if state.requests.count_repeat(req_id) == 1 {
-        let now = state.now_ms;
-        state.log.push(
+pub(super) fn repeated_callback(
+    requests: &mut Requests,
+    log: &mut Log,
+    now: i64,
+    conv: &str,
+    req_id: &str,
+) {
+    if requests.count_repeat(req_id) == 1 {
+        log.push(
             now,
             LogKind::Callback,
             format!(

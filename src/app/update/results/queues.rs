@@ -10,7 +10,13 @@ pub(in crate::app::update) fn merge_queues(
     state: &mut State,
     result: Result<Vec<QueueRecord>, String>,
 ) {
-    let Some(records) = polled(state, "queues", result) else {
+    let Some(records) = polled(
+        &mut state.model.status,
+        &mut state.log,
+        state.now_ms,
+        "queues",
+        result,
+    ) else {
         return;
     };
     let mut earlier: HashMap<String, Queue> = std::mem::take(&mut state.model.queues)
@@ -65,7 +71,7 @@ pub(in crate::app::update) fn merge_queues(
     {
         // The queue is gone and nothing is left in it.
         state.views.list.queue_narrow = None;
-        keep_selection_visible(state);
+        keep_selection_visible(&mut state.views, &state.model);
     }
     let n = state.model.queues.len();
     state.views.queues.cursor = state.views.queues.cursor.min(n.saturating_sub(1));

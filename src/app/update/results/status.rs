@@ -1,13 +1,12 @@
 //! Reports that change only the status bar's pieces and their log lines:
-//! the log file's trouble and the team's piece.
+//! the log file's trouble (the team's piece is set in `on_report`).
 
-use crate::app::TeamBar;
-use crate::app::state::{LogKind, State};
+use crate::app::state::{Log, LogKind, Status};
 
 /// The log file lost lines, or there is none: a log line when that
 /// changes, and the figure in the status bar.
-pub(super) fn log_trouble(state: &mut State, dropped: u64, why: String) {
-    if state.model.status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
+pub(super) fn log_trouble(status: &mut Status, log: &mut Log, now: i64, dropped: u64, why: String) {
+    if status.log_trouble.as_ref() == Some(&(dropped, why.clone())) {
         return;
     }
     let text = if dropped == 0 {
@@ -15,12 +14,6 @@ pub(super) fn log_trouble(state: &mut State, dropped: u64, why: String) {
     } else {
         format!("{dropped} log line(s) dropped so far: {why}")
     };
-    let now = state.now_ms;
-    state.log.push_poll(now, LogKind::Error, text);
-    state.model.status.log_trouble = Some((dropped, why));
-}
-
-/// Team mode's piece of the status bar, as the team layer words it.
-pub(super) fn team(state: &mut State, bar: TeamBar) {
-    state.model.status.team = Some(bar);
+    log.push_poll(now, LogKind::Error, text);
+    status.log_trouble = Some((dropped, why));
 }
