@@ -177,13 +177,19 @@ pub(super) fn scan(
     reader.seek(SeekFrom::Start(0))?;
     let mut s = Scanner::new(keep_ms, now_ms);
     s.brief = brief;
-    // Checking and parsing a line is most of the pass and needs nothing of
-    // the fold: one thread cuts the file into batches of lines, a parser or
-    // two (one per core, at most `PARSERS`) each parse every n-th batch,
-    // and this thread folds the batches in their order. A few batches are
-    // in flight at most. When the fold stops early (an irregular line),
-    // the channels close and the other threads end at their next batch.
+    // The commands' brief start keeps to one thread: their journal is
+    // short beside their batch, and memory is what counts there (the
+    // parsers' own allocation arenas cost a few MB).
     let parsers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, PARSERS));
+    if brief || parsers < 2 {
+        return scan_inline(&mut reader, s);
+    }
+    // Checking and parsing a line is most of the pass and needs nothing of
+    // the fold: one thread cuts the file into batches of lines, a parser
+    // per core (at most `PARSERS`) each parse every n-th batch, and this
+    // thread folds the batches in their order. A few batches are in flight
+    // at most. When the fold stops early (an irregular line), the channels
+    // close and the other threads end at their next batch.
     std::thread::scope(move |scope| {
         let mut to_parsers = Vec::new();
         let mut parsed = Vec::new();
@@ -216,25 +222,30 @@ pub(super) fn scan(
                 break;
             };
             let mut batch = batch?;
-            s.line_len.extend_from_slice(&batch.lens);
-            for line in batch.lines.drain(..) {
-                let step = match line {
-                    Line::Irregular => None,
-                    Line::Blank => {
-                        // Blank lines are not carried over.
-                        s.line_conv.push(STALE);
-                        Some(())
-                    }
-                    Line::Read(record, meta) => s.take(record, meta),
-                };
-                if step.is_none() {
-                    return Ok(None);
-                }
+            if s.fold(&mut batch).is_none() {
+                return Ok(None);
             }
             let _ = spent[k % parsers].try_send(batch);
         }
         Ok(s.finish())
     })
+}
+
+/// The pass on the calling thread alone: cut, parse and fold a batch at a
+/// time.
+fn scan_inline(reader: &mut impl io::BufRead, mut s: Scanner) -> io::Result<Option<Scanned>> {
+    let (mut raw, mut line) = (RawBatch::default(), Vec::new());
+    let mut parsed = Parsed::default();
+    loop {
+        let end = cut(reader, &mut line, &mut raw)?;
+        parse_batch(&raw, &mut parsed);
+        if s.fold(&mut parsed).is_none() {
+            return Ok(None);
+        }
+        if end {
+            return Ok(s.finish());
+        }
+    }
 }
 
 /// Lines in one batch from the cutting thread to a parser.
@@ -255,9 +266,53 @@ struct RawBatch {
 }
 
 /// A batch of lines parsed, with the bytes each took in the file.
+#[derive(Default)]
 struct Parsed {
     lines: Vec<Line>,
     lens: Vec<u32>,
+}
+
+/// The next batch of lines into `batch` (emptied first), read with
+/// `line` as room for one; `true` at the end of the file.
+fn cut(
+    reader: &mut impl io::BufRead,
+    line: &mut Vec<u8>,
+    batch: &mut RawBatch,
+) -> io::Result<bool> {
+    batch.bytes.clear();
+    batch.ends.clear();
+    batch.lens.clear();
+    while batch.ends.len() < LINES_PER_BATCH {
+        line.clear();
+        let (n, complete) = read_capped(reader, line, MAX_LINE_BYTES)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        batch.lens.push(u32::try_from(n).unwrap_or(u32::MAX));
+        if complete && n == line.len() as u64 {
+            batch.bytes.extend_from_slice(line);
+            batch.ends.push(Some(batch.bytes.len()));
+        } else {
+            batch.ends.push(None);
+        }
+    }
+    Ok(false)
+}
+
+/// A batch's lines checked and parsed into `out` (emptied first).
+fn parse_batch(batch: &RawBatch, out: &mut Parsed) {
+    out.lines.clear();
+    out.lens.clear();
+    out.lens.extend_from_slice(&batch.lens);
+    let mut from = 0;
+    out.lines.extend(batch.ends.iter().map(|end| match end {
+        Some(end) => {
+            let line = classify(&batch.bytes[from..*end]);
+            from = *end;
+            line
+        }
+        None => Line::Irregular,
+    }));
 }
 
 /// The cutting thread: the file's lines in batches, batch k to parser
@@ -270,33 +325,16 @@ fn cut_batches(
 ) {
     let mut line = Vec::new();
     for k in 0.. {
+        let to = &parsers[k % parsers.len()];
         let mut batch = spent.try_recv().unwrap_or_default();
-        batch.bytes.clear();
-        batch.ends.clear();
-        batch.lens.clear();
-        let mut end = false;
-        while batch.ends.len() < LINES_PER_BATCH {
-            line.clear();
-            let (n, complete) = match read_capped(reader, &mut line, MAX_LINE_BYTES) {
-                Ok(read) => read,
-                Err(e) => {
-                    let _ = parsers[k % parsers.len()].send(Err(e));
-                    return;
-                }
-            };
-            if n == 0 {
-                end = true;
-                break;
+        let end = match cut(reader, &mut line, &mut batch) {
+            Ok(end) => end,
+            Err(e) => {
+                let _ = to.send(Err(e));
+                return;
             }
-            batch.lens.push(u32::try_from(n).unwrap_or(u32::MAX));
-            if complete && n == line.len() as u64 {
-                batch.bytes.extend_from_slice(&line);
-                batch.ends.push(Some(batch.bytes.len()));
-            } else {
-                batch.ends.push(None);
-            }
-        }
-        let sent = batch.ends.is_empty() || parsers[k % parsers.len()].send(Ok(batch)).is_ok();
+        };
+        let sent = batch.ends.is_empty() || to.send(Ok(batch)).is_ok();
         if end || !sent {
             return;
         }
@@ -316,17 +354,7 @@ fn parse_batches(
                 lines: Vec::with_capacity(LINES_PER_BATCH),
                 lens: Vec::with_capacity(LINES_PER_BATCH),
             });
-            out.lens.clear();
-            out.lens.extend_from_slice(&b.lens);
-            let mut from = 0;
-            out.lines.extend(b.ends.iter().map(|end| match end {
-                Some(end) => {
-                    let line = classify(&b.bytes[from..*end]);
-                    from = *end;
-                    line
-                }
-                None => Line::Irregular,
-            }));
+            parse_batch(&b, &mut out);
             let _ = raw_spent.try_send(b);
             out
         });
@@ -432,6 +460,21 @@ impl Scanner {
         self.cseq.push(None);
         self.seq.push(0);
         Some(i)
+    }
+
+    /// A batch of lines, taken in order (and left empty); `None` when one
+    /// is irregular.
+    fn fold(&mut self, batch: &mut Parsed) -> Step {
+        self.line_len.extend_from_slice(&batch.lens);
+        for line in batch.lines.drain(..) {
+            match line {
+                Line::Irregular => return None,
+                // Blank lines are not carried over.
+                Line::Blank => self.line_conv.push(STALE),
+                Line::Read(record, meta) => self.take(record, meta)?,
+            }
+        }
+        Some(())
     }
 
     /// One line: its place in the order, its conversation's count, and
