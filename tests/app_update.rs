@@ -999,6 +999,38 @@ fn slash_filters_the_focused_pane_and_esc_clears_a_kept_filter() {
     assert!(s.views.list.filter.is_empty());
 }
 
+/// The list shows each conversation's queue: a word filters on it too, and
+/// `queue=` on it alone.
+#[test]
+fn the_list_filters_on_the_queue_it_shows() {
+    let mut s = console(false);
+    for (id, queue) in [("c-2", "Billing"), ("c-3", "Support")] {
+        let mut c = Conversation::new(id, Channel::Chat, "en");
+        c.queue = Some((format!("qu-{}", queue.to_lowercase()), queue.into()));
+        s.model.conversations.insert(id.into(), c);
+    }
+    let shown = |s: &mut State, filter: &str| -> Vec<String> {
+        update(s, key('/'));
+        typed(s, filter);
+        update(s, code(KeyCode::Enter));
+        let ids = s
+            .visible_conversations()
+            .iter()
+            .map(|c| c.id.clone())
+            .collect();
+        update(s, code(KeyCode::Esc));
+        ids
+    };
+    assert_eq!(shown(&mut s, "bill"), ["c-2"]);
+    assert_eq!(shown(&mut s, "queue=sup"), ["c-3"]);
+    assert_eq!(
+        shown(&mut s, "queue=en"),
+        Vec::<String>::new(),
+        "the queue alone"
+    );
+    assert_eq!(shown(&mut s, "c-"), ["c-1", "c-2", "c-3"]);
+}
+
 #[test]
 fn ctrl_c_cancels_a_confirmation_and_sends_nothing() {
     let mut s = console(true);

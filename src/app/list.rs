@@ -31,6 +31,8 @@ pub trait FilterRow {
     fn name(&self) -> &str;
     /// Every agent's name, each given to `f`.
     fn agents(&self, f: &mut dyn FnMut(&str));
+    /// The queue's name shown in the list.
+    fn queue(&self) -> &str;
 }
 
 impl<R: FilterRow + ?Sized> FilterRow for Box<R> {
@@ -58,6 +60,9 @@ impl<R: FilterRow + ?Sized> FilterRow for Box<R> {
     fn agents(&self, f: &mut dyn FnMut(&str)) {
         (**self).agents(f)
     }
+    fn queue(&self) -> &str {
+        (**self).queue()
+    }
 }
 
 /// The fields the filter reads, in their order in a row's text.
@@ -72,9 +77,10 @@ enum Field {
     Name,
     /// Every agent's name, separated by U+001F.
     Agents,
+    Queue,
 }
 
-const FIELDS: usize = 8;
+const FIELDS: usize = 9;
 const ALL_FIELDS: [Field; FIELDS] = [
     Field::Id,
     Field::Channel,
@@ -84,6 +90,7 @@ const ALL_FIELDS: [Field; FIELDS] = [
     Field::Session,
     Field::Name,
     Field::Agents,
+    Field::Queue,
 ];
 
 /// How a word may match a field.
@@ -394,6 +401,7 @@ fn write_field<R: FilterRow>(out: &mut String, c: &R, f: Field) {
         Field::ApiStatus => lower_into(out, c.api_status()),
         Field::Session => lower_into(out, c.session()),
         Field::Name => lower_into(out, c.name()),
+        Field::Queue => lower_into(out, c.queue()),
         Field::Agents => {
             let mut first = true;
             c.agents(&mut |name| {
@@ -657,7 +665,8 @@ impl SearchText {
 }
 
 /// A filter word's needle and where it may match. `key=value` tests one
-/// field; a plain word the id, channel, language, state, session and name.
+/// field; a plain word the id, channel, language, state, session, name and
+/// queue.
 fn needle(word: &str) -> (&str, [Accept; FIELDS]) {
     use Accept::{Contains, No, Prefix};
     let mut accept = [No; FIELDS];
@@ -671,6 +680,7 @@ fn needle(word: &str) -> (&str, [Accept; FIELDS]) {
                 set(Field::ApiStatus, Prefix);
             }
             "agent" => set(Field::Agents, Contains),
+            "queue" | "q" => set(Field::Queue, Contains),
             _ => {}
         }
         return (v, accept);
@@ -678,8 +688,8 @@ fn needle(word: &str) -> (&str, [Accept; FIELDS]) {
     (word, PLAIN)
 }
 
-/// Where a plain word may match: the id, session and name anywhere; the
-/// channel, language and state from their start.
+/// Where a plain word may match: the id, session, name and queue anywhere;
+/// the channel, language and state from their start.
 const PLAIN: [Accept; FIELDS] = {
     use Accept::{Contains, No, Prefix};
     let mut accept = [No; FIELDS];
@@ -689,6 +699,7 @@ const PLAIN: [Accept; FIELDS] = {
     accept[Field::State as usize] = Prefix;
     accept[Field::Session as usize] = Contains;
     accept[Field::Name as usize] = Contains;
+    accept[Field::Queue as usize] = Contains;
     accept
 };
 

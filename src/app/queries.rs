@@ -639,6 +639,7 @@ pub fn words_match(c: &Conversation, words: &[String]) -> bool {
                     starts_ci(state().label(), v)
                         || c.api_status.as_deref().is_some_and(|s| starts_ci(s, v))
                 }
+                "queue" | "q" => c.queue.as_ref().is_some_and(|(_, n)| contains_ci(n, v)),
                 "agent" => {
                     c.roster
                         .members()
@@ -657,6 +658,7 @@ pub fn words_match(c: &Conversation, words: &[String]) -> bool {
                 .as_deref()
                 .is_some_and(|s| contains_ci(s, w))
             || c.primary_name().is_some_and(|n| contains_ci(n, w))
+            || c.queue.as_ref().is_some_and(|(_, n)| contains_ci(n, w))
     })
 }
 
@@ -904,6 +906,9 @@ impl FilterRow for Conversation {
         for a in &self.api_agents {
             f(a);
         }
+    }
+    fn queue(&self) -> &str {
+        self.queue.as_ref().map_or("", |(_, name)| name)
     }
 }
 
