@@ -308,6 +308,50 @@ fn pages(records: Vec<ConversationRecord>) -> Vec<Action> {
 /// and waiting up to five minutes, and the frame it causes: the alerts pass
 /// judges the waiting ones only (the list of them was made by the first
 /// tick), the status bar reads its count.
+/// Every conversation marked (`:mark filter` with no filter), then `E`:
+/// each marked one planned by the single action's rules and the one
+/// confirmation asked. What a supervisor waits for after the key, on the
+/// update alone (no frame).
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn bulk_end_all_marked(bencher: Bencher, n: usize) {
+    let mut state = console(n);
+    typed_command(&mut state, "mark filter");
+    assert_eq!(state.views.list.marks.len(), n, "every one marked");
+    bencher
+        .with_inputs(|| state.clone())
+        .bench_local_values(|mut s| {
+            update(&mut s, key('E'));
+            s
+        });
+}
+
+/// The same, answered `y`: the whole batch planned and handed over as
+/// effects (journal first, then paced sends), on the update alone.
+#[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
+fn bulk_end_all_marked_confirmed(bencher: Bencher, n: usize) {
+    let mut state = console(n);
+    typed_command(&mut state, "mark filter");
+    update(&mut state, key('E'));
+    bencher
+        .with_inputs(|| state.clone())
+        .bench_local_values(|mut s| {
+            let effects = update(&mut s, key('y'));
+            (s, effects)
+        });
+}
+
+/// `:` then `line` then Enter.
+fn typed_command(state: &mut State, line: &str) {
+    update(state, key(':'));
+    for c in line.chars() {
+        update(state, key(c));
+    }
+    update(
+        state,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+}
+
 #[divan::bench(args = SIZES, sample_count = SAMPLES, max_time = MAX_TIME)]
 fn tick(bencher: Bencher, n: usize) {
     let mut state = console(n);

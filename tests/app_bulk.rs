@@ -158,6 +158,36 @@ fn a_picked_agent_is_the_target_and_one_request_each_goes_as_one_bulk() {
     assert!(log_has(&s, "bulk assign Raj Patel: 6 conversations queued"));
 }
 
+/// The marked go in the list's order, and those the list does not show
+/// now (filtered out) after them, by id.
+#[test]
+fn marked_ones_go_in_the_list_order_and_the_hidden_after_them() {
+    let mut s = console();
+    colon(&mut s, "mark filter");
+    s.views.list.reversed = true;
+    // Shown: c-6 .. c-3 (reversed; `c-1` and `c-2` filtered out).
+    colon(&mut s, "filter state=waiting");
+    for id in ["c-1", "c-2"] {
+        let c = s.model.conversations.get_mut(id).unwrap();
+        c.api_status = Some("ACTIVE".into());
+    }
+    let shown: Vec<String> = s
+        .visible_conversations()
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(shown, ["c-6", "c-5", "c-4", "c-3"]);
+    update(&mut s, key('a'));
+    for c in "raj".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, press(KeyCode::Enter));
+    let fx = update(&mut s, key('y'));
+    let sends = bulk_sends(&fx);
+    let convs: Vec<&str> = sends.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(convs, ["c-6", "c-5", "c-4", "c-3", "c-1", "c-2"]);
+}
+
 #[test]
 fn conversations_the_action_cannot_apply_to_are_named() {
     let mut s = console();
