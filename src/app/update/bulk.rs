@@ -189,16 +189,6 @@ fn plan_assign(state: &mut State, target: BulkTarget, target_name: &str) -> Vec<
 /// An end or a removal planned on each marked conversation's projected
 /// roster by the domain's rules; a refusal skips that conversation.
 fn plan(state: &mut State, verb: BulkVerb, agent: Option<String>, target: &str) -> Vec<Effect> {
-    if read_only_refusal(state)
-        || refuse_while_going(
-            &mut state.views,
-            &mut state.log,
-            &state.requests,
-            state.now_ms,
-        )
-    {
-        return Vec::new();
-    }
     let mut items = Vec::new();
     let mut skipped = Vec::new();
     for id in marked_in_order(state) {
@@ -237,7 +227,8 @@ fn short_reason(message: &str) -> &str {
 
 /// The one confirmation (asked even when `[ui] confirm` is off: it moves
 /// many conversations; only `y` sends), or the refusal when nothing is
-/// left to do.
+/// left to do. Every plan comes here: read-only mode and a bulk already on
+/// its way are refused here, for all of them.
 fn confirm(
     state: &mut State,
     verb: BulkVerb,

@@ -143,7 +143,7 @@ fn to_mode(views: &mut Views, mode: Mode) -> Vec<Effect> {
 }
 
 /// The focused pane's cursor moved: the borrow split for [`move_cursor`].
-fn cursor(state: &mut State, delta: i64) -> Vec<Effect> {
+pub(super) fn cursor(state: &mut State, delta: i64) -> Vec<Effect> {
     let State {
         views,
         log,

@@ -26,15 +26,7 @@ fn toggle(state: &mut State) {
         return;
     };
     state.views.list.marks.toggle(&id);
-    let State {
-        views,
-        log,
-        model,
-        settings,
-        now_ms,
-        ..
-    } = state;
-    move_cursor(views, log, model, settings, *now_ms, 1);
+    super::dispatch::cursor(state, 1);
 }
 
 /// `Ctrl-Space`: every conversation from the last mark to the selected
